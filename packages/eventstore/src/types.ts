@@ -1,0 +1,151 @@
+// Public types of the event store: the envelope every service writes and every auditor reads.
+
+/** Who did it, why (correlation/causation), under which trace, in which schema version. */
+export interface EventMetadata {
+  /** Subject of the token that caused the event (user or service account). */
+  actor: string;
+  /** Role the actor acted in: operator, engineer, quality_lead, auditor, admin, service. */
+  role: string;
+  correlationId: string;
+  causationId: string | null;
+  /** W3C traceparent of the call that caused the event, or null outside a trace. */
+  traceparent: string | null;
+  /** Version of the payload schema of `type` (contracts/). */
+  schemaVersion: number;
+}
+
+export interface RecordedMetadata extends EventMetadata {
+  /** ISO-8601 UTC time the store committed the event (from the store's clock). */
+  recordedAt: string;
+}
+
+/** An event as a client hands it to `append`. `id` is client-chosen (UUID, v7 preferred) → idempotent retries. */
+export interface NewEvent<TData = unknown> {
+  id: string;
+  type: string;
+  data: TData;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent<TData = unknown> {
+  id: string;
+  type: string;
+  stream: string;
+  /** 0-based position inside the stream. */
+  revision: number;
+  /** 1-based, gapless global position; equals commit order. */
+  position: number;
+  data: TData;
+  metadata: RecordedMetadata;
+  /** Hash of the previous event in global order (64 zeros for position 1). */
+  prevHash: string;
+  /** sha256(prevHash ‖ canonical header ‖ canonical data), hex. */
+  hash: string;
+}
+
+/** `any`: no check; `no-stream`: the stream must not exist; a number: the stream's last revision must equal it. */
+export type ExpectedRevision = 'any' | 'no-stream' | number;
+
+export interface AppendOptions {
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface AppendResult {
+  stream: string;
+  /** Revision of the last event of this append (new or, for an idempotent retry, the stored one). */
+  nextExpectedRevision: number;
+  /** Global position of the last event of this append. */
+  position: number;
+  /** Events actually written: 0 when the whole append was an idempotent retry. */
+  written: number;
+}
+
+export type Direction = 'forwards' | 'backwards';
+
+export interface ReadStreamOptions {
+  direction?: Direction;
+  /** Inclusive. Default: 0 forwards, the last revision backwards. */
+  fromRevision?: number;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Inclusive, 1-based. Default 1. Must be ≤ last position + 1. */
+  fromPosition?: number;
+  maxCount?: number;
+}
+
+export interface SubscribeOptions {
+  /** Last position already processed (0 = from the beginning). Delivery starts at checkpoint + 1. */
+  checkpoint: number;
+  /** Events per read while catching up. */
+  batchSize?: number;
+}
+
+/** An ordered, gapless, duplicate-free stream of all events, turning live once caught up. */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  /** Stops the subscription; a pending iteration ends. */
+  stop(): Promise<void>;
+}
+
+/** Validates an event payload against its schema (contracts/) before anything is written. */
+export interface EventValidator {
+  /** Returns null when valid, else the dotted path inside `data` and the reason. */
+  validate(type: string, schemaVersion: number, data: unknown): { path: string; reason: string } | null;
+}
+
+export interface Anchor {
+  /** Position of the chain head that was signed. */
+  position: number;
+  hash: string;
+  /** ISO-8601 time of signing. */
+  signedAt: string;
+  /** Key id (sha256 of the raw public key, first 16 hex chars). */
+  keyId: string;
+  /** Ed25519 signature, base64, over `anchor|v1|<position>|<hash>|<signedAt>`. */
+  signature: string;
+}
+
+export type IntegrityProblem =
+  | 'hash-mismatch'
+  | 'broken-link'
+  | 'missing-event'
+  | 'seal-mismatch'
+  | 'anchor-mismatch'
+  | 'anchor-signature'
+  | 'missing-newest'
+  | 'revision-gap';
+
+export interface VerifyReport {
+  ok: boolean;
+  /** Events checked. */
+  checked: number;
+  /** Last position present. */
+  lastPosition: number;
+  anchorsChecked: number;
+  /** Whether the per-event seals were checked (needs the ledger key, not only the public key). */
+  sealsChecked: boolean;
+  firstBadPosition: number | null;
+  problem: IntegrityProblem | null;
+  detail: string | null;
+}
+
+export interface VerifyOptions {
+  fromPosition?: number;
+  toPosition?: number;
+  onProgress?: (checked: number, lastPosition: number) => void;
+}
+
+export interface EventStore {
+  readonly adapter: 'postgres' | 'sqlite' | (string & {});
+  append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Last global position (0 when empty). */
+  headPosition(): Promise<number>;
+  subscribeToAll(options: SubscribeOptions): Subscription;
+  /** Signs the current chain head and hands it to the anchor sink (outside the database). */
+  anchor(): Promise<Anchor | null>;
+  verify(options?: VerifyOptions): Promise<VerifyReport>;
+  close(): Promise<void>;
+}
