@@ -1,0 +1,17 @@
+// Public surface of @industrial/eventstore.
+export type {
+  Anchor, AppendOptions, AppendResult, Direction, EventMetadata, EventStore, EventValidator, ExpectedRevision,
+  IntegrityProblem, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, RecordedMetadata, SubscribeOptions,
+  Subscription, VerifyOptions, VerifyReport,
+} from './types.ts';
+export {
+  EventStoreError, EventStoreErrorCode, IdempotencyConflictError, InvalidArgumentError, PositionNotFoundError,
+  StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError,
+} from './errors.ts';
+export type { AnchorSink, LedgerKey } from './ledger.ts';
+export { FileAnchorSink, MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, publicOnly } from './ledger.ts';
+export type { CoreOptions } from './core.ts';
+export { openPostgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';
+export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.ts';
+export { STREAM_NAME, EVENT_TYPE } from './validation.ts';
+export { canonicalJson } from './canonical.ts';

@@ -1,0 +1,148 @@
+// Tamper evidence. Three layers, each catching what the one before cannot:
+//  1. hash chain: hash_n = sha256(hash_{n-1} ‖ canonical header_n ‖ canonical data_n) over the global
+//     order — an edited, removed or reordered event breaks it (needs no key to check);
+//  2. seal: HMAC-SHA256 of each hash under a key derived from the ledger key, which never enters the
+//     database — someone who rewrites a payload AND recomputes the chain cannot recompute seals, so
+//     verify() names the exact event (needs the private ledger key to check);
+//  3. anchors: the chain head (position, hash, time) signed with Ed25519 and written outside the
+//     database — deleting the newest events, or rewriting history, contradicts an anchor (needs only
+//     the public key to check).
+import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, sign, verify, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Anchor } from './types.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The ledger key: Ed25519. Private part signs anchors and derives the seal key; public part verifies anchors. */
+export interface LedgerKey {
+  keyId: string;
+  publicKey: KeyObject;
+  privateKey: KeyObject | null;
+  sealKey: Buffer | null;
+}
+
+export function ledgerKeyFromPem(pem: string): LedgerKey {
+  if (pem.includes('PRIVATE KEY')) {
+    const privateKey = createPrivateKey(pem);
+    if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('ledger key must be an Ed25519 key');
+    const publicKey = createPublicKey(privateKey);
+    const raw = privateKey.export({ format: 'der', type: 'pkcs8' });
+    const sealKey = Buffer.from(hkdfSync('sha256', raw, 'industrial-eventstore', 'seal-v1', 32));
+    return { keyId: keyIdOf(publicKey), publicKey, privateKey, sealKey };
+  }
+  const publicKey = createPublicKey(pem);
+  if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error('ledger key must be an Ed25519 key');
+  return { keyId: keyIdOf(publicKey), publicKey, privateKey: null, sealKey: null };
+}
+
+export function generateLedgerKeyPem(): { privateKeyPem: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+  };
+}
+
+/** Public part only: what an auditor outside the plant gets. */
+export function publicOnly(key: LedgerKey): LedgerKey {
+  return { keyId: key.keyId, publicKey: key.publicKey, privateKey: null, sealKey: null };
+}
+
+function keyIdOf(publicKey: KeyObject): string {
+  return createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16);
+}
+
+/** The stored columns the chain covers — exactly what readers read. */
+export interface ChainRow {
+  position: number;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  /** Canonical JSON text of data, as stored. */
+  data: string;
+  /** Canonical JSON text of metadata (with recordedAt), as stored. */
+  metadata: string;
+  prevHash: string;
+  hash: string;
+  seal: string;
+}
+
+/** Canonical header; keys in JCS order (id < metadata < position < revision < stream < type). */
+export function headerOf(r: Pick<ChainRow, 'id' | 'metadata' | 'position' | 'revision' | 'stream' | 'type'>): string {
+  return `{"id":${JSON.stringify(r.id)},"metadata":${r.metadata},"position":${r.position},"revision":${r.revision},"stream":${JSON.stringify(r.stream)},"type":${JSON.stringify(r.type)}}`;
+}
+
+export function chainHash(prevHash: string, header: string, data: string): string {
+  return createHash('sha256').update(prevHash).update('\n').update(header).update('\n').update(data).digest('hex');
+}
+
+export function sealOf(sealKey: Buffer, hash: string): string {
+  return createHmac('sha256', sealKey).update(hash).digest('hex');
+}
+
+export function sealMatches(sealKey: Buffer, hash: string, seal: string): boolean {
+  const expected = Buffer.from(sealOf(sealKey, hash), 'hex');
+  const actual = Buffer.from(seal, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+function anchorMessage(a: Pick<Anchor, 'position' | 'hash' | 'signedAt'>): Buffer {
+  return Buffer.from(`anchor|v1|${a.position}|${a.hash}|${a.signedAt}`);
+}
+
+export function signAnchor(key: LedgerKey, position: number, hash: string, signedAt: string): Anchor {
+  if (!key.privateKey) throw new Error('signing an anchor needs the private ledger key');
+  const signature = sign(null, anchorMessage({ position, hash, signedAt }), key.privateKey).toString('base64');
+  return { position, hash, signedAt, keyId: key.keyId, signature };
+}
+
+export function anchorSignatureValid(key: LedgerKey, a: Anchor): boolean {
+  try {
+    return verify(null, anchorMessage(a), key.publicKey, Buffer.from(a.signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+/** Where signed anchors go: outside the database. */
+export interface AnchorSink {
+  write(anchor: Anchor): Promise<void>;
+  list(): Promise<Anchor[]>;
+}
+
+/** Append-only JSON-lines file, fsynced per anchor. Put it on another volume or ship it off-host. */
+export class FileAnchorSink implements AnchorSink {
+  readonly path: string;
+  constructor(path: string) {
+    this.path = path;
+    mkdirSync(dirname(path), { recursive: true });
+  }
+  async write(anchor: Anchor): Promise<void> {
+    const fd = openSync(this.path, 'a', 0o640);
+    try {
+      appendFileSync(fd, `${JSON.stringify(anchor)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  async list(): Promise<Anchor[]> {
+    if (!existsSync(this.path)) return [];
+    return readFileSync(this.path, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Anchor);
+  }
+}
+
+export class MemoryAnchorSink implements AnchorSink {
+  readonly anchors: Anchor[] = [];
+  async write(anchor: Anchor): Promise<void> {
+    this.anchors.push(anchor);
+  }
+  async list(): Promise<Anchor[]> {
+    return [...this.anchors];
+  }
+}

@@ -1,0 +1,227 @@
+// PostgreSQL adapter (production default). One table per schema; the store-wide advisory
+// transaction lock serialises writers so positions commit in order (see core.ts, ADR 0002).
+import pg from 'pg';
+import { CoreEventStore, type Backend, type CoreOptions, type LockedState, type StoredRef } from './core.ts';
+import { GENESIS_HASH, type ChainRow } from './ledger.ts';
+import { InvalidArgumentError } from './errors.ts';
+import type { EventStore } from './types.ts';
+
+export interface PostgresEventStoreOptions extends CoreOptions {
+  /** libpq-style connection string, e.g. postgres://postgres@127.0.0.1:5432/postgres */
+  connectionString: string;
+  /** Schema that holds the store's tables (one store per schema). Default "eventstore". */
+  schema?: string;
+  poolSize?: number;
+}
+
+const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<EventStore & { readonly schema: string; readonly pool: pg.Pool }> {
+  const schema = options.schema ?? 'eventstore';
+  if (!SCHEMA.test(schema)) throw new InvalidArgumentError('schema', 'must be a lowercase SQL identifier');
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 6, application_name: 'industrial-eventstore' });
+  pool.on('error', () => undefined); // idle client errors surface on the next query instead of crashing the process
+  try {
+    await migrate(pool, schema);
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+  const backend = new PostgresBackend(pool, schema);
+  const store = new CoreEventStore(backend, options) as CoreEventStore & { schema: string; pool: pg.Pool };
+  Object.defineProperty(store, 'schema', { value: schema });
+  Object.defineProperty(store, 'pool', { value: pool });
+  return store;
+}
+
+async function migrate(pool: pg.Pool, s: string): Promise<void> {
+  const c = await pool.connect();
+  try {
+    // Serialise concurrent migrations of the same schema.
+    await c.query('BEGIN');
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`migrate:${s}`]);
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await c.query(`CREATE TABLE IF NOT EXISTS ${s}.events (
+      position   bigint PRIMARY KEY,
+      id         uuid   NOT NULL UNIQUE,
+      stream     text   NOT NULL,
+      revision   bigint NOT NULL,
+      type       text   NOT NULL,
+      data       text   NOT NULL,
+      metadata   text   NOT NULL,
+      prev_hash  text   NOT NULL,
+      hash       text   NOT NULL,
+      seal       text   NOT NULL,
+      UNIQUE (stream, revision)
+    )`);
+    // One round trip under the lock: head, which ids exist, each stream's last revision.
+    await c.query(`CREATE OR REPLACE FUNCTION ${s}.lock_and_load(lock_key bigint, ids uuid[], streams text[])
+      RETURNS json LANGUAGE plpgsql AS $$
+      DECLARE result json;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(lock_key);
+        SELECT json_build_object(
+          'head', (SELECT json_build_object('position', position, 'hash', hash) FROM ${s}.events ORDER BY position DESC LIMIT 1),
+          'existing', (SELECT coalesce(json_agg(json_build_object('id', id, 'stream', stream, 'revision', revision, 'position', position)), '[]'::json) FROM ${s}.events WHERE id = ANY(ids)),
+          'revisions', (SELECT coalesce(json_agg(json_build_object('stream', e.stream, 'revision', e.revision)), '[]'::json)
+                        FROM unnest(streams) AS q(stream)
+                        CROSS JOIN LATERAL (SELECT stream, revision FROM ${s}.events WHERE stream = q.stream ORDER BY revision DESC LIMIT 1) e)
+        ) INTO result;
+        RETURN result;
+      END $$`);
+    await c.query('COMMIT');
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
+interface RawRow {
+  position: string; id: string; stream: string; revision: string; type: string;
+  data: string; metadata: string; prev_hash: string; hash: string; seal: string;
+}
+
+const COLS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash, seal';
+
+function toRow(r: RawRow): ChainRow {
+  return {
+    position: Number(r.position), id: r.id, stream: r.stream, revision: Number(r.revision), type: r.type,
+    data: r.data, metadata: r.metadata, prevHash: r.prev_hash, hash: r.hash, seal: r.seal,
+  };
+}
+
+class PostgresBackend implements Backend {
+  readonly adapter = 'postgres';
+  private readonly pool: pg.Pool;
+  private readonly s: string;
+  private readonly channel: string;
+  private listener: pg.PoolClient | null = null;
+  private listening: Promise<void> | null = null;
+  private waiters = new Set<() => void>();
+  private changes = 0;
+  private lockKey: string | null = null;
+
+  constructor(pool: pg.Pool, schema: string) {
+    this.pool = pool;
+    this.s = schema;
+    this.channel = `eventstore_${schema}`;
+  }
+
+  private async key(c: pg.PoolClient): Promise<string> {
+    if (this.lockKey === null) {
+      const r = await c.query<{ k: string }>('SELECT hashtextextended($1, 0)::text AS k', [`eventstore:${this.s}`]);
+      this.lockKey = r.rows[0]?.k ?? '0';
+    }
+    return this.lockKey;
+  }
+
+  async write(ids: string[], streams: string[], plan: (state: LockedState) => ChainRow[], beforeCommit?: () => Promise<void>): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      const key = await this.key(c);
+      await c.query('BEGIN');
+      const loaded = await c.query<{ r: { head: { position: string | number; hash: string } | null; existing: { id: string; stream: string; revision: number; position: number }[]; revisions: { stream: string; revision: number }[] } }>(
+        `SELECT ${this.s}.lock_and_load($1::bigint, $2::uuid[], $3::text[]) AS r`, [key, ids, streams]);
+      const r = loaded.rows[0]?.r;
+      const state: LockedState = {
+        headPosition: r?.head ? Number(r.head.position) : 0,
+        headHash: r?.head ? r.head.hash : GENESIS_HASH,
+        existing: new Map<string, StoredRef>((r?.existing ?? []).map((e) => [e.id, { stream: e.stream, revision: Number(e.revision), position: Number(e.position) }])),
+        revisions: new Map((r?.revisions ?? []).map((e) => [e.stream, Number(e.revision)])),
+      };
+      const rows = plan(state);
+      if (rows.length > 0) {
+        await c.query(
+          `INSERT INTO ${this.s}.events (${COLS})
+           SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`,
+          [rows.map((x) => x.position), rows.map((x) => x.id), rows.map((x) => x.stream), rows.map((x) => x.revision), rows.map((x) => x.type),
+            rows.map((x) => x.data), rows.map((x) => x.metadata), rows.map((x) => x.prevHash), rows.map((x) => x.hash), rows.map((x) => x.seal)],
+        );
+        await c.query('SELECT pg_notify($1, $2)', [this.channel, String(rows[rows.length - 1]?.position)]);
+      }
+      if (beforeCommit) await beforeCommit();
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async readStream(stream: string, direction: 'forwards' | 'backwards', fromRevision: number | null, limit: number): Promise<ChainRow[] | null> {
+    const fwd = direction === 'forwards';
+    const from = fromRevision ?? (fwd ? 0 : Number.MAX_SAFE_INTEGER);
+    const r = await this.pool.query<RawRow>(
+      `SELECT ${COLS} FROM ${this.s}.events WHERE stream = $1 AND revision ${fwd ? '>=' : '<='} $2 ORDER BY revision ${fwd ? 'ASC' : 'DESC'} LIMIT $3`,
+      [stream, from, limit]);
+    if (r.rows.length === 0) {
+      const exists = await this.pool.query(`SELECT 1 FROM ${this.s}.events WHERE stream = $1 LIMIT 1`, [stream]);
+      if (exists.rowCount === 0) return null;
+    }
+    return r.rows.map(toRow);
+  }
+
+  async readAll(fromPosition: number, limit: number): Promise<ChainRow[]> {
+    const r = await this.pool.query<RawRow>(`SELECT ${COLS} FROM ${this.s}.events WHERE position >= $1 ORDER BY position LIMIT $2`, [fromPosition, limit]);
+    return r.rows.map(toRow);
+  }
+
+  async head(): Promise<{ position: number; hash: string }> {
+    const r = await this.pool.query<{ position: string; hash: string }>(`SELECT position, hash FROM ${this.s}.events ORDER BY position DESC LIMIT 1`);
+    const h = r.rows[0];
+    return h ? { position: Number(h.position), hash: h.hash } : { position: 0, hash: GENESIS_HASH };
+  }
+
+  private listen(): Promise<void> {
+    this.listening ??= (async () => {
+      const c = await this.pool.connect();
+      c.on('notification', () => {
+        this.changes++;
+        for (const w of this.waiters) w();
+        this.waiters.clear();
+      });
+      c.on('error', () => {
+        this.listener = null;
+        this.listening = null;
+      });
+      await c.query(`LISTEN ${this.channel}`);
+      this.listener = c;
+    })().catch(() => {
+      this.listening = null; // fall back to polling; try again next time
+    });
+    return this.listening;
+  }
+
+  async changeMark(): Promise<number> {
+    await this.listen();
+    return this.changes;
+  }
+
+  async waitForChange(seen: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    await this.listen();
+    if (signal.aborted || this.changes !== seen) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.add(done);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.waiters) w();
+    if (this.listener) {
+      this.listener.release();
+      this.listener = null;
+    }
+    await this.pool.end();
+  }
+}
