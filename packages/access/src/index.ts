@@ -1,0 +1,53 @@
+// Public surface of @industrial/access: tokens, the permission matrix, authorization, the
+// AccessDenied event and the guard adapters call. Nothing else is part of the contract.
+
+export type { AuthorizationDecision, Principal } from './authorize.ts';
+export { assertAuthorized, assertFourEyes, authorize } from './authorize.ts';
+
+export {
+  PERMISSION_INFO,
+  PERMISSION_MATRIX,
+  PERMISSIONS,
+  Permission,
+  ROLES,
+  Role,
+  isPermission,
+  isRole,
+  renderPermissionMatrixMarkdown,
+  renderPermissionsDocument,
+  roleHasPermission,
+  rolesGranting,
+} from './permissions.ts';
+export type { PermissionInfo } from './permissions.ts';
+
+export type { Resource, Scope } from './scopes.ts';
+export { formatScope, isValidScope, parseScope, scopeCovers } from './scopes.ts';
+
+export {
+  AccessError,
+  AccessErrorCode,
+  AuthenticationError,
+  AuthenticationFailure,
+  FourEyesViolationError,
+  InvalidArgumentError,
+  InvalidKeysError,
+  PermissionDeniedError,
+  grpcStatusFor,
+  httpStatusFor,
+  isAccessError,
+} from './errors.ts';
+
+export type { KeyMaterial, KeySet, KeySetDocument, PublicKeyEntry, SigningKey, SigningKeyDocument, VerificationKey } from './keys.ts';
+export { createKeySet, importKeySet, importSigningKey, parseKeySetDocument, retireKey, rotateKeySet } from './keys.ts';
+export { KEYSET_FILE, SIGNING_KEY_FILE, loadKeySet, loadSigningKey, readKeySetDocument, writeKeyMaterial } from './keyfiles.ts';
+
+export type { AuthenticateOptions, IssueTokenInput } from './tokens.ts';
+export { DEFAULT_CLOCK_TOLERANCE_SECONDS, authenticate, issueToken } from './tokens.ts';
+
+export type { AccessDeniedData, AccessDeniedEvent, AccessDeniedInput } from './events.ts';
+export { ACCESS_DENIED, ANONYMOUS_ACTOR, accessDeniedEvent, accessStreamFor } from './events.ts';
+
+export type { GuardOptions, GuardRequest } from './guard.ts';
+export { createGuard, guard } from './guard.ts';
+
+export { parseDuration } from './duration.ts';
