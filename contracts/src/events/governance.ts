@@ -1,0 +1,112 @@
+// Governance events (owner: governance): approvals and promotions in `model-<useCase>`; anchors in `audit-<date>`.
+import { z } from 'zod';
+import { Service, StreamFamily, defineContract } from '../contract.ts';
+import { IsoDateTime, KeyId, Metrics, Sha256Hex, Uuid, text } from '../primitives.ts';
+
+export const DeploymentStage = z.enum(['shadow', 'production']);
+
+export const modelApprovalRequested = defineContract({
+  service: Service.Governance,
+  streamFamily: StreamFamily.Model,
+  description: 'Approval was requested to put a model version into shadow or production.',
+  versions: [
+    z.strictObject({
+      requestId: Uuid,
+      useCaseId: Uuid,
+      modelVersionId: Uuid,
+      targetStage: DeploymentStage,
+      justification: text(2000),
+      /** Evidence the approver sees: metrics of this model and of the one it would replace. */
+      metrics: Metrics,
+      comparedToModelVersionId: Uuid.nullable(),
+      comparedToMetrics: Metrics.nullable(),
+    }),
+  ],
+  upcasters: [],
+});
+
+export const modelApproved = defineContract({
+  service: Service.Governance,
+  streamFamily: StreamFamily.Model,
+  description: 'A quality lead approved a model version for a stage (four-eyes: not the requester).',
+  versions: [
+    z.strictObject({
+      requestId: Uuid,
+      useCaseId: Uuid,
+      modelVersionId: Uuid,
+      targetStage: DeploymentStage,
+      conditions: z.array(text(500)),
+      comment: text(2000).optional(),
+    }),
+  ],
+  upcasters: [],
+});
+
+export const modelRejected = defineContract({
+  service: Service.Governance,
+  streamFamily: StreamFamily.Model,
+  description: 'An approval request for a model version was rejected, with the reason.',
+  versions: [
+    z.strictObject({
+      requestId: Uuid,
+      useCaseId: Uuid,
+      modelVersionId: Uuid,
+      targetStage: DeploymentStage,
+      reason: text(2000),
+    }),
+  ],
+  upcasters: [],
+});
+
+export const modelPromoted = defineContract({
+  service: Service.Governance,
+  streamFamily: StreamFamily.Model,
+  description: 'An approved model version was promoted to shadow or production.',
+  versions: [
+    z.strictObject({
+      useCaseId: Uuid,
+      modelVersionId: Uuid,
+      stage: DeploymentStage,
+      approvalRequestId: Uuid,
+      /** Model that held the stage before, null for the first one. */
+      previousModelVersionId: Uuid.nullable(),
+    }),
+  ],
+  upcasters: [],
+});
+
+export const modelRolledBack = defineContract({
+  service: Service.Governance,
+  streamFamily: StreamFamily.Model,
+  description: 'Production was rolled back from a model version to a previous one or to the fallback rules.',
+  versions: [
+    z.strictObject({
+      useCaseId: Uuid,
+      fromModelVersionId: Uuid,
+      /** null: no model, inference falls back to the rule-based prompts. */
+      toModelVersionId: Uuid.nullable(),
+      trigger: z.enum(['manual', 'gate-breach', 'drift', 'kpi-miss']),
+      reason: text(2000),
+    }),
+  ],
+  upcasters: [],
+});
+
+export const chainAnchored = defineContract({
+  service: Service.Governance,
+  streamFamily: StreamFamily.Audit,
+  description: 'The head of the event hash chain was signed and stored outside the database.',
+  versions: [
+    z.strictObject({
+      position: z.int().min(1),
+      hash: Sha256Hex,
+      signedAt: IsoDateTime,
+      keyId: KeyId,
+      /** Ed25519 signature, base64, over `anchor|v1|<position>|<hash>|<signedAt>`. */
+      signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'must be a 64-byte Ed25519 signature in base64 (88 characters)'),
+      /** Where the anchor was stored, e.g. `file:///var/lib/anchors`, `s3://audit-anchors`. */
+      sink: text(500),
+    }),
+  ],
+  upcasters: [],
+});
