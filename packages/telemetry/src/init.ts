@@ -18,12 +18,12 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  BasicTracerProvider,
+  TracerProvider as SdkTracerProvider,
   BatchSpanProcessor,
   InMemorySpanExporter,
   SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import { assertValidTelemetryConfig, otlpTracesUrl } from './config.ts';
@@ -66,18 +66,15 @@ function createExporter(config: TelemetryConfig): {
     case 'memory': {
       const memoryExporter = new InMemorySpanExporter();
       // Synchronous export on span end: tests read spans without flushing.
-      return { processors: [new SimpleSpanProcessor(memoryExporter)], memoryExporter };
+      return { processors: [new SimpleSpanProcessor({ exporter: memoryExporter })], memoryExporter };
     }
     case 'otlp': {
       const timeoutMillis = config.exportTimeoutMillis ?? DEFAULT_EXPORT_TIMEOUT_MILLIS;
-      // exporter-trace-otlp-http 0.301 is built against sdk-trace 3.x; the ReadableSpan shape it
-      // reads is unchanged from 2.x, so it plugs into the 2.x processor (typechecked, and the
-      // unreachable-collector test exercises it at run time).
       const exporter: SpanExporter = new OTLPTraceExporter({
         url: otlpTracesUrl(config.otlpEndpoint),
         timeoutMillis,
       });
-      return { processors: [new BatchSpanProcessor(exporter, { exportTimeoutMillis: timeoutMillis })] };
+      return { processors: [new BatchSpanProcessor({ exporter, exportTimeoutMillis: timeoutMillis })] };
     }
     case 'none':
       // Spans are still created, so trace ids propagate and appear in logs; nothing is exported.
@@ -110,7 +107,7 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
   const logger = deps.logger ?? createLogger('telemetry', { level: config.logLevel });
 
   const { processors, memoryExporter } = createExporter(config);
-  const provider = new BasicTracerProvider({
+  const provider = new SdkTracerProvider({
     resource: defaultResource().merge(
       resourceFromAttributes({
         [ATTR_SERVICE_NAME]: config.serviceName,
@@ -151,7 +148,7 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
       }
     },
     shutdown() {
-      shutdownPromise ??= provider.shutdown().catch((error: unknown) => {
+      shutdownPromise ??= Promise.resolve(provider.shutdown()).catch((error: unknown) => {
         logger.warn({ err: error }, 'telemetry shutdown could not export pending spans');
       });
       return shutdownPromise;

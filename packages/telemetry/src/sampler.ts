@@ -1,8 +1,8 @@
 // Head sampling: a parent-based ratio sampler, except that decisions that matter are
 // always kept. A span is "important" when it carries `decision.important = true` at start
 // (see importantSpanOptions) or when its name is in the configured always-sample list.
-import { ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace-base';
+import { ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
+import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace';
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import { IMPORTANT_ATTRIBUTE } from './propagation.ts';
 
