@@ -1,0 +1,118 @@
+// Pipelined JetStream publishing: like the Go client's PublishAsync, every publish is a core NATS
+// publish whose reply subject is one token under a single wildcard inbox subscription, and PubAcks
+// are matched by that token. `js.publish` sets up a request and a timer per message, which caps a
+// Node process at a few thousand msgs/s; this keeps one subscription and one sweeping timer.
+
+import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { BusError, BusErrorCode } from '../errors.ts';
+
+export interface PubAckResult {
+  readonly stream: string;
+  readonly seq: number;
+  readonly duplicate: boolean;
+}
+
+interface Waiting {
+  readonly subject: string;
+  readonly sentAt: number;
+  resolve(ack: PubAckResult): void;
+  reject(err: BusError): void;
+}
+
+const decoder = new TextDecoder();
+
+export class AsyncPublisher {
+  readonly #nc: NatsConnection;
+  readonly #timeoutMs: number;
+  readonly #prefix: string;
+  readonly #sub: Subscription;
+  readonly #waiting = new Map<string, Waiting>();
+  readonly #sweep: NodeJS.Timeout;
+  #next = 0;
+
+  constructor(nc: NatsConnection, timeoutMs: number) {
+    this.#nc = nc;
+    this.#timeoutMs = timeoutMs;
+    this.#prefix = `${createInbox()}.`;
+    this.#sub = nc.subscribe(`${this.#prefix}*`, {
+      callback: (err, msg) => {
+        if (err !== null) return;
+        const w = this.#waiting.get(msg.subject);
+        if (w === undefined) return; // timed out already
+        this.#waiting.delete(msg.subject);
+        if (msg.headers?.code === 503) {
+          w.reject(new BusError(BusErrorCode.NoStream, `no stream captures subject ${w.subject}`));
+          return;
+        }
+        settle(w, msg.data);
+      },
+    });
+    // Insertion order is send order: expire from the front until a young one.
+    this.#sweep = setInterval(() => {
+      const cutoff = Date.now() - this.#timeoutMs;
+      for (const [key, w] of this.#waiting) {
+        if (w.sentAt > cutoff) break;
+        this.#waiting.delete(key);
+        w.reject(
+          new BusError(BusErrorCode.PublishFailed, `no PubAck for ${w.subject} within ${this.#timeoutMs} ms (retry with the same msgId)`),
+        );
+      }
+    }, Math.max(100, Math.min(1_000, this.#timeoutMs / 2)));
+    this.#sweep.unref();
+  }
+
+  publish(subject: string, data: Uint8Array, headers: MsgHdrs | undefined): Promise<PubAckResult> {
+    const reply = this.#prefix + (this.#next++).toString(36);
+    return new Promise<PubAckResult>((resolve, reject) => {
+      this.#waiting.set(reply, { subject, sentAt: Date.now(), resolve, reject });
+      try {
+        this.#nc.publish(subject, data, headers === undefined ? { reply } : { reply, headers });
+      } catch (err) {
+        this.#waiting.delete(reply);
+        const closed = this.#nc.isClosed();
+        reject(
+          new BusError(closed ? BusErrorCode.Closed : BusErrorCode.PublishFailed, `publish to ${subject} failed`, { cause: err }),
+        );
+      }
+    });
+  }
+
+  /** Resolves when every publish sent so far has its PubAck (or timed out). */
+  async idle(): Promise<void> {
+    while (this.#waiting.size > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+    if (!this.#nc.isClosed()) this.#sub.unsubscribe();
+    for (const w of this.#waiting.values()) w.reject(new BusError(BusErrorCode.Closed, 'bus closed before the PubAck arrived'));
+    this.#waiting.clear();
+  }
+}
+
+function settle(w: Waiting, data: Uint8Array): void {
+  let body: unknown;
+  try {
+    body = JSON.parse(decoder.decode(data));
+  } catch (err) {
+    w.reject(new BusError(BusErrorCode.PublishFailed, `unreadable PubAck for ${w.subject}`, { cause: err }));
+    return;
+  }
+  if (typeof body !== 'object' || body === null) {
+    w.reject(new BusError(BusErrorCode.PublishFailed, `unexpected PubAck for ${w.subject}`));
+    return;
+  }
+  if ('error' in body) {
+    const e = body.error;
+    const description = typeof e === 'object' && e !== null && 'description' in e ? String(e.description) : JSON.stringify(e);
+    w.reject(new BusError(BusErrorCode.PublishFailed, `publish to ${w.subject} rejected: ${description}`));
+    return;
+  }
+  const stream = 'stream' in body && typeof body.stream === 'string' ? body.stream : '';
+  const seq = 'seq' in body && typeof body.seq === 'number' ? body.seq : NaN;
+  if (stream === '' || Number.isNaN(seq)) {
+    w.reject(new BusError(BusErrorCode.PublishFailed, `unexpected PubAck for ${w.subject}`));
+    return;
+  }
+  w.resolve({ stream, seq, duplicate: 'duplicate' in body && body.duplicate === true });
+}

@@ -1,0 +1,365 @@
+// NATS JetStream adapter (cluster mode): streams and durable pull consumers as code,
+// Nats-Msg-Id publish de-duplication, explicit acks, nak with backoff, dead-letter streams,
+// W3C trace context in headers, endless reconnects.
+
+import {
+  connect,
+  headers as natsHeaders,
+  nanos,
+  type MsgHdrs,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  StorageType,
+  type ConsumerConfig,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { encodePayload } from '../codec.ts';
+import {
+  ackDeadlineMs,
+  DeliveryProcessor,
+  resolveConsumeOptions,
+  serverMaxDeliver,
+  type Delivery,
+  type ResolvedConsume,
+} from '../consumer-core.ts';
+import { BusError, BusErrorCode, isBusError } from '../errors.ts';
+import { deadLetterStream, Header, JSON_CONTENT_TYPE } from '../headers.ts';
+import { consoleLogger, DEFAULT_DUPLICATE_WINDOW_MS, streamLimits } from '../streams.ts';
+import { tracePublish } from '../tracing.ts';
+import { AsyncPublisher } from './async-publisher.ts';
+import type {
+  Bus,
+  BusLogger,
+  ConsumeOptions,
+  ConsumerHandle,
+  PublishOptions,
+  PublishResult,
+  StreamSpec,
+} from '../types.ts';
+
+export interface NatsBusOptions {
+  readonly servers: string | readonly string[];
+  /** Connection name shown by the server (`nats server report connections`). */
+  readonly name?: string;
+  readonly logger?: BusLogger;
+  readonly publishTimeoutMs?: number;
+}
+
+export interface NatsBusFromConnectionOptions {
+  readonly logger?: BusLogger;
+  /** How long a publish waits for its PubAck before failing (retry it with the same msgId). Default 5 s. */
+  readonly publishTimeoutMs?: number;
+  /** When true, drain()/close() also drain/close the connection. Default true. */
+  readonly ownsConnection?: boolean;
+}
+
+/** Connects with endless reconnects (the bus outlives server restarts) and returns the bus. */
+export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
+      ...(options.name === undefined ? {} : { name: options.name }),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1_000,
+    });
+  } catch (err) {
+    throw new BusError(BusErrorCode.Transport, `cannot connect to NATS at ${String(options.servers)}`, { cause: err });
+  }
+  return createNatsBus(nc, {
+    ownsConnection: true,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.publishTimeoutMs === undefined ? {} : { publishTimeoutMs: options.publishTimeoutMs }),
+  });
+}
+
+/** Builds the bus on an existing connection (fails when JetStream is not enabled). */
+export async function createNatsBus(nc: NatsConnection, options: NatsBusFromConnectionOptions = {}): Promise<Bus> {
+  const jsm = await jetstreamManager(nc).catch((err: unknown) => {
+    throw new BusError(BusErrorCode.Transport, 'JetStream is not available on this NATS server', { cause: err });
+  });
+  return new NatsBus(
+    nc,
+    jsm,
+    jetstream(nc),
+    options.logger ?? consoleLogger,
+    options.ownsConnection ?? true,
+    options.publishTimeoutMs ?? 5_000,
+  );
+}
+
+const isApiError = (err: unknown, code: number): boolean => err instanceof JetStreamApiError && err.code === code;
+
+const safe = (fn: () => void): void => {
+  try {
+    fn();
+  } catch {
+    // The connection is gone: the server redelivers after the ack deadline; nothing to do here.
+  }
+};
+
+const sameNumbers = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
+  (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === (b ?? [])[i]);
+
+interface RunningConsumer {
+  readonly handle: ConsumerHandle;
+  abort(): void;
+}
+
+class NatsBus implements Bus {
+  readonly #nc: NatsConnection;
+  readonly #jsm: JetStreamManager;
+  readonly #js: JetStreamClient;
+  readonly #logger: BusLogger;
+  readonly #owns: boolean;
+  readonly #publisher: AsyncPublisher;
+  readonly #running = new Set<RunningConsumer>();
+  readonly #dlqReady = new Set<string>();
+  #closed = false;
+
+  constructor(
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    js: JetStreamClient,
+    logger: BusLogger,
+    owns: boolean,
+    publishTimeoutMs: number,
+  ) {
+    this.#nc = nc;
+    this.#jsm = jsm;
+    this.#js = js;
+    this.#logger = logger;
+    this.#owns = owns;
+    this.#publisher = new AsyncPublisher(nc, publishTimeoutMs);
+    void this.#watchStatus();
+  }
+
+  async #watchStatus(): Promise<void> {
+    try {
+      for await (const s of this.#nc.status()) {
+        if (s.type === 'disconnect') this.#logger.warn({ server: s.server }, 'bus: NATS disconnected, reconnecting');
+        else if (s.type === 'reconnect') this.#logger.warn({ server: s.server }, 'bus: NATS reconnected');
+      }
+    } catch {
+      // status iterator ends with the connection
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new BusError(BusErrorCode.Closed, 'bus is closed');
+  }
+
+  async ensureStream(spec: StreamSpec): Promise<void> {
+    this.#assertOpen();
+    const { maxAgeMs, duplicateWindowMs } = streamLimits(spec);
+    const want = {
+      subjects: [...spec.subjects],
+      max_age: nanos(maxAgeMs),
+      duplicate_window: nanos(duplicateWindowMs),
+    } satisfies Partial<StreamConfig>;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        let current: StreamConfig;
+        try {
+          current = (await this.#jsm.streams.info(spec.name)).config;
+        } catch (err) {
+          if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+          await this.#jsm.streams.add({ name: spec.name, storage: StorageType.File, ...want });
+          return;
+        }
+        const same =
+          sameNumbers([current.max_age, current.duplicate_window], [want.max_age, want.duplicate_window]) &&
+          [...current.subjects].sort().join(' ') === [...want.subjects].sort().join(' ');
+        if (!same) await this.#jsm.streams.update(spec.name, { ...current, ...want });
+        return;
+      } catch (err) {
+        // Lost a creation race with another process: look again once.
+        if (attempt === 0 && err instanceof JetStreamApiError) continue;
+        throw new BusError(BusErrorCode.Transport, `ensureStream ${spec.name} failed: ${String(err)}`, { cause: err });
+      }
+    }
+  }
+
+  async deleteStream(name: string): Promise<boolean> {
+    this.#assertOpen();
+    try {
+      return await this.#jsm.streams.delete(name);
+    } catch (err) {
+      if (isApiError(err, JetStreamApiCodes.StreamNotFound)) return false;
+      throw new BusError(BusErrorCode.Transport, `deleteStream ${name} failed`, { cause: err });
+    }
+  }
+
+  async publish(subject: string, payload: Uint8Array | object, options: PublishOptions = {}): Promise<PublishResult> {
+    this.#assertOpen();
+    const { data, json } = encodePayload(payload);
+    const h: Record<string, string> = { ...options.headers };
+    if (json && h[Header.ContentType] === undefined) h[Header.ContentType] = JSON_CONTENT_TYPE;
+    const msgId = options.msgId;
+    return tracePublish('nats', subject, msgId, h, this.#logger, () => {
+      const mh: MsgHdrs = natsHeaders();
+      for (const k in h) mh.set(k, h[k] ?? '');
+      if (msgId !== undefined) mh.set(Header.MsgId, msgId);
+      return this.#publisher.publish(subject, data, mh);
+    });
+  }
+
+  async consume(options: ConsumeOptions): Promise<ConsumerHandle> {
+    this.#assertOpen();
+    const c = resolveConsumeOptions(options);
+    await this.#ensureDeadLetterStream(c.stream);
+    await this.#ensureConsumer(c);
+    const consumer = await this.#js.consumers.get(c.stream, c.durable);
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: c.prefetch });
+    const processor = new DeliveryProcessor(c, {
+      system: 'nats',
+      publish: (s, p, o) => this.publish(s, p, o),
+      logger: this.#logger,
+    });
+    let stopping = false;
+    const loop = (async () => {
+      try {
+        for await (const m of messages) {
+          // Messages already buffered when stop() was called go back at once for other consumers.
+          if (stopping) safe(() => m.nak());
+          else {
+            const pending = processor.process(toDelivery(m));
+            if (pending !== undefined) await pending;
+          }
+        }
+      } catch (err) {
+        if (!stopping && !this.#closed) {
+          this.#logger.error({ err, stream: c.stream, durable: c.durable }, 'bus: consumer stopped on error');
+        }
+      }
+    })();
+    let stopped: Promise<void> | undefined;
+    const running: RunningConsumer = {
+      handle: {
+        stop: () =>
+          (stopped ??= (async () => {
+            stopping = true;
+            await messages.close();
+            await loop;
+            processor.dispose();
+            this.#running.delete(running);
+          })()),
+      },
+      abort: () => {
+        stopping = true;
+        processor.dispose();
+        void messages.close();
+      },
+    };
+    this.#running.add(running);
+    return running.handle;
+  }
+
+  async #ensureDeadLetterStream(stream: string): Promise<void> {
+    if (this.#dlqReady.has(stream)) return;
+    await this.ensureStream({ name: deadLetterStream(stream), subjects: [`dlq.${stream}.>`] });
+    this.#dlqReady.add(stream);
+  }
+
+  async #ensureConsumer(c: ResolvedConsume): Promise<void> {
+    const backoff = c.backoffMs.map((_, i) => nanos(ackDeadlineMs(c, i + 1)));
+    const settings = {
+      ack_wait: nanos(c.ackWaitMs),
+      max_deliver: serverMaxDeliver(c),
+      max_ack_pending: Math.max(1_000, c.prefetch * 4),
+      ...(backoff.length > 0 ? { backoff } : {}),
+    } satisfies Partial<ConsumerConfig>;
+    const where = `${c.stream}/${c.durable}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        let current: ConsumerConfig;
+        try {
+          current = (await this.#jsm.consumers.info(c.stream, c.durable)).config;
+        } catch (err) {
+          if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+          await this.#jsm.consumers.add(c.stream, {
+            durable_name: c.durable,
+            ack_policy: AckPolicy.Explicit,
+            deliver_policy: DeliverPolicy.All,
+            ...(c.filterSubject === undefined ? {} : { filter_subject: c.filterSubject }),
+            ...settings,
+          });
+          return;
+        }
+        if ((current.filter_subject ?? '') !== (c.filterSubject ?? '')) {
+          throw new BusError(
+            BusErrorCode.ConsumerConflict,
+            `durable ${where} exists with filter "${current.filter_subject ?? ''}", not "${c.filterSubject ?? ''}"`,
+          );
+        }
+        const same =
+          current.max_deliver === settings.max_deliver &&
+          current.max_ack_pending === settings.max_ack_pending &&
+          sameNumbers(current.backoff, backoff) &&
+          (backoff.length > 0 || current.ack_wait === settings.ack_wait);
+        if (!same) await this.#jsm.consumers.update(c.stream, c.durable, settings);
+        return;
+      } catch (err) {
+        if (isBusError(err)) throw err;
+        if (isApiError(err, JetStreamApiCodes.StreamNotFound)) {
+          throw new BusError(BusErrorCode.StreamNotFound, `stream ${c.stream} not found`, { cause: err });
+        }
+        if (attempt === 0 && err instanceof JetStreamApiError) continue; // creation race: look again
+        throw new BusError(BusErrorCode.Transport, `cannot set up consumer ${where}: ${String(err)}`, { cause: err });
+      }
+    }
+  }
+
+  async drain(): Promise<void> {
+    if (this.#closed) return;
+    await Promise.all([...this.#running].map((r) => r.handle.stop()));
+    this.#closed = true;
+    await this.#publisher.idle();
+    this.#publisher.close();
+    if (this.#owns) await this.#nc.drain();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const r of this.#running) r.abort();
+    this.#running.clear();
+    this.#publisher.close();
+    if (this.#owns) await this.#nc.close();
+  }
+}
+
+function toDelivery(m: JsMsg): Delivery {
+  const headers: Record<string, string> = {};
+  let msgId: string | undefined;
+  const h = m.headers;
+  if (h !== undefined) {
+    for (const k of h.keys()) {
+      if (k === Header.MsgId) msgId = h.get(k);
+      else if (!k.startsWith('Nats-')) headers[k] = h.get(k);
+    }
+  }
+  return {
+    subject: m.subject,
+    data: m.data,
+    headers,
+    msgId,
+    seq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    ack: () => safe(() => m.ack()),
+    nak: (delayMs) => safe(() => m.nak(delayMs)),
+    term: () => safe(() => m.term()),
+    inProgress: () => safe(() => m.working()),
+  };
+}

@@ -1,0 +1,151 @@
+// W3C trace context on message headers: a PRODUCER span `send <subject>` around publish, a
+// CONSUMER span `process <subject>` around the handler, parented by the publisher's context so
+// one trace follows a message across services. Only @opentelemetry/api: the app installs the SDK.
+// A telemetry failure is logged, never thrown into the caller.
+
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import type { BusHeaders, BusLogger } from './types.ts';
+
+const tracer = trace.getTracer('@industrial/bus');
+
+/** Messaging semantic-convention attribute names (semconv messaging, status: development). */
+export const MessagingAttr = {
+  System: 'messaging.system',
+  DestinationName: 'messaging.destination.name',
+  MessageId: 'messaging.message.id',
+  OperationType: 'messaging.operation.type',
+  OperationName: 'messaging.operation.name',
+  ConsumerGroupName: 'messaging.consumer.group.name',
+} as const;
+
+const setter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
+
+const getter: TextMapGetter<BusHeaders> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const exact = carrier[key];
+    if (exact !== undefined) return exact;
+    const lower = key.toLowerCase();
+    for (const k of Object.keys(carrier)) if (k.toLowerCase() === lower) return carrier[k];
+    return undefined;
+  },
+};
+
+const fail = (span: Span, err: unknown): void => {
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+};
+
+/** Runs `send` inside a PRODUCER span after injecting its context into `headers` (mutated). */
+export async function tracePublish<T>(
+  system: string,
+  subject: string,
+  msgId: string | undefined,
+  headers: Record<string, string>,
+  logger: BusLogger,
+  send: () => Promise<T>,
+): Promise<T> {
+  const parent = context.active();
+  const span = tracer.startSpan(
+    `send ${subject}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        [MessagingAttr.System]: system,
+        [MessagingAttr.DestinationName]: subject,
+        [MessagingAttr.OperationType]: 'send',
+        [MessagingAttr.OperationName]: 'send',
+        ...(msgId === undefined ? {} : { [MessagingAttr.MessageId]: msgId }),
+      },
+    },
+    parent,
+  );
+  try {
+    propagation.inject(trace.setSpan(parent, span), headers, setter);
+  } catch (err) {
+    logger.warn({ err, subject }, 'bus: trace context injection failed');
+  }
+  try {
+    return await send();
+  } catch (err) {
+    fail(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+export interface ProcessSpanInfo {
+  readonly system: string;
+  readonly subject: string;
+  readonly msgId: string | undefined;
+  readonly durable: string;
+  readonly headers: BusHeaders;
+}
+
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+
+/**
+ * Runs `process` inside a CONSUMER span whose parent is the context extracted from the headers.
+ * Stays synchronous when `process` is (the hot path of a consumer doing fast, synchronous work).
+ */
+export function traceProcess<T>(info: ProcessSpanInfo, logger: BusLogger, process: () => T | Promise<T>): T | Promise<T> {
+  let parent = context.active();
+  try {
+    parent = propagation.extract(parent, info.headers, getter);
+  } catch (err) {
+    logger.warn({ err, subject: info.subject }, 'bus: trace context extraction failed');
+  }
+  const span = tracer.startSpan(
+    `process ${info.subject}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        [MessagingAttr.System]: info.system,
+        [MessagingAttr.DestinationName]: info.subject,
+        [MessagingAttr.OperationType]: 'process',
+        [MessagingAttr.OperationName]: 'process',
+        [MessagingAttr.ConsumerGroupName]: info.durable,
+        ...(info.msgId === undefined ? {} : { [MessagingAttr.MessageId]: info.msgId }),
+      },
+    },
+    parent,
+  );
+  let result: T | Promise<T>;
+  try {
+    result = context.with(trace.setSpan(parent, span), process);
+  } catch (err) {
+    fail(span, err);
+    span.end();
+    throw err;
+  }
+  if (!isPromise(result)) {
+    span.end();
+    return result;
+  }
+  return result.then(
+    (v) => {
+      span.end();
+      return v;
+    },
+    (err: unknown) => {
+      fail(span, err);
+      span.end();
+      throw err;
+    },
+  );
+}
