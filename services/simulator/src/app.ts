@@ -65,6 +65,8 @@ export interface Simulator {
   loadScenario(scenario: unknown): { ok: true; faultIds: string[] } | { ok: false; field: string; error: string };
   /** current plant time */
   plantTime(): Date;
+  /** counters since start: ticks run, tag updates pushed to OPC UA, labels emitted */
+  stats(): { ticks: number; updates: number; labels: number };
   readonly assets: readonly AssetInfo[];
 }
 
@@ -88,8 +90,10 @@ export function createSimulator(config: SimulatorConfig, deps: SimulatorDeps = {
   let timer: NodeJS.Timeout | null = null;
   let lastTick = 0;
   let stopping: Promise<void> | null = null;
+  const counters = { ticks: 0, updates: 0, labels: 0 };
 
   const emit = (labels: readonly LabelEvent[]) => {
+    counters.labels += labels.length;
     for (const l of labels) {
       for (const cb of listeners) {
         try {
@@ -129,6 +133,8 @@ export function createSimulator(config: SimulatorConfig, deps: SimulatorDeps = {
       lastTick = now;
       const step = plant.advance(Math.floor(plantMs));
       opcua.apply(step.updates);
+      counters.ticks += 1;
+      counters.updates += step.updates.length;
       emit(step.labels);
     } catch (err) {
       log('error', 'tick failed', { error: err instanceof Error ? err.message : String(err) });
@@ -225,6 +231,7 @@ export function createSimulator(config: SimulatorConfig, deps: SimulatorDeps = {
     injectFault,
     loadScenario,
     plantTime: () => new Date(requirePlant().nowMs),
+    stats: () => ({ ...counters }),
     get assets() {
       return requirePlant().assets;
     },

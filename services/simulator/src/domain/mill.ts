@@ -186,3 +186,13 @@ export function machineProduct(
     toolChanged: toolEnds,
   };
 }
+
+/**
+ * Parameters matching the published file rather than the published rules: the file holds
+ * 60/30/10 % L/M/H products and flags random failures on 0.19 % of rows.
+ */
+export const AI4I_FILE_PROFILE: MillParams = {
+  ...AI4I_RULES,
+  typeMix: { L: 0.6, M: 0.3, H: 0.1 },
+  randomFailureProbability: 0.0019,
+};
