@@ -249,6 +249,25 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
       expect((await post({ asset: 'pump-1', fault: 'cavitation' }, 'nope')).status).toBe(401);
     });
 
+    it('shows a sensor dropout as Bad status on that tag only', async () => {
+      const res = await post({ asset: 'pump-3', fault: 'sensor_dropout', tag: 'flow' });
+      expect(res.status).toBe(201);
+      await sleep(300);
+      expect((await readNumber(session, ns, `${PUMP(3)}/flow`)).status).toBe(StatusCodes.BadSensorFailure);
+      expect((await readNumber(session, ns, `${PUMP(3)}/speed`)).status).toBe(StatusCodes.Good);
+    });
+
+    it('takes a scenario, and rejects a malformed one naming the entry', async () => {
+      const scenario = (faults: unknown) =>
+        fetch(`${sim.httpUrl}/scenarios`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(faults) });
+      const bad = await scenario([{ asset: 'mill-1', fault: 'heat_dissipation' }, { asset: 'mill-9', fault: 'power_failure' }]);
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ field: 'faults[1].asset' });
+      const good = await scenario([{ asset: 'mill-1', fault: 'power_failure', startInMinutes: 60, developMinutes: 30 }]);
+      expect(good.status).toBe(201);
+      expect(((await good.json()) as { faultIds: string[] }).faultIds).toHaveLength(1);
+    });
+
     it('keeps the simulation running after bad input', async () => {
       await post({ asset: 'nope' });
       const a = await readNumber(session, ns, `${PUMP(1)}/flow`);

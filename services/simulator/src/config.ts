@@ -138,7 +138,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     opcua: {
       host: str('SIM_OPCUA_HOST', '127.0.0.1'),
       port: num('SIM_OPCUA_PORT', 4840, 0, 65535, true),
-      pkiDir: path.resolve(cwd, str('SIM_PKI_DIR', '.pki/simulator')),
+      pkiDir: path.resolve(cwd, str('SIM_PKI_DIR', '.data/simulator/pki')),
       allowAnonymous,
       allowSecurityNone: bool('SIM_ALLOW_SECURITY_NONE', dev),
       autoAcceptUnknownCertificates: bool('SIM_AUTO_ACCEPT_CERTS', dev),
