@@ -106,7 +106,7 @@ interface PumpRuntime extends Base {
 interface MillRuntime extends Base {
   kind: 'mill';
   state: MillState;
-  current: MillProduct;
+  current: MillProduct | null;
   cycleEndMs: number;
   completed: number;
   replay: { products: MillProduct[]; index: number } | null;
@@ -158,7 +158,7 @@ export function createPlant(options: PlantOptions): Plant {
     } else if (info.kind === 'mill') {
       const replay = options.replay?.asset === info.id ? { products: options.replay.products, index: 0 } : null;
       const state = initialMillState(rng, millParams);
-      const rtm: MillRuntime = { ...base, kind: 'mill', state, current: undefined as unknown as MillProduct, cycleEndMs: nowMs, completed: 0, replay };
+      const rtm: MillRuntime = { ...base, kind: 'mill', state, current: null, cycleEndMs: nowMs, completed: 0, replay };
       startProduct(rtm, nowMs);
       rt = rtm;
     } else {
