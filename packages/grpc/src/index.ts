@@ -1,0 +1,36 @@
+// Public surface of @industrial/grpc: server conventions every service uses (createGrpcServer,
+// defineService + unary/serverStream specs), the client helper, error → status mapping, edge
+// validation helpers, and the generated protobuf code of proto/.
+export { createGrpcServer, DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH, DEFAULT_MAX_SEND_MESSAGE_LENGTH, HEALTH_SERVICE } from './server.ts';
+export type { CreateGrpcServerOptions, GrpcServerHandle } from './server.ts';
+
+export { defineService, serverStream, unary } from './service.ts';
+export type { AnyMethodSpec, CallContext, GrpcService, MethodDefinitionLike, ServerStreamSpec, ServiceDefinitionLike, ServiceSpecs, UnarySpec } from './service.ts';
+
+export { CORRELATION_ID_METADATA, wrapMethod } from './wrap.ts';
+export type { AccessGuard, GrpcLogger, WrapOptions } from './wrap.ts';
+
+export {
+  CallCancelledError,
+  DeadlineExceededError,
+  ERROR_CODE_TRAILER,
+  ERROR_DETAIL_TRAILER,
+  FIELD_TRAILER,
+  InvalidRequestError,
+  STATUS_BY_ERROR_CODE,
+  toGrpcStatus,
+} from './errors.ts';
+export type { MappedStatus } from './errors.ts';
+
+export { fromSchema, issuePath, protoFieldName } from './validation.ts';
+export type { SafeParseSchema } from './validation.ts';
+
+export { createClient, platformInterceptor, unaryCall } from './client.ts';
+export type { ClientConstructor, CreateClientOptions } from './client.ts';
+
+export { platformPackageDefinition } from './descriptors.ts';
+
+// Generated code (proto/ → scripts/generate.sh). Namespaced per proto package.
+export * as commonV1 from './gen/industrial/common/v1/event.ts';
+export * as commonErrorV1 from './gen/industrial/common/v1/error.ts';
+export * as governanceV1 from './gen/industrial/governance/v1/audit.ts';

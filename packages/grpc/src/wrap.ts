@@ -1,0 +1,222 @@
+// The per-method wrapper every service method runs inside. Order of work for each call:
+//   1. SERVER span `pkg.Service/Method` (parent = W3C trace context from metadata), rpc.* attributes
+//   2. deadline: already past → DEADLINE_EXCEEDED; otherwise an AbortSignal fires at the deadline
+//      or when the client cancels
+//   3. access: bearer token from `authorization`, the method's declared Permission, denials
+//      recorded through the guard (methods that declare a `resource` validate first, because the
+//      resource comes from the input)
+//   4. input validation → INVALID_ARGUMENT naming the field (message + `field` trailer)
+//   5. handler; typed errors → status in one place (errors.ts)
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { status, type Metadata, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
+import type { GuardRequest, Principal } from '@industrial/access';
+import {
+  ATTR_RPC_GRPC_STATUS_CODE,
+  ATTR_RPC_METHOD,
+  ATTR_RPC_SERVICE,
+  ATTR_RPC_SYSTEM,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  currentTraceparent,
+  extractFromMetadata,
+  trace,
+  type Span,
+  type Tracer,
+} from '@industrial/telemetry/api';
+import { CallCancelledError, DeadlineExceededError, toGrpcStatus } from './errors.ts';
+import type { AnyMethodSpec, CallContext, MethodDefinitionLike } from './service.ts';
+
+/** The access check adapters call: `createGuard(...)` from @industrial/access. */
+export type AccessGuard = (request: GuardRequest) => Promise<Principal>;
+
+/** The logger calls the wrapper makes (a pino logger fits). */
+export interface GrpcLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface WrapOptions {
+  accessGuard: AccessGuard;
+  /** Platform service name recorded in AccessDenied events, e.g. `governance`. */
+  serviceName: string;
+  logger: GrpcLogger;
+  tracer?: Tracer;
+  /** Clock in ms, for deadline checks (tests). */
+  now?: () => number;
+}
+
+/** Metadata key a client may set to carry its correlation id across calls. */
+export const CORRELATION_ID_METADATA = 'x-correlation-id';
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Span status ERROR only for server-side faults (semconv: gRPC server spans). */
+const SERVER_FAULTS = new Set<number>([status.UNKNOWN, status.DEADLINE_EXCEEDED, status.UNIMPLEMENTED, status.INTERNAL, status.UNAVAILABLE, status.DATA_LOSS]);
+
+function firstString(metadata: Metadata, key: string): string | null {
+  const v = metadata.get(key)[0];
+  if (v === undefined) return null;
+  return typeof v === 'string' ? v : v.toString('utf8');
+}
+
+type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+
+interface Prepared {
+  input: unknown;
+  ctx: CallContext;
+  /** Rejects when the signal fires; never resolves. */
+  aborted: Promise<never>;
+  dispose(): void;
+}
+
+/** Wraps one method spec into a grpc-js handler. */
+export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: AnyMethodSpec, options: WrapOptions): UntypedHandleCall {
+  const tracer = options.tracer ?? trace.getTracer('@industrial/grpc');
+  const now = options.now ?? Date.now;
+  const fullMethod = def.path;
+  const spanName = fullMethod.slice(1);
+  const rpcService = spanName.slice(0, spanName.lastIndexOf('/'));
+  const rpcMethod = spanName.slice(spanName.lastIndexOf('/') + 1);
+
+  async function prepare(call: AnyCall, span: Span, correlationId: string): Promise<Prepared> {
+    const raw = call.getDeadline();
+    const deadlineMs = raw instanceof Date ? raw.getTime() : raw;
+    const deadline = Number.isFinite(deadlineMs) ? new Date(deadlineMs) : null;
+    if (deadline !== null && deadlineMs <= now()) throw new DeadlineExceededError('the call arrived after its deadline had passed');
+
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    if (deadline !== null) {
+      timer = setTimeout(() => controller.abort(new DeadlineExceededError()), Math.min(Math.max(deadlineMs - now(), 0), MAX_TIMER_MS));
+      timer.unref();
+    }
+    const onCancel = (): void => controller.abort(new CallCancelledError());
+    call.on('cancelled', onCancel);
+    const dispose = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      call.off('cancelled', onCancel);
+    };
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+    aborted.catch(() => undefined); // observed by the race below, or irrelevant once the call ended
+
+    try {
+      const traceparent = currentTraceparent();
+      const guardRequest = (resource: GuardRequest['resource']): GuardRequest => ({
+        authorization: firstString(call.metadata, 'authorization'),
+        permission: spec.permission,
+        resource,
+        service: options.serviceName,
+        method: fullMethod,
+        correlationId,
+        traceparent,
+      });
+      let principal: Principal;
+      let input: unknown;
+      if (spec.resource === undefined) {
+        principal = await Promise.race([options.accessGuard(guardRequest(undefined)), aborted]);
+        input = spec.input(call.request);
+      } else {
+        input = spec.input(call.request);
+        principal = await Promise.race([options.accessGuard(guardRequest(spec.resource(input))), aborted]);
+      }
+      span.setAttribute('enduser.id', principal.subject);
+      const ctx: CallContext = { principal, signal: controller.signal, deadline, method: fullMethod, correlationId, traceparent, metadata: call.metadata };
+      return { input, ctx, aborted, dispose };
+    } catch (error) {
+      dispose();
+      throw error;
+    }
+  }
+
+  function finish(span: Span, started: number, correlationId: string, error: unknown): { code: number; details: string; metadata: Metadata } | null {
+    const ms = now() - started;
+    if (error === null) {
+      span.setAttribute(ATTR_RPC_GRPC_STATUS_CODE, status.OK);
+      options.logger.debug({ method: fullMethod, code: 'OK', ms, correlationId }, 'rpc');
+      return null;
+    }
+    const mapped = toGrpcStatus(error, correlationId);
+    span.setAttribute(ATTR_RPC_GRPC_STATUS_CODE, mapped.code);
+    if (error instanceof Error) span.recordException(error);
+    if (SERVER_FAULTS.has(mapped.code)) span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.details });
+    const fields = { method: fullMethod, code: status[mapped.code], errorCode: mapped.errorCode, field: mapped.field, ms, correlationId };
+    if (mapped.internal) options.logger.error({ ...fields, err: error }, 'rpc failed');
+    else if (mapped.code === status.UNAUTHENTICATED || mapped.code === status.PERMISSION_DENIED) options.logger.warn({ ...fields, reason: mapped.details }, 'rpc refused');
+    else options.logger.debug({ ...fields, reason: mapped.details }, 'rpc rejected');
+    return { code: mapped.code, details: mapped.details, metadata: mapped.metadata };
+  }
+
+  function run(call: AnyCall, body: (span: Span, correlationId: string) => Promise<void>): void {
+    const parent = extractFromMetadata(call.metadata, context.active());
+    const incoming = firstString(call.metadata, CORRELATION_ID_METADATA);
+    const correlationId = incoming !== null && CORRELATION_ID.test(incoming) ? incoming : randomUUID();
+    tracer.startActiveSpan(
+      spanName,
+      { kind: SpanKind.SERVER, attributes: { [ATTR_RPC_SYSTEM]: 'grpc', [ATTR_RPC_SERVICE]: rpcService, [ATTR_RPC_METHOD]: rpcMethod } },
+      parent,
+      (span) => {
+        void body(span, correlationId).finally(() => span.end());
+      },
+    );
+  }
+
+  if (spec.kind === 'unary') {
+    const handler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+      run(call, async (span, correlationId) => {
+        const started = now();
+        let prepared: Prepared | null = null;
+        try {
+          prepared = await prepare(call, span, correlationId);
+          const result = await Promise.race([spec.handle(prepared.input, prepared.ctx), prepared.aborted]);
+          finish(span, started, correlationId, null);
+          callback(null, result);
+        } catch (error) {
+          const st = finish(span, started, correlationId, error);
+          if (!call.cancelled && st !== null) callback(st);
+        } finally {
+          prepared?.dispose();
+        }
+      });
+    };
+    return handler as UntypedHandleCall;
+  }
+
+  const handler = (call: ServerWritableStream<unknown, unknown>): void => {
+    run(call, async (span, correlationId) => {
+      const started = now();
+      let prepared: Prepared | null = null;
+      let sent = 0;
+      try {
+        prepared = await prepare(call, span, correlationId);
+        const iterator = spec.handle(prepared.input, prepared.ctx)[Symbol.asyncIterator]();
+        try {
+          for (;;) {
+            const next = await Promise.race([iterator.next(), prepared.aborted]);
+            if (next.done === true) break;
+            if (!call.write(next.value)) await Promise.race([once(call, 'drain'), prepared.aborted]);
+            sent++;
+          }
+        } finally {
+          // Stop the producer (closes store reads) whatever ended the loop; don't wait on a stuck one.
+          void Promise.resolve(iterator.return?.()).catch(() => undefined);
+        }
+        span.setAttribute('rpc.messages_sent', sent);
+        finish(span, started, correlationId, null);
+        call.end();
+      } catch (error) {
+        span.setAttribute('rpc.messages_sent', sent);
+        const st = finish(span, started, correlationId, error);
+        if (!call.cancelled && st !== null) call.emit('error', Object.assign(new Error(st.details), st));
+      } finally {
+        prepared?.dispose();
+      }
+    });
+  };
+  return handler as UntypedHandleCall;
+}
