@@ -60,6 +60,8 @@ async function migrate(pool: pg.Pool, s: string): Promise<void> {
       DECLARE result json;
       BEGIN
         PERFORM pg_advisory_xact_lock(lock_key);
+        -- Delivered only if and when this transaction commits; saves a round trip after the insert.
+        PERFORM pg_notify('eventstore_${s}', '');
         SELECT json_build_object(
           'head', (SELECT json_build_object('position', position, 'hash', hash) FROM ${s}.events ORDER BY position DESC LIMIT 1),
           'existing', (SELECT coalesce(json_agg(json_build_object('id', id, 'stream', stream, 'revision', revision, 'position', position)), '[]'::json) FROM ${s}.events WHERE id = ANY(ids)),
@@ -122,8 +124,8 @@ class PostgresBackend implements Backend {
     try {
       const key = await this.key(c);
       await c.query('BEGIN');
-      const loaded = await c.query<{ r: { head: { position: string | number; hash: string } | null; existing: { id: string; stream: string; revision: number; position: number }[]; revisions: { stream: string; revision: number }[] } }>(
-        `SELECT ${this.s}.lock_and_load($1::bigint, $2::uuid[], $3::text[]) AS r`, [key, ids, streams]);
+      const loaded = await c.query<{ r: { head: { position: string | number; hash: string } | null; existing: { id: string; stream: string; revision: number; position: number }[]; revisions: { stream: string; revision: number }[] } }>({
+        name: `es_load_${this.s}`, text: `SELECT ${this.s}.lock_and_load($1::bigint, $2::uuid[], $3::text[]) AS r`, values: [key, ids, streams] });
       const r = loaded.rows[0]?.r;
       const state: LockedState = {
         headPosition: r?.head ? Number(r.head.position) : 0,
@@ -133,13 +135,13 @@ class PostgresBackend implements Backend {
       };
       const rows = plan(state);
       if (rows.length > 0) {
-        await c.query(
-          `INSERT INTO ${this.s}.events (${COLS})
+        await c.query({
+          name: `es_insert_${this.s}`,
+          text: `INSERT INTO ${this.s}.events (${COLS})
            SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`,
-          [rows.map((x) => x.position), rows.map((x) => x.id), rows.map((x) => x.stream), rows.map((x) => x.revision), rows.map((x) => x.type),
+          values: [rows.map((x) => x.position), rows.map((x) => x.id), rows.map((x) => x.stream), rows.map((x) => x.revision), rows.map((x) => x.type),
             rows.map((x) => x.data), rows.map((x) => x.metadata), rows.map((x) => x.prevHash), rows.map((x) => x.hash), rows.map((x) => x.seal)],
-        );
-        await c.query('SELECT pg_notify($1, $2)', [this.channel, String(rows[rows.length - 1]?.position)]);
+        });
       }
       if (beforeCommit) await beforeCommit();
       await c.query('COMMIT');
@@ -165,7 +167,7 @@ class PostgresBackend implements Backend {
   }
 
   async readAll(fromPosition: number, limit: number): Promise<ChainRow[]> {
-    const r = await this.pool.query<RawRow>(`SELECT ${COLS} FROM ${this.s}.events WHERE position >= $1 ORDER BY position LIMIT $2`, [fromPosition, limit]);
+    const r = await this.pool.query<RawRow>({ name: `es_all_${this.s}`, text: `SELECT ${COLS} FROM ${this.s}.events WHERE position >= $1 ORDER BY position LIMIT $2`, values: [fromPosition, limit] });
     return r.rows.map(toRow);
   }
 
