@@ -1,0 +1,88 @@
+// Composition root of the governance service: builds the gRPC server (AuditService, health,
+// reflection, access guard recording denials in the store) and the HTTP probes from injected
+// dependencies. Opens nothing itself: the caller (main.ts or the one-process launcher) owns the
+// store, the key set and telemetry, and closes them after stop().
+import { createGuard, type KeySet } from '@industrial/access';
+import type { EventStore } from '@industrial/eventstore';
+import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import type { FastifyInstance } from 'fastify';
+import { auditService } from './adapters/grpc/audit.ts';
+import { recordDeniedIn, uuidv7 } from './adapters/eventstore/access-denied.ts';
+import { createHealthHttp } from './adapters/http/health.ts';
+
+export const SERVICE_NAME = 'governance';
+
+export interface GovernanceAppConfig {
+  grpc: { host: string; port: number };
+  http: { host: string; port: number };
+  access: { issuer: string; audience: string };
+  /** Default 4 MiB. */
+  maxReceiveMessageLength?: number;
+  maxSendMessageLength?: number;
+  /** How long stop() waits for in-flight calls before cancelling them. Default 10 s. */
+  shutdownGraceMs?: number;
+}
+
+export interface GovernanceAppDeps {
+  store: EventStore;
+  /** The access key set, or a getter (picks up a rotated key set without a restart). */
+  keySet: KeySet | (() => KeySet);
+  logger: GrpcLogger;
+  config: GovernanceAppConfig;
+}
+
+export interface GovernanceApp {
+  readonly grpc: GrpcServerHandle;
+  readonly http: FastifyInstance;
+  /** Binds gRPC and HTTP; resolves the bound ports (useful with port 0). */
+  start(): Promise<{ grpcPort: number; httpPort: number }>;
+  /** Stops accepting, drains in-flight calls, closes the HTTP server. Does not close the store. */
+  stop(): Promise<void>;
+}
+
+export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
+  const { store, logger, config } = deps;
+  const accessGuard = createGuard({
+    keySet: deps.keySet,
+    issuer: config.access.issuer,
+    audience: config.access.audience,
+    newId: () => uuidv7(),
+    recordDenied: recordDeniedIn(store, 'grpc'),
+    // The call is still refused; an unrecordable denial is logged loudly rather than turned into INTERNAL.
+    onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
+  });
+  const grpc = createGrpcServer({
+    services: [auditService(store)],
+    accessGuard,
+    serviceName: SERVICE_NAME,
+    logger,
+    ...(config.maxReceiveMessageLength === undefined ? {} : { maxReceiveMessageLength: config.maxReceiveMessageLength }),
+    ...(config.maxSendMessageLength === undefined ? {} : { maxSendMessageLength: config.maxSendMessageLength }),
+  });
+  let serving = false;
+  const http = createHealthHttp({ storeAnswers: () => store.headPosition(), serving: () => serving });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    grpc,
+    http,
+    async start() {
+      const grpcPort = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
+      await http.listen({ host: config.http.host, port: config.http.port });
+      const address = http.server.address();
+      const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
+      serving = true;
+      logger.info({ grpcPort, httpPort }, 'governance started');
+      return { grpcPort, httpPort };
+    },
+    stop() {
+      stopping ??= (async () => {
+        serving = false;
+        await grpc.shutdown({ graceMs: config.shutdownGraceMs ?? 10_000 });
+        await http.close();
+        logger.info({}, 'governance stopped');
+      })();
+      return stopping;
+    },
+  };
+}
