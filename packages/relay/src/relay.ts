@@ -1,0 +1,148 @@
+// The event relay: the only way committed events reach NATS. It follows the store's global
+// position from a checkpoint, publishes each event on `evt.v1.<service>.<EventType>` with the
+// event id as message id (JetStream drops a re-publish inside the duplicate window; consumers
+// de-duplicate by event id beyond it), and checkpoints the highest position acknowledged by the
+// bus. Exactly one relay per store is active: it must hold the lease, and stops the moment it
+// loses it (a second instance waiting on the lease takes over from the saved checkpoint).
+import type { Bus } from '@industrial/bus';
+import { eventContracts, isEventType } from '@industrial/contracts';
+import type { EventStore, RecordedEvent } from '@industrial/eventstore';
+import { context, extractFromCarrier } from '@industrial/telemetry/api';
+
+export const EVENTS_STREAM = 'EVENTS';
+export const EVENTS_SUBJECTS = ['evt.v1.>'] as const;
+
+/** Single-active-instance lease (PostgreSQL advisory lock in cluster mode). */
+export interface RelayLease {
+  /** Resolves once this instance holds the lease; rejects when `signal` aborts first. */
+  acquire(signal: AbortSignal): Promise<void>;
+  /** Aborts when the lease is lost (connection dropped); the relay must stop publishing. */
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}
+
+export interface CheckpointStore {
+  load(): Promise<number>;
+  save(position: number): Promise<void>;
+}
+
+export interface RelayLogger {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+}
+
+export interface RelayOptions {
+  store: EventStore;
+  bus: Bus;
+  lease: RelayLease;
+  checkpoints: CheckpointStore;
+  /** Publishes in flight at once (ordered checkpointing keeps the saved position safe). */
+  inFlight?: number;
+  /** Save the checkpoint at most this often. */
+  checkpointEveryMs?: number;
+  logger?: RelayLogger;
+  /** NATS stream and subject prefix; override only to isolate tests on a shared server. */
+  streamName?: string;
+  subjectPrefix?: string;
+  /** Observability hook: called after each acknowledged publish. */
+  onPublished?: (event: RecordedEvent, lagMs: number) => void;
+}
+
+/** `evt.v1.<owning service>.<Type>`; types outside the contracts registry go under `platform`. */
+export function subjectFor(type: string, prefix = 'evt.v1'): string {
+  return isEventType(type) ? `${prefix}.${eventContracts[type].service}.${type}` : `${prefix}.platform.${type}`;
+}
+
+export interface Relay {
+  /** Waits for the lease, then relays until stopped or the lease is lost. */
+  run(): Promise<void>;
+  stop(): Promise<void>;
+  /** Last checkpointed position. */
+  readonly checkpoint: number;
+}
+
+export function createRelay(options: RelayOptions): Relay {
+  const { store, bus, lease, checkpoints } = options;
+  const inFlight = options.inFlight ?? 256;
+  const every = options.checkpointEveryMs ?? 200;
+  const stopper = new AbortController();
+  let saved = 0;
+  let running: Promise<void> | null = null;
+
+  async function relay(): Promise<void> {
+    const prefix = options.subjectPrefix ?? 'evt.v1';
+    await bus.ensureStream({ name: options.streamName ?? EVENTS_STREAM, subjects: [`${prefix}.>`], duplicateWindowMs: 10 * 60_000 });
+    await lease.acquire(stopper.signal);
+    const stopped = AbortSignal.any([stopper.signal, lease.lost]);
+    saved = await checkpoints.load();
+    options.logger?.info({ checkpoint: saved }, 'relay holds the lease; relaying from checkpoint');
+    const sub = store.subscribeToAll({ checkpoint: saved, batchSize: 1000 });
+    stopped.addEventListener('abort', () => void sub.stop(), { once: true });
+    // Ordered completion: `acked` holds positions acknowledged out of order until contiguous.
+    let contiguous = saved;
+    const acked = new Set<number>();
+    const pending = new Set<Promise<void>>();
+    let failure: unknown = null;
+    let lastSave = Date.now();
+    const flush = async (force: boolean): Promise<void> => {
+      if (contiguous > saved && (force || Date.now() - lastSave >= every) && !lease.lost.aborted) {
+        await checkpoints.save(contiguous);
+        saved = contiguous;
+        lastSave = Date.now();
+      }
+    };
+    try {
+      for await (const e of sub) {
+        if (failure) throw failure;
+        const carrier: Record<string, string> = e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {};
+        const p = context.with(extractFromCarrier(carrier), () =>
+          bus.publish(subjectFor(e.type, prefix), e, { msgId: e.id, headers: { 'Event-Type': e.type, 'Event-Position': String(e.position) } }),
+        ).then(
+          () => {
+            acked.add(e.position);
+            while (acked.delete(contiguous + 1)) contiguous++;
+            options.onPublished?.(e, Date.now() - Date.parse(e.metadata.recordedAt));
+          },
+          (err: unknown) => { failure ??= err; },
+        );
+        const tracked = p.finally(() => pending.delete(tracked));
+        pending.add(tracked);
+        if (pending.size >= inFlight) await Promise.race(pending);
+        await flush(false);
+        if (stopped.aborted) break;
+      }
+      await Promise.all(pending);
+      if (failure) throw failure;
+      await flush(true);
+    } finally {
+      await sub.stop();
+      await Promise.allSettled(pending);
+      if (!failure) await flush(true).catch(() => undefined);
+    }
+    if (lease.lost.aborted && !stopper.signal.aborted) {
+      options.logger?.warn({ checkpoint: saved }, 'relay lost its lease; stopped (another instance takes over)');
+    }
+  }
+
+  return {
+    get checkpoint() { return saved; },
+    run() {
+      running ??= relay().finally(() => lease.release().catch(() => undefined));
+      return running;
+    },
+    async stop() {
+      stopper.abort();
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+/** Standalone mode: one process, so the lease is always ours and the checkpoint lives in memory. */
+export function memoryCoordination(): { lease: RelayLease; checkpoints: CheckpointStore } {
+  let position = 0;
+  const lost = new AbortController();
+  return {
+    lease: { acquire: async () => undefined, lost: lost.signal, release: async () => undefined },
+    checkpoints: { load: async () => position, save: async (p) => { position = p; } },
+  };
+}
