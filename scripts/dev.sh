@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/node-env.sh
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 case "${1:-}" in
   start) shift; exec npm start -- "$@" ;;
   test) shift; exec npm test -- "$@" ;;

@@ -127,7 +127,7 @@ describe('when data breaks a contract', () => {
     { name: 'a metric is not a number', type: 'TrainingRunCompleted', mutate: (d) => (d.metrics.recall = 'high'), path: 'metrics.recall', reason: /must be a number/ },
     { name: 'a hash is not sha256 hex', type: 'DatasetSnapshotCreated', mutate: (d) => (d.contentHash = 'abc'), path: 'contentHash', reason: /sha256/ },
     { name: 'an asset path misses a level', type: 'FaultLabelled', mutate: (d) => (d.assetPath = 'acme.plant1.packaging.filler-3'), path: 'assetPath', reason: /enterprise\.site\.area\.line\.asset/ },
-    { name: 'a failure precedes the fault start', type: 'FaultLabelled', mutate: (d) => (d.failureAt = '2025-03-10T07:00:00Z'), path: 'failureAt', reason: /after startedAt/ },
+    { name: 'a failure precedes the fault start', type: 'FaultLabelled', mutate: (d) => (d.failureAt = '2025-03-10T07:00:00Z'), path: 'failureAt', reason: /not be before startedAt/ },
     { name: 'a mode change changes nothing', type: 'AssetModeChanged', mutate: (d) => (d.to = d.from), path: 'to', reason: /differ/ },
     { name: 'a drift retraining names no drift', type: 'RetrainingRequested', mutate: (d) => (d.driftId = null), path: 'driftId', reason: /required when/ },
     { name: 'an explanation entry has an unknown field', type: 'RecommendationRaised', mutate: (d) => (d.explanation[1].weight = 2), path: 'explanation[1].weight', reason: /not a field/ },

@@ -17,9 +17,14 @@ export const faultInjected = defineContract({
       faultType: UnsToken,
       /** 0 = barely visible, 1 = fastest progression. */
       severity: Ratio,
-      affectedTags: z.array(UnsToken).min(1),
+      /** Tags the fault acts on directly; empty when it acts on the asset as a whole (e.g. bearing wear). */
+      affectedTags: z.array(UnsToken),
+      /** Plant minutes over which the fault develops to full severity (0 = at once). */
+      developMinutes: z.number().nonnegative().max(525_600),
       startedAt: IsoDateTime,
       plantTime: IsoDateTime,
+      /** How it was injected: OPC UA method, HTTP, scenario file. */
+      source: z.string().min(1).max(64),
       /** Simulator seed, so the same fault reproduces. */
       seed: z.int().nonnegative(),
     }),
@@ -37,13 +42,15 @@ export const faultLabelled = defineContract({
         faultId: Uuid,
         assetPath: UnsAssetPath,
         faultType: UnsToken,
+        /** injected by a person or scenario, emergent from the physics (e.g. AI4I rules), or replayed from a file. */
+        cause: z.enum(['injected', 'emergent', 'replay']),
         startedAt: IsoDateTime,
-        /** When the asset failed; absent if the fault was cleared before failure. */
+        /** When the asset failed; absent if the fault was cleared before failure. Equal to startedAt for instantaneous failures. */
         failureAt: IsoDateTime.optional(),
         plantTime: IsoDateTime,
       })
-      .refine((f) => f.failureAt === undefined || Date.parse(f.failureAt) > Date.parse(f.startedAt), {
-        message: 'must be after startedAt',
+      .refine((f) => f.failureAt === undefined || Date.parse(f.failureAt) >= Date.parse(f.startedAt), {
+        message: 'must not be before startedAt',
         path: ['failureAt'],
       }),
   ],
