@@ -9,3 +9,4 @@ export { AI4I_FILE_PROFILE, AI4I_RULES } from './domain/mill.ts';
 export type { MillParams } from './domain/mill.ts';
 export { PROCESS_FAULTS, SENSOR_FAULTS } from './domain/faults.ts';
 export { NAMESPACE_URI } from './adapters/opcua-server.ts';
+export { labelToEvent, stableUuid, type LabelAppend } from './adapters/label-events.ts';

@@ -1,0 +1,99 @@
+// `npm start`: every service that exists, in ONE process, on the embedded defaults — SQLite event
+// store, in-process bus, the plant simulator — for a laptop or a first look. Prints the URLs and
+// tokens. The same service code runs in cluster mode (scripts/platform/cluster.ts).
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { createInProcBus } from '@industrial/bus';
+import { eventValidator } from '@industrial/contracts';
+import { FileAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
+import { createGovernanceApp } from '@industrial/governance';
+import { createRelay, memoryCoordination } from '@industrial/relay';
+import { createSimulator, labelToEvent, loadConfig as loadSimConfig } from '@industrial/simulator';
+import { createLogger } from '@industrial/telemetry';
+import { AUDIENCE, ISSUER, devKeys, devToken } from './dev-keys.ts';
+
+const env = process.env;
+const dataDir = resolve(env.PLATFORM_DATA_DIR ?? '.data');
+const host = env.PLATFORM_HOST ?? '127.0.0.1';
+const basePort = Number(env.PLATFORM_BASE_PORT ?? 50050);
+if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) {
+  console.error(`PLATFORM_BASE_PORT: must be an integer between 1024 and 65000, got "${env.PLATFORM_BASE_PORT}"`);
+  process.exit(2);
+}
+const logger = createLogger('platform', { level: env.LOG_LEVEL === undefined ? 'info' : (env.LOG_LEVEL as 'info') });
+const stops: (() => Promise<unknown>)[] = [];
+
+async function main(): Promise<void> {
+  const keys = await devKeys(dataDir);
+  const store = await openSqliteEventStore({
+    path: join(dataDir, 'events.db'),
+    ledgerKey: keys.ledgerKey,
+    anchorSink: new FileAnchorSink(join(dataDir, 'anchors.jsonl')),
+    validator: eventValidator,
+  });
+  stops.push(() => store.anchor().then(() => store.close()));
+  const bus = createInProcBus();
+  stops.push(() => bus.drain());
+
+  const relay = createRelay({ store, bus, ...memoryCoordination(), logger });
+  void relay.run().catch((e: unknown) => logger.error({ err: e }, 'relay stopped'));
+  stops.push(() => relay.stop());
+
+  // The plant: a real OPC UA server (dev mode: anonymous and SecurityPolicy None allowed on loopback).
+  const simConfig = loadSimConfig({
+    SIM_DEV: 'true', SIM_TIME_ACCELERATION: '10', SIM_OPCUA_PORT: String(basePort + 40), SIM_HTTP_PORT: String(basePort + 41),
+    SIM_HTTP_TOKEN: env.SIM_HTTP_TOKEN ?? randomUUID(), SIM_PKI_DIR: join(dataDir, 'pki'),
+    ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SIM_'))),
+  }, [], process.cwd());
+  const sim = createSimulator(simConfig, { log: (level, message, data) => logger[level](data ?? {}, message) });
+  sim.onLabel((label) => {
+    const { stream, event } = labelToEvent(label, simConfig.seed);
+    void store.append(stream, [{ ...event, metadata: { actor: 'simulator', role: 'service', correlationId: event.id, causationId: null, traceparent: null, schemaVersion: 1 } }])
+      .catch((e: unknown) => logger.error({ err: e, label }, 'could not record a ground-truth label'));
+  });
+  await sim.start();
+  stops.push(() => sim.stop());
+
+  const governance = createGovernanceApp({
+    store, keySet: keys.keySet, logger,
+    config: { grpc: { host, port: basePort + 1 }, http: { host, port: basePort + 2 }, access: { issuer: ISSUER, audience: AUDIENCE } },
+  });
+  const gov = await governance.start();
+  stops.push(() => governance.stop());
+
+  const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
+  const engineer = await devToken(keys.accessDir, 'first-look-engineer', ['engineer']);
+  const lines = [
+    '',
+    'Industrial AI platform — standalone mode (SQLite event store, in-process bus)',
+    `  data directory        ${dataDir}`,
+    `  plant simulator       ${sim.endpointUrl}   (OPC UA; HTTP faults: ${sim.httpUrl}/faults, token in SIM_HTTP_TOKEN)`,
+    `  governance (audit)    grpc ${host}:${gov.grpcPort}   health http://${host}:${gov.httpPort}/healthz`,
+    '',
+    'Tokens for a first look (8 hours; issue more with npm run token -- issue --keys .data/access ...):',
+    `  auditor   ${auditor}`,
+    `  engineer  ${engineer}`,
+    '',
+    `Try: grpcurl -plaintext -H "authorization: Bearer <auditor token>" ${host}:${gov.grpcPort} industrial.governance.v1.AuditService/VerifyIntegrity`,
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping the platform');
+  for (const stop of stops.reverse()) await stop().catch((e: unknown) => logger.error({ err: e }, 'stop failed'));
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+main().catch(async (e: unknown) => {
+  logger.fatal({ err: e }, 'the platform could not start');
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  process.exit(1);
+});
