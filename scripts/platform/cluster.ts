@@ -1,0 +1,83 @@
+// `npm run cluster`: each service as its own process on NATS and PostgreSQL (the machine's, or
+// PG_URL / NATS_URL), with two relays (one active by advisory lock, one standby). The same service
+// code as `npm start`; in production each process runs on its own (docker-compose.yml, infra/).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { AUDIENCE, ISSUER, devKeys, devToken } from './dev-keys.ts';
+
+const env = process.env;
+const dataDir = resolve(env.PLATFORM_DATA_DIR ?? '.data/cluster');
+const PG_URL = env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const NATS_URL = env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const base = Number(env.PLATFORM_BASE_PORT ?? 50150);
+
+interface Proc { name: string; entry: string; env: Record<string, string> }
+
+async function main(): Promise<void> {
+  const keys = await devKeys(dataDir);
+  const publicKeyFile = join(dataDir, 'ledger-key.pub.pem');
+  writeFileSync(publicKeyFile, keys.ledgerKey.publicKey.export({ format: 'pem', type: 'spki' }).toString());
+  const common = {
+    EVENTSTORE: 'postgres', PG_URL, NATS_URL, LEDGER_KEY_FILE: keys.ledgerKeyFile, ANCHOR_FILE: join(dataDir, 'anchors.jsonl'),
+    ACCESS_KEYS_DIR: keys.accessDir, ACCESS_ISSUER: ISSUER, ACCESS_AUDIENCE: AUDIENCE, LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+  };
+  const simToken = env.SIM_HTTP_TOKEN ?? randomUUID();
+  const all: Proc[] = [
+    { name: 'relay-a', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
+    { name: 'relay-b', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
+    { name: 'simulator', entry: 'services/simulator/src/main.ts', env: { SIM_DEV: 'true', SIM_TIME_ACCELERATION: '10', SIM_OPCUA_PORT: String(base + 40), SIM_HTTP_PORT: String(base + 41), SIM_HTTP_TOKEN: simToken, SIM_PKI_DIR: join(dataDir, 'pki') } },
+    { name: 'governance', entry: 'services/governance/src/main.ts', env: { ...common, GOVERNANCE_GRPC_HOST: '127.0.0.1', GOVERNANCE_GRPC_PORT: String(base + 1), GOVERNANCE_HTTP_HOST: '127.0.0.1', GOVERNANCE_HTTP_PORT: String(base + 2) } },
+    { name: 'connectivity', entry: 'services/connectivity/src/main.ts', env: { ...common } },
+    { name: 'dataops', entry: 'services/dataops/src/main.ts', env: { ...common } },
+    { name: 'training', entry: 'services/training/src/main.ts', env: { ...common } },
+    { name: 'charter', entry: 'services/charter/src/main.ts', env: { ...common } },
+    { name: 'inference', entry: 'services/inference/src/main.ts', env: { ...common } },
+  ];
+  const procs = all.filter((p) => existsSync(p.entry));
+
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stopAll = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) c.kill('SIGTERM');
+    setTimeout(() => process.exit(code), 15_000).unref();
+    void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code));
+  };
+  for (const p of procs) {
+    const child = spawn(process.execPath, ['--import', 'tsx', p.entry], { env: { ...env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const prefix = `${p.name.padEnd(12)} │ `;
+    for (const s of [child.stdout, child.stderr]) {
+      let buf = '';
+      s?.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) { process.stdout.write(`${prefix}${buf.slice(0, nl)}\n`); buf = buf.slice(nl + 1); }
+      });
+    }
+    child.on('exit', (code, signal) => {
+      process.stdout.write(`${prefix}exited (${signal ?? code})\n`);
+      if (!stopping) { process.stdout.write(`${p.name} stopped unexpectedly; stopping the cluster\n`); stopAll(1); }
+    });
+  }
+  const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
+  process.stdout.write([
+    '',
+    `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${NATS_URL}`,
+    `  governance (audit)  grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
+    `  plant simulator     opc.tcp://127.0.0.1:${base + 40}`,
+    `  auditor token       ${auditor}`,
+    'Ctrl-C stops every process.',
+    '',
+  ].join('\n'));
+  process.on('SIGINT', () => stopAll(0));
+  process.on('SIGTERM', () => stopAll(0));
+}
+
+main().catch((e: unknown) => {
+  console.error('cluster could not start:', e);
+  process.exit(1);
+});
