@@ -1,0 +1,211 @@
+// Store-and-forward buffer on node:sqlite (WAL). Every batch is written here before it is sent
+// (write-ahead), so a SIGKILL loses at most the samples of the publishing interval in progress;
+// the forwarder reads in insertion order and deletes what JetStream acknowledged. The last batch
+// sequence per (source, asset) lives here too, so batch ids stay unique and stable across restarts.
+// Capacity is per source, in samples; the overflow policy is decided by domain/buffer-policy.ts.
+import { DatabaseSync } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { planAdmission, sourceTimeSpan, type BufferedBatchInfo } from '../../domain/buffer-policy.ts';
+import type { SequencedBatch } from '../../domain/batcher.ts';
+import type { OverflowPolicy } from '../../domain/source.ts';
+
+export interface BufferedRow {
+  /** Buffer position (monotonic, never reused). */
+  pos: number;
+  sourceId: string;
+  subject: string;
+  batchId: string;
+  payload: string;
+  samples: number;
+}
+
+export interface Overflow {
+  sourceId: string;
+  droppedSamples: number;
+  capacity: number;
+  policy: OverflowPolicy;
+  oldestDroppedAt: string;
+  newestDroppedAt: string;
+}
+
+export interface BufferAppend {
+  sourceId: string;
+  capacity: number;
+  policy: OverflowPolicy;
+  batches: readonly (SequencedBatch & { subject: string })[];
+}
+
+export interface SqliteBufferOptions {
+  /** File path, or ":memory:" in unit tests. */
+  path: string;
+  /** NORMAL survives a process crash (SIGKILL); FULL also a power loss, at a cost. */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+export class SqliteBuffer {
+  readonly #db: DatabaseSync;
+  readonly #used = new Map<string, number>();
+  #closed = false;
+
+  constructor(options: SqliteBufferOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.#db = new DatabaseSync(options.path);
+    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS batches (
+      pos        INTEGER PRIMARY KEY AUTOINCREMENT,
+      source_id  TEXT NOT NULL,
+      asset_path TEXT NOT NULL,
+      seq        INTEGER NOT NULL,
+      batch_id   TEXT NOT NULL,
+      subject    TEXT NOT NULL,
+      payload    TEXT NOT NULL,
+      samples    INTEGER NOT NULL,
+      oldest_ts  TEXT NOT NULL,
+      newest_ts  TEXT NOT NULL
+    ) STRICT`);
+    this.#db.exec('CREATE INDEX IF NOT EXISTS batches_by_source ON batches (source_id, pos)');
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS sequences (
+      source_id  TEXT NOT NULL,
+      asset_path TEXT NOT NULL,
+      last_seq   INTEGER NOT NULL,
+      PRIMARY KEY (source_id, asset_path)
+    ) STRICT`);
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS counters (
+      source_id TEXT PRIMARY KEY,
+      dropped   INTEGER NOT NULL
+    ) STRICT`);
+    for (const row of this.#db.prepare('SELECT source_id, SUM(samples) AS n FROM batches GROUP BY source_id').all()) {
+      this.#used.set(String(row.source_id), Number(row.n));
+    }
+  }
+
+  /** Last batch sequence per asset path of a source (to resume the batcher after a restart). */
+  lastSequences(sourceId: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const row of this.#db.prepare('SELECT asset_path, last_seq FROM sequences WHERE source_id = ?').all(sourceId)) {
+      out.set(String(row.asset_path), Number(row.last_seq));
+    }
+    return out;
+  }
+
+  usedSamples(sourceId?: string): number {
+    if (sourceId !== undefined) return this.#used.get(sourceId) ?? 0;
+    let n = 0;
+    for (const v of this.#used.values()) n += v;
+    return n;
+  }
+
+  droppedSamples(sourceId: string): number {
+    const row = this.#db.prepare('SELECT dropped FROM counters WHERE source_id = ?').get(sourceId);
+    return row === undefined ? 0 : Number(row.dropped);
+  }
+
+  /** Writes the batches in one transaction; returns the overflow to report, if any. */
+  append(input: BufferAppend): Overflow | null {
+    if (this.#closed) throw new Error('buffer is closed');
+    if (input.batches.length === 0) return null;
+    const insert = this.#db.prepare(
+      'INSERT INTO batches (source_id, asset_path, seq, batch_id, subject, payload, samples, oldest_ts, newest_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const setSeq = this.#db.prepare(
+      'INSERT INTO sequences (source_id, asset_path, last_seq) VALUES (?, ?, ?) ON CONFLICT (source_id, asset_path) DO UPDATE SET last_seq = excluded.last_seq',
+    );
+    const evict = this.#db.prepare('DELETE FROM batches WHERE pos = ?');
+    const oldestStmt = this.#db.prepare('SELECT pos, samples, oldest_ts, newest_ts FROM batches WHERE source_id = ? ORDER BY pos LIMIT ? OFFSET ?');
+    let overflow: Overflow | null = null;
+    const addDropped = (n: number, from: string | null, to: string | null) => {
+      if (n === 0 || from === null || to === null) return;
+      if (overflow === null) {
+        overflow = { sourceId: input.sourceId, droppedSamples: 0, capacity: input.capacity, policy: input.policy, oldestDroppedAt: from, newestDroppedAt: to };
+      }
+      overflow.droppedSamples += n;
+      if (from < overflow.oldestDroppedAt) overflow.oldestDroppedAt = from;
+      if (to > overflow.newestDroppedAt) overflow.newestDroppedAt = to;
+    };
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const b of input.batches) {
+        const span = sourceTimeSpan(b.batch.samples);
+        const used = this.#used.get(input.sourceId) ?? 0;
+        const plan = planAdmission({
+          capacity: input.capacity,
+          used,
+          incoming: { samples: b.batch.samples.length, oldestSourceTs: span.oldest, newestSourceTs: span.newest },
+          policy: input.policy,
+          oldest: function* () {
+            for (let offset = 0; ; offset += 256) {
+              const rows = oldestStmt.all(input.sourceId, 256, offset);
+              if (rows.length === 0) return;
+              for (const r of rows) {
+                yield { seq: Number(r.pos), samples: Number(r.samples), oldestSourceTs: String(r.oldest_ts), newestSourceTs: String(r.newest_ts) } satisfies BufferedBatchInfo;
+              }
+            }
+          },
+        });
+        for (const pos of plan.evict) evict.run(pos);
+        addDropped(plan.droppedSamples, plan.droppedFrom, plan.droppedTo);
+        let now = plan.evict.length > 0 ? used - plan.droppedSamples : used;
+        if (plan.accept) {
+          insert.run(input.sourceId, b.assetPath, b.seq, b.batch.batchId, b.subject, JSON.stringify(b.batch), b.batch.samples.length, span.oldest, span.newest);
+          now += b.batch.samples.length;
+        }
+        this.#used.set(input.sourceId, now);
+        // The sequence is spent even when the batch is refused: ids are never reused.
+        setSeq.run(input.sourceId, b.assetPath, b.seq);
+      }
+      const o = overflow as Overflow | null;
+      if (o !== null) {
+        this.#db
+          .prepare('INSERT INTO counters (source_id, dropped) VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET dropped = dropped + excluded.dropped')
+          .run(input.sourceId, o.droppedSamples);
+      }
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      // Recount: the in-memory totals may have moved inside the rolled-back transaction.
+      this.#recount();
+      throw err;
+    }
+    return overflow;
+  }
+
+  #recount(): void {
+    this.#used.clear();
+    for (const row of this.#db.prepare('SELECT source_id, SUM(samples) AS n FROM batches GROUP BY source_id').all()) {
+      this.#used.set(String(row.source_id), Number(row.n));
+    }
+  }
+
+  /** Up to `limit` rows after position `afterPos`, in order. */
+  peek(afterPos: number, limit: number): BufferedRow[] {
+    return this.#db
+      .prepare('SELECT pos, source_id, subject, batch_id, payload, samples FROM batches WHERE pos > ? ORDER BY pos LIMIT ?')
+      .all(afterPos, limit)
+      .map((r) => ({ pos: Number(r.pos), sourceId: String(r.source_id), subject: String(r.subject), batchId: String(r.batch_id), payload: String(r.payload), samples: Number(r.samples) }));
+  }
+
+  /** Removes the acknowledged rows (positions ≤ `uptoPos`). */
+  ack(uptoPos: number): void {
+    if (this.#closed) return;
+    const sums = this.#db.prepare('SELECT source_id, SUM(samples) AS n FROM batches WHERE pos <= ? GROUP BY source_id').all(uptoPos);
+    this.#db.prepare('DELETE FROM batches WHERE pos <= ?').run(uptoPos);
+    for (const r of sums) {
+      const id = String(r.source_id);
+      this.#used.set(id, Math.max(0, (this.#used.get(id) ?? 0) - Number(r.n)));
+    }
+  }
+
+  /** What is waiting to be forwarded. */
+  count(): { batches: number; samples: number } {
+    const r = this.#db.prepare('SELECT COUNT(*) AS b, COALESCE(SUM(samples), 0) AS s FROM batches').get();
+    return { batches: Number(r?.b ?? 0), samples: Number(r?.s ?? 0) };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}

@@ -1,0 +1,73 @@
+// Batching: samples → one UnsSampleBatch per asset per publishing interval. The sequence per
+// (source, asset) is part of the state and the batch id is derived from (source, asset, sequence)
+// by an injected function, so a batch replayed after a restart keeps its id and JetStream drops the
+// duplicate. Pure: the clock and the id function come in as arguments.
+import type { UnsSample, UnsSampleBatch } from '@industrial/contracts';
+
+/** Most samples per batch (the contract's limit). */
+export const MAX_SAMPLES_PER_BATCH = 10_000;
+
+export type BatchIdOf = (sourceId: string, assetPath: string, seq: number) => string;
+
+export interface SequencedBatch {
+  assetPath: string;
+  seq: number;
+  batch: UnsSampleBatch;
+}
+
+export class Batcher {
+  readonly #pending = new Map<string, UnsSample[]>();
+  readonly #lastSeq: Map<string, number>;
+  #count = 0;
+
+  /** `lastSeq`: the last sequence used per asset path (restored from the buffer after a restart). */
+  constructor(
+    readonly sourceId: string,
+    lastSeq: ReadonlyMap<string, number> = new Map(),
+  ) {
+    this.#lastSeq = new Map(lastSeq);
+  }
+
+  add(assetPath: string, sample: UnsSample): void {
+    let list = this.#pending.get(assetPath);
+    if (list === undefined) {
+      list = [];
+      this.#pending.set(assetPath, list);
+    }
+    list.push(sample);
+    this.#count++;
+  }
+
+  get pendingSamples(): number {
+    return this.#count;
+  }
+
+  lastSeq(assetPath: string): number {
+    return this.#lastSeq.get(assetPath) ?? 0;
+  }
+
+  /** Cuts every pending asset into batches (split at MAX_SAMPLES_PER_BATCH), oldest asset first. */
+  cut(plantTime: string, batchIdOf: BatchIdOf): SequencedBatch[] {
+    const out: SequencedBatch[] = [];
+    for (const [assetPath, samples] of this.#pending) {
+      for (let i = 0; i < samples.length; i += MAX_SAMPLES_PER_BATCH) {
+        const seq = (this.#lastSeq.get(assetPath) ?? 0) + 1;
+        this.#lastSeq.set(assetPath, seq);
+        out.push({
+          assetPath,
+          seq,
+          batch: {
+            batchId: batchIdOf(this.sourceId, assetPath, seq),
+            sourceId: this.sourceId,
+            assetPath,
+            samples: samples.slice(i, i + MAX_SAMPLES_PER_BATCH),
+            plantTime,
+          },
+        });
+      }
+    }
+    this.#pending.clear();
+    this.#count = 0;
+    return out;
+  }
+}
