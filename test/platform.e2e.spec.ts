@@ -1,0 +1,100 @@
+// The two ways to run, end to end: `npm start` (one process, SQLite + in-process bus, no NATS or
+// PostgreSQL needed) and `npm run cluster` (one process per service on NATS and PostgreSQL).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createClient, governanceV1, unaryCall } from '@industrial/grpc';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function launch(script: string, env: Record<string, string>): { proc: ChildProcess; out: () => string } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, script)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  proc.stdout?.on('data', (d: Buffer) => { text += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => { text += d.toString(); });
+  return { proc, out: () => text };
+}
+
+async function until(cond: () => boolean, what: string, out: () => string, ms = 90_000): Promise<void> {
+  const t = Date.now();
+  while (!cond()) {
+    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}; output:\n${out().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function exited(proc: ChildProcess): Promise<number | null> {
+  return new Promise((r) => (proc.exitCode !== null ? r(proc.exitCode) : proc.once('exit', (code) => r(code))));
+}
+
+const port = (): number => 20_000 + Math.floor(Math.random() * 20_000);
+
+describe('npm start (standalone, embedded defaults)', () => {
+  it('serves the audit API and health endpoints without NATS or PostgreSQL, records plant ground truth, and stops on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'standalone-'));
+    const base = port();
+    const simToken = randomUUID();
+    // Unreachable NATS/PG on purpose: standalone must not need them.
+    const { proc, out } = launch('scripts/platform/standalone.ts', { PLATFORM_DATA_DIR: dataDir, PLATFORM_BASE_PORT: String(base), SIM_HTTP_TOKEN: simToken, NATS_URL: 'nats://127.0.0.1:1', PG_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'warn' });
+    try {
+      await until(() => out().includes('Ctrl-C stops everything'), 'the platform to start', out);
+      const token = /auditor\s+(\S+)/.exec(out())?.[1] ?? '';
+      expect(token).toMatch(/^ey/);
+      expect((await fetch(`http://127.0.0.1:${base + 2}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${base + 2}/readyz`)).status).toBe(200);
+      // A fault injected into the plant becomes a ground-truth event in the store.
+      const injected = await fetch(`http://127.0.0.1:${base + 41}/faults`, { method: 'POST', headers: { authorization: `Bearer ${simToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ asset: 'pump-4', fault: 'bearing_wear', startInMinutes: 0, developMinutes: 20 }) });
+      expect(injected.status).toBe(201);
+      const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${base + 1}`, { token, deadlineMs: 10_000 });
+      let types: string[] = [];
+      for (let i = 0; i < 100 && !types.includes('FaultInjected'); i++) {
+        const page = await unaryCall(client, client.readAll, { fromPosition: 1, maxCount: 1000 });
+        types = page.events.map((e) => e.type);
+        if (!types.includes('FaultInjected')) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(types).toContain('FaultInjected');
+      const report = await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 });
+      expect(report.ok).toBe(true);
+      expect(report.checked).toBeGreaterThanOrEqual(1);
+      client.close();
+    } finally {
+      proc.kill('SIGTERM');
+      expect(await exited(proc)).toBe(0);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm run cluster (one process per service on NATS and PostgreSQL)', () => {
+  it('runs governance, the simulator and two relays (one holding the lease) on the real NATS and PostgreSQL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cluster-'));
+    const schema = `cluster_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+    const base = port();
+    const { proc, out } = launch('scripts/platform/cluster.ts', { PLATFORM_DATA_DIR: dataDir, PLATFORM_BASE_PORT: String(base), PG_URL, PG_SCHEMA: schema, LOG_LEVEL: 'info' });
+    try {
+      await until(() => out().includes('governance ready') && out().includes('relay holds the lease'), 'governance and a relay', out);
+      const token = /auditor token\s+(\S+)/.exec(out())?.[1] ?? '';
+      expect((await fetch(`http://127.0.0.1:${base + 2}/readyz`)).status).toBe(200);
+      const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${base + 1}`, { token, deadlineMs: 10_000 });
+      const report = await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 });
+      expect(report.ok).toBe(true);
+      client.close();
+      // Exactly one relay holds the lease; the other waits.
+      expect(out().split('\n').filter((l) => l.includes('relay holds the lease')).length).toBe(1);
+    } finally {
+      proc.kill('SIGTERM');
+      await exited(proc);
+      rmSync(dataDir, { recursive: true, force: true });
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.query('DELETE FROM public.relay_checkpoints WHERE name = $1', [schema]).catch(() => undefined);
+      await c.end();
+    }
+  });
+});
