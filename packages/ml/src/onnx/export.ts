@@ -161,7 +161,7 @@ function treeAttributes(e: GbdtEstimator, leafPrefix: 'class' | 'target'): Attri
 
 /** ONNX output names per model kind. */
 export const ONNX_OUTPUTS = {
-  classification: ['label', 'probabilities'],
+  classification: ['label', 'probabilities'], // logistic regression also outputs `margin` [N, 1]
   regression: ['prediction'],
   anomaly: ['score'],
 } as const;
@@ -183,7 +183,7 @@ export function exportOnnx(model: Model): Uint8Array {
       const positive = g.op1('Greater', [p, g.floatConst([0.5], [1], 'half')]);
       const asInt = g.op1('Cast', [positive], [attr.int('to', DT.INT64)]);
       g.op('Reshape', [asInt, g.int64Const([-1], [1], 'flat')], { outputs: ['label'] });
-      outputs = [tensorInfo('label', DT.INT64, ['N']), tensorInfo('probabilities', DT.FLOAT, ['N', 2])];
+      outputs = [tensorInfo('label', DT.INT64, ['N']), tensorInfo('probabilities', DT.FLOAT, ['N', 2]), tensorInfo('margin', DT.FLOAT, ['N', 1])];
       break;
     }
     case 'gbdt': {
