@@ -154,7 +154,7 @@ class SqliteHistorian implements Historian {
     // SQLite's bare-column rule: with max(ts), `value` comes from the row holding the max → last.
     const rows = this.#db
       .prepare(
-        `SELECT (ts / ?4) * ?4 AS b, count(*) AS n, sum(value) AS s, min(value) AS lo, max(value) AS hi, max(ts) AS last_ts, value AS last
+        `SELECT (ts / CAST(?4 AS INTEGER)) * CAST(?4 AS INTEGER) AS b, count(*) AS n, sum(value) AS s, min(value) AS lo, max(value) AS hi, max(ts) AS last_ts, value AS last
          FROM raw_samples WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 AND severity < 2 AND value IS NOT NULL GROUP BY b ORDER BY b`,
       )
       .all(id, Math.floor(q.from), Math.ceil(q.to), Math.round(q.intervalMs)) as Array<Record<string, number>>;

@@ -1,0 +1,117 @@
+// One historian contract, run against PostgreSQL and node:sqlite: idempotent batches, raw as
+// received, refined buckets with units normalised, gaps kept, 1-minute rollups, retention.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toIngestBatch } from '../src/domain/ingest.ts';
+import { regroup, toGrid } from '../src/domain/resample.ts';
+import type { IngestBatch } from '../src/ports.ts';
+import { ASSET, unsBatch, type StoreFactory, type StoreHarness } from './harness.ts';
+
+const T0 = Date.parse('2025-03-05T10:00:00Z');
+
+function batch(samples: Parameters<typeof unsBatch>[0], unitOf: (tag: string) => string | null = () => null, batchId?: string): IngestBatch {
+  return toIngestBatch(unsBatch(samples, batchId === undefined ? {} : { batchId }), unitOf, 1000).batch;
+}
+
+export function historianContract(name: string, factory: StoreFactory): void {
+  describe(`historian contract (${name})`, () => {
+    let h: StoreHarness;
+    beforeEach(async () => {
+      h = await factory(1000);
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    describe('when a batch is written twice (redelivery)', () => {
+      it('stores its samples once and reports the duplicate', async () => {
+        const b = batch([
+          { tag: 'temp', ts: T0, value: 20, unit: 'degC' },
+          { tag: 'temp', ts: T0 + 100, value: 22, unit: 'degC' },
+          { tag: 'running', ts: T0, value: true },
+        ]);
+        expect(await h.store.historian.writeBatches([b])).toEqual({ written: 1, duplicates: 0 });
+        expect(await h.store.historian.writeBatches([b])).toEqual({ written: 0, duplicates: 1 });
+        const c = await h.store.historian.counts();
+        expect(c.raw).toBe(3);
+        expect(c.batches).toBe(1);
+        const [bucket] = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'temp', from: T0, to: T0 + 1000, layer: 'refined' });
+        expect(bucket).toMatchObject({ start: T0, count: 2, sum: 42, min: 20, max: 22, last: 22 });
+      });
+    });
+
+    describe('when samples arrive in a unit other than the catalog unit', () => {
+      it('keeps raw as received and normalises the refined layer', async () => {
+        const b = batch([{ tag: 'pressure', ts: T0, value: 250, unit: 'kPa' }], (t) => (t === 'pressure' ? 'bar' : null));
+        await h.store.historian.writeBatches([b]);
+        const [raw] = await h.store.historian.readRaw({ assetPath: ASSET, tag: 'pressure', from: T0, to: T0 + 1 });
+        expect(raw).toMatchObject({ value: 250, unit: 'kPa', severity: 'Good' });
+        const [ref] = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'pressure', from: T0, to: T0 + 1000, layer: 'refined' });
+        expect(ref?.last).toBeCloseTo(2.5, 10);
+      });
+    });
+
+    describe('when a tag is silent for a while and one sample is Bad', () => {
+      it('marks empty buckets as gaps and leaves Bad samples out of the refined layer', async () => {
+        await h.store.historian.writeBatches([
+          batch([
+            { tag: 'flow', ts: T0, value: 1 },
+            { tag: 'flow', ts: T0 + 1000, value: 99, bad: true },
+            { tag: 'flow', ts: T0 + 3000, value: 3 },
+          ]),
+        ]);
+        const stats = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'flow', from: T0, to: T0 + 4000, layer: 'refined' });
+        const grid = toGrid(regroup(stats, 1000), T0, T0 + 4000, 1000, 'mean');
+        expect(grid.map((p) => p.value)).toEqual([1, null, null, 3]);
+        expect(grid.map((p) => p.gap)).toEqual([false, true, true, false]);
+        expect((await h.store.historian.readRaw({ assetPath: ASSET, tag: 'flow', from: T0, to: T0 + 4000 })).length).toBe(3);
+      });
+    });
+
+    describe('when batches from several writers touch the same buckets', () => {
+      it('merges them (count, sum, min, max, last by time)', async () => {
+        await h.store.historian.writeBatches([batch([{ tag: 'x', ts: T0 + 500, value: 5 }]), batch([{ tag: 'x', ts: T0 + 100, value: 1 }])]);
+        await h.store.historian.writeBatches([batch([{ tag: 'x', ts: T0 + 900, value: 9 }])]);
+        const [r] = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'x', from: T0, to: T0 + 60_000, layer: 'rollup' });
+        expect(r).toMatchObject({ count: 3, sum: 15, min: 1, max: 9, last: 9 });
+        const raw = await h.store.historian.rawBuckets({ assetPath: ASSET, tag: 'x', from: T0, to: T0 + 60_000, intervalMs: 30_000 });
+        expect(raw[0]).toMatchObject({ start: T0, count: 3, sum: 15, min: 1, max: 9, last: 9 });
+      });
+    });
+
+    describe('when raw data is older than the retention window', () => {
+      it('drops the raw samples and keeps min/max/mean/count/last in the rollup', async () => {
+        const old = T0 - 3 * 86_400_000;
+        await h.store.historian.writeBatches([batch([{ tag: 'y', ts: old, value: 4 }, { tag: 'y', ts: old + 10_000, value: 8 }])]);
+        await h.store.historian.writeBatches([batch([{ tag: 'y', ts: T0, value: 1 }])]);
+        const r = await h.store.historian.applyRetention(T0 - 86_400_000);
+        expect(r.rawDeleted).toBe(2);
+        expect((await h.store.historian.readRaw({ assetPath: ASSET, tag: 'y', from: old - 1, to: T0 + 1 })).map((s) => s.value)).toEqual([1]);
+        const [roll] = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'y', from: old - 60_000, to: old + 60_000, layer: 'rollup' });
+        expect(roll).toMatchObject({ count: 2, min: 4, max: 8, last: 8 });
+        expect((roll?.sum ?? 0) / (roll?.count ?? 1)).toBe(6);
+      });
+    });
+
+    describe('metadata store', () => {
+      it('saves an import all-or-nothing and reads it back column by column', async () => {
+        const table = {
+          columns: [
+            { name: 'udi', type: 'int32' as const, role: 'order' as const },
+            { name: 'temp', type: 'float64' as const, role: 'feature' as const, unit: 'K' },
+            { name: 'type', type: 'utf8' as const, role: 'context' as const },
+          ],
+          data: { udi: new Int32Array([1, 2]), temp: new Float64Array([300.1, Number.NaN]), type: ['L', 'M'] },
+          rowCount: 2,
+        };
+        const rec = { importId: 'imp-1', name: 'x.csv', fileSha256: 'a'.repeat(64), fileBytes: 10, mapping: {}, rowCount: 2, actor: 'alice', importedAt: new Date(T0).toISOString() };
+        await h.store.meta.saveImport(rec, table);
+        await expect(h.store.meta.saveImport(rec, table)).rejects.toThrow();
+        const back = await h.store.meta.getImport('imp-1');
+        expect(Array.from(back?.table.data.udi as Int32Array)).toEqual([1, 2]);
+        expect((back?.table.data.temp as Float64Array)[0]).toBe(300.1);
+        expect(Number.isNaN((back?.table.data.temp as Float64Array)[1])).toBe(true);
+        expect(back?.table.data.type).toEqual(['L', 'M']);
+      });
+    });
+  });
+}

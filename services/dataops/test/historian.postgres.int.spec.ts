@@ -1,0 +1,4 @@
+import { historianContract } from './historian.contract.ts';
+import { postgresStore } from './harness.ts';
+
+historianContract('PostgreSQL', postgresStore);

@@ -1,0 +1,4 @@
+import { historianContract } from './historian.contract.ts';
+import { sqliteStore } from './harness.ts';
+
+historianContract('node:sqlite', sqliteStore);
