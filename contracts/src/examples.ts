@@ -47,6 +47,8 @@ export const eventExamples: EventExamples = {
     method: '/industrial.governance.v1.Models/Approve',
     reason: 'missing-permission',
     transport: 'grpc',
+    detail: 'olga@plant1 has role operator; model.approve needs role quality_lead',
+    roles: ['operator'],
   },
   TokenIssued: {
     tokenId: exampleIds.token,

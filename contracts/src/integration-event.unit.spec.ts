@@ -45,7 +45,7 @@ describe('relayed integration events', () => {
       metadata: { ...integrationEventExample.metadata, schemaVersion: 1 },
     };
     const event = parseIntegrationEvent(old);
-    expect(event.data).toEqual({ ...legacyEventExamples.AccessDenied[1], transport: 'unknown' });
+    expect(event.data).toEqual({ ...legacyEventExamples.AccessDenied[1], transport: 'unknown', detail: 'missing-permission', roles: ['operator'] });
     expect(event.metadata.schemaVersion).toBe(1);
   });
 

@@ -7,16 +7,17 @@ import { eventValidator, latestVersion, parseEvent, upcast } from './registry.ts
 
 describe('when an AccessDenied v1 event is read', () => {
   const v1 = legacyEventExamples.AccessDenied[1];
+  const asV2 = { ...v1, transport: 'unknown', detail: 'missing-permission', roles: ['operator'] };
 
-  it('is valid at v1 and not at v2 (v2 needs transport)', () => {
+  it('is valid at v1 and not at v2 (v2 needs transport, detail and roles)', () => {
     expect(eventValidator.validate('AccessDenied', 1, v1)).toBeNull();
     expect(eventValidator.validate('AccessDenied', 2, v1)).toEqual({ path: 'transport', reason: 'is required' });
   });
 
-  it('comes out at the latest version with transport "unknown"', () => {
+  it('comes out at the latest version with transport "unknown", roles [role] and the reason code as detail', () => {
     expect(latestVersion('AccessDenied')).toBe(2);
     const latest = parseEvent('AccessDenied', 1, v1);
-    expect(latest).toEqual({ ...v1, transport: 'unknown' });
+    expect(latest).toEqual(asV2);
     expect(upcast('AccessDenied', 1, v1)).toEqual(latest);
   });
 
@@ -30,8 +31,45 @@ describe('when an AccessDenied v1 event is read', () => {
     expect(() => parseEvent('AccessDenied', 1, { ...v1, role: 'root' })).toThrow(
       expect.objectContaining({ field: 'role', schemaVersion: 1 }),
     );
+    // v1 could not record an unauthenticated caller, nor the codes added in v2
+    expect(() => parseEvent('AccessDenied', 1, { ...v1, actor: 'anonymous', role: 'none' })).toThrow(expect.objectContaining({ field: 'role' }));
+    expect(() => parseEvent('AccessDenied', 1, { ...v1, reason: 'key-retired' })).toThrow(expect.objectContaining({ field: 'reason' }));
     // a v1 event cannot smuggle v2 fields: strict objects
     expect(() => parseEvent('AccessDenied', 1, { ...v1, transport: 'grpc' })).toThrow(expect.objectContaining({ field: 'transport' }));
+  });
+});
+
+describe('when an AccessDenied v2 event records an unauthenticated caller', () => {
+  const anonymous = {
+    actor: 'anonymous',
+    role: 'none',
+    roles: [],
+    permission: 'audit.read',
+    resource: {},
+    service: 'governance',
+    method: '/industrial.governance.v1.AuditService/ReadAll',
+    reason: 'no-token',
+    detail: 'no bearer token was presented',
+    transport: 'grpc',
+  };
+
+  it('is valid with role "none", no roles and actor "anonymous"', () => {
+    expect(eventValidator.validate('AccessDenied', 2, anonymous)).toBeNull();
+    for (const reason of ['token-expired', 'token-not-yet-valid', 'token-invalid', 'key-unknown', 'key-retired']) {
+      expect(eventValidator.validate('AccessDenied', 2, { ...anonymous, reason }), reason).toBeNull();
+    }
+  });
+
+  it('refuses role "none" for a named actor or with roles', () => {
+    expect(eventValidator.validate('AccessDenied', 2, { ...anonymous, actor: 'olga@plant1' })?.path).toBe('actor');
+    expect(eventValidator.validate('AccessDenied', 2, { ...anonymous, roles: ['operator'] })?.path).toBe('roles');
+  });
+
+  it('refuses a role that is not among the roles, and a detail over 500 characters', () => {
+    const known = { ...eventExamples.AccessDenied, reason: 'unknown-resource' };
+    expect(eventValidator.validate('AccessDenied', 2, known)).toBeNull();
+    expect(eventValidator.validate('AccessDenied', 2, { ...known, roles: ['engineer'] })).toEqual({ path: 'roles', reason: 'must include role "operator"' });
+    expect(eventValidator.validate('AccessDenied', 2, { ...known, detail: 'x'.repeat(501) })?.path).toBe('detail');
   });
 });
 

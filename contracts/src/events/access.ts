@@ -22,19 +22,69 @@ const AccessDeniedV1 = z.strictObject({
 /** The request channel the call came through. */
 export const AccessTransport = z.enum(['grpc', 'http', 'nats', 'unknown']);
 
-// v2 (released after v1): records the channel of the denied call so audits can separate HMI
-// (http) from engineer/API (grpc) and bus (nats) access attempts.
-const AccessDeniedV2 = z.strictObject({ ...AccessDeniedV1.shape, transport: AccessTransport });
+/** Actor recorded when no principal could be established (missing or invalid token). */
+const ANONYMOUS_ACTOR = 'anonymous';
+
+/**
+ * Why access refused a call, as a code. The plain-language text goes in `detail`.
+ * Authorization (a known caller): `missing-permission` (no role grants it), `out-of-scope` (the
+ * location is outside the caller's scopes), `unknown-resource` (the request named no well-formed
+ * location). Authentication (no principal; actor `anonymous`, role `none`): `no-token`,
+ * `token-expired`, `token-not-yet-valid`, `token-invalid` (malformed, bad signature, unsigned,
+ * unsupported algorithm, invalid claims, wrong issuer or audience), `key-unknown` (signed with a
+ * key the key set does not hold), `key-retired` (signed with a key past its retirement).
+ */
+export const AccessDeniedReason = z.enum([
+  'missing-permission',
+  'out-of-scope',
+  'unknown-resource',
+  'no-token',
+  'token-expired',
+  'token-not-yet-valid',
+  'token-invalid',
+  'key-unknown',
+  'key-retired',
+]);
+
+/** A platform role, or `none` for a caller that could not be authenticated. */
+const RoleOrNone = z.enum([...Role.options, 'none']);
+
+// v2 (edited in place before any production record): records the channel of the denied call so
+// audits can separate HMI (http) from engineer/API (grpc) and bus (nats) access attempts; every
+// role of the caller; the plain-language reason; unauthenticated callers (role `none`); and the
+// complete set of reason codes access can give.
+const AccessDeniedV2 = z
+  .strictObject({
+    ...AccessDeniedV1.shape,
+    /** The caller's first role, or `none` when the caller could not be authenticated (actor `anonymous`). */
+    role: RoleOrNone,
+    reason: AccessDeniedReason,
+    transport: AccessTransport,
+    /** Plain-language reason, e.g. "olga@plant1 has role operator; model.approve needs role quality_lead". */
+    detail: text(500),
+    /** Every role of the caller; empty when the caller could not be authenticated. */
+    roles: z.array(Role),
+  })
+  .superRefine((d, ctx) => {
+    if (d.role === 'none') {
+      if (d.roles.length > 0) ctx.addIssue({ code: 'custom', path: ['roles'], message: 'must be empty when role is "none" (unauthenticated)' });
+      if (d.actor !== ANONYMOUS_ACTOR) ctx.addIssue({ code: 'custom', path: ['actor'], message: `must be "${ANONYMOUS_ACTOR}" when role is "none"` });
+    } else if (!d.roles.includes(d.role)) {
+      ctx.addIssue({ code: 'custom', path: ['roles'], message: `must include role "${d.role}"` });
+    }
+  });
 
 export const accessDenied = defineContract({
   service: Service.Access,
   streamFamily: StreamFamily.Access,
-  description: 'A call was refused because the caller lacked the permission or scope it needed.',
+  description: 'A call was refused: the caller could not be authenticated, or lacked the permission or scope it needed.',
   versions: [AccessDeniedV1, AccessDeniedV2],
   upcasters: [
     {
-      note: 'v2 adds `transport`; v1 events did not record it, so they read as "unknown" (never guessed).',
-      up: (v1) => ({ ...v1, transport: 'unknown' as const }),
+      note:
+        'v2 adds `transport`, `detail`, `roles` and role "none"; v1 events read as transport "unknown" (never guessed), ' +
+        'roles [role] (v1 could only record authenticated callers, so never "none") and detail = the v1 reason code.',
+      up: (v1) => ({ ...v1, transport: 'unknown' as const, detail: v1.reason, roles: [v1.role] }),
     },
   ],
 });

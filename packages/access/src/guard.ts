@@ -5,7 +5,7 @@
 
 import { authorize, type Principal } from './authorize.ts';
 import { AuthenticationError, PermissionDeniedError } from './errors.ts';
-import { accessDeniedEvent, type AccessDeniedEvent } from './events.ts';
+import { accessDeniedEvent, type AccessDeniedEvent, type DenialCause } from './events.ts';
 import type { KeySet } from './keys.ts';
 import type { Permission } from './permissions.ts';
 import type { Resource } from './scopes.ts';
@@ -37,6 +37,8 @@ export interface GuardRequest {
   resource?: Resource;
   service: string;
   method: string;
+  /** The channel the call came through, recorded with a denial; default `unknown`. */
+  transport?: 'grpc' | 'http' | 'nats';
   correlationId: string;
   traceparent?: string | null;
 }
@@ -47,6 +49,7 @@ export async function guard(request: GuardRequest, options: GuardOptions): Promi
   const keySet = typeof options.keySet === 'function' ? options.keySet() : options.keySet;
   let principal: Principal | null = null;
   let denial: AuthenticationError | PermissionDeniedError;
+  let cause: DenialCause;
   try {
     principal = await authenticate(request.authorization, keySet, {
       issuer: options.issuer,
@@ -57,9 +60,12 @@ export async function guard(request: GuardRequest, options: GuardOptions): Promi
     const decision = authorize(principal, request.permission, request.resource);
     if (decision.allowed) return principal;
     denial = new PermissionDeniedError(request.permission, request.resource, decision.reason);
+    cause = { missing: decision.missing, detail: decision.reason };
   } catch (error) {
     if (!(error instanceof AuthenticationError)) throw error;
     denial = error;
+    principal = null;
+    cause = { authentication: error.reason, detail: error.message };
   }
 
   const { stream, event } = accessDeniedEvent({
@@ -68,7 +74,8 @@ export async function guard(request: GuardRequest, options: GuardOptions): Promi
     resource: request.resource,
     service: request.service,
     method: request.method,
-    reason: denial instanceof PermissionDeniedError ? denial.reason : `unauthenticated (${denial.reason}): ${denial.message}`,
+    cause,
+    transport: request.transport ?? 'unknown',
     correlationId: request.correlationId,
     traceparent: request.traceparent ?? null,
     now,

@@ -3,7 +3,9 @@ import {
   AuthenticationError,
   Permission,
   PermissionDeniedError,
+  AuthenticationFailure,
   accessDeniedEvent,
+  accessDeniedReasonFor,
   createGuard,
   grpcStatusFor,
   guard,
@@ -17,14 +19,15 @@ import { AUDIENCE, ISSUER, T0, at, newKeys, tokenFor, type Keys } from './fixtur
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('accessDeniedEvent', () => {
-  it('builds an AccessDenied event for the day stream, in the event store NewEvent shape', () => {
+  it('builds an AccessDenied v2 event for the day stream, in the event store NewEvent shape', () => {
     const out = accessDeniedEvent({
-      principal: { subject: 'alice', roles: ['operator'], scopes: ['line:plant1/packaging/line2'], tokenId: 'tok-1' },
+      principal: { subject: 'alice', roles: ['operator', 'engineer'], scopes: ['line:plant1/packaging/line2'], tokenId: 'tok-1' },
       permission: Permission.ModelApprove,
       resource: { site: 'plant1', area: 'packaging', line: 'line2' },
       service: 'governance',
       method: 'industrial.governance.v1.Governance/ApprovePromotion',
-      reason: 'alice has role operator; model.approve needs role quality_lead',
+      cause: { missing: 'role', detail: 'alice has role operator, engineer; model.approve needs role quality_lead' },
+      transport: 'grpc',
       correlationId: 'corr-1',
       traceparent: TRACEPARENT,
       now: new Date('2025-06-01T23:59:59.999Z'),
@@ -38,41 +41,82 @@ describe('accessDeniedEvent', () => {
         data: {
           actor: 'alice',
           role: 'operator',
+          roles: ['operator', 'engineer'],
           permission: 'model.approve',
           resource: { site: 'plant1', area: 'packaging', line: 'line2' },
           service: 'governance',
           method: 'industrial.governance.v1.Governance/ApprovePromotion',
-          reason: 'alice has role operator; model.approve needs role quality_lead',
+          reason: 'missing-permission',
+          detail: 'alice has role operator, engineer; model.approve needs role quality_lead',
+          transport: 'grpc',
         },
-        metadata: { actor: 'alice', role: 'operator', correlationId: 'corr-1', causationId: null, traceparent: TRACEPARENT, schemaVersion: 1 },
+        metadata: { actor: 'alice', role: 'operator', correlationId: 'corr-1', causationId: null, traceparent: TRACEPARENT, schemaVersion: 2 },
       },
     });
   });
 
-  it('records an unauthenticated caller as anonymous with no role, and a global resource as {}', () => {
+  it('records an unauthenticated caller as anonymous with role none, no roles, and a global resource as {}', () => {
     const { stream, event } = accessDeniedEvent({
       principal: null,
       permission: Permission.ModelRead,
       service: 'governance',
       method: 'ListModels',
-      reason: 'unauthenticated (missing): no bearer token was presented',
+      cause: { authentication: 'missing', detail: 'no bearer token was presented' },
       correlationId: 'corr-2',
       traceparent: null,
       now: new Date('2025-06-02T00:00:00.000Z'),
       id: 'evt-2',
     });
     expect(stream).toBe('access-2025-06-02');
-    expect(event.data).toMatchObject({ actor: 'anonymous', role: 'none', resource: {} });
+    expect(event.data).toMatchObject({ actor: 'anonymous', role: 'none', roles: [], resource: {}, reason: 'no-token', transport: 'unknown' });
     expect(event.metadata).toMatchObject({ actor: 'anonymous', role: 'none', traceparent: null, causationId: null });
   });
 
-  it('keeps only site/area/line of the resource', () => {
-    const resource = { site: 'plant1', area: 'packaging', secret: 'x' } as { site: string; area: string };
-    const { event } = accessDeniedEvent({
-      principal: null, permission: Permission.DataRead, resource, service: 's', method: 'm', reason: 'r',
-      correlationId: 'c', traceparent: null, now: T0, id: 'i',
+  it('derives the reason code from the structured cause, never from the text', () => {
+    const codes = Object.fromEntries(Object.values(AuthenticationFailure).map((f) => [f, accessDeniedReasonFor({ authentication: f, detail: 'whatever it says' })]));
+    expect(codes).toEqual({
+      missing: 'no-token',
+      malformed: 'token-invalid',
+      expired: 'token-expired',
+      not_yet_valid: 'token-not-yet-valid',
+      bad_signature: 'token-invalid',
+      unknown_key: 'key-unknown',
+      key_retired: 'key-retired',
+      wrong_issuer: 'token-invalid',
+      wrong_audience: 'token-invalid',
+      unsigned: 'token-invalid',
+      unsupported_algorithm: 'token-invalid',
+      invalid_claims: 'token-invalid',
     });
-    expect(event.data.resource).toEqual({ site: 'plant1', area: 'packaging' });
+    expect(accessDeniedReasonFor({ missing: 'role', detail: 'is outside the scope' })).toBe('missing-permission');
+    expect(accessDeniedReasonFor({ missing: 'scope', detail: 'needs role x' })).toBe('out-of-scope');
+    expect(accessDeniedReasonFor({ missing: 'resource', detail: 'x' })).toBe('unknown-resource');
+  });
+
+  it('refuses a principal that does not match the cause', () => {
+    const base = { permission: Permission.DataRead, service: 's', method: 'm', correlationId: 'c', traceparent: null, now: T0, id: 'i' };
+    expect(() => accessDeniedEvent({ ...base, principal: null, cause: { missing: 'role', detail: 'r' } })).toThrow(/principal/);
+    const alice = { subject: 'alice', roles: ['operator' as const], scopes: [], tokenId: 't' };
+    expect(() => accessDeniedEvent({ ...base, principal: alice, cause: { authentication: 'expired', detail: 'r' } })).toThrow(/principal/);
+  });
+
+  it('keeps only well-formed site/area/line of the resource, naming a malformed one in the detail', () => {
+    const resource = { site: 'plant1', area: 'packaging', secret: 'x' } as { site: string; area: string };
+    const base = { principal: null, permission: Permission.DataRead, service: 's', method: 'm', cause: { authentication: 'missing', detail: 'no token' } as const, correlationId: 'c', traceparent: null, now: T0, id: 'i' };
+    expect(accessDeniedEvent({ ...base, resource }).event.data.resource).toEqual({ site: 'plant1', area: 'packaging' });
+    const odd = accessDeniedEvent({ ...base, resource: { site: 'Plant 1', area: 'packaging' } }).event.data;
+    expect(odd.resource).toEqual({ area: 'packaging' });
+    expect(odd.detail).toBe('no token (requested site "Plant 1")');
+  });
+
+  it('bounds detail to 500 and method to 200 characters', () => {
+    const { event } = accessDeniedEvent({
+      principal: null, permission: Permission.DataRead, service: 's', method: `GET /${'x'.repeat(300)}`,
+      cause: { authentication: 'malformed', detail: 'y'.repeat(600) }, correlationId: 'c', traceparent: null, now: T0, id: 'i',
+    });
+    expect(event.data.detail).toHaveLength(500);
+    expect(event.data.detail.endsWith('…')).toBe(true);
+    expect(event.data.method).toHaveLength(200);
   });
 });
 
@@ -127,7 +171,16 @@ describe('guard', () => {
     expect(recorded[0]?.event).toMatchObject({
       id: 'evt-1',
       type: 'AccessDenied',
-      data: { actor: 'anonymous', role: 'none', permission: 'recommendation.decide', service: 'inference', reason: 'unauthenticated (missing): no bearer token was presented' },
+      data: {
+        actor: 'anonymous',
+        role: 'none',
+        roles: [],
+        permission: 'recommendation.decide',
+        service: 'inference',
+        reason: 'no-token',
+        detail: 'no bearer token was presented',
+        transport: 'unknown',
+      },
       metadata: { correlationId: 'corr-9', traceparent: TRACEPARENT },
     });
   });
@@ -137,7 +190,7 @@ describe('guard', () => {
     ids = 0;
     const token = await tokenFor(keys.signingKey);
     const check = createGuard(options());
-    const error = await check(request(token, { resource: { site: 'plant1', area: 'filling', line: 'line1' } })).catch((e: unknown) => e);
+    const error = await check(request(token, { resource: { site: 'plant1', area: 'filling', line: 'line1' }, transport: 'http' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermissionDeniedError);
     const denied = error as PermissionDeniedError;
     expect(denied.code).toBe('PERMISSION_DENIED');
@@ -147,11 +200,14 @@ describe('guard', () => {
     expect(recorded[0]?.event.data).toEqual({
       actor: 'alice',
       role: 'operator',
+      roles: ['operator'],
       permission: 'recommendation.decide',
       resource: { site: 'plant1', area: 'filling', line: 'line1' },
       service: 'inference',
       method: 'industrial.inference.v1.Recommendations/Decide',
-      reason: denied.reason,
+      reason: 'out-of-scope',
+      detail: denied.reason,
+      transport: 'http',
     });
   });
 
@@ -159,7 +215,7 @@ describe('guard', () => {
     recorded = [];
     const token = await tokenFor(keys.signingKey);
     await expect(guard(request(token, { permission: Permission.ModelApprove }), options())).rejects.toThrow(PermissionDeniedError);
-    expect(recorded[0]?.event.data.reason).toBe('alice has role operator; model.approve needs role quality_lead');
+    expect(recorded[0]?.event.data).toMatchObject({ reason: 'missing-permission', detail: 'alice has role operator; model.approve needs role quality_lead' });
   });
 
   it('still refuses when recording fails, reporting the failure to onRecordFailure', async () => {

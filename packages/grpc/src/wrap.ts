@@ -113,6 +113,7 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
         resource,
         service: options.serviceName,
         method: fullMethod,
+        transport: 'grpc',
         correlationId,
         traceparent,
       });

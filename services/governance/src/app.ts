@@ -47,7 +47,7 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     issuer: config.access.issuer,
     audience: config.access.audience,
     newId: () => uuidv7(),
-    recordDenied: recordDeniedIn(store, 'grpc'),
+    recordDenied: recordDeniedIn(store),
     // The call is still refused; an unrecordable denial is logged loudly rather than turned into INTERNAL.
     onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
   });

@@ -69,9 +69,27 @@ describe.each<[string, StoreFactory]>([
       expect(names).toEqual(expect.arrayContaining(['industrial.governance.v1.AuditService', 'grpc.health.v1.Health']));
     });
 
-    it('refuses an audit call as UNAUTHENTICATED', async () => {
+    it('refuses an audit call as UNAUTHENTICATED and records an AccessDenied event for the anonymous caller', async () => {
       const client = gov.audit();
+      const before = await fx.store.headPosition();
       await expectStatus(unaryCall(client, client.readAll, { fromPosition: 1, maxCount: 10 }), grpc.status.UNAUTHENTICATED);
+      const recorded = await fx.store.readAll({ fromPosition: before + 1 });
+      const denied = recorded.filter((e) => e.type === 'AccessDenied');
+      expect(denied).toHaveLength(1);
+      expect(denied[0]?.stream).toMatch(/^access-\d{4}-\d{2}-\d{2}$/);
+      expect(denied[0]?.data).toMatchObject({
+        actor: 'anonymous',
+        role: 'none',
+        roles: [],
+        permission: 'audit.read',
+        resource: {},
+        service: 'governance',
+        method: '/industrial.governance.v1.AuditService/ReadAll',
+        reason: 'no-token',
+        detail: expect.stringMatching(/no bearer token/),
+        transport: 'grpc',
+      });
+      expect(denied[0]?.metadata).toMatchObject({ actor: 'anonymous', role: 'none', schemaVersion: 2 });
     });
 
     it('answers /healthz and /readyz', async () => {
@@ -97,6 +115,8 @@ describe.each<[string, StoreFactory]>([
         service: 'governance',
         method: '/industrial.governance.v1.AuditService/VerifyIntegrity',
         reason: 'missing-permission',
+        detail: expect.stringContaining('audit.verify needs role auditor'),
+        roles: ['operator'],
         transport: 'grpc',
       });
     });
