@@ -172,6 +172,15 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
     await r.applyMappings(mappings);
   };
 
+  /** For sources started in the background: map autoMapRoot on the first connection that finds no mappings. */
+  const autoMapOnce = (r: SourceRuntime) => async (): Promise<boolean> => {
+    const spec = r.spec;
+    if (spec.protocol !== 'opcua' || spec.autoMapRoot === null || r.mappings.length > 0) return false;
+    const { mappings, skipped } = await app.mapTags({ sourceId: spec.sourceId, autoMapRoot: spec.autoMapRoot });
+    logger.info({ sourceId: spec.sourceId, mapped: mappings.length, skipped: skipped.length }, 'auto-mapped source');
+    return true;
+  };
+
   const app: ConnectivityApp = {
     async start() {
       if (started) throw new ConnectivityError(ConnectivityErrorCode.InvalidArgument, 'already started');
@@ -182,14 +191,15 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
       buffer = new SqliteBuffer({ path: path.join(config.stateDir, 'buffer.db'), synchronous: config.bufferSynchronous ?? 'NORMAL' });
       catalog = new SourceCatalog(path.join(config.stateDir, 'sources.db'));
       if (config.mqttMirror) mirror = await MqttMirror.connect(config.mqttMirror.url, config.mqttMirror.topicPrefix);
-      // The stream may be unreachable at start: the buffer takes the batches and the forwarder retries.
-      await bus
-        .ensureStream({ name: UNS_STREAM.name, subjects: [...UNS_STREAM.subjects], ...(config.duplicateWindowMs ? { duplicateWindowMs: config.duplicateWindowMs } : {}), ...(config.streamMaxAgeMs ? { maxAgeMs: config.streamMaxAgeMs } : {}) })
-        .catch((err: unknown) => logger.warn({ err }, 'could not ensure the UNS stream yet; buffering'));
+      // The stream is ensured by the forwarder before its first publish and after every failure,
+      // so an unreachable NATS at start only means buffering.
+      const ensureStream = () =>
+        bus.ensureStream({ name: UNS_STREAM.name, subjects: [...UNS_STREAM.subjects], ...(config.duplicateWindowMs ? { duplicateWindowMs: config.duplicateWindowMs } : {}), ...(config.streamMaxAgeMs ? { maxAgeMs: config.streamMaxAgeMs } : {}) });
       forwarder = createForwarder({
         buffer,
         bus,
         logger,
+        ensureStream,
         ...(config.forwarderWindow === undefined ? {} : { window: config.forwarderWindow }),
         onForwarded: mirror === null ? undefined : (row) => mirror?.publish(row.subject.slice('uns.v1.'.length), row.payload),
       });
@@ -198,7 +208,7 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
       for (const spec of catalog.sources()) {
         const r = newRuntime(spec, catalog.mappings(spec.sourceId));
         runtimes.set(spec.sourceId, r);
-        r.startSupervised();
+        r.startSupervised(autoMapOnce(r));
       }
       for (const [i, s] of (config.sources ?? []).entries()) {
         let spec: SourceSpec;
@@ -212,7 +222,7 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
         await record(spec.sourceId, [sourceRegistered(spec)]);
         const r = newRuntime(spec);
         runtimes.set(spec.sourceId, r);
-        r.startSupervised();
+        r.startSupervised(autoMapOnce(r));
       }
       let grpcPort: number | null = null;
       if (config.grpc) {

@@ -127,14 +127,16 @@ export class SourceRuntime {
   }
 
   /** Connects in the background, retrying with backoff; the first failure is recorded as SourceLost. */
-  startSupervised(): void {
+  startSupervised(onConnect?: () => Promise<boolean>): void {
     let delay = this.#d.reconnect.initialDelayMs;
     const attempt = async () => {
       this.#retry = null;
       if (this.#stopped) return;
       try {
         await this.connect();
-        await this.#monitor();
+        // The hook may map (and so monitor) the source; otherwise monitor what it already had.
+        const monitored = (await onConnect?.()) ?? false;
+        if (!monitored) await this.#monitor();
       } catch (err) {
         if (this.#stopped) return;
         await this.#closeAdapters();

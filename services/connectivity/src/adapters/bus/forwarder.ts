@@ -22,6 +22,8 @@ export interface ForwarderOptions {
   /** Called for each batch once JetStream has it (mirror, live subscribers, metrics). */
   onForwarded?: (row: BufferedRow) => void;
   onStateChange?: (healthy: boolean, error: string | null) => void;
+  /** Creates/updates the stream; run before the first publish and after every failure (NATS may have come back empty). */
+  ensureStream?: () => Promise<void>;
 }
 
 export interface Forwarder {
@@ -45,6 +47,7 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
   let pending = true;
   let stopped = false;
   let failures = 0;
+  let streamReady = false;
 
   const setHealth = (h: boolean, err: string | null) => {
     if (h !== healthy) {
@@ -70,7 +73,15 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
       const rows = o.buffer.peek(0, healthy ? window : 1);
       if (rows.length === 0) continue;
       pending = true;
-      const results = await Promise.allSettled(rows.map(publish));
+      let results: PromiseSettledResult<unknown>[];
+      try {
+        if (!streamReady && o.ensureStream) await o.ensureStream();
+        streamReady = true;
+        results = await Promise.allSettled(rows.map(publish));
+      } catch (err) {
+        results = rows.map(() => ({ status: 'rejected', reason: err }) as const);
+      }
+      if (results.some((r) => r.status === 'rejected')) streamReady = false;
       let ackedUpTo = 0;
       let firstError: unknown = null;
       for (let i = 0; i < rows.length; i++) {
