@@ -12,7 +12,7 @@ import { canonicalJson } from './canonical.ts';
 import { prepareEvents, validateExpectedRevision, validateStreamName, type PreparedEvent } from './validation.ts';
 import type {
   Anchor, AppendOptions, AppendResult, EventStore, EventValidator, ExpectedRevision, NewEvent, ReadAllOptions,
-  ReadStreamOptions, RecordedEvent, RecordedMetadata, SubscribeOptions, Subscription, VerifyOptions, VerifyReport,
+  PageSubscription, ReadStreamOptions, RecordedEvent, RecordedMetadata, SubscribeOptions, Subscription, VerifyOptions, VerifyReport,
 } from './types.ts';
 
 export interface StoredRef {
@@ -244,6 +244,15 @@ export class CoreEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
+    const pages = this.subscribeToAllPages(options);
+    async function* events(): AsyncGenerator<RecordedEvent> {
+      for await (const page of pages) yield* page;
+    }
+    const gen = events();
+    return { [Symbol.asyncIterator]: () => gen, stop: () => pages.stop() };
+  }
+
+  subscribeToAllPages(options: SubscribeOptions): PageSubscription {
     this.assertOpen();
     const checkpoint = options.checkpoint;
     if (!Number.isSafeInteger(checkpoint) || checkpoint < 0) throw new InvalidArgumentError('checkpoint', 'must be an integer ≥ 0');
@@ -252,7 +261,7 @@ export class CoreEventStore implements EventStore {
     this.subscriptions.add(ac);
     const backend = this.backend;
     const subs = this.subscriptions;
-    async function* iterate(): AsyncGenerator<RecordedEvent> {
+    async function* iterate(): AsyncGenerator<RecordedEvent[]> {
       let cp = checkpoint;
       const head = await backend.head();
       if (cp > head.position) throw new PositionNotFoundError('checkpoint', cp, head.position);
@@ -260,12 +269,16 @@ export class CoreEventStore implements EventStore {
         while (!ac.signal.aborted) {
           const seen = await backend.changeMark();
           const rows = await backend.readAll(cp + 1, batchSize);
-          for (const r of rows) {
+          if (rows.length > 0) {
+            const page: RecordedEvent[] = [];
+            for (const r of rows) {
+              // Positions are gapless by construction; a gap here means the store was tampered with.
+              if (r.position !== cp + 1) throw new EventStoreError('INTEGRITY', `subscription expected position ${cp + 1} but read ${r.position}: events are missing — run verify()`);
+              cp = r.position;
+              page.push(decode(r));
+            }
             if (ac.signal.aborted) return;
-            // Positions are gapless by construction; a gap here means the store was tampered with.
-            if (r.position !== cp + 1) throw new EventStoreError('INTEGRITY', `subscription expected position ${cp + 1} but read ${r.position}: events are missing — run verify()`);
-            cp = r.position;
-            yield decode(r);
+            yield page;
           }
           if (rows.length < batchSize) await backend.waitForChange(seen, 250, ac.signal);
         }

@@ -1,7 +1,7 @@
 // Public surface of @industrial/eventstore.
 export type {
   Anchor, AppendOptions, AppendResult, Direction, EventMetadata, EventStore, EventValidator, ExpectedRevision,
-  IntegrityProblem, NewEvent, ReadAllOptions, ReadStreamOptions, RecordedEvent, RecordedMetadata, SubscribeOptions,
+  IntegrityProblem, NewEvent, PageSubscription, ReadAllOptions, ReadStreamOptions, RecordedEvent, RecordedMetadata, SubscribeOptions,
   Subscription, VerifyOptions, VerifyReport,
 } from './types.ts';
 export {

@@ -88,6 +88,11 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
   stop(): Promise<void>;
 }
 
+/** The same delivery as `Subscription`, a page (one read) at a time: for consumers that batch work, like the relay. */
+export interface PageSubscription extends AsyncIterable<RecordedEvent[]> {
+  stop(): Promise<void>;
+}
+
 /** Validates an event payload against its schema (contracts/) before anything is written. */
 export interface EventValidator {
   /** Returns null when valid, else the dotted path inside `data` and the reason. */
@@ -144,6 +149,8 @@ export interface EventStore {
   /** Last global position (0 when empty). */
   headPosition(): Promise<number>;
   subscribeToAll(options: SubscribeOptions): Subscription;
+  /** As `subscribeToAll`, yielding each read as one page (non-empty, in position order). */
+  subscribeToAllPages(options: SubscribeOptions): PageSubscription;
   /** Signs the current chain head and hands it to the anchor sink (outside the database). */
   anchor(): Promise<Anchor | null>;
   verify(options?: VerifyOptions): Promise<VerifyReport>;

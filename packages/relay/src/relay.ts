@@ -63,7 +63,7 @@ export interface Relay {
 
 export function createRelay(options: RelayOptions): Relay {
   const { store, bus, lease, checkpoints } = options;
-  const inFlight = options.inFlight ?? 256;
+  const inFlight = options.inFlight ?? 4096;
   const every = options.checkpointEveryMs ?? 200;
   const stopper = new AbortController();
   let saved = 0;
@@ -76,12 +76,21 @@ export function createRelay(options: RelayOptions): Relay {
     const stopped = AbortSignal.any([stopper.signal, lease.lost]);
     saved = await checkpoints.load();
     options.logger?.info({ checkpoint: saved }, 'relay holds the lease; relaying from checkpoint');
-    const sub = store.subscribeToAll({ checkpoint: saved, batchSize: 1000 });
+    const sub = store.subscribeToAllPages({ checkpoint: saved, batchSize: 1000 });
     stopped.addEventListener('abort', () => void sub.stop(), { once: true });
     // Ordered completion: `acked` holds positions acknowledged out of order until contiguous.
     let contiguous = saved;
     const acked = new Set<number>();
-    const pending = new Set<Promise<void>>();
+    // In-flight window: a counter and one waiter (Promise.race over the window would cost O(window) per event).
+    let inFlightNow = 0;
+    let slot: (() => void) | null = null;
+    let drained: (() => void) | null = null;
+    const settle = (): void => {
+      inFlightNow--;
+      if (slot) { const s = slot; slot = null; s(); }
+      if (inFlightNow === 0 && drained) { const d = drained; drained = null; d(); }
+    };
+    const allSettled = (): Promise<void> => (inFlightNow === 0 ? Promise.resolve() : new Promise<void>((r) => { drained = r; }));
     let failure: unknown = null;
     let lastSave = Date.now();
     const flush = async (force: boolean): Promise<void> => {
@@ -92,10 +101,13 @@ export function createRelay(options: RelayOptions): Relay {
       }
     };
     try {
-      for await (const e of sub) {
+      for await (const page of sub) {
+       // A page is published without awaiting in between, so the NATS client writes it in few socket writes.
+       for (const e of page) {
         if (failure) throw failure;
         const carrier: Record<string, string> = e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {};
-        const p = context.with(extractFromCarrier(carrier), () =>
+        inFlightNow++;
+        void context.with(extractFromCarrier(carrier), () =>
           bus.publish(subjectFor(e.type, prefix), e, { msgId: e.id, headers: { 'Event-Type': e.type, 'Event-Position': String(e.position) } }),
         ).then(
           () => {
@@ -104,19 +116,18 @@ export function createRelay(options: RelayOptions): Relay {
             options.onPublished?.(e, Date.now() - Date.parse(e.metadata.recordedAt));
           },
           (err: unknown) => { failure ??= err; },
-        );
-        const tracked = p.finally(() => pending.delete(tracked));
-        pending.add(tracked);
-        if (pending.size >= inFlight) await Promise.race(pending);
+        ).finally(settle);
+        if (inFlightNow >= inFlight) await new Promise<void>((r) => { slot = r; });
+       }
         await flush(false);
         if (stopped.aborted) break;
       }
-      await Promise.all(pending);
+      await allSettled();
       if (failure) throw failure;
       await flush(true);
     } finally {
       await sub.stop();
-      await Promise.allSettled(pending);
+      await allSettled();
       if (!failure) await flush(true).catch(() => undefined);
     }
     if (lease.lost.aborted && !stopper.signal.aborted) {
