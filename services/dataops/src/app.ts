@@ -584,8 +584,9 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     const causal: Actor = { ...SERVICE_ACTOR, correlationId: event.metadata.correlationId, causationId: event.id, traceparent: event.metadata.traceparent };
     if (event.type === 'FaultLabelled') {
       const f = event.data;
-      const end = f.failureAt ?? f.plantTime;
-      if (Date.parse(end) <= Date.parse(f.startedAt)) return; // a fault cleared at once: no window to label
+      // An instantaneous failure (failureAt = startedAt) still gets a window: the millisecond it happened.
+      const endMs = Math.max(Date.parse(f.failureAt ?? f.plantTime), Date.parse(f.startedAt) + 1);
+      const end = new Date(endMs).toISOString();
       await recordLabel(
         {
           labelId: uuidFromKey(`fault-label:${f.faultId}:${f.failureAt ?? 'cleared'}`),
@@ -595,7 +596,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
           to: end,
           source: 'simulator',
           confidence: 1,
-          note: f.failureAt === undefined ? `simulated fault ${f.faultId}, cleared before failure` : `simulated fault ${f.faultId}, failed at ${f.failureAt}`,
+          note: `simulated fault ${f.faultId} (${f.cause}), ${f.failureAt === undefined ? 'cleared before failure' : `failed at ${f.failureAt}`}`,
         },
         causal,
       );
