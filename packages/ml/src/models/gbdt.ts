@@ -112,13 +112,13 @@ function binOf(edges: Float64Array, v: number): number {
   return lo;
 }
 
-/** Column-major bins. */
+/** Row-major bins [n × p]: a row's bins are contiguous for histogram building. */
 export function applyBins(m: BinMapper, x: Float64Array, n: number): Uint8Array {
   const p = m.edges.length;
   const out = new Uint8Array(n * p);
   for (let j = 0; j < p; j++) {
     const e = m.edges[j]!;
-    for (let i = 0; i < n; i++) out[j * n + i] = binOf(e, f32(x[i * p + j]!));
+    for (let i = 0; i < n; i++) out[i * p + j] = binOf(e, f32(x[i * p + j]!));
   }
   return out;
 }
@@ -174,15 +174,18 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
   let bestLoss = Infinity, bestIter = 0, sinceBest = 0;
   const lambda = params.l2;
 
+  // histogram buffers are recycled: allocating one per node dominated the run time via GC
+  const pool: Float64Array[] = [];
   const buildHist = (start: number, end: number): Float64Array => {
-    const hist = new Float64Array(histSize);
-    for (let j = 0; j < p; j++) {
-      const base = j * n, o = off[j]!;
-      for (let r = start; r < end; r++) {
-        const i = idx[r]!;
-        const k = (o + bins[base + i]!) * 3;
-        hist[k]! += grad[i]!;
-        hist[k + 1]! += hess[i]!;
+    const recycled = pool.pop();
+    const hist = recycled ? recycled.fill(0) : new Float64Array(histSize);
+    for (let r = start; r < end; r++) {
+      const i = idx[r]!;
+      const g = grad[i]!, h = hess[i]!, b0 = i * p;
+      for (let j = 0; j < p; j++) {
+        const k = (off[j]! + bins[b0 + j]!) * 3;
+        hist[k]! += g;
+        hist[k + 1]! += h;
         hist[k + 2]!++;
       }
     }
@@ -249,11 +252,11 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
       if (params.growth === 'leaf-wise') for (let k = 1; k < open.length; k++) if (open[k]!.gain > open[pick]!.gain) pick = k;
       const nd = open.splice(pick, 1)[0]!;
       // stable partition of idx[start, end) on bin ≤ split bin
-      const colBase = nd.feature * n;
+      const feat = nd.feature;
       let l = nd.start, rcount = 0;
       for (let r = nd.start; r < nd.end; r++) {
         const i = idx[r]!;
-        if (bins[colBase + i]! <= nd.bin) idx[l++] = i;
+        if (bins[i * p + feat]! <= nd.bin) idx[l++] = i;
         else scratch[rcount++] = i;
       }
       idx.set(scratch.subarray(0, rcount), l);
@@ -277,6 +280,7 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
     }
     // leaves update the training margins directly from their row ranges
     for (const nd of nodes) {
+      if (nd.hist) { pool.push(nd.hist); nd.hist = null; }
       if (tree.left[nd.id] !== -1) continue;
       const v = tree.value[nd.id]!;
       for (let r = nd.start; r < nd.end; r++) raw[idx[r]!]! += v;
