@@ -508,7 +508,8 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
         timeRange = { from: imp.record.importedAt, to: new Date(Date.parse(imp.record.importedAt) + 1).toISOString() };
       }
       lineage = {
-        source: { kind: 'import', importId: imp.record.importId, name: imp.record.name, fileSha256: imp.record.fileSha256, mapping: imp.record.mapping },
+        // Content, not ids: the same file with the same mapping gives the same hash whichever import holds it.
+        source: { kind: 'import', name: imp.record.name, fileSha256: imp.record.fileSha256, mapping: imp.record.mapping },
         timeRange: timeCol === undefined ? null : timeRange,
         transformations: [`csv-import(mapping)`, `split(${split.data.kind} by ${split.data.by})`],
         labels: { count: 0, ids: [] },

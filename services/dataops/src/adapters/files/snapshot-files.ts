@@ -16,7 +16,7 @@ export type SnapshotFormat = 'arrow' | 'csv';
 /** Where the rows came from and what was done to them; covered by the content hash. */
 export interface SnapshotLineage {
   source:
-    | { kind: 'import'; importId: string; name: string; fileSha256: string; mapping: unknown }
+    | { kind: 'import'; name: string; fileSha256: string; mapping: unknown }
     | { kind: 'historian'; assetPaths: string[]; tags: string[]; intervalMs: number; aggregation: string };
   timeRange: { from: string; to: string } | null;
   transformations: string[];
