@@ -192,10 +192,12 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
     return hist;
   };
 
+  const minLeaf = params.minSamplesLeaf, minHess = params.minHessianLeaf;
   const findSplit = (nd: NodeWork): void => {
     nd.gain = -Infinity;
     const cnt = nd.end - nd.start;
-    if (cnt < 2 * params.minSamplesLeaf || nd.depth >= params.maxDepth) return;
+    if (cnt < 2 * minLeaf || nd.depth >= params.maxDepth) return;
+    let bestGain = -Infinity, bestFeature = -1, bestBin = -1;
     const hist = nd.hist!;
     const G = nd.g, H = nd.h;
     const parentScore = (G * G) / (H + lambda);
@@ -205,17 +207,18 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
       for (let b = 0; b < last; b++) {
         const k = (o + b) * 3;
         gl += hist[k]!; hl += hist[k + 1]!; cl += hist[k + 2]!;
-        if (cl < params.minSamplesLeaf) continue;
-        const cr = cnt - cl;
-        if (cr < params.minSamplesLeaf) break;
+        if (cl < minLeaf) continue;
+        if (cnt - cl < minLeaf) break;
         const hr = H - hl;
-        if (hl < params.minHessianLeaf || hr < params.minHessianLeaf) continue;
+        if (hl < minHess || hr < minHess) continue;
         const gr = G - gl;
         const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-        if (gain > nd.gain) { nd.gain = gain; nd.feature = j; nd.bin = b; }
+        if (gain > bestGain) { bestGain = gain; bestFeature = j; bestBin = b; }
       }
     }
-    if (!(nd.gain > params.minGainToSplit + 1e-12)) nd.gain = -Infinity;
+    nd.gain = bestGain > params.minGainToSplit + 1e-12 ? bestGain : -Infinity;
+    nd.feature = bestFeature;
+    nd.bin = bestBin;
   };
 
   for (let it = 0; it < params.maxIter; it++) {
