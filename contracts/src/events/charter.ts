@@ -1,7 +1,19 @@
 // Charter events (owner: charter): the problem, its KPIs, costs and actions, in `usecase-<id>` streams.
 import { z } from 'zod';
 import { Service, StreamFamily, defineContract } from '../contract.ts';
-import { Currency, IsoDateTime, Ratio, UnsAssetPath, UnsToken, Unit, Uuid, text } from '../primitives.ts';
+import { Currency, IsoDateTime, Metrics, Ratio, UnsAssetPath, UnsToken, Unit, Uuid, text } from '../primitives.ts';
+
+/** What a use case does: which kind of model it leads to. */
+export const UseCaseKind = z.enum(['predictive-maintenance', 'quality-prediction', 'process-optimisation']);
+
+/** The KPIs the charter knows how to compute from historian data (`custom` is measured by hand). */
+export const KpiKind = z.enum(['oee', 'unplanned-downtime-hours', 'mtbf-hours', 'mttr-hours', 'defect-rate', 'scrap-rate', 'energy-per-unit', 'custom']);
+
+/** A failure mode of an asset type the use case is about (`tool-wear` on a `mill`). */
+const FailureMode = z.strictObject({ assetType: UnsToken, code: UnsToken, description: text(200) });
+
+/** A historian series the use case needs: the asset and the tag name under it. */
+const RequiredTag = z.strictObject({ assetPath: UnsAssetPath, tag: UnsToken });
 
 export const useCaseDrafted = defineContract({
   service: Service.Charter,
@@ -17,6 +29,14 @@ export const useCaseDrafted = defineContract({
       assetPaths: z.array(UnsAssetPath).min(1),
       /** Subject of the accountable owner (usually a process or reliability engineer). */
       owner: text(200),
+      kind: UseCaseKind,
+      /** The three questions every charter answers, in plain words. */
+      questions: z.strictObject({ whatAreWeImproving: text(1000), whyDoesItMatter: text(1000), howWillWeKnow: text(1000) }),
+      /** People who must be heard (subject and their stake, e.g. "maintenance lead"). */
+      stakeholders: z.array(z.strictObject({ subject: text(200), role: text(120) })).max(50),
+      failureModes: z.array(FailureMode).max(100),
+      /** Series the model needs; feasibility checks them against the catalog and historian. */
+      requiredTags: z.array(RequiredTag).max(500),
     }),
   ],
   upcasters: [],
@@ -33,6 +53,9 @@ const Kpi = z
     baseline: z.number(),
     target: z.number(),
     measurementWindowDays: z.int().min(1).max(366),
+    kind: KpiKind,
+    /** When the target must be reached. */
+    deadline: IsoDateTime,
   })
   .refine((k) => (k.direction === 'increase' ? k.target > k.baseline : k.target < k.baseline), {
     message: 'must improve on the baseline in the KPI direction',
@@ -43,7 +66,15 @@ export const objectiveSet = defineContract({
   service: Service.Charter,
   streamFamily: StreamFamily.UseCase,
   description: 'The objective of a use case and the KPIs (baseline → target) it is judged by were set.',
-  versions: [z.strictObject({ useCaseId: Uuid, statement: text(1000), kpis: z.array(Kpi).min(1).max(20) })],
+  versions: [
+    z.strictObject({
+      useCaseId: Uuid,
+      statement: text(1000),
+      kpis: z.array(Kpi).min(1).max(20),
+      /** Minimum offline metrics a model must meet to go live (`recall: 0.8` means recall ≥ 0.8); governance gates on them. */
+      minModelMetrics: Metrics,
+    }),
+  ],
   upcasters: [],
 });
 
@@ -64,6 +95,12 @@ export const costModelSet = defineContract({
       /** Cost of one intervention that was needed. */
       interventionCost: Cost,
       downtimeCostPerHour: Cost,
+      /** Hours a failure stops the asset when nobody was warned (repair plus restart). */
+      downtimeHoursPerFailure: Cost,
+      /** One-off cost of building and deploying the use case. */
+      investment: Cost,
+      /** Running cost per year (licences, compute, upkeep of the model). */
+      runningCostPerYear: Cost,
       assumptions: text(2000),
     }),
   ],
@@ -78,6 +115,9 @@ export const actionCatalogued = defineContract({
     z.strictObject({
       useCaseId: Uuid,
       actionId: Uuid,
+      /** Asset type and failure mode (declared in UseCaseDrafted) the action answers. */
+      assetType: UnsToken,
+      failureMode: UnsToken,
       /** Shown on the HMI button: short, imperative, plain words ("Reduce line speed to 80%"). */
       label: text(80),
       instructions: text(2000),
@@ -106,6 +146,29 @@ export const feasibilityAssessed = defineContract({
       dataCoverage: Ratio,
       conditions: z.array(text(500)),
       risks: z.array(text(500)),
+      /** Historian rows (samples or records) behind the assessment, and the span they cover. */
+      rows: z.int().nonnegative(),
+      historyFrom: IsoDateTime.nullable(),
+      historyTo: IsoDateTime.nullable(),
+      missingTags: z.array(z.string().max(400)),
+      /** Return on investment over `horizonYears`, in the cost model's currency; null without a cost model. */
+      roi: z
+        .strictObject({
+          currency: Currency,
+          failuresPerYear: z.number().nonnegative(),
+          valueAtStakePerYear: z.number(),
+          expectedSavingsPerYear: z.number(),
+          investment: z.number().nonnegative(),
+          runningCostPerYear: z.number().nonnegative(),
+          horizonYears: z.number().positive(),
+          netValueOverHorizon: z.number(),
+          /** Months until the investment is paid back; null when it never is. */
+          paybackMonths: z.number().nonnegative().nullable(),
+        })
+        .nullable(),
+      /** Problems in plain words that stop or endanger the use case. */
+      redFlags: z.array(text(500)),
+      assessedAt: IsoDateTime,
     }),
   ],
   upcasters: [],
