@@ -4,6 +4,33 @@ import { z } from 'zod';
 import { Service, StreamFamily, defineContract } from '../contract.ts';
 import { IsoDateTime, Money, Ratio, TimeRange, UnsAssetPath, UnsToken, Uuid, text } from '../primitives.ts';
 
+/** Features that pushed the score most (margin space), for "why am I seeing this". */
+const Explanation = z.array(z.strictObject({ feature: UnsToken, contribution: z.number() })).max(10);
+
+/** W3C trace id (32 lowercase hex) of the scoring that raised the prompt: one trace from sample to tap. */
+const TraceId = z.string().regex(/^[0-9a-f]{32}$/, 'must be a W3C trace id (32 lowercase hex digits)');
+
+/**
+ * What every lifecycle event of a recommendation carries, so a decision can be traced to the model
+ * version (null = the declared rule-based limits), the input window, the explanation and the trace
+ * without joining back to the RecommendationRaised event.
+ */
+export const RecommendationContext = z.strictObject({
+  useCaseId: Uuid,
+  assetPath: UnsAssetPath,
+  modelVersionId: Uuid.nullable(),
+  source: z.enum(['model', 'rules']),
+  featureWindow: TimeRange,
+  explanation: Explanation,
+  traceId: TraceId.nullable(),
+});
+
+/** An asset path (5 tokens) or a line path `enterprise.site.area.line` (4 tokens). */
+const UnsAssetOrLinePath = z
+  .string()
+  .max(330)
+  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){3,4}$/, 'must be a line path "enterprise.site.area.line" or an asset path "enterprise.site.area.line.asset"');
+
 export const recommendationRaised = defineContract({
   service: Service.Inference,
   streamFamily: StreamFamily.Recommendation,
@@ -12,19 +39,33 @@ export const recommendationRaised = defineContract({
     z.strictObject({
       recommendationId: Uuid,
       useCaseId: Uuid,
-      modelVersionId: Uuid,
+      /** null: raised by the declared rule-based limits (model unavailable, inputs bad, drift severe). */
+      modelVersionId: Uuid.nullable(),
+      /** model: scored by `modelVersionId`; rules: the fallback limits (the message says so). */
+      source: z.enum(['model', 'rules']),
       assetPath: UnsAssetPath,
       actionId: Uuid,
       /** What the operator reads, in plain words ("Nozzle 3 likely clogging within 2 h: clean it"). */
       message: text(280),
       urgency: z.enum(['info', 'soon', 'now']),
+      /** urgency × consequence (ISA-18.2 style), from the cost model. */
+      priority: z.enum(['low', 'medium', 'high', 'critical']),
+      /** When the recommended action should be done by. */
+      actBy: IsoDateTime,
       score: Ratio,
       threshold: Ratio,
       /** Features that pushed the score most, for "why am I seeing this". */
-      explanation: z.array(z.strictObject({ feature: UnsToken, contribution: z.number() })).max(10),
+      explanation: Explanation,
+      /** The numbers behind the message (kept in the record, never in the operator text). */
+      evidence: z.array(z.strictObject({ feature: UnsToken, value: z.number(), unit: z.string().max(20) })).max(20),
+      /** Inputs that were missing or Bad/stale in the window and imputed as the model card says. */
+      imputed: z.array(UnsToken).max(50),
       featureWindow: TimeRange,
-      /** shadow: logged for comparison, never shown to the operator. */
-      mode: z.enum(['production', 'shadow']),
+      /** shadow: logged for comparison, never shown; suppressed: the asset or line is in manual mode. */
+      mode: z.enum(['production', 'shadow', 'suppressed']),
+      /** 0 when first raised; n for the n-th update in place of the same developing fault. */
+      update: z.int().min(0),
+      traceId: TraceId.nullable(),
       expiresAt: IsoDateTime,
     }),
   ],
@@ -35,7 +76,7 @@ export const recommendationAcknowledged = defineContract({
   service: Service.Inference,
   streamFamily: StreamFamily.Recommendation,
   description: 'An operator saw and acknowledged a recommendation.',
-  versions: [z.strictObject({ recommendationId: Uuid, acknowledgedAt: IsoDateTime })],
+  versions: [z.strictObject({ recommendationId: Uuid, acknowledgedAt: IsoDateTime, context: RecommendationContext })],
   upcasters: [],
 });
 
@@ -43,7 +84,7 @@ export const recommendationAccepted = defineContract({
   service: Service.Inference,
   streamFamily: StreamFamily.Recommendation,
   description: 'An operator did the recommended action.',
-  versions: [z.strictObject({ recommendationId: Uuid, actionId: Uuid, doneAt: IsoDateTime, note: text(1000).optional() })],
+  versions: [z.strictObject({ recommendationId: Uuid, actionId: Uuid, doneAt: IsoDateTime, note: text(1000).optional(), context: RecommendationContext })],
   upcasters: [],
 });
 
@@ -55,7 +96,7 @@ export const recommendationRejected = defineContract({
   description: 'An operator declined a recommendation, with a reason.',
   versions: [
     z
-      .strictObject({ recommendationId: Uuid, reason: RejectionReason, note: text(1000).optional(), rejectedAt: IsoDateTime })
+      .strictObject({ recommendationId: Uuid, reason: RejectionReason, note: text(1000).optional(), rejectedAt: IsoDateTime, context: RecommendationContext })
       .refine((r) => r.reason !== 'other' || r.note !== undefined, { message: 'is required when the reason is "other"', path: ['note'] }),
   ],
   upcasters: [],
@@ -73,6 +114,7 @@ export const recommendationOverridden = defineContract({
       actionTaken: text(500),
       reason: text(1000),
       overriddenAt: IsoDateTime,
+      context: RecommendationContext,
     }),
   ],
   upcasters: [],
@@ -90,6 +132,9 @@ export const outcomeRecorded = defineContract({
       /** Estimated cost avoided (positive) or incurred (negative), in the use case's currency. */
       costImpact: Money.nullable(),
       note: text(1000).optional(),
+      /** Label class for dataops (e.g. `bearing-failure`, `normal`): outcomes become training labels. */
+      label: UnsToken.nullable(),
+      context: RecommendationContext,
     }),
   ],
   upcasters: [],
@@ -107,6 +152,12 @@ export const problemReported = defineContract({
       severity: z.enum(['minor', 'major', 'stop']),
       observedAt: IsoDateTime,
       relatedRecommendationId: Uuid.nullable(),
+      useCaseId: Uuid.nullable(),
+      /** true: a failure no prompt warned about (a false negative for live recall). */
+      missedFailure: z.boolean(),
+      /** Label class for dataops (e.g. `bearing-failure`) and the window it covers; null when unknown. */
+      label: UnsToken.nullable(),
+      labelWindow: TimeRange.nullable(),
     }),
   ],
   upcasters: [],
@@ -120,8 +171,17 @@ export const assetModeChanged = defineContract({
   description: 'An asset was switched between automatic, manual, maintenance and offline modes.',
   versions: [
     z
-      .strictObject({ assetPath: UnsAssetPath, from: AssetMode, to: AssetMode, reason: text(500), changedAt: IsoDateTime })
-      .refine((m) => m.from !== m.to, { message: 'must differ from "from"', path: ['to'] }),
+      .strictObject({
+        /** asset: one asset; line: every asset of the line (the path has four tokens). */
+        scope: z.enum(['asset', 'line']),
+        path: UnsAssetOrLinePath,
+        from: AssetMode,
+        to: AssetMode,
+        reason: text(500),
+        changedAt: IsoDateTime,
+      })
+      .refine((m) => m.from !== m.to, { message: 'must differ from "from"', path: ['to'] })
+      .refine((m) => m.path.split('.').length === (m.scope === 'asset' ? 5 : 4), { message: 'must have 5 tokens for an asset, 4 for a line', path: ['path'] }),
   ],
   upcasters: [],
 });
