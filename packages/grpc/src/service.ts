@@ -57,12 +57,31 @@ export interface ServerStreamSpec<Req, Res, In = Req> extends MethodSpecBase<Req
   handle: (input: In, ctx: CallContext) => AsyncIterable<Res>;
 }
 
+/**
+ * A client-streaming method. The access check runs on the call's metadata before the first
+ * message is read (a method-level `resource` is not available: there is no request yet — check
+ * location scopes in the handler with `authorize` if the stream names one). `input` validates
+ * each message as it arrives (`index` is 0-based); a failure ends the call with INVALID_ARGUMENT
+ * naming the field and the message index, even if the handler catches it.
+ */
+export interface ClientStreamSpec<Req, Res, In = Req> {
+  kind: 'client-stream';
+  /** The permission this method needs; checked before any message is read. */
+  permission: Permission;
+  /** Turns one decoded message into what the handler iterates, or throws InvalidRequestError(field, reason). */
+  input: (message: Req, index: number) => In;
+  /** Consumes the validated messages and returns the one response; `ctx.signal` fires on cancel/deadline. */
+  handle: (stream: AsyncIterable<In>, ctx: CallContext) => Promise<Res>;
+}
+
 // The handler input type is private to each method spec, hence `any` for In in the erased form.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyMethodSpec<Req = any, Res = any> = UnarySpec<Req, Res, any> | ServerStreamSpec<Req, Res, any>;
+export type AnyMethodSpec<Req = any, Res = any> = UnarySpec<Req, Res, any> | ServerStreamSpec<Req, Res, any> | ClientStreamSpec<Req, Res, any>;
 
 type SpecFor<M> = M extends { requestStream: true }
-  ? never // client/bidi streaming: not used yet, add a kind when a service needs it
+  ? M extends { responseStream: true }
+    ? never // bidi streaming: not used yet, add a kind when a service needs it
+    : ClientStreamSpec<RequestOf<M>, ResponseOf<M>, any> // eslint-disable-line @typescript-eslint/no-explicit-any
   : M extends { responseStream: true }
     ? ServerStreamSpec<RequestOf<M>, ResponseOf<M>, any> // eslint-disable-line @typescript-eslint/no-explicit-any
     : UnarySpec<RequestOf<M>, ResponseOf<M>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -87,6 +106,11 @@ export function serverStream<Req, Res, In>(spec: Omit<ServerStreamSpec<Req, Res,
   return { ...spec, kind: 'server-stream' };
 }
 
+/** A client-streaming method: `input` per message, `handle` consumes the validated stream. */
+export function clientStream<Req, Res, In>(spec: Omit<ClientStreamSpec<Req, Res, In>, 'kind'>): ClientStreamSpec<Req, Res, In> {
+  return { ...spec, kind: 'client-stream' };
+}
+
 /** Binds method specs to a generated service definition; every method must have one. */
 export function defineService<D extends ServiceDefinitionLike>(definition: D, methods: ServiceSpecs<D>): GrpcService<D> {
   let name: string | null = null;
@@ -94,8 +118,9 @@ export function defineService<D extends ServiceDefinitionLike>(definition: D, me
     const def = definition[key] as MethodDefinitionLike<unknown, unknown>;
     const spec = (methods as Record<string, AnyMethodSpec | undefined>)[key];
     if (spec === undefined) throw new Error(`method ${def.path} has no spec: every method declares its permission and handler`);
-    if (def.requestStream) throw new Error(`method ${def.path}: client streaming is not supported by @industrial/grpc yet`);
-    if ((spec.kind === 'server-stream') !== def.responseStream) throw new Error(`method ${def.path}: spec kind ${spec.kind} does not match the definition`);
+    if (def.requestStream && def.responseStream) throw new Error(`method ${def.path}: bidirectional streaming is not supported by @industrial/grpc yet`);
+    const expected = def.requestStream ? 'client-stream' : def.responseStream ? 'server-stream' : 'unary';
+    if (spec.kind !== expected) throw new Error(`method ${def.path}: spec kind ${spec.kind} does not match the definition (${expected})`);
     const svc = def.path.slice(1, def.path.lastIndexOf('/'));
     if (name !== null && svc !== name) throw new Error(`definition mixes services ${name} and ${svc}`);
     name = svc;

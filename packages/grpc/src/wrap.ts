@@ -7,9 +7,11 @@
 //      resource comes from the input)
 //   4. input validation → INVALID_ARGUMENT naming the field (message + `field` trailer)
 //   5. handler; typed errors → status in one place (errors.ts)
+// Client-streaming methods check access on the metadata before the first message is read, then
+// validate each message as the handler pulls it (INVALID_ARGUMENT naming the field and the index).
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { status, type Metadata, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
+import { status, type Metadata, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
 import type { GuardRequest, Principal } from '@industrial/access';
 import {
   ATTR_RPC_GRPC_STATUS_CODE,
@@ -25,7 +27,7 @@ import {
   type Span,
   type Tracer,
 } from '@industrial/telemetry/api';
-import { CallCancelledError, DeadlineExceededError, toGrpcStatus } from './errors.ts';
+import { CallCancelledError, DeadlineExceededError, InvalidRequestError, toGrpcStatus } from './errors.ts';
 import type { AnyMethodSpec, CallContext, MethodDefinitionLike } from './service.ts';
 
 /** The access check adapters call: `createGuard(...)` from @industrial/access. */
@@ -63,7 +65,7 @@ function firstString(metadata: Metadata, key: string): string | null {
   return typeof v === 'string' ? v : v.toString('utf8');
 }
 
-type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown> | ServerReadableStream<unknown, unknown>;
 
 interface Prepared {
   input: unknown;
@@ -95,10 +97,11 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
       timer.unref();
     }
     const onCancel = (): void => controller.abort(new CallCancelledError());
-    call.on('cancelled', onCancel);
+    const emitter = call as unknown as NodeJS.EventEmitter;
+    emitter.on('cancelled', onCancel);
     const dispose = (): void => {
       if (timer !== undefined) clearTimeout(timer);
-      call.off('cancelled', onCancel);
+      emitter.off('cancelled', onCancel);
     };
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
@@ -119,11 +122,15 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
       });
       let principal: Principal;
       let input: unknown;
-      if (spec.resource === undefined) {
+      if (spec.kind === 'client-stream') {
+        // No request yet: access is checked on the metadata before the first message is read.
         principal = await Promise.race([options.accessGuard(guardRequest(undefined)), aborted]);
-        input = spec.input(call.request);
+        input = undefined;
+      } else if (spec.resource === undefined) {
+        principal = await Promise.race([options.accessGuard(guardRequest(undefined)), aborted]);
+        input = spec.input((call as ServerUnaryCall<unknown, unknown>).request);
       } else {
-        input = spec.input(call.request);
+        input = spec.input((call as ServerUnaryCall<unknown, unknown>).request);
         principal = await Promise.race([options.accessGuard(guardRequest(spec.resource(input))), aborted]);
       }
       span.setAttribute('enduser.id', principal.subject);
@@ -182,6 +189,62 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
           if (!call.cancelled && st !== null) callback(st);
         } finally {
           prepared?.dispose();
+        }
+      });
+    };
+    return handler as UntypedHandleCall;
+  }
+
+  if (spec.kind === 'client-stream') {
+    const handler = (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+      run(call, async (span, correlationId) => {
+        const started = now();
+        let prepared: Prepared | null = null;
+        let received = 0;
+        // A message that failed validation decides the status even if the handler swallowed it.
+        let invalid: InvalidRequestError | null = null;
+        let source: AsyncIterator<unknown> | null = null;
+        try {
+          prepared = await prepare(call, span, correlationId);
+          const { aborted } = prepared;
+          // Reading starts only now (the stream is paused until iterated): after the access check.
+          source = (call as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+          const src = source;
+          const messages: AsyncIterable<unknown> = {
+            [Symbol.asyncIterator]: () => ({
+              async next(): Promise<IteratorResult<unknown>> {
+                if (invalid !== null) throw invalid;
+                const next = await Promise.race([src.next(), aborted]);
+                if (next.done === true) return { done: true, value: undefined };
+                const index = received++;
+                try {
+                  return { done: false, value: spec.input(next.value, index) };
+                } catch (error) {
+                  if (error instanceof InvalidRequestError) {
+                    invalid = new InvalidRequestError(error.field, `${error.reason} (message ${index})`, { cause: error });
+                    throw invalid;
+                  }
+                  throw error;
+                }
+              },
+              async return(): Promise<IteratorResult<unknown>> {
+                return { done: true, value: undefined };
+              },
+            }),
+          };
+          const result = await Promise.race([spec.handle(messages, prepared.ctx), aborted]);
+          if (invalid !== null) throw invalid;
+          span.setAttribute('rpc.messages_received', received);
+          finish(span, started, correlationId, null);
+          callback(null, result);
+        } catch (error) {
+          span.setAttribute('rpc.messages_received', received);
+          const st = finish(span, started, correlationId, invalid ?? error);
+          if (!call.cancelled && st !== null) callback(st);
+        } finally {
+          prepared?.dispose();
+          // Stop reading what the handler left unread (grpc-js answers with the callback above).
+          if (source !== null) void Promise.resolve(source.return?.()).catch(() => undefined);
         }
       });
     };
