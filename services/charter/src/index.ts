@@ -1,2 +1,25 @@
-// Service not built yet (see its issue); this empty module keeps the workspace typecheckable.
-export {};
+// Public surface of @industrial/charter: the composition root, the pure helpers training and
+// inference use (cost of a decision, action lookup, prompt text, KPIs), the ports dataops and
+// inference implement, and reading a charter from its recorded events.
+export { createCharterApp, SERVICE_NAME } from './app.ts';
+export type { CharterApp, CharterAppConfig, CharterAppDeps } from './app.ts';
+export { loadConfig } from './config.ts';
+export type { CharterConfig, ConfigResult } from './config.ts';
+
+export { costOf, expectedCost, failureCost, valueOfCaughtFailure } from './domain/costs.ts';
+export type { ConfusionCounts, CostModel, Decision } from './domain/costs.ts';
+export { actionFor, formatDeadline, promptFor } from './domain/actions.ts';
+export type { CatalogAction } from './domain/actions.ts';
+export { MACHINE_STATE_NAMES, MachineState, kpiValue, lineKpis, seriesFromIntervals, stateTotals } from './domain/kpi.ts';
+export type { LineKpis, MachineStateName, ProductionCounts, StateSeries, StateTotals } from './domain/kpi.ts';
+export { DEFAULT_THRESHOLDS, assessFeasibility, roiOf } from './domain/feasibility.ts';
+export type { FeasibilityAssessment, FeasibilityFacts, FeasibilityThresholds, TagEvidence, TagHistory } from './domain/feasibility.ts';
+export { managementReport, reportHtml } from './domain/report.ts';
+export type { ManagementReport, ReportKpi } from './domain/report.ts';
+export type { CatalogReader, HistorianReader, LabelledFailure, OutcomeReader, PromptOutcome, TagInfo } from './domain/ports.ts';
+export { decide, evolve, fold, initialState, streamOf } from './domain/usecase.ts';
+export type { CharterCommand, CharterEvent, UseCaseState } from './domain/usecase.ts';
+export { useCaseFromEvents } from './adapters/eventstore/usecases.ts';
+export { MemoryHistorian } from './adapters/historian/memory.ts';
+export { AI4I_FAILURE_MODES, AI4I_TAGS, openAi4iCsv } from './adapters/historian/ai4i-csv.ts';
+export type { Ai4iHistorian, Ai4iOptions } from './adapters/historian/ai4i-csv.ts';

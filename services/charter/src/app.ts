@@ -1,0 +1,116 @@
+// Composition root of the charter service: the CharterService over the event store, the access
+// guard recording denials, the HTTP probes, and the ports (historian, catalog, prompt outcomes)
+// injected by the caller. Opens nothing itself: the caller owns the store, keys and telemetry and
+// closes them after stop().
+import { randomBytes } from 'node:crypto';
+import { createGuard, type AccessDeniedEvent, type KeySet } from '@industrial/access';
+import type { EventStore } from '@industrial/eventstore';
+import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import type { FastifyInstance } from 'fastify';
+import { useCaseRepository } from './adapters/eventstore/usecases.ts';
+import { charterService } from './adapters/grpc/charter.ts';
+import { createHealthHttp } from './adapters/http/health.ts';
+import type { CatalogReader, HistorianReader, OutcomeReader } from './domain/ports.ts';
+
+export const SERVICE_NAME = 'charter';
+
+export interface CharterAppConfig {
+  grpc: { host: string; port: number };
+  http: { host: string; port: number };
+  access: { issuer: string; audience: string };
+  /** IANA time zone of the plant (reports in plant time). Default UTC. */
+  plantTimeZone?: string;
+  /** How long stop() waits for in-flight calls before cancelling them. Default 10 s. */
+  shutdownGraceMs?: number;
+}
+
+export interface CharterAppDeps {
+  store: EventStore;
+  keySet: KeySet | (() => KeySet);
+  logger: GrpcLogger;
+  config: CharterAppConfig;
+  /** Machine states, counts and labelled failures (dataops). Without it KPIs and feasibility are FAILED_PRECONDITION. */
+  historian?: HistorianReader;
+  /** Tags and their history (dataops). Without it asset scopes are not checked and feasibility is FAILED_PRECONDITION. */
+  catalog?: CatalogReader;
+  /** Prompt outcomes (inference), for the report's attribution. */
+  outcomes?: OutcomeReader;
+  /** Clock, epoch ms; default Date.now. */
+  now?: () => number;
+  newId?: () => string;
+}
+
+export interface CharterApp {
+  readonly grpc: GrpcServerHandle;
+  readonly http: FastifyInstance;
+  start(): Promise<{ grpcPort: number; httpPort: number }>;
+  /** Stops accepting, drains in-flight calls, closes the HTTP server. Does not close the store. */
+  stop(): Promise<void>;
+}
+
+/** UUID v7 (RFC 9562): time-ordered ids for events and new use cases. */
+export function uuidv7(now: number = Date.now()): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(now, 0, 6);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x70;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function createCharterApp(deps: CharterAppDeps): CharterApp {
+  const { store, logger, config } = deps;
+  const now = deps.now ?? Date.now;
+  const newId = deps.newId ?? (() => uuidv7(now()));
+  const accessGuard = createGuard({
+    keySet: deps.keySet,
+    issuer: config.access.issuer,
+    audience: config.access.audience,
+    newId,
+    recordDenied: async (stream: string, event: AccessDeniedEvent) => {
+      await store.append(stream, [event]);
+    },
+    onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
+  });
+  const grpc = createGrpcServer({
+    services: [
+      charterService({
+        repo: useCaseRepository(store, newId),
+        historian: deps.historian ?? null,
+        catalog: deps.catalog ?? null,
+        outcomes: deps.outcomes ?? null,
+        newId,
+        now,
+        timeZone: config.plantTimeZone ?? 'UTC',
+      }),
+    ],
+    accessGuard,
+    serviceName: SERVICE_NAME,
+    logger,
+  });
+  let serving = false;
+  const http = createHealthHttp({ storeAnswers: () => store.headPosition(), serving: () => serving });
+  let stopping: Promise<void> | null = null;
+  return {
+    grpc,
+    http,
+    async start() {
+      const grpcPort = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
+      await http.listen({ host: config.http.host, port: config.http.port });
+      const address = http.server.address();
+      const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
+      serving = true;
+      logger.info({ grpcPort, httpPort }, 'charter started');
+      return { grpcPort, httpPort };
+    },
+    stop() {
+      stopping ??= (async () => {
+        serving = false;
+        await grpc.shutdown({ graceMs: config.shutdownGraceMs ?? 10_000 });
+        await http.close();
+        logger.info({}, 'charter stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// The management report of a use case: KPIs before and since go-live against baseline and target,
+// what accepted prompts avoided (downtime, money), as JSON and as a plain HTML page. Pure: the
+// KPIs and prompt outcomes come in; plant time is rendered in the plant's time zone.
+import { costOf, failureCost } from './costs.ts';
+import { kpiValue, type LineKpis } from './kpi.ts';
+import type { PromptOutcome } from './ports.ts';
+import type { UseCaseState } from './usecase.ts';
+
+export interface ReportInput {
+  state: UseCaseState;
+  /** Go-live and end of the report; "before" is the window of the same length ending at go-live. */
+  goLiveAt: number;
+  to: number;
+  before: LineKpis;
+  since: LineKpis;
+  outcomes: readonly PromptOutcome[];
+  timeZone: string;
+  generatedAt: number;
+}
+
+export interface ReportKpi {
+  kpiId: string;
+  name: string;
+  kind: string;
+  unit: string;
+  direction: 'increase' | 'decrease';
+  baseline: number;
+  target: number;
+  deadline: string;
+  beforeGoLive: number | null;
+  sinceGoLive: number | null;
+  /** sinceGoLive − beforeGoLive. */
+  change: number | null;
+  /** Share of the way from baseline to target reached since go-live (may exceed 1 or be negative). */
+  progressToTarget: number | null;
+}
+
+export interface ManagementReport {
+  useCaseId: string;
+  title: string;
+  kind: string;
+  timeZone: string;
+  period: { beforeFrom: string; goLiveAt: string; to: string };
+  generatedAt: string;
+  kpis: ReportKpi[];
+  prompts: { raised: number; accepted: number; rejected: number; expired: number; failuresAvoided: number; falseAlarms: number; failuresOccurred: number };
+  downtime: { beforeHours: number; sinceHours: number; changeHours: number; avoidedByPromptsHours: number; attributableShare: number | null };
+  savings: { currency: string; failuresAvoidedValue: number; interventionCost: number; falseAlarmCost: number; net: number } | null;
+}
+
+/** `2025-03-01 09:00` in the plant's zone. */
+export function plantTime(ms: number, timeZone: string): string {
+  const f = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return f.format(new Date(ms));
+}
+
+const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export function managementReport(input: ReportInput): ManagementReport {
+  const { state, before, since, outcomes } = input;
+  const draft = state.draft;
+  if (draft === null) throw new Error('managementReport needs a drafted use case');
+  const kpis = (state.objectives?.kpis ?? []).map((k): ReportKpi => {
+    const b = kpiValue(k.kind, before);
+    const s = kpiValue(k.kind, since);
+    const span = k.target - k.baseline;
+    return {
+      kpiId: k.kpiId,
+      name: k.name,
+      kind: k.kind,
+      unit: k.unit,
+      direction: k.direction,
+      baseline: k.baseline,
+      target: k.target,
+      deadline: k.deadline,
+      beforeGoLive: b === null ? null : round(b),
+      sinceGoLive: s === null ? null : round(s),
+      change: b === null || s === null ? null : round(s - b),
+      progressToTarget: s === null || span === 0 ? null : round((s - k.baseline) / span),
+    };
+  });
+  const count = (p: (o: PromptOutcome) => boolean) => outcomes.filter(p).length;
+  const accepted = outcomes.filter((o) => o.decision === 'accepted');
+  const prompts = {
+    raised: outcomes.length,
+    accepted: accepted.length,
+    rejected: count((o) => o.decision === 'rejected'),
+    expired: count((o) => o.decision === 'expired'),
+    failuresAvoided: accepted.filter((o) => o.outcome === 'failure-avoided').length,
+    falseAlarms: accepted.filter((o) => o.outcome === 'false-alarm').length,
+    failuresOccurred: count((o) => o.outcome === 'failure-occurred'),
+  };
+  const m = state.costModel;
+  // A failure avoided would have stopped the asset as long as repairs took before go-live.
+  const hoursPerFailure = before.mttrHours ?? m?.downtimeHoursPerFailure ?? 0;
+  const avoidedByPromptsHours = prompts.failuresAvoided * hoursPerFailure;
+  const changeHours = since.unplannedDowntimeHours - before.unplannedDowntimeHours;
+  const reduction = -changeHours;
+  const savings =
+    m === null
+      ? null
+      : (() => {
+          const failuresAvoidedValue = prompts.failuresAvoided * failureCost(m, hoursPerFailure);
+          const interventionCost = prompts.failuresAvoided * costOf(m, { alarm: true, failureFollowed: true });
+          const falseAlarmCost = prompts.falseAlarms * costOf(m, { alarm: true, failureFollowed: false });
+          return { currency: m.currency, failuresAvoidedValue: round(failuresAvoidedValue, 2), interventionCost: round(interventionCost, 2), falseAlarmCost: round(falseAlarmCost, 2), net: round(failuresAvoidedValue - interventionCost - falseAlarmCost, 2) };
+        })();
+  const span = input.to - input.goLiveAt;
+  return {
+    useCaseId: draft.useCaseId,
+    title: draft.title,
+    kind: draft.kind,
+    timeZone: input.timeZone,
+    period: { beforeFrom: plantTime(input.goLiveAt - span, input.timeZone), goLiveAt: plantTime(input.goLiveAt, input.timeZone), to: plantTime(input.to, input.timeZone) },
+    generatedAt: plantTime(input.generatedAt, input.timeZone),
+    kpis,
+    prompts,
+    downtime: {
+      beforeHours: round(before.unplannedDowntimeHours),
+      sinceHours: round(since.unplannedDowntimeHours),
+      changeHours: round(changeHours),
+      avoidedByPromptsHours: round(avoidedByPromptsHours),
+      attributableShare: reduction > 0 ? round(Math.min(1, avoidedByPromptsHours / reduction)) : null,
+    },
+    savings,
+  };
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const show = (x: number | null, unit = '') => (x === null ? '–' : `${round(x, 3).toLocaleString('en-US')}${unit === '' ? '' : ` ${unit}`}`);
+
+/** The report as one self-contained HTML page a plant manager can read or print. */
+export function reportHtml(r: ManagementReport): string {
+  const e = escapeHtml;
+  const rows = r.kpis
+    .map(
+      (k) =>
+        `<tr><td>${e(k.name)}</td><td>${e(show(k.baseline, k.unit))}</td><td>${e(show(k.target, k.unit))}</td><td>${e(show(k.beforeGoLive, k.unit))}</td><td>${e(show(k.sinceGoLive, k.unit))}</td><td>${e(show(k.change, k.unit))}</td><td>${k.progressToTarget === null ? '–' : `${Math.round(k.progressToTarget * 100)} %`}</td></tr>`,
+    )
+    .join('\n');
+  const money = (x: number) => (r.savings === null ? '–' : `${Math.round(x).toLocaleString('en-US')} ${e(r.savings.currency)}`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${e(r.title)} – management report</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:right}td:first-child,th:first-child{text-align:left}</style></head>
+<body>
+<h1>${e(r.title)}</h1>
+<p>Go-live ${e(r.period.goLiveAt)}; compared: ${e(r.period.beforeFrom)} to go-live against go-live to ${e(r.period.to)} (plant time, ${e(r.timeZone)}).</p>
+<h2>Savings</h2>
+<p>Accepted prompts avoided <strong>${r.prompts.failuresAvoided}</strong> failures and <strong>${show(r.downtime.avoidedByPromptsHours)} hours</strong> of downtime, worth <strong>${money(r.savings?.net ?? 0)}</strong> net (failures avoided ${money(r.savings?.failuresAvoidedValue ?? 0)}, interventions ${money(r.savings?.interventionCost ?? 0)}, false alarms ${money(r.savings?.falseAlarmCost ?? 0)}).</p>
+<p>Unplanned downtime: ${show(r.downtime.beforeHours)} h before, ${show(r.downtime.sinceHours)} h since go-live (change ${show(r.downtime.changeHours)} h${r.downtime.attributableShare === null ? '' : `, ${Math.round(r.downtime.attributableShare * 100)} % of the reduction attributable to accepted prompts`}).</p>
+<h2>KPIs</h2>
+<table><thead><tr><th>KPI</th><th>Baseline</th><th>Target</th><th>Before go-live</th><th>Since go-live</th><th>Change</th><th>Toward target</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<h2>Prompts</h2>
+<p>${r.prompts.raised} raised, ${r.prompts.accepted} accepted, ${r.prompts.rejected} rejected, ${r.prompts.expired} expired; ${r.prompts.falseAlarms} false alarms, ${r.prompts.failuresOccurred} failures still occurred.</p>
+<p><small>Generated ${e(r.generatedAt)}.</small></p>
+</body></html>
+`;
+}

@@ -1,0 +1,69 @@
+// Entry point of the charter process: config from the environment (once), then telemetry, then
+// the event store, keys and ports, then the app. SIGTERM/SIGINT: stop accepting, drain in-flight
+// calls, close the store, flush telemetry, exit 0. Bad config: one message, exit 2.
+import { readFile } from 'node:fs/promises';
+import { loadKeySet } from '@industrial/access';
+import { eventValidator } from '@industrial/contracts';
+import { ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import { createLogger, initTelemetry } from '@industrial/telemetry';
+import { openAi4iCsv } from './adapters/historian/ai4i-csv.ts';
+import { createCharterApp } from './app.ts';
+import { loadConfig } from './config.ts';
+
+const SERVICE_VERSION = '0.1.0';
+// Reading the AI4I file: one row an hour from this instant (the file has no clock of its own).
+const AI4I_START = Date.parse('2024-01-01T00:00:00Z');
+
+async function main(): Promise<number> {
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) {
+    process.stderr.write(`charter: ${loaded.message}\n`);
+    return 2;
+  }
+  const config = loaded.config;
+  const telemetry = initTelemetry({
+    serviceName: 'charter',
+    serviceVersion: SERVICE_VERSION,
+    exporter: config.telemetry.exporter,
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+    sampleRatio: config.telemetry.sampleRatio,
+    logLevel: config.logLevel,
+  });
+  const logger = createLogger('charter', { level: config.logLevel });
+  let store: EventStore | null = null;
+  try {
+    const ledgerKey = ledgerKeyFromPem(await readFile(config.ledgerKeyFile, 'utf8'));
+    const common = { ledgerKey, validator: eventValidator };
+    store =
+      config.eventStore.kind === 'postgres'
+        ? await openPostgresEventStore({ connectionString: config.eventStore.url, schema: config.eventStore.schema, ...common })
+        : await openSqliteEventStore({ path: config.eventStore.path, ...common });
+    const keySet = await loadKeySet(config.access.keysDir);
+    const ai4i = config.ai4i === null ? null : await openAi4iCsv({ path: config.ai4i.path, assetPath: config.ai4i.assetPath, start: AI4I_START });
+    const app = createCharterApp({
+      store,
+      keySet,
+      logger,
+      config: { grpc: config.grpc, http: config.http, access: { issuer: config.access.issuer, audience: config.access.audience }, plantTimeZone: config.plantTimeZone, shutdownGraceMs: config.shutdownGraceMs },
+      ...(ai4i === null ? {} : { historian: ai4i, catalog: ai4i }),
+    });
+    const signalled = new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    const ports = await app.start();
+    process.stdout.write(`charter ready grpc=${ports.grpcPort} http=${ports.httpPort}\n`);
+    const signal = await signalled;
+    logger.info({ signal }, 'stopping');
+    await app.stop();
+    return 0;
+  } catch (error) {
+    logger.fatal({ err: error }, 'charter failed');
+    return 1;
+  } finally {
+    await store?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the event store failed'));
+    await telemetry.shutdown();
+  }
+}
+
+process.exit(await main());
