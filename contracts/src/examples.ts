@@ -35,6 +35,16 @@ const hash = (c: string): string => c.repeat(64);
 // A real Ed25519 key id (sha256 of the raw public key below, first 16 hex) and a real anchor signature.
 const keyId = '45e0a85de13e1069';
 
+const exampleTrainingSpec = {
+  target: 'clog_within_60m',
+  features: ['nozzle_pressure_mean_5m', 'flow_rate_slope_15m'],
+  modelType: 'gbdt',
+  task: 'classification',
+  imbalance: 'class-weights',
+  imputation: 'median',
+  costModel: { source: 'charter', useCaseId: exampleIds.useCase, missedFailure: 4000, falseAlarm: 150, inspection: 60 },
+} as const;
+
 export type EventExamples = { readonly [T in EventType]: EventData<T> };
 
 export const eventExamples: EventExamples = {
@@ -259,10 +269,13 @@ export const eventExamples: EventExamples = {
     featureSetVersion: '1.2.0',
     codeVersion: '4f2c9e1',
     seed: 42,
+    spec: exampleTrainingSpec,
+    trigger: { kind: 'manual', retrainingRequestId: null },
     startedAt: '2025-03-04T10:00:00Z',
   },
   TrainingRunProgressed: {
     runId: exampleIds.run,
+    stage: 'training',
     epoch: 120,
     totalEpochs: 400,
     progress: 0.3,
@@ -288,11 +301,17 @@ export const eventExamples: EventExamples = {
     useCaseId: exampleIds.useCase,
     runId: exampleIds.run,
     version: 3,
+    stage: 'candidate',
     format: 'onnx',
     artifactUri: 's3://models/filler-clog/run-0193a1b2.onnx',
     artifactHash: hash('b'),
+    datasetId: exampleIds.dataset,
+    snapshotId: exampleIds.snapshot,
     snapshotHash: hash('a'),
     featureSetVersion: '1.2.0',
+    codeVersion: '4f2c9e1',
+    seed: 42,
+    spec: exampleTrainingSpec,
     inputs: [
       { name: 'nozzle_pressure_mean_5m', unit: 'bar' },
       { name: 'flow_rate_slope_15m', unit: 'L/min2' },
@@ -301,6 +320,11 @@ export const eventExamples: EventExamples = {
     outputs: [{ name: 'clog_probability_60m' }],
     metrics: { precision: 0.82, recall: 0.77 },
     decisionThreshold: 0.62,
+    modelCard: {
+      markdown: { uri: 'file:///var/lib/training/artifacts/sha256/' + hash('c'), sha256: hash('c') },
+      json: { uri: 'file:///var/lib/training/artifacts/sha256/' + hash('d'), sha256: hash('d') },
+    },
+    explainer: { uri: 'file:///var/lib/training/artifacts/sha256/' + hash('e'), sha256: hash('e') },
   },
   ModelApprovalRequested: {
     requestId: exampleIds.approvalRequest,
