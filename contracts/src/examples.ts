@@ -35,7 +35,7 @@ const hash = (c: string): string => c.repeat(64);
 // A real Ed25519 key id (sha256 of the raw public key below, first 16 hex) and a real anchor signature.
 const keyId = '45e0a85de13e1069';
 
-const exampleTrainingSpec = {
+const exampleTrainingSpec: EventData<'TrainingRunStarted'>['spec'] = {
   target: 'clog_within_60m',
   features: ['nozzle_pressure_mean_5m', 'flow_rate_slope_15m'],
   modelType: 'gbdt',
@@ -43,7 +43,7 @@ const exampleTrainingSpec = {
   imbalance: 'class-weights',
   imputation: 'median',
   costModel: { source: 'charter', useCaseId: exampleIds.useCase, missedFailure: 4000, falseAlarm: 150, inspection: 60 },
-} as const;
+};
 
 export type EventExamples = { readonly [T in EventType]: EventData<T> };
 
