@@ -258,6 +258,17 @@ export const eventExamples: EventExamples = {
     resolution: 'fixed',
     note: 'Flow meter re-seated.',
   },
+  RestrictedDataRead: {
+    actor: 'quinn@plant1',
+    roles: ['quality_lead'],
+    kind: 'dataset-snapshot',
+    target: exampleIds.snapshot,
+    datasetId: exampleIds.dataset,
+    resource: { site: 'plant1', area: 'packaging', line: 'line-1' },
+    method: '/industrial.dataops.v1.DataOpsService/GetDatasetSnapshot',
+    transport: 'grpc',
+    readAt: '2025-03-04T09:15:00Z',
+  },
   TrainingRunStarted: {
     runId: exampleIds.run,
     useCaseId: exampleIds.useCase,

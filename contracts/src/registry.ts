@@ -13,7 +13,7 @@ import {
   useCaseDrafted,
 } from './events/charter.ts';
 import { bufferOverflowed, sourceConnected, sourceLost, sourceRegistered, tagMapped } from './events/connectivity.ts';
-import { dataQualityIssueCleared, dataQualityIssueRaised, datasetSnapshotCreated, labelRecorded } from './events/dataops.ts';
+import { dataQualityIssueCleared, dataQualityIssueRaised, datasetSnapshotCreated, labelRecorded, restrictedDataRead } from './events/dataops.ts';
 import {
   chainAnchored,
   modelApprovalRequested,
@@ -68,6 +68,7 @@ export const eventContracts = {
   LabelRecorded: labelRecorded,
   DataQualityIssueRaised: dataQualityIssueRaised,
   DataQualityIssueCleared: dataQualityIssueCleared,
+  RestrictedDataRead: restrictedDataRead,
   // training
   TrainingRunStarted: trainingRunStarted,
   TrainingRunProgressed: trainingRunProgressed,

@@ -28,7 +28,7 @@ describe('the registry', () => {
       'AccessDenied', 'TokenIssued', 'SigningKeyRotated',
       'UseCaseDrafted', 'ObjectiveSet', 'CostModelSet', 'ActionCatalogued', 'FeasibilityAssessed', 'UseCaseApproved', 'KpiMeasured',
       'SourceRegistered', 'TagMapped', 'SourceConnected', 'SourceLost', 'BufferOverflowed',
-      'DatasetSnapshotCreated', 'LabelRecorded', 'DataQualityIssueRaised', 'DataQualityIssueCleared',
+      'DatasetSnapshotCreated', 'LabelRecorded', 'DataQualityIssueRaised', 'DataQualityIssueCleared', 'RestrictedDataRead',
       'TrainingRunStarted', 'TrainingRunProgressed', 'TrainingRunCompleted', 'TrainingRunFailed', 'ModelVersionRegistered',
       'ModelApprovalRequested', 'ModelApproved', 'ModelRejected', 'ModelPromoted', 'ModelRolledBack', 'ChainAnchored',
       'RecommendationRaised', 'RecommendationAcknowledged', 'RecommendationAccepted', 'RecommendationRejected',
@@ -40,7 +40,7 @@ describe('the registry', () => {
 
   it('names every type in PascalCase and the past tense', () => {
     // regular past tense, plus the irregular participles actually used
-    const pastTense = /^[A-Z][A-Za-z]*(ed|en|Set|Lost)(Back|Up|Out)?$/;
+    const pastTense = /^[A-Z][A-Za-z]*(ed|en|Set|Lost|Read)(Back|Up|Out)?$/;
     for (const type of types) expect(type, type).toMatch(pastTense);
   });
 

@@ -1,7 +1,9 @@
-// DataOps events (owner: dataops): dataset snapshots, labels and data-quality issues.
+// DataOps events (owner: dataops): dataset snapshots, labels, data-quality issues and reads of
+// restricted data.
 import { z } from 'zod';
 import { Service, StreamFamily, defineContract } from '../contract.ts';
-import { IsoDateTime, Ratio, Sha256Hex, Severity, TimeRange, UnsAssetPath, UnsToken, Uuid, ArtifactUri, text } from '../primitives.ts';
+import { IsoDateTime, Ratio, Role, Sha256Hex, Severity, Subject, TimeRange, UnsAssetPath, UnsToken, Uuid, ArtifactUri, text } from '../primitives.ts';
+import { AccessTransport } from './access.ts';
 
 export const datasetSnapshotCreated = defineContract({
   service: Service.DataOps,
@@ -13,7 +15,12 @@ export const datasetSnapshotCreated = defineContract({
       snapshotId: Uuid,
       useCaseId: Uuid,
       timeRange: TimeRange,
-      assetPaths: z.array(UnsAssetPath).min(1),
+      /**
+       * Assets the rows come from. Empty for an offline file import that names no asset (an
+       * external data set such as AI4I): no asset path is made up. (v1 edited in place before
+       * any production record: it required at least one.)
+       */
+      assetPaths: z.array(UnsAssetPath),
       tags: z.array(UnsToken).min(1),
       rowCount: z.int().nonnegative(),
       labelCount: z.int().nonnegative(),
@@ -83,6 +90,40 @@ export const dataQualityIssueCleared = defineContract({
       clearedAt: IsoDateTime,
       resolution: z.enum(['recovered', 'fixed', 'accepted']),
       note: text(1000).optional(),
+    }),
+  ],
+  upcasters: [],
+});
+
+/** Where in the plant the restricted data belongs; absent levels mean "none named". */
+const ReadScope = z.strictObject({ site: UnsToken.optional(), area: UnsToken.optional(), line: UnsToken.optional() });
+
+/**
+ * Stream family: `access-<UTC date>` (StreamFamily.Access), next to AccessDenied. A restricted read
+ * is an access decision that was allowed: auditors review who read what per day in one place
+ * (replaying the `access-` prefix), tag reads have no dataset to attach to, and `dataset-<id>`
+ * streams keep the dataset's lifecycle (snapshots) rather than every read of it.
+ */
+export const restrictedDataRead = defineContract({
+  service: Service.DataOps,
+  streamFamily: StreamFamily.Access,
+  description: 'Restricted data (a restricted tag or dataset snapshot) was read by a caller holding data.read_restricted.',
+  versions: [
+    z.strictObject({
+      actor: Subject,
+      /** Every role of the caller (at least one grants data.read_restricted). */
+      roles: z.array(Role).min(1),
+      /** What was read: a tag's samples, or a dataset snapshot. */
+      kind: z.enum(['tag', 'dataset-snapshot']),
+      /** `<assetPath>.<tag>` for a tag, the snapshot id for a snapshot. */
+      target: text(300),
+      /** The dataset of a snapshot read; null for a tag. */
+      datasetId: Uuid.nullable(),
+      resource: ReadScope,
+      /** gRPC full method (`/industrial.dataops.v1.DataOpsService/QueryTimeSeries`) or `in-process`. */
+      method: text(200),
+      transport: AccessTransport,
+      readAt: IsoDateTime,
     }),
   ],
   upcasters: [],
