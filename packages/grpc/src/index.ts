@@ -35,4 +35,5 @@ export * as commonV1 from './gen/industrial/common/v1/event.ts';
 export * as commonErrorV1 from './gen/industrial/common/v1/error.ts';
 export * as governanceV1 from './gen/industrial/governance/v1/audit.ts';
 export * as charterV1 from './gen/industrial/charter/v1/charter.ts';
+export * as dataopsV1 from './gen/industrial/dataops/v1/dataops.ts';
 export * as inferenceV1 from './gen/industrial/inference/v1/inference.ts';

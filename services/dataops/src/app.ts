@@ -73,6 +73,9 @@ export interface Actor {
   correlationId?: string;
   causationId?: string | null;
   traceparent?: string | null;
+  /** How the call came in (gRPC full method, or `in-process`), recorded with restricted reads. */
+  method?: string;
+  transport?: 'grpc' | 'http' | 'nats' | 'unknown';
 }
 
 export interface TimeSeriesQuery {
@@ -125,6 +128,8 @@ export interface ImportCsvInput {
   accessLevel?: 'public' | 'internal' | 'restricted';
   owner?: string;
   description?: string;
+  /** Aborts the import (client cancel, deadline): checked before anything is written. */
+  signal?: AbortSignal;
 }
 
 export interface ImportResult {
@@ -150,7 +155,7 @@ export interface CreateSnapshotInput {
   accessLevel?: 'public' | 'internal' | 'restricted';
   name?: string;
   description?: string;
-  /** Asset path recorded for an import without one (DatasetSnapshotCreated needs one). */
+  /** Asset the rows of an import come from, when its mapping names none; absent → no asset (empty assetPaths). */
   assetPath?: string;
 }
 
@@ -159,14 +164,15 @@ export interface DataopsApp {
   /** Stops the consumers after their in-flight message and the retention timer. Does not close stores or the bus. */
   stop(): Promise<void>;
   ingestBatch(batch: UnsSampleBatch): Promise<{ duplicate: boolean }>;
-  queryTimeSeries(q: TimeSeriesQuery, principal?: Principal): Promise<SeriesResult[]>;
+  queryTimeSeries(q: TimeSeriesQuery, principal?: Principal, actor?: Actor): Promise<SeriesResult[]>;
   qualityReport(filter?: { assetPath?: string }): QualityReport;
   upsertTagMetadata(patch: unknown, actor: Actor): Promise<TagMetadata>;
   searchCatalog(q: CatalogQuery): Promise<CatalogHit[]>;
   recordLabel(input: RecordLabelInput, actor: Actor): Promise<{ labelId: string; created: boolean }>;
   importCsv(input: ImportCsvInput, actor: Actor): Promise<ImportResult>;
   buildModelTable(q: { assetPaths: string[]; tags: string[]; from: string; to: string; intervalMs: number; aggregation?: Aggregation }): Promise<Table>;
-  createSnapshot(input: CreateSnapshotInput, actor: Actor): Promise<SnapshotManifest>;
+  /** The manifest plus where the data file was written. */
+  createSnapshot(input: CreateSnapshotInput, actor: Actor): Promise<SnapshotManifest & { location: string }>;
   /** Loads a snapshot, checking integrity; restricted datasets need data.read_restricted and the read is recorded. */
   getSnapshot(id: string, principal?: Principal, actor?: Actor): Promise<LoadedSnapshot>;
   applyRetention(cutoffMs?: number): Promise<{ rawDeleted: number; partitionsDropped: number }>;
@@ -291,21 +297,34 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     return catalog.get(key(assetPath, tag)) ?? null;
   }
 
-  async function recordRestrictedRead(principal: Principal | undefined, what: { kind: string; id: string }, resource: Resource, actor?: Actor): Promise<void> {
+  /**
+   * A read of restricted data: needs data.read_restricted on the data's location, and is recorded
+   * as RestrictedDataRead in `access-<UTC date>` (contracts) before the data is returned.
+   */
+  async function recordRestrictedRead(
+    principal: Principal | undefined,
+    what: { kind: 'tag' | 'dataset-snapshot'; target: string; datasetId: string | null },
+    resource: Resource,
+    actor?: Actor,
+  ): Promise<void> {
     if (principal === undefined) return; // in-process callers (training in the launcher) are trusted
     const decision = authorize(principal, Permission.DataReadRestricted, resource);
-    if (!decision.allowed) throw new DataopsError(DataopsErrorCode.PermissionDenied, `${what.kind} ${what.id} is restricted: ${decision.reason}`);
+    if (!decision.allowed) throw new DataopsError(DataopsErrorCode.PermissionDenied, `${what.kind} ${what.target} is restricted: ${decision.reason}`);
     const at = now();
     await append(`access-${at.toISOString().slice(0, 10)}`, 'RestrictedDataRead', {
       actor: principal.subject,
-      roles: principal.roles.join(','),
+      roles: [...principal.roles],
       kind: what.kind,
-      id: what.id,
+      target: what.target,
+      datasetId: what.datasetId,
+      resource,
+      method: actor?.method ?? 'in-process',
+      transport: actor?.transport ?? 'unknown',
       readAt: at.toISOString(),
     }, { subject: principal.subject, role: principal.roles[0] ?? 'none', correlationId: actor?.correlationId ?? uuidv7(), traceparent: actor?.traceparent ?? null });
   }
 
-  async function queryTimeSeries(q: TimeSeriesQuery, principal?: Principal): Promise<SeriesResult[]> {
+  async function queryTimeSeries(q: TimeSeriesQuery, principal?: Principal, actor?: Actor): Promise<SeriesResult[]> {
     const from = toMs('from', q.from);
     const to = toMs('to', q.to);
     if (to <= from) throw new InvalidArgumentError('to', `must be after from (got from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()})`);
@@ -318,7 +337,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     const out: SeriesResult[] = [];
     for (const tag of q.tags) {
       const meta = await tagMeta(q.assetPath, tag);
-      if (meta?.accessLevel === 'restricted') await recordRestrictedRead(principal, { kind: 'tag', id: key(q.assetPath, tag) }, resourceOf(q.assetPath));
+      if (meta?.accessLevel === 'restricted') await recordRestrictedRead(principal, { kind: 'tag', target: key(q.assetPath, tag), datasetId: null }, resourceOf(q.assetPath), actor);
       const unit = meta?.unit ?? known.get(tag)?.unit ?? null;
       if (q.intervalMs === undefined) {
         out.push({ tag, unit, aggregation: null, layer: 'raw', points: [], raw: await historian.readRaw({ assetPath: q.assetPath, tag, from, to }) });
@@ -428,21 +447,26 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
         ? await parseCsvFile(input.path, mapping, input.onProgress === undefined ? {} : { onProgress: input.onProgress })
         : await parseCsvStream(input.source as AsyncIterable<Uint8Array>, mapping, input.onProgress === undefined ? {} : { onProgress: input.onProgress });
     const importId = uuidv7();
+    // Nothing is written before the whole file parsed; then the import, its columns and the
+    // catalog entry go in one transaction (all or nothing).
+    input.signal?.throwIfAborted();
+    const dataset: DatasetMetadata | undefined =
+      input.datasetId === undefined
+        ? undefined
+        : {
+            datasetId: input.datasetId,
+            name: input.name,
+            description: input.description ?? `imported from ${input.name}`,
+            owner: input.owner ?? actor.subject,
+            accessLevel: input.accessLevel ?? 'internal',
+            source: mapping.assetPath ?? `import:${importId}`,
+            updatedAt: now().toISOString(),
+          };
     await data.meta.saveImport(
       { importId, name: input.name, fileSha256: parsed.sha256, fileBytes: parsed.bytes, mapping, rowCount: parsed.table.rowCount, actor: actor.subject, importedAt: now().toISOString() },
       parsed.table,
+      dataset,
     );
-    if (input.datasetId !== undefined) {
-      await data.meta.upsertDataset({
-        datasetId: input.datasetId,
-        name: input.name,
-        description: input.description ?? `imported from ${input.name}`,
-        owner: input.owner ?? actor.subject,
-        accessLevel: input.accessLevel ?? 'internal',
-        source: mapping.assetPath ?? `import:${importId}`,
-        updatedAt: now().toISOString(),
-      });
-    }
     return { importId, rowCount: parsed.table.rowCount, columns: parsed.table.columns, fileSha256: parsed.sha256, bytes: parsed.bytes };
   }
 
@@ -478,7 +502,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     return contextualise({ grid, intervalMs: q.intervalMs, assets, labels });
   }
 
-  async function createSnapshot(input: CreateSnapshotInput, actor: Actor): Promise<SnapshotManifest> {
+  async function createSnapshot(input: CreateSnapshotInput, actor: Actor): Promise<SnapshotManifest & { location: string }> {
     const split = SplitSpecSchema.safeParse(input.split);
     if (!split.success) throw new InvalidArgumentError(`split.${split.error.issues[0]?.path.join('.') ?? ''}`, split.error.issues[0]?.message ?? 'invalid');
     const format = input.format ?? 'arrow';
@@ -493,7 +517,9 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
       if (imp === null) throw new NotFoundError('source.importId', `import ${input.source.importId}`);
       table = imp.table;
       const mappingAsset = (imp.record.mapping as { assetPath?: string }).assetPath;
-      assetPaths = [mappingAsset ?? input.assetPath ?? 'import.offline.historical.file.unknown'];
+      // An offline file names no asset unless its mapping or the caller does: none is made up.
+      const asset = mappingAsset ?? input.assetPath;
+      assetPaths = asset === undefined ? [] : [asset];
       const timeCol = table.columns.find((c) => c.role === 'time');
       if (timeCol !== undefined && table.rowCount > 0) {
         const t = table.data[timeCol.name] as Float64Array;
@@ -547,10 +573,11 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
       description: input.description ?? existing?.description ?? '',
       owner: existing?.owner ?? actor.subject,
       accessLevel,
-      source: assetPaths.join(','),
+      source: assetPaths.length > 0 ? assetPaths.join(',') : `import:${input.source.kind === 'import' ? input.source.importId : ''}`,
       updatedAt: now().toISOString(),
     };
     await data.meta.upsertDataset(dataset);
+    const location = `file://${written.dataPath.startsWith('/') ? '' : '/'}${written.dataPath}`;
     const tags = ordered.columns.filter((c) => c.role === 'feature').map((c) => c.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '_').slice(0, 64));
     await append(`dataset-${input.datasetId}`, 'DatasetSnapshotCreated', {
       datasetId: input.datasetId,
@@ -563,10 +590,10 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
       labelCount: labelIds.length,
       featureSetVersion,
       format,
-      location: `file://${written.dataPath.startsWith('/') ? '' : '/'}${written.dataPath}`,
+      location,
       contentHash,
     }, actor, uuidFromKey(`snapshot-event:${input.datasetId}:${snapshotId}`));
-    return written.manifest;
+    return { ...written.manifest, location };
   }
 
   async function getSnapshot(id: string, principal?: Principal, actor?: Actor): Promise<LoadedSnapshot> {
@@ -576,7 +603,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
       const [first] = ((record.manifest as SnapshotManifest).lineage.source.kind === 'historian'
         ? ((record.manifest as SnapshotManifest).lineage.source as { assetPaths: string[] }).assetPaths
         : []);
-      await recordRestrictedRead(principal, { kind: 'dataset-snapshot', id: record.snapshotId }, first === undefined ? {} : resourceOf(first), actor);
+      await recordRestrictedRead(principal, { kind: 'dataset-snapshot', target: record.snapshotId, datasetId: record.datasetId }, first === undefined ? {} : resourceOf(first), actor);
     }
     return loadSnapshot(record.snapshotId, { dir: config.snapshotDir, expectedHash: record.contentHash });
   }

@@ -9,6 +9,8 @@ const positiveInt = (fallback: number) => z.coerce.number({ message: 'must be a 
 const EnvSchema = z
   .object({
     NATS_URL: nonEmpty.default('127.0.0.1:4222'),
+    DATAOPS_GRPC_HOST: nonEmpty.default('0.0.0.0'),
+    DATAOPS_GRPC_PORT: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be a TCP port').default(50053),
     DATAOPS_STORE: z.enum(['postgres', 'sqlite'], { message: 'must be "postgres" or "sqlite"' }).default('sqlite'),
     PG_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' }).optional(),
     DATAOPS_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier').default('dataops'),
@@ -33,6 +35,7 @@ const EnvSchema = z
 
 export interface DataopsProcessConfig {
   natsUrl: string;
+  grpc: { host: string; port: number };
   storage: { kind: 'postgres'; url: string; schema: string; eventSchema: string } | { kind: 'sqlite'; path: string; eventPath: string };
   refinedIntervalMs: number;
   ledgerKeyFile: string;
@@ -59,6 +62,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     ok: true,
     config: {
       natsUrl: e.NATS_URL,
+      grpc: { host: e.DATAOPS_GRPC_HOST, port: e.DATAOPS_GRPC_PORT },
       storage:
         e.DATAOPS_STORE === 'postgres'
           ? { kind: 'postgres', url: e.PG_URL as string, schema: e.DATAOPS_PG_SCHEMA, eventSchema: e.EVENTSTORE_PG_SCHEMA }

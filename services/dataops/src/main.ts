@@ -10,6 +10,7 @@ import { createDataopsApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { openPostgresDataopsStore } from './adapters/historian/postgres.ts';
 import { openSqliteDataopsStore } from './adapters/historian/sqlite.ts';
+import { createDataopsGrpcServer } from './adapters/grpc/server.ts';
 
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env);
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const config = loaded.config;
   const logger = createLogger('dataops', { level: 'info' });
   const ledgerKey = ledgerKeyFromPem(readFileSync(config.ledgerKeyFile, 'utf8'));
-  const validator = { validate: (type: string, v: number, data: unknown) => (type === 'RestrictedDataRead' ? null : eventValidator.validate(type, v, data)) };
+  const validator = eventValidator;
   const s = config.storage;
   const store = s.kind === 'postgres'
     ? await openPostgresEventStore({ connectionString: s.url, schema: s.eventSchema, ledgerKey, validator })
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const bus = await connectNatsBus({ servers: config.natsUrl, name: 'dataops' });
   const keySet = await loadKeySet(config.accessKeysDir);
   const app = createDataopsApp({ store, data, bus, keySet, logger, config: config.app });
+  const grpc = createDataopsGrpcServer({ app, store, keySet, access: config.app.access, logger });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), config.shutdownGraceMs).unref();
     (async () => {
       try {
+        await grpc.shutdown({ graceMs: Math.max(0, config.shutdownGraceMs - 1000) });
         await app.stop();
         await bus.drain();
       } finally {
@@ -57,6 +60,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   await app.start();
+  const port = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
+  logger.info({ port }, 'dataops gRPC listening');
 }
 
 main().catch((err: unknown) => {

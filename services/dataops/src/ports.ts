@@ -118,8 +118,8 @@ export interface MetaStore {
   /** Idempotent by label id. */
   putLabel(label: StoredLabel): Promise<boolean>;
   listLabels(q?: { assetPath?: string; from?: number; to?: number }): Promise<StoredLabel[]>;
-  /** All or nothing: the record and every column in one transaction. */
-  saveImport(record: ImportRecord, table: Table): Promise<void>;
+  /** All or nothing: the record, every column and (when given) the dataset's catalog entry in one transaction. */
+  saveImport(record: ImportRecord, table: Table, dataset?: DatasetMetadata): Promise<void>;
   getImport(id: string): Promise<{ record: ImportRecord; table: Table } | null>;
   putSnapshot(s: SnapshotRecord): Promise<void>;
   getSnapshot(idOrHash: string): Promise<SnapshotRecord | null>;

@@ -55,14 +55,14 @@ export const sqliteStore: StoreFactory = async (refinedIntervalMs = 1000) => {
   };
 };
 
-/** Event store that refuses events violating the platform contracts (RestrictedDataRead is dataops-local, see README). */
+/** Event store that refuses events violating the platform contracts. */
 export async function testEventStore(): Promise<EventStore> {
   const { privateKeyPem } = generateLedgerKeyPem();
   return openSqliteEventStore({
     path: ':memory:',
     ledgerKey: ledgerKeyFromPem(privateKeyPem),
     anchorEvery: 0,
-    validator: { validate: (type, v, data) => (type === 'RestrictedDataRead' ? null : eventValidator.validate(type, v, data)) },
+    validator: eventValidator,
   });
 }
 

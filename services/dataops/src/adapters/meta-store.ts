@@ -84,11 +84,14 @@ export function createMetaStore(sql: SqlClient): MetaStore {
       );
       return rows.map((r) => parse<StoredLabel>(r));
     },
-    async saveImport(record: ImportRecord, table: Table) {
+    async saveImport(record: ImportRecord, table: Table, dataset?: DatasetMetadata) {
       await sql.tx(async (c) => {
         await c.query('INSERT INTO imports (import_id, doc, columns) VALUES ($1, $2, $3)', [record.importId, JSON.stringify(record), JSON.stringify(table.columns)]);
         for (const [i, col] of table.columns.entries()) {
           await c.query('INSERT INTO import_columns (import_id, position, data) VALUES ($1, $2, $3)', [record.importId, i, encodeColumn(table.data[col.name] as ColumnData)]);
+        }
+        if (dataset !== undefined) {
+          await c.query(`INSERT INTO catalog_datasets (dataset_id, doc) VALUES ($1, $2) ON CONFLICT (dataset_id) DO UPDATE SET doc = excluded.doc`, [dataset.datasetId, JSON.stringify(dataset)]);
         }
       });
     },

@@ -160,6 +160,8 @@ export interface LoadedSnapshot {
   splits: Splits;
   format: SnapshotFormat;
   path: string;
+  /** The verified manifest as written (file hash, creation time and author included). */
+  manifest: SnapshotManifest;
 }
 
 export interface LoadSnapshotOptions {
@@ -207,5 +209,6 @@ export function loadSnapshot(idOrPath: string, options: LoadSnapshotOptions = {}
     splits: manifest.splits,
     format: manifest.format,
     path: dataPath,
+    manifest,
   };
 }

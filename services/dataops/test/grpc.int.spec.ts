@@ -1,0 +1,319 @@
+// DataOpsService over a real gRPC client with real access tokens, once on SQLite and once on
+// PostgreSQL (a fresh schema per run, dropped afterwards): CSV import over a client stream (all or
+// nothing), time-series queries (raw, resampled, aggregated) and their errors, permissions,
+// labels, catalog, snapshots, and restricted reads recorded as RestrictedDataRead.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { createKeySet, importKeySet, importSigningKey, issueToken, type Role, type SigningKey } from '@industrial/access';
+import { createInProcBus } from '@industrial/bus';
+import type { EventStore, RecordedEvent } from '@industrial/eventstore';
+import { FIELD_TRAILER, createClient, dataopsV1, unaryCall, type GrpcServerHandle } from '@industrial/grpc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDataopsApp, DEFAULT_CONFIG, type DataopsApp } from '../src/app.ts';
+import { createDataopsGrpcServer } from '../src/adapters/grpc/server.ts';
+import { postgresStore, silentLogger, sqliteStore, testEventStore, unsBatch, type StoreFactory, type StoreHarness } from './harness.ts';
+
+const { DataOpsServiceClient, Aggregation } = dataopsV1;
+const ISSUER = 'industrial-access';
+const AUDIENCE = 'industrial-platform';
+const T0 = Date.parse('2025-03-05T10:00:00Z');
+const USE_CASE = '0193a1b2-7c00-7a10-8b00-000000000001';
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+const CSV = ['cycle,pressure [bar],temp [K],label', ...Array.from({ length: 20 }, (_, i) => `${i + 1},${(1 + i / 10).toFixed(2)},${300 + i},${i % 5 === 0 ? 1 : 0}`)].join('\n') + '\n';
+const MAPPING = {
+  format: 'wide',
+  delimiter: ',',
+  header: true,
+  order: { column: 'cycle' },
+  fields: [{ column: 'pressure [bar]', name: 'pressure' }, { column: 'temp [K]', name: 'temp' }, { column: 'label', type: 'int32', role: 'label' }],
+};
+
+async function expectStatus(p: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
+  const error = await p.then(
+    () => null,
+    (e: unknown) => e as grpc.ServiceError,
+  );
+  expect(error, `expected ${grpc.status[code]}`).not.toBeNull();
+  expect(grpc.status[error!.code], error!.details).toBe(grpc.status[code]);
+  return error!;
+}
+
+function importCsv(client: dataopsV1.DataOpsServiceClient, messages: dataopsV1.ImportCsvRequest[]): Promise<dataopsV1.ImportCsvResponse> {
+  return new Promise((resolve, reject) => {
+    const call = client.importCsv((e, r) => (e !== null ? reject(e) : resolve(r)));
+    for (const m of messages) call.write(m);
+    call.end();
+  });
+}
+
+const header = (over: Partial<dataopsV1.ImportCsvHeader> = {}): dataopsV1.ImportCsvRequest => ({
+  header: { name: 'press-cycles.csv', mappingJson: JSON.stringify(MAPPING), datasetId: '', accessLevel: '', description: '', ...over },
+  chunk: undefined,
+});
+const chunk = (text: string): dataopsV1.ImportCsvRequest => ({ header: undefined, chunk: Buffer.from(text) });
+/** The file cut into n pieces at arbitrary byte offsets (mid-line). */
+const chunksOf = (text: string, n: number): dataopsV1.ImportCsvRequest[] => {
+  const size = Math.ceil(text.length / n);
+  return Array.from({ length: n }, (_, i) => chunk(text.slice(i * size, (i + 1) * size)));
+};
+
+describe.each<[string, StoreFactory]>([
+  ['SQLite', sqliteStore],
+  ['PostgreSQL', postgresStore],
+])('DataOpsService over gRPC on %s', (_name, factory) => {
+  const ent = `g${randomUUID().replaceAll('-', '').slice(0, 8)}`;
+  const asset = `${ent}.plant1.milling.line-1.mill-1`;
+  let h: StoreHarness;
+  let events: EventStore;
+  let app: DataopsApp;
+  let server: GrpcServerHandle;
+  let address: string;
+  let signingKey: SigningKey;
+  let dir: string;
+  const clients: grpc.Client[] = [];
+
+  const client = async (role: Role): Promise<dataopsV1.DataOpsServiceClient> => {
+    const token = await issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 600 });
+    const c = createClient(DataOpsServiceClient, address, { token, deadlineMs: 20_000 });
+    clients.push(c);
+    return c;
+  };
+  const recorded = async (type: string, after: number): Promise<RecordedEvent[]> => (await events.readAll({ fromPosition: after + 1 })).filter((e) => e.type === type);
+
+  beforeAll(async () => {
+    h = await factory(1000);
+    events = await testEventStore();
+    dir = mkdtempSync(join(tmpdir(), 'dataops-grpc-'));
+    const material = await createKeySet({ now: new Date() });
+    signingKey = await importSigningKey(material.signingKey);
+    const keySet = await importKeySet(material.keySet);
+    app = createDataopsApp({ store: events, data: h.store, bus: createInProcBus(), keySet, logger: silentLogger, config: { ...DEFAULT_CONFIG, events: null, snapshotDir: dir, codeVersion: 'test-1' } });
+    server = createDataopsGrpcServer({ app, store: events, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
+    address = `127.0.0.1:${await server.listen()}`;
+    // 10 s of torque at 10 Hz, 2 s of a restricted tag.
+    const samples = Array.from({ length: 100 }, (_, i) => ({ tag: 'torque', ts: T0 + i * 100, value: i % 10, unit: 'Nm' }));
+    await app.ingestBatch(unsBatch(samples, { assetPath: asset }));
+    await app.ingestBatch(unsBatch(Array.from({ length: 20 }, (_, i) => ({ tag: 'operator_badge', ts: T0 + i * 100, value: 42 })), { assetPath: asset }));
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await server?.shutdown({ graceMs: 1000 });
+    await events?.close();
+    await h?.cleanup();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('ImportCsv (client stream)', () => {
+    it('imports a CSV sent in chunks cut mid-line, reports what it consumed, and snapshots it without a made-up asset', async () => {
+      const engineer = await client('engineer');
+      const datasetId = randomUUID();
+      const r = await importCsv(engineer, [header({ datasetId }), ...chunksOf(CSV, 4)]);
+      expect(r).toMatchObject({ rowCount: 20, bytes: Buffer.byteLength(CSV), chunks: 4 });
+      expect(r.fileSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.columns.map((c) => [c.name, c.role])).toEqual([
+        ['cycle', 'order'],
+        ['pressure', 'feature'],
+        ['temp', 'feature'],
+        ['label', 'label'],
+      ]);
+      expect(r.columns.find((c) => c.name === 'pressure')?.unit).toBe('bar');
+
+      const before = await events.headPosition();
+      const created = await unaryCall(engineer, engineer.createDatasetSnapshot, {
+        datasetId,
+        useCaseId: USE_CASE,
+        importId: r.importId,
+        historian: undefined,
+        splitKind: 'chronological',
+        splitBy: 'cycle',
+        splitOrderBy: '',
+        trainFraction: 0.6,
+        validationFraction: 0.2,
+        format: '',
+        featureSetVersion: '',
+        accessLevel: '',
+        assetPath: '',
+      });
+      const snap = created.snapshot!;
+      expect(snap).toMatchObject({ datasetId, rowCount: 20, splitKind: 'chronological', train: { start: 0, end: 12 }, format: 'arrow' });
+      expect(snap.location).toMatch(/^file:\/\/\/.*\.arrow$/);
+      const [event] = await recorded('DatasetSnapshotCreated', before);
+      expect(event?.stream).toBe(`dataset-${datasetId}`);
+      expect((event?.data as { assetPaths: string[] }).assetPaths).toEqual([]);
+
+      const reader = await client('operator');
+      const got = await unaryCall(reader, reader.getDatasetSnapshot, { snapshotId: snap.snapshotId });
+      expect(got.snapshot).toMatchObject({ snapshotId: snap.snapshotId, contentHash: snap.contentHash, fileSha256: snap.fileSha256, createdBy: 'engineer-1' });
+      expect(JSON.parse(got.snapshot!.lineageJson)).toMatchObject({ source: { kind: 'import', name: 'press-cycles.csv' } });
+    });
+
+    it('refuses a bad row in the last chunk with INVALID_ARGUMENT naming row and column, and imports nothing', async () => {
+      const engineer = await client('engineer');
+      const datasetId = randomUUID();
+      const bad = `${CSV}21,not-a-number,320,0\n`;
+      const e = await expectStatus(importCsv(engineer, [header({ datasetId }), ...chunksOf(bad, 3)]), grpc.status.INVALID_ARGUMENT);
+      expect(e.details).toMatch(/row 22.*pressure \[bar\]/);
+      expect(await h.store.meta.getDataset(datasetId)).toBeNull();
+    });
+
+    it('refuses a stream whose first message is not the header, naming the field and the message index', async () => {
+      const engineer = await client('engineer');
+      const e = await expectStatus(importCsv(engineer, [chunk(CSV)]), grpc.status.INVALID_ARGUMENT);
+      expect(e.metadata.get(FIELD_TRAILER)).toEqual(['header']);
+      expect(e.details).toMatch(/message 0/);
+      const bad = await expectStatus(importCsv(engineer, [header({ mappingJson: '{nope' }), chunk(CSV)]), grpc.status.INVALID_ARGUMENT);
+      expect(bad.metadata.get(FIELD_TRAILER)).toEqual(['header.mapping_json']);
+    });
+
+    it('refuses an operator (no data.write) before reading the file', async () => {
+      const operator = await client('operator');
+      await expectStatus(importCsv(operator, [header(), chunk(CSV)]), grpc.status.PERMISSION_DENIED);
+    });
+  });
+
+  describe('QueryTimeSeries', () => {
+    it('returns raw samples, resampled buckets and other aggregations', async () => {
+      const operator = await client('operator');
+      const base = { assetPath: asset, tags: ['torque'], fromMs: T0, toMs: T0 + 2000 };
+      const raw = await unaryCall(operator, operator.queryTimeSeries, { ...base, intervalMs: 0, aggregation: Aggregation.AGGREGATION_UNSPECIFIED });
+      expect(raw.series[0]).toMatchObject({ tag: 'torque', layer: 'raw', unit: 'Nm' });
+      expect(raw.series[0]?.raw).toHaveLength(20);
+      expect(raw.series[0]?.raw[3]).toMatchObject({ tsMs: T0 + 300, value: 3, severity: 'Good' });
+
+      const mean = await unaryCall(operator, operator.queryTimeSeries, { ...base, intervalMs: 1000, aggregation: Aggregation.AGGREGATION_UNSPECIFIED });
+      expect(mean.series[0]).toMatchObject({ layer: 'refined', aggregation: Aggregation.AGGREGATION_MEAN });
+      expect(mean.series[0]?.points.map((p) => [p.tMs, p.value, p.count])).toEqual([
+        [T0, 4.5, 10],
+        [T0 + 1000, 4.5, 10],
+      ]);
+      const max = await unaryCall(operator, operator.queryTimeSeries, { ...base, toMs: T0 + 20_000, intervalMs: 5000, aggregation: Aggregation.AGGREGATION_MAX });
+      expect(max.series[0]?.points.map((p) => [p.value ?? null, p.gap])).toEqual([
+        [9, false],
+        [9, false],
+        [null, true],
+        [null, true],
+      ]);
+    });
+
+    it('answers INVALID_ARGUMENT naming to_ms for an inverted range', async () => {
+      const operator = await client('operator');
+      const e = await expectStatus(
+        unaryCall(operator, operator.queryTimeSeries, { assetPath: asset, tags: ['torque'], fromMs: T0 + 10, toMs: T0, intervalMs: 0, aggregation: 0 }),
+        grpc.status.INVALID_ARGUMENT,
+      );
+      expect(e.metadata.get(FIELD_TRAILER)).toEqual(['to_ms']);
+      expect(e.details).toMatch(/^to_ms: must be after from_ms/);
+    });
+
+    it('answers NOT_FOUND naming an unknown tag', async () => {
+      const operator = await client('operator');
+      const e = await expectStatus(
+        unaryCall(operator, operator.queryTimeSeries, { assetPath: asset, tags: ['torque', 'spindle_nope'], fromMs: T0, toMs: T0 + 10, intervalMs: 0, aggregation: 0 }),
+        grpc.status.NOT_FOUND,
+      );
+      expect(e.details).toContain('spindle_nope');
+      expect(e.metadata.get(FIELD_TRAILER)).toEqual(['tags']);
+    });
+
+    it('records a read of a restricted tag as RestrictedDataRead, and refuses a caller without data.read_restricted', async () => {
+      const engineer = await client('engineer');
+      const up = await unaryCall(engineer, engineer.upsertTagMetadata, {
+        tag: { assetPath: asset, tag: 'operator_badge', description: 'badge of the operator at the machine', unit: '', dataType: '', source: '', samplingIntervalMs: 0, owner: '', accessLevel: 'restricted', rangeLow: undefined, rangeHigh: undefined, aggregation: Aggregation.AGGREGATION_LAST },
+      });
+      expect(up.tag).toMatchObject({ accessLevel: 'restricted', aggregation: Aggregation.AGGREGATION_LAST, description: 'badge of the operator at the machine' });
+      const q = { assetPath: asset, tags: ['operator_badge'], fromMs: T0, toMs: T0 + 2000, intervalMs: 0, aggregation: 0 };
+
+      const operator = await client('operator');
+      await expectStatus(unaryCall(operator, operator.queryTimeSeries, q), grpc.status.PERMISSION_DENIED);
+
+      const before = await events.headPosition();
+      const lead = await client('quality_lead');
+      const res = await unaryCall(lead, lead.queryTimeSeries, q);
+      expect(res.series[0]?.raw).toHaveLength(20);
+      const reads = await recorded('RestrictedDataRead', before);
+      expect(reads).toHaveLength(1);
+      expect(reads[0]?.stream).toMatch(/^access-\d{4}-\d{2}-\d{2}$/);
+      expect(reads[0]?.data).toMatchObject({
+        actor: 'quality_lead-1',
+        roles: ['quality_lead'],
+        kind: 'tag',
+        target: `${asset}.operator_badge`,
+        datasetId: null,
+        resource: { site: 'plant1', area: 'milling', line: 'line-1' },
+        method: '/industrial.dataops.v1.DataOpsService/QueryTimeSeries',
+        transport: 'grpc',
+      });
+    });
+  });
+
+  describe('CreateDatasetSnapshot and restricted snapshots', () => {
+    const snapshotRequest = (datasetId: string, accessLevel = ''): dataopsV1.CreateDatasetSnapshotRequest => ({
+      datasetId,
+      useCaseId: USE_CASE,
+      importId: undefined,
+      historian: { assetPaths: [asset], tags: ['torque'], fromMs: T0, toMs: T0 + 10_000, intervalMs: 1000, aggregation: 0 },
+      splitKind: 'chronological',
+      splitBy: 'time',
+      splitOrderBy: '',
+      trainFraction: 0.6,
+      validationFraction: 0.2,
+      format: 'csv',
+      featureSetVersion: '1.0.0',
+      accessLevel,
+      assetPath: '',
+    });
+
+    it('refuses an operator token with PERMISSION_DENIED and records AccessDenied', async () => {
+      const operator = await client('operator');
+      const before = await events.headPosition();
+      await expectStatus(unaryCall(operator, operator.createDatasetSnapshot, snapshotRequest(randomUUID())), grpc.status.PERMISSION_DENIED);
+      const [denied] = await recorded('AccessDenied', before);
+      expect(denied?.data).toMatchObject({ actor: 'operator-1', permission: 'dataset.create', service: 'dataops', method: '/industrial.dataops.v1.DataOpsService/CreateDatasetSnapshot', transport: 'grpc' });
+    });
+
+    it('records a read of a restricted snapshot with its dataset', async () => {
+      const engineer = await client('engineer');
+      const datasetId = randomUUID();
+      const { snapshot } = await unaryCall(engineer, engineer.createDatasetSnapshot, snapshotRequest(datasetId, 'restricted'));
+      expect(snapshot).toMatchObject({ rowCount: 10, format: 'csv' });
+      const operator = await client('operator');
+      await expectStatus(unaryCall(operator, operator.getDatasetSnapshot, { snapshotId: snapshot!.snapshotId }), grpc.status.PERMISSION_DENIED);
+      const before = await events.headPosition();
+      const auditor = await client('auditor');
+      const got = await unaryCall(auditor, auditor.getDatasetSnapshot, { snapshotId: snapshot!.contentHash });
+      expect(got.snapshot?.snapshotId).toBe(snapshot!.snapshotId);
+      const [read] = await recorded('RestrictedDataRead', before);
+      expect(read?.data).toMatchObject({ actor: 'auditor-1', kind: 'dataset-snapshot', target: snapshot!.snapshotId, datasetId, method: '/industrial.dataops.v1.DataOpsService/GetDatasetSnapshot' });
+    });
+
+    it('answers NOT_FOUND for an unknown import', async () => {
+      const engineer = await client('engineer');
+      const e = await expectStatus(unaryCall(engineer, engineer.createDatasetSnapshot, { ...snapshotRequest(randomUUID()), historian: undefined, importId: randomUUID(), splitBy: 'cycle' }), grpc.status.NOT_FOUND);
+      expect(e.metadata.get(FIELD_TRAILER)).toEqual(['import_id']);
+    });
+  });
+
+  describe('labels, catalog and quality', () => {
+    it('records a label once per label id and finds catalog entries', async () => {
+      const engineer = await client('engineer');
+      const labelId = randomUUID();
+      const req = { assetPath: asset, label: 'tool-wear', fromMs: T0, toMs: T0 + 5000, source: 'engineer', confidence: 0, useCaseId: '', note: 'worn insert seen at change', labelId };
+      expect(await unaryCall(engineer, engineer.recordLabel, req)).toEqual({ labelId, created: true });
+      expect(await unaryCall(engineer, engineer.recordLabel, req)).toEqual({ labelId, created: false });
+      const operator = await client('operator');
+      await expectStatus(unaryCall(operator, operator.recordLabel, { ...req, labelId: randomUUID() }), grpc.status.PERMISSION_DENIED);
+      const bad = await expectStatus(unaryCall(engineer, engineer.recordLabel, { ...req, toMs: T0 - 1 }), grpc.status.INVALID_ARGUMENT);
+      expect(bad.metadata.get(FIELD_TRAILER)).toEqual(['to_ms']);
+
+      const found = await unaryCall(operator, operator.searchCatalog, { text: 'badge', pathPrefix: ent, limit: 0 });
+      expect(found.hits.map((x) => x.path)).toEqual([`${asset}.operator_badge`]);
+      const report = await unaryCall(operator, operator.getQualityReport, { assetPath: asset });
+      expect(report.tags.map((t) => t.tag).sort()).toEqual(['operator_badge', 'torque']);
+      expect(report.assets).toHaveLength(1);
+    });
+  });
+});
