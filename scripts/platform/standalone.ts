@@ -6,6 +6,9 @@ import { join, resolve } from 'node:path';
 import { createInProcBus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { FileAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
+import { createCharterApp } from '@industrial/charter';
+import { createConnectivityApp } from '@industrial/connectivity';
+import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, labelToEvent, loadConfig as loadSimConfig } from '@industrial/simulator';
@@ -61,6 +64,34 @@ async function main(): Promise<void> {
   const gov = await governance.start();
   stops.push(() => governance.stop());
 
+  // Dataops: historian (raw + refined, embedded SQLite), quality, catalog, labels, snapshots.
+  const historian = await openSqliteDataopsStore({ path: join(dataDir, 'historian.db'), refinedIntervalMs: 1000 });
+  const dataops = createDataopsApp({
+    store, data: historian, bus, keySet: keys.keySet, logger,
+    config: { ...DATAOPS_DEFAULTS, snapshotDir: join(dataDir, 'snapshots'), codeVersion: '0.1.0', access: { issuer: ISSUER, audience: AUDIENCE } },
+  });
+  await dataops.start();
+  stops.push(() => dataops.stop().then(() => historian.close()));
+
+  // Connectivity: the simulator's OPC UA server into the unified namespace (SignAndEncrypt, ISA-95 auto-mapping).
+  const connectivity = createConnectivityApp({
+    store, bus, keySet: keys.keySet, logger,
+    config: { stateDir: join(dataDir, 'connectivity'), autoAcceptUnknownServerCertificates: true },
+  });
+  await connectivity.start();
+  stops.push(() => connectivity.stop());
+  await connectivity.registerSource({
+    sourceId: '00000000-0000-4000-8000-00000000a001', name: 'plant simulator', protocol: 'opcua', endpoint: sim.endpointUrl,
+    securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', auth: { kind: 'anonymous' }, autoMapRoot: `ns=1;s=${sim.assets[0]?.enterprise ?? 'acme'}/${sim.assets[0]?.site ?? 'plant-1'}`,
+  }).catch((e: unknown) => logger.warn({ err: e }, 'the simulator source could not be registered; connectivity keeps retrying'));
+
+  const charter = createCharterApp({
+    store, keySet: keys.keySet, logger,
+    config: { grpc: { host, port: basePort + 5 }, http: { host, port: basePort + 6 }, access: { issuer: ISSUER, audience: AUDIENCE } },
+  });
+  const ch = await charter.start();
+  stops.push(() => charter.stop());
+
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
   const engineer = await devToken(keys.accessDir, 'first-look-engineer', ['engineer']);
   const lines = [
@@ -69,6 +100,8 @@ async function main(): Promise<void> {
     `  data directory        ${dataDir}`,
     `  plant simulator       ${sim.endpointUrl}   (OPC UA; HTTP faults: ${sim.httpUrl}/faults, token in SIM_HTTP_TOKEN)`,
     `  governance (audit)    grpc ${host}:${gov.grpcPort}   health http://${host}:${gov.httpPort}/healthz`,
+    `  charter               grpc ${host}:${ch.grpcPort}   health http://${host}:${ch.httpPort}/healthz`,
+    '  connectivity          simulator → unified namespace (in-process bus); dataops historian at .data/historian.db',
     '',
     'Tokens for a first look (8 hours; issue more with npm run token -- issue --keys .data/access ...):',
     `  auditor   ${auditor}`,
