@@ -37,3 +37,4 @@ export * as governanceV1 from './gen/industrial/governance/v1/audit.ts';
 export * as charterV1 from './gen/industrial/charter/v1/charter.ts';
 export * as dataopsV1 from './gen/industrial/dataops/v1/dataops.ts';
 export * as inferenceV1 from './gen/industrial/inference/v1/inference.ts';
+export * as trainingV1 from './gen/industrial/training/v1/training.ts';

@@ -1,0 +1,140 @@
+// Composition root of the training service: the run use cases (queue + worker-thread trainer,
+// artifact store, snapshots, cost models, projection over the event store), the gRPC server
+// (TrainingService, health, reflection, access guard) and the HTTP probes, from injected
+// dependencies. Opens nothing itself: the caller owns the store, the key set, the bus and telemetry.
+import { createGuard, type KeySet } from '@industrial/access';
+import type { Bus, ConsumerHandle } from '@industrial/bus';
+import { parseIntegrationEvent, type EventData } from '@industrial/contracts';
+import type { EventStore } from '@industrial/eventstore';
+import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import type { FastifyInstance } from 'fastify';
+import { createFsArtifactStore } from './adapters/artifacts/fs.ts';
+import { createMemoryCostModels } from './adapters/costmodels/memory.ts';
+import { uuidv7 } from './adapters/eventstore/ids.ts';
+import { trainingService } from './adapters/grpc/training.ts';
+import { createHealthHttp } from './adapters/http/health.ts';
+import { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
+import { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trainer.ts';
+import type { ArtifactStore, CostModelSource, SnapshotSource, Trainer } from './ports.ts';
+import { createTrainingRuns, type TrainingRuns } from './runs/service.ts';
+
+export const SERVICE_NAME = 'training';
+
+export interface TrainingAppConfig {
+  grpc: { host: string; port: number };
+  http: { host: string; port: number };
+  access: { issuer: string; audience: string };
+  /** Root of the filesystem artifact store (used when no `artifacts` dependency is given). */
+  artifactDir: string;
+  /** dataops snapshot directory (used when no `snapshots` dependency is given). */
+  snapshotDir: string;
+  /** Git commit or package version recorded with every run. */
+  codeVersion: string;
+  /** Runs trained at once (default 1). */
+  concurrency?: number;
+  /** SIGTERM: `finish` the running job (up to shutdownGraceMs, then cancel) or `cancel` it at once. */
+  shutdownMode?: 'finish' | 'cancel';
+  shutdownGraceMs?: number;
+  /** Permutation-importance repeats (default: the ML library's 5). */
+  importanceRepeats?: number;
+  /** Bus consumer for RetrainingRequested integration events; null = only the store subscription. */
+  retrainingConsumer?: { stream: string; durable: string } | null;
+  /** Train in a worker thread (default) or inline. */
+  trainer?: 'worker' | 'inline';
+}
+
+export interface TrainingAppDeps {
+  store: EventStore;
+  keySet: KeySet | (() => KeySet);
+  logger: GrpcLogger;
+  config: TrainingAppConfig;
+  artifacts?: ArtifactStore;
+  snapshots?: SnapshotSource;
+  costModels?: CostModelSource;
+  bus?: Bus;
+  trainer?: Trainer;
+  now?: () => Date;
+}
+
+export interface TrainingApp {
+  readonly grpc: GrpcServerHandle;
+  readonly http: FastifyInstance;
+  readonly runs: TrainingRuns;
+  readonly artifacts: ArtifactStore;
+  start(): Promise<{ grpcPort: number; httpPort: number }>;
+  /** Stops accepting, finishes or cancels the running job, drains calls, closes HTTP. Does not close the store. */
+  stop(options?: { mode?: 'finish' | 'cancel' }): Promise<void>;
+}
+
+export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
+  const { store, logger, config } = deps;
+  const artifacts = deps.artifacts ?? createFsArtifactStore(config.artifactDir);
+  const runs = createTrainingRuns({
+    store,
+    artifacts,
+    snapshots: deps.snapshots ?? createDataopsSnapshotSource(config.snapshotDir),
+    costModels: deps.costModels ?? createMemoryCostModels(),
+    trainer: deps.trainer ?? (config.trainer === 'inline' ? createInlineTrainer() : createWorkerTrainer()),
+    logger: { info: (f, m) => logger.info(f, m), warn: (f, m) => logger.warn(f, m), error: (f, m) => logger.error(f, m) },
+    codeVersion: config.codeVersion,
+    ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
+    ...(config.importanceRepeats === undefined ? {} : { importanceRepeats: config.importanceRepeats }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
+  const accessGuard = createGuard({
+    keySet: deps.keySet,
+    issuer: config.access.issuer,
+    audience: config.access.audience,
+    newId: () => uuidv7(),
+    recordDenied: async (stream, event) => {
+      await store.append(stream, [event]);
+    },
+    onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
+  });
+  const grpc = createGrpcServer({ services: [trainingService(runs)], accessGuard, serviceName: SERVICE_NAME, logger });
+  let serving = false;
+  const http = createHealthHttp({ storeAnswers: () => store.headPosition(), serving: () => serving });
+  let consumer: ConsumerHandle | null = null;
+  let stopping: Promise<void> | null = null;
+
+  return {
+    grpc,
+    http,
+    runs,
+    artifacts,
+    async start() {
+      await runs.open();
+      if (deps.bus !== undefined && config.retrainingConsumer !== null) {
+        const c = config.retrainingConsumer ?? { stream: 'EVENTS', durable: 'training-retraining' };
+        consumer = await deps.bus.consume({
+          stream: c.stream,
+          durable: c.durable,
+          filterSubject: 'evt.v1.inference.RetrainingRequested',
+          maxDeliver: 5,
+          handler: async (msg) => {
+            const event = parseIntegrationEvent(msg.json());
+            if (event.type === 'RetrainingRequested') await runs.onRetrainingRequested(event.data as EventData<'RetrainingRequested'>, event.id);
+          },
+        });
+      }
+      const grpcPort = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
+      await http.listen({ host: config.http.host, port: config.http.port });
+      const address = http.server.address();
+      const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
+      serving = true;
+      logger.info({ grpcPort, httpPort }, 'training started');
+      return { grpcPort, httpPort };
+    },
+    stop(options = {}) {
+      stopping ??= (async () => {
+        serving = false;
+        await consumer?.stop();
+        await runs.close({ mode: options.mode ?? config.shutdownMode ?? 'finish', graceMs: config.shutdownGraceMs ?? 60_000 });
+        await grpc.shutdown({ graceMs: Math.min(config.shutdownGraceMs ?? 10_000, 10_000) });
+        await http.close();
+        logger.info({}, 'training stopped');
+      })();
+      return stopping;
+    },
+  };
+}

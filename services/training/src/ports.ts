@@ -1,0 +1,81 @@
+// Ports of the training service: what the use cases need from the outside world. Adapters in
+// adapters/ implement them (filesystem/S3 artifacts, dataops snapshots, charter cost models, the
+// worker-thread trainer); tests and the one-process launcher may pass their own.
+import type { CostModel } from '@industrial/ml';
+import type { RawColumn } from './domain/dataset.ts';
+import type { PortableTrainSpec } from './domain/spec.ts';
+
+/** Content-addressed blobs: the key IS the sha256 of the bytes, so a write is idempotent. */
+export interface ArtifactStore {
+  /** e.g. `file` or `s3`. */
+  readonly kind: string;
+  /** Stores the bytes under `sha256/<hash>`; returns the hash and a URI for events. */
+  put(bytes: Uint8Array): Promise<{ sha256: string; uri: string }>;
+  /** The bytes, verified against the hash; throws NOT_FOUND when absent. */
+  get(sha256: string): Promise<Uint8Array>;
+  has(sha256: string): Promise<boolean>;
+  /** URI of a stored hash (without reading it). */
+  uriOf(sha256: string): string;
+}
+
+/** A loaded dataset snapshot as the trainer sees it. */
+export interface SnapshotData {
+  readonly snapshotId: string;
+  readonly datasetId: string;
+  readonly contentHash: string;
+  readonly featureSetVersion: string;
+  readonly rowCount: number;
+  readonly columns: Readonly<Record<string, RawColumn>>;
+  /** Columns the snapshot marks as model features (the default when a request names none). */
+  readonly featureColumns: readonly string[];
+  /** Row ranges of the declared split, in row order. */
+  readonly splits: { readonly train: Range; readonly validation: Range; readonly test: Range; readonly kind: string; readonly by: string };
+  /** Window length the features were computed over (seconds), or null for row data. */
+  readonly windowSeconds: number | null;
+  readonly units: Readonly<Record<string, string>>;
+}
+
+export interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface SnapshotSource {
+  /** Loads and integrity-checks a snapshot; throws SnapshotNotFoundError / an integrity error. */
+  load(snapshotId: string, options?: { expectedHash?: string }): Promise<SnapshotData>;
+}
+
+/** The charter's cost model for a use case, by reference. */
+export interface CostModelSource {
+  /** null when the use case has no cost model (yet). */
+  get(useCaseId: string): Promise<CostModel | null>;
+}
+
+/** What the trainer hands back; plain data (crosses a worker boundary). */
+export interface TrainOutput {
+  readonly onnx: Uint8Array;
+  readonly onnxSha256: string;
+  /** serialiseModel(model): the TS model (explanations). */
+  readonly modelJson: string;
+  readonly cardJson: string;
+  readonly cardMarkdown: string;
+  readonly task: 'classification' | 'regression' | 'anomaly';
+  readonly threshold: number | null;
+  /** Held-out (test part) metrics, flat snake_case numbers. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly validationMetrics: Readonly<Record<string, number>>;
+  readonly importance: readonly { readonly feature: string; readonly drop: number; readonly std: number }[];
+  readonly inputs: readonly string[];
+}
+
+export interface TrainJob {
+  readonly spec: PortableTrainSpec;
+  /** Numeric columns the spec reads (target, inputs, split columns). */
+  readonly columns: Readonly<Record<string, Float64Array>>;
+}
+
+export interface Trainer {
+  /** Fits; rejects with RunCancelledError when `signal` aborts. */
+  train(job: TrainJob, signal?: AbortSignal): Promise<TrainOutput>;
+  close?(): Promise<void>;
+}
