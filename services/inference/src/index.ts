@@ -1,2 +1,18 @@
-// Service not built yet (see its issue); this empty module keeps the workspace typecheckable.
-export {};
+// Public surface of @industrial/inference: the app (createInferenceApp), the shared window
+// aggregation and pump bearing use case (training builds its rows with the same code), the model
+// bundle helpers, and the pure domain pieces other services may reuse (wording, drift statistics).
+export { createInferenceApp, SERVICE_NAME } from './app.ts';
+export type { InferenceApp, InferenceAppConfig, InferenceAppDeps, InferenceLogger } from './app.ts';
+export { AssetWindow, aggregateWindow, parseWindowInput, windowInput, WindowAggregate } from './domain/window.ts';
+export type { AggregatedWindow, MissingReason } from './domain/window.ts';
+export { PUMP_BEARING_FEATURES, PUMP_BEARING_USE_CASE, PUMP_INPUTS, PUMP_TAGS, pumpFeatures, inScope } from './domain/usecase.ts';
+export type { UseCaseSpec, EvidenceTemplate, RuleLimit } from './domain/usecase.ts';
+export { fileArtifacts, writeModelBundle, sha256Of, REFERENCE_FORMAT } from './adapters/artifacts/files.ts';
+export type { ModelArtifacts, ModelBundle, ReferenceProfile } from './adapters/artifacts/files.ts';
+export { natsUnsReplay, UNS_STREAM } from './adapters/nats/uns.ts';
+export type { UnsReplaySource } from './adapters/nats/uns.ts';
+export { inMemoryActionCatalogue, inMemoryCostModel, PUMP_BEARING_ACTION } from './service/ports.ts';
+export type { ActionCatalogue, CatalogueAction, CostModel } from './service/ports.ts';
+export { InferenceError, InferenceErrorCode } from './domain/errors.ts';
+export { isPlainLanguage } from './domain/wording.ts';
+export { psi, psiOf, ksTwoSample, featureDrift } from './domain/drift.ts';

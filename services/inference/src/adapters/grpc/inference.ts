@@ -1,0 +1,170 @@
+// gRPC adapter of industrial.inference.v1.InferenceService: edge validation, the permission and
+// plant location of each method, and the mapping to the use cases in service/commands.ts.
+import { Permission, type Resource } from '@industrial/access';
+import { AssetMode, RejectionReason, UnsAssetPath, Uuid } from '@industrial/contracts';
+import { defineService, fromSchema, inferenceV1, unary, type CallContext } from '@industrial/grpc';
+import { z } from 'zod';
+import type { Commands, RecommendationDto } from '../../service/commands.ts';
+import type { Projection } from '../../service/projection.ts';
+import type { Actor } from '../eventstore/append.ts';
+
+const { InferenceServiceService, Stage, Decision } = inferenceV1;
+
+/** `e.s.a.l[.asset]` → the access resource (site / area / line). */
+export function resourceOfPath(path: string | undefined): Resource | undefined {
+  if (path === undefined || path === '') return undefined;
+  const [, site, area, line] = path.split('.');
+  return site && area && line ? { site, area, line } : undefined;
+}
+
+export const actorOf = (ctx: CallContext): Actor => ({
+  actor: ctx.principal.subject,
+  role: ctx.principal.roles[0] ?? 'operator',
+  correlationId: ctx.correlationId,
+  traceparent: ctx.traceparent,
+});
+
+export function toProto(r: RecommendationDto): inferenceV1.Recommendation {
+  return {
+    recommendationId: r.recommendationId,
+    useCaseId: r.useCaseId,
+    assetPath: r.assetPath,
+    message: r.message,
+    status: r.status,
+    priority: r.priority,
+    urgency: r.urgency,
+    source: r.source,
+    modelVersionId: r.modelVersionId ?? '',
+    raisedAt: r.raisedAt,
+    actBy: r.actBy,
+    expiresAt: r.expiresAt,
+    mode: r.mode,
+    update: r.update,
+    score: r.score,
+    threshold: r.threshold,
+    recordJson: JSON.stringify(r.record),
+  };
+}
+
+const idInput = fromSchema(z.object({ recommendationId: Uuid }));
+const isoOrEmpty = z.string().refine((s) => s === '' || !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time or empty');
+
+export function inferenceGrpcService(commands: Commands, projection: Projection) {
+  const recResource = (i: { recommendationId: string }) => resourceOfPath(projection.get(i.recommendationId)?.state.context.assetPath);
+  return defineService(InferenceServiceService, {
+    predict: unary({
+      permission: Permission.ModelRead,
+      input: fromSchema(z.object({ useCaseId: Uuid, features: z.record(z.string(), z.number()), stage: z.number() })),
+      handle: async (q) => {
+        const r = await commands.predict({ useCaseId: q.useCaseId, features: q.features, stage: q.stage === Stage.STAGE_SHADOW ? 'shadow' : 'production' });
+        return r;
+      },
+    }),
+    listRecommendations: unary({
+      permission: Permission.RecommendationRead,
+      input: fromSchema(z.object({ openOnly: z.boolean(), assetPath: z.union([z.literal(''), UnsAssetPath]), includeUnshown: z.boolean(), maxCount: z.number().int().min(0).max(500) })),
+      resource: (q) => resourceOfPath(q.assetPath),
+      handle: async (q) => ({
+        recommendations: commands
+          .list({ openOnly: q.openOnly, ...(q.assetPath ? { assetPath: q.assetPath } : {}), includeUnshown: q.includeUnshown, max: q.maxCount === 0 ? 100 : q.maxCount })
+          .map(toProto),
+      }),
+    }),
+    acknowledge: unary({
+      permission: Permission.RecommendationDecide,
+      input: idInput,
+      resource: (q) => recResource(q),
+      handle: async (q, ctx) => ({ recommendation: toProto(await commands.acknowledge(q.recommendationId, actorOf(ctx))) }),
+    }),
+    decide: unary({
+      permission: Permission.RecommendationDecide,
+      input: fromSchema(
+        z.object({ recommendationId: Uuid, decision: z.number(), reason: z.string(), note: z.string().max(1000), actionTaken: z.string().max(500) }).superRefine((q, ctx) => {
+          if (q.decision === Decision.DECISION_NOT_DONE && !RejectionReason.safeParse(q.reason).success) ctx.addIssue({ code: 'custom', path: ['reason'], message: `must be one of ${RejectionReason.options.join(', ')}` });
+          if (q.decision === Decision.DECISION_OVERRIDDEN && q.actionTaken.trim() === '') ctx.addIssue({ code: 'custom', path: ['actionTaken'], message: 'is required for OVERRIDDEN' });
+          if (q.decision === Decision.DECISION_OVERRIDDEN && q.note.trim() === '') ctx.addIssue({ code: 'custom', path: ['note'], message: 'is required for OVERRIDDEN (why)' });
+          if (![Decision.DECISION_DONE, Decision.DECISION_NOT_DONE, Decision.DECISION_OVERRIDDEN].includes(q.decision)) ctx.addIssue({ code: 'custom', path: ['decision'], message: 'must be DONE, NOT_DONE or OVERRIDDEN' });
+        }),
+      ),
+      resource: (q) => recResource(q),
+      handle: async (q, ctx) => {
+        const input =
+          q.decision === Decision.DECISION_DONE
+            ? { decision: 'done' as const, ...(q.note ? { note: q.note } : {}) }
+            : q.decision === Decision.DECISION_NOT_DONE
+              ? { decision: 'not-done' as const, reason: RejectionReason.parse(q.reason), ...(q.note ? { note: q.note } : {}) }
+              : { decision: 'overridden' as const, actionTaken: q.actionTaken, reason: q.note };
+        return { recommendation: toProto(await commands.decide(q.recommendationId, input, actorOf(ctx))) };
+      },
+    }),
+    recordOutcome: unary({
+      permission: Permission.RecommendationDecide,
+      input: fromSchema(
+        z.object({
+          recommendationId: Uuid,
+          outcome: z.enum(['event-prevented', 'event-occurred', 'no-event', 'unknown']),
+          observedAt: isoOrEmpty,
+          note: z.string().max(1000),
+          costImpact: z.number().optional(),
+          currency: z.string(),
+        }),
+      ),
+      resource: (q) => recResource(q),
+      handle: async (q, ctx) => ({
+        recommendation: toProto(
+          await commands.recordOutcome(q.recommendationId, {
+            outcome: q.outcome,
+            ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}),
+            ...(q.note ? { note: q.note } : {}),
+            costImpact: q.costImpact === undefined ? null : { amount: q.costImpact, currency: q.currency || 'EUR' },
+          }, actorOf(ctx)),
+        ),
+      }),
+    }),
+    reportProblem: unary({
+      permission: Permission.ProblemReport,
+      input: fromSchema(
+        z.object({
+          assetPath: UnsAssetPath,
+          description: z.string().trim().min(1, 'is required').max(2000),
+          severity: z.enum(['minor', 'major', 'stop']),
+          observedAt: isoOrEmpty,
+          missedFailure: z.boolean(),
+          relatedRecommendationId: z.union([z.literal(''), Uuid]),
+          useCaseId: z.union([z.literal(''), Uuid]),
+        }),
+      ),
+      resource: (q) => resourceOfPath(q.assetPath),
+      handle: async (q, ctx) =>
+        commands.reportProblem({
+          assetPath: q.assetPath, description: q.description, severity: q.severity,
+          ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}),
+          missedFailure: q.missedFailure, relatedRecommendationId: q.relatedRecommendationId || null, useCaseId: q.useCaseId || null,
+        }, actorOf(ctx)),
+    }),
+    setAssetMode: unary({
+      permission: Permission.AssetSetMode,
+      input: fromSchema(z.object({ path: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){3,4}$/, 'must be a line path (4 tokens) or an asset path (5 tokens)'), mode: AssetMode, reason: z.string().trim().min(1, 'is required (who switched and why is recorded)').max(500) })),
+      resource: (q) => resourceOfPath(q.path),
+      handle: async (q, ctx) => commands.setMode({ path: q.path, mode: q.mode, reason: q.reason }, actorOf(ctx)),
+    }),
+    getDriftReport: unary({
+      permission: Permission.DriftRead,
+      input: fromSchema(z.object({ useCaseId: Uuid })),
+      handle: async (q) => {
+        const r = commands.driftReport(q.useCaseId);
+        return {
+          useCaseId: r.useCaseId,
+          modelVersionId: r.modelVersionId ?? '',
+          features: r.features.map((f) => ({ feature: f.feature, psi: f.psi, band: f.band, ksD: f.ksD, ksP: f.ksP, referenceCount: f.referenceCount, currentCount: f.currentCount })),
+          predictionPsi: r.predictionPsi,
+          ...(r.livePrecision === null ? {} : { livePrecision: r.livePrecision }),
+          ...(r.liveRecall === null ? {} : { liveRecall: r.liveRecall }),
+          shadowJson: JSON.stringify(r.shadow),
+          severity: r.severity,
+          computedAt: new Date(r.computedAtMs).toISOString(),
+        };
+      },
+    }),
+  });
+}

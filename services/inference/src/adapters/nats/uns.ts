@@ -1,0 +1,76 @@
+// UNS intake: the durable consumer of the `UNS` stream (one durable per replica: every replica
+// sees every asset's batches and keeps the ones it owns), and the window rebuild for an asset a
+// replica takes over: an ordered JetStream consumer on that asset's subject from a start time.
+import type { Bus, ConsumerHandle } from '@industrial/bus';
+import { parseUnsSampleBatch, type UnsSampleBatch } from '@industrial/contracts';
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+export const UNS_STREAM = 'UNS';
+
+export async function consumeUns(
+  bus: Bus,
+  options: { durable: string; subject?: string; handle: (batch: UnsSampleBatch) => Promise<void>; onInvalid?: (error: unknown) => void },
+): Promise<ConsumerHandle> {
+  await bus.ensureStream({ name: UNS_STREAM, subjects: ['uns.v1.>'] });
+  return bus.consume({
+    stream: UNS_STREAM,
+    durable: options.durable,
+    filterSubject: options.subject ?? 'uns.v1.>',
+    prefetch: 512,
+    maxDeliver: 3,
+    backoffMs: [200, 1_000],
+    validate: (data) => {
+      try {
+        parseUnsSampleBatch(data);
+        return { ok: true };
+      } catch (error) {
+        options.onInvalid?.(error);
+        return { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    },
+    handler: async (msg) => {
+      await options.handle(parseUnsSampleBatch(msg.json()));
+    },
+  });
+}
+
+/** Replays an asset's UNS batches stored since `startMs` (JetStream deliver by start time). */
+export interface UnsReplaySource {
+  replay(assetSubject: string, startMs: number, onBatch: (batch: UnsSampleBatch) => void): Promise<number>;
+}
+
+export function natsUnsReplay(nc: NatsConnection, stream = UNS_STREAM): UnsReplaySource {
+  return {
+    async replay(assetSubject, startMs, onBatch) {
+      const js = jetstream(nc);
+      const jsm = await js.jetstreamManager();
+      const info = await jsm.streams.info(stream).catch(() => null);
+      if (info === null) return 0;
+      const consumer = await js.consumers.get(stream, {
+        filter_subjects: [assetSubject],
+        deliver_policy: DeliverPolicy.StartTime,
+        opt_start_time: new Date(startMs).toISOString(),
+      });
+      // Everything stored up to now, then stop: pending reaches 0.
+      let n = 0;
+      const pending = (await consumer.info()).num_pending;
+      if (pending === 0) {
+        await consumer.delete().catch(() => undefined);
+        return 0;
+      }
+      const messages = await consumer.consume();
+      for await (const m of messages) {
+        try {
+          onBatch(parseUnsSampleBatch(m.json()));
+        } catch {
+          // a malformed batch is skipped here as the live consumer would dead-letter it
+        }
+        n++;
+        if (m.info.pending === 0) break;
+      }
+      await messages.close();
+      return n;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// onnxruntime-node adapter: one InferenceSession per model version, created from the verified
+// ONNX bytes, warmed up before it serves, scoring one row or a batch (input `input` float
+// [N × inputs], classifier output `probabilities` [N, 2] → P(failure) = column 1).
+import * as ort from 'onnxruntime-node';
+
+export interface OnnxScorer {
+  readonly inputs: number;
+  /** P(positive) for each row of a row-major Float32Array [n × inputs]. */
+  score(rows: Float32Array, n: number): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+export async function createOnnxScorer(bytes: Uint8Array, inputs: number, options: { threads?: number } = {}): Promise<OnnxScorer> {
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: options.threads ?? 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  if (!session.inputNames.includes('input')) throw new Error(`ONNX model has no input named "input" (has ${session.inputNames.join(', ')})`);
+  const output = session.outputNames.includes('probabilities') ? 'probabilities' : session.outputNames.includes('score') ? 'score' : null;
+  if (output === null) throw new Error(`ONNX model has neither "probabilities" nor "score" output (has ${session.outputNames.join(', ')})`);
+  const fetches = [output];
+  return {
+    inputs,
+    async score(rows, n) {
+      const feeds = { input: new ort.Tensor('float32', rows, [n, inputs]) };
+      const out = await session.run(feeds, fetches);
+      const t = out[output]!;
+      const data = t.data as Float32Array;
+      if (output === 'score') return data;
+      // [n, 2] → column 1
+      const p = new Float32Array(n);
+      for (let i = 0; i < n; i++) p[i] = data[i * 2 + 1]!;
+      return p;
+    },
+    async release() {
+      await session.release();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// Which model version should serve each use case, from the registry events: ModelVersionRegistered
+// (artifact and its sha256), ModelPromoted (production or shadow), ModelRolledBack (back to a
+// version or to the rules). The runtime reconciles the loaded sessions to this desired state. Pure.
+
+export interface RegisteredModel {
+  readonly modelVersionId: string;
+  readonly useCaseId: string;
+  readonly version: number;
+  readonly artifactUri: string;
+  readonly artifactHash: string;
+  readonly decisionThreshold: number;
+  readonly windowSeconds: number;
+}
+
+export interface DeploymentState {
+  readonly registered: ReadonlyMap<string, RegisteredModel>;
+  /** useCaseId → production version (null = rules only). */
+  readonly production: ReadonlyMap<string, string | null>;
+  /** useCaseId → shadow candidate. */
+  readonly shadow: ReadonlyMap<string, string | null>;
+  /** Versions refused by this runtime (integrity), never loaded again. */
+  readonly refused: ReadonlySet<string>;
+}
+
+export const emptyDeployments = (): DeploymentState => ({ registered: new Map(), production: new Map(), shadow: new Map(), refused: new Set() });
+
+export function evolveDeployments(s: DeploymentState, e: { type: string; data: unknown }): DeploymentState {
+  const d = e.data as Record<string, unknown>;
+  switch (e.type) {
+    case 'ModelVersionRegistered': {
+      const m: RegisteredModel = {
+        modelVersionId: d.modelVersionId as string,
+        useCaseId: d.useCaseId as string,
+        version: d.version as number,
+        artifactUri: d.artifactUri as string,
+        artifactHash: d.artifactHash as string,
+        decisionThreshold: d.decisionThreshold as number,
+        windowSeconds: d.windowSeconds as number,
+      };
+      return { ...s, registered: new Map(s.registered).set(m.modelVersionId, m) };
+    }
+    case 'ModelPromoted': {
+      const useCase = d.useCaseId as string, version = d.modelVersionId as string;
+      if (d.stage === 'production') {
+        const shadow = new Map(s.shadow);
+        // The candidate that became production stops shadowing itself.
+        if (shadow.get(useCase) === version) shadow.set(useCase, null);
+        return { ...s, production: new Map(s.production).set(useCase, version), shadow };
+      }
+      return { ...s, shadow: new Map(s.shadow).set(useCase, version) };
+    }
+    case 'ModelRolledBack': {
+      const useCase = d.useCaseId as string;
+      const refused = d.trigger === 'gate-breach' ? new Set(s.refused).add(d.fromModelVersionId as string) : s.refused;
+      const production = new Map(s.production);
+      if ((production.get(useCase) ?? null) === d.fromModelVersionId) production.set(useCase, (d.toModelVersionId as string | null) ?? null);
+      const shadow = new Map(s.shadow);
+      if (shadow.get(useCase) === d.fromModelVersionId) shadow.set(useCase, null);
+      return { ...s, production, shadow, refused };
+    }
+    default:
+      return s;
+  }
+}

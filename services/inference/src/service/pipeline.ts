@@ -1,0 +1,370 @@
+// Live scoring: UNS batches → per-asset windows → model inputs (same aggregation as training, the
+// feature module inside the model) → ONNX score (production and shadow) → prompt decisions
+// (hysteresis, de-duplication, manual mode, rule-based fallback) → events. Only assets this
+// replica owns are processed; a replica taking an asset over rebuilds its window first.
+import type { UnsSampleBatch } from '@industrial/contracts';
+import type { EventStore } from '@industrial/eventstore';
+import { explain } from '@industrial/ml';
+import { importantSpanOptions, trace, type Tracer } from '@industrial/telemetry/api';
+import { appendEvent, nameUuid, SERVICE_ACTOR, uuidv7 } from '../adapters/eventstore/append.ts';
+import { isSuppressed } from '../domain/mode.ts';
+import { consequenceOf, priorityOf, urgencyOf } from '../domain/priority.ts';
+import { decideTrack, evolveTrack, initialTrack, type TrackConfig, type TrackState } from '../domain/prompt-track.ts';
+import { inScope, ruleViolations, type UseCaseSpec } from '../domain/usecase.ts';
+import { aggregateWindow, AssetWindow, type AggregatedWindow } from '../domain/window.ts';
+import { actionText, evidencePhrases, likelihoodWords, modelPrompt, rulePrompt } from '../domain/wording.ts';
+import type { ModelHost, LoadedModel } from './models.ts';
+import type { EvaluationResult, Monitor } from './monitor.ts';
+import type { ActionCatalogue, CostModel } from './ports.ts';
+import type { Projection } from './projection.ts';
+
+export interface PipelineDeps {
+  store: EventStore;
+  useCases: readonly UseCaseSpec[];
+  models: ModelHost;
+  monitor: Monitor;
+  projection: Projection;
+  actions: ActionCatalogue;
+  costs: CostModel;
+  track: TrackConfig;
+  /** Severe drift switches the use case to the rules (default true). */
+  fallbackOnSevereDrift: boolean;
+  owns: (assetPath: string) => boolean;
+  tracer: Tracer;
+  wallNow: () => number;
+  log: { warn(o: object, m: string): void; error(o: object, m: string): void };
+}
+
+export interface ScoredWindow {
+  readonly useCaseId: string;
+  readonly assetPath: string;
+  readonly source: 'model' | 'rules';
+  readonly score: number | null;
+  readonly alarm: boolean;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Wall ms from the newest sample's server timestamp to the score. */
+  readonly latencyMs: number;
+}
+
+export interface PipelineCounters {
+  batches: number;
+  samples: number;
+  badSamples: number;
+  windowsScored: number;
+  modelScores: number;
+  ruleScores: number;
+  imputedWindows: number;
+  fallbackModelUnavailable: number;
+  fallbackInputsBad: number;
+  fallbackDrift: number;
+  promptsRaised: number;
+  promptsUpdated: number;
+  promptsSuppressed: number;
+  shadowScores: number;
+  shadowRaised: number;
+  driftDetected: number;
+  retrainingRequested: number;
+  notOwned: number;
+}
+
+export interface Pipeline {
+  ingest(batch: UnsSampleBatch): Promise<void>;
+  /** Feeds a replayed batch into the window only (no scoring): rebuilding after a takeover. */
+  warm(batch: UnsSampleBatch): void;
+  dropAsset(assetPath: string): void;
+  onScored(listener: (s: ScoredWindow) => void): () => void;
+  counters(): PipelineCounters;
+  latencies(): Float64Array;
+  trackOf(useCaseId: string, assetPath: string): TrackState;
+}
+
+interface AssetState {
+  window: AssetWindow;
+  firstMs: number;
+  lastScored: Map<string, number>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const assets = new Map<string, AssetState>();
+  const tracks = new Map<string, TrackState>();
+  const shadowTracks = new Map<string, TrackState>();
+  const listeners = new Set<(s: ScoredWindow) => void>();
+  const latencyRing = new Float64Array(10_000);
+  let latencyCount = 0;
+  const c: PipelineCounters = {
+    batches: 0, samples: 0, badSamples: 0, windowsScored: 0, modelScores: 0, ruleScores: 0, imputedWindows: 0,
+    fallbackModelUnavailable: 0, fallbackInputsBad: 0, fallbackDrift: 0, promptsRaised: 0, promptsUpdated: 0,
+    promptsSuppressed: 0, shadowScores: 0, shadowRaised: 0, driftDetected: 0, retrainingRequested: 0, notOwned: 0,
+  };
+  const maxWindowMs = Math.max(...deps.useCases.map((u) => u.windowMs));
+
+  function addToWindow(batch: UnsSampleBatch): AssetState {
+    let a = assets.get(batch.assetPath);
+    if (a === undefined) assets.set(batch.assetPath, (a = { window: new AssetWindow(maxWindowMs), firstMs: Infinity, lastScored: new Map() }));
+    for (const s of batch.samples) {
+      if (typeof s.value !== 'number') continue;
+      const t = Date.parse(s.sourceTimestamp);
+      const good = s.quality.severity === 'Good';
+      if (!good) c.badSamples++;
+      a.window.add(s.tag, t, s.value, good);
+      if (t < a.firstMs) a.firstMs = t;
+      c.samples++;
+    }
+    a.window.prune();
+    return a;
+  }
+
+  function newestServerMs(batch: UnsSampleBatch): number {
+    let m = -Infinity;
+    for (const s of batch.samples) {
+      const t = Date.parse(s.serverTimestamp);
+      if (t > m) m = t;
+    }
+    return m;
+  }
+
+  async function emitRaised(
+    spec: UseCaseSpec, assetPath: string, recommendationId: string, update: number, expiresAtMs: number, data: {
+      source: 'model' | 'rules'; model: LoadedModel | null; message: string; urgency: string; priority: string; actBy: number; score: number; threshold: number;
+      explanation: { feature: string; contribution: number }[]; evidence: { feature: string; value: number; unit: string }[]; imputed: string[];
+      agg: AggregatedWindow; mode: 'production' | 'shadow' | 'suppressed'; actionId: string;
+    },
+  ): Promise<void> {
+    const span = deps.tracer.startSpan(data.mode === 'shadow' ? 'record shadow recommendation' : 'raise recommendation', importantSpanOptions({
+      attributes: { 'inference.use_case': spec.useCaseId, 'inference.asset': assetPath, 'inference.source': data.source, 'inference.mode': data.mode },
+    }));
+    try {
+      const sc = span.spanContext();
+      const traceId = /^[0-9a-f]{32}$/.test(sc.traceId) && sc.traceId !== '0'.repeat(32) ? sc.traceId : null;
+      const traceparent = traceId === null ? null : `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & 1}`;
+      const clamp = (x: number) => Math.min(1, Math.max(0, Number.isFinite(x) ? x : 0));
+      await appendEvent(deps.store, 'RecommendationRaised', recommendationId, {
+        recommendationId,
+        useCaseId: spec.useCaseId,
+        modelVersionId: data.model?.registered.modelVersionId ?? null,
+        source: data.source,
+        assetPath,
+        actionId: data.actionId,
+        message: data.message.length > 280 ? `${data.message.slice(0, 279)}…` : data.message,
+        urgency: data.urgency,
+        priority: data.priority,
+        actBy: iso(data.actBy),
+        score: clamp(data.score),
+        threshold: clamp(data.threshold),
+        explanation: data.explanation.slice(0, 10),
+        evidence: data.evidence.slice(0, 20),
+        imputed: data.imputed,
+        featureWindow: { from: iso(data.agg.fromMs), to: iso(Math.max(data.agg.toMs, data.agg.fromMs + 1)) },
+        mode: data.mode,
+        update,
+        traceId,
+        expiresAt: iso(expiresAtMs),
+      }, SERVICE_ACTOR(recommendationId, traceparent), { id: await nameUuid(`raised|${recommendationId}|${update}`) });
+    } finally {
+      span.end();
+    }
+  }
+
+  const lastCriticalDrift = new Map<string, string>();
+
+  async function emitDrift(spec: UseCaseSpec, model: LoadedModel, ev: EvaluationResult): Promise<void> {
+    const versionId = model.registered.modelVersionId;
+    const window = { from: iso(ev.windowFromMs), to: iso(Math.max(ev.windowToMs, ev.windowFromMs + 1)) };
+    for (const f of ev.newFindings) {
+      const driftId = uuidv7(deps.wallNow());
+      if (f.severity === 'critical') lastCriticalDrift.set(spec.useCaseId, driftId);
+      c.driftDetected++;
+      await appendEvent(deps.store, 'DriftDetected', versionId, {
+        driftId, useCaseId: spec.useCaseId, modelVersionId: versionId, kind: f.kind, feature: f.feature, statistic: f.statistic,
+        value: f.value, threshold: f.threshold, window, severity: f.severity,
+      }, SERVICE_ACTOR(driftId));
+    }
+    if (ev.requestRetraining) {
+      const driftId = lastCriticalDrift.get(spec.useCaseId) ?? null;
+      const drifted = ev.report.features.filter((f) => f.band === 'major').map((f) => `${f.feature} (PSI ${f.psi.toFixed(2)})`);
+      const requestId = uuidv7(deps.wallNow());
+      c.retrainingRequested++;
+      await appendEvent(deps.store, 'RetrainingRequested', spec.useCaseId, {
+        requestId, useCaseId: spec.useCaseId, modelVersionId: versionId, trigger: driftId === null ? 'manual' : 'drift', driftId,
+        reason: `Input drift persisted over consecutive evaluations: ${drifted.join(', ') || 'several inputs'}. Humans decide whether to retrain; nothing is promoted automatically.`.slice(0, 1000),
+      }, SERVICE_ACTOR(requestId));
+    }
+  }
+
+  async function scoreWindow(spec: UseCaseSpec, assetPath: string, a: AssetState, toMs: number, serverMs: number): Promise<void> {
+    const slots = deps.models.slots(spec.useCaseId);
+    const prod = slots.production;
+    const ruleInputs = spec.rules.map((r) => r.input);
+    const agg = prod === null ? aggregateWindow(a.window, ruleInputs, toMs, spec.staleMs) : aggregateWindow(a.window, prod.inputs, toMs, spec.staleMs);
+    let why: 'model-unavailable' | 'inputs-bad' | 'drift' | null = null;
+    if (prod === null) why = 'model-unavailable';
+    else if (agg.missing.length > spec.maxImputedInputs || (agg.missing.length > 0 && prod.model.pipeline.imputer.strategy === 'none')) why = 'inputs-bad';
+    else if (deps.fallbackOnSevereDrift && deps.monitor.isSevere(spec.useCaseId)) why = 'drift';
+
+    let score: number | null = null;
+    if (why === null && prod !== null) {
+      try {
+        score = (await prod.scorer.score(Float32Array.from(agg.values), 1))[0]!;
+        if (!Number.isFinite(score)) throw new Error('non-finite score');
+      } catch (error) {
+        deps.log.warn({ err: error, useCase: spec.useCaseId }, 'scoring failed; rules stand in');
+        why = 'model-unavailable';
+        score = null;
+      }
+    }
+    c.windowsScored++;
+    const action = deps.actions.actionFor(spec.useCaseId, spec.assetKind, spec.failureMode);
+    if (action === undefined) {
+      deps.log.error({ useCase: spec.useCaseId }, 'no catalogued action for the use case; no prompt can be raised');
+      return;
+    }
+    const cost = deps.costs.costOf(spec.useCaseId);
+    const urgency = urgencyOf(action.maxResponseMinutes);
+    const priority = priorityOf(urgency, consequenceOf(cost?.missedFailure ?? 0));
+    const actionSentence = actionText(action.label, assetPath, action.maxResponseMinutes);
+    const modeNow: 'production' | 'suppressed' = isSuppressed(deps.projection.modes(), assetPath) ? 'suppressed' : 'production';
+
+    let alarm: boolean, clear: boolean, message = '';
+    let explanation: { feature: string; contribution: number }[] = [];
+    let evidence: { feature: string; value: number; unit: string }[] = [];
+    const imputed = why === null ? agg.missing.map((m) => m.input) : [];
+    if (why === null && prod !== null && score !== null) {
+      c.modelScores++;
+      if (agg.missing.length > 0) c.imputedWindows++;
+      const threshold = prod.threshold;
+      alarm = score >= threshold;
+      clear = score < threshold * deps.track.clearRatio;
+      const evaluation = deps.monitor.observe(spec.useCaseId, prod, agg.values, score, toMs);
+      if (evaluation !== null) await emitDrift(spec, prod, evaluation);
+      if (alarm) {
+        const row: Record<string, number | null> = {};
+        prod.inputs.forEach((name, j) => (row[name] = Number.isFinite(agg.values[j]!) ? agg.values[j]! : null));
+        const ex = explain(prod.model, row);
+        const units = new Map(prod.model.pipeline.features.map((f) => [f.name, f.unit] as const));
+        const explained = ex.contributions.map((x) => ({ feature: x.feature, value: x.value, contribution: x.contribution }));
+        const phrases = evidencePhrases(explained, spec.evidence);
+        message = modelPrompt({ assetPath, phrases, likelihood: likelihoodWords(score, threshold), failureWords: 'failure', horizonHours: spec.horizonHours, action: actionSentence });
+        const ranked = [...explained].sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution));
+        explanation = ranked.slice(0, 10).map((x) => ({ feature: x.feature, contribution: x.contribution }));
+        evidence = ranked.slice(0, 20).map((x) => ({ feature: x.feature, value: x.value, unit: units.get(x.feature) ?? '' }));
+      }
+    } else {
+      c.ruleScores++;
+      if (why === 'model-unavailable') c.fallbackModelUnavailable++;
+      else if (why === 'inputs-bad') c.fallbackInputsBad++;
+      else c.fallbackDrift++;
+      const ruleAgg = prod === null ? agg : aggregateWindow(a.window, ruleInputs, toMs, spec.staleMs);
+      const values = new Map(ruleInputs.map((n, j) => [n, ruleAgg.values[j]!] as const));
+      const violations = ruleViolations(spec, values);
+      alarm = violations.length > 0;
+      clear = !alarm;
+      if (alarm) {
+        message = rulePrompt({ assetPath, violations, why: why ?? 'model-unavailable', action: actionSentence });
+        evidence = violations.map((v) => ({ feature: v.rule.input, value: v.value, unit: v.rule.unit }));
+      }
+    }
+
+    // Production prompt track.
+    const key = `${spec.useCaseId}|${assetPath}`;
+    const track = tracks.get(key) ?? initialTrack;
+    const standingClosed = track.recommendationId !== null && deps.projection.isClosedAt(track.recommendationId, toMs);
+    const obs = { atMs: toMs, alarm, clear, message, priority, standingClosed, mode: modeNow, newRecommendationId: uuidv7(deps.wallNow()) };
+    const d = decideTrack(track, obs, deps.track);
+    tracks.set(key, evolveTrack(track, obs, d));
+    if (d.kind === 'raise' || d.kind === 'update') {
+      const update = d.kind === 'raise' ? 0 : d.update;
+      if (d.kind === 'raise') c.promptsRaised++;
+      else c.promptsUpdated++;
+      if (modeNow === 'suppressed') c.promptsSuppressed++;
+      await emitRaised(spec, assetPath, d.recommendationId, update, d.expiresAtMs, {
+        source: why === null ? 'model' : 'rules', model: why === null ? prod : null, message, urgency, priority,
+        actBy: toMs + action.maxResponseMinutes * 60_000, score: score ?? 1, threshold: why === null && prod ? prod.threshold : 1,
+        explanation, evidence, imputed, agg, mode: modeNow, actionId: action.actionId,
+      });
+    }
+
+    // Shadow candidate: scored beside production, recorded, never shown.
+    const cand = slots.shadow;
+    if (cand !== null) {
+      const cagg = aggregateWindow(a.window, cand.inputs, toMs, spec.staleMs);
+      if (cagg.missing.length <= spec.maxImputedInputs) {
+        try {
+          const cs = (await cand.scorer.score(Float32Array.from(cagg.values), 1))[0]!;
+          c.shadowScores++;
+          const calarm = cs >= cand.threshold;
+          deps.monitor.observeShadow(spec.useCaseId, cand.registered.modelVersionId, why === null ? alarm : false, calarm);
+          const skey = `${key}|${cand.registered.modelVersionId}`;
+          const st = shadowTracks.get(skey) ?? initialTrack;
+          const sobs = { atMs: toMs, alarm: calarm, clear: cs < cand.threshold * deps.track.clearRatio, message: 'shadow', priority, standingClosed: false, mode: 'production' as const, newRecommendationId: uuidv7(deps.wallNow()) };
+          const sd = decideTrack(st, sobs, deps.track);
+          shadowTracks.set(skey, evolveTrack(st, sobs, sd));
+          if (sd.kind === 'raise') {
+            c.shadowRaised++;
+            deps.monitor.shadowRaised(spec.useCaseId, cand.registered.modelVersionId, assetPath);
+            const row: Record<string, number | null> = {};
+            cand.inputs.forEach((name, j) => (row[name] = Number.isFinite(cagg.values[j]!) ? cagg.values[j]! : null));
+            const ex = explain(cand.model, row);
+            const explained = ex.contributions.map((x) => ({ feature: x.feature, value: x.value, contribution: x.contribution }));
+            const smsg = modelPrompt({ assetPath, phrases: evidencePhrases(explained, spec.evidence), likelihood: likelihoodWords(cs, cand.threshold), failureWords: 'failure', horizonHours: spec.horizonHours, action: actionSentence });
+            await emitRaised(spec, assetPath, sd.recommendationId, 0, sd.expiresAtMs, {
+              source: 'model', model: cand, message: smsg, urgency, priority, actBy: toMs + action.maxResponseMinutes * 60_000, score: cs, threshold: cand.threshold,
+              explanation: [...explained].sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution)).slice(0, 10).map((x) => ({ feature: x.feature, contribution: x.contribution })),
+              evidence: [], imputed: cagg.missing.map((m) => m.input), agg: cagg, mode: 'shadow', actionId: action.actionId,
+            });
+          }
+        } catch (error) {
+          deps.log.warn({ err: error }, 'shadow scoring failed');
+        }
+      }
+    }
+
+    const latencyMs = deps.wallNow() - serverMs;
+    latencyRing[latencyCount++ % latencyRing.length] = latencyMs;
+    const scored: ScoredWindow = { useCaseId: spec.useCaseId, assetPath, source: why === null ? 'model' : 'rules', score, alarm, fromMs: agg.fromMs, toMs, latencyMs };
+    for (const l of listeners) l(scored);
+  }
+
+  return {
+    async ingest(batch) {
+      c.batches++;
+      if (!deps.owns(batch.assetPath)) {
+        c.notOwned++;
+        return;
+      }
+      const specs = deps.useCases.filter((u) => inScope(u, batch.assetPath));
+      if (specs.length === 0) return;
+      const a = addToWindow(batch);
+      const toMs = a.window.newestMs;
+      const serverMs = newestServerMs(batch);
+      for (const spec of specs) {
+        if (toMs - a.firstMs < spec.windowMs / 2) continue; // not enough history yet
+        const last = a.lastScored.get(spec.useCaseId) ?? -Infinity;
+        if (toMs - last < spec.scoreEveryMs) continue;
+        a.lastScored.set(spec.useCaseId, toMs);
+        await trace.getTracer('inference').startActiveSpan('score window', async (span) => {
+          try {
+            await scoreWindow(spec, batch.assetPath, a, toMs, serverMs);
+          } finally {
+            span.end();
+          }
+        });
+      }
+    },
+    warm(batch) {
+      addToWindow(batch);
+    },
+    dropAsset(assetPath) {
+      assets.delete(assetPath);
+    },
+    onScored(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    counters: () => ({ ...c }),
+    latencies: () => latencyRing.slice(0, Math.min(latencyCount, latencyRing.length)),
+    trackOf: (useCaseId, assetPath) => tracks.get(`${useCaseId}|${assetPath}`) ?? initialTrack,
+  };
+}
