@@ -34,8 +34,9 @@ export function evolveDeployments(s: DeploymentState, e: { type: string; data: u
         version: d.version as number,
         artifactUri: d.artifactUri as string,
         artifactHash: d.artifactHash as string,
-        decisionThreshold: d.decisionThreshold as number,
-        windowSeconds: d.windowSeconds as number,
+        // Training may register without a threshold (regression, anomaly): 0.5 until the card says otherwise.
+        decisionThreshold: (d.decisionThreshold as number | null) ?? 0.5,
+        windowSeconds: (d.windowSeconds as number | null) ?? 0,
       };
       return { ...s, registered: new Map(s.registered).set(m.modelVersionId, m) };
     }

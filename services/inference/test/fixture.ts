@@ -1,0 +1,108 @@
+// Integration fixture: SQLite event store, the REAL NATS at 127.0.0.1:4222 (a unique UNS
+// enterprise per test keeps runs apart), access keys and tokens, model bundles on disk and the
+// registry events (ModelVersionRegistered + ModelPromoted) the engineer CLI / governance emit.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
+import { connectNatsBus, type Bus } from '@industrial/bus';
+import { eventExamples, eventValidator, unsAssetSubject, parseUnsAssetPath, type UnsSampleBatch } from '@industrial/contracts';
+import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import { sha256Of, writeModelBundle, type ModelBundle } from '../src/adapters/artifacts/files.ts';
+import { appendEvent } from '../src/adapters/eventstore/append.ts';
+import { createInferenceApp, type InferenceApp, type InferenceAppConfig } from '../src/app.ts';
+import { PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
+
+export const ISSUER = 'industrial-access';
+export const AUDIENCE = 'industrial-platform';
+export const USE_CASE = PUMP_BEARING_USE_CASE.useCaseId;
+const engineer = { actor: 'erin', role: 'engineer', correlationId: randomUUID() };
+
+export async function until(pred: () => boolean | Promise<boolean>, ms = 30_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+export interface Harness {
+  dir: string;
+  store: EventStore;
+  bus: Bus;
+  app: InferenceApp;
+  httpUrl: string;
+  grpcAddress: string;
+  enterprise: string;
+  token(role: Role): Promise<string>;
+  register(bundle: ModelBundle, opts?: { threshold: number; corruptFile?: boolean; version?: number }): Promise<string>;
+  promote(modelVersionId: string, stage: 'production' | 'shadow'): Promise<void>;
+  rollback(from: string, to: string | null): Promise<void>;
+  publish(batch: UnsSampleBatch): Promise<void>;
+  events(type: string): Promise<{ type: string; stream: string; data: Record<string, unknown>; metadata: { actor: string } }[]>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(config: Partial<InferenceAppConfig> = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'inference-'));
+  const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
+  const bus = await connectNatsBus({ servers: '127.0.0.1:4222', name: 'inference-test' });
+  const material = await createKeySet({ now: new Date() });
+  const keySet = await importKeySet(material.keySet);
+  const signingKey = await importSigningKey(material.signingKey);
+  const enterprise = `it${randomUUID().slice(0, 8)}`;
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const app = createInferenceApp({
+    store, bus, keySet, logger: silent,
+    config: {
+      grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE },
+      replicaId: 'r1', replicas: ['r1'], unsDurable: `inference-${enterprise}`, unsSubject: `uns.v1.${enterprise}.>`, shutdownGraceMs: 1000,
+      ...config,
+    },
+  });
+  const { grpcPort, httpPort } = await app.start();
+  let version = 0;
+  return {
+    dir, store, bus, app, enterprise,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    token: (role) => issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
+    async register(bundle, opts = { threshold: 0.5 }) {
+      const modelVersionId = randomUUID();
+      version = opts.version ?? version + 1;
+      const { artifactUri, artifactHash } = await writeModelBundle(join(dir, 'models'), `pump-${modelVersionId}`, opts.corruptFile ? { ...bundle, onnx: Uint8Array.from(bundle.onnx, (b, i) => (i === 100 ? b ^ 0xff : b)) } : bundle);
+      await appendEvent(store, 'ModelVersionRegistered', USE_CASE, {
+        ...eventExamples.ModelVersionRegistered,
+        modelVersionId, useCaseId: USE_CASE, runId: randomUUID(), version, artifactUri,
+        // a corrupted file keeps the hash recorded for the good bytes
+        artifactHash: opts.corruptFile ? sha256Of(bundle.onnx) : artifactHash,
+        inputs: bundle.reference.inputs.map((name) => ({ name })), windowSeconds: 1800,
+        outputs: [{ name: 'probabilities' }], decisionThreshold: opts.threshold,
+      }, engineer);
+      return modelVersionId;
+    },
+    async promote(modelVersionId, stage) {
+      await appendEvent(store, 'ModelPromoted', USE_CASE, { useCaseId: USE_CASE, modelVersionId, stage, approvalRequestId: randomUUID(), previousModelVersionId: null }, engineer);
+      await app.settle();
+    },
+    async rollback(from, to) {
+      await appendEvent(store, 'ModelRolledBack', USE_CASE, { useCaseId: USE_CASE, fromModelVersionId: from, toModelVersionId: to, trigger: 'manual', reason: 'test: model unavailable' }, engineer);
+      await app.settle();
+    },
+    async publish(batch) {
+      await bus.publish(unsAssetSubject(parseUnsAssetPath(batch.assetPath)), batch, { msgId: batch.batchId });
+    },
+    async events(type) {
+      const all = await store.readAll({ fromPosition: 1, maxCount: 100_000 });
+      return all.filter((e) => e.type === type) as never;
+    },
+    async close() {
+      await app.stop();
+      await bus.drain().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Test support: a pump model trained with @industrial/ml on synthetic pump sample streams that
+// follow the simulator's pump physics (affinity laws, bearing wear → vibration ∝ w², bearing
+// temperature +35 K·w with a 15-minute lag), aggregated into rows by the SAME window code the
+// runtime uses. Until services/training exports buildPumpModel, tests build models here.
+import { createDataset, createRng, serialiseModel, train, type Rng } from '@industrial/ml';
+import type { ModelBundle } from '../src/adapters/artifacts/files.ts';
+import { REFERENCE_FORMAT } from '../src/adapters/artifacts/files.ts';
+import { PUMP_BEARING_FEATURES, PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
+import { AssetWindow, aggregateWindow } from '../src/domain/window.ts';
+
+export interface PumpSample { tMs: number; values: Record<string, number> }
+
+/** One pump, one sample per tag per `stepMs`, wear ramping from `fault.startMin` over `fault.developMin`. */
+export function pumpStream(rng: Rng, minutes: number, opts: { startMs?: number; stepMs?: number; fault?: { startMin: number; developMin: number }; currentOffset?: number } = {}): PumpSample[] {
+  const step = opts.stepMs ?? 60_000;
+  const start = opts.startMs ?? 0;
+  let n = 0.94 + 0.025 * rng.normal();
+  const w0 = 0.05 * rng.next();
+  let bt = 25 + 30 * n * n;
+  const out: PumpSample[] = [];
+  for (let t = 0; t <= minutes * 60_000; t += step) {
+    const dt = step / 60_000;
+    const phi = Math.exp(-dt / 30);
+    n = Math.min(1, Math.max(0.8, 0.94 + phi * (n - 0.94) + Math.sqrt(1 - phi * phi) * 0.025 * rng.normal()));
+    const min = t / 60_000;
+    const fw = opts.fault && min >= opts.fault.startMin ? Math.min(1, (min - opts.fault.startMin) / opts.fault.developMin) : 0;
+    const w = Math.min(1, w0 + fw);
+    const target = 25 + 30 * n * n + 35 * w;
+    bt = target + (bt - target) * Math.exp(-dt / 15) + 0.1 * rng.normal();
+    out.push({
+      tMs: start + t,
+      values: {
+        speed: n * 2950 + 3 * rng.normal(),
+        flow: 120 * n + 0.8 * rng.normal(),
+        discharge_pressure: 8 * n * n + 0.05 * rng.normal(),
+        motor_current: 8 + 32 * n ** 3 * (1 + 0.08 * w) + 0.3 * rng.normal() + (opts.currentOffset ?? 0),
+        vibration_rms: 1.8 * n * n + 9 * w * w + Math.abs(0.1 * rng.normal()),
+        bearing_temperature: bt,
+      },
+    });
+  }
+  return out;
+}
+
+export function rowsFromStream(stream: PumpSample[], inputs: readonly string[], everyMs = 10 * 60_000): Float64Array[] {
+  const win = new AssetWindow(PUMP_BEARING_USE_CASE.windowMs);
+  const rows: Float64Array[] = [];
+  let next = stream[0]!.tMs + PUMP_BEARING_USE_CASE.windowMs;
+  for (const s of stream) {
+    for (const [tag, v] of Object.entries(s.values)) win.add(tag, s.tMs, v, true);
+    win.prune();
+    if (s.tMs >= next) {
+      rows.push(aggregateWindow(win, inputs, s.tMs, PUMP_BEARING_USE_CASE.staleMs).values);
+      next = s.tMs + everyMs;
+    }
+  }
+  return rows;
+}
+
+export interface PumpModel {
+  bundle: ModelBundle;
+  threshold: number;
+  inputs: readonly string[];
+}
+
+/** Trains the pump bearing GBDT; label = the fault has begun to develop (wear ≥ 0.3 within 8 h). */
+export function buildPumpModel(seed = 7, pumps = 120): PumpModel {
+  const rng = createRng(seed);
+  const inputs = [...new Set(PUMP_BEARING_FEATURES.flatMap((f) => f.inputs))];
+  const cols: Record<string, number[]> = Object.fromEntries(inputs.map((i) => [i, []]));
+  const label: number[] = [];
+  const order: number[] = [];
+  let k = 0;
+  for (let p = 0; p < pumps; p++) {
+    const faulty = p % 6 === 0;
+    const minutes = 24 * 60;
+    const fault = faulty ? { startMin: 300 + rng.next() * 600, developMin: 20 + rng.next() * 220 } : undefined;
+    const stream = pumpStream(rng, minutes, fault ? { fault } : {});
+    const rows = rowsFromStream(stream, inputs);
+    rows.forEach((r, i) => {
+      const endMin = 30 + i * 10;
+      const w = fault && endMin >= fault.startMin ? Math.min(1, (endMin - fault.startMin) / fault.developMin) : 0;
+      inputs.forEach((name, j) => cols[name]!.push(r[j]!));
+      label.push(w >= 0.3 ? 1 : 0);
+      order.push(k++);
+    });
+  }
+  const ds = createDataset({ ...cols, failure_within_8h: label, order });
+  const r = train({
+    target: 'failure_within_8h',
+    features: PUMP_BEARING_FEATURES,
+    model: { type: 'gbdt', params: { learningRate: 0.1, maxLeafNodes: 15, minSamplesLeaf: 20, maxIter: 60 } as never },
+    imputation: { strategy: 'median' },
+    thresholdRule: 'max-f1',
+    seed,
+    split: { kind: 'chronological', orderBy: 'order', train: 0.7, validation: 0.15, test: 0.15 },
+  }, ds);
+  const modelInputs = r.model.pipeline.inputs;
+  const refN = Math.min(3000, label.length);
+  const stride = Math.max(1, Math.floor(label.length / refN));
+  const columns = modelInputs.map((name) => cols[name]!.filter((_, i) => i % stride === 0));
+  const refRaw = new Float64Array(columns[0]!.length * modelInputs.length);
+  for (let i = 0; i < columns[0]!.length; i++) for (let j = 0; j < modelInputs.length; j++) refRaw[i * modelInputs.length + j] = columns[j]![i]!;
+  const scores = Array.from({ length: columns[0]!.length }, (_, i) => r.contributionsFn(Object.fromEntries(modelInputs.map((n, j) => [n, columns[j]![i]!]))).score);
+  return {
+    bundle: { onnx: r.onnx, modelJson: serialiseModel(r.model), reference: { format: REFERENCE_FORMAT, inputs: modelInputs, columns, scores } },
+    threshold: r.threshold ?? 0.5,
+    inputs: modelInputs,
+  };
+}
