@@ -18,13 +18,19 @@ import { DEFAULT_RULES, evaluate, healthScore, initialQualityState, tick, type A
 import { MAX_BUCKETS, bucketStart, isAggregation, regroup, toGrid, type Aggregation, type ResampledPoint } from './domain/resample.ts';
 import { applySplits, SplitSpecSchema, type SplitSpec } from './domain/snapshot.ts';
 import type { Table } from './domain/table.ts';
-import type { DataopsStore, RawSample } from './ports.ts';
+import type { DataopsStore, IngestBatch, RawSample } from './ports.ts';
+import { GroupCommit } from './adapters/historian/group-commit.ts';
 
 export const SERVICE_NAME = 'dataops';
 const SERVICE_ACTOR: Actor = { subject: 'svc:dataops', role: 'service' };
 
 export interface DataopsConfig {
-  uns: { stream: string; subjects: string[]; durable: string; filterSubject: string; concurrency: number; ensureStream: boolean };
+  /**
+   * UNS consumers. `concurrency` handlers run at once; batches they receive within `lingerMs` are
+   * written in one transaction (group commit) and acknowledged after it commits. `prefetch` is
+   * the messages buffered per consumer.
+   */
+  uns: { stream: string; subjects: string[]; durable: string; filterSubject: string; concurrency: number; ensureStream: boolean; lingerMs?: number; prefetch?: number };
   /** Integration events (FaultLabelled, TagMapped); null disables the consumer. */
   events: { stream: string; durable: string; filterSubject: string } | null;
   quality: Partial<QualityRules>;
@@ -38,7 +44,7 @@ export interface DataopsConfig {
 }
 
 export const DEFAULT_CONFIG: DataopsConfig = {
-  uns: { stream: 'UNS', subjects: ['uns.v1.>'], durable: 'dataops-historian', filterSubject: 'uns.v1.>', concurrency: 2, ensureStream: true },
+  uns: { stream: 'UNS', subjects: ['uns.v1.>'], durable: 'dataops-historian', filterSubject: 'uns.v1.>', concurrency: 8, ensureStream: true, lingerMs: 3, prefetch: 16 },
   events: { stream: 'EVENTS', durable: 'dataops-events', filterSubject: 'evt.v1.>' },
   quality: {},
   rawRetentionMs: 30 * 86_400_000,
@@ -204,7 +210,18 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
   let catalogLoaded: Promise<void> | null = null;
 
   const key = (assetPath: string, tag: string) => `${assetPath}.${tag}`;
-  const loadCatalog = () => (catalogLoaded ??= data.meta.listTags().then((tags) => void tags.forEach((t) => catalog.set(key(t.assetPath, t.tag), t))));
+  /** Quality rules per tag, derived from the catalog; cleared whenever the catalog changes. */
+  const rules = new Map<string, QualityRules>();
+  const loadCatalog = () =>
+    (catalogLoaded ??= data.meta.listTags().then((tags) => {
+      tags.forEach((t) => catalog.set(key(t.assetPath, t.tag), t));
+      rules.clear();
+    }));
+  // Group commit: concurrent handlers' batches share one transaction (see group-commit.ts).
+  const groupCommit = new GroupCommit<IngestBatch>(
+    async (batches) => new Set((await historian.writeBatches(batches)).duplicateIds),
+    { lingerMs: config.uns.lingerMs ?? 3, maxSamples: 100_000, maxInFlight: 2 },
+  );
 
   async function append(stream: string, type: string, payload: unknown, actor: Actor, id: string = uuidv7()): Promise<void> {
     const event: NewEvent = {
@@ -224,13 +241,19 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
   }
 
   function rulesFor(assetPath: string, tag: string): QualityRules {
-    const meta = catalog.get(key(assetPath, tag));
-    return {
-      ...DEFAULT_RULES,
-      ...config.quality,
-      ...(meta?.samplingIntervalMs == null ? {} : { expectedIntervalMs: meta.samplingIntervalMs }),
-      ...(meta?.range == null ? {} : { range: meta.range }),
-    };
+    const k = key(assetPath, tag);
+    let r = rules.get(k);
+    if (r === undefined) {
+      const meta = catalog.get(k);
+      r = {
+        ...DEFAULT_RULES,
+        ...config.quality,
+        ...(meta?.samplingIntervalMs == null ? {} : { expectedIntervalMs: meta.samplingIntervalMs }),
+        ...(meta?.range == null ? {} : { range: meta.range }),
+      };
+      rules.set(k, r);
+    }
+    return r;
   }
 
   async function emitQuality(entry: { assetPath: string; tag: string; sourceId: string }, transitions: QualityTransition[], causation: string): Promise<void> {
@@ -265,8 +288,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     await loadCatalog();
     const { batch: ingest, problems } = toIngestBatch(batch, (tag) => catalog.get(key(batch.assetPath, tag))?.unit, historian.refinedIntervalMs);
     for (const p of problems) logger.warn({ assetPath: batch.assetPath, tag: p.tag, reason: p.reason }, 'sample kept in raw only: unit cannot be normalised');
-    const { duplicates } = await historian.writeBatches([ingest]);
-    if (duplicates > 0) return { duplicate: true };
+    if (await groupCommit.submit(ingest)) return { duplicate: true };
     // Quality runs only for batches written the first time: a redelivery changes nothing.
     const transitions: Array<{ entry: { assetPath: string; tag: string; sourceId: string }; list: QualityTransition[] }> = [];
     for (const s of ingest.raw) {
@@ -399,6 +421,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     const next = applyTagPatch(current, patch, at);
     await data.meta.upsertTag(next);
     catalog.set(key(next.assetPath, next.tag), next);
+    rules.delete(key(next.assetPath, next.tag));
     return next;
   }
 
@@ -663,7 +686,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
       await loadCatalog();
       if (config.uns.ensureStream) await bus.ensureStream({ name: config.uns.stream, subjects: config.uns.subjects });
       handles.push(
-        ...(await startUnsConsumers(bus, { stream: config.uns.stream, durable: config.uns.durable, filterSubject: config.uns.filterSubject, concurrency: config.uns.concurrency }, async (b) => {
+        ...(await startUnsConsumers(bus, { stream: config.uns.stream, durable: config.uns.durable, filterSubject: config.uns.filterSubject, concurrency: config.uns.concurrency, ...(config.uns.prefetch === undefined ? {} : { prefetch: config.uns.prefetch }) }, async (b) => {
           await ingestBatch(b);
         })),
       );

@@ -23,7 +23,7 @@ const EnvSchema = z
     DATAOPS_RAW_RETENTION_DAYS: positiveInt(30),
     DATAOPS_RETENTION_EVERY_MS: positiveInt(3_600_000),
     DATAOPS_SNAPSHOT_DIR: nonEmpty.default('./data/snapshots'),
-    DATAOPS_CONSUMERS: positiveInt(2),
+    DATAOPS_CONSUMERS: positiveInt(8),
     DATAOPS_FLATLINE_WINDOW_MS: positiveInt(600_000),
     CODE_VERSION: nonEmpty.default('0.0.0-dev'),
     SHUTDOWN_GRACE_MS: positiveInt(10_000),

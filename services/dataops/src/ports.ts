@@ -62,11 +62,20 @@ export interface RetentionResult {
   partitionsDropped: number;
 }
 
+export interface WriteResult {
+  written: number;
+  duplicates: number;
+  duplicateIds: string[];
+}
+
 export interface Historian {
   /** Refined bucket width, fixed per store (declared in the config). */
   readonly refinedIntervalMs: number;
-  /** Idempotent: a batch id already written is skipped as a whole; returns whether it was new. */
-  writeBatches(batches: readonly IngestBatch[]): Promise<{ written: number; duplicates: number }>;
+  /**
+   * Writes the batches in one transaction. Idempotent: a batch id already written is skipped as a
+   * whole; `duplicateIds` names those.
+   */
+  writeBatches(batches: readonly IngestBatch[]): Promise<WriteResult>;
   readRaw(q: RangeQuery & { limit?: number }): Promise<RawSample[]>;
   readBuckets(q: RangeQuery & { layer: BucketLayer }): Promise<BucketStats[]>;
   /** Aggregates raw (non-Bad, numeric) samples into `intervalMs` buckets in the database. */

@@ -22,6 +22,21 @@ export function historianContract(name: string, factory: StoreFactory): void {
       await h.cleanup();
     });
 
+    describe('when a group of batches is redelivered together with new ones (group commit)', () => {
+      it('writes only the new batches and names the duplicates', async () => {
+        const old = batch([{ tag: 'temp', ts: T0, value: 20, unit: 'degC' }]);
+        await h.store.historian.writeBatches([old]);
+        const fresh = batch([{ tag: 'temp', ts: T0 + 200, value: 24, unit: 'degC' }, { tag: 'note', ts: T0 + 200, value: 'say "hi" \\ {x,y}' }]);
+        const r = await h.store.historian.writeBatches([old, fresh]);
+        expect(r).toEqual({ written: 1, duplicates: 1, duplicateIds: [old.batchId] });
+        expect((await h.store.historian.counts()).raw).toBe(3);
+        const [bucket] = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'temp', from: T0, to: T0 + 1000, layer: 'refined' });
+        expect(bucket).toMatchObject({ count: 2, sum: 44 });
+        const [text] = await h.store.historian.readRaw({ assetPath: ASSET, tag: 'note', from: T0, to: T0 + 1000 });
+        expect(text?.text).toBe('say "hi" \\ {x,y}');
+      });
+    });
+
     describe('when a batch is written twice (redelivery)', () => {
       it('stores its samples once and reports the duplicate', async () => {
         const b = batch([
@@ -29,8 +44,8 @@ export function historianContract(name: string, factory: StoreFactory): void {
           { tag: 'temp', ts: T0 + 100, value: 22, unit: 'degC' },
           { tag: 'running', ts: T0, value: true },
         ]);
-        expect(await h.store.historian.writeBatches([b])).toEqual({ written: 1, duplicates: 0 });
-        expect(await h.store.historian.writeBatches([b])).toEqual({ written: 0, duplicates: 1 });
+        expect(await h.store.historian.writeBatches([b])).toEqual({ written: 1, duplicates: 0, duplicateIds: [] });
+        expect(await h.store.historian.writeBatches([b])).toEqual({ written: 0, duplicates: 1, duplicateIds: [b.batchId] });
         const c = await h.store.historian.counts();
         expect(c.raw).toBe(3);
         expect(c.batches).toBe(1);

@@ -17,12 +17,19 @@ export interface UnitProblem {
 export type UnitOf = (tag: string) => string | null | undefined;
 
 export function toIngestBatch(batch: UnsSampleBatch, unitOf: UnitOf, refinedIntervalMs: number): { batch: IngestBatch; problems: UnitProblem[] } {
+  // Samples of one batch share few distinct timestamps (every tag of a scan): parse each once.
+  const parsed = new Map<string, number>();
+  const time = (iso: string): number => {
+    let ms = parsed.get(iso);
+    if (ms === undefined) parsed.set(iso, (ms = Date.parse(iso)));
+    return ms;
+  };
   const raw: RawSample[] = batch.samples.map((s) => {
     const v = s.value;
     return {
       tag: s.tag,
-      ts: Date.parse(s.sourceTimestamp),
-      serverTs: Date.parse(s.serverTimestamp),
+      ts: time(s.sourceTimestamp),
+      serverTs: time(s.serverTimestamp),
       value: typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null,
       text: typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : null,
       unit: s.unit ?? null,

@@ -2,10 +2,11 @@
 // (one partition per UTC day, created on demand; retention drops whole partitions), indexed by
 // (series, time). Refined buckets and 1-minute rollups are merge-upserted in the same
 // transaction as the raw rows and the batch id, so a redelivered batch changes nothing.
-// Writes use unnest() over column arrays: one statement per table per group of batches.
+// Writes use unnest() over column arrays (array literals built in one pass, not escaped per
+// element by the driver): one statement per table per group of batches.
 import pg from 'pg';
 import type { BucketStats } from '../../domain/resample.ts';
-import type { DataopsStore, Historian, IngestBatch, RangeQuery, RawSample, RetentionResult, SeriesInfo } from '../../ports.ts';
+import type { DataopsStore, Historian, IngestBatch, RangeQuery, RawSample, RetentionResult, SeriesInfo, WriteResult } from '../../ports.ts';
 import { createMetaStore, metaDdl } from '../meta-store.ts';
 import { pgClient } from '../sql.ts';
 import { DAY_MS, SEVERITY_CODE, SEVERITY_NAME, mergeBuckets } from './common.ts';
@@ -73,6 +74,64 @@ export async function openPostgresDataopsStore(options: PostgresStoreOptions): P
 }
 
 type Num = number | string;
+
+/** A finite number as PostgreSQL reads it back exactly (JS shortest round-trip form); NaN/±Infinity spelled out. */
+const numLiteral = (v: number): string => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
+
+/** `{1,2,NULL}`: an array literal of numbers (no escaping needed). */
+function numArray<T>(rows: readonly T[], pick: (r: T) => number | null): string {
+  let out = '{';
+  for (let i = 0; i < rows.length; i++) {
+    const v = pick(rows[i] as T);
+    out += (i === 0 ? '' : ',') + (v === null ? 'NULL' : numLiteral(v));
+  }
+  return `${out}}`;
+}
+
+/** `{"a","b\"c",NULL}`: an array literal of text, every element quoted and escaped. */
+function pgArray(values: readonly (string | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) out += (i === 0 ? '' : ',') + quoteElement(values[i] ?? null);
+  return `${out}}`;
+}
+
+const quoteElement = (v: string | null): string => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`);
+
+/** The raw rows of a group as array literals: series, times, value, text, unit, quality, severity, batch index (1-based), idx. */
+function rawColumns(batches: readonly IngestBatch[], idOf: (asset: string, tag: string) => number): string[] & { idx: string } {
+  const sid: string[] = [], ts: string[] = [], sts: string[] = [], val: string[] = [], txt: string[] = [], unit: string[] = [];
+  const q: string[] = [], sev: string[] = [], bi: string[] = [], idx: string[] = [];
+  const quoted = new Map<string, string>();
+  const quote = (v: string | null): string => {
+    if (v === null) return 'NULL';
+    let e = quoted.get(v);
+    if (e === undefined) quoted.set(v, (e = quoteElement(v)));
+    return e;
+  };
+  batches.forEach((b, k) => {
+    const batchIndex = String(k + 1);
+    let lastTag: string | null = null;
+    let lastId = '';
+    b.raw.forEach((s, j) => {
+      if (s.tag !== lastTag) {
+        lastTag = s.tag;
+        lastId = String(idOf(b.assetPath, s.tag));
+      }
+      sid.push(lastId);
+      ts.push(String(Math.round(s.ts)));
+      sts.push(String(Math.round(s.serverTs)));
+      val.push(s.value === null ? 'NULL' : numLiteral(s.value));
+      txt.push(s.text === null ? 'NULL' : quoteElement(s.text));
+      unit.push(quote(s.unit));
+      q.push(String(s.qualityCode));
+      sev.push(String(SEVERITY_CODE[s.severity]));
+      bi.push(batchIndex);
+      idx.push(String(j));
+    });
+  });
+  const lit = (a: string[]): string => `{${a.join(',')}}`;
+  return Object.assign([lit(sid), lit(ts), lit(sts), lit(val), lit(txt), lit(unit), lit(q), lit(sev), lit(bi)], { idx: lit(idx) });
+}
 const num = (v: unknown): number => Number(v as Num);
 
 class PostgresHistorian implements Historian {
@@ -91,7 +150,10 @@ class PostgresHistorian implements Historian {
   async #seriesIds(batches: readonly IngestBatch[]): Promise<void> {
     const missing = new Map<string, { asset: string; tag: string; unit: string | null }>();
     for (const b of batches) {
+      let lastTag: string | null = null;
       for (const s of b.raw) {
+        if (s.tag === lastTag) continue;
+        lastTag = s.tag;
         const k = `${b.assetPath}\u0000${s.tag}`;
         if (!this.#series.has(k) && !missing.has(k)) missing.set(k, { asset: b.assetPath, tag: s.tag, unit: s.unit });
       }
@@ -117,7 +179,13 @@ class PostgresHistorian implements Historian {
 
   async #ensurePartitions(batches: readonly IngestBatch[]): Promise<void> {
     const days = new Set<number>();
-    for (const b of batches) for (const s of b.raw) days.add(Math.floor(s.ts / DAY_MS));
+    for (const b of batches) {
+      let last = Number.NaN;
+      for (const s of b.raw) {
+        const d = Math.floor(s.ts / DAY_MS);
+        if (d !== last) days.add((last = d));
+      }
+    }
     const todo = [...days].filter((d) => !this.#partitions.has(d)).sort((a, b) => a - b);
     if (todo.length === 0) return;
     const c = await this.#pool.connect();
@@ -139,8 +207,8 @@ class PostgresHistorian implements Historian {
     }
   }
 
-  async writeBatches(batches: readonly IngestBatch[]): Promise<{ written: number; duplicates: number }> {
-    if (batches.length === 0) return { written: 0, duplicates: 0 };
+  async writeBatches(batches: readonly IngestBatch[]): Promise<WriteResult> {
+    if (batches.length === 0) return { written: 0, duplicates: 0, duplicateIds: [] };
     await this.#seriesIds(batches);
     await this.#ensurePartitions(batches);
     const c = await this.#pool.connect();
@@ -151,34 +219,21 @@ class PostgresHistorian implements Historian {
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::bigint[], $5::int[]) ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
         [batches.map((b) => b.batchId), batches.map((b) => b.assetPath), batches.map((b) => b.sourceId), batches.map((b) => Math.round(b.plantTime)), batches.map((b) => b.raw.length)],
       );
-      const isNew = new Set(fresh.rows.map((r) => r.batch_id));
-      const todo = batches.filter((b) => isNew.has(b.batchId));
+      const isNew = new Set(fresh.rows.map((r) => r.batch_id.toLowerCase()));
+      const todo = batches.filter((b) => isNew.has(b.batchId.toLowerCase()));
+      const duplicateIds = batches.filter((b) => !isNew.has(b.batchId.toLowerCase())).map((b) => b.batchId);
       if (todo.length > 0) {
-        const n = todo.reduce((s, b) => s + b.raw.length, 0);
-        const sid = new Array<number>(n), ts = new Array<number>(n), sts = new Array<number>(n), val = new Array<number | null>(n);
-        const txt = new Array<string | null>(n), unit = new Array<string | null>(n), q = new Array<number>(n), sev = new Array<number>(n);
-        const bid = new Array<string>(n), idx = new Array<number>(n);
-        let i = 0;
-        for (const b of todo) {
-          b.raw.forEach((s, j) => {
-            sid[i] = this.#id(b.assetPath, s.tag);
-            ts[i] = Math.round(s.ts);
-            sts[i] = Math.round(s.serverTs);
-            val[i] = s.value;
-            txt[i] = s.text;
-            unit[i] = s.unit;
-            q[i] = s.qualityCode;
-            sev[i] = SEVERITY_CODE[s.severity];
-            bid[i] = b.batchId;
-            idx[i] = j;
-            i++;
-          });
-        }
+        // One statement for every raw row of the group. Parameters are PostgreSQL array literals
+        // built here (numbers need no escaping; text is quoted once per distinct value) instead of
+        // JS arrays the driver would escape element by element; the batch id is an index into a
+        // short uuid array rather than repeated on every row.
+        const cols = rawColumns(todo, (a, t) => this.#id(a, t));
         await c.query(
           `INSERT INTO raw_samples (series_id, ts, server_ts, value, value_text, unit, quality, severity, batch_id, idx)
-           SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::float8[], $5::text[], $6::text[], $7::bigint[], $8::smallint[], $9::uuid[], $10::int[])
-           ON CONFLICT DO NOTHING`,
-          [sid, ts, sts, val, txt, unit, q, sev, bid, idx],
+           SELECT r.sid, r.ts, r.sts, r.val, r.txt, r.unit, r.q, r.sev, ($10::uuid[])[r.b], r.idx
+           FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::float8[], $5::text[], $6::text[], $7::bigint[], $8::smallint[], $9::int[], $11::int[])
+             AS r(sid, ts, sts, val, txt, unit, q, sev, b, idx)`,
+          [...cols, pgArray(todo.map((b) => b.batchId)), cols.idx],
         );
         for (const [table, pick] of [
           ['refined', (b: IngestBatch) => b.refined],
@@ -191,12 +246,21 @@ class PostgresHistorian implements Historian {
              SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[])
              ON CONFLICT (series_id, bucket) DO UPDATE SET n = t.n + excluded.n, s = t.s + excluded.s, lo = least(t.lo, excluded.lo), hi = greatest(t.hi, excluded.hi),
                last = CASE WHEN excluded.last_ts >= t.last_ts THEN excluded.last ELSE t.last END, last_ts = greatest(t.last_ts, excluded.last_ts)`,
-            [rows.map((r) => r.seriesId), rows.map((r) => r.start), rows.map((r) => r.count), rows.map((r) => r.sum), rows.map((r) => r.min), rows.map((r) => r.max), rows.map((r) => r.last), rows.map((r) => Math.round(r.lastTs))],
+            [
+              numArray(rows, (r) => r.seriesId),
+              numArray(rows, (r) => r.start),
+              numArray(rows, (r) => r.count),
+              numArray(rows, (r) => r.sum),
+              numArray(rows, (r) => r.min),
+              numArray(rows, (r) => r.max),
+              numArray(rows, (r) => r.last),
+              numArray(rows, (r) => Math.round(r.lastTs)),
+            ],
           );
         }
       }
       await c.query('COMMIT');
-      return { written: todo.length, duplicates: batches.length - todo.length };
+      return { written: todo.length, duplicates: duplicateIds.length, duplicateIds };
     } catch (e) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw e;

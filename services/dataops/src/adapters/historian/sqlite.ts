@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { BucketStats } from '../../domain/resample.ts';
-import type { DataopsStore, Historian, IngestBatch, RangeQuery, RawSample, RetentionResult, SeriesInfo } from '../../ports.ts';
+import type { DataopsStore, Historian, IngestBatch, RangeQuery, RawSample, RetentionResult, SeriesInfo, WriteResult } from '../../ports.ts';
 import { createMetaStore, metaDdl } from '../meta-store.ts';
 import { Mutex, sqliteClient } from '../sql.ts';
 import { SEVERITY_CODE, SEVERITY_NAME, mergeBuckets } from './common.ts';
@@ -88,14 +88,16 @@ class SqliteHistorian implements Historian {
     return row.id;
   }
 
-  writeBatches(batches: readonly IngestBatch[]): Promise<{ written: number; duplicates: number }> {
+  writeBatches(batches: readonly IngestBatch[]): Promise<WriteResult> {
     return this.#mutex.run(async () => {
       this.#db.exec('BEGIN IMMEDIATE');
       try {
         const todo: IngestBatch[] = [];
+        const duplicateIds: string[] = [];
         for (const b of batches) {
           const r = this.#st.batch.run(b.batchId, b.assetPath, b.sourceId, Math.round(b.plantTime), b.raw.length);
           if (Number(r.changes) > 0) todo.push(b);
+          else duplicateIds.push(b.batchId);
         }
         for (const b of todo) {
           b.raw.forEach((s, j) => {
@@ -112,7 +114,7 @@ class SqliteHistorian implements Historian {
           }
         }
         this.#db.exec('COMMIT');
-        return { written: todo.length, duplicates: batches.length - todo.length };
+        return { written: todo.length, duplicates: duplicateIds.length, duplicateIds };
       } catch (e) {
         this.#db.exec('ROLLBACK');
         throw e;
