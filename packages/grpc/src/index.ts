@@ -35,6 +35,7 @@ export * as commonV1 from './gen/industrial/common/v1/event.ts';
 export * as commonErrorV1 from './gen/industrial/common/v1/error.ts';
 export * as governanceV1 from './gen/industrial/governance/v1/audit.ts';
 export * as charterV1 from './gen/industrial/charter/v1/charter.ts';
+export * as connectivityV1 from './gen/industrial/connectivity/v1/connectivity.ts';
 export * as dataopsV1 from './gen/industrial/dataops/v1/dataops.ts';
 export * as inferenceV1 from './gen/industrial/inference/v1/inference.ts';
 export * as trainingV1 from './gen/industrial/training/v1/training.ts';

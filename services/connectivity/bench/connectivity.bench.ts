@@ -1,9 +1,12 @@
-// Bench: simulator (own process, real time ×1) → connectivity (this process) → NATS JetStream (own
-// server) → a consumer (this process). Latency per sample = receive time on the consumer −
-// sourceTimestamp stamped by the simulator when the value changed. Last line is JSON.
+// Bench: simulator (own process, real time ×1, plant clock anchored to the wall clock — see
+// sim-process.ts) → connectivity (this process) → NATS JetStream (own server) → a consumer (this
+// process). Latency per sample = receive time on the consumer − sourceTimestamp, the wall-clock
+// instant the simulator changed the value; split at the batch's cut (batch.plantTime, stamped by
+// connectivity's wall clock) into OPC UA + batching wait and buffer + NATS. Last line is JSON.
 //   npx tsx services/connectivity/bench/connectivity.bench.ts [--pumps=333] [--sampling=100] [--publishing=250] [--seconds=20]
+//     [--tick-hz=10] [--no-anchor (the old, offset measurement)] [--sim-cpu-prof=<dir>]
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { UnsSampleBatch } from '@industrial/contracts';
@@ -17,12 +20,33 @@ const pumps = arg('pumps', 333);
 const samplingMs = arg('sampling', 100);
 const publishingMs = arg('publishing', 250);
 const seconds = arg('seconds', 20);
+const tickHz = arg('tick-hz', 10);
+const anchored = !process.argv.includes('--no-anchor');
+const simProf = process.argv.find((x) => x.startsWith('--sim-cpu-prof='))?.split('=')[1];
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+const cpuSecondsOf = (pid: number | undefined): number => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+};
 
 const dir = tempDir('bench');
 const port = await freePort();
-const sim = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'simulator', 'src', 'main.ts')], {
-  env: { ...process.env, SIM_DEV: 'true', SIM_PUMPS: String(pumps), SIM_MILLS: '0', SIM_PACKAGERS: '0', SIM_OPCUA_PORT: String(port), SIM_HTTP_PORT: 'off', SIM_PKI_DIR: join(dir, 'sim'), SIM_TICK_HZ: '10' },
-  stdio: ['ignore', 'pipe', 'inherit'],
+const sim = spawn(
+  process.execPath,
+  [...(simProf ? ['--cpu-prof', `--cpu-prof-dir=${simProf}`] : []), '--import', 'tsx', join(import.meta.dirname, 'sim-process.ts'), ...(anchored ? [] : ['--no-anchor'])],
+  {
+    env: { ...process.env, SIM_DEV: 'true', SIM_PUMPS: String(pumps), SIM_MILLS: '0', SIM_PACKAGERS: '0', SIM_OPCUA_PORT: String(port), SIM_HTTP_PORT: 'off', SIM_PKI_DIR: join(dir, 'sim'), SIM_TICK_HZ: String(tickHz) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+let simReady: { startupMs: number; plantLagMs: number } | null = null;
+sim.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  for (const line of chunk.split('\n')) if (line.startsWith('{"ready"')) simReady = JSON.parse(line);
 });
 const nats = await startNats();
 const bus = await natsBus(nats.url);
@@ -41,6 +65,8 @@ try {
     60_000,
     'the simulator',
   );
+  await until(() => simReady !== null, 60_000, 'the simulator clock report');
+  process.stderr.write(`simulator: start-up ${simReady!.startupMs} ms, wall − plant clock ${simReady!.plantLagMs} ms (${anchored ? 'anchored' : 'NOT anchored: latencies include this offset'})\n`);
   await app.start();
   const buffered: UnsSampleBatch[] = [];
   app.subscribeUns('', (b) => buffered.push(b));
@@ -58,20 +84,31 @@ try {
   const from = uns.received.length;
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
+  const simCpu0 = cpuSecondsOf(sim.pid);
   await sleep(seconds * 1_000);
   const t1 = Date.now();
   const cpu = process.cpuUsage(cpu0);
+  const simCpu = cpuSecondsOf(sim.pid) - simCpu0;
   const window = uns.received.slice(from);
   const latencies: number[] = [];
+  const toCut: number[] = [];
+  const cutToReceive: number[] = [];
   let values = 0;
   for (const r of window) {
+    const cutAt = Date.parse(r.batch.plantTime); // connectivity's wall clock when it cut the batch
+    cutToReceive.push(r.receivedAt - cutAt);
     for (const s of r.batch.samples) {
       values++;
-      latencies.push(r.receivedAt - Date.parse(s.sourceTimestamp));
+      const changedAt = Date.parse(s.sourceTimestamp);
+      latencies.push(r.receivedAt - changedAt);
+      toCut.push(cutAt - changedAt);
     }
   }
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  const percentile = (xs: number[], p: number) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  };
+  const pct = (p: number) => percentile(latencies, p);
   // Everything buffered must reach the stream.
   await app.stop({ drainMs: 30_000 });
   const stored = new Set<string>();
@@ -81,7 +118,12 @@ try {
   }, 30_000, 'all batches').catch(() => {});
   const lost = buffered.filter((b) => !stored.has(b.batchId)).reduce((n, b) => n + b.samples.length, 0);
   await uns.stop();
-  process.stderr.write(`connectivity CPU ${(((cpu.user + cpu.system) / 1000 / (t1 - t0)) * 100).toFixed(0)}% of one core (incl. consumer), ${window.length} batches\n`);
+  const secs = (t1 - t0) / 1000;
+  process.stderr.write(
+    `CPU: connectivity+consumer ${(((cpu.user + cpu.system) / 1e6 / secs) * 100).toFixed(0)}% of one core, simulator ${((simCpu / secs) * 100).toFixed(0)}%; ${window.length} batches\n` +
+      `latency split: value change → cut p50 ${percentile(toCut, 50)} ms / p99 ${percentile(toCut, 99)} ms (OPC UA sampling + publishing + connectivity interval), ` +
+      `cut → delivered p50 ${percentile(cutToReceive, 50)} ms / p99 ${percentile(cutToReceive, 99)} ms (validation, buffer, NATS, consumer)\n`,
+  );
   console.log(
     JSON.stringify({
       bench: 'connectivity',

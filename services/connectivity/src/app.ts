@@ -52,8 +52,11 @@ export interface ConnectivityAppConfig {
   mqttMirror?: { url: string; topicPrefix: string } | null;
   /** Sources declared in configuration, registered at start (idempotent). */
   sources?: unknown[];
-  /** gRPC server; null = none (embedded without an API). */
-  grpc?: { host: string; port: number; access: { issuer: string; audience: string }; shutdownGraceMs?: number } | null;
+  /**
+   * gRPC server (ConnectivityService + health + reflection; needs deps.keySet); null = none
+   * (embedded without an API). `maxQueuedBatches`: how far a SubscribeUns client may lag.
+   */
+  grpc?: { host: string; port: number; access: { issuer: string; audience: string }; shutdownGraceMs?: number; maxQueuedBatches?: number } | null;
 }
 
 export interface ConnectivityAppDeps {
@@ -85,7 +88,10 @@ export interface ConnectivityApp {
   listTags(sourceId?: string): TagMapping[];
   listSources(): ReturnType<typeof publicSpec>[];
   sourceHealth(sourceId: string): SourceHealth;
-  /** Live batches of assets whose path starts with `assetPathPrefix` (`''` = all); returns unsubscribe. */
+  /**
+   * Live batches of the assets at or below `assetPathPrefix` (whole levels: `acme.plant-1` covers
+   * `acme.plant-1.utilities…`, not `acme.plant-10…`; `''` = all); returns unsubscribe.
+   */
   subscribeUns(assetPathPrefix: string, listener: UnsListener): () => void;
   /** Store-and-forward state: what waits for NATS, whether the last publish worked. */
   bufferState(): { batches: number; samples: number; busHealthy: boolean; lastError: string | null; forwardedBatches: number };
@@ -135,7 +141,7 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
           if (listeners.size === 0) return;
           for (const b of batches) {
             for (const l of listeners) {
-              if (b.assetPath.startsWith(l.prefix)) {
+              if (l.prefix === '' || b.assetPath === l.prefix || b.assetPath.startsWith(`${l.prefix}.`)) {
                 try {
                   l.fn(b);
                 } catch {

@@ -1,9 +1,64 @@
-// gRPC adapter of industrial.connectivity.v1 (proto/industrial/connectivity/v1/connectivity.proto).
-// Not wired yet: the generated code lives in packages/grpc, owned by another engineer. Until then
-// config.grpc must stay null; this fails loudly instead of starting a service without an API.
-import type { ConnectivityApp } from '../../app.ts';
+// The connectivity gRPC server: ConnectivityService (connectivity.ts) on createGrpcServer, which
+// adds grpc.health.v1 and server reflection, with the platform access guard. Denials are recorded
+// in the event store (stream `access-<date>`) like every other service.
+import { createGuard, type KeySet } from '@industrial/access';
+import type { EventStore } from '@industrial/eventstore';
+import { createGrpcServer, type GrpcLogger } from '@industrial/grpc';
+import type { ConnectivityApp, ConnectivityLogger } from '../../app.ts';
 import { ConnectivityError, ConnectivityErrorCode } from '../../domain/errors.ts';
+import { uuidv7 } from '../ids.ts';
+import { connectivityService } from './connectivity.ts';
 
-export async function startGrpc(_app: ConnectivityApp, _options: unknown): Promise<{ port: number; stop(): Promise<void> }> {
-  throw new ConnectivityError(ConnectivityErrorCode.InvalidArgument, 'the connectivity gRPC API is not wired yet (proto written, code generation pending): set grpc to null');
+export interface GrpcOptions {
+  host: string;
+  port: number;
+  access: { issuer: string; audience: string };
+  /** How long stop() waits for in-flight unary calls before cancelling them. Default 10 s. */
+  shutdownGraceMs?: number;
+  /** Live UNS batches a slow SubscribeUns client may lag before its stream ends. Default 10 000. */
+  maxQueuedBatches?: number;
+  keySet: KeySet | (() => KeySet) | undefined;
+  logger: ConnectivityLogger & { debug?: (fields: object, msg: string) => void };
+  store: EventStore;
+}
+
+export async function startGrpc(app: ConnectivityApp, o: GrpcOptions): Promise<{ port: number; stop(): Promise<void> }> {
+  if (o.keySet === undefined) {
+    throw new ConnectivityError(ConnectivityErrorCode.InvalidArgument, 'config.grpc is set but no keySet was given: the gRPC API verifies bearer tokens with it', { field: 'keySet' });
+  }
+  const logger: GrpcLogger = {
+    debug: (fields, msg) => o.logger.debug?.(fields, msg ?? ''),
+    info: (fields, msg) => o.logger.info(fields, msg ?? ''),
+    warn: (fields, msg) => o.logger.warn(fields, msg ?? ''),
+    error: (fields, msg) => o.logger.error(fields, msg ?? ''),
+  };
+  const accessGuard = createGuard({
+    keySet: o.keySet,
+    issuer: o.access.issuer,
+    audience: o.access.audience,
+    newId: () => uuidv7(),
+    recordDenied: (stream, event) => o.store.append(stream, [event]),
+    onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
+  });
+  const closing = new AbortController();
+  const server = createGrpcServer({
+    services: [connectivityService(app, { maxQueuedBatches: o.maxQueuedBatches ?? 10_000, closing: closing.signal })],
+    accessGuard,
+    serviceName: 'connectivity',
+    logger,
+  });
+  const port = await server.listen(`${o.host}:${o.port}`);
+  logger.info({ port }, 'connectivity gRPC serving');
+  let stopping: Promise<void> | null = null;
+  return {
+    port,
+    stop() {
+      stopping ??= (async () => {
+        // Live streams never end by themselves: close them first so the grace period serves unary calls.
+        closing.abort();
+        await server.shutdown({ graceMs: o.shutdownGraceMs ?? 10_000 });
+      })();
+      return stopping;
+    },
+  };
 }
