@@ -6,7 +6,8 @@ import { runTrain } from './train-core.ts';
 
 try {
   const out = runTrain(workerData as TrainJob);
-  parentPort?.postMessage({ ok: true, out }, [out.onnx.buffer as ArrayBuffer]);
+  // Copied, not transferred: the ONNX bytes may sit in a shared pool buffer that cannot be moved.
+  parentPort?.postMessage({ ok: true, out });
 } catch (e) {
   const err = e as { name?: string; message?: string; code?: string; field?: string; stack?: string };
   parentPort?.postMessage({ ok: false, error: { name: err.name ?? 'Error', message: err.message ?? String(e), code: err.code ?? null, field: err.field ?? null, stack: err.stack ?? null } });
