@@ -195,7 +195,10 @@ export function createSimulator(config: SimulatorConfig, deps: SimulatorDeps = {
       plant = null;
       throw err;
     }
-    lastTick = monotonic();
+    // Without a configured plant start, plant time equals wall time at the first tick: the time the
+    // OPC UA server took to start is caught up by that tick, not left as a permanent lag behind the
+    // wall clock (which showed up as ~2.4 s of false latency in consumers comparing timestamps).
+    lastTick = config.plantStartMs === undefined ? monotonic() - Math.max(0, wall() - startMs) / config.timeAcceleration : monotonic();
     timer = setInterval(tick, 1000 / config.tickHz);
     log('info', 'simulator started', { endpointUrl: opcua.endpointUrl, httpUrl: http?.url ?? null });
   }
