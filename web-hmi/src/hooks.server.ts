@@ -1,0 +1,28 @@
+// Puts the signed-in operator in `locals`: the token from the httpOnly cookie is verified with
+// the platform key set on each request. A refused token clears the cookie and, outside the
+// sign-in page, sends the operator back to sign in with a plain reason.
+import { redirect } from '@sveltejs/kit';
+import type { Handle } from '@sveltejs/kit/hooks';
+import { clearTokenCookie, TOKEN_COOKIE, verifyToken } from '#lib/server/session.ts';
+
+const PUBLIC = new Set(['/signin', '/healthz']);
+
+export const handle: Handle = async ({ event, resolve }) => {
+  const raw = event.cookies.get(TOKEN_COOKIE);
+  event.locals.session = null;
+  let why: 'expired' | 'invalid' | 'keys' | null = null;
+  if (raw) {
+    const result = await verifyToken(raw);
+    if (result.ok) event.locals.session = result.session;
+    else {
+      why = result.reason;
+      clearTokenCookie(event.cookies);
+    }
+  }
+  const path = event.url.pathname;
+  if (event.locals.session === null && !PUBLIC.has(path)) {
+    if (path.startsWith('/api/')) return new Response('signed out', { status: 401 });
+    redirect(303, `/signin${why === 'expired' ? '?expired=1' : why === 'keys' ? '?keys=1' : ''}`);
+  }
+  return resolve(event);
+};

@@ -1,0 +1,44 @@
+// The HMI server's configuration, read from the environment once and validated here; nothing
+// else reads process.env. INFERENCE_URL is the inference HTTP gateway; ACCESS_KEYS_DIR holds the
+// platform's public key set (keyset.json) used to verify operator tokens at sign-in and per request.
+
+export interface HmiConfig {
+  inferenceUrl: string;
+  accessKeysDir: string;
+  issuer: string;
+  audience: string;
+  /** Milliseconds before a gateway call is given up (the operator then sees "not reachable"). */
+  gatewayTimeoutMs: number;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
+  const v = env[name]?.trim();
+  if (!v) throw new Error(`${name} is not set (${hint})`);
+  return v;
+}
+
+function load(env: NodeJS.ProcessEnv): HmiConfig {
+  const inferenceUrl = required(env, 'INFERENCE_URL', 'the inference gateway, e.g. http://127.0.0.1:7102').replace(/\/+$/, '');
+  try {
+    new URL(inferenceUrl);
+  } catch {
+    throw new Error(`INFERENCE_URL "${inferenceUrl}" is not a URL`);
+  }
+  const timeout = Number(env.HMI_GATEWAY_TIMEOUT_MS ?? '8000');
+  if (!Number.isInteger(timeout) || timeout <= 0) throw new Error('HMI_GATEWAY_TIMEOUT_MS must be a positive whole number of milliseconds');
+  return {
+    inferenceUrl,
+    accessKeysDir: required(env, 'ACCESS_KEYS_DIR', 'the key directory with keyset.json, e.g. from `npm run token -- keygen`'),
+    issuer: env.ACCESS_ISSUER?.trim() || 'industrial-access',
+    audience: env.ACCESS_AUDIENCE?.trim() || 'industrial-platform',
+    gatewayTimeoutMs: timeout,
+  };
+}
+
+let cached: HmiConfig | null = null;
+
+/** The validated configuration (read on first use, so `vite build` does not need the variables). */
+export function config(): HmiConfig {
+  cached ??= load(process.env);
+  return cached;
+}

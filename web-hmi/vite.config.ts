@@ -1,0 +1,10 @@
+// Vite + SvelteKit 3 configuration (SvelteKit 3 reads its options here; svelte.config.js is gone).
+// adapter-node: `node build/index.js` serves the HMI; PORT, HOST and ORIGIN come from the environment.
+import adapter from '@sveltejs/adapter-node';
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  plugins: [sveltekit({ adapter: adapter({ out: 'build', precompress: false }) })],
+  server: { host: '127.0.0.1', port: 5173, strictPort: false },
+});
