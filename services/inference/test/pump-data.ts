@@ -64,7 +64,7 @@ export interface PumpModel {
 }
 
 /** Trains the pump bearing GBDT; label = the fault has begun to develop (wear ≥ 0.3 within 8 h). */
-export function buildPumpModel(seed = 7, pumps = 120): PumpModel {
+export function buildPumpModel(seed = 7, pumps = 120, faultyEvery = 6): PumpModel {
   const rng = createRng(seed);
   const inputs = [...new Set(PUMP_BEARING_FEATURES.flatMap((f) => f.inputs))];
   const cols: Record<string, number[]> = Object.fromEntries(inputs.map((i) => [i, []]));
@@ -72,7 +72,7 @@ export function buildPumpModel(seed = 7, pumps = 120): PumpModel {
   const order: number[] = [];
   let k = 0;
   for (let p = 0; p < pumps; p++) {
-    const faulty = p % 6 === 0;
+    const faulty = p % faultyEvery === 0;
     const minutes = 24 * 60;
     const fault = faulty ? { startMin: 300 + rng.next() * 600, developMin: 20 + rng.next() * 220 } : undefined;
     const stream = pumpStream(rng, minutes, fault ? { fault } : {});

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, inferenceV1, unaryCall } from '@industrial/grpc';
-import { createPlant, type Plant } from '@industrial/simulator';
+import { createPlant } from '@industrial/simulator';
+type Plant = ReturnType<typeof createPlant>;
 import type { UnsSampleBatch } from '@industrial/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTelemetry, type TelemetryHandle } from '@industrial/telemetry';
@@ -27,7 +28,7 @@ async function step(minutes: number): Promise<void> {
   for (let m = 0; m < minutes; m++) {
     const { updates } = plant.advance(plant.nowMs + 60_000);
     const byAsset = new Map<string, typeof updates>();
-    for (const u of updates) byAsset.set(u.asset, [...(byAsset.get(u.asset) ?? []), u]);
+    for (const u of updates as Plant extends { advance(t: number): { updates: infer U } } ? U : never) byAsset.set(u.asset, [...(byAsset.get(u.asset) ?? []), u]);
     for (const [asset, us] of byAsset) {
       const iso = new Date(plant.nowMs).toISOString();
       const batch: UnsSampleBatch = {

@@ -205,7 +205,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     else if (deps.fallbackOnSevereDrift && deps.monitor.isSevere(spec.useCaseId)) why = 'drift';
 
     let score: number | null = null;
-    if (why === null && prod !== null) {
+    // Under severe drift the model still scores (monitoring must see whether drift persists or
+    // clears); only the prompts come from the declared limits.
+    if ((why === null || why === 'drift') && prod !== null) {
       try {
         score = (await prod.scorer.score(Float32Array.from(agg.values), 1))[0]!;
         if (!Number.isFinite(score)) throw new Error('non-finite score');
@@ -231,14 +233,23 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     let explanation: { feature: string; contribution: number }[] = [];
     let evidence: { feature: string; value: number; unit: string }[] = [];
     const imputed = why === null ? agg.missing.map((m) => m.input) : [];
+    let observed = false;
+    if (why === 'drift' && prod !== null && score !== null) {
+      observed = true;
+      const evaluation = deps.monitor.observe(spec.useCaseId, prod, agg.values, score, toMs);
+      if (evaluation !== null) await emitDrift(spec, prod, evaluation);
+      if (!deps.monitor.isSevere(spec.useCaseId)) why = null; // drift cleared on this evaluation
+    }
     if (why === null && prod !== null && score !== null) {
       c.modelScores++;
       if (agg.missing.length > 0) c.imputedWindows++;
       const threshold = prod.threshold;
       alarm = score >= threshold;
       clear = score < threshold * deps.track.clearRatio;
-      const evaluation = deps.monitor.observe(spec.useCaseId, prod, agg.values, score, toMs);
-      if (evaluation !== null) await emitDrift(spec, prod, evaluation);
+      if (!observed) {
+        const evaluation = deps.monitor.observe(spec.useCaseId, prod, agg.values, score, toMs);
+        if (evaluation !== null) await emitDrift(spec, prod, evaluation);
+      }
       if (alarm) {
         const row: Record<string, number | null> = {};
         prod.inputs.forEach((name, j) => (row[name] = Number.isFinite(agg.values[j]!) ? agg.values[j]! : null));
@@ -340,7 +351,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const toMs = a.window.newestMs;
       const serverMs = newestServerMs(batch);
       for (const spec of specs) {
-        if (toMs - a.firstMs < spec.windowMs / 2) continue; // not enough history yet
+        // Only full windows: training rows are full windows, a partial one would skew slopes and means.
+        if (toMs - a.firstMs < spec.windowMs) continue;
         const last = a.lastScored.get(spec.useCaseId) ?? -Infinity;
         if (toMs - last < spec.scoreEveryMs) continue;
         a.lastScored.set(spec.useCaseId, toMs);
