@@ -1,0 +1,178 @@
+// Domain rules: operator wording, priority, hysteresis, lifecycle, drift statistics against
+// hand-computed values, windows, consistent hashing.
+import { describe, expect, it } from 'vitest';
+import { binFractions, evolvePersistence, kolmogorovQ, ksTwoSample, livePrecisionRecall, psi, psiBand, quantileEdges } from './drift.ts';
+import { HashRing, takenOver } from './hashring.ts';
+import { isSuppressed } from './mode.ts';
+import { consequenceOf, priorityOf, urgencyOf } from './priority.ts';
+import { decideTrack, evolveTrack, initialTrack, type Observation, type TrackState } from './prompt-track.ts';
+import { decideRecommendation, evolveRecommendation } from './recommendation.ts';
+import { PUMP_BEARING_USE_CASE } from './usecase.ts';
+import { AssetWindow, aggregateWindow } from './window.ts';
+import { actionText, assetDisplayName, evidencePhrases, isPlainLanguage, likelihoodWords, modelPrompt, rulePrompt } from './wording.ts';
+
+const PATH = 'acme.plant-1.utilities.cooling-water.pump-4';
+
+describe('operator wording', () => {
+  const phrases = evidencePhrases(
+    [
+      { feature: 'bearing_temperature_excess_c', value: 18.3, contribution: 2.1 },
+      { feature: 'vibration_rms__slope', value: 1.4, contribution: 0.9 },
+      { feature: 'motor_current__mean', value: 38, contribution: -0.2 },
+    ],
+    PUMP_BEARING_USE_CASE.evidence,
+  );
+  const text = modelPrompt({ assetPath: PATH, phrases, likelihood: likelihoodWords(0.97, 0.4), failureWords: 'failure', horizonHours: 8, action: actionText('inspect the {asset} bearing', PATH, 60) });
+
+  it('reads like the example and has no probabilities or jargon', () => {
+    expect(text).toBe('Pump 4: bearing temperature 18 °C above normal and vibration rising. Failure is very likely within 8 hours. Inspect the pump 4 bearing within the next hour.');
+    expect(isPlainLanguage(text)).toBe(true);
+  });
+  it('flags probabilities, scores and thresholds as not plain', () => {
+    for (const bad of ['Failure probability 0.93', 'score above threshold', '93 % likely', 'SHAP says so']) expect(isPlainLanguage(bad)).toBe(false);
+  });
+  it('says a rule-based prompt is rule-based', () => {
+    const r = rulePrompt({ assetPath: PATH, violations: [{ rule: PUMP_BEARING_USE_CASE.rules[0]! }], why: 'model-unavailable', action: 'Inspect the pump 4 bearing within the next hour.' });
+    expect(r).toMatch(/^Pump 4 \(rule-based check/);
+    expect(r).toContain('bearing temperature above its limit of 75 °C');
+    expect(isPlainLanguage(r)).toBe(true);
+  });
+  it('names assets plainly', () => expect(assetDisplayName('a.b.c.d.packer-12')).toBe('Packer 12'));
+});
+
+describe('priority = urgency × consequence', () => {
+  it('is critical for a severe failure that needs action within the hour', () => expect(priorityOf(urgencyOf(60), consequenceOf(25_000))).toBe('critical'));
+  it('is low for a minor one that can wait a day', () => expect(priorityOf(urgencyOf(1440), consequenceOf(200))).toBe('low'));
+  it('is medium for a moderate one within a shift', () => expect(priorityOf(urgencyOf(240), consequenceOf(5_000))).toBe('medium'));
+});
+
+describe('hysteresis: one developing fault = one prompt', () => {
+  const obs = (atMs: number, alarm: boolean, extra: Partial<Observation> = {}): Observation => ({
+    atMs, alarm, clear: !alarm, message: 'm', priority: 'high', standingClosed: false, mode: 'production', newRecommendationId: `id-${atMs}`, ...extra,
+  });
+  const run = (seq: Observation[]) => {
+    let s: TrackState = initialTrack;
+    const out: string[] = [];
+    for (const o of seq) {
+      const d = decideTrack(s, o);
+      s = evolveTrack(s, o, d);
+      out.push(d.kind);
+    }
+    return { out, s };
+  };
+  it('raises after two windows above, then stays silent while the message is the same', () => {
+    expect(run([obs(0, true), obs(1, true), obs(2, true), obs(3, true)]).out).toEqual(['none', 'raise', 'none', 'none']);
+  });
+  it('updates in place when the wording changes, keeping the id', () => {
+    const { out, s } = run([obs(0, true), obs(1, true), obs(2, true, { message: 'worse' })]);
+    expect(out).toEqual(['none', 'raise', 'update']);
+    expect(s.recommendationId).toBe('id-1');
+    expect(s.update).toBe(1);
+  });
+  it('does not flap on one window below the threshold', () => {
+    expect(run([obs(0, true), obs(1, true), obs(2, false), obs(3, true)]).out).toEqual(['none', 'raise', 'none', 'none']);
+  });
+  it('clears after three windows well below, and a new fault is a new prompt', () => {
+    const { out } = run([obs(0, true), obs(1, true), obs(2, false), obs(3, false), obs(4, false), obs(5, true), obs(6, true)]);
+    expect(out).toEqual(['none', 'raise', 'none', 'none', 'clear', 'none', 'raise']);
+  });
+  it('does not ask again after a decision until the prompt expires', () => {
+    const h = 3_600_000;
+    const { out } = run([obs(0, true), obs(1, true), obs(2, true, { standingClosed: true }), obs(3 * h, true, { standingClosed: true })]);
+    expect(out).toEqual(['none', 'raise', 'none', 'raise']);
+  });
+  it('records again under the new mode when manual mode ends', () => {
+    const { out } = run([obs(0, true, { mode: 'suppressed' }), obs(1, true, { mode: 'suppressed' }), obs(2, true)]);
+    expect(out).toEqual(['none', 'raise', 'raise']);
+  });
+});
+
+describe('recommendation lifecycle', () => {
+  const raised = evolveRecommendation(null, {
+    type: 'RecommendationRaised',
+    data: { recommendationId: 'r', useCaseId: 'u', assetPath: PATH, modelVersionId: 'm', source: 'model', featureWindow: { from: 'a', to: 'b' }, explanation: [], traceId: null, mode: 'production', actionId: 'x', expiresAt: '2030-01-01T00:00:00Z' },
+  });
+  it('acknowledges an open one, carrying the model version', () => {
+    const d = decideRecommendation({ kind: 'acknowledge', atMs: 0 }, raised, 'r');
+    expect(d.type).toBe('RecommendationAcknowledged');
+    expect((d.data.context as { modelVersionId: string }).modelVersionId).toBe('m');
+  });
+  it('refuses a decision on a closed one with FAILED_PRECONDITION and its state', () => {
+    const done = evolveRecommendation(raised, { type: 'RecommendationAccepted', data: {} });
+    expect(() => decideRecommendation({ kind: 'reject', atMs: 0, reason: 'false-alarm' }, done, 'r')).toThrow(expect.objectContaining({ code: 'FAILED_PRECONDITION', detail: { state: 'accepted' } }));
+  });
+  it('treats a prompt past its expiry as expired', () => {
+    expect(() => decideRecommendation({ kind: 'accept', atMs: Date.parse('2031-01-01T00:00:00Z') }, raised, 'r')).toThrow(/is expired/);
+  });
+});
+
+describe('drift statistics', () => {
+  it('PSI matches a hand computation', () => {
+    // e = [0.5, 0.5], a = [0.8, 0.2]: 0.3·ln(1.6) + (−0.3)·ln(0.4) = 0.1410 + 0.2749 = 0.4159
+    expect(psi(Float64Array.from([0.5, 0.5]), Float64Array.from([0.8, 0.2]))).toBeCloseTo(0.3 * Math.log(1.6) - 0.3 * Math.log(0.4), 6);
+    expect(psi(Float64Array.from([0.5, 0.5]), Float64Array.from([0.8, 0.2]))).toBeCloseTo(0.41589, 4);
+  });
+  it('bands at 0.1 and 0.25', () => {
+    expect([psiBand(0.05), psiBand(0.1), psiBand(0.2), psiBand(0.3)]).toEqual(['stable', 'moderate', 'moderate', 'major']);
+  });
+  it('bins by reference deciles', () => {
+    const ref = Float64Array.from({ length: 100 }, (_, i) => i);
+    const edges = quantileEdges(ref);
+    expect(Array.from(edges)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(Array.from(binFractions(ref, edges))).toEqual(new Array(10).fill(0.1));
+  });
+  it('KS D and p match a hand computation', () => {
+    // a = 1..5, b = 4..8: F_a − F_b peaks at x = 3: 3/5 − 0 = 0.6
+    const r = ksTwoSample(Float64Array.from([1, 2, 3, 4, 5]), Float64Array.from([4, 5, 6, 7, 8]));
+    expect(r.d).toBeCloseTo(0.6, 12);
+    // nₑ = 2.5, λ = (√2.5 + 0.12 + 0.11/√2.5)·0.6 = 1.0624; Q(λ) = 2(e^{−2λ²} − e^{−8λ²} + …) = 2(0.10465 − 0.00012) = 0.2091
+    const lambda = (Math.sqrt(2.5) + 0.12 + 0.11 / Math.sqrt(2.5)) * 0.6;
+    expect(r.p).toBeCloseTo(kolmogorovQ(lambda), 12);
+    expect(kolmogorovQ(lambda)).toBeCloseTo(0.2091, 3);
+  });
+  it('precision and recall from outcomes and reported misses', () => {
+    expect(livePrecisionRecall({ truePositives: 3, falsePositives: 1, falseNegatives: 1 })).toEqual({ precision: 0.75, recall: 0.75 });
+  });
+  it('requests retraining once when critical drift persists', () => {
+    let s = { consecutive: 0, requested: false };
+    const asks: boolean[] = [];
+    for (const c of [true, true, true, true]) {
+      const r = evolvePersistence(s, c, 2);
+      s = r.state;
+      asks.push(r.requestRetraining);
+    }
+    expect(asks).toEqual([false, true, false, false]);
+  });
+});
+
+describe('windows', () => {
+  it('excludes Bad samples and reports stale tags instead of filling silently', () => {
+    const w = new AssetWindow(30 * 60_000);
+    for (let m = 0; m <= 30; m++) {
+      w.add('vibration_rms', m * 60_000, 2 + m * 0.1, true);
+      w.add('bearing_temperature', m * 60_000, 999, m > 20 ? false : true);
+    }
+    const agg = aggregateWindow(w, ['vibration_rms__mean', 'vibration_rms__slope', 'bearing_temperature__mean', 'flow__mean'], 30 * 60_000, 5 * 60_000);
+    expect(agg.values[0]).toBeCloseTo(3.5, 9);
+    expect(agg.values[1]).toBeCloseTo(6, 9); // 0.1 per minute = 6 per hour
+    expect(agg.missing).toEqual([{ input: 'bearing_temperature__mean', reason: 'stale' }, { input: 'flow__mean', reason: 'absent' }]);
+  });
+});
+
+describe('manual mode and partitioning', () => {
+  it('a line in manual suppresses its assets unless the asset says auto', () => {
+    const modes = new Map([['acme.plant-1.utilities.cooling-water', { mode: 'manual' as const, actor: 'o', reason: 'r', changedAt: 't' }]]);
+    expect(isSuppressed(modes, PATH)).toBe(true);
+    modes.set(PATH, { mode: 'auto', actor: 'o', reason: 'r', changedAt: 't' });
+    expect(isSuppressed(modes, PATH)).toBe(false);
+  });
+  it('moves only part of the assets when a replica joins', () => {
+    const assets = Array.from({ length: 1000 }, (_, i) => `a.b.c.d.pump-${i}`);
+    const before = new HashRing(['r1', 'r2']);
+    const after = new HashRing(['r1', 'r2', 'r3']);
+    const moved = takenOver(assets, before, after, 'r3');
+    expect(moved.length).toBeGreaterThan(200);
+    expect(moved.length).toBeLessThan(480);
+    expect(assets.filter((a) => before.ownerOf(a) === 'r1' && after.ownerOf(a) === 'r2')).toHaveLength(0);
+  });
+});
