@@ -109,7 +109,7 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
   const dir = mkdtempSync(join(tmpdir(), 'training-app-'));
   const snapshotDir = join(dir, 'snapshots');
   const artifactDir = join(dir, 'artifacts');
-  const data = await openSqliteDataopsStore({ path: join(dir, 'dataops.db') });
+  const data = await openSqliteDataopsStore({ path: join(dir, 'dataops.db'), refinedIntervalMs: 1000 });
   const dataops = createDataopsApp({ store, data, bus: createInProcBus(), keySet, logger: silent, config: { ...DEFAULT_CONFIG, events: null, snapshotDir, codeVersion: 'test-1' } });
   const costModels = createMemoryCostModels();
   const app = createTrainingApp({
