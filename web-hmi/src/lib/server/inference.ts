@@ -55,7 +55,7 @@ export interface HistoryEvent {
 export interface DriftReport {
   useCaseId: string;
   modelVersionId: string | null;
-  features: { feature: string; psi?: number; ks?: number; severity?: string }[];
+  features: { feature: string; psi: number; band: string; ksD: number; currentCount: number }[];
   predictionPsi: number;
   severity: 'none' | 'warning' | 'critical';
   computedAtMs: number;
