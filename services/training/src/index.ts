@@ -15,7 +15,7 @@ export { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trai
 export { decide, evolve, fold, initialRunState, STAGES } from './domain/run.ts';
 export type { RunCommand, RunEvent, RunState, RunStatus, Stage } from './domain/run.ts';
 export { JobQueue, QueueClosedError } from './runs/queue.ts';
-export { TrainingError, TrainingErrorCode, InvalidTrainingRequestError, RunNotFoundError, SnapshotNotFoundError, NotConfiguredError, CostModelNotFoundError } from './domain/errors.ts';
+export { TrainingError, TrainingErrorCode, InvalidTrainingRequestError, RunCancelledError, RunNotFoundError, SnapshotNotFoundError, NotConfiguredError, CostModelNotFoundError } from './domain/errors.ts';
 
 // Pump models from the plant (issue 8 item 5): deterministic recipe, shared window features.
 export { buildPumpModel, buildRulModel, pumpTrainingTable, pumpFleetScenario, unitSplit, PUMP_MODEL_DEFAULTS, RUL_TARGET } from './pump/model.ts';

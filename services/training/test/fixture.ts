@@ -13,7 +13,7 @@ import { createDataopsApp, DEFAULT_CONFIG, openSqliteDataopsStore, type DataopsA
 import { generateLedgerKeyPem, ledgerKeyFromPem, MemoryAnchorSink, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
 import { createClient, trainingV1 } from '@industrial/grpc';
 import pg from 'pg';
-import { createMemoryCostModels, createTrainingApp, type TrainingApp } from '../src/index.ts';
+import { createMemoryCostModels, createTrainingApp, type Trainer, type TrainingApp } from '../src/index.ts';
 
 export const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const ISSUER = 'industrial-access';
@@ -102,7 +102,7 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startTraining(store: EventStore, options: { codeVersion?: string } = {}): Promise<Running> {
+export async function startTraining(store: EventStore, options: { codeVersion?: string; trainer?: Trainer } = {}): Promise<Running> {
   const material = await createKeySet({ now: new Date() });
   const keySet = await importKeySet(material.keySet);
   const signingKey = await importSigningKey(material.signingKey);
@@ -117,6 +117,7 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
     keySet,
     logger: silent,
     costModels,
+    ...(options.trainer === undefined ? {} : { trainer: options.trainer }),
     config: {
       grpc: { host: '127.0.0.1', port: 0 },
       http: { host: '127.0.0.1', port: 0 },
