@@ -29,6 +29,11 @@ const bus = await connectNatsBus({ servers: NATS_URL, name: 'dataops-bench' });
 const data = await openPostgresDataopsStore({ connectionString: PG_URL, schema, refinedIntervalMs: 1000, poolSize: 8 });
 const events = await openSqliteEventStore({ path: ':memory:', ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorEvery: 0 });
 const stream = `UNS_BENCH_${run}`;
+// A bench-private subject space: a plant stream on `uns.v1.>` may exist on a shared server, and
+// JetStream refuses overlapping streams. The ingest path does not read the subject (the asset
+// comes from the payload), so this measures the same work.
+const subjects = `bench_${run}.uns.v1.${ent}.>`;
+const CONSUMERS = Number(process.env.BENCH_CONSUMERS ?? DEFAULT_CONFIG.uns.concurrency);
 const app = createDataopsApp({
   store: events,
   data,
@@ -37,7 +42,7 @@ const app = createDataopsApp({
   logger: { info: () => undefined, warn: () => undefined, error: (f, m) => log(`${m} ${JSON.stringify(f)}`) },
   config: {
     ...DEFAULT_CONFIG,
-    uns: { stream, subjects: [`uns.v1.${ent}.>`], durable: 'bench', filterSubject: `uns.v1.${ent}.>`, concurrency: 4, ensureStream: true },
+    uns: { ...DEFAULT_CONFIG.uns, stream, subjects: [subjects], durable: 'bench', filterSubject: subjects, concurrency: CONSUMERS, ensureStream: true },
     events: null,
     // Bench data is synthetic ramps: keep the quality rules quiet so events do not dominate.
     quality: { flatlineWindowMs: 0, staleAfterIntervals: 1e9 },
@@ -48,7 +53,7 @@ const app = createDataopsApp({
 let result: Record<string, unknown> = { bench: 'dataops' };
 try {
   // 1. Ingest: publish every batch first, then measure consuming + writing them.
-  await bus.ensureStream({ name: stream, subjects: [`uns.v1.${ent}.>`] });
+  await bus.ensureStream({ name: stream, subjects: [subjects] });
   log(`publishing ${BATCHES} batches × ${PER_BATCH} samples (${TAGS} tags, 10 Hz)…`);
   const perTag = PER_BATCH / TAGS;
   const pubs: Promise<unknown>[] = [];
@@ -61,7 +66,7 @@ try {
       }
     }
     const batchId = randomUUID();
-    pubs.push(bus.publish(`uns.v1.${asset}`, { batchId, sourceId: randomUUID(), assetPath: asset, samples, plantTime: new Date(T0 + (b + 1) * perTag * 100).toISOString() }, { msgId: batchId }));
+    pubs.push(bus.publish(`bench_${run}.uns.v1.${asset}`, { batchId, sourceId: randomUUID(), assetPath: asset, samples, plantTime: new Date(T0 + (b + 1) * perTag * 100).toISOString() }, { msgId: batchId }));
     if (pubs.length >= 64) await Promise.all(pubs.splice(0));
   }
   await Promise.all(pubs);
@@ -107,7 +112,7 @@ try {
   );
   const snapMs = performance.now() - s0;
 
-  result = { bench: 'dataops', ingest_values_per_s: Math.round(values / ingestS), query_1m_resampled_ms: Math.round(queryMs * 10) / 10, snapshot_100k_rows_ms: Math.round(snapMs) };
+  result = { bench: 'dataops', consumers: CONSUMERS, ingest_values_per_s: Math.round(values / ingestS), query_1m_resampled_ms: Math.round(queryMs * 10) / 10, snapshot_100k_rows_ms: Math.round(snapMs) };
 } finally {
   await bus.deleteStream(stream).catch(() => false);
   await bus.deleteStream(`${stream}_DLQ`).catch(() => false);

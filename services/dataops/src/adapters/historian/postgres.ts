@@ -75,6 +75,22 @@ export async function openPostgresDataopsStore(options: PostgresStoreOptions): P
 
 type Num = number | string;
 
+/** The raw partition of a UTC day (days since the epoch). */
+const partitionName = (day: number): string => `raw_samples_d${new Date(day * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
+
+/** The UTC day every raw sample of the batches falls in, or null when they span several. */
+function singleDay(batches: readonly IngestBatch[]): number | null {
+  let day: number | null = null;
+  for (const b of batches) {
+    for (const s of b.raw) {
+      const d = Math.floor(Math.round(s.ts) / DAY_MS);
+      if (day === null) day = d;
+      else if (d !== day) return null;
+    }
+  }
+  return day;
+}
+
 /** A finite number as PostgreSQL reads it back exactly (JS shortest round-trip form); NaN/±Infinity spelled out. */
 const numLiteral = (v: number): string => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
 
@@ -194,7 +210,7 @@ class PostgresHistorian implements Historian {
       // Concurrent writers would race on CREATE ... PARTITION OF; one lock per schema serialises them.
       await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dataops-partitions-${this.#schema}`]);
       for (const d of todo) {
-        const name = `raw_samples_d${new Date(d * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
+        const name = partitionName(d);
         await c.query(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF raw_samples FOR VALUES FROM (${d * DAY_MS}) TO (${(d + 1) * DAY_MS})`);
       }
       await c.query('COMMIT');
@@ -228,8 +244,11 @@ class PostgresHistorian implements Historian {
         // JS arrays the driver would escape element by element; the batch id is an index into a
         // short uuid array rather than repeated on every row.
         const cols = rawColumns(todo, (a, t) => this.#id(a, t));
+        // A group within one UTC day goes straight into that day's partition (no tuple routing).
+        const day = singleDay(todo);
+        const target = day === null ? 'raw_samples' : partitionName(day);
         await c.query(
-          `INSERT INTO raw_samples (series_id, ts, server_ts, value, value_text, unit, quality, severity, batch_id, idx)
+          `INSERT INTO ${target} (series_id, ts, server_ts, value, value_text, unit, quality, severity, batch_id, idx)
            SELECT r.sid, r.ts, r.sts, r.val, r.txt, r.unit, r.q, r.sev, ($10::uuid[])[r.b], r.idx
            FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::float8[], $5::text[], $6::text[], $7::bigint[], $8::smallint[], $9::int[], $11::int[])
              AS r(sid, ts, sts, val, txt, unit, q, sev, b, idx)`,
@@ -263,6 +282,9 @@ class PostgresHistorian implements Historian {
       return { written: todo.length, duplicates: duplicateIds.length, duplicateIds };
     } catch (e) {
       await c.query('ROLLBACK').catch(() => undefined);
+      // A partition dropped meanwhile (retention elsewhere): forget the cache so the retry recreates it.
+      const code = (e as { code?: unknown }).code;
+      if (code === '42P01' || code === '23514') this.#partitions.clear();
       throw e;
     } finally {
       c.release();
