@@ -161,7 +161,7 @@ describe('windows', () => {
 
 describe('manual mode and partitioning', () => {
   it('a line in manual suppresses its assets unless the asset says auto', () => {
-    const modes = new Map([['acme.plant-1.utilities.cooling-water', { mode: 'manual' as const, actor: 'o', reason: 'r', changedAt: 't' }]]);
+    const modes = new Map<string, { mode: 'auto' | 'manual'; actor: string; reason: string; changedAt: string }>([['acme.plant-1.utilities.cooling-water', { mode: 'manual', actor: 'o', reason: 'r', changedAt: 't' }]]);
     expect(isSuppressed(modes, PATH)).toBe(true);
     modes.set(PATH, { mode: 'auto', actor: 'o', reason: 'r', changedAt: 't' });
     expect(isSuppressed(modes, PATH)).toBe(false);
