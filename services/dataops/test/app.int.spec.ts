@@ -55,7 +55,9 @@ describe('dataops on NATS + PostgreSQL', () => {
       logger: silentLogger,
       config: {
         ...DEFAULT_CONFIG,
-        uns: { stream: unsStream, subjects: [`uns.v1.${ENT}.>`], durable: 'dataops-historian', filterSubject: `uns.v1.${ENT}.>`, concurrency: 1, ensureStream: true },
+        // A test-private subject space: a plant stream on `uns.v1.>` may run on the shared server,
+        // and JetStream refuses overlapping streams. Ingest reads the asset from the payload.
+        uns: { stream: unsStream, subjects: [`${ENT}.uns.v1.>`], durable: 'dataops-historian', filterSubject: `${ENT}.uns.v1.>`, concurrency: 1, ensureStream: true },
         events: { stream: evtStream, durable: 'dataops-events', filterSubject: `${ENT}.evt.>` },
         quality: { flatlineWindowMs: 5_000, expectedIntervalMs: 1_000, staleAfterIntervals: 1_000 },
         snapshotDir: dir,
@@ -77,7 +79,7 @@ describe('dataops on NATS + PostgreSQL', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  const subject = `uns.v1.${ASSET}`;
+  const subject = `${ENT}.uns.v1.${ASSET}`;
 
   describe('when connectivity publishes UNS batches', () => {
     it('fills the raw and refined layers, and a redelivered batch adds no rows', async () => {
