@@ -1,6 +1,6 @@
 // gRPC adapter of industrial.training.v1.TrainingService: edge validation of each request, the
 // permission each method needs, and the mapping between the run state and the proto Run.
-import { Permission } from '@industrial/access';
+import { Permission, roleHasPermission } from '@industrial/access';
 import { defineService, fromSchema, serverStream, trainingV1, unary, type CallContext } from '@industrial/grpc';
 import { z } from 'zod';
 import { coerceParam, type CostModelChoice, type TrainingSpecInput } from '../../domain/spec.ts';
@@ -121,9 +121,10 @@ export function toProtoRun(r: RunState): trainingV1.Run {
   };
 }
 
+// The role the caller acted in: the first of its roles that grants starting training.
 const actorOf = (ctx: CallContext): Actor => ({
   subject: ctx.principal.subject,
-  role: ctx.principal.roles[0] ?? 'engineer',
+  role: ctx.principal.roles.find((r) => roleHasPermission(r, Permission.TrainingStart)) ?? ctx.principal.roles[0] ?? 'engineer',
   correlationId: ctx.correlationId,
   causationId: null,
   traceparent: ctx.traceparent,
