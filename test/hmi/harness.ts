@@ -1,0 +1,188 @@
+// Test support for the HMI browser tests: the REAL inference app in-process (createInferenceApp,
+// in-process bus, SQLite event store, its Fastify gateway on loopback), a key directory with
+// tokens, pump readings fed straight into the pipeline, the built HMI (adapter-node output)
+// started with `node build/index.js`, and Chromium driven by playwright-core.
+//
+// The gateway has no decision-history route yet (web-hmi/API.md: GET
+// /api/v1/recommendations/:id/events). A small pass-through proxy in front of the gateway serves
+// that one route from the same event store and forwards everything else (the SSE feed included)
+// byte for byte; when the gateway grows the route, the proxy can go.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createKeySet, importKeySet, importSigningKey, issueToken, writeKeyMaterial, type Role } from '@industrial/access';
+import { createInProcBus, type Bus } from '@industrial/bus';
+import { eventValidator, type UnsSampleBatch } from '@industrial/contracts';
+import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import { createInferenceApp, type InferenceApp } from '@industrial/inference';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const HMI_DIR = join(ROOT, 'web-hmi');
+const ISSUER = 'industrial-access';
+const AUDIENCE = 'industrial-platform';
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface Platform {
+  dir: string;
+  keysDir: string;
+  store: EventStore;
+  bus: Bus;
+  app: InferenceApp;
+  gatewayUrl: string;
+  token(role: Role, subject?: string): Promise<string>;
+  /** Feeds `minutes` of one-per-minute pump readings ending now; `hot` puts the bearing far above its limit. */
+  feedPump(assetPath: string, minutes: number, hot: boolean): Promise<void>;
+  events(type: string): Promise<{ type: string; stream: string; data: Record<string, unknown>; metadata: { actor: string; role?: string } }[]>;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(): Promise<Platform> {
+  const dir = mkdtempSync(join(tmpdir(), 'hmi-e2e-'));
+  const keysDir = join(dir, 'keys');
+  const material = await createKeySet({ now: new Date() });
+  await writeKeyMaterial(keysDir, material);
+  const keySet = await importKeySet(material.keySet);
+  const signingKey = await importSigningKey(material.signingKey);
+  const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
+  const bus = createInProcBus();
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const app = createInferenceApp({
+    store, bus, keySet, logger: silent,
+    config: { grpc: null, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE }, replicaId: 'r1', replicas: ['r1'], unsSubject: null, shutdownGraceMs: 500 },
+  });
+  const { httpPort } = await app.start();
+  const proxy = await historyProxy(`http://127.0.0.1:${httpPort}`, store);
+  return {
+    dir, keysDir, store, bus, app,
+    gatewayUrl: proxy.url,
+    token: (role, subject) => issueToken(signingKey, { subject: subject ?? `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
+    async feedPump(assetPath, minutes, hot) {
+      const end = Date.now();
+      for (let m = minutes; m >= 0; m--) {
+        const t = new Date(end - m * 60_000).toISOString();
+        const v = { flow: 113, discharge_pressure: 7.1, bearing_temperature: hot ? 92 : 52, vibration_rms: hot ? 6.2 : 1.6, motor_current: 34, speed: 2770 };
+        const batch: UnsSampleBatch = {
+          batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f1', assetPath, plantTime: t,
+          samples: Object.entries(v).map(([tag, value]) => ({ tag, value, quality: { severity: 'Good' as const, code: 0 }, sourceTimestamp: t, serverTimestamp: t })),
+        };
+        await app.ingest(batch);
+      }
+      await app.settle();
+    },
+    async events(type) {
+      const all = await store.readAll({ fromPosition: 1, maxCount: 100_000 });
+      return all.filter((e) => e.type === type) as never;
+    },
+    async close() {
+      await proxy.close();
+      await app.stop();
+      await bus.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function historyProxy(target: string, store: EventStore): Promise<{ url: string; close(): Promise<void> }> {
+  const route = /^\/api\/v1\/recommendations\/([0-9a-f-]{36})\/events$/;
+  const server: Server = createServer((req, res) => {
+    const m = route.exec(req.url ?? '');
+    if (m && req.method === 'GET') {
+      // Authorization stays with the gateway: ask it for the recommendation with the same token first.
+      fetch(`${target}/api/v1/recommendations/${m[1]}`, { headers: { authorization: req.headers.authorization ?? '' } })
+        .then(async (check) => {
+          if (!check.ok) {
+            res.writeHead(check.status, { 'content-type': 'application/json' }).end(await check.text());
+            return;
+          }
+          const events = await store.readStream(`recommendation-${m[1]}`);
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+            events: events.map((e) => {
+              const d = e.data as Record<string, unknown>;
+              const ctx = (d.context ?? d) as { modelVersionId?: string | null };
+              return { type: e.type, recordedAt: e.metadata.recordedAt, actor: e.metadata.actor, role: (e.metadata as { role?: string }).role ?? null, modelVersionId: ctx.modelVersionId ?? null, data: d };
+            }),
+          }));
+        })
+        .catch(() => res.writeHead(500).end());
+      return;
+    }
+    const up = httpRequest(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    // a browser leaving the live feed must end the upstream SSE request too
+    res.on('close', () => up.destroy());
+    up.on('error', () => res.headersSent ? res.destroy() : res.writeHead(502).end());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the HMI with `vite build` unless build/ is newer than every source file. */
+export function buildHmi(): void {
+  const out = join(HMI_DIR, 'build', 'index.js');
+  if (existsSync(out) && statSync(out).mtimeMs > Math.max(newestMtime(join(HMI_DIR, 'src')), statSync(join(HMI_DIR, 'vite.config.ts')).mtimeMs)) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: HMI_DIR, encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+export interface RunningHmi {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startHmi(env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: string }): Promise<RunningHmi> {
+  const port = 21_000 + Math.floor(Math.random() * 20_000);
+  const url = `http://127.0.0.1:${port}`;
+  const proc: ChildProcess = spawn(process.execPath, [join(HMI_DIR, 'server.js')], {
+    cwd: HMI_DIR,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  proc.stdout?.on('data', (d: Buffer) => { text += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => { text += d.toString(); });
+  const end = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`HMI exited ${proc.exitCode}:\n${text}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) throw new Error(`HMI did not start:\n${text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    output: () => text,
+    stop: () => new Promise<void>((r) => {
+      if (proc.exitCode !== null) return r();
+      const force = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      proc.once('exit', () => {
+        clearTimeout(force);
+        r();
+      });
+      proc.kill('SIGTERM');
+    }),
+  };
+}

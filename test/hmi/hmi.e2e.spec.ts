@@ -1,0 +1,132 @@
+// The operator HMI end to end: the real inference app (in-process bus, SQLite event store, HTTP
+// gateway) raises prompts from pump readings; the built HMI (`node build/index.js`) talks to it;
+// real Chromium signs in and taps through. No model is promoted, so the prompts come from the
+// declared rule-based limits and the cards must say so.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, buildHmi, startHmi, startPlatform, type Platform, type RunningHmi } from './harness.ts';
+
+const SHOTS = join(import.meta.dirname, 'screenshots');
+const PUMP_4 = 'acme.plant-1.utilities.cooling-water.pump-4';
+const PUMP_2 = 'acme.plant-1.utilities.cooling-water.pump-2';
+
+let platform: Platform;
+let hmi: RunningHmi;
+let browser: Browser;
+
+beforeAll(async () => {
+  buildHmi();
+  platform = await startPlatform();
+  await platform.feedPump(PUMP_4, 35, true);
+  await platform.feedPump(PUMP_2, 35, true);
+  await platform.feedPump('acme.plant-1.utilities.cooling-water.pump-1', 35, false);
+  hmi = await startHmi({ INFERENCE_URL: platform.gatewayUrl, ACCESS_KEYS_DIR: platform.keysDir });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await hmi?.stop();
+  await platform?.close();
+});
+
+async function signIn(role: 'operator' | 'auditor'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto(`${hmi.url}/`);
+  expect(new URL(page.url()).pathname).toBe('/signin');
+  await page.getByLabel('Scan your badge or paste your token').fill(await platform.token(role));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  try {
+    await page.waitForURL((u) => u.pathname !== '/signin');
+  } catch (error) {
+    throw new Error(`sign-in did not leave /signin; page says: ${await page.locator('main').textContent()}\nHMI output:\n${hmi.output().slice(-3000)}`, { cause: error });
+  }
+  return page;
+}
+
+const card = (page: Page, asset: string) => page.getByTestId('card').filter({ has: page.getByRole('heading', { name: asset }) });
+
+describe('when a pump bearing runs hot and the operator works the prompt', () => {
+  it('shows the prompt as a card, and Acknowledge → Done → "Worn part" closes it with events by the operator', async () => {
+    const raised = (await platform.events('RecommendationRaised')).filter((e) => e.data.assetPath === PUMP_4 && e.data.mode === 'production');
+    expect(raised.length).toBeGreaterThan(0);
+    const id = raised[0]!.data.recommendationId as string;
+
+    const page = await signIn('operator');
+    const pump4 = card(page, 'Pump 4');
+    await expect.poll(() => pump4.count()).toBe(1);
+    await expect.poll(() => pump4.getByTestId('message').textContent()).toMatch(/Pump 4.*bearing/i);
+    expect(await pump4.getByTestId('rule-based').textContent()).toBe('Rule-based (model not in use)');
+    expect(await pump4.getByRole('timer').textContent()).toMatch(/left|overdue/);
+    // no probabilities or model jargon on the operator's screen
+    expect(await page.locator('main').textContent()).not.toMatch(/probab|score|threshold|confidence|%/i);
+    await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Live');
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'now.png') });
+
+    await pump4.getByRole('button', { name: 'Acknowledge: Pump 4', exact: true }).click();
+    await expect.poll(() => pump4.getByRole('button', { name: 'Acknowledge: Pump 4', exact: true }).textContent()).toBe('Acknowledged');
+    await pump4.getByRole('button', { name: 'Done: Pump 4', exact: true }).click();
+    await page.waitForURL((u) => u.pathname === `/recommendations/${id}/outcome`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('What did you find on Pump 4?');
+    await page.getByRole('button', { name: /Worn part/ }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await expect.poll(() => card(page, 'Pump 4').count()).toBe(0);
+    expect(await card(page, 'Pump 2').count()).toBe(1);
+
+    for (const type of ['RecommendationAcknowledged', 'RecommendationAccepted', 'OutcomeRecorded']) {
+      const e = (await platform.events(type)).find((x) => x.data.recommendationId === id);
+      expect(e, type).toBeDefined();
+      expect(e!.metadata.actor).toBe('operator-1');
+    }
+    expect((await platform.events('OutcomeRecorded')).find((x) => x.data.recommendationId === id)!.data.outcome).toBe('event-prevented');
+    await page.context().close();
+  });
+});
+
+describe('when an auditor opens the audit view', () => {
+  it('sees every prompt and the decision history with who, when and the source, read-only', async () => {
+    const page = await signIn('auditor');
+    expect(new URL(page.url()).pathname).toBe('/audit');
+    expect(await page.getByRole('button', { name: /Acknowledge|Done/ }).count()).toBe(0);
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.getByRole('img', { name: /Recommendations raised per day/ }).count()).toBe(1);
+    await page.getByRole('link', { name: /History of the prompt for Pump 4/ }).click();
+    await page.waitForURL((u) => u.pathname.startsWith('/audit/'));
+    const rows = page.getByTestId('history-row');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(4);
+    const text = (await rows.allTextContents()).join('\n');
+    expect(text).toMatch(/Prompt raised/);
+    expect(text).toMatch(/Acknowledged.*operator-1/);
+    expect(text).toMatch(/Marked done.*operator-1/);
+    expect(text).toMatch(/Outcome recorded.*operator-1/);
+    expect(await page.getByTestId('state-now').textContent()).toBe('done');
+    await page.context().close();
+  });
+});
+
+describe('when the operator presses Manual mode on a prompt', () => {
+  it('switches that asset to manual, and the asset modes page says who switched it and why', async () => {
+    const page = await signIn('operator');
+    const pump2 = card(page, 'Pump 2');
+    await expect.poll(() => pump2.count()).toBe(1);
+    await pump2.getByRole('button', { name: 'Manual mode: Pump 2' }).click();
+    await pump2.getByRole('button', { name: 'Switch Pump 2 to manual' }).click();
+    await expect.poll(() => pump2.getByText('Pump 2 is in manual mode').count()).toBe(1);
+    const changed = (await platform.events('AssetModeChanged')).find((e) => e.data.path === PUMP_2);
+    expect(changed?.data).toMatchObject({ to: 'manual', from: 'auto' });
+    expect(changed?.metadata.actor).toBe('operator-1');
+
+    await page.getByRole('link', { name: 'Asset modes' }).click();
+    await page.waitForURL((u) => u.pathname === '/modes');
+    const row = page.locator(`[data-testid="mode-row"][data-path="${PUMP_2}"]`);
+    expect(await row.getByTestId('mode').textContent()).toBe('Manual');
+    expect(await row.getByTestId('mode-who').textContent()).toMatch(/operator-1.*Operator took manual control/);
+    // switching it again to manual is refused by the gateway (409) and shown in plain words
+    await page.close();
+  });
+});
