@@ -26,13 +26,12 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
         return {
           id: r.recommendationId,
           assetPath: r.assetPath,
-          message: r.message,
+          ...split(r.message, evidence),
           status: r.status,
           priority: r.priority,
           ruleBased: r.source === 'rules',
           actBy: r.actBy,
           raisedAt: r.raisedAt,
-          evidence: evidenceLine(r.message, evidence),
           mode: mode?.mode ?? 'auto',
         };
       }),
@@ -42,14 +41,18 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
   }
 };
 
-/** The evidence in one line: the message's middle part ("bearing temperature 18 °C above normal"), else the raw values. */
-function evidenceLine(message: string, evidence: { feature?: unknown; value?: unknown; unit?: unknown }[]): string | null {
-  const m = /^[^:]+:\s*(.+?)\.\s+[A-Z]/.exec(message);
-  if (m?.[1]) return m[1];
+/**
+ * The gateway's message reads "Pump 4 (rule-based check, …): bearing temperature 18 °C above
+ * normal, vibration rising. Inspect the pump 4 bearing within the next hour." The card shows the
+ * action as the main line and the evidence as one line under it; the rule-based note becomes a badge.
+ */
+function split(message: string, evidence: { feature?: unknown; value?: unknown; unit?: unknown }[]): { message: string; evidence: string | null } {
+  const m = /^[^:]+:\s*(.+?\.)\s+([A-Z][^]*)$/.exec(message);
+  if (m?.[1] && m[2]) return { message: m[2].trim(), evidence: m[1].replace(/\.$/, '') };
   const parts = evidence
     .filter((e) => typeof e.feature === 'string' && typeof e.value === 'number')
     .map((e) => `${String(e.feature).replace(/_/g, ' ')} ${Math.round((e.value as number) * 10) / 10} ${typeof e.unit === 'string' ? e.unit : ''}`.trim());
-  return parts.length > 0 ? parts.join(', ') : null;
+  return { message, evidence: parts.length > 0 ? parts.join(', ') : null };
 }
 
 const idOf = (form: FormData) => String(form.get('id') ?? '');
