@@ -70,7 +70,7 @@ describe('client streaming over a real channel', () => {
       logger: silent,
       accessGuard: async (r: GuardRequest): Promise<Principal> => {
         guardCalls.push(r);
-        if (r.authorization !== 'Bearer good') throw new AuthenticationError('no-token', 'no bearer token');
+        if (r.authorization !== 'Bearer good') throw new AuthenticationError('missing', 'no bearer token');
         return { subject: 'erin', roles: ['engineer'], scopes: ['*'], tokenId: 't' };
       },
     });
@@ -88,7 +88,7 @@ describe('client streaming over a real channel', () => {
         if (e !== null) reject(e);
         else resolve(r as Total);
       });
-      for (const p of parts) call.write(p);
+      for (const p of parts) call.write(p as Part);
       if (options.end !== false) call.end();
     });
   }

@@ -61,7 +61,7 @@ function fakeCall(options: { deadline?: Date | number } = {}): FakeCall {
 
 function invoke(handler: UntypedHandleCall, call: FakeCall): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
-    (handler as (c: FakeCall, cb: (e: Outcome['error'], v?: unknown) => void) => void)(call, (error, value) => resolve({ error, value }));
+    (handler as unknown as (c: FakeCall, cb: (e: Outcome['error'], v?: unknown) => void) => void)(call, (error, value) => resolve({ error, value }));
   });
 }
 
@@ -216,7 +216,7 @@ describe('a client-streaming method', () => {
         },
       });
       const call = fakeCall();
-      (wrap(spec) as (c: FakeCall, cb: () => void) => void)(call, callback);
+      (wrap(spec) as unknown as (c: FakeCall, cb: () => void) => void)(call, callback);
       call.push({ n: 1 });
       void vi.waitFor(() => expect(signal).not.toBeNull()).then(() => {
         call.cancelled = true;
@@ -250,6 +250,6 @@ describe('a client-streaming method', () => {
       /spec kind unary does not match the definition \(client-stream\)/,
     );
     expect(() => defineService({ Upload: def(true, true) }, { Upload: sum } as never)).toThrow(/bidirectional streaming is not supported/);
-    expect(defineService({ Upload: def(true, false) }, { Upload: sum }).name).toBe('industrial.test.v1.UploadService');
+    expect(defineService({ Upload: def(true, false) }, { Upload: sum } as never).name).toBe('industrial.test.v1.UploadService');
   });
 });
