@@ -16,6 +16,17 @@ export {
 } from './features.ts';
 export type { Expr, FeatureDef, FeatureJson } from './features.ts';
 
+// window features from per-tag time series (training rows and live windows)
+export {
+  computeWindowFeatures, defineWindowSpec, validateWindowSpec, selectWindowFeatures, tagSeries, holdOnGrid, gridStatistic,
+  WINDOW_STATISTICS, WINDOW_SPEC_FORMAT,
+} from './windows.ts';
+export type { WindowSpec, WindowFeature, WindowStatistic, TagSeries, WindowRow, WindowMissingReason } from './windows.ts';
+
+// reference profile (training sample + scores) for warm-up parity and drift
+export { buildReferenceProfile, parseReferenceProfile, REFERENCE_FORMAT } from './reference.ts';
+export type { ReferenceProfile } from './reference.ts';
+
 // data, preprocessing, splits, imbalance
 export { createDataset, rowMajor, pick, pickRows, column } from './dataset.ts';
 export type { Dataset } from './dataset.ts';

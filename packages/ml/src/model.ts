@@ -8,6 +8,7 @@ import { gbdtMargin, type GbdtEstimator } from './models/gbdt.ts';
 import { logisticMargin, type LogisticEstimator } from './models/logistic.ts';
 import { autoencoderScore, type AutoencoderEstimator } from './models/autoencoder.ts';
 import { contributions as estimatorContributions } from './explain.ts';
+import type { WindowSpec } from './windows.ts';
 
 export type Estimator = LogisticEstimator | GbdtEstimator | AutoencoderEstimator;
 export type Task = 'classification' | 'regression' | 'anomaly';
@@ -22,6 +23,8 @@ export interface Model {
   readonly estimator: Estimator;
   /** Alarm when score ≥ threshold (classification and anomaly); null for regression. */
   readonly threshold: number | null;
+  /** How the raw inputs are computed from time series (absent: rows are given as they are). */
+  readonly window?: WindowSpec;
 }
 
 export function taskOf(e: Estimator): Task {

@@ -2,6 +2,7 @@
 // fitting), split, fit the pipeline and the model, pick the operating threshold on the
 // validation part, evaluate on test, explain, stress, write the card, export ONNX.
 
+import { selectWindowFeatures, validateWindowSpec, type WindowSpec } from './windows.ts';
 import { column, pick, rowMajor, type Dataset } from './dataset.ts';
 import {
   InvalidSpecError, MissingValuesError, SingleClassTargetError, TooFewRowsError, UnknownColumnError, UnknownModelTypeError,
@@ -52,6 +53,11 @@ export interface TrainSpec {
   readonly stress?: { readonly sigmas?: readonly number[]; readonly sensors?: readonly string[] };
   readonly importanceRepeats?: number;
   readonly card?: { readonly name?: string; readonly version?: string; readonly intendedUse?: string; readonly limitations?: readonly string[] };
+  /**
+   * How the raw inputs are computed from per-tag time series (windows.ts). Stored in the model, so
+   * the runtime computes its live rows with the same definition; every raw input must be one of its features.
+   */
+  readonly window?: WindowSpec;
 }
 
 export interface TrainResult {
@@ -113,6 +119,14 @@ export function validateSpec(spec: TrainSpec, ds: Dataset): { features: FeatureD
   });
   const y = column(ds, spec.target, 'target');
   const inputs = inputsOf(features.map(featureJson));
+  if (spec.window !== undefined) {
+    try {
+      validateWindowSpec(spec.window);
+      selectWindowFeatures(spec.window, inputs);
+    } catch (e) {
+      throw new InvalidSpecError('window', e instanceof Error ? e.message : String(e));
+    }
+  }
   if (inputs.includes(spec.target)) throw new InvalidSpecError('features', `the target "${spec.target}" is also an input`);
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;
@@ -204,7 +218,7 @@ export function train(spec: TrainSpec, ds: Dataset): TrainResult {
     ? { validation: costReport(yVal, sVal, threshold, spec.costModel), test: costReport(yTest, sTest, threshold, spec.costModel) }
     : null;
 
-  const model: Model = { format: MODEL_FORMAT, target: spec.target, task, pipeline, estimator, threshold };
+  const model: Model = { format: MODEL_FORMAT, target: spec.target, task, pipeline, estimator, threshold, ...(spec.window === undefined ? {} : { window: spec.window }) };
 
   const metricName = task === 'regression' ? 'negative RMSE' : 'PR-AUC';
   const metricFn = task === 'regression'
