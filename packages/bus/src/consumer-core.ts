@@ -101,35 +101,51 @@ class Settled extends Error {
   override readonly name = 'HandlerFailed';
 }
 
-const toMessage = (d: Delivery): BusMessage => {
-  let parsed: { v: unknown } | undefined;
-  return {
-    subject: d.subject,
-    data: d.data,
-    headers: d.headers,
-    msgId: d.msgId,
-    seq: d.seq,
-    deliveryCount: d.deliveryCount,
-    redelivered: d.deliveryCount > 1,
-    json: () => (parsed ??= { v: parseJson(d.data) }).v,
-  };
-};
+/** The handler's view of a delivery: plain fields, `json()` on the prototype (no closure per message). */
+class ConsumedMessage implements BusMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: BusHeaders;
+  readonly msgId: string | undefined;
+  readonly seq: number;
+  readonly deliveryCount: number;
+  readonly redelivered: boolean;
+  #parsed: { v: unknown } | undefined;
+
+  constructor(d: Delivery) {
+    this.subject = d.subject;
+    this.data = d.data;
+    this.headers = d.headers;
+    this.msgId = d.msgId;
+    this.seq = d.seq;
+    this.deliveryCount = d.deliveryCount;
+    this.redelivered = d.deliveryCount > 1;
+  }
+
+  json(): unknown {
+    return (this.#parsed ??= { v: parseJson(this.data) }).v;
+  }
+}
 
 export class DeliveryProcessor {
   readonly #c: ResolvedConsume;
   readonly #deps: ProcessorDeps;
-  #current: { d: Delivery; startedAt: number } | undefined;
+  /** The delivery whose handler is running, and the one that was running at the previous tick. */
+  #current: Delivery | undefined;
+  #seenAtLastTick: Delivery | undefined;
   readonly #keepAlive: NodeJS.Timeout;
 
   constructor(c: ResolvedConsume, deps: ProcessorDeps) {
     this.#c = c;
     this.#deps = deps;
-    // One timer per consumer (not per message): a handler running for a third of the ack wait
-    // is reported in progress so a slow handler is not redelivered to someone else meanwhile.
+    // One timer per consumer (not per message, no clock read per message): a handler still
+    // running at two consecutive ticks has run for at least a third of the ack wait and is
+    // reported in progress, so a slow handler is not redelivered to someone else meanwhile.
     const every = Math.max(Math.floor(c.ackWaitMs / 3), 20);
     this.#keepAlive = setInterval(() => {
       const cur = this.#current;
-      if (cur !== undefined && Date.now() - cur.startedAt >= every) cur.d.inProgress();
+      if (cur !== undefined && cur === this.#seenAtLastTick) cur.inProgress();
+      this.#seenAtLastTick = cur;
     }, every);
     this.#keepAlive.unref();
   }
@@ -137,6 +153,7 @@ export class DeliveryProcessor {
   dispose(): void {
     clearInterval(this.#keepAlive);
     this.#current = undefined;
+    this.#seenAtLastTick = undefined;
   }
 
   /** Settles the message; returns a promise only when something asynchronous had to happen. */
@@ -176,10 +193,10 @@ export class DeliveryProcessor {
         });
       }
     }
-    this.#current = { d, startedAt: Date.now() };
+    this.#current = d;
     let result: void | Promise<void>;
     try {
-      result = c.handler(toMessage(d));
+      result = c.handler(new ConsumedMessage(d));
     } catch (err) {
       return this.#failed(d, err);
     }
@@ -209,22 +226,8 @@ export class DeliveryProcessor {
 
   async #deadLetter(d: Delivery, kind: DeadLetterKind, reason: string, attempts: number): Promise<void> {
     const { stream, durable } = this.#c;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(d.headers)) if (!k.startsWith('Nats-')) headers[k] = v;
-    headers[Header.DlqKind] = kind;
-    headers[Header.DlqReason] = headerValue(reason) || '(no message)';
-    headers[Header.DlqAttempts] = String(attempts);
-    headers[Header.DlqStream] = stream;
-    headers[Header.DlqDurable] = durable;
-    headers[Header.DlqSubject] = d.subject;
-    headers[Header.DlqSeq] = String(d.seq);
-    if (d.msgId !== undefined) headers[Header.DlqMsgId] = headerValue(d.msgId);
     try {
-      // The msgId makes dead-lettering idempotent when two consumers race on the same message.
-      await this.#deps.publish(deadLetterSubject(stream, durable), d.data, {
-        msgId: `dlq:${stream}:${durable}:${d.seq}`,
-        headers,
-      });
+      await publishDeadLetter(this.#deps.publish, stream, durable, d, kind, reason, attempts);
     } catch (err) {
       this.#deps.logger.error(
         { err, stream, durable, seq: d.seq, kind, reason },
@@ -237,3 +240,38 @@ export class DeliveryProcessor {
   }
 }
 
+/** What a dead letter is made of: the original message as stored in its stream. */
+export interface DeadLetterSource {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: BusHeaders;
+  readonly msgId: string | undefined;
+  readonly seq: number;
+}
+
+/**
+ * Publishes `m` (of `stream`, consumed by `durable`) to `dlq.<stream>.<durable>` with the Bus-Dlq-*
+ * headers. Its msgId `dlq:<stream>:<durable>:<seq>` makes dead-lettering idempotent when two
+ * consumers (or a consumer and the MAX_DELIVERIES safety net) race on the same message.
+ */
+export async function publishDeadLetter(
+  publish: Bus['publish'],
+  stream: string,
+  durable: string,
+  m: DeadLetterSource,
+  kind: DeadLetterKind,
+  reason: string,
+  attempts: number,
+): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers)) if (!k.startsWith('Nats-')) headers[k] = v;
+  headers[Header.DlqKind] = kind;
+  headers[Header.DlqReason] = headerValue(reason) || '(no message)';
+  headers[Header.DlqAttempts] = String(attempts);
+  headers[Header.DlqStream] = stream;
+  headers[Header.DlqDurable] = durable;
+  headers[Header.DlqSubject] = m.subject;
+  headers[Header.DlqSeq] = String(m.seq);
+  if (m.msgId !== undefined) headers[Header.DlqMsgId] = headerValue(m.msgId);
+  await publish(deadLetterSubject(stream, durable), m.data, { msgId: `dlq:${stream}:${durable}:${m.seq}`, headers });
+}

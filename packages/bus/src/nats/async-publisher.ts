@@ -19,6 +19,13 @@ interface Waiting {
   reject(err: BusError): void;
 }
 
+interface Outgoing {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: MsgHdrs | undefined;
+  readonly reply: string;
+}
+
 const decoder = new TextDecoder();
 
 export class AsyncPublisher {
@@ -29,6 +36,8 @@ export class AsyncPublisher {
   readonly #waiting = new Map<string, Waiting>();
   readonly #sweep: NodeJS.Timeout;
   #next = 0;
+  #outbox: Outgoing[] = [];
+  #immediate: NodeJS.Immediate | undefined;
 
   constructor(nc: NatsConnection, timeoutMs: number) {
     this.#nc = nc;
@@ -61,21 +70,38 @@ export class AsyncPublisher {
     this.#sweep.unref();
   }
 
+  /**
+   * Queues the publish and writes it with the others queued in this event-loop turn (setImmediate):
+   * callers that publish again from each PubAck's continuation would otherwise cost one socket
+   * write per message, since nats.js flushes its outbound buffer on a microtask.
+   */
   publish(subject: string, data: Uint8Array, headers: MsgHdrs | undefined): Promise<PubAckResult> {
     const reply = this.#prefix + (this.#next++).toString(36);
     return new Promise<PubAckResult>((resolve, reject) => {
       this.#waiting.set(reply, { subject, sentAt: Date.now(), resolve, reject });
-      try {
-        this.#nc.publish(subject, data, headers === undefined ? { reply } : { reply, headers });
-      } catch (err) {
-        this.#waiting.delete(reply);
-        const closed = this.#nc.isClosed();
-        reject(
-          new BusError(closed ? BusErrorCode.Closed : BusErrorCode.PublishFailed, `publish to ${subject} failed`, { cause: err }),
-        );
-      }
+      this.#outbox.push({ subject, data, headers, reply });
+      this.#immediate ??= setImmediate(this.#flush);
     });
   }
+
+  readonly #flush = (): void => {
+    this.#immediate = undefined;
+    const out = this.#outbox;
+    this.#outbox = [];
+    for (const o of out) {
+      try {
+        this.#nc.publish(o.subject, o.data, o.headers === undefined ? { reply: o.reply } : { reply: o.reply, headers: o.headers });
+      } catch (err) {
+        const w = this.#waiting.get(o.reply);
+        if (w === undefined) continue;
+        this.#waiting.delete(o.reply);
+        const closed = this.#nc.isClosed();
+        w.reject(
+          new BusError(closed ? BusErrorCode.Closed : BusErrorCode.PublishFailed, `publish to ${o.subject} failed`, { cause: err }),
+        );
+      }
+    }
+  };
 
   /** Resolves when every publish sent so far has its PubAck (or timed out). */
   async idle(): Promise<void> {
@@ -84,6 +110,9 @@ export class AsyncPublisher {
 
   close(): void {
     clearInterval(this.#sweep);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
+    this.#outbox = [];
     if (!this.#nc.isClosed()) this.#sub.unsubscribe();
     for (const w of this.#waiting.values()) w.reject(new BusError(BusErrorCode.Closed, 'bus closed before the PubAck arrived'));
     this.#waiting.clear();

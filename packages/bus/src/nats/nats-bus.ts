@@ -8,6 +8,7 @@ import {
   nanos,
   type MsgHdrs,
   type NatsConnection,
+  type Subscription,
 } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -28,18 +29,21 @@ import { encodePayload } from '../codec.ts';
 import {
   ackDeadlineMs,
   DeliveryProcessor,
+  publishDeadLetter,
   resolveConsumeOptions,
   serverMaxDeliver,
   type Delivery,
   type ResolvedConsume,
 } from '../consumer-core.ts';
 import { BusError, BusErrorCode, isBusError } from '../errors.ts';
-import { deadLetterStream, Header, JSON_CONTENT_TYPE } from '../headers.ts';
+import { DeadLetterKind, deadLetterStream, Header, JSON_CONTENT_TYPE } from '../headers.ts';
 import { consoleLogger, DEFAULT_DUPLICATE_WINDOW_MS, streamLimits } from '../streams.ts';
 import { tracePublish } from '../tracing.ts';
 import { AsyncPublisher } from './async-publisher.ts';
+import { SettleBatch } from './settle-batch.ts';
 import type {
   Bus,
+  BusHeaders,
   BusLogger,
   ConsumeOptions,
   ConsumerHandle,
@@ -99,15 +103,16 @@ export async function createNatsBus(nc: NatsConnection, options: NatsBusFromConn
   );
 }
 
-const isApiError = (err: unknown, code: number): boolean => err instanceof JetStreamApiError && err.code === code;
+/** Lifetime of one pull request; the server sends idle heartbeats every half of it. */
+const PULL_EXPIRES_MS = 30_000;
 
-const safe = (fn: () => void): void => {
-  try {
-    fn();
-  } catch {
-    // The connection is gone: the server redelivers after the ack deadline; nothing to do here.
-  }
-};
+const decoder = new TextDecoder();
+
+/** Subject of the advisory JetStream publishes when a message of `stream`/`durable` exhausted max_deliver. */
+export const maxDeliveriesAdvisorySubject = (stream: string, durable: string): string =>
+  `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`;
+
+const isApiError = (err: unknown, code: number): boolean => err instanceof JetStreamApiError && err.code === code;
 
 const sameNumbers = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
   (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === (b ?? [])[i]);
@@ -201,18 +206,27 @@ class NatsBus implements Bus {
     }
   }
 
-  async publish(subject: string, payload: Uint8Array | object, options: PublishOptions = {}): Promise<PublishResult> {
-    this.#assertOpen();
-    const { data, json } = encodePayload(payload);
-    const h: Record<string, string> = { ...options.headers };
-    if (json && h[Header.ContentType] === undefined) h[Header.ContentType] = JSON_CONTENT_TYPE;
-    const msgId = options.msgId;
-    return tracePublish('nats', subject, msgId, h, this.#logger, () => {
-      const mh: MsgHdrs = natsHeaders();
-      for (const k in h) mh.set(k, h[k] ?? '');
-      if (msgId !== undefined) mh.set(Header.MsgId, msgId);
-      return this.#publisher.publish(subject, data, mh);
-    });
+  publish(subject: string, payload: Uint8Array | object, options: PublishOptions = {}): Promise<PublishResult> {
+    try {
+      this.#assertOpen();
+      const { data, json } = encodePayload(payload);
+      const h: Record<string, string> = { ...options.headers };
+      if (json && h[Header.ContentType] === undefined) h[Header.ContentType] = JSON_CONTENT_TYPE;
+      const msgId = options.msgId;
+      return tracePublish('nats', subject, msgId, h, this.#logger, () => {
+        // No header block at all when there is nothing to say (PUB instead of HPUB): smaller on
+        // the wire and no header parsing for the server or the consumers.
+        let mh: MsgHdrs | undefined;
+        for (const k in h) {
+          mh ??= natsHeaders();
+          mh.set(k, h[k] ?? '');
+        }
+        if (msgId !== undefined) (mh ??= natsHeaders()).set(Header.MsgId, msgId);
+        return this.#publisher.publish(subject, data, mh);
+      });
+    } catch (err) {
+      return Promise.reject(err); // closed bus, or a payload JSON.stringify cannot encode
+    }
   }
 
   async consume(options: ConsumeOptions): Promise<ConsumerHandle> {
@@ -221,20 +235,31 @@ class NatsBus implements Bus {
     await this.#ensureDeadLetterStream(c.stream);
     await this.#ensureConsumer(c);
     const consumer = await this.#js.consumers.get(c.stream, c.durable);
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: c.prefetch });
+    // Iterator mode on purpose: nats.js runs the refill pull from inside the iterator, so at most
+    // `prefetch` messages wait here however slow the handler is. Callback mode refills on receipt
+    // and would buffer up to max_ack_pending messages behind an async handler (stale by ack wait).
+    const messages: ConsumerMessages = await consumer.consume({
+      max_messages: c.prefetch,
+      // Re-pull once half of the requested batch has arrived (nats.js default: a quarter), so pull
+      // requests are fewer and larger.
+      threshold_messages: Math.max(1, Math.floor(c.prefetch / 2)),
+      expires: PULL_EXPIRES_MS,
+    });
     const processor = new DeliveryProcessor(c, {
       system: 'nats',
       publish: (s, p, o) => this.publish(s, p, o),
       logger: this.#logger,
     });
+    const settle = new SettleBatch();
+    const safetyNet = this.#watchMaxDeliveries(c);
     let stopping = false;
     const loop = (async () => {
       try {
         for await (const m of messages) {
           // Messages already buffered when stop() was called go back at once for other consumers.
-          if (stopping) safe(() => m.nak());
+          if (stopping) settle.nak(m);
           else {
-            const pending = processor.process(toDelivery(m));
+            const pending = processor.process(new NatsDelivery(m, settle));
             if (pending !== undefined) await pending;
           }
         }
@@ -242,6 +267,8 @@ class NatsBus implements Bus {
         if (!stopping && !this.#closed) {
           this.#logger.error({ err, stream: c.stream, durable: c.durable }, 'bus: consumer stopped on error');
         }
+      } finally {
+        settle.flush();
       }
     })();
     let stopped: Promise<void> | undefined;
@@ -252,18 +279,84 @@ class NatsBus implements Bus {
             stopping = true;
             await messages.close();
             await loop;
+            settle.flush();
             processor.dispose();
+            if (!this.#nc.isClosed()) safetyNet.unsubscribe();
             this.#running.delete(running);
           })()),
       },
       abort: () => {
         stopping = true;
+        settle.flush(); // settle calls of finished handlers; the in-flight message stays unacked
         processor.dispose();
+        if (!this.#nc.isClosed()) safetyNet.unsubscribe();
         void messages.close();
       },
     };
     this.#running.add(running);
     return running.handle;
+  }
+
+  /**
+   * Safety net for messages the server gave up on: when the last allowed delivery (the extra
+   * `maxDeliver + 1`-th, see serverMaxDeliver) is never settled either (consumer died again, or its
+   * dead-lettering failed and it nak'd), JetStream stops delivering it and publishes a
+   * MAX_DELIVERIES advisory. One consumer of the durable (queue group) reads the message back from
+   * the stream and dead-letters it (kind ack-timeout). Same DLQ msgId as the consumer path, so a
+   * race between the two is de-duplicated. Core NATS: advisories sent while no consumer of the
+   * durable is connected are not seen.
+   */
+  #watchMaxDeliveries(c: ResolvedConsume): Subscription {
+    return this.#nc.subscribe(maxDeliveriesAdvisorySubject(c.stream, c.durable), {
+      queue: `bus_dlq_${c.stream}_${c.durable}`,
+      callback: (err, msg) => {
+        if (err === null) void this.#onMaxDeliveries(c, msg.data);
+      },
+    });
+  }
+
+  async #onMaxDeliveries(c: ResolvedConsume, data: Uint8Array): Promise<void> {
+    const { stream, durable } = c;
+    let seq: unknown;
+    let deliveries: unknown;
+    try {
+      const a: unknown = JSON.parse(decoder.decode(data));
+      if (typeof a === 'object' && a !== null) {
+        seq = 'stream_seq' in a ? a.stream_seq : undefined;
+        deliveries = 'deliveries' in a ? a.deliveries : undefined;
+      }
+    } catch {
+      // not an advisory we understand
+    }
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return;
+    const attempts = typeof deliveries === 'number' ? deliveries : serverMaxDeliver(c);
+    try {
+      const sm = await this.#jsm.streams.getMessage(stream, { seq });
+      if (sm === null) {
+        this.#logger.warn({ stream, durable, seq }, 'bus: message exhausted its deliveries but is gone from the stream');
+        return;
+      }
+      const headers: Record<string, string> = {};
+      let msgId: string | undefined;
+      for (const k of sm.header?.keys() ?? []) {
+        if (k === Header.MsgId) msgId = sm.header.get(k);
+        else if (!k.startsWith('Nats-')) headers[k] = sm.header.get(k);
+      }
+      const reason = `delivered ${attempts} times without acknowledgement (JetStream MAX_DELIVERIES advisory)`;
+      await publishDeadLetter(
+        (s, p, o) => this.publish(s, p, o),
+        stream,
+        durable,
+        { subject: sm.subject, data: sm.data, headers, msgId, seq },
+        DeadLetterKind.AckTimeout,
+        reason,
+        attempts,
+      );
+      this.#logger.warn({ stream, durable, seq, attempts }, 'bus: dead-lettered a message JetStream gave up on');
+    } catch (err) {
+      if (this.#closed) return;
+      this.#logger.error({ err, stream, durable, seq }, 'bus: could not dead-letter a message JetStream gave up on');
+    }
   }
 
   async #ensureDeadLetterStream(stream: string): Promise<void> {
@@ -340,26 +433,70 @@ class NatsBus implements Bus {
   }
 }
 
-function toDelivery(m: JsMsg): Delivery {
-  const headers: Record<string, string> = {};
-  let msgId: string | undefined;
-  const h = m.headers;
-  if (h !== undefined) {
-    for (const k of h.keys()) {
-      if (k === Header.MsgId) msgId = h.get(k);
-      else if (!k.startsWith('Nats-')) headers[k] = h.get(k);
+/** Stream sequence and delivery count from a JetStream ack subject (`$JS.ACK.…`), or undefined. */
+export function parseAckSubject(reply: string): { seq: number; deliveryCount: number } | undefined {
+  // v1: $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>             (9 tokens)
+  // v2: $JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>[.<rnd>]
+  // Names cannot contain dots, so token positions are fixed; no split(), no array per message.
+  if (!reply.startsWith('$JS.ACK.')) return undefined;
+  const dots: number[] = [];
+  for (let i = reply.indexOf('.'); i !== -1; i = reply.indexOf('.', i + 1)) dots.push(i);
+  const tokens = dots.length + 1;
+  const first = tokens === 9 ? 4 : tokens >= 11 ? 6 : -1;
+  if (first < 0) return undefined;
+  const deliveryCount = Number(reply.slice((dots[first - 1] ?? 0) + 1, dots[first]));
+  const seq = Number(reply.slice((dots[first] ?? 0) + 1, dots[first + 1]));
+  return Number.isSafeInteger(seq) && Number.isSafeInteger(deliveryCount) ? { seq, deliveryCount } : undefined;
+}
+
+/** A JetStream message as a `Delivery`; settle calls go through the consumer's SettleBatch. */
+class NatsDelivery implements Delivery {
+  readonly #m: JsMsg;
+  readonly #settle: SettleBatch;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: BusHeaders;
+  readonly msgId: string | undefined;
+  readonly seq: number;
+  readonly deliveryCount: number;
+
+  constructor(m: JsMsg, settle: SettleBatch) {
+    this.#m = m;
+    this.#settle = settle;
+    this.subject = m.subject;
+    this.data = m.data;
+    // JsMsgImpl has the raw reply subject; the JsMsg type does not declare it, and m.info (split +
+    // an info object per message) is the fallback.
+    const reply: unknown = (m as { readonly reply?: unknown }).reply;
+    const ack = typeof reply === 'string' ? parseAckSubject(reply) : undefined;
+    this.seq = ack?.seq ?? m.info.streamSequence;
+    this.deliveryCount = ack?.deliveryCount ?? m.info.deliveryCount;
+    const headers: Record<string, string> = {};
+    let msgId: string | undefined;
+    const h = m.headers; // undefined for a message published without headers: nothing to parse
+    if (h !== undefined) {
+      for (const k of h.keys()) {
+        if (k === Header.MsgId) msgId = h.get(k);
+        else if (!k.startsWith('Nats-')) headers[k] = h.get(k);
+      }
     }
+    this.headers = headers;
+    this.msgId = msgId;
   }
-  return {
-    subject: m.subject,
-    data: m.data,
-    headers,
-    msgId,
-    seq: m.seq,
-    deliveryCount: m.info.deliveryCount,
-    ack: () => safe(() => m.ack()),
-    nak: (delayMs) => safe(() => m.nak(delayMs)),
-    term: () => safe(() => m.term()),
-    inProgress: () => safe(() => m.working()),
-  };
+
+  ack(): void {
+    this.#settle.ack(this.#m);
+  }
+
+  nak(delayMs: number): void {
+    this.#settle.nak(this.#m, delayMs);
+  }
+
+  term(): void {
+    this.#settle.term(this.#m);
+  }
+
+  inProgress(): void {
+    this.#settle.working(this.#m);
+  }
 }
