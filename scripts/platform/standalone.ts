@@ -1,7 +1,9 @@
 // `npm start`: every service that exists, in ONE process, on the embedded defaults — SQLite event
 // store, in-process bus, the plant simulator — for a laptop or a first look. Prints the URLs and
 // tokens. The same service code runs in cluster mode (scripts/platform/cluster.ts).
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInProcBus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
@@ -10,6 +12,7 @@ import { createCharterApp } from '@industrial/charter';
 import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
+import { createInferenceApp } from '@industrial/inference';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, labelToEvent, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
@@ -92,8 +95,34 @@ async function main(): Promise<void> {
   const ch = await charter.start();
   stops.push(() => charter.stop());
 
+  // Inference: live windows from the UNS, prompts for operators, HTTP gateway for the HMI.
+  const inference = createInferenceApp({
+    store, bus, keySet: keys.keySet, logger,
+    config: { grpc: { host, port: basePort + 8 }, http: { host, port: basePort + 7 }, access: { issuer: ISSUER, audience: AUDIENCE }, replicaId: 'standalone', replicas: ['standalone'] },
+  });
+  await inference.start();
+  stops.push(() => inference.stop());
+
+  // The operator HMI (SvelteKit, adapter-node): built once, then served beside the services.
+  let hmiUrl = 'not started (PLATFORM_HMI=0)';
+  if (env.PLATFORM_HMI !== '0') {
+    const hmiDir = resolve('web-hmi');
+    if (!existsSync(join(hmiDir, 'build/handler.js'))) {
+      process.stdout.write('Building the operator HMI once (about a minute)…\n');
+      const built = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: hmiDir, stdio: 'inherit' });
+      if (built.status !== 0) throw new Error('the HMI build failed (see above); start with PLATFORM_HMI=0 to run without it');
+    }
+    const hmi = spawn(process.execPath, ['server.js'], {
+      cwd: hmiDir, stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, HOST: host, PORT: String(basePort + 10), INFERENCE_URL: `http://${host}:${basePort + 7}`, ACCESS_KEYS_DIR: keys.accessDir, ACCESS_ISSUER: ISSUER, ACCESS_AUDIENCE: AUDIENCE },
+    });
+    stops.push(async () => { hmi.kill('SIGTERM'); });
+    hmiUrl = `http://${host}:${basePort + 10}`;
+  }
+
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
   const engineer = await devToken(keys.accessDir, 'first-look-engineer', ['engineer']);
+  const operator = await devToken(keys.accessDir, 'first-look-operator', ['operator']);
   const lines = [
     '',
     'Industrial AI platform — standalone mode (SQLite event store, in-process bus)',
@@ -102,10 +131,13 @@ async function main(): Promise<void> {
     `  governance (audit)    grpc ${host}:${gov.grpcPort}   health http://${host}:${gov.httpPort}/healthz`,
     `  charter               grpc ${host}:${ch.grpcPort}   health http://${host}:${ch.httpPort}/healthz`,
     '  connectivity          simulator → unified namespace (in-process bus); dataops historian at .data/historian.db',
+    `  inference             grpc ${host}:${basePort + 8}   HMI gateway http://${host}:${basePort + 7}/api/v1`,
+    `  operator HMI          ${hmiUrl}   (sign in with the operator token)`,
     '',
     'Tokens for a first look (8 hours; issue more with npm run token -- issue --keys .data/access ...):',
     `  auditor   ${auditor}`,
     `  engineer  ${engineer}`,
+    `  operator  ${operator}`,
     '',
     `Try: grpcurl -plaintext -H "authorization: Bearer <auditor token>" ${host}:${gov.grpcPort} industrial.governance.v1.AuditService/VerifyIntegrity`,
     'Ctrl-C stops everything.',
