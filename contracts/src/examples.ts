@@ -525,6 +525,17 @@ export const eventExamples: EventExamples = {
     driftId: exampleIds.drift,
     reason: 'Product temperature distribution shifted after the new recipe (PSI 0.31).',
   },
+  ModelRefused: {
+    useCaseId: exampleIds.useCase,
+    modelVersionId: exampleIds.modelVersion,
+    version: 3,
+    stage: 'production',
+    check: 'integrity',
+    reason: 'The ONNX bytes do not match the sha256 recorded at registration.',
+    expectedSha256: hash('b'),
+    actualSha256: hash('f'),
+    keptModelVersionId: exampleIds.previousModelVersion,
+  },
   FaultInjected: {
     faultId: exampleIds.fault,
     assetPath: exampleAssetPath,

@@ -25,6 +25,7 @@ import {
 import {
   assetModeChanged,
   driftDetected,
+  modelRefused,
   outcomeRecorded,
   problemReported,
   recommendationAccepted,
@@ -93,6 +94,7 @@ export const eventContracts = {
   AssetModeChanged: assetModeChanged,
   DriftDetected: driftDetected,
   RetrainingRequested: retrainingRequested,
+  ModelRefused: modelRefused,
   // simulator
   FaultInjected: faultInjected,
   FaultLabelled: faultLabelled,

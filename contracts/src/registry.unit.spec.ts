@@ -32,7 +32,7 @@ describe('the registry', () => {
       'TrainingRunStarted', 'TrainingRunProgressed', 'TrainingRunCompleted', 'TrainingRunFailed', 'ModelVersionRegistered',
       'ModelApprovalRequested', 'ModelApproved', 'ModelRejected', 'ModelPromoted', 'ModelRolledBack', 'ChainAnchored',
       'RecommendationRaised', 'RecommendationAcknowledged', 'RecommendationAccepted', 'RecommendationRejected',
-      'RecommendationOverridden', 'OutcomeRecorded', 'ProblemReported', 'AssetModeChanged', 'DriftDetected', 'RetrainingRequested',
+      'RecommendationOverridden', 'OutcomeRecorded', 'ProblemReported', 'AssetModeChanged', 'DriftDetected', 'RetrainingRequested', 'ModelRefused',
       'FaultInjected', 'FaultLabelled',
     ];
     expect(types.sort()).toEqual(required.sort());

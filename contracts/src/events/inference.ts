@@ -2,7 +2,7 @@
 // asset modes and problem reports in `asset-<uns path>`, drift in `drift-<model>`.
 import { z } from 'zod';
 import { Service, StreamFamily, defineContract } from '../contract.ts';
-import { IsoDateTime, Money, Ratio, TimeRange, UnsAssetPath, UnsToken, Uuid, text } from '../primitives.ts';
+import { IsoDateTime, Money, Ratio, Sha256Hex, TimeRange, UnsAssetPath, UnsToken, Uuid, text } from '../primitives.ts';
 
 /** Features that pushed the score most (margin space), for "why am I seeing this". */
 const Explanation = z.array(z.strictObject({ feature: UnsToken, contribution: z.number() })).max(10);
@@ -223,6 +223,31 @@ export const retrainingRequested = defineContract({
         reason: text(1000),
       })
       .refine((r) => r.trigger !== 'drift' || r.driftId !== null, { message: 'is required when the trigger is "drift"', path: ['driftId'] }),
+  ],
+  upcasters: [],
+});
+
+export const modelRefused = defineContract({
+  service: Service.Inference,
+  streamFamily: StreamFamily.Model,
+  description: 'Inference refused to serve a registered model version (integrity, load, parity or input check failed); the previous version or the rules keep serving.',
+  versions: [
+    z.strictObject({
+      useCaseId: Uuid,
+      modelVersionId: Uuid,
+      /** Registered version number, null when the version was never registered. */
+      version: z.int().min(1).nullable(),
+      /** The stage it was promoted to. */
+      stage: z.enum(['shadow', 'production']),
+      /** Which check refused it. */
+      check: z.enum(['integrity', 'load', 'parity', 'inputs', 'not-registered']),
+      reason: text(2000),
+      /** Integrity refusals: the sha256 recorded at registration and the one of the bytes found; else null. */
+      expectedSha256: Sha256Hex.nullable(),
+      actualSha256: Sha256Hex.nullable(),
+      /** The version that keeps serving the stage; null = the rule-based limits (production) or no shadow. */
+      keptModelVersionId: Uuid.nullable(),
+    }),
   ],
   upcasters: [],
 });
