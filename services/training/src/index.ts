@@ -18,11 +18,14 @@ export { JobQueue, QueueClosedError } from './runs/queue.ts';
 export { TrainingError, TrainingErrorCode, InvalidTrainingRequestError, RunCancelledError, RunNotFoundError, SnapshotNotFoundError, NotConfiguredError, CostModelNotFoundError } from './domain/errors.ts';
 
 // Pump models from the plant (issue 8 item 5): deterministic recipe, shared window features.
-export { buildPumpModel, buildRulModel, pumpTrainingTable, pumpFleetScenario, unitSplit, PUMP_MODEL_DEFAULTS, RUL_TARGET } from './pump/model.ts';
+export { buildPumpModel, buildRulModel, pumpTrainingTable, pumpFleetScenario, unitSplit, resolvePumpOptions, PUMP_MODEL_DEFAULTS, RUL_TARGET } from './pump/model.ts';
 export type { BuiltPumpModel, PumpModelOptions, PumpTable } from './pump/model.ts';
-export { savePumpModel } from './pump/save.ts';
+export { savePumpModel, pumpBundleFiles, PUMP_BUNDLE_NAME } from './pump/save.ts';
 export type { SavedPumpModel } from './pump/save.ts';
-export { pumpFeatureSpec, pumpWindows, featuresAt, holdOnGrid, windowStatistic, PUMP_FEATURE_NAMES, PUMP_FEATURE_SET_VERSION } from './pump/windows.ts';
+export { registerDemoPumpModel, ensurePumpBundle, PUMP_RECIPE_VERSION } from './pump/demo.ts';
+export type { DemoPumpModel, RegisterDemoPumpModelInput } from './pump/demo.ts';
+// window features are computed by @industrial/ml computeWindowFeatures (shared with inference)
+export { pumpFeatureSpec, pumpWindows, PUMP_FEATURE_NAMES, PUMP_FEATURE_SET_VERSION } from './pump/windows.ts';
 export type { PumpFeatureSpec, WindowRow } from './pump/windows.ts';
 export { simulateFleet, PUMP_TAGS } from './pump/simulate.ts';
 export type { FleetRun, HistorianRow, PumpFault, SimulatedFleet } from './pump/simulate.ts';

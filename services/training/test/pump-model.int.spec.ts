@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { predict, type ClassificationMetrics, type RegressionMetrics } from '@industrial/ml';
+import { parseModel, parseReferenceProfile, predict, type ClassificationMetrics, type RegressionMetrics } from '@industrial/ml';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPumpModel, buildRulModel, createFsArtifactStore, PUMP_FEATURE_NAMES, PUMP_FEATURE_SET_VERSION, pumpTrainingTable, savePumpModel, simulateFleet, pumpFleetScenario, PUMP_MODEL_DEFAULTS, unitSplit, type BuiltPumpModel } from '../src/index.ts';
+import { buildPumpModel, buildRulModel, createFsArtifactStore, PUMP_FEATURE_NAMES, PUMP_FEATURE_SET_VERSION, pumpFeatureSpec, pumpTrainingTable, savePumpModel, simulateFleet, pumpFleetScenario, PUMP_MODEL_DEFAULTS, unitSplit, type BuiltPumpModel } from '../src/index.ts';
 import { sqliteStore, startTraining, type Running, type StoreFixture } from './fixture.ts';
 
 const dirs: string[] = [];
@@ -60,6 +60,16 @@ describe('the pump bearing-failure model', () => {
     const saved = await savePumpModel(built, join(dir, 'pump-bearing-failure'), createFsArtifactStore(join(dir, 'artifacts')));
     for (const f of Object.values(saved.files)) expect(existsSync(f)).toBe(true);
     expect(saved.artifact?.sha256).toBe(built.onnxSha256);
+    // the bundle inference loads: <name>.onnx beside <name>.model.json (with the window spec) and <name>.reference.json
+    expect(saved.files.onnx).toMatch(/pump-bearing-failure\.onnx$/);
+    expect(saved.files.model).toMatch(/pump-bearing-failure\.model\.json$/);
+    expect(saved.files.reference).toMatch(/pump-bearing-failure\.reference\.json$/);
+    expect(saved.sha256).toBe(built.onnxSha256);
+    expect(parseModel(readFileSync(saved.files.model, 'utf8')).window).toEqual(pumpFeatureSpec());
+    expect(parseReferenceProfile(readFileSync(saved.files.reference, 'utf8')).inputs).toEqual(PUMP_FEATURE_NAMES);
+    // rebuilt with the same options: byte-identical bundle files
+    const again = await savePumpModel(buildPumpModel(), join(dir, 'again'));
+    for (const k of ['onnx', 'model', 'reference'] as const) expect(readFileSync(again.files[k]).equals(readFileSync(saved.files[k]))).toBe(true);
     const session = await ort.InferenceSession.create(readFileSync(saved.files.onnx));
     const cols = built.table.dataset.columns;
     const rows = Array.from({ length: 200 }, (_, k) => Math.floor((k * built.table.rowCount) / 200));

@@ -7,11 +7,13 @@
 //
 // Both: simulator plant → historian rows (simulate.ts, shortcut b) → window features (windows.ts,
 // the shared definition inference uses) → a table grouped by pump → stratified group split (a pump
-// is in exactly one part) → @industrial/ml train(). Inference loads `onnx` (input `input`
-// [N × 4] in featureSpec order, NaN = missing) or rebuilds it from PUMP_MODEL_DEFAULTS.
+// is in exactly one part) → @industrial/ml train(). The window spec travels inside the model
+// (model.json), so inference computes its live rows with the same spec and the same function.
+// Inference loads the bundle savePumpModel writes (ONNX input `input` [N × 4] in featureSpec
+// order, NaN = missing; `.model.json`; `.reference.json`).
 import {
-  createDataset, datasetSha256, serialiseModel, train,
-  type ClassificationMetrics, type CostModel, type Dataset, type GbdtParams, type Model, type ModelCard, type RegressionMetrics,
+  buildReferenceProfile, createDataset, datasetSha256, rawFeature, serialiseModel, train,
+  type ClassificationMetrics, type CostModel, type Dataset, type FeatureDef, type GbdtParams, type Model, type ModelCard, type ReferenceProfile, type RegressionMetrics,
 } from '@industrial/ml';
 import { simulateFleet, type FleetRun } from './simulate.ts';
 import { PUMP_FEATURE_NAMES, pumpFeatureSpec, pumpWindows, type PumpFeatureSpec } from './windows.ts';
@@ -60,8 +62,10 @@ export interface BuiltPumpModel {
   readonly onnx: Uint8Array;
   readonly onnxSha256: string;
   readonly model: Model;
-  /** serialiseModel(model): the explanation sidecar. */
+  /** serialiseModel(model): the explanation sidecar (carries the window spec). */
   readonly modelJson: string;
+  /** Training sample per input + scores (inference's warm-up parity and drift reference). */
+  readonly reference: ReferenceProfile;
   readonly featureSpec: PumpFeatureSpec & { readonly target: string; readonly horizonHours?: number; readonly capHours?: number };
   readonly card: { readonly json: ModelCard; readonly markdown: string };
   readonly metrics: { readonly validation: ClassificationMetrics | RegressionMetrics; readonly test: ClassificationMetrics | RegressionMetrics };
@@ -73,7 +77,8 @@ export interface BuiltPumpModel {
   readonly dataSha256: string;
 }
 
-const resolve = (o: Partial<PumpModelOptions>): PumpModelOptions => ({ ...PUMP_MODEL_DEFAULTS, ...o, gbdt: { ...PUMP_MODEL_DEFAULTS.gbdt, ...o.gbdt } });
+/** Options with the defaults filled in (what a build is keyed by). */
+export const resolvePumpOptions = (o: Partial<PumpModelOptions>): PumpModelOptions => ({ ...PUMP_MODEL_DEFAULTS, ...o, gbdt: { ...PUMP_MODEL_DEFAULTS.gbdt, ...o.gbdt } });
 
 /** Deterministic fleet: plant i has seed+i; pumps 2, 4, … get a bearing fault starting and developing at staggered times. */
 export function pumpFleetScenario(o: PumpModelOptions, options: { allFaulty?: boolean } = {}): FleetRun[] {
@@ -147,23 +152,27 @@ function buildTable(o: PumpModelOptions, mode: 'classification' | 'rul', capHour
   };
 }
 
+/** The window features as model features (raw inputs with their units). */
+const featureDefs = (o: PumpModelOptions): FeatureDef[] => pumpFeatureSpec(o.windowMinutes, o.strideMinutes).features.map((f) => rawFeature(f.name, f.unit, f.description ?? ''));
+
 const targetName = (o: PumpModelOptions) => `bearing_failure_within_${o.horizonHours}h`;
 export const RUL_TARGET = 'rul_hours';
 
 /** The pump feature table (for a dataops snapshot, or inspection): columns unit, end_ms, the features, the label. */
 export function pumpTrainingTable(options: Partial<PumpModelOptions> = {}): Built & { target: string } {
-  const o = resolve(options);
+  const o = resolvePumpOptions(options);
   return { ...buildTable(o, 'classification', 0), target: targetName(o) };
 }
 
 /** The bearing-failure classifier. Deterministic: the same options give the same ONNX bytes. */
 export function buildPumpModel(options: Partial<PumpModelOptions> = {}): BuiltPumpModel {
-  const o = resolve(options);
+  const o = resolvePumpOptions(options);
   const { table, split, testUnits } = buildTable(o, 'classification', 0);
   const target = targetName(o);
   const r = train({
     target,
-    features: PUMP_FEATURE_NAMES,
+    features: featureDefs(o),
+    window: pumpFeatureSpec(o.windowMinutes, o.strideMinutes),
     model: { type: 'gbdt', params: { ...o.gbdt, task: 'classification' } },
     imputation: { strategy: 'median' },
     imbalance: { strategy: 'class-weights' },
@@ -180,6 +189,7 @@ export function buildPumpModel(options: Partial<PumpModelOptions> = {}): BuiltPu
   }, table.dataset);
   return {
     onnx: r.onnx, onnxSha256: r.onnxSha256, model: r.model, modelJson: serialiseModel(r.model),
+    reference: buildReferenceProfile(r.model, table.dataset, { rows: split.train }),
     featureSpec: { ...pumpFeatureSpec(o.windowMinutes, o.strideMinutes), target, horizonHours: o.horizonHours },
     card: r.card, metrics: r.metrics, threshold: r.threshold, table, testUnits,
     dataSha256: datasetSha256(table.dataset, [...PUMP_FEATURE_NAMES, target]),
@@ -188,12 +198,13 @@ export function buildPumpModel(options: Partial<PumpModelOptions> = {}): BuiltPu
 
 /** The remaining-useful-life regressor (hours, capped at `capHours`), on run-to-failure pumps; test = whole held-out pumps. */
 export function buildRulModel(options: Partial<PumpModelOptions> & { capHours?: number } = {}): BuiltPumpModel {
-  const o = resolve({ plants: 4, ...options });
+  const o = resolvePumpOptions({ plants: 4, ...options });
   const capHours = options.capHours ?? 12;
   const { table, split, testUnits } = buildTable(o, 'rul', capHours);
   const r = train({
     target: RUL_TARGET,
-    features: PUMP_FEATURE_NAMES,
+    features: featureDefs(o),
+    window: pumpFeatureSpec(o.windowMinutes, o.strideMinutes),
     model: { type: 'gbdt', params: { ...o.gbdt, task: 'regression' } },
     imputation: { strategy: 'median' },
     seed: o.seed,
@@ -208,6 +219,7 @@ export function buildRulModel(options: Partial<PumpModelOptions> & { capHours?: 
   }, table.dataset);
   return {
     onnx: r.onnx, onnxSha256: r.onnxSha256, model: r.model, modelJson: serialiseModel(r.model),
+    reference: buildReferenceProfile(r.model, table.dataset, { rows: split.train }),
     featureSpec: { ...pumpFeatureSpec(o.windowMinutes, o.strideMinutes), target: RUL_TARGET, capHours },
     card: r.card, metrics: r.metrics, threshold: r.threshold, table, testUnits,
     dataSha256: datasetSha256(table.dataset, [...PUMP_FEATURE_NAMES, RUL_TARGET]),
