@@ -14,7 +14,7 @@ import { contextualise, type AssetSeries } from './domain/context.ts';
 import { parseCsvMapping } from './domain/csv-mapping.ts';
 import { DataopsError, DataopsErrorCode, InvalidArgumentError, NotFoundError } from './domain/errors.ts';
 import { toIngestBatch } from './domain/ingest.ts';
-import { DEFAULT_RULES, evaluate, healthScore, initialQualityState, tick, type ActiveIssue, type QualityRules, type QualityTransition, type TagQualityState } from './domain/quality.ts';
+import { DEFAULT_RULES, evaluate, healthScore, initialQualityState, noteGap, qualityWindows, tick, type ActiveIssue, type GapNote, type QualityRules, type QualityTransition, type TagQualityState } from './domain/quality.ts';
 import { MAX_BUCKETS, bucketStart, isAggregation, regroup, toGrid, type Aggregation, type ResampledPoint } from './domain/resample.ts';
 import { applySplits, SplitSpecSchema, type SplitSpec } from './domain/snapshot.ts';
 import type { Table } from './domain/table.ts';
@@ -106,7 +106,17 @@ export interface SeriesResult {
 }
 
 export interface QualityReport {
-  tags: Array<{ assetPath: string; tag: string; score: number; samples: number; badShare: number; activeIssues: ActiveIssue[] }>;
+  tags: Array<{
+    assetPath: string;
+    tag: string;
+    score: number;
+    samples: number;
+    badShare: number;
+    /** Issues open now, info ones (late) included; only warning/critical ones are events. */
+    activeIssues: ActiveIssue[];
+    /** Silences longer than the window, seen after the fact: info, here and in the score only. */
+    gaps: { count: number; totalMs: number; recent: GapNote[] };
+  }>;
   assets: Array<{ assetPath: string; score: number; tags: number }>;
 }
 
@@ -204,6 +214,9 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
   const historian = data.historian;
   const catalog = new Map<string, TagMetadata>();
   const quality = new Map<string, { assetPath: string; tag: string; sourceId: string; state: TagQualityState }>();
+  /** Plant clock per source (latest batch plantTime) and per asset, with the asset's recent batch spacing. */
+  const sourceClock = new Map<string, number>();
+  const assetClock = new Map<string, { last: number; deltas: number[]; publishingMs: number | null }>();
   const handles: ConsumerHandle[] = [];
   let timer: NodeJS.Timeout | null = null;
   let plantNow: number | null = null;
@@ -240,8 +253,13 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     await store.append(stream, [event]);
   }
 
+  /**
+   * Quality rules of a tag: the catalog's declared sampling rate and range over the configured
+   * defaults, and the asset's publishing interval in plant time (spacing of its batches).
+   */
   function rulesFor(assetPath: string, tag: string): QualityRules {
     const k = key(assetPath, tag);
+    const publishingIntervalMs = assetClock.get(assetPath)?.publishingMs ?? null;
     let r = rules.get(k);
     if (r === undefined) {
       const meta = catalog.get(k);
@@ -250,14 +268,39 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
         ...config.quality,
         ...(meta?.samplingIntervalMs == null ? {} : { expectedIntervalMs: meta.samplingIntervalMs }),
         ...(meta?.range == null ? {} : { range: meta.range }),
+        publishingIntervalMs,
       };
+      rules.set(k, r);
+    } else if (r.publishingIntervalMs !== publishingIntervalMs) {
+      r = { ...r, publishingIntervalMs };
       rules.set(k, r);
     }
     return r;
   }
 
+  /** Moves the asset's and the source's plant clocks; returns the asset's previous batch time. */
+  function advanceClocks(sourceId: string, assetPath: string, plantTime: number): number | null {
+    sourceClock.set(sourceId, Math.max(sourceClock.get(sourceId) ?? -Infinity, plantTime));
+    const a = assetClock.get(assetPath);
+    if (a === undefined) {
+      assetClock.set(assetPath, { last: plantTime, deltas: [], publishingMs: null });
+      return null;
+    }
+    const previous = a.last;
+    if (plantTime > a.last) {
+      a.deltas.push(plantTime - a.last);
+      if (a.deltas.length > 15) a.deltas.shift();
+      const sorted = [...a.deltas].sort((x, y) => x - y);
+      a.publishingMs = sorted[Math.floor(sorted.length / 2)] ?? null; // median: robust to bursts and reordering
+      a.last = plantTime;
+    }
+    return previous;
+  }
+
   async function emitQuality(entry: { assetPath: string; tag: string; sourceId: string }, transitions: QualityTransition[], causation: string): Promise<void> {
     for (const t of transitions) {
+      // An issue event is a decision recorded for good: info findings stay in the quality report.
+      if (t.issue.severity === 'info') continue;
       const issueId = uuidFromKey(`quality:${entry.assetPath}:${entry.tag}:${t.issue.rule}:${t.issue.raisedAt}`);
       const actor: Actor = { ...SERVICE_ACTOR, correlationId: issueId, causationId: causation };
       if (t.type === 'raised') {
@@ -291,6 +334,15 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     if (await groupCommit.submit(ingest)) return { duplicate: true };
     // Quality runs only for batches written the first time: a redelivery changes nothing.
     const transitions: Array<{ entry: { assetPath: string; tag: string; sourceId: string }; list: QualityTransition[] }> = [];
+    const assetBefore = advanceClocks(batch.sourceId, batch.assetPath, ingest.plantTime);
+    if (assetBefore !== null && ingest.plantTime > assetBefore) {
+      // Report by exception: one tag's silence proves nothing, the whole asset's does (a gap note).
+      for (const entry of quality.values()) {
+        if (entry.assetPath !== batch.assetPath) continue;
+        const r = rulesFor(entry.assetPath, entry.tag);
+        if (r.reportByException && ingest.plantTime - assetBefore > qualityWindows(r).windowMs) entry.state = noteGap(entry.state, entry.tag, assetBefore, ingest.plantTime, r);
+      }
+    }
     for (const s of ingest.raw) {
       const k = key(batch.assetPath, s.tag);
       let entry = quality.get(k);
@@ -304,9 +356,11 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
       if (r.transitions.length > 0) transitions.push({ entry, list: r.transitions });
     }
     plantNow = Math.max(plantNow ?? -Infinity, ingest.plantTime);
+    // The source's clock moved: tags of its assets that sent nothing for the window go stale.
+    const sourceNow = sourceClock.get(batch.sourceId) ?? ingest.plantTime;
     for (const entry of quality.values()) {
-      if (entry.assetPath !== batch.assetPath) continue;
-      const r = tick(entry.state, entry.tag, ingest.plantTime, rulesFor(entry.assetPath, entry.tag));
+      if (entry.sourceId !== batch.sourceId) continue;
+      const r = tick(entry.state, entry.tag, sourceNow, rulesFor(entry.assetPath, entry.tag), assetClock.get(entry.assetPath)?.last ?? null);
       entry.state = r.state;
       if (r.transitions.length > 0) transitions.push({ entry, list: r.transitions });
     }
@@ -391,10 +445,11 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
       .map((e) => ({
         assetPath: e.assetPath,
         tag: e.tag,
-        score: healthScore(e.state),
+        score: healthScore(e.state, rulesFor(e.assetPath, e.tag).gapMemoryMs),
         samples: e.state.samples,
         badShare: e.state.samples === 0 ? 0 : e.state.badSamples / e.state.samples,
         activeIssues: Object.values(e.state.active).filter((i): i is ActiveIssue => i !== undefined),
+        gaps: { count: e.state.gapCount, totalMs: e.state.gapMs, recent: [...e.state.gaps] },
       }))
       .sort((a, b) => (key(a.assetPath, a.tag) < key(b.assetPath, b.tag) ? -1 : 1));
     const byAsset = new Map<string, number[]>();

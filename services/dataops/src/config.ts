@@ -25,6 +25,10 @@ const EnvSchema = z
     DATAOPS_SNAPSHOT_DIR: nonEmpty.default('./data/snapshots'),
     DATAOPS_CONSUMERS: positiveInt(8),
     DATAOPS_FLATLINE_WINDOW_MS: positiveInt(600_000),
+    /** Shortest silence / lateness (plant time) that can become a stale issue; also the default clear window. */
+    DATAOPS_QUALITY_MIN_WINDOW_MS: positiveInt(60_000),
+    /** Sources send a value only when it changed (OPC UA subscriptions): a silent tag is not missing. */
+    DATAOPS_REPORT_BY_EXCEPTION: z.enum(['true', 'false'], { message: 'must be "true" or "false"' }).default('true'),
     CODE_VERSION: nonEmpty.default('0.0.0-dev'),
     SHUTDOWN_GRACE_MS: positiveInt(10_000),
   })
@@ -74,7 +78,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       app: {
         ...DEFAULT_CONFIG,
         uns: { ...DEFAULT_CONFIG.uns, concurrency: Math.max(1, e.DATAOPS_CONSUMERS) },
-        quality: { flatlineWindowMs: e.DATAOPS_FLATLINE_WINDOW_MS },
+        quality: { flatlineWindowMs: e.DATAOPS_FLATLINE_WINDOW_MS, minWindowMs: e.DATAOPS_QUALITY_MIN_WINDOW_MS, reportByException: e.DATAOPS_REPORT_BY_EXCEPTION === 'true' },
         rawRetentionMs: e.DATAOPS_RAW_RETENTION_DAYS * 86_400_000,
         retentionEveryMs: e.DATAOPS_RETENTION_EVERY_MS,
         snapshotDir: e.DATAOPS_SNAPSHOT_DIR,

@@ -1,7 +1,7 @@
 // Bad CSV input: every refusal names the row, the column and the reason, and nothing is returned.
 import { describe, expect, it } from 'vitest';
 import { parseCsvStream } from '../src/adapters/files/csv-import.ts';
-import { parseCsvMapping } from '../src/domain/csv-mapping.ts';
+import { columnIdentifier, parseCsvMapping } from '../src/domain/csv-mapping.ts';
 import { CsvImportError, InvalidArgumentError } from '../src/domain/errors.ts';
 
 async function* text(s: string): AsyncGenerator<Uint8Array> {
@@ -53,13 +53,37 @@ describe('when a CSV file is bad', () => {
   });
 });
 
+describe('column identifiers', () => {
+  it('keep the unit as a suffix, as @industrial/ml names the AI4I columns', () => {
+    expect(columnIdentifier('Air temperature [K]')).toBe('air_temperature_k');
+    expect(columnIdentifier('Process temperature [K]')).toBe('process_temperature_k');
+    expect(columnIdentifier('Rotational speed [rpm]')).toBe('rotational_speed_rpm');
+    expect(columnIdentifier('Torque [Nm]')).toBe('torque_nm');
+    expect(columnIdentifier('Tool wear [min]')).toBe('tool_wear_min');
+    expect(columnIdentifier('Flow [m3/h]')).toBe('flow_m3_h');
+  });
+  it('name a converted column after the unit it holds, and never repeat the unit', () => {
+    expect(columnIdentifier('temp [degC]', 'K')).toBe('temp_k');
+    expect(columnIdentifier('power_w [W]')).toBe('power_w');
+    expect(columnIdentifier('[K]')).toBe('k');
+    expect(columnIdentifier('UDI')).toBe('udi');
+    expect(columnIdentifier('Machine failure')).toBe('machine_failure');
+  });
+  it('puts the header unit in the column spec and the suffix in the name', async () => {
+    const m = parseCsvMapping({ order: { column: 'UDI' }, fields: [{ column: 'Torque [Nm]' }, { column: 'Rotational speed [rpm]', type: 'int32' }] });
+    const { table } = await parseCsvStream(text('UDI,Torque [Nm],Rotational speed [rpm]\n1,42.8,1551\n'), m);
+    expect(table.columns.map((c) => [c.name, c.unit])).toEqual([['udi', undefined], ['torque_nm', 'Nm'], ['rotational_speed_rpm', 'rpm']]);
+  });
+});
+
 describe('when a CSV file is good', () => {
   it('converts units on request and keeps the declared types', async () => {
     const m = parseCsvMapping({ delimiter: ';', time: { column: 'time' }, fields: [{ column: 'temp [degC]', targetUnit: 'K' }, { column: 'state', type: 'utf8', role: 'context' }] });
     const { table } = await parseCsvStream(text('\uFEFFtime;temp [degC];state\r\n2025-01-01T00:00:00Z;25;run\r\n2025-01-01T00:00:01Z;26;stop\r\n'), m);
     expect(table.rowCount).toBe(2);
-    expect((table.data.temp as Float64Array)[0]).toBeCloseTo(298.15, 10);
-    expect(table.columns.find((c) => c.name === 'temp')?.unit).toBe('K');
+    // Named after the unit it holds after conversion; the unit is in the column spec too.
+    expect((table.data.temp_k as Float64Array)[0]).toBeCloseTo(298.15, 10);
+    expect(table.columns.find((c) => c.name === 'temp_k')).toMatchObject({ unit: 'K', source: 'temp [degC]' });
     expect(table.data.state).toEqual(['run', 'stop']);
   });
   it('pivots a long file and leaves missing tags missing', async () => {

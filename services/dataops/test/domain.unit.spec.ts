@@ -32,8 +32,9 @@ describe('quality rules (plant time)', () => {
     const r = evaluate(s, 't', { ts: 1000, serverTs: 1000, value: 120, bad: false }, rules);
     expect(r.transitions.map((t) => t.issue.kind).sort()).toEqual(['out-of-range', 'spike']);
     s = r.state;
-    expect(tick(s, 't', 5000, rules).transitions).toEqual([]);
-    expect(tick(s, 't', 1000 + 10_001, rules).transitions.map((t) => t.issue.kind)).toEqual(['stale']);
+    // The window is max(10 × expected interval, 60 s) of plant time.
+    expect(tick(s, 't', 1000 + 60_000, rules).transitions).toEqual([]);
+    expect(tick(s, 't', 1000 + 60_001, rules).transitions.map((t) => t.issue.kind)).toEqual(['stale']);
   });
 });
 

@@ -11,6 +11,7 @@ import { createKeySet, importKeySet } from '@industrial/access';
 import type { EventStore } from '@industrial/eventstore';
 import { createDataopsApp, DEFAULT_CONFIG, type DataopsApp } from '../src/app.ts';
 import { loadSnapshot } from '../src/adapters/files/snapshot-files.ts';
+import { AI4I_COLUMNS, AI4I_FEATURES, AI4I_TYPE_ORDINAL, ai4iFeatures, computeFeatureMatrix, inputsOf } from '@industrial/ml';
 import { postgresStore, silentLogger, testEventStore, type StoreHarness } from './harness.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -76,11 +77,12 @@ describe('historical CSV import (PostgreSQL)', () => {
       const s = loadSnapshot(m.snapshotId, { dir });
       expect(s.rowCount).toBe(10_000);
       const types = Object.fromEntries(s.schema.map((c) => [c.name, c.type]));
-      expect(types).toMatchObject({ udi: 'int32', product_id: 'utf8', type: 'utf8', air_temperature: 'float64', rotational_speed: 'int32', tool_wear: 'int32', machine_failure: 'int32' });
-      expect(s.schema.find((c) => c.name === 'air_temperature')?.unit).toBe('K');
+      expect(types).toMatchObject({ udi: 'int32', product_id: 'utf8', type: 'utf8', air_temperature_k: 'float64', process_temperature_k: 'float64', rotational_speed_rpm: 'int32', torque_nm: 'float64', tool_wear_min: 'int32', machine_failure: 'int32' });
+      expect(s.schema.find((c) => c.name === 'air_temperature_k')).toMatchObject({ unit: 'K', source: 'Air temperature [K]' });
+      expect(s.schema.find((c) => c.name === 'torque_nm')?.unit).toBe('Nm');
       expect(s.columns.udi).toBeInstanceOf(Int32Array);
-      expect(s.columns.air_temperature).toBeInstanceOf(Float64Array);
-      expect((s.columns.air_temperature as Float64Array)[0]).toBe(298.1);
+      expect(s.columns.air_temperature_k).toBeInstanceOf(Float64Array);
+      expect((s.columns.air_temperature_k as Float64Array)[0]).toBe(298.1);
       expect(s.columns.product_id?.[0]).toBe('M14860');
       expect((s.columns.machine_failure as Int32Array).reduce((a, b) => a + b, 0)).toBe(339);
       expect(s.splits).toMatchObject({ kind: 'chronological', train: { start: 0, end: 7000 }, validation: { start: 7000, end: 8500 }, test: { start: 8500, end: 10_000 }, boundaries: { validationFrom: 7001, testFrom: 8501 } });
@@ -95,6 +97,40 @@ describe('historical CSV import (PostgreSQL)', () => {
       expect(m2.snapshotId).toBe(m.snapshotId);
       const ev = (await events.readStream(`dataset-${datasetId}`)).filter((e) => e.type === 'DatasetSnapshotCreated');
       expect((ev[0]?.data as { rowCount: number; format: string }).rowCount).toBe(10_000);
+    });
+  });
+
+  describe('when @industrial/ml computes the AI4I features on the snapshot', () => {
+    it('finds every column it reads under its own names, and computes power, ΔT and wear × torque', async () => {
+      const imp = await app.importCsv({ name: 'ai4i2020.csv', path: AI4I, mapping: ai4iMapping }, engineer);
+      const m = await app.createSnapshot(
+        { datasetId: randomUUID(), useCaseId: USE_CASE, source: { kind: 'import', importId: imp.importId }, split: { kind: 'chronological', by: 'udi', train: 0.8, validation: 0.1 } },
+        engineer,
+      );
+      const s = loadSnapshot(m.snapshotId, { dir });
+      const names = s.schema.map((c) => c.name);
+      for (const col of Object.values(AI4I_COLUMNS)) expect(names).toContain(col);
+      // ml's feature module, unchanged: raw inputs row-major (type as its ordinal), then its expressions.
+      const inputs = inputsOf(AI4I_FEATURES);
+      const n = s.rowCount;
+      const raw = new Float64Array(n * inputs.length);
+      inputs.forEach((name, j) => {
+        const col = s.columns[name];
+        if (col === undefined) throw new Error(`snapshot has no column ${name}`);
+        for (let i = 0; i < n; i++) {
+          const v = col[i];
+          raw[i * inputs.length + j] = typeof v === 'string' ? (AI4I_TYPE_ORDINAL[v] ?? Number.NaN) : Number(v);
+        }
+      });
+      const x = computeFeatureMatrix(inputs, AI4I_FEATURES, raw, n);
+      expect(x.length).toBe(n * AI4I_FEATURES.length);
+      expect(x.every(Number.isFinite)).toBe(true);
+      const at = (feature: { name: string }, row: number) => x[row * AI4I_FEATURES.length + AI4I_FEATURES.findIndex((f) => f.name === feature.name)] as number;
+      // Row UDI 1: M14860, 298.1 K / 308.6 K, 1551 rpm, 42.8 Nm, 0 min.
+      expect(at(ai4iFeatures.type, 0)).toBe(1);
+      expect(at(ai4iFeatures.power, 0)).toBeCloseTo((42.8 * 1551 * 2 * Math.PI) / 60, 0);
+      expect(at(ai4iFeatures.temperatureDifference, 0)).toBeCloseTo(10.5, 3);
+      expect(at(ai4iFeatures.wearTorque, 0)).toBe(0);
     });
   });
 

@@ -22,7 +22,10 @@ export const CsvMappingSchema = z
     time: z.strictObject({ column: Name, format: z.enum(['iso', 'epoch-ms', 'epoch-s']).default('iso'), assumeUtc: z.boolean().default(false) }).optional(),
     order: z.strictObject({ column: Name }).optional(),
     group: z.strictObject({ column: Name, type: z.enum(['utf8', 'int32']).default('utf8') }).optional(),
-    /** Wide format: the columns to keep. Units default to the `[unit]` suffix of the header. */
+    /**
+     * Wide format: the columns to keep. Units default to the `[unit]` suffix of the header; the
+     * default name keeps it as a suffix (`Torque [Nm]` → `torque_nm`, see `columnIdentifier`).
+     */
     fields: z
       .array(
         z.strictObject({
@@ -66,14 +69,24 @@ export function parseCsvMapping(input: unknown): CsvMapping {
 
 const UNIT_SUFFIX = /\[([^\]]+)\]\s*$/;
 
-/** `Air temperature [K]` → `air_temperature`: names usable as feature/column identifiers. */
-export function columnIdentifier(header: string): string {
-  const id = header
-    .replace(UNIT_SUFFIX, '')
-    .trim()
+const slug = (text: string): string =>
+  text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
+
+/**
+ * Column identifier of a header: lower-case words joined by `_`, with the `[unit]` suffix kept as
+ * the last word — `Air temperature [K]` → `air_temperature_k`, `Torque [Nm]` → `torque_nm`,
+ * `Rotational speed [rpm]` → `rotational_speed_rpm` (the names `@industrial/ml`'s AI4I features
+ * read). `unit` replaces the header's unit in the name (a column converted to `targetUnit` is named
+ * after the unit it holds). The unit is also kept in the column spec.
+ */
+export function columnIdentifier(header: string, unit?: string | null): string {
+  const headerUnit = UNIT_SUFFIX.exec(header)?.[1]?.trim();
+  const base = slug(header.replace(UNIT_SUFFIX, ''));
+  const suffix = headerUnit === undefined || headerUnit === '' ? '' : slug(unit ?? headerUnit);
+  const id = suffix === '' || base === suffix || base.endsWith(`_${suffix}`) ? base : base === '' ? suffix : `${base}_${suffix}`;
   return id === '' ? 'column' : id;
 }
 
@@ -153,7 +166,7 @@ export class CsvTableBuilder {
     if (m.group !== undefined) this.#key.group = plan(m.group.column, m.group.type, 'group', columnIdentifier(m.group.column), null, null, false);
     const keyCols = [this.#key.group, this.#key.time, this.#key.order].filter((p): p is FieldPlan => p !== null);
     if (m.format === 'wide') {
-      const fields = (m.fields ?? []).map((f) => plan(f.column, f.type, f.role, f.name ?? columnIdentifier(f.column), f.unit ?? null, f.targetUnit ?? null, f.nullable));
+      const fields = (m.fields ?? []).map((f) => plan(f.column, f.type, f.role, f.name ?? columnIdentifier(f.column, f.targetUnit ?? f.unit), f.unit ?? null, f.targetUnit ?? null, f.nullable));
       this.#fields = [...keyCols, ...fields.filter((f) => !keyCols.some((k) => k.index === f.index))];
     } else {
       const l = m.long as NonNullable<CsvMapping['long']>;

@@ -1,7 +1,14 @@
 // Data-quality rules per tag, evaluated in plant time (sample timestamps; `tick` takes the plant
 // clock of the latest batch), never the wall clock. `evaluate` is a pure step: previous state +
-// one sample → next state + transitions (issue raised / cleared). The caller turns transitions
-// into DataQualityIssueRaised/Cleared events; replaying the same samples gives the same events.
+// one sample → next state + transitions (issue raised / cleared). The caller turns warning and
+// critical transitions into DataQualityIssueRaised/Cleared events (info findings stay in the
+// report); replaying the same samples gives the same events.
+//
+// Samples arrive in bursts (one UNS batch per publishing interval; at ×10 plant speed a 250 ms
+// wall interval is 2.5 s of plant time) and, from OPC UA, only when a value changed. So silence
+// and lateness are judged against a window of max(staleAfterIntervals × expected interval,
+// minWindowMs) — the expected interval from declared metadata (catalog sampling rate, batch
+// spacing), not from observed sample spacing — and stale/late clear only after a clear window.
 
 export const QualityRule = {
   Stale: 'stale',
@@ -30,6 +37,8 @@ export const KIND_OF_RULE: Readonly<Record<QualityRule, IssueKind>> = {
   late: 'clock-skew',
 };
 
+// Severity decides where a finding goes: warning and critical issues become events (decisions
+// recorded for good); info findings (a past gap) only show in the quality report and health score.
 const SEVERITY_OF_RULE: Readonly<Record<QualityRule, IssueSeverity>> = {
   stale: 'critical',
   gap: 'info',
@@ -38,14 +47,35 @@ const SEVERITY_OF_RULE: Readonly<Record<QualityRule, IssueSeverity>> = {
   spike: 'warning',
   'rate-of-change': 'warning',
   'bad-quality': 'warning',
+  // Server vs source time is a hint, not proof (an accelerated or replayed plant clock runs apart
+  // from the server's): report only.
   late: 'info',
 };
 
+export const severityOf = (rule: QualityRule): IssueSeverity => SEVERITY_OF_RULE[rule];
+
 export interface QualityRules {
-  /** Expected sampling interval (from the catalog / TagMapped). */
+  /** Declared sampling interval (catalog / TagMapped), or this default when none is declared. */
   expectedIntervalMs: number;
-  /** No sample for this many intervals → stale (and a later sample after such a silence → gap). */
+  /**
+   * Plant-time spacing of the asset's UNS batches (their `plantTime` is the end of a publishing
+   * interval); samples arrive in bursts of this spacing, so nothing is expected more often. null: unknown.
+   */
+  publishingIntervalMs: number | null;
+  /** Floor of the expected interval, whatever is declared or observed. */
+  minExpectedIntervalMs: number;
+  /** The stale / gap / late window is this many expected intervals … */
   staleAfterIntervals: number;
+  /** … and at least this long (plant time): shorter silences are normal burst spacing. */
+  minWindowMs: number;
+  /** Stale and late clear only after this long healthy (plant time). null: the raise window. */
+  clearWindowMs: number | null;
+  /**
+   * The source reports by exception (OPC UA monitored items send a value only when it changed, or
+   * left the deadband): a silent tag holds its last value and is not missing. Silence then counts
+   * as no data only when the whole asset falls silent while its source keeps publishing.
+   */
+  reportByException: boolean;
   /** Value unchanged (within `flatlineTolerance`) for this long → flatline. 0 disables. */
   flatlineWindowMs: number;
   flatlineTolerance: number;
@@ -58,13 +88,20 @@ export interface QualityRules {
   /** Share of Bad samples among the last `badWindow` samples that raises bad-quality. */
   badShareThreshold: number;
   badWindow: number;
-  /** Server minus source timestamp above this → late (clock-skew). */
+  /** Server minus source timestamp above this (for the whole window) → late (clock-skew). */
   lateAfterMs: number;
+  /** Gaps within this much plant time before the latest sample lower the health score. */
+  gapMemoryMs: number;
 }
 
 export const DEFAULT_RULES: QualityRules = {
   expectedIntervalMs: 1000,
+  publishingIntervalMs: null,
+  minExpectedIntervalMs: 100,
   staleAfterIntervals: 10,
+  minWindowMs: 60_000,
+  clearWindowMs: null,
+  reportByException: true,
   flatlineWindowMs: 10 * 60_000,
   flatlineTolerance: 0,
   range: null,
@@ -73,7 +110,23 @@ export const DEFAULT_RULES: QualityRules = {
   badShareThreshold: 0.2,
   badWindow: 50,
   lateAfterMs: 60_000,
+  gapMemoryMs: 60 * 60_000,
 };
+
+export interface QualityWindows {
+  /** max(declared sampling, publishing interval, floor). */
+  expectedMs: number;
+  /** Silence / lateness must last this long before an issue: max(staleAfterIntervals × expected, minWindowMs). */
+  windowMs: number;
+  /** Healthy this long before stale / late clear. */
+  clearMs: number;
+}
+
+export function qualityWindows(r: QualityRules): QualityWindows {
+  const expectedMs = Math.max(r.expectedIntervalMs, r.publishingIntervalMs ?? 0, r.minExpectedIntervalMs, 1);
+  const windowMs = Math.max(r.staleAfterIntervals * expectedMs, r.minWindowMs);
+  return { expectedMs, windowMs, clearMs: r.clearWindowMs ?? windowMs };
+}
 
 export interface ActiveIssue {
   rule: QualityRule;
@@ -84,6 +137,15 @@ export interface ActiveIssue {
   detail: string;
   observed: number | null;
 }
+
+/** A silence longer than the window, seen after the fact (info: report and health score only). */
+export interface GapNote {
+  from: number;
+  to: number;
+  detail: string;
+}
+
+const MAX_GAP_NOTES = 20;
 
 export interface TagQualityState {
   lastTs: number | null;
@@ -96,6 +158,14 @@ export interface TagQualityState {
   samples: number;
   badSamples: number;
   active: Partial<Record<QualityRule, ActiveIssue>>;
+  /** Hysteresis: since when a not-yet-raised condition has held … */
+  pendingSince: Partial<Record<QualityRule, number>>;
+  /** … and since when an active issue's condition has been absent. */
+  healthySince: Partial<Record<QualityRule, number>>;
+  /** Latest gaps (at most 20), oldest first, and totals since start. */
+  gaps: GapNote[];
+  gapCount: number;
+  gapMs: number;
 }
 
 export const initialQualityState = (): TagQualityState => ({
@@ -107,6 +177,11 @@ export const initialQualityState = (): TagQualityState => ({
   samples: 0,
   badSamples: 0,
   active: {},
+  pendingSince: {},
+  healthySince: {},
+  gaps: [],
+  gapCount: 0,
+  gapMs: 0,
 });
 
 export type QualityTransition =
@@ -128,6 +203,7 @@ class Step {
     readonly state: TagQualityState,
     readonly tag: string,
   ) {}
+  /** Raises or clears at once (rules whose condition already spans a window, or a value check). */
   set(rule: QualityRule, on: boolean, at: number, detail: () => string, observed: number | null): void {
     const current = this.state.active[rule];
     if (on && current === undefined) {
@@ -139,16 +215,60 @@ class Step {
       this.transitions.push({ type: 'cleared', issue: current, clearedAt: at });
     }
   }
+  /**
+   * With hysteresis: raised once the condition has held for `raiseAfterMs`, cleared once it has
+   * been absent for `clearAfterMs` (plant time). A condition that comes back while clearing keeps
+   * the issue open, so a flapping condition is one issue.
+   */
+  hold(rule: QualityRule, on: boolean, at: number, raiseAfterMs: number, clearAfterMs: number, detail: () => string, observed: number | null): void {
+    const s = this.state;
+    if (on) {
+      delete s.healthySince[rule];
+      if (s.active[rule] !== undefined) return;
+      const since = (s.pendingSince[rule] ??= at);
+      if (at - since >= raiseAfterMs) {
+        delete s.pendingSince[rule];
+        this.set(rule, true, at, detail, observed);
+      }
+    } else {
+      delete s.pendingSince[rule];
+      if (s.active[rule] === undefined) return;
+      const since = (s.healthySince[rule] ??= at);
+      if (at - since >= clearAfterMs) {
+        delete s.healthySince[rule];
+        this.set(rule, false, at, () => '', observed);
+      }
+    }
+  }
 }
 
 function copy(s: TagQualityState): TagQualityState {
-  return { ...s, recentBad: [...s.recentBad], active: { ...s.active } };
+  return { ...s, recentBad: [...s.recentBad], active: { ...s.active }, pendingSince: { ...s.pendingSince }, healthySince: { ...s.healthySince }, gaps: [...s.gaps] };
+}
+
+function noteGapIn(s: TagQualityState, from: number, to: number, detail: string): void {
+  s.gaps.push({ from, to, detail });
+  if (s.gaps.length > MAX_GAP_NOTES) s.gaps.shift();
+  s.gapCount += 1;
+  s.gapMs += to - from;
+}
+
+/**
+ * Records a silence of the whole asset (report-by-exception sources, where one tag's silence
+ * proves nothing) as a gap note on the tag: info, for the report and health score, never an event.
+ */
+export function noteGap(prev: TagQualityState, tag: string, from: number, to: number, rules: QualityRules): TagQualityState {
+  const s = copy(prev);
+  const w = qualityWindows(rules);
+  noteGapIn(s, from, to, `${tag}: the asset sent nothing for ${fmtMs(to - from)} (window ${fmtMs(w.windowMs)}); the gap is kept, not filled`);
+  return s;
 }
 
 /** One sample through every rule. Samples older than the last one only count toward quality share. */
 export function evaluate(prev: TagQualityState, tag: string, sample: QualitySample, rules: QualityRules): { state: TagQualityState; transitions: QualityTransition[] } {
   const step = new Step(copy(prev), tag);
   const s = step.state;
+  const w = qualityWindows(rules);
   s.samples += 1;
   if (sample.bad) s.badSamples += 1;
   s.recentBad.push(sample.bad);
@@ -157,18 +277,21 @@ export function evaluate(prev: TagQualityState, tag: string, sample: QualitySamp
   step.set('bad-quality', s.recentBad.length >= Math.min(rules.badWindow, 5) && badShare > rules.badShareThreshold, sample.ts,
     () => `${tag}: ${(badShare * 100).toFixed(0)} % of the last ${s.recentBad.length} samples have Bad quality (threshold ${(rules.badShareThreshold * 100).toFixed(0)} %)`, badShare);
 
-  const lateBy = sample.serverTs - sample.ts;
-  step.set('late', lateBy > rules.lateAfterMs, sample.ts, () => `${tag}: sample arrived ${fmtMs(lateBy)} after its source timestamp (limit ${fmtMs(rules.lateAfterMs)})`, lateBy);
-
   if (s.lastTs !== null && sample.ts < s.lastTs) return { state: s, transitions: step.transitions }; // out of order: no trend rules
-  const staleAfter = rules.expectedIntervalMs * rules.staleAfterIntervals;
-  // Data is flowing again: stale clears; a silence longer than the stale limit is recorded as a gap.
-  step.set('stale', false, sample.ts, () => '', null);
-  if (s.lastTs !== null && sample.ts - s.lastTs > staleAfter) {
+
+  // Late: every sample over the limit for the whole window, and on time again for the clear window.
+  const lateBy = sample.serverTs - sample.ts;
+  step.hold('late', lateBy > rules.lateAfterMs, sample.ts, w.windowMs, w.clearMs,
+    () => `${tag}: samples arrive ${fmtMs(lateBy)} after their source timestamp (limit ${fmtMs(rules.lateAfterMs)}) for ${fmtMs(w.windowMs)}`, lateBy);
+
+  // Data is flowing: stale starts clearing (it clears after the clear window, see `tick`).
+  step.hold('stale', false, sample.ts, 0, w.clearMs, () => '', null);
+  // A silence between two samples is a gap only for sources that send every sample: with report by
+  // exception an unchanged value is not sent and not missing. Longer than the window only; a note.
+  if (!rules.reportByException && s.lastTs !== null && sample.ts - s.lastTs > w.windowMs) {
     const silence = sample.ts - s.lastTs;
-    step.set('gap', true, sample.ts, () => `${tag}: no samples for ${fmtMs(silence)} (expected every ${fmtMs(rules.expectedIntervalMs)}); the gap is kept, not filled`, null);
+    noteGapIn(s, s.lastTs, sample.ts, `${tag}: no samples for ${fmtMs(silence)} (expected every ${fmtMs(w.expectedMs)}, window ${fmtMs(w.windowMs)}); the gap is kept, not filled`);
   }
-  step.set('gap', false, sample.ts, () => '', null);
 
   if (sample.bad || typeof sample.value !== 'number') {
     s.lastTs = sample.ts;
@@ -190,6 +313,7 @@ export function evaluate(prev: TagQualityState, tag: string, sample: QualitySamp
     const rate = Math.abs(v - prevNum) / ((sample.ts - s.lastTs) / 1000);
     step.set('rate-of-change', rate > rules.maxRatePerS, sample.ts, () => `${tag}: changes at ${rate.toPrecision(4)}/s (limit ${rules.maxRatePerS}/s)`, v);
   }
+  // Flatline: the value keeps being reported unchanged although it is expected to move.
   if (rules.flatlineWindowMs > 0) {
     if (s.flatValue === null || s.flatSince === null || Math.abs(v - s.flatValue) > rules.flatlineTolerance) {
       s.flatValue = v;
@@ -206,22 +330,52 @@ export function evaluate(prev: TagQualityState, tag: string, sample: QualitySamp
   return { state: s, transitions: step.transitions };
 }
 
-/** The plant clock moved to `plantNow` (a batch of the asset arrived): tags silent for too long go stale. */
-export function tick(prev: TagQualityState, tag: string, plantNow: number, rules: QualityRules): { state: TagQualityState; transitions: QualityTransition[] } {
+/**
+ * The plant clock of the tag's source moved to `plantNow` (a batch of the source arrived).
+ * No data for longer than the window → stale; it clears once data has flowed (no silence over
+ * half the window) for the clear window.
+ * Sources that send every sample: the tag's own silence counts. Report by exception: a silent tag
+ * holds its value, so only a silence of the whole asset (`assetSeenAt`, its latest batch) counts.
+ */
+export function tick(prev: TagQualityState, tag: string, plantNow: number, rules: QualityRules, assetSeenAt: number | null = null): { state: TagQualityState; transitions: QualityTransition[] } {
   if (prev.lastTs === null) return { state: prev, transitions: [] };
-  const silence = plantNow - prev.lastTs;
-  const limit = rules.expectedIntervalMs * rules.staleAfterIntervals;
-  if (silence <= limit || prev.active.stale !== undefined) return { state: prev, transitions: [] };
+  const w = qualityWindows(rules);
+  const since = rules.reportByException ? Math.max(assetSeenAt ?? prev.lastTs, prev.lastTs) : prev.lastTs;
+  const silence = plantNow - since;
+  const on = silence > w.windowMs;
+  // Nothing to do: healthy and nothing to clear (the common case; no copy).
+  if (!on && prev.active.stale === undefined) return { state: prev, transitions: [] };
+  if (on && prev.active.stale !== undefined && prev.healthySince.stale === undefined) return { state: prev, transitions: [] };
+  if (!on && silence > w.windowMs / 2) {
+    // Hysteresis band: not stale again, but not flowing either — clearing starts over.
+    if (prev.healthySince.stale === undefined) return { state: prev, transitions: [] };
+    const s = copy(prev);
+    delete s.healthySince.stale;
+    return { state: s, transitions: [] };
+  }
   const step = new Step(copy(prev), tag);
-  step.set('stale', true, plantNow, () => `${tag}: no new value for ${fmtMs(silence)}, expected every ${fmtMs(rules.expectedIntervalMs)}`, null);
+  step.hold('stale', on, plantNow, 0, w.clearMs,
+    () => rules.reportByException
+      ? `${tag}: the asset sent no value for ${fmtMs(silence)} while its source kept publishing (window ${fmtMs(w.windowMs)})`
+      : `${tag}: no new value for ${fmtMs(silence)}, expected every ${fmtMs(w.expectedMs)} (window ${fmtMs(w.windowMs)})`,
+    silence);
   return { state: step.state, transitions: step.transitions };
 }
 
 const PENALTY: Readonly<Record<IssueSeverity, number>> = { info: 0.05, warning: 0.25, critical: 0.5 };
 
 /** 1 = healthy. Active issues subtract by severity; the recent share of Bad samples scales the rest. */
-export function healthScore(s: TagQualityState): number {
+export function healthScore(s: TagQualityState, gapMemoryMs: number = DEFAULT_RULES.gapMemoryMs): number {
   const penalty = Object.values(s.active).reduce((sum, i) => sum + (i === undefined ? 0 : PENALTY[i.severity]), 0);
   const badShare = s.recentBad.length === 0 ? 0 : s.recentBad.filter(Boolean).length / s.recentBad.length;
-  return Math.max(0, Math.min(1, (1 - penalty) * (1 - badShare)));
+  return Math.max(0, Math.min(1, (1 - penalty) * (1 - badShare) * (1 - recentGapShare(s, gapMemoryMs))));
+}
+
+/** Share of the last `memoryMs` (plant time, up to the latest sample) lost in gaps. */
+export function recentGapShare(s: TagQualityState, memoryMs: number): number {
+  if (s.lastTs === null || memoryMs <= 0 || s.gaps.length === 0) return 0;
+  const from = s.lastTs - memoryMs;
+  let lost = 0;
+  for (const g of s.gaps) lost += Math.max(0, Math.min(g.to, s.lastTs) - Math.max(g.from, from));
+  return Math.min(1, lost / memoryMs);
 }
