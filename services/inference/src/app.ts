@@ -18,6 +18,7 @@ import { createOnnxScorer, type OnnxScorer } from './adapters/onnx/scorer.ts';
 import { HashRing, takenOver } from './domain/hashring.ts';
 import { DEFAULT_TRACK_CONFIG, type TrackConfig } from './domain/prompt-track.ts';
 import { PUMP_BEARING_USE_CASE, inScope, type UseCaseSpec } from './domain/usecase.ts';
+import { historyMs } from './service/pipeline.ts';
 import { createCommands, type Commands } from './service/commands.ts';
 import { createModelHost, type ModelHost } from './service/models.ts';
 import { createMonitor, DEFAULT_MONITOR_CONFIG, type Monitor, type MonitorConfig } from './service/monitor.ts';
@@ -85,7 +86,7 @@ export interface InferenceApp {
 }
 
 const FOLLOWED = new Set([
-  'ModelVersionRegistered', 'ModelPromoted', 'ModelRolledBack',
+  'ModelVersionRegistered', 'ModelPromoted', 'ModelRolledBack', 'ModelRefused',
   'RecommendationRaised', 'RecommendationAcknowledged', 'RecommendationAccepted', 'RecommendationRejected', 'RecommendationOverridden', 'OutcomeRecorded',
   'AssetModeChanged', 'ProblemReported',
 ]);
@@ -106,12 +107,17 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     log: logger,
     recordRefusal: async (r) => {
       const id = await nameUuid(`refused|${r.refused}|${r.causationId ?? ''}`);
-      await appendEvent(store, 'ModelRolledBack', r.useCaseId, {
+      const kept = r.keptVersion === null ? (r.stage === 'production' ? 'The rule-based limits stay in use.' : 'No shadow candidate runs.') : `Version ${r.keptVersion} keeps serving.`;
+      await appendEvent(store, 'ModelRefused', r.useCaseId, {
         useCaseId: r.useCaseId,
-        fromModelVersionId: r.refused,
-        toModelVersionId: r.keptVersion,
-        trigger: 'gate-breach',
-        reason: `Inference refused model version ${r.refused}: ${r.reason}. ${r.keptVersion === null ? 'The rule-based limits stay in use.' : `Version ${r.keptVersion} keeps serving.`}`.slice(0, 2000),
+        modelVersionId: r.refused,
+        version: r.version,
+        stage: r.stage,
+        check: r.check,
+        reason: `Inference refused model version ${r.refused}: ${r.reason}. ${kept}`.slice(0, 2000),
+        expectedSha256: r.expectedSha256,
+        actualSha256: r.actualSha256,
+        keptModelVersionId: r.keptVersion,
       }, SERVICE_ACTOR(id, null, r.causationId), { id });
     },
   });
@@ -224,7 +230,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
       const rebuilt: string[] = [];
       if (deps.unsReplay) {
         for (const assetPath of mine) {
-          const windowMs = Math.max(...useCases.filter((u) => inScope(u, assetPath)).map((u) => u.windowMs), 0);
+          const windowMs = Math.max(...useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, models.slots(u.useCaseId))), 0);
           if (windowMs === 0) continue;
           await deps.unsReplay.replay(unsAssetSubject(parseUnsAssetPath(assetPath)), now() - windowMs, (b) => pipeline.warm(b));
           rebuilt.push(assetPath);

@@ -1,11 +1,12 @@
-// Public surface of @industrial/inference: the app (createInferenceApp), the shared window
-// aggregation and pump bearing use case (training builds its rows with the same code), the model
+// Public surface of @industrial/inference: the app (createInferenceApp), live windows (inputs are
+// computed by @industrial/ml computeWindowFeatures from the model's own window spec), the pump
+// bearing use case, the model
 // bundle helpers, and the pure domain pieces other services may reuse (wording, drift statistics).
 export { createInferenceApp, SERVICE_NAME } from './app.ts';
 export type { InferenceApp, InferenceAppConfig, InferenceAppDeps, InferenceLogger } from './app.ts';
-export { AssetWindow, aggregateWindow, parseWindowInput, windowInput, WindowAggregate } from './domain/window.ts';
-export type { AggregatedWindow, MissingReason } from './domain/window.ts';
-export { PUMP_BEARING_FEATURES, PUMP_BEARING_USE_CASE, PUMP_INPUTS, PUMP_TAGS, pumpFeatures, inScope } from './domain/usecase.ts';
+export { AssetWindow, windowValues, windowSpanMs } from './domain/window.ts';
+export type { WindowValues, MissingReason } from './domain/window.ts';
+export { PUMP_BEARING_USE_CASE, PUMP_TAGS, inScope } from './domain/usecase.ts';
 export type { UseCaseSpec, EvidenceTemplate, RuleLimit } from './domain/usecase.ts';
 export { fileArtifacts, writeModelBundle, sha256Of, REFERENCE_FORMAT } from './adapters/artifacts/files.ts';
 export type { ModelArtifacts, ModelBundle, ReferenceProfile } from './adapters/artifacts/files.ts';

@@ -38,6 +38,8 @@ export interface Harness {
   enterprise: string;
   token(role: Role): Promise<string>;
   register(bundle: ModelBundle, opts?: { threshold: number; corruptFile?: boolean; version?: number }): Promise<string>;
+  /** Registers a bundle already on disk (e.g. written by training's savePumpModel) under the recorded sha256. */
+  registerArtifact(a: { artifactUri: string; artifactHash: string; threshold: number | null; inputs: readonly { name: string; unit?: string }[]; windowSeconds: number }): Promise<string>;
   promote(modelVersionId: string, stage: 'production' | 'shadow'): Promise<void>;
   rollback(from: string, to: string | null): Promise<void>;
   publish(batch: UnsSampleBatch): Promise<void>;
@@ -80,6 +82,16 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}): Pr
         artifactHash: opts.corruptFile ? sha256Of(bundle.onnx) : artifactHash,
         inputs: bundle.reference.inputs.map((name) => ({ name })), windowSeconds: 1800,
         outputs: [{ name: 'probabilities' }], decisionThreshold: opts.threshold,
+      }, engineer);
+      return modelVersionId;
+    },
+    async registerArtifact(a) {
+      const modelVersionId = randomUUID();
+      version += 1;
+      await appendEvent(store, 'ModelVersionRegistered', USE_CASE, {
+        ...eventExamples.ModelVersionRegistered,
+        modelVersionId, useCaseId: USE_CASE, runId: randomUUID(), version, artifactUri: a.artifactUri, artifactHash: a.artifactHash,
+        inputs: a.inputs.map((i) => ({ ...i })), windowSeconds: a.windowSeconds, outputs: [{ name: 'probabilities' }], decisionThreshold: a.threshold,
       }, engineer);
       return modelVersionId;
     },

@@ -1,12 +1,41 @@
-// Test support: a pump model trained with @industrial/ml on synthetic pump sample streams that
-// follow the simulator's pump physics (affinity laws, bearing wear → vibration ∝ w², bearing
-// temperature +35 K·w with a 15-minute lag), aggregated into rows by the SAME window code the
-// runtime uses. Until services/training exports buildPumpModel, tests build models here.
-import { createDataset, createRng, serialiseModel, train, type Rng } from '@industrial/ml';
+// Test support for the drift test and the bench: a synthetic pump model trained with
+// @industrial/ml on sample streams that follow the simulator's pump physics (affinity laws,
+// bearing wear → vibration ∝ w², bearing temperature +35 K·w with a 15-minute lag). Its rows come
+// from the SAME @industrial/ml window function the runtime uses, with the window spec stored in
+// the model. The end-to-end pump test uses the training service's pump model instead.
+import {
+  add, computeWindowFeatures, constant, createDataset, createRng, defineFeature, defineWindowSpec, input, mul, rawFeature, serialiseModel, sub, tagSeries, train,
+  type FeatureDef, type Rng,
+} from '@industrial/ml';
 import type { ModelBundle } from '../src/adapters/artifacts/files.ts';
 import { REFERENCE_FORMAT } from '../src/adapters/artifacts/files.ts';
-import { PUMP_BEARING_FEATURES, PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
-import { AssetWindow, aggregateWindow } from '../src/domain/window.ts';
+import { PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
+
+const RATED_RPM = 2950;
+const inp = (tag: string, statistic: 'mean' | 'slope') => `${tag}__${statistic}`;
+const I = {
+  bearingTemperature: inp('bearing_temperature', 'mean'), bearingTemperatureSlope: inp('bearing_temperature', 'slope'),
+  vibration: inp('vibration_rms', 'mean'), vibrationSlope: inp('vibration_rms', 'slope'),
+  speed: inp('speed', 'mean'), current: inp('motor_current', 'mean'), flow: inp('flow', 'mean'), pressure: inp('discharge_pressure', 'mean'),
+} as const;
+const UNITS: Record<string, string> = { bearing_temperature: 'Cel', vibration_rms: 'mm/s', speed: '/min', motor_current: 'A', flow: 'm3/h', discharge_pressure: 'bar' };
+
+/** The synthetic model's window spec: `<tag>__<statistic>` over 30 minutes. */
+export const SYNTHETIC_PUMP_WINDOW = defineWindowSpec({
+  version: '0.1.0', windowMinutes: 30, gridMinutes: 1,
+  features: Object.values(I).map((name) => {
+    const [tag, statistic] = name.split('__') as [string, 'mean' | 'slope'];
+    return { name, tag, statistic, unit: statistic === 'slope' ? `${UNITS[tag]}/h` : UNITS[tag]! };
+  }),
+});
+
+const speedSquared = mul(mul(input(I.speed), input(I.speed)), constant(1 / (RATED_RPM * RATED_RPM)));
+const SYNTHETIC_FEATURES: readonly FeatureDef[] = [
+  defineFeature({ name: 'bearing_temperature_excess_c', unit: '°C', description: 'bearing temperature above normal for the speed', expr: sub(input(I.bearingTemperature), add(constant(25), mul(speedSquared, constant(30)))) }),
+  defineFeature({ name: 'vibration_excess_mm_s', unit: 'mm/s', description: 'vibration above normal for the speed', expr: sub(input(I.vibration), mul(speedSquared, constant(1.8))) }),
+  rawFeature(I.vibrationSlope, 'mm/s per h'), rawFeature(I.bearingTemperatureSlope, '°C per h'), rawFeature(I.speed, 'rpm'),
+  rawFeature(I.current, 'A'), rawFeature(I.flow, 'm³/h'), rawFeature(I.pressure, 'bar'),
+];
 
 export interface PumpSample { tMs: number; values: Record<string, number> }
 
@@ -43,17 +72,12 @@ export function pumpStream(rng: Rng, minutes: number, opts: { startMs?: number; 
 }
 
 export function rowsFromStream(stream: PumpSample[], inputs: readonly string[], everyMs = 10 * 60_000): Float64Array[] {
-  const win = new AssetWindow(PUMP_BEARING_USE_CASE.windowMs);
+  const spec = { ...SYNTHETIC_PUMP_WINDOW, features: inputs.map((n) => SYNTHETIC_PUMP_WINDOW.features.find((f) => f.name === n)!) };
+  const tags = [...new Set(spec.features.map((f) => f.tag))];
+  const series = Object.fromEntries(tags.map((tag) => [tag, tagSeries(stream.map((s) => ({ timestampMs: s.tMs, value: s.values[tag]!, quality: 'good' as const })))]));
+  const span = (spec.windowMinutes - spec.gridMinutes) * 60_000;
   const rows: Float64Array[] = [];
-  let next = stream[0]!.tMs + PUMP_BEARING_USE_CASE.windowMs;
-  for (const s of stream) {
-    for (const [tag, v] of Object.entries(s.values)) win.add(tag, s.tMs, v, true);
-    win.prune();
-    if (s.tMs >= next) {
-      rows.push(aggregateWindow(win, inputs, s.tMs, PUMP_BEARING_USE_CASE.staleMs).values);
-      next = s.tMs + everyMs;
-    }
-  }
+  for (let end = stream[0]!.tMs + span; end <= stream.at(-1)!.tMs; end += everyMs) rows.push(computeWindowFeatures(spec, series, end, { staleMs: PUMP_BEARING_USE_CASE.staleMs }).values);
   return rows;
 }
 
@@ -66,7 +90,7 @@ export interface PumpModel {
 /** Trains the pump bearing GBDT; label = the fault has begun to develop (wear ≥ 0.3 within 8 h). */
 export function buildPumpModel(seed = 7, pumps = 120, faultyEvery = 6): PumpModel {
   const rng = createRng(seed);
-  const inputs = [...new Set(PUMP_BEARING_FEATURES.flatMap((f) => f.inputs))];
+  const inputs = [...new Set(SYNTHETIC_FEATURES.flatMap((f) => f.inputs))];
   const cols: Record<string, number[]> = Object.fromEntries(inputs.map((i) => [i, []]));
   const label: number[] = [];
   const order: number[] = [];
@@ -78,7 +102,7 @@ export function buildPumpModel(seed = 7, pumps = 120, faultyEvery = 6): PumpMode
     const stream = pumpStream(rng, minutes, fault ? { fault } : {});
     const rows = rowsFromStream(stream, inputs);
     rows.forEach((r, i) => {
-      const endMin = 30 + i * 10;
+      const endMin = 29 + i * 10;
       const w = fault && endMin >= fault.startMin ? Math.min(1, (endMin - fault.startMin) / fault.developMin) : 0;
       inputs.forEach((name, j) => cols[name]!.push(r[j]!));
       label.push(w >= 0.3 ? 1 : 0);
@@ -88,7 +112,8 @@ export function buildPumpModel(seed = 7, pumps = 120, faultyEvery = 6): PumpMode
   const ds = createDataset({ ...cols, failure_within_8h: label, order });
   const r = train({
     target: 'failure_within_8h',
-    features: PUMP_BEARING_FEATURES,
+    features: SYNTHETIC_FEATURES,
+    window: SYNTHETIC_PUMP_WINDOW,
     model: { type: 'gbdt', params: { learningRate: 0.1, maxLeafNodes: 15, minSamplesLeaf: 20, maxIter: 60 } as never },
     imputation: { strategy: 'median' },
     thresholdRule: 'max-f1',

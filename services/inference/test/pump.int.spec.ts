@@ -2,7 +2,14 @@
 // engine behind its OPC UA server) produces pump readings; this test publishes them as UNS batches
 // itself (connectivity's OPC UA path is covered by its own tests; here plant time must run faster
 // than an OPC UA subscription allows) → inference → prompts over the HTTP gateway and gRPC.
+// The model is the training service's pump model (buildPumpModel: simulator fleet → @industrial/ml
+// window features → GBDT), stored and registered by registerDemoPumpModel
+// (ModelVersionRegistered + ModelPromoted with the real sha256); inference computes its live rows
+// from the window spec the model carries, with the same @industrial/ml function.
 import { randomUUID } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, inferenceV1, unaryCall } from '@industrial/grpc';
 import { createPlant } from '@industrial/simulator';
@@ -11,12 +18,14 @@ import type { UnsSampleBatch } from '@industrial/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTelemetry, type TelemetryHandle } from '@industrial/telemetry';
 import { isPlainLanguage } from '../src/domain/wording.ts';
-import { startHarness, until, type Harness } from './fixture.ts';
-import { buildPumpModel, type PumpModel } from './pump-data.ts';
+import { startHarness, until, USE_CASE, type Harness } from './fixture.ts';
+import { buildPumpModel, registerDemoPumpModel, savePumpModel, type DemoPumpModel } from '@industrial/training';
 
+/** Small recipe options (a build takes well under a second). */
+const PUMP_OPTIONS = { plants: 4 };
 let h: Harness;
 let plant: Plant;
-let model: PumpModel;
+let demo: DemoPumpModel;
 let v1: string;
 const feed: Record<string, unknown>[] = [];
 let feedAbort: AbortController;
@@ -63,11 +72,11 @@ let telemetry: TelemetryHandle;
 beforeAll(async () => {
   // a real tracer provider: prompts carry the trace id of the span that raised them
   telemetry = initTelemetry({ serviceName: 'inference-test', serviceVersion: '0.0.0', exporter: 'memory', sampleRatio: 0, logLevel: 'silent' });
-  model = buildPumpModel(7, 60);
   h = await startHarness({ monitor: { minSamples: 1_000_000 } });
   plant = createPlant({ seed: 11, startMs: Date.now(), layout: { enterprise: h.enterprise, site: 'plant-1', pumps: 4, mills: 0, packagers: 0 } });
-  v1 = await h.register(model.bundle, { threshold: model.threshold });
-  await h.promote(v1, 'production');
+  demo = await registerDemoPumpModel({ store: h.store, artifactsDir: join(h.dir, 'artifacts'), useCaseId: USE_CASE, actor: { subject: 'erin', role: 'engineer' }, options: PUMP_OPTIONS });
+  v1 = demo.modelVersion;
+  await h.app.settle();
   // the HMI's live feed
   feedAbort = new AbortController();
   const res = await fetch(`${h.httpUrl}/api/v1/feed`, { headers: { authorization: `Bearer ${await h.token('operator')}` }, signal: feedAbort.signal });
@@ -91,7 +100,7 @@ beforeAll(async () => {
       // aborted at the end
     }
   })();
-  await step(40); // healthy history fills the windows
+  await step(40); // healthy history (the model's windows are 60 minutes: scoring starts at minute 60)
 }, 120_000);
 
 afterAll(async () => {
@@ -102,7 +111,10 @@ afterAll(async () => {
 
 describe('when a bearing fault develops on pump 4', () => {
   it('raises exactly one prompt for pump 4 naming the asset, the evidence and an action with a deadline', async () => {
-    expect(h.app.models.status().useCases).toMatchObject({ [h.app.models.state().production.keys().next().value as string]: { production: v1 } });
+    expect(h.app.models.status().useCases).toMatchObject({ [USE_CASE]: { production: v1 } });
+    // the registered artifact is the training bundle, with its real sha256
+    expect(h.app.models.state().registered.get(v1)).toMatchObject({ artifactUri: demo.artifactUri, artifactHash: demo.sha256, windowSeconds: 3600 });
+    expect(h.app.models.slots(USE_CASE).production?.inputs).toEqual(['bearing_temp_mean', 'bearing_temp_slope', 'vibration_rms', 'motor_current_mean']);
     expect(plant.inject({ asset: 'pump-4', fault: 'bearing_wear', developMinutes: 20, severity: 1 }, 'api').ok).toBe(true);
     await step(45);
     const raised = await prompts('pump-4');
@@ -118,6 +130,10 @@ describe('when a bearing fault develops on pump 4', () => {
     expect(message).toMatch(/Inspect the pump 4 bearing within the next hour\.$/);
     expect(isPlainLanguage(message)).toBe(true);
     expect((first.explanation as unknown[]).length).toBeGreaterThan(0);
+    // evidence in plant units, named as the model names its window features
+    const evidence = raised[raised.length - 1]!.data.evidence as { feature: string; value: number; unit: string }[];
+    expect(evidence.find((e) => e.feature === 'bearing_temp_mean')).toMatchObject({ unit: 'Cel' });
+    expect(evidence.find((e) => e.feature === 'vibration_rms')).toMatchObject({ unit: 'mm/s' });
     expect(first.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 
@@ -174,23 +190,39 @@ describe('when pump 3 is in manual mode', () => {
 });
 
 describe('when a model file is corrupted', () => {
-  it('is refused with a ModelRolledBack event saying why, and scoring continues on the previous version', async () => {
-    const bad = await h.register(model.bundle, { threshold: model.threshold, corruptFile: true });
+  it('is refused with a ModelRefused event saying why, and scoring continues on the previous version', async () => {
+    // a copy of the training bundle with one ONNX byte flipped, registered under the true sha256
+    const src = fileURLToPath(demo.artifactUri);
+    const dir = join(h.dir, 'corrupt');
+    cpSync(dirname(src), dir, { recursive: true });
+    const onnx = join(dir, src.slice(dirname(src).length + 1));
+    const bytes = readFileSync(onnx);
+    bytes[100] = bytes[100]! ^ 0xff;
+    writeFileSync(onnx, bytes);
+    const bad = await h.registerArtifact({ artifactUri: pathToFileURL(onnx).href, artifactHash: demo.sha256, threshold: demo.threshold, inputs: [{ name: 'bearing_temp_mean' }], windowSeconds: 3600 });
     await h.promote(bad, 'production');
-    const refusal = (await h.events('ModelRolledBack')).find((e) => e.data.fromModelVersionId === bad)!;
-    expect(refusal.data).toMatchObject({ trigger: 'gate-breach', toModelVersionId: v1 });
+    const refusal = (await h.events('ModelRefused')).find((e) => e.data.modelVersionId === bad)!;
+    expect(refusal.data).toMatchObject({ useCaseId: USE_CASE, stage: 'production', check: 'integrity', expectedSha256: demo.sha256, keptModelVersionId: v1 });
+    expect(refusal.data.actualSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(refusal.data.actualSha256).not.toBe(demo.sha256);
     expect(String(refusal.data.reason)).toMatch(/sha256/);
+    expect((await h.events('ModelRolledBack')).filter((e) => e.data.fromModelVersionId === bad)).toHaveLength(0);
     const before = h.app.pipeline.counters().modelScores;
     await step(2);
     expect(h.app.pipeline.counters().modelScores).toBeGreaterThan(before);
-    expect(h.app.models.slots(refusal.data.useCaseId as string).production?.registered.modelVersionId).toBe(v1);
+    expect(h.app.models.slots(USE_CASE).production?.registered.modelVersionId).toBe(v1);
+    expect(h.app.models.state().production.get(USE_CASE)).toBe(v1);
   });
 });
 
 describe('when a shadow candidate is promoted', () => {
   it('records its scores and would-have-raised prompts, never in the feed', async () => {
-    const candidate = buildPumpModel(9, 60);
-    const v3 = await h.register(candidate.bundle, { threshold: candidate.threshold });
+    const candidate = buildPumpModel({ ...PUMP_OPTIONS, seed: 43 });
+    const saved = await savePumpModel(candidate, join(h.dir, 'candidate'));
+    const v3 = await h.registerArtifact({
+      artifactUri: saved.artifactUri, artifactHash: saved.sha256, threshold: candidate.threshold,
+      inputs: candidate.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })), windowSeconds: candidate.featureSpec.windowMinutes * 60,
+    });
     await h.promote(v3, 'shadow');
     expect(plant.inject({ asset: 'pump-2', fault: 'bearing_wear', developMinutes: 20, severity: 1 }, 'api').ok).toBe(true);
     await step(35);

@@ -1,6 +1,7 @@
 // Which model version should serve each use case, from the registry events: ModelVersionRegistered
 // (artifact and its sha256), ModelPromoted (production or shadow), ModelRolledBack (back to a
-// version or to the rules). The runtime reconciles the loaded sessions to this desired state. Pure.
+// version or to the rules), ModelRefused (this runtime refused a version: never loaded again, the
+// kept version stays desired). The runtime reconciles the loaded sessions to this desired state. Pure.
 
 export interface RegisteredModel {
   readonly modelVersionId: string;
@@ -57,6 +58,15 @@ export function evolveDeployments(s: DeploymentState, e: { type: string; data: u
       if ((production.get(useCase) ?? null) === d.fromModelVersionId) production.set(useCase, (d.toModelVersionId as string | null) ?? null);
       const shadow = new Map(s.shadow);
       if (shadow.get(useCase) === d.fromModelVersionId) shadow.set(useCase, null);
+      return { ...s, production, shadow, refused };
+    }
+    case 'ModelRefused': {
+      const useCase = d.useCaseId as string, refusedId = d.modelVersionId as string;
+      const refused = new Set(s.refused).add(refusedId);
+      const production = new Map(s.production);
+      if (d.stage === 'production' && (production.get(useCase) ?? null) === refusedId) production.set(useCase, (d.keptModelVersionId as string | null) ?? null);
+      const shadow = new Map(s.shadow);
+      if (d.stage === 'shadow' && shadow.get(useCase) === refusedId) shadow.set(useCase, (d.keptModelVersionId as string | null) ?? null);
       return { ...s, production, shadow, refused };
     }
     default:

@@ -8,7 +8,8 @@ import { consequenceOf, priorityOf, urgencyOf } from './priority.ts';
 import { decideTrack, evolveTrack, initialTrack, type Observation, type TrackState } from './prompt-track.ts';
 import { decideRecommendation, evolveRecommendation } from './recommendation.ts';
 import { PUMP_BEARING_USE_CASE } from './usecase.ts';
-import { AssetWindow, aggregateWindow } from './window.ts';
+import { defineWindowSpec } from '@industrial/ml';
+import { AssetWindow, windowValues } from './window.ts';
 import { actionText, assetDisplayName, evidencePhrases, isPlainLanguage, likelihoodWords, modelPrompt, rulePrompt } from './wording.ts';
 
 const PATH = 'acme.plant-1.utilities.cooling-water.pump-4';
@@ -16,9 +17,10 @@ const PATH = 'acme.plant-1.utilities.cooling-water.pump-4';
 describe('operator wording', () => {
   const phrases = evidencePhrases(
     [
-      { feature: 'bearing_temperature_excess_c', value: 18.3, contribution: 2.1 },
-      { feature: 'vibration_rms__slope', value: 1.4, contribution: 0.9 },
-      { feature: 'motor_current__mean', value: 38, contribution: -0.2 },
+      // matched by what the model's window spec computes them from, whatever the model calls them
+      { feature: 'bearing_temp_mean', value: 70.3, normal: 52, source: { tag: 'bearing_temperature', statistic: 'mean' }, contribution: 2.1 },
+      { feature: 'vibration_trend', value: 1.4, source: { tag: 'vibration_rms', statistic: 'slope' }, contribution: 0.9 },
+      { feature: 'motor_current_mean', value: 38, source: { tag: 'motor_current', statistic: 'mean' }, contribution: -0.2 },
     ],
     PUMP_BEARING_USE_CASE.evidence,
   );
@@ -146,16 +148,34 @@ describe('drift statistics', () => {
 });
 
 describe('windows', () => {
-  it('excludes Bad samples and reports stale tags instead of filling silently', () => {
+  const spec = defineWindowSpec({
+    version: '1.0.0', windowMinutes: 30, gridMinutes: 1,
+    features: [
+      { name: 'vib_mean', unit: 'mm/s', tag: 'vibration_rms', statistic: 'mean' },
+      { name: 'vib_slope', unit: 'mm/s/h', tag: 'vibration_rms', statistic: 'slope' },
+      { name: 'temp_mean', unit: 'Cel', tag: 'bearing_temperature', statistic: 'mean' },
+      { name: 'flow_mean', unit: 'm3/h', tag: 'flow', statistic: 'mean' },
+    ],
+  });
+  it('computes the model window spec with the ml function, excludes Bad samples and reports stale tags instead of filling silently', () => {
     const w = new AssetWindow(30 * 60_000);
     for (let m = 0; m <= 30; m++) {
       w.add('vibration_rms', m * 60_000, 2 + m * 0.1, true);
       w.add('bearing_temperature', m * 60_000, 999, m > 20 ? false : true);
     }
-    const agg = aggregateWindow(w, ['vibration_rms__mean', 'vibration_rms__slope', 'bearing_temperature__mean', 'flow__mean'], 30 * 60_000, 5 * 60_000);
-    expect(agg.values[0]).toBeCloseTo(3.5, 9);
+    const agg = windowValues(w, spec, 30 * 60_000, 5 * 60_000);
+    expect(agg.values[0]).toBeCloseTo(3.55, 9); // grid minutes 1..30
     expect(agg.values[1]).toBeCloseTo(6, 9); // 0.1 per minute = 6 per hour
-    expect(agg.missing).toEqual([{ input: 'bearing_temperature__mean', reason: 'stale' }, { input: 'flow__mean', reason: 'absent' }]);
+    expect(agg.missing).toEqual([{ input: 'temp_mean', reason: 'stale' }, { input: 'flow_mean', reason: 'absent' }]);
+  });
+  it('keeps the last Good sample before the kept history, so its value is held into the window', () => {
+    const w = new AssetWindow(10 * 60_000);
+    w.add('flow', 0, 100, true);
+    w.add('flow', 30 * 60_000, 100, false);
+    w.add('vibration_rms', 30 * 60_000, 1, true);
+    w.prune();
+    const agg = windowValues(w, spec, 30 * 60_000, Infinity);
+    expect(agg.values[3]).toBe(100);
   });
 });
 

@@ -32,15 +32,20 @@ export interface ExplainedFeature {
   readonly value: number;
   /** Contribution to the margin; positive pushes towards failure. */
   readonly contribution: number;
+  /** What the feature is computed from (the model's window spec), when it is a window feature. */
+  readonly source?: { readonly tag: string; readonly statistic: string } | null;
+  /** Its normal value (training reference median), NaN when unknown. */
+  readonly normal?: number;
 }
 
 /** The evidence phrases, strongest positive contribution first, at most `max`. */
 export function evidencePhrases(explained: readonly ExplainedFeature[], templates: readonly EvidenceTemplate[], max = 2): string[] {
-  const byFeature = new Map(templates.map((t) => [t.feature, t] as const));
   const phrases: string[] = [];
   const ranked = [...explained].filter((e) => e.contribution > 0).sort((a, b) => b.contribution - a.contribution);
   for (const e of ranked) {
-    const phrase = byFeature.get(e.feature)?.phrase(e.value) ?? null;
+    const src = e.source;
+    const template = src == null ? undefined : templates.find((t) => t.tag === src.tag && t.statistic === src.statistic);
+    const phrase = template?.phrase(e.value, e.normal ?? NaN) ?? null;
     if (phrase !== null && !phrases.includes(phrase)) phrases.push(phrase);
     if (phrases.length >= max) break;
   }

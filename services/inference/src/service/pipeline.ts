@@ -1,5 +1,5 @@
-// Live scoring: UNS batches → per-asset windows → model inputs (same aggregation as training, the
-// feature module inside the model) → ONNX score (production and shadow) → prompt decisions
+// Live scoring: UNS batches → per-asset windows → model inputs (the model's own window spec through
+// @industrial/ml computeWindowFeatures, as in training; the feature module inside the model) → ONNX score (production and shadow) → prompt decisions
 // (hysteresis, de-duplication, manual mode, rule-based fallback) → events. Only assets this
 // replica owns are processed; a replica taking an asset over rebuilds its window first.
 import type { UnsSampleBatch } from '@industrial/contracts';
@@ -11,9 +11,9 @@ import { isSuppressed } from '../domain/mode.ts';
 import { consequenceOf, priorityOf, urgencyOf } from '../domain/priority.ts';
 import { decideTrack, evolveTrack, initialTrack, type TrackConfig, type TrackState } from '../domain/prompt-track.ts';
 import { inScope, ruleViolations, type UseCaseSpec } from '../domain/usecase.ts';
-import { aggregateWindow, AssetWindow, type AggregatedWindow } from '../domain/window.ts';
+import { AssetWindow, windowSpanMs, windowValues, type WindowValues } from '../domain/window.ts';
 import { actionText, evidencePhrases, likelihoodWords, modelPrompt, rulePrompt } from '../domain/wording.ts';
-import type { ModelHost, LoadedModel } from './models.ts';
+import type { ModelHost, LoadedModel, Slots } from './models.ts';
 import type { EvaluationResult, Monitor } from './monitor.ts';
 import type { ActionCatalogue, CostModel } from './ports.ts';
 import type { Projection } from './projection.ts';
@@ -87,6 +87,21 @@ interface AssetState {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** History an asset needs for a use case: its own, the rules' window and the serving models' windows. */
+export function historyMs(spec: UseCaseSpec, slots: Slots): number {
+  const spans = [spec.windowMs, windowSpanMs(spec.ruleWindow)];
+  for (const m of [slots.production, slots.shadow]) if (m !== null) spans.push(windowSpanMs(m.window) + m.window.gridMinutes * 60_000);
+  return Math.max(...spans);
+}
+
+/** Evidence entries of an explanation: value in the model's unit, what it is computed from, its normal. */
+function explainedOf(model: LoadedModel, contributions: readonly { feature: string; value: number; contribution: number }[]) {
+  return contributions.map((x) => {
+    const info = model.featureInfo.get(x.feature);
+    return { feature: x.feature, value: x.value, contribution: x.contribution, source: info?.source ?? null, normal: info?.normal ?? NaN, unit: info?.unit ?? '' };
+  });
+}
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const assets = new Map<string, AssetState>();
   const tracks = new Map<string, TrackState>();
@@ -99,11 +114,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     fallbackModelUnavailable: 0, fallbackInputsBad: 0, fallbackDrift: 0, promptsRaised: 0, promptsUpdated: 0,
     promptsSuppressed: 0, shadowScores: 0, shadowRaised: 0, driftDetected: 0, retrainingRequested: 0, notOwned: 0,
   };
-  const maxWindowMs = Math.max(...deps.useCases.map((u) => u.windowMs));
+  const keepMs = (assetPath: string) => Math.max(0, ...deps.useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, deps.models.slots(u.useCaseId))));
 
   function addToWindow(batch: UnsSampleBatch): AssetState {
     let a = assets.get(batch.assetPath);
-    if (a === undefined) assets.set(batch.assetPath, (a = { window: new AssetWindow(maxWindowMs), firstMs: Infinity, lastScored: new Map() }));
+    if (a === undefined) assets.set(batch.assetPath, (a = { window: new AssetWindow(0), firstMs: Infinity, lastScored: new Map() }));
+    a.window.lengthMs = keepMs(batch.assetPath);
     for (const s of batch.samples) {
       if (typeof s.value !== 'number') continue;
       const t = Date.parse(s.sourceTimestamp);
@@ -130,7 +146,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     spec: UseCaseSpec, assetPath: string, recommendationId: string, update: number, expiresAtMs: number, data: {
       source: 'model' | 'rules'; model: LoadedModel | null; message: string; urgency: string; priority: string; actBy: number; score: number; threshold: number;
       explanation: { feature: string; contribution: number }[]; evidence: { feature: string; value: number; unit: string }[]; imputed: string[];
-      agg: AggregatedWindow; mode: 'production' | 'shadow' | 'suppressed'; actionId: string;
+      agg: WindowValues; mode: 'production' | 'shadow' | 'suppressed'; actionId: string;
     },
   ): Promise<void> {
     const span = deps.tracer.startSpan(data.mode === 'shadow' ? 'record shadow recommendation' : 'raise recommendation', importantSpanOptions({
@@ -197,8 +213,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function scoreWindow(spec: UseCaseSpec, assetPath: string, a: AssetState, toMs: number, serverMs: number): Promise<void> {
     const slots = deps.models.slots(spec.useCaseId);
     const prod = slots.production;
-    const ruleInputs = spec.rules.map((r) => r.input);
-    const agg = prod === null ? aggregateWindow(a.window, ruleInputs, toMs, spec.staleMs) : aggregateWindow(a.window, prod.inputs, toMs, spec.staleMs);
+    const agg = windowValues(a.window, prod === null ? spec.ruleWindow : prod.window, toMs, spec.staleMs);
     let why: 'model-unavailable' | 'inputs-bad' | 'drift' | null = null;
     if (prod === null) why = 'model-unavailable';
     else if (agg.missing.length > spec.maxImputedInputs || (agg.missing.length > 0 && prod.model.pipeline.imputer.strategy === 'none')) why = 'inputs-bad';
@@ -254,27 +269,26 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         const row: Record<string, number | null> = {};
         prod.inputs.forEach((name, j) => (row[name] = Number.isFinite(agg.values[j]!) ? agg.values[j]! : null));
         const ex = explain(prod.model, row);
-        const units = new Map(prod.model.pipeline.features.map((f) => [f.name, f.unit] as const));
-        const explained = ex.contributions.map((x) => ({ feature: x.feature, value: x.value, contribution: x.contribution }));
+        const explained = explainedOf(prod, ex.contributions);
         const phrases = evidencePhrases(explained, spec.evidence);
         message = modelPrompt({ assetPath, phrases, likelihood: likelihoodWords(score, threshold), failureWords: 'failure', horizonHours: spec.horizonHours, action: actionSentence });
         const ranked = [...explained].sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution));
         explanation = ranked.slice(0, 10).map((x) => ({ feature: x.feature, contribution: x.contribution }));
-        evidence = ranked.slice(0, 20).map((x) => ({ feature: x.feature, value: x.value, unit: units.get(x.feature) ?? '' }));
+        evidence = ranked.slice(0, 20).map((x) => ({ feature: x.feature, value: x.value, unit: x.unit }));
       }
     } else {
       c.ruleScores++;
       if (why === 'model-unavailable') c.fallbackModelUnavailable++;
       else if (why === 'inputs-bad') c.fallbackInputsBad++;
       else c.fallbackDrift++;
-      const ruleAgg = prod === null ? agg : aggregateWindow(a.window, ruleInputs, toMs, spec.staleMs);
-      const values = new Map(ruleInputs.map((n, j) => [n, ruleAgg.values[j]!] as const));
+      const ruleAgg = prod === null ? agg : windowValues(a.window, spec.ruleWindow, toMs, spec.staleMs);
+      const values = new Map(spec.ruleWindow.features.map((f, j) => [f.name, ruleAgg.values[j]!] as const));
       const violations = ruleViolations(spec, values);
       alarm = violations.length > 0;
       clear = !alarm;
       if (alarm) {
         message = rulePrompt({ assetPath, violations, why: why ?? 'model-unavailable', action: actionSentence });
-        evidence = violations.map((v) => ({ feature: v.rule.input, value: v.value, unit: v.rule.unit }));
+        evidence = violations.map((v) => ({ feature: v.rule.feature, value: v.value, unit: v.rule.unit }));
       }
     }
 
@@ -300,7 +314,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // Shadow candidate: scored beside production, recorded, never shown.
     const cand = slots.shadow;
     if (cand !== null) {
-      const cagg = aggregateWindow(a.window, cand.inputs, toMs, spec.staleMs);
+      const cagg = windowValues(a.window, cand.window, toMs, spec.staleMs);
       if (cagg.missing.length <= spec.maxImputedInputs) {
         try {
           const cs = (await cand.scorer.score(Float32Array.from(cagg.values), 1))[0]!;
@@ -318,7 +332,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
             const row: Record<string, number | null> = {};
             cand.inputs.forEach((name, j) => (row[name] = Number.isFinite(cagg.values[j]!) ? cagg.values[j]! : null));
             const ex = explain(cand.model, row);
-            const explained = ex.contributions.map((x) => ({ feature: x.feature, value: x.value, contribution: x.contribution }));
+            const explained = explainedOf(cand, ex.contributions);
             const smsg = modelPrompt({ assetPath, phrases: evidencePhrases(explained, spec.evidence), likelihood: likelihoodWords(cs, cand.threshold), failureWords: 'failure', horizonHours: spec.horizonHours, action: actionSentence });
             await emitRaised(spec, assetPath, sd.recommendationId, 0, sd.expiresAtMs, {
               source: 'model', model: cand, message: smsg, urgency, priority, actBy: toMs + action.maxResponseMinutes * 60_000, score: cs, threshold: cand.threshold,
@@ -352,7 +366,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const serverMs = newestServerMs(batch);
       for (const spec of specs) {
         // Only full windows: training rows are full windows, a partial one would skew slopes and means.
-        if (toMs - a.firstMs < spec.windowMs) continue;
+        const prod = deps.models.slots(spec.useCaseId).production;
+        if (toMs - a.firstMs < windowSpanMs(prod === null ? spec.ruleWindow : prod.window)) continue;
         const last = a.lastScored.get(spec.useCaseId) ?? -Infinity;
         if (toMs - last < spec.scoreEveryMs) continue;
         a.lastScored.set(spec.useCaseId, toMs);

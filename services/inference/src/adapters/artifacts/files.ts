@@ -1,24 +1,17 @@
 // Model bundles on a file system. The registered artifact (ModelVersionRegistered.artifactUri,
 // hashed in artifactHash) is the ONNX file; beside it, `<name>.model.json` holds the serialised
-// @industrial/ml model (explanations need its tree covers, which ONNX cannot hold) and
-// `<name>.reference.json` the training reference sample per input (drift). Both sidecars are
+// @industrial/ml model (explanations need its tree covers, which ONNX cannot hold; it also carries
+// the window spec live rows are computed with) and `<name>.reference.json` the training reference
+// sample per input (drift). Training's savePumpModel writes exactly these files. Both sidecars are
 // checked against the ONNX at warm-up (same scores on the reference rows), not trusted blindly.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseReferenceProfile, type ReferenceProfile } from '@industrial/ml';
 
-export const REFERENCE_FORMAT = 'industrial-inference/reference/v1';
-
-export interface ReferenceProfile {
-  readonly format: typeof REFERENCE_FORMAT;
-  /** The model's raw inputs, in ONNX column order. */
-  readonly inputs: readonly string[];
-  /** Reference sample per input (training rows), same order as `inputs`. */
-  readonly columns: readonly (readonly number[])[];
-  /** Model scores on the same rows (prediction drift reference). */
-  readonly scores: readonly number[];
-}
+export { REFERENCE_FORMAT } from '@industrial/ml';
+export type { ReferenceProfile } from '@industrial/ml';
 
 export interface ModelBundle {
   readonly onnx: Uint8Array;
@@ -33,13 +26,8 @@ export interface ModelArtifacts {
 
 const sidecar = (onnxPath: string, suffix: string) => onnxPath.replace(/\.onnx$/, '') + suffix;
 
-export function parseReference(json: string): ReferenceProfile {
-  const r = JSON.parse(json) as Partial<ReferenceProfile>;
-  if (r.format !== REFERENCE_FORMAT || !Array.isArray(r.inputs) || !Array.isArray(r.columns) || r.columns.length !== r.inputs.length) {
-    throw new Error(`not a ${REFERENCE_FORMAT} reference profile`);
-  }
-  return { format: REFERENCE_FORMAT, inputs: r.inputs, columns: r.columns, scores: Array.isArray(r.scores) ? r.scores : [] };
-}
+/** Parses `<name>.reference.json` (@industrial/ml reference profile, written by training). */
+export const parseReference = (json: string): ReferenceProfile => parseReferenceProfile(json);
 
 export function fileArtifacts(): ModelArtifacts {
   return {
