@@ -40,7 +40,7 @@ describe('npm start (standalone, embedded defaults)', () => {
     const base = port();
     const simToken = randomUUID();
     // Unreachable NATS/PG on purpose: standalone must not need them.
-    const { proc, out } = launch('scripts/platform/standalone.ts', { PLATFORM_DATA_DIR: dataDir, PLATFORM_BASE_PORT: String(base), SIM_HTTP_TOKEN: simToken, NATS_URL: 'nats://127.0.0.1:1', PG_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'warn', PLATFORM_HMI: '0' });
+    const { proc, out } = launch('scripts/platform/standalone.ts', { PLATFORM_DATA_DIR: dataDir, PLATFORM_BASE_PORT: String(base), SIM_HTTP_TOKEN: simToken, NATS_URL: 'nats://127.0.0.1:1', PG_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'warn', PLATFORM_HMI: '0', PLATFORM_DEMO_MODEL: '0' });
     try {
       await until(() => out().includes('Ctrl-C stops everything'), 'the platform to start', out);
       const token = /auditor\s+(\S+)/.exec(out())?.[1] ?? '';

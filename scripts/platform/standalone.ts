@@ -12,7 +12,8 @@ import { createCharterApp } from '@industrial/charter';
 import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
-import { createInferenceApp } from '@industrial/inference';
+import { PUMP_BEARING_USE_CASE, createInferenceApp } from '@industrial/inference';
+import { registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, labelToEvent, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
@@ -94,6 +95,14 @@ async function main(): Promise<void> {
   });
   const ch = await charter.start();
   stops.push(() => charter.stop());
+
+  // A real pump bearing-failure model for a first look: trained from the simulated plant by the
+  // training service's recipe (cached under .data/models), registered and promoted as events.
+  if (env.PLATFORM_DEMO_MODEL !== '0') {
+    process.stdout.write('Preparing the pump bearing model (first start trains it, later starts reuse it)…\n');
+    const m = await registerDemoPumpModel({ store, artifactsDir: join(dataDir, 'models'), useCaseId: PUMP_BEARING_USE_CASE.useCaseId, actor: { subject: 'platform-setup', role: 'engineer' } });
+    logger.info({ modelVersion: m.modelVersion, sha256: m.sha256, cached: m.cached }, 'pump bearing model in production');
+  }
 
   // Inference: live windows from the UNS, prompts for operators, HTTP gateway for the HMI.
   const inference = createInferenceApp({
