@@ -24,16 +24,24 @@ async function main(): Promise<void> {
     ACCESS_KEYS_DIR: keys.accessDir, ACCESS_ISSUER: ISSUER, ACCESS_AUDIENCE: AUDIENCE, LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   };
   const simToken = env.SIM_HTTP_TOKEN ?? randomUUID();
+  const schema = env.PG_SCHEMA ?? 'eventstore';
+  // Connectivity reads the plant simulator as its first source (SignAndEncrypt, ISA-95 auto-mapping).
+  const sourcesFile = join(dataDir, 'sources.json');
+  writeFileSync(sourcesFile, JSON.stringify([{
+    sourceId: '00000000-0000-4000-8000-00000000a001', name: 'plant simulator', protocol: 'opcua', endpoint: `opc.tcp://127.0.0.1:${base + 40}`,
+    securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', auth: { kind: 'anonymous' }, autoMapRoot: 'ns=1;s=acme/plant-1',
+  }], null, 2));
+  const svc = (name: string, p: number): Record<string, string> => ({ [`${name}_GRPC_HOST`]: '127.0.0.1', [`${name}_GRPC_PORT`]: String(p), [`${name}_HTTP_HOST`]: '127.0.0.1', [`${name}_HTTP_PORT`]: String(p + 100) });
   const all: Proc[] = [
     { name: 'relay-a', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
     { name: 'relay-b', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
     { name: 'simulator', entry: 'services/simulator/src/main.ts', env: { SIM_DEV: 'true', SIM_TIME_ACCELERATION: '10', SIM_OPCUA_PORT: String(base + 40), SIM_HTTP_PORT: String(base + 41), SIM_HTTP_TOKEN: simToken, SIM_PKI_DIR: join(dataDir, 'pki') } },
     { name: 'governance', entry: 'services/governance/src/main.ts', env: { ...common, GOVERNANCE_GRPC_HOST: '127.0.0.1', GOVERNANCE_GRPC_PORT: String(base + 1), GOVERNANCE_HTTP_HOST: '127.0.0.1', GOVERNANCE_HTTP_PORT: String(base + 2) } },
-    { name: 'connectivity', entry: 'services/connectivity/src/main.ts', env: { ...common } },
-    { name: 'dataops', entry: 'services/dataops/src/main.ts', env: { ...common } },
-    { name: 'training', entry: 'services/training/src/main.ts', env: { ...common } },
-    { name: 'charter', entry: 'services/charter/src/main.ts', env: { ...common } },
-    { name: 'inference', entry: 'services/inference/src/main.ts', env: { ...common } },
+    { name: 'connectivity', entry: 'services/connectivity/src/main.ts', env: { ...common, PG_SCHEMA: schema, CONNECTIVITY_STATE_DIR: join(dataDir, 'connectivity'), CONNECTIVITY_SOURCES_FILE: sourcesFile, CONNECTIVITY_AUTO_ACCEPT_CERTS: 'true' } },
+    { name: 'dataops', entry: 'services/dataops/src/main.ts', env: { ...common, ...svc('DATAOPS', base + 3), DATAOPS_STORE: 'postgres', EVENTSTORE_PG_SCHEMA: schema, DATAOPS_PG_SCHEMA: `${schema}_historian`, DATAOPS_SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
+    { name: 'charter', entry: 'services/charter/src/main.ts', env: { ...common, ...svc('CHARTER', base + 5), PG_SCHEMA: schema } },
+    { name: 'training', entry: 'services/training/src/main.ts', env: { ...common, ...svc('TRAINING', base + 9), PG_SCHEMA: schema, TRAINING_ARTIFACT_DIR: join(dataDir, 'artifacts'), SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
+    { name: 'inference', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 8), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'r1', INFERENCE_REPLICAS: 'r1' } },
   ];
   const procs = all.filter((p) => existsSync(p.entry));
 
@@ -69,6 +77,8 @@ async function main(): Promise<void> {
     `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${NATS_URL}`,
     `  governance (audit)  grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
     `  plant simulator     opc.tcp://127.0.0.1:${base + 40}`,
+    `  dataops / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 5} / ${base + 8} / ${base + 9}`,
+    `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1`,
     `  auditor token       ${auditor}`,
     'Ctrl-C stops every process.',
     '',
