@@ -2,16 +2,10 @@
 // in-process bus, SQLite event store, its Fastify gateway on loopback), a key directory with
 // tokens, pump readings fed straight into the pipeline, the built HMI (adapter-node output)
 // started with `node build/index.js`, and Chromium driven by playwright-core.
-//
-// The gateway has no decision-history route yet (web-hmi/API.md: GET
-// /api/v1/recommendations/:id/events). A small pass-through proxy in front of the gateway serves
-// that one route from the same event store and forwards everything else (the SSE feed included)
-// byte for byte; when the gateway grows the route, the proxy can go.
+
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createKeySet, importKeySet, importSigningKey, issueToken, writeKeyMaterial, type Role } from '@industrial/access';
@@ -56,10 +50,9 @@ export async function startPlatform(): Promise<Platform> {
     config: { grpc: null, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE }, replicaId: 'r1', replicas: ['r1'], unsSubject: null, shutdownGraceMs: 500 },
   });
   const { httpPort } = await app.start();
-  const proxy = await historyProxy(`http://127.0.0.1:${httpPort}`, store);
   return {
     dir, keysDir, store, bus, app,
-    gatewayUrl: proxy.url,
+    gatewayUrl: `http://127.0.0.1:${httpPort}`,
     token: (role, subject) => issueToken(signingKey, { subject: subject ?? `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
     async feedPump(assetPath, minutes, hot) {
       const end = Date.now();
@@ -79,52 +72,11 @@ export async function startPlatform(): Promise<Platform> {
       return all.filter((e) => e.type === type) as never;
     },
     async close() {
-      await proxy.close();
       await app.stop();
       await bus.close().catch(() => undefined);
       await store.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-async function historyProxy(target: string, store: EventStore): Promise<{ url: string; close(): Promise<void> }> {
-  const route = /^\/api\/v1\/recommendations\/([0-9a-f-]{36})\/events$/;
-  const server: Server = createServer((req, res) => {
-    const m = route.exec(req.url ?? '');
-    if (m && req.method === 'GET') {
-      // Authorization stays with the gateway: ask it for the recommendation with the same token first.
-      fetch(`${target}/api/v1/recommendations/${m[1]}`, { headers: { authorization: req.headers.authorization ?? '' } })
-        .then(async (check) => {
-          if (!check.ok) {
-            res.writeHead(check.status, { 'content-type': 'application/json' }).end(await check.text());
-            return;
-          }
-          const events = await store.readStream(`recommendation-${m[1]}`);
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-            events: events.map((e) => {
-              const d = e.data as Record<string, unknown>;
-              const ctx = (d.context ?? d) as { modelVersionId?: string | null };
-              return { type: e.type, recordedAt: e.metadata.recordedAt, actor: e.metadata.actor, role: (e.metadata as { role?: string }).role ?? null, modelVersionId: ctx.modelVersionId ?? null, data: d };
-            }),
-          }));
-        })
-        .catch(() => res.writeHead(500).end());
-      return;
-    }
-    const up = httpRequest(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    // a browser leaving the live feed must end the upstream SSE request too
-    res.on('close', () => up.destroy());
-    up.on('error', () => res.headersSent ? res.destroy() : res.writeHead(502).end());
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
 

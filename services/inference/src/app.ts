@@ -158,6 +158,10 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   });
   const http = config.http === null ? null : createGateway({
     commands, projection, health, ready: () => serving,
+    history: (id) => store.readStream(`recommendation-${id}`).catch((e: unknown) => {
+      if ((e as { code?: string }).code === 'STREAM_NOT_FOUND') return [];
+      throw e;
+    }),
     guard: {
       keySet: deps.keySet, issuer: config.access.issuer, audience: config.access.audience, newId: () => uuidv7(),
       recordDenied: (stream, event) => store.append(stream, [event]),

@@ -12,6 +12,7 @@ import type { Commands } from '../../service/commands.ts';
 import type { Projection } from '../../service/projection.ts';
 import type { Actor } from '../eventstore/append.ts';
 import { resourceOfPath } from '../grpc/inference.ts';
+import type { RecordedEvent } from '@industrial/eventstore';
 
 export interface GatewayDeps {
   commands: Commands;
@@ -19,6 +20,8 @@ export interface GatewayDeps {
   guard: Omit<GuardOptions, never>;
   health: () => Record<string, unknown>;
   ready: () => boolean;
+  /** The recommendation's stream, in order (its decision history for auditors). */
+  history: (recommendationId: string) => Promise<readonly RecordedEvent[]>;
 }
 
 const STATUS: Record<string, number> = { INVALID_ARGUMENT: 400, NOT_FOUND: 404, FAILED_PRECONDITION: 409, ABORTED: 409, UNAVAILABLE: 503 };
@@ -103,6 +106,19 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
     (q) => resourceOfPath(q.path),
     (q, actor) => commands.setMode(q, actor),
   ));
+  // Decision history for the auditor view: every event of the recommendation's stream, with who,
+  // when and the model version — same permission and scope as reading the recommendation itself.
+  app.get('/api/v1/recommendations/:id/events', route(Permission.RecommendationRead, z.object({ id: Uuid }), recResource, async (q) => {
+    const events = await deps.history(q.id);
+    if (events.length === 0) throw new InferenceError('NOT_FOUND', `recommendation ${q.id} does not exist`, 'id');
+    return {
+      events: events.map((e) => {
+        const data = e.data as { modelVersionId?: string | null; context?: { modelVersionId?: string | null } };
+        return { type: e.type, recordedAt: e.metadata.recordedAt, actor: e.metadata.actor, role: e.metadata.role, modelVersionId: data.context?.modelVersionId ?? data.modelVersionId ?? null, data: e.data };
+      }),
+    };
+  }));
+
   app.get('/api/v1/modes', route(Permission.RecommendationRead, z.object({}), () => undefined, async () => ({ modes: Object.fromEntries(projection.modes()) })));
   app.post('/api/v1/predict', route(Permission.ModelRead, z.object({ useCaseId: z.string(), features: z.record(z.string(), z.unknown()), stage: z.enum(['production', 'shadow']).default('production') }), () => undefined, (q) =>
     commands.predict({ useCaseId: q.useCaseId, features: q.features, stage: q.stage })));
