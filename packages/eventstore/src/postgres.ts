@@ -91,6 +91,8 @@ interface RawRow {
 
 const COLS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash, seal';
 
+type RawTuple = [string, string, string, string, string, string, string, string, string, string];
+
 function toRow(r: RawRow): ChainRow {
   return {
     position: Number(r.position), id: r.id, stream: r.stream, revision: Number(r.revision), type: r.type,
@@ -173,8 +175,14 @@ class PostgresBackend implements Backend {
   }
 
   async readAll(fromPosition: number, limit: number): Promise<ChainRow[]> {
-    const r = await this.pool.query<RawRow>({ name: `es_all_${this.s}`, text: `SELECT ${COLS} FROM ${this.s}.events WHERE position >= $1 ORDER BY position LIMIT $2`, values: [fromPosition, limit] });
-    return r.rows.map(toRow);
+    // Array rows skip building a keyed object per row inside pg: reading and verifying are row-bound.
+    const r = await this.pool.query<RawTuple>({ name: `es_all_${this.s}`, text: `SELECT ${COLS} FROM ${this.s}.events WHERE position >= $1 ORDER BY position LIMIT $2`, values: [fromPosition, limit], rowMode: 'array' });
+    const out = new Array<ChainRow>(r.rows.length);
+    for (let i = 0; i < r.rows.length; i++) {
+      const t = r.rows[i] as RawTuple;
+      out[i] = { position: Number(t[0]), id: t[1], stream: t[2], revision: Number(t[3]), type: t[4], data: t[5], metadata: t[6], prevHash: t[7], hash: t[8], seal: t[9] };
+    }
+    return out;
   }
 
   async head(): Promise<{ position: number; hash: string }> {
