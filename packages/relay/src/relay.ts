@@ -101,7 +101,18 @@ export function createRelay(options: RelayOptions): Relay {
       }
     };
     try {
-      for await (const page of sub) {
+      // Read-ahead: the next page is fetched from the store while this one is being published.
+      const pages = sub[Symbol.asyncIterator]();
+      let ahead = pages.next();
+      ahead.catch(() => undefined); // handled where awaited; not unhandled if we stop first
+      for (;;) {
+        const step = await ahead;
+        if (step.done) break;
+        const page = step.value;
+        if (!stopped.aborted) {
+          ahead = pages.next();
+          ahead.catch(() => undefined);
+        }
        // A page is published without awaiting in between, so the NATS client writes it in few socket writes.
        for (const e of page) {
         if (failure) throw failure;
