@@ -2,13 +2,15 @@
 // gateway) raises prompts from pump readings; the built HMI (`node build/index.js`) talks to it;
 // real Chromium signs in and taps through. No model is promoted, so the prompts come from the
 // declared rule-based limits and the cards must say so.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, buildHmi, startHmi, startPlatform, type Platform, type RunningHmi } from './harness.ts';
 
-const SHOTS = join(import.meta.dirname, 'screenshots');
+// The committed screenshot (README) is refreshed only on request; normal runs write to a temp dir.
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, 'screenshots') : mkdtempSync(join(tmpdir(), 'hmi-shots-'));
 const PUMP_4 = 'acme.plant-1.utilities.cooling-water.pump-4';
 const PUMP_2 = 'acme.plant-1.utilities.cooling-water.pump-2';
 
