@@ -7,9 +7,8 @@
 // never skips a late commit (ADR 0002). Concurrent callers in one process are coalesced into
 // one transaction by the sequencer below, so the lock costs one commit per batch, not per event.
 import { EventStoreError, IdempotencyConflictError, InvalidArgumentError, PositionNotFoundError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError } from './errors.ts';
-import { GENESIS_HASH, anchorSignatureValid, chainHash, headerOf, sealMatches, sealOf, signAnchor, type AnchorSink, type ChainRow, type LedgerKey } from './ledger.ts';
-import { canonicalJson } from './canonical.ts';
-import { prepareEvents, validateExpectedRevision, validateStreamName, type PreparedEvent } from './validation.ts';
+import { GENESIS_HASH, anchorSignatureValid, chainHash, headerOf, headerOfValidated, sealMatches, sealOf, signAnchor, type AnchorSink, type ChainRow, type LedgerKey } from './ledger.ts';
+import { prepareEvents, recordedMetadataJson, validateExpectedRevision, validateStreamName, type PreparedEvent } from './validation.ts';
 import type {
   Anchor, AppendOptions, AppendResult, EventStore, EventValidator, ExpectedRevision, NewEvent, ReadAllOptions,
   PageSubscription, ReadStreamOptions, RecordedEvent, RecordedMetadata, SubscribeOptions, Subscription, VerifyOptions, VerifyReport,
@@ -192,18 +191,16 @@ export class CoreEventStore implements EventStore {
       if (p.expected === 'no-stream' && current !== undefined) { results.push(new WrongExpectedRevisionError(p.stream, 'no-stream', current)); continue; }
       if (typeof p.expected === 'number' && current !== p.expected) { results.push(new WrongExpectedRevisionError(p.stream, String(p.expected), current ?? 'no-stream')); continue; }
       let revision = current ?? -1;
+      // Everything per event that does not depend on the chain head (validation, canonical data and
+      // metadata text) was done by append() before queueing; here only the chain itself is computed.
+      const quotedStream = JSON.stringify(p.stream);
       for (const e of p.events) {
         position += 1;
         revision += 1;
-        const metadata: RecordedMetadata = { ...e.metadata, recordedAt };
-        const row: ChainRow = {
-          position, id: e.id, stream: p.stream, revision, type: e.type, data: e.data,
-          metadata: canonicalJson(metadata, 'metadata'), prevHash, hash: '', seal: '',
-        };
-        row.hash = chainHash(prevHash, headerOf(row), row.data);
-        row.seal = sealOf(sealKey, row.hash);
-        prevHash = row.hash;
-        rows.push(row);
+        const metadata = recordedMetadataJson(e, recordedAt);
+        const hash = chainHash(prevHash, headerOfValidated(e.id, metadata, position, revision, quotedStream, e.type), e.data);
+        rows.push({ position, id: e.id, stream: p.stream, revision, type: e.type, data: e.data, metadata, prevHash, hash, seal: sealOf(sealKey, hash) });
+        prevHash = hash;
         existing.set(e.id, { stream: p.stream, revision, position });
       }
       revisions.set(p.stream, revision);

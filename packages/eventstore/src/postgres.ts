@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { CoreEventStore, type Backend, type CoreOptions, type LockedState, type StoredRef } from './core.ts';
 import { GENESIS_HASH, type ChainRow } from './ledger.ts';
-import { InvalidArgumentError } from './errors.ts';
+import { EventStoreError, InvalidArgumentError } from './errors.ts';
 import type { EventStore } from './types.ts';
 
 export interface PostgresEventStoreOptions extends CoreOptions {
@@ -141,15 +141,26 @@ class PostgresBackend implements Backend {
       };
       const rows = plan(state);
       if (rows.length > 0) {
-        // One JSON parameter instead of ten text arrays: V8's JSON.stringify and PostgreSQL's json
-        // parser are native, where array-literal escaping runs per element in JavaScript.
-        await c.query({
+        // One text parameter, fields joined by U+001F and rows by U+001E, split server-side: PostgreSQL's
+        // json_to_recordset spent ~10 µs per row parsing (more than the insert), string_to_table and
+        // string_to_array are memchr-fast. Neither control character can occur in a field: data and
+        // metadata are canonical JSON (JSON escapes U+0000–U+001F), id/stream/type are validated and the
+        // hashes are hex. A stray separator would change a row's field count: such rows are not
+        // inserted, the row count check below fails and the transaction rolls back.
+        const text = new Array<string>(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const x = rows[i] as ChainRow;
+          text[i] = `${x.position}\x1f${x.id}\x1f${x.stream}\x1f${x.revision}\x1f${x.type}\x1f${x.data}\x1f${x.metadata}\x1f${x.prevHash}\x1f${x.hash}\x1f${x.seal}`;
+        }
+        const inserted = await c.query({
           name: `es_insert_${this.s}`,
           text: `INSERT INTO ${this.s}.events (${COLS})
-           SELECT position, id, stream, revision, type, data, metadata, prev_hash, hash, seal
-           FROM json_to_recordset($1::json) AS x(position bigint, id uuid, stream text, revision bigint, type text, data text, metadata text, prev_hash text, hash text, seal text)`,
-          values: [JSON.stringify(rows.map((x) => ({ position: x.position, id: x.id, stream: x.stream, revision: x.revision, type: x.type, data: x.data, metadata: x.metadata, prev_hash: x.prevHash, hash: x.hash, seal: x.seal })))],
+           SELECT f[1]::bigint, f[2]::uuid, f[3], f[4]::bigint, f[5], f[6], f[7], f[8], f[9], f[10]
+           FROM string_to_table($1::text, E'\\x1e') AS r(line), string_to_array(r.line, E'\\x1f') AS f
+           WHERE cardinality(f) = 10`,
+          values: [text.join('\x1e')],
         });
+        if (inserted.rowCount !== rows.length) throw new EventStoreError('INTEGRITY', `insert wrote ${inserted.rowCount} of ${rows.length} rows: a field contained a separator character`);
       }
       if (beforeCommit) await beforeCommit();
       await c.query('COMMIT');

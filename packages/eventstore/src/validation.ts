@@ -16,6 +16,26 @@ export interface PreparedEvent {
   /** Canonical JSON of data. */
   data: string;
   metadata: EventMetadata;
+  /** Canonical JSON of the recorded metadata is `metaHead + "recordedAt":"…" + metaTail` (JCS key order). */
+  metaHead: string;
+  metaTail: string;
+}
+
+/**
+ * Canonical text of validated metadata around the store-set recordedAt, computed once at the edge
+ * (not under the write lock). Keys in JCS order: actor, causationId, correlationId, recordedAt, role,
+ * schemaVersion, traceparent — `recordedMetadataJson` joins the parts; a unit test pins it to canonicalJson.
+ */
+export function metadataParts(m: EventMetadata, field: string): { metaHead: string; metaTail: string } {
+  return {
+    metaHead: `{"actor":${canonicalJson(m.actor, `${field}.actor`)},"causationId":${canonicalJson(m.causationId, `${field}.causationId`)},"correlationId":${canonicalJson(m.correlationId, `${field}.correlationId`)},`,
+    metaTail: `,"role":${canonicalJson(m.role, `${field}.role`)},"schemaVersion":${canonicalJson(m.schemaVersion, `${field}.schemaVersion`)},"traceparent":${canonicalJson(m.traceparent, `${field}.traceparent`)}}`,
+  };
+}
+
+/** Canonical JSON of `{ ...metadata, recordedAt }` from the parts of `metadataParts`. */
+export function recordedMetadataJson(e: Pick<PreparedEvent, 'metaHead' | 'metaTail'>, recordedAt: string): string {
+  return `${e.metaHead}"recordedAt":${JSON.stringify(recordedAt)}${e.metaTail}`;
 }
 
 export function validateStreamName(stream: unknown, field = 'stream'): string {
@@ -68,6 +88,9 @@ export function prepareEvents(events: unknown, validator: EventValidator | undef
   if (!Array.isArray(events) || events.length === 0) throw new InvalidArgumentError('events', 'must be a non-empty array');
   if (events.length > MAX_EVENTS_PER_APPEND) throw new InvalidArgumentError('events', `at most ${MAX_EVENTS_PER_APPEND} events per append`);
   const ids = new Set<string>();
+  // Events of one append usually share one metadata object: validate and canonicalise it once.
+  let lastInput: unknown = undefined;
+  let last: { metadata: EventMetadata; metaHead: string; metaTail: string } | null = null;
   return events.map((e: unknown, i): PreparedEvent => {
     const f = `events[${i}]`;
     if (typeof e !== 'object' || e === null) throw new InvalidArgumentError(f, 'must be an object {id, type, data, metadata}');
@@ -77,13 +100,18 @@ export function prepareEvents(events: unknown, validator: EventValidator | undef
     if (ids.has(id)) throw new InvalidArgumentError(`${f}.id`, `duplicate event id ${id} in one append`);
     ids.add(id);
     if (typeof ev.type !== 'string' || !EVENT_TYPE.test(ev.type)) throw new InvalidArgumentError(`${f}.type`, 'must be a PascalCase event type such as "ModelPromoted"');
-    const metadata = validateMetadata(ev.metadata, `${f}.metadata`);
+    if (last === null || ev.metadata !== lastInput || typeof ev.metadata !== 'object' || ev.metadata === null) {
+      const metadata = validateMetadata(ev.metadata, `${f}.metadata`);
+      last = { metadata, ...metadataParts(metadata, `${f}.metadata`) };
+      lastInput = ev.metadata;
+    }
+    const { metadata, metaHead, metaTail } = last;
     if (!('data' in ev)) throw new InvalidArgumentError(`${f}.data`, 'is required');
     const data = canonicalJson(ev.data, `${f}.data`);
     if (validator) {
       const problem = validator.validate(ev.type, metadata.schemaVersion, ev.data);
       if (problem) throw new InvalidArgumentError(problem.path ? `${f}.data.${problem.path}` : `${f}.data`, problem.reason);
     }
-    return { id, type: ev.type, data, metadata };
+    return { id, type: ev.type, data, metadata, metaHead, metaTail };
   });
 }
