@@ -36,7 +36,8 @@ export interface Backend {
   write(ids: string[], streams: string[], plan: (state: LockedState) => ChainRow[], beforeCommit?: () => Promise<void>): Promise<void>;
   /** Rows of a stream, or null when the stream does not exist. */
   readStream(stream: string, direction: 'forwards' | 'backwards', fromRevision: number | null, limit: number): Promise<ChainRow[] | null>;
-  readAll(fromPosition: number, limit: number): Promise<ChainRow[]>;
+  /** Rows from a position on. `seal` may be '' unless `withSeal` (only verify needs it: saves reading and parsing it). */
+  readAll(fromPosition: number, limit: number, withSeal?: boolean): Promise<ChainRow[]>;
   head(): Promise<{ position: number; hash: string }>;
   /** A counter that moves whenever events may have been committed (notifications). */
   changeMark(): Promise<number>;
@@ -329,8 +330,17 @@ export class CoreEventStore implements EventStore {
     const lastRevision = new Map<string, number>();
     let checked = 0;
     let anchorsChecked = 0;
+    // The next page is fetched while this one is checked (positions are gapless, so its start is known;
+    // when this page turns out bad the prefetch is simply dropped).
+    let pending: Promise<ChainRow[]> | null = this.backend.readAll(expectedPos, VERIFY_CHUNK, sealKey !== null);
     for (;;) {
-      const rows = await this.backend.readAll(expectedPos, VERIFY_CHUNK);
+      const rows: ChainRow[] = await (pending as Promise<ChainRow[]>);
+      pending = null;
+      const last = rows.at(-1);
+      if (rows.length === VERIFY_CHUNK && last && last.position < to) {
+        pending = this.backend.readAll(last.position + 1, VERIFY_CHUNK, sealKey !== null);
+        pending.catch(() => undefined); // an abandoned prefetch must not become an unhandled rejection
+      }
       for (const r of rows) {
         if (r.position > to) break;
         if (r.position !== expectedPos)
@@ -356,7 +366,7 @@ export class CoreEventStore implements EventStore {
         checked++;
       }
       options.onProgress?.(checked, head.position);
-      if (rows.length < VERIFY_CHUNK || (rows.at(-1)?.position ?? 0) >= to) break;
+      if (pending === null) break;
     }
     const lastPresent = expectedPos - 1;
     const beyond = anchors.filter((a) => a.position > lastPresent).sort((a, b) => b.position - a.position)[0];
@@ -384,11 +394,24 @@ function checkLimit(n: number | undefined): number {
   return Math.min(n, 100_000);
 }
 
+// Events of one write transaction share their metadata text (same request, same recordedAt), so
+// consecutive rows usually repeat it: reuse the last parse. Metadata is flat (strings, null, one
+// integer), so a spread is a full copy — callers may mutate what they get.
+let lastMetadataText = '';
+let lastMetadata: RecordedMetadata | null = null;
+function parseMetadata(text: string): RecordedMetadata {
+  if (lastMetadata === null || text !== lastMetadataText) {
+    lastMetadata = JSON.parse(text) as RecordedMetadata;
+    lastMetadataText = text;
+  }
+  return { ...lastMetadata };
+}
+
 export function decode(r: ChainRow): RecordedEvent {
   return {
     id: r.id, type: r.type, stream: r.stream, revision: r.revision, position: r.position,
     data: JSON.parse(r.data) as unknown,
-    metadata: JSON.parse(r.metadata) as RecordedMetadata,
+    metadata: parseMetadata(r.metadata),
     prevHash: r.prevHash, hash: r.hash,
   };
 }

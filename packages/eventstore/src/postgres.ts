@@ -90,6 +90,7 @@ interface RawRow {
 }
 
 const COLS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash, seal';
+const COLS_NO_SEAL = 'position, id, stream, revision, type, data, metadata, prev_hash, hash';
 
 type RawTuple = [string, string, string, string, string, string, string, string, string, string];
 
@@ -185,13 +186,17 @@ class PostgresBackend implements Backend {
     return r.rows.map(toRow);
   }
 
-  async readAll(fromPosition: number, limit: number): Promise<ChainRow[]> {
+  async readAll(fromPosition: number, limit: number, withSeal = false): Promise<ChainRow[]> {
     // Array rows skip building a keyed object per row inside pg: reading and verifying are row-bound.
-    const r = await this.pool.query<RawTuple>({ name: `es_all_${this.s}`, text: `SELECT ${COLS} FROM ${this.s}.events WHERE position >= $1 ORDER BY position LIMIT $2`, values: [fromPosition, limit], rowMode: 'array' });
+    // Readers other than verify do not need the seal: not selecting it saves a 64-char field per row.
+    const r = await this.pool.query<RawTuple>({
+      name: `es_all${withSeal ? '_sealed' : ''}_${this.s}`,
+      text: `SELECT ${withSeal ? COLS : COLS_NO_SEAL} FROM ${this.s}.events WHERE position >= $1 ORDER BY position LIMIT $2`,
+      values: [fromPosition, limit], rowMode: 'array' });
     const out = new Array<ChainRow>(r.rows.length);
     for (let i = 0; i < r.rows.length; i++) {
       const t = r.rows[i] as RawTuple;
-      out[i] = { position: Number(t[0]), id: t[1], stream: t[2], revision: Number(t[3]), type: t[4], data: t[5], metadata: t[6], prevHash: t[7], hash: t[8], seal: t[9] };
+      out[i] = { position: Number(t[0]), id: t[1], stream: t[2], revision: Number(t[3]), type: t[4], data: t[5], metadata: t[6], prevHash: t[7], hash: t[8], seal: withSeal ? t[9] : '' };
     }
     return out;
   }
