@@ -116,6 +116,15 @@ describe('MQTT payloads', () => {
     expect(decodeMqttPayload('"high"', m, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/must be a number/) });
     expect(decodeMqttPayload('{"value":1,"timestamp":"yesterday"}', m, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/timestamp/) });
   });
+  it('refuses timestamps outside the years 0001–9999 instead of throwing or writing a 6-digit year', () => {
+    // 1e20 made toISOString() throw inside the MQTT message handler; 1e15 gave "+033658-…", which the
+    // contract refuses, dropping the valid samples batched with it.
+    for (const ts of ['1e20', '1e15', '-1e15', '"9999-99-99T00:00:00Z"']) {
+      expect(decodeMqttPayload(`{"value":1,"timestamp":${ts}}`, m, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/is neither ISO-8601 nor epoch milliseconds/) });
+    }
+    expect(decodeMqttPayload('{"value":1,"timestamp":253402300799999}', m, now)).toMatchObject({ ok: true, sample: { sourceTimestamp: '9999-12-31T23:59:59.999Z' } });
+    expect(decodeMqttPayload('{"value":1,"ts":0}', m, now)).toMatchObject({ ok: true, sample: { sourceTimestamp: '1970-01-01T00:00:00.000Z' } });
+  });
 });
 
 describe('source registration', () => {

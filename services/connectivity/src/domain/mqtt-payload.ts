@@ -16,11 +16,18 @@ function at(obj: unknown, path: string): unknown {
   return cur;
 }
 
+/** Epoch ms of 0001-01-01 and 9999-12-31T23:59:59.999Z: the years an ISO-8601 UNS timestamp can carry. */
+const MIN_MS = -62_135_596_800_000;
+const MAX_MS = 253_402_300_799_999;
+
 function isoOf(raw: unknown): string | null {
-  if (typeof raw === 'number' && Number.isFinite(raw)) return new Date(raw).toISOString();
+  // Out of range, `new Date(ms).toISOString()` throws (beyond ±8.64e15) or writes a 6-digit year
+  // the contract refuses, which would drop the whole batch of the asset: refuse the payload instead.
+  const inRange = (ms: number) => Number.isFinite(ms) && ms >= MIN_MS && ms <= MAX_MS;
+  if (typeof raw === 'number') return inRange(raw) ? new Date(raw).toISOString() : null;
   if (typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw)) {
     const ms = Date.parse(raw);
-    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+    return inRange(ms) ? new Date(ms).toISOString() : null;
   }
   return null;
 }

@@ -1,6 +1,7 @@
 // MQTT adapter: subscribes to the mapped topics of one broker and hands each JSON payload to the
 // domain decoder. mqtt.js reconnects by itself (reconnectPeriod); losses and returns are reported
 // like OPC UA's. A malformed payload is refused with its reason and never stops the others.
+import { randomBytes } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { UnsSample } from '@industrial/contracts';
 import { ConnectivityErrorCode, SourceConnectError } from '../../domain/errors.ts';
@@ -40,7 +41,10 @@ export class MqttSource {
     try {
       client = await connectAsync(this.#spec.endpoint, {
         ...auth,
-        clientId: `connectivity-${this.#spec.sourceId.slice(0, 8)}-${process.pid}`,
+        // Unique per connection: a broker drops the older of two clients with one id, and the two
+        // then take each other over forever. The first 8 characters of a source id (+ pid) were not
+        // unique (ids of one plant often share them; other hosts or containers reuse pids).
+        clientId: `connectivity-${this.#spec.sourceId}-${randomBytes(4).toString('hex')}`,
         reconnectPeriod: RECONNECT_MS,
         connectTimeout: 5_000,
         clean: true,
@@ -55,7 +59,14 @@ export class MqttSource {
     client.on('message', (topic, payload) => {
       const m = this.#byTopic.get(topic);
       if (m === undefined) return;
-      const r = decodeMqttPayload(payload.toString('utf8'), m, new Date().toISOString());
+      // Nothing may throw out of here: mqtt.js runs this inside its packet handler, and an
+      // exception there is uncaught (it took the process, or at least this client, down).
+      let r: ReturnType<typeof decodeMqttPayload>;
+      try {
+        r = decodeMqttPayload(payload.toString('utf8'), m, new Date().toISOString());
+      } catch (err) {
+        r = { ok: false, reason: `payload on ${topic} could not be decoded (${err instanceof Error ? err.message : String(err)})` };
+      }
       if (r.ok) this.#handlers.onSample(m, r.sample);
       else this.#handlers.onMalformed(m, r.reason);
     });
@@ -109,7 +120,7 @@ export class MqttMirror {
   }
 
   static async connect(url: string, prefix: string): Promise<MqttMirror> {
-    const client = await connectAsync(url, { reconnectPeriod: RECONNECT_MS, connectTimeout: 5_000, clientId: `connectivity-mirror-${process.pid}` }, false);
+    const client = await connectAsync(url, { reconnectPeriod: RECONNECT_MS, connectTimeout: 5_000, clientId: `connectivity-mirror-${randomBytes(6).toString('hex')}` }, false);
     client.on('error', () => {});
     return new MqttMirror(client, prefix);
   }
