@@ -29,9 +29,9 @@ export interface CharterAppDeps {
   keySet: KeySet | (() => KeySet);
   logger: GrpcLogger;
   config: CharterAppConfig;
-  /** Machine states, counts and labelled failures (dataops). Without it KPIs and feasibility are FAILED_PRECONDITION. */
+  /** Machine states, counts and labelled failures (dataops: `dataopsReader(...)`). Without it KPIs and feasibility are FAILED_PRECONDITION. */
   historian?: HistorianReader;
-  /** Tags and their history (dataops). Without it asset scopes are not checked and feasibility is FAILED_PRECONDITION. */
+  /** Tags and their history (dataops: the same `dataopsReader(...)`). Without it asset scopes are not checked and feasibility is FAILED_PRECONDITION. */
   catalog?: CatalogReader;
   /** Prompt outcomes (inference), for the report's attribution. */
   outcomes?: OutcomeReader;

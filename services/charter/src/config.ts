@@ -35,6 +35,10 @@ const EnvSchema = z
     /** Optional: serve the AI4I file as catalog and failure history (until dataops serves them). */
     CHARTER_AI4I_CSV: nonEmpty.optional(),
     CHARTER_AI4I_ASSET: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){4}$/, 'must be an asset path enterprise.site.area.line.asset').default('ai4i.plant1.machining.line-1.mill-1'),
+    /** Optional: read states, counts, labels and the catalog from dataops' PostgreSQL schema (its DATAOPS_PG_SCHEMA, on PG_URL). */
+    CHARTER_DATAOPS_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier').optional(),
+    /** Must equal dataops' DATAOPS_REFINED_INTERVAL_MS. */
+    CHARTER_DATAOPS_REFINED_INTERVAL_MS: z.coerce.number({ message: 'must be a number of ms' }).int('must be an integer').min(1, 'must be ≥ 1').default(1000),
     OTEL_EXPORTER: z.enum(['otlp', 'none'], { message: 'must be "otlp" or "none"' }).default('none'),
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ message: 'must be an http(s) URL' }).default('http://localhost:4318'),
     OTEL_SAMPLE_RATIO: z.coerce.number({ message: 'must be a number 0–1' }).min(0, 'must be 0–1').max(1, 'must be 0–1').default(1),
@@ -43,6 +47,7 @@ const EnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.EVENTSTORE === 'postgres' && env.PG_URL === undefined) ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: 'is required when EVENTSTORE=postgres' });
+    if (env.CHARTER_DATAOPS_PG_SCHEMA !== undefined && env.PG_URL === undefined) ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: 'is required when CHARTER_DATAOPS_PG_SCHEMA is set' });
   });
 
 export interface CharterConfig {
@@ -53,6 +58,8 @@ export interface CharterConfig {
   ledgerKeyFile: string;
   access: { keysDir: string; issuer: string; audience: string };
   ai4i: { path: string; assetPath: string } | null;
+  /** dataops' historian schema, read in-process (states, counts, labels, catalog); null: not read. */
+  dataops: { url: string; schema: string; refinedIntervalMs: number } | null;
   telemetry: { exporter: 'otlp' | 'none'; otlpEndpoint: string; sampleRatio: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownGraceMs: number;
@@ -88,6 +95,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: { keysDir: e.ACCESS_KEYS_DIR, issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE },
       ai4i: e.CHARTER_AI4I_CSV === undefined ? null : { path: e.CHARTER_AI4I_CSV, assetPath: e.CHARTER_AI4I_ASSET },
+      dataops: e.CHARTER_DATAOPS_PG_SCHEMA === undefined ? null : { url: e.PG_URL ?? '', schema: e.CHARTER_DATAOPS_PG_SCHEMA, refinedIntervalMs: e.CHARTER_DATAOPS_REFINED_INTERVAL_MS },
       telemetry: { exporter: e.OTEL_EXPORTER, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: e.OTEL_SAMPLE_RATIO },
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

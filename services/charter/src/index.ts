@@ -21,5 +21,7 @@ export { decide, evolve, fold, initialState, streamOf } from './domain/usecase.t
 export type { CharterCommand, CharterEvent, UseCaseState } from './domain/usecase.ts';
 export { useCaseFromEvents } from './adapters/eventstore/usecases.ts';
 export { MemoryHistorian } from './adapters/historian/memory.ts';
+export { DataopsReader, PACKAGING_STATE_MAP, dataopsReader, dataopsSource } from './adapters/dataops.ts';
+export type { DataopsReaderOptions, DataopsSource } from './adapters/dataops.ts';
 export { AI4I_FAILURE_MODES, AI4I_TAGS, openAi4iCsv } from './adapters/historian/ai4i-csv.ts';
 export type { Ai4iHistorian, Ai4iOptions } from './adapters/historian/ai4i-csv.ts';
