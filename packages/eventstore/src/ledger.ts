@@ -89,19 +89,14 @@ export function chainHash(prevHash: string, header: string, data: string): strin
   return oneShotHash('sha256', `${prevHash}\n${header}\n${data}`, 'hex');
 }
 
-interface Pads {
-  /** inner pad ‖ 64 bytes for the hex hash; outer pad ‖ 32 bytes for the inner digest. Reused (hashing is synchronous). */
-  inner: Buffer;
-  outer: Buffer;
-}
-const pads = new WeakMap<Buffer, Pads>();
-const HEX64 = /^[0-9a-f]{64}$/;
-function padsOf(sealKey: Buffer): Pads {
+const pads = new WeakMap<Buffer, { inner: Buffer; outer: Buffer }>();
+/** HMAC-SHA256 (RFC 2104) of the hash under the seal key, computed with one-shot hashes. */
+export function sealOf(sealKey: Buffer, hash: string): string {
   let p = pads.get(sealKey);
   if (!p) {
     if (sealKey.length > 64) throw new Error('seal key longer than the SHA-256 block');
-    const inner = Buffer.alloc(128, 0x36);
-    const outer = Buffer.alloc(96, 0x5c);
+    const inner = Buffer.alloc(64, 0x36);
+    const outer = Buffer.alloc(64, 0x5c);
     for (let i = 0; i < sealKey.length; i++) {
       inner[i] = (inner[i] as number) ^ (sealKey[i] as number);
       outer[i] = (outer[i] as number) ^ (sealKey[i] as number);
@@ -109,31 +104,14 @@ function padsOf(sealKey: Buffer): Pads {
     p = { inner, outer };
     pads.set(sealKey, p);
   }
-  return p;
-}
-
-/** HMAC-SHA256 (RFC 2104) of a 64-hex-digit hash under the seal key, as a 32-byte buffer. */
-function sealDigest(sealKey: Buffer, hash: string): Buffer {
-  const p = padsOf(sealKey);
-  let msg: Buffer;
-  if (HEX64.test(hash)) {
-    p.inner.write(hash, 64, 'latin1');
-    msg = p.inner;
-  }
-  else msg = Buffer.concat([p.inner.subarray(0, 64), Buffer.from(hash)]); // not a stored-format hash (tampered): same HMAC, slow path
-  (oneShotHash('sha256', msg, 'buffer') as unknown as Buffer).copy(p.outer, 64);
-  return oneShotHash('sha256', p.outer, 'buffer') as unknown as Buffer;
-}
-
-/** HMAC-SHA256 (RFC 2104) of the hash under the seal key, computed with one-shot hashes. */
-export function sealOf(sealKey: Buffer, hash: string): string {
-  return sealDigest(sealKey, hash).toString('hex');
+  const innerDigest = oneShotHash('sha256', Buffer.concat([p.inner, Buffer.from(hash)]), 'buffer');
+  return oneShotHash('sha256', Buffer.concat([p.outer, innerDigest]), 'hex');
 }
 
 export function sealMatches(sealKey: Buffer, hash: string, seal: string): boolean {
-  const expected = sealDigest(sealKey, hash);
+  const expected = Buffer.from(sealOf(sealKey, hash), 'hex');
   const actual = Buffer.from(seal, 'hex');
-  return actual.length === expected.length && seal.length === 64 && timingSafeEqual(actual, expected);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 function anchorMessage(a: Pick<Anchor, 'position' | 'hash' | 'signedAt'>): Buffer {
