@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     { name: 'governance', entry: 'services/governance/src/main.ts', env: { ...common, GOVERNANCE_GRPC_HOST: '127.0.0.1', GOVERNANCE_GRPC_PORT: String(base + 1), GOVERNANCE_HTTP_HOST: '127.0.0.1', GOVERNANCE_HTTP_PORT: String(base + 2) } },
     { name: 'connectivity', entry: 'services/connectivity/src/main.ts', env: { ...common, PG_SCHEMA: schema, CONNECTIVITY_STATE_DIR: join(dataDir, 'connectivity'), CONNECTIVITY_SOURCES_FILE: sourcesFile, CONNECTIVITY_AUTO_ACCEPT_CERTS: 'true' } },
     { name: 'dataops', entry: 'services/dataops/src/main.ts', env: { ...common, ...svc('DATAOPS', base + 3), DATAOPS_STORE: 'postgres', EVENTSTORE_PG_SCHEMA: schema, DATAOPS_PG_SCHEMA: `${schema}_historian`, DATAOPS_SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
-    { name: 'charter', entry: 'services/charter/src/main.ts', env: { ...common, ...svc('CHARTER', base + 5), PG_SCHEMA: schema } },
+    { name: 'charter', entry: 'services/charter/src/main.ts', env: { ...common, ...svc('CHARTER', base + 5), PG_SCHEMA: schema, CHARTER_DATAOPS_PG_SCHEMA: `${schema}_historian` } },
     { name: 'training', entry: 'services/training/src/main.ts', env: { ...common, ...svc('TRAINING', base + 9), PG_SCHEMA: schema, TRAINING_ARTIFACT_DIR: join(dataDir, 'artifacts'), SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
     { name: 'inference', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 8), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'r1', INFERENCE_REPLICAS: 'r1' } },
   ];

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { createInProcBus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { FileAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
-import { createCharterApp } from '@industrial/charter';
+import { createCharterApp, dataopsReader, dataopsSource } from '@industrial/charter';
 import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
@@ -89,8 +89,10 @@ async function main(): Promise<void> {
     securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', auth: { kind: 'anonymous' }, autoMapRoot: `ns=1;s=${sim.assets[0]?.enterprise ?? 'acme'}/${sim.assets[0]?.site ?? 'plant-1'}`,
   }).catch((e: unknown) => logger.warn({ err: e }, 'the simulator source could not be registered; connectivity keeps retrying'));
 
+  // Charter reads KPIs and feasibility evidence (states, counts, failures, catalog) from dataops.
+  const charterReader = dataopsReader(dataopsSource(dataops, historian));
   const charter = createCharterApp({
-    store, keySet: keys.keySet, logger,
+    store, keySet: keys.keySet, logger, historian: charterReader, catalog: charterReader,
     config: { grpc: { host, port: basePort + 5 }, http: { host, port: basePort + 6 }, access: { issuer: ISSUER, audience: AUDIENCE } },
   });
   const ch = await charter.start();
