@@ -4,7 +4,7 @@
 // instant the simulator changed the value; split at the batch's cut (batch.plantTime, stamped by
 // connectivity's wall clock) into OPC UA + batching wait and buffer + NATS. Last line is JSON.
 //   npx tsx services/connectivity/bench/connectivity.bench.ts [--pumps=333] [--sampling=100] [--publishing=250] [--seconds=20]
-//     [--tick-hz=10] [--no-anchor (the old, offset measurement)] [--sim-cpu-prof=<dir>]
+//     [--tick-hz=10] [--sim-cpu-prof=<dir>]
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ const samplingMs = arg('sampling', 100);
 const publishingMs = arg('publishing', 250);
 const seconds = arg('seconds', 20);
 const tickHz = arg('tick-hz', 10);
-const anchored = !process.argv.includes('--no-anchor');
+const anchored = true; // the simulator's plant clock equals wall time from its first tick
 const simProf = process.argv.find((x) => x.startsWith('--sim-cpu-prof='))?.split('=')[1];
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -38,7 +38,7 @@ const dir = tempDir('bench');
 const port = await freePort();
 const sim = spawn(
   process.execPath,
-  [...(simProf ? ['--cpu-prof', `--cpu-prof-dir=${simProf}`] : []), '--import', 'tsx', join(import.meta.dirname, 'sim-process.ts'), ...(anchored ? [] : ['--no-anchor'])],
+  [...(simProf ? ['--cpu-prof', `--cpu-prof-dir=${simProf}`] : []), '--import', 'tsx', join(import.meta.dirname, 'sim-process.ts')],
   {
     env: { ...process.env, SIM_DEV: 'true', SIM_PUMPS: String(pumps), SIM_MILLS: '0', SIM_PACKAGERS: '0', SIM_OPCUA_PORT: String(port), SIM_HTTP_PORT: 'off', SIM_PKI_DIR: join(dir, 'sim'), SIM_TICK_HZ: String(tickHz) },
     stdio: ['ignore', 'pipe', 'inherit'],
