@@ -29,6 +29,8 @@ export interface TelemetryConfig {
   readonly alwaysSampleSpanNames?: readonly string[];
   /** Timeout of one OTLP export request. Defaults to 10 s. */
   readonly exportTimeoutMillis?: number;
+  /** Interval between two metric exports over OTLP. Defaults to 60 s. */
+  readonly metricExportIntervalMillis?: number;
 }
 
 const EXPORTERS: ReadonlySet<string> = new Set(Object.values(TelemetryExporterKind));
@@ -65,10 +67,27 @@ export function assertValidTelemetryConfig(config: TelemetryConfig): void {
   ) {
     throw new InvalidTelemetryConfigError('exportTimeoutMillis', 'must be a positive integer');
   }
+  if (
+    config.metricExportIntervalMillis !== undefined &&
+    (!Number.isInteger(config.metricExportIntervalMillis) || config.metricExportIntervalMillis <= 0)
+  ) {
+    throw new InvalidTelemetryConfigError('metricExportIntervalMillis', 'must be a positive integer');
+  }
 }
 
 /** The OTLP/HTTP traces URL for a configured base endpoint. */
 export function otlpTracesUrl(endpoint = 'http://localhost:4318'): string {
   const trimmed = endpoint.replace(/\/+$/, '');
   return trimmed.endsWith('/v1/traces') ? trimmed : `${trimmed}/v1/traces`;
+}
+
+/**
+ * The OTLP/HTTP metrics URL for a configured base endpoint. An endpoint already ending in
+ * `/v1/traces` (accepted for traces) has that suffix replaced, so both signals share one setting.
+ */
+export function otlpMetricsUrl(endpoint = 'http://localhost:4318'): string {
+  const trimmed = endpoint.replace(/\/+$/, '');
+  if (trimmed.endsWith('/v1/metrics')) return trimmed;
+  const base = trimmed.endsWith('/v1/traces') ? trimmed.slice(0, -'/v1/traces'.length) : trimmed;
+  return `${base}/v1/metrics`;
 }

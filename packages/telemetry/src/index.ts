@@ -2,8 +2,9 @@
 // import from '@industrial/telemetry/api' (propagation helpers, @opentelemetry/api only).
 export { initTelemetry, resetTelemetryForTests } from './init.ts';
 export type { TelemetryHandle, TelemetryDependencies } from './init.ts';
+export type { InMemoryMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
-export { TelemetryExporterKind, assertValidTelemetryConfig } from './config.ts';
+export { TelemetryExporterKind, assertValidTelemetryConfig, otlpMetricsUrl, otlpTracesUrl } from './config.ts';
 export type { TelemetryConfig, LogLevel } from './config.ts';
 
 export { TelemetryError, TelemetryErrorCode, InvalidTelemetryConfigError, TelemetryAlreadyInitializedError } from './errors.ts';
@@ -37,5 +38,18 @@ export {
   ATTR_RPC_GRPC_STATUS_CODE,
 } from './propagation.ts';
 export type { Carrier, MetadataLike } from './propagation.ts';
-export { SpanKind, SpanStatusCode, context, propagation, trace } from './propagation.ts';
-export type { Attributes, Context, Link, Span, SpanOptions, Tracer } from './propagation.ts';
+export { SpanKind, SpanStatusCode, ValueType, context, metrics, propagation, trace } from './propagation.ts';
+export type {
+  Attributes,
+  Context,
+  Counter,
+  Histogram,
+  Link,
+  Meter,
+  ObservableGauge,
+  ObservableResult,
+  Span,
+  SpanOptions,
+  Tracer,
+  UpDownCounter,
+} from './propagation.ts';

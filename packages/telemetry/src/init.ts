@@ -1,12 +1,13 @@
 // OpenTelemetry set-up, once per process, by the entry point (never by a library).
-// Registers the global tracer provider, an AsyncLocalStorage context manager and the W3C
-// trace-context + baggage propagators; libraries then only use @opentelemetry/api.
+// Registers the global tracer provider, the global meter provider, an AsyncLocalStorage
+// context manager and the W3C trace-context + baggage propagators; libraries then only use
+// @opentelemetry/api (through @industrial/telemetry/api).
 //
 // Calling initTelemetry() a second time throws TelemetryAlreadyInitializedError: two
 // configurations in one process would silently disagree (which exporter? which ratio?), and
 // the call belongs in exactly one place, main(). Tests call resetTelemetryForTests().
-import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
-import type { TracerProvider } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, metrics, propagation, trace } from '@opentelemetry/api';
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator,
@@ -15,8 +16,16 @@ import {
   loggingErrorHandler,
   setGlobalErrorHandler,
 } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider as SdkMeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import type { IMetricReader, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import {
   TracerProvider as SdkTracerProvider,
   BatchSpanProcessor,
@@ -26,7 +35,7 @@ import {
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
-import { assertValidTelemetryConfig, otlpTracesUrl } from './config.ts';
+import { assertValidTelemetryConfig, otlpMetricsUrl, otlpTracesUrl } from './config.ts';
 import type { TelemetryConfig } from './config.ts';
 import { createTelemetryErrorReporter, pinoDiagLogger } from './diagnostics.ts';
 import { TelemetryAlreadyInitializedError } from './errors.ts';
@@ -36,11 +45,22 @@ import { createSampler } from './sampler.ts';
 export interface TelemetryHandle {
   readonly serviceName: string;
   readonly tracerProvider: TracerProvider;
+  readonly meterProvider: MeterProvider;
   /** Present when config.exporter is 'memory'. */
   readonly memoryExporter?: InMemorySpanExporter;
-  /** Exports pending spans now. Never rejects; a failure is logged. */
+  /**
+   * Present when config.exporter is 'memory': receives cumulative metrics on forceFlush()
+   * (the periodic export interval is too long to fire during a test).
+   */
+  readonly memoryMetrics?: InMemoryMetricExporter;
+  /**
+   * Collects the current metrics straight from the reader (no export), for tests.
+   * Resolves to undefined when config.exporter is 'none' (no reader).
+   */
+  collectMetrics(): Promise<ResourceMetrics | undefined>;
+  /** Exports pending spans and metrics now. Never rejects; a failure is logged. */
   forceFlush(): Promise<void>;
-  /** Flushes pending spans and stops the exporter. Idempotent; never rejects. */
+  /** Flushes pending spans and metrics and stops the exporters. Idempotent; never rejects. */
   shutdown(): Promise<void>;
 }
 
@@ -57,6 +77,48 @@ interface ActiveTelemetry {
 let active: ActiveTelemetry | undefined;
 
 const DEFAULT_EXPORT_TIMEOUT_MILLIS = 10_000;
+const DEFAULT_METRIC_EXPORT_INTERVAL_MILLIS = 60_000;
+/** Memory reader: exports only on forceFlush()/shutdown() in practice (setInterval's maximum). */
+const MEMORY_METRIC_EXPORT_INTERVAL_MILLIS = 2_147_483_647;
+
+function createMetricReader(config: TelemetryConfig): {
+  reader?: PeriodicExportingMetricReader;
+  memoryMetrics?: InMemoryMetricExporter;
+} {
+  switch (config.exporter) {
+    case 'memory': {
+      const memoryMetrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+      const reader = new PeriodicExportingMetricReader({
+        exporter: memoryMetrics,
+        exportIntervalMillis: MEMORY_METRIC_EXPORT_INTERVAL_MILLIS,
+      });
+      return { reader, memoryMetrics };
+    }
+    case 'otlp': {
+      const timeoutMillis = config.exportTimeoutMillis ?? DEFAULT_EXPORT_TIMEOUT_MILLIS;
+      const intervalMillis = config.metricExportIntervalMillis ?? DEFAULT_METRIC_EXPORT_INTERVAL_MILLIS;
+      const exporter: PushMetricExporter = new OTLPMetricExporter({
+        url: otlpMetricsUrl(config.otlpEndpoint),
+        timeoutMillis,
+      });
+      return {
+        reader: new PeriodicExportingMetricReader({
+          exporter,
+          exportIntervalMillis: intervalMillis,
+          // The reader requires timeout <= interval.
+          exportTimeoutMillis: Math.min(timeoutMillis, intervalMillis),
+        }),
+      };
+    }
+    case 'none':
+      // Instruments still work (the SDK aggregates nothing without a reader); nothing is exported.
+      return {};
+    default: {
+      const unreachable: never = config.exporter;
+      throw new Error(`unknown exporter ${String(unreachable)}`);
+    }
+  }
+}
 
 function createExporter(config: TelemetryConfig): {
   processors: SpanProcessor[];
@@ -88,6 +150,7 @@ function createExporter(config: TelemetryConfig): {
 
 function disableGlobals(): void {
   trace.disable();
+  metrics.disable();
   context.disable();
   propagation.disable();
   diag.disable();
@@ -107,20 +170,26 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
   const logger = deps.logger ?? createLogger('telemetry', { level: config.logLevel });
 
   const { processors, memoryExporter } = createExporter(config);
+  const resource = defaultResource().merge(
+    resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: config.serviceName,
+      [ATTR_SERVICE_VERSION]: config.serviceVersion,
+    }),
+  );
   const provider = new SdkTracerProvider({
-    resource: defaultResource().merge(
-      resourceFromAttributes({
-        [ATTR_SERVICE_NAME]: config.serviceName,
-        [ATTR_SERVICE_VERSION]: config.serviceVersion,
-      }),
-    ),
+    resource,
     sampler: createSampler(config.sampleRatio, config.alwaysSampleSpanNames),
     spanProcessors: processors,
   });
 
+  const { reader, memoryMetrics } = createMetricReader(config);
+  const readers: IMetricReader[] = reader === undefined ? [] : [reader];
+  const meterProvider = new SdkMeterProvider({ resource, readers });
+
   const contextManager = new AsyncLocalStorageContextManager().enable();
   const registered =
     trace.setGlobalTracerProvider(provider) &&
+    metrics.setGlobalMeterProvider(meterProvider) &&
     context.setGlobalContextManager(contextManager) &&
     propagation.setGlobalPropagator(
       new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
@@ -130,6 +199,8 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
     // first; leaving half of our set-up registered would be worse than none.
     disableGlobals();
     contextManager.disable();
+    void meterProvider.shutdown().catch(() => undefined);
+    void provider.shutdown().catch(() => undefined);
     throw new TelemetryAlreadyInitializedError('an OpenTelemetry global was already registered in this process');
   }
   diag.setLogger(pinoDiagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
@@ -139,17 +210,30 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
   const handle: TelemetryHandle = {
     serviceName: config.serviceName,
     tracerProvider: provider,
+    meterProvider,
     ...(memoryExporter === undefined ? {} : { memoryExporter }),
+    ...(memoryMetrics === undefined ? {} : { memoryMetrics }),
+    async collectMetrics() {
+      if (reader === undefined) return undefined;
+      const { resourceMetrics, errors } = await reader.collect();
+      if (errors.length > 0) logger.warn({ errors }, 'telemetry metric collection reported errors');
+      return resourceMetrics;
+    },
     async forceFlush() {
-      try {
-        await provider.forceFlush();
-      } catch (error) {
-        logger.warn({ err: error }, 'telemetry flush failed; spans dropped, application unaffected');
+      const results = await Promise.allSettled([provider.forceFlush(), meterProvider.forceFlush()]);
+      for (const result of results) {
+        if (result.status === 'rejected') {
+          logger.warn({ err: result.reason }, 'telemetry flush failed; data dropped, application unaffected');
+        }
       }
     },
     shutdown() {
-      shutdownPromise ??= Promise.resolve(provider.shutdown()).catch((error: unknown) => {
-        logger.warn({ err: error }, 'telemetry shutdown could not export pending spans');
+      shutdownPromise ??= Promise.allSettled([provider.shutdown(), meterProvider.shutdown()]).then((results) => {
+        for (const result of results) {
+          if (result.status === 'rejected') {
+            logger.warn({ err: result.reason }, 'telemetry shutdown could not export pending spans or metrics');
+          }
+        }
       });
       return shutdownPromise;
     },
@@ -164,7 +248,7 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
 
 /**
  * For tests only: shuts down the current set-up (if any) and disables the global
- * tracer provider, context manager and propagator, so initTelemetry() can run again.
+ * tracer provider, meter provider, context manager and propagator, so initTelemetry() can run again.
  * Safe to call when nothing was initialised, including in a fresh worker.
  */
 export async function resetTelemetryForTests(): Promise<void> {

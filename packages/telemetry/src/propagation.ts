@@ -25,8 +25,21 @@ import type {
 // set up by initTelemetry(). The global registration is only visible to API copies of the same
 // or a lower minor version, so a package bringing its own newer @opentelemetry/api would
 // silently get no-op tracers.
-export { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
-export type { Attributes, Context, Link, Span, SpanOptions, Tracer } from '@opentelemetry/api';
+export { SpanKind, SpanStatusCode, ValueType, context, metrics, propagation, trace } from '@opentelemetry/api';
+export type {
+  Attributes,
+  Context,
+  Counter,
+  Histogram,
+  Link,
+  Meter,
+  ObservableGauge,
+  ObservableResult,
+  Span,
+  SpanOptions,
+  Tracer,
+  UpDownCounter,
+} from '@opentelemetry/api';
 
 // ---------------------------------------------------------------------------
 // Decisions that matter are always sampled
