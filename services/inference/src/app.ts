@@ -20,6 +20,7 @@ import { DEFAULT_TRACK_CONFIG, type TrackConfig } from './domain/prompt-track.ts
 import { PUMP_BEARING_USE_CASE, inScope, type UseCaseSpec } from './domain/usecase.ts';
 import { historyMs } from './service/pipeline.ts';
 import { createCommands, type Commands } from './service/commands.ts';
+import { createInferenceMetrics, observeDriftPsi } from './service/metrics.ts';
 import { createModelHost, type ModelHost } from './service/models.ts';
 import { createMonitor, DEFAULT_MONITOR_CONFIG, type Monitor, type MonitorConfig } from './service/monitor.ts';
 import { createPipeline, type Pipeline } from './service/pipeline.ts';
@@ -100,12 +101,17 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   const projection = createProjection();
   let ring = new HashRing(config.replicas.length === 0 ? [config.replicaId] : config.replicas);
 
+  // OpenTelemetry instruments on the global meter: no-ops unless the entry point ran initTelemetry() first.
+  const inferenceMetrics = createInferenceMetrics();
+  const stopObservingDrift = observeDriftPsi(() => monitor.lastPsi());
+
   const models = createModelHost({
     artifacts: deps.artifacts ?? fileArtifacts(),
     createScorer: deps.createScorer ?? ((b, n) => createOnnxScorer(b, n)),
     now,
     log: logger,
     recordRefusal: async (r) => {
+      inferenceMetrics.error('model_refused', r.useCaseId);
       const id = await nameUuid(`refused|${r.refused}|${r.causationId ?? ''}`);
       const kept = r.keptVersion === null ? (r.stage === 'production' ? 'The rule-based limits stay in use.' : 'No shadow candidate runs.') : `Version ${r.keptVersion} keeps serving.`;
       await appendEvent(store, 'ModelRefused', r.useCaseId, {
@@ -130,6 +136,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     fallbackOnSevereDrift: config.fallbackOnSevereDrift ?? true,
     owns: (assetPath) => ring.ownerOf(assetPath) === config.replicaId,
     tracer: trace.getTracer('inference'),
+    metrics: inferenceMetrics,
     wallNow: now,
     log: logger,
   });
@@ -154,7 +161,10 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     models: models.status(),
     pipeline: pipeline.counters(),
     drift: monitor.counters(),
-    metrics: 'counters here: @industrial/telemetry sets up tracing only (no MeterProvider)',
+    metrics:
+      'OpenTelemetry meter industrial.inference (exported when the entry point initialises telemetry): ' +
+      'inference.score.duration, inference.windows.scored, inference.recommendations.raised, inference.errors, ' +
+      'inference.sample_to_score.latency, inference.drift.psi; the counters here stay per replica',
   });
   const http = config.http === null ? null : createGateway({
     commands, projection, health, ready: () => serving,
@@ -253,6 +263,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
         await subscription?.stop();
         await following;
         await models.close();
+        stopObservingDrift();
         logger.info({}, 'inference stopped');
       })();
       return stopping;

@@ -100,6 +100,8 @@ export interface Monitor {
   isSevere(useCaseId: string): boolean;
   report(useCaseId: string, model: LoadedModel | null, outcomes: LiveOutcomeCounts, nowMs: number, shadowOutcomes?: (assets: ReadonlySet<string>) => { confirmed: number; falseAlarms: number }): DriftReport;
   counters(): Record<string, { windows: number; severe: boolean; reportedFeatures: number }>;
+  /** PSI per input at each use case's last evaluation (for the `inference.drift.psi` gauge). */
+  lastPsi(): { useCaseId: string; modelVersionId: string | null; feature: string; psi: number }[];
 }
 
 export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): Monitor {
@@ -220,6 +222,13 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
       }
       const { features, predictionPsi, severity } = compute(useCaseId, m, model, nowMs);
       return { useCaseId, modelVersionId: m.versionId, features, predictionPsi, severity, livePrecision: pr.precision, liveRecall: pr.recall, shadow, computedAtMs: nowMs };
+    },
+    lastPsi() {
+      const out: { useCaseId: string; modelVersionId: string | null; feature: string; psi: number }[] = [];
+      for (const [useCaseId, m] of byUseCase) {
+        for (const f of m.last?.features ?? []) out.push({ useCaseId, modelVersionId: m.versionId, feature: f.feature, psi: f.psi });
+      }
+      return out;
     },
     counters() {
       const out: Record<string, { windows: number; severe: boolean; reportedFeatures: number }> = {};

@@ -14,6 +14,7 @@ import { inScope, ruleViolations, type UseCaseSpec } from '../domain/usecase.ts'
 import { AssetWindow, windowSpanMs, windowValues, type WindowValues } from '../domain/window.ts';
 import { actionText, evidencePhrases, likelihoodWords, modelPrompt, rulePrompt } from '../domain/wording.ts';
 import type { ModelHost, LoadedModel, Slots } from './models.ts';
+import { createInferenceMetrics, type InferenceMetrics } from './metrics.ts';
 import type { EvaluationResult, Monitor } from './monitor.ts';
 import type { ActionCatalogue, CostModel } from './ports.ts';
 import type { Projection } from './projection.ts';
@@ -31,6 +32,8 @@ export interface PipelineDeps {
   fallbackOnSevereDrift: boolean;
   owns: (assetPath: string) => boolean;
   tracer: Tracer;
+  /** OpenTelemetry instruments; defaults to the global meter (a no-op without the SDK). */
+  metrics?: InferenceMetrics;
   wallNow: () => number;
   log: { warn(o: object, m: string): void; error(o: object, m: string): void };
 }
@@ -107,6 +110,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const tracks = new Map<string, TrackState>();
   const shadowTracks = new Map<string, TrackState>();
   const listeners = new Set<(s: ScoredWindow) => void>();
+  const m = deps.metrics ?? createInferenceMetrics();
   const latencyRing = new Float64Array(10_000);
   let latencyCount = 0;
   const c: PipelineCounters = {
@@ -134,12 +138,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   function newestServerMs(batch: UnsSampleBatch): number {
-    let m = -Infinity;
+    let newest = -Infinity;
     for (const s of batch.samples) {
       const t = Date.parse(s.serverTimestamp);
-      if (t > m) m = t;
+      if (t > newest) newest = t;
     }
-    return m;
+    return newest;
   }
 
   async function emitRaised(
@@ -223,18 +227,23 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // Under severe drift the model still scores (monitoring must see whether drift persists or
     // clears); only the prompts come from the declared limits.
     if ((why === null || why === 'drift') && prod !== null) {
+      const started = performance.now();
       try {
         score = (await prod.scorer.score(Float32Array.from(agg.values), 1))[0]!;
+        m.scoreDuration(performance.now() - started, spec.useCaseId, prod.registered.modelVersionId, 'production');
         if (!Number.isFinite(score)) throw new Error('non-finite score');
       } catch (error) {
+        m.error('scoring_failed', spec.useCaseId);
         deps.log.warn({ err: error, useCase: spec.useCaseId }, 'scoring failed; rules stand in');
         why = 'model-unavailable';
         score = null;
       }
     }
     c.windowsScored++;
+    m.windowScored(spec.useCaseId);
     const action = deps.actions.actionFor(spec.useCaseId, spec.assetKind, spec.failureMode);
     if (action === undefined) {
+      m.error('no_action', spec.useCaseId);
       deps.log.error({ useCase: spec.useCaseId }, 'no catalogued action for the use case; no prompt can be raised');
       return;
     }
@@ -301,8 +310,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     tracks.set(key, evolveTrack(track, obs, d));
     if (d.kind === 'raise' || d.kind === 'update') {
       const update = d.kind === 'raise' ? 0 : d.update;
-      if (d.kind === 'raise') c.promptsRaised++;
-      else c.promptsUpdated++;
+      if (d.kind === 'raise') {
+        c.promptsRaised++;
+        m.recommendationRaised(spec.useCaseId, why === null ? 'model' : 'rules', priority);
+      } else c.promptsUpdated++;
       if (modeNow === 'suppressed') c.promptsSuppressed++;
       await emitRaised(spec, assetPath, d.recommendationId, update, d.expiresAtMs, {
         source: why === null ? 'model' : 'rules', model: why === null ? prod : null, message, urgency, priority,
@@ -317,7 +328,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const cagg = windowValues(a.window, cand.window, toMs, spec.staleMs);
       if (cagg.missing.length <= spec.maxImputedInputs) {
         try {
+          const started = performance.now();
           const cs = (await cand.scorer.score(Float32Array.from(cagg.values), 1))[0]!;
+          m.scoreDuration(performance.now() - started, spec.useCaseId, cand.registered.modelVersionId, 'shadow');
           c.shadowScores++;
           const calarm = cs >= cand.threshold;
           deps.monitor.observeShadow(spec.useCaseId, cand.registered.modelVersionId, why === null ? alarm : false, calarm);
@@ -341,6 +354,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
             });
           }
         } catch (error) {
+          m.error('shadow_scoring_failed', spec.useCaseId);
           deps.log.warn({ err: error }, 'shadow scoring failed');
         }
       }
@@ -348,6 +362,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     const latencyMs = deps.wallNow() - serverMs;
     latencyRing[latencyCount++ % latencyRing.length] = latencyMs;
+    if (Number.isFinite(latencyMs)) m.sampleToScore(latencyMs, spec.useCaseId, why === null ? 'model' : 'rules');
     const scored: ScoredWindow = { useCaseId: spec.useCaseId, assetPath, source: why === null ? 'model' : 'rules', score, alarm, fromMs: agg.fromMs, toMs, latencyMs };
     for (const l of listeners) l(scored);
   }

@@ -1,0 +1,92 @@
+// OpenTelemetry metrics of live scoring, recorded through @industrial/telemetry/api. Without an
+// SDK (the app embedded without initTelemetry) the global meter is a no-op and this costs nothing.
+// Instruments are created when the app is created, so initTelemetry() must run first (main does).
+import { metrics, ValueType, type Counter, type Histogram, type Meter, type ObservableResult } from '@industrial/telemetry/api';
+
+export const INFERENCE_METER = 'industrial.inference';
+
+export type ErrorKind = 'scoring_failed' | 'shadow_scoring_failed' | 'no_action' | 'model_refused';
+
+export interface InferenceMetrics {
+  /** One ONNX scoring call, production or shadow. */
+  scoreDuration(ms: number, useCase: string, modelVersion: string, stage: 'production' | 'shadow'): void;
+  windowScored(useCase: string): void;
+  recommendationRaised(useCase: string, source: 'model' | 'rules', priority: string): void;
+  error(kind: ErrorKind, useCase: string): void;
+  /** Wall ms from the newest sample's server timestamp to the score. */
+  sampleToScore(ms: number, useCase: string, source: 'model' | 'rules'): void;
+}
+
+interface Instruments {
+  readonly scoreDuration: Histogram;
+  readonly windowsScored: Counter;
+  readonly recommendationsRaised: Counter;
+  readonly errors: Counter;
+  readonly sampleToScore: Histogram;
+}
+
+const MS_BUCKETS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000];
+
+function instruments(meter: Meter): Instruments {
+  return {
+    scoreDuration: meter.createHistogram('inference.score.duration', {
+      description: 'Duration of one model scoring call (ONNX), production or shadow',
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: MS_BUCKETS },
+    }),
+    windowsScored: meter.createCounter('inference.windows.scored', {
+      description: 'Asset windows scored (by the model or the rule-based fallback)',
+      unit: '{window}',
+      valueType: ValueType.INT,
+    }),
+    recommendationsRaised: meter.createCounter('inference.recommendations.raised', {
+      description: 'Production recommendations raised (not updates, not shadow)',
+      unit: '{recommendation}',
+      valueType: ValueType.INT,
+    }),
+    errors: meter.createCounter('inference.errors', {
+      description: 'Handled failures in live scoring and model loading, by kind',
+      unit: '{error}',
+      valueType: ValueType.INT,
+    }),
+    sampleToScore: meter.createHistogram('inference.sample_to_score.latency', {
+      description: "Wall time from the newest sample's server timestamp to its window's score",
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: MS_BUCKETS },
+    }),
+  };
+}
+
+export function createInferenceMetrics(meter: Meter = metrics.getMeter(INFERENCE_METER)): InferenceMetrics {
+  const i = instruments(meter);
+  return {
+    scoreDuration: (ms, useCase, modelVersion, stage) =>
+      i.scoreDuration.record(ms, { use_case: useCase, model_version: modelVersion, stage }),
+    windowScored: (useCase) => i.windowsScored.add(1, { use_case: useCase }),
+    recommendationRaised: (useCase, source, priority) => i.recommendationsRaised.add(1, { use_case: useCase, source, priority }),
+    error: (kind, useCase) => i.errors.add(1, { kind, use_case: useCase }),
+    sampleToScore: (ms, useCase, source) => i.sampleToScore.record(ms, { use_case: useCase, source }),
+  };
+}
+
+/**
+ * Observable gauge `inference.drift.psi`: the PSI of each input at the last drift evaluation
+ * (read from the monitor only when metrics are collected). Returns the callback's remover.
+ */
+export function observeDriftPsi(
+  read: () => Iterable<{ readonly useCaseId: string; readonly modelVersionId: string | null; readonly feature: string; readonly psi: number }>,
+  meter: Meter = metrics.getMeter(INFERENCE_METER),
+): () => void {
+  const gauge = meter.createObservableGauge('inference.drift.psi', {
+    description: 'Population stability index of each model input at the last drift evaluation',
+    unit: '1',
+  });
+  const callback = (result: ObservableResult): void => {
+    for (const f of read()) {
+      if (!Number.isFinite(f.psi)) continue;
+      result.observe(f.psi, { use_case: f.useCaseId, model_version: f.modelVersionId ?? 'none', feature: f.feature });
+    }
+  };
+  gauge.addCallback(callback);
+  return () => gauge.removeCallback(callback);
+}
