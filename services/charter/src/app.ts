@@ -9,7 +9,7 @@ import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@indus
 import type { FastifyInstance } from 'fastify';
 import { useCaseRepository } from './adapters/eventstore/usecases.ts';
 import { charterService } from './adapters/grpc/charter.ts';
-import { createHealthHttp } from './adapters/http/health.ts';
+import { createHealthHttp } from '@industrial/grpc';
 import type { CatalogReader, HistorianReader, OutcomeReader } from './domain/ports.ts';
 
 export const SERVICE_NAME = 'charter';

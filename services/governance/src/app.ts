@@ -8,7 +8,7 @@ import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@indus
 import type { FastifyInstance } from 'fastify';
 import { auditService } from './adapters/grpc/audit.ts';
 import { recordDeniedIn, uuidv7 } from './adapters/eventstore/access-denied.ts';
-import { createHealthHttp } from './adapters/http/health.ts';
+import { createHealthHttp } from '@industrial/grpc';
 
 export const SERVICE_NAME = 'governance';
 

@@ -12,7 +12,7 @@ import { createFsArtifactStore } from './adapters/artifacts/fs.ts';
 import { createMemoryCostModels } from './adapters/costmodels/memory.ts';
 import { uuidv7 } from './adapters/eventstore/ids.ts';
 import { trainingService } from './adapters/grpc/training.ts';
-import { createHealthHttp } from './adapters/http/health.ts';
+import { createHealthHttp } from '@industrial/grpc';
 import { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
 import { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trainer.ts';
 import type { ArtifactStore, CostModelSource, SnapshotSource, Trainer } from './ports.ts';

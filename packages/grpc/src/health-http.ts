@@ -1,5 +1,6 @@
-// HTTP probes (same shape as governance), no token: /healthz (the process answers) and /readyz (the event store answers
-// within a timeout and the gRPC server is serving). Orchestrators and the launcher poll these.
+// HTTP probes every service serves beside its gRPC server, without a token: /healthz (the process
+// answers) and /readyz (the event store answers within a timeout and the gRPC server is serving).
+// Orchestrators and the launchers poll these.
 import Fastify, { type FastifyInstance } from 'fastify';
 
 export interface HealthDeps {
