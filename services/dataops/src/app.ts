@@ -17,6 +17,8 @@ import { toIngestBatch } from './domain/ingest.ts';
 import { DEFAULT_RULES, evaluate, healthScore, initialQualityState, noteGap, qualityWindows, tick, type ActiveIssue, type GapNote, type QualityRules, type QualityTransition, type TagQualityState } from './domain/quality.ts';
 import { MAX_BUCKETS, bucketStart, isAggregation, regroup, toGrid, type Aggregation, type ResampledPoint } from './domain/resample.ts';
 import { applySplits, SplitSpecSchema, type SplitSpec } from './domain/snapshot.ts';
+import { checkWindowRequest, targetColumnName, windowTable, type WindowSample, type WindowTarget } from './domain/windows.ts';
+import type { WindowSpec } from '@industrial/ml';
 import type { Table } from './domain/table.ts';
 import type { DataopsStore, IngestBatch, RawSample } from './ports.ts';
 import { GroupCommit } from './adapters/historian/group-commit.ts';
@@ -158,7 +160,12 @@ export interface ImportResult {
 
 export type SnapshotSource =
   | { kind: 'import'; importId: string }
-  | { kind: 'historian'; assetPaths: string[]; tags: string[]; from: string; to: string; intervalMs: number; aggregation?: Aggregation };
+  | { kind: 'historian'; assetPaths: string[]; tags: string[]; from: string; to: string; intervalMs: number; aggregation?: Aggregation }
+  /**
+   * Window features from raw historian samples (the @industrial/ml window spec, the same function
+   * inference runs live), a row per asset every `strideMinutes`, with an optional target from labels.
+   */
+  | { kind: 'historian-windows'; assetPaths: string[]; from: string; to: string; window: WindowSpec; strideMinutes: number; target?: WindowTarget };
 
 export interface CreateSnapshotInput {
   datasetId: string;
@@ -619,6 +626,43 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
         labels: { count: 0, ids: [] },
         codeVersion: config.codeVersion,
         featureSetVersion,
+      };
+    } else if (input.source.kind === 'historian-windows') {
+      const s = input.source;
+      const spec = checkWindowRequest(s.window, s.strideMinutes, s.target);
+      if (s.assetPaths.length === 0) throw new InvalidArgumentError('source.assetPaths', 'name at least one asset');
+      const from = toMs('from', s.from);
+      const to = toMs('to', s.to);
+      if (!(to > from)) throw new InvalidArgumentError('to', 'must be after from');
+      // Samples from one window before `from`: the first window ending in range is complete.
+      const lookbackMs = spec.windowMinutes * 60_000;
+      const tags = [...new Set(spec.features.map((f) => f.tag))];
+      const assets = await Promise.all([...new Set(s.assetPaths)].map(async (assetPath) => {
+        const samples = new Map<string, WindowSample[]>();
+        for (const tag of tags) {
+          const raw = await historian.readRaw({ assetPath, tag, from: from - lookbackMs, to });
+          samples.set(tag, raw.filter((r) => r.value !== null).map((r) => ({ timestampMs: r.ts, value: r.value as number, quality: r.severity === 'Good' ? 'good' : 'bad' })));
+        }
+        return { assetPath, samples };
+      }));
+      const labels = (await Promise.all(assets.map((a) => data.meta.listLabels({ assetPath: a.assetPath, from: from - lookbackMs, to: to + (s.target?.horizonMinutes ?? 0) * 60_000 })))).flat();
+      table = windowTable({ spec, strideMinutes: s.strideMinutes, from, to, assets, labels, ...(s.target === undefined ? {} : { target: s.target }) });
+      if (table.rowCount === 0) throw new InvalidArgumentError('from', `no complete ${spec.windowMinutes}-minute window ends between from and to for these assets`);
+      labelIds = labels.filter((l) => s.target === undefined || l.label === s.target.label).map((l) => l.labelId).sort();
+      assetPaths = assets.map((a) => a.assetPath).sort();
+      timeRange = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+      lineage = {
+        source: { kind: 'historian-windows', assetPaths, tags: [...tags].sort(), strideMinutes: s.strideMinutes, target: s.target === undefined ? null : { label: s.target.label, horizonMinutes: s.target.horizonMinutes, column: targetColumnName(s.target) } },
+        timeRange,
+        transformations: [
+          `window features (${spec.format} ${spec.version}: ${spec.windowMinutes} min on a ${spec.gridMinutes}-min grid, every ${s.strideMinutes} min, Bad samples excluded)`,
+          ...(s.target === undefined ? [] : [`target ${targetColumnName(s.target)}: a "${s.target.label}" label window ends within ${s.target.horizonMinutes} min after the window end; rows stop at an asset's first one`]),
+          `split(${split.data.kind} by ${split.data.by})`,
+        ],
+        labels: { count: labelIds.length, ids: labelIds },
+        codeVersion: config.codeVersion,
+        featureSetVersion: input.featureSetVersion ?? spec.version,
+        window: spec,
       };
     } else {
       const s = input.source;

@@ -9,6 +9,7 @@ import { parse as parseSync } from 'csv-parse/sync';
 import { SnapshotIntegrityError, NotFoundError } from '../../domain/errors.ts';
 import { canonicalChunks } from '../../domain/snapshot.ts';
 import type { Splits } from '../../domain/snapshot.ts';
+import type { WindowSpec } from '@industrial/ml';
 import { emptyColumn, type ColumnData, type ColumnSpec, type Table } from '../../domain/table.ts';
 
 export type SnapshotFormat = 'arrow' | 'csv';
@@ -17,12 +18,15 @@ export type SnapshotFormat = 'arrow' | 'csv';
 export interface SnapshotLineage {
   source:
     | { kind: 'import'; name: string; fileSha256: string; mapping: unknown }
-    | { kind: 'historian'; assetPaths: string[]; tags: string[]; intervalMs: number; aggregation: string };
+    | { kind: 'historian'; assetPaths: string[]; tags: string[]; intervalMs: number; aggregation: string }
+    | { kind: 'historian-windows'; assetPaths: string[]; tags: string[]; strideMinutes: number; target: { label: string; horizonMinutes: number; column: string } | null };
   timeRange: { from: string; to: string } | null;
   transformations: string[];
   labels: { count: number; ids: string[] };
   codeVersion: string;
   featureSetVersion: string;
+  /** The @industrial/ml window spec the feature columns were computed with (historian-windows only). */
+  window?: WindowSpec;
 }
 
 /** The part of the manifest the content hash covers. */

@@ -1,0 +1,101 @@
+// Window-feature tables from the historian: per asset, a row every `strideMinutes` holding the
+// features of the window ending there, computed by @industrial/ml `computeWindowFeatures` — the
+// one definition inference runs on its live windows (the spec travels in the snapshot lineage and
+// then inside the model). Raw samples go in as they are: Bad samples never enter a window (the
+// shared function skips them) and a tag with nothing Good stays NaN, never filled here.
+//
+// Optional target from label windows: with `{ label, horizonMinutes }`, a row is 1 when a label
+// window of that name ENDS within (end, end + horizon] — for failure labels (FaultLabelled: from
+// the fault's start to the failure), "fails within the horizon". An asset's rows stop at its first
+// such failure: after it the asset is down, not about to fail (run-to-failure trajectories).
+// Pure.
+import { computeWindowFeatures, tagSeries, validateWindowSpec, type TagSeries, type WindowSpec } from '@industrial/ml';
+import { InvalidArgumentError } from './errors.ts';
+import type { LabelWindow } from './context.ts';
+import type { ColumnSpec, Table } from './table.ts';
+
+export interface WindowTarget {
+  /** Label name whose window end marks the event (e.g. `bearing_failure`). */
+  label: string;
+  horizonMinutes: number;
+  /** Target column name; default `<label>_within_<horizon>` (`bearing_failure_within_2h` for 120 min). */
+  column?: string;
+}
+
+export interface WindowSample {
+  timestampMs: number;
+  value: number;
+  quality: 'good' | 'bad';
+}
+
+export interface WindowTableInput {
+  spec: WindowSpec;
+  strideMinutes: number;
+  /** Epoch ms, half-open [from, to): window ends fall in this range. */
+  from: number;
+  to: number;
+  assets: Array<{ assetPath: string; samples: ReadonlyMap<string, readonly WindowSample[]> }>;
+  labels: readonly LabelWindow[];
+  target?: WindowTarget;
+}
+
+export const targetColumnName = (t: WindowTarget): string =>
+  t.column ?? `${t.label}_within_${t.horizonMinutes % 60 === 0 ? `${t.horizonMinutes / 60}h` : `${t.horizonMinutes}min`}`;
+
+/** Throws InvalidArgumentError naming the field when the request cannot be computed. */
+export function checkWindowRequest(spec: unknown, strideMinutes: number, target: WindowTarget | undefined, field = 'source'): WindowSpec {
+  try {
+    validateWindowSpec(spec);
+  } catch (e) {
+    throw new InvalidArgumentError(`${field}.window`, e instanceof Error ? e.message : String(e));
+  }
+  if (!Number.isInteger(strideMinutes) || strideMinutes < 1 || strideMinutes % spec.gridMinutes !== 0)
+    throw new InvalidArgumentError(`${field}.strideMinutes`, `must be a positive whole number of minutes and a multiple of the grid (${spec.gridMinutes} min)`);
+  if (target !== undefined) {
+    if (!/^[a-z0-9_-]{1,64}$/.test(target.label)) throw new InvalidArgumentError(`${field}.target.label`, 'must be a label name (lowercase letters, digits, "_" and "-")');
+    if (!(Number.isFinite(target.horizonMinutes) && target.horizonMinutes > 0)) throw new InvalidArgumentError(`${field}.target.horizonMinutes`, 'must be > 0');
+    const col = targetColumnName(target);
+    if (spec.features.some((f) => f.name === col) || col === 'asset_path' || col === 'time') throw new InvalidArgumentError(`${field}.target.column`, `"${col}" clashes with another column`);
+  }
+  return spec;
+}
+
+/** Columns asset_path (group), time (window end), one per feature (with its unit), then the target. */
+export function windowTable(input: WindowTableInput): Table {
+  const { spec, target } = input;
+  const stepMs = input.strideMinutes * 60_000;
+  const firstEnd = input.from + (spec.windowMinutes - spec.gridMinutes) * 60_000;
+  const horizonMs = (target?.horizonMinutes ?? 0) * 60_000;
+  const paths: string[] = [];
+  const times: number[] = [];
+  const feats: number[][] = spec.features.map(() => []);
+  const ys: number[] = [];
+  const assets = [...input.assets].sort((a, b) => (a.assetPath < b.assetPath ? -1 : 1));
+  for (const a of assets) {
+    const series: Record<string, TagSeries> = {};
+    for (const tag of new Set(spec.features.map((f) => f.tag))) series[tag] = tagSeries(a.samples.get(tag) ?? []);
+    const events = target === undefined ? [] : input.labels.filter((l) => l.assetPath === a.assetPath && l.label === target.label).map((l) => l.to).sort((x, y) => x - y);
+    const stopAt = events[0] ?? Infinity;
+    for (let end = firstEnd; end < input.to; end += stepMs) {
+      if (end >= stopAt) break;
+      const row = computeWindowFeatures(spec, series, end);
+      paths.push(a.assetPath);
+      times.push(end);
+      spec.features.forEach((_, j) => feats[j]!.push(row.values[j]!));
+      if (target !== undefined) ys.push(events.some((t) => t > end && t <= end + horizonMs) ? 1 : 0);
+    }
+  }
+  const columns: ColumnSpec[] = [
+    { name: 'asset_path', type: 'utf8', role: 'group' },
+    { name: 'time', type: 'timestamp', role: 'time' },
+    ...spec.features.map((f): ColumnSpec => ({ name: f.name, type: 'float64', role: 'feature', unit: f.unit, source: `${f.statistic}(${f.tag})` })),
+  ];
+  const data: Table['data'] = { asset_path: paths, time: Float64Array.from(times) };
+  spec.features.forEach((f, j) => (data[f.name] = Float64Array.from(feats[j]!)));
+  if (target !== undefined) {
+    const name = targetColumnName(target);
+    columns.push({ name, type: 'float64', role: 'label' });
+    data[name] = Float64Array.from(ys);
+  }
+  return { columns, data, rowCount: paths.length };
+}
