@@ -1,0 +1,172 @@
+// Service wiring shared by every process that writes to the event store (charter, connectivity,
+// dataops, governance, training): the zod fragments for the environment variables they all read,
+// one parser that turns the environment into a typed object or one message naming each bad
+// variable, and openStoreFromConfig, which opens the store those variables describe. Imported as
+// `@industrial/eventstore/config`, so callers that only use the store do not load zod.
+//
+// A service spreads the fragments it uses next to its own variables:
+//   const EnvSchema = z.object({ MY_PORT: port(50060), ...eventStoreEnv, ...accessEnv, ...telemetryEnv, ...shutdownEnv(10_000) })
+//     .superRefine(checkEventStoreEnv);
+//   const parsed = parseEnv(EnvSchema, process.env);
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { FileAnchorSink, ledgerKeyFromPem, type AnchorSink, type LedgerKey } from './ledger.ts';
+import type { CoreOptions } from './core.ts';
+import { openPostgresEventStore } from './postgres.ts';
+import { openSqliteEventStore } from './sqlite.ts';
+import type { EventStore } from './types.ts';
+
+// ---- field builders (one wording of each reason across services) --------------------------------
+
+export const nonEmpty = z.string().trim().min(1, 'must not be empty');
+export const sqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier');
+export const storeKind = z.enum(['postgres', 'sqlite'], { message: 'must be "postgres" or "sqlite"' });
+export const port = (fallback: number) =>
+  z.coerce.number({ message: 'must be a port number' }).int('must be an integer port').min(0, 'must be a port 0–65535').max(65535, 'must be a port 0–65535').default(fallback);
+export const durationMs = (fallback: number) => z.coerce.number({ message: 'must be a number of ms' }).int('must be an integer').min(0, 'must be ≥ 0').default(fallback);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// ---- fragments -----------------------------------------------------------------------------------
+
+/** Which event store, and the ledger key that seals its events. PG_URL is required for postgres (checkEventStoreEnv). */
+export const eventStoreEnv = {
+  EVENTSTORE: storeKind.default('sqlite'),
+  PG_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' }).optional(),
+  PG_SCHEMA: sqlIdentifier.default('eventstore'),
+  SQLITE_PATH: nonEmpty.default('./data/events.db'),
+  LEDGER_KEY_FILE: nonEmpty,
+};
+
+/** Where signed chain-head anchors are appended; unset: no anchors (only governance anchors today). */
+export const anchorEnv = {
+  ANCHOR_FILE: nonEmpty.optional(),
+};
+
+/** The JWT key set and the issuer/audience tokens must carry. */
+export const accessEnv = {
+  ACCESS_KEYS_DIR: nonEmpty,
+  ACCESS_ISSUER: nonEmpty.default('industrial-access'),
+  ACCESS_AUDIENCE: nonEmpty.default('industrial-platform'),
+};
+
+/** Traces/metrics export and the log level. */
+export const telemetryEnv = {
+  OTEL_EXPORTER: z.enum(['otlp', 'none'], { message: 'must be "otlp" or "none"' }).default('none'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ message: 'must be an http(s) URL' }).default('http://localhost:4318'),
+  OTEL_SAMPLE_RATIO: z.coerce.number({ message: 'must be a number 0–1' }).min(0, 'must be 0–1').max(1, 'must be 0–1').default(1),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: 'must be a pino level (info, debug, …)' }).default('info'),
+};
+
+/** How long a stop may drain before the process gives up; the default differs per service. */
+export const shutdownEnv = (fallbackMs: number) => ({ SHUTDOWN_GRACE_MS: durationMs(fallbackMs) });
+
+/** Cross-field rule of eventStoreEnv: for superRefine of the service's schema. */
+export function checkEventStoreEnv(env: { EVENTSTORE: 'postgres' | 'sqlite'; PG_URL?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (env.EVENTSTORE === 'postgres' && env.PG_URL === undefined) ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: 'is required when EVENTSTORE=postgres' });
+}
+
+// ---- typed config ----------------------------------------------------------------------------------
+
+export type EventStoreConfig = { kind: 'postgres'; url: string; schema: string } | { kind: 'sqlite'; path: string };
+export interface AccessConfig { keysDir: string; issuer: string; audience: string }
+export interface TelemetryConfig { exporter: 'otlp' | 'none'; otlpEndpoint: string; sampleRatio: number }
+
+export function eventStoreConfig(e: { EVENTSTORE: 'postgres' | 'sqlite'; PG_URL?: string | undefined; PG_SCHEMA: string; SQLITE_PATH: string }): EventStoreConfig {
+  return e.EVENTSTORE === 'postgres' ? { kind: 'postgres', url: e.PG_URL ?? '', schema: e.PG_SCHEMA } : { kind: 'sqlite', path: e.SQLITE_PATH };
+}
+
+export function accessConfig(e: { ACCESS_KEYS_DIR: string; ACCESS_ISSUER: string; ACCESS_AUDIENCE: string }): AccessConfig {
+  return { keysDir: e.ACCESS_KEYS_DIR, issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE };
+}
+
+export function telemetryConfig(e: { OTEL_EXPORTER: 'otlp' | 'none'; OTEL_EXPORTER_OTLP_ENDPOINT: string; OTEL_SAMPLE_RATIO: number }): TelemetryConfig {
+  return { exporter: e.OTEL_EXPORTER, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: e.OTEL_SAMPLE_RATIO };
+}
+
+// ---- parsing ---------------------------------------------------------------------------------------
+
+export interface ParseEnvOptions {
+  /** Deprecated name → current name. The old name is still read (with a warning) when the new one is unset. */
+  aliases?: Readonly<Record<string, string>>;
+}
+
+export type ParseEnvResult<T> = { ok: true; data: T; warnings: string[] } | { ok: false; message: string };
+
+/**
+ * Parses the schema's variables out of env. Empty strings count as unset. On failure one message,
+ * `invalid configuration: NAME reason (got "value"); …`, naming each bad variable as the operator
+ * wrote it (a deprecated alias by its own name).
+ */
+export function parseEnv<S extends z.ZodObject>(schema: S, env: Readonly<Record<string, string | undefined>>, options: ParseEnvOptions = {}): ParseEnvResult<z.output<S>> {
+  const set = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = set(key);
+    if (v !== undefined) cleaned[key] = v;
+  }
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const writtenAs = new Map<string, string>();
+  for (const [old, current] of Object.entries(options.aliases ?? {})) {
+    const v = set(old);
+    if (v === undefined) continue;
+    const now = cleaned[current];
+    if (now === undefined) {
+      cleaned[current] = v;
+      writtenAs.set(current, old);
+      warnings.push(`${old} is deprecated: use ${current}`);
+    } else if (now !== v) {
+      problems.push(`${old} is a deprecated alias of ${current} and disagrees with it (got ${JSON.stringify(v)}, ${current} is ${JSON.stringify(now)}): unset ${old}`);
+    } else {
+      warnings.push(`${old} is deprecated and repeats ${current}: unset it`);
+    }
+  }
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) {
+      const key = String(i.path[0] ?? 'environment');
+      const got = cleaned[key];
+      const message = i.code === 'invalid_type' && got === undefined ? 'is required' : i.message;
+      problems.push(`${writtenAs.get(key) ?? key} ${message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`);
+    }
+  }
+  if (problems.length > 0) return { ok: false, message: `invalid configuration: ${problems.join('; ')}` };
+  return { ok: true, data: (parsed as { data: z.output<S> }).data, warnings };
+}
+
+// ---- opening the store -------------------------------------------------------------------------
+
+export interface StoreWiring {
+  eventStore: EventStoreConfig;
+  /** Ed25519 private key (PEM) that seals events and signs anchors. */
+  ledgerKeyFile: string;
+  /** Anchors go to a FileAnchorSink here; null/absent: no anchor sink (unless options.anchorSink). */
+  anchorFile?: string | null;
+}
+
+export type OpenStoreOptions = Omit<CoreOptions, 'ledgerKey'>;
+
+/** Reads the ledger key and opens the PostgreSQL or SQLite store the config names. The caller closes it. */
+export async function openStoreFromConfig(config: StoreWiring, options: OpenStoreOptions = {}): Promise<EventStore> {
+  let pem: string;
+  try {
+    pem = await readFile(config.ledgerKeyFile, 'utf8');
+  } catch (error) {
+    throw new Error(`LEDGER_KEY_FILE ${config.ledgerKeyFile} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  let ledgerKey: LedgerKey;
+  try {
+    ledgerKey = ledgerKeyFromPem(pem);
+  } catch (error) {
+    throw new Error(`LEDGER_KEY_FILE ${config.ledgerKeyFile} is not a ledger key: ${(error as Error).message}`, { cause: error });
+  }
+  const anchorSink: AnchorSink | undefined = options.anchorSink ?? (config.anchorFile == null ? undefined : new FileAnchorSink(config.anchorFile));
+  const common: CoreOptions = { ...options, ledgerKey, ...(anchorSink === undefined ? {} : { anchorSink }) };
+  const s = config.eventStore;
+  return s.kind === 'postgres' ? openPostgresEventStore({ ...common, connectionString: s.url, schema: s.schema }) : openSqliteEventStore({ ...common, path: s.path });
+}
