@@ -156,6 +156,8 @@ export const modelVersionRegistered = defineContract({
       /** The model card (Markdown and JSON) and the TS model (explanations), content-addressed like the ONNX file. */
       modelCard: z.strictObject({ markdown: ArtifactRef, json: ArtifactRef }),
       explainer: ArtifactRef,
+      /** Training reference sample per input + scores (drift reference, warm-up parity); absent on early registrations. */
+      reference: ArtifactRef.optional(),
     }),
   ],
   upcasters: [],

@@ -1,7 +1,7 @@
 // Ports of the training service: what the use cases need from the outside world. Adapters in
 // adapters/ implement them (filesystem/S3 artifacts, dataops snapshots, charter cost models, the
 // worker-thread trainer); tests and the one-process launcher may pass their own.
-import type { CostModel } from '@industrial/ml';
+import type { CostModel, WindowSpec } from '@industrial/ml';
 import type { RawColumn } from './domain/dataset.ts';
 import type { PortableTrainSpec } from './domain/spec.ts';
 
@@ -32,6 +32,8 @@ export interface SnapshotData {
   readonly splits: { readonly train: Range; readonly validation: Range; readonly test: Range; readonly kind: string; readonly by: string };
   /** Window length the features were computed over (seconds), or null for row data. */
   readonly windowSeconds: number | null;
+  /** The window spec the feature columns were computed with (historian-windows snapshots); goes into the model. */
+  readonly window: WindowSpec | null;
   readonly units: Readonly<Record<string, string>>;
 }
 
@@ -57,6 +59,8 @@ export interface TrainOutput {
   readonly onnxSha256: string;
   /** serialiseModel(model): the TS model (explanations). */
   readonly modelJson: string;
+  /** JSON of the training reference profile (inputs' sample + scores): drift reference and warm-up parity for inference. */
+  readonly referenceJson: string;
   readonly cardJson: string;
   readonly cardMarkdown: string;
   readonly task: 'classification' | 'regression' | 'anomaly';

@@ -11,6 +11,20 @@ export interface RegisteredModel {
   readonly artifactHash: string;
   readonly decisionThreshold: number;
   readonly windowSeconds: number;
+  /** Content-addressed sidecars recorded by the training service (else the files beside the ONNX file). */
+  readonly sidecars?: ModelSidecars;
+}
+
+export interface ArtifactRef {
+  readonly uri: string;
+  readonly sha256: string;
+}
+
+export interface ModelSidecars {
+  /** The serialised @industrial/ml model (explanations, window spec). */
+  readonly explainer?: ArtifactRef;
+  /** The training reference profile (drift, warm-up parity). */
+  readonly reference?: ArtifactRef;
 }
 
 export interface DeploymentState {
@@ -38,6 +52,8 @@ export function evolveDeployments(s: DeploymentState, e: { type: string; data: u
         // Training may register without a threshold (regression, anomaly): 0.5 until the card says otherwise.
         decisionThreshold: (d.decisionThreshold as number | null) ?? 0.5,
         windowSeconds: (d.windowSeconds as number | null) ?? 0,
+        // Both refs → load them (the training service's registrations); otherwise the bundle files.
+        ...(d.explainer !== undefined && d.reference !== undefined ? { sidecars: { explainer: d.explainer as ArtifactRef, reference: d.reference as ArtifactRef } } : {}),
       };
       return { ...s, registered: new Map(s.registered).set(m.modelVersionId, m) };
     }

@@ -92,7 +92,7 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
   async function load(reg: RegisteredModel): Promise<LoadedModel> {
     const cached = cache.get(reg.modelVersionId);
     if (cached) return cached;
-    const bundle = await deps.artifacts.load(reg.artifactUri);
+    const bundle = await deps.artifacts.load(reg.artifactUri, reg.sidecars);
     const actual = sha256Of(bundle.onnx);
     if (actual !== reg.artifactHash) throw new RefusedError('integrity', `ONNX bytes do not match the recorded sha256 (recorded ${reg.artifactHash}, file ${actual})`, { expected: reg.artifactHash, actual });
     const model = parseModel(bundle.modelJson);

@@ -3,7 +3,7 @@
 // refused here or by ml.validateSpec — before a run is recorded.
 import {
   ai4iFeatures, featureJson, InvalidSpecError, MlValidationError, validateSpec,
-  type CostModel, type FeatureDef, type FeatureJson, type ImbalanceSpec, type ModelSpec, type SplitSpec, type TrainSpec,
+  type CostModel, type WindowSpec, type FeatureDef, type FeatureJson, type ImbalanceSpec, type ModelSpec, type SplitSpec, type TrainSpec,
 } from '@industrial/ml';
 import type { EventData } from '@industrial/contracts';
 import { fromMlError, InvalidTrainingRequestError } from './errors.ts';
@@ -114,6 +114,8 @@ export interface ResolveContext {
   /** Columns used when the request names no features. */
   readonly defaultFeatures: readonly string[];
   readonly card?: TrainSpec['card'];
+  /** The snapshot's window spec: stored in the model so inference computes live rows the same way. */
+  readonly window?: WindowSpec | null;
   /** Fewer permutation repeats keep big runs short. */
   readonly importanceRepeats?: number;
 }
@@ -143,6 +145,7 @@ export function resolveSpec(input: TrainingSpecInput, ctx: ResolveContext): Reso
     split: ctx.split,
     ...(ctx.importanceRepeats === undefined ? {} : { importanceRepeats: ctx.importanceRepeats }),
     ...(ctx.card === undefined ? {} : { card: ctx.card }),
+    ...(ctx.window === undefined || ctx.window === null ? {} : { window: ctx.window }),
   };
   let resolvedFeatures: FeatureDef[];
   try {

@@ -156,6 +156,7 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       costModel,
       defaultFeatures: snapshot.featureColumns,
       card: { name: `${req.spec.modelType || 'gbdt'}-${req.spec.target}`, version: '0.0.0' },
+      window: snapshot.window,
       ...(deps.importanceRepeats === undefined ? {} : { importanceRepeats: deps.importanceRepeats }),
     });
     const needed = new Set<string>([req.spec.target]);
@@ -278,7 +279,9 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       const onnx = await artifacts.put(out.onnx);
       if (onnx.sha256 !== out.onnxSha256) throw new Error(`artifact store hashed the ONNX file as ${onnx.sha256}, the trainer as ${out.onnxSha256}`);
       const enc = new TextEncoder();
-      const [cardMd, cardJson, explainer] = await Promise.all([artifacts.put(enc.encode(out.cardMarkdown)), artifacts.put(enc.encode(out.cardJson)), artifacts.put(enc.encode(out.modelJson))]);
+      const [cardMd, cardJson, explainer, reference] = await Promise.all([
+        artifacts.put(enc.encode(out.cardMarkdown)), artifacts.put(enc.encode(out.cardJson)), artifacts.put(enc.encode(out.modelJson)), artifacts.put(enc.encode(out.referenceJson)),
+      ]);
       if (signal.aborted) throw new RunCancelledError();
       await progress('registration');
       const s = job.snapshot;
@@ -311,6 +314,7 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
           decisionThreshold: out.threshold,
           modelCard: { markdown: { uri: cardMd.uri, sha256: cardMd.sha256 }, json: { uri: cardJson.uri, sha256: cardJson.sha256 } },
           explainer: { uri: explainer.uri, sha256: explainer.sha256 },
+          reference: { uri: reference.uri, sha256: reference.sha256 },
         },
       }, svc);
       await command(runId, { type: 'CompleteRun', runId, now: now().toISOString(), metrics: out.metrics, artifactUri: onnx.uri, artifactHash: onnx.sha256 }, svc);

@@ -17,7 +17,8 @@ export function snapshotDataOf(s: LoadedSnapshot): SnapshotData {
     columns: s.columns,
     featureColumns: s.schema.filter((c) => c.role === 'feature').map((c) => c.name),
     splits: { kind: s.splits.kind, by: s.splits.by, train: s.splits.train, validation: s.splits.validation, test: s.splits.test },
-    windowSeconds: null,
+    window: s.lineage.window ?? null,
+    windowSeconds: s.lineage.window === undefined ? null : s.lineage.window.windowMinutes * 60,
     units,
   };
 }

@@ -2,7 +2,7 @@
 // records. Used inside the worker thread and by the inline trainer. No I/O.
 // Must stay erasable TypeScript (no enums, no parameter properties): the worker thread loads it
 // with Node's own type stripping.
-import { createDataset, reviveFeature, serialiseModel, train, type ClassificationMetrics, type RegressionMetrics, type TrainSpec } from '@industrial/ml';
+import { buildReferenceProfile, createDataset, reviveFeature, serialiseModel, train, type ClassificationMetrics, type RegressionMetrics, type TrainSpec } from '@industrial/ml';
 import type { TrainJob, TrainOutput } from '../../ports.ts';
 
 export function flatMetrics(m: ClassificationMetrics | RegressionMetrics): Record<string, number> {
@@ -19,11 +19,14 @@ export function flatMetrics(m: ClassificationMetrics | RegressionMetrics): Recor
 
 export function runTrain(job: TrainJob): TrainOutput {
   const spec: TrainSpec = { ...job.spec, features: job.spec.features.map(reviveFeature) };
-  const r = train(spec, createDataset(job.columns));
+  const dataset = createDataset(job.columns);
+  const r = train(spec, dataset);
+  const trainRows = spec.split.kind === 'indices' ? { rows: spec.split.train } : {};
   return {
     onnx: r.onnx,
     onnxSha256: r.onnxSha256,
     modelJson: serialiseModel(r.model),
+    referenceJson: JSON.stringify(buildReferenceProfile(r.model, dataset, trainRows)),
     cardJson: JSON.stringify(r.card.json, null, 2),
     cardMarkdown: r.card.markdown,
     task: r.model.task,
