@@ -68,3 +68,30 @@ describe('catalog search and units', () => {
     expect(convert(1, 'bar', 'K').ok).toBe(false);
   });
 });
+
+describe('group split stratified by a label column', () => {
+  // 10 pumps × 3 rows; pumps 0–3 fail (label 1 on their last row).
+  const n = 30;
+  const pump = Array.from({ length: n }, (_, i) => `pump-${Math.floor(i / 3)}`);
+  const label = Float64Array.from({ length: n }, (_, i) => (Math.floor(i / 3) < 4 && i % 3 === 2 ? 1 : 0));
+  const t = { columns: [{ name: 'pump', type: 'utf8' as const, role: 'group' as const }, { name: 'y', type: 'float64' as const, role: 'label' as const }], data: { pump, y: label }, rowCount: n };
+
+  it('gives every split its share of failed and of healthy groups, whole groups only', () => {
+    const { table: out, splits } = applySplits(t, { kind: 'group', by: 'pump', train: 0.5, validation: 0.25, stratifyBy: 'y' });
+    const g = splits.groups!;
+    const failed = new Set(['pump-0', 'pump-1', 'pump-2', 'pump-3']);
+    expect(g.train.filter((k) => failed.has(k))).toHaveLength(2);
+    expect(g.validation.filter((k) => failed.has(k))).toHaveLength(1);
+    expect(g.test.filter((k) => failed.has(k))).toHaveLength(1);
+    expect(g.train.length + g.validation.length + g.test.length).toBe(10);
+    expect(new Set([...g.train, ...g.validation, ...g.test]).size).toBe(10);
+    const rows = (r: { start: number; end: number }) => new Set((out.data.pump as string[]).slice(r.start, r.end));
+    expect([...rows(splits.test)].sort()).toEqual([...g.test].sort());
+    expect([...rows(splits.validation)].sort()).toEqual([...g.validation].sort());
+  });
+
+  it('refuses a text column to stratify by, naming the field', () => {
+    expect(() => applySplits(t, { kind: 'group', by: 'pump', train: 0.5, validation: 0.25, stratifyBy: 'pump' })).toThrow(/split\.stratifyBy/);
+    expect(() => applySplits(t, { kind: 'group', by: 'pump', train: 0.5, validation: 0.25, stratifyBy: 'nope' })).toThrow(/split\.stratifyBy/);
+  });
+});

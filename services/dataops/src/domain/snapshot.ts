@@ -23,6 +23,11 @@ export const SplitSpecSchema = z.discriminatedUnion('kind', [
     validation: z.number().min(0).lt(1),
     /** Rows inside a group are ordered by this column. */
     orderBy: z.string().min(1).optional(),
+    /**
+     * Stratify by a numeric column: a group is "positive" when any of its rows is non-zero (e.g. a
+     * pump that failed), and each split gets its share of positive and of negative groups.
+     */
+    stratifyBy: z.string().min(1).optional(),
   }),
 ]);
 export type SplitSpec = z.infer<typeof SplitSpecSchema>;
@@ -87,11 +92,29 @@ export function applySplits(table: Table, spec: SplitSpec): { table: Table; spli
     };
   }
   const order = spec.orderBy === undefined ? null : column(table, spec.orderBy, 'split.orderBy');
-  const keys = [...new Set(Array.from({ length: n }, (_, i) => String(by.data[i])))];
-  keys.sort((a, b) => fnv1a(a) - fnv1a(b) || (a < b ? -1 : a > b ? 1 : 0));
-  const g = keys.length;
-  const trainG = Math.max(1, Math.floor(g * spec.train));
-  const valG = Math.floor(g * (spec.train + spec.validation));
+  const shuffled = [...new Set(Array.from({ length: n }, (_, i) => String(by.data[i])))];
+  shuffled.sort((a, b) => fnv1a(a) - fnv1a(b) || (a < b ? -1 : a > b ? 1 : 0));
+  // Groups in split order (train, validation, test), per stratum when stratified.
+  const strata: string[][] = [shuffled];
+  if (spec.stratifyBy !== undefined) {
+    const s = column(table, spec.stratifyBy, 'split.stratifyBy');
+    if (s.spec.type === 'utf8') throw new InvalidArgumentError('split.stratifyBy', `column "${spec.stratifyBy}" is text; stratify by a numeric label column`);
+    const positive = new Set<string>();
+    for (let i = 0; i < n; i++) if (Number(s.data[i]) !== 0 && !Number.isNaN(Number(s.data[i]))) positive.add(String(by.data[i]));
+    strata.splice(0, 1, shuffled.filter((k) => positive.has(k)), shuffled.filter((k) => !positive.has(k)));
+  }
+  const parts = { train: [] as string[], validation: [] as string[], test: [] as string[] };
+  for (const stratum of strata) {
+    const g = stratum.length;
+    const trainG = g === 0 ? 0 : Math.max(1, Math.floor(g * spec.train));
+    const valG = Math.max(trainG, Math.floor(g * (spec.train + spec.validation)));
+    parts.train.push(...stratum.slice(0, trainG));
+    parts.validation.push(...stratum.slice(trainG, valG));
+    parts.test.push(...stratum.slice(valG));
+  }
+  const keys = [...parts.train, ...parts.validation, ...parts.test];
+  const trainG = parts.train.length;
+  const valG = trainG + parts.validation.length;
   const rank = new Map(keys.map((k, i) => [k, i]));
   const naturalKey = (k: string) => k;
   idx.sort((a, b) => {
