@@ -10,7 +10,7 @@ import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@indus
 import { trace } from '@industrial/telemetry/api';
 import type { FastifyInstance } from 'fastify';
 import { fileArtifacts, type ModelArtifacts } from './adapters/artifacts/files.ts';
-import { appendEvent, nameUuid, SERVICE_ACTOR, uuidv7 } from './adapters/eventstore/append.ts';
+import { appendEvent, nameUuid, readStreamOrEmpty, SERVICE_ACTOR, uuidv7 } from './adapters/eventstore/append.ts';
 import { inferenceGrpcService } from './adapters/grpc/inference.ts';
 import { createGateway } from './adapters/http/gateway.ts';
 import { consumeUns, type UnsReplaySource } from './adapters/nats/uns.ts';
@@ -168,10 +168,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   });
   const http = config.http === null ? null : createGateway({
     commands, projection, health, ready: () => serving,
-    history: (id) => store.readStream(`recommendation-${id}`).catch((e: unknown) => {
-      if ((e as { code?: string }).code === 'STREAM_NOT_FOUND') return [];
-      throw e;
-    }),
+    history: (id) => readStreamOrEmpty(store, `recommendation-${id}`),
     guard: {
       keySet: deps.keySet, issuer: config.access.issuer, audience: config.access.audience, newId: () => uuidv7(),
       recordDenied: (stream, event) => store.append(stream, [event]),

@@ -1,13 +1,12 @@
 // Entry point of the standalone inference process: config from the environment (once; a bad
 // value → one message, exit 2), telemetry, event store, NATS, keys, then the app. SIGTERM/SIGINT:
 // stop the UNS consumer after its in-flight batch, drain gRPC/HTTP, drain NATS, close the store.
-import { readFile } from 'node:fs/promises';
 import { loadKeySet } from '@industrial/access';
 import { createNatsBus } from '@industrial/bus';
-import { eventValidator } from '@industrial/contracts';
-import { ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import type { EventStore } from '@industrial/eventstore';
 import { createLogger, initTelemetry } from '@industrial/telemetry';
 import { connect } from '@nats-io/transport-node';
+import { openConfiguredStore } from './adapters/eventstore/open.ts';
 import { natsUnsReplay } from './adapters/nats/uns.ts';
 import { createInferenceApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -24,10 +23,7 @@ async function main(): Promise<number> {
   let store: EventStore | null = null;
   let nc: Awaited<ReturnType<typeof connect>> | null = null;
   try {
-    const ledgerKey = ledgerKeyFromPem(await readFile(c.LEDGER_KEY_FILE, 'utf8'));
-    store = c.EVENTSTORE === 'postgres'
-      ? await openPostgresEventStore({ connectionString: c.PG_URL ?? '', schema: c.PG_SCHEMA, ledgerKey, validator: eventValidator })
-      : await openSqliteEventStore({ path: c.SQLITE_PATH, ledgerKey, validator: eventValidator });
+    store = await openConfiguredStore(c);
     nc = await connect({ servers: c.NATS_URL, name: `inference-${c.INFERENCE_REPLICA_ID}`, maxReconnectAttempts: -1 });
     const bus = await createNatsBus(nc, { logger, ownsConnection: false });
     const app = createInferenceApp({

@@ -2,12 +2,10 @@
 // was trained on), then the motor current sensors shift by +6 A. The monitor must report
 // DriftDetected for that input within its window and, as the drift persists, RetrainingRequested
 // (a request to humans; production does not change).
-import { randomUUID } from 'node:crypto';
-import type { UnsSampleBatch } from '@industrial/contracts';
 import { createRng } from '@industrial/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, until, type Harness } from './fixture.ts';
-import { buildPumpModel, pumpStream, type PumpSample } from './pump-data.ts';
+import { buildPumpModel, pumpStream, sampleBatch, type PumpSample } from './pump-data.ts';
 
 let h: Harness;
 let v1: string;
@@ -29,15 +27,7 @@ async function publishStreams(streams: PumpSample[][], fromIdx: number, toIdx: n
   let sent = 0;
   for (let i = fromIdx; i < toIdx; i++) {
     for (let p = 0; p < streams.length; p++) {
-      const s = streams[p]![i]!;
-      const batch: UnsSampleBatch = {
-        batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f2', assetPath: `${h.enterprise}.plant-1.utilities.cooling-water.pump-${p + 1}`,
-        plantTime: new Date(s.tMs).toISOString(),
-        samples: Object.entries(s.values).map(([tag, value]) => ({
-          tag, value, quality: { severity: 'Good' as const, code: 0 }, sourceTimestamp: new Date(s.tMs).toISOString(), serverTimestamp: new Date().toISOString(),
-        })),
-      };
-      await h.publish(batch);
+      await h.publish(sampleBatch(`${h.enterprise}.plant-1.utilities.cooling-water.pump-${p + 1}`, streams[p]![i]!));
       sent++;
     }
   }

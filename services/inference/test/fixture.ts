@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
+import { createKeySet, importKeySet, importSigningKey, issueToken, writeKeyMaterial, type Role } from '@industrial/access';
 import { connectNatsBus, type Bus } from '@industrial/bus';
 import { eventExamples, eventValidator, unsAssetSubject, parseUnsAssetPath, type UnsSampleBatch } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
@@ -36,6 +36,9 @@ export interface Harness {
   httpUrl: string;
   grpcAddress: string;
   enterprise: string;
+  /** The ledger key (PEM) and the access key directory, for processes sharing the store (the CLI). */
+  ledgerKeyPem: string;
+  keysDir: string;
   token(role: Role): Promise<string>;
   register(bundle: ModelBundle, opts?: { threshold: number; corruptFile?: boolean; version?: number }): Promise<string>;
   /** Registers a bundle already on disk (e.g. written by training's savePumpModel) under the recorded sha256. */
@@ -49,9 +52,12 @@ export interface Harness {
 
 export async function startHarness(config: Partial<InferenceAppConfig> = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'inference-'));
-  const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
+  const ledgerKeyPem = generateLedgerKeyPem().privateKeyPem;
+  const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(ledgerKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
   const bus = await connectNatsBus({ servers: '127.0.0.1:4222', name: 'inference-test' });
   const material = await createKeySet({ now: new Date() });
+  const keysDir = join(dir, 'keys');
+  await writeKeyMaterial(keysDir, material);
   const keySet = await importKeySet(material.keySet);
   const signingKey = await importSigningKey(material.signingKey);
   const enterprise = `it${randomUUID().slice(0, 8)}`;
@@ -67,7 +73,7 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}): Pr
   const { grpcPort, httpPort } = await app.start();
   let version = 0;
   return {
-    dir, store, bus, app, enterprise,
+    dir, store, bus, app, enterprise, ledgerKeyPem, keysDir,
     httpUrl: `http://127.0.0.1:${httpPort}`,
     grpcAddress: `127.0.0.1:${grpcPort}`,
     token: (role) => issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),

@@ -7,6 +7,8 @@ import {
   add, computeWindowFeatures, constant, createDataset, createRng, defineFeature, defineWindowSpec, input, mul, rawFeature, serialiseModel, sub, tagSeries, train,
   type FeatureDef, type Rng,
 } from '@industrial/ml';
+import { randomUUID } from 'node:crypto';
+import type { UnsSampleBatch } from '@industrial/contracts';
 import type { ModelBundle } from '../src/adapters/artifacts/files.ts';
 import { REFERENCE_FORMAT } from '../src/adapters/artifacts/files.ts';
 import { PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
@@ -69,6 +71,15 @@ export function pumpStream(rng: Rng, minutes: number, opts: { startMs?: number; 
     });
   }
   return out;
+}
+
+/** One stream sample as the UNS batch connectivity would publish for the asset (every tag Good). */
+export function sampleBatch(assetPath: string, s: PumpSample): UnsSampleBatch {
+  const at = new Date(s.tMs).toISOString();
+  return {
+    batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f2', assetPath, plantTime: at,
+    samples: Object.entries(s.values).map(([tag, value]) => ({ tag, value, quality: { severity: 'Good' as const, code: 0 }, sourceTimestamp: at, serverTimestamp: new Date().toISOString() })),
+  };
 }
 
 export function rowsFromStream(stream: PumpSample[], inputs: readonly string[], everyMs = 10 * 60_000): Float64Array[] {

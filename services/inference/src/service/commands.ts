@@ -3,7 +3,7 @@
 // the drift report. Callers pass who acts and the trace; errors are InferenceError with a code.
 import type { EventStore } from '@industrial/eventstore';
 import { explain } from '@industrial/ml';
-import { appendEvent, uuidv7, type Actor } from '../adapters/eventstore/append.ts';
+import { appendEvent, readStreamOrEmpty, uuidv7, type Actor } from '../adapters/eventstore/append.ts';
 import { InferenceError } from '../domain/errors.ts';
 import { currentMode, type AssetMode } from '../domain/mode.ts';
 import { decideRecommendation, foldRecommendation, statusAt, type RecommendationCommand } from '../domain/recommendation.ts';
@@ -89,10 +89,7 @@ export function createCommands(deps: CommandDeps): Commands {
 
   async function run(id: string, cmd: RecommendationCommand, actor: Actor): Promise<RecommendationDto> {
     const stream = `recommendation-${id}`;
-    const events = await deps.store.readStream(stream).catch((e: unknown) => {
-      if ((e as { code?: string }).code === 'STREAM_NOT_FOUND') return [];
-      throw e;
-    });
+    const events = await readStreamOrEmpty(deps.store, stream);
     const state = foldRecommendation(events);
     const decision = decideRecommendation(cmd, state, id);
     const result = await appendEvent(deps.store, decision.type as never, id, decision.data, actor, { expectedRevision: events.length - 1 }).catch((e: unknown) => {

@@ -2,7 +2,7 @@
 // the contract's schema version. The store validates the payload against contracts/.
 import { randomBytes } from 'node:crypto';
 import { latestVersion, streamFor, type EventType } from '@industrial/contracts';
-import type { AppendResult, EventStore, ExpectedRevision } from '@industrial/eventstore';
+import type { AppendResult, EventStore, ExpectedRevision, RecordedEvent } from '@industrial/eventstore';
 
 export interface Actor {
   readonly actor: string;
@@ -67,4 +67,12 @@ export async function appendEvent(
     ],
     options.expectedRevision === undefined ? {} : { expectedRevision: options.expectedRevision },
   );
+}
+
+/** A stream's events, or none when it does not exist yet. */
+export async function readStreamOrEmpty(store: EventStore, stream: string): Promise<RecordedEvent[]> {
+  return store.readStream(stream).catch((e: unknown) => {
+    if ((e as { code?: string }).code === 'STREAM_NOT_FOUND') return [];
+    throw e;
+  });
 }
