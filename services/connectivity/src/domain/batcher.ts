@@ -46,9 +46,21 @@ export class Batcher {
     return this.#lastSeq.get(assetPath) ?? 0;
   }
 
-  /** Cuts every pending asset into batches (split at MAX_SAMPLES_PER_BATCH), oldest asset first. */
-  cut(plantTime: string, batchIdOf: BatchIdOf): SequencedBatch[] {
+  /**
+   * Cuts every pending asset into batches (split at MAX_SAMPLES_PER_BATCH), oldest asset first.
+   * A batch's plantTime is the source's clock: the newest source timestamp pending from this
+   * source (a simulated plant runs faster than wall time), or `clockNow` when none parses.
+   */
+  cut(clockNow: string, batchIdOf: BatchIdOf): SequencedBatch[] {
     const out: SequencedBatch[] = [];
+    let newest = -Infinity;
+    for (const samples of this.#pending.values()) {
+      for (const s of samples) {
+        const t = Date.parse(s.sourceTimestamp);
+        if (t > newest) newest = t;
+      }
+    }
+    const plantTime = Number.isFinite(newest) ? new Date(newest).toISOString() : clockNow;
     for (const [assetPath, samples] of this.#pending) {
       for (let i = 0; i < samples.length; i += MAX_SAMPLES_PER_BATCH) {
         const seq = (this.#lastSeq.get(assetPath) ?? 0) + 1;

@@ -70,6 +70,14 @@ describe('batching', () => {
     for (const c of cut) expect(parseUnsSampleBatch(c.batch)).toEqual(c.batch);
     expect(b.cut('2025-03-05T10:00:02Z', fakeId)).toEqual([]);
   });
+  it("stamps batches with the source's clock (a simulated plant runs ahead of wall time), the local clock only when no sample has one", () => {
+    const b = new Batcher(SRC);
+    b.add('e.s.a.l.x', sample('t', 1, '2025-01-06T07:59:00.000Z'));
+    b.add('e.s.a.l.y', sample('t', 2, '2025-01-06T08:00:00.000Z'));
+    expect(b.cut('2026-11-25T16:00:00.000Z', fakeId).map((c) => c.batch.plantTime)).toEqual(['2025-01-06T08:00:00.000Z', '2025-01-06T08:00:00.000Z']);
+    b.add('e.s.a.l.x', sample('t', 3, 'not a time'));
+    expect(b.cut('2026-11-25T16:00:01.000Z', fakeId).map((c) => c.batch.plantTime)).toEqual(['2026-11-25T16:00:01.000Z']);
+  });
   it('splits an asset above the contract limit', () => {
     const b = new Batcher(SRC);
     for (let i = 0; i < MAX_SAMPLES_PER_BATCH + 1; i++) b.add('e.s.a.l.x', sample('t', i));
