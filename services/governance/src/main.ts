@@ -1,10 +1,10 @@
 // Entry point of the standalone governance process: config from the environment (once), then
 // telemetry, then the event store and keys, then the app. SIGTERM/SIGINT: stop accepting, drain
 // in-flight calls, close the store, flush telemetry, exit 0. Bad config: one message, exit 2.
-import { readFile } from 'node:fs/promises';
 import { loadKeySet } from '@industrial/access';
 import { eventValidator } from '@industrial/contracts';
-import { FileAnchorSink, ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import type { EventStore } from '@industrial/eventstore';
+import { openStoreFromConfig } from '@industrial/eventstore/config';
 import { createLogger, initTelemetry } from '@industrial/telemetry';
 import { createGovernanceApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -29,13 +29,7 @@ async function main(): Promise<number> {
   const logger = createLogger('governance', { level: config.logLevel });
   let store: EventStore | null = null;
   try {
-    const ledgerKey = ledgerKeyFromPem(await readFile(config.ledgerKeyFile, 'utf8'));
-    const anchorSink = config.anchorFile === null ? undefined : new FileAnchorSink(config.anchorFile);
-    const common = { ledgerKey, validator: eventValidator, ...(anchorSink === undefined ? {} : { anchorSink }) };
-    store =
-      config.eventStore.kind === 'postgres'
-        ? await openPostgresEventStore({ connectionString: config.eventStore.url, schema: config.eventStore.schema, ...common })
-        : await openSqliteEventStore({ path: config.eventStore.path, ...common });
+    store = await openStoreFromConfig(config, { validator: eventValidator });
     const keySet = await loadKeySet(config.access.keysDir);
     const app = createGovernanceApp({
       store,
@@ -55,7 +49,7 @@ async function main(): Promise<number> {
     logger.info({ signal }, 'stopping');
     await app.stop();
     // Sign the chain head we stop at, so the next verify can prove nothing was rewritten meanwhile.
-    if (anchorSink !== undefined) await store.anchor();
+    if (config.anchorFile !== null) await store.anchor();
     return 0;
   } catch (error) {
     logger.fatal({ err: error }, 'governance failed');
