@@ -1,12 +1,12 @@
 // Entry point of the charter process: config from the environment (once), then telemetry, then
 // the event store, keys and ports, then the app. SIGTERM/SIGINT: stop accepting, drain in-flight
 // calls, close the store, flush telemetry, exit 0. Bad config: one message, exit 2.
-import { readFile } from 'node:fs/promises';
 import { loadKeySet } from '@industrial/access';
 import { createInProcBus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openPostgresDataopsStore, type DataopsStore } from '@industrial/dataops';
-import { ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import type { EventStore } from '@industrial/eventstore';
+import { openStoreFromConfig } from '@industrial/eventstore/config';
 import { createLogger, initTelemetry } from '@industrial/telemetry';
 import { dataopsReader, dataopsSource } from './adapters/dataops.ts';
 import { openAi4iCsv } from './adapters/historian/ai4i-csv.ts';
@@ -36,12 +36,7 @@ async function main(): Promise<number> {
   let store: EventStore | null = null;
   let dataopsStore: DataopsStore | null = null;
   try {
-    const ledgerKey = ledgerKeyFromPem(await readFile(config.ledgerKeyFile, 'utf8'));
-    const common = { ledgerKey, validator: eventValidator };
-    store =
-      config.eventStore.kind === 'postgres'
-        ? await openPostgresEventStore({ connectionString: config.eventStore.url, schema: config.eventStore.schema, ...common })
-        : await openSqliteEventStore({ path: config.eventStore.path, ...common });
+    store = await openStoreFromConfig(config, { validator: eventValidator });
     const keySet = await loadKeySet(config.access.keysDir);
     const ai4i = config.ai4i === null ? null : await openAi4iCsv({ path: config.ai4i.path, assetPath: config.ai4i.assetPath, start: AI4I_START });
     // Dataops' historian read in-process: an app that is never started (no consumers, no
