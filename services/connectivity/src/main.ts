@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { connectNatsBus, type Bus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
-import { ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import type { EventStore } from '@industrial/eventstore';
+import { openStoreFromConfig } from '@industrial/eventstore/config';
 import { createLogger, initTelemetry } from '@industrial/telemetry';
 import { createConnectivityApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -42,11 +43,7 @@ async function main(): Promise<number> {
   let store: EventStore | null = null;
   let bus: Bus | null = null;
   try {
-    const ledgerKey = ledgerKeyFromPem(await readFile(config.ledgerKeyFile, 'utf8'));
-    store =
-      config.eventStore.kind === 'postgres'
-        ? await openPostgresEventStore({ connectionString: config.eventStore.url, schema: config.eventStore.schema, ledgerKey, validator: eventValidator })
-        : await openSqliteEventStore({ path: config.eventStore.path, ledgerKey, validator: eventValidator });
+    store = await openStoreFromConfig(config, { validator: eventValidator });
     bus = await connectNatsBus({ servers: config.natsUrl, name: 'connectivity', logger });
     const app = createConnectivityApp({
       store,
