@@ -1,10 +1,11 @@
 // Configuration of the standalone training process, read from the environment once (main.ts) into
-// a typed object. Nothing below main.ts reads process.env.
+// a typed object. Nothing below main.ts reads process.env. The variables every service shares
+// (event store, ledger key, access, telemetry) come from @industrial/eventstore/config.
 import { z } from 'zod';
-
-const port = (fallback: number) =>
-  z.coerce.number({ message: 'must be a port number' }).int('must be an integer port').min(0, 'must be a port 0–65535').max(65535, 'must be a port 0–65535').default(fallback);
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
+import {
+  accessConfig, accessEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, port, shutdownEnv, telemetryConfig, telemetryEnv,
+  type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
+} from '@industrial/eventstore/config';
 
 const EnvSchema = z
   .object({
@@ -20,23 +21,14 @@ const EnvSchema = z
     TRAINING_CONCURRENCY: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(1, 'must be ≥ 1').max(8, 'must be ≤ 8').default(1),
     TRAINING_SHUTDOWN: z.enum(['finish', 'cancel'], { message: 'must be "finish" or "cancel"' }).default('finish'),
     TRAINING_CODE_VERSION: z.string().regex(/^([0-9a-f]{7,40}|\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$/, 'must be a git sha or a package version').optional(),
-    EVENTSTORE: z.enum(['postgres', 'sqlite'], { message: 'must be "postgres" or "sqlite"' }).default('sqlite'),
-    PG_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' }).optional(),
-    PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier').default('eventstore'),
-    SQLITE_PATH: nonEmpty.default('./data/events.db'),
+    ...eventStoreEnv,
     NATS_URL: nonEmpty.optional(),
-    LEDGER_KEY_FILE: nonEmpty,
-    ACCESS_KEYS_DIR: nonEmpty,
-    ACCESS_ISSUER: nonEmpty.default('industrial-access'),
-    ACCESS_AUDIENCE: nonEmpty.default('industrial-platform'),
-    OTEL_EXPORTER: z.enum(['otlp', 'none'], { message: 'must be "otlp" or "none"' }).default('none'),
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ message: 'must be an http(s) URL' }).default('http://localhost:4318'),
-    OTEL_SAMPLE_RATIO: z.coerce.number({ message: 'must be a number 0–1' }).min(0, 'must be 0–1').max(1, 'must be 0–1').default(1),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level (info, debug, …)' }).default('info'),
-    SHUTDOWN_GRACE_MS: z.coerce.number({ message: 'must be a number of ms' }).int('must be an integer').min(0, 'must be ≥ 0').default(60_000),
+    ...accessEnv,
+    ...telemetryEnv,
+    ...shutdownEnv(60_000),
   })
   .superRefine((env, ctx) => {
-    if (env.EVENTSTORE === 'postgres' && env.PG_URL === undefined) ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: 'is required when EVENTSTORE=postgres' });
+    checkEventStoreEnv(env, ctx);
     if (env.TRAINING_ARTIFACT_STORE === 's3' && (env.TRAINING_S3_ENDPOINT === undefined || env.TRAINING_S3_BUCKET === undefined))
       ctx.addIssue({ code: 'custom', path: ['TRAINING_S3_BUCKET'], message: 'TRAINING_S3_ENDPOINT and TRAINING_S3_BUCKET are required when TRAINING_ARTIFACT_STORE=s3' });
   });
@@ -50,12 +42,12 @@ export interface TrainingConfig {
   shutdownMode: 'finish' | 'cancel';
   /** null: main.ts asks git, then falls back to the package version. */
   codeVersion: string | null;
-  eventStore: { kind: 'postgres'; url: string; schema: string } | { kind: 'sqlite'; path: string };
+  eventStore: EventStoreConfig;
   natsUrl: string | null;
   ledgerKeyFile: string;
-  access: { keysDir: string; issuer: string; audience: string };
-  telemetry: { exporter: 'otlp' | 'none'; otlpEndpoint: string; sampleRatio: number };
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  access: AccessConfig;
+  telemetry: TelemetryConfig;
+  logLevel: LogLevel;
   shutdownGraceMs: number;
 }
 
@@ -63,21 +55,8 @@ export type ConfigResult = { ok: true; config: TrainingConfig } | { ok: false; m
 
 /** Parses the environment; on failure one message naming each bad variable. Empty strings count as unset. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
-  const cleaned: Record<string, string> = {};
-  for (const key of Object.keys(EnvSchema.shape)) {
-    const v = env[key];
-    if (v !== undefined && v !== '') cleaned[key] = v;
-  }
-  const parsed = EnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
-      const name = String(i.path[0] ?? 'environment');
-      const got = cleaned[name];
-      const message = i.code === 'invalid_type' && got === undefined ? 'is required' : i.message;
-      return `${name} ${message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
-    });
-    return { ok: false, message: `invalid configuration: ${problems.join('; ')}` };
-  }
+  const parsed = parseEnv(EnvSchema, env);
+  if (!parsed.ok) return parsed;
   const e = parsed.data;
   return {
     ok: true,
@@ -89,11 +68,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       concurrency: e.TRAINING_CONCURRENCY,
       shutdownMode: e.TRAINING_SHUTDOWN,
       codeVersion: e.TRAINING_CODE_VERSION ?? null,
-      eventStore: e.EVENTSTORE === 'postgres' ? { kind: 'postgres', url: e.PG_URL ?? '', schema: e.PG_SCHEMA } : { kind: 'sqlite', path: e.SQLITE_PATH },
+      eventStore: eventStoreConfig(e),
       natsUrl: e.NATS_URL ?? null,
       ledgerKeyFile: e.LEDGER_KEY_FILE,
-      access: { keysDir: e.ACCESS_KEYS_DIR, issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE },
-      telemetry: { exporter: e.OTEL_EXPORTER, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: e.OTEL_SAMPLE_RATIO },
+      access: accessConfig(e),
+      telemetry: telemetryConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

@@ -2,11 +2,11 @@
 // telemetry, then the event store, keys and (optionally) NATS, then the app. SIGTERM/SIGINT: stop
 // accepting runs, finish (or cancel, TRAINING_SHUTDOWN=cancel) the running job, record queued ones
 // as cancelled, drain calls, close the bus and the store, flush telemetry, exit 0. Bad config: exit 2.
-import { readFile } from 'node:fs/promises';
 import { loadKeySet } from '@industrial/access';
 import { connectNatsBus, type Bus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
-import { ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import type { EventStore } from '@industrial/eventstore';
+import { openStoreFromConfig } from '@industrial/eventstore/config';
 import { createLogger, initTelemetry } from '@industrial/telemetry';
 import { createS3ArtifactStore } from './adapters/artifacts/s3.ts';
 import { detectCodeVersion, PACKAGE_VERSION } from './adapters/code-version.ts';
@@ -32,11 +32,7 @@ async function main(): Promise<number> {
   let store: EventStore | null = null;
   let bus: Bus | null = null;
   try {
-    const ledgerKey = ledgerKeyFromPem(await readFile(config.ledgerKeyFile, 'utf8'));
-    store =
-      config.eventStore.kind === 'postgres'
-        ? await openPostgresEventStore({ connectionString: config.eventStore.url, schema: config.eventStore.schema, ledgerKey, validator: eventValidator })
-        : await openSqliteEventStore({ path: config.eventStore.path, ledgerKey, validator: eventValidator });
+    store = await openStoreFromConfig(config, { validator: eventValidator });
     if (config.natsUrl !== null) bus = await connectNatsBus({ servers: config.natsUrl, name: 'training' });
     const keySet = await loadKeySet(config.access.keysDir);
     const app = createTrainingApp({
