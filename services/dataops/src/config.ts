@@ -1,9 +1,18 @@
 // Configuration of the dataops process, read from the environment once (main.ts) into a typed
 // object. A bad value yields one message naming the variable; nothing below reads process.env.
+// The event-store variables every service shares come from @industrial/eventstore/config:
+// EVENTSTORE, PG_URL, PG_SCHEMA, SQLITE_PATH, LEDGER_KEY_FILE, ACCESS_* and SHUTDOWN_GRACE_MS. Before, dataops
+// had names of its own, still read as deprecated aliases (a warning at start):
+//   EVENTSTORE_PG_SCHEMA → PG_SCHEMA, EVENTSTORE_SQLITE_PATH → SQLITE_PATH,
+// and EVENTSTORE, when unset, follows DATAOPS_STORE (which picked both stores before).
 import { z } from 'zod';
+import {
+  accessConfig, accessEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, shutdownEnv, sqlIdentifier, storeKind, type AccessConfig, type EventStoreConfig,
+} from '@industrial/eventstore/config';
 import { DEFAULT_CONFIG, type DataopsConfig } from './app.ts';
 
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
+/** Deprecated name → the shared name that replaced it. */
+export const DEPRECATED_ALIASES = { EVENTSTORE_PG_SCHEMA: 'PG_SCHEMA', EVENTSTORE_SQLITE_PATH: 'SQLITE_PATH' } as const;
 const positiveInt = (fallback: number) => z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0, 'must be ≥ 0').default(fallback);
 
 const EnvSchema = z
@@ -11,14 +20,14 @@ const EnvSchema = z
     NATS_URL: nonEmpty.default('127.0.0.1:4222'),
     DATAOPS_GRPC_HOST: nonEmpty.default('0.0.0.0'),
     DATAOPS_GRPC_PORT: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be a TCP port').default(50053),
-    DATAOPS_STORE: z.enum(['postgres', 'sqlite'], { message: 'must be "postgres" or "sqlite"' }).default('sqlite'),
-    PG_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' }).optional(),
-    DATAOPS_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier').default('dataops'),
-    EVENTSTORE_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier').default('eventstore'),
+    /** Historian and metadata storage; also the event store's kind when EVENTSTORE is unset. */
+    DATAOPS_STORE: storeKind.default('sqlite'),
+    DATAOPS_PG_SCHEMA: sqlIdentifier.default('dataops'),
     DATAOPS_SQLITE_PATH: nonEmpty.default('./data/dataops.db'),
-    EVENTSTORE_SQLITE_PATH: nonEmpty.default('./data/events.db'),
-    LEDGER_KEY_FILE: nonEmpty,
-    ACCESS_KEYS_DIR: nonEmpty,
+    ...eventStoreEnv,
+    /** No default here: unset follows DATAOPS_STORE. */
+    EVENTSTORE: storeKind.optional(),
+    ...accessEnv,
     DATAOPS_REFINED_INTERVAL_MS: positiveInt(1000),
     DATAOPS_RAW_RETENTION_DAYS: positiveInt(30),
     DATAOPS_RETENTION_EVERY_MS: positiveInt(3_600_000),
@@ -30,50 +39,48 @@ const EnvSchema = z
     /** Sources send a value only when it changed (OPC UA subscriptions): a silent tag is not missing. */
     DATAOPS_REPORT_BY_EXCEPTION: z.enum(['true', 'false'], { message: 'must be "true" or "false"' }).default('true'),
     CODE_VERSION: nonEmpty.default('0.0.0-dev'),
-    SHUTDOWN_GRACE_MS: positiveInt(10_000),
+    ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
-    if (env.DATAOPS_STORE === 'postgres' && env.PG_URL === undefined) ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: 'is required when DATAOPS_STORE=postgres' });
+    if (env.PG_URL === undefined) {
+      const needs = [env.DATAOPS_STORE === 'postgres' ? 'DATAOPS_STORE=postgres' : null, env.EVENTSTORE === 'postgres' ? 'EVENTSTORE=postgres' : null].filter((x) => x !== null);
+      if (needs.length > 0) ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: `is required when ${needs.join(' or ')}` });
+    }
     if (env.DATAOPS_REFINED_INTERVAL_MS < 1) ctx.addIssue({ code: 'custom', path: ['DATAOPS_REFINED_INTERVAL_MS'], message: 'must be ≥ 1' });
   });
 
 export interface DataopsProcessConfig {
   natsUrl: string;
   grpc: { host: string; port: number };
-  storage: { kind: 'postgres'; url: string; schema: string; eventSchema: string } | { kind: 'sqlite'; path: string; eventPath: string };
+  /** Historian and metadata storage (DATAOPS_STORE). */
+  storage: { kind: 'postgres'; url: string; schema: string } | { kind: 'sqlite'; path: string };
+  /** The shared event store (EVENTSTORE, or DATAOPS_STORE when unset). */
+  eventStore: EventStoreConfig;
   refinedIntervalMs: number;
   ledgerKeyFile: string;
-  accessKeysDir: string;
+  access: AccessConfig;
   shutdownGraceMs: number;
   app: DataopsConfig;
 }
 
-export type ConfigResult = { ok: true; config: DataopsProcessConfig } | { ok: false; message: string };
+/** warnings: deprecated variables still in use (main prints them). */
+export type ConfigResult = { ok: true; config: DataopsProcessConfig; warnings: string[] } | { ok: false; message: string };
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
-  const cleaned: Record<string, string> = {};
-  for (const key of Object.keys(EnvSchema.shape)) {
-    const v = env[key];
-    if (v !== undefined && v !== '') cleaned[key] = v;
-  }
-  const parsed = EnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`).join('; ');
-    return { ok: false, message: `invalid configuration: ${message}` };
-  }
+  const parsed = parseEnv(EnvSchema, env, { aliases: DEPRECATED_ALIASES });
+  if (!parsed.ok) return parsed;
   const e = parsed.data;
   return {
     ok: true,
+    warnings: parsed.warnings,
     config: {
       natsUrl: e.NATS_URL,
       grpc: { host: e.DATAOPS_GRPC_HOST, port: e.DATAOPS_GRPC_PORT },
-      storage:
-        e.DATAOPS_STORE === 'postgres'
-          ? { kind: 'postgres', url: e.PG_URL as string, schema: e.DATAOPS_PG_SCHEMA, eventSchema: e.EVENTSTORE_PG_SCHEMA }
-          : { kind: 'sqlite', path: e.DATAOPS_SQLITE_PATH, eventPath: e.EVENTSTORE_SQLITE_PATH },
+      storage: e.DATAOPS_STORE === 'postgres' ? { kind: 'postgres', url: e.PG_URL ?? '', schema: e.DATAOPS_PG_SCHEMA } : { kind: 'sqlite', path: e.DATAOPS_SQLITE_PATH },
+      eventStore: eventStoreConfig({ ...e, EVENTSTORE: e.EVENTSTORE ?? e.DATAOPS_STORE }),
       refinedIntervalMs: e.DATAOPS_REFINED_INTERVAL_MS,
       ledgerKeyFile: e.LEDGER_KEY_FILE,
-      accessKeysDir: e.ACCESS_KEYS_DIR,
+      access: accessConfig(e),
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       app: {
         ...DEFAULT_CONFIG,
@@ -83,6 +90,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         retentionEveryMs: e.DATAOPS_RETENTION_EVERY_MS,
         snapshotDir: e.DATAOPS_SNAPSHOT_DIR,
         codeVersion: e.CODE_VERSION,
+        access: { issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE },
       },
     },
   };

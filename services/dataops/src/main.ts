@@ -1,10 +1,9 @@
 // Entry point of the dataops process: validates the environment once (exit 2 naming the bad
 // variable), opens the stores and NATS, runs the app; SIGTERM drains consumers, then closes.
-import { readFileSync } from 'node:fs';
 import { loadKeySet } from '@industrial/access';
 import { connectNatsBus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
-import { ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore } from '@industrial/eventstore';
+import { openStoreFromConfig } from '@industrial/eventstore/config';
 import { createLogger } from '@industrial/telemetry';
 import { createDataopsApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -18,19 +17,16 @@ async function main(): Promise<void> {
     process.stderr.write(`dataops: ${loaded.message}\n`);
     process.exit(2);
   }
+  for (const warning of loaded.warnings) process.stderr.write(`dataops: ${warning}\n`);
   const config = loaded.config;
   const logger = createLogger('dataops', { level: 'info' });
-  const ledgerKey = ledgerKeyFromPem(readFileSync(config.ledgerKeyFile, 'utf8'));
-  const validator = eventValidator;
+  const store = await openStoreFromConfig(config, { validator: eventValidator });
   const s = config.storage;
-  const store = s.kind === 'postgres'
-    ? await openPostgresEventStore({ connectionString: s.url, schema: s.eventSchema, ledgerKey, validator })
-    : await openSqliteEventStore({ path: s.eventPath, ledgerKey, validator });
   const data = s.kind === 'postgres'
     ? await openPostgresDataopsStore({ connectionString: s.url, schema: s.schema, refinedIntervalMs: config.refinedIntervalMs })
     : await openSqliteDataopsStore({ path: s.path, refinedIntervalMs: config.refinedIntervalMs });
   const bus = await connectNatsBus({ servers: config.natsUrl, name: 'dataops' });
-  const keySet = await loadKeySet(config.accessKeysDir);
+  const keySet = await loadKeySet(config.access.keysDir);
   const app = createDataopsApp({ store, data, bus, keySet, logger, config: config.app });
   const grpc = createDataopsGrpcServer({ app, store, keySet, access: config.app.access, logger });
   let stopping = false;
