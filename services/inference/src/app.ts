@@ -235,18 +235,29 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     ingest: (b) => pipeline.ingest(b),
     async setReplicas(replicas, knownAssets) {
       const before = ring;
-      ring = new HashRing(replicas);
+      ring = new HashRing(replicas.length === 0 ? [config.replicaId] : replicas);
       const mine = takenOver(knownAssets, before, ring, config.replicaId);
       for (const a of knownAssets) if (ring.ownerOf(a) !== config.replicaId) pipeline.dropAsset(a);
+      // Owned from now on; live batches of these wait until their windows are rebuilt.
+      for (const a of mine) pipeline.beginTakeover(a);
       const rebuilt: string[] = [];
-      if (deps.unsReplay) {
+      try {
         for (const assetPath of mine) {
           const windowMs = Math.max(...useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, models.slots(u.useCaseId))), 0);
-          if (windowMs === 0) continue;
-          await deps.unsReplay.replay(unsAssetSubject(parseUnsAssetPath(assetPath)), now() - windowMs, (b) => pipeline.warm(b));
-          rebuilt.push(assetPath);
+          if (!deps.unsReplay || windowMs === 0) continue;
+          try {
+            await deps.unsReplay.replay(unsAssetSubject(parseUnsAssetPath(assetPath)), now() - windowMs, (b) => pipeline.warm(b));
+            rebuilt.push(assetPath);
+          } catch (error) {
+            logger.error({ err: error, assetPath }, 'could not rebuild the window of a taken-over asset; it starts cold');
+          }
         }
+        // The previous owner's prompts are in the projection before they are adopted.
+        await settle();
+      } finally {
+        for (const a of mine) await pipeline.endTakeover(a);
       }
+      logger.info({ replicas, takenOver: mine, rebuilt }, 'replica membership changed');
       return { rebuilt };
     },
     settle,

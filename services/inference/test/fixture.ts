@@ -7,11 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKeySet, importKeySet, importSigningKey, issueToken, writeKeyMaterial, type Role } from '@industrial/access';
-import { connectNatsBus, type Bus } from '@industrial/bus';
+import { createNatsBus, type Bus } from '@industrial/bus';
 import { eventExamples, eventValidator, unsAssetSubject, parseUnsAssetPath, type UnsSampleBatch } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sha256Of, writeModelBundle, type ModelBundle } from '../src/adapters/artifacts/files.ts';
 import { appendEvent } from '../src/adapters/eventstore/append.ts';
+import { natsUnsReplay, UNS_STREAM, type UnsReplaySource } from '../src/adapters/nats/uns.ts';
 import { createInferenceApp, type InferenceApp, type InferenceAppConfig } from '../src/app.ts';
 import { PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
 
@@ -32,6 +35,7 @@ export interface Harness {
   dir: string;
   store: EventStore;
   bus: Bus;
+  nc: NatsConnection;
   app: InferenceApp;
   httpUrl: string;
   grpcAddress: string;
@@ -47,14 +51,22 @@ export interface Harness {
   rollback(from: string, to: string | null): Promise<void>;
   publish(batch: UnsSampleBatch): Promise<void>;
   events(type: string): Promise<{ type: string; stream: string; data: Record<string, unknown>; metadata: { actor: string } }[]>;
+  /** Starts another replica on the same store, bus and UNS subjects (no gRPC/HTTP), with its own durable; stopped by close(). */
+  replica(config: Pick<InferenceAppConfig, 'replicaId' | 'replicas'>, options?: ReplayOptions): Promise<InferenceApp>;
   close(): Promise<void>;
 }
 
-export async function startHarness(config: Partial<InferenceAppConfig> = {}): Promise<Harness> {
+/** `replay` wraps the app's real JetStream window rebuild (natsUnsReplay), e.g. to act before it reads. */
+export interface ReplayOptions {
+  replay?: (real: UnsReplaySource) => UnsReplaySource;
+}
+
+export async function startHarness(config: Partial<InferenceAppConfig> = {}, options: ReplayOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'inference-'));
   const ledgerKeyPem = generateLedgerKeyPem().privateKeyPem;
   const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(ledgerKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
-  const bus = await connectNatsBus({ servers: '127.0.0.1:4222', name: 'inference-test' });
+  const nc = await connect({ servers: '127.0.0.1:4222', name: 'inference-test' });
+  const bus = await createNatsBus(nc, { ownsConnection: true });
   const material = await createKeySet({ now: new Date() });
   const keysDir = join(dir, 'keys');
   await writeKeyMaterial(keysDir, material);
@@ -62,18 +74,25 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}): Pr
   const signingKey = await importSigningKey(material.signingKey);
   const enterprise = `it${randomUUID().slice(0, 8)}`;
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
-  const app = createInferenceApp({
-    store, bus, keySet, logger: silent,
-    config: {
+  const durables: string[] = [];
+  const apps: InferenceApp[] = [];
+  const newApp = (c: Partial<InferenceAppConfig>, o: ReplayOptions) => {
+    const full: InferenceAppConfig = {
       grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE },
       replicaId: 'r1', replicas: ['r1'], unsDurable: `inference-${enterprise}`, unsSubject: `uns.v1.${enterprise}.>`, shutdownGraceMs: 1000,
-      ...config,
-    },
-  });
+      ...c,
+    };
+    if (full.unsSubject !== null) durables.push(full.unsDurable!);
+    const unsReplay = (o.replay ?? ((real) => real))(natsUnsReplay(nc));
+    const created = createInferenceApp({ store, bus, keySet, logger: silent, unsReplay, config: full });
+    apps.push(created);
+    return created;
+  };
+  const app = newApp(config, options);
   const { grpcPort, httpPort } = await app.start();
   let version = 0;
   return {
-    dir, store, bus, app, enterprise, ledgerKeyPem, keysDir,
+    dir, store, bus, nc, app, enterprise, ledgerKeyPem, keysDir,
     httpUrl: `http://127.0.0.1:${httpPort}`,
     grpcAddress: `127.0.0.1:${grpcPort}`,
     token: (role) => issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
@@ -116,8 +135,17 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}): Pr
       const all = await store.readAll({ fromPosition: 1, maxCount: 100_000 });
       return all.filter((e) => e.type === type) as never;
     },
+    async replica(c, o = {}) {
+      const replica = newApp({ ...c, grpc: null, http: null, unsDurable: `inference-${enterprise}-${c.replicaId}` }, o);
+      await replica.start();
+      return replica;
+    },
     async close() {
-      await app.stop();
+      for (const a of apps) await a.stop();
+      // This run's durables and UNS messages go; the shared stream stays.
+      const jsm = await jetstreamManager(nc);
+      for (const d of durables) await jsm.consumers.delete(UNS_STREAM, d).catch(() => undefined);
+      await jsm.streams.purge(UNS_STREAM, { filter: `uns.v1.${enterprise}.>` }).catch(() => undefined);
       await bus.drain().catch(() => undefined);
       await store.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

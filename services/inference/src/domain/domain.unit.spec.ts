@@ -176,6 +176,16 @@ describe('windows', () => {
     w.prune();
     const agg = windowValues(w, spec, 30 * 60_000, Infinity);
     expect(agg.values[3]).toBe(100);
+  });  it('ignores a repeated or older sample (a redelivered batch, a replay meeting the live stream)', () => {
+    const once = new AssetWindow(30 * 60_000), twice = new AssetWindow(30 * 60_000);
+    for (let m = 0; m <= 30; m++) {
+      once.add('vibration_rms', m * 60_000, 2 + (m % 3), true);
+      twice.add('vibration_rms', m * 60_000, 2 + (m % 3), true);
+      twice.add('vibration_rms', m * 60_000, 50, true);
+      if (m > 0) twice.add('vibration_rms', (m - 1) * 60_000, 50, true);
+    }
+    expect(twice.sampleCount()).toBe(once.sampleCount());
+    expect(windowValues(twice, spec, 30 * 60_000, Infinity).values).toEqual(windowValues(once, spec, 30 * 60_000, Infinity).values);
   });
 });
 

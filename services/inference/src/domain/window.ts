@@ -19,8 +19,9 @@ class TagBuffer {
   end = 0;
 
   push(tMs: number, value: number, good: boolean): void {
-    // Out-of-order samples (a redelivered batch) are dropped: windows only move forward.
-    if (this.end > this.start && tMs < this.t[this.end - 1]!) return;
+    // Out-of-order and repeated samples (a redelivered batch, a replay meeting the live stream)
+    // are dropped: windows only move forward.
+    if (this.end > this.start && tMs <= this.t[this.end - 1]!) return;
     if (this.end === this.t.length) this.compact();
     this.t[this.end] = tMs;
     this.v[this.end] = value;

@@ -17,7 +17,7 @@ import type { ModelHost, LoadedModel, Slots } from './models.ts';
 import { createInferenceMetrics, type InferenceMetrics } from './metrics.ts';
 import type { EvaluationResult, Monitor } from './monitor.ts';
 import type { ActionCatalogue, CostModel } from './ports.ts';
-import type { Projection } from './projection.ts';
+import type { Projection, RecommendationView } from './projection.ts';
 
 export interface PipelineDeps {
   store: EventStore;
@@ -75,6 +75,15 @@ export interface Pipeline {
   ingest(batch: UnsSampleBatch): Promise<void>;
   /** Feeds a replayed batch into the window only (no scoring): rebuilding after a takeover. */
   warm(batch: UnsSampleBatch): void;
+  /**
+   * This replica took the asset over: its window starts empty for the replay to fill (`warm`),
+   * and live batches of the asset wait meanwhile — one arriving first would make the replayed,
+   * older samples out of order and leave a partial window (a cold start).
+   */
+  beginTakeover(assetPath: string): void;
+  /** Carries on the previous owner's standing prompts (from the projection), then ingests the batches that waited, in order. */
+  endTakeover(assetPath: string): Promise<void>;
+  /** The asset moved to another replica: its window and prompt tracks go. */
   dropAsset(assetPath: string): void;
   onScored(listener: (s: ScoredWindow) => void): () => void;
   counters(): PipelineCounters;
@@ -105,10 +114,22 @@ function explainedOf(model: LoadedModel, contributions: readonly { feature: stri
   });
 }
 
+/** The track of a prompt another replica raised and left standing (shadow records track as 'shadow'). */
+function standingTrack(v: RecommendationView, shadow: boolean): TrackState {
+  const raised = v.state.raised;
+  return {
+    phase: 'active', above: 0, below: 0, recommendationId: v.state.recommendationId, update: Number(raised.update ?? 0),
+    message: shadow ? 'shadow' : String(raised.message ?? ''), priority: String(raised.priority ?? ''),
+    expiresAtMs: v.state.expiresAtMs, mode: v.state.mode === 'suppressed' ? 'suppressed' : 'production',
+  };
+}
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const assets = new Map<string, AssetState>();
   const tracks = new Map<string, TrackState>();
   const shadowTracks = new Map<string, TrackState>();
+  /** Assets being taken over → their live batches waiting for the replay. */
+  const takingOver = new Map<string, UnsSampleBatch[]>();
   const listeners = new Set<(s: ScoredWindow) => void>();
   const m = deps.metrics ?? createInferenceMetrics();
   const latencyRing = new Float64Array(10_000);
@@ -367,6 +388,44 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     for (const l of listeners) l(scored);
   }
 
+  /** One developing fault stays one prompt across a takeover: the new owner adopts the standing one. */
+  function adoptTracks(spec: UseCaseSpec, assetPath: string): void {
+    const key = `${spec.useCaseId}|${assetPath}`;
+    const shadowId = deps.models.slots(spec.useCaseId).shadow?.registered.modelVersionId ?? null;
+    let production: RecommendationView | undefined, shadow: RecommendationView | undefined;
+    // newest first
+    for (const v of deps.projection.list({ assetPath, includeUnshown: true, max: Infinity }, deps.wallNow())) {
+      if (v.state.context.useCaseId !== spec.useCaseId) continue;
+      if (v.state.mode !== 'shadow') production ??= v;
+      else if (v.state.context.modelVersionId === shadowId) shadow ??= v;
+    }
+    if (production !== undefined) tracks.set(key, standingTrack(production, false));
+    if (shadow !== undefined) shadowTracks.set(`${key}|${shadowId}`, standingTrack(shadow, true));
+  }
+
+  async function ingestOwned(batch: UnsSampleBatch): Promise<void> {
+    const specs = deps.useCases.filter((u) => inScope(u, batch.assetPath));
+    if (specs.length === 0) return;
+    const a = addToWindow(batch);
+    const toMs = a.window.newestMs;
+    const serverMs = newestServerMs(batch);
+    for (const spec of specs) {
+      // Only full windows: training rows are full windows, a partial one would skew slopes and means.
+      const prod = deps.models.slots(spec.useCaseId).production;
+      if (toMs - a.firstMs < windowSpanMs(prod === null ? spec.ruleWindow : prod.window)) continue;
+      const last = a.lastScored.get(spec.useCaseId) ?? -Infinity;
+      if (toMs - last < spec.scoreEveryMs) continue;
+      a.lastScored.set(spec.useCaseId, toMs);
+      await trace.getTracer('inference').startActiveSpan('score window', async (span) => {
+        try {
+          await scoreWindow(spec, batch.assetPath, a, toMs, serverMs);
+        } finally {
+          span.end();
+        }
+      });
+    }
+  }
+
   return {
     async ingest(batch) {
       c.batches++;
@@ -374,32 +433,34 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         c.notOwned++;
         return;
       }
-      const specs = deps.useCases.filter((u) => inScope(u, batch.assetPath));
-      if (specs.length === 0) return;
-      const a = addToWindow(batch);
-      const toMs = a.window.newestMs;
-      const serverMs = newestServerMs(batch);
-      for (const spec of specs) {
-        // Only full windows: training rows are full windows, a partial one would skew slopes and means.
-        const prod = deps.models.slots(spec.useCaseId).production;
-        if (toMs - a.firstMs < windowSpanMs(prod === null ? spec.ruleWindow : prod.window)) continue;
-        const last = a.lastScored.get(spec.useCaseId) ?? -Infinity;
-        if (toMs - last < spec.scoreEveryMs) continue;
-        a.lastScored.set(spec.useCaseId, toMs);
-        await trace.getTracer('inference').startActiveSpan('score window', async (span) => {
-          try {
-            await scoreWindow(spec, batch.assetPath, a, toMs, serverMs);
-          } finally {
-            span.end();
-          }
-        });
-      }
+      const waiting = takingOver.get(batch.assetPath);
+      if (waiting !== undefined) waiting.push(batch);
+      else await ingestOwned(batch);
     },
     warm(batch) {
       addToWindow(batch);
     },
+    beginTakeover(assetPath) {
+      assets.delete(assetPath);
+      if (!takingOver.has(assetPath)) takingOver.set(assetPath, []);
+    },
+    async endTakeover(assetPath) {
+      const waiting = takingOver.get(assetPath);
+      if (waiting === undefined) return;
+      for (const spec of deps.useCases) if (inScope(spec, assetPath)) adoptTracks(spec, assetPath);
+      // Batches arriving meanwhile keep queuing behind these, so the live order holds.
+      while (waiting.length > 0) {
+        const batch = waiting.shift()!;
+        if (deps.owns(batch.assetPath)) await ingestOwned(batch);
+      }
+      takingOver.delete(assetPath);
+    },
     dropAsset(assetPath) {
       assets.delete(assetPath);
+      takingOver.delete(assetPath);
+      const suffix = `|${assetPath}`;
+      for (const key of tracks.keys()) if (key.endsWith(suffix)) tracks.delete(key);
+      for (const key of shadowTracks.keys()) if (key.includes(`${suffix}|`)) shadowTracks.delete(key);
     },
     onScored(listener) {
       listeners.add(listener);

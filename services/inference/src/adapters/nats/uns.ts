@@ -48,7 +48,8 @@ export function natsUnsReplay(nc: NatsConnection, stream = UNS_STREAM): UnsRepla
       const info = await jsm.streams.info(stream).catch(() => null);
       if (info === null) return 0;
       const consumer = await js.consumers.get(stream, {
-        filter_subjects: [assetSubject],
+        // One subject as a string: `filter_subject`, which servers before 2.10 accept too (an array needs 2.10).
+        filter_subjects: assetSubject,
         deliver_policy: DeliverPolicy.StartTime,
         opt_start_time: new Date(startMs).toISOString(),
       });
