@@ -12,10 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { AuthenticationError, Permission, PermissionDeniedError, guard, loadKeySet, roleHasPermission, type KeySet, type Principal } from '@industrial/access';
-import { Uuid, streamFor } from '@industrial/contracts';
+import { Uuid, eventValidator, streamFor } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
+import { eventStoreConfig, openStoreFromConfig } from '@industrial/eventstore/config';
 import { appendEvent, readStreamOrEmpty, uuidv7 } from './adapters/eventstore/append.ts';
-import { openConfiguredStore } from './adapters/eventstore/open.ts';
 import { loadConfig } from './config.ts';
 import { emptyDeployments, evolveDeployments, type DeploymentState } from './domain/deployments.ts';
 
@@ -163,7 +163,7 @@ async function run(argv: readonly string[], env: Readonly<Record<string, string 
   let store: EventStore;
   try {
     keySet = await loadKeySet(c.ACCESS_KEYS_DIR);
-    store = await openConfiguredStore(c);
+    store = await openStoreFromConfig({ eventStore: eventStoreConfig(c), ledgerKeyFile: c.LEDGER_KEY_FILE }, { validator: eventValidator });
   } catch (error) {
     err(`inference cli: ${error instanceof Error ? error.message : String(error)}`);
     return 2;

@@ -3,10 +3,11 @@
 // stop the UNS consumer after its in-flight batch, drain gRPC/HTTP, drain NATS, close the store.
 import { loadKeySet } from '@industrial/access';
 import { createNatsBus } from '@industrial/bus';
+import { eventValidator } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
+import { eventStoreConfig, openStoreFromConfig } from '@industrial/eventstore/config';
 import { createLogger, initTelemetry } from '@industrial/telemetry';
 import { connect } from '@nats-io/transport-node';
-import { openConfiguredStore } from './adapters/eventstore/open.ts';
 import { natsUnsReplay } from './adapters/nats/uns.ts';
 import { createInferenceApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -23,7 +24,7 @@ async function main(): Promise<number> {
   let store: EventStore | null = null;
   let nc: Awaited<ReturnType<typeof connect>> | null = null;
   try {
-    store = await openConfiguredStore(c);
+    store = await openStoreFromConfig({ eventStore: eventStoreConfig(c), ledgerKeyFile: c.LEDGER_KEY_FILE }, { validator: eventValidator });
     nc = await connect({ servers: c.NATS_URL, name: `inference-${c.INFERENCE_REPLICA_ID}`, maxReconnectAttempts: -1 });
     const bus = await createNatsBus(nc, { logger, ownsConnection: false });
     const app = createInferenceApp({
