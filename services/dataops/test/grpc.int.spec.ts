@@ -128,6 +128,8 @@ describe.each<[string, StoreFactory]>([
         useCaseId: USE_CASE,
         importId: r.importId,
         historian: undefined,
+        historianWindows: undefined,
+        splitStratifyBy: '',
         splitKind: 'chronological',
         splitBy: 'cycle',
         splitOrderBy: '',
@@ -256,6 +258,8 @@ describe.each<[string, StoreFactory]>([
       useCaseId: USE_CASE,
       importId: undefined,
       historian: { assetPaths: [asset], tags: ['torque'], fromMs: T0, toMs: T0 + 10_000, intervalMs: 1000, aggregation: 0 },
+      historianWindows: undefined,
+      splitStratifyBy: '',
       splitKind: 'chronological',
       splitBy: 'time',
       splitOrderBy: '',
@@ -288,6 +292,28 @@ describe.each<[string, StoreFactory]>([
       expect(got.snapshot?.snapshotId).toBe(snapshot!.snapshotId);
       const [read] = await recorded('RestrictedDataRead', before);
       expect(read?.data).toMatchObject({ actor: 'auditor-1', kind: 'dataset-snapshot', target: snapshot!.snapshotId, datasetId, method: '/industrial.dataops.v1.DataOpsService/GetDatasetSnapshot' });
+    });
+
+    it('snapshots window features from the historian (historian_windows), and names the field of a bad window spec', async () => {
+      const engineer = await client('engineer');
+      const spec = { format: 'industrial-ml/window-spec/v1', version: '2.0.0', windowMinutes: 0.25, gridMinutes: 0.25, features: [{ name: 'torque_mean', unit: 'N.m', tag: 'torque', statistic: 'mean' }] };
+      const windows = (json: string) => ({
+        ...snapshotRequest(randomUUID()), historian: undefined, splitKind: 'group', splitBy: 'asset_path', splitOrderBy: 'time', format: 'arrow', featureSetVersion: '',
+        historianWindows: { assetPaths: [asset], fromMs: T0, toMs: T0 + 10_000, windowSpecJson: json, strideMinutes: 1, targetLabel: '', targetHorizonMinutes: 0, targetColumn: '' },
+      });
+      const { snapshot } = await unaryCall(engineer, engineer.createDatasetSnapshot, windows(JSON.stringify(spec)));
+      // one window ends in [T0, T0 + 10 s): at T0, holding the torque sample taken then (0)
+      expect(snapshot).toMatchObject({ rowCount: 1 });
+      const loaded = await app.getSnapshot(snapshot!.snapshotId);
+      expect(loaded.schema.map((c) => [c.name, c.role])).toEqual([['asset_path', 'group'], ['time', 'time'], ['torque_mean', 'feature']]);
+      expect(loaded.lineage.window).toEqual(spec);
+      expect(loaded.lineage.featureSetVersion).toBe('2.0.0');
+      expect(Array.from(loaded.columns.torque_mean as Float64Array)).toEqual([0]);
+      const notJson = await expectStatus(unaryCall(engineer, engineer.createDatasetSnapshot, windows('{nope')), grpc.status.INVALID_ARGUMENT);
+      expect(notJson.metadata.get(FIELD_TRAILER)).toEqual(['historian_windows.window_spec_json']);
+      const badStat = await expectStatus(unaryCall(engineer, engineer.createDatasetSnapshot, windows(JSON.stringify({ ...spec, features: [{ ...spec.features[0], statistic: 'median' }] }))), grpc.status.INVALID_ARGUMENT);
+      expect(badStat.metadata.get(FIELD_TRAILER)).toEqual(['historian_windows.window_spec_json']);
+      expect(badStat.details).toMatch(/unknown statistic median/);
     });
 
     it('answers NOT_FOUND for an unknown import', async () => {

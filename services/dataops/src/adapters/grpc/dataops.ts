@@ -4,6 +4,7 @@
 import { Permission, type Resource } from '@industrial/access';
 import { InvalidRequestError, clientStream, dataopsV1, defineService, fromSchema, protoFieldName, unary, type CallContext } from '@industrial/grpc';
 import { z } from 'zod';
+import type { WindowSpec } from '@industrial/ml';
 import type { Actor, DataopsApp, SeriesResult, SnapshotSource } from '../../app.ts';
 import type { CatalogHit, DatasetMetadata, TagMetadata } from '../../domain/catalog.ts';
 import { DataopsError } from '../../domain/errors.ts';
@@ -252,6 +253,28 @@ const snapshotInput = fromSchema(
         })
         .refine((h) => h.toMs > h.fromMs, { message: 'must be after from_ms', path: ['toMs'] })
         .optional(),
+      historianWindows: z
+        .object({
+          assetPaths: z.array(assetPath).min(1, 'name at least one asset'),
+          fromMs: epochMs,
+          toMs: epochMs,
+          windowSpecJson: z.string().min(1, 'is required (an industrial-ml/window-spec/v1 JSON document)').transform((v, ctx) => {
+            try {
+              return JSON.parse(v) as unknown;
+            } catch (e) {
+              ctx.addIssue({ code: 'custom', message: `is not JSON: ${e instanceof Error ? e.message : String(e)}` });
+              return z.NEVER;
+            }
+          }),
+          strideMinutes: z.number().int().min(1, 'must be a positive whole number of minutes'),
+          targetLabel: z.string(),
+          targetHorizonMinutes: z.number().int(),
+          targetColumn: z.string(),
+        })
+        .refine((h) => h.toMs > h.fromMs, { message: 'must be after from_ms', path: ['toMs'] })
+        .refine((h) => h.targetLabel === '' || h.targetHorizonMinutes > 0, { message: 'must be > 0 when target_label is set', path: ['targetHorizonMinutes'] })
+        .optional(),
+      splitStratifyBy: z.string(),
       splitKind: z.enum(['chronological', 'group'], { message: 'must be chronological or group' }),
       splitBy: z.string().min(1, 'is required (the time/order column, or the group column)'),
       splitOrderBy: z.string(),
@@ -263,7 +286,8 @@ const snapshotInput = fromSchema(
       assetPath: z.string().refine((v) => v === '' || ASSET_PATH.test(v), 'must be an asset path "enterprise.site.area.line.asset" (or empty)'),
     })
     .superRefine((r, ctx) => {
-      if ((r.importId === undefined) === (r.historian === undefined)) ctx.addIssue({ code: 'custom', path: ['importId'], message: 'give exactly one source: import_id or historian' });
+      if ([r.importId, r.historian, r.historianWindows].filter((x) => x !== undefined).length !== 1) ctx.addIssue({ code: 'custom', path: ['importId'], message: 'give exactly one source: import_id, historian or historian_windows' });
+      if (r.splitStratifyBy !== '' && r.splitKind !== 'group') ctx.addIssue({ code: 'custom', path: ['splitStratifyBy'], message: 'only a group split can be stratified' });
       if (r.trainFraction + r.validationFraction >= 1) ctx.addIssue({ code: 'custom', path: ['validationFraction'], message: 'train_fraction + validation_fraction must leave a test split (< 1)' });
     }),
 );
@@ -454,7 +478,18 @@ export function dataopsService(app: DataopsApp) {
       async handle(r, ctx): Promise<dataopsV1.CreateDatasetSnapshotResponse> {
         let source: SnapshotSource;
         if (r.importId !== undefined) source = { kind: 'import', importId: r.importId };
-        else {
+        else if (r.historianWindows !== undefined) {
+          const w = r.historianWindows;
+          source = {
+            kind: 'historian-windows',
+            assetPaths: w.assetPaths,
+            from: new Date(w.fromMs).toISOString(),
+            to: new Date(w.toMs).toISOString(),
+            window: w.windowSpecJson as WindowSpec,
+            strideMinutes: w.strideMinutes,
+            ...(w.targetLabel === '' ? {} : { target: { label: w.targetLabel, horizonMinutes: w.targetHorizonMinutes, ...(w.targetColumn === '' ? {} : { column: w.targetColumn }) } }),
+          };
+        } else {
           const h = r.historian as NonNullable<typeof r.historian>;
           source = {
             kind: 'historian',
@@ -469,7 +504,10 @@ export function dataopsService(app: DataopsApp) {
         const split =
           r.splitKind === 'chronological'
             ? { kind: 'chronological' as const, by: r.splitBy, train: r.trainFraction, validation: r.validationFraction }
-            : { kind: 'group' as const, by: r.splitBy, train: r.trainFraction, validation: r.validationFraction, ...(r.splitOrderBy === '' ? {} : { orderBy: r.splitOrderBy }) };
+            : {
+                kind: 'group' as const, by: r.splitBy, train: r.trainFraction, validation: r.validationFraction,
+                ...(r.splitOrderBy === '' ? {} : { orderBy: r.splitOrderBy }), ...(r.splitStratifyBy === '' ? {} : { stratifyBy: r.splitStratifyBy }),
+              };
         const m = await edge(
           () =>
             app.createSnapshot(
@@ -485,7 +523,13 @@ export function dataopsService(app: DataopsApp) {
               },
               actorOf(ctx),
             ),
-          { 'source.importId': 'import_id', from: 'historian.from_ms', to: 'historian.to_ms', assetPaths: 'historian.asset_paths' },
+          r.historianWindows === undefined
+            ? { 'source.importId': 'import_id', from: 'historian.from_ms', to: 'historian.to_ms', assetPaths: 'historian.asset_paths' }
+            : {
+                from: 'historian_windows.from_ms', to: 'historian_windows.to_ms', 'source.assetPaths': 'historian_windows.asset_paths', 'source.window': 'historian_windows.window_spec_json',
+                'source.strideMinutes': 'historian_windows.stride_minutes', 'source.target.label': 'historian_windows.target_label',
+                'source.target.horizonMinutes': 'historian_windows.target_horizon_minutes', 'source.target.column': 'historian_windows.target_column', 'split.stratifyBy': 'split_stratify_by',
+              },
         );
         return { snapshot: toProtoSnapshot(m, m.location) };
       },

@@ -255,8 +255,9 @@ export interface CreateDatasetSnapshotRequest {
   datasetId: string;
   useCaseId: string;
   importId?: string | undefined;
-  historian?:
-    | HistorianSource
+  historian?: HistorianSource | undefined;
+  historianWindows?:
+    | HistorianWindowsSource
     | undefined;
   /** chronological or group. */
   splitKind: string;
@@ -273,6 +274,34 @@ export interface CreateDatasetSnapshotRequest {
    * records no asset (an offline file), never a made-up path.
    */
   assetPath: string;
+  /**
+   * Group split only: a numeric label column; a group with any non-zero row counts as positive and
+   * each split gets its share of positive and negative groups (e.g. failed pumps). Empty: none.
+   */
+  splitStratifyBy: string;
+}
+
+/**
+ * Window features from raw historian samples, computed with an @industrial/ml window spec (the
+ * definition inference computes live rows with): a row per asset every stride_minutes, columns
+ * asset_path, time (window end), one per feature, and an optional target from label windows.
+ */
+export interface HistorianWindowsSource {
+  assetPaths: string[];
+  fromMs: number;
+  toMs: number;
+  /** The window spec as JSON (format "industrial-ml/window-spec/v1"). */
+  windowSpecJson: string;
+  strideMinutes: number;
+  /**
+   * Target: 1 when a label window named target_label ends within target_horizon_minutes after the
+   * window end (for failure labels: "fails within the horizon"); an asset's rows stop at its
+   * first one. Empty target_label: no target column.
+   */
+  targetLabel: string;
+  targetHorizonMinutes: number;
+  /** Target column name; empty: <label>_within_<horizon>. */
+  targetColumn: string;
 }
 
 /** Refined historian data of assets and tags over a time range. */
@@ -2512,6 +2541,7 @@ function createBaseCreateDatasetSnapshotRequest(): CreateDatasetSnapshotRequest 
     useCaseId: "",
     importId: undefined,
     historian: undefined,
+    historianWindows: undefined,
     splitKind: "",
     splitBy: "",
     splitOrderBy: "",
@@ -2521,6 +2551,7 @@ function createBaseCreateDatasetSnapshotRequest(): CreateDatasetSnapshotRequest 
     featureSetVersion: "",
     accessLevel: "",
     assetPath: "",
+    splitStratifyBy: "",
   };
 }
 
@@ -2537,6 +2568,9 @@ export const CreateDatasetSnapshotRequest: MessageFns<CreateDatasetSnapshotReque
     }
     if (message.historian !== undefined) {
       HistorianSource.encode(message.historian, writer.uint32(34).fork()).join();
+    }
+    if (message.historianWindows !== undefined) {
+      HistorianWindowsSource.encode(message.historianWindows, writer.uint32(114).fork()).join();
     }
     if (message.splitKind !== "") {
       writer.uint32(42).string(message.splitKind);
@@ -2564,6 +2598,9 @@ export const CreateDatasetSnapshotRequest: MessageFns<CreateDatasetSnapshotReque
     }
     if (message.assetPath !== "") {
       writer.uint32(106).string(message.assetPath);
+    }
+    if (message.splitStratifyBy !== "") {
+      writer.uint32(122).string(message.splitStratifyBy);
     }
     return writer;
   },
@@ -2611,6 +2648,14 @@ export const CreateDatasetSnapshotRequest: MessageFns<CreateDatasetSnapshotReque
             }
 
             message.historian = HistorianSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.historianWindows = HistorianWindowsSource.decode(reader, reader.uint32());
             continue;
           }
           case 5: {
@@ -2685,6 +2730,14 @@ export const CreateDatasetSnapshotRequest: MessageFns<CreateDatasetSnapshotReque
             message.assetPath = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.splitStratifyBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2708,6 +2761,9 @@ export const CreateDatasetSnapshotRequest: MessageFns<CreateDatasetSnapshotReque
     message.historian = (object.historian !== undefined && object.historian !== null)
       ? HistorianSource.fromPartial(object.historian)
       : undefined;
+    message.historianWindows = (object.historianWindows !== undefined && object.historianWindows !== null)
+      ? HistorianWindowsSource.fromPartial(object.historianWindows)
+      : undefined;
     message.splitKind = object.splitKind ?? "";
     message.splitBy = object.splitBy ?? "";
     message.splitOrderBy = object.splitOrderBy ?? "";
@@ -2717,6 +2773,155 @@ export const CreateDatasetSnapshotRequest: MessageFns<CreateDatasetSnapshotReque
     message.featureSetVersion = object.featureSetVersion ?? "";
     message.accessLevel = object.accessLevel ?? "";
     message.assetPath = object.assetPath ?? "";
+    message.splitStratifyBy = object.splitStratifyBy ?? "";
+    return message;
+  },
+};
+
+function createBaseHistorianWindowsSource(): HistorianWindowsSource {
+  return {
+    assetPaths: [],
+    fromMs: 0,
+    toMs: 0,
+    windowSpecJson: "",
+    strideMinutes: 0,
+    targetLabel: "",
+    targetHorizonMinutes: 0,
+    targetColumn: "",
+  };
+}
+
+export const HistorianWindowsSource: MessageFns<HistorianWindowsSource> = {
+  encode(message: HistorianWindowsSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.assetPaths) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.fromMs !== 0) {
+      writer.uint32(16).int64(message.fromMs);
+    }
+    if (message.toMs !== 0) {
+      writer.uint32(24).int64(message.toMs);
+    }
+    if (message.windowSpecJson !== "") {
+      writer.uint32(34).string(message.windowSpecJson);
+    }
+    if (message.strideMinutes !== 0) {
+      writer.uint32(40).uint32(message.strideMinutes);
+    }
+    if (message.targetLabel !== "") {
+      writer.uint32(50).string(message.targetLabel);
+    }
+    if (message.targetHorizonMinutes !== 0) {
+      writer.uint32(56).uint32(message.targetHorizonMinutes);
+    }
+    if (message.targetColumn !== "") {
+      writer.uint32(66).string(message.targetColumn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HistorianWindowsSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHistorianWindowsSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assetPaths.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.toMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.windowSpecJson = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.strideMinutes = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.targetLabel = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.targetHorizonMinutes = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.targetColumn = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<HistorianWindowsSource>): HistorianWindowsSource {
+    return HistorianWindowsSource.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HistorianWindowsSource>): HistorianWindowsSource {
+    const message = createBaseHistorianWindowsSource();
+    message.assetPaths = object.assetPaths?.map((e) => e) || [];
+    message.fromMs = object.fromMs ?? 0;
+    message.toMs = object.toMs ?? 0;
+    message.windowSpecJson = object.windowSpecJson ?? "";
+    message.strideMinutes = object.strideMinutes ?? 0;
+    message.targetLabel = object.targetLabel ?? "";
+    message.targetHorizonMinutes = object.targetHorizonMinutes ?? 0;
+    message.targetColumn = object.targetColumn ?? "";
     return message;
   },
 };
