@@ -13,7 +13,7 @@ import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
 import { PUMP_BEARING_USE_CASE, createInferenceApp } from '@industrial/inference';
-import { registerDemoPumpModel } from '@industrial/training';
+import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, labelToEvent, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
@@ -98,6 +98,18 @@ async function main(): Promise<void> {
   const ch = await charter.start();
   stops.push(() => charter.stop());
 
+  // Training: StartTraining on dataops snapshots (same snapshot directory), runs on a worker
+  // thread, candidates registered as events; acts on RetrainingRequested from drift monitoring.
+  const training = createTrainingApp({
+    store, bus, keySet: keys.keySet, logger,
+    config: {
+      grpc: { host, port: basePort + 9 }, http: { host, port: basePort + 11 }, access: { issuer: ISSUER, audience: AUDIENCE },
+      artifactDir: join(dataDir, 'artifacts'), snapshotDir: join(dataDir, 'snapshots'), codeVersion: '0.1.0', retrainingConsumer: null,
+    },
+  });
+  const tr = await training.start();
+  stops.push(() => training.stop());
+
   // A real pump bearing-failure model for a first look: trained from the simulated plant by the
   // training service's recipe (cached under .data/models), registered and promoted as events.
   if (env.PLATFORM_DEMO_MODEL !== '0') {
@@ -142,6 +154,7 @@ async function main(): Promise<void> {
     `  governance (audit)    grpc ${host}:${gov.grpcPort}   health http://${host}:${gov.httpPort}/healthz`,
     `  charter               grpc ${host}:${ch.grpcPort}   health http://${host}:${ch.httpPort}/healthz`,
     '  connectivity          simulator → unified namespace (in-process bus); dataops historian at .data/historian.db',
+    `  training              grpc ${host}:${tr.grpcPort}   health http://${host}:${tr.httpPort}/healthz   (CLI: npm run train; plant → model: npm run pump:from-plant)`,
     `  inference             grpc ${host}:${basePort + 8}   HMI gateway http://${host}:${basePort + 7}/api/v1`,
     `  operator HMI          ${hmiUrl}   (sign in with the operator token)`,
     '',
