@@ -20,9 +20,10 @@ function launch(script: string, env: Record<string, string>): { proc: ChildProce
   return { proc, out: () => text };
 }
 
-async function until(cond: () => boolean, what: string, out: () => string, ms = 90_000): Promise<void> {
+async function until(cond: () => boolean, what: string, out: () => string, ms = 90_000, proc?: ChildProcess): Promise<void> {
   const t = Date.now();
   while (!cond()) {
+    if (proc !== undefined && proc.exitCode !== null) throw new Error(`the process exited (${proc.exitCode}) before ${what}; output:\n${out().slice(-3000)}`);
     if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}; output:\n${out().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -32,7 +33,9 @@ function exited(proc: ChildProcess): Promise<number | null> {
   return new Promise((r) => (proc.exitCode !== null ? r(proc.exitCode) : proc.once('exit', (code) => r(code))));
 }
 
-const port = (): number => 20_000 + Math.floor(Math.random() * 20_000);
+// Below Linux's ephemeral range (32768–60999), where other tests' port-0 listeners and outgoing
+// connections land: a collision there made a launcher fail to bind.
+const port = (): number => 20_000 + Math.floor(Math.random() * 12_000);
 
 describe('npm start (standalone, embedded defaults)', () => {
   it('serves the audit API and health endpoints without NATS or PostgreSQL, records plant ground truth, and stops on SIGTERM', async () => {
@@ -42,7 +45,7 @@ describe('npm start (standalone, embedded defaults)', () => {
     // Unreachable NATS/PG on purpose: standalone must not need them.
     const { proc, out } = launch('scripts/platform/standalone.ts', { PLATFORM_DATA_DIR: dataDir, PLATFORM_BASE_PORT: String(base), SIM_HTTP_TOKEN: simToken, NATS_URL: 'nats://127.0.0.1:1', PG_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'warn', PLATFORM_HMI: '0', PLATFORM_DEMO_MODEL: '0' });
     try {
-      await until(() => out().includes('Ctrl-C stops everything'), 'the platform to start', out);
+      await until(() => out().includes('Ctrl-C stops everything'), 'the platform to start', out, 90_000, proc);
       const token = /auditor\s+(\S+)/.exec(out())?.[1] ?? '';
       expect(token).toMatch(/^ey/);
       expect((await fetch(`http://127.0.0.1:${base + 2}/healthz`)).status).toBe(200);
@@ -62,9 +65,12 @@ describe('npm start (standalone, embedded defaults)', () => {
       expect(report.ok).toBe(true);
       expect(report.checked).toBeGreaterThanOrEqual(1);
       client.close();
-    } finally {
       proc.kill('SIGTERM');
-      expect(await exited(proc)).toBe(0);
+      expect(await exited(proc), `exit code after SIGTERM; output:\n${out().slice(-3000)}`).toBe(0);
+    } finally {
+      // On a failure above, stop it without masking that failure.
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await exited(proc);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
@@ -77,7 +83,7 @@ describe('npm run cluster (one process per service on NATS and PostgreSQL)', () 
     const base = port();
     const { proc, out } = launch('scripts/platform/cluster.ts', { PLATFORM_DATA_DIR: dataDir, PLATFORM_BASE_PORT: String(base), PG_URL, PG_SCHEMA: schema, LOG_LEVEL: 'info' });
     try {
-      await until(() => out().includes('governance ready') && out().includes('relay holds the lease'), 'governance and a relay', out);
+      await until(() => out().includes('governance ready') && out().includes('relay holds the lease'), 'governance and a relay', out, 90_000, proc);
       const token = /auditor token\s+(\S+)/.exec(out())?.[1] ?? '';
       expect((await fetch(`http://127.0.0.1:${base + 2}/readyz`)).status).toBe(200);
       const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${base + 1}`, { token, deadlineMs: 10_000 });
