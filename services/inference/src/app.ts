@@ -13,14 +13,16 @@ import { fileArtifacts, type ModelArtifacts } from './adapters/artifacts/files.t
 import { appendEvent, nameUuid, readStreamOrEmpty, SERVICE_ACTOR, uuidv7 } from './adapters/eventstore/append.ts';
 import { inferenceGrpcService } from './adapters/grpc/inference.ts';
 import { createGateway } from './adapters/http/gateway.ts';
+import type { MembershipChange, MembershipSource, MembershipStatus } from './adapters/nats/membership.ts';
 import { consumeUns, type UnsReplaySource } from './adapters/nats/uns.ts';
 import { createOnnxScorer, type OnnxScorer } from './adapters/onnx/scorer.ts';
 import { HashRing, takenOver } from './domain/hashring.ts';
+import type { MemberEventKind } from './domain/membership.ts';
 import { DEFAULT_TRACK_CONFIG, type TrackConfig } from './domain/prompt-track.ts';
 import { PUMP_BEARING_USE_CASE, inScope, type UseCaseSpec } from './domain/usecase.ts';
 import { historyMs } from './service/pipeline.ts';
 import { createCommands, type Commands } from './service/commands.ts';
-import { createInferenceMetrics, observeDriftPsi } from './service/metrics.ts';
+import { createInferenceMetrics, observeDriftPsi, observeMembers } from './service/metrics.ts';
 import { createModelHost, type ModelHost } from './service/models.ts';
 import { createMonitor, DEFAULT_MONITOR_CONFIG, type Monitor, type MonitorConfig } from './service/monitor.ts';
 import { createPipeline, type Pipeline } from './service/pipeline.ts';
@@ -33,7 +35,10 @@ export interface InferenceAppConfig {
   grpc: { host: string; port: number } | null;
   http: { host: string; port: number } | null;
   access: { issuer: string; audience: string };
-  /** This replica's id and every replica's (assets are partitioned by consistent hashing). */
+  /**
+   * This replica's id and every replica's (assets are partitioned by consistent hashing). With a
+   * live membership (deps.membership) `replicas` is ignored: the members heard at start are the ring.
+   */
   replicaId: string;
   replicas: readonly string[];
   /** Durable UNS consumer name; default `inference-<replicaId>`. */
@@ -61,6 +66,12 @@ export interface InferenceAppDeps {
   costs?: CostModel;
   /** Rebuilds an asset's window from the UNS stream when this replica takes it over. */
   unsReplay?: UnsReplaySource | null;
+  /**
+   * Live replica membership (natsMembership): joined in start() before the UNS consumer starts,
+   * each change applied with setReplicas over the assets seen so far, left in stop() once the
+   * consumer has stopped. Absent: the static `config.replicas` (setReplicas by hand).
+   */
+  membership?: MembershipSource | null;
   createScorer?: (bytes: Uint8Array, inputs: number) => Promise<OnnxScorer>;
   /** Wall clock (ms). */
   now?: () => number;
@@ -78,13 +89,44 @@ export interface InferenceApp {
   start(): Promise<{ grpcPort: number | null; httpPort: number | null }>;
   /** Feeds one UNS batch directly (embedding, tests). */
   ingest(batch: import('@industrial/contracts').UnsSampleBatch): Promise<void>;
-  /** Replica membership changed: owned assets move; taken-over assets are rebuilt from the stream. */
+  /** Replica membership changed: owned assets move; taken-over assets are rebuilt from the stream. Changes run one at a time. */
   setReplicas(replicas: readonly string[], knownAssets: readonly string[]): Promise<{ rebuilt: string[] }>;
+  /** Every asset path a UNS batch arrived for (owned or not): what a membership change partitions. */
+  knownAssets(): string[];
+  /** The current ring's members and the recent membership changes (also in health().membership). */
+  membership(): MembershipReport;
   /** Resolves once the follower applied everything up to the store's current head and queued loads finished. */
   settle(): Promise<void>;
   health(): Record<string, unknown>;
   stop(): Promise<void>;
 }
+
+/** One applied membership change: who, why, and which assets moved to or from this replica. */
+export interface MembershipChangeRecord {
+  readonly atMs: number;
+  readonly members: readonly string[];
+  readonly previous: readonly string[];
+  /** `joined r2`, `left r3`, `expired r3`; `manual` when setReplicas was called directly. */
+  readonly causes: readonly { kind: MemberEventKind | 'manual'; replicaId: string | null }[];
+  readonly takenOver: readonly string[];
+  readonly dropped: readonly string[];
+  readonly rebuilt: readonly string[];
+  readonly durationMs: number;
+}
+
+export interface MembershipReport {
+  readonly source: 'static' | 'nats';
+  readonly replica: string;
+  readonly members: readonly string[];
+  /** A change is being applied (taken-over windows rebuilding); `members` is already the new ring. */
+  readonly applying: boolean;
+  readonly changes: number;
+  /** The last 20 changes, oldest first. */
+  readonly recent: readonly MembershipChangeRecord[];
+  readonly live: MembershipStatus | null;
+}
+
+const RECENT_CHANGES = 20;
 
 const FOLLOWED = new Set([
   'ModelVersionRegistered', 'ModelPromoted', 'ModelRolledBack', 'ModelRefused',
@@ -104,6 +146,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   // OpenTelemetry instruments on the global meter: no-ops unless the entry point ran initTelemetry() first.
   const inferenceMetrics = createInferenceMetrics();
   const stopObservingDrift = observeDriftPsi(() => monitor.lastPsi());
+  const stopObservingMembers = observeMembers(() => new Set(ring.replicas).size);
 
   const models = createModelHost({
     artifacts: deps.artifacts ?? fileArtifacts(),
@@ -161,10 +204,12 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     models: models.status(),
     pipeline: pipeline.counters(),
     drift: monitor.counters(),
+    membership: membershipReport(),
     metrics:
       'OpenTelemetry meter industrial.inference (exported when the entry point initialises telemetry): ' +
       'inference.score.duration, inference.windows.scored, inference.recommendations.raised, inference.errors, ' +
-      'inference.sample_to_score.latency, inference.drift.psi; the counters here stay per replica',
+      'inference.sample_to_score.latency, inference.drift.psi, inference.membership.changes, inference.membership.assets_moved, ' +
+      'inference.membership.members; the counters here stay per replica',
   });
   const http = config.http === null ? null : createGateway({
     commands, projection, health, ready: () => serving,
@@ -175,6 +220,72 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
       onRecordFailure: (error) => logger.error({ err: error }, 'could not record AccessDenied'),
     },
   });
+
+  const seenAssets = new Set<string>();
+  const recentChanges: MembershipChangeRecord[] = [];
+  let changeCount = 0;
+  let applying = 0;
+  /** Membership changes one at a time (a takeover's beginTakeover…endTakeover must not interleave with the next). */
+  let changing: Promise<unknown> = Promise.resolve();
+  function membershipReport(): MembershipReport {
+    return {
+      source: deps.membership ? 'nats' : 'static', replica: config.replicaId, members: [...ring.replicas].sort(), applying: applying > 0,
+      changes: changeCount, recent: [...recentChanges], live: deps.membership?.status() ?? null,
+    };
+  }
+  const intake = (b: import('@industrial/contracts').UnsSampleBatch) => {
+    seenAssets.add(b.assetPath);
+    return pipeline.ingest(b);
+  };
+
+  async function changeMembership(replicas: readonly string[], knownAssets: readonly string[], causes: MembershipChangeRecord['causes']): Promise<{ rebuilt: string[] }> {
+    const startedMs = now();
+    const before = ring;
+    ring = new HashRing(replicas.length === 0 ? [config.replicaId] : replicas);
+    const mine = takenOver(knownAssets, before, ring, config.replicaId);
+    const dropped: string[] = [];
+    for (const a of knownAssets) {
+      if (ring.ownerOf(a) === config.replicaId) continue;
+      if (before.ownerOf(a) === config.replicaId) dropped.push(a);
+      pipeline.dropAsset(a);
+    }
+    // Owned from now on; live batches of these wait until their windows are rebuilt.
+    for (const a of mine) pipeline.beginTakeover(a);
+    const rebuilt: string[] = [];
+    try {
+      for (const assetPath of mine) {
+        const windowMs = Math.max(...useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, models.slots(u.useCaseId))), 0);
+        if (!deps.unsReplay || windowMs === 0) continue;
+        try {
+          await deps.unsReplay.replay(unsAssetSubject(parseUnsAssetPath(assetPath)), now() - windowMs, (b) => pipeline.warm(b));
+          rebuilt.push(assetPath);
+        } catch (error) {
+          logger.error({ err: error, assetPath }, 'could not rebuild the window of a taken-over asset; it starts cold');
+        }
+      }
+      // The previous owner's prompts are in the projection before they are adopted.
+      await settle();
+    } finally {
+      for (const a of mine) await pipeline.endTakeover(a);
+    }
+    const record: MembershipChangeRecord = {
+      atMs: now(), members: [...ring.replicas].sort(), previous: [...before.replicas].sort(), causes,
+      takenOver: mine, dropped, rebuilt, durationMs: now() - startedMs,
+    };
+    recentChanges.push(record);
+    if (recentChanges.length > RECENT_CHANGES) recentChanges.shift();
+    changeCount++;
+    inferenceMetrics.membershipChanged(causes[0]?.kind ?? 'manual', mine.length, dropped.length);
+    logger.info({ replicas, previous: record.previous, causes, takenOver: mine, dropped: dropped.length, rebuilt }, 'replica membership changed');
+    return { rebuilt };
+  }
+
+  function enqueueChange(replicas: readonly string[], knownAssets: readonly string[], causes: MembershipChangeRecord['causes']): Promise<{ rebuilt: string[] }> {
+    applying++;
+    const run = changing.then(() => changeMembership(replicas, knownAssets, causes)).finally(() => applying--);
+    changing = run.catch(() => undefined);
+    return run;
+  }
 
   let subscription: Subscription | null = null;
   let following: Promise<void> | null = null;
@@ -213,11 +324,17 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     async start() {
       following = follow();
       await settle();
+      if (deps.membership) {
+        // Nothing is owned yet (no windows): the members heard now are simply the ring.
+        const members = await deps.membership.join();
+        ring = new HashRing(members);
+        logger.info({ replica: config.replicaId, members }, 'replica membership joined');
+      }
       if (config.unsSubject !== null) {
         consumer = await consumeUns(bus, {
           durable: config.unsDurable ?? `inference-${config.replicaId}`,
           ...(config.unsSubject === undefined ? {} : { subject: config.unsSubject }),
-          handle: (b) => pipeline.ingest(b),
+          handle: intake,
           onInvalid: (error) => logger.warn({ err: error }, 'invalid UNS batch dead-lettered'),
         });
       }
@@ -228,50 +345,33 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
         const address = http.server.address();
         httpPort = typeof address === 'object' && address !== null ? address.port : config.http!.port;
       }
+      deps.membership?.follow(async (change: MembershipChange) => {
+        await enqueueChange(change.members, [...seenAssets], change.causes.map((e) => ({ kind: e.kind, replicaId: e.replicaId })));
+      });
       serving = true;
       logger.info({ grpcPort, httpPort, replica: config.replicaId }, 'inference started');
       return { grpcPort, httpPort };
     },
-    ingest: (b) => pipeline.ingest(b),
-    async setReplicas(replicas, knownAssets) {
-      const before = ring;
-      ring = new HashRing(replicas.length === 0 ? [config.replicaId] : replicas);
-      const mine = takenOver(knownAssets, before, ring, config.replicaId);
-      for (const a of knownAssets) if (ring.ownerOf(a) !== config.replicaId) pipeline.dropAsset(a);
-      // Owned from now on; live batches of these wait until their windows are rebuilt.
-      for (const a of mine) pipeline.beginTakeover(a);
-      const rebuilt: string[] = [];
-      try {
-        for (const assetPath of mine) {
-          const windowMs = Math.max(...useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, models.slots(u.useCaseId))), 0);
-          if (!deps.unsReplay || windowMs === 0) continue;
-          try {
-            await deps.unsReplay.replay(unsAssetSubject(parseUnsAssetPath(assetPath)), now() - windowMs, (b) => pipeline.warm(b));
-            rebuilt.push(assetPath);
-          } catch (error) {
-            logger.error({ err: error, assetPath }, 'could not rebuild the window of a taken-over asset; it starts cold');
-          }
-        }
-        // The previous owner's prompts are in the projection before they are adopted.
-        await settle();
-      } finally {
-        for (const a of mine) await pipeline.endTakeover(a);
-      }
-      logger.info({ replicas, takenOver: mine, rebuilt }, 'replica membership changed');
-      return { rebuilt };
-    },
+    ingest: intake,
+    setReplicas: (replicas, knownAssets) => enqueueChange(replicas, knownAssets, [{ kind: 'manual', replicaId: null }]),
+    knownAssets: () => [...seenAssets],
+    membership: membershipReport,
     settle,
     health,
     stop() {
       stopping ??= (async () => {
         serving = false;
         await consumer?.stop();
+        // No batch is scored here any more: the survivors may take over at once.
+        await deps.membership?.leave();
+        await changing;
         if (grpc !== null) await grpc.shutdown({ graceMs: config.shutdownGraceMs ?? 10_000 });
         if (http !== null) await http.close();
         await subscription?.stop();
         await following;
         await models.close();
         stopObservingDrift();
+        stopObservingMembers();
         logger.info({}, 'inference stopped');
       })();
       return stopping;

@@ -1,6 +1,8 @@
 // Entry point of the standalone inference process: config from the environment (once; a bad
-// value → one message, exit 2), telemetry, event store, NATS, keys, then the app. SIGTERM/SIGINT:
-// stop the UNS consumer after its in-flight batch, drain gRPC/HTTP, drain NATS, close the store.
+// value → one message, exit 2), telemetry, event store, NATS, keys, then the app. Replica
+// membership: live heartbeats on NATS (INFERENCE_MEMBERSHIP=nats, the default without
+// INFERENCE_REPLICAS) or the static list. SIGTERM/SIGINT: stop the UNS consumer after its in-flight
+// batch, say "leaving" (the survivors take over), drain gRPC/HTTP, drain NATS, close the store.
 import { loadKeySet } from '@industrial/access';
 import { createNatsBus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
@@ -8,6 +10,7 @@ import type { EventStore } from '@industrial/eventstore';
 import { eventStoreConfig, openStoreFromConfig } from '@industrial/eventstore/config';
 import { createLogger, initTelemetry } from '@industrial/telemetry';
 import { connect } from '@nats-io/transport-node';
+import { natsMembership } from './adapters/nats/membership.ts';
 import { natsUnsReplay } from './adapters/nats/uns.ts';
 import { createInferenceApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -27,8 +30,13 @@ async function main(): Promise<number> {
     store = await openStoreFromConfig({ eventStore: eventStoreConfig(c), ledgerKeyFile: c.LEDGER_KEY_FILE }, { validator: eventValidator });
     nc = await connect({ servers: c.NATS_URL, name: `inference-${c.INFERENCE_REPLICA_ID}`, maxReconnectAttempts: -1 });
     const bus = await createNatsBus(nc, { logger, ownsConnection: false });
+    const m = c.membership;
+    const membership = m.mode === 'static' ? null : natsMembership(nc, {
+      group: m.group, replicaId: c.INFERENCE_REPLICA_ID, heartbeatMs: m.heartbeatMs, expireMs: m.expireMs, log: logger,
+      onEvent: (e) => logger.info({ event: e.kind, peer: e.replicaId, peerNonce: e.nonce }, 'replica membership event'),
+    });
     const app = createInferenceApp({
-      store, bus, keySet: await loadKeySet(c.ACCESS_KEYS_DIR), logger, unsReplay: natsUnsReplay(nc),
+      store, bus, keySet: await loadKeySet(c.ACCESS_KEYS_DIR), logger, unsReplay: natsUnsReplay(nc), membership,
       config: {
         grpc: { host: c.INFERENCE_GRPC_HOST, port: c.INFERENCE_GRPC_PORT }, http: { host: c.INFERENCE_HTTP_HOST, port: c.INFERENCE_HTTP_PORT },
         access: { issuer: c.ACCESS_ISSUER, audience: c.ACCESS_AUDIENCE }, replicaId: c.INFERENCE_REPLICA_ID, replicas: c.replicas, shutdownGraceMs: c.SHUTDOWN_GRACE_MS,

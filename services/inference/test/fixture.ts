@@ -14,9 +14,12 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sha256Of, writeModelBundle, type ModelBundle } from '../src/adapters/artifacts/files.ts';
 import { appendEvent } from '../src/adapters/eventstore/append.ts';
+import type { MembershipSource } from '../src/adapters/nats/membership.ts';
 import { natsUnsReplay, UNS_STREAM, type UnsReplaySource } from '../src/adapters/nats/uns.ts';
 import { createInferenceApp, type InferenceApp, type InferenceAppConfig } from '../src/app.ts';
 import { PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
+import type { ScoredWindow } from '../src/service/pipeline.ts';
+import { sampleBatch, type PumpSample } from './pump-data.ts';
 
 export const ISSUER = 'industrial-access';
 export const AUDIENCE = 'industrial-platform';
@@ -52,7 +55,7 @@ export interface Harness {
   publish(batch: UnsSampleBatch): Promise<void>;
   events(type: string): Promise<{ type: string; stream: string; data: Record<string, unknown>; metadata: { actor: string } }[]>;
   /** Starts another replica on the same store, bus and UNS subjects (no gRPC/HTTP), with its own durable; stopped by close(). */
-  replica(config: Pick<InferenceAppConfig, 'replicaId' | 'replicas'>, options?: ReplayOptions): Promise<InferenceApp>;
+  replica(config: Pick<InferenceAppConfig, 'replicaId' | 'replicas'>, options?: AppOptions): Promise<InferenceApp>;
   close(): Promise<void>;
 }
 
@@ -61,7 +64,12 @@ export interface ReplayOptions {
   replay?: (real: UnsReplaySource) => UnsReplaySource;
 }
 
-export async function startHarness(config: Partial<InferenceAppConfig> = {}, options: ReplayOptions = {}): Promise<Harness> {
+/** …and a live membership (natsMembership) the app joins in start() and leaves in stop(). */
+export interface AppOptions extends ReplayOptions {
+  membership?: MembershipSource;
+}
+
+export async function startHarness(config: Partial<InferenceAppConfig> = {}, options: AppOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'inference-'));
   const ledgerKeyPem = generateLedgerKeyPem().privateKeyPem;
   const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(ledgerKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
@@ -76,7 +84,7 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
   const durables: string[] = [];
   const apps: InferenceApp[] = [];
-  const newApp = (c: Partial<InferenceAppConfig>, o: ReplayOptions) => {
+  const newApp = (c: Partial<InferenceAppConfig>, o: AppOptions) => {
     const full: InferenceAppConfig = {
       grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE },
       replicaId: 'r1', replicas: ['r1'], unsDurable: `inference-${enterprise}`, unsSubject: `uns.v1.${enterprise}.>`, shutdownGraceMs: 1000,
@@ -84,7 +92,7 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
     };
     if (full.unsSubject !== null) durables.push(full.unsDurable!);
     const unsReplay = (o.replay ?? ((real) => real))(natsUnsReplay(nc));
-    const created = createInferenceApp({ store, bus, keySet, logger: silent, unsReplay, config: full });
+    const created = createInferenceApp({ store, bus, keySet, logger: silent, unsReplay, config: full, membership: o.membership ?? null });
     apps.push(created);
     return created;
   };
@@ -151,4 +159,40 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Replicas sharing one pump fleet: publishes the pumps' streams minute by minute, records every app's scored windows. */
+export interface Fleet {
+  readonly apps: Map<string, InferenceApp>;
+  /** Every scored window, by app id. */
+  readonly scored: Map<string, ScoredWindow[]>;
+  assets: string[];
+  streams: Map<string, PumpSample[]>;
+  track(id: string, app: InferenceApp): void;
+  /** Publishes minutes [from, to) of every pump's stream. */
+  publishMinutes(from: number, to: number): Promise<void>;
+  /** Waits until these apps' consumers have handled every batch published so far. */
+  consumed(ids: readonly string[]): Promise<void>;
+}
+
+export function createFleet(h: Harness): Fleet {
+  let published = 0;
+  const fleet: Fleet = {
+    apps: new Map(), scored: new Map(), assets: [], streams: new Map(),
+    track(id, app) {
+      fleet.apps.set(id, app);
+      fleet.scored.set(id, []);
+      app.pipeline.onScored((s) => fleet.scored.get(id)!.push(s));
+    },
+    async publishMinutes(from, to) {
+      for (let m = from; m < to; m++) {
+        for (const a of fleet.assets) {
+          await h.publish(sampleBatch(a, fleet.streams.get(a)![m]!));
+          published++;
+        }
+      }
+    },
+    consumed: (ids) => until(() => ids.every((id) => fleet.apps.get(id)!.pipeline.counters().batches >= published), 60_000, `batches consumed by ${ids.join(', ')}`),
+  };
+  return fleet;
 }

@@ -10,11 +10,9 @@
 import { createRng } from '@industrial/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UnsReplaySource } from '../src/adapters/nats/uns.ts';
-import type { InferenceApp } from '../src/app.ts';
 import { HashRing } from '../src/domain/hashring.ts';
-import type { ScoredWindow } from '../src/service/pipeline.ts';
-import { startHarness, until, USE_CASE, type Harness } from './fixture.ts';
-import { buildPumpModel, pumpStream, sampleBatch, type PumpSample } from './pump-data.ts';
+import { createFleet, startHarness, until, USE_CASE, type Fleet, type Harness } from './fixture.ts';
+import { buildPumpModel, pumpStream } from './pump-data.ts';
 
 const BEFORE = ['r1', 'r2', 'r3'];
 const AFTER = ['r1', 'r2'];
@@ -23,12 +21,8 @@ const TAKEOVER_MINUTE = 45;
 
 let h: Harness;
 let witness: Harness;
-const apps = new Map<string, InferenceApp>();
-/** Every scored window, by replica id ('w' = the witness). */
-const scored = new Map<string, ScoredWindow[]>();
-let assets: string[];
-let streams: Map<string, PumpSample[]>;
-let published = 0;
+/** The replicas and the witness ('w'), and every window each scored. */
+let fleet: Fleet;
 let startedAt = 0;
 let beforeReplay: () => Promise<void> = async () => undefined;
 
@@ -60,64 +54,48 @@ function barrier(n: number, action: () => Promise<void>): () => Promise<void> {
   };
 }
 
-async function publishMinutes(from: number, to: number): Promise<void> {
-  for (let m = from; m < to; m++) {
-    for (const a of assets) {
-      await h.publish(sampleBatch(a, streams.get(a)![m]!));
-      published++;
-    }
-  }
-}
-
-/** Waits until these apps' consumers have handled every batch published so far. */
-const consumed = (ids: readonly string[]) =>
-  until(() => ids.every((id) => apps.get(id)!.pipeline.counters().batches >= published), 60_000, `batches consumed by ${ids.join(', ')}`);
-
 const minuteMs = (m: number) => startedAt + m * 60_000;
 /** …and (a batch is counted before it is scored) each pump's window ending at `minute` is scored by its owner on `ring` and by the witness. */
 const scoredThrough = (ring: HashRing, minute: number) =>
-  until(() => assets.every((a) => [ring.ownerOf(a)!, 'w'].every((id) => scored.get(id)!.some((s) => s.assetPath === a && s.toMs === minuteMs(minute)))), 60_000, `windows up to minute ${minute}`);
+  until(() => fleet.assets.every((a) => [ring.ownerOf(a)!, 'w'].every((id) => fleet.scored.get(id)!.some((s) => s.assetPath === a && s.toMs === minuteMs(minute)))), 60_000, `windows up to minute ${minute}`);
 const windowsOf = (id: string, asset: string, fromMinute = 0) =>
-  scored.get(id)!.filter((s) => s.assetPath === asset && s.toMs >= minuteMs(fromMinute)).map((s) => ({ toMs: s.toMs, fromMs: s.fromMs, source: s.source, score: s.score }));
-const scorersOf = (asset: string, fromMinute = 0) => [...apps.keys()].filter((id) => id !== 'w' && windowsOf(id, asset, fromMinute).length > 0);
+  fleet.scored.get(id)!.filter((s) => s.assetPath === asset && s.toMs >= minuteMs(fromMinute)).map((s) => ({ toMs: s.toMs, fromMs: s.fromMs, source: s.source, score: s.score }));
+const scorersOf = (asset: string, fromMinute = 0) => [...fleet.apps.keys()].filter((id) => id !== 'w' && windowsOf(id, asset, fromMinute).length > 0);
 
 const before = new HashRing(BEFORE);
 const after = new HashRing(AFTER);
 /** Pumps moving from r3 to each survivor, and pumps staying where they are. */
-const group = (from: string, to: string) => assets.filter((a) => before.ownerOf(a) === from && after.ownerOf(a) === to);
+const group = (from: string, to: string) => fleet.assets.filter((a) => before.ownerOf(a) === from && after.ownerOf(a) === to);
 
 beforeAll(async () => {
   const model = buildPumpModel(5, 30, 10);
   const takeover = barrier(2, async () => {
-    await publishMinutes(TAKEOVER_MINUTE, TAKEOVER_MINUTE + 1);
-    await consumed(['r1', 'r2', 'w']);
+    await fleet.publishMinutes(TAKEOVER_MINUTE, TAKEOVER_MINUTE + 1);
+    await fleet.consumed(['r1', 'r2', 'w']);
   });
   beforeReplay = takeover;
   h = await startHarness({ replicaId: 'r1', replicas: BEFORE, grpc: null, http: null, monitor: { minSamples: 1_000_000 } }, { replay: racingReplay });
+  fleet = createFleet(h);
   // Two pumps for each way a pump goes (consistent hashing only moves r3's), out of many names.
   const candidates = Array.from({ length: 400 }, (_, i) => `${h.enterprise}.plant-1.utilities.cooling-water.pump-${i + 1}`);
-  assets = [];
+  const assets = fleet.assets;
   for (const [from, to] of [['r1', 'r1'], ['r2', 'r2'], ['r3', 'r1'], ['r3', 'r2']] as const) {
     assets.push(...candidates.filter((a) => before.ownerOf(a) === from && after.ownerOf(a) === to).slice(0, 2));
   }
   expect(assets).toHaveLength(8);
   witness = await startHarness({ replicaId: 'w', replicas: ['w'], grpc: null, http: null, unsSubject: `uns.v1.${h.enterprise}.>`, unsDurable: `inference-${h.enterprise}-witness`, monitor: { minSamples: 1_000_000 } });
-  apps.set('r1', h.app);
-  apps.set('r2', await h.replica({ replicaId: 'r2', replicas: BEFORE }, { replay: racingReplay }));
-  apps.set('r3', await h.replica({ replicaId: 'r3', replicas: BEFORE }));
-  apps.set('w', witness.app);
-  for (const [id, app] of apps) {
-    scored.set(id, []);
-    app.pipeline.onScored((s) => scored.get(id)!.push(s));
-  }
+  fleet.track('r1', h.app);
+  fleet.track('r2', await h.replica({ replicaId: 'r2', replicas: BEFORE }, { replay: racingReplay }));
+  fleet.track('r3', await h.replica({ replicaId: 'r3', replicas: BEFORE }));
+  fleet.track('w', witness.app);
   // Every window alarms (threshold ~0): each pump gets one prompt, and a second one would show.
   const v1 = await h.register(model.bundle, { threshold: 1e-9 });
   await h.promote(v1, 'production');
-  for (const id of ['r2', 'r3']) await apps.get(id)!.settle();
+  for (const id of ['r2', 'r3']) await fleet.apps.get(id)!.settle();
   await witness.promote(await witness.register(model.bundle, { threshold: 1e-9 }), 'production');
   const rng = createRng(21);
   startedAt = Date.now() - 3 * 3_600_000;
-  streams = new Map(assets.map((a) => [a, pumpStream(rng, MINUTES, { startMs: startedAt })]));
+  fleet.streams = new Map(assets.map((a) => [a, pumpStream(rng, MINUTES, { startMs: startedAt })]));
 }, 120_000);
 
 afterAll(async () => {
@@ -127,10 +105,10 @@ afterAll(async () => {
 
 describe('three replicas on one UNS stream', () => {
   it('score every pump, each on exactly one replica (its owner on the ring), every window', async () => {
-    await publishMinutes(0, TAKEOVER_MINUTE);
-    await consumed(['r1', 'r2', 'r3', 'w']);
+    await fleet.publishMinutes(0, TAKEOVER_MINUTE);
+    await fleet.consumed(['r1', 'r2', 'r3', 'w']);
     await scoredThrough(before, TAKEOVER_MINUTE - 1);
-    for (const a of assets) {
+    for (const a of fleet.assets) {
       expect(scorersOf(a), a).toEqual([before.ownerOf(a)]);
       const windows = windowsOf(before.ownerOf(a)!, a);
       // 30-minute windows: the first full one ends at minute 29, then one a minute
@@ -138,19 +116,19 @@ describe('three replicas on one UNS stream', () => {
       expect(windows).toEqual(windowsOf('w', a));
     }
     const raised = await h.events('RecommendationRaised');
-    expect(new Set(raised.map((e) => e.data.assetPath))).toEqual(new Set(assets));
+    expect(new Set(raised.map((e) => e.data.assetPath))).toEqual(new Set(fleet.assets));
   });
 });
 
 describe('when r3 stops and the survivors learn the new membership', () => {
   it('each survivor rebuilds the windows of the pumps it takes over from JetStream', async () => {
-    await apps.get('r3')!.stop();
-    const [r1, r2] = await Promise.all(['r1', 'r2'].map((id) => apps.get(id)!.setReplicas(AFTER, assets)));
+    await fleet.apps.get('r3')!.stop();
+    const [r1, r2] = await Promise.all(['r1', 'r2'].map((id) => fleet.apps.get(id)!.setReplicas(AFTER, fleet.assets)));
     expect(new Set(r1!.rebuilt)).toEqual(new Set(group('r3', 'r1')));
     expect(new Set(r2!.rebuilt)).toEqual(new Set(group('r3', 'r2')));
     expect(r1!.rebuilt.length + r2!.rebuilt.length).toBe(4);
-    await publishMinutes(TAKEOVER_MINUTE + 1, MINUTES);
-    await consumed(['r1', 'r2', 'w']);
+    await fleet.publishMinutes(TAKEOVER_MINUTE + 1, MINUTES);
+    await fleet.consumed(['r1', 'r2', 'w']);
     await scoredThrough(after, MINUTES - 1);
   });
 
@@ -167,21 +145,21 @@ describe('when r3 stops and the survivors learn the new membership', () => {
   });
 
   it('keeps every pump on exactly one replica: the survivors carry on with their own, nobody scores a pump twice', async () => {
-    for (const a of assets) {
+    for (const a of fleet.assets) {
       expect(scorersOf(a, TAKEOVER_MINUTE), a).toEqual([after.ownerOf(a)]);
       expect(windowsOf(after.ownerOf(a)!, a, TAKEOVER_MINUTE)).toEqual(windowsOf('w', a, TAKEOVER_MINUTE));
     }
-    expect(windowsOf('r3', assets[0]!, TAKEOVER_MINUTE)).toEqual([]);
+    expect(windowsOf('r3', fleet.assets[0]!, TAKEOVER_MINUTE)).toEqual([]);
   });
 
   it('raises no second prompt for a pump whose standing prompt the previous owner raised', async () => {
     const raised = (await h.events('RecommendationRaised')).filter((e) => e.data.mode === 'production');
-    for (const a of assets) {
+    for (const a of fleet.assets) {
       const ids = new Set(raised.filter((e) => e.data.assetPath === a).map((e) => e.data.recommendationId));
       expect(ids.size, a).toBe(1);
     }
     // the survivors took the standing prompts over
-    for (const a of group('r3', 'r1')) expect(apps.get('r1')!.pipeline.trackOf(USE_CASE, a).phase).toBe('active');
-    for (const a of group('r3', 'r2')) expect(apps.get('r2')!.pipeline.trackOf(USE_CASE, a).phase).toBe('active');
+    for (const a of group('r3', 'r1')) expect(fleet.apps.get('r1')!.pipeline.trackOf(USE_CASE, a).phase).toBe('active');
+    for (const a of group('r3', 'r2')) expect(fleet.apps.get('r2')!.pipeline.trackOf(USE_CASE, a).phase).toBe('active');
   });
 });

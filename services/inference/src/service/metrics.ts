@@ -15,6 +15,8 @@ export interface InferenceMetrics {
   error(kind: ErrorKind, useCase: string): void;
   /** Wall ms from the newest sample's server timestamp to the score. */
   sampleToScore(ms: number, useCase: string, source: 'model' | 'rules'): void;
+  /** A replica membership change was applied (`cause`: joined, left, expired, restarted, manual — the first cause). */
+  membershipChanged(cause: string, takenOver: number, dropped: number): void;
 }
 
 interface Instruments {
@@ -23,6 +25,8 @@ interface Instruments {
   readonly recommendationsRaised: Counter;
   readonly errors: Counter;
   readonly sampleToScore: Histogram;
+  readonly membershipChanges: Counter;
+  readonly assetsMoved: Counter;
 }
 
 const MS_BUCKETS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000];
@@ -54,6 +58,16 @@ function instruments(meter: Meter): Instruments {
       unit: 'ms',
       advice: { explicitBucketBoundaries: MS_BUCKETS },
     }),
+    membershipChanges: meter.createCounter('inference.membership.changes', {
+      description: 'Replica membership changes applied by this replica (assets re-partitioned)',
+      unit: '{change}',
+      valueType: ValueType.INT,
+    }),
+    assetsMoved: meter.createCounter('inference.membership.assets_moved', {
+      description: 'Assets this replica took over (direction=in, window rebuilt) or handed over (direction=out) on a membership change',
+      unit: '{asset}',
+      valueType: ValueType.INT,
+    }),
   };
 }
 
@@ -66,6 +80,11 @@ export function createInferenceMetrics(meter: Meter = metrics.getMeter(INFERENCE
     recommendationRaised: (useCase, source, priority) => i.recommendationsRaised.add(1, { use_case: useCase, source, priority }),
     error: (kind, useCase) => i.errors.add(1, { kind, use_case: useCase }),
     sampleToScore: (ms, useCase, source) => i.sampleToScore.record(ms, { use_case: useCase, source }),
+    membershipChanged: (cause, takenOver, dropped) => {
+      i.membershipChanges.add(1, { cause });
+      if (takenOver > 0) i.assetsMoved.add(takenOver, { direction: 'in' });
+      if (dropped > 0) i.assetsMoved.add(dropped, { direction: 'out' });
+    },
   };
 }
 
@@ -87,6 +106,17 @@ export function observeDriftPsi(
       result.observe(f.psi, { use_case: f.useCaseId, model_version: f.modelVersionId ?? 'none', feature: f.feature });
     }
   };
+  gauge.addCallback(callback);
+  return () => gauge.removeCallback(callback);
+}
+
+/** Observable gauge `inference.membership.members`: the replicas in this replica's current hash ring. */
+export function observeMembers(read: () => number, meter: Meter = metrics.getMeter(INFERENCE_METER)): () => void {
+  const gauge = meter.createObservableGauge('inference.membership.members', {
+    description: "Replicas in this replica's hash ring (live membership or the static configuration)",
+    unit: '{replica}',
+  });
+  const callback = (result: ObservableResult): void => result.observe(read());
   gauge.addCallback(callback);
   return () => gauge.removeCallback(callback);
 }
