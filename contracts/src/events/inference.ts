@@ -132,7 +132,7 @@ export const outcomeRecorded = defineContract({
       /** Estimated cost avoided (positive) or incurred (negative), in the use case's currency. */
       costImpact: Money.nullable(),
       note: text(1000).optional(),
-      /** Label class for dataops (e.g. `bearing-failure`, `normal`): outcomes become training labels. */
+      /** Label class for dataops (e.g. `bearing_failure`, `normal`): outcomes become training labels. */
       label: UnsToken.nullable(),
       context: RecommendationContext,
     }),
@@ -155,7 +155,7 @@ export const problemReported = defineContract({
       useCaseId: Uuid.nullable(),
       /** true: a failure no prompt warned about (a false negative for live recall). */
       missedFailure: z.boolean(),
-      /** Label class for dataops (e.g. `bearing-failure`) and the window it covers; null when unknown. */
+      /** Label class for dataops (e.g. `bearing_failure`) and the window it covers; null when unknown. */
       label: UnsToken.nullable(),
       labelWindow: TimeRange.nullable(),
     }),

@@ -750,6 +750,46 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
         },
         causal,
       );
+    } else if (event.type === 'OutcomeRecorded') {
+      // What the operator found after a prompt: a training label over the window the model saw,
+      // up to when it was observed (no label class → nothing to learn from).
+      const o = event.data;
+      if (o.label === null) return;
+      const from = Date.parse(o.context.featureWindow.from);
+      const to = Math.max(Date.parse(o.context.featureWindow.to), Date.parse(o.observedAt), from + 1);
+      await recordLabel(
+        {
+          labelId: uuidFromKey(`outcome-label:${o.recommendationId}`),
+          assetPath: o.context.assetPath,
+          label: o.label,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          source: 'operator',
+          // A failure that happened is certain; what an inspection found is an operator's judgement.
+          confidence: o.outcome === 'event-occurred' ? 1 : 0.8,
+          useCaseId: o.context.useCaseId,
+          note: `outcome ${o.outcome} of recommendation ${o.recommendationId}${o.note === undefined ? '' : `: ${o.note}`}`,
+        },
+        causal,
+      );
+    } else if (event.type === 'ProblemReported') {
+      // A problem an operator reported (a missed failure among them): a label when it names a class and a window.
+      const p = event.data;
+      if (p.label === null || p.labelWindow === null) return;
+      await recordLabel(
+        {
+          labelId: uuidFromKey(`problem-label:${p.problemId}`),
+          assetPath: p.assetPath,
+          label: p.label,
+          from: p.labelWindow.from,
+          to: p.labelWindow.to,
+          source: 'operator',
+          confidence: 0.8,
+          useCaseId: p.useCaseId,
+          note: `${p.missedFailure ? 'missed failure' : 'problem'} reported (${p.severity}): ${p.description}`,
+        },
+        causal,
+      );
     } else if (event.type === 'TagMapped') {
       const t = event.data;
       const current = await tagMeta(t.assetPath, t.tag);

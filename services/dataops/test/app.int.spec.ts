@@ -158,6 +158,44 @@ describe('dataops on NATS + PostgreSQL', () => {
     });
   });
 
+  describe('when an operator records an outcome or reports a missed failure (inference events)', () => {
+    const envelope = (type: string, stream: string, data: Record<string, unknown>) => ({
+      id: randomUUID(), type, stream, revision: 0, position: 1, data,
+      metadata: { actor: 'olga', role: 'operator', correlationId: randomUUID(), causationId: null, traceparent: null, schemaVersion: 1, recordedAt: new Date().toISOString() },
+      prevHash: '0'.repeat(64), hash: 'b'.repeat(64),
+    });
+    const ASSET2 = `${ENT}.plant1.utilities.cooling-water.pump-7`;
+
+    it('turns both into operator labels (once each), and skips an outcome without a label class', async () => {
+      const recommendationId = randomUUID();
+      const problemId = randomUUID();
+      const context = { useCaseId: USE_CASE, assetPath: ASSET2, modelVersionId: randomUUID(), source: 'model', featureWindow: { from: new Date(T0).toISOString(), to: new Date(T0 + 3_600_000).toISOString() }, explanation: [{ feature: 'bearing_temp_mean', contribution: 0.4 }], traceId: null };
+      const outcome = envelope('OutcomeRecorded', `recommendation-${recommendationId}`, {
+        recommendationId, outcome: 'event-prevented', observedAt: new Date(T0 + 4_000_000).toISOString(), costImpact: null, note: 'worn outer race', label: 'bearing_failure', context,
+      });
+      const unlabelled = envelope('OutcomeRecorded', `recommendation-${randomUUID()}`, { ...outcome.data, recommendationId: randomUUID(), outcome: 'unknown', label: null });
+      const problem = envelope('ProblemReported', `asset-${ASSET2}`, {
+        problemId, assetPath: ASSET2, description: 'seized, no prompt was shown', severity: 'stop', observedAt: new Date(T0 + 9_000_000).toISOString(),
+        relatedRecommendationId: null, useCaseId: USE_CASE, missedFailure: true, label: 'bearing_failure',
+        labelWindow: { from: new Date(T0 + 8_000_000).toISOString(), to: new Date(T0 + 9_000_000).toISOString() },
+      });
+      for (const e of [outcome, outcome, unlabelled, problem]) await bus.publish(`${ENT}.evt.inference.${e.type}`, e);
+      const labels = await until('two labels', async () => {
+        const l = await h.store.meta.listLabels({ assetPath: ASSET2 });
+        return l.length >= 2 ? l : null;
+      });
+      expect(labels.map((l) => ({ label: l.label, source: l.source, from: l.from, to: l.to, confidence: l.confidence })).sort((a, b) => a.from - b.from)).toEqual([
+        // the window the model saw, up to when the operator observed the worn bearing
+        { label: 'bearing_failure', source: 'operator', from: T0, to: T0 + 4_000_000, confidence: 0.8 },
+        { label: 'bearing_failure', source: 'operator', from: T0 + 8_000_000, to: T0 + 9_000_000, confidence: 0.8 },
+      ]);
+      const recorded = (await events.readStream(`asset-${ASSET2}`)).filter((e) => e.type === 'LabelRecorded');
+      expect(recorded).toHaveLength(2);
+      expect(recorded.map((e) => e.metadata.causationId).sort()).toEqual([outcome.id, problem.id].sort());
+      expect((recorded.find((e) => e.metadata.causationId === problem.id)!.data as { note: string }).note).toMatch(/^missed failure reported \(stop\)/);
+    });
+  });
+
   describe('when a snapshot is built from the historian twice with the same inputs', () => {
     it('gets the same content hash, and a modified file is refused', async () => {
       const input = {

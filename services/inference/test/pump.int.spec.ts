@@ -154,7 +154,7 @@ describe('when a bearing fault develops on pump 4', () => {
       expect((e.data.context as { modelVersionId: string }).modelVersionId).toBe(v1);
       expect(e.metadata.actor).toBe('operator-1');
     }
-    expect((await h.events('OutcomeRecorded'))[0]!.data.label).toBe('bearing-failure');
+    expect((await h.events('OutcomeRecorded'))[0]!.data.label).toBe('bearing_failure');
     const again = await http('POST', `/api/v1/recommendations/${rec.recommendationId}/not-done`, 'operator', { reason: 'false-alarm' });
     expect(again.status).toBe(409);
     expect(again.json).toMatchObject({ code: 'FAILED_PRECONDITION', state: 'accepted' });

@@ -121,7 +121,7 @@ describe('the pump model through dataops and the training service', () => {
     const actor = { subject: 'erin', role: 'engineer' };
     // Ground truth → labels (FaultLabelled as the simulator emits them).
     for (const f of fleet.failures) {
-      await t.dataops.recordLabel({ assetPath: f.assetPath, label: 'bearing-failure', from: new Date(f.startedAtMs).toISOString(), to: new Date(f.failureAtMs).toISOString(), source: 'simulator', useCaseId }, actor);
+      await t.dataops.recordLabel({ assetPath: f.assetPath, label: 'bearing_failure', from: new Date(f.startedAtMs).toISOString(), to: new Date(f.failureAtMs).toISOString(), source: 'simulator', useCaseId }, actor);
     }
     // Window features → CSV → dataops import → snapshot split by whole pumps.
     const cols = table.table.dataset.columns;

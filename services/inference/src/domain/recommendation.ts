@@ -93,7 +93,7 @@ export type RecommendationCommand =
       readonly outcome: 'event-prevented' | 'event-occurred' | 'no-event' | 'unknown';
       readonly costImpact: { readonly amount: number; readonly currency: string } | null;
       readonly note?: string;
-      /** Label class of the use case (bearing-failure), used when the outcome says the failure was real. */
+      /** Label class of the use case (bearing_failure, as the plant's ground truth names it), used when the outcome says the failure was real. */
       readonly failureLabel: string;
     };
 

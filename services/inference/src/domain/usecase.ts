@@ -69,7 +69,7 @@ export const PUMP_BEARING_USE_CASE: UseCaseSpec = {
   name: 'Pump bearing failure',
   assetKind: 'pump',
   failureMode: 'bearing_failure',
-  label: 'bearing-failure',
+  label: 'bearing_failure',
   scope: { pathPrefix: '', assetPrefix: 'pump-' },
   windowMs: 60 * 60_000,
   scoreEveryMs: 60_000,
