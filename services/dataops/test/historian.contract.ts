@@ -37,6 +37,79 @@ export function historianContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('when a group holds new batches sharing buckets with each other and with a redelivered one', () => {
+      it('merges only the new batches, the later batch winning a tie on the last value', async () => {
+        const old = batch([{ tag: 'm', ts: T0 + 500, value: 100 }]);
+        await h.store.historian.writeBatches([old]);
+        const a = batch([{ tag: 'm', ts: T0 + 100, value: 1 }, { tag: 'm', ts: T0 + 700, value: 7 }]);
+        const b = batch([{ tag: 'm', ts: T0 + 700, value: 8 }, { tag: 'm', ts: T0 + 300, value: -2 }]);
+        expect(await h.store.historian.writeBatches([a, old, b])).toEqual({ written: 2, duplicates: 1, duplicateIds: [old.batchId] });
+        for (const layer of ['refined', 'rollup'] as const) {
+          const [bucket] = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'm', from: T0, to: T0 + 1000, layer });
+          expect(bucket).toMatchObject({ start: T0, count: 5, sum: 114, min: -2, max: 100, last: 8, lastTs: T0 + 700 });
+        }
+        expect((await h.store.historian.counts()).raw).toBe(5);
+      });
+    });
+
+    describe('when the same batch is twice in one group', () => {
+      it('stores it once and reports the second copy as a duplicate', async () => {
+        const b = batch([{ tag: 'temp', ts: T0, value: 20 }, { tag: 'temp', ts: T0 + 100, value: 22 }]);
+        expect(await h.store.historian.writeBatches([b, b])).toEqual({ written: 1, duplicates: 1, duplicateIds: [b.batchId] });
+        const c = await h.store.historian.counts();
+        expect(c).toMatchObject({ raw: 2, batches: 1 });
+        const [bucket] = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'temp', from: T0, to: T0 + 1000, layer: 'refined' });
+        expect(bucket).toMatchObject({ count: 2, sum: 42 });
+      });
+    });
+
+    describe('when two writers store groups sharing a batch at the same time', () => {
+      it('stores the shared batch once, and the buckets it touches count it once', async () => {
+        const shared = batch([{ tag: 'c', ts: T0 + 100, value: 10 }]);
+        const results = await Promise.all([
+          h.store.historian.writeBatches([batch([{ tag: 'c', ts: T0 + 200, value: 1 }]), shared]),
+          h.store.historian.writeBatches([shared, batch([{ tag: 'c', ts: T0 + 300, value: 2 }])]),
+        ]);
+        expect(results.map((r) => r.written).sort()).toEqual([1, 2]);
+        expect(results.flatMap((r) => r.duplicateIds)).toEqual([shared.batchId]);
+        expect(await h.store.historian.counts()).toMatchObject({ raw: 3, batches: 3 });
+        const [bucket] = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'c', from: T0, to: T0 + 1000, layer: 'refined' });
+        expect(bucket).toMatchObject({ count: 3, sum: 13 });
+      });
+    });
+
+    describe('when samples carry extreme numbers and awkward text', () => {
+      it('reads them back exactly as written', async () => {
+        const values = [0.1 + 0.2, 5e-324, -1.7976931348623157e308, 123456789.123456789, -42];
+        const texts = ['say "hi" \\ {x,y}', 'ünïcödé ✓ 𝄞', '', 'NULL', ' spaced '];
+        const spec = [
+          ...values.map((value, i) => ({ tag: 'num', ts: T0 + i, value, unit: 'bar' })),
+          ...texts.map((value, i) => ({ tag: 'txt', ts: T0 + i, value })),
+          { tag: 'flag', ts: T0, value: false },
+        ];
+        await h.store.historian.writeBatches([batch(spec)]);
+        const num = await h.store.historian.readRaw({ assetPath: ASSET, tag: 'num', from: T0, to: T0 + 1000 });
+        expect(num.map((s) => s.value)).toEqual(values);
+        expect(num.every((s) => s.unit === 'bar' && s.text === null)).toBe(true);
+        const txt = await h.store.historian.readRaw({ assetPath: ASSET, tag: 'txt', from: T0, to: T0 + 1000 });
+        expect(txt.map((s) => [s.text, s.value, s.unit])).toEqual(texts.map((t) => [t, null, null]));
+        const [flag] = await h.store.historian.readRaw({ assetPath: ASSET, tag: 'flag', from: T0, to: T0 + 1000 });
+        expect(flag).toMatchObject({ value: 0, text: 'false', ts: T0, serverTs: T0 + 5 });
+      });
+    });
+
+    describe('when a group spans two UTC days', () => {
+      it('stores every sample of both days', async () => {
+        const midnight = Date.parse('2025-03-06T00:00:00Z');
+        await h.store.historian.writeBatches([
+          batch([{ tag: 'd', ts: midnight - 100, value: 1 }]),
+          batch([{ tag: 'd', ts: midnight, value: 2 }, { tag: 'd', ts: midnight + 100, value: 3 }]),
+        ]);
+        const raw = await h.store.historian.readRaw({ assetPath: ASSET, tag: 'd', from: midnight - 1000, to: midnight + 1000 });
+        expect(raw.map((s) => s.value)).toEqual([1, 2, 3]);
+      });
+    });
+
     describe('when a batch is written twice (redelivery)', () => {
       it('stores its samples once and reports the duplicate', async () => {
         const b = batch([
