@@ -3,6 +3,11 @@
 // so its message is acknowledged only once its rows are durable. While a group is being written
 // the next one gathers (up to `maxInFlight` writes at once). When a group fails, its batches are
 // retried one by one, so only the batch at fault fails (and is redelivered or dead-lettered).
+// Pipelining: each submitter waits for its commit before it prepares its next batch, so a group
+// of ALL of them would leave the database idle while they prepare, and them idle while it writes.
+// Once the number of submitters waiting at once is known (W, from the last flushes), a group is
+// written as soon as it holds W / maxInFlight batches: one group is written while the others'
+// submitters prepare theirs.
 
 export interface GroupCommitOptions {
   /** How long the first batch of a group waits for company. */
@@ -34,6 +39,12 @@ export class GroupCommit<T extends Groupable> {
   #samples = 0;
   #timer: NodeJS.Timeout | null = null;
   #inFlight = 0;
+  /** Batches in the groups being written. */
+  #inFlightItems = 0;
+  /** Most batches waiting at once (pending + being written) since the last flush. */
+  #peak = 0;
+  /** `#peak` at each of the last flushes: how many submitters are typically waiting. */
+  readonly #peaks: number[] = [];
 
   constructor(write: GroupWrite<T>, options: GroupCommitOptions) {
     this.#write = write;
@@ -45,11 +56,24 @@ export class GroupCommit<T extends Groupable> {
     return new Promise<boolean>((resolve, reject) => {
       this.#pending.push({ item, resolve, reject });
       this.#samples += item.raw.length;
-      if (this.#samples >= this.#o.maxSamples) this.#flush();
+      this.#peak = Math.max(this.#peak, this.#pending.length + this.#inFlightItems);
+      if (this.#samples >= this.#o.maxSamples || this.#pending.length >= this.#share()) this.#flush();
       else if (this.#timer === null) {
         this.#timer = setTimeout(() => this.#flush(), this.#o.lingerMs);
       }
     });
+  }
+
+  /**
+   * A group's share of the waiting submitters: with W of them usually waiting and N writes allowed
+   * at once, a group of W / N is written as soon as it is complete, so one group is written while
+   * the submitters of the other prepare their next batch. Unknown (no history yet): ∞, the linger decides.
+   */
+  #share(): number {
+    if (this.#peaks.length === 0) return Number.POSITIVE_INFINITY;
+    let w = 0;
+    for (const p of this.#peaks) if (p > w) w = p;
+    return Math.max(1, Math.ceil(w / this.#o.maxInFlight));
   }
 
   #flush(): void {
@@ -62,9 +86,14 @@ export class GroupCommit<T extends Groupable> {
     const group = this.#pending;
     this.#pending = [];
     this.#samples = 0;
+    this.#peaks.push(this.#peak);
+    if (this.#peaks.length > 16) this.#peaks.shift();
     this.#inFlight += 1;
+    this.#inFlightItems += group.length;
+    this.#peak = this.#inFlightItems;
     void this.#run(group).finally(() => {
       this.#inFlight -= 1;
+      this.#inFlightItems -= group.length;
       if (this.#pending.length > 0 && this.#timer === null) this.#flush();
     });
   }
