@@ -43,7 +43,7 @@ export {
 export type { ValidationFailure } from './issues.ts';
 
 // --- shared value schemas (for gRPC/HTTP input validation that must agree with events) ------------
-export { IsoDateTime, Role, UnsAssetPath, UnsToken, Unit, Uuid } from './primitives.ts';
+export { IsoDateTime, Role, UnsAssetPath, UnsScope, UnsToken, Unit, Uuid } from './primitives.ts';
 export { AccessTransport } from './events/access.ts';
 export { AssetMode, RejectionReason } from './events/inference.ts';
 export { DeploymentStage } from './events/governance.ts';

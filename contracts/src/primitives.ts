@@ -39,6 +39,15 @@ export const UnsAssetPath = z
     'must be an asset path "enterprise.site.area.line.asset" of lowercase letters, digits, "_" and "-"',
   );
 
+/**
+ * Where a deployment applies: an ISA-95 path prefix of 1–5 tokens (`acme.plant-1`, a line
+ * `acme.plant-1.utilities.cooling-water`, or one asset). A pilot line first, then more lines.
+ */
+export const UnsScope = z
+  .string()
+  .max(330)
+  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){0,4}$/, 'must be an ISA-95 path prefix "enterprise[.site[.area[.line[.asset]]]]" of lowercase letters, digits, "_" and "-"');
+
 /** Engineering unit, UCUM-style where possible: `degC`, `bar`, `m3/h`, `rpm`, `%`, `mm/s`. */
 export const Unit = z.string().min(1).max(32).regex(/^\S+$/, 'must not contain spaces');
 

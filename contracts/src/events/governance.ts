@@ -1,7 +1,7 @@
 // Governance events (owner: governance): approvals and promotions in `model-<useCase>`; anchors in `audit-<date>`.
 import { z } from 'zod';
 import { Service, StreamFamily, defineContract } from '../contract.ts';
-import { IsoDateTime, KeyId, Metrics, Sha256Hex, Uuid, text } from '../primitives.ts';
+import { IsoDateTime, KeyId, Metrics, Sha256Hex, UnsScope, Uuid, text } from '../primitives.ts';
 
 export const DeploymentStage = z.enum(['shadow', 'production']);
 
@@ -70,6 +70,8 @@ export const modelPromoted = defineContract({
       approvalRequestId: Uuid,
       /** Model that held the stage before, null for the first one. */
       previousModelVersionId: Uuid.nullable(),
+      /** Where it serves: a path prefix (a pilot line); absent = every asset of the use case without a narrower deployment. */
+      scope: UnsScope.optional(),
     }),
   ],
   upcasters: [],
@@ -87,6 +89,8 @@ export const modelRolledBack = defineContract({
       toModelVersionId: Uuid.nullable(),
       trigger: z.enum(['manual', 'gate-breach', 'drift', 'kpi-miss']),
       reason: text(2000),
+      /** The deployment rolled back (as promoted); absent = the use-case-wide one. */
+      scope: UnsScope.optional(),
     }),
   ],
   upcasters: [],

@@ -2,7 +2,7 @@
 // asset modes and problem reports in `asset-<uns path>`, drift in `drift-<model>`.
 import { z } from 'zod';
 import { Service, StreamFamily, defineContract } from '../contract.ts';
-import { IsoDateTime, Money, Ratio, Sha256Hex, TimeRange, UnsAssetPath, UnsToken, Uuid, text } from '../primitives.ts';
+import { IsoDateTime, Money, Ratio, Sha256Hex, TimeRange, UnsAssetPath, UnsScope, UnsToken, Uuid, text } from '../primitives.ts';
 
 /** Features that pushed the score most (margin space), for "why am I seeing this". */
 const Explanation = z.array(z.strictObject({ feature: UnsToken, contribution: z.number() })).max(10);
@@ -247,6 +247,8 @@ export const modelRefused = defineContract({
       actualSha256: Sha256Hex.nullable(),
       /** The version that keeps serving the stage; null = the rule-based limits (production) or no shadow. */
       keptModelVersionId: Uuid.nullable(),
+      /** The deployment it was promoted to; absent = the use-case-wide one. */
+      scope: UnsScope.optional(),
     }),
   ],
   upcasters: [],

@@ -166,6 +166,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
         reason: `Inference refused model version ${r.refused}: ${r.reason}. ${kept}`.slice(0, 2000),
         expectedSha256: r.expectedSha256,
         actualSha256: r.actualSha256,
+        ...(r.scope === null ? {} : { scope: r.scope }),
         keptModelVersionId: r.keptVersion,
       }, SERVICE_ACTOR(id, null, r.causationId), { id });
     },
@@ -254,7 +255,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     const rebuilt: string[] = [];
     try {
       for (const assetPath of mine) {
-        const windowMs = Math.max(...useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, models.slots(u.useCaseId))), 0);
+        const windowMs = Math.max(...useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, models.slotsFor(u.useCaseId, assetPath))), 0);
         if (!deps.unsReplay || windowMs === 0) continue;
         try {
           await deps.unsReplay.replay(unsAssetSubject(parseUnsAssetPath(assetPath)), now() - windowMs, (b) => pipeline.warm(b));

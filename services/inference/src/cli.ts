@@ -4,33 +4,35 @@
 // recorded as AccessDenied. It reads the use case's model stream first and never records a no-op:
 // a promoted version must be registered for the use case and not refused; a rollback starts from
 // the version serving now and goes to a registered one or, without --to, to the rule-based limits.
-//   tsx src/cli.ts promote  --use-case <uuid> --model-version <uuid> --stage production|shadow [--previous <uuid>]
-//   tsx src/cli.ts rollback --use-case <uuid> --from <uuid> [--to <uuid>] --reason "<text>"
+//   tsx src/cli.ts promote  --use-case <uuid> --model-version <uuid> --stage production|shadow [--previous <uuid>] [--scope <path prefix>]
+//   tsx src/cli.ts rollback --use-case <uuid> --from <uuid> [--to <uuid>] --reason "<text>" [--scope <path prefix>]
+// --scope: a deployment for part of the plant (a pilot line `acme.plant-1.utilities.cooling-water`);
+// assets under it use that deployment, the rest the use-case-wide one (no --scope).
 // Environment: INFERENCE_TOKEN (bearer JWT), ACCESS_KEYS_DIR, LEDGER_KEY_FILE, SQLITE_PATH or
 // EVENTSTORE=postgres + PG_URL (+ PG_SCHEMA), ACCESS_ISSUER, ACCESS_AUDIENCE — read as the service reads them.
 // Exit codes: 0 recorded; 2 usage, a bad flag or a bad environment; 3 access denied; 1 refused or failed.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { AuthenticationError, Permission, PermissionDeniedError, guard, loadKeySet, roleHasPermission, type KeySet, type Principal } from '@industrial/access';
-import { Uuid, eventValidator, streamFor } from '@industrial/contracts';
+import { UnsScope, Uuid, eventValidator, streamFor } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
 import { eventStoreConfig, openStoreFromConfig } from '@industrial/eventstore/config';
 import { appendEvent, readStreamOrEmpty, uuidv7 } from './adapters/eventstore/append.ts';
 import { loadConfig } from './config.ts';
-import { emptyDeployments, evolveDeployments, type DeploymentState } from './domain/deployments.ts';
+import { deploymentKey, emptyDeployments, evolveDeployments, type DeploymentState } from './domain/deployments.ts';
 
 const USAGE = [
-  'usage: cli.ts promote  --use-case <uuid> --model-version <uuid> --stage production|shadow [--previous <uuid>]',
-  '       cli.ts rollback --use-case <uuid> --from <uuid> [--to <uuid>] --reason <text>',
+  'usage: cli.ts promote  --use-case <uuid> --model-version <uuid> --stage production|shadow [--previous <uuid>] [--scope <path prefix>]',
+  '       cli.ts rollback --use-case <uuid> --from <uuid> [--to <uuid>] --reason <text> [--scope <path prefix>]',
 ].join('\n');
 
 type CliCommand =
-  | { kind: 'promote'; useCaseId: string; modelVersionId: string; stage: 'production' | 'shadow'; previous: string | null | undefined }
-  | { kind: 'rollback'; useCaseId: string; from: string; to: string | null; reason: string };
+  | { kind: 'promote'; useCaseId: string; modelVersionId: string; stage: 'production' | 'shadow'; previous: string | null | undefined; scope: string | undefined }
+  | { kind: 'rollback'; useCaseId: string; from: string; to: string | null; reason: string; scope: string | undefined };
 
 const FLAGS = {
-  promote: { all: ['use-case', 'model-version', 'stage', 'previous'], required: ['use-case', 'model-version', 'stage'] },
-  rollback: { all: ['use-case', 'from', 'to', 'reason'], required: ['use-case', 'from', 'reason'] },
+  promote: { all: ['use-case', 'model-version', 'stage', 'previous', 'scope'], required: ['use-case', 'model-version', 'stage'] },
+  rollback: { all: ['use-case', 'from', 'to', 'reason', 'scope'], required: ['use-case', 'from', 'reason'] },
 } as const;
 // Every flag of either command takes a value, so a flag of the other command is named, not misread.
 const STRING_OPTIONS = Object.fromEntries([...FLAGS.promote.all, ...FLAGS.rollback.all].map((f) => [f, { type: 'string' as const }]));
@@ -52,6 +54,8 @@ function parseCommand(argv: readonly string[]): { ok: true; command: CliCommand 
   }
   for (const f of FLAGS[kind].required) if (!values.has(f) && !problems.some((p) => p.startsWith(`--${f} `))) problems.push(`--${f} is required`);
   for (const [f, v] of values) if (UUID_FLAGS.has(f) && !Uuid.safeParse(v).success) problems.push(`--${f} must be a UUID (got ${JSON.stringify(v)})`);
+  const scope = values.get('scope');
+  if (scope !== undefined && !UnsScope.safeParse(scope).success) problems.push(`--scope must be an ISA-95 path prefix such as acme.plant-1.utilities.cooling-water (got ${JSON.stringify(scope)})`);
   const stage = values.get('stage');
   if (stage !== undefined && stage !== 'production' && stage !== 'shadow') problems.push(`--stage must be production or shadow (got ${JSON.stringify(stage)})`);
   const reason = values.get('reason')?.trim();
@@ -61,8 +65,8 @@ function parseCommand(argv: readonly string[]): { ok: true; command: CliCommand 
   return {
     ok: true,
     command: kind === 'promote'
-      ? { kind, useCaseId: v('use-case'), modelVersionId: v('model-version'), stage: stage as 'production' | 'shadow', previous: values.get('previous') }
-      : { kind, useCaseId: v('use-case'), from: v('from'), to: values.get('to') ?? null, reason: reason! },
+      ? { kind, useCaseId: v('use-case'), modelVersionId: v('model-version'), stage: stage as 'production' | 'shadow', previous: values.get('previous'), scope }
+      : { kind, useCaseId: v('use-case'), from: v('from'), to: values.get('to') ?? null, reason: reason!, scope },
   };
 }
 
@@ -78,22 +82,25 @@ function decideCommand(cmd: CliCommand, s: DeploymentState): Decision {
     if (s.refused.has(id)) return `${flag} ${id} was refused (integrity, load or gate check) and cannot serve`;
     return null;
   };
+  const key = deploymentKey(cmd.useCaseId, cmd.scope);
+  const where = cmd.scope === undefined ? `use case ${cmd.useCaseId}` : `use case ${cmd.useCaseId} in ${cmd.scope}`;
+  const scoped = cmd.scope === undefined ? {} : { scope: cmd.scope };
   if (cmd.kind === 'promote') {
     const bad = unusable('--model-version', cmd.modelVersionId);
     if (bad !== null) return { ok: false, message: bad };
-    const current = (cmd.stage === 'production' ? s.production : s.shadow).get(cmd.useCaseId) ?? null;
-    if (current === cmd.modelVersionId) return { ok: false, message: `--model-version ${cmd.modelVersionId} already holds ${cmd.stage}` };
-    if (cmd.previous !== undefined && cmd.previous !== current) return { ok: false, message: `--previous ${cmd.previous} does not hold ${cmd.stage}: ${holder(current)} does` };
+    const current = (cmd.stage === 'production' ? s.production : s.shadow).get(key) ?? null;
+    if (current === cmd.modelVersionId) return { ok: false, message: `--model-version ${cmd.modelVersionId} already holds ${cmd.stage} of ${where}` };
+    if (cmd.previous !== undefined && cmd.previous !== current) return { ok: false, message: `--previous ${cmd.previous} does not hold ${cmd.stage} of ${where}: ${holder(current)} does` };
     return {
       ok: true, type: 'ModelPromoted',
       // No approval workflow exists before governance: the id only satisfies the contract.
-      data: { useCaseId: cmd.useCaseId, modelVersionId: cmd.modelVersionId, stage: cmd.stage, approvalRequestId: randomUUID(), previousModelVersionId: current },
+      data: { useCaseId: cmd.useCaseId, modelVersionId: cmd.modelVersionId, stage: cmd.stage, approvalRequestId: randomUUID(), previousModelVersionId: current, ...scoped },
     };
   }
-  const production = s.production.get(cmd.useCaseId) ?? null;
-  const shadow = s.shadow.get(cmd.useCaseId) ?? null;
+  const production = s.production.get(key) ?? null;
+  const shadow = s.shadow.get(key) ?? null;
   if (cmd.from !== production && cmd.from !== shadow) {
-    return { ok: false, message: `--from ${cmd.from} is not serving use case ${cmd.useCaseId} (production: ${holder(production)}; shadow: ${shadow ?? 'none'})` };
+    return { ok: false, message: `--from ${cmd.from} is not serving ${where} (production: ${holder(production)}; shadow: ${shadow ?? 'none'})` };
   }
   if (cmd.to !== null) {
     if (cmd.from !== production) return { ok: false, message: `--from ${cmd.from} is the shadow candidate; rolling it back removes it, so --to does not apply` };
@@ -101,7 +108,7 @@ function decideCommand(cmd: CliCommand, s: DeploymentState): Decision {
     const bad = unusable('--to', cmd.to);
     if (bad !== null) return { ok: false, message: bad };
   }
-  return { ok: true, type: 'ModelRolledBack', data: { useCaseId: cmd.useCaseId, fromModelVersionId: cmd.from, toModelVersionId: cmd.to, trigger: 'manual', reason: cmd.reason } };
+  return { ok: true, type: 'ModelRolledBack', data: { useCaseId: cmd.useCaseId, fromModelVersionId: cmd.from, toModelVersionId: cmd.to, trigger: 'manual', reason: cmd.reason, ...scoped } };
 }
 
 async function record(store: EventStore, keySet: KeySet, cmd: CliCommand, token: string, access: { issuer: string; audience: string }, out: (line: string) => void): Promise<number> {

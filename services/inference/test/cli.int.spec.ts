@@ -182,6 +182,7 @@ describe('bad command lines', () => {
     ['an invalid use case UUID', ['promote', '--use-case', 'pump-4', '--model-version', USE_CASE, '--stage', 'shadow'], /--use-case must be a UUID \(got "pump-4"\)/],
     ['an invalid --to UUID', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE, '--to', '42', '--reason', 'x'], /--to must be a UUID \(got "42"\)/],
     ['an unknown stage', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'prod'], /--stage must be production or shadow \(got "prod"\)/],
+    ['a scope that is not a path prefix', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'shadow', '--scope', 'Plant 1/Line A'], /--scope must be an ISA-95 path prefix/],
     ['a flag of the other command', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'shadow', '--reason', 'x'], /--reason is not an option of promote/],
     ['an unknown flag', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE, '--reason', 'x', '--force'], /--force is not an option of rollback/],
     ['a flag without its value', ['rollback', '--use-case', USE_CASE, '--reason', 'x', '--from'], /--from needs a value/],

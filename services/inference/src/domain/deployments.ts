@@ -37,6 +37,36 @@ export interface DeploymentState {
   readonly refused: ReadonlySet<string>;
 }
 
+/**
+ * A deployment is a use case, or a use case within a scope (an ISA-95 path prefix: a pilot line
+ * first, then more lines). Its key: `<useCaseId>` or `<useCaseId>@<scope>`.
+ */
+export const deploymentKey = (useCaseId: string, scope?: string | null): string => (scope === undefined || scope === null || scope === '' ? useCaseId : `${useCaseId}@${scope}`);
+
+export function parseDeploymentKey(key: string): { useCaseId: string; scope: string | null } {
+  const at = key.indexOf('@');
+  return at < 0 ? { useCaseId: key, scope: null } : { useCaseId: key.slice(0, at), scope: key.slice(at + 1) };
+}
+
+const within = (assetPath: string, scope: string) => assetPath === scope || assetPath.startsWith(`${scope}.`);
+
+/**
+ * The deployment serving an asset: the narrowest scope of the use case that covers the asset and
+ * has ever been deployed (production or shadow), else the use-case-wide one. A scope rolled back
+ * to the rules stays the asset's deployment: it does not fall through to a wider model.
+ */
+export function deploymentFor(s: DeploymentState, useCaseId: string, assetPath: string): string {
+  let best = useCaseId;
+  let bestLen = -1;
+  for (const key of new Set([...s.production.keys(), ...s.shadow.keys()])) {
+    const { useCaseId: u, scope } = parseDeploymentKey(key);
+    if (u !== useCaseId || scope === null || !within(assetPath, scope) || scope.length <= bestLen) continue;
+    best = key;
+    bestLen = scope.length;
+  }
+  return best;
+}
+
 export const emptyDeployments = (): DeploymentState => ({ registered: new Map(), production: new Map(), shadow: new Map(), refused: new Set() });
 
 export function evolveDeployments(s: DeploymentState, e: { type: string; data: unknown }): DeploymentState {
@@ -58,7 +88,7 @@ export function evolveDeployments(s: DeploymentState, e: { type: string; data: u
       return { ...s, registered: new Map(s.registered).set(m.modelVersionId, m) };
     }
     case 'ModelPromoted': {
-      const useCase = d.useCaseId as string, version = d.modelVersionId as string;
+      const useCase = deploymentKey(d.useCaseId as string, d.scope as string | undefined), version = d.modelVersionId as string;
       if (d.stage === 'production') {
         const shadow = new Map(s.shadow);
         // The candidate that became production stops shadowing itself.
@@ -68,7 +98,7 @@ export function evolveDeployments(s: DeploymentState, e: { type: string; data: u
       return { ...s, shadow: new Map(s.shadow).set(useCase, version) };
     }
     case 'ModelRolledBack': {
-      const useCase = d.useCaseId as string;
+      const useCase = deploymentKey(d.useCaseId as string, d.scope as string | undefined);
       const refused = d.trigger === 'gate-breach' ? new Set(s.refused).add(d.fromModelVersionId as string) : s.refused;
       const production = new Map(s.production);
       if ((production.get(useCase) ?? null) === d.fromModelVersionId) production.set(useCase, (d.toModelVersionId as string | null) ?? null);
@@ -77,7 +107,7 @@ export function evolveDeployments(s: DeploymentState, e: { type: string; data: u
       return { ...s, production, shadow, refused };
     }
     case 'ModelRefused': {
-      const useCase = d.useCaseId as string, refusedId = d.modelVersionId as string;
+      const useCase = deploymentKey(d.useCaseId as string, d.scope as string | undefined), refusedId = d.modelVersionId as string;
       const refused = new Set(s.refused).add(refusedId);
       const production = new Map(s.production);
       if (d.stage === 'production' && (production.get(useCase) ?? null) === refusedId) production.set(useCase, (d.keptModelVersionId as string | null) ?? null);

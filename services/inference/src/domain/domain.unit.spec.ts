@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { binFractions, evolvePersistence, kolmogorovQ, ksTwoSample, livePrecisionRecall, psi, psiBand, quantileEdges } from './drift.ts';
 import { HashRing, takenOver } from './hashring.ts';
+import { deploymentFor, deploymentKey, emptyDeployments, evolveDeployments } from './deployments.ts';
 import { isSuppressed } from './mode.ts';
 import { consequenceOf, priorityOf, urgencyOf } from './priority.ts';
 import { decideTrack, evolveTrack, initialTrack, type Observation, type TrackState } from './prompt-track.ts';
@@ -204,5 +205,27 @@ describe('manual mode and partitioning', () => {
     expect(moved.length).toBeGreaterThan(200);
     expect(moved.length).toBeLessThan(480);
     expect(assets.filter((a) => before.ownerOf(a) === 'r1' && after.ownerOf(a) === 'r2')).toHaveLength(0);
+  });
+});
+
+describe('deployments per scope (a pilot line first, then more lines)', () => {
+  const U = '0193a1b2-7c00-7a10-8b00-0000000000b1';
+  const promoted = (modelVersionId: string, scope?: string) => ({ id: modelVersionId, type: 'ModelPromoted', data: { useCaseId: U, modelVersionId, stage: 'production', approvalRequestId: U, previousModelVersionId: null, ...(scope === undefined ? {} : { scope }) } });
+  const s = [promoted('wide'), promoted('pilot', 'acme.plant-1.utilities.line-a'), promoted('site', 'acme.plant-2')].reduce(evolveDeployments, emptyDeployments());
+
+  it('serves each asset from the narrowest scope that covers it, else the use-case-wide deployment', () => {
+    expect(deploymentFor(s, U, 'acme.plant-1.utilities.line-a.pump-4')).toBe(deploymentKey(U, 'acme.plant-1.utilities.line-a'));
+    expect(deploymentFor(s, U, 'acme.plant-1.utilities.line-ab.pump-4')).toBe(U); // a prefix of tokens, not of characters
+    expect(deploymentFor(s, U, 'acme.plant-2.utilities.line-a.pump-1')).toBe(deploymentKey(U, 'acme.plant-2'));
+    expect(deploymentFor(s, 'another-use-case', 'acme.plant-1.utilities.line-a.pump-4')).toBe('another-use-case');
+    expect(s.production.get(deploymentKey(U, 'acme.plant-1.utilities.line-a'))).toBe('pilot');
+    expect(s.production.get(U)).toBe('wide');
+  });
+
+  it('keeps a scope rolled back to the rules as the deployment of its assets', () => {
+    const r = evolveDeployments(s, { type: 'ModelRolledBack', data: { useCaseId: U, fromModelVersionId: 'pilot', toModelVersionId: null, trigger: 'manual', reason: 'x', scope: 'acme.plant-1.utilities.line-a' } });
+    expect(deploymentFor(r, U, 'acme.plant-1.utilities.line-a.pump-4')).toBe(deploymentKey(U, 'acme.plant-1.utilities.line-a'));
+    expect(r.production.get(deploymentKey(U, 'acme.plant-1.utilities.line-a'))).toBeNull();
+    expect(r.production.get(U)).toBe('wide');
   });
 });

@@ -9,7 +9,7 @@ import { parseModel, scoreRaw, selectWindowFeatures, validateWindowSpec, type Mo
 import type { ModelArtifacts, ReferenceProfile } from '../adapters/artifacts/files.ts';
 import { sha256Of } from '../adapters/artifacts/files.ts';
 import type { OnnxScorer } from '../adapters/onnx/scorer.ts';
-import { emptyDeployments, evolveDeployments, type DeploymentState, type RegisteredModel } from '../domain/deployments.ts';
+import { deploymentFor, deploymentKey, emptyDeployments, evolveDeployments, parseDeploymentKey, type DeploymentState, type RegisteredModel } from '../domain/deployments.ts';
 import { sortedFinite } from '../domain/drift.ts';
 
 export interface LoadedModel {
@@ -38,6 +38,8 @@ export type RefusalCheck = 'integrity' | 'load' | 'parity' | 'inputs' | 'not-reg
 
 export interface Refusal {
   useCaseId: string;
+  /** The scoped deployment (path prefix), null for the use-case-wide one. */
+  scope: string | null;
   refused: string;
   /** Registered version number (null: never registered). */
   version: number | null;
@@ -63,7 +65,10 @@ export interface ModelHostDeps {
 
 export interface ModelHost {
   apply(event: { id: string; type: string; data: unknown }): void;
-  slots(useCaseId: string): Slots;
+  /** Slots of a deployment key (`<useCaseId>` or `<useCaseId>@<scope>`, see deploymentKey). */
+  slots(key: string): Slots;
+  /** The deployment serving an asset: the narrowest scope covering it, else the use-case-wide one. */
+  slotsFor(useCaseId: string, assetPath: string): Slots & { readonly key: string };
   /** Resolves when every queued load has finished. */
   idle(): Promise<void>;
   state(): DeploymentState;
@@ -180,7 +185,7 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
       deps.log.warn({ useCase, stage, modelVersionId: want, reason }, 'model refused; previous version keeps serving');
       desired = { ...desired, refused: new Set(desired.refused).add(want) };
       await deps.recordRefusal({
-        useCaseId: useCase, refused: want, version: reg?.version ?? null, stage, check: refused?.check ?? 'load', reason,
+        ...parseDeploymentKey(useCase), refused: want, version: reg?.version ?? null, stage, check: refused?.check ?? 'load', reason,
         expectedSha256: refused?.sha256?.expected ?? null, actualSha256: refused?.sha256?.actual ?? null,
         keptVersion: current?.registered.modelVersionId ?? null, causationId,
       }).catch((e: unknown) =>
@@ -195,12 +200,16 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
       desired = evolveDeployments(desired, event);
       if (desired === before) return;
       lastCause = event.id;
-      const d = event.data as { useCaseId?: string };
+      const d = event.data as { useCaseId?: string; scope?: string };
       if (event.type === 'ModelVersionRegistered' || d.useCaseId === undefined) return;
-      const useCase = d.useCaseId, cause = lastCause;
+      const useCase = deploymentKey(d.useCaseId, d.scope), cause = lastCause;
       chain = chain.then(() => reconcile(useCase, 'production', cause)).then(() => reconcile(useCase, 'shadow', cause));
     },
     slots: slotOf,
+    slotsFor(useCaseId, assetPath) {
+      const key = deploymentFor(desired, useCaseId, assetPath);
+      return { ...slotOf(key), key };
+    },
     idle: async () => {
       let c: Promise<void>;
       do {

@@ -4,6 +4,7 @@
 // DriftDetected; critical drift that persists for `persistAfter` evaluations emits
 // RetrainingRequested (a request to humans; nothing is promoted here). Shadow agreement and live
 // precision/recall are kept here too for the drift report.
+import { parseDeploymentKey } from '../domain/deployments.ts';
 import { evolvePersistence, featureDrift, livePrecisionRecall, psiOf, driftSeverity, type FeatureDrift, type LiveOutcomeCounts, type PersistenceState } from '../domain/drift.ts';
 import type { LoadedModel } from './models.ts';
 
@@ -177,7 +178,8 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
       let from = Infinity, to = -Infinity;
       for (const t of times) { if (t < from) from = t; if (t > to) to = t; }
       const report: DriftReport = {
-        useCaseId, modelVersionId: m.versionId, features, predictionPsi, severity,
+        // keyed by deployment (a scoped pilot-line model has its own reference); reported per use case
+        useCaseId: parseDeploymentKey(useCaseId).useCaseId, modelVersionId: m.versionId, features, predictionPsi, severity,
         livePrecision: null, liveRecall: null, shadow: null, computedAtMs: atMs,
       };
       m.last = report;

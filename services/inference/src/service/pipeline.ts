@@ -139,7 +139,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     fallbackModelUnavailable: 0, fallbackInputsBad: 0, fallbackDrift: 0, promptsRaised: 0, promptsUpdated: 0,
     promptsSuppressed: 0, shadowScores: 0, shadowRaised: 0, driftDetected: 0, retrainingRequested: 0, notOwned: 0,
   };
-  const keepMs = (assetPath: string) => Math.max(0, ...deps.useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, deps.models.slots(u.useCaseId))));
+  const keepMs = (assetPath: string) => Math.max(0, ...deps.useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, deps.models.slotsFor(u.useCaseId, assetPath))));
 
   function addToWindow(batch: UnsSampleBatch): AssetState {
     let a = assets.get(batch.assetPath);
@@ -236,13 +236,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   async function scoreWindow(spec: UseCaseSpec, assetPath: string, a: AssetState, toMs: number, serverMs: number): Promise<void> {
-    const slots = deps.models.slots(spec.useCaseId);
+    // The deployment serving this asset: a pilot-line model where one is promoted, else the use case's.
+    const slots = deps.models.slotsFor(spec.useCaseId, assetPath);
+    const dkey = slots.key;
     const prod = slots.production;
     const agg = windowValues(a.window, prod === null ? spec.ruleWindow : prod.window, toMs, spec.staleMs);
     let why: 'model-unavailable' | 'inputs-bad' | 'drift' | null = null;
     if (prod === null) why = 'model-unavailable';
     else if (agg.missing.length > spec.maxImputedInputs || (agg.missing.length > 0 && prod.model.pipeline.imputer.strategy === 'none')) why = 'inputs-bad';
-    else if (deps.fallbackOnSevereDrift && deps.monitor.isSevere(spec.useCaseId)) why = 'drift';
+    else if (deps.fallbackOnSevereDrift && deps.monitor.isSevere(dkey)) why = 'drift';
 
     let score: number | null = null;
     // Under severe drift the model still scores (monitoring must see whether drift persists or
@@ -281,9 +283,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     let observed = false;
     if (why === 'drift' && prod !== null && score !== null) {
       observed = true;
-      const evaluation = deps.monitor.observe(spec.useCaseId, prod, agg.values, score, toMs);
+      const evaluation = deps.monitor.observe(dkey, prod, agg.values, score, toMs);
       if (evaluation !== null) await emitDrift(spec, prod, evaluation);
-      if (!deps.monitor.isSevere(spec.useCaseId)) why = null; // drift cleared on this evaluation
+      if (!deps.monitor.isSevere(dkey)) why = null; // drift cleared on this evaluation
     }
     if (why === null && prod !== null && score !== null) {
       c.modelScores++;
@@ -292,7 +294,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       alarm = score >= threshold;
       clear = score < threshold * deps.track.clearRatio;
       if (!observed) {
-        const evaluation = deps.monitor.observe(spec.useCaseId, prod, agg.values, score, toMs);
+        const evaluation = deps.monitor.observe(dkey, prod, agg.values, score, toMs);
         if (evaluation !== null) await emitDrift(spec, prod, evaluation);
       }
       if (alarm) {
@@ -354,7 +356,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           m.scoreDuration(performance.now() - started, spec.useCaseId, cand.registered.modelVersionId, 'shadow');
           c.shadowScores++;
           const calarm = cs >= cand.threshold;
-          deps.monitor.observeShadow(spec.useCaseId, cand.registered.modelVersionId, why === null ? alarm : false, calarm);
+          deps.monitor.observeShadow(dkey, cand.registered.modelVersionId, why === null ? alarm : false, calarm);
           const skey = `${key}|${cand.registered.modelVersionId}`;
           const st = shadowTracks.get(skey) ?? initialTrack;
           const sobs = { atMs: toMs, alarm: calarm, clear: cs < cand.threshold * deps.track.clearRatio, message: 'shadow', priority, standingClosed: false, mode: 'production' as const, newRecommendationId: uuidv7(deps.wallNow()) };
@@ -391,7 +393,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** One developing fault stays one prompt across a takeover: the new owner adopts the standing one. */
   function adoptTracks(spec: UseCaseSpec, assetPath: string): void {
     const key = `${spec.useCaseId}|${assetPath}`;
-    const shadowId = deps.models.slots(spec.useCaseId).shadow?.registered.modelVersionId ?? null;
+    const shadowId = deps.models.slotsFor(spec.useCaseId, assetPath).shadow?.registered.modelVersionId ?? null;
     let production: RecommendationView | undefined, shadow: RecommendationView | undefined;
     // newest first
     for (const v of deps.projection.list({ assetPath, includeUnshown: true, max: Infinity }, deps.wallNow())) {
@@ -411,7 +413,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const serverMs = newestServerMs(batch);
     for (const spec of specs) {
       // Only full windows: training rows are full windows, a partial one would skew slopes and means.
-      const prod = deps.models.slots(spec.useCaseId).production;
+      const prod = deps.models.slotsFor(spec.useCaseId, batch.assetPath).production;
       if (toMs - a.firstMs < windowSpanMs(prod === null ? spec.ruleWindow : prod.window)) continue;
       const last = a.lastScored.get(spec.useCaseId) ?? -Infinity;
       if (toMs - last < spec.scoreEveryMs) continue;
