@@ -41,7 +41,10 @@ async function main(): Promise<void> {
     { name: 'dataops', entry: 'services/dataops/src/main.ts', env: { ...common, ...svc('DATAOPS', base + 3), DATAOPS_STORE: 'postgres', PG_SCHEMA: schema, DATAOPS_PG_SCHEMA: `${schema}_historian`, DATAOPS_SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
     { name: 'charter', entry: 'services/charter/src/main.ts', env: { ...common, ...svc('CHARTER', base + 5), PG_SCHEMA: schema, CHARTER_DATAOPS_PG_SCHEMA: `${schema}_historian` } },
     { name: 'training', entry: 'services/training/src/main.ts', env: { ...common, ...svc('TRAINING', base + 9), PG_SCHEMA: schema, TRAINING_ARTIFACT_DIR: join(dataDir, 'artifacts'), SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
-    { name: 'inference', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 8), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'r1', INFERENCE_REPLICAS: 'r1' } },
+    // Two inference replicas sharing the pumps: live membership over NATS heartbeats (a stopped or
+    // silent replica's assets move to the other, windows rebuilt from JetStream).
+    { name: 'inference-a', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 8), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'inference-a', INFERENCE_MEMBERSHIP: 'nats', INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}` } },
+    { name: 'inference-b', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 12), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'inference-b', INFERENCE_MEMBERSHIP: 'nats', INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}` } },
   ];
   const procs = all.filter((p) => existsSync(p.entry));
 
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
     `  governance (audit)  grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
     `  plant simulator     opc.tcp://127.0.0.1:${base + 40}`,
     `  dataops / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 5} / ${base + 8} / ${base + 9}`,
-    `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1`,
+    `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1 (replica a), http://127.0.0.1:${base + 112}/api/v1 (replica b)`,
     `  auditor token       ${auditor}`,
     'Ctrl-C stops every process.',
     '',

@@ -385,7 +385,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     const latencyMs = deps.wallNow() - serverMs;
     latencyRing[latencyCount++ % latencyRing.length] = latencyMs;
-    if (Number.isFinite(latencyMs)) m.sampleToScore(latencyMs, spec.useCaseId, why === null ? 'model' : 'rules');
+    // A source stamping in plant time that runs ahead of the wall clock (an accelerated simulator)
+    // gives no latency to measure: a negative value is not recorded.
+    if (Number.isFinite(latencyMs) && latencyMs >= 0) m.sampleToScore(latencyMs, spec.useCaseId, why === null ? 'model' : 'rules');
     const scored: ScoredWindow = { useCaseId: spec.useCaseId, assetPath, source: why === null ? 'model' : 'rules', score, alarm, fromMs: agg.fromMs, toMs, latencyMs };
     for (const l of listeners) l(scored);
   }
