@@ -20,6 +20,8 @@ export const modelApprovalRequested = defineContract({
       metrics: Metrics,
       comparedToModelVersionId: Uuid.nullable(),
       comparedToMetrics: Metrics.nullable(),
+      /** The deployment asked for: a path prefix (a pilot line); absent = the use-case-wide one. Optional: older requests stay valid. */
+      scope: UnsScope.optional(),
     }),
   ],
   upcasters: [],
@@ -37,6 +39,8 @@ export const modelApproved = defineContract({
       targetStage: DeploymentStage,
       conditions: z.array(text(500)),
       comment: text(2000).optional(),
+      /** The deployment approved (as requested); absent = the use-case-wide one. */
+      scope: UnsScope.optional(),
     }),
   ],
   upcasters: [],

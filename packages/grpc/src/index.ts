@@ -34,6 +34,7 @@ export { platformPackageDefinition } from './descriptors.ts';
 export * as commonV1 from './gen/industrial/common/v1/event.ts';
 export * as commonErrorV1 from './gen/industrial/common/v1/error.ts';
 export * as governanceV1 from './gen/industrial/governance/v1/audit.ts';
+export * as governanceRegistryV1 from './gen/industrial/governance/v1/registry.ts';
 export * as charterV1 from './gen/industrial/charter/v1/charter.ts';
 export * as connectivityV1 from './gen/industrial/connectivity/v1/connectivity.ts';
 export * as dataopsV1 from './gen/industrial/dataops/v1/dataops.ts';
