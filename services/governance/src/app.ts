@@ -1,12 +1,13 @@
-// Composition root of the governance service: builds the gRPC server (AuditService, health,
-// reflection, access guard recording denials in the store) and the HTTP probes from injected
-// dependencies. Opens nothing itself: the caller (main.ts or the one-process launcher) owns the
-// store, the key set and telemetry, and closes them after stop().
+// Composition root of the governance service: builds the gRPC server (AuditService,
+// ModelRegistryService, health, reflection, access guard recording denials in the store) and the
+// HTTP probes from injected dependencies. Opens nothing itself: the caller (main.ts or the
+// one-process launcher) owns the store, the key set and telemetry, and closes them after stop().
 import { createGuard, type KeySet } from '@industrial/access';
 import type { EventStore } from '@industrial/eventstore';
 import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
 import type { FastifyInstance } from 'fastify';
 import { auditService } from './adapters/grpc/audit.ts';
+import { modelRegistryService } from './adapters/grpc/registry.ts';
 import { recordDeniedIn, uuidv7 } from './adapters/eventstore/access-denied.ts';
 import { createHealthHttp } from '@industrial/grpc';
 
@@ -42,17 +43,19 @@ export interface GovernanceApp {
 
 export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
   const { store, logger, config } = deps;
+  const recordDenied = recordDeniedIn(store);
+  // The call is still refused; an unrecordable denial is logged loudly rather than turned into INTERNAL.
+  const onRecordFailure = (error: unknown, event: unknown) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store');
   const accessGuard = createGuard({
     keySet: deps.keySet,
     issuer: config.access.issuer,
     audience: config.access.audience,
     newId: () => uuidv7(),
-    recordDenied: recordDeniedIn(store),
-    // The call is still refused; an unrecordable denial is logged loudly rather than turned into INTERNAL.
-    onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
+    recordDenied,
+    onRecordFailure,
   });
   const grpc = createGrpcServer({
-    services: [auditService(store)],
+    services: [auditService(store), modelRegistryService({ store, recordDenied, onRecordFailure })],
     accessGuard,
     serviceName: SERVICE_NAME,
     logger,

@@ -3,20 +3,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { FIELD_TRAILER, governanceV1, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleEvent, healthClient, listServicesByReflection, postgresStore, sqliteStore, startGovernance, streamFor, type Running, type StoreFactory, type StoreFixture } from './fixture.ts';
+import { exampleEvent, expectStatus, healthClient, listServicesByReflection, postgresStore, sqliteStore, startGovernance, streamFor, type Running, type StoreFactory, type StoreFixture } from './fixture.ts';
 
 const T0 = Date.parse('2025-03-01T08:00:00.000Z');
 const HOUR = 3_600_000;
-
-async function expectStatus(p: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
-  const error = await p.then(
-    () => null,
-    (e: unknown) => e as grpc.ServiceError,
-  );
-  expect(error, `expected ${grpc.status[code]}`).not.toBeNull();
-  expect(grpc.status[error!.code], error!.details).toBe(grpc.status[code]);
-  return error!;
-}
 
 function replay(client: governanceV1.AuditServiceClient, req: Partial<governanceV1.ReplayToRequest>): Promise<governanceV1.ReplayToResponse[]> {
   return new Promise((resolve, reject) => {

@@ -13,8 +13,9 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
 import { eventExamples, eventValidator, latestVersion, streamFor, type EventType } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type EventStore, type NewEvent } from '@industrial/eventstore';
-import { createClient, governanceV1 } from '@industrial/grpc';
+import { createClient, governanceRegistryV1, governanceV1 } from '@industrial/grpc';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { createGovernanceApp, type GovernanceApp } from '../src/index.ts';
 
 export const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -84,12 +85,26 @@ export function exampleEvent(type: EventType): NewEvent {
 }
 export { streamFor };
 
+/** Awaits a call that must fail with `code`; returns the error (details, trailers). */
+export async function expectStatus(p: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
+  const error = await p.then(
+    () => null,
+    (e: unknown) => e as grpc.ServiceError,
+  );
+  expect(error, `expected ${grpc.status[code]}`).not.toBeNull();
+  expect(grpc.status[error!.code], error!.details).toBe(grpc.status[code]);
+  return error!;
+}
+
 export interface Running {
   app: GovernanceApp;
   grpcAddress: string;
   httpUrl: string;
   token(role: Role, options?: { ttlSeconds?: number }): Promise<string>;
+  /** A token for a named person holding several roles (four eyes needs names), scope `*` unless given. */
+  tokenFor(subject: string, roles: readonly Role[], scopes?: readonly string[]): Promise<string>;
   audit(token?: string, deadlineMs?: number): governanceV1.AuditServiceClient;
+  registry(token?: string, deadlineMs?: number): governanceRegistryV1.ModelRegistryServiceClient;
   close(): Promise<void>;
 }
 
@@ -114,8 +129,15 @@ export async function startGovernance(store: EventStore): Promise<Running> {
     httpUrl: `http://127.0.0.1:${httpPort}`,
     token: (role, options = {}) =>
       issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: options.ttlSeconds ?? 3600 }),
+    tokenFor: (subject, roles, scopes = ['*']) =>
+      issueToken(signingKey, { subject, roles: [...roles], scopes: [...scopes], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
     audit(token, deadlineMs) {
       const c = createClient(governanceV1.AuditServiceClient, grpcAddress, { ...(token === undefined ? {} : { token }), deadlineMs: deadlineMs ?? 10_000 });
+      clients.push(c);
+      return c;
+    },
+    registry(token, deadlineMs) {
+      const c = createClient(governanceRegistryV1.ModelRegistryServiceClient, grpcAddress, { ...(token === undefined ? {} : { token }), deadlineMs: deadlineMs ?? 10_000 });
       clients.push(c);
       return c;
     },
