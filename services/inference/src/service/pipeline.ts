@@ -386,8 +386,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const latencyMs = deps.wallNow() - serverMs;
     latencyRing[latencyCount++ % latencyRing.length] = latencyMs;
     // A source stamping in plant time that runs ahead of the wall clock (an accelerated simulator)
-    // gives no latency to measure: a negative value is not recorded.
-    if (Number.isFinite(latencyMs) && latencyMs >= 0) m.sampleToScore(latencyMs, spec.useCaseId, why === null ? 'model' : 'rules');
+    // gives no latency to measure and is not recorded; sub-second skew between clocks counts as 0.
+    if (Number.isFinite(latencyMs) && latencyMs > -1000) m.sampleToScore(Math.max(0, latencyMs), spec.useCaseId, why === null ? 'model' : 'rules');
     const scored: ScoredWindow = { useCaseId: spec.useCaseId, assetPath, source: why === null ? 'model' : 'rules', score, alarm, fromMs: agg.fromMs, toMs, latencyMs };
     for (const l of listeners) l(scored);
   }
