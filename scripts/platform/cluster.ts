@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   process.stdout.write([
     '',
     `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${NATS_URL}`,
-    `  governance (audit)  grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
+    `  governance          grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
     `  plant simulator     opc.tcp://127.0.0.1:${base + 40}`,
     `  dataops / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 5} / ${base + 8} / ${base + 9}`,
     `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1 (replica a), http://127.0.0.1:${base + 112}/api/v1 (replica b)`,

@@ -146,12 +146,13 @@ async function main(): Promise<void> {
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
   const engineer = await devToken(keys.accessDir, 'first-look-engineer', ['engineer']);
   const operator = await devToken(keys.accessDir, 'first-look-operator', ['operator']);
+  const qualityLead = await devToken(keys.accessDir, 'first-look-quality-lead', ['quality_lead']);
   const lines = [
     '',
     'Industrial AI platform — standalone mode (SQLite event store, in-process bus)',
     `  data directory        ${dataDir}`,
     `  plant simulator       ${sim.endpointUrl}   (OPC UA; HTTP faults: ${sim.httpUrl}/faults, token in SIM_HTTP_TOKEN)`,
-    `  governance (audit)    grpc ${host}:${gov.grpcPort}   health http://${host}:${gov.httpPort}/healthz`,
+    `  governance            grpc ${host}:${gov.grpcPort}   health http://${host}:${gov.httpPort}/healthz   (audit; model registry with four-eyes approvals)`,
     `  charter               grpc ${host}:${ch.grpcPort}   health http://${host}:${ch.httpPort}/healthz`,
     '  connectivity          simulator → unified namespace (in-process bus); dataops historian at .data/historian.db',
     `  training              grpc ${host}:${tr.grpcPort}   health http://${host}:${tr.httpPort}/healthz   (CLI: npm run train; plant → model: npm run pump:from-plant)`,
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
     `  auditor   ${auditor}`,
     `  engineer  ${engineer}`,
     `  operator  ${operator}`,
+    `  quality lead (approves and promotes models; not the engineer who asked: four eyes)  ${qualityLead}`,
     '',
     `Try: grpcurl -plaintext -H "authorization: Bearer <auditor token>" ${host}:${gov.grpcPort} industrial.governance.v1.AuditService/VerifyIntegrity`,
     'Ctrl-C stops everything.',

@@ -1,4 +1,5 @@
-// Engineer CLI until governance's model registry exists: records ModelPromoted / ModelRolledBack
+// Engineer "break glass" CLI beside governance's model registry (the normal path, with four-eyes
+// approvals: industrial.governance.v1.ModelRegistryService): records ModelPromoted / ModelRolledBack
 // with the access checks governance makes — the token must hold `model.promote` (promote) or
 // `model.rollback` (rollback), which the permission matrix gives quality leads; a refusal is
 // recorded as AccessDenied. It reads the use case's model stream first and never records a no-op:
