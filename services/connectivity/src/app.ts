@@ -136,8 +136,8 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
         applicationUri: config.applicationUri ?? 'urn:industrial:connectivity',
         overflowPolicy: config.overflowPolicy ?? 'drop-oldest',
         reconnect: config.reconnect ?? { initialDelayMs: 500, maxDelayMs: 10_000 },
-        onBuffered: (batches) => {
-          forwarder?.kick();
+        onBuffered: (batches, rows) => {
+          forwarder?.offer(rows);
           if (listeners.size === 0) return;
           for (const b of batches) {
             for (const l of listeners) {

@@ -5,7 +5,7 @@
 // the others: every callback is contained here.
 import type { OPCUACertificateManager } from 'node-opcua';
 import { UNS_PREFIX, parseUnsSampleBatch, type UnsSample, type UnsSampleBatch } from '@industrial/contracts';
-import type { SqliteBuffer } from './adapters/buffer/sqlite-buffer.ts';
+import type { BufferedRow, SqliteBuffer } from './adapters/buffer/sqlite-buffer.ts';
 import { MqttSource } from './adapters/mqtt/mqtt-source.ts';
 import { OpcUaSource, type BrowseNode } from './adapters/opcua/opcua-source.ts';
 import type { Recorder } from './adapters/eventstore/record.ts';
@@ -51,8 +51,8 @@ export interface RuntimeDeps {
   applicationUri: string;
   overflowPolicy: OverflowPolicy;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
-  /** A batch was written to the buffer. */
-  onBuffered: (batches: readonly UnsSampleBatch[]) => void;
+  /** Batches were written to the buffer (`rows`: as stored, in buffer order, for the forwarder). */
+  onBuffered: (batches: readonly UnsSampleBatch[], rows: readonly BufferedRow[]) => void;
 }
 
 export class SourceRuntime {
@@ -64,6 +64,7 @@ export class SourceRuntime {
   #opcua: OpcUaSource | null = null;
   #mqtt: MqttSource | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #cutScheduled = false;
   #retry: NodeJS.Timeout | null = null;
   #events: Promise<void> = Promise.resolve();
   #state: LinkState = 'connecting';
@@ -103,6 +104,7 @@ export class SourceRuntime {
         maxDelayMs: this.#d.reconnect.maxDelayMs,
         handlers: {
           onChange: (m, c) => this.#onChange(m, c.value, c.statusCode, c.sourceTimestamp, c.serverTimestamp),
+          onNotification: () => this.#cutSoon(),
           onConnected: (i) => this.#onConnected(i.serverCertificateThumbprint, i.reconnected),
           onLost: (i) => this.#onLost(i.reason, i.statusCode, i.retryInMs),
         },
@@ -251,7 +253,24 @@ export class SourceRuntime {
     this.#batcher.add(m.assetPath, sample);
   }
 
+  /**
+   * OPC UA: cut once the publish response being delivered is fully handled. node-opcua emits every
+   * `changed` of one notification message synchronously, so a cut scheduled with setImmediate runs
+   * after the last of them: one batch per asset per publish response (= per publishing interval),
+   * without waiting up to another interval for the timer.
+   */
+  #cutSoon(): void {
+    if (this.#cutScheduled) return;
+    this.#cutScheduled = true;
+    setImmediate(() => {
+      this.#cutScheduled = false;
+      this.#cut();
+    });
+  }
+
   #startTimer(): void {
+    // MQTT has no publish cycle: its samples are cut by this timer. For OPC UA it only catches what
+    // arrived outside a notification (nothing, normally).
     if (this.#timer !== null) return;
     this.#timer = setInterval(() => this.#cut(), this.spec.subscription.publishingIntervalMs);
   }
@@ -271,13 +290,16 @@ export class SourceRuntime {
       }
     }
     try {
-      const overflow = this.#d.buffer.append({ sourceId: this.spec.sourceId, capacity: this.spec.bufferCapacity, policy: this.#d.overflowPolicy, batches: valid });
+      const { overflow, rows } = this.#d.buffer.append({ sourceId: this.spec.sourceId, capacity: this.spec.bufferCapacity, policy: this.#d.overflowPolicy, batches: valid });
       this.#batches += valid.length;
       if (overflow !== null) {
         this.#d.logger.warn({ ...overflow }, 'store-and-forward buffer full: samples dropped');
         this.#emit([bufferOverflowed(overflow.sourceId, overflow.droppedSamples, overflow.capacity, overflow.policy, overflow.oldestDroppedAt, overflow.newestDroppedAt)]);
       }
-      this.#d.onBuffered(valid.map((v) => v.batch));
+      this.#d.onBuffered(
+        valid.map((v) => v.batch),
+        rows,
+      );
     } catch (err) {
       this.#d.logger.error({ err, sourceId: this.spec.sourceId }, 'could not write to the store-and-forward buffer');
     }

@@ -3,7 +3,9 @@
 // the forwarder reads in insertion order and deletes what JetStream acknowledged. The last batch
 // sequence per (source, asset) lives here too, so batch ids stay unique and stable across restarts.
 // Capacity is per source, in samples; the overflow policy is decided by domain/buffer-policy.ts.
-import { DatabaseSync } from 'node:sqlite';
+// Statements are prepared once; append() returns the rows it wrote so the forwarder can send them
+// from memory without reading them back (they are committed before they are handed over).
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { planAdmission, sourceTimeSpan, type BufferedBatchInfo } from '../../domain/buffer-policy.ts';
@@ -29,6 +31,13 @@ export interface Overflow {
   newestDroppedAt: string;
 }
 
+export interface AppendResult {
+  /** The loss to report, if the batches did not all fit. */
+  overflow: Overflow | null;
+  /** The rows written (accepted batches), in buffer order: the forwarder sends these from memory. */
+  rows: BufferedRow[];
+}
+
 export interface BufferAppend {
   sourceId: string;
   capacity: number;
@@ -47,6 +56,16 @@ export class SqliteBuffer {
   readonly #db: DatabaseSync;
   readonly #used = new Map<string, number>();
   #closed = false;
+  // Prepared once: the hot path (append per cut, peek, ack per PubAck round) re-uses them.
+  readonly #insert: StatementSync;
+  readonly #setSeq: StatementSync;
+  readonly #evict: StatementSync;
+  readonly #oldest: StatementSync;
+  readonly #countDropped: StatementSync;
+  readonly #peek: StatementSync;
+  readonly #ackSums: StatementSync;
+  readonly #ackDelete: StatementSync;
+  readonly #count: StatementSync;
 
   constructor(options: SqliteBufferOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -79,6 +98,21 @@ export class SqliteBuffer {
     for (const row of this.#db.prepare('SELECT source_id, SUM(samples) AS n FROM batches GROUP BY source_id').all()) {
       this.#used.set(String(row.source_id), Number(row.n));
     }
+    this.#insert = this.#db.prepare(
+      'INSERT INTO batches (source_id, asset_path, seq, batch_id, subject, payload, samples, oldest_ts, newest_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#setSeq = this.#db.prepare(
+      'INSERT INTO sequences (source_id, asset_path, last_seq) VALUES (?, ?, ?) ON CONFLICT (source_id, asset_path) DO UPDATE SET last_seq = excluded.last_seq',
+    );
+    this.#evict = this.#db.prepare('DELETE FROM batches WHERE pos = ?');
+    this.#oldest = this.#db.prepare('SELECT pos, samples, oldest_ts, newest_ts FROM batches WHERE source_id = ? ORDER BY pos LIMIT ? OFFSET ?');
+    this.#countDropped = this.#db.prepare(
+      'INSERT INTO counters (source_id, dropped) VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET dropped = dropped + excluded.dropped',
+    );
+    this.#peek = this.#db.prepare('SELECT pos, source_id, subject, batch_id, payload, samples FROM batches WHERE pos > ? ORDER BY pos LIMIT ?');
+    this.#ackSums = this.#db.prepare('SELECT source_id, SUM(samples) AS n FROM batches WHERE pos <= ? GROUP BY source_id');
+    this.#ackDelete = this.#db.prepare('DELETE FROM batches WHERE pos <= ?');
+    this.#count = this.#db.prepare('SELECT COUNT(*) AS b, COALESCE(SUM(samples), 0) AS s FROM batches');
   }
 
   /** Last batch sequence per asset path of a source (to resume the batcher after a restart). */
@@ -102,18 +136,18 @@ export class SqliteBuffer {
     return row === undefined ? 0 : Number(row.dropped);
   }
 
-  /** Writes the batches in one transaction; returns the overflow to report, if any. */
-  append(input: BufferAppend): Overflow | null {
+  /**
+   * Writes the batches in one transaction (the durability point: a batch is acknowledged to its
+   * source once this returns); returns the overflow to report, if any, and the rows written.
+   */
+  append(input: BufferAppend): AppendResult {
     if (this.#closed) throw new Error('buffer is closed');
-    if (input.batches.length === 0) return null;
-    const insert = this.#db.prepare(
-      'INSERT INTO batches (source_id, asset_path, seq, batch_id, subject, payload, samples, oldest_ts, newest_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const setSeq = this.#db.prepare(
-      'INSERT INTO sequences (source_id, asset_path, last_seq) VALUES (?, ?, ?) ON CONFLICT (source_id, asset_path) DO UPDATE SET last_seq = excluded.last_seq',
-    );
-    const evict = this.#db.prepare('DELETE FROM batches WHERE pos = ?');
-    const oldestStmt = this.#db.prepare('SELECT pos, samples, oldest_ts, newest_ts FROM batches WHERE source_id = ? ORDER BY pos LIMIT ? OFFSET ?');
+    const rows: BufferedRow[] = [];
+    if (input.batches.length === 0) return { overflow: null, rows };
+    const insert = this.#insert;
+    const setSeq = this.#setSeq;
+    const evict = this.#evict;
+    const oldestStmt = this.#oldest;
     let overflow: Overflow | null = null;
     const addDropped = (n: number, from: string | null, to: string | null) => {
       if (n === 0 || from === null || to === null) return;
@@ -148,7 +182,9 @@ export class SqliteBuffer {
         addDropped(plan.droppedSamples, plan.droppedFrom, plan.droppedTo);
         let now = plan.evict.length > 0 ? used - plan.droppedSamples : used;
         if (plan.accept) {
-          insert.run(input.sourceId, b.assetPath, b.seq, b.batch.batchId, b.subject, JSON.stringify(b.batch), b.batch.samples.length, span.oldest, span.newest);
+          const payload = JSON.stringify(b.batch);
+          const r = insert.run(input.sourceId, b.assetPath, b.seq, b.batch.batchId, b.subject, payload, b.batch.samples.length, span.oldest, span.newest);
+          rows.push({ pos: Number(r.lastInsertRowid), sourceId: input.sourceId, subject: b.subject, batchId: b.batch.batchId, payload, samples: b.batch.samples.length });
           now += b.batch.samples.length;
         }
         this.#used.set(input.sourceId, now);
@@ -156,11 +192,7 @@ export class SqliteBuffer {
         setSeq.run(input.sourceId, b.assetPath, b.seq);
       }
       const o = overflow as Overflow | null;
-      if (o !== null) {
-        this.#db
-          .prepare('INSERT INTO counters (source_id, dropped) VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET dropped = dropped + excluded.dropped')
-          .run(input.sourceId, o.droppedSamples);
-      }
+      if (o !== null) this.#countDropped.run(input.sourceId, o.droppedSamples);
       this.#db.exec('COMMIT');
     } catch (err) {
       this.#db.exec('ROLLBACK');
@@ -168,7 +200,7 @@ export class SqliteBuffer {
       this.#recount();
       throw err;
     }
-    return overflow;
+    return { overflow, rows };
   }
 
   #recount(): void {
@@ -180,8 +212,7 @@ export class SqliteBuffer {
 
   /** Up to `limit` rows after position `afterPos`, in order. */
   peek(afterPos: number, limit: number): BufferedRow[] {
-    return this.#db
-      .prepare('SELECT pos, source_id, subject, batch_id, payload, samples FROM batches WHERE pos > ? ORDER BY pos LIMIT ?')
+    return this.#peek
       .all(afterPos, limit)
       .map((r) => ({ pos: Number(r.pos), sourceId: String(r.source_id), subject: String(r.subject), batchId: String(r.batch_id), payload: String(r.payload), samples: Number(r.samples) }));
   }
@@ -189,8 +220,8 @@ export class SqliteBuffer {
   /** Removes the acknowledged rows (positions ≤ `uptoPos`). */
   ack(uptoPos: number): void {
     if (this.#closed) return;
-    const sums = this.#db.prepare('SELECT source_id, SUM(samples) AS n FROM batches WHERE pos <= ? GROUP BY source_id').all(uptoPos);
-    this.#db.prepare('DELETE FROM batches WHERE pos <= ?').run(uptoPos);
+    const sums = this.#ackSums.all(uptoPos);
+    this.#ackDelete.run(uptoPos);
     for (const r of sums) {
       const id = String(r.source_id);
       this.#used.set(id, Math.max(0, (this.#used.get(id) ?? 0) - Number(r.n)));
@@ -199,7 +230,7 @@ export class SqliteBuffer {
 
   /** What is waiting to be forwarded. */
   count(): { batches: number; samples: number } {
-    const r = this.#db.prepare('SELECT COUNT(*) AS b, COALESCE(SUM(samples), 0) AS s FROM batches').get();
+    const r = this.#count.get();
     return { batches: Number(r?.b ?? 0), samples: Number(r?.s ?? 0) };
   }
 

@@ -4,22 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SequencedBatch } from '../../domain/batcher.ts';
+import { FIXTURE_SOURCE as SRC, fixtureBatch as batch } from './batch-fixture.ts';
 import { SqliteBuffer } from './sqlite-buffer.ts';
-
-const SRC = '0190a0b0-0000-7000-8000-000000000001';
-const batch = (seq: number, samples: number, asset = 'e.s.a.l.x'): SequencedBatch & { subject: string } => ({
-  assetPath: asset,
-  seq,
-  subject: `uns.v1.${asset}`,
-  batch: {
-    batchId: `00000000-0000-5000-8000-${seq.toString(16).padStart(12, '0')}`,
-    sourceId: SRC,
-    assetPath: asset,
-    plantTime: '2025-01-01T00:00:00Z',
-    samples: Array.from({ length: samples }, (_, i) => ({ tag: 't', value: i, quality: { severity: 'Good' as const, code: 0 }, sourceTimestamp: `2025-01-01T00:00:${String(seq).padStart(2, '0')}.000Z`, serverTimestamp: '2025-01-01T00:00:00.000Z' })),
-  },
-});
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -27,8 +13,10 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 describe('the store-and-forward buffer', () => {
   it('keeps batches in order and forgets what was acknowledged', () => {
     const b = new SqliteBuffer({ path: ':memory:' });
-    b.append({ sourceId: SRC, capacity: 100, policy: 'drop-oldest', batches: [batch(1, 2), batch(2, 2), batch(3, 2)] });
+    const written = b.append({ sourceId: SRC, capacity: 100, policy: 'drop-oldest', batches: [batch(1, 2), batch(2, 2), batch(3, 2)] });
     const rows = b.peek(0, 10);
+    // What append hands to the forwarder is exactly what a later read returns.
+    expect(written).toEqual({ overflow: null, rows });
     expect(rows.map((r) => r.batchId)).toEqual([1, 2, 3].map((s) => batch(s, 1).batch.batchId));
     b.ack(rows[1]!.pos);
     expect(b.peek(0, 10).map((r) => r.pos)).toEqual([rows[2]!.pos]);
@@ -38,7 +26,7 @@ describe('the store-and-forward buffer', () => {
   it('under drop-oldest evicts the oldest batches and reports the loss', () => {
     const b = new SqliteBuffer({ path: ':memory:' });
     b.append({ sourceId: SRC, capacity: 5, policy: 'drop-oldest', batches: [batch(1, 2), batch(2, 2)] });
-    const o = b.append({ sourceId: SRC, capacity: 5, policy: 'drop-oldest', batches: [batch(3, 3)] });
+    const { overflow: o } = b.append({ sourceId: SRC, capacity: 5, policy: 'drop-oldest', batches: [batch(3, 3)] });
     expect(o).toEqual({ sourceId: SRC, droppedSamples: 2, capacity: 5, policy: 'drop-oldest', oldestDroppedAt: '2025-01-01T00:00:01.000Z', newestDroppedAt: '2025-01-01T00:00:01.000Z' });
     expect(b.peek(0, 10).map((r) => r.samples)).toEqual([2, 3]);
     expect(b.droppedSamples(SRC)).toBe(2);
@@ -47,8 +35,9 @@ describe('the store-and-forward buffer', () => {
   it('under drop-newest refuses the batch that does not fit', () => {
     const b = new SqliteBuffer({ path: ':memory:' });
     b.append({ sourceId: SRC, capacity: 5, policy: 'drop-newest', batches: [batch(1, 4)] });
-    const o = b.append({ sourceId: SRC, capacity: 5, policy: 'drop-newest', batches: [batch(2, 2)] });
+    const { overflow: o, rows } = b.append({ sourceId: SRC, capacity: 5, policy: 'drop-newest', batches: [batch(2, 2)] });
     expect(o).toMatchObject({ droppedSamples: 2, policy: 'drop-newest' });
+    expect(rows).toEqual([]);
     expect(b.peek(0, 10)).toHaveLength(1);
   });
 

@@ -36,6 +36,8 @@ import type { Deadband, OpcUaSourceSpec } from '../../domain/source.ts';
 export interface OpcUaHandlers {
   /** A data change of a mapped tag (value already narrowed; Bad values without a value come with `value: undefined`). */
   onChange(mapping: TagMapping, change: { value: UnsSample['value'] | undefined; statusCode: number; sourceTimestamp: string; serverTimestamp: string }): void;
+  /** After the `onChange`s of a publish response: called with each of them, synchronously after it (coalesce). */
+  onNotification(): void;
   onConnected(info: { serverCertificateThumbprint: string | null; reconnected: boolean }): void;
   onLost(info: { reason: string; statusCode: number | null; retryInMs: number }): void;
 }
@@ -379,15 +381,18 @@ export class OpcUaSource {
       group.on('changed', (_item, dv: DataValue, index: number) => {
         const m = g.items[index];
         if (m === undefined) return;
-        const now = new Date().toISOString();
         const statusCode = dv.statusCode.value >>> 0;
         const value = dv.value.value === null || dv.value.value === undefined ? undefined : toSampleValue(dv.value.value);
+        const source = dv.sourceTimestamp ?? dv.serverTimestamp;
+        const server = dv.serverTimestamp;
+        const now = source && server ? '' : new Date().toISOString();
         this.#o.handlers.onChange(m, {
           value,
           statusCode: value === undefined && qualityOf(statusCode).severity === 'Good' ? 0x80070000 : statusCode,
-          sourceTimestamp: (dv.sourceTimestamp ?? dv.serverTimestamp)?.toISOString() ?? now,
-          serverTimestamp: dv.serverTimestamp?.toISOString() ?? now,
+          sourceTimestamp: source ? isoSource(source) : now,
+          serverTimestamp: server ? isoServer(server) : now,
         });
+        this.#o.handlers.onNotification();
       });
       this.#groups.push(group);
       await new Promise<void>((resolve, reject) => {
@@ -413,6 +418,26 @@ export class OpcUaSource {
     this.#client = null;
   }
 }
+
+/**
+ * Date → ISO string, remembering the last one: the samples of one publish response mostly share
+ * their timestamps (every tag of a simulator tick, or of a server's sampling pass), so most
+ * conversions are a comparison instead of a toISOString.
+ */
+function isoMemo(): (d: Date) => string {
+  let lastMs = NaN;
+  let lastIso = '';
+  return (d) => {
+    const ms = d.getTime();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = d.toISOString();
+    }
+    return lastIso;
+  };
+}
+const isoSource = isoMemo();
+const isoServer = isoMemo();
 
 function isPropertyRef(ref: ReferenceDescription): boolean {
   // HasProperty = i=46; properties (EngineeringUnits, EURange, EnumStrings…) are metadata, not tags.
