@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical.ts';
 import { headerOf, headerOfValidated, sealMatches, sealOf } from './ledger.ts';
@@ -31,6 +31,22 @@ describe('append fast paths give the bytes of the general ones', () => {
       expect(sealOf(key, h)).toBe(want);
       expect(sealMatches(key, h, want)).toBe(true);
       expect(sealMatches(key, h, `${want.slice(0, 63)}0`)).toBe(want.endsWith('0'));
+    }
+  });
+  it('seal checks decode a stored seal exactly as Buffer.from(seal, "hex") + timingSafeEqual did', () => {
+    const key = Buffer.alloc(32, 3);
+    const reference = (h: string, seal: string): boolean => {
+      const expected = createHmac('sha256', key).update(h).digest();
+      const actual = Buffer.from(seal, 'hex');
+      return actual.length === expected.length && timingSafeEqual(actual, expected);
+    };
+    for (const h of ['cd'.repeat(32), `${'cd'.repeat(31)}\u00e9x`, `${'cd'.repeat(31)}é`, '']) {
+      const want = createHmac('sha256', key).update(h).digest('hex');
+      const seals = [want, want.toUpperCase(), `${want}0`, `${want}zz`, `${want}00`, want.slice(0, 62), `${want.slice(0, 62)}z0`, '', 'zz', `x${want}`, want.replace(/.$/, 'g')];
+      for (const seal of seals) expect([h, seal, sealMatches(key, h, seal)]).toEqual([h, seal, reference(h, seal)]);
+      // the general path and the in-place path give the same seal, and a wrong key never matches
+      expect(sealOf(key, h)).toBe(want);
+      expect(sealMatches(Buffer.alloc(32, 4), h, want)).toBe(false);
     }
   });
 });
