@@ -65,6 +65,8 @@ async function run(adapter: string, store: EventStore) {
   if (!report.ok) throw new Error(`verify failed: ${report.detail}`);
   const verify_events_per_s = Math.round(report.checked / ((performance.now() - t0) / 1000));
   log(`${adapter}: verified ${report.checked} events at ${verify_events_per_s}/s`);
+  const paths = (store as { writePaths?: object }).writePaths; // PostgreSQL: one-statement predicted writes vs locked ones
+  if (paths) log(`${adapter}: write transactions by path ${JSON.stringify(paths)}`);
   return { adapter, events: head, writers: WRITERS, append_events_per_s, append_p50_ms: +pct(lat, 50).toFixed(3), append_p99_ms: +pct(lat, 99).toFixed(3), batch_append_events_per_s, read_all_events_per_s, verify_events_per_s };
 }
 

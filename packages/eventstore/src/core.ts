@@ -32,8 +32,13 @@ export interface LockedState {
 
 export interface Backend {
   readonly adapter: string;
-  /** One serialised write transaction: lock, load state, `plan`, insert the rows it returns, commit. */
-  write(ids: string[], streams: string[], plan: (state: LockedState) => ChainRow[], beforeCommit?: () => Promise<void>): Promise<void>;
+  /**
+   * One serialised write transaction: lock, load state, `plan`, insert the rows it returns, commit.
+   * `expected` holds each stream's revision as the batch's appends expect it (null: no stream); an
+   * adapter may use it to plan on a predicted state first, provided it commits only when the state
+   * under the lock is exactly the predicted one (so `plan` decides as it would have on the loaded state).
+   */
+  write(ids: string[], streams: string[], plan: (state: LockedState) => ChainRow[], beforeCommit?: () => Promise<void>, expected?: ReadonlyMap<string, number | null>): Promise<void>;
   /** Rows of a stream, or null when the stream does not exist. */
   readStream(stream: string, direction: 'forwards' | 'backwards', fromRevision: number | null, limit: number): Promise<ChainRow[] | null>;
   /** Rows from a position on. `seal` may be '' unless `withSeal` (only verify needs it: saves reading and parsing it). */
@@ -132,6 +137,11 @@ export class CoreEventStore implements EventStore {
     let written = 0;
     const ids = [...new Set(batch.flatMap((p) => p.events.map((e) => e.id)))];
     const streams = [...new Set(batch.map((p) => p.stream))];
+    const expected = new Map<string, number | null>();
+    for (const p of batch) {
+      if (expected.has(p.stream) || p.expected === 'any') continue;
+      expected.set(p.stream, p.expected === 'no-stream' ? null : p.expected);
+    }
     try {
       await this.backend.write(ids, streams, (state) => {
         outcomes.length = 0;
@@ -139,7 +149,7 @@ export class CoreEventStore implements EventStore {
         outcomes.push(...results);
         written = rows.length;
         return rows;
-      }, this.beforeCommit);
+      }, this.beforeCommit, expected);
     } catch (e) {
       for (const p of batch) p.reject(e);
       return;

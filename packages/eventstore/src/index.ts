@@ -11,7 +11,7 @@ export {
 export type { AnchorSink, LedgerKey } from './ledger.ts';
 export { FileAnchorSink, MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, publicOnly } from './ledger.ts';
 export type { CoreOptions } from './core.ts';
-export { openPostgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';
+export { openPostgresEventStore, type PostgresEventStoreOptions, type WritePathStats } from './postgres.ts';
 export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.ts';
 export { STREAM_NAME, EVENT_TYPE } from './validation.ts';
 export { canonicalJson } from './canonical.ts';
