@@ -42,8 +42,12 @@ interface MethodSpecBase<Req, In> {
   permission: Permission;
   /** Turns the decoded request into the handler's input, or throws InvalidRequestError(field, reason). */
   input: (request: Req) => In;
-  /** Plant location the call touches, for scoped permissions; absent = no location (needs scope `*`). */
-  resource?: (input: In) => Resource | undefined;
+  /**
+   * Plant location the call touches, for scoped permissions; absent = no location (needs scope `*`).
+   * May look it up (e.g. the scope of a stored request); a lookup that finds nothing returns
+   * undefined, so the call needs scope `*` and the handler answers NOT_FOUND.
+   */
+  resource?: (input: In) => Resource | undefined | Promise<Resource | undefined>;
 }
 
 export interface UnarySpec<Req, Res, In = Req> extends MethodSpecBase<Req, In> {

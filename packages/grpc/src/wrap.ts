@@ -131,7 +131,8 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
         input = spec.input((call as ServerUnaryCall<unknown, unknown>).request);
       } else {
         input = spec.input((call as ServerUnaryCall<unknown, unknown>).request);
-        principal = await Promise.race([options.accessGuard(guardRequest(spec.resource(input))), aborted]);
+        const resource = await Promise.race([Promise.resolve(spec.resource(input)), aborted]);
+        principal = await Promise.race([options.accessGuard(guardRequest(resource)), aborted]);
       }
       span.setAttribute('enduser.id', principal.subject);
       const ctx: CallContext = { principal, signal: controller.signal, deadline, method: fullMethod, correlationId, traceparent, metadata: call.metadata };

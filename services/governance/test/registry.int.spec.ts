@@ -40,7 +40,7 @@ describe.each<[string, StoreFactory]>([
   const metricsOf = { [V1]: { recall: 0.7, precision: 0.6 }, [V2]: { recall: 0.85, precision: 0.79 }, [V3]: { recall: 0.5, precision: 0.9 } };
   // erin proposes and also holds quality_lead (so only four eyes stops her approving); quinn and
   // quentin are quality leads; ed only an engineer; olga an operator; lena an engineer on the pilot line only.
-  let erin: Client, quinn: Client, quentin: Client, ed: Client, olga: Client, lena: Client;
+  let erin: Client, quinn: Client, quentin: Client, ed: Client, olga: Client, lena: Client, lars: Client, otto: Client;
 
   const modelEvents = async (): Promise<RecordedEvent[]> => fx.store.readStream(stream);
   const deniedSince = async (position: number): Promise<RecordedEvent[]> => (await fx.store.readAll({ fromPosition: position + 1 })).filter((e) => e.type === 'AccessDenied');
@@ -66,6 +66,9 @@ describe.each<[string, StoreFactory]>([
     ed = gov.registry(await gov.tokenFor('ed', ['engineer']));
     olga = gov.registry(await gov.tokenFor('olga', ['operator']));
     lena = gov.registry(await gov.tokenFor('lena', ['engineer'], ['line:plant-1/utilities/cooling-water']));
+    // quality leads whose tokens cover one line only: the pilot line, and another one
+    lars = gov.registry(await gov.tokenFor('lars', ['quality_lead'], ['line:plant-1/utilities/cooling-water']));
+    otto = gov.registry(await gov.tokenFor('otto', ['quality_lead'], ['line:plant-1/utilities/boilers']));
   }, 60_000);
   afterAll(async () => {
     await gov?.close();
@@ -163,8 +166,11 @@ describe.each<[string, StoreFactory]>([
       await expectStatus(call.request(lena, { useCaseId, modelVersionId: V1, targetStage: ModelStage.MODEL_STAGE_PRODUCTION }), grpc.status.PERMISSION_DENIED);
       const { request } = await call.request(lena, { useCaseId, modelVersionId: V1, targetStage: ModelStage.MODEL_STAGE_PRODUCTION, scope: PILOT });
       expect(request).toMatchObject({ scope: PILOT, comparedToModelVersionId: V2, comparedToMetrics: metricsOf[V2] });
-      await call.approve(quinn, { useCaseId, requestId: request!.requestId });
+      // approval is checked against the request's scope: a quality lead of another line is refused, the pilot line's approves
+      await expectStatus(call.approve(otto, { useCaseId, requestId: request!.requestId }), grpc.status.PERMISSION_DENIED);
+      await call.approve(lars, { useCaseId, requestId: request!.requestId });
       expect((await modelEvents()).at(-1)!.data).toMatchObject({ scope: PILOT });
+      await expectStatus(call.promote(otto, { useCaseId, requestId: request!.requestId }), grpc.status.PERMISSION_DENIED);
       const res = await call.promote(quentin, { useCaseId, requestId: request!.requestId });
       expect(res.previousModelVersionId).toBe('');
       expect((await modelEvents()).at(-1)!.data).toMatchObject({ modelVersionId: V1, stage: 'production', scope: PILOT, previousModelVersionId: null });

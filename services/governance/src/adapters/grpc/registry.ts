@@ -199,6 +199,10 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
     }
   }
 
+  /** The plant location a stored request touches (its scope), for line-scoped approvers; none when unknown. */
+  const requestResource = async (q: { useCaseId: string; requestId: string }): Promise<Resource | undefined> =>
+    resourceOfScope(foldRegistry(await readModelStream(store, q.useCaseId)).requests.get(q.requestId)?.scope ?? null);
+
   return defineService(ModelRegistryServiceService, {
     listModelVersions: unary({
       permission: Permission.ModelRead,
@@ -220,6 +224,7 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
     approve: unary({
       permission: Permission.ModelApprove,
       input: approveInput,
+      resource: requestResource,
       async handle(q, ctx) {
         let decidedOn: RegistryState | null = null;
         try {
@@ -241,6 +246,7 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
     reject: unary({
       permission: Permission.ModelApprove,
       input: rejectInput,
+      resource: requestResource,
       async handle(q, ctx) {
         const { state } = await decideAndAppend(store, q.useCaseId, actorOf(ctx, Permission.ModelApprove), (s) => decideReject(s, q));
         return { request: requestOf(state, q.requestId) };
@@ -249,6 +255,7 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
     promote: unary({
       permission: Permission.ModelPromote,
       input: promoteInput,
+      resource: requestResource,
       async handle(q, ctx) {
         const { state, decision } = await decideAndAppend(store, q.useCaseId, actorOf(ctx, Permission.ModelPromote), (s) => decidePromote(s, q));
         return { request: requestOf(state, q.requestId), previousModelVersionId: (decision.data.previousModelVersionId as string | null) ?? '' };
