@@ -137,10 +137,14 @@ export class CoreEventStore implements EventStore {
     let written = 0;
     const ids = [...new Set(batch.flatMap((p) => p.events.map((e) => e.id)))];
     const streams = [...new Set(batch.map((p) => p.stream))];
+    // Each stream's revision before the batch, as its first append expects it (a later append of the
+    // same stream in the batch expects the revision after the earlier ones).
     const expected = new Map<string, number | null>();
+    const seen = new Set<string>();
     for (const p of batch) {
-      if (expected.has(p.stream) || p.expected === 'any') continue;
-      expected.set(p.stream, p.expected === 'no-stream' ? null : p.expected);
+      if (seen.has(p.stream)) continue;
+      seen.add(p.stream);
+      if (p.expected !== 'any') expected.set(p.stream, p.expected === 'no-stream' ? null : p.expected);
     }
     try {
       await this.backend.write(ids, streams, (state) => {
