@@ -4,17 +4,19 @@
 import { authorize, Permission, type KeySet, type Principal, type Resource } from '@industrial/access';
 import type { Bus, ConsumerHandle } from '@industrial/bus';
 import type { IntegrationEvent, UnsSampleBatch } from '@industrial/contracts';
-import type { EventStore, NewEvent } from '@industrial/eventstore';
+import { StreamNotFoundError, type AppendResult, type EventStore, type NewEvent } from '@industrial/eventstore';
 import { startEventConsumer, startUnsConsumers } from './adapters/nats/consumers.ts';
 import { parseCsvFile, parseCsvStream, type ImportProgress } from './adapters/files/csv-import.ts';
 import { contentHashOf, loadSnapshot, writeSnapshotFiles, type LoadedSnapshot, type SnapshotHeader, type SnapshotLineage, type SnapshotManifest } from './adapters/files/snapshot-files.ts';
 import { uuidFromKey, uuidv7 } from './adapters/ids.ts';
+import { Mutex } from './adapters/sql.ts';
 import { applyTagPatch, defaultTagMetadata, searchCatalog, TagMetadataPatchSchema, type CatalogHit, type CatalogQuery, type DatasetMetadata, type TagMetadata } from './domain/catalog.ts';
 import { contextualise, type AssetSeries } from './domain/context.ts';
 import { parseCsvMapping } from './domain/csv-mapping.ts';
 import { DataopsError, DataopsErrorCode, InvalidArgumentError, NotFoundError } from './domain/errors.ts';
 import { toIngestBatch } from './domain/ingest.ts';
 import { DEFAULT_RULES, evaluate, healthScore, initialQualityState, noteGap, qualityWindows, tick, type ActiveIssue, type GapNote, type QualityRules, type QualityTransition, type TagQualityState } from './domain/quality.ts';
+import { foldQualityEvents, issuesByTag, qualityIssueKey, seedQualityState, type OpenQualityIssue } from './domain/quality-issues.ts';
 import { MAX_BUCKETS, bucketStart, isAggregation, regroup, toGrid, type Aggregation, type ResampledPoint } from './domain/resample.ts';
 import { applySplits, SplitSpecSchema, type SplitSpec } from './domain/snapshot.ts';
 import { checkWindowRequest, targetColumnName, windowTable, type WindowSample, type WindowTarget } from './domain/windows.ts';
@@ -228,6 +230,14 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
   let timer: NodeJS.Timeout | null = null;
   let plantNow: number | null = null;
   let catalogLoaded: Promise<void> | null = null;
+  /**
+   * Data-quality read model, as in dataops' store (see catchUpQuality): open warning/critical
+   * issues by id, and per source stream the last revision folded in. Restored once (rebuildQuality).
+   */
+  let qualityLoaded: Promise<void> | null = null;
+  const openIssues = new Map<string, OpenQualityIssue>();
+  const qualityRevision = new Map<string, number>();
+  const qualityEmits = new Mutex();
 
   const key = (assetPath: string, tag: string) => `${assetPath}.${tag}`;
   /** Quality rules per tag, derived from the catalog; cleared whenever the catalog changes. */
@@ -243,7 +253,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     { lingerMs: config.uns.lingerMs ?? 3, maxSamples: 100_000, maxInFlight: 2 },
   );
 
-  async function append(stream: string, type: string, payload: unknown, actor: Actor, id: string = uuidv7()): Promise<void> {
+  async function append(stream: string, type: string, payload: unknown, actor: Actor, id: string = uuidv7()): Promise<AppendResult> {
     const event: NewEvent = {
       id,
       type,
@@ -257,7 +267,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
         schemaVersion: 1,
       },
     };
-    await store.append(stream, [event]);
+    return store.append(stream, [event]);
   }
 
   /**
@@ -304,12 +314,70 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     return previous;
   }
 
+  /**
+   * Open issues survive a restart (README, Quality). The `source-<id>` streams are the truth;
+   * dataops' store keeps a read model of them: the open issues and, per stream, the last revision
+   * folded in. The read model is only ever advanced by folding a stream's events from that
+   * revision on (`catchUpQuality`), after they were appended — so it is always a fold of a prefix
+   * of the stream, and an append whose read-model write was lost (crash, database error) is
+   * picked up by the next catch-up of that stream.
+   */
+  async function catchUpQuality(sourceId: string): Promise<void> {
+    for (;;) {
+      const from = (qualityRevision.get(sourceId) ?? -1) + 1;
+      const page = await store.readStream(`source-${sourceId}`, { fromRevision: from, maxCount: 10_000 }).catch((e: unknown) => {
+        if (e instanceof StreamNotFoundError) return [];
+        throw e;
+      });
+      const last = page.at(-1)?.revision;
+      if (last === undefined) return;
+      const mine = new Map([...openIssues].filter(([, i]) => i.sourceId === sourceId));
+      const folded = foldQualityEvents(mine, page, uuidFromKey);
+      await data.meta.applyQualityIssues(sourceId, last, folded);
+      for (const id of folded.closed) openIssues.delete(id);
+      for (const i of folded.opened) openIssues.set(i.issueId, i);
+      qualityRevision.set(sourceId, last);
+    }
+  }
+
+  /**
+   * At start (before any batch is evaluated): the read model, each stream's events appended after
+   * it was last written, and every tag with an open issue gets its rule state back
+   * (`seedQualityState`): a still-bad tag does not raise again, a recovered one clears the issue
+   * under its original id.
+   */
+  async function rebuildQuality(): Promise<void> {
+    await loadCatalog();
+    const { streams, issues } = await data.meta.loadQualityIssues();
+    for (const i of issues) openIssues.set(i.issueId, i);
+    for (const { sourceId, revision } of streams) qualityRevision.set(sourceId, revision);
+    for (const { sourceId } of streams) await catchUpQuality(sourceId);
+    for (const [k, list] of issuesByTag(openIssues.values())) {
+      const first = list[0] as OpenQualityIssue;
+      quality.set(k, { assetPath: first.assetPath, tag: first.tag, sourceId: first.sourceId, state: seedQualityState(list, rulesFor(first.assetPath, first.tag)) });
+    }
+    if (openIssues.size > 0) logger.info({ openIssues: openIssues.size, streams: streams.length }, 'open data-quality issues restored from the event store');
+  }
+  const loadQuality = () =>
+    (qualityLoaded ??= rebuildQuality().catch((e: unknown) => {
+      qualityLoaded = null; // retried by the next batch or start
+      throw e;
+    }));
+
   async function emitQuality(entry: { assetPath: string; tag: string; sourceId: string }, transitions: QualityTransition[], causation: string): Promise<void> {
+    let appended = false;
     for (const t of transitions) {
       // An issue event is a decision recorded for good: info findings stay in the quality report.
       if (t.issue.severity === 'info') continue;
-      const issueId = uuidFromKey(`quality:${entry.assetPath}:${entry.tag}:${t.issue.rule}:${t.issue.raisedAt}`);
+      const issueId = uuidFromKey(qualityIssueKey(entry.assetPath, entry.tag, t.issue.rule, t.issue.raisedAt));
       const actor: Actor = { ...SERVICE_ACTOR, correlationId: issueId, causationId: causation };
+      if (!qualityRevision.has(entry.sourceId)) {
+        // Before the stream's first quality event: a crash right after that append must leave the
+        // stream known, so the next start folds the event in.
+        await data.meta.watchQualityStream(entry.sourceId);
+        qualityRevision.set(entry.sourceId, -1);
+      }
+      appended = true;
       if (t.type === 'raised') {
         await append(`source-${entry.sourceId}`, 'DataQualityIssueRaised', {
           issueId,
@@ -332,10 +400,18 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
         }, actor, uuidFromKey(`cleared:${issueId}`));
       }
     }
+    // Events first, then the read model. A failure here loses nothing (the events are stored, and
+    // the next catch-up of the stream folds them in): it is logged, not redelivered.
+    if (appended) {
+      await catchUpQuality(entry.sourceId).catch((e: unknown) => {
+        logger.warn({ err: e, sourceId: entry.sourceId }, 'data-quality read model not updated; it catches up at the next issue of this source or at start');
+      });
+    }
   }
 
   async function ingestBatch(batch: UnsSampleBatch): Promise<{ duplicate: boolean }> {
     await loadCatalog();
+    await loadQuality();
     const { batch: ingest, problems } = toIngestBatch(batch, (tag) => catalog.get(key(batch.assetPath, tag))?.unit, historian.refinedIntervalMs);
     for (const p of problems) logger.warn({ assetPath: batch.assetPath, tag: p.tag, reason: p.reason }, 'sample kept in raw only: unit cannot be normalised');
     if (await groupCommit.submit(ingest)) return { duplicate: true };
@@ -371,7 +447,14 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
       entry.state = r.state;
       if (r.transitions.length > 0) transitions.push({ entry, list: r.transitions });
     }
-    for (const t of transitions) await emitQuality(t.entry, t.list, batch.batchId);
+    // One batch's events at a time, in the order the batches were evaluated (this call follows the
+    // evaluation synchronously): a raise is appended before its clear, and each stream's read-model
+    // revision only moves forward.
+    if (transitions.length > 0) {
+      await qualityEmits.run(async () => {
+        for (const t of transitions) await emitQuality(t.entry, t.list, batch.batchId);
+      });
+    }
     return { duplicate: false };
   }
 
@@ -823,6 +906,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
     },
     async start() {
       await loadCatalog();
+      await loadQuality();
       if (config.uns.ensureStream) await bus.ensureStream({ name: config.uns.stream, subjects: config.uns.subjects });
       handles.push(
         ...(await startUnsConsumers(bus, { stream: config.uns.stream, durable: config.uns.durable, filterSubject: config.uns.filterSubject, concurrency: config.uns.concurrency, ...(config.uns.prefetch === undefined ? {} : { prefetch: config.uns.prefetch }) }, async (b) => {

@@ -5,6 +5,7 @@ import type { BucketStats } from './domain/resample.ts';
 import type { DatasetMetadata, TagMetadata } from './domain/catalog.ts';
 import type { Table } from './domain/table.ts';
 import type { LabelWindow } from './domain/context.ts';
+import type { OpenQualityIssue } from './domain/quality-issues.ts';
 
 export type Severity = 'Good' | 'Uncertain' | 'Bad';
 
@@ -132,6 +133,16 @@ export interface MetaStore {
   getImport(id: string): Promise<{ record: ImportRecord; table: Table } | null>;
   putSnapshot(s: SnapshotRecord): Promise<void>;
   getSnapshot(idOrHash: string): Promise<SnapshotRecord | null>;
+  /**
+   * Data-quality read model: the issues open per the `source-<id>` streams, and per stream the
+   * last revision folded in (-1: none). The events come first; this follows them.
+   * `watchQualityStream` enters a stream (revision -1) before its first quality event is appended,
+   * so a crash between that append and `applyQualityIssues` still leaves the stream to catch up on.
+   */
+  watchQualityStream(sourceId: string): Promise<void>;
+  /** In one transaction: issues opened, ids closed, and the stream's revision (never lowered). */
+  applyQualityIssues(sourceId: string, revision: number, changes: { opened: readonly OpenQualityIssue[]; closed: readonly string[] }): Promise<void>;
+  loadQualityIssues(): Promise<{ streams: Array<{ sourceId: string; revision: number }>; issues: OpenQualityIssue[] }>;
 }
 
 export interface DataopsStore {

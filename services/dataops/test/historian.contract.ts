@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toIngestBatch } from '../src/domain/ingest.ts';
 import { regroup, toGrid } from '../src/domain/resample.ts';
 import type { IngestBatch } from '../src/ports.ts';
-import { ASSET, unsBatch, type StoreFactory, type StoreHarness } from './harness.ts';
+import type { OpenQualityIssue } from '../src/domain/quality-issues.ts';
+import { ASSET, SOURCE, unsBatch, type StoreFactory, type StoreHarness } from './harness.ts';
 
 const T0 = Date.parse('2025-03-05T10:00:00Z');
 
@@ -199,6 +200,26 @@ export function historianContract(name: string, factory: StoreFactory): void {
         expect((back?.table.data.temp as Float64Array)[0]).toBe(300.1);
         expect(Number.isNaN((back?.table.data.temp as Float64Array)[1])).toBe(true);
         expect(back?.table.data.type).toEqual(['L', 'M']);
+      });
+
+      it('keeps the data-quality read model: open issues, and per stream a revision that never goes back', async () => {
+        // A store written before the read model existed: the sources the historian has batches from are followed.
+        await h.store.historian.writeBatches([batch([{ tag: 'temp', ts: T0, value: 20 }])]);
+        expect(await h.store.meta.loadQualityIssues()).toEqual({ streams: [{ sourceId: SOURCE, revision: -1 }], issues: [] });
+        const other = '0193a1b2-7c00-7a10-8b00-0000000000ff';
+        await h.store.meta.watchQualityStream(other);
+        await h.store.meta.watchQualityStream(other);
+        const issue = (id: string, rule: 'stale' | 'flatline'): OpenQualityIssue => ({
+          issueId: id, sourceId: other, assetPath: ASSET, tag: 'temp', rule, kind: rule, severity: rule === 'stale' ? 'critical' : 'warning', raisedAt: T0, detail: `${rule} "quoted"`, observed: rule === 'stale' ? null : 20.5,
+        });
+        await h.store.meta.applyQualityIssues(other, 7, { opened: [issue('i-1', 'stale'), issue('i-2', 'flatline')], closed: [] });
+        await h.store.meta.applyQualityIssues(other, 3, { opened: [], closed: ['i-1'] });
+        expect(await h.store.meta.loadQualityIssues()).toEqual({
+          streams: [{ sourceId: other, revision: 7 }, { sourceId: SOURCE, revision: -1 }].sort((a, b) => a.sourceId.localeCompare(b.sourceId)),
+          issues: [issue('i-2', 'flatline')],
+        });
+        await h.store.meta.applyQualityIssues(other, 2_500_000_000, { opened: [], closed: ['i-2', 'unknown'] });
+        expect(await h.store.meta.loadQualityIssues()).toMatchObject({ streams: expect.arrayContaining([{ sourceId: other, revision: 2_500_000_000 }]), issues: [] });
       });
     });
   });

@@ -3,6 +3,7 @@
 // column as binary blobs inside the import's transaction (nothing half-imported).
 import type { DatasetMetadata, TagMetadata } from '../domain/catalog.ts';
 import { emptyColumn, type ColumnData, type ColumnSpec, type Table } from '../domain/table.ts';
+import type { OpenQualityIssue } from '../domain/quality-issues.ts';
 import type { ImportRecord, MetaStore, SeriesKey, SnapshotRecord, StoredLabel } from '../ports.ts';
 import type { SqlClient } from './sql.ts';
 
@@ -18,6 +19,9 @@ export function metaDdl(dialect: 'pg' | 'sqlite'): string[] {
     `CREATE TABLE IF NOT EXISTS import_columns (import_id text NOT NULL, position integer NOT NULL, data ${blob} NOT NULL, PRIMARY KEY (import_id, position))`,
     `CREATE TABLE IF NOT EXISTS snapshots (snapshot_id text PRIMARY KEY, content_hash text NOT NULL, doc text NOT NULL)`,
     `CREATE INDEX IF NOT EXISTS snapshots_hash ON snapshots (content_hash)`,
+    // Data-quality read model (see MetaStore.applyQualityIssues): open issues and how far each source stream was folded.
+    `CREATE TABLE IF NOT EXISTS quality_streams (source_id text PRIMARY KEY, revision ${dialect === 'pg' ? 'bigint' : 'INTEGER'} NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS quality_open_issues (issue_id text PRIMARY KEY, source_id text NOT NULL, doc text NOT NULL)`,
   ];
 }
 
@@ -114,6 +118,38 @@ export function createMetaStore(sql: SqlClient): MetaStore {
     async getSnapshot(idOrHash: string) {
       const [row] = await sql.query('SELECT doc FROM snapshots WHERE snapshot_id = $1 OR content_hash = $1', [idOrHash]);
       return row === undefined ? null : parse<SnapshotRecord>(row);
+    },
+    async watchQualityStream(sourceId: string) {
+      await sql.query('INSERT INTO quality_streams (source_id, revision) VALUES ($1, -1) ON CONFLICT (source_id) DO NOTHING', [sourceId]);
+    },
+    async applyQualityIssues(sourceId, revision, changes) {
+      await sql.tx(async (c) => {
+        for (const i of changes.opened) {
+          await c.query(`INSERT INTO quality_open_issues (issue_id, source_id, doc) VALUES ($1, $2, $3) ON CONFLICT (issue_id) DO UPDATE SET doc = excluded.doc`, [i.issueId, i.sourceId, JSON.stringify(i)]);
+        }
+        for (const id of changes.closed) await c.query('DELETE FROM quality_open_issues WHERE issue_id = $1', [id]);
+        await c.query(
+          `INSERT INTO quality_streams (source_id, revision) VALUES ($1, $2)
+           ON CONFLICT (source_id) DO UPDATE SET revision = CASE WHEN excluded.revision > quality_streams.revision THEN excluded.revision ELSE quality_streams.revision END`,
+          [sourceId, revision],
+        );
+      });
+    },
+    async loadQualityIssues() {
+      // First start with a read model (a store written before it existed, or a new one): follow
+      // every source the historian has batches from, so issues already in their streams are found.
+      const [any] = await sql.query('SELECT source_id FROM quality_streams LIMIT 1');
+      if (any === undefined) {
+        for (const r of await sql.query<{ source_id: string }>('SELECT DISTINCT CAST(source_id AS text) AS source_id FROM ingested_batches')) {
+          await sql.query('INSERT INTO quality_streams (source_id, revision) VALUES ($1, -1) ON CONFLICT (source_id) DO NOTHING', [String(r.source_id)]);
+        }
+      }
+      const streams = (await sql.query<{ source_id: string; revision: unknown }>('SELECT source_id, revision FROM quality_streams ORDER BY source_id')).map((r) => ({
+        sourceId: String(r.source_id),
+        revision: Number(r.revision), // bigint comes back as text from pg
+      }));
+      const issues = (await sql.query('SELECT doc FROM quality_open_issues ORDER BY issue_id')).map((r) => parse<OpenQualityIssue>(r));
+      return { streams, issues };
     },
   };
 }
