@@ -45,8 +45,16 @@ const sim = spawn(
   },
 );
 let simReady: { startupMs: number; plantLagMs: number } | null = null;
+type SimStats = { stats: { ticks: number; updates: number }; at: number };
+let simStats: SimStats | null = null;
+let simTail = '';
 sim.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-  for (const line of chunk.split('\n')) if (line.startsWith('{"ready"')) simReady = JSON.parse(line);
+  const lines = (simTail + chunk).split('\n');
+  simTail = lines.pop() ?? '';
+  for (const line of lines) {
+    if (line.startsWith('{"ready"')) simReady = JSON.parse(line);
+    else if (line.startsWith('{"stats"')) simStats = JSON.parse(line);
+  }
 });
 const nats = await startNats();
 const bus = await natsBus(nats.url);
@@ -89,7 +97,9 @@ try {
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
   const simCpu0 = cpuSecondsOf(sim.pid);
+  const offered0 = simStats as SimStats | null; // set by the stdout listener
   await sleep(seconds * 1_000);
+  const offered1 = simStats as SimStats | null;
   const t1 = Date.now();
   const cpu = process.cpuUsage(cpu0);
   const simCpu = cpuSecondsOf(sim.pid) - simCpu0;
@@ -123,7 +133,12 @@ try {
   const lost = buffered.filter((b) => !stored.has(b.batchId)).reduce((n, b) => n + b.samples.length, 0);
   await uns.stop();
   const secs = (t1 - t0) / 1000;
+  const offered =
+    offered0 && offered1 && offered1.at > offered0.at
+      ? `simulator offered ${Math.round(((offered1.stats.updates - offered0.stats.updates) * 1000) / (offered1.at - offered0.at))} updates/s at ${(((offered1.stats.ticks - offered0.stats.ticks) * 1000) / (offered1.at - offered0.at)).toFixed(1)} ticks/s (the ceiling; a value that changes twice within one 100 ms sampling period is sampled once)\n`
+      : '';
   process.stderr.write(
+    offered +
     `CPU: connectivity+consumer ${(((cpu.user + cpu.system) / 1e6 / secs) * 100).toFixed(0)}% of one core, simulator ${((simCpu / secs) * 100).toFixed(0)}%; ${window.length} batches\n` +
       `latency split: value change → buffered p50 ${percentile(toCut, 50)} ms / p99 ${percentile(toCut, 99)} ms (OPC UA sampling + publishing, batching, validation, SQLite), ` +
       `buffered → delivered p50 ${percentile(cutToReceive, 50)} ms / p99 ${percentile(cutToReceive, 99)} ms (forwarder, NATS, consumer)\n`,

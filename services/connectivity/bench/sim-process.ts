@@ -3,7 +3,9 @@
 // first tick (the OPC UA start-up is caught up by that tick), so a sample's sourceTimestamp (plant
 // time) at ×1 is the wall-clock instant the value changed and the bench can measure latency as
 // receive − sourceTimestamp. Prints one JSON line on stdout when ready:
-// {"ready":true,"startupMs":…,"plantLagMs":…} — plantLagMs checks that claim (≤ one tick).
+// {"ready":true,"startupMs":…,"plantLagMs":…} — plantLagMs checks that claim (≤ one tick) — and
+// then every 500 ms {"stats":{"ticks":…,"updates":…},"at":<wall ms>}: the rate the simulator
+// actually offers (tag updates written to the address space), the ceiling of values/s.
 import { createSimulator, loadConfig } from '@industrial/simulator';
 
 const anchored = true;
@@ -16,6 +18,7 @@ const startupMs = Date.now() - startWall;
 setTimeout(() => {
   const plantLagMs = Date.now() - sim.plantTime().getTime();
   process.stdout.write(`${JSON.stringify({ ready: true, anchored, startupMs, plantLagMs, tickMs: 1000 / config.tickHz })}\n`);
+  setInterval(() => process.stdout.write(`${JSON.stringify({ stats: sim.stats(), at: Date.now() })}\n`), 500).unref();
 }, 1_000);
 const stop = () => void sim.stop().then(() => process.exit(0));
 process.once('SIGTERM', stop);
