@@ -19,7 +19,7 @@ import { DEFAULT_RULES, evaluate, healthScore, initialQualityState, noteGap, qua
 import { foldQualityEvents, issuesByTag, qualityIssueKey, seedQualityState, type OpenQualityIssue } from './domain/quality-issues.ts';
 import { MAX_BUCKETS, bucketStart, isAggregation, regroup, toGrid, type Aggregation, type ResampledPoint } from './domain/resample.ts';
 import { applySplits, SplitSpecSchema, type SplitSpec } from './domain/snapshot.ts';
-import { checkWindowRequest, targetColumnName, windowTable, type WindowSample, type WindowTarget } from './domain/windows.ts';
+import { checkWindowRequest, describeTarget, targetColumnName, windowTable, type WindowSample, type WindowTarget } from './domain/windows.ts';
 import type { WindowSpec } from '@industrial/ml';
 import type { Table } from './domain/table.ts';
 import type { DataopsStore, IngestBatch, RawSample } from './ports.ts';
@@ -735,11 +735,11 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp {
       assetPaths = assets.map((a) => a.assetPath).sort();
       timeRange = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
       lineage = {
-        source: { kind: 'historian-windows', assetPaths, tags: [...tags].sort(), strideMinutes: s.strideMinutes, target: s.target === undefined ? null : { label: s.target.label, horizonMinutes: s.target.horizonMinutes, column: targetColumnName(s.target) } },
+        source: { kind: 'historian-windows', assetPaths, tags: [...tags].sort(), strideMinutes: s.strideMinutes, target: s.target === undefined ? null : { label: s.target.label, horizonMinutes: s.target.horizonMinutes, column: targetColumnName(s.target), ...(s.target.kind === 'time-to' ? { kind: 'time-to' as const } : {}) } },
         timeRange,
         transformations: [
           `window features (${spec.format} ${spec.version}: ${spec.windowMinutes} min on a ${spec.gridMinutes}-min grid, every ${s.strideMinutes} min, Bad samples excluded)`,
-          ...(s.target === undefined ? [] : [`target ${targetColumnName(s.target)}: a "${s.target.label}" label window ends within ${s.target.horizonMinutes} min after the window end; rows stop at an asset's first one`]),
+          ...(s.target === undefined ? [] : [describeTarget(s.target)]),
           `split(${split.data.kind} by ${split.data.by})`,
         ],
         labels: { count: labelIds.length, ids: labelIds },

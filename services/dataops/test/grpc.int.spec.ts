@@ -299,7 +299,7 @@ describe.each<[string, StoreFactory]>([
       const spec = { format: 'industrial-ml/window-spec/v1', version: '2.0.0', windowMinutes: 0.25, gridMinutes: 0.25, features: [{ name: 'torque_mean', unit: 'N.m', tag: 'torque', statistic: 'mean' }] };
       const windows = (json: string) => ({
         ...snapshotRequest(randomUUID()), historian: undefined, splitKind: 'group', splitBy: 'asset_path', splitOrderBy: 'time', format: 'arrow', featureSetVersion: '',
-        historianWindows: { assetPaths: [asset], fromMs: T0, toMs: T0 + 10_000, windowSpecJson: json, strideMinutes: 1, targetLabel: '', targetHorizonMinutes: 0, targetColumn: '' },
+        historianWindows: { assetPaths: [asset], fromMs: T0, toMs: T0 + 10_000, windowSpecJson: json, strideMinutes: 1, targetLabel: '', targetHorizonMinutes: 0, targetColumn: '', targetKind: '' },
       });
       const { snapshot } = await unaryCall(engineer, engineer.createDatasetSnapshot, windows(JSON.stringify(spec)));
       // one window ends in [T0, T0 + 10 s): at T0, holding the torque sample taken then (0)

@@ -66,6 +66,26 @@ describe('windowTable (historian → window features with the shared @industrial
     expect(y.filter((v, i) => paths[i] === 'x.p2' && v !== 0)).toEqual([]);
   });
 
+  it('with kind time-to: hours to the first failure, capped, and only assets that reached it (censored units left out)', () => {
+    const failAt = T0 + 40 * MIN;
+    const target = { label: 'bearing_failure', horizonMinutes: 20, kind: 'time-to' as const };
+    const t = windowTable({
+      spec, strideMinutes: 5, from: T0, to: T0 + 60 * MIN,
+      assets: [{ assetPath: 'x.p1', samples: new Map([['temp', ramp(60)]]) }, { assetPath: 'x.p2', samples: new Map([['temp', ramp(60)]]) }],
+      labels: [{ labelId: 'l1', assetPath: 'x.p1', label: 'bearing_failure', from: T0 + 20 * MIN, to: failAt, source: 'simulator' }],
+      target,
+    });
+    expect(targetColumnName(target)).toBe('hours_to_bearing_failure');
+    expect(new Set(t.data.asset_path as string[])).toEqual(new Set(['x.p1']));
+    const ends = Array.from(t.data.time as Float64Array, (v) => (v - T0) / MIN);
+    const y = Array.from(t.data.hours_to_bearing_failure as Float64Array);
+    // ends 9 … 39; remaining life 31, 26, 21 → capped at 20 min = 1/3 h; then 16, 11, 6, 1 min
+    expect(ends).toEqual([9, 14, 19, 24, 29, 34, 39]);
+    expect(y.map((h) => Math.round(h * 60))).toEqual([20, 20, 20, 16, 11, 6, 1]);
+    expect(t.columns.at(-1)).toMatchObject({ name: 'hours_to_bearing_failure', role: 'label' });
+    expect(() => checkWindowRequest(spec, 5, { label: 'x', horizonMinutes: 60, kind: 'soon' as never })).toThrow(/source\.target\.kind/);
+  });
+
   it('refuses requests it cannot compute, naming the field', () => {
     expect(() => checkWindowRequest({ ...spec, windowMinutes: 0 }, 5, undefined)).toThrow(/source\.window: .*windowMinutes/);
     expect(() => checkWindowRequest({ features: [] }, 5, undefined)).toThrow(/source\.window/);

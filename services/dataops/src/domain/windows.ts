@@ -8,6 +8,9 @@
 // window of that name ENDS within (end, end + horizon] — for failure labels (FaultLabelled: from
 // the fault's start to the failure), "fails within the horizon". An asset's rows stop at its first
 // such failure: after it the asset is down, not about to fail (run-to-failure trajectories).
+// With `kind: 'time-to'` the target is the remaining useful life instead: hours from the window end
+// to the asset's first such label end, capped at the horizon; only assets that reach the event are
+// kept (a unit that never failed has no known remaining life: censored).
 // Pure.
 import { computeWindowFeatures, tagSeries, validateWindowSpec, type TagSeries, type WindowSpec } from '@industrial/ml';
 import { InvalidArgumentError } from './errors.ts';
@@ -17,8 +20,14 @@ import type { ColumnSpec, Table } from './table.ts';
 export interface WindowTarget {
   /** Label name whose window end marks the event (e.g. `bearing_failure`). */
   label: string;
+  /** `within`: the event's horizon; `time-to`: the cap of the remaining life. */
   horizonMinutes: number;
-  /** Target column name; default `<label>_within_<horizon>` (`bearing_failure_within_2h` for 120 min). */
+  /**
+   * `within` (default): 1 when the event comes within the horizon; `time-to`: hours until the event
+   * (remaining useful life), capped at the horizon, run-to-failure assets only.
+   */
+  kind?: 'within' | 'time-to';
+  /** Target column name; default `<label>_within_<horizon>` (`bearing_failure_within_2h` for 120 min) or `hours_to_<label>`. */
   column?: string;
 }
 
@@ -39,8 +48,16 @@ export interface WindowTableInput {
   target?: WindowTarget;
 }
 
+const hm = (minutes: number) => (minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}min`);
+
 export const targetColumnName = (t: WindowTarget): string =>
-  t.column ?? `${t.label}_within_${t.horizonMinutes % 60 === 0 ? `${t.horizonMinutes / 60}h` : `${t.horizonMinutes}min`}`;
+  t.column ?? (t.kind === 'time-to' ? `hours_to_${t.label}` : `${t.label}_within_${hm(t.horizonMinutes)}`);
+
+/** The target's definition in words, for the snapshot lineage. */
+export const describeTarget = (t: WindowTarget): string =>
+  t.kind === 'time-to'
+    ? `target ${targetColumnName(t)}: hours from the window end to the asset's first "${t.label}" label end, capped at ${hm(t.horizonMinutes)}; only assets that reach it (run to failure)`
+    : `target ${targetColumnName(t)}: a "${t.label}" label window ends within ${t.horizonMinutes} min after the window end; rows stop at an asset's first one`;
 
 /** Throws InvalidArgumentError naming the field when the request cannot be computed. */
 export function checkWindowRequest(spec: unknown, strideMinutes: number, target: WindowTarget | undefined, field = 'source'): WindowSpec {
@@ -54,6 +71,7 @@ export function checkWindowRequest(spec: unknown, strideMinutes: number, target:
   if (target !== undefined) {
     if (!/^[a-z0-9_-]{1,64}$/.test(target.label)) throw new InvalidArgumentError(`${field}.target.label`, 'must be a label name (lowercase letters, digits, "_" and "-")');
     if (!(Number.isFinite(target.horizonMinutes) && target.horizonMinutes > 0)) throw new InvalidArgumentError(`${field}.target.horizonMinutes`, 'must be > 0');
+    if (target.kind !== undefined && target.kind !== 'within' && target.kind !== 'time-to') throw new InvalidArgumentError(`${field}.target.kind`, 'must be "within" or "time-to"');
     const col = targetColumnName(target);
     if (spec.features.some((f) => f.name === col) || col === 'asset_path' || col === 'time') throw new InvalidArgumentError(`${field}.target.column`, `"${col}" clashes with another column`);
   }
@@ -76,13 +94,16 @@ export function windowTable(input: WindowTableInput): Table {
     for (const tag of new Set(spec.features.map((f) => f.tag))) series[tag] = tagSeries(a.samples.get(tag) ?? []);
     const events = target === undefined ? [] : input.labels.filter((l) => l.assetPath === a.assetPath && l.label === target.label).map((l) => l.to).sort((x, y) => x - y);
     const stopAt = events[0] ?? Infinity;
+    const timeTo = target?.kind === 'time-to';
+    if (timeTo && stopAt === Infinity) continue; // censored: never reached the event
     for (let end = firstEnd; end < input.to; end += stepMs) {
       if (end >= stopAt) break;
       const row = computeWindowFeatures(spec, series, end);
       paths.push(a.assetPath);
       times.push(end);
       spec.features.forEach((_, j) => feats[j]!.push(row.values[j]!));
-      if (target !== undefined) ys.push(events.some((t) => t > end && t <= end + horizonMs) ? 1 : 0);
+      if (timeTo) ys.push(Math.min(horizonMs, stopAt - end) / 3_600_000);
+      else if (target !== undefined) ys.push(events.some((t) => t > end && t <= end + horizonMs) ? 1 : 0);
     }
   }
   const columns: ColumnSpec[] = [

@@ -270,6 +270,7 @@ const snapshotInput = fromSchema(
           targetLabel: z.string(),
           targetHorizonMinutes: z.number().int(),
           targetColumn: z.string(),
+          targetKind: z.enum(['', 'within', 'time-to'], { message: 'must be "within" or "time-to" (or empty = within)' }),
         })
         .refine((h) => h.toMs > h.fromMs, { message: 'must be after from_ms', path: ['toMs'] })
         .refine((h) => h.targetLabel === '' || h.targetHorizonMinutes > 0, { message: 'must be > 0 when target_label is set', path: ['targetHorizonMinutes'] })
@@ -487,7 +488,12 @@ export function dataopsService(app: DataopsApp) {
             to: new Date(w.toMs).toISOString(),
             window: w.windowSpecJson as WindowSpec,
             strideMinutes: w.strideMinutes,
-            ...(w.targetLabel === '' ? {} : { target: { label: w.targetLabel, horizonMinutes: w.targetHorizonMinutes, ...(w.targetColumn === '' ? {} : { column: w.targetColumn }) } }),
+            ...(w.targetLabel === '' ? {} : {
+              target: {
+                label: w.targetLabel, horizonMinutes: w.targetHorizonMinutes,
+                ...(w.targetColumn === '' ? {} : { column: w.targetColumn }), ...(w.targetKind === 'time-to' ? { kind: 'time-to' as const } : {}),
+              },
+            }),
           };
         } else {
           const h = r.historian as NonNullable<typeof r.historian>;
@@ -528,7 +534,7 @@ export function dataopsService(app: DataopsApp) {
             : {
                 from: 'historian_windows.from_ms', to: 'historian_windows.to_ms', 'source.assetPaths': 'historian_windows.asset_paths', 'source.window': 'historian_windows.window_spec_json',
                 'source.strideMinutes': 'historian_windows.stride_minutes', 'source.target.label': 'historian_windows.target_label',
-                'source.target.horizonMinutes': 'historian_windows.target_horizon_minutes', 'source.target.column': 'historian_windows.target_column', 'split.stratifyBy': 'split_stratify_by',
+                'source.target.horizonMinutes': 'historian_windows.target_horizon_minutes', 'source.target.column': 'historian_windows.target_column', 'source.target.kind': 'historian_windows.target_kind', 'split.stratifyBy': 'split_stratify_by',
               },
         );
         return { snapshot: toProtoSnapshot(m, m.location) };

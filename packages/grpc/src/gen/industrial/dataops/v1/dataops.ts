@@ -300,8 +300,14 @@ export interface HistorianWindowsSource {
    */
   targetLabel: string;
   targetHorizonMinutes: number;
-  /** Target column name; empty: <label>_within_<horizon>. */
+  /** Target column name; empty: <label>_within_<horizon>, or hours_to_<label> for "time-to". */
   targetColumn: string;
+  /**
+   * "within" (default, empty) or "time-to": hours from the window end to the asset's first such
+   * label end (remaining useful life), capped at target_horizon_minutes; assets that never reach
+   * it are left out (censored).
+   */
+  targetKind: string;
 }
 
 /** Refined historian data of assets and tags over a time range. */
@@ -2788,6 +2794,7 @@ function createBaseHistorianWindowsSource(): HistorianWindowsSource {
     targetLabel: "",
     targetHorizonMinutes: 0,
     targetColumn: "",
+    targetKind: "",
   };
 }
 
@@ -2816,6 +2823,9 @@ export const HistorianWindowsSource: MessageFns<HistorianWindowsSource> = {
     }
     if (message.targetColumn !== "") {
       writer.uint32(66).string(message.targetColumn);
+    }
+    if (message.targetKind !== "") {
+      writer.uint32(74).string(message.targetKind);
     }
     return writer;
   },
@@ -2897,6 +2907,14 @@ export const HistorianWindowsSource: MessageFns<HistorianWindowsSource> = {
             message.targetColumn = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.targetKind = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2922,6 +2940,7 @@ export const HistorianWindowsSource: MessageFns<HistorianWindowsSource> = {
     message.targetLabel = object.targetLabel ?? "";
     message.targetHorizonMinutes = object.targetHorizonMinutes ?? 0;
     message.targetColumn = object.targetColumn ?? "";
+    message.targetKind = object.targetKind ?? "";
     return message;
   },
 };
