@@ -20,7 +20,7 @@ import { eventValidator } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore, type RecordedEvent } from '@industrial/eventstore';
 import { PUMP_BEARING_USE_CASE, createInferenceApp, type InferenceApp } from '@industrial/inference';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlant, trainPumpModelFromPlant, type Plant, type PipelineResult } from '../scripts/platform/plant-pipeline.ts';
+import { PUMP_RUL_USE_CASE_ID, startPlant, trainPumpModelFromPlant, type Plant, type PipelineResult } from '../scripts/platform/plant-pipeline.ts';
 
 const USE_CASE = PUMP_BEARING_USE_CASE.useCaseId;
 const run = randomUUID().slice(0, 8);
@@ -88,6 +88,20 @@ describe('pump model from the plant (simulator → connectivity → NATS → his
     // held-out pumps (whole units): the model separates "fails within 2 h" well
     expect((reg.data.metrics as Record<string, number>).pr_auc).toBeGreaterThan(0.7);
     expect(await ofType('ModelPromoted')).toHaveLength(0);
+  });
+
+  it('trained the remaining-useful-life regressor on the failed pumps only, evaluated on whole held-out pumps, as a candidate of its own use case', async () => {
+    expect(result.rul.pumps).toBe(result.failures.length);
+    const reg = (await ofType('ModelVersionRegistered')).find((e) => e.data.modelVersionId === result.rul.modelVersionId)!;
+    expect(reg.data).toMatchObject({ stage: 'candidate', useCaseId: PUMP_RUL_USE_CASE_ID, snapshotId: result.rul.snapshotId, windowSeconds: 3600 });
+    expect(reg.stream).not.toBe(`model-${USE_CASE}`);
+    const created = (await ofType('DatasetSnapshotCreated')).find((e) => e.data.snapshotId === result.rul.snapshotId)!;
+    expect(created.data).toMatchObject({ useCaseId: PUMP_RUL_USE_CASE_ID, labelCount: result.failures.length });
+    const m = reg.data.metrics as Record<string, number>;
+    // hours to failure over a 12-hour run: held-out pumps within an hour on average
+    expect(m.mae).toBeGreaterThan(0);
+    expect(m.mae).toBeLessThan(1.5);
+    expect(m.rmse).toBeGreaterThanOrEqual(m.mae!);
   });
 });
 

@@ -117,6 +117,9 @@ export async function startPlant(o: PlantOptions): Promise<Plant> {
   }
 }
 
+/** The remaining-useful-life model is its own use case: its candidates never compete with the classifier's. */
+export const PUMP_RUL_USE_CASE_ID = '0193a1b2-7c00-7a10-8b00-0000000000b2';
+
 export interface PipelineOptions {
   readonly store: EventStore;
   readonly bus: Bus;
@@ -152,6 +155,8 @@ export interface PipelineResult {
   readonly run: RunState;
   readonly modelVersionId: string;
   readonly target: string;
+  /** The remaining-useful-life regressor on the failed pumps' run-to-failure windows, evaluated on whole held-out pumps. */
+  readonly rul: { readonly snapshotId: string; readonly rowCount: number; readonly pumps: number; readonly run: RunState; readonly modelVersionId: string; readonly target: string };
 }
 
 /** Runs the plant, records it, snapshots it and trains the pump bearing-failure model. */
@@ -248,8 +253,20 @@ export async function trainPumpModelFromPlant(o: PipelineOptions): Promise<Pipel
     });
     await training.start();
     stops.push(() => training.stop());
+    const trainAndWait = async (what: string, req: Parameters<typeof training.runs.start>[0]): Promise<RunState> => {
+      const runId = (await training.runs.start(req, actor)).started!.runId;
+      let run = training.runs.get(runId);
+      for (let i = 0; run.status !== 'completed' && run.status !== 'failed'; i++) {
+        if (i > 2400) throw new Error(`training run ${runId} (${what}) did not finish within 2 minutes (stage ${run.stage})`);
+        progress({ stage: 'training', fraction: run.progress, message: `${what}: ${run.stage ?? 'queued'}` });
+        await sleep(50);
+        run = training.runs.get(runId);
+      }
+      if (run.status === 'failed') throw new Error(`training run ${runId} (${what}) failed: ${run.failed?.error}`);
+      return run;
+    };
     const targetName = `bearing_failure_within_${horizonHours}h`;
-    const started = await training.runs.start({
+    const run = await trainAndWait('bearing failure classifier', {
       snapshotId: snap.snapshotId, useCaseId: o.useCaseId,
       spec: {
         target: targetName, features: [], modelType: 'gbdt',
@@ -257,21 +274,34 @@ export async function trainPumpModelFromPlant(o: PipelineOptions): Promise<Pipel
         imbalance: 'class-weights', imputation: 'median',
         costModel: { source: 'inline', missedFailure: 5000, falseAlarm: 150, inspection: 80 }, seed,
       },
+    });
+
+    // The remaining-useful-life regressor: the same windows of the pumps that ran to failure, the
+    // target the hours left (capped at the recorded span), whole pumps held out.
+    progress({ stage: 'snapshot', fraction: 0, message: 'run-to-failure windows → remaining-useful-life snapshot' });
+    const rulTarget = { label: 'bearing_failure', horizonMinutes: hours * 60, kind: 'time-to' as const };
+    const rulSnap = await dataops.createSnapshot({
+      datasetId: randomUUID(), useCaseId: PUMP_RUL_USE_CASE_ID, name: `pump bearing run-to-failure windows, ${site}`,
+      source: { kind: 'historian-windows', assetPaths: [...plant.pumpPaths], from: new Date(plantStartMs).toISOString(), to: new Date(endMs).toISOString(), window: spec, strideMinutes: spec.strideMinutes, target: rulTarget },
+      split: { kind: 'group', by: 'asset_path', train: 0.6, validation: 0.2, orderBy: 'time' },
     }, actor);
-    const runId = started.started!.runId;
-    let run = training.runs.get(runId);
-    for (let i = 0; run.status !== 'completed' && run.status !== 'failed'; i++) {
-      if (i > 2400) throw new Error(`training run ${runId} did not finish within 2 minutes (stage ${run.stage})`);
-      progress({ stage: 'training', fraction: run.progress, message: `training: ${run.stage ?? 'queued'}` });
-      await sleep(50);
-      run = training.runs.get(runId);
-    }
-    if (run.status === 'failed') throw new Error(`training run ${runId} failed: ${run.failed?.error}`);
-    progress({ stage: 'done', fraction: 1, message: `model ${run.registered!.modelVersionId} registered as a candidate` });
+    const rulRun = await trainAndWait('remaining-useful-life regressor', {
+      snapshotId: rulSnap.snapshotId, useCaseId: PUMP_RUL_USE_CASE_ID,
+      spec: {
+        target: 'hours_to_bearing_failure', features: [], modelType: 'gbdt',
+        hyperparameters: { task: 'regression', max_iter: 80, learning_rate: 0.1, max_leaf_nodes: 15, min_samples_leaf: 10 },
+        imbalance: 'none', imputation: 'median', costModel: null, seed,
+      },
+    });
+    progress({ stage: 'done', fraction: 1, message: `models ${run.registered!.modelVersionId} and ${rulRun.registered!.modelVersionId} registered as candidates` });
     return {
       pumpPaths: plant.pumpPaths, faulty, failures, historianSamples,
       snapshot: { snapshotId: snap.snapshotId, contentHash: snap.contentHash, rowCount: snap.rowCount, labelCount: snap.lineage.labels.count, positives, location: snap.location },
       run, modelVersionId: run.registered!.modelVersionId, target: targetName,
+      rul: {
+        snapshotId: rulSnap.snapshotId, rowCount: rulSnap.rowCount, pumps: new Set((await dataops.getSnapshot(rulSnap.snapshotId)).columns.asset_path as string[]).size,
+        run: rulRun, modelVersionId: rulRun.registered!.modelVersionId, target: 'hours_to_bearing_failure',
+      },
     };
   } finally {
     await stopAll();

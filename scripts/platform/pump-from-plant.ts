@@ -75,6 +75,8 @@ async function main(): Promise<void> {
       `  held-out pumps   PR-AUC ${fmt(m.pr_auc)}  ROC-AUC ${fmt(m.roc_auc)}  precision ${fmt(m.precision)}  recall ${fmt(m.recall)}  F1 ${fmt(m.f1)}  threshold ${fmt(r.run.registered!.decisionThreshold ?? undefined)}`,
       `  ONNX             ${r.run.registered!.artifactUri}`,
       `  model card       ${r.run.registered!.modelCard.markdown.uri}`,
+      `Remaining-useful-life model ${r.rul.modelVersionId} (candidate, its own use case): ${r.rul.rowCount} run-to-failure windows of ${r.rul.pumps} pumps`,
+      `  held-out pumps   RMSE ${fmt(r.rul.run.registered!.metrics.rmse)} h  MAE ${fmt(r.rul.run.registered!.metrics.mae)} h`,
       `  event store      ${join(dataDir, 'events.db')}`,
       '',
     ].join('\n'));
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
       bench: 'pump-from-plant', bus: nats === undefined ? 'in-process' : 'nats', pumps, plant_hours: hours, acceleration,
       wall_s: Math.round((performance.now() - startedAt) / 100) / 10, historian_samples: r.historianSamples, failures: r.failures.length,
       windows: r.snapshot.rowCount, positives: r.snapshot.positives, pr_auc: m.pr_auc ?? null, roc_auc: m.roc_auc ?? null, f1: m.f1 ?? null,
+      rul_rmse_h: r.rul.run.registered!.metrics.rmse ?? null, rul_mae_h: r.rul.run.registered!.metrics.mae ?? null,
     })}\n`);
   } catch (e) {
     bar.stop();
