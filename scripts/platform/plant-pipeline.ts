@@ -120,21 +120,10 @@ export async function startPlant(o: PlantOptions): Promise<Plant> {
 /** The remaining-useful-life model is its own use case: its candidates never compete with the classifier's. */
 export const PUMP_RUL_USE_CASE_ID = '0193a1b2-7c00-7a10-8b00-0000000000b2';
 
-export interface PipelineOptions {
-  readonly store: EventStore;
-  readonly bus: Bus;
-  readonly keySet: KeySet;
-  readonly logger: PipelineLogger;
-  /** Historian, snapshots, artifacts, PKI and connectivity state go here. */
-  readonly dataDir: string;
-  readonly enterprise: string;
-  readonly site?: string;
-  readonly pumps?: number;
+/** The plant's settings (PlantOptions), with defaults: plant-1, 12 pumps, seed 42, ×1000, 2025-01-06. */
+export interface PipelineOptions extends Pick<PlantOptions, 'store' | 'bus' | 'keySet' | 'logger' | 'dataDir' | 'enterprise'>, Partial<Pick<PlantOptions, 'site' | 'pumps' | 'seed' | 'plantStartMs' | 'acceleration'>> {
   /** Plant hours recorded for training. */
   readonly hours?: number;
-  readonly acceleration?: number;
-  readonly seed?: number;
-  readonly plantStartMs?: number;
   /** Label horizon: failure within this many hours after the window end. */
   readonly horizonHours?: number;
   readonly useCaseId: string;
