@@ -5,6 +5,9 @@
 // over what it just committed, so nothing is read back) and from the buffer otherwise (start,
 // after an outage, behind by more than the window). The row is committed to SQLite before it is
 // handed over, so the durability point is unchanged: a batch is safe once append() returns.
+// Per asset (subject) there is at most one publish in flight: the next batch of an asset goes out
+// only once JetStream has stored the previous one, so a publish that fails while later ones succeed
+// can never be overtaken by a later batch of the same asset (the stream keeps each asset's order).
 // A failure (NATS unreachable, PubAck timeout) switches to probing: one publish at a time, with
 // backoff, from the first unacknowledged row, until one succeeds; results of the publishes that
 // were in flight are ignored and those rows re-sent. Re-sent batches keep their batchId as
@@ -76,6 +79,8 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
   let mem: BufferedRow[] = [];
   let memHead = 0;
   const inflight: Slot[] = [];
+  /** Subjects with a publish not yet acknowledged (at most one each). */
+  const busySubjects = new Set<string>();
   let settleScheduled = false;
   let wake: (() => void) | null = null;
   let background: Promise<void> = Promise.resolve();
@@ -106,10 +111,12 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
   const send = (row: BufferedRow) => {
     const e = epoch;
     const slot: Slot = { row, state: 0, error: null, done: Promise.resolve() };
+    busySubjects.add(row.subject);
     slot.done = publish(row).then(
       () => {
         if (e !== epoch) return;
         slot.state = 1;
+        busySubjects.delete(row.subject);
         scheduleSettle();
       },
       (err: unknown) => {
@@ -127,16 +134,19 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
   const pump = () => {
     while (mode === 'pumping' && !stopped && inflight.length < window) {
       if (memHead < mem.length) {
+        // The asset's previous batch is not stored yet: wait for its PubAck (settle pumps again).
+        if (busySubjects.has(mem[memHead]!.subject)) break;
         send(mem[memHead++]!);
         continue;
       }
       if (caughtUp) break;
       const want = window - inflight.length;
       const rows = o.buffer.peek(sentUpTo, want);
-      // Fewer than asked: the buffer holds nothing after these, so what comes next is offered.
-      if (rows.length < want) caughtUp = true;
-      for (const r of rows) send(r);
-      if (rows.length === 0) break;
+      let sent = 0;
+      while (sent < rows.length && !busySubjects.has(rows[sent]!.subject)) send(rows[sent++]!);
+      // Fewer than asked, all sent: the buffer holds nothing after these, so what comes next is offered.
+      if (rows.length < want && sent === rows.length) caughtUp = true;
+      if (sent < rows.length || rows.length === 0) break;
     }
     if (memHead === mem.length && memHead > 0) {
       mem = [];
@@ -174,6 +184,7 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
   function fail(err: unknown): void {
     epoch++;
     inflight.length = 0;
+    busySubjects.clear();
     mem = [];
     memHead = 0;
     caughtUp = false;

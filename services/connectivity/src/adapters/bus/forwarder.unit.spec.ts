@@ -59,6 +59,42 @@ function setup(window: number) {
   return { buffer, forwarder, append, ...fake, ensured: () => ensured };
 }
 
+describe('per-asset order when one publish fails and later ones succeed', () => {
+  it("never lets an asset's later batch be stored before an earlier one that failed", async () => {
+    const stored: { msgId: string; subject: string }[] = [];
+    const seen = new Set<string>();
+    let failNext: string | null = null;
+    const bus = {
+      publish(subject: string, _payload: Uint8Array, options: { msgId?: string } = {}) {
+        const id = options.msgId!;
+        // The first publish of the first batch is lost (PubAck timeout, nothing stored); every other publish is stored.
+        if (failNext === id) {
+          failNext = null;
+          return new Promise((_r, reject) => setTimeout(() => reject(new Error('PubAck timeout')), 5));
+        }
+        if (!seen.has(id)) {
+          seen.add(id);
+          stored.push({ msgId: id, subject });
+        }
+        return Promise.resolve({ stream: 'UNS', seq: stored.length, duplicate: false });
+      },
+    } as unknown as Bus;
+    const buffer = new SqliteBuffer({ path: ':memory:' });
+    const forwarder = createForwarder({ buffer, bus, logger: quiet, window: 64, backoffMs: [5] });
+    open.push({ buffer, forwarder });
+    await tick(5);
+    // a.1, b.1, a.2, c.1, a.3 in one cut: a.1 fails while b.1 and c.1 succeed.
+    const plan = [['a', 1], ['b', 2], ['a', 3], ['c', 4], ['a', 5]] as const;
+    const list = plan.map(([asset, n]) => fixtureBatch(1000 + n, 1, `e.s.ar.l.${asset}`));
+    failNext = list[0]!.batch.batchId;
+    forwarder.offer(buffer.append({ sourceId: SRC, capacity: 1_000, policy: 'drop-oldest', batches: list }).rows);
+    expect(await forwarder.flush(5_000)).toBe(true);
+    const order = (asset: string) => stored.filter((m) => m.subject.endsWith(`.${asset}`)).map((m) => m.msgId);
+    expect(order('a')).toEqual([list[0]!.batch.batchId, list[2]!.batch.batchId, list[4]!.batch.batchId]);
+    expect(stored).toHaveLength(5);
+  });
+});
+
 describe('the forwarder', () => {
   it('drains what was buffered before it started, then sends new rows from memory, in buffer order', async () => {
     const buffer = new SqliteBuffer({ path: ':memory:' });
