@@ -1,7 +1,9 @@
 // What a data source is (OPC UA endpoint or MQTT broker) and the rules its registration must
 // satisfy. Validation returns the field and the reason, so gRPC and the config file can name them.
 import { z } from 'zod';
+import { parseUnsAssetPath } from '@industrial/contracts';
 import { InvalidSourceInputError } from './errors.ts';
+import { toUnsToken } from './mapping.ts';
 
 export const SecurityMode = z.enum(['None', 'Sign', 'SignAndEncrypt']);
 export type SecurityMode = z.infer<typeof SecurityMode>;
@@ -56,13 +58,83 @@ export const OpcUaSourceSpec = z
     }
   });
 
-export const MqttSourceSpec = z.strictObject({
-  ...SourceBase,
-  protocol: z.literal('mqtt'),
-  endpoint: z.string().max(500).regex(/^mqtts?:\/\/\S+$/, 'must be an mqtt:// or mqtts:// URL'),
-  securityMode: z.literal('None').default('None'),
-  securityPolicy: z.null().default(null),
+/** A Sparkplug group / edge node / device id: an MQTT topic level (no `/`, `+`, `#`). */
+const SparkplugId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^/+#]+$/, 'must not contain /, + or #');
+const UnsTokenField = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'must be a UNS token (lowercase letters, digits, "_" and "-", at most 64)');
+
+export const PayloadFormat = z.enum(['json', 'sparkplug-b']);
+export type PayloadFormat = z.infer<typeof PayloadFormat>;
+
+/**
+ * Sparkplug B: one group per source (subscribes `spBv1.0/<groupId>/#`). Edge nodes and devices map to
+ * `<enterprise>.<site>.<area>.<line = edge node>.<asset = device | nodeAsset>` unless `assets` names
+ * their asset path; metric names become tags.
+ */
+export const SparkplugConfig = z.strictObject({
+  groupId: SparkplugId,
+  enterprise: UnsTokenField,
+  site: UnsTokenField,
+  /** Default: the group id as a UNS token. */
+  area: UnsTokenField.optional(),
+  /** The asset of an edge node's own metrics (its devices are assets of their own). */
+  nodeAsset: UnsTokenField.default('node'),
+  assets: z
+    .array(
+      z.strictObject({
+        edgeNode: SparkplugId,
+        /** null/absent: the edge node's own metrics. */
+        device: SparkplugId.nullable().default(null),
+        assetPath: z.string().max(330),
+      }),
+    )
+    .max(10_000)
+    .default([]),
+  /** Least time between two rebirth requests (NCMD) to one edge node. */
+  rebirthIntervalMs: z.int().min(0).max(3_600_000).default(5_000),
 });
+export type SparkplugConfig = z.infer<typeof SparkplugConfig>;
+
+export const MqttSourceSpec = z
+  .strictObject({
+    ...SourceBase,
+    protocol: z.literal('mqtt'),
+    endpoint: z.string().max(500).regex(/^mqtts?:\/\/\S+$/, 'must be an mqtt:// or mqtts:// URL'),
+    securityMode: z.literal('None').default('None'),
+    securityPolicy: z.null().default(null),
+    /** `json`: explicit topic → tag mappings; `sparkplug-b`: tags from the births of `sparkplug.groupId`. */
+    payloadFormat: PayloadFormat.default('json'),
+    sparkplug: SparkplugConfig.nullable().default(null),
+  })
+  .superRefine((s, ctx) => {
+    if (s.payloadFormat === 'sparkplug-b' && s.sparkplug === null) {
+      ctx.addIssue({ code: 'custom', path: ['sparkplug'], message: 'is required with payloadFormat sparkplug-b (groupId, enterprise, site)' });
+    }
+    if (s.payloadFormat === 'json' && s.sparkplug !== null) {
+      ctx.addIssue({ code: 'custom', path: ['sparkplug'], message: 'only goes with payloadFormat sparkplug-b' });
+    }
+    if (s.sparkplug === null) return;
+    if (s.sparkplug.area === undefined && toUnsToken(s.sparkplug.groupId) === null) {
+      ctx.addIssue({ code: 'custom', path: ['sparkplug', 'area'], message: `is required: group id "${s.sparkplug.groupId}" has no character usable in a UNS token` });
+    }
+    const seen = new Set<string>();
+    s.sparkplug.assets.forEach((a, i) => {
+      const key = `${a.edgeNode}/${a.device ?? ''}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['sparkplug', 'assets', i], message: `${a.edgeNode}${a.device === null ? '' : `/${a.device}`} is mapped twice` });
+      seen.add(key);
+      try {
+        parseUnsAssetPath(a.assetPath);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['sparkplug', 'assets', i, 'assetPath'], message: e instanceof Error ? e.message : String(e) });
+      }
+    });
+  });
+
+/** A stored or parsed MQTT spec's payload format (specs stored before it existed are JSON). */
+export const payloadFormatOf = (spec: MqttSourceSpec): PayloadFormat => spec.payloadFormat ?? 'json';
 
 export const SourceSpec = z.discriminatedUnion('protocol', [OpcUaSourceSpec, MqttSourceSpec]);
 export type SourceSpec = z.infer<typeof SourceSpec>;
