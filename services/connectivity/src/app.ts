@@ -18,7 +18,7 @@ import type { BrowseNode } from './adapters/opcua/opcua-source.ts';
 import { ConnectivityError, ConnectivityErrorCode, InvalidSourceInputError, SourceNotFoundError } from './domain/errors.ts';
 import { sameMapping, sourceRegistered, tagMapped, type ConnectivityEvent } from './domain/events.ts';
 import { explicitMapping, findUnsCollision, type ExplicitMappingInput, type TagMapping } from './domain/mapping.ts';
-import { parseSourceSpec, publicSpec, type OverflowPolicy, type SourceSpec } from './domain/source.ts';
+import { parseSourceSpec, payloadFormatOf, publicSpec, type OverflowPolicy, type SourceSpec } from './domain/source.ts';
 import { SourceRuntime, type SourceHealth } from './source-runtime.ts';
 
 export const SERVICE_NAME = 'connectivity';
@@ -306,6 +306,9 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
         skipped = auto.skipped;
       }
       if (explicitInputs.length > 0) {
+        if (r.spec.protocol === 'mqtt' && payloadFormatOf(r.spec) === 'sparkplug-b') {
+          throw new InvalidSourceInputError('mappings', 'a Sparkplug B source maps its tags from the NBIRTH/DBIRTH certificates; set asset paths in its sparkplug.assets configuration');
+        }
         const drafts = explicitInputs.map((m, i) => explicitMapping(r.spec.sourceId, m, { samplingIntervalMs: r.spec.subscription.samplingIntervalMs }, i));
         const completed = await r.complete(
           drafts,

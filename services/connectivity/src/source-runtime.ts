@@ -12,10 +12,10 @@ import type { Recorder } from './adapters/eventstore/record.ts';
 import { batchIdOf } from './adapters/ids.ts';
 import { Batcher } from './domain/batcher.ts';
 import { ConnectivityErrorCode, SourceConnectError } from './domain/errors.ts';
-import { bufferOverflowed, sourceConnected, sourceLost, type ConnectivityEvent } from './domain/events.ts';
+import { bufferOverflowed, sourceConnected, sourceLost, tagMapped, type ConnectivityEvent } from './domain/events.ts';
 import type { TagMapping } from './domain/mapping.ts';
 import { StatusCode, qualityOf } from './domain/quality.ts';
-import type { OverflowPolicy, SourceSpec } from './domain/source.ts';
+import { payloadFormatOf, type OverflowPolicy, type SourceSpec } from './domain/source.ts';
 
 export interface RuntimeLogger {
   info(fields: object, msg: string): void;
@@ -40,6 +40,20 @@ export interface SourceHealth {
   bufferedSamples: number;
   droppedSamples: number;
   bufferCapacity: number;
+  /** Sparkplug B sources only (null otherwise). */
+  sparkplug: SparkplugHealth | null;
+}
+
+export interface SparkplugHealth {
+  /** Edge nodes whose NBIRTH is current (not dead). */
+  onlineEdgeNodes: string[];
+  births: number;
+  deaths: number;
+  /** seq out of order (lost or reordered messages), per message. */
+  sequenceGaps: number;
+  lastSequenceGap: { edgeNode: string; expected: number; got: number | null; at: string } | null;
+  /** NCMD `Node Control/Rebirth` requests published. */
+  rebirthRequests: number;
 }
 
 export interface RuntimeDeps {
@@ -75,6 +89,7 @@ export class SourceRuntime {
   #malformed = 0;
   #stopped = false;
   #lostRecorded = false;
+  #sp: Omit<SparkplugHealth, 'onlineEdgeNodes'> = { births: 0, deaths: 0, sequenceGaps: 0, lastSequenceGap: null, rebirthRequests: 0 };
 
   constructor(spec: SourceSpec, deps: RuntimeDeps, mappings: readonly TagMapping[] = []) {
     this.spec = spec;
@@ -114,13 +129,28 @@ export class SourceRuntime {
     } else {
       const src = new MqttSource(spec, {
         onSample: (m, s) => this.#add(m, s),
-        onMalformed: (m, reason) => {
+        onMalformed: (topic, reason) => {
           this.#malformed++;
           this.#lastError = reason;
-          this.#d.logger.warn({ sourceId: spec.sourceId, topic: m.address, reason }, 'malformed MQTT payload refused');
+          this.#d.logger.warn({ sourceId: spec.sourceId, topic, reason }, 'malformed MQTT payload refused');
         },
         onConnected: (i) => this.#onConnected(null, i.reconnected),
         onLost: (i) => this.#onLost(i.reason, null, i.retryInMs),
+        onMapped: (mappings) => this.#onDiscovered(mappings),
+        onSequenceGap: (gap) => {
+          this.#sp.sequenceGaps++;
+          this.#sp.lastSequenceGap = { edgeNode: gap.edgeNode, expected: gap.expected, got: gap.got, at: this.#now() };
+          this.#lastError = `Sparkplug seq gap from ${gap.edgeNode}: expected ${gap.expected}, got ${gap.got ?? 'none'} (${gap.messageType})`;
+          this.#d.logger.warn({ sourceId: spec.sourceId, ...gap }, 'Sparkplug B sequence gap: messages of the edge node were lost or reordered');
+        },
+        onRebirthRequested: (r) => {
+          this.#sp.rebirthRequests++;
+          this.#d.logger.info({ sourceId: spec.sourceId, ...r }, 'Sparkplug B rebirth requested');
+        },
+        onLifecycle: (l) => {
+          if (l.birth) this.#sp.births++;
+          if (l.death) this.#sp.deaths++;
+        },
       });
       await src.connect();
       this.#mqtt = src;
@@ -239,6 +269,16 @@ export class SourceRuntime {
     this.#cut();
   }
 
+  /** Sparkplug B: tags defined by a birth join the source's mappings and are recorded (TagMapped). */
+  #onDiscovered(mappings: readonly TagMapping[]): void {
+    const byAddress = new Map(this.#mappings.map((m) => [m.address, m]));
+    for (const m of mappings) byAddress.set(m.address, m);
+    this.#mappings = [...byAddress.values()];
+    const events = mappings.map(tagMapped);
+    // The store takes at most 10 000 events per append.
+    for (let i = 0; i < events.length; i += 5_000) this.#emit(events.slice(i, i + 5_000));
+  }
+
   #onChange(m: TagMapping, raw: UnsSample['value'] | undefined, statusCode: number, sourceTimestamp: string, serverTimestamp: string): void {
     const value = raw ?? this.#last.get(m.address);
     if (value === undefined) return; // Bad before any value: nothing a sample can carry
@@ -321,6 +361,7 @@ export class SourceRuntime {
       bufferedSamples: this.#d.buffer.usedSamples(this.spec.sourceId),
       droppedSamples: this.#d.buffer.droppedSamples(this.spec.sourceId),
       bufferCapacity: this.spec.bufferCapacity,
+      sparkplug: this.spec.protocol === 'mqtt' && payloadFormatOf(this.spec) === 'sparkplug-b' ? { onlineEdgeNodes: this.#mqtt?.onlineEdgeNodes() ?? [], ...this.#sp } : null,
     };
   }
 

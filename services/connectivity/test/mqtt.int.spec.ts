@@ -12,7 +12,7 @@ import type { Bus } from '@industrial/bus';
 import { parseUnsSampleBatch, type UnsSample, type UnsSampleBatch } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
 import { createConnectivityApp, type ConnectivityApp } from '../src/index.ts';
-import { collectUns, freePort, makeStore, natsBus, startNats, tempDir, until, type NatsServer, type Received } from './fixture.ts';
+import { capturingLogger, collectUns, freePort, makeStore, natsBus, startNats, tempDir, until, type NatsServer, type Received } from './fixture.ts';
 
 const BROKER = 'mqtt://127.0.0.1:1883';
 const RUN = randomBytes(4).toString('hex');
@@ -42,12 +42,7 @@ const mqttSource = (sourceId: string, endpoint: string, name = 'mqtt broker') =>
   subscription: { samplingIntervalMs: 100, publishingIntervalMs: 200, queueSize: 10, deadband: { type: 'none' } },
 });
 
-const logs: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
-const logger = {
-  info: (fields: object, msg: string) => void logs.push({ level: 'info', fields: fields as Record<string, unknown>, msg }),
-  warn: (fields: object, msg: string) => void logs.push({ level: 'warn', fields: fields as Record<string, unknown>, msg }),
-  error: (fields: object, msg: string) => void logs.push({ level: 'error', fields: fields as Record<string, unknown>, msg }),
-};
+const { logs, logger } = capturingLogger();
 
 let dir: string;
 let nats: NatsServer;

@@ -2,7 +2,7 @@
 // (`source-<id>` streams). Builders only: the clock and ids arrive as arguments.
 import type { EventData } from '@industrial/contracts';
 import type { TagMapping } from './mapping.ts';
-import type { SourceSpec } from './source.ts';
+import { payloadFormatOf, type SourceSpec } from './source.ts';
 
 export const sourceStream = (sourceId: string) => `source-${sourceId}`;
 
@@ -19,7 +19,8 @@ export function sourceRegistered(spec: SourceSpec): ConnectivityEvent {
     data: {
       sourceId: spec.sourceId,
       name: spec.name,
-      protocol: spec.protocol,
+      // Sparkplug B is MQTT underneath, but a different contract with the plant: tell it apart.
+      protocol: spec.protocol === 'mqtt' && payloadFormatOf(spec) === 'sparkplug-b' ? 'sparkplug' : spec.protocol,
       endpoint: spec.endpoint,
       securityMode: spec.securityMode,
       securityPolicy: spec.protocol === 'opcua' ? spec.securityPolicy : null,

@@ -1,19 +1,30 @@
 // MQTT adapter: subscribes to the mapped topics of one broker and hands each JSON payload to the
-// domain decoder. mqtt.js reconnects by itself (reconnectPeriod); losses and returns are reported
-// like OPC UA's. A malformed payload is refused with its reason and never stops the others.
+// domain decoder, or, with payloadFormat sparkplug-b, subscribes `spBv1.0/<group>/#`, decodes each
+// Sparkplug B payload and runs it through the host state machine (tags come from the births; it
+// publishes the NCMD rebirth requests the state machine asks for). mqtt.js reconnects by itself
+// (reconnectPeriod); losses and returns are reported like OPC UA's. A malformed payload is refused
+// with its reason and never stops the others.
 import { randomBytes } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { UnsSample } from '@industrial/contracts';
 import { ConnectivityErrorCode, SourceConnectError } from '../../domain/errors.ts';
 import type { TagMapping } from '../../domain/mapping.ts';
 import { decodeMqttPayload } from '../../domain/mqtt-payload.ts';
-import type { MqttSourceSpec } from '../../domain/source.ts';
+import { payloadFormatOf, type MqttSourceSpec } from '../../domain/source.ts';
+import { ncmdTopic, parseSparkplugTopic, REBIRTH_METRIC, SparkplugHost, type SequenceGap } from '../../domain/sparkplug/host.ts';
+import { DataType, decodePayload, encodePayload } from '../../domain/sparkplug/payload.ts';
 
 export interface MqttHandlers {
   onSample(mapping: TagMapping, sample: UnsSample): void;
-  onMalformed(mapping: TagMapping, reason: string): void;
+  /** `address`: the topic (JSON) or the Sparkplug topic the refused payload or metric came on. */
+  onMalformed(address: string, reason: string): void;
   onConnected(info: { reconnected: boolean }): void;
   onLost(info: { reason: string; retryInMs: number }): void;
+  /** Sparkplug B: tags a birth defined (new or changed), before their first samples. */
+  onMapped?(mappings: TagMapping[]): void;
+  onSequenceGap?(gap: SequenceGap): void;
+  onRebirthRequested?(info: { edgeNode: string; reason: string; topic: string }): void;
+  onLifecycle?(info: { birth: boolean; death: boolean }): void;
 }
 
 const RECONNECT_MS = 1_000;
@@ -25,10 +36,18 @@ export class MqttSource {
   #byTopic = new Map<string, TagMapping>();
   #connectedOnce = false;
   #lost = false;
+  readonly #sparkplug: SparkplugHost | null;
 
   constructor(spec: MqttSourceSpec, handlers: MqttHandlers) {
     this.#spec = spec;
     this.#handlers = handlers;
+    const sp = spec.sparkplug;
+    this.#sparkplug = payloadFormatOf(spec) === 'sparkplug-b' && sp ? new SparkplugHost(spec.sourceId, sp, spec.subscription.samplingIntervalMs) : null;
+  }
+
+  /** Sparkplug B edge nodes whose birth is current; null for a JSON source. */
+  onlineEdgeNodes(): string[] | null {
+    return this.#sparkplug?.onlineNodes() ?? null;
   }
 
   get connected(): boolean {
@@ -57,6 +76,10 @@ export class MqttSource {
     this.#client = client;
     this.#connectedOnce = true;
     client.on('message', (topic, payload) => {
+      if (this.#sparkplug !== null) {
+        this.#onSparkplug(this.#sparkplug, topic, payload);
+        return;
+      }
       const m = this.#byTopic.get(topic);
       if (m === undefined) return;
       // Nothing may throw out of here: mqtt.js runs this inside its packet handler, and an
@@ -68,7 +91,7 @@ export class MqttSource {
         r = { ok: false, reason: `payload on ${topic} could not be decoded (${err instanceof Error ? err.message : String(err)})` };
       }
       if (r.ok) this.#handlers.onSample(m, r.sample);
-      else this.#handlers.onMalformed(m, r.reason);
+      else this.#handlers.onMalformed(m.address, r.reason);
     });
     client.on('close', () => {
       if (this.#lost || !this.#connectedOnce) return;
@@ -78,17 +101,68 @@ export class MqttSource {
     client.on('connect', () => {
       if (!this.#lost) return;
       this.#lost = false;
-      // clean session: subscriptions are gone after a reconnect
-      void this.#subscribe([...this.#byTopic.keys()]).catch(() => {});
+      // clean session: subscriptions are gone after a reconnect (Sparkplug: messages missed
+      // meanwhile show as a seq gap, which asks for a rebirth)
+      void this.#subscribe(this.#topics()).catch(() => {});
       this.#handlers.onConnected({ reconnected: true });
     });
     client.on('error', () => {
       // reported through close/reconnect; mqtt.js keeps retrying
     });
+    if (this.#sparkplug !== null) {
+      try {
+        await this.#subscribe(this.#topics());
+      } catch (err) {
+        await client.endAsync(true).catch(() => {});
+        this.#client = null;
+        throw new SourceConnectError(ConnectivityErrorCode.Unreachable, `${this.#spec.endpoint} refused the subscription to ${this.#sparkplug.subscription}: ${err instanceof Error ? err.message : String(err)}`, err);
+      }
+    }
     this.#handlers.onConnected({ reconnected: false });
   }
 
+  #topics(): string[] {
+    return this.#sparkplug !== null ? [this.#sparkplug.subscription] : [...this.#byTopic.keys()];
+  }
+
+  #onSparkplug(host: SparkplugHost, topic: string, payload: Buffer): void {
+    // Same rule as JSON: nothing may throw into mqtt.js.
+    try {
+      const t = parseSparkplugTopic(topic);
+      if (t === null) return; // STATE, or not Sparkplug
+      let decoded: ReturnType<typeof decodePayload>;
+      try {
+        decoded = decodePayload(payload);
+      } catch (err) {
+        this.#handlers.onMalformed(topic, `Sparkplug B payload on ${topic} refused: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+      const out = host.handle(t, decoded, Date.now());
+      if (out.mapped.length > 0) this.#handlers.onMapped?.(out.mapped);
+      for (const s of out.samples) this.#handlers.onSample(s.mapping, s.sample);
+      for (const reason of out.refused) this.#handlers.onMalformed(topic, reason);
+      if (out.gap) this.#handlers.onSequenceGap?.(out.gap);
+      if (out.birth || out.death) this.#handlers.onLifecycle?.({ birth: out.birth, death: out.death });
+      if (out.rebirth) this.#requestRebirth(t.group, out.rebirth.edgeNode, out.rebirth.reason);
+    } catch (err) {
+      this.#handlers.onMalformed(topic, `Sparkplug B message on ${topic} could not be handled (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+
+  /** NCMD `Node Control/Rebirth` = true (QoS 0, not retained, as Sparkplug asks of commands). */
+  #requestRebirth(group: string, edgeNode: string, reason: string): void {
+    const c = this.#client;
+    if (c === null) return;
+    const now = BigInt(Date.now());
+    const topic = ncmdTopic(group, edgeNode);
+    const payload = encodePayload({ timestamp: now, metrics: [{ name: REBIRTH_METRIC, timestamp: now, datatype: DataType.Boolean, value: { field: 'boolean', value: true } }] });
+    c.publish(topic, Buffer.from(payload), { qos: 0, retain: false }, () => {});
+    this.#handlers.onRebirthRequested?.({ edgeNode, reason, topic });
+  }
+
   async monitor(mappings: readonly TagMapping[]): Promise<void> {
+    // Sparkplug B: one subscription for the group, made at connect; tags come from births.
+    if (this.#sparkplug !== null) return;
     const topics = mappings.map((m) => m.address);
     const old = [...this.#byTopic.keys()].filter((t) => !topics.includes(t));
     this.#byTopic = new Map(mappings.map((m) => [m.address, m]));
