@@ -208,6 +208,15 @@ export const eventExamples: EventExamples = {
     statusCode: 0x80ae0000,
     retryInMs: 2000,
   },
+  SparkplugRebirthRequested: {
+    sourceId: exampleIds.source,
+    groupId: 'cooling-water',
+    edgeNode: 'edge-7',
+    reason: 'sequence-gap',
+    expectedSeq: 42,
+    receivedSeq: 44,
+    requestedAt: '2025-03-03T06:01:10Z',
+  },
   BufferOverflowed: {
     sourceId: exampleIds.source,
     droppedSamples: 3200,

@@ -12,7 +12,7 @@ import {
   useCaseApproved,
   useCaseDrafted,
 } from './events/charter.ts';
-import { bufferOverflowed, sourceConnected, sourceLost, sourceRegistered, tagMapped } from './events/connectivity.ts';
+import { bufferOverflowed, sourceConnected, sourceLost, sourceRegistered, sparkplugRebirthRequested, tagMapped } from './events/connectivity.ts';
 import { dataQualityIssueCleared, dataQualityIssueRaised, datasetSnapshotCreated, labelRecorded, restrictedDataRead } from './events/dataops.ts';
 import {
   chainAnchored,
@@ -64,6 +64,7 @@ export const eventContracts = {
   SourceConnected: sourceConnected,
   SourceLost: sourceLost,
   BufferOverflowed: bufferOverflowed,
+  SparkplugRebirthRequested: sparkplugRebirthRequested,
   // dataops
   DatasetSnapshotCreated: datasetSnapshotCreated,
   LabelRecorded: labelRecorded,

@@ -27,7 +27,7 @@ describe('the registry', () => {
     const required = [
       'AccessDenied', 'TokenIssued', 'SigningKeyRotated',
       'UseCaseDrafted', 'ObjectiveSet', 'CostModelSet', 'ActionCatalogued', 'FeasibilityAssessed', 'UseCaseApproved', 'KpiMeasured',
-      'SourceRegistered', 'TagMapped', 'SourceConnected', 'SourceLost', 'BufferOverflowed',
+      'SourceRegistered', 'TagMapped', 'SourceConnected', 'SourceLost', 'BufferOverflowed', 'SparkplugRebirthRequested',
       'DatasetSnapshotCreated', 'LabelRecorded', 'DataQualityIssueRaised', 'DataQualityIssueCleared', 'RestrictedDataRead',
       'TrainingRunStarted', 'TrainingRunProgressed', 'TrainingRunCompleted', 'TrainingRunFailed', 'ModelVersionRegistered',
       'ModelApprovalRequested', 'ModelApproved', 'ModelRejected', 'ModelPromoted', 'ModelRolledBack', 'ChainAnchored',

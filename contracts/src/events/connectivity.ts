@@ -121,3 +121,23 @@ export const bufferOverflowed = defineContract({
   ],
   upcasters: [],
 });
+
+export const sparkplugRebirthRequested = defineContract({
+  service: Service.Connectivity,
+  streamFamily: StreamFamily.Source,
+  description: 'A Sparkplug B edge node was asked to publish its births again (NCMD Node Control/Rebirth): its messages were lost or reordered, or data came before its birth.',
+  versions: [
+    z.strictObject({
+      sourceId: Uuid,
+      groupId: text(128),
+      edgeNode: text(128),
+      /** sequence-gap: seq did not follow; data-before-birth: NDATA/DDATA from a node not born; unknown-alias: a metric alias its birth did not define. */
+      reason: z.enum(['sequence-gap', 'data-before-birth', 'unknown-alias']),
+      /** For a sequence gap: the seq expected and the one received (null when the message had none). */
+      expectedSeq: z.int().min(0).max(255).nullable(),
+      receivedSeq: z.int().min(0).max(255).nullable(),
+      requestedAt: IsoDateTime,
+    }),
+  ],
+  upcasters: [],
+});

@@ -12,7 +12,7 @@ import type { Recorder } from './adapters/eventstore/record.ts';
 import { batchIdOf } from './adapters/ids.ts';
 import { Batcher } from './domain/batcher.ts';
 import { ConnectivityErrorCode, SourceConnectError } from './domain/errors.ts';
-import { bufferOverflowed, sourceConnected, sourceLost, tagMapped, type ConnectivityEvent } from './domain/events.ts';
+import { bufferOverflowed, sourceConnected, sourceLost, sparkplugRebirthRequested, tagMapped, type ConnectivityEvent } from './domain/events.ts';
 import type { TagMapping } from './domain/mapping.ts';
 import { StatusCode, qualityOf } from './domain/quality.ts';
 import { payloadFormatOf, type OverflowPolicy, type SourceSpec } from './domain/source.ts';
@@ -146,6 +146,7 @@ export class SourceRuntime {
         onRebirthRequested: (r) => {
           this.#sp.rebirthRequests++;
           this.#d.logger.info({ sourceId: spec.sourceId, ...r }, 'Sparkplug B rebirth requested');
+          this.#emit([sparkplugRebirthRequested(spec.sourceId, r, this.#now())]);
         },
         onLifecycle: (l) => {
           if (l.birth) this.#sp.births++;

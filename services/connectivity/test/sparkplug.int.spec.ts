@@ -173,6 +173,10 @@ describe('a Sparkplug B source', () => {
     expect(h.sparkplug).toMatchObject({ sequenceGaps: 1, rebirthRequests: 1, lastSequenceGap: { edgeNode: EDGE, expected: 3, got: 5 } });
     expect(h.lastError).toBe(`Sparkplug seq gap from ${EDGE}: expected 3, got 5 (NDATA)`);
     expect(logs.some((l) => l.level === 'warn' && l.msg.includes('sequence gap') && l.fields.edgeNode === EDGE)).toBe(true);
+    // the decision to ask for a rebirth is an event, with why
+    const requested = async () => (await store.readStream(`source-${SRC}`)).filter((e) => e.type === 'SparkplugRebirthRequested');
+    await until(async () => (await requested()).length >= 1, 10_000, 'SparkplugRebirthRequested recorded');
+    expect((await requested())[0]!.data).toMatchObject({ sourceId: SRC, groupId: GROUP, edgeNode: EDGE, reason: 'sequence-gap', expectedSeq: 3, receivedSeq: 5 });
 
     // The edge node answers: NBIRTH (seq 0, same bdSeq: same MQTT session) and DBIRTH, then in order.
     await send(topic('NBIRTH'), 0, nbirth(60), T0 + 3000);
@@ -187,6 +191,9 @@ describe('a Sparkplug B source', () => {
     await edge.publishAsync(`spBv1.0/${GROUP}/NDATA/Edge-2`, Buffer.from(encodePayload({ seq: 4n, metrics: [{ name: 'CPU', datatype: DataType.Double, value: { field: 'double', value: 1 } }] })), { qos: 0 });
     await edge.publishAsync(topic('NDATA'), Buffer.from('{"value": 1}'), { qos: 0 });
     await until(() => commands.some((c) => c.topic.endsWith('/NCMD/Edge-2')), 10_000, 'a rebirth request to Edge-2');
+    await until(async () => (await store.readStream(`source-${SRC}`)).some((e) => e.type === 'SparkplugRebirthRequested' && (e.data as { edgeNode: string }).edgeNode === 'Edge-2'), 10_000, 'its rebirth request recorded');
+    expect((await store.readStream(`source-${SRC}`)).find((e) => e.type === 'SparkplugRebirthRequested' && (e.data as { edgeNode: string }).edgeNode === 'Edge-2')!.data)
+      .toMatchObject({ reason: 'data-before-birth', expectedSeq: null, receivedSeq: null });
     await until(() => app.sourceHealth(SRC).malformedPayloads > before.malformedPayloads, 10_000, 'the garbage payload counted');
     expect(app.sourceHealth(SRC).lastError).toMatch(/^Sparkplug B payload on spBv1\.0\/.*\/NDATA\/Edge-1 refused: /);
     expect(uns.received.some((r) => r.subject.includes('.edge-2.'))).toBe(false);

@@ -11,7 +11,7 @@ import { ConnectivityErrorCode, SourceConnectError } from '../../domain/errors.t
 import type { TagMapping } from '../../domain/mapping.ts';
 import { decodeMqttPayload } from '../../domain/mqtt-payload.ts';
 import { payloadFormatOf, type MqttSourceSpec } from '../../domain/source.ts';
-import { ncmdTopic, parseSparkplugTopic, REBIRTH_METRIC, SparkplugHost, type SequenceGap } from '../../domain/sparkplug/host.ts';
+import { ncmdTopic, parseSparkplugTopic, REBIRTH_METRIC, SparkplugHost, type RebirthRequest, type SequenceGap } from '../../domain/sparkplug/host.ts';
 import { DataType, decodePayload, encodePayload } from '../../domain/sparkplug/payload.ts';
 
 export interface MqttHandlers {
@@ -23,7 +23,7 @@ export interface MqttHandlers {
   /** Sparkplug B: tags a birth defined (new or changed), before their first samples. */
   onMapped?(mappings: TagMapping[]): void;
   onSequenceGap?(gap: SequenceGap): void;
-  onRebirthRequested?(info: { edgeNode: string; reason: string; topic: string }): void;
+  onRebirthRequested?(info: RebirthRequest & { groupId: string; topic: string }): void;
   onLifecycle?(info: { birth: boolean; death: boolean }): void;
 }
 
@@ -143,21 +143,22 @@ export class MqttSource {
       for (const reason of out.refused) this.#handlers.onMalformed(topic, reason);
       if (out.gap) this.#handlers.onSequenceGap?.(out.gap);
       if (out.birth || out.death) this.#handlers.onLifecycle?.({ birth: out.birth, death: out.death });
-      if (out.rebirth) this.#requestRebirth(t.group, out.rebirth.edgeNode, out.rebirth.reason);
+      if (out.rebirth) this.#requestRebirth(t.group, out.rebirth);
     } catch (err) {
       this.#handlers.onMalformed(topic, `Sparkplug B message on ${topic} could not be handled (${err instanceof Error ? err.message : String(err)})`);
     }
   }
 
   /** NCMD `Node Control/Rebirth` = true (QoS 0, not retained, as Sparkplug asks of commands). */
-  #requestRebirth(group: string, edgeNode: string, reason: string): void {
+  #requestRebirth(group: string, r: RebirthRequest): void {
+    const edgeNode = r.edgeNode;
     const c = this.#client;
     if (c === null) return;
     const now = BigInt(Date.now());
     const topic = ncmdTopic(group, edgeNode);
     const payload = encodePayload({ timestamp: now, metrics: [{ name: REBIRTH_METRIC, timestamp: now, datatype: DataType.Boolean, value: { field: 'boolean', value: true } }] });
     c.publish(topic, Buffer.from(payload), { qos: 0, retain: false }, () => {});
-    this.#handlers.onRebirthRequested?.({ edgeNode, reason, topic });
+    this.#handlers.onRebirthRequested?.({ ...r, groupId: group, topic });
   }
 
   async monitor(mappings: readonly TagMapping[]): Promise<void> {

@@ -65,6 +65,17 @@ export interface SparkplugMapping {
  * The asset of an edge node (device null) or device: explicit when configured, otherwise
  * `<enterprise>.<site>.<area = group>.<line = edge node>.<asset = device | nodeAsset>`.
  */
+/** Why a node is asked to publish its births again (SparkplugRebirthRequested.reason). */
+export type RebirthKind = 'sequence-gap' | 'data-before-birth' | 'unknown-alias';
+
+export interface RebirthRequest {
+  edgeNode: string;
+  kind: RebirthKind;
+  reason: string;
+  expectedSeq: number | null;
+  receivedSeq: number | null;
+}
+
 export function sparkplugAsset(cfg: SparkplugMapping, edgeNode: string, device: string | null): { ok: true; asset: UnsAssetAddress; assetPath: string } | { ok: false; reason: string } {
   const explicit = cfg.assets.find((a) => a.edgeNode === edgeNode && a.device === device);
   if (explicit) {
@@ -206,7 +217,7 @@ export interface HostOutput {
   /** Tags defined by a birth that were not mapped before, or changed (type, unit, range). */
   mapped: TagMapping[];
   /** Publish NCMD `Node Control/Rebirth` = true to this edge node. */
-  rebirth: { edgeNode: string; reason: string } | null;
+  rebirth: RebirthRequest | null;
   gap: SequenceGap | null;
   /** Metrics (or whole messages) refused, each with its reason. */
   refused: string[];
@@ -295,14 +306,14 @@ export class SparkplugHost {
     }
 
     if (node === undefined || !node.born) {
-      this.#requestRebirth(t.edgeNode, node, receivedAtMs, `${t.type} from ${t.edgeNode}${t.device ? `/${t.device}` : ''} before its NBIRTH`, out);
+      this.#requestRebirth(t.edgeNode, node, receivedAtMs, { kind: 'data-before-birth', reason: `${t.type} from ${t.edgeNode}${t.device ? `/${t.device}` : ''} before its NBIRTH` }, out);
       out.ignored = `${t.type} before NBIRTH: metrics unknown, dropped`;
       return out;
     }
     const expected = (node.seq + 1) % 256;
     if (seq !== expected) {
       out.gap = { edgeNode: t.edgeNode, expected, got: seq, messageType: t.type };
-      this.#requestRebirth(t.edgeNode, node, receivedAtMs, `seq gap from ${t.edgeNode}: expected ${expected}, got ${seq ?? 'none'} (${t.type})`, out);
+      this.#requestRebirth(t.edgeNode, node, receivedAtMs, { kind: 'sequence-gap', reason: `seq gap from ${t.edgeNode}: expected ${expected}, got ${seq ?? 'none'} (${t.type})`, expectedSeq: expected, receivedSeq: seq }, out);
     }
     if (seq !== null) node.seq = seq;
 
@@ -324,7 +335,7 @@ export class SparkplugHost {
         out.ignored = `DDEATH of ${t.edgeNode}/${deviceId}, which is not born`;
         return out;
       }
-      this.#requestRebirth(t.edgeNode, node, receivedAtMs, `DDATA from ${t.edgeNode}/${deviceId} before its DBIRTH`, out);
+      this.#requestRebirth(t.edgeNode, node, receivedAtMs, { kind: 'data-before-birth', reason: `DDATA from ${t.edgeNode}/${deviceId} before its DBIRTH` }, out);
       out.ignored = 'DDATA before DBIRTH: metrics unknown, dropped';
       return out;
     }
@@ -338,7 +349,7 @@ export class SparkplugHost {
     return out;
   }
 
-  #requestRebirth(edgeNode: string, node: NodeState | undefined, now: number, reason: string, out: HostOutput): void {
+  #requestRebirth(edgeNode: string, node: NodeState | undefined, now: number, why: { kind: RebirthKind; reason: string; expectedSeq?: number; receivedSeq?: number | null }, out: HostOutput): void {
     let n = node;
     if (n === undefined) {
       n = { born: false, bdSeq: null, seq: 0, metrics: emptyTable(), devices: new Map(), lastRebirthAt: null };
@@ -346,7 +357,7 @@ export class SparkplugHost {
     }
     if (n.lastRebirthAt !== null && now - n.lastRebirthAt < this.#cfg.rebirthIntervalMs) return;
     n.lastRebirthAt = now;
-    out.rebirth = { edgeNode, reason };
+    out.rebirth = { edgeNode, kind: why.kind, reason: why.reason, expectedSeq: why.expectedSeq ?? null, receivedSeq: why.receivedSeq ?? null };
   }
 
   #birth(t: SparkplugTopic, table: MetricTable, metrics: readonly Metric[], serverTs: string, out: HostOutput): void {
@@ -415,7 +426,7 @@ export class SparkplugHost {
       if (def === undefined) {
         const what = m.alias !== undefined ? `alias ${m.alias}` : m.name !== undefined ? `"${m.name}"` : 'a metric with neither name nor alias';
         out.refused.push(`${where}: ${what} is not in the birth certificate; dropped`);
-        this.#requestRebirth(t.edgeNode, node, now, `${where}: unknown metric ${what}`, out);
+        this.#requestRebirth(t.edgeNode, node, now, { kind: 'unknown-alias', reason: `${where}: unknown metric ${what}` }, out);
         continue;
       }
       if (m.datatype !== undefined && m.datatype !== def.datatype) {

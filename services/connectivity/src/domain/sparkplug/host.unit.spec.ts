@@ -150,7 +150,7 @@ describe('SparkplugHost', () => {
     expect(data(0, 3, T0 + 2).gap).toBeNull();
     const gap = data(2, 4, T0 + 3);
     expect(gap.gap).toEqual({ edgeNode: 'E', expected: 1, got: 2, messageType: 'NDATA' });
-    expect(gap.rebirth).toEqual({ edgeNode: 'E', reason: 'seq gap from E: expected 1, got 2 (NDATA)' });
+    expect(gap.rebirth).toEqual({ edgeNode: 'E', kind: 'sequence-gap', reason: 'seq gap from E: expected 1, got 2 (NDATA)', expectedSeq: 1, receivedSeq: 2 });
     expect(gap.samples.map((s) => s.sample.value)).toEqual([4]);
     // tracking continues from the seq seen; a second gap within the interval: reported, no second request
     expect(data(3, 5, T0 + 4).gap).toBeNull();
@@ -166,20 +166,20 @@ describe('SparkplugHost', () => {
     expect(after.gap).toBeNull();
     expect(after.samples).toEqual([]); // the new birth has no metric x: unknown alias
     expect(after.refused).toEqual(['NDATA from E: alias 1 is not in the birth certificate; dropped']);
-    expect(after.rebirth).toEqual({ edgeNode: 'E', reason: 'NDATA from E: unknown metric alias 1' });
+    expect(after.rebirth).toEqual({ edgeNode: 'E', kind: 'unknown-alias', reason: 'NDATA from E: unknown metric alias 1', expectedSeq: null, receivedSeq: null });
   });
 
   it('data before NBIRTH or DBIRTH is dropped and a rebirth requested, once per interval', () => {
     const h = new SparkplugHost(SRC, cfg, 100);
     const nd = h.handle(topic('spBv1.0/Plant 1/NDATA/E'), { seq: 5n, metrics: [{ name: 'x', datatype: DataType.Int32, value: { field: 'int', value: 1 } }] }, T0);
     expect(nd.samples).toEqual([]);
-    expect(nd.rebirth).toEqual({ edgeNode: 'E', reason: 'NDATA from E before its NBIRTH' });
+    expect(nd.rebirth).toEqual({ edgeNode: 'E', kind: 'data-before-birth', reason: 'NDATA from E before its NBIRTH', expectedSeq: null, receivedSeq: null });
     expect(h.handle(topic('spBv1.0/Plant 1/DDATA/E/D'), { seq: 6n, metrics: [] }, T0 + 1).rebirth).toBeNull();
     h.handle(topic('spBv1.0/Plant 1/NBIRTH/E'), nbirth(0, 0), T0 + 2);
     const dd = h.handle(topic('spBv1.0/Plant 1/DDATA/E/D'), { seq: 1n, metrics: [{ alias: 1n, value: { field: 'int', value: 1 } }] }, T0 + 3);
     expect(dd.gap).toBeNull();
     expect(dd.samples).toEqual([]);
-    expect(dd.rebirth).toEqual({ edgeNode: 'E', reason: 'DDATA from E/D before its DBIRTH' });
+    expect(dd.rebirth).toEqual({ edgeNode: 'E', kind: 'data-before-birth', reason: 'DDATA from E/D before its DBIRTH', expectedSeq: null, receivedSeq: null });
     expect(h.onlineNodes()).toEqual(['E']);
   });
 
@@ -202,7 +202,7 @@ describe('SparkplugHost', () => {
     // the will was written at connect time: the receipt is when the node died
     expect(death.samples.map((s) => [s.sample.tag, s.sample.quality.severity, s.sample.sourceTimestamp])).toEqual([['cpu', 'Bad', iso(T0 + 7000)]]);
     expect(h.onlineNodes()).toEqual([]);
-    expect(h.handle(topic('spBv1.0/Plant 1/NDATA/Edge-1'), { seq: 4n, metrics: [] }, T0 + 10_003).rebirth).toEqual({ edgeNode: 'Edge-1', reason: 'NDATA from Edge-1 before its NBIRTH' });
+    expect(h.handle(topic('spBv1.0/Plant 1/NDATA/Edge-1'), { seq: 4n, metrics: [] }, T0 + 10_003).rebirth).toEqual({ edgeNode: 'Edge-1', kind: 'data-before-birth', reason: 'NDATA from Edge-1 before its NBIRTH', expectedSeq: null, receivedSeq: null });
   });
 
   it('a rebirth with the same metrics maps nothing new; commands and other groups are ignored', () => {
