@@ -291,6 +291,19 @@ describe('registration failures map to a status with the cause', () => {
     expect(await failure(register(engineer, { sourceId: randomUUID(), endpoint: 'http://x' }))).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'endpoint' });
   });
 
+  it('registers a Sparkplug B group on the real Mosquitto, reports its health, and names a bad Sparkplug field', async () => {
+    const sp = { groupId: `grp-${randomUUID().slice(0, 8)}`, enterprise: 'acme', site: 'plant-9', area: '', nodeAsset: '', assets: [], rebirthIntervalMs: 0 };
+    const sourceId = randomUUID();
+    const mqttSource = { sourceId, name: 'sparkplug group', protocol: 'mqtt', endpoint: 'mqtt://127.0.0.1:1883', securityMode: SecurityMode.SECURITY_MODE_UNSPECIFIED, securityPolicy: '', autoMapRoot: '' };
+    await register(engineer, { ...mqttSource, sparkplug: sp });
+    await until(async () => (await unaryCall(engineer, engineer.getSourceHealth, { sourceId })).state === 'connected', 20_000, 'the broker session');
+    const h = await unaryCall(engineer, engineer.getSourceHealth, { sourceId });
+    expect(h.sparkplug).toEqual({ onlineEdgeNodes: [], births: 0, deaths: 0, sequenceGaps: 0, rebirthRequests: 0 });
+    expect((await store.readStream(`source-${sourceId}`)).find((e) => e.type === 'SourceRegistered')?.data).toMatchObject({ protocol: 'sparkplug' });
+    expect(await failure(register(engineer, { ...mqttSource, sourceId: randomUUID(), sparkplug: { ...sp, groupId: 'a/b' } }))).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'sparkplug.group_id' });
+    expect(await failure(register(engineer, { sourceId: randomUUID(), sparkplug: sp }))).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'sparkplug' });
+  });
+
   it('wrong credentials → PERMISSION_DENIED with the refused user, never the password (reply or log)', async () => {
     const secret = 'wrong-secret-Zq81';
     const f = await failure(register(engineer, { sourceId: randomUUID(), password: secret }));

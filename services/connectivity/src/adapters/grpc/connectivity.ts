@@ -127,8 +127,20 @@ const RegisterSource = z
     subscription: Subscription.optional(),
     bufferCapacity: positiveOrUnset(100_000_000),
     autoMapRoot: nodeId,
+    sparkplug: z
+      .object({
+        groupId: z.string(),
+        enterprise: z.string(),
+        site: z.string(),
+        area: z.string(),
+        nodeAsset: z.string(),
+        assets: z.array(z.object({ edgeNode: z.string(), device: z.string(), assetPath: z.string() })),
+        rebirthIntervalMs: z.number(),
+      })
+      .optional(),
   })
   .superRefine((r, ctx) => {
+    if (r.sparkplug !== undefined && r.protocol !== 'mqtt') ctx.addIssue({ code: 'custom', path: ['sparkplug'], message: 'applies to mqtt sources only' });
     if (r.username !== '' && r.password === '') ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required with a username' });
     if (r.username === '' && r.password !== '') ctx.addIssue({ code: 'custom', path: ['username'], message: 'is required with a password' });
   })
@@ -153,6 +165,17 @@ const RegisterSource = z
       ...(Object.keys(subscription).length === 0 ? {} : { subscription }),
       ...(r.bufferCapacity === 0 ? {} : { bufferCapacity: r.bufferCapacity }),
       ...(r.autoMapRoot === '' ? {} : { autoMapRoot: r.autoMapRoot }),
+      // The app validates the Sparkplug settings (errors name sparkplug.<field>, mapped to the proto names).
+      ...(r.sparkplug === undefined ? {} : {
+        payloadFormat: 'sparkplug-b',
+        sparkplug: {
+          groupId: r.sparkplug.groupId, enterprise: r.sparkplug.enterprise, site: r.sparkplug.site,
+          ...(r.sparkplug.area === '' ? {} : { area: r.sparkplug.area }),
+          ...(r.sparkplug.nodeAsset === '' ? {} : { nodeAsset: r.sparkplug.nodeAsset }),
+          assets: r.sparkplug.assets.map((a) => ({ edgeNode: a.edgeNode, device: a.device === '' ? null : a.device, assetPath: a.assetPath })),
+          ...(r.sparkplug.rebirthIntervalMs === 0 ? {} : { rebirthIntervalMs: r.sparkplug.rebirthIntervalMs }),
+        },
+      }),
     };
   });
 
@@ -249,6 +272,10 @@ export function toProtoHealth(h: SourceHealth): connectivityV1.GetSourceHealthRe
     bufferedSamples: h.bufferedSamples,
     droppedSamples: h.droppedSamples,
     bufferCapacity: h.bufferCapacity,
+    sparkplug: h.sparkplug === null ? undefined : {
+      onlineEdgeNodes: h.sparkplug.onlineEdgeNodes, births: h.sparkplug.births, deaths: h.sparkplug.deaths,
+      sequenceGaps: h.sparkplug.sequenceGaps, rebirthRequests: h.sparkplug.rebirthRequests,
+    },
   };
 }
 

@@ -76,6 +76,31 @@ export interface RegisterSourceRequest {
   bufferCapacity: number;
   /** Node id below which the ISA-95 tree is mapped automatically; empty = no automatic mapping. */
   autoMapRoot: string;
+  /** MQTT only: set = the broker carries Sparkplug B (spBv1.0) for one group, tags from its births. */
+  sparkplug: SparkplugSettings | undefined;
+}
+
+/** A Sparkplug B group read from an MQTT broker. */
+export interface SparkplugSettings {
+  groupId: string;
+  /** UNS enterprise and site of the group's assets. */
+  enterprise: string;
+  site: string;
+  /** UNS area; empty = the group id as a UNS token. */
+  area: string;
+  /** Asset of an edge node's own metrics; empty = "node". */
+  nodeAsset: string;
+  /** Explicit asset paths per edge node / device (others: <enterprise>.<site>.<area>.<edge node>.<device|node asset>). */
+  assets: SparkplugAsset[];
+  /** Least time between two rebirth requests to one edge node; 0 = the default (5 s). */
+  rebirthIntervalMs: number;
+}
+
+export interface SparkplugAsset {
+  edgeNode: string;
+  /** Empty = the edge node's own metrics. */
+  device: string;
+  assetPath: string;
 }
 
 /** The registered source and what was mapped. */
@@ -188,6 +213,19 @@ export interface GetSourceHealthResponse {
   bufferedSamples: number;
   droppedSamples: number;
   bufferCapacity: number;
+  /** Sparkplug B sources only. */
+  sparkplug: SparkplugHealth | undefined;
+}
+
+export interface SparkplugHealth {
+  /** Edge nodes whose NBIRTH is current. */
+  onlineEdgeNodes: string[];
+  births: number;
+  deaths: number;
+  /** Messages whose seq did not follow (lost or reordered). */
+  sequenceGaps: number;
+  /** NCMD Node Control/Rebirth requests sent (each also a SparkplugRebirthRequested event). */
+  rebirthRequests: number;
 }
 
 /** Which assets to watch. */
@@ -375,6 +413,7 @@ function createBaseRegisterSourceRequest(): RegisterSourceRequest {
     subscription: undefined,
     bufferCapacity: 0,
     autoMapRoot: "",
+    sparkplug: undefined,
   };
 }
 
@@ -412,6 +451,9 @@ export const RegisterSourceRequest: MessageFns<RegisterSourceRequest> = {
     }
     if (message.autoMapRoot !== "") {
       writer.uint32(90).string(message.autoMapRoot);
+    }
+    if (message.sparkplug !== undefined) {
+      SparkplugSettings.encode(message.sparkplug, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -517,6 +559,14 @@ export const RegisterSourceRequest: MessageFns<RegisterSourceRequest> = {
             message.autoMapRoot = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.sparkplug = SparkplugSettings.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -547,6 +597,215 @@ export const RegisterSourceRequest: MessageFns<RegisterSourceRequest> = {
       : undefined;
     message.bufferCapacity = object.bufferCapacity ?? 0;
     message.autoMapRoot = object.autoMapRoot ?? "";
+    message.sparkplug = (object.sparkplug !== undefined && object.sparkplug !== null)
+      ? SparkplugSettings.fromPartial(object.sparkplug)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSparkplugSettings(): SparkplugSettings {
+  return { groupId: "", enterprise: "", site: "", area: "", nodeAsset: "", assets: [], rebirthIntervalMs: 0 };
+}
+
+export const SparkplugSettings: MessageFns<SparkplugSettings> = {
+  encode(message: SparkplugSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.groupId !== "") {
+      writer.uint32(10).string(message.groupId);
+    }
+    if (message.enterprise !== "") {
+      writer.uint32(18).string(message.enterprise);
+    }
+    if (message.site !== "") {
+      writer.uint32(26).string(message.site);
+    }
+    if (message.area !== "") {
+      writer.uint32(34).string(message.area);
+    }
+    if (message.nodeAsset !== "") {
+      writer.uint32(42).string(message.nodeAsset);
+    }
+    for (const v of message.assets) {
+      SparkplugAsset.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.rebirthIntervalMs !== 0) {
+      writer.uint32(56).uint32(message.rebirthIntervalMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SparkplugSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSparkplugSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groupId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.enterprise = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.site = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.area = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.nodeAsset = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.assets.push(SparkplugAsset.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rebirthIntervalMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<SparkplugSettings>): SparkplugSettings {
+    return SparkplugSettings.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SparkplugSettings>): SparkplugSettings {
+    const message = createBaseSparkplugSettings();
+    message.groupId = object.groupId ?? "";
+    message.enterprise = object.enterprise ?? "";
+    message.site = object.site ?? "";
+    message.area = object.area ?? "";
+    message.nodeAsset = object.nodeAsset ?? "";
+    message.assets = object.assets?.map((e) => SparkplugAsset.fromPartial(e)) || [];
+    message.rebirthIntervalMs = object.rebirthIntervalMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseSparkplugAsset(): SparkplugAsset {
+  return { edgeNode: "", device: "", assetPath: "" };
+}
+
+export const SparkplugAsset: MessageFns<SparkplugAsset> = {
+  encode(message: SparkplugAsset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.edgeNode !== "") {
+      writer.uint32(10).string(message.edgeNode);
+    }
+    if (message.device !== "") {
+      writer.uint32(18).string(message.device);
+    }
+    if (message.assetPath !== "") {
+      writer.uint32(26).string(message.assetPath);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SparkplugAsset {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSparkplugAsset();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.edgeNode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.assetPath = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<SparkplugAsset>): SparkplugAsset {
+    return SparkplugAsset.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SparkplugAsset>): SparkplugAsset {
+    const message = createBaseSparkplugAsset();
+    message.edgeNode = object.edgeNode ?? "";
+    message.device = object.device ?? "";
+    message.assetPath = object.assetPath ?? "";
     return message;
   },
 };
@@ -1608,6 +1867,7 @@ function createBaseGetSourceHealthResponse(): GetSourceHealthResponse {
     bufferedSamples: 0,
     droppedSamples: 0,
     bufferCapacity: 0,
+    sparkplug: undefined,
   };
 }
 
@@ -1642,6 +1902,9 @@ export const GetSourceHealthResponse: MessageFns<GetSourceHealthResponse> = {
     }
     if (message.bufferCapacity !== 0) {
       writer.uint32(80).uint64(message.bufferCapacity);
+    }
+    if (message.sparkplug !== undefined) {
+      SparkplugHealth.encode(message.sparkplug, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1739,6 +2002,14 @@ export const GetSourceHealthResponse: MessageFns<GetSourceHealthResponse> = {
             message.bufferCapacity = longToNumber(reader.uint64());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.sparkplug = SparkplugHealth.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1766,6 +2037,112 @@ export const GetSourceHealthResponse: MessageFns<GetSourceHealthResponse> = {
     message.bufferedSamples = object.bufferedSamples ?? 0;
     message.droppedSamples = object.droppedSamples ?? 0;
     message.bufferCapacity = object.bufferCapacity ?? 0;
+    message.sparkplug = (object.sparkplug !== undefined && object.sparkplug !== null)
+      ? SparkplugHealth.fromPartial(object.sparkplug)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSparkplugHealth(): SparkplugHealth {
+  return { onlineEdgeNodes: [], births: 0, deaths: 0, sequenceGaps: 0, rebirthRequests: 0 };
+}
+
+export const SparkplugHealth: MessageFns<SparkplugHealth> = {
+  encode(message: SparkplugHealth, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.onlineEdgeNodes) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.births !== 0) {
+      writer.uint32(16).uint64(message.births);
+    }
+    if (message.deaths !== 0) {
+      writer.uint32(24).uint64(message.deaths);
+    }
+    if (message.sequenceGaps !== 0) {
+      writer.uint32(32).uint64(message.sequenceGaps);
+    }
+    if (message.rebirthRequests !== 0) {
+      writer.uint32(40).uint64(message.rebirthRequests);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SparkplugHealth {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSparkplugHealth();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.onlineEdgeNodes.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.births = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.deaths = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sequenceGaps = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.rebirthRequests = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<SparkplugHealth>): SparkplugHealth {
+    return SparkplugHealth.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SparkplugHealth>): SparkplugHealth {
+    const message = createBaseSparkplugHealth();
+    message.onlineEdgeNodes = object.onlineEdgeNodes?.map((e) => e) || [];
+    message.births = object.births ?? 0;
+    message.deaths = object.deaths ?? 0;
+    message.sequenceGaps = object.sequenceGaps ?? 0;
+    message.rebirthRequests = object.rebirthRequests ?? 0;
     return message;
   },
 };
