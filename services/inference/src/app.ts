@@ -124,6 +124,8 @@ export interface MembershipReport {
   /** The last 20 changes, oldest first. */
   readonly recent: readonly MembershipChangeRecord[];
   readonly live: MembershipStatus | null;
+  /** Owned assets whose window was rebuilt from JetStream at their first batch since start (restart, join). */
+  readonly firstSightRebuilds: number;
 }
 
 const RECENT_CHANGES = 20;
@@ -223,6 +225,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   });
 
   const seenAssets = new Set<string>();
+  let firstSightRebuilds = 0;
   const recentChanges: MembershipChangeRecord[] = [];
   let changeCount = 0;
   let applying = 0;
@@ -231,11 +234,40 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   function membershipReport(): MembershipReport {
     return {
       source: deps.membership ? 'nats' : 'static', replica: config.replicaId, members: [...ring.replicas].sort(), applying: applying > 0,
-      changes: changeCount, recent: [...recentChanges], live: deps.membership?.status() ?? null,
+      changes: changeCount, recent: [...recentChanges], live: deps.membership?.status() ?? null, firstSightRebuilds,
     };
   }
-  const intake = (b: import('@industrial/contracts').UnsSampleBatch) => {
+  /** Rebuilds an asset's window from the UNS stream (JetStream), warming the pipeline; false when it cannot. */
+  async function rebuildWindow(assetPath: string, why: string): Promise<boolean> {
+    const windowMs = Math.max(...useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, models.slotsFor(u.useCaseId, assetPath))), 0);
+    if (!deps.unsReplay || windowMs === 0) return false;
+    try {
+      await deps.unsReplay.replay(unsAssetSubject(parseUnsAssetPath(assetPath)), now() - windowMs, (b) => pipeline.warm(b));
+      return true;
+    } catch (error) {
+      logger.error({ err: error, assetPath }, `could not rebuild the window of ${why}; it starts cold`);
+      return false;
+    }
+  }
+
+  const intake = async (b: import('@industrial/contracts').UnsSampleBatch) => {
+    const firstSight = !seenAssets.has(b.assetPath);
     seenAssets.add(b.assetPath);
+    // First batch of an owned asset since this process started (a restart, a join, a deploy): its
+    // history is in JetStream, so the window is rebuilt instead of starting cold (a full window
+    // would otherwise take the window's length of plant time), and prompts this or another
+    // replica left standing are adopted rather than raised again. Batches arriving meanwhile queue.
+    if (firstSight && deps.unsReplay && ring.ownerOf(b.assetPath) === config.replicaId) {
+      pipeline.beginTakeover(b.assetPath);
+      await pipeline.ingest(b);
+      try {
+        if (await rebuildWindow(b.assetPath, 'an asset seen for the first time')) firstSightRebuilds++;
+        await settle();
+      } finally {
+        await pipeline.endTakeover(b.assetPath);
+      }
+      return;
+    }
     return pipeline.ingest(b);
   };
 
@@ -254,16 +286,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     for (const a of mine) pipeline.beginTakeover(a);
     const rebuilt: string[] = [];
     try {
-      for (const assetPath of mine) {
-        const windowMs = Math.max(...useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, models.slotsFor(u.useCaseId, assetPath))), 0);
-        if (!deps.unsReplay || windowMs === 0) continue;
-        try {
-          await deps.unsReplay.replay(unsAssetSubject(parseUnsAssetPath(assetPath)), now() - windowMs, (b) => pipeline.warm(b));
-          rebuilt.push(assetPath);
-        } catch (error) {
-          logger.error({ err: error, assetPath }, 'could not rebuild the window of a taken-over asset; it starts cold');
-        }
-      }
+      for (const assetPath of mine) if (await rebuildWindow(assetPath, 'a taken-over asset')) rebuilt.push(assetPath);
       // The previous owner's prompts are in the projection before they are adopted.
       await settle();
     } finally {

@@ -55,7 +55,7 @@ export interface Harness {
   publish(batch: UnsSampleBatch): Promise<void>;
   events(type: string): Promise<{ type: string; stream: string; data: Record<string, unknown>; metadata: { actor: string } }[]>;
   /** Starts another replica on the same store, bus and UNS subjects (no gRPC/HTTP), with its own durable; stopped by close(). */
-  replica(config: Pick<InferenceAppConfig, 'replicaId' | 'replicas'>, options?: AppOptions): Promise<InferenceApp>;
+  replica(config: Pick<InferenceAppConfig, 'replicaId' | 'replicas'> & { unsDurable?: string }, options?: AppOptions): Promise<InferenceApp>;
   close(): Promise<void>;
 }
 
@@ -144,7 +144,8 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
       return all.filter((e) => e.type === type) as never;
     },
     async replica(c, o = {}) {
-      const replica = newApp({ ...c, grpc: null, http: null, unsDurable: `inference-${enterprise}-${c.replicaId}` }, o);
+      // Its own durable, unless given one (a restarted replica resumes the durable it had).
+      const replica = newApp({ ...c, grpc: null, http: null, unsDurable: c.unsDurable ?? `inference-${enterprise}-${c.replicaId}` }, o);
       await replica.start();
       return replica;
     },
