@@ -2,6 +2,7 @@
 // answers) and /readyz (the event store answers within a timeout and the gRPC server is serving).
 // Orchestrators and the launchers poll these.
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { GrpcServerHandle } from './server.ts';
 
 export interface HealthDeps {
   /** Resolves when the store answers (e.g. `store.headPosition()`). */
@@ -33,4 +34,59 @@ export function createHealthHttp(deps: HealthDeps): FastifyInstance {
     }
   });
   return app;
+}
+
+export interface ServiceEndpointsOptions {
+  /** The service's gRPC server (createGrpcServer). */
+  grpc: GrpcServerHandle;
+  storeAnswers: () => Promise<number>;
+  grpcAddress: { host: string; port: number };
+  httpAddress: { host: string; port: number };
+  /** In-flight calls get this long at shutdown. Default 10 s. */
+  shutdownGraceMs?: number;
+  logger: { info(fields: object, msg: string): void };
+  /** `charter` → "charter started" / "charter stopped". */
+  name: string;
+}
+
+export interface ServiceEndpoints {
+  /** The health/readiness HTTP server (served beside gRPC). */
+  readonly http: FastifyInstance;
+  /** Binds gRPC then HTTP and turns ready; resolves the bound ports (useful with port 0). */
+  listen(): Promise<{ grpcPort: number; httpPort: number }>;
+  /** /readyz answers 503 from now on (a service that drains work of its own before shutdown calls this first). */
+  notReady(): void;
+  /** Not ready first, then drains gRPC and closes HTTP. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/** The gRPC server and its health probes, started and stopped together: the lifecycle every service shares. */
+export function serviceEndpoints(o: ServiceEndpointsOptions): ServiceEndpoints {
+  let serving = false;
+  let stopping: Promise<void> | null = null;
+  const http = createHealthHttp({ storeAnswers: o.storeAnswers, serving: () => serving });
+  return {
+    http,
+    async listen() {
+      const grpcPort = await o.grpc.listen(`${o.grpcAddress.host}:${o.grpcAddress.port}`);
+      await http.listen({ host: o.httpAddress.host, port: o.httpAddress.port });
+      const address = http.server.address();
+      const httpPort = typeof address === 'object' && address !== null ? address.port : o.httpAddress.port;
+      serving = true;
+      o.logger.info({ grpcPort, httpPort }, `${o.name} started`);
+      return { grpcPort, httpPort };
+    },
+    notReady() {
+      serving = false;
+    },
+    shutdown() {
+      serving = false;
+      stopping ??= (async () => {
+        await o.grpc.shutdown({ graceMs: o.shutdownGraceMs ?? 10_000 });
+        await http.close();
+        o.logger.info({}, `${o.name} stopped`);
+      })();
+      return stopping;
+    },
+  };
 }

@@ -40,4 +40,4 @@ export * as connectivityV1 from './gen/industrial/connectivity/v1/connectivity.t
 export * as dataopsV1 from './gen/industrial/dataops/v1/dataops.ts';
 export * as inferenceV1 from './gen/industrial/inference/v1/inference.ts';
 export * as trainingV1 from './gen/industrial/training/v1/training.ts';
-export { createHealthHttp, type HealthDeps } from './health-http.ts';
+export { createHealthHttp, serviceEndpoints, type HealthDeps, type ServiceEndpoints, type ServiceEndpointsOptions } from './health-http.ts';

@@ -9,7 +9,7 @@ import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@indus
 import type { FastifyInstance } from 'fastify';
 import { useCaseRepository } from './adapters/eventstore/usecases.ts';
 import { charterService } from './adapters/grpc/charter.ts';
-import { createHealthHttp } from '@industrial/grpc';
+import { serviceEndpoints } from '@industrial/grpc';
 import type { CatalogReader, HistorianReader, OutcomeReader } from './domain/ports.ts';
 
 export const SERVICE_NAME = 'charter';
@@ -88,29 +88,14 @@ export function createCharterApp(deps: CharterAppDeps): CharterApp {
     serviceName: SERVICE_NAME,
     logger,
   });
-  let serving = false;
-  const http = createHealthHttp({ storeAnswers: () => store.headPosition(), serving: () => serving });
-  let stopping: Promise<void> | null = null;
+  const endpoints = serviceEndpoints({
+    grpc, storeAnswers: () => store.headPosition(), grpcAddress: config.grpc, httpAddress: config.http,
+    shutdownGraceMs: config.shutdownGraceMs ?? 10_000, logger, name: 'charter',
+  });
   return {
     grpc,
-    http,
-    async start() {
-      const grpcPort = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
-      await http.listen({ host: config.http.host, port: config.http.port });
-      const address = http.server.address();
-      const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
-      serving = true;
-      logger.info({ grpcPort, httpPort }, 'charter started');
-      return { grpcPort, httpPort };
-    },
-    stop() {
-      stopping ??= (async () => {
-        serving = false;
-        await grpc.shutdown({ graceMs: config.shutdownGraceMs ?? 10_000 });
-        await http.close();
-        logger.info({}, 'charter stopped');
-      })();
-      return stopping;
-    },
+    http: endpoints.http,
+    start: () => endpoints.listen(),
+    stop: () => endpoints.shutdown(),
   };
 }

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { auditService } from './adapters/grpc/audit.ts';
 import { modelRegistryService } from './adapters/grpc/registry.ts';
 import { recordDeniedIn, uuidv7 } from './adapters/eventstore/access-denied.ts';
-import { createHealthHttp } from '@industrial/grpc';
+import { serviceEndpoints } from '@industrial/grpc';
 
 export const SERVICE_NAME = 'governance';
 
@@ -62,30 +62,14 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     ...(config.maxReceiveMessageLength === undefined ? {} : { maxReceiveMessageLength: config.maxReceiveMessageLength }),
     ...(config.maxSendMessageLength === undefined ? {} : { maxSendMessageLength: config.maxSendMessageLength }),
   });
-  let serving = false;
-  const http = createHealthHttp({ storeAnswers: () => store.headPosition(), serving: () => serving });
-
-  let stopping: Promise<void> | null = null;
+  const endpoints = serviceEndpoints({
+    grpc, storeAnswers: () => store.headPosition(), grpcAddress: config.grpc, httpAddress: config.http,
+    shutdownGraceMs: config.shutdownGraceMs ?? 10_000, logger, name: 'governance',
+  });
   return {
     grpc,
-    http,
-    async start() {
-      const grpcPort = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
-      await http.listen({ host: config.http.host, port: config.http.port });
-      const address = http.server.address();
-      const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
-      serving = true;
-      logger.info({ grpcPort, httpPort }, 'governance started');
-      return { grpcPort, httpPort };
-    },
-    stop() {
-      stopping ??= (async () => {
-        serving = false;
-        await grpc.shutdown({ graceMs: config.shutdownGraceMs ?? 10_000 });
-        await http.close();
-        logger.info({}, 'governance stopped');
-      })();
-      return stopping;
-    },
+    http: endpoints.http,
+    start: () => endpoints.listen(),
+    stop: () => endpoints.shutdown(),
   };
 }

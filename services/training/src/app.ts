@@ -12,7 +12,7 @@ import { createFsArtifactStore } from './adapters/artifacts/fs.ts';
 import { createMemoryCostModels } from './adapters/costmodels/memory.ts';
 import { uuidv7 } from './adapters/eventstore/ids.ts';
 import { trainingService } from './adapters/grpc/training.ts';
-import { createHealthHttp } from '@industrial/grpc';
+import { serviceEndpoints } from '@industrial/grpc';
 import { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
 import { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trainer.ts';
 import type { ArtifactStore, CostModelSource, SnapshotSource, Trainer } from './ports.ts';
@@ -92,14 +92,16 @@ export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
     onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
   });
   const grpc = createGrpcServer({ services: [trainingService(runs)], accessGuard, serviceName: SERVICE_NAME, logger });
-  let serving = false;
-  const http = createHealthHttp({ storeAnswers: () => store.headPosition(), serving: () => serving });
+  const endpoints = serviceEndpoints({
+    grpc, storeAnswers: () => store.headPosition(), grpcAddress: config.grpc, httpAddress: config.http,
+    shutdownGraceMs: Math.min(config.shutdownGraceMs ?? 10_000, 10_000), logger, name: 'training',
+  });
   let consumer: ConsumerHandle | null = null;
   let stopping: Promise<void> | null = null;
 
   return {
     grpc,
-    http,
+    http: endpoints.http,
     runs,
     artifacts,
     async start() {
@@ -117,22 +119,14 @@ export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
           },
         });
       }
-      const grpcPort = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
-      await http.listen({ host: config.http.host, port: config.http.port });
-      const address = http.server.address();
-      const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
-      serving = true;
-      logger.info({ grpcPort, httpPort }, 'training started');
-      return { grpcPort, httpPort };
+      return endpoints.listen();
     },
     stop(options = {}) {
       stopping ??= (async () => {
-        serving = false;
+        endpoints.notReady();
         await consumer?.stop();
         await runs.close({ mode: options.mode ?? config.shutdownMode ?? 'finish', graceMs: config.shutdownGraceMs ?? 60_000 });
-        await grpc.shutdown({ graceMs: Math.min(config.shutdownGraceMs ?? 10_000, 10_000) });
-        await http.close();
-        logger.info({}, 'training stopped');
+        await endpoints.shutdown();
       })();
       return stopping;
     },
