@@ -2,8 +2,8 @@
 // guard recording denials, the HTTP probes, and the ports (historian, catalog, prompt outcomes)
 // injected by the caller. Opens nothing itself: the caller owns the store, keys and telemetry and
 // closes them after stop().
-import { randomBytes } from 'node:crypto';
 import { createGuard, type AccessDeniedEvent, type KeySet } from '@industrial/access';
+import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
 import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
 import type { FastifyInstance } from 'fastify';
@@ -48,15 +48,7 @@ export interface CharterApp {
   stop(): Promise<void>;
 }
 
-/** UUID v7 (RFC 9562): time-ordered ids for events and new use cases. */
-export function uuidv7(now: number = Date.now()): string {
-  const b = randomBytes(16);
-  b.writeUIntBE(now, 0, 6);
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x70;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+export { uuidv7 } from '@industrial/contracts/ids';
 
 export function createCharterApp(deps: CharterAppDeps): CharterApp {
   const { store, logger, config } = deps;

@@ -10,7 +10,7 @@ import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@indus
 import { trace } from '@industrial/telemetry/api';
 import type { FastifyInstance } from 'fastify';
 import { fileArtifacts, type ModelArtifacts } from './adapters/artifacts/files.ts';
-import { appendEvent, nameUuid, readStreamOrEmpty, SERVICE_ACTOR, uuidv7 } from './adapters/eventstore/append.ts';
+import { appendEvent, readStreamOrEmpty, SERVICE_ACTOR, uuidFromKey, uuidv7 } from './adapters/eventstore/append.ts';
 import { inferenceGrpcService } from './adapters/grpc/inference.ts';
 import { createGateway } from './adapters/http/gateway.ts';
 import type { MembershipChange, MembershipSource, MembershipStatus } from './adapters/nats/membership.ts';
@@ -157,7 +157,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     log: logger,
     recordRefusal: async (r) => {
       inferenceMetrics.error('model_refused', r.useCaseId);
-      const id = await nameUuid(`refused|${r.refused}|${r.causationId ?? ''}`);
+      const id = uuidFromKey(`refused|${r.refused}|${r.causationId ?? ''}`);
       const kept = r.keptVersion === null ? (r.stage === 'production' ? 'The rule-based limits stay in use.' : 'No shadow candidate runs.') : `Version ${r.keptVersion} keeps serving.`;
       await appendEvent(store, 'ModelRefused', r.useCaseId, {
         useCaseId: r.useCaseId,

@@ -6,7 +6,7 @@ import type { UnsSampleBatch } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
 import { explain } from '@industrial/ml';
 import { importantSpanOptions, trace, type Tracer } from '@industrial/telemetry/api';
-import { appendEvent, nameUuid, SERVICE_ACTOR, uuidv7 } from '../adapters/eventstore/append.ts';
+import { appendEvent, SERVICE_ACTOR, uuidFromKey, uuidv7 } from '../adapters/eventstore/append.ts';
 import { isSuppressed } from '../domain/mode.ts';
 import { consequenceOf, priorityOf, urgencyOf } from '../domain/priority.ts';
 import { decideTrack, evolveTrack, initialTrack, type TrackConfig, type TrackState } from '../domain/prompt-track.ts';
@@ -203,7 +203,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         update,
         traceId,
         expiresAt: iso(expiresAtMs),
-      }, SERVICE_ACTOR(recommendationId, traceparent), { id: await nameUuid(`raised|${recommendationId}|${update}`) });
+      }, SERVICE_ACTOR(recommendationId, traceparent), { id: uuidFromKey(`raised|${recommendationId}|${update}`) });
     } finally {
       span.end();
     }
