@@ -32,9 +32,40 @@ export const StreamFamily = {
   Access: 'access-',
   Audit: 'audit-',
   Fault: 'fault-',
+  Quality: 'quality-',
+  Label: 'label-',
+  Serving: 'serving-',
 } as const;
 export type StreamFamily = (typeof StreamFamily)[keyof typeof StreamFamily];
 export const streamFamilies: readonly StreamFamily[] = Object.values(StreamFamily);
+
+/**
+ * The one writer of each stream family (ADR 0003). `access` is the access library every service
+ * embeds: the guard of any service records its own denials and restricted reads in `access-` streams.
+ */
+export const streamFamilyOwners: Readonly<Record<StreamFamily, Service>> = {
+  'usecase-': Service.Charter,
+  'source-': Service.Connectivity,
+  'dataset-': Service.DataOps,
+  'quality-': Service.DataOps,
+  'label-': Service.DataOps,
+  'training-run-': Service.Training,
+  'model-': Service.Governance,
+  'recommendation-': Service.Inference,
+  'asset-': Service.Inference,
+  'drift-': Service.Inference,
+  'serving-': Service.Inference,
+  'access-': Service.Access,
+  'audit-': Service.Governance,
+  'fault-': Service.Simulator,
+};
+
+/** The family a stream name belongs to (longest matching prefix), or null for a name outside every family. */
+export function streamFamilyOf(stream: string): StreamFamily | null {
+  let best: StreamFamily | null = null;
+  for (const family of streamFamilies) if (stream.startsWith(family) && stream.length > family.length && (best === null || family.length > best.length)) best = family;
+  return best;
+}
 
 /** Moves data of version N to version N+1. `note` says what changed and which default old events get. */
 export interface Upcaster<From, To> {
@@ -137,6 +168,10 @@ function checkDefinitions(definitions: Record<string, AnyContractDefinition>): v
     if (!pascalCase.test(type)) throw new InvalidRegistryError(`${where}: type must be PascalCase`);
     if (!services.includes(def.service)) throw new InvalidRegistryError(`${where}: unknown service "${def.service}"`);
     if (!streamFamilies.includes(def.streamFamily)) throw new InvalidRegistryError(`${where}: unknown stream family "${def.streamFamily}"`);
+    const familyOwner = streamFamilyOwners[def.streamFamily];
+    if (familyOwner !== def.service && familyOwner !== Service.Access) {
+      throw new InvalidRegistryError(`${where}: owned by ${def.service} but its stream family "${def.streamFamily}" is written by ${familyOwner} only`);
+    }
     if (def.description.trim() === '' || def.description.includes('\n')) throw new InvalidRegistryError(`${where}: description must be one non-empty line`);
     if (def.versions.length === 0) throw new InvalidRegistryError(`${where}: needs at least one version`);
     if (def.upcasters.length !== def.versions.length - 1) {

@@ -18,7 +18,7 @@ export {
 export type { EventContracts, EventData, EventDataAt, EventType, PlatformEvent } from './registry.ts';
 
 // --- building your own registry (tests, plugins) ----------------------------------------------
-export { Service, StreamFamily, createContractRegistry, defineContract, services, streamFamilies } from './contract.ts';
+export { Service, StreamFamily, createContractRegistry, defineContract, services, streamFamilies, streamFamilyOf, streamFamilyOwners } from './contract.ts';
 export type {
   AnyContractDefinition,
   ContractDefinition,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ContractViolationError, UnknownContractError } from './errors.ts';
+import { z } from 'zod';
+import { Service, StreamFamily, createContractRegistry, defineContract, streamFamilyOf, streamFamilyOwners } from './contract.ts';
 import { eventExamples, legacyEventExamples } from './examples.ts';
 import {
   eventContracts,
@@ -202,5 +204,32 @@ describe('parseEvent', () => {
   it('throws for an unknown type or version', () => {
     expect(() => parseEvent('Nope' as EventType, 1, {})).toThrow(expect.objectContaining({ code: 'CONTRACT_VIOLATION', field: '', reason: 'unknown event type "Nope"' }));
     expect(() => parseEvent('AccessDenied', 9, {})).toThrow(/supported versions: 1, 2/);
+  });
+});
+
+describe('stream ownership (ADR 0003)', () => {
+  it('gives every stream family exactly one writing service and every event type a family its owner writes', () => {
+    for (const entry of listContracts()) {
+      const owner = streamFamilyOwners[entry.streamFamily];
+      expect([entry.service, 'access'], `${entry.type} in ${entry.streamFamily}`).toContain(owner);
+    }
+    expect(streamFamilyOwners['model-']).toBe('governance');
+    expect(getContract('ModelVersionRegistered', 1)?.service).toBe('governance');
+  });
+
+  it('finds the family of a stream by its longest prefix', () => {
+    expect(streamFamilyOf('training-run-0190')).toBe('training-run-');
+    expect(streamFamilyOf('model-42')).toBe('model-');
+    expect(streamFamilyOf('label-acme.p1.a.l.pump-1')).toBe('label-');
+    expect(streamFamilyOf('model-')).toBeNull();
+    expect(streamFamilyOf('pump-1')).toBeNull();
+  });
+
+  it('refuses a registry whose event type is written into a family another service owns', () => {
+    expect(() =>
+      createContractRegistry({
+        Foreign: defineContract({ service: Service.Training, streamFamily: StreamFamily.Model, description: 'x.', versions: [z.strictObject({})], upcasters: [] }),
+      }),
+    ).toThrow(/owned by training but its stream family "model-" is written by governance only/);
   });
 });

@@ -88,7 +88,7 @@ describe('an upcaster chain over three versions', () => {
   const steps: string[] = [];
   const registry = createContractRegistry({
     PumpSpeedRecorded: defineContract({
-      service: Service.Simulator,
+      service: Service.Inference,
       streamFamily: StreamFamily.Asset,
       description: 'A pump speed was recorded.',
       versions: [V1, V2, V3],
@@ -126,7 +126,7 @@ describe('an upcaster chain over three versions', () => {
   it('catches an upcaster that produces invalid data, naming the step', () => {
     const broken = createContractRegistry({
       PumpSpeedRecorded: defineContract({
-        service: Service.Simulator,
+        service: Service.Inference,
         streamFamily: StreamFamily.Asset,
         description: 'A pump speed was recorded.',
         versions: [V1, V2],

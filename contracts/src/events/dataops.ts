@@ -37,7 +37,7 @@ export const datasetSnapshotCreated = defineContract({
 
 export const labelRecorded = defineContract({
   service: Service.DataOps,
-  streamFamily: StreamFamily.Asset,
+  streamFamily: StreamFamily.Label,
   description: 'A label (what state the asset was in over a time window) was recorded.',
   versions: [
     z.strictObject({
@@ -59,7 +59,7 @@ export const DataQualityIssueKind = z.enum(['stale', 'flatline', 'out-of-range',
 
 export const dataQualityIssueRaised = defineContract({
   service: Service.DataOps,
-  streamFamily: StreamFamily.Source,
+  streamFamily: StreamFamily.Quality,
   description: 'A data-quality problem was detected on a tag (stale, flatline, out of range, …).',
   versions: [
     z.strictObject({
@@ -81,7 +81,7 @@ export const dataQualityIssueRaised = defineContract({
 
 export const dataQualityIssueCleared = defineContract({
   service: Service.DataOps,
-  streamFamily: StreamFamily.Source,
+  streamFamily: StreamFamily.Quality,
   description: 'A data-quality issue was cleared (recovered by itself, fixed, or accepted).',
   versions: [
     z.strictObject({

@@ -210,7 +210,7 @@ export const driftDetected = defineContract({
 
 export const retrainingRequested = defineContract({
   service: Service.Inference,
-  streamFamily: StreamFamily.Model,
+  streamFamily: StreamFamily.Drift,
   description: 'Retraining of a use case model was requested (humans decide whether to run it).',
   versions: [
     z
@@ -229,7 +229,7 @@ export const retrainingRequested = defineContract({
 
 export const modelRefused = defineContract({
   service: Service.Inference,
-  streamFamily: StreamFamily.Model,
+  streamFamily: StreamFamily.Serving,
   description: 'Inference refused to serve a registered model version (integrity, load, parity or input check failed); the previous version or the rules keep serving.',
   versions: [
     z.strictObject({

@@ -124,9 +124,9 @@ const Feature = z.strictObject({ name: UnsToken, unit: Unit.optional() });
 const ArtifactRef = z.strictObject({ uri: ArtifactUri, sha256: Sha256Hex });
 
 export const modelVersionRegistered = defineContract({
-  service: Service.Training,
+  service: Service.Governance,
   streamFamily: StreamFamily.Model,
-  description: 'A trained model version was registered for a use case as a candidate (not yet approved or deployed).',
+  description: 'A trained model version was registered in the model registry, at the request of training, as a candidate (not yet approved or deployed).',
   versions: [
     z.strictObject({
       modelVersionId: Uuid,

@@ -21,7 +21,7 @@ export {
 export type { PermissionInfo } from './permissions.ts';
 
 export type { Resource, Scope } from './scopes.ts';
-export { formatScope, isValidScope, parseScope, scopeCovers } from './scopes.ts';
+export { formatScope, isValidScope, parseScope, resourceOfAssetPath, scopeCovers } from './scopes.ts';
 
 export {
   AccessError,

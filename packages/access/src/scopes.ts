@@ -79,3 +79,16 @@ export function scopeNeededFor(path: readonly string[]): string {
   const kind = (['site', 'area', 'line'] as const)[path.length - 1];
   return `${kind}:${path.join('/')}`;
 }
+
+/**
+ * The one mapping from an ISA-95 asset path (`enterprise.site.area.line[.cell…]`, UNS dots) to the
+ * location an access check needs. Partial paths give partial locations (`acme.p1` → site p1), so
+ * a site- or area-level thing is checked against site and area scopes; an empty or missing path
+ * has no location (only `*` covers it). Every service maps asset paths with this function.
+ */
+export function resourceOfAssetPath(assetPath: string | null | undefined): Resource | undefined {
+  if (assetPath === undefined || assetPath === null || assetPath.trim() === '') return undefined;
+  const [, site, area, line] = assetPath.split('.');
+  if (site === undefined || site === '') return undefined;
+  return { site, ...(area === undefined || area === '' ? {} : { area }), ...(area === undefined || area === '' || line === undefined || line === '' ? {} : { line }) };
+}

@@ -1,0 +1,127 @@
+// The one service lifecycle every process shares (`main.ts` of each service is a call to
+// runService): validated config → telemetry first → whatever the service opens (event store, keys,
+// ports; each registers its own close) → start → one "ready" line → SIGTERM/SIGINT → stop (drains
+// in-flight work) → closes in reverse order → telemetry flushed. Bad config: one message, exit 2.
+// `--help`: the service's help text (every variable it reads), exit 0. A failure: logged, exit 1.
+import { eventValidator, type Service } from '@industrial/contracts';
+import type { EventStore } from '@industrial/eventstore';
+import { openStoreFromConfig, type LogLevel, type OpenStoreOptions, type StoreWiring, type TelemetryConfig } from '@industrial/eventstore/config';
+import { createLogger, initTelemetry, type Logger, type TelemetryHandle } from '@industrial/telemetry';
+import { createKernel, type Kernel } from './kernel.ts';
+
+/** What runService needs from every service's config. */
+export interface ServiceBaseConfig {
+  readonly telemetry: TelemetryConfig;
+  readonly logLevel: LogLevel;
+}
+
+export type ConfigResult<C> = { ok: true; config: C } | { ok: false; message: string };
+
+export interface ServiceContext<C> {
+  readonly config: C;
+  readonly logger: Logger;
+  readonly telemetry: TelemetryHandle;
+  /** Registers a close to run after stop(), in reverse order of registration. */
+  onClose(close: () => Promise<void> | void, what: string): void;
+  /** Opens the event store the config names (contract-validated), closed on the way out. */
+  openStore(wiring: StoreWiring, options?: OpenStoreOptions): Promise<EventStore>;
+  /** Opens the event store and the kernel this service writes through. */
+  openKernel(wiring: StoreWiring, options?: OpenStoreOptions & { newId?: () => string }): Promise<Kernel>;
+}
+
+export interface RunningService {
+  /** Printed to stdout once started, e.g. `grpc=50052 http=8082` (launchers wait for "<name> ready"). */
+  readonly ready: string;
+  /** Stops accepting work and drains what is in flight. Closing what was opened is onClose's job. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceDefinition<C extends ServiceBaseConfig> {
+  readonly name: Service | (string & {});
+  readonly version: string;
+  /** Shown by `--help`: what the process does and every environment variable it reads. */
+  readonly help: string;
+  loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult<C>;
+  start(ctx: ServiceContext<C>): Promise<RunningService>;
+}
+
+export interface RunOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly argv?: readonly string[];
+  readonly stdout?: (line: string) => void;
+  readonly stderr?: (line: string) => void;
+  /** Resolves when the process should stop (default: the first SIGTERM or SIGINT). */
+  readonly stopSignal?: Promise<string>;
+}
+
+const signals = (): Promise<string> =>
+  new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+
+/** Runs a service to completion and returns its exit code (0 stopped by a signal, 1 failed, 2 bad config). */
+export async function runService<C extends ServiceBaseConfig>(def: ServiceDefinition<C>, options: RunOptions = {}): Promise<number> {
+  const out = options.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const err = options.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const argv = options.argv ?? process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out(def.help.trimEnd());
+    return 0;
+  }
+  const loaded = def.loadConfig(options.env ?? process.env);
+  if (!loaded.ok) {
+    err(`${def.name}: ${loaded.message}`);
+    return 2;
+  }
+  const config = loaded.config;
+  const telemetry = initTelemetry({
+    serviceName: def.name,
+    serviceVersion: def.version,
+    exporter: config.telemetry.exporter,
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+    sampleRatio: config.telemetry.sampleRatio,
+    logLevel: config.logLevel,
+  });
+  const logger = createLogger(def.name, { level: config.logLevel });
+  const closers: { what: string; close: () => Promise<void> | void }[] = [];
+  const stopSignal = options.stopSignal ?? signals();
+  const openStore = async (wiring: StoreWiring, storeOptions: OpenStoreOptions = {}): Promise<EventStore> => {
+    const store = await openStoreFromConfig(wiring, { validator: eventValidator, ...storeOptions });
+    closers.push({ what: 'event store', close: () => store.close() });
+    return store;
+  };
+  const ctx: ServiceContext<C> = {
+    config,
+    logger,
+    telemetry,
+    onClose: (close, what) => void closers.push({ what, close }),
+    openStore,
+    async openKernel(wiring, kernelOptions = {}) {
+      const { newId, ...storeOptions } = kernelOptions;
+      const store = await openStore(wiring, storeOptions);
+      return createKernel({ service: def.name as Service, store, ...(newId === undefined ? {} : { newId }) });
+    },
+  };
+  let code = 0;
+  try {
+    const running = await def.start(ctx);
+    out(`${def.name} ready ${running.ready}`.trimEnd());
+    const signal = await stopSignal;
+    logger.info({ signal }, 'stopping');
+    await running.stop();
+  } catch (error) {
+    logger.fatal({ err: error }, `${def.name} failed`);
+    code = 1;
+  } finally {
+    for (const { what, close } of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.error({ err: error }, `closing the ${what} failed`);
+      }
+    }
+    await telemetry.shutdown();
+  }
+  return code;
+}
