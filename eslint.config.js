@@ -1,9 +1,11 @@
 // ESLint flat config for the whole repository (`npm run lint`). Syntax-only typescript-eslint
 // (no type information: the repository lints in seconds on two cores), Prettier owns the layout,
 // and three architecture rules:
-//   1. a service's domain/ imports only itself, @industrial/contracts and zod;
+//   1. a service's domain/ imports only itself, @industrial/contracts, zod and @industrial/ml (the
+//      platform's own pure computation library: the window features training and inference share
+//      must be one function, ADR 0007; it does no I/O and reads no clock);
 //   2. a service's features/ never import its adapters/ (nor app.ts/main.ts) and touch no library
-//      but the contracts, the command kernel and zod;
+//      but the contracts, the command kernel, zod and @industrial/ml;
 //   3. no code reaches into another service's internals (`@industrial/<service>/...` or a
 //      relative path out of its own service folder); a service's package entry stays importable;
 // and one rule on the event store: only packages/kernel (and the store itself) call `store.append`.
@@ -26,9 +28,9 @@ const services = readdirSync(join(root, 'services'), { withFileTypes: true })
   .map((d) => d.name);
 
 /** Package imports a service's domain/ may use besides its own relative files. */
-const DOMAIN_ALLOWED = ['@industrial/contracts', 'zod'];
+const DOMAIN_ALLOWED = ['@industrial/contracts', 'zod', '@industrial/ml'];
 /** Package imports a service's features/ may use besides relative files (domain/, ports). */
-const FEATURES_ALLOWED = ['@industrial/contracts', '@industrial/kernel', 'zod'];
+const FEATURES_ALLOWED = ['@industrial/contracts', '@industrial/kernel', 'zod', '@industrial/ml'];
 /** Deepest folder nesting (below services/<svc>/, domain/ or features/) that the depth-aware rules cover. */
 const MAX_DEPTH = 10;
 
