@@ -1,18 +1,19 @@
-// Composition root of the charter service: the CharterService over the event store, the access
-// guard recording denials, the HTTP probes, and the ports (historian, catalog, prompt outcomes)
-// injected by the caller. Opens nothing itself: the caller owns the store, keys and telemetry and
-// closes them after stop().
-import { createGuard, type AccessDeniedEvent, type KeySet } from '@industrial/access';
+// Composition root of the charter service: the kernel over the event store, the use cases'
+// context (ports injected by the caller), the CharterService gRPC adapter behind the access guard
+// (denials recorded through the kernel), and the HTTP probes. Opens nothing itself: the caller
+// owns the store, keys and telemetry and closes them after stop().
+import { createGuard, type KeySet } from '@industrial/access';
+import { Service } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import { createGrpcServer, serviceEndpoints, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
-import { useCaseRepository } from './adapters/eventstore/usecases.ts';
 import { charterService } from './adapters/grpc/charter.ts';
-import { serviceEndpoints } from '@industrial/grpc';
-import type { CatalogReader, HistorianReader, OutcomeReader } from './domain/ports.ts';
+import type { CharterContext } from './features/context.ts';
+import type { CatalogReader, HistorianReader, OutcomeReader } from './ports.ts';
 
-export const SERVICE_NAME = 'charter';
+export const SERVICE_NAME = Service.Charter;
 
 export interface CharterAppConfig {
   grpc: { host: string; port: number };
@@ -25,13 +26,16 @@ export interface CharterAppConfig {
 }
 
 export interface CharterAppDeps {
+  /** The event store; the app writes through a kernel over it (or through `kernel`, when given). */
   store: EventStore;
+  /** A kernel for service "charter" over `store` (default: one built here). */
+  kernel?: Kernel;
   keySet: KeySet | (() => KeySet);
   logger: GrpcLogger;
   config: CharterAppConfig;
-  /** Machine states, counts and labelled failures (dataops: `dataopsReader(...)`). Without it KPIs and feasibility are FAILED_PRECONDITION. */
+  /** Machine states, counts and labelled failures (dataops: `dataopsGrpcReader(...)`). Without it KPIs and feasibility are FAILED_PRECONDITION. */
   historian?: HistorianReader;
-  /** Tags and their history (dataops: the same `dataopsReader(...)`). Without it asset scopes are not checked and feasibility is FAILED_PRECONDITION. */
+  /** Tags and their history (dataops: the same reader). Without it asset scopes are not checked and feasibility is FAILED_PRECONDITION. */
   catalog?: CatalogReader;
   /** Prompt outcomes (inference), for the report's attribution. */
   outcomes?: OutcomeReader;
@@ -48,41 +52,39 @@ export interface CharterApp {
   stop(): Promise<void>;
 }
 
-export { uuidv7 } from '@industrial/contracts/ids';
-
 export function createCharterApp(deps: CharterAppDeps): CharterApp {
-  const { store, logger, config } = deps;
+  const { logger, config } = deps;
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? (() => uuidv7(now()));
+  const kernel = deps.kernel ?? createKernel({ service: SERVICE_NAME, store: deps.store, newId });
+  const context: CharterContext = {
+    kernel,
+    historian: deps.historian ?? null,
+    catalog: deps.catalog ?? null,
+    outcomes: deps.outcomes ?? null,
+    now,
+    newId,
+    timeZone: config.plantTimeZone ?? 'UTC',
+  };
   const accessGuard = createGuard({
     keySet: deps.keySet,
     issuer: config.access.issuer,
     audience: config.access.audience,
     newId,
-    recordDenied: async (stream: string, event: AccessDeniedEvent) => {
-      await store.append(stream, [event]);
+    recordDenied: async (stream, event) => {
+      await kernel.appendPrepared(stream, [event]);
     },
     onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
   });
-  const grpc = createGrpcServer({
-    services: [
-      charterService({
-        repo: useCaseRepository(store, newId),
-        historian: deps.historian ?? null,
-        catalog: deps.catalog ?? null,
-        outcomes: deps.outcomes ?? null,
-        newId,
-        now,
-        timeZone: config.plantTimeZone ?? 'UTC',
-      }),
-    ],
-    accessGuard,
-    serviceName: SERVICE_NAME,
-    logger,
-  });
+  const grpc = createGrpcServer({ services: [charterService(context)], accessGuard, serviceName: SERVICE_NAME, logger });
   const endpoints = serviceEndpoints({
-    grpc, storeAnswers: () => store.headPosition(), grpcAddress: config.grpc, httpAddress: config.http,
-    shutdownGraceMs: config.shutdownGraceMs ?? 10_000, logger, name: 'charter',
+    grpc,
+    storeAnswers: () => kernel.reader.headPosition(),
+    grpcAddress: config.grpc,
+    httpAddress: config.http,
+    shutdownGraceMs: config.shutdownGraceMs ?? 10_000,
+    logger,
+    name: SERVICE_NAME,
   });
   return {
     grpc,

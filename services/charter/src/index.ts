@@ -1,6 +1,6 @@
 // Public surface of @industrial/charter: the composition root, the pure helpers training and
-// inference use (cost of a decision, action lookup, prompt text, KPIs), the ports dataops and
-// inference implement, and reading a charter from its recorded events.
+// inference use (cost of a decision, action lookup, prompt text, KPIs), the ports it reads other
+// services through (and their dataops and AI4I adapters), and reading a charter from its events.
 export { createCharterApp, SERVICE_NAME } from './app.ts';
 export type { CharterApp, CharterAppConfig, CharterAppDeps } from './app.ts';
 export { loadConfig } from './config.ts';
@@ -16,11 +16,10 @@ export { DEFAULT_THRESHOLDS, assessFeasibility, roiOf } from './domain/feasibili
 export type { FeasibilityAssessment, FeasibilityFacts, FeasibilityThresholds, TagEvidence, TagHistory } from './domain/feasibility.ts';
 export { managementReport, reportHtml } from './domain/report.ts';
 export type { ManagementReport, ReportKpi } from './domain/report.ts';
-export type { CatalogReader, HistorianReader, LabelledFailure, OutcomeReader, PromptOutcome, TagInfo } from './domain/ports.ts';
+export type { CatalogReader, HistorianReader, LabelledFailure, OutcomeReader, PromptOutcome, TagInfo } from './ports.ts';
 export { decide, evolve, fold, initialState, streamOf } from './domain/usecase.ts';
 export type { CharterCommand, CharterEvent, UseCaseState } from './domain/usecase.ts';
-export { useCaseFromEvents } from './adapters/eventstore/usecases.ts';
-export { MemoryHistorian } from './adapters/historian/memory.ts';
+export { useCaseAggregate, useCaseFromEvents } from './features/use-case-stream.ts';
 export { DataopsReader, PACKAGING_STATE_MAP, dataopsReader, dataopsSource } from './adapters/dataops.ts';
 export type { DataopsReaderOptions, DataopsSource } from './adapters/dataops.ts';
 export { AI4I_FAILURE_MODES, AI4I_TAGS, openAi4iCsv } from './adapters/historian/ai4i-csv.ts';

@@ -1,8 +1,11 @@
 // What the charter needs from other services, as ports. Dataops (historian + catalog) and
 // inference (prompt outcomes) implement them; in-memory and CSV adapters stand in until then.
 // Times are epoch ms, windows half-open [from, to).
-import type { TagHistory } from './feasibility.ts';
-import type { ProductionCounts, StateSeries } from './kpi.ts';
+import type { TagHistory } from './domain/feasibility.ts';
+import type { ProductionCounts, StateSeries } from './domain/kpi.ts';
+import type { PromptOutcome } from './domain/report.ts';
+
+export type { PromptOutcome } from './domain/report.ts';
 
 export interface LabelledFailure {
   assetPath: string;
@@ -30,16 +33,6 @@ export interface CatalogReader {
   tags(assetPrefix: string): Promise<TagInfo[]>;
   /** What is recorded of one series, or null when nothing is. */
   history(assetPath: string, tag: string): Promise<TagHistory | null>;
-}
-
-/** What happened after a prompt inference raised, as inference records it. */
-export interface PromptOutcome {
-  recommendationId: string;
-  at: number;
-  assetPath: string;
-  decision: 'accepted' | 'rejected' | 'expired';
-  /** `failure-avoided`: accepted and the inspection found the fault; `false-alarm`: nothing was found. */
-  outcome: 'failure-avoided' | 'failure-occurred' | 'false-alarm' | 'unknown';
 }
 
 export interface OutcomeReader {

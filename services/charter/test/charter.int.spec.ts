@@ -7,7 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import { parseEvent, type EventType } from '@industrial/contracts';
 import { FIELD_TRAILER, charterV1, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryHistorian, actionFor, costOf, seriesFromIntervals, useCaseFromEvents } from '../src/index.ts';
+import { actionFor, costOf, seriesFromIntervals, useCaseFromEvents } from '../src/index.ts';
+import { MemoryHistorian } from './memory-historian.ts';
 import { postgresStore, sqliteStore, startCharter, type Running, type StoreFactory, type StoreFixture } from './fixture.ts';
 
 const DAY = 86_400_000;

@@ -14,7 +14,7 @@ import { DEFAULT_CONFIG, createDataopsApp, openSqliteDataopsStore, type DataopsA
 import { charterV1, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataopsReader, dataopsSource, type DataopsReader } from '../src/adapters/dataops.ts';
-import { lineKpisFrom } from '../src/facts.ts';
+import { lineKpisFrom } from '../src/features/facts.ts';
 import { sqliteStore, startCharter, type Running, type StoreFixture } from './fixture.ts';
 
 const LINE = 'acme.plant-1.packaging.packing-line-1';

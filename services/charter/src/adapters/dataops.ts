@@ -8,7 +8,7 @@
 import type { DataopsApp, DataopsStore, SeriesResult } from '@industrial/dataops';
 import type { TagHistory } from '../domain/feasibility.ts';
 import { MACHINE_STATE_NAMES, type MachineStateName, type ProductionCounts, type StateSeries } from '../domain/kpi.ts';
-import type { CatalogReader, HistorianReader, LabelledFailure, TagInfo } from '../domain/ports.ts';
+import type { CatalogReader, HistorianReader, LabelledFailure, TagInfo } from '../ports.ts';
 
 type StoredLabel = Awaited<ReturnType<DataopsStore['meta']['listLabels']>>[number];
 

@@ -1,7 +1,7 @@
 // Line KPIs against hand computations (oee.com definitions; MTBF/MTTR per ISO 22400-2).
 import { describe, expect, it } from 'vitest';
-import { MemoryHistorian } from '../adapters/historian/memory.ts';
-import { lineKpisFrom } from '../facts.ts';
+import { MemoryHistorian } from '../../test/memory-historian.ts';
+import { lineKpisFrom } from '../features/facts.ts';
 import { MachineState, lineKpis, seriesFromIntervals, stateTotals } from './kpi.ts';
 
 const at = (hhmm: string, day = '2025-03-03') => Date.parse(`${day}T${hhmm}:00+01:00`);

@@ -3,8 +3,17 @@
 // KPIs and prompt outcomes come in; plant time is rendered in the plant's time zone.
 import { costOf, failureCost } from './costs.ts';
 import { kpiValue, type LineKpis } from './kpi.ts';
-import type { PromptOutcome } from './ports.ts';
 import type { UseCaseState } from './usecase.ts';
+
+/** What happened after a prompt inference raised, as inference records it. */
+export interface PromptOutcome {
+  recommendationId: string;
+  at: number;
+  assetPath: string;
+  decision: 'accepted' | 'rejected' | 'expired';
+  /** `failure-avoided`: accepted and the inspection found the fault; `false-alarm`: nothing was found. */
+  outcome: 'failure-avoided' | 'failure-occurred' | 'false-alarm' | 'unknown';
+}
 
 export interface ReportInput {
   state: UseCaseState;

@@ -1,9 +1,9 @@
 // Gathers what the domain decides on from the ports: the assets the catalog knows (scope check),
 // the feasibility facts (catalog + historian) and line KPIs over a window (historian).
-import { stateTotals, lineKpis, type LineKpis } from './domain/kpi.ts';
-import type { FeasibilityFacts, TagEvidence } from './domain/feasibility.ts';
-import type { CatalogReader, HistorianReader } from './domain/ports.ts';
-import type { Drafted } from './domain/usecase.ts';
+import { stateTotals, lineKpis, type LineKpis } from '../domain/kpi.ts';
+import type { FeasibilityFacts, TagEvidence } from '../domain/feasibility.ts';
+import type { CatalogReader, HistorianReader } from '../ports.ts';
+import type { Drafted } from '../domain/usecase.ts';
 
 const linePrefix = (assetPath: string) => assetPath.split('.').slice(0, 4).join('.');
 

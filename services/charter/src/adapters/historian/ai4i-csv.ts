@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { TagHistory } from '../../domain/feasibility.ts';
 import type { ProductionCounts, StateSeries } from '../../domain/kpi.ts';
-import type { CatalogReader, HistorianReader, LabelledFailure, TagInfo } from '../../domain/ports.ts';
+import type { CatalogReader, HistorianReader, LabelledFailure, TagInfo } from '../../ports.ts';
 
 /** CSV column → tag name and unit. */
 export const AI4I_TAGS: readonly { column: string; tag: string; unit: string }[] = [

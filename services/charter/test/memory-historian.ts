@@ -1,8 +1,8 @@
-// In-memory historian, catalog and prompt outcomes: for tests, the standalone start and until
-// dataops/inference serve the ports. Data is put in by the caller.
-import type { TagHistory } from '../../domain/feasibility.ts';
-import type { ProductionCounts, StateSeries } from '../../domain/kpi.ts';
-import type { CatalogReader, HistorianReader, LabelledFailure, OutcomeReader, PromptOutcome, TagInfo } from '../../domain/ports.ts';
+// In-memory historian, catalog and prompt outcomes for the tests (test support, not shipped). Until
+// inference serves prompt outcomes it also stands in for them. Data is put in by the caller.
+import type { TagHistory } from '../src/domain/feasibility.ts';
+import type { ProductionCounts, StateSeries } from '../src/domain/kpi.ts';
+import type { CatalogReader, HistorianReader, LabelledFailure, OutcomeReader, PromptOutcome, TagInfo } from '../src/ports.ts';
 
 export interface CountSample {
   at: number;
