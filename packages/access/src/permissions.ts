@@ -43,6 +43,8 @@ export const Permission = {
   ModelApprove: 'model.approve',
   ModelPromote: 'model.promote',
   ModelRollback: 'model.rollback',
+  ModelRegister: 'model.register',
+  ModelBreakGlass: 'model.break_glass',
   RecommendationRead: 'recommendation.read',
   RecommendationDecide: 'recommendation.decide',
   AssetSetMode: 'asset.set_mode',
@@ -74,7 +76,8 @@ export interface PermissionInfo {
 /**
  * Scope is waived only where location carries no meaning for the action and reading it leaks
  * nothing about another line: which models exist (an operator must see which model spoke to
- * them) and whether the audit chain is intact (verification reveals integrity, not content).
+ * them) and whether the audit chain is intact (verification reveals integrity, not content);
+ * and registering a trained candidate, which is use-case wide (serving it is scoped, and checked).
  */
 export const PERMISSION_INFO: Readonly<Record<Permission, PermissionInfo>> = Object.freeze({
   'audit.read': { description: 'read audit events', scope: 'location' },
@@ -97,6 +100,8 @@ export const PERMISSION_INFO: Readonly<Record<Permission, PermissionInfo>> = Obj
   'model.approve': { description: 'approve or reject a proposed promotion', scope: 'location' },
   'model.promote': { description: 'promote an approved model version to serve', scope: 'location' },
   'model.rollback': { description: 'roll a serving model back to its previous version', scope: 'location' },
+  'model.register': { description: 'register a trained model version as a candidate (training)', scope: 'none' },
+  'model.break_glass': { description: 'promote a model without the four-eyes approval (emergency; recorded as break-glass)', scope: 'location' },
   'recommendation.read': { description: 'read recommendations raised to operators', scope: 'location' },
   'recommendation.decide': { description: 'acknowledge, act on or decline a recommendation', scope: 'location' },
   'asset.set_mode': { description: 'switch an asset between automatic and manual mode', scope: 'location' },
@@ -122,7 +127,10 @@ const P = Permission;
  *   business permission: an admin who approves models must also be given `quality_lead`, which
  *   then shows in their token and in every event they cause.
  * - service accounts read what other services serve and write the data connectivity produces;
- *   they make no human decision (no approve, promote, decide, set_mode, training.start).
+ *   training's account registers the candidates it trained (`model.register`, a fact, not a
+ *   decision); they make no human decision (no approve, promote, decide, set_mode, training.start).
+ * - only quality leads may break the glass (`model.break_glass`: promote without four eyes), and
+ *   governance records every use with who and why.
  */
 export const PERMISSION_MATRIX: Readonly<Record<Role, readonly Permission[]>> = Object.freeze({
   operator: Object.freeze([
@@ -165,6 +173,7 @@ export const PERMISSION_MATRIX: Readonly<Record<Role, readonly Permission[]>> = 
     P.ModelApprove,
     P.ModelPromote,
     P.ModelRollback,
+    P.ModelBreakGlass,
     P.RecommendationRead,
     P.ProblemReport,
     P.DriftRead,
@@ -192,6 +201,7 @@ export const PERMISSION_MATRIX: Readonly<Record<Role, readonly Permission[]>> = 
     P.DataWrite,
     P.TrainingRead,
     P.ModelRead,
+    P.ModelRegister,
     P.RecommendationRead,
     P.DriftRead,
     P.TelemetrySubscribe,

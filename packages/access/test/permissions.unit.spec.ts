@@ -38,6 +38,8 @@ model.propose             -        x         -          -      -      -
 model.approve             -        -         x          -      -      -
 model.promote             -        -         x          -      -      -
 model.rollback            -        -         x          -      -      -
+model.register            -        -         -          -      -      x
+model.break_glass         -        -         x          -      -      -
 recommendation.read       x        x         x          x      -      x
 recommendation.decide     x        -         -          -      -      -
 asset.set_mode            x        -         -          -      -      -
@@ -89,7 +91,7 @@ describe('the permission matrix', () => {
       expect(roleHasPermission('engineer', Permission.ModelApprove)).toBe(false);
     });
     it('gives auditors no write, decide, approve or manage permission', () => {
-      const writes = /\.(write|approve|promote|rollback|decide|set_mode|start|create|propose|inject_fault|issue_token|manage_roles|report)$/;
+      const writes = /\.(write|approve|promote|rollback|register|break_glass|decide|set_mode|start|create|propose|inject_fault|issue_token|manage_roles|report)$/;
       for (const permission of PERMISSIONS) {
         if (writes.test(permission)) expect(roleHasPermission('auditor', permission), permission).toBe(false);
       }

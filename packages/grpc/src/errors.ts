@@ -39,6 +39,12 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<string, status>> = Object.fre
   INTEGRITY: status.DATA_LOSS,
   // A deployment fault (unusable key set): the caller must not learn more.
   INVALID_KEYS: status.INTERNAL,
+  // Command kernel (@industrial/kernel): the stream kept moving past the retries → re-read and retry;
+  // an append the contracts forbid (foreign type or stream, unknown type or version) → refused, named.
+  CONCURRENCY_CONFLICT: status.ABORTED,
+  OWNERSHIP: status.FAILED_PRECONDITION,
+  UNKNOWN_EVENT_TYPE: status.FAILED_PRECONDITION,
+  UNKNOWN_SCHEMA_VERSION: status.FAILED_PRECONDITION,
 });
 
 /** Codes whose message is safe to show the caller (it describes the caller's request, not internals). */

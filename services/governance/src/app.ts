@@ -1,15 +1,19 @@
-// Composition root of the governance service: builds the gRPC server (AuditService,
-// ModelRegistryService, health, reflection, access guard recording denials in the store) and the
-// HTTP probes from injected dependencies. Opens nothing itself: the caller (main.ts or the
-// one-process launcher) owns the store, the key set and telemetry, and closes them after stop().
+// Composition root of the governance service: builds the kernel over the given store, the feature
+// layer (registry, audit), the gRPC server (AuditService, ModelRegistryService, health, reflection,
+// access guard recording denials through the kernel) and the HTTP probes. Opens nothing itself: the
+// caller (main.ts or the one-process launcher) owns the store, the key set and telemetry, and closes
+// them after stop().
 import { createGuard, type KeySet } from '@industrial/access';
+import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import { createGrpcServer, serviceEndpoints, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
+import { recordDeniedIn } from './adapters/eventstore/access-denied.ts';
 import { auditService } from './adapters/grpc/audit.ts';
 import { modelRegistryService } from './adapters/grpc/registry.ts';
-import { recordDeniedIn, uuidv7 } from './adapters/eventstore/access-denied.ts';
-import { serviceEndpoints } from '@industrial/grpc';
+import { createAuditFeatures } from './features/audit.ts';
+import { createRegistryFeatures, type RegistryFeatures } from './features/registry.ts';
 
 export const SERVICE_NAME = 'governance';
 
@@ -35,15 +39,31 @@ export interface GovernanceAppDeps {
 export interface GovernanceApp {
   readonly grpc: GrpcServerHandle;
   readonly http: FastifyInstance;
+  /** The registry's use cases, in process (what the gRPC API calls). */
+  readonly registry: RegistryFeatures;
   /** Binds gRPC and HTTP; resolves the bound ports (useful with port 0). */
   start(): Promise<{ grpcPort: number; httpPort: number }>;
   /** Stops accepting, drains in-flight calls, closes the HTTP server. Does not close the store. */
   stop(): Promise<void>;
 }
 
+/** Governance's kernel over a store: every append of governance goes through it. */
+export const governanceKernel = (store: EventStore): Kernel => createKernel({ service: SERVICE_NAME, store });
+
+/**
+ * The model registry's use cases over a store, without a server: the in-process way to register a
+ * trained version or promote (the one-process launcher, training's standalone adapter, tests).
+ * Permissions are the caller's business here; over gRPC the edge checks them.
+ */
+export function createModelRegistry(store: EventStore): RegistryFeatures {
+  return createRegistryFeatures({ kernel: governanceKernel(store) });
+}
+
 export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
   const { store, logger, config } = deps;
-  const recordDenied = recordDeniedIn(store);
+  const kernel = governanceKernel(store);
+  const registry = createRegistryFeatures({ kernel });
+  const recordDenied = recordDeniedIn(kernel);
   // The call is still refused; an unrecordable denial is logged loudly rather than turned into INTERNAL.
   const onRecordFailure = (error: unknown, event: unknown) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store');
   const accessGuard = createGuard({
@@ -55,7 +75,7 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     onRecordFailure,
   });
   const grpc = createGrpcServer({
-    services: [auditService(store), modelRegistryService({ store, recordDenied, onRecordFailure })],
+    services: [auditService(createAuditFeatures(kernel.reader)), modelRegistryService({ registry, recordDenied, onRecordFailure })],
     accessGuard,
     serviceName: SERVICE_NAME,
     logger,
@@ -63,12 +83,18 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     ...(config.maxSendMessageLength === undefined ? {} : { maxSendMessageLength: config.maxSendMessageLength }),
   });
   const endpoints = serviceEndpoints({
-    grpc, storeAnswers: () => store.headPosition(), grpcAddress: config.grpc, httpAddress: config.http,
-    shutdownGraceMs: config.shutdownGraceMs ?? 10_000, logger, name: 'governance',
+    grpc,
+    storeAnswers: () => store.headPosition(),
+    grpcAddress: config.grpc,
+    httpAddress: config.http,
+    shutdownGraceMs: config.shutdownGraceMs ?? 10_000,
+    logger,
+    name: 'governance',
   });
   return {
     grpc,
     http: endpoints.http,
+    registry,
     start: () => endpoints.listen(),
     stop: () => endpoints.shutdown(),
   };

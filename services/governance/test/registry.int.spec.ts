@@ -2,16 +2,15 @@
 // embedded SQLite store and once on PostgreSQL (a fresh schema, dropped afterwards): the four-eyes
 // path from request to production, a pilot-line promotion, rejection, refusals in the wrong state,
 // access per role, rollback to the rules — and the stream governance writes folded by the inference
-// runtime's own deployment fold.
+// runtime's deployment fold (the shared one, @industrial/contracts/folds).
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { eventExamples, latestVersion } from '@industrial/contracts';
 import type { RecordedEvent } from '@industrial/eventstore';
 import { CORRELATION_ID_METADATA, FIELD_TRAILER, governanceRegistryV1 as pb, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The inference runtime's fold of the model stream (pure, no imports): a relative import keeps
-// governance free of a package dependency on inference.
-import { deploymentKey, emptyDeployments, evolveDeployments } from '../../inference/src/domain/deployments.ts';
+// The one fold of deployments that the inference runtime folds the model stream with.
+import { deploymentKey, emptyModelDeployments as emptyDeployments, evolveModelDeployments as evolveDeployments } from '@industrial/contracts/folds';
 import { expectStatus, postgresStore, sqliteStore, startGovernance, streamFor, type Running, type StoreFactory, type StoreFixture } from './fixture.ts';
 
 const { ModelStage, ApprovalStatus } = pb;

@@ -2,6 +2,15 @@
 // (artifact and its sha256), ModelPromoted (production or shadow), ModelRolledBack (back to a
 // version or to the rules), ModelRefused (this runtime refused a version: never loaded again, the
 // kept version stays desired). The runtime reconciles the loaded sessions to this desired state. Pure.
+import {
+  deploymentKey,
+  emptyModelDeployments,
+  modelDeploymentsFold,
+  parseDeploymentKey,
+  type DeploymentEvent,
+  type ModelDeployments,
+  type RegisteredVersionData,
+} from '@industrial/contracts/folds';
 
 export interface RegisteredModel {
   readonly modelVersionId: string;
@@ -27,26 +36,19 @@ export interface ModelSidecars {
   readonly reference?: ArtifactRef;
 }
 
-export interface DeploymentState {
-  readonly registered: ReadonlyMap<string, RegisteredModel>;
-  /** useCaseId → production version (null = rules only). */
-  readonly production: ReadonlyMap<string, string | null>;
-  /** useCaseId → shadow candidate. */
-  readonly shadow: ReadonlyMap<string, string | null>;
-  /** Versions refused by this runtime (integrity), never loaded again. */
-  readonly refused: ReadonlySet<string>;
-}
+/**
+ * The desired state: the one fold of model deployments shared with governance
+ * (`@industrial/contracts/folds`), registrations mapped to what this runtime loads.
+ * `registered`, `production`, `shadow` (keys: deploymentKey) and `refused` as before; the shared
+ * fold also keeps `refusals` (why) and `served` (where each version ever served).
+ */
+export type DeploymentState = ModelDeployments<RegisteredModel>;
 
 /**
  * A deployment is a use case, or a use case within a scope (an ISA-95 path prefix: a pilot line
  * first, then more lines). Its key: `<useCaseId>` or `<useCaseId>@<scope>`.
  */
-export const deploymentKey = (useCaseId: string, scope?: string | null): string => (scope === undefined || scope === null || scope === '' ? useCaseId : `${useCaseId}@${scope}`);
-
-export function parseDeploymentKey(key: string): { useCaseId: string; scope: string | null } {
-  const at = key.indexOf('@');
-  return at < 0 ? { useCaseId: key, scope: null } : { useCaseId: key.slice(0, at), scope: key.slice(at + 1) };
-}
+export { deploymentKey, parseDeploymentKey };
 
 const within = (assetPath: string, scope: string) => assetPath === scope || assetPath.startsWith(`${scope}.`);
 
@@ -67,55 +69,23 @@ export function deploymentFor(s: DeploymentState, useCaseId: string, assetPath: 
   return best;
 }
 
-export const emptyDeployments = (): DeploymentState => ({ registered: new Map(), production: new Map(), shadow: new Map(), refused: new Set() });
+export const emptyDeployments = (): DeploymentState => emptyModelDeployments<RegisteredModel>();
 
-export function evolveDeployments(s: DeploymentState, e: { type: string; data: unknown }): DeploymentState {
-  const d = e.data as Record<string, unknown>;
-  switch (e.type) {
-    case 'ModelVersionRegistered': {
-      const m: RegisteredModel = {
-        modelVersionId: d.modelVersionId as string,
-        useCaseId: d.useCaseId as string,
-        version: d.version as number,
-        artifactUri: d.artifactUri as string,
-        artifactHash: d.artifactHash as string,
-        // Training may register without a threshold (regression, anomaly): 0.5 until the card says otherwise.
-        decisionThreshold: (d.decisionThreshold as number | null) ?? 0.5,
-        windowSeconds: (d.windowSeconds as number | null) ?? 0,
-        // Both refs → load them (the training service's registrations); otherwise the bundle files.
-        ...(d.explainer !== undefined && d.reference !== undefined ? { sidecars: { explainer: d.explainer as ArtifactRef, reference: d.reference as ArtifactRef } } : {}),
-      };
-      return { ...s, registered: new Map(s.registered).set(m.modelVersionId, m) };
-    }
-    case 'ModelPromoted': {
-      const useCase = deploymentKey(d.useCaseId as string, d.scope as string | undefined), version = d.modelVersionId as string;
-      if (d.stage === 'production') {
-        const shadow = new Map(s.shadow);
-        // The candidate that became production stops shadowing itself.
-        if (shadow.get(useCase) === version) shadow.set(useCase, null);
-        return { ...s, production: new Map(s.production).set(useCase, version), shadow };
-      }
-      return { ...s, shadow: new Map(s.shadow).set(useCase, version) };
-    }
-    case 'ModelRolledBack': {
-      const useCase = deploymentKey(d.useCaseId as string, d.scope as string | undefined);
-      const refused = d.trigger === 'gate-breach' ? new Set(s.refused).add(d.fromModelVersionId as string) : s.refused;
-      const production = new Map(s.production);
-      if ((production.get(useCase) ?? null) === d.fromModelVersionId) production.set(useCase, (d.toModelVersionId as string | null) ?? null);
-      const shadow = new Map(s.shadow);
-      if (shadow.get(useCase) === d.fromModelVersionId) shadow.set(useCase, null);
-      return { ...s, production, shadow, refused };
-    }
-    case 'ModelRefused': {
-      const useCase = deploymentKey(d.useCaseId as string, d.scope as string | undefined), refusedId = d.modelVersionId as string;
-      const refused = new Set(s.refused).add(refusedId);
-      const production = new Map(s.production);
-      if (d.stage === 'production' && (production.get(useCase) ?? null) === refusedId) production.set(useCase, (d.keptModelVersionId as string | null) ?? null);
-      const shadow = new Map(s.shadow);
-      if (d.stage === 'shadow' && shadow.get(useCase) === refusedId) shadow.set(useCase, (d.keptModelVersionId as string | null) ?? null);
-      return { ...s, production, shadow, refused };
-    }
-    default:
-      return s;
-  }
+/** The registration as this runtime loads it. */
+export function registeredModelOf(d: RegisteredVersionData): RegisteredModel {
+  return {
+    modelVersionId: d.modelVersionId,
+    useCaseId: d.useCaseId,
+    version: d.version,
+    artifactUri: d.artifactUri,
+    artifactHash: d.artifactHash,
+    // Training may register without a threshold (regression, anomaly): 0.5 until the card says otherwise.
+    decisionThreshold: d.decisionThreshold ?? 0.5,
+    windowSeconds: d.windowSeconds ?? 0,
+    // Both refs → load them (the training service's registrations); otherwise the bundle files.
+    ...(d.reference !== undefined ? { sidecars: { explainer: d.explainer, reference: d.reference } } : {}),
+  };
 }
+
+/** One step of the shared fold (ModelVersionRegistered, ModelPromoted, ModelRolledBack, ModelRefused; others ignored). */
+export const evolveDeployments: (s: DeploymentState, e: DeploymentEvent) => DeploymentState = modelDeploymentsFold(registeredModelOf);

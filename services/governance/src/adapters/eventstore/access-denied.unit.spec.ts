@@ -1,8 +1,10 @@
 import { accessDeniedEvent, Permission } from '@industrial/access';
 import { eventValidator } from '@industrial/contracts';
+import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
+import { createKernel, OwnershipError } from '@industrial/kernel';
 import { describe, expect, it } from 'vitest';
-import { recordDeniedIn, uuidv7 } from './access-denied.ts';
+import { recordDeniedIn } from './access-denied.ts';
 
 const denial = (input: Pick<Parameters<typeof accessDeniedEvent>[0], 'principal' | 'cause'>) =>
   accessDeniedEvent({
@@ -17,8 +19,8 @@ const denial = (input: Pick<Parameters<typeof accessDeniedEvent>[0], 'principal'
     id: uuidv7(0),
   });
 
-/** A store that only records appends. */
-function appendsOf(): { store: EventStore; appended: { stream: string; events: readonly unknown[] }[] } {
+/** A store that only records appends, behind governance's kernel. */
+function appendsOf() {
   const appended: { stream: string; events: readonly unknown[] }[] = [];
   const store = {
     append: async (stream: string, events: readonly unknown[]) => {
@@ -26,18 +28,25 @@ function appendsOf(): { store: EventStore; appended: { stream: string; events: r
       return { stream, nextExpectedRevision: 0, position: 1, written: events.length };
     },
   } as unknown as EventStore;
-  return { store, appended };
+  return { kernel: createKernel({ service: 'governance', store }), appended };
 }
 
 describe('recording a denial', () => {
-  it('appends the guard event as is, to its day stream', async () => {
-    const { store, appended } = appendsOf();
+  it('appends the guard event as is, to its day stream, through the kernel', async () => {
+    const { kernel, appended } = appendsOf();
     const { stream, event } = denial({
       principal: { subject: 'operator-1', roles: ['operator', 'engineer'], scopes: ['*'], tokenId: 't' },
       cause: { missing: 'role', detail: 'operator-1 has role operator, engineer; audit.verify needs role auditor' },
     });
-    await recordDeniedIn(store)(stream, event);
+    await recordDeniedIn(kernel)(stream, event);
     expect(appended).toEqual([{ stream: 'access-2025-03-01', events: [event] }]);
+  });
+
+  it('is refused by the kernel in a stream that is not an access- stream, and nothing is written', async () => {
+    const { kernel, appended } = appendsOf();
+    const { event } = denial({ principal: null, cause: { authentication: 'missing', detail: 'no bearer token was presented' } });
+    await expect(recordDeniedIn(kernel)('model-x', event)).rejects.toBeInstanceOf(OwnershipError);
+    expect(appended).toEqual([]);
   });
 
   it('records events the contract validator accepts, an unauthenticated caller included', () => {
@@ -45,9 +54,5 @@ describe('recording a denial', () => {
     const anonymous = denial({ principal: null, cause: { authentication: 'missing', detail: 'no bearer token was presented' } }).event;
     for (const e of [known, anonymous]) expect(eventValidator.validate(e.type, e.metadata.schemaVersion, e.data)).toBeNull();
     expect(anonymous.data).toMatchObject({ actor: 'anonymous', role: 'none', roles: [], reason: 'no-token', transport: 'grpc' });
-  });
-
-  it('makes time-ordered UUID v7 ids', () => {
-    expect(uuidv7(1)).toMatch(/^00000000-0001-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

@@ -3,20 +3,11 @@
 // and the proto Event. Reading and replay rules live in domain/audit.ts.
 import { Permission } from '@industrial/access';
 import { IsoDateTime } from '@industrial/contracts';
-import { STREAM_NAME, canonicalJson, type EventStore, type RecordedEvent } from '@industrial/eventstore';
+import { STREAM_NAME, canonicalJson, type RecordedEvent } from '@industrial/eventstore';
 import { commonV1, defineService, fromSchema, governanceV1, serverStream, unary } from '@industrial/grpc';
 import { z } from 'zod';
-import {
-  MAX_PAGE_SIZE,
-  REPLAY_BATCH,
-  initialReplayState,
-  nextPosition,
-  nextRevision,
-  pageSize,
-  replayBatch,
-  type Direction,
-  type ReplayQuery,
-} from '../../domain/audit.ts';
+import { MAX_PAGE_SIZE, pageSize, type Direction, type ReplayQuery } from '../../domain/audit.ts';
+import type { AuditFeatures } from '../../features/audit.ts';
 
 const { AuditServiceService, Direction: ProtoDirection } = governanceV1;
 
@@ -99,54 +90,30 @@ export function toProtoEvent(e: RecordedEvent): commonV1.Event {
   };
 }
 
-async function* replay(store: EventStore, query: ReplayQuery, signal: AbortSignal): AsyncGenerator<governanceV1.ReplayToResponse> {
-  let state = initialReplayState(query);
-  const head = await store.headPosition();
-  // Resuming beyond the head has nothing to replay (and readAll would refuse the position).
-  if (state.lastPosition >= head) return;
-  while (!state.done) {
-    signal.throwIfAborted();
-    const batch = await store.readAll({ fromPosition: state.lastPosition + 1, maxCount: REPLAY_BATCH });
-    const step = replayBatch(state, batch, REPLAY_BATCH, query);
-    state = step.state;
-    for (const event of step.emit) yield { event: toProtoEvent(event) };
-  }
-}
-
 /** The AuditService methods: reads need `audit.read`, verify `audit.verify`, replay `audit.replay`. */
-export function auditService(store: EventStore) {
+export function auditService(audit: AuditFeatures) {
   return defineService(AuditServiceService, {
     readStream: unary({
       permission: Permission.AuditRead,
       input: readStreamInput,
       async handle(q) {
-        const events = await store.readStream(q.stream, {
-          direction: q.direction,
-          maxCount: q.maxCount,
-          ...(q.fromRevision === undefined ? {} : { fromRevision: q.fromRevision }),
-        });
-        return { events: events.map(toProtoEvent), nextRevision: nextRevision(events, q.direction, q.maxCount) ?? undefined };
+        const page = await audit.readStream(q);
+        return { events: page.events.map(toProtoEvent), nextRevision: page.nextRevision ?? undefined };
       },
     }),
     readAll: unary({
       permission: Permission.AuditRead,
       input: readAllInput,
       async handle(q) {
-        const head = await store.headPosition();
-        const events = await store.readAll({ fromPosition: q.fromPosition, maxCount: q.maxCount });
-        const last = events.at(-1)?.position ?? 0;
-        const headPosition = Math.max(head, last);
-        return { events: events.map(toProtoEvent), nextPosition: nextPosition(events, q.maxCount, headPosition) ?? undefined, headPosition };
+        const page = await audit.readAll(q);
+        return { events: page.events.map(toProtoEvent), nextPosition: page.nextPosition ?? undefined, headPosition: page.headPosition };
       },
     }),
     verifyIntegrity: unary({
       permission: Permission.AuditVerify,
       input: verifyInput,
       async handle(q) {
-        const report = await store.verify({
-          ...(q.fromPosition === 0 ? {} : { fromPosition: q.fromPosition }),
-          ...(q.toPosition === 0 ? {} : { toPosition: q.toPosition }),
-        });
+        const report = await audit.verify(q);
         return {
           ok: report.ok,
           checked: report.checked,
@@ -165,7 +132,9 @@ export function auditService(store: EventStore) {
         const r = replayInput(request);
         return { toTimeMs: Date.parse(r.toTime), streamPrefixes: r.streamPrefixes, afterPosition: r.afterPosition };
       },
-      handle: (q, ctx) => replay(store, q, ctx.signal),
+      async *handle(q, ctx) {
+        for await (const event of audit.replay(q, ctx.signal)) yield { event: toProtoEvent(event) };
+      },
     }),
   });
 }

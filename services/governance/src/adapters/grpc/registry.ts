@@ -3,31 +3,30 @@
 // touches (the request's scope, when it names one), the four-eyes refusal recorded as
 // AccessDenied like the guard's denials, and domain views → proto messages. The rules live in
 // domain/registry.ts; reading and appending in adapters/eventstore/model-stream.ts.
-import { FourEyesViolationError, Permission, accessDeniedEvent, roleHasPermission, type AccessDeniedEvent, type Principal, type Resource } from '@industrial/access';
-import { UnsScope } from '@industrial/contracts';
-import type { EventStore } from '@industrial/eventstore';
-import { defineService, fromSchema, governanceRegistryV1 as pb, unary, type CallContext } from '@industrial/grpc';
+import { FourEyesViolationError, Permission, accessDeniedEvent, resourceOfAssetPath, roleHasPermission, type AccessDeniedEvent, type Principal, type Resource } from '@industrial/access';
+import { UnsScope, eventValidator, latestVersion } from '@industrial/contracts';
+import { uuidv7 } from '@industrial/contracts/ids';
+import { defineService, fromSchema, governanceRegistryV1 as pb, InvalidRequestError, unary, type CallContext } from '@industrial/grpc';
+import { causeOfCall, type Cause } from '@industrial/kernel';
 import { z } from 'zod';
 import {
-  decideApprove,
-  decidePromote,
-  decideReject,
-  decideRequestApproval,
-  decideRollback,
+  FourEyesError,
   deploymentsOf,
+  isBreakGlass,
   stagesOf,
+  versionOf,
   type ApprovalRequestView,
   type DeploymentStage,
+  type RegisterCommand,
   type RegistryState,
   type VersionStage,
 } from '../../domain/registry.ts';
-import { uuidv7 } from '../eventstore/access-denied.ts';
-import { decideAndAppend, foldRegistry, readModelStream, type Actor } from '../eventstore/model-stream.ts';
+import type { RegistryFeatures } from '../../features/registry.ts';
 
 const { ModelRegistryServiceService, ModelStage, ApprovalStatus } = pb;
 
 export interface ModelRegistryDeps {
-  store: EventStore;
+  registry: RegistryFeatures;
   /** Appends a refusal the handler makes itself (four eyes) to `access-<date>`, as the guard does. */
   recordDenied: (stream: string, event: AccessDeniedEvent) => Promise<unknown>;
   /** Called when that recording fails; the call is still refused. */
@@ -89,12 +88,13 @@ const rollbackInput = fromSchema(
     .refine((r) => r.toModelVersionId !== r.fromModelVersionId, { message: 'must differ from from_model_version_id', path: ['toModelVersionId'] }),
 );
 
-/** The plant location a scope names (`enterprise.site.area.line…` → site/area/line); none for a use-case-wide deployment. */
+/**
+ * The plant location a deployment scope touches, for the access check; none for a use-case-wide
+ * deployment. A scope is an ISA-95 path prefix (`enterprise.site.area.line…`), so it maps like any
+ * asset path (the one mapping, resourceOfAssetPath).
+ */
 export function resourceOfScope(s: string | null): Resource | undefined {
-  if (s === null) return undefined;
-  const [, site, area, line] = s.split('.');
-  if (site === undefined) return undefined;
-  return { site, ...(area === undefined ? {} : { area }), ...(line === undefined ? {} : { line }) };
+  return s === null ? undefined : resourceOfAssetPath(s);
 }
 
 // ── views → proto ───────────────────────────────────────────────────────────────────────────
@@ -117,7 +117,7 @@ export function toProtoRequest(s: RegistryState, r: ApprovalRequestView): pb.App
   return {
     requestId: r.requestId,
     modelVersionId: r.modelVersionId,
-    version: s.versions.get(r.modelVersionId)?.version ?? 0,
+    version: versionOf(s, r.modelVersionId)?.version ?? 0,
     targetStage: STAGE[r.targetStage],
     scope: r.scope ?? '',
     justification: r.justification,
@@ -137,9 +137,20 @@ export function toProtoRequest(s: RegistryState, r: ApprovalRequestView): pb.App
   };
 }
 
+/** The recorded ModelVersionRegistered data as JSON (without the registry's own registeredAt). */
+function registrationJson(v: RegisteredVersionView): string {
+  const { registeredAt: _at, ...data } = v;
+  return JSON.stringify(data);
+}
+type RegisteredVersionView = NonNullable<ReturnType<typeof versionOf>>;
+
+export function toVersion(s: RegistryState, modelVersionId: string): pb.ModelVersion | undefined {
+  return toListResponse(s).versions.find((v) => v.modelVersionId === modelVersionId);
+}
+
 export function toListResponse(s: RegistryState): pb.ListModelVersionsResponse {
   const requests = [...s.requests.values()];
-  const versions = [...s.versions.values()].sort((a, b) => a.version - b.version);
+  const versions = [...s.deployments.registered.values()].sort((a, b) => a.version - b.version);
   return {
     versions: versions.map((v) => ({
       modelVersionId: v.modelVersionId,
@@ -156,6 +167,7 @@ export function toListResponse(s: RegistryState): pb.ListModelVersionsResponse {
       registeredAt: v.registeredAt,
       stages: stagesOf(s, v.modelVersionId).map((st) => ({ stage: STAGE[st.stage], scope: st.scope ?? '', detail: st.detail })),
       approvalRequests: requests.filter((r) => r.modelVersionId === v.modelVersionId).map((r) => toProtoRequest(s, r)),
+      registrationJson: registrationJson(v),
     })),
     deployments: deploymentsOf(s).map((d) => ({ stage: STAGE[d.stage], scope: d.scope ?? '', modelVersionId: d.modelVersionId ?? '' })),
   };
@@ -163,17 +175,44 @@ export function toListResponse(s: RegistryState): pb.ListModelVersionsResponse {
 
 // ── service ─────────────────────────────────────────────────────────────────────────────────
 
-/** Who acts: the caller, in the first of its roles that grants the permission. */
-function actorOf(ctx: CallContext, permission: Permission): Actor {
+/** The cause of a call: the caller, in the first of its roles that grants the permission. */
+function causeOf(ctx: CallContext, permission: Permission): Cause {
   const role = ctx.principal.roles.find((r) => roleHasPermission(r, permission)) ?? ctx.principal.roles[0] ?? 'none';
-  return { actor: ctx.principal.subject, role, correlationId: ctx.correlationId, traceparent: ctx.traceparent };
+  return { ...causeOfCall(ctx, { service: 'governance' }), role };
 }
 
 const requestOf = (state: RegistryState, requestId: string): pb.ApprovalRequest => toProtoRequest(state, state.requests.get(requestId)!);
 
+/** A registration as training sends it: JSON of the contract data without `version`, validated by the contract. */
+const registerInput = (r: pb.RegisterModelVersionRequest): RegisterCommand => {
+  let data: unknown;
+  try {
+    data = JSON.parse(r.registrationJson);
+  } catch {
+    throw new InvalidRequestError('registration_json', 'must be JSON of a ModelVersionRegistered without version');
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidRequestError('registration_json', 'must be a JSON object');
+  if ('version' in data) throw new InvalidRequestError('registration_json.version', 'is assigned by governance; leave it out');
+  const problem = eventValidator.validate('ModelVersionRegistered', latestVersion('ModelVersionRegistered'), { ...data, version: 1 });
+  if (problem !== null) throw new InvalidRequestError(`registration_json${problem.path === '' ? '' : `.${problem.path}`}`, problem.reason);
+  return data as RegisterCommand;
+};
+
+const breakGlassInput = fromSchema(
+  z.object({
+    useCaseId: uuid,
+    modelVersionId: uuid,
+    stage: targetStage,
+    scope,
+    reason: text(2000),
+    expectedPreviousModelVersionId: optionalUuid,
+    expectNone: z.boolean(),
+  }),
+);
+
 /** The ModelRegistryService methods and the permission each needs (packages/access/PERMISSIONS.md). */
 export function modelRegistryService(deps: ModelRegistryDeps) {
-  const { store } = deps;
+  const { registry } = deps;
   const now = deps.now ?? (() => new Date());
 
   /** Records a four-eyes refusal as AccessDenied (reason missing-permission, the four-eyes text as detail). */
@@ -200,15 +239,14 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
   }
 
   /** The plant location a stored request touches (its scope), for line-scoped approvers; none when unknown. */
-  const requestResource = async (q: { useCaseId: string; requestId: string }): Promise<Resource | undefined> =>
-    resourceOfScope(foldRegistry(await readModelStream(store, q.useCaseId)).requests.get(q.requestId)?.scope ?? null);
+  const requestResource = async (q: { useCaseId: string; requestId: string }): Promise<Resource | undefined> => resourceOfScope(await registry.requestScope(q.useCaseId, q.requestId));
 
   return defineService(ModelRegistryServiceService, {
     listModelVersions: unary({
       permission: Permission.ModelRead,
       input: listInput,
       async handle(q) {
-        return toListResponse(foldRegistry(await readModelStream(store, q.useCaseId)));
+        return toListResponse(await registry.list(q.useCaseId));
       },
     }),
     requestApproval: unary({
@@ -216,8 +254,7 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
       input: requestApprovalInput,
       resource: (q) => resourceOfScope(q.scope),
       async handle(q, ctx) {
-        const requestId = uuidv7();
-        const { state } = await decideAndAppend(store, q.useCaseId, actorOf(ctx, Permission.ModelPropose), (s) => decideRequestApproval(s, { ...q, requestId }));
+        const { state, requestId } = await registry.requestApproval(q, causeOf(ctx, Permission.ModelPropose));
         return { request: requestOf(state, requestId) };
       },
     }),
@@ -226,20 +263,15 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
       input: approveInput,
       resource: requestResource,
       async handle(q, ctx) {
-        let decidedOn: RegistryState | null = null;
         try {
-          const { state } = await decideAndAppend(store, q.useCaseId, actorOf(ctx, Permission.ModelApprove), (s) => {
-            decidedOn = s;
-            return decideApprove(s, { ...q, approver: ctx.principal.subject });
-          });
+          const state = await registry.approve(q, causeOf(ctx, Permission.ModelApprove));
           return { request: requestOf(state, q.requestId) };
         } catch (error) {
           // Four eyes refused: nothing was appended to the model stream; the refusal is recorded like the guard's.
-          if (error instanceof FourEyesViolationError) {
-            const requestScope = (decidedOn as RegistryState | null)?.requests.get(q.requestId)?.scope ?? null;
-            await recordFourEyes(error, ctx.principal, resourceOfScope(requestScope), ctx);
-          }
-          throw error;
+          if (!(error instanceof FourEyesError)) throw error;
+          const refusal = new FourEyesViolationError(error.subject);
+          await recordFourEyes(refusal, ctx.principal, await requestResource(q), ctx);
+          throw refusal;
         }
       },
     }),
@@ -248,8 +280,7 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
       input: rejectInput,
       resource: requestResource,
       async handle(q, ctx) {
-        const { state } = await decideAndAppend(store, q.useCaseId, actorOf(ctx, Permission.ModelApprove), (s) => decideReject(s, q));
-        return { request: requestOf(state, q.requestId) };
+        return { request: requestOf(await registry.reject(q, causeOf(ctx, Permission.ModelApprove)), q.requestId) };
       },
     }),
     promote: unary({
@@ -257,8 +288,8 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
       input: promoteInput,
       resource: requestResource,
       async handle(q, ctx) {
-        const { state, decision } = await decideAndAppend(store, q.useCaseId, actorOf(ctx, Permission.ModelPromote), (s) => decidePromote(s, q));
-        return { request: requestOf(state, q.requestId), previousModelVersionId: (decision.data.previousModelVersionId as string | null) ?? '' };
+        const { state, previousModelVersionId } = await registry.promote(q, causeOf(ctx, Permission.ModelPromote));
+        return { request: requestOf(state, q.requestId), previousModelVersionId: previousModelVersionId ?? '' };
       },
     }),
     rollback: unary({
@@ -266,8 +297,31 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
       input: rollbackInput,
       resource: (q) => resourceOfScope(q.scope),
       async handle(q, ctx) {
-        const { state, decision } = await decideAndAppend(store, q.useCaseId, actorOf(ctx, Permission.ModelRollback), (s) => decideRollback(s, q));
-        return { stage: STAGE[decision.stage], productionModelVersionId: state.production.get(q.scope ?? '') ?? '' };
+        const { stage, production } = await registry.rollback(q, causeOf(ctx, Permission.ModelRollback));
+        return { stage: STAGE[stage], productionModelVersionId: production ?? '' };
+      },
+    }),
+    registerModelVersion: unary({
+      permission: Permission.ModelRegister,
+      input: registerInput,
+      async handle(q, ctx) {
+        const { state, registered, alreadyRegistered } = await registry.register(q, causeOf(ctx, Permission.ModelRegister));
+        return { version: toVersion(state, registered.modelVersionId), alreadyRegistered };
+      },
+    }),
+    breakGlassPromote: unary({
+      permission: Permission.ModelBreakGlass,
+      input: breakGlassInput,
+      resource: (q) => resourceOfScope(q.scope),
+      async handle(q, ctx) {
+        const expectedPrevious = q.expectNone ? null : (q.expectedPreviousModelVersionId ?? undefined);
+        const { state, requestId, previousModelVersionId } = await registry.breakGlassPromote(
+          { useCaseId: q.useCaseId, modelVersionId: q.modelVersionId, stage: q.stage, scope: q.scope, reason: q.reason, ...(expectedPrevious === undefined ? {} : { expectedPrevious }) },
+          causeOf(ctx, Permission.ModelBreakGlass),
+        );
+        const request = state.requests.get(requestId)!;
+        if (!isBreakGlass(request)) throw new Error(`request ${requestId} was not recorded as break-glass`);
+        return { request: toProtoRequest(state, request), previousModelVersionId: previousModelVersionId ?? '' };
       },
     }),
   });

@@ -138,6 +138,11 @@ export interface ModelVersion {
   stages: StageAssignment[];
   /** Approval requests for this version, oldest first. */
   approvalRequests: ApprovalRequest[];
+  /**
+   * The recorded ModelVersionRegistered data (contract JSON: lineage, spec, inputs, outputs, model
+   * card, explainer and reference artifacts).
+   */
+  registrationJson: string;
 }
 
 export interface ModelVersion_MetricsEntry {
@@ -232,6 +237,49 @@ export interface RollbackResponse {
   stage: ModelStage;
   /** Who holds production of the scope after the rollback; empty = the rule-based limits. */
   productionModelVersionId: string;
+}
+
+export interface RegisterModelVersionRequest {
+  /**
+   * The ModelVersionRegistered data without `version` (contract JSON, validated against the
+   * contract): model_version_id, use_case_id, run_id, stage "candidate", artifacts, lineage, metrics.
+   */
+  registrationJson: string;
+}
+
+export interface RegisterModelVersionResponse {
+  /** The registered version (its number assigned by governance). */
+  version:
+    | ModelVersion
+    | undefined;
+  /** True when the run had already registered this version: nothing was recorded. */
+  alreadyRegistered: boolean;
+}
+
+export interface BreakGlassPromoteRequest {
+  useCaseId: string;
+  modelVersionId: string;
+  /** SHADOW or PRODUCTION. */
+  stage: ModelStage;
+  /** Empty = the use-case-wide deployment. */
+  scope: string;
+  /** Why the approval workflow is bypassed (1–2000 characters); recorded. */
+  reason: string;
+  /**
+   * The version the caller expects to hold the stage now (optimistic check); empty = not checked.
+   * Set expect_none to expect that no version holds it.
+   */
+  expectedPreviousModelVersionId: string;
+  expectNone: boolean;
+}
+
+export interface BreakGlassPromoteResponse {
+  /** The request recorded for it: requested, approved (condition "break-glass: …") and promoted by the caller. */
+  request:
+    | ApprovalRequest
+    | undefined;
+  /** The version that held the stage in that scope before; empty when none did. */
+  previousModelVersionId: string;
 }
 
 function createBaseStageAssignment(): StageAssignment {
@@ -853,6 +901,7 @@ function createBaseModelVersion(): ModelVersion {
     registeredAt: "",
     stages: [],
     approvalRequests: [],
+    registrationJson: "",
   };
 }
 
@@ -899,6 +948,9 @@ export const ModelVersion: MessageFns<ModelVersion> = {
     }
     for (const v of message.approvalRequests) {
       ApprovalRequest.encode(v!, writer.uint32(114).fork()).join();
+    }
+    if (message.registrationJson !== "") {
+      writer.uint32(122).string(message.registrationJson);
     }
     return writer;
   },
@@ -1031,6 +1083,14 @@ export const ModelVersion: MessageFns<ModelVersion> = {
             message.approvalRequests.push(ApprovalRequest.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.registrationJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1070,6 +1130,7 @@ export const ModelVersion: MessageFns<ModelVersion> = {
     message.registeredAt = object.registeredAt ?? "";
     message.stages = object.stages?.map((e) => StageAssignment.fromPartial(e)) || [];
     message.approvalRequests = object.approvalRequests?.map((e) => ApprovalRequest.fromPartial(e)) || [];
+    message.registrationJson = object.registrationJson ?? "";
     return message;
   },
 };
@@ -2013,10 +2074,339 @@ export const RollbackResponse: MessageFns<RollbackResponse> = {
   },
 };
 
+function createBaseRegisterModelVersionRequest(): RegisterModelVersionRequest {
+  return { registrationJson: "" };
+}
+
+export const RegisterModelVersionRequest: MessageFns<RegisterModelVersionRequest> = {
+  encode(message: RegisterModelVersionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.registrationJson !== "") {
+      writer.uint32(10).string(message.registrationJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterModelVersionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterModelVersionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.registrationJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RegisterModelVersionRequest>): RegisterModelVersionRequest {
+    return RegisterModelVersionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterModelVersionRequest>): RegisterModelVersionRequest {
+    const message = createBaseRegisterModelVersionRequest();
+    message.registrationJson = object.registrationJson ?? "";
+    return message;
+  },
+};
+
+function createBaseRegisterModelVersionResponse(): RegisterModelVersionResponse {
+  return { version: undefined, alreadyRegistered: false };
+}
+
+export const RegisterModelVersionResponse: MessageFns<RegisterModelVersionResponse> = {
+  encode(message: RegisterModelVersionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== undefined) {
+      ModelVersion.encode(message.version, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyRegistered !== false) {
+      writer.uint32(16).bool(message.alreadyRegistered);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterModelVersionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterModelVersionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.version = ModelVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyRegistered = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RegisterModelVersionResponse>): RegisterModelVersionResponse {
+    return RegisterModelVersionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterModelVersionResponse>): RegisterModelVersionResponse {
+    const message = createBaseRegisterModelVersionResponse();
+    message.version = (object.version !== undefined && object.version !== null)
+      ? ModelVersion.fromPartial(object.version)
+      : undefined;
+    message.alreadyRegistered = object.alreadyRegistered ?? false;
+    return message;
+  },
+};
+
+function createBaseBreakGlassPromoteRequest(): BreakGlassPromoteRequest {
+  return {
+    useCaseId: "",
+    modelVersionId: "",
+    stage: 0,
+    scope: "",
+    reason: "",
+    expectedPreviousModelVersionId: "",
+    expectNone: false,
+  };
+}
+
+export const BreakGlassPromoteRequest: MessageFns<BreakGlassPromoteRequest> = {
+  encode(message: BreakGlassPromoteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.useCaseId !== "") {
+      writer.uint32(10).string(message.useCaseId);
+    }
+    if (message.modelVersionId !== "") {
+      writer.uint32(18).string(message.modelVersionId);
+    }
+    if (message.stage !== 0) {
+      writer.uint32(24).int32(message.stage);
+    }
+    if (message.scope !== "") {
+      writer.uint32(34).string(message.scope);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.expectedPreviousModelVersionId !== "") {
+      writer.uint32(50).string(message.expectedPreviousModelVersionId);
+    }
+    if (message.expectNone !== false) {
+      writer.uint32(56).bool(message.expectNone);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BreakGlassPromoteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBreakGlassPromoteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.useCaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.modelVersionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.stage = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.expectedPreviousModelVersionId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.expectNone = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<BreakGlassPromoteRequest>): BreakGlassPromoteRequest {
+    return BreakGlassPromoteRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BreakGlassPromoteRequest>): BreakGlassPromoteRequest {
+    const message = createBaseBreakGlassPromoteRequest();
+    message.useCaseId = object.useCaseId ?? "";
+    message.modelVersionId = object.modelVersionId ?? "";
+    message.stage = object.stage ?? 0;
+    message.scope = object.scope ?? "";
+    message.reason = object.reason ?? "";
+    message.expectedPreviousModelVersionId = object.expectedPreviousModelVersionId ?? "";
+    message.expectNone = object.expectNone ?? false;
+    return message;
+  },
+};
+
+function createBaseBreakGlassPromoteResponse(): BreakGlassPromoteResponse {
+  return { request: undefined, previousModelVersionId: "" };
+}
+
+export const BreakGlassPromoteResponse: MessageFns<BreakGlassPromoteResponse> = {
+  encode(message: BreakGlassPromoteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      ApprovalRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.previousModelVersionId !== "") {
+      writer.uint32(18).string(message.previousModelVersionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BreakGlassPromoteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBreakGlassPromoteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = ApprovalRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.previousModelVersionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<BreakGlassPromoteResponse>): BreakGlassPromoteResponse {
+    return BreakGlassPromoteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BreakGlassPromoteResponse>): BreakGlassPromoteResponse {
+    const message = createBaseBreakGlassPromoteResponse();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? ApprovalRequest.fromPartial(object.request)
+      : undefined;
+    message.previousModelVersionId = object.previousModelVersionId ?? "";
+    return message;
+  },
+};
+
 /**
  * Every method needs a bearer token: ListModelVersions `model.read`, RequestApproval
  * `model.propose`, Approve and Reject `model.approve`, Promote `model.promote`, Rollback
- * `model.rollback`. Approve refuses the requester (four eyes) with PERMISSION_DENIED. A bad field is
+ * `model.rollback`, RegisterModelVersion `model.register` (service accounts: training),
+ * BreakGlassPromote `model.break_glass`. Approve refuses the requester (four eyes) with PERMISSION_DENIED. A bad field is
  * INVALID_ARGUMENT naming it; an unknown version or request is NOT_FOUND; a request or version in
  * the wrong state is FAILED_PRECONDITION with the state it is in.
  */
@@ -2086,6 +2476,37 @@ export const ModelRegistryServiceService = {
     responseSerialize: (value: RollbackResponse): Buffer => Buffer.from(RollbackResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RollbackResponse => RollbackResponse.decode(value),
   },
+  /**
+   * Registers a trained model version as a candidate (records ModelVersionRegistered); governance
+   * assigns the version number. Idempotent per run: the same run again returns its registration.
+   */
+  registerModelVersion: {
+    path: "/industrial.governance.v1.ModelRegistryService/RegisterModelVersion" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegisterModelVersionRequest): Buffer =>
+      Buffer.from(RegisterModelVersionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegisterModelVersionRequest => RegisterModelVersionRequest.decode(value),
+    responseSerialize: (value: RegisterModelVersionResponse): Buffer =>
+      Buffer.from(RegisterModelVersionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegisterModelVersionResponse => RegisterModelVersionResponse.decode(value),
+  },
+  /**
+   * Emergency promotion without the four-eyes workflow. Not silent: records, in one append, an
+   * approval request, an approval carrying the condition "break-glass: …" by the caller, and the
+   * promotion, each with the caller and the reason.
+   */
+  breakGlassPromote: {
+    path: "/industrial.governance.v1.ModelRegistryService/BreakGlassPromote" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BreakGlassPromoteRequest): Buffer =>
+      Buffer.from(BreakGlassPromoteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BreakGlassPromoteRequest => BreakGlassPromoteRequest.decode(value),
+    responseSerialize: (value: BreakGlassPromoteResponse): Buffer =>
+      Buffer.from(BreakGlassPromoteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BreakGlassPromoteResponse => BreakGlassPromoteResponse.decode(value),
+  },
 } as const;
 
 export interface ModelRegistryServiceServer extends UntypedServiceImplementation {
@@ -2101,6 +2522,17 @@ export interface ModelRegistryServiceServer extends UntypedServiceImplementation
   promote: handleUnaryCall<PromoteRequest, PromoteResponse>;
   /** Takes a serving version out of production or shadow, to another version or to the rules. */
   rollback: handleUnaryCall<RollbackRequest, RollbackResponse>;
+  /**
+   * Registers a trained model version as a candidate (records ModelVersionRegistered); governance
+   * assigns the version number. Idempotent per run: the same run again returns its registration.
+   */
+  registerModelVersion: handleUnaryCall<RegisterModelVersionRequest, RegisterModelVersionResponse>;
+  /**
+   * Emergency promotion without the four-eyes workflow. Not silent: records, in one append, an
+   * approval request, an approval carrying the condition "break-glass: …" by the caller, and the
+   * promotion, each with the caller and the reason.
+   */
+  breakGlassPromote: handleUnaryCall<BreakGlassPromoteRequest, BreakGlassPromoteResponse>;
 }
 
 export interface ModelRegistryServiceClient extends Client {
@@ -2199,6 +2631,45 @@ export interface ModelRegistryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RollbackResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Registers a trained model version as a candidate (records ModelVersionRegistered); governance
+   * assigns the version number. Idempotent per run: the same run again returns its registration.
+   */
+  registerModelVersion(
+    request: RegisterModelVersionRequest,
+    callback: (error: ServiceError | null, response: RegisterModelVersionResponse) => void,
+  ): ClientUnaryCall;
+  registerModelVersion(
+    request: RegisterModelVersionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterModelVersionResponse) => void,
+  ): ClientUnaryCall;
+  registerModelVersion(
+    request: RegisterModelVersionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterModelVersionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Emergency promotion without the four-eyes workflow. Not silent: records, in one append, an
+   * approval request, an approval carrying the condition "break-glass: …" by the caller, and the
+   * promotion, each with the caller and the reason.
+   */
+  breakGlassPromote(
+    request: BreakGlassPromoteRequest,
+    callback: (error: ServiceError | null, response: BreakGlassPromoteResponse) => void,
+  ): ClientUnaryCall;
+  breakGlassPromote(
+    request: BreakGlassPromoteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BreakGlassPromoteResponse) => void,
+  ): ClientUnaryCall;
+  breakGlassPromote(
+    request: BreakGlassPromoteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BreakGlassPromoteResponse) => void,
   ): ClientUnaryCall;
 }
 

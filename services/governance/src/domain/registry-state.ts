@@ -1,0 +1,190 @@
+// The state of one use case's model stream (`model-<useCase>`) as the registry sees it: the
+// deployments — registered versions, who serves production and shadow per scope, which versions
+// served where, refusals — folded by the one fold governance shares with inference
+// (`@industrial/contracts/folds`), plus the approval requests (governance's own events).
+// Pure: no I/O, no clock; actors and times come in with the events.
+import {
+  deploymentKey,
+  emptyModelDeployments,
+  holderOf as holderIn,
+  modelDeploymentsFold,
+  parseDeploymentKey,
+  type DeploymentStage,
+  type ModelDeployments,
+  type Refusal,
+  type RegisteredVersionData,
+} from '@industrial/contracts/folds';
+
+export type { DeploymentStage, Refusal };
+export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'promoted';
+export type Metrics = Readonly<Record<string, number>>;
+
+/** An event as the registry reads it: type, payload, who recorded it and when. */
+export interface RegistryEvent {
+  readonly type: string;
+  readonly data: unknown;
+  readonly actor: string;
+  readonly recordedAt: string;
+}
+
+/** A registration as recorded, with the time the store recorded it. */
+export type RegisteredVersion = RegisteredVersionData & { readonly registeredAt: string };
+
+export interface ApprovalRequestView {
+  readonly requestId: string;
+  readonly modelVersionId: string;
+  readonly targetStage: DeploymentStage;
+  readonly scope: string | null;
+  readonly justification: string;
+  readonly metrics: Metrics;
+  readonly comparedToModelVersionId: string | null;
+  readonly comparedToMetrics: Metrics | null;
+  readonly status: RequestStatus;
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  readonly decidedBy: string | null;
+  readonly decidedAt: string | null;
+  readonly conditions: readonly string[];
+  readonly comment: string | null;
+  readonly rejectionReason: string | null;
+  readonly promotedBy: string | null;
+  readonly promotedAt: string | null;
+}
+
+export interface RegistryState {
+  /** The shared fold: registered versions, production/shadow per deployment key, refusals, served. */
+  readonly deployments: ModelDeployments<RegisteredVersion>;
+  readonly requests: ReadonlyMap<string, ApprovalRequestView>;
+}
+
+export const emptyRegistry = (): RegistryState => ({ deployments: emptyModelDeployments<RegisteredVersion>(), requests: new Map() });
+
+const evolveDeployments = modelDeploymentsFold<RegisteredVersion>((d, e) => ({ ...d, registeredAt: e.metadata?.recordedAt ?? '' }));
+
+export { deploymentKey };
+
+export class RegistryError extends Error {
+  readonly code: 'NOT_FOUND' | 'FAILED_PRECONDITION';
+  constructor(code: 'NOT_FOUND' | 'FAILED_PRECONDITION', message: string) {
+    super(message);
+    this.name = 'RegistryError';
+    this.code = code;
+  }
+}
+
+/** The requester tried to approve their own request (four eyes). The edge records and refuses it as PERMISSION_DENIED. */
+export class FourEyesError extends Error {
+  readonly code = 'FOUR_EYES_VIOLATION' as const;
+  readonly subject: string;
+  constructor(subject: string) {
+    super(`"${subject}" proposed this and cannot also approve it: a second person must approve (four eyes)`);
+    this.name = 'FourEyesError';
+    this.subject = subject;
+  }
+}
+
+/** Four eyes: proposer and approver differ (subjects compared case- and width-insensitively). */
+export function assertFourEyes(proposer: string, approver: string): void {
+  const norm = (s: string) => s.normalize('NFKC').trim().toLowerCase();
+  if (norm(proposer) === '' || norm(approver) === '' || norm(proposer) === norm(approver)) throw new FourEyesError(approver);
+}
+
+function updateRequest(s: RegistryState, requestId: string, change: Partial<ApprovalRequestView>): RegistryState {
+  const r = s.requests.get(requestId);
+  return r === undefined ? s : { ...s, requests: new Map(s.requests).set(requestId, { ...r, ...change }) };
+}
+
+export function evolveRegistry(s0: RegistryState, e: RegistryEvent): RegistryState {
+  const s: RegistryState = { ...s0, deployments: evolveDeployments(s0.deployments, { type: e.type, data: e.data, metadata: { recordedAt: e.recordedAt } }) };
+  const d = e.data as Record<string, unknown>;
+  switch (e.type) {
+    case 'ModelApprovalRequested': {
+      const r: ApprovalRequestView = {
+        requestId: d.requestId as string,
+        modelVersionId: d.modelVersionId as string,
+        targetStage: d.targetStage as DeploymentStage,
+        scope: (d.scope as string | undefined) ?? null,
+        justification: d.justification as string,
+        metrics: d.metrics as Metrics,
+        comparedToModelVersionId: d.comparedToModelVersionId as string | null,
+        comparedToMetrics: d.comparedToMetrics as Metrics | null,
+        status: 'pending',
+        requestedBy: e.actor,
+        requestedAt: e.recordedAt,
+        decidedBy: null,
+        decidedAt: null,
+        conditions: [],
+        comment: null,
+        rejectionReason: null,
+        promotedBy: null,
+        promotedAt: null,
+      };
+      return { ...s, requests: new Map(s.requests).set(r.requestId, r) };
+    }
+    case 'ModelApproved':
+      return updateRequest(s, d.requestId as string, {
+        status: 'approved',
+        decidedBy: e.actor,
+        decidedAt: e.recordedAt,
+        conditions: d.conditions as string[],
+        comment: (d.comment as string | undefined) ?? null,
+      });
+    case 'ModelRejected':
+      return updateRequest(s, d.requestId as string, { status: 'rejected', decidedBy: e.actor, decidedAt: e.recordedAt, rejectionReason: d.reason as string });
+    case 'ModelPromoted':
+      // A promotion without a known request changes the deployments only.
+      return updateRequest(s, d.approvalRequestId as string, { status: 'promoted', promotedBy: e.actor, promotedAt: e.recordedAt });
+    default:
+      return s;
+  }
+}
+
+export const versionOf = (s: RegistryState, versionId: string): RegisteredVersion | undefined => s.deployments.registered.get(versionId);
+export const isRefused = (s: RegistryState, versionId: string): boolean => s.deployments.refused.has(versionId);
+export const holderOf = (s: RegistryState, stage: DeploymentStage, useCaseId: string, scope: string | null): string | null =>
+  holderIn(s.deployments, stage, deploymentKey(useCaseId, scope));
+/** Whether a deployment (use case, scope) was ever promoted to. */
+export const deployed = (s: RegistryState, useCaseId: string, scope: string | null): boolean =>
+  s.deployments.production.has(deploymentKey(useCaseId, scope)) || s.deployments.shadow.has(deploymentKey(useCaseId, scope));
+
+// ── views ────────────────────────────────────────────────────────────────────────────────────
+
+export type VersionStage = 'candidate' | 'shadow' | 'production' | 'retired' | 'refused';
+export interface StageView {
+  readonly stage: VersionStage;
+  readonly scope: string | null;
+  readonly detail: string;
+}
+
+/** The stages a version holds per scope: serving ones, retired ones, refusals; `candidate` when none. */
+export function stagesOf(s: RegistryState, versionId: string): StageView[] {
+  const out: StageView[] = [];
+  const { production, shadow: shadows, served, refusals } = s.deployments;
+  for (const key of [...(served.get(versionId) ?? [])].sort()) {
+    const scope = parseDeploymentKey(key).scope;
+    const inProduction = (production.get(key) ?? null) === versionId, inShadow = shadows.get(key) === versionId;
+    if (inProduction) out.push({ stage: 'production', scope, detail: '' });
+    if (inShadow) out.push({ stage: 'shadow', scope, detail: '' });
+    if (!inProduction && !inShadow) out.push({ stage: 'retired', scope, detail: '' });
+  }
+  for (const r of refusals.get(versionId) ?? []) out.push({ stage: 'refused', scope: r.scope, detail: `${r.check}: ${r.reason}` });
+  return out.length === 0 ? [{ stage: 'candidate', scope: null, detail: '' }] : out;
+}
+
+export interface DeploymentView {
+  readonly stage: DeploymentStage;
+  readonly scope: string | null;
+  readonly modelVersionId: string | null;
+}
+
+/** Who holds production and shadow in every scope ever deployed (use-case-wide first). */
+export function deploymentsOf(s: RegistryState): DeploymentView[] {
+  const { production, shadow } = s.deployments;
+  const out: DeploymentView[] = [];
+  for (const key of [...new Set([...production.keys(), ...shadow.keys()])].sort()) {
+    const scope = parseDeploymentKey(key).scope;
+    if (production.has(key)) out.push({ stage: 'production', scope, modelVersionId: production.get(key) ?? null });
+    if (shadow.has(key)) out.push({ stage: 'shadow', scope, modelVersionId: shadow.get(key) ?? null });
+  }
+  return out;
+}

@@ -1,0 +1,16 @@
+// `--help` of the governance process: what it does and every environment variable it reads.
+export const HELP = `governance — the audit API and the model registry (four-eyes approvals, break glass, registration)
+
+Environment:
+  GOVERNANCE_GRPC_HOST / GOVERNANCE_GRPC_PORT   gRPC listen address (0.0.0.0 / 50051)
+  GOVERNANCE_HTTP_HOST / GOVERNANCE_HTTP_PORT   /healthz, /readyz (0.0.0.0 / 8081)
+  EVENTSTORE                                    sqlite (default) or postgres
+  PG_URL, PG_SCHEMA                             PostgreSQL (PG_URL required for postgres; schema eventstore)
+  SQLITE_PATH                                   ./data/events.db
+  LEDGER_KEY_FILE                               Ed25519 PEM of the ledger (required)
+  ANCHOR_FILE                                   anchors are appended here; the head is anchored on shutdown
+  ACCESS_KEYS_DIR                               directory holding keyset.json (required)
+  ACCESS_ISSUER / ACCESS_AUDIENCE               industrial-access / industrial-platform
+  OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO   telemetry (none by default)
+  LOG_LEVEL, SHUTDOWN_GRACE_MS                  info, 10000
+`;
