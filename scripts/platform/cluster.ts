@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const all: Proc[] = [
     { name: 'relay-a', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
     { name: 'relay-b', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
-    { name: 'simulator', entry: 'services/simulator/src/main.ts', env: { SIM_DEV: 'true', SIM_TIME_ACCELERATION: '10', SIM_OPCUA_PORT: String(base + 40), SIM_HTTP_PORT: String(base + 41), SIM_HTTP_TOKEN: simToken, SIM_PKI_DIR: join(dataDir, 'pki') } },
+    // The simulator records its ground truth (fault- streams) in the cluster's store itself.
+    { name: 'simulator', entry: 'services/simulator/src/main.ts', env: { ...common, PG_SCHEMA: schema, SIM_DEV: 'true', SIM_TIME_ACCELERATION: '10', SIM_OPCUA_PORT: String(base + 40), SIM_HTTP_PORT: String(base + 41), SIM_HTTP_TOKEN: simToken, SIM_PKI_DIR: join(dataDir, 'pki') } },
     { name: 'governance', entry: 'services/governance/src/main.ts', env: { ...common, GOVERNANCE_GRPC_HOST: '127.0.0.1', GOVERNANCE_GRPC_PORT: String(base + 1), GOVERNANCE_HTTP_HOST: '127.0.0.1', GOVERNANCE_HTTP_PORT: String(base + 2) } },
     { name: 'connectivity', entry: 'services/connectivity/src/main.ts', env: { ...common, PG_SCHEMA: schema, CONNECTIVITY_STATE_DIR: join(dataDir, 'connectivity'), CONNECTIVITY_SOURCES_FILE: sourcesFile, CONNECTIVITY_AUTO_ACCEPT_CERTS: 'true' } },
     { name: 'dataops', entry: 'services/dataops/src/main.ts', env: { ...common, ...svc('DATAOPS', base + 3), DATAOPS_STORE: 'postgres', PG_SCHEMA: schema, DATAOPS_PG_SCHEMA: `${schema}_historian`, DATAOPS_SNAPSHOT_DIR: join(dataDir, 'snapshots') } },

@@ -20,7 +20,7 @@ import { createConnectivityApp, type ConnectivityApp } from '@industrial/connect
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openSqliteDataopsStore, type DataopsApp } from '@industrial/dataops';
 import type { EventStore } from '@industrial/eventstore';
 import { createRelay, memoryCoordination } from '@industrial/relay';
-import { createSimulator, labelToEvent, loadConfig as loadSimConfig, type Simulator } from '@industrial/simulator';
+import { createSimulator, loadConfig as loadSimConfig, type Simulator } from '@industrial/simulator';
 import { createTrainingApp, pumpFeatureSpec, pumpFleetScenario, resolvePumpOptions, type RunState } from '@industrial/training';
 
 export interface PipelineLogger {
@@ -74,7 +74,7 @@ async function freePort(): Promise<number> {
 
 /**
  * A simulated plant site with `pumps` pumps, read by connectivity over OPC UA (SignAndEncrypt) into
- * the UNS; its ground-truth labels are appended to the store as FaultInjected / FaultLabelled.
+ * the UNS; the simulator records its ground-truth labels in the store as FaultInjected / FaultLabelled.
  */
 export async function startPlant(o: PlantOptions): Promise<Plant> {
   const stops: (() => Promise<unknown>)[] = [];
@@ -83,12 +83,8 @@ export async function startPlant(o: PlantOptions): Promise<Plant> {
     SIM_ENTERPRISE: o.enterprise, SIM_SITE: o.site, SIM_PUMPS: String(o.pumps), SIM_MILLS: '0', SIM_PACKAGERS: '0',
     SIM_OPCUA_PORT: String(await freePort()), SIM_HTTP_PORT: 'off', SIM_PKI_DIR: join(o.dataDir, `pki-${o.site}`),
   }, [], process.cwd());
-  const sim = createSimulator(simConfig, { log: (level, message, data) => o.logger[level](data ?? {}, message) });
-  sim.onLabel((label) => {
-    const { stream, event } = labelToEvent(label, simConfig.seed);
-    void o.store.append(stream, [{ ...event, metadata: { actor: 'simulator', role: 'service', correlationId: event.id, causationId: null, traceparent: null, schemaVersion: 1 } }])
-      .catch((e: unknown) => o.logger.error({ err: e, label }, 'could not record a ground-truth label'));
-  });
+  // The simulator records its own ground truth in the store, through its kernel (fault- streams, svc:simulator).
+  const sim = createSimulator(simConfig, { store: o.store, log: (level, message, data) => o.logger[level](data ?? {}, message) });
   await sim.start();
   stops.push(() => sim.stop());
   const connectivity = createConnectivityApp({

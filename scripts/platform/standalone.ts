@@ -15,7 +15,7 @@ import { createGovernanceApp } from '@industrial/governance';
 import { PUMP_BEARING_USE_CASE, createInferenceApp } from '@industrial/inference';
 import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
-import { createSimulator, labelToEvent, loadConfig as loadSimConfig } from '@industrial/simulator';
+import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
 import { AUDIENCE, ISSUER, devKeys, devToken } from './dev-keys.ts';
 
@@ -52,12 +52,8 @@ async function main(): Promise<void> {
     SIM_HTTP_TOKEN: env.SIM_HTTP_TOKEN ?? randomUUID(), SIM_PKI_DIR: join(dataDir, 'pki'),
     ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SIM_'))),
   }, [], process.cwd());
-  const sim = createSimulator(simConfig, { log: (level, message, data) => logger[level](data ?? {}, message) });
-  sim.onLabel((label) => {
-    const { stream, event } = labelToEvent(label, simConfig.seed);
-    void store.append(stream, [{ ...event, metadata: { actor: 'simulator', role: 'service', correlationId: event.id, causationId: null, traceparent: null, schemaVersion: 1 } }])
-      .catch((e: unknown) => logger.error({ err: e, label }, 'could not record a ground-truth label'));
-  });
+  // The simulator records its own ground truth (FaultInjected / FaultLabelled) in the store, through its kernel.
+  const sim = createSimulator(simConfig, { store, log: (level, message, data) => logger[level](data ?? {}, message) });
   await sim.start();
   stops.push(() => sim.stop());
 

@@ -1,11 +1,33 @@
 // Reads and validates the simulator's configuration once, from environment variables and
 // command-line flags (--time-acceleration=100 overrides SIM_TIME_ACCELERATION). A bad value
 // raises ConfigError naming the variable; nothing below the entry point reads process.env.
+// loadServiceConfig adds what the simulator process reads besides the plant (telemetry, and the
+// event store that records the ground truth, through the shared fragments of every service).
 
 import path from 'node:path';
-import type { SimulatorConfig } from './app.ts';
+import {
+  checkEventStoreEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  parseEnv,
+  telemetryConfig,
+  telemetryEnv,
+  type StoreWiring,
+} from '@industrial/eventstore/config';
+import type { ConfigResult, ServiceBaseConfig } from '@industrial/kernel/service';
+import { z } from 'zod';
+import type { HttpConfig } from './adapters/http-server.ts';
+import type { OpcuaServerConfig } from './adapters/opcua-server.ts';
 import { MAX_ACCELERATION, MIN_ACCELERATION } from './domain/clock.ts';
 import { AI4I_FILE_PROFILE, AI4I_RULES } from './domain/mill.ts';
+import type { PlantRunSettings } from './features/plant-run.ts';
+
+/** The plant (seed, clock, layout, scenario, replay) and its adapters' settings. */
+export interface SimulatorConfig extends PlantRunSettings {
+  opcua: OpcuaServerConfig;
+  /** null: no HTTP endpoint */
+  http: HttpConfig | null;
+}
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -152,4 +174,39 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   const csv = optionalPath('SIM_REPLAY_CSV');
   if (csv) config.replay = { csvFile: csv, asset: str('SIM_REPLAY_ASSET', 'mill-1', segment) };
   return config;
+}
+
+// ---- the simulator process (runService) --------------------------------------------------------
+
+/** Any of these set: the process records the ground truth in that event store (it anchors nothing: governance does). */
+export const STORE_KEYS = ['EVENTSTORE', 'PG_URL', 'SQLITE_PATH', 'LEDGER_KEY_FILE'] as const;
+
+const TelemetryEnv = z.object(telemetryEnv);
+const StoreEnv = z.object(eventStoreEnv).superRefine(checkEventStoreEnv);
+
+export interface SimulatorServiceConfig extends ServiceBaseConfig {
+  readonly simulator: SimulatorConfig;
+  /** The event store the ground truth is recorded in; null: none configured (not recorded). */
+  readonly groundTruthStore: StoreWiring | null;
+}
+
+/** Everything the simulator process reads, or one message naming each bad variable. */
+export function loadServiceConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[] = [], cwd = '.'): ConfigResult<SimulatorServiceConfig> {
+  let simulator: SimulatorConfig;
+  try {
+    simulator = loadConfig(env, argv, cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, message: `invalid configuration: ${err.message}` };
+    throw err;
+  }
+  const telemetry = parseEnv(TelemetryEnv, env);
+  if (!telemetry.ok) return telemetry;
+  let groundTruthStore: StoreWiring | null = null;
+  if (STORE_KEYS.some((k) => (env[k] ?? '') !== '')) {
+    const store = parseEnv(StoreEnv, env);
+    if (!store.ok) return { ok: false, message: `${store.message} (the ground truth is recorded when any of ${STORE_KEYS.join(', ')} is set)` };
+    const s = store.data;
+    groundTruthStore = { eventStore: eventStoreConfig(s), ledgerKeyFile: path.resolve(cwd, s.LEDGER_KEY_FILE) };
+  }
+  return { ok: true, config: { simulator, groundTruthStore, telemetry: telemetryConfig(telemetry.data), logLevel: telemetry.data.LOG_LEVEL } };
 }

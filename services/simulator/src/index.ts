@@ -1,7 +1,9 @@
 // Public surface of @industrial/simulator.
 export { createSimulator, SimulatorNotStartedError } from './app.ts';
-export type { InjectResult, LabelListener, Simulator, SimulatorConfig, SimulatorDeps } from './app.ts';
-export { ConfigError, loadConfig } from './config.ts';
+export type { InjectResult, LabelListener, ScenarioResult, Simulator, SimulatorConfig, SimulatorDeps } from './app.ts';
+export { ConfigError, loadConfig, loadServiceConfig } from './config.ts';
+export type { SimulatorServiceConfig } from './config.ts';
+export { simulatorService } from './service.ts';
 export type { FaultInjected, FaultLabelled, LabelEvent } from './domain/labels.ts';
 export type { AssetInfo, LayoutOptions, TagUpdate } from './domain/plant.ts';
 export { createPlant, DEFAULT_LAYOUT } from './domain/plant.ts';
@@ -9,4 +11,5 @@ export { AI4I_FILE_PROFILE, AI4I_RULES } from './domain/mill.ts';
 export type { MillParams } from './domain/mill.ts';
 export { PROCESS_FAULTS, SENSOR_FAULTS } from './domain/faults.ts';
 export { NAMESPACE_URI } from './adapters/opcua-server.ts';
-export { labelToEvent, stableUuid, type LabelAppend } from './adapters/label-events.ts';
+export { groundTruthEvent } from './features/ground-truth-labels.ts';
+export type { GroundTruthEvent, GroundTruthStats } from './features/ground-truth-labels.ts';

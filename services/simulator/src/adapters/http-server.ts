@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import type { ControlApi, ControlHandlers, ControlResult } from '../features/ports.ts';
 
 export interface HttpConfig {
   host: string;
@@ -13,18 +14,9 @@ export interface HttpConfig {
   token: string;
 }
 
-export type HttpResult = { ok: true; body: unknown } | { ok: false; field: string; error: string };
-
-export interface HttpHandlers {
-  injectFault(body: unknown): HttpResult;
-  injectScenario(body: unknown): HttpResult;
-  status(): unknown;
-}
-
-export interface HttpAdapter {
-  readonly url: string;
-  stop(): Promise<void>;
-}
+export type HttpResult = ControlResult;
+export type HttpHandlers = ControlHandlers;
+export type HttpAdapter = ControlApi;
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 

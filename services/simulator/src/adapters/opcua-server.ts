@@ -18,6 +18,7 @@ import {
 import type { EUInformation, Namespace, UAObject, UAObjectType, UAVariable } from 'node-opcua';
 import type { AssetInfo, TagUpdate } from '../domain/plant.ts';
 import type { AssetKind, TagSpec, Unit } from '../domain/tags.ts';
+import type { MethodInjectHandler, TagServer } from '../features/ports.ts';
 import { pickFreePort } from './free-port.ts';
 
 export interface OpcuaUser {
@@ -37,18 +38,8 @@ export interface OpcuaServerConfig {
   users: readonly OpcuaUser[];
 }
 
-export type InjectFaultHandler = (input: {
-  asset: string;
-  fault: string;
-  severity: number;
-  developMinutes: number;
-}) => { ok: true; faultId: string } | { ok: false; field: string; error: string };
-
-export interface OpcuaServerAdapter {
-  readonly endpointUrl: string;
-  apply(updates: readonly TagUpdate[]): void;
-  stop(): Promise<void>;
-}
+export type InjectFaultHandler = MethodInjectHandler;
+export type OpcuaServerAdapter = TagServer;
 
 export const NAMESPACE_URI = 'urn:industrial:simulator';
 
