@@ -1,15 +1,48 @@
-// Configuration of the dataops process, read from the environment once (main.ts) into a typed
-// object. A bad value yields one message naming the variable; nothing below reads process.env.
-// The event-store variables every service shares come from @industrial/eventstore/config:
-// EVENTSTORE, PG_URL, PG_SCHEMA, SQLITE_PATH, LEDGER_KEY_FILE, ACCESS_* and SHUTDOWN_GRACE_MS. Before, dataops
+// Configuration of dataops: the app's settings with their defaults (DataopsConfig, DEFAULT_CONFIG:
+// what a launcher embedding the app overrides), and the process's, read from the environment once
+// (main.ts) into a typed object. A bad value yields one message naming the variable; nothing below
+// reads process.env. The variables every service shares come from @industrial/eventstore/config:
+// EVENTSTORE, PG_URL, PG_SCHEMA, SQLITE_PATH, LEDGER_KEY_FILE, ACCESS_*, OTEL_*, LOG_LEVEL and
+// SHUTDOWN_GRACE_MS. Before, dataops
 // had names of its own, still read as deprecated aliases (a warning at start):
 //   EVENTSTORE_PG_SCHEMA → PG_SCHEMA, EVENTSTORE_SQLITE_PATH → SQLITE_PATH,
 // and EVENTSTORE, when unset, follows DATAOPS_STORE (which picked both stores before).
 import { z } from 'zod';
 import {
-  accessConfig, accessEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, shutdownEnv, sqlIdentifier, storeKind, type AccessConfig, type EventStoreConfig,
+  accessConfig, accessEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, shutdownEnv, sqlIdentifier, storeKind, telemetryConfig, telemetryEnv,
+  type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
 } from '@industrial/eventstore/config';
-import { DEFAULT_CONFIG, type DataopsConfig } from './app.ts';
+import type { QualityRules } from './domain/quality.ts';
+
+export interface DataopsConfig {
+  /**
+   * UNS consumers. `concurrency` handlers run at once; batches they receive within `lingerMs` are
+   * written in one transaction (group commit) and acknowledged after it commits. `prefetch` is
+   * the messages buffered per consumer.
+   */
+  uns: { stream: string; subjects: string[]; durable: string; filterSubject: string; concurrency: number; ensureStream: boolean; lingerMs?: number; prefetch?: number };
+  /** Integration events (FaultLabelled, OutcomeRecorded, ProblemReported, TagMapped); null disables the consumer. */
+  events: { stream: string; durable: string; filterSubject: string } | null;
+  quality: Partial<QualityRules>;
+  /** Raw samples older than this (plant time) are dropped; their statistics stay in the 1-minute rollup. */
+  rawRetentionMs: number;
+  /** How often retention runs; 0 = only when called. */
+  retentionEveryMs: number;
+  snapshotDir: string;
+  codeVersion: string;
+  access: { issuer: string; audience: string };
+}
+
+export const DEFAULT_CONFIG: DataopsConfig = {
+  uns: { stream: 'UNS', subjects: ['uns.v1.>'], durable: 'dataops-historian', filterSubject: 'uns.v1.>', concurrency: 8, ensureStream: true, lingerMs: 3, prefetch: 16 },
+  events: { stream: 'EVENTS', durable: 'dataops-events', filterSubject: 'evt.v1.>' },
+  quality: {},
+  rawRetentionMs: 30 * 86_400_000,
+  retentionEveryMs: 0,
+  snapshotDir: './data/snapshots',
+  codeVersion: '0.0.0-dev',
+  access: { issuer: 'industrial-access', audience: 'industrial-platform' },
+};
 
 /** Deprecated name → the shared name that replaced it. */
 export const DEPRECATED_ALIASES = { EVENTSTORE_PG_SCHEMA: 'PG_SCHEMA', EVENTSTORE_SQLITE_PATH: 'SQLITE_PATH' } as const;
@@ -28,6 +61,7 @@ const EnvSchema = z
     /** No default here: unset follows DATAOPS_STORE. */
     EVENTSTORE: storeKind.optional(),
     ...accessEnv,
+    ...telemetryEnv,
     DATAOPS_REFINED_INTERVAL_MS: positiveInt(1000),
     DATAOPS_RAW_RETENTION_DAYS: positiveInt(30),
     DATAOPS_RETENTION_EVERY_MS: positiveInt(3_600_000),
@@ -59,6 +93,8 @@ export interface DataopsProcessConfig {
   refinedIntervalMs: number;
   ledgerKeyFile: string;
   access: AccessConfig;
+  telemetry: TelemetryConfig;
+  logLevel: LogLevel;
   shutdownGraceMs: number;
   app: DataopsConfig;
 }
@@ -81,6 +117,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       refinedIntervalMs: e.DATAOPS_REFINED_INTERVAL_MS,
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
+      telemetry: telemetryConfig(e),
+      logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       app: {
         ...DEFAULT_CONFIG,

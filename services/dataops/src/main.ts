@@ -1,66 +1,70 @@
-// Entry point of the dataops process: validates the environment once (exit 2 naming the bad
-// variable), opens the stores and NATS, runs the app; SIGTERM drains consumers, then closes.
+// Entry point of the dataops process: the shared service lifecycle (runService: validated config,
+// telemetry first, the event store (the app writes through its kernel), the historian store and NATS, then the app and its
+// gRPC server; SIGTERM drains the gRPC calls and consumers, then everything closes in reverse).
+// Prints "dataops ready grpc=<port>" once serving.
 import { loadKeySet } from '@industrial/access';
 import { connectNatsBus } from '@industrial/bus';
-import { eventValidator } from '@industrial/contracts';
-import { openStoreFromConfig } from '@industrial/eventstore/config';
-import { createLogger } from '@industrial/telemetry';
-import { createDataopsApp } from './app.ts';
-import { loadConfig } from './config.ts';
+import { runService } from '@industrial/kernel/service';
+import { createDataopsApp, SERVICE_NAME } from './app.ts';
+import { loadConfig, type DataopsProcessConfig } from './config.ts';
 import { openPostgresDataopsStore } from './adapters/historian/postgres.ts';
 import { openSqliteDataopsStore } from './adapters/historian/sqlite.ts';
 import { createDataopsGrpcServer } from './adapters/grpc/server.ts';
 
-async function main(): Promise<void> {
-  const loaded = loadConfig(process.env);
-  if (!loaded.ok) {
-    process.stderr.write(`dataops: ${loaded.message}\n`);
-    process.exit(2);
-  }
-  for (const warning of loaded.warnings) process.stderr.write(`dataops: ${warning}\n`);
-  const config = loaded.config;
-  const logger = createLogger('dataops', { level: 'info' });
-  const store = await openStoreFromConfig(config, { validator: eventValidator });
-  const s = config.storage;
-  const data = s.kind === 'postgres'
-    ? await openPostgresDataopsStore({ connectionString: s.url, schema: s.schema, refinedIntervalMs: config.refinedIntervalMs })
-    : await openSqliteDataopsStore({ path: s.path, refinedIntervalMs: config.refinedIntervalMs });
-  const bus = await connectNatsBus({ servers: config.natsUrl, name: 'dataops' });
-  const keySet = await loadKeySet(config.access.keysDir);
-  const app = createDataopsApp({ store, data, bus, keySet, logger, config: config.app });
-  const grpc = createDataopsGrpcServer({ app, store, keySet, access: config.app.access, logger });
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'dataops stopping: draining consumers');
-    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs).unref();
-    (async () => {
-      try {
-        await grpc.shutdown({ graceMs: Math.max(0, config.shutdownGraceMs - 1000) });
-        await app.stop();
-        await bus.drain();
-      } finally {
-        await data.close();
-        await store.close();
-        clearTimeout(force);
-      }
-    })().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'dataops stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  await app.start();
-  const port = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
-  logger.info({ port }, 'dataops gRPC listening');
-}
+const HELP = `dataops: historian (UNS → raw, refined, rollup layers), data quality, catalog, labels, CSV import
+and dataset snapshots; gRPC industrial.dataops.v1.DataOpsService.
 
-main().catch((err: unknown) => {
-  process.stderr.write(`dataops failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+Environment:
+  NATS_URL                      NATS server (default 127.0.0.1:4222)
+  DATAOPS_GRPC_HOST / _PORT     gRPC listen address (default 0.0.0.0:50053)
+  DATAOPS_STORE                 historian + metadata storage: sqlite (default) or postgres
+  DATAOPS_PG_SCHEMA             its PostgreSQL schema (default dataops); DATAOPS_SQLITE_PATH its file
+  EVENTSTORE                    event store: postgres or sqlite (default: as DATAOPS_STORE)
+  PG_URL, PG_SCHEMA, SQLITE_PATH, LEDGER_KEY_FILE   event store wiring (shared with every service)
+  ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE   token verification
+  OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL   telemetry
+  DATAOPS_REFINED_INTERVAL_MS   refined bucket width (default 1000)
+  DATAOPS_RAW_RETENTION_DAYS    raw samples kept (plant time, default 30); DATAOPS_RETENTION_EVERY_MS how often
+  DATAOPS_SNAPSHOT_DIR          snapshot files (default ./data/snapshots)
+  DATAOPS_CONSUMERS             concurrent UNS handlers (default 8)
+  DATAOPS_FLATLINE_WINDOW_MS, DATAOPS_QUALITY_MIN_WINDOW_MS, DATAOPS_REPORT_BY_EXCEPTION   quality rules
+  CODE_VERSION                  recorded in snapshot lineage
+  SHUTDOWN_GRACE_MS             drain time on SIGTERM (default 10000)
+Deprecated (a warning): EVENTSTORE_PG_SCHEMA → PG_SCHEMA, EVENTSTORE_SQLITE_PATH → SQLITE_PATH.`;
+
+process.exit(
+  await runService<DataopsProcessConfig>({
+    name: SERVICE_NAME,
+    version: '0.1.0',
+    help: HELP,
+    loadConfig(env) {
+      const loaded = loadConfig(env);
+      if (loaded.ok) for (const warning of loaded.warnings) process.stderr.write(`dataops: ${warning}\n`);
+      return loaded;
+    },
+    async start(ctx) {
+      const { config, logger } = ctx;
+      const store = await ctx.openStore(config);
+      const s = config.storage;
+      const data =
+        s.kind === 'postgres'
+          ? await openPostgresDataopsStore({ connectionString: s.url, schema: s.schema, refinedIntervalMs: config.refinedIntervalMs })
+          : await openSqliteDataopsStore({ path: s.path, refinedIntervalMs: config.refinedIntervalMs });
+      ctx.onClose(() => data.close(), 'historian store');
+      const bus = await connectNatsBus({ servers: config.natsUrl, name: SERVICE_NAME });
+      ctx.onClose(() => bus.drain(), 'NATS connection');
+      const keySet = await loadKeySet(config.access.keysDir);
+      const app = createDataopsApp({ store, data, bus, keySet, logger, config: config.app });
+      const grpc = createDataopsGrpcServer({ app, kernel: app.kernel, keySet, access: config.app.access, logger });
+      await app.start();
+      const port = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
+      return {
+        ready: `grpc=${port}`,
+        async stop() {
+          await grpc.shutdown({ graceMs: Math.max(0, config.shutdownGraceMs - 1000) });
+          await app.stop();
+        },
+      };
+    },
+  }),
+);

@@ -1,43 +1,22 @@
-// The storage ports of dataops: the historian (raw + refined + rollup layers) and the metadata
-// store (catalog, labels, imports, snapshots). PostgreSQL (cluster) and node:sqlite (standalone)
-// implement both; one contract suite (test/historian.contract.ts) runs against each.
+// The ports of dataops (interfaces and data shapes only; adapters/ implements them, app.ts wires
+// them into the features): the historian (raw + refined + rollup layers) and the metadata store
+// (catalog, labels, imports, snapshots, the data-quality read model) — PostgreSQL (cluster) and
+// node:sqlite (standalone) implement both, one contract suite (test/historian.contract.ts) runs
+// against each — plus group commit, CSV parsing, snapshot files, window features, the access
+// check of restricted reads and the logger.
+import type { Principal, Resource } from '@industrial/access';
+import type { WindowSpec } from '@industrial/ml';
 import type { BucketStats } from './domain/resample.ts';
 import type { DatasetMetadata, TagMetadata } from './domain/catalog.ts';
-import type { Table } from './domain/table.ts';
+import type { CsvMapping } from './domain/csv-mapping.ts';
+import type { ColumnData, ColumnSpec, Table } from './domain/table.ts';
 import type { LabelWindow } from './domain/context.ts';
 import type { OpenQualityIssue } from './domain/quality-issues.ts';
+import type { Splits } from './domain/snapshot.ts';
+import type { WindowSample, WindowTarget } from './domain/window-target.ts';
 
-export type Severity = 'Good' | 'Uncertain' | 'Bad';
-
-export interface RawSample {
-  tag: string;
-  /** Source timestamp, epoch ms. */
-  ts: number;
-  serverTs: number;
-  /** Numeric (or boolean as 0/1) value; null for strings. */
-  value: number | null;
-  /** String (and boolean) values as text; null for numbers. */
-  text: string | null;
-  unit: string | null;
-  qualityCode: number;
-  severity: Severity;
-}
-
-export interface StoredBucket extends BucketStats {
-  tag: string;
-  unit: string | null;
-}
-
-/** One UNS batch, already normalised: raw samples as received, refined and 1-minute buckets. */
-export interface IngestBatch {
-  batchId: string;
-  sourceId: string;
-  assetPath: string;
-  plantTime: number;
-  raw: RawSample[];
-  refined: StoredBucket[];
-  rollup: StoredBucket[];
-}
+export type { IngestBatch, RawSample, Severity, StoredBucket } from './domain/ingest.ts';
+import type { IngestBatch, RawSample } from './domain/ingest.ts';
 
 export type BucketLayer = 'refined' | 'rollup';
 
@@ -134,8 +113,8 @@ export interface MetaStore {
   putSnapshot(s: SnapshotRecord): Promise<void>;
   getSnapshot(idOrHash: string): Promise<SnapshotRecord | null>;
   /**
-   * Data-quality read model: the issues open per the `source-<id>` streams, and per stream the
-   * last revision folded in (-1: none). The events come first; this follows them.
+   * Data-quality read model: the issues open per dataops' `quality-<sourceId>` streams, and per
+   * stream the last revision folded in (-1: none). The events come first; this follows them.
    * `watchQualityStream` enters a stream (revision -1) before its first quality event is appended,
    * so a crash between that append and `applyQualityIssues` still leaves the stream to catch up on.
    */
@@ -150,4 +129,146 @@ export interface DataopsStore {
   readonly historian: Historian;
   readonly meta: MetaStore;
   close(): Promise<void>;
+}
+
+// ---- ingest --------------------------------------------------------------------------------------
+
+/** Writes normalised batches to the historian, concurrent ones in one transaction (group commit). */
+export interface BatchWriter {
+  /** Resolves after the batch's transaction committed: true when the batch id was already written (a redelivery). */
+  submit(batch: IngestBatch): Promise<boolean>;
+}
+
+// ---- CSV import ------------------------------------------------------------------------------------
+
+export interface ImportProgress {
+  bytes: number;
+  /** Known for files, null for client streams. */
+  totalBytes: number | null;
+  records: number;
+}
+
+export interface ParsedFile {
+  table: Table;
+  sha256: string;
+  bytes: number;
+}
+
+/** Parses a whole delimited file into a table (or throws CsvImportError naming row and column). */
+export interface CsvParser {
+  parseFile(path: string, mapping: CsvMapping, options?: { onProgress?: (p: ImportProgress) => void }): Promise<ParsedFile>;
+  parseStream(source: AsyncIterable<Uint8Array | string>, mapping: CsvMapping, options?: { onProgress?: (p: ImportProgress) => void }): Promise<ParsedFile>;
+}
+
+// ---- snapshots ---------------------------------------------------------------------------------------
+
+export type SnapshotFormat = 'arrow' | 'csv';
+
+/** Where the rows came from and what was done to them; covered by the content hash. */
+export interface SnapshotLineage {
+  source:
+    | { kind: 'import'; name: string; fileSha256: string; mapping: unknown }
+    | { kind: 'historian'; assetPaths: string[]; tags: string[]; intervalMs: number; aggregation: string }
+    | { kind: 'historian-windows'; assetPaths: string[]; tags: string[]; strideMinutes: number; target: { label: string; horizonMinutes: number; column: string; kind?: 'time-to' } | null };
+  timeRange: { from: string; to: string } | null;
+  transformations: string[];
+  labels: { count: number; ids: string[] };
+  codeVersion: string;
+  featureSetVersion: string;
+  /** The @industrial/ml window spec the feature columns were computed with (historian-windows only). */
+  window?: WindowSpec;
+}
+
+/** The part of the manifest the content hash covers. */
+export interface SnapshotHeader {
+  formatVersion: 1;
+  rowCount: number;
+  schema: ColumnSpec[];
+  lineage: SnapshotLineage;
+  splits: Splits;
+}
+
+export interface SnapshotManifest extends SnapshotHeader {
+  snapshotId: string;
+  datasetId: string;
+  contentHash: string;
+  format: SnapshotFormat;
+  file: string;
+  fileSha256: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface WrittenSnapshot {
+  manifest: SnapshotManifest;
+  dataPath: string;
+  manifestPath: string;
+}
+
+export interface LoadedSnapshot {
+  snapshotId: string;
+  datasetId: string;
+  contentHash: string;
+  rowCount: number;
+  /** Column name → values: Float64Array (float64, timestamp as epoch ms), Int32Array, Uint8Array (bool), string[]. */
+  columns: Record<string, ColumnData>;
+  schema: ColumnSpec[];
+  lineage: SnapshotLineage;
+  splits: Splits;
+  format: SnapshotFormat;
+  path: string;
+  /** The verified manifest as written (file hash, creation time and author included). */
+  manifest: SnapshotManifest;
+}
+
+export interface LoadSnapshotOptions {
+  /** Directory holding snapshots, when loading by id. */
+  dir?: string;
+  /** The hash recorded in DatasetSnapshotCreated: also refuse a manifest rewritten to match altered data. */
+  expectedHash?: string;
+}
+
+/** Immutable snapshot files (data + manifest), verified on load. */
+export interface SnapshotFiles {
+  contentHashOf(header: SnapshotHeader, table: Table): string;
+  /** Writes data + manifest under `dir`; an existing snapshot with the same id is left as is. */
+  write(dir: string, manifest: Omit<SnapshotManifest, 'file' | 'fileSha256'>, table: Table): WrittenSnapshot;
+  /** Throws SnapshotIntegrityError when a file no longer matches its hashes. */
+  load(idOrPath: string, options?: LoadSnapshotOptions): LoadedSnapshot;
+}
+
+export type { WindowSpec };
+
+export interface WindowTableInput {
+  spec: WindowSpec;
+  strideMinutes: number;
+  /** Epoch ms, half-open [from, to): window ends fall in this range. */
+  from: number;
+  to: number;
+  assets: Array<{ assetPath: string; samples: ReadonlyMap<string, readonly WindowSample[]> }>;
+  labels: readonly LabelWindow[];
+  target?: WindowTarget;
+}
+
+/** Window-feature tables by the shared @industrial/ml window function (the one inference runs live). */
+export interface WindowFeatures {
+  /** The validated spec; throws InvalidArgumentError naming the field when the request cannot be computed. */
+  check(spec: unknown, strideMinutes: number, target: WindowTarget | undefined, field?: string): WindowSpec;
+  /** Columns asset_path (group), time (window end), one per feature (with its unit), then the target. */
+  table(input: WindowTableInput): Table;
+}
+
+// ---- access and logging --------------------------------------------------------------------------
+
+export type { Principal, Resource };
+
+/** Whether a principal may read restricted data at a plant location (data.read_restricted). */
+export interface RestrictedReadPolicy {
+  check(principal: Principal, resource: Resource): { allowed: true } | { allowed: false; reason: string };
+}
+
+export interface DataopsLogger {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
 }

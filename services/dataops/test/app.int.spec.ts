@@ -113,7 +113,7 @@ describe('dataops on NATS + PostgreSQL', () => {
         await bus.publish(subject, b, { msgId: b.batchId });
       }
       const raised = await until('DataQualityIssueRaised', async () =>
-        (await events.readStream(`source-${SOURCE}`).catch(() => [])).find((e) => e.type === 'DataQualityIssueRaised' && (e.data as { tag: string }).tag === 'spindle_temp'),
+        (await events.readStream(`quality-${SOURCE}`).catch(() => [])).find((e) => e.type === 'DataQualityIssueRaised' && (e.data as { tag: string }).tag === 'spindle_temp'),
       );
       const data = raised.data as { kind: string; detectedAt: string; assetPath: string };
       expect(data.kind).toBe('flatline');
@@ -123,7 +123,7 @@ describe('dataops on NATS + PostgreSQL', () => {
       const recover = unsBatch([{ tag: 'spindle_temp', ts: t + 9000, value: 311.5, unit: 'K' }], { assetPath: ASSET });
       await bus.publish(subject, recover, { msgId: recover.batchId });
       const cleared = await until('DataQualityIssueCleared', async () =>
-        (await events.readStream(`source-${SOURCE}`)).find((e) => e.type === 'DataQualityIssueCleared' && (e.data as { issueId: string }).issueId === (raised.data as { issueId: string }).issueId),
+        (await events.readStream(`quality-${SOURCE}`)).find((e) => e.type === 'DataQualityIssueCleared' && (e.data as { issueId: string }).issueId === (raised.data as { issueId: string }).issueId),
       );
       expect((cleared.data as { resolution: string }).resolution).toBe('recovered');
       expect(app.qualityReport({ assetPath: ASSET }).tags.find((x) => x.tag === 'spindle_temp')?.activeIssues).toEqual([]);
@@ -152,7 +152,7 @@ describe('dataops on NATS + PostgreSQL', () => {
       });
       expect(labels).toHaveLength(1);
       expect(labels[0]).toMatchObject({ label: 'tool-wear', source: 'simulator', from: T0 + 2000, to: T0 + 4000 });
-      const recorded = (await events.readStream(`asset-${ASSET}`)).filter((e) => e.type === 'LabelRecorded');
+      const recorded = (await events.readStream(`label-${ASSET}`)).filter((e) => e.type === 'LabelRecorded');
       expect(recorded).toHaveLength(1);
       expect(recorded[0]?.metadata).toMatchObject({ actor: 'svc:dataops', causationId: envelope.id });
     });
@@ -189,7 +189,7 @@ describe('dataops on NATS + PostgreSQL', () => {
         { label: 'bearing_failure', source: 'operator', from: T0, to: T0 + 4_000_000, confidence: 0.8 },
         { label: 'bearing_failure', source: 'operator', from: T0 + 8_000_000, to: T0 + 9_000_000, confidence: 0.8 },
       ]);
-      const recorded = (await events.readStream(`asset-${ASSET2}`)).filter((e) => e.type === 'LabelRecorded');
+      const recorded = (await events.readStream(`label-${ASSET2}`)).filter((e) => e.type === 'LabelRecorded');
       expect(recorded).toHaveLength(2);
       expect(recorded.map((e) => e.metadata.causationId).sort()).toEqual([outcome.id, problem.id].sort());
       expect((recorded.find((e) => e.metadata.causationId === problem.id)!.data as { note: string }).note).toMatch(/^missed failure reported \(stop\)/);

@@ -58,7 +58,7 @@ describe('data quality on bursty, report-by-exception UNS data (SQLite)', () => 
     if (samples.length > 0) await app.ingestBatch(unsBatch(samples, { assetPath, plantTime: start + BATCH_MS }));
   }
 
-  const issues = async () => (await events.readStream(`source-${SOURCE}`).catch(() => [])).filter((e) => e.type.startsWith('DataQualityIssue'));
+  const issues = async () => (await events.readStream(`quality-${SOURCE}`).catch(() => [])).filter((e) => e.type.startsWith('DataQualityIssue'));
 
   it('records no issue for healthy bursty data, nor for tags silent because unchanged', async () => {
     for (let b = 0; b < 8 * PER_MINUTE; b++) {

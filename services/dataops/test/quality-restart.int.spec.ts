@@ -14,7 +14,7 @@ import { createInProcBus } from '@industrial/bus';
 import { createKeySet, importKeySet, type KeySet } from '@industrial/access';
 import type { EventStore } from '@industrial/eventstore';
 import { createDataopsApp, DEFAULT_CONFIG, type DataopsApp } from '../src/app.ts';
-import { uuidFromKey } from '../src/adapters/ids.ts';
+import { uuidFromKey } from '@industrial/contracts/ids';
 import { openPostgresDataopsStore } from '../src/adapters/historian/postgres.ts';
 import { openSqliteDataopsStore } from '../src/adapters/historian/sqlite.ts';
 import { qualityIssueKey } from '../src/domain/quality-issues.ts';
@@ -106,7 +106,7 @@ for (const [name, stores] of [['node:sqlite', sqliteStores], ['postgres', postgr
       if (v.pump) await a.ingestBatch(unsBatch([{ tag: 'flow', ts, value: 10 + (b % 5) }], { assetPath: PUMP, plantTime: ts + 1 }));
     }
 
-    const qualityEvents = async () => (await events.readStream(`source-${SOURCE}`).catch(() => [])).filter((e) => e.type.startsWith('DataQualityIssue'));
+    const qualityEvents = async () => (await events.readStream(`quality-${SOURCE}`).catch(() => [])).filter((e) => e.type.startsWith('DataQualityIssue'));
     const raised = async () => (await qualityEvents()).filter((e) => e.type === 'DataQualityIssueRaised').map((e) => e.data as Raised);
     const cleared = async () => (await qualityEvents()).filter((e) => e.type === 'DataQualityIssueCleared').map((e) => (e.data as { issueId: string }).issueId);
     const varying = (b: number) => 5 + (b % 4);
@@ -137,7 +137,7 @@ for (const [name, stores] of [['node:sqlite', sqliteStores], ['postgres', postgr
       expect(await cleared()).toEqual([]);
       await stopApp();
       // A process that died between the append and its read-model write.
-      await events.append(`source-${SOURCE}`, [{
+      await events.append(`quality-${SOURCE}`, [{
         id: uuidFromKey(`raised:${crashedIssueId}`),
         type: 'DataQualityIssueRaised',
         data: { issueId: crashedIssueId, sourceId: SOURCE, assetPath: MILL, tag: 'level', kind: 'out-of-range', severity: 'critical', detectedAt: new Date(T0 + 59_000).toISOString(), detail: 'level: 999 is outside the plausible range 0..100', observed: 999 },

@@ -1,6 +1,7 @@
 import { computeWindowFeatures, defineWindowSpec, tagSeries } from '@industrial/ml';
 import { describe, expect, it } from 'vitest';
-import { checkWindowRequest, targetColumnName, windowTable, type WindowSample } from '../src/domain/windows.ts';
+import { checkWindowRequest, windowTable } from '../src/adapters/ml/windows.ts';
+import { targetColumnName, type WindowSample } from '../src/domain/window-target.ts';
 
 const T0 = Date.parse('2025-01-06T00:00:00Z');
 const MIN = 60_000;

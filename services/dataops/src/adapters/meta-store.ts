@@ -19,8 +19,13 @@ export function metaDdl(dialect: 'pg' | 'sqlite'): string[] {
     `CREATE TABLE IF NOT EXISTS import_columns (import_id text NOT NULL, position integer NOT NULL, data ${blob} NOT NULL, PRIMARY KEY (import_id, position))`,
     `CREATE TABLE IF NOT EXISTS snapshots (snapshot_id text PRIMARY KEY, content_hash text NOT NULL, doc text NOT NULL)`,
     `CREATE INDEX IF NOT EXISTS snapshots_hash ON snapshots (content_hash)`,
-    // Data-quality read model (see MetaStore.applyQualityIssues): open issues and how far each source stream was folded.
-    `CREATE TABLE IF NOT EXISTS quality_streams (source_id text PRIMARY KEY, revision ${dialect === 'pg' ? 'bigint' : 'INTEGER'} NOT NULL)`,
+    // Data-quality read model (see MetaStore.applyQualityIssues): open issues and how far each
+    // `quality-<sourceId>` stream was folded. `quality_streams` counted revisions of connectivity's
+    // `source-` streams, where issues were written before dataops had streams of its own: dropped,
+    // so the new streams are folded from their start (the open issues are kept; a recovered one
+    // clears in the new stream).
+    `DROP TABLE IF EXISTS quality_streams`,
+    `CREATE TABLE IF NOT EXISTS quality_stream_revisions (source_id text PRIMARY KEY, revision ${dialect === 'pg' ? 'bigint' : 'INTEGER'} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS quality_open_issues (issue_id text PRIMARY KEY, source_id text NOT NULL, doc text NOT NULL)`,
   ];
 }
@@ -120,7 +125,7 @@ export function createMetaStore(sql: SqlClient): MetaStore {
       return row === undefined ? null : parse<SnapshotRecord>(row);
     },
     async watchQualityStream(sourceId: string) {
-      await sql.query('INSERT INTO quality_streams (source_id, revision) VALUES ($1, -1) ON CONFLICT (source_id) DO NOTHING', [sourceId]);
+      await sql.query('INSERT INTO quality_stream_revisions (source_id, revision) VALUES ($1, -1) ON CONFLICT (source_id) DO NOTHING', [sourceId]);
     },
     async applyQualityIssues(sourceId, revision, changes) {
       await sql.tx(async (c) => {
@@ -129,8 +134,8 @@ export function createMetaStore(sql: SqlClient): MetaStore {
         }
         for (const id of changes.closed) await c.query('DELETE FROM quality_open_issues WHERE issue_id = $1', [id]);
         await c.query(
-          `INSERT INTO quality_streams (source_id, revision) VALUES ($1, $2)
-           ON CONFLICT (source_id) DO UPDATE SET revision = CASE WHEN excluded.revision > quality_streams.revision THEN excluded.revision ELSE quality_streams.revision END`,
+          `INSERT INTO quality_stream_revisions (source_id, revision) VALUES ($1, $2)
+           ON CONFLICT (source_id) DO UPDATE SET revision = CASE WHEN excluded.revision > quality_stream_revisions.revision THEN excluded.revision ELSE quality_stream_revisions.revision END`,
           [sourceId, revision],
         );
       });
@@ -138,13 +143,13 @@ export function createMetaStore(sql: SqlClient): MetaStore {
     async loadQualityIssues() {
       // First start with a read model (a store written before it existed, or a new one): follow
       // every source the historian has batches from, so issues already in their streams are found.
-      const [any] = await sql.query('SELECT source_id FROM quality_streams LIMIT 1');
+      const [any] = await sql.query('SELECT source_id FROM quality_stream_revisions LIMIT 1');
       if (any === undefined) {
         for (const r of await sql.query<{ source_id: string }>('SELECT DISTINCT CAST(source_id AS text) AS source_id FROM ingested_batches')) {
-          await sql.query('INSERT INTO quality_streams (source_id, revision) VALUES ($1, -1) ON CONFLICT (source_id) DO NOTHING', [String(r.source_id)]);
+          await sql.query('INSERT INTO quality_stream_revisions (source_id, revision) VALUES ($1, -1) ON CONFLICT (source_id) DO NOTHING', [String(r.source_id)]);
         }
       }
-      const streams = (await sql.query<{ source_id: string; revision: unknown }>('SELECT source_id, revision FROM quality_streams ORDER BY source_id')).map((r) => ({
+      const streams = (await sql.query<{ source_id: string; revision: unknown }>('SELECT source_id, revision FROM quality_stream_revisions ORDER BY source_id')).map((r) => ({
         sourceId: String(r.source_id),
         revision: Number(r.revision), // bigint comes back as text from pg
       }));

@@ -2,9 +2,40 @@
 // plus refined buckets (uniform interval, units normalised to the catalog unit, Bad samples
 // left out) and 1-minute rollups. Pure: the catalog lookup comes in as data.
 import type { UnsSampleBatch } from '@industrial/contracts';
-import type { IngestBatch, RawSample, StoredBucket } from '../ports.ts';
-import { foldSamples } from './resample.ts';
+import { foldSamples, type BucketStats } from './resample.ts';
 import { convert } from './units.ts';
+
+export type Severity = 'Good' | 'Uncertain' | 'Bad';
+
+export interface RawSample {
+  tag: string;
+  /** Source timestamp, epoch ms. */
+  ts: number;
+  serverTs: number;
+  /** Numeric (or boolean as 0/1) value; null for strings. */
+  value: number | null;
+  /** String (and boolean) values as text; null for numbers. */
+  text: string | null;
+  unit: string | null;
+  qualityCode: number;
+  severity: Severity;
+}
+
+export interface StoredBucket extends BucketStats {
+  tag: string;
+  unit: string | null;
+}
+
+/** One UNS batch, already normalised: raw samples as received, refined and 1-minute buckets. */
+export interface IngestBatch {
+  batchId: string;
+  sourceId: string;
+  assetPath: string;
+  plantTime: number;
+  raw: RawSample[];
+  refined: StoredBucket[];
+  rollup: StoredBucket[];
+}
 
 export const ROLLUP_INTERVAL_MS = 60_000;
 

@@ -8,20 +8,9 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { CsvTableBuilder, type CsvMapping } from '../../domain/csv-mapping.ts';
 import { CsvImportError } from '../../domain/errors.ts';
-import type { Table } from '../../domain/table.ts';
+import type { CsvParser, ImportProgress, ParsedFile } from '../../ports.ts';
 
-export interface ImportProgress {
-  bytes: number;
-  /** Known for files, null for client streams. */
-  totalBytes: number | null;
-  records: number;
-}
-
-export interface ParsedFile {
-  table: Table;
-  sha256: string;
-  bytes: number;
-}
+export type { ImportProgress, ParsedFile } from '../../ports.ts';
 
 export interface ParseOptions {
   totalBytes?: number | null;
@@ -98,3 +87,6 @@ export async function parseCsvStream(source: AsyncIterable<Uint8Array | string>,
   report(true);
   return { table, sha256: hash.digest('hex'), bytes };
 }
+
+/** The CsvParser port: csv-parse over a file or a byte stream. */
+export const csvParser: CsvParser = { parseFile: parseCsvFile, parseStream: parseCsvStream };

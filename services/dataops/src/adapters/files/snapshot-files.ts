@@ -8,46 +8,10 @@ import { Float64, Int32, Table as ArrowTable, Uint8, Utf8, makeVector, tableFrom
 import { parse as parseSync } from 'csv-parse/sync';
 import { SnapshotIntegrityError, NotFoundError } from '../../domain/errors.ts';
 import { canonicalChunks } from '../../domain/snapshot.ts';
-import type { Splits } from '../../domain/snapshot.ts';
-import type { WindowSpec } from '@industrial/ml';
 import { emptyColumn, type ColumnData, type ColumnSpec, type Table } from '../../domain/table.ts';
+import type { LoadedSnapshot, LoadSnapshotOptions, SnapshotFiles, SnapshotHeader, SnapshotManifest, WrittenSnapshot } from '../../ports.ts';
 
-export type SnapshotFormat = 'arrow' | 'csv';
-
-/** Where the rows came from and what was done to them; covered by the content hash. */
-export interface SnapshotLineage {
-  source:
-    | { kind: 'import'; name: string; fileSha256: string; mapping: unknown }
-    | { kind: 'historian'; assetPaths: string[]; tags: string[]; intervalMs: number; aggregation: string }
-    | { kind: 'historian-windows'; assetPaths: string[]; tags: string[]; strideMinutes: number; target: { label: string; horizonMinutes: number; column: string; kind?: 'time-to' } | null };
-  timeRange: { from: string; to: string } | null;
-  transformations: string[];
-  labels: { count: number; ids: string[] };
-  codeVersion: string;
-  featureSetVersion: string;
-  /** The @industrial/ml window spec the feature columns were computed with (historian-windows only). */
-  window?: WindowSpec;
-}
-
-/** The part of the manifest the content hash covers. */
-export interface SnapshotHeader {
-  formatVersion: 1;
-  rowCount: number;
-  schema: ColumnSpec[];
-  lineage: SnapshotLineage;
-  splits: Splits;
-}
-
-export interface SnapshotManifest extends SnapshotHeader {
-  snapshotId: string;
-  datasetId: string;
-  contentHash: string;
-  format: SnapshotFormat;
-  file: string;
-  fileSha256: string;
-  createdAt: string;
-  createdBy: string;
-}
+export type { LoadedSnapshot, LoadSnapshotOptions, SnapshotFormat, SnapshotHeader, SnapshotLineage, SnapshotManifest, WrittenSnapshot } from '../../ports.ts';
 
 export function contentHashOf(header: SnapshotHeader, table: Table): string {
   const h = createHash('sha256');
@@ -127,12 +91,6 @@ function fromCsv(bytes: Uint8Array, schema: ColumnSpec[], rows: number): Record<
   return data;
 }
 
-export interface WrittenSnapshot {
-  manifest: SnapshotManifest;
-  dataPath: string;
-  manifestPath: string;
-}
-
 /** Writes data + manifest under `dir`. An existing snapshot with the same id is left as is (same content). */
 export function writeSnapshotFiles(dir: string, manifest: Omit<SnapshotManifest, 'file' | 'fileSha256'>, table: Table): WrittenSnapshot {
   mkdirSync(dir, { recursive: true });
@@ -150,29 +108,6 @@ export function writeSnapshotFiles(dir: string, manifest: Omit<SnapshotManifest,
   writeFileSync(`${manifestPath}.tmp`, JSON.stringify(full, null, 2));
   renameSync(`${manifestPath}.tmp`, manifestPath);
   return { manifest: full, dataPath, manifestPath };
-}
-
-export interface LoadedSnapshot {
-  snapshotId: string;
-  datasetId: string;
-  contentHash: string;
-  rowCount: number;
-  /** Column name → values: Float64Array (float64, timestamp as epoch ms), Int32Array, Uint8Array (bool), string[]. */
-  columns: Record<string, ColumnData>;
-  schema: ColumnSpec[];
-  lineage: SnapshotLineage;
-  splits: Splits;
-  format: SnapshotFormat;
-  path: string;
-  /** The verified manifest as written (file hash, creation time and author included). */
-  manifest: SnapshotManifest;
-}
-
-export interface LoadSnapshotOptions {
-  /** Directory holding snapshots, when loading by id. */
-  dir?: string;
-  /** The hash recorded in DatasetSnapshotCreated: also refuse a manifest rewritten to match altered data. */
-  expectedHash?: string;
 }
 
 /**
@@ -216,3 +151,6 @@ export function loadSnapshot(idOrPath: string, options: LoadSnapshotOptions = {}
     manifest,
   };
 }
+
+/** The SnapshotFiles port on the local file system. */
+export const snapshotFiles: SnapshotFiles = { contentHashOf, write: writeSnapshotFiles, load: loadSnapshot };

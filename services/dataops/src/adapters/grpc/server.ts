@@ -1,16 +1,19 @@
 // The dataops gRPC server: DataOpsService behind the platform wrapper (token + permission per
-// method, denials recorded as AccessDenied in the event store), plus health and reflection.
-import { createGuard, type AccessDeniedEvent, type KeySet } from '@industrial/access';
+// method, denials recorded as AccessDenied through the kernel), plus health and reflection.
+import { createGuard, type KeySet } from '@industrial/access';
+import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
 import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
-import type { DataopsApp } from '../../app.ts';
+import { createKernel, type Kernel } from '@industrial/kernel';
 import { SERVICE_NAME } from '../../app.ts';
-import { uuidv7 } from '../ids.ts';
+import type { DataopsApp } from '../../features/api.ts';
 import { dataopsService } from './dataops.ts';
 
 export interface DataopsGrpcOptions {
   app: DataopsApp;
-  store: EventStore;
+  /** The kernel AccessDenied is appended through (the app's); or a store to build one over. */
+  kernel?: Kernel;
+  store?: EventStore;
   keySet: KeySet | (() => KeySet);
   access: { issuer: string; audience: string };
   logger: GrpcLogger;
@@ -19,13 +22,15 @@ export interface DataopsGrpcOptions {
 }
 
 export function createDataopsGrpcServer(options: DataopsGrpcOptions): GrpcServerHandle {
+  const kernel = options.kernel ?? (options.store === undefined ? null : createKernel({ service: SERVICE_NAME, store: options.store }));
+  if (kernel === null) throw new Error('createDataopsGrpcServer needs the kernel (or the event store) to record AccessDenied');
   const accessGuard = createGuard({
     keySet: options.keySet,
     issuer: options.access.issuer,
     audience: options.access.audience,
     newId: () => uuidv7(),
-    recordDenied: async (stream: string, event: AccessDeniedEvent) => {
-      await options.store.append(stream, [event]);
+    recordDenied: async (stream, event) => {
+      await kernel.appendPrepared(stream, [event]);
     },
     onRecordFailure: (error, event) => options.logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
   });

@@ -11,53 +11,12 @@
 // With `kind: 'time-to'` the target is the remaining useful life instead: hours from the window end
 // to the asset's first such label end, capped at the horizon; only assets that reach the event are
 // kept (a unit that never failed has no known remaining life: censored).
-// Pure.
+// Pure, but on the shared ML library: an adapter behind the WindowFeatures port (ports.ts).
 import { computeWindowFeatures, tagSeries, validateWindowSpec, type TagSeries, type WindowSpec } from '@industrial/ml';
-import { InvalidArgumentError } from './errors.ts';
-import type { LabelWindow } from './context.ts';
-import type { ColumnSpec, Table } from './table.ts';
-
-export interface WindowTarget {
-  /** Label name whose window end marks the event (e.g. `bearing_failure`). */
-  label: string;
-  /** `within`: the event's horizon; `time-to`: the cap of the remaining life. */
-  horizonMinutes: number;
-  /**
-   * `within` (default): 1 when the event comes within the horizon; `time-to`: hours until the event
-   * (remaining useful life), capped at the horizon, run-to-failure assets only.
-   */
-  kind?: 'within' | 'time-to';
-  /** Target column name; default `<label>_within_<horizon>` (`bearing_failure_within_2h` for 120 min) or `hours_to_<label>`. */
-  column?: string;
-}
-
-export interface WindowSample {
-  timestampMs: number;
-  value: number;
-  quality: 'good' | 'bad';
-}
-
-export interface WindowTableInput {
-  spec: WindowSpec;
-  strideMinutes: number;
-  /** Epoch ms, half-open [from, to): window ends fall in this range. */
-  from: number;
-  to: number;
-  assets: Array<{ assetPath: string; samples: ReadonlyMap<string, readonly WindowSample[]> }>;
-  labels: readonly LabelWindow[];
-  target?: WindowTarget;
-}
-
-const hm = (minutes: number) => (minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}min`);
-
-export const targetColumnName = (t: WindowTarget): string =>
-  t.column ?? (t.kind === 'time-to' ? `hours_to_${t.label}` : `${t.label}_within_${hm(t.horizonMinutes)}`);
-
-/** The target's definition in words, for the snapshot lineage. */
-export const describeTarget = (t: WindowTarget): string =>
-  t.kind === 'time-to'
-    ? `target ${targetColumnName(t)}: hours from the window end to the asset's first "${t.label}" label end, capped at ${hm(t.horizonMinutes)}; only assets that reach it (run to failure)`
-    : `target ${targetColumnName(t)}: a "${t.label}" label window ends within ${t.horizonMinutes} min after the window end; rows stop at an asset's first one`;
+import { InvalidArgumentError } from '../../domain/errors.ts';
+import type { ColumnSpec, Table } from '../../domain/table.ts';
+import { targetColumnName, type WindowTarget } from '../../domain/window-target.ts';
+import type { WindowFeatures, WindowTableInput } from '../../ports.ts';
 
 /** Throws InvalidArgumentError naming the field when the request cannot be computed. */
 export function checkWindowRequest(spec: unknown, strideMinutes: number, target: WindowTarget | undefined, field = 'source'): WindowSpec {
@@ -120,3 +79,6 @@ export function windowTable(input: WindowTableInput): Table {
   }
   return { columns, data, rowCount: paths.length };
 }
+
+/** The WindowFeatures port over @industrial/ml. */
+export const windowFeatures: WindowFeatures = { check: checkWindowRequest, table: windowTable };
