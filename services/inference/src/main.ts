@@ -1,65 +1,60 @@
-// Entry point of the standalone inference process: config from the environment (once; a bad
-// value → one message, exit 2), telemetry, event store, NATS, keys, then the app. Replica
+// Entry point of the inference process: the shared service lifecycle (runService: validated config,
+// telemetry first, the event store, SIGTERM drains and closes in reverse order). Replica
 // membership: live heartbeats on NATS (INFERENCE_MEMBERSHIP=nats, the default without
-// INFERENCE_REPLICAS) or the static list. SIGTERM/SIGINT: stop the UNS consumer after its in-flight
-// batch, say "leaving" (the survivors take over), drain gRPC/HTTP, drain NATS, close the store.
+// INFERENCE_REPLICAS) or the static list. The projection resumes from its checkpoint file
+// (INFERENCE_CHECKPOINT_PATH). Stop: the UNS consumer after its in-flight batch, "leaving" (the
+// survivors take over), gRPC/HTTP drained, the checkpoint saved, then NATS and the store closed.
 import { loadKeySet } from '@industrial/access';
 import { createNatsBus } from '@industrial/bus';
-import { eventValidator } from '@industrial/contracts';
-import type { EventStore } from '@industrial/eventstore';
-import { eventStoreConfig, openStoreFromConfig } from '@industrial/eventstore/config';
-import { createLogger, initTelemetry } from '@industrial/telemetry';
+import { runService } from '@industrial/kernel/service';
 import { connect } from '@nats-io/transport-node';
+import { sqliteProjectionCheckpoints } from './adapters/checkpoint/sqlite.ts';
 import { natsMembership } from './adapters/nats/membership.ts';
 import { natsUnsReplay } from './adapters/nats/uns.ts';
 import { createInferenceApp } from './app.ts';
 import { loadConfig } from './config.ts';
 
-async function main(): Promise<number> {
-  const loaded = loadConfig(process.env);
-  if (!loaded.ok) {
-    process.stderr.write(`inference: ${loaded.message}\n`);
-    return 2;
-  }
-  const c = loaded.config;
-  const telemetry = initTelemetry({ serviceName: 'inference', serviceVersion: '0.1.0', exporter: c.OTEL_EXPORTER, otlpEndpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: c.OTEL_SAMPLE_RATIO, logLevel: c.LOG_LEVEL });
-  const logger = createLogger('inference', { level: c.LOG_LEVEL });
-  let store: EventStore | null = null;
-  let nc: Awaited<ReturnType<typeof connect>> | null = null;
-  try {
-    store = await openStoreFromConfig({ eventStore: eventStoreConfig(c), ledgerKeyFile: c.LEDGER_KEY_FILE }, { validator: eventValidator });
-    nc = await connect({ servers: c.NATS_URL, name: `inference-${c.INFERENCE_REPLICA_ID}`, maxReconnectAttempts: -1 });
-    const bus = await createNatsBus(nc, { logger, ownsConnection: false });
-    const m = c.membership;
-    const membership = m.mode === 'static' ? null : natsMembership(nc, {
-      group: m.group, replicaId: c.INFERENCE_REPLICA_ID, heartbeatMs: m.heartbeatMs, expireMs: m.expireMs, log: logger,
-      onEvent: (e) => logger.info({ event: e.kind, peer: e.replicaId, peerNonce: e.nonce }, 'replica membership event'),
-    });
-    const app = createInferenceApp({
-      store, bus, keySet: await loadKeySet(c.ACCESS_KEYS_DIR), logger, unsReplay: natsUnsReplay(nc), membership,
-      config: {
-        grpc: { host: c.INFERENCE_GRPC_HOST, port: c.INFERENCE_GRPC_PORT }, http: { host: c.INFERENCE_HTTP_HOST, port: c.INFERENCE_HTTP_PORT },
-        access: { issuer: c.ACCESS_ISSUER, audience: c.ACCESS_AUDIENCE }, replicaId: c.INFERENCE_REPLICA_ID, replicas: c.replicas, shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
-      },
-    });
-    const signalled = new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    });
-    const ports = await app.start();
-    process.stdout.write(`inference ready grpc=${ports.grpcPort} http=${ports.httpPort}\n`);
-    logger.info({ signal: await signalled }, 'stopping');
-    await app.stop();
-    await bus.drain();
-    return 0;
-  } catch (error) {
-    logger.fatal({ err: error }, 'inference failed');
-    return 1;
-  } finally {
-    await nc?.drain().catch(() => undefined);
-    await store?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the event store failed'));
-    await telemetry.shutdown();
-  }
-}
+const HELP = `inference: live windows from the UNS → ONNX scoring → operator prompts (services/inference/README.md)
+Environment:
+  INFERENCE_GRPC_HOST/PORT (0.0.0.0:50055), INFERENCE_HTTP_HOST/PORT (0.0.0.0:8085)
+  INFERENCE_REPLICA_ID (inference-0), INFERENCE_REPLICAS (static list), INFERENCE_MEMBERSHIP static|nats,
+  INFERENCE_MEMBERSHIP_GROUP (default), INFERENCE_HEARTBEAT_MS (1000), INFERENCE_MEMBER_EXPIRE_MS (3 × heartbeat)
+  INFERENCE_CHECKPOINT_PATH (./data/inference-<replica>.checkpoint.db; none = read the store from 1), INFERENCE_CHECKPOINT_EVERY_MS (1000)
+  NATS_URL (127.0.0.1:4222)
+  EVENTSTORE sqlite|postgres, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE (required)
+  ACCESS_KEYS_DIR (required), ACCESS_ISSUER, ACCESS_AUDIENCE
+  OTEL_EXPORTER otlp|none, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO (0.1), LOG_LEVEL, SHUTDOWN_GRACE_MS (10000)`;
 
-process.exit(await main());
+process.exit(
+  await runService({
+    name: 'inference',
+    version: '0.1.0',
+    help: HELP,
+    loadConfig,
+    async start(ctx) {
+      const c = ctx.config;
+      const store = await ctx.openStore({ eventStore: c.eventStore, ledgerKeyFile: c.ledgerKeyFile });
+      const keySet = await loadKeySet(c.access.keysDir);
+      const nc = await connect({ servers: c.natsUrl, name: `inference-${c.replicaId}`, maxReconnectAttempts: -1 });
+      ctx.onClose(() => nc.drain().catch(() => undefined), 'NATS connection');
+      const bus = await createNatsBus(nc, { logger: ctx.logger, ownsConnection: false });
+      ctx.onClose(() => bus.drain(), 'UNS bus');
+      const checkpoints = c.checkpoint === null ? null : sqliteProjectionCheckpoints(c.checkpoint.path);
+      if (checkpoints !== null) ctx.onClose(() => checkpoints.close(), 'projection checkpoint');
+      const m = c.membership;
+      const membership = m.mode === 'static' ? null : natsMembership(nc, {
+        group: m.group, replicaId: c.replicaId, heartbeatMs: m.heartbeatMs, expireMs: m.expireMs, log: ctx.logger,
+        onEvent: (e) => ctx.logger.info({ event: e.kind, peer: e.replicaId, peerNonce: e.nonce }, 'replica membership event'),
+      });
+      const app = createInferenceApp({
+        store, bus, keySet, logger: ctx.logger, unsReplay: natsUnsReplay(nc), membership, checkpoints,
+        config: {
+          grpc: c.grpc, http: c.http, access: { issuer: c.access.issuer, audience: c.access.audience },
+          replicaId: c.replicaId, replicas: c.replicas, shutdownGraceMs: c.shutdownGraceMs, ...(c.checkpoint === null ? {} : { checkpointEveryMs: c.checkpoint.everyMs }),
+        },
+      });
+      const ports = await app.start();
+      return { ready: `grpc=${ports.grpcPort} http=${ports.httpPort}`, stop: () => app.stop() };
+    },
+  }),
+);

@@ -12,9 +12,8 @@ import { eventExamples, eventValidator } from '@industrial/contracts';
 import { ledgerKeyFromPem, openPostgresEventStore, type EventStore, type RecordedEvent } from '@industrial/eventstore';
 import { createRng } from '@industrial/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent } from '../src/adapters/eventstore/append.ts';
-import type { ScoredWindow } from '../src/service/pipeline.ts';
-import { startHarness, USE_CASE, type Harness } from './fixture.ts';
+import type { ScoredWindow } from '../src/features/scoring.ts';
+import { asGovernance, startHarness, USE_CASE, type Harness } from './fixture.ts';
 import { buildPumpModel, pumpStream, sampleBatch, type PumpSample } from './pump-data.ts';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -220,7 +219,7 @@ describe('on PostgreSQL (EVENTSTORE=postgres, a private schema)', () => {
   it('records the promotion in that schema', async () => {
     pgStore = await openPostgresEventStore({ connectionString: PG_URL, schema, ledgerKey: ledgerKeyFromPem(h.ledgerKeyPem), validator: eventValidator });
     const modelVersionId = randomUUID();
-    await appendEvent(pgStore, 'ModelVersionRegistered', USE_CASE, { ...eventExamples.ModelVersionRegistered, modelVersionId, useCaseId: USE_CASE }, { actor: 'erin', role: 'engineer', correlationId: randomUUID() });
+    await asGovernance(pgStore)({ type: 'ModelVersionRegistered', data: { ...eventExamples.ModelVersionRegistered, modelVersionId, useCaseId: USE_CASE } });
     const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', modelVersionId, '--stage', 'shadow'], { ...(await asRole('quality_lead')), EVENTSTORE: 'postgres', PG_URL, PG_SCHEMA: schema });
     expect(r.code, r.stderr).toBe(0);
     const promoted = await ofType('ModelPromoted', pgStore);

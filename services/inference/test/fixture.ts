@@ -1,6 +1,8 @@
 // Integration fixture: SQLite event store, the REAL NATS at 127.0.0.1:4222 (a unique UNS
 // enterprise per test keeps runs apart), access keys and tokens, model bundles on disk and the
-// registry events (ModelVersionRegistered + ModelPromoted) the engineer CLI / governance emit.
+// registry events (ModelVersionRegistered + ModelPromoted) governance records, written here through
+// a kernel acting as governance (the `model-` streams' only writer); each replica's projection
+// checkpoint is a node:sqlite file in the run's directory.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,21 +12,32 @@ import { createKeySet, importKeySet, importSigningKey, issueToken, writeKeyMater
 import { createNatsBus, type Bus } from '@industrial/bus';
 import { eventExamples, eventValidator, unsAssetSubject, parseUnsAssetPath, type UnsSampleBatch } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import { createKernel, type Draft } from '@industrial/kernel';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sha256Of, writeModelBundle, type ModelBundle } from '../src/adapters/artifacts/files.ts';
-import { appendEvent } from '../src/adapters/eventstore/append.ts';
+import { sqliteProjectionCheckpoints } from '../src/adapters/checkpoint/sqlite.ts';
 import type { MembershipSource } from '../src/adapters/nats/membership.ts';
 import { natsUnsReplay, UNS_STREAM, type UnsReplaySource } from '../src/adapters/nats/uns.ts';
 import { createInferenceApp, type InferenceApp, type InferenceAppConfig } from '../src/app.ts';
 import { PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
-import type { ScoredWindow } from '../src/service/pipeline.ts';
+import type { ProjectionCheckpoints } from '../src/features/ports.ts';
+import type { ScoredWindow } from '../src/features/scoring.ts';
 import { sampleBatch, type PumpSample } from './pump-data.ts';
 
 export const ISSUER = 'industrial-access';
 export const AUDIENCE = 'industrial-platform';
 export const USE_CASE = PUMP_BEARING_USE_CASE.useCaseId;
-const engineer = { actor: 'erin', role: 'engineer', correlationId: randomUUID() };
+const engineer = { actor: 'erin', role: 'engineer' };
+
+/** Records registry events as governance does (ModelVersionRegistered, ModelPromoted, ModelRolledBack in `model-<useCase>`). */
+export function asGovernance(store: EventStore) {
+  const kernel = createKernel({ service: 'governance', store });
+  return async (draft: Draft, who: { actor: string; role: string } = engineer) => {
+    const useCaseId = (draft.data as { useCaseId: string }).useCaseId;
+    await kernel.append(`model-${useCaseId}`, [draft], { ...who, correlationId: randomUUID(), causationId: null, traceparent: null });
+  };
+}
 
 export async function until(pred: () => boolean | Promise<boolean>, ms = 30_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
@@ -67,6 +80,8 @@ export interface ReplayOptions {
 /** …and a live membership (natsMembership) the app joins in start() and leaves in stop(). */
 export interface AppOptions extends ReplayOptions {
   membership?: MembershipSource;
+  /** The replica's projection checkpoint (default: `checkpoint-<replicaId>.db` in the run's directory; null: none). */
+  checkpoints?: ProjectionCheckpoints | null;
 }
 
 export async function startHarness(config: Partial<InferenceAppConfig> = {}, options: AppOptions = {}): Promise<Harness> {
@@ -83,6 +98,8 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
   const enterprise = `it${randomUUID().slice(0, 8)}`;
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
   const durables: string[] = [];
+  const openCheckpoints: ProjectionCheckpoints[] = [];
+  const governance = asGovernance(store);
   const apps: InferenceApp[] = [];
   const newApp = (c: Partial<InferenceAppConfig>, o: AppOptions) => {
     const full: InferenceAppConfig = {
@@ -92,7 +109,9 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
     };
     if (full.unsSubject !== null) durables.push(full.unsDurable!);
     const unsReplay = (o.replay ?? ((real) => real))(natsUnsReplay(nc));
-    const created = createInferenceApp({ store, bus, keySet, logger: silent, unsReplay, config: full, membership: o.membership ?? null });
+    const checkpoints = o.checkpoints === undefined ? sqliteProjectionCheckpoints(join(dir, `checkpoint-${full.replicaId}.db`)) : o.checkpoints;
+    if (checkpoints !== null) openCheckpoints.push(checkpoints);
+    const created = createInferenceApp({ store, bus, keySet, logger: silent, unsReplay, config: full, membership: o.membership ?? null, checkpoints });
     apps.push(created);
     return created;
   };
@@ -108,32 +127,32 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
       const modelVersionId = randomUUID();
       version = opts.version ?? version + 1;
       const { artifactUri, artifactHash } = await writeModelBundle(join(dir, 'models'), `pump-${modelVersionId}`, opts.corruptFile ? { ...bundle, onnx: Uint8Array.from(bundle.onnx, (b, i) => (i === 100 ? b ^ 0xff : b)) } : bundle);
-      await appendEvent(store, 'ModelVersionRegistered', USE_CASE, {
+      await governance({ type: 'ModelVersionRegistered', data: {
         ...eventExamples.ModelVersionRegistered,
         modelVersionId, useCaseId: USE_CASE, runId: randomUUID(), version, artifactUri,
         // a corrupted file keeps the hash recorded for the good bytes
         artifactHash: opts.corruptFile ? sha256Of(bundle.onnx) : artifactHash,
         inputs: bundle.reference.inputs.map((name) => ({ name })), windowSeconds: 1800,
         outputs: [{ name: 'probabilities' }], decisionThreshold: opts.threshold,
-      }, engineer);
+      } });
       return modelVersionId;
     },
     async registerArtifact(a) {
       const modelVersionId = randomUUID();
       version += 1;
-      await appendEvent(store, 'ModelVersionRegistered', USE_CASE, {
+      await governance({ type: 'ModelVersionRegistered', data: {
         ...eventExamples.ModelVersionRegistered,
         modelVersionId, useCaseId: USE_CASE, runId: randomUUID(), version, artifactUri: a.artifactUri, artifactHash: a.artifactHash,
         inputs: a.inputs.map((i) => ({ ...i })), windowSeconds: a.windowSeconds, outputs: [{ name: 'probabilities' }], decisionThreshold: a.threshold,
-      }, engineer);
+      } });
       return modelVersionId;
     },
     async promote(modelVersionId, stage) {
-      await appendEvent(store, 'ModelPromoted', USE_CASE, { useCaseId: USE_CASE, modelVersionId, stage, approvalRequestId: randomUUID(), previousModelVersionId: null }, engineer);
+      await governance({ type: 'ModelPromoted', data: { useCaseId: USE_CASE, modelVersionId, stage, approvalRequestId: randomUUID(), previousModelVersionId: null } });
       await app.settle();
     },
     async rollback(from, to) {
-      await appendEvent(store, 'ModelRolledBack', USE_CASE, { useCaseId: USE_CASE, fromModelVersionId: from, toModelVersionId: to, trigger: 'manual', reason: 'test: model unavailable' }, engineer);
+      await governance({ type: 'ModelRolledBack', data: { useCaseId: USE_CASE, fromModelVersionId: from, toModelVersionId: to, trigger: 'manual', reason: 'test: model unavailable' } });
       await app.settle();
     },
     async publish(batch) {
@@ -151,6 +170,7 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
     },
     async close() {
       for (const a of apps) await a.stop();
+      for (const c of openCheckpoints) c.close();
       // This run's durables and UNS messages go; the shared stream stays.
       const jsm = await jetstreamManager(nc);
       for (const d of durables) await jsm.consumers.delete(UNS_STREAM, d).catch(() => undefined);

@@ -7,7 +7,7 @@ import type { UnsSampleBatch } from '@industrial/contracts';
 import { createRng } from '@industrial/ml';
 import { initTelemetry, resetTelemetryForTests, type ResourceMetrics, type TelemetryHandle } from '@industrial/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INFERENCE_METER } from '../src/service/metrics.ts';
+import { INFERENCE_METER } from '../src/adapters/telemetry/metrics.ts';
 import { startHarness, until, USE_CASE, type Harness } from './fixture.ts';
 import { buildPumpModel, pumpStream } from './pump-data.ts';
 

@@ -3,9 +3,8 @@
 // line back returns it to the rules (it does not fall through to the wider model).
 import { createRng } from '@industrial/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent } from '../src/adapters/eventstore/append.ts';
-import type { ScoredWindow } from '../src/service/pipeline.ts';
-import { startHarness, until, USE_CASE, type Harness } from './fixture.ts';
+import type { ScoredWindow } from '../src/features/scoring.ts';
+import { asGovernance, startHarness, until, USE_CASE, type Harness } from './fixture.ts';
 import { buildPumpModel, pumpStream, sampleBatch, type PumpSample } from './pump-data.ts';
 
 let h: Harness;
@@ -39,7 +38,7 @@ beforeAll(async () => {
   h.app.pipeline.onScored((s) => scored.push(s));
   const rng = createRng(9);
   streams = new Map([[pumpA(), pumpStream(rng, 200, { startMs: start })], [pumpB(), pumpStream(rng, 200, { startMs: start })]]);
-  await appendEvent(h.store, 'ModelPromoted', USE_CASE, { useCaseId: USE_CASE, modelVersionId: v1, stage: 'production', approvalRequestId: '0193a1b2-7c00-7a10-8b00-00000000a001', previousModelVersionId: null, scope: line('line-a') }, quality);
+  await asGovernance(h.store)({ type: 'ModelPromoted', data: { useCaseId: USE_CASE, modelVersionId: v1, stage: 'production', approvalRequestId: '0193a1b2-7c00-7a10-8b00-00000000a001', previousModelVersionId: null, scope: line('line-a') } }, quality);
   await h.app.settle();
 }, 120_000);
 
@@ -56,7 +55,7 @@ describe('a model promoted for a pilot line', () => {
   });
 
   it('then use-case wide: the other line is scored by the model too', async () => {
-    await appendEvent(h.store, 'ModelPromoted', USE_CASE, { useCaseId: USE_CASE, modelVersionId: v1, stage: 'production', approvalRequestId: '0193a1b2-7c00-7a10-8b00-00000000a002', previousModelVersionId: null }, quality);
+    await asGovernance(h.store)({ type: 'ModelPromoted', data: { useCaseId: USE_CASE, modelVersionId: v1, stage: 'production', approvalRequestId: '0193a1b2-7c00-7a10-8b00-00000000a002', previousModelVersionId: null } }, quality);
     await h.app.settle();
     await run(20);
     expect(sourcesOf(pumpA())).toEqual(new Set(['model']));
@@ -64,7 +63,7 @@ describe('a model promoted for a pilot line', () => {
   });
 
   it('a rollback of the pilot line returns that line to the rules, not to the wider model', async () => {
-    await appendEvent(h.store, 'ModelRolledBack', USE_CASE, { useCaseId: USE_CASE, fromModelVersionId: v1, toModelVersionId: null, trigger: 'manual', reason: 'pilot line paused for a pump overhaul', scope: line('line-a') }, quality);
+    await asGovernance(h.store)({ type: 'ModelRolledBack', data: { useCaseId: USE_CASE, fromModelVersionId: v1, toModelVersionId: null, trigger: 'manual', reason: 'pilot line paused for a pump overhaul', scope: line('line-a') } }, quality);
     await h.app.settle();
     await run(20);
     expect(sourcesOf(pumpA())).toEqual(new Set(['rules']));

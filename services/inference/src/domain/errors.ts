@@ -22,3 +22,18 @@ export class InferenceError extends Error {
     this.name = 'InferenceError';
   }
 }
+
+/** Which check refused a model version. */
+export type RefusalCheck = 'integrity' | 'load' | 'parity' | 'inputs' | 'not-registered';
+
+/** A model version failed a check before serving; the previous version keeps serving. */
+export class ModelRefusedError extends Error {
+  constructor(
+    readonly check: RefusalCheck,
+    message: string,
+    readonly sha256: { readonly expected: string; readonly actual: string } | null = null,
+  ) {
+    super(message);
+    this.name = 'ModelRefusedError';
+  }
+}

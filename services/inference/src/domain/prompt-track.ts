@@ -95,3 +95,18 @@ export function evolveTrack(s: TrackState, o: Observation, d: TrackDecision): Tr
     }
   }
 }
+
+/**
+ * The track of a prompt another replica raised and left standing, so the new owner of the asset
+ * updates it instead of raising a second one (shadow tracks keep 'shadow' as their message).
+ */
+export function standingTrack(
+  s: { readonly recommendationId: string; readonly expiresAtMs: number; readonly mode: string; readonly raised: Readonly<Record<string, unknown>> },
+  shadow: boolean,
+): TrackState {
+  return {
+    phase: 'active', above: 0, below: 0, recommendationId: s.recommendationId, update: Number(s.raised.update ?? 0),
+    message: shadow ? 'shadow' : String(s.raised.message ?? ''), priority: String(s.raised.priority ?? ''),
+    expiresAtMs: s.expiresAtMs, mode: s.mode === 'suppressed' ? 'suppressed' : 'production',
+  };
+}

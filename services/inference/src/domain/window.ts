@@ -9,6 +9,7 @@
 import { computeWindowFeatures, type TagSeries as MlTagSeries, type WindowMissingReason, type WindowSpec } from '@industrial/ml';
 
 export type MissingReason = WindowMissingReason;
+export type { WindowSpec };
 
 /** Samples of one tag, oldest first, in growable typed arrays (no per-sample objects). */
 class TagBuffer {

@@ -1,4 +1,4 @@
-// Monitoring of the production model: the last N live rows per input and the live scores in
+// Use case "monitor the production model": the last N live rows per input and the live scores in
 // ring buffers, evaluated against the training reference every `evaluateEvery` scored windows
 // (PSI + KS per input, PSI of the scores). A feature whose severity rises is reported once as
 // DriftDetected; critical drift that persists for `persistAfter` evaluations emits
@@ -6,7 +6,7 @@
 // precision/recall are kept here too for the drift report.
 import { parseDeploymentKey } from '../domain/deployments.ts';
 import { evolvePersistence, featureDrift, livePrecisionRecall, psiOf, driftSeverity, type FeatureDrift, type LiveOutcomeCounts, type PersistenceState } from '../domain/drift.ts';
-import type { LoadedModel } from './models.ts';
+import type { LoadedModel } from './ports.ts';
 
 export interface MonitorConfig {
   /** Live rows kept per input (the current distribution). */

@@ -1,28 +1,19 @@
 // gRPC adapter of industrial.inference.v1.InferenceService: edge validation, the permission and
-// plant location of each method, and the mapping to the use cases in service/commands.ts.
-import { Permission, type Resource } from '@industrial/access';
+// plant location of each method (resourceOfAssetPath: partial paths give partial locations), and
+// the mapping to the use cases in features/ (prompting, predict, drift). The caller's Cause is
+// built from the authenticated call.
+import { Permission } from '@industrial/access';
 import { AssetMode, RejectionReason, UnsAssetPath, Uuid } from '@industrial/contracts';
 import { defineService, fromSchema, inferenceV1, unary, type CallContext } from '@industrial/grpc';
+import { causeOfCall, resourceOfAssetPath, type Cause } from '@industrial/kernel';
 import { z } from 'zod';
-import type { Commands, RecommendationDto } from '../../service/commands.ts';
-import type { Projection } from '../../service/projection.ts';
-import type { Actor } from '../eventstore/append.ts';
+import type { Commands, RecommendationDto } from '../../features/commands.ts';
+import type { Projection } from '../../features/projection.ts';
+import { withKernelErrors } from '../kernel-errors.ts';
 
 const { InferenceServiceService, Stage, Decision } = inferenceV1;
 
-/** `e.s.a.l[.asset]` → the access resource (site / area / line). */
-export function resourceOfPath(path: string | undefined): Resource | undefined {
-  if (path === undefined || path === '') return undefined;
-  const [, site, area, line] = path.split('.');
-  return site && area && line ? { site, area, line } : undefined;
-}
-
-export const actorOf = (ctx: CallContext): Actor => ({
-  actor: ctx.principal.subject,
-  role: ctx.principal.roles[0] ?? 'operator',
-  correlationId: ctx.correlationId,
-  traceparent: ctx.traceparent,
-});
+export const causeOf = (ctx: CallContext): Cause => causeOfCall(ctx, { service: 'inference' });
 
 export function toProto(r: RecommendationDto): inferenceV1.Recommendation {
   return {
@@ -49,8 +40,9 @@ export function toProto(r: RecommendationDto): inferenceV1.Recommendation {
 const idInput = fromSchema(z.object({ recommendationId: Uuid }));
 const isoOrEmpty = z.string().refine((s) => s === '' || !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time or empty');
 
-export function inferenceGrpcService(commands: Commands, projection: Projection) {
-  const recResource = (i: { recommendationId: string }) => resourceOfPath(projection.get(i.recommendationId)?.state.context.assetPath);
+export function inferenceGrpcService(edgeCommands: Commands, projection: Projection) {
+  const commands = withKernelErrors(edgeCommands);
+  const recResource = (i: { recommendationId: string }) => resourceOfAssetPath(projection.get(i.recommendationId)?.state.context.assetPath);
   return defineService(InferenceServiceService, {
     predict: unary({
       permission: Permission.ModelRead,
@@ -63,7 +55,7 @@ export function inferenceGrpcService(commands: Commands, projection: Projection)
     listRecommendations: unary({
       permission: Permission.RecommendationRead,
       input: fromSchema(z.object({ openOnly: z.boolean(), assetPath: z.union([z.literal(''), UnsAssetPath]), includeUnshown: z.boolean(), maxCount: z.number().int().min(0).max(500) })),
-      resource: (q) => resourceOfPath(q.assetPath),
+      resource: (q) => resourceOfAssetPath(q.assetPath),
       handle: async (q) => ({
         recommendations: commands
           .list({ openOnly: q.openOnly, ...(q.assetPath ? { assetPath: q.assetPath } : {}), includeUnshown: q.includeUnshown, max: q.maxCount === 0 ? 100 : q.maxCount })
@@ -74,7 +66,7 @@ export function inferenceGrpcService(commands: Commands, projection: Projection)
       permission: Permission.RecommendationDecide,
       input: idInput,
       resource: (q) => recResource(q),
-      handle: async (q, ctx) => ({ recommendation: toProto(await commands.acknowledge(q.recommendationId, actorOf(ctx))) }),
+      handle: async (q, ctx) => ({ recommendation: toProto(await commands.acknowledge(q.recommendationId, causeOf(ctx))) }),
     }),
     decide: unary({
       permission: Permission.RecommendationDecide,
@@ -94,7 +86,7 @@ export function inferenceGrpcService(commands: Commands, projection: Projection)
             : q.decision === Decision.DECISION_NOT_DONE
               ? { decision: 'not-done' as const, reason: RejectionReason.parse(q.reason), ...(q.note ? { note: q.note } : {}) }
               : { decision: 'overridden' as const, actionTaken: q.actionTaken, reason: q.note };
-        return { recommendation: toProto(await commands.decide(q.recommendationId, input, actorOf(ctx))) };
+        return { recommendation: toProto(await commands.decide(q.recommendationId, input, causeOf(ctx))) };
       },
     }),
     recordOutcome: unary({
@@ -117,7 +109,7 @@ export function inferenceGrpcService(commands: Commands, projection: Projection)
             ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}),
             ...(q.note ? { note: q.note } : {}),
             costImpact: q.costImpact === undefined ? null : { amount: q.costImpact, currency: q.currency || 'EUR' },
-          }, actorOf(ctx)),
+          }, causeOf(ctx)),
         ),
       }),
     }),
@@ -134,19 +126,19 @@ export function inferenceGrpcService(commands: Commands, projection: Projection)
           useCaseId: z.union([z.literal(''), Uuid]),
         }),
       ),
-      resource: (q) => resourceOfPath(q.assetPath),
+      resource: (q) => resourceOfAssetPath(q.assetPath),
       handle: async (q, ctx) =>
         commands.reportProblem({
           assetPath: q.assetPath, description: q.description, severity: q.severity,
           ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}),
           missedFailure: q.missedFailure, relatedRecommendationId: q.relatedRecommendationId || null, useCaseId: q.useCaseId || null,
-        }, actorOf(ctx)),
+        }, causeOf(ctx)),
     }),
     setAssetMode: unary({
       permission: Permission.AssetSetMode,
       input: fromSchema(z.object({ path: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){3,4}$/, 'must be a line path (4 tokens) or an asset path (5 tokens)'), mode: AssetMode, reason: z.string().trim().min(1, 'is required (who switched and why is recorded)').max(500) })),
-      resource: (q) => resourceOfPath(q.path),
-      handle: async (q, ctx) => commands.setMode({ path: q.path, mode: q.mode, reason: q.reason }, actorOf(ctx)),
+      resource: (q) => resourceOfAssetPath(q.path),
+      handle: async (q, ctx) => commands.setMode({ path: q.path, mode: q.mode, reason: q.reason }, causeOf(ctx)),
     }),
     getDriftReport: unary({
       permission: Permission.DriftRead,

@@ -3,16 +3,15 @@
 // counters (OpenTelemetry metrics are not set up by @industrial/telemetry, so counters live here).
 import { Permission, isAccessError, httpStatusFor, type GuardOptions, guard, type Principal, type Resource } from '@industrial/access';
 import { AssetMode, RejectionReason, UnsAssetPath, Uuid } from '@industrial/contracts';
+import { causeOfCall, resourceOfAssetPath, type Cause, type TypedEvent } from '@industrial/kernel';
 import { currentTraceparent } from '@industrial/telemetry/api';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { InferenceError } from '../../domain/errors.ts';
-import type { Commands } from '../../service/commands.ts';
-import type { Projection } from '../../service/projection.ts';
-import type { Actor } from '../eventstore/append.ts';
-import { resourceOfPath } from '../grpc/inference.ts';
-import type { RecordedEvent } from '@industrial/eventstore';
+import type { Commands } from '../../features/commands.ts';
+import type { Projection } from '../../features/projection.ts';
+import { withKernelErrors } from '../kernel-errors.ts';
 
 export interface GatewayDeps {
   commands: Commands;
@@ -21,7 +20,7 @@ export interface GatewayDeps {
   health: () => Record<string, unknown>;
   ready: () => boolean;
   /** The recommendation's stream, in order (its decision history for auditors). */
-  history: (recommendationId: string) => Promise<readonly RecordedEvent[]>;
+  history: (recommendationId: string) => Promise<readonly TypedEvent[]>;
 }
 
 const STATUS: Record<string, number> = { INVALID_ARGUMENT: 400, NOT_FOUND: 404, FAILED_PRECONDITION: 409, ABORTED: 409, UNAVAILABLE: 503 };
@@ -41,30 +40,31 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 
 export function createGateway(deps: GatewayDeps): FastifyInstance {
   const app = Fastify({ logger: false });
-  const { commands, projection } = deps;
+  const { projection } = deps;
+  const commands = withKernelErrors(deps.commands);
 
-  async function auth(req: FastifyRequest, permission: Permission, resource?: Resource): Promise<{ principal: Principal; actor: Actor }> {
+  async function auth(req: FastifyRequest, permission: Permission, resource?: Resource): Promise<{ principal: Principal; cause: Cause }> {
     const correlationId = (req.headers['x-correlation-id'] as string | undefined) ?? randomUUID();
     const principal = await guard(
       { authorization: req.headers.authorization, permission, ...(resource ? { resource } : {}), service: 'inference', method: `${req.method} ${req.routeOptions.url ?? req.url}`, transport: 'http', correlationId, traceparent: currentTraceparent() },
       deps.guard,
     );
-    return { principal, actor: { actor: principal.subject, role: principal.roles[0] ?? 'operator', correlationId, traceparent: currentTraceparent() } };
+    return { principal, cause: causeOfCall({ principal, correlationId, traceparent: currentTraceparent() }, { service: 'inference' }) };
   }
 
-  const route = <T>(permission: Permission, schema: z.ZodType<T>, resourceOf: (input: T) => Resource | undefined, run: (input: T, actor: Actor) => Promise<unknown>) =>
+  const route = <T>(permission: Permission, schema: z.ZodType<T>, resourceOf: (input: T) => Resource | undefined, run: (input: T, cause: Cause) => Promise<unknown>) =>
     async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         const raw = { ...((req.params as object) ?? {}), ...((req.query as object) ?? {}), ...((req.body as object | null) ?? {}) };
         const input = schema.parse(raw);
-        const { actor } = await auth(req, permission, resourceOf(input));
-        return reply.send(await run(input, actor));
+        const { cause } = await auth(req, permission, resourceOf(input));
+        return reply.send(await run(input, cause));
       } catch (error) {
         return sendError(reply, error);
       }
     };
 
-  const recResource = (i: { id: string }) => resourceOfPath(projection.get(i.id)?.state.context.assetPath);
+  const recResource = (i: { id: string }) => resourceOfAssetPath(projection.get(i.id)?.state.context.assetPath);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => (deps.ready() ? { status: 'ready', ...deps.health() } : reply.code(503).send({ status: 'starting' })));
@@ -73,7 +73,7 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
   app.get('/api/v1/recommendations', route(
     Permission.RecommendationRead,
     z.object({ open: z.enum(['true', 'false']).optional(), asset: UnsAssetPath.optional(), max: z.coerce.number().int().min(1).max(500).optional() }),
-    (q) => resourceOfPath(q.asset),
+    (q) => resourceOfAssetPath(q.asset),
     async (q) => ({ recommendations: commands.list({ openOnly: q.open === 'true', ...(q.asset ? { assetPath: q.asset } : {}), max: q.max ?? 100 }) }),
   ));
   app.get('/api/v1/recommendations/:id', route(Permission.RecommendationRead, z.object({ id: Uuid }), recResource, async (q) => {
@@ -81,30 +81,30 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
     if (!found) throw new InferenceError('NOT_FOUND', `recommendation ${q.id} does not exist`, 'id');
     return found;
   }));
-  app.post('/api/v1/recommendations/:id/acknowledge', route(Permission.RecommendationDecide, z.object({ id: Uuid }), recResource, (q, actor) => commands.acknowledge(q.id, actor)));
-  app.post('/api/v1/recommendations/:id/done', route(Permission.RecommendationDecide, z.object({ id: Uuid, note: z.string().max(1000).optional() }), recResource, (q, actor) =>
-    commands.decide(q.id, { decision: 'done', ...(q.note ? { note: q.note } : {}) }, actor)));
-  app.post('/api/v1/recommendations/:id/not-done', route(Permission.RecommendationDecide, z.object({ id: Uuid, reason: RejectionReason, note: z.string().max(1000).optional() }), recResource, (q, actor) =>
-    commands.decide(q.id, { decision: 'not-done', reason: q.reason, ...(q.note ? { note: q.note } : {}) }, actor)));
-  app.post('/api/v1/recommendations/:id/override', route(Permission.RecommendationDecide, z.object({ id: Uuid, actionTaken: z.string().trim().min(1).max(500), reason: z.string().trim().min(1).max(1000) }), recResource, (q, actor) =>
-    commands.decide(q.id, { decision: 'overridden', actionTaken: q.actionTaken, reason: q.reason }, actor)));
+  app.post('/api/v1/recommendations/:id/acknowledge', route(Permission.RecommendationDecide, z.object({ id: Uuid }), recResource, (q, cause) => commands.acknowledge(q.id, cause)));
+  app.post('/api/v1/recommendations/:id/done', route(Permission.RecommendationDecide, z.object({ id: Uuid, note: z.string().max(1000).optional() }), recResource, (q, cause) =>
+    commands.decide(q.id, { decision: 'done', ...(q.note ? { note: q.note } : {}) }, cause)));
+  app.post('/api/v1/recommendations/:id/not-done', route(Permission.RecommendationDecide, z.object({ id: Uuid, reason: RejectionReason, note: z.string().max(1000).optional() }), recResource, (q, cause) =>
+    commands.decide(q.id, { decision: 'not-done', reason: q.reason, ...(q.note ? { note: q.note } : {}) }, cause)));
+  app.post('/api/v1/recommendations/:id/override', route(Permission.RecommendationDecide, z.object({ id: Uuid, actionTaken: z.string().trim().min(1).max(500), reason: z.string().trim().min(1).max(1000) }), recResource, (q, cause) =>
+    commands.decide(q.id, { decision: 'overridden', actionTaken: q.actionTaken, reason: q.reason }, cause)));
   app.post('/api/v1/recommendations/:id/outcome', route(
     Permission.RecommendationDecide,
     z.object({ id: Uuid, outcome: z.enum(['event-prevented', 'event-occurred', 'no-event', 'unknown']), observedAt: z.iso.datetime({ offset: true }).optional(), note: z.string().max(1000).optional(), costImpact: z.object({ amount: z.number(), currency: z.string().length(3) }).nullable().optional() }),
     recResource,
-    (q, actor) => commands.recordOutcome(q.id, { outcome: q.outcome, ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}), ...(q.note ? { note: q.note } : {}), costImpact: q.costImpact ?? null }, actor),
+    (q, cause) => commands.recordOutcome(q.id, { outcome: q.outcome, ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}), ...(q.note ? { note: q.note } : {}), costImpact: q.costImpact ?? null }, cause),
   ));
   app.post('/api/v1/problems', route(
     Permission.ProblemReport,
     z.object({ assetPath: UnsAssetPath, description: z.string().trim().min(1).max(2000), severity: z.enum(['minor', 'major', 'stop']), observedAt: z.iso.datetime({ offset: true }).optional(), missedFailure: z.boolean().default(false), relatedRecommendationId: Uuid.nullable().default(null), useCaseId: Uuid.nullable().default(null) }),
-    (q) => resourceOfPath(q.assetPath),
-    (q, actor) => commands.reportProblem({ ...q, ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}) }, actor),
+    (q) => resourceOfAssetPath(q.assetPath),
+    (q, cause) => commands.reportProblem({ ...q, ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}) }, cause),
   ));
   app.put('/api/v1/modes/:path', route(
     Permission.AssetSetMode,
     z.object({ path: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){3,4}$/, 'must be a line path (4 tokens) or an asset path (5 tokens)'), mode: AssetMode, reason: z.string().trim().min(1).max(500) }),
-    (q) => resourceOfPath(q.path),
-    (q, actor) => commands.setMode(q, actor),
+    (q) => resourceOfAssetPath(q.path),
+    (q, cause) => commands.setMode(q, cause),
   ));
   // Decision history for the auditor view: every event of the recommendation's stream, with who,
   // when and the model version — same permission and scope as reading the recommendation itself.

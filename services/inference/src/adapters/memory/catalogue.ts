@@ -1,21 +1,8 @@
-// Ports to the charter's action catalogue and cost model (services/charter exports neither yet),
-// with in-memory defaults for the pump bearing case.
+// In-memory stand-ins for the charter's action catalogue and cost model (services/charter exports
+// neither yet), with the pump bearing case as the default entry.
+import type { ActionCatalogue, CatalogueAction, CostModel } from '../../features/ports.ts';
 
-export interface CatalogueAction {
-  readonly actionId: string;
-  /** Imperative label; `{asset}` is replaced by the asset's name ("Inspect the {asset} bearing"). */
-  readonly label: string;
-  readonly maxResponseMinutes: number;
-}
-
-export interface ActionCatalogue {
-  actionFor(useCaseId: string, assetKind: string, failureMode: string): CatalogueAction | undefined;
-}
-
-export interface CostModel {
-  /** Cost of a missed failure and of a false alarm, in the use case's currency. */
-  costOf(useCaseId: string): { readonly missedFailure: number; readonly falseAlarm: number; readonly currency: string } | undefined;
-}
+export type { ActionCatalogue, CatalogueAction, CostModel } from '../../features/ports.ts';
 
 export const PUMP_BEARING_ACTION: CatalogueAction = {
   actionId: '0193a1b2-7c00-7a10-8b00-0000000000c1',

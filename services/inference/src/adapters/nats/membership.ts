@@ -13,6 +13,7 @@ import {
   DEFAULT_HEARTBEAT_MS, decide, expire, initialMembership, markApplied, membersOf, membershipTiming, nextWakeMs, observeBeat, resumeAfterOutage,
   type MemberBeat, type MemberEvent, type MembershipState, type MembershipTiming,
 } from '../../domain/membership.ts';
+import type { MembershipChange, MembershipSource, MembershipStatus } from '../../features/ports.ts';
 
 export const membershipSubject = (group: string): string => `inference.v1.members.${group}`;
 
@@ -24,37 +25,7 @@ const Beat = z.object({
   state: z.enum(['alive', 'leaving']),
 });
 
-export interface MembershipChange {
-  readonly members: readonly string[];
-  readonly previous: readonly string[];
-  /** Why: who joined, left or expired since the last change. */
-  readonly causes: readonly MemberEvent[];
-}
-
-export interface MembershipStatus {
-  readonly source: 'nats';
-  readonly subject: string;
-  readonly nonce: string;
-  /** Live now (may be ahead of `applied` during the debounce). */
-  readonly live: readonly string[];
-  readonly applied: readonly string[];
-  readonly peers: readonly { replicaId: string; nonce: string; lastSeenAgoMs: number }[];
-  /** Another live process announced this replica's id (a configuration error). */
-  readonly duplicateId: string | null;
-  readonly connected: boolean;
-  readonly timing: MembershipTiming & { heartbeatMs: number };
-}
-
-/** Where the app learns its replica membership from (the app applies each change with setReplicas). */
-export interface MembershipSource {
-  /** Starts beating and listening; resolves with the members heard within the discovery time (sorted, self included). */
-  join(): Promise<readonly string[]>;
-  /** From now on each change of the member set is passed to `apply`, one at a time (the next waits for it). */
-  follow(apply: (change: MembershipChange) => Promise<void>): void;
-  /** Says "leaving" (when it can) and stops beating and listening. */
-  leave(): Promise<void>;
-  status(): MembershipStatus;
-}
+export type { MembershipChange, MembershipSource, MembershipStatus } from '../../features/ports.ts';
 
 export interface NatsMembershipOptions {
   group: string;

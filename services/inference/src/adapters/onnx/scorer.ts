@@ -2,13 +2,10 @@
 // ONNX bytes, warmed up before it serves, scoring one row or a batch (input `input` float
 // [N × inputs], classifier output `probabilities` [N, 2] → P(failure) = column 1).
 import * as ort from 'onnxruntime-node';
+import type { Scorer } from '../../features/ports.ts';
 
-export interface OnnxScorer {
-  readonly inputs: number;
-  /** P(positive) for each row of a row-major Float32Array [n × inputs]. */
-  score(rows: Float32Array, n: number): Promise<Float32Array>;
-  release(): Promise<void>;
-}
+/** The Scorer port (features/ports.ts) on an onnxruntime session. */
+export type OnnxScorer = Scorer;
 
 export async function createOnnxScorer(bytes: Uint8Array, inputs: number, options: { threads?: number } = {}): Promise<OnnxScorer> {
   const session = await ort.InferenceSession.create(bytes, {

@@ -2,22 +2,11 @@
 // SDK (the app embedded without initTelemetry) the global meter is a no-op and this costs nothing.
 // Instruments are created when the app is created, so initTelemetry() must run first (main does).
 import { metrics, ValueType, type Counter, type Histogram, type Meter, type ObservableResult } from '@industrial/telemetry/api';
+import type { InferenceMetrics } from '../../features/ports.ts';
 
 export const INFERENCE_METER = 'industrial.inference';
 
-export type ErrorKind = 'scoring_failed' | 'shadow_scoring_failed' | 'no_action' | 'model_refused';
-
-export interface InferenceMetrics {
-  /** One ONNX scoring call, production or shadow. */
-  scoreDuration(ms: number, useCase: string, modelVersion: string, stage: 'production' | 'shadow'): void;
-  windowScored(useCase: string): void;
-  recommendationRaised(useCase: string, source: 'model' | 'rules', priority: string): void;
-  error(kind: ErrorKind, useCase: string): void;
-  /** Wall ms from the newest sample's server timestamp to the score. */
-  sampleToScore(ms: number, useCase: string, source: 'model' | 'rules'): void;
-  /** A replica membership change was applied (`cause`: joined, left, expired, restarted, manual — the first cause). */
-  membershipChanged(cause: string, takenOver: number, dropped: number): void;
-}
+export type { ErrorKind, InferenceMetrics } from '../../features/ports.ts';
 
 interface Instruments {
   readonly scoreDuration: Histogram;

@@ -1,0 +1,178 @@
+// Use case "serve the promoted model" (model loading and refusal): folds the deployment events
+// (through domain/deployments.ts) into the desired state and reconciles the loaded versions to it,
+// one load at a time. A version serves only once the ModelLoader has verified, loaded and warmed it
+// up; the swap is one assignment, so scoring never sees a gap. A refused version leaves the
+// previous one serving and is recorded as ModelRefused in `serving-<useCaseId>` (never in
+// governance's `model-` streams) with the check, the reason and, for integrity, both sha256.
+import { streamFor } from '@industrial/contracts';
+import { uuidFromKey } from '@industrial/contracts/ids';
+import { serviceCause, type Kernel } from '@industrial/kernel';
+import { deploymentFor, deploymentKey, emptyDeployments, evolveDeployments, parseDeploymentKey, type DeploymentState } from '../domain/deployments.ts';
+import { ModelRefusedError, type RefusalCheck } from '../domain/errors.ts';
+import type { InferenceMetrics, LoadedModel, Log, ModelLoader } from './ports.ts';
+
+/** Event types that change which version should serve (kept in the projection snapshot). */
+export const DEPLOYMENT_EVENT_TYPES: ReadonlySet<string> = new Set(['ModelVersionRegistered', 'ModelPromoted', 'ModelRolledBack', 'ModelRefused']);
+
+export interface Slots {
+  production: LoadedModel | null;
+  shadow: LoadedModel | null;
+}
+
+export interface Refusal {
+  useCaseId: string;
+  /** The scoped deployment (path prefix), null for the use-case-wide one. */
+  scope: string | null;
+  refused: string;
+  /** Registered version number (null: never registered). */
+  version: number | null;
+  stage: 'production' | 'shadow';
+  check: RefusalCheck;
+  reason: string;
+  expectedSha256: string | null;
+  actualSha256: string | null;
+  keptVersion: string | null;
+  causationId: string | null;
+}
+
+export interface ModelHostDeps {
+  loader: ModelLoader;
+  kernel: Kernel;
+  metrics: InferenceMetrics;
+  log: Log;
+}
+
+export interface ModelHost {
+  apply(event: { id: string; type: string; data: unknown }): void;
+  /** Slots of a deployment key (`<useCaseId>` or `<useCaseId>@<scope>`, see deploymentKey). */
+  slots(key: string): Slots;
+  /** The deployment serving an asset: the narrowest scope covering it, else the use-case-wide one. */
+  slotsFor(useCaseId: string, assetPath: string): Slots & { readonly key: string };
+  /** Resolves when every queued load has finished. */
+  idle(): Promise<void>;
+  state(): DeploymentState;
+  status(): { loads: number; refusals: number; lastRefusal: string | null; useCases: Record<string, { production: string | null; shadow: string | null }> };
+  close(): Promise<void>;
+}
+
+/** Records a refusal: ModelRefused in `serving-<useCaseId>`, idempotent per refused version and cause. */
+export async function recordRefusal(kernel: Kernel, r: Refusal): Promise<void> {
+  const id = uuidFromKey(`refused|${r.refused}|${r.causationId ?? ''}`);
+  const kept = r.keptVersion === null ? (r.stage === 'production' ? 'The rule-based limits stay in use.' : 'No shadow candidate runs.') : `Version ${r.keptVersion} keeps serving.`;
+  await kernel.append(streamFor('ModelRefused', r.useCaseId), [{
+    id,
+    type: 'ModelRefused',
+    data: {
+      useCaseId: r.useCaseId,
+      modelVersionId: r.refused,
+      version: r.version,
+      stage: r.stage,
+      check: r.check,
+      reason: `Inference refused model version ${r.refused}: ${r.reason}. ${kept}`.slice(0, 2000),
+      expectedSha256: r.expectedSha256,
+      actualSha256: r.actualSha256,
+      ...(r.scope === null ? {} : { scope: r.scope }),
+      keptModelVersionId: r.keptVersion,
+    },
+  }], serviceCause('inference', id, { causationId: r.causationId }));
+}
+
+export function createModelHost(deps: ModelHostDeps): ModelHost {
+  let desired = emptyDeployments();
+  const slots = new Map<string, Slots>();
+  const cache = new Map<string, LoadedModel>();
+  let chain: Promise<void> = Promise.resolve();
+  let loads = 0, refusals = 0;
+  let lastRefusal: string | null = null;
+  let closed = false;
+
+  const slotOf = (useCase: string): Slots => {
+    let s = slots.get(useCase);
+    if (s === undefined) slots.set(useCase, (s = { production: null, shadow: null }));
+    return s;
+  };
+
+  async function load(id: string): Promise<LoadedModel> {
+    const cached = cache.get(id);
+    if (cached) return cached;
+    const reg = desired.registered.get(id);
+    if (reg === undefined) throw new ModelRefusedError('not-registered', `model version ${id} was never registered`);
+    const loaded = await deps.loader.load(reg);
+    cache.set(id, loaded);
+    loads++;
+    return loaded;
+  }
+
+  async function reconcile(useCase: string, stage: 'production' | 'shadow', causationId: string | null): Promise<void> {
+    if (closed) return;
+    const want = (stage === 'production' ? desired.production : desired.shadow).get(useCase) ?? null;
+    const slot = slotOf(useCase);
+    const current = slot[stage];
+    if ((current?.registered.modelVersionId ?? null) === want) return;
+    if (want === null) {
+      slot[stage] = null;
+      deps.log.info({ useCase, stage }, 'model unloaded; rules stand in');
+      return;
+    }
+    if (desired.refused.has(want)) return;
+    try {
+      const loaded = await load(want);
+      // Re-check: a later event may have changed what should serve meanwhile.
+      const still = (stage === 'production' ? desired.production : desired.shadow).get(useCase) ?? null;
+      if (still === want) {
+        slot[stage] = loaded;
+        deps.log.info({ useCase, stage, modelVersionId: want }, 'model serving');
+      }
+    } catch (error) {
+      const refused = error instanceof ModelRefusedError ? error : null;
+      const reason = refused !== null ? refused.message : `could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+      refusals++;
+      lastRefusal = `${want}: ${reason}`;
+      deps.log.warn({ useCase, stage, modelVersionId: want, reason }, 'model refused; previous version keeps serving');
+      desired = { ...desired, refused: new Set(desired.refused).add(want) };
+      const { useCaseId, scope } = parseDeploymentKey(useCase);
+      deps.metrics.error('model_refused', useCaseId);
+      await recordRefusal(deps.kernel, {
+        useCaseId, scope, refused: want, version: desired.registered.get(want)?.version ?? null, stage, check: refused?.check ?? 'load', reason,
+        expectedSha256: refused?.sha256?.expected ?? null, actualSha256: refused?.sha256?.actual ?? null,
+        keptVersion: current?.registered.modelVersionId ?? null, causationId,
+      }).catch((e: unknown) => deps.log.error({ err: e }, 'could not record the refusal'));
+    }
+  }
+
+  return {
+    apply(event) {
+      const before = desired;
+      desired = evolveDeployments(desired, event);
+      if (desired === before) return;
+      const d = event.data as { useCaseId?: string; scope?: string };
+      if (event.type === 'ModelVersionRegistered' || d.useCaseId === undefined) return;
+      const useCase = deploymentKey(d.useCaseId, d.scope), cause = event.id;
+      chain = chain.then(() => reconcile(useCase, 'production', cause)).then(() => reconcile(useCase, 'shadow', cause));
+    },
+    slots: slotOf,
+    slotsFor(useCaseId, assetPath) {
+      const key = deploymentFor(desired, useCaseId, assetPath);
+      return { ...slotOf(key), key };
+    },
+    idle: async () => {
+      let c: Promise<void>;
+      do {
+        c = chain;
+        await c;
+      } while (c !== chain);
+    },
+    state: () => desired,
+    status() {
+      const useCases: Record<string, { production: string | null; shadow: string | null }> = {};
+      for (const [u, s] of slots) useCases[u] = { production: s.production?.registered.modelVersionId ?? null, shadow: s.shadow?.registered.modelVersionId ?? null };
+      return { loads, refusals, lastRefusal, useCases };
+    },
+    async close() {
+      closed = true;
+      await chain;
+      await Promise.all([...cache.values()].map((m) => m.scorer.release().catch(() => undefined)));
+      cache.clear();
+    },
+  };
+}
