@@ -52,6 +52,7 @@ export { DeploymentStage } from './events/governance.ts';
 export {
   QualitySeverity,
   UNS_PREFIX,
+  UNS_STREAM,
   UnsSampleBatchSchema,
   UnsSampleSchema,
   parseUnsAssetPath,

@@ -12,6 +12,12 @@ import { IsoDateTime, UnsAssetPath, UnsToken, Unit, Uuid } from '../primitives.t
 
 export const UNS_PREFIX = 'uns.v1';
 
+/**
+ * The JetStream stream that keeps every UNS batch (declared once: connectivity creates it, the
+ * historian, inference and tests consume it). Limits (max age, duplicate window) are the creator's.
+ */
+export const UNS_STREAM = { name: 'UNS', subjects: [`${UNS_PREFIX}.>`] } as const;
+
 /** ISA-95 levels of an asset, outermost first. */
 export const unsLevels = ['enterprise', 'site', 'area', 'line', 'asset'] as const;
 export type UnsLevel = (typeof unsLevels)[number];
