@@ -7,6 +7,8 @@ export const DataopsErrorCode = {
   FailedPrecondition: 'FAILED_PRECONDITION',
   Integrity: 'INTEGRITY',
   PermissionDenied: 'PERMISSION_DENIED',
+  /** The event stream moved under a write (retry). */
+  Aborted: 'ABORTED',
 } as const;
 export type DataopsErrorCode = (typeof DataopsErrorCode)[keyof typeof DataopsErrorCode];
 

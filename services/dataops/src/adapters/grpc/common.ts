@@ -2,10 +2,10 @@
 // aggregation mapping, how a call's cause is taken from its context, and `edge`, which renames
 // the app's camelCase fields in errors to proto field names.
 import { dataopsV1, protoFieldName, type CallContext } from '@industrial/grpc';
-import { causeOfCall, type Cause } from '@industrial/kernel';
+import { causeOfCall, ConcurrencyConflictError, KernelError, type Cause } from '@industrial/kernel';
 import { z } from 'zod';
 import type { ReadVia } from '../../features/api.ts';
-import { DataopsError } from '../../domain/errors.ts';
+import { DataopsError, DataopsErrorCode } from '../../domain/errors.ts';
 import type { Aggregation } from '../../domain/resample.ts';
 import type { ColumnSpec } from '../../domain/table.ts';
 
@@ -58,11 +58,25 @@ export const causeOfCtx = (ctx: CallContext): Cause => causeOfCall(ctx, { servic
 /** A read's cause and how it came in (recorded with a restricted read). */
 export const viaOf = (ctx: CallContext): ReadVia => ({ ...causeOfCtx(ctx), method: ctx.method, transport: 'grpc' });
 
-/** The app names fields in camelCase (`source.importId`); callers see proto names (`source.import_id`). */
+/**
+ * A refused append as the caller sees it: a concurrency conflict is ABORTED (retry); an event the
+ * kernel refused (ownership, unknown type or version: a deployment fault, nothing was written) is
+ * FAILED_PRECONDITION with the kernel's message naming the stream, the type and the reason.
+ */
+export function kernelRefusal(error: KernelError): DataopsError {
+  const code = error instanceof ConcurrencyConflictError ? DataopsErrorCode.Aborted : DataopsErrorCode.FailedPrecondition;
+  return new DataopsError(code, error.message, { cause: error });
+}
+
+/**
+ * The app names fields in camelCase (`source.importId`); callers see proto names (`source.import_id`).
+ * Kernel refusals become typed DataopsErrors (kernelRefusal).
+ */
 export async function edge<T>(work: () => Promise<T>, fieldMap: Record<string, string> = {}): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    if (error instanceof KernelError) throw kernelRefusal(error);
     if (error instanceof DataopsError && error.field !== null) {
       const mapped = fieldMap[error.field] ?? error.field.split('.').map(protoFieldName).join('.');
       if (mapped !== error.field) {
