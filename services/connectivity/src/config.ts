@@ -1,11 +1,12 @@
 // Configuration of the standalone connectivity process, read from the environment once (main.ts)
-// into a typed object. Nothing below main.ts reads process.env. A bad value → one message naming
-// the variable (main exits 2). The variables every service shares (event store, ledger key,
-// telemetry) come from @industrial/eventstore/config.
+// into a typed object, with the sources of CONNECTIVITY_SOURCES_FILE. Nothing below main.ts reads
+// process.env. A bad value → one message naming the variable (main exits 2). The variables every
+// service shares (event store, ledger key, access, telemetry) come from @industrial/eventstore/config.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
-  checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, shutdownEnv, telemetryConfig, telemetryEnv,
-  type EventStoreConfig, type LogLevel, type TelemetryConfig,
+  accessEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, shutdownEnv, telemetryConfig, telemetryEnv,
+  type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
 } from '@industrial/eventstore/config';
 
 const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
@@ -21,11 +22,20 @@ const EnvSchema = z
     CONNECTIVITY_BUFFER_SYNC: z.enum(['NORMAL', 'FULL'], { message: 'must be NORMAL or FULL' }).default('NORMAL'),
     CONNECTIVITY_MQTT_MIRROR_URL: z.string().regex(/^mqtts?:\/\/\S+$/, 'must be an mqtt:// URL').optional(),
     CONNECTIVITY_MQTT_MIRROR_PREFIX: nonEmpty.default('uns'),
+    /** The gRPC API (ConnectivityService) is served only when CONNECTIVITY_GRPC_PORT is set; it needs ACCESS_KEYS_DIR. */
+    CONNECTIVITY_GRPC_HOST: nonEmpty.default('0.0.0.0'),
+    // No default (port() has one, which would make the API always on): unset = no gRPC API; 0 = any free port.
+    CONNECTIVITY_GRPC_PORT: z.coerce.number({ message: 'must be a port number' }).int('must be an integer port').min(0, 'must be a port 0–65535').max(65535, 'must be a port 0–65535').optional(),
+    ...accessEnv,
+    ACCESS_KEYS_DIR: nonEmpty.optional(),
     ...eventStoreEnv,
     ...telemetryEnv,
     ...shutdownEnv(10_000),
   })
-  .superRefine(checkEventStoreEnv);
+  .superRefine((env, ctx) => {
+    checkEventStoreEnv(env, ctx);
+    if (env.CONNECTIVITY_GRPC_PORT !== undefined && env.ACCESS_KEYS_DIR === undefined) ctx.addIssue({ code: 'custom', path: ['ACCESS_KEYS_DIR'], message: 'is required when CONNECTIVITY_GRPC_PORT is set' });
+  });
 
 export interface ConnectivityConfig {
   natsUrl: string;
@@ -33,9 +43,13 @@ export interface ConnectivityConfig {
   pkiDir: string | null;
   autoAcceptUnknownServerCertificates: boolean;
   sourcesFile: string | null;
+  /** The sources CONNECTIVITY_SOURCES_FILE holds ([] without one). */
+  sources: unknown[];
   overflowPolicy: 'drop-oldest' | 'drop-newest';
   bufferSynchronous: 'NORMAL' | 'FULL';
   mqttMirror: { url: string; topicPrefix: string } | null;
+  /** null: no gRPC API. */
+  grpc: { host: string; port: number; access: AccessConfig } | null;
   eventStore: EventStoreConfig;
   ledgerKeyFile: string;
   telemetry: TelemetryConfig;
@@ -50,6 +64,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const parsed = parseEnv(EnvSchema, env);
   if (!parsed.ok) return parsed;
   const e = parsed.data;
+  let sources: unknown[] = [];
+  if (e.CONNECTIVITY_SOURCES_FILE !== undefined) {
+    try {
+      const json: unknown = JSON.parse(readFileSync(e.CONNECTIVITY_SOURCES_FILE, 'utf8'));
+      if (!Array.isArray(json)) throw new Error('must hold a JSON array of sources');
+      sources = json;
+    } catch (error) {
+      return { ok: false, message: `CONNECTIVITY_SOURCES_FILE ${(error as Error).message}` };
+    }
+  }
   return {
     ok: true,
     config: {
@@ -58,9 +82,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       pkiDir: e.CONNECTIVITY_PKI_DIR ?? null,
       autoAcceptUnknownServerCertificates: e.CONNECTIVITY_AUTO_ACCEPT_CERTS,
       sourcesFile: e.CONNECTIVITY_SOURCES_FILE ?? null,
+      sources,
       overflowPolicy: e.CONNECTIVITY_OVERFLOW_POLICY,
       bufferSynchronous: e.CONNECTIVITY_BUFFER_SYNC,
       mqttMirror: e.CONNECTIVITY_MQTT_MIRROR_URL === undefined ? null : { url: e.CONNECTIVITY_MQTT_MIRROR_URL, topicPrefix: e.CONNECTIVITY_MQTT_MIRROR_PREFIX },
+      grpc: e.CONNECTIVITY_GRPC_PORT === undefined || e.ACCESS_KEYS_DIR === undefined ? null
+        : { host: e.CONNECTIVITY_GRPC_HOST, port: e.CONNECTIVITY_GRPC_PORT, access: { keysDir: e.ACCESS_KEYS_DIR, issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE } },
       eventStore: eventStoreConfig(e),
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       telemetry: telemetryConfig(e),

@@ -13,7 +13,8 @@ import type { Bus } from '@industrial/bus';
 import type { UnsSample } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
 import { createConnectivityApp, type ConnectivityApp } from '../src/index.ts';
-import { DataType, decodePayload, encodePayload, type Metric } from '../src/domain/sparkplug/payload.ts';
+import { decodePayload, encodePayload } from '../src/adapters/mqtt/sparkplug-codec.ts';
+import { DataType, type Metric } from '../src/domain/sparkplug/payload.ts';
 import { capturingLogger, collectUns, makeStore, natsBus, startNats, tempDir, until, type NatsServer, type Received } from './fixture.ts';
 
 const BROKER = 'mqtt://127.0.0.1:1883';

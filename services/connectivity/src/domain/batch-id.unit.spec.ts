@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchIdOf, uuidv5 } from './ids.ts';
+import { uuidv5 } from '@industrial/contracts/ids';
+import { batchIdOf } from './batcher.ts';
 
 describe('batch ids', () => {
   it('are RFC 9562 v5 UUIDs, stable for (source, asset, sequence)', () => {

@@ -3,6 +3,7 @@
 // by an injected function, so a batch replayed after a restart keeps its id and JetStream drops the
 // duplicate. Pure: the clock and the id function come in as arguments.
 import type { UnsSample, UnsSampleBatch } from '@industrial/contracts';
+import { uuidv5 } from '@industrial/contracts/ids';
 
 /** Most samples per batch (the contract's limit). */
 export const MAX_SAMPLES_PER_BATCH = 10_000;
@@ -83,3 +84,10 @@ export class Batcher {
     return out;
   }
 }
+
+/**
+ * The batch id: UUID v5 of `<assetPath>#<seq>` in the source's id as namespace, so a batch's id
+ * follows from (source, asset, sequence) alone and a replay after a restart carries the same
+ * Nats-Msg-Id (JetStream drops the duplicate).
+ */
+export const batchIdOf: BatchIdOf = (sourceId, assetPath, seq) => uuidv5(sourceId, `${assetPath}#${seq}`);

@@ -1,10 +1,9 @@
 // The decisions connectivity records, as event data of the contracts in @industrial/contracts
-// (`source-<id>` streams). Builders only: the clock and ids arrive as arguments.
+// (`source-<id>` streams, named by the contracts' streamFor). Builders only: the clock and ids
+// arrive as arguments.
 import type { EventData } from '@industrial/contracts';
 import type { TagMapping } from './mapping.ts';
 import { payloadFormatOf, type SourceSpec } from './source.ts';
-
-export const sourceStream = (sourceId: string) => `source-${sourceId}`;
 
 export type ConnectivityEvent =
   | { type: 'SourceRegistered'; data: EventData<'SourceRegistered'> }

@@ -6,8 +6,9 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TagMapping } from '../../domain/mapping.ts';
 import type { SourceSpec } from '../../domain/source.ts';
+import type { SourceCatalog } from '../../ports.ts';
 
-export class SourceCatalog {
+export class SqliteSourceCatalog implements SourceCatalog {
   readonly #db: DatabaseSync;
 
   constructor(path: string) {

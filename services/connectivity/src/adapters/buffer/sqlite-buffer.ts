@@ -9,41 +9,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { planAdmission, sourceTimeSpan, type BufferedBatchInfo } from '../../domain/buffer-policy.ts';
-import type { SequencedBatch } from '../../domain/batcher.ts';
-import type { OverflowPolicy } from '../../domain/source.ts';
-
-export interface BufferedRow {
-  /** Buffer position (monotonic, never reused). */
-  pos: number;
-  sourceId: string;
-  subject: string;
-  batchId: string;
-  payload: string;
-  samples: number;
-}
-
-export interface Overflow {
-  sourceId: string;
-  droppedSamples: number;
-  capacity: number;
-  policy: OverflowPolicy;
-  oldestDroppedAt: string;
-  newestDroppedAt: string;
-}
-
-export interface AppendResult {
-  /** The loss to report, if the batches did not all fit. */
-  overflow: Overflow | null;
-  /** The rows written (accepted batches), in buffer order: the forwarder sends these from memory. */
-  rows: BufferedRow[];
-}
-
-export interface BufferAppend {
-  sourceId: string;
-  capacity: number;
-  policy: OverflowPolicy;
-  batches: readonly (SequencedBatch & { subject: string })[];
-}
+import type { BufferAppend, BufferAppendResult, BufferedRow, Overflow, SampleBuffer } from '../../ports.ts';
 
 export interface SqliteBufferOptions {
   /** File path, or ":memory:" in unit tests. */
@@ -52,7 +18,7 @@ export interface SqliteBufferOptions {
   synchronous?: 'NORMAL' | 'FULL';
 }
 
-export class SqliteBuffer {
+export class SqliteBuffer implements SampleBuffer {
   readonly #db: DatabaseSync;
   readonly #used = new Map<string, number>();
   #closed = false;
@@ -140,7 +106,7 @@ export class SqliteBuffer {
    * Writes the batches in one transaction (the durability point: a batch is acknowledged to its
    * source once this returns); returns the overflow to report, if any, and the rows written.
    */
-  append(input: BufferAppend): AppendResult {
+  append(input: BufferAppend): BufferAppendResult {
     if (this.#closed) throw new Error('buffer is closed');
     const rows: BufferedRow[] = [];
     if (input.batches.length === 0) return { overflow: null, rows };

@@ -14,7 +14,8 @@
 // Nats-Msg-Id, so JetStream drops what had already been stored. The payload goes out as the
 // JSON text stored in the buffer (no parse and re-encode), with the same JSON content type.
 import { Header, type Bus } from '@industrial/bus';
-import type { BufferedRow, SqliteBuffer } from '../buffer/sqlite-buffer.ts';
+import type { BufferedRow } from '../../ports.ts';
+import type { SqliteBuffer } from '../buffer/sqlite-buffer.ts';
 
 export interface ForwarderLogger {
   warn(fields: object, msg: string): void;

@@ -1,18 +1,17 @@
 // gRPC adapter of industrial.connectivity.v1.ConnectivityService: edge validation of every request
 // (zod → INVALID_ARGUMENT naming the proto field), the permission each method needs, the mapping
 // between proto messages and the app's types, and connectivity errors → gRPC status. The methods
-// map 1:1 onto createConnectivityApp(...): registerSource, browse, mapTags, listTags,
-// sourceHealth and subscribeUns. Passwords are only ever handed to the app: no response, error
+// map 1:1 onto the use cases (ConnectivityApi in src/ports.ts): registerSource, browse, mapTags,
+// listTags, sourceHealth and subscribeUns. A write's cause is the authenticated caller's. Passwords are only ever handed to the app: no response, error
 // message or log line carries them.
-import { Permission, type Principal, type Resource } from '@industrial/access';
-import { UNS_PREFIX, unsLevels, type UnsSampleBatch } from '@industrial/contracts';
-import { connectivityV1, defineService, fromSchema, protoFieldName, serverStream, unary } from '@industrial/grpc';
+import { Permission } from '@industrial/access';
+import { Service, UNS_PREFIX, unsLevels, type UnsSampleBatch } from '@industrial/contracts';
+import { connectivityV1, defineService, fromSchema, protoFieldName, serverStream, unary, type CallContext } from '@industrial/grpc';
+import { causeOfCall, resourceOfAssetPath, type Cause } from '@industrial/kernel';
 import { z } from 'zod';
-import type { ConnectivityApp, MapTagsRequest } from '../../app.ts';
 import { ConnectivityErrorCode, isConnectivityError, type ConnectivityError } from '../../domain/errors.ts';
 import type { ExplicitMappingInput, TagMapping } from '../../domain/mapping.ts';
-import type { SourceHealth } from '../../source-runtime.ts';
-import type { Cause } from '../eventstore/record.ts';
+import type { ConnectivityApi, MapTagsRequest, SourceHealth } from '../../ports.ts';
 
 const { ConnectivityServiceService, SecurityMode } = connectivityV1;
 
@@ -81,12 +80,7 @@ async function mapped<T>(work: () => Promise<T> | T, fieldFor?: (e: Connectivity
   }
 }
 
-const causeOf = (principal: Principal, correlationId: string): Cause => ({
-  actor: principal.subject,
-  role: principal.roles[0] ?? 'service',
-  correlationId,
-  causationId: null,
-});
+const causeOf = (ctx: CallContext): Cause => causeOfCall(ctx, { service: Service.Connectivity });
 
 // ── edge validation ──────────────────────────────────────────────────────────────────────────
 
@@ -237,14 +231,6 @@ export const AssetPathPrefix = z.string().superRefine((prefix, ctx) => {
   });
 });
 
-/** The location an asset path prefix names, for the caller's scope (enterprise is not a scope level). */
-export function resourceOfPrefix(prefix: string): Resource | undefined {
-  if (prefix === '') return undefined;
-  const [, site, area, line] = prefix.split('.');
-  if (site === undefined) return undefined;
-  return { site, ...(area === undefined ? {} : { area }), ...(line === undefined ? {} : { line }) };
-}
-
 // ── proto mapping ─────────────────────────────────────────────────────────────────────────────
 
 export function toProtoTag(m: TagMapping): connectivityV1.Tag {
@@ -300,7 +286,7 @@ export interface LiveOptions {
   closing: AbortSignal;
 }
 
-async function* liveBatches(app: ConnectivityApp, prefix: string, signal: AbortSignal, o: LiveOptions): AsyncGenerator<connectivityV1.SubscribeUnsResponse> {
+async function* liveBatches(app: ConnectivityApi, prefix: string, signal: AbortSignal, o: LiveOptions): AsyncGenerator<connectivityV1.SubscribeUnsResponse> {
   const queue: UnsSampleBatch[] = [];
   let head = 0;
   let overflowed = false;
@@ -345,13 +331,13 @@ async function* liveBatches(app: ConnectivityApp, prefix: string, signal: AbortS
 // ── the service ───────────────────────────────────────────────────────────────────────────────
 
 /** ConnectivityService: writes need `source.write`, reads `source.read`, live UNS `telemetry.subscribe`. */
-export function connectivityService(app: ConnectivityApp, live: LiveOptions) {
+export function connectivityService(app: ConnectivityApi, live: LiveOptions) {
   return defineService(ConnectivityServiceService, {
     registerSource: unary({
       permission: Permission.SourceWrite,
       input: fromSchema(RegisterSource),
       async handle(spec, ctx) {
-        const r = await mapped(() => app.registerSource(spec, causeOf(ctx.principal, ctx.correlationId)));
+        const r = await mapped(() => app.registerSource(spec, causeOf(ctx)));
         return { sourceId: r.sourceId, tags: r.mappings.map(toProtoTag), skipped: r.skipped };
       },
     }),
@@ -370,7 +356,7 @@ export function connectivityService(app: ConnectivityApp, live: LiveOptions) {
       permission: Permission.SourceWrite,
       input: fromSchema(MapTags),
       async handle(request, ctx) {
-        const r = await mapped(() => app.mapTags(request, causeOf(ctx.principal, ctx.correlationId)), mapTagsField(request));
+        const r = await mapped(() => app.mapTags(request, causeOf(ctx)), mapTagsField(request));
         return { tags: r.mappings.map(toProtoTag), skipped: r.skipped };
       },
     }),
@@ -393,7 +379,7 @@ export function connectivityService(app: ConnectivityApp, live: LiveOptions) {
       permission: Permission.TelemetrySubscribe,
       // Validated before the access check, so the scope is checked on the location the prefix names.
       input: fromSchema(z.object({ assetPathPrefix: AssetPathPrefix })),
-      resource: (q) => resourceOfPrefix(q.assetPathPrefix),
+      resource: (q) => resourceOfAssetPath(q.assetPathPrefix),
       handle: (q, ctx) => liveBatches(app, q.assetPathPrefix, ctx.signal, live),
     }),
   });

@@ -2,7 +2,8 @@ import { status } from '@grpc/grpc-js';
 import { toGrpcStatus } from '@industrial/grpc';
 import { describe, expect, it } from 'vitest';
 import { ConnectivityError, ConnectivityErrorCode, InvalidSourceInputError, NodeNotFoundError, SourceConnectError, SourceNotFoundError } from '../../domain/errors.ts';
-import { AssetPathPrefix, GRPC_CODE_BY_CONNECTIVITY_CODE, protoField, resourceOfPrefix, toRpcError } from './connectivity.ts';
+import { ConcurrencyConflictError, OwnershipError, resourceOfAssetPath } from '@industrial/kernel';
+import { AssetPathPrefix, GRPC_CODE_BY_CONNECTIVITY_CODE, protoField, toRpcError } from './connectivity.ts';
 
 const statusOf = (e: unknown) => toGrpcStatus(toRpcError(e), 'corr');
 
@@ -56,10 +57,26 @@ describe('asset path prefix', () => {
     expect(AssetPathPrefix.safeParse('a.b.c.d.e.f').success).toBe(false);
   });
 
-  it('names the location for the scope check (enterprise is not a scope level)', () => {
-    expect(resourceOfPrefix('')).toBeUndefined();
-    expect(resourceOfPrefix('acme')).toBeUndefined();
-    expect(resourceOfPrefix('acme.plant-1')).toEqual({ site: 'plant-1' });
-    expect(resourceOfPrefix('acme.plant-1.packaging.line-2.packer-1')).toEqual({ site: 'plant-1', area: 'packaging', line: 'line-2' });
+  it('names the location for the scope check with the platform mapping (enterprise is not a scope level)', () => {
+    expect(resourceOfAssetPath('')).toBeUndefined();
+    expect(resourceOfAssetPath('acme')).toBeUndefined();
+    expect(resourceOfAssetPath('acme.plant-1')).toEqual({ site: 'plant-1' });
+    expect(resourceOfAssetPath('acme.plant-1.packaging.line-2.packer-1')).toEqual({ site: 'plant-1', area: 'packaging', line: 'line-2' });
+  });
+});
+
+describe('command kernel refusals at the connectivity edge', () => {
+  it('an append the contracts forbid is FAILED_PRECONDITION naming the type, the stream and the owner', () => {
+    const s = statusOf(new OwnershipError('quality-abc', 'DataQualityIssueRaised', 'connectivity', 'dataops', 'DataQualityIssueRaised is owned by dataops'));
+    expect(s.code).toBe(status.FAILED_PRECONDITION);
+    expect(s.errorCode).toBe('OWNERSHIP');
+    expect(s.details).toContain('DataQualityIssueRaised');
+    expect(s.details).toContain('quality-abc');
+  });
+
+  it('a conflict that outlived the retries is ABORTED (re-read and retry)', () => {
+    const s = statusOf(new ConcurrencyConflictError('source-abc', ['TagMapped'], 5, 3));
+    expect(s.code).toBe(status.ABORTED);
+    expect(s.errorCode).toBe('CONCURRENCY_CONFLICT');
   });
 });

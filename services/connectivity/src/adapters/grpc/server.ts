@@ -1,12 +1,12 @@
 // The connectivity gRPC server: ConnectivityService (connectivity.ts) on createGrpcServer, which
 // adds grpc.health.v1 and server reflection, with the platform access guard. Denials are recorded
-// in the event store (stream `access-<date>`) like every other service.
+// through the command kernel (stream `access-<date>`) like every other service.
 import { createGuard, type KeySet } from '@industrial/access';
-import type { EventStore } from '@industrial/eventstore';
+import { uuidv7 } from '@industrial/contracts/ids';
 import { createGrpcServer, type GrpcLogger } from '@industrial/grpc';
-import type { ConnectivityApp, ConnectivityLogger } from '../../app.ts';
+import type { Kernel } from '@industrial/kernel';
 import { ConnectivityError, ConnectivityErrorCode } from '../../domain/errors.ts';
-import { uuidv7 } from '../ids.ts';
+import type { ConnectivityApi, ConnectivityLogger } from '../../ports.ts';
 import { connectivityService } from './connectivity.ts';
 
 export interface GrpcOptions {
@@ -19,10 +19,10 @@ export interface GrpcOptions {
   maxQueuedBatches?: number;
   keySet: KeySet | (() => KeySet) | undefined;
   logger: ConnectivityLogger & { debug?: (fields: object, msg: string) => void };
-  store: EventStore;
+  kernel: Kernel;
 }
 
-export async function startGrpc(app: ConnectivityApp, o: GrpcOptions): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startGrpc(app: ConnectivityApi, o: GrpcOptions): Promise<{ port: number; stop(): Promise<void> }> {
   if (o.keySet === undefined) {
     throw new ConnectivityError(ConnectivityErrorCode.InvalidArgument, 'config.grpc is set but no keySet was given: the gRPC API verifies bearer tokens with it', { field: 'keySet' });
   }
@@ -37,7 +37,7 @@ export async function startGrpc(app: ConnectivityApp, o: GrpcOptions): Promise<{
     issuer: o.access.issuer,
     audience: o.access.audience,
     newId: () => uuidv7(),
-    recordDenied: (stream, event) => o.store.append(stream, [event]),
+    recordDenied: (stream, event) => o.kernel.appendPrepared(stream, [event]),
     onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
   });
   const closing = new AbortController();

@@ -3,33 +3,26 @@
 // Sparkplug B payload and runs it through the host state machine (tags come from the births; it
 // publishes the NCMD rebirth requests the state machine asks for). mqtt.js reconnects by itself
 // (reconnectPeriod); losses and returns are reported like OPC UA's. A malformed payload is refused
-// with its reason and never stops the others.
+// with its reason and never stops the others. Implements the Source port (src/ports.ts); MQTT has
+// no address space to browse: topics are mapped explicitly (JSON) or by births (Sparkplug B).
 import { randomBytes } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
-import type { UnsSample } from '@industrial/contracts';
-import { ConnectivityErrorCode, SourceConnectError } from '../../domain/errors.ts';
+import { ConnectivityErrorCode, InvalidSourceInputError, SourceConnectError } from '../../domain/errors.ts';
 import type { TagMapping } from '../../domain/mapping.ts';
 import { decodeMqttPayload } from '../../domain/mqtt-payload.ts';
 import { payloadFormatOf, type MqttSourceSpec } from '../../domain/source.ts';
-import { ncmdTopic, parseSparkplugTopic, REBIRTH_METRIC, SparkplugHost, type RebirthRequest, type SequenceGap } from '../../domain/sparkplug/host.ts';
-import { DataType, decodePayload, encodePayload } from '../../domain/sparkplug/payload.ts';
+import { ncmdTopic, parseSparkplugTopic, REBIRTH_METRIC, SparkplugHost, type RebirthRequest } from '../../domain/sparkplug/host.ts';
+import { DataType } from '../../domain/sparkplug/payload.ts';
+import { decodePayload, encodePayload } from './sparkplug-codec.ts';
+import type { AutoMapped, BrowseNode, Source, SourceEvents } from '../../ports.ts';
 
-export interface MqttHandlers {
-  onSample(mapping: TagMapping, sample: UnsSample): void;
-  /** `address`: the topic (JSON) or the Sparkplug topic the refused payload or metric came on. */
-  onMalformed(address: string, reason: string): void;
-  onConnected(info: { reconnected: boolean }): void;
-  onLost(info: { reason: string; retryInMs: number }): void;
-  /** Sparkplug B: tags a birth defined (new or changed), before their first samples. */
-  onMapped?(mappings: TagMapping[]): void;
-  onSequenceGap?(gap: SequenceGap): void;
-  onRebirthRequested?(info: RebirthRequest & { groupId: string; topic: string }): void;
-  onLifecycle?(info: { birth: boolean; death: boolean }): void;
-}
+/** What an MQTT source reports (`onMalformed` address: the topic the refused payload or metric came on). */
+export type MqttHandlers = Pick<SourceEvents, 'onSample' | 'onMalformed' | 'onConnected' | 'onLost'> &
+  Partial<Pick<SourceEvents, 'onMapped' | 'onSequenceGap' | 'onRebirthRequested' | 'onLifecycle'>>;
 
-const RECONNECT_MS = 1_000;
+export const RECONNECT_MS = 1_000;
 
-export class MqttSource {
+export class MqttSource implements Source {
   readonly #spec: MqttSourceSpec;
   readonly #handlers: MqttHandlers;
   #client: MqttClient | null = null;
@@ -96,7 +89,7 @@ export class MqttSource {
     client.on('close', () => {
       if (this.#lost || !this.#connectedOnce) return;
       this.#lost = true;
-      this.#handlers.onLost({ reason: `connection to ${this.#spec.endpoint} lost`, retryInMs: RECONNECT_MS });
+      this.#handlers.onLost({ reason: `connection to ${this.#spec.endpoint} lost`, statusCode: null, retryInMs: RECONNECT_MS });
     });
     client.on('connect', () => {
       if (!this.#lost) return;
@@ -104,7 +97,7 @@ export class MqttSource {
       // clean session: subscriptions are gone after a reconnect (Sparkplug: messages missed
       // meanwhile show as a seq gap, which asks for a rebirth)
       void this.#subscribe(this.#topics()).catch(() => {});
-      this.#handlers.onConnected({ reconnected: true });
+      this.#handlers.onConnected({ serverCertificateThumbprint: null, reconnected: true });
     });
     client.on('error', () => {
       // reported through close/reconnect; mqtt.js keeps retrying
@@ -118,7 +111,7 @@ export class MqttSource {
         throw new SourceConnectError(ConnectivityErrorCode.Unreachable, `${this.#spec.endpoint} refused the subscription to ${this.#sparkplug.subscription}: ${err instanceof Error ? err.message : String(err)}`, err);
       }
     }
-    this.#handlers.onConnected({ reconnected: false });
+    this.#handlers.onConnected({ serverCertificateThumbprint: null, reconnected: false });
   }
 
   #topics(): string[] {
@@ -177,35 +170,27 @@ export class MqttSource {
     await this.#client.subscribeAsync(topics, { qos: 1 });
   }
 
+  browse(): Promise<BrowseNode[]> {
+    return Promise.reject(this.#noAddressSpace('browsing'));
+  }
+
+  autoMap(): Promise<AutoMapped> {
+    return Promise.reject(this.#noAddressSpace('automatic mapping'));
+  }
+
+  /** A topic describes nothing: the explicit mapping is complete as given. */
+  async complete(mappings: readonly TagMapping[]): Promise<TagMapping[]> {
+    return [...mappings];
+  }
+
+  #noAddressSpace(what: string): InvalidSourceInputError {
+    return new InvalidSourceInputError('source_id', `${what} reads OPC UA address spaces; ${this.#spec.sourceId} is an MQTT source (map its topics explicitly)`);
+  }
+
   async close(): Promise<void> {
     const c = this.#client;
     this.#client = null;
     this.#lost = true;
     if (c) await c.endAsync(true).catch(() => {});
-  }
-}
-
-/** Mirrors UNS batches to an MQTT broker (QoS 1, topic = prefix + asset path with `/`). */
-export class MqttMirror {
-  readonly #client: MqttClient;
-  readonly #prefix: string;
-  constructor(client: MqttClient, prefix: string) {
-    this.#client = client;
-    this.#prefix = prefix.replace(/\/+$/, '');
-  }
-
-  static async connect(url: string, prefix: string): Promise<MqttMirror> {
-    const client = await connectAsync(url, { reconnectPeriod: RECONNECT_MS, connectTimeout: 5_000, clientId: `connectivity-mirror-${randomBytes(6).toString('hex')}` }, false);
-    client.on('error', () => {});
-    return new MqttMirror(client, prefix);
-  }
-
-  publish(assetPath: string, payload: string): void {
-    // Best effort: NATS is the system of record; the mirror is for MQTT-only consumers.
-    this.#client.publish(`${this.#prefix}/${assetPath.split('.').join('/')}`, payload, { qos: 1 }, () => {});
-  }
-
-  async close(): Promise<void> {
-    await this.#client.endAsync().catch(() => {});
   }
 }

@@ -1,9 +1,10 @@
 // The hand-written codec against the schema: protobufjs (an independent implementation) reads
-// sparkplug_b.proto, encodes, and payload.ts decodes; and the other way round.
+// sparkplug_b.proto, encodes, and sparkplug-codec.ts decodes; and the other way round.
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { DataType, decodePayload, encodePayload, SparkplugDecodeError, type Payload } from './payload.ts';
+import { DataType, type Payload } from '../../domain/sparkplug/payload.ts';
+import { decodePayload, encodePayload, SparkplugDecodeError } from './sparkplug-codec.ts';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('./sparkplug_b.proto', import.meta.url)));
 const PayloadType = root.lookupType('org.eclipse.tahu.protobuf.Payload');

@@ -3,12 +3,13 @@
 // browses the ISA-95 tree, reads unit/range/data type of mapped variables, and monitors them in
 // ClientMonitoredItemGroups (one per sampling interval and filter). Reconnection and session
 // re-creation are node-opcua's (infinite retries after the first session); the supervisor in
-// the app only handles a source that was never reachable. Only this folder imports node-opcua.
+// the features only handle a source that was never reachable. Only this folder imports node-opcua.
+// Implements the Source port (src/ports.ts).
 import {
   AttributeIds,
   BrowseDirection,
   ClientMonitoredItemGroup,
-  ClientSubscription,
+  type ClientSubscription,
   DataChangeFilter,
   DataChangeTrigger,
   DataType,
@@ -27,28 +28,18 @@ import {
   type UserIdentityInfo,
 } from 'node-opcua';
 import { createHash } from 'node:crypto';
-import type { UnsSample } from '@industrial/contracts';
 import { ConnectivityErrorCode, InvalidSourceInputError, NodeNotFoundError, SourceConnectError } from '../../domain/errors.ts';
 import { autoMapBrowsePath, normaliseRange, normaliseUnit, type TagDataType, type TagMapping } from '../../domain/mapping.ts';
 import { qualityOf, toSampleValue } from '../../domain/quality.ts';
 import type { Deadband, OpcUaSourceSpec } from '../../domain/source.ts';
+import type { AutoMapped, BrowseNode, Source, SourceEvents } from '../../ports.ts';
 
-export interface OpcUaHandlers {
-  /** A data change of a mapped tag (value already narrowed; Bad values without a value come with `value: undefined`). */
-  onChange(mapping: TagMapping, change: { value: UnsSample['value'] | undefined; statusCode: number; sourceTimestamp: string; serverTimestamp: string }): void;
-  /** After the `onChange`s of a publish response: called with each of them, synchronously after it (coalesce). */
-  onNotification(): void;
-  onConnected(info: { serverCertificateThumbprint: string | null; reconnected: boolean }): void;
-  onLost(info: { reason: string; statusCode: number | null; retryInMs: number }): void;
-}
-
-export interface BrowseNode {
-  nodeId: string;
-  browseName: string;
-  displayName: string;
-  nodeClass: 'Object' | 'Variable' | 'Method' | 'Other';
-  hasChildren: boolean;
-}
+/**
+ * What the OPC UA source reports: a data change of a mapped tag (value already narrowed; Bad
+ * values without a value come with `value: undefined`), then, synchronously after each,
+ * onNotification (the features coalesce them into one cut per publish response).
+ */
+export type OpcUaHandlers = Pick<SourceEvents, 'onChange' | 'onNotification' | 'onConnected' | 'onLost'>;
 
 export interface OpcUaSourceOptions {
   spec: OpcUaSourceSpec;
@@ -121,7 +112,7 @@ export function classifyConnectError(err: unknown, spec: OpcUaSourceSpec, pkiHin
   return new SourceConnectError(ConnectivityErrorCode.Unreachable, `cannot connect to ${spec.endpoint}: ${msg.split('\n')[0]}`, err);
 }
 
-export class OpcUaSource {
+export class OpcUaSource implements Source {
   readonly #o: OpcUaSourceOptions;
   #client: OPCUAClient | null = null;
   #session: ClientSession | null = null;
@@ -215,7 +206,8 @@ export class OpcUaSource {
    * variable whose browse path ends in enterprise/site/area/line/asset/tag. Unmappable variables
    * come back in `skipped` with the reason.
    */
-  async autoMap(rootNodeId: string, samplingIntervalMs: number): Promise<{ mappings: TagMapping[]; skipped: { address: string; reason: string }[] }> {
+  async autoMap(rootNodeId: string): Promise<AutoMapped> {
+    const samplingIntervalMs = this.#o.spec.subscription.samplingIntervalMs;
     const session = this.#requireSession();
     const rootPath = await this.#pathOf(rootNodeId);
     type Item = { nodeId: string; path: string[] };
@@ -350,7 +342,8 @@ export class OpcUaSource {
   }
 
   /** (Re)creates the subscription and monitors `mappings`, one group per sampling interval and filter. */
-  async monitor(mappings: readonly TagMapping[], sub: { publishingIntervalMs: number; queueSize: number; deadband: Deadband }): Promise<void> {
+  async monitor(mappings: readonly TagMapping[]): Promise<void> {
+    const sub = this.#o.spec.subscription;
     const session = this.#requireSession();
     await this.#terminateSubscription();
     if (mappings.length === 0) return;
@@ -407,6 +400,11 @@ export class OpcUaSource {
     this.#subscription = null;
     this.#groups = [];
     if (s) await s.terminate().catch(() => {});
+  }
+
+  /** Not a Sparkplug B source. */
+  onlineEdgeNodes(): null {
+    return null;
   }
 
   async close(): Promise<void> {
