@@ -40,3 +40,17 @@ describe('membership configuration', () => {
     expect(!r.ok && r.message).toContain(message);
   });
 });
+
+describe('projection checkpoint configuration', () => {
+  it('defaults to a file per replica under ./data, and `none` turns it off', () => {
+    const r = load({});
+    expect(r.ok && r.config.checkpoint).toEqual({ path: './data/inference-r1.checkpoint.db', everyMs: 1_000 });
+    const off = load({ INFERENCE_CHECKPOINT_PATH: 'none' });
+    expect(off.ok && off.config.checkpoint).toBeNull();
+  });
+
+  it('reads the shared variables with the shared parser (a bad store kind is named)', () => {
+    const r = load({ EVENTSTORE: 'mysql' });
+    expect(!r.ok && r.message).toContain('EVENTSTORE must be "postgres" or "sqlite" (got "mysql")');
+  });
+});
