@@ -12,7 +12,9 @@ const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/t
 const CATCH_UP = Number(process.env.BENCH_RELAY_EVENTS ?? 50_000);
 const LIVE_RATE = Number(process.env.BENCH_RELAY_RATE ?? 2_000);
 const LIVE_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 5);
-const log = (s: string): void => { process.stderr.write(`${s}\n`); };
+const log = (s: string): void => {
+  process.stderr.write(`${s}\n`);
+};
 const meta = { actor: 'bench', role: 'service', correlationId: 'bench', causationId: null, traceparent: null, schemaVersion: 1 };
 const ev = (i: number): NewEvent => ({ id: randomUUID(), type: 'SampleCounted', data: { i }, metadata: meta });
 
@@ -24,13 +26,24 @@ async function benchRelay(): Promise<{ relay_events_per_s: number; relay_lag_p50
   const bus = await connectNatsBus({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
   try {
     log(`relay: writing ${CATCH_UP} events to catch up on`);
-    for (let i = 0; i < CATCH_UP; i += 1000) await store.append(`bench-${i % 10}`, Array.from({ length: 1000 }, (_, k) => ev(i + k)));
+    for (let i = 0; i < CATCH_UP; i += 1000)
+      await store.append(
+        `bench-${i % 10}`,
+        Array.from({ length: 1000 }, (_, k) => ev(i + k)),
+      );
     let published = 0;
     let live = false;
     const lags: number[] = [];
     const relay = createRelay({
-      store, bus, ...memoryCoordination(), streamName: stream, subjectPrefix: prefix,
-      onPublished: (_e, lag) => { published++; if (live) lags.push(lag); },
+      store,
+      bus,
+      ...memoryCoordination(),
+      streamName: stream,
+      subjectPrefix: prefix,
+      onPublished: (_e, lag) => {
+        published++;
+        if (live) lags.push(lag);
+      },
     });
     const t0 = performance.now();
     void relay.run();
@@ -42,7 +55,10 @@ async function benchRelay(): Promise<{ relay_events_per_s: number; relay_lag_p50
     const end = Date.now() + LIVE_SECONDS * 1000;
     while (Date.now() < end) {
       const tick = Date.now();
-      await store.append('live-1', Array.from({ length: perTick }, (_, k) => ev(k)));
+      await store.append(
+        'live-1',
+        Array.from({ length: perTick }, (_, k) => ev(k)),
+      );
       const wait = 10 - (Date.now() - tick);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }

@@ -30,7 +30,9 @@ export function pgCoordination(options: PgCoordinationOptions): { lease: RelayLe
       await c.connect();
       c.on('error', lose);
       c.on('end', lose);
-      await c.query(`CREATE TABLE IF NOT EXISTS public.relay_checkpoints (name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(
+        `CREATE TABLE IF NOT EXISTS public.relay_checkpoints (name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
+      );
       for (;;) {
         if (signal.aborted) {
           await c.end();
@@ -42,7 +44,9 @@ export function pgCoordination(options: PgCoordinationOptions): { lease: RelayLe
       }
       client = c;
       // A dead connection is only noticed on the next I/O: probe it so a lost lock stops us quickly.
-      heartbeat = setInterval(() => { c.query('SELECT 1').catch(lose); }, poll);
+      heartbeat = setInterval(() => {
+        c.query('SELECT 1').catch(lose);
+      }, poll);
     },
     async release() {
       if (heartbeat) clearInterval(heartbeat);
@@ -63,7 +67,8 @@ export function pgCoordination(options: PgCoordinationOptions): { lease: RelayLe
       await client.query(
         `INSERT INTO public.relay_checkpoints (name, position) VALUES ($1, $2)
          ON CONFLICT (name) DO UPDATE SET position = GREATEST(relay_checkpoints.position, EXCLUDED.position), updated_at = now()`,
-        [options.name, position]);
+        [options.name, position],
+      );
     },
   };
   return { lease, checkpoints };

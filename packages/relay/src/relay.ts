@@ -87,10 +87,23 @@ export function createRelay(options: RelayOptions): Relay {
     let drained: (() => void) | null = null;
     const settle = (): void => {
       inFlightNow--;
-      if (slot) { const s = slot; slot = null; s(); }
-      if (inFlightNow === 0 && drained) { const d = drained; drained = null; d(); }
+      if (slot) {
+        const s = slot;
+        slot = null;
+        s();
+      }
+      if (inFlightNow === 0 && drained) {
+        const d = drained;
+        drained = null;
+        d();
+      }
     };
-    const allSettled = (): Promise<void> => (inFlightNow === 0 ? Promise.resolve() : new Promise<void>((r) => { drained = r; }));
+    const allSettled = (): Promise<void> =>
+      inFlightNow === 0
+        ? Promise.resolve()
+        : new Promise<void>((r) => {
+            drained = r;
+          });
     let failure: unknown = null;
     let lastSave = Date.now();
     const flush = async (force: boolean): Promise<void> => {
@@ -113,23 +126,31 @@ export function createRelay(options: RelayOptions): Relay {
           ahead = pages.next();
           ahead.catch(() => undefined);
         }
-       // A page is published without awaiting in between, so the NATS client writes it in few socket writes.
-       for (const e of page) {
-        if (failure) throw failure;
-        const carrier: Record<string, string> = e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {};
-        inFlightNow++;
-        void context.with(extractFromCarrier(carrier), () =>
-          bus.publish(subjectFor(e.type, prefix), e, { msgId: e.id, headers: { 'Event-Type': e.type, 'Event-Position': String(e.position) } }),
-        ).then(
-          () => {
-            acked.add(e.position);
-            while (acked.delete(contiguous + 1)) contiguous++;
-            options.onPublished?.(e, Date.now() - Date.parse(e.metadata.recordedAt));
-          },
-          (err: unknown) => { failure ??= err; },
-        ).finally(settle);
-        if (inFlightNow >= inFlight) await new Promise<void>((r) => { slot = r; });
-       }
+        // A page is published without awaiting in between, so the NATS client writes it in few socket writes.
+        for (const e of page) {
+          if (failure) throw failure;
+          const carrier: Record<string, string> = e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {};
+          inFlightNow++;
+          void context
+            .with(extractFromCarrier(carrier), () =>
+              bus.publish(subjectFor(e.type, prefix), e, { msgId: e.id, headers: { 'Event-Type': e.type, 'Event-Position': String(e.position) } }),
+            )
+            .then(
+              () => {
+                acked.add(e.position);
+                while (acked.delete(contiguous + 1)) contiguous++;
+                options.onPublished?.(e, Date.now() - Date.parse(e.metadata.recordedAt));
+              },
+              (err: unknown) => {
+                failure ??= err;
+              },
+            )
+            .finally(settle);
+          if (inFlightNow >= inFlight)
+            await new Promise<void>((r) => {
+              slot = r;
+            });
+        }
         await flush(false);
         if (stopped.aborted) break;
       }
@@ -147,7 +168,9 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   return {
-    get checkpoint() { return saved; },
+    get checkpoint() {
+      return saved;
+    },
     run() {
       running ??= relay().finally(() => lease.release().catch(() => undefined));
       return running;
@@ -165,6 +188,11 @@ export function memoryCoordination(): { lease: RelayLease; checkpoints: Checkpoi
   const lost = new AbortController();
   return {
     lease: { acquire: async () => undefined, lost: lost.signal, release: async () => undefined },
-    checkpoints: { load: async () => position, save: async (p) => { position = p; } },
+    checkpoints: {
+      load: async () => position,
+      save: async (p) => {
+        position = p;
+      },
+    },
   };
 }

@@ -52,8 +52,12 @@ export function loadRelayConfig(env: Readonly<Record<string, string | undefined>
   if (!parsed.ok) return parsed;
   const e = parsed.data;
   const config: RelayConfig = {
-    pgUrl: e.PG_URL, schema: e.PG_SCHEMA, natsUrl: e.NATS_URL, ledgerKeyFile: e.LEDGER_KEY_FILE,
-    telemetry: telemetryConfig(e), logLevel: e.LOG_LEVEL,
+    pgUrl: e.PG_URL,
+    schema: e.PG_SCHEMA,
+    natsUrl: e.NATS_URL,
+    ledgerKeyFile: e.LEDGER_KEY_FILE,
+    telemetry: telemetryConfig(e),
+    logLevel: e.LOG_LEVEL,
   };
   return { ok: true as const, config };
 }

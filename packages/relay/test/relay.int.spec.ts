@@ -64,7 +64,10 @@ describe('when the active relay is killed with SIGKILL mid-stream', () => {
     // Writers keep appending while the relay runs.
     const writing = (async () => {
       for (let i = 0; i < total / 10; i++) {
-        await store.append(`thing-${i % 7}`, Array.from({ length: 10 }, (_, k) => ({ id: randomUUID(), type: 'ThingCounted', data: { i, k }, metadata: meta })));
+        await store.append(
+          `thing-${i % 7}`,
+          Array.from({ length: 10 }, (_, k) => ({ id: randomUUID(), type: 'ThingCounted', data: { i, k }, metadata: meta })),
+        );
       }
     })();
     await waitFor(() => first.out.some((l) => /^published (\d+)$/.test(l) && Number(l.split(' ')[1]) >= 300), 'first relay to publish some events');
@@ -76,7 +79,10 @@ describe('when the active relay is killed with SIGKILL mid-stream', () => {
     const dedupe = new Deduper(100_000);
     let delivered = 0;
     const consumer = await bus.consume({
-      stream, durable: 'relay-test', ackWaitMs: 5_000, backoffMs: [100],
+      stream,
+      durable: 'relay-test',
+      ackWaitMs: 5_000,
+      backoffMs: [100],
       handler: (m) => {
         delivered++;
         const e = m.json() as { id: string };

@@ -31,6 +31,9 @@ describe('relay service config', () => {
 
   it('applies the defaults', () => {
     const r = loadRelayConfig({ PG_URL: 'postgres://x/db', LEDGER_KEY_FILE: '/k.pem' });
-    expect(r).toMatchObject({ ok: true, config: { schema: 'eventstore', natsUrl: 'nats://127.0.0.1:4222', logLevel: 'info', telemetry: { exporter: 'none' } } });
+    expect(r).toMatchObject({
+      ok: true,
+      config: { schema: 'eventstore', natsUrl: 'nats://127.0.0.1:4222', logLevel: 'info', telemetry: { exporter: 'none' } },
+    });
   });
 });

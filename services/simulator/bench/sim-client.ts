@@ -1,6 +1,16 @@
 // Bench helper, run as a child process so its CPU is not counted against the simulator:
 // subscribes to the given node ids over SignAndEncrypt and reports notifications received.
-import { AttributeIds, ClientMonitoredItemGroup, ClientSubscription, MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy, TimestampsToReturn, UserTokenType } from 'node-opcua';
+import {
+  AttributeIds,
+  ClientMonitoredItemGroup,
+  ClientSubscription,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAClient,
+  SecurityPolicy,
+  TimestampsToReturn,
+  UserTokenType,
+} from 'node-opcua';
 
 const [endpoint, pki, user, password, seconds, ...nodeIds] = process.argv.slice(2);
 const certs = new OPCUACertificateManager({ rootFolder: pki!, automaticallyAcceptUnknownCertificate: true });

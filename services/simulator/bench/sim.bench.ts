@@ -25,7 +25,15 @@ const sim = createSimulator({
   timeAcceleration: 10,
   tickHz: 10,
   layout: { enterprise: 'acme', site: 'plant-1', pumps, mills, packagers },
-  opcua: { host: '127.0.0.1', port: 0, pkiDir: path.join(pki, 'sim'), allowAnonymous: false, allowSecurityNone: false, autoAcceptUnknownCertificates: true, users: [user] },
+  opcua: {
+    host: '127.0.0.1',
+    port: 0,
+    pkiDir: path.join(pki, 'sim'),
+    allowAnonymous: false,
+    allowSecurityNone: false,
+    autoAcceptUnknownCertificates: true,
+    users: [user],
+  },
   http: null,
 });
 try {
@@ -37,9 +45,23 @@ try {
     nodeIds.push(`ns=1;s=${a.path}/${a.tags[Math.floor(i / pumpAssets.length) % a.tags.length]!.name}`);
   }
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'sim-client.ts'), sim.endpointUrl, path.join(pki, 'client'), user.username, user.password, String(SECONDS + 1), ...nodeIds], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(here, 'sim-client.ts'),
+      sim.endpointUrl,
+      path.join(pki, 'client'),
+      user.username,
+      user.password,
+      String(SECONDS + 1),
+      ...nodeIds,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();

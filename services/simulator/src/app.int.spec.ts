@@ -32,10 +32,7 @@ let clientCertificateManager: OPCUACertificateManager;
 const labels: LabelEvent[] = [];
 const clients: OPCUAClient[] = [];
 
-async function connect(
-  policy: SecurityPolicy,
-  mode: MessageSecurityMode,
-): Promise<OPCUAClient> {
+async function connect(policy: SecurityPolicy, mode: MessageSecurityMode): Promise<OPCUAClient> {
   const client = OPCUAClient.create({
     applicationName: 'simulator-int-test',
     applicationUri: 'urn:industrial:simulator:int-test',
@@ -121,7 +118,13 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
 
   it('browses the ISA-95 tree down to typed assets', async () => {
     const names = async (nodeId: string) => {
-      const r = await session.browse({ nodeId, browseDirection: BrowseDirection.Forward, referenceTypeId: 'HierarchicalReferences', includeSubtypes: true, resultMask: 63 });
+      const r = await session.browse({
+        nodeId,
+        browseDirection: BrowseDirection.Forward,
+        referenceTypeId: 'HierarchicalReferences',
+        includeSubtypes: true,
+        resultMask: 63,
+      });
       return r.references ?? [];
     };
     expect((await names('ns=0;i=85')).map((r) => r.browseName.name)).toContain('acme');
@@ -170,7 +173,7 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
   });
 
   describe('when bearing wear is injected on pump-4 through the InjectFault method', () => {
-    it('shows only in pump-4\'s tags and arrives as label events', async () => {
+    it("shows only in pump-4's tags and arrives as label events", async () => {
       const before = labels.length;
       const result = await session.call({
         objectId: `ns=${ns};s=${PUMP(4)}`,
@@ -259,8 +262,15 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
 
     it('takes a scenario, and rejects a malformed one naming the entry', async () => {
       const scenario = (faults: unknown) =>
-        fetch(`${sim.httpUrl}/scenarios`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(faults) });
-      const bad = await scenario([{ asset: 'mill-1', fault: 'heat_dissipation' }, { asset: 'mill-9', fault: 'power_failure' }]);
+        fetch(`${sim.httpUrl}/scenarios`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify(faults),
+        });
+      const bad = await scenario([
+        { asset: 'mill-1', fault: 'heat_dissipation' },
+        { asset: 'mill-9', fault: 'power_failure' },
+      ]);
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ field: 'faults[1].asset' });
       const good = await scenario([{ asset: 'mill-1', fault: 'power_failure', startInMinutes: 60, developMinutes: 30 }]);

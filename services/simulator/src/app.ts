@@ -62,14 +62,18 @@ export interface Simulator {
 export function createSimulator(config: SimulatorConfig, deps: SimulatorDeps = {}): Simulator {
   const log = deps.log ?? (() => {});
   const labels = createLabelFeed(log);
-  const run = createPlantRun(config, {
-    startTagServer: (assets, initial, inject) => startOpcuaServer(config.opcua, assets, initial, inject),
-    startControlApi: config.http ? (handlers) => startHttpServer(config.http!, handlers) : null,
-    readText: (file) => readFile(file, 'utf8'),
-    monotonicMs: deps.monotonicMs ?? (() => performance.now()),
-    wallClockMs: deps.wallClockMs ?? (() => Date.now()),
-    log,
-  }, labels);
+  const run = createPlantRun(
+    config,
+    {
+      startTagServer: (assets, initial, inject) => startOpcuaServer(config.opcua, assets, initial, inject),
+      startControlApi: config.http ? (handlers) => startHttpServer(config.http!, handlers) : null,
+      readText: (file) => readFile(file, 'utf8'),
+      monotonicMs: deps.monotonicMs ?? (() => performance.now()),
+      wallClockMs: deps.wallClockMs ?? (() => Date.now()),
+      log,
+    },
+    labels,
+  );
   const target = deps.kernel ? { kernel: deps.kernel } : deps.store ? { store: deps.store } : null;
   const recorder: GroundTruthRecorder | null = target ? createEventStoreRecorder(target, config.seed, log) : null;
   if (recorder) labels.subscribe((label) => recorder.record(label));

@@ -5,15 +5,7 @@
 // event store that records the ground truth, through the shared fragments of every service).
 
 import path from 'node:path';
-import {
-  checkEventStoreEnv,
-  eventStoreConfig,
-  eventStoreEnv,
-  parseEnv,
-  telemetryConfig,
-  telemetryEnv,
-  type StoreWiring,
-} from '@industrial/eventstore/config';
+import { checkEventStoreEnv, eventStoreConfig, eventStoreEnv, parseEnv, telemetryConfig, telemetryEnv, type StoreWiring } from '@industrial/eventstore/config';
 import type { ConfigResult, ServiceBaseConfig } from '@industrial/kernel/service';
 import { z } from 'zod';
 import type { HttpConfig } from './adapters/http-server.ts';
@@ -63,10 +55,30 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
 }
 
 export const CONFIG_KEYS = [
-  'SIM_DEV', 'SIM_SEED', 'SIM_TIME_ACCELERATION', 'SIM_TICK_HZ', 'SIM_PLANT_START', 'SIM_ENTERPRISE', 'SIM_SITE',
-  'SIM_PUMPS', 'SIM_MILLS', 'SIM_PACKAGERS', 'SIM_MILL_PROFILE', 'SIM_OPCUA_HOST', 'SIM_OPCUA_PORT', 'SIM_PKI_DIR',
-  'SIM_ALLOW_ANONYMOUS', 'SIM_ALLOW_SECURITY_NONE', 'SIM_AUTO_ACCEPT_CERTS', 'SIM_USERS', 'SIM_HTTP_HOST',
-  'SIM_HTTP_PORT', 'SIM_HTTP_TOKEN', 'SIM_SCENARIO', 'SIM_REPLAY_CSV', 'SIM_REPLAY_ASSET',
+  'SIM_DEV',
+  'SIM_SEED',
+  'SIM_TIME_ACCELERATION',
+  'SIM_TICK_HZ',
+  'SIM_PLANT_START',
+  'SIM_ENTERPRISE',
+  'SIM_SITE',
+  'SIM_PUMPS',
+  'SIM_MILLS',
+  'SIM_PACKAGERS',
+  'SIM_MILL_PROFILE',
+  'SIM_OPCUA_HOST',
+  'SIM_OPCUA_PORT',
+  'SIM_PKI_DIR',
+  'SIM_ALLOW_ANONYMOUS',
+  'SIM_ALLOW_SECURITY_NONE',
+  'SIM_AUTO_ACCEPT_CERTS',
+  'SIM_USERS',
+  'SIM_HTTP_HOST',
+  'SIM_HTTP_PORT',
+  'SIM_HTTP_TOKEN',
+  'SIM_SCENARIO',
+  'SIM_REPLAY_CSV',
+  'SIM_REPLAY_ASSET',
 ] as const;
 
 export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = [], cwd = '.'): SimulatorConfig {
@@ -191,7 +203,11 @@ export interface SimulatorServiceConfig extends ServiceBaseConfig {
 }
 
 /** Everything the simulator process reads, or one message naming each bad variable. */
-export function loadServiceConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[] = [], cwd = '.'): ConfigResult<SimulatorServiceConfig> {
+export function loadServiceConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[] = [],
+  cwd = '.',
+): ConfigResult<SimulatorServiceConfig> {
   let simulator: SimulatorConfig;
   try {
     simulator = loadConfig(env, argv, cwd);

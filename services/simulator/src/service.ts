@@ -49,7 +49,15 @@ Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failed, 2 bad configuration (one mess
 `;
 
 /** Every variable the help must name (the help test checks it). */
-export const ALL_KEYS: readonly string[] = [...CONFIG_KEYS, ...STORE_KEYS, 'PG_SCHEMA', 'OTEL_EXPORTER', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SAMPLE_RATIO', 'LOG_LEVEL'];
+export const ALL_KEYS: readonly string[] = [
+  ...CONFIG_KEYS,
+  ...STORE_KEYS,
+  'PG_SCHEMA',
+  'OTEL_EXPORTER',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_SAMPLE_RATIO',
+  'LOG_LEVEL',
+];
 
 export interface SimulatorServiceOptions {
   /** Command-line flags (--time-acceleration=10 …). */

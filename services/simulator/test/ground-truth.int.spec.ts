@@ -48,9 +48,15 @@ describe.each(['sqlite', 'postgres'] as const)('ground truth in a %s event store
       expect(new Set(events.map((e) => e.stream)).size).toBe(1);
       const [injected, failed] = events as [RecordedEvent, RecordedEvent];
       expect(injected.stream).toBe(`fault-${(injected.data as { faultId: string }).faultId}`);
-      expect(injected.data).toMatchObject({ assetPath: 'acme.gt-plant.utilities.cooling-water.pump-4', faultType: 'bearing_wear', source: 'scenario', seed: 11 });
+      expect(injected.data).toMatchObject({
+        assetPath: 'acme.gt-plant.utilities.cooling-water.pump-4',
+        faultType: 'bearing_wear',
+        source: 'scenario',
+        seed: 11,
+      });
       expect(failed.data).toMatchObject({ faultType: 'bearing_failure', cause: 'injected' });
-      for (const e of events) expect(e.metadata).toMatchObject({ actor: 'svc:simulator', role: 'service', correlationId: (injected.data as { faultId: string }).faultId });
+      for (const e of events)
+        expect(e.metadata).toMatchObject({ actor: 'svc:simulator', role: 'service', correlationId: (injected.data as { faultId: string }).faultId });
       expect(failed.metadata.causationId).toBe(injected.id);
       expect(stats).toEqual({ recorded: labels.length, alreadyRecorded: 0, failed: 0 });
       expect((await store.verify()).ok).toBe(true);

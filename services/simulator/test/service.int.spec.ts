@@ -49,16 +49,27 @@ describe('the simulator process', () => {
       let stop!: (signal: string) => void;
       const stopSignal = new Promise<string>((r) => (stop = r));
       const env = {
-        ...ts.env, SIM_DEV: 'true', SIM_TIME_ACCELERATION: '1000', SIM_OPCUA_PORT: '0', SIM_HTTP_PORT: '0', SIM_PKI_DIR: path.join(dir, 'pki'),
-        SIM_PUMPS: '2', SIM_MILLS: '0', SIM_PACKAGERS: '0', LOG_LEVEL: 'silent',
+        ...ts.env,
+        SIM_DEV: 'true',
+        SIM_TIME_ACCELERATION: '1000',
+        SIM_OPCUA_PORT: '0',
+        SIM_HTTP_PORT: '0',
+        SIM_PKI_DIR: path.join(dir, 'pki'),
+        SIM_PUMPS: '2',
+        SIM_MILLS: '0',
+        SIM_PACKAGERS: '0',
+        LOG_LEVEL: 'silent',
       };
       const r = run(env, [], stopSignal);
       await until('the ready line', () => r.out.some((l) => l.startsWith('simulator ready ')), 30_000);
       const ready = r.out.find((l) => l.startsWith('simulator ready '))!;
-      expect(ready).toMatch(/^simulator ready opcua=opc\.tcp:\/\/127\.0\.0\.1:\d+ http=http:\/\/127\.0\.0\.1:\d+ assets=2 acceleration=1000 groundTruth=sqlite$/);
+      expect(ready).toMatch(
+        /^simulator ready opcua=opc\.tcp:\/\/127\.0\.0\.1:\d+ http=http:\/\/127\.0\.0\.1:\d+ assets=2 acceleration=1000 groundTruth=sqlite$/,
+      );
       const http = /http=(\S+)/.exec(ready)![1]!;
       const res = await fetch(`${http}/faults`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer dev-token' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer dev-token' },
         body: JSON.stringify({ asset: 'pump-1', fault: 'sensor_stuck', tag: 'flow', developMinutes: 0 }),
       });
       expect(res.status).toBe(201);

@@ -171,12 +171,7 @@ function applyUpdates(bound: Map<string, Bound>, updates: readonly TagUpdate[]):
   }
 }
 
-function buildAddressSpace(
-  ns: Namespace,
-  objectsFolder: UAObject,
-  assets: readonly AssetInfo[],
-  injectFault: InjectFaultHandler,
-): Map<string, Bound> {
+function buildAddressSpace(ns: Namespace, objectsFolder: UAObject, assets: readonly AssetInfo[], injectFault: InjectFaultHandler): Map<string, Bound> {
   const level = (name: string) => ns.addObjectType({ browseName: name, description: `ISA-95 ${name.replace('Type', '')} level` });
   const enterpriseType = level('EnterpriseType');
   const siteType = level('SiteType');

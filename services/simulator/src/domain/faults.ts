@@ -67,11 +67,7 @@ export const faultLevel = (f: Fault, nowMs: number): number => f.severity * faul
 
 const fail = (field: string, error: string): { ok: false; error: ValidationError } => ({ ok: false, error: { field, error } });
 
-function numberField(
-  input: Record<string, unknown>,
-  field: keyof typeof FAULT_LIMITS,
-  fallback: number,
-): Validated<number> {
+function numberField(input: Record<string, unknown>, field: keyof typeof FAULT_LIMITS, fallback: number): Validated<number> {
   const raw = input[field];
   if (raw === undefined) return { ok: true, value: fallback };
   if (typeof raw !== 'number' || !Number.isFinite(raw)) return fail(field, `${field} must be a finite number`);
@@ -85,10 +81,7 @@ function numberField(
  * Accepts `fault: "sensor_stuck"` with `tag`, or the compact `fault: "sensor_stuck:flow"`
  * (the form the OPC UA method takes, since its signature has no tag argument).
  */
-export function validateFaultRequest(
-  input: unknown,
-  assetKindOf: (assetId: string) => AssetKind | undefined,
-): Validated<FaultRequest> {
+export function validateFaultRequest(input: unknown, assetKindOf: (assetId: string) => AssetKind | undefined): Validated<FaultRequest> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail('body', 'expected a JSON object');
   const o = input as Record<string, unknown>;
   if (typeof o.asset !== 'string' || o.asset.length === 0) return fail('asset', 'asset must be a non-empty string');

@@ -124,12 +124,7 @@ const ou = (x: number, dt: number, tau: number, sd: number, z: number): number =
  * rules, then adds the tool wear. Always draws the same count of random numbers, so the
  * stream stays aligned whatever branch is taken.
  */
-export function machineProduct(
-  state: MillState,
-  rng: Rng,
-  p: MillParams = AI4I_RULES,
-  fx: MillEffects = NO_EFFECTS,
-): MillProduct {
+export function machineProduct(state: MillState, rng: Rng, p: MillParams = AI4I_RULES, fx: MillEffects = NO_EFFECTS): MillProduct {
   const u = rng.next();
   const type: ProductType = u < p.typeMix.L ? 'L' : u < p.typeMix.L + p.typeMix.M ? 'M' : 'H';
   const cycleMinutes = p.toolWearMin[type];
@@ -143,9 +138,7 @@ export function machineProduct(
   const air = round(p.airMeanK + state.airDevK, 1);
   const proc = round(p.airMeanK + state.airDevK + p.processOffsetK + state.processDevK + fx.tempDiffShiftK, 1);
   const torque = round(torqueRaw, 1);
-  const speed = Math.round(
-    Math.min(p.speedCurve.maxRpm, p.speedCurve.baseRpm + p.speedCurve.coefRpmNm / Math.max(torque, 0.5) + speedNoise),
-  );
+  const speed = Math.round(Math.min(p.speedCurve.maxRpm, p.speedCurve.baseRpm + p.speedCurve.coefRpmNm / Math.max(torque, 0.5) + speedNoise));
   const powerW = (torque * speed * 2 * Math.PI) / 60;
   const wear = state.toolWearMin;
   const added = p.toolWearMin[type] * fx.wearRateFactor;

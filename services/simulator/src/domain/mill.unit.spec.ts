@@ -13,7 +13,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const AI4I_CSV = path.resolve(repoRoot, '../shared/datasets/ai4i2020/ai4i2020.csv');
 
 function fileRates(): { rows: number; rates: Record<MillFailureMode, number> } {
-  const lines = readFileSync(AI4I_CSV, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = readFileSync(AI4I_CSV, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
   const header = lines[0]!.split(',');
   const counts = Object.fromEntries(MILL_FAILURE_FLAGS.map((m) => [m, 0])) as Record<MillFailureMode, number>;
   const idx = MILL_FAILURE_FLAGS.map((m) => header.indexOf(m));
@@ -55,9 +58,7 @@ describe('AI4I milling machine', () => {
     // default (rule) parameters; the RNF probability is taken from the file for this check.
     const params: MillParams = { ...AI4I_RULES, randomFailureProbability: file.rates.RNF };
     const sims = [11, 22, 33].map((seed) => simulate(400_000, seed, params));
-    const rates = Object.fromEntries(
-      MILL_FAILURE_FLAGS.map((m) => [m, sims.reduce((a, s) => a + s[m], 0) / sims.length]),
-    ) as Record<MillFailureMode, number>;
+    const rates = Object.fromEntries(MILL_FAILURE_FLAGS.map((m) => [m, sims.reduce((a, s) => a + s[m], 0) / sims.length])) as Record<MillFailureMode, number>;
 
     it.each(MILL_FAILURE_FLAGS)('keeps the %s rate within ±20 % of the AI4I file', (mode) => {
       const ratio = rates[mode] / file.rates[mode];
@@ -65,7 +66,7 @@ describe('AI4I milling machine', () => {
       expect(ratio).toBeLessThan(1.2);
     });
 
-    it('keeps the default random-failure rate at the rules\' 0.1 %', () => {
+    it("keeps the default random-failure rate at the rules' 0.1 %", () => {
       const r = simulate(400_000, 5, AI4I_RULES).RNF;
       expect(r).toBeGreaterThan(0.0008);
       expect(r).toBeLessThan(0.0012);

@@ -194,7 +194,10 @@ export function createPlant(options: PlantOptions): Plant {
     return rt.faults.filter((f) => f.fault === type && faultLevel(f, atMs) > 0);
   }
   function levelOf(rt: Runtime, type: string, atMs: number): number {
-    return Math.min(1, activeFaults(rt, type, atMs).reduce((a, f) => a + faultLevel(f, atMs), 0));
+    return Math.min(
+      1,
+      activeFaults(rt, type, atMs).reduce((a, f) => a + faultLevel(f, atMs), 0),
+    );
   }
 
   function startProduct(rt: MillRuntime, atMs: number): void {
@@ -299,7 +302,13 @@ export function createPlant(options: PlantOptions): Plant {
       const developed = f.developMs <= 0 ? toMs >= f.startMs : toMs >= f.startMs + f.developMs;
       if (developed) {
         f.failedAtMs = Math.max(f.startMs + Math.max(f.developMs, 0), fromMs);
-        const l: Omit<FaultLabelled, 'type' | 'asset' | 'path' | 'plantTime'> = { faultId: f.id, fault: f.fault, cause: 'injected', startedAt: iso(f.startMs), failureAt: iso(f.failedAtMs) };
+        const l: Omit<FaultLabelled, 'type' | 'asset' | 'path' | 'plantTime'> = {
+          faultId: f.id,
+          fault: f.fault,
+          cause: 'injected',
+          startedAt: iso(f.startMs),
+          failureAt: iso(f.failedAtMs),
+        };
         if (f.tag !== undefined) l.tag = f.tag;
         label(rt, l, toMs);
       }

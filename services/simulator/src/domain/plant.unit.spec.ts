@@ -22,8 +22,7 @@ function run(plant: Plant, minutes: number, stepMs = 100_000): { updates: TagUpd
   return { updates, labels };
 }
 
-const last = (updates: TagUpdate[], asset: string, tag: string): TagUpdate | undefined =>
-  updates.filter((u) => u.asset === asset && u.tag === tag).at(-1);
+const last = (updates: TagUpdate[], asset: string, tag: string): TagUpdate | undefined => updates.filter((u) => u.asset === asset && u.tag === tag).at(-1);
 
 describe('the plant', () => {
   it('lays assets out along the ISA-95 levels with UNS paths', () => {
@@ -53,7 +52,7 @@ describe('the plant', () => {
     const base = run(baseline, 120);
     const hit = run(faulty, 120);
 
-    it('changes only pump-4\'s tags', () => {
+    it("changes only pump-4's tags", () => {
       const other = (u: TagUpdate) => u.asset !== 'pump-4';
       expect(hit.updates.filter(other)).toEqual(base.updates.filter(other));
       expect(last(hit.updates, 'pump-4', 'vibration_rms')!.value).toBeGreaterThan(7.1);
@@ -64,7 +63,12 @@ describe('the plant', () => {
     });
 
     it('emits FaultInjected, then FaultLabelled with the failure time', () => {
-      expect(r.ok && r.value.label).toMatchObject({ type: 'FaultInjected', fault: 'bearing_wear', asset: 'pump-4', path: 'acme/plant-1/utilities/cooling-water/pump-4' });
+      expect(r.ok && r.value.label).toMatchObject({
+        type: 'FaultInjected',
+        fault: 'bearing_wear',
+        asset: 'pump-4',
+        path: 'acme/plant-1/utilities/cooling-water/pump-4',
+      });
       const failed = hit.labels.find((l) => l.type === 'FaultLabelled' && l.asset === 'pump-4');
       expect(failed).toMatchObject({ type: 'FaultLabelled', fault: 'bearing_failure', cause: 'injected', faultId: r.ok ? r.value.fault.id : '' });
       const failureAt = Date.parse((failed as { failureAt: string }).failureAt);
@@ -159,7 +163,10 @@ describe('the plant', () => {
       if (!r.ok) expect(r.error.field).toBe(field);
     });
     it('rejects a malformed scenario naming the entry and field', () => {
-      const r = plant.injectScenario([{ asset: 'pump-1', fault: 'cavitation' }, { asset: 'mill-1', fault: 'heat_dissipation', severity: -1 }]);
+      const r = plant.injectScenario([
+        { asset: 'pump-1', fault: 'cavitation' },
+        { asset: 'mill-1', fault: 'heat_dissipation', severity: -1 },
+      ]);
       expect(r).toMatchObject({ ok: false, error: { field: 'faults[1].severity' } });
       expect(plant.faults()).toHaveLength(0);
     });
@@ -171,7 +178,7 @@ describe('the plant', () => {
   });
 
   describe('in replay mode', () => {
-    it('plays CSV rows as one mill\'s tags and labels their failures', () => {
+    it("plays CSV rows as one mill's tags and labels their failures", () => {
       const csv = [
         'UDI,Product ID,Type,Air temperature [K],Process temperature [K],Rotational speed [rpm],Torque [Nm],Tool wear [min],Machine failure,TWF,HDF,PWF,OSF,RNF',
         '1,M14860,M,298.1,308.6,1551,42.8,0,0,0,0,0,0,0',

@@ -23,7 +23,10 @@ const COLUMNS = {
  * where "Machine failure" and the mode flags disagree (a known quirk of AI4I).
  */
 export function parseReplayCsv(text: string): Validated<MillProduct[]> {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim().length > 0);
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim().length > 0);
   if (lines.length < 2) return { ok: false, error: { field: 'replay', error: 'CSV has no data rows' } };
   const header = lines[0]!.split(',').map((h) => h.trim());
   const col = (name: string): number => header.indexOf(name);
@@ -45,10 +48,7 @@ export function parseReplayCsv(text: string): Validated<MillProduct[]> {
       return { ok: false, error: { field: 'replay', error: `line ${i + 1}: a numeric column is not a number` } };
     }
     const [air, proc, speed, torque, wear] = values as [number, number, number, number, number];
-    const failures = Object.fromEntries(MILL_FAILURE_FLAGS.map((m) => [m, cells[col(m)]?.trim() === '1'])) as Record<
-      MillFailureMode,
-      boolean
-    >;
+    const failures = Object.fromEntries(MILL_FAILURE_FLAGS.map((m) => [m, cells[col(m)]?.trim() === '1'])) as Record<MillFailureMode, boolean>;
     rows.push({
       productId: cells[col(COLUMNS.productId)]?.trim() ?? `${type}${i}`,
       type: type as ProductType,

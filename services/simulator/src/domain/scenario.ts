@@ -8,14 +8,11 @@ import type { AssetKind } from './tags.ts';
  * `[{ "asset": "pump-4", "fault": "bearing_wear", "startInMinutes": 30, "developMinutes": 120, "severity": 1 }, …]`
  * Also accepts `{ "faults": [ … ] }`. Errors name the entry: `faults[2].severity`.
  */
-export function validateScenario(
-  input: unknown,
-  assetKindOf: (assetId: string) => AssetKind | undefined,
-): Validated<FaultRequest[]> {
+export function validateScenario(input: unknown, assetKindOf: (assetId: string) => AssetKind | undefined): Validated<FaultRequest[]> {
   const list = Array.isArray(input)
     ? input
     : typeof input === 'object' && input !== null && Array.isArray((input as { faults?: unknown }).faults)
-      ? ((input as { faults: unknown[] }).faults)
+      ? (input as { faults: unknown[] }).faults
       : null;
   if (list === null) return { ok: false, error: { field: 'faults', error: 'scenario must be a JSON list of faults' } };
   const out: FaultRequest[] = [];

@@ -46,9 +46,7 @@ export const MILL_TAGS: readonly TagSpec[] = [
   { name: 'product_id', kind: 'text', description: 'current product id, e.g. M14860' },
   { name: 'parts_produced', kind: 'counter', description: 'products completed' },
   { name: 'machine_failure', kind: 'flag', description: 'any failure mode on the current product' },
-  ...MILL_FAILURE_FLAGS.map(
-    (f): TagSpec => ({ name: f.toLowerCase(), kind: 'flag', description: `${f} failure mode on the current product` }),
-  ),
+  ...MILL_FAILURE_FLAGS.map((f): TagSpec => ({ name: f.toLowerCase(), kind: 'flag', description: `${f} failure mode on the current product` })),
 ];
 
 export const PACKAGING_STATES = { Running: 1, Idle: 2, PlannedStop: 3, Fault: 4 } as const;

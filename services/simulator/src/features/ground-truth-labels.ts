@@ -150,7 +150,12 @@ export function createGroundTruthRecorder(options: GroundTruthRecorderOptions): 
         const delay = err instanceof KernelError ? undefined : delays[attempt];
         if (delay === undefined) {
           stats.failed += 1;
-          log('error', 'could not record a ground-truth label', { stream, type: draft.type, eventId: draft.id, error: err instanceof Error ? err.message : String(err) });
+          log('error', 'could not record a ground-truth label', {
+            stream,
+            type: draft.type,
+            eventId: draft.id,
+            error: err instanceof Error ? err.message : String(err),
+          });
           return;
         }
         await sleep(delay);

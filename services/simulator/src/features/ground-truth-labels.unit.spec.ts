@@ -8,16 +8,38 @@ import { createGroundTruthRecorder, groundTruthEvent } from './ground-truth-labe
 
 const PATH = 'acme/plant-1/utilities/cooling-water/pump-4';
 const injected: FaultInjected = {
-  type: 'FaultInjected', faultId: 'pump-4#1', fault: 'bearing_wear', asset: 'pump-4', path: PATH, severity: 0.8, developMinutes: 20,
-  startAt: '2026-01-01T00:00:00.000Z', plantTime: '2026-01-01T00:00:00.000Z', source: 'http',
+  type: 'FaultInjected',
+  faultId: 'pump-4#1',
+  fault: 'bearing_wear',
+  asset: 'pump-4',
+  path: PATH,
+  severity: 0.8,
+  developMinutes: 20,
+  startAt: '2026-01-01T00:00:00.000Z',
+  plantTime: '2026-01-01T00:00:00.000Z',
+  source: 'http',
 };
 const failed: FaultLabelled = {
-  type: 'FaultLabelled', faultId: 'pump-4#1', fault: 'bearing_failure', cause: 'injected', asset: 'pump-4', path: PATH,
-  startedAt: '2026-01-01T00:00:00.000Z', failureAt: '2026-01-01T00:20:00.000Z', plantTime: '2026-01-01T00:20:00.000Z',
+  type: 'FaultLabelled',
+  faultId: 'pump-4#1',
+  fault: 'bearing_failure',
+  cause: 'injected',
+  asset: 'pump-4',
+  path: PATH,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  failureAt: '2026-01-01T00:20:00.000Z',
+  plantTime: '2026-01-01T00:20:00.000Z',
 };
 const emergent: FaultLabelled = {
-  type: 'FaultLabelled', faultId: null, fault: 'TWF', cause: 'emergent', asset: 'mill-1', path: 'acme/plant-1/machining/cell-1/mill-1',
-  startedAt: '2026-01-01T01:00:00.000Z', failureAt: '2026-01-01T01:00:00.000Z', plantTime: '2026-01-01T01:00:00.000Z',
+  type: 'FaultLabelled',
+  faultId: null,
+  fault: 'TWF',
+  cause: 'emergent',
+  asset: 'mill-1',
+  path: 'acme/plant-1/machining/cell-1/mill-1',
+  startedAt: '2026-01-01T01:00:00.000Z',
+  failureAt: '2026-01-01T01:00:00.000Z',
+  plantTime: '2026-01-01T01:00:00.000Z',
 };
 
 describe('groundTruthEvent', () => {
