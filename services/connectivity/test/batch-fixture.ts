@@ -1,6 +1,6 @@
 // Test fixture shared by the buffer and forwarder unit specs: a sequenced batch of `samples`
 // samples for one asset, its id and source timestamps derived from `seq`.
-import type { SequencedBatch } from '../../domain/batcher.ts';
+import type { SequencedBatch } from '../src/domain/batcher.ts';
 
 export const FIXTURE_SOURCE = '0190a0b0-0000-7000-8000-000000000001';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNatsBus, type Bus, type ConsumerHandle } from '@industrial/bus';
-import { eventValidator, parseUnsSampleBatch, type UnsSampleBatch } from '@industrial/contracts';
+import { eventValidator, parseUnsSampleBatch, UNS_STREAM, type UnsSampleBatch } from '@industrial/contracts';
 import { generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
 import { createSimulator, type Simulator } from '@industrial/simulator';
 import { createConnectivityApp, type ConnectivityApp, type ConnectivityAppConfig } from '../src/index.ts';
@@ -157,12 +157,12 @@ export interface Received {
 
 /** Collects every UNS batch JetStream stored (durable consumer on the test's own server). */
 export async function collectUns(bus: Bus, durable = 'test-collector'): Promise<{ received: Received[]; stop(): Promise<void> }> {
-  await bus.ensureStream({ name: 'UNS', subjects: ['uns.v1.>'] });
+  await bus.ensureStream({ name: UNS_STREAM.name, subjects: [...UNS_STREAM.subjects] });
   const received: Received[] = [];
   const handle: ConsumerHandle = await bus.consume({
-    stream: 'UNS',
+    stream: UNS_STREAM.name,
     durable,
-    filterSubject: 'uns.v1.>',
+    filterSubject: UNS_STREAM.subjects[0],
     prefetch: 1024,
     handler: (msg) => {
       received.push({ subject: msg.subject, seq: msg.seq, batch: parseUnsSampleBatch(msg.json()), receivedAt: Date.now() });

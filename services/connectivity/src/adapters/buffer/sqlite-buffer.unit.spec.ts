@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE_SOURCE as SRC, fixtureBatch as batch } from './batch-fixture.ts';
+import { FIXTURE_SOURCE as SRC, fixtureBatch as batch } from '../../../test/batch-fixture.ts';
 import { SqliteBuffer } from './sqlite-buffer.ts';
 
 const dirs: string[] = [];

@@ -3,7 +3,7 @@
 // outage that starts and ends while publishes are in flight.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bus } from '@industrial/bus';
-import { FIXTURE_SOURCE as SRC, fixtureBatch } from '../buffer/batch-fixture.ts';
+import { FIXTURE_SOURCE as SRC, fixtureBatch } from '../../../test/batch-fixture.ts';
 import { SqliteBuffer } from '../buffer/sqlite-buffer.ts';
 import { createForwarder, type Forwarder } from './forwarder.ts';
 
