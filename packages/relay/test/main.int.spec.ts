@@ -7,10 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateLedgerKeyPem } from '@industrial/eventstore';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PG_URL, dropRelaySchema } from './support.ts';
 
-const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const main = join(import.meta.dirname, '../src/main.ts');
 
 function start(env: Record<string, string>): { proc: ChildProcess; out: () => string; exited: Promise<number | null> } {
@@ -35,11 +34,7 @@ describe('relay main.ts on runService', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relay-main-'));
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.query('DELETE FROM public.relay_checkpoints WHERE name = $1', [schema]).catch(() => undefined);
-    await c.end();
+    await dropRelaySchema(schema);
   });
 
   it('prints its ready line, one of two holds the lease, and both exit 0 on SIGTERM', async () => {

@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectNatsBus, Deduper, type Bus } from '@industrial/bus';
 import { generateLedgerKeyPem, ledgerKeyFromPem, openPostgresEventStore, type EventStore } from '@industrial/eventstore';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_URL, dropRelaySchema } from './support.ts';
 
-const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const child = join(import.meta.dirname, 'relay-child.ts');
 
 function startRelay(args: string[]): { proc: ChildProcess; out: string[] } {
@@ -48,11 +47,7 @@ describe('when the active relay is killed with SIGKILL mid-stream', () => {
     await bus.deleteStream(stream).catch(() => false);
     await bus.deleteStream(`${stream}_DLQ`).catch(() => false);
     await bus.drain();
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.query('DELETE FROM public.relay_checkpoints WHERE name = $1', [schema]).catch(() => undefined);
-    await c.end();
+    await dropRelaySchema(schema);
   });
 
   it('a standby takes over; every event arrives on NATS and is processed exactly once', async () => {
