@@ -64,6 +64,16 @@ function app(checkpointFile: string | null): { app: InferenceApp; close: () => P
   return { app: created, close: async () => { await created.stop(); checkpoints?.close(); } };
 }
 
+/** Starts an app, lets it catch up, reads its state and where its projection started, stops it. */
+async function startAndRead(checkpointFile: string | null) {
+  const a = app(checkpointFile);
+  await a.app.start();
+  await a.app.settle();
+  const read = { state: stateOf(a.app), status: a.app.projectionStatus() };
+  await a.close();
+  return read;
+}
+
 /** Everything the projection answers, comparable with toEqual. */
 function stateOf(a: InferenceApp) {
   return {
@@ -118,19 +128,8 @@ beforeAll(async () => {
   await createKernel({ service: 'inference', store }).append(`asset-${PUMP}`, [{ type: 'AssetModeChanged', data: { scope: 'asset', path: PUMP, from: 'auto', to: 'manual', reason: 'sensor check', changedAt: new Date(NOW).toISOString() } }], operator);
 
   subscribedFrom.length = 0;
-  const two = app(checkpointFile);
-  await two.app.start();
-  await two.app.settle();
-  restarted = stateOf(two.app);
-  restartedStatus = two.app.projectionStatus();
-  await two.close();
-
-  const three = app(null);
-  await three.app.start();
-  await three.app.settle();
-  rebuilt = stateOf(three.app);
-  rebuiltStatus = three.app.projectionStatus();
-  await three.close();
+  ({ state: restarted, status: restartedStatus } = await startAndRead(checkpointFile));
+  ({ state: rebuilt, status: rebuiltStatus } = await startAndRead(null));
 }, 120_000);
 
 afterAll(async () => {
