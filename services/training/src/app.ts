@@ -1,22 +1,25 @@
-// Composition root of the training service: the run use cases (queue + worker-thread trainer,
-// artifact store, snapshots, cost models, projection over the event store), the gRPC server
-// (TrainingService, health, reflection, access guard) and the HTTP probes, from injected
-// dependencies. Opens nothing itself: the caller owns the store, the key set, the bus and telemetry.
+// Composition root of the training service: training's kernel over the store, the run use cases
+// (queue + worker-thread trainer, artifact store, snapshots, cost models, governance's model
+// registry, projection of training's own streams), the gRPC server (TrainingService, health,
+// reflection, access guard recording denials through the kernel), the HTTP probes, and the bus
+// consumers of the integration events training acts on (inference's RetrainingRequested, dataops'
+// DatasetSnapshotCreated). Opens nothing itself: the caller owns the store, the key set, the bus and telemetry.
 import { createGuard, type KeySet } from '@industrial/access';
 import type { Bus, ConsumerHandle } from '@industrial/bus';
 import { parseIntegrationEvent, type EventData } from '@industrial/contracts';
+import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import { createGrpcServer, serviceEndpoints, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import { createKernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { createFsArtifactStore } from './adapters/artifacts/fs.ts';
 import { createMemoryCostModels } from './adapters/costmodels/memory.ts';
-import { uuidv7 } from './adapters/eventstore/ids.ts';
 import { trainingService } from './adapters/grpc/training.ts';
-import { serviceEndpoints } from '@industrial/grpc';
+import { createInProcessModelRegistry } from './adapters/registry/in-process.ts';
 import { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
 import { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trainer.ts';
-import type { ArtifactStore, CostModelSource, SnapshotSource, Trainer } from './ports.ts';
-import { createTrainingRuns, type TrainingRuns } from './runs/service.ts';
+import { createTrainingRuns, type TrainingRuns } from './features/runs.ts';
+import type { ArtifactStore, CostModelSource, ModelRegistry, SnapshotSource, Trainer } from './ports.ts';
 
 export const SERVICE_NAME = 'training';
 
@@ -37,7 +40,7 @@ export interface TrainingAppConfig {
   shutdownGraceMs?: number;
   /** Permutation-importance repeats (default: the ML library's 5). */
   importanceRepeats?: number;
-  /** Bus consumer for RetrainingRequested integration events; null = only the store subscription. */
+  /** Bus stream and durable of the RetrainingRequested consumer (default EVENTS / training-retraining; snapshots: `<durable>-snapshots`); null: none. */
   retrainingConsumer?: { stream: string; durable: string } | null;
   /** Train in a worker thread (default) or inline. */
   trainer?: 'worker' | 'inline';
@@ -51,6 +54,9 @@ export interface TrainingAppDeps {
   artifacts?: ArtifactStore;
   snapshots?: SnapshotSource;
   costModels?: CostModelSource;
+  /** Governance's model registry; default: governance's registry use cases in process, over `store`. */
+  registry?: ModelRegistry;
+  /** Integration events (RetrainingRequested, DatasetSnapshotCreated); without it, retraining is only started by hand. */
   bus?: Bus;
   trainer?: Trainer;
   now?: () => Date;
@@ -68,13 +74,15 @@ export interface TrainingApp {
 
 export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
   const { store, logger, config } = deps;
+  const kernel = createKernel({ service: SERVICE_NAME, store });
   const artifacts = deps.artifacts ?? createFsArtifactStore(config.artifactDir);
   const runs = createTrainingRuns({
-    store,
+    kernel,
     artifacts,
     snapshots: deps.snapshots ?? createDataopsSnapshotSource(config.snapshotDir),
     costModels: deps.costModels ?? createMemoryCostModels(),
     trainer: deps.trainer ?? (config.trainer === 'inline' ? createInlineTrainer() : createWorkerTrainer()),
+    registry: deps.registry ?? createInProcessModelRegistry(store),
     logger: { info: (f, m) => logger.info(f, m), warn: (f, m) => logger.warn(f, m), error: (f, m) => logger.error(f, m) },
     codeVersion: config.codeVersion,
     ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
@@ -87,17 +95,48 @@ export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
     audience: config.access.audience,
     newId: () => uuidv7(),
     recordDenied: async (stream, event) => {
-      await store.append(stream, [event]);
+      await kernel.appendPrepared(stream, [event]);
     },
     onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
   });
   const grpc = createGrpcServer({ services: [trainingService(runs)], accessGuard, serviceName: SERVICE_NAME, logger });
   const endpoints = serviceEndpoints({
-    grpc, storeAnswers: () => store.headPosition(), grpcAddress: config.grpc, httpAddress: config.http,
-    shutdownGraceMs: Math.min(config.shutdownGraceMs ?? 10_000, 10_000), logger, name: 'training',
+    grpc,
+    storeAnswers: () => store.headPosition(),
+    grpcAddress: config.grpc,
+    httpAddress: config.http,
+    shutdownGraceMs: Math.min(config.shutdownGraceMs ?? 10_000, 10_000),
+    logger,
+    name: 'training',
   });
-  let consumer: ConsumerHandle | null = null;
+  const consumers: ConsumerHandle[] = [];
   let stopping: Promise<void> | null = null;
+
+  /** The integration events training acts on (ADR 0003: never another service's streams). */
+  async function consume(bus: Bus, c: { stream: string; durable: string }): Promise<void> {
+    consumers.push(
+      await bus.consume({
+        stream: c.stream,
+        durable: c.durable,
+        filterSubject: 'evt.v1.inference.RetrainingRequested',
+        maxDeliver: 5,
+        handler: async (msg) => {
+          const event = parseIntegrationEvent(msg.json());
+          if (event.type === 'RetrainingRequested') await runs.onRetrainingRequested(event.data as EventData<'RetrainingRequested'>, event.id);
+        },
+      }),
+      await bus.consume({
+        stream: c.stream,
+        durable: `${c.durable}-snapshots`,
+        filterSubject: 'evt.v1.dataops.DatasetSnapshotCreated',
+        maxDeliver: 5,
+        handler: async (msg) => {
+          const event = parseIntegrationEvent(msg.json());
+          if (event.type === 'DatasetSnapshotCreated') runs.onSnapshotCreated(event.data as EventData<'DatasetSnapshotCreated'>);
+        },
+      }),
+    );
+  }
 
   return {
     grpc,
@@ -106,25 +145,13 @@ export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
     artifacts,
     async start() {
       await runs.open();
-      if (deps.bus !== undefined && config.retrainingConsumer !== null) {
-        const c = config.retrainingConsumer ?? { stream: 'EVENTS', durable: 'training-retraining' };
-        consumer = await deps.bus.consume({
-          stream: c.stream,
-          durable: c.durable,
-          filterSubject: 'evt.v1.inference.RetrainingRequested',
-          maxDeliver: 5,
-          handler: async (msg) => {
-            const event = parseIntegrationEvent(msg.json());
-            if (event.type === 'RetrainingRequested') await runs.onRetrainingRequested(event.data as EventData<'RetrainingRequested'>, event.id);
-          },
-        });
-      }
+      if (deps.bus !== undefined && config.retrainingConsumer !== null) await consume(deps.bus, config.retrainingConsumer ?? { stream: 'EVENTS', durable: 'training-retraining' });
       return endpoints.listen();
     },
     stop(options = {}) {
       stopping ??= (async () => {
         endpoints.notReady();
-        await consumer?.stop();
+        for (const c of consumers.splice(0)) await c.stop();
         await runs.close({ mode: options.mode ?? config.shutdownMode ?? 'finish', graceMs: config.shutdownGraceMs ?? 60_000 });
         await endpoints.shutdown();
       })();

@@ -23,6 +23,8 @@ const EnvSchema = z
     TRAINING_CODE_VERSION: z.string().regex(/^([0-9a-f]{7,40}|\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$/, 'must be a git sha or a package version').optional(),
     ...eventStoreEnv,
     NATS_URL: nonEmpty.optional(),
+    TRAINING_GOVERNANCE_ADDRESS: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port of governance\'s gRPC server').optional(),
+    TRAINING_GOVERNANCE_TOKEN: nonEmpty.optional(),
     ...accessEnv,
     ...telemetryEnv,
     ...shutdownEnv(60_000),
@@ -31,6 +33,8 @@ const EnvSchema = z
     checkEventStoreEnv(env, ctx);
     if (env.TRAINING_ARTIFACT_STORE === 's3' && (env.TRAINING_S3_ENDPOINT === undefined || env.TRAINING_S3_BUCKET === undefined))
       ctx.addIssue({ code: 'custom', path: ['TRAINING_S3_BUCKET'], message: 'TRAINING_S3_ENDPOINT and TRAINING_S3_BUCKET are required when TRAINING_ARTIFACT_STORE=s3' });
+    if (env.TRAINING_GOVERNANCE_ADDRESS !== undefined && env.TRAINING_GOVERNANCE_TOKEN === undefined)
+      ctx.addIssue({ code: 'custom', path: ['TRAINING_GOVERNANCE_TOKEN'], message: "is required with TRAINING_GOVERNANCE_ADDRESS (a service-account token with model.register)" });
   });
 
 export interface TrainingConfig {
@@ -44,6 +48,8 @@ export interface TrainingConfig {
   codeVersion: string | null;
   eventStore: EventStoreConfig;
   natsUrl: string | null;
+  /** Governance's model registry over gRPC; null: governance's registry in process over the same store (standalone). */
+  governance: { address: string; token: string } | null;
   ledgerKeyFile: string;
   access: AccessConfig;
   telemetry: TelemetryConfig;
@@ -70,6 +76,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       codeVersion: e.TRAINING_CODE_VERSION ?? null,
       eventStore: eventStoreConfig(e),
       natsUrl: e.NATS_URL ?? null,
+      governance: e.TRAINING_GOVERNANCE_ADDRESS === undefined ? null : { address: e.TRAINING_GOVERNANCE_ADDRESS, token: e.TRAINING_GOVERNANCE_TOKEN ?? '' },
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),

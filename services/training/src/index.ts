@@ -5,7 +5,11 @@ export { createTrainingApp, SERVICE_NAME } from './app.ts';
 export type { TrainingApp, TrainingAppConfig, TrainingAppDeps } from './app.ts';
 export { loadConfig } from './config.ts';
 export type { ConfigResult, TrainingConfig } from './config.ts';
-export type { ArtifactStore, CostModelSource, SnapshotData, SnapshotSource, Trainer, TrainJob, TrainOutput } from './ports.ts';
+export type { ArtifactStore, CostModelSource, ModelRegistration, ModelRegistry, RegisteredModel, SnapshotData, SnapshotSource, Trainer, TrainJob, TrainOutput } from './ports.ts';
+export { createInProcessModelRegistry } from './adapters/registry/in-process.ts';
+export { createGrpcModelRegistry } from './adapters/registry/grpc.ts';
+export type { GrpcModelRegistryOptions } from './adapters/registry/grpc.ts';
+export type { Requester, StartRunRequest, TrainingRuns } from './features/runs.ts';
 export { createFsArtifactStore } from './adapters/artifacts/fs.ts';
 export { createS3ArtifactStore } from './adapters/artifacts/s3.ts';
 export type { S3ArtifactStoreOptions, S3ObjectClient } from './adapters/artifacts/s3.ts';
@@ -14,7 +18,7 @@ export { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
 export { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trainer.ts';
 export { decide, evolve, fold, initialRunState, STAGES } from './domain/run.ts';
 export type { RunCommand, RunEvent, RunState, RunStatus, Stage } from './domain/run.ts';
-export { JobQueue, QueueClosedError } from './runs/queue.ts';
+export { JobQueue, QueueClosedError } from './features/queue.ts';
 export { TrainingError, TrainingErrorCode, InvalidTrainingRequestError, RunCancelledError, RunNotFoundError, SnapshotNotFoundError, NotConfiguredError, CostModelNotFoundError } from './domain/errors.ts';
 
 // Pump models from the plant (issue 8 item 5): deterministic recipe, shared window features.
@@ -22,7 +26,7 @@ export { buildPumpModel, buildRulModel, pumpTrainingTable, pumpFleetScenario, un
 export type { BuiltPumpModel, PumpModelOptions, PumpTable } from './pump/model.ts';
 export { savePumpModel, pumpBundleFiles, PUMP_BUNDLE_NAME } from './pump/save.ts';
 export type { SavedPumpModel } from './pump/save.ts';
-export { registerDemoPumpModel, ensurePumpBundle, PUMP_RECIPE_VERSION } from './pump/demo.ts';
+export { registerDemoPumpModel, ensurePumpBundle, DEMO_BREAK_GLASS_REASON, PUMP_RECIPE_VERSION } from './pump/demo.ts';
 export type { DemoPumpModel, RegisterDemoPumpModelInput } from './pump/demo.ts';
 // window features are computed by @industrial/ml computeWindowFeatures (shared with inference)
 export { pumpFeatureSpec, pumpWindows, PUMP_FEATURE_NAMES, PUMP_FEATURE_SET_VERSION } from './pump/windows.ts';

@@ -1,77 +1,55 @@
-// Entry point of the standalone training process: config from the environment (once), then
-// telemetry, then the event store, keys and (optionally) NATS, then the app. SIGTERM/SIGINT: stop
-// accepting runs, finish (or cancel, TRAINING_SHUTDOWN=cancel) the running job, record queued ones
-// as cancelled, drain calls, close the bus and the store, flush telemetry, exit 0. Bad config: exit 2.
+// Entry point of the standalone training process: the shared lifecycle (runService): config from
+// the environment once (exit 2 naming a bad variable), telemetry first, the event store, keys,
+// NATS (optional: integration events), governance's model registry (gRPC with
+// TRAINING_GOVERNANCE_ADDRESS, else in process over the same store), the app, then
+// "training ready grpc=<port> http=<port>". SIGTERM/SIGINT: stop accepting runs, finish (or cancel,
+// TRAINING_SHUTDOWN=cancel) the running job, record queued ones as cancelled, drain calls, close
+// the registry client, the bus and the store, flush telemetry.
 import { loadKeySet } from '@industrial/access';
-import { connectNatsBus, type Bus } from '@industrial/bus';
-import { eventValidator } from '@industrial/contracts';
-import type { EventStore } from '@industrial/eventstore';
-import { openStoreFromConfig } from '@industrial/eventstore/config';
-import { createLogger, initTelemetry } from '@industrial/telemetry';
+import { connectNatsBus } from '@industrial/bus';
+import { runService } from '@industrial/kernel/service';
 import { createS3ArtifactStore } from './adapters/artifacts/s3.ts';
 import { detectCodeVersion, PACKAGE_VERSION } from './adapters/code-version.ts';
+import { createGrpcModelRegistry } from './adapters/registry/grpc.ts';
 import { createTrainingApp } from './app.ts';
 import { loadConfig } from './config.ts';
+import { HELP } from './help.ts';
 
-async function main(): Promise<number> {
-  const loaded = loadConfig(process.env);
-  if (!loaded.ok) {
-    process.stderr.write(`training: ${loaded.message}\n`);
-    return 2;
-  }
-  const config = loaded.config;
-  const telemetry = initTelemetry({
-    serviceName: 'training',
-    serviceVersion: PACKAGE_VERSION,
-    exporter: config.telemetry.exporter,
-    otlpEndpoint: config.telemetry.otlpEndpoint,
-    sampleRatio: config.telemetry.sampleRatio,
-    logLevel: config.logLevel,
-  });
-  const logger = createLogger('training', { level: config.logLevel });
-  let store: EventStore | null = null;
-  let bus: Bus | null = null;
-  try {
-    store = await openStoreFromConfig(config, { validator: eventValidator });
-    if (config.natsUrl !== null) bus = await connectNatsBus({ servers: config.natsUrl, name: 'training' });
-    const keySet = await loadKeySet(config.access.keysDir);
-    const app = createTrainingApp({
-      store,
-      keySet,
-      logger,
-      ...(bus === null ? {} : { bus }),
-      ...(config.artifacts.kind === 's3' ? { artifacts: createS3ArtifactStore({ endpoint: config.artifacts.endpoint, bucket: config.artifacts.bucket }) } : {}),
-      config: {
-        grpc: config.grpc,
-        http: config.http,
-        access: { issuer: config.access.issuer, audience: config.access.audience },
-        artifactDir: config.artifacts.kind === 'fs' ? config.artifacts.dir : './data/artifacts',
-        snapshotDir: config.snapshotDir,
-        codeVersion: config.codeVersion ?? detectCodeVersion(),
-        concurrency: config.concurrency,
-        shutdownMode: config.shutdownMode,
-        shutdownGraceMs: config.shutdownGraceMs,
-      },
-    });
-    const signalled = new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    });
-    const ports = await app.start();
-    // A line the launcher and tests can wait for.
-    process.stdout.write(`training ready grpc=${ports.grpcPort} http=${ports.httpPort}\n`);
-    const signal = await signalled;
-    logger.info({ signal, mode: config.shutdownMode }, 'stopping');
-    await app.stop();
-    return 0;
-  } catch (error) {
-    logger.fatal({ err: error }, 'training failed');
-    return 1;
-  } finally {
-    await bus?.drain().catch((error: unknown) => logger.error({ err: error }, 'draining the bus failed'));
-    await store?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the event store failed'));
-    await telemetry.shutdown();
-  }
-}
-
-process.exit(await main());
+process.exit(
+  await runService({
+    name: 'training',
+    version: PACKAGE_VERSION,
+    help: HELP,
+    loadConfig,
+    async start({ config, logger, openStore, onClose }) {
+      const store = await openStore(config);
+      const bus = config.natsUrl === null ? null : await connectNatsBus({ servers: config.natsUrl, name: 'training' });
+      if (bus !== null) onClose(() => bus.drain(), 'bus');
+      const keySet = await loadKeySet(config.access.keysDir);
+      const registry = config.governance === null ? null : createGrpcModelRegistry({ address: config.governance.address, token: config.governance.token });
+      if (registry !== null) onClose(() => registry.close(), 'model registry client');
+      else logger.warn({}, 'TRAINING_GOVERNANCE_ADDRESS is not set: models are registered through governance in process, over the same store');
+      const app = createTrainingApp({
+        store,
+        keySet,
+        logger,
+        ...(bus === null ? {} : { bus }),
+        ...(registry === null ? {} : { registry }),
+        ...(config.artifacts.kind === 's3' ? { artifacts: createS3ArtifactStore({ endpoint: config.artifacts.endpoint, bucket: config.artifacts.bucket }) } : {}),
+        config: {
+          grpc: config.grpc,
+          http: config.http,
+          access: { issuer: config.access.issuer, audience: config.access.audience },
+          artifactDir: config.artifacts.kind === 'fs' ? config.artifacts.dir : './data/artifacts',
+          snapshotDir: config.snapshotDir,
+          codeVersion: config.codeVersion ?? detectCodeVersion(),
+          concurrency: config.concurrency,
+          shutdownMode: config.shutdownMode,
+          shutdownGraceMs: config.shutdownGraceMs,
+        },
+      });
+      const ports = await app.start();
+      return { ready: `grpc=${ports.grpcPort} http=${ports.httpPort}`, stop: () => app.stop() };
+    },
+  }),
+);

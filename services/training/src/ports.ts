@@ -1,8 +1,12 @@
 // Ports of the training service: what the use cases need from the outside world. Adapters in
 // adapters/ implement them (filesystem/S3 artifacts, dataops snapshots, charter cost models, the
-// worker-thread trainer); tests and the one-process launcher may pass their own.
+// worker-thread trainer, governance's model registry); tests and the one-process launcher may pass their own.
+import type { EventData } from '@industrial/contracts';
+import type { Cause } from '@industrial/kernel';
 import type { CostModel, WindowSpec } from '@industrial/ml';
 import type { RawColumn } from './domain/dataset.ts';
+
+export type { CostModel };
 import type { PortableTrainSpec } from './domain/spec.ts';
 
 /** Content-addressed blobs: the key IS the sha256 of the bytes, so a write is idempotent. */
@@ -82,4 +86,23 @@ export interface Trainer {
   /** Fits; rejects with RunCancelledError when `signal` aborts. */
   train(job: TrainJob, signal?: AbortSignal): Promise<TrainOutput>;
   close?(): Promise<void>;
+}
+
+/** A registration as training asks for it: the ModelVersionRegistered data without the version number (governance assigns it). */
+export type ModelRegistration = Omit<EventData<'ModelVersionRegistered'>, 'version'>;
+export type RegisteredModel = EventData<'ModelVersionRegistered'>;
+
+/**
+ * Governance's model registry, the one writer of `model-<useCase>` streams: training registers the
+ * candidates it trained through it and never appends to the model stream itself. Adapters: gRPC
+ * (`RegisterModelVersion`, cluster mode, a service-account token with `model.register`) and in
+ * process (governance's registry use cases over the same store: the one-process launcher, tests).
+ */
+export interface ModelRegistry {
+  /** Registers the version as a candidate; idempotent per run (the same run again answers its registration). */
+  register(registration: ModelRegistration, cause: Cause): Promise<{ registered: RegisteredModel; alreadyRegistered: boolean }>;
+  /** The version a run registered, or null (crash recovery: a run interrupted during registration). */
+  registrationOf(useCaseId: string, runId: string, cause: Cause): Promise<RegisteredModel | null>;
+  /** The versions registered for a use case, oldest first (the run view after a restart). */
+  registrations(useCaseId: string, cause: Cause): Promise<RegisteredModel[]>;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModel, parseReferenceProfile, scoreRaw } from '@industrial/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDemoPumpModel, PUMP_FEATURE_NAMES } from '../src/index.ts';
+import { DEMO_BREAK_GLASS_REASON, registerDemoPumpModel, PUMP_FEATURE_NAMES } from '../src/index.ts';
 import { sqliteStore, type StoreFixture } from './fixture.ts';
 
 const SMALL = { plants: 2, hours: 12, gbdt: { maxIter: 20 }, importanceRepeats: 1 };
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('registerDemoPumpModel', () => {
-  it('stores the inference bundle and appends ModelVersionRegistered + ModelPromoted with the real sha256', async () => {
+  it('stores the inference bundle; governance records the registration and a break-glass promotion with the real sha256', async () => {
     const r = await registerDemoPumpModel({ store: fx.store, artifactsDir: dir, useCaseId, actor, options: SMALL });
     expect(r).toMatchObject({ version: 1, cached: false });
     const onnxPath = fileURLToPath(r.artifactUri);
@@ -42,14 +42,17 @@ describe('registerDemoPumpModel', () => {
     expect(Array.from(scoreRaw(model, raw, n))).toEqual(ref.scores.slice(0, n));
 
     const events = await fx.store.readStream(`model-${useCaseId}`);
-    expect(events.map((e) => e.type)).toEqual(['ModelVersionRegistered', 'ModelPromoted']);
+    expect(events.map((e) => e.type)).toEqual(['ModelVersionRegistered', 'ModelApprovalRequested', 'ModelApproved', 'ModelPromoted']);
     expect(events[0]!.data).toMatchObject({
       modelVersionId: r.modelVersion, useCaseId, version: 1, artifactUri: r.artifactUri, artifactHash: r.sha256, windowSeconds: 3600,
       featureSetVersion: '1.0.0', inputs: [{ name: 'bearing_temp_mean', unit: 'Cel' }, { name: 'bearing_temp_slope', unit: 'Cel/h' }, { name: 'vibration_rms', unit: 'mm/s' }, { name: 'motor_current_mean', unit: 'A' }],
       decisionThreshold: r.threshold,
     });
-    expect(events[1]!.data).toMatchObject({ modelVersionId: r.modelVersion, stage: 'production', previousModelVersionId: null });
-    expect(events[1]!.metadata).toMatchObject({ actor: 'svc:platform', role: 'service' });
+    // break glass, recorded: who (the setup account) and why, in the approval and the promotion
+    expect(events[1]!.data).toMatchObject({ modelVersionId: r.modelVersion, targetStage: 'production', justification: `BREAK GLASS: ${DEMO_BREAK_GLASS_REASON}` });
+    expect(events[2]!.data).toMatchObject({ conditions: [expect.stringMatching(/^break-glass: .* by svc:platform$/)], comment: DEMO_BREAK_GLASS_REASON });
+    expect(events[3]!.data).toMatchObject({ modelVersionId: r.modelVersion, stage: 'production', previousModelVersionId: null });
+    for (const e of events) expect(e.metadata).toMatchObject({ actor: 'svc:platform', role: 'service' });
   });
 
   it('reuses the cached build and the registration on the next start', async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
-import { createInProcBus } from '@industrial/bus';
+import { createInProcBus, type Bus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { createDataopsApp, DEFAULT_CONFIG, openSqliteDataopsStore, type DataopsApp } from '@industrial/dataops';
 import { generateLedgerKeyPem, ledgerKeyFromPem, MemoryAnchorSink, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
@@ -90,6 +90,8 @@ export const CSV_MAPPING = {
 
 export interface Running {
   app: TrainingApp;
+  /** The in-process bus the app consumes integration events from (stream EVENTS, subjects evt.v1.>). */
+  bus: Bus;
   dataops: DataopsApp;
   grpcAddress: string;
   snapshotDir: string;
@@ -112,8 +114,11 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
   const data = await openSqliteDataopsStore({ path: join(dir, 'dataops.db'), refinedIntervalMs: 1000 });
   const dataops = createDataopsApp({ store, data, bus: createInProcBus(), keySet, logger: silent, config: { ...DEFAULT_CONFIG, events: null, snapshotDir, codeVersion: 'test-1' } });
   const costModels = createMemoryCostModels();
+  const bus = createInProcBus();
+  await bus.ensureStream({ name: 'EVENTS', subjects: ['evt.v1.>'] });
   const app = createTrainingApp({
     store,
+    bus,
     keySet,
     logger: silent,
     costModels,
@@ -134,6 +139,7 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
   const clients: { close(): void }[] = [];
   return {
     app,
+    bus,
     dataops,
     grpcAddress,
     snapshotDir,
@@ -159,6 +165,7 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
     async close() {
       for (const c of clients) c.close();
       await app.stop();
+      await bus.drain();
       await data.close();
       rmSync(dir, { recursive: true, force: true });
     },

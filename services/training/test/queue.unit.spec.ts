@@ -1,6 +1,6 @@
 // The in-process job queue: order, concurrency, cancellation and shutdown.
 import { describe, expect, it } from 'vitest';
-import { JobQueue, QueueClosedError } from '../src/runs/queue.ts';
+import { JobQueue, QueueClosedError } from '../src/features/queue.ts';
 
 function deferred() {
   let resolve!: () => void;

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { latestVersion } from '@industrial/contracts';
+import { latestVersion, streamFor } from '@industrial/contracts';
 import { FIELD_TRAILER, trainingV1, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, postgresStore, sqliteStore, startTraining, syntheticCsv, type Running, type StoreFactory, type StoreFixture } from './fixture.ts';
@@ -158,12 +158,17 @@ describe.each<[string, StoreFactory]>([
   describe('when inference requests retraining', () => {
     it('trains on the latest snapshot of the use case and registers the model as a candidate, never promoted', async () => {
       const requestId = randomUUID();
-      await fx.store.append(`model-${useCaseId}`, [{
+      // Inference records the request in its own drift- stream; the relay publishes it as an
+      // integration event, which is how training hears of it (it never reads inference's streams).
+      const drift = streamFor('RetrainingRequested', useCaseId);
+      await fx.store.append(drift, [{
         id: randomUUID(),
         type: 'RetrainingRequested',
         data: { requestId, useCaseId, modelVersionId: first.modelVersionId, trigger: 'manual', driftId: null, reason: 'New bearings fitted; retrain on the latest data.' },
         metadata: { actor: 'svc:inference', role: 'service', correlationId: randomUUID(), causationId: null, traceparent: null, schemaVersion: 1 },
       }]);
+      const [recorded] = await fx.store.readStream(drift, { direction: 'backwards', maxCount: 1 });
+      await t.bus.publish('evt.v1.inference.RetrainingRequested', recorded!, { msgId: recorded!.id });
       let run: trainingV1.Run | undefined;
       for (let i = 0; i < 600 && run === undefined; i++) {
         const l = await unaryCall(engineer, engineer.listRuns, { useCaseId, status: 0, pageSize: 0, pageToken: '' });

@@ -1,6 +1,8 @@
-// Read model of the training service, folded from the store's global order: every run's state
-// (through the run decider's evolve), which run produced which model version, and the latest
-// dataset snapshot per use case (what a retraining trains on). Pure: events in, answers out.
+// Read model of the training service: every run's state, folded from training's own
+// `training-run-` streams in the store's global order (through the run decider's evolve); which run
+// produced which model version (the registry's answer to training's registration, or looked up in
+// governance after a restart); and the latest dataset snapshot per use case (from dataops'
+// DatasetSnapshotCreated integration events: what a retraining trains on). Pure: events in, answers out.
 import type { EventData } from '@industrial/contracts';
 import { evolve, initialRunState, type RunEvent, type RunState, type RunStatus } from './run.ts';
 
@@ -17,7 +19,7 @@ export interface ProjectedEvent {
   readonly position: number;
 }
 
-const RUN_EVENTS = new Set(['TrainingRunStarted', 'TrainingRunProgressed', 'TrainingRunCompleted', 'TrainingRunFailed', 'ModelVersionRegistered']);
+const RUN_EVENTS = new Set(['TrainingRunStarted', 'TrainingRunProgressed', 'TrainingRunCompleted', 'TrainingRunFailed']);
 
 export interface ListFilter {
   readonly useCaseId?: string;
@@ -39,19 +41,27 @@ export class RunProjection {
   apply(event: ProjectedEvent): string | null {
     if (event.position <= this.#position) return null;
     this.#position = event.position;
-    if (event.type === 'DatasetSnapshotCreated') {
-      const d = event.data as EventData<'DatasetSnapshotCreated'>;
-      this.#snapshots.set(d.useCaseId, { datasetId: d.datasetId, snapshotId: d.snapshotId, contentHash: d.contentHash, featureSetVersion: d.featureSetVersion });
-      return null;
-    }
     if (!RUN_EVENTS.has(event.type)) return null;
     const runId = (event.data as { runId: string }).runId;
     const before = this.#runs.get(runId) ?? initialRunState;
     if (event.type !== 'TrainingRunStarted' && before.started === null) return null; // a run this service never started
     if (event.type === 'TrainingRunStarted' && before.started === null) this.#order.push(runId);
-    if (event.type === 'ModelVersionRegistered') this.#modelRuns.set((event.data as EventData<'ModelVersionRegistered'>).modelVersionId, runId);
     this.#runs.set(runId, evolve(before, { type: event.type, data: event.data } as RunEvent));
     return runId;
+  }
+
+  /** The registry's answer for a run's model (registration is governance's event, not in the run stream). */
+  registered(data: EventData<'ModelVersionRegistered'>): string | null {
+    const before = this.#runs.get(data.runId);
+    if (before === undefined || before.started === null) return null;
+    this.#modelRuns.set(data.modelVersionId, data.runId);
+    if (before.registered?.modelVersionId !== data.modelVersionId) this.#runs.set(data.runId, evolve(before, { type: 'ModelVersionRegistered', data }));
+    return data.runId;
+  }
+
+  /** A dataset snapshot was created (dataops' integration event): the latest per use case. */
+  snapshotCreated(d: EventData<'DatasetSnapshotCreated'>): void {
+    this.#snapshots.set(d.useCaseId, { datasetId: d.datasetId, snapshotId: d.snapshotId, contentHash: d.contentHash, featureSetVersion: d.featureSetVersion });
   }
 
   get(runId: string): RunState | undefined {

@@ -1,17 +1,21 @@
 // A real pump model for a one-process launcher at first start: builds the bearing-failure model
 // (or reuses the build cached in `artifactsDir`, keyed by the options), stores the bundle inference
-// loads, and appends ModelVersionRegistered + ModelPromoted (production) for the use case, so
-// operators get model-based prompts without a governance round. Idempotent: the same model
-// already registered and serving is returned as it is.
+// loads, and puts it into production through governance's registry (its public entry, in process
+// over the same store; governance writes every event of `model-<useCase>`): the version is
+// registered, then promoted by a BREAK-GLASS promotion — the four-eyes workflow is skipped for a
+// first look, and the registry records it as such (approval request, approval with the condition
+// "break-glass: …" by the named setup account, promotion, each with the reason). Idempotent: the
+// same model already registered and serving is returned as it is.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { latestVersion, streamFor, type EventData, type EventType } from '@industrial/contracts';
+import { uuidFromKey, uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
+import { createModelRegistry } from '@industrial/governance';
+import type { Cause } from '@industrial/kernel';
 import type { ClassificationMetrics } from '@industrial/ml';
 import { detectCodeVersion } from '../adapters/code-version.ts';
-import { uuidFromKey, uuidv7 } from '../adapters/eventstore/ids.ts';
 import { flatMetrics } from '../adapters/worker/train-core.ts';
 import { buildPumpModel, resolvePumpOptions, type PumpModelOptions } from './model.ts';
 import { PUMP_BUNDLE_NAME, pumpBundleFiles, savePumpModel } from './save.ts';
@@ -25,7 +29,7 @@ export interface RegisterDemoPumpModelInput {
   /** Where builds are cached (`pump-bearing-failure-<key>/`) and the bundle is served from. */
   readonly artifactsDir: string;
   readonly useCaseId: string;
-  /** Recorded as the events' actor. */
+  /** Recorded as the events' actor: the named account that breaks the glass for the demo (e.g. `svc:platform-setup`, role `service`). */
   readonly actor: { readonly subject: string; readonly role: string; readonly correlationId?: string };
   /** Recipe options (PUMP_MODEL_DEFAULTS when absent). */
   readonly options?: Partial<PumpModelOptions>;
@@ -83,68 +87,62 @@ function pumpFeatureSpecOf(s: PumpFeatureSpec & { target?: string; horizonHours?
   return spec;
 }
 
-/** Builds (or reuses) the pump model, stores its bundle and registers + promotes it to production. */
+export const DEMO_BREAK_GLASS_REASON =
+  'demo model of the one-process launcher (npm start): trained from the simulated plant and put into production for a first look, without a four-eyes approval';
+
+/** Builds (or reuses) the pump model, stores its bundle, registers it and promotes it to production (break glass, recorded). */
 export async function registerDemoPumpModel(input: RegisterDemoPumpModelInput): Promise<DemoPumpModel> {
-  const { store, useCaseId, actor } = input;
+  const { useCaseId, actor } = input;
   const { dir, record, cached } = await ensurePumpBundle(input.artifactsDir, input.options);
   const files = pumpBundleFiles(dir);
   const artifactUri = pathToFileURL(files.onnx).href;
   const ref = (path: string) => ({ uri: pathToFileURL(path).href, sha256: sha256(readFileSync(path)) });
-  const correlationId = actor.correlationId ?? uuidv7();
-  const stream = streamFor('ModelVersionRegistered', useCaseId);
-  const append = async <T extends EventType>(type: T, data: EventData<T>, expectedRevision: number | 'no-stream') => {
-    const id = uuidv7();
-    await store.append(streamFor(type, useCaseId), [{
-      id, type, data: data as Record<string, unknown>,
-      metadata: { actor: actor.subject, role: actor.role, correlationId, causationId: null, traceparent: null, schemaVersion: latestVersion(type) },
-    }], { expectedRevision });
-  };
+  const cause: Cause = { actor: actor.subject, role: actor.role, correlationId: actor.correlationId ?? uuidv7(), causationId: null, traceparent: null };
+  const registry = createModelRegistry(input.store);
 
-  const recorded = await store.readStream(stream).catch(() => []);
-  const registered = recorded.filter((e) => e.type === 'ModelVersionRegistered').map((e) => e.data as EventData<'ModelVersionRegistered'>);
-  let production: string | null = null;
-  for (const e of recorded) {
-    const d = e.data as Record<string, unknown>;
-    if (e.type === 'ModelPromoted' && d.stage === 'production') production = d.modelVersionId as string;
-    if (e.type === 'ModelRolledBack' && d.fromModelVersionId === production) production = (d.toModelVersionId as string | null) ?? null;
+  const state = await registry.list(useCaseId);
+  const existing = [...state.deployments.registered.values()].find((r) => r.artifactHash === record.onnxSha256 && r.artifactUri === artifactUri);
+  const features = record.featureSpec.features.map((f) => f.name);
+  const { registered } =
+    existing !== undefined
+      ? { registered: existing }
+      : await registry.register(
+          {
+            modelVersionId: uuidFromKey(`demo-pump:${useCaseId}:${record.onnxSha256}:${artifactUri}`),
+            useCaseId,
+            runId: uuidFromKey(`demo-pump-run:${useCaseId}:${record.key}:${artifactUri}`),
+            stage: 'candidate',
+            format: 'onnx',
+            artifactUri,
+            artifactHash: record.onnxSha256,
+            datasetId: uuidFromKey(`demo-pump-dataset:${record.key}`),
+            snapshotId: uuidFromKey(`demo-pump-snapshot:${record.key}`),
+            snapshotHash: record.dataSha256,
+            featureSetVersion: record.featureSpec.version,
+            codeVersion: detectCodeVersion(),
+            seed: record.options.seed,
+            spec: {
+              target: record.target,
+              features,
+              modelType: 'gbdt',
+              task: 'classification',
+              imbalance: 'class-weights',
+              imputation: 'median',
+              costModel: { source: 'inline', useCaseId: null, ...record.options.costModel },
+            },
+            inputs: record.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
+            windowSeconds: record.featureSpec.windowMinutes * 60,
+            outputs: [{ name: `${record.target}_probability` }],
+            metrics: record.testMetrics,
+            decisionThreshold: record.threshold,
+            modelCard: { markdown: ref(files.card), json: ref(files.cardJson) },
+            explainer: ref(files.model),
+          },
+          cause,
+        );
+  const modelVersionId = registered.modelVersionId;
+  if ((state.deployments.production.get(useCaseId) ?? null) !== modelVersionId) {
+    await registry.breakGlassPromote({ useCaseId, modelVersionId, stage: 'production', scope: null, reason: DEMO_BREAK_GLASS_REASON }, cause);
   }
-  let revision: number | 'no-stream' = recorded.length === 0 ? 'no-stream' : recorded.at(-1)!.revision;
-  const existing = registered.find((r) => r.artifactHash === record.onnxSha256 && r.artifactUri === artifactUri);
-  const modelVersionId = existing?.modelVersionId ?? uuidFromKey(`demo-pump:${useCaseId}:${record.onnxSha256}:${registered.length + 1}`);
-  const version = existing?.version ?? registered.length + 1;
-  if (existing === undefined) {
-    const features = record.featureSpec.features.map((f) => f.name);
-    await append('ModelVersionRegistered', {
-      modelVersionId, useCaseId,
-      runId: uuidFromKey(`demo-pump-run:${record.key}`),
-      version, stage: 'candidate', format: 'onnx',
-      artifactUri, artifactHash: record.onnxSha256,
-      datasetId: uuidFromKey(`demo-pump-dataset:${record.key}`),
-      snapshotId: uuidFromKey(`demo-pump-snapshot:${record.key}`),
-      snapshotHash: record.dataSha256,
-      featureSetVersion: record.featureSpec.version,
-      codeVersion: detectCodeVersion(),
-      seed: record.options.seed,
-      spec: {
-        target: record.target, features, modelType: 'gbdt', task: 'classification', imbalance: 'class-weights', imputation: 'median',
-        costModel: { source: 'inline', useCaseId: null, ...record.options.costModel },
-      },
-      inputs: record.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
-      windowSeconds: record.featureSpec.windowMinutes * 60,
-      outputs: [{ name: `${record.target}_probability` }],
-      metrics: record.testMetrics,
-      decisionThreshold: record.threshold,
-      modelCard: { markdown: ref(files.card), json: ref(files.cardJson) },
-      explainer: ref(files.model),
-    }, revision);
-    revision = revision === 'no-stream' ? 0 : revision + 1;
-  }
-  if (production !== modelVersionId) {
-    await append('ModelPromoted', {
-      useCaseId, modelVersionId, stage: 'production',
-      approvalRequestId: uuidFromKey(`demo-pump-approval:${modelVersionId}`),
-      previousModelVersionId: production,
-    }, revision);
-  }
-  return { modelVersion: modelVersionId, version, sha256: record.onnxSha256, artifactUri, threshold: record.threshold, cached };
+  return { modelVersion: modelVersionId, version: registered.version, sha256: record.onnxSha256, artifactUri, threshold: record.threshold, cached };
 }

@@ -5,7 +5,8 @@ import { defineService, fromSchema, serverStream, trainingV1, unary, type CallCo
 import { z } from 'zod';
 import { coerceParam, type CostModelChoice, type TrainingSpecInput } from '../../domain/spec.ts';
 import type { RunState, RunStatus } from '../../domain/run.ts';
-import type { Actor, TrainingRuns } from '../../runs/service.ts';
+import { causeOfCall, type Cause } from '@industrial/kernel';
+import type { TrainingRuns } from '../../features/runs.ts';
 
 const { TrainingServiceService, RunStatus: ProtoStatus } = trainingV1;
 
@@ -121,13 +122,10 @@ export function toProtoRun(r: RunState): trainingV1.Run {
   };
 }
 
-// The role the caller acted in: the first of its roles that grants starting training.
-const actorOf = (ctx: CallContext): Actor => ({
-  subject: ctx.principal.subject,
+// The cause of a start: the caller, in the first of its roles that grants starting training.
+const causeOf = (ctx: CallContext): Cause => ({
+  ...causeOfCall(ctx, { service: 'training' }),
   role: ctx.principal.roles.find((r) => roleHasPermission(r, Permission.TrainingStart)) ?? ctx.principal.roles[0] ?? 'engineer',
-  correlationId: ctx.correlationId,
-  causationId: null,
-  traceparent: ctx.traceparent,
 });
 
 /** StartTraining needs `training.start`; GetRun, StreamRunProgress and ListRuns `training.read`. */
@@ -139,7 +137,7 @@ export function trainingService(runs: TrainingRuns) {
       async handle(q, ctx) {
         const run = await runs.start(
           { snapshotId: q.snapshotId, useCaseId: q.useCaseId, spec: specInput(q.spec!), ...(q.runId === '' ? {} : { runId: q.runId }) },
-          actorOf(ctx),
+          causeOf(ctx),
         );
         return { run: toProtoRun(run) };
       },

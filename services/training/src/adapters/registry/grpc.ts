@@ -1,0 +1,42 @@
+// The model registry over gRPC: governance's ModelRegistryService (RegisterModelVersion,
+// ListModelVersions) with training's service-account token (role `service`: `model.register`,
+// `model.read`). Cluster mode. The registration travels as the contract's JSON and comes back as
+// recorded (with the version number governance assigned).
+import { createClient, governanceRegistryV1 as pb, unaryCall } from '@industrial/grpc';
+import { TrainingError, TrainingErrorCode } from '../../domain/errors.ts';
+import type { ModelRegistry, RegisteredModel } from '../../ports.ts';
+
+export interface GrpcModelRegistryOptions {
+  /** host:port of governance's gRPC server. */
+  readonly address: string;
+  /** Bearer token of training's service account (or a getter, for rotation). */
+  readonly token: string | (() => string);
+  readonly deadlineMs?: number;
+}
+
+const parse = (json: string, what: string): RegisteredModel => {
+  try {
+    return JSON.parse(json) as RegisteredModel;
+  } catch (error) {
+    throw new TrainingError(TrainingErrorCode.Unavailable, '', `governance answered ${what} without a readable registration`, { cause: error });
+  }
+};
+
+export function createGrpcModelRegistry(options: GrpcModelRegistryOptions): ModelRegistry & { close(): void } {
+  const client = createClient(pb.ModelRegistryServiceClient, options.address, { token: options.token, deadlineMs: options.deadlineMs ?? 30_000 });
+  // The token names the actor; the platform interceptor carries the trace context of the call.
+  const list = async (useCaseId: string): Promise<RegisteredModel[]> =>
+    (await unaryCall(client, client.listModelVersions, { useCaseId })).versions.map((v) => parse(v.registrationJson, 'ListModelVersions'));
+  return {
+    async register(registration) {
+      const r = await unaryCall(client, client.registerModelVersion, { registrationJson: JSON.stringify(registration) });
+      if (r.version === undefined) throw new TrainingError(TrainingErrorCode.Unavailable, '', 'governance answered RegisterModelVersion without the version');
+      return { registered: parse(r.version.registrationJson, 'RegisterModelVersion'), alreadyRegistered: r.alreadyRegistered };
+    },
+    async registrationOf(useCaseId, runId) {
+      return (await list(useCaseId)).find((v) => v.runId === runId) ?? null;
+    },
+    registrations: (useCaseId) => list(useCaseId),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,20 @@
+// `--help` of the training process: what it does and every environment variable it reads.
+export const HELP = `training — trains models on dataset snapshots and registers them as candidates through governance
+
+Environment:
+  TRAINING_GRPC_HOST / TRAINING_GRPC_PORT     gRPC listen address (0.0.0.0 / 50054)
+  TRAINING_HTTP_HOST / TRAINING_HTTP_PORT     /healthz, /readyz (0.0.0.0 / 8084)
+  TRAINING_ARTIFACT_STORE                     fs (default) or s3; TRAINING_ARTIFACT_DIR (./data/artifacts),
+                                              TRAINING_S3_ENDPOINT, TRAINING_S3_BUCKET
+  SNAPSHOT_DIR                                dataops' snapshot directory (./data/snapshots)
+  TRAINING_CONCURRENCY, TRAINING_SHUTDOWN     runs at once (1); finish | cancel on SIGTERM (finish)
+  TRAINING_CODE_VERSION                       git sha or package version (default: git, then the package)
+  TRAINING_GOVERNANCE_ADDRESS                 host:port of governance's gRPC registry (registration);
+  TRAINING_GOVERNANCE_TOKEN                   its service-account token (model.register, model.read);
+                                              unset: governance's registry in process, same store
+  NATS_URL                                    integration events (RetrainingRequested, DatasetSnapshotCreated)
+  EVENTSTORE, PG_URL, PG_SCHEMA, SQLITE_PATH  event store (sqlite default)
+  LEDGER_KEY_FILE                             Ed25519 PEM of the ledger (required)
+  ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE   access keys (required) and token claims
+  OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL, SHUTDOWN_GRACE_MS (60000)
+`;
