@@ -110,7 +110,7 @@ describe('the plant-trained model in production on a second site (OPC UA → con
   let plant2: Plant;
   const path2 = (asset: string) => `${enterprise}.plant-2.utilities.cooling-water.${asset}`;
   const engineer = { actor: 'erin', role: 'engineer', correlationId: randomUUID() };
-  const operator = { actor: 'olga', role: 'operator', correlationId: randomUUID() };
+  const operator = { actor: 'olga', role: 'operator', correlationId: randomUUID(), causationId: null, traceparent: null };
   let promptAt = 0;
   let plantStart = 0;
 

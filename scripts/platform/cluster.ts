@@ -44,8 +44,8 @@ async function main(): Promise<void> {
     { name: 'training', entry: 'services/training/src/main.ts', env: { ...common, ...svc('TRAINING', base + 9), PG_SCHEMA: schema, TRAINING_ARTIFACT_DIR: join(dataDir, 'artifacts'), SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
     // Two inference replicas sharing the pumps: live membership over NATS heartbeats (a stopped or
     // silent replica's assets move to the other, windows rebuilt from JetStream).
-    { name: 'inference-a', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 8), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'inference-a', INFERENCE_MEMBERSHIP: 'nats', INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}` } },
-    { name: 'inference-b', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 12), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'inference-b', INFERENCE_MEMBERSHIP: 'nats', INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}` } },
+    { name: 'inference-a', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 8), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'inference-a', INFERENCE_CHECKPOINT_PATH: join(dataDir, 'inference-a.checkpoint.db'), INFERENCE_MEMBERSHIP: 'nats', INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}` } },
+    { name: 'inference-b', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 12), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'inference-b', INFERENCE_CHECKPOINT_PATH: join(dataDir, 'inference-b.checkpoint.db'), INFERENCE_MEMBERSHIP: 'nats', INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}` } },
   ];
   const procs = all.filter((p) => existsSync(p.entry));
 

@@ -12,7 +12,7 @@ import { createCharterApp, dataopsReader, dataopsSource } from '@industrial/char
 import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
-import { PUMP_BEARING_USE_CASE, createInferenceApp } from '@industrial/inference';
+import { PUMP_BEARING_USE_CASE, createInferenceApp, sqliteProjectionCheckpoints } from '@industrial/inference';
 import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
@@ -115,8 +115,11 @@ async function main(): Promise<void> {
   }
 
   // Inference: live windows from the UNS, prompts for operators, HTTP gateway for the HMI.
+  // Its projection resumes from a checkpoint beside the store instead of re-reading it from 1.
+  const inferenceCheckpoints = sqliteProjectionCheckpoints(join(dataDir, 'inference.checkpoint.db'));
+  stops.push(async () => inferenceCheckpoints.close());
   const inference = createInferenceApp({
-    store, bus, keySet: keys.keySet, logger,
+    store, bus, keySet: keys.keySet, logger, checkpoints: inferenceCheckpoints,
     config: { grpc: { host, port: basePort + 8 }, http: { host, port: basePort + 7 }, access: { issuer: ISSUER, audience: AUDIENCE }, replicaId: 'standalone', replicas: ['standalone'] },
   });
   await inference.start();
