@@ -1,9 +1,9 @@
-// Configuration of the charter process, read from the environment once (main.ts) into a typed
-// object. Nothing below main.ts reads process.env. The variables every service shares (event store,
+// Configuration of the charter process, read from the environment once (runService, main.ts) into
+// a typed object. Nothing below main.ts reads process.env. The variables every service shares (event store,
 // ledger key, access, telemetry) come from @industrial/eventstore/config.
 import { z } from 'zod';
 import {
-  accessConfig, accessEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, port, shutdownEnv, sqlIdentifier, telemetryConfig, telemetryEnv,
+  accessConfig, accessEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, port, shutdownEnv, telemetryConfig, telemetryEnv,
   type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
 } from '@industrial/eventstore/config';
 
@@ -31,16 +31,27 @@ const EnvSchema = z
     /** Optional: serve the AI4I file as catalog and failure history (until dataops serves them). */
     CHARTER_AI4I_CSV: nonEmpty.optional(),
     CHARTER_AI4I_ASSET: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){4}$/, 'must be an asset path enterprise.site.area.line.asset').default('ai4i.plant1.machining.line-1.mill-1'),
-    /** Optional: read states, counts, labels and the catalog from dataops' PostgreSQL schema (its DATAOPS_PG_SCHEMA, on PG_URL). */
-    CHARTER_DATAOPS_PG_SCHEMA: sqlIdentifier.optional(),
-    /** Must equal dataops' DATAOPS_REFINED_INTERVAL_MS. */
-    CHARTER_DATAOPS_REFINED_INTERVAL_MS: z.coerce.number({ message: 'must be a number of ms' }).int('must be an integer').min(1, 'must be ≥ 1').default(1000),
+    /** Optional: read states, counts and the catalog from dataops' gRPC API (host:port), labels from its LabelRecorded events. */
+    CHARTER_DATAOPS_GRPC_URL: z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'must be host:port of dataops\' gRPC server, e.g. "127.0.0.1:50053"')
+      .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65_535, 'must end in a port number 1–65535')
+      .optional(),
+    /** File holding the bearer token (a service-account JWT with data.read) the charter presents to dataops; re-read when it changes. */
+    CHARTER_DATAOPS_TOKEN_FILE: nonEmpty.optional(),
+    /** Removed: the charter no longer reads dataops' database (ADR 0003). Set, it is refused with what to set instead. */
+    CHARTER_DATAOPS_PG_SCHEMA: z.string().optional(),
     ...telemetryEnv,
     ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
     checkEventStoreEnv(env, ctx);
-    if (env.CHARTER_DATAOPS_PG_SCHEMA !== undefined && env.PG_URL === undefined) ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: 'is required when CHARTER_DATAOPS_PG_SCHEMA is set' });
+    if (env.CHARTER_DATAOPS_PG_SCHEMA !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['CHARTER_DATAOPS_PG_SCHEMA'], message: "is no longer read: the charter reads dataops over gRPC (set CHARTER_DATAOPS_GRPC_URL and CHARTER_DATAOPS_TOKEN_FILE)" });
+    }
+    if (env.CHARTER_DATAOPS_GRPC_URL !== undefined && env.CHARTER_DATAOPS_TOKEN_FILE === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['CHARTER_DATAOPS_TOKEN_FILE'], message: 'is required when CHARTER_DATAOPS_GRPC_URL is set (dataops only answers an authenticated caller)' });
+    }
   });
 
 export interface CharterConfig {
@@ -51,8 +62,8 @@ export interface CharterConfig {
   ledgerKeyFile: string;
   access: AccessConfig;
   ai4i: { path: string; assetPath: string } | null;
-  /** dataops' historian schema, read in-process (states, counts, labels, catalog); null: not read. */
-  dataops: { url: string; schema: string; refinedIntervalMs: number } | null;
+  /** dataops' gRPC API (states, counts, catalog) and the token file of the charter's service account; null: not read. */
+  dataops: { grpcAddress: string; tokenFile: string } | null;
   telemetry: TelemetryConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
@@ -75,7 +86,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       ai4i: e.CHARTER_AI4I_CSV === undefined ? null : { path: e.CHARTER_AI4I_CSV, assetPath: e.CHARTER_AI4I_ASSET },
-      dataops: e.CHARTER_DATAOPS_PG_SCHEMA === undefined ? null : { url: e.PG_URL ?? '', schema: e.CHARTER_DATAOPS_PG_SCHEMA, refinedIntervalMs: e.CHARTER_DATAOPS_REFINED_INTERVAL_MS },
+      dataops: e.CHARTER_DATAOPS_GRPC_URL === undefined ? null : { grpcAddress: e.CHARTER_DATAOPS_GRPC_URL, tokenFile: e.CHARTER_DATAOPS_TOKEN_FILE ?? '' },
       telemetry: telemetryConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -1,85 +1,63 @@
-// Entry point of the charter process: config from the environment (once), then telemetry, then
-// the event store, keys and ports, then the app. SIGTERM/SIGINT: stop accepting, drain in-flight
-// calls, close the store, flush telemetry, exit 0. Bad config: one message, exit 2.
+// Entry point of the charter process: the shared service lifecycle (runService: validated config,
+// telemetry first, the event store, start, one ready line, SIGTERM drains and closes), with the
+// charter's ports: dataops over its gRPC API when CHARTER_DATAOPS_GRPC_URL is set, else the AI4I
+// file when CHARTER_AI4I_CSV is, else none (KPIs and feasibility then answer FAILED_PRECONDITION).
 import { loadKeySet } from '@industrial/access';
-import { createInProcBus } from '@industrial/bus';
-import { eventValidator } from '@industrial/contracts';
-import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openPostgresDataopsStore, type DataopsStore } from '@industrial/dataops';
-import type { EventStore } from '@industrial/eventstore';
-import { openStoreFromConfig } from '@industrial/eventstore/config';
-import { createLogger, initTelemetry } from '@industrial/telemetry';
-import { dataopsReader, dataopsSource } from './adapters/dataops.ts';
+import { runService } from '@industrial/kernel/service';
+import { Service } from '@industrial/contracts';
+import { connectDataops } from './adapters/dataops/connect.ts';
 import { openAi4iCsv } from './adapters/historian/ai4i-csv.ts';
+import { tokenFromFile } from './adapters/token-file.ts';
 import { createCharterApp, type CharterAppDeps } from './app.ts';
 import { loadConfig } from './config.ts';
 
-const SERVICE_VERSION = '0.1.0';
 // Reading the AI4I file: one row an hour from this instant (the file has no clock of its own).
 const AI4I_START = Date.parse('2024-01-01T00:00:00Z');
 
-async function main(): Promise<number> {
-  const loaded = loadConfig(process.env);
-  if (!loaded.ok) {
-    process.stderr.write(`charter: ${loaded.message}\n`);
-    return 2;
-  }
-  const config = loaded.config;
-  const telemetry = initTelemetry({
-    serviceName: 'charter',
-    serviceVersion: SERVICE_VERSION,
-    exporter: config.telemetry.exporter,
-    otlpEndpoint: config.telemetry.otlpEndpoint,
-    sampleRatio: config.telemetry.sampleRatio,
-    logLevel: config.logLevel,
-  });
-  const logger = createLogger('charter', { level: config.logLevel });
-  let store: EventStore | null = null;
-  let dataopsStore: DataopsStore | null = null;
-  try {
-    store = await openStoreFromConfig(config, { validator: eventValidator });
-    const keySet = await loadKeySet(config.access.keysDir);
-    const ai4i = config.ai4i === null ? null : await openAi4iCsv({ path: config.ai4i.path, assetPath: config.ai4i.assetPath, start: AI4I_START });
-    // Dataops' historian read in-process: an app that is never started (no consumers, no
-    // retention), so it only answers reads; the dataops process owns ingest. Wins over the AI4I file.
-    let ports: Pick<CharterAppDeps, 'historian' | 'catalog'> = ai4i === null ? {} : { historian: ai4i, catalog: ai4i };
-    if (config.dataops !== null) {
-      dataopsStore = await openPostgresDataopsStore({ connectionString: config.dataops.url, schema: config.dataops.schema, refinedIntervalMs: config.dataops.refinedIntervalMs });
-      const dataops = createDataopsApp({
+const HELP = `charter: the use-case charter service (CharterService over gRPC, health over HTTP).
+
+Environment:
+  CHARTER_GRPC_HOST / CHARTER_GRPC_PORT   gRPC listen address (0.0.0.0:50052)
+  CHARTER_HTTP_HOST / CHARTER_HTTP_PORT   health probes (0.0.0.0:8082)
+  PLANT_TIMEZONE                          IANA zone of the plant, for reports (UTC)
+  EVENTSTORE, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE, ANCHOR_FILE   the shared event store
+  ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE                            token verification
+  CHARTER_DATAOPS_GRPC_URL                host:port of dataops' gRPC API: states, counts, catalog
+  CHARTER_DATAOPS_TOKEN_FILE              file with the charter's service-account token for dataops
+  CHARTER_AI4I_CSV / CHARTER_AI4I_ASSET   without dataops: the AI4I file as catalog and failure history
+  OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL, SHUTDOWN_GRACE_MS
+`;
+
+process.exit(
+  await runService({
+    name: Service.Charter,
+    version: '0.1.0',
+    help: HELP,
+    loadConfig,
+    async start(ctx) {
+      const { config, logger } = ctx;
+      const store = await ctx.openStore(config);
+      const keySet = await loadKeySet(config.access.keysDir);
+      let ports: Pick<CharterAppDeps, 'historian' | 'catalog'> = {};
+      if (config.dataops !== null) {
+        const token = tokenFromFile(config.dataops.tokenFile);
+        token(); // a missing or empty token file stops the start here, naming the file
+        const dataops = connectDataops({ address: config.dataops.grpcAddress, token, events: store });
+        ctx.onClose(() => dataops.close(), 'dataops gRPC channel');
+        ports = { historian: dataops.reader, catalog: dataops.reader };
+      } else if (config.ai4i !== null) {
+        const ai4i = await openAi4iCsv({ path: config.ai4i.path, assetPath: config.ai4i.assetPath, start: AI4I_START });
+        ports = { historian: ai4i, catalog: ai4i };
+      }
+      const app = createCharterApp({
         store,
-        data: dataopsStore,
-        bus: createInProcBus(),
         keySet,
         logger,
-        config: { ...DATAOPS_DEFAULTS, events: null, access: { issuer: config.access.issuer, audience: config.access.audience } },
+        config: { grpc: config.grpc, http: config.http, access: { issuer: config.access.issuer, audience: config.access.audience }, plantTimeZone: config.plantTimeZone, shutdownGraceMs: config.shutdownGraceMs },
+        ...ports,
       });
-      const reader = dataopsReader(dataopsSource(dataops, dataopsStore));
-      ports = { historian: reader, catalog: reader };
-    }
-    const app = createCharterApp({
-      store,
-      keySet,
-      logger,
-      config: { grpc: config.grpc, http: config.http, access: { issuer: config.access.issuer, audience: config.access.audience }, plantTimeZone: config.plantTimeZone, shutdownGraceMs: config.shutdownGraceMs },
-      ...ports,
-    });
-    const signalled = new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    });
-    const listening = await app.start();
-    process.stdout.write(`charter ready grpc=${listening.grpcPort} http=${listening.httpPort}\n`);
-    const signal = await signalled;
-    logger.info({ signal }, 'stopping');
-    await app.stop();
-    return 0;
-  } catch (error) {
-    logger.fatal({ err: error }, 'charter failed');
-    return 1;
-  } finally {
-    await dataopsStore?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the dataops store failed'));
-    await store?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the event store failed'));
-    await telemetry.shutdown();
-  }
-}
-
-process.exit(await main());
+      const listening = await app.start();
+      return { ready: `grpc=${listening.grpcPort} http=${listening.httpPort}`, stop: () => app.stop() };
+    },
+  }),
+);

@@ -1,21 +1,27 @@
-// The charter over a real dataops (SQLite historian, in-process bus): scripted UNS batches of one
-// packaging line (the simulator's tags and state codes) and FaultLabelled ground truth go in
-// through dataops' own ingest and event handling; KPIs and feasibility come out through the
-// DataopsReader and, end to end, the charter's gRPC API. Every expected number is worked out by
+// The charter over a real dataops (SQLite historian, in-process bus) serving its gRPC API on
+// loopback: scripted UNS batches of one packaging line (the simulator's tags and state codes) and
+// FaultLabelled ground truth go in through dataops' own ingest and event handling; KPIs and
+// feasibility come out through the DataopsReader over dataops' gRPC API (a service-account token,
+// raw windows in slices) and, end to end, the charter's gRPC API. Labels come from dataops'
+// LabelRecorded events (DataOpsService has no label query). Every expected number is worked out by
 // hand below from the script.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKeySet, importKeySet } from '@industrial/access';
+import * as grpc from '@grpc/grpc-js';
+import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
 import { createInProcBus } from '@industrial/bus';
-import type { IntegrationEvent, UnsSampleBatch } from '@industrial/contracts';
-import { DEFAULT_CONFIG, createDataopsApp, openSqliteDataopsStore, type DataopsApp, type DataopsStore } from '@industrial/dataops';
-import { charterV1, unaryCall } from '@industrial/grpc';
+import { Service, type IntegrationEvent, type UnsSampleBatch } from '@industrial/contracts';
+import { DEFAULT_CONFIG, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore, type DataopsApp, type DataopsStore } from '@industrial/dataops';
+import { charterV1, unaryCall, type GrpcServerHandle } from '@industrial/grpc';
+import { createKernel } from '@industrial/kernel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataopsReader, dataopsSource, type DataopsReader } from '../src/adapters/dataops.ts';
+import { dataopsGrpcSource, type DataopsGrpcSource } from '../src/adapters/dataops/grpc.ts';
+import { labelsFromEvents } from '../src/adapters/dataops/labels.ts';
+import { dataopsReader, type DataopsReader } from '../src/adapters/dataops/reader.ts';
 import { lineKpisFrom } from '../src/features/facts.ts';
-import { sqliteStore, startCharter, type Running, type StoreFixture } from './fixture.ts';
+import { AUDIENCE, ISSUER, sqliteStore, startCharter, type Running, type StoreFixture } from './fixture.ts';
 
 const LINE = 'acme.plant-1.packaging.packing-line-1';
 const PACKER = `${LINE}.packer-1`;
@@ -169,23 +175,31 @@ describe('when the charter reads machine states, counts, failures and the catalo
   let dir: string;
   let data: DataopsStore;
   let dataops: DataopsApp;
+  let server: GrpcServerHandle;
+  let address: string;
+  let serviceToken: (roles?: Role[]) => Promise<string>;
+  let grpcSource: DataopsGrpcSource;
+  let slicedSource: DataopsGrpcSource;
+  const readerOptions = { now: () => DAY100 + DAY, qualityWindowMs: 30 * DAY };
   let reader: DataopsReader;
   let fx: StoreFixture;
   let svc: Running;
+  const sources: DataopsGrpcSource[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'charter-dataops-'));
     fx = await sqliteStore();
     data = await openSqliteDataopsStore({ path: join(dir, 'historian.db'), refinedIntervalMs: 1000 });
     const material = await createKeySet({ now: new Date() });
-    dataops = createDataopsApp({
-      store: fx.store,
-      data,
-      bus: createInProcBus(),
-      keySet: await importKeySet(material.keySet),
-      logger: { info() {}, warn() {}, error() {} },
-      config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots') },
-    });
+    const keySet = await importKeySet(material.keySet);
+    const signingKey = await importSigningKey(material.signingKey);
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    dataops = createDataopsApp({ store: fx.store, data, bus: createInProcBus(), keySet, logger: silent, config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots') } });
+    server = createDataopsGrpcServer({ app: dataops, store: fx.store, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
+    address = `127.0.0.1:${await server.listen()}`;
+    // The charter's service account at dataops: role `service` (data.read), every location.
+    serviceToken = (roles = ['service']) =>
+      issueToken(signingKey, { subject: 'svc:charter', roles, scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 600 });
     // The catalog, as connectivity's TagMapped events would fill it; run_time is mapped but never recorded.
     const actor = { subject: 'connectivity', role: 'service' };
     for (const [tag, unit, dataType] of [
@@ -201,12 +215,20 @@ describe('when the charter reads machine states, counts, failures and the catalo
     for (const failureAt of JAMS) await dataops.handleIntegrationEvent(faultLabelled(failureAt - 20 * MIN, failureAt));
     await dataops.handleIntegrationEvent(faultLabelled(DAY0 + 51 * DAY, null));
 
-    reader = dataopsReader(dataopsSource(dataops, data), { now: () => DAY100 + DAY, qualityWindowMs: 30 * DAY });
+    const labels = labelsFromEvents(createKernel({ service: Service.Charter, store: fx.store }));
+    const token = await serviceToken();
+    grpcSource = dataopsGrpcSource({ address, token: () => token, labels });
+    // The same, asking for raw windows in 30-minute slices: the 8-hour shift takes 16 calls per series, glued back in order.
+    slicedSource = dataopsGrpcSource({ address, token: () => token, labels, rawSliceMs: 30 * MIN });
+    sources.push(grpcSource, slicedSource);
+    reader = dataopsReader(grpcSource, readerOptions);
     svc = await startCharter(fx.store, { historian: reader, catalog: reader, now: () => DAY100 + DAY });
   }, 60_000);
 
   afterAll(async () => {
     await svc?.close();
+    for (const s of sources) s.close();
+    await server?.shutdown({ graceMs: 1000 });
     await dataops?.stop();
     await data?.close();
     await fx?.cleanup();
@@ -223,6 +245,12 @@ describe('when the charter reads machine states, counts, failures and the catalo
   it('counts from the counters over the shift, the PLC restart counted from zero', async () => {
     expect(await reader.counts(PACKER, SHIFT.from, SHIFT.to)).toEqual({ total, good, scrap: null, energyKwh: null });
     expect(await reader.idealCycleTimeS(PACKER, SHIFT.from, SHIFT.to)).toBe(1.2);
+  });
+
+  it('reads the same when raw windows are asked for in slices', async () => {
+    const sliced = dataopsReader(slicedSource, readerOptions);
+    expect(await sliced.stateIntervals(PACKER, SHIFT.from, SHIFT.to)).toEqual(await reader.stateIntervals(PACKER, SHIFT.from, SHIFT.to));
+    expect(await sliced.counts(PACKER, SHIFT.from, SHIFT.to)).toEqual({ total, good, scrap: null, energyKwh: null });
   });
 
   it('computes OEE, MTBF, MTTR and downtime equal to the hand computation', async () => {
@@ -320,5 +348,17 @@ describe('when the charter reads machine states, counts, failures and the catalo
     expect(r.line!.mtbfHours).toBeCloseTo(expected.mtbfHours, 12);
     expect(r.line!.unplannedDowntimeHours).toBeCloseTo(expected.unplannedDowntimeHours, 12);
     expect(r.line!.failures).toBe(2);
+  });
+
+  it('is refused by dataops without a valid service token: the status comes back, nothing is guessed', async () => {
+    const anonymous = dataopsGrpcSource({ address, token: () => 'not-a-token', labels: async () => [] });
+    sources.push(anonymous);
+    await expect(dataopsReader(anonymous).tags(LINE)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    await expect(dataopsReader(anonymous).counts(PACKER, SHIFT.from, SHIFT.to)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    // A valid token whose role lacks data.read (admin) is refused as such.
+    const adminToken = await serviceToken(['admin']);
+    const admin = dataopsGrpcSource({ address, token: () => adminToken, labels: async () => [] });
+    sources.push(admin);
+    await expect(dataopsReader(admin).tags(LINE)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
   });
 });

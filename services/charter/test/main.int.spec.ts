@@ -1,5 +1,6 @@
-// The entry point as a real process: a bad variable exits 2 with one message naming it;
-// SIGTERM drains and exits 0.
+// The entry point as a real process (runService): a bad variable exits 2 with one message naming
+// it; SIGTERM drains and exits 0, with the AI4I file or with dataops' gRPC API as its ports (the
+// channel connects lazily: dataops need not be up for the charter to start).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,22 +48,43 @@ describe('charter main', () => {
     });
   });
 
+  async function readyThenStop(extra: Record<string, string> = {}): Promise<number | null> {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/charter ready grpc=\d+ http=\d+/.test(out)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code} before ready: ${err}${out}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
   describe('when it receives SIGTERM', () => {
     it('becomes ready, then drains and exits 0', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (/charter ready grpc=\d+ http=\d+/.test(out)) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code} before ready: ${err}`)));
+      expect(await readyThenStop()).toBe(0);
+    });
+    it('does the same reading dataops over gRPC with a token file', async () => {
+      writeFileSync(join(dir, 'dataops.jwt'), 'a-service-token\n', { mode: 0o600 });
+      expect(await readyThenStop({ CHARTER_DATAOPS_GRPC_URL: '127.0.0.1:1', CHARTER_DATAOPS_TOKEN_FILE: join(dir, 'dataops.jwt') })).toBe(0);
+    });
+  });
+
+  describe('when the dataops token file is missing', () => {
+    it('fails to start (exit 1) naming the file', () => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        cwd: root,
+        env: { ...env, CHARTER_DATAOPS_GRPC_URL: '127.0.0.1:1', CHARTER_DATAOPS_TOKEN_FILE: join(dir, 'no-such.jwt') },
+        encoding: 'utf8',
+        timeout: 60_000,
       });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(r.status).toBe(1);
+      expect(r.stdout + r.stderr).toContain('no-such.jwt');
     });
   });
 });

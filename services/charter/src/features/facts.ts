@@ -5,12 +5,10 @@ import type { FeasibilityFacts, TagEvidence } from '../domain/feasibility.ts';
 import type { CatalogReader, HistorianReader } from '../ports.ts';
 import type { Drafted } from '../domain/usecase.ts';
 
-const linePrefix = (assetPath: string) => assetPath.split('.').slice(0, 4).join('.');
-
-/** Asset paths the catalog lists on the lines the draft names. */
+/** Asset paths the catalog lists among (or under) the ones named: one catalog query per asset, so no list of a whole line. */
 export async function knownAssets(catalog: CatalogReader, assetPaths: readonly string[]): Promise<string[]> {
   const known = new Set<string>();
-  for (const prefix of new Set(assetPaths.map(linePrefix))) for (const t of await catalog.tags(prefix)) known.add(t.assetPath);
+  for (const asset of new Set(assetPaths)) for (const t of await catalog.tags(asset)) known.add(t.assetPath);
   return [...known];
 }
 

@@ -1,32 +1,51 @@
 // Historian and catalog over dataops: machine states, production counts, labelled failures, tags
-// and their history, read through a dataops app's public calls (`queryTimeSeries`,
-// `searchCatalog`) plus its label read model. The surface it needs (`DataopsSource`) is small on
-// purpose: an in-process app today, a DataOpsService gRPC client later, with the same code path.
+// and their history, shaped from what dataops serves: raw samples and resampled buckets of one
+// series, catalog tag entries and label windows (`DataopsSource`; grpc.ts implements it over
+// dataops' gRPC API, labels.ts gives the label windows). Tests may give any other source.
 //
 // Plant time throughout: every time is a sample's source timestamp (epoch ms), never the wall
 // clock of this process. Bad samples are left out (dataops' refined and rollup layers do the same).
-import type { DataopsApp, DataopsStore, SeriesResult } from '@industrial/dataops';
-import type { TagHistory } from '../domain/feasibility.ts';
-import { MACHINE_STATE_NAMES, type MachineStateName, type ProductionCounts, type StateSeries } from '../domain/kpi.ts';
-import type { CatalogReader, HistorianReader, LabelledFailure, TagInfo } from '../ports.ts';
+import type { TagHistory } from '../../domain/feasibility.ts';
+import { MACHINE_STATE_NAMES, type MachineStateName, type ProductionCounts, type StateSeries } from '../../domain/kpi.ts';
+import type { CatalogReader, HistorianReader, LabelledFailure, TagInfo } from '../../ports.ts';
 
-type StoredLabel = Awaited<ReturnType<DataopsStore['meta']['listLabels']>>[number];
-
-/** What the adapter reads from dataops. `createDataopsApp(...)` gives the first two; labels come from its store's read model. */
-export interface DataopsSource {
-  queryTimeSeries: DataopsApp['queryTimeSeries'];
-  searchCatalog: DataopsApp['searchCatalog'];
-  /** Label windows overlapping [from, to) of one asset (dataops' `meta.listLabels`). */
-  listLabels(q: { assetPath: string; from: number; to: number }): Promise<StoredLabel[]>;
+/** One sample as dataops received it. */
+export interface RawSample {
+  ts: number;
+  value: number | null;
+  text: string | null;
+  /** OPC UA severity: Good, Uncertain or Bad. */
+  severity: string;
 }
 
-/** The source of an in-process dataops: its app and the store it was created with. */
-export function dataopsSource(app: Pick<DataopsApp, 'queryTimeSeries' | 'searchCatalog'>, data: Pick<DataopsStore, 'meta'>): DataopsSource {
-  return {
-    queryTimeSeries: (q, principal, actor) => app.queryTimeSeries(q, principal, actor),
-    searchCatalog: (q) => app.searchCatalog(q),
-    listLabels: (q) => data.meta.listLabels(q),
-  };
+/** One resampled bucket; `gap` when it holds no usable sample. */
+export interface Point {
+  t: number;
+  value: number | null;
+  count: number;
+  gap: boolean;
+}
+
+/** A label window dataops recorded (LabelRecorded). */
+export interface Label {
+  labelId: string;
+  assetPath: string;
+  label: string;
+  from: number;
+  to: number;
+  note: string | null;
+}
+
+/** What the reader needs from dataops. Times are epoch ms, windows half-open [from, to). */
+export interface DataopsSource {
+  /** Raw samples of one series in the window (any order), or null when dataops records no such series. */
+  raw(q: { assetPath: string; tag: string; from: number; to: number }): Promise<RawSample[] | null>;
+  /** Buckets of one series, or null when dataops records no such series. */
+  points(q: { assetPath: string; tag: string; from: number; to: number; intervalMs: number; aggregation: 'last' | 'count' }): Promise<Point[] | null>;
+  /** Catalogued tags whose asset path starts with `pathPrefix` (textually: `packer-1` also matches `packer-10`). */
+  tags(pathPrefix: string): Promise<TagInfo[]>;
+  /** Label windows overlapping [from, to) of one asset. */
+  labels(q: { assetPath: string; from: number; to: number }): Promise<Label[]>;
 }
 
 export interface DataopsReaderOptions {
@@ -39,7 +58,7 @@ export interface DataopsReaderOptions {
    */
   states?: Readonly<Record<string, MachineStateName>>;
   /** Which labels are failures. Default: every label except `normal` and faults cleared before they failed. */
-  isFailure?: (label: StoredLabel) => boolean;
+  isFailure?: (label: Label) => boolean;
   /** How far back the state and counters are searched for their value at the start of a window. Default 30 days. */
   carryLookbackMs?: number;
   /** History searched for a tag, back from now. Default 3 years. */
@@ -67,17 +86,14 @@ const DAY = 86_400_000;
 /** Stored for a time the state map does not know: `stateTotals` counts no time for it. */
 const UNKNOWN_STATE = 255;
 
-type RawSample = SeriesResult['raw'][number];
-
-const isNotFound = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'NOT_FOUND';
 const keyOf = (s: RawSample): string | null => (s.text !== null ? s.text : s.value !== null ? String(s.value) : null);
 
-const defaultIsFailure = (l: StoredLabel): boolean => l.label !== 'normal' && !/cleared before failure/.test(l.note ?? '');
+const defaultIsFailure = (l: Label): boolean => l.label !== 'normal' && !/cleared before failure/.test(l.note ?? '');
 
 export class DataopsReader implements HistorianReader, CatalogReader {
   private readonly tagNames: { state: string; good: string; bad: string; idealCycleTime: string };
   private readonly stateOf: ReadonlyMap<string, number>;
-  private readonly isFailure: (label: StoredLabel) => boolean;
+  private readonly isFailure: (label: Label) => boolean;
   private readonly carryLookbackMs: number;
   private readonly historyLookbackMs: number;
   private readonly qualityWindowMs: number;
@@ -125,7 +141,7 @@ export class DataopsReader implements HistorianReader, CatalogReader {
   async failures(assetPath: string, from: number, to: number): Promise<LabelledFailure[]> {
     // A failure is at the end of its label window (FaultLabelled: failureAt), or at its start for an
     // instantaneous one. Windows overlapping [from − 1, to + 1) hold every failure time in [from, to).
-    const labels = await this.source.listLabels({ assetPath, from: from - 1, to: to + 1 });
+    const labels = await this.source.labels({ assetPath, from: from - 1, to: to + 1 });
     return labels
       .filter((l) => this.isFailure(l))
       .map((l) => ({ assetPath: l.assetPath, at: l.to - l.from <= 1 ? l.from : l.to, mode: l.label }))
@@ -145,15 +161,8 @@ export class DataopsReader implements HistorianReader, CatalogReader {
   // --- catalog ----------------------------------------------------------------------------------
 
   async tags(assetPrefix: string): Promise<TagInfo[]> {
-    const hits = await this.source.searchCatalog({ pathPrefix: assetPrefix, limit: 100_000 });
-    const out: TagInfo[] = [];
-    for (const h of hits) {
-      if (h.kind !== 'tag') continue;
-      const { assetPath, tag, unit } = h.tag;
-      // The catalog's prefix match is textual (`packer-1` would match `packer-10`): keep whole levels only.
-      if (assetPath === assetPrefix || assetPath.startsWith(`${assetPrefix}.`)) out.push({ assetPath, tag, unit });
-    }
-    return out;
+    // The catalog's prefix match is textual (`packer-1` would match `packer-10`): keep whole levels only.
+    return (await this.source.tags(assetPrefix)).filter((t) => t.assetPath === assetPrefix || t.assetPath.startsWith(`${assetPrefix}.`));
   }
 
   /**
@@ -191,23 +200,12 @@ export class DataopsReader implements HistorianReader, CatalogReader {
   /** Raw samples in [from, to) by time, Bad ones left out unless asked; null when dataops records no such series. */
   private async raw(assetPath: string, tag: string, from: number, to: number, withBad = false): Promise<RawSample[] | null> {
     if (to <= from) return [];
-    try {
-      const [r] = await this.source.queryTimeSeries({ assetPath, tags: [tag], from, to });
-      return (r?.raw ?? []).filter((s) => withBad || s.severity !== 'Bad').sort((a, b) => a.ts - b.ts);
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
+    const raw = await this.source.raw({ assetPath, tag, from, to });
+    return raw === null ? null : raw.filter((s) => withBad || s.severity !== 'Bad').sort((a, b) => a.ts - b.ts);
   }
 
-  private async points(assetPath: string, tag: string, from: number, to: number, intervalMs: number, aggregation: 'last' | 'count') {
-    try {
-      const [r] = await this.source.queryTimeSeries({ assetPath, tags: [tag], from, to, intervalMs, aggregation });
-      return r?.points ?? [];
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
+  private points(assetPath: string, tag: string, from: number, to: number, intervalMs: number, aggregation: 'last' | 'count'): Promise<Point[] | null> {
+    return this.source.points({ assetPath, tag, from, to, intervalMs, aggregation });
   }
 
   /**
@@ -227,7 +225,7 @@ export class DataopsReader implements HistorianReader, CatalogReader {
         continue;
       }
       const raw = await this.raw(assetPath, tag, hit.t, Math.min(hit.t + MINUTE, at));
-      return raw?.at(-1) ?? { tag, ts: hit.t, serverTs: hit.t, value: hit.value, text: null, unit: null, qualityCode: 0, severity: 'Good' };
+      return raw?.at(-1) ?? { ts: hit.t, value: hit.value, text: null, severity: 'Good' };
     }
     return null;
   }
@@ -268,7 +266,7 @@ export class DataopsReader implements HistorianReader, CatalogReader {
   }
 }
 
-/** Historian and catalog over dataops: pass the result as both `historian` and `catalog` to `createCharterApp`. */
+/** Historian and catalog over a dataops source: pass the result as both `historian` and `catalog` to `createCharterApp`. */
 export function dataopsReader(source: DataopsSource, options?: DataopsReaderOptions): DataopsReader {
   return new DataopsReader(source, options);
 }

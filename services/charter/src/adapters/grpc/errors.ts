@@ -1,10 +1,10 @@
-// Errors at the CharterService edge: the use cases' CharterError (field path in camelCase) and the
-// kernel's typed errors become errors @industrial/grpc maps to a status, with the field named in
-// proto form. A stale or contended revision is ABORTED (re-read and retry); an event the contracts
-// do not know (written by a newer release) is FAILED_PRECONDITION; an ownership refusal is a bug of
-// this service and stays INTERNAL (logged with its message, the caller gets a correlation id).
+// Errors at the CharterService edge: a use case's CharterError (field path in camelCase) becomes an
+// error @industrial/grpc maps to a status, with the field named in proto form. The kernel's typed
+// errors keep their code, which @industrial/grpc maps itself (CONCURRENCY_CONFLICT → ABORTED;
+// OWNERSHIP, UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA_VERSION → FAILED_PRECONDITION, message named);
+// only a stale expected revision gets its field, `expected_revision`.
 import { issuePath } from '@industrial/grpc';
-import { ConcurrencyConflictError, UnknownEventTypeError, UnknownSchemaVersionError } from '@industrial/kernel';
+import { ConcurrencyConflictError } from '@industrial/kernel';
 import { CharterError, type CharterErrorCode } from '../../features/errors.ts';
 
 /** What @industrial/grpc reads: a status code name and the request field at fault. */
@@ -19,18 +19,15 @@ export class CharterCallError extends Error {
   }
 }
 
-/** Translates a use case's or the kernel's typed error; anything else passes through untouched. */
+/** Translates a use case's refusal and a stale expected revision; anything else passes through untouched. */
 export function toCallError(error: unknown): unknown {
   if (error instanceof CharterError) {
     const field = error.path.length === 0 ? undefined : issuePath(error.path);
     return new CharterCallError(error.code, field, field === undefined ? error.reason : `${field}: ${error.reason}`, { cause: error });
   }
-  if (error instanceof ConcurrencyConflictError) {
-    // One attempt: the caller's expected revision was stale. More: the stream kept moving under every retry.
-    return new CharterCallError('ABORTED', error.attempts <= 1 ? 'expected_revision' : undefined, error.message, { cause: error });
-  }
-  if (error instanceof UnknownEventTypeError || error instanceof UnknownSchemaVersionError) {
-    return new CharterCallError('FAILED_PRECONDITION', undefined, error.message, { cause: error });
+  if (error instanceof ConcurrencyConflictError && error.attempts <= 1) {
+    // One attempt: the caller's expected revision was stale (more: the stream kept moving under every retry; no field).
+    return new CharterCallError('ABORTED', 'expected_revision', error.message, { cause: error });
   }
   return error;
 }

@@ -1,6 +1,6 @@
 // Mapping between the charter's domain values and the CharterService proto messages (absent
 // optional values are '' or unset in proto).
-import { charterV1 } from '@industrial/grpc';
+import type { charterV1 } from '@industrial/grpc';
 import { promptFor, type CatalogAction } from '../../domain/actions.ts';
 import type { CostModel } from '../../domain/costs.ts';
 import type { FeasibilityAssessment } from '../../domain/feasibility.ts';

@@ -1,0 +1,97 @@
+// Dataops through its gRPC API (industrial.dataops.v1.DataOpsService), with a service account's
+// bearer token: QueryTimeSeries gives raw samples and buckets, SearchCatalog the catalogued tags.
+// Dataops serves no label query (no ListLabels RPC): labels come from `labels`, see labels.ts.
+//
+// A long raw window is asked for in slices (a day by default), and a slice that is still too large
+// for one message (RESOURCE_EXHAUSTED) is halved and asked again, so a dense tag never fails a
+// KPI for the size of its answer.
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { createClient, dataopsV1, unaryCall } from '@industrial/grpc';
+import type { TagInfo } from '../../ports.ts';
+import type { DataopsSource, Label, Point, RawSample } from './reader.ts';
+
+const { Aggregation, DataOpsServiceClient } = dataopsV1;
+
+/** SearchCatalog's most hits per call (dataops refuses more); it has no paging. */
+export const CATALOG_LIMIT = 1000;
+/** What one answer may hold: dataops' (the platform's) largest message. */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+const MIN_SLICE_MS = 1000;
+
+export interface DataopsGrpcOptions {
+  /** host:port of dataops' gRPC server. */
+  address: string;
+  /** Bearer token of the charter's service account (read per call: a refreshed token is used at once). */
+  token: () => string;
+  /** Where label windows come from (dataops serves none over gRPC). */
+  labels: (q: { assetPath: string; from: number; to: number }) => Promise<Label[]>;
+  /** Deadline of each call. Default 30 s. */
+  deadlineMs?: number;
+  /** Longest raw window asked for in one call. Default 1 day. */
+  rawSliceMs?: number;
+}
+
+export interface DataopsGrpcSource extends DataopsSource {
+  close(): void;
+}
+
+const isStatus = (e: unknown, code: status): boolean => typeof e === 'object' && e !== null && (e as Partial<ServiceError>).code === code;
+
+/** A DataopsSource over dataops' gRPC API. The channel connects lazily (dataops may start later) and is closed by close(). */
+export function dataopsGrpcSource(options: DataopsGrpcOptions): DataopsGrpcSource {
+  const client = createClient(DataOpsServiceClient, options.address, {
+    token: options.token,
+    deadlineMs: options.deadlineMs ?? 30_000,
+    clientOptions: { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES },
+  });
+  const sliceMs = Math.max(MIN_SLICE_MS, options.rawSliceMs ?? 86_400_000);
+
+  /** One series of QueryTimeSeries, or null when dataops says NOT_FOUND (no such series). */
+  async function series(request: dataopsV1.QueryTimeSeriesRequest): Promise<dataopsV1.Series | null> {
+    try {
+      const r = await unaryCall(client, client.queryTimeSeries, request);
+      return r.series[0] ?? { tag: request.tags[0] ?? '', unit: '', aggregation: Aggregation.AGGREGATION_UNSPECIFIED, layer: '', points: [], raw: [] };
+    } catch (error) {
+      if (isStatus(error, status.NOT_FOUND)) return null;
+      throw error;
+    }
+  }
+
+  async function rawSlice(assetPath: string, tag: string, from: number, to: number, out: RawSample[]): Promise<boolean> {
+    let s: dataopsV1.Series | null;
+    try {
+      s = await series({ assetPath, tags: [tag], fromMs: from, toMs: to, intervalMs: 0, aggregation: Aggregation.AGGREGATION_UNSPECIFIED });
+    } catch (error) {
+      if (!isStatus(error, status.RESOURCE_EXHAUSTED) || to - from <= MIN_SLICE_MS) throw error;
+      const mid = from + Math.floor((to - from) / 2);
+      return (await rawSlice(assetPath, tag, from, mid, out)) && rawSlice(assetPath, tag, mid, to, out);
+    }
+    if (s === null) return false;
+    for (const r of s.raw) out.push({ ts: r.tsMs, value: r.value ?? null, text: r.text ?? null, severity: r.severity });
+    return true;
+  }
+
+  return {
+    async raw({ assetPath, tag, from, to }) {
+      const out: RawSample[] = [];
+      for (let start = from; start < to; start += sliceMs) {
+        if (!(await rawSlice(assetPath, tag, start, Math.min(to, start + sliceMs), out))) return null;
+      }
+      return out;
+    },
+    async points({ assetPath, tag, from, to, intervalMs, aggregation }) {
+      const agg = aggregation === 'last' ? Aggregation.AGGREGATION_LAST : Aggregation.AGGREGATION_COUNT;
+      const s = await series({ assetPath, tags: [tag], fromMs: from, toMs: to, intervalMs, aggregation: agg });
+      return s === null ? null : s.points.map((p): Point => ({ t: p.tMs, value: p.value ?? null, count: p.count, gap: p.gap }));
+    },
+    async tags(pathPrefix) {
+      const r = await unaryCall(client, client.searchCatalog, { text: '', pathPrefix, limit: CATALOG_LIMIT });
+      if (r.hits.length >= CATALOG_LIMIT) {
+        throw new Error(`dataops lists ${CATALOG_LIMIT} or more catalog entries under "${pathPrefix}" and SearchCatalog has no paging: the tags of this asset cannot all be read`);
+      }
+      return r.hits.flatMap((h): TagInfo[] => (h.tag === undefined ? [] : [{ assetPath: h.tag.assetPath, tag: h.tag.tag, unit: h.tag.unit === '' ? null : h.tag.unit }]));
+    },
+    labels: (q) => options.labels(q),
+    close: () => client.close(),
+  };
+}
