@@ -1,5 +1,6 @@
-// Writing inference events: envelope metadata (actor, role, correlation, trace), UUID v7 ids and
-// the contract's schema version. The store validates the payload against contracts/.
+// LEGACY, used only by src/cli.ts (the break-glass CLI, owned by the governance/model-stream work):
+// the service itself appends through @industrial/kernel. Delete this file once the CLI promotes
+// through governance's API instead of writing the model stream itself (issue 13).
 import { latestVersion, streamFor, type EventType } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { AppendResult, EventStore, ExpectedRevision, RecordedEvent } from '@industrial/eventstore';
