@@ -8,7 +8,7 @@ const start = Date.parse('2025-03-01T00:00:00Z');
 const t = new Float64Array(SECONDS);
 const state = new Uint8Array(SECONDS);
 let seed = 42;
-const rand = () => ((seed = (seed * 1_664_525 + 1_013_904_223) >>> 0) / 2 ** 32);
+const rand = () => (seed = (seed * 1_664_525 + 1_013_904_223) >>> 0) / 2 ** 32;
 let current: number = MachineState.Running;
 let left = 0;
 for (let i = 0; i < SECONDS; i++) {

@@ -3,8 +3,21 @@
 // ledger key, access, telemetry) come from @industrial/eventstore/config.
 import { z } from 'zod';
 import {
-  accessConfig, accessEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, port, shutdownEnv, telemetryConfig, telemetryEnv,
-  type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
+  accessConfig,
+  accessEnv,
+  checkEventStoreEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  nonEmpty,
+  parseEnv,
+  port,
+  shutdownEnv,
+  telemetryConfig,
+  telemetryEnv,
+  type AccessConfig,
+  type EventStoreConfig,
+  type LogLevel,
+  type TelemetryConfig,
 } from '@industrial/eventstore/config';
 
 const timeZone = nonEmpty.refine(
@@ -30,7 +43,10 @@ const EnvSchema = z
     ...accessEnv,
     /** Optional: serve the AI4I file as catalog and failure history (until dataops serves them). */
     CHARTER_AI4I_CSV: nonEmpty.optional(),
-    CHARTER_AI4I_ASSET: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){4}$/, 'must be an asset path enterprise.site.area.line.asset').default('ai4i.plant1.machining.line-1.mill-1'),
+    CHARTER_AI4I_ASSET: z
+      .string()
+      .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){4}$/, 'must be an asset path enterprise.site.area.line.asset')
+      .default('ai4i.plant1.machining.line-1.mill-1'),
     /** Optional: read states, counts and the catalog from dataops' gRPC API (host:port), labels from its LabelRecorded events. */
     CHARTER_DATAOPS_GRPC_URL: z
       .string()
@@ -47,10 +63,18 @@ const EnvSchema = z
   .superRefine((env, ctx) => {
     checkEventStoreEnv(env, ctx);
     if (env.CHARTER_DATAOPS_PG_SCHEMA !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['CHARTER_DATAOPS_PG_SCHEMA'], message: "is no longer read: the charter reads dataops over gRPC (set CHARTER_DATAOPS_GRPC_URL and CHARTER_DATAOPS_TOKEN_FILE)" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHARTER_DATAOPS_PG_SCHEMA'],
+        message: 'is no longer read: the charter reads dataops over gRPC (set CHARTER_DATAOPS_GRPC_URL and CHARTER_DATAOPS_TOKEN_FILE)',
+      });
     }
     if (env.CHARTER_DATAOPS_GRPC_URL !== undefined && env.CHARTER_DATAOPS_TOKEN_FILE === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['CHARTER_DATAOPS_TOKEN_FILE'], message: 'is required when CHARTER_DATAOPS_GRPC_URL is set (dataops only answers an authenticated caller)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHARTER_DATAOPS_TOKEN_FILE'],
+        message: 'is required when CHARTER_DATAOPS_GRPC_URL is set (dataops only answers an authenticated caller)',
+      });
     }
   });
 

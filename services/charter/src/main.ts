@@ -53,7 +53,13 @@ process.exit(
         store,
         keySet,
         logger,
-        config: { grpc: config.grpc, http: config.http, access: { issuer: config.access.issuer, audience: config.access.audience }, plantTimeZone: config.plantTimeZone, shutdownGraceMs: config.shutdownGraceMs },
+        config: {
+          grpc: config.grpc,
+          http: config.http,
+          access: { issuer: config.access.issuer, audience: config.access.audience },
+          plantTimeZone: config.plantTimeZone,
+          shutdownGraceMs: config.shutdownGraceMs,
+        },
         ...ports,
       });
       const listening = await app.start();

@@ -57,14 +57,35 @@ describe('when a predictive-maintenance use case is assessed on the AI4I 2020 da
         useCaseId: id,
         objectives: {
           statement: 'Warn before failures.',
-          kpis: [{ name: 'MTBF', unit: 'h', direction: 'increase', baseline: 29.5, target: 60, measurementWindowDays: 30, kind: 'mtbf-hours', deadline: '2025-12-31T00:00:00Z' }],
+          kpis: [
+            {
+              name: 'MTBF',
+              unit: 'h',
+              direction: 'increase',
+              baseline: 29.5,
+              target: 60,
+              measurementWindowDays: 30,
+              kind: 'mtbf-hours',
+              deadline: '2025-12-31T00:00:00Z',
+            },
+          ],
           minModelMetrics: { recall: 0.7, precision: 0.6, pr_auc: 0.7 },
         },
       }),
     );
     await unaryCall(engineer, engineer.setCostModel, {
       useCaseId: id,
-      costModel: { currency: 'EUR', falseAlarmCost: 50, missedEventCost: 900, interventionCost: 80, downtimeCostPerHour: 600, downtimeHoursPerFailure: 2, investment: 60_000, runningCostPerYear: 12_000, assumptions: 'One cell, one shift pattern.' },
+      costModel: {
+        currency: 'EUR',
+        falseAlarmCost: 50,
+        missedEventCost: 900,
+        interventionCost: 80,
+        downtimeCostPerHour: 600,
+        downtimeHoursPerFailure: 2,
+        investment: 60_000,
+        runningCostPerYear: 12_000,
+        assumptions: 'One cell, one shift pattern.',
+      },
     });
     const r = await unaryCall(engineer, engineer.assessFeasibility, charterV1.AssessFeasibilityRequest.fromPartial({ useCaseId: id }));
     const f = r.feasibility!;

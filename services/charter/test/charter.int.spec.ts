@@ -39,7 +39,11 @@ function plantData(): MemoryHistorian {
   for (let d = -7; d < 7; d++) {
     const start = GO_LIVE + d * DAY;
     const stopHours = d < 0 ? 8 / 7 : 2 / 7;
-    intervals.push({ at: start, state: 'running' }, { at: start + 12 * 3_600_000, state: 'unplanned-stop' }, { at: start + (12 + stopHours) * 3_600_000, state: 'running' });
+    intervals.push(
+      { at: start, state: 'running' },
+      { at: start + 12 * 3_600_000, state: 'unplanned-stop' },
+      { at: start + (12 + stopHours) * 3_600_000, state: 'running' },
+    );
   }
   h.setStates(FILLER, seriesFromIntervals(intervals));
   h.addCounts(FILLER, [
@@ -60,7 +64,11 @@ const draftRequest = (useCaseId: string, over: Partial<charterV1.UseCase> = {}) 
       assetPaths: [FILLER],
       owner: 'erik@plant1',
       kind: 'predictive-maintenance',
-      questions: { whatAreWeImproving: 'Unplanned filler stops.', whyDoesItMatter: 'Each costs 40 minutes of output.', howWillWeKnow: 'Downtime halves within 12 weeks.' },
+      questions: {
+        whatAreWeImproving: 'Unplanned filler stops.',
+        whyDoesItMatter: 'Each costs 40 minutes of output.',
+        howWillWeKnow: 'Downtime halves within 12 weeks.',
+      },
       stakeholders: [{ subject: 'mia@plant1', role: 'maintenance lead' }],
       failureModes: [{ assetType: 'filler', code: 'nozzle-clog', description: 'Residue clogs the nozzles.' }],
       requiredTags: [{ assetPath: FILLER, tag: 'nozzle_pressure' }],
@@ -69,7 +77,17 @@ const draftRequest = (useCaseId: string, over: Partial<charterV1.UseCase> = {}) 
   });
 
 const kpi = (over: Partial<charterV1.Kpi> = {}): charterV1.Kpi =>
-  charterV1.Kpi.fromPartial({ name: 'Unplanned downtime', unit: 'h', direction: 'decrease', baseline: 8, target: 3, measurementWindowDays: 7, kind: 'unplanned-downtime-hours', deadline: '2025-09-30T00:00:00+02:00', ...over });
+  charterV1.Kpi.fromPartial({
+    name: 'Unplanned downtime',
+    unit: 'h',
+    direction: 'decrease',
+    baseline: 8,
+    target: 3,
+    measurementWindowDays: 7,
+    kind: 'unplanned-downtime-hours',
+    deadline: '2025-09-30T00:00:00+02:00',
+    ...over,
+  });
 
 const costModel: charterV1.CostModel = {
   currency: 'EUR',
@@ -122,7 +140,11 @@ describe.each<[string, StoreFactory]>([
         charterV1.SetObjectivesRequest.fromPartial({
           useCaseId: id,
           expectedRevision: 0,
-          objectives: { statement: 'Halve unplanned filler downtime.', kpis: [kpi(), kpi({ name: 'OEE', unit: '1', direction: 'increase', baseline: 0.6, target: 0.75, kind: 'oee' })], minModelMetrics: { recall: 0.7, precision: 0.5 } },
+          objectives: {
+            statement: 'Halve unplanned filler downtime.',
+            kpis: [kpi(), kpi({ name: 'OEE', unit: '1', direction: 'increase', baseline: 0.6, target: 0.75, kind: 'oee' })],
+            minModelMetrics: { recall: 0.7, precision: 0.5 },
+          },
         }),
       );
       expect(objectives.revision).toBe(1);
@@ -133,16 +155,32 @@ describe.each<[string, StoreFactory]>([
         engineer.catalogueAction,
         charterV1.CatalogueActionRequest.fromPartial({
           useCaseId: id,
-          action: { assetType: 'filler', failureMode: 'nozzle-clog', label: 'Clean the nozzle bank', instructions: 'Purge nozzles 1-12 with CIP solution for 5 minutes.', requiresManualMode: true, maxResponseMinutes: 60 },
+          action: {
+            assetType: 'filler',
+            failureMode: 'nozzle-clog',
+            label: 'Clean the nozzle bank',
+            instructions: 'Purge nozzles 1-12 with CIP solution for 5 minutes.',
+            requiresManualMode: true,
+            maxResponseMinutes: 60,
+          },
         }),
       );
       expect(action.action?.prompt).toBe('Clean the nozzle bank within 1 hour');
       const feasibility = await unaryCall(engineer, engineer.assessFeasibility, charterV1.AssessFeasibilityRequest.fromPartial({ useCaseId: id }));
       expect(feasibility.feasibility).toMatchObject({ verdict: 'feasible', historyDays: 365, labelledEvents: 120, tagsAvailable: 2, redFlags: [] });
       expect(feasibility.feasibility?.roi?.paybackMonths).toBeGreaterThan(0);
-      expect((await unaryCall(lead, lead.approveUseCase, charterV1.ApproveUseCaseRequest.fromPartial({ useCaseId: id, comment: 'Go ahead.' }))).revision).toBe(5);
+      expect((await unaryCall(lead, lead.approveUseCase, charterV1.ApproveUseCaseRequest.fromPartial({ useCaseId: id, comment: 'Go ahead.' }))).revision).toBe(
+        5,
+      );
       const events = await fx.store.readStream(`usecase-${id}`);
-      expect(events.map((e) => e.type)).toEqual(['UseCaseDrafted', 'ObjectiveSet', 'CostModelSet', 'ActionCatalogued', 'FeasibilityAssessed', 'UseCaseApproved']);
+      expect(events.map((e) => e.type)).toEqual([
+        'UseCaseDrafted',
+        'ObjectiveSet',
+        'CostModelSet',
+        'ActionCatalogued',
+        'FeasibilityAssessed',
+        'UseCaseApproved',
+      ]);
       expect(events.map((e) => e.metadata.actor)).toEqual(['erik@plant1', 'erik@plant1', 'erik@plant1', 'erik@plant1', 'erik@plant1', 'qa@plant1']);
     });
 
@@ -170,7 +208,12 @@ describe.each<[string, StoreFactory]>([
       const recorded = await unaryCall(
         engineer,
         engineer.recordKpis,
-        charterV1.RecordKpisRequest.fromPartial({ useCaseId: id, from: new Date(GO_LIVE).toISOString(), to: new Date(GO_LIVE + 7 * DAY).toISOString(), idealCycleTimeSeconds: 0.4 }),
+        charterV1.RecordKpisRequest.fromPartial({
+          useCaseId: id,
+          from: new Date(GO_LIVE).toISOString(),
+          to: new Date(GO_LIVE + 7 * DAY).toISOString(),
+          idealCycleTimeSeconds: 0.4,
+        }),
       );
       expect(recorded.measurements.map((m) => m.value)).toEqual([expect.closeTo(2, 6), expect.any(Number)]);
       const kpiEvents = (await fx.store.readStream(`usecase-${id}`)).filter((e) => e.type === 'KpiMeasured');
@@ -178,9 +221,18 @@ describe.each<[string, StoreFactory]>([
       const report = await unaryCall(
         operator,
         operator.getReport,
-        charterV1.GetReportRequest.fromPartial({ useCaseId: id, goLiveAt: new Date(GO_LIVE).toISOString(), to: new Date(GO_LIVE + 7 * DAY).toISOString(), idealCycleTimeSeconds: 0.4 }),
+        charterV1.GetReportRequest.fromPartial({
+          useCaseId: id,
+          goLiveAt: new Date(GO_LIVE).toISOString(),
+          to: new Date(GO_LIVE + 7 * DAY).toISOString(),
+          idealCycleTimeSeconds: 0.4,
+        }),
       );
-      const json = JSON.parse(report.reportJson) as { downtime: { beforeHours: number; sinceHours: number; avoidedByPromptsHours: number }; prompts: { failuresAvoided: number }; savings: { net: number } };
+      const json = JSON.parse(report.reportJson) as {
+        downtime: { beforeHours: number; sinceHours: number; avoidedByPromptsHours: number };
+        prompts: { failuresAvoided: number };
+        savings: { net: number };
+      };
       expect(json.downtime.beforeHours).toBeCloseTo(8, 3);
       expect(json.downtime.sinceHours).toBeCloseTo(2, 3);
       expect(json.prompts.failuresAvoided).toBe(2);
@@ -204,11 +256,18 @@ describe.each<[string, StoreFactory]>([
       await expectStatus(unaryCall(engineer, engineer.setObjectives, req), grpc.status.INVALID_ARGUMENT, 'objectives.kpis[0].target');
     });
     it('refuses a deadline in the past', async () => {
-      const req = charterV1.SetObjectivesRequest.fromPartial({ useCaseId: other, objectives: { statement: 'x', kpis: [kpi({ deadline: '2025-01-01T00:00:00Z' })] } });
+      const req = charterV1.SetObjectivesRequest.fromPartial({
+        useCaseId: other,
+        objectives: { statement: 'x', kpis: [kpi({ deadline: '2025-01-01T00:00:00Z' })] },
+      });
       await expectStatus(unaryCall(engineer, engineer.setObjectives, req), grpc.status.INVALID_ARGUMENT, 'objectives.kpis[0].deadline');
     });
     it('refuses a negative cost', async () => {
-      await expectStatus(unaryCall(engineer, engineer.setCostModel, { useCaseId: other, costModel: { ...costModel, falseAlarmCost: -1 } }), grpc.status.INVALID_ARGUMENT, 'cost_model.false_alarm_cost');
+      await expectStatus(
+        unaryCall(engineer, engineer.setCostModel, { useCaseId: other, costModel: { ...costModel, falseAlarmCost: -1 } }),
+        grpc.status.INVALID_ARGUMENT,
+        'cost_model.false_alarm_cost',
+      );
     });
     it('refuses an action for an unknown failure mode', async () => {
       const req = charterV1.CatalogueActionRequest.fromPartial({
@@ -218,14 +277,27 @@ describe.each<[string, StoreFactory]>([
       await expectStatus(unaryCall(engineer, engineer.catalogueAction, req), grpc.status.INVALID_ARGUMENT, 'action.failure_mode');
     });
     it('refuses a scope naming an asset the catalog does not know', async () => {
-      await expectStatus(unaryCall(engineer, engineer.draftUseCase, draftRequest(randomUUID(), { assetPaths: [`${LINE}.labeller-9`], requiredTags: [] })), grpc.status.INVALID_ARGUMENT, 'use_case.asset_paths[0]');
+      await expectStatus(
+        unaryCall(engineer, engineer.draftUseCase, draftRequest(randomUUID(), { assetPaths: [`${LINE}.labeller-9`], requiredTags: [] })),
+        grpc.status.INVALID_ARGUMENT,
+        'use_case.asset_paths[0]',
+      );
     });
     it('refuses a stale expected revision as ABORTED', async () => {
       await expectStatus(unaryCall(engineer, engineer.setCostModel, { useCaseId: other, costModel, expectedRevision: 7 }), grpc.status.ABORTED);
     });
     it('says not feasible, and why, when a needed tag has no history', async () => {
       const noHistory = randomUUID();
-      await unaryCall(engineer, engineer.draftUseCase, draftRequest(noHistory, { requiredTags: [{ assetPath: FILLER, tag: 'nozzle_pressure' }, { assetPath: FILLER, tag: 'nozzle_temperature' }] }));
+      await unaryCall(
+        engineer,
+        engineer.draftUseCase,
+        draftRequest(noHistory, {
+          requiredTags: [
+            { assetPath: FILLER, tag: 'nozzle_pressure' },
+            { assetPath: FILLER, tag: 'nozzle_temperature' },
+          ],
+        }),
+      );
       const r = await unaryCall(engineer, engineer.assessFeasibility, charterV1.AssessFeasibilityRequest.fromPartial({ useCaseId: noHistory }));
       expect(r.feasibility?.verdict).toBe('not-feasible');
       expect(r.feasibility?.missingTags).toEqual([`${FILLER}/nozzle_temperature`]);
@@ -236,7 +308,10 @@ describe.each<[string, StoreFactory]>([
   describe('when the caller lacks the permission', () => {
     it('refuses writes by an operator and approval by an engineer with PERMISSION_DENIED', async () => {
       await expectStatus(unaryCall(operator, operator.setCostModel, { useCaseId: id, costModel }), grpc.status.PERMISSION_DENIED);
-      await expectStatus(unaryCall(engineer, engineer.approveUseCase, charterV1.ApproveUseCaseRequest.fromPartial({ useCaseId: id })), grpc.status.PERMISSION_DENIED);
+      await expectStatus(
+        unaryCall(engineer, engineer.approveUseCase, charterV1.ApproveUseCaseRequest.fromPartial({ useCaseId: id })),
+        grpc.status.PERMISSION_DENIED,
+      );
       const denied = (await fx.store.readAll({ fromPosition: 1 })).filter((e) => e.type === 'AccessDenied');
       expect(denied.map((e) => (e.data as { permission: string }).permission)).toEqual(expect.arrayContaining(['usecase.write', 'usecase.approve']));
     });

@@ -35,7 +35,10 @@ const DAY100 = DAY0 + 100 * DAY;
 const at = (hh: number, mm: number) => DAY100 + hh * HOUR + mm * MIN;
 const SHIFT = { from: at(6, 0), to: at(14, 0) };
 // The simulator's packaging codes (services/simulator/src/domain/tags.ts PACKAGING_STATES).
-const RUNNING = 1, IDLE = 2, PLANNED_STOP = 3, FAULT = 4;
+const RUNNING = 1,
+  IDLE = 2,
+  PLANNED_STOP = 3,
+  FAULT = 4;
 
 interface Sample {
   tag: string;
@@ -169,7 +172,7 @@ const expected = {
 };
 
 /** 36 jams labelled by the simulator (one every 2 days from day 2, failing at 12:00) and one cleared before it failed. */
-const JAMS = Array.from({ length: 36 }, (_, k) => DAY0 + (2 * (k + 1)) * DAY + 12 * HOUR);
+const JAMS = Array.from({ length: 36 }, (_, k) => DAY0 + 2 * (k + 1) * DAY + 12 * HOUR);
 
 describe('when the charter reads machine states, counts, failures and the catalog from dataops', () => {
   let dir: string;
@@ -194,12 +197,28 @@ describe('when the charter reads machine states, counts, failures and the catalo
     const keySet = await importKeySet(material.keySet);
     const signingKey = await importSigningKey(material.signingKey);
     const silent = { debug() {}, info() {}, warn() {}, error() {} };
-    dataops = createDataopsApp({ store: fx.store, data, bus: createInProcBus(), keySet, logger: silent, config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots') } });
+    dataops = createDataopsApp({
+      store: fx.store,
+      data,
+      bus: createInProcBus(),
+      keySet,
+      logger: silent,
+      config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots') },
+    });
     server = createDataopsGrpcServer({ app: dataops, store: fx.store, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
     address = `127.0.0.1:${await server.listen()}`;
     // The charter's service account at dataops: role `service` (data.read), every location.
     serviceToken = (roles = ['service']) =>
-      issueToken(signingKey, { subject: 'svc:charter', roles, scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 600 });
+      issueToken(signingKey, {
+        subject: 'svc:charter',
+        roles,
+        scopes: ['*'],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 600,
+      });
     // The catalog, as connectivity's TagMapped events would fill it; run_time is mapped but never recorded.
     const actor = { subject: 'connectivity', role: 'service' };
     for (const [tag, unit, dataType] of [
@@ -305,7 +324,17 @@ describe('when the charter reads machine states, counts, failures and the catalo
     );
     await unaryCall(engineer, engineer.setCostModel, {
       useCaseId: id,
-      costModel: { currency: 'EUR', falseAlarmCost: 40, missedEventCost: 300, interventionCost: 60, downtimeCostPerHour: 1_200, downtimeHoursPerFailure: 0.5, investment: 40_000, runningCostPerYear: 8_000, assumptions: 'One line, two shifts.' },
+      costModel: {
+        currency: 'EUR',
+        falseAlarmCost: 40,
+        missedEventCost: 300,
+        interventionCost: 60,
+        downtimeCostPerHour: 1_200,
+        downtimeHoursPerFailure: 0.5,
+        investment: 40_000,
+        runningCostPerYear: 8_000,
+        assumptions: 'One line, two shifts.',
+      },
     });
     return { id, engineer };
   }
@@ -342,7 +371,13 @@ describe('when the charter reads machine states, counts, failures and the catalo
     const r = await unaryCall(
       engineer,
       engineer.computeKpis,
-      charterV1.ComputeKpisRequest.fromPartial({ useCaseId: id, assetPath: PACKER, from: new Date(SHIFT.from).toISOString(), to: new Date(SHIFT.to).toISOString(), idealCycleTimeSeconds: idealCycleS }),
+      charterV1.ComputeKpisRequest.fromPartial({
+        useCaseId: id,
+        assetPath: PACKER,
+        from: new Date(SHIFT.from).toISOString(),
+        to: new Date(SHIFT.to).toISOString(),
+        idealCycleTimeSeconds: idealCycleS,
+      }),
     );
     expect(r.line!.oee).toBeCloseTo(expected.oee, 12);
     expect(r.line!.mtbfHours).toBeCloseTo(expected.mtbfHours, 12);

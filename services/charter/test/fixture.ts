@@ -77,7 +77,13 @@ export async function startCharter(store: EventStore, ports: Pick<CharterAppDeps
     store,
     keySet,
     logger: silent,
-    config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE }, plantTimeZone: 'Europe/Berlin', shutdownGraceMs: 2000 },
+    config: {
+      grpc: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      access: { issuer: ISSUER, audience: AUDIENCE },
+      plantTimeZone: 'Europe/Berlin',
+      shutdownGraceMs: 2000,
+    },
     ...ports,
   });
   const { grpcPort } = await app.start();
@@ -87,7 +93,16 @@ export async function startCharter(store: EventStore, ports: Pick<CharterAppDeps
     app,
     grpcAddress,
     token: (role, subject) =>
-      issueToken(signingKey, { subject: subject ?? `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
+      issueToken(signingKey, {
+        subject: subject ?? `${role}-1`,
+        roles: [role],
+        scopes: ['*'],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 3600,
+      }),
     client(token) {
       const c = createClient(charterV1.CharterServiceClient, grpcAddress, { ...(token === undefined ? {} : { token }), deadlineMs: 20_000 });
       clients.push(c);

@@ -24,7 +24,15 @@ const draft = (useCaseId: string): Drafted => ({
   requiredTags: [],
 });
 const costModel = (falseAlarmCost: number) => ({
-  currency: 'EUR', falseAlarmCost, missedEventCost: 1800, interventionCost: 60, downtimeCostPerHour: 2400, downtimeHoursPerFailure: 0.67, investment: 40_000, runningCostPerYear: 6000, assumptions: 'Line 1.',
+  currency: 'EUR',
+  falseAlarmCost,
+  missedEventCost: 1800,
+  interventionCost: 60,
+  downtimeCostPerHour: 2400,
+  downtimeHoursPerFailure: 0.67,
+  investment: 40_000,
+  runningCostPerYear: 6000,
+  assumptions: 'Line 1.',
 });
 
 describe.each<[string, StoreFactory]>([

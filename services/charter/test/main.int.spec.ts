@@ -42,7 +42,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('charter main', () => {
   describe('when an environment variable is malformed', () => {
     it('exits 2 with one message naming the variable', () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...env, CHARTER_GRPC_PORT: 'fifty' }, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        cwd: root,
+        env: { ...env, CHARTER_GRPC_PORT: 'fifty' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(r.status).toBe(2);
       expect(r.stderr.trim()).toBe('charter: invalid configuration: CHARTER_GRPC_PORT must be a port number (got "fifty")');
     });

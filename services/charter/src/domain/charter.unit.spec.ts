@@ -36,7 +36,10 @@ describe('when bad input reaches the use case', () => {
   });
 
   it('refuses a negative cost', () => {
-    expect(refusal([drafted], { type: 'SetCostModel', data: { ...cost, investment: -5 } })).toMatchObject({ code: 'INVALID_ARGUMENT', path: ['costModel', 'investment'] });
+    expect(refusal([drafted], { type: 'SetCostModel', data: { ...cost, investment: -5 } })).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      path: ['costModel', 'investment'],
+    });
   });
 
   it('refuses an action for a failure mode the use case does not declare', () => {
@@ -57,10 +60,16 @@ describe('when bad input reaches the use case', () => {
   });
 
   it('refuses approval by the owner and before feasibility', () => {
-    const given: CharterEvent[] = [drafted, { type: 'ObjectiveSet', data: eventExamples.ObjectiveSet }, { type: 'CostModelSet', data: eventExamples.CostModelSet }];
+    const given: CharterEvent[] = [
+      drafted,
+      { type: 'ObjectiveSet', data: eventExamples.ObjectiveSet },
+      { type: 'CostModelSet', data: eventExamples.CostModelSet },
+    ];
     expect(refusal(given, { type: 'ApproveUseCase', approver: 'qa@plant1', now: NOW })).toMatchObject({ code: 'FAILED_PRECONDITION' });
     const assessed: CharterEvent = { type: 'FeasibilityAssessed', data: eventExamples.FeasibilityAssessed };
-    expect(refusal([...given, assessed], { type: 'ApproveUseCase', approver: eventExamples.UseCaseDrafted.owner, now: NOW })).toMatchObject({ code: 'FOUR_EYES_VIOLATION' });
+    expect(refusal([...given, assessed], { type: 'ApproveUseCase', approver: eventExamples.UseCaseDrafted.owner, now: NOW })).toMatchObject({
+      code: 'FOUR_EYES_VIOLATION',
+    });
     const ok = decide({ type: 'ApproveUseCase', approver: 'qa@plant1', now: NOW }, fold([...given, assessed]));
     expect(ok).toMatchObject({ ok: true, events: [{ type: 'UseCaseApproved', data: { useCaseId: exampleIds.useCase } }] });
   });
@@ -104,7 +113,13 @@ describe('feasibility', () => {
     failuresByMode: { 'nozzle-clog': 80 },
     ...over,
   });
-  const input = { useCaseId: exampleIds.useCase, thresholds: DEFAULT_THRESHOLDS, minModelMetrics: { recall: 0.7, precision: 0.5 }, declaredFailureModes: ['nozzle-clog'], now: NOW };
+  const input = {
+    useCaseId: exampleIds.useCase,
+    thresholds: DEFAULT_THRESHOLDS,
+    minModelMetrics: { recall: 0.7, precision: 0.5 },
+    declaredFailureModes: ['nozzle-clog'],
+    now: NOW,
+  };
 
   it('says not feasible, and why, when a needed tag has no history', () => {
     const f = assessFeasibility({

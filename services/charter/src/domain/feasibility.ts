@@ -129,7 +129,9 @@ export function assessFeasibility(input: AssessInput): FeasibilityAssessment {
     } else {
       recorded.push(t.history);
       if (t.history.goodRatio < th.minGoodRatio) {
-        redFlags.push(`Only ${pct(t.history.goodRatio)} of the samples of "${t.tag}" on ${t.assetPath} have Good quality; at least ${pct(th.minGoodRatio)} are needed.`);
+        redFlags.push(
+          `Only ${pct(t.history.goodRatio)} of the samples of "${t.tag}" on ${t.assetPath} have Good quality; at least ${pct(th.minGoodRatio)} are needed.`,
+        );
         conditions.push(`Fix the data quality of "${t.tag}" on ${t.assetPath} (sensor, connection or mapping) before training.`);
         downgrade('feasible-with-conditions');
       }
@@ -143,7 +145,9 @@ export function assessFeasibility(input: AssessInput): FeasibilityAssessment {
   const historyDays = Math.floor(spanMs / DAY);
   const rows = recorded.reduce((max, h) => Math.max(max, h.samples), 0);
   if (recorded.length > 0 && historyDays < th.minHistoryDays) {
-    redFlags.push(`Only ${historyDays} days of history are shared by the required tags; at least ${th.minHistoryDays} are needed to see wear and seasonal patterns.`);
+    redFlags.push(
+      `Only ${historyDays} days of history are shared by the required tags; at least ${th.minHistoryDays} are needed to see wear and seasonal patterns.`,
+    );
     downgrade('not-feasible');
   }
   if (facts.labelledFailures < th.minLabelledFailures) {
@@ -153,9 +157,11 @@ export function assessFeasibility(input: AssessInput): FeasibilityAssessment {
   }
   for (const mode of input.declaredFailureModes) {
     const n = facts.failuresByMode[mode] ?? 0;
-    if (n < Math.ceil(th.minLabelledFailures / 3)) risks.push(`Failure mode "${mode}" has only ${n} labelled examples: the model may not learn to warn about it.`);
+    if (n < Math.ceil(th.minLabelledFailures / 3))
+      risks.push(`Failure mode "${mode}" has only ${n} labelled examples: the model may not learn to warn about it.`);
   }
-  const dataCoverage = facts.tags.length === 0 ? 0 : facts.tags.reduce((s, t) => s + (t.history === null || !t.inCatalog ? 0 : t.history.goodRatio), 0) / facts.tags.length;
+  const dataCoverage =
+    facts.tags.length === 0 ? 0 : facts.tags.reduce((s, t) => s + (t.history === null || !t.inCatalog ? 0 : t.history.goodRatio), 0) / facts.tags.length;
 
   let roi: FeasibilityAssessment['roi'] = null;
   if (input.costModel === null) {

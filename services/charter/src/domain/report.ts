@@ -59,7 +59,15 @@ export interface ManagementReport {
 
 /** `2025-03-01 09:00` in the plant's zone. */
 export function plantTime(ms: number, timeZone: string): string {
-  const f = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const f = new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   return f.format(new Date(ms));
 }
 
@@ -112,7 +120,13 @@ export function managementReport(input: ReportInput): ManagementReport {
           const failuresAvoidedValue = prompts.failuresAvoided * failureCost(m, hoursPerFailure);
           const interventionCost = prompts.failuresAvoided * costOf(m, { alarm: true, failureFollowed: true });
           const falseAlarmCost = prompts.falseAlarms * costOf(m, { alarm: true, failureFollowed: false });
-          return { currency: m.currency, failuresAvoidedValue: round(failuresAvoidedValue, 2), interventionCost: round(interventionCost, 2), falseAlarmCost: round(falseAlarmCost, 2), net: round(failuresAvoidedValue - interventionCost - falseAlarmCost, 2) };
+          return {
+            currency: m.currency,
+            failuresAvoidedValue: round(failuresAvoidedValue, 2),
+            interventionCost: round(interventionCost, 2),
+            falseAlarmCost: round(falseAlarmCost, 2),
+            net: round(failuresAvoidedValue - interventionCost - falseAlarmCost, 2),
+          };
         })();
   const span = input.to - input.goLiveAt;
   return {
@@ -120,7 +134,11 @@ export function managementReport(input: ReportInput): ManagementReport {
     title: draft.title,
     kind: draft.kind,
     timeZone: input.timeZone,
-    period: { beforeFrom: plantTime(input.goLiveAt - span, input.timeZone), goLiveAt: plantTime(input.goLiveAt, input.timeZone), to: plantTime(input.to, input.timeZone) },
+    period: {
+      beforeFrom: plantTime(input.goLiveAt - span, input.timeZone),
+      goLiveAt: plantTime(input.goLiveAt, input.timeZone),
+      to: plantTime(input.to, input.timeZone),
+    },
     generatedAt: plantTime(input.generatedAt, input.timeZone),
     kpis,
     prompts,

@@ -23,7 +23,13 @@ export type CharterEvent =
   | { type: 'KpiMeasured'; data: KpiMeasurement };
 export type CharterEventType = CharterEvent['type'];
 export const CHARTER_EVENT_TYPES: readonly CharterEventType[] = [
-  'UseCaseDrafted', 'ObjectiveSet', 'CostModelSet', 'ActionCatalogued', 'FeasibilityAssessed', 'UseCaseApproved', 'KpiMeasured',
+  'UseCaseDrafted',
+  'ObjectiveSet',
+  'CostModelSet',
+  'ActionCatalogued',
+  'FeasibilityAssessed',
+  'UseCaseApproved',
+  'KpiMeasured',
 ];
 
 export type CharterCommand =
@@ -75,9 +81,11 @@ function checkDraft(d: Drafted, knownAssets: readonly string[] | null): Decision
     const levels = path.split('.');
     for (let l = 0; l < scope.length; l++) {
       const want = scope[l];
-      if (want !== undefined && levels[l] !== want) return refuse('INVALID_ARGUMENT', ['assetPaths', i], `asset "${path}" is outside the scope ${scope.filter((s) => s !== undefined).join('.')}`);
+      if (want !== undefined && levels[l] !== want)
+        return refuse('INVALID_ARGUMENT', ['assetPaths', i], `asset "${path}" is outside the scope ${scope.filter((s) => s !== undefined).join('.')}`);
     }
-    if (knownAssets !== null && !knownAssets.includes(path)) return refuse('INVALID_ARGUMENT', ['assetPaths', i], `asset "${path}" is not known to the catalog`);
+    if (knownAssets !== null && !knownAssets.includes(path))
+      return refuse('INVALID_ARGUMENT', ['assetPaths', i], `asset "${path}" is not known to the catalog`);
   }
   const seen = new Set<string>();
   for (const [i, fm] of d.failureModes.entries()) {
@@ -86,7 +94,8 @@ function checkDraft(d: Drafted, knownAssets: readonly string[] | null): Decision
     seen.add(key);
   }
   for (const [i, t] of d.requiredTags.entries()) {
-    if (!d.assetPaths.includes(t.assetPath)) return refuse('INVALID_ARGUMENT', ['requiredTags', i, 'assetPath'], `asset "${t.assetPath}" is not one of the use case's assets`);
+    if (!d.assetPaths.includes(t.assetPath))
+      return refuse('INVALID_ARGUMENT', ['requiredTags', i, 'assetPath'], `asset "${t.assetPath}" is not one of the use case's assets`);
   }
   return null;
 }
@@ -98,7 +107,11 @@ function checkObjectives(o: Omit<Objectives, 'useCaseId'>, now: number): Decisio
     if (!Number.isFinite(k.target)) return refuse('INVALID_ARGUMENT', ['kpis', i, 'target'], 'must be a finite number');
     const better = k.direction === 'increase' ? k.target > k.baseline : k.target < k.baseline;
     if (!better) {
-      return refuse('INVALID_ARGUMENT', ['kpis', i, 'target'], `must be ${k.direction === 'increase' ? 'above' : 'below'} the baseline ${k.baseline} (${k.name} should ${k.direction})`);
+      return refuse(
+        'INVALID_ARGUMENT',
+        ['kpis', i, 'target'],
+        `must be ${k.direction === 'increase' ? 'above' : 'below'} the baseline ${k.baseline} (${k.name} should ${k.direction})`,
+      );
     }
     const deadline = Date.parse(k.deadline);
     if (!Number.isFinite(deadline)) return refuse('INVALID_ARGUMENT', ['kpis', i, 'deadline'], 'must be an ISO-8601 date-time with an offset');
@@ -115,7 +128,15 @@ function checkObjectives(o: Omit<Objectives, 'useCaseId'>, now: number): Decisio
   return null;
 }
 
-const COSTS = ['falseAlarmCost', 'missedEventCost', 'interventionCost', 'downtimeCostPerHour', 'downtimeHoursPerFailure', 'investment', 'runningCostPerYear'] as const;
+const COSTS = [
+  'falseAlarmCost',
+  'missedEventCost',
+  'interventionCost',
+  'downtimeCostPerHour',
+  'downtimeHoursPerFailure',
+  'investment',
+  'runningCostPerYear',
+] as const;
 
 export function decide(command: CharterCommand, state: UseCaseState): Decision {
   if (command.type === 'DraftUseCase') {
@@ -139,10 +160,17 @@ export function decide(command: CharterCommand, state: UseCaseState): Decision {
     case 'CatalogueAction': {
       const a = command.data;
       const types = new Set(draft.failureModes.map((f) => f.assetType));
-      if (!types.has(a.assetType)) return refuse('INVALID_ARGUMENT', ['assetType'], `asset type "${a.assetType}" has no declared failure modes (known: ${[...types].join(', ') || 'none'})`);
+      if (!types.has(a.assetType))
+        return refuse(
+          'INVALID_ARGUMENT',
+          ['assetType'],
+          `asset type "${a.assetType}" has no declared failure modes (known: ${[...types].join(', ') || 'none'})`,
+        );
       const modes = draft.failureModes.filter((f) => f.assetType === a.assetType).map((f) => f.code);
-      if (!modes.includes(a.failureMode)) return refuse('INVALID_ARGUMENT', ['failureMode'], `unknown failure mode "${a.failureMode}" for ${a.assetType} (known: ${modes.join(', ')})`);
-      if (!Number.isInteger(a.maxResponseMinutes) || a.maxResponseMinutes < 1) return refuse('INVALID_ARGUMENT', ['maxResponseMinutes'], 'must be a whole number of minutes ≥ 1');
+      if (!modes.includes(a.failureMode))
+        return refuse('INVALID_ARGUMENT', ['failureMode'], `unknown failure mode "${a.failureMode}" for ${a.assetType} (known: ${modes.join(', ')})`);
+      if (!Number.isInteger(a.maxResponseMinutes) || a.maxResponseMinutes < 1)
+        return refuse('INVALID_ARGUMENT', ['maxResponseMinutes'], 'must be a whole number of minutes ≥ 1');
       return accept({ type: 'ActionCatalogued', data: { useCaseId, ...a } });
     }
     case 'AssessFeasibility':
@@ -163,19 +191,26 @@ export function decide(command: CharterCommand, state: UseCaseState): Decision {
       if (state.objectives === null) return refuse('FAILED_PRECONDITION', [], 'set the objectives and KPIs before approving');
       if (state.costModel === null) return refuse('FAILED_PRECONDITION', [], 'set the cost model before approving');
       if (state.feasibility === null) return refuse('FAILED_PRECONDITION', [], 'assess feasibility before approving');
-      if (state.feasibility.verdict === 'not-feasible') return refuse('FAILED_PRECONDITION', [], `the use case is not feasible: ${state.feasibility.redFlags.join(' ')}`);
+      if (state.feasibility.verdict === 'not-feasible')
+        return refuse('FAILED_PRECONDITION', [], `the use case is not feasible: ${state.feasibility.redFlags.join(' ')}`);
       if (command.approver === draft.owner) return refuse('FOUR_EYES_VIOLATION', [], `the owner ${draft.owner} cannot approve their own use case`);
-      if (command.reviewBy !== undefined && !(Date.parse(command.reviewBy) > command.now)) return refuse('INVALID_ARGUMENT', ['reviewBy'], 'must be in the future');
+      if (command.reviewBy !== undefined && !(Date.parse(command.reviewBy) > command.now))
+        return refuse('INVALID_ARGUMENT', ['reviewBy'], 'must be in the future');
       return accept({
         type: 'UseCaseApproved',
-        data: { useCaseId, ...(command.comment === undefined ? {} : { comment: command.comment }), ...(command.reviewBy === undefined ? {} : { reviewBy: command.reviewBy }) },
+        data: {
+          useCaseId,
+          ...(command.comment === undefined ? {} : { comment: command.comment }),
+          ...(command.reviewBy === undefined ? {} : { reviewBy: command.reviewBy }),
+        },
       });
     }
     case 'RecordKpis': {
       const kpis = state.objectives?.kpis ?? [];
       for (const [i, m] of command.measurements.entries()) {
         if (!kpis.some((k) => k.kpiId === m.kpiId)) return refuse('INVALID_ARGUMENT', ['measurements', i, 'kpiId'], 'is not a KPI of this use case');
-        if (!(Date.parse(m.periodEnd) > Date.parse(m.periodStart))) return refuse('INVALID_ARGUMENT', ['measurements', i, 'periodEnd'], 'must be after periodStart');
+        if (!(Date.parse(m.periodEnd) > Date.parse(m.periodStart)))
+          return refuse('INVALID_ARGUMENT', ['measurements', i, 'periodEnd'], 'must be after periodStart');
       }
       return accept(...command.measurements.map((m): CharterEvent => ({ type: 'KpiMeasured', data: { useCaseId, ...m } })));
     }

@@ -17,7 +17,10 @@ export interface CatalogueActionInput {
 export async function catalogueAction(ctx: CharterContext, input: CatalogueActionInput, cause: Cause): Promise<{ revision: number; action: CatalogAction }> {
   const { actionId, ...rest } = input.action;
   const action: CatalogAction = { ...rest, actionId: actionId ?? ctx.newId() };
-  const out = await runCommand(ctx.kernel, input.useCaseId, { type: 'CatalogueAction', data: action }, cause, { expectedRevision: input.expectedRevision, fieldPrefix: ['action'] });
+  const out = await runCommand(ctx.kernel, input.useCaseId, { type: 'CatalogueAction', data: action }, cause, {
+    expectedRevision: input.expectedRevision,
+    fieldPrefix: ['action'],
+  });
   return { revision: out.revision, action };
 }
 

@@ -14,7 +14,11 @@ export interface AssessFeasibilityInput {
   readonly thresholds: Partial<FeasibilityThresholds>;
 }
 
-export async function assessFeasibility(ctx: CharterContext, input: AssessFeasibilityInput, cause: Cause): Promise<{ revision: number; feasibility: FeasibilityAssessment }> {
+export async function assessFeasibility(
+  ctx: CharterContext,
+  input: AssessFeasibilityInput,
+  cause: Cause,
+): Promise<{ revision: number; feasibility: FeasibilityAssessment }> {
   const { state } = await loadUseCase(ctx.kernel, input.useCaseId);
   const draft = mustExist(state, input.useCaseId);
   const facts = await feasibilityFacts(draft, needs(ctx.catalog, 'catalog'), needs(ctx.historian, 'historian'));
@@ -25,6 +29,8 @@ export async function assessFeasibility(ctx: CharterContext, input: AssessFeasib
     minGoodRatio: t.minGoodRatio || DEFAULT_THRESHOLDS.minGoodRatio,
     horizonYears: t.horizonYears || DEFAULT_THRESHOLDS.horizonYears,
   };
-  const out = await runCommand(ctx.kernel, input.useCaseId, { type: 'AssessFeasibility', facts, thresholds, now: ctx.now() }, cause, { expectedRevision: input.expectedRevision });
+  const out = await runCommand(ctx.kernel, input.useCaseId, { type: 'AssessFeasibility', facts, thresholds, now: ctx.now() }, cause, {
+    expectedRevision: input.expectedRevision,
+  });
   return { revision: out.revision, feasibility: out.state.feasibility as FeasibilityAssessment };
 }

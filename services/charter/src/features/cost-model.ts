@@ -13,7 +13,9 @@ export interface SetCostModelInput {
 }
 
 export async function setCostModel(ctx: CharterContext, input: SetCostModelInput, cause: Cause): Promise<{ revision: number }> {
-  const out = await runCommand(ctx.kernel, input.useCaseId, { type: 'SetCostModel', data: input.costModel }, cause, { expectedRevision: input.expectedRevision });
+  const out = await runCommand(ctx.kernel, input.useCaseId, { type: 'SetCostModel', data: input.costModel }, cause, {
+    expectedRevision: input.expectedRevision,
+  });
   return { revision: out.revision };
 }
 

@@ -31,7 +31,13 @@ export interface KpiValue {
 async function lineOf(ctx: CharterContext, w: KpiWindow): Promise<{ state: UseCaseState; line: LineKpis }> {
   const { state } = await loadUseCase(ctx.kernel, w.useCaseId);
   const draft = mustExist(state, w.useCaseId);
-  const line = await lineKpisFrom(needs(ctx.historian, 'historian'), assetOf(draft, w.assetPath), Date.parse(w.from), Date.parse(w.to), w.idealCycleTimeSeconds);
+  const line = await lineKpisFrom(
+    needs(ctx.historian, 'historian'),
+    assetOf(draft, w.assetPath),
+    Date.parse(w.from),
+    Date.parse(w.to),
+    w.idealCycleTimeSeconds,
+  );
   return { state, line };
 }
 
@@ -53,9 +59,20 @@ export async function recordKpis(ctx: CharterContext, input: RecordKpisInput, ca
     const value = kpiValue(k.kind, line);
     return value === null
       ? []
-      : [{ kpiId: k.kpiId, value, unit: k.unit, periodStart: input.from, periodEnd: input.to, source: 'computed' as const, modelVersionId: input.modelVersionId ?? null }];
+      : [
+          {
+            kpiId: k.kpiId,
+            value,
+            unit: k.unit,
+            periodStart: input.from,
+            periodEnd: input.to,
+            source: 'computed' as const,
+            modelVersionId: input.modelVersionId ?? null,
+          },
+        ];
   });
-  if (measurements.length === 0) throw new CharterError('FAILED_PRECONDITION', [], 'none of the use case KPIs can be computed from the historian over this window');
+  if (measurements.length === 0)
+    throw new CharterError('FAILED_PRECONDITION', [], 'none of the use case KPIs can be computed from the historian over this window');
   const out = await runCommand(ctx.kernel, input.useCaseId, { type: 'RecordKpis', measurements }, cause, { expectedRevision: input.expectedRevision });
   return { revision: out.revision, measurements: measurements.map((m) => ({ useCaseId: input.useCaseId, ...m })) };
 }

@@ -3,7 +3,15 @@
 // decide → append with the expected revision, retried by the kernel when the stream moves).
 import { parseRecorded, type Aggregate, type Cause, type Kernel } from '@industrial/kernel';
 import {
-  CHARTER_EVENT_TYPES, decide, evolve, initialState, streamOf, type CharterCommand, type CharterEvent, type CharterEventType, type UseCaseState,
+  CHARTER_EVENT_TYPES,
+  decide,
+  evolve,
+  initialState,
+  streamOf,
+  type CharterCommand,
+  type CharterEvent,
+  type CharterEventType,
+  type UseCaseState,
 } from '../domain/usecase.ts';
 import { refusalError } from './errors.ts';
 

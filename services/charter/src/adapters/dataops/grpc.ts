@@ -87,9 +87,13 @@ export function dataopsGrpcSource(options: DataopsGrpcOptions): DataopsGrpcSourc
     async tags(pathPrefix) {
       const r = await unaryCall(client, client.searchCatalog, { text: '', pathPrefix, limit: CATALOG_LIMIT });
       if (r.hits.length >= CATALOG_LIMIT) {
-        throw new Error(`dataops lists ${CATALOG_LIMIT} or more catalog entries under "${pathPrefix}" and SearchCatalog has no paging: the tags of this asset cannot all be read`);
+        throw new Error(
+          `dataops lists ${CATALOG_LIMIT} or more catalog entries under "${pathPrefix}" and SearchCatalog has no paging: the tags of this asset cannot all be read`,
+        );
       }
-      return r.hits.flatMap((h): TagInfo[] => (h.tag === undefined ? [] : [{ assetPath: h.tag.assetPath, tag: h.tag.tag, unit: h.tag.unit === '' ? null : h.tag.unit }]));
+      return r.hits.flatMap((h): TagInfo[] =>
+        h.tag === undefined ? [] : [{ assetPath: h.tag.assetPath, tag: h.tag.tag, unit: h.tag.unit === '' ? null : h.tag.unit }],
+      );
     },
     labels: (q) => options.labels(q),
     close: () => client.close(),

@@ -14,7 +14,14 @@ export function labelsFromEvents(kernel: Pick<Kernel, 'read'>): (q: { assetPath:
     for (const e of await kernel.read(streamFor('LabelRecorded', assetPath))) {
       if (e.type !== 'LabelRecorded') continue;
       const d = e.data;
-      const label = { labelId: d.labelId, assetPath: d.assetPath, label: d.label, from: Date.parse(d.window.from), to: Date.parse(d.window.to), note: d.note ?? null };
+      const label = {
+        labelId: d.labelId,
+        assetPath: d.assetPath,
+        label: d.label,
+        from: Date.parse(d.window.from),
+        to: Date.parse(d.window.to),
+        note: d.note ?? null,
+      };
       // A label id recorded again is the same label (dataops records it once; the first wins, as in its read model).
       if (label.assetPath === assetPath && label.from < to && label.to > from && !labels.has(label.labelId)) labels.set(label.labelId, label);
     }

@@ -214,7 +214,11 @@ export class DataopsReader implements HistorianReader, CatalogReader {
    * minute's last value stands at the minute's start. Text values have no rollup: raw, an hour back.
    */
   private async lastBefore(assetPath: string, tag: string, at: number): Promise<RawSample | null> {
-    for (const [span, interval] of [[HOUR, MINUTE], [DAY, MINUTE], [this.carryLookbackMs, HOUR]] as const) {
+    for (const [span, interval] of [
+      [HOUR, MINUTE],
+      [DAY, MINUTE],
+      [this.carryLookbackMs, HOUR],
+    ] as const) {
       let hit = await this.lastBucket(assetPath, tag, at - span, at, interval);
       if (hit !== null && interval > MINUTE) hit = await this.lastBucket(assetPath, tag, hit.t, Math.min(hit.t + interval, at), MINUTE);
       if (hit === null) {

@@ -18,7 +18,17 @@ import { setObjectives } from '../../features/set-objectives.ts';
 import { atEdge } from './errors.ts';
 import { orUndefined, toProtoAction, toProtoCostModel, toProtoFeasibility, toProtoGetUseCase, toProtoLine, toProtoMeasurement } from './mapping.ts';
 import {
-  actionInput, approveInput, byIdInput, computeInput, costModelInput, draftInput, feasibilityInput, listActionsInput, objectivesInput, recordInput, reportInput,
+  actionInput,
+  approveInput,
+  byIdInput,
+  computeInput,
+  costModelInput,
+  draftInput,
+  feasibilityInput,
+  listActionsInput,
+  objectivesInput,
+  recordInput,
+  reportInput,
 } from './requests.ts';
 
 const { CharterServiceService } = charterV1;
@@ -30,7 +40,10 @@ export function charterService(uc: CharterContext) {
     draftUseCase: unary({
       permission: Permission.UsecaseWrite,
       input: draftInput,
-      resource: (r) => resourceOfAssetPath([r.useCase.scope.enterprise, r.useCase.scope.site, r.useCase.scope.area, r.useCase.scope.line].filter((l) => l !== undefined).join('.')),
+      resource: (r) =>
+        resourceOfAssetPath(
+          [r.useCase.scope.enterprise, r.useCase.scope.site, r.useCase.scope.area, r.useCase.scope.line].filter((l) => l !== undefined).join('.'),
+        ),
       handle: (r, ctx) => atEdge(() => draftUseCase(uc, r, causeOf(ctx))),
     }),
     setObjectives: unary({

@@ -17,8 +17,15 @@ const statusOf = async (error: unknown) => {
 describe('when a use case or the kernel refuses a CharterService call', () => {
   it('names the request field of a refusal in proto form', async () => {
     const s = await statusOf(new CharterError('INVALID_ARGUMENT', ['objectives', 'kpis', 0, 'target'], 'must be below the baseline 8'));
-    expect(s).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'objectives.kpis[0].target', details: 'objectives.kpis[0].target: must be below the baseline 8' });
-    expect(await statusOf(new CharterError('FOUR_EYES_VIOLATION', [], 'the owner cannot approve'))).toMatchObject({ code: status.PERMISSION_DENIED, field: null });
+    expect(s).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      field: 'objectives.kpis[0].target',
+      details: 'objectives.kpis[0].target: must be below the baseline 8',
+    });
+    expect(await statusOf(new CharterError('FOUR_EYES_VIOLATION', [], 'the owner cannot approve'))).toMatchObject({
+      code: status.PERMISSION_DENIED,
+      field: null,
+    });
   });
 
   it('answers ABORTED for a stale expected revision (naming expected_revision) and for a stream that kept moving', async () => {

@@ -31,7 +31,12 @@ export const toProtoAction = (a: CatalogAction): charterV1.Action => ({ ...a, pr
 
 export function toProtoFeasibility(f: FeasibilityAssessment): charterV1.Feasibility {
   const { useCaseId: _, roi, historyFrom, historyTo, ...rest } = f;
-  return { ...rest, historyFrom: historyFrom ?? '', historyTo: historyTo ?? '', roi: roi === null ? undefined : { ...roi, paybackMonths: orUndefined(roi.paybackMonths) } };
+  return {
+    ...rest,
+    historyFrom: historyFrom ?? '',
+    historyTo: historyTo ?? '',
+    roi: roi === null ? undefined : { ...roi, paybackMonths: orUndefined(roi.paybackMonths) },
+  };
 }
 
 export const toProtoMeasurement = (m: KpiMeasurement): charterV1.KpiMeasurement => ({ ...m, modelVersionId: m.modelVersionId ?? '' });
@@ -55,7 +60,10 @@ export function toProtoGetUseCase(v: UseCaseView): charterV1.GetUseCaseResponse 
   const { state } = v;
   return {
     useCase: toProtoUseCase(v.draft),
-    objectives: state.objectives === null ? undefined : { statement: state.objectives.statement, kpis: state.objectives.kpis, minModelMetrics: state.objectives.minModelMetrics },
+    objectives:
+      state.objectives === null
+        ? undefined
+        : { statement: state.objectives.statement, kpis: state.objectives.kpis, minModelMetrics: state.objectives.minModelMetrics },
     costModel: state.costModel === null ? undefined : toProtoCostModel(state.costModel),
     actions: state.actions.map(toProtoAction),
     feasibility: state.feasibility === null ? undefined : toProtoFeasibility(state.feasibility),

@@ -18,7 +18,10 @@ const optionalId = z.union([z.literal('').transform(() => undefined), Uuid]);
 const optionalAsset = z.union([z.literal('').transform(() => undefined), UnsAssetPath]);
 const required = { message: 'is required' };
 const revision = z.number().int().min(-1).optional();
-const useCaseId = z.string().min(1, 'is required').pipe(z.uuid({ message: 'must be a UUID' }));
+const useCaseId = z
+  .string()
+  .min(1, 'is required')
+  .pipe(z.uuid({ message: 'must be a UUID' }));
 
 export const draftInput = fromSchema(
   z.object({
@@ -30,10 +33,17 @@ export const draftInput = fromSchema(
         scope: z
           .object({ enterprise: UnsToken, site: UnsToken, area: optionalToken, line: optionalToken }, required)
           .refine((s) => s.line === undefined || s.area !== undefined, { message: 'is required when line is set (a line lies in an area)', path: ['area'] })
-          .transform(({ enterprise, site, area, line }) => ({ enterprise, site, ...(area === undefined ? {} : { area }), ...(line === undefined ? {} : { line }) })),
+          .transform(({ enterprise, site, area, line }) => ({
+            enterprise,
+            site,
+            ...(area === undefined ? {} : { area }),
+            ...(line === undefined ? {} : { line }),
+          })),
         assetPaths: z.array(UnsAssetPath).min(1, 'name at least one asset'),
         owner: text(200),
-        kind: z.enum(['predictive-maintenance', 'quality-prediction', 'process-optimisation'], { message: 'must be predictive-maintenance, quality-prediction or process-optimisation' }),
+        kind: z.enum(['predictive-maintenance', 'quality-prediction', 'process-optimisation'], {
+          message: 'must be predictive-maintenance, quality-prediction or process-optimisation',
+        }),
         questions: z.object({ whatAreWeImproving: text(1000), whyDoesItMatter: text(1000), howWillWeKnow: text(1000) }, required),
         stakeholders: z.array(z.object({ subject: text(200), role: text(120) })).max(50),
         failureModes: z.array(z.object({ assetType: UnsToken, code: UnsToken, description: text(200) })).max(100),
@@ -129,13 +139,11 @@ export const feasibilityInput = fromSchema(
 export const approveInput = fromSchema(z.object({ useCaseId, expectedRevision: revision, comment: z.string().max(2000), reviewBy: optionalTime }));
 export const byIdInput = fromSchema(z.object({ useCaseId }));
 export const listActionsInput = fromSchema(
-  z
-    .object({ useCaseId, assetType: optionalToken, failureMode: optionalToken })
-    .superRefine((r, ctx) => {
-      if ((r.assetType === undefined) !== (r.failureMode === undefined)) {
-        ctx.addIssue({ code: 'custom', message: 'asset_type and failure_mode go together', path: [r.assetType === undefined ? 'assetType' : 'failureMode'] });
-      }
-    }),
+  z.object({ useCaseId, assetType: optionalToken, failureMode: optionalToken }).superRefine((r, ctx) => {
+    if ((r.assetType === undefined) !== (r.failureMode === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'asset_type and failure_mode go together', path: [r.assetType === undefined ? 'assetType' : 'failureMode'] });
+    }
+  }),
 );
 
 const window = {
