@@ -73,11 +73,24 @@ try {
     for (let i = 0; i < perTag; i++) {
       const ts = new Date(T0 + (b * perTag + i) * 100).toISOString();
       for (let t = 0; t < TAGS; t++) {
-        samples.push({ tag: `v${t}`, value: Math.sin((b * perTag + i) / 500) * 10 + t, unit: 'bar', quality: { severity: 'Good', code: 0 }, sourceTimestamp: ts, serverTimestamp: ts });
+        samples.push({
+          tag: `v${t}`,
+          value: Math.sin((b * perTag + i) / 500) * 10 + t,
+          unit: 'bar',
+          quality: { severity: 'Good', code: 0 },
+          sourceTimestamp: ts,
+          serverTimestamp: ts,
+        });
       }
     }
     const batchId = randomUUID();
-    pubs.push(bus.publish(`bench_${run}.uns.v1.${asset}`, { batchId, sourceId: randomUUID(), assetPath: asset, samples, plantTime: new Date(T0 + (b + 1) * perTag * 100).toISOString() }, { msgId: batchId }));
+    pubs.push(
+      bus.publish(
+        `bench_${run}.uns.v1.${asset}`,
+        { batchId, sourceId: randomUUID(), assetPath: asset, samples, plantTime: new Date(T0 + (b + 1) * perTag * 100).toISOString() },
+        { msgId: batchId },
+      ),
+    );
     if (pubs.length >= 64) await Promise.all(pubs.splice(0));
   }
   await Promise.all(pubs);
@@ -123,15 +136,30 @@ try {
   for (let i = 0; i < rows; i++) lines.push([i, ...Array.from({ length: 9 }, (_, j) => ((i * (j + 1)) % 997) / 7)].join(','));
   const file = join(dir, 'bench.csv');
   writeFileSync(file, lines.join('\n'));
-  const imp = await app.importCsv({ name: 'bench.csv', path: file, mapping: { order: { column: 'id' }, fields: header.slice(1).map((c) => ({ column: c })) } }, { subject: 'bench', role: 'engineer' });
+  const imp = await app.importCsv(
+    { name: 'bench.csv', path: file, mapping: { order: { column: 'id' }, fields: header.slice(1).map((c) => ({ column: c })) } },
+    { subject: 'bench', role: 'engineer' },
+  );
   const s0 = performance.now();
   await app.createSnapshot(
-    { datasetId: randomUUID(), useCaseId: randomUUID(), source: { kind: 'import', importId: imp.importId }, split: { kind: 'chronological', by: 'id', train: 0.7, validation: 0.15 }, assetPath: asset },
+    {
+      datasetId: randomUUID(),
+      useCaseId: randomUUID(),
+      source: { kind: 'import', importId: imp.importId },
+      split: { kind: 'chronological', by: 'id', train: 0.7, validation: 0.15 },
+      assetPath: asset,
+    },
     { subject: 'bench', role: 'engineer' },
   );
   const snapMs = performance.now() - s0;
 
-  result = { bench: 'dataops', consumers: CONSUMERS, ingest_values_per_s: Math.round(values / ingestS), query_1m_resampled_ms: Math.round(queryMs * 10) / 10, snapshot_100k_rows_ms: Math.round(snapMs) };
+  result = {
+    bench: 'dataops',
+    consumers: CONSUMERS,
+    ingest_values_per_s: Math.round(values / ingestS),
+    query_1m_resampled_ms: Math.round(queryMs * 10) / 10,
+    snapshot_100k_rows_ms: Math.round(snapMs),
+  };
 } finally {
   await bus.deleteStream(stream).catch(() => false);
   await bus.deleteStream(`${stream}_DLQ`).catch(() => false);

@@ -72,11 +72,26 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
   const recordLabel = createLabels({ kernel, meta, now });
   const importCsv = createImports({ csv: csvParser, meta, now });
   const snapshots = createSnapshots({
-    kernel, meta, historian, catalog, queryTimeSeries, restricted, files: snapshotFiles, windows: windowFeatures,
-    snapshotDir: config.snapshotDir, codeVersion: config.codeVersion, now,
+    kernel,
+    meta,
+    historian,
+    catalog,
+    queryTimeSeries,
+    restricted,
+    files: snapshotFiles,
+    windows: windowFeatures,
+    snapshotDir: config.snapshotDir,
+    codeVersion: config.codeVersion,
+    now,
   });
   const handleIntegrationEvent = createIntegrationEvents({ recordLabel, catalog });
-  const retention = createRetention({ historian, plantNow: () => ingest.plantNow, rawRetentionMs: config.rawRetentionMs, everyMs: config.retentionEveryMs, logger });
+  const retention = createRetention({
+    historian,
+    plantNow: () => ingest.plantNow,
+    rawRetentionMs: config.rawRetentionMs,
+    everyMs: config.retentionEveryMs,
+    logger,
+  });
   const handles: ConsumerHandle[] = [];
 
   return {
@@ -89,7 +104,13 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
       await quality.load();
       const uns = config.uns;
       if (uns.ensureStream) await bus.ensureStream({ name: uns.stream, subjects: uns.subjects });
-      const unsOptions = { stream: uns.stream, durable: uns.durable, filterSubject: uns.filterSubject, concurrency: uns.concurrency, ...(uns.prefetch === undefined ? {} : { prefetch: uns.prefetch }) };
+      const unsOptions = {
+        stream: uns.stream,
+        durable: uns.durable,
+        filterSubject: uns.filterSubject,
+        concurrency: uns.concurrency,
+        ...(uns.prefetch === undefined ? {} : { prefetch: uns.prefetch }),
+      };
       handles.push(...(await startUnsConsumers(bus, unsOptions, async (b) => void (await ingest.ingestBatch(b)))));
       if (config.events !== null) {
         await bus.ensureStream({ name: config.events.stream, subjects: [config.events.filterSubject] });

@@ -9,8 +9,21 @@
 // and EVENTSTORE, when unset, follows DATAOPS_STORE (which picked both stores before).
 import { z } from 'zod';
 import {
-  accessConfig, accessEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, shutdownEnv, sqlIdentifier, storeKind, telemetryConfig, telemetryEnv,
-  type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
+  accessConfig,
+  accessEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  nonEmpty,
+  parseEnv,
+  shutdownEnv,
+  sqlIdentifier,
+  storeKind,
+  telemetryConfig,
+  telemetryEnv,
+  type AccessConfig,
+  type EventStoreConfig,
+  type LogLevel,
+  type TelemetryConfig,
 } from '@industrial/eventstore/config';
 import type { QualityRules } from './domain/quality.ts';
 
@@ -20,7 +33,16 @@ export interface DataopsConfig {
    * written in one transaction (group commit) and acknowledged after it commits. `prefetch` is
    * the messages buffered per consumer.
    */
-  uns: { stream: string; subjects: string[]; durable: string; filterSubject: string; concurrency: number; ensureStream: boolean; lingerMs?: number; prefetch?: number };
+  uns: {
+    stream: string;
+    subjects: string[];
+    durable: string;
+    filterSubject: string;
+    concurrency: number;
+    ensureStream: boolean;
+    lingerMs?: number;
+    prefetch?: number;
+  };
   /** Integration events (FaultLabelled, OutcomeRecorded, ProblemReported, TagMapped); null disables the consumer. */
   events: { stream: string; durable: string; filterSubject: string } | null;
   quality: Partial<QualityRules>;
@@ -34,7 +56,16 @@ export interface DataopsConfig {
 }
 
 export const DEFAULT_CONFIG: DataopsConfig = {
-  uns: { stream: 'UNS', subjects: ['uns.v1.>'], durable: 'dataops-historian', filterSubject: 'uns.v1.>', concurrency: 8, ensureStream: true, lingerMs: 3, prefetch: 16 },
+  uns: {
+    stream: 'UNS',
+    subjects: ['uns.v1.>'],
+    durable: 'dataops-historian',
+    filterSubject: 'uns.v1.>',
+    concurrency: 8,
+    ensureStream: true,
+    lingerMs: 3,
+    prefetch: 16,
+  },
   events: { stream: 'EVENTS', durable: 'dataops-events', filterSubject: 'evt.v1.>' },
   quality: {},
   rawRetentionMs: 30 * 86_400_000,
@@ -77,7 +108,9 @@ const EnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.PG_URL === undefined) {
-      const needs = [env.DATAOPS_STORE === 'postgres' ? 'DATAOPS_STORE=postgres' : null, env.EVENTSTORE === 'postgres' ? 'EVENTSTORE=postgres' : null].filter((x) => x !== null);
+      const needs = [env.DATAOPS_STORE === 'postgres' ? 'DATAOPS_STORE=postgres' : null, env.EVENTSTORE === 'postgres' ? 'EVENTSTORE=postgres' : null].filter(
+        (x) => x !== null,
+      );
       if (needs.length > 0) ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: `is required when ${needs.join(' or ')}` });
     }
     if (env.DATAOPS_REFINED_INTERVAL_MS < 1) ctx.addIssue({ code: 'custom', path: ['DATAOPS_REFINED_INTERVAL_MS'], message: 'must be ≥ 1' });
@@ -112,7 +145,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     config: {
       natsUrl: e.NATS_URL,
       grpc: { host: e.DATAOPS_GRPC_HOST, port: e.DATAOPS_GRPC_PORT },
-      storage: e.DATAOPS_STORE === 'postgres' ? { kind: 'postgres', url: e.PG_URL ?? '', schema: e.DATAOPS_PG_SCHEMA } : { kind: 'sqlite', path: e.DATAOPS_SQLITE_PATH },
+      storage:
+        e.DATAOPS_STORE === 'postgres'
+          ? { kind: 'postgres', url: e.PG_URL ?? '', schema: e.DATAOPS_PG_SCHEMA }
+          : { kind: 'sqlite', path: e.DATAOPS_SQLITE_PATH },
       eventStore: eventStoreConfig({ ...e, EVENTSTORE: e.EVENTSTORE ?? e.DATAOPS_STORE }),
       refinedIntervalMs: e.DATAOPS_REFINED_INTERVAL_MS,
       ledgerKeyFile: e.LEDGER_KEY_FILE,
@@ -123,7 +159,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       app: {
         ...DEFAULT_CONFIG,
         uns: { ...DEFAULT_CONFIG.uns, concurrency: Math.max(1, e.DATAOPS_CONSUMERS) },
-        quality: { flatlineWindowMs: e.DATAOPS_FLATLINE_WINDOW_MS, minWindowMs: e.DATAOPS_QUALITY_MIN_WINDOW_MS, reportByException: e.DATAOPS_REPORT_BY_EXCEPTION === 'true' },
+        quality: {
+          flatlineWindowMs: e.DATAOPS_FLATLINE_WINDOW_MS,
+          minWindowMs: e.DATAOPS_QUALITY_MIN_WINDOW_MS,
+          reportByException: e.DATAOPS_REPORT_BY_EXCEPTION === 'true',
+        },
         rawRetentionMs: e.DATAOPS_RAW_RETENTION_DAYS * 86_400_000,
         retentionEveryMs: e.DATAOPS_RETENTION_EVERY_MS,
         snapshotDir: e.DATAOPS_SNAPSHOT_DIR,

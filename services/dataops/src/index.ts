@@ -16,4 +16,12 @@ export type { DataopsLogger, DataopsStore, Historian, LoadSnapshotOptions, Loade
 export type { ColumnSpec, ColumnType, ColumnData, Table } from './domain/table.ts';
 export type { Splits, SplitSpec } from './domain/snapshot.ts';
 export type { CsvMappingInput } from './domain/csv-mapping.ts';
-export { CsvImportError, DataopsError, DataopsErrorCode, InvalidArgumentError, NotFoundError, SnapshotIntegrityError, isDataopsError } from './domain/errors.ts';
+export {
+  CsvImportError,
+  DataopsError,
+  DataopsErrorCode,
+  InvalidArgumentError,
+  NotFoundError,
+  SnapshotIntegrityError,
+  isDataopsError,
+} from './domain/errors.ts';

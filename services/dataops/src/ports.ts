@@ -169,7 +169,13 @@ export interface SnapshotLineage {
   source:
     | { kind: 'import'; name: string; fileSha256: string; mapping: unknown }
     | { kind: 'historian'; assetPaths: string[]; tags: string[]; intervalMs: number; aggregation: string }
-    | { kind: 'historian-windows'; assetPaths: string[]; tags: string[]; strideMinutes: number; target: { label: string; horizonMinutes: number; column: string; kind?: 'time-to' } | null };
+    | {
+        kind: 'historian-windows';
+        assetPaths: string[];
+        tags: string[];
+        strideMinutes: number;
+        target: { label: string; horizonMinutes: number; column: string; kind?: 'time-to' } | null;
+      };
   timeRange: { from: string; to: string } | null;
   transformations: string[];
   labels: { count: number; ids: string[] };

@@ -57,7 +57,14 @@ describe('dataops on NATS + PostgreSQL', () => {
         ...DEFAULT_CONFIG,
         // A test-private subject space: a plant stream on `uns.v1.>` may run on the shared server,
         // and JetStream refuses overlapping streams. Ingest reads the asset from the payload.
-        uns: { stream: unsStream, subjects: [`${ENT}.uns.v1.>`], durable: 'dataops-historian', filterSubject: `${ENT}.uns.v1.>`, concurrency: 1, ensureStream: true },
+        uns: {
+          stream: unsStream,
+          subjects: [`${ENT}.uns.v1.>`],
+          durable: 'dataops-historian',
+          filterSubject: `${ENT}.uns.v1.>`,
+          concurrency: 1,
+          ensureStream: true,
+        },
         events: { stream: evtStream, durable: 'dataops-events', filterSubject: `${ENT}.evt.>` },
         quality: { flatlineWindowMs: 5_000, expectedIntervalMs: 1_000, staleAfterIntervals: 1_000 },
         snapshotDir: dir,
@@ -113,7 +120,9 @@ describe('dataops on NATS + PostgreSQL', () => {
         await bus.publish(subject, b, { msgId: b.batchId });
       }
       const raised = await until('DataQualityIssueRaised', async () =>
-        (await events.readStream(`quality-${SOURCE}`).catch(() => [])).find((e) => e.type === 'DataQualityIssueRaised' && (e.data as { tag: string }).tag === 'spindle_temp'),
+        (await events.readStream(`quality-${SOURCE}`).catch(() => [])).find(
+          (e) => e.type === 'DataQualityIssueRaised' && (e.data as { tag: string }).tag === 'spindle_temp',
+        ),
       );
       const data = raised.data as { kind: string; detectedAt: string; assetPath: string };
       expect(data.kind).toBe('flatline');
@@ -123,7 +132,9 @@ describe('dataops on NATS + PostgreSQL', () => {
       const recover = unsBatch([{ tag: 'spindle_temp', ts: t + 9000, value: 311.5, unit: 'K' }], { assetPath: ASSET });
       await bus.publish(subject, recover, { msgId: recover.batchId });
       const cleared = await until('DataQualityIssueCleared', async () =>
-        (await events.readStream(`quality-${SOURCE}`)).find((e) => e.type === 'DataQualityIssueCleared' && (e.data as { issueId: string }).issueId === (raised.data as { issueId: string }).issueId),
+        (await events.readStream(`quality-${SOURCE}`)).find(
+          (e) => e.type === 'DataQualityIssueCleared' && (e.data as { issueId: string }).issueId === (raised.data as { issueId: string }).issueId,
+        ),
       );
       expect((cleared.data as { resolution: string }).resolution).toBe('recovered');
       expect(app.qualityReport({ assetPath: ASSET }).tags.find((x) => x.tag === 'spindle_temp')?.activeIssues).toEqual([]);
@@ -139,8 +150,24 @@ describe('dataops on NATS + PostgreSQL', () => {
         stream: `fault-${faultId}`,
         revision: 0,
         position: 1,
-        data: { faultId, assetPath: ASSET, faultType: 'tool-wear', cause: 'injected', startedAt: new Date(T0 + 2000).toISOString(), failureAt: new Date(T0 + 4000).toISOString(), plantTime: new Date(T0 + 4000).toISOString() },
-        metadata: { actor: 'svc:simulator', role: 'service', correlationId: faultId, causationId: null, traceparent: null, schemaVersion: 1, recordedAt: new Date().toISOString() },
+        data: {
+          faultId,
+          assetPath: ASSET,
+          faultType: 'tool-wear',
+          cause: 'injected',
+          startedAt: new Date(T0 + 2000).toISOString(),
+          failureAt: new Date(T0 + 4000).toISOString(),
+          plantTime: new Date(T0 + 4000).toISOString(),
+        },
+        metadata: {
+          actor: 'svc:simulator',
+          role: 'service',
+          correlationId: faultId,
+          causationId: null,
+          traceparent: null,
+          schemaVersion: 1,
+          recordedAt: new Date().toISOString(),
+        },
         prevHash: '0'.repeat(64),
         hash: 'a'.repeat(64),
       };
@@ -160,23 +187,63 @@ describe('dataops on NATS + PostgreSQL', () => {
 
   describe('when an operator records an outcome or reports a missed failure (inference events)', () => {
     const envelope = (type: string, stream: string, data: Record<string, unknown>) => ({
-      id: randomUUID(), type, stream, revision: 0, position: 1, data,
-      metadata: { actor: 'olga', role: 'operator', correlationId: randomUUID(), causationId: null, traceparent: null, schemaVersion: 1, recordedAt: new Date().toISOString() },
-      prevHash: '0'.repeat(64), hash: 'b'.repeat(64),
+      id: randomUUID(),
+      type,
+      stream,
+      revision: 0,
+      position: 1,
+      data,
+      metadata: {
+        actor: 'olga',
+        role: 'operator',
+        correlationId: randomUUID(),
+        causationId: null,
+        traceparent: null,
+        schemaVersion: 1,
+        recordedAt: new Date().toISOString(),
+      },
+      prevHash: '0'.repeat(64),
+      hash: 'b'.repeat(64),
     });
     const ASSET2 = `${ENT}.plant1.utilities.cooling-water.pump-7`;
 
     it('turns both into operator labels (once each), and skips an outcome without a label class', async () => {
       const recommendationId = randomUUID();
       const problemId = randomUUID();
-      const context = { useCaseId: USE_CASE, assetPath: ASSET2, modelVersionId: randomUUID(), source: 'model', featureWindow: { from: new Date(T0).toISOString(), to: new Date(T0 + 3_600_000).toISOString() }, explanation: [{ feature: 'bearing_temp_mean', contribution: 0.4 }], traceId: null };
+      const context = {
+        useCaseId: USE_CASE,
+        assetPath: ASSET2,
+        modelVersionId: randomUUID(),
+        source: 'model',
+        featureWindow: { from: new Date(T0).toISOString(), to: new Date(T0 + 3_600_000).toISOString() },
+        explanation: [{ feature: 'bearing_temp_mean', contribution: 0.4 }],
+        traceId: null,
+      };
       const outcome = envelope('OutcomeRecorded', `recommendation-${recommendationId}`, {
-        recommendationId, outcome: 'event-prevented', observedAt: new Date(T0 + 4_000_000).toISOString(), costImpact: null, note: 'worn outer race', label: 'bearing_failure', context,
+        recommendationId,
+        outcome: 'event-prevented',
+        observedAt: new Date(T0 + 4_000_000).toISOString(),
+        costImpact: null,
+        note: 'worn outer race',
+        label: 'bearing_failure',
+        context,
       });
-      const unlabelled = envelope('OutcomeRecorded', `recommendation-${randomUUID()}`, { ...outcome.data, recommendationId: randomUUID(), outcome: 'unknown', label: null });
+      const unlabelled = envelope('OutcomeRecorded', `recommendation-${randomUUID()}`, {
+        ...outcome.data,
+        recommendationId: randomUUID(),
+        outcome: 'unknown',
+        label: null,
+      });
       const problem = envelope('ProblemReported', `asset-${ASSET2}`, {
-        problemId, assetPath: ASSET2, description: 'seized, no prompt was shown', severity: 'stop', observedAt: new Date(T0 + 9_000_000).toISOString(),
-        relatedRecommendationId: null, useCaseId: USE_CASE, missedFailure: true, label: 'bearing_failure',
+        problemId,
+        assetPath: ASSET2,
+        description: 'seized, no prompt was shown',
+        severity: 'stop',
+        observedAt: new Date(T0 + 9_000_000).toISOString(),
+        relatedRecommendationId: null,
+        useCaseId: USE_CASE,
+        missedFailure: true,
+        label: 'bearing_failure',
         labelWindow: { from: new Date(T0 + 8_000_000).toISOString(), to: new Date(T0 + 9_000_000).toISOString() },
       });
       for (const e of [outcome, outcome, unlabelled, problem]) await bus.publish(`${ENT}.evt.inference.${e.type}`, e);
@@ -184,7 +251,9 @@ describe('dataops on NATS + PostgreSQL', () => {
         const l = await h.store.meta.listLabels({ assetPath: ASSET2 });
         return l.length >= 2 ? l : null;
       });
-      expect(labels.map((l) => ({ label: l.label, source: l.source, from: l.from, to: l.to, confidence: l.confidence })).sort((a, b) => a.from - b.from)).toEqual([
+      expect(
+        labels.map((l) => ({ label: l.label, source: l.source, from: l.from, to: l.to, confidence: l.confidence })).sort((a, b) => a.from - b.from),
+      ).toEqual([
         // the window the model saw, up to when the operator observed the worn bearing
         { label: 'bearing_failure', source: 'operator', from: T0, to: T0 + 4_000_000, confidence: 0.8 },
         { label: 'bearing_failure', source: 'operator', from: T0 + 8_000_000, to: T0 + 9_000_000, confidence: 0.8 },
@@ -201,7 +270,14 @@ describe('dataops on NATS + PostgreSQL', () => {
       const input = {
         datasetId: randomUUID(),
         useCaseId: USE_CASE,
-        source: { kind: 'historian' as const, assetPaths: [ASSET], tags: ['torque'], from: new Date(T0).toISOString(), to: new Date(T0 + 6000).toISOString(), intervalMs: 1000 },
+        source: {
+          kind: 'historian' as const,
+          assetPaths: [ASSET],
+          tags: ['torque'],
+          from: new Date(T0).toISOString(),
+          to: new Date(T0 + 6000).toISOString(),
+          intervalMs: 1000,
+        },
         split: { kind: 'chronological' as const, by: 'time', train: 0.5, validation: 0.25 },
       };
       const a = await app.createSnapshot(input, { subject: 'alice', role: 'engineer' });

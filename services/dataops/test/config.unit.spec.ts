@@ -27,7 +27,10 @@ describe('the dataops configuration', () => {
     expect(r).toMatchObject({
       ok: true,
       warnings: [],
-      config: { storage: { kind: 'postgres', url: pg.PG_URL, schema: 'plant_1_historian' }, eventStore: { kind: 'postgres', url: pg.PG_URL, schema: 'plant_1' } },
+      config: {
+        storage: { kind: 'postgres', url: pg.PG_URL, schema: 'plant_1_historian' },
+        eventStore: { kind: 'postgres', url: pg.PG_URL, schema: 'plant_1' },
+      },
     });
   });
 
@@ -42,11 +45,19 @@ describe('the dataops configuration', () => {
   describe('deprecated names', () => {
     it('still reads EVENTSTORE_PG_SCHEMA, with a warning to use PG_SCHEMA', () => {
       const r = loadConfig({ ...pg, EVENTSTORE_PG_SCHEMA: 'plant_1' });
-      expect(r).toMatchObject({ ok: true, warnings: ['EVENTSTORE_PG_SCHEMA is deprecated: use PG_SCHEMA'], config: { eventStore: { kind: 'postgres', schema: 'plant_1' } } });
+      expect(r).toMatchObject({
+        ok: true,
+        warnings: ['EVENTSTORE_PG_SCHEMA is deprecated: use PG_SCHEMA'],
+        config: { eventStore: { kind: 'postgres', schema: 'plant_1' } },
+      });
     });
     it('still reads EVENTSTORE_SQLITE_PATH, with a warning to use SQLITE_PATH', () => {
       const r = loadConfig({ ...base, EVENTSTORE_SQLITE_PATH: '/data/ev.db' });
-      expect(r).toMatchObject({ ok: true, warnings: ['EVENTSTORE_SQLITE_PATH is deprecated: use SQLITE_PATH'], config: { eventStore: { kind: 'sqlite', path: '/data/ev.db' } } });
+      expect(r).toMatchObject({
+        ok: true,
+        warnings: ['EVENTSTORE_SQLITE_PATH is deprecated: use SQLITE_PATH'],
+        config: { eventStore: { kind: 'sqlite', path: '/data/ev.db' } },
+      });
     });
     it('refuses an alias that disagrees with the shared name', () => {
       const r = loadConfig({ ...pg, PG_SCHEMA: 'plant_1', EVENTSTORE_PG_SCHEMA: 'plant_2' });

@@ -40,7 +40,10 @@ describe('when a CSV file is bad', () => {
     expect(uns.reason).toMatch(/unsorted timestamp/);
   });
   it('refuses an unknown unit', async () => {
-    const e = await refusal('time,temp [furlongs],state\n2025-01-01T00:00:00Z,1,a\n', parseCsvMapping({ time: { column: 'time' }, fields: [{ column: 'temp [furlongs]' }] }));
+    const e = await refusal(
+      'time,temp [furlongs],state\n2025-01-01T00:00:00Z,1,a\n',
+      parseCsvMapping({ time: { column: 'time' }, fields: [{ column: 'temp [furlongs]' }] }),
+    );
     expect(e).toMatchObject({ row: 1, column: 'temp [furlongs]' });
     expect(e.reason).toMatch(/unknown unit "furlongs"/);
   });
@@ -72,13 +75,24 @@ describe('column identifiers', () => {
   it('puts the header unit in the column spec and the suffix in the name', async () => {
     const m = parseCsvMapping({ order: { column: 'UDI' }, fields: [{ column: 'Torque [Nm]' }, { column: 'Rotational speed [rpm]', type: 'int32' }] });
     const { table } = await parseCsvStream(text('UDI,Torque [Nm],Rotational speed [rpm]\n1,42.8,1551\n'), m);
-    expect(table.columns.map((c) => [c.name, c.unit])).toEqual([['udi', undefined], ['torque_nm', 'Nm'], ['rotational_speed_rpm', 'rpm']]);
+    expect(table.columns.map((c) => [c.name, c.unit])).toEqual([
+      ['udi', undefined],
+      ['torque_nm', 'Nm'],
+      ['rotational_speed_rpm', 'rpm'],
+    ]);
   });
 });
 
 describe('when a CSV file is good', () => {
   it('converts units on request and keeps the declared types', async () => {
-    const m = parseCsvMapping({ delimiter: ';', time: { column: 'time' }, fields: [{ column: 'temp [degC]', targetUnit: 'K' }, { column: 'state', type: 'utf8', role: 'context' }] });
+    const m = parseCsvMapping({
+      delimiter: ';',
+      time: { column: 'time' },
+      fields: [
+        { column: 'temp [degC]', targetUnit: 'K' },
+        { column: 'state', type: 'utf8', role: 'context' },
+      ],
+    });
     const { table } = await parseCsvStream(text('\uFEFFtime;temp [degC];state\r\n2025-01-01T00:00:00Z;25;run\r\n2025-01-01T00:00:01Z;26;stop\r\n'), m);
     expect(table.rowCount).toBe(2);
     // Named after the unit it holds after conversion; the unit is in the column spec too.

@@ -8,8 +8,25 @@ import { convert } from '../src/domain/units.ts';
 
 describe('resampling', () => {
   it('marks empty buckets as gaps and never interpolates', () => {
-    const grid = toGrid(foldSamples([{ ts: 0, value: 1 }, { ts: 2500, value: 5 }], 1000), 0, 4000, 1000, 'mean');
-    expect(grid.map((p) => [p.value, p.gap])).toEqual([[1, false], [null, true], [5, false], [null, true]]);
+    const grid = toGrid(
+      foldSamples(
+        [
+          { ts: 0, value: 1 },
+          { ts: 2500, value: 5 },
+        ],
+        1000,
+      ),
+      0,
+      4000,
+      1000,
+      'mean',
+    );
+    expect(grid.map((p) => [p.value, p.gap])).toEqual([
+      [1, false],
+      [null, true],
+      [5, false],
+      [null, true],
+    ]);
   });
 });
 
@@ -40,14 +57,22 @@ describe('quality rules (plant time)', () => {
 
 describe('snapshots', () => {
   const table = () => ({
-    columns: [{ name: 'cycle', type: 'int32' as const, role: 'order' as const }, { name: 'x', type: 'float64' as const, role: 'feature' as const }],
+    columns: [
+      { name: 'cycle', type: 'int32' as const, role: 'order' as const },
+      { name: 'x', type: 'float64' as const, role: 'feature' as const },
+    ],
     data: { cycle: new Int32Array([3, 1, 2, 4]), x: new Float64Array([30, 10, 20, Number.NaN]) },
     rowCount: 4,
   });
   it('orders rows chronologically and declares the boundaries', () => {
     const { table: t, splits } = applySplits(table(), { kind: 'chronological', by: 'cycle', train: 0.5, validation: 0.25 });
     expect(Array.from(t.data.cycle as Int32Array)).toEqual([1, 2, 3, 4]);
-    expect(splits).toMatchObject({ train: { start: 0, end: 2 }, validation: { start: 2, end: 3 }, test: { start: 3, end: 4 }, boundaries: { validationFrom: 3, testFrom: 4 } });
+    expect(splits).toMatchObject({
+      train: { start: 0, end: 2 },
+      validation: { start: 2, end: 3 },
+      test: { start: 3, end: 4 },
+      boundaries: { validationFrom: 3, testFrom: 4 },
+    });
   });
   it('produces the same canonical bytes for the same inputs, whatever the key order', () => {
     const a = Buffer.concat(canonicalChunks({ b: 1, a: [1, 'x'] }, table()));
@@ -74,7 +99,14 @@ describe('group split stratified by a label column', () => {
   const n = 30;
   const pump = Array.from({ length: n }, (_, i) => `pump-${Math.floor(i / 3)}`);
   const label = Float64Array.from({ length: n }, (_, i) => (Math.floor(i / 3) < 4 && i % 3 === 2 ? 1 : 0));
-  const t = { columns: [{ name: 'pump', type: 'utf8' as const, role: 'group' as const }, { name: 'y', type: 'float64' as const, role: 'label' as const }], data: { pump, y: label }, rowCount: n };
+  const t = {
+    columns: [
+      { name: 'pump', type: 'utf8' as const, role: 'group' as const },
+      { name: 'y', type: 'float64' as const, role: 'label' as const },
+    ],
+    data: { pump, y: label },
+    rowCount: n,
+  };
 
   it('gives every split its share of failed and of healthy groups, whole groups only', () => {
     const { table: out, splits } = applySplits(t, { kind: 'group', by: 'pump', train: 0.5, validation: 0.25, stratifyBy: 'y' });

@@ -23,13 +23,21 @@ const T0 = Date.parse('2025-03-05T10:00:00Z');
 const USE_CASE = '0193a1b2-7c00-7a10-8b00-000000000001';
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-const CSV = ['cycle,pressure [bar],temp [K],label', ...Array.from({ length: 20 }, (_, i) => `${i + 1},${(1 + i / 10).toFixed(2)},${300 + i},${i % 5 === 0 ? 1 : 0}`)].join('\n') + '\n';
+const CSV =
+  [
+    'cycle,pressure [bar],temp [K],label',
+    ...Array.from({ length: 20 }, (_, i) => `${i + 1},${(1 + i / 10).toFixed(2)},${300 + i},${i % 5 === 0 ? 1 : 0}`),
+  ].join('\n') + '\n';
 const MAPPING = {
   format: 'wide',
   delimiter: ',',
   header: true,
   order: { column: 'cycle' },
-  fields: [{ column: 'pressure [bar]', name: 'pressure' }, { column: 'temp [K]', name: 'temp' }, { column: 'label', type: 'int32', role: 'label' }],
+  fields: [
+    { column: 'pressure [bar]', name: 'pressure' },
+    { column: 'temp [K]', name: 'temp' },
+    { column: 'label', type: 'int32', role: 'label' },
+  ],
 };
 
 async function expectStatus(p: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
@@ -77,12 +85,22 @@ describe.each<[string, StoreFactory]>([
   const clients: grpc.Client[] = [];
 
   const client = async (role: Role): Promise<dataopsV1.DataOpsServiceClient> => {
-    const token = await issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 600 });
+    const token = await issueToken(signingKey, {
+      subject: `${role}-1`,
+      roles: [role],
+      scopes: ['*'],
+      tokenId: randomUUID(),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: new Date(),
+      ttlSeconds: 600,
+    });
     const c = createClient(DataOpsServiceClient, address, { token, deadlineMs: 20_000 });
     clients.push(c);
     return c;
   };
-  const recorded = async (type: string, after: number): Promise<RecordedEvent[]> => (await events.readAll({ fromPosition: after + 1 })).filter((e) => e.type === type);
+  const recorded = async (type: string, after: number): Promise<RecordedEvent[]> =>
+    (await events.readAll({ fromPosition: after + 1 })).filter((e) => e.type === type);
 
   beforeAll(async () => {
     h = await factory(1000);
@@ -91,13 +109,25 @@ describe.each<[string, StoreFactory]>([
     const material = await createKeySet({ now: new Date() });
     signingKey = await importSigningKey(material.signingKey);
     const keySet = await importKeySet(material.keySet);
-    app = createDataopsApp({ store: events, data: h.store, bus: createInProcBus(), keySet, logger: silentLogger, config: { ...DEFAULT_CONFIG, events: null, snapshotDir: dir, codeVersion: 'test-1' } });
+    app = createDataopsApp({
+      store: events,
+      data: h.store,
+      bus: createInProcBus(),
+      keySet,
+      logger: silentLogger,
+      config: { ...DEFAULT_CONFIG, events: null, snapshotDir: dir, codeVersion: 'test-1' },
+    });
     server = createDataopsGrpcServer({ app, store: events, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
     address = `127.0.0.1:${await server.listen()}`;
     // 10 s of torque at 10 Hz, 2 s of a restricted tag.
     const samples = Array.from({ length: 100 }, (_, i) => ({ tag: 'torque', ts: T0 + i * 100, value: i % 10, unit: 'Nm' }));
     await app.ingestBatch(unsBatch(samples, { assetPath: asset }));
-    await app.ingestBatch(unsBatch(Array.from({ length: 20 }, (_, i) => ({ tag: 'operator_badge', ts: T0 + i * 100, value: 42 })), { assetPath: asset }));
+    await app.ingestBatch(
+      unsBatch(
+        Array.from({ length: 20 }, (_, i) => ({ tag: 'operator_badge', ts: T0 + i * 100, value: 42 })),
+        { assetPath: asset },
+      ),
+    );
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -192,7 +222,12 @@ describe.each<[string, StoreFactory]>([
         [T0, 4.5, 10],
         [T0 + 1000, 4.5, 10],
       ]);
-      const max = await unaryCall(operator, operator.queryTimeSeries, { ...base, toMs: T0 + 20_000, intervalMs: 5000, aggregation: Aggregation.AGGREGATION_MAX });
+      const max = await unaryCall(operator, operator.queryTimeSeries, {
+        ...base,
+        toMs: T0 + 20_000,
+        intervalMs: 5000,
+        aggregation: Aggregation.AGGREGATION_MAX,
+      });
       expect(max.series[0]?.points.map((p) => [p.value ?? null, p.gap])).toEqual([
         [9, false],
         [9, false],
@@ -214,7 +249,14 @@ describe.each<[string, StoreFactory]>([
     it('answers NOT_FOUND naming an unknown tag', async () => {
       const operator = await client('operator');
       const e = await expectStatus(
-        unaryCall(operator, operator.queryTimeSeries, { assetPath: asset, tags: ['torque', 'spindle_nope'], fromMs: T0, toMs: T0 + 10, intervalMs: 0, aggregation: 0 }),
+        unaryCall(operator, operator.queryTimeSeries, {
+          assetPath: asset,
+          tags: ['torque', 'spindle_nope'],
+          fromMs: T0,
+          toMs: T0 + 10,
+          intervalMs: 0,
+          aggregation: 0,
+        }),
         grpc.status.NOT_FOUND,
       );
       expect(e.details).toContain('spindle_nope');
@@ -224,9 +266,26 @@ describe.each<[string, StoreFactory]>([
     it('records a read of a restricted tag as RestrictedDataRead, and refuses a caller without data.read_restricted', async () => {
       const engineer = await client('engineer');
       const up = await unaryCall(engineer, engineer.upsertTagMetadata, {
-        tag: { assetPath: asset, tag: 'operator_badge', description: 'badge of the operator at the machine', unit: '', dataType: '', source: '', samplingIntervalMs: 0, owner: '', accessLevel: 'restricted', rangeLow: undefined, rangeHigh: undefined, aggregation: Aggregation.AGGREGATION_LAST },
+        tag: {
+          assetPath: asset,
+          tag: 'operator_badge',
+          description: 'badge of the operator at the machine',
+          unit: '',
+          dataType: '',
+          source: '',
+          samplingIntervalMs: 0,
+          owner: '',
+          accessLevel: 'restricted',
+          rangeLow: undefined,
+          rangeHigh: undefined,
+          aggregation: Aggregation.AGGREGATION_LAST,
+        },
       });
-      expect(up.tag).toMatchObject({ accessLevel: 'restricted', aggregation: Aggregation.AGGREGATION_LAST, description: 'badge of the operator at the machine' });
+      expect(up.tag).toMatchObject({
+        accessLevel: 'restricted',
+        aggregation: Aggregation.AGGREGATION_LAST,
+        description: 'badge of the operator at the machine',
+      });
       const q = { assetPath: asset, tags: ['operator_badge'], fromMs: T0, toMs: T0 + 2000, intervalMs: 0, aggregation: 0 };
 
       const operator = await client('operator');
@@ -276,7 +335,13 @@ describe.each<[string, StoreFactory]>([
       const before = await events.headPosition();
       await expectStatus(unaryCall(operator, operator.createDatasetSnapshot, snapshotRequest(randomUUID())), grpc.status.PERMISSION_DENIED);
       const [denied] = await recorded('AccessDenied', before);
-      expect(denied?.data).toMatchObject({ actor: 'operator-1', permission: 'dataset.create', service: 'dataops', method: '/industrial.dataops.v1.DataOpsService/CreateDatasetSnapshot', transport: 'grpc' });
+      expect(denied?.data).toMatchObject({
+        actor: 'operator-1',
+        permission: 'dataset.create',
+        service: 'dataops',
+        method: '/industrial.dataops.v1.DataOpsService/CreateDatasetSnapshot',
+        transport: 'grpc',
+      });
     });
 
     it('records a read of a restricted snapshot with its dataset', async () => {
@@ -291,34 +356,77 @@ describe.each<[string, StoreFactory]>([
       const got = await unaryCall(auditor, auditor.getDatasetSnapshot, { snapshotId: snapshot!.contentHash });
       expect(got.snapshot?.snapshotId).toBe(snapshot!.snapshotId);
       const [read] = await recorded('RestrictedDataRead', before);
-      expect(read?.data).toMatchObject({ actor: 'auditor-1', kind: 'dataset-snapshot', target: snapshot!.snapshotId, datasetId, method: '/industrial.dataops.v1.DataOpsService/GetDatasetSnapshot' });
+      expect(read?.data).toMatchObject({
+        actor: 'auditor-1',
+        kind: 'dataset-snapshot',
+        target: snapshot!.snapshotId,
+        datasetId,
+        method: '/industrial.dataops.v1.DataOpsService/GetDatasetSnapshot',
+      });
     });
 
     it('snapshots window features from the historian (historian_windows), and names the field of a bad window spec', async () => {
       const engineer = await client('engineer');
-      const spec = { format: 'industrial-ml/window-spec/v1', version: '2.0.0', windowMinutes: 0.25, gridMinutes: 0.25, features: [{ name: 'torque_mean', unit: 'N.m', tag: 'torque', statistic: 'mean' }] };
+      const spec = {
+        format: 'industrial-ml/window-spec/v1',
+        version: '2.0.0',
+        windowMinutes: 0.25,
+        gridMinutes: 0.25,
+        features: [{ name: 'torque_mean', unit: 'N.m', tag: 'torque', statistic: 'mean' }],
+      };
       const windows = (json: string) => ({
-        ...snapshotRequest(randomUUID()), historian: undefined, splitKind: 'group', splitBy: 'asset_path', splitOrderBy: 'time', format: 'arrow', featureSetVersion: '',
-        historianWindows: { assetPaths: [asset], fromMs: T0, toMs: T0 + 10_000, windowSpecJson: json, strideMinutes: 1, targetLabel: '', targetHorizonMinutes: 0, targetColumn: '', targetKind: '' },
+        ...snapshotRequest(randomUUID()),
+        historian: undefined,
+        splitKind: 'group',
+        splitBy: 'asset_path',
+        splitOrderBy: 'time',
+        format: 'arrow',
+        featureSetVersion: '',
+        historianWindows: {
+          assetPaths: [asset],
+          fromMs: T0,
+          toMs: T0 + 10_000,
+          windowSpecJson: json,
+          strideMinutes: 1,
+          targetLabel: '',
+          targetHorizonMinutes: 0,
+          targetColumn: '',
+          targetKind: '',
+        },
       });
       const { snapshot } = await unaryCall(engineer, engineer.createDatasetSnapshot, windows(JSON.stringify(spec)));
       // one window ends in [T0, T0 + 10 s): at T0, holding the torque sample taken then (0)
       expect(snapshot).toMatchObject({ rowCount: 1 });
       const loaded = await app.getSnapshot(snapshot!.snapshotId);
-      expect(loaded.schema.map((c) => [c.name, c.role])).toEqual([['asset_path', 'group'], ['time', 'time'], ['torque_mean', 'feature']]);
+      expect(loaded.schema.map((c) => [c.name, c.role])).toEqual([
+        ['asset_path', 'group'],
+        ['time', 'time'],
+        ['torque_mean', 'feature'],
+      ]);
       expect(loaded.lineage.window).toEqual(spec);
       expect(loaded.lineage.featureSetVersion).toBe('2.0.0');
       expect(Array.from(loaded.columns.torque_mean as Float64Array)).toEqual([0]);
       const notJson = await expectStatus(unaryCall(engineer, engineer.createDatasetSnapshot, windows('{nope')), grpc.status.INVALID_ARGUMENT);
       expect(notJson.metadata.get(FIELD_TRAILER)).toEqual(['historian_windows.window_spec_json']);
-      const badStat = await expectStatus(unaryCall(engineer, engineer.createDatasetSnapshot, windows(JSON.stringify({ ...spec, features: [{ ...spec.features[0], statistic: 'median' }] }))), grpc.status.INVALID_ARGUMENT);
+      const badStat = await expectStatus(
+        unaryCall(engineer, engineer.createDatasetSnapshot, windows(JSON.stringify({ ...spec, features: [{ ...spec.features[0], statistic: 'median' }] }))),
+        grpc.status.INVALID_ARGUMENT,
+      );
       expect(badStat.metadata.get(FIELD_TRAILER)).toEqual(['historian_windows.window_spec_json']);
       expect(badStat.details).toMatch(/unknown statistic median/);
     });
 
     it('answers NOT_FOUND for an unknown import', async () => {
       const engineer = await client('engineer');
-      const e = await expectStatus(unaryCall(engineer, engineer.createDatasetSnapshot, { ...snapshotRequest(randomUUID()), historian: undefined, importId: randomUUID(), splitBy: 'cycle' }), grpc.status.NOT_FOUND);
+      const e = await expectStatus(
+        unaryCall(engineer, engineer.createDatasetSnapshot, {
+          ...snapshotRequest(randomUUID()),
+          historian: undefined,
+          importId: randomUUID(),
+          splitBy: 'cycle',
+        }),
+        grpc.status.NOT_FOUND,
+      );
       expect(e.metadata.get(FIELD_TRAILER)).toEqual(['import_id']);
     });
   });
@@ -327,7 +435,17 @@ describe.each<[string, StoreFactory]>([
     it('records a label once per label id and finds catalog entries', async () => {
       const engineer = await client('engineer');
       const labelId = randomUUID();
-      const req = { assetPath: asset, label: 'tool-wear', fromMs: T0, toMs: T0 + 5000, source: 'engineer', confidence: 0, useCaseId: '', note: 'worn insert seen at change', labelId };
+      const req = {
+        assetPath: asset,
+        label: 'tool-wear',
+        fromMs: T0,
+        toMs: T0 + 5000,
+        source: 'engineer',
+        confidence: 0,
+        useCaseId: '',
+        note: 'worn insert seen at change',
+        labelId,
+      };
       expect(await unaryCall(engineer, engineer.recordLabel, req)).toEqual({ labelId, created: true });
       expect(await unaryCall(engineer, engineer.recordLabel, req)).toEqual({ labelId, created: false });
       const operator = await client('operator');

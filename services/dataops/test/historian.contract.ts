@@ -27,7 +27,10 @@ export function historianContract(name: string, factory: StoreFactory): void {
       it('writes only the new batches and names the duplicates', async () => {
         const old = batch([{ tag: 'temp', ts: T0, value: 20, unit: 'degC' }]);
         await h.store.historian.writeBatches([old]);
-        const fresh = batch([{ tag: 'temp', ts: T0 + 200, value: 24, unit: 'degC' }, { tag: 'note', ts: T0 + 200, value: 'say "hi" \\ {x,y}' }]);
+        const fresh = batch([
+          { tag: 'temp', ts: T0 + 200, value: 24, unit: 'degC' },
+          { tag: 'note', ts: T0 + 200, value: 'say "hi" \\ {x,y}' },
+        ]);
         const r = await h.store.historian.writeBatches([old, fresh]);
         expect(r).toEqual({ written: 1, duplicates: 1, duplicateIds: [old.batchId] });
         expect((await h.store.historian.counts()).raw).toBe(3);
@@ -42,8 +45,14 @@ export function historianContract(name: string, factory: StoreFactory): void {
       it('merges only the new batches, the later batch winning a tie on the last value', async () => {
         const old = batch([{ tag: 'm', ts: T0 + 500, value: 100 }]);
         await h.store.historian.writeBatches([old]);
-        const a = batch([{ tag: 'm', ts: T0 + 100, value: 1 }, { tag: 'm', ts: T0 + 700, value: 7 }]);
-        const b = batch([{ tag: 'm', ts: T0 + 700, value: 8 }, { tag: 'm', ts: T0 + 300, value: -2 }]);
+        const a = batch([
+          { tag: 'm', ts: T0 + 100, value: 1 },
+          { tag: 'm', ts: T0 + 700, value: 7 },
+        ]);
+        const b = batch([
+          { tag: 'm', ts: T0 + 700, value: 8 },
+          { tag: 'm', ts: T0 + 300, value: -2 },
+        ]);
         expect(await h.store.historian.writeBatches([a, old, b])).toEqual({ written: 2, duplicates: 1, duplicateIds: [old.batchId] });
         for (const layer of ['refined', 'rollup'] as const) {
           const [bucket] = await h.store.historian.readBuckets({ assetPath: ASSET, tag: 'm', from: T0, to: T0 + 1000, layer });
@@ -55,7 +64,10 @@ export function historianContract(name: string, factory: StoreFactory): void {
 
     describe('when the same batch is twice in one group', () => {
       it('stores it once and reports the second copy as a duplicate', async () => {
-        const b = batch([{ tag: 'temp', ts: T0, value: 20 }, { tag: 'temp', ts: T0 + 100, value: 22 }]);
+        const b = batch([
+          { tag: 'temp', ts: T0, value: 20 },
+          { tag: 'temp', ts: T0 + 100, value: 22 },
+        ]);
         expect(await h.store.historian.writeBatches([b, b])).toEqual({ written: 1, duplicates: 1, duplicateIds: [b.batchId] });
         const c = await h.store.historian.counts();
         expect(c).toMatchObject({ raw: 2, batches: 1 });
@@ -104,7 +116,10 @@ export function historianContract(name: string, factory: StoreFactory): void {
         const midnight = Date.parse('2025-03-06T00:00:00Z');
         await h.store.historian.writeBatches([
           batch([{ tag: 'd', ts: midnight - 100, value: 1 }]),
-          batch([{ tag: 'd', ts: midnight, value: 2 }, { tag: 'd', ts: midnight + 100, value: 3 }]),
+          batch([
+            { tag: 'd', ts: midnight, value: 2 },
+            { tag: 'd', ts: midnight + 100, value: 3 },
+          ]),
         ]);
         const raw = await h.store.historian.readRaw({ assetPath: ASSET, tag: 'd', from: midnight - 1000, to: midnight + 1000 });
         expect(raw.map((s) => s.value)).toEqual([1, 2, 3]);
@@ -170,7 +185,12 @@ export function historianContract(name: string, factory: StoreFactory): void {
     describe('when raw data is older than the retention window', () => {
       it('drops the raw samples and keeps min/max/mean/count/last in the rollup', async () => {
         const old = T0 - 3 * 86_400_000;
-        await h.store.historian.writeBatches([batch([{ tag: 'y', ts: old, value: 4 }, { tag: 'y', ts: old + 10_000, value: 8 }])]);
+        await h.store.historian.writeBatches([
+          batch([
+            { tag: 'y', ts: old, value: 4 },
+            { tag: 'y', ts: old + 10_000, value: 8 },
+          ]),
+        ]);
         await h.store.historian.writeBatches([batch([{ tag: 'y', ts: T0, value: 1 }])]);
         const r = await h.store.historian.applyRetention(T0 - 86_400_000);
         expect(r.rawDeleted).toBe(2);
@@ -192,7 +212,16 @@ export function historianContract(name: string, factory: StoreFactory): void {
           data: { udi: new Int32Array([1, 2]), temp: new Float64Array([300.1, Number.NaN]), type: ['L', 'M'] },
           rowCount: 2,
         };
-        const rec = { importId: 'imp-1', name: 'x.csv', fileSha256: 'a'.repeat(64), fileBytes: 10, mapping: {}, rowCount: 2, actor: 'alice', importedAt: new Date(T0).toISOString() };
+        const rec = {
+          importId: 'imp-1',
+          name: 'x.csv',
+          fileSha256: 'a'.repeat(64),
+          fileBytes: 10,
+          mapping: {},
+          rowCount: 2,
+          actor: 'alice',
+          importedAt: new Date(T0).toISOString(),
+        };
         await h.store.meta.saveImport(rec, table);
         await expect(h.store.meta.saveImport(rec, table)).rejects.toThrow();
         const back = await h.store.meta.getImport('imp-1');
@@ -210,16 +239,31 @@ export function historianContract(name: string, factory: StoreFactory): void {
         await h.store.meta.watchQualityStream(other);
         await h.store.meta.watchQualityStream(other);
         const issue = (id: string, rule: 'stale' | 'flatline'): OpenQualityIssue => ({
-          issueId: id, sourceId: other, assetPath: ASSET, tag: 'temp', rule, kind: rule, severity: rule === 'stale' ? 'critical' : 'warning', raisedAt: T0, detail: `${rule} "quoted"`, observed: rule === 'stale' ? null : 20.5,
+          issueId: id,
+          sourceId: other,
+          assetPath: ASSET,
+          tag: 'temp',
+          rule,
+          kind: rule,
+          severity: rule === 'stale' ? 'critical' : 'warning',
+          raisedAt: T0,
+          detail: `${rule} "quoted"`,
+          observed: rule === 'stale' ? null : 20.5,
         });
         await h.store.meta.applyQualityIssues(other, 7, { opened: [issue('i-1', 'stale'), issue('i-2', 'flatline')], closed: [] });
         await h.store.meta.applyQualityIssues(other, 3, { opened: [], closed: ['i-1'] });
         expect(await h.store.meta.loadQualityIssues()).toEqual({
-          streams: [{ sourceId: other, revision: 7 }, { sourceId: SOURCE, revision: -1 }].sort((a, b) => a.sourceId.localeCompare(b.sourceId)),
+          streams: [
+            { sourceId: other, revision: 7 },
+            { sourceId: SOURCE, revision: -1 },
+          ].sort((a, b) => a.sourceId.localeCompare(b.sourceId)),
           issues: [issue('i-2', 'flatline')],
         });
         await h.store.meta.applyQualityIssues(other, 2_500_000_000, { opened: [], closed: ['i-2', 'unknown'] });
-        expect(await h.store.meta.loadQualityIssues()).toMatchObject({ streams: expect.arrayContaining([{ sourceId: other, revision: 2_500_000_000 }]), issues: [] });
+        expect(await h.store.meta.loadQualityIssues()).toMatchObject({
+          streams: expect.arrayContaining([{ sourceId: other, revision: 2_500_000_000 }]),
+          issues: [],
+        });
       });
     });
   });

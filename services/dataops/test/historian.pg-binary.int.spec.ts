@@ -39,7 +39,9 @@ describe('binary array parameters (PostgreSQL historian)', () => {
     const f = BinaryArray.fixed(OID.float8, 8, 1); // grows past its first estimate
     values.forEach((v) => f.float8(v));
     f.null();
-    const back = (await c.query<{ v: number | null }>(`SELECT v FROM unnest($1::float8[]) WITH ORDINALITY AS u(v, i) ORDER BY i`, [f.finish()])).rows.map((r) => r.v);
+    const back = (await c.query<{ v: number | null }>(`SELECT v FROM unnest($1::float8[]) WITH ORDINALITY AS u(v, i) ORDER BY i`, [f.finish()])).rows.map(
+      (r) => r.v,
+    );
     expect(back).toEqual([...values, null]);
     expect(Object.is(back[1], -0)).toBe(true);
   });

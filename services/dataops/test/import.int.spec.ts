@@ -65,19 +65,35 @@ describe('historical CSV import (PostgreSQL)', () => {
   describe('when the AI4I 2020 file is imported and snapshotted', () => {
     it('has 10,000 rows with the right types, units, labels and a chronological split by UDI', async () => {
       const progress: number[] = [];
-      const imp = await app.importCsv({ name: 'ai4i2020.csv', path: AI4I, mapping: ai4iMapping, onProgress: (p) => progress.push(p.records)}, engineer);
+      const imp = await app.importCsv({ name: 'ai4i2020.csv', path: AI4I, mapping: ai4iMapping, onProgress: (p) => progress.push(p.records) }, engineer);
       expect(imp.rowCount).toBe(10_000);
       expect(imp.fileSha256).toBe('dc6630cd9b1f0f853922fad78a1b6436570d3f1ec863f1dd5c4340ac56bc8a8e');
       expect(progress.at(-1)).toBe(10_000);
       const datasetId = randomUUID();
       const m = await app.createSnapshot(
-        { datasetId, useCaseId: USE_CASE, source: { kind: 'import', importId: imp.importId }, split: { kind: 'chronological', by: 'udi', train: 0.7, validation: 0.15 }, assetPath: 'acme.plant1.milling.line-1.mill-1' },
+        {
+          datasetId,
+          useCaseId: USE_CASE,
+          source: { kind: 'import', importId: imp.importId },
+          split: { kind: 'chronological', by: 'udi', train: 0.7, validation: 0.15 },
+          assetPath: 'acme.plant1.milling.line-1.mill-1',
+        },
         engineer,
       );
       const s = loadSnapshot(m.snapshotId, { dir });
       expect(s.rowCount).toBe(10_000);
       const types = Object.fromEntries(s.schema.map((c) => [c.name, c.type]));
-      expect(types).toMatchObject({ udi: 'int32', product_id: 'utf8', type: 'utf8', air_temperature_k: 'float64', process_temperature_k: 'float64', rotational_speed_rpm: 'int32', torque_nm: 'float64', tool_wear_min: 'int32', machine_failure: 'int32' });
+      expect(types).toMatchObject({
+        udi: 'int32',
+        product_id: 'utf8',
+        type: 'utf8',
+        air_temperature_k: 'float64',
+        process_temperature_k: 'float64',
+        rotational_speed_rpm: 'int32',
+        torque_nm: 'float64',
+        tool_wear_min: 'int32',
+        machine_failure: 'int32',
+      });
       expect(s.schema.find((c) => c.name === 'air_temperature_k')).toMatchObject({ unit: 'K', source: 'Air temperature [K]' });
       expect(s.schema.find((c) => c.name === 'torque_nm')?.unit).toBe('Nm');
       expect(s.columns.udi).toBeInstanceOf(Int32Array);
@@ -85,12 +101,24 @@ describe('historical CSV import (PostgreSQL)', () => {
       expect((s.columns.air_temperature_k as Float64Array)[0]).toBe(298.1);
       expect(s.columns.product_id?.[0]).toBe('M14860');
       expect((s.columns.machine_failure as Int32Array).reduce((a, b) => a + b, 0)).toBe(339);
-      expect(s.splits).toMatchObject({ kind: 'chronological', train: { start: 0, end: 7000 }, validation: { start: 7000, end: 8500 }, test: { start: 8500, end: 10_000 }, boundaries: { validationFrom: 7001, testFrom: 8501 } });
+      expect(s.splits).toMatchObject({
+        kind: 'chronological',
+        train: { start: 0, end: 7000 },
+        validation: { start: 7000, end: 8500 },
+        test: { start: 8500, end: 10_000 },
+        boundaries: { validationFrom: 7001, testFrom: 8501 },
+      });
       expect(s.lineage.source).toMatchObject({ kind: 'import', fileSha256: 'dc6630cd9b1f0f853922fad78a1b6436570d3f1ec863f1dd5c4340ac56bc8a8e' });
       // Same inputs → same hash: a second import of the same file and mapping is a new import, but the same content.
       const imp2 = await app.importCsv({ name: 'ai4i2020.csv', path: AI4I, mapping: ai4iMapping }, engineer);
       const m2 = await app.createSnapshot(
-        { datasetId, useCaseId: USE_CASE, source: { kind: 'import', importId: imp2.importId }, split: { kind: 'chronological', by: 'udi', train: 0.7, validation: 0.15 }, assetPath: 'acme.plant1.milling.line-1.mill-1' },
+        {
+          datasetId,
+          useCaseId: USE_CASE,
+          source: { kind: 'import', importId: imp2.importId },
+          split: { kind: 'chronological', by: 'udi', train: 0.7, validation: 0.15 },
+          assetPath: 'acme.plant1.milling.line-1.mill-1',
+        },
         engineer,
       );
       expect(m2.contentHash).toBe(m.contentHash);
@@ -104,7 +132,12 @@ describe('historical CSV import (PostgreSQL)', () => {
     it('finds every column it reads under its own names, and computes power, ΔT and wear × torque', async () => {
       const imp = await app.importCsv({ name: 'ai4i2020.csv', path: AI4I, mapping: ai4iMapping }, engineer);
       const m = await app.createSnapshot(
-        { datasetId: randomUUID(), useCaseId: USE_CASE, source: { kind: 'import', importId: imp.importId }, split: { kind: 'chronological', by: 'udi', train: 0.8, validation: 0.1 } },
+        {
+          datasetId: randomUUID(),
+          useCaseId: USE_CASE,
+          source: { kind: 'import', importId: imp.importId },
+          split: { kind: 'chronological', by: 'udi', train: 0.8, validation: 0.1 },
+        },
         engineer,
       );
       const s = loadSnapshot(m.snapshotId, { dir });
@@ -142,7 +175,10 @@ describe('historical CSV import (PostgreSQL)', () => {
       const lines: string[] = [];
       for (let unit = 1; unit <= 6; unit++) {
         for (let cycle = 1; cycle <= 5 + unit; cycle++) {
-          const vals = [...settings.map((_, i) => (0.001 * (i + 1) * cycle).toFixed(4)), ...sensors.map((_, i) => (500 + i + unit * 0.1 + cycle * 0.01).toFixed(2))];
+          const vals = [
+            ...settings.map((_, i) => (0.001 * (i + 1) * cycle).toFixed(4)),
+            ...sensors.map((_, i) => (500 + i + unit * 0.1 + cycle * 0.01).toFixed(2)),
+          ];
           lines.push(`${unit} ${cycle}  ${vals.join(' ')}  `);
         }
       }
@@ -152,14 +188,29 @@ describe('historical CSV import (PostgreSQL)', () => {
         {
           name: 'train_FD001.txt',
           path: file,
-          mapping: { format: 'wide', delimiter: 'whitespace', header: false, columnNames: names, order: { column: 'cycle' }, group: { column: 'unit', type: 'int32' }, fields: [...settings, ...sensors].map((c) => ({ column: c })) },
+          mapping: {
+            format: 'wide',
+            delimiter: 'whitespace',
+            header: false,
+            columnNames: names,
+            order: { column: 'cycle' },
+            group: { column: 'unit', type: 'int32' },
+            fields: [...settings, ...sensors].map((c) => ({ column: c })),
+          },
         },
         engineer,
       );
       expect(imp.rowCount).toBe(lines.length);
       expect(imp.columns.map((c) => c.name).slice(0, 4)).toEqual(['unit', 'cycle', 'setting_1', 'setting_2']);
       const m = await app.createSnapshot(
-        { datasetId: randomUUID(), useCaseId: USE_CASE, source: { kind: 'import', importId: imp.importId }, split: { kind: 'group', by: 'unit', orderBy: 'cycle', train: 0.5, validation: 0.2 }, format: 'csv', assetPath: 'acme.plant1.engines.line-1.fleet' },
+        {
+          datasetId: randomUUID(),
+          useCaseId: USE_CASE,
+          source: { kind: 'import', importId: imp.importId },
+          split: { kind: 'group', by: 'unit', orderBy: 'cycle', train: 0.5, validation: 0.2 },
+          format: 'csv',
+          assetPath: 'acme.plant1.engines.line-1.fleet',
+        },
         engineer,
       );
       const s = loadSnapshot(join(dir, m.file));

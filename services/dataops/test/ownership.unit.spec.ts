@@ -45,7 +45,9 @@ describe('dataops and stream ownership', () => {
   });
 
   it('turns a kernel refusal into FAILED_PRECONDITION at the gRPC edge, with the stream and the type in the message', async () => {
-    const refused = await edge(() => kernel.append('asset-acme.plant1.milling.line-1.mill-1', [{ type: 'LabelRecorded', data: eventExamples.LabelRecorded }], cause)).then(
+    const refused = await edge(() =>
+      kernel.append('asset-acme.plant1.milling.line-1.mill-1', [{ type: 'LabelRecorded', data: eventExamples.LabelRecorded }], cause),
+    ).then(
       () => null,
       (e: unknown) => e,
     );

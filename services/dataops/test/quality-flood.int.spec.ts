@@ -64,7 +64,9 @@ describe('data quality on bursty, report-by-exception UNS data (SQLite)', () => 
     for (let b = 0; b < 8 * PER_MINUTE; b++) {
       await publish(PUMPS[0], b);
       // pump-2: speed changes once a minute, flow every third interval, bearing temperature never after the first.
-      await publish(PUMPS[1], b, (tag) => (tag === 'speed' ? b % PER_MINUTE === 0 : tag === 'flow' ? b % 3 === 0 : tag === 'bearing_temperature' ? b === 0 : true));
+      await publish(PUMPS[1], b, (tag) =>
+        tag === 'speed' ? b % PER_MINUTE === 0 : tag === 'flow' ? b % 3 === 0 : tag === 'bearing_temperature' ? b === 0 : true,
+      );
     }
     expect(await issues()).toEqual([]);
     const report = app.qualityReport();
@@ -84,7 +86,9 @@ describe('data quality on bursty, report-by-exception UNS data (SQLite)', () => 
       if (b < from + PER_MINUTE || b >= from + 4 * PER_MINUTE) await publish(PUMPS[0], b, (tag) => tag !== 'speed' || b % 4 === 0);
     }
     const ev = await issues();
-    const raised = ev.filter((e) => e.type === 'DataQualityIssueRaised').map((e) => e.data as { tag: string; assetPath: string; kind: string; severity: string; issueId: string });
+    const raised = ev
+      .filter((e) => e.type === 'DataQualityIssueRaised')
+      .map((e) => e.data as { tag: string; assetPath: string; kind: string; severity: string; issueId: string });
     const cleared = ev.filter((e) => e.type === 'DataQualityIssueCleared').map((e) => e.data as { issueId: string });
     expect(raised.map((r) => `${r.assetPath}/${r.tag}:${r.kind}:${r.severity}`).sort()).toEqual(TAGS.map((t) => `${PUMPS[0]}/${t}:stale:critical`).sort());
     expect(cleared.map((c) => c.issueId).sort()).toEqual(raised.map((r) => r.issueId).sort());

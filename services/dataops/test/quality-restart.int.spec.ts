@@ -56,7 +56,10 @@ function postgresStores(): Reopenable {
 
 type Raised = { issueId: string; assetPath: string; tag: string; kind: string; detectedAt: string };
 
-for (const [name, stores] of [['node:sqlite', sqliteStores], ['postgres', postgresStores]] as const) {
+for (const [name, stores] of [
+  ['node:sqlite', sqliteStores],
+  ['postgres', postgresStores],
+] as const) {
   describe(`data-quality issues across a restart (${name})`, () => {
     let backing: Reopenable;
     let events: EventStore;
@@ -133,22 +136,39 @@ for (const [name, stores] of [['node:sqlite', sqliteStores], ['postgres', postgr
       for (const tag of ['temp', 'level']) await a.upsertTagMetadata({ assetPath: MILL, tag, range: { low: 0, high: 100 } }, engineer);
       // Pressure flat from the start; temp out of range from 30 s; the pump silent from 20 s while the mill keeps publishing.
       for (let b = 0; b < 60; b++) await second(a, b, { temp: b < 30 ? 50 : 150, pressure: flat, level: 50, pump: b < 20 });
-      expect((await raised()).map((r) => `${r.assetPath}/${r.tag}:${r.kind}`).sort()).toEqual([`${MILL}/pressure:flatline`, `${MILL}/temp:out-of-range`, `${PUMP}/flow:stale`]);
+      expect((await raised()).map((r) => `${r.assetPath}/${r.tag}:${r.kind}`).sort()).toEqual([
+        `${MILL}/pressure:flatline`,
+        `${MILL}/temp:out-of-range`,
+        `${PUMP}/flow:stale`,
+      ]);
       expect(await cleared()).toEqual([]);
       await stopApp();
       // A process that died between the append and its read-model write.
-      await events.append(`quality-${SOURCE}`, [{
-        id: uuidFromKey(`raised:${crashedIssueId}`),
-        type: 'DataQualityIssueRaised',
-        data: { issueId: crashedIssueId, sourceId: SOURCE, assetPath: MILL, tag: 'level', kind: 'out-of-range', severity: 'critical', detectedAt: new Date(T0 + 59_000).toISOString(), detail: 'level: 999 is outside the plausible range 0..100', observed: 999 },
-        metadata: { actor: 'svc:dataops', role: 'service', correlationId: crashedIssueId, causationId: null, traceparent: null, schemaVersion: 1 },
-      }]);
+      await events.append(`quality-${SOURCE}`, [
+        {
+          id: uuidFromKey(`raised:${crashedIssueId}`),
+          type: 'DataQualityIssueRaised',
+          data: {
+            issueId: crashedIssueId,
+            sourceId: SOURCE,
+            assetPath: MILL,
+            tag: 'level',
+            kind: 'out-of-range',
+            severity: 'critical',
+            detectedAt: new Date(T0 + 59_000).toISOString(),
+            detail: 'level: 999 is outside the plausible range 0..100',
+            observed: 999,
+          },
+          metadata: { actor: 'svc:dataops', role: 'service', correlationId: crashedIssueId, causationId: null, traceparent: null, schemaVersion: 1 },
+        },
+      ]);
     });
 
     it('after the restart, shows the open issues and raises nothing again while the tags stay bad', async () => {
       const before = await raised();
       const a = await startApp();
-      const open = (assetPath: string) => a.qualityReport({ assetPath }).tags.flatMap((t) => t.activeIssues.map((i) => ({ tag: t.tag, rule: i.rule, raisedAt: i.raisedAt })));
+      const open = (assetPath: string) =>
+        a.qualityReport({ assetPath }).tags.flatMap((t) => t.activeIssues.map((i) => ({ tag: t.tag, rule: i.rule, raisedAt: i.raisedAt })));
       expect(before.map((r) => r.issueId)).toContain(crashedIssueId);
       const expected = before.map((r) => ({ tag: r.tag, rule: r.kind, raisedAt: Date.parse(r.detectedAt) }));
       const shown = () => [...open(MILL), ...open(PUMP)].sort((x, y) => x.tag.localeCompare(y.tag));

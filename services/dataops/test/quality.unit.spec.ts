@@ -4,8 +4,16 @@
 // window and cleared after its clear window; gaps are notes for the report, never events.
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_RULES, evaluate, healthScore, initialQualityState, noteGap, qualityWindows, tick,
-  type QualityRules, type QualityTransition, type TagQualityState,
+  DEFAULT_RULES,
+  evaluate,
+  healthScore,
+  initialQualityState,
+  noteGap,
+  qualityWindows,
+  tick,
+  type QualityRules,
+  type QualityTransition,
+  type TagQualityState,
 } from '../src/domain/quality.ts';
 
 const T0 = Date.parse('2025-03-05T10:00:00Z');
@@ -29,7 +37,12 @@ class Plant {
     }
     for (const s of samples) {
       const k = `${asset}/${s.tag}`;
-      const r = evaluate(this.states.get(k) ?? initialQualityState(), s.tag, { ts: s.ts, serverTs: s.serverTs ?? s.ts + 5, value: s.value, bad: false }, this.rules);
+      const r = evaluate(
+        this.states.get(k) ?? initialQualityState(),
+        s.tag,
+        { ts: s.ts, serverTs: s.serverTs ?? s.ts + 5, value: s.value, bad: false },
+        this.rules,
+      );
       this.states.set(k, r.state);
       this.transitions.push(...r.transitions.map((t) => ({ asset, tag: s.tag, ...t })));
     }
@@ -57,7 +70,12 @@ function run(plant: Plant, asset: string, from: number, to: number, omit: (tag: 
   for (let b = from; b < to; b++) {
     const start = T0 + b * BATCH_MS;
     const samples = TAGS.filter((tag) => !omit(tag, b)).flatMap((tag) =>
-      Array.from({ length: PER_BATCH }, (_, j) => ({ tag, ts: start + j * SPACING_MS, value: noisy(tag, b * PER_BATCH + j), serverTs: start + j * SPACING_MS + serverLagMs })),
+      Array.from({ length: PER_BATCH }, (_, j) => ({
+        tag,
+        ts: start + j * SPACING_MS,
+        value: noisy(tag, b * PER_BATCH + j),
+        serverTs: start + j * SPACING_MS + serverLagMs,
+      })),
     );
     if (samples.length > 0) plant.batch(asset, start + BATCH_MS, samples);
   }
@@ -161,7 +179,11 @@ describe('when there is a real problem', () => {
     run(plant, 'pump-1', 0, perMinute);
     for (let b = perMinute; b < 3 * perMinute; b++) {
       const start = T0 + b * BATCH_MS;
-      plant.batch('pump-1', start + BATCH_MS, Array.from({ length: PER_BATCH }, (_, j) => ({ tag: 'flow', ts: start + j * SPACING_MS, value: 42 })));
+      plant.batch(
+        'pump-1',
+        start + BATCH_MS,
+        Array.from({ length: PER_BATCH }, (_, j) => ({ tag: 'flow', ts: start + j * SPACING_MS, value: 42 })),
+      );
     }
     run(plant, 'pump-1', 3 * perMinute, 3 * perMinute + 1);
     expect(plant.events()).toEqual(['raised:pump-1/flow:flatline', 'cleared:pump-1/flow:flatline']);

@@ -6,7 +6,9 @@ import { targetColumnName, type WindowSample } from '../src/domain/window-target
 const T0 = Date.parse('2025-01-06T00:00:00Z');
 const MIN = 60_000;
 const spec = defineWindowSpec({
-  version: '1.0.0', windowMinutes: 10, gridMinutes: 1,
+  version: '1.0.0',
+  windowMinutes: 10,
+  gridMinutes: 1,
   features: [
     { name: 'temp_mean', unit: 'Cel', tag: 'temp', statistic: 'mean' },
     { name: 'temp_slope', unit: 'Cel/h', tag: 'temp', statistic: 'slope' },
@@ -19,7 +21,14 @@ const ramp = (minutes: number, bad: ReadonlySet<number> = new Set()): WindowSamp
 describe('windowTable (historian → window features with the shared @industrial/ml function)', () => {
   it('computes a row per asset every stride, equal to computeWindowFeatures on the same samples', () => {
     const samples = ramp(60);
-    const t = windowTable({ spec, strideMinutes: 5, from: T0, to: T0 + 60 * MIN, assets: [{ assetPath: 'a.s.ar.l.p1', samples: new Map([['temp', samples]]) }], labels: [] });
+    const t = windowTable({
+      spec,
+      strideMinutes: 5,
+      from: T0,
+      to: T0 + 60 * MIN,
+      assets: [{ assetPath: 'a.s.ar.l.p1', samples: new Map([['temp', samples]]) }],
+      labels: [],
+    });
     // ends at minute 9, 14, …, 59
     expect(t.rowCount).toBe(11);
     expect(Array.from(t.data.time as Float64Array).slice(0, 2)).toEqual([T0 + 9 * MIN, T0 + 14 * MIN]);
@@ -28,14 +37,23 @@ describe('windowTable (historian → window features with the shared @industrial
     expect((t.data.temp_mean as Float64Array)[0]).toBeCloseTo(24.5, 12); // mean of 20..29
     expect((t.data.temp_slope as Float64Array)[0]).toBeCloseTo(60, 9); // 1 °C/min
     expect(t.columns.map((c) => [c.name, c.role, c.unit])).toEqual([
-      ['asset_path', 'group', undefined], ['time', 'time', undefined], ['temp_mean', 'feature', 'Cel'], ['temp_slope', 'feature', 'Cel/h'],
+      ['asset_path', 'group', undefined],
+      ['time', 'time', undefined],
+      ['temp_mean', 'feature', 'Cel'],
+      ['temp_slope', 'feature', 'Cel/h'],
     ]);
   });
 
   it('never lets Bad samples into a window, and leaves a tag with no samples NaN', () => {
     const t = windowTable({
-      spec, strideMinutes: 10, from: T0, to: T0 + 20 * MIN,
-      assets: [{ assetPath: 'x.p1', samples: new Map([['temp', ramp(20, new Set([5]))]]) }, { assetPath: 'x.p2', samples: new Map() }],
+      spec,
+      strideMinutes: 10,
+      from: T0,
+      to: T0 + 20 * MIN,
+      assets: [
+        { assetPath: 'x.p1', samples: new Map([['temp', ramp(20, new Set([5]))]]) },
+        { assetPath: 'x.p2', samples: new Map() },
+      ],
       labels: [],
     });
     const mean = t.data.temp_mean as Float64Array;
@@ -47,8 +65,14 @@ describe('windowTable (historian → window features with the shared @industrial
   it('labels "fails within the horizon" from label window ends and stops the asset at its first failure', () => {
     const failAt = T0 + 40 * MIN;
     const t = windowTable({
-      spec, strideMinutes: 5, from: T0, to: T0 + 60 * MIN,
-      assets: [{ assetPath: 'x.p1', samples: new Map([['temp', ramp(60)]]) }, { assetPath: 'x.p2', samples: new Map([['temp', ramp(60)]]) }],
+      spec,
+      strideMinutes: 5,
+      from: T0,
+      to: T0 + 60 * MIN,
+      assets: [
+        { assetPath: 'x.p1', samples: new Map([['temp', ramp(60)]]) },
+        { assetPath: 'x.p2', samples: new Map([['temp', ramp(60)]]) },
+      ],
       labels: [
         { labelId: 'l1', assetPath: 'x.p1', label: 'bearing_failure', from: T0 + 20 * MIN, to: failAt, source: 'simulator' },
         { labelId: 'l2', assetPath: 'x.p2', label: 'other', from: T0, to: T0 + 30 * MIN, source: 'operator' },
@@ -62,7 +86,15 @@ describe('windowTable (historian → window features with the shared @industrial
     const y = Array.from(t.data[col] as Float64Array);
     const p1 = paths.flatMap((p, i) => (p === 'x.p1' ? [[(times[i]! - T0) / MIN, y[i]]] : []));
     // ends 9, 14, 19, 24, 29, 34, 39 (40 is the failure: rows stop); positive when 40 ∈ (end, end + 12]
-    expect(p1).toEqual([[9, 0], [14, 0], [19, 0], [24, 0], [29, 1], [34, 1], [39, 1]]);
+    expect(p1).toEqual([
+      [9, 0],
+      [14, 0],
+      [19, 0],
+      [24, 0],
+      [29, 1],
+      [34, 1],
+      [39, 1],
+    ]);
     expect(paths.filter((p) => p === 'x.p2').length).toBe(11);
     expect(y.filter((v, i) => paths[i] === 'x.p2' && v !== 0)).toEqual([]);
   });
@@ -71,8 +103,14 @@ describe('windowTable (historian → window features with the shared @industrial
     const failAt = T0 + 40 * MIN;
     const target = { label: 'bearing_failure', horizonMinutes: 20, kind: 'time-to' as const };
     const t = windowTable({
-      spec, strideMinutes: 5, from: T0, to: T0 + 60 * MIN,
-      assets: [{ assetPath: 'x.p1', samples: new Map([['temp', ramp(60)]]) }, { assetPath: 'x.p2', samples: new Map([['temp', ramp(60)]]) }],
+      spec,
+      strideMinutes: 5,
+      from: T0,
+      to: T0 + 60 * MIN,
+      assets: [
+        { assetPath: 'x.p1', samples: new Map([['temp', ramp(60)]]) },
+        { assetPath: 'x.p2', samples: new Map([['temp', ramp(60)]]) },
+      ],
       labels: [{ labelId: 'l1', assetPath: 'x.p1', label: 'bearing_failure', from: T0 + 20 * MIN, to: failAt, source: 'simulator' }],
       target,
     });

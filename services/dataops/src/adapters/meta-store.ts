@@ -57,10 +57,11 @@ const parse = <T>(row: { doc?: unknown }): T => JSON.parse(String(row.doc)) as T
 export function createMetaStore(sql: SqlClient): MetaStore {
   return {
     async upsertTag(tag: TagMetadata) {
-      await sql.query(
-        `INSERT INTO catalog_tags (asset_path, tag, doc) VALUES ($1, $2, $3) ON CONFLICT (asset_path, tag) DO UPDATE SET doc = excluded.doc`,
-        [tag.assetPath, tag.tag, JSON.stringify(tag)],
-      );
+      await sql.query(`INSERT INTO catalog_tags (asset_path, tag, doc) VALUES ($1, $2, $3) ON CONFLICT (asset_path, tag) DO UPDATE SET doc = excluded.doc`, [
+        tag.assetPath,
+        tag.tag,
+        JSON.stringify(tag),
+      ]);
     },
     async getTag(key: SeriesKey) {
       const [row] = await sql.query('SELECT doc FROM catalog_tags WHERE asset_path = $1 AND tag = $2', [key.assetPath, key.tag]);
@@ -70,7 +71,10 @@ export function createMetaStore(sql: SqlClient): MetaStore {
       return (await sql.query('SELECT doc FROM catalog_tags ORDER BY asset_path, tag')).map((r) => parse<TagMetadata>(r));
     },
     async upsertDataset(d: DatasetMetadata) {
-      await sql.query(`INSERT INTO catalog_datasets (dataset_id, doc) VALUES ($1, $2) ON CONFLICT (dataset_id) DO UPDATE SET doc = excluded.doc`, [d.datasetId, JSON.stringify(d)]);
+      await sql.query(`INSERT INTO catalog_datasets (dataset_id, doc) VALUES ($1, $2) ON CONFLICT (dataset_id) DO UPDATE SET doc = excluded.doc`, [
+        d.datasetId,
+        JSON.stringify(d),
+      ]);
     },
     async getDataset(id: string) {
       const [row] = await sql.query('SELECT doc FROM catalog_datasets WHERE dataset_id = $1', [id]);
@@ -95,12 +99,23 @@ export function createMetaStore(sql: SqlClient): MetaStore {
     },
     async saveImport(record: ImportRecord, table: Table, dataset?: DatasetMetadata) {
       await sql.tx(async (c) => {
-        await c.query('INSERT INTO imports (import_id, doc, columns) VALUES ($1, $2, $3)', [record.importId, JSON.stringify(record), JSON.stringify(table.columns)]);
+        await c.query('INSERT INTO imports (import_id, doc, columns) VALUES ($1, $2, $3)', [
+          record.importId,
+          JSON.stringify(record),
+          JSON.stringify(table.columns),
+        ]);
         for (const [i, col] of table.columns.entries()) {
-          await c.query('INSERT INTO import_columns (import_id, position, data) VALUES ($1, $2, $3)', [record.importId, i, encodeColumn(table.data[col.name] as ColumnData)]);
+          await c.query('INSERT INTO import_columns (import_id, position, data) VALUES ($1, $2, $3)', [
+            record.importId,
+            i,
+            encodeColumn(table.data[col.name] as ColumnData),
+          ]);
         }
         if (dataset !== undefined) {
-          await c.query(`INSERT INTO catalog_datasets (dataset_id, doc) VALUES ($1, $2) ON CONFLICT (dataset_id) DO UPDATE SET doc = excluded.doc`, [dataset.datasetId, JSON.stringify(dataset)]);
+          await c.query(`INSERT INTO catalog_datasets (dataset_id, doc) VALUES ($1, $2) ON CONFLICT (dataset_id) DO UPDATE SET doc = excluded.doc`, [
+            dataset.datasetId,
+            JSON.stringify(dataset),
+          ]);
         }
       });
     },
@@ -109,7 +124,10 @@ export function createMetaStore(sql: SqlClient): MetaStore {
       if (row === undefined) return null;
       const record = JSON.parse(row.doc) as ImportRecord;
       const columns = JSON.parse(row.columns) as ColumnSpec[];
-      const blobs = await sql.query<{ position: number; data: Uint8Array }>('SELECT position, data FROM import_columns WHERE import_id = $1 ORDER BY position', [id]);
+      const blobs = await sql.query<{ position: number; data: Uint8Array }>(
+        'SELECT position, data FROM import_columns WHERE import_id = $1 ORDER BY position',
+        [id],
+      );
       const data: Record<string, ColumnData> = {};
       for (const b of blobs) {
         const spec = columns[Number(b.position)] as ColumnSpec;
@@ -118,7 +136,11 @@ export function createMetaStore(sql: SqlClient): MetaStore {
       return { record, table: { columns, data, rowCount: record.rowCount } };
     },
     async putSnapshot(s: SnapshotRecord) {
-      await sql.query(`INSERT INTO snapshots (snapshot_id, content_hash, doc) VALUES ($1, $2, $3) ON CONFLICT (snapshot_id) DO NOTHING`, [s.snapshotId, s.contentHash, JSON.stringify(s)]);
+      await sql.query(`INSERT INTO snapshots (snapshot_id, content_hash, doc) VALUES ($1, $2, $3) ON CONFLICT (snapshot_id) DO NOTHING`, [
+        s.snapshotId,
+        s.contentHash,
+        JSON.stringify(s),
+      ]);
     },
     async getSnapshot(idOrHash: string) {
       const [row] = await sql.query('SELECT doc FROM snapshots WHERE snapshot_id = $1 OR content_hash = $1', [idOrHash]);
@@ -130,7 +152,10 @@ export function createMetaStore(sql: SqlClient): MetaStore {
     async applyQualityIssues(sourceId, revision, changes) {
       await sql.tx(async (c) => {
         for (const i of changes.opened) {
-          await c.query(`INSERT INTO quality_open_issues (issue_id, source_id, doc) VALUES ($1, $2, $3) ON CONFLICT (issue_id) DO UPDATE SET doc = excluded.doc`, [i.issueId, i.sourceId, JSON.stringify(i)]);
+          await c.query(
+            `INSERT INTO quality_open_issues (issue_id, source_id, doc) VALUES ($1, $2, $3) ON CONFLICT (issue_id) DO UPDATE SET doc = excluded.doc`,
+            [i.issueId, i.sourceId, JSON.stringify(i)],
+          );
         }
         for (const id of changes.closed) await c.query('DELETE FROM quality_open_issues WHERE issue_id = $1', [id]);
         await c.query(
@@ -146,10 +171,14 @@ export function createMetaStore(sql: SqlClient): MetaStore {
       const [any] = await sql.query('SELECT source_id FROM quality_stream_revisions LIMIT 1');
       if (any === undefined) {
         for (const r of await sql.query<{ source_id: string }>('SELECT DISTINCT CAST(source_id AS text) AS source_id FROM ingested_batches')) {
-          await sql.query('INSERT INTO quality_stream_revisions (source_id, revision) VALUES ($1, -1) ON CONFLICT (source_id) DO NOTHING', [String(r.source_id)]);
+          await sql.query('INSERT INTO quality_stream_revisions (source_id, revision) VALUES ($1, -1) ON CONFLICT (source_id) DO NOTHING', [
+            String(r.source_id),
+          ]);
         }
       }
-      const streams = (await sql.query<{ source_id: string; revision: unknown }>('SELECT source_id, revision FROM quality_stream_revisions ORDER BY source_id')).map((r) => ({
+      const streams = (
+        await sql.query<{ source_id: string; revision: unknown }>('SELECT source_id, revision FROM quality_stream_revisions ORDER BY source_id')
+      ).map((r) => ({
         sourceId: String(r.source_id),
         revision: Number(r.revision), // bigint comes back as text from pg
       }));

@@ -44,7 +44,11 @@ export const TagMetadataPatchSchema = z.strictObject({
   samplingIntervalMs: z.int().min(1).max(86_400_000).nullable().optional(),
   owner: z.string().max(200).optional(),
   accessLevel: AccessLevel.optional(),
-  range: z.strictObject({ low: z.number(), high: z.number() }).refine((r) => r.high > r.low, { message: 'must be above low', path: ['high'] }).nullable().optional(),
+  range: z
+    .strictObject({ low: z.number(), high: z.number() })
+    .refine((r) => r.high > r.low, { message: 'must be above low', path: ['high'] })
+    .nullable()
+    .optional(),
   aggregation: z.string().refine(isAggregation, 'must be one of mean, min, max, sum, count, last').optional(),
 });
 export type TagMetadataPatch = z.infer<typeof TagMetadataPatchSchema>;
@@ -95,7 +99,10 @@ function prefixMatches(path: string, prefix: string): boolean {
 }
 
 export function searchCatalog(tags: readonly TagMetadata[], datasets: readonly DatasetMetadata[], q: CatalogQuery): CatalogHit[] {
-  const words = (q.text ?? '').toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const words = (q.text ?? '')
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const prefix = normalisePrefix(q.pathPrefix ?? '');
   const hits: CatalogHit[] = [];
   const textOk = (hay: string): boolean => words.every((w) => hay.includes(w));

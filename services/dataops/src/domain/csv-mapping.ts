@@ -49,7 +49,10 @@ export const CsvMappingSchema = z
       })
       .optional(),
     /** UNS asset the rows describe, when they come from one asset. */
-    assetPath: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){4}$/).optional(),
+    assetPath: z
+      .string()
+      .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){4}$/)
+      .optional(),
   })
   .refine((m) => (m.time === undefined) !== (m.order === undefined), { message: 'exactly one of "time" or "order" is required', path: ['time'] })
   .refine((m) => m.header || m.columnNames !== undefined, { message: 'a headerless file needs "columnNames"', path: ['columnNames'] })
@@ -147,7 +150,15 @@ export class CsvTableBuilder {
   #resolve(names: readonly string[], row: number | null): void {
     this.#names = [...names];
     const m = this.mapping;
-    const plan = (column: string, type: FieldPlan['type'], role: ColumnSpec['role'], name: string, unit: string | null, targetUnit: string | null, nullable: boolean): FieldPlan => {
+    const plan = (
+      column: string,
+      type: FieldPlan['type'],
+      role: ColumnSpec['role'],
+      name: string,
+      unit: string | null,
+      targetUnit: string | null,
+      nullable: boolean,
+    ): FieldPlan => {
       const index = this.#indexOf(names, column, row);
       const headerUnit = UNIT_SUFFIX.exec(column)?.[1]?.trim() ?? null;
       const fromUnit = unit ?? (type === 'float64' || type === 'int32' ? headerUnit : null);
@@ -166,7 +177,9 @@ export class CsvTableBuilder {
     if (m.group !== undefined) this.#key.group = plan(m.group.column, m.group.type, 'group', columnIdentifier(m.group.column), null, null, false);
     const keyCols = [this.#key.group, this.#key.time, this.#key.order].filter((p): p is FieldPlan => p !== null);
     if (m.format === 'wide') {
-      const fields = (m.fields ?? []).map((f) => plan(f.column, f.type, f.role, f.name ?? columnIdentifier(f.column, f.targetUnit ?? f.unit), f.unit ?? null, f.targetUnit ?? null, f.nullable));
+      const fields = (m.fields ?? []).map((f) =>
+        plan(f.column, f.type, f.role, f.name ?? columnIdentifier(f.column, f.targetUnit ?? f.unit), f.unit ?? null, f.targetUnit ?? null, f.nullable),
+      );
       this.#fields = [...keyCols, ...fields.filter((f) => !keyCols.some((k) => k.index === f.index))];
     } else {
       const l = m.long as NonNullable<CsvMapping['long']>;
@@ -269,11 +282,21 @@ export class CsvTableBuilder {
         if (unitText !== '' && !isKnownUnit(unitText)) throw new CsvImportError(row, unitHeader, `unknown unit "${unitText}"`);
         const unit = unitText === '' ? null : unitText;
         const known = this.#longUnits.get(keep.name);
-        if (known !== undefined && known !== unit) throw new CsvImportError(row, unitHeader, `tag ${tag} changes unit from ${known ?? 'none'} to ${unit ?? 'none'}`);
+        if (known !== undefined && known !== unit)
+          throw new CsvImportError(row, unitHeader, `tag ${tag} changes unit from ${known ?? 'none'} to ${unit ?? 'none'}`);
         this.#longUnits.set(keep.name, unit);
         const valueHeader = this.#names[l.value] as string;
-        const vf: FieldPlan = { index: l.value, spec: { name: keep.name, type: 'float64', role: 'feature' }, type: 'float64', fromUnit: unit, toUnit: keep.targetUnit, nullable: false, header: valueHeader };
-        if (keep.targetUnit !== null && unit === null) throw new CsvImportError(row, unitHeader || valueHeader, `tag ${tag} has no unit to convert to ${keep.targetUnit}`);
+        const vf: FieldPlan = {
+          index: l.value,
+          spec: { name: keep.name, type: 'float64', role: 'feature' },
+          type: 'float64',
+          fromUnit: unit,
+          toUnit: keep.targetUnit,
+          nullable: false,
+          header: valueHeader,
+        };
+        if (keep.targetUnit !== null && unit === null)
+          throw new CsvImportError(row, unitHeader || valueHeader, `tag ${tag} has no unit to convert to ${keep.targetUnit}`);
         const value = this.#cell(vf, record[l.value], row) as number;
         const k = `${groupKey}\u0000${at}`;
         let entry = this.#longRows.get(k);
@@ -305,8 +328,16 @@ export class CsvTableBuilder {
     const columns: ColumnSpec[] = this.#fields.map((f) => f.spec);
     const data: Record<string, ColumnData> = {};
     const keyField = this.#key.time ?? this.#key.order;
-    if (this.#key.group !== null) data[this.#key.group.spec.name] = fill(this.#key.group.spec.type, this.#longKeys.map((k) => k.group as Cell));
-    if (keyField !== null) data[keyField.spec.name] = fill(keyField.spec.type, this.#longKeys.map((k) => k.at));
+    if (this.#key.group !== null)
+      data[this.#key.group.spec.name] = fill(
+        this.#key.group.spec.type,
+        this.#longKeys.map((k) => k.group as Cell),
+      );
+    if (keyField !== null)
+      data[keyField.spec.name] = fill(
+        keyField.spec.type,
+        this.#longKeys.map((k) => k.at),
+      );
     const keepByName = new Map((this.mapping.long?.tags ?? []).map((t) => [t.name ?? columnIdentifier(t.tag), t]));
     for (const name of tagNames) {
       const unit = keepByName.get(name)?.targetUnit ?? this.#longUnits.get(name) ?? null;

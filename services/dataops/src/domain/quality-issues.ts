@@ -4,7 +4,17 @@
 // open issues; `seedQualityState` turns a tag's open issues back into the per-tag rule state, so
 // that after a restart a still-bad tag does not raise again and a recovered tag clears the
 // recorded issue under its original id. Pure: ids are computed by the caller's `idOf`.
-import { initialQualityState, KIND_OF_RULE, severityOf, type ActiveIssue, type IssueKind, type IssueSeverity, type QualityRule, type QualityRules, type TagQualityState } from './quality.ts';
+import {
+  initialQualityState,
+  KIND_OF_RULE,
+  severityOf,
+  type ActiveIssue,
+  type IssueKind,
+  type IssueSeverity,
+  type QualityRule,
+  type QualityRules,
+  type TagQualityState,
+} from './quality.ts';
 
 /** An issue recorded as raised and not (yet) cleared: the active issue, and where it was recorded. */
 export interface OpenQualityIssue extends ActiveIssue {
@@ -15,7 +25,8 @@ export interface OpenQualityIssue extends ActiveIssue {
 }
 
 /** The key an issue id is derived from: the same (asset, tag, rule, plant time) gives the same id. */
-export const qualityIssueKey = (assetPath: string, tag: string, rule: QualityRule, raisedAt: number): string => `quality:${assetPath}:${tag}:${rule}:${raisedAt}`;
+export const qualityIssueKey = (assetPath: string, tag: string, rule: QualityRule, raisedAt: number): string =>
+  `quality:${assetPath}:${tag}:${rule}:${raisedAt}`;
 
 /** What a fold needs of a recorded event. */
 export interface QualityEventLike {
@@ -42,7 +53,11 @@ const RULES = Object.keys(KIND_OF_RULE) as QualityRule[];
  * `rate-of-change` → `spike`): the rule whose derived id equals the event's issue id is the one.
  * An id derived otherwise (an older key, another writer) falls back to the kind's first rule.
  */
-export function ruleOfRaised(d: Pick<RaisedData, 'issueId' | 'assetPath' | 'tag' | 'kind'>, raisedAt: number, idOf: (key: string) => string): QualityRule | null {
+export function ruleOfRaised(
+  d: Pick<RaisedData, 'issueId' | 'assetPath' | 'tag' | 'kind'>,
+  raisedAt: number,
+  idOf: (key: string) => string,
+): QualityRule | null {
   const candidates = RULES.filter((r) => KIND_OF_RULE[r] === d.kind && severityOf(r) !== 'info');
   if (candidates.length === 0) return null;
   return candidates.find((r) => idOf(qualityIssueKey(d.assetPath, d.tag, r, raisedAt)) === d.issueId) ?? (candidates[0] as QualityRule);

@@ -12,10 +12,23 @@ function raised(tag: string, rule: QualityRule, kind: string, at: number, observ
   const issueId = idOf(qualityIssueKey(ASSET, tag, rule, at));
   return {
     type: 'DataQualityIssueRaised',
-    data: { issueId, sourceId: SOURCE, assetPath: ASSET, tag, kind, severity: 'warning', detectedAt: new Date(at).toISOString(), detail: `${tag} ${rule}`, observed },
+    data: {
+      issueId,
+      sourceId: SOURCE,
+      assetPath: ASSET,
+      tag,
+      kind,
+      severity: 'warning',
+      detectedAt: new Date(at).toISOString(),
+      detail: `${tag} ${rule}`,
+      observed,
+    },
   };
 }
-const cleared = (issueId: string) => ({ type: 'DataQualityIssueCleared', data: { issueId, sourceId: SOURCE, clearedAt: new Date(T0).toISOString(), resolution: 'recovered' } });
+const cleared = (issueId: string) => ({
+  type: 'DataQualityIssueCleared',
+  data: { issueId, sourceId: SOURCE, clearedAt: new Date(T0).toISOString(), resolution: 'recovered' },
+});
 const idIn = (e: { data: unknown }) => (e.data as { issueId: string }).issueId;
 
 describe('foldQualityEvents', () => {
@@ -24,7 +37,20 @@ describe('foldQualityEvents', () => {
     const b = raised('pressure', 'flatline', 'flatline', T0 + 1000, 5);
     const r = foldQualityEvents(new Map(), [a, { type: 'SourceConnected', data: {} }, b, cleared(idIn(a))], idOf);
     expect([...r.open.keys()]).toEqual([idIn(b)]);
-    expect(r.opened).toEqual([{ issueId: idIn(b), sourceId: SOURCE, assetPath: ASSET, tag: 'pressure', rule: 'flatline', kind: 'flatline', severity: 'warning', raisedAt: T0 + 1000, detail: 'pressure flatline', observed: 5 }]);
+    expect(r.opened).toEqual([
+      {
+        issueId: idIn(b),
+        sourceId: SOURCE,
+        assetPath: ASSET,
+        tag: 'pressure',
+        rule: 'flatline',
+        kind: 'flatline',
+        severity: 'warning',
+        raisedAt: T0 + 1000,
+        detail: 'pressure flatline',
+        observed: 5,
+      },
+    ]);
     expect(r.closed).toEqual([]);
   });
 
@@ -65,15 +91,33 @@ describe('foldQualityEvents', () => {
   });
 
   it('groups open issues per tag', () => {
-    const r = foldQualityEvents(new Map(), [raised('a', 'stale', 'stale', T0), raised('a', 'flatline', 'flatline', T0, 1), raised('b', 'stale', 'stale', T0)], idOf);
-    expect([...issuesByTag(r.open.values())].map(([k, l]) => [k, l.length])).toEqual([[`${ASSET}.a`, 2], [`${ASSET}.b`, 1]]);
+    const r = foldQualityEvents(
+      new Map(),
+      [raised('a', 'stale', 'stale', T0), raised('a', 'flatline', 'flatline', T0, 1), raised('b', 'stale', 'stale', T0)],
+      idOf,
+    );
+    expect([...issuesByTag(r.open.values())].map(([k, l]) => [k, l.length])).toEqual([
+      [`${ASSET}.a`, 2],
+      [`${ASSET}.b`, 1],
+    ]);
   });
 });
 
 describe('seedQualityState', () => {
   const rules: QualityRules = { ...DEFAULT_RULES, flatlineWindowMs: 10_000, range: { low: 0, high: 100 }, spikeDelta: 1e9, minWindowMs: 20_000 };
   const open = (rule: QualityRule, kind: string, at: number, observed: number | null): OpenQualityIssue =>
-    ({ issueId: `id-${rule}`, sourceId: SOURCE, assetPath: ASSET, tag: 't', rule, kind, severity: 'warning', raisedAt: at, detail: rule, observed }) as OpenQualityIssue;
+    ({
+      issueId: `id-${rule}`,
+      sourceId: SOURCE,
+      assetPath: ASSET,
+      tag: 't',
+      rule,
+      kind,
+      severity: 'warning',
+      raisedAt: at,
+      detail: rule,
+      observed,
+    }) as OpenQualityIssue;
   const sample = (ts: number, value: number, bad = false) => ({ ts, serverTs: ts + 5, value, bad });
 
   it('keeps a flatline open while the value stays, and clears it (same raise time) when it moves', () => {

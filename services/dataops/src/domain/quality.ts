@@ -184,9 +184,7 @@ export const initialQualityState = (): TagQualityState => ({
   gapMs: 0,
 });
 
-export type QualityTransition =
-  | { type: 'raised'; issue: ActiveIssue }
-  | { type: 'cleared'; issue: ActiveIssue; clearedAt: number };
+export type QualityTransition = { type: 'raised'; issue: ActiveIssue } | { type: 'cleared'; issue: ActiveIssue; clearedAt: number };
 
 export interface QualitySample {
   ts: number;
@@ -243,7 +241,14 @@ class Step {
 }
 
 function copy(s: TagQualityState): TagQualityState {
-  return { ...s, recentBad: [...s.recentBad], active: { ...s.active }, pendingSince: { ...s.pendingSince }, healthySince: { ...s.healthySince }, gaps: [...s.gaps] };
+  return {
+    ...s,
+    recentBad: [...s.recentBad],
+    active: { ...s.active },
+    pendingSince: { ...s.pendingSince },
+    healthySince: { ...s.healthySince },
+    gaps: [...s.gaps],
+  };
 }
 
 function noteGapIn(s: TagQualityState, from: number, to: number, detail: string): void {
@@ -265,7 +270,12 @@ export function noteGap(prev: TagQualityState, tag: string, from: number, to: nu
 }
 
 /** One sample through every rule. Samples older than the last one only count toward quality share. */
-export function evaluate(prev: TagQualityState, tag: string, sample: QualitySample, rules: QualityRules): { state: TagQualityState; transitions: QualityTransition[] } {
+export function evaluate(
+  prev: TagQualityState,
+  tag: string,
+  sample: QualitySample,
+  rules: QualityRules,
+): { state: TagQualityState; transitions: QualityTransition[] } {
   const step = new Step(copy(prev), tag);
   const s = step.state;
   const w = qualityWindows(rules);
@@ -274,15 +284,28 @@ export function evaluate(prev: TagQualityState, tag: string, sample: QualitySamp
   s.recentBad.push(sample.bad);
   if (s.recentBad.length > rules.badWindow) s.recentBad.shift();
   const badShare = s.recentBad.filter(Boolean).length / s.recentBad.length;
-  step.set('bad-quality', s.recentBad.length >= Math.min(rules.badWindow, 5) && badShare > rules.badShareThreshold, sample.ts,
-    () => `${tag}: ${(badShare * 100).toFixed(0)} % of the last ${s.recentBad.length} samples have Bad quality (threshold ${(rules.badShareThreshold * 100).toFixed(0)} %)`, badShare);
+  step.set(
+    'bad-quality',
+    s.recentBad.length >= Math.min(rules.badWindow, 5) && badShare > rules.badShareThreshold,
+    sample.ts,
+    () =>
+      `${tag}: ${(badShare * 100).toFixed(0)} % of the last ${s.recentBad.length} samples have Bad quality (threshold ${(rules.badShareThreshold * 100).toFixed(0)} %)`,
+    badShare,
+  );
 
   if (s.lastTs !== null && sample.ts < s.lastTs) return { state: s, transitions: step.transitions }; // out of order: no trend rules
 
   // Late: every sample over the limit for the whole window, and on time again for the clear window.
   const lateBy = sample.serverTs - sample.ts;
-  step.hold('late', lateBy > rules.lateAfterMs, sample.ts, w.windowMs, w.clearMs,
-    () => `${tag}: samples arrive ${fmtMs(lateBy)} after their source timestamp (limit ${fmtMs(rules.lateAfterMs)}) for ${fmtMs(w.windowMs)}`, lateBy);
+  step.hold(
+    'late',
+    lateBy > rules.lateAfterMs,
+    sample.ts,
+    w.windowMs,
+    w.clearMs,
+    () => `${tag}: samples arrive ${fmtMs(lateBy)} after their source timestamp (limit ${fmtMs(rules.lateAfterMs)}) for ${fmtMs(w.windowMs)}`,
+    lateBy,
+  );
 
   // Data is flowing: stale starts clearing (it clears after the clear window, see `tick`).
   step.hold('stale', false, sample.ts, 0, w.clearMs, () => '', null);
@@ -290,7 +313,12 @@ export function evaluate(prev: TagQualityState, tag: string, sample: QualitySamp
   // exception an unchanged value is not sent and not missing. Longer than the window only; a note.
   if (!rules.reportByException && s.lastTs !== null && sample.ts - s.lastTs > w.windowMs) {
     const silence = sample.ts - s.lastTs;
-    noteGapIn(s, s.lastTs, sample.ts, `${tag}: no samples for ${fmtMs(silence)} (expected every ${fmtMs(w.expectedMs)}, window ${fmtMs(w.windowMs)}); the gap is kept, not filled`);
+    noteGapIn(
+      s,
+      s.lastTs,
+      sample.ts,
+      `${tag}: no samples for ${fmtMs(silence)} (expected every ${fmtMs(w.expectedMs)}, window ${fmtMs(w.windowMs)}); the gap is kept, not filled`,
+    );
   }
 
   if (sample.bad || typeof sample.value !== 'number') {
@@ -321,8 +349,13 @@ export function evaluate(prev: TagQualityState, tag: string, sample: QualitySamp
       step.set('flatline', false, sample.ts, () => '', v);
     } else {
       const flatFor = sample.ts - s.flatSince;
-      step.set('flatline', flatFor >= rules.flatlineWindowMs, sample.ts,
-        () => `${tag}: value ${v} has not changed for ${fmtMs(flatFor)} (window ${fmtMs(rules.flatlineWindowMs)})`, v);
+      step.set(
+        'flatline',
+        flatFor >= rules.flatlineWindowMs,
+        sample.ts,
+        () => `${tag}: value ${v} has not changed for ${fmtMs(flatFor)} (window ${fmtMs(rules.flatlineWindowMs)})`,
+        v,
+      );
     }
   }
   s.lastTs = sample.ts;
@@ -337,7 +370,13 @@ export function evaluate(prev: TagQualityState, tag: string, sample: QualitySamp
  * Sources that send every sample: the tag's own silence counts. Report by exception: a silent tag
  * holds its value, so only a silence of the whole asset (`assetSeenAt`, its latest batch) counts.
  */
-export function tick(prev: TagQualityState, tag: string, plantNow: number, rules: QualityRules, assetSeenAt: number | null = null): { state: TagQualityState; transitions: QualityTransition[] } {
+export function tick(
+  prev: TagQualityState,
+  tag: string,
+  plantNow: number,
+  rules: QualityRules,
+  assetSeenAt: number | null = null,
+): { state: TagQualityState; transitions: QualityTransition[] } {
   if (prev.lastTs === null) return { state: prev, transitions: [] };
   const w = qualityWindows(rules);
   const since = rules.reportByException ? Math.max(assetSeenAt ?? prev.lastTs, prev.lastTs) : prev.lastTs;
@@ -354,11 +393,18 @@ export function tick(prev: TagQualityState, tag: string, plantNow: number, rules
     return { state: s, transitions: [] };
   }
   const step = new Step(copy(prev), tag);
-  step.hold('stale', on, plantNow, 0, w.clearMs,
-    () => rules.reportByException
-      ? `${tag}: the asset sent no value for ${fmtMs(silence)} while its source kept publishing (window ${fmtMs(w.windowMs)})`
-      : `${tag}: no new value for ${fmtMs(silence)}, expected every ${fmtMs(w.expectedMs)} (window ${fmtMs(w.windowMs)})`,
-    silence);
+  step.hold(
+    'stale',
+    on,
+    plantNow,
+    0,
+    w.clearMs,
+    () =>
+      rules.reportByException
+        ? `${tag}: the asset sent no value for ${fmtMs(silence)} while its source kept publishing (window ${fmtMs(w.windowMs)})`
+        : `${tag}: no new value for ${fmtMs(silence)}, expected every ${fmtMs(w.expectedMs)} (window ${fmtMs(w.windowMs)})`,
+    silence,
+  );
   return { state: step.state, transitions: step.transitions };
 }
 

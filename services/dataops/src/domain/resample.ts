@@ -55,7 +55,11 @@ export function mergeStats(a: BucketStats, b: BucketStats): BucketStats {
 }
 
 /** Folds (ts, value) pairs into buckets of `intervalMs`, keyed by bucket start. */
-export function foldSamples(samples: Iterable<{ ts: number; value: number }>, intervalMs: number, into = new Map<number, BucketStats>()): Map<number, BucketStats> {
+export function foldSamples(
+  samples: Iterable<{ ts: number; value: number }>,
+  intervalMs: number,
+  into = new Map<number, BucketStats>(),
+): Map<number, BucketStats> {
   for (const { ts, value } of samples) {
     const start = bucketStart(ts, intervalMs);
     const cur = into.get(start);

@@ -101,7 +101,12 @@ export function applySplits(table: Table, spec: SplitSpec): { table: Table; spli
     if (s.spec.type === 'utf8') throw new InvalidArgumentError('split.stratifyBy', `column "${spec.stratifyBy}" is text; stratify by a numeric label column`);
     const positive = new Set<string>();
     for (let i = 0; i < n; i++) if (Number(s.data[i]) !== 0 && !Number.isNaN(Number(s.data[i]))) positive.add(String(by.data[i]));
-    strata.splice(0, 1, shuffled.filter((k) => positive.has(k)), shuffled.filter((k) => !positive.has(k)));
+    strata.splice(
+      0,
+      1,
+      shuffled.filter((k) => positive.has(k)),
+      shuffled.filter((k) => !positive.has(k)),
+    );
   }
   const parts = { train: [] as string[], validation: [] as string[], test: [] as string[] };
   for (const stratum of strata) {

@@ -32,4 +32,3 @@ export const describeTarget = (t: WindowTarget): string =>
   t.kind === 'time-to'
     ? `target ${targetColumnName(t)}: hours from the window end to the asset's first "${t.label}" label end, capped at ${hm(t.horizonMinutes)}; only assets that reach it (run to failure)`
     : `target ${targetColumnName(t)}: a "${t.label}" label window ends within ${t.horizonMinutes} min after the window end; rows stop at an asset's first one`;
-

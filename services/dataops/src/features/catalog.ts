@@ -4,7 +4,15 @@
 // every upsert, and whoever derives something from a tag (quality rules) hears of each change.
 import type { Cause } from '@industrial/kernel';
 import type { EventData } from '@industrial/contracts';
-import { applyTagPatch, defaultTagMetadata, searchCatalog, TagMetadataPatchSchema, type CatalogHit, type CatalogQuery, type TagMetadata } from '../domain/catalog.ts';
+import {
+  applyTagPatch,
+  defaultTagMetadata,
+  searchCatalog,
+  TagMetadataPatchSchema,
+  type CatalogHit,
+  type CatalogQuery,
+  type TagMetadata,
+} from '../domain/catalog.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import type { MetaStore } from '../ports.ts';
 

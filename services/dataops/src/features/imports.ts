@@ -60,7 +60,16 @@ export function createImports(deps: { csv: CsvParser; meta: MetaStore; now: () =
             updatedAt: now().toISOString(),
           };
     await meta.saveImport(
-      { importId, name: input.name, fileSha256: parsed.sha256, fileBytes: parsed.bytes, mapping, rowCount: parsed.table.rowCount, actor: cause.actor, importedAt: now().toISOString() },
+      {
+        importId,
+        name: input.name,
+        fileSha256: parsed.sha256,
+        fileBytes: parsed.bytes,
+        mapping,
+        rowCount: parsed.table.rowCount,
+        actor: cause.actor,
+        importedAt: now().toISOString(),
+      },
       parsed.table,
       dataset,
     );

@@ -6,8 +6,18 @@
 // restart, each tag with an open issue gets its rule state back before any batch is evaluated.
 import type { IngestBatch } from '../domain/ingest.ts';
 import {
-  DEFAULT_RULES, evaluate, healthScore, initialQualityState, noteGap, qualityWindows, tick,
-  type ActiveIssue, type GapNote, type QualityRules, type QualityTransition, type TagQualityState,
+  DEFAULT_RULES,
+  evaluate,
+  healthScore,
+  initialQualityState,
+  noteGap,
+  qualityWindows,
+  tick,
+  type ActiveIssue,
+  type GapNote,
+  type QualityRules,
+  type QualityTransition,
+  type TagQualityState,
 } from '../domain/quality.ts';
 import { issuesByTag, seedQualityState, type OpenQualityIssue } from '../domain/quality-issues.ts';
 import type { DataopsLogger } from '../ports.ts';
@@ -101,7 +111,12 @@ export function createQuality(deps: { catalog: Catalog; issues: QualityIssues; r
     const { open, streams } = await issues.restore();
     for (const [k, list] of issuesByTag(open)) {
       const first = list[0] as OpenQualityIssue;
-      tags.set(k, { assetPath: first.assetPath, tag: first.tag, sourceId: first.sourceId, state: seedQualityState(list, rulesFor(first.assetPath, first.tag)) });
+      tags.set(k, {
+        assetPath: first.assetPath,
+        tag: first.tag,
+        sourceId: first.sourceId,
+        state: seedQualityState(list, rulesFor(first.assetPath, first.tag)),
+      });
     }
     if (open.length > 0) logger.info({ openIssues: open.length, streams }, 'open data-quality issues restored from the event store');
   }
@@ -115,7 +130,8 @@ export function createQuality(deps: { catalog: Catalog; issues: QualityIssues; r
       for (const entry of tags.values()) {
         if (entry.assetPath !== assetPath) continue;
         const r = rulesFor(entry.assetPath, entry.tag);
-        if (r.reportByException && plantTime - assetBefore > qualityWindows(r).windowMs) entry.state = noteGap(entry.state, entry.tag, assetBefore, plantTime, r);
+        if (r.reportByException && plantTime - assetBefore > qualityWindows(r).windowMs)
+          entry.state = noteGap(entry.state, entry.tag, assetBefore, plantTime, r);
       }
     }
     for (const s of ingest.raw) {

@@ -11,7 +11,13 @@ export interface Retention {
   stop(): void;
 }
 
-export function createRetention(deps: { historian: Historian; plantNow: () => number | null; rawRetentionMs: number; everyMs: number; logger: DataopsLogger }): Retention {
+export function createRetention(deps: {
+  historian: Historian;
+  plantNow: () => number | null;
+  rawRetentionMs: number;
+  everyMs: number;
+  logger: DataopsLogger;
+}): Retention {
   const { historian, logger } = deps;
   let timer: ReturnType<typeof setInterval> | null = null;
 

@@ -18,7 +18,17 @@ import { applySplits, SplitSpecSchema, type SplitSpec } from '../domain/snapshot
 import type { Table } from '../domain/table.ts';
 import { toMs } from '../domain/time.ts';
 import { describeTarget, targetColumnName, type WindowSample, type WindowTarget } from '../domain/window-target.ts';
-import type { Historian, LoadedSnapshot, MetaStore, SnapshotFiles, SnapshotHeader, SnapshotLineage, SnapshotManifest, WindowFeatures, WindowSpec } from '../ports.ts';
+import type {
+  Historian,
+  LoadedSnapshot,
+  MetaStore,
+  SnapshotFiles,
+  SnapshotHeader,
+  SnapshotLineage,
+  SnapshotManifest,
+  WindowFeatures,
+  WindowSpec,
+} from '../ports.ts';
 import type { Catalog } from './catalog.ts';
 import type { ReadCall, RestrictedReads } from './restricted-reads.ts';
 import type { QueryTimeSeries } from './time-series.ts';
@@ -113,7 +123,14 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
           context.set(tag, changes);
           continue;
         }
-        const [r] = await deps.queryTimeSeries({ assetPath, tags: [tag], from, to, intervalMs: q.intervalMs, ...(q.aggregation === undefined ? {} : { aggregation: q.aggregation }) });
+        const [r] = await deps.queryTimeSeries({
+          assetPath,
+          tags: [tag],
+          from,
+          to,
+          intervalMs: q.intervalMs,
+          ...(q.aggregation === undefined ? {} : { aggregation: q.aggregation }),
+        });
         numeric.set(tag, r?.points ?? []);
       }
       for (const tag of q.tags) if (!numeric.has(tag) && !context.has(tag)) numeric.set(tag, []);
@@ -156,7 +173,11 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
     return { table, lineage, assetPaths: asset === undefined ? [] : [asset], timeRange, labelIds: [] };
   }
 
-  async function fromWindows(s: Extract<SnapshotSource, { kind: 'historian-windows' }>, split: SplitSpec, featureSetVersion: string | undefined): Promise<Built> {
+  async function fromWindows(
+    s: Extract<SnapshotSource, { kind: 'historian-windows' }>,
+    split: SplitSpec,
+    featureSetVersion: string | undefined,
+  ): Promise<Built> {
     const spec = windows.check(s.window, s.strideMinutes, s.target);
     if (s.assetPaths.length === 0) throw new InvalidArgumentError('source.assetPaths', 'name at least one asset');
     const from = toMs('from', s.from);
@@ -170,7 +191,10 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
         const samples = new Map<string, WindowSample[]>();
         for (const tag of tags) {
           const raw = await historian.readRaw({ assetPath, tag, from: from - lookbackMs, to });
-          samples.set(tag, raw.filter((r) => r.value !== null).map((r) => ({ timestampMs: r.ts, value: r.value as number, quality: r.severity === 'Good' ? 'good' : 'bad' })));
+          samples.set(
+            tag,
+            raw.filter((r) => r.value !== null).map((r) => ({ timestampMs: r.ts, value: r.value as number, quality: r.severity === 'Good' ? 'good' : 'bad' })),
+          );
         }
         return { assetPath, samples };
       }),
@@ -178,11 +202,23 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
     const horizonMs = (s.target?.horizonMinutes ?? 0) * 60_000;
     const labels = (await Promise.all(assets.map((a) => meta.listLabels({ assetPath: a.assetPath, from: from - lookbackMs, to: to + horizonMs })))).flat();
     const table = windows.table({ spec, strideMinutes: s.strideMinutes, from, to, assets, labels, ...(s.target === undefined ? {} : { target: s.target }) });
-    if (table.rowCount === 0) throw new InvalidArgumentError('from', `no complete ${spec.windowMinutes}-minute window ends between from and to for these assets`);
-    const labelIds = labels.filter((l) => s.target === undefined || l.label === s.target.label).map((l) => l.labelId).sort();
+    if (table.rowCount === 0)
+      throw new InvalidArgumentError('from', `no complete ${spec.windowMinutes}-minute window ends between from and to for these assets`);
+    const labelIds = labels
+      .filter((l) => s.target === undefined || l.label === s.target.label)
+      .map((l) => l.labelId)
+      .sort();
     const assetPaths = assets.map((a) => a.assetPath).sort();
     const timeRange = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-    const target = s.target === undefined ? null : { label: s.target.label, horizonMinutes: s.target.horizonMinutes, column: targetColumnName(s.target), ...(s.target.kind === 'time-to' ? { kind: 'time-to' as const } : {}) };
+    const target =
+      s.target === undefined
+        ? null
+        : {
+            label: s.target.label,
+            horizonMinutes: s.target.horizonMinutes,
+            column: targetColumnName(s.target),
+            ...(s.target.kind === 'time-to' ? { kind: 'time-to' as const } : {}),
+          };
     const lineage: SnapshotLineage = {
       source: { kind: 'historian-windows', assetPaths, tags: [...tags].sort(), strideMinutes: s.strideMinutes, target },
       timeRange,
@@ -209,7 +245,11 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
     const lineage: SnapshotLineage = {
       source: { kind: 'historian', assetPaths, tags: [...s.tags].sort(), intervalMs: s.intervalMs, aggregation },
       timeRange,
-      transformations: [`resample(${s.intervalMs} ms, ${aggregation}, gaps as NaN)`, 'contextualise(asset hierarchy, context tags, label windows)', `split(${split.kind} by ${split.by})`],
+      transformations: [
+        `resample(${s.intervalMs} ms, ${aggregation}, gaps as NaN)`,
+        'contextualise(asset hierarchy, context tags, label windows)',
+        `split(${split.kind} by ${split.by})`,
+      ],
       labels: { count: labelIds.length, ids: labelIds },
       codeVersion: config.codeVersion,
       featureSetVersion,
@@ -219,7 +259,8 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
 
   async function createSnapshot(input: CreateSnapshotInput, cause: Cause): Promise<SnapshotManifest & { location: string }> {
     const parsedSplit = SplitSpecSchema.safeParse(input.split);
-    if (!parsedSplit.success) throw new InvalidArgumentError(`split.${parsedSplit.error.issues[0]?.path.join('.') ?? ''}`, parsedSplit.error.issues[0]?.message ?? 'invalid');
+    if (!parsedSplit.success)
+      throw new InvalidArgumentError(`split.${parsedSplit.error.issues[0]?.path.join('.') ?? ''}`, parsedSplit.error.issues[0]?.message ?? 'invalid');
     const split = parsedSplit.data;
     const format = input.format ?? 'arrow';
     const featureSetVersion = input.featureSetVersion ?? '1.0.0';
@@ -234,9 +275,23 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
     const header: SnapshotHeader = { formatVersion: 1, rowCount: ordered.rowCount, schema: ordered.columns, lineage: built.lineage, splits };
     const contentHash = files.contentHashOf(header, ordered);
     const snapshotId = uuidFromKey(`snapshot:${contentHash}:${format}`);
-    const written = files.write(config.snapshotDir, { ...header, snapshotId, datasetId: input.datasetId, contentHash, format, createdAt: now().toISOString(), createdBy: cause.actor }, ordered);
+    const written = files.write(
+      config.snapshotDir,
+      { ...header, snapshotId, datasetId: input.datasetId, contentHash, format, createdAt: now().toISOString(), createdBy: cause.actor },
+      ordered,
+    );
     const accessLevel = input.accessLevel ?? (await meta.getDataset(input.datasetId))?.accessLevel ?? 'internal';
-    await meta.putSnapshot({ snapshotId, datasetId: input.datasetId, contentHash, location: written.dataPath, format, rowCount: ordered.rowCount, accessLevel, createdAt: written.manifest.createdAt, manifest: written.manifest });
+    await meta.putSnapshot({
+      snapshotId,
+      datasetId: input.datasetId,
+      contentHash,
+      location: written.dataPath,
+      format,
+      rowCount: ordered.rowCount,
+      accessLevel,
+      createdAt: written.manifest.createdAt,
+      manifest: written.manifest,
+    });
     const existing = await meta.getDataset(input.datasetId);
     const dataset: DatasetMetadata = {
       datasetId: input.datasetId,
@@ -249,7 +304,14 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
     };
     await meta.upsertDataset(dataset);
     const location = `file://${written.dataPath.startsWith('/') ? '' : '/'}${written.dataPath}`;
-    const tags = ordered.columns.filter((c) => c.role === 'feature').map((c) => c.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '_').slice(0, 64));
+    const tags = ordered.columns
+      .filter((c) => c.role === 'feature')
+      .map((c) =>
+        c.name
+          .toLowerCase()
+          .replace(/[^a-z0-9_-]+/g, '_')
+          .slice(0, 64),
+      );
     const data = {
       datasetId: input.datasetId,
       snapshotId,
@@ -275,7 +337,11 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
     if (record.accessLevel === 'restricted') {
       const source = (record.manifest as SnapshotManifest).lineage.source;
       const first = source.kind === 'historian' ? source.assetPaths[0] : undefined;
-      await deps.restricted.authorize(call, { kind: 'dataset-snapshot', target: record.snapshotId, datasetId: record.datasetId }, first === undefined ? undefined : resourceOfAssetPath(first));
+      await deps.restricted.authorize(
+        call,
+        { kind: 'dataset-snapshot', target: record.snapshotId, datasetId: record.datasetId },
+        first === undefined ? undefined : resourceOfAssetPath(first),
+      );
     }
     return files.load(record.snapshotId, { dir: config.snapshotDir, expectedHash: record.contentHash });
   }

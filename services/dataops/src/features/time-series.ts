@@ -40,15 +40,19 @@ export function createTimeSeries(deps: { historian: Historian; catalog: Catalog;
     const to = toMs('to', q.to);
     if (to <= from) throw new InvalidArgumentError('to', `must be after from (got from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()})`);
     if (q.tags.length === 0) throw new InvalidArgumentError('tags', 'name at least one tag');
-    if (q.intervalMs !== undefined && (!Number.isInteger(q.intervalMs) || q.intervalMs <= 0)) throw new InvalidArgumentError('intervalMs', 'must be a positive integer');
-    if (q.intervalMs !== undefined && (to - from) / q.intervalMs > MAX_BUCKETS) throw new InvalidArgumentError('intervalMs', `would produce more than ${MAX_BUCKETS} buckets`);
-    if (q.aggregation !== undefined && !isAggregation(q.aggregation)) throw new InvalidArgumentError('aggregation', `unknown aggregation "${String(q.aggregation)}"`);
+    if (q.intervalMs !== undefined && (!Number.isInteger(q.intervalMs) || q.intervalMs <= 0))
+      throw new InvalidArgumentError('intervalMs', 'must be a positive integer');
+    if (q.intervalMs !== undefined && (to - from) / q.intervalMs > MAX_BUCKETS)
+      throw new InvalidArgumentError('intervalMs', `would produce more than ${MAX_BUCKETS} buckets`);
+    if (q.aggregation !== undefined && !isAggregation(q.aggregation))
+      throw new InvalidArgumentError('aggregation', `unknown aggregation "${String(q.aggregation)}"`);
     const known = new Map((await historian.listSeries(q.assetPath)).filter((s) => s.assetPath === q.assetPath).map((s) => [s.tag, s]));
     for (const tag of q.tags) if (!known.has(tag)) throw new NotFoundError('tags', `tag "${tag}" of asset ${q.assetPath}`);
     const out: SeriesResult[] = [];
     for (const tag of q.tags) {
       const meta = await catalog.tag(q.assetPath, tag);
-      if (meta?.accessLevel === 'restricted') await restricted.authorize(call, { kind: 'tag', target: tagKey(q.assetPath, tag), datasetId: null }, resourceOfAssetPath(q.assetPath));
+      if (meta?.accessLevel === 'restricted')
+        await restricted.authorize(call, { kind: 'tag', target: tagKey(q.assetPath, tag), datasetId: null }, resourceOfAssetPath(q.assetPath));
       const unit = meta?.unit ?? known.get(tag)?.unit ?? null;
       if (q.intervalMs === undefined) {
         out.push({ tag, unit, aggregation: null, layer: 'raw', points: [], raw: await historian.readRaw({ assetPath: q.assetPath, tag, from, to }) });

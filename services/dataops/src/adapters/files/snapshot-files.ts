@@ -4,7 +4,20 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Float64, Int32, Table as ArrowTable, Uint8, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray, Field, Schema, type Vector } from 'apache-arrow';
+import {
+  Float64,
+  Int32,
+  Table as ArrowTable,
+  Uint8,
+  Utf8,
+  makeVector,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+  Field,
+  Schema,
+  type Vector,
+} from 'apache-arrow';
 import { parse as parseSync } from 'csv-parse/sync';
 import { SnapshotIntegrityError, NotFoundError } from '../../domain/errors.ts';
 import { canonicalChunks } from '../../domain/snapshot.ts';
@@ -24,7 +37,11 @@ function toArrow(table: Table): ArrowTable {
   const vectors: Record<string, Vector> = {};
   for (const c of table.columns) {
     const data = table.data[c.name] as ColumnData;
-    const meta = new Map([['industrial.type', c.type], ['industrial.role', c.role], ...(c.unit === undefined ? [] : [['industrial.unit', c.unit] as [string, string]])]);
+    const meta = new Map([
+      ['industrial.type', c.type],
+      ['industrial.role', c.role],
+      ...(c.unit === undefined ? [] : [['industrial.unit', c.unit] as [string, string]]),
+    ]);
     let v: Vector;
     switch (c.type) {
       case 'float64':
@@ -126,16 +143,28 @@ export function loadSnapshot(idOrPath: string, options: LoadSnapshotOptions = {}
   const bytes = readFileSync(dataPath);
   const fileSha = createHash('sha256').update(bytes).digest('hex');
   if (fileSha !== manifest.fileSha256) {
-    throw new SnapshotIntegrityError(`snapshot ${manifest.snapshotId}: ${dataPath} has sha256 ${fileSha}, but the snapshot was recorded with ${manifest.fileSha256}; the file was modified — refusing to load it`);
+    throw new SnapshotIntegrityError(
+      `snapshot ${manifest.snapshotId}: ${dataPath} has sha256 ${fileSha}, but the snapshot was recorded with ${manifest.fileSha256}; the file was modified — refusing to load it`,
+    );
   }
   const columns = manifest.format === 'arrow' ? fromArrow(bytes, manifest.schema, manifest.rowCount) : fromCsv(bytes, manifest.schema, manifest.rowCount);
-  const header: SnapshotHeader = { formatVersion: manifest.formatVersion, rowCount: manifest.rowCount, schema: manifest.schema, lineage: manifest.lineage, splits: manifest.splits };
+  const header: SnapshotHeader = {
+    formatVersion: manifest.formatVersion,
+    rowCount: manifest.rowCount,
+    schema: manifest.schema,
+    lineage: manifest.lineage,
+    splits: manifest.splits,
+  };
   const recomputed = contentHashOf(header, { columns: manifest.schema, data: columns, rowCount: manifest.rowCount });
   if (recomputed !== manifest.contentHash) {
-    throw new SnapshotIntegrityError(`snapshot ${manifest.snapshotId}: content hash is ${recomputed}, but the manifest records ${manifest.contentHash}; data or manifest was modified — refusing to load it`);
+    throw new SnapshotIntegrityError(
+      `snapshot ${manifest.snapshotId}: content hash is ${recomputed}, but the manifest records ${manifest.contentHash}; data or manifest was modified — refusing to load it`,
+    );
   }
   if (options.expectedHash !== undefined && options.expectedHash !== manifest.contentHash) {
-    throw new SnapshotIntegrityError(`snapshot ${manifest.snapshotId}: content hash is ${manifest.contentHash}, expected ${options.expectedHash} (as recorded in DatasetSnapshotCreated)`);
+    throw new SnapshotIntegrityError(
+      `snapshot ${manifest.snapshotId}: content hash is ${manifest.contentHash}, expected ${options.expectedHash} (as recorded in DatasetSnapshotCreated)`,
+    );
   }
   return {
     snapshotId: manifest.snapshotId,

@@ -7,7 +7,19 @@ import { z } from 'zod';
 import type { CatalogHit, DatasetMetadata, TagMetadata } from '../../domain/catalog.ts';
 import type { Aggregation } from '../../domain/resample.ts';
 import type { DataopsApp } from '../../features/api.ts';
-import { AGG_FROM_PROTO, AGG_TO_PROTO, ASSET_PATH, MAX_CATALOG_HITS, ProtoAggregation, TAG, assetPath, causeOfCtx, edge, epochMs, optionalUuid } from './common.ts';
+import {
+  AGG_FROM_PROTO,
+  AGG_TO_PROTO,
+  ASSET_PATH,
+  MAX_CATALOG_HITS,
+  ProtoAggregation,
+  TAG,
+  assetPath,
+  causeOfCtx,
+  edge,
+  epochMs,
+  optionalUuid,
+} from './common.ts';
 
 function toProtoTag(t: TagMetadata): dataopsV1.TagMetadata {
   return {
@@ -52,8 +64,10 @@ function tagPatchInput(r: dataopsV1.UpsertTagMetadataRequest): Record<string, un
   if (t === undefined) throw new InvalidRequestError('tag', 'is required');
   if (!ASSET_PATH.test(t.assetPath)) throw new InvalidRequestError('tag.asset_path', 'must be an asset path "enterprise.site.area.line.asset"');
   if (!TAG.test(t.tag)) throw new InvalidRequestError('tag.tag', 'must use lowercase letters, digits, "_" and "-" only');
-  if ((t.rangeLow === undefined) !== (t.rangeHigh === undefined)) throw new InvalidRequestError(t.rangeLow === undefined ? 'tag.range_low' : 'tag.range_high', 'give range_low and range_high together');
-  if (t.rangeLow !== undefined && t.rangeHigh !== undefined && !(t.rangeHigh > t.rangeLow)) throw new InvalidRequestError('tag.range_high', 'must be above range_low');
+  if ((t.rangeLow === undefined) !== (t.rangeHigh === undefined))
+    throw new InvalidRequestError(t.rangeLow === undefined ? 'tag.range_low' : 'tag.range_high', 'give range_low and range_high together');
+  if (t.rangeLow !== undefined && t.rangeHigh !== undefined && !(t.rangeHigh > t.rangeLow))
+    throw new InvalidRequestError('tag.range_high', 'must be above range_low');
   let agg: Aggregation | undefined;
   if (t.aggregation !== ProtoAggregation.AGGREGATION_UNSPECIFIED) {
     agg = AGG_FROM_PROTO[t.aggregation];

@@ -18,7 +18,10 @@ export const MAX_CATALOG_HITS = 1000;
 
 export const assetPath = z.string().regex(ASSET_PATH, 'must be an asset path "enterprise.site.area.line.asset"');
 export const uuid = z.string().regex(UUID, 'must be a UUID');
-export const optionalUuid = z.string().refine((v) => v === '' || UUID.test(v), 'must be a UUID (or empty)').transform((v) => (v === '' ? undefined : v));
+export const optionalUuid = z
+  .string()
+  .refine((v) => v === '' || UUID.test(v), 'must be a UUID (or empty)')
+  .transform((v) => (v === '' ? undefined : v));
 export const epochMs = z.number().int('must be an integer (epoch ms)').min(0, 'must be ≥ 0 (epoch ms)');
 export const accessLevel = z
   .string()
@@ -80,7 +83,11 @@ export async function edge<T>(work: () => Promise<T>, fieldMap: Record<string, s
     if (error instanceof DataopsError && error.field !== null) {
       const mapped = fieldMap[error.field] ?? error.field.split('.').map(protoFieldName).join('.');
       if (mapped !== error.field) {
-        const renamed = new DataopsError(error.code, error.message.startsWith(`${error.field}:`) ? `${mapped}:${error.message.slice(error.field.length + 1)}` : error.message, { field: mapped, cause: error });
+        const renamed = new DataopsError(
+          error.code,
+          error.message.startsWith(`${error.field}:`) ? `${mapped}:${error.message.slice(error.field.length + 1)}` : error.message,
+          { field: mapped, cause: error },
+        );
         throw renamed;
       }
     }

@@ -8,14 +8,17 @@ import { accessLevel, causeOfCtx, edge, optionalUuid, toProtoColumn } from './co
 
 const HeaderSchema = z.object({
   name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
-  mappingJson: z.string().min(1, 'is required (the column mapping as JSON)').transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: `is not valid JSON: ${e instanceof Error ? e.message : String(e)}` });
-      return z.NEVER;
-    }
-  }),
+  mappingJson: z
+    .string()
+    .min(1, 'is required (the column mapping as JSON)')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `is not valid JSON: ${e instanceof Error ? e.message : String(e)}` });
+        return z.NEVER;
+      }
+    }),
   datasetId: optionalUuid,
   accessLevel,
   description: z.string().max(1000, 'must be at most 1000 characters'),
@@ -40,7 +43,6 @@ function importPart(m: dataopsV1.ImportCsvRequest, index: number): ImportPart {
   return { kind: 'chunk', bytes: m.chunk };
 }
 
-
 export const importCsvMethod = (app: DataopsApp) =>
   clientStream({
     permission: Permission.DataWrite,
@@ -49,7 +51,8 @@ export const importCsvMethod = (app: DataopsApp) =>
       const started = Date.now();
       const iterator = stream[Symbol.asyncIterator]();
       const first = await iterator.next();
-      if (first.done === true || first.value.kind !== 'header') throw new InvalidRequestError('header', 'the stream is empty: the first message must carry the header');
+      if (first.done === true || first.value.kind !== 'header')
+        throw new InvalidRequestError('header', 'the stream is empty: the first message must carry the header');
       const header = first.value.header;
       let chunks = 0;
       async function* bytes(): AsyncGenerator<Buffer> {

@@ -67,7 +67,9 @@ export const queryTimeSeriesMethod = (app: DataopsApp) =>
   });
 
 const reportInput = fromSchema(
-  z.object({ assetPath: z.string().refine((p) => p === '' || /^[a-z0-9_-]+(\.[a-z0-9_-]+){0,4}$/.test(p), 'must be an asset path or a prefix of one (or empty)') }),
+  z.object({
+    assetPath: z.string().refine((p) => p === '' || /^[a-z0-9_-]+(\.[a-z0-9_-]+){0,4}$/.test(p), 'must be an asset path or a prefix of one (or empty)'),
+  }),
 );
 
 export const getQualityReportMethod = (app: DataopsApp) =>

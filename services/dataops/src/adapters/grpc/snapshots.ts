@@ -32,14 +32,17 @@ const snapshotInput = fromSchema(
           assetPaths: z.array(assetPath).min(1, 'name at least one asset'),
           fromMs: epochMs,
           toMs: epochMs,
-          windowSpecJson: z.string().min(1, 'is required (an industrial-ml/window-spec/v1 JSON document)').transform((v, ctx) => {
-            try {
-              return JSON.parse(v) as unknown;
-            } catch (e) {
-              ctx.addIssue({ code: 'custom', message: `is not JSON: ${e instanceof Error ? e.message : String(e)}` });
-              return z.NEVER;
-            }
-          }),
+          windowSpecJson: z
+            .string()
+            .min(1, 'is required (an industrial-ml/window-spec/v1 JSON document)')
+            .transform((v, ctx) => {
+              try {
+                return JSON.parse(v) as unknown;
+              } catch (e) {
+                ctx.addIssue({ code: 'custom', message: `is not JSON: ${e instanceof Error ? e.message : String(e)}` });
+                return z.NEVER;
+              }
+            }),
           strideMinutes: z.number().int().min(1, 'must be a positive whole number of minutes'),
           targetLabel: z.string(),
           targetHorizonMinutes: z.number().int(),
@@ -61,9 +64,12 @@ const snapshotInput = fromSchema(
       assetPath: z.string().refine((v) => v === '' || ASSET_PATH.test(v), 'must be an asset path "enterprise.site.area.line.asset" (or empty)'),
     })
     .superRefine((r, ctx) => {
-      if ([r.importId, r.historian, r.historianWindows].filter((x) => x !== undefined).length !== 1) ctx.addIssue({ code: 'custom', path: ['importId'], message: 'give exactly one source: import_id, historian or historian_windows' });
-      if (r.splitStratifyBy !== '' && r.splitKind !== 'group') ctx.addIssue({ code: 'custom', path: ['splitStratifyBy'], message: 'only a group split can be stratified' });
-      if (r.trainFraction + r.validationFraction >= 1) ctx.addIssue({ code: 'custom', path: ['validationFraction'], message: 'train_fraction + validation_fraction must leave a test split (< 1)' });
+      if ([r.importId, r.historian, r.historianWindows].filter((x) => x !== undefined).length !== 1)
+        ctx.addIssue({ code: 'custom', path: ['importId'], message: 'give exactly one source: import_id, historian or historian_windows' });
+      if (r.splitStratifyBy !== '' && r.splitKind !== 'group')
+        ctx.addIssue({ code: 'custom', path: ['splitStratifyBy'], message: 'only a group split can be stratified' });
+      if (r.trainFraction + r.validationFraction >= 1)
+        ctx.addIssue({ code: 'custom', path: ['validationFraction'], message: 'train_fraction + validation_fraction must leave a test split (< 1)' });
     }),
 );
 
@@ -106,12 +112,16 @@ export const createDatasetSnapshotMethod = (app: DataopsApp) =>
           to: new Date(w.toMs).toISOString(),
           window: w.windowSpecJson as WindowSpec,
           strideMinutes: w.strideMinutes,
-          ...(w.targetLabel === '' ? {} : {
-            target: {
-              label: w.targetLabel, horizonMinutes: w.targetHorizonMinutes,
-              ...(w.targetColumn === '' ? {} : { column: w.targetColumn }), ...(w.targetKind === 'time-to' ? { kind: 'time-to' as const } : {}),
-            },
-          }),
+          ...(w.targetLabel === ''
+            ? {}
+            : {
+                target: {
+                  label: w.targetLabel,
+                  horizonMinutes: w.targetHorizonMinutes,
+                  ...(w.targetColumn === '' ? {} : { column: w.targetColumn }),
+                  ...(w.targetKind === 'time-to' ? { kind: 'time-to' as const } : {}),
+                },
+              }),
         };
       } else {
         const h = r.historian as NonNullable<typeof r.historian>;
@@ -129,8 +139,12 @@ export const createDatasetSnapshotMethod = (app: DataopsApp) =>
         r.splitKind === 'chronological'
           ? { kind: 'chronological' as const, by: r.splitBy, train: r.trainFraction, validation: r.validationFraction }
           : {
-              kind: 'group' as const, by: r.splitBy, train: r.trainFraction, validation: r.validationFraction,
-              ...(r.splitOrderBy === '' ? {} : { orderBy: r.splitOrderBy }), ...(r.splitStratifyBy === '' ? {} : { stratifyBy: r.splitStratifyBy }),
+              kind: 'group' as const,
+              by: r.splitBy,
+              train: r.trainFraction,
+              validation: r.validationFraction,
+              ...(r.splitOrderBy === '' ? {} : { orderBy: r.splitOrderBy }),
+              ...(r.splitStratifyBy === '' ? {} : { stratifyBy: r.splitStratifyBy }),
             };
       const m = await edge(
         () =>
@@ -150,9 +164,16 @@ export const createDatasetSnapshotMethod = (app: DataopsApp) =>
         r.historianWindows === undefined
           ? { 'source.importId': 'import_id', from: 'historian.from_ms', to: 'historian.to_ms', assetPaths: 'historian.asset_paths' }
           : {
-              from: 'historian_windows.from_ms', to: 'historian_windows.to_ms', 'source.assetPaths': 'historian_windows.asset_paths', 'source.window': 'historian_windows.window_spec_json',
-              'source.strideMinutes': 'historian_windows.stride_minutes', 'source.target.label': 'historian_windows.target_label',
-              'source.target.horizonMinutes': 'historian_windows.target_horizon_minutes', 'source.target.column': 'historian_windows.target_column', 'source.target.kind': 'historian_windows.target_kind', 'split.stratifyBy': 'split_stratify_by',
+              from: 'historian_windows.from_ms',
+              to: 'historian_windows.to_ms',
+              'source.assetPaths': 'historian_windows.asset_paths',
+              'source.window': 'historian_windows.window_spec_json',
+              'source.strideMinutes': 'historian_windows.stride_minutes',
+              'source.target.label': 'historian_windows.target_label',
+              'source.target.horizonMinutes': 'historian_windows.target_horizon_minutes',
+              'source.target.column': 'historian_windows.target_column',
+              'source.target.kind': 'historian_windows.target_kind',
+              'split.stratifyBy': 'split_stratify_by',
             },
       );
       return { snapshot: toProtoSnapshot(m, m.location) };

@@ -10,7 +10,11 @@ export interface KeyedBucket extends BucketStats {
   seriesId: number;
 }
 
-export function mergeBuckets(batches: readonly IngestBatch[], pick: (b: IngestBatch) => readonly StoredBucket[], seriesId: (asset: string, tag: string) => number): KeyedBucket[] {
+export function mergeBuckets(
+  batches: readonly IngestBatch[],
+  pick: (b: IngestBatch) => readonly StoredBucket[],
+  seriesId: (asset: string, tag: string) => number,
+): KeyedBucket[] {
   const by = new Map<string, KeyedBucket>();
   for (const b of batches) {
     for (const s of pick(b)) {

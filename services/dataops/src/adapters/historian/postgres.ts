@@ -93,9 +93,16 @@ function groupParams(batches: readonly IngestBatch[], idOf: (asset: string, tag:
   };
   let n = 0;
   for (const b of batches) n += b.raw.length;
-  const sid = BinaryArray.fixed(OID.int4, 4, n), ts = BinaryArray.fixed(OID.int8, 8, n), sts = BinaryArray.fixed(OID.int8, 8, n);
-  const val = BinaryArray.fixed(OID.float8, 8, n), txt = new BinaryArray(OID.text, n * 4), unit = new BinaryArray(OID.text, n * 8);
-  const q = BinaryArray.fixed(OID.int8, 8, n), sev = BinaryArray.fixed(OID.int2, 2, n), bi = BinaryArray.fixed(OID.int4, 4, n), idx = BinaryArray.fixed(OID.int4, 4, n);
+  const sid = BinaryArray.fixed(OID.int4, 4, n),
+    ts = BinaryArray.fixed(OID.int8, 8, n),
+    sts = BinaryArray.fixed(OID.int8, 8, n);
+  const val = BinaryArray.fixed(OID.float8, 8, n),
+    txt = new BinaryArray(OID.text, n * 4),
+    unit = new BinaryArray(OID.text, n * 8);
+  const q = BinaryArray.fixed(OID.int8, 8, n),
+    sev = BinaryArray.fixed(OID.int2, 2, n),
+    bi = BinaryArray.fixed(OID.int4, 4, n),
+    idx = BinaryArray.fixed(OID.int4, 4, n);
   for (let k = 0; k < batches.length; k++) {
     const b = batches[k] as IngestBatch;
     const ids = idsOf(b);
@@ -122,7 +129,17 @@ function groupParams(batches: readonly IngestBatch[], idOf: (asset: string, tag:
     let m = 0;
     for (const b of batches) m += pick(b).length;
     const cols = [OID.int4, OID.int8, OID.int4, OID.float8, OID.float8, OID.float8, OID.float8, OID.int8, OID.int4].map((oid) => BinaryArray.fixed(oid, 8, m));
-    const [bs, bb, bn, bsum, blo, bhi, blast, blts, bk] = cols as [BinaryArray, BinaryArray, BinaryArray, BinaryArray, BinaryArray, BinaryArray, BinaryArray, BinaryArray, BinaryArray];
+    const [bs, bb, bn, bsum, blo, bhi, blast, blts, bk] = cols as [
+      BinaryArray,
+      BinaryArray,
+      BinaryArray,
+      BinaryArray,
+      BinaryArray,
+      BinaryArray,
+      BinaryArray,
+      BinaryArray,
+      BinaryArray,
+    ];
     for (let k = 0; k < batches.length; k++) {
       const b = batches[k] as IngestBatch;
       const ids = idsOf(b);
@@ -335,7 +352,15 @@ class PostgresHistorian implements Historian {
       values: [id, Math.floor(q.from), Math.ceil(q.to)],
       rowMode: 'array',
     });
-    return (r.rows as unknown[][]).map((x) => ({ start: x[0] as number, count: x[1] as number, sum: x[2] as number, min: x[3] as number, max: x[4] as number, last: x[5] as number, lastTs: x[6] as number }));
+    return (r.rows as unknown[][]).map((x) => ({
+      start: x[0] as number,
+      count: x[1] as number,
+      sum: x[2] as number,
+      min: x[3] as number,
+      max: x[4] as number,
+      last: x[5] as number,
+      lastTs: x[6] as number,
+    }));
   }
 
   async rawBuckets(q: RangeQuery & { intervalMs: number }): Promise<BucketStats[]> {
@@ -348,7 +373,15 @@ class PostgresHistorian implements Historian {
       values: [id, Math.floor(q.from), Math.ceil(q.to), q.intervalMs],
       rowMode: 'array',
     });
-    return (r.rows as unknown[][]).map((x) => ({ start: x[0] as number, count: x[1] as number, sum: x[2] as number, min: x[3] as number, max: x[4] as number, last: x[5] as number, lastTs: x[6] as number }));
+    return (r.rows as unknown[][]).map((x) => ({
+      start: x[0] as number,
+      count: x[1] as number,
+      sum: x[2] as number,
+      min: x[3] as number,
+      max: x[4] as number,
+      last: x[5] as number,
+      lastTs: x[6] as number,
+    }));
   }
 
   async listSeries(prefix = ''): Promise<SeriesInfo[]> {

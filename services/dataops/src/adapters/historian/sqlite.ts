@@ -69,7 +69,9 @@ class SqliteHistorian implements Historian {
     this.refinedIntervalMs = refinedIntervalMs;
     this.#st = {
       batch: db.prepare('INSERT INTO ingested_batches (batch_id, asset_path, source_id, plant_time, samples) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-      raw: db.prepare(`INSERT INTO raw_samples (series_id, ts, server_ts, value, value_text, unit, quality, severity, batch_id, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      raw: db.prepare(
+        `INSERT INTO raw_samples (series_id, ts, server_ts, value, value_text, unit, quality, severity, batch_id, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
       refined: db.prepare(upsert('refined')),
       rollup: db.prepare(upsert('rollup_1m')),
       seriesIns: db.prepare('INSERT INTO series (asset_path, tag, unit) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
@@ -126,7 +128,9 @@ class SqliteHistorian implements Historian {
     const id = this.#id(q.assetPath, q.tag, null, false);
     if (id === null) return [];
     const rows = this.#db
-      .prepare(`SELECT ts, server_ts, value, value_text, unit, quality, severity FROM raw_samples WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts, batch_id, idx LIMIT ?`)
+      .prepare(
+        `SELECT ts, server_ts, value, value_text, unit, quality, severity FROM raw_samples WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts, batch_id, idx LIMIT ?`,
+      )
       .all(id, Math.floor(q.from), Math.ceil(q.to), q.limit ?? 1_000_000) as Array<Record<string, number | string | null>>;
     return rows.map((r) => ({
       tag: q.tag,
@@ -147,7 +151,15 @@ class SqliteHistorian implements Historian {
     const rows = this.#db
       .prepare(`SELECT bucket, n, s, lo, hi, last, last_ts FROM ${table} WHERE series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`)
       .all(id, Math.floor(q.from), Math.ceil(q.to)) as Array<Record<string, number>>;
-    return rows.map((r) => ({ start: Number(r.bucket), count: Number(r.n), sum: Number(r.s), min: Number(r.lo), max: Number(r.hi), last: Number(r.last), lastTs: Number(r.last_ts) }));
+    return rows.map((r) => ({
+      start: Number(r.bucket),
+      count: Number(r.n),
+      sum: Number(r.s),
+      min: Number(r.lo),
+      max: Number(r.hi),
+      last: Number(r.last),
+      lastTs: Number(r.last_ts),
+    }));
   }
 
   async rawBuckets(q: RangeQuery & { intervalMs: number }): Promise<BucketStats[]> {
@@ -160,11 +172,21 @@ class SqliteHistorian implements Historian {
          FROM raw_samples WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 AND severity < 2 AND value IS NOT NULL GROUP BY b ORDER BY b`,
       )
       .all(id, Math.floor(q.from), Math.ceil(q.to), Math.round(q.intervalMs)) as Array<Record<string, number>>;
-    return rows.map((r) => ({ start: Number(r.b), count: Number(r.n), sum: Number(r.s), min: Number(r.lo), max: Number(r.hi), last: Number(r.last), lastTs: Number(r.last_ts) }));
+    return rows.map((r) => ({
+      start: Number(r.b),
+      count: Number(r.n),
+      sum: Number(r.s),
+      min: Number(r.lo),
+      max: Number(r.hi),
+      last: Number(r.last),
+      lastTs: Number(r.last_ts),
+    }));
   }
 
   async listSeries(prefix = ''): Promise<SeriesInfo[]> {
-    const rows = this.#db.prepare(`SELECT asset_path, tag, unit FROM series WHERE substr(asset_path, 1, ?) = ? ORDER BY asset_path, tag`).all(prefix.length, prefix) as Array<Record<string, string | null>>;
+    const rows = this.#db
+      .prepare(`SELECT asset_path, tag, unit FROM series WHERE substr(asset_path, 1, ?) = ? ORDER BY asset_path, tag`)
+      .all(prefix.length, prefix) as Array<Record<string, string | null>>;
     return rows.map((r) => ({ assetPath: String(r.asset_path), tag: String(r.tag), unit: r.unit ?? null }));
   }
 

@@ -28,11 +28,14 @@ export function checkWindowRequest(spec: unknown, strideMinutes: number, target:
   if (!Number.isInteger(strideMinutes) || strideMinutes < 1 || strideMinutes % spec.gridMinutes !== 0)
     throw new InvalidArgumentError(`${field}.strideMinutes`, `must be a positive whole number of minutes and a multiple of the grid (${spec.gridMinutes} min)`);
   if (target !== undefined) {
-    if (!/^[a-z0-9_-]{1,64}$/.test(target.label)) throw new InvalidArgumentError(`${field}.target.label`, 'must be a label name (lowercase letters, digits, "_" and "-")');
+    if (!/^[a-z0-9_-]{1,64}$/.test(target.label))
+      throw new InvalidArgumentError(`${field}.target.label`, 'must be a label name (lowercase letters, digits, "_" and "-")');
     if (!(Number.isFinite(target.horizonMinutes) && target.horizonMinutes > 0)) throw new InvalidArgumentError(`${field}.target.horizonMinutes`, 'must be > 0');
-    if (target.kind !== undefined && target.kind !== 'within' && target.kind !== 'time-to') throw new InvalidArgumentError(`${field}.target.kind`, 'must be "within" or "time-to"');
+    if (target.kind !== undefined && target.kind !== 'within' && target.kind !== 'time-to')
+      throw new InvalidArgumentError(`${field}.target.kind`, 'must be "within" or "time-to"');
     const col = targetColumnName(target);
-    if (spec.features.some((f) => f.name === col) || col === 'asset_path' || col === 'time') throw new InvalidArgumentError(`${field}.target.column`, `"${col}" clashes with another column`);
+    if (spec.features.some((f) => f.name === col) || col === 'asset_path' || col === 'time')
+      throw new InvalidArgumentError(`${field}.target.column`, `"${col}" clashes with another column`);
   }
   return spec;
 }
@@ -51,7 +54,13 @@ export function windowTable(input: WindowTableInput): Table {
   for (const a of assets) {
     const series: Record<string, TagSeries> = {};
     for (const tag of new Set(spec.features.map((f) => f.tag))) series[tag] = tagSeries(a.samples.get(tag) ?? []);
-    const events = target === undefined ? [] : input.labels.filter((l) => l.assetPath === a.assetPath && l.label === target.label).map((l) => l.to).sort((x, y) => x - y);
+    const events =
+      target === undefined
+        ? []
+        : input.labels
+            .filter((l) => l.assetPath === a.assetPath && l.label === target.label)
+            .map((l) => l.to)
+            .sort((x, y) => x - y);
     const stopAt = events[0] ?? Infinity;
     const timeTo = target?.kind === 'time-to';
     if (timeTo && stopAt === Infinity) continue; // censored: never reached the event

@@ -65,7 +65,9 @@ export async function startUnsConsumers(bus: Bus, options: UnsConsumerOptions, h
 export function checkUnsSampleBatch(data: unknown): { ok: true } | { ok: false; error: string } {
   if (fastUnsSampleBatch(data)) return { ok: true };
   const r = UnsSampleBatchSchema.safeParse(data);
-  return r.success ? { ok: true } : { ok: false, error: `not a UnsSampleBatch: ${r.error.issues[0]?.path.join('.') ?? ''} ${r.error.issues[0]?.message ?? ''}` };
+  return r.success
+    ? { ok: true }
+    : { ok: false, error: `not a UnsSampleBatch: ${r.error.issues[0]?.path.join('.') ?? ''} ${r.error.issues[0]?.message ?? ''}` };
 }
 
 const BATCH_KEYS = new Set(['batchId', 'sourceId', 'assetPath', 'samples', 'plantTime']);
@@ -132,7 +134,12 @@ export interface EventConsumerOptions {
 }
 
 /** Integration events: validated and upcast by the contracts; unknown types are acked and ignored. */
-export async function startEventConsumer(bus: Bus, options: EventConsumerOptions, handle: (event: IntegrationEvent) => Promise<void>, logger: BusLogger): Promise<ConsumerHandle> {
+export async function startEventConsumer(
+  bus: Bus,
+  options: EventConsumerOptions,
+  handle: (event: IntegrationEvent) => Promise<void>,
+  logger: BusLogger,
+): Promise<ConsumerHandle> {
   return bus.consume({
     stream: options.stream,
     durable: options.durable,
