@@ -8,9 +8,9 @@ import { join, resolve } from 'node:path';
 import { createInProcBus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { FileAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
-import { createCharterApp, dataopsReader, dataopsSource } from '@industrial/charter';
+import { connectDataops, createCharterApp } from '@industrial/charter';
 import { createConnectivityApp } from '@industrial/connectivity';
-import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, openSqliteDataopsStore } from '@industrial/dataops';
+import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
 import { PUMP_BEARING_USE_CASE, createInferenceApp, sqliteProjectionCheckpoints } from '@industrial/inference';
 import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
@@ -72,6 +72,9 @@ async function main(): Promise<void> {
   });
   await dataops.start();
   stops.push(() => dataops.stop().then(() => historian.close()));
+  const dataopsGrpc = createDataopsGrpcServer({ app: dataops, store, keySet: keys.keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger });
+  const dataopsGrpcPort = await dataopsGrpc.listen(`${host}:${basePort + 3}`);
+  stops.push(() => dataopsGrpc.shutdown({ graceMs: 5_000 }));
 
   // Connectivity: the simulator's OPC UA server into the unified namespace (SignAndEncrypt, ISA-95 auto-mapping).
   const connectivity = createConnectivityApp({
@@ -85,10 +88,13 @@ async function main(): Promise<void> {
     securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', auth: { kind: 'anonymous' }, autoMapRoot: `ns=1;s=${sim.assets[0]?.enterprise ?? 'acme'}/${sim.assets[0]?.site ?? 'plant-1'}`,
   }).catch((e: unknown) => logger.warn({ err: e }, 'the simulator source could not be registered; connectivity keeps retrying'));
 
-  // Charter reads KPIs and feasibility evidence (states, counts, failures, catalog) from dataops.
-  const charterReader = dataopsReader(dataopsSource(dataops, historian));
+  // Charter reads KPIs and feasibility evidence (states, counts, catalog) through dataops' gRPC API
+  // as its own service account, and failures from dataops' LabelRecorded events (no label RPC yet).
+  const charterToken = await devToken(keys.accessDir, 'svc:charter', ['service'], 7 * 86_400);
+  const charterDataops = connectDataops({ address: `${host}:${dataopsGrpcPort}`, token: () => charterToken, events: store });
+  stops.push(async () => charterDataops.close());
   const charter = createCharterApp({
-    store, keySet: keys.keySet, logger, historian: charterReader, catalog: charterReader,
+    store, keySet: keys.keySet, logger, historian: charterDataops.reader, catalog: charterDataops.reader,
     config: { grpc: { host, port: basePort + 5 }, http: { host, port: basePort + 6 }, access: { issuer: ISSUER, audience: AUDIENCE } },
   });
   const ch = await charter.start();
