@@ -1,26 +1,27 @@
-// The engineer CLI (promote / rollback) as a person runs it: a child process on the SQLite event
-// store file a running inference app follows, with the access key directory and ledger key on
-// disk and a bearer token in INFERENCE_TOKEN. The app must pick each promotion and rollback up and
-// score with that version: v1 alarms on every window (threshold ~0), v2 on none (threshold ~1), so
-// who scored is visible in the prompts and in each scored window. Also once on PostgreSQL (private schema).
+// The engineer break-glass CLI (promote / rollback) as a person runs it: a child process that calls
+// governance's gRPC registry (the one writer of the model stream) with a bearer token in
+// INFERENCE_TOKEN; governance runs here over the store a running inference app follows. The app must
+// pick each promotion and rollback up and score with that version: v1 alarms on every window
+// (threshold ~0), v2 on none (threshold ~1), so who scored is visible in the prompts and in each
+// scored window. A promotion by the CLI is on record as break glass (who and why).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventExamples, eventValidator } from '@industrial/contracts';
-import { ledgerKeyFromPem, openPostgresEventStore, type EventStore, type RecordedEvent } from '@industrial/eventstore';
+import { loadKeySet } from '@industrial/access';
+import type { EventStore, RecordedEvent } from '@industrial/eventstore';
+import { createGovernanceApp, type GovernanceApp } from '@industrial/governance';
 import { createRng } from '@industrial/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredWindow } from '../src/features/scoring.ts';
-import { asGovernance, startHarness, USE_CASE, type Harness } from './fixture.ts';
+import { AUDIENCE, ISSUER, startHarness, USE_CASE, type Harness } from './fixture.ts';
 import { buildPumpModel, pumpStream, sampleBatch, type PumpSample } from './pump-data.ts';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const entry = resolve(root, 'services/inference/src/cli.ts');
-const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let h: Harness;
+let governance: GovernanceApp;
 let env: Record<string, string>;
 let v1: string;
 let v2: string;
@@ -54,9 +55,15 @@ async function feed(minutes: number): Promise<ScoredWindow[]> {
 
 beforeAll(async () => {
   h = await startHarness({ unsSubject: null, monitor: { minSamples: 1_000_000 } });
-  const ledgerKeyFile = join(h.dir, 'ledger.pem');
-  writeFileSync(ledgerKeyFile, h.ledgerKeyPem, { mode: 0o600 });
-  env = { SQLITE_PATH: join(h.dir, 'events.db'), LEDGER_KEY_FILE: ledgerKeyFile, ACCESS_KEYS_DIR: h.keysDir };
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  governance = createGovernanceApp({
+    store: h.store,
+    keySet: await loadKeySet(h.keysDir),
+    logger: silent,
+    config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE } },
+  });
+  const { grpcPort } = await governance.start();
+  env = { GOVERNANCE_ADDRESS: `127.0.0.1:${grpcPort}` };
   const model = buildPumpModel(5, 30, 10);
   v1 = await h.register(model.bundle, { threshold: 1e-9 });
   v2 = await h.register(model.bundle, { threshold: 0.999999 });
@@ -66,18 +73,23 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await governance?.stop();
   await h?.close();
 });
 
-describe('promote and rollback by a quality lead, followed by a running app', () => {
-  it('promote records ModelPromoted with the caller and correlation id, and the app scores with that version', async () => {
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v1, '--stage', 'production'], await asRole('quality_lead'));
+describe('promote and rollback by a quality lead through governance, followed by a running app', () => {
+  it('promote records a break-glass promotion (who and why) with the caller and correlation id, and the app scores with that version', async () => {
+    const reason = 'night shift: v1 is the only model that sees the new pump';
+    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v1, '--stage', 'production', '--reason', reason], await asRole('quality_lead'));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ModelPromoted recorded by quality_lead-1 \(quality_lead\)/);
+    expect(r.stdout).toMatch(/^ModelPromoted recorded by quality_lead-1 through governance \(break glass/);
     const [promoted] = await ofType('ModelPromoted');
     expect(promoted!.stream).toBe(`model-${USE_CASE}`);
     expect(promoted!.data).toMatchObject({ useCaseId: USE_CASE, modelVersionId: v1, stage: 'production', previousModelVersionId: null });
     expect(promoted!.metadata).toMatchObject({ actor: 'quality_lead-1', role: 'quality_lead', correlationId: correlationOf(r.stdout) });
+    const [approved] = await ofType('ModelApproved');
+    expect(approved!.data).toMatchObject({ requestId: (promoted!.data as { approvalRequestId: string }).approvalRequestId, conditions: [expect.stringMatching(/^break-glass: .* by quality_lead-1$/)], comment: reason });
+    expect((await ofType('ModelApprovalRequested'))[0]!.data).toMatchObject({ justification: `BREAK GLASS: ${reason}` });
     await h.app.settle();
     expect(h.app.models.slots(USE_CASE).production?.registered.modelVersionId).toBe(v1);
     // 30-minute windows: the first full one ends at minute 29, then one per minute.
@@ -90,7 +102,7 @@ describe('promote and rollback by a quality lead, followed by a running app', ()
   });
 
   it('a second promotion names the version it replaces, and scoring switches to it', async () => {
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production'], await asRole('quality_lead'));
+    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'v2 after the review'], await asRole('quality_lead'));
     expect(r.code, r.stderr).toBe(0);
     expect((await ofType('ModelPromoted')).at(-1)!.data).toMatchObject({ modelVersionId: v2, previousModelVersionId: v1 });
     await h.app.settle();
@@ -133,9 +145,9 @@ describe('promote and rollback by a quality lead, followed by a running app', ()
   it('refuses what would change nothing (exit 1, nothing recorded)', async () => {
     const before = (await all()).length;
     for (const [args, message] of [
-      [['promote', '--use-case', USE_CASE, '--model-version', randomUUID(), '--stage', 'shadow'], /refused: --model-version \S+ is not a registered model version of use case/],
-      [['rollback', '--use-case', USE_CASE, '--from', v2, '--reason', 'x'], /refused: --from \S+ is not serving use case .*production: no model/],
-      [['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--previous', v1], new RegExp(`refused: --previous ${v1} does not hold production`)],
+      [['promote', '--use-case', USE_CASE, '--model-version', randomUUID(), '--stage', 'shadow', '--reason', 'x'], /refused: model version \S+ is not a registered model version of use case/],
+      [['rollback', '--use-case', USE_CASE, '--from', v2, '--reason', 'x'], /refused: model version \S+ is not serving the use-case-wide deployment \(production: no model/],
+      [['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'x', '--previous', v1], /refused: expected \S+ to hold production of the use-case-wide deployment, but no model/],
     ] as const) {
       const r = await cli([...args], await asRole('quality_lead'));
       expect(r.code, r.stderr).toBe(1);
@@ -145,15 +157,15 @@ describe('promote and rollback by a quality lead, followed by a running app', ()
   });
 });
 
-describe('callers without model.promote / model.rollback', () => {
-  it.each(['operator', 'engineer'] as const)('refuses an %s token: exit 3, a clear message, AccessDenied recorded, nothing promoted', async (role) => {
+describe('callers without model.break_glass / model.rollback', () => {
+  it.each(['operator', 'engineer'] as const)('refuses an %s token: exit 3, a clear message, AccessDenied recorded by governance, nothing promoted', async (role) => {
     const promotedBefore = (await ofType('ModelPromoted')).length;
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production'], await asRole(role));
+    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'x'], await asRole(role));
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`access denied: .*${role}-1 has role ${role}; model.promote needs role quality_lead`));
+    expect(r.stderr).toMatch(new RegExp(`access denied: .*${role}-1 has role ${role}; model.break_glass needs role quality_lead`));
     expect(r.stdout).toBe('');
     const denied = (await ofType('AccessDenied')).find((e) => e.metadata.correlationId === correlationOf(r.stderr));
-    expect(denied?.data).toMatchObject({ actor: `${role}-1`, role, permission: 'model.promote', service: 'inference', method: 'cli promote', reason: 'missing-permission' });
+    expect(denied?.data).toMatchObject({ actor: `${role}-1`, role, permission: 'model.break_glass', service: 'governance', reason: 'missing-permission' });
     expect(await ofType('ModelPromoted')).toHaveLength(promotedBefore);
   });
 
@@ -161,11 +173,11 @@ describe('callers without model.promote / model.rollback', () => {
     const r = await cli(['rollback', '--use-case', USE_CASE, '--from', v1, '--reason', 'x'], await asRole('operator'));
     expect(r.code).toBe(3);
     const denied = (await ofType('AccessDenied')).find((e) => e.metadata.correlationId === correlationOf(r.stderr));
-    expect(denied?.data).toMatchObject({ permission: 'model.rollback', method: 'cli rollback' });
+    expect(denied?.data).toMatchObject({ permission: 'model.rollback', method: '/industrial.governance.v1.ModelRegistryService/Rollback' });
   });
 
   it('refuses a token that is not a signed JWT as token-invalid', async () => {
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production'], { INFERENCE_TOKEN: 'not-a-token' });
+    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'x'], { INFERENCE_TOKEN: 'not-a-token' });
     expect(r.code).toBe(3);
     const denied = (await ofType('AccessDenied')).find((e) => e.metadata.correlationId === correlationOf(r.stderr));
     expect(denied?.data).toMatchObject({ actor: 'anonymous', reason: 'token-invalid' });
@@ -176,13 +188,13 @@ describe('bad command lines', () => {
   it.each<[string, string[], RegExp]>([
     ['no command', [], /a command is required/],
     ['an unknown command', ['deploy'], /unknown command "deploy"/],
-    ['missing flags', ['promote', '--use-case', USE_CASE], /--model-version is required; --stage is required/],
+    ['missing flags', ['promote', '--use-case', USE_CASE], /--model-version is required; --stage is required; --reason is required/],
     ['a rollback without a reason', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE], /--reason is required/],
     ['an invalid use case UUID', ['promote', '--use-case', 'pump-4', '--model-version', USE_CASE, '--stage', 'shadow'], /--use-case must be a UUID \(got "pump-4"\)/],
     ['an invalid --to UUID', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE, '--to', '42', '--reason', 'x'], /--to must be a UUID \(got "42"\)/],
     ['an unknown stage', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'prod'], /--stage must be production or shadow \(got "prod"\)/],
     ['a scope that is not a path prefix', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'shadow', '--scope', 'Plant 1/Line A'], /--scope must be an ISA-95 path prefix/],
-    ['a flag of the other command', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'shadow', '--reason', 'x'], /--reason is not an option of promote/],
+    ['a flag of the other command', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'shadow', '--reason', 'x', '--from', USE_CASE], /--from is not an option of promote/],
     ['an unknown flag', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE, '--reason', 'x', '--force'], /--force is not an option of rollback/],
     ['a flag without its value', ['rollback', '--use-case', USE_CASE, '--reason', 'x', '--from'], /--from needs a value/],
     ['a blank reason', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE, '--reason', '  '], /--reason must be 1–2000 characters/],
@@ -196,35 +208,18 @@ describe('bad command lines', () => {
     expect((await all()).length).toBe(before);
   });
 
-  it('names a missing environment variable (exit 2)', async () => {
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v1, '--stage', 'shadow'], { ACCESS_KEYS_DIR: '' });
+  it('names a missing or bad environment variable (exit 2)', async () => {
+    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v1, '--stage', 'shadow', '--reason', 'x'], { ...(await asRole('quality_lead')), GOVERNANCE_ADDRESS: 'http://governance' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/ACCESS_KEYS_DIR is required/);
-    const t = await cli(['promote', '--use-case', USE_CASE, '--model-version', v1, '--stage', 'shadow']);
+    expect(r.stderr).toMatch(/GOVERNANCE_ADDRESS must be host:port/);
+    const t = await cli(['promote', '--use-case', USE_CASE, '--model-version', v1, '--stage', 'shadow', '--reason', 'x']);
     expect(t.code).toBe(2);
-    expect(t.stderr).toMatch(/INFERENCE_TOKEN is required .*model\.promote/);
-  });
-});
-
-describe('on PostgreSQL (EVENTSTORE=postgres, a private schema)', () => {
-  const schema = `inference_cli_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  let pgStore: (EventStore & { pool: { query(sql: string): Promise<unknown> } }) | null = null;
-
-  afterAll(async () => {
-    if (pgStore === null) return;
-    await pgStore.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await pgStore.close();
+    expect(t.stderr).toMatch(/INFERENCE_TOKEN is required .*model\.break_glass/);
   });
 
-  it('records the promotion in that schema', async () => {
-    pgStore = await openPostgresEventStore({ connectionString: PG_URL, schema, ledgerKey: ledgerKeyFromPem(h.ledgerKeyPem), validator: eventValidator });
-    const modelVersionId = randomUUID();
-    await asGovernance(pgStore)({ type: 'ModelVersionRegistered', data: { ...eventExamples.ModelVersionRegistered, modelVersionId, useCaseId: USE_CASE } });
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', modelVersionId, '--stage', 'shadow'], { ...(await asRole('quality_lead')), EVENTSTORE: 'postgres', PG_URL, PG_SCHEMA: schema });
-    expect(r.code, r.stderr).toBe(0);
-    const promoted = await ofType('ModelPromoted', pgStore);
-    expect(promoted).toHaveLength(1);
-    expect(promoted[0]!.data).toMatchObject({ modelVersionId, stage: 'shadow', previousModelVersionId: null });
-    expect(promoted[0]!.metadata).toMatchObject({ actor: 'quality_lead-1', correlationId: correlationOf(r.stdout) });
+  it('says when governance cannot be reached (exit 1)', async () => {
+    const r = await cli(['rollback', '--use-case', USE_CASE, '--from', v1, '--reason', 'x'], { ...(await asRole('quality_lead')), GOVERNANCE_ADDRESS: '127.0.0.1:1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/governance is not reachable at 127\.0\.0\.1:1/);
   });
 });
