@@ -8,6 +8,7 @@
 //   EVENTSTORE_PG_SCHEMA → PG_SCHEMA, EVENTSTORE_SQLITE_PATH → SQLITE_PATH,
 // and EVENTSTORE, when unset, follows DATAOPS_STORE (which picked both stores before).
 import { z } from 'zod';
+import { UNS_PREFIX, UNS_STREAM } from '@industrial/contracts';
 import {
   accessConfig,
   accessEnv,
@@ -57,10 +58,10 @@ export interface DataopsConfig {
 
 export const DEFAULT_CONFIG: DataopsConfig = {
   uns: {
-    stream: 'UNS',
-    subjects: ['uns.v1.>'],
+    stream: UNS_STREAM.name,
+    subjects: [...UNS_STREAM.subjects],
     durable: 'dataops-historian',
-    filterSubject: 'uns.v1.>',
+    filterSubject: `${UNS_PREFIX}.>`,
     concurrency: 8,
     ensureStream: true,
     lingerMs: 3,
