@@ -34,6 +34,9 @@ async function main(): Promise<void> {
   const svc = (name: string, p: number): Record<string, string> => ({ [`${name}_GRPC_HOST`]: '127.0.0.1', [`${name}_GRPC_PORT`]: String(p), [`${name}_HTTP_HOST`]: '127.0.0.1', [`${name}_HTTP_PORT`]: String(p + 100) });
   // The charter's service account at dataops (role service: data.read), in a file the charter re-reads when it changes.
   const charterDataopsToken = join(dataDir, 'charter-dataops.jwt');
+  // Training registers the models it trains through governance's registry (the model stream's one writer), as svc:training.
+  const trainingGovernanceToken = join(dataDir, 'training-governance.jwt');
+  writeFileSync(trainingGovernanceToken, await devToken(keys.accessDir, 'svc:training', ['service'], 7 * 86_400), { mode: 0o600 });
   writeFileSync(charterDataopsToken, await devToken(keys.accessDir, 'svc:charter', ['service'], 7 * 86_400), { mode: 0o600 });
   const all: Proc[] = [
     { name: 'relay-a', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
     { name: 'connectivity', entry: 'services/connectivity/src/main.ts', env: { ...common, PG_SCHEMA: schema, CONNECTIVITY_STATE_DIR: join(dataDir, 'connectivity'), CONNECTIVITY_SOURCES_FILE: sourcesFile, CONNECTIVITY_AUTO_ACCEPT_CERTS: 'true' } },
     { name: 'dataops', entry: 'services/dataops/src/main.ts', env: { ...common, ...svc('DATAOPS', base + 3), DATAOPS_STORE: 'postgres', PG_SCHEMA: schema, DATAOPS_PG_SCHEMA: `${schema}_historian`, DATAOPS_SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
     { name: 'charter', entry: 'services/charter/src/main.ts', env: { ...common, ...svc('CHARTER', base + 5), PG_SCHEMA: schema, CHARTER_DATAOPS_GRPC_URL: `127.0.0.1:${base + 3}`, CHARTER_DATAOPS_TOKEN_FILE: charterDataopsToken } },
-    { name: 'training', entry: 'services/training/src/main.ts', env: { ...common, ...svc('TRAINING', base + 9), PG_SCHEMA: schema, TRAINING_ARTIFACT_DIR: join(dataDir, 'artifacts'), SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
+    { name: 'training', entry: 'services/training/src/main.ts', env: { ...common, ...svc('TRAINING', base + 9), PG_SCHEMA: schema, TRAINING_ARTIFACT_DIR: join(dataDir, 'artifacts'), SNAPSHOT_DIR: join(dataDir, 'snapshots'), TRAINING_GOVERNANCE_ADDRESS: `127.0.0.1:${base + 1}`, TRAINING_GOVERNANCE_TOKEN_FILE: trainingGovernanceToken } },
     // Two inference replicas sharing the pumps: live membership over NATS heartbeats (a stopped or
     // silent replica's assets move to the other, windows rebuilt from JetStream).
     { name: 'inference-a', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 8), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'inference-a', INFERENCE_CHECKPOINT_PATH: join(dataDir, 'inference-a.checkpoint.db'), INFERENCE_MEMBERSHIP: 'nats', INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}` } },

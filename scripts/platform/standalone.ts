@@ -101,22 +101,24 @@ async function main(): Promise<void> {
   stops.push(() => charter.stop());
 
   // Training: StartTraining on dataops snapshots (same snapshot directory), runs on a worker
-  // thread, candidates registered as events; acts on RetrainingRequested from drift monitoring.
+  // thread, candidates registered through governance's registry (in process, same store); acts on
+  // RetrainingRequested and DatasetSnapshotCreated as integration events from the relay (in-process bus).
   const training = createTrainingApp({
     store, bus, keySet: keys.keySet, logger,
     config: {
       grpc: { host, port: basePort + 9 }, http: { host, port: basePort + 11 }, access: { issuer: ISSUER, audience: AUDIENCE },
-      artifactDir: join(dataDir, 'artifacts'), snapshotDir: join(dataDir, 'snapshots'), codeVersion: '0.1.0', retrainingConsumer: null,
+      artifactDir: join(dataDir, 'artifacts'), snapshotDir: join(dataDir, 'snapshots'), codeVersion: '0.1.0',
     },
   });
   const tr = await training.start();
   stops.push(() => training.stop());
 
   // A real pump bearing-failure model for a first look: trained from the simulated plant by the
-  // training service's recipe (cached under .data/models), registered and promoted as events.
+  // training service's recipe (cached under .data/models), registered and promoted through governance:
+  // a break-glass promotion by the setup account, recorded as such (who and why).
   if (env.PLATFORM_DEMO_MODEL !== '0') {
     process.stdout.write('Preparing the pump bearing model (first start trains it, later starts reuse it)…\n');
-    const m = await registerDemoPumpModel({ store, artifactsDir: join(dataDir, 'models'), useCaseId: PUMP_BEARING_USE_CASE.useCaseId, actor: { subject: 'platform-setup', role: 'engineer' } });
+    const m = await registerDemoPumpModel({ store, artifactsDir: join(dataDir, 'models'), useCaseId: PUMP_BEARING_USE_CASE.useCaseId, actor: { subject: 'svc:platform-setup', role: 'service' } });
     logger.info({ modelVersion: m.modelVersion, sha256: m.sha256, cached: m.cached }, 'pump bearing model in production');
   }
 

@@ -24,7 +24,7 @@ const EnvSchema = z
     ...eventStoreEnv,
     NATS_URL: nonEmpty.optional(),
     TRAINING_GOVERNANCE_ADDRESS: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port of governance\'s gRPC server').optional(),
-    TRAINING_GOVERNANCE_TOKEN: nonEmpty.optional(),
+    TRAINING_GOVERNANCE_TOKEN_FILE: nonEmpty.optional(),
     ...accessEnv,
     ...telemetryEnv,
     ...shutdownEnv(60_000),
@@ -33,8 +33,8 @@ const EnvSchema = z
     checkEventStoreEnv(env, ctx);
     if (env.TRAINING_ARTIFACT_STORE === 's3' && (env.TRAINING_S3_ENDPOINT === undefined || env.TRAINING_S3_BUCKET === undefined))
       ctx.addIssue({ code: 'custom', path: ['TRAINING_S3_BUCKET'], message: 'TRAINING_S3_ENDPOINT and TRAINING_S3_BUCKET are required when TRAINING_ARTIFACT_STORE=s3' });
-    if (env.TRAINING_GOVERNANCE_ADDRESS !== undefined && env.TRAINING_GOVERNANCE_TOKEN === undefined)
-      ctx.addIssue({ code: 'custom', path: ['TRAINING_GOVERNANCE_TOKEN'], message: "is required with TRAINING_GOVERNANCE_ADDRESS (a service-account token with model.register)" });
+    if (env.TRAINING_GOVERNANCE_ADDRESS !== undefined && env.TRAINING_GOVERNANCE_TOKEN_FILE === undefined)
+      ctx.addIssue({ code: 'custom', path: ['TRAINING_GOVERNANCE_TOKEN_FILE'], message: 'is required with TRAINING_GOVERNANCE_ADDRESS (a file holding a service-account token with model.register)' });
   });
 
 export interface TrainingConfig {
@@ -49,7 +49,7 @@ export interface TrainingConfig {
   eventStore: EventStoreConfig;
   natsUrl: string | null;
   /** Governance's model registry over gRPC; null: governance's registry in process over the same store (standalone). */
-  governance: { address: string; token: string } | null;
+  governance: { address: string; tokenFile: string } | null;
   ledgerKeyFile: string;
   access: AccessConfig;
   telemetry: TelemetryConfig;
@@ -76,7 +76,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       codeVersion: e.TRAINING_CODE_VERSION ?? null,
       eventStore: eventStoreConfig(e),
       natsUrl: e.NATS_URL ?? null,
-      governance: e.TRAINING_GOVERNANCE_ADDRESS === undefined ? null : { address: e.TRAINING_GOVERNANCE_ADDRESS, token: e.TRAINING_GOVERNANCE_TOKEN ?? '' },
+      governance: e.TRAINING_GOVERNANCE_ADDRESS === undefined ? null : { address: e.TRAINING_GOVERNANCE_ADDRESS, tokenFile: e.TRAINING_GOVERNANCE_TOKEN_FILE ?? '' },
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),

@@ -10,7 +10,7 @@ Environment:
   TRAINING_CONCURRENCY, TRAINING_SHUTDOWN     runs at once (1); finish | cancel on SIGTERM (finish)
   TRAINING_CODE_VERSION                       git sha or package version (default: git, then the package)
   TRAINING_GOVERNANCE_ADDRESS                 host:port of governance's gRPC registry (registration);
-  TRAINING_GOVERNANCE_TOKEN                   its service-account token (model.register, model.read);
+  TRAINING_GOVERNANCE_TOKEN_FILE              file with its service-account token (model.register, model.read);
                                               unset: governance's registry in process, same store
   NATS_URL                                    integration events (RetrainingRequested, DatasetSnapshotCreated)
   EVENTSTORE, PG_URL, PG_SCHEMA, SQLITE_PATH  event store (sqlite default)

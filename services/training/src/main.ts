@@ -5,6 +5,7 @@
 // "training ready grpc=<port> http=<port>". SIGTERM/SIGINT: stop accepting runs, finish (or cancel,
 // TRAINING_SHUTDOWN=cancel) the running job, record queued ones as cancelled, drain calls, close
 // the registry client, the bus and the store, flush telemetry.
+import { readFileSync } from 'node:fs';
 import { loadKeySet } from '@industrial/access';
 import { connectNatsBus } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
@@ -26,7 +27,9 @@ process.exit(
       const bus = config.natsUrl === null ? null : await connectNatsBus({ servers: config.natsUrl, name: 'training' });
       if (bus !== null) onClose(() => bus.drain(), 'bus');
       const keySet = await loadKeySet(config.access.keysDir);
-      const registry = config.governance === null ? null : createGrpcModelRegistry({ address: config.governance.address, token: config.governance.token });
+      const governance = config.governance;
+      // The token file is read per call: a rotated token is picked up without a restart.
+      const registry = governance === null ? null : createGrpcModelRegistry({ address: governance.address, token: () => readFileSync(governance.tokenFile, 'utf8').trim() });
       if (registry !== null) onClose(() => registry.close(), 'model registry client');
       else logger.warn({}, 'TRAINING_GOVERNANCE_ADDRESS is not set: models are registered through governance in process, over the same store');
       const app = createTrainingApp({
