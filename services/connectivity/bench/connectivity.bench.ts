@@ -40,7 +40,17 @@ const sim = spawn(
   process.execPath,
   [...(simProf ? ['--cpu-prof', `--cpu-prof-dir=${simProf}`] : []), '--import', 'tsx', join(import.meta.dirname, 'sim-process.ts')],
   {
-    env: { ...process.env, SIM_DEV: 'true', SIM_PUMPS: String(pumps), SIM_MILLS: '0', SIM_PACKAGERS: '0', SIM_OPCUA_PORT: String(port), SIM_HTTP_PORT: 'off', SIM_PKI_DIR: join(dir, 'sim'), SIM_TICK_HZ: String(tickHz) },
+    env: {
+      ...process.env,
+      SIM_DEV: 'true',
+      SIM_PUMPS: String(pumps),
+      SIM_MILLS: '0',
+      SIM_PACKAGERS: '0',
+      SIM_OPCUA_PORT: String(port),
+      SIM_HTTP_PORT: 'off',
+      SIM_PKI_DIR: join(dir, 'sim'),
+      SIM_TICK_HZ: String(tickHz),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   },
 );
@@ -74,7 +84,9 @@ try {
     'the simulator',
   );
   await until(() => simReady !== null, 60_000, 'the simulator clock report');
-  process.stderr.write(`simulator: start-up ${simReady!.startupMs} ms, wall − plant clock ${simReady!.plantLagMs} ms (${anchored ? 'anchored' : 'NOT anchored: latencies include this offset'})\n`);
+  process.stderr.write(
+    `simulator: start-up ${simReady!.startupMs} ms, wall − plant clock ${simReady!.plantLagMs} ms (${anchored ? 'anchored' : 'NOT anchored: latencies include this offset'})\n`,
+  );
   await app.start();
   const buffered: UnsSampleBatch[] = [];
   const bufferedAt = new Map<string, number>();
@@ -126,10 +138,14 @@ try {
   // Everything buffered must reach the stream.
   await app.stop({ drainMs: 30_000 });
   const stored = new Set<string>();
-  await until(() => {
-    for (const r of uns.received) stored.add(r.batch.batchId);
-    return buffered.every((b) => stored.has(b.batchId));
-  }, 30_000, 'all batches').catch(() => {});
+  await until(
+    () => {
+      for (const r of uns.received) stored.add(r.batch.batchId);
+      return buffered.every((b) => stored.has(b.batchId));
+    },
+    30_000,
+    'all batches',
+  ).catch(() => {});
   const lost = buffered.filter((b) => !stored.has(b.batchId)).reduce((n, b) => n + b.samples.length, 0);
   await uns.stop();
   const secs = (t1 - t0) / 1000;
@@ -139,7 +155,7 @@ try {
       : '';
   process.stderr.write(
     offered +
-    `CPU: connectivity+consumer ${(((cpu.user + cpu.system) / 1e6 / secs) * 100).toFixed(0)}% of one core, simulator ${((simCpu / secs) * 100).toFixed(0)}%; ${window.length} batches\n` +
+      `CPU: connectivity+consumer ${(((cpu.user + cpu.system) / 1e6 / secs) * 100).toFixed(0)}% of one core, simulator ${((simCpu / secs) * 100).toFixed(0)}%; ${window.length} batches\n` +
       `latency split: value change → buffered p50 ${percentile(toCut, 50)} ms / p99 ${percentile(toCut, 99)} ms (OPC UA sampling + publishing, batching, validation, SQLite), ` +
       `buffered → delivered p50 ${percentile(cutToReceive, 50)} ms / p99 ${percentile(cutToReceive, 99)} ms (forwarder, NATS, consumer)\n`,
   );

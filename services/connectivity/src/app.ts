@@ -106,7 +106,10 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
       if (started) throw new ConnectivityError(ConnectivityErrorCode.InvalidArgument, 'already started');
       started = true;
       const pkiDir = config.pkiDir ?? path.join(config.stateDir, 'pki');
-      const certificateManager = new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: config.autoAcceptUnknownServerCertificates ?? false });
+      const certificateManager = new OPCUACertificateManager({
+        rootFolder: pkiDir,
+        automaticallyAcceptUnknownCertificate: config.autoAcceptUnknownServerCertificates ?? false,
+      });
       await certificateManager.initialize();
       const mirror = config.mqttMirror
         ? await MqttMirror.connect(config.mqttMirror.url, config.mqttMirror.topicPrefix).catch(async (err: unknown) => {

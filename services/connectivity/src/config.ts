@@ -5,8 +5,19 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
-  accessEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, shutdownEnv, telemetryConfig, telemetryEnv,
-  type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
+  accessEnv,
+  checkEventStoreEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  nonEmpty,
+  parseEnv,
+  shutdownEnv,
+  telemetryConfig,
+  telemetryEnv,
+  type AccessConfig,
+  type EventStoreConfig,
+  type LogLevel,
+  type TelemetryConfig,
 } from '@industrial/eventstore/config';
 
 const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
@@ -20,12 +31,20 @@ const EnvSchema = z
     CONNECTIVITY_SOURCES_FILE: nonEmpty.optional(),
     CONNECTIVITY_OVERFLOW_POLICY: z.enum(['drop-oldest', 'drop-newest'], { message: 'must be "drop-oldest" or "drop-newest"' }).default('drop-oldest'),
     CONNECTIVITY_BUFFER_SYNC: z.enum(['NORMAL', 'FULL'], { message: 'must be NORMAL or FULL' }).default('NORMAL'),
-    CONNECTIVITY_MQTT_MIRROR_URL: z.string().regex(/^mqtts?:\/\/\S+$/, 'must be an mqtt:// URL').optional(),
+    CONNECTIVITY_MQTT_MIRROR_URL: z
+      .string()
+      .regex(/^mqtts?:\/\/\S+$/, 'must be an mqtt:// URL')
+      .optional(),
     CONNECTIVITY_MQTT_MIRROR_PREFIX: nonEmpty.default('uns'),
     /** The gRPC API (ConnectivityService) is served only when CONNECTIVITY_GRPC_PORT is set; it needs ACCESS_KEYS_DIR. */
     CONNECTIVITY_GRPC_HOST: nonEmpty.default('0.0.0.0'),
     // No default (port() has one, which would make the API always on): unset = no gRPC API; 0 = any free port.
-    CONNECTIVITY_GRPC_PORT: z.coerce.number({ message: 'must be a port number' }).int('must be an integer port').min(0, 'must be a port 0–65535').max(65535, 'must be a port 0–65535').optional(),
+    CONNECTIVITY_GRPC_PORT: z.coerce
+      .number({ message: 'must be a port number' })
+      .int('must be an integer port')
+      .min(0, 'must be a port 0–65535')
+      .max(65535, 'must be a port 0–65535')
+      .optional(),
     ...accessEnv,
     ACCESS_KEYS_DIR: nonEmpty.optional(),
     ...eventStoreEnv,
@@ -34,7 +53,8 @@ const EnvSchema = z
   })
   .superRefine((env, ctx) => {
     checkEventStoreEnv(env, ctx);
-    if (env.CONNECTIVITY_GRPC_PORT !== undefined && env.ACCESS_KEYS_DIR === undefined) ctx.addIssue({ code: 'custom', path: ['ACCESS_KEYS_DIR'], message: 'is required when CONNECTIVITY_GRPC_PORT is set' });
+    if (env.CONNECTIVITY_GRPC_PORT !== undefined && env.ACCESS_KEYS_DIR === undefined)
+      ctx.addIssue({ code: 'custom', path: ['ACCESS_KEYS_DIR'], message: 'is required when CONNECTIVITY_GRPC_PORT is set' });
   });
 
 export interface ConnectivityConfig {
@@ -86,8 +106,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       overflowPolicy: e.CONNECTIVITY_OVERFLOW_POLICY,
       bufferSynchronous: e.CONNECTIVITY_BUFFER_SYNC,
       mqttMirror: e.CONNECTIVITY_MQTT_MIRROR_URL === undefined ? null : { url: e.CONNECTIVITY_MQTT_MIRROR_URL, topicPrefix: e.CONNECTIVITY_MQTT_MIRROR_PREFIX },
-      grpc: e.CONNECTIVITY_GRPC_PORT === undefined || e.ACCESS_KEYS_DIR === undefined ? null
-        : { host: e.CONNECTIVITY_GRPC_HOST, port: e.CONNECTIVITY_GRPC_PORT, access: { keysDir: e.ACCESS_KEYS_DIR, issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE } },
+      grpc:
+        e.CONNECTIVITY_GRPC_PORT === undefined || e.ACCESS_KEYS_DIR === undefined
+          ? null
+          : {
+              host: e.CONNECTIVITY_GRPC_HOST,
+              port: e.CONNECTIVITY_GRPC_PORT,
+              access: { keysDir: e.ACCESS_KEYS_DIR, issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE },
+            },
       eventStore: eventStoreConfig(e),
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       telemetry: telemetryConfig(e),

@@ -30,7 +30,10 @@ process.exit(
         logger,
         ...(config.grpc === null ? {} : { keySet: await loadKeySet(config.grpc.access.keysDir) }),
         config: {
-          grpc: config.grpc === null ? null : { host: config.grpc.host, port: config.grpc.port, access: config.grpc.access, shutdownGraceMs: config.shutdownGraceMs },
+          grpc:
+            config.grpc === null
+              ? null
+              : { host: config.grpc.host, port: config.grpc.port, access: config.grpc.access, shutdownGraceMs: config.shutdownGraceMs },
           stateDir: config.stateDir,
           ...(config.pkiDir === null ? {} : { pkiDir: config.pkiDir }),
           autoAcceptUnknownServerCertificates: config.autoAcceptUnknownServerCertificates,

@@ -13,6 +13,12 @@ export const fixtureBatch = (seq: number, samples: number, asset = 'e.s.a.l.x'):
     sourceId: FIXTURE_SOURCE,
     assetPath: asset,
     plantTime: '2025-01-01T00:00:00Z',
-    samples: Array.from({ length: samples }, (_, i) => ({ tag: 't', value: i, quality: { severity: 'Good' as const, code: 0 }, sourceTimestamp: `2025-01-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`, serverTimestamp: '2025-01-01T00:00:00.000Z' })),
+    samples: Array.from({ length: samples }, (_, i) => ({
+      tag: 't',
+      value: i,
+      quality: { severity: 'Good' as const, code: 0 },
+      sourceTimestamp: `2025-01-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`,
+      serverTimestamp: '2025-01-01T00:00:00.000Z',
+    })),
   },
 });

@@ -11,7 +11,20 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { generateLedgerKeyPem } from '@industrial/eventstore';
 import type { UnsSampleBatch } from '@industrial/contracts';
 import { batchIdOf } from '../src/index.ts';
-import { collectUns, freePort, makeApp, makeSimulator, makeStore, natsBus, opcuaSource, startNats, tempDir, trustSimulator, until, type Received } from './fixture.ts';
+import {
+  collectUns,
+  freePort,
+  makeApp,
+  makeSimulator,
+  makeStore,
+  natsBus,
+  opcuaSource,
+  startNats,
+  tempDir,
+  trustSimulator,
+  until,
+  type Received,
+} from './fixture.ts';
 
 const SOURCE = '0190a0b0-0000-7000-8000-000000000001';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -82,7 +95,9 @@ describe('when NATS is unreachable for a while during sampling', () => {
     expect(n).toBe(target);
     // counted per stream sequence: a consumer redelivery after the outage is not a second copy in the stream
     const storedOnce = [...new Map(uns.received.map((r) => [r.seq, r])).values()];
-    const samplesStored = storedOnce.filter((r) => buffered.slice(0, target).some((b) => b.batchId === r.batch.batchId)).reduce((k, r) => k + r.batch.samples.length, 0);
+    const samplesStored = storedOnce
+      .filter((r) => buffered.slice(0, target).some((b) => b.batchId === r.batch.batchId))
+      .reduce((k, r) => k + r.batch.samples.length, 0);
     expect(samplesStored).toBe(samplesSent);
     // and all of it, not only a prefix: the stored stream itself has no gap or duplicate
     expectExactlyOnceInOrder(uns.received);
@@ -111,16 +126,20 @@ describe('when the connectivity process is SIGKILLed while buffering', () => {
       LOG_LEVEL: 'warn',
     };
     const launch = (): ChildProcess => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'main.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'main.ts')], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       cleanups.push(() => {
         if (child.exitCode === null) child.kill('SIGKILL');
       });
       return child;
     };
-    const ready = (child: ChildProcess) => new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('connectivity ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`connectivity exited with ${code}`)));
-    });
+    const ready = (child: ChildProcess) =>
+      new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => d.toString().includes('connectivity ready') && resolve());
+        child.once('exit', (code) => reject(new Error(`connectivity exited with ${code}`)));
+      });
     const bus = await natsBus(nats.url);
     cleanups.push(() => bus.close().catch(() => {}));
     const uns = await collectUns(bus);
@@ -132,7 +151,10 @@ describe('when the connectivity process is SIGKILLed while buffering', () => {
     const readBuffered = () => {
       const db = new DatabaseSync(bufferDb, { readOnly: true });
       try {
-        return db.prepare('SELECT batch_id, asset_path, samples FROM batches ORDER BY pos').all().map((r) => ({ id: String(r.batch_id), asset: String(r.asset_path), samples: Number(r.samples) }));
+        return db
+          .prepare('SELECT batch_id, asset_path, samples FROM batches ORDER BY pos')
+          .all()
+          .map((r) => ({ id: String(r.batch_id), asset: String(r.asset_path), samples: Number(r.samples) }));
       } finally {
         db.close();
       }
@@ -156,7 +178,15 @@ describe('when the connectivity process is SIGKILLed while buffering', () => {
     await ready(second);
     const all = () => [...uns.received, ...uns2.received];
     await until(() => left.every((b) => all().some((r) => r.batch.batchId === b.id)), 30_000, 'every buffered batch on NATS');
-    for (const b of left) expect(new Set(all().filter((r) => r.batch.batchId === b.id).map((r) => r.seq)), b.id).toHaveProperty('size', 1);
+    for (const b of left)
+      expect(
+        new Set(
+          all()
+            .filter((r) => r.batch.batchId === b.id)
+            .map((r) => r.seq),
+        ),
+        b.id,
+      ).toHaveProperty('size', 1);
     expectExactlyOnceInOrder(all());
     second.kill('SIGTERM');
     const code = await new Promise((r) => second.once('exit', r));
@@ -189,7 +219,11 @@ describe('when the simulator restarts under an open session', () => {
 
     await sim.stop();
     await until(() => app.sourceHealth(SOURCE).state === 'lost', 30_000, 'the loss to be noticed');
-    await until(() => uns.received.some((r) => r.batch.samples.some((s) => s.quality.severity === 'Bad' && s.quality.code === 0x80310000)), 20_000, 'BadNoCommunication samples');
+    await until(
+      () => uns.received.some((r) => r.batch.samples.some((s) => s.quality.severity === 'Bad' && s.quality.code === 0x80310000)),
+      20_000,
+      'BadNoCommunication samples',
+    );
     sim = makeSimulator({ pkiDir: join(dir, 'sim'), pumps: 1, port });
     await sim.start();
     const lostAt = Date.now();

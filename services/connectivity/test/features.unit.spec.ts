@@ -93,9 +93,18 @@ describe('register source, map tags, link decisions (features over fakes)', () =
     const fake = fakeSources();
     features = build(createKernel({ service: 'connectivity', store }), memoryCatalog(), fake.open);
     await features.api.registerSource(spec, CAUSE);
-    const { mappings } = await features.api.mapTags({ sourceId: SRC, mappings: [{ address: 'line2/pump-1/flow', unsPath: 'acme.plant-1.area-1.line-2.pump-1.flow', unit: 'm3/h' }] }, CAUSE);
+    const { mappings } = await features.api.mapTags(
+      { sourceId: SRC, mappings: [{ address: 'line2/pump-1/flow', unsPath: 'acme.plant-1.area-1.line-2.pump-1.flow', unit: 'm3/h' }] },
+      CAUSE,
+    );
     expect(mappings).toHaveLength(1);
-    fake.events().onSample(mappings[0]!, { tag: 'flow', value: 4.2, quality: { severity: 'Good', code: 0 }, sourceTimestamp: '2025-03-04T05:06:06.000Z', serverTimestamp: '2025-03-04T05:06:06.000Z' });
+    fake.events().onSample(mappings[0]!, {
+      tag: 'flow',
+      value: 4.2,
+      quality: { severity: 'Good', code: 0 },
+      sourceTimestamp: '2025-03-04T05:06:06.000Z',
+      serverTimestamp: '2025-03-04T05:06:06.000Z',
+    });
     fake.events().onLost({ reason: 'broker went away', statusCode: null, retryInMs: 1_000 });
     await features.settled();
 

@@ -28,7 +28,10 @@ export interface LogLine {
 }
 
 /** A logger that keeps every line, for tests that check what was logged. */
-export function capturingLogger(): { logs: LogLine[]; logger: { info(fields: object, msg: string): void; warn(fields: object, msg: string): void; error(fields: object, msg: string): void } } {
+export function capturingLogger(): {
+  logs: LogLine[];
+  logger: { info(fields: object, msg: string): void; warn(fields: object, msg: string): void; error(fields: object, msg: string): void };
+} {
   const logs: LogLine[] = [];
   const at = (level: string) => (fields: object, msg: string) => void logs.push({ level, fields: fields as Record<string, unknown>, msg });
   return { logs, logger: { info: at('info'), warn: at('warn'), error: at('error') } };

@@ -8,7 +8,20 @@ import type { Bus } from '@industrial/bus';
 import type { EventStore } from '@industrial/eventstore';
 import type { Simulator } from '@industrial/simulator';
 import type { ConnectivityApp } from '../src/index.ts';
-import { collectUns, makeApp, makeSimulator, makeStore, natsBus, opcuaSource, startNats, tempDir, trustSimulator, until, type NatsServer, type Received } from './fixture.ts';
+import {
+  collectUns,
+  makeApp,
+  makeSimulator,
+  makeStore,
+  natsBus,
+  opcuaSource,
+  startNats,
+  tempDir,
+  trustSimulator,
+  until,
+  type NatsServer,
+  type Received,
+} from './fixture.ts';
 
 const SOURCE = '0190a0b0-0000-7000-8000-000000000001';
 let dir: string;
@@ -75,7 +88,10 @@ describe('a SignAndEncrypt Basic256Sha256 source with user and password, mapped 
     const batch = uns.received.find((r) => r.subject === subject)!.batch;
     expect(batch.sourceId).toBe(SOURCE);
     expect(batch.assetPath).toBe('acme.plant-1.utilities.cooling-water.pump-1');
-    const flow = uns.received.filter((r) => r.subject === subject).flatMap((r) => r.batch.samples).find((s) => s.tag === 'flow');
+    const flow = uns.received
+      .filter((r) => r.subject === subject)
+      .flatMap((r) => r.batch.samples)
+      .find((s) => s.tag === 'flow');
     expect(flow).toMatchObject({ unit: 'm³/h', quality: { severity: 'Good', code: 0 } });
     expect(typeof flow!.value).toBe('number');
     expect(Date.parse(flow!.sourceTimestamp)).toBeGreaterThan(Date.now() - 60_000);
@@ -106,7 +122,10 @@ describe('a SignAndEncrypt Basic256Sha256 source with user and password, mapped 
 describe('bad input', () => {
   it('refuses a UNS path with illegal characters, naming the level', async () => {
     await expect(
-      app.mapTags({ sourceId: SOURCE, mappings: [{ address: 'ns=1;s=acme/plant-1/utilities/cooling-water/pump-1/flow', unsPath: 'acme.plant-1.Utilities.cw.pump 1.flow' }] }),
+      app.mapTags({
+        sourceId: SOURCE,
+        mappings: [{ address: 'ns=1;s=acme/plant-1/utilities/cooling-water/pump-1/flow', unsPath: 'acme.plant-1.Utilities.cw.pump 1.flow' }],
+      }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'mappings[0].uns_path', message: expect.stringMatching(/area "Utilities" is invalid/) });
   });
 
@@ -119,7 +138,12 @@ describe('bad input', () => {
   it('maps an explicit node to a chosen UNS path, reading its unit from the server', async () => {
     const { mappings } = await app.mapTags({
       sourceId: SOURCE,
-      mappings: [{ address: 'ns=1;s=acme/plant-1/utilities/cooling-water/pump-1/discharge_pressure', unsPath: 'acme.plant-1.utilities.cooling-water.pump-1.outlet_pressure' }],
+      mappings: [
+        {
+          address: 'ns=1;s=acme/plant-1/utilities/cooling-water/pump-1/discharge_pressure',
+          unsPath: 'acme.plant-1.utilities.cooling-water.pump-1.outlet_pressure',
+        },
+      ],
     });
     expect(mappings[0]).toMatchObject({ tag: 'outlet_pressure', unit: 'bar', dataType: 'number' });
     await until(() => uns.received.some((r) => r.batch.samples.some((s) => s.tag === 'outlet_pressure')), 20_000, 'outlet_pressure');
@@ -127,7 +151,12 @@ describe('bad input', () => {
 
   it('refuses wrong credentials, naming the user', async () => {
     await expect(
-      app.registerSource(opcuaSource(sim.endpointUrl, { sourceId: '0190a0b0-0000-7000-8000-000000000002', auth: { kind: 'userPassword', username: 'engineer', password: 'wrong' } })),
+      app.registerSource(
+        opcuaSource(sim.endpointUrl, {
+          sourceId: '0190a0b0-0000-7000-8000-000000000002',
+          auth: { kind: 'userPassword', username: 'engineer', password: 'wrong' },
+        }),
+      ),
     ).rejects.toMatchObject({ code: 'SOURCE_AUTHENTICATION_FAILED', message: expect.stringMatching(/refused the user "engineer"/) });
   });
 
@@ -140,7 +169,9 @@ describe('bad input', () => {
   });
 
   it('refuses a security policy the mode does not allow, naming the field', async () => {
-    await expect(app.registerSource(opcuaSource(sim.endpointUrl, { sourceId: '0190a0b0-0000-7000-8000-000000000004', securityMode: 'None' }))).rejects.toMatchObject({
+    await expect(
+      app.registerSource(opcuaSource(sim.endpointUrl, { sourceId: '0190a0b0-0000-7000-8000-000000000004', securityMode: 'None' })),
+    ).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       field: 'securityPolicy',
     });
@@ -155,7 +186,9 @@ describe('an untrusted server certificate', () => {
     try {
       const err = await app2.registerSource(opcuaSource(sim.endpointUrl, { sourceId: '0190a0b0-0000-7000-8000-000000000005' })).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'CERTIFICATE_UNTRUSTED' });
-      expect((err as Error).message).toMatch(/server certificate of opc\.tcp:\/\/127\.0\.0\.1:\d+ is not trusted.*BadCertificateUntrusted.*move it from .*rejected to .*trusted\/certs/s);
+      expect((err as Error).message).toMatch(
+        /server certificate of opc\.tcp:\/\/127\.0\.0\.1:\d+ is not trusted.*BadCertificateUntrusted.*move it from .*rejected to .*trusted\/certs/s,
+      );
       expect(readdirSync(join(other, 'pki', 'rejected')).length).toBeGreaterThan(0);
     } finally {
       await app2.stop({ drainMs: 100 });

@@ -91,7 +91,16 @@ beforeAll(async () => {
   const material = await createKeySet({ now: new Date() });
   const signingKey = await importSigningKey(material.signingKey);
   token = (role, scopes = ['*']) =>
-    issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes, tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 600 });
+    issueToken(signingKey, {
+      subject: `${role}-1`,
+      roles: [role],
+      scopes,
+      tokenId: randomUUID(),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: new Date(),
+      ttlSeconds: 600,
+    });
   app = createConnectivityApp({
     store,
     bus,
@@ -131,7 +140,9 @@ describe('server', () => {
     const rpkg = grpc.loadPackageDefinition(refl) as unknown as { grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } } };
     const rc = new rpkg.grpc.reflection.v1.ServerReflection(address, grpc.credentials.createInsecure());
     const names = await new Promise<string[]>((resolve, reject) => {
-      const call = (rc as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> }).ServerReflectionInfo();
+      const call = (
+        rc as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> }
+      ).ServerReflectionInfo();
       call.on('data', (r) => {
         resolve((r.list_services_response?.service ?? []).map((x: { name: string }) => x.name));
         call.end();
@@ -209,12 +220,23 @@ describe('a source registered, browsed and mapped over gRPC', () => {
 
   it('refuses an illegal UNS token (INVALID_ARGUMENT naming the mapping and the level) and an unknown node (NOT_FOUND)', async () => {
     const bad = await failure(
-      unaryCall(engineer, engineer.mapTags, connectivityV1.MapTagsRequest.fromPartial({ sourceId: SOURCE, mappings: [{ address: 'ns=1;s=x', unsPath: 'acme.Plant 1.utilities.cw.pump-1.flow' }] })),
+      unaryCall(
+        engineer,
+        engineer.mapTags,
+        connectivityV1.MapTagsRequest.fromPartial({ sourceId: SOURCE, mappings: [{ address: 'ns=1;s=x', unsPath: 'acme.Plant 1.utilities.cw.pump-1.flow' }] }),
+      ),
     );
     expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'mappings[0].uns_path' });
     expect(bad.details).toMatch(/site "Plant 1"/);
     const unknown = await failure(
-      unaryCall(engineer, engineer.mapTags, connectivityV1.MapTagsRequest.fromPartial({ sourceId: SOURCE, mappings: [{ address: 'ns=1;s=acme/none/flow', unsPath: 'acme.plant-1.utilities.cw.ghost.flow' }] })),
+      unaryCall(
+        engineer,
+        engineer.mapTags,
+        connectivityV1.MapTagsRequest.fromPartial({
+          sourceId: SOURCE,
+          mappings: [{ address: 'ns=1;s=acme/none/flow', unsPath: 'acme.plant-1.utilities.cw.ghost.flow' }],
+        }),
+      ),
     );
     expect(unknown).toMatchObject({ code: status.NOT_FOUND, field: 'mappings[0].address' });
   });
@@ -288,19 +310,33 @@ describe('registration failures map to a status with the cause', () => {
       code: status.INVALID_ARGUMENT,
       field: 'security_policy',
     });
-    expect(await failure(register(engineer, { sourceId: randomUUID(), endpoint: 'http://x' }))).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'endpoint' });
+    expect(await failure(register(engineer, { sourceId: randomUUID(), endpoint: 'http://x' }))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      field: 'endpoint',
+    });
   });
 
   it('registers a Sparkplug B group on the real Mosquitto, reports its health, and names a bad Sparkplug field', async () => {
     const sp = { groupId: `grp-${randomUUID().slice(0, 8)}`, enterprise: 'acme', site: 'plant-9', area: '', nodeAsset: '', assets: [], rebirthIntervalMs: 0 };
     const sourceId = randomUUID();
-    const mqttSource = { sourceId, name: 'sparkplug group', protocol: 'mqtt', endpoint: 'mqtt://127.0.0.1:1883', securityMode: SecurityMode.SECURITY_MODE_UNSPECIFIED, securityPolicy: '', autoMapRoot: '' };
+    const mqttSource = {
+      sourceId,
+      name: 'sparkplug group',
+      protocol: 'mqtt',
+      endpoint: 'mqtt://127.0.0.1:1883',
+      securityMode: SecurityMode.SECURITY_MODE_UNSPECIFIED,
+      securityPolicy: '',
+      autoMapRoot: '',
+    };
     await register(engineer, { ...mqttSource, sparkplug: sp });
     await until(async () => (await unaryCall(engineer, engineer.getSourceHealth, { sourceId })).state === 'connected', 20_000, 'the broker session');
     const h = await unaryCall(engineer, engineer.getSourceHealth, { sourceId });
     expect(h.sparkplug).toEqual({ onlineEdgeNodes: [], births: 0, deaths: 0, sequenceGaps: 0, rebirthRequests: 0 });
     expect((await store.readStream(`source-${sourceId}`)).find((e) => e.type === 'SourceRegistered')?.data).toMatchObject({ protocol: 'sparkplug' });
-    expect(await failure(register(engineer, { ...mqttSource, sourceId: randomUUID(), sparkplug: { ...sp, groupId: 'a/b' } }))).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'sparkplug.group_id' });
+    expect(await failure(register(engineer, { ...mqttSource, sourceId: randomUUID(), sparkplug: { ...sp, groupId: 'a/b' } }))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      field: 'sparkplug.group_id',
+    });
     expect(await failure(register(engineer, { sourceId: randomUUID(), sparkplug: sp }))).toMatchObject({ code: status.INVALID_ARGUMENT, field: 'sparkplug' });
   });
 
@@ -334,7 +370,14 @@ describe('registration failures map to a status with the cause', () => {
     await unaryCall(
       engineer,
       engineer.registerSource,
-      connectivityV1.RegisterSourceRequest.fromPartial({ sourceId: other, name: 'sim none', protocol: 'opcua', endpoint: sim.endpointUrl, securityMode: SecurityMode.SECURITY_MODE_NONE, securityPolicy: 'None' }),
+      connectivityV1.RegisterSourceRequest.fromPartial({
+        sourceId: other,
+        name: 'sim none',
+        protocol: 'opcua',
+        endpoint: sim.endpointUrl,
+        securityMode: SecurityMode.SECURITY_MODE_NONE,
+        securityPolicy: 'None',
+      }),
       { metadata },
     );
     await app.settled();

@@ -132,7 +132,11 @@ describe('an MQTT source with explicit topic → UNS mappings', () => {
     await publish(T.temp, JSON.stringify({ data: { temp: 61.25, ts: Date.parse('2025-03-05T10:00:01.000Z') } }));
     await publish(T.running, 'true');
     await publish(T.mode, JSON.stringify({ value: 'auto', quality: 0x40000000 }));
-    await until(() => ['flow', 'temperature', 'running', 'mode'].every((tag) => samplesOf(SUBJECT).some((s) => s.tag === tag)), 20_000, 'all four tags on NATS');
+    await until(
+      () => ['flow', 'temperature', 'running', 'mode'].every((tag) => samplesOf(SUBJECT).some((s) => s.tag === tag)),
+      20_000,
+      'all four tags on NATS',
+    );
 
     const batches = uns.received.filter((r) => r.subject === SUBJECT);
     for (const r of batches) {
@@ -141,9 +145,21 @@ describe('an MQTT source with explicit topic → UNS mappings', () => {
       expect(Date.parse(r.batch.plantTime)).not.toBeNaN();
     }
     const by = (tag: string) => samplesOf(SUBJECT).find((s) => s.tag === tag)!;
-    expect(by('flow')).toEqual({ tag: 'flow', value: 21.5, unit: 'm3/h', quality: { severity: 'Good', code: 0 }, sourceTimestamp: ts, serverTimestamp: expect.any(String) });
+    expect(by('flow')).toEqual({
+      tag: 'flow',
+      value: 21.5,
+      unit: 'm3/h',
+      quality: { severity: 'Good', code: 0 },
+      sourceTimestamp: ts,
+      serverTimestamp: expect.any(String),
+    });
     expect(Date.parse(by('flow').serverTimestamp)).toBeGreaterThan(Date.parse(ts));
-    expect(by('temperature')).toMatchObject({ value: 61.25, unit: 'degC', quality: { severity: 'Good', code: 0 }, sourceTimestamp: '2025-03-05T10:00:01.000Z' });
+    expect(by('temperature')).toMatchObject({
+      value: 61.25,
+      unit: 'degC',
+      quality: { severity: 'Good', code: 0 },
+      sourceTimestamp: '2025-03-05T10:00:01.000Z',
+    });
     expect(by('running')).toMatchObject({ value: true, quality: { severity: 'Good', code: 0 } });
     expect(by('running').unit).toBeUndefined();
     // No timestamp in the payload: the receive time stands in for both.
@@ -160,9 +176,17 @@ describe('an MQTT source with explicit topic → UNS mappings', () => {
     expect(types.filter((t) => t === 'SourceConnected')).toHaveLength(1);
     expect(types.filter((t) => t === 'SourceRegistered')).toHaveLength(1);
     expect(types).not.toContain('SourceLost');
-    expect(events.find((e) => e.type === 'SourceRegistered')!.data).toMatchObject({ sourceId: SRC_A, protocol: 'mqtt', endpoint: BROKER, securityMode: 'None', securityPolicy: null });
+    expect(events.find((e) => e.type === 'SourceRegistered')!.data).toMatchObject({
+      sourceId: SRC_A,
+      protocol: 'mqtt',
+      endpoint: BROKER,
+      securityMode: 'None',
+      securityPolicy: null,
+    });
     expect(events.find((e) => e.type === 'SourceConnected')!.data).toMatchObject({ sourceId: SRC_A, endpoint: BROKER, serverCertificateThumbprint: null });
-    const mapped = events.filter((e) => e.type === 'TagMapped').map((e) => e.data as { address: string; assetPath: string; tag: string; dataType: string; unit?: string });
+    const mapped = events
+      .filter((e) => e.type === 'TagMapped')
+      .map((e) => e.data as { address: string; assetPath: string; tag: string; dataType: string; unit?: string });
     expect(mapped.map((m) => [m.address, m.assetPath, m.tag, m.dataType, m.unit]).sort()).toEqual(
       [
         [T.flow, ASSET, 'flow', 'number', 'm3/h'],
@@ -228,11 +252,19 @@ describe('an MQTT source with explicit topic → UNS mappings', () => {
     await until(() => samplesOf(SUBJECT).some((s) => s.value === 123.25), 20_000, 'the sample on NATS');
     const onNats = uns.received.find((r) => r.subject === SUBJECT && r.batch.samples.some((s) => s.value === 123.25))!.batch;
     const topic = `${MIRROR_PREFIX}/${ASSET.split('.').join('/')}`;
-    await until(() => mirrored.some((m) => m.topic === topic && (JSON.parse(m.payload) as UnsSampleBatch).batchId === onNats.batchId), 20_000, 'the batch on the mirror topic');
+    await until(
+      () => mirrored.some((m) => m.topic === topic && (JSON.parse(m.payload) as UnsSampleBatch).batchId === onNats.batchId),
+      20_000,
+      'the batch on the mirror topic',
+    );
     const copy = parseUnsSampleBatch(JSON.parse(mirrored.find((m) => (JSON.parse(m.payload) as UnsSampleBatch).batchId === onNats.batchId)!.payload));
     expect(copy).toEqual(onNats);
     // Every batch stored on NATS so far is mirrored (the mirror is best effort, but the broker is up).
-    await until(() => uns.received.every((r) => mirrored.some((m) => (JSON.parse(m.payload) as UnsSampleBatch).batchId === r.batch.batchId)), 20_000, 'all batches mirrored');
+    await until(
+      () => uns.received.every((r) => mirrored.some((m) => (JSON.parse(m.payload) as UnsSampleBatch).batchId === r.batch.batchId)),
+      20_000,
+      'all batches mirrored',
+    );
     expect(mirrored.every((m) => m.topic.startsWith(`${MIRROR_PREFIX}/acme/plant-1/utilities/cw/`))).toBe(true);
   });
 });
@@ -245,7 +277,11 @@ describe('two sources on the same broker', () => {
       await publish(T.b, String(1000 + i));
       await publish(T.flow, String(2000 + i));
     }
-    await until(() => samplesOf(`uns.v1.${ASSET_B}`, SRC_B).filter((s) => typeof s.value === 'number' && s.value >= 1000).length >= 5, 20_000, 'source B samples');
+    await until(
+      () => samplesOf(`uns.v1.${ASSET_B}`, SRC_B).filter((s) => typeof s.value === 'number' && s.value >= 1000).length >= 5,
+      20_000,
+      'source B samples',
+    );
     await until(() => samplesOf(SUBJECT).filter((s) => typeof s.value === 'number' && s.value >= 2000).length >= 5, 20_000, 'source A samples');
     await app.settled();
     // Had they shared an MQTT client id, the broker would have dropped one for the other, over and over.
@@ -285,7 +321,11 @@ describe('a broker that is unreachable', () => {
     // Meanwhile both live sources keep delivering.
     await publish(T.flow, '555.5');
     await publish(T.b, '666.5');
-    await until(() => samplesOf(SUBJECT).some((s) => s.value === 555.5) && samplesOf(`uns.v1.${ASSET_B}`, SRC_B).some((s) => s.value === 666.5), 20_000, 'live sources');
+    await until(
+      () => samplesOf(SUBJECT).some((s) => s.value === 555.5) && samplesOf(`uns.v1.${ASSET_B}`, SRC_B).some((s) => s.value === 666.5),
+      20_000,
+      'live sources',
+    );
     expect(app.sourceHealth(SRC_A).state).toBe('connected');
     expect(app.sourceHealth(SRC_DOWN_CONFIG).state).toBe('lost');
   });

@@ -59,7 +59,10 @@ async function send(t: string, seq: number | null, metrics: Metric[], timestamp:
 
 const samplesOf = (assetPath: string): UnsSample[] =>
   uns.received.filter((r) => r.subject === `uns.v1.${assetPath}` && r.batch.sourceId === SRC).flatMap((r) => r.batch.samples);
-const last = (assetPath: string, tag: string): UnsSample | undefined => samplesOf(assetPath).filter((s) => s.tag === tag).at(-1);
+const last = (assetPath: string, tag: string): UnsSample | undefined =>
+  samplesOf(assetPath)
+    .filter((s) => s.tag === tag)
+    .at(-1);
 
 const nbirth = (cpu: number): Metric[] => [
   bdSeqMetric(0),
@@ -68,7 +71,11 @@ const nbirth = (cpu: number): Metric[] => [
 ];
 const dbirth: Metric[] = [
   {
-    name: 'Inputs/Flow', alias: 10n, datatype: DataType.Float, timestamp: BigInt(T0 - 100), value: { field: 'float', value: 12.25 },
+    name: 'Inputs/Flow',
+    alias: 10n,
+    datatype: DataType.Float,
+    timestamp: BigInt(T0 - 100),
+    value: { field: 'float', value: 12.25 },
     properties: { keys: ['engUnit'], values: [{ type: DataType.String, value: { field: 'string', value: 'm3/h' } }] },
   },
   { name: 'Running', alias: 11n, datatype: DataType.Boolean, value: { field: 'boolean', value: true } },
@@ -79,7 +86,9 @@ const dbirth: Metric[] = [
 
 beforeAll(async () => {
   // The edge node's death certificate is its MQTT will, as Sparkplug prescribes.
-  edge = await connectBroker('edge', { will: { topic: topic('NDEATH'), payload: Buffer.from(encodePayload({ metrics: [bdSeqMetric(0)] })), qos: 1, retain: false } });
+  edge = await connectBroker('edge', {
+    will: { topic: topic('NDEATH'), payload: Buffer.from(encodePayload({ metrics: [bdSeqMetric(0)] })), qos: 1, retain: false },
+  });
   cmd = await connectBroker('cmd');
   cmd.on('message', (t, payload) => void commands.push({ topic: t, metrics: decodePayload(payload).metrics }));
   await cmd.subscribeAsync(`spBv1.0/${GROUP}/NCMD/#`, { qos: 1 });
@@ -117,38 +126,83 @@ describe('a Sparkplug B source', () => {
   it('NBIRTH/DBIRTH values and DDATA by alias arrive on the mapped UNS subjects with types, units, quality and timestamps', async () => {
     await send(topic('NBIRTH'), 0, nbirth(12.5));
     await send(topic('DBIRTH', DEVICE), 1, dbirth, T0 + 1);
-    await send(topic('DDATA', DEVICE), 2, [
-      { alias: 10n, timestamp: BigInt(T0 + 990), value: { field: 'float', value: 21.5 } },
-      { alias: 11n, value: { field: 'boolean', value: false } },
-      { alias: 13n, value: { field: 'int', value: 0xfffffffb } }, // Int32 -5, two's complement in uint32
-      { alias: 12n, isNull: true },
-    ], T0 + 1000);
+    await send(
+      topic('DDATA', DEVICE),
+      2,
+      [
+        { alias: 10n, timestamp: BigInt(T0 + 990), value: { field: 'float', value: 21.5 } },
+        { alias: 11n, value: { field: 'boolean', value: false } },
+        { alias: 13n, value: { field: 'int', value: 0xfffffffb } }, // Int32 -5, two's complement in uint32
+        { alias: 12n, isNull: true },
+      ],
+      T0 + 1000,
+    );
     await until(() => samplesOf(PUMP).length >= 9 && samplesOf(NODE).length >= 1, 20_000, 'birth and data samples on NATS');
 
-    expect(samplesOf(NODE)).toEqual([{ tag: 'cpu', value: 12.5, quality: { severity: 'Good', code: 0 }, sourceTimestamp: new Date(T0).toISOString(), serverTimestamp: new Date(T0).toISOString() }]);
+    expect(samplesOf(NODE)).toEqual([
+      {
+        tag: 'cpu',
+        value: 12.5,
+        quality: { severity: 'Good', code: 0 },
+        sourceTimestamp: new Date(T0).toISOString(),
+        serverTimestamp: new Date(T0).toISOString(),
+      },
+    ]);
     const pump = samplesOf(PUMP);
     const good = { severity: 'Good', code: 0 };
     // birth values: metric timestamp when it has one, else the payload's
     expect(pump.slice(0, 5)).toEqual([
-      { tag: 'inputs_flow', value: 12.25, unit: 'm3/h', quality: good, sourceTimestamp: new Date(T0 - 100).toISOString(), serverTimestamp: new Date(T0 + 1).toISOString() },
+      {
+        tag: 'inputs_flow',
+        value: 12.25,
+        unit: 'm3/h',
+        quality: good,
+        sourceTimestamp: new Date(T0 - 100).toISOString(),
+        serverTimestamp: new Date(T0 + 1).toISOString(),
+      },
       { tag: 'running', value: true, quality: good, sourceTimestamp: new Date(T0 + 1).toISOString(), serverTimestamp: new Date(T0 + 1).toISOString() },
       { tag: 'mode', value: 'auto', quality: good, sourceTimestamp: new Date(T0 + 1).toISOString(), serverTimestamp: new Date(T0 + 1).toISOString() },
       { tag: 'count', value: 7, quality: good, sourceTimestamp: new Date(T0 + 1).toISOString(), serverTimestamp: new Date(T0 + 1).toISOString() },
       { tag: 'total', value: 123_456_789_012, quality: good, sourceTimestamp: new Date(T0 + 1).toISOString(), serverTimestamp: new Date(T0 + 1).toISOString() },
     ]);
     expect(pump.slice(5)).toEqual([
-      { tag: 'inputs_flow', value: 21.5, unit: 'm3/h', quality: good, sourceTimestamp: new Date(T0 + 990).toISOString(), serverTimestamp: new Date(T0 + 1000).toISOString() },
+      {
+        tag: 'inputs_flow',
+        value: 21.5,
+        unit: 'm3/h',
+        quality: good,
+        sourceTimestamp: new Date(T0 + 990).toISOString(),
+        serverTimestamp: new Date(T0 + 1000).toISOString(),
+      },
       { tag: 'running', value: false, quality: good, sourceTimestamp: new Date(T0 + 1000).toISOString(), serverTimestamp: new Date(T0 + 1000).toISOString() },
       { tag: 'count', value: -5, quality: good, sourceTimestamp: new Date(T0 + 1000).toISOString(), serverTimestamp: new Date(T0 + 1000).toISOString() },
       // is_null: the last value, Bad (BadNoData), not 0 and not an empty string
-      { tag: 'mode', value: 'auto', quality: { severity: 'Bad', code: 0x809b0000 }, sourceTimestamp: new Date(T0 + 1000).toISOString(), serverTimestamp: new Date(T0 + 1000).toISOString() },
+      {
+        tag: 'mode',
+        value: 'auto',
+        quality: { severity: 'Bad', code: 0x809b0000 },
+        sourceTimestamp: new Date(T0 + 1000).toISOString(),
+        serverTimestamp: new Date(T0 + 1000).toISOString(),
+      },
     ]);
     expect(commands).toEqual([]); // nothing out of order so far
     const h = app.sourceHealth(SRC);
     expect(h).toMatchObject({ state: 'connected', protocol: 'mqtt', mappedTags: 6, malformedPayloads: 0, lastError: null });
     expect(h.sparkplug).toEqual({ onlineEdgeNodes: [EDGE], births: 2, deaths: 0, sequenceGaps: 0, lastSequenceGap: null, rebirthRequests: 0 });
-    expect(app.listTags(SRC).map((m) => `${m.assetPath}.${m.tag}:${m.dataType}`).sort()).toEqual(
-      [`${NODE}.cpu:number`, `${PUMP}.inputs_flow:number`, `${PUMP}.running:boolean`, `${PUMP}.mode:string`, `${PUMP}.count:number`, `${PUMP}.total:number`].sort(),
+    expect(
+      app
+        .listTags(SRC)
+        .map((m) => `${m.assetPath}.${m.tag}:${m.dataType}`)
+        .sort(),
+    ).toEqual(
+      [
+        `${NODE}.cpu:number`,
+        `${PUMP}.inputs_flow:number`,
+        `${PUMP}.running:boolean`,
+        `${PUMP}.mode:string`,
+        `${PUMP}.count:number`,
+        `${PUMP}.total:number`,
+      ].sort(),
     );
   });
 
@@ -156,10 +210,18 @@ describe('a Sparkplug B source', () => {
     await app.settled();
     const events = await store.readStream(`source-${SRC}`);
     expect(events.find((e) => e.type === 'SourceRegistered')!.data).toMatchObject({ sourceId: SRC, protocol: 'sparkplug', endpoint: BROKER });
-    const mapped = events.filter((e) => e.type === 'TagMapped').map((e) => e.data as { address: string; assetPath: string; tag: string; dataType: string; unit?: string });
+    const mapped = events
+      .filter((e) => e.type === 'TagMapped')
+      .map((e) => e.data as { address: string; assetPath: string; tag: string; dataType: string; unit?: string });
     expect(mapped).toHaveLength(6);
     expect(mapped.find((m) => m.tag === 'inputs_flow')).toEqual({
-      sourceId: SRC, address: `spBv1.0/${GROUP}/${EDGE}/${DEVICE}#Inputs/Flow`, assetPath: PUMP, tag: 'inputs_flow', dataType: 'number', unit: 'm3/h', samplingIntervalMs: 100,
+      sourceId: SRC,
+      address: `spBv1.0/${GROUP}/${EDGE}/${DEVICE}#Inputs/Flow`,
+      assetPath: PUMP,
+      tag: 'inputs_flow',
+      dataType: 'number',
+      unit: 'm3/h',
+      samplingIntervalMs: 100,
     });
     await expect(app.mapTags({ sourceId: SRC, mappings: [{ address: 'x/y', unsPath: `${PUMP}.x` }] })).rejects.toThrow(/NBIRTH\/DBIRTH/);
   });
@@ -168,7 +230,9 @@ describe('a Sparkplug B source', () => {
     await send(topic('NDATA'), 5, [{ alias: 1n, value: { field: 'double', value: 55 } }], T0 + 2000); // expected 3
     await until(() => commands.length >= 1, 10_000, 'a rebirth request on the broker');
     expect(commands[0]!.topic).toBe(`spBv1.0/${GROUP}/NCMD/${EDGE}`);
-    expect(commands[0]!.metrics).toEqual([{ name: 'Node Control/Rebirth', timestamp: expect.any(BigInt), datatype: DataType.Boolean, value: { field: 'boolean', value: true } }]);
+    expect(commands[0]!.metrics).toEqual([
+      { name: 'Node Control/Rebirth', timestamp: expect.any(BigInt), datatype: DataType.Boolean, value: { field: 'boolean', value: true } },
+    ]);
     await until(() => last(NODE, 'cpu')?.value === 55, 10_000, 'the NDATA after the gap');
     const h = app.sourceHealth(SRC);
     expect(h.sparkplug).toMatchObject({ sequenceGaps: 1, rebirthRequests: 1, lastSequenceGap: { edgeNode: EDGE, expected: 3, got: 5 } });
@@ -177,7 +241,14 @@ describe('a Sparkplug B source', () => {
     // the decision to ask for a rebirth is an event, with why
     const requested = async () => (await store.readStream(`source-${SRC}`)).filter((e) => e.type === 'SparkplugRebirthRequested');
     await until(async () => (await requested()).length >= 1, 10_000, 'SparkplugRebirthRequested recorded');
-    expect((await requested())[0]!.data).toMatchObject({ sourceId: SRC, groupId: GROUP, edgeNode: EDGE, reason: 'sequence-gap', expectedSeq: 3, receivedSeq: 5 });
+    expect((await requested())[0]!.data).toMatchObject({
+      sourceId: SRC,
+      groupId: GROUP,
+      edgeNode: EDGE,
+      reason: 'sequence-gap',
+      expectedSeq: 3,
+      receivedSeq: 5,
+    });
 
     // The edge node answers: NBIRTH (seq 0, same bdSeq: same MQTT session) and DBIRTH, then in order.
     await send(topic('NBIRTH'), 0, nbirth(60), T0 + 3000);
@@ -189,12 +260,23 @@ describe('a Sparkplug B source', () => {
 
   it('data from an edge node that never sent NBIRTH is dropped and a rebirth requested from it; a garbage payload is refused and counted', async () => {
     const before = app.sourceHealth(SRC);
-    await edge.publishAsync(`spBv1.0/${GROUP}/NDATA/Edge-2`, Buffer.from(encodePayload({ seq: 4n, metrics: [{ name: 'CPU', datatype: DataType.Double, value: { field: 'double', value: 1 } }] })), { qos: 0 });
+    await edge.publishAsync(
+      `spBv1.0/${GROUP}/NDATA/Edge-2`,
+      Buffer.from(encodePayload({ seq: 4n, metrics: [{ name: 'CPU', datatype: DataType.Double, value: { field: 'double', value: 1 } }] })),
+      { qos: 0 },
+    );
     await edge.publishAsync(topic('NDATA'), Buffer.from('{"value": 1}'), { qos: 0 });
     await until(() => commands.some((c) => c.topic.endsWith('/NCMD/Edge-2')), 10_000, 'a rebirth request to Edge-2');
-    await until(async () => (await store.readStream(`source-${SRC}`)).some((e) => e.type === 'SparkplugRebirthRequested' && (e.data as { edgeNode: string }).edgeNode === 'Edge-2'), 10_000, 'its rebirth request recorded');
-    expect((await store.readStream(`source-${SRC}`)).find((e) => e.type === 'SparkplugRebirthRequested' && (e.data as { edgeNode: string }).edgeNode === 'Edge-2')!.data)
-      .toMatchObject({ reason: 'data-before-birth', expectedSeq: null, receivedSeq: null });
+    await until(
+      async () =>
+        (await store.readStream(`source-${SRC}`)).some((e) => e.type === 'SparkplugRebirthRequested' && (e.data as { edgeNode: string }).edgeNode === 'Edge-2'),
+      10_000,
+      'its rebirth request recorded',
+    );
+    expect(
+      (await store.readStream(`source-${SRC}`)).find((e) => e.type === 'SparkplugRebirthRequested' && (e.data as { edgeNode: string }).edgeNode === 'Edge-2')!
+        .data,
+    ).toMatchObject({ reason: 'data-before-birth', expectedSeq: null, receivedSeq: null });
     await until(() => app.sourceHealth(SRC).malformedPayloads > before.malformedPayloads, 10_000, 'the garbage payload counted');
     expect(app.sourceHealth(SRC).lastError).toMatch(/^Sparkplug B payload on spBv1\.0\/.*\/NDATA\/Edge-1 refused: /);
     expect(uns.received.some((r) => r.subject.includes('.edge-2.'))).toBe(false);

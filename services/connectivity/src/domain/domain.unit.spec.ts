@@ -12,9 +12,14 @@ import { parseSourceSpec } from './source.ts';
 
 const SRC = '0190a0b0-0000-7000-8000-000000000001';
 const sample = (tag: string, value: number, ts = '2025-03-05T10:00:00.000Z'): UnsSample => ({
-  tag, value, quality: { severity: 'Good', code: 0 }, sourceTimestamp: ts, serverTimestamp: ts,
+  tag,
+  value,
+  quality: { severity: 'Good', code: 0 },
+  sourceTimestamp: ts,
+  serverTimestamp: ts,
 });
-const fakeId = (s: string, a: string, n: number) => `00000000-0000-5000-8000-${(a.length * 1000 + n).toString(16).padStart(12, '0')}${s.length === 0 ? 'x' : ''}`;
+const fakeId = (s: string, a: string, n: number) =>
+  `00000000-0000-5000-8000-${(a.length * 1000 + n).toString(16).padStart(12, '0')}${s.length === 0 ? 'x' : ''}`;
 
 describe('quality', () => {
   it('takes the severity from bits 31–30 and keeps the whole code', () => {
@@ -49,7 +54,9 @@ describe('mapping', () => {
     const bad = () => explicitMapping(SRC, { address: 'ns=2;s=x', unsPath: 'acme.plant-1.Utilities.cw.p1.flow' }, { samplingIntervalMs: 100 }, 3);
     expect(bad).toThrow(InvalidSourceInputError);
     expect(bad).toThrow(/mappings\[3\]\.uns_path: UNS area "Utilities" is invalid/);
-    expect(() => explicitMapping(SRC, { address: 'ns=2;s=x', unsPath: 'acme.plant-1.u.cw.p1' }, { samplingIntervalMs: 100 })).toThrow(/missing the tag|names an asset/);
+    expect(() => explicitMapping(SRC, { address: 'ns=2;s=x', unsPath: 'acme.plant-1.u.cw.p1' }, { samplingIntervalMs: 100 })).toThrow(
+      /missing the tag|names an asset/,
+    );
   });
   it('finds two addresses mapped to one UNS tag', () => {
     const a = explicitMapping(SRC, { address: 'a', unsPath: 'e.s.a.l.x.t' }, { samplingIntervalMs: 100 });
@@ -65,7 +72,10 @@ describe('batching', () => {
     b.add('e.s.a.l.y', sample('t', 2));
     b.add('e.s.a.l.x', sample('u', 3));
     const cut = b.cut('2025-03-05T10:00:01Z', fakeId);
-    expect(cut.map((c) => [c.assetPath, c.seq, c.batch.samples.length])).toEqual([['e.s.a.l.x', 42, 2], ['e.s.a.l.y', 1, 1]]);
+    expect(cut.map((c) => [c.assetPath, c.seq, c.batch.samples.length])).toEqual([
+      ['e.s.a.l.x', 42, 2],
+      ['e.s.a.l.y', 1, 1],
+    ]);
     expect(cut[0]!.batch.batchId).toBe(fakeId(SRC, 'e.s.a.l.x', 42));
     for (const c of cut) expect(parseUnsSampleBatch(c.batch)).toEqual(c.batch);
     expect(b.cut('2025-03-05T10:00:02Z', fakeId)).toEqual([]);
@@ -81,7 +91,10 @@ describe('batching', () => {
   it('splits an asset above the contract limit', () => {
     const b = new Batcher(SRC);
     for (let i = 0; i < MAX_SAMPLES_PER_BATCH + 1; i++) b.add('e.s.a.l.x', sample('t', i));
-    expect(b.cut('2025-03-05T10:00:01Z', fakeId).map((c) => [c.seq, c.batch.samples.length])).toEqual([[1, MAX_SAMPLES_PER_BATCH], [2, 1]]);
+    expect(b.cut('2025-03-05T10:00:01Z', fakeId).map((c) => [c.seq, c.batch.samples.length])).toEqual([
+      [1, MAX_SAMPLES_PER_BATCH],
+      [2, 1],
+    ]);
   });
 });
 
@@ -92,16 +105,28 @@ describe('store-and-forward admission', () => {
     { seq: 2, samples: 3, oldestSourceTs: '2025-01-01T00:00:02.000Z', newestSourceTs: '2025-01-01T00:00:03.000Z' },
   ];
   it('admits what fits', () => {
-    expect(planAdmission({ capacity: 10, used: 6, incoming, policy: 'drop-oldest', oldest: () => buffered })).toMatchObject({ accept: true, evict: [], droppedSamples: 0 });
+    expect(planAdmission({ capacity: 10, used: 6, incoming, policy: 'drop-oldest', oldest: () => buffered })).toMatchObject({
+      accept: true,
+      evict: [],
+      droppedSamples: 0,
+    });
   });
   it('under drop-oldest evicts whole batches from the front and reports their time span', () => {
     expect(planAdmission({ capacity: 8, used: 6, incoming, policy: 'drop-oldest', oldest: () => buffered })).toEqual({
-      accept: true, evict: [1], droppedSamples: 3, droppedFrom: '2025-01-01T00:00:00.000Z', droppedTo: '2025-01-01T00:00:01.000Z',
+      accept: true,
+      evict: [1],
+      droppedSamples: 3,
+      droppedFrom: '2025-01-01T00:00:00.000Z',
+      droppedTo: '2025-01-01T00:00:01.000Z',
     });
   });
   it('under drop-newest refuses the incoming batch', () => {
     expect(planAdmission({ capacity: 8, used: 6, incoming, policy: 'drop-newest', oldest: () => buffered })).toEqual({
-      accept: false, evict: [], droppedSamples: 4, droppedFrom: incoming.oldestSourceTs, droppedTo: incoming.newestSourceTs,
+      accept: false,
+      evict: [],
+      droppedSamples: 4,
+      droppedFrom: incoming.oldestSourceTs,
+      droppedTo: incoming.newestSourceTs,
     });
   });
   it('refuses a batch larger than the whole buffer', () => {
@@ -115,7 +140,8 @@ describe('MQTT payloads', () => {
   it('takes a bare number, or value/timestamp/quality fields', () => {
     expect(decodeMqttPayload('21.5', m, now)).toMatchObject({ ok: true, sample: { tag: 'flow', value: 21.5, unit: 'm3/h', sourceTimestamp: now } });
     expect(decodeMqttPayload('{"value":3,"timestamp":1741168800000,"quality":"Uncertain"}', m, now)).toMatchObject({
-      ok: true, sample: { value: 3, sourceTimestamp: '2025-03-05T10:00:00.000Z', quality: { severity: 'Uncertain', code: 0x40000000 } },
+      ok: true,
+      sample: { value: 3, sourceTimestamp: '2025-03-05T10:00:00.000Z', quality: { severity: 'Uncertain', code: 0x40000000 } },
     });
   });
   it('refuses malformed payloads with the reason', () => {
@@ -128,9 +154,15 @@ describe('MQTT payloads', () => {
     // 1e20 made toISOString() throw inside the MQTT message handler; 1e15 gave "+033658-…", which the
     // contract refuses, dropping the valid samples batched with it.
     for (const ts of ['1e20', '1e15', '-1e15', '"9999-99-99T00:00:00Z"']) {
-      expect(decodeMqttPayload(`{"value":1,"timestamp":${ts}}`, m, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/is neither ISO-8601 nor epoch milliseconds/) });
+      expect(decodeMqttPayload(`{"value":1,"timestamp":${ts}}`, m, now)).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/is neither ISO-8601 nor epoch milliseconds/),
+      });
     }
-    expect(decodeMqttPayload('{"value":1,"timestamp":253402300799999}', m, now)).toMatchObject({ ok: true, sample: { sourceTimestamp: '9999-12-31T23:59:59.999Z' } });
+    expect(decodeMqttPayload('{"value":1,"timestamp":253402300799999}', m, now)).toMatchObject({
+      ok: true,
+      sample: { sourceTimestamp: '9999-12-31T23:59:59.999Z' },
+    });
     expect(decodeMqttPayload('{"value":1,"ts":0}', m, now)).toMatchObject({ ok: true, sample: { sourceTimestamp: '1970-01-01T00:00:00.000Z' } });
   });
 });
@@ -140,7 +172,11 @@ describe('source registration', () => {
     const spec = parseSourceSpec({ sourceId: SRC, name: 'Filler', protocol: 'opcua', endpoint: 'opc.tcp://10.0.0.1:4840' });
     expect(spec).toMatchObject({ securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', auth: { kind: 'anonymous' } });
     expect(() => parseSourceSpec({ sourceId: SRC, name: 'x', protocol: 'opcua', endpoint: 'http://x' })).toThrow(/^endpoint: must be an opc\.tcp/);
-    expect(() => parseSourceSpec({ sourceId: SRC, name: 'x', protocol: 'opcua', endpoint: 'opc.tcp://x:1', securityMode: 'Sign', securityPolicy: 'None' })).toThrow(/^securityPolicy:/);
-    expect(() => parseSourceSpec({ sourceId: SRC, name: 'x', protocol: 'opcua', endpoint: 'opc.tcp://x:1', subscription: { deadband: { type: 'percent', value: 120 } } })).toThrow(/^subscription\.deadband\.value/);
+    expect(() =>
+      parseSourceSpec({ sourceId: SRC, name: 'x', protocol: 'opcua', endpoint: 'opc.tcp://x:1', securityMode: 'Sign', securityPolicy: 'None' }),
+    ).toThrow(/^securityPolicy:/);
+    expect(() =>
+      parseSourceSpec({ sourceId: SRC, name: 'x', protocol: 'opcua', endpoint: 'opc.tcp://x:1', subscription: { deadband: { type: 'percent', value: 120 } } }),
+    ).toThrow(/^subscription\.deadband\.value/);
   });
 });

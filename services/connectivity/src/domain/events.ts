@@ -56,18 +56,35 @@ export function sourceConnected(spec: SourceSpec, connectedAt: string, serverCer
 
 export function sourceLost(sourceId: string, lostAt: string, reason: string, statusCode: number | null, retryInMs: number): ConnectivityEvent {
   const text = reason.trim() === '' ? 'connection lost' : reason.slice(0, 500);
-  return { type: 'SourceLost', data: { sourceId, lostAt, reason: text, statusCode: statusCode === null ? null : statusCode >>> 0, retryInMs: Math.max(0, Math.round(retryInMs)) } };
+  return {
+    type: 'SourceLost',
+    data: { sourceId, lostAt, reason: text, statusCode: statusCode === null ? null : statusCode >>> 0, retryInMs: Math.max(0, Math.round(retryInMs)) },
+  };
 }
 
 /** NCMD Node Control/Rebirth sent to a Sparkplug B edge node, and why (a decision: recorded, not only logged). */
 export function sparkplugRebirthRequested(
   sourceId: string,
-  r: { groupId: string; edgeNode: string; kind: 'sequence-gap' | 'data-before-birth' | 'unknown-alias'; expectedSeq: number | null; receivedSeq: number | null },
+  r: {
+    groupId: string;
+    edgeNode: string;
+    kind: 'sequence-gap' | 'data-before-birth' | 'unknown-alias';
+    expectedSeq: number | null;
+    receivedSeq: number | null;
+  },
   requestedAt: string,
 ): ConnectivityEvent {
   return {
     type: 'SparkplugRebirthRequested',
-    data: { sourceId, groupId: r.groupId.slice(0, 128), edgeNode: r.edgeNode.slice(0, 128), reason: r.kind, expectedSeq: r.expectedSeq, receivedSeq: r.receivedSeq, requestedAt },
+    data: {
+      sourceId,
+      groupId: r.groupId.slice(0, 128),
+      edgeNode: r.edgeNode.slice(0, 128),
+      reason: r.kind,
+      expectedSeq: r.expectedSeq,
+      receivedSeq: r.receivedSeq,
+      requestedAt,
+    },
   };
 }
 

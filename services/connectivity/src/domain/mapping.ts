@@ -54,7 +54,9 @@ export function parseUnsTagPath(path: string, field = 'uns_path'): { asset: UnsA
  * The UNS address of a variable from its ISA-95 browse path (outermost first): the last six names
  * are enterprise, site, area, line, asset and tag. Returns the reason when it cannot be mapped.
  */
-export function autoMapBrowsePath(browseNames: readonly string[]): { ok: true; asset: UnsAssetAddress; assetPath: string; tag: string } | { ok: false; reason: string } {
+export function autoMapBrowsePath(
+  browseNames: readonly string[],
+): { ok: true; asset: UnsAssetAddress; assetPath: string; tag: string } | { ok: false; reason: string } {
   if (browseNames.length < 6) return { ok: false, reason: `browse path ${browseNames.join('/')} is shallower than enterprise/site/area/line/asset/tag` };
   const names = browseNames.slice(-6);
   const tokens = names.map(toUnsToken);

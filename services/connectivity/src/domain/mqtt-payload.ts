@@ -47,13 +47,22 @@ export function decodeMqttPayload(payload: string, mapping: TagMapping, received
   }
   const value = toSampleValue(rawValue);
   if (value === undefined || typeof value !== mapping.dataType) {
-    return { ok: false, reason: `payload on ${mapping.address}: ${mapping.valueField ?? 'value'} must be a ${mapping.dataType} (got ${JSON.stringify(rawValue)?.slice(0, 40)})` };
+    return {
+      ok: false,
+      reason: `payload on ${mapping.address}: ${mapping.valueField ?? 'value'} must be a ${mapping.dataType} (got ${JSON.stringify(rawValue)?.slice(0, 40)})`,
+    };
   }
-  const rawTs = mapping.timestampField !== undefined ? at(json, mapping.timestampField) : isObject ? ((json as Record<string, unknown>).timestamp ?? (json as Record<string, unknown>).ts) : undefined;
+  const rawTs =
+    mapping.timestampField !== undefined
+      ? at(json, mapping.timestampField)
+      : isObject
+        ? ((json as Record<string, unknown>).timestamp ?? (json as Record<string, unknown>).ts)
+        : undefined;
   let sourceTimestamp = receivedAt;
   if (rawTs !== undefined) {
     const iso = isoOf(rawTs);
-    if (iso === null) return { ok: false, reason: `payload on ${mapping.address}: timestamp ${JSON.stringify(rawTs)} is neither ISO-8601 nor epoch milliseconds` };
+    if (iso === null)
+      return { ok: false, reason: `payload on ${mapping.address}: timestamp ${JSON.stringify(rawTs)} is neither ISO-8601 nor epoch milliseconds` };
     sourceTimestamp = iso;
   }
   const rawQuality = isObject ? (json as Record<string, unknown>).quality : undefined;

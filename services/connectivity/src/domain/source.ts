@@ -46,7 +46,10 @@ export const OpcUaSourceSpec = z
   .strictObject({
     ...SourceBase,
     protocol: z.literal('opcua'),
-    endpoint: z.string().max(500).regex(/^opc\.tcp:\/\/[^\s/]+(\/\S*)?$/, 'must be an opc.tcp://host:port endpoint'),
+    endpoint: z
+      .string()
+      .max(500)
+      .regex(/^opc\.tcp:\/\/[^\s/]+(\/\S*)?$/, 'must be an opc.tcp://host:port endpoint'),
     securityMode: SecurityMode.default('SignAndEncrypt'),
     securityPolicy: SecurityPolicy.default('Basic256Sha256'),
     /** Browse the ISA-95 tree below this node and map every variable (enterprise/site/area/line/asset/tag). */
@@ -54,7 +57,11 @@ export const OpcUaSourceSpec = z
   })
   .superRefine((s, ctx) => {
     if ((s.securityMode === 'None') !== (s.securityPolicy === 'None')) {
-      ctx.addIssue({ code: 'custom', path: ['securityPolicy'], message: `security policy ${s.securityPolicy} does not go with security mode ${s.securityMode}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['securityPolicy'],
+        message: `security policy ${s.securityPolicy} does not go with security mode ${s.securityMode}`,
+      });
     }
   });
 
@@ -102,7 +109,10 @@ export const MqttSourceSpec = z
   .strictObject({
     ...SourceBase,
     protocol: z.literal('mqtt'),
-    endpoint: z.string().max(500).regex(/^mqtts?:\/\/\S+$/, 'must be an mqtt:// or mqtts:// URL'),
+    endpoint: z
+      .string()
+      .max(500)
+      .regex(/^mqtts?:\/\/\S+$/, 'must be an mqtt:// or mqtts:// URL'),
     securityMode: z.literal('None').default('None'),
     securityPolicy: z.null().default(null),
     /** `json`: explicit topic → tag mappings; `sparkplug-b`: tags from the births of `sparkplug.groupId`. */
@@ -118,12 +128,17 @@ export const MqttSourceSpec = z
     }
     if (s.sparkplug === null) return;
     if (s.sparkplug.area === undefined && toUnsToken(s.sparkplug.groupId) === null) {
-      ctx.addIssue({ code: 'custom', path: ['sparkplug', 'area'], message: `is required: group id "${s.sparkplug.groupId}" has no character usable in a UNS token` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sparkplug', 'area'],
+        message: `is required: group id "${s.sparkplug.groupId}" has no character usable in a UNS token`,
+      });
     }
     const seen = new Set<string>();
     s.sparkplug.assets.forEach((a, i) => {
       const key = `${a.edgeNode}/${a.device ?? ''}`;
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['sparkplug', 'assets', i], message: `${a.edgeNode}${a.device === null ? '' : `/${a.device}`} is mapped twice` });
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', path: ['sparkplug', 'assets', i], message: `${a.edgeNode}${a.device === null ? '' : `/${a.device}`} is mapped twice` });
       seen.add(key);
       try {
         parseUnsAssetPath(a.assetPath);

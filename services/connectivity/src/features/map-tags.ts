@@ -44,7 +44,10 @@ export function mapTagsUseCase(deps: MapTagsDeps): MapTags {
   const apply = async (link: SourceLink, mappings: readonly TagMapping[], cause?: Cause) => {
     const collision = findUnsCollision([...link.mappings.filter((m) => !mappings.some((n) => n.address === m.address)), ...mappings]);
     if (collision) {
-      throw new InvalidSourceInputError('mappings', `${collision.a.address} and ${collision.b.address} both map to ${collision.b.assetPath}.${collision.b.tag}`);
+      throw new InvalidSourceInputError(
+        'mappings',
+        `${collision.a.address} and ${collision.b.address} both map to ${collision.b.assetPath}.${collision.b.tag}`,
+      );
     }
     await recordChanged(link, mappings, cause);
     catalog.saveMappings(mappings);
@@ -61,14 +64,18 @@ export function mapTagsUseCase(deps: MapTagsDeps): MapTags {
     const out: TagMapping[] = [];
     let skipped: Mapped['skipped'] = [];
     if (request.autoMapRoot !== undefined) {
-      if (spec.protocol !== 'opcua') throw new InvalidSourceInputError('auto_map_root', 'automatic mapping browses OPC UA servers only; map MQTT topics explicitly');
+      if (spec.protocol !== 'opcua')
+        throw new InvalidSourceInputError('auto_map_root', 'automatic mapping browses OPC UA servers only; map MQTT topics explicitly');
       const auto = await link.autoMap(request.autoMapRoot);
       out.push(...auto.mappings);
       skipped = auto.skipped;
     }
     if (explicitInputs.length > 0) {
       if (spec.protocol === 'mqtt' && payloadFormatOf(spec) === 'sparkplug-b') {
-        throw new InvalidSourceInputError('mappings', 'a Sparkplug B source maps its tags from the NBIRTH/DBIRTH certificates; set asset paths in its sparkplug.assets configuration');
+        throw new InvalidSourceInputError(
+          'mappings',
+          'a Sparkplug B source maps its tags from the NBIRTH/DBIRTH certificates; set asset paths in its sparkplug.assets configuration',
+        );
       }
       const drafts = explicitInputs.map((m, i) => explicitMapping(spec.sourceId, m, { samplingIntervalMs: spec.subscription.samplingIntervalMs }, i));
       const settings = explicitInputs.map((m) => ({

@@ -36,7 +36,9 @@ export function registerSourceUseCase(deps: RegisterSourceDeps): RegisterSource 
     const existing = sources.find(spec.sourceId);
     if (existing) {
       if (JSON.stringify(existing.spec) === JSON.stringify(spec)) return { sourceId: spec.sourceId, mappings: [...existing.mappings], skipped: [] };
-      throw new ConnectivityError(ConnectivityErrorCode.SourceExists, `source ${spec.sourceId} is already registered with a different configuration`, { field: 'source_id' });
+      throw new ConnectivityError(ConnectivityErrorCode.SourceExists, `source ${spec.sourceId} is already registered with a different configuration`, {
+        field: 'source_id',
+      });
     }
     const link = sources.link(spec);
     try {

@@ -119,11 +119,18 @@ export class SourceSampler {
       }
     }
     try {
-      const { overflow, rows } = this.#d.buffer.append({ sourceId: this.#spec.sourceId, capacity: this.#spec.bufferCapacity, policy: this.#d.overflowPolicy, batches: valid });
+      const { overflow, rows } = this.#d.buffer.append({
+        sourceId: this.#spec.sourceId,
+        capacity: this.#spec.bufferCapacity,
+        policy: this.#d.overflowPolicy,
+        batches: valid,
+      });
       this.#batches += valid.length;
       if (overflow !== null) {
         this.#d.logger.warn({ ...overflow }, 'store-and-forward buffer full: samples dropped');
-        this.#d.emit([bufferOverflowed(overflow.sourceId, overflow.droppedSamples, overflow.capacity, overflow.policy, overflow.oldestDroppedAt, overflow.newestDroppedAt)]);
+        this.#d.emit([
+          bufferOverflowed(overflow.sourceId, overflow.droppedSamples, overflow.capacity, overflow.policy, overflow.oldestDroppedAt, overflow.newestDroppedAt),
+        ]);
       }
       this.#d.onBuffered(
         valid.map((v) => v.batch),

@@ -11,7 +11,17 @@ import { sourceConnected, sourceLost, sparkplugRebirthRequested, tagMapped, type
 import type { TagMapping } from '../domain/mapping.ts';
 import { payloadFormatOf, type OverflowPolicy, type SourceSpec } from '../domain/source.ts';
 import type {
-  AutoMapped, BrowseNode, BufferedRow, ConnectivityLogger, ExplicitTagSettings, LinkState, OpenSource, SampleBuffer, Source, SourceHealth, SparkplugHealth,
+  AutoMapped,
+  BrowseNode,
+  BufferedRow,
+  ConnectivityLogger,
+  ExplicitTagSettings,
+  LinkState,
+  OpenSource,
+  SampleBuffer,
+  Source,
+  SourceHealth,
+  SparkplugHealth,
 } from '../ports.ts';
 import type { RecordEvents } from './record-events.ts';
 import { SourceSampler } from './sampling.ts';
@@ -213,7 +223,9 @@ export class SourceLink {
     // Serialised per source so SourceLost/SourceConnected keep their order in the stream.
     this.#events = this.#events
       .then(() => this.#d.record(this.spec.sourceId, events))
-      .catch((err: unknown) => this.#d.logger.error({ err, sourceId: this.spec.sourceId, types: events.map((e) => e.type) }, 'could not record connectivity events'));
+      .catch((err: unknown) =>
+        this.#d.logger.error({ err, sourceId: this.spec.sourceId, types: events.map((e) => e.type) }, 'could not record connectivity events'),
+      );
   }
 
   #onConnected(thumbprint: string | null, reconnected: boolean): void {

@@ -23,19 +23,29 @@ export class SqliteSourceCatalog implements SourceCatalog {
   }
 
   sources(): SourceSpec[] {
-    return this.#db.prepare('SELECT spec FROM sources ORDER BY rowid').all().map((r) => JSON.parse(String(r.spec)) as SourceSpec);
+    return this.#db
+      .prepare('SELECT spec FROM sources ORDER BY rowid')
+      .all()
+      .map((r) => JSON.parse(String(r.spec)) as SourceSpec);
   }
 
   mappings(sourceId: string): TagMapping[] {
-    return this.#db.prepare('SELECT mapping FROM mappings WHERE source_id = ? ORDER BY rowid').all(sourceId).map((r) => JSON.parse(String(r.mapping)) as TagMapping);
+    return this.#db
+      .prepare('SELECT mapping FROM mappings WHERE source_id = ? ORDER BY rowid')
+      .all(sourceId)
+      .map((r) => JSON.parse(String(r.mapping)) as TagMapping);
   }
 
   saveSource(spec: SourceSpec): void {
-    this.#db.prepare('INSERT INTO sources (source_id, spec) VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET spec = excluded.spec').run(spec.sourceId, JSON.stringify(spec));
+    this.#db
+      .prepare('INSERT INTO sources (source_id, spec) VALUES (?, ?) ON CONFLICT (source_id) DO UPDATE SET spec = excluded.spec')
+      .run(spec.sourceId, JSON.stringify(spec));
   }
 
   saveMappings(mappings: readonly TagMapping[]): void {
-    const stmt = this.#db.prepare('INSERT INTO mappings (source_id, address, mapping) VALUES (?, ?, ?) ON CONFLICT (source_id, address) DO UPDATE SET mapping = excluded.mapping');
+    const stmt = this.#db.prepare(
+      'INSERT INTO mappings (source_id, address, mapping) VALUES (?, ?, ?) ON CONFLICT (source_id, address) DO UPDATE SET mapping = excluded.mapping',
+    );
     this.#db.exec('BEGIN');
     try {
       for (const m of mappings) stmt.run(m.sourceId, m.address, JSON.stringify(m));

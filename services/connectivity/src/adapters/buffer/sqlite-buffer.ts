@@ -139,7 +139,12 @@ export class SqliteBuffer implements SampleBuffer {
               const rows = oldestStmt.all(input.sourceId, 256, offset);
               if (rows.length === 0) return;
               for (const r of rows) {
-                yield { seq: Number(r.pos), samples: Number(r.samples), oldestSourceTs: String(r.oldest_ts), newestSourceTs: String(r.newest_ts) } satisfies BufferedBatchInfo;
+                yield {
+                  seq: Number(r.pos),
+                  samples: Number(r.samples),
+                  oldestSourceTs: String(r.oldest_ts),
+                  newestSourceTs: String(r.newest_ts),
+                } satisfies BufferedBatchInfo;
               }
             }
           },
@@ -150,7 +155,14 @@ export class SqliteBuffer implements SampleBuffer {
         if (plan.accept) {
           const payload = JSON.stringify(b.batch);
           const r = insert.run(input.sourceId, b.assetPath, b.seq, b.batch.batchId, b.subject, payload, b.batch.samples.length, span.oldest, span.newest);
-          rows.push({ pos: Number(r.lastInsertRowid), sourceId: input.sourceId, subject: b.subject, batchId: b.batch.batchId, payload, samples: b.batch.samples.length });
+          rows.push({
+            pos: Number(r.lastInsertRowid),
+            sourceId: input.sourceId,
+            subject: b.subject,
+            batchId: b.batch.batchId,
+            payload,
+            samples: b.batch.samples.length,
+          });
           now += b.batch.samples.length;
         }
         this.#used.set(input.sourceId, now);
@@ -178,9 +190,14 @@ export class SqliteBuffer implements SampleBuffer {
 
   /** Up to `limit` rows after position `afterPos`, in order. */
   peek(afterPos: number, limit: number): BufferedRow[] {
-    return this.#peek
-      .all(afterPos, limit)
-      .map((r) => ({ pos: Number(r.pos), sourceId: String(r.source_id), subject: String(r.subject), batchId: String(r.batch_id), payload: String(r.payload), samples: Number(r.samples) }));
+    return this.#peek.all(afterPos, limit).map((r) => ({
+      pos: Number(r.pos),
+      sourceId: String(r.source_id),
+      subject: String(r.subject),
+      batchId: String(r.batch_id),
+      payload: String(r.payload),
+      samples: Number(r.samples),
+    }));
   }
 
   /** Removes the acknowledged rows (positions ≤ `uptoPos`). */

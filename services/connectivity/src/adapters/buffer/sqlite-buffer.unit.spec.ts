@@ -27,7 +27,14 @@ describe('the store-and-forward buffer', () => {
     const b = new SqliteBuffer({ path: ':memory:' });
     b.append({ sourceId: SRC, capacity: 5, policy: 'drop-oldest', batches: [batch(1, 2), batch(2, 2)] });
     const { overflow: o } = b.append({ sourceId: SRC, capacity: 5, policy: 'drop-oldest', batches: [batch(3, 3)] });
-    expect(o).toEqual({ sourceId: SRC, droppedSamples: 2, capacity: 5, policy: 'drop-oldest', oldestDroppedAt: '2025-01-01T00:00:01.000Z', newestDroppedAt: '2025-01-01T00:00:01.000Z' });
+    expect(o).toEqual({
+      sourceId: SRC,
+      droppedSamples: 2,
+      capacity: 5,
+      policy: 'drop-oldest',
+      oldestDroppedAt: '2025-01-01T00:00:01.000Z',
+      newestDroppedAt: '2025-01-01T00:00:01.000Z',
+    });
     expect(b.peek(0, 10).map((r) => r.samples)).toEqual([2, 3]);
     expect(b.droppedSamples(SRC)).toBe(2);
   });
@@ -51,7 +58,12 @@ describe('the store-and-forward buffer', () => {
     const b = new SqliteBuffer({ path });
     expect(b.peek(0, 10)).toHaveLength(2);
     expect(b.usedSamples(SRC)).toBe(3);
-    expect(b.lastSequences(SRC)).toEqual(new Map([['e.s.a.l.x', 7], ['e.s.a.l.y', 8]]));
+    expect(b.lastSequences(SRC)).toEqual(
+      new Map([
+        ['e.s.a.l.x', 7],
+        ['e.s.a.l.y', 8],
+      ]),
+    );
     b.close();
   });
 });

@@ -84,7 +84,13 @@ describe('per-asset order when one publish fails and later ones succeed', () => 
     open.push({ buffer, forwarder });
     await tick(5);
     // a.1, b.1, a.2, c.1, a.3 in one cut: a.1 fails while b.1 and c.1 succeed.
-    const plan = [['a', 1], ['b', 2], ['a', 3], ['c', 4], ['a', 5]] as const;
+    const plan = [
+      ['a', 1],
+      ['b', 2],
+      ['a', 3],
+      ['c', 4],
+      ['a', 5],
+    ] as const;
     const list = plan.map(([asset, n]) => fixtureBatch(1000 + n, 1, `e.s.ar.l.${asset}`));
     failNext = list[0]!.batch.batchId;
     forwarder.offer(buffer.append({ sourceId: SRC, capacity: 1_000, policy: 'drop-oldest', batches: list }).rows);
@@ -102,7 +108,12 @@ describe('the forwarder', () => {
     buffer.close();
     const s = setup(16);
     // A fresh buffer stands in for the reopened file: put the same rows back.
-    s.buffer.append({ sourceId: SRC, capacity: 1_000_000, policy: 'drop-oldest', batches: before.map((r) => ({ assetPath: 'e.s.a.l.x', seq: 0, subject: r.subject, batch: JSON.parse(r.payload) })) });
+    s.buffer.append({
+      sourceId: SRC,
+      capacity: 1_000_000,
+      policy: 'drop-oldest',
+      batches: before.map((r) => ({ assetPath: 'e.s.a.l.x', seq: 0, subject: r.subject, batch: JSON.parse(r.payload) })),
+    });
     s.forwarder.kick();
     const later: string[] = [];
     for (let i = 0; i < 20; i++) {

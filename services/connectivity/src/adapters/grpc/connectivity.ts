@@ -113,7 +113,9 @@ const RegisterSource = z
     name: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
     protocol: z.enum(['opcua', 'mqtt'], { message: 'must be "opcua" or "mqtt"' }),
     endpoint: z.string().min(1, 'is required').max(500, 'must be at most 500 characters'),
-    securityMode: z.number().refine((m) => m === SecurityMode.SECURITY_MODE_UNSPECIFIED || securityModeOf[m] !== undefined, 'must be SECURITY_MODE_NONE, _SIGN or _SIGN_AND_ENCRYPT'),
+    securityMode: z
+      .number()
+      .refine((m) => m === SecurityMode.SECURITY_MODE_UNSPECIFIED || securityModeOf[m] !== undefined, 'must be SECURITY_MODE_NONE, _SIGN or _SIGN_AND_ENCRYPT'),
     securityPolicy: z.string().max(64, 'must be at most 64 characters'),
     username: z.string().max(200, 'must be at most 200 characters'),
     // The value never appears in a message: only its presence and length are checked here.
@@ -160,16 +162,20 @@ const RegisterSource = z
       ...(r.bufferCapacity === 0 ? {} : { bufferCapacity: r.bufferCapacity }),
       ...(r.autoMapRoot === '' ? {} : { autoMapRoot: r.autoMapRoot }),
       // The app validates the Sparkplug settings (errors name sparkplug.<field>, mapped to the proto names).
-      ...(r.sparkplug === undefined ? {} : {
-        payloadFormat: 'sparkplug-b',
-        sparkplug: {
-          groupId: r.sparkplug.groupId, enterprise: r.sparkplug.enterprise, site: r.sparkplug.site,
-          ...(r.sparkplug.area === '' ? {} : { area: r.sparkplug.area }),
-          ...(r.sparkplug.nodeAsset === '' ? {} : { nodeAsset: r.sparkplug.nodeAsset }),
-          assets: r.sparkplug.assets.map((a) => ({ edgeNode: a.edgeNode, device: a.device === '' ? null : a.device, assetPath: a.assetPath })),
-          ...(r.sparkplug.rebirthIntervalMs === 0 ? {} : { rebirthIntervalMs: r.sparkplug.rebirthIntervalMs }),
-        },
-      }),
+      ...(r.sparkplug === undefined
+        ? {}
+        : {
+            payloadFormat: 'sparkplug-b',
+            sparkplug: {
+              groupId: r.sparkplug.groupId,
+              enterprise: r.sparkplug.enterprise,
+              site: r.sparkplug.site,
+              ...(r.sparkplug.area === '' ? {} : { area: r.sparkplug.area }),
+              ...(r.sparkplug.nodeAsset === '' ? {} : { nodeAsset: r.sparkplug.nodeAsset }),
+              assets: r.sparkplug.assets.map((a) => ({ edgeNode: a.edgeNode, device: a.device === '' ? null : a.device, assetPath: a.assetPath })),
+              ...(r.sparkplug.rebirthIntervalMs === 0 ? {} : { rebirthIntervalMs: r.sparkplug.rebirthIntervalMs }),
+            },
+          }),
     };
   });
 
@@ -184,18 +190,16 @@ const MappingInput = z
     valueField: z.string().max(200, 'must be at most 200 characters'),
     timestampField: z.string().max(200, 'must be at most 200 characters'),
   })
-  .transform(
-    (m): ExplicitMappingInput => ({
-      address: m.address,
-      unsPath: m.unsPath,
-      ...(m.dataType === '' ? {} : { dataType: m.dataType }),
-      ...(m.unit === '' ? {} : { unit: m.unit }),
-      ...(m.range === undefined || (m.range.low === 0 && m.range.high === 0) ? {} : { range: m.range }),
-      ...(m.samplingIntervalMs === 0 ? {} : { samplingIntervalMs: m.samplingIntervalMs }),
-      ...(m.valueField === '' ? {} : { valueField: m.valueField }),
-      ...(m.timestampField === '' ? {} : { timestampField: m.timestampField }),
-    }),
-  );
+  .transform((m): ExplicitMappingInput => ({
+    address: m.address,
+    unsPath: m.unsPath,
+    ...(m.dataType === '' ? {} : { dataType: m.dataType }),
+    ...(m.unit === '' ? {} : { unit: m.unit }),
+    ...(m.range === undefined || (m.range.low === 0 && m.range.high === 0) ? {} : { range: m.range }),
+    ...(m.samplingIntervalMs === 0 ? {} : { samplingIntervalMs: m.samplingIntervalMs }),
+    ...(m.valueField === '' ? {} : { valueField: m.valueField }),
+    ...(m.timestampField === '' ? {} : { timestampField: m.timestampField }),
+  }));
 
 const MapTags = z
   .object({
@@ -204,15 +208,14 @@ const MapTags = z
     mappings: z.array(MappingInput).max(10_000, 'at most 10000 mappings per call'),
   })
   .superRefine((r, ctx) => {
-    if (r.autoMapRoot === '' && r.mappings.length === 0) ctx.addIssue({ code: 'custom', path: ['mappings'], message: 'give auto_map_root or at least one mapping' });
+    if (r.autoMapRoot === '' && r.mappings.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['mappings'], message: 'give auto_map_root or at least one mapping' });
   })
-  .transform(
-    (r): MapTagsRequest => ({
-      sourceId: r.sourceId,
-      ...(r.autoMapRoot === '' ? {} : { autoMapRoot: r.autoMapRoot }),
-      ...(r.mappings.length === 0 ? {} : { mappings: r.mappings }),
-    }),
-  );
+  .transform((r): MapTagsRequest => ({
+    sourceId: r.sourceId,
+    ...(r.autoMapRoot === '' ? {} : { autoMapRoot: r.autoMapRoot }),
+    ...(r.mappings.length === 0 ? {} : { mappings: r.mappings }),
+  }));
 
 const UNS_TOKEN = /^[a-z0-9_-]{1,64}$/;
 
@@ -221,13 +224,17 @@ export const AssetPathPrefix = z.string().superRefine((prefix, ctx) => {
   if (prefix === '') return;
   const tokens = prefix.split('.');
   if (tokens.length > unsLevels.length) {
-    ctx.addIssue({ code: 'custom', message: `"${prefix}" has ${tokens.length} levels; an asset path has at most ${unsLevels.length} (${unsLevels.join('.')})` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${prefix}" has ${tokens.length} levels; an asset path has at most ${unsLevels.length} (${unsLevels.join('.')})`,
+    });
     return;
   }
   tokens.forEach((token, i) => {
     const level = unsLevels[i]!;
     if (token === '') ctx.addIssue({ code: 'custom', message: `UNS ${level} is empty in "${prefix}"` });
-    else if (!UNS_TOKEN.test(token)) ctx.addIssue({ code: 'custom', message: `UNS ${level} "${token.slice(0, 80)}" is invalid: use 1–64 lowercase letters, digits, "_" and "-"` });
+    else if (!UNS_TOKEN.test(token))
+      ctx.addIssue({ code: 'custom', message: `UNS ${level} "${token.slice(0, 80)}" is invalid: use 1–64 lowercase letters, digits, "_" and "-"` });
   });
 });
 
@@ -258,10 +265,16 @@ export function toProtoHealth(h: SourceHealth): connectivityV1.GetSourceHealthRe
     bufferedSamples: h.bufferedSamples,
     droppedSamples: h.droppedSamples,
     bufferCapacity: h.bufferCapacity,
-    sparkplug: h.sparkplug === null ? undefined : {
-      onlineEdgeNodes: h.sparkplug.onlineEdgeNodes, births: h.sparkplug.births, deaths: h.sparkplug.deaths,
-      sequenceGaps: h.sparkplug.sequenceGaps, rebirthRequests: h.sparkplug.rebirthRequests,
-    },
+    sparkplug:
+      h.sparkplug === null
+        ? undefined
+        : {
+            onlineEdgeNodes: h.sparkplug.onlineEdgeNodes,
+            births: h.sparkplug.births,
+            deaths: h.sparkplug.deaths,
+            sequenceGaps: h.sparkplug.sequenceGaps,
+            rebirthRequests: h.sparkplug.rebirthRequests,
+          },
   };
 }
 
@@ -308,7 +321,11 @@ async function* liveBatches(app: ConnectivityApi, prefix: string, signal: AbortS
       if (signal.aborted) return;
       if (o.closing.aborted) throw new ConnectivityRpcError('UNAVAILABLE', 'SHUTTING_DOWN', 'connectivity is shutting down: subscribe again');
       if (overflowed) {
-        throw new ConnectivityRpcError('UNAVAILABLE', 'SUBSCRIBER_TOO_SLOW', `the subscriber fell ${o.maxQueuedBatches} batches behind and was dropped: subscribe again (the data itself is on NATS stream UNS)`);
+        throw new ConnectivityRpcError(
+          'UNAVAILABLE',
+          'SUBSCRIBER_TOO_SLOW',
+          `the subscriber fell ${o.maxQueuedBatches} batches behind and was dropped: subscribe again (the data itself is on NATS stream UNS)`,
+        );
       }
       if (head < queue.length) {
         const b = queue[head++]!;

@@ -1,7 +1,14 @@
 import { status } from '@grpc/grpc-js';
 import { toGrpcStatus } from '@industrial/grpc';
 import { describe, expect, it } from 'vitest';
-import { ConnectivityError, ConnectivityErrorCode, InvalidSourceInputError, NodeNotFoundError, SourceConnectError, SourceNotFoundError } from '../../domain/errors.ts';
+import {
+  ConnectivityError,
+  ConnectivityErrorCode,
+  InvalidSourceInputError,
+  NodeNotFoundError,
+  SourceConnectError,
+  SourceNotFoundError,
+} from '../../domain/errors.ts';
 import { ConcurrencyConflictError, OwnershipError, resourceOfAssetPath } from '@industrial/kernel';
 import { AssetPathPrefix, GRPC_CODE_BY_CONNECTIVITY_CODE, protoField, toRpcError } from './connectivity.ts';
 
@@ -11,7 +18,10 @@ describe('connectivity errors → gRPC status', () => {
   it('maps every connectivity code to a status a client can act on', () => {
     const cases: [ConnectivityError, status][] = [
       [new SourceConnectError(ConnectivityErrorCode.Unreachable, 'cannot connect to opc.tcp://h:4840: ECONNREFUSED'), status.UNAVAILABLE],
-      [new SourceConnectError(ConnectivityErrorCode.CertificateUntrusted, 'the server certificate of opc.tcp://h:4840 is not trusted'), status.FAILED_PRECONDITION],
+      [
+        new SourceConnectError(ConnectivityErrorCode.CertificateUntrusted, 'the server certificate of opc.tcp://h:4840 is not trusted'),
+        status.FAILED_PRECONDITION,
+      ],
       [new SourceConnectError(ConnectivityErrorCode.SecurityNotOffered, 'no endpoint with SignAndEncrypt'), status.FAILED_PRECONDITION],
       [new SourceConnectError(ConnectivityErrorCode.AuthenticationFailed, 'opc.tcp://h:4840 refused the user "u"'), status.PERMISSION_DENIED],
       [new SourceConnectError(ConnectivityErrorCode.NotConnected, 'not connected'), status.UNAVAILABLE],

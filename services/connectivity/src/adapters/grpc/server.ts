@@ -24,7 +24,11 @@ export interface GrpcOptions {
 
 export async function startGrpc(app: ConnectivityApi, o: GrpcOptions): Promise<{ port: number; stop(): Promise<void> }> {
   if (o.keySet === undefined) {
-    throw new ConnectivityError(ConnectivityErrorCode.InvalidArgument, 'config.grpc is set but no keySet was given: the gRPC API verifies bearer tokens with it', { field: 'keySet' });
+    throw new ConnectivityError(
+      ConnectivityErrorCode.InvalidArgument,
+      'config.grpc is set but no keySet was given: the gRPC API verifies bearer tokens with it',
+      { field: 'keySet' },
+    );
   }
   const logger: GrpcLogger = {
     debug: (fields, msg) => o.logger.debug?.(fields, msg ?? ''),

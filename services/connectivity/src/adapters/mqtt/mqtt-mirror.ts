@@ -14,7 +14,11 @@ export class MqttMirror {
   }
 
   static async connect(url: string, prefix: string): Promise<MqttMirror> {
-    const client = await connectAsync(url, { reconnectPeriod: RECONNECT_MS, connectTimeout: 5_000, clientId: `connectivity-mirror-${randomBytes(6).toString('hex')}` }, false);
+    const client = await connectAsync(
+      url,
+      { reconnectPeriod: RECONNECT_MS, connectTimeout: 5_000, clientId: `connectivity-mirror-${randomBytes(6).toString('hex')}` },
+      false,
+    );
     client.on('error', () => {});
     return new MqttMirror(client, prefix);
   }

@@ -51,20 +51,30 @@ export class MqttSource implements Source {
     const auth = this.#spec.auth.kind === 'userPassword' ? { username: this.#spec.auth.username, password: this.#spec.auth.password } : {};
     let client: MqttClient;
     try {
-      client = await connectAsync(this.#spec.endpoint, {
-        ...auth,
-        // Unique per connection: a broker drops the older of two clients with one id, and the two
-        // then take each other over forever. The first 8 characters of a source id (+ pid) were not
-        // unique (ids of one plant often share them; other hosts or containers reuse pids).
-        clientId: `connectivity-${this.#spec.sourceId}-${randomBytes(4).toString('hex')}`,
-        reconnectPeriod: RECONNECT_MS,
-        connectTimeout: 5_000,
-        clean: true,
-      }, false);
+      client = await connectAsync(
+        this.#spec.endpoint,
+        {
+          ...auth,
+          // Unique per connection: a broker drops the older of two clients with one id, and the two
+          // then take each other over forever. The first 8 characters of a source id (+ pid) were not
+          // unique (ids of one plant often share them; other hosts or containers reuse pids).
+          clientId: `connectivity-${this.#spec.sourceId}-${randomBytes(4).toString('hex')}`,
+          reconnectPeriod: RECONNECT_MS,
+          connectTimeout: 5_000,
+          clean: true,
+        },
+        false,
+      );
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       const code = /not authori[sz]ed|bad user ?name or password/i.test(msg) ? ConnectivityErrorCode.AuthenticationFailed : ConnectivityErrorCode.Unreachable;
-      throw new SourceConnectError(code, code === ConnectivityErrorCode.AuthenticationFailed ? `${this.#spec.endpoint} refused the credentials (${msg})` : `cannot connect to ${this.#spec.endpoint}: ${msg}`, err);
+      throw new SourceConnectError(
+        code,
+        code === ConnectivityErrorCode.AuthenticationFailed
+          ? `${this.#spec.endpoint} refused the credentials (${msg})`
+          : `cannot connect to ${this.#spec.endpoint}: ${msg}`,
+        err,
+      );
     }
     this.#client = client;
     this.#connectedOnce = true;
@@ -108,7 +118,11 @@ export class MqttSource implements Source {
       } catch (err) {
         await client.endAsync(true).catch(() => {});
         this.#client = null;
-        throw new SourceConnectError(ConnectivityErrorCode.Unreachable, `${this.#spec.endpoint} refused the subscription to ${this.#sparkplug.subscription}: ${err instanceof Error ? err.message : String(err)}`, err);
+        throw new SourceConnectError(
+          ConnectivityErrorCode.Unreachable,
+          `${this.#spec.endpoint} refused the subscription to ${this.#sparkplug.subscription}: ${err instanceof Error ? err.message : String(err)}`,
+          err,
+        );
       }
     }
     this.#handlers.onConnected({ serverCertificateThumbprint: null, reconnected: false });
@@ -149,7 +163,10 @@ export class MqttSource implements Source {
     if (c === null) return;
     const now = BigInt(Date.now());
     const topic = ncmdTopic(group, edgeNode);
-    const payload = encodePayload({ timestamp: now, metrics: [{ name: REBIRTH_METRIC, timestamp: now, datatype: DataType.Boolean, value: { field: 'boolean', value: true } }] });
+    const payload = encodePayload({
+      timestamp: now,
+      metrics: [{ name: REBIRTH_METRIC, timestamp: now, datatype: DataType.Boolean, value: { field: 'boolean', value: true } }],
+    });
     c.publish(topic, Buffer.from(payload), { qos: 0, retain: false }, () => {});
     this.#handlers.onRebirthRequested?.({ ...r, groupId: group, topic });
   }
@@ -184,7 +201,10 @@ export class MqttSource implements Source {
   }
 
   #noAddressSpace(what: string): InvalidSourceInputError {
-    return new InvalidSourceInputError('source_id', `${what} reads OPC UA address spaces; ${this.#spec.sourceId} is an MQTT source (map its topics explicitly)`);
+    return new InvalidSourceInputError(
+      'source_id',
+      `${what} reads OPC UA address spaces; ${this.#spec.sourceId} is an MQTT source (map its topics explicitly)`,
+    );
   }
 
   async close(): Promise<void> {

@@ -55,17 +55,49 @@ function readPropertyValue(r: BinaryReader, len: number, depth: number): Propert
   readMessage(r, len, (no, wt) => {
     const ld = WireType.LengthDelimited;
     switch (no) {
-      case 1: expect('PropertyValue', no, wt, WireType.Varint); v.type = r.uint32(); break;
-      case 2: expect('PropertyValue', no, wt, WireType.Varint); v.isNull = r.bool(); break;
-      case 3: expect('PropertyValue', no, wt, WireType.Varint); v.value = { field: 'int', value: r.uint32() }; break;
-      case 4: expect('PropertyValue', no, wt, WireType.Varint); v.value = { field: 'long', value: u64(r) }; break;
-      case 5: expect('PropertyValue', no, wt, WireType.Bit32); v.value = { field: 'float', value: r.float() }; break;
-      case 6: expect('PropertyValue', no, wt, WireType.Bit64); v.value = { field: 'double', value: r.double() }; break;
-      case 7: expect('PropertyValue', no, wt, WireType.Varint); v.value = { field: 'boolean', value: r.bool() }; break;
-      case 8: expect('PropertyValue', no, wt, ld); v.value = { field: 'string', value: str(r) }; break;
-      case 9: expect('PropertyValue', no, wt, ld); v.value = { field: 'propertyset', value: readPropertySet(r, r.uint32(), depth + 1) }; break;
-      case 10: case 11: r.skip(wt, no); v.value = { field: 'unsupported', fieldNo: no }; break;
-      default: return false;
+      case 1:
+        expect('PropertyValue', no, wt, WireType.Varint);
+        v.type = r.uint32();
+        break;
+      case 2:
+        expect('PropertyValue', no, wt, WireType.Varint);
+        v.isNull = r.bool();
+        break;
+      case 3:
+        expect('PropertyValue', no, wt, WireType.Varint);
+        v.value = { field: 'int', value: r.uint32() };
+        break;
+      case 4:
+        expect('PropertyValue', no, wt, WireType.Varint);
+        v.value = { field: 'long', value: u64(r) };
+        break;
+      case 5:
+        expect('PropertyValue', no, wt, WireType.Bit32);
+        v.value = { field: 'float', value: r.float() };
+        break;
+      case 6:
+        expect('PropertyValue', no, wt, WireType.Bit64);
+        v.value = { field: 'double', value: r.double() };
+        break;
+      case 7:
+        expect('PropertyValue', no, wt, WireType.Varint);
+        v.value = { field: 'boolean', value: r.bool() };
+        break;
+      case 8:
+        expect('PropertyValue', no, wt, ld);
+        v.value = { field: 'string', value: str(r) };
+        break;
+      case 9:
+        expect('PropertyValue', no, wt, ld);
+        v.value = { field: 'propertyset', value: readPropertySet(r, r.uint32(), depth + 1) };
+        break;
+      case 10:
+      case 11:
+        r.skip(wt, no);
+        v.value = { field: 'unsupported', fieldNo: no };
+        break;
+      default:
+        return false;
     }
     return true;
   });
@@ -77,15 +109,40 @@ function readMetaData(r: BinaryReader, len: number): MetaData {
   readMessage(r, len, (no, wt) => {
     const ld = WireType.LengthDelimited;
     switch (no) {
-      case 1: expect('MetaData', no, wt, WireType.Varint); m.isMultiPart = r.bool(); break;
-      case 2: expect('MetaData', no, wt, ld); m.contentType = str(r); break;
-      case 3: expect('MetaData', no, wt, WireType.Varint); m.size = u64(r); break;
-      case 4: expect('MetaData', no, wt, WireType.Varint); m.seq = u64(r); break;
-      case 5: expect('MetaData', no, wt, ld); m.fileName = str(r); break;
-      case 6: expect('MetaData', no, wt, ld); m.fileType = str(r); break;
-      case 7: expect('MetaData', no, wt, ld); m.md5 = str(r); break;
-      case 8: expect('MetaData', no, wt, ld); m.description = str(r); break;
-      default: return false;
+      case 1:
+        expect('MetaData', no, wt, WireType.Varint);
+        m.isMultiPart = r.bool();
+        break;
+      case 2:
+        expect('MetaData', no, wt, ld);
+        m.contentType = str(r);
+        break;
+      case 3:
+        expect('MetaData', no, wt, WireType.Varint);
+        m.size = u64(r);
+        break;
+      case 4:
+        expect('MetaData', no, wt, WireType.Varint);
+        m.seq = u64(r);
+        break;
+      case 5:
+        expect('MetaData', no, wt, ld);
+        m.fileName = str(r);
+        break;
+      case 6:
+        expect('MetaData', no, wt, ld);
+        m.fileType = str(r);
+        break;
+      case 7:
+        expect('MetaData', no, wt, ld);
+        m.md5 = str(r);
+        break;
+      case 8:
+        expect('MetaData', no, wt, ld);
+        m.description = str(r);
+        break;
+      default:
+        return false;
     }
     return true;
   });
@@ -98,24 +155,78 @@ function readMetric(r: BinaryReader, len: number): Metric {
     const ld = WireType.LengthDelimited;
     const vi = WireType.Varint;
     switch (no) {
-      case 1: expect('Metric', no, wt, ld); m.name = str(r); break;
-      case 2: expect('Metric', no, wt, vi); m.alias = u64(r); break;
-      case 3: expect('Metric', no, wt, vi); m.timestamp = u64(r); break;
-      case 4: expect('Metric', no, wt, vi); m.datatype = r.uint32(); break;
-      case 5: expect('Metric', no, wt, vi); m.isHistorical = r.bool(); break;
-      case 6: expect('Metric', no, wt, vi); m.isTransient = r.bool(); break;
-      case 7: expect('Metric', no, wt, vi); m.isNull = r.bool(); break;
-      case 8: expect('Metric', no, wt, ld); m.metadata = readMetaData(r, r.uint32()); break;
-      case 9: expect('Metric', no, wt, ld); m.properties = readPropertySet(r, r.uint32(), 0); break;
-      case 10: expect('Metric', no, wt, vi); m.value = { field: 'int', value: r.uint32() }; break;
-      case 11: expect('Metric', no, wt, vi); m.value = { field: 'long', value: u64(r) }; break;
-      case 12: expect('Metric', no, wt, WireType.Bit32); m.value = { field: 'float', value: r.float() }; break;
-      case 13: expect('Metric', no, wt, WireType.Bit64); m.value = { field: 'double', value: r.double() }; break;
-      case 14: expect('Metric', no, wt, vi); m.value = { field: 'boolean', value: r.bool() }; break;
-      case 15: expect('Metric', no, wt, ld); m.value = { field: 'string', value: str(r) }; break;
-      case 16: expect('Metric', no, wt, ld); m.value = { field: 'bytes', value: r.bytes() }; break;
-      case 17: case 18: case 19: r.skip(wt, no); m.value = { field: 'unsupported', fieldNo: no }; break;
-      default: return false;
+      case 1:
+        expect('Metric', no, wt, ld);
+        m.name = str(r);
+        break;
+      case 2:
+        expect('Metric', no, wt, vi);
+        m.alias = u64(r);
+        break;
+      case 3:
+        expect('Metric', no, wt, vi);
+        m.timestamp = u64(r);
+        break;
+      case 4:
+        expect('Metric', no, wt, vi);
+        m.datatype = r.uint32();
+        break;
+      case 5:
+        expect('Metric', no, wt, vi);
+        m.isHistorical = r.bool();
+        break;
+      case 6:
+        expect('Metric', no, wt, vi);
+        m.isTransient = r.bool();
+        break;
+      case 7:
+        expect('Metric', no, wt, vi);
+        m.isNull = r.bool();
+        break;
+      case 8:
+        expect('Metric', no, wt, ld);
+        m.metadata = readMetaData(r, r.uint32());
+        break;
+      case 9:
+        expect('Metric', no, wt, ld);
+        m.properties = readPropertySet(r, r.uint32(), 0);
+        break;
+      case 10:
+        expect('Metric', no, wt, vi);
+        m.value = { field: 'int', value: r.uint32() };
+        break;
+      case 11:
+        expect('Metric', no, wt, vi);
+        m.value = { field: 'long', value: u64(r) };
+        break;
+      case 12:
+        expect('Metric', no, wt, WireType.Bit32);
+        m.value = { field: 'float', value: r.float() };
+        break;
+      case 13:
+        expect('Metric', no, wt, WireType.Bit64);
+        m.value = { field: 'double', value: r.double() };
+        break;
+      case 14:
+        expect('Metric', no, wt, vi);
+        m.value = { field: 'boolean', value: r.bool() };
+        break;
+      case 15:
+        expect('Metric', no, wt, ld);
+        m.value = { field: 'string', value: str(r) };
+        break;
+      case 16:
+        expect('Metric', no, wt, ld);
+        m.value = { field: 'bytes', value: r.bytes() };
+        break;
+      case 17:
+      case 18:
+      case 19:
+        r.skip(wt, no);
+        m.value = { field: 'unsupported', fieldNo: no };
+        break;
+      default:
+        return false;
     }
     return true;
   });
@@ -129,12 +240,28 @@ export function decodePayload(bytes: Uint8Array): Payload {
   try {
     readMessage(r, -1, (no, wt) => {
       switch (no) {
-        case 1: expect('Payload', no, wt, WireType.Varint); p.timestamp = u64(r); break;
-        case 2: expect('Payload', no, wt, WireType.LengthDelimited); p.metrics.push(readMetric(r, r.uint32())); break;
-        case 3: expect('Payload', no, wt, WireType.Varint); p.seq = u64(r); break;
-        case 4: expect('Payload', no, wt, WireType.LengthDelimited); p.uuid = str(r); break;
-        case 5: expect('Payload', no, wt, WireType.LengthDelimited); p.body = r.bytes(); break;
-        default: return false;
+        case 1:
+          expect('Payload', no, wt, WireType.Varint);
+          p.timestamp = u64(r);
+          break;
+        case 2:
+          expect('Payload', no, wt, WireType.LengthDelimited);
+          p.metrics.push(readMetric(r, r.uint32()));
+          break;
+        case 3:
+          expect('Payload', no, wt, WireType.Varint);
+          p.seq = u64(r);
+          break;
+        case 4:
+          expect('Payload', no, wt, WireType.LengthDelimited);
+          p.uuid = str(r);
+          break;
+        case 5:
+          expect('Payload', no, wt, WireType.LengthDelimited);
+          p.body = r.bytes();
+          break;
+        default:
+          return false;
       }
       return true;
     });
@@ -149,12 +276,24 @@ export function decodePayload(bytes: Uint8Array): Payload {
 function writeValue(w: BinaryWriter, v: WireValue, base: number): void {
   // Metric's oneof starts at field 10, PropertyValue's at 3: same order up to string.
   switch (v.field) {
-    case 'int': w.tag(base, WireType.Varint).uint32(v.value); break;
-    case 'long': w.tag(base + 1, WireType.Varint).uint64(v.value); break;
-    case 'float': w.tag(base + 2, WireType.Bit32).float(v.value); break;
-    case 'double': w.tag(base + 3, WireType.Bit64).double(v.value); break;
-    case 'boolean': w.tag(base + 4, WireType.Varint).bool(v.value); break;
-    case 'string': w.tag(base + 5, WireType.LengthDelimited).string(v.value); break;
+    case 'int':
+      w.tag(base, WireType.Varint).uint32(v.value);
+      break;
+    case 'long':
+      w.tag(base + 1, WireType.Varint).uint64(v.value);
+      break;
+    case 'float':
+      w.tag(base + 2, WireType.Bit32).float(v.value);
+      break;
+    case 'double':
+      w.tag(base + 3, WireType.Bit64).double(v.value);
+      break;
+    case 'boolean':
+      w.tag(base + 4, WireType.Varint).bool(v.value);
+      break;
+    case 'string':
+      w.tag(base + 5, WireType.LengthDelimited).string(v.value);
+      break;
     case 'bytes':
       if (base !== 10) throw new Error('a property value has no bytes field');
       w.tag(16, WireType.LengthDelimited).bytes(v.value);

@@ -19,7 +19,14 @@ describe('Sparkplug B payload codec', () => {
       uuid: 'u-1',
       body: Buffer.from([1, 2, 3]),
       metrics: [
-        { name: 'Inputs/Temp', alias: 1, timestamp: T0 + 1, datatype: DataType.Float, floatValue: 21.5, properties: { keys: ['engUnit'], values: [{ type: DataType.String, stringValue: 'degC' }] } },
+        {
+          name: 'Inputs/Temp',
+          alias: 1,
+          timestamp: T0 + 1,
+          datatype: DataType.Float,
+          floatValue: 21.5,
+          properties: { keys: ['engUnit'], values: [{ type: DataType.String, stringValue: 'degC' }] },
+        },
         { alias: 2, datatype: DataType.Int32, intValue: 0xffffffff },
         { name: 'big', datatype: DataType.UInt64, longValue: '18446744073709551615' },
         { name: 'd', datatype: DataType.Double, doubleValue: 1e300 },
@@ -27,7 +34,11 @@ describe('Sparkplug B payload codec', () => {
         { name: 's', datatype: DataType.String, stringValue: 'héllo' },
         { name: 'raw', datatype: DataType.Bytes, bytesValue: Buffer.from([9]) },
         { name: 'n', datatype: DataType.Double, isNull: true },
-        { name: 'f', datatype: DataType.File, metadata: { isMultiPart: false, contentType: 'text/plain', size: 3, seq: 1, fileName: 'a.txt', fileType: 'txt', md5: 'x', description: 'd' } },
+        {
+          name: 'f',
+          datatype: DataType.File,
+          metadata: { isMultiPart: false, contentType: 'text/plain', size: 3, seq: 1, fileName: 'a.txt', fileType: 'txt', md5: 'x', description: 'd' },
+        },
       ],
     });
     const bytes = PayloadType.encode(msg).finish();
@@ -38,7 +49,11 @@ describe('Sparkplug B payload codec', () => {
     expect([...(p.body ?? [])]).toEqual([1, 2, 3]);
     const [temp, i32, big, d, b, s, raw, n, f] = p.metrics;
     expect(temp).toEqual({
-      name: 'Inputs/Temp', alias: 1n, timestamp: BigInt(T0 + 1), datatype: DataType.Float, value: { field: 'float', value: 21.5 },
+      name: 'Inputs/Temp',
+      alias: 1n,
+      timestamp: BigInt(T0 + 1),
+      datatype: DataType.Float,
+      value: { field: 'float', value: 21.5 },
       properties: { keys: ['engUnit'], values: [{ type: DataType.String, value: { field: 'string', value: 'degC' } }] },
     });
     expect(i32).toEqual({ alias: 2n, datatype: DataType.Int32, value: { field: 'int', value: 0xffffffff } });
@@ -48,7 +63,16 @@ describe('Sparkplug B payload codec', () => {
     expect(s?.value).toEqual({ field: 'string', value: 'héllo' });
     expect(raw?.value).toMatchObject({ field: 'bytes' });
     expect(n).toEqual({ name: 'n', datatype: DataType.Double, isNull: true });
-    expect(f?.metadata).toEqual({ isMultiPart: false, contentType: 'text/plain', size: 3n, seq: 1n, fileName: 'a.txt', fileType: 'txt', md5: 'x', description: 'd' });
+    expect(f?.metadata).toEqual({
+      isMultiPart: false,
+      contentType: 'text/plain',
+      size: 3n,
+      seq: 1n,
+      fileName: 'a.txt',
+      fileType: 'txt',
+      md5: 'x',
+      description: 'd',
+    });
   });
 
   it('encodes what protobufjs decodes (round trip through both)', () => {
@@ -58,11 +82,19 @@ describe('Sparkplug B payload codec', () => {
       metrics: [
         { name: 'Node Control/Rebirth', datatype: DataType.Boolean, value: { field: 'boolean', value: true } },
         { name: 'bdSeq', datatype: DataType.Int64, value: { field: 'long', value: 3n } },
-        { alias: 9n, timestamp: BigInt(T0), value: { field: 'double', value: -0.5 }, properties: { keys: ['engLow'], values: [{ type: DataType.Double, value: { field: 'double', value: 0 } }] } },
+        {
+          alias: 9n,
+          timestamp: BigInt(T0),
+          value: { field: 'double', value: -0.5 },
+          properties: { keys: ['engLow'], values: [{ type: DataType.Double, value: { field: 'double', value: 0 } }] },
+        },
       ],
     };
     const bytes = encodePayload(p);
-    const o = PayloadType.toObject(PayloadType.decode(bytes), { longs: String }) as { seq: string; metrics: { name?: string; booleanValue?: boolean; longValue?: string; alias?: string; doubleValue?: number; properties?: unknown }[] };
+    const o = PayloadType.toObject(PayloadType.decode(bytes), { longs: String }) as {
+      seq: string;
+      metrics: { name?: string; booleanValue?: boolean; longValue?: string; alias?: string; doubleValue?: number; properties?: unknown }[];
+    };
     expect(o.seq).toBe('255');
     expect(o.metrics[0]).toMatchObject({ name: 'Node Control/Rebirth', booleanValue: true });
     expect(o.metrics[1]).toMatchObject({ name: 'bdSeq', longValue: '3' });

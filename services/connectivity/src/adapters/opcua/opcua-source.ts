@@ -10,10 +10,7 @@ import {
   BrowseDirection,
   ClientMonitoredItemGroup,
   type ClientSubscription,
-  DataChangeFilter,
-  DataChangeTrigger,
-  DataType,
-  DeadbandType,
+  type DataChangeFilter,
   MessageSecurityMode,
   NodeClass,
   OPCUAClient,
@@ -24,15 +21,15 @@ import {
   type ClientSession,
   type DataValue,
   type OPCUACertificateManager,
-  type ReferenceDescription,
   type UserIdentityInfo,
 } from 'node-opcua';
 import { createHash } from 'node:crypto';
 import { ConnectivityErrorCode, InvalidSourceInputError, NodeNotFoundError, SourceConnectError } from '../../domain/errors.ts';
 import { autoMapBrowsePath, normaliseRange, normaliseUnit, type TagDataType, type TagMapping } from '../../domain/mapping.ts';
 import { qualityOf, toSampleValue } from '../../domain/quality.ts';
-import type { Deadband, OpcUaSourceSpec } from '../../domain/source.ts';
+import type { OpcUaSourceSpec } from '../../domain/source.ts';
 import type { AutoMapped, BrowseNode, Source, SourceEvents } from '../../ports.ts';
+import { dataTypeOfNode, filterFor, isPropertyRef, withDescription } from './node-description.ts';
 
 /**
  * What the OPC UA source reports: a data change of a mapped tag (value already narrowed; Bad
@@ -65,22 +62,6 @@ const modeOf: Record<OpcUaSourceSpec['securityMode'], MessageSecurityMode> = {
   Sign: MessageSecurityMode.Sign,
   SignAndEncrypt: MessageSecurityMode.SignAndEncrypt,
 };
-
-const NUMERIC_TYPES = new Set<number>([
-  DataType.SByte, DataType.Byte, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32,
-  DataType.Int64, DataType.UInt64, DataType.Float, DataType.Double,
-]);
-/** ns=0 subtypes of Integer/UInteger/Number that servers use as data types (Duration, UtcTime…). */
-const NUMERIC_ALIASES = new Set<number>([26, 27, 28, 289, 290]);
-
-export function dataTypeOfNode(dataTypeId: { namespace: number; value: unknown }): TagDataType {
-  if (dataTypeId.namespace !== 0 || typeof dataTypeId.value !== 'number') return 'number'; // enumerations are Int32
-  const id = dataTypeId.value;
-  if (id === DataType.Boolean) return 'boolean';
-  if (NUMERIC_TYPES.has(id) || NUMERIC_ALIASES.has(id)) return 'number';
-  if (id === 29) return 'number'; // Enumeration
-  return 'string';
-}
 
 /** Turns node-opcua's connect/session failures into errors naming the cause. */
 export function classifyConnectError(err: unknown, spec: OpcUaSourceSpec, pkiHint: string): SourceConnectError {
@@ -177,7 +158,8 @@ export class OpcUaSource implements Source {
   }
 
   #requireSession(): ClientSession {
-    if (this.#session === null) throw new SourceConnectError(ConnectivityErrorCode.NotConnected, `source ${this.#o.spec.sourceId} has no session to ${this.#o.spec.endpoint}`);
+    if (this.#session === null)
+      throw new SourceConnectError(ConnectivityErrorCode.NotConnected, `source ${this.#o.spec.sourceId} has no session to ${this.#o.spec.endpoint}`);
     return this.#session;
   }
 
@@ -190,13 +172,26 @@ export class OpcUaSource implements Source {
     } catch {
       throw new InvalidSourceInputError('node_id', `"${id}" is not an OPC UA node id (e.g. ns=1;s=acme/plant-1)`);
     }
-    const r = await session.browse({ nodeId: id, browseDirection: BrowseDirection.Forward, referenceTypeId: 'HierarchicalReferences', includeSubtypes: true, resultMask: 63 });
+    const r = await session.browse({
+      nodeId: id,
+      browseDirection: BrowseDirection.Forward,
+      referenceTypeId: 'HierarchicalReferences',
+      includeSubtypes: true,
+      resultMask: 63,
+    });
     if (r.statusCode.isNotGood()) throw new NodeNotFoundError(id, r.statusCode.name);
     return (r.references ?? []).map((ref) => ({
       nodeId: ref.nodeId.toString(),
       browseName: ref.browseName.name ?? '',
       displayName: ref.displayName.text ?? ref.browseName.name ?? '',
-      nodeClass: ref.nodeClass === NodeClass.Object ? 'Object' : ref.nodeClass === NodeClass.Variable ? 'Variable' : ref.nodeClass === NodeClass.Method ? 'Method' : 'Other',
+      nodeClass:
+        ref.nodeClass === NodeClass.Object
+          ? 'Object'
+          : ref.nodeClass === NodeClass.Variable
+            ? 'Variable'
+            : ref.nodeClass === NodeClass.Method
+              ? 'Method'
+              : 'Other',
       hasChildren: ref.nodeClass === NodeClass.Object,
     }));
   }
@@ -218,7 +213,14 @@ export class OpcUaSource implements Source {
       for (let i = 0; i < frontier.length; i += 500) {
         const chunk = frontier.slice(i, i + 500);
         const results = await session.browse(
-          chunk.map((f) => ({ nodeId: f.nodeId, browseDirection: BrowseDirection.Forward, referenceTypeId: 'HierarchicalReferences', includeSubtypes: true, nodeClassMask: NodeClass.Object | NodeClass.Variable, resultMask: 63 })),
+          chunk.map((f) => ({
+            nodeId: f.nodeId,
+            browseDirection: BrowseDirection.Forward,
+            referenceTypeId: 'HierarchicalReferences',
+            includeSubtypes: true,
+            nodeClassMask: NodeClass.Object | NodeClass.Variable,
+            resultMask: 63,
+          })),
         );
         results.forEach((res, k) => {
           const parent = chunk[k]!;
@@ -246,7 +248,20 @@ export class OpcUaSource implements Source {
         skipped.push({ address: v.nodeId, reason: uns.reason });
         return;
       }
-      mappings.push(withDescription({ sourceId: this.#o.spec.sourceId, address: v.nodeId, asset: uns.asset, assetPath: uns.assetPath, tag: uns.tag, dataType: d.dataType, samplingIntervalMs }, d));
+      mappings.push(
+        withDescription(
+          {
+            sourceId: this.#o.spec.sourceId,
+            address: v.nodeId,
+            asset: uns.asset,
+            assetPath: uns.assetPath,
+            tag: uns.tag,
+            dataType: d.dataType,
+            samplingIntervalMs,
+          },
+          d,
+        ),
+      );
     });
     return { mappings, skipped };
   }
@@ -272,7 +287,13 @@ export class OpcUaSource implements Source {
     const names = [await this.#readBrowseName(nodeId)];
     let current = nodeId;
     for (let i = 0; i < 12; i++) {
-      const r = await session.browse({ nodeId: current, browseDirection: BrowseDirection.Inverse, referenceTypeId: 'HierarchicalReferences', includeSubtypes: true, resultMask: 63 });
+      const r = await session.browse({
+        nodeId: current,
+        browseDirection: BrowseDirection.Inverse,
+        referenceTypeId: 'HierarchicalReferences',
+        includeSubtypes: true,
+        resultMask: 63,
+      });
       const parent = (r.references ?? [])[0];
       if (parent === undefined) break;
       const id = parent.nodeId.toString();
@@ -295,9 +316,15 @@ export class OpcUaSource implements Source {
     return (dv.value.value as { name?: string } | null)?.name ?? nodeId;
   }
 
-  async #describe(nodeIds: readonly string[]): Promise<Array<{ ok: true; dataType: TagDataType; unit: string | undefined; range: { low: number; high: number } | undefined } | { ok: false; reason: string }>> {
+  async #describe(
+    nodeIds: readonly string[],
+  ): Promise<
+    Array<{ ok: true; dataType: TagDataType; unit: string | undefined; range: { low: number; high: number } | undefined } | { ok: false; reason: string }>
+  > {
     const session = this.#requireSession();
-    const out: Array<{ ok: true; dataType: TagDataType; unit: string | undefined; range: { low: number; high: number } | undefined } | { ok: false; reason: string }> = [];
+    const out: Array<
+      { ok: true; dataType: TagDataType; unit: string | undefined; range: { low: number; high: number } | undefined } | { ok: false; reason: string }
+    > = [];
     for (let i = 0; i < nodeIds.length; i += 500) {
       const chunk = nodeIds.slice(i, i + 500);
       for (const id of chunk) {
@@ -310,7 +337,9 @@ export class OpcUaSource implements Source {
       const [types, classes, props] = await Promise.all([
         session.read(chunk.map((nodeId) => ({ nodeId, attributeId: AttributeIds.DataType }))),
         session.read(chunk.map((nodeId) => ({ nodeId, attributeId: AttributeIds.NodeClass }))),
-        session.browse(chunk.map((nodeId) => ({ nodeId, browseDirection: BrowseDirection.Forward, referenceTypeId: 'HasProperty', includeSubtypes: true, resultMask: 63 }))),
+        session.browse(
+          chunk.map((nodeId) => ({ nodeId, browseDirection: BrowseDirection.Forward, referenceTypeId: 'HasProperty', includeSubtypes: true, resultMask: 63 })),
+        ),
       ]);
       // EngineeringUnits and EURange property values, read in one call.
       const want: { index: number; kind: 'unit' | 'range'; nodeId: string }[] = [];
@@ -436,27 +465,3 @@ function isoMemo(): (d: Date) => string {
 }
 const isoSource = isoMemo();
 const isoServer = isoMemo();
-
-function isPropertyRef(ref: ReferenceDescription): boolean {
-  // HasProperty = i=46; properties (EngineeringUnits, EURange, EnumStrings…) are metadata, not tags.
-  return ref.referenceTypeId.namespace === 0 && ref.referenceTypeId.value === 46;
-}
-
-function filterFor(m: TagMapping, deadband: Deadband): DataChangeFilter | null {
-  if (m.dataType !== 'number' || deadband.type === 'none') return null;
-  // Percent deadband needs an EURange (OPC 10000-8 §6.2); without one the tag is sampled plainly.
-  if (deadband.type === 'percent' && m.range === undefined) return null;
-  return new DataChangeFilter({
-    trigger: DataChangeTrigger.StatusValue,
-    deadbandType: deadband.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent,
-    deadbandValue: deadband.value,
-  });
-}
-
-function withDescription(m: TagMapping, d: { dataType: TagDataType; unit: string | undefined; range: { low: number; high: number } | undefined }): TagMapping {
-  const out: TagMapping = { ...m };
-  if (m.dataType === 'number' && d.unit !== undefined) out.unit = d.unit;
-  if (m.dataType === 'number' && d.range !== undefined) out.range = d.range;
-  return out;
-}
-

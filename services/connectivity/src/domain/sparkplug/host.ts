@@ -16,9 +16,10 @@
 // - is_null → the last value with BadNoData, or no sample when there is none (never 0).
 import type { UnsSample } from '@industrial/contracts';
 import { parseUnsAssetPath, unsAssetPath, type UnsAssetAddress } from '@industrial/contracts';
-import { normaliseRange, normaliseUnit, toUnsToken, type TagDataType, type TagMapping } from '../mapping.ts';
+import { normaliseRange, normaliseUnit, toUnsToken, type TagMapping } from '../mapping.ts';
 import { qualityOf, StatusCode, type SampleValue } from '../quality.ts';
-import { DataType, dataTypeName, type Metric, type Payload, type PropertySet, type WireValue } from './payload.ts';
+import { isoOf, numberOf, property, sampleValueOf, tagDataTypeOf } from './metric-values.ts';
+import { dataTypeName, type Metric, type Payload } from './payload.ts';
 
 export const SPARKPLUG_NAMESPACE = 'spBv1.0';
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
@@ -76,7 +77,11 @@ export interface RebirthRequest {
   receivedSeq: number | null;
 }
 
-export function sparkplugAsset(cfg: SparkplugMapping, edgeNode: string, device: string | null): { ok: true; asset: UnsAssetAddress; assetPath: string } | { ok: false; reason: string } {
+export function sparkplugAsset(
+  cfg: SparkplugMapping,
+  edgeNode: string,
+  device: string | null,
+): { ok: true; asset: UnsAssetAddress; assetPath: string } | { ok: false; reason: string } {
   const explicit = cfg.assets.find((a) => a.edgeNode === edgeNode && a.device === device);
   if (explicit) {
     const asset = parseUnsAssetPath(explicit.assetPath);
@@ -91,90 +96,6 @@ export function sparkplugAsset(cfg: SparkplugMapping, edgeNode: string, device: 
   const asset = { enterprise: cfg.enterprise, site: cfg.site, area, line, asset: assetName };
   return { ok: true, asset, assetPath: unsAssetPath(asset) };
 }
-
-/** Sparkplug data type → what a UNS sample carries; null for what it cannot (arrays, DataSet, Template, Bytes, File…). */
-export function tagDataTypeOf(datatype: number): TagDataType | null {
-  if (datatype >= DataType.Int8 && datatype <= DataType.Double) return 'number';
-  if (datatype === DataType.Boolean) return 'boolean';
-  if (datatype === DataType.String || datatype === DataType.Text || datatype === DataType.UUID || datatype === DataType.DateTime) return 'string';
-  return null;
-}
-
-/** Shortest decimal that is the same float32 (a Float 0.1 arrives as 0.10000000149011612). */
-function float32(v: number): number {
-  if (!Number.isFinite(v)) return v;
-  for (let p = 1; p <= 9; p++) {
-    const d = Number(v.toPrecision(p));
-    if (Math.fround(d) === v) return d;
-  }
-  return v;
-}
-
-const MIN_MS = -62_135_596_800_000;
-const MAX_MS = 253_402_300_799_999;
-
-/** A metric value of the given type as a sample value, or the reason it is not one. */
-export function sampleValueOf(datatype: number, v: WireValue): { ok: true; value: SampleValue } | { ok: false; reason: string } {
-  const bad = { ok: false as const, reason: `${dataTypeName(datatype)} carried in ${v.field === 'unsupported' ? `field ${v.fieldNo}` : `${v.field}_value`}` };
-  const int = (bits: number, signed: boolean) => {
-    let b: bigint;
-    if (v.field === 'int') b = BigInt(v.value);
-    else if (v.field === 'long') b = v.value;
-    else return bad;
-    b = signed ? BigInt.asIntN(bits, b) : BigInt.asUintN(bits, b);
-    return { ok: true as const, value: Number(b) };
-  };
-  switch (datatype) {
-    case DataType.Int8: return int(8, true);
-    case DataType.Int16: return int(16, true);
-    case DataType.Int32: return int(32, true);
-    case DataType.Int64: return int(64, true);
-    case DataType.UInt8: return int(8, false);
-    case DataType.UInt16: return int(16, false);
-    case DataType.UInt32: return int(32, false);
-    case DataType.UInt64: return int(64, false);
-    case DataType.Float:
-    case DataType.Double: {
-      if (v.field !== 'float' && v.field !== 'double') return bad;
-      if (!Number.isFinite(v.value)) return { ok: false, reason: `${dataTypeName(datatype)} ${v.value} is not a finite number` };
-      return { ok: true, value: v.field === 'float' ? float32(v.value) : v.value };
-    }
-    case DataType.Boolean:
-      return v.field === 'boolean' ? { ok: true, value: v.value } : bad;
-    case DataType.String:
-    case DataType.Text:
-    case DataType.UUID:
-      if (v.field !== 'string') return bad;
-      return { ok: true, value: v.value.length <= 1000 ? v.value : v.value.slice(0, 1000) };
-    case DataType.DateTime: {
-      const ms = v.field === 'long' ? Number(v.value) : v.field === 'int' ? v.value : NaN;
-      if (Number.isNaN(ms)) return bad;
-      if (ms < MIN_MS || ms > MAX_MS) return { ok: false, reason: `DateTime ${ms} is out of range` };
-      return { ok: true, value: new Date(ms).toISOString() };
-    }
-    default:
-      return { ok: false, reason: `${dataTypeName(datatype)} is not a type a UNS sample can carry` };
-  }
-}
-
-function isoOf(ms: bigint | undefined, fallback: string): { ok: true; iso: string } | { ok: false } {
-  if (ms === undefined) return { ok: true, iso: fallback };
-  const n = Number(ms);
-  return n >= 0 && n <= MAX_MS ? { ok: true, iso: new Date(n).toISOString() } : { ok: false };
-}
-
-function property(set: PropertySet | undefined, keys: readonly string[]): WireValue | undefined {
-  if (set === undefined) return undefined;
-  for (const k of keys) {
-    const i = set.keys.indexOf(k);
-    const v = i >= 0 ? set.values[i] : undefined;
-    if (v && !v.isNull && v.value !== undefined) return v.value;
-  }
-  return undefined;
-}
-
-const numberOf = (v: WireValue | undefined): number | undefined =>
-  v === undefined ? undefined : v.field === 'int' || v.field === 'float' || v.field === 'double' ? v.value : v.field === 'long' ? Number(BigInt.asIntN(64, v.value)) : undefined;
 
 interface MetricDef {
   name: string;
@@ -297,7 +218,14 @@ export class SparkplugHost {
     const seq = p.seq !== undefined && p.seq <= 255n ? Number(p.seq) : null;
     if (t.type === 'NBIRTH') {
       const bd = p.metrics.find((m) => m.name === 'bdSeq');
-      node = { born: true, bdSeq: bd?.value?.field === 'long' ? bd.value.value : bd?.value?.field === 'int' ? BigInt(bd.value.value) : null, seq: seq ?? 0, metrics: emptyTable(), devices: new Map(), lastRebirthAt: null };
+      node = {
+        born: true,
+        bdSeq: bd?.value?.field === 'long' ? bd.value.value : bd?.value?.field === 'int' ? BigInt(bd.value.value) : null,
+        seq: seq ?? 0,
+        metrics: emptyTable(),
+        devices: new Map(),
+        lastRebirthAt: null,
+      };
       this.#nodes.set(t.edgeNode, node);
       out.birth = true;
       if (seq === null) out.refused.push(`NBIRTH from ${t.edgeNode} has no seq 0–255 (taken as 0)`);
@@ -306,14 +234,31 @@ export class SparkplugHost {
     }
 
     if (node === undefined || !node.born) {
-      this.#requestRebirth(t.edgeNode, node, receivedAtMs, { kind: 'data-before-birth', reason: `${t.type} from ${t.edgeNode}${t.device ? `/${t.device}` : ''} before its NBIRTH` }, out);
+      this.#requestRebirth(
+        t.edgeNode,
+        node,
+        receivedAtMs,
+        { kind: 'data-before-birth', reason: `${t.type} from ${t.edgeNode}${t.device ? `/${t.device}` : ''} before its NBIRTH` },
+        out,
+      );
       out.ignored = `${t.type} before NBIRTH: metrics unknown, dropped`;
       return out;
     }
     const expected = (node.seq + 1) % 256;
     if (seq !== expected) {
       out.gap = { edgeNode: t.edgeNode, expected, got: seq, messageType: t.type };
-      this.#requestRebirth(t.edgeNode, node, receivedAtMs, { kind: 'sequence-gap', reason: `seq gap from ${t.edgeNode}: expected ${expected}, got ${seq ?? 'none'} (${t.type})`, expectedSeq: expected, receivedSeq: seq }, out);
+      this.#requestRebirth(
+        t.edgeNode,
+        node,
+        receivedAtMs,
+        {
+          kind: 'sequence-gap',
+          reason: `seq gap from ${t.edgeNode}: expected ${expected}, got ${seq ?? 'none'} (${t.type})`,
+          expectedSeq: expected,
+          receivedSeq: seq,
+        },
+        out,
+      );
     }
     if (seq !== null) node.seq = seq;
 
@@ -335,7 +280,13 @@ export class SparkplugHost {
         out.ignored = `DDEATH of ${t.edgeNode}/${deviceId}, which is not born`;
         return out;
       }
-      this.#requestRebirth(t.edgeNode, node, receivedAtMs, { kind: 'data-before-birth', reason: `DDATA from ${t.edgeNode}/${deviceId} before its DBIRTH` }, out);
+      this.#requestRebirth(
+        t.edgeNode,
+        node,
+        receivedAtMs,
+        { kind: 'data-before-birth', reason: `DDATA from ${t.edgeNode}/${deviceId} before its DBIRTH` },
+        out,
+      );
       out.ignored = 'DDATA before DBIRTH: metrics unknown, dropped';
       return out;
     }
@@ -349,7 +300,13 @@ export class SparkplugHost {
     return out;
   }
 
-  #requestRebirth(edgeNode: string, node: NodeState | undefined, now: number, why: { kind: RebirthKind; reason: string; expectedSeq?: number; receivedSeq?: number | null }, out: HostOutput): void {
+  #requestRebirth(
+    edgeNode: string,
+    node: NodeState | undefined,
+    now: number,
+    why: { kind: RebirthKind; reason: string; expectedSeq?: number; receivedSeq?: number | null },
+    out: HostOutput,
+  ): void {
     let n = node;
     if (n === undefined) {
       n = { born: false, bdSeq: null, seq: 0, metrics: emptyTable(), devices: new Map(), lastRebirthAt: null };

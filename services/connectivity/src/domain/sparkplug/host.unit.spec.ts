@@ -1,7 +1,8 @@
 // The Sparkplug B host state machine: births, aliases, types, timestamps, seq gaps, deaths, is_null,
 // rebirth requests and their spacing, and the asset mapping.
 import { describe, expect, it } from 'vitest';
-import { BAD_NO_DATA, parseSparkplugTopic, sampleValueOf, SparkplugHost, sparkplugAsset, type SparkplugMapping } from './host.ts';
+import { BAD_NO_DATA, parseSparkplugTopic, SparkplugHost, sparkplugAsset, type SparkplugMapping } from './host.ts';
+import { sampleValueOf } from './metric-values.ts';
 import { parseSourceSpec } from '../source.ts';
 import { DataType, type Metric, type Payload } from './payload.ts';
 
@@ -28,8 +29,15 @@ const nbirth = (seq: number, bdSeq: number, metrics: Metric[] = []): Payload => 
 
 const dbirthMetrics: Metric[] = [
   {
-    name: 'Inputs/Flow', alias: 10n, datatype: DataType.Float, timestamp: BigInt(T0 - 5), value: { field: 'float', value: 0.1 },
-    properties: { keys: ['engUnit', 'engLow', 'engHigh'], values: [{ value: { field: 'string', value: 'm3/h' } }, { value: { field: 'double', value: 0 } }, { value: { field: 'double', value: 100 } }] },
+    name: 'Inputs/Flow',
+    alias: 10n,
+    datatype: DataType.Float,
+    timestamp: BigInt(T0 - 5),
+    value: { field: 'float', value: 0.1 },
+    properties: {
+      keys: ['engUnit', 'engLow', 'engHigh'],
+      values: [{ value: { field: 'string', value: 'm3/h' } }, { value: { field: 'double', value: 0 } }, { value: { field: 'double', value: 100 } }],
+    },
   },
   { name: 'Running', alias: 11n, datatype: DataType.Boolean, value: { field: 'boolean', value: true } },
   { name: 'Mode', alias: 12n, datatype: DataType.String, value: { field: 'string', value: 'auto' } },
@@ -40,7 +48,11 @@ const dbirthMetrics: Metric[] = [
 
 function bornHost() {
   const h = new SparkplugHost(SRC, cfg, 100);
-  const n = h.handle(topic('spBv1.0/Plant 1/NBIRTH/Edge-1'), nbirth(0, 4, [{ name: 'CPU', alias: 1n, datatype: DataType.Double, value: { field: 'double', value: 12.5 } }]), T0 + 10);
+  const n = h.handle(
+    topic('spBv1.0/Plant 1/NBIRTH/Edge-1'),
+    nbirth(0, 4, [{ name: 'CPU', alias: 1n, datatype: DataType.Double, value: { field: 'double', value: 12.5 } }]),
+    T0 + 10,
+  );
   const d = h.handle(topic('spBv1.0/Plant 1/DBIRTH/Edge-1/Pump 1'), { timestamp: BigInt(T0 + 1), seq: 1n, metrics: dbirthMetrics }, T0 + 11);
   return { h, n, d };
 }
@@ -85,9 +97,19 @@ describe('SparkplugHost', () => {
     const { n, d } = bornHost();
     expect(n.birth).toBe(true);
     expect(n.mapped.map((m) => `${m.assetPath}.${m.tag}`)).toEqual(['acme.plant-1.plant_1.edge-1.node.cpu']);
-    expect(n.samples.map((s) => s.sample)).toEqual([{ tag: 'cpu', value: 12.5, quality: { severity: 'Good', code: 0 }, sourceTimestamp: iso(T0), serverTimestamp: iso(T0) }]);
+    expect(n.samples.map((s) => s.sample)).toEqual([
+      { tag: 'cpu', value: 12.5, quality: { severity: 'Good', code: 0 }, sourceTimestamp: iso(T0), serverTimestamp: iso(T0) },
+    ]);
     expect(d.mapped).toEqual([
-      expect.objectContaining({ address: 'spBv1.0/Plant 1/Edge-1/Pump 1#Inputs/Flow', assetPath: 'acme.plant-1.plant_1.edge-1.pump_1', tag: 'inputs_flow', dataType: 'number', unit: 'm3/h', range: { low: 0, high: 100 }, samplingIntervalMs: 100 }),
+      expect.objectContaining({
+        address: 'spBv1.0/Plant 1/Edge-1/Pump 1#Inputs/Flow',
+        assetPath: 'acme.plant-1.plant_1.edge-1.pump_1',
+        tag: 'inputs_flow',
+        dataType: 'number',
+        unit: 'm3/h',
+        range: { low: 0, high: 100 },
+        samplingIntervalMs: 100,
+      }),
       expect.objectContaining({ tag: 'running', dataType: 'boolean' }),
       expect.objectContaining({ tag: 'mode', dataType: 'string' }),
       expect.objectContaining({ tag: 'count', dataType: 'number' }),
@@ -107,16 +129,28 @@ describe('SparkplugHost', () => {
 
   it('DDATA by alias (and by name) → samples with the metric timestamp as source and the payload timestamp as server timestamp', () => {
     const { h } = bornHost();
-    const out = h.handle(topic('spBv1.0/Plant 1/DDATA/Edge-1/Pump 1'), {
-      timestamp: BigInt(T0 + 1000), seq: 2n,
-      metrics: [
-        { alias: 10n, timestamp: BigInt(T0 + 990), value: { field: 'float', value: 21.5 } },
-        { name: 'Running', value: { field: 'boolean', value: false } },
-        { alias: 14n }, // the DataSet: known, ignored
-      ],
-    }, T0 + 2000);
+    const out = h.handle(
+      topic('spBv1.0/Plant 1/DDATA/Edge-1/Pump 1'),
+      {
+        timestamp: BigInt(T0 + 1000),
+        seq: 2n,
+        metrics: [
+          { alias: 10n, timestamp: BigInt(T0 + 990), value: { field: 'float', value: 21.5 } },
+          { name: 'Running', value: { field: 'boolean', value: false } },
+          { alias: 14n }, // the DataSet: known, ignored
+        ],
+      },
+      T0 + 2000,
+    );
     expect(out.samples.map((s) => s.sample)).toEqual([
-      { tag: 'inputs_flow', value: 21.5, unit: 'm3/h', quality: { severity: 'Good', code: 0 }, sourceTimestamp: iso(T0 + 990), serverTimestamp: iso(T0 + 1000) },
+      {
+        tag: 'inputs_flow',
+        value: 21.5,
+        unit: 'm3/h',
+        quality: { severity: 'Good', code: 0 },
+        sourceTimestamp: iso(T0 + 990),
+        serverTimestamp: iso(T0 + 1000),
+      },
       { tag: 'running', value: false, quality: { severity: 'Good', code: 0 }, sourceTimestamp: iso(T0 + 1000), serverTimestamp: iso(T0 + 1000) },
     ]);
     expect(out.mapped).toEqual([]);
@@ -129,12 +163,29 @@ describe('SparkplugHost', () => {
 
   it('is_null → the last value Bad (BadNoData), never 0; a wrong type is refused with the reason', () => {
     const { h } = bornHost();
-    const out = h.handle(topic('spBv1.0/Plant 1/DDATA/Edge-1/Pump 1'), {
-      timestamp: BigInt(T0 + 1000), seq: 2n,
-      metrics: [{ alias: 10n, isNull: true }, { alias: 15n, isNull: true }, { alias: 12n, value: { field: 'int', value: 3 } }, { alias: 11n, datatype: DataType.String, value: { field: 'string', value: 'x' } }],
-    }, T0 + 2000);
+    const out = h.handle(
+      topic('spBv1.0/Plant 1/DDATA/Edge-1/Pump 1'),
+      {
+        timestamp: BigInt(T0 + 1000),
+        seq: 2n,
+        metrics: [
+          { alias: 10n, isNull: true },
+          { alias: 15n, isNull: true },
+          { alias: 12n, value: { field: 'int', value: 3 } },
+          { alias: 11n, datatype: DataType.String, value: { field: 'string', value: 'x' } },
+        ],
+      },
+      T0 + 2000,
+    );
     expect(out.samples.map((s) => s.sample)).toEqual([
-      { tag: 'inputs_flow', value: 0.1, unit: 'm3/h', quality: { severity: 'Bad', code: BAD_NO_DATA }, sourceTimestamp: iso(T0 + 1000), serverTimestamp: iso(T0 + 1000) },
+      {
+        tag: 'inputs_flow',
+        value: 0.1,
+        unit: 'm3/h',
+        quality: { severity: 'Bad', code: BAD_NO_DATA },
+        sourceTimestamp: iso(T0 + 1000),
+        serverTimestamp: iso(T0 + 1000),
+      },
     ]);
     expect(out.refused).toEqual([
       'DDATA from Edge-1/Pump 1: metric "Mode": String carried in int_value',
@@ -145,7 +196,8 @@ describe('SparkplugHost', () => {
   it('a seq gap is reported and answered with a rebirth request (spaced), and the data still flows; seq wraps 255 → 0', () => {
     const h = new SparkplugHost(SRC, cfg, 100);
     h.handle(topic('spBv1.0/Plant 1/NBIRTH/E'), nbirth(254, 1, [{ name: 'x', alias: 1n, datatype: DataType.Int32, value: { field: 'int', value: 1 } }]), T0);
-    const data = (seq: number, v: number, at: number) => h.handle(topic('spBv1.0/Plant 1/NDATA/E'), { seq: BigInt(seq), metrics: [{ alias: 1n, value: { field: 'int', value: v } }] }, at);
+    const data = (seq: number, v: number, at: number) =>
+      h.handle(topic('spBv1.0/Plant 1/NDATA/E'), { seq: BigInt(seq), metrics: [{ alias: 1n, value: { field: 'int', value: v } }] }, at);
     expect(data(255, 2, T0 + 1).gap).toBeNull();
     expect(data(0, 3, T0 + 2).gap).toBeNull();
     const gap = data(2, 4, T0 + 3);
@@ -159,19 +211,34 @@ describe('SparkplugHost', () => {
     expect(again.rebirth).toBeNull();
     expect(data(11, 7, T0 + 5_010).rebirth).not.toBeNull(); // the interval has passed
     // a message without seq is a gap too
-    expect(h.handle(topic('spBv1.0/Plant 1/NDATA/E'), { metrics: [] }, T0 + 20_000).gap).toEqual({ edgeNode: 'E', expected: 12, got: null, messageType: 'NDATA' });
+    expect(h.handle(topic('spBv1.0/Plant 1/NDATA/E'), { metrics: [] }, T0 + 20_000).gap).toEqual({
+      edgeNode: 'E',
+      expected: 12,
+      got: null,
+      messageType: 'NDATA',
+    });
     // the NBIRTH answering the request resets the spacing and the seq
     h.handle(topic('spBv1.0/Plant 1/NBIRTH/E'), nbirth(0, 1), T0 + 20_001);
     const after = data(1, 1, T0 + 20_002);
     expect(after.gap).toBeNull();
     expect(after.samples).toEqual([]); // the new birth has no metric x: unknown alias
     expect(after.refused).toEqual(['NDATA from E: alias 1 is not in the birth certificate; dropped']);
-    expect(after.rebirth).toEqual({ edgeNode: 'E', kind: 'unknown-alias', reason: 'NDATA from E: unknown metric alias 1', expectedSeq: null, receivedSeq: null });
+    expect(after.rebirth).toEqual({
+      edgeNode: 'E',
+      kind: 'unknown-alias',
+      reason: 'NDATA from E: unknown metric alias 1',
+      expectedSeq: null,
+      receivedSeq: null,
+    });
   });
 
   it('data before NBIRTH or DBIRTH is dropped and a rebirth requested, once per interval', () => {
     const h = new SparkplugHost(SRC, cfg, 100);
-    const nd = h.handle(topic('spBv1.0/Plant 1/NDATA/E'), { seq: 5n, metrics: [{ name: 'x', datatype: DataType.Int32, value: { field: 'int', value: 1 } }] }, T0);
+    const nd = h.handle(
+      topic('spBv1.0/Plant 1/NDATA/E'),
+      { seq: 5n, metrics: [{ name: 'x', datatype: DataType.Int32, value: { field: 'int', value: 1 } }] },
+      T0,
+    );
     expect(nd.samples).toEqual([]);
     expect(nd.rebirth).toEqual({ edgeNode: 'E', kind: 'data-before-birth', reason: 'NDATA from E before its NBIRTH', expectedSeq: null, receivedSeq: null });
     expect(h.handle(topic('spBv1.0/Plant 1/DDATA/E/D'), { seq: 6n, metrics: [] }, T0 + 1).rebirth).toBeNull();
@@ -194,23 +261,47 @@ describe('SparkplugHost', () => {
       ['count', -2, 'Bad', 0x80310000, iso(T0 + 5000)],
     ]);
     // data of the dead device: as before its birth
-    expect(h.handle(topic('spBv1.0/Plant 1/DDATA/Edge-1/Pump 1'), { seq: 3n, metrics: [{ alias: 10n, value: { field: 'float', value: 1 } }] }, T0 + 5002)).toMatchObject({ samples: [], rebirth: { edgeNode: 'Edge-1' } });
-    const stale = h.handle(topic('spBv1.0/Plant 1/NDEATH/Edge-1'), { metrics: [{ name: 'bdSeq', datatype: DataType.Int64, value: { field: 'long', value: 3n } }] }, T0 + 6000);
+    expect(
+      h.handle(topic('spBv1.0/Plant 1/DDATA/Edge-1/Pump 1'), { seq: 3n, metrics: [{ alias: 10n, value: { field: 'float', value: 1 } }] }, T0 + 5002),
+    ).toMatchObject({ samples: [], rebirth: { edgeNode: 'Edge-1' } });
+    const stale = h.handle(
+      topic('spBv1.0/Plant 1/NDEATH/Edge-1'),
+      { metrics: [{ name: 'bdSeq', datatype: DataType.Int64, value: { field: 'long', value: 3n } }] },
+      T0 + 6000,
+    );
     expect(stale).toMatchObject({ death: false, samples: [], ignored: 'stale NDEATH of Edge-1 (bdSeq 3, current birth 4)' });
-    const death = h.handle(topic('spBv1.0/Plant 1/NDEATH/Edge-1'), { timestamp: BigInt(T0 - 99_000), metrics: [{ name: 'bdSeq', datatype: DataType.Int64, value: { field: 'long', value: 4n } }] }, T0 + 7000);
+    const death = h.handle(
+      topic('spBv1.0/Plant 1/NDEATH/Edge-1'),
+      { timestamp: BigInt(T0 - 99_000), metrics: [{ name: 'bdSeq', datatype: DataType.Int64, value: { field: 'long', value: 4n } }] },
+      T0 + 7000,
+    );
     expect(death.death).toBe(true);
     // the will was written at connect time: the receipt is when the node died
     expect(death.samples.map((s) => [s.sample.tag, s.sample.quality.severity, s.sample.sourceTimestamp])).toEqual([['cpu', 'Bad', iso(T0 + 7000)]]);
     expect(h.onlineNodes()).toEqual([]);
-    expect(h.handle(topic('spBv1.0/Plant 1/NDATA/Edge-1'), { seq: 4n, metrics: [] }, T0 + 10_003).rebirth).toEqual({ edgeNode: 'Edge-1', kind: 'data-before-birth', reason: 'NDATA from Edge-1 before its NBIRTH', expectedSeq: null, receivedSeq: null });
+    expect(h.handle(topic('spBv1.0/Plant 1/NDATA/Edge-1'), { seq: 4n, metrics: [] }, T0 + 10_003).rebirth).toEqual({
+      edgeNode: 'Edge-1',
+      kind: 'data-before-birth',
+      reason: 'NDATA from Edge-1 before its NBIRTH',
+      expectedSeq: null,
+      receivedSeq: null,
+    });
   });
 
   it('a rebirth with the same metrics maps nothing new; commands and other groups are ignored', () => {
     const { h } = bornHost();
-    const again = h.handle(topic('spBv1.0/Plant 1/NBIRTH/Edge-1'), nbirth(0, 5, [{ name: 'CPU', alias: 1n, datatype: DataType.Double, value: { field: 'double', value: 1 } }]), T0 + 9000);
+    const again = h.handle(
+      topic('spBv1.0/Plant 1/NBIRTH/Edge-1'),
+      nbirth(0, 5, [{ name: 'CPU', alias: 1n, datatype: DataType.Double, value: { field: 'double', value: 1 } }]),
+      T0 + 9000,
+    );
     expect(again.mapped).toEqual([]);
     expect(again.samples).toHaveLength(1);
-    const changed = h.handle(topic('spBv1.0/Plant 1/NBIRTH/Edge-1'), nbirth(0, 6, [{ name: 'CPU', alias: 1n, datatype: DataType.String, value: { field: 'string', value: 'hi' } }]), T0 + 9001);
+    const changed = h.handle(
+      topic('spBv1.0/Plant 1/NBIRTH/Edge-1'),
+      nbirth(0, 6, [{ name: 'CPU', alias: 1n, datatype: DataType.String, value: { field: 'string', value: 'hi' } }]),
+      T0 + 9001,
+    );
     expect(changed.mapped).toEqual([expect.objectContaining({ tag: 'cpu', dataType: 'string' })]);
     expect(h.handle(topic('spBv1.0/Plant 1/NCMD/Edge-1'), { metrics: [] }, T0).ignored).toMatch(/command/);
     expect(h.handle(topic('spBv1.0/Other/NDATA/Edge-1'), { metrics: [] }, T0).ignored).toMatch(/group Other/);
@@ -218,13 +309,17 @@ describe('SparkplugHost', () => {
 
   it('refuses births it cannot map, naming the metric', () => {
     const h = new SparkplugHost(SRC, cfg, 100);
-    const out = h.handle(topic('spBv1.0/Plant 1/NBIRTH/E'), nbirth(0, 0, [
-      { name: 'a', alias: 1n, datatype: DataType.Int32, value: { field: 'int', value: 1 } },
-      { name: 'b', alias: 1n, datatype: DataType.Int32, value: { field: 'int', value: 1 } },
-      { name: 'A', alias: 2n, datatype: DataType.Int32, value: { field: 'int', value: 1 } },
-      { name: 'c', alias: 3n, value: { field: 'int', value: 1 } },
-      { alias: 4n, datatype: DataType.Int32 },
-    ]), T0);
+    const out = h.handle(
+      topic('spBv1.0/Plant 1/NBIRTH/E'),
+      nbirth(0, 0, [
+        { name: 'a', alias: 1n, datatype: DataType.Int32, value: { field: 'int', value: 1 } },
+        { name: 'b', alias: 1n, datatype: DataType.Int32, value: { field: 'int', value: 1 } },
+        { name: 'A', alias: 2n, datatype: DataType.Int32, value: { field: 'int', value: 1 } },
+        { name: 'c', alias: 3n, value: { field: 'int', value: 1 } },
+        { alias: 4n, datatype: DataType.Int32 },
+      ]),
+      T0,
+    );
     expect(out.refused).toEqual([
       'NBIRTH from E: metric "b" reuses alias 1 of "a"',
       'NBIRTH from E: metrics "a" and "A" both map to tag a',
@@ -240,19 +335,37 @@ describe('Sparkplug B source spec', () => {
   it('defaults to JSON; sparkplug-b needs a group, enterprise and site, and fills the rest', () => {
     expect(parseSourceSpec(base)).toMatchObject({ payloadFormat: 'json', sparkplug: null });
     const spec = parseSourceSpec({ ...base, payloadFormat: 'sparkplug-b', sparkplug: { groupId: 'Plant 1', enterprise: 'acme', site: 'plant-1' } });
-    expect(spec).toMatchObject({ payloadFormat: 'sparkplug-b', sparkplug: { groupId: 'Plant 1', enterprise: 'acme', site: 'plant-1', nodeAsset: 'node', assets: [], rebirthIntervalMs: 5_000 } });
+    expect(spec).toMatchObject({
+      payloadFormat: 'sparkplug-b',
+      sparkplug: { groupId: 'Plant 1', enterprise: 'acme', site: 'plant-1', nodeAsset: 'node', assets: [], rebirthIntervalMs: 5_000 },
+    });
   });
 
   it('refuses a bad Sparkplug configuration naming the field', () => {
-    const sp = (sparkplug: unknown, payloadFormat = 'sparkplug-b') => () => parseSourceSpec({ ...base, payloadFormat, sparkplug });
+    const sp =
+      (sparkplug: unknown, payloadFormat = 'sparkplug-b') =>
+      () =>
+        parseSourceSpec({ ...base, payloadFormat, sparkplug });
     expect(sp(null)).toThrow(/^sparkplug: is required with payloadFormat sparkplug-b/);
     expect(sp({ groupId: 'G', enterprise: 'acme', site: 'p' }, 'json')).toThrow(/^sparkplug: only goes with payloadFormat sparkplug-b/);
     expect(sp({ groupId: 'G', enterprise: 'acme', site: 'p' }, 'protobuf')).toThrow(/^payloadFormat:/);
     expect(sp({ groupId: 'a/#', enterprise: 'acme', site: 'p' })).toThrow(/^sparkplug\.groupId: must not contain \/, \+ or #/);
     expect(sp({ groupId: 'G', enterprise: 'Acme', site: 'p' })).toThrow(/^sparkplug\.enterprise: must be a UNS token/);
     expect(sp({ groupId: '***', enterprise: 'acme', site: 'p' })).toThrow(/^sparkplug\.area: is required/);
-    expect(sp({ groupId: 'G', enterprise: 'acme', site: 'p', assets: [{ edgeNode: 'E', assetPath: 'acme.p.a.l' }] })).toThrow(/^sparkplug\.assets\.0\.assetPath: .*missing the asset level/);
-    expect(sp({ groupId: 'G', enterprise: 'acme', site: 'p', assets: [{ edgeNode: 'E', assetPath: 'acme.p.a.l.x' }, { edgeNode: 'E', device: null, assetPath: 'acme.p.a.l.y' }] })).toThrow(/^sparkplug\.assets\.1: E is mapped twice/);
+    expect(sp({ groupId: 'G', enterprise: 'acme', site: 'p', assets: [{ edgeNode: 'E', assetPath: 'acme.p.a.l' }] })).toThrow(
+      /^sparkplug\.assets\.0\.assetPath: .*missing the asset level/,
+    );
+    expect(
+      sp({
+        groupId: 'G',
+        enterprise: 'acme',
+        site: 'p',
+        assets: [
+          { edgeNode: 'E', assetPath: 'acme.p.a.l.x' },
+          { edgeNode: 'E', device: null, assetPath: 'acme.p.a.l.y' },
+        ],
+      }),
+    ).toThrow(/^sparkplug\.assets\.1: E is mapped twice/);
     expect(sp({ groupId: 'G', enterprise: 'acme', site: 'p', rebirthIntervalMs: -1 })).toThrow(/^sparkplug\.rebirthIntervalMs/);
   });
 });
