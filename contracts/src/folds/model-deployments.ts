@@ -110,7 +110,9 @@ export function modelDeploymentsFold<R>(toRegistered: (data: RegisteredVersionDa
         const shadow = new Map(s.shadow);
         if (shadow.get(key) === d.fromModelVersionId) shadow.set(key, null);
         const refusal =
-          d.trigger === 'gate-breach' ? withRefusal(s, d.fromModelVersionId, { stage: 'production', scope: d.scope ?? null, check: 'gate-breach', reason: d.reason }) : {};
+          d.trigger === 'gate-breach'
+            ? withRefusal(s, d.fromModelVersionId, { stage: 'production', scope: d.scope ?? null, check: 'gate-breach', reason: d.reason })
+            : {};
         return { ...s, production, shadow, served, ...refusal };
       }
       case 'ModelRefused': {

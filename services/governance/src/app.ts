@@ -65,7 +65,8 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
   const registry = createRegistryFeatures({ kernel });
   const recordDenied = recordDeniedIn(kernel);
   // The call is still refused; an unrecordable denial is logged loudly rather than turned into INTERNAL.
-  const onRecordFailure = (error: unknown, event: unknown) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store');
+  const onRecordFailure = (error: unknown, event: unknown) =>
+    logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store');
   const accessGuard = createGuard({
     keySet: deps.keySet,
     issuer: config.access.issuer,

@@ -3,8 +3,22 @@
 // (event store, ledger key, anchors, access, telemetry) come from @industrial/eventstore/config.
 import { z } from 'zod';
 import {
-  accessConfig, accessEnv, anchorEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, port, shutdownEnv, telemetryConfig, telemetryEnv,
-  type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
+  accessConfig,
+  accessEnv,
+  anchorEnv,
+  checkEventStoreEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  nonEmpty,
+  parseEnv,
+  port,
+  shutdownEnv,
+  telemetryConfig,
+  telemetryEnv,
+  type AccessConfig,
+  type EventStoreConfig,
+  type LogLevel,
+  type TelemetryConfig,
 } from '@industrial/eventstore/config';
 
 const EnvSchema = z

@@ -23,7 +23,12 @@ process.exit(
         store,
         keySet,
         logger,
-        config: { grpc: config.grpc, http: config.http, access: { issuer: config.access.issuer, audience: config.access.audience }, shutdownGraceMs: config.shutdownGraceMs },
+        config: {
+          grpc: config.grpc,
+          http: config.http,
+          access: { issuer: config.access.issuer, audience: config.access.audience },
+          shutdownGraceMs: config.shutdownGraceMs,
+        },
       });
       const ports = await app.start();
       return { ready: `grpc=${ports.grpcPort} http=${ports.httpPort}`, stop: () => app.stop() };

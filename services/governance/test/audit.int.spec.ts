@@ -3,7 +3,19 @@
 import * as grpc from '@grpc/grpc-js';
 import { FIELD_TRAILER, governanceV1, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleEvent, expectStatus, healthClient, listServicesByReflection, postgresStore, sqliteStore, startGovernance, streamFor, type Running, type StoreFactory, type StoreFixture } from './fixture.ts';
+import {
+  exampleEvent,
+  expectStatus,
+  healthClient,
+  listServicesByReflection,
+  postgresStore,
+  sqliteStore,
+  startGovernance,
+  streamFor,
+  type Running,
+  type StoreFactory,
+  type StoreFixture,
+} from './fixture.ts';
 
 const T0 = Date.parse('2025-03-01T08:00:00.000Z');
 const HOUR = 3_600_000;
@@ -119,12 +131,22 @@ describe.each<[string, StoreFactory]>([
     });
 
     it('reads a stream forwards and backwards, paged', async () => {
-      const page = await unaryCall(client, client.readStream, { stream: usecase, direction: governanceV1.Direction.DIRECTION_FORWARDS, fromRevision: undefined, maxCount: 1 });
+      const page = await unaryCall(client, client.readStream, {
+        stream: usecase,
+        direction: governanceV1.Direction.DIRECTION_FORWARDS,
+        fromRevision: undefined,
+        maxCount: 1,
+      });
       expect(page.events.map((e) => e.revision)).toEqual([0]);
       expect(page.nextRevision).toBe(1);
       expect(page.events[0]?.type).toBe('ObjectiveSet');
       expect(JSON.parse(page.events[0]?.dataJson ?? '')).toBeTypeOf('object');
-      const back = await unaryCall(client, client.readStream, { stream: usecase, direction: governanceV1.Direction.DIRECTION_BACKWARDS, fromRevision: undefined, maxCount: 0 });
+      const back = await unaryCall(client, client.readStream, {
+        stream: usecase,
+        direction: governanceV1.Direction.DIRECTION_BACKWARDS,
+        fromRevision: undefined,
+        maxCount: 0,
+      });
       expect(back.events.map((e) => e.revision)).toEqual([1, 0]);
       expect(back.nextRevision).toBeUndefined();
     });
@@ -169,7 +191,10 @@ describe.each<[string, StoreFactory]>([
     });
 
     it('answers NOT_FOUND for an unknown stream', async () => {
-      const e = await expectStatus(unaryCall(client, client.readStream, { stream: 'usecase-nope', direction: 0, fromRevision: undefined, maxCount: 10 }), grpc.status.NOT_FOUND);
+      const e = await expectStatus(
+        unaryCall(client, client.readStream, { stream: 'usecase-nope', direction: 0, fromRevision: undefined, maxCount: 10 }),
+        grpc.status.NOT_FOUND,
+      );
       expect(e.details).toContain('usecase-nope');
     });
 

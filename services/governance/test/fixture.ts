@@ -12,7 +12,15 @@ import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
 import { eventExamples, eventValidator, latestVersion, streamFor, type EventType } from '@industrial/contracts';
-import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type EventStore, type NewEvent } from '@industrial/eventstore';
+import {
+  MemoryAnchorSink,
+  generateLedgerKeyPem,
+  ledgerKeyFromPem,
+  openPostgresEventStore,
+  openSqliteEventStore,
+  type EventStore,
+  type NewEvent,
+} from '@industrial/eventstore';
 import { createClient, governanceRegistryV1, governanceV1 } from '@industrial/grpc';
 import pg from 'pg';
 import { expect } from 'vitest';
@@ -35,7 +43,13 @@ export type StoreFactory = (now: () => Date) => Promise<StoreFixture>;
 export const sqliteStore: StoreFactory = async (now) => {
   const dir = mkdtempSync(join(tmpdir(), 'gov-sqlite-'));
   const path = join(dir, 'events.db');
-  const store = await openSqliteEventStore({ path, ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator, now });
+  const store = await openSqliteEventStore({
+    path,
+    ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+    anchorSink: new MemoryAnchorSink(),
+    validator: eventValidator,
+    now,
+  });
   return {
     name: 'sqlite',
     store,
@@ -59,7 +73,14 @@ export const postgresStore: StoreFactory = async (now) => {
   const schema = `gov_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
-  const store = await openPostgresEventStore({ connectionString: PG_URL, schema, ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator, now });
+  const store = await openPostgresEventStore({
+    connectionString: PG_URL,
+    schema,
+    ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+    anchorSink: new MemoryAnchorSink(),
+    validator: eventValidator,
+    now,
+  });
   return {
     name: 'postgres',
     store,
@@ -118,7 +139,12 @@ export async function startGovernance(store: EventStore): Promise<Running> {
     store,
     keySet,
     logger: silent,
-    config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE }, shutdownGraceMs: 2000 },
+    config: {
+      grpc: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      access: { issuer: ISSUER, audience: AUDIENCE },
+      shutdownGraceMs: 2000,
+    },
   });
   const { grpcPort, httpPort } = await app.start();
   const grpcAddress = `127.0.0.1:${grpcPort}`;
@@ -128,16 +154,37 @@ export async function startGovernance(store: EventStore): Promise<Running> {
     grpcAddress,
     httpUrl: `http://127.0.0.1:${httpPort}`,
     token: (role, options = {}) =>
-      issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: options.ttlSeconds ?? 3600 }),
+      issueToken(signingKey, {
+        subject: `${role}-1`,
+        roles: [role],
+        scopes: ['*'],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: options.ttlSeconds ?? 3600,
+      }),
     tokenFor: (subject, roles, scopes = ['*']) =>
-      issueToken(signingKey, { subject, roles: [...roles], scopes: [...scopes], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
+      issueToken(signingKey, {
+        subject,
+        roles: [...roles],
+        scopes: [...scopes],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 3600,
+      }),
     audit(token, deadlineMs) {
       const c = createClient(governanceV1.AuditServiceClient, grpcAddress, { ...(token === undefined ? {} : { token }), deadlineMs: deadlineMs ?? 10_000 });
       clients.push(c);
       return c;
     },
     registry(token, deadlineMs) {
-      const c = createClient(governanceRegistryV1.ModelRegistryServiceClient, grpcAddress, { ...(token === undefined ? {} : { token }), deadlineMs: deadlineMs ?? 10_000 });
+      const c = createClient(governanceRegistryV1.ModelRegistryServiceClient, grpcAddress, {
+        ...(token === undefined ? {} : { token }),
+        deadlineMs: deadlineMs ?? 10_000,
+      });
       clients.push(c);
       return c;
     },
@@ -151,7 +198,9 @@ export async function startGovernance(store: EventStore): Promise<Running> {
 const require = createRequire(import.meta.url);
 
 /** A grpc.health.v1 client (health and reflection need no token). */
-export function healthClient(address: string): grpc.Client & { check: (req: { service: string }, cb: (e: grpc.ServiceError | null, r: { status: string }) => void) => void } {
+export function healthClient(
+  address: string,
+): grpc.Client & { check: (req: { service: string }, cb: (e: grpc.ServiceError | null, r: { status: string }) => void) => void } {
   const def = loadSync(healthProtoPath, { keepCase: true, enums: String });
   const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
   return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure()) as never;
@@ -163,7 +212,9 @@ export function listServicesByReflection(address: string): Promise<string[]> {
   const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } } };
   const client = new pkg.grpc.reflection.v1.ServerReflection(address, grpc.credentials.createInsecure());
   return new Promise((resolve, reject) => {
-    const call = (client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> }).ServerReflectionInfo();
+    const call = (
+      client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> }
+    ).ServerReflectionInfo();
     call.on('data', (r) => {
       resolve((r.list_services_response?.service ?? []).map((s: { name: string }) => s.name));
       call.end();

@@ -47,7 +47,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('governance main', () => {
   describe('when an environment variable is malformed', () => {
     it('exits 2 with one message naming the variable', () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...env, GOVERNANCE_HTTP_PORT: 'eighty' }, encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+        cwd: root,
+        env: { ...env, GOVERNANCE_HTTP_PORT: 'eighty' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(r.status).toBe(2);
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);

@@ -11,7 +11,13 @@ import { RegistryError, type RegisterCommand } from '../src/domain/registry.ts';
 import { createRegistryFeatures } from '../src/features/registry.ts';
 import { postgresStore, sqliteStore, type StoreFactory, type StoreFixture } from './fixture.ts';
 
-const cause = (name: string) => ({ actor: name, role: name === 'erin' ? 'engineer' : 'quality_lead', correlationId: randomUUID(), causationId: null, traceparent: null });
+const cause = (name: string) => ({
+  actor: name,
+  role: name === 'erin' ? 'engineer' : 'quality_lead',
+  correlationId: randomUUID(),
+  causationId: null,
+  traceparent: null,
+});
 const registration = (useCaseId: string, runId = randomUUID()): RegisterCommand => {
   const { version: _v, ...data } = eventExamples.ModelVersionRegistered;
   return { ...data, modelVersionId: randomUUID(), useCaseId, runId };
@@ -30,7 +36,8 @@ describe.each<[string, StoreFactory]>([
     const registry = createRegistryFeatures({ kernel: createKernel({ service: 'governance', store: fx.store }) });
     const first = registration(useCaseId);
     modelVersionId = (await registry.register(first, serviceCause('training', randomUUID()))).registered.modelVersionId;
-    requestId = (await registry.requestApproval({ useCaseId, modelVersionId, targetStage: 'shadow', justification: 'j', scope: null }, cause('erin'))).requestId;
+    requestId = (await registry.requestApproval({ useCaseId, modelVersionId, targetStage: 'shadow', justification: 'j', scope: null }, cause('erin')))
+      .requestId;
   }, 30_000);
   afterAll(async () => fx?.cleanup());
 
@@ -50,7 +57,12 @@ describe.each<[string, StoreFactory]>([
     } as unknown as EventStore;
     let attempts = 0;
     const kernel = createKernel({ service: 'governance', store: racing });
-    const counting = { ...kernel, read: kernel.read, execute: ((...args: Parameters<typeof kernel.execute>) => kernel.execute(args[0], args[1], (s, l) => (attempts++, args[2](s, l)), args[3], args[4])) as typeof kernel.execute };
+    const counting = {
+      ...kernel,
+      read: kernel.read,
+      execute: ((...args: Parameters<typeof kernel.execute>) =>
+        kernel.execute(args[0], args[1], (s, l) => (attempts++, args[2](s, l)), args[3], args[4])) as typeof kernel.execute,
+    };
     const outcome = createRegistryFeatures({ kernel: counting }).approve({ useCaseId, requestId, conditions: [], comment: null }, cause('quinn'));
     await expect(outcome).rejects.toBeInstanceOf(RegistryError);
     await expect(outcome).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringMatching(/is rejected \(by quentin/) });
@@ -62,7 +74,8 @@ describe.each<[string, StoreFactory]>([
   it('numbers registrations per use case and answers a run registered again with its registration', async () => {
     const registry = createRegistryFeatures({ kernel: createKernel({ service: 'governance', store: fx.store }) });
     const other = randomUUID();
-    const a = registration(other), b = registration(other);
+    const a = registration(other),
+      b = registration(other);
     const svc = serviceCause('training', randomUUID());
     const [ra, rb] = await Promise.all([registry.register(a, svc), registry.register(b, svc)]);
     expect([ra.registered.version, rb.registered.version].sort()).toEqual([1, 2]);
@@ -76,7 +89,11 @@ describe.each<[string, StoreFactory]>([
     const training = createKernel({ service: 'training', store: fx.store });
     const before = await fx.store.headPosition();
     const data = { ...eventExamples.ModelVersionRegistered, useCaseId, version: 9 };
-    const refused = training.append(streamFor('ModelVersionRegistered', useCaseId), [{ type: 'ModelVersionRegistered', data }], serviceCause('training', randomUUID()));
+    const refused = training.append(
+      streamFor('ModelVersionRegistered', useCaseId),
+      [{ type: 'ModelVersionRegistered', data }],
+      serviceCause('training', randomUUID()),
+    );
     await expect(refused).rejects.toBeInstanceOf(OwnershipError);
     await expect(refused).rejects.toMatchObject({ owner: 'governance', type: 'ModelVersionRegistered' });
     expect(await fx.store.headPosition()).toBe(before);

@@ -20,7 +20,12 @@ type Client = pb.ModelRegistryServiceClient;
 const call = {
   list: (c: Client, useCaseId: string) => unaryCall(c, c.listModelVersions, pb.ListModelVersionsRequest.fromPartial({ useCaseId })),
   request: (c: Client, r: Partial<pb.RequestApprovalRequest>, metadata?: grpc.Metadata) =>
-    unaryCall(c, c.requestApproval, pb.RequestApprovalRequest.fromPartial({ justification: 'four weeks in shadow, recall up', ...r }), metadata === undefined ? {} : { metadata }),
+    unaryCall(
+      c,
+      c.requestApproval,
+      pb.RequestApprovalRequest.fromPartial({ justification: 'four weeks in shadow, recall up', ...r }),
+      metadata === undefined ? {} : { metadata },
+    ),
   approve: (c: Client, r: Partial<pb.ApproveRequest>) => unaryCall(c, c.approve, pb.ApproveRequest.fromPartial(r)),
   reject: (c: Client, r: Partial<pb.RejectRequest>) => unaryCall(c, c.reject, pb.RejectRequest.fromPartial(r)),
   promote: (c: Client, r: Partial<pb.PromoteRequest>) => unaryCall(c, c.promote, pb.PromoteRequest.fromPartial(r)),
@@ -42,7 +47,8 @@ describe.each<[string, StoreFactory]>([
   let erin: Client, quinn: Client, quentin: Client, ed: Client, olga: Client, lena: Client, lars: Client, otto: Client;
 
   const modelEvents = async (): Promise<RecordedEvent[]> => fx.store.readStream(stream);
-  const deniedSince = async (position: number): Promise<RecordedEvent[]> => (await fx.store.readAll({ fromPosition: position + 1 })).filter((e) => e.type === 'AccessDenied');
+  const deniedSince = async (position: number): Promise<RecordedEvent[]> =>
+    (await fx.store.readAll({ fromPosition: position + 1 })).filter((e) => e.type === 'AccessDenied');
   const versionOf = async (id: string) => (await call.list(quinn, useCaseId)).versions.find((v) => v.modelVersionId === id)!;
 
   beforeAll(async () => {
@@ -54,7 +60,14 @@ describe.each<[string, StoreFactory]>([
           id: randomUUID(),
           type: 'ModelVersionRegistered',
           data: { ...eventExamples.ModelVersionRegistered, modelVersionId: id, useCaseId, version: i + 1, metrics: metricsOf[id] },
-          metadata: { actor: 'svc:training', role: 'service', correlationId: randomUUID(), causationId: null, traceparent: null, schemaVersion: latestVersion('ModelVersionRegistered') },
+          metadata: {
+            actor: 'svc:training',
+            role: 'service',
+            correlationId: randomUUID(),
+            causationId: null,
+            traceparent: null,
+            schemaVersion: latestVersion('ModelVersionRegistered'),
+          },
         },
       ]);
     }
@@ -94,12 +107,21 @@ describe.each<[string, StoreFactory]>([
   describe('the four-eyes path to production', () => {
     let requestId = '';
 
-    it('records the engineer\'s request with the evidence and who asked', async () => {
+    it("records the engineer's request with the evidence and who asked", async () => {
       const metadata = new grpc.Metadata();
       metadata.set(CORRELATION_ID_METADATA, 'req-approval-1');
       const { request } = await call.request(erin, { useCaseId, modelVersionId: V2, targetStage: ModelStage.MODEL_STAGE_PRODUCTION }, metadata);
       requestId = request!.requestId;
-      expect(request).toMatchObject({ modelVersionId: V2, version: 2, targetStage: ModelStage.MODEL_STAGE_PRODUCTION, scope: '', status: ApprovalStatus.APPROVAL_STATUS_PENDING, requestedBy: 'erin', metrics: metricsOf[V2], comparedToModelVersionId: '' });
+      expect(request).toMatchObject({
+        modelVersionId: V2,
+        version: 2,
+        targetStage: ModelStage.MODEL_STAGE_PRODUCTION,
+        scope: '',
+        status: ApprovalStatus.APPROVAL_STATUS_PENDING,
+        requestedBy: 'erin',
+        metrics: metricsOf[V2],
+        comparedToModelVersionId: '',
+      });
       const last = (await modelEvents()).at(-1)!;
       expect(last.type).toBe('ModelApprovalRequested');
       expect(last.metadata).toMatchObject({ actor: 'erin', role: 'engineer', correlationId: 'req-approval-1' });
@@ -107,7 +129,10 @@ describe.each<[string, StoreFactory]>([
     });
 
     it('refuses a second pending request for the same version, stage and scope', async () => {
-      const e = await expectStatus(call.request(ed, { useCaseId, modelVersionId: V2, targetStage: ModelStage.MODEL_STAGE_PRODUCTION }), grpc.status.FAILED_PRECONDITION);
+      const e = await expectStatus(
+        call.request(ed, { useCaseId, modelVersionId: V2, targetStage: ModelStage.MODEL_STAGE_PRODUCTION }),
+        grpc.status.FAILED_PRECONDITION,
+      );
       expect(e.details).toMatch(/already pending \(requested by erin/);
     });
 
@@ -119,7 +144,13 @@ describe.each<[string, StoreFactory]>([
       expect(await modelEvents()).toEqual(before);
       const denied = await deniedSince(head);
       expect(denied).toHaveLength(1);
-      expect(denied[0]!.data).toMatchObject({ actor: 'erin', permission: 'model.approve', service: 'governance', method: '/industrial.governance.v1.ModelRegistryService/Approve', transport: 'grpc' });
+      expect(denied[0]!.data).toMatchObject({
+        actor: 'erin',
+        permission: 'model.approve',
+        service: 'governance',
+        method: '/industrial.governance.v1.ModelRegistryService/Approve',
+        transport: 'grpc',
+      });
       expect((denied[0]!.data as { detail: string }).detail).toMatch(/four eyes/);
     });
 
@@ -133,8 +164,19 @@ describe.each<[string, StoreFactory]>([
     });
 
     it('lets a second quality lead approve it, with conditions', async () => {
-      const { request } = await call.approve(quinn, { useCaseId, requestId, conditions: ['watch the first week of pump 3'], comment: 'recall gain is worth it' });
-      expect(request).toMatchObject({ status: ApprovalStatus.APPROVAL_STATUS_APPROVED, requestedBy: 'erin', decidedBy: 'quinn', conditions: ['watch the first week of pump 3'], comment: 'recall gain is worth it' });
+      const { request } = await call.approve(quinn, {
+        useCaseId,
+        requestId,
+        conditions: ['watch the first week of pump 3'],
+        comment: 'recall gain is worth it',
+      });
+      expect(request).toMatchObject({
+        status: ApprovalStatus.APPROVAL_STATUS_APPROVED,
+        requestedBy: 'erin',
+        decidedBy: 'quinn',
+        conditions: ['watch the first week of pump 3'],
+        comment: 'recall gain is worth it',
+      });
       expect(request!.decidedAt).not.toBe('');
       expect((await modelEvents()).at(-1)!.metadata).toMatchObject({ actor: 'quinn', role: 'quality_lead' });
       await expectStatus(call.approve(quentin, { useCaseId, requestId }), grpc.status.FAILED_PRECONDITION);
@@ -155,7 +197,13 @@ describe.each<[string, StoreFactory]>([
       const v2 = await versionOf(V2);
       expect(v2.stages).toEqual([{ stage: ModelStage.MODEL_STAGE_PRODUCTION, scope: '', detail: '' }]);
       expect(v2.approvalRequests).toHaveLength(1);
-      expect(v2.approvalRequests[0]).toMatchObject({ requestId, status: ApprovalStatus.APPROVAL_STATUS_PROMOTED, requestedBy: 'erin', decidedBy: 'quinn', promotedBy: 'quinn' });
+      expect(v2.approvalRequests[0]).toMatchObject({
+        requestId,
+        status: ApprovalStatus.APPROVAL_STATUS_PROMOTED,
+        requestedBy: 'erin',
+        decidedBy: 'quinn',
+        promotedBy: 'quinn',
+      });
       expect((await call.list(olga, useCaseId)).deployments).toEqual([{ stage: ModelStage.MODEL_STAGE_PRODUCTION, scope: '', modelVersionId: V2 }]);
     });
   });
@@ -186,7 +234,11 @@ describe.each<[string, StoreFactory]>([
       const { request } = await call.request(ed, { useCaseId, modelVersionId: V3, targetStage: ModelStage.MODEL_STAGE_SHADOW });
       const requestId = request!.requestId;
       const rejected = await call.reject(quinn, { useCaseId, requestId, reason: 'recall 0.5 is below the charter target' });
-      expect(rejected.request).toMatchObject({ status: ApprovalStatus.APPROVAL_STATUS_REJECTED, decidedBy: 'quinn', rejectionReason: 'recall 0.5 is below the charter target' });
+      expect(rejected.request).toMatchObject({
+        status: ApprovalStatus.APPROVAL_STATUS_REJECTED,
+        decidedBy: 'quinn',
+        rejectionReason: 'recall 0.5 is below the charter target',
+      });
       const before = await modelEvents();
       expect((await expectStatus(call.promote(quinn, { useCaseId, requestId }), grpc.status.FAILED_PRECONDITION)).details).toMatch(/is rejected \(by quinn/);
       await expectStatus(call.approve(quentin, { useCaseId, requestId }), grpc.status.FAILED_PRECONDITION);
@@ -200,7 +252,10 @@ describe.each<[string, StoreFactory]>([
     it('records one decision; the other is decided again on the new state and refused', async () => {
       const { request } = await call.request(ed, { useCaseId, modelVersionId: V1, targetStage: ModelStage.MODEL_STAGE_SHADOW });
       const requestId = request!.requestId;
-      const results = await Promise.allSettled([call.approve(quinn, { useCaseId, requestId }), call.reject(quentin, { useCaseId, requestId, reason: 'not yet' })]);
+      const results = await Promise.allSettled([
+        call.approve(quinn, { useCaseId, requestId }),
+        call.reject(quentin, { useCaseId, requestId, reason: 'not yet' }),
+      ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       expect(grpc.status[(failed.reason as grpc.ServiceError).code]).toBe('FAILED_PRECONDITION');
@@ -228,7 +283,10 @@ describe.each<[string, StoreFactory]>([
     });
 
     it('answers NOT_FOUND for an unknown version or request', async () => {
-      expect((await expectStatus(call.request(ed, { useCaseId, modelVersionId: randomUUID(), targetStage: ModelStage.MODEL_STAGE_SHADOW }), grpc.status.NOT_FOUND)).details).toMatch(/not a registered model version/);
+      expect(
+        (await expectStatus(call.request(ed, { useCaseId, modelVersionId: randomUUID(), targetStage: ModelStage.MODEL_STAGE_SHADOW }), grpc.status.NOT_FOUND))
+          .details,
+      ).toMatch(/not a registered model version/);
       await expectStatus(call.approve(quinn, { useCaseId, requestId: randomUUID() }), grpc.status.NOT_FOUND);
       await expectStatus(call.reject(quinn, { useCaseId, requestId: randomUUID(), reason: 'r' }), grpc.status.NOT_FOUND);
       await expectStatus(call.promote(quinn, { useCaseId, requestId: randomUUID() }), grpc.status.NOT_FOUND);
@@ -249,7 +307,13 @@ describe.each<[string, StoreFactory]>([
       await expectStatus(call.rollback(olga, { useCaseId, fromModelVersionId: V2, reason: 'r' }), grpc.status.PERMISSION_DENIED);
       expect(await modelEvents()).toEqual(before);
       const denied = await deniedSince(head);
-      expect(denied.map((e) => (e.data as { permission: string }).permission)).toEqual(['model.propose', 'model.approve', 'model.approve', 'model.promote', 'model.rollback']);
+      expect(denied.map((e) => (e.data as { permission: string }).permission)).toEqual([
+        'model.propose',
+        'model.approve',
+        'model.approve',
+        'model.promote',
+        'model.rollback',
+      ]);
       expect(denied.every((e) => (e.data as { actor: string }).actor === 'olga')).toBe(true);
     });
   });

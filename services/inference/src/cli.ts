@@ -28,7 +28,15 @@ const USAGE = [
 ].join('\n');
 
 type CliCommand =
-  | { kind: 'promote'; useCaseId: string; modelVersionId: string; stage: 'production' | 'shadow'; previous: string | undefined; reason: string; scope: string | undefined }
+  | {
+      kind: 'promote';
+      useCaseId: string;
+      modelVersionId: string;
+      stage: 'production' | 'shadow';
+      previous: string | undefined;
+      reason: string;
+      scope: string | undefined;
+    }
   | { kind: 'rollback'; useCaseId: string; from: string; to: string | null; reason: string; scope: string | undefined };
 
 const FLAGS = {
@@ -44,7 +52,8 @@ const ADDRESS = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 /** The command line → a command, or one message naming every bad or missing flag. */
 function parseCommand(argv: readonly string[]): { ok: true; command: CliCommand } | { ok: false; message: string } {
   const [kind, ...rest] = argv;
-  if (kind !== 'promote' && kind !== 'rollback') return { ok: false, message: kind === undefined ? 'a command is required' : `unknown command ${JSON.stringify(kind)}` };
+  if (kind !== 'promote' && kind !== 'rollback')
+    return { ok: false, message: kind === undefined ? 'a command is required' : `unknown command ${JSON.stringify(kind)}` };
   const { tokens } = parseArgs({ args: rest, strict: false, allowPositionals: true, tokens: true, options: STRING_OPTIONS });
   const values = new Map<string, string>();
   const problems: string[] = [];
@@ -57,7 +66,8 @@ function parseCommand(argv: readonly string[]): { ok: true; command: CliCommand 
   for (const f of FLAGS[kind].required) if (!values.has(f) && !problems.some((p) => p.startsWith(`--${f} `))) problems.push(`--${f} is required`);
   for (const [f, v] of values) if (UUID_FLAGS.has(f) && !Uuid.safeParse(v).success) problems.push(`--${f} must be a UUID (got ${JSON.stringify(v)})`);
   const scope = values.get('scope');
-  if (scope !== undefined && !UnsScope.safeParse(scope).success) problems.push(`--scope must be an ISA-95 path prefix such as acme.plant-1.utilities.cooling-water (got ${JSON.stringify(scope)})`);
+  if (scope !== undefined && !UnsScope.safeParse(scope).success)
+    problems.push(`--scope must be an ISA-95 path prefix such as acme.plant-1.utilities.cooling-water (got ${JSON.stringify(scope)})`);
   const stage = values.get('stage');
   if (stage !== undefined && stage !== 'production' && stage !== 'shadow') problems.push(`--stage must be production or shadow (got ${JSON.stringify(stage)})`);
   const reason = values.get('reason')?.trim();
@@ -68,12 +78,21 @@ function parseCommand(argv: readonly string[]): { ok: true; command: CliCommand 
     ok: true,
     command:
       kind === 'promote'
-        ? { kind, useCaseId: v('use-case'), modelVersionId: v('model-version'), stage: stage as 'production' | 'shadow', previous: values.get('previous'), reason: reason!, scope }
+        ? {
+            kind,
+            useCaseId: v('use-case'),
+            modelVersionId: v('model-version'),
+            stage: stage as 'production' | 'shadow',
+            previous: values.get('previous'),
+            reason: reason!,
+            scope,
+          }
         : { kind, useCaseId: v('use-case'), from: v('from'), to: values.get('to') ?? null, reason: reason!, scope },
   };
 }
 
-const isServiceError = (e: unknown): e is ServiceError => typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'number' && 'details' in e;
+const isServiceError = (e: unknown): e is ServiceError =>
+  typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'number' && 'details' in e;
 
 /** Calls governance; prints what was recorded; maps governance's answer to the CLI's exit codes. */
 async function record(cmd: CliCommand, address: string, token: string, out: (line: string) => void, err: (line: string) => void): Promise<number> {
@@ -101,8 +120,15 @@ async function record(cmd: CliCommand, address: string, token: string, out: (lin
         `ModelPromoted recorded by ${r.request?.promotedBy ?? '?'} through governance (break glass, request ${r.request?.requestId ?? '?'}; previous ${r.previousModelVersionId || 'none'}), correlation ${correlationId}`,
       );
     } else {
-      const r = await unaryCall(client, client.rollback, pb.RollbackRequest.fromPartial({ useCaseId: cmd.useCaseId, fromModelVersionId: cmd.from, toModelVersionId: cmd.to ?? '', reason: cmd.reason, scope }), { metadata });
-      out(`ModelRolledBack recorded through governance (production now ${r.productionModelVersionId || 'the rule-based limits'}), correlation ${correlationId}`);
+      const r = await unaryCall(
+        client,
+        client.rollback,
+        pb.RollbackRequest.fromPartial({ useCaseId: cmd.useCaseId, fromModelVersionId: cmd.from, toModelVersionId: cmd.to ?? '', reason: cmd.reason, scope }),
+        { metadata },
+      );
+      out(
+        `ModelRolledBack recorded through governance (production now ${r.productionModelVersionId || 'the rule-based limits'}), correlation ${correlationId}`,
+      );
     }
     return 0;
   } catch (error) {
@@ -140,7 +166,9 @@ async function run(argv: readonly string[], env: Readonly<Record<string, string 
     return 2;
   }
   if (!env.INFERENCE_TOKEN) {
-    err(`inference cli: INFERENCE_TOKEN is required (a bearer token whose role grants ${parsed.command.kind === 'promote' ? Permission.ModelBreakGlass : Permission.ModelRollback})`);
+    err(
+      `inference cli: INFERENCE_TOKEN is required (a bearer token whose role grants ${parsed.command.kind === 'promote' ? Permission.ModelBreakGlass : Permission.ModelRollback})`,
+    );
     return 2;
   }
   try {

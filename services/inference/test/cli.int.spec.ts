@@ -33,8 +33,13 @@ const asset = () => `${h.enterprise}.plant-1.utilities.cooling-water.pump-7`;
 function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     // Only what the CLI reads: nothing leaks in from the environment of the test run.
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('close', (code) => done({ code, stdout, stderr }));
@@ -88,7 +93,11 @@ describe('promote and rollback by a quality lead through governance, followed by
     expect(promoted!.data).toMatchObject({ useCaseId: USE_CASE, modelVersionId: v1, stage: 'production', previousModelVersionId: null });
     expect(promoted!.metadata).toMatchObject({ actor: 'quality_lead-1', role: 'quality_lead', correlationId: correlationOf(r.stdout) });
     const [approved] = await ofType('ModelApproved');
-    expect(approved!.data).toMatchObject({ requestId: (promoted!.data as { approvalRequestId: string }).approvalRequestId, conditions: [expect.stringMatching(/^break-glass: .* by quality_lead-1$/)], comment: reason });
+    expect(approved!.data).toMatchObject({
+      requestId: (promoted!.data as { approvalRequestId: string }).approvalRequestId,
+      conditions: [expect.stringMatching(/^break-glass: .* by quality_lead-1$/)],
+      comment: reason,
+    });
     expect((await ofType('ModelApprovalRequested'))[0]!.data).toMatchObject({ justification: `BREAK GLASS: ${reason}` });
     await h.app.settle();
     expect(h.app.models.slots(USE_CASE).production?.registered.modelVersionId).toBe(v1);
@@ -102,7 +111,10 @@ describe('promote and rollback by a quality lead through governance, followed by
   });
 
   it('a second promotion names the version it replaces, and scoring switches to it', async () => {
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'v2 after the review'], await asRole('quality_lead'));
+    const r = await cli(
+      ['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'v2 after the review'],
+      await asRole('quality_lead'),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect((await ofType('ModelPromoted')).at(-1)!.data).toMatchObject({ modelVersionId: v2, previousModelVersionId: v1 });
     await h.app.settle();
@@ -145,9 +157,18 @@ describe('promote and rollback by a quality lead through governance, followed by
   it('refuses what would change nothing (exit 1, nothing recorded)', async () => {
     const before = (await all()).length;
     for (const [args, message] of [
-      [['promote', '--use-case', USE_CASE, '--model-version', randomUUID(), '--stage', 'shadow', '--reason', 'x'], /refused: model version \S+ is not a registered model version of use case/],
-      [['rollback', '--use-case', USE_CASE, '--from', v2, '--reason', 'x'], /refused: model version \S+ is not serving the use-case-wide deployment \(production: no model/],
-      [['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'x', '--previous', v1], /refused: expected \S+ to hold production of the use-case-wide deployment, but no model/],
+      [
+        ['promote', '--use-case', USE_CASE, '--model-version', randomUUID(), '--stage', 'shadow', '--reason', 'x'],
+        /refused: model version \S+ is not a registered model version of use case/,
+      ],
+      [
+        ['rollback', '--use-case', USE_CASE, '--from', v2, '--reason', 'x'],
+        /refused: model version \S+ is not serving the use-case-wide deployment \(production: no model/,
+      ],
+      [
+        ['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'x', '--previous', v1],
+        /refused: expected \S+ to hold production of the use-case-wide deployment, but no model/,
+      ],
     ] as const) {
       const r = await cli([...args], await asRole('quality_lead'));
       expect(r.code, r.stderr).toBe(1);
@@ -158,16 +179,19 @@ describe('promote and rollback by a quality lead through governance, followed by
 });
 
 describe('callers without model.break_glass / model.rollback', () => {
-  it.each(['operator', 'engineer'] as const)('refuses an %s token: exit 3, a clear message, AccessDenied recorded by governance, nothing promoted', async (role) => {
-    const promotedBefore = (await ofType('ModelPromoted')).length;
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'x'], await asRole(role));
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`access denied: .*${role}-1 has role ${role}; model.break_glass needs role quality_lead`));
-    expect(r.stdout).toBe('');
-    const denied = (await ofType('AccessDenied')).find((e) => e.metadata.correlationId === correlationOf(r.stderr));
-    expect(denied?.data).toMatchObject({ actor: `${role}-1`, role, permission: 'model.break_glass', service: 'governance', reason: 'missing-permission' });
-    expect(await ofType('ModelPromoted')).toHaveLength(promotedBefore);
-  });
+  it.each(['operator', 'engineer'] as const)(
+    'refuses an %s token: exit 3, a clear message, AccessDenied recorded by governance, nothing promoted',
+    async (role) => {
+      const promotedBefore = (await ofType('ModelPromoted')).length;
+      const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'x'], await asRole(role));
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(new RegExp(`access denied: .*${role}-1 has role ${role}; model.break_glass needs role quality_lead`));
+      expect(r.stdout).toBe('');
+      const denied = (await ofType('AccessDenied')).find((e) => e.metadata.correlationId === correlationOf(r.stderr));
+      expect(denied?.data).toMatchObject({ actor: `${role}-1`, role, permission: 'model.break_glass', service: 'governance', reason: 'missing-permission' });
+      expect(await ofType('ModelPromoted')).toHaveLength(promotedBefore);
+    },
+  );
 
   it('refuses a rollback by an operator as model.rollback', async () => {
     const r = await cli(['rollback', '--use-case', USE_CASE, '--from', v1, '--reason', 'x'], await asRole('operator'));
@@ -177,7 +201,9 @@ describe('callers without model.break_glass / model.rollback', () => {
   });
 
   it('refuses a token that is not a signed JWT as token-invalid', async () => {
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'x'], { INFERENCE_TOKEN: 'not-a-token' });
+    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v2, '--stage', 'production', '--reason', 'x'], {
+      INFERENCE_TOKEN: 'not-a-token',
+    });
     expect(r.code).toBe(3);
     const denied = (await ofType('AccessDenied')).find((e) => e.metadata.correlationId === correlationOf(r.stderr));
     expect(denied?.data).toMatchObject({ actor: 'anonymous', reason: 'token-invalid' });
@@ -190,11 +216,27 @@ describe('bad command lines', () => {
     ['an unknown command', ['deploy'], /unknown command "deploy"/],
     ['missing flags', ['promote', '--use-case', USE_CASE], /--model-version is required; --stage is required; --reason is required/],
     ['a rollback without a reason', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE], /--reason is required/],
-    ['an invalid use case UUID', ['promote', '--use-case', 'pump-4', '--model-version', USE_CASE, '--stage', 'shadow'], /--use-case must be a UUID \(got "pump-4"\)/],
+    [
+      'an invalid use case UUID',
+      ['promote', '--use-case', 'pump-4', '--model-version', USE_CASE, '--stage', 'shadow'],
+      /--use-case must be a UUID \(got "pump-4"\)/,
+    ],
     ['an invalid --to UUID', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE, '--to', '42', '--reason', 'x'], /--to must be a UUID \(got "42"\)/],
-    ['an unknown stage', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'prod'], /--stage must be production or shadow \(got "prod"\)/],
-    ['a scope that is not a path prefix', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'shadow', '--scope', 'Plant 1/Line A'], /--scope must be an ISA-95 path prefix/],
-    ['a flag of the other command', ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'shadow', '--reason', 'x', '--from', USE_CASE], /--from is not an option of promote/],
+    [
+      'an unknown stage',
+      ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'prod'],
+      /--stage must be production or shadow \(got "prod"\)/,
+    ],
+    [
+      'a scope that is not a path prefix',
+      ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'shadow', '--scope', 'Plant 1/Line A'],
+      /--scope must be an ISA-95 path prefix/,
+    ],
+    [
+      'a flag of the other command',
+      ['promote', '--use-case', USE_CASE, '--model-version', USE_CASE, '--stage', 'shadow', '--reason', 'x', '--from', USE_CASE],
+      /--from is not an option of promote/,
+    ],
     ['an unknown flag', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE, '--reason', 'x', '--force'], /--force is not an option of rollback/],
     ['a flag without its value', ['rollback', '--use-case', USE_CASE, '--reason', 'x', '--from'], /--from needs a value/],
     ['a blank reason', ['rollback', '--use-case', USE_CASE, '--from', USE_CASE, '--reason', '  '], /--reason must be 1–2000 characters/],
@@ -209,7 +251,10 @@ describe('bad command lines', () => {
   });
 
   it('names a missing or bad environment variable (exit 2)', async () => {
-    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v1, '--stage', 'shadow', '--reason', 'x'], { ...(await asRole('quality_lead')), GOVERNANCE_ADDRESS: 'http://governance' });
+    const r = await cli(['promote', '--use-case', USE_CASE, '--model-version', v1, '--stage', 'shadow', '--reason', 'x'], {
+      ...(await asRole('quality_lead')),
+      GOVERNANCE_ADDRESS: 'http://governance',
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/GOVERNANCE_ADDRESS must be host:port/);
     const t = await cli(['promote', '--use-case', USE_CASE, '--model-version', v1, '--stage', 'shadow', '--reason', 'x']);
@@ -218,7 +263,10 @@ describe('bad command lines', () => {
   });
 
   it('says when governance cannot be reached (exit 1)', async () => {
-    const r = await cli(['rollback', '--use-case', USE_CASE, '--from', v1, '--reason', 'x'], { ...(await asRole('quality_lead')), GOVERNANCE_ADDRESS: '127.0.0.1:1' });
+    const r = await cli(['rollback', '--use-case', USE_CASE, '--from', v1, '--reason', 'x'], {
+      ...(await asRole('quality_lead')),
+      GOVERNANCE_ADDRESS: '127.0.0.1:1',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/governance is not reachable at 127\.0\.0\.1:1/);
   });

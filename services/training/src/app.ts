@@ -145,7 +145,8 @@ export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
     artifacts,
     async start() {
       await runs.open();
-      if (deps.bus !== undefined && config.retrainingConsumer !== null) await consume(deps.bus, config.retrainingConsumer ?? { stream: 'EVENTS', durable: 'training-retraining' });
+      if (deps.bus !== undefined && config.retrainingConsumer !== null)
+        await consume(deps.bus, config.retrainingConsumer ?? { stream: 'EVENTS', durable: 'training-retraining' });
       return endpoints.listen();
     },
     stop(options = {}) {

@@ -51,13 +51,16 @@ interface Loaded {
   columns: Readonly<Record<string, RawColumn>>;
   rowCount: number;
   resolveName: (name: string) => string;
-  split: { kind: 'indices'; train: Int32Array; validation: Int32Array; test: Int32Array } | { kind: 'chronological'; orderBy?: string; train: number; validation: number; test: number };
+  split:
+    | { kind: 'indices'; train: Int32Array; validation: Int32Array; test: Int32Array }
+    | { kind: 'chronological'; orderBy?: string; train: number; validation: number; test: number };
   defaultFeatures: string[];
   source: string;
 }
 
 async function load(v: Record<string, string | boolean | string[] | undefined>): Promise<Loaded> {
-  const csv = v.csv as string | undefined, snapshot = v.snapshot as string | undefined;
+  const csv = v.csv as string | undefined,
+    snapshot = v.snapshot as string | undefined;
   if ((csv === undefined) === (snapshot === undefined)) throw new UsageError('--csv/--snapshot', 'give exactly one data source');
   if (csv !== undefined) {
     let t;
@@ -100,7 +103,8 @@ async function load(v: Record<string, string | boolean | string[] | undefined>):
 function parseCost(text: string | undefined): TrainingSpecInput['costModel'] {
   if (text === undefined) return null;
   const parts = text.split(',').map(Number);
-  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0)) throw new UsageError('--cost', 'expected three numbers ≥ 0: missedFailure,falseAlarm,inspection');
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0))
+    throw new UsageError('--cost', 'expected three numbers ≥ 0: missedFailure,falseAlarm,inspection');
   return { source: 'inline', missedFailure: parts[0]!, falseAlarm: parts[1]!, inspection: parts[2]! };
 }
 
@@ -113,8 +117,17 @@ function report(out: TrainOutput, files: Record<string, string>): string {
   for (const k of keys) L.push(`${k.padEnd(12)}  ${fmt(out.validationMetrics[k]).padStart(10)}  ${fmt(out.metrics[k]).padStart(10)}`);
   if (out.threshold !== null) L.push(`${'threshold'.padEnd(12)}  ${fmt(out.threshold).padStart(10)}`);
   L.push('', 'top features (permutation importance on the test part):');
-  for (const i of [...out.importance].sort((a, b) => b.drop - a.drop).slice(0, 5)) L.push(`  ${i.feature.padEnd(28)} ${fmt(i.drop).padStart(8)} ± ${fmt(i.std)}`);
-  L.push('', `onnx        ${files.onnx}`, `            sha256 ${out.onnxSha256}`, `model card  ${files.card}`, `card json   ${files.cardJson}`, `ts model    ${files.model}`, '');
+  for (const i of [...out.importance].sort((a, b) => b.drop - a.drop).slice(0, 5))
+    L.push(`  ${i.feature.padEnd(28)} ${fmt(i.drop).padStart(8)} ± ${fmt(i.std)}`);
+  L.push(
+    '',
+    `onnx        ${files.onnx}`,
+    `            sha256 ${out.onnxSha256}`,
+    `model card  ${files.card}`,
+    `card json   ${files.cardJson}`,
+    `ts model    ${files.model}`,
+    '',
+  );
   return L.join('\n');
 }
 
@@ -125,14 +138,24 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
       args: [...argv],
       strict: true,
       options: {
-        csv: { type: 'string' }, snapshot: { type: 'string' }, 'snapshot-dir': { type: 'string' }, target: { type: 'string' }, features: { type: 'string' },
-        model: { type: 'string', default: 'gbdt' }, imbalance: { type: 'string', default: 'none' }, imputation: { type: 'string', default: 'none' },
-        seed: { type: 'string', default: '42' }, param: { type: 'string', multiple: true }, 'order-by': { type: 'string' }, cost: { type: 'string' },
-        out: { type: 'string', default: './training-out' }, help: { type: 'boolean', short: 'h' },
+        csv: { type: 'string' },
+        snapshot: { type: 'string' },
+        'snapshot-dir': { type: 'string' },
+        target: { type: 'string' },
+        features: { type: 'string' },
+        model: { type: 'string', default: 'gbdt' },
+        imbalance: { type: 'string', default: 'none' },
+        imputation: { type: 'string', default: 'none' },
+        seed: { type: 'string', default: '42' },
+        param: { type: 'string', multiple: true },
+        'order-by': { type: 'string' },
+        cost: { type: 'string' },
+        out: { type: 'string', default: './training-out' },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (e) {
-    io.stderr.write(`train: ${(e as Error).message.replace(/^Unknown option '([^']+)'.*/s, "unknown flag $1")}\n${USAGE}\n`);
+    io.stderr.write(`train: ${(e as Error).message.replace(/^Unknown option '([^']+)'.*/s, 'unknown flag $1')}\n${USAGE}\n`);
     return 2;
   }
   if (values.help === true) {
@@ -150,7 +173,17 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
       if (!m) throw new UsageError('--param', `expected name=value (got "${p}")`);
       hyperparameters[m[1]!] = coerceParam(m[2]!);
     }
-    bar = new cliProgress.SingleBar({ format: 'training [{bar}] {percentage}% | {stage} | {elapsed}s', stream: io.stderr, hideCursor: true, clearOnComplete: false, noTTYOutput: true, notTTYSchedule: 1000 }, cliProgress.Presets.shades_classic);
+    bar = new cliProgress.SingleBar(
+      {
+        format: 'training [{bar}] {percentage}% | {stage} | {elapsed}s',
+        stream: io.stderr,
+        hideCursor: true,
+        clearOnComplete: false,
+        noTTYOutput: true,
+        notTTYSchedule: 1000,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     const t0 = Date.now();
     let stage = 'loading data';
     bar.start(5, 0, { stage, elapsed: '0.0' });
@@ -164,13 +197,42 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
       step(1, 'validating');
       const table = toTrainingTable(data.columns);
       const target = data.resolveName(values.target as string);
-      const features = values.features === undefined ? [] : (values.features as string).split(',').map((f) => data.resolveName(f.trim())).filter((f) => f !== '');
+      const features =
+        values.features === undefined
+          ? []
+          : (values.features as string)
+              .split(',')
+              .map((f) => data.resolveName(f.trim()))
+              .filter((f) => f !== '');
       const resolved = resolveSpec(
-        { target, features, modelType: values.model as string, hyperparameters, imbalance: values.imbalance as string, imputation: values.imputation as string, costModel: parseCost(values.cost as string | undefined), seed },
-        { table, split: data.split, costModel: (() => { const c = parseCost(values.cost as string | undefined); return c === null || c.source !== 'inline' ? null : { missedFailure: c.missedFailure, falseAlarm: c.falseAlarm, inspection: c.inspection }; })(), defaultFeatures: data.defaultFeatures, card: { name: `${values.model as string}-${target}`, version: '0.0.0' } },
+        {
+          target,
+          features,
+          modelType: values.model as string,
+          hyperparameters,
+          imbalance: values.imbalance as string,
+          imputation: values.imputation as string,
+          costModel: parseCost(values.cost as string | undefined),
+          seed,
+        },
+        {
+          table,
+          split: data.split,
+          costModel: (() => {
+            const c = parseCost(values.cost as string | undefined);
+            return c === null || c.source !== 'inline' ? null : { missedFailure: c.missedFailure, falseAlarm: c.falseAlarm, inspection: c.inspection };
+          })(),
+          defaultFeatures: data.defaultFeatures,
+          card: { name: `${values.model as string}-${target}`, version: '0.0.0' },
+        },
       );
       const columns: Record<string, Float64Array> = {};
-      for (const n of new Set([target, ...resolved.features.flatMap((f) => f.inputs), ...(data.split.kind === 'chronological' && data.split.orderBy ? [data.split.orderBy] : [])])) columns[n] = table.dataset.columns[n]!;
+      for (const n of new Set([
+        target,
+        ...resolved.features.flatMap((f) => f.inputs),
+        ...(data.split.kind === 'chronological' && data.split.orderBy ? [data.split.orderBy] : []),
+      ]))
+        columns[n] = table.dataset.columns[n]!;
       step(2, `training ${resolved.algorithm} on ${data.rowCount} rows`);
       const out = await createWorkerTrainer().train({ spec: resolved.trainSpec, columns });
       step(4, 'writing files');

@@ -3,8 +3,21 @@
 // (event store, ledger key, access, telemetry) come from @industrial/eventstore/config.
 import { z } from 'zod';
 import {
-  accessConfig, accessEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, port, shutdownEnv, telemetryConfig, telemetryEnv,
-  type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
+  accessConfig,
+  accessEnv,
+  checkEventStoreEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  nonEmpty,
+  parseEnv,
+  port,
+  shutdownEnv,
+  telemetryConfig,
+  telemetryEnv,
+  type AccessConfig,
+  type EventStoreConfig,
+  type LogLevel,
+  type TelemetryConfig,
 } from '@industrial/eventstore/config';
 
 const EnvSchema = z
@@ -20,10 +33,16 @@ const EnvSchema = z
     SNAPSHOT_DIR: nonEmpty.default('./data/snapshots'),
     TRAINING_CONCURRENCY: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(1, 'must be ≥ 1').max(8, 'must be ≤ 8').default(1),
     TRAINING_SHUTDOWN: z.enum(['finish', 'cancel'], { message: 'must be "finish" or "cancel"' }).default('finish'),
-    TRAINING_CODE_VERSION: z.string().regex(/^([0-9a-f]{7,40}|\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$/, 'must be a git sha or a package version').optional(),
+    TRAINING_CODE_VERSION: z
+      .string()
+      .regex(/^([0-9a-f]{7,40}|\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$/, 'must be a git sha or a package version')
+      .optional(),
     ...eventStoreEnv,
     NATS_URL: nonEmpty.optional(),
-    TRAINING_GOVERNANCE_ADDRESS: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port of governance\'s gRPC server').optional(),
+    TRAINING_GOVERNANCE_ADDRESS: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port of governance's gRPC server")
+      .optional(),
     TRAINING_GOVERNANCE_TOKEN_FILE: nonEmpty.optional(),
     ...accessEnv,
     ...telemetryEnv,
@@ -32,9 +51,17 @@ const EnvSchema = z
   .superRefine((env, ctx) => {
     checkEventStoreEnv(env, ctx);
     if (env.TRAINING_ARTIFACT_STORE === 's3' && (env.TRAINING_S3_ENDPOINT === undefined || env.TRAINING_S3_BUCKET === undefined))
-      ctx.addIssue({ code: 'custom', path: ['TRAINING_S3_BUCKET'], message: 'TRAINING_S3_ENDPOINT and TRAINING_S3_BUCKET are required when TRAINING_ARTIFACT_STORE=s3' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRAINING_S3_BUCKET'],
+        message: 'TRAINING_S3_ENDPOINT and TRAINING_S3_BUCKET are required when TRAINING_ARTIFACT_STORE=s3',
+      });
     if (env.TRAINING_GOVERNANCE_ADDRESS !== undefined && env.TRAINING_GOVERNANCE_TOKEN_FILE === undefined)
-      ctx.addIssue({ code: 'custom', path: ['TRAINING_GOVERNANCE_TOKEN_FILE'], message: 'is required with TRAINING_GOVERNANCE_ADDRESS (a file holding a service-account token with model.register)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRAINING_GOVERNANCE_TOKEN_FILE'],
+        message: 'is required with TRAINING_GOVERNANCE_ADDRESS (a file holding a service-account token with model.register)',
+      });
   });
 
 export interface TrainingConfig {
@@ -69,14 +96,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     config: {
       grpc: { host: e.TRAINING_GRPC_HOST, port: e.TRAINING_GRPC_PORT },
       http: { host: e.TRAINING_HTTP_HOST, port: e.TRAINING_HTTP_PORT },
-      artifacts: e.TRAINING_ARTIFACT_STORE === 's3' ? { kind: 's3', endpoint: e.TRAINING_S3_ENDPOINT ?? '', bucket: e.TRAINING_S3_BUCKET ?? '' } : { kind: 'fs', dir: e.TRAINING_ARTIFACT_DIR },
+      artifacts:
+        e.TRAINING_ARTIFACT_STORE === 's3'
+          ? { kind: 's3', endpoint: e.TRAINING_S3_ENDPOINT ?? '', bucket: e.TRAINING_S3_BUCKET ?? '' }
+          : { kind: 'fs', dir: e.TRAINING_ARTIFACT_DIR },
       snapshotDir: e.SNAPSHOT_DIR,
       concurrency: e.TRAINING_CONCURRENCY,
       shutdownMode: e.TRAINING_SHUTDOWN,
       codeVersion: e.TRAINING_CODE_VERSION ?? null,
       eventStore: eventStoreConfig(e),
       natsUrl: e.NATS_URL ?? null,
-      governance: e.TRAINING_GOVERNANCE_ADDRESS === undefined ? null : { address: e.TRAINING_GOVERNANCE_ADDRESS, tokenFile: e.TRAINING_GOVERNANCE_TOKEN_FILE ?? '' },
+      governance:
+        e.TRAINING_GOVERNANCE_ADDRESS === undefined ? null : { address: e.TRAINING_GOVERNANCE_ADDRESS, tokenFile: e.TRAINING_GOVERNANCE_TOKEN_FILE ?? '' },
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),

@@ -5,7 +5,18 @@ export { createTrainingApp, SERVICE_NAME } from './app.ts';
 export type { TrainingApp, TrainingAppConfig, TrainingAppDeps } from './app.ts';
 export { loadConfig } from './config.ts';
 export type { ConfigResult, TrainingConfig } from './config.ts';
-export type { ArtifactStore, CostModelSource, ModelRegistration, ModelRegistry, RegisteredModel, SnapshotData, SnapshotSource, Trainer, TrainJob, TrainOutput } from './ports.ts';
+export type {
+  ArtifactStore,
+  CostModelSource,
+  ModelRegistration,
+  ModelRegistry,
+  RegisteredModel,
+  SnapshotData,
+  SnapshotSource,
+  Trainer,
+  TrainJob,
+  TrainOutput,
+} from './ports.ts';
 export { createInProcessModelRegistry } from './adapters/registry/in-process.ts';
 export { createGrpcModelRegistry } from './adapters/registry/grpc.ts';
 export type { GrpcModelRegistryOptions } from './adapters/registry/grpc.ts';
@@ -19,10 +30,28 @@ export { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trai
 export { decide, evolve, fold, initialRunState, STAGES } from './domain/run.ts';
 export type { RunCommand, RunEvent, RunState, RunStatus, Stage } from './domain/run.ts';
 export { JobQueue, QueueClosedError } from './features/queue.ts';
-export { TrainingError, TrainingErrorCode, InvalidTrainingRequestError, RunCancelledError, RunNotFoundError, SnapshotNotFoundError, NotConfiguredError, CostModelNotFoundError } from './domain/errors.ts';
+export {
+  TrainingError,
+  TrainingErrorCode,
+  InvalidTrainingRequestError,
+  RunCancelledError,
+  RunNotFoundError,
+  SnapshotNotFoundError,
+  NotConfiguredError,
+  CostModelNotFoundError,
+} from './domain/errors.ts';
 
 // Pump models from the plant (issue 8 item 5): deterministic recipe, shared window features.
-export { buildPumpModel, buildRulModel, pumpTrainingTable, pumpFleetScenario, unitSplit, resolvePumpOptions, PUMP_MODEL_DEFAULTS, RUL_TARGET } from './pump/model.ts';
+export {
+  buildPumpModel,
+  buildRulModel,
+  pumpTrainingTable,
+  pumpFleetScenario,
+  unitSplit,
+  resolvePumpOptions,
+  PUMP_MODEL_DEFAULTS,
+  RUL_TARGET,
+} from './pump/model.ts';
 export type { BuiltPumpModel, PumpModelOptions, PumpTable } from './pump/model.ts';
 export { savePumpModel, pumpBundleFiles, PUMP_BUNDLE_NAME } from './pump/save.ts';
 export type { SavedPumpModel } from './pump/save.ts';

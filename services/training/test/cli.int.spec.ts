@@ -16,14 +16,30 @@ const dirs: string[] = [];
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
 }
 
-const small = ['--csv', AI4I, '--target', 'Machine failure', '--features', 'Type,air_temperature_k,process_temperature_k,rotational_speed_rpm,torque_nm,tool_wear_min,power_w', '--model', 'gbdt', '--param', 'max_iter=15', '--param', 'max_leaf_nodes=8', '--seed', '7'];
+const small = [
+  '--csv',
+  AI4I,
+  '--target',
+  'Machine failure',
+  '--features',
+  'Type,air_temperature_k,process_temperature_k,rotational_speed_rpm,torque_nm,tool_wear_min,power_w',
+  '--model',
+  'gbdt',
+  '--param',
+  'max_iter=15',
+  '--param',
+  'max_leaf_nodes=8',
+  '--seed',
+  '7',
+];
 
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -50,7 +66,11 @@ describe('the training CLI on the AI4I 2020 file', () => {
     dirs.push(out2);
     const r2 = await cli([...small, '--out', out2]);
     expect(r2.code, r2.stderr).toBe(0);
-    expect(createHash('sha256').update(readFileSync(join(out2, 'model.onnx'))).digest('hex')).toBe(sha);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(out2, 'model.onnx')))
+        .digest('hex'),
+    ).toBe(sha);
   });
 
   it.each<[string, string[], RegExp]>([

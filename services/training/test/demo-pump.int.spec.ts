@@ -34,7 +34,11 @@ describe('registerDemoPumpModel', () => {
     expect(createHash('sha256').update(readFileSync(onnxPath)).digest('hex')).toBe(r.sha256);
     const model = parseModel(readFileSync(onnxPath.replace(/\.onnx$/, '.model.json'), 'utf8'));
     expect(model.pipeline.inputs).toEqual(PUMP_FEATURE_NAMES);
-    expect(model.window).toMatchObject({ windowMinutes: 60, gridMinutes: 1, features: [{ name: 'bearing_temp_mean', unit: 'Cel', tag: 'bearing_temperature', statistic: 'mean' }, {}, {}, {}] });
+    expect(model.window).toMatchObject({
+      windowMinutes: 60,
+      gridMinutes: 1,
+      features: [{ name: 'bearing_temp_mean', unit: 'Cel', tag: 'bearing_temperature', statistic: 'mean' }, {}, {}, {}],
+    });
     const ref = parseReferenceProfile(readFileSync(onnxPath.replace(/\.onnx$/, '.reference.json'), 'utf8'));
     expect(ref.inputs).toEqual(PUMP_FEATURE_NAMES);
     const n = Math.min(20, ref.scores.length);
@@ -44,12 +48,27 @@ describe('registerDemoPumpModel', () => {
     const events = await fx.store.readStream(`model-${useCaseId}`);
     expect(events.map((e) => e.type)).toEqual(['ModelVersionRegistered', 'ModelApprovalRequested', 'ModelApproved', 'ModelPromoted']);
     expect(events[0]!.data).toMatchObject({
-      modelVersionId: r.modelVersion, useCaseId, version: 1, artifactUri: r.artifactUri, artifactHash: r.sha256, windowSeconds: 3600,
-      featureSetVersion: '1.0.0', inputs: [{ name: 'bearing_temp_mean', unit: 'Cel' }, { name: 'bearing_temp_slope', unit: 'Cel/h' }, { name: 'vibration_rms', unit: 'mm/s' }, { name: 'motor_current_mean', unit: 'A' }],
+      modelVersionId: r.modelVersion,
+      useCaseId,
+      version: 1,
+      artifactUri: r.artifactUri,
+      artifactHash: r.sha256,
+      windowSeconds: 3600,
+      featureSetVersion: '1.0.0',
+      inputs: [
+        { name: 'bearing_temp_mean', unit: 'Cel' },
+        { name: 'bearing_temp_slope', unit: 'Cel/h' },
+        { name: 'vibration_rms', unit: 'mm/s' },
+        { name: 'motor_current_mean', unit: 'A' },
+      ],
       decisionThreshold: r.threshold,
     });
     // break glass, recorded: who (the setup account) and why, in the approval and the promotion
-    expect(events[1]!.data).toMatchObject({ modelVersionId: r.modelVersion, targetStage: 'production', justification: `BREAK GLASS: ${DEMO_BREAK_GLASS_REASON}` });
+    expect(events[1]!.data).toMatchObject({
+      modelVersionId: r.modelVersion,
+      targetStage: 'production',
+      justification: `BREAK GLASS: ${DEMO_BREAK_GLASS_REASON}`,
+    });
     expect(events[2]!.data).toMatchObject({ conditions: [expect.stringMatching(/^break-glass: .* by svc:platform$/)], comment: DEMO_BREAK_GLASS_REASON });
     expect(events[3]!.data).toMatchObject({ modelVersionId: r.modelVersion, stage: 'production', previousModelVersionId: null });
     for (const e of events) expect(e.metadata).toMatchObject({ actor: 'svc:platform', role: 'service' });

@@ -10,7 +10,14 @@ import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } f
 import { createInProcBus, type Bus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { createDataopsApp, DEFAULT_CONFIG, openSqliteDataopsStore, type DataopsApp } from '@industrial/dataops';
-import { generateLedgerKeyPem, ledgerKeyFromPem, MemoryAnchorSink, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import {
+  generateLedgerKeyPem,
+  ledgerKeyFromPem,
+  MemoryAnchorSink,
+  openPostgresEventStore,
+  openSqliteEventStore,
+  type EventStore,
+} from '@industrial/eventstore';
 import { createClient, trainingV1 } from '@industrial/grpc';
 import pg from 'pg';
 import { createMemoryCostModels, createTrainingApp, type Trainer, type TrainingApp } from '../src/index.ts';
@@ -32,7 +39,12 @@ export type StoreFactory = () => Promise<StoreFixture>;
 
 export const sqliteStore: StoreFactory = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'training-sqlite-'));
-  const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator });
+  const store = await openSqliteEventStore({
+    path: join(dir, 'events.db'),
+    ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+    anchorSink: new MemoryAnchorSink(),
+    validator,
+  });
   return {
     name: 'sqlite',
     store,
@@ -47,7 +59,13 @@ export const postgresStore: StoreFactory = async () => {
   const schema = `training_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
-  const store = await openPostgresEventStore({ connectionString: PG_URL, schema, ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator });
+  const store = await openPostgresEventStore({
+    connectionString: PG_URL,
+    schema,
+    ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+    anchorSink: new MemoryAnchorSink(),
+    validator,
+  });
   return {
     name: 'postgres',
     store,
@@ -63,7 +81,7 @@ export const postgresStore: StoreFactory = async () => {
 export function syntheticCsv(rows: number): string {
   const lines = ['udi,type,air_temperature,torque,tool_wear,gappy,always_zero,machine_failure'];
   let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let i = 1; i <= rows; i++) {
     const torque = 25 + 30 * rnd();
     const wear = Math.floor(240 * rnd());
@@ -112,7 +130,14 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
   const snapshotDir = join(dir, 'snapshots');
   const artifactDir = join(dir, 'artifacts');
   const data = await openSqliteDataopsStore({ path: join(dir, 'dataops.db'), refinedIntervalMs: 1000 });
-  const dataops = createDataopsApp({ store, data, bus: createInProcBus(), keySet, logger: silent, config: { ...DEFAULT_CONFIG, events: null, snapshotDir, codeVersion: 'test-1' } });
+  const dataops = createDataopsApp({
+    store,
+    data,
+    bus: createInProcBus(),
+    keySet,
+    logger: silent,
+    config: { ...DEFAULT_CONFIG, events: null, snapshotDir, codeVersion: 'test-1' },
+  });
   const costModels = createMemoryCostModels();
   const bus = createInProcBus();
   await bus.ensureStream({ name: 'EVENTS', subjects: ['evt.v1.>'] });
@@ -145,7 +170,17 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
     snapshotDir,
     artifactDir,
     costModels,
-    token: (role) => issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
+    token: (role) =>
+      issueToken(signingKey, {
+        subject: `${role}-1`,
+        roles: [role],
+        scopes: ['*'],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 3600,
+      }),
     client(token) {
       const c = createClient(trainingV1.TrainingServiceClient, grpcAddress, { ...(token === undefined ? {} : { token }), deadlineMs: 60_000 });
       clients.push(c);
@@ -157,7 +192,13 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
       const imp = await dataops.importCsv({ name: 'maintenance.csv', path: file, mapping: CSV_MAPPING }, { subject: 'erin', role: 'engineer' });
       const datasetId = randomUUID();
       const m = await dataops.createSnapshot(
-        { datasetId, useCaseId, source: { kind: 'import', importId: imp.importId }, split: { kind: 'chronological', by: 'udi', train: 0.6, validation: 0.2 }, assetPath: 'acme.plant-1.machining.line-1.mill-1' },
+        {
+          datasetId,
+          useCaseId,
+          source: { kind: 'import', importId: imp.importId },
+          split: { kind: 'chronological', by: 'udi', train: 0.6, validation: 0.2 },
+          assetPath: 'acme.plant-1.machining.line-1.mill-1',
+        },
         { subject: 'erin', role: 'engineer' },
       );
       return { snapshotId: m.snapshotId, contentHash: m.contentHash, datasetId };
@@ -173,7 +214,11 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
 }
 
 /** Reads a server stream to its end. */
-export function collect<T>(call: { on(e: 'data', f: (m: T) => void): unknown; on(e: 'error', f: (e: Error) => void): unknown; on(e: 'end', f: () => void): unknown }): Promise<T[]> {
+export function collect<T>(call: {
+  on(e: 'data', f: (m: T) => void): unknown;
+  on(e: 'error', f: (e: Error) => void): unknown;
+  on(e: 'end', f: () => void): unknown;
+}): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const out: T[] = [];
     call.on('data', (m) => out.push(m));

@@ -20,25 +20,40 @@ beforeAll(async () => {
   await writeKeyMaterial(join(dir, 'keys'), await createKeySet({ now: new Date() }));
   const { PATH = '', HOME = '' } = process.env;
   env = {
-    PATH, HOME,
-    TRAINING_GRPC_HOST: '127.0.0.1', TRAINING_GRPC_PORT: '0', TRAINING_HTTP_HOST: '127.0.0.1', TRAINING_HTTP_PORT: '0',
-    TRAINING_ARTIFACT_DIR: join(dir, 'artifacts'), SNAPSHOT_DIR: join(dir, 'snapshots'),
-    EVENTSTORE: 'sqlite', SQLITE_PATH: join(dir, 'events.db'), LEDGER_KEY_FILE: join(dir, 'ledger.pem'), ACCESS_KEYS_DIR: join(dir, 'keys'),
-    OTEL_EXPORTER: 'none', LOG_LEVEL: 'warn',
+    PATH,
+    HOME,
+    TRAINING_GRPC_HOST: '127.0.0.1',
+    TRAINING_GRPC_PORT: '0',
+    TRAINING_HTTP_HOST: '127.0.0.1',
+    TRAINING_HTTP_PORT: '0',
+    TRAINING_ARTIFACT_DIR: join(dir, 'artifacts'),
+    SNAPSHOT_DIR: join(dir, 'snapshots'),
+    EVENTSTORE: 'sqlite',
+    SQLITE_PATH: join(dir, 'events.db'),
+    LEDGER_KEY_FILE: join(dir, 'ledger.pem'),
+    ACCESS_KEYS_DIR: join(dir, 'keys'),
+    OTEL_EXPORTER: 'none',
+    LOG_LEVEL: 'warn',
   };
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('training main', () => {
   it('exits 2 naming the malformed variable', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...env, TRAINING_CONCURRENCY: 'two' }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+      cwd: root,
+      env: { ...env, TRAINING_CONCURRENCY: 'two' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^training: invalid configuration: TRAINING_CONCURRENCY must be a number \(got "two"\)/);
   });
 
   it('starts, answers /readyz, and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
+    let out = '',
+      err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
       child.stdout.on('data', (b: Buffer) => {

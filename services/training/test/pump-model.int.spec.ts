@@ -13,7 +13,21 @@ import { join } from 'node:path';
 import { parseModel, parseReferenceProfile, predict, type ClassificationMetrics, type RegressionMetrics } from '@industrial/ml';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPumpModel, buildRulModel, createFsArtifactStore, PUMP_FEATURE_NAMES, PUMP_FEATURE_SET_VERSION, pumpFeatureSpec, pumpTrainingTable, savePumpModel, simulateFleet, pumpFleetScenario, PUMP_MODEL_DEFAULTS, unitSplit, type BuiltPumpModel } from '../src/index.ts';
+import {
+  buildPumpModel,
+  buildRulModel,
+  createFsArtifactStore,
+  PUMP_FEATURE_NAMES,
+  PUMP_FEATURE_SET_VERSION,
+  pumpFeatureSpec,
+  pumpTrainingTable,
+  savePumpModel,
+  simulateFleet,
+  pumpFleetScenario,
+  PUMP_MODEL_DEFAULTS,
+  unitSplit,
+  type BuiltPumpModel,
+} from '../src/index.ts';
 import { sqliteStore, startTraining, type Running, type StoreFixture } from './fixture.ts';
 
 const dirs: string[] = [];
@@ -31,7 +45,9 @@ describe('the simulated pump fleet (shortcut b: plant model → historian rows)'
     const fleet = simulateFleet(pumpFleetScenario({ ...PUMP_MODEL_DEFAULTS, plants: 2 }), { hours: 24, startMs: PUMP_MODEL_DEFAULTS.startMs });
     expect(fleet.failures.map((f) => f.unit).sort()).toEqual(['plant-1/pump-2', 'plant-1/pump-4', 'plant-2/pump-2', 'plant-2/pump-4']);
     expect(fleet.rows[0]).toMatchObject({ assetPath: expect.stringMatching(/^acme\.plant-1\.utilities\.cooling-water\.pump-\d$/), quality: 'good' });
-    expect(new Set(fleet.rows.map((r) => r.tag))).toEqual(new Set(['bearing_temperature', 'vibration_rms', 'motor_current', 'flow', 'discharge_pressure', 'speed']));
+    expect(new Set(fleet.rows.map((r) => r.tag))).toEqual(
+      new Set(['bearing_temperature', 'vibration_rms', 'motor_current', 'flow', 'discharge_pressure', 'speed']),
+    );
   });
 });
 
@@ -117,11 +133,24 @@ describe('the pump model through dataops and the training service', () => {
   it('registers the bearing-failure model as a candidate whose lineage reaches the snapshot, its import and the fault labels', async () => {
     const o = { plants: 4 };
     const table = pumpTrainingTable(o);
-    const fleet = simulateFleet(pumpFleetScenario({ ...PUMP_MODEL_DEFAULTS, ...o }), { hours: PUMP_MODEL_DEFAULTS.hours, startMs: PUMP_MODEL_DEFAULTS.startMs });
+    const fleet = simulateFleet(pumpFleetScenario({ ...PUMP_MODEL_DEFAULTS, ...o }), {
+      hours: PUMP_MODEL_DEFAULTS.hours,
+      startMs: PUMP_MODEL_DEFAULTS.startMs,
+    });
     const actor = { subject: 'erin', role: 'engineer' };
     // Ground truth → labels (FaultLabelled as the simulator emits them).
     for (const f of fleet.failures) {
-      await t.dataops.recordLabel({ assetPath: f.assetPath, label: 'bearing_failure', from: new Date(f.startedAtMs).toISOString(), to: new Date(f.failureAtMs).toISOString(), source: 'simulator', useCaseId }, actor);
+      await t.dataops.recordLabel(
+        {
+          assetPath: f.assetPath,
+          label: 'bearing_failure',
+          from: new Date(f.startedAtMs).toISOString(),
+          to: new Date(f.failureAtMs).toISOString(),
+          source: 'simulator',
+          useCaseId,
+        },
+        actor,
+      );
     }
     // Window features → CSV → dataops import → snapshot split by whole pumps.
     const cols = table.table.dataset.columns;
@@ -133,24 +162,61 @@ describe('the pump model through dataops and the training service', () => {
     }
     const file = join(tmp(), 'pump-windows.csv');
     writeFileSync(file, `${lines.join('\n')}\n`);
-    const imp = await t.dataops.importCsv({
-      name: 'pump-windows.csv', path: file,
-      mapping: { format: 'wide', header: true, order: { column: 'minute' }, group: { column: 'unit', type: 'int32' }, fields: [...PUMP_FEATURE_NAMES.map((column) => ({ column, nullable: true })), { column: table.target, type: 'int32', role: 'label' }] },
-    }, actor);
+    const imp = await t.dataops.importCsv(
+      {
+        name: 'pump-windows.csv',
+        path: file,
+        mapping: {
+          format: 'wide',
+          header: true,
+          order: { column: 'minute' },
+          group: { column: 'unit', type: 'int32' },
+          fields: [...PUMP_FEATURE_NAMES.map((column) => ({ column, nullable: true })), { column: table.target, type: 'int32', role: 'label' }],
+        },
+      },
+      actor,
+    );
     const datasetId = randomUUID();
-    const m = await t.dataops.createSnapshot({ datasetId, useCaseId, source: { kind: 'import', importId: imp.importId }, split: { kind: 'group', by: 'unit', orderBy: 'minute', train: 0.6, validation: 0.2 }, featureSetVersion: PUMP_FEATURE_SET_VERSION, assetPath: 'acme.plant-1.utilities.cooling-water.pump-1' }, actor);
+    const m = await t.dataops.createSnapshot(
+      {
+        datasetId,
+        useCaseId,
+        source: { kind: 'import', importId: imp.importId },
+        split: { kind: 'group', by: 'unit', orderBy: 'minute', train: 0.6, validation: 0.2 },
+        featureSetVersion: PUMP_FEATURE_SET_VERSION,
+        assetPath: 'acme.plant-1.utilities.cooling-water.pump-1',
+      },
+      actor,
+    );
     // Train through the service.
-    const run = await t.app.runs.start({
-      snapshotId: m.snapshotId,
-      useCaseId,
-      spec: { target: table.target, features: PUMP_FEATURE_NAMES, modelType: 'gbdt', hyperparameters: { max_iter: 40, max_leaf_nodes: 15, min_samples_leaf: 10 }, imbalance: 'class-weights', imputation: 'median', costModel: { source: 'inline', ...PUMP_MODEL_DEFAULTS.costModel }, seed: 42 },
-    }, { subject: 'erin', role: 'engineer' });
+    const run = await t.app.runs.start(
+      {
+        snapshotId: m.snapshotId,
+        useCaseId,
+        spec: {
+          target: table.target,
+          features: PUMP_FEATURE_NAMES,
+          modelType: 'gbdt',
+          hyperparameters: { max_iter: 40, max_leaf_nodes: 15, min_samples_leaf: 10 },
+          imbalance: 'class-weights',
+          imputation: 'median',
+          costModel: { source: 'inline', ...PUMP_MODEL_DEFAULTS.costModel },
+          seed: 42,
+        },
+      },
+      { subject: 'erin', role: 'engineer' },
+    );
     let done = run;
     for await (const s of t.app.runs.watch(run.started!.runId, new AbortController().signal)) done = s;
     expect(done.status, done.failed?.error).toBe('completed');
     const reg = done.registered!;
     expect(reg).toMatchObject({
-      stage: 'candidate', useCaseId, datasetId, snapshotId: m.snapshotId, snapshotHash: m.contentHash, featureSetVersion: PUMP_FEATURE_SET_VERSION,
+      stage: 'candidate',
+      useCaseId,
+      datasetId,
+      snapshotId: m.snapshotId,
+      snapshotHash: m.contentHash,
+      featureSetVersion: PUMP_FEATURE_SET_VERSION,
       spec: { target: 'bearing_failure_within_2h', features: PUMP_FEATURE_NAMES, modelType: 'gbdt', task: 'classification' },
       inputs: PUMP_FEATURE_NAMES.map((name) => ({ name })),
     });

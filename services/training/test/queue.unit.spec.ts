@@ -12,8 +12,17 @@ describe('the training job queue', () => {
   describe('with the default concurrency of 1', () => {
     it('runs jobs one at a time in arrival order', async () => {
       const log: string[] = [];
-      const gates = new Map([['a', deferred()], ['b', deferred()]]);
-      const q = new JobQueue<string>({ work: async (j) => { log.push(`start ${j}`); await gates.get(j)!.promise; log.push(`end ${j}`); } });
+      const gates = new Map([
+        ['a', deferred()],
+        ['b', deferred()],
+      ]);
+      const q = new JobQueue<string>({
+        work: async (j) => {
+          log.push(`start ${j}`);
+          await gates.get(j)!.promise;
+          log.push(`end ${j}`);
+        },
+      });
       q.enqueue('a', 'a');
       q.enqueue('b', 'b');
       expect(q.running).toEqual(['a']);
@@ -42,7 +51,15 @@ describe('the training job queue', () => {
   describe('when a job is cancelled', () => {
     it('drops a queued job and aborts a running one', async () => {
       let aborted = false;
-      const q = new JobQueue<number>({ work: (_j, signal) => new Promise((resolve) => signal.addEventListener('abort', () => { aborted = true; resolve(); })) });
+      const q = new JobQueue<number>({
+        work: (_j, signal) =>
+          new Promise((resolve) =>
+            signal.addEventListener('abort', () => {
+              aborted = true;
+              resolve();
+            }),
+          ),
+      });
       q.enqueue('a', 0);
       q.enqueue('b', 0);
       expect(q.cancel('b')).toBe('queued');
@@ -56,7 +73,12 @@ describe('the training job queue', () => {
   describe('when it is closed', () => {
     it('in finish mode lets queued and running jobs complete, then refuses new ones', async () => {
       const done: string[] = [];
-      const q = new JobQueue<string>({ work: async (j) => { await new Promise((r) => setTimeout(r, 5)); done.push(j); } });
+      const q = new JobQueue<string>({
+        work: async (j) => {
+          await new Promise((r) => setTimeout(r, 5));
+          done.push(j);
+        },
+      });
       q.enqueue('a', 'a');
       q.enqueue('b', 'b');
       expect(await q.close('finish')).toEqual({ dropped: [] });
@@ -72,7 +94,12 @@ describe('the training job queue', () => {
     });
     it('reports a job that throws and keeps going', async () => {
       const errors: string[] = [];
-      const q = new JobQueue<string>({ work: async (j) => { if (j === 'a') throw new Error('boom'); }, onError: (id) => errors.push(id) });
+      const q = new JobQueue<string>({
+        work: async (j) => {
+          if (j === 'a') throw new Error('boom');
+        },
+        onError: (id) => errors.push(id),
+      });
       q.enqueue('a', 'a');
       q.enqueue('b', 'b');
       await q.onIdle();

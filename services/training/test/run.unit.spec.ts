@@ -11,7 +11,8 @@ const T1 = '2025-03-04T10:00:42Z';
 const given = (...events: RunEvent[]) => fold(events);
 const startedEvt: RunEvent = { type: 'TrainingRunStarted', data: started };
 const progressed = (stage: 'data-loading' | 'training' | 'registration'): RunEvent => ({
-  type: 'TrainingRunProgressed', data: { runId: RUN, stage, epoch: 1, totalEpochs: 6, progress: 1 / 6, metrics: {} },
+  type: 'TrainingRunProgressed',
+  data: { runId: RUN, stage, epoch: 1, totalEpochs: 6, progress: 1 / 6, metrics: {} },
 });
 
 describe('the training run decider', () => {
@@ -45,7 +46,12 @@ describe('the training run decider', () => {
 
   describe('when a running run completes', () => {
     it('refuses to complete before its model is registered', () => {
-      expect(() => decide({ type: 'CompleteRun', runId: RUN, now: T1, metrics: { f1: 1 }, artifactUri: 'file:///a', artifactHash: 'b'.repeat(64) }, given(startedEvt, progressed('training')))).toThrow(/without a registered model/);
+      expect(() =>
+        decide(
+          { type: 'CompleteRun', runId: RUN, now: T1, metrics: { f1: 1 }, artifactUri: 'file:///a', artifactHash: 'b'.repeat(64) },
+          given(startedEvt, progressed('training')),
+        ),
+      ).toThrow(/without a registered model/);
     });
     it('registers the model once, then completes with the duration since start', () => {
       const s = given(startedEvt, progressed('registration'));
@@ -53,7 +59,10 @@ describe('the training run decider', () => {
       expect(reg).toEqual([{ type: 'ModelVersionRegistered', data: registered }]);
       const s2 = evolve(s, reg[0]!);
       expect(decide({ type: 'RegisterModel', data: registered }, s2)).toEqual([]);
-      const [done] = decide({ type: 'CompleteRun', runId: RUN, now: T1, metrics: { f1: 0.8 }, artifactUri: registered.artifactUri, artifactHash: registered.artifactHash }, s2);
+      const [done] = decide(
+        { type: 'CompleteRun', runId: RUN, now: T1, metrics: { f1: 0.8 }, artifactUri: registered.artifactUri, artifactHash: registered.artifactHash },
+        s2,
+      );
       expect(done).toMatchObject({ type: 'TrainingRunCompleted', data: { durationSeconds: 42, metrics: { f1: 0.8 } } });
       const final = evolve(s2, done!);
       expect(final.status).toBe('completed');
@@ -67,7 +76,10 @@ describe('the training run decider', () => {
 
   describe('when a run fails', () => {
     it('records the stage, a bounded error and whether a retry may help', () => {
-      const [e] = decide({ type: 'FailRun', runId: RUN, now: T1, stage: 'training', error: 'x'.repeat(3000), retryable: false }, given(startedEvt, progressed('training')));
+      const [e] = decide(
+        { type: 'FailRun', runId: RUN, now: T1, stage: 'training', error: 'x'.repeat(3000), retryable: false },
+        given(startedEvt, progressed('training')),
+      );
       expect(e).toMatchObject({ type: 'TrainingRunFailed', data: { stage: 'training', retryable: false } });
       expect((e!.data as { error: string }).error).toHaveLength(2000);
       const s = evolve(given(startedEvt), e!);

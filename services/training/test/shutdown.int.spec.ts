@@ -26,7 +26,16 @@ function gatedTrainer(): Trainer & { started: Promise<void>; release(): void } {
   };
 }
 
-const spec = { target: 'machine_failure', features: ['torque', 'tool_wear'], modelType: 'gbdt', hyperparameters: { max_iter: 5 }, imbalance: 'none', imputation: 'none', costModel: null, seed: 1 };
+const spec = {
+  target: 'machine_failure',
+  features: ['torque', 'tool_wear'],
+  modelType: 'gbdt',
+  hyperparameters: { max_iter: 5 },
+  imbalance: 'none',
+  imputation: 'none',
+  costModel: null,
+  seed: 1,
+};
 const engineer = { subject: 'erin', role: 'engineer' };
 
 describe('when the training service stops during a run', () => {

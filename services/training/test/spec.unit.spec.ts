@@ -7,10 +7,31 @@ const n = 60;
 const x = Float64Array.from({ length: n }, (_, i) => (i * 7) % 11);
 const y = Float64Array.from(x, (v, i) => (v > 5 || i % 9 === 0 ? 1 : 0));
 const gap = Float64Array.from(x, (v, i) => (i === 3 ? NaN : v));
-const table = toTrainingTable({ x, y, gap, ones: new Float64Array(n), product_id: Array.from({ length: n }, (_, i) => `P${i}`), type: Array.from({ length: n }, (_, i) => 'LMH'[i % 3]!) });
+const table = toTrainingTable({
+  x,
+  y,
+  gap,
+  ones: new Float64Array(n),
+  product_id: Array.from({ length: n }, (_, i) => `P${i}`),
+  type: Array.from({ length: n }, (_, i) => 'LMH'[i % 3]!),
+});
 const range = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, i) => a + i);
-const ctx = { table, split: { kind: 'indices' as const, train: range(0, 40), validation: range(40, 50), test: range(50, 60) }, costModel: null, defaultFeatures: ['x', 'type'] };
-const base: TrainingSpecInput = { target: 'y', features: ['x'], modelType: 'gbdt', hyperparameters: { max_iter: 5 }, imbalance: '', imputation: '', costModel: null, seed: 1 };
+const ctx = {
+  table,
+  split: { kind: 'indices' as const, train: range(0, 40), validation: range(40, 50), test: range(50, 60) },
+  costModel: null,
+  defaultFeatures: ['x', 'type'],
+};
+const base: TrainingSpecInput = {
+  target: 'y',
+  features: ['x'],
+  modelType: 'gbdt',
+  hyperparameters: { max_iter: 5 },
+  imbalance: '',
+  imputation: '',
+  costModel: null,
+  seed: 1,
+};
 
 const refused = (input: Partial<TrainingSpecInput>, c = ctx) => {
   try {
@@ -24,7 +45,14 @@ const refused = (input: Partial<TrainingSpecInput>, c = ctx) => {
 describe('a training request', () => {
   it('resolves to an ML spec with snake_case hyperparameters and the recorded spec', () => {
     const r = resolveSpec({ ...base, features: [], imbalance: 'class-weights' }, ctx);
-    expect(r.record).toMatchObject({ target: 'y', features: ['x', 'type'], modelType: 'gbdt', task: 'classification', imbalance: 'class-weights', costModel: null });
+    expect(r.record).toMatchObject({
+      target: 'y',
+      features: ['x', 'type'],
+      modelType: 'gbdt',
+      task: 'classification',
+      imbalance: 'class-weights',
+      costModel: null,
+    });
     expect(r.hyperparameters).toEqual({ max_iter: 5 });
     expect(r.trainSpec.model).toEqual({ type: 'gbdt', params: { maxIter: 5 } });
   });

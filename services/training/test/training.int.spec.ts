@@ -14,7 +14,10 @@ import { collect, postgresStore, sqliteStore, startTraining, syntheticCsv, type 
 const { RunStatus } = trainingV1;
 
 async function expectStatus(p: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
-  const error = await p.then(() => null, (e: unknown) => e as grpc.ServiceError);
+  const error = await p.then(
+    () => null,
+    (e: unknown) => e as grpc.ServiceError,
+  );
   expect(error, `expected ${grpc.status[code]}`).not.toBeNull();
   expect(grpc.status[error!.code], error!.details).toBe(grpc.status[code]);
   return error!;
@@ -66,7 +69,10 @@ describe.each<[string, StoreFactory]>([
     });
     it('refuses StartTraining to an operator (no training.start) as PERMISSION_DENIED', async () => {
       const operator = t.client(await t.token('operator'));
-      await expectStatus(unaryCall(operator, operator.startTraining, { snapshotId: snap.snapshotId, useCaseId, spec: spec(), runId: '' }), grpc.status.PERMISSION_DENIED);
+      await expectStatus(
+        unaryCall(operator, operator.startTraining, { snapshotId: snap.snapshotId, useCaseId, spec: spec(), runId: '' }),
+        grpc.status.PERMISSION_DENIED,
+      );
     });
   });
 
@@ -88,12 +94,32 @@ describe.each<[string, StoreFactory]>([
 
       const runEvents = await fx.store.readStream(`training-run-${first.runId}`);
       expect(runEvents.map((e) => e.type)).toEqual(['TrainingRunStarted', ...Array(5).fill('TrainingRunProgressed'), 'TrainingRunCompleted']);
-      expect(runEvents.slice(1, 6).map((e) => (e.data as { stage: string }).stage)).toEqual(['data-loading', 'training', 'evaluation', 'export', 'registration']);
+      expect(runEvents.slice(1, 6).map((e) => (e.data as { stage: string }).stage)).toEqual([
+        'data-loading',
+        'training',
+        'evaluation',
+        'export',
+        'registration',
+      ]);
       expect(runEvents[0]!.metadata).toMatchObject({ actor: 'engineer-1', role: 'engineer', schemaVersion: latestVersion('TrainingRunStarted') });
-      expect(runEvents[0]!.data).toMatchObject({ snapshotHash: snap.contentHash, codeVersion: '0.1.0', seed: 42, spec: { modelType: 'gbdt', imbalance: 'class-weights', costModel: { source: 'inline' } }, trigger: { kind: 'manual' } });
+      expect(runEvents[0]!.data).toMatchObject({
+        snapshotHash: snap.contentHash,
+        codeVersion: '0.1.0',
+        seed: 42,
+        spec: { modelType: 'gbdt', imbalance: 'class-weights', costModel: { source: 'inline' } },
+        trigger: { kind: 'manual' },
+      });
       const models = await fx.store.readStream(`model-${useCaseId}`);
       expect(models.map((e) => e.type)).toEqual(['ModelVersionRegistered']);
-      expect(models[0]!.data).toMatchObject({ stage: 'candidate', version: 1, runId: first.runId, artifactHash: first.onnxSha256, snapshotId: snap.snapshotId, datasetId: snap.datasetId, format: 'onnx' });
+      expect(models[0]!.data).toMatchObject({
+        stage: 'candidate',
+        version: 1,
+        runId: first.runId,
+        artifactHash: first.onnxSha256,
+        snapshotId: snap.snapshotId,
+        datasetId: snap.datasetId,
+        format: 'onnx',
+      });
       expect(updates.map((u) => u.stage)).toContain('registration');
     });
 
@@ -118,11 +144,24 @@ describe.each<[string, StoreFactory]>([
 
     it('takes the cost model by reference from the charter source, and refuses a use case without one', async () => {
       t.costModels.set(useCaseId, { missedFailure: 2000, falseAlarm: 40, inspection: 10 });
-      const ok = await unaryCall(engineer, engineer.startTraining, { snapshotId: snap.snapshotId, useCaseId, spec: spec({ costModel: { useCaseId, inline: undefined } }), runId: '' });
+      const ok = await unaryCall(engineer, engineer.startTraining, {
+        snapshotId: snap.snapshotId,
+        useCaseId,
+        spec: spec({ costModel: { useCaseId, inline: undefined } }),
+        runId: '',
+      });
       const done = (await untilDone(engineer, ok.run!.runId)).at(-1)!;
       expect(done.status, done.error).toBe(RunStatus.RUN_STATUS_COMPLETED);
       expect(done.spec?.costModel?.useCaseId).toBe(useCaseId);
-      const err = await expectStatus(unaryCall(engineer, engineer.startTraining, { snapshotId: snap.snapshotId, useCaseId, spec: spec({ costModel: { useCaseId: randomUUID(), inline: undefined } }), runId: '' }), grpc.status.FAILED_PRECONDITION);
+      const err = await expectStatus(
+        unaryCall(engineer, engineer.startTraining, {
+          snapshotId: snap.snapshotId,
+          useCaseId,
+          spec: spec({ costModel: { useCaseId: randomUUID(), inline: undefined } }),
+          runId: '',
+        }),
+        grpc.status.FAILED_PRECONDITION,
+      );
       expect(err.metadata.get(FIELD_TRAILER)).toEqual(['spec.cost_model.use_case_id']);
     });
   });
@@ -137,7 +176,10 @@ describe.each<[string, StoreFactory]>([
       ['a snapshot id that is not a UUID', () => ({ snapshotId: 'latest' }), 'snapshot_id'],
     ])('refuses %s as INVALID_ARGUMENT naming the field, and records nothing', async (_name, over, field) => {
       const before = await fx.store.headPosition();
-      const err = await expectStatus(unaryCall(engineer, engineer.startTraining, { snapshotId: snap.snapshotId, useCaseId, spec: spec(), runId: '', ...over() }), grpc.status.INVALID_ARGUMENT);
+      const err = await expectStatus(
+        unaryCall(engineer, engineer.startTraining, { snapshotId: snap.snapshotId, useCaseId, spec: spec(), runId: '', ...over() }),
+        grpc.status.INVALID_ARGUMENT,
+      );
       expect(err.metadata.get(FIELD_TRAILER)).toEqual([field]);
       expect(await fx.store.headPosition()).toBe(before);
     });
@@ -145,7 +187,10 @@ describe.each<[string, StoreFactory]>([
     it('refuses too few rows as INVALID_ARGUMENT before a run exists', async () => {
       const tiny = await t.snapshot(randomUUID(), syntheticCsv(15));
       const before = await fx.store.headPosition();
-      const err = await expectStatus(unaryCall(engineer, engineer.startTraining, { snapshotId: tiny.snapshotId, useCaseId, spec: spec(), runId: '' }), grpc.status.INVALID_ARGUMENT);
+      const err = await expectStatus(
+        unaryCall(engineer, engineer.startTraining, { snapshotId: tiny.snapshotId, useCaseId, spec: spec(), runId: '' }),
+        grpc.status.INVALID_ARGUMENT,
+      );
       expect(err.details).toMatch(/rows/);
       expect(await fx.store.headPosition()).toBe(before);
     });
@@ -161,12 +206,21 @@ describe.each<[string, StoreFactory]>([
       // Inference records the request in its own drift- stream; the relay publishes it as an
       // integration event, which is how training hears of it (it never reads inference's streams).
       const drift = streamFor('RetrainingRequested', useCaseId);
-      await fx.store.append(drift, [{
-        id: randomUUID(),
-        type: 'RetrainingRequested',
-        data: { requestId, useCaseId, modelVersionId: first.modelVersionId, trigger: 'manual', driftId: null, reason: 'New bearings fitted; retrain on the latest data.' },
-        metadata: { actor: 'svc:inference', role: 'service', correlationId: randomUUID(), causationId: null, traceparent: null, schemaVersion: 1 },
-      }]);
+      await fx.store.append(drift, [
+        {
+          id: randomUUID(),
+          type: 'RetrainingRequested',
+          data: {
+            requestId,
+            useCaseId,
+            modelVersionId: first.modelVersionId,
+            trigger: 'manual',
+            driftId: null,
+            reason: 'New bearings fitted; retrain on the latest data.',
+          },
+          metadata: { actor: 'svc:inference', role: 'service', correlationId: randomUUID(), causationId: null, traceparent: null, schemaVersion: 1 },
+        },
+      ]);
       const [recorded] = await fx.store.readStream(drift, { direction: 'backwards', maxCount: 1 });
       await t.bus.publish('evt.v1.inference.RetrainingRequested', recorded!, { msgId: recorded!.id });
       let run: trainingV1.Run | undefined;

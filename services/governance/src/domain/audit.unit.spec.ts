@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PAGE_SIZE, ReplayOrderError, initialReplayState, matchesPrefixes, nextPosition, nextRevision, pageSize, replayBatch, type EventRef, type ReplayQuery } from './audit.ts';
+import {
+  DEFAULT_PAGE_SIZE,
+  ReplayOrderError,
+  initialReplayState,
+  matchesPrefixes,
+  nextPosition,
+  nextRevision,
+  pageSize,
+  replayBatch,
+  type EventRef,
+  type ReplayQuery,
+} from './audit.ts';
 
 const T = Date.parse('2025-03-01T08:00:00Z');
 const ev = (position: number, stream: string, minutes: number, revision = 0): EventRef => ({

@@ -162,7 +162,8 @@ export function stagesOf(s: RegistryState, versionId: string): StageView[] {
   const { production, shadow: shadows, served, refusals } = s.deployments;
   for (const key of [...(served.get(versionId) ?? [])].sort()) {
     const scope = parseDeploymentKey(key).scope;
-    const inProduction = (production.get(key) ?? null) === versionId, inShadow = shadows.get(key) === versionId;
+    const inProduction = (production.get(key) ?? null) === versionId,
+      inShadow = shadows.get(key) === versionId;
     if (inProduction) out.push({ stage: 'production', scope, detail: '' });
     if (inShadow) out.push({ stage: 'shadow', scope, detail: '' });
     if (!inProduction && !inShadow) out.push({ stage: 'retired', scope, detail: '' });

@@ -70,7 +70,9 @@ export function decideRegister(s: RegistryState, c: RegisterCommand): Decision<'
   const sameRun = all.find((v) => v.runId === c.runId && v.useCaseId === c.useCaseId);
   if (sameRun !== undefined) {
     if (sameRun.artifactHash !== c.artifactHash || sameRun.modelVersionId !== c.modelVersionId) {
-      throw precondition(`run ${c.runId} already registered model version ${sameRun.modelVersionId} (version ${sameRun.version}, artifact ${sameRun.artifactHash}); a run registers one model`);
+      throw precondition(
+        `run ${c.runId} already registered model version ${sameRun.modelVersionId} (version ${sameRun.version}, artifact ${sameRun.artifactHash}); a run registers one model`,
+      );
     }
     return [];
   }
@@ -107,7 +109,9 @@ export function decideRequestApproval(s: RegistryState, c: RequestApprovalComman
   }
   for (const r of s.requests.values()) {
     if (r.status === 'pending' && r.modelVersionId === c.modelVersionId && r.targetStage === c.targetStage && r.scope === c.scope) {
-      throw precondition(`approval request ${r.requestId} for version ${v.version} → ${c.targetStage} of ${where(c.scope)} is already pending (requested by ${r.requestedBy} at ${r.requestedAt})`);
+      throw precondition(
+        `approval request ${r.requestId} for version ${v.version} → ${c.targetStage} of ${where(c.scope)} is already pending (requested by ${r.requestedBy} at ${r.requestedAt})`,
+      );
     }
   }
   return approvalRequested(s, c, v);
@@ -161,7 +165,10 @@ export function decideApprove(s: RegistryState, c: ApproveCommand): Decision<'Mo
 /** ModelRejected for a pending request. */
 export function decideReject(s: RegistryState, c: { useCaseId: string; requestId: string; reason: string }): Decision<'ModelRejected'> {
   const r = pendingRequest(s, c.requestId);
-  return { type: 'ModelRejected', data: { requestId: r.requestId, useCaseId: c.useCaseId, modelVersionId: r.modelVersionId, targetStage: r.targetStage, reason: c.reason } };
+  return {
+    type: 'ModelRejected',
+    data: { requestId: r.requestId, useCaseId: c.useCaseId, modelVersionId: r.modelVersionId, targetStage: r.targetStage, reason: c.reason },
+  };
 }
 
 /** ModelPromoted for an approved request not yet promoted; previous = the holder of that stage and scope now. */
@@ -173,10 +180,18 @@ export function decidePromote(s: RegistryState, c: { useCaseId: string; requestI
   }
   const v = usableVersion(s, c.useCaseId, r.modelVersionId, 'the requested model version');
   const previous = holderOf(s, r.targetStage, c.useCaseId, r.scope);
-  if (previous === r.modelVersionId) throw precondition(`model version ${r.modelVersionId} (version ${v.version}) already holds ${r.targetStage} of ${where(r.scope)}`);
+  if (previous === r.modelVersionId)
+    throw precondition(`model version ${r.modelVersionId} (version ${v.version}) already holds ${r.targetStage} of ${where(r.scope)}`);
   return {
     type: 'ModelPromoted',
-    data: { useCaseId: c.useCaseId, modelVersionId: r.modelVersionId, stage: r.targetStage, approvalRequestId: r.requestId, previousModelVersionId: previous, ...scoped(r.scope) },
+    data: {
+      useCaseId: c.useCaseId,
+      modelVersionId: r.modelVersionId,
+      stage: r.targetStage,
+      approvalRequestId: r.requestId,
+      previousModelVersionId: previous,
+      ...scoped(r.scope),
+    },
   };
 }
 
@@ -190,21 +205,35 @@ export interface RollbackCommand {
 
 /** ModelRolledBack (trigger manual) from the version serving production or shadow of the scope. */
 export function decideRollback(s: RegistryState, c: RollbackCommand): Decision<'ModelRolledBack'> & { stage: DeploymentStage } {
-  const production = holderOf(s, 'production', c.useCaseId, c.scope), shadow = holderOf(s, 'shadow', c.useCaseId, c.scope);
-  if (versionOf(s, c.fromModelVersionId) === undefined) throw notFound(`model version ${c.fromModelVersionId} is not a registered model version of use case ${c.useCaseId}`);
+  const production = holderOf(s, 'production', c.useCaseId, c.scope),
+    shadow = holderOf(s, 'shadow', c.useCaseId, c.scope);
+  if (versionOf(s, c.fromModelVersionId) === undefined)
+    throw notFound(`model version ${c.fromModelVersionId} is not a registered model version of use case ${c.useCaseId}`);
   if (c.fromModelVersionId !== production && c.fromModelVersionId !== shadow) {
-    throw precondition(`model version ${c.fromModelVersionId} is not serving ${where(c.scope)} (production: ${holderText(production, 'production')}; shadow: ${holderText(shadow, 'shadow')})`);
+    throw precondition(
+      `model version ${c.fromModelVersionId} is not serving ${where(c.scope)} (production: ${holderText(production, 'production')}; shadow: ${holderText(shadow, 'shadow')})`,
+    );
   }
   const stage: DeploymentStage = c.fromModelVersionId === production ? 'production' : 'shadow';
   if (c.toModelVersionId !== null) {
-    if (stage !== 'production') throw precondition(`model version ${c.fromModelVersionId} is the shadow of ${where(c.scope)}; rolling it back removes it, so to_model_version_id does not apply`);
+    if (stage !== 'production')
+      throw precondition(
+        `model version ${c.fromModelVersionId} is the shadow of ${where(c.scope)}; rolling it back removes it, so to_model_version_id does not apply`,
+      );
     if (c.toModelVersionId === c.fromModelVersionId) throw precondition('to_model_version_id must differ from from_model_version_id');
     usableVersion(s, c.useCaseId, c.toModelVersionId, 'model version');
   }
   return {
     type: 'ModelRolledBack',
     stage,
-    data: { useCaseId: c.useCaseId, fromModelVersionId: c.fromModelVersionId, toModelVersionId: c.toModelVersionId, trigger: 'manual', reason: c.reason, ...scoped(c.scope) },
+    data: {
+      useCaseId: c.useCaseId,
+      fromModelVersionId: c.fromModelVersionId,
+      toModelVersionId: c.toModelVersionId,
+      trigger: 'manual',
+      reason: c.reason,
+      ...scoped(c.scope),
+    },
   };
 }
 
@@ -233,15 +262,32 @@ export const BREAK_GLASS_CONDITION = 'break-glass: the four-eyes approval workfl
  * trail and ListModelVersions show a request requested, approved and promoted by one person with
  * the break-glass condition, who did it and why.
  */
-export function decideBreakGlassPromote(s: RegistryState, c: BreakGlassPromoteCommand): [Decision<'ModelApprovalRequested'>, Decision<'ModelApproved'>, Decision<'ModelPromoted'>] {
+export function decideBreakGlassPromote(
+  s: RegistryState,
+  c: BreakGlassPromoteCommand,
+): [Decision<'ModelApprovalRequested'>, Decision<'ModelApproved'>, Decision<'ModelPromoted'>] {
   const v = usableVersion(s, c.useCaseId, c.modelVersionId, 'model version');
   const previous = holderOf(s, c.stage, c.useCaseId, c.scope);
-  if (previous === c.modelVersionId) throw precondition(`model version ${c.modelVersionId} (version ${v.version}) already holds ${c.stage} of ${where(c.scope)}`);
+  if (previous === c.modelVersionId)
+    throw precondition(`model version ${c.modelVersionId} (version ${v.version}) already holds ${c.stage} of ${where(c.scope)}`);
   if (c.expectedPrevious !== undefined && c.expectedPrevious !== previous) {
-    throw precondition(`expected ${holderText(c.expectedPrevious, c.stage)} to hold ${c.stage} of ${where(c.scope)}, but ${holderText(previous, c.stage)} does`);
+    throw precondition(
+      `expected ${holderText(c.expectedPrevious, c.stage)} to hold ${c.stage} of ${where(c.scope)}, but ${holderText(previous, c.stage)} does`,
+    );
   }
   // No pending-request check: a pending request for the same version stays pending beside this one.
-  const requested = approvalRequested(s, { useCaseId: c.useCaseId, requestId: c.requestId, modelVersionId: c.modelVersionId, targetStage: c.stage, justification: `BREAK GLASS: ${c.reason}`.slice(0, 2000), scope: c.scope }, v);
+  const requested = approvalRequested(
+    s,
+    {
+      useCaseId: c.useCaseId,
+      requestId: c.requestId,
+      modelVersionId: c.modelVersionId,
+      targetStage: c.stage,
+      justification: `BREAK GLASS: ${c.reason}`.slice(0, 2000),
+      scope: c.scope,
+    },
+    v,
+  );
   const approved: Decision<'ModelApproved'> = {
     type: 'ModelApproved',
     data: {
@@ -256,7 +302,14 @@ export function decideBreakGlassPromote(s: RegistryState, c: BreakGlassPromoteCo
   };
   const promoted: Decision<'ModelPromoted'> = {
     type: 'ModelPromoted',
-    data: { useCaseId: c.useCaseId, modelVersionId: c.modelVersionId, stage: c.stage, approvalRequestId: c.requestId, previousModelVersionId: previous, ...scoped(c.scope) },
+    data: {
+      useCaseId: c.useCaseId,
+      modelVersionId: c.modelVersionId,
+      stage: c.stage,
+      approvalRequestId: c.requestId,
+      previousModelVersionId: previous,
+      ...scoped(c.scope),
+    },
   };
   return [requested, approved, promoted];
 }

@@ -55,7 +55,15 @@ const refusedBy = (code: RegistryError['code'] | 'FOUR_EYES', f: () => unknown, 
 };
 
 const base = () => fold([registered(V1, 1, { recall: 0.7 }), registered(V2, 2, { recall: 0.85 })]);
-const request = (over: Partial<Parameters<typeof decideRequestApproval>[1]> = {}) => ({ useCaseId: U, requestId: R1, modelVersionId: V2, targetStage: 'production' as const, justification: 'better recall', scope: null, ...over });
+const request = (over: Partial<Parameters<typeof decideRequestApproval>[1]> = {}) => ({
+  useCaseId: U,
+  requestId: R1,
+  modelVersionId: V2,
+  targetStage: 'production' as const,
+  justification: 'better recall',
+  scope: null,
+  ...over,
+});
 
 /** V1 in production (use-case wide) through the whole path, requested by erin and approved by quinn. */
 function withV1InProduction(): RegistryState {
@@ -74,16 +82,39 @@ describe('the model stream folded', () => {
 
   it('tracks production, shadow, retired and refused per scope', () => {
     let s = withV1InProduction();
-    s = evolveRegistry(s, { type: 'ModelPromoted', data: { useCaseId: U, modelVersionId: V2, stage: 'shadow', approvalRequestId: R1, previousModelVersionId: null, scope: PILOT }, actor: 'q', recordedAt: AT });
+    s = evolveRegistry(s, {
+      type: 'ModelPromoted',
+      data: { useCaseId: U, modelVersionId: V2, stage: 'shadow', approvalRequestId: R1, previousModelVersionId: null, scope: PILOT },
+      actor: 'q',
+      recordedAt: AT,
+    });
     expect(stagesOf(s, V1)).toEqual([{ stage: 'production', scope: null, detail: '' }]);
     expect(stagesOf(s, V2)).toEqual([{ stage: 'shadow', scope: PILOT, detail: '' }]);
-    s = evolveRegistry(s, { type: 'ModelPromoted', data: { useCaseId: U, modelVersionId: V2, stage: 'production', approvalRequestId: R1, previousModelVersionId: null, scope: PILOT }, actor: 'q', recordedAt: AT });
+    s = evolveRegistry(s, {
+      type: 'ModelPromoted',
+      data: { useCaseId: U, modelVersionId: V2, stage: 'production', approvalRequestId: R1, previousModelVersionId: null, scope: PILOT },
+      actor: 'q',
+      recordedAt: AT,
+    });
     expect(stagesOf(s, V2)).toEqual([{ stage: 'production', scope: PILOT, detail: '' }]);
-    s = evolveRegistry(s, { type: 'ModelRolledBack', data: { useCaseId: U, fromModelVersionId: V2, toModelVersionId: null, trigger: 'manual', reason: 'r', scope: PILOT }, actor: 'q', recordedAt: AT });
+    s = evolveRegistry(s, {
+      type: 'ModelRolledBack',
+      data: { useCaseId: U, fromModelVersionId: V2, toModelVersionId: null, trigger: 'manual', reason: 'r', scope: PILOT },
+      actor: 'q',
+      recordedAt: AT,
+    });
     expect(stagesOf(s, V2)).toEqual([{ stage: 'retired', scope: PILOT, detail: '' }]);
     s = evolveRegistry(s, {
       type: 'ModelRefused',
-      data: { ...eventExamples.ModelRefused, useCaseId: U, modelVersionId: V1, stage: 'production', check: 'integrity', reason: 'sha256 differs', keptModelVersionId: null },
+      data: {
+        ...eventExamples.ModelRefused,
+        useCaseId: U,
+        modelVersionId: V1,
+        stage: 'production',
+        check: 'integrity',
+        reason: 'sha256 differs',
+        keptModelVersionId: null,
+      },
       actor: 'svc:inference',
       recordedAt: AT,
     });
@@ -104,7 +135,16 @@ describe('requesting approval', () => {
     const d = decideRequestApproval(withV1InProduction(), request());
     expect(d).toEqual({
       type: 'ModelApprovalRequested',
-      data: { requestId: R1, useCaseId: U, modelVersionId: V2, targetStage: 'production', justification: 'better recall', metrics: { recall: 0.85 }, comparedToModelVersionId: V1, comparedToMetrics: { recall: 0.7 } },
+      data: {
+        requestId: R1,
+        useCaseId: U,
+        modelVersionId: V2,
+        targetStage: 'production',
+        justification: 'better recall',
+        metrics: { recall: 0.85 },
+        comparedToModelVersionId: V1,
+        comparedToMetrics: { recall: 0.7 },
+      },
     });
   });
 
@@ -119,7 +159,12 @@ describe('requesting approval', () => {
 
   it('refuses an unknown version (NOT_FOUND) and a refused one (FAILED_PRECONDITION)', () => {
     refusedBy('NOT_FOUND', () => decideRequestApproval(base(), request({ modelVersionId: V3 })), /not a registered model version/);
-    const s = evolveRegistry(base(), { type: 'ModelRefused', data: { ...eventExamples.ModelRefused, useCaseId: U, modelVersionId: V2, check: 'load', reason: 'bad onnx' }, actor: 'svc:inference', recordedAt: AT });
+    const s = evolveRegistry(base(), {
+      type: 'ModelRefused',
+      data: { ...eventExamples.ModelRefused, useCaseId: U, modelVersionId: V2, check: 'load', reason: 'bad onnx' },
+      actor: 'svc:inference',
+      recordedAt: AT,
+    });
     refusedBy('FAILED_PRECONDITION', () => decideRequestApproval(s, request()), /refused \(load: bad onnx\)/);
   });
 
@@ -131,7 +176,11 @@ describe('requesting approval', () => {
   });
 
   it('refuses a version that already holds the stage', () => {
-    refusedBy('FAILED_PRECONDITION', () => decideRequestApproval(withV1InProduction(), request({ modelVersionId: V1, requestId: R1 })), /already holds production/);
+    refusedBy(
+      'FAILED_PRECONDITION',
+      () => decideRequestApproval(withV1InProduction(), request({ modelVersionId: V1, requestId: R1 })),
+      /already holds production/,
+    );
   });
 });
 
@@ -140,7 +189,10 @@ describe('approving and rejecting', () => {
 
   it('approves a pending request by someone else, carrying conditions, comment and scope', () => {
     const d = decideApprove(pending(), { useCaseId: U, requestId: R1, approver: 'quinn', conditions: ['watch pump 3'], comment: 'ok' });
-    expect(d).toEqual({ type: 'ModelApproved', data: { requestId: R1, useCaseId: U, modelVersionId: V2, targetStage: 'production', conditions: ['watch pump 3'], comment: 'ok', scope: PILOT } });
+    expect(d).toEqual({
+      type: 'ModelApproved',
+      data: { requestId: R1, useCaseId: U, modelVersionId: V2, targetStage: 'production', conditions: ['watch pump 3'], comment: 'ok', scope: PILOT },
+    });
     const s = applied(pending(), d, 'quinn');
     expect(s.requests.get(R1)).toMatchObject({ status: 'approved', requestedBy: 'erin', decidedBy: 'quinn', conditions: ['watch pump 3'] });
   });
@@ -153,7 +205,11 @@ describe('approving and rejecting', () => {
     refusedBy('NOT_FOUND', () => decideApprove(pending(), { useCaseId: U, requestId: R2, approver: 'quinn', conditions: [], comment: null }));
     const rejected = applied(pending(), decideReject(pending(), { useCaseId: U, requestId: R1, reason: 'too few clogs seen' }), 'quinn');
     expect(rejected.requests.get(R1)).toMatchObject({ status: 'rejected', rejectionReason: 'too few clogs seen' });
-    refusedBy('FAILED_PRECONDITION', () => decideApprove(rejected, { useCaseId: U, requestId: R1, approver: 'quinn', conditions: [], comment: null }), /is rejected \(by quinn/);
+    refusedBy(
+      'FAILED_PRECONDITION',
+      () => decideApprove(rejected, { useCaseId: U, requestId: R1, approver: 'quinn', conditions: [], comment: null }),
+      /is rejected \(by quinn/,
+    );
     refusedBy('FAILED_PRECONDITION', () => decideReject(rejected, { useCaseId: U, requestId: R1, reason: 'again' }), /is rejected/);
   });
 });
@@ -165,7 +221,10 @@ describe('promoting', () => {
     refusedBy('FAILED_PRECONDITION', () => decidePromote(s, { useCaseId: U, requestId: R1 }), /is pending.*not approved: it needs/);
     s = applied(s, decideApprove(s, { useCaseId: U, requestId: R1, approver: 'quinn', conditions: [], comment: null }), 'quinn');
     const d = decidePromote(s, { useCaseId: U, requestId: R1 });
-    expect(d).toEqual({ type: 'ModelPromoted', data: { useCaseId: U, modelVersionId: V2, stage: 'production', approvalRequestId: R1, previousModelVersionId: V1 } });
+    expect(d).toEqual({
+      type: 'ModelPromoted',
+      data: { useCaseId: U, modelVersionId: V2, stage: 'production', approvalRequestId: R1, previousModelVersionId: V1 },
+    });
     s = applied(s, d, 'quinn');
     expect(s.requests.get(R1)).toMatchObject({ status: 'promoted', promotedBy: 'quinn' });
     expect(stagesOf(s, V1)).toEqual([{ stage: 'retired', scope: null, detail: '' }]);
@@ -178,24 +237,43 @@ describe('promoting', () => {
     const rejected = applied(s, decideReject(s, { useCaseId: U, requestId: R1, reason: 'no' }), 'quinn');
     refusedBy('FAILED_PRECONDITION', () => decidePromote(rejected, { useCaseId: U, requestId: R1 }), /is rejected/);
     s = applied(s, decideApprove(s, { useCaseId: U, requestId: R1, approver: 'quinn', conditions: [], comment: null }), 'quinn');
-    s = evolveRegistry(s, { type: 'ModelRefused', data: { ...eventExamples.ModelRefused, useCaseId: U, modelVersionId: V2, check: 'parity', reason: 'scores differ' }, actor: 'svc:inference', recordedAt: AT });
+    s = evolveRegistry(s, {
+      type: 'ModelRefused',
+      data: { ...eventExamples.ModelRefused, useCaseId: U, modelVersionId: V2, check: 'parity', reason: 'scores differ' },
+      actor: 'svc:inference',
+      recordedAt: AT,
+    });
     refusedBy('FAILED_PRECONDITION', () => decidePromote(s, { useCaseId: U, requestId: R1 }), /refused \(parity/);
   });
 });
 
 describe('rolling back', () => {
-  const rb = (over: Partial<Parameters<typeof decideRollback>[1]> = {}) => ({ useCaseId: U, fromModelVersionId: V1, toModelVersionId: null, reason: 'false alarms', scope: null, ...over });
+  const rb = (over: Partial<Parameters<typeof decideRollback>[1]> = {}) => ({
+    useCaseId: U,
+    fromModelVersionId: V1,
+    toModelVersionId: null,
+    reason: 'false alarms',
+    scope: null,
+    ...over,
+  });
 
   it('rolls production back to the rules or to another registered version', () => {
     const s = withV1InProduction();
-    expect(decideRollback(s, rb())).toMatchObject({ stage: 'production', data: { fromModelVersionId: V1, toModelVersionId: null, trigger: 'manual', reason: 'false alarms' } });
+    expect(decideRollback(s, rb())).toMatchObject({
+      stage: 'production',
+      data: { fromModelVersionId: V1, toModelVersionId: null, trigger: 'manual', reason: 'false alarms' },
+    });
     const to = applied(s, decideRollback(s, rb({ toModelVersionId: V2 })), 'quinn');
     expect(holderOf(to, 'production', U, null)).toBe(V2);
   });
 
   it('refuses a version that does not serve the scope, and a refused or unknown target', () => {
     const s = withV1InProduction();
-    refusedBy('FAILED_PRECONDITION', () => decideRollback(s, rb({ fromModelVersionId: V2 })), /is not serving the use-case-wide deployment \(production: 7f1d6c3e-0000-4000-8000-0000000000a1; shadow: none\)/);
+    refusedBy(
+      'FAILED_PRECONDITION',
+      () => decideRollback(s, rb({ fromModelVersionId: V2 })),
+      /is not serving the use-case-wide deployment \(production: 7f1d6c3e-0000-4000-8000-0000000000a1; shadow: none\)/,
+    );
     refusedBy('FAILED_PRECONDITION', () => decideRollback(s, rb({ scope: PILOT })), /not serving scope/);
     refusedBy('NOT_FOUND', () => decideRollback(s, rb({ toModelVersionId: V3 })));
     refusedBy('NOT_FOUND', () => decideRollback(s, rb({ fromModelVersionId: V3 })));

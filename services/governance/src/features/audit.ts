@@ -14,8 +14,17 @@ export type AuditFeatures = ReturnType<typeof createAuditFeatures>;
 export function createAuditFeatures(store: StoreReader) {
   return {
     /** A page of one stream, forwards or backwards from a revision; `nextRevision` null at its end. */
-    async readStream(q: { stream: string; direction: Direction; maxCount: number; fromRevision?: number }): Promise<{ events: AuditEvent[]; nextRevision: number | null }> {
-      const events = await store.readStream(q.stream, { direction: q.direction, maxCount: q.maxCount, ...(q.fromRevision === undefined ? {} : { fromRevision: q.fromRevision }) });
+    async readStream(q: {
+      stream: string;
+      direction: Direction;
+      maxCount: number;
+      fromRevision?: number;
+    }): Promise<{ events: AuditEvent[]; nextRevision: number | null }> {
+      const events = await store.readStream(q.stream, {
+        direction: q.direction,
+        maxCount: q.maxCount,
+        ...(q.fromRevision === undefined ? {} : { fromRevision: q.fromRevision }),
+      });
       return { events, nextRevision: nextRevision(events, q.direction, q.maxCount) };
     },
 

@@ -33,7 +33,15 @@ import {
 export const modelStream = (useCaseId: string): string => streamFor('ModelPromoted', useCaseId);
 export const servingStream = (useCaseId: string): string => streamFor('ModelRefused', useCaseId);
 
-const MODEL_TYPES = ['ModelVersionRegistered', 'ModelApprovalRequested', 'ModelApproved', 'ModelRejected', 'ModelPromoted', 'ModelRolledBack', 'ModelRefused'] as const;
+const MODEL_TYPES = [
+  'ModelVersionRegistered',
+  'ModelApprovalRequested',
+  'ModelApproved',
+  'ModelRejected',
+  'ModelPromoted',
+  'ModelRolledBack',
+  'ModelRefused',
+] as const;
 type ModelType = (typeof MODEL_TYPES)[number];
 
 /** The registry while folding: refusals from the serving stream wait until the model stream passes their position. */
@@ -42,7 +50,8 @@ interface Folding {
   readonly pending: readonly TypedEvent[];
 }
 
-const step = (s: RegistryState, e: TypedEvent): RegistryState => evolveRegistry(s, { type: e.type, data: e.data, actor: e.metadata.actor, recordedAt: e.metadata.recordedAt });
+const step = (s: RegistryState, e: TypedEvent): RegistryState =>
+  evolveRegistry(s, { type: e.type, data: e.data, actor: e.metadata.actor, recordedAt: e.metadata.recordedAt });
 
 function drain(f: Folding, before: number): Folding {
   let registry = f.registry;
@@ -90,7 +99,11 @@ export function createRegistryFeatures(deps: RegistryFeaturesDeps) {
   }
 
   /** One command on the use case's model stream; returns the state with what was appended folded in. */
-  async function run(useCaseId: string, decide: (s: RegistryState) => readonly Decision[], cause: Cause): Promise<{ state: RegistryState; events: readonly Decision[] }> {
+  async function run(
+    useCaseId: string,
+    decide: (s: RegistryState) => readonly Decision[],
+    cause: Cause,
+  ): Promise<{ state: RegistryState; events: readonly Decision[] }> {
     const aggregate = registryAggregate(await refusalsOf(useCaseId));
     const done = await kernel.execute(modelStream(useCaseId), aggregate, (f) => decide(settled(f)), cause);
     // Read back what was appended: the views show the store's recordedAt of each event.
@@ -121,7 +134,10 @@ export function createRegistryFeatures(deps: RegistryFeaturesDeps) {
       return { state: s, requestId };
     },
 
-    async approve(command: { useCaseId: string; requestId: string; conditions: readonly string[]; comment: string | null }, cause: Cause): Promise<RegistryState> {
+    async approve(
+      command: { useCaseId: string; requestId: string; conditions: readonly string[]; comment: string | null },
+      cause: Cause,
+    ): Promise<RegistryState> {
       return (await run(command.useCaseId, (st) => [decideApprove(st, { ...command, approver: cause.actor })], cause)).state;
     },
 

@@ -50,12 +50,17 @@ export function toTrainingTable(columns: Readonly<Record<string, RawColumn>>): T
 /** Refuses a spec that names a text column, before the ML library reports it as unknown. */
 export function assertNumeric(table: TrainingTable, names: readonly string[], field: (i: number) => string): void {
   names.forEach((n, i) => {
-    if (table.textColumns.includes(n)) throw new InvalidTrainingRequestError(field(i), `column "${n}" holds text, not numbers; it cannot be a model input or target`, 'unknown_column');
+    if (table.textColumns.includes(n))
+      throw new InvalidTrainingRequestError(field(i), `column "${n}" holds text, not numbers; it cannot be a model input or target`, 'unknown_column');
   });
 }
 
 /** `Air temperature [K]` → `air_temperature_k`: CSV headers as snake_case column names. */
 export function normaliseColumnName(header: string): string {
-  const s = header.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const s = header
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return /^[a-z_]/.test(s) ? s : `c_${s}`;
 }

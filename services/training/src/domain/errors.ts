@@ -1,6 +1,6 @@
 // Typed errors of the training service. Each carries a `code` the gRPC adapter maps to a status
 // (INVALID_ARGUMENT, NOT_FOUND, …) and, for request faults, the request `field` at fault.
-import { MlValidationError } from '@industrial/ml';
+import { type MlValidationError } from '@industrial/ml';
 
 export const TrainingErrorCode = {
   InvalidArgument: 'INVALID_ARGUMENT',
@@ -64,7 +64,11 @@ export class RunAlreadyExistsError extends TrainingError {
 
 export class CostModelNotFoundError extends TrainingError {
   constructor(useCaseId: string) {
-    super(TrainingErrorCode.FailedPrecondition, 'spec.cost_model.use_case_id', `use case ${useCaseId} has no cost model (set it in the charter, or pass one inline)`);
+    super(
+      TrainingErrorCode.FailedPrecondition,
+      'spec.cost_model.use_case_id',
+      `use case ${useCaseId} has no cost model (set it in the charter, or pass one inline)`,
+    );
     this.name = 'CostModelNotFoundError';
   }
 }
@@ -97,6 +101,12 @@ export function fromMlError(e: MlValidationError, fieldPrefix = 'spec'): Invalid
   const f = e.field;
   const field =
     SPEC_FIELD[f] ??
-    (f.startsWith('features[') ? `${fieldPrefix}.${f}` : f.startsWith('split') ? 'snapshot_id' : f.startsWith('model.params') ? `${fieldPrefix}.hyperparameters` : `${fieldPrefix}.features`);
+    (f.startsWith('features[')
+      ? `${fieldPrefix}.${f}`
+      : f.startsWith('split')
+        ? 'snapshot_id'
+        : f.startsWith('model.params')
+          ? `${fieldPrefix}.hyperparameters`
+          : `${fieldPrefix}.features`);
   return new InvalidTrainingRequestError(field, e.message, e.code, { cause: e });
 }

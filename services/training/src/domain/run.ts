@@ -54,7 +54,14 @@ export interface RunState {
 }
 
 export const initialRunState: RunState = {
-  status: 'none', started: null, stage: null, progress: 0, metrics: {}, registered: null, completed: null, failed: null,
+  status: 'none',
+  started: null,
+  stage: null,
+  progress: 0,
+  metrics: {},
+  registered: null,
+  completed: null,
+  failed: null,
 };
 
 export const isTerminal = (s: RunState): boolean => s.status === 'completed' || s.status === 'failed';
@@ -76,12 +83,22 @@ export function decide(command: RunCommand, state: RunState): RunEvent[] {
       throw new RunAlreadyExistsError(command.data.runId);
     }
     case 'ReportProgress': {
-      if (state.status !== 'queued' && state.status !== 'running') throw new RunStateError(`run ${command.runId} is ${state.status}; it cannot report progress`);
+      if (state.status !== 'queued' && state.status !== 'running')
+        throw new RunStateError(`run ${command.runId} is ${state.status}; it cannot report progress`);
       const epoch = STAGES.indexOf(command.stage) + 1;
-      return [{
-        type: 'TrainingRunProgressed',
-        data: { runId: command.runId, stage: command.stage, epoch, totalEpochs: STAGES.length + 1, progress: epoch / (STAGES.length + 1), metrics: { ...command.metrics } },
-      }];
+      return [
+        {
+          type: 'TrainingRunProgressed',
+          data: {
+            runId: command.runId,
+            stage: command.stage,
+            epoch,
+            totalEpochs: STAGES.length + 1,
+            progress: epoch / (STAGES.length + 1),
+            metrics: { ...command.metrics },
+          },
+        },
+      ];
     }
     case 'RegisterModel': {
       if (state.registered !== null) {
@@ -96,17 +113,37 @@ export function decide(command: RunCommand, state: RunState): RunEvent[] {
       if (state.status !== 'running' || state.registered === null || state.started === null)
         throw new RunStateError(`run ${command.runId} is ${state.status}${state.registered === null ? ' without a registered model' : ''}; it cannot complete`);
       const durationSeconds = Math.max(0, (Date.parse(command.now) - Date.parse(state.started.startedAt)) / 1000);
-      return [{
-        type: 'TrainingRunCompleted',
-        data: { runId: command.runId, completedAt: command.now, durationSeconds, metrics: { ...command.metrics }, artifactUri: command.artifactUri, artifactHash: command.artifactHash },
-      }];
+      return [
+        {
+          type: 'TrainingRunCompleted',
+          data: {
+            runId: command.runId,
+            completedAt: command.now,
+            durationSeconds,
+            metrics: { ...command.metrics },
+            artifactUri: command.artifactUri,
+            artifactHash: command.artifactHash,
+          },
+        },
+      ];
     }
     case 'FailRun': {
       if (state.status === 'failed') return [];
       if (state.status !== 'queued' && state.status !== 'running') throw new RunStateError(`run ${command.runId} is ${state.status}; it cannot fail`);
       // A registered model stays registered: the run is completed from it instead (see module comment).
       if (state.registered !== null) throw new RunStateError(`run ${command.runId} already registered its model; complete it instead`);
-      return [{ type: 'TrainingRunFailed', data: { runId: command.runId, failedAt: command.now, stage: command.stage, error: truncate(command.error || 'unknown error', 2000), retryable: command.retryable } }];
+      return [
+        {
+          type: 'TrainingRunFailed',
+          data: {
+            runId: command.runId,
+            failedAt: command.now,
+            stage: command.stage,
+            error: truncate(command.error || 'unknown error', 2000),
+            retryable: command.retryable,
+          },
+        },
+      ];
     }
     default: {
       const never: never = command;
@@ -120,7 +157,13 @@ export function evolve(state: RunState, event: RunEvent): RunState {
     case 'TrainingRunStarted':
       return { ...initialRunState, status: 'queued', started: event.data };
     case 'TrainingRunProgressed':
-      return { ...state, status: 'running', stage: event.data.stage, progress: event.data.progress, metrics: Object.keys(event.data.metrics).length > 0 ? event.data.metrics : state.metrics };
+      return {
+        ...state,
+        status: 'running',
+        stage: event.data.stage,
+        progress: event.data.progress,
+        metrics: Object.keys(event.data.metrics).length > 0 ? event.data.metrics : state.metrics,
+      };
     case 'ModelVersionRegistered':
       return { ...state, registered: event.data, metrics: event.data.metrics };
     case 'TrainingRunCompleted':

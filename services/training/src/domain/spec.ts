@@ -2,8 +2,19 @@
 // columns, its split and the resolved cost model come in as data. Everything that can be refused is
 // refused here or by ml.validateSpec — before a run is recorded.
 import {
-  ai4iFeatures, featureJson, InvalidSpecError, MlValidationError, validateSpec,
-  type CostModel, type WindowSpec, type FeatureDef, type FeatureJson, type ImbalanceSpec, type ModelSpec, type SplitSpec, type TrainSpec,
+  ai4iFeatures,
+  featureJson,
+  InvalidSpecError,
+  MlValidationError,
+  validateSpec,
+  type CostModel,
+  type WindowSpec,
+  type FeatureDef,
+  type FeatureJson,
+  type ImbalanceSpec,
+  type ModelSpec,
+  type SplitSpec,
+  type TrainSpec,
 } from '@industrial/ml';
 import type { EventData } from '@industrial/contracts';
 import { fromMlError, InvalidTrainingRequestError } from './errors.ts';
@@ -14,9 +25,7 @@ export type ModelTypeName = (typeof MODEL_TYPES)[number];
 export const IMBALANCE_STRATEGIES = ['none', 'class-weights', 'oversample', 'smote'] as const;
 export const IMPUTATIONS = ['none', 'median', 'mean', 'constant'] as const;
 
-export type CostModelChoice =
-  | { readonly source: 'charter'; readonly useCaseId: string }
-  | ({ readonly source: 'inline' } & CostModel);
+export type CostModelChoice = { readonly source: 'charter'; readonly useCaseId: string } | ({ readonly source: 'inline' } & CostModel);
 
 /** What an engineer asks for (gRPC, CLI, or a retraining request replaying an earlier spec). */
 export interface TrainingSpecInput {
@@ -53,8 +62,18 @@ export interface ResolvedSpec {
 
 const PARAMS: Readonly<Record<ModelTypeName, Readonly<Record<string, 'number' | 'string' | 'boolean'>>>> = {
   gbdt: {
-    task: 'string', maxIter: 'number', learningRate: 'number', growth: 'string', maxLeafNodes: 'number', maxDepth: 'number',
-    minSamplesLeaf: 'number', minHessianLeaf: 'number', l2: 'number', maxBins: 'number', minGainToSplit: 'number', earlyStopping: 'boolean',
+    task: 'string',
+    maxIter: 'number',
+    learningRate: 'number',
+    growth: 'string',
+    maxLeafNodes: 'number',
+    maxDepth: 'number',
+    minSamplesLeaf: 'number',
+    minHessianLeaf: 'number',
+    l2: 'number',
+    maxBins: 'number',
+    minGainToSplit: 'number',
+    earlyStopping: 'boolean',
     earlyStoppingPatience: 'number',
   },
   logistic: { l2: 'number', maxIter: 'number', tol: 'number' },
@@ -76,21 +95,33 @@ export function coerceParam(v: string): number | boolean | string {
 function oneOf<T extends string>(value: string, allowed: readonly T[], fallback: T, field: string, what: string): T {
   const v = value.trim() === '' ? fallback : value.trim();
   if (!(allowed as readonly string[]).includes(v)) {
-    throw new InvalidTrainingRequestError(field, `unknown ${what} "${value}"; expected one of ${allowed.join(', ')}`, what === 'model type' ? 'unknown_model_type' : 'invalid_spec');
+    throw new InvalidTrainingRequestError(
+      field,
+      `unknown ${what} "${value}"; expected one of ${allowed.join(', ')}`,
+      what === 'model type' ? 'unknown_model_type' : 'invalid_spec',
+    );
   }
   return v as T;
 }
 
-function modelSpec(type: ModelTypeName, hp: Readonly<Record<string, number | boolean | string>>): { model: ModelSpec; record: Record<string, number | boolean | string> } {
+function modelSpec(
+  type: ModelTypeName,
+  hp: Readonly<Record<string, number | boolean | string>>,
+): { model: ModelSpec; record: Record<string, number | boolean | string> } {
   const allowed = PARAMS[type];
   const params: Record<string, unknown> = {};
   const record: Record<string, number | boolean | string> = {};
   for (const [rawName, value] of Object.entries(hp)) {
     const name = camel(rawName);
     const kind = allowed[name];
-    if (kind === undefined) throw new InvalidTrainingRequestError(`spec.hyperparameters.${rawName}`, `"${rawName}" is not a ${type} hyperparameter (known: ${Object.keys(allowed).map(snake).join(', ')})`);
+    if (kind === undefined)
+      throw new InvalidTrainingRequestError(
+        `spec.hyperparameters.${rawName}`,
+        `"${rawName}" is not a ${type} hyperparameter (known: ${Object.keys(allowed).map(snake).join(', ')})`,
+      );
     if (typeof value !== kind) throw new InvalidTrainingRequestError(`spec.hyperparameters.${rawName}`, `must be a ${kind} (got ${JSON.stringify(value)})`);
-    if (kind === 'number' && !Number.isFinite(value as number)) throw new InvalidTrainingRequestError(`spec.hyperparameters.${rawName}`, 'must be a finite number');
+    if (kind === 'number' && !Number.isFinite(value as number))
+      throw new InvalidTrainingRequestError(`spec.hyperparameters.${rawName}`, 'must be a finite number');
     record[snake(name)] = value;
     if (name === 'earlyStopping') params.earlyStopping = value === false ? false : undefined;
     else if (name === 'earlyStoppingPatience') params.earlyStopping = { patience: value as number, tol: 1e-7 };
@@ -125,7 +156,8 @@ export function resolveSpec(input: TrainingSpecInput, ctx: ResolveContext): Reso
   const type = oneOf(input.modelType, MODEL_TYPES, 'gbdt', 'spec.model_type', 'model type');
   const imbalance = oneOf(input.imbalance, IMBALANCE_STRATEGIES, 'none', 'spec.imbalance', 'imbalance strategy');
   const imputation = oneOf(input.imputation, IMPUTATIONS, 'none', 'spec.imputation', 'imputation strategy');
-  if (!Number.isInteger(input.seed) || input.seed < 0 || input.seed > 0xffffffff) throw new InvalidTrainingRequestError('spec.seed', 'must be an integer 0–4294967295');
+  if (!Number.isInteger(input.seed) || input.seed < 0 || input.seed > 0xffffffff)
+    throw new InvalidTrainingRequestError('spec.seed', 'must be an integer 0–4294967295');
   if (input.target.trim() === '') throw new InvalidTrainingRequestError('spec.target', 'is required');
   const names = input.features.length > 0 ? input.features : ctx.defaultFeatures.filter((f) => f !== input.target);
   if (names.length === 0) throw new InvalidTrainingRequestError('spec.features', 'no features: name some, or use a snapshot with feature columns');
@@ -133,7 +165,12 @@ export function resolveSpec(input: TrainingSpecInput, ctx: ResolveContext): Reso
   assertNumeric(ctx.table, [input.target], () => 'spec.target');
   assertNumeric(ctx.table, names, (i) => `spec.features[${i}]`);
   const { model, record: hyper } = modelSpec(type, input.hyperparameters);
-  const task = type === 'gbdt' ? ((model.params as { task?: 'classification' | 'regression' } | undefined)?.task ?? 'classification') : type === 'logistic' ? 'classification' : 'anomaly';
+  const task =
+    type === 'gbdt'
+      ? ((model.params as { task?: 'classification' | 'regression' } | undefined)?.task ?? 'classification')
+      : type === 'logistic'
+        ? 'classification'
+        : 'anomaly';
   const spec: TrainSpec = {
     target: input.target,
     features,
@@ -156,7 +193,8 @@ export function resolveSpec(input: TrainingSpecInput, ctx: ResolveContext): Reso
   }
   if (ctx.costModel !== null && task !== 'regression') {
     for (const k of ['missedFailure', 'falseAlarm', 'inspection'] as const)
-      if (!(ctx.costModel[k] >= 0) || !Number.isFinite(ctx.costModel[k])) throw fromMlError(new InvalidSpecError('costModel', `cost model ${k} must be a finite number ≥ 0`));
+      if (!(ctx.costModel[k] >= 0) || !Number.isFinite(ctx.costModel[k]))
+        throw fromMlError(new InvalidSpecError('costModel', `cost model ${k} must be a finite number ≥ 0`));
   }
   const record: TrainingSpecRecord = {
     target: input.target,

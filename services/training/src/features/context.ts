@@ -4,7 +4,7 @@
 import type { Cause, Kernel } from '@industrial/kernel';
 import type { RunProjection } from '../domain/projection.ts';
 import type { RunCommand, RunState } from '../domain/run.ts';
-import type { ResolvedSpec } from '../domain/spec.ts';
+import type { ResolvedSpec, TrainingSpecInput } from '../domain/spec.ts';
 import type { ArtifactStore, ModelRegistry, SnapshotData, Trainer } from '../ports.ts';
 
 export interface RunsLogger {
@@ -34,4 +34,13 @@ export interface RunsContext {
   readonly now: () => Date;
   /** Runs one command on the run (its stream, or the registry for RegisterModel); resolves once the projection shows it. */
   command(runId: string, cmd: RunCommand, cause: Cause): Promise<RunState>;
+}
+
+export interface StartRunRequest {
+  snapshotId: string;
+  useCaseId: string;
+  spec: TrainingSpecInput;
+  /** Client-chosen run id → idempotent retries. */
+  runId?: string;
+  trigger?: { kind: 'manual' | 'retraining'; retrainingRequestId: string | null };
 }

@@ -80,7 +80,11 @@ export async function executeRun(ctx: RunsContext, job: Job, signal: AbortSignal
       },
       svc,
     );
-    await ctx.command(runId, { type: 'CompleteRun', runId, now: now().toISOString(), metrics: out.metrics, artifactUri: onnx.uri, artifactHash: onnx.sha256 }, svc);
+    await ctx.command(
+      runId,
+      { type: 'CompleteRun', runId, now: now().toISOString(), metrics: out.metrics, artifactUri: onnx.uri, artifactHash: onnx.sha256 },
+      svc,
+    );
     logger.info({ runId, onnxSha256: onnx.sha256 }, 'training run completed; model registered as candidate');
   } catch (e) {
     const cancelled = e instanceof RunCancelledError || signal.aborted;
@@ -88,8 +92,18 @@ export async function executeRun(ctx: RunsContext, job: Job, signal: AbortSignal
     logger[cancelled ? 'warn' : 'error']({ err: e, runId, stage }, cancelled ? 'training run cancelled' : 'training run failed');
     try {
       const reg = ctx.projection.get(runId)?.registered;
-      if (reg) await ctx.command(runId, { type: 'CompleteRun', runId, now: now().toISOString(), metrics: reg.metrics, artifactUri: reg.artifactUri, artifactHash: reg.artifactHash }, svc);
-      else await ctx.command(runId, { type: 'FailRun', runId, now: now().toISOString(), stage, error: message, retryable: cancelled || !(e instanceof InvalidTrainingRequestError) }, svc);
+      if (reg)
+        await ctx.command(
+          runId,
+          { type: 'CompleteRun', runId, now: now().toISOString(), metrics: reg.metrics, artifactUri: reg.artifactUri, artifactHash: reg.artifactHash },
+          svc,
+        );
+      else
+        await ctx.command(
+          runId,
+          { type: 'FailRun', runId, now: now().toISOString(), stage, error: message, retryable: cancelled || !(e instanceof InvalidTrainingRequestError) },
+          svc,
+        );
     } catch (recordError) {
       logger.error({ err: recordError, runId }, 'could not record the end of a training run');
     }

@@ -23,7 +23,12 @@ export async function registerModel(registry: ModelRegistry, projection: RunProj
  * that does not answer leaves the run views without their model version until the next start.
  */
 export async function backfillRegistrations(registry: ModelRegistry, projection: RunProjection, cause: Cause, logger: RunsLogger): Promise<void> {
-  const useCases = new Set(projection.list().filter((r) => r.registered === null && r.status === 'completed').map((r) => r.started!.useCaseId));
+  const useCases = new Set(
+    projection
+      .list()
+      .filter((r) => r.registered === null && r.status === 'completed')
+      .map((r) => r.started!.useCaseId),
+  );
   for (const useCaseId of useCases) {
     try {
       for (const v of await registry.registrations(useCaseId, cause)) projection.registered(v);

@@ -9,8 +9,7 @@ import { serviceCause } from '@industrial/kernel';
 import type { RunProjection } from '../domain/projection.ts';
 import type { RunState } from '../domain/run.ts';
 import { specInputOf } from '../domain/spec.ts';
-import type { RunsLogger } from './context.ts';
-import type { StartRunRequest } from './runs.ts';
+import type { RunsLogger, StartRunRequest } from './context.ts';
 
 export async function startRetraining(
   deps: { projection: RunProjection; logger: RunsLogger; start: (req: StartRunRequest, cause: ReturnType<typeof serviceCause>) => Promise<RunState> },

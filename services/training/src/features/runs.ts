@@ -13,22 +13,13 @@ import { RunProjection, type ListFilter } from '../domain/projection.ts';
 import { decide, evolve, initialRunState, isTerminal, type RunCommand, type RunEvent, type RunState, type StartedData } from '../domain/run.ts';
 import { resolveSpec, type ResolvedSpec, type TrainingSpecInput } from '../domain/spec.ts';
 import type { ArtifactStore, CostModel, CostModelSource, ModelRegistry, SnapshotData, SnapshotSource, Trainer } from '../ports.ts';
-import type { Job, RunsContext, RunsLogger } from './context.ts';
+import type { Job, RunsContext, RunsLogger, StartRunRequest } from './context.ts';
 import { executeRun } from './execution.ts';
 import { JobQueue } from './queue.ts';
 import { backfillRegistrations, registerModel } from './registration.ts';
 import { startRetraining } from './retraining.ts';
 
-export type { RunsLogger };
-
-export interface StartRunRequest {
-  snapshotId: string;
-  useCaseId: string;
-  spec: TrainingSpecInput;
-  /** Client-chosen run id → idempotent retries. */
-  runId?: string;
-  trigger?: { kind: 'manual' | 'retraining'; retrainingRequestId: string | null };
-}
+export type { RunsLogger, StartRunRequest };
 
 /** Who asks: a kernel Cause, or (launcher scripts) a subject and role. */
 export type Requester = Cause | { subject: string; role: string; correlationId?: string; traceparent?: string | null };
@@ -118,12 +109,7 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       notify();
       return projection.get(runId) ?? state;
     }
-    const done = await kernel.execute(
-      runStream(runId),
-      runAggregate,
-      (s) => decide(cmd, withRegistration(s)),
-      cause,
-    );
+    const done = await kernel.execute(runStream(runId), runAggregate, (s) => decide(cmd, withRegistration(s)), cause);
     if (done.eventIds.length > 0) await caughtUp(await kernel.reader.headPosition());
     return projection.get(runId) ?? withRegistration(done.state);
   }
@@ -258,9 +244,24 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
         const reg = r.registered ?? (r.stage === 'registration' ? await registry.registrationOf(r.started!.useCaseId, runId, svc) : null);
         if (reg) {
           projection.registered(reg);
-          await command(runId, { type: 'CompleteRun', runId, now: now().toISOString(), metrics: reg.metrics, artifactUri: reg.artifactUri, artifactHash: reg.artifactHash }, svc);
+          await command(
+            runId,
+            { type: 'CompleteRun', runId, now: now().toISOString(), metrics: reg.metrics, artifactUri: reg.artifactUri, artifactHash: reg.artifactHash },
+            svc,
+          );
         } else {
-          await command(runId, { type: 'FailRun', runId, now: now().toISOString(), stage: r.stage ?? 'data-loading', error: 'interrupted: the training service stopped before the run finished', retryable: true }, svc);
+          await command(
+            runId,
+            {
+              type: 'FailRun',
+              runId,
+              now: now().toISOString(),
+              stage: r.stage ?? 'data-loading',
+              error: 'interrupted: the training service stopped before the run finished',
+              retryable: true,
+            },
+            svc,
+          );
         }
       } catch (e) {
         logger.error({ err: e, runId }, 'could not close an interrupted run');
@@ -321,7 +322,18 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       const svc = serviceCause('training', uuidv7());
       for (const runId of dropped) {
         try {
-          await command(runId, { type: 'FailRun', runId, now: now().toISOString(), stage: 'data-loading', error: 'cancelled: the training service stopped before the run was picked up', retryable: true }, svc);
+          await command(
+            runId,
+            {
+              type: 'FailRun',
+              runId,
+              now: now().toISOString(),
+              stage: 'data-loading',
+              error: 'cancelled: the training service stopped before the run was picked up',
+              retryable: true,
+            },
+            svc,
+          );
         } catch (e) {
           logger.error({ err: e, runId }, 'could not record a dropped run');
         }

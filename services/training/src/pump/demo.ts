@@ -62,7 +62,10 @@ interface BuildRecord {
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 /** The cached build for these options, or a fresh one written to artifactsDir. */
-export async function ensurePumpBundle(artifactsDir: string, options: Partial<PumpModelOptions> = {}): Promise<{ dir: string; record: BuildRecord; cached: boolean }> {
+export async function ensurePumpBundle(
+  artifactsDir: string,
+  options: Partial<PumpModelOptions> = {},
+): Promise<{ dir: string; record: BuildRecord; cached: boolean }> {
   const o = resolvePumpOptions(options);
   const key = sha256(JSON.stringify({ recipe: PUMP_RECIPE_VERSION, featureSet: PUMP_FEATURE_SET_VERSION, o })).slice(0, 16);
   const dir = resolve(join(artifactsDir, `${PUMP_BUNDLE_NAME}-${key}`));
@@ -75,8 +78,14 @@ export async function ensurePumpBundle(artifactsDir: string, options: Partial<Pu
   const built = buildPumpModel(o);
   await savePumpModel(built, dir);
   const record: BuildRecord = {
-    key, onnxSha256: built.onnxSha256, threshold: built.threshold, target: built.featureSpec.target, featureSpec: pumpFeatureSpecOf(built.featureSpec),
-    dataSha256: built.dataSha256, testMetrics: flatMetrics(built.metrics.test as ClassificationMetrics), options: o,
+    key,
+    onnxSha256: built.onnxSha256,
+    threshold: built.threshold,
+    target: built.featureSpec.target,
+    featureSpec: pumpFeatureSpecOf(built.featureSpec),
+    dataSha256: built.dataSha256,
+    testMetrics: flatMetrics(built.metrics.test as ClassificationMetrics),
+    options: o,
   };
   writeFileSync(recordPath, `${JSON.stringify(record, null, 2)}\n`);
   return { dir, record, cached: false };

@@ -12,8 +12,21 @@
 // Inference loads the bundle savePumpModel writes (ONNX input `input` [N × 4] in featureSpec
 // order, NaN = missing; `.model.json`; `.reference.json`).
 import {
-  buildReferenceProfile, createDataset, datasetSha256, rawFeature, serialiseModel, train,
-  type ClassificationMetrics, type CostModel, type Dataset, type FeatureDef, type GbdtParams, type Model, type ModelCard, type ReferenceProfile, type RegressionMetrics,
+  buildReferenceProfile,
+  createDataset,
+  datasetSha256,
+  rawFeature,
+  serialiseModel,
+  train,
+  type ClassificationMetrics,
+  type CostModel,
+  type Dataset,
+  type FeatureDef,
+  type GbdtParams,
+  type Model,
+  type ModelCard,
+  type ReferenceProfile,
+  type RegressionMetrics,
 } from '@industrial/ml';
 import { simulateFleet, type FleetRun } from './simulate.ts';
 import { PUMP_FEATURE_NAMES, pumpFeatureSpec, pumpWindows, type PumpFeatureSpec } from './windows.ts';
@@ -78,7 +91,11 @@ export interface BuiltPumpModel {
 }
 
 /** Options with the defaults filled in (what a build is keyed by). */
-export const resolvePumpOptions = (o: Partial<PumpModelOptions>): PumpModelOptions => ({ ...PUMP_MODEL_DEFAULTS, ...o, gbdt: { ...PUMP_MODEL_DEFAULTS.gbdt, ...o.gbdt } });
+export const resolvePumpOptions = (o: Partial<PumpModelOptions>): PumpModelOptions => ({
+  ...PUMP_MODEL_DEFAULTS,
+  ...o,
+  gbdt: { ...PUMP_MODEL_DEFAULTS.gbdt, ...o.gbdt },
+});
 
 /** Deterministic fleet: plant i has seed+i; pumps 2, 4, … get a bearing fault starting and developing at staggered times. */
 export function pumpFleetScenario(o: PumpModelOptions, options: { allFaulty?: boolean } = {}): FleetRun[] {
@@ -90,8 +107,8 @@ export function pumpFleetScenario(o: PumpModelOptions, options: { allFaulty?: bo
       .filter((p) => options.allFaulty === true || p % 2 === 1)
       .map((p) => {
         const k = i * o.pumpsPerPlant + p;
-        const develop = Math.round(o.hours * 60 * (0.3 + 0.25 * ((k * 7) % 5) / 4));
-        const start = Math.round(o.hours * 60 * (0.05 + 0.2 * ((k * 3) % 4) / 3));
+        const develop = Math.round(o.hours * 60 * (0.3 + (0.25 * ((k * 7) % 5)) / 4));
+        const start = Math.round(o.hours * 60 * (0.05 + (0.2 * ((k * 3) % 4)) / 3));
         return { asset: `pump-${p + 1}`, startInMinutes: start, developMinutes: develop };
       }),
   }));
@@ -104,7 +121,11 @@ const fnv = (s: string): number => {
 };
 
 /** Whole pumps into train / validation / test (60/20/20), stratified by whether the pump failed, order by a seeded hash. */
-export function unitSplit(units: readonly string[], failed: ReadonlySet<string>, seed: number): { train: Set<string>; validation: Set<string>; test: Set<string> } {
+export function unitSplit(
+  units: readonly string[],
+  failed: ReadonlySet<string>,
+  seed: number,
+): { train: Set<string>; validation: Set<string>; test: Set<string> } {
   const parts = { train: new Set<string>(), validation: new Set<string>(), test: new Set<string>() };
   for (const stratum of [units.filter((u) => failed.has(u)), units.filter((u) => !failed.has(u))]) {
     const sorted = [...stratum].sort((a, b) => fnv(`${seed}:${a}`) - fnv(`${seed}:${b}`) || (a < b ? -1 : 1));
@@ -153,7 +174,8 @@ function buildTable(o: PumpModelOptions, mode: 'classification' | 'rul', capHour
 }
 
 /** The window features as model features (raw inputs with their units). */
-const featureDefs = (o: PumpModelOptions): FeatureDef[] => pumpFeatureSpec(o.windowMinutes, o.strideMinutes).features.map((f) => rawFeature(f.name, f.unit, f.description ?? ''));
+const featureDefs = (o: PumpModelOptions): FeatureDef[] =>
+  pumpFeatureSpec(o.windowMinutes, o.strideMinutes).features.map((f) => rawFeature(f.name, f.unit, f.description ?? ''));
 
 const targetName = (o: PumpModelOptions) => `bearing_failure_within_${o.horizonHours}h`;
 export const RUL_TARGET = 'rul_hours';
@@ -169,29 +191,42 @@ export function buildPumpModel(options: Partial<PumpModelOptions> = {}): BuiltPu
   const o = resolvePumpOptions(options);
   const { table, split, testUnits } = buildTable(o, 'classification', 0);
   const target = targetName(o);
-  const r = train({
-    target,
-    features: featureDefs(o),
-    window: pumpFeatureSpec(o.windowMinutes, o.strideMinutes),
-    model: { type: 'gbdt', params: { ...o.gbdt, task: 'classification' } },
-    imputation: { strategy: 'median' },
-    imbalance: { strategy: 'class-weights' },
-    costModel: o.costModel,
-    seed: o.seed,
-    split: { kind: 'indices', ...split },
-    importanceRepeats: o.importanceRepeats,
-    card: {
-      name: 'pump-bearing-failure',
-      version: '1.0.0',
-      intendedUse: `Decision support for cooling-water pumps: warn of a bearing failure within ${o.horizonHours} h so maintenance can inspect. Not for autonomous control.`,
-      limitations: ['Trained on simulated plant data (injected bearing wear); validate on plant history before use.', `Held-out pumps: ${testUnits.join(', ')}.`],
+  const r = train(
+    {
+      target,
+      features: featureDefs(o),
+      window: pumpFeatureSpec(o.windowMinutes, o.strideMinutes),
+      model: { type: 'gbdt', params: { ...o.gbdt, task: 'classification' } },
+      imputation: { strategy: 'median' },
+      imbalance: { strategy: 'class-weights' },
+      costModel: o.costModel,
+      seed: o.seed,
+      split: { kind: 'indices', ...split },
+      importanceRepeats: o.importanceRepeats,
+      card: {
+        name: 'pump-bearing-failure',
+        version: '1.0.0',
+        intendedUse: `Decision support for cooling-water pumps: warn of a bearing failure within ${o.horizonHours} h so maintenance can inspect. Not for autonomous control.`,
+        limitations: [
+          'Trained on simulated plant data (injected bearing wear); validate on plant history before use.',
+          `Held-out pumps: ${testUnits.join(', ')}.`,
+        ],
+      },
     },
-  }, table.dataset);
+    table.dataset,
+  );
   return {
-    onnx: r.onnx, onnxSha256: r.onnxSha256, model: r.model, modelJson: serialiseModel(r.model),
+    onnx: r.onnx,
+    onnxSha256: r.onnxSha256,
+    model: r.model,
+    modelJson: serialiseModel(r.model),
     reference: buildReferenceProfile(r.model, table.dataset, { rows: split.train }),
     featureSpec: { ...pumpFeatureSpec(o.windowMinutes, o.strideMinutes), target, horizonHours: o.horizonHours },
-    card: r.card, metrics: r.metrics, threshold: r.threshold, table, testUnits,
+    card: r.card,
+    metrics: r.metrics,
+    threshold: r.threshold,
+    table,
+    testUnits,
     dataSha256: datasetSha256(table.dataset, [...PUMP_FEATURE_NAMES, target]),
   };
 }
@@ -201,27 +236,40 @@ export function buildRulModel(options: Partial<PumpModelOptions> & { capHours?: 
   const o = resolvePumpOptions({ plants: 4, ...options });
   const capHours = options.capHours ?? 12;
   const { table, split, testUnits } = buildTable(o, 'rul', capHours);
-  const r = train({
-    target: RUL_TARGET,
-    features: featureDefs(o),
-    window: pumpFeatureSpec(o.windowMinutes, o.strideMinutes),
-    model: { type: 'gbdt', params: { ...o.gbdt, task: 'regression' } },
-    imputation: { strategy: 'median' },
-    seed: o.seed,
-    split: { kind: 'indices', ...split },
-    importanceRepeats: o.importanceRepeats,
-    card: {
-      name: 'pump-bearing-rul',
-      version: '1.0.0',
-      intendedUse: `Remaining useful life of a cooling-water pump bearing in hours (capped at ${capHours} h), to plan the intervention. Not for autonomous control.`,
-      limitations: ['Trained on simulated run-to-failure trajectories (injected bearing wear).', `Evaluated on whole held-out pumps: ${testUnits.join(', ')}.`],
+  const r = train(
+    {
+      target: RUL_TARGET,
+      features: featureDefs(o),
+      window: pumpFeatureSpec(o.windowMinutes, o.strideMinutes),
+      model: { type: 'gbdt', params: { ...o.gbdt, task: 'regression' } },
+      imputation: { strategy: 'median' },
+      seed: o.seed,
+      split: { kind: 'indices', ...split },
+      importanceRepeats: o.importanceRepeats,
+      card: {
+        name: 'pump-bearing-rul',
+        version: '1.0.0',
+        intendedUse: `Remaining useful life of a cooling-water pump bearing in hours (capped at ${capHours} h), to plan the intervention. Not for autonomous control.`,
+        limitations: [
+          'Trained on simulated run-to-failure trajectories (injected bearing wear).',
+          `Evaluated on whole held-out pumps: ${testUnits.join(', ')}.`,
+        ],
+      },
     },
-  }, table.dataset);
+    table.dataset,
+  );
   return {
-    onnx: r.onnx, onnxSha256: r.onnxSha256, model: r.model, modelJson: serialiseModel(r.model),
+    onnx: r.onnx,
+    onnxSha256: r.onnxSha256,
+    model: r.model,
+    modelJson: serialiseModel(r.model),
     reference: buildReferenceProfile(r.model, table.dataset, { rows: split.train }),
     featureSpec: { ...pumpFeatureSpec(o.windowMinutes, o.strideMinutes), target: RUL_TARGET, capHours },
-    card: r.card, metrics: r.metrics, threshold: r.threshold, table, testUnits,
+    card: r.card,
+    metrics: r.metrics,
+    threshold: r.threshold,
+    table,
+    testUnits,
     dataSha256: datasetSha256(table.dataset, [...PUMP_FEATURE_NAMES, RUL_TARGET]),
   };
 }

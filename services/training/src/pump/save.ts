@@ -18,7 +18,12 @@ export interface SavedPumpModel {
   readonly dir: string;
   readonly name: string;
   readonly files: {
-    readonly onnx: string; readonly model: string; readonly reference: string; readonly featureSpec: string; readonly card: string; readonly cardJson: string;
+    readonly onnx: string;
+    readonly model: string;
+    readonly reference: string;
+    readonly featureSpec: string;
+    readonly card: string;
+    readonly cardJson: string;
   };
   /** file:// URI of the ONNX file (what ModelVersionRegistered.artifactUri names) and its sha256. */
   readonly artifactUri: string;
@@ -46,7 +51,10 @@ export async function savePumpModel(built: BuiltPumpModel, dir: string, artifact
   if (sha256 !== built.onnxSha256) throw new Error(`ONNX bytes hash to ${sha256}, the build recorded ${built.onnxSha256}`);
   writeFileSync(files.model, built.modelJson);
   writeFileSync(files.reference, JSON.stringify(built.reference));
-  writeFileSync(files.featureSpec, `${JSON.stringify({ ...built.featureSpec, onnxSha256: built.onnxSha256, inputs: built.model.pipeline.inputs, threshold: built.threshold }, null, 2)}\n`);
+  writeFileSync(
+    files.featureSpec,
+    `${JSON.stringify({ ...built.featureSpec, onnxSha256: built.onnxSha256, inputs: built.model.pipeline.inputs, threshold: built.threshold }, null, 2)}\n`,
+  );
   writeFileSync(files.card, built.card.markdown);
   writeFileSync(files.cardJson, `${JSON.stringify(built.card.json, null, 2)}\n`);
   // the ONNX last: a bundle whose ONNX exists is complete

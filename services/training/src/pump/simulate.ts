@@ -45,17 +45,27 @@ export const PUMP_TAGS = ['bearing_temperature', 'vibration_rms', 'motor_current
  * Advances each plant minute by minute for `hours` of plant time from `startMs`. Pumps stop being
  * recorded at their bearing failure when `stopAtFailure` (run-to-failure trajectories).
  */
-export function simulateFleet(runs: readonly FleetRun[], options: { hours: number; startMs: number; stepMinutes?: number; stopAtFailure?: boolean }): SimulatedFleet {
+export function simulateFleet(
+  runs: readonly FleetRun[],
+  options: { hours: number; startMs: number; stepMinutes?: number; stopAtFailure?: boolean },
+): SimulatedFleet {
   const rows: HistorianRow[] = [];
   const failures: SimulatedFleet['failures'][number][] = [];
   const units: SimulatedFleet['units'][number][] = [];
   const step = (options.stepMinutes ?? 1) * 60_000;
   for (const run of runs) {
-    const plant = createPlant({ seed: run.seed, startMs: options.startMs, layout: { enterprise: 'acme', site: run.plant, pumps: run.pumps, mills: 0, packagers: 0 } });
+    const plant = createPlant({
+      seed: run.seed,
+      startMs: options.startMs,
+      layout: { enterprise: 'acme', site: run.plant, pumps: run.pumps, mills: 0, packagers: 0 },
+    });
     const pathOf = new Map(plant.assets.map((a) => [a.id, a.path.replaceAll('/', '.')]));
     for (const a of plant.assets) units.push({ unit: `${run.plant}/${a.id}`, assetPath: pathOf.get(a.id)! });
     for (const f of run.faults) {
-      const r = plant.inject({ asset: f.asset, fault: 'bearing_wear', startInMinutes: f.startInMinutes, developMinutes: f.developMinutes, severity: f.severity ?? 1 }, 'scenario');
+      const r = plant.inject(
+        { asset: f.asset, fault: 'bearing_wear', startInMinutes: f.startInMinutes, developMinutes: f.developMinutes, severity: f.severity ?? 1 },
+        'scenario',
+      );
       if (!r.ok) throw new Error(`cannot inject ${JSON.stringify(f)}: ${r.error.field} ${r.error.error}`);
     }
     const failed = new Set<string>();
@@ -74,7 +84,12 @@ export function simulateFleet(runs: readonly FleetRun[], options: { hours: numbe
         const fl = l as FaultLabelled;
         if (failed.has(fl.asset)) continue;
         failed.add(fl.asset);
-        failures.push({ unit: `${run.plant}/${fl.asset}`, assetPath: pathOf.get(fl.asset)!, failureAtMs: Date.parse(fl.failureAt), startedAtMs: Date.parse(fl.startedAt) });
+        failures.push({
+          unit: `${run.plant}/${fl.asset}`,
+          assetPath: pathOf.get(fl.asset)!,
+          failureAtMs: Date.parse(fl.failureAt),
+          startedAtMs: Date.parse(fl.startedAt),
+        });
       }
     }
   }

@@ -18,9 +18,27 @@ export function pumpFeatureSpec(windowMinutes = 60, strideMinutes = 10): PumpFea
     strideMinutes,
     gridMinutes: 1,
     features: [
-      { name: 'bearing_temp_mean', unit: 'Cel', tag: 'bearing_temperature', statistic: 'mean', description: `mean bearing temperature over ${windowMinutes} min` },
-      { name: 'bearing_temp_slope', unit: 'Cel/h', tag: 'bearing_temperature', statistic: 'slope', description: `least-squares slope of bearing temperature over ${windowMinutes} min` },
-      { name: 'vibration_rms', unit: 'mm/s', tag: 'vibration_rms', statistic: 'rms', description: `RMS of the vibration velocity readings over ${windowMinutes} min` },
+      {
+        name: 'bearing_temp_mean',
+        unit: 'Cel',
+        tag: 'bearing_temperature',
+        statistic: 'mean',
+        description: `mean bearing temperature over ${windowMinutes} min`,
+      },
+      {
+        name: 'bearing_temp_slope',
+        unit: 'Cel/h',
+        tag: 'bearing_temperature',
+        statistic: 'slope',
+        description: `least-squares slope of bearing temperature over ${windowMinutes} min`,
+      },
+      {
+        name: 'vibration_rms',
+        unit: 'mm/s',
+        tag: 'vibration_rms',
+        statistic: 'rms',
+        description: `RMS of the vibration velocity readings over ${windowMinutes} min`,
+      },
       { name: 'motor_current_mean', unit: 'A', tag: 'motor_current', statistic: 'mean', description: `mean motor current over ${windowMinutes} min` },
     ],
   }) as PumpFeatureSpec;
@@ -37,7 +55,13 @@ export interface WindowRow {
 }
 
 /** Windows every `strideMinutes` over each asset's data (first full window onwards), up to `untilMs` per asset. */
-export function pumpWindows(rows: readonly HistorianRow[], units: readonly { unit: string; assetPath: string }[], spec: PumpFeatureSpec, range: { fromMs: number; toMs: number }, untilMs: ReadonlyMap<string, number> = new Map()): WindowRow[] {
+export function pumpWindows(
+  rows: readonly HistorianRow[],
+  units: readonly { unit: string; assetPath: string }[],
+  spec: PumpFeatureSpec,
+  range: { fromMs: number; toMs: number },
+  untilMs: ReadonlyMap<string, number> = new Map(),
+): WindowRow[] {
   const byAssetTag = new Map<string, HistorianRow[]>();
   for (const r of rows) {
     const k = `${r.assetPath}|${r.tag}`;

@@ -50,7 +50,10 @@ describe('recording a denial', () => {
   });
 
   it('records events the contract validator accepts, an unauthenticated caller included', () => {
-    const known = denial({ principal: { subject: 'operator-1', roles: ['operator'], scopes: ['*'], tokenId: 't' }, cause: { missing: 'role', detail: 'needs auditor' } }).event;
+    const known = denial({
+      principal: { subject: 'operator-1', roles: ['operator'], scopes: ['*'], tokenId: 't' },
+      cause: { missing: 'role', detail: 'needs auditor' },
+    }).event;
     const anonymous = denial({ principal: null, cause: { authentication: 'missing', detail: 'no bearer token was presented' } }).event;
     for (const e of [known, anonymous]) expect(eventValidator.validate(e.type, e.metadata.schemaVersion, e.data)).toBeNull();
     expect(anonymous.data).toMatchObject({ actor: 'anonymous', role: 'none', roles: [], reason: 'no-token', transport: 'grpc' });

@@ -4,7 +4,7 @@
 import { Permission } from '@industrial/access';
 import { IsoDateTime } from '@industrial/contracts';
 import { STREAM_NAME, canonicalJson, type RecordedEvent } from '@industrial/eventstore';
-import { commonV1, defineService, fromSchema, governanceV1, serverStream, unary } from '@industrial/grpc';
+import { type commonV1, defineService, fromSchema, governanceV1, serverStream, unary } from '@industrial/grpc';
 import { z } from 'zod';
 import { MAX_PAGE_SIZE, pageSize, type Direction, type ReplayQuery } from '../../domain/audit.ts';
 import type { AuditFeatures } from '../../features/audit.ts';

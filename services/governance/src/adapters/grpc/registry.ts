@@ -3,7 +3,16 @@
 // touches (the request's scope, when it names one), the four-eyes refusal recorded as
 // AccessDenied like the guard's denials, and domain views → proto messages. The rules live in
 // domain/registry.ts; reading and appending in adapters/eventstore/model-stream.ts.
-import { FourEyesViolationError, Permission, accessDeniedEvent, resourceOfAssetPath, roleHasPermission, type AccessDeniedEvent, type Principal, type Resource } from '@industrial/access';
+import {
+  FourEyesViolationError,
+  Permission,
+  accessDeniedEvent,
+  resourceOfAssetPath,
+  roleHasPermission,
+  type AccessDeniedEvent,
+  type Principal,
+  type Resource,
+} from '@industrial/access';
 import { UnsScope, eventValidator, latestVersion } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import { defineService, fromSchema, governanceRegistryV1 as pb, InvalidRequestError, unary, type CallContext } from '@industrial/grpc';
@@ -49,7 +58,10 @@ const scope = z.string().transform((v, ctx) => {
   if (v === '') return null;
   const r = UnsScope.safeParse(v);
   if (!r.success) {
-    ctx.addIssue({ code: 'custom', message: `must be an ISA-95 path prefix such as acme.plant-1.utilities.cooling-water, or empty (got ${JSON.stringify(v.slice(0, 100))})` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be an ISA-95 path prefix such as acme.plant-1.utilities.cooling-water, or empty (got ${JSON.stringify(v.slice(0, 100))})`,
+    });
     return z.NEVER;
   }
   return v;
@@ -239,7 +251,8 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
   }
 
   /** The plant location a stored request touches (its scope), for line-scoped approvers; none when unknown. */
-  const requestResource = async (q: { useCaseId: string; requestId: string }): Promise<Resource | undefined> => resourceOfScope(await registry.requestScope(q.useCaseId, q.requestId));
+  const requestResource = async (q: { useCaseId: string; requestId: string }): Promise<Resource | undefined> =>
+    resourceOfScope(await registry.requestScope(q.useCaseId, q.requestId));
 
   return defineService(ModelRegistryServiceService, {
     listModelVersions: unary({
@@ -316,7 +329,14 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
       async handle(q, ctx) {
         const expectedPrevious = q.expectNone ? null : (q.expectedPreviousModelVersionId ?? undefined);
         const { state, requestId, previousModelVersionId } = await registry.breakGlassPromote(
-          { useCaseId: q.useCaseId, modelVersionId: q.modelVersionId, stage: q.stage, scope: q.scope, reason: q.reason, ...(expectedPrevious === undefined ? {} : { expectedPrevious }) },
+          {
+            useCaseId: q.useCaseId,
+            modelVersionId: q.modelVersionId,
+            stage: q.stage,
+            scope: q.scope,
+            reason: q.reason,
+            ...(expectedPrevious === undefined ? {} : { expectedPrevious }),
+          },
           causeOf(ctx, Permission.ModelBreakGlass),
         );
         const request = state.requests.get(requestId)!;

@@ -36,7 +36,8 @@ export function createFsArtifactStore(root: string): ArtifactStore & { pathOf(sh
       const path = pathOf(h);
       if (!existsSync(path)) throw new TrainingError(TrainingErrorCode.NotFound, 'sha256', `artifact sha256/${h} is not in ${base}`);
       const bytes = new Uint8Array(await readFile(path));
-      if (sha256(bytes) !== h) throw new TrainingError(TrainingErrorCode.FailedPrecondition, 'sha256', `artifact sha256/${h} is corrupt: its bytes no longer hash to its name`);
+      if (sha256(bytes) !== h)
+        throw new TrainingError(TrainingErrorCode.FailedPrecondition, 'sha256', `artifact sha256/${h} is corrupt: its bytes no longer hash to its name`);
       return bytes;
     },
     async has(h) {

@@ -33,13 +33,15 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
     async put(bytes) {
       const h = createHash('sha256').update(bytes).digest('hex');
       const c = client();
-      if (!(await c.headObject({ bucket: options.bucket, key: key(h) }))) await c.putObject({ bucket: options.bucket, key: key(h), body: bytes, contentSha256: h });
+      if (!(await c.headObject({ bucket: options.bucket, key: key(h) })))
+        await c.putObject({ bucket: options.bucket, key: key(h), body: bytes, contentSha256: h });
       return { sha256: h, uri: `s3://${options.bucket}/${key(h)}` };
     },
     async get(h) {
       const bytes = await client().getObject({ bucket: options.bucket, key: key(h) });
       if (bytes === null) throw new TrainingError(TrainingErrorCode.NotFound, 'sha256', `artifact ${key(h)} is not in bucket ${options.bucket}`);
-      if (createHash('sha256').update(bytes).digest('hex') !== h) throw new TrainingError(TrainingErrorCode.FailedPrecondition, 'sha256', `artifact ${key(h)} is corrupt`);
+      if (createHash('sha256').update(bytes).digest('hex') !== h)
+        throw new TrainingError(TrainingErrorCode.FailedPrecondition, 'sha256', `artifact ${key(h)} is corrupt`);
       return bytes;
     },
     async has(h) {

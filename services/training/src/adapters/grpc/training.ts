@@ -50,7 +50,10 @@ const STATUS_OF: Record<number, RunStatus | undefined> = {
 const listInput = fromSchema(
   z.object({
     useCaseId: z.union([z.literal(''), z.string().uuid('must be a UUID (or empty)')]),
-    status: z.number().int().refine((s) => s === 0 || STATUS_OF[s] !== undefined, { message: 'is not a RunStatus' }),
+    status: z
+      .number()
+      .int()
+      .refine((s) => s === 0 || STATUS_OF[s] !== undefined, { message: 'is not a RunStatus' }),
     pageSize: z.number().int().min(0).max(500, 'must be at most 500'),
     pageToken: z.union([z.literal(''), z.string().regex(/^\d+$/, 'is not a token from a previous page')]),
   }),

@@ -2,14 +2,33 @@
 // records. Used inside the worker thread and by the inline trainer. No I/O.
 // Must stay erasable TypeScript (no enums, no parameter properties): the worker thread loads it
 // with Node's own type stripping.
-import { buildReferenceProfile, createDataset, reviveFeature, serialiseModel, train, type ClassificationMetrics, type RegressionMetrics, type TrainSpec } from '@industrial/ml';
+import {
+  buildReferenceProfile,
+  createDataset,
+  reviveFeature,
+  serialiseModel,
+  train,
+  type ClassificationMetrics,
+  type RegressionMetrics,
+  type TrainSpec,
+} from '@industrial/ml';
 import type { TrainJob, TrainOutput } from '../../ports.ts';
 
 export function flatMetrics(m: ClassificationMetrics | RegressionMetrics): Record<string, number> {
   if ('rmse' in m) return { rows: m.rows, rmse: m.rmse, mae: m.mae };
   const out: Record<string, number> = {
-    rows: m.rows, positives: m.positives, threshold: m.threshold, precision: m.precision, recall: m.recall, f1: m.f1, pr_auc: m.prAuc, roc_auc: m.rocAuc,
-    tp: m.confusion.tp, fp: m.confusion.fp, tn: m.confusion.tn, fn: m.confusion.fn,
+    rows: m.rows,
+    positives: m.positives,
+    threshold: m.threshold,
+    precision: m.precision,
+    recall: m.recall,
+    f1: m.f1,
+    pr_auc: m.prAuc,
+    roc_auc: m.rocAuc,
+    tp: m.confusion.tp,
+    fp: m.confusion.fp,
+    tn: m.confusion.tn,
+    fn: m.confusion.fn,
   };
   if (m.brier !== undefined) out.brier = m.brier;
   // NaN (e.g. ROC-AUC of a test part without positives) is not a number the contracts accept.

@@ -10,5 +10,8 @@ try {
   parentPort?.postMessage({ ok: true, out });
 } catch (e) {
   const err = e as { name?: string; message?: string; code?: string; field?: string; stack?: string };
-  parentPort?.postMessage({ ok: false, error: { name: err.name ?? 'Error', message: err.message ?? String(e), code: err.code ?? null, field: err.field ?? null, stack: err.stack ?? null } });
+  parentPort?.postMessage({
+    ok: false,
+    error: { name: err.name ?? 'Error', message: err.message ?? String(e), code: err.code ?? null, field: err.field ?? null, stack: err.stack ?? null },
+  });
 }

@@ -8,8 +8,7 @@ import type { Trainer, TrainJob, TrainOutput } from '../../ports.ts';
 import { runTrain } from './train-core.ts';
 
 type WorkerReply =
-  | { ok: true; out: TrainOutput }
-  | { ok: false; error: { name: string; message: string; code: string | null; field: string | null; stack: string | null } };
+  { ok: true; out: TrainOutput } | { ok: false; error: { name: string; message: string; code: string | null; field: string | null; stack: string | null } };
 
 const ML_CODES = new Set<string>(Object.values(MlErrorCode));
 
