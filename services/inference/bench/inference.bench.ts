@@ -64,11 +64,19 @@ const stepMinute = async () => {
   for (const u of updates) byAsset.set(u.asset, [...(byAsset.get(u.asset) ?? []), u]);
   for (const [asset, us] of byAsset) {
     const b: UnsSampleBatch = {
-      batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f3', assetPath: `${h.enterprise}.plant-1.utilities.cooling-water.${asset}`, plantTime: new Date(plant.nowMs).toISOString(),
-      samples: us.filter((u) => typeof u.value === 'number').map((u) => ({
-        tag: u.tag, value: u.value as number, quality: u.quality === 'good' ? { severity: 'Good' as const, code: 0 } : { severity: 'Bad' as const, code: 0x80000000 },
-        sourceTimestamp: new Date(u.timestampMs).toISOString(), serverTimestamp: new Date().toISOString(),
-      })),
+      batchId: randomUUID(),
+      sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f3',
+      assetPath: `${h.enterprise}.plant-1.utilities.cooling-water.${asset}`,
+      plantTime: new Date(plant.nowMs).toISOString(),
+      samples: us
+        .filter((u) => typeof u.value === 'number')
+        .map((u) => ({
+          tag: u.tag,
+          value: u.value as number,
+          quality: u.quality === 'good' ? { severity: 'Good' as const, code: 0 } : { severity: 'Bad' as const, code: 0x80000000 },
+          sourceTimestamp: new Date(u.timestampMs).toISOString(),
+          serverTimestamp: new Date().toISOString(),
+        })),
     };
     await h.publish(b);
     sent++;
@@ -94,13 +102,20 @@ const lat = h.app.pipeline.latencies().slice(latStart);
 await h.close();
 
 // 5. drift report
-const FEATURES = 100, ROWS = 356_000;
+const FEATURES = 100,
+  ROWS = 356_000;
 const rng = createRng(1);
-const refs: Float64Array[] = [], curs: Float64Array[] = [];
+const refs: Float64Array[] = [],
+  curs: Float64Array[] = [];
 for (let f = 0; f < FEATURES; f++) {
-  const r = new Float64Array(ROWS), c = new Float64Array(ROWS);
-  for (let i = 0; i < ROWS; i++) { r[i] = rng.normal(); c[i] = rng.normal() + (f % 10 === 0 ? 0.6 : 0); }
-  refs.push(r); curs.push(c);
+  const r = new Float64Array(ROWS),
+    c = new Float64Array(ROWS);
+  for (let i = 0; i < ROWS; i++) {
+    r[i] = rng.normal();
+    c[i] = rng.normal() + (f % 10 === 0 ? 0.6 : 0);
+  }
+  refs.push(r);
+  curs.push(c);
 }
 // The reference is sorted once when a model is loaded (models.ts), not per report.
 const sortedRefs = refs.map((r) => sortedFinite(r));
@@ -109,12 +124,14 @@ const report = sortedRefs.map((r, f) => featureDrift(`f${f}`, r, curs[f]!));
 const driftS = (performance.now() - td) / 1000;
 if (report.filter((x) => x.band !== 'stable').length === 0) throw new Error('drift bench found no drift');
 
-console.log(JSON.stringify({
-  bench: 'inference',
-  single_p50_us: Math.round(pct(single, 0.5) * 10) / 10,
-  single_p99_us: Math.round(pct(single, 0.99) * 10) / 10,
-  batch_rows_per_s: Math.round(batchRowsPerS),
-  sample_to_score_p99_ms: Math.round(pct(lat, 0.99) * 10) / 10,
-  fault_to_prompt_s: Math.round((promptAtPlant - injectedAt) / 1000),
-  drift_report_s: Math.round(driftS * 100) / 100,
-}));
+console.log(
+  JSON.stringify({
+    bench: 'inference',
+    single_p50_us: Math.round(pct(single, 0.5) * 10) / 10,
+    single_p99_us: Math.round(pct(single, 0.99) * 10) / 10,
+    batch_rows_per_s: Math.round(batchRowsPerS),
+    sample_to_score_p99_ms: Math.round(pct(lat, 0.99) * 10) / 10,
+    fault_to_prompt_s: Math.round((promptAtPlant - injectedAt) / 1000),
+    drift_report_s: Math.round(driftS * 100) / 100,
+  }),
+);

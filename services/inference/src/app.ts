@@ -4,7 +4,7 @@
 // them together. Opens nothing itself: the caller (main.ts, a launcher or a test) owns the store,
 // the bus, the key set, the checkpoint file and telemetry, and closes them after stop().
 import { createGuard, type KeySet } from '@industrial/access';
-import type { Bus, ConsumerHandle, } from '@industrial/bus';
+import type { Bus, ConsumerHandle } from '@industrial/bus';
 import type { UnsSampleBatch } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
@@ -131,16 +131,45 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
 
   const loader = mlModelLoader({ artifacts: deps.artifacts ?? fileArtifacts(), createScorer: deps.createScorer ?? ((b, n) => createOnnxScorer(b, n)), now });
   const models = createModelHost({ loader, kernel, metrics, log: logger });
-  const follower = createFollower({ kernel, projection, models, checkpoints: deps.checkpoints ?? null, ...(config.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: config.checkpointEveryMs }), log: logger, now });
+  const follower = createFollower({
+    kernel,
+    projection,
+    models,
+    checkpoints: deps.checkpoints ?? null,
+    ...(config.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: config.checkpointEveryMs }),
+    log: logger,
+    now,
+  });
   const replicas = createReplicas({
-    replicaId: config.replicaId, replicas: config.replicas, useCases, models, unsReplay: deps.unsReplay ?? null, membership: deps.membership ?? null,
-    settle: () => follower.settle(), metrics, log: logger, now,
+    replicaId: config.replicaId,
+    replicas: config.replicas,
+    useCases,
+    models,
+    unsReplay: deps.unsReplay ?? null,
+    membership: deps.membership ?? null,
+    settle: () => follower.settle(),
+    metrics,
+    log: logger,
+    now,
   });
   const shadow = createShadowScoring({ kernel, monitor, track, tracing, metrics, wallNow: now, log: logger });
   const pipeline = createScoring({
-    kernel, useCases, models, monitor, drift: createDriftRecorder({ kernel, now }), shadow, projection,
-    actions: deps.actions ?? inMemoryActionCatalogue(), costs: deps.costs ?? inMemoryCostModel(), track,
-    fallbackOnSevereDrift: config.fallbackOnSevereDrift ?? true, owns: replicas.owns, tracing, metrics, wallNow: now, log: logger,
+    kernel,
+    useCases,
+    models,
+    monitor,
+    drift: createDriftRecorder({ kernel, now }),
+    shadow,
+    projection,
+    actions: deps.actions ?? inMemoryActionCatalogue(),
+    costs: deps.costs ?? inMemoryCostModel(),
+    track,
+    fallbackOnSevereDrift: config.fallbackOnSevereDrift ?? true,
+    owns: replicas.owns,
+    tracing,
+    metrics,
+    wallNow: now,
+    log: logger,
   });
   replicas.attach(pipeline);
   const commands: Commands = {
@@ -152,11 +181,17 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   const stopObservingMembers = observeMembers(() => replicas.replicaCount());
 
   const guardOptions = {
-    keySet: deps.keySet, issuer: config.access.issuer, audience: config.access.audience, newId: () => uuidv7(),
+    keySet: deps.keySet,
+    issuer: config.access.issuer,
+    audience: config.access.audience,
+    newId: () => uuidv7(),
     recordDenied: (stream: string, event: Parameters<Kernel['appendPrepared']>[1][number]) => kernel.appendPrepared(stream, [event]),
     onRecordFailure: (error: unknown, event?: unknown) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied'),
   };
-  const grpc = config.grpc === null ? null : createGrpcServer({ services: [inferenceGrpcService(commands, projection)], accessGuard: createGuard(guardOptions), serviceName: SERVICE_NAME, logger });
+  const grpc =
+    config.grpc === null
+      ? null
+      : createGrpcServer({ services: [inferenceGrpcService(commands, projection)], accessGuard: createGuard(guardOptions), serviceName: SERVICE_NAME, logger });
 
   let serving = false;
   const health = () => ({
@@ -175,15 +210,28 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
       'inference.sample_to_score.latency, inference.drift.psi, inference.membership.changes, inference.membership.assets_moved, ' +
       'inference.membership.members; the counters here stay per replica',
   });
-  const http = config.http === null ? null : createGateway({
-    commands, projection, health, ready: () => serving, guard: guardOptions,
-    history: (id) => kernel.read(`recommendation-${id}`),
-  });
+  const http =
+    config.http === null
+      ? null
+      : createGateway({
+          commands,
+          projection,
+          health,
+          ready: () => serving,
+          guard: guardOptions,
+          history: (id) => kernel.read(`recommendation-${id}`),
+        });
 
   let consumer: ConsumerHandle | null = null;
   let stopping: Promise<void> | null = null;
   return {
-    grpc, http, models, projection, pipeline, monitor, commands,
+    grpc,
+    http,
+    models,
+    projection,
+    pipeline,
+    monitor,
+    commands,
     async start() {
       await follower.start();
       await follower.settle();

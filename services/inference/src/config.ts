@@ -3,8 +3,21 @@
 // @industrial/eventstore/config; the replica membership and the projection checkpoint are inference's.
 import { z } from 'zod';
 import {
-  accessConfig, accessEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, nonEmpty, parseEnv, port, shutdownEnv, telemetryConfig, telemetryEnv,
-  type AccessConfig, type EventStoreConfig, type LogLevel, type TelemetryConfig,
+  accessConfig,
+  accessEnv,
+  checkEventStoreEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  nonEmpty,
+  parseEnv,
+  port,
+  shutdownEnv,
+  telemetryConfig,
+  telemetryEnv,
+  type AccessConfig,
+  type EventStoreConfig,
+  type LogLevel,
+  type TelemetryConfig,
 } from '@industrial/eventstore/config';
 
 const replicaId = z.string().regex(/^[a-z0-9_-]+$/, 'must be lowercase letters, digits, "_" or "-"');
@@ -17,10 +30,16 @@ const EnvSchema = z
     INFERENCE_HTTP_HOST: nonEmpty.default('0.0.0.0'),
     INFERENCE_HTTP_PORT: port(8085),
     INFERENCE_REPLICA_ID: replicaId.default('inference-0'),
-    INFERENCE_REPLICAS: z.string().regex(/^[a-z0-9_-]+(,[a-z0-9_-]+)*$/, 'must be a comma-separated list of replica ids').optional(),
+    INFERENCE_REPLICAS: z
+      .string()
+      .regex(/^[a-z0-9_-]+(,[a-z0-9_-]+)*$/, 'must be a comma-separated list of replica ids')
+      .optional(),
     /** static: INFERENCE_REPLICAS (or this replica alone); nats: live heartbeats. Default nats unless INFERENCE_REPLICAS is set. */
     INFERENCE_MEMBERSHIP: z.enum(['static', 'nats'], { message: 'must be "static" or "nats"' }).optional(),
-    INFERENCE_MEMBERSHIP_GROUP: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'must be lowercase letters, digits, "_" or "-"').default('default'),
+    INFERENCE_MEMBERSHIP_GROUP: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,64}$/, 'must be lowercase letters, digits, "_" or "-"')
+      .default('default'),
     INFERENCE_HEARTBEAT_MS: msUpTo(60_000).min(50, 'must be ≥ 50').default(1_000),
     INFERENCE_MEMBER_EXPIRE_MS: msUpTo(600_000).optional(),
     /** The projection checkpoint (node:sqlite file); `none`: no checkpoint, the store is read from 1 at start. */
@@ -43,13 +62,15 @@ const EnvSchema = z
       ctx.addIssue({ code: 'custom', path: ['INFERENCE_REPLICAS'], message: `must include INFERENCE_REPLICA_ID (${env.INFERENCE_REPLICA_ID})` });
     }
     if (env.INFERENCE_MEMBER_EXPIRE_MS !== undefined && env.INFERENCE_MEMBER_EXPIRE_MS < 2 * env.INFERENCE_HEARTBEAT_MS) {
-      ctx.addIssue({ code: 'custom', path: ['INFERENCE_MEMBER_EXPIRE_MS'], message: `must be at least 2 × INFERENCE_HEARTBEAT_MS (${2 * env.INFERENCE_HEARTBEAT_MS})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INFERENCE_MEMBER_EXPIRE_MS'],
+        message: `must be at least 2 × INFERENCE_HEARTBEAT_MS (${2 * env.INFERENCE_HEARTBEAT_MS})`,
+      });
     }
   });
 
-export type MembershipConfig =
-  | { mode: 'static'; replicas: string[] }
-  | { mode: 'nats'; group: string; heartbeatMs: number; expireMs: number };
+export type MembershipConfig = { mode: 'static'; replicas: string[] } | { mode: 'nats'; group: string; heartbeatMs: number; expireMs: number };
 
 export type InferenceEnv = z.output<typeof EnvSchema>;
 
@@ -80,9 +101,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const e = parsed.data;
   const replicas = e.INFERENCE_REPLICAS?.split(',') ?? [e.INFERENCE_REPLICA_ID];
   const mode = e.INFERENCE_MEMBERSHIP ?? (e.INFERENCE_REPLICAS === undefined ? 'nats' : 'static');
-  const membership: MembershipConfig = mode === 'static'
-    ? { mode, replicas }
-    : { mode, group: e.INFERENCE_MEMBERSHIP_GROUP, heartbeatMs: e.INFERENCE_HEARTBEAT_MS, expireMs: e.INFERENCE_MEMBER_EXPIRE_MS ?? 3 * e.INFERENCE_HEARTBEAT_MS };
+  const membership: MembershipConfig =
+    mode === 'static'
+      ? { mode, replicas }
+      : {
+          mode,
+          group: e.INFERENCE_MEMBERSHIP_GROUP,
+          heartbeatMs: e.INFERENCE_HEARTBEAT_MS,
+          expireMs: e.INFERENCE_MEMBER_EXPIRE_MS ?? 3 * e.INFERENCE_HEARTBEAT_MS,
+        };
   const checkpointPath = e.INFERENCE_CHECKPOINT_PATH ?? `./data/inference-${e.INFERENCE_REPLICA_ID}.checkpoint.db`;
   return {
     ok: true,

@@ -42,15 +42,33 @@ process.exit(
       const checkpoints = c.checkpoint === null ? null : sqliteProjectionCheckpoints(c.checkpoint.path);
       if (checkpoints !== null) ctx.onClose(() => checkpoints.close(), 'projection checkpoint');
       const m = c.membership;
-      const membership = m.mode === 'static' ? null : natsMembership(nc, {
-        group: m.group, replicaId: c.replicaId, heartbeatMs: m.heartbeatMs, expireMs: m.expireMs, log: ctx.logger,
-        onEvent: (e) => ctx.logger.info({ event: e.kind, peer: e.replicaId, peerNonce: e.nonce }, 'replica membership event'),
-      });
+      const membership =
+        m.mode === 'static'
+          ? null
+          : natsMembership(nc, {
+              group: m.group,
+              replicaId: c.replicaId,
+              heartbeatMs: m.heartbeatMs,
+              expireMs: m.expireMs,
+              log: ctx.logger,
+              onEvent: (e) => ctx.logger.info({ event: e.kind, peer: e.replicaId, peerNonce: e.nonce }, 'replica membership event'),
+            });
       const app = createInferenceApp({
-        store, bus, keySet, logger: ctx.logger, unsReplay: natsUnsReplay(nc), membership, checkpoints,
+        store,
+        bus,
+        keySet,
+        logger: ctx.logger,
+        unsReplay: natsUnsReplay(nc),
+        membership,
+        checkpoints,
         config: {
-          grpc: c.grpc, http: c.http, access: { issuer: c.access.issuer, audience: c.access.audience },
-          replicaId: c.replicaId, replicas: c.replicas, shutdownGraceMs: c.shutdownGraceMs, ...(c.checkpoint === null ? {} : { checkpointEveryMs: c.checkpoint.everyMs }),
+          grpc: c.grpc,
+          http: c.http,
+          access: { issuer: c.access.issuer, audience: c.access.audience },
+          replicaId: c.replicaId,
+          replicas: c.replicas,
+          shutdownGraceMs: c.shutdownGraceMs,
+          ...(c.checkpoint === null ? {} : { checkpointEveryMs: c.checkpoint.everyMs }),
         },
       });
       const ports = await app.start();

@@ -35,7 +35,10 @@ function hotBatch(minute: number): UnsSampleBatch {
   const t = new Date(NOW - (60 - minute) * 60_000).toISOString();
   const v = { flow: 113, discharge_pressure: 7.1, bearing_temperature: 92, vibration_rms: 6.2, motor_current: 34, speed: 2770 };
   return {
-    batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f1', assetPath: PUMP, plantTime: t,
+    batchId: randomUUID(),
+    sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f1',
+    assetPath: PUMP,
+    plantTime: t,
     samples: Object.entries(v).map(([tag, value]) => ({ tag, value, quality: { severity: 'Good' as const, code: 0 }, sourceTimestamp: t, serverTimestamp: t })),
   };
 }
@@ -58,10 +61,30 @@ const recording = (s: EventStore): EventStore =>
 function app(checkpointFile: string | null): { app: InferenceApp; close: () => Promise<void> } {
   const checkpoints = checkpointFile === null ? null : sqliteProjectionCheckpoints(checkpointFile);
   const created = createInferenceApp({
-    store: recording(store), bus: createInProcBus(), keySet, logger: silent, checkpoints, now: () => NOW,
-    config: { grpc: null, http: null, access: { issuer: 'i', audience: 'a' }, replicaId: 'r1', replicas: ['r1'], unsSubject: null, shutdownGraceMs: 100, checkpointEveryMs: 60_000 },
+    store: recording(store),
+    bus: createInProcBus(),
+    keySet,
+    logger: silent,
+    checkpoints,
+    now: () => NOW,
+    config: {
+      grpc: null,
+      http: null,
+      access: { issuer: 'i', audience: 'a' },
+      replicaId: 'r1',
+      replicas: ['r1'],
+      unsSubject: null,
+      shutdownGraceMs: 100,
+      checkpointEveryMs: 60_000,
+    },
   });
-  return { app: created, close: async () => { await created.stop(); checkpoints?.close(); } };
+  return {
+    app: created,
+    close: async () => {
+      await created.stop();
+      checkpoints?.close();
+    },
+  };
 }
 
 /** Starts an app, lets it catch up, reads its state and where its projection started, stops it. */
@@ -95,7 +118,12 @@ let rebuiltStatus: ReturnType<InferenceApp['projectionStatus']>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'inference-checkpoint-'));
-  store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
+  store = await openSqliteEventStore({
+    path: join(dir, 'events.db'),
+    ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+    anchorSink: new MemoryAnchorSink(),
+    validator: eventValidator,
+  });
   keySet = await importKeySet((await createKeySet({ now: new Date() })).keySet);
   const checkpointFile = join(dir, 'checkpoint-r1.db');
 
@@ -106,11 +134,26 @@ beforeAll(async () => {
   const { artifactUri, artifactHash } = await writeModelBundle(join(dir, 'models'), 'pump-v1', model.bundle);
   const v1 = randomUUID();
   const governance = asGovernance(store);
-  await governance({ type: 'ModelVersionRegistered', data: {
-    ...eventExamples.ModelVersionRegistered, modelVersionId: v1, useCaseId: USE_CASE, runId: randomUUID(), version: 1, artifactUri, artifactHash,
-    inputs: model.bundle.reference.inputs.map((name) => ({ name })), windowSeconds: 1800, outputs: [{ name: 'probabilities' }], decisionThreshold: model.threshold,
-  } });
-  await governance({ type: 'ModelPromoted', data: { useCaseId: USE_CASE, modelVersionId: v1, stage: 'shadow', approvalRequestId: randomUUID(), previousModelVersionId: null } });
+  await governance({
+    type: 'ModelVersionRegistered',
+    data: {
+      ...eventExamples.ModelVersionRegistered,
+      modelVersionId: v1,
+      useCaseId: USE_CASE,
+      runId: randomUUID(),
+      version: 1,
+      artifactUri,
+      artifactHash,
+      inputs: model.bundle.reference.inputs.map((name) => ({ name })),
+      windowSeconds: 1800,
+      outputs: [{ name: 'probabilities' }],
+      decisionThreshold: model.threshold,
+    },
+  });
+  await governance({
+    type: 'ModelPromoted',
+    data: { useCaseId: USE_CASE, modelVersionId: v1, stage: 'shadow', approvalRequestId: randomUUID(), previousModelVersionId: null },
+  });
   await one.app.settle();
   for (let m = 0; m <= 45; m++) await one.app.ingest(hotBatch(m));
   await one.app.settle();
@@ -125,7 +168,16 @@ beforeAll(async () => {
   lastBeforeRestart = await store.headPosition();
 
   // While it is down: one more event (the tail the restart must read).
-  await createKernel({ service: 'inference', store }).append(`asset-${PUMP}`, [{ type: 'AssetModeChanged', data: { scope: 'asset', path: PUMP, from: 'auto', to: 'manual', reason: 'sensor check', changedAt: new Date(NOW).toISOString() } }], operator);
+  await createKernel({ service: 'inference', store }).append(
+    `asset-${PUMP}`,
+    [
+      {
+        type: 'AssetModeChanged',
+        data: { scope: 'asset', path: PUMP, from: 'auto', to: 'manual', reason: 'sensor check', changedAt: new Date(NOW).toISOString() },
+      },
+    ],
+    operator,
+  );
 
   subscribedFrom.length = 0;
   ({ state: restarted, status: restartedStatus } = await startAndRead(checkpointFile));
@@ -164,11 +216,30 @@ describe('a restarted inference app with a projection checkpoint', () => {
 
 describe('a checkpoint that does not match the store', () => {
   it('is dropped and the projection rebuilt from position 1', async () => {
-    const other = await openSqliteEventStore({ path: join(dir, 'other.db'), ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
-    await createKernel({ service: 'inference', store: other }).append(`asset-${PUMP}`, [{ type: 'AssetModeChanged', data: { scope: 'asset', path: PUMP, from: 'auto', to: 'offline', reason: 'another plant', changedAt: new Date(NOW).toISOString() } }], operator);
+    const other = await openSqliteEventStore({
+      path: join(dir, 'other.db'),
+      ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+      anchorSink: new MemoryAnchorSink(),
+      validator: eventValidator,
+    });
+    await createKernel({ service: 'inference', store: other }).append(
+      `asset-${PUMP}`,
+      [
+        {
+          type: 'AssetModeChanged',
+          data: { scope: 'asset', path: PUMP, from: 'auto', to: 'offline', reason: 'another plant', changedAt: new Date(NOW).toISOString() },
+        },
+      ],
+      operator,
+    );
     const checkpoints = sqliteProjectionCheckpoints(join(dir, 'checkpoint-r1.db'));
     const a = createInferenceApp({
-      store: other, bus: createInProcBus(), keySet, logger: silent, checkpoints, now: () => NOW,
+      store: other,
+      bus: createInProcBus(),
+      keySet,
+      logger: silent,
+      checkpoints,
+      now: () => NOW,
       config: { grpc: null, http: null, access: { issuer: 'i', audience: 'a' }, replicaId: 'r1', replicas: ['r1'], unsSubject: null },
     });
     await a.start();

@@ -57,7 +57,9 @@ describe('when one sensor’s distribution shifts', () => {
     expect(retrain[0]!.data.driftId).toBe(drift.find((e) => e.data.severity === 'critical')!.data.driftId);
     // never promotes: production is unchanged
     expect(h.app.models.slots(retrain[0]!.data.useCaseId as string).production?.registered.modelVersionId).toBe(v1);
-    const report = await fetch(`${h.httpUrl}/api/v1/drift/${retrain[0]!.data.useCaseId as string}`, { headers: { authorization: `Bearer ${await h.token('engineer')}` } });
+    const report = await fetch(`${h.httpUrl}/api/v1/drift/${retrain[0]!.data.useCaseId as string}`, {
+      headers: { authorization: `Bearer ${await h.token('engineer')}` },
+    });
     const body = (await report.json()) as { features: { feature: string; band: string; ksP: number }[]; severity: string };
     expect(body.features.find((f) => f.feature === 'motor_current__mean')).toMatchObject({ band: 'major' });
     expect(body.severity).toBe('critical');

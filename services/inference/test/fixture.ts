@@ -62,7 +62,13 @@ export interface Harness {
   token(role: Role): Promise<string>;
   register(bundle: ModelBundle, opts?: { threshold: number; corruptFile?: boolean; version?: number }): Promise<string>;
   /** Registers a bundle already on disk (e.g. written by training's savePumpModel) under the recorded sha256. */
-  registerArtifact(a: { artifactUri: string; artifactHash: string; threshold: number | null; inputs: readonly { name: string; unit?: string }[]; windowSeconds: number }): Promise<string>;
+  registerArtifact(a: {
+    artifactUri: string;
+    artifactHash: string;
+    threshold: number | null;
+    inputs: readonly { name: string; unit?: string }[];
+    windowSeconds: number;
+  }): Promise<string>;
   promote(modelVersionId: string, stage: 'production' | 'shadow'): Promise<void>;
   rollback(from: string, to: string | null): Promise<void>;
   publish(batch: UnsSampleBatch): Promise<void>;
@@ -87,7 +93,12 @@ export interface AppOptions extends ReplayOptions {
 export async function startHarness(config: Partial<InferenceAppConfig> = {}, options: AppOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'inference-'));
   const ledgerKeyPem = generateLedgerKeyPem().privateKeyPem;
-  const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(ledgerKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
+  const store = await openSqliteEventStore({
+    path: join(dir, 'events.db'),
+    ledgerKey: ledgerKeyFromPem(ledgerKeyPem),
+    anchorSink: new MemoryAnchorSink(),
+    validator: eventValidator,
+  });
   const nc = await connect({ servers: '127.0.0.1:4222', name: 'inference-test' });
   const bus = await createNatsBus(nc, { ownsConnection: true });
   const material = await createKeySet({ now: new Date() });
@@ -103,8 +114,14 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
   const apps: InferenceApp[] = [];
   const newApp = (c: Partial<InferenceAppConfig>, o: AppOptions) => {
     const full: InferenceAppConfig = {
-      grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE },
-      replicaId: 'r1', replicas: ['r1'], unsDurable: `inference-${enterprise}`, unsSubject: `uns.v1.${enterprise}.>`, shutdownGraceMs: 1000,
+      grpc: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      access: { issuer: ISSUER, audience: AUDIENCE },
+      replicaId: 'r1',
+      replicas: ['r1'],
+      unsDurable: `inference-${enterprise}`,
+      unsSubject: `uns.v1.${enterprise}.>`,
+      shutdownGraceMs: 1000,
       ...c,
     };
     if (full.unsSubject !== null) durables.push(full.unsDurable!);
@@ -119,40 +136,87 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
   const { grpcPort, httpPort } = await app.start();
   let version = 0;
   return {
-    dir, store, bus, nc, app, enterprise, ledgerKeyPem, keysDir,
+    dir,
+    store,
+    bus,
+    nc,
+    app,
+    enterprise,
+    ledgerKeyPem,
+    keysDir,
     httpUrl: `http://127.0.0.1:${httpPort}`,
     grpcAddress: `127.0.0.1:${grpcPort}`,
-    token: (role) => issueToken(signingKey, { subject: `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
+    token: (role) =>
+      issueToken(signingKey, {
+        subject: `${role}-1`,
+        roles: [role],
+        scopes: ['*'],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 3600,
+      }),
     async register(bundle, opts = { threshold: 0.5 }) {
       const modelVersionId = randomUUID();
       version = opts.version ?? version + 1;
-      const { artifactUri, artifactHash } = await writeModelBundle(join(dir, 'models'), `pump-${modelVersionId}`, opts.corruptFile ? { ...bundle, onnx: Uint8Array.from(bundle.onnx, (b, i) => (i === 100 ? b ^ 0xff : b)) } : bundle);
-      await governance({ type: 'ModelVersionRegistered', data: {
-        ...eventExamples.ModelVersionRegistered,
-        modelVersionId, useCaseId: USE_CASE, runId: randomUUID(), version, artifactUri,
-        // a corrupted file keeps the hash recorded for the good bytes
-        artifactHash: opts.corruptFile ? sha256Of(bundle.onnx) : artifactHash,
-        inputs: bundle.reference.inputs.map((name) => ({ name })), windowSeconds: 1800,
-        outputs: [{ name: 'probabilities' }], decisionThreshold: opts.threshold,
-      } });
+      const { artifactUri, artifactHash } = await writeModelBundle(
+        join(dir, 'models'),
+        `pump-${modelVersionId}`,
+        opts.corruptFile ? { ...bundle, onnx: Uint8Array.from(bundle.onnx, (b, i) => (i === 100 ? b ^ 0xff : b)) } : bundle,
+      );
+      await governance({
+        type: 'ModelVersionRegistered',
+        data: {
+          ...eventExamples.ModelVersionRegistered,
+          modelVersionId,
+          useCaseId: USE_CASE,
+          runId: randomUUID(),
+          version,
+          artifactUri,
+          // a corrupted file keeps the hash recorded for the good bytes
+          artifactHash: opts.corruptFile ? sha256Of(bundle.onnx) : artifactHash,
+          inputs: bundle.reference.inputs.map((name) => ({ name })),
+          windowSeconds: 1800,
+          outputs: [{ name: 'probabilities' }],
+          decisionThreshold: opts.threshold,
+        },
+      });
       return modelVersionId;
     },
     async registerArtifact(a) {
       const modelVersionId = randomUUID();
       version += 1;
-      await governance({ type: 'ModelVersionRegistered', data: {
-        ...eventExamples.ModelVersionRegistered,
-        modelVersionId, useCaseId: USE_CASE, runId: randomUUID(), version, artifactUri: a.artifactUri, artifactHash: a.artifactHash,
-        inputs: a.inputs.map((i) => ({ ...i })), windowSeconds: a.windowSeconds, outputs: [{ name: 'probabilities' }], decisionThreshold: a.threshold,
-      } });
+      await governance({
+        type: 'ModelVersionRegistered',
+        data: {
+          ...eventExamples.ModelVersionRegistered,
+          modelVersionId,
+          useCaseId: USE_CASE,
+          runId: randomUUID(),
+          version,
+          artifactUri: a.artifactUri,
+          artifactHash: a.artifactHash,
+          inputs: a.inputs.map((i) => ({ ...i })),
+          windowSeconds: a.windowSeconds,
+          outputs: [{ name: 'probabilities' }],
+          decisionThreshold: a.threshold,
+        },
+      });
       return modelVersionId;
     },
     async promote(modelVersionId, stage) {
-      await governance({ type: 'ModelPromoted', data: { useCaseId: USE_CASE, modelVersionId, stage, approvalRequestId: randomUUID(), previousModelVersionId: null } });
+      await governance({
+        type: 'ModelPromoted',
+        data: { useCaseId: USE_CASE, modelVersionId, stage, approvalRequestId: randomUUID(), previousModelVersionId: null },
+      });
       await app.settle();
     },
     async rollback(from, to) {
-      await governance({ type: 'ModelRolledBack', data: { useCaseId: USE_CASE, fromModelVersionId: from, toModelVersionId: to, trigger: 'manual', reason: 'test: model unavailable' } });
+      await governance({
+        type: 'ModelRolledBack',
+        data: { useCaseId: USE_CASE, fromModelVersionId: from, toModelVersionId: to, trigger: 'manual', reason: 'test: model unavailable' },
+      });
       await app.settle();
     },
     async publish(batch) {
@@ -199,7 +263,10 @@ export interface Fleet {
 export function createFleet(h: Harness): Fleet {
   let published = 0;
   const fleet: Fleet = {
-    apps: new Map(), scored: new Map(), assets: [], streams: new Map(),
+    apps: new Map(),
+    scored: new Map(),
+    assets: [],
+    streams: new Map(),
     track(id, app) {
       fleet.apps.set(id, app);
       fleet.scored.set(id, []);
@@ -213,7 +280,8 @@ export function createFleet(h: Harness): Fleet {
         }
       }
     },
-    consumed: (ids) => until(() => ids.every((id) => fleet.apps.get(id)!.pipeline.counters().batches >= published), 60_000, `batches consumed by ${ids.join(', ')}`),
+    consumed: (ids) =>
+      until(() => ids.every((id) => fleet.apps.get(id)!.pipeline.counters().batches >= published), 60_000, `batches consumed by ${ids.join(', ')}`),
   };
   return fleet;
 }

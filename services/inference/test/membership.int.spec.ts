@@ -41,18 +41,30 @@ async function membershipOf(replicaId: string): Promise<MembershipSource> {
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const converged = (ids: readonly string[], members: readonly string[]) =>
-  until(() => ids.every((id) => {
-    const m = fleet.apps.get(id)!.membership();
-    return same(m.members, members) && !m.applying;
-  }), 30_000, `${ids.join(', ')} on [${members.join(', ')}]`);
+  until(
+    () =>
+      ids.every((id) => {
+        const m = fleet.apps.get(id)!.membership();
+        return same(m.members, members) && !m.applying;
+      }),
+    30_000,
+    `${ids.join(', ')} on [${members.join(', ')}]`,
+  );
 
 const minuteMs = (m: number) => startedAt + m * 60_000;
 const windowsOf = (id: string, asset: string, fromMinute: number) =>
-  fleet.scored.get(id)!.filter((s) => s.assetPath === asset && s.toMs >= minuteMs(fromMinute)).map((s) => ({ toMs: s.toMs, fromMs: s.fromMs, source: s.source }));
+  fleet.scored
+    .get(id)!
+    .filter((s) => s.assetPath === asset && s.toMs >= minuteMs(fromMinute))
+    .map((s) => ({ toMs: s.toMs, fromMs: s.fromMs, source: s.source }));
 const scorersOf = (asset: string, fromMinute: number) => [...fleet.apps.keys()].filter((id) => windowsOf(id, asset, fromMinute).length > 0);
 /** Each pump's window ending at `minute` is scored by its owner on `ring`. */
 const scoredThrough = (ring: HashRing, minute: number) =>
-  until(() => fleet.assets.every((a) => fleet.scored.get(ring.ownerOf(a)!)!.some((s) => s.assetPath === a && s.toMs === minuteMs(minute))), 60_000, `windows up to minute ${minute}`);
+  until(
+    () => fleet.assets.every((a) => fleet.scored.get(ring.ownerOf(a)!)!.some((s) => s.assetPath === a && s.toMs === minuteMs(minute))),
+    60_000,
+    `windows up to minute ${minute}`,
+  );
 const lastChange = (id: string) => fleet.apps.get(id)!.membership().recent.at(-1);
 
 beforeAll(async () => {
@@ -63,7 +75,12 @@ beforeAll(async () => {
   // Two pumps for each (owner with r2, owner with r3) pair, out of many names.
   const candidates = Array.from({ length: 400 }, (_, i) => `${h.enterprise}.plant-1.utilities.cooling-water.pump-${i + 1}`);
   const assets = fleet.assets;
-  for (const [with2, with3] of [['r1', 'r1'], ['r1', 'r3'], ['r2', 'r1'], ['r2', 'r3']] as const) {
+  for (const [with2, with3] of [
+    ['r1', 'r1'],
+    ['r1', 'r3'],
+    ['r2', 'r1'],
+    ['r2', 'r3'],
+  ] as const) {
     assets.push(...candidates.filter((a) => ring12.ownerOf(a) === with2 && ring13.ownerOf(a) === with3).slice(0, 2));
   }
   expect(assets).toHaveLength(8);
@@ -108,7 +125,9 @@ describe('replicas that find each other on NATS', () => {
     await scoredThrough(ring12, 32);
     for (const a of fleet.assets) {
       expect(scorersOf(a, 0), a).toEqual([ring12.ownerOf(a)]);
-      expect(windowsOf(ring12.ownerOf(a)!, a, 0).map((w) => w.toMs)).toEqual(Array.from({ length: 33 - (WINDOW_MINUTES - 1) }, (_, i) => minuteMs(WINDOW_MINUTES - 1 + i)));
+      expect(windowsOf(ring12.ownerOf(a)!, a, 0).map((w) => w.toMs)).toEqual(
+        Array.from({ length: 33 - (WINDOW_MINUTES - 1) }, (_, i) => minuteMs(WINDOW_MINUTES - 1 + i)),
+      );
     }
   });
 });
@@ -123,7 +142,12 @@ describe('when r2 stops gracefully', () => {
     expect(change.causes).toEqual([{ kind: 'left', replicaId: 'r2' }]);
     expect(new Set(change.takenOver)).toEqual(new Set(fromR2()));
     expect(new Set(change.rebuilt)).toEqual(new Set(fromR2()));
-    expect(events.get('r1')!.filter((e) => e.kind !== 'restarted').map((e) => `${e.kind} ${e.replicaId}`)).toEqual(['joined r2', 'left r2']);
+    expect(
+      events
+        .get('r1')!
+        .filter((e) => e.kind !== 'restarted')
+        .map((e) => `${e.kind} ${e.replicaId}`),
+    ).toEqual(['joined r2', 'left r2']);
     fleet.apps.delete('r2');
   });
 

@@ -35,10 +35,16 @@ beforeAll(async () => {
     for (let p = 0; p < PUMPS; p++) {
       const s = streams[p]![i]!;
       const batch: UnsSampleBatch = {
-        batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f3', assetPath: `${h.enterprise}.plant-1.utilities.cooling-water.pump-${p + 1}`,
+        batchId: randomUUID(),
+        sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f3',
+        assetPath: `${h.enterprise}.plant-1.utilities.cooling-water.pump-${p + 1}`,
         plantTime: new Date(s.tMs).toISOString(),
         samples: Object.entries(s.values).map(([tag, value]) => ({
-          tag, value, quality: { severity: 'Good' as const, code: 0 }, sourceTimestamp: new Date(s.tMs).toISOString(), serverTimestamp: new Date().toISOString(),
+          tag,
+          value,
+          quality: { severity: 'Good' as const, code: 0 },
+          sourceTimestamp: new Date(s.tMs).toISOString(),
+          serverTimestamp: new Date().toISOString(),
         })),
       };
       await h.publish(batch);
@@ -58,8 +64,7 @@ function metric(rm: ResourceMetrics | undefined, name: string) {
   return scope?.metrics.find((m) => m.descriptor.name === name);
 }
 
-const sumOf = (points: readonly { value: unknown }[] | undefined) =>
-  (points ?? []).reduce((acc, p) => acc + (typeof p.value === 'number' ? p.value : 0), 0);
+const sumOf = (points: readonly { value: unknown }[] | undefined) => (points ?? []).reduce((acc, p) => acc + (typeof p.value === 'number' ? p.value : 0), 0);
 
 describe('inference metrics', () => {
   it('records scoring durations, scored windows, latency and drift PSI on the global meter', async () => {

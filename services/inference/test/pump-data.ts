@@ -4,8 +4,22 @@
 // from the SAME @industrial/ml window function the runtime uses, with the window spec stored in
 // the model. The end-to-end pump test uses the training service's pump model instead.
 import {
-  add, computeWindowFeatures, constant, createDataset, createRng, defineFeature, defineWindowSpec, input, mul, rawFeature, serialiseModel, sub, tagSeries, train,
-  type FeatureDef, type Rng,
+  add,
+  computeWindowFeatures,
+  constant,
+  createDataset,
+  createRng,
+  defineFeature,
+  defineWindowSpec,
+  input,
+  mul,
+  rawFeature,
+  serialiseModel,
+  sub,
+  tagSeries,
+  train,
+  type FeatureDef,
+  type Rng,
 } from '@industrial/ml';
 import { randomUUID } from 'node:crypto';
 import type { UnsSampleBatch } from '@industrial/contracts';
@@ -16,15 +30,29 @@ import { PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
 const RATED_RPM = 2950;
 const inp = (tag: string, statistic: 'mean' | 'slope') => `${tag}__${statistic}`;
 const I = {
-  bearingTemperature: inp('bearing_temperature', 'mean'), bearingTemperatureSlope: inp('bearing_temperature', 'slope'),
-  vibration: inp('vibration_rms', 'mean'), vibrationSlope: inp('vibration_rms', 'slope'),
-  speed: inp('speed', 'mean'), current: inp('motor_current', 'mean'), flow: inp('flow', 'mean'), pressure: inp('discharge_pressure', 'mean'),
+  bearingTemperature: inp('bearing_temperature', 'mean'),
+  bearingTemperatureSlope: inp('bearing_temperature', 'slope'),
+  vibration: inp('vibration_rms', 'mean'),
+  vibrationSlope: inp('vibration_rms', 'slope'),
+  speed: inp('speed', 'mean'),
+  current: inp('motor_current', 'mean'),
+  flow: inp('flow', 'mean'),
+  pressure: inp('discharge_pressure', 'mean'),
 } as const;
-const UNITS: Record<string, string> = { bearing_temperature: 'Cel', vibration_rms: 'mm/s', speed: '/min', motor_current: 'A', flow: 'm3/h', discharge_pressure: 'bar' };
+const UNITS: Record<string, string> = {
+  bearing_temperature: 'Cel',
+  vibration_rms: 'mm/s',
+  speed: '/min',
+  motor_current: 'A',
+  flow: 'm3/h',
+  discharge_pressure: 'bar',
+};
 
 /** The synthetic model's window spec: `<tag>__<statistic>` over 30 minutes. */
 export const SYNTHETIC_PUMP_WINDOW = defineWindowSpec({
-  version: '0.1.0', windowMinutes: 30, gridMinutes: 1,
+  version: '0.1.0',
+  windowMinutes: 30,
+  gridMinutes: 1,
   features: Object.values(I).map((name) => {
     const [tag, statistic] = name.split('__') as [string, 'mean' | 'slope'];
     return { name, tag, statistic, unit: statistic === 'slope' ? `${UNITS[tag]}/h` : UNITS[tag]! };
@@ -33,16 +61,37 @@ export const SYNTHETIC_PUMP_WINDOW = defineWindowSpec({
 
 const speedSquared = mul(mul(input(I.speed), input(I.speed)), constant(1 / (RATED_RPM * RATED_RPM)));
 const SYNTHETIC_FEATURES: readonly FeatureDef[] = [
-  defineFeature({ name: 'bearing_temperature_excess_c', unit: '°C', description: 'bearing temperature above normal for the speed', expr: sub(input(I.bearingTemperature), add(constant(25), mul(speedSquared, constant(30)))) }),
-  defineFeature({ name: 'vibration_excess_mm_s', unit: 'mm/s', description: 'vibration above normal for the speed', expr: sub(input(I.vibration), mul(speedSquared, constant(1.8))) }),
-  rawFeature(I.vibrationSlope, 'mm/s per h'), rawFeature(I.bearingTemperatureSlope, '°C per h'), rawFeature(I.speed, 'rpm'),
-  rawFeature(I.current, 'A'), rawFeature(I.flow, 'm³/h'), rawFeature(I.pressure, 'bar'),
+  defineFeature({
+    name: 'bearing_temperature_excess_c',
+    unit: '°C',
+    description: 'bearing temperature above normal for the speed',
+    expr: sub(input(I.bearingTemperature), add(constant(25), mul(speedSquared, constant(30)))),
+  }),
+  defineFeature({
+    name: 'vibration_excess_mm_s',
+    unit: 'mm/s',
+    description: 'vibration above normal for the speed',
+    expr: sub(input(I.vibration), mul(speedSquared, constant(1.8))),
+  }),
+  rawFeature(I.vibrationSlope, 'mm/s per h'),
+  rawFeature(I.bearingTemperatureSlope, '°C per h'),
+  rawFeature(I.speed, 'rpm'),
+  rawFeature(I.current, 'A'),
+  rawFeature(I.flow, 'm³/h'),
+  rawFeature(I.pressure, 'bar'),
 ];
 
-export interface PumpSample { tMs: number; values: Record<string, number> }
+export interface PumpSample {
+  tMs: number;
+  values: Record<string, number>;
+}
 
 /** One pump, one sample per tag per `stepMs`, wear ramping from `fault.startMin` over `fault.developMin`. */
-export function pumpStream(rng: Rng, minutes: number, opts: { startMs?: number; stepMs?: number; fault?: { startMin: number; developMin: number }; currentOffset?: number } = {}): PumpSample[] {
+export function pumpStream(
+  rng: Rng,
+  minutes: number,
+  opts: { startMs?: number; stepMs?: number; fault?: { startMin: number; developMin: number }; currentOffset?: number } = {},
+): PumpSample[] {
   const step = opts.stepMs ?? 60_000;
   const start = opts.startMs ?? 0;
   let n = 0.94 + 0.025 * rng.normal();
@@ -77,18 +126,30 @@ export function pumpStream(rng: Rng, minutes: number, opts: { startMs?: number; 
 export function sampleBatch(assetPath: string, s: PumpSample): UnsSampleBatch {
   const at = new Date(s.tMs).toISOString();
   return {
-    batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f2', assetPath, plantTime: at,
-    samples: Object.entries(s.values).map(([tag, value]) => ({ tag, value, quality: { severity: 'Good' as const, code: 0 }, sourceTimestamp: at, serverTimestamp: new Date().toISOString() })),
+    batchId: randomUUID(),
+    sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f2',
+    assetPath,
+    plantTime: at,
+    samples: Object.entries(s.values).map(([tag, value]) => ({
+      tag,
+      value,
+      quality: { severity: 'Good' as const, code: 0 },
+      sourceTimestamp: at,
+      serverTimestamp: new Date().toISOString(),
+    })),
   };
 }
 
 export function rowsFromStream(stream: PumpSample[], inputs: readonly string[], everyMs = 10 * 60_000): Float64Array[] {
   const spec = { ...SYNTHETIC_PUMP_WINDOW, features: inputs.map((n) => SYNTHETIC_PUMP_WINDOW.features.find((f) => f.name === n)!) };
   const tags = [...new Set(spec.features.map((f) => f.tag))];
-  const series = Object.fromEntries(tags.map((tag) => [tag, tagSeries(stream.map((s) => ({ timestampMs: s.tMs, value: s.values[tag]!, quality: 'good' as const })))]));
+  const series = Object.fromEntries(
+    tags.map((tag) => [tag, tagSeries(stream.map((s) => ({ timestampMs: s.tMs, value: s.values[tag]!, quality: 'good' as const })))]),
+  );
   const span = (spec.windowMinutes - spec.gridMinutes) * 60_000;
   const rows: Float64Array[] = [];
-  for (let end = stream[0]!.tMs + span; end <= stream.at(-1)!.tMs; end += everyMs) rows.push(computeWindowFeatures(spec, series, end, { staleMs: PUMP_BEARING_USE_CASE.staleMs }).values);
+  for (let end = stream[0]!.tMs + span; end <= stream.at(-1)!.tMs; end += everyMs)
+    rows.push(computeWindowFeatures(spec, series, end, { staleMs: PUMP_BEARING_USE_CASE.staleMs }).values);
   return rows;
 }
 
@@ -121,23 +182,29 @@ export function buildPumpModel(seed = 7, pumps = 120, faultyEvery = 6): PumpMode
     });
   }
   const ds = createDataset({ ...cols, failure_within_8h: label, order });
-  const r = train({
-    target: 'failure_within_8h',
-    features: SYNTHETIC_FEATURES,
-    window: SYNTHETIC_PUMP_WINDOW,
-    model: { type: 'gbdt', params: { learningRate: 0.1, maxLeafNodes: 15, minSamplesLeaf: 20, maxIter: 60 } as never },
-    imputation: { strategy: 'median' },
-    thresholdRule: 'max-f1',
-    seed,
-    split: { kind: 'chronological', orderBy: 'order', train: 0.7, validation: 0.15, test: 0.15 },
-  }, ds);
+  const r = train(
+    {
+      target: 'failure_within_8h',
+      features: SYNTHETIC_FEATURES,
+      window: SYNTHETIC_PUMP_WINDOW,
+      model: { type: 'gbdt', params: { learningRate: 0.1, maxLeafNodes: 15, minSamplesLeaf: 20, maxIter: 60 } as never },
+      imputation: { strategy: 'median' },
+      thresholdRule: 'max-f1',
+      seed,
+      split: { kind: 'chronological', orderBy: 'order', train: 0.7, validation: 0.15, test: 0.15 },
+    },
+    ds,
+  );
   const modelInputs = r.model.pipeline.inputs;
   const refN = Math.min(3000, label.length);
   const stride = Math.max(1, Math.floor(label.length / refN));
   const columns = modelInputs.map((name) => cols[name]!.filter((_, i) => i % stride === 0));
   const refRaw = new Float64Array(columns[0]!.length * modelInputs.length);
   for (let i = 0; i < columns[0]!.length; i++) for (let j = 0; j < modelInputs.length; j++) refRaw[i * modelInputs.length + j] = columns[j]![i]!;
-  const scores = Array.from({ length: columns[0]!.length }, (_, i) => r.contributionsFn(Object.fromEntries(modelInputs.map((n, j) => [n, columns[j]![i]!]))).score);
+  const scores = Array.from(
+    { length: columns[0]!.length },
+    (_, i) => r.contributionsFn(Object.fromEntries(modelInputs.map((n, j) => [n, columns[j]![i]!]))).score,
+  );
   return {
     bundle: { onnx: r.onnx, modelJson: serialiseModel(r.model), reference: { format: REFERENCE_FORMAT, inputs: modelInputs, columns, scores } },
     threshold: r.threshold ?? 0.5,

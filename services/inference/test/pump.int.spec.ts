@@ -37,16 +37,24 @@ async function step(minutes: number): Promise<void> {
   for (let m = 0; m < minutes; m++) {
     const { updates } = plant.advance(plant.nowMs + 60_000);
     const byAsset = new Map<string, typeof updates>();
-    for (const u of updates as Plant extends { advance(t: number): { updates: infer U } } ? U : never) byAsset.set(u.asset, [...(byAsset.get(u.asset) ?? []), u]);
+    for (const u of updates as Plant extends { advance(t: number): { updates: infer U } } ? U : never)
+      byAsset.set(u.asset, [...(byAsset.get(u.asset) ?? []), u]);
     for (const [asset, us] of byAsset) {
       const iso = new Date(plant.nowMs).toISOString();
       const batch: UnsSampleBatch = {
-        batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f1', assetPath: pathOf(asset), plantTime: iso,
-        samples: us.filter((u) => typeof u.value === 'number').map((u) => ({
-          tag: u.tag, value: u.value as number,
-          quality: u.quality === 'good' ? { severity: 'Good' as const, code: 0 } : { severity: 'Bad' as const, code: 0x80000000 },
-          sourceTimestamp: new Date(u.timestampMs).toISOString(), serverTimestamp: new Date().toISOString(),
-        })),
+        batchId: randomUUID(),
+        sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f1',
+        assetPath: pathOf(asset),
+        plantTime: iso,
+        samples: us
+          .filter((u) => typeof u.value === 'number')
+          .map((u) => ({
+            tag: u.tag,
+            value: u.value as number,
+            quality: u.quality === 'good' ? { severity: 'Good' as const, code: 0 } : { severity: 'Bad' as const, code: 0x80000000 },
+            sourceTimestamp: new Date(u.timestampMs).toISOString(),
+            serverTimestamp: new Date().toISOString(),
+          })),
       };
       if (batch.samples.length === 0) continue;
       await h.publish(batch);
@@ -58,14 +66,14 @@ async function step(minutes: number): Promise<void> {
 
 async function http(method: string, path: string, role: 'operator' | 'engineer', body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const r = await fetch(`${h.httpUrl}${path}`, {
-    method, headers: { authorization: `Bearer ${await h.token(role)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    method,
+    headers: { authorization: `Bearer ${await h.token(role)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }
 
-const prompts = async (asset: string) =>
-  (await h.events('RecommendationRaised')).filter((e) => e.data.assetPath === pathOf(asset));
+const prompts = async (asset: string) => (await h.events('RecommendationRaised')).filter((e) => e.data.assetPath === pathOf(asset));
 
 let telemetry: TelemetryHandle;
 
@@ -74,7 +82,13 @@ beforeAll(async () => {
   telemetry = initTelemetry({ serviceName: 'inference-test', serviceVersion: '0.0.0', exporter: 'memory', sampleRatio: 0, logLevel: 'silent' });
   h = await startHarness({ monitor: { minSamples: 1_000_000 } });
   plant = createPlant({ seed: 11, startMs: Date.now(), layout: { enterprise: h.enterprise, site: 'plant-1', pumps: 4, mills: 0, packagers: 0 } });
-  demo = await registerDemoPumpModel({ store: h.store, artifactsDir: join(h.dir, 'artifacts'), useCaseId: USE_CASE, actor: { subject: 'erin', role: 'engineer' }, options: PUMP_OPTIONS });
+  demo = await registerDemoPumpModel({
+    store: h.store,
+    artifactsDir: join(h.dir, 'artifacts'),
+    useCaseId: USE_CASE,
+    actor: { subject: 'erin', role: 'engineer' },
+    options: PUMP_OPTIONS,
+  });
   v1 = demo.modelVersion;
   await h.app.settle();
   // the HMI's live feed
@@ -147,7 +161,10 @@ describe('when a bearing fault develops on pump 4', () => {
     expect(rec).toBeDefined();
     expect((await http('POST', `/api/v1/recommendations/${rec.recommendationId}/acknowledge`, 'operator')).status).toBe(200);
     expect((await http('POST', `/api/v1/recommendations/${rec.recommendationId}/done`, 'operator', { note: 'bearing hot, greased' })).status).toBe(200);
-    const outcome = await http('POST', `/api/v1/recommendations/${rec.recommendationId}/outcome`, 'operator', { outcome: 'event-prevented', costImpact: { amount: 24000, currency: 'EUR' } });
+    const outcome = await http('POST', `/api/v1/recommendations/${rec.recommendationId}/outcome`, 'operator', {
+      outcome: 'event-prevented',
+      costImpact: { amount: 24000, currency: 'EUR' },
+    });
     expect(outcome.status).toBe(200);
     for (const type of ['RecommendationAcknowledged', 'RecommendationAccepted', 'OutcomeRecorded']) {
       const e = (await h.events(type)).find((x) => x.data.recommendationId === rec.recommendationId)!;
@@ -159,11 +176,19 @@ describe('when a bearing fault develops on pump 4', () => {
     expect(again.status).toBe(409);
     expect(again.json).toMatchObject({ code: 'FAILED_PRECONDITION', state: 'accepted' });
     const client = createClient(inferenceV1.InferenceServiceClient, h.grpcAddress, { token: await h.token('operator'), deadlineMs: 5000 });
-    await expect(unaryCall(client, client.decide, { recommendationId: rec.recommendationId, decision: inferenceV1.Decision.DECISION_DONE, reason: '', note: '', actionTaken: '' }))
-      .rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+    await expect(
+      unaryCall(client, client.decide, {
+        recommendationId: rec.recommendationId,
+        decision: inferenceV1.Decision.DECISION_DONE,
+        reason: '',
+        note: '',
+        actionTaken: '',
+      }),
+    ).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
     const eng = createClient(inferenceV1.InferenceServiceClient, h.grpcAddress, { token: await h.token('engineer'), deadlineMs: 5000 });
-    await expect(unaryCall(eng, eng.predict, { useCaseId: h.app.models.state().registered.get(v1)!.useCaseId, features: { bogus: 1 }, stage: 0 }))
-      .rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('bogus') });
+    await expect(
+      unaryCall(eng, eng.predict, { useCaseId: h.app.models.state().registered.get(v1)!.useCaseId, features: { bogus: 1 }, stage: 0 }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('bogus') });
     client.close();
     eng.close();
   });
@@ -199,7 +224,13 @@ describe('when a model file is corrupted', () => {
     const bytes = readFileSync(onnx);
     bytes[100] = bytes[100]! ^ 0xff;
     writeFileSync(onnx, bytes);
-    const bad = await h.registerArtifact({ artifactUri: pathToFileURL(onnx).href, artifactHash: demo.sha256, threshold: demo.threshold, inputs: [{ name: 'bearing_temp_mean' }], windowSeconds: 3600 });
+    const bad = await h.registerArtifact({
+      artifactUri: pathToFileURL(onnx).href,
+      artifactHash: demo.sha256,
+      threshold: demo.threshold,
+      inputs: [{ name: 'bearing_temp_mean' }],
+      windowSeconds: 3600,
+    });
     await h.promote(bad, 'production');
     const refusal = (await h.events('ModelRefused')).find((e) => e.data.modelVersionId === bad)!;
     expect(refusal.data).toMatchObject({ useCaseId: USE_CASE, stage: 'production', check: 'integrity', expectedSha256: demo.sha256, keptModelVersionId: v1 });
@@ -220,8 +251,11 @@ describe('when a shadow candidate is promoted', () => {
     const candidate = buildPumpModel({ ...PUMP_OPTIONS, seed: 43 });
     const saved = await savePumpModel(candidate, join(h.dir, 'candidate'));
     const v3 = await h.registerArtifact({
-      artifactUri: saved.artifactUri, artifactHash: saved.sha256, threshold: candidate.threshold,
-      inputs: candidate.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })), windowSeconds: candidate.featureSpec.windowMinutes * 60,
+      artifactUri: saved.artifactUri,
+      artifactHash: saved.sha256,
+      threshold: candidate.threshold,
+      inputs: candidate.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
+      windowSeconds: candidate.featureSpec.windowMinutes * 60,
     });
     await h.promote(v3, 'shadow');
     expect(plant.inject({ asset: 'pump-2', fault: 'bearing_wear', developMinutes: 20, severity: 1 }, 'api').ok).toBe(true);

@@ -59,9 +59,16 @@ function barrier(n: number, action: () => Promise<void>): () => Promise<void> {
 const minuteMs = (m: number) => startedAt + m * 60_000;
 /** …and (a batch is counted before it is scored) each pump's window ending at `minute` is scored by its owner on `ring` and by the witness. */
 const scoredThrough = (ring: HashRing, minute: number) =>
-  until(() => fleet.assets.every((a) => [ring.ownerOf(a)!, 'w'].every((id) => fleet.scored.get(id)!.some((s) => s.assetPath === a && s.toMs === minuteMs(minute)))), 60_000, `windows up to minute ${minute}`);
+  until(
+    () => fleet.assets.every((a) => [ring.ownerOf(a)!, 'w'].every((id) => fleet.scored.get(id)!.some((s) => s.assetPath === a && s.toMs === minuteMs(minute)))),
+    60_000,
+    `windows up to minute ${minute}`,
+  );
 const windowsOf = (id: string, asset: string, fromMinute = 0) =>
-  fleet.scored.get(id)!.filter((s) => s.assetPath === asset && s.toMs >= minuteMs(fromMinute)).map((s) => ({ toMs: s.toMs, fromMs: s.fromMs, source: s.source, score: s.score }));
+  fleet.scored
+    .get(id)!
+    .filter((s) => s.assetPath === asset && s.toMs >= minuteMs(fromMinute))
+    .map((s) => ({ toMs: s.toMs, fromMs: s.fromMs, source: s.source, score: s.score }));
 const scorersOf = (asset: string, fromMinute = 0) => [...fleet.apps.keys()].filter((id) => id !== 'w' && windowsOf(id, asset, fromMinute).length > 0);
 
 const before = new HashRing(BEFORE);
@@ -81,11 +88,24 @@ beforeAll(async () => {
   // Two pumps for each way a pump goes (consistent hashing only moves r3's), out of many names.
   const candidates = Array.from({ length: 400 }, (_, i) => `${h.enterprise}.plant-1.utilities.cooling-water.pump-${i + 1}`);
   const assets = fleet.assets;
-  for (const [from, to] of [['r1', 'r1'], ['r2', 'r2'], ['r3', 'r1'], ['r3', 'r2']] as const) {
+  for (const [from, to] of [
+    ['r1', 'r1'],
+    ['r2', 'r2'],
+    ['r3', 'r1'],
+    ['r3', 'r2'],
+  ] as const) {
     assets.push(...candidates.filter((a) => before.ownerOf(a) === from && after.ownerOf(a) === to).slice(0, 2));
   }
   expect(assets).toHaveLength(8);
-  witness = await startHarness({ replicaId: 'w', replicas: ['w'], grpc: null, http: null, unsSubject: `uns.v1.${h.enterprise}.>`, unsDurable: `inference-${h.enterprise}-witness`, monitor: { minSamples: 1_000_000 } });
+  witness = await startHarness({
+    replicaId: 'w',
+    replicas: ['w'],
+    grpc: null,
+    http: null,
+    unsSubject: `uns.v1.${h.enterprise}.>`,
+    unsDurable: `inference-${h.enterprise}-witness`,
+    monitor: { minSamples: 1_000_000 },
+  });
   fleet.track('r1', h.app);
   fleet.track('r2', await h.replica({ replicaId: 'r2', replicas: BEFORE }, { replay: racingReplay }));
   fleet.track('r3', await h.replica({ replicaId: 'r3', replicas: BEFORE }));

@@ -37,8 +37,24 @@ beforeAll(async () => {
   v1 = await h.register(model.bundle, { threshold: model.threshold });
   h.app.pipeline.onScored((s) => scored.push(s));
   const rng = createRng(9);
-  streams = new Map([[pumpA(), pumpStream(rng, 200, { startMs: start })], [pumpB(), pumpStream(rng, 200, { startMs: start })]]);
-  await asGovernance(h.store)({ type: 'ModelPromoted', data: { useCaseId: USE_CASE, modelVersionId: v1, stage: 'production', approvalRequestId: '0193a1b2-7c00-7a10-8b00-00000000a001', previousModelVersionId: null, scope: line('line-a') } }, quality);
+  streams = new Map([
+    [pumpA(), pumpStream(rng, 200, { startMs: start })],
+    [pumpB(), pumpStream(rng, 200, { startMs: start })],
+  ]);
+  await asGovernance(h.store)(
+    {
+      type: 'ModelPromoted',
+      data: {
+        useCaseId: USE_CASE,
+        modelVersionId: v1,
+        stage: 'production',
+        approvalRequestId: '0193a1b2-7c00-7a10-8b00-00000000a001',
+        previousModelVersionId: null,
+        scope: line('line-a'),
+      },
+    },
+    quality,
+  );
   await h.app.settle();
 }, 120_000);
 
@@ -55,7 +71,19 @@ describe('a model promoted for a pilot line', () => {
   });
 
   it('then use-case wide: the other line is scored by the model too', async () => {
-    await asGovernance(h.store)({ type: 'ModelPromoted', data: { useCaseId: USE_CASE, modelVersionId: v1, stage: 'production', approvalRequestId: '0193a1b2-7c00-7a10-8b00-00000000a002', previousModelVersionId: null } }, quality);
+    await asGovernance(h.store)(
+      {
+        type: 'ModelPromoted',
+        data: {
+          useCaseId: USE_CASE,
+          modelVersionId: v1,
+          stage: 'production',
+          approvalRequestId: '0193a1b2-7c00-7a10-8b00-00000000a002',
+          previousModelVersionId: null,
+        },
+      },
+      quality,
+    );
     await h.app.settle();
     await run(20);
     expect(sourcesOf(pumpA())).toEqual(new Set(['model']));
@@ -63,7 +91,20 @@ describe('a model promoted for a pilot line', () => {
   });
 
   it('a rollback of the pilot line returns that line to the rules, not to the wider model', async () => {
-    await asGovernance(h.store)({ type: 'ModelRolledBack', data: { useCaseId: USE_CASE, fromModelVersionId: v1, toModelVersionId: null, trigger: 'manual', reason: 'pilot line paused for a pump overhaul', scope: line('line-a') } }, quality);
+    await asGovernance(h.store)(
+      {
+        type: 'ModelRolledBack',
+        data: {
+          useCaseId: USE_CASE,
+          fromModelVersionId: v1,
+          toModelVersionId: null,
+          trigger: 'manual',
+          reason: 'pilot line paused for a pump overhaul',
+          scope: line('line-a'),
+        },
+      },
+      quality,
+    );
     await h.app.settle();
     await run(20);
     expect(sourcesOf(pumpA())).toEqual(new Set(['rules']));

@@ -39,7 +39,12 @@ describe('kernel errors at the edge', () => {
     expect((kernelErrorAsInference(conflict) as InferenceError).code).toBe('ABORTED');
     const other = new Error('boom');
     expect(kernelErrorAsInference(other)).toBe(other);
-    const commands = withKernelErrors({ async act(): Promise<void> { throw conflict; }, sync: () => 1 });
+    const commands = withKernelErrors({
+      async act(): Promise<void> {
+        throw conflict;
+      },
+      sync: () => 1,
+    });
     await expect(commands.act()).rejects.toMatchObject({ code: 'ABORTED' });
     expect(commands.sync()).toBe(1);
   });

@@ -25,17 +25,31 @@ describe('operator wording', () => {
     ],
     PUMP_BEARING_USE_CASE.evidence,
   );
-  const text = modelPrompt({ assetPath: PATH, phrases, likelihood: likelihoodWords(0.97, 0.4), failureWords: 'failure', horizonHours: 8, action: actionText('inspect the {asset} bearing', PATH, 60) });
+  const text = modelPrompt({
+    assetPath: PATH,
+    phrases,
+    likelihood: likelihoodWords(0.97, 0.4),
+    failureWords: 'failure',
+    horizonHours: 8,
+    action: actionText('inspect the {asset} bearing', PATH, 60),
+  });
 
   it('reads like the example and has no probabilities or jargon', () => {
-    expect(text).toBe('Pump 4: bearing temperature 18 °C above normal and vibration rising. Failure is very likely within 8 hours. Inspect the pump 4 bearing within the next hour.');
+    expect(text).toBe(
+      'Pump 4: bearing temperature 18 °C above normal and vibration rising. Failure is very likely within 8 hours. Inspect the pump 4 bearing within the next hour.',
+    );
     expect(isPlainLanguage(text)).toBe(true);
   });
   it('flags probabilities, scores and thresholds as not plain', () => {
     for (const bad of ['Failure probability 0.93', 'score above threshold', '93 % likely', 'SHAP says so']) expect(isPlainLanguage(bad)).toBe(false);
   });
   it('says a rule-based prompt is rule-based', () => {
-    const r = rulePrompt({ assetPath: PATH, violations: [{ rule: PUMP_BEARING_USE_CASE.rules[0]! }], why: 'model-unavailable', action: 'Inspect the pump 4 bearing within the next hour.' });
+    const r = rulePrompt({
+      assetPath: PATH,
+      violations: [{ rule: PUMP_BEARING_USE_CASE.rules[0]! }],
+      why: 'model-unavailable',
+      action: 'Inspect the pump 4 bearing within the next hour.',
+    });
     expect(r).toMatch(/^Pump 4 \(rule-based check/);
     expect(r).toContain('bearing temperature above its limit of 75 °C');
     expect(isPlainLanguage(r)).toBe(true);
@@ -51,7 +65,15 @@ describe('priority = urgency × consequence', () => {
 
 describe('hysteresis: one developing fault = one prompt', () => {
   const obs = (atMs: number, alarm: boolean, extra: Partial<Observation> = {}): Observation => ({
-    atMs, alarm, clear: !alarm, message: 'm', priority: 'high', standingClosed: false, mode: 'production', newRecommendationId: `id-${atMs}`, ...extra,
+    atMs,
+    alarm,
+    clear: !alarm,
+    message: 'm',
+    priority: 'high',
+    standingClosed: false,
+    mode: 'production',
+    newRecommendationId: `id-${atMs}`,
+    ...extra,
   });
   const run = (seq: Observation[]) => {
     let s: TrackState = initialTrack;
@@ -93,7 +115,19 @@ describe('hysteresis: one developing fault = one prompt', () => {
 describe('recommendation lifecycle', () => {
   const raised = evolveRecommendation(null, {
     type: 'RecommendationRaised',
-    data: { recommendationId: 'r', useCaseId: 'u', assetPath: PATH, modelVersionId: 'm', source: 'model', featureWindow: { from: 'a', to: 'b' }, explanation: [], traceId: null, mode: 'production', actionId: 'x', expiresAt: '2030-01-01T00:00:00Z' },
+    data: {
+      recommendationId: 'r',
+      useCaseId: 'u',
+      assetPath: PATH,
+      modelVersionId: 'm',
+      source: 'model',
+      featureWindow: { from: 'a', to: 'b' },
+      explanation: [],
+      traceId: null,
+      mode: 'production',
+      actionId: 'x',
+      expiresAt: '2030-01-01T00:00:00Z',
+    },
   });
   it('acknowledges an open one, carrying the model version', () => {
     const d = decideRecommendation({ kind: 'acknowledge', atMs: 0 }, raised, 'r');
@@ -102,7 +136,9 @@ describe('recommendation lifecycle', () => {
   });
   it('refuses a decision on a closed one with FAILED_PRECONDITION and its state', () => {
     const done = evolveRecommendation(raised, { type: 'RecommendationAccepted', data: {} });
-    expect(() => decideRecommendation({ kind: 'reject', atMs: 0, reason: 'false-alarm' }, done, 'r')).toThrow(expect.objectContaining({ code: 'FAILED_PRECONDITION', detail: { state: 'accepted' } }));
+    expect(() => decideRecommendation({ kind: 'reject', atMs: 0, reason: 'false-alarm' }, done, 'r')).toThrow(
+      expect.objectContaining({ code: 'FAILED_PRECONDITION', detail: { state: 'accepted' } }),
+    );
   });
   it('treats a prompt past its expiry as expired', () => {
     expect(() => decideRecommendation({ kind: 'accept', atMs: Date.parse('2031-01-01T00:00:00Z') }, raised, 'r')).toThrow(/is expired/);
@@ -150,7 +186,9 @@ describe('drift statistics', () => {
 
 describe('windows', () => {
   const spec = defineWindowSpec({
-    version: '1.0.0', windowMinutes: 30, gridMinutes: 1,
+    version: '1.0.0',
+    windowMinutes: 30,
+    gridMinutes: 1,
     features: [
       { name: 'vib_mean', unit: 'mm/s', tag: 'vibration_rms', statistic: 'mean' },
       { name: 'vib_slope', unit: 'mm/s/h', tag: 'vibration_rms', statistic: 'slope' },
@@ -167,7 +205,10 @@ describe('windows', () => {
     const agg = windowValues(w, spec, 30 * 60_000, 5 * 60_000);
     expect(agg.values[0]).toBeCloseTo(3.55, 9); // grid minutes 1..30
     expect(agg.values[1]).toBeCloseTo(6, 9); // 0.1 per minute = 6 per hour
-    expect(agg.missing).toEqual([{ input: 'temp_mean', reason: 'stale' }, { input: 'flow_mean', reason: 'absent' }]);
+    expect(agg.missing).toEqual([
+      { input: 'temp_mean', reason: 'stale' },
+      { input: 'flow_mean', reason: 'absent' },
+    ]);
   });
   it('keeps the last Good sample before the kept history, so its value is held into the window', () => {
     const w = new AssetWindow(10 * 60_000);
@@ -177,8 +218,10 @@ describe('windows', () => {
     w.prune();
     const agg = windowValues(w, spec, 30 * 60_000, Infinity);
     expect(agg.values[3]).toBe(100);
-  });  it('ignores a repeated or older sample (a redelivered batch, a replay meeting the live stream)', () => {
-    const once = new AssetWindow(30 * 60_000), twice = new AssetWindow(30 * 60_000);
+  });
+  it('ignores a repeated or older sample (a redelivered batch, a replay meeting the live stream)', () => {
+    const once = new AssetWindow(30 * 60_000),
+      twice = new AssetWindow(30 * 60_000);
     for (let m = 0; m <= 30; m++) {
       once.add('vibration_rms', m * 60_000, 2 + (m % 3), true);
       twice.add('vibration_rms', m * 60_000, 2 + (m % 3), true);
@@ -192,7 +235,9 @@ describe('windows', () => {
 
 describe('manual mode and partitioning', () => {
   it('a line in manual suppresses its assets unless the asset says auto', () => {
-    const modes = new Map<string, { mode: 'auto' | 'manual'; actor: string; reason: string; changedAt: string }>([['acme.plant-1.utilities.cooling-water', { mode: 'manual', actor: 'o', reason: 'r', changedAt: 't' }]]);
+    const modes = new Map<string, { mode: 'auto' | 'manual'; actor: string; reason: string; changedAt: string }>([
+      ['acme.plant-1.utilities.cooling-water', { mode: 'manual', actor: 'o', reason: 'r', changedAt: 't' }],
+    ]);
     expect(isSuppressed(modes, PATH)).toBe(true);
     modes.set(PATH, { mode: 'auto', actor: 'o', reason: 'r', changedAt: 't' });
     expect(isSuppressed(modes, PATH)).toBe(false);
@@ -210,8 +255,15 @@ describe('manual mode and partitioning', () => {
 
 describe('deployments per scope (a pilot line first, then more lines)', () => {
   const U = '0193a1b2-7c00-7a10-8b00-0000000000b1';
-  const promoted = (modelVersionId: string, scope?: string) => ({ id: modelVersionId, type: 'ModelPromoted', data: { useCaseId: U, modelVersionId, stage: 'production', approvalRequestId: U, previousModelVersionId: null, ...(scope === undefined ? {} : { scope }) } });
-  const s = [promoted('wide'), promoted('pilot', 'acme.plant-1.utilities.line-a'), promoted('site', 'acme.plant-2')].reduce(evolveDeployments, emptyDeployments());
+  const promoted = (modelVersionId: string, scope?: string) => ({
+    id: modelVersionId,
+    type: 'ModelPromoted',
+    data: { useCaseId: U, modelVersionId, stage: 'production', approvalRequestId: U, previousModelVersionId: null, ...(scope === undefined ? {} : { scope }) },
+  });
+  const s = [promoted('wide'), promoted('pilot', 'acme.plant-1.utilities.line-a'), promoted('site', 'acme.plant-2')].reduce(
+    evolveDeployments,
+    emptyDeployments(),
+  );
 
   it('serves each asset from the narrowest scope that covers it, else the use-case-wide deployment', () => {
     expect(deploymentFor(s, U, 'acme.plant-1.utilities.line-a.pump-4')).toBe(deploymentKey(U, 'acme.plant-1.utilities.line-a'));
@@ -223,7 +275,10 @@ describe('deployments per scope (a pilot line first, then more lines)', () => {
   });
 
   it('keeps a scope rolled back to the rules as the deployment of its assets', () => {
-    const r = evolveDeployments(s, { type: 'ModelRolledBack', data: { useCaseId: U, fromModelVersionId: 'pilot', toModelVersionId: null, trigger: 'manual', reason: 'x', scope: 'acme.plant-1.utilities.line-a' } });
+    const r = evolveDeployments(s, {
+      type: 'ModelRolledBack',
+      data: { useCaseId: U, fromModelVersionId: 'pilot', toModelVersionId: null, trigger: 'manual', reason: 'x', scope: 'acme.plant-1.utilities.line-a' },
+    });
     expect(deploymentFor(r, U, 'acme.plant-1.utilities.line-a.pump-4')).toBe(deploymentKey(U, 'acme.plant-1.utilities.line-a'));
     expect(r.production.get(deploymentKey(U, 'acme.plant-1.utilities.line-a'))).toBeNull();
     expect(r.production.get(U)).toBe('wide');

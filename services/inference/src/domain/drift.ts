@@ -38,7 +38,8 @@ export function quantileEdges(sortedRef: Float64Array, bins = 10): Float64Array 
 
 /** Bin index of v: bin i holds edges[i-1] ≤ v < edges[i] (binary search). */
 function binOf(edges: Float64Array, v: number): number {
-  let lo = 0, hi = edges.length;
+  let lo = 0,
+    hi = edges.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (v < edges[mid]!) hi = mid;
@@ -69,7 +70,8 @@ export function psi(expected: Float64Array, actual: Float64Array, epsilon = PSI_
     for (let i = 0; i < out.length; i++) out[i]! /= s;
     return out;
   };
-  const e = floor(expected), a = floor(actual);
+  const e = floor(expected),
+    a = floor(actual);
   let sum = 0;
   for (let i = 0; i < e.length; i++) sum += (a[i]! - e[i]!) * Math.log(a[i]! / e[i]!);
   return sum;
@@ -98,9 +100,12 @@ export function kolmogorovQ(lambda: number): number {
  * asymptotic distribution with nₑ = nm/(n+m), λ = (√nₑ + 0.12 + 0.11/√nₑ)·D.
  */
 export function ksTwoSample(a: Float64Array, b: Float64Array): { d: number; p: number } {
-  const n = a.length, m = b.length;
+  const n = a.length,
+    m = b.length;
   if (n === 0 || m === 0) return { d: 0, p: 1 };
-  let i = 0, j = 0, d = 0;
+  let i = 0,
+    j = 0,
+    d = 0;
   while (i < n && j < m) {
     const x = a[i]! <= b[j]! ? a[i]! : b[j]!;
     while (i < n && a[i]! <= x) i++;

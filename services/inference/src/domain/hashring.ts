@@ -9,8 +9,10 @@ export function fnv1a(text: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   // final avalanche (murmur3 fmix32) so nearby names spread over the ring
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
   h ^= h >>> 16;
   return h >>> 0;
 }
@@ -19,7 +21,10 @@ export class HashRing {
   private readonly points: Uint32Array;
   private readonly owners: string[];
 
-  constructor(readonly replicas: readonly string[], virtualNodes = 64) {
+  constructor(
+    readonly replicas: readonly string[],
+    virtualNodes = 64,
+  ) {
     const entries: { point: number; owner: string }[] = [];
     for (const r of [...new Set(replicas)].sort()) for (let v = 0; v < virtualNodes; v++) entries.push({ point: fnv1a(`${r}#${v}`), owner: r });
     entries.sort((a, b) => a.point - b.point || (a.owner < b.owner ? -1 : 1));
@@ -30,7 +35,8 @@ export class HashRing {
   ownerOf(key: string): string | null {
     if (this.points.length === 0) return null;
     const h = fnv1a(key);
-    let lo = 0, hi = this.points.length;
+    let lo = 0,
+      hi = this.points.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.points[mid]! < h) lo = mid + 1;

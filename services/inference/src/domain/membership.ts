@@ -83,7 +83,13 @@ export function membersOf(s: MembershipState): string[] {
 const sameMembers = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Bookkeeping after the peers changed: the pending events and since when the set differs from the applied one. */
-function settle(before: MembershipState, peers: Map<string, PeerEntry>, departed: Map<string, number>, events: readonly MemberEvent[], nowMs: number): MembershipState {
+function settle(
+  before: MembershipState,
+  peers: Map<string, PeerEntry>,
+  departed: Map<string, number>,
+  events: readonly MemberEvent[],
+  nowMs: number,
+): MembershipState {
   const next = { ...before, peers, departed };
   const members = membersOf(next);
   const changed = !sameMembers(members, membersOf(before));

@@ -2,8 +2,18 @@
 // ids, the debounce of a joining burst and the catch-up after this replica's own outage.
 import { describe, expect, it } from 'vitest';
 import {
-  decide, expire, initialMembership, markApplied, membersOf, membershipTiming, nextWakeMs, observeBeat, resumeAfterOutage,
-  type MemberBeat, type MembershipDecision, type MembershipState,
+  decide,
+  expire,
+  initialMembership,
+  markApplied,
+  membersOf,
+  membershipTiming,
+  nextWakeMs,
+  observeBeat,
+  resumeAfterOutage,
+  type MemberBeat,
+  type MembershipDecision,
+  type MembershipState,
 } from './membership.ts';
 
 const timing = membershipTiming(1_000); // expire 3000, debounce 500, max delay 2500

@@ -30,7 +30,17 @@ export interface TrackState {
   readonly mode: 'production' | 'suppressed';
 }
 
-export const initialTrack: TrackState = { phase: 'idle', above: 0, below: 0, recommendationId: null, update: 0, message: null, priority: null, expiresAtMs: 0, mode: 'production' };
+export const initialTrack: TrackState = {
+  phase: 'idle',
+  above: 0,
+  below: 0,
+  recommendationId: null,
+  update: 0,
+  message: null,
+  priority: null,
+  expiresAtMs: 0,
+  mode: 'production',
+};
 
 export interface Observation {
   readonly atMs: number;
@@ -81,7 +91,17 @@ export function evolveTrack(s: TrackState, o: Observation, d: TrackDecision): Tr
   const below = o.clear ? s.below + 1 : 0;
   switch (d.kind) {
     case 'raise':
-      return { phase: 'active', above, below: 0, recommendationId: d.recommendationId, update: 0, message: o.message, priority: o.priority, expiresAtMs: d.expiresAtMs, mode: o.mode };
+      return {
+        phase: 'active',
+        above,
+        below: 0,
+        recommendationId: d.recommendationId,
+        update: 0,
+        message: o.message,
+        priority: o.priority,
+        expiresAtMs: d.expiresAtMs,
+        mode: o.mode,
+      };
     case 'update':
       return { ...s, above, below: 0, update: d.update, message: o.message, priority: o.priority, expiresAtMs: d.expiresAtMs };
     case 'clear':
@@ -105,8 +125,14 @@ export function standingTrack(
   shadow: boolean,
 ): TrackState {
   return {
-    phase: 'active', above: 0, below: 0, recommendationId: s.recommendationId, update: Number(s.raised.update ?? 0),
-    message: shadow ? 'shadow' : String(s.raised.message ?? ''), priority: String(s.raised.priority ?? ''),
-    expiresAtMs: s.expiresAtMs, mode: s.mode === 'suppressed' ? 'suppressed' : 'production',
+    phase: 'active',
+    above: 0,
+    below: 0,
+    recommendationId: s.recommendationId,
+    update: Number(s.raised.update ?? 0),
+    message: shadow ? 'shadow' : String(s.raised.message ?? ''),
+    priority: String(s.raised.priority ?? ''),
+    expiresAtMs: s.expiresAtMs,
+    mode: s.mode === 'suppressed' ? 'suppressed' : 'production',
   };
 }

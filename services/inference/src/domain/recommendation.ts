@@ -35,9 +35,17 @@ export interface LifecycleEvent {
 }
 
 type Raised = {
-  recommendationId: string; useCaseId: string; assetPath: string; modelVersionId: string | null; source: 'model' | 'rules';
-  featureWindow: { from: string; to: string }; explanation: { feature: string; contribution: number }[]; traceId: string | null;
-  mode: 'production' | 'shadow' | 'suppressed'; actionId: string; expiresAt: string;
+  recommendationId: string;
+  useCaseId: string;
+  assetPath: string;
+  modelVersionId: string | null;
+  source: 'model' | 'rules';
+  featureWindow: { from: string; to: string };
+  explanation: { feature: string; contribution: number }[];
+  traceId: string | null;
+  mode: 'production' | 'shadow' | 'suppressed';
+  actionId: string;
+  expiresAt: string;
 };
 
 export function evolveRecommendation(s: RecommendationState | null, e: LifecycleEvent): RecommendationState | null {
@@ -45,8 +53,13 @@ export function evolveRecommendation(s: RecommendationState | null, e: Lifecycle
     case 'RecommendationRaised': {
       const d = e.data as Raised;
       const context: RecommendationContext = {
-        useCaseId: d.useCaseId, assetPath: d.assetPath, modelVersionId: d.modelVersionId, source: d.source,
-        featureWindow: d.featureWindow, explanation: d.explanation, traceId: d.traceId,
+        useCaseId: d.useCaseId,
+        assetPath: d.assetPath,
+        modelVersionId: d.modelVersionId,
+        source: d.source,
+        featureWindow: d.featureWindow,
+        explanation: d.explanation,
+        traceId: d.traceId,
       };
       // A later Raised on the same stream is an update in place: new evidence, same lifecycle.
       return {
@@ -60,12 +73,18 @@ export function evolveRecommendation(s: RecommendationState | null, e: Lifecycle
         raised: e.data as Record<string, unknown>,
       };
     }
-    case 'RecommendationAcknowledged': return s && { ...s, status: 'acknowledged' };
-    case 'RecommendationAccepted': return s && { ...s, status: 'accepted' };
-    case 'RecommendationRejected': return s && { ...s, status: 'rejected' };
-    case 'RecommendationOverridden': return s && { ...s, status: 'overridden' };
-    case 'OutcomeRecorded': return s && { ...s, outcomeRecorded: true };
-    default: return s;
+    case 'RecommendationAcknowledged':
+      return s && { ...s, status: 'acknowledged' };
+    case 'RecommendationAccepted':
+      return s && { ...s, status: 'accepted' };
+    case 'RecommendationRejected':
+      return s && { ...s, status: 'rejected' };
+    case 'RecommendationOverridden':
+      return s && { ...s, status: 'overridden' };
+    case 'OutcomeRecorded':
+      return s && { ...s, outcomeRecorded: true };
+    default:
+      return s;
   }
 }
 
@@ -85,7 +104,12 @@ export const isClosed = (status: RecommendationStatus): boolean => status !== 'o
 export type RecommendationCommand =
   | { readonly kind: 'acknowledge'; readonly atMs: number }
   | { readonly kind: 'accept'; readonly atMs: number; readonly note?: string }
-  | { readonly kind: 'reject'; readonly atMs: number; readonly reason: 'false-alarm' | 'already-handled' | 'not-safe-now' | 'no-capacity' | 'other'; readonly note?: string }
+  | {
+      readonly kind: 'reject';
+      readonly atMs: number;
+      readonly reason: 'false-alarm' | 'already-handled' | 'not-safe-now' | 'no-capacity' | 'other';
+      readonly note?: string;
+    }
   | { readonly kind: 'override'; readonly atMs: number; readonly actionId: string | null; readonly actionTaken: string; readonly reason: string }
   | {
       readonly kind: 'record-outcome';
@@ -104,12 +128,19 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function decideRecommendation(cmd: RecommendationCommand, s: RecommendationState | null, recommendationId: string): RecommendationDecision {
   if (s === null) throw new InferenceError('NOT_FOUND', `recommendation ${recommendationId} does not exist`, 'recommendation_id');
   if (s.mode !== 'production') {
-    throw new InferenceError('FAILED_PRECONDITION', `recommendation ${recommendationId} was never shown (${s.mode}); it cannot be decided`, 'recommendation_id', { state: s.mode });
+    throw new InferenceError(
+      'FAILED_PRECONDITION',
+      `recommendation ${recommendationId} was never shown (${s.mode}); it cannot be decided`,
+      'recommendation_id',
+      { state: s.mode },
+    );
   }
   const status = statusAt(s, cmd.atMs);
   const context = s.context;
   const refuse = (what: string): never => {
-    throw new InferenceError('FAILED_PRECONDITION', `recommendation ${recommendationId} is ${status}; it cannot be ${what}`, 'recommendation_id', { state: status });
+    throw new InferenceError('FAILED_PRECONDITION', `recommendation ${recommendationId} is ${status}; it cannot be ${what}`, 'recommendation_id', {
+      state: status,
+    });
   };
   switch (cmd.kind) {
     case 'acknowledge':
@@ -117,20 +148,37 @@ export function decideRecommendation(cmd: RecommendationCommand, s: Recommendati
       return { type: 'RecommendationAcknowledged', data: { recommendationId, acknowledgedAt: iso(cmd.atMs), context } };
     case 'accept':
       if (isClosed(status)) refuse('marked done');
-      return { type: 'RecommendationAccepted', data: { recommendationId, actionId: s.actionId, doneAt: iso(cmd.atMs), ...(cmd.note ? { note: cmd.note } : {}), context } };
+      return {
+        type: 'RecommendationAccepted',
+        data: { recommendationId, actionId: s.actionId, doneAt: iso(cmd.atMs), ...(cmd.note ? { note: cmd.note } : {}), context },
+      };
     case 'reject':
       if (isClosed(status)) refuse('declined');
       if (cmd.reason === 'other' && !cmd.note) throw new InferenceError('INVALID_ARGUMENT', 'a note is required when the reason is "other"', 'note');
-      return { type: 'RecommendationRejected', data: { recommendationId, reason: cmd.reason, ...(cmd.note ? { note: cmd.note } : {}), rejectedAt: iso(cmd.atMs), context } };
+      return {
+        type: 'RecommendationRejected',
+        data: { recommendationId, reason: cmd.reason, ...(cmd.note ? { note: cmd.note } : {}), rejectedAt: iso(cmd.atMs), context },
+      };
     case 'override':
       if (isClosed(status)) refuse('overridden');
-      return { type: 'RecommendationOverridden', data: { recommendationId, actionId: cmd.actionId, actionTaken: cmd.actionTaken, reason: cmd.reason, overriddenAt: iso(cmd.atMs), context } };
+      return {
+        type: 'RecommendationOverridden',
+        data: { recommendationId, actionId: cmd.actionId, actionTaken: cmd.actionTaken, reason: cmd.reason, overriddenAt: iso(cmd.atMs), context },
+      };
     case 'record-outcome': {
       if (s.outcomeRecorded) refuse('given a second outcome');
       const label = cmd.outcome === 'event-occurred' || cmd.outcome === 'event-prevented' ? cmd.failureLabel : cmd.outcome === 'no-event' ? 'normal' : null;
       return {
         type: 'OutcomeRecorded',
-        data: { recommendationId, outcome: cmd.outcome, observedAt: iso(cmd.atMs), costImpact: cmd.costImpact, ...(cmd.note ? { note: cmd.note } : {}), label, context },
+        data: {
+          recommendationId,
+          outcome: cmd.outcome,
+          observedAt: iso(cmd.atMs),
+          costImpact: cmd.costImpact,
+          ...(cmd.note ? { note: cmd.note } : {}),
+          label,
+          context,
+        },
       };
     }
     default: {

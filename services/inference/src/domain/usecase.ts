@@ -77,7 +77,11 @@ export const PUMP_BEARING_USE_CASE: UseCaseSpec = {
   horizonHours: 8,
   maxImputedInputs: 1,
   evidence: [
-    { tag: 'bearing_temperature', statistic: 'mean', phrase: (v, n) => (round(above(v, n)) >= 3 ? `bearing temperature ${round(above(v, n))} °C above normal` : null) },
+    {
+      tag: 'bearing_temperature',
+      statistic: 'mean',
+      phrase: (v, n) => (round(above(v, n)) >= 3 ? `bearing temperature ${round(above(v, n))} °C above normal` : null),
+    },
     { tag: 'vibration_rms', statistic: 'rms', phrase: vibrationAbove },
     { tag: 'vibration_rms', statistic: 'mean', phrase: vibrationAbove },
     { tag: 'vibration_rms', statistic: 'slope', phrase: (v) => (v > 0.2 ? 'vibration rising' : null) },

@@ -33,12 +33,17 @@ class TagBuffer {
   private compact(): void {
     const n = this.end - this.start;
     const cap = n * 2 > this.t.length ? this.t.length * 2 : this.t.length;
-    const t = new Float64Array(cap), v = new Float64Array(cap), g = new Uint8Array(cap);
+    const t = new Float64Array(cap),
+      v = new Float64Array(cap),
+      g = new Uint8Array(cap);
     t.set(this.t.subarray(this.start, this.end));
     v.set(this.v.subarray(this.start, this.end));
     g.set(this.good.subarray(this.start, this.end));
-    this.t = t; this.v = v; this.good = g;
-    this.start = 0; this.end = n;
+    this.t = t;
+    this.v = v;
+    this.good = g;
+    this.start = 0;
+    this.end = n;
   }
 
   /** Drops samples before `tMs`, keeping the last Good one before it (its value is held into the window). */
@@ -50,7 +55,11 @@ class TagBuffer {
   }
 
   view(): MlTagSeries {
-    return { timestampsMs: this.t.subarray(this.start, this.end), values: this.v.subarray(this.start, this.end), good: this.good.subarray(this.start, this.end) };
+    return {
+      timestampsMs: this.t.subarray(this.start, this.end),
+      values: this.v.subarray(this.start, this.end),
+      good: this.good.subarray(this.start, this.end),
+    };
   }
 
   get size(): number {

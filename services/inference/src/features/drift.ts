@@ -26,14 +26,23 @@ export function createDriftRecorder(deps: { kernel: Kernel; now: () => number })
       const versionId = model.registered.modelVersionId;
       const stream = streamFor('DriftDetected', versionId);
       const window = { from: iso(ev.windowFromMs), to: iso(Math.max(ev.windowToMs, ev.windowFromMs + 1)) };
-      let detected = 0, retraining = 0;
+      let detected = 0,
+        retraining = 0;
       for (const f of ev.newFindings) {
         const driftId = uuidv7(deps.now());
         if (f.severity === 'critical') lastCriticalDrift.set(spec.useCaseId, driftId);
         detected++;
         const data: EventData<'DriftDetected'> = {
-          driftId, useCaseId: spec.useCaseId, modelVersionId: versionId, kind: f.kind, feature: f.feature, statistic: f.statistic,
-          value: f.value, threshold: f.threshold, window, severity: f.severity,
+          driftId,
+          useCaseId: spec.useCaseId,
+          modelVersionId: versionId,
+          kind: f.kind,
+          feature: f.feature,
+          statistic: f.statistic,
+          value: f.value,
+          threshold: f.threshold,
+          window,
+          severity: f.severity,
         };
         await deps.kernel.append(stream, [{ type: 'DriftDetected', data }], serviceCause('inference', driftId));
       }
@@ -43,8 +52,16 @@ export function createDriftRecorder(deps: { kernel: Kernel; now: () => number })
         const requestId = uuidv7(deps.now());
         retraining++;
         const data: EventData<'RetrainingRequested'> = {
-          requestId, useCaseId: spec.useCaseId, modelVersionId: versionId, trigger: driftId === null ? 'manual' : 'drift', driftId,
-          reason: `Input drift persisted over consecutive evaluations: ${drifted.join(', ') || 'several inputs'}. Humans decide whether to retrain; nothing is promoted automatically.`.slice(0, 1000),
+          requestId,
+          useCaseId: spec.useCaseId,
+          modelVersionId: versionId,
+          trigger: driftId === null ? 'manual' : 'drift',
+          driftId,
+          reason:
+            `Input drift persisted over consecutive evaluations: ${drifted.join(', ') || 'several inputs'}. Humans decide whether to retrain; nothing is promoted automatically.`.slice(
+              0,
+              1000,
+            ),
         };
         await deps.kernel.append(streamFor('RetrainingRequested', versionId), [{ type: 'RetrainingRequested', data }], serviceCause('inference', requestId));
       }
@@ -58,12 +75,20 @@ export interface DriftReporting {
 }
 
 /** GetDriftReport: the use-case-wide production model against its reference, with live precision/recall and the shadow comparison. */
-export function createDriftReporting(deps: { models: ModelHost; monitor: Monitor; projection: Projection; useCases: readonly UseCaseSpec[]; now: () => number }): DriftReporting {
+export function createDriftReporting(deps: {
+  models: ModelHost;
+  monitor: Monitor;
+  projection: Projection;
+  useCases: readonly UseCaseSpec[];
+  now: () => number;
+}): DriftReporting {
   return {
     driftReport(useCaseId) {
       if (!deps.useCases.some((u) => u.useCaseId === useCaseId)) throw new InferenceError('INVALID_ARGUMENT', `unknown use case ${useCaseId}`, 'use_case_id');
       const model = deps.models.slots(useCaseId).production;
-      return deps.monitor.report(useCaseId, model, deps.projection.outcomes(useCaseId), deps.now(), (assets) => deps.projection.outcomesOnAssets(useCaseId, assets));
+      return deps.monitor.report(useCaseId, model, deps.projection.outcomes(useCaseId), deps.now(), (assets) =>
+        deps.projection.outcomesOnAssets(useCaseId, assets),
+      );
     },
   };
 }

@@ -108,7 +108,15 @@ export function createFollower(deps: FollowerDeps): Follower {
       if (projected) projection.apply(e);
       else {
         models.apply(e);
-        projection.keepModelEvent({ id: e.id, type: e.type, stream: e.stream, revision: e.revision, position: e.position, data: e.data, metadata: { ...e.metadata } });
+        projection.keepModelEvent({
+          id: e.id,
+          type: e.type,
+          stream: e.stream,
+          revision: e.revision,
+          position: e.position,
+          data: e.data,
+          metadata: { ...e.metadata },
+        });
       }
     }
     if (deps.now() - lastSaveMs >= everyMs) save();

@@ -58,23 +58,34 @@ export interface ModelHost {
 /** Records a refusal: ModelRefused in `serving-<useCaseId>`, idempotent per refused version and cause. */
 export async function recordRefusal(kernel: Kernel, r: Refusal): Promise<void> {
   const id = uuidFromKey(`refused|${r.refused}|${r.causationId ?? ''}`);
-  const kept = r.keptVersion === null ? (r.stage === 'production' ? 'The rule-based limits stay in use.' : 'No shadow candidate runs.') : `Version ${r.keptVersion} keeps serving.`;
-  await kernel.append(streamFor('ModelRefused', r.useCaseId), [{
-    id,
-    type: 'ModelRefused',
-    data: {
-      useCaseId: r.useCaseId,
-      modelVersionId: r.refused,
-      version: r.version,
-      stage: r.stage,
-      check: r.check,
-      reason: `Inference refused model version ${r.refused}: ${r.reason}. ${kept}`.slice(0, 2000),
-      expectedSha256: r.expectedSha256,
-      actualSha256: r.actualSha256,
-      ...(r.scope === null ? {} : { scope: r.scope }),
-      keptModelVersionId: r.keptVersion,
-    },
-  }], serviceCause('inference', id, { causationId: r.causationId }));
+  const kept =
+    r.keptVersion === null
+      ? r.stage === 'production'
+        ? 'The rule-based limits stay in use.'
+        : 'No shadow candidate runs.'
+      : `Version ${r.keptVersion} keeps serving.`;
+  await kernel.append(
+    streamFor('ModelRefused', r.useCaseId),
+    [
+      {
+        id,
+        type: 'ModelRefused',
+        data: {
+          useCaseId: r.useCaseId,
+          modelVersionId: r.refused,
+          version: r.version,
+          stage: r.stage,
+          check: r.check,
+          reason: `Inference refused model version ${r.refused}: ${r.reason}. ${kept}`.slice(0, 2000),
+          expectedSha256: r.expectedSha256,
+          actualSha256: r.actualSha256,
+          ...(r.scope === null ? {} : { scope: r.scope }),
+          keptModelVersionId: r.keptVersion,
+        },
+      },
+    ],
+    serviceCause('inference', id, { causationId: r.causationId }),
+  );
 }
 
 export function createModelHost(deps: ModelHostDeps): ModelHost {
@@ -82,7 +93,8 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
   const slots = new Map<string, Slots>();
   const cache = new Map<string, LoadedModel>();
   let chain: Promise<void> = Promise.resolve();
-  let loads = 0, refusals = 0;
+  let loads = 0,
+    refusals = 0;
   let lastRefusal: string | null = null;
   let closed = false;
 
@@ -133,9 +145,17 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
       const { useCaseId, scope } = parseDeploymentKey(useCase);
       deps.metrics.error('model_refused', useCaseId);
       await recordRefusal(deps.kernel, {
-        useCaseId, scope, refused: want, version: desired.registered.get(want)?.version ?? null, stage, check: refused?.check ?? 'load', reason,
-        expectedSha256: refused?.sha256?.expected ?? null, actualSha256: refused?.sha256?.actual ?? null,
-        keptVersion: current?.registered.modelVersionId ?? null, causationId,
+        useCaseId,
+        scope,
+        refused: want,
+        version: desired.registered.get(want)?.version ?? null,
+        stage,
+        check: refused?.check ?? 'load',
+        reason,
+        expectedSha256: refused?.sha256?.expected ?? null,
+        actualSha256: refused?.sha256?.actual ?? null,
+        keptVersion: current?.registered.modelVersionId ?? null,
+        causationId,
       }).catch((e: unknown) => deps.log.error({ err: e }, 'could not record the refusal'));
     }
   }
@@ -147,7 +167,8 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
       if (desired === before) return;
       const d = event.data as { useCaseId?: string; scope?: string };
       if (event.type === 'ModelVersionRegistered' || d.useCaseId === undefined) return;
-      const useCase = deploymentKey(d.useCaseId, d.scope), cause = event.id;
+      const useCase = deploymentKey(d.useCaseId, d.scope),
+        cause = event.id;
       chain = chain.then(() => reconcile(useCase, 'production', cause)).then(() => reconcile(useCase, 'shadow', cause));
     },
     slots: slotOf,
@@ -165,7 +186,8 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
     state: () => desired,
     status() {
       const useCases: Record<string, { production: string | null; shadow: string | null }> = {};
-      for (const [u, s] of slots) useCases[u] = { production: s.production?.registered.modelVersionId ?? null, shadow: s.shadow?.registered.modelVersionId ?? null };
+      for (const [u, s] of slots)
+        useCases[u] = { production: s.production?.registered.modelVersionId ?? null, shadow: s.shadow?.registered.modelVersionId ?? null };
       return { loads, refusals, lastRefusal, useCases };
     },
     async close() {

@@ -5,7 +5,16 @@
 // RetrainingRequested (a request to humans; nothing is promoted here). Shadow agreement and live
 // precision/recall are kept here too for the drift report.
 import { parseDeploymentKey } from '../domain/deployments.ts';
-import { evolvePersistence, featureDrift, livePrecisionRecall, psiOf, driftSeverity, type FeatureDrift, type LiveOutcomeCounts, type PersistenceState } from '../domain/drift.ts';
+import {
+  evolvePersistence,
+  featureDrift,
+  livePrecisionRecall,
+  psiOf,
+  driftSeverity,
+  type FeatureDrift,
+  type LiveOutcomeCounts,
+  type PersistenceState,
+} from '../domain/drift.ts';
 import type { LoadedModel } from './ports.ts';
 
 export interface MonitorConfig {
@@ -91,7 +100,15 @@ interface UseCaseMonitor {
   persistence: PersistenceState;
   severe: boolean;
   last: DriftReport | null;
-  shadow: { versionId: string; windows: number; agree: number; prodAlarms: number; candAlarms: number; wouldHaveRaised: number; raisedAssets: Set<string> } | null;
+  shadow: {
+    versionId: string;
+    windows: number;
+    agree: number;
+    prodAlarms: number;
+    candAlarms: number;
+    wouldHaveRaised: number;
+    raisedAssets: Set<string>;
+  } | null;
 }
 
 export interface Monitor {
@@ -99,7 +116,13 @@ export interface Monitor {
   observeShadow(useCaseId: string, candidateVersionId: string, productionAlarm: boolean, candidateAlarm: boolean): void;
   shadowRaised(useCaseId: string, candidateVersionId: string, assetPath: string): void;
   isSevere(useCaseId: string): boolean;
-  report(useCaseId: string, model: LoadedModel | null, outcomes: LiveOutcomeCounts, nowMs: number, shadowOutcomes?: (assets: ReadonlySet<string>) => { confirmed: number; falseAlarms: number }): DriftReport;
+  report(
+    useCaseId: string,
+    model: LoadedModel | null,
+    outcomes: LiveOutcomeCounts,
+    nowMs: number,
+    shadowOutcomes?: (assets: ReadonlySet<string>) => { confirmed: number; falseAlarms: number },
+  ): DriftReport;
   counters(): Record<string, { windows: number; severe: boolean; reportedFeatures: number }>;
   /** PSI per input at each use case's last evaluation (for the `inference.drift.psi` gauge). */
   lastPsi(): { useCaseId: string; modelVersionId: string | null; feature: string; psi: number }[];
@@ -130,7 +153,12 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
     return m;
   };
 
-  function compute(useCaseId: string, m: UseCaseMonitor, model: LoadedModel, nowMs: number): { features: FeatureDrift[]; predictionPsi: number; severity: 'none' | 'warning' | 'critical' } {
+  function compute(
+    useCaseId: string,
+    m: UseCaseMonitor,
+    model: LoadedModel,
+    nowMs: number,
+  ): { features: FeatureDrift[]; predictionPsi: number; severity: 'none' | 'warning' | 'critical' } {
     const features = m.inputs.map((name, j) => featureDrift(name, model.referenceSorted[j]!, m.rings[j]!.values()));
     const predictionPsi = model.referenceScoresSorted.length > 0 && m.scores.count > 0 ? psiOf(model.referenceScoresSorted, m.scores.values()) : 0;
     let severity: 'none' | 'warning' | 'critical' = 'none';
@@ -139,7 +167,8 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
       if (s === 'critical') severity = 'critical';
       else if (s === 'warning' && severity === 'none') severity = 'warning';
     }
-    void useCaseId; void nowMs;
+    void useCaseId;
+    void nowMs;
     return { features, predictionPsi, severity };
   }
 
@@ -175,12 +204,23 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
       m.persistence = p.state;
       m.severe = anyCritical;
       const times = m.times.values();
-      let from = Infinity, to = -Infinity;
-      for (const t of times) { if (t < from) from = t; if (t > to) to = t; }
+      let from = Infinity,
+        to = -Infinity;
+      for (const t of times) {
+        if (t < from) from = t;
+        if (t > to) to = t;
+      }
       const report: DriftReport = {
         // keyed by deployment (a scoped pilot-line model has its own reference); reported per use case
-        useCaseId: parseDeploymentKey(useCaseId).useCaseId, modelVersionId: m.versionId, features, predictionPsi, severity,
-        livePrecision: null, liveRecall: null, shadow: null, computedAtMs: atMs,
+        useCaseId: parseDeploymentKey(useCaseId).useCaseId,
+        modelVersionId: m.versionId,
+        features,
+        predictionPsi,
+        severity,
+        livePrecision: null,
+        liveRecall: null,
+        shadow: null,
+        computedAtMs: atMs,
       };
       m.last = report;
       return { report, newFindings, requestRetraining: p.requestRetraining, windowFromMs: from, windowToMs: to };
@@ -210,20 +250,43 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
       const m = byUseCase.get(useCaseId);
       const pr = livePrecisionRecall(outcomes);
       const s = m?.shadow ?? null;
-      const shadow: ShadowComparison | null = s === null ? null : {
-        candidateVersionId: s.versionId,
-        windows: s.windows,
-        agreement: s.windows === 0 ? null : s.agree / s.windows,
-        productionAlarms: s.prodAlarms,
-        candidateAlarms: s.candAlarms,
-        wouldHaveRaised: s.wouldHaveRaised,
-        outcomes: shadowOutcomes?.(s.raisedAssets) ?? { confirmed: 0, falseAlarms: 0 },
-      };
+      const shadow: ShadowComparison | null =
+        s === null
+          ? null
+          : {
+              candidateVersionId: s.versionId,
+              windows: s.windows,
+              agreement: s.windows === 0 ? null : s.agree / s.windows,
+              productionAlarms: s.prodAlarms,
+              candidateAlarms: s.candAlarms,
+              wouldHaveRaised: s.wouldHaveRaised,
+              outcomes: shadowOutcomes?.(s.raisedAssets) ?? { confirmed: 0, falseAlarms: 0 },
+            };
       if (m === undefined || model === null || m.versionId !== model.registered.modelVersionId) {
-        return { useCaseId, modelVersionId: model?.registered.modelVersionId ?? null, features: [], predictionPsi: 0, severity: 'none', livePrecision: pr.precision, liveRecall: pr.recall, shadow, computedAtMs: nowMs };
+        return {
+          useCaseId,
+          modelVersionId: model?.registered.modelVersionId ?? null,
+          features: [],
+          predictionPsi: 0,
+          severity: 'none',
+          livePrecision: pr.precision,
+          liveRecall: pr.recall,
+          shadow,
+          computedAtMs: nowMs,
+        };
       }
       const { features, predictionPsi, severity } = compute(useCaseId, m, model, nowMs);
-      return { useCaseId, modelVersionId: m.versionId, features, predictionPsi, severity, livePrecision: pr.precision, liveRecall: pr.recall, shadow, computedAtMs: nowMs };
+      return {
+        useCaseId,
+        modelVersionId: m.versionId,
+        features,
+        predictionPsi,
+        severity,
+        livePrecision: pr.precision,
+        liveRecall: pr.recall,
+        shadow,
+        computedAtMs: nowMs,
+      };
     },
     lastPsi() {
       const out: { useCaseId: string; modelVersionId: string | null; feature: string; psi: number }[] = [];

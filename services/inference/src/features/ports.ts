@@ -42,7 +42,10 @@ export interface LoadedModel {
   /** Whether the model's pipeline imputes missing inputs (false: any missing input → the rules). */
   readonly imputes: boolean;
   /** Per model feature: what it is computed from, its unit and its normal value (reference median), for evidence. */
-  readonly featureInfo: ReadonlyMap<string, { readonly source: { readonly tag: string; readonly statistic: string } | null; readonly unit: string; readonly normal: number }>;
+  readonly featureInfo: ReadonlyMap<
+    string,
+    { readonly source: { readonly tag: string; readonly statistic: string } | null; readonly unit: string; readonly normal: number }
+  >;
   readonly threshold: number;
   /** Sorted reference sample per input, and of the training scores. */
   readonly referenceSorted: readonly Float64Array[];
@@ -188,7 +191,7 @@ export interface ProjectionSnapshot {
 }
 
 /** What changed since the last save: changed recommendations and modes, new model events, the small maps whole. */
-export interface SnapshotDelta extends ProjectionSnapshot {}
+export type SnapshotDelta = ProjectionSnapshot;
 
 /**
  * Where the projection keeps its checkpoint (adapters/checkpoint/sqlite.ts: a node:sqlite file per

@@ -26,13 +26,16 @@ export interface Predicting {
 export function createPredicting(deps: { models: ModelHost; useCases: readonly UseCaseSpec[] }): Predicting {
   return {
     async predict(input) {
-      if (!deps.useCases.some((u) => u.useCaseId === input.useCaseId)) throw new InferenceError('INVALID_ARGUMENT', `unknown use case ${input.useCaseId}`, 'use_case_id');
+      if (!deps.useCases.some((u) => u.useCaseId === input.useCaseId))
+        throw new InferenceError('INVALID_ARGUMENT', `unknown use case ${input.useCaseId}`, 'use_case_id');
       const slot = deps.models.slots(input.useCaseId)[input.stage];
       if (slot === null) throw new InferenceError('FAILED_PRECONDITION', `no ${input.stage} model is serving use case ${input.useCaseId}`, 'use_case_id');
       for (const [name, v] of Object.entries(input.features)) {
-        if (!slot.inputs.includes(name)) throw new InferenceError('INVALID_ARGUMENT', `unknown feature "${name}" (the model takes ${slot.inputs.join(', ')})`, `features.${name}`);
+        if (!slot.inputs.includes(name))
+          throw new InferenceError('INVALID_ARGUMENT', `unknown feature "${name}" (the model takes ${slot.inputs.join(', ')})`, `features.${name}`);
         if (typeof v !== 'number') throw new InferenceError('INVALID_ARGUMENT', `feature "${name}" must be a number (got ${typeof v})`, `features.${name}`);
-        if (!Number.isFinite(v)) throw new InferenceError('INVALID_ARGUMENT', `feature "${name}" must be a finite number (got ${String(v)})`, `features.${name}`);
+        if (!Number.isFinite(v))
+          throw new InferenceError('INVALID_ARGUMENT', `feature "${name}" must be a finite number (got ${String(v)})`, `features.${name}`);
       }
       const row = new Float32Array(slot.inputs.length);
       const named: Record<string, number> = {};

@@ -21,7 +21,12 @@ export interface FeedItem {
 export type StoreEventLike = SnapshotModelEvent;
 
 export const RECOMMENDATION_TYPES: ReadonlySet<string> = new Set([
-  'RecommendationRaised', 'RecommendationAcknowledged', 'RecommendationAccepted', 'RecommendationRejected', 'RecommendationOverridden', 'OutcomeRecorded',
+  'RecommendationRaised',
+  'RecommendationAcknowledged',
+  'RecommendationAccepted',
+  'RecommendationRejected',
+  'RecommendationOverridden',
+  'OutcomeRecorded',
 ]);
 /** Every type the projection folds (deployment events are kept as they are, for the model host). */
 export const PROJECTED_TYPES: ReadonlySet<string> = new Set([...RECOMMENDATION_TYPES, 'AssetModeChanged', 'ProblemReported']);
@@ -180,7 +185,8 @@ export function createProjection(): Projection {
       return { truePositives: c.tp, falsePositives: c.fp, falseNegatives: c.fn };
     },
     outcomesOnAssets(useCaseId, assets) {
-      let confirmed = 0, falseAlarms = 0;
+      let confirmed = 0,
+        falseAlarms = 0;
       for (const a of assets) {
         const c = confirmedByAsset.get(`${useCaseId}|${a}`);
         if (c) {
@@ -213,16 +219,23 @@ export function createProjection(): Projection {
       });
     },
     snapshot: () => ({
-      position, eventId: lastId, recommendations: [...recs.values()], modes: pairs(modes),
-      counts: pairs<OutcomeCounts>(counts), byAsset: pairs(confirmedByAsset), modelEvents: [...modelEvents],
+      position,
+      eventId: lastId,
+      recommendations: [...recs.values()],
+      modes: pairs(modes),
+      counts: pairs<OutcomeCounts>(counts),
+      byAsset: pairs(confirmedByAsset),
+      modelEvents: [...modelEvents],
     }),
     takeDelta() {
       if (position === savedPosition) return null;
       const delta: SnapshotDelta = {
-        position, eventId: lastId,
+        position,
+        eventId: lastId,
         recommendations: [...dirtyRecs].map((id) => recs.get(id)!),
         modes: pairs(modes, dirtyModes),
-        counts: pairs<OutcomeCounts>(counts), byAsset: pairs(confirmedByAsset),
+        counts: pairs<OutcomeCounts>(counts),
+        byAsset: pairs(confirmedByAsset),
         modelEvents: modelEvents.slice(savedModelEvents),
       };
       dirtyRecs.clear();

@@ -94,7 +94,14 @@ export interface PromptingDeps {
   now: () => number;
 }
 
-const LIFECYCLE = ['RecommendationRaised', 'RecommendationAcknowledged', 'RecommendationAccepted', 'RecommendationRejected', 'RecommendationOverridden', 'OutcomeRecorded'] as const;
+const LIFECYCLE = [
+  'RecommendationRaised',
+  'RecommendationAcknowledged',
+  'RecommendationAccepted',
+  'RecommendationRejected',
+  'RecommendationOverridden',
+  'OutcomeRecorded',
+] as const;
 type LifecycleType = (typeof LIFECYCLE)[number];
 
 /** One recommendation's stream folded by the domain's lifecycle. */
@@ -119,12 +126,18 @@ export function createPrompting(deps: PromptingDeps): Prompting {
 
   async function run(id: string, cmd: RecommendationCommand, cause: Cause): Promise<RecommendationDto> {
     try {
-      await kernel.execute(streamFor('RecommendationRaised', id), recommendationAggregate, (state) => {
-        const d = decideRecommendation(cmd, state, id);
-        return [{ type: d.type, data: d.data } as Draft];
-      }, cause);
+      await kernel.execute(
+        streamFor('RecommendationRaised', id),
+        recommendationAggregate,
+        (state) => {
+          const d = decideRecommendation(cmd, state, id);
+          return [{ type: d.type, data: d.data } as Draft];
+        },
+        cause,
+      );
     } catch (error) {
-      if (error instanceof ConcurrencyConflictError) throw new InferenceError('ABORTED', `recommendation ${id} changed meanwhile; read it again`, 'recommendation_id', undefined, { cause: error });
+      if (error instanceof ConcurrencyConflictError)
+        throw new InferenceError('ABORTED', `recommendation ${id} changed meanwhile; read it again`, 'recommendation_id', undefined, { cause: error });
       throw error;
     }
     await caughtUp();
@@ -153,10 +166,18 @@ export function createPrompting(deps: PromptingDeps): Prompting {
     recordOutcome(id, input, cause) {
       const view = projection.get(id);
       const label = view ? (deps.useCases.find((u) => u.useCaseId === view.state.context.useCaseId)?.label ?? 'failure') : 'failure';
-      return run(id, {
-        kind: 'record-outcome', atMs: input.observedAtMs ?? deps.now(), outcome: input.outcome, costImpact: input.costImpact, failureLabel: label,
-        ...(input.note ? { note: input.note } : {}),
-      }, cause);
+      return run(
+        id,
+        {
+          kind: 'record-outcome',
+          atMs: input.observedAtMs ?? deps.now(),
+          outcome: input.outcome,
+          costImpact: input.costImpact,
+          failureLabel: label,
+          ...(input.note ? { note: input.note } : {}),
+        },
+        cause,
+      );
     },
     async reportProblem(input, cause) {
       const spec = input.useCaseId === null ? null : specOf(input.useCaseId);
@@ -174,7 +195,10 @@ export function createPrompting(deps: PromptingDeps): Prompting {
         missedFailure: input.missedFailure,
         label,
         // The failure developed over the horizon before it was seen: that window is the positive label.
-        labelWindow: label === null || spec === null ? null : { from: new Date(observedAtMs - spec.horizonHours * 3_600_000).toISOString(), to: new Date(observedAtMs).toISOString() },
+        labelWindow:
+          label === null || spec === null
+            ? null
+            : { from: new Date(observedAtMs - spec.horizonHours * 3_600_000).toISOString(), to: new Date(observedAtMs).toISOString() },
       };
       await kernel.append(streamFor('ProblemReported', input.assetPath), [{ type: 'ProblemReported', data }], cause);
       return { problemId };
@@ -183,11 +207,25 @@ export function createPrompting(deps: PromptingDeps): Prompting {
       const tokens = input.path.split('.').length;
       if (tokens !== 4 && tokens !== 5) throw new InferenceError('INVALID_ARGUMENT', 'must be a line path (4 tokens) or an asset path (5 tokens)', 'path');
       const previousMode = currentMode(projection.modes(), input.path);
-      if (previousMode === input.mode) throw new InferenceError('FAILED_PRECONDITION', `${input.path} is already in ${input.mode} mode`, 'mode', { state: previousMode });
-      const r = await kernel.append(streamFor('AssetModeChanged', input.path), [{
-        type: 'AssetModeChanged',
-        data: { scope: tokens === 5 ? 'asset' : 'line', path: input.path, from: previousMode, to: input.mode, reason: input.reason, changedAt: new Date(deps.now()).toISOString() },
-      }], cause);
+      if (previousMode === input.mode)
+        throw new InferenceError('FAILED_PRECONDITION', `${input.path} is already in ${input.mode} mode`, 'mode', { state: previousMode });
+      const r = await kernel.append(
+        streamFor('AssetModeChanged', input.path),
+        [
+          {
+            type: 'AssetModeChanged',
+            data: {
+              scope: tokens === 5 ? 'asset' : 'line',
+              path: input.path,
+              from: previousMode,
+              to: input.mode,
+              reason: input.reason,
+              changedAt: new Date(deps.now()).toISOString(),
+            },
+          },
+        ],
+        cause,
+      );
       await projection.waitFor(r.position);
       return { path: input.path, mode: input.mode, previousMode };
     },
@@ -212,15 +250,26 @@ export async function raiseRecommendation(
   r: { useCaseId: string; assetPath: string; recommendationId: string; update: number; expiresAtMs: number; data: RaisedData },
 ): Promise<void> {
   const span = tracing.important(r.data.mode === 'shadow' ? 'record shadow recommendation' : 'raise recommendation', {
-    'inference.use_case': r.useCaseId, 'inference.asset': r.assetPath, 'inference.source': r.data.source, 'inference.mode': r.data.mode,
+    'inference.use_case': r.useCaseId,
+    'inference.asset': r.assetPath,
+    'inference.source': r.data.source,
+    'inference.mode': r.data.mode,
   });
   try {
     const data: EventData<'RecommendationRaised'> = {
-      recommendationId: r.recommendationId, useCaseId: r.useCaseId, ...r.data, assetPath: r.assetPath,
-      update: r.update, traceId: span.traceId, expiresAt: new Date(r.expiresAtMs).toISOString(),
+      recommendationId: r.recommendationId,
+      useCaseId: r.useCaseId,
+      ...r.data,
+      assetPath: r.assetPath,
+      update: r.update,
+      traceId: span.traceId,
+      expiresAt: new Date(r.expiresAtMs).toISOString(),
     };
-    await kernel.append(streamFor('RecommendationRaised', r.recommendationId), [{ id: uuidFromKey(`raised|${r.recommendationId}|${r.update}`), type: 'RecommendationRaised', data }],
-      serviceCause('inference', r.recommendationId, { traceparent: span.traceparent }));
+    await kernel.append(
+      streamFor('RecommendationRaised', r.recommendationId),
+      [{ id: uuidFromKey(`raised|${r.recommendationId}|${r.update}`), type: 'RecommendationRaised', data }],
+      serviceCause('inference', r.recommendationId, { traceparent: span.traceparent }),
+    );
   } finally {
     span.end();
   }

@@ -101,7 +101,11 @@ export function createReplicas(deps: ReplicasDeps): Replicas {
     }
   }
 
-  async function changeMembership(replicas: readonly string[], knownAssets: readonly string[], causes: readonly MembershipCause[]): Promise<{ rebuilt: string[] }> {
+  async function changeMembership(
+    replicas: readonly string[],
+    knownAssets: readonly string[],
+    causes: readonly MembershipCause[],
+  ): Promise<{ rebuilt: string[] }> {
     const p = scoring();
     const startedMs = deps.now();
     const before = ring;
@@ -124,8 +128,14 @@ export function createReplicas(deps: ReplicasDeps): Replicas {
       for (const a of mine) await p.endTakeover(a);
     }
     const record: MembershipChangeRecord = {
-      atMs: deps.now(), members: [...ring.replicas].sort(), previous: [...before.replicas].sort(), causes,
-      takenOver: mine, dropped, rebuilt, durationMs: deps.now() - startedMs,
+      atMs: deps.now(),
+      members: [...ring.replicas].sort(),
+      previous: [...before.replicas].sort(),
+      causes,
+      takenOver: mine,
+      dropped,
+      rebuilt,
+      durationMs: deps.now() - startedMs,
     };
     recentChanges.push(record);
     if (recentChanges.length > RECENT_CHANGES) recentChanges.shift();
@@ -173,14 +183,24 @@ export function createReplicas(deps: ReplicasDeps): Replicas {
     },
     follow() {
       deps.membership?.follow(async (change) => {
-        await enqueueChange(change.members, [...seenAssets], change.causes.map((e) => ({ kind: e.kind, replicaId: e.replicaId })));
+        await enqueueChange(
+          change.members,
+          [...seenAssets],
+          change.causes.map((e) => ({ kind: e.kind, replicaId: e.replicaId })),
+        );
       });
     },
     setReplicas: (replicas, knownAssets, causes = [{ kind: 'manual', replicaId: null }]) => enqueueChange(replicas, knownAssets, causes),
     knownAssets: () => [...seenAssets],
     report: () => ({
-      source: deps.membership ? 'nats' : 'static', replica: replicaId, members: [...ring.replicas].sort(), applying: applying > 0,
-      changes: changeCount, recent: [...recentChanges], live: deps.membership?.status() ?? null, firstSightRebuilds,
+      source: deps.membership ? 'nats' : 'static',
+      replica: replicaId,
+      members: [...ring.replicas].sort(),
+      applying: applying > 0,
+      changes: changeCount,
+      recent: [...recentChanges],
+      live: deps.membership?.status() ?? null,
+      firstSightRebuilds,
     }),
     replicaCount: () => new Set(ring.replicas).size,
     async leave() {

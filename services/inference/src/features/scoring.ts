@@ -122,11 +122,27 @@ export function createScoring(deps: ScoringDeps): Pipeline {
   const latencyRing = new Float64Array(10_000);
   let latencyCount = 0;
   const c: PipelineCounters = {
-    batches: 0, samples: 0, badSamples: 0, windowsScored: 0, modelScores: 0, ruleScores: 0, imputedWindows: 0,
-    fallbackModelUnavailable: 0, fallbackInputsBad: 0, fallbackDrift: 0, promptsRaised: 0, promptsUpdated: 0,
-    promptsSuppressed: 0, shadowScores: 0, shadowRaised: 0, driftDetected: 0, retrainingRequested: 0, notOwned: 0,
+    batches: 0,
+    samples: 0,
+    badSamples: 0,
+    windowsScored: 0,
+    modelScores: 0,
+    ruleScores: 0,
+    imputedWindows: 0,
+    fallbackModelUnavailable: 0,
+    fallbackInputsBad: 0,
+    fallbackDrift: 0,
+    promptsRaised: 0,
+    promptsUpdated: 0,
+    promptsSuppressed: 0,
+    shadowScores: 0,
+    shadowRaised: 0,
+    driftDetected: 0,
+    retrainingRequested: 0,
+    notOwned: 0,
   };
-  const keepMs = (assetPath: string) => Math.max(0, ...deps.useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, deps.models.slotsFor(u.useCaseId, assetPath))));
+  const keepMs = (assetPath: string) =>
+    Math.max(0, ...deps.useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, deps.models.slotsFor(u.useCaseId, assetPath))));
 
   function addToWindow(batch: UnsSampleBatch): AssetState {
     let a = assets.get(batch.assetPath);
@@ -163,7 +179,13 @@ export function createScoring(deps: ScoringDeps): Pipeline {
   }
 
   /** The production score, or null (and why the rules stand in). */
-  async function scoreProduction(spec: UseCaseSpec, prod: LoadedModel | null, values: Float64Array, missing: number, dkey: string): Promise<{ score: number | null; why: Fallback | null }> {
+  async function scoreProduction(
+    spec: UseCaseSpec,
+    prod: LoadedModel | null,
+    values: Float64Array,
+    missing: number,
+    dkey: string,
+  ): Promise<{ score: number | null; why: Fallback | null }> {
     let why: Fallback | null = null;
     if (prod === null) why = 'model-unavailable';
     else if (missing > spec.maxImputedInputs || (missing > 0 && !prod.imputes)) why = 'inputs-bad';
@@ -207,7 +229,9 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     const actionSentence = actionText(action.label, assetPath, action.maxResponseMinutes);
     const modeNow: 'production' | 'suppressed' = isSuppressed(deps.projection.modes(), assetPath) ? 'suppressed' : 'production';
 
-    let alarm: boolean, clear: boolean, message = '';
+    let alarm: boolean,
+      clear: boolean,
+      message = '';
     let explanation: { feature: string; contribution: number }[] = [];
     let evidence: { feature: string; value: number; unit: string }[] = [];
     const imputed = why === null ? agg.missing.map((x) => x.input) : [];
@@ -227,7 +251,14 @@ export function createScoring(deps: ScoringDeps): Pipeline {
       if (alarm) {
         const explained = explainValues(prod, agg.values);
         const phrases = evidencePhrases(explained, spec.evidence);
-        message = modelPrompt({ assetPath, phrases, likelihood: likelihoodWords(score, threshold), failureWords: 'failure', horizonHours: spec.horizonHours, action: actionSentence });
+        message = modelPrompt({
+          assetPath,
+          phrases,
+          likelihood: likelihoodWords(score, threshold),
+          failureWords: 'failure',
+          horizonHours: spec.horizonHours,
+          action: actionSentence,
+        });
         const ranked = [...explained].sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution));
         explanation = ranked.slice(0, 10).map((x) => ({ feature: x.feature, contribution: x.contribution }));
         evidence = ranked.slice(0, 20).map((x) => ({ feature: x.feature, value: x.value, unit: x.unit }));
@@ -263,13 +294,26 @@ export function createScoring(deps: ScoringDeps): Pipeline {
       } else c.promptsUpdated++;
       if (modeNow === 'suppressed') c.promptsSuppressed++;
       await raiseRecommendation(deps.kernel, deps.tracing, {
-        useCaseId: spec.useCaseId, assetPath, recommendationId: d.recommendationId, update: d.kind === 'raise' ? 0 : d.update, expiresAtMs: d.expiresAtMs,
+        useCaseId: spec.useCaseId,
+        assetPath,
+        recommendationId: d.recommendationId,
+        update: d.kind === 'raise' ? 0 : d.update,
+        expiresAtMs: d.expiresAtMs,
         data: {
-          modelVersionId: why === null ? prod!.registered.modelVersionId : null, source, actionId: action.actionId,
-          message: message.length > 280 ? `${message.slice(0, 279)}…` : message, urgency, priority: priority as never,
-          actBy: iso(toMs + action.maxResponseMinutes * 60_000), score: clamp(score ?? 1), threshold: clamp(why === null && prod ? prod.threshold : 1),
-          explanation: explanation.slice(0, 10), evidence: evidence.slice(0, 20), imputed,
-          featureWindow: { from: iso(agg.fromMs), to: iso(Math.max(agg.toMs, agg.fromMs + 1)) }, mode: modeNow,
+          modelVersionId: why === null ? prod!.registered.modelVersionId : null,
+          source,
+          actionId: action.actionId,
+          message: message.length > 280 ? `${message.slice(0, 279)}…` : message,
+          urgency,
+          priority: priority as never,
+          actBy: iso(toMs + action.maxResponseMinutes * 60_000),
+          score: clamp(score ?? 1),
+          threshold: clamp(why === null && prod ? prod.threshold : 1),
+          explanation: explanation.slice(0, 10),
+          evidence: evidence.slice(0, 20),
+          imputed,
+          featureWindow: { from: iso(agg.fromMs), to: iso(Math.max(agg.toMs, agg.fromMs + 1)) },
+          mode: modeNow,
         },
       });
     }
@@ -277,8 +321,17 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     // Shadow candidate: scored beside production, recorded, never shown.
     if (slots.shadow !== null) {
       await deps.shadow.score(slots.shadow, {
-        spec, assetPath, deployment: dkey, window: a.window, toMs, productionAlarm: why === null ? alarm : false, priority, urgency,
-        actionId: action.actionId, actionSentence, maxResponseMinutes: action.maxResponseMinutes,
+        spec,
+        assetPath,
+        deployment: dkey,
+        window: a.window,
+        toMs,
+        productionAlarm: why === null ? alarm : false,
+        priority,
+        urgency,
+        actionId: action.actionId,
+        actionSentence,
+        maxResponseMinutes: action.maxResponseMinutes,
       });
     }
 

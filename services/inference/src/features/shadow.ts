@@ -15,7 +15,14 @@ import { raiseRecommendation } from './prompting.ts';
 export function explainedOf(model: LoadedModel, contributions: readonly { feature: string; value: number; contribution: number }[]) {
   return contributions.map((x) => {
     const info = model.featureInfo.get(x.feature);
-    return { feature: x.feature, value: x.value, contribution: x.contribution, source: info?.source ?? null, normal: info?.normal ?? NaN, unit: info?.unit ?? '' };
+    return {
+      feature: x.feature,
+      value: x.value,
+      contribution: x.contribution,
+      source: info?.source ?? null,
+      normal: info?.normal ?? NaN,
+      unit: info?.unit ?? '',
+    };
   });
 }
 
@@ -64,7 +71,8 @@ export interface ShadowDeps {
 
 export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
   const tracks = new Map<string, TrackState>();
-  let shadowScores = 0, shadowRaised = 0;
+  let shadowScores = 0,
+    shadowRaised = 0;
   return {
     async score(cand, ctx) {
       const { spec, assetPath } = ctx;
@@ -81,8 +89,14 @@ export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
         const key = `${spec.useCaseId}|${assetPath}|${versionId}`;
         const st = tracks.get(key) ?? initialTrack;
         const obs = {
-          atMs: ctx.toMs, alarm: calarm, clear: cs < cand.threshold * deps.track.clearRatio, message: 'shadow', priority: ctx.priority,
-          standingClosed: false, mode: 'production' as const, newRecommendationId: uuidv7(deps.wallNow()),
+          atMs: ctx.toMs,
+          alarm: calarm,
+          clear: cs < cand.threshold * deps.track.clearRatio,
+          message: 'shadow',
+          priority: ctx.priority,
+          standingClosed: false,
+          mode: 'production' as const,
+          newRecommendationId: uuidv7(deps.wallNow()),
         };
         const d = decideTrack(st, obs, deps.track);
         tracks.set(key, evolveTrack(st, obs, d));
@@ -90,17 +104,39 @@ export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
         shadowRaised++;
         deps.monitor.shadowRaised(ctx.deployment, versionId, assetPath);
         const explained = explainValues(cand, cagg.values);
-        const message = modelPrompt({ assetPath, phrases: evidencePhrases(explained, spec.evidence), likelihood: likelihoodWords(cs, cand.threshold), failureWords: 'failure', horizonHours: spec.horizonHours, action: ctx.actionSentence });
+        const message = modelPrompt({
+          assetPath,
+          phrases: evidencePhrases(explained, spec.evidence),
+          likelihood: likelihoodWords(cs, cand.threshold),
+          failureWords: 'failure',
+          horizonHours: spec.horizonHours,
+          action: ctx.actionSentence,
+        });
         const clamp = (x: number) => Math.min(1, Math.max(0, Number.isFinite(x) ? x : 0));
         await raiseRecommendation(deps.kernel, deps.tracing, {
-          useCaseId: spec.useCaseId, assetPath, recommendationId: d.recommendationId, update: 0, expiresAtMs: d.expiresAtMs,
+          useCaseId: spec.useCaseId,
+          assetPath,
+          recommendationId: d.recommendationId,
+          update: 0,
+          expiresAtMs: d.expiresAtMs,
           data: {
-            modelVersionId: versionId, source: 'model', actionId: ctx.actionId, message: message.length > 280 ? `${message.slice(0, 279)}…` : message,
-            urgency: ctx.urgency, priority: ctx.priority as never, actBy: new Date(ctx.toMs + ctx.maxResponseMinutes * 60_000).toISOString(),
-            score: clamp(cs), threshold: clamp(cand.threshold),
-            explanation: [...explained].sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution)).slice(0, 10).map((x) => ({ feature: x.feature, contribution: x.contribution })),
-            evidence: [], imputed: cagg.missing.map((m) => m.input),
-            featureWindow: { from: new Date(cagg.fromMs).toISOString(), to: new Date(Math.max(cagg.toMs, cagg.fromMs + 1)).toISOString() }, mode: 'shadow',
+            modelVersionId: versionId,
+            source: 'model',
+            actionId: ctx.actionId,
+            message: message.length > 280 ? `${message.slice(0, 279)}…` : message,
+            urgency: ctx.urgency,
+            priority: ctx.priority as never,
+            actBy: new Date(ctx.toMs + ctx.maxResponseMinutes * 60_000).toISOString(),
+            score: clamp(cs),
+            threshold: clamp(cand.threshold),
+            explanation: [...explained]
+              .sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution))
+              .slice(0, 10)
+              .map((x) => ({ feature: x.feature, contribution: x.contribution })),
+            evidence: [],
+            imputed: cagg.missing.map((m) => m.input),
+            featureWindow: { from: new Date(cagg.fromMs).toISOString(), to: new Date(Math.max(cagg.toMs, cagg.fromMs + 1)).toISOString() },
+            mode: 'shadow',
           },
         });
       } catch (error) {

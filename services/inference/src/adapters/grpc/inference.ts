@@ -54,11 +54,23 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
     }),
     listRecommendations: unary({
       permission: Permission.RecommendationRead,
-      input: fromSchema(z.object({ openOnly: z.boolean(), assetPath: z.union([z.literal(''), UnsAssetPath]), includeUnshown: z.boolean(), maxCount: z.number().int().min(0).max(500) })),
+      input: fromSchema(
+        z.object({
+          openOnly: z.boolean(),
+          assetPath: z.union([z.literal(''), UnsAssetPath]),
+          includeUnshown: z.boolean(),
+          maxCount: z.number().int().min(0).max(500),
+        }),
+      ),
       resource: (q) => resourceOfAssetPath(q.assetPath),
       handle: async (q) => ({
         recommendations: commands
-          .list({ openOnly: q.openOnly, ...(q.assetPath ? { assetPath: q.assetPath } : {}), includeUnshown: q.includeUnshown, max: q.maxCount === 0 ? 100 : q.maxCount })
+          .list({
+            openOnly: q.openOnly,
+            ...(q.assetPath ? { assetPath: q.assetPath } : {}),
+            includeUnshown: q.includeUnshown,
+            max: q.maxCount === 0 ? 100 : q.maxCount,
+          })
           .map(toProto),
       }),
     }),
@@ -71,12 +83,18 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
     decide: unary({
       permission: Permission.RecommendationDecide,
       input: fromSchema(
-        z.object({ recommendationId: Uuid, decision: z.number(), reason: z.string(), note: z.string().max(1000), actionTaken: z.string().max(500) }).superRefine((q, ctx) => {
-          if (q.decision === Decision.DECISION_NOT_DONE && !RejectionReason.safeParse(q.reason).success) ctx.addIssue({ code: 'custom', path: ['reason'], message: `must be one of ${RejectionReason.options.join(', ')}` });
-          if (q.decision === Decision.DECISION_OVERRIDDEN && q.actionTaken.trim() === '') ctx.addIssue({ code: 'custom', path: ['actionTaken'], message: 'is required for OVERRIDDEN' });
-          if (q.decision === Decision.DECISION_OVERRIDDEN && q.note.trim() === '') ctx.addIssue({ code: 'custom', path: ['note'], message: 'is required for OVERRIDDEN (why)' });
-          if (![Decision.DECISION_DONE, Decision.DECISION_NOT_DONE, Decision.DECISION_OVERRIDDEN].includes(q.decision)) ctx.addIssue({ code: 'custom', path: ['decision'], message: 'must be DONE, NOT_DONE or OVERRIDDEN' });
-        }),
+        z
+          .object({ recommendationId: Uuid, decision: z.number(), reason: z.string(), note: z.string().max(1000), actionTaken: z.string().max(500) })
+          .superRefine((q, ctx) => {
+            if (q.decision === Decision.DECISION_NOT_DONE && !RejectionReason.safeParse(q.reason).success)
+              ctx.addIssue({ code: 'custom', path: ['reason'], message: `must be one of ${RejectionReason.options.join(', ')}` });
+            if (q.decision === Decision.DECISION_OVERRIDDEN && q.actionTaken.trim() === '')
+              ctx.addIssue({ code: 'custom', path: ['actionTaken'], message: 'is required for OVERRIDDEN' });
+            if (q.decision === Decision.DECISION_OVERRIDDEN && q.note.trim() === '')
+              ctx.addIssue({ code: 'custom', path: ['note'], message: 'is required for OVERRIDDEN (why)' });
+            if (![Decision.DECISION_DONE, Decision.DECISION_NOT_DONE, Decision.DECISION_OVERRIDDEN].includes(q.decision))
+              ctx.addIssue({ code: 'custom', path: ['decision'], message: 'must be DONE, NOT_DONE or OVERRIDDEN' });
+          }),
       ),
       resource: (q) => recResource(q),
       handle: async (q, ctx) => {
@@ -104,12 +122,16 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
       resource: (q) => recResource(q),
       handle: async (q, ctx) => ({
         recommendation: toProto(
-          await commands.recordOutcome(q.recommendationId, {
-            outcome: q.outcome,
-            ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}),
-            ...(q.note ? { note: q.note } : {}),
-            costImpact: q.costImpact === undefined ? null : { amount: q.costImpact, currency: q.currency || 'EUR' },
-          }, causeOf(ctx)),
+          await commands.recordOutcome(
+            q.recommendationId,
+            {
+              outcome: q.outcome,
+              ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}),
+              ...(q.note ? { note: q.note } : {}),
+              costImpact: q.costImpact === undefined ? null : { amount: q.costImpact, currency: q.currency || 'EUR' },
+            },
+            causeOf(ctx),
+          ),
         ),
       }),
     }),
@@ -128,15 +150,28 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
       ),
       resource: (q) => resourceOfAssetPath(q.assetPath),
       handle: async (q, ctx) =>
-        commands.reportProblem({
-          assetPath: q.assetPath, description: q.description, severity: q.severity,
-          ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}),
-          missedFailure: q.missedFailure, relatedRecommendationId: q.relatedRecommendationId || null, useCaseId: q.useCaseId || null,
-        }, causeOf(ctx)),
+        commands.reportProblem(
+          {
+            assetPath: q.assetPath,
+            description: q.description,
+            severity: q.severity,
+            ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}),
+            missedFailure: q.missedFailure,
+            relatedRecommendationId: q.relatedRecommendationId || null,
+            useCaseId: q.useCaseId || null,
+          },
+          causeOf(ctx),
+        ),
     }),
     setAssetMode: unary({
       permission: Permission.AssetSetMode,
-      input: fromSchema(z.object({ path: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){3,4}$/, 'must be a line path (4 tokens) or an asset path (5 tokens)'), mode: AssetMode, reason: z.string().trim().min(1, 'is required (who switched and why is recorded)').max(500) })),
+      input: fromSchema(
+        z.object({
+          path: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){3,4}$/, 'must be a line path (4 tokens) or an asset path (5 tokens)'),
+          mode: AssetMode,
+          reason: z.string().trim().min(1, 'is required (who switched and why is recorded)').max(500),
+        }),
+      ),
       resource: (q) => resourceOfAssetPath(q.path),
       handle: async (q, ctx) => commands.setMode({ path: q.path, mode: q.mode, reason: q.reason }, causeOf(ctx)),
     }),
@@ -148,7 +183,15 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
         return {
           useCaseId: r.useCaseId,
           modelVersionId: r.modelVersionId ?? '',
-          features: r.features.map((f) => ({ feature: f.feature, psi: f.psi, band: f.band, ksD: f.ksD, ksP: f.ksP, referenceCount: f.referenceCount, currentCount: f.currentCount })),
+          features: r.features.map((f) => ({
+            feature: f.feature,
+            psi: f.psi,
+            band: f.band,
+            ksD: f.ksD,
+            ksP: f.ksP,
+            referenceCount: f.referenceCount,
+            currentCount: f.currentCount,
+          })),
           predictionPsi: r.predictionPsi,
           ...(r.livePrecision === null ? {} : { livePrecision: r.livePrecision }),
           ...(r.liveRecall === null ? {} : { liveRecall: r.liveRecall }),

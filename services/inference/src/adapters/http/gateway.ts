@@ -26,7 +26,8 @@ export interface GatewayDeps {
 const STATUS: Record<string, number> = { INVALID_ARGUMENT: 400, NOT_FOUND: 404, FAILED_PRECONDITION: 409, ABORTED: 409, UNAVAILABLE: 503 };
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof InferenceError) return reply.code(STATUS[error.code] ?? 500).send({ error: error.message, code: error.code, field: error.field ?? null, ...(error.detail ?? {}) });
+  if (error instanceof InferenceError)
+    return reply.code(STATUS[error.code] ?? 500).send({ error: error.message, code: error.code, field: error.field ?? null, ...(error.detail ?? {}) });
   if (isAccessError(error)) return reply.code(httpStatusFor(error.code)).send({ error: error.message, code: error.code });
   if (error instanceof z.ZodError) {
     const i = error.issues[0];
@@ -46,13 +47,23 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
   async function auth(req: FastifyRequest, permission: Permission, resource?: Resource): Promise<{ principal: Principal; cause: Cause }> {
     const correlationId = (req.headers['x-correlation-id'] as string | undefined) ?? randomUUID();
     const principal = await guard(
-      { authorization: req.headers.authorization, permission, ...(resource ? { resource } : {}), service: 'inference', method: `${req.method} ${req.routeOptions.url ?? req.url}`, transport: 'http', correlationId, traceparent: currentTraceparent() },
+      {
+        authorization: req.headers.authorization,
+        permission,
+        ...(resource ? { resource } : {}),
+        service: 'inference',
+        method: `${req.method} ${req.routeOptions.url ?? req.url}`,
+        transport: 'http',
+        correlationId,
+        traceparent: currentTraceparent(),
+      },
       deps.guard,
     );
     return { principal, cause: causeOfCall({ principal, correlationId, traceparent: currentTraceparent() }, { service: 'inference' }) };
   }
 
-  const route = <T>(permission: Permission, schema: z.ZodType<T>, resourceOf: (input: T) => Resource | undefined, run: (input: T, cause: Cause) => Promise<unknown>) =>
+  const route =
+    <T>(permission: Permission, schema: z.ZodType<T>, resourceOf: (input: T) => Resource | undefined, run: (input: T, cause: Cause) => Promise<unknown>) =>
     async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         const raw = { ...((req.params as object) ?? {}), ...((req.query as object) ?? {}), ...((req.body as object | null) ?? {}) };
@@ -70,59 +81,156 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
   app.get('/readyz', async (_req, reply) => (deps.ready() ? { status: 'ready', ...deps.health() } : reply.code(503).send({ status: 'starting' })));
   app.get('/api/v1/health', async () => deps.health());
 
-  app.get('/api/v1/recommendations', route(
-    Permission.RecommendationRead,
-    z.object({ open: z.enum(['true', 'false']).optional(), asset: UnsAssetPath.optional(), max: z.coerce.number().int().min(1).max(500).optional() }),
-    (q) => resourceOfAssetPath(q.asset),
-    async (q) => ({ recommendations: commands.list({ openOnly: q.open === 'true', ...(q.asset ? { assetPath: q.asset } : {}), max: q.max ?? 100 }) }),
-  ));
-  app.get('/api/v1/recommendations/:id', route(Permission.RecommendationRead, z.object({ id: Uuid }), recResource, async (q) => {
-    const found = commands.list({ includeUnshown: false, max: 100_000 }).find((r) => r.recommendationId === q.id);
-    if (!found) throw new InferenceError('NOT_FOUND', `recommendation ${q.id} does not exist`, 'id');
-    return found;
-  }));
-  app.post('/api/v1/recommendations/:id/acknowledge', route(Permission.RecommendationDecide, z.object({ id: Uuid }), recResource, (q, cause) => commands.acknowledge(q.id, cause)));
-  app.post('/api/v1/recommendations/:id/done', route(Permission.RecommendationDecide, z.object({ id: Uuid, note: z.string().max(1000).optional() }), recResource, (q, cause) =>
-    commands.decide(q.id, { decision: 'done', ...(q.note ? { note: q.note } : {}) }, cause)));
-  app.post('/api/v1/recommendations/:id/not-done', route(Permission.RecommendationDecide, z.object({ id: Uuid, reason: RejectionReason, note: z.string().max(1000).optional() }), recResource, (q, cause) =>
-    commands.decide(q.id, { decision: 'not-done', reason: q.reason, ...(q.note ? { note: q.note } : {}) }, cause)));
-  app.post('/api/v1/recommendations/:id/override', route(Permission.RecommendationDecide, z.object({ id: Uuid, actionTaken: z.string().trim().min(1).max(500), reason: z.string().trim().min(1).max(1000) }), recResource, (q, cause) =>
-    commands.decide(q.id, { decision: 'overridden', actionTaken: q.actionTaken, reason: q.reason }, cause)));
-  app.post('/api/v1/recommendations/:id/outcome', route(
-    Permission.RecommendationDecide,
-    z.object({ id: Uuid, outcome: z.enum(['event-prevented', 'event-occurred', 'no-event', 'unknown']), observedAt: z.iso.datetime({ offset: true }).optional(), note: z.string().max(1000).optional(), costImpact: z.object({ amount: z.number(), currency: z.string().length(3) }).nullable().optional() }),
-    recResource,
-    (q, cause) => commands.recordOutcome(q.id, { outcome: q.outcome, ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}), ...(q.note ? { note: q.note } : {}), costImpact: q.costImpact ?? null }, cause),
-  ));
-  app.post('/api/v1/problems', route(
-    Permission.ProblemReport,
-    z.object({ assetPath: UnsAssetPath, description: z.string().trim().min(1).max(2000), severity: z.enum(['minor', 'major', 'stop']), observedAt: z.iso.datetime({ offset: true }).optional(), missedFailure: z.boolean().default(false), relatedRecommendationId: Uuid.nullable().default(null), useCaseId: Uuid.nullable().default(null) }),
-    (q) => resourceOfAssetPath(q.assetPath),
-    (q, cause) => commands.reportProblem({ ...q, ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}) }, cause),
-  ));
-  app.put('/api/v1/modes/:path', route(
-    Permission.AssetSetMode,
-    z.object({ path: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){3,4}$/, 'must be a line path (4 tokens) or an asset path (5 tokens)'), mode: AssetMode, reason: z.string().trim().min(1).max(500) }),
-    (q) => resourceOfAssetPath(q.path),
-    (q, cause) => commands.setMode(q, cause),
-  ));
+  app.get(
+    '/api/v1/recommendations',
+    route(
+      Permission.RecommendationRead,
+      z.object({ open: z.enum(['true', 'false']).optional(), asset: UnsAssetPath.optional(), max: z.coerce.number().int().min(1).max(500).optional() }),
+      (q) => resourceOfAssetPath(q.asset),
+      async (q) => ({ recommendations: commands.list({ openOnly: q.open === 'true', ...(q.asset ? { assetPath: q.asset } : {}), max: q.max ?? 100 }) }),
+    ),
+  );
+  app.get(
+    '/api/v1/recommendations/:id',
+    route(Permission.RecommendationRead, z.object({ id: Uuid }), recResource, async (q) => {
+      const found = commands.list({ includeUnshown: false, max: 100_000 }).find((r) => r.recommendationId === q.id);
+      if (!found) throw new InferenceError('NOT_FOUND', `recommendation ${q.id} does not exist`, 'id');
+      return found;
+    }),
+  );
+  app.post(
+    '/api/v1/recommendations/:id/acknowledge',
+    route(Permission.RecommendationDecide, z.object({ id: Uuid }), recResource, (q, cause) => commands.acknowledge(q.id, cause)),
+  );
+  app.post(
+    '/api/v1/recommendations/:id/done',
+    route(Permission.RecommendationDecide, z.object({ id: Uuid, note: z.string().max(1000).optional() }), recResource, (q, cause) =>
+      commands.decide(q.id, { decision: 'done', ...(q.note ? { note: q.note } : {}) }, cause),
+    ),
+  );
+  app.post(
+    '/api/v1/recommendations/:id/not-done',
+    route(Permission.RecommendationDecide, z.object({ id: Uuid, reason: RejectionReason, note: z.string().max(1000).optional() }), recResource, (q, cause) =>
+      commands.decide(q.id, { decision: 'not-done', reason: q.reason, ...(q.note ? { note: q.note } : {}) }, cause),
+    ),
+  );
+  app.post(
+    '/api/v1/recommendations/:id/override',
+    route(
+      Permission.RecommendationDecide,
+      z.object({ id: Uuid, actionTaken: z.string().trim().min(1).max(500), reason: z.string().trim().min(1).max(1000) }),
+      recResource,
+      (q, cause) => commands.decide(q.id, { decision: 'overridden', actionTaken: q.actionTaken, reason: q.reason }, cause),
+    ),
+  );
+  app.post(
+    '/api/v1/recommendations/:id/outcome',
+    route(
+      Permission.RecommendationDecide,
+      z.object({
+        id: Uuid,
+        outcome: z.enum(['event-prevented', 'event-occurred', 'no-event', 'unknown']),
+        observedAt: z.iso.datetime({ offset: true }).optional(),
+        note: z.string().max(1000).optional(),
+        costImpact: z
+          .object({ amount: z.number(), currency: z.string().length(3) })
+          .nullable()
+          .optional(),
+      }),
+      recResource,
+      (q, cause) =>
+        commands.recordOutcome(
+          q.id,
+          {
+            outcome: q.outcome,
+            ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}),
+            ...(q.note ? { note: q.note } : {}),
+            costImpact: q.costImpact ?? null,
+          },
+          cause,
+        ),
+    ),
+  );
+  app.post(
+    '/api/v1/problems',
+    route(
+      Permission.ProblemReport,
+      z.object({
+        assetPath: UnsAssetPath,
+        description: z.string().trim().min(1).max(2000),
+        severity: z.enum(['minor', 'major', 'stop']),
+        observedAt: z.iso.datetime({ offset: true }).optional(),
+        missedFailure: z.boolean().default(false),
+        relatedRecommendationId: Uuid.nullable().default(null),
+        useCaseId: Uuid.nullable().default(null),
+      }),
+      (q) => resourceOfAssetPath(q.assetPath),
+      (q, cause) => commands.reportProblem({ ...q, ...(q.observedAt ? { observedAtMs: Date.parse(q.observedAt) } : {}) }, cause),
+    ),
+  );
+  app.put(
+    '/api/v1/modes/:path',
+    route(
+      Permission.AssetSetMode,
+      z.object({
+        path: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){3,4}$/, 'must be a line path (4 tokens) or an asset path (5 tokens)'),
+        mode: AssetMode,
+        reason: z.string().trim().min(1).max(500),
+      }),
+      (q) => resourceOfAssetPath(q.path),
+      (q, cause) => commands.setMode(q, cause),
+    ),
+  );
   // Decision history for the auditor view: every event of the recommendation's stream, with who,
   // when and the model version — same permission and scope as reading the recommendation itself.
-  app.get('/api/v1/recommendations/:id/events', route(Permission.RecommendationRead, z.object({ id: Uuid }), recResource, async (q) => {
-    const events = await deps.history(q.id);
-    if (events.length === 0) throw new InferenceError('NOT_FOUND', `recommendation ${q.id} does not exist`, 'id');
-    return {
-      events: events.map((e) => {
-        const data = e.data as { modelVersionId?: string | null; context?: { modelVersionId?: string | null } };
-        return { type: e.type, recordedAt: e.metadata.recordedAt, actor: e.metadata.actor, role: e.metadata.role, modelVersionId: data.context?.modelVersionId ?? data.modelVersionId ?? null, data: e.data };
-      }),
-    };
-  }));
+  app.get(
+    '/api/v1/recommendations/:id/events',
+    route(Permission.RecommendationRead, z.object({ id: Uuid }), recResource, async (q) => {
+      const events = await deps.history(q.id);
+      if (events.length === 0) throw new InferenceError('NOT_FOUND', `recommendation ${q.id} does not exist`, 'id');
+      return {
+        events: events.map((e) => {
+          const data = e.data as { modelVersionId?: string | null; context?: { modelVersionId?: string | null } };
+          return {
+            type: e.type,
+            recordedAt: e.metadata.recordedAt,
+            actor: e.metadata.actor,
+            role: e.metadata.role,
+            modelVersionId: data.context?.modelVersionId ?? data.modelVersionId ?? null,
+            data: e.data,
+          };
+        }),
+      };
+    }),
+  );
 
-  app.get('/api/v1/modes', route(Permission.RecommendationRead, z.object({}), () => undefined, async () => ({ modes: Object.fromEntries(projection.modes()) })));
-  app.post('/api/v1/predict', route(Permission.ModelRead, z.object({ useCaseId: z.string(), features: z.record(z.string(), z.unknown()), stage: z.enum(['production', 'shadow']).default('production') }), () => undefined, (q) =>
-    commands.predict({ useCaseId: q.useCaseId, features: q.features, stage: q.stage })));
-  app.get('/api/v1/drift/:useCaseId', route(Permission.DriftRead, z.object({ useCaseId: Uuid }), () => undefined, async (q) => commands.driftReport(q.useCaseId)));
+  app.get(
+    '/api/v1/modes',
+    route(
+      Permission.RecommendationRead,
+      z.object({}),
+      () => undefined,
+      async () => ({ modes: Object.fromEntries(projection.modes()) }),
+    ),
+  );
+  app.post(
+    '/api/v1/predict',
+    route(
+      Permission.ModelRead,
+      z.object({ useCaseId: z.string(), features: z.record(z.string(), z.unknown()), stage: z.enum(['production', 'shadow']).default('production') }),
+      () => undefined,
+      (q) => commands.predict({ useCaseId: q.useCaseId, features: q.features, stage: q.stage }),
+    ),
+  );
+  app.get(
+    '/api/v1/drift/:useCaseId',
+    route(
+      Permission.DriftRead,
+      z.object({ useCaseId: Uuid }),
+      () => undefined,
+      async (q) => commands.driftReport(q.useCaseId),
+    ),
+  );
 
   // Live feed: Server-Sent Events of production recommendations and mode changes (never shadow).
   app.get('/api/v1/feed', async (req, reply) => {
@@ -136,7 +244,8 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(`retry: 2000\n: feed for ${principal.subject}\n\n`);
-    const write = (event: string, id: number | null, data: unknown) => res.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const write = (event: string, id: number | null, data: unknown) =>
+      res.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     write('snapshot', projection.position, { recommendations: commands.list({ openOnly: true, max: 500 }), modes: Object.fromEntries(projection.modes()) });
     const stop = projection.subscribe((item) => write(item.kind, item.position, { type: item.type, ...item.payload }));
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);

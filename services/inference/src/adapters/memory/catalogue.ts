@@ -10,14 +10,19 @@ export const PUMP_BEARING_ACTION: CatalogueAction = {
   maxResponseMinutes: 60,
 };
 
-export function inMemoryActionCatalogue(entries: ReadonlyArray<{ assetKind: string; failureMode: string; action: CatalogueAction }> = [
-  { assetKind: 'pump', failureMode: 'bearing_failure', action: PUMP_BEARING_ACTION },
-]): ActionCatalogue {
+export function inMemoryActionCatalogue(
+  entries: ReadonlyArray<{ assetKind: string; failureMode: string; action: CatalogueAction }> = [
+    { assetKind: 'pump', failureMode: 'bearing_failure', action: PUMP_BEARING_ACTION },
+  ],
+): ActionCatalogue {
   return {
     actionFor: (_useCaseId, assetKind, failureMode) => entries.find((e) => e.assetKind === assetKind && e.failureMode === failureMode)?.action,
   };
 }
 
-export function inMemoryCostModel(costs: Readonly<Record<string, { missedFailure: number; falseAlarm: number; currency: string }>> = {}, fallback = { missedFailure: 25_000, falseAlarm: 150, currency: 'EUR' }): CostModel {
+export function inMemoryCostModel(
+  costs: Readonly<Record<string, { missedFailure: number; falseAlarm: number; currency: string }>> = {},
+  fallback = { missedFailure: 25_000, falseAlarm: 150, currency: 'EUR' },
+): CostModel {
   return { costOf: (useCaseId) => costs[useCaseId] ?? fallback };
 }

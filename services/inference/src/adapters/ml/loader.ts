@@ -31,13 +31,18 @@ export function mlModelLoader(options: ModelLoaderOptions): ModelLoader {
       const bundle = await options.artifacts.load(reg.artifactUri, reg.sidecars);
       const actual = sha256Of(bundle.onnx);
       if (actual !== reg.artifactHash) {
-        throw new ModelRefusedError('integrity', `ONNX bytes do not match the recorded sha256 (recorded ${reg.artifactHash}, file ${actual})`, { expected: reg.artifactHash, actual });
+        throw new ModelRefusedError('integrity', `ONNX bytes do not match the recorded sha256 (recorded ${reg.artifactHash}, file ${actual})`, {
+          expected: reg.artifactHash,
+          actual,
+        });
       }
       const model = parseModel(bundle.modelJson);
       const inputs = model.pipeline.inputs;
       const ref: ReferenceProfile = bundle.reference;
-      if (ref.inputs.join(',') !== inputs.join(',')) throw new ModelRefusedError('inputs', `reference profile inputs (${ref.inputs.join(', ')}) differ from the model's (${inputs.join(', ')})`);
-      if (model.window === undefined) throw new ModelRefusedError('inputs', 'the model declares no window spec, so its inputs cannot be computed from live data');
+      if (ref.inputs.join(',') !== inputs.join(','))
+        throw new ModelRefusedError('inputs', `reference profile inputs (${ref.inputs.join(', ')}) differ from the model's (${inputs.join(', ')})`);
+      if (model.window === undefined)
+        throw new ModelRefusedError('inputs', 'the model declares no window spec, so its inputs cannot be computed from live data');
       let window: WindowSpec;
       try {
         validateWindowSpec(model.window);
@@ -45,12 +50,17 @@ export function mlModelLoader(options: ModelLoaderOptions): ModelLoader {
       } catch (e) {
         throw new ModelRefusedError('inputs', `the model's window spec cannot compute its inputs: ${e instanceof Error ? e.message : String(e)}`);
       }
-      const featureInfo = new Map(model.pipeline.features.map((f) => {
-        const raw = f.expr.op === 'input' ? f.expr.name : null;
-        const j = raw === null ? -1 : inputs.indexOf(raw);
-        const w = j < 0 ? null : window.features[j]!;
-        return [f.name, { source: w === null ? null : { tag: w.tag, statistic: w.statistic }, unit: w?.unit ?? f.unit, normal: j < 0 ? NaN : median(ref.columns[j]!) }] as const;
-      }));
+      const featureInfo = new Map(
+        model.pipeline.features.map((f) => {
+          const raw = f.expr.op === 'input' ? f.expr.name : null;
+          const j = raw === null ? -1 : inputs.indexOf(raw);
+          const w = j < 0 ? null : window.features[j]!;
+          return [
+            f.name,
+            { source: w === null ? null : { tag: w.tag, statistic: w.statistic }, unit: w?.unit ?? f.unit, normal: j < 0 ? NaN : median(ref.columns[j]!) },
+          ] as const;
+        }),
+      );
       const scorer = await options.createScorer(bundle.onnx, inputs.length);
       // Warm-up on reference rows, and parity with the explanation sidecar.
       const n = Math.min(WARMUP_ROWS, ref.columns[0]?.length ?? 0);
@@ -63,7 +73,10 @@ export function mlModelLoader(options: ModelLoaderOptions): ModelLoader {
         for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(onnx[i]! - ts[i]!));
         if (worst > (options.parityTolerance ?? 1e-3)) {
           await scorer.release();
-          throw new ModelRefusedError('parity', `the explanation sidecar disagrees with the ONNX model on the reference rows (max difference ${worst.toExponential(2)})`);
+          throw new ModelRefusedError(
+            'parity',
+            `the explanation sidecar disagrees with the ONNX model on the reference rows (max difference ${worst.toExponential(2)})`,
+          );
         }
         for (let k = 0; k < 3; k++) await scorer.score(Float32Array.from(raw.subarray(0, inputs.length)), 1);
       }

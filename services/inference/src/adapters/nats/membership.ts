@@ -10,10 +10,21 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { z } from 'zod';
 import {
-  DEFAULT_HEARTBEAT_MS, decide, expire, initialMembership, markApplied, membersOf, membershipTiming, nextWakeMs, observeBeat, resumeAfterOutage,
-  type MemberBeat, type MemberEvent, type MembershipState, type MembershipTiming,
+  DEFAULT_HEARTBEAT_MS,
+  decide,
+  expire,
+  initialMembership,
+  markApplied,
+  membersOf,
+  membershipTiming,
+  nextWakeMs,
+  observeBeat,
+  resumeAfterOutage,
+  type MemberBeat,
+  type MemberEvent,
+  type MembershipState,
 } from '../../domain/membership.ts';
-import type { MembershipChange, MembershipSource, MembershipStatus } from '../../features/ports.ts';
+import type { MembershipChange, MembershipSource } from '../../features/ports.ts';
 
 export const membershipSubject = (group: string): string => `inference.v1.members.${group}`;
 
@@ -74,7 +85,10 @@ export function natsMembership(nc: NatsConnection, options: NatsMembershipOption
   function emit(event: MemberEvent): void {
     if (event.kind === 'duplicate-id') {
       duplicateId = event.nonce;
-      options.log?.error({ replicaId: event.replicaId, otherNonce: event.nonce, nonce }, 'membership: another live replica uses this replica id (INFERENCE_REPLICA_ID must be unique)');
+      options.log?.error(
+        { replicaId: event.replicaId, otherNonce: event.nonce, nonce },
+        'membership: another live replica uses this replica id (INFERENCE_REPLICA_ID must be unique)',
+      );
     }
     options.onEvent?.(event);
   }
@@ -195,10 +209,14 @@ export function natsMembership(nc: NatsConnection, options: NatsMembershipOption
     status() {
       const at = now();
       return {
-        source: 'nats', subject, nonce,
-        live: membersOf(state), applied: state.applied,
+        source: 'nats',
+        subject,
+        nonce,
+        live: membersOf(state),
+        applied: state.applied,
         peers: [...state.peers].map(([replicaId, p]) => ({ replicaId, nonce: p.nonce, lastSeenAgoMs: at - p.lastSeenMs })),
-        duplicateId, connected: !outage && !nc.isClosed(),
+        duplicateId,
+        connected: !outage && !nc.isClosed(),
         timing: { ...timing, heartbeatMs },
       };
     },

@@ -63,8 +63,7 @@ function instruments(meter: Meter): Instruments {
 export function createInferenceMetrics(meter: Meter = metrics.getMeter(INFERENCE_METER)): InferenceMetrics {
   const i = instruments(meter);
   return {
-    scoreDuration: (ms, useCase, modelVersion, stage) =>
-      i.scoreDuration.record(ms, { use_case: useCase, model_version: modelVersion, stage }),
+    scoreDuration: (ms, useCase, modelVersion, stage) => i.scoreDuration.record(ms, { use_case: useCase, model_version: modelVersion, stage }),
     windowScored: (useCase) => i.windowsScored.add(1, { use_case: useCase }),
     recommendationRaised: (useCase, source, priority) => i.recommendationsRaised.add(1, { use_case: useCase, source, priority }),
     error: (kind, useCase) => i.errors.add(1, { kind, use_case: useCase }),
