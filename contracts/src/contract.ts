@@ -63,7 +63,8 @@ export const streamFamilyOwners: Readonly<Record<StreamFamily, Service>> = {
 /** The family a stream name belongs to (longest matching prefix), or null for a name outside every family. */
 export function streamFamilyOf(stream: string): StreamFamily | null {
   let best: StreamFamily | null = null;
-  for (const family of streamFamilies) if (stream.startsWith(family) && stream.length > family.length && (best === null || family.length > best.length)) best = family;
+  for (const family of streamFamilies)
+    if (stream.startsWith(family) && stream.length > family.length && (best === null || family.length > best.length)) best = family;
   return best;
 }
 
@@ -113,10 +114,7 @@ type LastOf<V> = V extends readonly [...unknown[], infer L] ? L : never;
 export type LatestDataOf<D> = D extends { versions: infer V } ? (LastOf<V> extends z.ZodType ? z.output<LastOf<V>> : never) : never;
 /** Data of a given version (1-based) of a definition, e.g. `VersionDataOf<typeof accessDenied, 1>`. */
 export type VersionDataOf<D, N extends number> = D extends { versions: infer V extends readonly unknown[] } ? VersionAt<V, N> : never;
-type VersionAt<V extends readonly unknown[], N extends number, Seen extends unknown[] = [unknown]> = V extends readonly [
-  infer H,
-  ...infer R,
-]
+type VersionAt<V extends readonly unknown[], N extends number, Seen extends unknown[] = [unknown]> = V extends readonly [infer H, ...infer R]
   ? Seen['length'] extends N
     ? H extends z.ZodType
       ? z.output<H>
@@ -186,8 +184,7 @@ const versionList = (n: number): string => Array.from({ length: n }, (_, i) => i
 export function createContractRegistry<const D extends Record<string, AnyContractDefinition>>(definitions: D): ContractRegistry<D> {
   checkDefinitions(definitions);
 
-  const definitionOf = (type: string): AnyContractDefinition | undefined =>
-    Object.hasOwn(definitions, type) ? definitions[type] : undefined;
+  const definitionOf = (type: string): AnyContractDefinition | undefined => (Object.hasOwn(definitions, type) ? definitions[type] : undefined);
 
   /** Resolves (type, version) or says, in the validator's terms, why it cannot. */
   function resolve(type: string, schemaVersion: number): { def: AnyContractDefinition; schema: z.ZodType } | ValidationFailure {
@@ -226,8 +223,7 @@ export function createContractRegistry<const D extends Record<string, AnyContrac
       const result = schema.safeParse(current, { reportInput: true });
       if (!result.success) {
         const failure = firstFailure(result.error);
-        const reason =
-          version === fromVersion ? failure.reason : `${failure.reason} (produced by the upcaster from v${version - 1} to v${version})`;
+        const reason = version === fromVersion ? failure.reason : `${failure.reason} (produced by the upcaster from v${version - 1} to v${version})`;
         throw new ContractViolationError(type, version, failure.path, reason, { details: allFailures(result.error) });
       }
       current = result.data;

@@ -15,7 +15,14 @@ describe('RestrictedDataRead', () => {
   });
 
   it('records a tag read without a dataset', () => {
-    const tagRead = { ...example, kind: 'tag', target: 'acme.plant1.packaging.line-1.filler-3.operator_badge', datasetId: null, method: 'in-process', transport: 'unknown' };
+    const tagRead = {
+      ...example,
+      kind: 'tag',
+      target: 'acme.plant1.packaging.line-1.filler-3.operator_badge',
+      datasetId: null,
+      method: 'in-process',
+      transport: 'unknown',
+    };
     expect(eventValidator.validate('RestrictedDataRead', 1, tagRead)).toBeNull();
   });
 
@@ -32,6 +39,8 @@ describe('DatasetSnapshotCreated of an offline import', () => {
   });
 
   it('still refuses a malformed asset path', () => {
-    expect(eventValidator.validate('DatasetSnapshotCreated', 1, { ...eventExamples.DatasetSnapshotCreated, assetPaths: ['import.offline'] })?.path).toBe('assetPaths[0]');
+    expect(eventValidator.validate('DatasetSnapshotCreated', 1, { ...eventExamples.DatasetSnapshotCreated, assetPaths: ['import.offline'] })?.path).toBe(
+      'assetPaths[0]',
+    );
   });
 });

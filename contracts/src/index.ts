@@ -32,14 +32,7 @@ export type {
 } from './contract.ts';
 
 // --- errors --------------------------------------------------------------------------------------
-export {
-  ContractError,
-  ContractErrorCode,
-  ContractViolationError,
-  InvalidRegistryError,
-  InvalidSubjectError,
-  UnknownContractError,
-} from './errors.ts';
+export { ContractError, ContractErrorCode, ContractViolationError, InvalidRegistryError, InvalidSubjectError, UnknownContractError } from './errors.ts';
 export type { ValidationFailure } from './issues.ts';
 
 // --- shared value schemas (for gRPC/HTTP input validation that must agree with events) ------------
@@ -67,23 +60,9 @@ export {
 export type { UnsAssetAddress, UnsLevel, UnsSample, UnsSampleBatch, UnsTagAddress } from './messages/uns.ts';
 
 // --- NATS: integration events -------------------------------------------------------------------
-export {
-  EVT_PREFIX,
-  IntegrationEventSchema,
-  eventSubject,
-  eventSubjectOf,
-  parseEventSubject,
-  parseIntegrationEvent,
-} from './messages/integration-event.ts';
+export { EVT_PREFIX, IntegrationEventSchema, eventSubject, eventSubjectOf, parseEventSubject, parseIntegrationEvent } from './messages/integration-event.ts';
 export type { IntegrationEvent, IntegrationEventEnvelope } from './messages/integration-event.ts';
 
 // --- examples for tests -------------------------------------------------------------------------
-export {
-  eventExamples,
-  exampleAssetPath,
-  exampleIds,
-  integrationEventExample,
-  legacyEventExamples,
-  unsSampleBatchExample,
-} from './examples.ts';
+export { eventExamples, exampleAssetPath, exampleIds, integrationEventExample, legacyEventExamples, unsSampleBatchExample } from './examples.ts';
 export type { EventExamples } from './examples.ts';

@@ -73,13 +73,16 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
       if ((issue.origin === 'array' || issue.origin === 'set') && issue.minimum === 1) return 'must have at least one item';
       return bound(issue, issue.minimum, false);
     case 'invalid_format': {
-      if (issue.format === 'regex') return issue.message.startsWith('Invalid string') ? `does not have the expected form (${issue.pattern ?? 'pattern'})` : issue.message;
+      if (issue.format === 'regex')
+        return issue.message.startsWith('Invalid string') ? `does not have the expected form (${issue.pattern ?? 'pattern'})` : issue.message;
       const name = formatNames[issue.format] ?? `in ${issue.format} format`;
       return `must be ${name} (got ${describeValue(issue.input)})`;
     }
     case 'invalid_value': {
       const options = issue.values.map((v) => JSON.stringify(v)).join(', ');
-      return issue.values.length === 1 ? `must be ${options} (got ${describeValue(issue.input)})` : `must be one of ${options} (got ${describeValue(issue.input)})`;
+      return issue.values.length === 1
+        ? `must be ${options} (got ${describeValue(issue.input)})`
+        : `must be one of ${options} (got ${describeValue(issue.input)})`;
     }
     case 'unrecognized_keys':
       return issue.keys.length === 1 ? 'is not a field of this contract' : `are not fields of this contract: ${issue.keys.join(', ')}`;

@@ -20,7 +20,9 @@ describe('JSON Schema export', () => {
       // the JSON Schema knows the same fields as the zod schema: every field of the example is declared,
       // every required field is present in the example
       const example = (
-        entry.latest ? eventExamples[entry.type as keyof typeof eventExamples] : (legacyEventExamples as Record<string, Record<number, object>>)[entry.type]?.[entry.schemaVersion]
+        entry.latest
+          ? eventExamples[entry.type as keyof typeof eventExamples]
+          : (legacyEventExamples as Record<string, Record<number, object>>)[entry.type]?.[entry.schemaVersion]
       ) as Record<string, unknown>;
       const properties = Object.keys(schema.properties as object);
       for (const key of Object.keys(example)) expect(properties).toContain(key);

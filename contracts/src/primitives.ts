@@ -34,10 +34,7 @@ export const UnsToken = z
 export const UnsAssetPath = z
   .string()
   .max(330)
-  .regex(
-    /^[a-z0-9_-]+(\.[a-z0-9_-]+){4}$/,
-    'must be an asset path "enterprise.site.area.line.asset" of lowercase letters, digits, "_" and "-"',
-  );
+  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){4}$/, 'must be an asset path "enterprise.site.area.line.asset" of lowercase letters, digits, "_" and "-"');
 
 /**
  * Where a deployment applies: an ISA-95 path prefix of 1–5 tokens (`acme.plant-1`, a line
@@ -46,7 +43,10 @@ export const UnsAssetPath = z
 export const UnsScope = z
   .string()
   .max(330)
-  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){0,4}$/, 'must be an ISA-95 path prefix "enterprise[.site[.area[.line[.asset]]]]" of lowercase letters, digits, "_" and "-"');
+  .regex(
+    /^[a-z0-9_-]+(\.[a-z0-9_-]+){0,4}$/,
+    'must be an ISA-95 path prefix "enterprise[.site[.area[.line[.asset]]]]" of lowercase letters, digits, "_" and "-"',
+  );
 
 /** Engineering unit, UCUM-style where possible: `degC`, `bar`, `m3/h`, `rpm`, `%`, `mm/s`. */
 export const Unit = z.string().min(1).max(32).regex(/^\S+$/, 'must not contain spaces');
@@ -73,10 +73,7 @@ export const ArtifactUri = z
   .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'must be a URI with a scheme, e.g. "s3://models/abc.onnx"');
 
 /** Metric name → finite value, e.g. `{ precision: 0.91, recall_at_24h: 0.8 }`. */
-export const Metrics = z.record(
-  z.string().regex(/^[a-z][a-z0-9_]*$/, 'metric names use lowercase letters, digits and "_"'),
-  z.number(),
-);
+export const Metrics = z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'metric names use lowercase letters, digits and "_"'), z.number());
 
 /** Half-open time window [from, to); `to` must be after `from`. */
 export const TimeRange = z

@@ -3,25 +3,10 @@
 // `eventValidator` for the event store, `parseEvent` for readers (old versions are always upcast).
 import { createContractRegistry, type ContractEntry, type EventValidator, type LatestDataOf, type VersionDataOf } from './contract.ts';
 import { accessDenied, signingKeyRotated, tokenIssued } from './events/access.ts';
-import {
-  actionCatalogued,
-  costModelSet,
-  feasibilityAssessed,
-  kpiMeasured,
-  objectiveSet,
-  useCaseApproved,
-  useCaseDrafted,
-} from './events/charter.ts';
+import { actionCatalogued, costModelSet, feasibilityAssessed, kpiMeasured, objectiveSet, useCaseApproved, useCaseDrafted } from './events/charter.ts';
 import { bufferOverflowed, sourceConnected, sourceLost, sourceRegistered, sparkplugRebirthRequested, tagMapped } from './events/connectivity.ts';
 import { dataQualityIssueCleared, dataQualityIssueRaised, datasetSnapshotCreated, labelRecorded, restrictedDataRead } from './events/dataops.ts';
-import {
-  chainAnchored,
-  modelApprovalRequested,
-  modelApproved,
-  modelPromoted,
-  modelRejected,
-  modelRolledBack,
-} from './events/governance.ts';
+import { chainAnchored, modelApprovalRequested, modelApproved, modelPromoted, modelRejected, modelRolledBack } from './events/governance.ts';
 import {
   assetModeChanged,
   driftDetected,
@@ -36,13 +21,7 @@ import {
   retrainingRequested,
 } from './events/inference.ts';
 import { faultInjected, faultLabelled } from './events/simulator.ts';
-import {
-  modelVersionRegistered,
-  trainingRunCompleted,
-  trainingRunFailed,
-  trainingRunProgressed,
-  trainingRunStarted,
-} from './events/training.ts';
+import { modelVersionRegistered, trainingRunCompleted, trainingRunFailed, trainingRunProgressed, trainingRunStarted } from './events/training.ts';
 
 /** Every event contract of the platform. Add a type here; never edit a released version (README). */
 export const eventContracts = {

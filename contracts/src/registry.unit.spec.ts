@@ -3,17 +3,7 @@ import { ContractViolationError, UnknownContractError } from './errors.ts';
 import { z } from 'zod';
 import { Service, StreamFamily, createContractRegistry, defineContract, streamFamilyOf, streamFamilyOwners } from './contract.ts';
 import { eventExamples, legacyEventExamples } from './examples.ts';
-import {
-  eventContracts,
-  eventValidator,
-  getContract,
-  isEventType,
-  latestVersion,
-  listContracts,
-  parseEvent,
-  streamFor,
-  type EventType,
-} from './registry.ts';
+import { eventContracts, eventValidator, getContract, isEventType, latestVersion, listContracts, parseEvent, streamFor, type EventType } from './registry.ts';
 
 const types = Object.keys(eventContracts) as EventType[];
 const clone = <T>(value: T): T => structuredClone(value);
@@ -27,15 +17,51 @@ function exampleFor(type: string, version: number): unknown {
 describe('the registry', () => {
   it('holds every event type the platform emits', () => {
     const required = [
-      'AccessDenied', 'TokenIssued', 'SigningKeyRotated',
-      'UseCaseDrafted', 'ObjectiveSet', 'CostModelSet', 'ActionCatalogued', 'FeasibilityAssessed', 'UseCaseApproved', 'KpiMeasured',
-      'SourceRegistered', 'TagMapped', 'SourceConnected', 'SourceLost', 'BufferOverflowed', 'SparkplugRebirthRequested',
-      'DatasetSnapshotCreated', 'LabelRecorded', 'DataQualityIssueRaised', 'DataQualityIssueCleared', 'RestrictedDataRead',
-      'TrainingRunStarted', 'TrainingRunProgressed', 'TrainingRunCompleted', 'TrainingRunFailed', 'ModelVersionRegistered',
-      'ModelApprovalRequested', 'ModelApproved', 'ModelRejected', 'ModelPromoted', 'ModelRolledBack', 'ChainAnchored',
-      'RecommendationRaised', 'RecommendationAcknowledged', 'RecommendationAccepted', 'RecommendationRejected',
-      'RecommendationOverridden', 'OutcomeRecorded', 'ProblemReported', 'AssetModeChanged', 'DriftDetected', 'RetrainingRequested', 'ModelRefused',
-      'FaultInjected', 'FaultLabelled',
+      'AccessDenied',
+      'TokenIssued',
+      'SigningKeyRotated',
+      'UseCaseDrafted',
+      'ObjectiveSet',
+      'CostModelSet',
+      'ActionCatalogued',
+      'FeasibilityAssessed',
+      'UseCaseApproved',
+      'KpiMeasured',
+      'SourceRegistered',
+      'TagMapped',
+      'SourceConnected',
+      'SourceLost',
+      'BufferOverflowed',
+      'SparkplugRebirthRequested',
+      'DatasetSnapshotCreated',
+      'LabelRecorded',
+      'DataQualityIssueRaised',
+      'DataQualityIssueCleared',
+      'RestrictedDataRead',
+      'TrainingRunStarted',
+      'TrainingRunProgressed',
+      'TrainingRunCompleted',
+      'TrainingRunFailed',
+      'ModelVersionRegistered',
+      'ModelApprovalRequested',
+      'ModelApproved',
+      'ModelRejected',
+      'ModelPromoted',
+      'ModelRolledBack',
+      'ChainAnchored',
+      'RecommendationRaised',
+      'RecommendationAcknowledged',
+      'RecommendationAccepted',
+      'RecommendationRejected',
+      'RecommendationOverridden',
+      'OutcomeRecorded',
+      'ProblemReported',
+      'AssetModeChanged',
+      'DriftDetected',
+      'RetrainingRequested',
+      'ModelRefused',
+      'FaultInjected',
+      'FaultLabelled',
     ];
     expect(types.sort()).toEqual(required.sort());
   });
@@ -112,27 +138,84 @@ describe('every registered contract', () => {
 
 describe('when data breaks a contract', () => {
   const cases: { name: string; type: EventType; mutate: (d: Record<string, any>) => void; path: string; reason: RegExp }[] = [
-    { name: 'a KPI baseline is not finite', type: 'ObjectiveSet', mutate: (d) => (d.kpis[0].baseline = Number.POSITIVE_INFINITY), path: 'kpis[0].baseline', reason: /finite number/ },
-    { name: 'a KPI target does not improve on the baseline', type: 'ObjectiveSet', mutate: (d) => (d.kpis[0].target = 3), path: 'kpis[0].target', reason: /improve on the baseline/ },
+    {
+      name: 'a KPI baseline is not finite',
+      type: 'ObjectiveSet',
+      mutate: (d) => (d.kpis[0].baseline = Number.POSITIVE_INFINITY),
+      path: 'kpis[0].baseline',
+      reason: /finite number/,
+    },
+    {
+      name: 'a KPI target does not improve on the baseline',
+      type: 'ObjectiveSet',
+      mutate: (d) => (d.kpis[0].target = 3),
+      path: 'kpis[0].target',
+      reason: /improve on the baseline/,
+    },
     { name: 'an id is not a UUID', type: 'UseCaseDrafted', mutate: (d) => (d.useCaseId = 'uc-1'), path: 'useCaseId', reason: /UUID/ },
     { name: 'a timestamp has no offset', type: 'SourceLost', mutate: (d) => (d.lostAt = '2025-03-03T05:58:40'), path: 'lostAt', reason: /offset/ },
     { name: 'a required field is missing', type: 'AccessDenied', mutate: (d) => delete d.permission, path: 'permission', reason: /^is required$/ },
     { name: 'a role is not a platform role', type: 'AccessDenied', mutate: (d) => (d.role = 'superuser'), path: 'role', reason: /one of "operator"/ },
     { name: 'a scope token has capitals', type: 'AccessDenied', mutate: (d) => (d.resource.site = 'Plant1'), path: 'resource.site', reason: /lowercase/ },
     { name: 'a token would be recorded', type: 'TokenIssued', mutate: (d) => (d.token = 'eyJhbGciOi...'), path: 'token', reason: /not a field/ },
-    { name: 'a token expires before it is issued', type: 'TokenIssued', mutate: (d) => (d.expiresAt = '2025-03-03T05:00:00Z'), path: 'expiresAt', reason: /after issuedAt/ },
+    {
+      name: 'a token expires before it is issued',
+      type: 'TokenIssued',
+      mutate: (d) => (d.expiresAt = '2025-03-03T05:00:00Z'),
+      path: 'expiresAt',
+      reason: /after issuedAt/,
+    },
     { name: 'a sample count is fractional', type: 'BufferOverflowed', mutate: (d) => (d.droppedSamples = 1.5), path: 'droppedSamples', reason: /whole number/ },
     { name: 'a probability exceeds 1', type: 'RecommendationRaised', mutate: (d) => (d.score = 1.2), path: 'score', reason: /at most 1/ },
     { name: 'an operator message is blank', type: 'RecommendationRaised', mutate: (d) => (d.message = '   '), path: 'message', reason: /blank/ },
-    { name: 'a rejection says "other" without a note', type: 'RecommendationRejected', mutate: (d) => { d.reason = 'other'; delete d.note; }, path: 'note', reason: /required when/ },
-    { name: 'a window ends before it starts', type: 'LabelRecorded', mutate: (d) => (d.window.to = '2025-02-11T08:00:00+01:00'), path: 'window.to', reason: /after "from"/ },
-    { name: 'a metric is not a number', type: 'TrainingRunCompleted', mutate: (d) => (d.metrics.recall = 'high'), path: 'metrics.recall', reason: /must be a number/ },
+    {
+      name: 'a rejection says "other" without a note',
+      type: 'RecommendationRejected',
+      mutate: (d) => {
+        d.reason = 'other';
+        delete d.note;
+      },
+      path: 'note',
+      reason: /required when/,
+    },
+    {
+      name: 'a window ends before it starts',
+      type: 'LabelRecorded',
+      mutate: (d) => (d.window.to = '2025-02-11T08:00:00+01:00'),
+      path: 'window.to',
+      reason: /after "from"/,
+    },
+    {
+      name: 'a metric is not a number',
+      type: 'TrainingRunCompleted',
+      mutate: (d) => (d.metrics.recall = 'high'),
+      path: 'metrics.recall',
+      reason: /must be a number/,
+    },
     { name: 'a hash is not sha256 hex', type: 'DatasetSnapshotCreated', mutate: (d) => (d.contentHash = 'abc'), path: 'contentHash', reason: /sha256/ },
-    { name: 'an asset path misses a level', type: 'FaultLabelled', mutate: (d) => (d.assetPath = 'acme.plant1.packaging.filler-3'), path: 'assetPath', reason: /enterprise\.site\.area\.line\.asset/ },
-    { name: 'a failure precedes the fault start', type: 'FaultLabelled', mutate: (d) => (d.failureAt = '2025-03-10T07:00:00Z'), path: 'failureAt', reason: /not be before startedAt/ },
+    {
+      name: 'an asset path misses a level',
+      type: 'FaultLabelled',
+      mutate: (d) => (d.assetPath = 'acme.plant1.packaging.filler-3'),
+      path: 'assetPath',
+      reason: /enterprise\.site\.area\.line\.asset/,
+    },
+    {
+      name: 'a failure precedes the fault start',
+      type: 'FaultLabelled',
+      mutate: (d) => (d.failureAt = '2025-03-10T07:00:00Z'),
+      path: 'failureAt',
+      reason: /not be before startedAt/,
+    },
     { name: 'a mode change changes nothing', type: 'AssetModeChanged', mutate: (d) => (d.to = d.from), path: 'to', reason: /differ/ },
     { name: 'a drift retraining names no drift', type: 'RetrainingRequested', mutate: (d) => (d.driftId = null), path: 'driftId', reason: /required when/ },
-    { name: 'an explanation entry has an unknown field', type: 'RecommendationRaised', mutate: (d) => (d.explanation[1].weight = 2), path: 'explanation[1].weight', reason: /not a field/ },
+    {
+      name: 'an explanation entry has an unknown field',
+      type: 'RecommendationRaised',
+      mutate: (d) => (d.explanation[1].weight = 2),
+      path: 'explanation[1].weight',
+      reason: /not a field/,
+    },
   ];
 
   for (const c of cases) {
@@ -202,7 +285,9 @@ describe('parseEvent', () => {
   });
 
   it('throws for an unknown type or version', () => {
-    expect(() => parseEvent('Nope' as EventType, 1, {})).toThrow(expect.objectContaining({ code: 'CONTRACT_VIOLATION', field: '', reason: 'unknown event type "Nope"' }));
+    expect(() => parseEvent('Nope' as EventType, 1, {})).toThrow(
+      expect.objectContaining({ code: 'CONTRACT_VIOLATION', field: '', reason: 'unknown event type "Nope"' }),
+    );
     expect(() => parseEvent('AccessDenied', 9, {})).toThrow(/supported versions: 1, 2/);
   });
 });
@@ -228,7 +313,13 @@ describe('stream ownership (ADR 0003)', () => {
   it('refuses a registry whose event type is written into a family another service owns', () => {
     expect(() =>
       createContractRegistry({
-        Foreign: defineContract({ service: Service.Training, streamFamily: StreamFamily.Model, description: 'x.', versions: [z.strictObject({})], upcasters: [] }),
+        Foreign: defineContract({
+          service: Service.Training,
+          streamFamily: StreamFamily.Model,
+          description: 'x.',
+          versions: [z.strictObject({})],
+          upcasters: [],
+        }),
       }),
     ).toThrow(/owned by training but its stream family "model-" is written by governance only/);
   });

@@ -28,9 +28,7 @@ describe('when an AccessDenied v1 event is read', () => {
   });
 
   it('still refuses v1 data that was never valid, naming the field', () => {
-    expect(() => parseEvent('AccessDenied', 1, { ...v1, role: 'root' })).toThrow(
-      expect.objectContaining({ field: 'role', schemaVersion: 1 }),
-    );
+    expect(() => parseEvent('AccessDenied', 1, { ...v1, role: 'root' })).toThrow(expect.objectContaining({ field: 'role', schemaVersion: 1 }));
     // v1 could not record an unauthenticated caller, nor the codes added in v2
     expect(() => parseEvent('AccessDenied', 1, { ...v1, actor: 'anonymous', role: 'none' })).toThrow(expect.objectContaining({ field: 'role' }));
     expect(() => parseEvent('AccessDenied', 1, { ...v1, reason: 'key-retired' })).toThrow(expect.objectContaining({ field: 'reason' }));
@@ -143,12 +141,24 @@ describe('an upcaster chain over three versions', () => {
 
 describe('when a contract definition is inconsistent', () => {
   it('refuses a missing upcaster when the registry is built', () => {
-    const def = { service: Service.Charter, streamFamily: StreamFamily.UseCase, description: 'A thing happened.', versions: [z.object({}), z.object({})], upcasters: [] };
+    const def = {
+      service: Service.Charter,
+      streamFamily: StreamFamily.UseCase,
+      description: 'A thing happened.',
+      versions: [z.object({}), z.object({})],
+      upcasters: [],
+    };
     expect(() => createContractRegistry({ ThingHappened: def })).toThrow(InvalidRegistryError);
   });
 
   it('refuses a type that is not PascalCase or a multi-line description', () => {
-    const def = defineContract({ service: Service.Charter, streamFamily: StreamFamily.UseCase, description: 'A thing happened.', versions: [z.object({})], upcasters: [] });
+    const def = defineContract({
+      service: Service.Charter,
+      streamFamily: StreamFamily.UseCase,
+      description: 'A thing happened.',
+      versions: [z.object({})],
+      upcasters: [],
+    });
     expect(() => createContractRegistry({ x_happened: def })).toThrow(/PascalCase/);
     expect(() => createContractRegistry({ ThingHappened: { ...def, description: 'a\nb' } })).toThrow(/one non-empty line/);
   });

@@ -51,7 +51,10 @@ export const tagMapped = defineContract({
         /** Engineering unit; absent for booleans and strings. */
         unit: Unit.optional(),
         /** Plausible physical range; values outside raise a quality issue downstream. */
-        range: z.strictObject({ low: z.number(), high: z.number() }).refine((r) => r.high > r.low, { message: 'must be above low', path: ['high'] }).optional(),
+        range: z
+          .strictObject({ low: z.number(), high: z.number() })
+          .refine((r) => r.high > r.low, { message: 'must be above low', path: ['high'] })
+          .optional(),
         samplingIntervalMs: z.int().min(10).max(3_600_000),
       })
       .refine((t) => t.dataType === 'number' || (t.unit === undefined && t.range === undefined), {
@@ -73,7 +76,10 @@ export const sourceConnected = defineContract({
       securityMode: OpcUaSecurityMode,
       connectedAt: IsoDateTime,
       /** SHA-1 thumbprint of the server certificate that was trusted; null without security. */
-      serverCertificateThumbprint: z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex characters').nullable(),
+      serverCertificateThumbprint: z
+        .string()
+        .regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex characters')
+        .nullable(),
       /** Samples buffered while disconnected that will now be forwarded. */
       bufferedSamples: z.int().nonnegative(),
     }),
@@ -125,7 +131,8 @@ export const bufferOverflowed = defineContract({
 export const sparkplugRebirthRequested = defineContract({
   service: Service.Connectivity,
   streamFamily: StreamFamily.Source,
-  description: 'A Sparkplug B edge node was asked to publish its births again (NCMD Node Control/Rebirth): its messages were lost or reordered, or data came before its birth.',
+  description:
+    'A Sparkplug B edge node was asked to publish its births again (NCMD Node Control/Rebirth): its messages were lost or reordered, or data came before its birth.',
   versions: [
     z.strictObject({
       sourceId: Uuid,

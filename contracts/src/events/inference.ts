@@ -230,7 +230,8 @@ export const retrainingRequested = defineContract({
 export const modelRefused = defineContract({
   service: Service.Inference,
   streamFamily: StreamFamily.Serving,
-  description: 'Inference refused to serve a registered model version (integrity, load, parity or input check failed); the previous version or the rules keep serving.',
+  description:
+    'Inference refused to serve a registered model version (integrity, load, parity or input check failed); the previous version or the rules keep serving.',
   versions: [
     z.strictObject({
       useCaseId: Uuid,

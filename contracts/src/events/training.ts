@@ -13,7 +13,11 @@ const SemVer = z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semantic version s
 export const CodeVersion = z.union([GitSha, z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a git commit sha or a package version')]);
 
 /** Column names as the model reads them (snapshot columns or engineered feature names). */
-const ColumnName = z.string().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a column name of letters, digits, "_", "." and "-"');
+const ColumnName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a column name of letters, digits, "_", "." and "-"');
 
 /** What was asked for, so the run can be reproduced from the same snapshot and seed. */
 export const TrainingSpecRecord = z.strictObject({

@@ -2,7 +2,7 @@
 // on `evt.v1.<service>.<EventType>` with `Nats-Msg-Id` = event id. Consumers validate the envelope and
 // the data at its recorded schemaVersion, then read the data at the latest version (upcast).
 import { z } from 'zod';
-import { Service, services, type LatestDataOf } from '../contract.ts';
+import { type Service, services, type LatestDataOf } from '../contract.ts';
 import { ContractViolationError, InvalidSubjectError } from '../errors.ts';
 import { allFailures, firstFailure } from '../issues.ts';
 import { IsoDateTime, Role, Sha256Hex, Subject, Uuid } from '../primitives.ts';

@@ -99,12 +99,10 @@ export const UnsSampleSchema = z
     value: z.union([z.number(), z.boolean(), z.string().max(1000)]),
     /** Engineering unit of numeric values (as mapped in `TagMapped`). */
     unit: Unit.optional(),
-    quality: z
-      .strictObject({ severity: QualitySeverity, code: z.int().min(0).max(0xffff_ffff) })
-      .refine((q) => severityOfStatusCode(q.code) === q.severity, {
-        message: 'does not match the severity bits of the status code',
-        path: ['severity'],
-      }),
+    quality: z.strictObject({ severity: QualitySeverity, code: z.int().min(0).max(0xffff_ffff) }).refine((q) => severityOfStatusCode(q.code) === q.severity, {
+      message: 'does not match the severity bits of the status code',
+      path: ['severity'],
+    }),
     /** When the device sampled the value. */
     sourceTimestamp: IsoDateTime,
     /** When the OPC UA server (or broker) stamped it. */
@@ -112,16 +110,15 @@ export const UnsSampleSchema = z
   })
   .refine((s) => s.unit === undefined || typeof s.value === 'number', { message: 'only numeric values have a unit', path: ['unit'] });
 
-export const UnsSampleBatchSchema = z
-  .strictObject({
-    /** Dedup id: also the `Nats-Msg-Id`; a retried publish reuses it. */
-    batchId: Uuid,
-    sourceId: Uuid,
-    assetPath: UnsAssetPath,
-    samples: z.array(UnsSampleSchema).min(1).max(10_000),
-    /** Plant clock at the end of the publishing interval (simulated plants may run faster than wall time). */
-    plantTime: IsoDateTime,
-  });
+export const UnsSampleBatchSchema = z.strictObject({
+  /** Dedup id: also the `Nats-Msg-Id`; a retried publish reuses it. */
+  batchId: Uuid,
+  sourceId: Uuid,
+  assetPath: UnsAssetPath,
+  samples: z.array(UnsSampleSchema).min(1).max(10_000),
+  /** Plant clock at the end of the publishing interval (simulated plants may run faster than wall time). */
+  plantTime: IsoDateTime,
+});
 
 export type UnsSample = z.infer<typeof UnsSampleSchema>;
 export type UnsSampleBatch = z.infer<typeof UnsSampleBatchSchema>;

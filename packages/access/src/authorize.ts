@@ -17,8 +17,7 @@ export interface Principal {
 }
 
 export type AuthorizationDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly missing: 'role' | 'scope' | 'resource'; readonly reason: string };
+  { readonly allowed: true } | { readonly allowed: false; readonly missing: 'role' | 'scope' | 'resource'; readonly reason: string };
 
 export function authorize(principal: Principal, permission: Permission, resource?: Resource): AuthorizationDecision {
   // Permission arrives typed, but callers on a boundary may pass strings: fail closed.

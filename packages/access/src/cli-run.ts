@@ -61,7 +61,9 @@ function parse<T extends Options>(command: string, args: string[], options: T, a
     const code = (error as { code?: string }).code;
     const message = error instanceof Error ? error.message : String(error);
     const named = /'(-[^' ]+)/.exec(message)?.[1];
-    const known = Object.keys(options).map((o) => `--${o}`).join(', ');
+    const known = Object.keys(options)
+      .map((o) => `--${o}`)
+      .join(', ');
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`${command}: unknown flag ${named ?? message} (known: ${known})`);
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${command}: flag ${named ?? ''} needs a value`.trim());
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`${command}: unexpected argument (${message})`);
@@ -93,7 +95,9 @@ async function keygen(args: string[], io: CliIo): Promise<number> {
   }
   const material = await createKeySet({ now: io.now() });
   const paths = await writeKeyMaterial(out, material);
-  io.stderr(`created key ${material.keySet.currentKid}\n  key set:     ${paths.keySetPath}\n  signing key: ${paths.signingKeyPath} (mode 0600, keep it secret)\n`);
+  io.stderr(
+    `created key ${material.keySet.currentKid}\n  key set:     ${paths.keySetPath}\n  signing key: ${paths.signingKeyPath} (mode 0600, keep it secret)\n`,
+  );
   return 0;
 }
 
@@ -119,9 +123,7 @@ async function rotate(args: string[], io: CliIo): Promise<number> {
   const before = await readKeySetDocument(keys);
   const material = await rotateKeySet(before, { now, retireAt });
   await writeKeyMaterial(keys, material);
-  io.stderr(
-    `rotated: new current key ${material.keySet.currentKid}; previous key ${before.currentKid} verifies until ${retireAt.toISOString()}\n`,
-  );
+  io.stderr(`rotated: new current key ${material.keySet.currentKid}; previous key ${before.currentKid} verifies until ${retireAt.toISOString()}\n`);
   return 0;
 }
 
@@ -138,14 +140,20 @@ async function issue(args: string[], io: CliIo): Promise<number> {
   });
   const keys = required('issue', 'keys', values.keys);
   const subject = required('issue', 'sub', values.sub);
-  const roleTexts = (values.role ?? []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '');
+  const roleTexts = (values.role ?? [])
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
   if (roleTexts.length === 0) throw new UsageError(`issue: --role is required (one of ${ROLES.join(', ')})`);
   const roles: Role[] = [];
   for (const role of roleTexts) {
     if (!isRole(role)) throw new UsageError(`issue: --role "${role}" is not a role (one of ${ROLES.join(', ')})`);
     roles.push(role);
   }
-  const scopes = (values.scope ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const scopes = (values.scope ?? [])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (scopes.length === 0) throw new UsageError('issue: --scope is required (e.g. line:plant1/packaging/line2, or * for everything)');
   for (const scope of scopes) {
     const parsed = parseScope(scope);

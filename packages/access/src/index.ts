@@ -45,15 +45,7 @@ export type { AuthenticateOptions, IssueTokenInput } from './tokens.ts';
 export { DEFAULT_CLOCK_TOLERANCE_SECONDS, authenticate, issueToken } from './tokens.ts';
 
 export type { AccessDeniedData, AccessDeniedEvent, AccessDeniedInput, AccessDeniedReason, AccessTransport, DenialCause } from './events.ts';
-export {
-  ACCESS_DENIED,
-  ACCESS_DENIED_SCHEMA_VERSION,
-  ANONYMOUS_ACTOR,
-  NO_ROLE,
-  accessDeniedEvent,
-  accessDeniedReasonFor,
-  accessStreamFor,
-} from './events.ts';
+export { ACCESS_DENIED, ACCESS_DENIED_SCHEMA_VERSION, ANONYMOUS_ACTOR, NO_ROLE, accessDeniedEvent, accessDeniedReasonFor, accessStreamFor } from './events.ts';
 
 export type { GuardOptions, GuardRequest } from './guard.ts';
 export { createGuard, guard } from './guard.ts';

@@ -7,15 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidKeysError } from './errors.ts';
-import {
-  importKeySet,
-  importSigningKey,
-  parseKeySetDocument,
-  type KeyMaterial,
-  type KeySet,
-  type KeySetDocument,
-  type SigningKey,
-} from './keys.ts';
+import { importKeySet, importSigningKey, parseKeySetDocument, type KeyMaterial, type KeySet, type KeySetDocument, type SigningKey } from './keys.ts';
 
 export const KEYSET_FILE = 'keyset.json';
 export const SIGNING_KEY_FILE = 'signing-key.json';

@@ -220,10 +220,7 @@ export function rolesGranting(permission: Permission): Role[] {
 /** The matrix as a Markdown table: one row per permission, one column per role. */
 export function renderPermissionMatrixMarkdown(): string {
   const header = ['permission', ...ROLES, 'scope', 'what it allows'];
-  const lines = [
-    `| ${header.join(' | ')} |`,
-    `| ${header.map((h, i) => (i > 0 && i <= ROLES.length ? ':-:' : '---')).join(' | ')} |`,
-  ];
+  const lines = [`| ${header.join(' | ')} |`, `| ${header.map((h, i) => (i > 0 && i <= ROLES.length ? ':-:' : '---')).join(' | ')} |`];
   for (const permission of PERMISSIONS) {
     const info = PERMISSION_INFO[permission];
     const cells = ROLES.map((role) => (roleHasPermission(role, permission) ? '✓' : ''));

@@ -12,9 +12,7 @@ export interface Resource {
   line?: string;
 }
 
-export type Scope =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'site' | 'area' | 'line'; readonly path: readonly string[] };
+export type Scope = { readonly kind: 'all' } | { readonly kind: 'site' | 'area' | 'line'; readonly path: readonly string[] };
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const DEPTH = { site: 1, area: 2, line: 3 } as const;
@@ -90,5 +88,9 @@ export function resourceOfAssetPath(assetPath: string | null | undefined): Resou
   if (assetPath === undefined || assetPath === null || assetPath.trim() === '') return undefined;
   const [, site, area, line] = assetPath.split('.');
   if (site === undefined || site === '') return undefined;
-  return { site, ...(area === undefined || area === '' ? {} : { area }), ...(area === undefined || area === '' || line === undefined || line === '' ? {} : { line }) };
+  return {
+    site,
+    ...(area === undefined || area === '' ? {} : { area }),
+    ...(area === undefined || area === '' || line === undefined || line === '' ? {} : { line }),
+  };
 }

@@ -76,7 +76,7 @@ const claimsSchema = z.object({
 
 /** Token contents are attacker-controlled: quote and shorten before putting them in a message. */
 function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }
 
@@ -101,11 +101,7 @@ function extractToken(headerOrToken: string | null | undefined): string {
  * Order of checks: shape → algorithm → kid → key retired → signature → iss/aud/time → claims,
  * so a tampered payload is reported as a bad signature, never as e.g. "expired".
  */
-export async function authenticate(
-  headerOrToken: string | null | undefined,
-  keySet: KeySet,
-  options: AuthenticateOptions,
-): Promise<Principal> {
+export async function authenticate(headerOrToken: string | null | undefined, keySet: KeySet, options: AuthenticateOptions): Promise<Principal> {
   const now = options.now ?? new Date();
   if (Number.isNaN(now.getTime())) throw new InvalidArgumentError('now', 'must be a valid Date');
   const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;

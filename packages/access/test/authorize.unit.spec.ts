@@ -77,7 +77,8 @@ describe('scopes', () => {
       const site = principal(['quality_lead'], ['site:plant1']);
       const decision = authorize(site, Permission.ModelApprove);
       expect(decision.allowed).toBe(false);
-      if (!decision.allowed) expect(decision.reason).toBe("a resource with no location is outside alice's scope site:plant1; model.approve there needs scope *");
+      if (!decision.allowed)
+        expect(decision.reason).toBe("a resource with no location is outside alice's scope site:plant1; model.approve there needs scope *");
       expect(authorize(principal(['quality_lead'], ['*']), Permission.ModelApprove).allowed).toBe(true);
     });
     it('does not check scope where the permission waives it', () => {

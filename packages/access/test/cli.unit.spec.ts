@@ -68,9 +68,7 @@ describe('the token CLI', { timeout: 60_000 }, () => {
   });
 
   it('issue prints a token on stdout and a plain summary on stderr', async () => {
-    const r = record(
-      await run('issue', '--keys', keys, '--sub', 'alice', '--role', 'operator', '--scope', 'line:plant1/packaging/line2', '--ttl', '8h'),
-    );
+    const r = record(await run('issue', '--keys', keys, '--sub', 'alice', '--role', 'operator', '--scope', 'line:plant1/packaging/line2', '--ttl', '8h'));
     expect(r.code, r.stderr).toBe(0);
     token = r.stdout.trim();
     expect(token.split('.')).toHaveLength(3);

@@ -57,19 +57,33 @@ describe('the recorded AccessDenied event against the contract', () => {
   it('is valid for an authenticated principal out of scope', async () => {
     const token = await tokenFor(keys.signingKey);
     const event = await deniedEvent(request(token, { resource: { site: 'plant1', area: 'filling', line: 'line1' } }));
-    expect(event.data).toMatchObject({ actor: 'alice', role: 'operator', reason: 'out-of-scope', resource: { site: 'plant1', area: 'filling', line: 'line1' } });
+    expect(event.data).toMatchObject({
+      actor: 'alice',
+      role: 'operator',
+      reason: 'out-of-scope',
+      resource: { site: 'plant1', area: 'filling', line: 'line1' },
+    });
   });
 
   it('is valid for a request with a malformed location', async () => {
     const token = await tokenFor(keys.signingKey);
-    const event = await deniedEvent(request(token, { resource: { site: 'plant1', area: 'pack aging', line: 'line2' }, transport: 'http', method: 'POST /recommendations/decide' }));
+    const event = await deniedEvent(
+      request(token, { resource: { site: 'plant1', area: 'pack aging', line: 'line2' }, transport: 'http', method: 'POST /recommendations/decide' }),
+    );
     expect(event.data).toMatchObject({ reason: 'unknown-resource', resource: { site: 'plant1', line: 'line2' }, transport: 'http' });
     expect(event.data.detail).toContain('"pack aging"');
   });
 
   it('is valid for an unauthenticated caller with no token', async () => {
     const event = await deniedEvent(request(undefined));
-    expect(event.data).toMatchObject({ actor: 'anonymous', role: 'none', roles: [], reason: 'no-token', detail: 'no bearer token was presented', transport: 'grpc' });
+    expect(event.data).toMatchObject({
+      actor: 'anonymous',
+      role: 'none',
+      roles: [],
+      reason: 'no-token',
+      detail: 'no bearer token was presented',
+      transport: 'grpc',
+    });
     expect(event.metadata).toMatchObject({ actor: 'anonymous', role: 'none' });
   });
 

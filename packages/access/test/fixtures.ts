@@ -34,11 +34,7 @@ export function tokenFor(signingKey: SigningKey, overrides: Partial<IssueTokenIn
 }
 
 /** A token built by hand, for shapes `issueToken` refuses to make. */
-export async function rawToken(
-  claims: Record<string, unknown>,
-  header: { kid?: string; alg?: string },
-  key?: Parameters<SignJWT['sign']>[0],
-): Promise<string> {
+export async function rawToken(claims: Record<string, unknown>, header: { kid?: string; alg?: string }, key?: Parameters<SignJWT['sign']>[0]): Promise<string> {
   const signingKey = key ?? (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey;
   return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', ...header }).sign(signingKey);
 }

@@ -73,7 +73,9 @@ describe('accessDeniedEvent', () => {
   });
 
   it('derives the reason code from the structured cause, never from the text', () => {
-    const codes = Object.fromEntries(Object.values(AuthenticationFailure).map((f) => [f, accessDeniedReasonFor({ authentication: f, detail: 'whatever it says' })]));
+    const codes = Object.fromEntries(
+      Object.values(AuthenticationFailure).map((f) => [f, accessDeniedReasonFor({ authentication: f, detail: 'whatever it says' })]),
+    );
     expect(codes).toEqual({
       missing: 'no-token',
       malformed: 'token-invalid',
@@ -102,7 +104,17 @@ describe('accessDeniedEvent', () => {
 
   it('keeps only well-formed site/area/line of the resource, naming a malformed one in the detail', () => {
     const resource = { site: 'plant1', area: 'packaging', secret: 'x' } as { site: string; area: string };
-    const base = { principal: null, permission: Permission.DataRead, service: 's', method: 'm', cause: { authentication: 'missing', detail: 'no token' } as const, correlationId: 'c', traceparent: null, now: T0, id: 'i' };
+    const base = {
+      principal: null,
+      permission: Permission.DataRead,
+      service: 's',
+      method: 'm',
+      cause: { authentication: 'missing', detail: 'no token' } as const,
+      correlationId: 'c',
+      traceparent: null,
+      now: T0,
+      id: 'i',
+    };
     expect(accessDeniedEvent({ ...base, resource }).event.data.resource).toEqual({ site: 'plant1', area: 'packaging' });
     const odd = accessDeniedEvent({ ...base, resource: { site: 'Plant 1', area: 'packaging' } }).event.data;
     expect(odd.resource).toEqual({ area: 'packaging' });
@@ -111,8 +123,15 @@ describe('accessDeniedEvent', () => {
 
   it('bounds detail to 500 and method to 200 characters', () => {
     const { event } = accessDeniedEvent({
-      principal: null, permission: Permission.DataRead, service: 's', method: `GET /${'x'.repeat(300)}`,
-      cause: { authentication: 'malformed', detail: 'y'.repeat(600) }, correlationId: 'c', traceparent: null, now: T0, id: 'i',
+      principal: null,
+      permission: Permission.DataRead,
+      service: 's',
+      method: `GET /${'x'.repeat(300)}`,
+      cause: { authentication: 'malformed', detail: 'y'.repeat(600) },
+      correlationId: 'c',
+      traceparent: null,
+      now: T0,
+      id: 'i',
     });
     expect(event.data.detail).toHaveLength(500);
     expect(event.data.detail.endsWith('…')).toBe(true);
@@ -230,9 +249,7 @@ describe('guard', () => {
   });
 
   it('throws the recording failure when no onRecordFailure is given, so a lost denial is never silent', async () => {
-    const error = await guard(request(undefined), { ...options(), recordDenied: () => Promise.reject(new Error('store down')) }).catch(
-      (e: unknown) => e,
-    );
+    const error = await guard(request(undefined), { ...options(), recordDenied: () => Promise.reject(new Error('store down')) }).catch((e: unknown) => e);
     expect((error as Error).message).toBe('store down');
   });
 

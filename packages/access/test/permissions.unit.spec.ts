@@ -52,7 +52,9 @@ telemetry.subscribe       x        x         x          x      -      x
 `;
 
 function parseExpected(): { roles: string[]; rows: Map<string, Map<string, boolean>> } {
-  const lines = EXPECTED.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const lines = EXPECTED.trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/));
   const [header, ...body] = lines;
   const roles = (header ?? []).slice(1);
   const rows = new Map<string, Map<string, boolean>>();
@@ -91,7 +93,8 @@ describe('the permission matrix', () => {
       expect(roleHasPermission('engineer', Permission.ModelApprove)).toBe(false);
     });
     it('gives auditors no write, decide, approve or manage permission', () => {
-      const writes = /\.(write|approve|promote|rollback|register|break_glass|decide|set_mode|start|create|propose|inject_fault|issue_token|manage_roles|report)$/;
+      const writes =
+        /\.(write|approve|promote|rollback|register|break_glass|decide|set_mode|start|create|propose|inject_fault|issue_token|manage_roles|report)$/;
       for (const permission of PERMISSIONS) {
         if (writes.test(permission)) expect(roleHasPermission('auditor', permission), permission).toBe(false);
       }

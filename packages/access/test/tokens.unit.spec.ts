@@ -1,13 +1,6 @@
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  AuthenticationError,
-  InvalidArgumentError,
-  authenticate,
-  type AuthenticationFailure,
-  type AuthenticateOptions,
-  type KeySet,
-} from '../src/index.ts';
+import { AuthenticationError, InvalidArgumentError, authenticate, type AuthenticationFailure, type AuthenticateOptions, type KeySet } from '../src/index.ts';
 import { AUDIENCE, ISSUER, T0, at, b64url, fromB64url, newKeys, rawToken, tokenFor, type Keys } from './fixtures.ts';
 
 const options = (now: Date = at(T0, 60)): AuthenticateOptions => ({ issuer: ISSUER, audience: AUDIENCE, now });

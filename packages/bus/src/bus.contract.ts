@@ -95,9 +95,7 @@ export function runBusContract(name: string, makeBus: () => Promise<Bus>): void 
 
       it('rejects a publish no stream captures with BUS_NO_STREAM', async () => {
         const b = await bus();
-        await expect(b.publish(`nostream.${run}.x`, { id: 'x' })).rejects.toSatisfy((e: unknown) =>
-          isBusError(e, BusErrorCode.NoStream),
-        );
+        await expect(b.publish(`nostream.${run}.x`, { id: 'x' })).rejects.toSatisfy((e: unknown) => isBusError(e, BusErrorCode.NoStream));
       });
     });
 
@@ -319,8 +317,7 @@ export function runBusContract(name: string, makeBus: () => Promise<Bus>): void 
           await b.consume({
             stream,
             durable: 'traced',
-            handler: (m) =>
-              void got.push({ traceparent: m.headers.traceparent, activeTraceId: trace.getActiveSpan()?.spanContext().traceId }),
+            handler: (m) => void got.push({ traceparent: m.headers.traceparent, activeTraceId: trace.getActiveSpan()?.spanContext().traceId }),
           }),
         );
         const parent = trace.setSpanContext(context.active(), {

@@ -12,11 +12,8 @@ export interface Encoded {
 }
 
 export const encodePayload = (payload: Uint8Array | object): Encoded =>
-  payload instanceof Uint8Array
-    ? { data: payload, json: false }
-    : { data: encoder.encode(JSON.stringify(payload)), json: true };
+  payload instanceof Uint8Array ? { data: payload, json: false } : { data: encoder.encode(JSON.stringify(payload)), json: true };
 
 export const parseJson = (data: Uint8Array): unknown => JSON.parse(decoder.decode(data));
 
-export const isJson = (headers: BusHeaders): boolean =>
-  headers[Header.ContentType]?.startsWith(JSON_CONTENT_TYPE) ?? false;
+export const isJson = (headers: BusHeaders): boolean => headers[Header.ContentType]?.startsWith(JSON_CONTENT_TYPE) ?? false;

@@ -160,10 +160,8 @@ export class DeliveryProcessor {
   process(d: Delivery): void | Promise<void> {
     let r: void | Promise<void>;
     try {
-      r = traceProcess(
-        { system: this.#deps.system, subject: d.subject, msgId: d.msgId, durable: this.#c.durable, headers: d.headers },
-        this.#deps.logger,
-        () => this.#handle(d),
+      r = traceProcess({ system: this.#deps.system, subject: d.subject, msgId: d.msgId, durable: this.#c.durable, headers: d.headers }, this.#deps.logger, () =>
+        this.#handle(d),
       );
     } catch {
       return; // already settled (nak or dead-letter) inside #handle; rethrown only to mark the span
@@ -229,10 +227,7 @@ export class DeliveryProcessor {
     try {
       await publishDeadLetter(this.#deps.publish, stream, durable, d, kind, reason, attempts);
     } catch (err) {
-      this.#deps.logger.error(
-        { err, stream, durable, seq: d.seq, kind, reason },
-        'bus: dead-lettering failed; the message will be retried',
-      );
+      this.#deps.logger.error({ err, stream, durable, seq: d.seq, kind, reason }, 'bus: dead-lettering failed; the message will be retried');
       d.nak(retryDelayMs(this.#c.backoffMs, d.deliveryCount));
       return;
     }

@@ -21,5 +21,4 @@ export class BusError extends Error {
   }
 }
 
-export const isBusError = (err: unknown, code?: BusErrorCode): err is BusError =>
-  err instanceof BusError && (code === undefined || err.code === code);
+export const isBusError = (err: unknown, code?: BusErrorCode): err is BusError => err instanceof BusError && (code === undefined || err.code === code);

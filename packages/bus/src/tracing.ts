@@ -118,8 +118,7 @@ export interface ProcessSpanInfo {
   readonly headers: BusHeaders;
 }
 
-const isPromise = <T>(v: T | Promise<T>): v is Promise<T> =>
-  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 
 /**
  * Runs `process` inside a CONSUMER span whose parent is the context extracted from the headers.

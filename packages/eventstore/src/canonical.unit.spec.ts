@@ -23,7 +23,14 @@ describe('canonical JSON (RFC 8785)', () => {
       [{ sym: Symbol('x') }, 'data.sym'],
     ];
     for (const [v, field] of bad) {
-      const e = (() => { try { canonicalJson(v, 'data'); return null; } catch (x) { return x; } })();
+      const e = (() => {
+        try {
+          canonicalJson(v, 'data');
+          return null;
+        } catch (x) {
+          return x;
+        }
+      })();
       expect(e).toBeInstanceOf(InvalidArgumentError);
       expect((e as InvalidArgumentError).field).toBe(field);
     }

@@ -22,8 +22,14 @@ export const nonEmpty = z.string().trim().min(1, 'must not be empty');
 export const sqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier');
 export const storeKind = z.enum(['postgres', 'sqlite'], { message: 'must be "postgres" or "sqlite"' });
 export const port = (fallback: number) =>
-  z.coerce.number({ message: 'must be a port number' }).int('must be an integer port').min(0, 'must be a port 0–65535').max(65535, 'must be a port 0–65535').default(fallback);
-export const durationMs = (fallback: number) => z.coerce.number({ message: 'must be a number of ms' }).int('must be an integer').min(0, 'must be ≥ 0').default(fallback);
+  z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be an integer port')
+    .min(0, 'must be a port 0–65535')
+    .max(65535, 'must be a port 0–65535')
+    .default(fallback);
+export const durationMs = (fallback: number) =>
+  z.coerce.number({ message: 'must be a number of ms' }).int('must be an integer').min(0, 'must be ≥ 0').default(fallback);
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -64,16 +70,30 @@ export const shutdownEnv = (fallbackMs: number) => ({ SHUTDOWN_GRACE_MS: duratio
 
 /** Cross-field rule of eventStoreEnv: for superRefine of the service's schema. */
 export function checkEventStoreEnv(env: { EVENTSTORE: 'postgres' | 'sqlite'; PG_URL?: string | undefined }, ctx: z.RefinementCtx): void {
-  if (env.EVENTSTORE === 'postgres' && env.PG_URL === undefined) ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: 'is required when EVENTSTORE=postgres' });
+  if (env.EVENTSTORE === 'postgres' && env.PG_URL === undefined)
+    ctx.addIssue({ code: 'custom', path: ['PG_URL'], message: 'is required when EVENTSTORE=postgres' });
 }
 
 // ---- typed config ----------------------------------------------------------------------------------
 
 export type EventStoreConfig = { kind: 'postgres'; url: string; schema: string } | { kind: 'sqlite'; path: string };
-export interface AccessConfig { keysDir: string; issuer: string; audience: string }
-export interface TelemetryConfig { exporter: 'otlp' | 'none'; otlpEndpoint: string; sampleRatio: number }
+export interface AccessConfig {
+  keysDir: string;
+  issuer: string;
+  audience: string;
+}
+export interface TelemetryConfig {
+  exporter: 'otlp' | 'none';
+  otlpEndpoint: string;
+  sampleRatio: number;
+}
 
-export function eventStoreConfig(e: { EVENTSTORE: 'postgres' | 'sqlite'; PG_URL?: string | undefined; PG_SCHEMA: string; SQLITE_PATH: string }): EventStoreConfig {
+export function eventStoreConfig(e: {
+  EVENTSTORE: 'postgres' | 'sqlite';
+  PG_URL?: string | undefined;
+  PG_SCHEMA: string;
+  SQLITE_PATH: string;
+}): EventStoreConfig {
   return e.EVENTSTORE === 'postgres' ? { kind: 'postgres', url: e.PG_URL ?? '', schema: e.PG_SCHEMA } : { kind: 'sqlite', path: e.SQLITE_PATH };
 }
 
@@ -99,7 +119,11 @@ export type ParseEnvResult<T> = { ok: true; data: T; warnings: string[] } | { ok
  * `invalid configuration: NAME reason (got "value"); …`, naming each bad variable as the operator
  * wrote it (a deprecated alias by its own name).
  */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: Readonly<Record<string, string | undefined>>, options: ParseEnvOptions = {}): ParseEnvResult<z.output<S>> {
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+  options: ParseEnvOptions = {},
+): ParseEnvResult<z.output<S>> {
   const set = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v === '' ? undefined : v;
@@ -121,7 +145,9 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Readonly<Record<
       writtenAs.set(current, old);
       warnings.push(`${old} is deprecated: use ${current}`);
     } else if (now !== v) {
-      problems.push(`${old} is a deprecated alias of ${current} and disagrees with it (got ${JSON.stringify(v)}, ${current} is ${JSON.stringify(now)}): unset ${old}`);
+      problems.push(
+        `${old} is a deprecated alias of ${current} and disagrees with it (got ${JSON.stringify(v)}, ${current} is ${JSON.stringify(now)}): unset ${old}`,
+      );
     } else {
       warnings.push(`${old} is deprecated and repeats ${current}: unset it`);
     }
@@ -168,5 +194,7 @@ export async function openStoreFromConfig(config: StoreWiring, options: OpenStor
   const anchorSink: AnchorSink | undefined = options.anchorSink ?? (config.anchorFile == null ? undefined : new FileAnchorSink(config.anchorFile));
   const common: CoreOptions = { ...options, ledgerKey, ...(anchorSink === undefined ? {} : { anchorSink }) };
   const s = config.eventStore;
-  return s.kind === 'postgres' ? openPostgresEventStore({ ...common, connectionString: s.url, schema: s.schema }) : openSqliteEventStore({ ...common, path: s.path });
+  return s.kind === 'postgres'
+    ? openPostgresEventStore({ ...common, connectionString: s.url, schema: s.schema })
+    : openSqliteEventStore({ ...common, path: s.path });
 }

@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  accessConfig, accessEnv, anchorEnv, checkEventStoreEnv, eventStoreConfig, eventStoreEnv, openStoreFromConfig, parseEnv, shutdownEnv, telemetryConfig, telemetryEnv,
+  accessConfig,
+  accessEnv,
+  anchorEnv,
+  checkEventStoreEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  openStoreFromConfig,
+  parseEnv,
+  shutdownEnv,
+  telemetryConfig,
+  telemetryEnv,
 } from './config.ts';
 import { generateLedgerKeyPem } from './ledger.ts';
 
@@ -21,9 +31,18 @@ describe('the shared service environment', () => {
       ok: true,
       warnings: [],
       data: {
-        EVENTSTORE: 'sqlite', PG_SCHEMA: 'eventstore', SQLITE_PATH: './data/events.db', LEDGER_KEY_FILE: '/keys/ledger.pem',
-        ACCESS_KEYS_DIR: '/keys/access', ACCESS_ISSUER: 'industrial-access', ACCESS_AUDIENCE: 'industrial-platform',
-        OTEL_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318', OTEL_SAMPLE_RATIO: 1, LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: 10_000,
+        EVENTSTORE: 'sqlite',
+        PG_SCHEMA: 'eventstore',
+        SQLITE_PATH: './data/events.db',
+        LEDGER_KEY_FILE: '/keys/ledger.pem',
+        ACCESS_KEYS_DIR: '/keys/access',
+        ACCESS_ISSUER: 'industrial-access',
+        ACCESS_AUDIENCE: 'industrial-platform',
+        OTEL_EXPORTER: 'none',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
+        OTEL_SAMPLE_RATIO: 1,
+        LOG_LEVEL: 'info',
+        SHUTDOWN_GRACE_MS: 10_000,
       },
     });
     if (!r.ok) return;
@@ -60,14 +79,25 @@ describe('the shared service environment', () => {
 
   it('names every bad variable in one message', () => {
     const r = parseEnv(Schema, { ACCESS_KEYS_DIR: '/k', LOG_LEVEL: 'loud', PG_SCHEMA: '1x' });
-    expect(!r.ok && r.message.replace('invalid configuration: ', '').split('; ').map((p) => p.split(' ')[0]).sort()).toEqual(['LEDGER_KEY_FILE', 'LOG_LEVEL', 'PG_SCHEMA']);
+    expect(
+      !r.ok &&
+        r.message
+          .replace('invalid configuration: ', '')
+          .split('; ')
+          .map((p) => p.split(' ')[0])
+          .sort(),
+    ).toEqual(['LEDGER_KEY_FILE', 'LOG_LEVEL', 'PG_SCHEMA']);
   });
 
   describe('a deprecated alias', () => {
     const aliases = { OLD_PG_SCHEMA: 'PG_SCHEMA' };
 
     it('is read, with a warning, when the current name is unset', () => {
-      expect(parseEnv(Schema, { ...base, OLD_PG_SCHEMA: 'plant_2' }, { aliases })).toMatchObject({ ok: true, data: { PG_SCHEMA: 'plant_2' }, warnings: ['OLD_PG_SCHEMA is deprecated: use PG_SCHEMA'] });
+      expect(parseEnv(Schema, { ...base, OLD_PG_SCHEMA: 'plant_2' }, { aliases })).toMatchObject({
+        ok: true,
+        data: { PG_SCHEMA: 'plant_2' },
+        warnings: ['OLD_PG_SCHEMA is deprecated: use PG_SCHEMA'],
+      });
     });
     it('gives way to the current name when both agree', () => {
       const r = parseEnv(Schema, { ...base, PG_SCHEMA: 'plant_2', OLD_PG_SCHEMA: 'plant_2' }, { aliases });
@@ -75,10 +105,17 @@ describe('the shared service environment', () => {
     });
     it('is refused when it disagrees with the current name', () => {
       const r = parseEnv(Schema, { ...base, PG_SCHEMA: 'plant_2', OLD_PG_SCHEMA: 'plant_3' }, { aliases });
-      expect(r).toEqual({ ok: false, message: 'invalid configuration: OLD_PG_SCHEMA is a deprecated alias of PG_SCHEMA and disagrees with it (got "plant_3", PG_SCHEMA is "plant_2"): unset OLD_PG_SCHEMA' });
+      expect(r).toEqual({
+        ok: false,
+        message:
+          'invalid configuration: OLD_PG_SCHEMA is a deprecated alias of PG_SCHEMA and disagrees with it (got "plant_3", PG_SCHEMA is "plant_2"): unset OLD_PG_SCHEMA',
+      });
     });
     it('is named by its own name when its value is bad', () => {
-      expect(parseEnv(Schema, { ...base, OLD_PG_SCHEMA: 'Plant' }, { aliases })).toEqual({ ok: false, message: 'invalid configuration: OLD_PG_SCHEMA must be a lowercase SQL identifier (got "Plant")' });
+      expect(parseEnv(Schema, { ...base, OLD_PG_SCHEMA: 'Plant' }, { aliases })).toEqual({
+        ok: false,
+        message: 'invalid configuration: OLD_PG_SCHEMA must be a lowercase SQL identifier (got "Plant")',
+      });
     });
   });
 });
@@ -104,9 +141,13 @@ describe('openStoreFromConfig', () => {
   });
 
   it('names LEDGER_KEY_FILE when the key cannot be read or is not a key', async () => {
-    await expect(openStoreFromConfig({ eventStore: { kind: 'sqlite', path: ':memory:' }, ledgerKeyFile: join(dir, 'missing.pem') })).rejects.toThrow(/^LEDGER_KEY_FILE .*missing\.pem cannot be read/);
+    await expect(openStoreFromConfig({ eventStore: { kind: 'sqlite', path: ':memory:' }, ledgerKeyFile: join(dir, 'missing.pem') })).rejects.toThrow(
+      /^LEDGER_KEY_FILE .*missing\.pem cannot be read/,
+    );
     const junk = join(dir, 'junk.pem');
     writeFileSync(junk, 'not a key');
-    await expect(openStoreFromConfig({ eventStore: { kind: 'sqlite', path: ':memory:' }, ledgerKeyFile: junk })).rejects.toThrow(/^LEDGER_KEY_FILE .*junk\.pem is not a ledger key/);
+    await expect(openStoreFromConfig({ eventStore: { kind: 'sqlite', path: ':memory:' }, ledgerKeyFile: junk })).rejects.toThrow(
+      /^LEDGER_KEY_FILE .*junk\.pem is not a ledger key/,
+    );
   });
 });

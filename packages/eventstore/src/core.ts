@@ -6,12 +6,46 @@
 // committed in the same order, without gaps, so a reader following `position > checkpoint`
 // never skips a late commit (ADR 0002). Concurrent callers in one process are coalesced into
 // one transaction by the sequencer below, so the lock costs one commit per batch, not per event.
-import { EventStoreError, IdempotencyConflictError, InvalidArgumentError, PositionNotFoundError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError } from './errors.ts';
-import { GENESIS_HASH, anchorSignatureValid, chainHash, headerOf, headerOfValidated, sealMatches, sealOf, signAnchor, type AnchorSink, type ChainRow, type LedgerKey } from './ledger.ts';
+import {
+  EventStoreError,
+  IdempotencyConflictError,
+  InvalidArgumentError,
+  PositionNotFoundError,
+  StoreClosedError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+} from './errors.ts';
+import {
+  GENESIS_HASH,
+  anchorSignatureValid,
+  chainHash,
+  headerOf,
+  headerOfValidated,
+  sealMatches,
+  sealOf,
+  signAnchor,
+  type AnchorSink,
+  type ChainRow,
+  type LedgerKey,
+} from './ledger.ts';
 import { prepareEvents, recordedMetadataJson, validateExpectedRevision, validateStreamName, type PreparedEvent } from './validation.ts';
 import type {
-  Anchor, AppendOptions, AppendResult, EventStore, EventValidator, ExpectedRevision, NewEvent, ReadAllOptions,
-  PageSubscription, ReadStreamOptions, RecordedEvent, RecordedMetadata, SubscribeOptions, Subscription, VerifyOptions, VerifyReport,
+  Anchor,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventValidator,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  PageSubscription,
+  ReadStreamOptions,
+  RecordedEvent,
+  RecordedMetadata,
+  SubscribeOptions,
+  Subscription,
+  VerifyOptions,
+  VerifyReport,
 } from './types.ts';
 
 export interface StoredRef {
@@ -38,7 +72,13 @@ export interface Backend {
    * adapter may use it to plan on a predicted state first, provided it commits only when the state
    * under the lock is exactly the predicted one (so `plan` decides as it would have on the loaded state).
    */
-  write(ids: string[], streams: string[], plan: (state: LockedState) => ChainRow[], beforeCommit?: () => Promise<void>, expected?: ReadonlyMap<string, number | null>): Promise<void>;
+  write(
+    ids: string[],
+    streams: string[],
+    plan: (state: LockedState) => ChainRow[],
+    beforeCommit?: () => Promise<void>,
+    expected?: ReadonlyMap<string, number | null>,
+  ): Promise<void>;
   /** Rows of a stream, or null when the stream does not exist. */
   readStream(stream: string, direction: 'forwards' | 'backwards', fromRevision: number | null, limit: number): Promise<ChainRow[] | null>;
   /** Rows from a position on. `seal` may be '' unless `withSeal` (only verify needs it: saves reading and parsing it). */
@@ -106,7 +146,8 @@ export class CoreEventStore implements EventStore {
   append(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     try {
       if (this.closed) throw new StoreClosedError();
-      if (!this.key.sealKey) throw new EventStoreError('INVALID_ARGUMENT', 'this store was opened with the public ledger key only: it can verify but not append');
+      if (!this.key.sealKey)
+        throw new EventStoreError('INVALID_ARGUMENT', 'this store was opened with the public ledger key only: it can verify but not append');
       const s = validateStreamName(stream);
       const expected = validateExpectedRevision(options.expectedRevision);
       const prepared = prepareEvents(events, this.validator);
@@ -147,13 +188,19 @@ export class CoreEventStore implements EventStore {
       if (p.expected !== 'any') expected.set(p.stream, p.expected === 'no-stream' ? null : p.expected);
     }
     try {
-      await this.backend.write(ids, streams, (state) => {
-        outcomes.length = 0;
-        const { rows, results } = this.plan(batch, state);
-        outcomes.push(...results);
-        written = rows.length;
-        return rows;
-      }, this.beforeCommit, expected);
+      await this.backend.write(
+        ids,
+        streams,
+        (state) => {
+          outcomes.length = 0;
+          const { rows, results } = this.plan(batch, state);
+          outcomes.push(...results);
+          written = rows.length;
+          return rows;
+        },
+        this.beforeCommit,
+        expected,
+      );
     } catch (e) {
       for (const p of batch) p.reject(e);
       return;
@@ -189,7 +236,12 @@ export class CoreEventStore implements EventStore {
         const consistent = stored.every((s, i) => s && s.stream === p.stream && s.revision === first.revision + i);
         if (!consistent) {
           const i = stored.findIndex((s) => s?.stream !== p.stream);
-          results.push(new IdempotencyConflictError(`events[${Math.max(i, 0)}].id`, `event id is already stored in stream "${stored[Math.max(i, 0)]?.stream}" — not a retry of this append`));
+          results.push(
+            new IdempotencyConflictError(
+              `events[${Math.max(i, 0)}].id`,
+              `event id is already stored in stream "${stored[Math.max(i, 0)]?.stream}" — not a retry of this append`,
+            ),
+          );
           continue;
         }
         const last = stored[stored.length - 1] as StoredRef;
@@ -199,12 +251,23 @@ export class CoreEventStore implements EventStore {
       if (storedCount > 0) {
         const i = stored.findIndex((s) => s !== undefined);
         const ref = stored[i] as StoredRef;
-        results.push(new IdempotencyConflictError(`events[${i}].id`, `event ${p.events[i]?.id} is already stored (stream "${ref.stream}", revision ${ref.revision}) but other events of this append are not: a retry must resend exactly the same events`));
+        results.push(
+          new IdempotencyConflictError(
+            `events[${i}].id`,
+            `event ${p.events[i]?.id} is already stored (stream "${ref.stream}", revision ${ref.revision}) but other events of this append are not: a retry must resend exactly the same events`,
+          ),
+        );
         continue;
       }
       const current = revisions.get(p.stream);
-      if (p.expected === 'no-stream' && current !== undefined) { results.push(new WrongExpectedRevisionError(p.stream, 'no-stream', current)); continue; }
-      if (typeof p.expected === 'number' && current !== p.expected) { results.push(new WrongExpectedRevisionError(p.stream, String(p.expected), current ?? 'no-stream')); continue; }
+      if (p.expected === 'no-stream' && current !== undefined) {
+        results.push(new WrongExpectedRevisionError(p.stream, 'no-stream', current));
+        continue;
+      }
+      if (typeof p.expected === 'number' && current !== p.expected) {
+        results.push(new WrongExpectedRevisionError(p.stream, String(p.expected), current ?? 'no-stream'));
+        continue;
+      }
       let revision = current ?? -1;
       // Everything per event that does not depend on the chain head (validation, canonical data and
       // metadata text) was done by append() before queueing; here only the chain itself is computed.
@@ -285,7 +348,8 @@ export class CoreEventStore implements EventStore {
             const page: RecordedEvent[] = [];
             for (const r of rows) {
               // Positions are gapless by construction; a gap here means the store was tampered with.
-              if (r.position !== cp + 1) throw new EventStoreError('INTEGRITY', `subscription expected position ${cp + 1} but read ${r.position}: events are missing — run verify()`);
+              if (r.position !== cp + 1)
+                throw new EventStoreError('INTEGRITY', `subscription expected position ${cp + 1} but read ${r.position}: events are missing — run verify()`);
               cp = r.position;
               page.push(decode(r));
             }
@@ -326,8 +390,15 @@ export class CoreEventStore implements EventStore {
     let expectedPos = options.fromPosition ?? 1;
     let prevHash = GENESIS_HASH;
     const report = (partial: Partial<VerifyReport>, checked: number): VerifyReport => ({
-      ok: false, checked, lastPosition: head.position, anchorsChecked: 0, sealsChecked: sealKey !== null,
-      firstBadPosition: null, problem: null, detail: null, ...partial,
+      ok: false,
+      checked,
+      lastPosition: head.position,
+      anchorsChecked: 0,
+      sealsChecked: sealKey !== null,
+      firstBadPosition: null,
+      problem: null,
+      detail: null,
+      ...partial,
     });
     if (expectedPos > 1) {
       const before = await this.backend.readAll(expectedPos - 1, 1);
@@ -336,7 +407,14 @@ export class CoreEventStore implements EventStore {
     // Signatures first: a forged anchor is itself a finding.
     for (const a of anchors) {
       if (a.keyId !== this.key.keyId || !anchorSignatureValid(this.key, a)) {
-        return report({ firstBadPosition: a.position, problem: 'anchor-signature', detail: `anchor at position ${a.position} signed ${a.signedAt} does not carry a valid signature of ledger key ${this.key.keyId}` }, 0);
+        return report(
+          {
+            firstBadPosition: a.position,
+            problem: 'anchor-signature',
+            detail: `anchor at position ${a.position} signed ${a.signedAt} does not carry a valid signature of ledger key ${this.key.keyId}`,
+          },
+          0,
+        );
       }
     }
     const byPosition = new Map<number, Anchor[]>();
@@ -358,22 +436,57 @@ export class CoreEventStore implements EventStore {
       for (const r of rows) {
         if (r.position > to) break;
         if (r.position !== expectedPos)
-          return report({ firstBadPosition: expectedPos, problem: 'missing-event', detail: `position ${expectedPos} is missing (next present is ${r.position})` }, checked);
+          return report(
+            { firstBadPosition: expectedPos, problem: 'missing-event', detail: `position ${expectedPos} is missing (next present is ${r.position})` },
+            checked,
+          );
         if (r.prevHash !== prevHash)
-          return report({ firstBadPosition: r.position, problem: 'broken-link', detail: `event ${r.id} at position ${r.position} does not link to the event before it (removed, inserted or reordered events)` }, checked);
+          return report(
+            {
+              firstBadPosition: r.position,
+              problem: 'broken-link',
+              detail: `event ${r.id} at position ${r.position} does not link to the event before it (removed, inserted or reordered events)`,
+            },
+            checked,
+          );
         const h = chainHash(prevHash, headerOf(r), r.data);
         if (h !== r.hash)
-          return report({ firstBadPosition: r.position, problem: 'hash-mismatch', detail: `event ${r.id} at position ${r.position} (stream "${r.stream}", revision ${r.revision}) does not match its hash: content changed` }, checked);
+          return report(
+            {
+              firstBadPosition: r.position,
+              problem: 'hash-mismatch',
+              detail: `event ${r.id} at position ${r.position} (stream "${r.stream}", revision ${r.revision}) does not match its hash: content changed`,
+            },
+            checked,
+          );
         if (sealKey && !sealMatches(sealKey, r.hash, r.seal))
-          return report({ firstBadPosition: r.position, problem: 'seal-mismatch', detail: `event ${r.id} at position ${r.position} carries a hash the ledger key never sealed: rewritten with recomputed hashes` }, checked);
+          return report(
+            {
+              firstBadPosition: r.position,
+              problem: 'seal-mismatch',
+              detail: `event ${r.id} at position ${r.position} carries a hash the ledger key never sealed: rewritten with recomputed hashes`,
+            },
+            checked,
+          );
         const prevRev = lastRevision.get(r.stream);
         if (r.revision !== (prevRev === undefined ? 0 : prevRev + 1) && (options.fromPosition ?? 1) === 1)
-          return report({ firstBadPosition: r.position, problem: 'revision-gap', detail: `stream "${r.stream}" jumps from revision ${prevRev ?? 'none'} to ${r.revision}` }, checked);
+          return report(
+            { firstBadPosition: r.position, problem: 'revision-gap', detail: `stream "${r.stream}" jumps from revision ${prevRev ?? 'none'} to ${r.revision}` },
+            checked,
+          );
         lastRevision.set(r.stream, r.revision);
         for (const a of byPosition.get(r.position) ?? []) {
           anchorsChecked++;
           if (a.hash !== r.hash)
-            return report({ firstBadPosition: r.position, problem: 'anchor-mismatch', detail: `anchor signed ${a.signedAt} says position ${a.position} had hash ${a.hash.slice(0, 12)}…, the store has ${r.hash.slice(0, 12)}…: history up to here was rewritten`, anchorsChecked }, checked);
+            return report(
+              {
+                firstBadPosition: r.position,
+                problem: 'anchor-mismatch',
+                detail: `anchor signed ${a.signedAt} says position ${a.position} had hash ${a.hash.slice(0, 12)}…, the store has ${r.hash.slice(0, 12)}…: history up to here was rewritten`,
+                anchorsChecked,
+              },
+              checked,
+            );
         }
         prevHash = r.hash;
         expectedPos++;
@@ -385,8 +498,25 @@ export class CoreEventStore implements EventStore {
     const lastPresent = expectedPos - 1;
     const beyond = anchors.filter((a) => a.position > lastPresent).sort((a, b) => b.position - a.position)[0];
     if (beyond && to === Number.MAX_SAFE_INTEGER)
-      return report({ firstBadPosition: lastPresent + 1, problem: 'missing-newest', detail: `anchor signed ${beyond.signedAt} proves events up to position ${beyond.position} existed; the store ends at ${lastPresent}: the newest events were deleted`, anchorsChecked }, checked);
-    return { ok: true, checked, lastPosition: head.position, anchorsChecked, sealsChecked: sealKey !== null, firstBadPosition: null, problem: null, detail: null };
+      return report(
+        {
+          firstBadPosition: lastPresent + 1,
+          problem: 'missing-newest',
+          detail: `anchor signed ${beyond.signedAt} proves events up to position ${beyond.position} existed; the store ends at ${lastPresent}: the newest events were deleted`,
+          anchorsChecked,
+        },
+        checked,
+      );
+    return {
+      ok: true,
+      checked,
+      lastPosition: head.position,
+      anchorsChecked,
+      sealsChecked: sealKey !== null,
+      firstBadPosition: null,
+      problem: null,
+      detail: null,
+    };
   }
 
   async close(): Promise<void> {
@@ -423,9 +553,14 @@ function parseMetadata(text: string): RecordedMetadata {
 
 export function decode(r: ChainRow): RecordedEvent {
   return {
-    id: r.id, type: r.type, stream: r.stream, revision: r.revision, position: r.position,
+    id: r.id,
+    type: r.type,
+    stream: r.stream,
+    revision: r.revision,
+    position: r.position,
     data: JSON.parse(r.data) as unknown,
     metadata: parseMetadata(r.metadata),
-    prevHash: r.prevHash, hash: r.hash,
+    prevHash: r.prevHash,
+    hash: r.hash,
   };
 }

@@ -1,12 +1,34 @@
 // Public surface of @industrial/eventstore.
 export type {
-  Anchor, AppendOptions, AppendResult, Direction, EventMetadata, EventStore, EventValidator, ExpectedRevision,
-  IntegrityProblem, NewEvent, PageSubscription, ReadAllOptions, ReadStreamOptions, RecordedEvent, RecordedMetadata, SubscribeOptions,
-  Subscription, VerifyOptions, VerifyReport,
+  Anchor,
+  AppendOptions,
+  AppendResult,
+  Direction,
+  EventMetadata,
+  EventStore,
+  EventValidator,
+  ExpectedRevision,
+  IntegrityProblem,
+  NewEvent,
+  PageSubscription,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  RecordedMetadata,
+  SubscribeOptions,
+  Subscription,
+  VerifyOptions,
+  VerifyReport,
 } from './types.ts';
 export {
-  EventStoreError, EventStoreErrorCode, IdempotencyConflictError, InvalidArgumentError, PositionNotFoundError,
-  StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError,
+  EventStoreError,
+  EventStoreErrorCode,
+  IdempotencyConflictError,
+  InvalidArgumentError,
+  PositionNotFoundError,
+  StoreClosedError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
 } from './errors.ts';
 export type { AnchorSink, LedgerKey } from './ledger.ts';
 export { FileAnchorSink, MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, publicOnly } from './ledger.ts';

@@ -7,7 +7,18 @@
 //  3. anchors: the chain head (position, hash, time) signed with Ed25519 and written outside the
 //     database — deleting the newest events, or rewriting history, contradicts an anchor (needs only
 //     the public key to check).
-import { createHash, createPrivateKey, hash as oneShotHash, createPublicKey, generateKeyPairSync, hkdfSync, sign, verify, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  hash as oneShotHash,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  sign,
+  verify,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Anchor } from './types.ts';
@@ -50,7 +61,10 @@ export function publicOnly(key: LedgerKey): LedgerKey {
 }
 
 function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ format: 'der', type: 'spki' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The stored columns the chain covers — exactly what readers read. */
@@ -93,7 +107,13 @@ export function chainHash(prevHash: string, header: string, data: string): strin
 // [opad ‖ inner digest]. The inner digest comes back as a latin1 ('binary') string (one byte per char) and is
 // written into place: a 'buffer' digest costs an ArrayBuffer allocation, ~1 µs, more than the hash.
 // The buffers are only used synchronously, so one set per key is safe in one thread.
-interface SealScratch { inner: Buffer; outer: Buffer; expected: Buffer; actual: Buffer; actual32: Buffer }
+interface SealScratch {
+  inner: Buffer;
+  outer: Buffer;
+  expected: Buffer;
+  actual: Buffer;
+  actual32: Buffer;
+}
 const scratches = new WeakMap<Buffer, SealScratch>();
 function scratchFor(sealKey: Buffer): SealScratch {
   let p = scratches.get(sealKey);

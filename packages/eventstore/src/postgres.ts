@@ -23,9 +23,15 @@ export interface PostgresEventStoreOptions extends CoreOptions {
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** How many write transactions took the one-statement predicted path, the locked path, or mispredicted first. */
-export interface WritePathStats { predicted: number; locked: number; mispredicted: number }
+export interface WritePathStats {
+  predicted: number;
+  locked: number;
+  mispredicted: number;
+}
 
-export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<EventStore & { readonly schema: string; readonly pool: pg.Pool; readonly writePaths: Readonly<WritePathStats> }> {
+export async function openPostgresEventStore(
+  options: PostgresEventStoreOptions,
+): Promise<EventStore & { readonly schema: string; readonly pool: pg.Pool; readonly writePaths: Readonly<WritePathStats> }> {
   const schema = options.schema ?? 'eventstore';
   if (!SCHEMA.test(schema)) throw new InvalidArgumentError('schema', 'must be a lowercase SQL identifier');
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 6, application_name: 'industrial-eventstore' });
@@ -131,8 +137,16 @@ async function migrate(pool: pg.Pool, s: string): Promise<void> {
 }
 
 interface RawRow {
-  position: string; id: string; stream: string; revision: string; type: string;
-  data: string; metadata: string; prev_hash: string; hash: string; seal: string;
+  position: string;
+  id: string;
+  stream: string;
+  revision: string;
+  type: string;
+  data: string;
+  metadata: string;
+  prev_hash: string;
+  hash: string;
+  seal: string;
 }
 
 const COLS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash, seal';
@@ -157,8 +171,16 @@ function rowsText(rows: ChainRow[]): string {
 
 function toRow(r: RawRow): ChainRow {
   return {
-    position: Number(r.position), id: r.id, stream: r.stream, revision: Number(r.revision), type: r.type,
-    data: r.data, metadata: r.metadata, prevHash: r.prev_hash, hash: r.hash, seal: r.seal,
+    position: Number(r.position),
+    id: r.id,
+    stream: r.stream,
+    revision: Number(r.revision),
+    type: r.type,
+    data: r.data,
+    metadata: r.metadata,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    seal: r.seal,
   };
 }
 
@@ -196,7 +218,13 @@ class PostgresBackend implements Backend {
     return this.lockKey;
   }
 
-  async write(ids: string[], streams: string[], plan: (state: LockedState) => ChainRow[], beforeCommit?: () => Promise<void>, expected?: ReadonlyMap<string, number | null>): Promise<void> {
+  async write(
+    ids: string[],
+    streams: string[],
+    plan: (state: LockedState) => ChainRow[],
+    beforeCommit?: () => Promise<void>,
+    expected?: ReadonlyMap<string, number | null>,
+  ): Promise<void> {
     const c = await this.pool.connect();
     try {
       const key = await this.key(c);
@@ -208,13 +236,24 @@ class PostgresBackend implements Backend {
         this.skipPredicted = 8;
       } else if (this.skipPredicted > 0) this.skipPredicted--;
       await c.query('BEGIN');
-      const loaded = await c.query<{ r: { head: { position: string | number; hash: string } | null; existing: { id: string; stream: string; revision: number; position: number }[]; revisions: { stream: string; revision: number }[] } }>({
-        name: `es_load_${this.s}`, text: `SELECT ${this.s}.lock_and_load($1::bigint, $2::uuid[], $3::text[]) AS r`, values: [key, ids, streams] });
+      const loaded = await c.query<{
+        r: {
+          head: { position: string | number; hash: string } | null;
+          existing: { id: string; stream: string; revision: number; position: number }[];
+          revisions: { stream: string; revision: number }[];
+        };
+      }>({
+        name: `es_load_${this.s}`,
+        text: `SELECT ${this.s}.lock_and_load($1::bigint, $2::uuid[], $3::text[]) AS r`,
+        values: [key, ids, streams],
+      });
       const r = loaded.rows[0]?.r;
       const state: LockedState = {
         headPosition: r?.head ? Number(r.head.position) : 0,
         headHash: r?.head ? r.head.hash : GENESIS_HASH,
-        existing: new Map<string, StoredRef>((r?.existing ?? []).map((e) => [e.id, { stream: e.stream, revision: Number(e.revision), position: Number(e.position) }])),
+        existing: new Map<string, StoredRef>(
+          (r?.existing ?? []).map((e) => [e.id, { stream: e.stream, revision: Number(e.revision), position: Number(e.position) }]),
+        ),
         revisions: new Map((r?.revisions ?? []).map((e) => [e.stream, Number(e.revision)])),
       };
       const rows = plan(state);
@@ -227,12 +266,18 @@ class PostgresBackend implements Backend {
            WHERE cardinality(f) = 10`,
           values: [rowsText(rows)],
         });
-        if (inserted.rowCount !== rows.length) throw new EventStoreError('INTEGRITY', `insert wrote ${inserted.rowCount} of ${rows.length} rows: a field contained a separator character`);
+        if (inserted.rowCount !== rows.length)
+          throw new EventStoreError('INTEGRITY', `insert wrote ${inserted.rowCount} of ${rows.length} rows: a field contained a separator character`);
       }
       if (beforeCommit) await beforeCommit();
       await c.query('COMMIT');
       this.stats.locked++;
-      this.remember(state.headPosition, state.headHash, streams.map((st) => [st, state.revisions.get(st) ?? null]), rows);
+      this.remember(
+        state.headPosition,
+        state.headHash,
+        streams.map((st) => [st, state.revisions.get(st) ?? null]),
+        rows,
+      );
     } catch (e) {
       await c.query('ROLLBACK').catch(() => undefined);
       this.forget();
@@ -243,12 +288,22 @@ class PostgresBackend implements Backend {
   }
 
   /** One statement on the predicted state; true when it committed, false when nothing was written. */
-  private async writePredicted(c: pg.PoolClient, key: string, ids: string[], streams: string[], plan: (state: LockedState) => ChainRow[], expected: ReadonlyMap<string, number | null> | undefined): Promise<boolean> {
+  private async writePredicted(
+    c: pg.PoolClient,
+    key: string,
+    ids: string[],
+    streams: string[],
+    plan: (state: LockedState) => ChainRow[],
+    expected: ReadonlyMap<string, number | null> | undefined,
+  ): Promise<boolean> {
     const known = this.known as { position: number; hash: string };
     // A stream this store has not seen is predicted at the revision its append expects ('any': absent).
     const predictedRevs = streams.map((st): number | null => (this.revs.has(st) ? (this.revs.get(st) as number | null) : (expected?.get(st) ?? null)));
     const revisions = new Map<string, number>();
-    streams.forEach((st, i) => { const r = predictedRevs[i]; if (r !== null && r !== undefined) revisions.set(st, r); });
+    streams.forEach((st, i) => {
+      const r = predictedRevs[i];
+      if (r !== null && r !== undefined) revisions.set(st, r);
+    });
     const rows = plan({ headPosition: known.position, headHash: known.hash, existing: new Map(), revisions });
     // Ids the rows insert are checked by the unique index; the others (appends the plan refuses) explicitly.
     const inserted = new Set(rows.map((r) => r.id));
@@ -272,7 +327,12 @@ class PostgresBackend implements Backend {
       return false;
     }
     this.stats.predicted++;
-    this.remember(known.position, known.hash, streams.map((st, i) => [st, predictedRevs[i] ?? null]), rows);
+    this.remember(
+      known.position,
+      known.hash,
+      streams.map((st, i) => [st, predictedRevs[i] ?? null]),
+      rows,
+    );
     return true;
   }
 
@@ -295,7 +355,8 @@ class PostgresBackend implements Backend {
     const from = fromRevision ?? (fwd ? 0 : Number.MAX_SAFE_INTEGER);
     const r = await this.pool.query<RawRow>(
       `SELECT ${COLS} FROM ${this.s}.events WHERE stream = $1 AND revision ${fwd ? '>=' : '<='} $2 ORDER BY revision ${fwd ? 'ASC' : 'DESC'} LIMIT $3`,
-      [stream, from, limit]);
+      [stream, from, limit],
+    );
     if (r.rows.length === 0) {
       const exists = await this.pool.query(`SELECT 1 FROM ${this.s}.events WHERE stream = $1 LIMIT 1`, [stream]);
       if (exists.rowCount === 0) return null;
@@ -309,11 +370,24 @@ class PostgresBackend implements Backend {
     const r = await this.pool.query<RawTuple>({
       name: `es_all${withSeal ? '_sealed' : ''}_${this.s}`,
       text: `SELECT ${withSeal ? COLS : COLS_NO_SEAL} FROM ${this.s}.events WHERE position >= $1 ORDER BY position LIMIT $2`,
-      values: [fromPosition, limit], rowMode: 'array' });
+      values: [fromPosition, limit],
+      rowMode: 'array',
+    });
     const out = new Array<ChainRow>(r.rows.length);
     for (let i = 0; i < r.rows.length; i++) {
       const t = r.rows[i] as RawTuple;
-      out[i] = { position: Number(t[0]), id: t[1], stream: t[2], revision: Number(t[3]), type: t[4], data: t[5], metadata: t[6], prevHash: t[7], hash: t[8], seal: withSeal ? t[9] : '' };
+      out[i] = {
+        position: Number(t[0]),
+        id: t[1],
+        stream: t[2],
+        revision: Number(t[3]),
+        type: t[4],
+        data: t[5],
+        metadata: t[6],
+        prevHash: t[7],
+        hash: t[8],
+        seal: withSeal ? t[9] : '',
+      };
     }
     return out;
   }

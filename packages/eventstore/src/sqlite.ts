@@ -41,14 +41,30 @@ export async function openSqliteEventStore(options: SqliteEventStoreOptions): Pr
 }
 
 interface RawRow {
-  position: number; id: string; stream: string; revision: number; type: string;
-  data: string; metadata: string; prev_hash: string; hash: string; seal: string;
+  position: number;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  prev_hash: string;
+  hash: string;
+  seal: string;
 }
 const BUSY_TIMEOUT_MS = 30_000;
 const COLS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash, seal';
 const toRow = (r: RawRow): ChainRow => ({
-  position: r.position, id: r.id, stream: r.stream, revision: r.revision, type: r.type,
-  data: r.data, metadata: r.metadata, prevHash: r.prev_hash, hash: r.hash, seal: r.seal,
+  position: r.position,
+  id: r.id,
+  stream: r.stream,
+  revision: r.revision,
+  type: r.type,
+  data: r.data,
+  metadata: r.metadata,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+  seal: r.seal,
 });
 
 class SqliteBackend implements Backend {

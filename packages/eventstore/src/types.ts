@@ -112,14 +112,7 @@ export interface Anchor {
 }
 
 export type IntegrityProblem =
-  | 'hash-mismatch'
-  | 'broken-link'
-  | 'missing-event'
-  | 'seal-mismatch'
-  | 'anchor-mismatch'
-  | 'anchor-signature'
-  | 'missing-newest'
-  | 'revision-gap';
+  'hash-mismatch' | 'broken-link' | 'missing-event' | 'seal-mismatch' | 'anchor-mismatch' | 'anchor-signature' | 'missing-newest' | 'revision-gap';
 
 export interface VerifyReport {
   ok: boolean;

@@ -57,16 +57,19 @@ export function validateExpectedRevision(expected: unknown): ExpectedRevision {
 
 function str(v: unknown, field: string, opts: { nullable?: boolean; max?: number } = {}): string | null {
   if (v === null && opts.nullable) return null;
-  if (typeof v !== 'string' || v.length === 0) throw new InvalidArgumentError(field, opts.nullable ? 'must be a non-empty string or null' : 'is required (a non-empty string)');
+  if (typeof v !== 'string' || v.length === 0)
+    throw new InvalidArgumentError(field, opts.nullable ? 'must be a non-empty string or null' : 'is required (a non-empty string)');
   if (v.length > (opts.max ?? 256)) throw new InvalidArgumentError(field, `must be at most ${opts.max ?? 256} characters`);
   return v;
 }
 
 export function validateMetadata(m: unknown, field: string): EventMetadata {
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new InvalidArgumentError(field, 'is required (an object with actor, role, correlationId, causationId, traceparent, schemaVersion)');
+  if (typeof m !== 'object' || m === null || Array.isArray(m))
+    throw new InvalidArgumentError(field, 'is required (an object with actor, role, correlationId, causationId, traceparent, schemaVersion)');
   const r = m as Record<string, unknown>;
   const traceparent = str(r.traceparent ?? null, `${field}.traceparent`, { nullable: true });
-  if (traceparent !== null && !TRACEPARENT.test(traceparent)) throw new InvalidArgumentError(`${field}.traceparent`, 'is not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)');
+  if (traceparent !== null && !TRACEPARENT.test(traceparent))
+    throw new InvalidArgumentError(`${field}.traceparent`, 'is not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)');
   const schemaVersion = r.schemaVersion;
   if (typeof schemaVersion !== 'number' || !Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
     throw new InvalidArgumentError(`${field}.schemaVersion`, 'must be an integer ≥ 1');
@@ -95,11 +98,13 @@ export function prepareEvents(events: unknown, validator: EventValidator | undef
     const f = `events[${i}]`;
     if (typeof e !== 'object' || e === null) throw new InvalidArgumentError(f, 'must be an object {id, type, data, metadata}');
     const ev = e as Partial<NewEvent>;
-    if (typeof ev.id !== 'string' || !UUID.test(ev.id)) throw new InvalidArgumentError(`${f}.id`, 'must be a UUID chosen by the client (v7 preferred) so that retries are idempotent');
+    if (typeof ev.id !== 'string' || !UUID.test(ev.id))
+      throw new InvalidArgumentError(`${f}.id`, 'must be a UUID chosen by the client (v7 preferred) so that retries are idempotent');
     const id = ev.id.toLowerCase();
     if (ids.has(id)) throw new InvalidArgumentError(`${f}.id`, `duplicate event id ${id} in one append`);
     ids.add(id);
-    if (typeof ev.type !== 'string' || !EVENT_TYPE.test(ev.type)) throw new InvalidArgumentError(`${f}.type`, 'must be a PascalCase event type such as "ModelPromoted"');
+    if (typeof ev.type !== 'string' || !EVENT_TYPE.test(ev.type))
+      throw new InvalidArgumentError(`${f}.type`, 'must be a PascalCase event type such as "ModelPromoted"');
     if (last === null || ev.metadata !== lastInput || typeof ev.metadata !== 'object' || ev.metadata === null) {
       const metadata = validateMetadata(ev.metadata, `${f}.metadata`);
       last = { metadata, ...metadataParts(metadata, `${f}.metadata`) };

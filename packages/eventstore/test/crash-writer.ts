@@ -7,9 +7,14 @@ import { ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type Ev
 const [adapter, target, keyFile, fromArg, toArg] = process.argv.slice(2);
 const { readFileSync } = await import('node:fs');
 const ledgerKey = ledgerKeyFromPem(readFileSync(keyFile as string, 'utf8'));
-const store: EventStore = adapter === 'postgres'
-  ? await openPostgresEventStore({ connectionString: process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema: target as string, ledgerKey })
-  : await openSqliteEventStore({ path: target as string, ledgerKey });
+const store: EventStore =
+  adapter === 'postgres'
+    ? await openPostgresEventStore({
+        connectionString: process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+        schema: target as string,
+        ledgerKey,
+      })
+    : await openSqliteEventStore({ path: target as string, ledgerKey });
 
 export function idFor(i: number): string {
   const h = createHash('sha256').update(`crash-${i}`).digest('hex');
@@ -19,7 +24,18 @@ export function idFor(i: number): string {
 const from = Number(fromArg);
 const to = Number(toArg);
 for (let i = from; i < to; i++) {
-  await store.append('crash-1', [{ id: idFor(i), type: 'Counted', data: { i }, metadata: { actor: 'crash-writer', role: 'service', correlationId: `c-${i}`, causationId: null, traceparent: null, schemaVersion: 1 } }], { expectedRevision: i === 0 ? 'no-stream' : i - 1 });
+  await store.append(
+    'crash-1',
+    [
+      {
+        id: idFor(i),
+        type: 'Counted',
+        data: { i },
+        metadata: { actor: 'crash-writer', role: 'service', correlationId: `c-${i}`, causationId: null, traceparent: null, schemaVersion: 1 },
+      },
+    ],
+    { expectedRevision: i === 0 ? 'no-stream' : i - 1 },
+  );
   process.stdout.write(`ack ${i}\n`);
 }
 await store.close();

@@ -34,7 +34,9 @@ function runWriter(args: string[], killAfterAcks: number | null): Promise<{ acke
         }
       }
     });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (signal === 'SIGKILL' || code === 0) resolve({ acked, killed });
@@ -54,13 +56,17 @@ for (const adapter of ['postgres', 'sqlite'] as const) {
       const first = await runWriter([adapter, target, keyFile, '0', String(total)], 150);
       expect(first.killed).toBe(true);
       expect(first.acked.length).toBeGreaterThanOrEqual(150);
-      const open = (): Promise<EventStore> => adapter === 'postgres'
-        ? openPostgresEventStore({ connectionString: PG_URL, schema: target, ledgerKey: ledgerKeyFromPem(privateKeyPem) })
-        : openSqliteEventStore({ path: target, ledgerKey: ledgerKeyFromPem(privateKeyPem) });
+      const open = (): Promise<EventStore> =>
+        adapter === 'postgres'
+          ? openPostgresEventStore({ connectionString: PG_URL, schema: target, ledgerKey: ledgerKeyFromPem(privateKeyPem) })
+          : openSqliteEventStore({ path: target, ledgerKey: ledgerKeyFromPem(privateKeyPem) });
       let store = await open();
       const afterCrash = await store.readStream('crash-1');
       const counts = new Map<number, number>();
-      for (const e of afterCrash) { const i = (e.data as { i: number }).i; counts.set(i, (counts.get(i) ?? 0) + 1); }
+      for (const e of afterCrash) {
+        const i = (e.data as { i: number }).i;
+        counts.set(i, (counts.get(i) ?? 0) + 1);
+      }
       for (const i of first.acked) expect(counts.get(i)).toBe(1);
       // At most one append was in flight when the writer died.
       expect(afterCrash.length - first.acked.length).toBeLessThanOrEqual(1);

@@ -3,8 +3,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chainHash, headerOf, ledgerKeyFromPem, publicOnly, sealOf } from '../src/ledger.ts';
 import {
-  IdempotencyConflictError, InvalidArgumentError, PositionNotFoundError, StoreClosedError, StreamNotFoundError,
-  WrongExpectedRevisionError, type EventStore, type RecordedEvent,
+  IdempotencyConflictError,
+  InvalidArgumentError,
+  PositionNotFoundError,
+  StoreClosedError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type RecordedEvent,
 } from '../src/index.ts';
 import { ev, waitFor, type Harness, type HarnessFactory } from './harness.ts';
 
@@ -26,7 +32,10 @@ export function runEventStoreContract(factory: HarnessFactory): void {
       const r2 = await store.append('pump-5', [ev()]);
       expect(r2.position).toBe(3);
       const read = await store.readStream('pump-4');
-      expect(read.map((e) => [e.revision, e.position, e.type])).toEqual([[0, 1, 'BearingInspected'], [1, 2, 'BearingInspected']]);
+      expect(read.map((e) => [e.revision, e.position, e.type])).toEqual([
+        [0, 1, 'BearingInspected'],
+        [1, 2, 'BearingInspected'],
+      ]);
       expect(read[1]?.data).toEqual({ ok: false });
       const m = read[0]?.metadata;
       expect(m).toMatchObject({ actor: 'alice', role: 'engineer', correlationId: 'corr-1', causationId: null, schemaVersion: 1 });
@@ -129,7 +138,12 @@ export function runEventStoreContract(factory: HarnessFactory): void {
     });
 
     it('refuses a payload that fails its schema', async () => {
-      const s = await h.open({ validator: { validate: (type, _v, data) => (type === 'KpiMeasured' && typeof (data as { value?: unknown }).value !== 'number' ? { path: 'value', reason: 'expected a number' } : null) } });
+      const s = await h.open({
+        validator: {
+          validate: (type, _v, data) =>
+            type === 'KpiMeasured' && typeof (data as { value?: unknown }).value !== 'number' ? { path: 'value', reason: 'expected a number' } : null,
+        },
+      });
       const e = await s.append('usecase-9', [ev('KpiMeasured', { value: 1 }), ev('KpiMeasured', { value: 'high' })]).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(InvalidArgumentError);
       expect((e as InvalidArgumentError).message).toBe('events[1].data.value: expected a number');
@@ -179,7 +193,9 @@ export function runEventStoreContract(factory: HarnessFactory): void {
       let won = 0;
       let lost = 0;
       for (let r = 0; r < rounds; r++) {
-        const results = await Promise.allSettled(writers.map((w) => w.append('race-1', [ev('Raced', { r })], { expectedRevision: r === 0 ? 'no-stream' : r - 1 })));
+        const results = await Promise.allSettled(
+          writers.map((w) => w.append('race-1', [ev('Raced', { r })], { expectedRevision: r === 0 ? 'no-stream' : r - 1 })),
+        );
         const ok = results.filter((x) => x.status === 'fulfilled').length;
         expect(ok).toBe(1);
         for (const x of results) if (x.status === 'rejected') expect(x.reason).toBeInstanceOf(WrongExpectedRevisionError);
@@ -187,9 +203,11 @@ export function runEventStoreContract(factory: HarnessFactory): void {
         lost += results.length - ok;
       }
       // Meanwhile, free-running writers on other streams.
-      await Promise.all(writers.map(async (w, i) => {
-        for (let k = 0; k < 10; k++) await w.append(`free-${i}`, [ev()]);
-      }));
+      await Promise.all(
+        writers.map(async (w, i) => {
+          for (let k = 0; k < 10; k++) await w.append(`free-${i}`, [ev()]);
+        }),
+      );
       stopAt = await store.headPosition();
       await waitFor(() => seen.length >= stopAt, 'subscriber to catch up');
       await sub.stop(); // ends the iteration even when it already saw everything and waits for more
@@ -203,9 +221,16 @@ export function runEventStoreContract(factory: HarnessFactory): void {
 
     it('a transaction still open holds back later writers: no late commit below a position a reader has passed', async () => {
       let release!: () => void;
-      const gate = new Promise<void>((r) => { release = r; });
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
       let entered = false;
-      const slow = await h.open({ beforeCommit: async () => { entered = true; await gate; } });
+      const slow = await h.open({
+        beforeCommit: async () => {
+          entered = true;
+          await gate;
+        },
+      });
       const fast = await h.open();
       const sub = store.subscribeToAll({ checkpoint: 0 });
       const seen: string[] = [];
@@ -218,7 +243,10 @@ export function runEventStoreContract(factory: HarnessFactory): void {
       const a = slow.append('slow-1', [ev()]);
       await waitFor(() => entered, 'slow writer inside its transaction');
       let bDone = false;
-      const b = fast.append('fast-1', [ev()]).then((r) => { bDone = true; return r; });
+      const b = fast.append('fast-1', [ev()]).then((r) => {
+        bDone = true;
+        return r;
+      });
       await new Promise((r) => setTimeout(r, 300));
       // The fast writer cannot commit ahead of the open transaction, and the reader sees neither yet.
       expect(bDone).toBe(false);
@@ -281,8 +309,25 @@ export function runEventStoreContract(factory: HarnessFactory): void {
       let prev = events[3]?.hash as string;
       for (const row of rows.filter((r) => Number(r.position) >= 5)) {
         const data = Number(row.position) === 5 ? '{"i":4,"value":0}' : String(row.data);
-        const hash = chainHash(prev, headerOf({ id: String(row.id), metadata: String(row.metadata), position: Number(row.position), revision: Number(row.revision), stream: String(row.stream), type: String(row.type) }), data);
-        await h.sql(`UPDATE ${h.table} SET data = $1, prev_hash = $2, hash = $3, seal = $4 WHERE position = $5`, [data, prev, hash, sealOf(Buffer.alloc(32, 7), hash), Number(row.position)]);
+        const hash = chainHash(
+          prev,
+          headerOf({
+            id: String(row.id),
+            metadata: String(row.metadata),
+            position: Number(row.position),
+            revision: Number(row.revision),
+            stream: String(row.stream),
+            type: String(row.type),
+          }),
+          data,
+        );
+        await h.sql(`UPDATE ${h.table} SET data = $1, prev_hash = $2, hash = $3, seal = $4 WHERE position = $5`, [
+          data,
+          prev,
+          hash,
+          sealOf(Buffer.alloc(32, 7), hash),
+          Number(row.position),
+        ]);
         prev = hash;
       }
       expect(await store.verify()).toMatchObject({ ok: false, firstBadPosition: 5, problem: 'seal-mismatch' });

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
-import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type CoreOptions, type EventStore, type NewEvent } from '../src/index.ts';
+import {
+  MemoryAnchorSink,
+  generateLedgerKeyPem,
+  ledgerKeyFromPem,
+  openPostgresEventStore,
+  openSqliteEventStore,
+  type CoreOptions,
+  type EventStore,
+  type NewEvent,
+} from '../src/index.ts';
 
 export const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -91,7 +100,19 @@ export const sqliteHarness: HarnessFactory = async () => {
 
 let n = 0;
 export function ev(type = 'ThingHappened', data: unknown = { n: n++ }, id: string = randomUUID()): NewEvent {
-  return { id, type, data, metadata: { actor: 'alice', role: 'engineer', correlationId: 'corr-1', causationId: null, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', schemaVersion: 1 } };
+  return {
+    id,
+    type,
+    data,
+    metadata: {
+      actor: 'alice',
+      role: 'engineer',
+      correlationId: 'corr-1',
+      causationId: null,
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      schemaVersion: 1,
+    },
+  };
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {

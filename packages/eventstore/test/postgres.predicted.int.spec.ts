@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IdempotencyConflictError, WrongExpectedRevisionError, openPostgresEventStore, type WritePathStats } from '../src/index.ts';
+import { IdempotencyConflictError, WrongExpectedRevisionError, type openPostgresEventStore, type WritePathStats } from '../src/index.ts';
 import { ev, PG_URL, postgresHarness, waitFor, type Harness } from './harness.ts';
 
 type PgStore = Awaited<ReturnType<typeof openPostgresEventStore>>;
@@ -25,12 +25,16 @@ describe('PostgreSQL predicted write path', () => {
     await h.cleanup();
   });
 
-  it('commits a warm store\'s appends in one statement, with the same positions, revisions and chain', async () => {
+  it("commits a warm store's appends in one statement, with the same positions, revisions and chain", async () => {
     expect(paths(a)).toEqual({ predicted: 0, locked: 1, mispredicted: 0 });
     const r1 = await a.append('pump-1', [ev(), ev()], { expectedRevision: 'no-stream' });
     const r2 = await a.append('pump-1', [ev()], { expectedRevision: 1 });
     const r3 = await a.append('pump-2', [ev()]);
-    expect([r1, r2, r3].map((r) => [r.position, r.nextExpectedRevision, r.written])).toEqual([[3, 1, 2], [4, 2, 1], [5, 0, 1]]);
+    expect([r1, r2, r3].map((r) => [r.position, r.nextExpectedRevision, r.written])).toEqual([
+      [3, 1, 2],
+      [4, 2, 1],
+      [5, 0, 1],
+    ]);
     expect(paths(a)).toEqual({ predicted: 3, locked: 1, mispredicted: 0 });
     expect((await a.readAll()).map((e) => e.position)).toEqual([1, 2, 3, 4, 5]);
     expect((await a.verify()).ok).toBe(true);
@@ -52,7 +56,7 @@ describe('PostgreSQL predicted write path', () => {
     return c;
   }
 
-  it('refuses an expected revision above the stream\'s (no gap) and below it, as the locked path does', async () => {
+  it("refuses an expected revision above the stream's (no gap) and below it, as the locked path does", async () => {
     for (let i = 0; i < 3; i++) await b.append('shared-1', [ev()]);
     for (const expectedRevision of [5, 1]) {
       const c = await warm();
@@ -109,7 +113,10 @@ describe('PostgreSQL predicted write path', () => {
         }
       })();
       let done = false;
-      const pending = a.append('pump-9', [ev()]).then((r) => { done = true; return r; });
+      const pending = a.append('pump-9', [ev()]).then((r) => {
+        done = true;
+        return r;
+      });
       await new Promise((r) => setTimeout(r, 300));
       expect(done).toBe(false);
       expect(seen).toEqual([]);
@@ -128,13 +135,23 @@ describe('PostgreSQL predicted write path', () => {
 
   it('a held transaction that commits first sends the waiting predicted append to the next position', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     let entered = false;
-    const slow = await h.open({ beforeCommit: async () => { entered = true; await gate; } });
+    const slow = await h.open({
+      beforeCommit: async () => {
+        entered = true;
+        await gate;
+      },
+    });
     const s = slow.append('slow-1', [ev()]);
     await waitFor(() => entered, 'slow writer inside its transaction');
     let done = false;
-    const f = a.append('fast-1', [ev()]).then((r) => { done = true; return r; });
+    const f = a.append('fast-1', [ev()]).then((r) => {
+      done = true;
+      return r;
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(done).toBe(false);
     release();

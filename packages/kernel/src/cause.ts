@@ -38,7 +38,14 @@ export function causeOfCall(call: CallerLike, options: { causationId?: string | 
 
 /** The cause of work a service does by itself (a consumer, a timer): actor `svc:<service>`, role `service`. */
 export function serviceCause(service: Service, correlationId: string, options: { causationId?: string | null; traceparent?: string | null } = {}): Cause {
-  return { actor: `svc:${service}`, role: 'service', service, correlationId, causationId: options.causationId ?? null, traceparent: options.traceparent ?? null };
+  return {
+    actor: `svc:${service}`,
+    role: 'service',
+    service,
+    correlationId,
+    causationId: options.causationId ?? null,
+    traceparent: options.traceparent ?? null,
+  };
 }
 
 /** A follow-up cause: same actor and conversation, caused by `causationId` (an event id). */

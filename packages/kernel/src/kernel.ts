@@ -125,7 +125,11 @@ export function parseRecorded(event: RecordedEvent): TypedEvent {
   try {
     data = parseEvent(type, version, event.data);
   } catch (error) {
-    if (error instanceof ContractViolationError) throw new ContractViolationError(type, version, error.field, `stream "${stream}" revision ${event.revision}: ${error.reason}`, { details: error.details, cause: error });
+    if (error instanceof ContractViolationError)
+      throw new ContractViolationError(type, version, error.field, `stream "${stream}" revision ${event.revision}: ${error.reason}`, {
+        details: error.details,
+        cause: error,
+      });
     throw error;
   }
   return { type, data, id: event.id, stream, revision: event.revision, position: event.position, metadata: event.metadata } as TypedEvent;
@@ -179,7 +183,11 @@ export function createKernel(options: KernelOptions): Kernel {
     envelope,
     append: async (stream, drafts, cause, opts) => {
       for (const d of drafts) if (!isEventType(d.type)) throw new UnknownEventTypeError(stream, d.type);
-      return appendPrepared(stream, drafts.map((d) => envelope(d, cause)), opts?.expectedRevision);
+      return appendPrepared(
+        stream,
+        drafts.map((d) => envelope(d, cause)),
+        opts?.expectedRevision,
+      );
     },
     appendPrepared: (stream, events) => appendPrepared(stream, events),
     read: async (stream, opts) => (await readStreamOrEmpty(store, stream, opts)).map(parse),
@@ -204,7 +212,10 @@ export function createKernel(options: KernelOptions): Kernel {
           const state = drafts.reduce(
             (s, d, i) =>
               (aggregate.types as readonly string[]).includes(d.type)
-                ? aggregate.evolve(s, recordedView(d, events[i] as NewEvent, stream, result.nextExpectedRevision - (last - i), result.position - (last - i)) as never)
+                ? aggregate.evolve(
+                    s,
+                    recordedView(d, events[i] as NewEvent, stream, result.nextExpectedRevision - (last - i), result.position - (last - i)) as never,
+                  )
                 : s,
             loaded.state,
           );
@@ -216,7 +227,6 @@ export function createKernel(options: KernelOptions): Kernel {
       }
     },
   };
-
 }
 
 /** The appended draft as the fold sees it after the append (recordedAt is the store's and unknown here: empty). */

@@ -108,9 +108,7 @@ for (const [name, make] of Object.entries(adapters)) {
       const charter = createKernel({ service: 'charter', store });
       const stream = `label-acme.p1.a.l1.pump-${randomUUID().slice(0, 8)}`;
       const head = await store.headPosition();
-      const error = await charter
-        .append(stream, [{ type: 'LabelRecorded', data: eventExamples.LabelRecorded }], cause)
-        .catch((x: unknown) => x);
+      const error = await charter.append(stream, [{ type: 'LabelRecorded', data: eventExamples.LabelRecorded }], cause).catch((x: unknown) => x);
       expect(error).toBeInstanceOf(OwnershipError);
       expect(error).toMatchObject({ type: 'LabelRecorded', stream, owner: 'dataops', service: 'charter', code: 'OWNERSHIP' });
       expect((error as Error).message).toMatch(/charter may not append LabelRecorded to stream "label-.*": LabelRecorded is owned by dataops/);
@@ -170,9 +168,7 @@ for (const [name, make] of Object.entries(adapters)) {
       const a = createKernel({ service: 'charter', store });
       const b = createKernel({ service: 'charter', store: await opened.open() });
       const stream = `usecase-${randomUUID()}`;
-      const writers = Array.from({ length: 6 }, (_, i) =>
-        (i % 2 === 0 ? a : b).execute(stream, kpiSum, (sum) => [kpi(sum + 1)], cause, { maxAttempts: 20 }),
-      );
+      const writers = Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).execute(stream, kpiSum, (sum) => [kpi(sum + 1)], cause, { maxAttempts: 20 }));
       const results = await Promise.all(writers);
       expect(results.map((r) => r.revision).sort()).toEqual([0, 1, 2, 3, 4, 5]);
       // Each writer saw the sum of everything before it: values 1, 2, 4, 8, 16, 32 (sum doubles + 1 each time).
@@ -192,9 +188,7 @@ for (const [name, make] of Object.entries(adapters)) {
       const mine = createKernel({ service: 'charter', store: racing });
       const stream = `usecase-${randomUUID()}`;
       let decided = 0;
-      const conflict = await mine
-        .execute(stream, kpiSum, () => (decided++, [kpi(1000)]), cause, { maxAttempts: 3 })
-        .catch((x: unknown) => x);
+      const conflict = await mine.execute(stream, kpiSum, () => (decided++, [kpi(1000)]), cause, { maxAttempts: 3 }).catch((x: unknown) => x);
       expect(conflict).toBeInstanceOf(ConcurrencyConflictError);
       expect(conflict).toMatchObject({ stream, type: 'KpiMeasured', attempts: 3, code: 'CONCURRENCY_CONFLICT' });
       expect((conflict as Error).message).toMatch(/KpiMeasured not appended, the stream changed under every one of 3 attempts/);

@@ -9,8 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  AI4I_COLUMNS as C, AI4I_FEATURES, averagePrecision, classificationMetrics, expandingWindows, fitGbdt, fitPipeline, gbdtPredict,
-  inputsOf, featureJson, pick, pickThreshold, rowMajor, transform, type GbdtParams,
+  AI4I_COLUMNS as C,
+  AI4I_FEATURES,
+  averagePrecision,
+  classificationMetrics,
+  expandingWindows,
+  fitGbdt,
+  fitPipeline,
+  gbdtPredict,
+  inputsOf,
+  featureJson,
+  pick,
+  pickThreshold,
+  rowMajor,
+  transform,
+  type GbdtParams,
 } from '../src/index.ts';
 import { loadAi4i } from './ai4i.ts';
 
@@ -27,7 +40,11 @@ export const BENCH_GBDT: Partial<GbdtParams> = {
   earlyStopping: { patience: 30, tol: 0 },
 };
 
-interface FoldScores { fit_s: number; validation: number[] | Float64Array; test: number[] | Float64Array }
+interface FoldScores {
+  fit_s: number;
+  validation: number[] | Float64Array;
+  test: number[] | Float64Array;
+}
 
 const ds = loadAi4i();
 const y = ds.columns[C.machineFailure]!;
@@ -49,8 +66,11 @@ for (const f of folds) {
     rows.forEach((r, i) => out.set(x.subarray(r * p, r * p + p), i * p));
     return out;
   };
-  const xTr = part(f.train), xVa = part(f.validation), xTe = part(f.test);
-  const yTr = pick(y, f.train), yVa = pick(y, f.validation);
+  const xTr = part(f.train),
+    xVa = part(f.validation),
+    xTe = part(f.test);
+  const yTr = pick(y, f.train),
+    yVa = pick(y, f.validation);
   const t0 = performance.now();
   const m = fitGbdt({ x: xTr, n: f.train.length, p, y: yTr, validation: { x: xVa, n: f.validation.length, y: yVa } }, BENCH_GBDT);
   const fit_s = (performance.now() - t0) / 1000;
@@ -63,12 +83,20 @@ const probe = spawnSync(PYTHON, ['-c', 'import sklearn, xgboost']);
 if (probe.status === 0) {
   const dir = mkdtempSync(join(tmpdir(), 'ml-bench-'));
   try {
-    const job = join(dir, 'job.json'), out = join(dir, 'out.json');
+    const job = join(dir, 'job.json'),
+      out = join(dir, 'out.json');
     const p = AI4I_FEATURES.length;
-    writeFileSync(job, JSON.stringify({
-      n: ds.nRows, p, seed: SEED, x: Array.from(featureMatrix!), y: Array.from(y),
-      folds: folds.map((f) => ({ train: Array.from(f.train), validation: Array.from(f.validation), test: Array.from(f.test) })),
-    }));
+    writeFileSync(
+      job,
+      JSON.stringify({
+        n: ds.nRows,
+        p,
+        seed: SEED,
+        x: Array.from(featureMatrix!),
+        y: Array.from(y),
+        folds: folds.map((f) => ({ train: Array.from(f.train), validation: Array.from(f.validation), test: Array.from(f.test) })),
+      }),
+    );
     const script = fileURLToPath(new URL('./baselines.py', import.meta.url));
     // one thread each, like ours: OpenMP threads fighting over 2 shared cores made sklearn's times meaningless
     const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
@@ -87,13 +115,23 @@ const round = (v: number): number => Math.round(v * 10000) / 10000;
 const summary = Object.entries(results).map(([model, fs]) => {
   const per = fs.map((s, k) => {
     const f = folds[k]!;
-    const yVa = pick(y, f.validation), yTe = pick(y, f.test);
+    const yVa = pick(y, f.validation),
+      yTe = pick(y, f.test);
     const t = pickThreshold(yVa, s.validation, { kind: 'max-f1' });
     const m = classificationMetrics(yTe, s.test, t);
     return { pr: averagePrecision(yTe, s.test), f1: m.f1, roc: m.rocAuc, fit: s.fit_s, pos: m.positives };
   });
-  process.stderr.write(`${model.padEnd(12)} PR-AUC per fold ${per.map((p) => p.pr.toFixed(3)).join(' ')}  F1 ${per.map((p) => p.f1.toFixed(3)).join(' ')}  positives ${per.map((p) => p.pos).join(' ')}\n`);
+  process.stderr.write(
+    `${model.padEnd(12)} PR-AUC per fold ${per.map((p) => p.pr.toFixed(3)).join(' ')}  F1 ${per.map((p) => p.f1.toFixed(3)).join(' ')}  positives ${per.map((p) => p.pos).join(' ')}\n`,
+  );
   const pr = per.map((p) => p.pr);
-  return { model, fit_s: round(per.reduce((s, p) => s + p.fit, 0)), pr_auc: round(mean(pr)), pr_auc_std: round(std(pr)), f1: round(mean(per.map((p) => p.f1))), roc_auc: round(mean(per.map((p) => p.roc))) };
+  return {
+    model,
+    fit_s: round(per.reduce((s, p) => s + p.fit, 0)),
+    pr_auc: round(mean(pr)),
+    pr_auc_std: round(std(pr)),
+    f1: round(mean(per.map((p) => p.f1))),
+    roc_auc: round(mean(per.map((p) => p.roc))),
+  };
 });
 console.log(JSON.stringify({ bench: 'training', dataset: 'ai4i2020', results: summary }));

@@ -40,7 +40,12 @@ export interface ModelCard {
   readonly features: readonly (FeatureJson & { readonly inputs: readonly string[] })[];
   readonly preprocessing: { readonly imputation: string; readonly scaling: string };
   readonly imbalance: ImbalanceReport | null;
-  readonly threshold: { readonly rule: ThresholdRule | null; readonly value: number | null; readonly validationCost: CostReport | null; readonly testCost: CostReport | null };
+  readonly threshold: {
+    readonly rule: ThresholdRule | null;
+    readonly value: number | null;
+    readonly validationCost: CostReport | null;
+    readonly testCost: CostReport | null;
+  };
   readonly metrics: { readonly validation: ClassificationMetrics | RegressionMetrics; readonly test: ClassificationMetrics | RegressionMetrics };
   readonly importance: readonly Importance[];
   readonly stress: StressResult;
@@ -54,9 +59,14 @@ export function renderCardMarkdown(c: ModelCard): string {
   const L: string[] = [];
   L.push(`# Model card: ${c.name} (${c.version})`, '');
   L.push(`- **Intended use:** ${c.intendedUse}`, `- **Model:** ${c.modelType} (${c.task}), target \`${c.target}\`, seed ${c.seed}`);
-  L.push(`- **Data:** ${c.data.rows} rows, sha256 \`${c.data.sha256}\`; split ${c.data.split.kind}: train ${c.data.split.train}, validation ${c.data.split.validation}, test ${c.data.split.test}`);
+  L.push(
+    `- **Data:** ${c.data.rows} rows, sha256 \`${c.data.sha256}\`; split ${c.data.split.kind}: train ${c.data.split.train}, validation ${c.data.split.validation}, test ${c.data.split.test}`,
+  );
   L.push(`- **Preprocessing:** imputation ${c.preprocessing.imputation}, scaling ${c.preprocessing.scaling}`);
-  if (c.imbalance) L.push(`- **Imbalance:** ${c.imbalance.strategy}; train before ${c.imbalance.before.positives}/${c.imbalance.before.negatives + c.imbalance.before.positives} positive, after ${c.imbalance.after.positives}/${c.imbalance.after.negatives + c.imbalance.after.positives}`);
+  if (c.imbalance)
+    L.push(
+      `- **Imbalance:** ${c.imbalance.strategy}; train before ${c.imbalance.before.positives}/${c.imbalance.before.negatives + c.imbalance.before.positives} positive, after ${c.imbalance.after.positives}/${c.imbalance.after.negatives + c.imbalance.after.positives}`,
+    );
   L.push(`- **ONNX:** sha256 \`${c.onnx.sha256}\`, opset ${c.onnx.opset} + ai.onnx.ml ${c.onnx.mlOpset}, ${c.onnx.bytes} bytes`, '');
   L.push('## Features', '', '| name | unit | inputs | description |', '|---|---|---|---|');
   for (const f of c.features) L.push(`| ${f.name} | ${f.unit} | ${f.inputs.join(', ')} | ${f.description} |`);
@@ -68,7 +78,10 @@ export function renderCardMarkdown(c: ModelCard): string {
   }
   if (c.threshold.value !== null) {
     L.push('', '## Threshold', '', `Rule ${JSON.stringify(c.threshold.rule)}; alarm when score ≥ ${fmt(c.threshold.value)}.`);
-    if (c.threshold.testCost) L.push(`On the test part: cost ${fmt(c.threshold.testCost.cost)} vs ${fmt(c.threshold.testCost.costWithoutModel)} without the model, savings ${fmt(c.threshold.testCost.savings)} (${(c.threshold.testCost.savingsFraction * 100).toFixed(1)} %).`);
+    if (c.threshold.testCost)
+      L.push(
+        `On the test part: cost ${fmt(c.threshold.testCost.cost)} vs ${fmt(c.threshold.testCost.costWithoutModel)} without the model, savings ${fmt(c.threshold.testCost.savings)} (${(c.threshold.testCost.savingsFraction * 100).toFixed(1)} %).`,
+      );
   }
   L.push('', '## Permutation importance (test part)', '', '| feature | drop | std |', '|---|---|---|');
   for (const i of c.importance) L.push(`| ${i.feature} | ${fmt(i.drop)} | ${fmt(i.std)} |`);

@@ -9,23 +9,34 @@ export interface CsvTable {
 export function parseCsv(text: string, delimiter = ','): CsvTable {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const records: string[][] = [];
-  let field = '', record: string[] = [], inQuotes = false;
+  let field = '',
+    record: string[] = [],
+    inQuotes = false;
   for (let i = 0; i < src.length; i++) {
     const ch = src[i]!;
     if (inQuotes) {
       if (ch === '"') {
-        if (src[i + 1] === '"') { field += '"'; i++; } else inQuotes = false;
+        if (src[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else inQuotes = false;
       } else field += ch;
     } else if (ch === '"') inQuotes = true;
-    else if (ch === delimiter) { record.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
+    else if (ch === delimiter) {
+      record.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && src[i + 1] === '\n') i++;
-      record.push(field); field = '';
+      record.push(field);
+      field = '';
       if (record.length > 1 || record[0] !== '') records.push(record);
       record = [];
     } else field += ch;
   }
-  if (field !== '' || record.length > 0) { record.push(field); records.push(record); }
+  if (field !== '' || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
   const [header = [], ...rows] = records;
   return { header, rows };
 }

@@ -19,10 +19,16 @@ export interface Contributions {
 /** Contributions for one row of model features. */
 export function contributions(e: Est, x: Float64Array): Contributions {
   switch (e.kind) {
-    case 'logistic': return linearContributions(e, x);
-    case 'gbdt': return treeShap(e, x);
-    case 'autoencoder': return { base: 0, phi: reconstructionTerms(e, x, 1), method: 'reconstruction-error' };
-    default: { const never: never = e; throw new Error(`unknown estimator ${JSON.stringify(never)}`); }
+    case 'logistic':
+      return linearContributions(e, x);
+    case 'gbdt':
+      return treeShap(e, x);
+    case 'autoencoder':
+      return { base: 0, phi: reconstructionTerms(e, x, 1), method: 'reconstruction-error' };
+    default: {
+      const never: never = e;
+      throw new Error(`unknown estimator ${JSON.stringify(never)}`);
+    }
   }
 }
 
@@ -44,7 +50,12 @@ export function treeExpectation(t: Tree, k = 0): number {
   return (t.cover[t.left[k]!]! * treeExpectation(t, t.left[k]!) + t.cover[t.right[k]!]! * treeExpectation(t, t.right[k]!)) / c;
 }
 
-interface PathEl { d: number; z: number; o: number; w: number }
+interface PathEl {
+  d: number;
+  z: number;
+  o: number;
+  w: number;
+}
 
 function extend(m: PathEl[], pz: number, po: number, pi: number): PathEl[] {
   const l = m.length;
@@ -69,7 +80,11 @@ function unwind(m: PathEl[], i: number): PathEl[] {
       n = t - (out[j]!.w * z * (l - j)) / (l + 1);
     } else out[j]!.w = (out[j]!.w * (l + 1)) / (z * (l - j));
   }
-  for (let j = i; j < l; j++) { out[j]!.d = out[j + 1]!.d; out[j]!.z = out[j + 1]!.z; out[j]!.o = out[j + 1]!.o; }
+  for (let j = i; j < l; j++) {
+    out[j]!.d = out[j + 1]!.d;
+    out[j]!.z = out[j + 1]!.z;
+    out[j]!.o = out[j + 1]!.o;
+  }
   out.pop();
   return out;
 }
@@ -101,10 +116,15 @@ export function treeShapInto(t: Tree, x: Float64Array, phi: Float64Array): void 
     const goLeft = Math.fround(x[f]!) <= t.threshold[j]!;
     const hot = goLeft ? t.left[j]! : t.right[j]!;
     const cold = goLeft ? t.right[j]! : t.left[j]!;
-    let iz = 1, io = 1;
+    let iz = 1,
+      io = 1;
     let mm = m;
     const k = mm.findIndex((e, idx) => idx > 0 && e.d === f);
-    if (k > 0) { iz = mm[k]!.z; io = mm[k]!.o; mm = unwind(mm, k); }
+    if (k > 0) {
+      iz = mm[k]!.z;
+      io = mm[k]!.o;
+      mm = unwind(mm, k);
+    }
     const c = t.cover[j]!;
     recurse(hot, mm, (iz * t.cover[hot]!) / c, io, f);
     recurse(cold, mm, (iz * t.cover[cold]!) / c, 0, f);
@@ -151,7 +171,12 @@ export function permutationImportance(
     const drops: number[] = [];
     for (let r = 0; r < repeats; r++) {
       for (let i = 0; i < n; i++) perm[i] = i;
-      for (let i = n - 1; i > 0; i--) { const k = rng.int(i + 1); const t = perm[i]!; perm[i] = perm[k]!; perm[k] = t; }
+      for (let i = n - 1; i > 0; i--) {
+        const k = rng.int(i + 1);
+        const t = perm[i]!;
+        perm[i] = perm[k]!;
+        perm[k] = t;
+      }
       for (let i = 0; i < n; i++) xp[i * p + j] = x[perm[i]! * p + j]!;
       drops.push(baseline - metric(y, score(xp, n)));
     }

@@ -56,19 +56,23 @@ export function compileExpr(e: Expr, index: ReadonlyMap<string, number>): Compil
       return () => v;
     }
     case 'add': {
-      const a = compileExpr(e.a, index), b = compileExpr(e.b, index);
+      const a = compileExpr(e.a, index),
+        b = compileExpr(e.b, index);
       return (r, o) => f32(a(r, o) + b(r, o));
     }
     case 'sub': {
-      const a = compileExpr(e.a, index), b = compileExpr(e.b, index);
+      const a = compileExpr(e.a, index),
+        b = compileExpr(e.b, index);
       return (r, o) => f32(a(r, o) - b(r, o));
     }
     case 'mul': {
-      const a = compileExpr(e.a, index), b = compileExpr(e.b, index);
+      const a = compileExpr(e.a, index),
+        b = compileExpr(e.b, index);
       return (r, o) => f32(a(r, o) * b(r, o));
     }
     case 'div': {
-      const a = compileExpr(e.a, index), b = compileExpr(e.b, index);
+      const a = compileExpr(e.a, index),
+        b = compileExpr(e.b, index);
       return (r, o) => f32(a(r, o) / b(r, o));
     }
     default: {

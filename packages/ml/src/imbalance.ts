@@ -78,7 +78,8 @@ export function applyImbalance(spec: ImbalanceSpec, x: Float64Array, y: Float64A
     const k = Math.min(spec.k ?? 5, minority.length - 1);
     const sd = new Float64Array(p);
     for (let j = 0; j < p; j++) {
-      let m = 0, v = 0;
+      let m = 0,
+        v = 0;
       for (const i of minority) m += x[i * p + j]!;
       m /= minority.length;
       for (const i of minority) v += (x[i * p + j]! - m) ** 2;

@@ -10,16 +10,37 @@ export type { Model, Estimator, Task, InputRow, Prediction, Explanation } from '
 
 // shared feature module (training and live windows)
 export {
-  defineFeature, rawFeature, reviveFeature, featureJson, inputsOf, normaliseFeatures, compileExpr,
-  input, constant, add, sub, mul, div,
-  AI4I_COLUMNS, AI4I_TYPE_ORDINAL, AI4I_FEATURES, ai4iFeatures,
+  defineFeature,
+  rawFeature,
+  reviveFeature,
+  featureJson,
+  inputsOf,
+  normaliseFeatures,
+  compileExpr,
+  input,
+  constant,
+  add,
+  sub,
+  mul,
+  div,
+  AI4I_COLUMNS,
+  AI4I_TYPE_ORDINAL,
+  AI4I_FEATURES,
+  ai4iFeatures,
 } from './features.ts';
 export type { Expr, FeatureDef, FeatureJson } from './features.ts';
 
 // window features from per-tag time series (training rows and live windows)
 export {
-  computeWindowFeatures, defineWindowSpec, validateWindowSpec, selectWindowFeatures, tagSeries, holdOnGrid, gridStatistic,
-  WINDOW_STATISTICS, WINDOW_SPEC_FORMAT,
+  computeWindowFeatures,
+  defineWindowSpec,
+  validateWindowSpec,
+  selectWindowFeatures,
+  tagSeries,
+  holdOnGrid,
+  gridStatistic,
+  WINDOW_STATISTICS,
+  WINDOW_SPEC_FORMAT,
 } from './windows.ts';
 export type { WindowSpec, WindowFeature, WindowStatistic, TagSeries, WindowRow, WindowMissingReason } from './windows.ts';
 
@@ -47,7 +68,18 @@ export type { AutoencoderEstimator, AutoencoderParams } from './models/autoencod
 
 // evaluation, thresholds, explanations, stress, card
 export {
-  confusion, precision, recall, f1, averagePrecision, rocAuc, brier, reliability, rmse, mae, classificationMetrics, regressionMetrics,
+  confusion,
+  precision,
+  recall,
+  f1,
+  averagePrecision,
+  rocAuc,
+  brier,
+  reliability,
+  rmse,
+  mae,
+  classificationMetrics,
+  regressionMetrics,
 } from './metrics.ts';
 export type { Confusion, ClassificationMetrics, RegressionMetrics, ReliabilityBin } from './metrics.ts';
 export { pickThreshold, costReport, costOf } from './threshold.ts';
@@ -68,6 +100,14 @@ export type { Rng } from './rng.ts';
 export { parseCsv, numericColumn } from './csv.ts';
 export type { CsvTable } from './csv.ts';
 export {
-  MlError, MlValidationError, MlErrorCode, SingleClassTargetError, UnknownColumnError, MissingValuesError, TooFewRowsError,
-  UnknownModelTypeError, InvalidSpecError, NotExportableError,
+  MlError,
+  MlValidationError,
+  MlErrorCode,
+  SingleClassTargetError,
+  UnknownColumnError,
+  MissingValuesError,
+  TooFewRowsError,
+  UnknownModelTypeError,
+  InvalidSpecError,
+  NotExportableError,
 } from './errors.ts';

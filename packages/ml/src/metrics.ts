@@ -9,7 +9,10 @@ export interface Confusion {
 }
 
 export function confusion(y: ArrayLike<number>, scores: ArrayLike<number>, threshold: number): Confusion {
-  let tp = 0, fp = 0, tn = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0;
   for (let i = 0; i < y.length; i++) {
     const pos = scores[i]! >= threshold;
     if (y[i] === 1) pos ? tp++ : fn++;
@@ -38,7 +41,10 @@ export function averagePrecision(y: ArrayLike<number>, scores: ArrayLike<number>
   let P = 0;
   for (let i = 0; i < y.length; i++) if (y[i] === 1) P++;
   if (P === 0) return NaN;
-  let tp = 0, fp = 0, ap = 0, prevRecall = 0;
+  let tp = 0,
+    fp = 0,
+    ap = 0,
+    prevRecall = 0;
   for (let r = 0; r < order.length; r++) {
     const i = order[r]!;
     if (y[i] === 1) tp++;
@@ -58,12 +64,17 @@ export function rocAuc(y: ArrayLike<number>, scores: ArrayLike<number>): number 
   const idx = new Int32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
   idx.sort((a, b) => scores[a]! - scores[b]!);
-  let pos = 0, rankSum = 0;
-  for (let r = 0; r < n; ) {
+  let pos = 0,
+    rankSum = 0;
+  for (let r = 0; r < n;) {
     let e = r;
     while (e + 1 < n && scores[idx[e + 1]!] === scores[idx[r]!]) e++;
     const avg = (r + e) / 2 + 1;
-    for (let t = r; t <= e; t++) if (y[idx[t]!] === 1) { pos++; rankSum += avg; }
+    for (let t = r; t <= e; t++)
+      if (y[idx[t]!] === 1) {
+        pos++;
+        rankSum += avg;
+      }
     r = e + 1;
   }
   const neg = n - pos;
@@ -87,7 +98,9 @@ export interface ReliabilityBin {
 
 /** Equal-width reliability diagram; empty bins are omitted. */
 export function reliability(y: ArrayLike<number>, p: ArrayLike<number>, bins = 10): ReliabilityBin[] {
-  const cnt = new Float64Array(bins), sp = new Float64Array(bins), sy = new Float64Array(bins);
+  const cnt = new Float64Array(bins),
+    sp = new Float64Array(bins),
+    sy = new Float64Array(bins);
   for (let i = 0; i < y.length; i++) {
     const b = Math.min(bins - 1, Math.max(0, Math.floor(p[i]! * bins)));
     cnt[b]!++;

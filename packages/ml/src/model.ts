@@ -34,10 +34,16 @@ export function taskOf(e: Estimator): Task {
 /** Margin: log-odds (logistic, GBDT classifier), the value (GBDT regressor), the anomaly score (autoencoder). */
 export function marginOf(e: Estimator, x: Float64Array, n: number): Float64Array {
   switch (e.kind) {
-    case 'logistic': return logisticMargin(e, x, n);
-    case 'gbdt': return gbdtMargin(e, x, n);
-    case 'autoencoder': return autoencoderScore(e, x, n);
-    default: { const never: never = e; throw new Error(`unknown estimator ${JSON.stringify(never)}`); }
+    case 'logistic':
+      return logisticMargin(e, x, n);
+    case 'gbdt':
+      return gbdtMargin(e, x, n);
+    case 'autoencoder':
+      return autoencoderScore(e, x, n);
+    default: {
+      const never: never = e;
+      throw new Error(`unknown estimator ${JSON.stringify(never)}`);
+    }
   }
 }
 
@@ -113,7 +119,6 @@ export function serialiseModel(model: Model): string {
 
 export function parseModel(json: string): Model {
   const m: unknown = JSON.parse(json, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(NONFINITE) ? Number(v.slice(NONFINITE.length)) : v));
-  if (typeof m !== 'object' || m === null || (m as { format?: unknown }).format !== MODEL_FORMAT)
-    throw new Error(`not a ${MODEL_FORMAT} model`);
+  if (typeof m !== 'object' || m === null || (m as { format?: unknown }).format !== MODEL_FORMAT) throw new Error(`not a ${MODEL_FORMAT} model`);
   return m as Model;
 }

@@ -41,7 +41,8 @@ function sortedFinite(a: ArrayLike<number>): Float64Array {
 export function quantileSorted(s: Float64Array, q: number): number {
   if (s.length === 0) return NaN;
   const pos = q * (s.length - 1);
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
@@ -57,10 +58,18 @@ export function fitImputer(raw: Float64Array, n: number, p: number, strategy: Im
     const s = sortedFinite(columnOf(raw, n, p, j));
     let v: number;
     switch (strategy) {
-      case 'mean': v = s.length ? s.reduce((a, b) => a + b, 0) / s.length : 0; break;
-      case 'median': v = s.length ? quantileSorted(s, 0.5) : 0; break;
-      case 'constant': v = constantValue; break;
-      case 'none': v = NaN; break;
+      case 'mean':
+        v = s.length ? s.reduce((a, b) => a + b, 0) / s.length : 0;
+        break;
+      case 'median':
+        v = s.length ? quantileSorted(s, 0.5) : 0;
+        break;
+      case 'constant':
+        v = constantValue;
+        break;
+      case 'none':
+        v = NaN;
+        break;
     }
     values.push(f32(v));
   }
@@ -68,10 +77,12 @@ export function fitImputer(raw: Float64Array, n: number, p: number, strategy: Im
 }
 
 export function fitScaler(x: Float64Array, n: number, p: number, kind: ScalingKind): Scaler {
-  const center: number[] = [], scale: number[] = [];
+  const center: number[] = [],
+    scale: number[] = [];
   for (let j = 0; j < p; j++) {
     const c = columnOf(x, n, p, j);
-    let m = 0, s = 1;
+    let m = 0,
+      s = 1;
     if (kind === 'standard') {
       for (let i = 0; i < n; i++) m += c[i]!;
       m /= Math.max(n, 1);
@@ -117,8 +128,7 @@ export function applyScaler(s: Scaler, x: Float64Array, n: number): Float64Array
   if (s.kind === 'none') return x;
   const q = s.center.length;
   const out = new Float64Array(n * q);
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < q; k++) out[i * q + k] = f32(f32(x[i * q + k]! - s.center[k]!) / s.scale[k]!);
+  for (let i = 0; i < n; i++) for (let k = 0; k < q; k++) out[i * q + k] = f32(f32(x[i * q + k]! - s.center[k]!) / s.scale[k]!);
   return out;
 }
 

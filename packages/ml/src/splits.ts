@@ -76,7 +76,8 @@ export function groupSplit(groups: Float64Array, f: Fractions, time?: Float64Arr
 
 function requireRows(s: SplitIndices, f: Fractions, min: number): void {
   if (s.train.length < Math.max(min, 2)) throw new TooFewRowsError('split.train', `train part has ${s.train.length} rows, needs at least ${Math.max(min, 2)}`);
-  if (f.validation > 0 && s.validation.length < min) throw new TooFewRowsError('split.validation', `validation part has ${s.validation.length} rows, needs at least ${min}`);
+  if (f.validation > 0 && s.validation.length < min)
+    throw new TooFewRowsError('split.validation', `validation part has ${s.validation.length} rows, needs at least ${min}`);
   if (f.test > 0 && s.test.length < min) throw new TooFewRowsError('split.test', `test part has ${s.test.length} rows, needs at least ${min}`);
 }
 

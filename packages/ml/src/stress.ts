@@ -32,16 +32,28 @@ export function stressEvaluation(opts: {
   const baseline = opts.metric(y, opts.score(raw, n));
   const cols = opts.sensors.map((s) => inputs.indexOf(s)).filter((j) => j >= 0);
   const std = cols.map((j) => {
-    let m = 0, c = 0;
-    for (let i = 0; i < n; i++) { const v = raw[i * p + j]!; if (!Number.isNaN(v)) { m += v; c++; } }
+    let m = 0,
+      c = 0;
+    for (let i = 0; i < n; i++) {
+      const v = raw[i * p + j]!;
+      if (!Number.isNaN(v)) {
+        m += v;
+        c++;
+      }
+    }
     m /= Math.max(c, 1);
     let v2 = 0;
-    for (let i = 0; i < n; i++) { const v = raw[i * p + j]!; if (!Number.isNaN(v)) v2 += (v - m) ** 2; }
+    for (let i = 0; i < n; i++) {
+      const v = raw[i * p + j]!;
+      if (!Number.isNaN(v)) v2 += (v - m) ** 2;
+    }
     return Math.sqrt(v2 / Math.max(c, 1));
   });
   const noise = opts.sigmas.map((sigma) => {
     const x = new Float64Array(raw);
-    cols.forEach((j, k) => { for (let i = 0; i < n; i++) x[i * p + j]! += sigma * std[k]! * opts.rng.normal(); });
+    cols.forEach((j, k) => {
+      for (let i = 0; i < n; i++) x[i * p + j]! += sigma * std[k]! * opts.rng.normal();
+    });
     const value = opts.metric(y, opts.score(x, n));
     return { sigma, value, drop: baseline - value };
   });

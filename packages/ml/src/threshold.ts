@@ -51,7 +51,8 @@ export function pickThreshold(y: ArrayLike<number>, scores: ArrayLike<number>, r
   let P = 0;
   for (let i = 0; i < y.length; i++) if (y[i] === 1) P++;
   const N = y.length - P;
-  let tp = 0, fp = 0;
+  let tp = 0,
+    fp = 0;
   // "no alarms at all" as the starting point: threshold above every score
   let bestT = order.length ? scores[order[0]!]! + 1 : 0.5;
   let best = rule.kind === 'cost' ? costOf({ tp: 0, fp: 0, tn: N, fn: P }, rule.cost) : 0;
@@ -64,11 +65,17 @@ export function pickThreshold(y: ArrayLike<number>, scores: ArrayLike<number>, r
     const c = { tp, fp, tn: N - fp, fn: P - tp };
     if (rule.kind === 'cost') {
       const v = costOf(c, rule.cost);
-      if (v < best) { best = v; bestT = between(scores, i, next); }
+      if (v < best) {
+        best = v;
+        bestT = between(scores, i, next);
+      }
     } else {
       const d = 2 * tp + fp + (P - tp);
       const v = d === 0 ? 0 : (2 * tp) / d;
-      if (v > best) { best = v; bestT = between(scores, i, next); }
+      if (v > best) {
+        best = v;
+        bestT = between(scores, i, next);
+      }
     }
   }
   return bestT;

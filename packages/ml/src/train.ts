@@ -4,9 +4,7 @@
 
 import { selectWindowFeatures, validateWindowSpec, type WindowSpec } from './windows.ts';
 import { column, pick, rowMajor, type Dataset } from './dataset.ts';
-import {
-  InvalidSpecError, MissingValuesError, SingleClassTargetError, TooFewRowsError, UnknownColumnError, UnknownModelTypeError,
-} from './errors.ts';
+import { InvalidSpecError, MissingValuesError, SingleClassTargetError, TooFewRowsError, UnknownColumnError, UnknownModelTypeError } from './errors.ts';
 import { inputsOf, featureJson, normaliseFeatures, type FeatureDef } from './features.ts';
 import { applyImbalance, type ImbalanceReport, type ImbalanceSpec } from './imbalance.ts';
 import { applyScaler, computeFeatureMatrix, fitPipeline, impute, transform, type ImputeStrategy, type ScalingKind } from './preprocess.ts';
@@ -139,9 +137,11 @@ export function validateSpec(spec: TrainSpec, ds: Dataset): { features: FeatureD
       for (let i = 0; i < c.length; i++)
         if (Number.isNaN(c[i]!)) throw new MissingValuesError(inp, `column "${inp}" has missing values (row ${i}) and the spec sets no imputation strategy`);
     }
-  if (ds.nRows < MIN_TRAIN_ROWS + 2) throw new TooFewRowsError('split', `dataset has ${ds.nRows} rows; training needs at least ${MIN_TRAIN_ROWS} plus one validation and one test row`);
+  if (ds.nRows < MIN_TRAIN_ROWS + 2)
+    throw new TooFewRowsError('split', `dataset has ${ds.nRows} rows; training needs at least ${MIN_TRAIN_ROWS} plus one validation and one test row`);
   const split = resolveSplit(spec, ds);
-  if (split.train.length < MIN_TRAIN_ROWS) throw new TooFewRowsError('split.train', `train part has ${split.train.length} rows, needs at least ${MIN_TRAIN_ROWS}`);
+  if (split.train.length < MIN_TRAIN_ROWS)
+    throw new TooFewRowsError('split.train', `train part has ${split.train.length} rows, needs at least ${MIN_TRAIN_ROWS}`);
   if (split.validation.length < 1) throw new TooFewRowsError('split.validation', 'validation part is empty (threshold and early stopping need it)');
   if (split.test.length < 1) throw new TooFewRowsError('split.test', 'test part is empty');
   if (task !== 'regression') {
@@ -167,17 +167,26 @@ export function train(spec: TrainSpec, ds: Dataset): TrainResult {
 
   // Resampling happens on the imputed raw inputs so engineered features stay consistent.
   let imbalance: ImbalanceReport | null = null;
-  let xFit: Float64Array, yFit = yTrain, wFit: Float64Array | undefined, nFit = nTrain;
+  let xFit: Float64Array,
+    yFit = yTrain,
+    wFit: Float64Array | undefined,
+    nFit = nTrain;
   const imputedTrain = impute(pipeline.imputer, rawTrain, nTrain);
   if (spec.imbalance && task === 'classification') {
     const r = applyImbalance(spec.imbalance, imputedTrain, yTrain, p, createRng(spec.seed));
     imbalance = r.report;
     xFit = applyScaler(pipeline.scaler, computeFeatureMatrix(pipeline.inputs, pipeline.features, r.x, r.n), r.n);
-    yFit = r.y; wFit = r.weights; nFit = r.n;
+    yFit = r.y;
+    wFit = r.weights;
+    nFit = r.n;
   } else xFit = applyScaler(pipeline.scaler, computeFeatureMatrix(pipeline.inputs, pipeline.features, imputedTrain, nTrain), nTrain);
 
-  const rawVal = rowMajor(ds, inputs, split.validation), yVal = pick(yAll, split.validation), nVal = split.validation.length;
-  const rawTest = rowMajor(ds, inputs, split.test), yTest = pick(yAll, split.test), nTest = split.test.length;
+  const rawVal = rowMajor(ds, inputs, split.validation),
+    yVal = pick(yAll, split.validation),
+    nVal = split.validation.length;
+  const rawTest = rowMajor(ds, inputs, split.test),
+    yTest = pick(yAll, split.test),
+    nTest = split.test.length;
   const xVal = transform(pipeline, rawVal, nVal);
   const xTest = transform(pipeline, rawTest, nTest);
 
@@ -191,7 +200,8 @@ export function train(spec: TrainSpec, ds: Dataset): TrainResult {
       estimator = fitGbdt({ x: xFit, n: nFit, p: F, y: yFit, ...(wFit ? { weights: wFit } : {}), validation: { x: xVal, n: nVal, y: yVal } }, m.params);
       break;
     case 'autoencoder': {
-      let xa = xFit, na = nFit;
+      let xa = xFit,
+        na = nFit;
       if ((m.trainOn ?? 'negatives') === 'negatives') {
         const keep: number[] = [];
         for (let i = 0; i < nFit; i++) if (yFit[i] === 0) keep.push(i);
@@ -211,27 +221,49 @@ export function train(spec: TrainSpec, ds: Dataset): TrainResult {
   const rule: ThresholdRule | null = task === 'regression' ? null : ruleKind === 'cost' ? { kind: 'cost', cost: spec.costModel! } : { kind: 'max-f1' };
   const threshold = rule ? pickThreshold(yVal, sVal, rule) : null;
   const probabilistic = task === 'classification';
-  const metrics = threshold === null
-    ? { validation: regressionMetrics(yVal, sVal), test: regressionMetrics(yTest, sTest) }
-    : { validation: classificationMetrics(yVal, sVal, threshold, probabilistic), test: classificationMetrics(yTest, sTest, threshold, probabilistic) };
-  const cost = threshold !== null && spec.costModel
-    ? { validation: costReport(yVal, sVal, threshold, spec.costModel), test: costReport(yTest, sTest, threshold, spec.costModel) }
-    : null;
+  const metrics =
+    threshold === null
+      ? { validation: regressionMetrics(yVal, sVal), test: regressionMetrics(yTest, sTest) }
+      : { validation: classificationMetrics(yVal, sVal, threshold, probabilistic), test: classificationMetrics(yTest, sTest, threshold, probabilistic) };
+  const cost =
+    threshold !== null && spec.costModel
+      ? { validation: costReport(yVal, sVal, threshold, spec.costModel), test: costReport(yTest, sTest, threshold, spec.costModel) }
+      : null;
 
-  const model: Model = { format: MODEL_FORMAT, target: spec.target, task, pipeline, estimator, threshold, ...(spec.window === undefined ? {} : { window: spec.window }) };
+  const model: Model = {
+    format: MODEL_FORMAT,
+    target: spec.target,
+    task,
+    pipeline,
+    estimator,
+    threshold,
+    ...(spec.window === undefined ? {} : { window: spec.window }),
+  };
 
   const metricName = task === 'regression' ? 'negative RMSE' : 'PR-AUC';
-  const metricFn = task === 'regression'
-    ? (y: Float64Array, s: Float64Array): number => -rmse(y, s)
-    : (y: Float64Array, s: Float64Array): number => averagePrecision(y, s);
+  const metricFn =
+    task === 'regression' ? (y: Float64Array, s: Float64Array): number => -rmse(y, s) : (y: Float64Array, s: Float64Array): number => averagePrecision(y, s);
   const importance = permutationImportance(
-    (x, n) => scoreOf(estimator, x, n), xTest, nTest, pipeline.features.map((f) => f.name), yTest, metricFn,
-    spec.importanceRepeats ?? 5, createRng(spec.seed + 1),
+    (x, n) => scoreOf(estimator, x, n),
+    xTest,
+    nTest,
+    pipeline.features.map((f) => f.name),
+    yTest,
+    metricFn,
+    spec.importanceRepeats ?? 5,
+    createRng(spec.seed + 1),
   );
   const stress = stressEvaluation({
     score: (raw, n) => scoreRaw(model, raw, n),
-    raw: rawTest, n: nTest, inputs, sensors: spec.stress?.sensors ?? inputs, y: yTest,
-    metricName, metric: metricFn, sigmas: spec.stress?.sigmas ?? [0.05, 0.1, 0.2], rng: createRng(spec.seed + 2),
+    raw: rawTest,
+    n: nTest,
+    inputs,
+    sensors: spec.stress?.sensors ?? inputs,
+    y: yTest,
+    metricName,
+    metric: metricFn,
+    sigmas: spec.stress?.sigmas ?? [0.05, 0.1, 0.2],
+    rng: createRng(spec.seed + 2),
   });
 
   const onnx = exportOnnx(model);

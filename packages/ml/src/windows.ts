@@ -76,8 +76,10 @@ export function validateWindowSpec(spec: unknown): asserts spec is WindowSpec {
   if (!Array.isArray(s.features) || s.features.length === 0) throw new Error('window spec: no features');
   const names = new Set<string>();
   for (const f of s.features) {
-    if (typeof f?.name !== 'string' || f.name === '' || typeof f.tag !== 'string' || f.tag === '' || typeof f.unit !== 'string') throw new Error(`window spec: feature ${JSON.stringify(f)} needs name, tag and unit`);
-    if (!(WINDOW_STATISTICS as readonly string[]).includes(f.statistic)) throw new Error(`window spec: feature ${f.name} has unknown statistic ${String(f.statistic)}`);
+    if (typeof f?.name !== 'string' || f.name === '' || typeof f.tag !== 'string' || f.tag === '' || typeof f.unit !== 'string')
+      throw new Error(`window spec: feature ${JSON.stringify(f)} needs name, tag and unit`);
+    if (!(WINDOW_STATISTICS as readonly string[]).includes(f.statistic))
+      throw new Error(`window spec: feature ${f.name} has unknown statistic ${String(f.statistic)}`);
     if (names.has(f.name)) throw new Error(`window spec: duplicate feature ${f.name}`);
     names.add(f.name);
   }
@@ -95,7 +97,9 @@ export function selectWindowFeatures(spec: WindowSpec, names: readonly string[])
 export function tagSeries(samples: readonly { readonly timestampMs: number; readonly value: number; readonly quality: 'good' | 'bad' | boolean }[]): TagSeries {
   const sorted = [...samples].sort((a, b) => a.timestampMs - b.timestampMs);
   const n = sorted.length;
-  const t = new Float64Array(n), v = new Float64Array(n), g = new Uint8Array(n);
+  const t = new Float64Array(n),
+    v = new Float64Array(n),
+    g = new Uint8Array(n);
   sorted.forEach((s, i) => {
     t[i] = s.timestampMs;
     v[i] = s.value;
@@ -106,7 +110,9 @@ export function tagSeries(samples: readonly { readonly timestampMs: number; read
 
 /** Index of the last sample with t ≤ x, or −1. */
 function lastAtOrBefore(t: ArrayLike<number>, x: number): number {
-  let lo = 0, hi = t.length - 1, r = -1;
+  let lo = 0,
+    hi = t.length - 1,
+    r = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (t[mid]! <= x) {
@@ -124,7 +130,8 @@ export function holdOnGrid(series: TagSeries, endMs: number, points: number, gri
   const firstMs = endMs - (points - 1) * gridMs;
   // Last Good sample at or before the first grid point (held into the window).
   let i = lastAtOrBefore(t, firstMs);
-  let held = NaN, heldMs = -Infinity;
+  let held = NaN,
+    heldMs = -Infinity;
   for (let j = i; j >= 0; j--) {
     if (g[j]) {
       held = v[j]!;
@@ -150,22 +157,40 @@ export function holdOnGrid(series: TagSeries, endMs: number, points: number, gri
 
 /** The statistic over grid values (NaN entries skipped; NaN when none). Slope: per hour for grid step `gridMinutes`. */
 export function gridStatistic(values: ArrayLike<number>, statistic: WindowStatistic, gridMinutes = 1): number {
-  let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, sq = 0, min = Infinity, max = -Infinity, last = NaN;
+  let n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0,
+    sq = 0,
+    min = Infinity,
+    max = -Infinity,
+    last = NaN;
   for (let i = 0; i < values.length; i++) {
     const y = values[i]!;
     if (Number.isNaN(y)) continue;
-    n++; sx += i; sy += y; sxx += i * i; sxy += i * y; sq += y * y;
+    n++;
+    sx += i;
+    sy += y;
+    sxx += i * i;
+    sxy += i * y;
+    sq += y * y;
     if (y < min) min = y;
     if (y > max) max = y;
     last = y;
   }
   if (n === 0) return NaN;
   switch (statistic) {
-    case 'mean': return sy / n;
-    case 'last': return last;
-    case 'min': return min;
-    case 'max': return max;
-    case 'rms': return Math.sqrt(sq / n);
+    case 'mean':
+      return sy / n;
+    case 'last':
+      return last;
+    case 'min':
+      return min;
+    case 'max':
+      return max;
+    case 'rms':
+      return Math.sqrt(sq / n);
     case 'std': {
       if (n < 2) return 0;
       const mean = sy / n;
@@ -207,10 +232,7 @@ export function computeWindowFeatures(
       grids.set(f.tag, h);
     }
     const reason: WindowMissingReason | null =
-      h === null ? 'absent'
-      : h.lastGoodMs === -Infinity ? (h.samples > 0 ? 'bad' : 'absent')
-      : h.lastGoodMs < endMs - staleMs ? 'stale'
-      : null;
+      h === null ? 'absent' : h.lastGoodMs === -Infinity ? (h.samples > 0 ? 'bad' : 'absent') : h.lastGoodMs < endMs - staleMs ? 'stale' : null;
     if (reason !== null) {
       values[k] = NaN;
       missing.push({ feature: f.name, tag: f.tag, reason });

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { AI4I_COLUMNS as C, ai4iFeatures, computeFeatureMatrix, featureJson, fitImputer, fitPipeline, fitScaler, impute, inputsOf, reviveFeature, transform } from '../src/index.ts';
+import {
+  AI4I_COLUMNS as C,
+  ai4iFeatures,
+  computeFeatureMatrix,
+  featureJson,
+  fitImputer,
+  fitPipeline,
+  fitScaler,
+  impute,
+  inputsOf,
+  reviveFeature,
+  transform,
+} from '../src/index.ts';
 
 describe('the shared feature module', () => {
   it('computes AI4I power as torque × speed × 2π/60 in watts, rounded like float32', () => {

@@ -1,14 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import {
-  createRng, fitAutoencoder, fitGbdt, fitLogistic, gbdtMargin, linearContributions, logisticMargin, reconstructionTerms, autoencoderScore,
-  treeShap, rmse, averagePrecision, type Tree,
+  createRng,
+  fitAutoencoder,
+  fitGbdt,
+  fitLogistic,
+  gbdtMargin,
+  linearContributions,
+  logisticMargin,
+  reconstructionTerms,
+  autoencoderScore,
+  treeShap,
+  rmse,
+  averagePrecision,
+  type Tree,
 } from '../src/index.ts';
 
 function data(n: number, seed: number): { x: Float64Array; y: Float64Array; r: Float64Array } {
   const rng = createRng(seed);
-  const x = new Float64Array(n * 3), y = new Float64Array(n), r = new Float64Array(n);
+  const x = new Float64Array(n * 3),
+    y = new Float64Array(n),
+    r = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const a = rng.normal(), b = rng.normal(), c = rng.normal();
+    const a = rng.normal(),
+      b = rng.normal(),
+      c = rng.normal();
     x.set([a, b, c], i * 3);
     y[i] = (a > 0.5 && b > 0) || c > 1.5 ? 1 : 0; // interaction + a threshold
     r[i] = 2 * a - b * b + 0.1 * rng.normal();
@@ -19,7 +34,8 @@ function data(n: number, seed: number): { x: Float64Array; y: Float64Array; r: F
 /** Path-dependent conditional expectation E[f(x) | x_S] of one tree (the quantity TreeSHAP attributes). */
 function condExp(t: Tree, x: Float64Array, s: Set<number>, k = 0): number {
   if (t.left[k] === -1) return t.value[k]!;
-  const l = t.left[k]!, r = t.right[k]!;
+  const l = t.left[k]!,
+    r = t.right[k]!;
   if (s.has(t.feature[k]!)) return condExp(t, x, s, Math.fround(x[t.feature[k]!]!) <= t.threshold[k]! ? l : r);
   return (t.cover[l]! * condExp(t, x, s, l) + t.cover[r]! * condExp(t, x, s, r)) / t.cover[k]!;
 }
@@ -40,7 +56,8 @@ function bruteShapley(trees: Tree[], x: Float64Array, p: number): number[] {
 }
 
 describe('histogram gradient boosting', () => {
-  const train = data(800, 1), val = data(300, 2);
+  const train = data(800, 1),
+    val = data(300, 2);
   it('learns an interaction for binary log-loss, with float32 thresholds', () => {
     const m = fitGbdt({ x: train.x, n: 800, p: 3, y: train.y, validation: { x: val.x, n: 300, y: val.y } }, { maxIter: 80, minSamplesLeaf: 10 });
     const z = gbdtMargin(m, val.x, 300);
@@ -49,7 +66,10 @@ describe('histogram gradient boosting', () => {
   });
 
   it('stops early on the validation part and keeps the best round', () => {
-    const m = fitGbdt({ x: train.x, n: 800, p: 3, y: train.y, validation: { x: val.x, n: 300, y: val.y } }, { maxIter: 500, learningRate: 0.5, earlyStopping: { patience: 5, tol: 0 } });
+    const m = fitGbdt(
+      { x: train.x, n: 800, p: 3, y: train.y, validation: { x: val.x, n: 300, y: val.y } },
+      { maxIter: 500, learningRate: 0.5, earlyStopping: { patience: 5, tol: 0 } },
+    );
     expect(m.trees.length).toBeLessThan(500);
     const best = m.validationLoss.indexOf(Math.min(...m.validationLoss)) + 1;
     expect(m.trees.length).toBe(best);

@@ -4,7 +4,18 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { loadAi4i } from '../bench/ai4i.ts';
 import {
-  AI4I_COLUMNS as C, AI4I_FEATURES, ai4iFeatures, createDataset, marginOf, rowMajor, scoreRaw, transform, train, type Dataset, type TrainResult, type TrainSpec,
+  AI4I_COLUMNS as C,
+  AI4I_FEATURES,
+  ai4iFeatures,
+  createDataset,
+  marginOf,
+  rowMajor,
+  scoreRaw,
+  transform,
+  train,
+  type Dataset,
+  type TrainResult,
+  type TrainSpec,
 } from '../src/index.ts';
 
 const split = { kind: 'chronological', orderBy: 'udi', train: 0.7, validation: 0.15, test: 0.15 } as const;
@@ -17,7 +28,10 @@ function withMissing(ds: Dataset): Dataset {
   for (const [k, v] of Object.entries(ds.columns)) {
     const c = new Float64Array(v);
     if (k !== C.machineFailure && k !== 'udi' && k !== C.type)
-      for (let i = 0; i < c.length; i++) { s = (s * 1103515245 + 12345) % 2147483648; if (s / 2147483648 < 0.03) c[i] = NaN; }
+      for (let i = 0; i < c.length; i++) {
+        s = (s * 1103515245 + 12345) % 2147483648;
+        if (s / 2147483648 < 0.03) c[i] = NaN;
+      }
     cols[k] = c;
   }
   return createDataset(cols);
@@ -42,7 +56,8 @@ async function runOnnx(r: TrainResult, ds: Dataset): Promise<{ ts: Float64Array;
 function expectClose(ts: Float64Array, onnx: ArrayLike<number>, stride = 1, offset = 0, absFloor = 0): void {
   let worst = 0;
   for (let i = 0; i < ts.length; i++) {
-    const a = ts[i]!, b = onnx[i * stride + offset]!;
+    const a = ts[i]!,
+      b = onnx[i * stride + offset]!;
     const err = Math.abs(a - b);
     worst = Math.max(worst, err <= absFloor ? 0 : err / Math.max(Math.abs(a), Math.abs(b), 1e-30));
   }
@@ -54,13 +69,21 @@ const PROBABILITY_FLOOR = 2.5e-7;
 function expectSameAlarms(r: TrainResult, ts: Float64Array, onnxP: Float32Array): void {
   const t = r.threshold!;
   let differ = 0;
-  for (let i = 0; i < ts.length; i++) if ((ts[i]! >= t) !== (onnxP[2 * i + 1]! >= t)) differ++;
+  for (let i = 0; i < ts.length; i++) if (ts[i]! >= t !== onnxP[2 * i + 1]! >= t) differ++;
   expect(differ).toBe(0);
 }
 
 describe('ONNX export, loaded in onnxruntime-node', () => {
   const ds = loadAi4i();
-  const base: Omit<TrainSpec, 'model'> = { target: C.machineFailure, features: AI4I_FEATURES, seed: 7, split, costModel: cost, importanceRepeats: 1, stress: { sigmas: [0.1] } };
+  const base: Omit<TrainSpec, 'model'> = {
+    target: C.machineFailure,
+    features: AI4I_FEATURES,
+    seed: 7,
+    split,
+    costModel: cost,
+    importanceRepeats: 1,
+    stress: { sigmas: [0.1] },
+  };
 
   it('logistic regression with median imputation and standard scaling gives the same probabilities', async () => {
     const dm = withMissing(ds);
@@ -84,12 +107,22 @@ describe('ONNX export, loaded in onnxruntime-node', () => {
   });
 
   it('GBDT regressor gives the same predictions', async () => {
-    const r = train({
-      ...base,
-      target: C.processTemperature,
-      features: [ai4iFeatures.type, ai4iFeatures.airTemperature, ai4iFeatures.rotationalSpeed, ai4iFeatures.torque, ai4iFeatures.toolWear, ai4iFeatures.wearTorque],
-      model: { type: 'gbdt', params: { task: 'regression', maxIter: 60 } },
-    }, ds);
+    const r = train(
+      {
+        ...base,
+        target: C.processTemperature,
+        features: [
+          ai4iFeatures.type,
+          ai4iFeatures.airTemperature,
+          ai4iFeatures.rotationalSpeed,
+          ai4iFeatures.torque,
+          ai4iFeatures.toolWear,
+          ai4iFeatures.wearTorque,
+        ],
+        model: { type: 'gbdt', params: { task: 'regression', maxIter: 60 } },
+      },
+      ds,
+    );
     const { ts, onnx } = await runOnnx(r, ds);
     expect(onnx.prediction!.dims).toEqual([ts.length, 1]);
     expectClose(ts, onnx.prediction!.data as Float32Array);

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createDataset, explain, MlValidationError, parseModel, predict, serialiseModel, train, type Dataset, type TrainSpec,
-} from '../src/index.ts';
+import { createDataset, explain, MlValidationError, parseModel, predict, serialiseModel, train, type Dataset, type TrainSpec } from '../src/index.ts';
 import { syntheticFeatures, syntheticMachines } from './fixtures.ts';
 
 const ds = syntheticMachines(600, 3);

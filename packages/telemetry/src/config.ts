@@ -47,12 +47,7 @@ export function assertValidTelemetryConfig(config: TelemetryConfig): void {
   if (!EXPORTERS.has(config.exporter)) {
     throw new InvalidTelemetryConfigError('exporter', `must be one of ${[...EXPORTERS].join(', ')}`);
   }
-  if (
-    typeof config.sampleRatio !== 'number' ||
-    !Number.isFinite(config.sampleRatio) ||
-    config.sampleRatio < 0 ||
-    config.sampleRatio > 1
-  ) {
+  if (typeof config.sampleRatio !== 'number' || !Number.isFinite(config.sampleRatio) || config.sampleRatio < 0 || config.sampleRatio > 1) {
     throw new InvalidTelemetryConfigError('sampleRatio', 'must be a number between 0 and 1');
   }
   if (!LOG_LEVELS.has(config.logLevel)) {
@@ -61,16 +56,10 @@ export function assertValidTelemetryConfig(config: TelemetryConfig): void {
   if (config.otlpEndpoint !== undefined && !URL.canParse(config.otlpEndpoint)) {
     throw new InvalidTelemetryConfigError('otlpEndpoint', 'must be an absolute URL');
   }
-  if (
-    config.exportTimeoutMillis !== undefined &&
-    (!Number.isInteger(config.exportTimeoutMillis) || config.exportTimeoutMillis <= 0)
-  ) {
+  if (config.exportTimeoutMillis !== undefined && (!Number.isInteger(config.exportTimeoutMillis) || config.exportTimeoutMillis <= 0)) {
     throw new InvalidTelemetryConfigError('exportTimeoutMillis', 'must be a positive integer');
   }
-  if (
-    config.metricExportIntervalMillis !== undefined &&
-    (!Number.isInteger(config.metricExportIntervalMillis) || config.metricExportIntervalMillis <= 0)
-  ) {
+  if (config.metricExportIntervalMillis !== undefined && (!Number.isInteger(config.metricExportIntervalMillis) || config.metricExportIntervalMillis <= 0)) {
     throw new InvalidTelemetryConfigError('metricExportIntervalMillis', 'must be a positive integer');
   }
 }

@@ -26,10 +26,7 @@ export interface ErrorReporterOptions {
 }
 
 /** A global error handler for the SDK: logs at warn, at most once per interval. */
-export function createTelemetryErrorReporter(
-  logger: Logger,
-  { intervalMillis = 60_000, now = Date.now }: ErrorReporterOptions = {},
-): (error: unknown) => void {
+export function createTelemetryErrorReporter(logger: Logger, { intervalMillis = 60_000, now = Date.now }: ErrorReporterOptions = {}): (error: unknown) => void {
   let lastLoggedAt = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
   return (error) => {
@@ -39,10 +36,7 @@ export function createTelemetryErrorReporter(
       return;
     }
     lastLoggedAt = at;
-    logger.warn(
-      { err: error, suppressedSinceLastReport: suppressed },
-      'telemetry export failed; spans dropped, application unaffected',
-    );
+    logger.warn({ err: error, suppressedSinceLastReport: suppressed }, 'telemetry export failed; spans dropped, application unaffected');
     suppressed = 0;
   };
 }

@@ -9,29 +9,13 @@
 import { context, diag, DiagLogLevel, metrics, propagation, trace } from '@opentelemetry/api';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-  loggingErrorHandler,
-  setGlobalErrorHandler,
-} from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider as SdkMeterProvider,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider as SdkMeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { IMetricReader, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import {
-  TracerProvider as SdkTracerProvider,
-  BatchSpanProcessor,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace';
+import { TracerProvider as SdkTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
@@ -191,9 +175,7 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
     trace.setGlobalTracerProvider(provider) &&
     metrics.setGlobalMeterProvider(meterProvider) &&
     context.setGlobalContextManager(contextManager) &&
-    propagation.setGlobalPropagator(
-      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-    );
+    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   if (!registered) {
     // Someone else (another copy of this package, or an auto-instrumentation agent) got there
     // first; leaving half of our set-up registered would be worse than none.
@@ -239,10 +221,7 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
     },
   };
   active = { handle, contextManager };
-  logger.debug(
-    { exporter: config.exporter, sampleRatio: config.sampleRatio, service: config.serviceName },
-    'telemetry initialised',
-  );
+  logger.debug({ exporter: config.exporter, sampleRatio: config.sampleRatio, service: config.serviceName }, 'telemetry initialised');
   return handle;
 }
 

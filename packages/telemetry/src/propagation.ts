@@ -2,24 +2,8 @@
 // This module is also the "./api" subpath export, so it imports ONLY @opentelemetry/api:
 // a library can propagate and create spans without pulling in the SDK or an exporter.
 // With no SDK registered every helper degrades to a no-op (the API's noop tracer).
-import {
-  SpanStatusCode,
-  context,
-  defaultTextMapGetter,
-  defaultTextMapSetter,
-  isSpanContextValid,
-  propagation,
-  trace,
-} from '@opentelemetry/api';
-import type {
-  Context,
-  Exception,
-  Span,
-  SpanOptions,
-  TextMapGetter,
-  TextMapSetter,
-  Tracer,
-} from '@opentelemetry/api';
+import { SpanStatusCode, context, defaultTextMapGetter, defaultTextMapSetter, isSpanContextValid, propagation, trace } from '@opentelemetry/api';
+import type { Context, Exception, Span, SpanOptions, TextMapGetter, TextMapSetter, Tracer } from '@opentelemetry/api';
 
 // The API objects, re-exported so that callers use the same @opentelemetry/api copy as the SDK
 // set up by initTelemetry(). The global registration is only visible to API copies of the same
@@ -73,10 +57,7 @@ export function injectToCarrier(ctx: Context = context.active(), carrier: Carrie
  * Reads a trace context from `carrier` into a new context derived from `base`.
  * Spans started in the returned context are children of the remote span.
  */
-export function extractFromCarrier(
-  carrier: Readonly<Record<string, string | undefined>>,
-  base: Context = context.active(),
-): Context {
+export function extractFromCarrier(carrier: Readonly<Record<string, string | undefined>>, base: Context = context.active()): Context {
   return propagation.extract(base, carrier, defaultTextMapGetter);
 }
 
@@ -92,8 +73,7 @@ export interface MetadataLike {
 }
 
 const utf8 = new TextDecoder();
-const metadataValueToString = (value: string | Uint8Array): string =>
-  typeof value === 'string' ? value : utf8.decode(value);
+const metadataValueToString = (value: string | Uint8Array): string => (typeof value === 'string' ? value : utf8.decode(value));
 
 export const grpcMetadataSetter: TextMapSetter<MetadataLike> = {
   set(carrier, key, value) {

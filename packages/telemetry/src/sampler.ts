@@ -15,14 +15,7 @@ export class ImportantDecisionSampler implements Sampler {
     this.#alwaysSample = new Set(alwaysSampleSpanNames);
   }
 
-  shouldSample(
-    context: Context,
-    traceId: string,
-    spanName: string,
-    spanKind: SpanKind,
-    attributes: Attributes,
-    links: Link[],
-  ): SamplingResult {
+  shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
     if (attributes[IMPORTANT_ATTRIBUTE] === true || this.#alwaysSample.has(spanName)) {
       return { decision: SamplingDecision.RECORD_AND_SAMPLED };
     }

@@ -44,8 +44,7 @@ function start(overrides: Partial<TelemetryConfig> = {}): TelemetryHandle & { me
   return Object.assign(handle, { memory: handle.memoryExporter });
 }
 
-const finishedNames = (handle: { memory: NonNullable<TelemetryHandle['memoryExporter']> }) =>
-  handle.memory.getFinishedSpans().map((span) => span.name);
+const finishedNames = (handle: { memory: NonNullable<TelemetryHandle['memoryExporter']> }) => handle.memory.getFinishedSpans().map((span) => span.name);
 
 beforeEach(async () => {
   await resetTelemetryForTests();
@@ -149,10 +148,7 @@ describe('propagation through a plain carrier (NATS headers)', () => {
 
   it('carries baggage alongside the trace context', () => {
     start();
-    const withBaggage = propagation.setBaggage(
-      context.active(),
-      propagation.createBaggage({ 'plant.line': { value: 'L2' } }),
-    );
+    const withBaggage = propagation.setBaggage(context.active(), propagation.createBaggage({ 'plant.line': { value: 'L2' } }));
     const headers = injectToCarrier(withBaggage);
     const extracted = extractFromCarrier(headers);
 

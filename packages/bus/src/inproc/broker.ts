@@ -128,12 +128,7 @@ export class InProcBroker {
     return true;
   }
 
-  publish(
-    subject: string,
-    data: Uint8Array,
-    headers: Record<string, string>,
-    msgId: string | undefined,
-  ): { stream: string; seq: number; duplicate: boolean } {
+  publish(subject: string, data: Uint8Array, headers: Record<string, string>, msgId: string | undefined): { stream: string; seq: number; duplicate: boolean } {
     this.#assertOpen();
     const st = [...this.#streams.values()].find((s) => s.subjects.some((p) => subjectMatches(p, subject)));
     if (st === undefined) throw new BusError(BusErrorCode.NoStream, `no stream captures subject ${subject}`);

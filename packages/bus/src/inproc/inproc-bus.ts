@@ -3,26 +3,12 @@
 // process dying (its unacknowledged message is redelivered to the others after the ack deadline).
 
 import { encodePayload } from '../codec.ts';
-import {
-  ackDeadlineMs,
-  DeliveryProcessor,
-  resolveConsumeOptions,
-  serverMaxDeliver,
-  type Delivery,
-} from '../consumer-core.ts';
+import { ackDeadlineMs, DeliveryProcessor, resolveConsumeOptions, serverMaxDeliver, type Delivery } from '../consumer-core.ts';
 import { BusError, BusErrorCode } from '../errors.ts';
 import { deadLetterStream, Header, JSON_CONTENT_TYPE } from '../headers.ts';
 import { consoleLogger } from '../streams.ts';
 import { tracePublish } from '../tracing.ts';
-import type {
-  Bus,
-  BusLogger,
-  ConsumeOptions,
-  ConsumerHandle,
-  PublishOptions,
-  PublishResult,
-  StreamSpec,
-} from '../types.ts';
+import type { Bus, BusLogger, ConsumeOptions, ConsumerHandle, PublishOptions, PublishResult, StreamSpec } from '../types.ts';
 import { InProcBroker, type StoredMessage } from './broker.ts';
 
 export interface InProcBusOptions {
@@ -72,9 +58,7 @@ class InProcBus implements Bus {
     const { data, json } = encodePayload(payload);
     const h: Record<string, string> = { ...options.headers };
     if (json && h[Header.ContentType] === undefined) h[Header.ContentType] = JSON_CONTENT_TYPE;
-    return tracePublish('inproc', subject, options.msgId, h, this.#logger, async () =>
-      this.#broker.publish(subject, data, h, options.msgId),
-    );
+    return tracePublish('inproc', subject, options.msgId, h, this.#logger, async () => this.#broker.publish(subject, data, h, options.msgId));
   }
 
   async consume(options: ConsumeOptions): Promise<ConsumerHandle> {

@@ -57,16 +57,17 @@ export class AsyncPublisher {
       },
     });
     // Insertion order is send order: expire from the front until a young one.
-    this.#sweep = setInterval(() => {
-      const cutoff = Date.now() - this.#timeoutMs;
-      for (const [key, w] of this.#waiting) {
-        if (w.sentAt > cutoff) break;
-        this.#waiting.delete(key);
-        w.reject(
-          new BusError(BusErrorCode.PublishFailed, `no PubAck for ${w.subject} within ${this.#timeoutMs} ms (retry with the same msgId)`),
-        );
-      }
-    }, Math.max(100, Math.min(1_000, this.#timeoutMs / 2)));
+    this.#sweep = setInterval(
+      () => {
+        const cutoff = Date.now() - this.#timeoutMs;
+        for (const [key, w] of this.#waiting) {
+          if (w.sentAt > cutoff) break;
+          this.#waiting.delete(key);
+          w.reject(new BusError(BusErrorCode.PublishFailed, `no PubAck for ${w.subject} within ${this.#timeoutMs} ms (retry with the same msgId)`));
+        }
+      },
+      Math.max(100, Math.min(1_000, this.#timeoutMs / 2)),
+    );
     this.#sweep.unref();
   }
 
@@ -96,9 +97,7 @@ export class AsyncPublisher {
         if (w === undefined) continue;
         this.#waiting.delete(o.reply);
         const closed = this.#nc.isClosed();
-        w.reject(
-          new BusError(closed ? BusErrorCode.Closed : BusErrorCode.PublishFailed, `publish to ${o.subject} failed`, { cause: err }),
-        );
+        w.reject(new BusError(closed ? BusErrorCode.Closed : BusErrorCode.PublishFailed, `publish to ${o.subject} failed`, { cause: err }));
       }
     }
   };

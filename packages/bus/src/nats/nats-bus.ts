@@ -2,14 +2,7 @@
 // Nats-Msg-Id publish de-duplication, explicit acks, nak with backoff, dead-letter streams,
 // W3C trace context in headers, endless reconnects.
 
-import {
-  connect,
-  headers as natsHeaders,
-  nanos,
-  type MsgHdrs,
-  type NatsConnection,
-  type Subscription,
-} from '@nats-io/transport-node';
+import { connect, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -37,20 +30,11 @@ import {
 } from '../consumer-core.ts';
 import { BusError, BusErrorCode, isBusError } from '../errors.ts';
 import { DeadLetterKind, deadLetterStream, Header, JSON_CONTENT_TYPE } from '../headers.ts';
-import { consoleLogger, DEFAULT_DUPLICATE_WINDOW_MS, streamLimits } from '../streams.ts';
+import { consoleLogger, streamLimits } from '../streams.ts';
 import { tracePublish } from '../tracing.ts';
 import { AsyncPublisher } from './async-publisher.ts';
 import { SettleBatch } from './settle-batch.ts';
-import type {
-  Bus,
-  BusHeaders,
-  BusLogger,
-  ConsumeOptions,
-  ConsumerHandle,
-  PublishOptions,
-  PublishResult,
-  StreamSpec,
-} from '../types.ts';
+import type { Bus, BusHeaders, BusLogger, ConsumeOptions, ConsumerHandle, PublishOptions, PublishResult, StreamSpec } from '../types.ts';
 
 export interface NatsBusOptions {
   readonly servers: string | readonly string[];
@@ -93,14 +77,7 @@ export async function createNatsBus(nc: NatsConnection, options: NatsBusFromConn
   const jsm = await jetstreamManager(nc).catch((err: unknown) => {
     throw new BusError(BusErrorCode.Transport, 'JetStream is not available on this NATS server', { cause: err });
   });
-  return new NatsBus(
-    nc,
-    jsm,
-    jetstream(nc),
-    options.logger ?? consoleLogger,
-    options.ownsConnection ?? true,
-    options.publishTimeoutMs ?? 5_000,
-  );
+  return new NatsBus(nc, jsm, jetstream(nc), options.logger ?? consoleLogger, options.ownsConnection ?? true, options.publishTimeoutMs ?? 5_000);
 }
 
 /** Lifetime of one pull request; the server sends idle heartbeats every half of it. */
@@ -109,8 +86,7 @@ const PULL_EXPIRES_MS = 30_000;
 const decoder = new TextDecoder();
 
 /** Subject of the advisory JetStream publishes when a message of `stream`/`durable` exhausted max_deliver. */
-export const maxDeliveriesAdvisorySubject = (stream: string, durable: string): string =>
-  `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`;
+export const maxDeliveriesAdvisorySubject = (stream: string, durable: string): string => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`;
 
 const isApiError = (err: unknown, code: number): boolean => err instanceof JetStreamApiError && err.code === code;
 
@@ -133,14 +109,7 @@ class NatsBus implements Bus {
   readonly #dlqReady = new Set<string>();
   #closed = false;
 
-  constructor(
-    nc: NatsConnection,
-    jsm: JetStreamManager,
-    js: JetStreamClient,
-    logger: BusLogger,
-    owns: boolean,
-    publishTimeoutMs: number,
-  ) {
+  constructor(nc: NatsConnection, jsm: JetStreamManager, js: JetStreamClient, logger: BusLogger, owns: boolean, publishTimeoutMs: number) {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#js = js;

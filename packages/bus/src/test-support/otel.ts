@@ -31,10 +31,7 @@ function ctor<T>(mod: Record<string, unknown>, name: string): new () => T {
 /** Registers the W3C propagator and an AsyncLocalStorage context manager; returns the undo. */
 export function installTestTracing(): () => void {
   const Propagator = ctor<TextMapPropagator>(load('@opentelemetry/core'), 'W3CTraceContextPropagator');
-  const Manager = ctor<ContextManager & { enable(): ContextManager }>(
-    load('@opentelemetry/context-async-hooks'),
-    'AsyncLocalStorageContextManager',
-  );
+  const Manager = ctor<ContextManager & { enable(): ContextManager }>(load('@opentelemetry/context-async-hooks'), 'AsyncLocalStorageContextManager');
   context.setGlobalContextManager(new Manager().enable());
   propagation.setGlobalPropagator(new Propagator());
   return () => {

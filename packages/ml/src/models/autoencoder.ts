@@ -34,15 +34,25 @@ export function fitAutoencoder(input: { x: Float64Array; n: number; p: number },
   const h = prm.hidden;
   const rng = createRng(prm.seed);
   const params = new Float64Array(p * h + h + h * p + p);
-  const W1 = 0, B1 = p * h, W2 = B1 + h, B2 = W2 + h * p;
+  const W1 = 0,
+    B1 = p * h,
+    W2 = B1 + h,
+    B2 = W2 + h * p;
   const s1 = Math.sqrt(6 / (p + h));
   for (let k = 0; k < p * h; k++) params[W1 + k] = (rng.next() * 2 - 1) * s1;
   for (let k = 0; k < h * p; k++) params[W2 + k] = (rng.next() * 2 - 1) * s1;
-  const m = new Float64Array(params.length), v = new Float64Array(params.length), grad = new Float64Array(params.length);
+  const m = new Float64Array(params.length),
+    v = new Float64Array(params.length),
+    grad = new Float64Array(params.length);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  const hid = new Float64Array(h), out = new Float64Array(p), dOut = new Float64Array(p), dHid = new Float64Array(h);
-  const b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  const hid = new Float64Array(h),
+    out = new Float64Array(p),
+    dOut = new Float64Array(p),
+    dHid = new Float64Array(h);
+  const b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8;
   let step = 0;
   const trainLoss: number[] = [];
   for (let ep = 0; ep < prm.epochs; ep++) {
@@ -68,7 +78,10 @@ export function fitAutoencoder(input: { x: Float64Array; n: number; p: number },
         }
         for (let a = 0; a < h; a++) {
           let g = 0;
-          for (let j = 0; j < p; j++) { g += dOut[j]! * params[W2 + a * p + j]!; grad[W2 + a * p + j]! += dOut[j]! * hid[a]!; }
+          for (let j = 0; j < p; j++) {
+            g += dOut[j]! * params[W2 + a * p + j]!;
+            grad[W2 + a * p + j]! += dOut[j]! * hid[a]!;
+          }
           dHid[a] = g * (1 - hid[a]! * hid[a]!);
           grad[B1 + a]! += dHid[a]!;
         }
@@ -79,7 +92,8 @@ export function fitAutoencoder(input: { x: Float64Array; n: number; p: number },
       }
       const bs = e - s;
       step++;
-      const c1 = 1 - b1 ** step, c2 = 1 - b2 ** step;
+      const c1 = 1 - b1 ** step,
+        c2 = 1 - b2 ** step;
       for (let k = 0; k < params.length; k++) {
         const g = grad[k]! / bs + prm.l2 * params[k]!;
         m[k] = b1 * m[k]! + (1 - b1) * g;
@@ -95,7 +109,8 @@ export function fitAutoencoder(input: { x: Float64Array; n: number; p: number },
 
 /** Per-feature squared reconstruction error / p, row-major [n × p]; a row's sum is its score. */
 export function reconstructionTerms(m: AutoencoderEstimator, x: Float64Array, n: number): Float64Array {
-  const p = m.nFeatures, h = m.hidden;
+  const p = m.nFeatures,
+    h = m.hidden;
   const out = new Float64Array(n * p);
   const hid = new Float64Array(h);
   for (let i = 0; i < n; i++) {

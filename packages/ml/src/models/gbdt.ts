@@ -100,11 +100,19 @@ export function fitBins(x: Float64Array, n: number, p: number, maxBins: number):
       let last = -Infinity;
       for (let b = 1; b < maxBins; b++) {
         const v = sorted[Math.min(sorted.length - 1, Math.floor((b * sorted.length) / maxBins))]!;
-        let lo = 0, hi = d.length - 1; // first distinct value > v
-        while (lo < hi) { const mid = (lo + hi) >> 1; if (d[mid]! > v) hi = mid; else lo = mid + 1; }
+        let lo = 0,
+          hi = d.length - 1; // first distinct value > v
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (d[mid]! > v) hi = mid;
+          else lo = mid + 1;
+        }
         if (d[lo]! <= v) continue;
         const edge = edgeBetween(d[lo - 1]!, d[lo]!);
-        if (edge > last) { e.push(edge); last = edge; }
+        if (edge > last) {
+          e.push(edge);
+          last = edge;
+        }
       }
     }
     edges.push(Float64Array.from(e));
@@ -113,8 +121,13 @@ export function fitBins(x: Float64Array, n: number, p: number, maxBins: number):
 }
 
 function binOf(edges: Float64Array, v: number): number {
-  let lo = 0, hi = edges.length; // first edge with v ≤ edge
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (v <= edges[mid]!) hi = mid; else lo = mid + 1; }
+  let lo = 0,
+    hi = edges.length; // first edge with v ≤ edge
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (v <= edges[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
   return lo;
 }
 
@@ -136,30 +149,49 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 // instead of on-stack-replacing loops inside the one long fitGbdt call.
 
 /** Gradients and hessians of every row; returns [ΣG, ΣH] in `sums`. */
-function gradients(cls: boolean, raw: Float64Array, y: Float64Array, w: Float64Array, grad: Float64Array, hess: Float64Array, n: number, sums: Float64Array): void {
-  let G = 0, H = 0;
+function gradients(
+  cls: boolean,
+  raw: Float64Array,
+  y: Float64Array,
+  w: Float64Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  n: number,
+  sums: Float64Array,
+): void {
+  let G = 0,
+    H = 0;
   if (cls) {
     for (let i = 0; i < n; i++) {
       const pr = sigmoid(raw[i]!);
-      const g = w[i]! * (pr - y[i]!), h = w[i]! * Math.max(pr * (1 - pr), 1e-16);
-      grad[i] = g; hess[i] = h;
-      G += g; H += h;
+      const g = w[i]! * (pr - y[i]!),
+        h = w[i]! * Math.max(pr * (1 - pr), 1e-16);
+      grad[i] = g;
+      hess[i] = h;
+      G += g;
+      H += h;
     }
   } else {
     for (let i = 0; i < n; i++) {
-      const g = w[i]! * (raw[i]! - y[i]!), h = w[i]!;
-      grad[i] = g; hess[i] = h;
-      G += g; H += h;
+      const g = w[i]! * (raw[i]! - y[i]!),
+        h = w[i]!;
+      grad[i] = g;
+      hess[i] = h;
+      G += g;
+      H += h;
     }
   }
-  sums[0] = G; sums[1] = H;
+  sums[0] = G;
+  sums[1] = H;
 }
 
 /** Histogram of the rows idx[start, end): per slot ΣG, ΣH, count. */
 function fillHist(hist: Float64Array, idx: Int32Array, start: number, end: number, slot: Int32Array, p: number, grad: Float64Array, hess: Float64Array): void {
   for (let r = start; r < end; r++) {
     const i = idx[r]!;
-    const g = grad[i]!, h = hess[i]!, b0 = i * p;
+    const g = grad[i]!,
+      h = hess[i]!,
+      b0 = i * p;
     for (let j = 0; j < p; j++) {
       const k = slot[b0 + j]!;
       hist[k]! += g;
@@ -196,15 +228,32 @@ function subtractHist(parent: Float64Array, small: Float64Array, len: number): v
  * Stable partition of idx[start, end) on bin ≤ split; the left rows' ΣG, ΣH (in row order)
  * go to `sums`. Returns the first right position.
  */
-function partition(idx: Int32Array, scratch: Int32Array, col: Uint8Array, split: number, start: number, end: number, grad: Float64Array, hess: Float64Array, sums: Float64Array): number {
-  let l = start, rcount = 0, gl = 0, hl = 0;
+function partition(
+  idx: Int32Array,
+  scratch: Int32Array,
+  col: Uint8Array,
+  split: number,
+  start: number,
+  end: number,
+  grad: Float64Array,
+  hess: Float64Array,
+  sums: Float64Array,
+): number {
+  let l = start,
+    rcount = 0,
+    gl = 0,
+    hl = 0;
   for (let r = start; r < end; r++) {
     const i = idx[r]!;
-    if (col[i]! <= split) { idx[l++] = i; gl += grad[i]!; hl += hess[i]!; }
-    else scratch[rcount++] = i;
+    if (col[i]! <= split) {
+      idx[l++] = i;
+      gl += grad[i]!;
+      hl += hess[i]!;
+    } else scratch[rcount++] = i;
   }
   for (let k = 0; k < rcount; k++) idx[l + k] = scratch[k]!;
-  sums[0] = gl; sums[1] = hl;
+  sums[0] = gl;
+  sums[1] = hl;
   return l;
 }
 
@@ -238,28 +287,55 @@ interface NodeWork {
 }
 
 /** Best "bin ≤ b" split of a node's histogram: [gain, feature, bin] into `out` (gain −∞: none). */
-function bestSplit(hist: Float64Array, off: Int32Array, nBins: Int32Array, p: number, G: number, H: number, cnt: number, lambda: number, minLeaf: number, minHess: number, out: Float64Array): void {
-  let bestGain = -Infinity, bestFeature = -1, bestBin = -1;
+function bestSplit(
+  hist: Float64Array,
+  off: Int32Array,
+  nBins: Int32Array,
+  p: number,
+  G: number,
+  H: number,
+  cnt: number,
+  lambda: number,
+  minLeaf: number,
+  minHess: number,
+  out: Float64Array,
+): void {
+  let bestGain = -Infinity,
+    bestFeature = -1,
+    bestBin = -1;
   const parentScore = (G * G) / (H + lambda);
   for (let j = 0; j < p; j++) {
-    let gl = 0, hl = 0, cl = 0;
-    const o = off[j]!, last = nBins[j]! - 1;
+    let gl = 0,
+      hl = 0,
+      cl = 0;
+    const o = off[j]!,
+      last = nBins[j]! - 1;
     for (let b = 0; b < last; b++) {
       const k = (o + b) * 3;
-      const bg = hist[k]!, bh = hist[k + 1]!, bc = hist[k + 2]!;
+      const bg = hist[k]!,
+        bh = hist[k + 1]!,
+        bc = hist[k + 2]!;
       // an exactly empty bin leaves (gl, hl, cl) as they were: the same gain as bin b − 1, never strictly better
       if (bc === 0 && bg === 0 && bh === 0 && b > 0) continue;
-      gl += bg; hl += bh; cl += bc;
+      gl += bg;
+      hl += bh;
+      cl += bc;
       if (cl < minLeaf) continue;
       if (cnt - cl < minLeaf) break;
       const hr = H - hl;
       if (hl < minHess || hr < minHess) continue;
       const gr = G - gl;
       const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-      if (gain > bestGain) { bestGain = gain; bestFeature = j; bestBin = b; }
+      if (gain > bestGain) {
+        bestGain = gain;
+        bestFeature = j;
+        bestBin = b;
+      }
     }
   }
-  out[0] = bestGain; out[1] = bestFeature; out[2] = bestBin;
+  out[0] = bestGain;
+  out[1] = bestFeature;
+  out[2] = bestBin;
 }
 
 /**
@@ -275,8 +351,14 @@ function primeFeedback(): void {
 
 /** Two rows, one each side of the split: every branch of every helper runs once. */
 function primeOnce(): void {
-  const f = new Float64Array(6), two = new Float64Array(2), idx = Int32Array.of(0, 1), scratch = new Int32Array(2);
-  const slot = Int32Array.of(0, 3), col = Uint8Array.of(0, 1), y = Float64Array.of(0, 1), w = Float64Array.of(1, 1);
+  const f = new Float64Array(6),
+    two = new Float64Array(2),
+    idx = Int32Array.of(0, 1),
+    scratch = new Int32Array(2);
+  const slot = Int32Array.of(0, 3),
+    col = Uint8Array.of(0, 1),
+    y = Float64Array.of(0, 1),
+    w = Float64Array.of(1, 1);
   gradients(true, two, y, w, new Float64Array(2), new Float64Array(2), 2, two);
   gradients(false, two, y, w, new Float64Array(2), new Float64Array(2), 2, two);
   fillHist(f, idx, 0, 2, slot, 1, w, w);
@@ -310,19 +392,27 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
   for (let j = 0; j < p; j++) off[j + 1] = off[j]! + nBins[j]!;
   const histSize = off[p]! * 3;
 
-  let sw = 0, swy = 0;
-  for (let i = 0; i < n; i++) { sw += w[i]!; swy += w[i]! * y[i]!; }
+  let sw = 0,
+    swy = 0;
+  for (let i = 0; i < n; i++) {
+    sw += w[i]!;
+    swy += w[i]! * y[i]!;
+  }
   const mean = swy / sw;
   const baseScore = f32(cls ? Math.log(Math.min(Math.max(mean, 1e-12), 1 - 1e-12) / (1 - Math.min(Math.max(mean, 1e-12), 1 - 1e-12))) : mean);
 
   const raw = new Float64Array(n).fill(baseScore);
-  const grad = new Float64Array(n), hess = new Float64Array(n);
-  const idx = new Int32Array(n), scratch = new Int32Array(n);
+  const grad = new Float64Array(n),
+    hess = new Float64Array(n);
+  const idx = new Int32Array(n),
+    scratch = new Int32Array(n);
   const val = input.validation;
   const valRaw = val ? new Float64Array(val.n).fill(baseScore) : null;
   const trees: Tree[] = [];
   const validationLoss: number[] = [];
-  let bestLoss = Infinity, bestIter = 0, sinceBest = 0;
+  let bestLoss = Infinity,
+    bestIter = 0,
+    sinceBest = 0;
   const lambda = params.l2;
 
   // each row's histogram slots, (feature offset + bin) × 3, precomputed once: the inner loop is load + add
@@ -361,7 +451,8 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
     return hist;
   };
 
-  const minLeaf = params.minSamplesLeaf, minHess = params.minHessianLeaf;
+  const minLeaf = params.minSamplesLeaf,
+    minHess = params.minHessianLeaf;
   const splitOut = new Float64Array(3);
   const findSplit = (nd: NodeWork): void => {
     nd.gain = -Infinity;
@@ -378,14 +469,18 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
   primeFeedback();
   for (let it = 0; it < params.maxIter; it++) {
     gradients(cls, raw, y, w, grad, hess, n, sums);
-    const G = sums[0]!, H = sums[1]!;
+    const G = sums[0]!,
+      H = sums[1]!;
     for (let i = 0; i < n; i++) idx[i] = i;
     const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [], cover: [] };
     const nodes: NodeWork[] = [];
     /** hist === null: the node can never split (findSplit would not look at a histogram). */
     const newNode = (start: number, end: number, depth: number, g: number, h: number, hist: Float64Array | null): NodeWork => {
       const nd: NodeWork = { id: tree.feature.length, start, end, depth, g, h, hist, gain: -Infinity, feature: -1, bin: -1 };
-      tree.feature.push(-1); tree.threshold.push(0); tree.left.push(-1); tree.right.push(-1);
+      tree.feature.push(-1);
+      tree.threshold.push(0);
+      tree.left.push(-1);
+      tree.right.push(-1);
       tree.value.push(f32((-g / (h + lambda)) * params.learningRate));
       tree.cover.push(end - start);
       nodes.push(nd);
@@ -404,25 +499,41 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
       const nd = open.splice(pick, 1)[0]!;
       // stable partition of idx[start, end) on bin ≤ split bin; the left sums accumulate in row order
       const l = partition(idx, scratch, colBins.subarray(nd.feature * n, nd.feature * n + n), nd.bin, nd.start, nd.end, grad, hess, sums);
-      const gl = sums[0]!, hl = sums[1]!;
+      const gl = sums[0]!,
+        hl = sums[1]!;
       const parentHist = nd.hist!;
       nd.hist = null;
       const grows = leaves + 1 < params.maxLeafNodes;
       const depth = nd.depth + 1;
-      const needL = grows && splittable(l - nd.start, depth), needR = grows && splittable(nd.end - l, depth);
-      let lh: Float64Array | null = null, rh: Float64Array | null = null;
+      const needL = grows && splittable(l - nd.start, depth),
+        needR = grows && splittable(nd.end - l, depth);
+      let lh: Float64Array | null = null,
+        rh: Float64Array | null = null;
       if (needL || needR) {
         const leftSmaller = l - nd.start <= nd.end - l;
         const small = leftSmaller ? buildHist(nd.start, l) : buildHist(l, nd.end);
         if (leftSmaller ? needR : needL) {
           subtractHist(parentHist, small, histSize);
-          if (leftSmaller) { lh = small; rh = parentHist; } else { lh = parentHist; rh = small; }
+          if (leftSmaller) {
+            lh = small;
+            rh = parentHist;
+          } else {
+            lh = parentHist;
+            rh = small;
+          }
         } else {
           pool.push(parentHist);
-          if (leftSmaller) lh = small; else rh = small;
+          if (leftSmaller) lh = small;
+          else rh = small;
         }
-        if (!needL && lh) { pool.push(lh); lh = null; }
-        if (!needR && rh) { pool.push(rh); rh = null; }
+        if (!needL && lh) {
+          pool.push(lh);
+          lh = null;
+        }
+        if (!needR && rh) {
+          pool.push(rh);
+          rh = null;
+        }
       } else pool.push(parentHist);
       const left = newNode(nd.start, l, depth, gl, hl, lh);
       const right = newNode(l, nd.end, depth, nd.g - gl, nd.h - hl, rh);
@@ -436,7 +547,10 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
     }
     // leaves update the training margins directly from their row ranges
     for (const nd of nodes) {
-      if (nd.hist) { pool.push(nd.hist); nd.hist = null; }
+      if (nd.hist) {
+        pool.push(nd.hist);
+        nd.hist = null;
+      }
       if (tree.left[nd.id] !== -1) continue;
       const v = tree.value[nd.id]!;
       addLeaf(raw, idx, nd.start, nd.end, v);
@@ -445,8 +559,11 @@ export function fitGbdt(input: GbdtFitInput, partial: Partial<GbdtParams> = {}):
     if (val && valRaw && params.earlyStopping) {
       const loss = addTreeLoss(cls, tree, val.x, val.y, val.n, p, valRaw);
       validationLoss.push(loss);
-      if (loss < bestLoss - params.earlyStopping.tol) { bestLoss = loss; bestIter = it + 1; sinceBest = 0; }
-      else if (++sinceBest >= params.earlyStopping.patience) break;
+      if (loss < bestLoss - params.earlyStopping.tol) {
+        bestLoss = loss;
+        bestIter = it + 1;
+        sinceBest = 0;
+      } else if (++sinceBest >= params.earlyStopping.patience) break;
     }
   }
   if (val && params.earlyStopping) trees.length = Math.max(bestIter, 1);

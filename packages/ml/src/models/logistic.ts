@@ -55,7 +55,8 @@ export function fitLogistic(
   const beta = new Float64Array(k);
   let it = 0;
   for (; it < prm.maxIter; it++) {
-    const H = new Float64Array(k * k), g = new Float64Array(k);
+    const H = new Float64Array(k * k),
+      g = new Float64Array(k);
     for (let i = 0; i < n; i++) {
       let z = beta[p]!;
       for (let j = 0; j < p; j++) z += beta[j]! * x[i * p + j]!;
@@ -69,11 +70,20 @@ export function fitLogistic(
       }
     }
     for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) H[b * k + a] = H[a * k + b]!;
-    for (let j = 0; j < p; j++) { H[j * k + j]! += prm.l2; g[j]! += prm.l2 * beta[j]!; }
+    for (let j = 0; j < p; j++) {
+      H[j * k + j]! += prm.l2;
+      g[j]! += prm.l2 * beta[j]!;
+    }
     const step = choleskySolve(H, g, k);
     let maxStep = 0;
-    for (let a = 0; a < k; a++) { beta[a]! -= step[a]!; maxStep = Math.max(maxStep, Math.abs(step[a]!)); }
-    if (maxStep < prm.tol) { it++; break; }
+    for (let a = 0; a < k; a++) {
+      beta[a]! -= step[a]!;
+      maxStep = Math.max(maxStep, Math.abs(step[a]!));
+    }
+    if (maxStep < prm.tol) {
+      it++;
+      break;
+    }
   }
   const featureMeans: number[] = [];
   for (let j = 0; j < p; j++) {

@@ -105,13 +105,22 @@ function emitPreprocessing(g: GraphBuilder, model: Model): string {
   };
   const emit = (e: Expr): string => {
     switch (e.op) {
-      case 'input': return columnOf(e.name);
-      case 'const': return g.floatConst([e.value], [1]);
-      case 'add': return g.op1('Add', [emit(e.a), emit(e.b)]);
-      case 'sub': return g.op1('Sub', [emit(e.a), emit(e.b)]);
-      case 'mul': return g.op1('Mul', [emit(e.a), emit(e.b)]);
-      case 'div': return g.op1('Div', [emit(e.a), emit(e.b)]);
-      default: { const never: never = e; throw new NotExportableError('pipeline.features', `cannot export ${JSON.stringify(never)}`); }
+      case 'input':
+        return columnOf(e.name);
+      case 'const':
+        return g.floatConst([e.value], [1]);
+      case 'add':
+        return g.op1('Add', [emit(e.a), emit(e.b)]);
+      case 'sub':
+        return g.op1('Sub', [emit(e.a), emit(e.b)]);
+      case 'mul':
+        return g.op1('Mul', [emit(e.a), emit(e.b)]);
+      case 'div':
+        return g.op1('Div', [emit(e.a), emit(e.b)]);
+      default: {
+        const never: never = e;
+        throw new NotExportableError('pipeline.features', `cannot export ${JSON.stringify(never)}`);
+      }
     }
   };
   const featureTensors = pl.features.map((f) => emit(f.expr));
@@ -125,9 +134,18 @@ function emitPreprocessing(g: GraphBuilder, model: Model): string {
 }
 
 function treeAttributes(e: GbdtEstimator, leafPrefix: 'class' | 'target'): AttributeProto[] {
-  const treeIds: number[] = [], nodeIds: number[] = [], featureIds: number[] = [], modes: string[] = [], values: number[] = [];
-  const trueIds: number[] = [], falseIds: number[] = [], missing: number[] = [];
-  const leafTree: number[] = [], leafNode: number[] = [], leafId: number[] = [], leafWeight: number[] = [];
+  const treeIds: number[] = [],
+    nodeIds: number[] = [],
+    featureIds: number[] = [],
+    modes: string[] = [],
+    values: number[] = [];
+  const trueIds: number[] = [],
+    falseIds: number[] = [],
+    missing: number[] = [];
+  const leafTree: number[] = [],
+    leafNode: number[] = [],
+    leafId: number[] = [],
+    leafWeight: number[] = [];
   e.trees.forEach((t, ti) => {
     for (let k = 0; k < t.feature.length; k++) {
       const leaf = t.left[k] === -1;
@@ -139,7 +157,12 @@ function treeAttributes(e: GbdtEstimator, leafPrefix: 'class' | 'target'): Attri
       trueIds.push(leaf ? 0 : t.left[k]!);
       falseIds.push(leaf ? 0 : t.right[k]!);
       missing.push(0);
-      if (leaf) { leafTree.push(ti); leafNode.push(k); leafId.push(0); leafWeight.push(t.value[k]!); }
+      if (leaf) {
+        leafTree.push(ti);
+        leafNode.push(k);
+        leafId.push(0);
+        leafWeight.push(t.value[k]!);
+      }
     }
   });
   return [
@@ -208,7 +231,9 @@ export function exportOnnx(model: Model): Uint8Array {
       const h = est.hidden;
       const z1 = g.op1('Add', [g.op1('MatMul', [feats, g.floatConst(est.w1, [F, h], 'enc_w')]), g.floatConst(est.b1, [h], 'enc_b')]);
       const a1 = g.op1('Tanh', [z1]);
-      const recon = g.op('Add', [g.op1('MatMul', [a1, g.floatConst(est.w2, [h, F], 'dec_w')]), g.floatConst(est.b2, [F], 'dec_b')], { outputs: ['reconstruction'] })[0]!;
+      const recon = g.op('Add', [g.op1('MatMul', [a1, g.floatConst(est.w2, [h, F], 'dec_w')]), g.floatConst(est.b2, [F], 'dec_b')], {
+        outputs: ['reconstruction'],
+      })[0]!;
       const d = g.op1('Sub', [recon, feats]);
       const sq = g.op1('Mul', [d, d]);
       g.op('ReduceMean', [sq], { outputs: ['score'], attrs: [attr.ints('axes', [1]), attr.int('keepdims', 0)] });
@@ -241,7 +266,10 @@ export function exportOnnx(model: Model): Uint8Array {
     producerVersion: '0.1.0',
     domain: 'industrial.ml',
     modelVersion: 1,
-    opsetImport: [{ domain: '', version: ONNX_OPSET }, { domain: ML, version: ONNX_ML_OPSET }],
+    opsetImport: [
+      { domain: '', version: ONNX_OPSET },
+      { domain: ML, version: ONNX_ML_OPSET },
+    ],
     graph,
     metadataProps,
   });
