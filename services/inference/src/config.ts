@@ -72,10 +72,7 @@ const EnvSchema = z
 
 export type MembershipConfig = { mode: 'static'; replicas: string[] } | { mode: 'nats'; group: string; heartbeatMs: number; expireMs: number };
 
-export type InferenceEnv = z.output<typeof EnvSchema>;
-
-/** The environment as parsed (the break-glass CLI reads the raw names), plus the typed pieces. */
-export type InferenceConfig = InferenceEnv & {
+export interface InferenceConfig {
   grpc: { host: string; port: number };
   http: { host: string; port: number };
   replicaId: string;
@@ -90,7 +87,7 @@ export type InferenceConfig = InferenceEnv & {
   telemetry: TelemetryConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
-};
+}
 
 export type ConfigResult = { ok: true; config: InferenceConfig } | { ok: false; message: string };
 
@@ -114,7 +111,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return {
     ok: true,
     config: {
-      ...e,
       grpc: { host: e.INFERENCE_GRPC_HOST, port: e.INFERENCE_GRPC_PORT },
       http: { host: e.INFERENCE_HTTP_HOST, port: e.INFERENCE_HTTP_PORT },
       replicaId: e.INFERENCE_REPLICA_ID,
