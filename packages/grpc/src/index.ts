@@ -28,7 +28,7 @@ export type { SafeParseSchema } from './validation.ts';
 export { createClient, platformInterceptor, unaryCall } from './client.ts';
 export type { ClientConstructor, CreateClientOptions } from './client.ts';
 
-export { platformPackageDefinition } from './descriptors.ts';
+export { indexDescriptorSet, platformDescriptors, type DescriptorIndex } from './descriptors.ts';
 
 // Generated code (proto/ → scripts/generate.sh). Namespaced per proto package.
 export * as commonV1 from './gen/industrial/common/v1/event.ts';

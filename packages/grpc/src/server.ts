@@ -2,11 +2,15 @@
 // (per-service status) and server reflection; every service method runs inside wrapMethod
 // (trace span, deadline, access check, validation, error mapping). Health and reflection are
 // exempt from the access check: probes and tools carry no token.
-import { Server, ServerCredentials, type ChannelOptions, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
+import { createRequire } from 'node:module';
+import {
+  Server, ServerCredentials, loadPackageDefinition, status, type ChannelOptions, type GrpcObject, type ServerDuplexStream, type ServiceClientConstructor,
+  type ServiceDefinition, type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import type { Tracer } from '@industrial/telemetry/api';
-import { platformPackageDefinition } from './descriptors.ts';
+import { platformDescriptors, type DescriptorIndex } from './descriptors.ts';
 import type { AnyMethodSpec, GrpcService, MethodDefinitionLike, ServiceDefinitionLike } from './service.ts';
 import { wrapMethod, type AccessGuard, type GrpcLogger } from './wrap.ts';
 
@@ -76,7 +80,7 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
   for (const name of names) initial[name] = 'NOT_SERVING';
   const health = new HealthImplementation(initial);
   health.addToServer(server);
-  new ReflectionService(platformPackageDefinition() as ConstructorParameters<typeof ReflectionService>[0], { services: [...names, HEALTH_SERVICE] }).addToServer(server);
+  addReflection(server, platformDescriptors(), [...names, HEALTH_SERVICE]);
 
   const setServing = (serving: boolean, service?: string): void => {
     const st = serving ? 'SERVING' : 'NOT_SERVING';
@@ -115,4 +119,68 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
       return shutdownPromise;
     },
   };
+}
+
+// Server reflection (grpc.reflection.v1 and v1alpha, the same messages): answers from the
+// platform's descriptor set, each file as compiled, with the files it imports. The protocol's
+// .proto files come with @grpc/reflection.
+interface ReflectionRequest {
+  host?: string;
+  message_request?: 'file_by_filename' | 'file_containing_symbol' | 'file_containing_extension' | 'all_extension_numbers_of_type' | 'list_services';
+  file_by_filename?: string;
+  file_containing_symbol?: string;
+  file_containing_extension?: { containing_type?: string; extension_number?: number };
+  all_extension_numbers_of_type?: string;
+  list_services?: string;
+}
+
+const require = createRequire(import.meta.url);
+
+function reflectionAnswer(index: DescriptorIndex, services: readonly string[], request: ReflectionRequest): Record<string, unknown> {
+  const files = (found: Uint8Array[] | undefined, what: string): Record<string, unknown> =>
+    found === undefined
+      ? { error_response: { error_code: status.NOT_FOUND, error_message: `${what} not found` } }
+      : { file_descriptor_response: { file_descriptor_proto: found.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)) } };
+  switch (request.message_request) {
+    case 'list_services':
+      return { list_services_response: { service: services.map((name) => ({ name })) } };
+    case 'file_by_filename':
+      return files(index.fileByName(request.file_by_filename ?? ''), `file ${request.file_by_filename}`);
+    case 'file_containing_symbol':
+      return files(index.fileContainingSymbol(request.file_containing_symbol ?? ''), `symbol ${request.file_containing_symbol}`);
+    case 'file_containing_extension': {
+      const { containing_type: type = '', extension_number: number = 0 } = request.file_containing_extension ?? {};
+      return files(index.fileContainingExtension(type, number), `extension ${number} of ${type}`);
+    }
+    case 'all_extension_numbers_of_type': {
+      const type = request.all_extension_numbers_of_type ?? '';
+      const numbers = index.extensionNumbers(type);
+      return numbers === undefined
+        ? { error_response: { error_code: status.NOT_FOUND, error_message: `no extensions of ${type}` } }
+        : { all_extension_numbers_response: { base_type_name: type, extension_number: numbers } };
+    }
+    default:
+      return { error_response: { error_code: status.UNIMPLEMENTED, error_message: `unsupported reflection request ${String(request.message_request)}` } };
+  }
+}
+
+let reflectionDefinitions: ServiceDefinition[] | null = null;
+
+function addReflection(server: Server, index: DescriptorIndex, services: readonly string[]): void {
+  reflectionDefinitions ??= ['v1', 'v1alpha'].map((version) => {
+    const definition = loadSync(require.resolve(`@grpc/reflection/build/proto/grpc/reflection/${version}/reflection.proto`), { keepCase: true, oneofs: true });
+    const pkg = ((loadPackageDefinition(definition).grpc as GrpcObject).reflection as GrpcObject)[version] as GrpcObject;
+    return (pkg.ServerReflection as ServiceClientConstructor).service;
+  });
+  for (const definition of reflectionDefinitions) {
+    server.addService(definition, {
+      ServerReflectionInfo: (call: ServerDuplexStream<ReflectionRequest, Record<string, unknown>>) => {
+        call.on('data', (request: ReflectionRequest) => {
+          call.write({ valid_host: request.host ?? '', original_request: request, ...reflectionAnswer(index, services, request) });
+        });
+        call.on('end', () => call.end());
+        call.on('error', () => call.end());
+      },
+    });
+  }
 }
