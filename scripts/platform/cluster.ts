@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     // The simulator records its ground truth (fault- streams) in the cluster's store itself.
     { name: 'simulator', entry: 'services/simulator/src/main.ts', env: { ...common, PG_SCHEMA: schema, SIM_DEV: 'true', SIM_TIME_ACCELERATION: '10', SIM_OPCUA_PORT: String(base + 40), SIM_HTTP_PORT: String(base + 41), SIM_HTTP_TOKEN: simToken, SIM_PKI_DIR: join(dataDir, 'pki') } },
     { name: 'governance', entry: 'services/governance/src/main.ts', env: { ...common, GOVERNANCE_GRPC_HOST: '127.0.0.1', GOVERNANCE_GRPC_PORT: String(base + 1), GOVERNANCE_HTTP_HOST: '127.0.0.1', GOVERNANCE_HTTP_PORT: String(base + 2) } },
-    { name: 'connectivity', entry: 'services/connectivity/src/main.ts', env: { ...common, PG_SCHEMA: schema, CONNECTIVITY_STATE_DIR: join(dataDir, 'connectivity'), CONNECTIVITY_SOURCES_FILE: sourcesFile, CONNECTIVITY_AUTO_ACCEPT_CERTS: 'true' } },
+    { name: 'connectivity', entry: 'services/connectivity/src/main.ts', env: { ...common, PG_SCHEMA: schema, CONNECTIVITY_STATE_DIR: join(dataDir, 'connectivity'), CONNECTIVITY_SOURCES_FILE: sourcesFile, CONNECTIVITY_AUTO_ACCEPT_CERTS: 'true', CONNECTIVITY_GRPC_HOST: '127.0.0.1', CONNECTIVITY_GRPC_PORT: String(base + 4) } },
     { name: 'dataops', entry: 'services/dataops/src/main.ts', env: { ...common, ...svc('DATAOPS', base + 3), DATAOPS_STORE: 'postgres', PG_SCHEMA: schema, DATAOPS_PG_SCHEMA: `${schema}_historian`, DATAOPS_SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
     { name: 'charter', entry: 'services/charter/src/main.ts', env: { ...common, ...svc('CHARTER', base + 5), PG_SCHEMA: schema, CHARTER_DATAOPS_GRPC_URL: `127.0.0.1:${base + 3}`, CHARTER_DATAOPS_TOKEN_FILE: charterDataopsToken } },
     { name: 'training', entry: 'services/training/src/main.ts', env: { ...common, ...svc('TRAINING', base + 9), PG_SCHEMA: schema, TRAINING_ARTIFACT_DIR: join(dataDir, 'artifacts'), SNAPSHOT_DIR: join(dataDir, 'snapshots'), TRAINING_GOVERNANCE_ADDRESS: `127.0.0.1:${base + 1}`, TRAINING_GOVERNANCE_TOKEN_FILE: trainingGovernanceToken } },
@@ -87,7 +87,8 @@ async function main(): Promise<void> {
     `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${NATS_URL}`,
     `  governance          grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
     `  plant simulator     opc.tcp://127.0.0.1:${base + 40}`,
-    `  dataops / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 5} / ${base + 8} / ${base + 9}`,
+    `  dataops / connectivity / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 4} / ${base + 5} / ${base + 8} (and ${base + 12}) / ${base + 9}`,
+    '  every gRPC port answers server reflection (npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:<port>)',
     `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1 (replica a), http://127.0.0.1:${base + 112}/api/v1 (replica b)`,
     `  auditor token       ${auditor}`,
     'Ctrl-C stops every process.',

@@ -79,9 +79,12 @@ async function main(): Promise<void> {
   // Connectivity: the simulator's OPC UA server into the unified namespace (SignAndEncrypt, ISA-95 auto-mapping).
   const connectivity = createConnectivityApp({
     store, bus, keySet: keys.keySet, logger,
-    config: { stateDir: join(dataDir, 'connectivity'), autoAcceptUnknownServerCertificates: true },
+    config: {
+      stateDir: join(dataDir, 'connectivity'), autoAcceptUnknownServerCertificates: true,
+      grpc: { host, port: basePort + 4, access: { issuer: ISSUER, audience: AUDIENCE } },
+    },
   });
-  await connectivity.start();
+  const { grpcPort: connectivityGrpcPort } = await connectivity.start();
   stops.push(() => connectivity.stop());
   await connectivity.registerSource({
     sourceId: '00000000-0000-4000-8000-00000000a001', name: 'plant simulator', protocol: 'opcua', endpoint: sim.endpointUrl,
@@ -161,7 +164,8 @@ async function main(): Promise<void> {
     `  plant simulator       ${sim.endpointUrl}   (OPC UA; HTTP faults: ${sim.httpUrl}/faults, token in SIM_HTTP_TOKEN)`,
     `  governance            grpc ${host}:${gov.grpcPort}   health http://${host}:${gov.httpPort}/healthz   (audit; model registry with four-eyes approvals)`,
     `  charter               grpc ${host}:${ch.grpcPort}   health http://${host}:${ch.httpPort}/healthz`,
-    '  connectivity          simulator → unified namespace (in-process bus); dataops historian at .data/historian.db',
+    `  connectivity          grpc ${host}:${connectivityGrpcPort}   simulator → unified namespace (in-process bus)`,
+    `  dataops               grpc ${host}:${dataopsGrpcPort}   historian at ${join(dataDir, 'historian.db')}`,
     `  training              grpc ${host}:${tr.grpcPort}   health http://${host}:${tr.httpPort}/healthz   (CLI: npm run train; plant → model: npm run pump:from-plant)`,
     `  inference             grpc ${host}:${basePort + 8}   HMI gateway http://${host}:${basePort + 7}/api/v1`,
     `  operator HMI          ${hmiUrl}   (sign in with the operator token)`,
@@ -172,7 +176,8 @@ async function main(): Promise<void> {
     `  operator  ${operator}`,
     `  quality lead (approves and promotes models; not the engineer who asked: four eyes)  ${qualityLead}`,
     '',
-    `Try: grpcurl -plaintext -H "authorization: Bearer <auditor token>" ${host}:${gov.grpcPort} industrial.governance.v1.AuditService/VerifyIntegrity`,
+    `Try: npx buf curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer <auditor token>" http://${host}:${gov.grpcPort}/industrial.governance.v1.AuditService/VerifyIntegrity`,
+    '     (every gRPC port answers server reflection: add --list-methods to see what it serves)',
     'Ctrl-C stops everything.',
     '',
   ];
