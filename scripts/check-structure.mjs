@@ -59,14 +59,19 @@ function stripComments(text) {
 // `export { a } from '…'`, `export * from '…'`, `export type { T } from '…'`.
 const IMPORT_RE = /(?:^|[\s;}])(import|export)\s+(type\s+)?(?:[\w$*{}\s,]*?\s*from\s*)?['"]([^'"\n]+)['"]/g;
 
-/** The module specifiers of a file's static imports and re-exports. */
+// `await import('…')`: a dynamic import closes a circle at run time just as well.
+const DYNAMIC_IMPORT_RE = /\bimport\(\s*['"]([^'"\n]+)['"]\s*\)/g;
+
+/** The module specifiers of a file's static imports, re-exports and dynamic imports. */
 export function importsOf(text) {
   const found = [];
-  for (const m of stripComments(text).matchAll(IMPORT_RE)) {
+  const code = stripComments(text);
+  for (const m of code.matchAll(IMPORT_RE)) {
     // `export const x = '…'` and the like are not re-exports: a re-export names `from` or is `export *`.
     if (m[1] === 'export' && !/\bfrom\s*['"]/.test(m[0])) continue;
     found.push({ specifier: m[3], typeOnly: Boolean(m[2]) });
   }
+  for (const m of code.matchAll(DYNAMIC_IMPORT_RE)) found.push({ specifier: m[1], typeOnly: false });
   return found;
 }
 
@@ -198,6 +203,16 @@ export function oversizedFiles(files, maxLines) {
   return over.sort((a, b) => b.lines - a.lines);
 }
 
+const TEST_SUPPORT = /(?:\.spec\.ts|\.contract\.ts|(?:^|[/.-])(?:fixtures?|fakes?|harness|test-support)(?:[/.-]|$))/;
+
+/**
+ * The one test layout (every workspace): specs (`*.unit|int|e2e.spec.ts`) and test support (fixtures,
+ * fakes, harnesses, shared contract suites) live in the workspace's `test/` folder, never under `src/`.
+ */
+export function misplacedTests(files) {
+  return files.filter((f) => /\/src\//.test(f) && TEST_SUPPORT.test(f.slice(f.lastIndexOf('/src/') + 5)));
+}
+
 function repositoryLayout() {
   const moduleRoots = [...subdirs(join(repo, 'services')), ...subdirs(join(repo, 'packages'))]
     .map((d) => join(d, 'src'))
@@ -233,6 +248,13 @@ function main() {
     failed = true;
     console.error(`✗ ${over.length} hand-written source file(s) over ${maxLines} lines:`);
     for (const { file, lines } of over) console.error(`  ${rel(file)}: ${lines} lines`);
+  }
+
+  const misplaced = root === null ? misplacedTests(layout.modules) : [];
+  if (misplaced.length > 0) {
+    failed = true;
+    console.error(`✗ ${misplaced.length} spec or test-support file(s) under src/ (one rule: tests live in the workspace's test/ folder):`);
+    for (const f of misplaced) console.error(`  ${rel(f)}`);
   }
 
   const ms = Math.round(performance.now() - started);

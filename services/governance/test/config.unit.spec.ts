@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+
+const base = { LEDGER_KEY_FILE: '/keys/ledger.pem', ACCESS_KEYS_DIR: '/keys/access' };
+
+describe('governance configuration from the environment', () => {
+  it('applies defaults for everything optional', () => {
+    const r = loadConfig(base);
+    expect(r.ok && r.config).toMatchObject({ grpc: { port: 50051 }, http: { port: 8081 }, eventStore: { kind: 'sqlite' }, telemetry: { exporter: 'none' } });
+  });
+
+  describe('when a value is malformed', () => {
+    it('returns one message naming the variable and the value', () => {
+      const r = loadConfig({ ...base, GOVERNANCE_GRPC_PORT: 'fifty' });
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.message).toMatch(/^invalid configuration: GOVERNANCE_GRPC_PORT .*"fifty"/);
+    });
+  });
+
+  describe('when EVENTSTORE=postgres has no PG_URL', () => {
+    it('names PG_URL', () => {
+      const r = loadConfig({ ...base, EVENTSTORE: 'postgres' });
+      expect(!r.ok && r.message).toContain('PG_URL is required when EVENTSTORE=postgres');
+    });
+  });
+
+  describe('when a required variable is missing', () => {
+    it('says it is required', () => {
+      const r = loadConfig({ ACCESS_KEYS_DIR: '/k' });
+      expect(!r.ok && r.message).toContain('LEDGER_KEY_FILE is required');
+    });
+  });
+
+  it('refuses an unknown exporter', () => {
+    const r = loadConfig({ ...base, OTEL_EXPORTER: 'jaeger' });
+    expect(!r.ok && r.message).toContain('OTEL_EXPORTER must be "otlp" or "none"');
+  });
+});

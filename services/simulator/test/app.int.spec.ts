@@ -1,0 +1,314 @@
+// The simulator end to end over opc.tcp on loopback with a real node-opcua client, plus the
+// authenticated HTTP endpoint. Plant time runs ×1000 so faults develop in well under a second.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AttributeIds,
+  BrowseDirection,
+  DataType,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAClient,
+  SecurityPolicy,
+  StatusCodes,
+  UserTokenType,
+} from 'node-opcua';
+import type { ClientSession } from 'node-opcua';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSimulator } from '../src/app.ts';
+import type { Simulator } from '../src/app.ts';
+import type { LabelEvent } from '../src/domain/labels.ts';
+import { NAMESPACE_URI } from '../src/adapters/opcua-server.ts';
+
+const USER = { username: 'operator', password: 'correct horse battery staple' };
+const TOKEN = 'test-token-5f1c';
+const PUMP = (n: number) => `acme/plant-1/utilities/cooling-water/pump-${n}`;
+
+let pki: string;
+let sim: Simulator;
+let clientCertificateManager: OPCUACertificateManager;
+const labels: LabelEvent[] = [];
+const clients: OPCUAClient[] = [];
+
+async function connect(policy: SecurityPolicy, mode: MessageSecurityMode): Promise<OPCUAClient> {
+  const client = OPCUAClient.create({
+    applicationName: 'simulator-int-test',
+    applicationUri: 'urn:industrial:simulator:int-test',
+    securityPolicy: policy,
+    securityMode: mode,
+    endpointMustExist: false,
+    clientCertificateManager,
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    requestedSessionTimeout: 20_000,
+  });
+  clients.push(client);
+  await client.connect(sim.endpointUrl);
+  return client;
+}
+
+async function nsIndex(session: ClientSession): Promise<number> {
+  const dv = await session.read({ nodeId: 'ns=0;i=2255', attributeId: AttributeIds.Value });
+  return (dv.value.value as string[]).indexOf(NAMESPACE_URI);
+}
+
+async function readNumber(session: ClientSession, ns: number, id: string) {
+  const dv = await session.read({ nodeId: `ns=${ns};s=${id}`, attributeId: AttributeIds.Value });
+  return { value: dv.value.value as number, status: dv.statusCode, ts: dv.sourceTimestamp?.getTime() ?? 0 };
+}
+
+async function until(pred: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(25);
+  }
+}
+
+const post = (body: unknown, token: string | null = TOKEN, raw?: string) =>
+  fetch(`${sim.httpUrl}/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: raw ?? JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  pki = await mkdtemp(path.join(os.tmpdir(), 'sim-pki-'));
+  clientCertificateManager = new OPCUACertificateManager({ rootFolder: path.join(pki, 'client'), automaticallyAcceptUnknownCertificate: true });
+  sim = createSimulator({
+    seed: 7,
+    timeAcceleration: 1000,
+    tickHz: 10,
+    plantStartMs: Date.UTC(2025, 0, 6, 6),
+    layout: { enterprise: 'acme', site: 'plant-1', pumps: 4, mills: 3, packagers: 2 },
+    opcua: {
+      host: '127.0.0.1',
+      port: 0,
+      pkiDir: path.join(pki, 'sim'),
+      allowAnonymous: false,
+      allowSecurityNone: false,
+      autoAcceptUnknownCertificates: true,
+      users: [USER],
+    },
+    http: { host: '127.0.0.1', port: 0, token: TOKEN },
+  });
+  sim.onLabel((l) => labels.push(l));
+  await sim.start();
+});
+
+afterAll(async () => {
+  for (const c of clients) await c.disconnect().catch(() => {});
+  await clientCertificateManager?.dispose().catch(() => {});
+  await sim?.stop();
+  if (pki) await rm(pki, { recursive: true, force: true });
+});
+
+describe('over a SignAndEncrypt Basic256Sha256 session with username and password', () => {
+  let session: ClientSession;
+  let ns: number;
+  beforeAll(async () => {
+    const client = await connect(SecurityPolicy.Basic256Sha256, MessageSecurityMode.SignAndEncrypt);
+    session = await client.createSession({ type: UserTokenType.UserName, userName: USER.username, password: USER.password });
+    ns = await nsIndex(session);
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('browses the ISA-95 tree down to typed assets', async () => {
+    const names = async (nodeId: string) => {
+      const r = await session.browse({
+        nodeId,
+        browseDirection: BrowseDirection.Forward,
+        referenceTypeId: 'HierarchicalReferences',
+        includeSubtypes: true,
+        resultMask: 63,
+      });
+      return r.references ?? [];
+    };
+    expect((await names('ns=0;i=85')).map((r) => r.browseName.name)).toContain('acme');
+    expect((await names(`ns=${ns};s=acme`)).map((r) => r.browseName.name)).toEqual(['plant-1']);
+    expect((await names(`ns=${ns};s=acme/plant-1`)).map((r) => r.browseName.name).sort()).toEqual(['machining', 'packaging', 'utilities']);
+    const pumps = await names(`ns=${ns};s=acme/plant-1/utilities/cooling-water`);
+    expect(pumps.map((r) => r.browseName.name)).toEqual(['pump-1', 'pump-2', 'pump-3', 'pump-4']);
+    const typeName = async (typeId: string) => (await session.read({ nodeId: typeId, attributeId: AttributeIds.BrowseName })).value.value.name as string;
+    expect(await typeName(pumps[0]!.typeDefinition.toString())).toBe('CentrifugalPumpType');
+    const mills = await names(`ns=${ns};s=acme/plant-1/machining/milling-line-1`);
+    expect(mills).toHaveLength(3);
+    expect(await typeName(mills[0]!.typeDefinition.toString())).toBe('MillingMachineType');
+    const packers = await names(`ns=${ns};s=acme/plant-1/packaging/packing-line-1`);
+    expect(packers).toHaveLength(2);
+    expect(await typeName(packers[0]!.typeDefinition.toString())).toBe('PackagingMachineType');
+  });
+
+  it('gives every analog tag engineering units and a range', async () => {
+    for (const [id, unit] of [
+      [`${PUMP(1)}/flow`, 'm³/h'],
+      [`${PUMP(1)}/vibration_rms`, 'mm/s'],
+      ['acme/plant-1/machining/milling-line-1/mill-1/torque', 'N·m'],
+      ['acme/plant-1/packaging/packing-line-1/packer-1/ideal_cycle_time', 's'],
+    ] as const) {
+      const children = (await session.browse({ nodeId: `ns=${ns};s=${id}`, browseDirection: BrowseDirection.Forward, resultMask: 63 })).references ?? [];
+      const eu = children.find((c) => c.browseName.name === 'EngineeringUnits');
+      const range = children.find((c) => c.browseName.name === 'EURange');
+      expect(eu, id).toBeDefined();
+      expect(range, id).toBeDefined();
+      const euValue = (await session.read({ nodeId: eu!.nodeId, attributeId: AttributeIds.Value })).value.value as { displayName: { text: string } };
+      const rangeValue = (await session.read({ nodeId: range!.nodeId, attributeId: AttributeIds.Value })).value.value as { low: number; high: number };
+      expect(euValue.displayName.text).toBe(unit);
+      expect(rangeValue.high).toBeGreaterThan(rangeValue.low);
+    }
+  });
+
+  it('evolves values with plant-time source timestamps', async () => {
+    const a = await readNumber(session, ns, `${PUMP(2)}/flow`);
+    await sleep(600);
+    const b = await readNumber(session, ns, `${PUMP(2)}/flow`);
+    expect(b.value).not.toBe(a.value);
+    // ×1000: 0.6 s of real time is ~10 plant minutes
+    expect(b.ts - a.ts).toBeGreaterThan(5 * 60_000);
+    const state = await session.read({ nodeId: `ns=${ns};s=acme/plant-1/packaging/packing-line-1/packer-1/good_count`, attributeId: AttributeIds.Value });
+    expect(state.value.value).toBeGreaterThan(0);
+  });
+
+  describe('when bearing wear is injected on pump-4 through the InjectFault method', () => {
+    it("shows only in pump-4's tags and arrives as label events", async () => {
+      const before = labels.length;
+      const result = await session.call({
+        objectId: `ns=${ns};s=${PUMP(4)}`,
+        methodId: `ns=${ns};s=${PUMP(4)}/InjectFault`,
+        inputArguments: [
+          { dataType: DataType.String, value: 'bearing_wear' },
+          { dataType: DataType.Double, value: 1 },
+          { dataType: DataType.Double, value: 10 },
+        ],
+      });
+      expect(result.statusCode).toBe(StatusCodes.Good);
+      const faultId = result.outputArguments![0]!.value as string;
+      await until(() => labels.slice(before).some((l) => l.type === 'FaultLabelled' && l.faultId === faultId));
+      expect(labels.slice(before)).toContainEqual(
+        expect.objectContaining({ type: 'FaultInjected', faultId, asset: 'pump-4', path: PUMP(4), fault: 'bearing_wear', source: 'opcua-method' }),
+      );
+      expect(labels.slice(before)).toContainEqual(
+        expect.objectContaining({ type: 'FaultLabelled', faultId, asset: 'pump-4', path: PUMP(4), fault: 'bearing_failure', cause: 'injected' }),
+      );
+      expect(labels.slice(before).every((l) => l.asset === 'pump-4' || l.asset.startsWith('mill') || l.asset.startsWith('packer'))).toBe(true);
+      await sleep(300);
+      expect((await readNumber(session, ns, `${PUMP(4)}/vibration_rms`)).value).toBeGreaterThan(7.1);
+      for (const n of [1, 2, 3]) expect((await readNumber(session, ns, `${PUMP(n)}/vibration_rms`)).value).toBeLessThan(4);
+    });
+
+    it('refuses an unknown fault type with BadInvalidArgument', async () => {
+      const result = await session.call({
+        objectId: `ns=${ns};s=${PUMP(1)}`,
+        methodId: `ns=${ns};s=${PUMP(1)}/InjectFault`,
+        inputArguments: [
+          { dataType: DataType.String, value: 'meltdown' },
+          { dataType: DataType.Double, value: 1 },
+          { dataType: DataType.Double, value: 0 },
+        ],
+      });
+      expect(result.statusCode).toBe(StatusCodes.BadInvalidArgument);
+    });
+  });
+
+  describe('through the HTTP endpoint', () => {
+    it('injects cavitation on pump-4 and labels it, leaving the other pumps alone', async () => {
+      const before = labels.length;
+      const flows = await Promise.all([1, 2, 3].map((n) => readNumber(session, ns, `${PUMP(n)}/discharge_pressure`)));
+      const res = await post({ asset: 'pump-4', fault: 'cavitation', startInMinutes: 0, developMinutes: 20 });
+      expect(res.status).toBe(201);
+      const { faultId } = (await res.json()) as { faultId: string };
+      await until(() => labels.slice(before).some((l) => l.type === 'FaultLabelled' && l.faultId === faultId));
+      expect(labels.slice(before)).toContainEqual(expect.objectContaining({ type: 'FaultInjected', faultId, source: 'http', asset: 'pump-4' }));
+      const pumpLabels = labels.slice(before).filter((l) => l.asset.startsWith('pump'));
+      expect(new Set(pumpLabels.map((l) => l.asset))).toEqual(new Set(['pump-4']));
+      const after = await Promise.all([1, 2, 3].map((n) => readNumber(session, ns, `${PUMP(n)}/discharge_pressure`)));
+      after.forEach((a, i) => expect(Math.abs(a.value - flows[i]!.value)).toBeLessThan(1.5));
+    });
+
+    it.each([
+      [{ asset: 'pump-99', fault: 'bearing_wear' }, 'asset'],
+      [{ asset: 'pump-4', fault: 'explode' }, 'fault'],
+      [{ asset: 'pump-4', fault: 'bearing_wear', developMinutes: -5 }, 'developMinutes'],
+      [{ asset: 'pump-4', fault: 'bearing_wear', severity: 3 }, 'severity'],
+      [{ asset: 'pump-4', fault: 'sensor_stuck' }, 'tag'],
+      [[1, 2], 'body'],
+    ])('answers %j with 400 naming %s', async (body, field) => {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ field, error: expect.any(String) });
+    });
+
+    it('answers malformed JSON with 400 naming the body', async () => {
+      const res = await post(null, TOKEN, '{"asset": ');
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ field: 'body' });
+    });
+
+    it('refuses a missing or wrong token with 401', async () => {
+      expect((await post({ asset: 'pump-1', fault: 'cavitation' }, null)).status).toBe(401);
+      expect((await post({ asset: 'pump-1', fault: 'cavitation' }, 'nope')).status).toBe(401);
+    });
+
+    it('shows a sensor dropout as Bad status on that tag only', async () => {
+      const res = await post({ asset: 'pump-3', fault: 'sensor_dropout', tag: 'flow' });
+      expect(res.status).toBe(201);
+      await sleep(300);
+      expect((await readNumber(session, ns, `${PUMP(3)}/flow`)).status).toBe(StatusCodes.BadSensorFailure);
+      expect((await readNumber(session, ns, `${PUMP(3)}/speed`)).status).toBe(StatusCodes.Good);
+    });
+
+    it('takes a scenario, and rejects a malformed one naming the entry', async () => {
+      const scenario = (faults: unknown) =>
+        fetch(`${sim.httpUrl}/scenarios`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify(faults),
+        });
+      const bad = await scenario([
+        { asset: 'mill-1', fault: 'heat_dissipation' },
+        { asset: 'mill-9', fault: 'power_failure' },
+      ]);
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ field: 'faults[1].asset' });
+      const good = await scenario([{ asset: 'mill-1', fault: 'power_failure', startInMinutes: 60, developMinutes: 30 }]);
+      expect(good.status).toBe(201);
+      expect(((await good.json()) as { faultIds: string[] }).faultIds).toHaveLength(1);
+    });
+
+    it('keeps the simulation running after bad input', async () => {
+      await post({ asset: 'nope' });
+      const a = await readNumber(session, ns, `${PUMP(1)}/flow`);
+      await sleep(400);
+      const b = await readNumber(session, ns, `${PUMP(1)}/flow`);
+      expect(b.ts).toBeGreaterThan(a.ts);
+    });
+  });
+});
+
+describe('security', () => {
+  it('refuses an anonymous session when not in dev mode', async () => {
+    const client = await connect(SecurityPolicy.Basic256Sha256, MessageSecurityMode.SignAndEncrypt);
+    await expect(client.createSession()).rejects.toThrow();
+  });
+
+  it('refuses a wrong password', async () => {
+    const client = await connect(SecurityPolicy.Basic256Sha256, MessageSecurityMode.SignAndEncrypt);
+    await expect(client.createSession({ type: UserTokenType.UserName, userName: USER.username, password: 'wrong' })).rejects.toThrow();
+  });
+
+  it('accepts Aes256_Sha256_RsaPss with Sign', async () => {
+    const client = await connect(SecurityPolicy.Aes256_Sha256_RsaPss, MessageSecurityMode.Sign);
+    const session = await client.createSession({ type: UserTokenType.UserName, userName: USER.username, password: USER.password });
+    await session.close();
+  });
+
+  it('offers no SecurityPolicy None endpoint', async () => {
+    const client = await connect(SecurityPolicy.Basic256Sha256, MessageSecurityMode.SignAndEncrypt);
+    const endpoints = await client.getEndpoints();
+    expect(endpoints.length).toBeGreaterThan(0);
+    expect(endpoints.some((e) => e.securityMode === MessageSecurityMode.None)).toBe(false);
+  });
+});
