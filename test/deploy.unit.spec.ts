@@ -12,14 +12,18 @@ describe('docker-compose.yml', () => {
   it('is valid and runs every platform process', () => {
     // Fails loudly when docker-compose is missing: .ci/run installs it (Debian package docker-compose).
     execFileSync('docker-compose', ['-f', join(root, 'docker-compose.yml'), 'config', '-q'], { stdio: 'pipe' });
-    const services = execFileSync('docker-compose', ['-f', join(root, 'docker-compose.yml'), 'config', '--services'], { encoding: 'utf8' }).trim().split('\n');
+    const services = execFileSync('docker-compose', ['-f', join(root, 'docker-compose.yml'), 'config', '--services'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     for (const s of ['nats', 'postgres', 'keygen', 'relay-a', 'relay-b', 'governance', 'simulator']) expect(services).toContain(s);
   });
 });
 
 describe('Kubernetes manifests', () => {
   const dir = join(root, 'infra/k8s');
-  const docs = readdirSync(dir).filter((f) => f.endsWith('.yaml')).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: f, doc: d.toJSON() as Record<string, any> | null })));
+  const docs = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => ({ file: f, doc: d.toJSON() as Record<string, any> | null })));
 
   it('parse, and the kustomization lists every manifest', () => {
     const kustomization = docs.find((d) => d.doc?.kind === 'Kustomization');

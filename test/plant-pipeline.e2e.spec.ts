@@ -39,10 +39,28 @@ const ofType = async (type: string) => (await all()).filter((e) => e.type === ty
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'plant-pipeline-'));
-  store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
+  store = await openSqliteEventStore({
+    path: join(dir, 'events.db'),
+    ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+    anchorSink: new MemoryAnchorSink(),
+    validator: eventValidator,
+  });
   bus = await connectNatsBus({ servers: '127.0.0.1:4222', name: 'plant-pipeline-e2e' });
   keySet = await importKeySet((await createKeySet({ now: new Date() })).keySet);
-  result = await trainPumpModelFromPlant({ store, bus, keySet, logger: silent, dataDir: dir, enterprise, pumps: 24, hours: 12, acceleration: 1000, seed: 42, useCaseId: USE_CASE, events });
+  result = await trainPumpModelFromPlant({
+    store,
+    bus,
+    keySet,
+    logger: silent,
+    dataDir: dir,
+    enterprise,
+    pumps: 24,
+    hours: 12,
+    acceleration: 1000,
+    seed: 42,
+    useCaseId: USE_CASE,
+    events,
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -63,14 +81,24 @@ describe('pump model from the plant (simulator → connectivity → NATS → his
     for (const f of result.failures) expect(result.faulty).toContain(f.assetPath);
     expect(result.historianSamples).toBeGreaterThan(24 * 4 * 12 * 10);
     const labels = await ofType('LabelRecorded');
-    expect(labels.filter((l) => l.data.label === 'bearing_failure').map((l) => l.data.assetPath).sort()).toEqual(result.failures.map((f) => f.assetPath).sort());
+    expect(
+      labels
+        .filter((l) => l.data.label === 'bearing_failure')
+        .map((l) => l.data.assetPath)
+        .sort(),
+    ).toEqual(result.failures.map((f) => f.assetPath).sort());
     // samples arrived as connectivity's UNS batches, in plant time
     expect((await ofType('SourceConnected')).length).toBeGreaterThanOrEqual(1);
   });
 
   it('snapshotted window features with the shared spec and a label-derived target, pumps split whole', async () => {
     const created = (await ofType('DatasetSnapshotCreated')).find((e) => e.data.snapshotId === result.snapshot.snapshotId)!;
-    expect(created.data).toMatchObject({ useCaseId: USE_CASE, contentHash: result.snapshot.contentHash, labelCount: result.failures.length, featureSetVersion: '1.0.0' });
+    expect(created.data).toMatchObject({
+      useCaseId: USE_CASE,
+      contentHash: result.snapshot.contentHash,
+      labelCount: result.failures.length,
+      featureSetVersion: '1.0.0',
+    });
     expect(created.data.tags).toEqual(['bearing_temp_mean', 'bearing_temp_slope', 'vibration_rms', 'motor_current_mean']);
     // each failed pump contributes ~12 windows (2 h before its failure at a 10-minute stride)
     expect(result.snapshot.positives).toBeGreaterThanOrEqual(result.failures.length * 10);
@@ -80,10 +108,20 @@ describe('pump model from the plant (simulator → connectivity → NATS → his
   it('registered a candidate with its lineage, the window spec and a reference profile inference can load — and promoted nothing', async () => {
     const reg = (await ofType('ModelVersionRegistered')).find((e) => e.data.modelVersionId === result.modelVersionId)!;
     expect(reg.data).toMatchObject({
-      stage: 'candidate', useCaseId: USE_CASE, snapshotId: result.snapshot.snapshotId, snapshotHash: result.snapshot.contentHash,
-      featureSetVersion: '1.0.0', windowSeconds: 3600, runId: result.run.started!.runId,
+      stage: 'candidate',
+      useCaseId: USE_CASE,
+      snapshotId: result.snapshot.snapshotId,
+      snapshotHash: result.snapshot.contentHash,
+      featureSetVersion: '1.0.0',
+      windowSeconds: 3600,
+      runId: result.run.started!.runId,
     });
-    expect((reg.data.inputs as { name: string }[]).map((i) => i.name)).toEqual(['bearing_temp_mean', 'bearing_temp_slope', 'vibration_rms', 'motor_current_mean']);
+    expect((reg.data.inputs as { name: string }[]).map((i) => i.name)).toEqual([
+      'bearing_temp_mean',
+      'bearing_temp_slope',
+      'vibration_rms',
+      'motor_current_mean',
+    ]);
     expect(reg.data.reference).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     // held-out pumps (whole units): the model separates "fails within 2 h" well
     expect((reg.data.metrics as Record<string, number>).pr_auc).toBeGreaterThan(0.7);
@@ -115,17 +153,35 @@ describe('the plant-trained model in production on a second site (OPC UA → con
   let plantStart = 0;
 
   beforeAll(async () => {
-    await store.append(`model-${USE_CASE}`, [{
-      id: randomUUID(), type: 'ModelPromoted',
-      data: { useCaseId: USE_CASE, modelVersionId: result.modelVersionId, stage: 'production', approvalRequestId: randomUUID(), previousModelVersionId: null },
-      metadata: { actor: engineer.actor, role: engineer.role, correlationId: engineer.correlationId, causationId: null, traceparent: null, schemaVersion: 1 },
-    }]);
+    await store.append(`model-${USE_CASE}`, [
+      {
+        id: randomUUID(),
+        type: 'ModelPromoted',
+        data: {
+          useCaseId: USE_CASE,
+          modelVersionId: result.modelVersionId,
+          stage: 'production',
+          approvalRequestId: randomUUID(),
+          previousModelVersionId: null,
+        },
+        metadata: { actor: engineer.actor, role: engineer.role, correlationId: engineer.correlationId, causationId: null, traceparent: null, schemaVersion: 1 },
+      },
+    ]);
     inference = createInferenceApp({
-      store, bus, keySet, logger: silent,
+      store,
+      bus,
+      keySet,
+      logger: silent,
       useCases: [{ ...PUMP_BEARING_USE_CASE, scope: { pathPrefix: `${enterprise}.plant-2`, assetPrefix: 'pump-' } }],
       config: {
-        grpc: null, http: null, access: { issuer: 'industrial-access', audience: 'industrial-platform' },
-        replicaId: 'r1', replicas: ['r1'], unsDurable: `inference-${enterprise}`, unsSubject: `uns.v1.${enterprise}.plant-2.>`, shutdownGraceMs: 1000,
+        grpc: null,
+        http: null,
+        access: { issuer: 'industrial-access', audience: 'industrial-platform' },
+        replicaId: 'r1',
+        replicas: ['r1'],
+        unsDurable: `inference-${enterprise}`,
+        unsSubject: `uns.v1.${enterprise}.plant-2.>`,
+        shutdownGraceMs: 1000,
         monitor: { minSamples: 1_000_000 },
       },
     });
@@ -133,7 +189,19 @@ describe('the plant-trained model in production on a second site (OPC UA → con
     await inference.settle();
     // A live site: its plant clock starts now (prompt expiry is judged against the wall clock, as at a real plant).
     plantStart = Date.now();
-    plant2 = await startPlant({ store, bus, keySet, logger: silent, dataDir: dir, enterprise, site: 'plant-2', pumps: 4, seed: 7, plantStartMs: plantStart, acceleration: 1000 });
+    plant2 = await startPlant({
+      store,
+      bus,
+      keySet,
+      logger: silent,
+      dataDir: dir,
+      enterprise,
+      site: 'plant-2',
+      pumps: 4,
+      seed: 7,
+      plantStartMs: plantStart,
+      acceleration: 1000,
+    });
     // Healthy for the first 70 plant minutes (the model's windows are 60), then pump 3's bearing wears out over 2 h.
     const injected = plant2.sim.injectFault({ asset: 'pump-3', fault: 'bearing_wear', startInMinutes: 70, developMinutes: 120, severity: 1 }, 'api');
     expect(injected.ok).toBe(true);
@@ -142,7 +210,8 @@ describe('the plant-trained model in production on a second site (OPC UA → con
     const failureDue = plantStart + 190 * 60_000;
     const deadline = Date.now() + 90_000;
     while (!(await ofType('RecommendationRaised')).some((e) => e.data.assetPath === path2('pump-3'))) {
-      if (Date.now() > deadline || plant2.sim.plantTime().getTime() > failureDue) throw new Error(`no prompt for pump 3 by plant time ${plant2.sim.plantTime().toISOString()}`);
+      if (Date.now() > deadline || plant2.sim.plantTime().getTime() > failureDue)
+        throw new Error(`no prompt for pump 3 by plant time ${plant2.sim.plantTime().toISOString()}`);
       await sleep(100);
     }
     promptAt = plant2.sim.plantTime().getTime();

@@ -13,10 +13,18 @@ const root = resolve(import.meta.dirname, '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 function launch(script: string, env: Record<string, string>): { proc: ChildProcess; out: () => string } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, script)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, script)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
-  proc.stdout?.on('data', (d: Buffer) => { text += d.toString(); });
-  proc.stderr?.on('data', (d: Buffer) => { text += d.toString(); });
+  proc.stdout?.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
   return { proc, out: () => text };
 }
 
@@ -43,7 +51,16 @@ describe('npm start (standalone, embedded defaults)', () => {
     const base = port();
     const simToken = randomUUID();
     // Unreachable NATS/PG on purpose: standalone must not need them.
-    const { proc, out } = launch('scripts/platform/standalone.ts', { PLATFORM_DATA_DIR: dataDir, PLATFORM_BASE_PORT: String(base), SIM_HTTP_TOKEN: simToken, NATS_URL: 'nats://127.0.0.1:1', PG_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'warn', PLATFORM_HMI: '0', PLATFORM_DEMO_MODEL: '0' });
+    const { proc, out } = launch('scripts/platform/standalone.ts', {
+      PLATFORM_DATA_DIR: dataDir,
+      PLATFORM_BASE_PORT: String(base),
+      SIM_HTTP_TOKEN: simToken,
+      NATS_URL: 'nats://127.0.0.1:1',
+      PG_URL: 'postgres://nobody@127.0.0.1:1/none',
+      LOG_LEVEL: 'warn',
+      PLATFORM_HMI: '0',
+      PLATFORM_DEMO_MODEL: '0',
+    });
     try {
       await until(() => out().includes('Ctrl-C stops everything'), 'the platform to start', out, 90_000, proc);
       const token = /auditor\s+(\S+)/.exec(out())?.[1] ?? '';
@@ -51,7 +68,11 @@ describe('npm start (standalone, embedded defaults)', () => {
       expect((await fetch(`http://127.0.0.1:${base + 2}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${base + 2}/readyz`)).status).toBe(200);
       // A fault injected into the plant becomes a ground-truth event in the store.
-      const injected = await fetch(`http://127.0.0.1:${base + 41}/faults`, { method: 'POST', headers: { authorization: `Bearer ${simToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ asset: 'pump-4', fault: 'bearing_wear', startInMinutes: 0, developMinutes: 20 }) });
+      const injected = await fetch(`http://127.0.0.1:${base + 41}/faults`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${simToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ asset: 'pump-4', fault: 'bearing_wear', startInMinutes: 0, developMinutes: 20 }),
+      });
       expect(injected.status).toBe(201);
       const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${base + 1}`, { token, deadlineMs: 10_000 });
       let types: string[] = [];
@@ -81,7 +102,13 @@ describe('npm run cluster (one process per service on NATS and PostgreSQL)', () 
     const dataDir = mkdtempSync(join(tmpdir(), 'cluster-'));
     const schema = `cluster_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
     const base = port();
-    const { proc, out } = launch('scripts/platform/cluster.ts', { PLATFORM_DATA_DIR: dataDir, PLATFORM_BASE_PORT: String(base), PG_URL, PG_SCHEMA: schema, LOG_LEVEL: 'info' });
+    const { proc, out } = launch('scripts/platform/cluster.ts', {
+      PLATFORM_DATA_DIR: dataDir,
+      PLATFORM_BASE_PORT: String(base),
+      PG_URL,
+      PG_SCHEMA: schema,
+      LOG_LEVEL: 'info',
+    });
     try {
       await until(() => out().includes('governance ready') && out().includes('relay holds the lease'), 'governance and a relay', out, 90_000, proc);
       const token = /auditor token\s+(\S+)/.exec(out())?.[1] ?? '';
@@ -91,7 +118,11 @@ describe('npm run cluster (one process per service on NATS and PostgreSQL)', () 
       expect(report.ok).toBe(true);
       client.close();
       // Exactly one relay holds the lease; the other waits.
-      expect(out().split('\n').filter((l) => l.includes('relay holds the lease')).length).toBe(1);
+      expect(
+        out()
+          .split('\n')
+          .filter((l) => l.includes('relay holds the lease')).length,
+      ).toBe(1);
     } finally {
       proc.kill('SIGTERM');
       await exited(proc);

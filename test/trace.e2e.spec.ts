@@ -33,15 +33,33 @@ describe('when an operator is refused an audit call', () => {
   beforeAll(async () => {
     telemetry = initTelemetry({ serviceName: 'e2e', serviceVersion: 'test', exporter: 'memory', sampleRatio: 1, logLevel: 'silent' });
     dir = mkdtempSync(join(tmpdir(), 'trace-'));
-    store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), validator: eventValidator });
+    store = await openSqliteEventStore({
+      path: join(dir, 'events.db'),
+      ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+      validator: eventValidator,
+    });
     bus = await connectNatsBus({ servers: 'nats://127.0.0.1:4222' });
     relay = createRelay({ store, bus, ...memoryCoordination(), streamName: stream, subjectPrefix: prefix });
     void relay.run();
     const material = await createKeySet({ now: new Date() });
     const keySet = await importKeySet(material.keySet);
-    app = createGovernanceApp({ store, keySet, logger: createLogger('e2e', { level: 'silent' }), config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE } } });
+    app = createGovernanceApp({
+      store,
+      keySet,
+      logger: createLogger('e2e', { level: 'silent' }),
+      config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE } },
+    });
     const { grpcPort } = await app.start();
-    const token = await issueToken(await importSigningKey(material.signingKey), { subject: 'olga', roles: ['operator'], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 600 });
+    const token = await issueToken(await importSigningKey(material.signingKey), {
+      subject: 'olga',
+      roles: ['operator'],
+      scopes: ['*'],
+      tokenId: randomUUID(),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: new Date(),
+      ttlSeconds: 600,
+    });
     const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${grpcPort}`, { token, deadlineMs: 5_000 });
     const refused = await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 }).catch((e: { code?: number }) => e);
     expect((refused as { code?: number; details?: string }).code, (refused as { details?: string }).details).toBe(GrpcStatus.PERMISSION_DENIED);
@@ -62,7 +80,8 @@ describe('when an operator is refused an audit call', () => {
   it('one trace spans the gRPC call, the appended event, the relay publish and the consumer handler', async () => {
     let handled: { traceparent: string | null; type: string } | null = null;
     const consumer = await bus.consume({
-      stream, durable: 'trace-test',
+      stream,
+      durable: 'trace-test',
       handler: (m) => {
         const e = m.json() as { type: string; metadata: { traceparent: string | null } };
         if (e.type === 'AccessDenied') handled = { traceparent: e.metadata.traceparent, type: e.type };

@@ -3,7 +3,17 @@ import { ContractViolationError, UnknownContractError } from '../src/errors.ts';
 import { z } from 'zod';
 import { Service, StreamFamily, createContractRegistry, defineContract, streamFamilyOf, streamFamilyOwners } from '../src/contract.ts';
 import { eventExamples, legacyEventExamples } from '../src/examples.ts';
-import { eventContracts, eventValidator, getContract, isEventType, latestVersion, listContracts, parseEvent, streamFor, type EventType } from '../src/registry.ts';
+import {
+  eventContracts,
+  eventValidator,
+  getContract,
+  isEventType,
+  latestVersion,
+  listContracts,
+  parseEvent,
+  streamFor,
+  type EventType,
+} from '../src/registry.ts';
 
 const types = Object.keys(eventContracts) as EventType[];
 const clone = <T>(value: T): T => structuredClone(value);

@@ -13,25 +13,56 @@ const PG_URL = env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const base = Number(env.PLATFORM_BASE_PORT ?? 50150);
 
-interface Proc { name: string; entry: string; env: Record<string, string> }
+interface Proc {
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+}
 
 async function main(): Promise<void> {
   const keys = await devKeys(dataDir);
   const publicKeyFile = join(dataDir, 'ledger-key.pub.pem');
   writeFileSync(publicKeyFile, keys.ledgerKey.publicKey.export({ format: 'pem', type: 'spki' }).toString());
   const common = {
-    EVENTSTORE: 'postgres', PG_URL, NATS_URL, LEDGER_KEY_FILE: keys.ledgerKeyFile, ANCHOR_FILE: join(dataDir, 'anchors.jsonl'),
-    ACCESS_KEYS_DIR: keys.accessDir, ACCESS_ISSUER: ISSUER, ACCESS_AUDIENCE: AUDIENCE, LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    EVENTSTORE: 'postgres',
+    PG_URL,
+    NATS_URL,
+    LEDGER_KEY_FILE: keys.ledgerKeyFile,
+    ANCHOR_FILE: join(dataDir, 'anchors.jsonl'),
+    ACCESS_KEYS_DIR: keys.accessDir,
+    ACCESS_ISSUER: ISSUER,
+    ACCESS_AUDIENCE: AUDIENCE,
+    LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   };
   const simToken = env.SIM_HTTP_TOKEN ?? randomUUID();
   const schema = env.PG_SCHEMA ?? 'eventstore';
   // Connectivity reads the plant simulator as its first source (SignAndEncrypt, ISA-95 auto-mapping).
   const sourcesFile = join(dataDir, 'sources.json');
-  writeFileSync(sourcesFile, JSON.stringify([{
-    sourceId: '00000000-0000-4000-8000-00000000a001', name: 'plant simulator', protocol: 'opcua', endpoint: `opc.tcp://127.0.0.1:${base + 40}`,
-    securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', auth: { kind: 'anonymous' }, autoMapRoot: 'ns=1;s=acme/plant-1',
-  }], null, 2));
-  const svc = (name: string, p: number): Record<string, string> => ({ [`${name}_GRPC_HOST`]: '127.0.0.1', [`${name}_GRPC_PORT`]: String(p), [`${name}_HTTP_HOST`]: '127.0.0.1', [`${name}_HTTP_PORT`]: String(p + 100) });
+  writeFileSync(
+    sourcesFile,
+    JSON.stringify(
+      [
+        {
+          sourceId: '00000000-0000-4000-8000-00000000a001',
+          name: 'plant simulator',
+          protocol: 'opcua',
+          endpoint: `opc.tcp://127.0.0.1:${base + 40}`,
+          securityMode: 'SignAndEncrypt',
+          securityPolicy: 'Basic256Sha256',
+          auth: { kind: 'anonymous' },
+          autoMapRoot: 'ns=1;s=acme/plant-1',
+        },
+      ],
+      null,
+      2,
+    ),
+  );
+  const svc = (name: string, p: number): Record<string, string> => ({
+    [`${name}_GRPC_HOST`]: '127.0.0.1',
+    [`${name}_GRPC_PORT`]: String(p),
+    [`${name}_HTTP_HOST`]: '127.0.0.1',
+    [`${name}_HTTP_PORT`]: String(p + 100),
+  });
   // The charter's service account at dataops (role service: data.read), in a file the charter re-reads when it changes.
   const charterDataopsToken = join(dataDir, 'charter-dataops.jwt');
   // Training registers the models it trains through governance's registry (the model stream's one writer), as svc:training.
@@ -42,16 +73,108 @@ async function main(): Promise<void> {
     { name: 'relay-a', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
     { name: 'relay-b', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
     // The simulator records its ground truth (fault- streams) in the cluster's store itself.
-    { name: 'simulator', entry: 'services/simulator/src/main.ts', env: { ...common, PG_SCHEMA: schema, SIM_DEV: 'true', SIM_TIME_ACCELERATION: '10', SIM_OPCUA_PORT: String(base + 40), SIM_HTTP_PORT: String(base + 41), SIM_HTTP_TOKEN: simToken, SIM_PKI_DIR: join(dataDir, 'pki') } },
-    { name: 'governance', entry: 'services/governance/src/main.ts', env: { ...common, GOVERNANCE_GRPC_HOST: '127.0.0.1', GOVERNANCE_GRPC_PORT: String(base + 1), GOVERNANCE_HTTP_HOST: '127.0.0.1', GOVERNANCE_HTTP_PORT: String(base + 2) } },
-    { name: 'connectivity', entry: 'services/connectivity/src/main.ts', env: { ...common, PG_SCHEMA: schema, CONNECTIVITY_STATE_DIR: join(dataDir, 'connectivity'), CONNECTIVITY_SOURCES_FILE: sourcesFile, CONNECTIVITY_AUTO_ACCEPT_CERTS: 'true', CONNECTIVITY_GRPC_HOST: '127.0.0.1', CONNECTIVITY_GRPC_PORT: String(base + 4) } },
-    { name: 'dataops', entry: 'services/dataops/src/main.ts', env: { ...common, ...svc('DATAOPS', base + 3), DATAOPS_STORE: 'postgres', PG_SCHEMA: schema, DATAOPS_PG_SCHEMA: `${schema}_historian`, DATAOPS_SNAPSHOT_DIR: join(dataDir, 'snapshots') } },
-    { name: 'charter', entry: 'services/charter/src/main.ts', env: { ...common, ...svc('CHARTER', base + 5), PG_SCHEMA: schema, CHARTER_DATAOPS_GRPC_URL: `127.0.0.1:${base + 3}`, CHARTER_DATAOPS_TOKEN_FILE: charterDataopsToken } },
-    { name: 'training', entry: 'services/training/src/main.ts', env: { ...common, ...svc('TRAINING', base + 9), PG_SCHEMA: schema, TRAINING_ARTIFACT_DIR: join(dataDir, 'artifacts'), SNAPSHOT_DIR: join(dataDir, 'snapshots'), TRAINING_GOVERNANCE_ADDRESS: `127.0.0.1:${base + 1}`, TRAINING_GOVERNANCE_TOKEN_FILE: trainingGovernanceToken } },
+    {
+      name: 'simulator',
+      entry: 'services/simulator/src/main.ts',
+      env: {
+        ...common,
+        PG_SCHEMA: schema,
+        SIM_DEV: 'true',
+        SIM_TIME_ACCELERATION: '10',
+        SIM_OPCUA_PORT: String(base + 40),
+        SIM_HTTP_PORT: String(base + 41),
+        SIM_HTTP_TOKEN: simToken,
+        SIM_PKI_DIR: join(dataDir, 'pki'),
+      },
+    },
+    {
+      name: 'governance',
+      entry: 'services/governance/src/main.ts',
+      env: {
+        ...common,
+        GOVERNANCE_GRPC_HOST: '127.0.0.1',
+        GOVERNANCE_GRPC_PORT: String(base + 1),
+        GOVERNANCE_HTTP_HOST: '127.0.0.1',
+        GOVERNANCE_HTTP_PORT: String(base + 2),
+      },
+    },
+    {
+      name: 'connectivity',
+      entry: 'services/connectivity/src/main.ts',
+      env: {
+        ...common,
+        PG_SCHEMA: schema,
+        CONNECTIVITY_STATE_DIR: join(dataDir, 'connectivity'),
+        CONNECTIVITY_SOURCES_FILE: sourcesFile,
+        CONNECTIVITY_AUTO_ACCEPT_CERTS: 'true',
+        CONNECTIVITY_GRPC_HOST: '127.0.0.1',
+        CONNECTIVITY_GRPC_PORT: String(base + 4),
+      },
+    },
+    {
+      name: 'dataops',
+      entry: 'services/dataops/src/main.ts',
+      env: {
+        ...common,
+        ...svc('DATAOPS', base + 3),
+        DATAOPS_STORE: 'postgres',
+        PG_SCHEMA: schema,
+        DATAOPS_PG_SCHEMA: `${schema}_historian`,
+        DATAOPS_SNAPSHOT_DIR: join(dataDir, 'snapshots'),
+      },
+    },
+    {
+      name: 'charter',
+      entry: 'services/charter/src/main.ts',
+      env: {
+        ...common,
+        ...svc('CHARTER', base + 5),
+        PG_SCHEMA: schema,
+        CHARTER_DATAOPS_GRPC_URL: `127.0.0.1:${base + 3}`,
+        CHARTER_DATAOPS_TOKEN_FILE: charterDataopsToken,
+      },
+    },
+    {
+      name: 'training',
+      entry: 'services/training/src/main.ts',
+      env: {
+        ...common,
+        ...svc('TRAINING', base + 9),
+        PG_SCHEMA: schema,
+        TRAINING_ARTIFACT_DIR: join(dataDir, 'artifacts'),
+        SNAPSHOT_DIR: join(dataDir, 'snapshots'),
+        TRAINING_GOVERNANCE_ADDRESS: `127.0.0.1:${base + 1}`,
+        TRAINING_GOVERNANCE_TOKEN_FILE: trainingGovernanceToken,
+      },
+    },
     // Two inference replicas sharing the pumps: live membership over NATS heartbeats (a stopped or
     // silent replica's assets move to the other, windows rebuilt from JetStream).
-    { name: 'inference-a', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 8), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'inference-a', INFERENCE_CHECKPOINT_PATH: join(dataDir, 'inference-a.checkpoint.db'), INFERENCE_MEMBERSHIP: 'nats', INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}` } },
-    { name: 'inference-b', entry: 'services/inference/src/main.ts', env: { ...common, ...svc('INFERENCE', base + 12), PG_SCHEMA: schema, INFERENCE_REPLICA_ID: 'inference-b', INFERENCE_CHECKPOINT_PATH: join(dataDir, 'inference-b.checkpoint.db'), INFERENCE_MEMBERSHIP: 'nats', INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}` } },
+    {
+      name: 'inference-a',
+      entry: 'services/inference/src/main.ts',
+      env: {
+        ...common,
+        ...svc('INFERENCE', base + 8),
+        PG_SCHEMA: schema,
+        INFERENCE_REPLICA_ID: 'inference-a',
+        INFERENCE_CHECKPOINT_PATH: join(dataDir, 'inference-a.checkpoint.db'),
+        INFERENCE_MEMBERSHIP: 'nats',
+        INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}`,
+      },
+    },
+    {
+      name: 'inference-b',
+      entry: 'services/inference/src/main.ts',
+      env: {
+        ...common,
+        ...svc('INFERENCE', base + 12),
+        PG_SCHEMA: schema,
+        INFERENCE_REPLICA_ID: 'inference-b',
+        INFERENCE_CHECKPOINT_PATH: join(dataDir, 'inference-b.checkpoint.db'),
+        INFERENCE_MEMBERSHIP: 'nats',
+        INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}`,
+      },
+    },
   ];
   const procs = all.filter((p) => existsSync(p.entry));
 
@@ -73,27 +196,35 @@ async function main(): Promise<void> {
       s?.on('data', (d: Buffer) => {
         buf += d.toString();
         let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) { process.stdout.write(`${prefix}${buf.slice(0, nl)}\n`); buf = buf.slice(nl + 1); }
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          process.stdout.write(`${prefix}${buf.slice(0, nl)}\n`);
+          buf = buf.slice(nl + 1);
+        }
       });
     }
     child.on('exit', (code, signal) => {
       process.stdout.write(`${prefix}exited (${signal ?? code})\n`);
-      if (!stopping) { process.stdout.write(`${p.name} stopped unexpectedly; stopping the cluster\n`); stopAll(1); }
+      if (!stopping) {
+        process.stdout.write(`${p.name} stopped unexpectedly; stopping the cluster\n`);
+        stopAll(1);
+      }
     });
   }
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
-  process.stdout.write([
-    '',
-    `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${NATS_URL}`,
-    `  governance          grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
-    `  plant simulator     opc.tcp://127.0.0.1:${base + 40}`,
-    `  dataops / connectivity / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 4} / ${base + 5} / ${base + 8} (and ${base + 12}) / ${base + 9}`,
-    '  every gRPC port answers server reflection (npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:<port>)',
-    `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1 (replica a), http://127.0.0.1:${base + 112}/api/v1 (replica b)`,
-    `  auditor token       ${auditor}`,
-    'Ctrl-C stops every process.',
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${NATS_URL}`,
+      `  governance          grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
+      `  plant simulator     opc.tcp://127.0.0.1:${base + 40}`,
+      `  dataops / connectivity / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 4} / ${base + 5} / ${base + 8} (and ${base + 12}) / ${base + 9}`,
+      '  every gRPC port answers server reflection (npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:<port>)',
+      `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1 (replica a), http://127.0.0.1:${base + 112}/api/v1 (replica b)`,
+      `  auditor token       ${auditor}`,
+      'Ctrl-C stops every process.',
+      '',
+    ].join('\n'),
+  );
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
 }

@@ -20,5 +20,14 @@ export async function devKeys(dataDir: string): Promise<{ ledgerKey: LedgerKey; 
 }
 
 export async function devToken(accessDir: string, subject: string, roles: Role[], ttlSeconds = 8 * 3600): Promise<string> {
-  return issueToken(await loadSigningKey(accessDir), { subject, roles, scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds });
+  return issueToken(await loadSigningKey(accessDir), {
+    subject,
+    roles,
+    scopes: ['*'],
+    tokenId: randomUUID(),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    now: new Date(),
+    ttlSeconds,
+  });
 }

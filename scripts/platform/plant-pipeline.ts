@@ -78,31 +78,56 @@ async function freePort(): Promise<number> {
  */
 export async function startPlant(o: PlantOptions): Promise<Plant> {
   const stops: (() => Promise<unknown>)[] = [];
-  const simConfig = loadSimConfig({
-    SIM_DEV: 'true', SIM_SEED: String(o.seed), SIM_TIME_ACCELERATION: String(o.acceleration), SIM_PLANT_START: new Date(o.plantStartMs).toISOString(),
-    SIM_ENTERPRISE: o.enterprise, SIM_SITE: o.site, SIM_PUMPS: String(o.pumps), SIM_MILLS: '0', SIM_PACKAGERS: '0',
-    SIM_OPCUA_PORT: String(await freePort()), SIM_HTTP_PORT: 'off', SIM_PKI_DIR: join(o.dataDir, `pki-${o.site}`),
-  }, [], process.cwd());
+  const simConfig = loadSimConfig(
+    {
+      SIM_DEV: 'true',
+      SIM_SEED: String(o.seed),
+      SIM_TIME_ACCELERATION: String(o.acceleration),
+      SIM_PLANT_START: new Date(o.plantStartMs).toISOString(),
+      SIM_ENTERPRISE: o.enterprise,
+      SIM_SITE: o.site,
+      SIM_PUMPS: String(o.pumps),
+      SIM_MILLS: '0',
+      SIM_PACKAGERS: '0',
+      SIM_OPCUA_PORT: String(await freePort()),
+      SIM_HTTP_PORT: 'off',
+      SIM_PKI_DIR: join(o.dataDir, `pki-${o.site}`),
+    },
+    [],
+    process.cwd(),
+  );
   // The simulator records its own ground truth in the store, through its kernel (fault- streams, svc:simulator).
   const sim = createSimulator(simConfig, { store: o.store, log: (level, message, data) => o.logger[level](data ?? {}, message) });
   await sim.start();
   stops.push(() => sim.stop());
   const connectivity = createConnectivityApp({
-    store: o.store, bus: o.bus, keySet: o.keySet, logger: o.logger,
+    store: o.store,
+    bus: o.bus,
+    keySet: o.keySet,
+    logger: o.logger,
     config: { stateDir: join(o.dataDir, `connectivity-${o.site}`), autoAcceptUnknownServerCertificates: true },
   });
   try {
     await connectivity.start();
     stops.push(() => connectivity.stop());
     const reg = await connectivity.registerSource({
-      sourceId: randomUUID(), name: `${o.site} simulator`, protocol: 'opcua', endpoint: sim.endpointUrl,
-      securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', auth: { kind: 'anonymous' }, autoMapRoot: `ns=1;s=${o.enterprise}/${o.site}`,
+      sourceId: randomUUID(),
+      name: `${o.site} simulator`,
+      protocol: 'opcua',
+      endpoint: sim.endpointUrl,
+      securityMode: 'SignAndEncrypt',
+      securityPolicy: 'Basic256Sha256',
+      auth: { kind: 'anonymous' },
+      autoMapRoot: `ns=1;s=${o.enterprise}/${o.site}`,
     });
-    const pumpPaths = [...new Set(reg.mappings.map((m) => m.assetPath))].filter((p) => /\.pump-\d+$/.test(p))
+    const pumpPaths = [...new Set(reg.mappings.map((m) => m.assetPath))]
+      .filter((p) => /\.pump-\d+$/.test(p))
       .sort((a, b) => Number(a.split('-').at(-1)) - Number(b.split('-').at(-1)));
     if (pumpPaths.length !== o.pumps) throw new Error(`connectivity mapped ${pumpPaths.length} pumps, the plant has ${o.pumps}`);
     return {
-      sim, connectivity, pumpPaths,
+      sim,
+      connectivity,
+      pumpPaths,
       async stop() {
         for (const s of stops.reverse()) await s().catch((e: unknown) => o.logger.warn({ err: e }, 'stop failed'));
       },
@@ -117,7 +142,10 @@ export async function startPlant(o: PlantOptions): Promise<Plant> {
 export const PUMP_RUL_USE_CASE_ID = '0193a1b2-7c00-7a10-8b00-0000000000b2';
 
 /** The plant's settings (PlantOptions), with defaults: plant-1, 12 pumps, seed 42, ×1000, 2025-01-06. */
-export interface PipelineOptions extends Pick<PlantOptions, 'store' | 'bus' | 'keySet' | 'logger' | 'dataDir' | 'enterprise'>, Partial<Pick<PlantOptions, 'site' | 'pumps' | 'seed' | 'plantStartMs' | 'acceleration'>> {
+export interface PipelineOptions
+  extends
+    Pick<PlantOptions, 'store' | 'bus' | 'keySet' | 'logger' | 'dataDir' | 'enterprise'>,
+    Partial<Pick<PlantOptions, 'site' | 'pumps' | 'seed' | 'plantStartMs' | 'acceleration'>> {
   /** Plant hours recorded for training. */
   readonly hours?: number;
   /** Label horizon: failure within this many hours after the window end. */
@@ -136,12 +164,26 @@ export interface PipelineResult {
   readonly faulty: readonly string[];
   readonly failures: readonly { readonly assetPath: string; readonly failureAt: string }[];
   readonly historianSamples: number;
-  readonly snapshot: { readonly snapshotId: string; readonly contentHash: string; readonly rowCount: number; readonly labelCount: number; readonly positives: number; readonly location: string };
+  readonly snapshot: {
+    readonly snapshotId: string;
+    readonly contentHash: string;
+    readonly rowCount: number;
+    readonly labelCount: number;
+    readonly positives: number;
+    readonly location: string;
+  };
   readonly run: RunState;
   readonly modelVersionId: string;
   readonly target: string;
   /** The remaining-useful-life regressor on the failed pumps' run-to-failure windows, evaluated on whole held-out pumps. */
-  readonly rul: { readonly snapshotId: string; readonly rowCount: number; readonly pumps: number; readonly run: RunState; readonly modelVersionId: string; readonly target: string };
+  readonly rul: {
+    readonly snapshotId: string;
+    readonly rowCount: number;
+    readonly pumps: number;
+    readonly run: RunState;
+    readonly modelVersionId: string;
+    readonly target: string;
+  };
 }
 
 /** Runs the plant, records it, snapshots it and trains the pump bearing-failure model. */
@@ -162,31 +204,58 @@ export async function trainPumpModelFromPlant(o: PipelineOptions): Promise<Pipel
   try {
     // Store → bus, so dataops hears FaultLabelled as any consumer would.
     const events = o.events ?? { stream: 'EVENTS', subjectPrefix: 'evt.v1' };
-    const relay = createRelay({ store: o.store, bus: o.bus, ...memoryCoordination(), logger: o.logger, streamName: events.stream, subjectPrefix: events.subjectPrefix });
+    const relay = createRelay({
+      store: o.store,
+      bus: o.bus,
+      ...memoryCoordination(),
+      logger: o.logger,
+      streamName: events.stream,
+      subjectPrefix: events.subjectPrefix,
+    });
     void relay.run().catch((e: unknown) => o.logger.error({ err: e }, 'relay stopped'));
     stops.push(() => relay.stop());
 
     const historian = await openSqliteDataopsStore({ path: join(o.dataDir, `historian-${o.enterprise}.db`), refinedIntervalMs: 60_000 });
     stops.push(() => historian.close());
     const dataops: DataopsApp = createDataopsApp({
-      store: o.store, data: historian, bus: o.bus, keySet: o.keySet, logger: o.logger,
+      store: o.store,
+      data: historian,
+      bus: o.bus,
+      keySet: o.keySet,
+      logger: o.logger,
       config: {
         ...DATAOPS_DEFAULTS,
         uns: { ...DATAOPS_DEFAULTS.uns, durable: `dataops-${o.enterprise}`, filterSubject: `uns.v1.${o.enterprise}.>` },
         events: { stream: events.stream, durable: `dataops-events-${o.enterprise}`, filterSubject: `${events.subjectPrefix}.>` },
-        snapshotDir: join(o.dataDir, 'snapshots'), codeVersion: '0.1.0',
+        snapshotDir: join(o.dataDir, 'snapshots'),
+        codeVersion: '0.1.0',
       },
     });
     await dataops.start();
     stops.push(() => dataops.stop());
 
     // The plant, with half the pumps given a bearing fault (staggered start and development).
-    const plant = await startPlant({ store: o.store, bus: o.bus, keySet: o.keySet, logger: o.logger, dataDir: o.dataDir, enterprise: o.enterprise, site, pumps, seed, plantStartMs, acceleration });
+    const plant = await startPlant({
+      store: o.store,
+      bus: o.bus,
+      keySet: o.keySet,
+      logger: o.logger,
+      dataDir: o.dataDir,
+      enterprise: o.enterprise,
+      site,
+      pumps,
+      seed,
+      plantStartMs,
+      acceleration,
+    });
     stops.push(() => plant.stop());
     const scenario = pumpFleetScenario(resolvePumpOptions({ plants: 1, pumpsPerPlant: pumps, hours, seed }))[0]!;
     const faulty: string[] = [];
     for (const f of scenario.faults) {
-      const r = plant.sim.injectFault({ asset: f.asset, fault: 'bearing_wear', startInMinutes: f.startInMinutes, developMinutes: f.developMinutes, severity: 1 }, 'scenario');
+      const r = plant.sim.injectFault(
+        { asset: f.asset, fault: 'bearing_wear', startInMinutes: f.startInMinutes, developMinutes: f.developMinutes, severity: 1 },
+        'scenario',
+      );
       if (!r.ok) throw new Error(`cannot inject a bearing fault into ${f.asset}: ${r.field} ${r.error}`);
       faulty.push(plant.pumpPaths[Number(f.asset.split('-')[1]) - 1]!);
     }
@@ -196,9 +265,16 @@ export async function trainPumpModelFromPlant(o: PipelineOptions): Promise<Pipel
     const deadline = Date.now() + (o.timeoutMs ?? wallMs * 3 + 60_000);
     for (;;) {
       const now = dataops.plantNow ?? plantStartMs;
-      progress({ stage: 'plant', fraction: Math.min(1, (now - plantStartMs) / (endMs - plantStartMs)), message: `plant time ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')} of ${new Date(endMs).toISOString().slice(0, 16).replace('T', ' ')}` });
+      progress({
+        stage: 'plant',
+        fraction: Math.min(1, (now - plantStartMs) / (endMs - plantStartMs)),
+        message: `plant time ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')} of ${new Date(endMs).toISOString().slice(0, 16).replace('T', ' ')}`,
+      });
       if (now >= endMs + 60_000) break;
-      if (Date.now() > deadline) throw new Error(`the historian reached plant time ${new Date(now).toISOString()}, not ${new Date(endMs).toISOString()}, in time; is connectivity publishing?`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the historian reached plant time ${new Date(now).toISOString()}, not ${new Date(endMs).toISOString()}, in time; is connectivity publishing?`,
+        );
       await sleep(250);
     }
     await plant.stop();
@@ -209,10 +285,19 @@ export async function trainPumpModelFromPlant(o: PipelineOptions): Promise<Pipel
       .filter((e) => e.type === 'FaultLabelled' && plant.pumpPaths.includes((e.data as { assetPath: string }).assetPath))
       .map((e) => ({ assetPath: (e.data as { assetPath: string }).assetPath, failureAt: (e.data as { failureAt: string }).failureAt }));
     for (let i = 0; labelled.length < failures.length; i++) {
-      progress({ stage: 'labels', fraction: labelled.length / Math.max(1, failures.length), message: `${labelled.length} of ${failures.length} failure labels in dataops` });
-      if (i > 400) throw new Error(`dataops holds ${labelled.length} of the ${failures.length} failure labels after 20 s; is the relay publishing FaultLabelled?`);
+      progress({
+        stage: 'labels',
+        fraction: labelled.length / Math.max(1, failures.length),
+        message: `${labelled.length} of ${failures.length} failure labels in dataops`,
+      });
+      if (i > 400)
+        throw new Error(`dataops holds ${labelled.length} of the ${failures.length} failure labels after 20 s; is the relay publishing FaultLabelled?`);
       await sleep(50);
-      labelled.splice(0, labelled.length, ...(await historian.meta.listLabels({})).filter((l) => l.label === 'bearing_failure' && plant.pumpPaths.includes(l.assetPath)));
+      labelled.splice(
+        0,
+        labelled.length,
+        ...(await historian.meta.listLabels({})).filter((l) => l.label === 'bearing_failure' && plant.pumpPaths.includes(l.assetPath)),
+      );
     }
     const historianSamples = (await historian.historian.counts()).raw;
 
@@ -221,11 +306,24 @@ export async function trainPumpModelFromPlant(o: PipelineOptions): Promise<Pipel
     const actor = { subject: 'pump-from-plant', role: 'engineer', correlationId: randomUUID() };
     const target = { label: 'bearing_failure', horizonMinutes: horizonHours * 60 };
     const datasetId = randomUUID();
-    const snap = await dataops.createSnapshot({
-      datasetId, useCaseId: o.useCaseId, name: `pump bearing windows, ${site}`,
-      source: { kind: 'historian-windows', assetPaths: [...plant.pumpPaths], from: new Date(plantStartMs).toISOString(), to: new Date(endMs).toISOString(), window: spec, strideMinutes: spec.strideMinutes, target },
-      split: { kind: 'group', by: 'asset_path', train: 0.6, validation: 0.2, orderBy: 'time', stratifyBy: `bearing_failure_within_${horizonHours}h` },
-    }, actor);
+    const snap = await dataops.createSnapshot(
+      {
+        datasetId,
+        useCaseId: o.useCaseId,
+        name: `pump bearing windows, ${site}`,
+        source: {
+          kind: 'historian-windows',
+          assetPaths: [...plant.pumpPaths],
+          from: new Date(plantStartMs).toISOString(),
+          to: new Date(endMs).toISOString(),
+          window: spec,
+          strideMinutes: spec.strideMinutes,
+          target,
+        },
+        split: { kind: 'group', by: 'asset_path', train: 0.6, validation: 0.2, orderBy: 'time', stratifyBy: `bearing_failure_within_${horizonHours}h` },
+      },
+      actor,
+    );
     const loaded = await dataops.getSnapshot(snap.snapshotId);
     const y = loaded.columns[`bearing_failure_within_${horizonHours}h`] as unknown as Float64Array;
     const positives = y.reduce((s, v) => s + (v === 1 ? 1 : 0), 0);
@@ -233,8 +331,19 @@ export async function trainPumpModelFromPlant(o: PipelineOptions): Promise<Pipel
 
     progress({ stage: 'training', fraction: 0, message: 'training run queued' });
     const training = createTrainingApp({
-      store: o.store, keySet: o.keySet, logger: o.logger,
-      config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: 'industrial-access', audience: 'industrial-platform' }, artifactDir: join(o.dataDir, 'artifacts'), snapshotDir: join(o.dataDir, 'snapshots'), codeVersion: '0.1.0', retrainingConsumer: null, importanceRepeats: 3 },
+      store: o.store,
+      keySet: o.keySet,
+      logger: o.logger,
+      config: {
+        grpc: { host: '127.0.0.1', port: 0 },
+        http: { host: '127.0.0.1', port: 0 },
+        access: { issuer: 'industrial-access', audience: 'industrial-platform' },
+        artifactDir: join(o.dataDir, 'artifacts'),
+        snapshotDir: join(o.dataDir, 'snapshots'),
+        codeVersion: '0.1.0',
+        retrainingConsumer: null,
+        importanceRepeats: 3,
+      },
     });
     await training.start();
     stops.push(() => training.stop());
@@ -252,12 +361,17 @@ export async function trainPumpModelFromPlant(o: PipelineOptions): Promise<Pipel
     };
     const targetName = `bearing_failure_within_${horizonHours}h`;
     const run = await trainAndWait('bearing failure classifier', {
-      snapshotId: snap.snapshotId, useCaseId: o.useCaseId,
+      snapshotId: snap.snapshotId,
+      useCaseId: o.useCaseId,
       spec: {
-        target: targetName, features: [], modelType: 'gbdt',
+        target: targetName,
+        features: [],
+        modelType: 'gbdt',
         hyperparameters: { max_iter: 80, learning_rate: 0.1, max_leaf_nodes: 15, min_samples_leaf: 10 },
-        imbalance: 'class-weights', imputation: 'median',
-        costModel: { source: 'inline', missedFailure: 5000, falseAlarm: 150, inspection: 80 }, seed,
+        imbalance: 'class-weights',
+        imputation: 'median',
+        costModel: { source: 'inline', missedFailure: 5000, falseAlarm: 150, inspection: 80 },
+        seed,
       },
     });
 
@@ -265,27 +379,66 @@ export async function trainPumpModelFromPlant(o: PipelineOptions): Promise<Pipel
     // target the hours left (capped at the recorded span), whole pumps held out.
     progress({ stage: 'snapshot', fraction: 0, message: 'run-to-failure windows → remaining-useful-life snapshot' });
     const rulTarget = { label: 'bearing_failure', horizonMinutes: hours * 60, kind: 'time-to' as const };
-    const rulSnap = await dataops.createSnapshot({
-      datasetId: randomUUID(), useCaseId: PUMP_RUL_USE_CASE_ID, name: `pump bearing run-to-failure windows, ${site}`,
-      source: { kind: 'historian-windows', assetPaths: [...plant.pumpPaths], from: new Date(plantStartMs).toISOString(), to: new Date(endMs).toISOString(), window: spec, strideMinutes: spec.strideMinutes, target: rulTarget },
-      split: { kind: 'group', by: 'asset_path', train: 0.6, validation: 0.2, orderBy: 'time' },
-    }, actor);
+    const rulSnap = await dataops.createSnapshot(
+      {
+        datasetId: randomUUID(),
+        useCaseId: PUMP_RUL_USE_CASE_ID,
+        name: `pump bearing run-to-failure windows, ${site}`,
+        source: {
+          kind: 'historian-windows',
+          assetPaths: [...plant.pumpPaths],
+          from: new Date(plantStartMs).toISOString(),
+          to: new Date(endMs).toISOString(),
+          window: spec,
+          strideMinutes: spec.strideMinutes,
+          target: rulTarget,
+        },
+        split: { kind: 'group', by: 'asset_path', train: 0.6, validation: 0.2, orderBy: 'time' },
+      },
+      actor,
+    );
     const rulRun = await trainAndWait('remaining-useful-life regressor', {
-      snapshotId: rulSnap.snapshotId, useCaseId: PUMP_RUL_USE_CASE_ID,
+      snapshotId: rulSnap.snapshotId,
+      useCaseId: PUMP_RUL_USE_CASE_ID,
       spec: {
-        target: 'hours_to_bearing_failure', features: [], modelType: 'gbdt',
+        target: 'hours_to_bearing_failure',
+        features: [],
+        modelType: 'gbdt',
         hyperparameters: { task: 'regression', max_iter: 80, learning_rate: 0.1, max_leaf_nodes: 15, min_samples_leaf: 10 },
-        imbalance: 'none', imputation: 'median', costModel: null, seed,
+        imbalance: 'none',
+        imputation: 'median',
+        costModel: null,
+        seed,
       },
     });
-    progress({ stage: 'done', fraction: 1, message: `models ${run.registered!.modelVersionId} and ${rulRun.registered!.modelVersionId} registered as candidates` });
+    progress({
+      stage: 'done',
+      fraction: 1,
+      message: `models ${run.registered!.modelVersionId} and ${rulRun.registered!.modelVersionId} registered as candidates`,
+    });
     return {
-      pumpPaths: plant.pumpPaths, faulty, failures, historianSamples,
-      snapshot: { snapshotId: snap.snapshotId, contentHash: snap.contentHash, rowCount: snap.rowCount, labelCount: snap.lineage.labels.count, positives, location: snap.location },
-      run, modelVersionId: run.registered!.modelVersionId, target: targetName,
+      pumpPaths: plant.pumpPaths,
+      faulty,
+      failures,
+      historianSamples,
+      snapshot: {
+        snapshotId: snap.snapshotId,
+        contentHash: snap.contentHash,
+        rowCount: snap.rowCount,
+        labelCount: snap.lineage.labels.count,
+        positives,
+        location: snap.location,
+      },
+      run,
+      modelVersionId: run.registered!.modelVersionId,
+      target: targetName,
       rul: {
-        snapshotId: rulSnap.snapshotId, rowCount: rulSnap.rowCount, pumps: new Set((await dataops.getSnapshot(rulSnap.snapshotId)).columns.asset_path as string[]).size,
-        run: rulRun, modelVersionId: rulRun.registered!.modelVersionId, target: 'hours_to_bearing_failure',
+        snapshotId: rulSnap.snapshotId,
+        rowCount: rulSnap.rowCount,
+        pumps: new Set((await dataops.getSnapshot(rulSnap.snapshotId)).columns.asset_path as string[]).size,
+        run: rulRun,
+        modelVersionId: rulRun.registered!.modelVersionId,
+        target: 'hours_to_bearing_failure',
       },
     };
   } finally {

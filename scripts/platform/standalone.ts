@@ -47,18 +47,28 @@ async function main(): Promise<void> {
   stops.push(() => relay.stop());
 
   // The plant: a real OPC UA server (dev mode: anonymous and SecurityPolicy None allowed on loopback).
-  const simConfig = loadSimConfig({
-    SIM_DEV: 'true', SIM_TIME_ACCELERATION: '10', SIM_OPCUA_PORT: String(basePort + 40), SIM_HTTP_PORT: String(basePort + 41),
-    SIM_HTTP_TOKEN: env.SIM_HTTP_TOKEN ?? randomUUID(), SIM_PKI_DIR: join(dataDir, 'pki'),
-    ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SIM_'))),
-  }, [], process.cwd());
+  const simConfig = loadSimConfig(
+    {
+      SIM_DEV: 'true',
+      SIM_TIME_ACCELERATION: '10',
+      SIM_OPCUA_PORT: String(basePort + 40),
+      SIM_HTTP_PORT: String(basePort + 41),
+      SIM_HTTP_TOKEN: env.SIM_HTTP_TOKEN ?? randomUUID(),
+      SIM_PKI_DIR: join(dataDir, 'pki'),
+      ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SIM_'))),
+    },
+    [],
+    process.cwd(),
+  );
   // The simulator records its own ground truth (FaultInjected / FaultLabelled) in the store, through its kernel.
   const sim = createSimulator(simConfig, { store, log: (level, message, data) => logger[level](data ?? {}, message) });
   await sim.start();
   stops.push(() => sim.stop());
 
   const governance = createGovernanceApp({
-    store, keySet: keys.keySet, logger,
+    store,
+    keySet: keys.keySet,
+    logger,
     config: { grpc: { host, port: basePort + 1 }, http: { host, port: basePort + 2 }, access: { issuer: ISSUER, audience: AUDIENCE } },
   });
   const gov = await governance.start();
@@ -67,7 +77,11 @@ async function main(): Promise<void> {
   // Dataops: historian (raw + refined, embedded SQLite), quality, catalog, labels, snapshots.
   const historian = await openSqliteDataopsStore({ path: join(dataDir, 'historian.db'), refinedIntervalMs: 1000 });
   const dataops = createDataopsApp({
-    store, data: historian, bus, keySet: keys.keySet, logger,
+    store,
+    data: historian,
+    bus,
+    keySet: keys.keySet,
+    logger,
     config: { ...DATAOPS_DEFAULTS, snapshotDir: join(dataDir, 'snapshots'), codeVersion: '0.1.0', access: { issuer: ISSUER, audience: AUDIENCE } },
   });
   await dataops.start();
@@ -78,18 +92,30 @@ async function main(): Promise<void> {
 
   // Connectivity: the simulator's OPC UA server into the unified namespace (SignAndEncrypt, ISA-95 auto-mapping).
   const connectivity = createConnectivityApp({
-    store, bus, keySet: keys.keySet, logger,
+    store,
+    bus,
+    keySet: keys.keySet,
+    logger,
     config: {
-      stateDir: join(dataDir, 'connectivity'), autoAcceptUnknownServerCertificates: true,
+      stateDir: join(dataDir, 'connectivity'),
+      autoAcceptUnknownServerCertificates: true,
       grpc: { host, port: basePort + 4, access: { issuer: ISSUER, audience: AUDIENCE } },
     },
   });
   const { grpcPort: connectivityGrpcPort } = await connectivity.start();
   stops.push(() => connectivity.stop());
-  await connectivity.registerSource({
-    sourceId: '00000000-0000-4000-8000-00000000a001', name: 'plant simulator', protocol: 'opcua', endpoint: sim.endpointUrl,
-    securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', auth: { kind: 'anonymous' }, autoMapRoot: `ns=1;s=${sim.assets[0]?.enterprise ?? 'acme'}/${sim.assets[0]?.site ?? 'plant-1'}`,
-  }).catch((e: unknown) => logger.warn({ err: e }, 'the simulator source could not be registered; connectivity keeps retrying'));
+  await connectivity
+    .registerSource({
+      sourceId: '00000000-0000-4000-8000-00000000a001',
+      name: 'plant simulator',
+      protocol: 'opcua',
+      endpoint: sim.endpointUrl,
+      securityMode: 'SignAndEncrypt',
+      securityPolicy: 'Basic256Sha256',
+      auth: { kind: 'anonymous' },
+      autoMapRoot: `ns=1;s=${sim.assets[0]?.enterprise ?? 'acme'}/${sim.assets[0]?.site ?? 'plant-1'}`,
+    })
+    .catch((e: unknown) => logger.warn({ err: e }, 'the simulator source could not be registered; connectivity keeps retrying'));
 
   // Charter reads KPIs and feasibility evidence (states, counts, catalog) through dataops' gRPC API
   // as its own service account, and failures from dataops' LabelRecorded events (no label RPC yet).
@@ -97,7 +123,11 @@ async function main(): Promise<void> {
   const charterDataops = connectDataops({ address: `${host}:${dataopsGrpcPort}`, token: () => charterToken, events: store });
   stops.push(async () => charterDataops.close());
   const charter = createCharterApp({
-    store, keySet: keys.keySet, logger, historian: charterDataops.reader, catalog: charterDataops.reader,
+    store,
+    keySet: keys.keySet,
+    logger,
+    historian: charterDataops.reader,
+    catalog: charterDataops.reader,
     config: { grpc: { host, port: basePort + 5 }, http: { host, port: basePort + 6 }, access: { issuer: ISSUER, audience: AUDIENCE } },
   });
   const ch = await charter.start();
@@ -107,10 +137,17 @@ async function main(): Promise<void> {
   // thread, candidates registered through governance's registry (in process, same store); acts on
   // RetrainingRequested and DatasetSnapshotCreated as integration events from the relay (in-process bus).
   const training = createTrainingApp({
-    store, bus, keySet: keys.keySet, logger,
+    store,
+    bus,
+    keySet: keys.keySet,
+    logger,
     config: {
-      grpc: { host, port: basePort + 9 }, http: { host, port: basePort + 11 }, access: { issuer: ISSUER, audience: AUDIENCE },
-      artifactDir: join(dataDir, 'artifacts'), snapshotDir: join(dataDir, 'snapshots'), codeVersion: '0.1.0',
+      grpc: { host, port: basePort + 9 },
+      http: { host, port: basePort + 11 },
+      access: { issuer: ISSUER, audience: AUDIENCE },
+      artifactDir: join(dataDir, 'artifacts'),
+      snapshotDir: join(dataDir, 'snapshots'),
+      codeVersion: '0.1.0',
     },
   });
   const tr = await training.start();
@@ -121,7 +158,12 @@ async function main(): Promise<void> {
   // a break-glass promotion by the setup account, recorded as such (who and why).
   if (env.PLATFORM_DEMO_MODEL !== '0') {
     process.stdout.write('Preparing the pump bearing model (first start trains it, later starts reuse it)…\n');
-    const m = await registerDemoPumpModel({ store, artifactsDir: join(dataDir, 'models'), useCaseId: PUMP_BEARING_USE_CASE.useCaseId, actor: { subject: 'svc:platform-setup', role: 'service' } });
+    const m = await registerDemoPumpModel({
+      store,
+      artifactsDir: join(dataDir, 'models'),
+      useCaseId: PUMP_BEARING_USE_CASE.useCaseId,
+      actor: { subject: 'svc:platform-setup', role: 'service' },
+    });
     logger.info({ modelVersion: m.modelVersion, sha256: m.sha256, cached: m.cached }, 'pump bearing model in production');
   }
 
@@ -130,8 +172,18 @@ async function main(): Promise<void> {
   const inferenceCheckpoints = sqliteProjectionCheckpoints(join(dataDir, 'inference.checkpoint.db'));
   stops.push(async () => inferenceCheckpoints.close());
   const inference = createInferenceApp({
-    store, bus, keySet: keys.keySet, logger, checkpoints: inferenceCheckpoints,
-    config: { grpc: { host, port: basePort + 8 }, http: { host, port: basePort + 7 }, access: { issuer: ISSUER, audience: AUDIENCE }, replicaId: 'standalone', replicas: ['standalone'] },
+    store,
+    bus,
+    keySet: keys.keySet,
+    logger,
+    checkpoints: inferenceCheckpoints,
+    config: {
+      grpc: { host, port: basePort + 8 },
+      http: { host, port: basePort + 7 },
+      access: { issuer: ISSUER, audience: AUDIENCE },
+      replicaId: 'standalone',
+      replicas: ['standalone'],
+    },
   });
   await inference.start();
   stops.push(() => inference.stop());
@@ -146,10 +198,21 @@ async function main(): Promise<void> {
       if (built.status !== 0) throw new Error('the HMI build failed (see above); start with PLATFORM_HMI=0 to run without it');
     }
     const hmi = spawn(process.execPath, ['server.js'], {
-      cwd: hmiDir, stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, HOST: host, PORT: String(basePort + 10), INFERENCE_URL: `http://${host}:${basePort + 7}`, ACCESS_KEYS_DIR: keys.accessDir, ACCESS_ISSUER: ISSUER, ACCESS_AUDIENCE: AUDIENCE },
+      cwd: hmiDir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        HOST: host,
+        PORT: String(basePort + 10),
+        INFERENCE_URL: `http://${host}:${basePort + 7}`,
+        ACCESS_KEYS_DIR: keys.accessDir,
+        ACCESS_ISSUER: ISSUER,
+        ACCESS_AUDIENCE: AUDIENCE,
+      },
     });
-    stops.push(async () => { hmi.kill('SIGTERM'); });
+    stops.push(async () => {
+      hmi.kill('SIGTERM');
+    });
     hmiUrl = `http://${host}:${basePort + 10}`;
   }
 

@@ -42,26 +42,65 @@ export async function startPlatform(): Promise<Platform> {
   await writeKeyMaterial(keysDir, material);
   const keySet = await importKeySet(material.keySet);
   const signingKey = await importSigningKey(material.signingKey);
-  const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem), anchorSink: new MemoryAnchorSink(), validator: eventValidator });
+  const store = await openSqliteEventStore({
+    path: join(dir, 'events.db'),
+    ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+    anchorSink: new MemoryAnchorSink(),
+    validator: eventValidator,
+  });
   const bus = createInProcBus();
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
   const app = createInferenceApp({
-    store, bus, keySet, logger: silent,
-    config: { grpc: null, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE }, replicaId: 'r1', replicas: ['r1'], unsSubject: null, shutdownGraceMs: 500 },
+    store,
+    bus,
+    keySet,
+    logger: silent,
+    config: {
+      grpc: null,
+      http: { host: '127.0.0.1', port: 0 },
+      access: { issuer: ISSUER, audience: AUDIENCE },
+      replicaId: 'r1',
+      replicas: ['r1'],
+      unsSubject: null,
+      shutdownGraceMs: 500,
+    },
   });
   const { httpPort } = await app.start();
   return {
-    dir, keysDir, store, bus, app,
+    dir,
+    keysDir,
+    store,
+    bus,
+    app,
     gatewayUrl: `http://127.0.0.1:${httpPort}`,
-    token: (role, subject) => issueToken(signingKey, { subject: subject ?? `${role}-1`, roles: [role], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 }),
+    token: (role, subject) =>
+      issueToken(signingKey, {
+        subject: subject ?? `${role}-1`,
+        roles: [role],
+        scopes: ['*'],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 3600,
+      }),
     async feedPump(assetPath, minutes, hot) {
       const end = Date.now();
       for (let m = minutes; m >= 0; m--) {
         const t = new Date(end - m * 60_000).toISOString();
         const v = { flow: 113, discharge_pressure: 7.1, bearing_temperature: hot ? 92 : 52, vibration_rms: hot ? 6.2 : 1.6, motor_current: 34, speed: 2770 };
         const batch: UnsSampleBatch = {
-          batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f1', assetPath, plantTime: t,
-          samples: Object.entries(v).map(([tag, value]) => ({ tag, value, quality: { severity: 'Good' as const, code: 0 }, sourceTimestamp: t, serverTimestamp: t })),
+          batchId: randomUUID(),
+          sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f1',
+          assetPath,
+          plantTime: t,
+          samples: Object.entries(v).map(([tag, value]) => ({
+            tag,
+            value,
+            quality: { severity: 'Good' as const, code: 0 },
+            sourceTimestamp: t,
+            serverTimestamp: t,
+          })),
         };
         await app.ingest(batch);
       }
@@ -92,7 +131,11 @@ function newestMtime(dir: string): number {
 export function buildHmi(): void {
   const out = join(HMI_DIR, 'build', 'index.js');
   if (existsSync(out) && statSync(out).mtimeMs > Math.max(newestMtime(join(HMI_DIR, 'src')), statSync(join(HMI_DIR, 'vite.config.ts')).mtimeMs)) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: HMI_DIR, encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: HMI_DIR,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -111,8 +154,12 @@ export async function startHmi(env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: st
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  proc.stdout?.on('data', (d: Buffer) => { text += d.toString(); });
-  proc.stderr?.on('data', (d: Buffer) => { text += d.toString(); });
+  proc.stdout?.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
   const end = Date.now() + 30_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`HMI exited ${proc.exitCode}:\n${text}`);
@@ -127,14 +174,15 @@ export async function startHmi(env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: st
   return {
     url,
     output: () => text,
-    stop: () => new Promise<void>((r) => {
-      if (proc.exitCode !== null) return r();
-      const force = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      proc.once('exit', () => {
-        clearTimeout(force);
-        r();
-      });
-      proc.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise<void>((r) => {
+        if (proc.exitCode !== null) return r();
+        const force = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        proc.once('exit', () => {
+          clearTimeout(force);
+          r();
+        });
+        proc.kill('SIGTERM');
+      }),
   };
 }

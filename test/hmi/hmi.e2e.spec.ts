@@ -45,7 +45,9 @@ async function signIn(role: 'operator' | 'auditor'): Promise<Page> {
   try {
     await page.waitForURL((u) => u.pathname !== '/signin');
   } catch (error) {
-    throw new Error(`sign-in did not leave /signin; page says: ${await page.locator('main').textContent()}\nHMI output:\n${hmi.output().slice(-3000)}`, { cause: error });
+    throw new Error(`sign-in did not leave /signin; page says: ${await page.locator('main').textContent()}\nHMI output:\n${hmi.output().slice(-3000)}`, {
+      cause: error,
+    });
   }
   return page;
 }

@@ -15,19 +15,9 @@ import {
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from './errors.ts';
-import {
-  GENESIS_HASH,
-  anchorSignatureValid,
-  chainHash,
-  headerOf,
-  headerOfValidated,
-  sealMatches,
-  sealOf,
-  signAnchor,
-  type AnchorSink,
-  type ChainRow,
-  type LedgerKey,
-} from './ledger.ts';
+import { chainHash, headerOfValidated, sealOf, signAnchor, type AnchorSink, type ChainRow, type LedgerKey } from './ledger.ts';
+import type { Backend, LockedState, StoredRef } from './backend.ts';
+import { verifyChain } from './verify.ts';
 import { prepareEvents, recordedMetadataJson, validateExpectedRevision, validateStreamName, type PreparedEvent } from './validation.ts';
 import type {
   Anchor,
@@ -47,49 +37,6 @@ import type {
   VerifyOptions,
   VerifyReport,
 } from './types.ts';
-
-export interface StoredRef {
-  stream: string;
-  revision: number;
-  position: number;
-}
-
-/** What a write transaction sees under the store-wide lock. */
-export interface LockedState {
-  headPosition: number;
-  headHash: string;
-  /** Event ids of the batch that already exist. */
-  existing: Map<string, StoredRef>;
-  /** Last revision of each stream of the batch that exists. */
-  revisions: Map<string, number>;
-}
-
-export interface Backend {
-  readonly adapter: string;
-  /**
-   * One serialised write transaction: lock, load state, `plan`, insert the rows it returns, commit.
-   * `expected` holds each stream's revision as the batch's appends expect it (null: no stream); an
-   * adapter may use it to plan on a predicted state first, provided it commits only when the state
-   * under the lock is exactly the predicted one (so `plan` decides as it would have on the loaded state).
-   */
-  write(
-    ids: string[],
-    streams: string[],
-    plan: (state: LockedState) => ChainRow[],
-    beforeCommit?: () => Promise<void>,
-    expected?: ReadonlyMap<string, number | null>,
-  ): Promise<void>;
-  /** Rows of a stream, or null when the stream does not exist. */
-  readStream(stream: string, direction: 'forwards' | 'backwards', fromRevision: number | null, limit: number): Promise<ChainRow[] | null>;
-  /** Rows from a position on. `seal` may be '' unless `withSeal` (only verify needs it: saves reading and parsing it). */
-  readAll(fromPosition: number, limit: number, withSeal?: boolean): Promise<ChainRow[]>;
-  head(): Promise<{ position: number; hash: string }>;
-  /** A counter that moves whenever events may have been committed (notifications). */
-  changeMark(): Promise<number>;
-  /** Resolves when the change counter differs from `seen` (new events may be there) or after `timeoutMs`. */
-  waitForChange(seen: number, timeoutMs: number, signal: AbortSignal): Promise<void>;
-  close(): Promise<void>;
-}
 
 export interface CoreOptions {
   ledgerKey: LedgerKey;
@@ -113,7 +60,8 @@ interface Pending {
 }
 
 const DEFAULT_BATCH = 256;
-const VERIFY_CHUNK = 10_000;
+
+export type { Backend, LockedState, StoredRef } from './backend.ts';
 
 export class CoreEventStore implements EventStore {
   readonly adapter: string;
@@ -383,140 +331,7 @@ export class CoreEventStore implements EventStore {
 
   async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     this.assertOpen();
-    const sealKey = this.key.sealKey;
-    const anchors = this.sink ? await this.sink.list() : [];
-    const head = await this.backend.head();
-    const to = Math.min(options.toPosition ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    let expectedPos = options.fromPosition ?? 1;
-    let prevHash = GENESIS_HASH;
-    const report = (partial: Partial<VerifyReport>, checked: number): VerifyReport => ({
-      ok: false,
-      checked,
-      lastPosition: head.position,
-      anchorsChecked: 0,
-      sealsChecked: sealKey !== null,
-      firstBadPosition: null,
-      problem: null,
-      detail: null,
-      ...partial,
-    });
-    if (expectedPos > 1) {
-      const before = await this.backend.readAll(expectedPos - 1, 1);
-      if (before[0]) prevHash = before[0].hash;
-    }
-    // Signatures first: a forged anchor is itself a finding.
-    for (const a of anchors) {
-      if (a.keyId !== this.key.keyId || !anchorSignatureValid(this.key, a)) {
-        return report(
-          {
-            firstBadPosition: a.position,
-            problem: 'anchor-signature',
-            detail: `anchor at position ${a.position} signed ${a.signedAt} does not carry a valid signature of ledger key ${this.key.keyId}`,
-          },
-          0,
-        );
-      }
-    }
-    const byPosition = new Map<number, Anchor[]>();
-    for (const a of anchors) byPosition.set(a.position, [...(byPosition.get(a.position) ?? []), a]);
-    const lastRevision = new Map<string, number>();
-    let checked = 0;
-    let anchorsChecked = 0;
-    // The next page is fetched while this one is checked (positions are gapless, so its start is known;
-    // when this page turns out bad the prefetch is simply dropped).
-    let pending: Promise<ChainRow[]> | null = this.backend.readAll(expectedPos, VERIFY_CHUNK, sealKey !== null);
-    for (;;) {
-      const rows: ChainRow[] = await (pending as Promise<ChainRow[]>);
-      pending = null;
-      const last = rows.at(-1);
-      if (rows.length === VERIFY_CHUNK && last && last.position < to) {
-        pending = this.backend.readAll(last.position + 1, VERIFY_CHUNK, sealKey !== null);
-        pending.catch(() => undefined); // an abandoned prefetch must not become an unhandled rejection
-      }
-      for (const r of rows) {
-        if (r.position > to) break;
-        if (r.position !== expectedPos)
-          return report(
-            { firstBadPosition: expectedPos, problem: 'missing-event', detail: `position ${expectedPos} is missing (next present is ${r.position})` },
-            checked,
-          );
-        if (r.prevHash !== prevHash)
-          return report(
-            {
-              firstBadPosition: r.position,
-              problem: 'broken-link',
-              detail: `event ${r.id} at position ${r.position} does not link to the event before it (removed, inserted or reordered events)`,
-            },
-            checked,
-          );
-        const h = chainHash(prevHash, headerOf(r), r.data);
-        if (h !== r.hash)
-          return report(
-            {
-              firstBadPosition: r.position,
-              problem: 'hash-mismatch',
-              detail: `event ${r.id} at position ${r.position} (stream "${r.stream}", revision ${r.revision}) does not match its hash: content changed`,
-            },
-            checked,
-          );
-        if (sealKey && !sealMatches(sealKey, r.hash, r.seal))
-          return report(
-            {
-              firstBadPosition: r.position,
-              problem: 'seal-mismatch',
-              detail: `event ${r.id} at position ${r.position} carries a hash the ledger key never sealed: rewritten with recomputed hashes`,
-            },
-            checked,
-          );
-        const prevRev = lastRevision.get(r.stream);
-        if (r.revision !== (prevRev === undefined ? 0 : prevRev + 1) && (options.fromPosition ?? 1) === 1)
-          return report(
-            { firstBadPosition: r.position, problem: 'revision-gap', detail: `stream "${r.stream}" jumps from revision ${prevRev ?? 'none'} to ${r.revision}` },
-            checked,
-          );
-        lastRevision.set(r.stream, r.revision);
-        for (const a of byPosition.get(r.position) ?? []) {
-          anchorsChecked++;
-          if (a.hash !== r.hash)
-            return report(
-              {
-                firstBadPosition: r.position,
-                problem: 'anchor-mismatch',
-                detail: `anchor signed ${a.signedAt} says position ${a.position} had hash ${a.hash.slice(0, 12)}…, the store has ${r.hash.slice(0, 12)}…: history up to here was rewritten`,
-                anchorsChecked,
-              },
-              checked,
-            );
-        }
-        prevHash = r.hash;
-        expectedPos++;
-        checked++;
-      }
-      options.onProgress?.(checked, head.position);
-      if (pending === null) break;
-    }
-    const lastPresent = expectedPos - 1;
-    const beyond = anchors.filter((a) => a.position > lastPresent).sort((a, b) => b.position - a.position)[0];
-    if (beyond && to === Number.MAX_SAFE_INTEGER)
-      return report(
-        {
-          firstBadPosition: lastPresent + 1,
-          problem: 'missing-newest',
-          detail: `anchor signed ${beyond.signedAt} proves events up to position ${beyond.position} existed; the store ends at ${lastPresent}: the newest events were deleted`,
-          anchorsChecked,
-        },
-        checked,
-      );
-    return {
-      ok: true,
-      checked,
-      lastPosition: head.position,
-      anchorsChecked,
-      sealsChecked: sealKey !== null,
-      firstBadPosition: null,
-      problem: null,
-      detail: null,
-    };
+    return verifyChain(this.backend, this.key, this.sink, options);
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,17 @@ export { createGrpcServer, DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH, DEFAULT_MAX_SEND_
 export type { CreateGrpcServerOptions, GrpcServerHandle } from './server.ts';
 
 export { clientStream, defineService, serverStream, unary } from './service.ts';
-export type { AnyMethodSpec, CallContext, ClientStreamSpec, GrpcService, MethodDefinitionLike, ServerStreamSpec, ServiceDefinitionLike, ServiceSpecs, UnarySpec } from './service.ts';
+export type {
+  AnyMethodSpec,
+  CallContext,
+  ClientStreamSpec,
+  GrpcService,
+  MethodDefinitionLike,
+  ServerStreamSpec,
+  ServiceDefinitionLike,
+  ServiceSpecs,
+  UnarySpec,
+} from './service.ts';
 
 export { CORRELATION_ID_METADATA, wrapMethod } from './wrap.ts';
 export type { AccessGuard, GrpcLogger, WrapOptions } from './wrap.ts';

@@ -4,8 +4,16 @@
 // exempt from the access check: probes and tools carry no token.
 import { createRequire } from 'node:module';
 import {
-  Server, ServerCredentials, loadPackageDefinition, status, type ChannelOptions, type GrpcObject, type ServerDuplexStream, type ServiceClientConstructor,
-  type ServiceDefinition, type UntypedServiceImplementation,
+  Server,
+  ServerCredentials,
+  loadPackageDefinition,
+  status,
+  type ChannelOptions,
+  type GrpcObject,
+  type ServerDuplexStream,
+  type ServiceClientConstructor,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';

@@ -11,7 +11,15 @@
 // validate each message as the handler pulls it (INVALID_ARGUMENT naming the field and the index).
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { status, type Metadata, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
+import {
+  status,
+  type Metadata,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+  type UntypedHandleCall,
+} from '@grpc/grpc-js';
 import type { GuardRequest, Principal } from '@industrial/access';
 import {
   ATTR_RPC_GRPC_STATUS_CODE,
@@ -156,7 +164,8 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
     if (SERVER_FAULTS.has(mapped.code)) span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.details });
     const fields = { method: fullMethod, code: status[mapped.code], errorCode: mapped.errorCode, field: mapped.field, ms, correlationId };
     if (mapped.internal) options.logger.error({ ...fields, err: error }, 'rpc failed');
-    else if (mapped.code === status.UNAUTHENTICATED || mapped.code === status.PERMISSION_DENIED) options.logger.warn({ ...fields, reason: mapped.details }, 'rpc refused');
+    else if (mapped.code === status.UNAUTHENTICATED || mapped.code === status.PERMISSION_DENIED)
+      options.logger.warn({ ...fields, reason: mapped.details }, 'rpc refused');
     else options.logger.debug({ ...fields, reason: mapped.details }, 'rpc rejected');
     return { code: mapped.code, details: mapped.details, metadata: mapped.metadata };
   }

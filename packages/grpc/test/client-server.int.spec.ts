@@ -28,7 +28,11 @@ describe('a platform client calling a platform server', () => {
       return span.spanContext().traceId;
     });
     client.close();
-    expect(fixture.guard.at(-1)).toMatchObject({ authorization: 'Bearer tok-1', permission: 'audit.read', method: '/industrial.governance.v1.AuditService/ReadAll' });
+    expect(fixture.guard.at(-1)).toMatchObject({
+      authorization: 'Bearer tok-1',
+      permission: 'audit.read',
+      method: '/industrial.governance.v1.AuditService/ReadAll',
+    });
     const ctx = fixture.ctx.at(-1)!;
     expect(ctx.traceparent?.split('-')[1]).toBe(traceId);
     expect(ctx.deadline).not.toBeNull();

@@ -5,7 +5,16 @@
 import * as grpc from '@grpc/grpc-js';
 import { AuthenticationError, Permission, type GuardRequest, type Principal } from '@industrial/access';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIELD_TRAILER, InvalidRequestError, clientStream, createClient, createGrpcServer, defineService, type GrpcServerHandle, type MethodDefinitionLike } from '../src/index.ts';
+import {
+  FIELD_TRAILER,
+  InvalidRequestError,
+  clientStream,
+  createClient,
+  createGrpcServer,
+  defineService,
+  type GrpcServerHandle,
+  type MethodDefinitionLike,
+} from '../src/index.ts';
 
 interface Part {
   n: number;
@@ -14,7 +23,7 @@ interface Total {
   total: number;
   messages: number;
 }
-const json = <T,>() => ({ serialize: (v: T) => Buffer.from(JSON.stringify(v)), deserialize: (b: Buffer) => JSON.parse(b.toString('utf8')) as T });
+const json = <T>() => ({ serialize: (v: T) => Buffer.from(JSON.stringify(v)), deserialize: (b: Buffer) => JSON.parse(b.toString('utf8')) as T });
 const partCodec = json<Part>();
 const totalCodec = json<Total>();
 
@@ -32,7 +41,11 @@ const SumService = {
   },
 } satisfies Record<string, MethodDefinitionLike<Part, Total> & { originalName: string }>;
 
-const SumClient = grpc.makeGenericClientConstructor(SumService, 'SumService') as unknown as new (address: string, creds: grpc.ChannelCredentials, options?: Partial<grpc.ClientOptions>) => grpc.Client & {
+const SumClient = grpc.makeGenericClientConstructor(SumService, 'SumService') as unknown as new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+  options?: Partial<grpc.ClientOptions>,
+) => grpc.Client & {
   sum(callback: (e: grpc.ServiceError | null, r?: Total) => void): grpc.ClientWritableStream<Part>;
 };
 
@@ -94,7 +107,10 @@ describe('client streaming over a real channel', () => {
   }
 
   it('sums the streamed messages', async () => {
-    const r = await send('good', Array.from({ length: 50 }, (_, i) => ({ n: i })));
+    const r = await send(
+      'good',
+      Array.from({ length: 50 }, (_, i) => ({ n: i })),
+    );
     expect(r).toEqual({ total: 1225, messages: 50 });
     expect(guardCalls.at(-1)).toMatchObject({ permission: 'data.write', method: '/industrial.test.v1.SumService/Sum', transport: 'grpc' });
   });

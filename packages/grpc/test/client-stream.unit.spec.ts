@@ -218,10 +218,12 @@ describe('a client-streaming method', () => {
       const call = fakeCall();
       (wrap(spec) as unknown as (c: FakeCall, cb: () => void) => void)(call, callback);
       call.push({ n: 1 });
-      void vi.waitFor(() => expect(signal).not.toBeNull()).then(() => {
-        call.cancelled = true;
-        call.emit('cancelled');
-      });
+      void vi
+        .waitFor(() => expect(signal).not.toBeNull())
+        .then(() => {
+          call.cancelled = true;
+          call.emit('cancelled');
+        });
     });
     await ended;
     expect(signal!.aborted).toBe(true);
@@ -242,13 +244,19 @@ describe('a client-streaming method', () => {
       return found!;
     });
     expect(span.kind).toBe(1); // SpanKind.SERVER
-    expect(span.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.method': 'Upload', 'rpc.grpc.status_code': 0, 'rpc.messages_received': 2, 'enduser.id': 'erin' });
+    expect(span.attributes).toMatchObject({
+      'rpc.system': 'grpc',
+      'rpc.method': 'Upload',
+      'rpc.grpc.status_code': 0,
+      'rpc.messages_received': 2,
+      'enduser.id': 'erin',
+    });
   });
 
   it('is refused by defineService when the spec kind does not match the definition', () => {
-    expect(() => defineService({ Upload: def(true, false) }, { Upload: unary({ permission: Permission.DataWrite, input: (r) => r, handle: async () => ({}) }) } as never)).toThrow(
-      /spec kind unary does not match the definition \(client-stream\)/,
-    );
+    expect(() =>
+      defineService({ Upload: def(true, false) }, { Upload: unary({ permission: Permission.DataWrite, input: (r) => r, handle: async () => ({}) }) } as never),
+    ).toThrow(/spec kind unary does not match the definition \(client-stream\)/);
     expect(() => defineService({ Upload: def(true, true) }, { Upload: sum } as never)).toThrow(/bidirectional streaming is not supported/);
     expect(defineService({ Upload: def(true, false) }, { Upload: sum } as never).name).toBe('industrial.test.v1.UploadService');
   });

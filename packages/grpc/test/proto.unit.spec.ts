@@ -67,7 +67,10 @@ describe('generated code in packages/grpc/src/gen', () => {
     const committed = join(root, 'packages/grpc/src/gen');
     expect(files(out)).toEqual(files(committed));
     for (const f of files(out)) {
-      expect(readFileSync(join(out, f)).equals(readFileSync(join(committed, f))), `${relative(root, join(committed, f))} is stale: run packages/grpc/scripts/generate.sh`).toBe(true);
+      expect(
+        readFileSync(join(out, f)).equals(readFileSync(join(committed, f))),
+        `${relative(root, join(committed, f))} is stale: run packages/grpc/scripts/generate.sh`,
+      ).toBe(true);
     }
   }, 60_000);
 });

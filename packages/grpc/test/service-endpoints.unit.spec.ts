@@ -18,8 +18,12 @@ describe('serviceEndpoints', () => {
     const { grpc, calls } = fakeGrpc();
     const logs: string[] = [];
     const e = serviceEndpoints({
-      grpc, storeAnswers: async () => 7, grpcAddress: { host: '127.0.0.1', port: 0 }, httpAddress: { host: '127.0.0.1', port: 0 },
-      logger: { info: (_f, m) => void logs.push(m) }, name: 'demo',
+      grpc,
+      storeAnswers: async () => 7,
+      grpcAddress: { host: '127.0.0.1', port: 0 },
+      httpAddress: { host: '127.0.0.1', port: 0 },
+      logger: { info: (_f, m) => void logs.push(m) },
+      name: 'demo',
     });
     const before = await e.http.inject({ method: 'GET', url: '/readyz' });
     expect(before.statusCode).toBe(503);

@@ -6,7 +6,17 @@ import { AuthenticationError, PermissionDeniedError, Permission, type GuardReque
 import { StreamNotFoundError } from '@industrial/eventstore';
 import { initTelemetry, resetTelemetryForTests, type TelemetryHandle } from '@industrial/telemetry';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ERROR_CODE_TRAILER, FIELD_TRAILER, InvalidRequestError, serverStream, unary, wrapMethod, type AnyMethodSpec, type CallContext, type MethodDefinitionLike } from '../src/index.ts';
+import {
+  ERROR_CODE_TRAILER,
+  FIELD_TRAILER,
+  InvalidRequestError,
+  serverStream,
+  unary,
+  wrapMethod,
+  type AnyMethodSpec,
+  type CallContext,
+  type MethodDefinitionLike,
+} from '../src/index.ts';
 
 const auditor: Principal = { subject: 'ada', roles: ['auditor'], scopes: ['*'], tokenId: 't1' };
 const silent = { debug() {}, info() {}, warn() {}, error: vi.fn() };
@@ -26,7 +36,11 @@ interface Outcome {
   value: unknown;
 }
 
-function callUnary(handler: UntypedHandleCall, request: unknown, options: { metadata?: Metadata; deadline?: Date | number } = {}): { done: Promise<Outcome>; call: EventEmitter & { cancelled: boolean } } {
+function callUnary(
+  handler: UntypedHandleCall,
+  request: unknown,
+  options: { metadata?: Metadata; deadline?: Date | number } = {},
+): { done: Promise<Outcome>; call: EventEmitter & { cancelled: boolean } } {
   const call = Object.assign(new EventEmitter(), {
     request,
     metadata: options.metadata ?? new Metadata(),
@@ -35,7 +49,9 @@ function callUnary(handler: UntypedHandleCall, request: unknown, options: { meta
     getPath: () => '/industrial.test.v1.TestService/Do',
   });
   const done = new Promise<Outcome>((resolve) => {
-    (handler as (c: ServerUnaryCall<unknown, unknown>, cb: (e: Outcome['error'], v?: unknown) => void) => void)(call as never, (error, value) => resolve({ error, value }));
+    (handler as (c: ServerUnaryCall<unknown, unknown>, cb: (e: Outcome['error'], v?: unknown) => void) => void)(call as never, (error, value) =>
+      resolve({ error, value }),
+    );
   });
   return { done, call };
 }
@@ -66,7 +82,11 @@ describe('the per-method wrapper', () => {
   describe('when the call arrives after its deadline', () => {
     it('answers DEADLINE_EXCEEDED without checking the token or running the handler', async () => {
       const handle = vi.fn(async () => ({}));
-      const { done } = callUnary(wrap(unary({ permission: Permission.AuditRead, input: (r: unknown) => r, handle })), {}, { metadata: bearer(), deadline: Date.now() - 5 });
+      const { done } = callUnary(
+        wrap(unary({ permission: Permission.AuditRead, input: (r: unknown) => r, handle })),
+        {},
+        { metadata: bearer(), deadline: Date.now() - 5 },
+      );
       const { error } = await done;
       expect(error?.code).toBe(status.DEADLINE_EXCEEDED);
       expect(allowAll).not.toHaveBeenCalled();
@@ -112,7 +132,11 @@ describe('the per-method wrapper', () => {
   });
 
   it('hands the guard the token, the declared permission, the service and the full method', async () => {
-    const { done } = callUnary(wrap(unary({ permission: Permission.AuditVerify, input: (r: unknown) => r, handle: async () => ({ ok: true }) })), {}, { metadata: bearer('tok') });
+    const { done } = callUnary(
+      wrap(unary({ permission: Permission.AuditVerify, input: (r: unknown) => r, handle: async () => ({ ok: true }) })),
+      {},
+      { metadata: bearer('tok') },
+    );
     expect((await done).value).toEqual({ ok: true });
     expect(allowAll).toHaveBeenCalledWith(
       expect.objectContaining({ authorization: 'Bearer tok', permission: 'audit.verify', service: 'governance', method: '/industrial.test.v1.TestService/Do' }),
@@ -121,16 +145,25 @@ describe('the per-method wrapper', () => {
 
   it('maps a refused token to UNAUTHENTICATED and a missing permission to PERMISSION_DENIED', async () => {
     const spec = unary({ permission: Permission.AuditVerify, input: (r: unknown) => r, handle: async () => ({}) });
-    const unauth = await callUnary(wrap(spec, async () => Promise.reject(new AuthenticationError('missing', 'no bearer token'))), {}).done;
+    const unauth = await callUnary(
+      wrap(spec, async () => Promise.reject(new AuthenticationError('missing', 'no bearer token'))),
+      {},
+    ).done;
     expect(unauth.error?.code).toBe(status.UNAUTHENTICATED);
-    const denied = await callUnary(wrap(spec, async () => Promise.reject(new PermissionDeniedError(Permission.AuditVerify, undefined, 'operator lacks it'))), {}).done;
+    const denied = await callUnary(
+      wrap(spec, async () => Promise.reject(new PermissionDeniedError(Permission.AuditVerify, undefined, 'operator lacks it'))),
+      {},
+    ).done;
     expect(denied.error?.code).toBe(status.PERMISSION_DENIED);
   });
 
   it('checks access before validating input', async () => {
     const input = vi.fn((r: unknown) => r);
     const spec = unary({ permission: Permission.AuditRead, input, handle: async () => ({}) });
-    await callUnary(wrap(spec, async () => Promise.reject(new AuthenticationError('missing', 'no bearer token'))), {}).done;
+    await callUnary(
+      wrap(spec, async () => Promise.reject(new AuthenticationError('missing', 'no bearer token'))),
+      {},
+    ).done;
     expect(input).not.toHaveBeenCalled();
   });
 
@@ -149,14 +182,22 @@ describe('the per-method wrapper', () => {
   });
 
   it('maps typed store errors by code (STREAM_NOT_FOUND → NOT_FOUND)', async () => {
-    const spec = unary({ permission: Permission.AuditRead, input: (r: unknown) => r, handle: async () => Promise.reject(new StreamNotFoundError('usecase-x')) });
+    const spec = unary({
+      permission: Permission.AuditRead,
+      input: (r: unknown) => r,
+      handle: async () => Promise.reject(new StreamNotFoundError('usecase-x')),
+    });
     const { error } = await callUnary(wrap(spec), {}, { metadata: bearer() }).done;
     expect(error?.code).toBe(status.NOT_FOUND);
     expect(error?.metadata?.get(ERROR_CODE_TRAILER)).toEqual(['STREAM_NOT_FOUND']);
   });
 
   it('answers INTERNAL for an unknown error without leaking its message, and logs it', async () => {
-    const spec = unary({ permission: Permission.AuditRead, input: (r: unknown) => r, handle: async () => Promise.reject(new Error('password=hunter2 at db.ts:12')) });
+    const spec = unary({
+      permission: Permission.AuditRead,
+      input: (r: unknown) => r,
+      handle: async () => Promise.reject(new Error('password=hunter2 at db.ts:12')),
+    });
     const { error } = await callUnary(wrap(spec), {}, { metadata: bearer() }).done;
     expect(error?.code).toBe(status.INTERNAL);
     expect(error?.details).not.toContain('hunter2');
@@ -184,7 +225,12 @@ describe('the per-method wrapper', () => {
     });
     expect(span!.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     expect(span!.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
-    expect(span!.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.service': 'industrial.test.v1.TestService', 'rpc.method': 'Do', 'rpc.grpc.status_code': 0 });
+    expect(span!.attributes).toMatchObject({
+      'rpc.system': 'grpc',
+      'rpc.service': 'industrial.test.v1.TestService',
+      'rpc.method': 'Do',
+      'rpc.grpc.status_code': 0,
+    });
     expect(traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
   });
 

@@ -12,13 +12,22 @@ export interface Failure {
 }
 
 export function plainWords(error: unknown): { status: 400 | 403 | 409 | 503; message: string; field: string | null } {
-  if (!(error instanceof GatewayError)) return { status: 503, message: 'Something went wrong on the HMI server. Try again; if it keeps happening, call the control-room engineer.', field: null };
+  if (!(error instanceof GatewayError))
+    return { status: 503, message: 'Something went wrong on the HMI server. Try again; if it keeps happening, call the control-room engineer.', field: null };
   const field = typeof error.detail.field === 'string' ? error.detail.field : null;
-  if (error.status === 409 && error.code === 'ABORTED') return { status: 409, message: 'Someone else changed this just now. The screen has been refreshed — check it and try again.', field };
+  if (error.status === 409 && error.code === 'ABORTED')
+    return { status: 409, message: 'Someone else changed this just now. The screen has been refreshed — check it and try again.', field };
   if (error.status === 409) {
     const state = typeof error.detail.state === 'string' ? error.detail.state : null;
-    if (state === 'manual' || state === 'auto' || state === 'maintenance' || state === 'offline') return { status: 409, message: `It is already in ${state} mode.`, field };
-    return { status: 409, message: state ? `This prompt is already ${STATUS_WORD[state] ?? state}. Nothing more to do here.` : 'This prompt is already closed. Nothing more to do here.', field };
+    if (state === 'manual' || state === 'auto' || state === 'maintenance' || state === 'offline')
+      return { status: 409, message: `It is already in ${state} mode.`, field };
+    return {
+      status: 409,
+      message: state
+        ? `This prompt is already ${STATUS_WORD[state] ?? state}. Nothing more to do here.`
+        : 'This prompt is already closed. Nothing more to do here.',
+      field,
+    };
   }
   if (error.status === 403) return { status: 403, message: 'Your role does not allow this here. Ask your supervisor.', field };
   if (error.status === 400) return { status: 400, message: `Please check what you entered${field ? ` (${field.replace(/_/g, ' ')})` : ''}.`, field };

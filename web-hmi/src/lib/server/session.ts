@@ -1,7 +1,16 @@
 // Who is signed in: the token lives only in an httpOnly cookie; it is verified here with the
 // platform's key set (@industrial/access `authenticate`) on every request, so an expired or
 // forged token never reaches a page. The gateway verifies it again on every call it receives.
-import { authenticate, AuthenticationError, AuthenticationFailure, loadKeySet, roleHasPermission, type KeySet, type Permission, type Principal } from '@industrial/access';
+import {
+  authenticate,
+  AuthenticationError,
+  AuthenticationFailure,
+  loadKeySet,
+  roleHasPermission,
+  type KeySet,
+  type Permission,
+  type Principal,
+} from '@industrial/access';
 import type { Cookies } from '@sveltejs/kit';
 import { config } from './config.ts';
 

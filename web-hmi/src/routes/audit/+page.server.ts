@@ -36,8 +36,23 @@ export const load: PageServerLoad = async ({ locals }) => {
     return {
       problem: null,
       perDay: perDay.map(({ label, value }) => ({ label, value })),
-      drift: drift === null ? null : { severity: drift.severity, modelVersionId: drift.modelVersionId, features: drift.features.map((f) => ({ label: f.feature.replace(/_/g, ' '), value: Math.round(f.psi * 1000) / 1000 })) },
-      recommendations: recs.map((r) => ({ id: r.recommendationId, assetPath: r.assetPath, message: r.message, status: r.status, raisedAt: r.raisedAt, source: r.source, modelVersionId: r.modelVersionId })),
+      drift:
+        drift === null
+          ? null
+          : {
+              severity: drift.severity,
+              modelVersionId: drift.modelVersionId,
+              features: drift.features.map((f) => ({ label: f.feature.replace(/_/g, ' '), value: Math.round(f.psi * 1000) / 1000 })),
+            },
+      recommendations: recs.map((r) => ({
+        id: r.recommendationId,
+        assetPath: r.assetPath,
+        message: r.message,
+        status: r.status,
+        raisedAt: r.raisedAt,
+        source: r.source,
+        modelVersionId: r.modelVersionId,
+      })),
     };
   } catch (e) {
     return { problem: loadFailure(e), perDay: [], drift: null, recommendations: [] };

@@ -21,7 +21,13 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
     };
     return {
       problem: null,
-      lines: [...lines].sort().map((l) => ({ ...row(l, 'line'), assets: [...assets].filter((a) => linePathOf(a) === l).sort().map((a) => row(a, 'asset')) })),
+      lines: [...lines].sort().map((l) => ({
+        ...row(l, 'line'),
+        assets: [...assets]
+          .filter((a) => linePathOf(a) === l)
+          .sort()
+          .map((a) => row(a, 'asset')),
+      })),
     };
   } catch (error) {
     return { problem: loadFailure(error), lines: [] };

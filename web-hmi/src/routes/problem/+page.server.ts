@@ -28,7 +28,8 @@ export const actions: Actions = {
     const values = { assetPath, description, severity };
     if (!ASSET.test(assetPath)) return fail(400, { ...values, field: 'assetPath', message: 'Choose the asset from the list.', about: null });
     if (description === '') return fail(400, { ...values, field: 'description', message: 'Say what happened, in a few words.', about: null });
-    if (severity !== 'minor' && severity !== 'major' && severity !== 'stop') return fail(400, { ...values, field: 'severity', message: 'Choose how bad it is.', about: null });
+    if (severity !== 'minor' && severity !== 'major' && severity !== 'stop')
+      return fail(400, { ...values, field: 'severity', message: 'Choose how bad it is.', about: null });
     try {
       const { problemId } = await gateway(locals.session!.token).reportProblem({ assetPath, description, severity, missedFailure });
       return { reported: problemId, assetPath };

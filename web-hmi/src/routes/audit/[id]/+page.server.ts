@@ -22,8 +22,19 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     }
     return {
       problem: null,
-      rec: { id: rec.recommendationId, assetPath: rec.assetPath, message: rec.message, status: rec.status, source: rec.source, modelVersionId: rec.modelVersionId, raisedAt: rec.raisedAt, actBy: rec.actBy },
-      events: events?.map((e) => ({ type: e.type, recordedAt: e.recordedAt, actor: e.actor, role: e.role, modelVersionId: e.modelVersionId, detail: detailOf(e) })) ?? null,
+      rec: {
+        id: rec.recommendationId,
+        assetPath: rec.assetPath,
+        message: rec.message,
+        status: rec.status,
+        source: rec.source,
+        modelVersionId: rec.modelVersionId,
+        raisedAt: rec.raisedAt,
+        actBy: rec.actBy,
+      },
+      events:
+        events?.map((e) => ({ type: e.type, recordedAt: e.recordedAt, actor: e.actor, role: e.role, modelVersionId: e.modelVersionId, detail: detailOf(e) })) ??
+        null,
     };
   } catch (e) {
     return { problem: loadFailure(e), rec: null, events: null };

@@ -8,7 +8,14 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ params, locals }) => {
   try {
     const r = await gateway(locals.session!.token).recommendation(params.id);
-    return { id: r.recommendationId, assetPath: r.assetPath, message: r.message, status: r.status, outcomeRecorded: r.record.outcome !== undefined, problem: null };
+    return {
+      id: r.recommendationId,
+      assetPath: r.assetPath,
+      message: r.message,
+      status: r.status,
+      outcomeRecorded: r.record.outcome !== undefined,
+      problem: null,
+    };
   } catch (error) {
     return { id: params.id, assetPath: null, message: null, status: null, outcomeRecorded: false, problem: loadFailure(error) };
   }
