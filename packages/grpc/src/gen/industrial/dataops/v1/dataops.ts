@@ -250,6 +250,48 @@ export interface RecordLabelResponse {
   created: boolean;
 }
 
+/** Labels of one asset overlapping a time range. */
+export interface ListLabelsRequest {
+  /** `enterprise.site.area.line.asset` (required). */
+  assetPath: string;
+  /** Half-open [from_ms, to_ms): labels whose window overlaps it. */
+  fromMs: number;
+  toMs: number;
+  /** 0 = 500; at most 1000. */
+  pageSize: number;
+  /** next_page_token of the previous page (same asset_path and range); empty: the first page. */
+  pageToken: string;
+}
+
+/**
+ * A recorded label: by a person (RecordLabel) or by the label policy (simulator faults, outcomes,
+ * reported problems).
+ */
+export interface Label {
+  labelId: string;
+  assetPath: string;
+  /** Label class, e.g. `bearing-wear`, `normal`. */
+  label: string;
+  /** Half-open window [from_ms, to_ms). */
+  fromMs: number;
+  toMs: number;
+  /** operator, engineer, maintenance-record, simulator. */
+  source: string;
+  /** 0 to 1. */
+  confidence: number;
+  /** Empty: the label belongs to no use case. */
+  useCaseId: string;
+  /** Why (empty: none given). */
+  note: string;
+}
+
+/** Labels ordered by window start (then label id). */
+export interface ListLabelsResponse {
+  labels: Label[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
 /** What a snapshot is built from and how it is split. */
 export interface CreateDatasetSnapshotRequest {
   datasetId: string;
@@ -2541,6 +2583,337 @@ export const RecordLabelResponse: MessageFns<RecordLabelResponse> = {
   },
 };
 
+function createBaseListLabelsRequest(): ListLabelsRequest {
+  return { assetPath: "", fromMs: 0, toMs: 0, pageSize: 0, pageToken: "" };
+}
+
+export const ListLabelsRequest: MessageFns<ListLabelsRequest> = {
+  encode(message: ListLabelsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.assetPath !== "") {
+      writer.uint32(10).string(message.assetPath);
+    }
+    if (message.fromMs !== 0) {
+      writer.uint32(16).int64(message.fromMs);
+    }
+    if (message.toMs !== 0) {
+      writer.uint32(24).int64(message.toMs);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLabelsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLabelsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assetPath = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.toMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListLabelsRequest>): ListLabelsRequest {
+    return ListLabelsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLabelsRequest>): ListLabelsRequest {
+    const message = createBaseListLabelsRequest();
+    message.assetPath = object.assetPath ?? "";
+    message.fromMs = object.fromMs ?? 0;
+    message.toMs = object.toMs ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseLabel(): Label {
+  return {
+    labelId: "",
+    assetPath: "",
+    label: "",
+    fromMs: 0,
+    toMs: 0,
+    source: "",
+    confidence: 0,
+    useCaseId: "",
+    note: "",
+  };
+}
+
+export const Label: MessageFns<Label> = {
+  encode(message: Label, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelId !== "") {
+      writer.uint32(10).string(message.labelId);
+    }
+    if (message.assetPath !== "") {
+      writer.uint32(18).string(message.assetPath);
+    }
+    if (message.label !== "") {
+      writer.uint32(26).string(message.label);
+    }
+    if (message.fromMs !== 0) {
+      writer.uint32(32).int64(message.fromMs);
+    }
+    if (message.toMs !== 0) {
+      writer.uint32(40).int64(message.toMs);
+    }
+    if (message.source !== "") {
+      writer.uint32(50).string(message.source);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(57).double(message.confidence);
+    }
+    if (message.useCaseId !== "") {
+      writer.uint32(66).string(message.useCaseId);
+    }
+    if (message.note !== "") {
+      writer.uint32(74).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Label {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labelId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.assetPath = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.fromMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.toMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.confidence = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.useCaseId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<Label>): Label {
+    return Label.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Label>): Label {
+    const message = createBaseLabel();
+    message.labelId = object.labelId ?? "";
+    message.assetPath = object.assetPath ?? "";
+    message.label = object.label ?? "";
+    message.fromMs = object.fromMs ?? 0;
+    message.toMs = object.toMs ?? 0;
+    message.source = object.source ?? "";
+    message.confidence = object.confidence ?? 0;
+    message.useCaseId = object.useCaseId ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseListLabelsResponse(): ListLabelsResponse {
+  return { labels: [], nextPageToken: "" };
+}
+
+export const ListLabelsResponse: MessageFns<ListLabelsResponse> = {
+  encode(message: ListLabelsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.labels) {
+      Label.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLabelsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLabelsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labels.push(Label.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListLabelsResponse>): ListLabelsResponse {
+    return ListLabelsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLabelsResponse>): ListLabelsResponse {
+    const message = createBaseListLabelsResponse();
+    message.labels = object.labels?.map((e) => Label.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 function createBaseCreateDatasetSnapshotRequest(): CreateDatasetSnapshotRequest {
   return {
     datasetId: "",
@@ -3541,7 +3914,7 @@ export const GetDatasetSnapshotResponse: MessageFns<GetDatasetSnapshotResponse> 
 
 /**
  * Every method needs a bearer token. Permissions: QueryTimeSeries, GetQualityReport,
- * SearchCatalog, GetDatasetSnapshot `data.read` (restricted tags/datasets also
+ * SearchCatalog, ListLabels, GetDatasetSnapshot `data.read` (restricted tags/datasets also
  * `data.read_restricted`, and the read is recorded as an event); ImportCsv, UpsertTagMetadata
  * `data.write`; RecordLabel `label.write`; CreateDatasetSnapshot `dataset.create`.
  */
@@ -3620,6 +3993,19 @@ export const DataOpsServiceService = {
     responseSerialize: (value: RecordLabelResponse): Buffer => Buffer.from(RecordLabelResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RecordLabelResponse => RecordLabelResponse.decode(value),
   },
+  /**
+   * Recorded labels of one asset whose window overlaps a time range, by window start, in pages.
+   * INVALID_ARGUMENT naming the field for a bad asset path, an inverted range or a bad page token.
+   */
+  listLabels: {
+    path: "/industrial.dataops.v1.DataOpsService/ListLabels" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListLabelsRequest): Buffer => Buffer.from(ListLabelsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLabelsRequest => ListLabelsRequest.decode(value),
+    responseSerialize: (value: ListLabelsResponse): Buffer => Buffer.from(ListLabelsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListLabelsResponse => ListLabelsResponse.decode(value),
+  },
   /** Builds an immutable, content-addressed snapshot (DatasetSnapshotCreated event). */
   createDatasetSnapshot: {
     path: "/industrial.dataops.v1.DataOpsService/CreateDatasetSnapshot" as const,
@@ -3665,6 +4051,11 @@ export interface DataOpsServiceServer extends UntypedServiceImplementation {
   upsertTagMetadata: handleUnaryCall<UpsertTagMetadataRequest, UpsertTagMetadataResponse>;
   /** Records a labelled time window (LabelRecorded event with who and why). */
   recordLabel: handleUnaryCall<RecordLabelRequest, RecordLabelResponse>;
+  /**
+   * Recorded labels of one asset whose window overlaps a time range, by window start, in pages.
+   * INVALID_ARGUMENT naming the field for a bad asset path, an inverted range or a bad page token.
+   */
+  listLabels: handleUnaryCall<ListLabelsRequest, ListLabelsResponse>;
   /** Builds an immutable, content-addressed snapshot (DatasetSnapshotCreated event). */
   createDatasetSnapshot: handleUnaryCall<CreateDatasetSnapshotRequest, CreateDatasetSnapshotResponse>;
   /** A snapshot's manifest (schema, lineage, splits, hash, location), after an integrity check. */
@@ -3774,6 +4165,25 @@ export interface DataOpsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RecordLabelResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Recorded labels of one asset whose window overlaps a time range, by window start, in pages.
+   * INVALID_ARGUMENT naming the field for a bad asset path, an inverted range or a bad page token.
+   */
+  listLabels(
+    request: ListLabelsRequest,
+    callback: (error: ServiceError | null, response: ListLabelsResponse) => void,
+  ): ClientUnaryCall;
+  listLabels(
+    request: ListLabelsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListLabelsResponse) => void,
+  ): ClientUnaryCall;
+  listLabels(
+    request: ListLabelsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListLabelsResponse) => void,
   ): ClientUnaryCall;
   /** Builds an immutable, content-addressed snapshot (DatasetSnapshotCreated event). */
   createDatasetSnapshot(
