@@ -41,8 +41,10 @@ const EnvSchema = z
     NATS_URL: nonEmpty.optional(),
     TRAINING_GOVERNANCE_ADDRESS: z
       .string()
-      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port of governance's gRPC server")
-      .optional(),
+      .regex(
+        /^[A-Za-z0-9.-]+:\d{1,5}$/,
+        "must be host:port of governance's gRPC server (training registers models there: governance is the model stream's one writer)",
+      ),
     TRAINING_GOVERNANCE_TOKEN_FILE: nonEmpty.optional(),
     ...accessEnv,
     ...telemetryEnv,
@@ -56,7 +58,7 @@ const EnvSchema = z
         path: ['TRAINING_S3_BUCKET'],
         message: 'TRAINING_S3_ENDPOINT and TRAINING_S3_BUCKET are required when TRAINING_ARTIFACT_STORE=s3',
       });
-    if (env.TRAINING_GOVERNANCE_ADDRESS !== undefined && env.TRAINING_GOVERNANCE_TOKEN_FILE === undefined)
+    if (env.TRAINING_GOVERNANCE_TOKEN_FILE === undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['TRAINING_GOVERNANCE_TOKEN_FILE'],
@@ -75,8 +77,8 @@ export interface TrainingConfig {
   codeVersion: string | null;
   eventStore: EventStoreConfig;
   natsUrl: string | null;
-  /** Governance's model registry over gRPC; null: governance's registry in process over the same store (standalone). */
-  governance: { address: string; tokenFile: string } | null;
+  /** Governance's model registry over gRPC: the training process registers every model version there. */
+  governance: { address: string; tokenFile: string };
   ledgerKeyFile: string;
   access: AccessConfig;
   telemetry: TelemetryConfig;
@@ -106,8 +108,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       codeVersion: e.TRAINING_CODE_VERSION ?? null,
       eventStore: eventStoreConfig(e),
       natsUrl: e.NATS_URL ?? null,
-      governance:
-        e.TRAINING_GOVERNANCE_ADDRESS === undefined ? null : { address: e.TRAINING_GOVERNANCE_ADDRESS, tokenFile: e.TRAINING_GOVERNANCE_TOKEN_FILE ?? '' },
+      governance: { address: e.TRAINING_GOVERNANCE_ADDRESS, tokenFile: e.TRAINING_GOVERNANCE_TOKEN_FILE ?? '' },
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),

@@ -9,9 +9,9 @@ Environment:
   SNAPSHOT_DIR                                dataops' snapshot directory (./data/snapshots)
   TRAINING_CONCURRENCY, TRAINING_SHUTDOWN     runs at once (1); finish | cancel on SIGTERM (finish)
   TRAINING_CODE_VERSION                       git sha or package version (default: git, then the package)
-  TRAINING_GOVERNANCE_ADDRESS                 host:port of governance's gRPC registry (registration);
-  TRAINING_GOVERNANCE_TOKEN_FILE              file with its service-account token (model.register, model.read);
-                                              unset: governance's registry in process, same store
+  TRAINING_GOVERNANCE_ADDRESS                 host:port of governance's gRPC registry (required: every
+                                              model version is registered there, governance's stream)
+  TRAINING_GOVERNANCE_TOKEN_FILE              file with its service-account token (model.register, model.read)
   NATS_URL                                    integration events (RetrainingRequested, DatasetSnapshotCreated)
   EVENTSTORE, PG_URL, PG_SCHEMA, SQLITE_PATH  event store (sqlite default)
   LEDGER_KEY_FILE                             Ed25519 PEM of the ledger (required)

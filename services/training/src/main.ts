@@ -29,16 +29,15 @@ process.exit(
       const keySet = await loadKeySet(config.access.keysDir);
       const governance = config.governance;
       // The token file is read per call: a rotated token is picked up without a restart.
-      const registry =
-        governance === null ? null : createGrpcModelRegistry({ address: governance.address, token: () => readFileSync(governance.tokenFile, 'utf8').trim() });
-      if (registry !== null) onClose(() => registry.close(), 'model registry client');
-      else logger.warn({}, 'TRAINING_GOVERNANCE_ADDRESS is not set: models are registered through governance in process, over the same store');
+      // Governance is the model stream's one writer: the training process registers over its API only.
+      const registry = createGrpcModelRegistry({ address: governance.address, token: () => readFileSync(governance.tokenFile, 'utf8').trim() });
+      onClose(() => registry.close(), 'model registry client');
       const app = createTrainingApp({
         store,
         keySet,
         logger,
         ...(bus === null ? {} : { bus }),
-        ...(registry === null ? {} : { registry }),
+        registry,
         ...(config.artifacts.kind === 's3'
           ? { artifacts: createS3ArtifactStore({ endpoint: config.artifacts.endpoint, bucket: config.artifacts.bucket }) }
           : {}),

@@ -32,6 +32,9 @@ beforeAll(async () => {
     SQLITE_PATH: join(dir, 'events.db'),
     LEDGER_KEY_FILE: join(dir, 'ledger.pem'),
     ACCESS_KEYS_DIR: join(dir, 'keys'),
+    // Governance is not started here: the client connects on the first registration only.
+    TRAINING_GOVERNANCE_ADDRESS: '127.0.0.1:1',
+    TRAINING_GOVERNANCE_TOKEN_FILE: join(dir, 'governance.jwt'),
     OTEL_EXPORTER: 'none',
     LOG_LEVEL: 'warn',
   };
