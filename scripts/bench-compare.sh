@@ -4,6 +4,8 @@
 # Both runs use the work tree's bench script; the revision only supplies the code under test.
 #   scripts/bench-compare.sh <bench script> [REV=HEAD] [ROUNDS=3]
 #   e.g. scripts/bench-compare.sh packages/eventstore/bench/eventstore.bench.ts HEAD~3
+# OWN_BENCH=1: each side runs its own copy of the bench script (for a bench that had to follow an API
+# change between the two revisions; the measurement itself must be the same).
 # Prints one line per run (`<label> <the bench's last JSON line>`), then per side the median, min and
 # max of every numeric figure (nested arrays keyed by their `adapter`/`model`/`bench` field).
 set -euo pipefail
@@ -17,7 +19,7 @@ OUT=$(mktemp /tmp/bench-out.XXXXXX)
 trap 'rm -rf "$OLD" "$OUT"' EXIT
 git archive "$REV" | tar -x -C "$OLD"
 ln -s "$ROOT/node_modules" "$OLD/node_modules"
-cp "$BENCH" "$OLD/$BENCH"
+[ "${OWN_BENCH:-0}" = 1 ] || cp "$BENCH" "$OLD/$BENCH"
 label=$(git rev-parse --short "$REV")
 for _ in $(seq "$ROUNDS"); do
   for side in "$label" worktree; do
