@@ -18,7 +18,7 @@ import { createCatalog } from './features/catalog.ts';
 import { createImports } from './features/imports.ts';
 import { createIngest } from './features/ingest.ts';
 import { createIntegrationEvents } from './features/integration-events.ts';
-import { createLabels } from './features/labels.ts';
+import { createLabels, createListLabels } from './features/labels.ts';
 import { createQuality } from './features/quality.ts';
 import { createQualityIssues } from './features/quality-issues.ts';
 import { createRestrictedReads } from './features/restricted-reads.ts';
@@ -70,6 +70,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
   const restricted = createRestrictedReads({ kernel, policy: restrictedReadPolicy, now });
   const queryTimeSeries = createTimeSeries({ historian, catalog, restricted });
   const recordLabel = createLabels({ kernel, meta, now });
+  const listLabels = createListLabels({ meta });
   const importCsv = createImports({ csv: csvParser, meta, now });
   const snapshots = createSnapshots({
     kernel,
@@ -129,6 +130,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
     upsertTagMetadata: (patch, who) => catalog.upsert(patch, who === undefined ? undefined : causeOf(who)),
     searchCatalog: (q) => catalog.search(q),
     recordLabel: (input, who) => recordLabel(input, causeOf(who)),
+    listLabels,
     importCsv: (input, who) => importCsv(input, causeOf(who)),
     buildModelTable: (q) => snapshots.buildModelTable(q),
     createSnapshot: (input, who) => snapshots.createSnapshot(input, causeOf(who)),

@@ -4,7 +4,7 @@ export { createDataopsApp, DEFAULT_CONFIG, SERVICE_NAME } from './app.ts';
 export type { DataopsConfig, DataopsDeps } from './app.ts';
 export type { DataopsApp, LegacyActor, ReadVia, Who } from './features/api.ts';
 export type { ImportCsvInput, ImportResult } from './features/imports.ts';
-export type { RecordLabelInput } from './features/labels.ts';
+export type { LabelCursor, LabelPage, ListLabelsQuery, RecordLabelInput } from './features/labels.ts';
 export type { QualityReport } from './features/quality.ts';
 export type { CreateSnapshotInput, SnapshotSource } from './features/snapshots.ts';
 export type { SeriesResult, TimeSeriesQuery } from './features/time-series.ts';

@@ -3,25 +3,18 @@
 // nothing), time-series queries (raw, resampled, aggregated) and their errors, permissions,
 // labels, catalog, snapshots, and restricted reads recorded as RestrictedDataRead.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { createKeySet, importKeySet, importSigningKey, issueToken, type Role, type SigningKey } from '@industrial/access';
-import { createInProcBus } from '@industrial/bus';
+import type { Role } from '@industrial/access';
 import type { EventStore, RecordedEvent } from '@industrial/eventstore';
-import { FIELD_TRAILER, createClient, dataopsV1, unaryCall, type GrpcServerHandle } from '@industrial/grpc';
+import { FIELD_TRAILER, dataopsV1, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataopsApp, DEFAULT_CONFIG, type DataopsApp } from '../src/app.ts';
-import { createDataopsGrpcServer } from '../src/adapters/grpc/server.ts';
-import { postgresStore, silentLogger, sqliteStore, testEventStore, unsBatch, type StoreFactory, type StoreHarness } from './harness.ts';
+import type { DataopsApp } from '../src/app.ts';
+import { expectStatus, startGrpcHarness, type GrpcHarness } from './grpc-harness.ts';
+import { postgresStore, sqliteStore, unsBatch, type StoreFactory, type StoreHarness } from './harness.ts';
 
-const { DataOpsServiceClient, Aggregation } = dataopsV1;
-const ISSUER = 'industrial-access';
-const AUDIENCE = 'industrial-platform';
+const { Aggregation } = dataopsV1;
 const T0 = Date.parse('2025-03-05T10:00:00Z');
 const USE_CASE = '0193a1b2-7c00-7a10-8b00-000000000001';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 const CSV =
   [
@@ -39,16 +32,6 @@ const MAPPING = {
     { column: 'label', type: 'int32', role: 'label' },
   ],
 };
-
-async function expectStatus(p: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
-  const error = await p.then(
-    () => null,
-    (e: unknown) => e as grpc.ServiceError,
-  );
-  expect(error, `expected ${grpc.status[code]}`).not.toBeNull();
-  expect(grpc.status[error!.code], error!.details).toBe(grpc.status[code]);
-  return error!;
-}
 
 function importCsv(client: dataopsV1.DataOpsServiceClient, messages: dataopsV1.ImportCsvRequest[]): Promise<dataopsV1.ImportCsvResponse> {
   return new Promise((resolve, reject) => {
@@ -75,50 +58,18 @@ describe.each<[string, StoreFactory]>([
 ])('DataOpsService over gRPC on %s', (_name, factory) => {
   const ent = `g${randomUUID().replaceAll('-', '').slice(0, 8)}`;
   const asset = `${ent}.plant1.milling.line-1.mill-1`;
+  let g: GrpcHarness;
   let h: StoreHarness;
   let events: EventStore;
   let app: DataopsApp;
-  let server: GrpcServerHandle;
-  let address: string;
-  let signingKey: SigningKey;
-  let dir: string;
-  const clients: grpc.Client[] = [];
 
-  const client = async (role: Role): Promise<dataopsV1.DataOpsServiceClient> => {
-    const token = await issueToken(signingKey, {
-      subject: `${role}-1`,
-      roles: [role],
-      scopes: ['*'],
-      tokenId: randomUUID(),
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      now: new Date(),
-      ttlSeconds: 600,
-    });
-    const c = createClient(DataOpsServiceClient, address, { token, deadlineMs: 20_000 });
-    clients.push(c);
-    return c;
-  };
+  const client = (role: Role): Promise<dataopsV1.DataOpsServiceClient> => g.client(role);
   const recorded = async (type: string, after: number): Promise<RecordedEvent[]> =>
     (await events.readAll({ fromPosition: after + 1 })).filter((e) => e.type === type);
 
   beforeAll(async () => {
-    h = await factory(1000);
-    events = await testEventStore();
-    dir = mkdtempSync(join(tmpdir(), 'dataops-grpc-'));
-    const material = await createKeySet({ now: new Date() });
-    signingKey = await importSigningKey(material.signingKey);
-    const keySet = await importKeySet(material.keySet);
-    app = createDataopsApp({
-      store: events,
-      data: h.store,
-      bus: createInProcBus(),
-      keySet,
-      logger: silentLogger,
-      config: { ...DEFAULT_CONFIG, events: null, snapshotDir: dir, codeVersion: 'test-1' },
-    });
-    server = createDataopsGrpcServer({ app, store: events, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
-    address = `127.0.0.1:${await server.listen()}`;
+    g = await startGrpcHarness(factory);
+    ({ h, events, app } = g);
     // 10 s of torque at 10 Hz, 2 s of a restricted tag.
     const samples = Array.from({ length: 100 }, (_, i) => ({ tag: 'torque', ts: T0 + i * 100, value: i % 10, unit: 'Nm' }));
     await app.ingestBatch(unsBatch(samples, { assetPath: asset }));
@@ -130,11 +81,7 @@ describe.each<[string, StoreFactory]>([
     );
   });
   afterAll(async () => {
-    for (const c of clients) c.close();
-    await server?.shutdown({ graceMs: 1000 });
-    await events?.close();
-    await h?.cleanup();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await g?.close();
   });
 
   describe('ImportCsv (client stream)', () => {

@@ -10,7 +10,7 @@ import type { CatalogHit, CatalogQuery, TagMetadata } from '../domain/catalog.ts
 import type { Table } from '../domain/table.ts';
 import type { LoadedSnapshot, Principal, RetentionResult, SnapshotManifest } from '../ports.ts';
 import type { ImportCsvInput, ImportResult } from './imports.ts';
-import type { RecordLabelInput } from './labels.ts';
+import type { LabelPage, ListLabelsQuery, RecordLabelInput } from './labels.ts';
 import type { QualityReport } from './quality.ts';
 import { readCallOf, type ReadCall, type Transport } from './restricted-reads.ts';
 import type { CreateSnapshotInput, ModelTableQuery } from './snapshots.ts';
@@ -41,6 +41,8 @@ export interface DataopsApp {
   upsertTagMetadata(patch: unknown, who?: Who): Promise<TagMetadata>;
   searchCatalog(q: CatalogQuery): Promise<CatalogHit[]>;
   recordLabel(input: RecordLabelInput, who: Who): Promise<{ labelId: string; created: boolean }>;
+  /** Labels of one asset overlapping [from, to), a page at a time. */
+  listLabels(q: ListLabelsQuery): Promise<LabelPage>;
   importCsv(input: ImportCsvInput, who: Who): Promise<ImportResult>;
   buildModelTable(q: ModelTableQuery): Promise<Table>;
   /** The manifest plus where the data file was written. */

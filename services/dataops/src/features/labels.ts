@@ -7,12 +7,13 @@
 //   OutcomeRecorded with a label class (what the operator found after a prompt, over the window
 //     the model saw) → `operator`, confidence 1 when the event occurred, else 0.8;
 //   ProblemReported with a label class and window (a missed failure among them) → `operator`, 0.8.
+// Other services read labels through listLabels (DataOpsService.ListLabels), never the streams.
 import { streamFor, type IntegrationEvent } from '@industrial/contracts';
 import { uuidFromKey, uuidv7 } from '@industrial/contracts/ids';
 import type { Cause, Kernel } from '@industrial/kernel';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import { toMs } from '../domain/time.ts';
-import type { MetaStore } from '../ports.ts';
+import type { MetaStore, StoredLabel } from '../ports.ts';
 
 export interface RecordLabelInput {
   assetPath: string;
@@ -69,6 +70,52 @@ export function createLabels(deps: { kernel: Kernel; meta: MetaStore; now: () =>
       recordedAt: now().toISOString(),
     });
     return { labelId, created };
+  };
+}
+
+/** Where a page of labels ends: the last label's window start and id (labels are ordered by both). */
+export interface LabelCursor {
+  from: number;
+  labelId: string;
+}
+
+export interface ListLabelsQuery {
+  assetPath: string;
+  /** Epoch ms, half-open [from, to): labels whose window overlaps it. */
+  from: number;
+  to: number;
+  /** Most labels in the page. */
+  limit: number;
+  /** The previous page's `next`: the page starts after it. */
+  after?: LabelCursor;
+}
+
+export interface LabelPage {
+  /** By window start, then label id. */
+  labels: StoredLabel[];
+  /** Where the next page starts; null on the last page. */
+  next: LabelCursor | null;
+}
+
+export type ListLabels = (q: ListLabelsQuery) => Promise<LabelPage>;
+
+const byWindowStart = (a: LabelCursor, b: LabelCursor): number => a.from - b.from || (a.labelId < b.labelId ? -1 : a.labelId > b.labelId ? 1 : 0);
+
+/** The labels of one asset overlapping a time range, from the read model, a page at a time (keyset: stable while labels are added). */
+export function createListLabels(deps: { meta: MetaStore }): ListLabels {
+  const { meta } = deps;
+  return async function listLabels(q) {
+    if (!ASSET_PATH.test(q.assetPath)) throw new InvalidArgumentError('assetPath', 'must be "enterprise.site.area.line.asset"');
+    if (!Number.isSafeInteger(q.from)) throw new InvalidArgumentError('from', 'must be an integer (epoch ms)');
+    if (!Number.isSafeInteger(q.to) || q.to <= q.from) throw new InvalidArgumentError('to', 'must be after from (the range is half-open [from, to))');
+    if (!Number.isSafeInteger(q.limit) || q.limit < 1) throw new InvalidArgumentError('limit', 'must be a positive integer');
+    const { after } = q;
+    const labels = (await meta.listLabels({ assetPath: q.assetPath, from: q.from, to: q.to }))
+      .filter((l) => after === undefined || byWindowStart(l, after) > 0)
+      .sort(byWindowStart);
+    const page = labels.slice(0, q.limit);
+    const last = page.at(-1);
+    return { labels: page, next: labels.length > q.limit && last !== undefined ? { from: last.from, labelId: last.labelId } : null };
   };
 }
 

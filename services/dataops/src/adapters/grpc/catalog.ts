@@ -1,5 +1,5 @@
-// DataOpsService catalog and label methods: SearchCatalog, UpsertTagMetadata (proto metadata →
-// the app's patch) and RecordLabel.
+// DataOpsService catalog methods: SearchCatalog and UpsertTagMetadata (proto metadata → the app's
+// patch).
 import { Permission } from '@industrial/access';
 import { InvalidRequestError, type dataopsV1, fromSchema, unary } from '@industrial/grpc';
 import { resourceOfAssetPath } from '@industrial/kernel';
@@ -7,19 +7,7 @@ import { z } from 'zod';
 import type { CatalogHit, DatasetMetadata, TagMetadata } from '../../domain/catalog.ts';
 import type { Aggregation } from '../../domain/resample.ts';
 import type { DataopsApp } from '../../features/api.ts';
-import {
-  AGG_FROM_PROTO,
-  AGG_TO_PROTO,
-  ASSET_PATH,
-  MAX_CATALOG_HITS,
-  ProtoAggregation,
-  TAG,
-  assetPath,
-  causeOfCtx,
-  edge,
-  epochMs,
-  optionalUuid,
-} from './common.ts';
+import { AGG_FROM_PROTO, AGG_TO_PROTO, ASSET_PATH, MAX_CATALOG_HITS, ProtoAggregation, TAG, causeOfCtx, edge } from './common.ts';
 
 function toProtoTag(t: TagMetadata): dataopsV1.TagMetadata {
   return {
@@ -81,22 +69,6 @@ function tagPatchInput(r: dataopsV1.UpsertTagMetadataRequest): Record<string, un
   return patch;
 }
 
-const labelInput = fromSchema(
-  z
-    .object({
-      assetPath,
-      label: z.string().regex(TAG, 'must use lowercase letters, digits, "_" and "-" only (1 to 64)'),
-      fromMs: epochMs,
-      toMs: epochMs,
-      source: z.enum(['operator', 'engineer', 'maintenance-record'], { message: 'must be operator, engineer or maintenance-record' }),
-      confidence: z.number().min(0, 'must be within 0..1').max(1, 'must be within 0..1'),
-      useCaseId: optionalUuid,
-      note: z.string().max(1000, 'must be at most 1000 characters'),
-      labelId: optionalUuid,
-    })
-    .refine((l) => l.toMs > l.fromMs, { message: 'must be after from_ms', path: ['toMs'] }),
-);
-
 export const searchCatalogMethod = (app: DataopsApp) =>
   unary({
     permission: Permission.DataRead,
@@ -130,32 +102,5 @@ export const upsertTagMetadataMethod = (app: DataopsApp) =>
         aggregation: 'tag.aggregation',
       });
       return { tag: toProtoTag(stored) };
-    },
-  });
-
-export const recordLabelMethod = (app: DataopsApp) =>
-  unary({
-    permission: Permission.LabelWrite,
-    input: labelInput,
-    resource: (l) => resourceOfAssetPath(l.assetPath),
-    async handle(l, ctx): Promise<dataopsV1.RecordLabelResponse> {
-      return edge(
-        () =>
-          app.recordLabel(
-            {
-              assetPath: l.assetPath,
-              label: l.label,
-              from: new Date(l.fromMs).toISOString(),
-              to: new Date(l.toMs).toISOString(),
-              source: l.source,
-              confidence: l.confidence === 0 ? 1 : l.confidence,
-              useCaseId: l.useCaseId ?? null,
-              ...(l.note === '' ? {} : { note: l.note }),
-              ...(l.labelId === undefined ? {} : { labelId: l.labelId }),
-            },
-            causeOfCtx(ctx),
-          ),
-        { from: 'from_ms', to: 'to_ms' },
-      );
     },
   });
