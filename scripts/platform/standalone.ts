@@ -118,9 +118,9 @@ async function main(): Promise<void> {
     .catch((e: unknown) => logger.warn({ err: e }, 'the simulator source could not be registered; connectivity keeps retrying'));
 
   // Charter reads KPIs and feasibility evidence (states, counts, catalog) through dataops' gRPC API
-  // as its own service account, and failures from dataops' LabelRecorded events (no label RPC yet).
+  // as its own service account, and failures from dataops' labels (ListLabels).
   const charterToken = await devToken(keys.accessDir, 'svc:charter', ['service'], 7 * 86_400);
-  const charterDataops = connectDataops({ address: `${host}:${dataopsGrpcPort}`, token: () => charterToken, events: store });
+  const charterDataops = connectDataops({ address: `${host}:${dataopsGrpcPort}`, token: () => charterToken });
   stops.push(async () => charterDataops.close());
   const charter = createCharterApp({
     store,

@@ -22,11 +22,10 @@ export type { CharterCommand, CharterEvent, UseCaseState } from './domain/usecas
 export { useCaseAggregate, useCaseFromEvents } from './features/use-case-stream.ts';
 export { DataopsReader, PACKAGING_STATE_MAP, dataopsReader } from './adapters/dataops/reader.ts';
 export type { DataopsReaderOptions, DataopsSource, Label, Point, RawSample } from './adapters/dataops/reader.ts';
-export { CATALOG_LIMIT, dataopsGrpcSource } from './adapters/dataops/grpc.ts';
+export { CATALOG_LIMIT, LABEL_PAGE_MAX, dataopsGrpcSource } from './adapters/dataops/grpc.ts';
 export type { DataopsGrpcOptions, DataopsGrpcSource } from './adapters/dataops/grpc.ts';
 export { connectDataops } from './adapters/dataops/connect.ts';
 export type { ConnectDataopsOptions, DataopsConnection } from './adapters/dataops/connect.ts';
-export { labelsFromEvents } from './adapters/dataops/labels.ts';
 export { tokenFromFile } from './adapters/token-file.ts';
 export { AI4I_FAILURE_MODES, AI4I_TAGS, openAi4iCsv } from './adapters/historian/ai4i-csv.ts';
 export type { Ai4iHistorian, Ai4iOptions } from './adapters/historian/ai4i-csv.ts';

@@ -42,7 +42,7 @@ process.exit(
       if (config.dataops !== null) {
         const token = tokenFromFile(config.dataops.tokenFile);
         token(); // a missing or empty token file stops the start here, naming the file
-        const dataops = connectDataops({ address: config.dataops.grpcAddress, token, events: store });
+        const dataops = connectDataops({ address: config.dataops.grpcAddress, token });
         ctx.onClose(() => dataops.close(), 'dataops gRPC channel');
         ports = { historian: dataops.reader, catalog: dataops.reader };
       } else if (config.ai4i !== null) {

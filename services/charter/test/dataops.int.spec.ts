@@ -2,9 +2,9 @@
 // loopback: scripted UNS batches of one packaging line (the simulator's tags and state codes) and
 // FaultLabelled ground truth go in through dataops' own ingest and event handling; KPIs and
 // feasibility come out through the DataopsReader over dataops' gRPC API (a service-account token,
-// raw windows in slices) and, end to end, the charter's gRPC API. Labels come from dataops'
-// LabelRecorded events (DataOpsService has no label query). Every expected number is worked out by
-// hand below from the script.
+// raw windows in slices, labels from ListLabels page by page) and, end to end, the charter's gRPC
+// API. The charter reads none of dataops' streams. Every expected number is worked out by hand below
+// from the script.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,13 +12,11 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
 import { createInProcBus } from '@industrial/bus';
-import { Service, type IntegrationEvent, type UnsSampleBatch } from '@industrial/contracts';
+import type { IntegrationEvent, UnsSampleBatch } from '@industrial/contracts';
 import { DEFAULT_CONFIG, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore, type DataopsApp, type DataopsStore } from '@industrial/dataops';
 import { charterV1, unaryCall, type GrpcServerHandle } from '@industrial/grpc';
-import { createKernel } from '@industrial/kernel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataopsGrpcSource, type DataopsGrpcSource } from '../src/adapters/dataops/grpc.ts';
-import { labelsFromEvents } from '../src/adapters/dataops/labels.ts';
 import { dataopsReader, type DataopsReader } from '../src/adapters/dataops/reader.ts';
 import { lineKpisFrom } from '../src/features/facts.ts';
 import { AUDIENCE, ISSUER, sqliteStore, startCharter, type Running, type StoreFixture } from './fixture.ts';
@@ -234,11 +232,11 @@ describe('when the charter reads machine states, counts, failures and the catalo
     for (const failureAt of JAMS) await dataops.handleIntegrationEvent(faultLabelled(failureAt - 20 * MIN, failureAt));
     await dataops.handleIntegrationEvent(faultLabelled(DAY0 + 51 * DAY, null));
 
-    const labels = labelsFromEvents(createKernel({ service: Service.Charter, store: fx.store }));
     const token = await serviceToken();
-    grpcSource = dataopsGrpcSource({ address, token: () => token, labels });
-    // The same, asking for raw windows in 30-minute slices: the 8-hour shift takes 16 calls per series, glued back in order.
-    slicedSource = dataopsGrpcSource({ address, token: () => token, labels, rawSliceMs: 30 * MIN });
+    grpcSource = dataopsGrpcSource({ address, token: () => token });
+    // The same, asking for raw windows in 30-minute slices (the 8-hour shift takes 16 calls per
+    // series, glued back in order) and for labels 5 at a time (every page read).
+    slicedSource = dataopsGrpcSource({ address, token: () => token, rawSliceMs: 30 * MIN, labelPageSize: 5 });
     sources.push(grpcSource, slicedSource);
     reader = dataopsReader(grpcSource, readerOptions);
     svc = await startCharter(fx.store, { historian: reader, catalog: reader, now: () => DAY100 + DAY });
@@ -289,6 +287,9 @@ describe('when the charter reads machine states, counts, failures and the catalo
     expect(all.every((f) => f.mode === 'jam' && f.assetPath === PACKER)).toBe(true);
     expect(await reader.failures(PACKER, JAMS[0] as number, (JAMS[0] as number) + 1)).toHaveLength(1);
     expect(await reader.failures(PACKER, (JAMS[0] as number) + 1, JAMS[1] as number)).toHaveLength(0);
+    // ListLabels 5 at a time: every page read, the same failures.
+    expect(JAMS.length).toBeGreaterThan(10);
+    expect(await dataopsReader(slicedSource, readerOptions).failures(PACKER, DAY0, DAY100)).toEqual(all);
   });
 
   it('lists the catalogued tags of a line and their history: span, usable samples, Good share', async () => {
@@ -386,13 +387,13 @@ describe('when the charter reads machine states, counts, failures and the catalo
   });
 
   it('is refused by dataops without a valid service token: the status comes back, nothing is guessed', async () => {
-    const anonymous = dataopsGrpcSource({ address, token: () => 'not-a-token', labels: async () => [] });
+    const anonymous = dataopsGrpcSource({ address, token: () => 'not-a-token' });
     sources.push(anonymous);
     await expect(dataopsReader(anonymous).tags(LINE)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     await expect(dataopsReader(anonymous).counts(PACKER, SHIFT.from, SHIFT.to)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     // A valid token whose role lacks data.read (admin) is refused as such.
     const adminToken = await serviceToken(['admin']);
-    const admin = dataopsGrpcSource({ address, token: () => adminToken, labels: async () => [] });
+    const admin = dataopsGrpcSource({ address, token: () => adminToken });
     sources.push(admin);
     await expect(dataopsReader(admin).tags(LINE)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
   });

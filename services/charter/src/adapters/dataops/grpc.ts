@@ -1,6 +1,6 @@
 // Dataops through its gRPC API (industrial.dataops.v1.DataOpsService), with a service account's
-// bearer token: QueryTimeSeries gives raw samples and buckets, SearchCatalog the catalogued tags.
-// Dataops serves no label query (no ListLabels RPC): labels come from `labels`, see labels.ts.
+// bearer token: QueryTimeSeries gives raw samples and buckets, SearchCatalog the catalogued tags,
+// ListLabels the label windows (every page). The charter never reads dataops' streams (ADR 0003).
 //
 // A long raw window is asked for in slices (a day by default), and a slice that is still too large
 // for one message (RESOURCE_EXHAUSTED) is halved and asked again, so a dense tag never fails a
@@ -14,6 +14,8 @@ const { Aggregation, DataOpsServiceClient } = dataopsV1;
 
 /** SearchCatalog's most hits per call (dataops refuses more); it has no paging. */
 export const CATALOG_LIMIT = 1000;
+/** ListLabels' largest page (dataops refuses more). */
+export const LABEL_PAGE_MAX = 1000;
 /** What one answer may hold: dataops' (the platform's) largest message. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const MIN_SLICE_MS = 1000;
@@ -23,8 +25,8 @@ export interface DataopsGrpcOptions {
   address: string;
   /** Bearer token of the charter's service account (read per call: a refreshed token is used at once). */
   token: () => string;
-  /** Where label windows come from (dataops serves none over gRPC). */
-  labels: (q: { assetPath: string; from: number; to: number }) => Promise<Label[]>;
+  /** Labels asked for in one ListLabels call (the following pages are asked for too). Default (and at most) 1000. */
+  labelPageSize?: number;
   /** Deadline of each call. Default 30 s. */
   deadlineMs?: number;
   /** Longest raw window asked for in one call. Default 1 day. */
@@ -45,6 +47,7 @@ export function dataopsGrpcSource(options: DataopsGrpcOptions): DataopsGrpcSourc
     clientOptions: { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES },
   });
   const sliceMs = Math.max(MIN_SLICE_MS, options.rawSliceMs ?? 86_400_000);
+  const labelPageSize = Math.min(LABEL_PAGE_MAX, Math.max(1, options.labelPageSize ?? LABEL_PAGE_MAX));
 
   /** One series of QueryTimeSeries, or null when dataops says NOT_FOUND (no such series). */
   async function series(request: dataopsV1.QueryTimeSeriesRequest): Promise<dataopsV1.Series | null> {
@@ -95,7 +98,21 @@ export function dataopsGrpcSource(options: DataopsGrpcOptions): DataopsGrpcSourc
         h.tag === undefined ? [] : [{ assetPath: h.tag.assetPath, tag: h.tag.tag, unit: h.tag.unit === '' ? null : h.tag.unit }],
       );
     },
-    labels: (q) => options.labels(q),
+    async labels({ assetPath, from, to }) {
+      // Epoch ms are never negative at dataops: a window reaching before 1970 starts there.
+      const fromMs = Math.max(0, from);
+      if (to <= fromMs) return [];
+      const out: Label[] = [];
+      let pageToken = '';
+      do {
+        const r = await unaryCall(client, client.listLabels, { assetPath, fromMs, toMs: to, pageSize: labelPageSize, pageToken });
+        for (const l of r.labels) {
+          out.push({ labelId: l.labelId, assetPath: l.assetPath, label: l.label, from: l.fromMs, to: l.toMs, note: l.note === '' ? null : l.note });
+        }
+        pageToken = r.nextPageToken;
+      } while (pageToken !== '');
+      return out;
+    },
     close: () => client.close(),
   };
 }

@@ -1,7 +1,7 @@
 // Historian and catalog over dataops: machine states, production counts, labelled failures, tags
 // and their history, shaped from what dataops serves: raw samples and resampled buckets of one
 // series, catalog tag entries and label windows (`DataopsSource`; grpc.ts implements it over
-// dataops' gRPC API, labels.ts gives the label windows). Tests may give any other source.
+// dataops' gRPC API). Tests may give any other source.
 //
 // Plant time throughout: every time is a sample's source timestamp (epoch ms), never the wall
 // clock of this process. Bad samples are left out (dataops' refined and rollup layers do the same).
@@ -26,7 +26,7 @@ export interface Point {
   gap: boolean;
 }
 
-/** A label window dataops recorded (LabelRecorded). */
+/** A label window dataops recorded (ListLabels). */
 export interface Label {
   labelId: string;
   assetPath: string;
