@@ -4,7 +4,7 @@
 #   scripts/dev.sh test    set up and run every test (unit, integration against the machine's NATS/PostgreSQL, e2e)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh "${1:-}"
 source scripts/node-env.sh
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 case "${1:-}" in
