@@ -44,6 +44,8 @@ export type CharterCommand =
 export interface UseCaseState {
   useCaseId: string | null;
   draft: Drafted | null;
+  /** The authenticated subject that drafted the use case (the UseCaseDrafted event's actor); null when unknown. */
+  draftedBy: string | null;
   objectives: Objectives | null;
   costModel: CostModel | null;
   actions: CatalogAction[];
@@ -55,6 +57,7 @@ export interface UseCaseState {
 export const initialState = (): UseCaseState => ({
   useCaseId: null,
   draft: null,
+  draftedBy: null,
   objectives: null,
   costModel: null,
   actions: [],
@@ -71,6 +74,20 @@ export interface Refusal {
   reason: string;
 }
 export type Decision = { ok: true; events: CharterEvent[] } | { ok: false; refusal: Refusal };
+
+/**
+ * Four eyes compares who people are, not how a name was typed: trimmed, Unicode-normalised (NFKC),
+ * case-insensitive, and with a `user:` prefix ignored, so `Alice`, `alice ` and `user:alice` are one person.
+ */
+export function sameSubject(a: string, b: string): boolean {
+  const norm = (s: string) =>
+    s
+      .normalize('NFKC')
+      .trim()
+      .toLowerCase()
+      .replace(/^user:/, '');
+  return norm(a) === norm(b);
+}
 
 const refuse = (code: Refusal['code'], path: Refusal['path'], reason: string): Decision => ({ ok: false, refusal: { code, path, reason } });
 const accept = (...events: CharterEvent[]): Decision => ({ ok: true, events });
@@ -193,7 +210,9 @@ export function decide(command: CharterCommand, state: UseCaseState): Decision {
       if (state.feasibility === null) return refuse('FAILED_PRECONDITION', [], 'assess feasibility before approving');
       if (state.feasibility.verdict === 'not-feasible')
         return refuse('FAILED_PRECONDITION', [], `the use case is not feasible: ${state.feasibility.redFlags.join(' ')}`);
-      if (command.approver === draft.owner) return refuse('FOUR_EYES_VIOLATION', [], `the owner ${draft.owner} cannot approve their own use case`);
+      if (state.draftedBy !== null && sameSubject(command.approver, state.draftedBy))
+        return refuse('FOUR_EYES_VIOLATION', [], `${state.draftedBy} drafted this use case and cannot approve it`);
+      if (sameSubject(command.approver, draft.owner)) return refuse('FOUR_EYES_VIOLATION', [], `the owner ${draft.owner} cannot approve their own use case`);
       if (command.reviewBy !== undefined && !(Date.parse(command.reviewBy) > command.now))
         return refuse('INVALID_ARGUMENT', ['reviewBy'], 'must be in the future');
       return accept({
@@ -226,10 +245,11 @@ const without = <T extends { useCaseId: string }>(data: T): Omit<T, 'useCaseId'>
   return rest;
 };
 
-export function evolve(state: UseCaseState, event: CharterEvent): UseCaseState {
+/** One event folded in; `metadata.actor` (who recorded it, from the token) is kept for the drafter. */
+export function evolve(state: UseCaseState, event: CharterEvent & { readonly metadata?: { readonly actor: string } }): UseCaseState {
   switch (event.type) {
     case 'UseCaseDrafted':
-      return { ...state, useCaseId: event.data.useCaseId, draft: event.data };
+      return { ...state, useCaseId: event.data.useCaseId, draft: event.data, draftedBy: event.metadata?.actor ?? null };
     case 'ObjectiveSet':
       return { ...state, objectives: event.data };
     case 'CostModelSet':

@@ -28,7 +28,7 @@ export function useCaseFromEvents(events: readonly Parameters<typeof parseRecord
   let state = initialState();
   for (const e of events) {
     if (!isCharterType(e.type)) continue;
-    state = evolve(state, parseRecorded(e) as CharterEvent);
+    state = evolve(state, parseRecorded(e) as CharterEvent & { metadata: { actor: string } });
   }
   return state;
 }
