@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { fileArtifacts, type ModelArtifacts } from './adapters/artifacts/files.ts';
 import { inferenceGrpcService } from './adapters/grpc/inference.ts';
 import { createGateway } from './adapters/http/gateway.ts';
+import type { RateLimitConfig } from './adapters/http/rate-limit.ts';
 import { inMemoryActionCatalogue, inMemoryCostModel } from './adapters/memory/catalogue.ts';
 import { mlModelLoader } from './adapters/ml/loader.ts';
 import { consumeUns } from './adapters/nats/uns.ts';
@@ -41,7 +42,8 @@ export const SERVICE_NAME = 'inference';
 
 export interface InferenceAppConfig {
   grpc: { host: string; port: number } | null;
-  http: { host: string; port: number } | null;
+  /** `rateLimit`: the gateway's per-source and per-token limits (default DEFAULT_RATE_LIMITS; null: none). */
+  http: { host: string; port: number; rateLimit?: RateLimitConfig | null } | null;
   access: { issuer: string; audience: string };
   /**
    * This replica's id and every replica's (assets are partitioned by consistent hashing). With a
@@ -220,6 +222,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
           ready: () => serving,
           guard: guardOptions,
           history: (id) => kernel.read(`recommendation-${id}`),
+          ...(config.http.rateLimit === undefined ? {} : { rateLimit: config.http.rateLimit }),
         });
 
   let consumer: ConsumerHandle | null = null;

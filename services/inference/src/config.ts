@@ -19,9 +19,16 @@ import {
   type LogLevel,
   type TelemetryConfig,
 } from '@industrial/eventstore/config';
+import { DEFAULT_RATE_LIMITS, type BucketLimit, type RateLimitConfig } from './adapters/http/rate-limit.ts';
 
 const replicaId = z.string().regex(/^[a-z0-9_-]+$/, 'must be lowercase letters, digits, "_" or "-"');
 const msUpTo = (max: number) => z.coerce.number({ message: 'must be a number of ms' }).int('must be an integer number of ms').max(max, `must be ≤ ${max}`);
+
+/** `<burst>/<per second>` (e.g. `200/100`), or `off`. */
+const bucket = z
+  .string()
+  .regex(/^(off|[1-9][0-9]{0,6}\/[1-9][0-9]{0,6})$/, 'must be <burst>/<per second> (e.g. 200/100) or off')
+  .transform((t): BucketLimit | null => (t === 'off' ? null : { burst: Number(t.split('/')[0]), perSecond: Number(t.split('/')[1]) }));
 
 const EnvSchema = z
   .object({
@@ -29,6 +36,9 @@ const EnvSchema = z
     INFERENCE_GRPC_PORT: port(50055),
     INFERENCE_HTTP_HOST: nonEmpty.default('0.0.0.0'),
     INFERENCE_HTTP_PORT: port(8085),
+    /** The gateway's rate limit per source address (every /api/ request) and per token; `off` for none. */
+    INFERENCE_HTTP_RATE_PER_SOURCE: bucket.default(DEFAULT_RATE_LIMITS.perSource),
+    INFERENCE_HTTP_RATE_PER_TOKEN: bucket.default(DEFAULT_RATE_LIMITS.perToken),
     INFERENCE_REPLICA_ID: replicaId.default('inference-0'),
     INFERENCE_REPLICAS: z
       .string()
@@ -74,7 +84,7 @@ export type MembershipConfig = { mode: 'static'; replicas: string[] } | { mode: 
 
 export interface InferenceConfig {
   grpc: { host: string; port: number };
-  http: { host: string; port: number };
+  http: { host: string; port: number; rateLimit: RateLimitConfig | null };
   replicaId: string;
   replicas: string[];
   membership: MembershipConfig;
@@ -87,6 +97,13 @@ export interface InferenceConfig {
   telemetry: TelemetryConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
+}
+
+/** Both limits `off` → none; one `off` → that one unbounded in practice (a bucket no caller empties). */
+function rateLimitOf(perSource: BucketLimit | null, perToken: BucketLimit | null): RateLimitConfig | null {
+  if (perSource === null && perToken === null) return null;
+  const unbounded: BucketLimit = { burst: Number.MAX_SAFE_INTEGER, perSecond: Number.MAX_SAFE_INTEGER };
+  return { perSource: perSource ?? unbounded, perToken: perToken ?? unbounded, maxKeys: DEFAULT_RATE_LIMITS.maxKeys };
 }
 
 export type ConfigResult = { ok: true; config: InferenceConfig } | { ok: false; message: string };
@@ -112,7 +129,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     ok: true,
     config: {
       grpc: { host: e.INFERENCE_GRPC_HOST, port: e.INFERENCE_GRPC_PORT },
-      http: { host: e.INFERENCE_HTTP_HOST, port: e.INFERENCE_HTTP_PORT },
+      http: {
+        host: e.INFERENCE_HTTP_HOST,
+        port: e.INFERENCE_HTTP_PORT,
+        rateLimit: rateLimitOf(e.INFERENCE_HTTP_RATE_PER_SOURCE, e.INFERENCE_HTTP_RATE_PER_TOKEN),
+      },
       replicaId: e.INFERENCE_REPLICA_ID,
       replicas,
       membership,

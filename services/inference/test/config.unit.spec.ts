@@ -54,3 +54,20 @@ describe('projection checkpoint configuration', () => {
     expect(!r.ok && r.message).toContain('EVENTSTORE must be "postgres" or "sqlite" (got "mysql")');
   });
 });
+
+describe('gateway rate limit configuration', () => {
+  it('limits per source and per token by default, takes <burst>/<per second>, and `off` turns both off', () => {
+    const d = load({});
+    expect(d.ok && d.config.http.rateLimit).toEqual({ perSource: { burst: 200, perSecond: 100 }, perToken: { burst: 100, perSecond: 50 }, maxKeys: 10_000 });
+    const set = load({ INFERENCE_HTTP_RATE_PER_SOURCE: '20/5', INFERENCE_HTTP_RATE_PER_TOKEN: '10/2' });
+    expect(set.ok && set.config.http.rateLimit).toMatchObject({ perSource: { burst: 20, perSecond: 5 }, perToken: { burst: 10, perSecond: 2 } });
+    const off = load({ INFERENCE_HTTP_RATE_PER_SOURCE: 'off', INFERENCE_HTTP_RATE_PER_TOKEN: 'off' });
+    expect(off.ok && off.config.http.rateLimit).toBeNull();
+  });
+
+  it('names the variable when the value is not a limit', () => {
+    const r = load({ INFERENCE_HTTP_RATE_PER_TOKEN: '10' });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toContain('INFERENCE_HTTP_RATE_PER_TOKEN');
+  });
+});

@@ -1,17 +1,20 @@
 // HTTP gateway for the HMI (Fastify): bearer-authenticated, role-checked REST for the operator
 // actions, a live feed as Server-Sent Events, and health/readiness probes with the service's
 // counters (OpenTelemetry metrics are not set up by @industrial/telemetry, so counters live here).
-import { Permission, isAccessError, httpStatusFor, type GuardOptions, guard, type Principal, type Resource } from '@industrial/access';
+// Every /api/ route checks the source's rate limit, then the token and role (auth.ts, an onRequest
+// hook: before the body is read), then validates the input, then the location scope.
+import { Permission, isAccessError, httpStatusFor, type GuardOptions, type Resource } from '@industrial/access';
 import { AssetMode, RejectionReason, UnsAssetPath, Uuid } from '@industrial/contracts';
 import { causeOfCall, resourceOfAssetPath, type Cause, type TypedEvent } from '@industrial/kernel';
 import { currentTraceparent } from '@industrial/telemetry/api';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { InferenceError } from '../../domain/errors.ts';
 import type { Commands } from '../../features/commands.ts';
 import type { Projection } from '../../features/projection.ts';
 import { withKernelErrors } from '../kernel-errors.ts';
+import { createGatewayAuth } from './auth.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limit.ts';
 
 export interface GatewayDeps {
   commands: Commands;
@@ -21,6 +24,10 @@ export interface GatewayDeps {
   ready: () => boolean;
   /** The recommendation's stream, in order (its decision history for auditors). */
   history: (recommendationId: string) => Promise<readonly TypedEvent[]>;
+  /** Per-source and per-token limits (default DEFAULT_RATE_LIMITS); null: none. */
+  rateLimit?: RateLimitConfig | null;
+  /** Bytes of a request body at most (default 64 KiB): larger → 413 after authentication. */
+  bodyLimit?: number;
 }
 
 const STATUS: Record<string, number> = { INVALID_ARGUMENT: 400, NOT_FOUND: 404, FAILED_PRECONDITION: 409, ABORTED: 409, UNAVAILABLE: 503 };
@@ -35,51 +42,66 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   }
   const code = (error as { code?: unknown }).code;
   if (code === 'INVALID_ARGUMENT') return reply.code(400).send({ error: (error as Error).message, code, field: (error as { field?: string }).field ?? null });
+  const status = (error as { statusCode?: unknown }).statusCode;
+  // Fastify's own refusals of a request (unparsable JSON, body too large, wrong content type).
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return reply
+      .code(status)
+      .send({ error: (error as Error).message.slice(0, 200), code: status === 413 ? 'RESOURCE_EXHAUSTED' : 'INVALID_ARGUMENT', field: null });
   reply.log.error({ err: error }, 'gateway error');
   return reply.code(500).send({ error: 'internal error', code: 'INTERNAL' });
 }
 
 export function createGateway(deps: GatewayDeps): FastifyInstance {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? 64 * 1024 });
   const { projection } = deps;
   const commands = withKernelErrors(deps.commands);
+  const auth = createGatewayAuth(deps.guard, deps.rateLimit === undefined ? DEFAULT_RATE_LIMITS : deps.rateLimit, sendError);
+  app.setErrorHandler((error, _req, reply) => sendError(reply, error));
+  // The per-source limit and the correlation id come first on every API route, before anything else.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/api/')) return auth.admit(req, reply);
+    return undefined;
+  });
 
-  async function auth(req: FastifyRequest, permission: Permission, resource?: Resource): Promise<{ principal: Principal; cause: Cause }> {
-    const correlationId = (req.headers['x-correlation-id'] as string | undefined) ?? randomUUID();
-    const principal = await guard(
-      {
-        authorization: req.headers.authorization,
-        permission,
-        ...(resource ? { resource } : {}),
-        service: 'inference',
-        method: `${req.method} ${req.routeOptions.url ?? req.url}`,
-        transport: 'http',
-        correlationId,
-        traceparent: currentTraceparent(),
-      },
-      deps.guard,
-    );
-    return { principal, cause: causeOfCall({ principal, correlationId, traceparent: currentTraceparent() }, { service: 'inference' }) };
-  }
+  const causeOf = async (req: FastifyRequest, permission: Permission, resource: Resource | undefined): Promise<Cause> => {
+    const principal = await auth.authorizeOn(req, permission, resource);
+    return causeOfCall({ principal, correlationId: auth.correlationOf(req), traceparent: currentTraceparent() }, { service: 'inference' });
+  };
 
-  const route =
-    <T>(permission: Permission, schema: z.ZodType<T>, resourceOf: (input: T) => Resource | undefined, run: (input: T, cause: Cause) => Promise<unknown>) =>
-    async (req: FastifyRequest, reply: FastifyReply) => {
+  /** A guarded route: authentication in onRequest, then the input, then the scope, then the use case. */
+  const route = <T>(
+    permission: Permission,
+    schema: z.ZodType<T>,
+    resourceOf: (input: T) => Resource | undefined,
+    run: (input: T, cause: Cause) => Promise<unknown>,
+  ) => ({
+    onRequest: auth.authenticateFirst(permission),
+    handler: async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         const raw = { ...((req.params as object) ?? {}), ...((req.query as object) ?? {}), ...((req.body as object | null) ?? {}) };
         const input = schema.parse(raw);
-        const { cause } = await auth(req, permission, resourceOf(input));
-        return reply.send(await run(input, cause));
+        return reply.send(await run(input, await causeOf(req, permission, resourceOf(input))));
       } catch (error) {
         return sendError(reply, error);
       }
-    };
+    },
+  });
 
   const recResource = (i: { id: string }) => resourceOfAssetPath(projection.get(i.id)?.state.context.assetPath);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => (deps.ready() ? { status: 'ready', ...deps.health() } : reply.code(503).send({ status: 'starting' })));
-  app.get('/api/v1/health', async () => deps.health());
+  app.get('/readyz', async (_req, reply) => (deps.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
+  // Anonymous callers learn only the status; the detail (model versions, asset paths) needs a token with model.read.
+  app.get('/api/v1/health', async (req, reply) => {
+    try {
+      const status = deps.ready() ? 'ready' : 'starting';
+      if ((await auth.optionalPrincipal(req, Permission.ModelRead)) === null) return { status };
+      return { status, ...deps.health(), gateway: auth.counters() };
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
 
   app.get(
     '/api/v1/recommendations',
@@ -233,10 +255,10 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
   );
 
   // Live feed: Server-Sent Events of production recommendations and mode changes (never shadow).
-  app.get('/api/v1/feed', async (req, reply) => {
-    let principal: Principal;
+  app.get('/api/v1/feed', { onRequest: auth.authenticateFirst(Permission.RecommendationRead) }, async (req, reply) => {
+    let principal;
     try {
-      ({ principal } = await auth(req, Permission.RecommendationRead));
+      principal = await auth.authorizeOn(req, Permission.RecommendationRead, undefined);
     } catch (error) {
       return sendError(reply, error);
     }
