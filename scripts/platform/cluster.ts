@@ -21,8 +21,6 @@ interface Proc {
 
 async function main(): Promise<void> {
   const keys = await devKeys(dataDir);
-  const publicKeyFile = join(dataDir, 'ledger-key.pub.pem');
-  writeFileSync(publicKeyFile, keys.ledgerKey.publicKey.export({ format: 'pem', type: 'spki' }).toString());
   const common = {
     EVENTSTORE: 'postgres',
     PG_URL,
@@ -70,8 +68,9 @@ async function main(): Promise<void> {
   writeFileSync(trainingGovernanceToken, await devToken(keys.accessDir, 'svc:training', ['service'], 7 * 86_400), { mode: 0o600 });
   writeFileSync(charterDataopsToken, await devToken(keys.accessDir, 'svc:charter', ['service'], 7 * 86_400), { mode: 0o600 });
   const all: Proc[] = [
-    { name: 'relay-a', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
-    { name: 'relay-b', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: publicKeyFile } },
+    // The relays sign every integration event with a key derived from the private ledger key (ADR 0010).
+    { name: 'relay-a', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: keys.ledgerKeyFile } },
+    { name: 'relay-b', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: keys.ledgerKeyFile } },
     // The simulator records its ground truth (fault- streams) in the cluster's store itself.
     {
       name: 'simulator',

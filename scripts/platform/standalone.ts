@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInProcBus } from '@industrial/bus';
+import { createInProcBus, eventSigningKey, eventVerifier } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { FileAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
 import { connectDataops, createCharterApp } from '@industrial/charter';
@@ -39,10 +39,13 @@ async function main(): Promise<void> {
     validator: eventValidator,
   });
   stops.push(() => store.anchor().then(() => store.close()));
-  const bus = createInProcBus();
+  // Integration events are signed by the relay and verified by every consumer of evt.> (ADR 0010).
+  if (keys.ledgerKey.privateKey === null) throw new Error('the ledger key has no private part');
+  const eventKey = eventSigningKey(keys.ledgerKey.privateKey);
+  const bus = createInProcBus({ verifyEvents: eventVerifier(eventKey) });
   stops.push(() => bus.drain());
 
-  const relay = createRelay({ store, bus, ...memoryCoordination(), logger });
+  const relay = createRelay({ store, bus, signingKey: eventKey, ...memoryCoordination(), logger });
   void relay.run().catch((e: unknown) => logger.error({ err: e }, 'relay stopped'));
   stops.push(() => relay.stop());
 

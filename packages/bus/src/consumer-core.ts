@@ -23,6 +23,7 @@ export interface ResolvedConsume {
   readonly ackWaitMs: number;
   readonly prefetch: number;
   readonly validate: ((data: unknown) => Validation) | undefined;
+  readonly verify: ConsumeOptions['verify'];
   readonly handler: ConsumeOptions['handler'];
 }
 
@@ -52,6 +53,7 @@ export function resolveConsumeOptions(o: ConsumeOptions): ResolvedConsume {
     ackWaitMs,
     prefetch,
     validate: o.validate,
+    verify: o.verify,
     handler: o.handler,
   };
 }
@@ -93,6 +95,8 @@ export interface ProcessorDeps {
   readonly system: string;
   readonly publish: Bus['publish'];
   readonly logger: BusLogger;
+  /** Bus-wide check of integration events: applies to every delivery on `evt.>` of a consume() without its own `verify`. */
+  readonly verifyEvents?: ConsumeOptions['verify'];
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -176,6 +180,22 @@ export class DeliveryProcessor {
       return this.#deadLetter(d, DeadLetterKind.AckTimeout, reason, c.maxDeliver).then(() => {
         throw new Settled(reason);
       });
+    }
+    const verify = c.verify ?? (d.subject.startsWith('evt.') ? this.#deps.verifyEvents : undefined);
+    if (verify !== undefined) {
+      let verdict: Validation;
+      try {
+        verdict = verify(d);
+      } catch (err) {
+        verdict = { ok: false, error: `signature could not be checked: ${messageOf(err)}` };
+      }
+      if (!verdict.ok) {
+        const reason = verdict.error;
+        this.#deps.logger.warn({ stream: c.stream, durable: c.durable, seq: d.seq, subject: d.subject, reason }, 'bus: unverified message dead-lettered');
+        return this.#deadLetter(d, DeadLetterKind.Unverified, reason, d.deliveryCount).then(() => {
+          throw new Settled(`unverified message: ${reason}`);
+        });
+      }
     }
     if (c.validate !== undefined) {
       let verdict: Validation;

@@ -25,6 +25,8 @@ export const DeadLetterKind = {
   Invalid: 'invalid',
   /** Delivered `maxDeliver` times without an ack or nak (consumers died or hung). */
   AckTimeout: 'ack-timeout',
+  /** The `verify` hook rejected it (unsigned, forged or altered integration event): never retried, never handled. */
+  Unverified: 'unverified',
 } as const;
 export type DeadLetterKind = (typeof DeadLetterKind)[keyof typeof DeadLetterKind];
 

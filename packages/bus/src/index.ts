@@ -14,12 +14,16 @@ export type {
   StreamSpec,
   Validation,
 } from './types.ts';
-export type { NatsBusFromConnectionOptions, NatsBusOptions } from './nats/nats-bus.ts';
+export type { NatsBusFromConnectionOptions, NatsBusOptions, NatsBusSecurity } from './nats/nats-bus.ts';
+export type { NatsConnectSettings, NatsCredentials, NatsEnvSettings } from './nats/connection.ts';
+export type { EventSigningKey, SignedFields } from './signing.ts';
 export type { InProcBusOptions } from './inproc/inproc-bus.ts';
 export type { InProcBrokerOptions } from './inproc/broker.ts';
 export type { ProcessedIds } from './dedupe.ts';
 
 export { connectNatsBus, createNatsBus } from './nats/nats-bus.ts';
+export { connectNats, natsAuthenticator, natsEnv, natsEnvConfig, NATS_ENV_HELP, NATS_PREFIX_PATTERN } from './nats/connection.ts';
+export { eventSigningKey, eventSigningKeyFromPem, eventVerifier, signatureHeaders, SignatureHeader } from './signing.ts';
 export { createInProcBus } from './inproc/inproc-bus.ts';
 export { InProcBroker } from './inproc/broker.ts';
 export { BusError, BusErrorCode, isBusError } from './errors.ts';

@@ -72,6 +72,17 @@ export interface ConsumeOptions {
    * dead-lettered at once, without retries.
    */
   readonly validate?: (data: unknown) => Validation;
+  /**
+   * Authenticity check before `validate` (e.g. `eventVerifier(key)`): the logical subject, msgId,
+   * raw payload and headers. A failure is dead-lettered at once (kind `unverified`), never handled.
+   * Default: the bus's `verifyEvents` for messages on `evt.>`, none otherwise.
+   */
+  readonly verify?: (m: {
+    readonly subject: string;
+    readonly msgId: string | undefined;
+    readonly data: Uint8Array;
+    readonly headers: BusHeaders;
+  }) => Validation;
   readonly handler: MessageHandler;
 }
 

@@ -4,7 +4,7 @@
 // de-duplicate by event id beyond it), and checkpoints the highest position acknowledged by the
 // bus. Exactly one relay per store is active: it must hold the lease, and stops the moment it
 // loses it (a second instance waiting on the lease takes over from the saved checkpoint).
-import type { Bus } from '@industrial/bus';
+import { signatureHeaders, type Bus, type EventSigningKey } from '@industrial/bus';
 import { eventContracts, isEventType } from '@industrial/contracts';
 import type { EventStore, RecordedEvent } from '@industrial/eventstore';
 import { context, extractFromCarrier } from '@industrial/telemetry/api';
@@ -44,6 +44,12 @@ export interface RelayOptions {
   /** NATS stream and subject prefix; override only to isolate tests on a shared server. */
   streamName?: string;
   subjectPrefix?: string;
+  /**
+   * Signs every published event (HMAC-SHA256 over subject, event id and payload bytes; key from
+   * `eventSigningKey(ledger private key)`), so consumers verifying with `eventVerifier` accept it.
+   * Without one, events go out unsigned and verifying consumers dead-letter them.
+   */
+  signingKey?: EventSigningKey;
   /** Observability hook: called after each acknowledged publish. */
   onPublished?: (event: RecordedEvent, lagMs: number) => void;
 }
@@ -59,6 +65,15 @@ export interface Relay {
   stop(): Promise<void>;
   /** Last checkpointed position. */
   readonly checkpoint: number;
+}
+
+const encoder = new TextEncoder();
+
+/** The exact bytes and headers the relay publishes for `e` on `subject`. */
+function outgoing(e: RecordedEvent, subject: string, key: EventSigningKey | undefined): { data: Uint8Array; headers: Record<string, string> } {
+  const data = encoder.encode(JSON.stringify(e));
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Event-Type': e.type, 'Event-Position': String(e.position) };
+  return { data, headers: key === undefined ? headers : { ...headers, ...signatureHeaders(key, subject, e.id, data) } };
 }
 
 export function createRelay(options: RelayOptions): Relay {
@@ -132,9 +147,11 @@ export function createRelay(options: RelayOptions): Relay {
           const carrier: Record<string, string> = e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {};
           inFlightNow++;
           void context
-            .with(extractFromCarrier(carrier), () =>
-              bus.publish(subjectFor(e.type, prefix), e, { msgId: e.id, headers: { 'Event-Type': e.type, 'Event-Position': String(e.position) } }),
-            )
+            .with(extractFromCarrier(carrier), () => {
+              const subject = subjectFor(e.type, prefix);
+              const { data, headers } = outgoing(e, subject, options.signingKey);
+              return bus.publish(subject, data, { msgId: e.id, headers });
+            })
             .then(
               () => {
                 acked.add(e.position);

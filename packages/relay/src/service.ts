@@ -5,7 +5,7 @@
 // log). The process ends on SIGTERM/SIGINT, or by itself when the relay stops (lease lost: exit 0;
 // failed: exit 1) — `onEnded` is the stop signal for that.
 import { readFile } from 'node:fs/promises';
-import { connectNatsBus } from '@industrial/bus';
+import { connectNatsBus, eventSigningKeyFromPem, natsEnvConfig, NATS_ENV_HELP, type EventSigningKey, type NatsEnvSettings } from '@industrial/bus';
 import { ledgerKeyFromPem, openPostgresEventStore } from '@industrial/eventstore';
 import { eventStoreEnv, nonEmpty, parseEnv, telemetryConfig, telemetryEnv } from '@industrial/eventstore/config';
 import type { ServiceBaseConfig, ServiceDefinition } from '@industrial/kernel/service';
@@ -26,6 +26,7 @@ export interface RelayConfig extends ServiceBaseConfig {
   readonly schema: string;
   readonly natsUrl: string;
   readonly ledgerKeyFile: string;
+  readonly nats: NatsEnvSettings;
 }
 
 export const HELP = `relay — follows the PostgreSQL event store and publishes every committed event to NATS JetStream
@@ -35,7 +36,8 @@ Environment:
   PG_URL                    —            postgres://… of the event store (required)
   PG_SCHEMA                 eventstore   the store's schema (also names the lease and the checkpoint)
   NATS_URL                  nats://127.0.0.1:4222
-  LEDGER_KEY_FILE           —            the ledger key, PEM; the public key is enough (required)
+  LEDGER_KEY_FILE           —            the ledger key, PEM: the PRIVATE key (events are signed with a key derived from it) (required)
+${NATS_ENV_HELP}
   OTEL_EXPORTER             none         otlp | none
   OTEL_EXPORTER_OTLP_ENDPOINT  http://localhost:4318
   OTEL_SAMPLE_RATIO         1
@@ -51,7 +53,10 @@ export function loadRelayConfig(env: Readonly<Record<string, string | undefined>
   const parsed = parseEnv(Env, env);
   if (!parsed.ok) return parsed;
   const e = parsed.data;
+  const nats = natsEnvConfig(env);
+  if (!nats.ok) return nats;
   const config: RelayConfig = {
+    nats: nats.nats,
     pgUrl: e.PG_URL,
     schema: e.PG_SCHEMA,
     natsUrl: e.NATS_URL,
@@ -81,11 +86,17 @@ export function relayService(options: RelayServiceOptions = {}): ServiceDefiniti
       } catch (error) {
         throw new Error(`LEDGER_KEY_FILE ${config.ledgerKeyFile} cannot be read: ${(error as Error).message}`, { cause: error });
       }
+      let signingKey: EventSigningKey;
+      try {
+        signingKey = eventSigningKeyFromPem(pem);
+      } catch (error) {
+        throw new Error(`LEDGER_KEY_FILE ${config.ledgerKeyFile}: ${(error as Error).message}`, { cause: error });
+      }
       const store = await openPostgresEventStore({ connectionString: config.pgUrl, schema: config.schema, ledgerKey: ledgerKeyFromPem(pem), poolSize: 3 });
       ctx.onClose(() => store.close(), 'event store');
-      const bus = await connectNatsBus({ servers: config.natsUrl, name: 'relay' });
+      const bus = await connectNatsBus({ servers: config.natsUrl, name: 'relay', ...config.nats });
       ctx.onClose(() => bus.drain(), 'NATS connection');
-      const relay = createRelay({ store, bus, ...pgCoordination({ connectionString: config.pgUrl, name: config.schema }), logger });
+      const relay = createRelay({ store, bus, signingKey, ...pgCoordination({ connectionString: config.pgUrl, name: config.schema }), logger });
       let stopping = false;
       let failure: unknown = null;
       logger.info({ schema: config.schema }, 'relay waiting for the lease');

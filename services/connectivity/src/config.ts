@@ -4,6 +4,7 @@
 // service shares (event store, ledger key, access, telemetry) come from @industrial/eventstore/config.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { natsEnvConfig, type NatsEnvSettings } from '@industrial/bus';
 import {
   accessEnv,
   checkEventStoreEnv,
@@ -59,6 +60,8 @@ const EnvSchema = z
 
 export interface ConnectivityConfig {
   natsUrl: string;
+  /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
+  nats: NatsEnvSettings;
   stateDir: string;
   pkiDir: string | null;
   autoAcceptUnknownServerCertificates: boolean;
@@ -83,6 +86,8 @@ export type ConfigResult = { ok: true; config: ConnectivityConfig } | { ok: fals
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
   const parsed = parseEnv(EnvSchema, env);
   if (!parsed.ok) return parsed;
+  const nats = natsEnvConfig(env);
+  if (!nats.ok) return nats;
   const e = parsed.data;
   let sources: unknown[] = [];
   if (e.CONNECTIVITY_SOURCES_FILE !== undefined) {
@@ -98,6 +103,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     ok: true,
     config: {
       natsUrl: e.NATS_URL,
+      nats: nats.nats,
       stateDir: e.CONNECTIVITY_STATE_DIR,
       pkiDir: e.CONNECTIVITY_PKI_DIR ?? null,
       autoAcceptUnknownServerCertificates: e.CONNECTIVITY_AUTO_ACCEPT_CERTS,

@@ -21,7 +21,7 @@ process.exit(
       // Source specs carry credentials: never logged.
       const logger = createLogger('connectivity', { level: config.logLevel, redact: ['auth.password', '*.auth.password'] });
       const kernel = await openKernel(config);
-      const bus = await connectNatsBus({ servers: config.natsUrl, name: 'connectivity', logger });
+      const bus = await connectNatsBus({ servers: config.natsUrl, name: 'connectivity', logger, ...config.nats });
       let drained = false;
       onClose(() => (drained ? undefined : bus.close()), 'bus');
       const app = createConnectivityApp({

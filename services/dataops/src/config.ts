@@ -8,6 +8,7 @@
 //   EVENTSTORE_PG_SCHEMA → PG_SCHEMA, EVENTSTORE_SQLITE_PATH → SQLITE_PATH,
 // and EVENTSTORE, when unset, follows DATAOPS_STORE (which picked both stores before).
 import { z } from 'zod';
+import { natsEnvConfig, type NatsEnvSettings } from '@industrial/bus';
 import { UNS_PREFIX, UNS_STREAM } from '@industrial/contracts';
 import {
   accessConfig,
@@ -119,6 +120,8 @@ const EnvSchema = z
 
 export interface DataopsProcessConfig {
   natsUrl: string;
+  /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
+  nats: NatsEnvSettings;
   grpc: { host: string; port: number };
   /** Historian and metadata storage (DATAOPS_STORE). */
   storage: { kind: 'postgres'; url: string; schema: string } | { kind: 'sqlite'; path: string };
@@ -139,12 +142,15 @@ export type ConfigResult = { ok: true; config: DataopsProcessConfig; warnings: s
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
   const parsed = parseEnv(EnvSchema, env, { aliases: DEPRECATED_ALIASES });
   if (!parsed.ok) return parsed;
+  const nats = natsEnvConfig(env);
+  if (!nats.ok) return nats;
   const e = parsed.data;
   return {
     ok: true,
     warnings: parsed.warnings,
     config: {
       natsUrl: e.NATS_URL,
+      nats: nats.nats,
       grpc: { host: e.DATAOPS_GRPC_HOST, port: e.DATAOPS_GRPC_PORT },
       storage:
         e.DATAOPS_STORE === 'postgres'

@@ -3,7 +3,8 @@
 // gRPC server; SIGTERM drains the gRPC calls and consumers, then everything closes in reverse).
 // Prints "dataops ready grpc=<port>" once serving.
 import { loadKeySet } from '@industrial/access';
-import { connectNatsBus } from '@industrial/bus';
+import { readFile } from 'node:fs/promises';
+import { connectNatsBus, eventSigningKeyFromPem, eventVerifier } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
 import { createDataopsApp, SERVICE_NAME } from './app.ts';
 import { loadConfig, type DataopsProcessConfig } from './config.ts';
@@ -51,7 +52,13 @@ process.exit(
           ? await openPostgresDataopsStore({ connectionString: s.url, schema: s.schema, refinedIntervalMs: config.refinedIntervalMs })
           : await openSqliteDataopsStore({ path: s.path, refinedIntervalMs: config.refinedIntervalMs });
       ctx.onClose(() => data.close(), 'historian store');
-      const bus = await connectNatsBus({ servers: config.natsUrl, name: SERVICE_NAME });
+      const bus = await connectNatsBus({
+        servers: config.natsUrl,
+        name: SERVICE_NAME,
+        ...config.nats,
+        // Integration events are applied only when the relay's signature verifies (ADR 0010).
+        verifyEvents: eventVerifier(eventSigningKeyFromPem(await readFile(config.ledgerKeyFile, 'utf8'))),
+      });
       ctx.onClose(() => bus.drain(), 'NATS connection');
       const keySet = await loadKeySet(config.access.keysDir);
       const app = createDataopsApp({ store, data, bus, keySet, logger, config: config.app });

@@ -2,6 +2,7 @@
 // every service shares (event store, ledger key, access, telemetry, shutdown) come from
 // @industrial/eventstore/config; the replica membership and the projection checkpoint are inference's.
 import { z } from 'zod';
+import { natsEnvConfig, type NatsEnvSettings } from '@industrial/bus';
 import {
   accessConfig,
   accessEnv,
@@ -94,6 +95,8 @@ export interface InferenceConfig {
   /** The projection checkpoint file; null: none (INFERENCE_CHECKPOINT_PATH=none). */
   checkpoint: { path: string; everyMs: number } | null;
   natsUrl: string;
+  /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
+  nats: NatsEnvSettings;
   telemetry: TelemetryConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
@@ -112,6 +115,8 @@ export type ConfigResult = { ok: true; config: InferenceConfig } | { ok: false; 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
   const parsed = parseEnv(EnvSchema, env);
   if (!parsed.ok) return parsed;
+  const nats = natsEnvConfig(env);
+  if (!nats.ok) return nats;
   const e = parsed.data;
   const replicas = e.INFERENCE_REPLICAS?.split(',') ?? [e.INFERENCE_REPLICA_ID];
   const mode = e.INFERENCE_MEMBERSHIP ?? (e.INFERENCE_REPLICAS === undefined ? 'nats' : 'static');
@@ -142,6 +147,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       access: accessConfig(e),
       checkpoint: checkpointPath === 'none' ? null : { path: checkpointPath, everyMs: e.INFERENCE_CHECKPOINT_EVERY_MS },
       natsUrl: e.NATS_URL,
+      nats: nats.nats,
       telemetry: telemetryConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -5,12 +5,11 @@
 // (INFERENCE_CHECKPOINT_PATH). Stop: the UNS consumer after its in-flight batch, "leaving" (the
 // survivors take over), gRPC/HTTP drained, the checkpoint saved, then NATS and the store closed.
 import { loadKeySet } from '@industrial/access';
-import { createNatsBus } from '@industrial/bus';
+import { connectNats, createNatsBus } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
-import { connect } from '@nats-io/transport-node';
 import { sqliteProjectionCheckpoints } from './adapters/checkpoint/sqlite.ts';
 import { natsMembership } from './adapters/nats/membership.ts';
-import { natsUnsReplay } from './adapters/nats/uns.ts';
+import { natsUnsReplay, UNS_STREAM } from './adapters/nats/uns.ts';
 import { createInferenceApp } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -35,9 +34,13 @@ process.exit(
       const c = ctx.config;
       const store = await ctx.openStore({ eventStore: c.eventStore, ledgerKeyFile: c.ledgerKeyFile });
       const keySet = await loadKeySet(c.access.keysDir);
-      const nc = await connect({ servers: c.natsUrl, name: `inference-${c.replicaId}`, maxReconnectAttempts: -1 });
+      const nc = await connectNats({
+        servers: c.natsUrl,
+        name: `inference-${c.replicaId}`,
+        ...(c.nats.credentials === undefined ? {} : { credentials: c.nats.credentials }),
+      });
       ctx.onClose(() => nc.drain().catch(() => undefined), 'NATS connection');
-      const bus = await createNatsBus(nc, { logger: ctx.logger, ownsConnection: false });
+      const bus = await createNatsBus(nc, { logger: ctx.logger, ownsConnection: false, ...(c.nats.prefix === undefined ? {} : { prefix: c.nats.prefix }) });
       ctx.onClose(() => bus.drain(), 'UNS bus');
       const checkpoints = c.checkpoint === null ? null : sqliteProjectionCheckpoints(c.checkpoint.path);
       if (checkpoints !== null) ctx.onClose(() => checkpoints.close(), 'projection checkpoint');
@@ -46,7 +49,8 @@ process.exit(
         m.mode === 'static'
           ? null
           : natsMembership(nc, {
-              group: m.group,
+              // Deployments sharing a server keep separate heartbeat subjects.
+              group: c.nats.prefix === undefined ? m.group : `${c.nats.prefix}-${m.group}`,
               replicaId: c.replicaId,
               heartbeatMs: m.heartbeatMs,
               expireMs: m.expireMs,
@@ -58,7 +62,7 @@ process.exit(
         bus,
         keySet,
         logger: ctx.logger,
-        unsReplay: natsUnsReplay(nc),
+        unsReplay: natsUnsReplay(nc, UNS_STREAM, c.nats.prefix),
         membership,
         checkpoints,
         config: {

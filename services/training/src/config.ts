@@ -2,6 +2,7 @@
 // a typed object. Nothing below main.ts reads process.env. The variables every service shares
 // (event store, ledger key, access, telemetry) come from @industrial/eventstore/config.
 import { z } from 'zod';
+import { natsEnvConfig, type NatsEnvSettings } from '@industrial/bus';
 import {
   accessConfig,
   accessEnv,
@@ -77,6 +78,8 @@ export interface TrainingConfig {
   codeVersion: string | null;
   eventStore: EventStoreConfig;
   natsUrl: string | null;
+  /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
+  nats: NatsEnvSettings;
   /** Governance's model registry over gRPC: the training process registers every model version there. */
   governance: { address: string; tokenFile: string };
   ledgerKeyFile: string;
@@ -92,6 +95,8 @@ export type ConfigResult = { ok: true; config: TrainingConfig } | { ok: false; m
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
   const parsed = parseEnv(EnvSchema, env);
   if (!parsed.ok) return parsed;
+  const nats = natsEnvConfig(env);
+  if (!nats.ok) return nats;
   const e = parsed.data;
   return {
     ok: true,
@@ -108,6 +113,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       codeVersion: e.TRAINING_CODE_VERSION ?? null,
       eventStore: eventStoreConfig(e),
       natsUrl: e.NATS_URL ?? null,
+      nats: nats.nats,
       governance: { address: e.TRAINING_GOVERNANCE_ADDRESS, tokenFile: e.TRAINING_GOVERNANCE_TOKEN_FILE ?? '' },
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),

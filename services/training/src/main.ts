@@ -7,7 +7,7 @@
 // the registry client, the bus and the store, flush telemetry.
 import { readFileSync } from 'node:fs';
 import { loadKeySet } from '@industrial/access';
-import { connectNatsBus } from '@industrial/bus';
+import { connectNatsBus, eventSigningKeyFromPem, eventVerifier } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
 import { createS3ArtifactStore } from './adapters/artifacts/s3.ts';
 import { detectCodeVersion, PACKAGE_VERSION } from './adapters/code-version.ts';
@@ -24,7 +24,9 @@ process.exit(
     loadConfig,
     async start({ config, logger, openStore, onClose }) {
       const store = await openStore(config);
-      const bus = config.natsUrl === null ? null : await connectNatsBus({ servers: config.natsUrl, name: 'training' });
+      // Integration events are applied only when the relay's signature verifies (ADR 0010).
+      const verifyEvents = eventVerifier(eventSigningKeyFromPem(readFileSync(config.ledgerKeyFile, 'utf8')));
+      const bus = config.natsUrl === null ? null : await connectNatsBus({ servers: config.natsUrl, name: 'training', ...config.nats, verifyEvents });
       if (bus !== null) onClose(() => bus.drain(), 'bus');
       const keySet = await loadKeySet(config.access.keysDir);
       const governance = config.governance;

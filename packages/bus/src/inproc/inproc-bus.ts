@@ -15,10 +15,12 @@ export interface InProcBusOptions {
   /** Share a broker between buses; without one the bus owns a private broker and closes it. */
   readonly broker?: InProcBroker;
   readonly logger?: BusLogger;
+  /** Checks every delivery on `evt.>` of a consume() without its own `verify` (e.g. `eventVerifier(key)`). */
+  readonly verifyEvents?: ConsumeOptions['verify'];
 }
 
 export function createInProcBus(options: InProcBusOptions = {}): Bus {
-  return new InProcBus(options.broker ?? new InProcBroker(), options.broker === undefined, options.logger ?? consoleLogger);
+  return new InProcBus(options.broker ?? new InProcBroker(), options.broker === undefined, options.logger ?? consoleLogger, options.verifyEvents);
 }
 
 interface RunningConsumer {
@@ -31,12 +33,14 @@ class InProcBus implements Bus {
   readonly #owns: boolean;
   readonly #logger: BusLogger;
   readonly #running = new Set<RunningConsumer>();
+  readonly #verifyEvents: ConsumeOptions['verify'];
   #closed = false;
 
-  constructor(broker: InProcBroker, owns: boolean, logger: BusLogger) {
+  constructor(broker: InProcBroker, owns: boolean, logger: BusLogger, verifyEvents: ConsumeOptions['verify']) {
     this.#broker = broker;
     this.#owns = owns;
     this.#logger = logger;
+    this.#verifyEvents = verifyEvents;
   }
 
   #assertOpen(): void {
@@ -75,6 +79,7 @@ class InProcBus implements Bus {
       system: 'inproc',
       publish: (s, p, o) => this.publish(s, p, o),
       logger: this.#logger,
+      ...(this.#verifyEvents === undefined ? {} : { verifyEvents: this.#verifyEvents }),
     });
     let dead = false; // abrupt close: settle calls are lost, as with a dead connection
     let inflight: Promise<void> | undefined;

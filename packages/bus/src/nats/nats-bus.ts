@@ -2,7 +2,7 @@
 // Nats-Msg-Id publish de-duplication, explicit acks, nak with backoff, dead-letter streams,
 // W3C trace context in headers, endless reconnects.
 
-import { connect, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -15,36 +15,43 @@ import {
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
-  type JsMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { encodePayload } from '../codec.ts';
-import {
-  ackDeadlineMs,
-  DeliveryProcessor,
-  publishDeadLetter,
-  resolveConsumeOptions,
-  serverMaxDeliver,
-  type Delivery,
-  type ResolvedConsume,
-} from '../consumer-core.ts';
+import { ackDeadlineMs, DeliveryProcessor, publishDeadLetter, resolveConsumeOptions, serverMaxDeliver, type ResolvedConsume } from '../consumer-core.ts';
 import { BusError, BusErrorCode, isBusError } from '../errors.ts';
 import { DeadLetterKind, deadLetterStream, Header, JSON_CONTENT_TYPE } from '../headers.ts';
 import { consoleLogger, streamLimits } from '../streams.ts';
 import { tracePublish } from '../tracing.ts';
 import { AsyncPublisher } from './async-publisher.ts';
+import { connectNats, NATS_PREFIX_PATTERN, type NatsCredentials } from './connection.ts';
+import { Names, NatsDelivery } from './delivery.ts';
 import { SettleBatch } from './settle-batch.ts';
-import type { Bus, BusHeaders, BusLogger, ConsumeOptions, ConsumerHandle, PublishOptions, PublishResult, StreamSpec } from '../types.ts';
+import type { Bus, BusLogger, ConsumeOptions, ConsumerHandle, PublishOptions, PublishResult, StreamSpec } from '../types.ts';
 
-export interface NatsBusOptions {
+export interface NatsBusOptions extends NatsBusSecurity {
   readonly servers: string | readonly string[];
   /** Connection name shown by the server (`nats server report connections`). */
   readonly name?: string;
   readonly logger?: BusLogger;
   readonly publishTimeoutMs?: number;
+  /** Credentials from files (nkey seed, .creds, user + password file); none: anonymous. */
+  readonly credentials?: NatsCredentials;
 }
 
-export interface NatsBusFromConnectionOptions {
+/** Deployment isolation and integrity, shared by both ways of building the bus. */
+export interface NatsBusSecurity {
+  /**
+   * Deployment prefix (`[A-Za-z0-9_-]{1,32}`): stream `S` is `<prefix>_S` on the server and subject
+   * `s` is `<prefix>.s`, so deployments sharing a server never see each other's streams, consumers
+   * (they live in the streams) or messages. Callers keep using the logical names.
+   */
+  readonly prefix?: string;
+  /** Checks every delivery on `evt.>` of a consume() without its own `verify` (e.g. `eventVerifier(key)`). */
+  readonly verifyEvents?: ConsumeOptions['verify'];
+}
+
+export interface NatsBusFromConnectionOptions extends NatsBusSecurity {
   readonly logger?: BusLogger;
   /** How long a publish waits for its PubAck before failing (retry it with the same msgId). Default 5 s. */
   readonly publishTimeoutMs?: number;
@@ -54,21 +61,14 @@ export interface NatsBusFromConnectionOptions {
 
 /** Connects with endless reconnects (the bus outlives server restarts) and returns the bus. */
 export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
-      ...(options.name === undefined ? {} : { name: options.name }),
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 1_000,
-    });
-  } catch (err) {
-    throw new BusError(BusErrorCode.Transport, `cannot connect to NATS at ${String(options.servers)}`, { cause: err });
+  const { servers, name, credentials, ...rest } = options;
+  if (rest.prefix !== undefined && !NATS_PREFIX_PATTERN.test(rest.prefix)) {
+    throw new BusError(BusErrorCode.InvalidArgument, `NATS prefix "${rest.prefix.slice(0, 40)}" must be 1–32 of [A-Za-z0-9_-]`);
   }
-  return createNatsBus(nc, {
-    ownsConnection: true,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.publishTimeoutMs === undefined ? {} : { publishTimeoutMs: options.publishTimeoutMs }),
+  const nc = await connectNats({ servers, ...(name === undefined ? {} : { name }), ...(credentials === undefined ? {} : { credentials }) });
+  return createNatsBus(nc, { ownsConnection: true, ...rest }).catch(async (err: unknown) => {
+    await nc.close();
+    throw err;
   });
 }
 
@@ -77,7 +77,10 @@ export async function createNatsBus(nc: NatsConnection, options: NatsBusFromConn
   const jsm = await jetstreamManager(nc).catch((err: unknown) => {
     throw new BusError(BusErrorCode.Transport, 'JetStream is not available on this NATS server', { cause: err });
   });
-  return new NatsBus(nc, jsm, jetstream(nc), options.logger ?? consoleLogger, options.ownsConnection ?? true, options.publishTimeoutMs ?? 5_000);
+  if (options.prefix !== undefined && !NATS_PREFIX_PATTERN.test(options.prefix)) {
+    throw new BusError(BusErrorCode.InvalidArgument, `NATS prefix "${options.prefix.slice(0, 40)}" must be 1–32 of [A-Za-z0-9_-]`);
+  }
+  return new NatsBus(nc, jsm, jetstream(nc), options);
 }
 
 /** Lifetime of one pull request; the server sends idle heartbeats every half of it. */
@@ -107,15 +110,19 @@ class NatsBus implements Bus {
   readonly #publisher: AsyncPublisher;
   readonly #running = new Set<RunningConsumer>();
   readonly #dlqReady = new Set<string>();
+  readonly #names: Names;
+  readonly #verifyEvents: ConsumeOptions['verify'];
   #closed = false;
 
-  constructor(nc: NatsConnection, jsm: JetStreamManager, js: JetStreamClient, logger: BusLogger, owns: boolean, publishTimeoutMs: number) {
+  constructor(nc: NatsConnection, jsm: JetStreamManager, js: JetStreamClient, options: NatsBusFromConnectionOptions) {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#js = js;
-    this.#logger = logger;
-    this.#owns = owns;
-    this.#publisher = new AsyncPublisher(nc, publishTimeoutMs);
+    this.#logger = options.logger ?? consoleLogger;
+    this.#owns = options.ownsConnection ?? true;
+    this.#publisher = new AsyncPublisher(nc, options.publishTimeoutMs ?? 5_000);
+    this.#names = new Names(options.prefix);
+    this.#verifyEvents = options.verifyEvents;
     void this.#watchStatus();
   }
 
@@ -137,8 +144,9 @@ class NatsBus implements Bus {
   async ensureStream(spec: StreamSpec): Promise<void> {
     this.#assertOpen();
     const { maxAgeMs, duplicateWindowMs } = streamLimits(spec);
+    const name = this.#names.stream(spec.name);
     const want = {
-      subjects: [...spec.subjects],
+      subjects: spec.subjects.map((s) => this.#names.subject(s)),
       max_age: nanos(maxAgeMs),
       duplicate_window: nanos(duplicateWindowMs),
     } satisfies Partial<StreamConfig>;
@@ -146,16 +154,16 @@ class NatsBus implements Bus {
       try {
         let current: StreamConfig;
         try {
-          current = (await this.#jsm.streams.info(spec.name)).config;
+          current = (await this.#jsm.streams.info(name)).config;
         } catch (err) {
           if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
-          await this.#jsm.streams.add({ name: spec.name, storage: StorageType.File, ...want });
+          await this.#jsm.streams.add({ name, storage: StorageType.File, ...want });
           return;
         }
         const same =
           sameNumbers([current.max_age, current.duplicate_window], [want.max_age, want.duplicate_window]) &&
           [...current.subjects].sort().join(' ') === [...want.subjects].sort().join(' ');
-        if (!same) await this.#jsm.streams.update(spec.name, { ...current, ...want });
+        if (!same) await this.#jsm.streams.update(name, { ...current, ...want });
         return;
       } catch (err) {
         // Lost a creation race with another process: look again once.
@@ -168,7 +176,7 @@ class NatsBus implements Bus {
   async deleteStream(name: string): Promise<boolean> {
     this.#assertOpen();
     try {
-      return await this.#jsm.streams.delete(name);
+      return await this.#jsm.streams.delete(this.#names.stream(name));
     } catch (err) {
       if (isApiError(err, JetStreamApiCodes.StreamNotFound)) return false;
       throw new BusError(BusErrorCode.Transport, `deleteStream ${name} failed`, { cause: err });
@@ -191,7 +199,7 @@ class NatsBus implements Bus {
           mh.set(k, h[k] ?? '');
         }
         if (msgId !== undefined) (mh ??= natsHeaders()).set(Header.MsgId, msgId);
-        return this.#publisher.publish(subject, data, mh);
+        return this.#publisher.publish(this.#names.subject(subject), data, mh);
       });
     } catch (err) {
       return Promise.reject(err); // closed bus, or a payload JSON.stringify cannot encode
@@ -203,7 +211,7 @@ class NatsBus implements Bus {
     const c = resolveConsumeOptions(options);
     await this.#ensureDeadLetterStream(c.stream);
     await this.#ensureConsumer(c);
-    const consumer = await this.#js.consumers.get(c.stream, c.durable);
+    const consumer = await this.#js.consumers.get(this.#names.stream(c.stream), c.durable);
     // Iterator mode on purpose: nats.js runs the refill pull from inside the iterator, so at most
     // `prefetch` messages wait here however slow the handler is. Callback mode refills on receipt
     // and would buffer up to max_ack_pending messages behind an async handler (stale by ack wait).
@@ -218,6 +226,7 @@ class NatsBus implements Bus {
       system: 'nats',
       publish: (s, p, o) => this.publish(s, p, o),
       logger: this.#logger,
+      ...(this.#verifyEvents === undefined ? {} : { verifyEvents: this.#verifyEvents }),
     });
     const settle = new SettleBatch();
     const safetyNet = this.#watchMaxDeliveries(c);
@@ -228,7 +237,7 @@ class NatsBus implements Bus {
           // Messages already buffered when stop() was called go back at once for other consumers.
           if (stopping) settle.nak(m);
           else {
-            const pending = processor.process(new NatsDelivery(m, settle));
+            const pending = processor.process(new NatsDelivery(m, settle, this.#names));
             if (pending !== undefined) await pending;
           }
         }
@@ -276,7 +285,7 @@ class NatsBus implements Bus {
    * durable is connected are not seen.
    */
   #watchMaxDeliveries(c: ResolvedConsume): Subscription {
-    return this.#nc.subscribe(maxDeliveriesAdvisorySubject(c.stream, c.durable), {
+    return this.#nc.subscribe(maxDeliveriesAdvisorySubject(this.#names.stream(c.stream), c.durable), {
       queue: `bus_dlq_${c.stream}_${c.durable}`,
       callback: (err, msg) => {
         if (err === null) void this.#onMaxDeliveries(c, msg.data);
@@ -300,7 +309,7 @@ class NatsBus implements Bus {
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return;
     const attempts = typeof deliveries === 'number' ? deliveries : serverMaxDeliver(c);
     try {
-      const sm = await this.#jsm.streams.getMessage(stream, { seq });
+      const sm = await this.#jsm.streams.getMessage(this.#names.stream(stream), { seq });
       if (sm === null) {
         this.#logger.warn({ stream, durable, seq }, 'bus: message exhausted its deliveries but is gone from the stream');
         return;
@@ -316,7 +325,7 @@ class NatsBus implements Bus {
         (s, p, o) => this.publish(s, p, o),
         stream,
         durable,
-        { subject: sm.subject, data: sm.data, headers, msgId, seq },
+        { subject: this.#names.logicalSubject(sm.subject), data: sm.data, headers, msgId, seq },
         DeadLetterKind.AckTimeout,
         reason,
         attempts,
@@ -343,23 +352,25 @@ class NatsBus implements Bus {
       ...(backoff.length > 0 ? { backoff } : {}),
     } satisfies Partial<ConsumerConfig>;
     const where = `${c.stream}/${c.durable}`;
+    const stream = this.#names.stream(c.stream);
+    const filter = c.filterSubject === undefined ? undefined : this.#names.subject(c.filterSubject);
     for (let attempt = 0; ; attempt++) {
       try {
         let current: ConsumerConfig;
         try {
-          current = (await this.#jsm.consumers.info(c.stream, c.durable)).config;
+          current = (await this.#jsm.consumers.info(stream, c.durable)).config;
         } catch (err) {
           if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
-          await this.#jsm.consumers.add(c.stream, {
+          await this.#jsm.consumers.add(stream, {
             durable_name: c.durable,
             ack_policy: AckPolicy.Explicit,
             deliver_policy: DeliverPolicy.All,
-            ...(c.filterSubject === undefined ? {} : { filter_subject: c.filterSubject }),
+            ...(filter === undefined ? {} : { filter_subject: filter }),
             ...settings,
           });
           return;
         }
-        if ((current.filter_subject ?? '') !== (c.filterSubject ?? '')) {
+        if ((current.filter_subject ?? '') !== (filter ?? '')) {
           throw new BusError(
             BusErrorCode.ConsumerConflict,
             `durable ${where} exists with filter "${current.filter_subject ?? ''}", not "${c.filterSubject ?? ''}"`,
@@ -370,7 +381,7 @@ class NatsBus implements Bus {
           current.max_ack_pending === settings.max_ack_pending &&
           sameNumbers(current.backoff, backoff) &&
           (backoff.length > 0 || current.ack_wait === settings.ack_wait);
-        if (!same) await this.#jsm.consumers.update(c.stream, c.durable, settings);
+        if (!same) await this.#jsm.consumers.update(stream, c.durable, settings);
         return;
       } catch (err) {
         if (isBusError(err)) throw err;
@@ -402,70 +413,4 @@ class NatsBus implements Bus {
   }
 }
 
-/** Stream sequence and delivery count from a JetStream ack subject (`$JS.ACK.…`), or undefined. */
-export function parseAckSubject(reply: string): { seq: number; deliveryCount: number } | undefined {
-  // v1: $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>             (9 tokens)
-  // v2: $JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>[.<rnd>]
-  // Names cannot contain dots, so token positions are fixed; no split(), no array per message.
-  if (!reply.startsWith('$JS.ACK.')) return undefined;
-  const dots: number[] = [];
-  for (let i = reply.indexOf('.'); i !== -1; i = reply.indexOf('.', i + 1)) dots.push(i);
-  const tokens = dots.length + 1;
-  const first = tokens === 9 ? 4 : tokens >= 11 ? 6 : -1;
-  if (first < 0) return undefined;
-  const deliveryCount = Number(reply.slice((dots[first - 1] ?? 0) + 1, dots[first]));
-  const seq = Number(reply.slice((dots[first] ?? 0) + 1, dots[first + 1]));
-  return Number.isSafeInteger(seq) && Number.isSafeInteger(deliveryCount) ? { seq, deliveryCount } : undefined;
-}
-
-/** A JetStream message as a `Delivery`; settle calls go through the consumer's SettleBatch. */
-class NatsDelivery implements Delivery {
-  readonly #m: JsMsg;
-  readonly #settle: SettleBatch;
-  readonly subject: string;
-  readonly data: Uint8Array;
-  readonly headers: BusHeaders;
-  readonly msgId: string | undefined;
-  readonly seq: number;
-  readonly deliveryCount: number;
-
-  constructor(m: JsMsg, settle: SettleBatch) {
-    this.#m = m;
-    this.#settle = settle;
-    this.subject = m.subject;
-    this.data = m.data;
-    // JsMsgImpl has the raw reply subject; the JsMsg type does not declare it, and m.info (split +
-    // an info object per message) is the fallback.
-    const reply: unknown = (m as { readonly reply?: unknown }).reply;
-    const ack = typeof reply === 'string' ? parseAckSubject(reply) : undefined;
-    this.seq = ack?.seq ?? m.info.streamSequence;
-    this.deliveryCount = ack?.deliveryCount ?? m.info.deliveryCount;
-    const headers: Record<string, string> = {};
-    let msgId: string | undefined;
-    const h = m.headers; // undefined for a message published without headers: nothing to parse
-    if (h !== undefined) {
-      for (const k of h.keys()) {
-        if (k === Header.MsgId) msgId = h.get(k);
-        else if (!k.startsWith('Nats-')) headers[k] = h.get(k);
-      }
-    }
-    this.headers = headers;
-    this.msgId = msgId;
-  }
-
-  ack(): void {
-    this.#settle.ack(this.#m);
-  }
-
-  nak(delayMs: number): void {
-    this.#settle.nak(this.#m, delayMs);
-  }
-
-  term(): void {
-    this.#settle.term(this.#m);
-  }
-
-  inProgress(): void {
-    this.#settle.working(this.#m);
-  }
-}
+export { parseAckSubject } from './delivery.ts';

@@ -40,7 +40,9 @@ export interface UnsReplaySource {
   replay(assetSubject: string, startMs: number, onBatch: (batch: UnsSampleBatch) => void): Promise<number>;
 }
 
-export function natsUnsReplay(nc: NatsConnection, stream = UNS_STREAM): UnsReplaySource {
+/** `prefix`: the deployment's NATS prefix (the bus's `prefix`): stream `<prefix>_UNS`, subjects `<prefix>.uns.…`. */
+export function natsUnsReplay(nc: NatsConnection, logicalStream = UNS_STREAM, prefix?: string): UnsReplaySource {
+  const stream = prefix === undefined ? logicalStream : `${prefix}_${logicalStream}`;
   return {
     async replay(assetSubject, startMs, onBatch) {
       const js = jetstream(nc);
@@ -49,7 +51,7 @@ export function natsUnsReplay(nc: NatsConnection, stream = UNS_STREAM): UnsRepla
       if (info === null) return 0;
       const consumer = await js.consumers.get(stream, {
         // One subject as a string: `filter_subject`, which servers before 2.10 accept too (an array needs 2.10).
-        filter_subjects: assetSubject,
+        filter_subjects: prefix === undefined ? assetSubject : `${prefix}.${assetSubject}`,
         deliver_policy: DeliverPolicy.StartTime,
         opt_start_time: new Date(startMs).toISOString(),
       });

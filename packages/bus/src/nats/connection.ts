@@ -1,0 +1,132 @@
+// How a process connects to NATS (ADR 0010): credentials from files (an nkey seed, a .creds file,
+// or a user with a password file; read at every (re)connect, never logged), a deployment prefix
+// for stream names and subjects, and the same settings read from the environment by every service.
+
+import { readFileSync } from 'node:fs';
+import {
+  connect,
+  credsAuthenticator,
+  nkeyAuthenticator,
+  usernamePasswordAuthenticator,
+  type Authenticator,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import { BusError, BusErrorCode } from '../errors.ts';
+
+export type NatsCredentials =
+  /** An nkey user: the file holds the seed (`SU…`); the server config lists its public key. */
+  | { readonly kind: 'nkey'; readonly seedFile: string }
+  /** A decentralised-auth `.creds` file (user JWT + seed). */
+  | { readonly kind: 'creds'; readonly file: string }
+  | { readonly kind: 'password'; readonly user: string; readonly passwordFile: string };
+
+export interface NatsConnectSettings {
+  readonly servers: string | readonly string[];
+  /** Connection name shown by the server (`nats server report connections`). */
+  readonly name?: string;
+  /** None: an anonymous connection (the development server on 4222 only). */
+  readonly credentials?: NatsCredentials;
+}
+
+/** Per-deployment prefix: letters, digits, `_` and `-` (it becomes a subject token and part of stream names). */
+export const NATS_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
+function readSecret(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new BusError(BusErrorCode.InvalidArgument, `${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** The authenticator for `credentials`; the files are read now (fail fast) and again at each reconnect. */
+export function natsAuthenticator(credentials: NatsCredentials): Authenticator {
+  switch (credentials.kind) {
+    case 'nkey': {
+      const seed = (): Uint8Array => encoder.encode(readSecret(credentials.seedFile, 'NATS nkey seed file'));
+      const first = seed();
+      if (!new TextDecoder().decode(first).startsWith('SU'))
+        throw new BusError(BusErrorCode.InvalidArgument, `NATS nkey seed file ${credentials.seedFile} holds no user seed (SU…)`);
+      return nkeyAuthenticator(seed);
+    }
+    case 'creds': {
+      const creds = (): Uint8Array => encoder.encode(readSecret(credentials.file, 'NATS credentials file'));
+      creds();
+      return credsAuthenticator(creds);
+    }
+    case 'password': {
+      const pass = (): string => readSecret(credentials.passwordFile, 'NATS password file');
+      pass();
+      return usernamePasswordAuthenticator(credentials.user, pass);
+    }
+  }
+}
+
+/** A NATS connection with endless reconnects (the process outlives server restarts). */
+export async function connectNats(settings: NatsConnectSettings): Promise<NatsConnection> {
+  const authenticator = settings.credentials === undefined ? undefined : natsAuthenticator(settings.credentials);
+  try {
+    return await connect({
+      servers: typeof settings.servers === 'string' ? settings.servers : [...settings.servers],
+      ...(settings.name === undefined ? {} : { name: settings.name }),
+      ...(authenticator === undefined ? {} : { authenticator }),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1_000,
+    });
+  } catch (err) {
+    throw new BusError(BusErrorCode.Transport, `cannot connect to NATS at ${String(settings.servers)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** What every service reads from its environment besides NATS_URL. */
+export interface NatsEnvSettings {
+  readonly credentials?: NatsCredentials;
+  readonly prefix?: string;
+}
+
+/** Environment variables of the NATS settings (for a service's help text). */
+export const NATS_ENV_HELP = `  NATS_PREFIX               —   deployment prefix of streams and subjects ([A-Za-z0-9_-], ≤ 32)
+  NATS_NKEY_SEED_FILE       —   nkey user seed file (or NATS_CREDS_FILE, or NATS_USER + NATS_PASSWORD_FILE)`;
+
+/**
+ * NATS_PREFIX, and at most one of NATS_NKEY_SEED_FILE, NATS_CREDS_FILE, NATS_USER + NATS_PASSWORD_FILE.
+ * Throws a BusError (BUS_INVALID_ARGUMENT) naming the variable.
+ */
+export function natsEnv(env: Readonly<Record<string, string | undefined>>): NatsEnvSettings {
+  const bad = (variable: string, why: string): never => {
+    throw new BusError(BusErrorCode.InvalidArgument, `${variable} ${why}`);
+  };
+  const get = (k: string): string | undefined => {
+    const v = env[k];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const prefix = get('NATS_PREFIX');
+  if (prefix !== undefined && !NATS_PREFIX_PATTERN.test(prefix)) bad('NATS_PREFIX', 'must be 1–32 of [A-Za-z0-9_-]');
+  const seedFile = get('NATS_NKEY_SEED_FILE');
+  const credsFile = get('NATS_CREDS_FILE');
+  const user = get('NATS_USER');
+  const passwordFile = get('NATS_PASSWORD_FILE');
+  if ((user === undefined) !== (passwordFile === undefined)) bad(user === undefined ? 'NATS_USER' : 'NATS_PASSWORD_FILE', 'is required with the other one');
+  const given = [seedFile, credsFile, user].filter((v) => v !== undefined).length;
+  if (given > 1) bad('NATS_NKEY_SEED_FILE', 'NATS_CREDS_FILE and NATS_USER exclude each other: set one');
+  const credentials: NatsCredentials | undefined =
+    seedFile !== undefined
+      ? { kind: 'nkey', seedFile }
+      : credsFile !== undefined
+        ? { kind: 'creds', file: credsFile }
+        : user !== undefined && passwordFile !== undefined
+          ? { kind: 'password', user, passwordFile }
+          : undefined;
+  return { ...(credentials === undefined ? {} : { credentials }), ...(prefix === undefined ? {} : { prefix }) };
+}
+
+/** `natsEnv` as a config result for a service's loadConfig: `invalid configuration: <VARIABLE> …` on failure. */
+export function natsEnvConfig(env: Readonly<Record<string, string | undefined>>): { ok: true; nats: NatsEnvSettings } | { ok: false; message: string } {
+  try {
+    return { ok: true, nats: natsEnv(env) };
+  } catch (error) {
+    return { ok: false, message: `invalid configuration: ${(error as Error).message}` };
+  }
+}
