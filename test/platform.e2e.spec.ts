@@ -49,12 +49,10 @@ describe('npm start (standalone, embedded defaults)', () => {
   it('serves the audit API and health endpoints without NATS or PostgreSQL, records plant ground truth, and stops on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'standalone-'));
     const base = port();
-    const simToken = randomUUID();
     // Unreachable NATS/PG on purpose: standalone must not need them.
     const { proc, out } = launch('scripts/platform/standalone.ts', {
       PLATFORM_DATA_DIR: dataDir,
       PLATFORM_BASE_PORT: String(base),
-      SIM_HTTP_TOKEN: simToken,
       NATS_URL: 'nats://127.0.0.1:1',
       PG_URL: 'postgres://nobody@127.0.0.1:1/none',
       LOG_LEVEL: 'warn',
@@ -67,13 +65,17 @@ describe('npm start (standalone, embedded defaults)', () => {
       expect(token).toMatch(/^ey/);
       expect((await fetch(`http://127.0.0.1:${base + 2}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${base + 2}/readyz`)).status).toBe(200);
-      // A fault injected into the plant becomes a ground-truth event in the store.
-      const injected = await fetch(`http://127.0.0.1:${base + 41}/faults`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${simToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ asset: 'pump-4', fault: 'bearing_wear', startInMinutes: 0, developMinutes: 20 }),
-      });
-      expect(injected.status).toBe(201);
+      // A fault injected into the plant (with the engineer's token: sim.inject_fault) becomes a ground-truth event in the store.
+      const engineer = /engineer\s+(ey\S+)/.exec(out())?.[1] ?? '';
+      const operator = /operator\s+(ey\S+)/.exec(out())?.[1] ?? '';
+      const inject = (bearer: string) =>
+        fetch(`http://127.0.0.1:${base + 41}/faults`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ asset: 'pump-4', fault: 'bearing_wear', startInMinutes: 0, developMinutes: 20 }),
+        });
+      expect((await inject(operator)).status).toBe(403);
+      expect((await inject(engineer)).status).toBe(201);
       const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${base + 1}`, { token, deadlineMs: 10_000 });
       let types: string[] = [];
       for (let i = 0; i < 100 && !types.includes('FaultInjected'); i++) {
@@ -82,6 +84,8 @@ describe('npm start (standalone, embedded defaults)', () => {
         if (!types.includes('FaultInjected')) await new Promise((r) => setTimeout(r, 100));
       }
       expect(types).toContain('FaultInjected');
+      const page = await unaryCall(client, client.readAll, { fromPosition: 1, maxCount: 1000 });
+      expect(page.events.find((e) => e.type === 'FaultInjected')?.metadata?.actor).toBe('first-look-engineer');
       const report = await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 });
       expect(report.ok).toBe(true);
       expect(report.checked).toBeGreaterThanOrEqual(1);

@@ -4,8 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { AUDIENCE, ISSUER, devKeys, devToken } from './dev-keys.ts';
+import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
 
 const env = process.env;
 const dataDir = resolve(env.PLATFORM_DATA_DIR ?? '.data/cluster');
@@ -32,9 +31,10 @@ async function main(): Promise<void> {
     ACCESS_AUDIENCE: AUDIENCE,
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   };
-  const simToken = env.SIM_HTTP_TOKEN ?? randomUUID();
+  // The simulator's OPC UA users (sim-users.json, 0600): connectivity reads, an engineer may inject faults.
+  const plantUsers = simUsers(dataDir);
   const schema = env.PG_SCHEMA ?? 'eventstore';
-  // Connectivity reads the plant simulator as its first source (SignAndEncrypt, ISA-95 auto-mapping).
+  // Connectivity reads the plant simulator as its first source (SignAndEncrypt, its own user, ISA-95 auto-mapping).
   const sourcesFile = join(dataDir, 'sources.json');
   writeFileSync(
     sourcesFile,
@@ -47,13 +47,14 @@ async function main(): Promise<void> {
           endpoint: `opc.tcp://127.0.0.1:${base + 40}`,
           securityMode: 'SignAndEncrypt',
           securityPolicy: 'Basic256Sha256',
-          auth: { kind: 'anonymous' },
+          auth: { kind: 'userPassword', ...plantUsers.connectivity },
           autoMapRoot: 'ns=1;s=acme/plant-1',
         },
       ],
       null,
       2,
     ),
+    { mode: 0o600 },
   );
   const svc = (name: string, p: number): Record<string, string> => ({
     [`${name}_GRPC_HOST`]: '127.0.0.1',
@@ -78,11 +79,11 @@ async function main(): Promise<void> {
       env: {
         ...common,
         PG_SCHEMA: schema,
-        SIM_DEV: 'true',
+        SIM_USERS_FILE: plantUsers.file,
+        SIM_AUTO_ACCEPT_CERTS: 'true',
         SIM_TIME_ACCELERATION: '10',
         SIM_OPCUA_PORT: String(base + 40),
         SIM_HTTP_PORT: String(base + 41),
-        SIM_HTTP_TOKEN: simToken,
         SIM_PKI_DIR: join(dataDir, 'pki'),
       },
     },
@@ -210,16 +211,19 @@ async function main(): Promise<void> {
     });
   }
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
+  const engineer = await devToken(keys.accessDir, 'first-look-engineer', ['engineer']);
   process.stdout.write(
     [
       '',
       `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${NATS_URL}`,
       `  governance          grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
-      `  plant simulator     opc.tcp://127.0.0.1:${base + 40}`,
+      `  plant simulator     opc.tcp://127.0.0.1:${base + 40}   (SignAndEncrypt; users in ${plantUsers.file})   HTTP faults http://127.0.0.1:${base + 41}/faults`,
       `  dataops / connectivity / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 4} / ${base + 5} / ${base + 8} (and ${base + 12}) / ${base + 9}`,
       '  every gRPC port answers server reflection (npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:<port>)',
       `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1 (replica a), http://127.0.0.1:${base + 112}/api/v1 (replica b)`,
       `  auditor token       ${auditor}`,
+      `  engineer token      ${engineer}`,
+      `  inject a fault      curl -X POST -H "authorization: Bearer <engineer token>" -H "content-type: application/json" -d '{"asset":"pump-4","fault":"bearing_wear"}' http://127.0.0.1:${base + 41}/faults`,
       'Ctrl-C stops every process.',
       '',
     ].join('\n'),

@@ -22,6 +22,7 @@ import type { EventStore } from '@industrial/eventstore';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig, type Simulator } from '@industrial/simulator';
 import { createTrainingApp, pumpFeatureSpec, pumpFleetScenario, resolvePumpOptions, type RunState } from '@industrial/training';
+import { simUsers } from './dev-keys.ts';
 
 export interface PipelineLogger {
   debug(o: object, m?: string): void;
@@ -78,9 +79,12 @@ async function freePort(): Promise<number> {
  */
 export async function startPlant(o: PlantOptions): Promise<Plant> {
   const stops: (() => Promise<unknown>)[] = [];
+  // No anonymous session: connectivity reads as its own OPC UA user (faults are injected through the API).
+  const users = simUsers(join(o.dataDir, `sim-${o.site}`));
   const simConfig = loadSimConfig(
     {
-      SIM_DEV: 'true',
+      SIM_USERS_FILE: users.file,
+      SIM_AUTO_ACCEPT_CERTS: 'true',
       SIM_SEED: String(o.seed),
       SIM_TIME_ACCELERATION: String(o.acceleration),
       SIM_PLANT_START: new Date(o.plantStartMs).toISOString(),
@@ -117,7 +121,7 @@ export async function startPlant(o: PlantOptions): Promise<Plant> {
       endpoint: sim.endpointUrl,
       securityMode: 'SignAndEncrypt',
       securityPolicy: 'Basic256Sha256',
-      auth: { kind: 'anonymous' },
+      auth: { kind: 'userPassword', ...users.connectivity },
       autoMapRoot: `ns=1;s=${o.enterprise}/${o.site}`,
     });
     const pumpPaths = [...new Set(reg.mappings.map((m) => m.assetPath))]

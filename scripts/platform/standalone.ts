@@ -2,7 +2,6 @@
 // store, in-process bus, the plant simulator — for a laptop or a first look. Prints the URLs and
 // tokens. The same service code runs in cluster mode (scripts/platform/cluster.ts).
 import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInProcBus, eventSigningKey, eventVerifier } from '@industrial/bus';
@@ -17,7 +16,7 @@ import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
-import { AUDIENCE, ISSUER, devKeys, devToken } from './dev-keys.ts';
+import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
 
 const env = process.env;
 const dataDir = resolve(env.PLATFORM_DATA_DIR ?? '.data');
@@ -49,14 +48,17 @@ async function main(): Promise<void> {
   void relay.run().catch((e: unknown) => logger.error({ err: e }, 'relay stopped'));
   stops.push(() => relay.stop());
 
-  // The plant: a real OPC UA server (dev mode: anonymous and SecurityPolicy None allowed on loopback).
+  // The plant: a real OPC UA server. No anonymous session and no SecurityPolicy None (SIM_ALLOW_INSECURE=1
+  // opens them, for development only); users with passwords from sim-users.json; client certificates
+  // accepted on first contact (loopback). Its HTTP API takes the platform's tokens (sim.inject_fault).
+  const plantUsers = simUsers(dataDir);
   const simConfig = loadSimConfig(
     {
-      SIM_DEV: 'true',
+      SIM_USERS_FILE: plantUsers.file,
+      SIM_AUTO_ACCEPT_CERTS: 'true',
       SIM_TIME_ACCELERATION: '10',
       SIM_OPCUA_PORT: String(basePort + 40),
       SIM_HTTP_PORT: String(basePort + 41),
-      SIM_HTTP_TOKEN: env.SIM_HTTP_TOKEN ?? randomUUID(),
       SIM_PKI_DIR: join(dataDir, 'pki'),
       ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SIM_'))),
     },
@@ -64,7 +66,11 @@ async function main(): Promise<void> {
     process.cwd(),
   );
   // The simulator records its own ground truth (FaultInjected / FaultLabelled) in the store, through its kernel.
-  const sim = createSimulator(simConfig, { store, log: (level, message, data) => logger[level](data ?? {}, message) });
+  const sim = createSimulator(simConfig, {
+    store,
+    access: { keySet: keys.keySet, issuer: ISSUER, audience: AUDIENCE },
+    log: (level, message, data) => logger[level](data ?? {}, message),
+  });
   await sim.start();
   stops.push(() => sim.stop());
 
@@ -115,7 +121,7 @@ async function main(): Promise<void> {
       endpoint: sim.endpointUrl,
       securityMode: 'SignAndEncrypt',
       securityPolicy: 'Basic256Sha256',
-      auth: { kind: 'anonymous' },
+      auth: { kind: 'userPassword', ...plantUsers.connectivity },
       autoMapRoot: `ns=1;s=${sim.assets[0]?.enterprise ?? 'acme'}/${sim.assets[0]?.site ?? 'plant-1'}`,
     })
     .catch((e: unknown) => logger.warn({ err: e }, 'the simulator source could not be registered; connectivity keeps retrying'));
@@ -227,7 +233,7 @@ async function main(): Promise<void> {
     '',
     'Industrial AI platform — standalone mode (SQLite event store, in-process bus)',
     `  data directory        ${dataDir}`,
-    `  plant simulator       ${sim.endpointUrl}   (OPC UA; HTTP faults: ${sim.httpUrl}/faults, token in SIM_HTTP_TOKEN)`,
+    `  plant simulator       ${sim.endpointUrl}   (OPC UA, SignAndEncrypt; users and passwords in ${plantUsers.file}; InjectFault as "engineer")`,
     `  governance            grpc ${host}:${gov.grpcPort}   health http://${host}:${gov.httpPort}/healthz   (audit; model registry with four-eyes approvals)`,
     `  charter               grpc ${host}:${ch.grpcPort}   health http://${host}:${ch.httpPort}/healthz`,
     `  connectivity          grpc ${host}:${connectivityGrpcPort}   simulator → unified namespace (in-process bus)`,
@@ -242,6 +248,8 @@ async function main(): Promise<void> {
     `  operator  ${operator}`,
     `  quality lead (approves and promotes models; not the engineer who asked: four eyes)  ${qualityLead}`,
     '',
+    `Inject a fault (engineer token: sim.inject_fault): curl -X POST -H "authorization: Bearer <engineer token>" -H "content-type: application/json" \\`,
+    `       -d '{"asset":"pump-4","fault":"bearing_wear","developMinutes":20}' ${sim.httpUrl}/faults`,
     `Try: npx buf curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer <auditor token>" http://${host}:${gov.grpcPort}/industrial.governance.v1.AuditService/VerifyIntegrity`,
     '     (every gRPC port answers server reflection: add --list-methods to see what it serves)',
     'Ctrl-C stops everything.',

@@ -42,7 +42,8 @@ const sim = spawn(
   {
     env: {
       ...process.env,
-      SIM_DEV: 'true',
+      SIM_ALLOW_INSECURE: 'true', // a bench on loopback: anonymous reader (it never injects faults)
+      SIM_AUTO_ACCEPT_CERTS: 'true',
       SIM_PUMPS: String(pumps),
       SIM_MILLS: '0',
       SIM_PACKAGERS: '0',

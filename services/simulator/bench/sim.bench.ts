@@ -32,7 +32,7 @@ const sim = createSimulator({
     allowAnonymous: false,
     allowSecurityNone: false,
     autoAcceptUnknownCertificates: true,
-    users: [user],
+    users: [{ ...user, faultRole: null }],
   },
   http: null,
 });

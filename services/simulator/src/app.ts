@@ -6,11 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { EventStore } from '@industrial/eventstore';
 import type { Kernel } from '@industrial/kernel';
-import { createEventStoreRecorder } from './adapters/event-store-recorder.ts';
+import { createControlAccess, type SimulatorAccess } from './adapters/control-access.ts';
+import { createGroundTruthRecorder } from './features/ground-truth-labels.ts';
+import { simulatorKernel } from './adapters/event-store-recorder.ts';
 import { startHttpServer } from './adapters/http-server.ts';
 import { startOpcuaServer } from './adapters/opcua-server.ts';
 import type { SimulatorConfig } from './config.ts';
 import type { FaultSource } from './domain/faults.ts';
+import type { FaultActor } from './domain/labels.ts';
 import type { AssetInfo } from './domain/plant.ts';
 import type { InjectResult, ScenarioResult } from './features/fault-injection.ts';
 import { SimulatorNotStartedError } from './features/fault-injection.ts';
@@ -22,6 +25,8 @@ import type { LabelListener, Log } from './features/ports.ts';
 export type { SimulatorConfig } from './config.ts';
 export type { InjectResult, ScenarioResult } from './features/fault-injection.ts';
 export type { LabelListener } from './features/ports.ts';
+export type { FaultActor } from './domain/labels.ts';
+export type { SimulatorAccess } from './adapters/control-access.ts';
 export { SimulatorNotStartedError };
 
 export interface SimulatorDeps {
@@ -34,6 +39,8 @@ export interface SimulatorDeps {
   store?: EventStore;
   /** … or through this kernel (it must write as the simulator). */
   kernel?: Kernel;
+  /** How the HTTP API verifies platform tokens; required when `config.http` is set. */
+  access?: SimulatorAccess;
 }
 
 export interface Simulator {
@@ -46,8 +53,8 @@ export interface Simulator {
   readonly httpUrl: string | null;
   /** subscribes to ground-truth label events; returns an unsubscribe function */
   onLabel(listener: LabelListener): () => void;
-  /** injects a fault as the HTTP endpoint would (same validation) */
-  injectFault(request: unknown, source?: FaultSource): InjectResult;
+  /** injects a fault as the HTTP endpoint would (same validation); `actor`: the user who asked (default: the simulator) */
+  injectFault(request: unknown, source?: FaultSource, actor?: FaultActor): InjectResult;
   /** loads a scenario (JSON list of timed faults); all-or-nothing */
   loadScenario(scenario: unknown): ScenarioResult;
   /** current plant time */
@@ -61,12 +68,23 @@ export interface Simulator {
 
 export function createSimulator(config: SimulatorConfig, deps: SimulatorDeps = {}): Simulator {
   const log = deps.log ?? (() => {});
+  if (config.http && !deps.access)
+    throw new Error('the HTTP control API verifies platform tokens: pass deps.access (key set, issuer, audience) or set http to null');
+  if (config.opcua.allowAnonymous || config.opcua.allowSecurityNone) {
+    log('warn', 'INSECURE (SIM_ALLOW_INSECURE, development only): the OPC UA endpoint accepts anonymous sessions and SecurityPolicy None', {
+      allowAnonymous: config.opcua.allowAnonymous,
+      allowSecurityNone: config.opcua.allowSecurityNone,
+    });
+  }
+  const target = deps.kernel ? { kernel: deps.kernel } : deps.store ? { store: deps.store } : null;
+  const kernel = target ? simulatorKernel(target) : null;
+  const control = deps.access ? createControlAccess(deps.access, kernel ? (stream, event) => kernel.appendPrepared(stream, [event]) : null, log) : null;
   const labels = createLabelFeed(log);
   const run = createPlantRun(
     config,
     {
       startTagServer: (assets, initial, inject) => startOpcuaServer(config.opcua, assets, initial, inject),
-      startControlApi: config.http ? (handlers) => startHttpServer(config.http!, handlers) : null,
+      startControlApi: config.http && control ? (handlers) => startHttpServer(config.http!, handlers, control) : null,
       readText: (file) => readFile(file, 'utf8'),
       monotonicMs: deps.monotonicMs ?? (() => performance.now()),
       wallClockMs: deps.wallClockMs ?? (() => Date.now()),
@@ -74,8 +92,7 @@ export function createSimulator(config: SimulatorConfig, deps: SimulatorDeps = {
     },
     labels,
   );
-  const target = deps.kernel ? { kernel: deps.kernel } : deps.store ? { store: deps.store } : null;
-  const recorder: GroundTruthRecorder | null = target ? createEventStoreRecorder(target, config.seed, log) : null;
+  const recorder: GroundTruthRecorder | null = kernel ? createGroundTruthRecorder({ kernel, seed: config.seed, log }) : null;
   if (recorder) labels.subscribe((label) => recorder.record(label));
   const requirePlant = () => {
     const p = run.plant();
@@ -96,7 +113,7 @@ export function createSimulator(config: SimulatorConfig, deps: SimulatorDeps = {
       return run.httpUrl;
     },
     onLabel: (listener) => labels.subscribe(listener),
-    injectFault: (request, source) => run.injectFault(request, source),
+    injectFault: (request, source, actor) => run.injectFault(request, source, actor),
     loadScenario: (scenario) => run.loadScenario(scenario),
     plantTime: () => new Date(requirePlant().nowMs),
     stats: () => ({ ...run.counters, labels: labels.count, groundTruth: recorder?.stats() ?? null }),

@@ -4,12 +4,25 @@
 // loadServiceConfig adds what the simulator process reads besides the plant (telemetry, and the
 // event store that records the ground truth, through the shared fragments of every service).
 
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkEventStoreEnv, eventStoreConfig, eventStoreEnv, parseEnv, telemetryConfig, telemetryEnv, type StoreWiring } from '@industrial/eventstore/config';
+import { isRole, Permission, roleHasPermission } from '@industrial/access';
+import {
+  accessConfig,
+  accessEnv,
+  checkEventStoreEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  parseEnv,
+  telemetryConfig,
+  telemetryEnv,
+  type StoreWiring,
+} from '@industrial/eventstore/config';
+import type { AccessConfig } from '@industrial/eventstore/config';
 import type { ConfigResult, ServiceBaseConfig } from '@industrial/kernel/service';
 import { z } from 'zod';
 import type { HttpConfig } from './adapters/http-server.ts';
-import type { OpcuaServerConfig } from './adapters/opcua-server.ts';
+import type { OpcuaServerConfig, OpcuaUser } from './adapters/opcua-server.ts';
 import { MAX_ACCELERATION, MIN_ACCELERATION } from './domain/clock.ts';
 import { AI4I_FILE_PROFILE, AI4I_RULES } from './domain/mill.ts';
 import type { PlantRunSettings } from './features/plant-run.ts';
@@ -55,7 +68,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
 }
 
 export const CONFIG_KEYS = [
-  'SIM_DEV',
+  'SIM_ALLOW_INSECURE',
   'SIM_SEED',
   'SIM_TIME_ACCELERATION',
   'SIM_TICK_HZ',
@@ -69,23 +82,70 @@ export const CONFIG_KEYS = [
   'SIM_OPCUA_HOST',
   'SIM_OPCUA_PORT',
   'SIM_PKI_DIR',
-  'SIM_ALLOW_ANONYMOUS',
-  'SIM_ALLOW_SECURITY_NONE',
   'SIM_AUTO_ACCEPT_CERTS',
-  'SIM_USERS',
+  'SIM_USERS_FILE',
   'SIM_HTTP_HOST',
   'SIM_HTTP_PORT',
-  'SIM_HTTP_TOKEN',
   'SIM_SCENARIO',
   'SIM_REPLAY_CSV',
   'SIM_REPLAY_ASSET',
 ] as const;
+
+/** Variables of earlier versions, refused with what replaces them (never silently ignored). */
+const REMOVED: Record<string, string> = {
+  SIM_DEV: 'removed: anonymous sessions and SecurityPolicy None need SIM_ALLOW_INSECURE=true (development only); certificates SIM_AUTO_ACCEPT_CERTS',
+  SIM_ALLOW_ANONYMOUS: 'removed: anonymous sessions need SIM_ALLOW_INSECURE=true (development only)',
+  SIM_ALLOW_SECURITY_NONE: 'removed: SecurityPolicy None needs SIM_ALLOW_INSECURE=true (development only)',
+  SIM_USERS: 'removed: OPC UA users come from SIM_USERS_FILE (passwords are not taken from the environment)',
+  SIM_HTTP_TOKEN: 'removed: the HTTP API takes platform tokens (ACCESS_KEYS_DIR) with the sim.inject_fault permission',
+};
+
+const MIN_PASSWORD = 12;
+
+/**
+ * The OPC UA users file: a JSON list of `{ "username", "password", "roles": [platform roles] }`.
+ * A user whose roles grant `sim.inject_fault` may call InjectFault and write values; others read.
+ */
+export function readUsersFile(file: string, name = 'SIM_USERS_FILE'): OpcuaUser[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(name, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError(name, `${file} is not JSON (expected [{"username","password","roles"}, …])`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError(name, `${file}: expected a non-empty JSON list of users`);
+  const seen = new Set<string>();
+  return parsed.map((entry: unknown, i): OpcuaUser => {
+    const at = `${name}: [${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ConfigError(`${at}`, 'expected {"username","password","roles"}');
+    const { username, password, roles } = entry as Record<string, unknown>;
+    if (typeof username !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(username))
+      throw new ConfigError(`${at}.username`, 'expected 1-64 characters of [A-Za-z0-9_.@-]');
+    if (seen.has(username)) throw new ConfigError(`${at}.username`, `"${username}" is listed twice`);
+    seen.add(username);
+    if (typeof password !== 'string' || password.length < MIN_PASSWORD || password.length > 500)
+      throw new ConfigError(`${at}.password`, `expected ${MIN_PASSWORD}-500 characters`);
+    if (!Array.isArray(roles) || roles.length === 0) throw new ConfigError(`${at}.roles`, 'expected a non-empty list of platform roles');
+    roles.forEach((r: unknown, j) => {
+      if (!isRole(r)) throw new ConfigError(`${at}.roles[${j}]`, `unknown role ${JSON.stringify(r)?.slice(0, 40)}`);
+    });
+    const faultRole = (roles as string[]).find((r) => isRole(r) && roleHasPermission(r, Permission.SimInjectFault)) ?? null;
+    return { username, password, faultRole };
+  });
+}
 
 export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = [], cwd = '.'): SimulatorConfig {
   const flags = parseFlags(argv);
   const known = new Set(CONFIG_KEYS.map((k) => `--${k.replace(/^SIM_/, '').toLowerCase().replace(/_/g, '-')}`));
   for (const f of flags.keys()) if (!known.has(f)) throw new ConfigError(f, 'unknown flag');
   const get = (key: (typeof CONFIG_KEYS)[number]) => sourceFor(key, env, flags);
+  for (const [key, reason] of Object.entries(REMOVED)) if ((env[key] ?? '') !== '') throw new ConfigError(key, reason);
 
   const bool = (key: (typeof CONFIG_KEYS)[number], fallback: boolean): boolean => {
     const s = get(key);
@@ -115,7 +175,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     return v ? path.resolve(cwd, v) : undefined;
   };
 
-  const dev = bool('SIM_DEV', false);
+  const insecure = bool('SIM_ALLOW_INSECURE', false);
   const seed = num('SIM_SEED', 42, 0, 2 ** 32 - 1, true);
   const timeAcceleration = num('SIM_TIME_ACCELERATION', 1, MIN_ACCELERATION, MAX_ACCELERATION);
   const tickHz = num('SIM_TICK_HZ', 10, 0.1, 50);
@@ -130,32 +190,15 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   const profile = profileSrc.value ?? 'rules';
   if (profile !== 'rules' && profile !== 'ai4i-file') throw new ConfigError(profileSrc.name, `expected "rules" or "ai4i-file", got "${profile}"`);
 
-  const allowAnonymous = bool('SIM_ALLOW_ANONYMOUS', dev);
-  const usersSrc = get('SIM_USERS');
-  const users = (usersSrc.value ?? '')
-    .split(',')
-    .filter((s) => s.length > 0)
-    .map((pair) => {
-      const i = pair.indexOf(':');
-      if (i <= 0 || i === pair.length - 1) throw new ConfigError(usersSrc.name, 'expected name:password[,name:password…]');
-      return { username: pair.slice(0, i), password: pair.slice(i + 1) };
-    });
-  if (users.length === 0 && !allowAnonymous) {
-    throw new ConfigError(usersSrc.name, 'no users configured and anonymous access is off (set SIM_USERS or SIM_DEV=true)');
+  const usersFile = optionalPath('SIM_USERS_FILE');
+  const users = usersFile ? readUsersFile(usersFile, get('SIM_USERS_FILE').name) : [];
+  if (users.length === 0 && !insecure) {
+    throw new ConfigError('SIM_USERS_FILE', 'required: the OPC UA users (anonymous sessions only with SIM_ALLOW_INSECURE=true, development only)');
   }
 
   const httpPortSrc = get('SIM_HTTP_PORT');
-  const httpOff = httpPortSrc.value === 'off';
-  let http: SimulatorConfig['http'] = null;
-  if (!httpOff) {
-    const tokenSrc = get('SIM_HTTP_TOKEN');
-    let token = tokenSrc.value ?? '';
-    if (token.length === 0 && dev) token = 'dev-token';
-    if (token.length < (dev ? 1 : 16)) {
-      throw new ConfigError(tokenSrc.name, dev ? 'must not be empty' : 'required, at least 16 characters (or SIM_HTTP_PORT=off)');
-    }
-    http = { host: str('SIM_HTTP_HOST', '127.0.0.1'), port: num('SIM_HTTP_PORT', 8088, 0, 65535, true), token };
-  }
+  const http: SimulatorConfig['http'] =
+    httpPortSrc.value === 'off' ? null : { host: str('SIM_HTTP_HOST', '127.0.0.1'), port: num('SIM_HTTP_PORT', 8088, 0, 65535, true) };
 
   const config: SimulatorConfig = {
     seed,
@@ -173,9 +216,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
       host: str('SIM_OPCUA_HOST', '127.0.0.1'),
       port: num('SIM_OPCUA_PORT', 4840, 0, 65535, true),
       pkiDir: path.resolve(cwd, str('SIM_PKI_DIR', '.data/simulator/pki')),
-      allowAnonymous,
-      allowSecurityNone: bool('SIM_ALLOW_SECURITY_NONE', dev),
-      autoAcceptUnknownCertificates: bool('SIM_AUTO_ACCEPT_CERTS', dev),
+      allowAnonymous: insecure,
+      allowSecurityNone: insecure,
+      autoAcceptUnknownCertificates: bool('SIM_AUTO_ACCEPT_CERTS', false),
       users,
     },
     http,
@@ -194,12 +237,15 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
 export const STORE_KEYS = ['EVENTSTORE', 'PG_URL', 'SQLITE_PATH', 'LEDGER_KEY_FILE'] as const;
 
 const TelemetryEnv = z.object(telemetryEnv);
+const AccessEnv = z.object(accessEnv);
 const StoreEnv = z.object(eventStoreEnv).superRefine(checkEventStoreEnv);
 
 export interface SimulatorServiceConfig extends ServiceBaseConfig {
   readonly simulator: SimulatorConfig;
   /** The event store the ground truth is recorded in; null: none configured (not recorded). */
   readonly groundTruthStore: StoreWiring | null;
+  /** The key set and issuer/audience the HTTP API verifies platform tokens with; null: no HTTP API. */
+  readonly access: AccessConfig | null;
 }
 
 /** Everything the simulator process reads, or one message naming each bad variable. */
@@ -224,5 +270,11 @@ export function loadServiceConfig(
     const s = store.data;
     groundTruthStore = { eventStore: eventStoreConfig(s), ledgerKeyFile: path.resolve(cwd, s.LEDGER_KEY_FILE) };
   }
-  return { ok: true, config: { simulator, groundTruthStore, telemetry: telemetryConfig(telemetry.data), logLevel: telemetry.data.LOG_LEVEL } };
+  let access: AccessConfig | null = null;
+  if (simulator.http) {
+    const a = parseEnv(AccessEnv, env);
+    if (!a.ok) return { ok: false, message: `${a.message} (the HTTP API verifies platform tokens; SIM_HTTP_PORT=off turns it off)` };
+    access = { ...accessConfig(a.data), keysDir: path.resolve(cwd, a.data.ACCESS_KEYS_DIR) };
+  }
+  return { ok: true, config: { simulator, groundTruthStore, access, telemetry: telemetryConfig(telemetry.data), logLevel: telemetry.data.LOG_LEVEL } };
 }

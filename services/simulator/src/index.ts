@@ -1,7 +1,7 @@
 // Public surface of @industrial/simulator.
 export { createSimulator, SimulatorNotStartedError } from './app.ts';
-export type { InjectResult, LabelListener, ScenarioResult, Simulator, SimulatorConfig, SimulatorDeps } from './app.ts';
-export { ConfigError, loadConfig, loadServiceConfig } from './config.ts';
+export type { FaultActor, InjectResult, LabelListener, ScenarioResult, Simulator, SimulatorAccess, SimulatorConfig, SimulatorDeps } from './app.ts';
+export { ConfigError, loadConfig, loadServiceConfig, readUsersFile } from './config.ts';
 export type { SimulatorServiceConfig } from './config.ts';
 export { simulatorService } from './service.ts';
 export type { FaultInjected, FaultLabelled, LabelEvent } from './domain/labels.ts';

@@ -3,6 +3,7 @@
 // truth, FaultInjected / FaultLabelled, through the kernel), the plant, one ready line
 // `simulator ready opcua=… http=… assets=… acceleration=… groundTruth=…`, and on SIGTERM the
 // plant stops and every label is recorded before the store closes.
+import { loadKeySet } from '@industrial/access';
 import type { ServiceDefinition } from '@industrial/kernel/service';
 import { createSimulator } from './app.ts';
 import { CONFIG_KEYS, loadServiceConfig, STORE_KEYS, type SimulatorServiceConfig } from './config.ts';
@@ -13,11 +14,10 @@ export const HELP = `simulator — plant simulator: a real OPC UA server over a 
 Usage: simulator [--name=value …]   every SIM_ variable is also a flag: SIM_TIME_ACCELERATION=10 ≡ --time-acceleration=10
 
 Plant and adapters:
-  SIM_DEV                   false        dev defaults: anonymous, SecurityPolicy None, auto-accepted certificates, HTTP token dev-token
-  SIM_ALLOW_ANONYMOUS       = SIM_DEV    anonymous OPC UA sessions
-  SIM_ALLOW_SECURITY_NONE   = SIM_DEV    the SecurityPolicy None endpoint
-  SIM_AUTO_ACCEPT_CERTS     = SIM_DEV    trust unknown client certificates
-  SIM_USERS                 —            name:password[,…]; required unless anonymous is allowed
+  SIM_USERS_FILE            —            OPC UA users: JSON [{"username","password","roles":[platform roles]}]; a user
+                                         whose roles grant sim.inject_fault may call InjectFault and write values
+  SIM_ALLOW_INSECURE        false        DEVELOPMENT ONLY: anonymous sessions and SecurityPolicy None (logged at start)
+  SIM_AUTO_ACCEPT_CERTS     false        trust unknown client certificates
   SIM_SEED                  42           plant seed
   SIM_TIME_ACCELERATION     1            plant seconds per real second, 1..1000
   SIM_TICK_HZ               10           tag updates per real second
@@ -28,7 +28,9 @@ Plant and adapters:
   SIM_OPCUA_HOST, SIM_OPCUA_PORT        127.0.0.1, 4840 (0 = a free port)
   SIM_PKI_DIR               .data/simulator/pki
   SIM_HTTP_HOST, SIM_HTTP_PORT          127.0.0.1, 8088 (off = no HTTP endpoint)
-  SIM_HTTP_TOKEN            dev-token in dev; otherwise required, ≥ 16 characters
+  ACCESS_KEYS_DIR           —            platform key set (keyset.json); required with the HTTP API, which takes
+                                         per-user platform tokens with sim.inject_fault
+  ACCESS_ISSUER, ACCESS_AUDIENCE        industrial-access, industrial-platform
   SIM_SCENARIO              —            JSON list of timed faults loaded at start
   SIM_REPLAY_CSV, SIM_REPLAY_ASSET      —, mill-1   play an AI4I-shaped CSV as one mill's tags
 
@@ -53,6 +55,9 @@ export const ALL_KEYS: readonly string[] = [
   ...CONFIG_KEYS,
   ...STORE_KEYS,
   'PG_SCHEMA',
+  'ACCESS_KEYS_DIR',
+  'ACCESS_ISSUER',
+  'ACCESS_AUDIENCE',
   'OTEL_EXPORTER',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'OTEL_SAMPLE_RATIO',
@@ -74,11 +79,13 @@ export function simulatorService(options: SimulatorServiceOptions = {}): Service
     help: HELP,
     loadConfig: (env) => loadServiceConfig(env, argv, options.cwd ?? process.cwd()),
     async start(ctx) {
-      const { simulator: config, groundTruthStore } = ctx.config;
+      const { simulator: config, groundTruthStore, access } = ctx.config;
       const store = groundTruthStore ? await ctx.openStore(groundTruthStore) : undefined;
+      const keySet = access ? await loadKeySet(access.keysDir) : undefined;
       const sim = createSimulator(config, {
         log: (level, message, data) => ctx.logger[level](data ?? {}, message),
         ...(store ? { store } : {}),
+        ...(access && keySet ? { access: { keySet, issuer: access.issuer, audience: access.audience } } : {}),
       });
       sim.onLabel((label) => ctx.logger.info({ label }, 'label'));
       await sim.start();

@@ -1,5 +1,5 @@
 // The simulator end to end over opc.tcp on loopback with a real node-opcua client, plus the
-// authenticated HTTP endpoint. Plant time runs ×1000 so faults develop in well under a second.
+// HTTP endpoint with platform tokens. Plant time runs ×1000 so faults develop in well under a second.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,14 +16,30 @@ import {
   UserTokenType,
 } from 'node-opcua';
 import type { ClientSession } from 'node-opcua';
+import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator } from '../src/app.ts';
 import type { Simulator } from '../src/app.ts';
 import type { LabelEvent } from '../src/domain/labels.ts';
 import { NAMESPACE_URI } from '../src/adapters/opcua-server.ts';
 
-const USER = { username: 'operator', password: 'correct horse battery staple' };
-const TOKEN = 'test-token-5f1c';
+const USER = { username: 'engineer', password: 'correct horse battery staple', faultRole: 'engineer' };
+const ISSUER = 'industrial-access';
+const AUDIENCE = 'industrial-platform';
+const READER = { username: 'reader', password: 'a reader may only look around', faultRole: null };
+let TOKEN: string;
+let OPERATOR_TOKEN: string;
+let LINE_ENGINEER_TOKEN: string;
+let platform: Awaited<ReturnType<typeof platformKeys>>;
+
+async function platformKeys() {
+  const material = await createKeySet({ now: new Date() });
+  const signingKey = await importSigningKey(material.signingKey);
+  const keySet = await importKeySet(material.keySet);
+  const token = (subject: string, roles: Role[], scopes = ['*']) =>
+    issueToken(signingKey, { subject, roles, scopes, tokenId: subject, issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 3600 });
+  return { keySet, token };
+}
 const PUMP = (n: number) => `acme/plant-1/utilities/cooling-water/pump-${n}`;
 
 let pki: string;
@@ -66,7 +82,7 @@ async function until(pred: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-const post = (body: unknown, token: string | null = TOKEN, raw?: string) =>
+const post = (body: unknown, token: string | null = TOKEN, raw?: string): Promise<Response> =>
   fetch(`${sim.httpUrl}/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -75,24 +91,32 @@ const post = (body: unknown, token: string | null = TOKEN, raw?: string) =>
 
 beforeAll(async () => {
   pki = await mkdtemp(path.join(os.tmpdir(), 'sim-pki-'));
+  const keys = await platformKeys();
+  platform = keys;
+  TOKEN = await keys.token('first-engineer', ['engineer']);
+  OPERATOR_TOKEN = await keys.token('first-operator', ['operator']);
+  LINE_ENGINEER_TOKEN = await keys.token('line-engineer', ['engineer'], ['line:plant-1/packaging/packing-line-1']);
   clientCertificateManager = new OPCUACertificateManager({ rootFolder: path.join(pki, 'client'), automaticallyAcceptUnknownCertificate: true });
-  sim = createSimulator({
-    seed: 7,
-    timeAcceleration: 1000,
-    tickHz: 10,
-    plantStartMs: Date.UTC(2025, 0, 6, 6),
-    layout: { enterprise: 'acme', site: 'plant-1', pumps: 4, mills: 3, packagers: 2 },
-    opcua: {
-      host: '127.0.0.1',
-      port: 0,
-      pkiDir: path.join(pki, 'sim'),
-      allowAnonymous: false,
-      allowSecurityNone: false,
-      autoAcceptUnknownCertificates: true,
-      users: [USER],
+  sim = createSimulator(
+    {
+      seed: 7,
+      timeAcceleration: 1000,
+      tickHz: 10,
+      plantStartMs: Date.UTC(2025, 0, 6, 6),
+      layout: { enterprise: 'acme', site: 'plant-1', pumps: 4, mills: 3, packagers: 2 },
+      opcua: {
+        host: '127.0.0.1',
+        port: 0,
+        pkiDir: path.join(pki, 'sim'),
+        allowAnonymous: false,
+        allowSecurityNone: false,
+        autoAcceptUnknownCertificates: true,
+        users: [USER, READER],
+      },
+      http: { host: '127.0.0.1', port: 0 },
     },
-    http: { host: '127.0.0.1', port: 0, token: TOKEN },
-  });
+    { access: { keySet: keys.keySet, issuer: ISSUER, audience: AUDIENCE } },
+  );
   sim.onLabel((l) => labels.push(l));
   await sim.start();
 });
@@ -188,7 +212,15 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
       const faultId = result.outputArguments![0]!.value as string;
       await until(() => labels.slice(before).some((l) => l.type === 'FaultLabelled' && l.faultId === faultId));
       expect(labels.slice(before)).toContainEqual(
-        expect.objectContaining({ type: 'FaultInjected', faultId, asset: 'pump-4', path: PUMP(4), fault: 'bearing_wear', source: 'opcua-method' }),
+        expect.objectContaining({
+          type: 'FaultInjected',
+          faultId,
+          asset: 'pump-4',
+          path: PUMP(4),
+          fault: 'bearing_wear',
+          source: 'opcua-method',
+          actor: { subject: 'opcua:engineer', role: 'engineer' },
+        }),
       );
       expect(labels.slice(before)).toContainEqual(
         expect.objectContaining({ type: 'FaultLabelled', faultId, asset: 'pump-4', path: PUMP(4), fault: 'bearing_failure', cause: 'injected' }),
@@ -221,7 +253,9 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
       expect(res.status).toBe(201);
       const { faultId } = (await res.json()) as { faultId: string };
       await until(() => labels.slice(before).some((l) => l.type === 'FaultLabelled' && l.faultId === faultId));
-      expect(labels.slice(before)).toContainEqual(expect.objectContaining({ type: 'FaultInjected', faultId, source: 'http', asset: 'pump-4' }));
+      expect(labels.slice(before)).toContainEqual(
+        expect.objectContaining({ type: 'FaultInjected', faultId, source: 'http', asset: 'pump-4', actor: { subject: 'first-engineer', role: 'engineer' } }),
+      );
       const pumpLabels = labels.slice(before).filter((l) => l.asset.startsWith('pump'));
       expect(new Set(pumpLabels.map((l) => l.asset))).toEqual(new Set(['pump-4']));
       const after = await Promise.all([1, 2, 3].map((n) => readNumber(session, ns, `${PUMP(n)}/discharge_pressure`)));
@@ -247,9 +281,48 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
       expect(await res.json()).toMatchObject({ field: 'body' });
     });
 
-    it('refuses a missing or wrong token with 401', async () => {
+    it('refuses a missing or wrong token with 401, before looking at the body', async () => {
+      const before = labels.length;
       expect((await post({ asset: 'pump-1', fault: 'cavitation' }, null)).status).toBe(401);
       expect((await post({ asset: 'pump-1', fault: 'cavitation' }, 'nope')).status).toBe(401);
+      expect((await post({ asset: 'pump-1', fault: 'cavitation' }, TOKEN.slice(0, -4) + 'AAAA')).status).toBe(401);
+      expect((await post(null, null, '{"asset": ')).status).toBe(401);
+      const other = await createKeySet({ now: new Date() });
+      const forged = await issueToken(await importSigningKey(other.signingKey), {
+        subject: 'mallory',
+        roles: ['engineer'],
+        scopes: ['*'],
+        tokenId: 'f',
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 60,
+      });
+      expect((await post({ asset: 'pump-1', fault: 'cavitation' }, forged)).status).toBe(401);
+      expect(labels.length).toBe(before);
+    });
+
+    it('refuses a token without sim.inject_fault with 403, before validating the body', async () => {
+      const before = labels.length;
+      expect((await post({ asset: 'pump-1', fault: 'cavitation' }, OPERATOR_TOKEN)).status).toBe(403);
+      expect((await post({ asset: 'pump-99', fault: 'nope' }, OPERATOR_TOKEN)).status).toBe(403);
+      const scenario = await fetch(`${sim.httpUrl}/scenarios`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_TOKEN}` },
+        body: JSON.stringify([{ asset: 'pump-1', fault: 'cavitation' }]),
+      });
+      expect(scenario.status).toBe(403);
+      expect((await fetch(`${sim.httpUrl}/status`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).status).toBe(403);
+      expect(labels.length).toBe(before);
+    });
+
+    it("checks the engineer's scope against the asset's location", async () => {
+      expect((await post({ asset: 'pump-1', fault: 'cavitation' }, LINE_ENGINEER_TOKEN)).status).toBe(403);
+      const res = await post({ asset: 'packer-1', fault: 'jam', developMinutes: 600 }, LINE_ENGINEER_TOKEN);
+      expect(res.status).toBe(201);
+      const { faultId } = (await res.json()) as { faultId: string };
+      expect(labels).toContainEqual(expect.objectContaining({ type: 'FaultInjected', faultId, actor: { subject: 'line-engineer', role: 'engineer' } }));
+      void platform;
     });
 
     it('shows a sensor dropout as Bad status on that tag only', async () => {
@@ -289,6 +362,93 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
 });
 
 describe('security', () => {
+  const inject = (session: ClientSession, ns: number, asset = PUMP(2)) =>
+    session.call({
+      objectId: `ns=${ns};s=${asset}`,
+      methodId: `ns=${ns};s=${asset}/InjectFault`,
+      inputArguments: [
+        { dataType: DataType.String, value: 'cavitation' },
+        { dataType: DataType.Double, value: 1 },
+        { dataType: DataType.Double, value: 10 },
+      ],
+    });
+
+  it('gives a user without the fault permission BadUserAccessDenied on InjectFault and on writes, and lets it read', async () => {
+    const client = await connect(SecurityPolicy.Basic256Sha256, MessageSecurityMode.SignAndEncrypt);
+    const session = await client.createSession({ type: UserTokenType.UserName, userName: READER.username, password: READER.password });
+    try {
+      const ns = await nsIndex(session);
+      const before = labels.length;
+      expect((await inject(session, ns)).statusCode).toBe(StatusCodes.BadUserAccessDenied);
+      const write = await session.write({
+        nodeId: `ns=${ns};s=${PUMP(2)}/flow`,
+        attributeId: AttributeIds.Value,
+        value: { value: { dataType: DataType.Double, value: 0 } },
+      });
+      expect(write).toBe(StatusCodes.BadUserAccessDenied);
+      expect(labels.slice(before).filter((l) => l.type === 'FaultInjected')).toEqual([]);
+      expect((await readNumber(session, ns, `${PUMP(2)}/flow`)).status).toBe(StatusCodes.Good);
+      const executable = await session.read({ nodeId: `ns=${ns};s=${PUMP(2)}/InjectFault`, attributeId: AttributeIds.UserExecutable });
+      expect(executable.value.value).toBe(false);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('refuses a SecurityPolicy None channel', async () => {
+    await expect(
+      (async () => {
+        const client = await connect(SecurityPolicy.None, MessageSecurityMode.None);
+        await client.createSession({ type: UserTokenType.UserName, userName: USER.username, password: USER.password });
+      })(),
+    ).rejects.toThrow();
+  });
+
+  it('opens anonymous sessions and SecurityPolicy None only with the development flag, says so loudly, and still refuses them InjectFault', async () => {
+    const logged: { level: string; message: string }[] = [];
+    const dev = createSimulator(
+      {
+        seed: 3,
+        timeAcceleration: 1000,
+        tickHz: 10,
+        plantStartMs: Date.UTC(2025, 0, 6, 6),
+        layout: { enterprise: 'acme', site: 'plant-1', pumps: 2, mills: 0, packagers: 0 },
+        opcua: {
+          host: '127.0.0.1',
+          port: 0,
+          pkiDir: path.join(pki, 'dev'),
+          allowAnonymous: true,
+          allowSecurityNone: true,
+          autoAcceptUnknownCertificates: true,
+          users: [],
+        },
+        http: null,
+      },
+      { log: (level, message) => logged.push({ level, message }) },
+    );
+    await dev.start();
+    const client = OPCUAClient.create({
+      applicationName: 'simulator-int-test-dev',
+      securityPolicy: SecurityPolicy.None,
+      securityMode: MessageSecurityMode.None,
+      endpointMustExist: false,
+      clientCertificateManager,
+      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    });
+    try {
+      expect(logged).toContainEqual({ level: 'warn', message: expect.stringMatching(/^INSECURE \(SIM_ALLOW_INSECURE/) });
+      await client.connect(dev.endpointUrl);
+      const session = await client.createSession();
+      const ns = await nsIndex(session);
+      expect((await readNumber(session, ns, `${PUMP(1)}/flow`)).status).toBe(StatusCodes.Good);
+      expect((await inject(session, ns, PUMP(1))).statusCode).toBe(StatusCodes.BadUserAccessDenied);
+      await session.close();
+    } finally {
+      await client.disconnect();
+      await dev.stop();
+    }
+  });
+
   it('refuses an anonymous session when not in dev mode', async () => {
     const client = await connect(SecurityPolicy.Basic256Sha256, MessageSecurityMode.SignAndEncrypt);
     await expect(client.createSession()).rejects.toThrow();

@@ -1,35 +1,51 @@
-// HTTP adapter (Fastify): an authenticated fault-injection endpoint and a health check.
-// The bearer token is compared as SHA-256 digests with timingSafeEqual (constant time,
-// whatever the length of what was sent).
+// HTTP adapter (Fastify): the fault-injection endpoint, authenticated with the platform's per-user
+// tokens, and a health check. Order of every secured request: the bearer token is verified first
+// (onRequest, before the body is even parsed: 401), then the caller's permission `sim.inject_fault`
+// on the location of the asset the body names (or the plant, for a scenario or status: 403), then
+// the body (400). Every refusal is recorded as an AccessDenied event by the ControlAccess port.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { resourceOfAssetPath } from '@industrial/access';
+import type { Principal } from '@industrial/access';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ControlApi, ControlHandlers, ControlResult } from '../features/ports.ts';
+import type { ControlAccess, RequestInfo } from './control-access.ts';
+import { accessStatus } from './control-access.ts';
 
 export interface HttpConfig {
   host: string;
   /** 0 picks a free port */
   port: number;
-  token: string;
 }
 
 export type HttpResult = ControlResult;
 export type HttpHandlers = ControlHandlers;
 export type HttpAdapter = ControlApi;
 
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
-export function bearerMatches(header: string | undefined, expectedDigest: Buffer): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? '');
-  const presented = digest(m?.[1] ?? '');
-  // always compare, so a missing header takes as long as a wrong one
-  return timingSafeEqual(presented, expectedDigest) && m !== null;
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    accessInfo?: RequestInfo;
+  }
 }
 
-export async function startHttpServer(config: HttpConfig, handlers: HttpHandlers): Promise<HttpAdapter> {
-  if (config.token.length === 0) throw new Error('HTTP token must not be empty');
-  const expected = digest(config.token);
+const CORRELATION = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestInfo(req: FastifyRequest, method: string): RequestInfo {
+  const header = req.headers['x-correlation-id'];
+  const traceparent = req.headers.traceparent;
+  return {
+    method,
+    // a missing, oversized or odd correlation id is replaced, so a denial is always recordable
+    correlationId: typeof header === 'string' && CORRELATION.test(header) ? header : randomUUID(),
+    traceparent: typeof traceparent === 'string' && traceparent.length <= 128 ? traceparent : null,
+  };
+}
+
+const routeName = (req: FastifyRequest): string => `${req.method} ${req.routeOptions.url ?? req.url}`;
+
+export async function startHttpServer(config: HttpConfig, handlers: HttpHandlers, access: ControlAccess): Promise<HttpAdapter> {
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 1_048_576 });
 
   // JSON parse errors become 400 with a field, like every other validation failure
@@ -42,18 +58,35 @@ export async function startHttpServer(config: HttpConfig, handlers: HttpHandlers
 
   app.register(async (secured) => {
     secured.addHook('onRequest', async (req, reply) => {
-      if (!bearerMatches(req.headers.authorization, expected)) {
-        return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or invalid bearer token' });
+      req.accessInfo = requestInfo(req, routeName(req));
+      try {
+        req.principal = await access.authenticate(req.headers.authorization, req.accessInfo);
+      } catch (err) {
+        const status = accessStatus(err);
+        if (status === null) throw err;
+        return reply.code(status).header('www-authenticate', 'Bearer').send({ error: 'missing or invalid bearer token' });
       }
     });
+    // after the body is parsed, before it is validated: the permission on the asset's location
+    secured.addHook('preHandler', async (req, reply) => {
+      const assetPath = req.method === 'POST' && req.routeOptions.url === '/faults' ? handlers.locate(req.body) : handlers.locate(null);
+      try {
+        await access.authorize(req.principal!, resourceOfAssetPath(assetPath), req.accessInfo!);
+      } catch (err) {
+        const status = accessStatus(err);
+        if (status === null) throw err;
+        return reply.code(status).send({ error: err instanceof Error ? err.message : 'permission denied' });
+      }
+    });
+    const actor = (req: FastifyRequest) => access.actorOf(req.principal!);
     secured.get('/status', async () => handlers.status());
     secured.post('/faults', async (req, reply) => {
-      const r = handlers.injectFault(req.body);
+      const r = handlers.injectFault(req.body, actor(req));
       if (!r.ok) return reply.code(400).send({ error: r.error, field: r.field });
       return reply.code(201).send(r.body);
     });
     secured.post('/scenarios', async (req, reply) => {
-      const r = handlers.injectScenario(req.body);
+      const r = handlers.injectScenario(req.body, actor(req));
       if (!r.ok) return reply.code(400).send({ error: r.error, field: r.field });
       return reply.code(201).send(r.body);
     });

@@ -1,6 +1,10 @@
 // OPC UA adapter: builds the ISA-95 address space (enterprise/site/area/line/asset) from the
 // plant layout, pushes tag updates with setValueFromSource (plant time as sourceTimestamp)
 // and exposes InjectFault(faultType, severity, developMinutes) on every asset.
+// Access: users log in with a name and password (SIM_USERS_FILE); the simulator's namespace lets
+// every session browse, read and subscribe, and only users holding the fault permission (the
+// platform's `sim.inject_fault`, mapped to the OPC UA role Engineer) call InjectFault or write a
+// value: anyone else gets BadUserAccessDenied from the server's own permission check.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
@@ -10,12 +14,17 @@ import {
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
+  PermissionFlag,
+  resolveNodeId,
   SecurityPolicy,
   standardUnits,
   StatusCodes,
+  UserNameIdentityToken,
   Variant,
+  WellKnownRoles,
 } from 'node-opcua';
-import type { EUInformation, Namespace, UAObject, UAObjectType, UAVariable } from 'node-opcua';
+import type { EUInformation, ISessionContext, Namespace, NodeId, UAObject, UAObjectType, UAVariable } from 'node-opcua';
+import type { FaultActor } from '../domain/labels.ts';
 import type { AssetInfo, TagUpdate } from '../domain/plant.ts';
 import type { AssetKind, TagSpec, Unit } from '../domain/tags.ts';
 import type { MethodInjectHandler, TagServer } from '../features/ports.ts';
@@ -24,6 +33,8 @@ import { pickFreePort } from './free-port.ts';
 export interface OpcuaUser {
   username: string;
   password: string;
+  /** the user's platform role granting `sim.inject_fault` (InjectFault, writes); null: read only */
+  faultRole: string | null;
 }
 
 export interface OpcuaServerConfig {
@@ -31,8 +42,9 @@ export interface OpcuaServerConfig {
   /** 0 picks a free port */
   port: number;
   pkiDir: string;
+  /** anonymous sessions (browse, read, subscribe; never InjectFault) — development only (SIM_ALLOW_INSECURE) */
   allowAnonymous: boolean;
-  /** exposes the SecurityPolicy None endpoint — development only */
+  /** exposes the SecurityPolicy None endpoint — development only (SIM_ALLOW_INSECURE) */
   allowSecurityNone: boolean;
   autoAcceptUnknownCertificates: boolean;
   users: readonly OpcuaUser[];
@@ -86,6 +98,32 @@ export function makeCredentialCheck(users: readonly OpcuaUser[]): (username: str
   };
 }
 
+const READ = PermissionFlag.Browse | PermissionFlag.Read | PermissionFlag.ReadRolePermissions | PermissionFlag.ReceiveEvents;
+/**
+ * The simulator namespace's default role permissions. node-opcua evaluates every session with the
+ * Anonymous role added, so Anonymous gets nothing a reader would not; Call and Write only with Engineer.
+ */
+export const NAMESPACE_ROLE_PERMISSIONS = [
+  { roleId: WellKnownRoles.Anonymous, permissions: PermissionFlag.Browse | PermissionFlag.Read | PermissionFlag.ReceiveEvents },
+  { roleId: WellKnownRoles.AuthenticatedUser, permissions: READ },
+  { roleId: WellKnownRoles.Observer, permissions: READ },
+  { roleId: WellKnownRoles.Engineer, permissions: READ | PermissionFlag.Call | PermissionFlag.Write },
+];
+
+/** OPC UA roles of a user: Engineer when it may inject faults, Observer otherwise (AuthenticatedUser is added by the server). */
+export function makeRoleLookup(users: readonly OpcuaUser[]): (username: string) => NodeId[] {
+  const faultUsers = new Set(users.filter((u) => u.faultRole !== null).map((u) => u.username));
+  return (username) => [resolveNodeId(faultUsers.has(username) ? WellKnownRoles.Engineer : WellKnownRoles.Observer)];
+}
+
+/** The user of a method call's session, when it holds the fault permission; null otherwise (anonymous, X.509, read-only). */
+function faultActorOf(context: ISessionContext | undefined, users: ReadonlyMap<string, OpcuaUser>): FaultActor | null {
+  const token = (context as { session?: { userIdentityToken?: unknown } } | undefined)?.session?.userIdentityToken;
+  if (!(token instanceof UserNameIdentityToken) || !token.userName) return null;
+  const user = users.get(token.userName);
+  return user?.faultRole ? { subject: `opcua:${user.username}`, role: user.faultRole } : null;
+}
+
 function dataTypeOf(spec: TagSpec): DataType {
   switch (spec.kind) {
     case 'analog':
@@ -117,6 +155,8 @@ export async function startOpcuaServer(
     automaticallyAcceptUnknownCertificate: false,
   });
   const isValidUser = makeCredentialCheck(config.users);
+  const userRoles = makeRoleLookup(config.users);
+  const usersByName = new Map(config.users.map((u) => [u.username, u]));
   const securityPolicies = [SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes256_Sha256_RsaPss];
   const securityModes = [MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt];
   if (config.allowSecurityNone) {
@@ -130,7 +170,9 @@ export async function startOpcuaServer(
     securityPolicies,
     securityModes,
     allowAnonymous: config.allowAnonymous,
-    userManager: { isValidUser: (username: string, password: string) => isValidUser(username, password) },
+    userManager: { isValidUser: (username: string, password: string) => isValidUser(username, password), getUserRoles: userRoles },
+    // a session whose user resolves to no role gets nothing (fail closed)
+    unresolvedPermissionPolicy: 'deny',
     serverCertificateManager,
     userCertificateManager,
     isAuditing: false,
@@ -145,7 +187,13 @@ export async function startOpcuaServer(
   const addressSpace = server.engine.addressSpace;
   if (!addressSpace) throw new Error('OPC UA address space not available after initialize()');
   const namespace = addressSpace.getOwnNamespace();
-  const bound = buildAddressSpace(namespace, addressSpace.rootFolder.objects, assets, injectFault);
+  namespace.setDefaultRolePermissions(NAMESPACE_ROLE_PERMISSIONS);
+  const bound = buildAddressSpace(namespace, addressSpace.rootFolder.objects, assets, (input, context) => {
+    // the server has refused Call to every role but Engineer; checked again here, and the user named
+    const actor = faultActorOf(context, usersByName);
+    if (!actor) return { ok: false, field: 'session', error: 'BadUserAccessDenied' };
+    return injectFault(input, actor);
+  });
   applyUpdates(bound, initial);
   await server.start();
 
@@ -171,7 +219,9 @@ function applyUpdates(bound: Map<string, Bound>, updates: readonly TagUpdate[]):
   }
 }
 
-function buildAddressSpace(ns: Namespace, objectsFolder: UAObject, assets: readonly AssetInfo[], injectFault: InjectFaultHandler): Map<string, Bound> {
+type SessionInjectHandler = (input: Parameters<InjectFaultHandler>[0], context: ISessionContext | undefined) => ReturnType<InjectFaultHandler>;
+
+function buildAddressSpace(ns: Namespace, objectsFolder: UAObject, assets: readonly AssetInfo[], injectFault: SessionInjectHandler): Map<string, Bound> {
   const level = (name: string) => ns.addObjectType({ browseName: name, description: `ISA-95 ${name.replace('Type', '')} level` });
   const enterpriseType = level('EnterpriseType');
   const siteType = level('SiteType');
@@ -237,14 +287,18 @@ function buildAddressSpace(ns: Namespace, objectsFolder: UAObject, assets: reado
       outputArguments: [{ name: 'faultId', dataType: DataType.String }],
     });
     // two parameters: node-opcua tells the promise form from the callback form by arity
-    method.bindMethod(async (inputArguments: Variant[], _context: unknown) => {
+    method.bindMethod(async (inputArguments: Variant[], context: ISessionContext) => {
       const [faultType, severity, developMinutes] = inputArguments.map((v) => v.value as unknown);
-      const r = injectFault({
-        asset: a.id,
-        fault: String(faultType),
-        severity: Number(severity),
-        developMinutes: Number(developMinutes),
-      });
+      const r = injectFault(
+        {
+          asset: a.id,
+          fault: String(faultType),
+          severity: Number(severity),
+          developMinutes: Number(developMinutes),
+        },
+        context,
+      );
+      if (!r.ok && r.field === 'session') return { statusCode: StatusCodes.BadUserAccessDenied };
       if (!r.ok) return { statusCode: StatusCodes.BadInvalidArgument, statusText: `${r.field}: ${r.error}` };
       return { statusCode: StatusCodes.Good, outputArguments: [{ dataType: DataType.String, value: r.faultId }] };
     });

@@ -16,6 +16,14 @@ export interface FaultInjected {
   /** plant time of the injection */
   plantTime: string;
   source: string;
+  /** who injected it (an authenticated user); absent: the simulator itself (scenario file, API) */
+  actor?: FaultActor;
+}
+
+/** The authenticated user behind an injection and the role that granted it. */
+export interface FaultActor {
+  subject: string;
+  role: string;
 }
 
 export interface FaultLabelled {

@@ -1,7 +1,8 @@
 // Fault injection: one fault (OPC UA method, HTTP, API) or a scenario (a list, all or nothing),
 // validated by the domain against the plant's assets; each injection is announced as a
-// FaultInjected ground-truth label.
+// FaultInjected ground-truth label, naming the authenticated user who asked (if any).
 import type { FaultSource } from '../domain/faults.ts';
+import type { FaultActor } from '../domain/labels.ts';
 import type { Plant } from '../domain/plant.ts';
 import type { LabelFeed } from './label-feed.ts';
 import type { FieldError } from './ports.ts';
@@ -18,8 +19,8 @@ export class SimulatorNotStartedError extends Error {
 }
 
 export interface FaultInjection {
-  injectFault(request: unknown, source?: FaultSource): InjectResult;
-  loadScenario(scenario: unknown): ScenarioResult;
+  injectFault(request: unknown, source?: FaultSource, actor?: FaultActor): InjectResult;
+  loadScenario(scenario: unknown, actor?: FaultActor): ScenarioResult;
 }
 
 /** `plant()` is null until the run has built the plant. */
@@ -30,16 +31,17 @@ export function createFaultInjection(plant: () => Plant | null, labels: LabelFee
     return p;
   };
   return {
-    injectFault(request, source = 'api') {
+    injectFault(request, source = 'api', actor) {
       const r = requirePlant().inject(request, source);
       if (!r.ok) return { ok: false, field: r.error.field, error: r.error.error };
-      labels.emit([r.value.label]);
+      const label = r.value.label;
+      labels.emit([actor && label.type === 'FaultInjected' ? { ...label, actor } : label]);
       return { ok: true, faultId: r.value.fault.id, startAt: new Date(r.value.fault.startMs).toISOString() };
     },
-    loadScenario(scenario) {
+    loadScenario(scenario, actor) {
       const r = requirePlant().injectScenario(scenario);
       if (!r.ok) return { ok: false, field: r.error.field, error: r.error.error };
-      labels.emit(r.value.labels);
+      labels.emit(actor ? r.value.labels.map((l) => (l.type === 'FaultInjected' ? { ...l, actor } : l)) : r.value.labels);
       return { ok: true, faultIds: r.value.faults.map((f) => f.id) };
     },
   };

@@ -9,10 +9,10 @@
 //                  which moves by a tick between real-time runs; emergent: (faultId)
 // Appends run one at a time in label order (a fault's FaultInjected before its FaultLabelled),
 // are retried a bounded number of times (a kernel refusal is not), and a label that still fails
-// is logged, never thrown.
+// is logged, never thrown. A FaultInjected asked for by a user carries that user as the actor.
 import { Service, streamFor } from '@industrial/contracts';
 import { uuidFromKey } from '@industrial/contracts/ids';
-import { KernelError, serviceCause, type Draft, type Kernel } from '@industrial/kernel';
+import { KernelError, serviceCause, type Cause, type Draft, type Kernel } from '@industrial/kernel';
 import type { LabelEvent } from '../domain/labels.ts';
 import type { Log } from './ports.ts';
 
@@ -138,7 +138,10 @@ export function createGroundTruthRecorder(options: GroundTruthRecorderOptions): 
     const { stream, faultId, draft } = groundTruthEvent(label, seed, occurrence);
     // One conversation per fault; a failure of an injected fault answers its injection.
     const causation = draft.type === 'FaultLabelled' && label.faultId !== null ? key('FaultInjected', faultId) : null;
-    const cause = serviceCause(Service.Simulator, faultId, { causationId: causation });
+    // An injection asked for by an authenticated user (OPC UA session, HTTP token) names that user
+    // as the actor; the simulator's own faults, scenarios and every failure are svc:simulator's.
+    const own = serviceCause(Service.Simulator, faultId, { causationId: causation });
+    const cause: Cause = label.type === 'FaultInjected' && label.actor ? { ...own, actor: label.actor.subject, role: label.actor.role } : own;
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await kernel.append(stream, [draft], cause);

@@ -9,6 +9,7 @@ import type { LayoutOptions, Plant } from '../domain/plant.ts';
 import { createPlant } from '../domain/plant.ts';
 import { parseReplayCsv } from '../domain/replay.ts';
 import { createFaultInjection, type FaultInjection } from './fault-injection.ts';
+import { assetPathOf } from './ground-truth-labels.ts';
 import type { LabelFeed } from './label-feed.ts';
 import type { ControlApi, ControlResult, PlantRunPorts, TagServer } from './ports.ts';
 
@@ -82,20 +83,26 @@ export function createPlantRun(settings: PlantRunSettings, ports: PlantRunPorts,
   }
 
   async function startAdapters(p: Plant): Promise<void> {
-    tags = await ports.startTagServer(p.assets, p.snapshot(), (input) => {
-      const r = injection.injectFault(input, 'opcua-method');
+    tags = await ports.startTagServer(p.assets, p.snapshot(), (input, actor) => {
+      const r = injection.injectFault(input, 'opcua-method', actor);
       return r.ok ? { ok: true, faultId: r.faultId } : r;
     });
     if (!ports.startControlApi) return;
     const toResult = (r: { ok: true } | { ok: false; field: string; error: string }, body: unknown): ControlResult =>
       r.ok ? { ok: true, body } : { ok: false, field: r.field, error: r.error };
+    const plantPath = assetPathOf(`${settings.layout.enterprise}/${settings.layout.site}`);
     control = await ports.startControlApi({
-      injectFault: (body) => {
-        const r = injection.injectFault(body, 'http');
+      locate: (body) => {
+        const asset = typeof body === 'object' && body !== null && 'asset' in body ? (body as { asset: unknown }).asset : undefined;
+        const found = typeof asset === 'string' ? p.asset(asset) : undefined;
+        return found ? assetPathOf(found.path) : plantPath;
+      },
+      injectFault: (body, actor) => {
+        const r = injection.injectFault(body, 'http', actor);
         return toResult(r, r.ok ? { faultId: r.faultId, startAt: r.startAt } : null);
       },
-      injectScenario: (body) => {
-        const r = injection.loadScenario(body);
+      injectScenario: (body, actor) => {
+        const r = injection.loadScenario(body, actor);
         return toResult(r, r.ok ? { faultIds: r.faultIds } : null);
       },
       status: () => ({

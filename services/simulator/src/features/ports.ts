@@ -1,7 +1,7 @@
 // What the simulator's use cases need from the outside world, as interfaces only. The adapters
 // (OPC UA server, HTTP endpoint, files, clocks) implement them; app.ts plugs them in.
 import type { FaultSource } from '../domain/faults.ts';
-import type { LabelEvent } from '../domain/labels.ts';
+import type { FaultActor, LabelEvent } from '../domain/labels.ts';
 import type { AssetInfo, TagUpdate } from '../domain/plant.ts';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -21,7 +21,8 @@ export interface MethodFaultRequest {
   severity: number;
   developMinutes: number;
 }
-export type MethodInjectHandler = (input: MethodFaultRequest) => { ok: true; faultId: string } | FieldError;
+/** `actor`: the OPC UA user of the session (the server has checked its role before calling). */
+export type MethodInjectHandler = (input: MethodFaultRequest, actor: FaultActor) => { ok: true; faultId: string } | FieldError;
 
 /** The server that shows the plant's tags (OPC UA). */
 export interface TagServer {
@@ -32,10 +33,16 @@ export interface TagServer {
 
 export type ControlResult = { ok: true; body: unknown } | FieldError;
 
-/** What the authenticated control endpoint (HTTP) calls into. */
+/** What the authenticated control endpoint (HTTP) calls into, once the caller is authorized. */
 export interface ControlHandlers {
-  injectFault(body: unknown): ControlResult;
-  injectScenario(body: unknown): ControlResult;
+  /**
+   * The asset path (`acme.plant-1.utilities.cooling-water.pump-4`) a fault request is about, to
+   * authorize it against the caller's scopes before the body is validated; the plant's
+   * `enterprise.site` for a scenario, a status request or a body naming no known asset.
+   */
+  locate(body: unknown): string;
+  injectFault(body: unknown, actor: FaultActor): ControlResult;
+  injectScenario(body: unknown, actor: FaultActor): ControlResult;
   status(): unknown;
 }
 
@@ -59,4 +66,4 @@ export interface PlantRunPorts {
 
 export type LabelListener = (label: LabelEvent) => void;
 
-export type { FaultSource };
+export type { FaultActor, FaultSource };
