@@ -31,6 +31,8 @@ const decoder = new TextDecoder();
 export class AsyncPublisher {
   readonly #nc: NatsConnection;
   readonly #timeoutMs: number;
+  /** Server stream name → the caller's (deployment prefix removed). */
+  readonly #streamName: (server: string) => string;
   readonly #prefix: string;
   readonly #sub: Subscription;
   readonly #waiting = new Map<string, Waiting>();
@@ -39,9 +41,10 @@ export class AsyncPublisher {
   #outbox: Outgoing[] = [];
   #immediate: NodeJS.Immediate | undefined;
 
-  constructor(nc: NatsConnection, timeoutMs: number) {
+  constructor(nc: NatsConnection, timeoutMs: number, streamName: (server: string) => string = (s) => s) {
     this.#nc = nc;
     this.#timeoutMs = timeoutMs;
+    this.#streamName = streamName;
     this.#prefix = `${createInbox()}.`;
     this.#sub = nc.subscribe(`${this.#prefix}*`, {
       callback: (err, msg) => {
@@ -53,7 +56,7 @@ export class AsyncPublisher {
           w.reject(new BusError(BusErrorCode.NoStream, `no stream captures subject ${w.subject}`));
           return;
         }
-        settle(w, msg.data);
+        settle(w, msg.data, this.#streamName);
       },
     });
     // Insertion order is send order: expire from the front until a young one.
@@ -118,7 +121,7 @@ export class AsyncPublisher {
   }
 }
 
-function settle(w: Waiting, data: Uint8Array): void {
+function settle(w: Waiting, data: Uint8Array, streamName: (server: string) => string): void {
   let body: unknown;
   try {
     body = JSON.parse(decoder.decode(data));
@@ -142,5 +145,5 @@ function settle(w: Waiting, data: Uint8Array): void {
     w.reject(new BusError(BusErrorCode.PublishFailed, `unexpected PubAck for ${w.subject}`));
     return;
   }
-  w.resolve({ stream, seq, duplicate: 'duplicate' in body && body.duplicate === true });
+  w.resolve({ stream: streamName(stream), seq, duplicate: 'duplicate' in body && body.duplicate === true });
 }

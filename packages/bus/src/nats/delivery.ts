@@ -79,10 +79,16 @@ export class NatsDelivery implements Delivery {
 export class Names {
   readonly #prefix: string | undefined;
   readonly #cut: number;
+  readonly #streamPrefix: string;
 
   constructor(prefix: string | undefined) {
     this.#prefix = prefix;
     this.#cut = prefix === undefined ? 0 : prefix.length + 1;
+    this.#streamPrefix = prefix === undefined ? '' : `${prefix}_`;
+  }
+
+  logicalStream(name: string): string {
+    return this.#cut !== 0 && name.startsWith(this.#streamPrefix) ? name.slice(this.#cut) : name;
   }
 
   stream(name: string): string {

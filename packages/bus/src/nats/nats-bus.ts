@@ -120,8 +120,9 @@ class NatsBus implements Bus {
     this.#js = js;
     this.#logger = options.logger ?? consoleLogger;
     this.#owns = options.ownsConnection ?? true;
-    this.#publisher = new AsyncPublisher(nc, options.publishTimeoutMs ?? 5_000);
     this.#names = new Names(options.prefix);
+    const names = this.#names;
+    this.#publisher = new AsyncPublisher(nc, options.publishTimeoutMs ?? 5_000, (n) => names.logicalStream(n));
     this.#verifyEvents = options.verifyEvents;
     void this.#watchStatus();
   }
