@@ -10,7 +10,8 @@
 //   const parsed = parseEnv(EnvSchema, process.env);
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { FileAnchorSink, ledgerKeyFromPem, type AnchorSink, type LedgerKey } from './ledger.ts';
+import { FileAnchorSink, type AnchorSink } from './anchors.ts';
+import { ledgerKeyFromPem, type LedgerKey } from './ledger.ts';
 import type { CoreOptions } from './core.ts';
 import { openPostgresEventStore } from './postgres.ts';
 import { openSqliteEventStore } from './sqlite.ts';
@@ -45,9 +46,24 @@ export const eventStoreEnv = {
   LEDGER_KEY_FILE: nonEmpty,
 };
 
-/** Where signed chain-head anchors are appended; unset: no anchors (only governance anchors today). */
+/**
+ * Where signed chain-head anchors go (only governance anchors today): a file and/or a JetStream stream
+ * (off the database host); neither set: no anchors. Anchored every ANCHOR_EVERY_EVENTS events this
+ * process appends and every ANCHOR_INTERVAL_MS when the head moved (0 turns a trigger off).
+ */
 export const anchorEnv = {
   ANCHOR_FILE: nonEmpty.optional(),
+  ANCHOR_NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|wss?):\/\/\S+$/, 'must be a nats:// (or tls://) URL')
+    .optional(),
+  ANCHOR_NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -')
+    .default('LEDGER_ANCHORS'),
+  ANCHOR_NATS_MAX_AGE_MS: durationMs(0),
+  ANCHOR_EVERY_EVENTS: z.coerce.number({ message: 'must be a number of events' }).int('must be an integer').min(0, 'must be ≥ 0').default(1000),
+  ANCHOR_INTERVAL_MS: durationMs(10_000),
 };
 
 /** The JWT key set and the issuer/audience tokens must carry. */
@@ -95,6 +111,27 @@ export function eventStoreConfig(e: {
   SQLITE_PATH: string;
 }): EventStoreConfig {
   return e.EVENTSTORE === 'postgres' ? { kind: 'postgres', url: e.PG_URL ?? '', schema: e.PG_SCHEMA } : { kind: 'sqlite', path: e.SQLITE_PATH };
+}
+
+/** How the chain head is anchored (besides ANCHOR_FILE): the schedule and the JetStream sink. */
+export interface AnchorWiring {
+  everyEvents: number;
+  intervalMs: number;
+  nats: { servers: string; stream: string; maxAgeMs: number } | null;
+}
+
+export function anchorConfig(e: {
+  ANCHOR_NATS_URL?: string | undefined;
+  ANCHOR_NATS_STREAM: string;
+  ANCHOR_NATS_MAX_AGE_MS: number;
+  ANCHOR_EVERY_EVENTS: number;
+  ANCHOR_INTERVAL_MS: number;
+}): AnchorWiring {
+  return {
+    everyEvents: e.ANCHOR_EVERY_EVENTS,
+    intervalMs: e.ANCHOR_INTERVAL_MS,
+    nats: e.ANCHOR_NATS_URL === undefined ? null : { servers: e.ANCHOR_NATS_URL, stream: e.ANCHOR_NATS_STREAM, maxAgeMs: e.ANCHOR_NATS_MAX_AGE_MS },
+  };
 }
 
 export function accessConfig(e: { ACCESS_KEYS_DIR: string; ACCESS_ISSUER: string; ACCESS_AUDIENCE: string }): AccessConfig {
@@ -171,8 +208,10 @@ export interface StoreWiring {
   eventStore: EventStoreConfig;
   /** Ed25519 private key (PEM) that seals events and signs anchors. */
   ledgerKeyFile: string;
-  /** Anchors go to a FileAnchorSink here; null/absent: no anchor sink (unless options.anchorSink). */
+  /** Anchors go to a FileAnchorSink here; null/absent: no file sink. */
   anchorFile?: string | null;
+  /** The anchor schedule and the JetStream sink (anchorConfig); absent: defaults, no JetStream sink. */
+  anchors?: AnchorWiring;
 }
 
 export type OpenStoreOptions = Omit<CoreOptions, 'ledgerKey'>;
@@ -191,10 +230,31 @@ export async function openStoreFromConfig(config: StoreWiring, options: OpenStor
   } catch (error) {
     throw new Error(`LEDGER_KEY_FILE ${config.ledgerKeyFile} is not a ledger key: ${(error as Error).message}`, { cause: error });
   }
-  const anchorSink: AnchorSink | undefined = options.anchorSink ?? (config.anchorFile == null ? undefined : new FileAnchorSink(config.anchorFile));
-  const common: CoreOptions = { ...options, ledgerKey, ...(anchorSink === undefined ? {} : { anchorSink }) };
+  // options.anchorSink (tests, launchers) replaces the configured sinks; the sinks opened here belong to the store.
+  const sinks: AnchorSink[] = options.anchorSink ? [] : await openAnchorSinks(config);
+  const schedule = config.anchors === undefined ? {} : { anchorEvery: config.anchors.everyEvents, anchorIntervalMs: config.anchors.intervalMs };
+  const common: CoreOptions = { ...schedule, ...options, ledgerKey, ...(sinks.length === 0 ? {} : { anchorSinks: sinks, ownsAnchorSinks: true }) };
   const s = config.eventStore;
-  return s.kind === 'postgres'
-    ? openPostgresEventStore({ ...common, connectionString: s.url, schema: s.schema })
-    : openSqliteEventStore({ ...common, path: s.path });
+  try {
+    return s.kind === 'postgres'
+      ? await openPostgresEventStore({ ...common, connectionString: s.url, schema: s.schema })
+      : await openSqliteEventStore({ ...common, path: s.path });
+  } catch (error) {
+    for (const sink of sinks) await sink.close?.().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function openAnchorSinks(config: StoreWiring): Promise<AnchorSink[]> {
+  const sinks: AnchorSink[] = config.anchorFile == null ? [] : [new FileAnchorSink(config.anchorFile)];
+  const nats = config.anchors?.nats;
+  if (nats) {
+    const { openJetStreamAnchorSink } = await import('./jetstream-anchors.ts');
+    try {
+      sinks.push(await openJetStreamAnchorSink({ servers: nats.servers, stream: nats.stream, maxAgeMs: nats.maxAgeMs }));
+    } catch (error) {
+      throw new Error(`ANCHOR_NATS_URL ${nats.servers}: the JetStream anchor sink cannot be opened: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return sinks;
 }

@@ -15,7 +15,8 @@ import {
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from './errors.ts';
-import { chainHash, headerOfValidated, sealOf, signAnchor, type AnchorSink, type ChainRow, type LedgerKey } from './ledger.ts';
+import type { AnchorSink } from './anchors.ts';
+import { chainHash, headerOfValidated, sealOf, signAnchor, type ChainRow, type LedgerKey } from './ledger.ts';
 import type { Backend, LockedState, StoredRef } from './backend.ts';
 import { verifyChain } from './verify.ts';
 import { prepareEvents, recordedMetadataJson, validateExpectedRevision, validateStreamName, type PreparedEvent } from './validation.ts';
@@ -40,9 +41,20 @@ import type {
 
 export interface CoreOptions {
   ledgerKey: LedgerKey;
+  /** One sink; `anchorSinks` adds more. Every anchor goes to all of them; verify compares them. */
   anchorSink?: AnchorSink;
-  /** Sign and anchor the head automatically after this many new events (0 = only on demand). Default 1000. */
+  anchorSinks?: readonly AnchorSink[];
+  /** Sign and anchor the head automatically after this many events appended by this store (0 = not by count). Default 1000. */
   anchorEvery?: number;
+  /**
+   * Also anchor every this many ms when the head moved (appends of any process) or a sink failed last
+   * time (0 = not by time). Default 10 000. The timer does not keep the process alive.
+   */
+  anchorIntervalMs?: number;
+  /** Told when writing an anchor to a sink fails (the next anchor retries every sink); default: ignored. */
+  onAnchorError?: (error: unknown, sink: string) => void;
+  /** Close the sinks (their connections) when the store closes. Default false: the caller owns them. */
+  ownsAnchorSinks?: boolean;
   validator?: EventValidator;
   now?: () => Date;
   /** Most append requests coalesced into one transaction. */
@@ -67,8 +79,15 @@ export class CoreEventStore implements EventStore {
   readonly adapter: string;
   protected readonly backend: Backend;
   private readonly key: LedgerKey;
-  private readonly sink: AnchorSink | undefined;
+  private readonly sinks: readonly AnchorSink[];
   private readonly anchorEvery: number;
+  private readonly onAnchorError: (error: unknown, sink: string) => void;
+  private readonly ownsSinks: boolean;
+  private anchorTimer: NodeJS.Timeout | null = null;
+  /** Anchoring and reading the sinks for verify run one at a time (a verify never sees an anchor half-written). */
+  private anchorLock: Promise<unknown> = Promise.resolve();
+  private lastAnchored: { position: number; hash: string } | null = null;
+  private sinkFailed = false;
   private readonly validator: EventValidator | undefined;
   private readonly now: () => Date;
   private readonly maxBatch: number;
@@ -83,8 +102,15 @@ export class CoreEventStore implements EventStore {
     this.backend = backend;
     this.adapter = backend.adapter;
     this.key = options.ledgerKey;
-    this.sink = options.anchorSink;
+    this.sinks = [...(options.anchorSink ? [options.anchorSink] : []), ...(options.anchorSinks ?? [])];
     this.anchorEvery = options.anchorEvery ?? 1000;
+    this.onAnchorError = options.onAnchorError ?? (() => undefined);
+    this.ownsSinks = options.ownsAnchorSinks ?? false;
+    const interval = options.anchorIntervalMs ?? 10_000;
+    if (this.sinks.length > 0 && interval > 0) {
+      this.anchorTimer = setInterval(() => void this.anchorIfMoved(), interval);
+      this.anchorTimer.unref();
+    }
     this.validator = options.validator;
     this.now = options.now ?? (() => new Date());
     this.maxBatch = options.maxBatch ?? DEFAULT_BATCH;
@@ -159,9 +185,9 @@ export class CoreEventStore implements EventStore {
       else if (o) p.resolve(o);
     });
     this.sinceAnchor += written;
-    if (this.sink && this.anchorEvery > 0 && this.sinceAnchor >= this.anchorEvery) {
+    if (this.sinks.length > 0 && this.anchorEvery > 0 && this.sinceAnchor >= this.anchorEvery) {
       this.sinceAnchor = 0;
-      await this.anchor().catch(() => undefined); // an anchor failure must not fail acknowledged appends; verify shows the gap
+      await this.anchor().catch(() => undefined); // an anchor failure must not fail acknowledged appends (onAnchorError was told)
     }
   }
 
@@ -321,25 +347,59 @@ export class CoreEventStore implements EventStore {
   }
 
   async anchor(): Promise<Anchor | null> {
-    if (!this.sink) return null;
+    if (this.sinks.length === 0) return null;
+    return this.exclusive(() => this.anchorHead());
+  }
+
+  /** The time trigger: anchors when the head moved since the last anchor, or a sink failed then. */
+  private async anchorIfMoved(): Promise<void> {
+    if (this.closed) return;
+    await this.exclusive(async () => {
+      const head = await this.backend.head();
+      const moved = this.lastAnchored === null ? head.position > 0 : head.position !== this.lastAnchored.position || head.hash !== this.lastAnchored.hash;
+      if (moved || this.sinkFailed) await this.anchorHead();
+    }).catch(() => undefined); // told through onAnchorError; the next tick retries
+  }
+
+  private async anchorHead(): Promise<Anchor | null> {
     const head = await this.backend.head();
     if (head.position === 0) return null;
     const a = signAnchor(this.key, head.position, head.hash, this.now().toISOString());
-    await this.sink.write(a);
+    const results = await Promise.allSettled(this.sinks.map((s) => s.write(a)));
+    const failed: string[] = [];
+    results.forEach((r, i) => {
+      const sink = this.sinks[i] as AnchorSink;
+      if (r.status === 'rejected') {
+        failed.push(sink.name);
+        this.onAnchorError(r.reason, sink.name);
+      }
+    });
+    this.sinkFailed = failed.length > 0;
+    this.lastAnchored = { position: head.position, hash: head.hash };
+    if (failed.length > 0) throw new EventStoreError('UNAVAILABLE', `anchor of position ${head.position} could not be written to ${failed.join(', ')}`);
     return a;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.anchorLock.then(fn, fn);
+    this.anchorLock = run.catch(() => undefined);
+    return run;
   }
 
   async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     this.assertOpen();
-    return verifyChain(this.backend, this.key, this.sink, options);
+    return this.exclusive(() => verifyChain(this.backend, this.key, this.sinks, options));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.anchorTimer) clearInterval(this.anchorTimer);
     for (const ac of this.subscriptions) ac.abort();
     while (this.flushing) await this.flushing;
+    await this.anchorLock;
     await this.backend.close();
+    if (this.ownsSinks) for (const s of this.sinks) await s.close?.().catch(() => undefined);
   }
 
   private assertOpen(): void {

@@ -9,6 +9,8 @@ export const EventStoreErrorCode = {
   IdempotencyConflict: 'IDEMPOTENCY_CONFLICT',
   Closed: 'STORE_CLOSED',
   Integrity: 'INTEGRITY',
+  /** An anchor sink (outside the database) could not be written. */
+  Unavailable: 'UNAVAILABLE',
 } as const;
 export type EventStoreErrorCode = (typeof EventStoreErrorCode)[keyof typeof EventStoreErrorCode];
 

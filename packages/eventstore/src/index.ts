@@ -8,6 +8,7 @@ export type {
   EventStore,
   EventValidator,
   ExpectedRevision,
+  IntegrityFinding,
   IntegrityProblem,
   NewEvent,
   PageSubscription,
@@ -15,6 +16,7 @@ export type {
   ReadStreamOptions,
   RecordedEvent,
   RecordedMetadata,
+  SinkSummary,
   SubscribeOptions,
   Subscription,
   VerifyOptions,
@@ -30,8 +32,9 @@ export {
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from './errors.ts';
-export type { AnchorSink, LedgerKey } from './ledger.ts';
-export { FileAnchorSink, MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, publicOnly } from './ledger.ts';
+export type { LedgerKey } from './ledger.ts';
+export { generateLedgerKeyPem, ledgerKeyFromPem, publicOnly } from './ledger.ts';
+export { FileAnchorSink, MemoryAnchorSink, type AnchorSink } from './anchors.ts';
 export type { CoreOptions } from './core.ts';
 export { openPostgresEventStore, type PostgresEventStoreOptions, type WritePathStats } from './postgres.ts';
 export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.ts';

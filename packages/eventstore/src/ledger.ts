@@ -19,8 +19,6 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Anchor } from './types.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -180,46 +178,5 @@ export function anchorSignatureValid(key: LedgerKey, a: Anchor): boolean {
     return verify(null, anchorMessage(a), key.publicKey, Buffer.from(a.signature, 'base64'));
   } catch {
     return false;
-  }
-}
-
-/** Where signed anchors go: outside the database. */
-export interface AnchorSink {
-  write(anchor: Anchor): Promise<void>;
-  list(): Promise<Anchor[]>;
-}
-
-/** Append-only JSON-lines file, fsynced per anchor. Put it on another volume or ship it off-host. */
-export class FileAnchorSink implements AnchorSink {
-  readonly path: string;
-  constructor(path: string) {
-    this.path = path;
-    mkdirSync(dirname(path), { recursive: true });
-  }
-  async write(anchor: Anchor): Promise<void> {
-    const fd = openSync(this.path, 'a', 0o640);
-    try {
-      appendFileSync(fd, `${JSON.stringify(anchor)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }
-  async list(): Promise<Anchor[]> {
-    if (!existsSync(this.path)) return [];
-    return readFileSync(this.path, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Anchor);
-  }
-}
-
-export class MemoryAnchorSink implements AnchorSink {
-  readonly anchors: Anchor[] = [];
-  async write(anchor: Anchor): Promise<void> {
-    this.anchors.push(anchor);
-  }
-  async list(): Promise<Anchor[]> {
-    return [...this.anchors];
   }
 }

@@ -112,7 +112,41 @@ export interface Anchor {
 }
 
 export type IntegrityProblem =
-  'hash-mismatch' | 'broken-link' | 'missing-event' | 'seal-mismatch' | 'anchor-mismatch' | 'anchor-signature' | 'missing-newest' | 'revision-gap';
+  | 'hash-mismatch'
+  | 'broken-link'
+  | 'missing-event'
+  | 'seal-mismatch'
+  | 'anchor-mismatch'
+  | 'anchor-signature'
+  /** A valid anchor of a sink is beyond the store's head: the newest events were deleted. */
+  | 'truncated'
+  | 'revision-gap'
+  /** A sink holds no anchor while another sink holds some (its anchors were deleted). */
+  | 'anchor-missing'
+  /** A sink's newest anchor is older than another sink's (it was rolled back, or lost its newest anchors). */
+  | 'anchor-rolled-back'
+  /** Two sinks hold validly signed anchors of one position with different hashes. */
+  | 'sink-disagrees'
+  /** A sink could not be read (verify cannot vouch for what it would have shown). */
+  | 'sink-unreadable';
+
+/** One thing verify found; `sink` names the anchor sink it is about (null: the store itself). */
+export interface IntegrityFinding {
+  problem: IntegrityProblem;
+  sink: string | null;
+  position: number | null;
+  detail: string;
+}
+
+/** What one anchor sink held when verify read it. */
+export interface SinkSummary {
+  name: string;
+  /** Valid anchors (signature of the ledger key). */
+  anchors: number;
+  newestPosition: number | null;
+  newestSignedAt: string | null;
+  readable: boolean;
+}
 
 export interface VerifyReport {
   ok: boolean;
@@ -123,9 +157,15 @@ export interface VerifyReport {
   anchorsChecked: number;
   /** Whether the per-event seals were checked (needs the ledger key, not only the public key). */
   sealsChecked: boolean;
+  /** Of the most serious finding (the order of `findings`); null when ok. */
   firstBadPosition: number | null;
   problem: IntegrityProblem | null;
+  /** The most serious finding's detail, followed by the other findings' (each as "problem: detail"); null when ok. */
   detail: string | null;
+  /** Everything found, most serious first: truncation, disagreeing sinks, the chain, signatures, sinks behind. */
+  findings: IntegrityFinding[];
+  /** Each anchor sink's newest anchor as read. */
+  sinks: SinkSummary[];
 }
 
 export interface VerifyOptions {
@@ -144,7 +184,7 @@ export interface EventStore {
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** As `subscribeToAll`, yielding each read as one page (non-empty, in position order). */
   subscribeToAllPages(options: SubscribeOptions): PageSubscription;
-  /** Signs the current chain head and hands it to the anchor sink (outside the database). */
+  /** Signs the current chain head and hands it to every anchor sink (outside the database); rejects naming the sinks that failed. */
   anchor(): Promise<Anchor | null>;
   verify(options?: VerifyOptions): Promise<VerifyReport>;
   close(): Promise<void>;

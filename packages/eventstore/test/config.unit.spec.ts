@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   accessConfig,
   accessEnv,
+  anchorConfig,
   anchorEnv,
   checkEventStoreEnv,
   eventStoreConfig,
@@ -38,6 +39,10 @@ describe('the shared service environment', () => {
         ACCESS_KEYS_DIR: '/keys/access',
         ACCESS_ISSUER: 'industrial-access',
         ACCESS_AUDIENCE: 'industrial-platform',
+        ANCHOR_NATS_STREAM: 'LEDGER_ANCHORS',
+        ANCHOR_NATS_MAX_AGE_MS: 0,
+        ANCHOR_EVERY_EVENTS: 1000,
+        ANCHOR_INTERVAL_MS: 10_000,
         OTEL_EXPORTER: 'none',
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
         OTEL_SAMPLE_RATIO: 1,
@@ -49,6 +54,23 @@ describe('the shared service environment', () => {
     expect(eventStoreConfig(r.data)).toEqual({ kind: 'sqlite', path: './data/events.db' });
     expect(accessConfig(r.data)).toEqual({ keysDir: '/keys/access', issuer: 'industrial-access', audience: 'industrial-platform' });
     expect(telemetryConfig(r.data)).toEqual({ exporter: 'none', otlpEndpoint: 'http://localhost:4318', sampleRatio: 1 });
+    expect(anchorConfig(r.data)).toEqual({ everyEvents: 1000, intervalMs: 10_000, nats: null });
+  });
+
+  it('maps the anchor schedule and the JetStream anchor sink', () => {
+    const r = parseEnv(Schema, {
+      ...base,
+      ANCHOR_NATS_URL: 'nats://nats.audit:4222',
+      ANCHOR_NATS_STREAM: 'PLANT_1_ANCHORS',
+      ANCHOR_NATS_MAX_AGE_MS: '31536000000',
+      ANCHOR_EVERY_EVENTS: '500',
+      ANCHOR_INTERVAL_MS: '5000',
+    });
+    expect(r.ok && anchorConfig(r.data)).toEqual({
+      everyEvents: 500,
+      intervalMs: 5000,
+      nats: { servers: 'nats://nats.audit:4222', stream: 'PLANT_1_ANCHORS', maxAgeMs: 31_536_000_000 },
+    });
   });
 
   it('maps EVENTSTORE=postgres to the URL and schema', () => {
@@ -68,6 +90,10 @@ describe('the shared service environment', () => {
     [{ PG_SCHEMA: 'Event-Store' }, 'PG_SCHEMA must be a lowercase SQL identifier (got "Event-Store")'],
     [{ LEDGER_KEY_FILE: '' }, 'LEDGER_KEY_FILE is required'],
     [{ ANCHOR_FILE: '   ' }, 'ANCHOR_FILE must not be empty (got "   ")'],
+    [{ ANCHOR_NATS_URL: 'http://nats:4222' }, 'ANCHOR_NATS_URL must be a nats:// (or tls://) URL (got "http://nats:4222")'],
+    [{ ANCHOR_NATS_STREAM: 'anchors.*' }, 'ANCHOR_NATS_STREAM must be 1–64 letters, digits, _ or - (got "anchors.*")'],
+    [{ ANCHOR_EVERY_EVENTS: '-5' }, 'ANCHOR_EVERY_EVENTS must be ≥ 0 (got "-5")'],
+    [{ ANCHOR_INTERVAL_MS: 'soon' }, 'ANCHOR_INTERVAL_MS must be a number of ms (got "soon")'],
     [{ ACCESS_KEYS_DIR: undefined }, 'ACCESS_KEYS_DIR is required'],
     [{ OTEL_EXPORTER: 'jaeger' }, 'OTEL_EXPORTER must be "otlp" or "none" (got "jaeger")'],
     [{ OTEL_SAMPLE_RATIO: '2' }, 'OTEL_SAMPLE_RATIO must be 0–1 (got "2")'],

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   accessConfig,
   accessEnv,
+  anchorConfig,
   anchorEnv,
   checkEventStoreEnv,
   eventStoreConfig,
@@ -16,6 +17,7 @@ import {
   telemetryConfig,
   telemetryEnv,
   type AccessConfig,
+  type AnchorWiring,
   type EventStoreConfig,
   type LogLevel,
   type TelemetryConfig,
@@ -41,6 +43,8 @@ export interface GovernanceConfig {
   eventStore: EventStoreConfig;
   ledgerKeyFile: string;
   anchorFile: string | null;
+  /** Anchor schedule (count, time) and the JetStream sink (ANCHOR_NATS_URL). */
+  anchors: AnchorWiring;
   access: AccessConfig;
   telemetry: TelemetryConfig;
   logLevel: LogLevel;
@@ -62,6 +66,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       eventStore: eventStoreConfig(e),
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       anchorFile: e.ANCHOR_FILE ?? null,
+      anchors: anchorConfig(e),
       access: accessConfig(e),
       telemetry: telemetryConfig(e),
       logLevel: e.LOG_LEVEL,

@@ -1,7 +1,8 @@
 // Entry point of the standalone governance process: the shared lifecycle (runService): config from
 // the environment once (exit 2 naming a bad variable), telemetry first, the event store and keys,
 // the app, "governance ready grpc=<port> http=<port>". SIGTERM/SIGINT: stop accepting, drain
-// in-flight calls, anchor the chain head (when ANCHOR_FILE is set), close the store, flush telemetry.
+// in-flight calls, anchor the chain head (when ANCHOR_FILE or ANCHOR_NATS_URL is set), close the store,
+// flush telemetry. While running, the store anchors the head to every sink by count and by time.
 import { loadKeySet } from '@industrial/access';
 import { runService } from '@industrial/kernel/service';
 import { createGovernanceApp } from './app.ts';
@@ -15,9 +16,11 @@ process.exit(
     help: HELP,
     loadConfig,
     async start({ config, logger, openStore, onClose }) {
-      const store = await openStore(config);
+      const store = await openStore(config, {
+        onAnchorError: (error, sink) => logger.warn({ err: error, sink }, 'chain anchor could not be written to a sink; the next anchor retries'),
+      });
       // Sign the chain head we stop at, so the next verify can prove nothing was rewritten meanwhile (runs before the store closes).
-      if (config.anchorFile !== null) onClose(async () => void (await store.anchor()), 'chain anchor');
+      if (config.anchorFile !== null || config.anchors.nats !== null) onClose(async () => void (await store.anchor()), 'chain anchor');
       const keySet = await loadKeySet(config.access.keysDir);
       const app = createGovernanceApp({
         store,

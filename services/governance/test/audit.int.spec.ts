@@ -215,5 +215,14 @@ describe.each<[string, StoreFactory]>([
       expect(bad.firstBadPosition).toBe(2);
       expect(bad.problem).not.toBe('');
     });
+
+    it('names deleted newest events as truncated, from the anchor outside the database', async () => {
+      await fx.store.anchor();
+      const head = await fx.store.headPosition();
+      await fx.tamper((t) => `DELETE FROM ${t} WHERE position = $1`, [head]);
+      const r = await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 });
+      expect(r).toMatchObject({ ok: false, problem: 'truncated', firstBadPosition: head, lastPosition: head - 1 });
+      expect(r.detail).toContain(`proves events up to position ${head} existed; the store ends at ${head - 1}`);
+    });
   });
 });

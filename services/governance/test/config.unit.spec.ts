@@ -9,6 +9,15 @@ describe('governance configuration from the environment', () => {
     expect(r.ok && r.config).toMatchObject({ grpc: { port: 50051 }, http: { port: 8081 }, eventStore: { kind: 'sqlite' }, telemetry: { exporter: 'none' } });
   });
 
+  it('maps the anchor sinks and schedule', () => {
+    const r = loadConfig({ ...base, ANCHOR_FILE: '/anchors/a.jsonl', ANCHOR_NATS_URL: 'nats://audit:4222', ANCHOR_INTERVAL_MS: '2000' });
+    expect(r.ok && r.config).toMatchObject({
+      anchorFile: '/anchors/a.jsonl',
+      anchors: { everyEvents: 1000, intervalMs: 2000, nats: { servers: 'nats://audit:4222', stream: 'LEDGER_ANCHORS', maxAgeMs: 0 } },
+    });
+    expect(!loadConfig({ ...base, ANCHOR_NATS_URL: 'audit:4222' }).ok).toBe(true);
+  });
+
   describe('when a value is malformed', () => {
     it('returns one message naming the variable and the value', () => {
       const r = loadConfig({ ...base, GOVERNANCE_GRPC_PORT: 'fifty' });

@@ -1,30 +1,43 @@
 // The standalone entry point as a real process: config errors exit 2 with one message naming the
-// variable; SIGTERM drains, anchors the chain head, closes the store and exits 0.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// variable; SIGTERM drains, anchors the chain head, closes the store and exits 0; with a JetStream
+// anchor sink on the real NATS (a stream of its own, deleted afterwards) it anchors by time to both
+// sinks, and VerifyIntegrity names deleted newest events hidden by editing the anchors file.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { createKeySet, writeKeyMaterial } from '@industrial/access';
+import { createKeySet, importSigningKey, issueToken, writeKeyMaterial, type KeyMaterial } from '@industrial/access';
 import { eventValidator } from '@industrial/contracts';
-import { generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore } from '@industrial/eventstore';
+import { generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type Anchor } from '@industrial/eventstore';
+import { openJetStreamAnchorSink } from '@industrial/eventstore/jetstream';
+import { createClient, governanceV1, unaryCall } from '@industrial/grpc';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleEvent, streamFor } from './fixture.ts';
+import { AUDIENCE, ISSUER, exampleEvent, streamFor } from './fixture.ts';
+
+const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const entry = 'services/governance/src/main.ts';
 let dir: string;
 let env: Record<string, string>;
+let pem: string;
+let keys: KeyMaterial;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gov-main-'));
-  const pem = generateLedgerKeyPem().privateKeyPem;
+  pem = generateLedgerKeyPem().privateKeyPem;
   writeFileSync(join(dir, 'ledger.pem'), pem, { mode: 0o600 });
   // One event, so that there is a chain head to anchor on shutdown.
   const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey: ledgerKeyFromPem(pem), validator: eventValidator });
   await store.append(streamFor('ObjectiveSet', 'u-1'), [exampleEvent('ObjectiveSet')]);
   await store.close();
-  await writeKeyMaterial(join(dir, 'keys'), await createKeySet({ now: new Date() }));
+  keys = await createKeySet({ now: new Date() });
+  await writeKeyMaterial(join(dir, 'keys'), keys);
   const { PATH = '', HOME = '' } = process.env;
   env = {
     PATH,
@@ -44,6 +57,31 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+async function startGovernanceProcess(
+  processEnv: Record<string, string>,
+): Promise<{ child: ChildProcess; exited: Promise<number | null>; out: () => string; err: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const start = Date.now();
+  while (!/governance ready grpc=\d+ http=(\d+)/.test(out)) {
+    if (Date.now() - start > 30_000 || child.exitCode !== null) throw new Error(`governance did not start: ${out}${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, exited, out: () => out, err: () => err };
+}
+
+async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
+  const start = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - start > 30_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('governance main', () => {
   describe('when an environment variable is malformed', () => {
     it('exits 2 with one message naming the variable', () => {
@@ -62,22 +100,78 @@ describe('governance main', () => {
 
   describe('when it receives SIGTERM', () => {
     it('stops, anchors the chain head and exits 0', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const start = Date.now();
-      while (!/governance ready grpc=\d+ http=(\d+)/.test(out)) {
-        if (Date.now() - start > 30_000 || child.exitCode !== null) throw new Error(`governance did not start: ${out}${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const httpPort = /http=(\d+)/.exec(out)?.[1];
+      const { child, exited, out, err } = await startGovernanceProcess(env);
+      const httpPort = /http=(\d+)/.exec(out())?.[1];
       expect((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status).toBe(200);
       child.kill('SIGTERM');
-      expect(await exited, err).toBe(0);
+      expect(await exited, err()).toBe(0);
       expect(readFileSync(join(dir, 'anchors.jsonl'), 'utf8')).toContain('"signature"');
+    });
+  });
+
+  describe('with the anchors file and a JetStream anchor sink', () => {
+    it('anchors by time to both, and VerifyIntegrity names deleted newest events hidden by deleting the last anchor line', async () => {
+      const stream = `TEST_GOV_ANCHORS_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      const anchorFile = join(dir, 'anchors-nats.jsonl');
+      const nc = await connect({ servers: NATS_URL });
+      const gov = await startGovernanceProcess({
+        ...env,
+        ANCHOR_FILE: anchorFile,
+        ANCHOR_NATS_URL: NATS_URL,
+        ANCHOR_NATS_STREAM: stream,
+        ANCHOR_INTERVAL_MS: '100',
+      });
+      try {
+        const js = await openJetStreamAnchorSink({ connection: nc, stream });
+        const fileAnchors = (): Anchor[] =>
+          existsSync(anchorFile)
+            ? readFileSync(anchorFile, 'utf8')
+                .trim()
+                .split('\n')
+                .filter((l) => l !== '')
+                .map((l) => JSON.parse(l) as Anchor)
+            : [];
+        const anchoredIn = async (position: number) =>
+          fileAnchors().some((a) => a.position === position) && ((await js.list()) as Anchor[]).some((a) => a.position === position);
+        // Another process appends; governance anchors the new head by time, without appending itself.
+        const store = await openSqliteEventStore({ path: env.SQLITE_PATH as string, ledgerKey: ledgerKeyFromPem(pem), validator: eventValidator });
+        const head = (await store.append(streamFor('ObjectiveSet', 'u-2'), [exampleEvent('ObjectiveSet'), exampleEvent('ObjectiveSet')])).position;
+        await store.close();
+        await until(() => anchoredIn(head), `the time-based anchor of position ${head} in the file and the JetStream stream`);
+
+        const token = await issueToken(await importSigningKey(keys.signingKey), {
+          subject: 'auditor-1',
+          roles: ['auditor'],
+          scopes: ['*'],
+          tokenId: randomUUID(),
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          now: new Date(),
+          ttlSeconds: 600,
+        });
+        const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${/grpc=(\d+)/.exec(gov.out())?.[1]}`, { token, deadlineMs: 10_000 });
+        try {
+          expect(await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 })).toMatchObject({ ok: true, problem: '' });
+          // The attacker deletes the newest event and the anchors file's last line.
+          const db = new DatabaseSync(env.SQLITE_PATH as string);
+          db.exec('PRAGMA busy_timeout = 10000');
+          db.prepare('DELETE FROM events WHERE position = ?').run(head);
+          db.close();
+          const lines = readFileSync(anchorFile, 'utf8').trim().split('\n');
+          writeFileSync(anchorFile, `${lines.filter((l) => (JSON.parse(l) as Anchor).position !== head).join('\n')}\n`);
+          const bad = await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 });
+          expect(bad).toMatchObject({ ok: false, problem: 'truncated', firstBadPosition: head, lastPosition: head - 1 });
+          expect(bad.detail).toContain(`jetstream:${stream}`);
+          expect(bad.detail).toContain('anchor-rolled-back');
+        } finally {
+          client.close();
+        }
+      } finally {
+        gov.child.kill('SIGTERM');
+        expect(await gov.exited, gov.err()).toBe(0);
+        await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+        await nc.close();
+      }
     });
   });
 });

@@ -96,10 +96,12 @@ export interface VerifyIntegrityResponse {
     | number
     | undefined;
   /**
-   * hash-mismatch, broken-link, missing-event, seal-mismatch, anchor-mismatch, anchor-signature,
-   * missing-newest, revision-gap; empty when ok.
+   * The most serious finding: truncated (newest events deleted), sink-disagrees, missing-event,
+   * broken-link, hash-mismatch, seal-mismatch, revision-gap, anchor-mismatch, anchor-signature,
+   * anchor-rolled-back, anchor-missing, sink-unreadable; empty when ok.
    */
   problem: string;
+  /** Its detail, then every other finding as "problem: detail" (naming the anchor sink it is about). */
   detail: string;
 }
 
