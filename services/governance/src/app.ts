@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { recordDeniedIn } from './adapters/eventstore/access-denied.ts';
 import { auditService } from './adapters/grpc/audit.ts';
 import { modelRegistryService } from './adapters/grpc/registry.ts';
-import { createAuditFeatures } from './features/audit.ts';
+import { createAuditFeatures, DEFAULT_REPLAY_LIMITS, type ReplayLimits } from './features/audit.ts';
 import { createRegistryFeatures, type RegistryFeatures } from './features/registry.ts';
 
 export const SERVICE_NAME = 'governance';
@@ -26,6 +26,8 @@ export interface GovernanceAppConfig {
   maxSendMessageLength?: number;
   /** How long stop() waits for in-flight calls before cancelling them. Default 10 s. */
   shutdownGraceMs?: number;
+  /** ReplayTo bounds (default DEFAULT_REPLAY_LIMITS: 4 at once, pages of 500 events). */
+  replay?: Partial<ReplayLimits>;
 }
 
 export interface GovernanceAppDeps {
@@ -76,7 +78,10 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     onRecordFailure,
   });
   const grpc = createGrpcServer({
-    services: [auditService(createAuditFeatures(kernel.reader)), modelRegistryService({ registry, recordDenied, onRecordFailure })],
+    services: [
+      auditService(createAuditFeatures(kernel.reader, { ...DEFAULT_REPLAY_LIMITS, ...config.replay })),
+      modelRegistryService({ registry, recordDenied, onRecordFailure }),
+    ],
     accessGuard,
     serviceName: SERVICE_NAME,
     logger,

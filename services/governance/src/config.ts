@@ -23,12 +23,18 @@ import {
   type TelemetryConfig,
 } from '@industrial/eventstore/config';
 
+const wholeNumber = (max: number) =>
+  z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(1, 'must be ≥ 1').max(max, `must be ≤ ${max}`);
+
 const EnvSchema = z
   .object({
     GOVERNANCE_GRPC_HOST: nonEmpty.default('0.0.0.0'),
     GOVERNANCE_GRPC_PORT: port(50051),
     GOVERNANCE_HTTP_HOST: nonEmpty.default('0.0.0.0'),
     GOVERNANCE_HTTP_PORT: port(8081),
+    /** Replays streaming at once (one more → RESOURCE_EXHAUSTED) and events per page a replay holds in memory. */
+    GOVERNANCE_REPLAY_MAX_CONCURRENT: wholeNumber(1000).default(4),
+    GOVERNANCE_REPLAY_BATCH: wholeNumber(1000).default(500),
     ...eventStoreEnv,
     ...anchorEnv,
     ...accessEnv,
@@ -40,6 +46,8 @@ const EnvSchema = z
 export interface GovernanceConfig {
   grpc: { host: string; port: number };
   http: { host: string; port: number };
+  /** ReplayTo bounds: concurrent replays and the page size. */
+  replay: { maxConcurrentReplays: number; replayBatch: number };
   eventStore: EventStoreConfig;
   ledgerKeyFile: string;
   anchorFile: string | null;
@@ -63,6 +71,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     config: {
       grpc: { host: e.GOVERNANCE_GRPC_HOST, port: e.GOVERNANCE_GRPC_PORT },
       http: { host: e.GOVERNANCE_HTTP_HOST, port: e.GOVERNANCE_HTTP_PORT },
+      replay: { maxConcurrentReplays: e.GOVERNANCE_REPLAY_MAX_CONCURRENT, replayBatch: e.GOVERNANCE_REPLAY_BATCH },
       eventStore: eventStoreConfig(e),
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       anchorFile: e.ANCHOR_FILE ?? null,

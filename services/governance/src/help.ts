@@ -4,6 +4,8 @@ export const HELP = `governance — the audit API and the model registry (four-e
 Environment:
   GOVERNANCE_GRPC_HOST / GOVERNANCE_GRPC_PORT   gRPC listen address (0.0.0.0 / 50051)
   GOVERNANCE_HTTP_HOST / GOVERNANCE_HTTP_PORT   /healthz, /readyz (0.0.0.0 / 8081)
+  GOVERNANCE_REPLAY_MAX_CONCURRENT              ReplayTo streams at once; one more is RESOURCE_EXHAUSTED (4)
+  GOVERNANCE_REPLAY_BATCH                       events a replay reads (and holds) per page (500)
   EVENTSTORE                                    sqlite (default) or postgres
   PG_URL, PG_SCHEMA                             PostgreSQL (PG_URL required for postgres; schema eventstore)
   SQLITE_PATH                                   ./data/events.db

@@ -29,6 +29,7 @@ process.exit(
         config: {
           grpc: config.grpc,
           http: config.http,
+          replay: config.replay,
           access: { issuer: config.access.issuer, audience: config.access.audience },
           shutdownGraceMs: config.shutdownGraceMs,
         },

@@ -45,3 +45,14 @@ describe('governance configuration from the environment', () => {
     expect(!r.ok && r.message).toContain('OTEL_EXPORTER must be "otlp" or "none"');
   });
 });
+
+describe('replay bounds', () => {
+  it('allow 4 replays at once in pages of 500 by default, take GOVERNANCE_REPLAY_*, and name a bad one', () => {
+    const d = loadConfig(base);
+    expect(d.ok && d.config.replay).toEqual({ maxConcurrentReplays: 4, replayBatch: 500 });
+    const set = loadConfig({ ...base, GOVERNANCE_REPLAY_MAX_CONCURRENT: '2', GOVERNANCE_REPLAY_BATCH: '100' });
+    expect(set.ok && set.config.replay).toEqual({ maxConcurrentReplays: 2, replayBatch: 100 });
+    const bad = loadConfig({ ...base, GOVERNANCE_REPLAY_MAX_CONCURRENT: '0' });
+    expect(!bad.ok && bad.message).toContain('GOVERNANCE_REPLAY_MAX_CONCURRENT');
+  });
+});

@@ -2,6 +2,9 @@
 // stream, a page of the global order, verify the hash chain, and replay everything recorded up to a
 // point in time. Read-only: the kernel's reader (no append). Paging and replay rules are pure, in
 // domain/audit.ts; the edge (adapters/grpc/audit.ts) validates requests and maps events to proto.
+// Replays are bounded: at most `maxConcurrentReplays` run at once (beyond: ReplayLimitError,
+// RESOURCE_EXHAUSTED, before anything is read), and each holds one page of `replayBatch` events
+// in memory at a time — the next page is read only when the caller has taken the last event.
 import type { StoreReader } from '@industrial/kernel';
 import { initialReplayState, nextPosition, nextRevision, replayBatch, REPLAY_BATCH, type Direction, type ReplayQuery } from '../domain/audit.ts';
 
@@ -11,8 +14,34 @@ export type IntegrityReport = Awaited<ReturnType<StoreReader['verify']>>;
 
 export type AuditFeatures = ReturnType<typeof createAuditFeatures>;
 
-export function createAuditFeatures(store: StoreReader) {
+export interface ReplayLimits {
+  /** Replays streaming at once; one more is refused with ReplayLimitError. */
+  maxConcurrentReplays: number;
+  /** Events read from the store per page (the memory one replay holds). */
+  replayBatch: number;
+}
+
+export const DEFAULT_REPLAY_LIMITS: ReplayLimits = { maxConcurrentReplays: 4, replayBatch: REPLAY_BATCH };
+
+/** Too many replays at once: try again when one has finished (gRPC RESOURCE_EXHAUSTED). */
+export class ReplayLimitError extends Error {
+  readonly code = 'RESOURCE_EXHAUSTED' as const;
+  constructor(limit: number) {
+    super(`${limit} replays are already running (the limit); try again when one has finished`);
+    this.name = 'ReplayLimitError';
+  }
+}
+
+export function createAuditFeatures(store: StoreReader, limits: ReplayLimits = DEFAULT_REPLAY_LIMITS) {
+  if (!Number.isInteger(limits.maxConcurrentReplays) || limits.maxConcurrentReplays < 1) throw new RangeError('maxConcurrentReplays must be an integer ≥ 1');
+  if (!Number.isInteger(limits.replayBatch) || limits.replayBatch < 1) throw new RangeError('replayBatch must be an integer ≥ 1');
+  let running = 0;
   return {
+    /** Replays streaming now. */
+    get runningReplays(): number {
+      return running;
+    },
+
     /** A page of one stream, forwards or backwards from a revision; `nextRevision` null at its end. */
     async readStream(q: {
       stream: string;
@@ -43,16 +72,22 @@ export function createAuditFeatures(store: StoreReader) {
 
     /** Every event recorded at or before the cut-off (a prefix of the global order), optionally by stream prefix. */
     async *replay(query: ReplayQuery, signal: AbortSignal): AsyncGenerator<AuditEvent> {
-      let state = initialReplayState(query);
-      const head = await store.headPosition();
-      // Resuming beyond the head has nothing to replay (and readAll would refuse the position).
-      if (state.lastPosition >= head) return;
-      while (!state.done) {
-        signal.throwIfAborted();
-        const batch = await store.readAll({ fromPosition: state.lastPosition + 1, maxCount: REPLAY_BATCH });
-        const next = replayBatch(state, batch, REPLAY_BATCH, query);
-        state = next.state;
-        yield* next.emit;
+      if (running >= limits.maxConcurrentReplays) throw new ReplayLimitError(limits.maxConcurrentReplays);
+      running += 1;
+      try {
+        let state = initialReplayState(query);
+        const head = await store.headPosition();
+        // Resuming beyond the head has nothing to replay (and readAll would refuse the position).
+        if (state.lastPosition >= head) return;
+        while (!state.done) {
+          signal.throwIfAborted();
+          const batch = await store.readAll({ fromPosition: state.lastPosition + 1, maxCount: limits.replayBatch });
+          const next = replayBatch(state, batch, limits.replayBatch, query);
+          state = next.state;
+          yield* next.emit;
+        }
+      } finally {
+        running -= 1;
       }
     },
   };
