@@ -1,25 +1,39 @@
 // Puts the signed-in operator in `locals`: the token from the httpOnly cookie is verified with
 // the platform key set on each request. A refused token clears the cookie and, outside the
-// sign-in page, sends the operator back to sign in with a plain reason.
+// sign-in page, sends the operator back to sign in with a plain reason. Rate limits first: per
+// source address before the cookie is verified, per token after (429 with Retry-After; the probe
+// /healthz is not limited).
 import { redirect } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
+import { config } from '#lib/server/config.ts';
+import { createHmiGate, type HmiGate } from '#lib/server/rate-limit.ts';
 import { clearTokenCookie, TOKEN_COOKIE, verifyToken } from '#lib/server/session.ts';
 
 const PUBLIC = new Set(['/signin', '/healthz']);
 
+let gate: HmiGate | null = null;
+
 export const handle: Handle = async ({ event, resolve }) => {
+  const path = event.url.pathname;
+  if (path !== '/healthz') {
+    gate ??= createHmiGate(config().rateLimits);
+    const limited = gate.source(event.getClientAddress());
+    if (limited !== null) return limited;
+  }
   const raw = event.cookies.get(TOKEN_COOKIE);
   event.locals.session = null;
   let why: 'expired' | 'invalid' | 'keys' | null = null;
   if (raw) {
     const result = await verifyToken(raw);
-    if (result.ok) event.locals.session = result.session;
-    else {
+    if (result.ok) {
+      event.locals.session = result.session;
+      const limited = gate?.token(result.session.principal.tokenId) ?? null;
+      if (limited !== null) return limited;
+    } else {
       why = result.reason;
       clearTokenCookie(event.cookies);
     }
   }
-  const path = event.url.pathname;
   if (event.locals.session === null && !PUBLIC.has(path)) {
     if (path.startsWith('/api/')) return new Response('signed out', { status: 401 });
     redirect(303, `/signin${why === 'expired' ? '?expired=1' : why === 'keys' ? '?keys=1' : ''}`);

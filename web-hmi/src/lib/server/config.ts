@@ -1,6 +1,8 @@
 // The HMI server's configuration, read from the environment once and validated here; nothing
 // else reads process.env. INFERENCE_URL is the inference HTTP gateway; ACCESS_KEYS_DIR holds the
 // platform's public key set (keyset.json) used to verify operator tokens at sign-in and per request.
+// HMI_RATE_PER_SOURCE / HMI_RATE_PER_TOKEN: the server's rate limits (`<burst>/<per second>` or `off`).
+import { parseBucket, type HmiRateLimits } from './rate-limit.ts';
 
 export interface HmiConfig {
   inferenceUrl: string;
@@ -9,6 +11,8 @@ export interface HmiConfig {
   audience: string;
   /** Milliseconds before a gateway call is given up (the operator then sees "not reachable"). */
   gatewayTimeoutMs: number;
+  /** Per source address (before the cookie is verified) and per signed-in token. */
+  rateLimits: HmiRateLimits;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
@@ -32,6 +36,11 @@ function load(env: NodeJS.ProcessEnv): HmiConfig {
     issuer: env.ACCESS_ISSUER?.trim() || 'industrial-access',
     audience: env.ACCESS_AUDIENCE?.trim() || 'industrial-platform',
     gatewayTimeoutMs: timeout,
+    rateLimits: {
+      perSource: parseBucket('HMI_RATE_PER_SOURCE', env.HMI_RATE_PER_SOURCE, { burst: 300, perSecond: 100 }),
+      perToken: parseBucket('HMI_RATE_PER_TOKEN', env.HMI_RATE_PER_TOKEN, { burst: 120, perSecond: 40 }),
+      maxKeys: 10_000,
+    },
   };
 }
 
