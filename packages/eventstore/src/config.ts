@@ -9,6 +9,7 @@
 //     .superRefine(checkEventStoreEnv);
 //   const parsed = parseEnv(EnvSchema, process.env);
 import { readFile } from 'node:fs/promises';
+import type { ConnectionOptions } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { FileAnchorSink, type AnchorSink } from './anchors.ts';
 import { ledgerKeyFromPem, type LedgerKey } from './ledger.ts';
@@ -60,7 +61,7 @@ export const anchorEnv = {
   ANCHOR_NATS_STREAM: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -')
-    .default('LEDGER_ANCHORS'),
+    .optional(),
   ANCHOR_NATS_MAX_AGE_MS: durationMs(0),
   ANCHOR_EVERY_EVENTS: z.coerce.number({ message: 'must be a number of events' }).int('must be an integer').min(0, 'must be ≥ 0').default(1000),
   ANCHOR_INTERVAL_MS: durationMs(10_000),
@@ -117,20 +118,31 @@ export function eventStoreConfig(e: {
 export interface AnchorWiring {
   everyEvents: number;
   intervalMs: number;
-  nats: { servers: string; stream: string; maxAgeMs: number } | null;
+  nats: {
+    servers: string;
+    stream: string;
+    maxAgeMs: number;
+    /** Credentials (an authenticator), TLS: what the deployment's NATS requires. */
+    connectOptions?: Partial<ConnectionOptions>;
+  } | null;
 }
 
-export function anchorConfig(e: {
-  ANCHOR_NATS_URL?: string | undefined;
-  ANCHOR_NATS_STREAM: string;
-  ANCHOR_NATS_MAX_AGE_MS: number;
-  ANCHOR_EVERY_EVENTS: number;
-  ANCHOR_INTERVAL_MS: number;
-}): AnchorWiring {
+/** `prefix`: the deployment's NATS_PREFIX; the stream defaults to `<prefix>_LEDGER_ANCHORS` then. */
+export function anchorConfig(
+  e: {
+    ANCHOR_NATS_URL?: string | undefined;
+    ANCHOR_NATS_STREAM?: string | undefined;
+    ANCHOR_NATS_MAX_AGE_MS: number;
+    ANCHOR_EVERY_EVENTS: number;
+    ANCHOR_INTERVAL_MS: number;
+  },
+  prefix?: string,
+): AnchorWiring {
+  const stream = e.ANCHOR_NATS_STREAM ?? (prefix === undefined ? 'LEDGER_ANCHORS' : `${prefix}_LEDGER_ANCHORS`);
   return {
     everyEvents: e.ANCHOR_EVERY_EVENTS,
     intervalMs: e.ANCHOR_INTERVAL_MS,
-    nats: e.ANCHOR_NATS_URL === undefined ? null : { servers: e.ANCHOR_NATS_URL, stream: e.ANCHOR_NATS_STREAM, maxAgeMs: e.ANCHOR_NATS_MAX_AGE_MS },
+    nats: e.ANCHOR_NATS_URL === undefined ? null : { servers: e.ANCHOR_NATS_URL, stream, maxAgeMs: e.ANCHOR_NATS_MAX_AGE_MS },
   };
 }
 
@@ -251,7 +263,14 @@ async function openAnchorSinks(config: StoreWiring): Promise<AnchorSink[]> {
   if (nats) {
     const { openJetStreamAnchorSink } = await import('./jetstream-anchors.ts');
     try {
-      sinks.push(await openJetStreamAnchorSink({ servers: nats.servers, stream: nats.stream, maxAgeMs: nats.maxAgeMs }));
+      sinks.push(
+        await openJetStreamAnchorSink({
+          servers: nats.servers,
+          stream: nats.stream,
+          maxAgeMs: nats.maxAgeMs,
+          ...(nats.connectOptions === undefined ? {} : { connectOptions: nats.connectOptions }),
+        }),
+      );
     } catch (error) {
       throw new Error(`ANCHOR_NATS_URL ${nats.servers}: the JetStream anchor sink cannot be opened: ${(error as Error).message}`, { cause: error });
     }

@@ -39,7 +39,6 @@ describe('the shared service environment', () => {
         ACCESS_KEYS_DIR: '/keys/access',
         ACCESS_ISSUER: 'industrial-access',
         ACCESS_AUDIENCE: 'industrial-platform',
-        ANCHOR_NATS_STREAM: 'LEDGER_ANCHORS',
         ANCHOR_NATS_MAX_AGE_MS: 0,
         ANCHOR_EVERY_EVENTS: 1000,
         ANCHOR_INTERVAL_MS: 10_000,
@@ -55,6 +54,9 @@ describe('the shared service environment', () => {
     expect(accessConfig(r.data)).toEqual({ keysDir: '/keys/access', issuer: 'industrial-access', audience: 'industrial-platform' });
     expect(telemetryConfig(r.data)).toEqual({ exporter: 'none', otlpEndpoint: 'http://localhost:4318', sampleRatio: 1 });
     expect(anchorConfig(r.data)).toEqual({ everyEvents: 1000, intervalMs: 10_000, nats: null });
+    const nats = parseEnv(Schema, { ...base, ANCHOR_NATS_URL: 'nats://nats:4222' });
+    expect(nats.ok && anchorConfig(nats.data).nats).toEqual({ servers: 'nats://nats:4222', stream: 'LEDGER_ANCHORS', maxAgeMs: 0 });
+    expect(nats.ok && anchorConfig(nats.data, 'plant-1').nats?.stream).toBe('plant-1_LEDGER_ANCHORS');
   });
 
   it('maps the anchor schedule and the JetStream anchor sink', () => {

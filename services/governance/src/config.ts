@@ -1,6 +1,7 @@
 // Configuration of the standalone governance process, read from the environment once (main.ts)
 // into a typed object. Nothing below main.ts reads process.env. The variables every service shares
 // (event store, ledger key, anchors, access, telemetry) come from @industrial/eventstore/config.
+import { natsEnvConfig, type NatsEnvSettings } from '@industrial/bus';
 import { z } from 'zod';
 import {
   accessConfig,
@@ -53,6 +54,8 @@ export interface GovernanceConfig {
   anchorFile: string | null;
   /** Anchor schedule (count, time) and the JetStream sink (ANCHOR_NATS_URL). */
   anchors: AnchorWiring;
+  /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE) for the anchor stream. */
+  nats: NatsEnvSettings;
   access: AccessConfig;
   telemetry: TelemetryConfig;
   logLevel: LogLevel;
@@ -66,6 +69,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const parsed = parseEnv(EnvSchema, env);
   if (!parsed.ok) return parsed;
   const e = parsed.data;
+  const nats = natsEnvConfig(env);
+  if (!nats.ok) return nats;
   return {
     ok: true,
     config: {
@@ -75,7 +80,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       eventStore: eventStoreConfig(e),
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       anchorFile: e.ANCHOR_FILE ?? null,
-      anchors: anchorConfig(e),
+      anchors: anchorConfig(e, nats.nats.prefix),
+      nats: nats.nats,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),
       logLevel: e.LOG_LEVEL,

@@ -11,9 +11,11 @@ Environment:
   SQLITE_PATH                                   ./data/events.db
   LEDGER_KEY_FILE                               Ed25519 PEM of the ledger (required)
   ANCHOR_FILE                                   anchors are appended here; the head is anchored on shutdown
-  ANCHOR_NATS_URL, ANCHOR_NATS_STREAM           anchors also go to this JetStream stream (off the database host; LEDGER_ANCHORS)
+  ANCHOR_NATS_URL, ANCHOR_NATS_STREAM           anchors also go to this JetStream stream (off the database host;
+                                                <NATS_PREFIX>_LEDGER_ANCHORS or LEDGER_ANCHORS), with the NATS_* credentials below
   ANCHOR_NATS_MAX_AGE_MS                        the stream's retention (0: for ever)
   ANCHOR_EVERY_EVENTS, ANCHOR_INTERVAL_MS       anchor after this many events / every this many ms when the head moved (1000, 10000)
+  NATS_PREFIX, NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE   the anchor stream's prefix and credentials
   ACCESS_KEYS_DIR                               directory holding keyset.json (required)
   ACCESS_ISSUER / ACCESS_AUDIENCE               industrial-access / industrial-platform
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO   telemetry (none by default)

@@ -4,6 +4,7 @@
 // in-flight calls, anchor the chain head (when ANCHOR_FILE or ANCHOR_NATS_URL is set), close the store,
 // flush telemetry. While running, the store anchors the head to every sink by count and by time.
 import { loadKeySet } from '@industrial/access';
+import { natsAuthenticator } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
 import { createGovernanceApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -16,9 +17,18 @@ process.exit(
     help: HELP,
     loadConfig,
     async start({ config, logger, openStore, onClose }) {
-      const store = await openStore(config, {
-        onAnchorError: (error, sink) => logger.warn({ err: error, sink }, 'chain anchor could not be written to a sink; the next anchor retries'),
-      });
+      // The anchor stream's connection authenticates like every NATS client of the deployment (NATS_* credentials).
+      const credentials = config.nats.credentials;
+      const anchorNats =
+        config.anchors.nats === null || credentials === undefined
+          ? config.anchors.nats
+          : { ...config.anchors.nats, connectOptions: { authenticator: natsAuthenticator(credentials) } };
+      const store = await openStore(
+        { ...config, anchors: { ...config.anchors, nats: anchorNats } },
+        {
+          onAnchorError: (error, sink) => logger.warn({ err: error, sink }, 'chain anchor could not be written to a sink; the next anchor retries'),
+        },
+      );
       // Sign the chain head we stop at, so the next verify can prove nothing was rewritten meanwhile (runs before the store closes).
       if (config.anchorFile !== null || config.anchors.nats !== null) onClose(async () => void (await store.anchor()), 'chain anchor');
       const keySet = await loadKeySet(config.access.keysDir);

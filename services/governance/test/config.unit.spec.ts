@@ -16,6 +16,12 @@ describe('governance configuration from the environment', () => {
       anchors: { everyEvents: 1000, intervalMs: 2000, nats: { servers: 'nats://audit:4222', stream: 'LEDGER_ANCHORS', maxAgeMs: 0 } },
     });
     expect(!loadConfig({ ...base, ANCHOR_NATS_URL: 'audit:4222' }).ok).toBe(true);
+    const prefixed = loadConfig({ ...base, ANCHOR_NATS_URL: 'nats://audit:4222', NATS_PREFIX: 'plant-1', NATS_NKEY_SEED_FILE: '/keys/governance.nk' });
+    expect(prefixed.ok && prefixed.config).toMatchObject({
+      anchors: { nats: { stream: 'plant-1_LEDGER_ANCHORS' } },
+      nats: { prefix: 'plant-1', credentials: { kind: 'nkey', seedFile: '/keys/governance.nk' } },
+    });
+    expect(!loadConfig({ ...base, NATS_USER: 'governance' }).ok).toBe(true);
   });
 
   describe('when a value is malformed', () => {
