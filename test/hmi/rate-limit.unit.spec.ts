@@ -3,6 +3,7 @@
 // with its own bucket, refilled by the clock; the configuration names a bad variable. Counted on a
 // fake clock, never timed.
 import { describe, expect, it } from 'vitest';
+import { forwardedFor, withClientAddress } from '../../web-hmi/src/lib/server/client-address.ts';
 import { createHmiGate, parseBucket } from '../../web-hmi/src/lib/server/rate-limit.ts';
 
 describe('HMI rate limits', () => {
@@ -46,5 +47,16 @@ describe('HMI rate limits', () => {
     expect(parseBucket('HMI_RATE_PER_SOURCE', 'off', fallback)).toBeNull();
     expect(() => parseBucket('HMI_RATE_PER_TOKEN', '20', fallback)).toThrow(/HMI_RATE_PER_TOKEN/);
     expect(() => parseBucket('HMI_RATE_PER_TOKEN', '20/0', fallback)).toThrow(/HMI_RATE_PER_TOKEN/);
+  });
+});
+
+describe('the browser address towards the gateway', () => {
+  it("names the request's address in X-Forwarded-For across awaits, and nothing outside a request", async () => {
+    const seen = await withClientAddress('10.4.0.9', async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return forwardedFor();
+    });
+    expect(seen).toEqual({ 'x-forwarded-for': '10.4.0.9' });
+    expect(forwardedFor()).toEqual({});
   });
 });

@@ -5,6 +5,7 @@
 // /healthz is not limited).
 import { redirect } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
+import { withClientAddress } from '#lib/server/client-address.ts';
 import { config } from '#lib/server/config.ts';
 import { createHmiGate, type HmiGate } from '#lib/server/rate-limit.ts';
 import { clearTokenCookie, TOKEN_COOKIE, verifyToken } from '#lib/server/session.ts';
@@ -15,9 +16,10 @@ let gate: HmiGate | null = null;
 
 export const handle: Handle = async ({ event, resolve }) => {
   const path = event.url.pathname;
+  const address = event.getClientAddress();
   if (path !== '/healthz') {
     gate ??= createHmiGate(config().rateLimits);
-    const limited = gate.source(event.getClientAddress());
+    const limited = gate.source(address);
     if (limited !== null) return limited;
   }
   const raw = event.cookies.get(TOKEN_COOKIE);
@@ -38,5 +40,6 @@ export const handle: Handle = async ({ event, resolve }) => {
     if (path.startsWith('/api/')) return new Response('signed out', { status: 401 });
     redirect(303, `/signin${why === 'expired' ? '?expired=1' : why === 'keys' ? '?keys=1' : ''}`);
   }
-  return resolve(event);
+  // Gateway calls made while serving this request name the browser's address (X-Forwarded-For).
+  return withClientAddress(address, () => resolve(event));
 };

@@ -42,8 +42,11 @@ export const SERVICE_NAME = 'inference';
 
 export interface InferenceAppConfig {
   grpc: { host: string; port: number } | null;
-  /** `rateLimit`: the gateway's per-source and per-token limits (default DEFAULT_RATE_LIMITS; null: none). */
-  http: { host: string; port: number; rateLimit?: RateLimitConfig | null } | null;
+  /**
+   * `rateLimit`: the gateway's per-source and per-token limits (default DEFAULT_RATE_LIMITS; null: none);
+   * `trustProxy`: proxies (the HMI server) whose X-Forwarded-For names the caller (default none).
+   */
+  http: { host: string; port: number; rateLimit?: RateLimitConfig | null; trustProxy?: readonly string[] } | null;
   access: { issuer: string; audience: string };
   /**
    * This replica's id and every replica's (assets are partitioned by consistent hashing). With a
@@ -223,6 +226,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
           guard: guardOptions,
           history: (id) => kernel.read(`recommendation-${id}`),
           ...(config.http.rateLimit === undefined ? {} : { rateLimit: config.http.rateLimit }),
+          ...(config.http.trustProxy === undefined ? {} : { trustProxy: config.http.trustProxy }),
         });
 
   let consumer: ConsumerHandle | null = null;

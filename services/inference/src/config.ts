@@ -40,6 +40,11 @@ const EnvSchema = z
     /** The gateway's rate limit per source address (every /api/ request) and per token; `off` for none. */
     INFERENCE_HTTP_RATE_PER_SOURCE: bucket.default(DEFAULT_RATE_LIMITS.perSource),
     INFERENCE_HTTP_RATE_PER_TOKEN: bucket.default(DEFAULT_RATE_LIMITS.perToken),
+    /** Proxies in front (the HMI server): comma-separated addresses or CIDRs whose X-Forwarded-For is believed. */
+    INFERENCE_HTTP_TRUST_PROXY: z
+      .string()
+      .regex(/^[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*$/, 'must be a comma-separated list of IP addresses or CIDRs (e.g. 10.0.0.5,127.0.0.1)')
+      .optional(),
     INFERENCE_REPLICA_ID: replicaId.default('inference-0'),
     INFERENCE_REPLICAS: z
       .string()
@@ -85,7 +90,7 @@ export type MembershipConfig = { mode: 'static'; replicas: string[] } | { mode: 
 
 export interface InferenceConfig {
   grpc: { host: string; port: number };
-  http: { host: string; port: number; rateLimit: RateLimitConfig | null };
+  http: { host: string; port: number; rateLimit: RateLimitConfig | null; trustProxy: string[] };
   replicaId: string;
   replicas: string[];
   membership: MembershipConfig;
@@ -138,6 +143,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         host: e.INFERENCE_HTTP_HOST,
         port: e.INFERENCE_HTTP_PORT,
         rateLimit: rateLimitOf(e.INFERENCE_HTTP_RATE_PER_SOURCE, e.INFERENCE_HTTP_RATE_PER_TOKEN),
+        trustProxy: e.INFERENCE_HTTP_TRUST_PROXY?.split(',') ?? [],
       },
       replicaId: e.INFERENCE_REPLICA_ID,
       replicas,

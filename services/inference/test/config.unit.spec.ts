@@ -71,3 +71,14 @@ describe('gateway rate limit configuration', () => {
     expect(!r.ok && r.message).toContain('INFERENCE_HTTP_RATE_PER_TOKEN');
   });
 });
+
+describe('gateway proxy trust', () => {
+  it('believes X-Forwarded-For from no one by default, from the listed addresses when set, and names a bad list', () => {
+    const d = load({});
+    expect(d.ok && d.config.http.trustProxy).toEqual([]);
+    const set = load({ INFERENCE_HTTP_TRUST_PROXY: '10.0.0.5,127.0.0.1' });
+    expect(set.ok && set.config.http.trustProxy).toEqual(['10.0.0.5', '127.0.0.1']);
+    const bad = load({ INFERENCE_HTTP_TRUST_PROXY: 'the hmi' });
+    expect(!bad.ok && bad.message).toContain('INFERENCE_HTTP_TRUST_PROXY');
+  });
+});

@@ -52,7 +52,7 @@ beforeAll(async () => {
   });
 });
 
-function gateway(rateLimit: RateLimitConfig | null = null) {
+function gateway(rateLimit: RateLimitConfig | null = null, trustProxy: string[] = []) {
   const denials: AccessDeniedEvent[] = [];
   const calls: string[] = [];
   // Every use case answers; the test is about what reaches them.
@@ -66,6 +66,7 @@ function gateway(rateLimit: RateLimitConfig | null = null) {
     ready: () => true,
     history: async () => [],
     rateLimit,
+    trustProxy,
   };
   return { app: createGateway(deps), denials, calls };
 }
@@ -183,5 +184,19 @@ describe('rate limits', () => {
     const { app } = gateway({ perSource: slow(1), perToken: slow(1), maxKeys: 100 });
     const statuses = await Promise.all(Array.from({ length: 5 }, () => app.inject({ method: 'GET', url: '/healthz' }).then((r) => r.statusCode)));
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
+  });
+
+  it('counts the browser behind a trusted proxy (the HMI) as its own source, and ignores X-Forwarded-For from anyone else', async () => {
+    const { app, denials } = gateway({ perSource: slow(2), perToken: slow(1000), maxKeys: 100 }, ['127.0.0.1']);
+    const via = (browser: string) =>
+      app.inject({ method: 'GET', url: '/api/v1/modes', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': browser } }).then((r) => r.statusCode);
+    expect([await via('10.1.1.1'), await via('10.1.1.1'), await via('10.1.1.1')]).toEqual([401, 401, 429]);
+    expect(await via('10.1.1.2')).toBe(401);
+    // Not a trusted proxy: its X-Forwarded-For is ignored, all its requests share its own bucket.
+    const spoof = (browser: string) =>
+      app.inject({ method: 'GET', url: '/api/v1/modes', remoteAddress: '10.9.9.9', headers: { 'x-forwarded-for': browser } }).then((r) => r.statusCode);
+    expect([await spoof('10.2.0.1'), await spoof('10.2.0.2'), await spoof('10.2.0.3')]).toEqual([401, 401, 429]);
+    // Denials count per source (the guard aggregates anonymous ones per address): 2 + 1 + 2.
+    expect(denials).toHaveLength(5);
   });
 });

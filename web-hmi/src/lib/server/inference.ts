@@ -2,6 +2,7 @@
 // src/adapters/http/gateway.ts; the contract the HMI relies on is written down in web-hmi/API.md).
 // Every call carries the operator's bearer token; failures come back as a GatewayError with the
 // HTTP status and the gateway's code, which pages turn into plain words.
+import { forwardedFor } from './client-address.ts';
 import { config } from './config.ts';
 
 export type RecommendationStatus = 'open' | 'acknowledged' | 'accepted' | 'rejected' | 'overridden' | 'expired';
@@ -81,7 +82,12 @@ async function call(token: string, method: 'GET' | 'POST' | 'PUT', path: string,
   try {
     res = await fetcher(`${config().inferenceUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...forwardedFor(),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(config().gatewayTimeoutMs),
     });
@@ -142,7 +148,7 @@ export function gateway(token: string, fetcher: typeof fetch = fetch) {
     /** The live feed (SSE), for the server-side proxy route; the caller streams the body on. */
     async feed(signal: AbortSignal, lastEventId: string | null): Promise<Response> {
       return fetcher(`${config().inferenceUrl}/api/v1/feed`, {
-        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...forwardedFor(), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
         signal,
       });
     },

@@ -28,6 +28,12 @@ export interface GatewayDeps {
   rateLimit?: RateLimitConfig | null;
   /** Bytes of a request body at most (default 64 KiB): larger → 413 after authentication. */
   bodyLimit?: number;
+  /**
+   * Addresses (or CIDRs) of proxies in front — the HMI server — whose X-Forwarded-For names the
+   * caller: the per-source limit and the denial record then use the browser's address, not the
+   * proxy's. Default none: X-Forwarded-For is ignored.
+   */
+  trustProxy?: readonly string[];
 }
 
 const STATUS: Record<string, number> = { INVALID_ARGUMENT: 400, NOT_FOUND: 404, FAILED_PRECONDITION: 409, ABORTED: 409, UNAVAILABLE: 503 };
@@ -53,7 +59,8 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 }
 
 export function createGateway(deps: GatewayDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? 64 * 1024 });
+  const trusted = deps.trustProxy ?? [];
+  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? 64 * 1024, ...(trusted.length === 0 ? {} : { trustProxy: [...trusted] }) });
   const { projection } = deps;
   const commands = withKernelErrors(deps.commands);
   const auth = createGatewayAuth(deps.guard, deps.rateLimit === undefined ? DEFAULT_RATE_LIMITS : deps.rateLimit, sendError);
