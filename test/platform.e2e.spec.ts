@@ -2,9 +2,11 @@
 // PostgreSQL needed) and `npm run cluster` (one process per service on NATS and PostgreSQL).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { connectNats } from '@industrial/bus';
+import { ledgerKeyFromPem } from '@industrial/eventstore';
 import { createClient, governanceV1, unaryCall } from '@industrial/grpc';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -130,6 +132,11 @@ describe('npm run cluster (one process per service on NATS and PostgreSQL)', () 
     } finally {
       proc.kill('SIGTERM');
       await exited(proc);
+      // Governance's anchor stream on the shared NATS is named after this run's ledger key (cluster.ts).
+      const keyId = ledgerKeyFromPem(readFileSync(join(dataDir, 'ledger-key.pem'), 'utf8')).keyId;
+      const nc = await connectNats({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+      await nc.request(`$JS.API.STREAM.DELETE.LEDGER_ANCHORS_${keyId}`, undefined, { timeout: 5000 }).catch(() => undefined);
+      await nc.close();
       rmSync(dataDir, { recursive: true, force: true });
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();

@@ -12,6 +12,9 @@ const PG_URL = env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const base = Number(env.PLATFORM_BASE_PORT ?? 50150);
 
+/** The JetStream stream governance anchors the chain head to: one per ledger key. */
+const anchorStreamOf = (keyId: string): string => `LEDGER_ANCHORS_${keyId}`;
+
 interface Proc {
   name: string;
   entry: string;
@@ -96,6 +99,10 @@ async function main(): Promise<void> {
         GOVERNANCE_GRPC_PORT: String(base + 1),
         GOVERNANCE_HTTP_HOST: '127.0.0.1',
         GOVERNANCE_HTTP_PORT: String(base + 2),
+        // Chain-head anchors also go to a JetStream stream (off the database host), one per ledger key so
+        // deployments sharing the NATS server never mix their anchors (ADR 0002).
+        ANCHOR_NATS_URL: NATS_URL,
+        ANCHOR_NATS_STREAM: anchorStreamOf(keys.ledgerKey.keyId),
       },
     },
     {
