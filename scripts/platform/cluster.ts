@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startOwnNats } from './cluster-nats.ts';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
 
 const env = process.env;
@@ -184,6 +185,13 @@ async function main(): Promise<void> {
     },
   ];
   const procs = all.filter((p) => existsSync(p.entry));
+  // CLUSTER_NATS=own: the cluster's own nats-server with one nkey user per service and least-privilege
+  // permissions (ADR 0010). Default: the shared, unauthenticated NATS at NATS_URL (development only).
+  const ownNats = env.CLUSTER_NATS === 'own' ? await startOwnNats(dataDir, base + 50, anchorStreamOf(keys.ledgerKey.keyId), env.NATS_PREFIX) : null;
+  if (ownNats !== null) {
+    process.on('exit', () => ownNats.process.kill('SIGTERM'));
+    for (const p of procs) Object.assign(p.env, ownNats.envFor(p.name));
+  }
 
   const children: ChildProcess[] = [];
   let stopping = false;
@@ -222,7 +230,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${NATS_URL}`,
+      `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${ownNats === null ? `${NATS_URL} (shared, unauthenticated: CLUSTER_NATS=own starts one with per-service nkeys)` : `${ownNats.url} (own, per-service nkeys and permissions)`}`,
       `  governance          grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
       `  plant simulator     opc.tcp://127.0.0.1:${base + 40}   (SignAndEncrypt; users in ${plantUsers.file})   HTTP faults http://127.0.0.1:${base + 41}/faults`,
       `  dataops / connectivity / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 4} / ${base + 5} / ${base + 8} (and ${base + 12}) / ${base + 9}`,

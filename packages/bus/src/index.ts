@@ -22,7 +22,20 @@ export type { InProcBrokerOptions } from './inproc/broker.ts';
 export type { ProcessedIds } from './dedupe.ts';
 
 export { connectNatsBus, createNatsBus } from './nats/nats-bus.ts';
-export { connectNats, natsAuthenticator, natsEnv, natsEnvConfig, NATS_ENV_HELP, NATS_PREFIX_PATTERN } from './nats/connection.ts';
+export {
+  connectNats,
+  createNkeyUser,
+  nkeyPublicKey,
+  natsAuthenticator,
+  natsEnv,
+  natsEnvConfig,
+  NATS_ENV_HELP,
+  NATS_PREFIX_PATTERN,
+} from './nats/connection.ts';
+export { startNatsServer } from './nats/server-process.ts';
+export type { NatsServerOptions, NatsServerProcess } from './nats/server-process.ts';
+export { anchorStreamGrant, inboxPrefixFor, natsAuthorizationConfig, permissionsFor, PLATFORM_GRANTS } from './nats/permissions.ts';
+export type { ServiceGrant, SubjectPermissions } from './nats/permissions.ts';
 export { eventSigningKey, eventSigningKeyFromPem, eventVerifier, signatureHeaders, SignatureHeader } from './signing.ts';
 export { createInProcBus } from './inproc/inproc-bus.ts';
 export { InProcBroker } from './inproc/broker.ts';

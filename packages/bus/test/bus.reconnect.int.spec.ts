@@ -4,10 +4,7 @@
 // same msgId) stores it once; the consumer resumes by itself, loses nothing acknowledged or
 // unacknowledged, and does not get acknowledged messages again.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -15,64 +12,11 @@ import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusErrorCode, isBusError } from '../src/errors.ts';
 import { connectNatsBus } from '../src/nats/nats-bus.ts';
+import { freePort, OwnNatsServer } from './test-support/nats-server.ts';
 import { waitFor } from './test-support/wait.ts';
 import type { Bus, BusMessage, ConsumerHandle } from '../src/types.ts';
 
-const NATS_SERVER = '/usr/sbin/nats-server';
 const silent = { warn: () => {}, error: () => {} };
-
-const freePort = async (): Promise<number> => {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const addr = srv.address();
-  srv.close();
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
-};
-
-const accepts = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-
-class OwnNatsServer {
-  #proc: ChildProcess | undefined;
-  constructor(
-    readonly port: number,
-    readonly storeDir: string,
-  ) {}
-
-  get url(): string {
-    return `127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.#proc = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
-      stdio: 'ignore',
-    });
-    const deadline = Date.now() + 15_000;
-    while (!(await accepts(this.port))) {
-      if (Date.now() > deadline) throw new Error(`nats-server on ${this.port} did not start`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /** Graceful stop (SIGTERM), as for a rolling restart; resolves once the process is gone. */
-  async stop(): Promise<void> {
-    const p = this.#proc;
-    this.#proc = undefined;
-    if (p === undefined || p.exitCode !== null) return;
-    const exited = once(p, 'exit');
-    p.kill('SIGTERM');
-    await exited;
-  }
-}
 
 const idOf = (m: BusMessage): string => String((m.json() as { id: string }).id);
 

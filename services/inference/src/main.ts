@@ -37,7 +37,7 @@ process.exit(
       const nc = await connectNats({
         servers: c.natsUrl,
         name: `inference-${c.replicaId}`,
-        ...(c.nats.credentials === undefined ? {} : { credentials: c.nats.credentials }),
+        ...c.nats, // credentials and inbox prefix (its deployment prefix goes to the bus below)
       });
       ctx.onClose(() => nc.drain().catch(() => undefined), 'NATS connection');
       const bus = await createNatsBus(nc, { logger: ctx.logger, ownsConnection: false, ...(c.nats.prefix === undefined ? {} : { prefix: c.nats.prefix }) });
@@ -49,8 +49,9 @@ process.exit(
         m.mode === 'static'
           ? null
           : natsMembership(nc, {
+              group: m.group,
               // Deployments sharing a server keep separate heartbeat subjects.
-              group: c.nats.prefix === undefined ? m.group : `${c.nats.prefix}-${m.group}`,
+              ...(c.nats.prefix === undefined ? {} : { prefix: c.nats.prefix }),
               replicaId: c.replicaId,
               heartbeatMs: m.heartbeatMs,
               expireMs: m.expireMs,

@@ -45,7 +45,9 @@ export class AsyncPublisher {
     this.#nc = nc;
     this.#timeoutMs = timeoutMs;
     this.#streamName = streamName;
-    this.#prefix = `${createInbox()}.`;
+    // The connection's inbox prefix (a per-service one under least-privilege permissions).
+    const inboxPrefix = (nc as { readonly options?: { readonly inboxPrefix?: string } }).options?.inboxPrefix;
+    this.#prefix = `${createInbox(inboxPrefix)}.`;
     this.#sub = nc.subscribe(`${this.#prefix}*`, {
       callback: (err, msg) => {
         if (err !== null) return;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import {
   connect,
   credsAuthenticator,
+  nkeys,
   nkeyAuthenticator,
   usernamePasswordAuthenticator,
   type Authenticator,
@@ -26,6 +27,8 @@ export interface NatsConnectSettings {
   readonly name?: string;
   /** None: an anonymous connection (the development server on 4222 only). */
   readonly credentials?: NatsCredentials;
+  /** Reply subjects `<inboxPrefix>.…` (default `_INBOX`); a service user may only read its own (`inboxPrefixFor`). */
+  readonly inboxPrefix?: string;
 }
 
 /** Per-deployment prefix: letters, digits, `_` and `-` (it becomes a subject token and part of stream names). */
@@ -72,6 +75,7 @@ export async function connectNats(settings: NatsConnectSettings): Promise<NatsCo
       servers: typeof settings.servers === 'string' ? settings.servers : [...settings.servers],
       ...(settings.name === undefined ? {} : { name: settings.name }),
       ...(authenticator === undefined ? {} : { authenticator }),
+      ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
     });
@@ -84,11 +88,13 @@ export async function connectNats(settings: NatsConnectSettings): Promise<NatsCo
 export interface NatsEnvSettings {
   readonly credentials?: NatsCredentials;
   readonly prefix?: string;
+  readonly inboxPrefix?: string;
 }
 
 /** Environment variables of the NATS settings (for a service's help text). */
 export const NATS_ENV_HELP = `  NATS_PREFIX               —   deployment prefix of streams and subjects ([A-Za-z0-9_-], ≤ 32)
-  NATS_NKEY_SEED_FILE       —   nkey user seed file (or NATS_CREDS_FILE, or NATS_USER + NATS_PASSWORD_FILE)`;
+  NATS_NKEY_SEED_FILE       —   nkey user seed file (or NATS_CREDS_FILE, or NATS_USER + NATS_PASSWORD_FILE)
+  NATS_INBOX_PREFIX         _INBOX   reply subject prefix; _INBOX_<service> under the least-privilege server config`;
 
 /**
  * NATS_PREFIX, and at most one of NATS_NKEY_SEED_FILE, NATS_CREDS_FILE, NATS_USER + NATS_PASSWORD_FILE.
@@ -104,6 +110,9 @@ export function natsEnv(env: Readonly<Record<string, string | undefined>>): Nats
   };
   const prefix = get('NATS_PREFIX');
   if (prefix !== undefined && !NATS_PREFIX_PATTERN.test(prefix)) bad('NATS_PREFIX', 'must be 1–32 of [A-Za-z0-9_-]');
+  const inboxPrefix = get('NATS_INBOX_PREFIX');
+  if (inboxPrefix !== undefined && !/^_INBOX[A-Za-z0-9_-]{0,57}$/.test(inboxPrefix))
+    bad('NATS_INBOX_PREFIX', 'must be _INBOX followed by at most 57 of [A-Za-z0-9_-]');
   const seedFile = get('NATS_NKEY_SEED_FILE');
   const credsFile = get('NATS_CREDS_FILE');
   const user = get('NATS_USER');
@@ -119,7 +128,11 @@ export function natsEnv(env: Readonly<Record<string, string | undefined>>): Nats
         : user !== undefined && passwordFile !== undefined
           ? { kind: 'password', user, passwordFile }
           : undefined;
-  return { ...(credentials === undefined ? {} : { credentials }), ...(prefix === undefined ? {} : { prefix }) };
+  return {
+    ...(credentials === undefined ? {} : { credentials }),
+    ...(prefix === undefined ? {} : { prefix }),
+    ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
+  };
 }
 
 /** `natsEnv` as a config result for a service's loadConfig: `invalid configuration: <VARIABLE> …` on failure. */
@@ -129,4 +142,15 @@ export function natsEnvConfig(env: Readonly<Record<string, string | undefined>>)
   } catch (error) {
     return { ok: false, message: `invalid configuration: ${(error as Error).message}` };
   }
+}
+
+/** A new nkey user: the seed (keep it in a 0600 file, NATS_NKEY_SEED_FILE) and the public key (for the server config). */
+export function createNkeyUser(): { seed: string; publicKey: string } {
+  const user = nkeys.createUser();
+  return { seed: new TextDecoder().decode(user.getSeed()), publicKey: user.getPublicKey() };
+}
+
+/** The public key (`U…`) of an nkey user seed (`SU…`). */
+export function nkeyPublicKey(seed: string): string {
+  return nkeys.fromSeed(encoder.encode(seed.trim())).getPublicKey();
 }

@@ -37,6 +37,8 @@ export interface NatsBusOptions extends NatsBusSecurity {
   readonly publishTimeoutMs?: number;
   /** Credentials from files (nkey seed, .creds, user + password file); none: anonymous. */
   readonly credentials?: NatsCredentials;
+  /** Reply subject prefix (NATS_INBOX_PREFIX); a service user may only read its own. */
+  readonly inboxPrefix?: string;
 }
 
 /** Deployment isolation and integrity, shared by both ways of building the bus. */
@@ -61,11 +63,16 @@ export interface NatsBusFromConnectionOptions extends NatsBusSecurity {
 
 /** Connects with endless reconnects (the bus outlives server restarts) and returns the bus. */
 export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
-  const { servers, name, credentials, ...rest } = options;
+  const { servers, name, credentials, inboxPrefix, ...rest } = options;
   if (rest.prefix !== undefined && !NATS_PREFIX_PATTERN.test(rest.prefix)) {
     throw new BusError(BusErrorCode.InvalidArgument, `NATS prefix "${rest.prefix.slice(0, 40)}" must be 1–32 of [A-Za-z0-9_-]`);
   }
-  const nc = await connectNats({ servers, ...(name === undefined ? {} : { name }), ...(credentials === undefined ? {} : { credentials }) });
+  const nc = await connectNats({
+    servers,
+    ...(name === undefined ? {} : { name }),
+    ...(credentials === undefined ? {} : { credentials }),
+    ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
+  });
   return createNatsBus(nc, { ownsConnection: true, ...rest }).catch(async (err: unknown) => {
     await nc.close();
     throw err;

@@ -40,6 +40,8 @@ export type { MembershipChange, MembershipSource, MembershipStatus } from '../..
 
 export interface NatsMembershipOptions {
   group: string;
+  /** The deployment's NATS prefix (NATS_PREFIX): beats on `<prefix>.inference.v1.members.<group>`. */
+  prefix?: string;
   replicaId: string;
   heartbeatMs?: number;
   expireMs?: number;
@@ -59,7 +61,7 @@ export function natsMembership(nc: NatsConnection, options: NatsMembershipOption
     ...(options.expireMs === undefined ? {} : { expireMs: options.expireMs }),
     ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
   });
-  const subject = membershipSubject(options.group);
+  const subject = options.prefix === undefined ? membershipSubject(options.group) : `${options.prefix}.${membershipSubject(options.group)}`;
   const nonce = randomUUID();
   let state: MembershipState = initialMembership(options.replicaId, nonce, timing);
   let sub: Subscription | null = null;

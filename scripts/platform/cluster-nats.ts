@@ -1,0 +1,50 @@
+// `CLUSTER_NATS=own npm run cluster`: the cluster's own nats-server (loopback, JetStream, its store
+// under the data directory) with one nkey user per service and the least-privilege permissions of
+// @industrial/bus PLATFORM_GRANTS (ADR 0010). Seeds (0600) and the server config are generated on
+// first start and kept. Without it the cluster uses the shared, unauthenticated NATS at NATS_URL.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { anchorStreamGrant, createNkeyUser, inboxPrefixFor, natsAuthorizationConfig, nkeyPublicKey, PLATFORM_GRANTS, startNatsServer } from '@industrial/bus';
+
+export interface OwnNats {
+  readonly url: string;
+  /**
+   * NATS_URL, NATS_NKEY_SEED_FILE and NATS_INBOX_PREFIX of the process named `proc` (relay-a →
+   * relay, inference-b → inference); governance's ANCHOR_NATS_URL.
+   */
+  envFor(proc: string): Record<string, string>;
+  readonly process: ChildProcess;
+}
+
+/** `anchorStream`: governance's ANCHOR_NATS_STREAM (full server name). */
+export async function startOwnNats(dataDir: string, port: number, anchorStream: string, prefix?: string): Promise<OwnNats> {
+  const dir = join(dataDir, 'nats');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const grants = [...PLATFORM_GRANTS, anchorStreamGrant(anchorStream)];
+  const users: Record<string, string> = {};
+  for (const { service } of grants) {
+    const seedFile = join(dir, `${service}.nk`);
+    if (!existsSync(seedFile)) writeFileSync(seedFile, createNkeyUser().seed, { mode: 0o600 });
+    users[service] = nkeyPublicKey(readFileSync(seedFile, 'utf8'));
+  }
+  const config = join(dir, 'nats-server.conf');
+  writeFileSync(config, natsAuthorizationConfig(users, grants, prefix), { mode: 0o600 });
+  const server = await startNatsServer({ port, storeDir: join(dir, 'store'), configFile: config });
+  const url = server.url;
+  return {
+    url,
+    process: server.process,
+    envFor(name) {
+      const grant = grants.find((g) => name === g.service || name.startsWith(`${g.service}-`));
+      if (grant === undefined) return { NATS_URL: url }; // no NATS user: a connection would be refused
+      const out: Record<string, string> = {
+        NATS_URL: url,
+        NATS_NKEY_SEED_FILE: join(dir, `${grant.service}.nk`),
+        NATS_INBOX_PREFIX: grant.inbox ?? inboxPrefixFor(grant.service),
+      };
+      if (grant.service === 'governance') out.ANCHOR_NATS_URL = url;
+      return out;
+    },
+  };
+}
