@@ -1,7 +1,7 @@
 // Anchor sinks (where signed chain heads go, outside the database) and the checks verify() runs on
 // what they hold: every anchor's signature, sinks against each other (one holding a different hash
 // for a position, one behind the others or empty) — before the chain walk compares them with the store.
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { anchorSignatureValid, type LedgerKey } from './ledger.ts';
 import type { Anchor, IntegrityFinding, SinkSummary } from './types.ts';
@@ -10,8 +10,11 @@ import type { Anchor, IntegrityFinding, SinkSummary } from './types.ts';
 export interface AnchorSink {
   readonly name: string;
   write(anchor: Anchor): Promise<void>;
-  /** Every anchor the sink still holds, oldest first. Entries are untrusted: verify checks their shape and signature. */
-  list(): Promise<unknown[]>;
+  /**
+   * The newest `limit` entries the sink holds (all when absent), oldest first. Entries are untrusted:
+   * verify checks their shape and signature.
+   */
+  list(limit?: number): Promise<unknown[]>;
   /** Releases what the sink holds open (a connection). Called by the store when it owns the sink. */
   close?(): Promise<void>;
 }
@@ -35,18 +38,15 @@ export class FileAnchorSink implements AnchorSink {
       closeSync(fd);
     }
   }
-  async list(): Promise<unknown[]> {
+  async list(limit?: number): Promise<unknown[]> {
     if (!existsSync(this.path)) return [];
-    return readFileSync(this.path, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => {
-        try {
-          return JSON.parse(l) as unknown;
-        } catch {
-          return l; // not JSON: verify reports it as an anchor it cannot read
-        }
-      });
+    return tailLines(this.path, limit ?? Number.MAX_SAFE_INTEGER).map((l) => {
+      try {
+        return JSON.parse(l) as unknown;
+      } catch {
+        return l; // not JSON: verify reports it as an anchor it cannot read
+      }
+    });
   }
 }
 
@@ -59,8 +59,33 @@ export class MemoryAnchorSink implements AnchorSink {
   async write(anchor: Anchor): Promise<void> {
     this.anchors.push(anchor);
   }
-  async list(): Promise<Anchor[]> {
-    return [...this.anchors];
+  async list(limit?: number): Promise<Anchor[]> {
+    return limit === undefined ? [...this.anchors] : this.anchors.slice(-limit);
+  }
+}
+
+const TAIL_CHUNK = 1 << 20;
+
+/** The last `limit` non-empty lines of a file, read backwards in 1 MiB chunks (a long file is not read whole). */
+function tailLines(path: string, limit: number): string[] {
+  const fd = openSync(path, 'r');
+  try {
+    let end = fstatSync(fd).size;
+    const chunks: Buffer[] = [];
+    let newlines = 0;
+    while (end > 0 && newlines <= limit) {
+      const start = Math.max(0, end - TAIL_CHUNK);
+      const chunk = Buffer.alloc(end - start);
+      readSync(fd, chunk, 0, chunk.length, start);
+      for (const b of chunk) if (b === 0x0a) newlines++;
+      chunks.unshift(chunk);
+      end = start;
+    }
+    const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+    if (end > 0) lines.shift(); // the first line is cut off where the reading started
+    return lines.filter((l) => l.trim() !== '').slice(-limit);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -90,12 +115,12 @@ const MAX_ENTRY_FINDINGS = 20;
 const short = (h: string): string => `${h.slice(0, 12)}…`;
 
 /** Reads every sink (in parallel); an entry that is no anchor or carries no valid signature of the key is a finding. */
-export async function readSinks(sinks: readonly AnchorSink[], key: LedgerKey): Promise<SinkContent[]> {
+export async function readSinks(sinks: readonly AnchorSink[], key: LedgerKey, limit: number): Promise<SinkContent[]> {
   return Promise.all(
     sinks.map(async (sink): Promise<SinkContent> => {
       let entries: unknown[];
       try {
-        entries = await sink.list();
+        entries = await sink.list(limit);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         return {

@@ -3,7 +3,16 @@
 // API (deny_delete, deny_purge), keeps them for `maxAgeMs` (0: for ever) and lives on whatever host
 // the NATS server does. Imported as `@industrial/eventstore/jetstream`, so stores without it load no NATS client.
 import { connect, nanos, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { AnchorSink } from './anchors.ts';
 import { InvalidArgumentError } from './errors.ts';
@@ -59,12 +68,13 @@ export class JetStreamAnchorSink implements AnchorSink {
     });
   }
 
-  async list(): Promise<unknown[]> {
+  async list(limit?: number): Promise<unknown[]> {
     const info = await this.jsm.streams.info(this.stream);
     if (info.state.messages === 0) return [];
     const last = info.state.last_seq;
+    const from = Math.max(info.state.first_seq, limit === undefined ? 0 : last - limit + 1);
     // The stream holds only this subject (ensureStream), so no filter: filter_subjects needs a 2.10 server.
-    const consumer = await this.js.consumers.get(this.stream);
+    const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
     const out: unknown[] = [];
     let seq = 0;
     while (seq < last) {

@@ -171,6 +171,8 @@ export interface VerifyReport {
 export interface VerifyOptions {
   fromPosition?: number;
   toPosition?: number;
+  /** Newest anchors read from each sink (default 100,000): bounds the time and memory a long-lived sink costs. */
+  maxAnchorsPerSink?: number;
   onProgress?: (checked: number, lastPosition: number) => void;
 }
 

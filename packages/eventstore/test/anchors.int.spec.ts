@@ -72,6 +72,9 @@ describe.each([
       { name: file.name, anchors: 2, newestPosition: 15, newestSignedAt: expect.any(String), readable: true },
       { name: `jetstream:${js.stream}`, anchors: 2, newestPosition: 15, newestSignedAt: expect.any(String), readable: true },
     ]);
+    // A long-lived sink is read from its newest anchors only (maxAnchorsPerSink).
+    expect(((await js.list(1)) as Anchor[]).map((a) => a.position)).toEqual([15]);
+    expect(await store.verify({ maxAnchorsPerSink: 1 })).toMatchObject({ ok: true, sinks: [{ anchors: 1 }, { anchors: 1 }] });
   });
 
   it('finds the newest events deleted together with the last line of the anchors file', async () => {
