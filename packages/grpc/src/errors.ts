@@ -45,7 +45,36 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<string, status>> = Object.fre
   OWNERSHIP: status.FAILED_PRECONDITION,
   UNKNOWN_EVENT_TYPE: status.FAILED_PRECONDITION,
   UNKNOWN_SCHEMA_VERSION: status.FAILED_PRECONDITION,
+  // A configured limit was reached (an import's size, a rate): the caller must send less.
+  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
 });
+
+/**
+ * The longest status message (and `error-detail-bin` reason) a caller gets: a message may quote a
+ * request value, and a 1 MB value must not come back (nor break HTTP/2 header limits).
+ */
+export const MAX_STATUS_DETAILS = 1000;
+/** The longest quoted value inside a message (`quoteValue`). */
+export const MAX_QUOTED_VALUE = 64;
+
+/** At most `max` UTF-16 units, ending in `…` when cut, never splitting a surrogate pair. */
+export function boundedText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+/** A request value for an error message: JSON-quoted, at most MAX_QUOTED_VALUE characters of it, control characters escaped. */
+export function quoteValue(value: unknown, max = MAX_QUOTED_VALUE): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  const cut = boundedText(text, max);
+  return (
+    JSON.stringify(cut).replace(/[\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) +
+    (cut === text ? '' : ` (${text.length} characters)`)
+  );
+}
 
 /** Codes whose message is safe to show the caller (it describes the caller's request, not internals). */
 const EXPOSED = new Set<status>([
@@ -60,6 +89,7 @@ const EXPOSED = new Set<status>([
   status.DEADLINE_EXCEEDED,
   status.CANCELLED,
   status.UNAVAILABLE,
+  status.RESOURCE_EXHAUSTED,
 ]);
 
 /** A request field failed edge validation. Thrown by validators; becomes INVALID_ARGUMENT. */
@@ -124,14 +154,14 @@ export function toGrpcStatus(error: unknown, correlationId: string): MappedStatu
   const field = fieldOf(error);
   const exposed = EXPOSED.has(code) && error instanceof Error;
   const details = exposed
-    ? (error as Error).message
+    ? boundedText((error as Error).message, MAX_STATUS_DETAILS)
     : code === status.DATA_LOSS
       ? `the event store reported corrupt data (correlation id ${correlationId})`
       : `internal error (correlation id ${correlationId})`;
   const metadata = new Metadata();
-  if (field !== null && exposed) metadata.set(FIELD_TRAILER, field);
+  if (field !== null && exposed) metadata.set(FIELD_TRAILER, boundedText(field, 200));
   if (errorCode !== null) metadata.set(ERROR_CODE_TRAILER, errorCode);
-  const detail = ErrorDetail.encode({ code: errorCode ?? 'INTERNAL', field: exposed ? (field ?? '') : '', reason: details }).finish();
+  const detail = ErrorDetail.encode({ code: errorCode ?? 'INTERNAL', field: exposed ? boundedText(field ?? '', 200) : '', reason: details }).finish();
   metadata.set(ERROR_DETAIL_TRAILER, Buffer.from(detail));
   return { code, details, metadata, errorCode, field, internal: errorCode === null };
 }

@@ -17,7 +17,9 @@ export type {
   UnarySpec,
 } from './service.ts';
 
-export { CORRELATION_ID_METADATA, wrapMethod } from './wrap.ts';
+export { CORRELATION_ID_METADATA, UnhandledCallError, sourceOf, wrapMethod } from './wrap.ts';
+export { callScope, installSafetyNet, type CallScope } from './safety-net.ts';
+export { UndecodableRequest, describeUndecodable, requestTypeOf, safeDeserializer } from './decode.ts';
 export type { AccessGuard, GrpcLogger, WrapOptions } from './wrap.ts';
 
 export {
@@ -27,7 +29,11 @@ export {
   ERROR_DETAIL_TRAILER,
   FIELD_TRAILER,
   InvalidRequestError,
+  MAX_QUOTED_VALUE,
+  MAX_STATUS_DETAILS,
   STATUS_BY_ERROR_CODE,
+  boundedText,
+  quoteValue,
   toGrpcStatus,
 } from './errors.ts';
 export type { MappedStatus } from './errors.ts';

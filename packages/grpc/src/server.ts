@@ -18,7 +18,9 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import type { Tracer } from '@industrial/telemetry/api';
+import { safeDeserializer } from './decode.ts';
 import { platformDescriptors, type DescriptorIndex } from './descriptors.ts';
+import { installSafetyNet } from './safety-net.ts';
 import type { AnyMethodSpec, GrpcService, MethodDefinitionLike, ServiceDefinitionLike } from './service.ts';
 import { wrapMethod, type AccessGuard, type GrpcLogger } from './wrap.ts';
 
@@ -71,7 +73,12 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
 
   for (const service of options.services) {
     const implementation: UntypedServiceImplementation = {};
-    const definition = service.definition as ServiceDefinitionLike;
+    const declared = service.definition as ServiceDefinitionLike;
+    // A request grpc-js cannot decode reaches the wrapper as UndecodableRequest (INVALID_ARGUMENT
+    // naming the field, after the access check) instead of an INTERNAL answered by grpc-js.
+    const definition: ServiceDefinitionLike = Object.fromEntries(
+      Object.entries(declared).map(([key, def]) => [key, { ...def, requestDeserialize: safeDeserializer(def.path, def.requestDeserialize) }]),
+    );
     for (const key of Object.keys(definition)) {
       implementation[key] = wrapMethod(definition[key] as MethodDefinitionLike<unknown, unknown>, service.methods[key] as AnyMethodSpec, {
         accessGuard: options.accessGuard,
@@ -81,7 +88,7 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
         ...(options.now === undefined ? {} : { now: options.now }),
       });
     }
-    server.addService(definition, implementation);
+    server.addService(definition as ServiceDefinition, implementation);
   }
 
   const initial: ServingStatusMap = { '': 'NOT_SERVING' };
@@ -95,6 +102,8 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
     for (const name of service === undefined ? ['', ...names] : [service]) health.setStatus(name, st);
   };
   let shutdownPromise: Promise<void> | null = null;
+  // The process-level safety net (safety-net.ts), held while the server listens.
+  let releaseSafetyNet: (() => void) | null = null;
 
   return {
     server,
@@ -103,6 +112,7 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
       return new Promise<number>((resolve, reject) => {
         server.bindAsync(address, options.credentials ?? ServerCredentials.createInsecure(), (error, port) => {
           if (error !== null) return reject(error);
+          releaseSafetyNet ??= installSafetyNet();
           setServing(true);
           options.logger.info({ address, port, services: names }, 'gRPC server listening');
           resolve(port);
@@ -113,15 +123,20 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
     shutdown({ graceMs = 10_000 } = {}) {
       shutdownPromise ??= new Promise<void>((resolve) => {
         setServing(false);
+        const done = (): void => {
+          releaseSafetyNet?.();
+          releaseSafetyNet = null;
+          resolve();
+        };
         const timer = setTimeout(() => {
           options.logger.warn({ graceMs }, 'gRPC calls still running after the grace period: cancelling them');
           server.forceShutdown();
-          resolve();
+          done();
         }, graceMs);
         timer.unref();
         server.tryShutdown(() => {
           clearTimeout(timer);
-          resolve();
+          done();
         });
       });
       return shutdownPromise;

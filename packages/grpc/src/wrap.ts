@@ -1,14 +1,19 @@
 // The per-method wrapper every service method runs inside. Order of work for each call:
-//   1. SERVER span `pkg.Service/Method` (parent = W3C trace context from metadata), rpc.* attributes
+//   1. SERVER span `pkg.Service/Method` (parent = W3C trace context from metadata), rpc.* attributes;
+//      the call runs in `callScope` (safety-net.ts): an error nobody handled fails this call, not the process
 //   2. deadline: already past → DEADLINE_EXCEEDED; otherwise an AbortSignal fires at the deadline
 //      or when the client cancels
 //   3. access: bearer token from `authorization`, the method's declared Permission, denials
-//      recorded through the guard (methods that declare a `resource` validate first, because the
-//      resource comes from the input)
-//   4. input validation → INVALID_ARGUMENT naming the field (message + `field` trailer)
+//      recorded through the guard. The token is always checked before the body: a method that
+//      declares a `resource` hands the guard a lookup that validates the input, run only once the
+//      caller is authenticated
+//   4. input validation → INVALID_ARGUMENT naming the field (message + `field` trailer); a request
+//      grpc-js could not decode (an int64 beyond 2^53, malformed bytes) is INVALID_ARGUMENT here too
 //   5. handler; typed errors → status in one place (errors.ts)
 // Client-streaming methods check access on the metadata before the first message is read, then
 // validate each message as the handler pulls it (INVALID_ARGUMENT naming the field and the index).
+// Once the call has answered, the message iterator ends quietly (no late transport error reaches
+// whatever still reads it).
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import {
@@ -20,7 +25,7 @@ import {
   type sendUnaryData,
   type UntypedHandleCall,
 } from '@grpc/grpc-js';
-import type { GuardRequest, Principal } from '@industrial/access';
+import { normalizeCorrelationId, type GuardRequest, type Principal } from '@industrial/access';
 import {
   ATTR_RPC_GRPC_STATUS_CODE,
   ATTR_RPC_METHOD,
@@ -35,7 +40,9 @@ import {
   type Span,
   type Tracer,
 } from '@industrial/telemetry/api';
+import { UndecodableRequest } from './decode.ts';
 import { CallCancelledError, DeadlineExceededError, InvalidRequestError, toGrpcStatus } from './errors.ts';
+import { callScope } from './safety-net.ts';
 import type { AnyMethodSpec, CallContext, MethodDefinitionLike } from './service.ts';
 
 /** The access check adapters call: `createGuard(...)` from @industrial/access. */
@@ -61,7 +68,6 @@ export interface WrapOptions {
 
 /** Metadata key a client may set to carry its correlation id across calls. */
 export const CORRELATION_ID_METADATA = 'x-correlation-id';
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** Span status ERROR only for server-side faults (semconv: gRPC server spans). */
@@ -73,7 +79,44 @@ function firstString(metadata: Metadata, key: string): string | null {
   return typeof v === 'string' ? v : v.toString('utf8');
 }
 
+/** An error nobody handled inside a call (caught by the safety net): INTERNAL, logged with its cause. */
+export class UnhandledCallError extends Error {
+  constructor(cause: unknown) {
+    super(`unhandled error in the handler: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'UnhandledCallError';
+  }
+}
+
+/** The caller's address without the port (`ipv4:127.0.0.1:5000` → `127.0.0.1`), for per-source accounting. */
+export function sourceOf(call: { getPeer?: () => string }): string {
+  let peer = 'unknown';
+  try {
+    peer = call.getPeer?.() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+  const m = /^(?:ipv4:|ipv6:)?\[?([^\]]*?)\]?(?::\d+)?$/.exec(peer);
+  return (m?.[1] ?? peer).slice(0, 100) || 'unknown';
+}
+
+/** The request, or INVALID_ARGUMENT when grpc-js could not decode it (see decode.ts). */
+function decoded(request: unknown): unknown {
+  if (request instanceof UndecodableRequest) throw request.toError();
+  return request;
+}
+
+/** A stream whose other end went away (the transport closed before the end of the messages). */
+function isPrematureClose(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
 type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown> | ServerReadableStream<unknown, unknown>;
+
+/** The call's correlation id, and why the caller's was replaced (null when it was kept). */
+interface CallId {
+  correlationId: string;
+  replaced: string | null;
+}
 
 interface Prepared {
   input: unknown;
@@ -92,13 +135,13 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
   const rpcService = spanName.slice(0, spanName.lastIndexOf('/'));
   const rpcMethod = spanName.slice(spanName.lastIndexOf('/') + 1);
 
-  async function prepare(call: AnyCall, span: Span, correlationId: string): Promise<Prepared> {
+  async function prepare(call: AnyCall, span: Span, id: CallId, controller: AbortController): Promise<Prepared> {
+    const { correlationId } = id;
     const raw = call.getDeadline();
     const deadlineMs = raw instanceof Date ? raw.getTime() : raw;
     const deadline = Number.isFinite(deadlineMs) ? new Date(deadlineMs) : null;
     if (deadline !== null && deadlineMs <= now()) throw new DeadlineExceededError('the call arrived after its deadline had passed');
 
-    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     if (deadline !== null) {
       timer = setTimeout(() => controller.abort(new DeadlineExceededError()), Math.min(Math.max(deadlineMs - now(), 0), MAX_TIMER_MS));
@@ -126,6 +169,8 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
         method: fullMethod,
         transport: 'grpc',
         correlationId,
+        correlationIdReplaced: id.replaced,
+        source: sourceOf(call),
         traceparent,
       });
       let principal: Principal;
@@ -136,11 +181,15 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
         input = undefined;
       } else if (spec.resource === undefined) {
         principal = await Promise.race([options.accessGuard(guardRequest(undefined)), aborted]);
-        input = spec.input((call as ServerUnaryCall<unknown, unknown>).request);
+        input = spec.input(decoded((call as ServerUnaryCall<unknown, unknown>).request));
       } else {
-        input = spec.input((call as ServerUnaryCall<unknown, unknown>).request);
-        const resource = await Promise.race([Promise.resolve(spec.resource(input)), aborted]);
-        principal = await Promise.race([options.accessGuard(guardRequest(resource)), aborted]);
+        // The token first: the guard runs this lookup (validation, then the resource) only once authenticated.
+        const resourceOf = spec.resource;
+        const lookup = async () => {
+          input = spec.input(decoded((call as ServerUnaryCall<unknown, unknown>).request));
+          return resourceOf(input);
+        };
+        principal = await Promise.race([options.accessGuard(guardRequest(lookup)), aborted]);
       }
       span.setAttribute('enduser.id', principal.subject);
       const ctx: CallContext = { principal, signal: controller.signal, deadline, method: fullMethod, correlationId, traceparent, metadata: call.metadata };
@@ -170,32 +219,46 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
     return { code: mapped.code, details: mapped.details, metadata: mapped.metadata };
   }
 
-  function run(call: AnyCall, body: (span: Span, correlationId: string) => Promise<void>): void {
+  /**
+   * Runs one call: its span, its correlation id (the caller's if usable, else a new one — the guard
+   * records why), and its scope for the safety net, which aborts the call's controller with
+   * UnhandledCallError when an error nobody handled arises inside it.
+   */
+  function run(call: AnyCall, body: (span: Span, id: CallId, controller: AbortController) => Promise<void>): void {
     const parent = extractFromMetadata(call.metadata, context.active());
-    const incoming = firstString(call.metadata, CORRELATION_ID_METADATA);
-    const correlationId = incoming !== null && CORRELATION_ID.test(incoming) ? incoming : randomUUID();
-    tracer.startActiveSpan(
-      spanName,
-      { kind: SpanKind.SERVER, attributes: { [ATTR_RPC_SYSTEM]: 'grpc', [ATTR_RPC_SERVICE]: rpcService, [ATTR_RPC_METHOD]: rpcMethod } },
-      parent,
-      (span) => {
-        void body(span, correlationId).finally(() => span.end());
-      },
+    const { correlationId, replaced } = normalizeCorrelationId(firstString(call.metadata, CORRELATION_ID_METADATA), randomUUID);
+    const id: CallId = { correlationId, replaced };
+    const controller = new AbortController();
+    const fault = (error: unknown): void => {
+      options.logger.error({ method: fullMethod, correlationId, err: error }, 'unhandled error inside a gRPC call: the call fails, the process keeps serving');
+      if (!controller.signal.aborted) controller.abort(new UnhandledCallError(error));
+    };
+    callScope.run({ method: fullMethod, correlationId, fault }, () =>
+      tracer.startActiveSpan(
+        spanName,
+        { kind: SpanKind.SERVER, attributes: { [ATTR_RPC_SYSTEM]: 'grpc', [ATTR_RPC_SERVICE]: rpcService, [ATTR_RPC_METHOD]: rpcMethod } },
+        parent,
+        (span) => {
+          body(span, id, controller)
+            .catch(fault) // a wrapper fault: still a status, never an unhandled rejection
+            .finally(() => span.end());
+        },
+      ),
     );
   }
 
   if (spec.kind === 'unary') {
     const handler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
-      run(call, async (span, correlationId) => {
+      run(call, async (span, id, controller) => {
         const started = now();
         let prepared: Prepared | null = null;
         try {
-          prepared = await prepare(call, span, correlationId);
+          prepared = await prepare(call, span, id, controller);
           const result = await Promise.race([spec.handle(prepared.input, prepared.ctx), prepared.aborted]);
-          finish(span, started, correlationId, null);
+          finish(span, started, id.correlationId, null);
           callback(null, result);
         } catch (error) {
-          const st = finish(span, started, correlationId, error);
+          const st = finish(span, started, id.correlationId, error);
           if (!call.cancelled && st !== null) callback(st);
         } finally {
           prepared?.dispose();
@@ -207,15 +270,18 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
 
   if (spec.kind === 'client-stream') {
     const handler = (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
-      run(call, async (span, correlationId) => {
+      run(call, async (span, id, controller) => {
+        const { correlationId } = id;
         const started = now();
         let prepared: Prepared | null = null;
         let received = 0;
         // A message that failed validation decides the status even if the handler swallowed it.
         let invalid: InvalidRequestError | null = null;
+        // Set once the call answered: whatever still reads the messages then sees their end, not a transport error.
+        let answered = false;
         let source: AsyncIterator<unknown> | null = null;
         try {
-          prepared = await prepare(call, span, correlationId);
+          prepared = await prepare(call, span, id, controller);
           const { aborted } = prepared;
           // Reading starts only now (the stream is paused until iterated): after the access check.
           source = (call as AsyncIterable<unknown>)[Symbol.asyncIterator]();
@@ -224,11 +290,20 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
             [Symbol.asyncIterator]: () => ({
               async next(): Promise<IteratorResult<unknown>> {
                 if (invalid !== null) throw invalid;
-                const next = await Promise.race([src.next(), aborted]);
-                if (next.done === true) return { done: true, value: undefined };
+                if (answered) return { done: true, value: undefined };
+                let next: IteratorResult<unknown>;
+                try {
+                  next = await Promise.race([src.next(), aborted]);
+                } catch (error) {
+                  if (answered) return { done: true, value: undefined };
+                  // The client went away mid-stream: a cancelled call, not a fault of the handler.
+                  if (isPrematureClose(error)) throw new CallCancelledError('the client closed the stream before its end');
+                  throw error;
+                }
+                if (answered || next.done === true) return { done: true, value: undefined };
                 const index = received++;
                 try {
-                  return { done: false, value: spec.input(next.value, index) };
+                  return { done: false, value: spec.input(decoded(next.value), index) };
                 } catch (error) {
                   if (error instanceof InvalidRequestError) {
                     invalid = new InvalidRequestError(error.field, `${error.reason} (message ${index})`, { cause: error });
@@ -246,12 +321,15 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
           if (invalid !== null) throw invalid;
           span.setAttribute('rpc.messages_received', received);
           finish(span, started, correlationId, null);
+          answered = true;
           callback(null, result);
         } catch (error) {
           span.setAttribute('rpc.messages_received', received);
           const st = finish(span, started, correlationId, invalid ?? error);
+          answered = true;
           if (!call.cancelled && st !== null) callback(st);
         } finally {
+          answered = true;
           prepared?.dispose();
           // Stop reading what the handler left unread (grpc-js answers with the callback above).
           if (source !== null) void Promise.resolve(source.return?.()).catch(() => undefined);
@@ -262,12 +340,13 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
   }
 
   const handler = (call: ServerWritableStream<unknown, unknown>): void => {
-    run(call, async (span, correlationId) => {
+    run(call, async (span, id, controller) => {
+      const { correlationId } = id;
       const started = now();
       let prepared: Prepared | null = null;
       let sent = 0;
       try {
-        prepared = await prepare(call, span, correlationId);
+        prepared = await prepare(call, span, id, controller);
         const iterator = spec.handle(prepared.input, prepared.ctx)[Symbol.asyncIterator]();
         try {
           for (;;) {
