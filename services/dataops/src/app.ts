@@ -12,7 +12,7 @@ import { snapshotFiles } from './adapters/files/snapshot-files.ts';
 import { GroupCommit } from './adapters/historian/group-commit.ts';
 import { windowFeatures } from './adapters/ml/windows.ts';
 import { startEventConsumer, startUnsConsumers } from './adapters/nats/consumers.ts';
-import type { DataopsConfig } from './config.ts';
+import { DEFAULT_CONFIG, type DataopsConfig } from './config.ts';
 import { causeOf, readCallFor, type DataopsApp } from './features/api.ts';
 import { createCatalog } from './features/catalog.ts';
 import { createImports } from './features/imports.ts';
@@ -71,7 +71,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
   const queryTimeSeries = createTimeSeries({ historian, catalog, restricted });
   const recordLabel = createLabels({ kernel, meta, now });
   const listLabels = createListLabels({ meta });
-  const importCsv = createImports({ csv: csvParser, meta, now });
+  const importCsv = createImports({ csv: csvParser, meta, now, limits: config.importLimits ?? DEFAULT_CONFIG.importLimits });
   const snapshots = createSnapshots({
     kernel,
     meta,

@@ -55,6 +55,8 @@ export interface DataopsConfig {
   snapshotDir: string;
   codeVersion: string;
   access: { issuer: string; audience: string };
+  /** Size limits of one CSV import: past one, RESOURCE_EXHAUSTED naming it and nothing written. Default DEFAULT_CONFIG's. */
+  importLimits?: { maxBytes: number; maxRows: number };
 }
 
 export const DEFAULT_CONFIG: DataopsConfig = {
@@ -75,6 +77,7 @@ export const DEFAULT_CONFIG: DataopsConfig = {
   snapshotDir: './data/snapshots',
   codeVersion: '0.0.0-dev',
   access: { issuer: 'industrial-access', audience: 'industrial-platform' },
+  importLimits: { maxBytes: 64 * 1024 * 1024, maxRows: 2_000_000 },
 };
 
 /** Deprecated name → the shared name that replaced it. */
@@ -99,6 +102,9 @@ const EnvSchema = z
     DATAOPS_RAW_RETENTION_DAYS: positiveInt(30),
     DATAOPS_RETENTION_EVERY_MS: positiveInt(3_600_000),
     DATAOPS_SNAPSHOT_DIR: nonEmpty.default('./data/snapshots'),
+    /** Size limits of one CSV import (bytes of the file, data rows). */
+    DATAOPS_IMPORT_MAX_BYTES: positiveInt(64 * 1024 * 1024),
+    DATAOPS_IMPORT_MAX_ROWS: positiveInt(2_000_000),
     DATAOPS_CONSUMERS: positiveInt(8),
     DATAOPS_FLATLINE_WINDOW_MS: positiveInt(600_000),
     /** Shortest silence / lateness (plant time) that can become a stale issue; also the default clear window. */
@@ -174,6 +180,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         rawRetentionMs: e.DATAOPS_RAW_RETENTION_DAYS * 86_400_000,
         retentionEveryMs: e.DATAOPS_RETENTION_EVERY_MS,
         snapshotDir: e.DATAOPS_SNAPSHOT_DIR,
+        importLimits: { maxBytes: e.DATAOPS_IMPORT_MAX_BYTES, maxRows: e.DATAOPS_IMPORT_MAX_ROWS },
         codeVersion: e.CODE_VERSION,
         access: { issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE },
       },

@@ -27,6 +27,7 @@ Environment:
   DATAOPS_REFINED_INTERVAL_MS   refined bucket width (default 1000)
   DATAOPS_RAW_RETENTION_DAYS    raw samples kept (plant time, default 30); DATAOPS_RETENTION_EVERY_MS how often
   DATAOPS_SNAPSHOT_DIR          snapshot files (default ./data/snapshots)
+  DATAOPS_IMPORT_MAX_BYTES / _ROWS   size limits of one CSV import (default 67108864 bytes, 2000000 rows)
   DATAOPS_CONSUMERS             concurrent UNS handlers (default 8)
   DATAOPS_FLATLINE_WINDOW_MS, DATAOPS_QUALITY_MIN_WINDOW_MS, DATAOPS_REPORT_BY_EXCEPTION   quality rules
   CODE_VERSION                  recorded in snapshot lineage

@@ -155,9 +155,19 @@ export interface ParsedFile {
 }
 
 /** Parses a whole delimited file into a table (or throws CsvImportError naming row and column). */
+/** Size limits of one import (defaults: DEFAULT_IMPORT_LIMITS in adapters/files/csv-import.ts). */
+export interface ImportLimits {
+  maxBytes?: number;
+  maxRows?: number;
+}
+
 export interface CsvParser {
-  parseFile(path: string, mapping: CsvMapping, options?: { onProgress?: (p: ImportProgress) => void }): Promise<ParsedFile>;
-  parseStream(source: AsyncIterable<Uint8Array | string>, mapping: CsvMapping, options?: { onProgress?: (p: ImportProgress) => void }): Promise<ParsedFile>;
+  parseFile(path: string, mapping: CsvMapping, options?: { onProgress?: (p: ImportProgress) => void } & ImportLimits): Promise<ParsedFile>;
+  parseStream(
+    source: AsyncIterable<Uint8Array | string>,
+    mapping: CsvMapping,
+    options?: { onProgress?: (p: ImportProgress) => void } & ImportLimits,
+  ): Promise<ParsedFile>;
 }
 
 // ---- snapshots ---------------------------------------------------------------------------------------

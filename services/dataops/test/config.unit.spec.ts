@@ -22,6 +22,13 @@ describe('the dataops configuration', () => {
     });
   });
 
+  it('reads the import size limits (64 MiB and 2,000,000 rows unless set), naming a bad one', () => {
+    expect(loadConfig(base)).toMatchObject({ ok: true, config: { app: { importLimits: { maxBytes: 64 * 1024 * 1024, maxRows: 2_000_000 } } } });
+    const set = loadConfig({ ...base, DATAOPS_IMPORT_MAX_BYTES: '1048576', DATAOPS_IMPORT_MAX_ROWS: '1000' });
+    expect(set).toMatchObject({ ok: true, config: { app: { importLimits: { maxBytes: 1_048_576, maxRows: 1000 } } } });
+    expect(JSON.stringify(loadConfig({ ...base, DATAOPS_IMPORT_MAX_ROWS: 'many' }))).toMatch(/DATAOPS_IMPORT_MAX_ROWS/);
+  });
+
   it('reads the event-store schema from PG_SCHEMA, like the other services', () => {
     const r = loadConfig({ ...pg, PG_SCHEMA: 'plant_1', DATAOPS_PG_SCHEMA: 'plant_1_historian' });
     expect(r).toMatchObject({

@@ -13,7 +13,7 @@ import type { EventStore } from '@industrial/eventstore';
 import { createClient, dataopsV1 } from '@industrial/grpc';
 import { expect } from 'vitest';
 import { createDataopsGrpcServer } from '../src/adapters/grpc/server.ts';
-import { createDataopsApp, DEFAULT_CONFIG, type DataopsApp } from '../src/app.ts';
+import { createDataopsApp, DEFAULT_CONFIG, type DataopsApp, type DataopsConfig } from '../src/app.ts';
 import { silentLogger, testEventStore, type StoreFactory, type StoreHarness } from './harness.ts';
 
 const ISSUER = 'industrial-access';
@@ -30,7 +30,7 @@ export interface GrpcHarness {
   close(): Promise<void>;
 }
 
-export async function startGrpcHarness(factory: StoreFactory): Promise<GrpcHarness> {
+export async function startGrpcHarness(factory: StoreFactory, appConfig: Partial<DataopsConfig> = {}): Promise<GrpcHarness> {
   const h = await factory(1000);
   const events = await testEventStore();
   const dir = mkdtempSync(join(tmpdir(), 'dataops-grpc-'));
@@ -43,7 +43,7 @@ export async function startGrpcHarness(factory: StoreFactory): Promise<GrpcHarne
     bus: createInProcBus(),
     keySet,
     logger: silentLogger,
-    config: { ...DEFAULT_CONFIG, events: null, snapshotDir: dir, codeVersion: 'test-1' },
+    config: { ...DEFAULT_CONFIG, events: null, snapshotDir: dir, codeVersion: 'test-1', ...appConfig },
   });
   const server = createDataopsGrpcServer({ app, store: events, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
   const address = `127.0.0.1:${await server.listen()}`;
@@ -88,3 +88,28 @@ export async function expectStatus(p: Promise<unknown>, code: status): Promise<g
   expect(status[error!.code], error!.details).toBe(status[code]);
   return error!;
 }
+
+/** A CreateDatasetSnapshot request from an import: chronological split by `cycle`, 60/20/20, defaults elsewhere. */
+export const snapshotOfImport = (
+  datasetId: string,
+  useCaseId: string,
+  importId: string,
+  over: Partial<dataopsV1.CreateDatasetSnapshotRequest> = {},
+): dataopsV1.CreateDatasetSnapshotRequest => ({
+  datasetId,
+  useCaseId,
+  importId,
+  historian: undefined,
+  historianWindows: undefined,
+  splitStratifyBy: '',
+  splitKind: 'chronological',
+  splitBy: 'cycle',
+  splitOrderBy: '',
+  trainFraction: 0.6,
+  validationFraction: 0.2,
+  format: '',
+  featureSetVersion: '',
+  accessLevel: '',
+  assetPath: '',
+  ...over,
+});

@@ -9,7 +9,7 @@ import type { EventStore, RecordedEvent } from '@industrial/eventstore';
 import { FIELD_TRAILER, dataopsV1, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataopsApp } from '../src/app.ts';
-import { expectStatus, startGrpcHarness, type GrpcHarness } from './grpc-harness.ts';
+import { expectStatus, snapshotOfImport, startGrpcHarness, type GrpcHarness } from './grpc-harness.ts';
 import { postgresStore, sqliteStore, unsBatch, type StoreFactory, type StoreHarness } from './harness.ts';
 
 const { Aggregation } = dataopsV1;
@@ -100,23 +100,7 @@ describe.each<[string, StoreFactory]>([
       expect(r.columns.find((c) => c.name === 'pressure')?.unit).toBe('bar');
 
       const before = await events.headPosition();
-      const created = await unaryCall(engineer, engineer.createDatasetSnapshot, {
-        datasetId,
-        useCaseId: USE_CASE,
-        importId: r.importId,
-        historian: undefined,
-        historianWindows: undefined,
-        splitStratifyBy: '',
-        splitKind: 'chronological',
-        splitBy: 'cycle',
-        splitOrderBy: '',
-        trainFraction: 0.6,
-        validationFraction: 0.2,
-        format: '',
-        featureSetVersion: '',
-        accessLevel: '',
-        assetPath: '',
-      });
+      const created = await unaryCall(engineer, engineer.createDatasetSnapshot, snapshotOfImport(datasetId, USE_CASE, r.importId));
       const snap = created.snapshot!;
       expect(snap).toMatchObject({ datasetId, rowCount: 20, splitKind: 'chronological', train: { start: 0, end: 12 }, format: 'arrow' });
       expect(snap.location).toMatch(/^file:\/\/\/.*\.arrow$/);

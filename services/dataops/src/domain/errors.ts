@@ -9,6 +9,8 @@ export const DataopsErrorCode = {
   PermissionDenied: 'PERMISSION_DENIED',
   /** The event stream moved under a write (retry). */
   Aborted: 'ABORTED',
+  /** A configured size limit was reached (an import's bytes or rows). */
+  ResourceExhausted: 'RESOURCE_EXHAUSTED',
 } as const;
 export type DataopsErrorCode = (typeof DataopsErrorCode)[keyof typeof DataopsErrorCode];
 
@@ -50,6 +52,20 @@ export class CsvImportError extends DataopsError {
     this.row = row;
     this.column = column;
     this.reason = reason;
+  }
+}
+
+/** An import went past a configured limit: names the limit, its value and the setting that raises it. */
+export class ImportLimitError extends DataopsError {
+  readonly limit: 'bytes' | 'rows';
+  constructor(limit: 'bytes' | 'rows', max: number, setting: string) {
+    super(
+      DataopsErrorCode.ResourceExhausted,
+      `the import is larger than the limit of ${max} ${limit === 'bytes' ? 'bytes' : 'data rows'} (${setting}); nothing was imported`,
+      { field: limit === 'bytes' ? 'chunk' : null },
+    );
+    this.name = 'ImportLimitError';
+    this.limit = limit;
   }
 }
 

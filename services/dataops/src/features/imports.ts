@@ -8,7 +8,7 @@ import type { DatasetMetadata } from '../domain/catalog.ts';
 import { parseCsvMapping } from '../domain/csv-mapping.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import type { Table } from '../domain/table.ts';
-import type { CsvParser, ImportProgress, MetaStore } from '../ports.ts';
+import type { CsvParser, ImportLimits, ImportProgress, MetaStore } from '../ports.ts';
 
 export interface ImportCsvInput {
   name: string;
@@ -23,6 +23,8 @@ export interface ImportCsvInput {
   description?: string;
   /** Aborts the import (client cancel, deadline): checked before anything is written. */
   signal?: AbortSignal;
+  /** Size limits (bytes, data rows) of this import, over the app's: past one, ImportLimitError (RESOURCE_EXHAUSTED) and nothing written. */
+  limits?: ImportLimits;
 }
 
 export interface ImportResult {
@@ -35,11 +37,11 @@ export interface ImportResult {
 
 export type ImportCsv = (input: ImportCsvInput, cause: Cause) => Promise<ImportResult>;
 
-export function createImports(deps: { csv: CsvParser; meta: MetaStore; now: () => Date }): ImportCsv {
+export function createImports(deps: { csv: CsvParser; meta: MetaStore; now: () => Date; limits?: ImportLimits }): ImportCsv {
   const { csv, meta, now } = deps;
   return async function importCsv(input, cause) {
     const mapping = parseCsvMapping(input.mapping);
-    const progress = input.onProgress === undefined ? {} : { onProgress: input.onProgress };
+    const progress = { ...(input.onProgress === undefined ? {} : { onProgress: input.onProgress }), ...deps.limits, ...input.limits };
     let parsed;
     if (input.path !== undefined) parsed = await csv.parseFile(input.path, mapping, progress);
     else if (input.source !== undefined) parsed = await csv.parseStream(input.source, mapping, progress);

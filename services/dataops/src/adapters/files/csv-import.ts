@@ -1,13 +1,16 @@
 // Streams a delimited text file through the pure CsvTableBuilder: csv-parse for real delimiters
 // (quotes, BOM, CRLF), a line splitter for whitespace-separated logs. Hashes the bytes as they
 // pass (lineage) and reports progress. Returns the complete table or throws CsvImportError;
-// the caller writes it in one transaction.
+// the caller writes it in one transaction. Size limits (bytes, data rows) end the parse with
+// ImportLimitError (RESOURCE_EXHAUSTED) as soon as they are passed. An error of the byte source
+// (a bad gRPC message, a cancelled call) ends the parse as itself; every stream involved is closed
+// by `pipeline` whatever fails first, so nothing is left emitting errors nobody listens to.
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { CsvTableBuilder, type CsvMapping } from '../../domain/csv-mapping.ts';
-import { CsvImportError } from '../../domain/errors.ts';
+import { CsvImportError, ImportLimitError } from '../../domain/errors.ts';
 import type { CsvParser, ImportProgress, ParsedFile } from '../../ports.ts';
 
 export type { ImportProgress, ParsedFile } from '../../ports.ts';
@@ -17,7 +20,14 @@ export interface ParseOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Progress at most every this many bytes. Default 1 MiB. */
   progressEveryBytes?: number;
+  /** The most bytes a file may have (default DEFAULT_IMPORT_LIMITS.maxBytes). */
+  maxBytes?: number;
+  /** The most data rows a file may have (default DEFAULT_IMPORT_LIMITS.maxRows). */
+  maxRows?: number;
 }
+
+/** Import limits unless configured (DATAOPS_IMPORT_MAX_BYTES, DATAOPS_IMPORT_MAX_ROWS). */
+export const DEFAULT_IMPORT_LIMITS = Object.freeze({ maxBytes: 64 * 1024 * 1024, maxRows: 2_000_000 });
 
 export async function parseCsvFile(path: string, mapping: CsvMapping, options: ParseOptions = {}): Promise<ParsedFile> {
   const total = statSync(path).size;
@@ -29,6 +39,11 @@ export async function parseCsvStream(source: AsyncIterable<Uint8Array | string>,
   const builder = new CsvTableBuilder(mapping);
   let bytes = 0;
   let lastReport = 0;
+  const maxBytes = options.maxBytes ?? DEFAULT_IMPORT_LIMITS.maxBytes;
+  const maxRows = options.maxRows ?? DEFAULT_IMPORT_LIMITS.maxRows;
+  let rows = 0;
+  /** Set when the byte source (not the parser) failed: that error is the answer, as is. */
+  let sourceError: { error: unknown } | null = null;
   const every = options.progressEveryBytes ?? 1024 * 1024;
   const report = (force: boolean) => {
     if (options.onProgress === undefined || (!force && bytes - lastReport < every)) return;
@@ -36,12 +51,18 @@ export async function parseCsvStream(source: AsyncIterable<Uint8Array | string>,
     options.onProgress({ bytes, totalBytes: options.totalBytes ?? null, records: builder.recordsSeen });
   };
   async function* counted(): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      hash.update(b);
-      bytes += b.length;
-      yield b;
-      report(false);
+    try {
+      for await (const chunk of source) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        if (bytes + b.length > maxBytes) throw new ImportLimitError('bytes', maxBytes, 'DATAOPS_IMPORT_MAX_BYTES');
+        hash.update(b);
+        bytes += b.length;
+        yield b;
+        report(false);
+      }
+    } catch (error) {
+      sourceError ??= { error };
+      throw error;
     }
   }
   let headerSeen = !mapping.header;
@@ -49,7 +70,10 @@ export async function parseCsvStream(source: AsyncIterable<Uint8Array | string>,
     if (!headerSeen) {
       headerSeen = true;
       builder.header(record);
-    } else builder.push(record, row);
+    } else {
+      if (++rows > maxRows) throw new ImportLimitError('rows', maxRows, 'DATAOPS_IMPORT_MAX_ROWS');
+      builder.push(record, row);
+    }
   };
   if (mapping.delimiter === 'whitespace') {
     let rest = '';
@@ -72,13 +96,14 @@ export async function parseCsvStream(source: AsyncIterable<Uint8Array | string>,
     rest += decoder.decode();
     if (rest !== '') handle(rest);
   } else {
-    const parser = Readable.from(counted()).pipe(
-      parse({ delimiter: mapping.delimiter.replace('\\t', '\t'), bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
-    );
+    const parser = parse({ delimiter: mapping.delimiter.replace('\\t', '\t'), bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
     try {
-      for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) onRecord(item.record, item.info.lines);
+      await pipeline(counted(), parser, async (records: AsyncIterable<{ record: string[]; info: { lines: number } }>) => {
+        for await (const item of records) onRecord(item.record, item.info.lines);
+      });
     } catch (e) {
-      if (e instanceof CsvImportError) throw e;
+      if (sourceError !== null) throw (sourceError as { error: unknown }).error;
+      if (e instanceof CsvImportError || e instanceof ImportLimitError) throw e;
       const err = e as { lines?: number; message?: string };
       throw new CsvImportError(err.lines ?? null, null, `the file is not valid delimited text: ${err.message ?? String(e)}`);
     }

@@ -136,15 +136,16 @@ export function loadSnapshot(idOrPath: string, options: LoadSnapshotOptions = {}
   if (/\.(arrow|csv)$/.test(idOrPath)) manifestPath = idOrPath.replace(/\.(arrow|csv)$/, '.manifest.json');
   else if (idOrPath.endsWith('.manifest.json')) manifestPath = idOrPath;
   else manifestPath = join(options.dir ?? '.', `${idOrPath}.manifest.json`);
-  if (!existsSync(manifestPath)) throw new NotFoundError('snapshot', `snapshot manifest ${manifestPath}`);
+  // Messages name files, never directories: they reach callers (GetDatasetSnapshot, training's StartRun).
+  if (!existsSync(manifestPath)) throw new NotFoundError('snapshot', `snapshot manifest ${basename(manifestPath)}`);
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as SnapshotManifest;
   const dataPath = join(dirname(manifestPath), basename(manifest.file));
-  if (!existsSync(dataPath)) throw new NotFoundError('snapshot', `snapshot data file ${dataPath}`);
+  if (!existsSync(dataPath)) throw new NotFoundError('snapshot', `snapshot data file ${basename(dataPath)}`);
   const bytes = readFileSync(dataPath);
   const fileSha = createHash('sha256').update(bytes).digest('hex');
   if (fileSha !== manifest.fileSha256) {
     throw new SnapshotIntegrityError(
-      `snapshot ${manifest.snapshotId}: ${dataPath} has sha256 ${fileSha}, but the snapshot was recorded with ${manifest.fileSha256}; the file was modified — refusing to load it`,
+      `snapshot ${manifest.snapshotId}: ${basename(dataPath)} has sha256 ${fileSha}, but the snapshot was recorded with ${manifest.fileSha256}; the file was modified — refusing to load it`,
     );
   }
   const columns = manifest.format === 'arrow' ? fromArrow(bytes, manifest.schema, manifest.rowCount) : fromCsv(bytes, manifest.schema, manifest.rowCount);

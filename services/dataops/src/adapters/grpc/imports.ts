@@ -1,5 +1,8 @@
 // DataOpsService ImportCsv: a client stream, the header first (name, mapping, dataset), then the
 // file's bytes in chunks; parsed completely before anything is written (features/imports.ts).
+// Any order of messages is answered with a status: a chunk first or a second header is
+// INVALID_ARGUMENT naming the message; an import past its size limits is RESOURCE_EXHAUSTED naming
+// the limit (bytes, rows); the bytes stop being read as soon as either is known.
 import { Permission } from '@industrial/access';
 import { InvalidRequestError, clientStream, type dataopsV1, fromSchema } from '@industrial/grpc';
 import { z } from 'zod';
