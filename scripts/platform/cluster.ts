@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       entry: 'services/governance/src/main.ts',
       env: {
         ...common,
+        PG_SCHEMA: schema,
         GOVERNANCE_GRPC_HOST: '127.0.0.1',
         GOVERNANCE_GRPC_PORT: String(base + 1),
         GOVERNANCE_HTTP_HOST: '127.0.0.1',
