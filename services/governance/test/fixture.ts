@@ -24,7 +24,7 @@ import {
 import { createClient, governanceRegistryV1, governanceV1 } from '@industrial/grpc';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { createGovernanceApp, type GovernanceApp } from '../src/index.ts';
+import { createGovernanceApp, type GovernanceApp, type GovernanceAppConfig } from '../src/index.ts';
 
 export const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const ISSUER = 'industrial-access';
@@ -131,7 +131,8 @@ export interface Running {
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-export async function startGovernance(store: EventStore): Promise<Running> {
+/** The governance app on loopback over `store`; `replay` bounds ReplayTo (default the app's). */
+export async function startGovernance(store: EventStore, options: { replay?: GovernanceAppConfig['replay'] } = {}): Promise<Running> {
   const material = await createKeySet({ now: new Date() });
   const keySet = await importKeySet(material.keySet);
   const signingKey = await importSigningKey(material.signingKey);
@@ -144,6 +145,7 @@ export async function startGovernance(store: EventStore): Promise<Running> {
       http: { host: '127.0.0.1', port: 0 },
       access: { issuer: ISSUER, audience: AUDIENCE },
       shutdownGraceMs: 2000,
+      ...(options.replay === undefined ? {} : { replay: options.replay }),
     },
   });
   const { grpcPort, httpPort } = await app.start();
