@@ -40,15 +40,14 @@ beforeAll(async () => {
   const signingKey = await importSigningKey(material.signingKey);
   token = (roles, subject = 'olga') =>
     issueToken(signingKey, { subject, roles, scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds: 600 });
-  // Every anonymous denial recorded one by one here (the guard may aggregate a flood per source and minute).
-  const oneByOne = { anonymousDenialsPerMinute: 1000 };
   guardOptions = (denials) => ({
     keySet,
     issuer: ISSUER,
     audience: AUDIENCE,
     newId: randomUUID,
     recordDenied: (_stream, event) => void denials.push(event),
-    ...oneByOne,
+    // Every anonymous denial recorded one by one here (the guard aggregates a flood per source and minute).
+    anonymousDenialsPerMinute: 1000,
   });
 });
 
@@ -126,6 +125,7 @@ describe('authentication comes before the body on every route', () => {
       expect(res.statusCode).toBe(401);
       expect(res.headers['x-correlation-id-replaced']).toMatch(/^(empty|too long)/);
       expect(denials.at(-1)!.metadata.correlationId).toBe(res.headers['x-correlation-id']);
+      expect(denials.at(-1)!.data.detail).toMatch(/correlation id replaced: the caller's was (empty|too long)/);
     }
     expect(denials).toHaveLength(2);
   });

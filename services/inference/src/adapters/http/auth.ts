@@ -67,8 +67,6 @@ export function createGatewayAuth(options: GuardOptions, limits: RateLimitConfig
   /** Records the denial through `guard` and throws it (guard answers the same for the same token). */
   const deny = async (req: FastifyRequest, permission: Permission, resource?: Resource): Promise<Principal> => {
     const s = stateOf(req);
-    // The source (anonymous denials are aggregated per address) and why the correlation id was replaced.
-    const recorded = { source: req.ip, ...(s.replaced === null ? {} : { correlationIdReplaced: s.replaced }) };
     return guard(
       {
         authorization: req.headers.authorization,
@@ -79,7 +77,9 @@ export function createGatewayAuth(options: GuardOptions, limits: RateLimitConfig
         transport: 'http',
         correlationId: s.correlationId,
         traceparent: currentTraceparent(),
-        ...recorded,
+        // Anonymous denials are aggregated per address; a replaced correlation id is named in the record.
+        source: req.ip,
+        correlationIdReplaced: s.replaced,
       },
       options,
     );
