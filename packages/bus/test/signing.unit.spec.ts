@@ -2,7 +2,7 @@
 // only; a bus with `verifyEvents` hands signed events on `evt.>` to the handler and dead-letters
 // unsigned ones (kind `unverified`); subjects outside `evt.>` are not checked.
 
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isBusError } from '../src/errors.ts';
 import { DeadLetterKind, Header } from '../src/headers.ts';
@@ -26,6 +26,13 @@ describe('event signing keys', () => {
     expect(eventVerifier(a)(m)).toEqual({ ok: true });
     expect(eventVerifier(a)({ ...m, msgId: 'other' })).toMatchObject({ ok: false, error: expect.stringMatching(/signature mismatch/) });
     expect(eventVerifier(eventSigningKey(pair().privateKey))(m)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown key id/) });
+  });
+
+  it('sign with HMAC-SHA256 (RFC 2104) over the length-prefixed subject and id, then the payload bytes', () => {
+    const key = eventSigningKey(pair().privateKey);
+    const data = encoder.encode('{"id":"e1"}');
+    const expected = createHmac('sha256', key.secret).update('evt-sig|v1|10|evt.v1.a.B|2|e1|').update(data).digest('base64url');
+    expect(signatureHeaders(key, 'evt.v1.a.B', 'e1', data)).toEqual({ 'Event-Signature': `hmac-sha256=${expected}`, 'Event-Key-Id': key.keyId });
   });
 
   it('refuse a public key', () => {

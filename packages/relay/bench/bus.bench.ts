@@ -1,9 +1,10 @@
 // npm run bench:bus — NATS publish/consume throughput (packages/bus) plus the relay: events/s from
 // the PostgreSQL store to NATS while catching up, and the lag (commit → acknowledged on NATS) at a
-// steady live rate. Progress on stderr; the last stdout line is one JSON object.
+// steady live rate. The relay signs every event as in production (BENCH_RELAY_UNSIGNED=1: without,
+// to see what signing costs). Progress on stderr; the last stdout line is one JSON object.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { connectNatsBus } from '@industrial/bus';
+import { connectNatsBus, eventSigningKeyFromPem } from '@industrial/bus';
 import { generateLedgerKeyPem, ledgerKeyFromPem, openPostgresEventStore, type NewEvent } from '@industrial/eventstore';
 import { benchBus } from '../../bus/bench/bus.bench.ts';
 import { createRelay, memoryCoordination } from '../src/index.ts';
@@ -22,7 +23,8 @@ async function benchRelay(): Promise<{ relay_events_per_s: number; relay_lag_p50
   const schema = `benchrelay_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const stream = `BENCH_${schema.toUpperCase()}`;
   const prefix = `${schema}.evt.v1`;
-  const store = await openPostgresEventStore({ connectionString: PG_URL, schema, ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem) });
+  const pem = generateLedgerKeyPem().privateKeyPem;
+  const store = await openPostgresEventStore({ connectionString: PG_URL, schema, ledgerKey: ledgerKeyFromPem(pem) });
   const bus = await connectNatsBus({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
   try {
     log(`relay: writing ${CATCH_UP} events to catch up on`);
@@ -38,6 +40,7 @@ async function benchRelay(): Promise<{ relay_events_per_s: number; relay_lag_p50
       store,
       bus,
       ...memoryCoordination(),
+      ...(process.env.BENCH_RELAY_UNSIGNED === '1' ? {} : { signingKey: eventSigningKeyFromPem(pem) }),
       streamName: stream,
       subjectPrefix: prefix,
       onPublished: (_e, lag) => {
