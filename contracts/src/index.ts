@@ -36,7 +36,7 @@ export { ContractError, ContractErrorCode, ContractViolationError, InvalidRegist
 export type { ValidationFailure } from './issues.ts';
 
 // --- shared value schemas (for gRPC/HTTP input validation that must agree with events) ------------
-export { IsoDateTime, Role, UnsAssetPath, UnsScope, UnsToken, Unit, Uuid } from './primitives.ts';
+export { IsoDateTime, Role, UnsAssetPath, UnsScope, UnsToken, Unit, Uuid, lineText, multilineText, unsafeTextProblem } from './primitives.ts';
 export { AccessTransport } from './events/access.ts';
 export { AssetMode, RejectionReason } from './events/inference.ts';
 export { DeploymentStage } from './events/governance.ts';

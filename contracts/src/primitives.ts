@@ -12,6 +12,36 @@ export const IsoDateTime = z.iso.datetime({ offset: true });
 /** Non-blank text of bounded length (operator-facing text is kept short on purpose). */
 export const text = (max: number) => z.string().min(1).max(max).regex(/\S/, 'must not be blank');
 
+// Free text from callers (notes, reasons, comments, names) ends up in audit records and on
+// operators' screens: control characters (NUL, ESC, …) and bidirectional embeddings, overrides and
+// isolates (U+202A–U+202E, U+2066–U+2069, which make text display in an order other than stored)
+// are refused at the edge. Multi-line text keeps line feeds and tabs; single-line text neither.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_IN_MULTILINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/** Why `text` is not acceptable free text (naming the character and its position), or null. */
+export function unsafeTextProblem(text: string, options: { multiline?: boolean } = {}): string | null {
+  const found = (options.multiline === true ? UNSAFE_IN_MULTILINE : UNSAFE_IN_LINE).exec(text);
+  if (found === null) return null;
+  const code = found[0].charCodeAt(0);
+  const what = code >= 0x202a ? 'a bidirectional override character' : 'a control character';
+  const allowed = options.multiline === true ? ' (line feeds and tabs are allowed)' : '';
+  return `must not contain ${what}: U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${found.index}${allowed}`;
+}
+
+const textCheck =
+  (multiline: boolean) =>
+  (value: string, ctx: z.RefinementCtx): void => {
+    const problem = unsafeTextProblem(value, { multiline });
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  };
+/** `.superRefine(lineText)`: refuses control and bidirectional-override characters (names, titles, reasons). */
+export const lineText = textCheck(false);
+/** `.superRefine(multilineText)`: the same, but line feeds and tabs are allowed (notes, comments, descriptions). */
+export const multilineText = textCheck(true);
+
 /** Subject of a token: a user or a service account (`alice@plant1`, `svc:inference`). */
 export const Subject = z.string().min(1).max(200).regex(/^\S+$/, 'must not contain spaces');
 

@@ -3,7 +3,8 @@
 // stream — each used to end the process with an unhandled ERR_STREAM_PREMATURE_CLOSE or hang to the
 // deadline), imports nothing, and leaves no error behind; size limits answer RESOURCE_EXHAUSTED
 // naming the limit; an int64 beyond 2^53 is INVALID_ARGUMENT naming the field; a missing snapshot
-// file is NOT_FOUND without the server's directory in the message.
+// file is NOT_FOUND without the server's directory in the message; free text (a label's note, an
+// import's name and description, tag metadata) refuses control and bidirectional-override characters.
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,5 +121,65 @@ describe('DataOpsService hardening (SQLite)', () => {
     const e = await expectStatus(unaryCall(engineer, engineer.getDatasetSnapshot, { snapshotId: id }), grpc.status.NOT_FOUND);
     expect(e.details).toContain(`${id}.manifest.json`);
     expect(e.details).not.toContain(dir);
+  });
+
+  it.each<[string, string, boolean]>([
+    ['a NUL', 'bearing \u0000 worn', false],
+    ['a right-to-left override', 'ok \u202e)kcab(', false],
+    ['an isolate', 'a \u2066b\u2069', false],
+    ['line feeds and tabs', 'line 1\n\tline 2', true],
+  ])('refuses a label note with %s at the edge, naming the field (or takes it when it is fine)', async (_what, note, ok) => {
+    const engineer = await g.client('engineer');
+    const labelId = randomUUID();
+    const call = unaryCall(engineer, engineer.recordLabel, {
+      assetPath: 'acme.plant1.milling.line-1.mill-1',
+      label: 'bearing-wear',
+      fromMs: 1000,
+      toMs: 2000,
+      source: 'engineer',
+      confidence: 0,
+      useCaseId: '',
+      note,
+      labelId,
+    });
+    if (ok) return void (await expect(call).resolves.toBeDefined());
+    const e = await expectStatus(call, grpc.status.INVALID_ARGUMENT);
+    expect(e.metadata.get(FIELD_TRAILER)).toEqual(['note']);
+    expect(e.details).toMatch(/^note: must not contain a (control|bidirectional override) character: U\+[0-9A-F]{4} at position \d+/);
+    const stored = await g.events.readAll({ fromPosition: 1 });
+    expect(stored.some((ev) => JSON.stringify(ev.data).includes(labelId))).toBe(false);
+  });
+
+  it('refuses control and override characters in an import name and description, and in tag metadata', async () => {
+    const engineer = await g.client('engineer');
+    const named = (name: string, description = ''): dataopsV1.ImportCsvRequest => ({
+      header: { name, mappingJson: JSON.stringify(MAPPING), datasetId: '', accessLevel: '', description },
+      chunk: undefined,
+    });
+    const a = await expectStatus(importCsv(engineer, [named('evil\u202egpj.csv'), chunk(CSV)]), grpc.status.INVALID_ARGUMENT);
+    expect(a.metadata.get(FIELD_TRAILER)).toEqual(['header.name']);
+    const b = await expectStatus(importCsv(engineer, [named('x.csv', 'bell \u0007'), chunk(CSV)]), grpc.status.INVALID_ARGUMENT);
+    expect(b.metadata.get(FIELD_TRAILER)).toEqual(['header.description']);
+    await expect(importCsv(engineer, [named('x.csv', 'two\nlines'), chunk(CSV)])).resolves.toMatchObject({ rowCount: 20 });
+    const c = await expectStatus(
+      unaryCall(engineer, engineer.upsertTagMetadata, {
+        tag: {
+          assetPath: 'acme.plant1.milling.line-1.mill-1',
+          tag: 'torque',
+          description: '',
+          unit: '',
+          dataType: '',
+          source: '',
+          owner: 'alice\u0000',
+          accessLevel: '',
+          samplingIntervalMs: 0,
+          rangeLow: undefined,
+          rangeHigh: undefined,
+          aggregation: dataopsV1.Aggregation.AGGREGATION_UNSPECIFIED,
+        },
+      }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    expect(c.metadata.get(FIELD_TRAILER)).toEqual(['tag.owner']);
   });
 });

@@ -1,11 +1,15 @@
 // Edge validation of CharterService requests: each request checked with its proto field names
 // (INVALID_ARGUMENT names the field), proto defaults ('' and 0) turned into "absent", and the
 // result shaped as the use case's input.
-import { IsoDateTime, UnsAssetPath, UnsToken, Unit, Uuid } from '@industrial/contracts';
+import { IsoDateTime, UnsAssetPath, UnsToken, Unit, Uuid, lineText, multilineText } from '@industrial/contracts';
 import { fromSchema } from '@industrial/grpc';
 import { z } from 'zod';
 
-const text = (max: number) => z.string().min(1, 'is required').max(max, `must be at most ${max} characters`).regex(/\S/, 'must not be blank');
+/** Free text (line feeds and tabs allowed; no control or bidirectional-override characters). */
+const text = (max: number) =>
+  z.string().min(1, 'is required').max(max, `must be at most ${max} characters`).regex(/\S/, 'must not be blank').superRefine(multilineText);
+/** One line of free text: a title, a name, a subject. */
+const line = (max: number) => text(max).superRefine(lineText);
 const optionalToken = z.string().transform((s, ctx) => {
   if (s === '') return undefined;
   const r = UnsToken.safeParse(s);
@@ -28,7 +32,7 @@ export const draftInput = fromSchema(
     useCaseId: optionalId,
     useCase: z.object(
       {
-        title: text(120),
+        title: line(120),
         problem: text(4000),
         scope: z
           .object({ enterprise: UnsToken, site: UnsToken, area: optionalToken, line: optionalToken }, required)
@@ -40,12 +44,12 @@ export const draftInput = fromSchema(
             ...(line === undefined ? {} : { line }),
           })),
         assetPaths: z.array(UnsAssetPath).min(1, 'name at least one asset'),
-        owner: text(200),
+        owner: line(200),
         kind: z.enum(['predictive-maintenance', 'quality-prediction', 'process-optimisation'], {
           message: 'must be predictive-maintenance, quality-prediction or process-optimisation',
         }),
         questions: z.object({ whatAreWeImproving: text(1000), whyDoesItMatter: text(1000), howWillWeKnow: text(1000) }, required),
-        stakeholders: z.array(z.object({ subject: text(200), role: text(120) })).max(50),
+        stakeholders: z.array(z.object({ subject: line(200), role: line(120) })).max(50),
         failureModes: z.array(z.object({ assetType: UnsToken, code: UnsToken, description: text(200) })).max(100),
         requiredTags: z.array(z.object({ assetPath: UnsAssetPath, tag: UnsToken })).max(500),
       },
@@ -66,7 +70,7 @@ export const objectivesInput = fromSchema(
           .array(
             z.object({
               kpiId: optionalId,
-              name: text(120),
+              name: line(120),
               unit: Unit,
               direction: z.enum(['increase', 'decrease'], { message: 'must be "increase" or "decrease"' }),
               baseline: z.number(),
@@ -115,7 +119,7 @@ export const actionInput = fromSchema(
         actionId: optionalId,
         assetType: UnsToken,
         failureMode: UnsToken,
-        label: text(80),
+        label: line(80),
         instructions: text(2000),
         requiresManualMode: z.boolean(),
         maxResponseMinutes: z.number().int().min(1, 'must be 1–10080 minutes').max(10_080, 'must be 1–10080 minutes'),
@@ -136,7 +140,9 @@ export const feasibilityInput = fromSchema(
   }),
 );
 
-export const approveInput = fromSchema(z.object({ useCaseId, expectedRevision: revision, comment: z.string().max(2000), reviewBy: optionalTime }));
+export const approveInput = fromSchema(
+  z.object({ useCaseId, expectedRevision: revision, comment: z.string().max(2000).superRefine(multilineText), reviewBy: optionalTime }),
+);
 export const byIdInput = fromSchema(z.object({ useCaseId }));
 export const listActionsInput = fromSchema(
   z.object({ useCaseId, assetType: optionalToken, failureMode: optionalToken }).superRefine((r, ctx) => {

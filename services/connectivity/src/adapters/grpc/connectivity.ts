@@ -5,7 +5,7 @@
 // listTags, sourceHealth and subscribeUns. A write's cause is the authenticated caller's. Passwords are only ever handed to the app: no response, error
 // message or log line carries them.
 import { Permission } from '@industrial/access';
-import { Service, UNS_PREFIX, unsLevels, type UnsSampleBatch } from '@industrial/contracts';
+import { Service, UNS_PREFIX, lineText, unsLevels, type UnsSampleBatch } from '@industrial/contracts';
 import { connectivityV1, defineService, fromSchema, protoFieldName, serverStream, unary, type CallContext } from '@industrial/grpc';
 import { causeOfCall, resourceOfAssetPath, type Cause } from '@industrial/kernel';
 import { z } from 'zod';
@@ -110,14 +110,14 @@ const Subscription = z.object({
 const RegisterSource = z
   .object({
     sourceId,
-    name: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
+    name: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters').superRefine(lineText),
     protocol: z.enum(['opcua', 'mqtt'], { message: 'must be "opcua" or "mqtt"' }),
     endpoint: z.string().min(1, 'is required').max(500, 'must be at most 500 characters'),
     securityMode: z
       .number()
       .refine((m) => m === SecurityMode.SECURITY_MODE_UNSPECIFIED || securityModeOf[m] !== undefined, 'must be SECURITY_MODE_NONE, _SIGN or _SIGN_AND_ENCRYPT'),
     securityPolicy: z.string().max(64, 'must be at most 64 characters'),
-    username: z.string().max(200, 'must be at most 200 characters'),
+    username: z.string().max(200, 'must be at most 200 characters').superRefine(lineText),
     // The value never appears in a message: only its presence and length are checked here.
     password: z.string().max(500, 'must be at most 500 characters'),
     subscription: Subscription.optional(),

@@ -1,7 +1,8 @@
 // DataOpsService catalog methods: SearchCatalog and UpsertTagMetadata (proto metadata → the app's
 // patch).
 import { Permission } from '@industrial/access';
-import { InvalidRequestError, type dataopsV1, fromSchema, unary } from '@industrial/grpc';
+import { unsafeTextProblem } from '@industrial/contracts';
+import { InvalidRequestError, type dataopsV1, fromSchema, protoFieldName, unary } from '@industrial/grpc';
 import { resourceOfAssetPath } from '@industrial/kernel';
 import { z } from 'zod';
 import type { CatalogHit, DatasetMetadata, TagMetadata } from '../../domain/catalog.ts';
@@ -62,7 +63,12 @@ function tagPatchInput(r: dataopsV1.UpsertTagMetadataRequest): Record<string, un
     if (agg === undefined) throw new InvalidRequestError('tag.aggregation', 'is not a known aggregation');
   }
   const patch: Record<string, unknown> & { assetPath: string; tag: string } = { assetPath: t.assetPath, tag: t.tag };
-  for (const k of ['description', 'unit', 'dataType', 'source', 'owner', 'accessLevel'] as const) if (t[k] !== '') patch[k] = t[k];
+  for (const k of ['description', 'unit', 'dataType', 'source', 'owner', 'accessLevel'] as const) {
+    if (t[k] === '') continue;
+    const problem = unsafeTextProblem(t[k], { multiline: k === 'description' });
+    if (problem !== null) throw new InvalidRequestError(`tag.${protoFieldName(k)}`, problem);
+    patch[k] = t[k];
+  }
   if (t.samplingIntervalMs !== 0) patch.samplingIntervalMs = t.samplingIntervalMs;
   if (t.rangeLow !== undefined && t.rangeHigh !== undefined) patch.range = { low: t.rangeLow, high: t.rangeHigh };
   if (agg !== undefined) patch.aggregation = agg;

@@ -4,13 +4,14 @@
 // INVALID_ARGUMENT naming the message; an import past its size limits is RESOURCE_EXHAUSTED naming
 // the limit (bytes, rows); the bytes stop being read as soon as either is known.
 import { Permission } from '@industrial/access';
+import { lineText, multilineText } from '@industrial/contracts';
 import { InvalidRequestError, clientStream, type dataopsV1, fromSchema } from '@industrial/grpc';
 import { z } from 'zod';
 import type { DataopsApp } from '../../features/api.ts';
 import { accessLevel, causeOfCtx, edge, optionalUuid, toProtoColumn } from './common.ts';
 
 const HeaderSchema = z.object({
-  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters').superRefine(lineText),
   mappingJson: z
     .string()
     .min(1, 'is required (the column mapping as JSON)')
@@ -24,7 +25,7 @@ const HeaderSchema = z.object({
     }),
   datasetId: optionalUuid,
   accessLevel,
-  description: z.string().max(1000, 'must be at most 1000 characters'),
+  description: z.string().max(1000, 'must be at most 1000 characters').superRefine(multilineText),
 });
 type ImportHeader = z.output<typeof HeaderSchema>;
 type ImportPart = { kind: 'header'; header: ImportHeader } | { kind: 'chunk'; bytes: Buffer };

@@ -2,6 +2,7 @@
 // way other services read labels; they never read dataops' `label-<assetPath>` streams, ADR 0003).
 // A page token is the last label's window start and id ("<from_ms>:<label_id>").
 import { Permission } from '@industrial/access';
+import { multilineText } from '@industrial/contracts';
 import { type dataopsV1, fromSchema, unary } from '@industrial/grpc';
 import { resourceOfAssetPath } from '@industrial/kernel';
 import { z } from 'zod';
@@ -24,7 +25,7 @@ const labelInput = fromSchema(
       source: z.enum(['operator', 'engineer', 'maintenance-record'], { message: 'must be operator, engineer or maintenance-record' }),
       confidence: z.number().min(0, 'must be within 0..1').max(1, 'must be within 0..1'),
       useCaseId: optionalUuid,
-      note: z.string().max(1000, 'must be at most 1000 characters'),
+      note: z.string().max(1000, 'must be at most 1000 characters').superRefine(multilineText),
       labelId: optionalUuid,
     })
     .refine((l) => l.toMs > l.fromMs, { message: 'must be after from_ms', path: ['toMs'] }),

@@ -13,7 +13,7 @@ import {
   type Principal,
   type Resource,
 } from '@industrial/access';
-import { UnsScope, eventValidator, latestVersion } from '@industrial/contracts';
+import { UnsScope, eventValidator, latestVersion, multilineText } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import { defineService, fromSchema, governanceRegistryV1 as pb, InvalidRequestError, unary, type CallContext } from '@industrial/grpc';
 import { causeOfCall, type Cause } from '@industrial/kernel';
@@ -70,7 +70,7 @@ const text = (max: number) =>
   z
     .string()
     .transform((v) => v.trim())
-    .pipe(z.string().min(1, 'is required').max(max, `must be at most ${max} characters`));
+    .pipe(z.string().min(1, 'is required').max(max, `must be at most ${max} characters`).superRefine(multilineText));
 const targetStage = z.number().transform((n, ctx): DeploymentStage => {
   if (n === ModelStage.MODEL_STAGE_SHADOW) return 'shadow';
   if (n === ModelStage.MODEL_STAGE_PRODUCTION) return 'production';
@@ -88,7 +88,7 @@ const approveInput = fromSchema(
     comment: z
       .string()
       .transform((v) => v.trim())
-      .pipe(z.string().max(2000, 'must be at most 2000 characters'))
+      .pipe(z.string().max(2000, 'must be at most 2000 characters').superRefine(multilineText))
       .transform((v) => (v === '' ? null : v)),
   }),
 );

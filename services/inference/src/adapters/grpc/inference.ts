@@ -3,7 +3,7 @@
 // the mapping to the use cases in features/ (prompting, predict, drift). The caller's Cause is
 // built from the authenticated call.
 import { Permission } from '@industrial/access';
-import { AssetMode, RejectionReason, UnsAssetPath, Uuid } from '@industrial/contracts';
+import { AssetMode, RejectionReason, UnsAssetPath, Uuid, lineText, multilineText } from '@industrial/contracts';
 import { defineService, fromSchema, inferenceV1, unary, type CallContext } from '@industrial/grpc';
 import { causeOfCall, resourceOfAssetPath, type Cause } from '@industrial/kernel';
 import { z } from 'zod';
@@ -84,7 +84,13 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
       permission: Permission.RecommendationDecide,
       input: fromSchema(
         z
-          .object({ recommendationId: Uuid, decision: z.number(), reason: z.string(), note: z.string().max(1000), actionTaken: z.string().max(500) })
+          .object({
+            recommendationId: Uuid,
+            decision: z.number(),
+            reason: z.string(),
+            note: z.string().max(1000).superRefine(multilineText),
+            actionTaken: z.string().max(500).superRefine(multilineText),
+          })
           .superRefine((q, ctx) => {
             if (q.decision === Decision.DECISION_NOT_DONE && !RejectionReason.safeParse(q.reason).success)
               ctx.addIssue({ code: 'custom', path: ['reason'], message: `must be one of ${RejectionReason.options.join(', ')}` });
@@ -114,7 +120,7 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
           recommendationId: Uuid,
           outcome: z.enum(['event-prevented', 'event-occurred', 'no-event', 'unknown']),
           observedAt: isoOrEmpty,
-          note: z.string().max(1000),
+          note: z.string().max(1000).superRefine(multilineText),
           costImpact: z.number().optional(),
           currency: z.string(),
         }),
@@ -140,7 +146,7 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
       input: fromSchema(
         z.object({
           assetPath: UnsAssetPath,
-          description: z.string().trim().min(1, 'is required').max(2000),
+          description: z.string().trim().min(1, 'is required').max(2000).superRefine(multilineText),
           severity: z.enum(['minor', 'major', 'stop']),
           observedAt: isoOrEmpty,
           missedFailure: z.boolean(),
@@ -169,7 +175,7 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
         z.object({
           path: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+){3,4}$/, 'must be a line path (4 tokens) or an asset path (5 tokens)'),
           mode: AssetMode,
-          reason: z.string().trim().min(1, 'is required (who switched and why is recorded)').max(500),
+          reason: z.string().trim().min(1, 'is required (who switched and why is recorded)').max(500).superRefine(lineText),
         }),
       ),
       resource: (q) => resourceOfAssetPath(q.path),

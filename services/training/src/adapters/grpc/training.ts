@@ -1,6 +1,7 @@
 // gRPC adapter of industrial.training.v1.TrainingService: edge validation of each request, the
 // permission each method needs, and the mapping between the run state and the proto Run.
 import { Permission, roleHasPermission } from '@industrial/access';
+import { lineText } from '@industrial/contracts';
 import { defineService, fromSchema, serverStream, trainingV1, unary, type CallContext } from '@industrial/grpc';
 import { z } from 'zod';
 import { coerceParam, type CostModelChoice, type TrainingSpecInput } from '../../domain/spec.ts';
@@ -14,8 +15,8 @@ const uuid = (what: string) => z.string().min(1, 'is required').uuid(`${what} mu
 const nonNegative = z.number().finite().min(0, 'must be ≥ 0');
 
 const specSchema = z.object({
-  target: z.string().trim().min(1, 'is required').max(128),
-  features: z.array(z.string().trim().min(1, 'must not be empty').max(128)).max(500, 'at most 500 features'),
+  target: z.string().trim().min(1, 'is required').max(128).superRefine(lineText),
+  features: z.array(z.string().trim().min(1, 'must not be empty').max(128).superRefine(lineText)).max(500, 'at most 500 features'),
   modelType: z.string().max(40),
   hyperparameters: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'hyperparameter names are identifiers'), z.string().max(200)),
   imbalance: z.string().max(40),
