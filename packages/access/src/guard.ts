@@ -159,7 +159,10 @@ export async function guard(request: GuardRequest, options: GuardOptions): Promi
   throw denial;
 }
 
+/** A bound guard; `flush()` records every counted anonymous denial now (call it on shutdown). */
+export type BoundGuard = ((request: GuardRequest) => Promise<Principal>) & { flush(): Promise<void> };
+
 /** `guard` with its options bound, for an adapter to hold. */
-export function createGuard(options: GuardOptions): (request: GuardRequest) => Promise<Principal> {
-  return (request) => guard(request, options);
+export function createGuard(options: GuardOptions): BoundGuard {
+  return Object.assign((request: GuardRequest) => guard(request, options), { flush: () => flushAnonymousDenials(options, { all: true }) });
 }

@@ -47,7 +47,7 @@ export { DEFAULT_CLOCK_TOLERANCE_SECONDS, authenticate, issueToken } from './tok
 export type { AccessDeniedData, AccessDeniedEvent, AccessDeniedInput, AccessDeniedReason, AccessTransport, DenialCause } from './events.ts';
 export { ACCESS_DENIED, ACCESS_DENIED_SCHEMA_VERSION, ANONYMOUS_ACTOR, NO_ROLE, accessDeniedEvent, accessDeniedReasonFor, accessStreamFor } from './events.ts';
 
-export type { GuardOptions, GuardRequest, ResourceOrLookup } from './guard.ts';
+export type { BoundGuard, GuardOptions, GuardRequest, ResourceOrLookup } from './guard.ts';
 export { MAX_CORRELATION_ID, correlationIdProblem, createGuard, flushAnonymousDenials, guard, normalizeCorrelationId } from './guard.ts';
 export { DEFAULT_ANONYMOUS_DENIALS_PER_MINUTE } from './denial-aggregation.ts';
 

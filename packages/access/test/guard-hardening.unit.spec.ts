@@ -127,4 +127,13 @@ describe('guard hardening', () => {
     await flushAnonymousDenials(options, { all: true });
     expect(recorded).toHaveLength(8); // nothing counted in that minute, nothing to summarise
   });
+
+  it('records the counts of a minute still open when the bound guard is flushed (shutdown)', async () => {
+    const { check, recorded } = setup({ anonymousDenialsPerMinute: 1 });
+    for (let i = 0; i < 4; i++) await expect(check(request(undefined))).rejects.toBeInstanceOf(AuthenticationError);
+    expect(recorded).toHaveLength(1);
+    await check.flush();
+    expect(recorded).toHaveLength(2);
+    expect(recorded[1]?.event.data.detail).toMatch(/^3 more anonymous denials from 10\.0\.0\.7/);
+  });
 });

@@ -126,7 +126,10 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
         const done = (): void => {
           releaseSafetyNet?.();
           releaseSafetyNet = null;
-          resolve();
+          // Anonymous denials counted in the current minute are recorded now, not lost with the process.
+          void Promise.resolve(options.accessGuard.flush?.())
+            .catch((error: unknown) => options.logger.error({ err: error }, 'could not record the counted anonymous denials'))
+            .finally(resolve);
         };
         const timer = setTimeout(() => {
           options.logger.warn({ graceMs }, 'gRPC calls still running after the grace period: cancelling them');

@@ -45,8 +45,8 @@ import { CallCancelledError, DeadlineExceededError, InvalidRequestError, toGrpcS
 import { callScope } from './safety-net.ts';
 import type { AnyMethodSpec, CallContext, MethodDefinitionLike } from './service.ts';
 
-/** The access check adapters call: `createGuard(...)` from @industrial/access. */
-export type AccessGuard = (request: GuardRequest) => Promise<Principal>;
+/** The access check adapters call: `createGuard(...)` from @industrial/access (its `flush` runs on server shutdown). */
+export type AccessGuard = ((request: GuardRequest) => Promise<Principal>) & { flush?: () => Promise<void> };
 
 /** The logger calls the wrapper makes (a pino logger fits). */
 export interface GrpcLogger {

@@ -95,6 +95,13 @@ describe('a server whose handlers fail by accident (own process)', () => {
     await expect(importCsv(client, [chunk('a'), chunk('b')])).resolves.toMatchObject({ chunks: 2 });
     expect(exited).toBeNull();
   });
+
+  it('refuses a message over the receive limit (4 MiB) with RESOURCE_EXHAUSTED and keeps serving', async () => {
+    const e = await failure(importCsv(client, [chunk('a'), chunk('x'.repeat(5 * 1024 * 1024))]));
+    expect(grpc.status[e.code]).toBe('RESOURCE_EXHAUSTED');
+    await expect(importCsv(client, [chunk('a')])).resolves.toMatchObject({ chunks: 1 });
+    expect(exited).toBeNull();
+  });
 });
 
 describe('the token first, bounded errors, int64 out of range (real guard)', () => {
@@ -213,5 +220,19 @@ describe('the token first, bounded errors, int64 out of range (real guard)', () 
     const event = denied.at(-1)!;
     expect(event.metadata.correlationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(event.data.detail).toMatch(why);
+  });
+});
+
+describe('server shutdown', () => {
+  it("flushes the guard's counted anonymous denials", async () => {
+    let flushed = 0;
+    const accessGuard = Object.assign(async () => ({ subject: 'erin', roles: ['engineer' as const], scopes: ['*'], tokenId: 't' }), {
+      flush: async () => void flushed++,
+    });
+    const server = createGrpcServer({ services: [], serviceName: 'dataops', logger: { debug() {}, info() {}, warn() {}, error() {} }, accessGuard });
+    await server.listen();
+    expect(flushed).toBe(0);
+    await server.shutdown({ graceMs: 500 });
+    expect(flushed).toBe(1);
   });
 });
