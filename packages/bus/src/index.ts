@@ -15,7 +15,7 @@ export type {
   Validation,
 } from './types.ts';
 export type { NatsBusFromConnectionOptions, NatsBusOptions, NatsBusSecurity } from './nats/nats-bus.ts';
-export type { NatsConnectSettings, NatsCredentials, NatsEnvSettings } from './nats/connection.ts';
+export type { NatsConnectSettings, NatsCredentials, NatsEnvSettings, NatsTls } from './nats/connection.ts';
 export type { EventSigningKey, SignedFields } from './signing.ts';
 export type { InProcBusOptions } from './inproc/inproc-bus.ts';
 export type { InProcBrokerOptions } from './inproc/broker.ts';

@@ -29,6 +29,16 @@ export interface NatsConnectSettings {
   readonly credentials?: NatsCredentials;
   /** Reply subjects `<inboxPrefix>.…` (default `_INBOX`); a service user may only read its own (`inboxPrefixFor`). */
   readonly inboxPrefix?: string;
+  /** TLS from files: the CA that signed the server's certificate, and this client's certificate and key (mutual TLS). */
+  readonly tls?: NatsTls;
+  /** How long the first connection attempt may take (TCP, TLS, CONNECT/PONG). Default 20 s. */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface NatsTls {
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
 }
 
 /** Per-deployment prefix: letters, digits, `_` and `-` (it becomes a subject token and part of stream names). */
@@ -76,6 +86,8 @@ export async function connectNats(settings: NatsConnectSettings): Promise<NatsCo
       ...(settings.name === undefined ? {} : { name: settings.name }),
       ...(authenticator === undefined ? {} : { authenticator }),
       ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
+      ...(settings.tls === undefined ? {} : { tls: { ...settings.tls } }),
+      ...(settings.connectTimeoutMs === undefined ? {} : { timeout: settings.connectTimeoutMs }),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
     });
@@ -89,12 +101,14 @@ export interface NatsEnvSettings {
   readonly credentials?: NatsCredentials;
   readonly prefix?: string;
   readonly inboxPrefix?: string;
+  readonly tls?: NatsTls;
 }
 
 /** Environment variables of the NATS settings (for a service's help text). */
 export const NATS_ENV_HELP = `  NATS_PREFIX               —   deployment prefix of streams and subjects ([A-Za-z0-9_-], ≤ 32)
   NATS_NKEY_SEED_FILE       —   nkey user seed file (or NATS_CREDS_FILE, or NATS_USER + NATS_PASSWORD_FILE)
-  NATS_INBOX_PREFIX         _INBOX   reply subject prefix; _INBOX_<service> under the least-privilege server config`;
+  NATS_INBOX_PREFIX         _INBOX   reply subject prefix; _INBOX_<service> under the least-privilege server config
+  NATS_TLS_CA_FILE          —   TLS: the CA of the server's certificate (NATS_TLS_CERT_FILE + NATS_TLS_KEY_FILE: client certificate)`;
 
 /**
  * NATS_PREFIX, and at most one of NATS_NKEY_SEED_FILE, NATS_CREDS_FILE, NATS_USER + NATS_PASSWORD_FILE.
@@ -120,6 +134,15 @@ export function natsEnv(env: Readonly<Record<string, string | undefined>>): Nats
   if ((user === undefined) !== (passwordFile === undefined)) bad(user === undefined ? 'NATS_USER' : 'NATS_PASSWORD_FILE', 'is required with the other one');
   const given = [seedFile, credsFile, user].filter((v) => v !== undefined).length;
   if (given > 1) bad('NATS_NKEY_SEED_FILE', 'NATS_CREDS_FILE and NATS_USER exclude each other: set one');
+  const caFile = get('NATS_TLS_CA_FILE');
+  const certFile = get('NATS_TLS_CERT_FILE');
+  const keyFile = get('NATS_TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    bad(certFile === undefined ? 'NATS_TLS_CERT_FILE' : 'NATS_TLS_KEY_FILE', 'is required with the other one');
+  const tls: NatsTls | undefined =
+    caFile === undefined && certFile === undefined
+      ? undefined
+      : { ...(caFile === undefined ? {} : { caFile }), ...(certFile === undefined || keyFile === undefined ? {} : { certFile, keyFile }) };
   const credentials: NatsCredentials | undefined =
     seedFile !== undefined
       ? { kind: 'nkey', seedFile }
@@ -132,6 +155,7 @@ export function natsEnv(env: Readonly<Record<string, string | undefined>>): Nats
     ...(credentials === undefined ? {} : { credentials }),
     ...(prefix === undefined ? {} : { prefix }),
     ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
+    ...(tls === undefined ? {} : { tls }),
   };
 }
 

@@ -24,7 +24,7 @@ import { DeadLetterKind, deadLetterStream, Header, JSON_CONTENT_TYPE } from '../
 import { consoleLogger, streamLimits } from '../streams.ts';
 import { tracePublish } from '../tracing.ts';
 import { AsyncPublisher } from './async-publisher.ts';
-import { connectNats, NATS_PREFIX_PATTERN, type NatsCredentials } from './connection.ts';
+import { connectNats, NATS_PREFIX_PATTERN, type NatsCredentials, type NatsTls } from './connection.ts';
 import { Names, NatsDelivery } from './delivery.ts';
 import { SettleBatch } from './settle-batch.ts';
 import type { Bus, BusLogger, ConsumeOptions, ConsumerHandle, PublishOptions, PublishResult, StreamSpec } from '../types.ts';
@@ -39,6 +39,10 @@ export interface NatsBusOptions extends NatsBusSecurity {
   readonly credentials?: NatsCredentials;
   /** Reply subject prefix (NATS_INBOX_PREFIX); a service user may only read its own. */
   readonly inboxPrefix?: string;
+  /** TLS from files (NATS_TLS_CA_FILE, NATS_TLS_CERT_FILE + NATS_TLS_KEY_FILE). */
+  readonly tls?: NatsTls;
+  /** How long the first connection attempt may take. Default 20 s. */
+  readonly connectTimeoutMs?: number;
 }
 
 /** Deployment isolation and integrity, shared by both ways of building the bus. */
@@ -63,7 +67,7 @@ export interface NatsBusFromConnectionOptions extends NatsBusSecurity {
 
 /** Connects with endless reconnects (the bus outlives server restarts) and returns the bus. */
 export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
-  const { servers, name, credentials, inboxPrefix, ...rest } = options;
+  const { servers, name, credentials, inboxPrefix, tls, connectTimeoutMs, ...rest } = options;
   if (rest.prefix !== undefined && !NATS_PREFIX_PATTERN.test(rest.prefix)) {
     throw new BusError(BusErrorCode.InvalidArgument, `NATS prefix "${rest.prefix.slice(0, 40)}" must be 1–32 of [A-Za-z0-9_-]`);
   }
@@ -72,6 +76,8 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
     ...(name === undefined ? {} : { name }),
     ...(credentials === undefined ? {} : { credentials }),
     ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
+    ...(tls === undefined ? {} : { tls }),
+    ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
   });
   return createNatsBus(nc, { ownsConnection: true, ...rest }).catch(async (err: unknown) => {
     await nc.close();

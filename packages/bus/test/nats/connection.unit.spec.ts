@@ -1,5 +1,6 @@
 // NATS settings from the environment: one credential kind at most, a prefix that is a subject
-// token, an inbox prefix under _INBOX; a bad value names its variable. Seeds are read at connect.
+// token, an inbox prefix under _INBOX, TLS files (certificate and key together); a bad value names
+// its variable. Seeds are read at connect.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,9 @@ describe('natsEnv', () => {
     expect(natsEnv({ NATS_USER: 'dataops', NATS_PASSWORD_FILE: '/s/pw' })).toEqual({
       credentials: { kind: 'password', user: 'dataops', passwordFile: '/s/pw' },
     });
+    expect(natsEnv({ NATS_TLS_CA_FILE: '/t/ca.crt', NATS_TLS_CERT_FILE: '/t/d.crt', NATS_TLS_KEY_FILE: '/t/d.key' })).toEqual({
+      tls: { caFile: '/t/ca.crt', certFile: '/t/d.crt', keyFile: '/t/d.key' },
+    });
   });
 
   it.each([
@@ -27,6 +31,7 @@ describe('natsEnv', () => {
     [{ NATS_USER: 'dataops' }, 'NATS_PASSWORD_FILE'],
     [{ NATS_PASSWORD_FILE: '/pw' }, 'NATS_USER'],
     [{ NATS_NKEY_SEED_FILE: '/a', NATS_CREDS_FILE: '/b' }, 'NATS_NKEY_SEED_FILE'],
+    [{ NATS_TLS_CERT_FILE: '/t/d.crt' }, 'NATS_TLS_KEY_FILE'],
   ])('names the bad variable (%#)', (env, variable) => {
     const r = natsEnvConfig(env);
     expect(r.ok).toBe(false);
