@@ -32,6 +32,12 @@ describe('when a CSV file is bad', () => {
     expect(e).toMatchObject({ row: 3, column: 'temp [degC]' });
     expect(e.reason).toMatch(/"abc" is not a number/);
   });
+  it('quotes at most 64 characters of a huge bad cell', async () => {
+    const cell = 'x'.repeat(1_000_000);
+    const e = await refusal(`time,temp [degC],state\n2025-01-01T00:00:00Z,${cell},run\n`);
+    expect(e).toMatchObject({ row: 2, column: 'temp [degC]' });
+    expect(e.reason).toBe(`"${'x'.repeat(63)}…" (1000000 characters) is not a number`);
+  });
   it('refuses duplicate and unsorted timestamps', async () => {
     const dup = await refusal('time,temp [degC],state\n2025-01-01T00:00:00Z,1,a\n2025-01-01T00:00:00Z,2,a\n');
     expect(dup).toMatchObject({ row: 3, column: 'time' });

@@ -10,6 +10,10 @@ import { emptyColumn, type ColumnData, type ColumnSpec, type Table } from './tab
 const Name = z.string().min(1).max(200);
 const FieldType = z.enum(['float64', 'int32', 'utf8', 'bool']);
 
+/** A cell's text quoted in a message: at most 64 characters of it (a 1 MB cell is not echoed back). */
+function quoted(text: string): string {
+  return text.length <= 64 ? `"${text}"` : `"${text.slice(0, 63)}…" (${text.length} characters)`;
+}
 export const CsvMappingSchema = z
   .strictObject({
     /** wide: one column per variable; long: rows of (time/order, tag, value[, unit]). */
@@ -162,7 +166,7 @@ export class CsvTableBuilder {
       const index = this.#indexOf(names, column, row);
       const headerUnit = UNIT_SUFFIX.exec(column)?.[1]?.trim() ?? null;
       const fromUnit = unit ?? (type === 'float64' || type === 'int32' ? headerUnit : null);
-      if (fromUnit !== null && !isKnownUnit(fromUnit)) throw new CsvImportError(row, column, `unknown unit "${fromUnit}"`);
+      if (fromUnit !== null && !isKnownUnit(fromUnit)) throw new CsvImportError(row, column, `unknown unit ${quoted(fromUnit)}`);
       if (targetUnit !== null) {
         if (fromUnit === null) throw new CsvImportError(row, column, `targetUnit "${targetUnit}" needs a source unit`);
         const c = convert(0, fromUnit, targetUnit);
@@ -207,7 +211,7 @@ export class CsvTableBuilder {
       case 'bool': {
         if (/^(1|true|yes)$/i.test(text)) return 1;
         if (/^(0|false|no)$/i.test(text)) return 0;
-        throw new CsvImportError(row, f.header, `"${text}" is not a boolean (use true/false, yes/no or 1/0)`);
+        throw new CsvImportError(row, f.header, `${quoted(text)} is not a boolean (use true/false, yes/no or 1/0)`);
       }
       case 'timestamp': {
         const fmt = this.mapping.time?.format ?? 'iso';
@@ -215,14 +219,14 @@ export class CsvTableBuilder {
         if (fmt === 'iso') {
           const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(text);
           if (!hasOffset && this.mapping.time?.assumeUtc !== true) {
-            throw new CsvImportError(row, f.header, `timestamp "${text}" has no UTC offset (add Z/+hh:mm or set time.assumeUtc)`);
+            throw new CsvImportError(row, f.header, `timestamp ${quoted(text)} has no UTC offset (add Z/+hh:mm or set time.assumeUtc)`);
           }
           const ms = Date.parse(hasOffset ? text : `${text.replace(' ', 'T')}Z`);
-          if (Number.isNaN(ms)) throw new CsvImportError(row, f.header, `"${text}" is not an ISO-8601 timestamp`);
+          if (Number.isNaN(ms)) throw new CsvImportError(row, f.header, `${quoted(text)} is not an ISO-8601 timestamp`);
           return ms;
         }
         const n = Number(text);
-        if (!Number.isFinite(n)) throw new CsvImportError(row, f.header, `"${text}" is not a numeric epoch timestamp`);
+        if (!Number.isFinite(n)) throw new CsvImportError(row, f.header, `${quoted(text)} is not a numeric epoch timestamp`);
         return fmt === 'epoch-s' ? n * 1000 : n;
       }
       case 'float64':
@@ -232,9 +236,9 @@ export class CsvTableBuilder {
           throw new CsvImportError(row, f.header, 'empty value (mark the field nullable to allow missing values)');
         }
         const n = Number(text);
-        if (!Number.isFinite(n)) throw new CsvImportError(row, f.header, `"${text}" is not a number`);
+        if (!Number.isFinite(n)) throw new CsvImportError(row, f.header, `${quoted(text)} is not a number`);
         if (f.type === 'int32' && (!Number.isInteger(n) || n < -2147483648 || n > 2147483647)) {
-          throw new CsvImportError(row, f.header, `"${text}" is not a 32-bit integer`);
+          throw new CsvImportError(row, f.header, `${quoted(text)} is not a 32-bit integer`);
         }
         if (f.fromUnit !== null && f.toUnit !== null) {
           const c = convert(n, f.fromUnit, f.toUnit);
@@ -279,7 +283,7 @@ export class CsvTableBuilder {
       if (keep !== undefined) {
         const unitText = l.unit === null ? '' : (record[l.unit] ?? '').trim();
         const unitHeader = l.unit === null ? '' : (this.#names[l.unit] as string);
-        if (unitText !== '' && !isKnownUnit(unitText)) throw new CsvImportError(row, unitHeader, `unknown unit "${unitText}"`);
+        if (unitText !== '' && !isKnownUnit(unitText)) throw new CsvImportError(row, unitHeader, `unknown unit ${quoted(unitText)}`);
         const unit = unitText === '' ? null : unitText;
         const known = this.#longUnits.get(keep.name);
         if (known !== undefined && known !== unit)
