@@ -185,11 +185,15 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
       } else {
         // The token first: the guard runs this lookup (validation, then the resource) only once authenticated.
         const resourceOf = spec.resource;
+        let looked = false;
         const lookup = async () => {
+          looked = true;
           input = spec.input(decoded((call as ServerUnaryCall<unknown, unknown>).request));
           return resourceOf(input);
         };
         principal = await Promise.race([options.accessGuard(guardRequest(lookup)), aborted]);
+        // Fail closed: a guard that let the caller in without looking at the resource checked no scope.
+        if (!looked) throw new Error(`the access guard allowed ${fullMethod} without checking its resource`);
       }
       span.setAttribute('enduser.id', principal.subject);
       const ctx: CallContext = { principal, signal: controller.signal, deadline, method: fullMethod, correlationId, traceparent, metadata: call.metadata };

@@ -167,6 +167,31 @@ describe('the per-method wrapper', () => {
     expect(input).not.toHaveBeenCalled();
   });
 
+  it('hands the guard the body as a lookup for a resource method, and fails closed when a guard ignores it', async () => {
+    let validated = 0;
+    const spec = unary({
+      permission: Permission.AuditRead,
+      input: (r: { site?: string }) => {
+        validated++;
+        return r;
+      },
+      resource: (r) => ({ site: r.site ?? 'x' }),
+      handle: async (r) => r,
+    });
+    const running = vi.fn(async (r: GuardRequest) => {
+      const resource = typeof r.resource === 'function' ? await r.resource() : r.resource;
+      expect(resource).toEqual({ site: 'plant1' });
+      return auditor;
+    });
+    const ok = await callUnary(wrap(spec, running), { site: 'plant1' }, { metadata: bearer() }).done;
+    expect(ok).toEqual({ error: null, value: { site: 'plant1' } });
+    expect(validated).toBe(1);
+    // A guard that lets the caller in without running the lookup checked no scope: INTERNAL, the handler never runs.
+    const careless = await callUnary(wrap(spec), { site: 'plant1' }, { metadata: bearer() }).done;
+    expect(careless.error?.code).toBe(status.INTERNAL);
+    expect(validated).toBe(1);
+  });
+
   it('answers INVALID_ARGUMENT naming the field in the message and the `field` trailer', async () => {
     const spec = unary({
       permission: Permission.AuditRead,
