@@ -114,9 +114,10 @@ class ConsumedMessage implements BusMessage {
   readonly seq: number;
   readonly deliveryCount: number;
   readonly redelivered: boolean;
+  readonly validated: unknown;
   #parsed: { v: unknown } | undefined;
 
-  constructor(d: Delivery) {
+  constructor(d: Delivery, parsed?: { v: unknown }, validated?: unknown) {
     this.subject = d.subject;
     this.data = d.data;
     this.headers = d.headers;
@@ -124,6 +125,8 @@ class ConsumedMessage implements BusMessage {
     this.seq = d.seq;
     this.deliveryCount = d.deliveryCount;
     this.redelivered = d.deliveryCount > 1;
+    this.#parsed = parsed;
+    this.validated = validated;
   }
 
   json(): unknown {
@@ -197,10 +200,15 @@ export class DeliveryProcessor {
         });
       }
     }
+    let parsed: { v: unknown } | undefined;
+    let validated: unknown;
     if (c.validate !== undefined) {
       let verdict: Validation;
       try {
-        verdict = c.validate(isJson(d.headers) ? parseJson(d.data) : d.data);
+        const json = isJson(d.headers);
+        const data = json ? parseJson(d.data) : d.data;
+        if (json) parsed = { v: data };
+        verdict = c.validate(data);
       } catch (err) {
         verdict = { ok: false, error: `payload could not be validated: ${messageOf(err)}` };
       }
@@ -210,11 +218,12 @@ export class DeliveryProcessor {
           throw new Settled(`invalid message: ${reason}`);
         });
       }
+      validated = verdict.value;
     }
     this.#current = d;
     let result: void | Promise<void>;
     try {
-      result = c.handler(new ConsumedMessage(d));
+      result = c.handler(new ConsumedMessage(d, parsed, validated));
     } catch (err) {
       return this.#failed(d, err);
     }

@@ -39,11 +39,14 @@ export interface BusMessage {
   /** 1 on the first delivery, 2 on the first redelivery, … */
   readonly deliveryCount: number;
   readonly redelivered: boolean;
-  /** The payload parsed as JSON (throws on malformed JSON). */
+  /** The payload parsed as JSON (throws on malformed JSON); parsed once per delivery. */
   json(): unknown;
+  /** What the consumer's `validate` returned as `value` (the parsed, typed payload), so a hot path parses once. */
+  readonly validated: unknown;
 }
 
-export type Validation = { readonly ok: true } | { readonly ok: false; readonly error: string };
+/** `value`: the validated payload (e.g. the zod parse), handed to the handler as `msg.validated`. */
+export type Validation = { readonly ok: true; readonly value?: unknown } | { readonly ok: false; readonly error: string };
 
 /** Returns normally → ack. Throws (or rejects) → retried with backoff, dead-lettered after `maxDeliver`. */
 export type MessageHandler = (msg: BusMessage) => void | Promise<void>;

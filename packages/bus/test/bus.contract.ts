@@ -284,6 +284,26 @@ export function runBusContract(name: string, makeBus: () => Promise<Bus>): void 
           [Header.DlqSeq]: String(bad.seq),
         });
       });
+      it('hands the handler what validate parsed (msg.validated), and parses the JSON payload once', async () => {
+        const b = await bus();
+        const { stream, prefix } = await freshStream(b);
+        const seen: { validated: unknown; sameJson: boolean }[] = [];
+        let validatedInput: unknown;
+        track(
+          await b.consume({
+            stream,
+            durable: 'typed',
+            validate: (data) => {
+              validatedInput = data;
+              return { ok: true, value: { id: (data as { id: string }).id, parsed: true } };
+            },
+            handler: (m) => void seen.push({ validated: m.validated, sameJson: m.json() === validatedInput }),
+          }),
+        );
+        await b.publish(`${prefix}.e`, { id: 'typed-1' });
+        await waitFor(() => seen.length === 1, 'the validated message');
+        expect(seen[0]).toEqual({ validated: { id: 'typed-1', parsed: true }, sameJson: true });
+      });
     });
 
     describe('when two consumers share one durable', () => {

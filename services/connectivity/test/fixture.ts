@@ -85,7 +85,7 @@ export function makeSimulator(o: SimOptions): Simulator {
       allowAnonymous: o.allowNone ?? false,
       allowSecurityNone: o.allowNone ?? false,
       autoAcceptUnknownCertificates: true,
-      users: [USER],
+      users: [{ ...USER, faultRole: 'engineer' }],
     },
     http: null,
   });

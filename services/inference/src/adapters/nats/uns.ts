@@ -2,35 +2,36 @@
 // sees every asset's batches and keeps the ones it owns), and the window rebuild for an asset a
 // replica takes over: an ordered JetStream consumer on that asset's subject from a start time.
 import type { Bus, ConsumerHandle } from '@industrial/bus';
-import { parseUnsSampleBatch, type UnsSampleBatch } from '@industrial/contracts';
+import { parseUnsSampleBatch, UNS_STREAM as UNS, type UnsSampleBatch } from '@industrial/contracts';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
-export const UNS_STREAM = 'UNS';
+/** The UNS stream's logical name, declared once in the contracts. */
+export const UNS_STREAM = UNS.name;
 
 export async function consumeUns(
   bus: Bus,
   options: { durable: string; subject?: string; handle: (batch: UnsSampleBatch) => Promise<void>; onInvalid?: (error: unknown) => void },
 ): Promise<ConsumerHandle> {
-  await bus.ensureStream({ name: UNS_STREAM, subjects: ['uns.v1.>'] });
+  await bus.ensureStream({ name: UNS.name, subjects: [...UNS.subjects] });
   return bus.consume({
     stream: UNS_STREAM,
     durable: options.durable,
-    filterSubject: options.subject ?? 'uns.v1.>',
+    filterSubject: options.subject ?? UNS.subjects[0],
     prefetch: 512,
     maxDeliver: 3,
     backoffMs: [200, 1_000],
     validate: (data) => {
       try {
-        parseUnsSampleBatch(data);
-        return { ok: true };
+        // Parsed and validated once: the handler gets this value as `msg.validated`.
+        return { ok: true, value: parseUnsSampleBatch(data) };
       } catch (error) {
         options.onInvalid?.(error);
         return { ok: false, error: error instanceof Error ? error.message : String(error) };
       }
     },
     handler: async (msg) => {
-      await options.handle(parseUnsSampleBatch(msg.json()));
+      await options.handle(msg.validated as UnsSampleBatch);
     },
   });
 }
