@@ -1,0 +1,62 @@
+// Forged NATS publishes against the conduit `CLUSTER_NATS=own npm run cluster` starts (its own
+// nats-server with per-service nkey users and least-privilege permissions, ADR 0010): a forged
+// FaultLabelled on evt.v1.* and a forged UNS batch (pump at 150 °C), without credentials and with
+// the credentials of a service that must not publish them. A publish the server takes is counted
+// as applied (an upper bound: the consumers' signature check may still dead-letter an evt.> one).
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectNats, inboxPrefixFor, type NatsCredentials } from '@industrial/bus';
+import { startOwnNats } from '../platform/cluster-nats.ts';
+import type { Tally } from './tally.ts';
+
+const PREFIX = 'redteam';
+
+export async function natsCases(workDir: string, port: number, tally: Tally, log: (s: string) => void): Promise<void> {
+  const dir = join(workDir, 'nats');
+  mkdirSync(dir, { recursive: true });
+  const own = await startOwnNats(dir, port, `${PREFIX}_LEDGER_ANCHORS`, PREFIX);
+  try {
+    const label = JSON.stringify({
+      id: randomUUID(),
+      type: 'FaultLabelled',
+      data: { asset: 'acme/plant-1/area-1/line-1/pump-4', fault: 'bearing_wear', confidence: 1, actor: 'svc:dataops' },
+    });
+    const uns = JSON.stringify([
+      { path: 'acme/plant-1/area-1/line-1/pump-4/temperature', value: 150, unit: 'degC', ts: new Date().toISOString(), quality: 'good' },
+    ]);
+    const attempts: { name: string; as: 'anonymous' | 'connectivity' | 'dataops'; subject: string; payload: string }[] = [
+      { name: 'forged FaultLabelled, no credentials', as: 'anonymous', subject: `${PREFIX}.evt.v1.FaultLabelled`, payload: label },
+      { name: 'forged FaultLabelled as connectivity (publishes uns.> only)', as: 'connectivity', subject: `${PREFIX}.evt.v1.FaultLabelled`, payload: label },
+      { name: 'forged UNS batch, no credentials', as: 'anonymous', subject: `${PREFIX}.uns.v1.acme.plant-1.area-1.line-1.pump-4`, payload: uns },
+      { name: 'forged UNS batch as dataops (consumes uns.> only)', as: 'dataops', subject: `${PREFIX}.uns.v1.acme.plant-1.area-1.line-1.pump-4`, payload: uns },
+      { name: 'forged FaultLabelled outside the prefix, no credentials', as: 'anonymous', subject: 'evt.v1.FaultLabelled', payload: label },
+    ];
+    for (const a of attempts) {
+      if (!tally.take()) return;
+      tally.counts.cases++;
+      const env = own.envFor(a.as);
+      const credentials: NatsCredentials | undefined =
+        a.as === 'anonymous' || env.NATS_NKEY_SEED_FILE === undefined ? undefined : { kind: 'nkey', seedFile: env.NATS_NKEY_SEED_FILE };
+      let nc;
+      try {
+        nc = await connectNats({ servers: own.url, ...(credentials === undefined ? {} : { credentials, inboxPrefix: inboxPrefixFor(a.as) }) });
+      } catch (e) {
+        log(`nats: ${a.name} → connection refused (${e instanceof Error ? e.message.slice(0, 80) : String(e)})`);
+        continue;
+      }
+      const errors: string[] = [];
+      void (async () => {
+        for await (const s of nc.status()) if (s.type === 'error') errors.push(String(s.error));
+      })();
+      nc.publish(a.subject, a.payload);
+      await nc.flush().catch((e: unknown) => errors.push(String(e)));
+      await new Promise((r) => setTimeout(r, 500));
+      await nc.close().catch(() => undefined);
+      if (errors.some((e) => /Permissions Violation|Authorization/i.test(e))) log(`nats: ${a.name} → refused (${errors[0]?.slice(0, 100)})`);
+      else tally.find('forged_events_applied', `${a.name}: the server took the publish`);
+    }
+  } finally {
+    own.process.kill('SIGTERM');
+  }
+}
