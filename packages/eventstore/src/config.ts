@@ -74,8 +74,15 @@ export const accessEnv = {
   ACCESS_AUDIENCE: nonEmpty.default('industrial-platform'),
 };
 
-/** Traces/metrics export and the log level. */
+const PORT_OR_OFF = 'must be a port 0–65535 or "off"';
+/** A port, or "off". */
+export const portOrOff = (fallback: number | 'off') =>
+  z.union([z.literal('off'), z.coerce.number().int(PORT_OR_OFF).min(0, PORT_OR_OFF).max(65535, PORT_OR_OFF)], { message: PORT_OR_OFF }).default(fallback);
+
+/** Traces/metrics export, the Prometheus scrape endpoint (METRICS_PORT, off by default) and the log level. */
 export const telemetryEnv = {
+  METRICS_PORT: portOrOff('off'),
+  METRICS_HOST: nonEmpty.default('127.0.0.1'),
   OTEL_EXPORTER: z.enum(['otlp', 'none'], { message: 'must be "otlp" or "none"' }).default('none'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ message: 'must be an http(s) URL' }).default('http://localhost:4318'),
   OTEL_SAMPLE_RATIO: z.coerce.number({ message: 'must be a number 0–1' }).min(0, 'must be 0–1').max(1, 'must be 0–1').default(1),
@@ -84,6 +91,82 @@ export const telemetryEnv = {
 
 /** How long a stop may drain before the process gives up; the default differs per service. */
 export const shutdownEnv = (fallbackMs: number) => ({ SHUTDOWN_GRACE_MS: durationMs(fallbackMs) });
+
+/**
+ * TLS from PEM files (README "TLS"). gRPC server: GRPC_TLS_CERT_FILE + GRPC_TLS_KEY_FILE, and with
+ * GRPC_TLS_CLIENT_CA_FILE every client must present a certificate signed by that CA (mutual TLS).
+ * gRPC clients of other services: GRPC_TLS_CA_FILE (the CA to trust), GRPC_TLS_CLIENT_CERT_FILE +
+ * GRPC_TLS_CLIENT_KEY_FILE for mutual TLS. HTTP endpoints: HTTP_TLS_CERT_FILE + HTTP_TLS_KEY_FILE.
+ * None set: plaintext, for loopback only (services bind 127.0.0.1 by default). Pairs: checkTlsEnv.
+ */
+export const tlsEnv = {
+  GRPC_TLS_CERT_FILE: nonEmpty.optional(),
+  GRPC_TLS_KEY_FILE: nonEmpty.optional(),
+  GRPC_TLS_CLIENT_CA_FILE: nonEmpty.optional(),
+  GRPC_TLS_CA_FILE: nonEmpty.optional(),
+  GRPC_TLS_CLIENT_CERT_FILE: nonEmpty.optional(),
+  GRPC_TLS_CLIENT_KEY_FILE: nonEmpty.optional(),
+  HTTP_TLS_CERT_FILE: nonEmpty.optional(),
+  HTTP_TLS_KEY_FILE: nonEmpty.optional(),
+};
+
+type TlsEnv = { [K in keyof typeof tlsEnv]?: string | undefined };
+
+/** Cross-field rules of tlsEnv (certificate and key come together; mutual TLS needs the rest): for superRefine. */
+export function checkTlsEnv(env: TlsEnv, ctx: z.RefinementCtx): void {
+  const both = (a: keyof TlsEnv, b: keyof TlsEnv): void => {
+    if (env[a] !== undefined && env[b] === undefined) ctx.addIssue({ code: 'custom', path: [b], message: `is required when ${a} is set` });
+    if (env[b] !== undefined && env[a] === undefined) ctx.addIssue({ code: 'custom', path: [a], message: `is required when ${b} is set` });
+  };
+  both('GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE');
+  both('GRPC_TLS_CLIENT_CERT_FILE', 'GRPC_TLS_CLIENT_KEY_FILE');
+  both('HTTP_TLS_CERT_FILE', 'HTTP_TLS_KEY_FILE');
+  if (env.GRPC_TLS_CLIENT_CA_FILE !== undefined && env.GRPC_TLS_CERT_FILE === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GRPC_TLS_CERT_FILE'],
+      message: 'is required when GRPC_TLS_CLIENT_CA_FILE is set (mutual TLS needs a server certificate)',
+    });
+  if (env.GRPC_TLS_CLIENT_CERT_FILE !== undefined && env.GRPC_TLS_CA_FILE === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GRPC_TLS_CA_FILE'],
+      message: 'is required when GRPC_TLS_CLIENT_CERT_FILE is set (a client certificate is only sent over TLS)',
+    });
+}
+
+export interface TlsConfig {
+  /** The gRPC server's certificate, key and (mutual TLS) client CA; null: plaintext. */
+  grpcServer: { certFile: string; keyFile: string; clientCaFile?: string | undefined } | null;
+  /** What this service's gRPC clients trust (and present); null: plaintext. */
+  grpcClient: { caFile: string; certFile?: string | undefined; keyFile?: string | undefined } | null;
+  /** The HTTP endpoints' certificate and key; null: plain HTTP. */
+  http: { certFile: string; keyFile: string } | null;
+}
+
+/** The typed form of tlsEnv (after checkTlsEnv passed). */
+export function tlsConfig(e: TlsEnv): TlsConfig {
+  return {
+    grpcServer:
+      e.GRPC_TLS_CERT_FILE === undefined || e.GRPC_TLS_KEY_FILE === undefined
+        ? null
+        : {
+            certFile: e.GRPC_TLS_CERT_FILE,
+            keyFile: e.GRPC_TLS_KEY_FILE,
+            ...(e.GRPC_TLS_CLIENT_CA_FILE === undefined ? {} : { clientCaFile: e.GRPC_TLS_CLIENT_CA_FILE }),
+          },
+    grpcClient:
+      e.GRPC_TLS_CA_FILE === undefined
+        ? null
+        : {
+            caFile: e.GRPC_TLS_CA_FILE,
+            ...(e.GRPC_TLS_CLIENT_CERT_FILE === undefined || e.GRPC_TLS_CLIENT_KEY_FILE === undefined
+              ? {}
+              : { certFile: e.GRPC_TLS_CLIENT_CERT_FILE, keyFile: e.GRPC_TLS_CLIENT_KEY_FILE }),
+          },
+    http: e.HTTP_TLS_CERT_FILE === undefined || e.HTTP_TLS_KEY_FILE === undefined ? null : { certFile: e.HTTP_TLS_CERT_FILE, keyFile: e.HTTP_TLS_KEY_FILE },
+  };
+}
 
 /** Cross-field rule of eventStoreEnv: for superRefine of the service's schema. */
 export function checkEventStoreEnv(env: { EVENTSTORE: 'postgres' | 'sqlite'; PG_URL?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -103,6 +186,8 @@ export interface TelemetryConfig {
   exporter: 'otlp' | 'none';
   otlpEndpoint: string;
   sampleRatio: number;
+  /** Prometheus scrape endpoint (GET /metrics); null: none. */
+  metrics?: { host: string; port: number } | null;
 }
 
 export function eventStoreConfig(e: {
@@ -150,8 +235,15 @@ export function accessConfig(e: { ACCESS_KEYS_DIR: string; ACCESS_ISSUER: string
   return { keysDir: e.ACCESS_KEYS_DIR, issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE };
 }
 
-export function telemetryConfig(e: { OTEL_EXPORTER: 'otlp' | 'none'; OTEL_EXPORTER_OTLP_ENDPOINT: string; OTEL_SAMPLE_RATIO: number }): TelemetryConfig {
-  return { exporter: e.OTEL_EXPORTER, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: e.OTEL_SAMPLE_RATIO };
+export function telemetryConfig(e: {
+  OTEL_EXPORTER: 'otlp' | 'none';
+  OTEL_EXPORTER_OTLP_ENDPOINT: string;
+  OTEL_SAMPLE_RATIO: number;
+  METRICS_PORT?: number | 'off';
+  METRICS_HOST?: string;
+}): TelemetryConfig {
+  const metrics = e.METRICS_PORT === undefined || e.METRICS_PORT === 'off' ? null : { host: e.METRICS_HOST ?? '127.0.0.1', port: e.METRICS_PORT };
+  return { exporter: e.OTEL_EXPORTER, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: e.OTEL_SAMPLE_RATIO, metrics };
 }
 
 // ---- parsing ---------------------------------------------------------------------------------------

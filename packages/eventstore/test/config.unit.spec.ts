@@ -45,6 +45,8 @@ describe('the shared service environment', () => {
         OTEL_EXPORTER: 'none',
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
         OTEL_SAMPLE_RATIO: 1,
+        METRICS_PORT: 'off',
+        METRICS_HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: 10_000,
       },
@@ -52,7 +54,9 @@ describe('the shared service environment', () => {
     if (!r.ok) return;
     expect(eventStoreConfig(r.data)).toEqual({ kind: 'sqlite', path: './data/events.db' });
     expect(accessConfig(r.data)).toEqual({ keysDir: '/keys/access', issuer: 'industrial-access', audience: 'industrial-platform' });
-    expect(telemetryConfig(r.data)).toEqual({ exporter: 'none', otlpEndpoint: 'http://localhost:4318', sampleRatio: 1 });
+    expect(telemetryConfig(r.data)).toEqual({ exporter: 'none', otlpEndpoint: 'http://localhost:4318', sampleRatio: 1, metrics: null });
+    const scraped = parseEnv(Schema, { ...base, METRICS_PORT: '9464' });
+    expect(scraped.ok && telemetryConfig(scraped.data).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(anchorConfig(r.data)).toEqual({ everyEvents: 1000, intervalMs: 10_000, nats: null });
     const nats = parseEnv(Schema, { ...base, ANCHOR_NATS_URL: 'nats://nats:4222' });
     expect(nats.ok && anchorConfig(nats.data).nats).toEqual({ servers: 'nats://nats:4222', stream: 'LEDGER_ANCHORS', maxAgeMs: 0 });

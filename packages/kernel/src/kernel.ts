@@ -16,7 +16,8 @@ import {
 } from '@industrial/eventstore';
 import { ContractViolationError, isEventType } from '@industrial/contracts';
 import type { Cause } from './cause.ts';
-import { ConcurrencyConflictError, UnknownEventTypeError, UnknownSchemaVersionError } from './errors.ts';
+import { ConcurrencyConflictError, KernelError, UnknownEventTypeError, UnknownSchemaVersionError } from './errors.ts';
+import { kernelMetrics } from './metrics.ts';
 import { assertMayAppend } from './ownership.ts';
 
 /** An event a decision produced: its type and data at the latest version; `id` to make a retry idempotent. */
@@ -141,6 +142,7 @@ export function createKernel(options: KernelOptions): Kernel {
   const { service, store } = options;
   const newId = options.newId ?? (() => uuidv7());
   const reader: StoreReader = store;
+  const observed = kernelMetrics(store.adapter);
 
   const envelope = (draft: Draft, cause: Cause): NewEvent => ({
     id: draft.id ?? newId(),
@@ -161,8 +163,26 @@ export function createKernel(options: KernelOptions): Kernel {
   };
 
   async function appendPrepared(stream: string, events: readonly NewEvent[], expected?: number | 'no-stream' | 'any'): Promise<AppendResult> {
-    check(stream, events);
-    return store.append(stream, events, expected === undefined ? {} : { expectedRevision: expected });
+    try {
+      check(stream, events);
+    } catch (error) {
+      if (error instanceof KernelError) observed.refused(stream, error.type, error.code);
+      throw error;
+    }
+    const started = performance.now();
+    try {
+      const result = await store.append(stream, events, expected === undefined ? {} : { expectedRevision: expected });
+      observed.appended(
+        stream,
+        events.map((e) => e.type),
+        (performance.now() - started) / 1000,
+        undefined,
+      );
+      return result;
+    } catch (error) {
+      observed.appended(stream, [], (performance.now() - started) / 1000, error);
+      throw error;
+    }
   }
 
   function parse(event: RecordedEvent): TypedEvent {
@@ -182,7 +202,11 @@ export function createKernel(options: KernelOptions): Kernel {
     reader,
     envelope,
     append: async (stream, drafts, cause, opts) => {
-      for (const d of drafts) if (!isEventType(d.type)) throw new UnknownEventTypeError(stream, d.type);
+      for (const d of drafts)
+        if (!isEventType(d.type)) {
+          observed.refused(stream, d.type, 'UNKNOWN_EVENT_TYPE');
+          throw new UnknownEventTypeError(stream, d.type);
+        }
       return appendPrepared(
         stream,
         drafts.map((d) => envelope(d, cause)),
@@ -200,6 +224,7 @@ export function createKernel(options: KernelOptions): Kernel {
         const loaded = await load(stream, aggregate);
         const seen = loaded.revision ?? 'no-stream';
         if (opts.expectedRevision !== undefined && opts.expectedRevision !== seen) {
+          observed.conflict(stream, 'stale_client');
           throw new ConcurrencyConflictError(stream, [], 1, opts.expectedRevision);
         }
         const drafts = decide(loaded.state, loaded);
@@ -222,7 +247,11 @@ export function createKernel(options: KernelOptions): Kernel {
           return { state, events: drafts, revision: result.nextExpectedRevision, eventIds: events.map((e) => e.id) };
         } catch (error) {
           if (!(error instanceof WrongExpectedRevisionError)) throw error;
-          if (attempt >= maxAttempts) throw new ConcurrencyConflictError(stream, lastTypes, attempt, seen, error);
+          if (attempt >= maxAttempts) {
+            observed.conflict(stream, opts.expectedRevision === undefined ? 'exhausted' : 'stale_client');
+            throw new ConcurrencyConflictError(stream, lastTypes, attempt, seen, error);
+          }
+          observed.conflict(stream, 'retried');
         }
       }
     },

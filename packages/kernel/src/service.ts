@@ -3,6 +3,8 @@
 // ports; each registers its own close) → start → one "ready" line → SIGTERM/SIGINT → stop (drains
 // in-flight work) → closes in reverse order → telemetry flushed. Bad config: one message, exit 2.
 // `--help`: the service's help text (every variable it reads), exit 0. A failure: logged, exit 1.
+// METRICS_PORT (telemetryEnv): the process's Prometheus scrape endpoint, bound before start(); the
+// ready line then ends with `metrics=<host>:<port>`.
 import { eventValidator, type Service } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
 import { openStoreFromConfig, type LogLevel, type OpenStoreOptions, type StoreWiring, type TelemetryConfig } from '@industrial/eventstore/config';
@@ -54,6 +56,11 @@ export interface RunOptions {
   readonly stopSignal?: Promise<string>;
 }
 
+/** Appended to every service's --help: the scrape endpoint runService serves. */
+export const METRICS_HELP = `Metrics (every process):
+  METRICS_PORT              off          Prometheus scrape endpoint GET /metrics on this port (0: any free port); off: none
+  METRICS_HOST              127.0.0.1    interface of the scrape endpoint`;
+
 const signals = (): Promise<string> =>
   new Promise((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -66,7 +73,7 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
   const err = options.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
   const argv = options.argv ?? process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
-    out(def.help.trimEnd());
+    out(`${def.help.trimEnd()}\n\n${METRICS_HELP}`);
     return 0;
   }
   const loaded = def.loadConfig(options.env ?? process.env);
@@ -82,6 +89,7 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
     otlpEndpoint: config.telemetry.otlpEndpoint,
     sampleRatio: config.telemetry.sampleRatio,
     logLevel: config.logLevel,
+    metricsEndpoint: config.telemetry.metrics ?? null,
   });
   const logger = createLogger(def.name, { level: config.logLevel });
   const closers: { what: string; close: () => Promise<void> | void }[] = [];
@@ -105,8 +113,10 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
   };
   let code = 0;
   try {
+    const endpoint = await telemetry.serveMetrics();
     const running = await def.start(ctx);
-    out(`${def.name} ready ${running.ready}`.trimEnd());
+    const metricsAt = endpoint === null ? '' : ` metrics=${endpoint.host}:${endpoint.port}`;
+    out(`${`${def.name} ready ${running.ready}`.trimEnd()}${metricsAt}`);
     const signal = await stopSignal;
     logger.info({ signal }, 'stopping');
     await running.stop();

@@ -1,6 +1,7 @@
 // The typed telemetry configuration. The entry point reads its environment into this object;
 // nothing in this package reads process.env itself.
 import { InvalidTelemetryConfigError } from './errors.ts';
+import type { MetricsEndpointConfig } from './prometheus.ts';
 
 export const TelemetryExporterKind = {
   OTLP: 'otlp',
@@ -31,6 +32,8 @@ export interface TelemetryConfig {
   readonly exportTimeoutMillis?: number;
   /** Interval between two metric exports over OTLP. Defaults to 60 s. */
   readonly metricExportIntervalMillis?: number;
+  /** A Prometheus scrape endpoint (GET /metrics), in addition to OTLP; null or absent: none. Started by handle.serveMetrics(). */
+  readonly metricsEndpoint?: MetricsEndpointConfig | null;
 }
 
 const EXPORTERS: ReadonlySet<string> = new Set(Object.values(TelemetryExporterKind));
@@ -58,6 +61,10 @@ export function assertValidTelemetryConfig(config: TelemetryConfig): void {
   }
   if (config.exportTimeoutMillis !== undefined && (!Number.isInteger(config.exportTimeoutMillis) || config.exportTimeoutMillis <= 0)) {
     throw new InvalidTelemetryConfigError('exportTimeoutMillis', 'must be a positive integer');
+  }
+  const m = config.metricsEndpoint;
+  if (m && (typeof m.host !== 'string' || m.host.trim() === '' || !Number.isInteger(m.port) || m.port < 0 || m.port > 65535)) {
+    throw new InvalidTelemetryConfigError('metricsEndpoint', 'must be a host and a port 0–65535');
   }
   if (config.metricExportIntervalMillis !== undefined && (!Number.isInteger(config.metricExportIntervalMillis) || config.metricExportIntervalMillis <= 0)) {
     throw new InvalidTelemetryConfigError('metricExportIntervalMillis', 'must be a positive integer');

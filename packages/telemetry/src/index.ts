@@ -6,6 +6,7 @@ export type { InMemoryMetricExporter, ResourceMetrics } from '@opentelemetry/sdk
 
 export { TelemetryExporterKind, assertValidTelemetryConfig, otlpMetricsUrl, otlpTracesUrl } from './config.ts';
 export type { TelemetryConfig, LogLevel } from './config.ts';
+export type { MetricsEndpoint, MetricsEndpointConfig } from './prometheus.ts';
 
 export { TelemetryError, TelemetryErrorCode, InvalidTelemetryConfigError, TelemetryAlreadyInitializedError } from './errors.ts';
 

@@ -24,6 +24,8 @@ import type { TelemetryConfig } from './config.ts';
 import { createTelemetryErrorReporter, pinoDiagLogger } from './diagnostics.ts';
 import { TelemetryAlreadyInitializedError } from './errors.ts';
 import { createLogger } from './logger.ts';
+import { createPrometheusReader, serveMetrics, type MetricsEndpoint } from './prometheus.ts';
+import { observeRuntime } from './runtime.ts';
 import { createSampler } from './sampler.ts';
 
 export interface TelemetryHandle {
@@ -42,6 +44,11 @@ export interface TelemetryHandle {
    * Resolves to undefined when config.exporter is 'none' (no reader).
    */
   collectMetrics(): Promise<ResourceMetrics | undefined>;
+  /**
+   * Starts the Prometheus scrape endpoint (config.metricsEndpoint); null when none is configured.
+   * Idempotent. Rejects when the port cannot be bound. Closed by shutdown().
+   */
+  serveMetrics(): Promise<MetricsEndpoint | null>;
   /** Exports pending spans and metrics now. Never rejects; a failure is logged. */
   forceFlush(): Promise<void>;
   /** Flushes pending spans and metrics and stops the exporters. Idempotent; never rejects. */
@@ -167,8 +174,12 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
   });
 
   const { reader, memoryMetrics } = createMetricReader(config);
-  const readers: IMetricReader[] = reader === undefined ? [] : [reader];
+  const prometheus = config.metricsEndpoint ? createPrometheusReader() : undefined;
+  const readers: IMetricReader[] = [...(reader === undefined ? [] : [reader]), ...(prometheus === undefined ? [] : [prometheus])];
   const meterProvider = new SdkMeterProvider({ resource, readers });
+  // Process and runtime basics whenever something reads metrics.
+  const stopRuntime = readers.length > 0 ? observeRuntime(meterProvider.getMeter('industrial.runtime')) : () => undefined;
+  let endpoint: Promise<MetricsEndpoint | null> | undefined;
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   const registered =
@@ -201,6 +212,11 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
       if (errors.length > 0) logger.warn({ errors }, 'telemetry metric collection reported errors');
       return resourceMetrics;
     },
+    serveMetrics() {
+      const where = config.metricsEndpoint;
+      endpoint ??= prometheus === undefined || !where ? Promise.resolve(null) : serveMetrics(prometheus, where);
+      return endpoint;
+    },
     async forceFlush() {
       const results = await Promise.allSettled([provider.forceFlush(), meterProvider.forceFlush()]);
       for (const result of results) {
@@ -210,7 +226,13 @@ export function initTelemetry(config: TelemetryConfig, deps: TelemetryDependenci
       }
     },
     shutdown() {
-      shutdownPromise ??= Promise.allSettled([provider.shutdown(), meterProvider.shutdown()]).then((results) => {
+      if (shutdownPromise !== undefined) return shutdownPromise;
+      stopRuntime();
+      const closeEndpoint = (endpoint ?? Promise.resolve(null)).then(
+        (e) => e?.close(),
+        () => undefined,
+      );
+      shutdownPromise = Promise.allSettled([provider.shutdown(), meterProvider.shutdown(), closeEndpoint]).then((results) => {
         for (const result of results) {
           if (result.status === 'rejected') {
             logger.warn({ err: result.reason }, 'telemetry shutdown could not export pending spans or metrics');
