@@ -7,6 +7,7 @@ import { loadKeySet } from '@industrial/access';
 import { connectNatsBus } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
 import { createLogger } from '@industrial/telemetry';
+import { observeConnectivity } from './adapters/telemetry/metrics.ts';
 import { createConnectivityApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { HELP } from './help.ts';
@@ -44,9 +45,11 @@ process.exit(
         },
       });
       const { grpcPort } = await app.start();
+      const unobserve = observeConnectivity(app); // buffer depth and source links on the metrics endpoint
       return {
         ready: grpcPort === null ? '' : `grpc=${grpcPort}`,
         async stop() {
+          unobserve();
           await app.stop({ drainMs: config.shutdownGraceMs });
           await bus.drain();
           drained = true;
