@@ -186,6 +186,10 @@ async function main(): Promise<void> {
     },
   ];
   const procs = all.filter((p) => existsSync(p.entry));
+  // Each process's Prometheus scrape endpoint (GET /metrics): base+60, +61, … in the order above
+  // (infra/prometheus/cluster.yml scrapes the default ports); METRICS_PORT=off in the environment disables them.
+  const metricsPorts = new Map(all.map((p, i) => [p.name, base + 60 + i]));
+  if (env.METRICS_PORT !== 'off') for (const p of procs) p.env.METRICS_PORT = String(metricsPorts.get(p.name));
   // CLUSTER_NATS=own: the cluster's own nats-server with one nkey user per service and least-privilege
   // permissions (ADR 0010). Default: the shared, unauthenticated NATS at NATS_URL (development only).
   const ownNats = env.CLUSTER_NATS === 'own' ? await startOwnNats(dataDir, base + 50, anchorStreamOf(keys.ledgerKey.keyId), env.NATS_PREFIX) : null;
@@ -237,6 +241,9 @@ async function main(): Promise<void> {
       `  dataops / connectivity / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 4} / ${base + 5} / ${base + 8} (and ${base + 12}) / ${base + 9}`,
       '  every gRPC port answers server reflection (npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:<port>)',
       `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1 (replica a), http://127.0.0.1:${base + 112}/api/v1 (replica b)`,
+      env.METRICS_PORT === 'off'
+        ? '  metrics             off (METRICS_PORT=off)'
+        : `  metrics (Prometheus) ${procs.map((p) => `${p.name} http://127.0.0.1:${metricsPorts.get(p.name)}/metrics`).join('\n                       ')}`,
       `  auditor token       ${auditor}`,
       `  engineer token      ${engineer}`,
       `  inject a fault      curl -X POST -H "authorization: Bearer <engineer token>" -H "content-type: application/json" -d '{"asset":"pump-4","fault":"bearing_wear"}' http://127.0.0.1:${base + 41}/faults`,
