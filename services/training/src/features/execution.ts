@@ -15,6 +15,25 @@ const token = (s: string) =>
     .replace(/^_+|_+$/g, '')
     .slice(0, 64) || 'x';
 
+/** The longest failure text a run records (TrainingRunFailed.error allows 2,000; GetRun shows it to callers). */
+const MAX_FAILURE = 500;
+
+/**
+ * What a failed run records and callers read back: a typed error's message; for a system error
+ * (a file the artifact store could not write, …) its code and the call, never its message (which
+ * names server paths: the full error goes to the log only). Bounded, one line.
+ */
+export function failureText(e: unknown): string {
+  if (!(e instanceof Error)) return 'training failed';
+  const sys = e as Error & { code?: unknown; syscall?: unknown };
+  const text = typeof sys.code === 'string' && typeof sys.syscall === 'string' ? `${e.name}: ${sys.code} (${sys.syscall})` : `${e.name}: ${e.message}`;
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, ' ');
+  if (line.length <= MAX_FAILURE) return line;
+  const cut = line.slice(0, MAX_FAILURE - 1);
+  return `${/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+}
+
 export async function executeRun(ctx: RunsContext, job: Job, signal: AbortSignal): Promise<void> {
   const { runId } = job;
   const { artifacts, logger, now } = ctx;
@@ -88,7 +107,7 @@ export async function executeRun(ctx: RunsContext, job: Job, signal: AbortSignal
     logger.info({ runId, onnxSha256: onnx.sha256 }, 'training run completed; model registered as candidate');
   } catch (e) {
     const cancelled = e instanceof RunCancelledError || signal.aborted;
-    const message = cancelled ? 'cancelled: the training service stopped before the run finished' : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    const message = cancelled ? 'cancelled: the training service stopped before the run finished' : failureText(e);
     logger[cancelled ? 'warn' : 'error']({ err: e, runId, stage }, cancelled ? 'training run cancelled' : 'training run failed');
     try {
       const reg = ctx.projection.get(runId)?.registered;

@@ -1,7 +1,9 @@
 // S3-compatible artifact store: the interface a deployment plugs an object-store client into
 // (bucket + prefix, keys `sha256/<hash>`). No client is bundled yet, so without one every call
-// fails with "not configured" (UNAVAILABLE) rather than pretending to store anything.
+// fails with "not configured" (UNAVAILABLE) rather than pretending to store anything. Errors name
+// the artifact (`sha256/<hash>`), never the endpoint, bucket or prefix: they reach callers.
 import { createHash } from 'node:crypto';
+import { quoteValue } from '@industrial/grpc';
 import { NotConfiguredError, TrainingError, TrainingErrorCode } from '../../domain/errors.ts';
 import type { ArtifactStore } from '../../ports.ts';
 
@@ -22,9 +24,12 @@ export interface S3ArtifactStoreOptions {
 
 export function createS3ArtifactStore(options: S3ArtifactStoreOptions): ArtifactStore {
   const prefix = options.prefix === undefined || options.prefix === '' ? '' : `${options.prefix.replace(/\/+$/, '')}/`;
-  const key = (h: string) => `${prefix}sha256/${h}`;
+  const key = (h: string) => {
+    if (!/^[0-9a-f]{64}$/.test(h)) throw new TrainingError(TrainingErrorCode.InvalidArgument, 'sha256', `${quoteValue(h)} is not a sha256 hex digest`);
+    return `${prefix}sha256/${h}`;
+  };
   const client = (): S3ObjectClient => {
-    if (options.client === undefined) throw new NotConfiguredError(`S3 artifact store (${options.endpoint}, bucket ${options.bucket}): no object-store client`);
+    if (options.client === undefined) throw new NotConfiguredError('S3 artifact store (no object-store client)');
     return options.client;
   };
   return {
@@ -39,9 +44,9 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
     },
     async get(h) {
       const bytes = await client().getObject({ bucket: options.bucket, key: key(h) });
-      if (bytes === null) throw new TrainingError(TrainingErrorCode.NotFound, 'sha256', `artifact ${key(h)} is not in bucket ${options.bucket}`);
+      if (bytes === null) throw new TrainingError(TrainingErrorCode.NotFound, 'sha256', `artifact sha256/${h} was not found`);
       if (createHash('sha256').update(bytes).digest('hex') !== h)
-        throw new TrainingError(TrainingErrorCode.FailedPrecondition, 'sha256', `artifact ${key(h)} is corrupt`);
+        throw new TrainingError(TrainingErrorCode.FailedPrecondition, 'sha256', `artifact sha256/${h} is corrupt: its bytes no longer hash to its name`);
       return bytes;
     },
     async has(h) {
