@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
+import { createDataopsSnapshotSource, loadSnapshotFile } from './adapters/snapshots/dataops.ts';
 import { createWorkerTrainer } from './adapters/worker/trainer.ts';
 import { readCsvColumns } from './csv-table.ts';
 import { toTrainingTable, type RawColumn } from './domain/dataset.ts';
@@ -82,10 +82,11 @@ async function load(v: Record<string, string | boolean | string[] | undefined>):
       source: resolve(csv),
     };
   }
+  // A manifest or data file by path (the operator's own files), else an id in --snapshot-dir.
   const source = createDataopsSnapshotSource((v['snapshot-dir'] as string | undefined) ?? './data/snapshots');
   let s;
   try {
-    s = await source.load(snapshot!);
+    s = /\.(arrow|csv|manifest\.json)$/.test(snapshot!) ? loadSnapshotFile(snapshot!) : await source.load(snapshot!);
   } catch (e) {
     throw new UsageError('--snapshot', (e as Error).message);
   }

@@ -174,6 +174,15 @@ describe.each<[string, StoreFactory]>([
       ['an unknown model type', () => ({ spec: spec({ modelType: 'random-forest' }) }), 'spec.model_type'],
       ['a bad hyperparameter', () => ({ spec: spec({ hyperparameters: { depth: '3' } }) }), 'spec.hyperparameters.depth'],
       ['a snapshot id that is not a UUID', () => ({ snapshotId: 'latest' }), 'snapshot_id'],
+      ['a path in snapshot_id', () => ({ snapshotId: `../${snap.snapshotId}.manifest.json` }), 'snapshot_id'],
+      ['a hyperparameter name that is not an identifier', () => ({ spec: spec({ hyperparameters: { 'max_iter\u0000': '5' } }) }), 'spec.hyperparameters'],
+      ['a hyperparameter name over 64 characters', () => ({ spec: spec({ hyperparameters: { [`a${'b'.repeat(64)}`]: '5' } }) }), 'spec.hyperparameters'],
+      [
+        'a control character in a hyperparameter value',
+        () => ({ spec: spec({ hyperparameters: { task: 'regression\u001b[2J' } }) }),
+        'spec.hyperparameters.task',
+      ],
+      ['a bidirectional override in the model type', () => ({ spec: spec({ modelType: 'gbdt\u202e' }) }), 'spec.model_type'],
     ])('refuses %s as INVALID_ARGUMENT naming the field, and records nothing', async (_name, over, field) => {
       const before = await fx.store.headPosition();
       const err = await expectStatus(

@@ -97,7 +97,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], fallback:
   if (!(allowed as readonly string[]).includes(v)) {
     throw new InvalidTrainingRequestError(
       field,
-      `unknown ${what} "${value}"; expected one of ${allowed.join(', ')}`,
+      `unknown ${what} ${JSON.stringify(value)}; expected one of ${allowed.join(', ')}`,
       what === 'model type' ? 'unknown_model_type' : 'invalid_spec',
     );
   }
@@ -117,7 +117,7 @@ function modelSpec(
     if (kind === undefined)
       throw new InvalidTrainingRequestError(
         `spec.hyperparameters.${rawName}`,
-        `"${rawName}" is not a ${type} hyperparameter (known: ${Object.keys(allowed).map(snake).join(', ')})`,
+        `${JSON.stringify(rawName)} is not a ${type} hyperparameter (known: ${Object.keys(allowed).map(snake).join(', ')})`,
       );
     if (typeof value !== kind) throw new InvalidTrainingRequestError(`spec.hyperparameters.${rawName}`, `must be a ${kind} (got ${JSON.stringify(value)})`);
     if (kind === 'number' && !Number.isFinite(value as number))

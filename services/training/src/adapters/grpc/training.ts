@@ -1,8 +1,8 @@
 // gRPC adapter of industrial.training.v1.TrainingService: edge validation of each request, the
 // permission each method needs, and the mapping between the run state and the proto Run.
 import { Permission, roleHasPermission } from '@industrial/access';
-import { lineText } from '@industrial/contracts';
-import { defineService, fromSchema, serverStream, trainingV1, unary, type CallContext } from '@industrial/grpc';
+import { lineText, unsafeTextProblem } from '@industrial/contracts';
+import { defineService, fromSchema, quoteValue, serverStream, trainingV1, unary, type CallContext } from '@industrial/grpc';
 import { z } from 'zod';
 import { coerceParam, type CostModelChoice, type TrainingSpecInput } from '../../domain/spec.ts';
 import type { RunState, RunStatus } from '../../domain/run.ts';
@@ -14,13 +14,29 @@ const { TrainingServiceService, RunStatus: ProtoStatus } = trainingV1;
 const uuid = (what: string) => z.string().min(1, 'is required').uuid(`${what} must be a UUID`);
 const nonNegative = z.number().finite().min(0, 'must be ≥ 0');
 
+// Every string is bounded and free of control / bidirectional-override characters (lineText):
+// they are recorded in TrainingRunStarted and echoed in refusals.
+const choice = z.string().max(40).superRefine(lineText);
+const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+// Names are checked before anything names a field after them (the field trailer carries the name).
+function hyperparameters(h: Record<string, string>, ctx: z.RefinementCtx): void {
+  const entries = Object.entries(h);
+  if (entries.length > 50) return void ctx.addIssue({ code: 'custom', message: `at most 50 hyperparameters (got ${entries.length})` });
+  const bad = entries.find(([k]) => !PARAM_NAME.test(k));
+  if (bad !== undefined)
+    return void ctx.addIssue({ code: 'custom', message: `hyperparameter names are identifiers of at most 64 characters, not ${quoteValue(bad[0])}` });
+  for (const [k, v] of entries) {
+    const problem = v.length > 200 ? 'must be at most 200 characters' : unsafeTextProblem(v);
+    if (problem !== null) return void ctx.addIssue({ code: 'custom', path: [k], message: problem });
+  }
+}
 const specSchema = z.object({
   target: z.string().trim().min(1, 'is required').max(128).superRefine(lineText),
   features: z.array(z.string().trim().min(1, 'must not be empty').max(128).superRefine(lineText)).max(500, 'at most 500 features'),
-  modelType: z.string().max(40),
-  hyperparameters: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'hyperparameter names are identifiers'), z.string().max(200)),
-  imbalance: z.string().max(40),
-  imputation: z.string().max(40),
+  modelType: choice,
+  hyperparameters: z.record(z.string(), z.string()).superRefine(hyperparameters),
+  imbalance: choice,
+  imputation: choice,
   costModel: z
     .object({
       useCaseId: z.string().uuid('must be a UUID').optional(),
@@ -30,6 +46,8 @@ const specSchema = z.object({
   seed: z.number().int().min(0),
 });
 
+// snapshot_id is an id (a UUID, the contracts' format), never a path: the snapshot source reads
+// `<snapshot dir>/<id>.manifest.json` only, and refuses anything else too (adapters/snapshots).
 const startInput = fromSchema(
   z.object({
     snapshotId: uuid('snapshot_id'),
@@ -56,7 +74,7 @@ const listInput = fromSchema(
       .int()
       .refine((s) => s === 0 || STATUS_OF[s] !== undefined, { message: 'is not a RunStatus' }),
     pageSize: z.number().int().min(0).max(500, 'must be at most 500'),
-    pageToken: z.union([z.literal(''), z.string().regex(/^\d+$/, 'is not a token from a previous page')]),
+    pageToken: z.union([z.literal(''), z.string().max(16).regex(/^\d+$/, 'is not a token from a previous page')]),
   }),
 );
 
