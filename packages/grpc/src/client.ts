@@ -14,14 +14,17 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { injectToMetadata } from '@industrial/telemetry/api';
+import { channelCredentialsFromFiles, type GrpcClientTls } from './tls.ts';
 
 export interface CreateClientOptions {
   /** Bearer token, or a getter called per call (refreshed tokens). Omit for unauthenticated calls. */
   token?: string | (() => string);
   /** Default deadline per call, in ms from the call's start. */
   deadlineMs?: number;
-  /** Default insecure (loopback). */
+  /** Explicit credentials; wins over `tls`. */
   credentials?: ChannelCredentials;
+  /** The CA to trust (and a client certificate for mutual TLS); absent or null: insecure (loopback only). */
+  tls?: GrpcClientTls | null | undefined;
   clientOptions?: Partial<ClientOptions>;
 }
 
@@ -46,7 +49,8 @@ export function platformInterceptor(options: Pick<CreateClientOptions, 'token' |
 /** Builds a generated client (e.g. `AuditServiceClient`) with the platform interceptor. */
 export function createClient<C extends Client>(ctor: ClientConstructor<C>, address: string, options: CreateClientOptions = {}): C {
   const interceptors = [platformInterceptor(options), ...(options.clientOptions?.interceptors ?? [])];
-  return new ctor(address, options.credentials ?? grpcCredentials.createInsecure(), { ...options.clientOptions, interceptors });
+  const credentials = options.credentials ?? (options.tls ? channelCredentialsFromFiles(options.tls) : grpcCredentials.createInsecure());
+  return new ctor(address, credentials, { ...options.clientOptions, interceptors });
 }
 
 type UnaryMethod<Req, Res> = (

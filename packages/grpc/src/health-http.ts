@@ -3,6 +3,19 @@
 // Orchestrators and the launchers poll these.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { GrpcServerHandle } from './server.ts';
+import { readPem } from './tls.ts';
+
+/** HTTPS from files: HTTP_TLS_CERT_FILE + HTTP_TLS_KEY_FILE. */
+export interface HttpTls {
+  certFile: string;
+  keyFile: string;
+}
+
+/** Fastify's `https` option from the files (read now: a missing file fails, naming its variable); null: plain HTTP. */
+export function httpsOptions(tls: HttpTls | null | undefined): { cert: Buffer; key: Buffer } | null {
+  if (!tls) return null;
+  return { cert: readPem('HTTP_TLS_CERT_FILE', tls.certFile), key: readPem('HTTP_TLS_KEY_FILE', tls.keyFile) };
+}
 
 export interface HealthDeps {
   /** Resolves when the store answers (e.g. `store.headPosition()`). */
@@ -10,10 +23,14 @@ export interface HealthDeps {
   /** Whether the gRPC server is started and not draining. */
   serving: () => boolean;
   readyTimeoutMs?: number;
+  /** Serve HTTPS with these files; absent or null: plain HTTP (loopback only). */
+  tls?: HttpTls | null | undefined;
 }
 
 export function createHealthHttp(deps: HealthDeps): FastifyInstance {
-  const app = Fastify({ logger: false });
+  const https = httpsOptions(deps.tls);
+  // The HTTPS instance has the same routes and lifecycle; only its server type differs.
+  const app = (https === null ? Fastify({ logger: false }) : Fastify({ logger: false, https })) as unknown as FastifyInstance;
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     if (!deps.serving()) return reply.code(503).send({ status: 'not-ready', reason: 'gRPC server not serving' });
@@ -42,6 +59,8 @@ export interface ServiceEndpointsOptions {
   storeAnswers: () => Promise<number>;
   grpcAddress: { host: string; port: number };
   httpAddress: { host: string; port: number };
+  /** HTTPS for the health endpoints; absent or null: plain HTTP. */
+  httpTls?: HttpTls | null | undefined;
   /** In-flight calls get this long at shutdown. Default 10 s. */
   shutdownGraceMs?: number;
   logger: { info(fields: object, msg: string): void };
@@ -64,7 +83,7 @@ export interface ServiceEndpoints {
 export function serviceEndpoints(o: ServiceEndpointsOptions): ServiceEndpoints {
   let serving = false;
   let stopping: Promise<void> | null = null;
-  const http = createHealthHttp({ storeAnswers: o.storeAnswers, serving: () => serving });
+  const http = createHealthHttp({ storeAnswers: o.storeAnswers, serving: () => serving, tls: o.httpTls });
   return {
     http,
     async listen() {

@@ -44,6 +44,10 @@ export type { SafeParseSchema } from './validation.ts';
 export { createClient, platformInterceptor, unaryCall } from './client.ts';
 export type { ClientConstructor, CreateClientOptions } from './client.ts';
 
+export { TlsFileError, channelCredentialsFromFiles, readPem, serverCredentialsFromFiles } from './tls.ts';
+export type { GrpcClientTls, GrpcServerTls, ServiceTls } from './tls.ts';
+export { createCa, ensureLocalCa, issueCertificate, type LocalCa } from './local-ca.ts';
+
 export { indexDescriptorSet, platformDescriptors, type DescriptorIndex } from './descriptors.ts';
 
 // Generated code (proto/ → scripts/generate.sh). Namespaced per proto package.
@@ -56,4 +60,12 @@ export * as connectivityV1 from './gen/industrial/connectivity/v1/connectivity.t
 export * as dataopsV1 from './gen/industrial/dataops/v1/dataops.ts';
 export * as inferenceV1 from './gen/industrial/inference/v1/inference.ts';
 export * as trainingV1 from './gen/industrial/training/v1/training.ts';
-export { createHealthHttp, serviceEndpoints, type HealthDeps, type ServiceEndpoints, type ServiceEndpointsOptions } from './health-http.ts';
+export {
+  createHealthHttp,
+  httpsOptions,
+  serviceEndpoints,
+  type HealthDeps,
+  type HttpTls,
+  type ServiceEndpoints,
+  type ServiceEndpointsOptions,
+} from './health-http.ts';

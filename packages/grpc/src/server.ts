@@ -21,6 +21,7 @@ import type { Tracer } from '@industrial/telemetry/api';
 import { safeDeserializer } from './decode.ts';
 import { platformDescriptors, type DescriptorIndex } from './descriptors.ts';
 import { installSafetyNet } from './safety-net.ts';
+import { serverCredentialsFromFiles, type GrpcServerTls } from './tls.ts';
 import type { AnyMethodSpec, GrpcService, MethodDefinitionLike, ServiceDefinitionLike } from './service.ts';
 import { wrapMethod, type AccessGuard, type GrpcLogger } from './wrap.ts';
 
@@ -39,8 +40,10 @@ export interface CreateGrpcServerOptions {
   logger: GrpcLogger;
   maxReceiveMessageLength?: number;
   maxSendMessageLength?: number;
-  /** Default insecure (loopback, or TLS terminated by the mesh); pass TLS credentials otherwise. */
+  /** Explicit credentials; wins over `tls`. */
   credentials?: ServerCredentials;
+  /** Certificate and key files (and a client CA for mutual TLS); absent or null: insecure (loopback only). */
+  tls?: GrpcServerTls | null | undefined;
   tracer?: Tracer;
   /** Extra grpc-js channel options (keepalive etc.). */
   channelOptions?: ChannelOptions;
@@ -68,6 +71,8 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
     'grpc.max_send_message_length': options.maxSendMessageLength ?? DEFAULT_MAX_SEND_MESSAGE_LENGTH,
     ...options.channelOptions,
   });
+  // Read now: a missing certificate file fails construction, naming its variable.
+  const credentials = options.credentials ?? (options.tls ? serverCredentialsFromFiles(options.tls) : ServerCredentials.createInsecure());
   const names = options.services.map((s) => s.name);
   if (new Set(names).size !== names.length) throw new Error(`a service is registered twice: ${names.join(', ')}`);
 
@@ -110,11 +115,11 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
     serviceNames: names,
     listen(address = '127.0.0.1:0') {
       return new Promise<number>((resolve, reject) => {
-        server.bindAsync(address, options.credentials ?? ServerCredentials.createInsecure(), (error, port) => {
+        server.bindAsync(address, credentials, (error, port) => {
           if (error !== null) return reject(error);
           releaseSafetyNet ??= installSafetyNet();
           setServing(true);
-          options.logger.info({ address, port, services: names }, 'gRPC server listening');
+          options.logger.info({ address, port, services: names, tls: options.credentials !== undefined || Boolean(options.tls) }, 'gRPC server listening');
           resolve(port);
         });
       });

@@ -2,7 +2,16 @@
 // with stub handlers (ReadAll answers head position 7 and keeps each call's context) behind a guard
 // that keeps each request and lets every caller in as an auditor.
 import { Permission, type GuardRequest, type Principal } from '@industrial/access';
-import { createGrpcServer, defineService, governanceV1, serverStream, unary, type CallContext, type GrpcServerHandle } from '../src/index.ts';
+import {
+  createGrpcServer,
+  defineService,
+  governanceV1,
+  serverStream,
+  unary,
+  type CallContext,
+  type GrpcServerHandle,
+  type GrpcServerTls,
+} from '../src/index.ts';
 
 export interface AuditServerFixture {
   server: GrpcServerHandle;
@@ -14,7 +23,8 @@ export interface AuditServerFixture {
   ctx: CallContext[];
 }
 
-export async function startAuditServer(): Promise<AuditServerFixture> {
+/** `tls`: serve over TLS with these files (tls.int.spec.ts); default plaintext. */
+export async function startAuditServer(tls?: GrpcServerTls): Promise<AuditServerFixture> {
   const seen: Pick<AuditServerFixture, 'guard' | 'ctx'> = { guard: [], ctx: [] };
   const service = defineService(governanceV1.AuditServiceService, {
     readAll: unary({
@@ -50,6 +60,7 @@ export async function startAuditServer(): Promise<AuditServerFixture> {
       seen.guard.push(r);
       return { subject: 'ada', roles: ['auditor'], scopes: ['*'], tokenId: 't' };
     },
+    tls,
   });
   return { server, address: `127.0.0.1:${await server.listen()}`, ...seen };
 }

@@ -14,6 +14,10 @@ import {
   shutdownEnv,
   telemetryConfig,
   telemetryEnv,
+  checkTlsEnv,
+  tlsConfig,
+  tlsEnv,
+  type TlsConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -34,9 +38,9 @@ const timeZone = nonEmpty.refine(
 
 const EnvSchema = z
   .object({
-    CHARTER_GRPC_HOST: nonEmpty.default('0.0.0.0'),
+    CHARTER_GRPC_HOST: nonEmpty.default('127.0.0.1'),
     CHARTER_GRPC_PORT: port(50052),
-    CHARTER_HTTP_HOST: nonEmpty.default('0.0.0.0'),
+    CHARTER_HTTP_HOST: nonEmpty.default('127.0.0.1'),
     CHARTER_HTTP_PORT: port(8082),
     PLANT_TIMEZONE: timeZone.default('UTC'),
     ...eventStoreEnv,
@@ -58,9 +62,11 @@ const EnvSchema = z
     /** Removed: the charter no longer reads dataops' database (ADR 0003). Set, it is refused with what to set instead. */
     CHARTER_DATAOPS_PG_SCHEMA: z.string().optional(),
     ...telemetryEnv,
+    ...tlsEnv,
     ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
+    checkTlsEnv(env, ctx);
     checkEventStoreEnv(env, ctx);
     if (env.CHARTER_DATAOPS_PG_SCHEMA !== undefined) {
       ctx.addIssue({
@@ -89,6 +95,8 @@ export interface CharterConfig {
   /** dataops' gRPC API (states, counts, catalog) and the token file of the charter's service account; null: not read. */
   dataops: { grpcAddress: string; tokenFile: string } | null;
   telemetry: TelemetryConfig;
+  /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
+  tls: TlsConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -112,6 +120,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ai4i: e.CHARTER_AI4I_CSV === undefined ? null : { path: e.CHARTER_AI4I_CSV, assetPath: e.CHARTER_AI4I_ASSET },
       dataops: e.CHARTER_DATAOPS_GRPC_URL === undefined ? null : { grpcAddress: e.CHARTER_DATAOPS_GRPC_URL, tokenFile: e.CHARTER_DATAOPS_TOKEN_FILE ?? '' },
       telemetry: telemetryConfig(e),
+      tls: tlsConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

@@ -17,8 +17,8 @@ const AI4I_START = Date.parse('2024-01-01T00:00:00Z');
 const HELP = `charter: the use-case charter service (CharterService over gRPC, health over HTTP).
 
 Environment:
-  CHARTER_GRPC_HOST / CHARTER_GRPC_PORT   gRPC listen address (0.0.0.0:50052)
-  CHARTER_HTTP_HOST / CHARTER_HTTP_PORT   health probes (0.0.0.0:8082)
+  CHARTER_GRPC_HOST / CHARTER_GRPC_PORT   gRPC listen address (127.0.0.1:50052)
+  CHARTER_HTTP_HOST / CHARTER_HTTP_PORT   health probes (127.0.0.1:8082)
   PLANT_TIMEZONE                          IANA zone of the plant, for reports (UTC)
   EVENTSTORE, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE, ANCHOR_FILE   the shared event store
   ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE                            token verification
@@ -26,6 +26,9 @@ Environment:
   CHARTER_DATAOPS_TOKEN_FILE              file with the charter's service-account token for dataops
   CHARTER_AI4I_CSV / CHARTER_AI4I_ASSET   without dataops: the AI4I file as catalog and failure history
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL, SHUTDOWN_GRACE_MS
+  GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE, GRPC_TLS_CLIENT_CA_FILE   gRPC server TLS (+ mutual TLS); unset: plaintext
+  GRPC_TLS_CA_FILE, GRPC_TLS_CLIENT_CERT_FILE, GRPC_TLS_CLIENT_KEY_FILE   TLS to dataops (+ client certificate)
+  HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE   HTTPS for the health probes
 `;
 
 process.exit(
@@ -42,7 +45,7 @@ process.exit(
       if (config.dataops !== null) {
         const token = tokenFromFile(config.dataops.tokenFile);
         token(); // a missing or empty token file stops the start here, naming the file
-        const dataops = connectDataops({ address: config.dataops.grpcAddress, token });
+        const dataops = connectDataops({ address: config.dataops.grpcAddress, token, tls: config.tls.grpcClient });
         ctx.onClose(() => dataops.close(), 'dataops gRPC channel');
         ports = { historian: dataops.reader, catalog: dataops.reader };
       } else if (config.ai4i !== null) {
@@ -59,6 +62,7 @@ process.exit(
           access: { issuer: config.access.issuer, audience: config.access.audience },
           plantTimeZone: config.plantTimeZone,
           shutdownGraceMs: config.shutdownGraceMs,
+          tls: config.tls,
         },
         ...ports,
       });

@@ -15,7 +15,7 @@ import { currentTraceparent } from '@industrial/telemetry/api';
 import { SqliteBuffer } from './adapters/buffer/sqlite-buffer.ts';
 import { SqliteSourceCatalog } from './adapters/buffer/source-catalog.ts';
 import { createForwarder, type Forwarder } from './adapters/bus/forwarder.ts';
-import { startGrpc } from './adapters/grpc/server.ts';
+import { startGrpc, type GrpcOptions } from './adapters/grpc/server.ts';
 import { MqttMirror } from './adapters/mqtt/mqtt-mirror.ts';
 import { sourceOpener } from './adapters/open-source.ts';
 import { ConnectivityError, ConnectivityErrorCode } from './domain/errors.ts';
@@ -55,7 +55,7 @@ export interface ConnectivityAppConfig {
    * gRPC server (ConnectivityService + health + reflection; needs deps.keySet); null = none
    * (embedded without an API). `maxQueuedBatches`: how far a SubscribeUns client may lag.
    */
-  grpc?: { host: string; port: number; access: { issuer: string; audience: string }; shutdownGraceMs?: number; maxQueuedBatches?: number } | null;
+  grpc?: Pick<GrpcOptions, 'host' | 'port' | 'access' | 'shutdownGraceMs' | 'maxQueuedBatches' | 'tls'> | null;
 }
 
 interface ConnectivityAppBaseDeps {

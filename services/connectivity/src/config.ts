@@ -15,6 +15,10 @@ import {
   shutdownEnv,
   telemetryConfig,
   telemetryEnv,
+  checkTlsEnv,
+  tlsConfig,
+  tlsEnv,
+  type TlsConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -38,7 +42,7 @@ const EnvSchema = z
       .optional(),
     CONNECTIVITY_MQTT_MIRROR_PREFIX: nonEmpty.default('uns'),
     /** The gRPC API (ConnectivityService) is served only when CONNECTIVITY_GRPC_PORT is set; it needs ACCESS_KEYS_DIR. */
-    CONNECTIVITY_GRPC_HOST: nonEmpty.default('0.0.0.0'),
+    CONNECTIVITY_GRPC_HOST: nonEmpty.default('127.0.0.1'),
     // No default (port() has one, which would make the API always on): unset = no gRPC API; 0 = any free port.
     CONNECTIVITY_GRPC_PORT: z.coerce
       .number({ message: 'must be a port number' })
@@ -50,9 +54,11 @@ const EnvSchema = z
     ACCESS_KEYS_DIR: nonEmpty.optional(),
     ...eventStoreEnv,
     ...telemetryEnv,
+    ...tlsEnv,
     ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
+    checkTlsEnv(env, ctx);
     checkEventStoreEnv(env, ctx);
     if (env.CONNECTIVITY_GRPC_PORT !== undefined && env.ACCESS_KEYS_DIR === undefined)
       ctx.addIssue({ code: 'custom', path: ['ACCESS_KEYS_DIR'], message: 'is required when CONNECTIVITY_GRPC_PORT is set' });
@@ -76,6 +82,8 @@ export interface ConnectivityConfig {
   eventStore: EventStoreConfig;
   ledgerKeyFile: string;
   telemetry: TelemetryConfig;
+  /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
+  tls: TlsConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -123,6 +131,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       eventStore: eventStoreConfig(e),
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       telemetry: telemetryConfig(e),
+      tls: tlsConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

@@ -10,7 +10,7 @@ Environment:
   CONNECTIVITY_OVERFLOW_POLICY                    drop-oldest (default) or drop-newest
   CONNECTIVITY_BUFFER_SYNC                        NORMAL (default) or FULL
   CONNECTIVITY_MQTT_MIRROR_URL / _PREFIX          mirror every batch to MQTT too (off / uns)
-  CONNECTIVITY_GRPC_HOST / CONNECTIVITY_GRPC_PORT gRPC API listen address (0.0.0.0 / none: no API)
+  CONNECTIVITY_GRPC_HOST / CONNECTIVITY_GRPC_PORT gRPC API listen address (127.0.0.1 / none: no API)
   ACCESS_KEYS_DIR                                 directory holding keyset.json (required with the gRPC API)
   ACCESS_ISSUER / ACCESS_AUDIENCE                 industrial-access / industrial-platform
   EVENTSTORE                                      sqlite (default) or postgres
@@ -19,4 +19,6 @@ Environment:
   LEDGER_KEY_FILE                                 Ed25519 PEM of the ledger (required)
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO   telemetry (none by default)
   LOG_LEVEL, SHUTDOWN_GRACE_MS                    info, 10000 (how long stop forwards what is buffered)
+  GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE           gRPC API over TLS (unset: plaintext, loopback only)
+  GRPC_TLS_CLIENT_CA_FILE                         mutual TLS: clients must present a certificate of this CA
 `;

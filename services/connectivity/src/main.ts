@@ -34,7 +34,13 @@ process.exit(
           grpc:
             config.grpc === null
               ? null
-              : { host: config.grpc.host, port: config.grpc.port, access: config.grpc.access, shutdownGraceMs: config.shutdownGraceMs },
+              : {
+                  host: config.grpc.host,
+                  port: config.grpc.port,
+                  access: config.grpc.access,
+                  shutdownGraceMs: config.shutdownGraceMs,
+                  tls: config.tls.grpcServer,
+                },
           stateDir: config.stateDir,
           ...(config.pkiDir === null ? {} : { pkiDir: config.pkiDir }),
           autoAcceptUnknownServerCertificates: config.autoAcceptUnknownServerCertificates,

@@ -24,7 +24,7 @@ describe('connectivity configuration', () => {
     });
     expect(loadConfig({ ...base, CONNECTIVITY_GRPC_PORT: '50054', ACCESS_KEYS_DIR: dir })).toMatchObject({
       ok: true,
-      config: { grpc: { host: '0.0.0.0', port: 50054, access: { keysDir: dir, issuer: 'industrial-access', audience: 'industrial-platform' } } },
+      config: { grpc: { host: '127.0.0.1', port: 50054, access: { keysDir: dir, issuer: 'industrial-access', audience: 'industrial-platform' } } },
     });
   });
 

@@ -22,6 +22,10 @@ import {
   storeKind,
   telemetryConfig,
   telemetryEnv,
+  checkTlsEnv,
+  tlsConfig,
+  tlsEnv,
+  type TlsConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -87,7 +91,7 @@ const positiveInt = (fallback: number) => z.coerce.number({ message: 'must be a 
 const EnvSchema = z
   .object({
     NATS_URL: nonEmpty.default('127.0.0.1:4222'),
-    DATAOPS_GRPC_HOST: nonEmpty.default('0.0.0.0'),
+    DATAOPS_GRPC_HOST: nonEmpty.default('127.0.0.1'),
     DATAOPS_GRPC_PORT: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be a TCP port').default(50053),
     /** Historian and metadata storage; also the event store's kind when EVENTSTORE is unset. */
     DATAOPS_STORE: storeKind.default('sqlite'),
@@ -98,6 +102,7 @@ const EnvSchema = z
     EVENTSTORE: storeKind.optional(),
     ...accessEnv,
     ...telemetryEnv,
+    ...tlsEnv,
     DATAOPS_REFINED_INTERVAL_MS: positiveInt(1000),
     DATAOPS_RAW_RETENTION_DAYS: positiveInt(30),
     DATAOPS_RETENTION_EVERY_MS: positiveInt(3_600_000),
@@ -115,6 +120,7 @@ const EnvSchema = z
     ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
+    checkTlsEnv(env, ctx);
     if (env.PG_URL === undefined) {
       const needs = [env.DATAOPS_STORE === 'postgres' ? 'DATAOPS_STORE=postgres' : null, env.EVENTSTORE === 'postgres' ? 'EVENTSTORE=postgres' : null].filter(
         (x) => x !== null,
@@ -137,6 +143,8 @@ export interface DataopsProcessConfig {
   ledgerKeyFile: string;
   access: AccessConfig;
   telemetry: TelemetryConfig;
+  /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
+  tls: TlsConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
   app: DataopsConfig;
@@ -167,6 +175,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),
+      tls: tlsConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       app: {

@@ -17,13 +17,14 @@ and dataset snapshots; gRPC industrial.dataops.v1.DataOpsService.
 
 Environment:
   NATS_URL                      NATS server (default 127.0.0.1:4222)
-  DATAOPS_GRPC_HOST / _PORT     gRPC listen address (default 0.0.0.0:50053)
+  DATAOPS_GRPC_HOST / _PORT     gRPC listen address (default 127.0.0.1:50053)
   DATAOPS_STORE                 historian + metadata storage: sqlite (default) or postgres
   DATAOPS_PG_SCHEMA             its PostgreSQL schema (default dataops); DATAOPS_SQLITE_PATH its file
   EVENTSTORE                    event store: postgres or sqlite (default: as DATAOPS_STORE)
   PG_URL, PG_SCHEMA, SQLITE_PATH, LEDGER_KEY_FILE   event store wiring (shared with every service)
   ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE   token verification
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL   telemetry
+  GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE   gRPC over TLS (unset: plaintext, loopback only); GRPC_TLS_CLIENT_CA_FILE: mutual TLS
   DATAOPS_REFINED_INTERVAL_MS   refined bucket width (default 1000)
   DATAOPS_RAW_RETENTION_DAYS    raw samples kept (plant time, default 30); DATAOPS_RETENTION_EVERY_MS how often
   DATAOPS_SNAPSHOT_DIR          snapshot files (default ./data/snapshots)
@@ -63,7 +64,7 @@ process.exit(
       ctx.onClose(() => bus.drain(), 'NATS connection');
       const keySet = await loadKeySet(config.access.keysDir);
       const app = createDataopsApp({ store, data, bus, keySet, logger, config: config.app });
-      const grpc = createDataopsGrpcServer({ app, kernel: app.kernel, keySet, access: config.app.access, logger });
+      const grpc = createDataopsGrpcServer({ app, kernel: app.kernel, keySet, access: config.app.access, logger, tls: config.tls.grpcServer });
       await app.start();
       const port = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
       return {

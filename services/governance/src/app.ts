@@ -6,7 +6,7 @@
 import { createGuard, type KeySet } from '@industrial/access';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, serviceEndpoints, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import { createGrpcServer, serviceEndpoints, type GrpcLogger, type GrpcServerHandle, type ServiceTls } from '@industrial/grpc';
 import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { recordDeniedIn } from './adapters/eventstore/access-denied.ts';
@@ -28,6 +28,8 @@ export interface GovernanceAppConfig {
   shutdownGraceMs?: number;
   /** ReplayTo bounds (default DEFAULT_REPLAY_LIMITS: 4 at once, pages of 500 events). */
   replay?: Partial<ReplayLimits>;
+  /** TLS files of the gRPC server and the health endpoints; absent: plaintext (loopback). */
+  tls?: ServiceTls;
 }
 
 export interface GovernanceAppDeps {
@@ -85,6 +87,7 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     accessGuard,
     serviceName: SERVICE_NAME,
     logger,
+    tls: config.tls?.grpcServer,
     ...(config.maxReceiveMessageLength === undefined ? {} : { maxReceiveMessageLength: config.maxReceiveMessageLength }),
     ...(config.maxSendMessageLength === undefined ? {} : { maxSendMessageLength: config.maxSendMessageLength }),
   });
@@ -93,6 +96,7 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     storeAnswers: () => store.headPosition(),
     grpcAddress: config.grpc,
     httpAddress: config.http,
+    httpTls: config.tls?.http,
     shutdownGraceMs: config.shutdownGraceMs ?? 10_000,
     logger,
     name: 'governance',

@@ -17,6 +17,10 @@ import {
   shutdownEnv,
   telemetryConfig,
   telemetryEnv,
+  checkTlsEnv,
+  tlsConfig,
+  tlsEnv,
+  type TlsConfig,
   type AccessConfig,
   type AnchorWiring,
   type EventStoreConfig,
@@ -29,9 +33,9 @@ const wholeNumber = (max: number) =>
 
 const EnvSchema = z
   .object({
-    GOVERNANCE_GRPC_HOST: nonEmpty.default('0.0.0.0'),
+    GOVERNANCE_GRPC_HOST: nonEmpty.default('127.0.0.1'),
     GOVERNANCE_GRPC_PORT: port(50051),
-    GOVERNANCE_HTTP_HOST: nonEmpty.default('0.0.0.0'),
+    GOVERNANCE_HTTP_HOST: nonEmpty.default('127.0.0.1'),
     GOVERNANCE_HTTP_PORT: port(8081),
     /** Replays streaming at once (one more → RESOURCE_EXHAUSTED) and events per page a replay holds in memory. */
     GOVERNANCE_REPLAY_MAX_CONCURRENT: wholeNumber(1000).default(4),
@@ -40,9 +44,13 @@ const EnvSchema = z
     ...anchorEnv,
     ...accessEnv,
     ...telemetryEnv,
+    ...tlsEnv,
     ...shutdownEnv(10_000),
   })
-  .superRefine(checkEventStoreEnv);
+  .superRefine((env, ctx) => {
+    checkEventStoreEnv(env, ctx);
+    checkTlsEnv(env, ctx);
+  });
 
 export interface GovernanceConfig {
   grpc: { host: string; port: number };
@@ -58,6 +66,8 @@ export interface GovernanceConfig {
   nats: NatsEnvSettings;
   access: AccessConfig;
   telemetry: TelemetryConfig;
+  /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
+  tls: TlsConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -84,6 +94,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       nats: nats.nats,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),
+      tls: tlsConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

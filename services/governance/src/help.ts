@@ -2,8 +2,8 @@
 export const HELP = `governance — the audit API and the model registry (four-eyes approvals, break glass, registration)
 
 Environment:
-  GOVERNANCE_GRPC_HOST / GOVERNANCE_GRPC_PORT   gRPC listen address (0.0.0.0 / 50051)
-  GOVERNANCE_HTTP_HOST / GOVERNANCE_HTTP_PORT   /healthz, /readyz (0.0.0.0 / 8081)
+  GOVERNANCE_GRPC_HOST / GOVERNANCE_GRPC_PORT   gRPC listen address (127.0.0.1 / 50051)
+  GOVERNANCE_HTTP_HOST / GOVERNANCE_HTTP_PORT   /healthz, /readyz (127.0.0.1 / 8081)
   GOVERNANCE_REPLAY_MAX_CONCURRENT              ReplayTo streams at once; one more is RESOURCE_EXHAUSTED (4)
   GOVERNANCE_REPLAY_BATCH                       events a replay reads (and holds) per page (500)
   EVENTSTORE                                    sqlite (default) or postgres
@@ -20,4 +20,7 @@ Environment:
   ACCESS_ISSUER / ACCESS_AUDIENCE               industrial-access / industrial-platform
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO   telemetry (none by default)
   LOG_LEVEL, SHUTDOWN_GRACE_MS                  info, 10000
+  GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE           gRPC server TLS (unset: plaintext, loopback only)
+  GRPC_TLS_CLIENT_CA_FILE                       mutual TLS: clients must present a certificate of this CA
+  HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE           HTTPS for /healthz, /readyz
 `;

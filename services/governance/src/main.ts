@@ -42,6 +42,7 @@ process.exit(
           replay: config.replay,
           access: { issuer: config.access.issuer, audience: config.access.audience },
           shutdownGraceMs: config.shutdownGraceMs,
+          tls: config.tls,
         },
       });
       const ports = await app.start();

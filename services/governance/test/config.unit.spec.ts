@@ -24,6 +24,44 @@ describe('governance configuration from the environment', () => {
     expect(!loadConfig({ ...base, NATS_USER: 'governance' }).ok).toBe(true);
   });
 
+  it('binds loopback by default and reads the TLS files in pairs', () => {
+    const plain = loadConfig(base);
+    expect(plain.ok && plain.config).toMatchObject({
+      grpc: { host: '127.0.0.1' },
+      http: { host: '127.0.0.1' },
+      tls: { grpcServer: null, grpcClient: null, http: null },
+    });
+    const tls = loadConfig({
+      ...base,
+      GRPC_TLS_CERT_FILE: '/tls/s.crt',
+      GRPC_TLS_KEY_FILE: '/tls/s.key',
+      GRPC_TLS_CLIENT_CA_FILE: '/tls/ca.crt',
+      HTTP_TLS_CERT_FILE: '/tls/h.crt',
+      HTTP_TLS_KEY_FILE: '/tls/h.key',
+    });
+    expect(tls.ok && tls.config.tls).toEqual({
+      grpcServer: { certFile: '/tls/s.crt', keyFile: '/tls/s.key', clientCaFile: '/tls/ca.crt' },
+      grpcClient: null,
+      http: { certFile: '/tls/h.crt', keyFile: '/tls/h.key' },
+    });
+    expect(loadConfig({ ...base, GRPC_TLS_CERT_FILE: '/tls/s.crt' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('GRPC_TLS_KEY_FILE is required when GRPC_TLS_CERT_FILE is set'),
+    });
+    expect(loadConfig({ ...base, HTTP_TLS_KEY_FILE: '/tls/h.key' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('HTTP_TLS_CERT_FILE is required'),
+    });
+    expect(loadConfig({ ...base, GRPC_TLS_CLIENT_CA_FILE: '/tls/ca.crt' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('GRPC_TLS_CERT_FILE is required'),
+    });
+    expect(loadConfig({ ...base, GRPC_TLS_CLIENT_CERT_FILE: '/c.crt', GRPC_TLS_CLIENT_KEY_FILE: '/c.key' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('GRPC_TLS_CA_FILE is required'),
+    });
+  });
+
   describe('when a value is malformed', () => {
     it('returns one message naming the variable and the value', () => {
       const r = loadConfig({ ...base, GOVERNANCE_GRPC_PORT: 'fifty' });

@@ -8,7 +8,7 @@ import type { Bus, ConsumerHandle } from '@industrial/bus';
 import type { UnsSampleBatch } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import { createGrpcServer, type GrpcLogger, type GrpcServerHandle, type ServiceTls } from '@industrial/grpc';
 import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { fileArtifacts, type ModelArtifacts } from './adapters/artifacts/files.ts';
@@ -47,6 +47,8 @@ export interface InferenceAppConfig {
    * `trustProxy`: proxies (the HMI server) whose X-Forwarded-For names the caller (default none).
    */
   http: { host: string; port: number; rateLimit?: RateLimitConfig | null; trustProxy?: readonly string[] } | null;
+  /** TLS files of the gRPC server and the gateway (HTTPS); absent: plaintext (loopback). */
+  tls?: ServiceTls;
   access: { issuer: string; audience: string };
   /**
    * This replica's id and every replica's (assets are partitioned by consistent hashing). With a
@@ -196,7 +198,13 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   const grpc =
     config.grpc === null
       ? null
-      : createGrpcServer({ services: [inferenceGrpcService(commands, projection)], accessGuard: createGuard(guardOptions), serviceName: SERVICE_NAME, logger });
+      : createGrpcServer({
+          services: [inferenceGrpcService(commands, projection)],
+          accessGuard: createGuard(guardOptions),
+          serviceName: SERVICE_NAME,
+          logger,
+          tls: config.tls?.grpcServer,
+        });
 
   let serving = false;
   const health = () => ({
@@ -227,6 +235,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
           history: (id) => kernel.read(`recommendation-${id}`),
           ...(config.http.rateLimit === undefined ? {} : { rateLimit: config.http.rateLimit }),
           ...(config.http.trustProxy === undefined ? {} : { trustProxy: config.http.trustProxy }),
+          ...(config.tls?.http ? { tls: config.tls.http } : {}),
         });
 
   let consumer: ConsumerHandle | null = null;

@@ -13,14 +13,15 @@
 // --scope: a deployment for part of the plant (a pilot line `acme.plant-1.utilities.cooling-water`);
 // assets under it use that deployment, the rest the use-case-wide one (no --scope).
 // Environment: INFERENCE_TOKEN (bearer JWT), GOVERNANCE_ADDRESS (host:port of governance's gRPC
-// server, default 127.0.0.1:50051).
+// server, default 127.0.0.1:50051), GRPC_TLS_CA_FILE (TLS: the CA governance's certificate is
+// checked against; unset: plaintext) with GRPC_TLS_CLIENT_CERT_FILE + GRPC_TLS_CLIENT_KEY_FILE for mutual TLS.
 // Exit codes: 0 recorded; 2 usage, a bad flag or a bad environment; 3 access denied; 1 refused or failed.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { Permission } from '@industrial/access';
 import { UnsScope, Uuid } from '@industrial/contracts';
-import { CORRELATION_ID_METADATA, createClient, governanceRegistryV1 as pb, unaryCall } from '@industrial/grpc';
+import { CORRELATION_ID_METADATA, createClient, governanceRegistryV1 as pb, unaryCall, type GrpcClientTls } from '@industrial/grpc';
 
 const USAGE = [
   'usage: cli.ts promote  --use-case <uuid> --model-version <uuid> --stage production|shadow --reason <why> [--previous <uuid>] [--scope <path prefix>]',
@@ -95,11 +96,18 @@ const isServiceError = (e: unknown): e is ServiceError =>
   typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'number' && 'details' in e;
 
 /** Calls governance; prints what was recorded; maps governance's answer to the CLI's exit codes. */
-async function record(cmd: CliCommand, address: string, token: string, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+async function record(
+  cmd: CliCommand,
+  address: string,
+  token: string,
+  tls: GrpcClientTls | null,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
   const correlationId = randomUUID();
   const metadata = new Metadata();
   metadata.set(CORRELATION_ID_METADATA, correlationId);
-  const client = createClient(pb.ModelRegistryServiceClient, address, { token, deadlineMs: 30_000 });
+  const client = createClient(pb.ModelRegistryServiceClient, address, { token, deadlineMs: 30_000, tls });
   const scope = cmd.scope ?? '';
   try {
     if (cmd.kind === 'promote') {
@@ -171,8 +179,15 @@ async function run(argv: readonly string[], env: Readonly<Record<string, string 
     );
     return 2;
   }
+  const certFile = env.GRPC_TLS_CLIENT_CERT_FILE || undefined;
+  const keyFile = env.GRPC_TLS_CLIENT_KEY_FILE || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined) || (certFile !== undefined && !env.GRPC_TLS_CA_FILE)) {
+    err('inference cli: GRPC_TLS_CLIENT_CERT_FILE and GRPC_TLS_CLIENT_KEY_FILE come together, and need GRPC_TLS_CA_FILE');
+    return 2;
+  }
+  const tls: GrpcClientTls | null = env.GRPC_TLS_CA_FILE ? { caFile: env.GRPC_TLS_CA_FILE, certFile, keyFile } : null;
   try {
-    return await record(parsed.command, address, env.INFERENCE_TOKEN, out, err);
+    return await record(parsed.command, address, env.INFERENCE_TOKEN, tls, out, err);
   } catch (error) {
     err(`inference cli: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -15,6 +15,10 @@ import {
   shutdownEnv,
   telemetryConfig,
   telemetryEnv,
+  checkTlsEnv,
+  tlsConfig,
+  tlsEnv,
+  type TlsConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -33,9 +37,9 @@ const bucket = z
 
 const EnvSchema = z
   .object({
-    INFERENCE_GRPC_HOST: nonEmpty.default('0.0.0.0'),
+    INFERENCE_GRPC_HOST: nonEmpty.default('127.0.0.1'),
     INFERENCE_GRPC_PORT: port(50055),
-    INFERENCE_HTTP_HOST: nonEmpty.default('0.0.0.0'),
+    INFERENCE_HTTP_HOST: nonEmpty.default('127.0.0.1'),
     INFERENCE_HTTP_PORT: port(8085),
     /** The gateway's rate limit per source address (every /api/ request) and per token; `off` for none. */
     INFERENCE_HTTP_RATE_PER_SOURCE: bucket.default(DEFAULT_RATE_LIMITS.perSource),
@@ -65,11 +69,13 @@ const EnvSchema = z
     ...eventStoreEnv,
     ...accessEnv,
     ...telemetryEnv,
+    ...tlsEnv,
     // Scoring spans are many: inference samples a tenth of the traces unless told otherwise.
     OTEL_SAMPLE_RATIO: telemetryEnv.OTEL_SAMPLE_RATIO.unwrap().default(0.1),
     ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
+    checkTlsEnv(env, ctx);
     checkEventStoreEnv(env, ctx);
     if (env.INFERENCE_MEMBERSHIP === 'nats' && env.INFERENCE_REPLICAS !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['INFERENCE_REPLICAS'], message: 'must be unset when INFERENCE_MEMBERSHIP=nats (the members are discovered)' });
@@ -103,6 +109,8 @@ export interface InferenceConfig {
   /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
   nats: NatsEnvSettings;
   telemetry: TelemetryConfig;
+  /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
+  tls: TlsConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -155,6 +163,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       natsUrl: e.NATS_URL,
       nats: nats.nats,
       telemetry: telemetryConfig(e),
+      tls: tlsConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

@@ -15,14 +15,16 @@ import { loadConfig } from './config.ts';
 
 const HELP = `inference: live windows from the UNS → ONNX scoring → operator prompts (services/inference/README.md)
 Environment:
-  INFERENCE_GRPC_HOST/PORT (0.0.0.0:50055), INFERENCE_HTTP_HOST/PORT (0.0.0.0:8085)
+  INFERENCE_GRPC_HOST/PORT (127.0.0.1:50055), INFERENCE_HTTP_HOST/PORT (127.0.0.1:8085)
   INFERENCE_REPLICA_ID (inference-0), INFERENCE_REPLICAS (static list), INFERENCE_MEMBERSHIP static|nats,
   INFERENCE_MEMBERSHIP_GROUP (default), INFERENCE_HEARTBEAT_MS (1000), INFERENCE_MEMBER_EXPIRE_MS (3 × heartbeat)
   INFERENCE_CHECKPOINT_PATH (./data/inference-<replica>.checkpoint.db; none = read the store from 1), INFERENCE_CHECKPOINT_EVERY_MS (1000)
   NATS_URL (127.0.0.1:4222)
   EVENTSTORE sqlite|postgres, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE (required)
   ACCESS_KEYS_DIR (required), ACCESS_ISSUER, ACCESS_AUDIENCE
-  OTEL_EXPORTER otlp|none, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO (0.1), LOG_LEVEL, SHUTDOWN_GRACE_MS (10000)`;
+  OTEL_EXPORTER otlp|none, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO (0.1), LOG_LEVEL, SHUTDOWN_GRACE_MS (10000)
+  GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE (+ GRPC_TLS_CLIENT_CA_FILE: mutual TLS)   gRPC over TLS; unset: plaintext, loopback only
+  HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE   the gateway over HTTPS`;
 
 process.exit(
   await runService({
@@ -73,6 +75,7 @@ process.exit(
           replicaId: c.replicaId,
           replicas: c.replicas,
           shutdownGraceMs: c.shutdownGraceMs,
+          tls: c.tls,
           ...(c.checkpoint === null ? {} : { checkpointEveryMs: c.checkpoint.everyMs }),
         },
       });

@@ -15,6 +15,10 @@ import {
   shutdownEnv,
   telemetryConfig,
   telemetryEnv,
+  checkTlsEnv,
+  tlsConfig,
+  tlsEnv,
+  type TlsConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -23,9 +27,9 @@ import {
 
 const EnvSchema = z
   .object({
-    TRAINING_GRPC_HOST: nonEmpty.default('0.0.0.0'),
+    TRAINING_GRPC_HOST: nonEmpty.default('127.0.0.1'),
     TRAINING_GRPC_PORT: port(50054),
-    TRAINING_HTTP_HOST: nonEmpty.default('0.0.0.0'),
+    TRAINING_HTTP_HOST: nonEmpty.default('127.0.0.1'),
     TRAINING_HTTP_PORT: port(8084),
     TRAINING_ARTIFACT_DIR: nonEmpty.default('./data/artifacts'),
     TRAINING_ARTIFACT_STORE: z.enum(['fs', 's3'], { message: 'must be "fs" or "s3"' }).default('fs'),
@@ -49,9 +53,11 @@ const EnvSchema = z
     TRAINING_GOVERNANCE_TOKEN_FILE: nonEmpty.optional(),
     ...accessEnv,
     ...telemetryEnv,
+    ...tlsEnv,
     ...shutdownEnv(60_000),
   })
   .superRefine((env, ctx) => {
+    checkTlsEnv(env, ctx);
     checkEventStoreEnv(env, ctx);
     if (env.TRAINING_ARTIFACT_STORE === 's3' && (env.TRAINING_S3_ENDPOINT === undefined || env.TRAINING_S3_BUCKET === undefined))
       ctx.addIssue({
@@ -85,6 +91,8 @@ export interface TrainingConfig {
   ledgerKeyFile: string;
   access: AccessConfig;
   telemetry: TelemetryConfig;
+  /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
+  tls: TlsConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -118,6 +126,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),
+      tls: tlsConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

@@ -2,8 +2,8 @@
 export const HELP = `training — trains models on dataset snapshots and registers them as candidates through governance
 
 Environment:
-  TRAINING_GRPC_HOST / TRAINING_GRPC_PORT     gRPC listen address (0.0.0.0 / 50054)
-  TRAINING_HTTP_HOST / TRAINING_HTTP_PORT     /healthz, /readyz (0.0.0.0 / 8084)
+  TRAINING_GRPC_HOST / TRAINING_GRPC_PORT     gRPC listen address (127.0.0.1 / 50054)
+  TRAINING_HTTP_HOST / TRAINING_HTTP_PORT     /healthz, /readyz (127.0.0.1 / 8084)
   TRAINING_ARTIFACT_STORE                     fs (default) or s3; TRAINING_ARTIFACT_DIR (./data/artifacts),
                                               TRAINING_S3_ENDPOINT, TRAINING_S3_BUCKET
   SNAPSHOT_DIR                                dataops' snapshot directory (./data/snapshots)
@@ -17,4 +17,7 @@ Environment:
   LEDGER_KEY_FILE                             Ed25519 PEM of the ledger (required)
   ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE   access keys (required) and token claims
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL, SHUTDOWN_GRACE_MS (60000)
+  GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE       gRPC server TLS (unset: plaintext, loopback only); GRPC_TLS_CLIENT_CA_FILE: mutual TLS
+  GRPC_TLS_CA_FILE                            TLS to governance; GRPC_TLS_CLIENT_CERT_FILE + _KEY_FILE: client certificate
+  HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE       HTTPS for /healthz, /readyz
 `;

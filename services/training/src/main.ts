@@ -32,7 +32,11 @@ process.exit(
       const governance = config.governance;
       // The token file is read per call: a rotated token is picked up without a restart.
       // Governance is the model stream's one writer: the training process registers over its API only.
-      const registry = createGrpcModelRegistry({ address: governance.address, token: () => readFileSync(governance.tokenFile, 'utf8').trim() });
+      const registry = createGrpcModelRegistry({
+        address: governance.address,
+        token: () => readFileSync(governance.tokenFile, 'utf8').trim(),
+        tls: config.tls.grpcClient,
+      });
       onClose(() => registry.close(), 'model registry client');
       const app = createTrainingApp({
         store,
@@ -53,6 +57,7 @@ process.exit(
           concurrency: config.concurrency,
           shutdownMode: config.shutdownMode,
           shutdownGraceMs: config.shutdownGraceMs,
+          tls: config.tls,
         },
       });
       const ports = await app.start();

@@ -6,7 +6,7 @@
 // for one message (RESOURCE_EXHAUSTED) is halved and asked again, so a dense tag never fails a
 // KPI for the size of its answer.
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { createClient, dataopsV1, unaryCall } from '@industrial/grpc';
+import { createClient, dataopsV1, unaryCall, type GrpcClientTls } from '@industrial/grpc';
 import type { TagInfo } from '../../ports.ts';
 import type { DataopsSource, Label, Point, RawSample } from './reader.ts';
 
@@ -29,6 +29,8 @@ export interface DataopsGrpcOptions {
   labelPageSize?: number;
   /** Deadline of each call. Default 30 s. */
   deadlineMs?: number;
+  /** The CA dataops' certificate is checked against (and the charter's client certificate); absent: plaintext. */
+  tls?: GrpcClientTls | null | undefined;
   /** Longest raw window asked for in one call. Default 1 day. */
   rawSliceMs?: number;
 }
@@ -44,6 +46,7 @@ export function dataopsGrpcSource(options: DataopsGrpcOptions): DataopsGrpcSourc
   const client = createClient(DataOpsServiceClient, options.address, {
     token: options.token,
     deadlineMs: options.deadlineMs ?? 30_000,
+    tls: options.tls,
     clientOptions: { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES },
   });
   const sliceMs = Math.max(MIN_SLICE_MS, options.rawSliceMs ?? 86_400_000);

@@ -3,7 +3,7 @@
 // through the command kernel (stream `access-<date>`) like every other service.
 import { createGuard, type KeySet } from '@industrial/access';
 import { uuidv7 } from '@industrial/contracts/ids';
-import { createGrpcServer, type GrpcLogger } from '@industrial/grpc';
+import { createGrpcServer, type GrpcLogger, type GrpcServerTls } from '@industrial/grpc';
 import type { Kernel } from '@industrial/kernel';
 import { ConnectivityError, ConnectivityErrorCode } from '../../domain/errors.ts';
 import type { ConnectivityApi, ConnectivityLogger } from '../../ports.ts';
@@ -17,6 +17,8 @@ export interface GrpcOptions {
   shutdownGraceMs?: number;
   /** Live UNS batches a slow SubscribeUns client may lag before its stream ends. Default 10 000. */
   maxQueuedBatches?: number;
+  /** Certificate, key (and client CA for mutual TLS); absent: plaintext (loopback). */
+  tls?: GrpcServerTls | null | undefined;
   keySet: KeySet | (() => KeySet) | undefined;
   logger: ConnectivityLogger & { debug?: (fields: object, msg: string) => void };
   kernel: Kernel;
@@ -50,6 +52,7 @@ export async function startGrpc(app: ConnectivityApi, o: GrpcOptions): Promise<{
     accessGuard,
     serviceName: 'connectivity',
     logger,
+    tls: o.tls,
   });
   const port = await server.listen(`${o.host}:${o.port}`);
   logger.info({ port }, 'connectivity gRPC serving');

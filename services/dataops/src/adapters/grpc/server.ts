@@ -3,7 +3,7 @@
 import { createGuard, type KeySet } from '@industrial/access';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, type GrpcLogger, type GrpcServerHandle } from '@industrial/grpc';
+import { createGrpcServer, type GrpcLogger, type GrpcServerHandle, type GrpcServerTls } from '@industrial/grpc';
 import { createKernel, type Kernel } from '@industrial/kernel';
 import { SERVICE_NAME } from '../../app.ts';
 import type { DataopsApp } from '../../features/api.ts';
@@ -19,6 +19,8 @@ export interface DataopsGrpcOptions {
   logger: GrpcLogger;
   /** CSV chunks arrive as messages: 4 MiB default per message. */
   maxReceiveMessageLength?: number;
+  /** Certificate, key (and client CA for mutual TLS); absent: plaintext (loopback). */
+  tls?: GrpcServerTls | null | undefined;
 }
 
 export function createDataopsGrpcServer(options: DataopsGrpcOptions): GrpcServerHandle {
@@ -39,6 +41,7 @@ export function createDataopsGrpcServer(options: DataopsGrpcOptions): GrpcServer
     accessGuard,
     serviceName: SERVICE_NAME,
     logger: options.logger,
+    tls: options.tls,
     ...(options.maxReceiveMessageLength === undefined ? {} : { maxReceiveMessageLength: options.maxReceiveMessageLength }),
   });
 }

@@ -6,6 +6,7 @@
 import { Permission, isAccessError, httpStatusFor, type GuardOptions, type Resource } from '@industrial/access';
 import { AssetMode, RejectionReason, UnsAssetPath, Uuid } from '@industrial/contracts';
 import { causeOfCall, resourceOfAssetPath, type Cause, type TypedEvent } from '@industrial/kernel';
+import { httpsOptions, type HttpTls } from '@industrial/grpc';
 import { currentTraceparent } from '@industrial/telemetry/api';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -34,6 +35,8 @@ export interface GatewayDeps {
    * proxy's. Default none: X-Forwarded-For is ignored.
    */
   trustProxy?: readonly string[];
+  /** Serve HTTPS with these files (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE); absent: plain HTTP (loopback). */
+  tls?: HttpTls | null;
 }
 
 const STATUS: Record<string, number> = { INVALID_ARGUMENT: 400, NOT_FOUND: 404, FAILED_PRECONDITION: 409, ABORTED: 409, UNAVAILABLE: 503 };
@@ -60,7 +63,10 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 
 export function createGateway(deps: GatewayDeps): FastifyInstance {
   const trusted = deps.trustProxy ?? [];
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? 64 * 1024, ...(trusted.length === 0 ? {} : { trustProxy: [...trusted] }) });
+  const https = httpsOptions(deps.tls);
+  const options = { logger: false, bodyLimit: deps.bodyLimit ?? 64 * 1024, ...(trusted.length === 0 ? {} : { trustProxy: [...trusted] }) };
+  // The HTTPS instance has the same routes and lifecycle; only its server type differs.
+  const app = (https === null ? Fastify(options) : Fastify({ ...options, https })) as unknown as FastifyInstance;
   const { projection } = deps;
   const commands = withKernelErrors(deps.commands);
   const auth = createGatewayAuth(deps.guard, deps.rateLimit === undefined ? DEFAULT_RATE_LIMITS : deps.rateLimit, sendError);

@@ -2,7 +2,7 @@
 // ListModelVersions) with training's service-account token (role `service`: `model.register`,
 // `model.read`). Cluster mode. The registration travels as the contract's JSON and comes back as
 // recorded (with the version number governance assigned).
-import { createClient, governanceRegistryV1 as pb, unaryCall } from '@industrial/grpc';
+import { createClient, governanceRegistryV1 as pb, unaryCall, type GrpcClientTls } from '@industrial/grpc';
 import { TrainingError, TrainingErrorCode } from '../../domain/errors.ts';
 import type { ModelRegistry, RegisteredModel } from '../../ports.ts';
 
@@ -12,6 +12,8 @@ export interface GrpcModelRegistryOptions {
   /** Bearer token of training's service account (or a getter, for rotation). */
   readonly token: string | (() => string);
   readonly deadlineMs?: number;
+  /** The CA governance's certificate is checked against (and training's client certificate); absent: plaintext. */
+  readonly tls?: GrpcClientTls | null | undefined;
 }
 
 const parse = (json: string, what: string): RegisteredModel => {
@@ -23,7 +25,11 @@ const parse = (json: string, what: string): RegisteredModel => {
 };
 
 export function createGrpcModelRegistry(options: GrpcModelRegistryOptions): ModelRegistry & { close(): void } {
-  const client = createClient(pb.ModelRegistryServiceClient, options.address, { token: options.token, deadlineMs: options.deadlineMs ?? 30_000 });
+  const client = createClient(pb.ModelRegistryServiceClient, options.address, {
+    token: options.token,
+    deadlineMs: options.deadlineMs ?? 30_000,
+    tls: options.tls,
+  });
   // The token names the actor; the platform interceptor carries the trace context of the call.
   const list = async (useCaseId: string): Promise<RegisteredModel[]> =>
     (await unaryCall(client, client.listModelVersions, { useCaseId })).versions.map((v) => parse(v.registrationJson, 'ListModelVersions'));
