@@ -2,7 +2,8 @@
 # One-time setup on a fresh machine, used by scripts/dev.sh:
 #   scripts/setup.sh        supported Node (>= 22.13), dependencies (npm ci when the lock file changed)
 #   scripts/setup.sh test   the same, plus the Debian packages the tests use: docker-compose (validates
-#                           the compose file without an engine) and chromium (HMI browser tests)
+#                           the compose file without an engine), chromium (HMI browser tests) and
+#                           prometheus (promtool checks the alert rules; a real Prometheus scrapes the services)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
@@ -19,6 +20,7 @@ if [ "${1:-}" = test ]; then
   need_apt=()
   command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || need_apt+=(prometheus)
   if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== installing Debian packages the tests use: ${need_apt[*]}"
     sudo_=()
