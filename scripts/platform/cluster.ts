@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startOwnNats } from './cluster-nats.ts';
+import { platformTls } from './tls.ts';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
 
 const env = process.env;
@@ -24,7 +25,9 @@ interface Proc {
 
 async function main(): Promise<void> {
   const keys = await devKeys(dataDir);
+  const tls = platformTls(dataDir, env.PLATFORM_TLS);
   const common = {
+    ...tls.env,
     EVENTSTORE: 'postgres',
     PG_URL,
     NATS_URL,
@@ -236,11 +239,12 @@ async function main(): Promise<void> {
     [
       '',
       `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${ownNats === null ? `${NATS_URL} (shared, unauthenticated: CLUSTER_NATS=own starts one with per-service nkeys)` : `${ownNats.url} (own, per-service nkeys and permissions)`}`,
-      `  governance          grpc 127.0.0.1:${base + 1}   health http://127.0.0.1:${base + 2}/healthz`,
+      `  ${tls.summary}`,
+      `  governance          grpc 127.0.0.1:${base + 1}   health ${tls.scheme}://127.0.0.1:${base + 2}/healthz`,
       `  plant simulator     opc.tcp://127.0.0.1:${base + 40}   (SignAndEncrypt; users in ${plantUsers.file})   HTTP faults http://127.0.0.1:${base + 41}/faults`,
       `  dataops / connectivity / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 4} / ${base + 5} / ${base + 8} (and ${base + 12}) / ${base + 9}`,
       '  every gRPC port answers server reflection (npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:<port>)',
-      `  inference HMI gateway  http://127.0.0.1:${base + 108}/api/v1 (replica a), http://127.0.0.1:${base + 112}/api/v1 (replica b)`,
+      `  inference HMI gateway  ${tls.scheme}://127.0.0.1:${base + 108}/api/v1 (replica a), ${tls.scheme}://127.0.0.1:${base + 112}/api/v1 (replica b)`,
       env.METRICS_PORT === 'off'
         ? '  metrics             off (METRICS_PORT=off)'
         : `  metrics (Prometheus) ${procs.map((p) => `${p.name} http://127.0.0.1:${metricsPorts.get(p.name)}/metrics`).join('\n                       ')}`,

@@ -11,6 +11,7 @@ import { connectDataops, createCharterApp } from '@industrial/charter';
 import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
+import { ensureLocalCa, type ServiceTls } from '@industrial/grpc';
 import { PUMP_BEARING_USE_CASE, createInferenceApp, sqliteProjectionCheckpoints } from '@industrial/inference';
 import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
@@ -26,6 +27,16 @@ if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) {
   console.error(`PLATFORM_BASE_PORT: must be an integer between 1024 and 65000, got "${env.PLATFORM_BASE_PORT}"`);
   process.exit(2);
 }
+// PLATFORM_TLS=1: gRPC, the health probes, the gateway and the HMI over TLS with a local CA made on
+// first start under <data dir>/tls (keys 0600); clients trust its ca.crt. Default off (plaintext on loopback).
+if (env.PLATFORM_TLS !== undefined && env.PLATFORM_TLS !== '' && env.PLATFORM_TLS !== '0' && env.PLATFORM_TLS !== '1') {
+  console.error(`PLATFORM_TLS: must be 1 (TLS with a local CA) or 0, got "${env.PLATFORM_TLS}"`);
+  process.exit(2);
+}
+const localCa = env.PLATFORM_TLS === '1' ? ensureLocalCa(join(dataDir, 'tls')) : null;
+const server = localCa === null ? null : { certFile: localCa.serverCertFile, keyFile: localCa.serverKeyFile };
+const tls: ServiceTls | undefined = localCa === null ? undefined : { grpcServer: server, grpcClient: { caFile: localCa.caFile }, http: server };
+const http = localCa === null ? 'http' : 'https';
 const logger = createLogger('platform', { level: env.LOG_LEVEL === undefined ? 'info' : (env.LOG_LEVEL as 'info') });
 const stops: (() => Promise<unknown>)[] = [];
 
@@ -78,7 +89,7 @@ async function main(): Promise<void> {
     store,
     keySet: keys.keySet,
     logger,
-    config: { grpc: { host, port: basePort + 1 }, http: { host, port: basePort + 2 }, access: { issuer: ISSUER, audience: AUDIENCE } },
+    config: { grpc: { host, port: basePort + 1 }, http: { host, port: basePort + 2 }, access: { issuer: ISSUER, audience: AUDIENCE }, tls },
   });
   const gov = await governance.start();
   stops.push(() => governance.stop());
@@ -95,7 +106,14 @@ async function main(): Promise<void> {
   });
   await dataops.start();
   stops.push(() => dataops.stop().then(() => historian.close()));
-  const dataopsGrpc = createDataopsGrpcServer({ app: dataops, store, keySet: keys.keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger });
+  const dataopsGrpc = createDataopsGrpcServer({
+    app: dataops,
+    store,
+    keySet: keys.keySet,
+    access: { issuer: ISSUER, audience: AUDIENCE },
+    logger,
+    tls: tls?.grpcServer,
+  });
   const dataopsGrpcPort = await dataopsGrpc.listen(`${host}:${basePort + 3}`);
   stops.push(() => dataopsGrpc.shutdown({ graceMs: 5_000 }));
 
@@ -108,7 +126,7 @@ async function main(): Promise<void> {
     config: {
       stateDir: join(dataDir, 'connectivity'),
       autoAcceptUnknownServerCertificates: true,
-      grpc: { host, port: basePort + 4, access: { issuer: ISSUER, audience: AUDIENCE } },
+      grpc: { host, port: basePort + 4, access: { issuer: ISSUER, audience: AUDIENCE }, tls: tls?.grpcServer },
     },
   });
   const { grpcPort: connectivityGrpcPort } = await connectivity.start();
@@ -129,7 +147,7 @@ async function main(): Promise<void> {
   // Charter reads KPIs and feasibility evidence (states, counts, catalog) through dataops' gRPC API
   // as its own service account, and failures from dataops' labels (ListLabels).
   const charterToken = await devToken(keys.accessDir, 'svc:charter', ['service'], 7 * 86_400);
-  const charterDataops = connectDataops({ address: `${host}:${dataopsGrpcPort}`, token: () => charterToken });
+  const charterDataops = connectDataops({ address: `${host}:${dataopsGrpcPort}`, token: () => charterToken, tls: tls?.grpcClient });
   stops.push(async () => charterDataops.close());
   const charter = createCharterApp({
     store,
@@ -137,7 +155,7 @@ async function main(): Promise<void> {
     logger,
     historian: charterDataops.reader,
     catalog: charterDataops.reader,
-    config: { grpc: { host, port: basePort + 5 }, http: { host, port: basePort + 6 }, access: { issuer: ISSUER, audience: AUDIENCE } },
+    config: { grpc: { host, port: basePort + 5 }, http: { host, port: basePort + 6 }, access: { issuer: ISSUER, audience: AUDIENCE }, tls },
   });
   const ch = await charter.start();
   stops.push(() => charter.stop());
@@ -157,6 +175,7 @@ async function main(): Promise<void> {
       artifactDir: join(dataDir, 'artifacts'),
       snapshotDir: join(dataDir, 'snapshots'),
       codeVersion: '0.1.0',
+      tls,
     },
   });
   const tr = await training.start();
@@ -192,6 +211,7 @@ async function main(): Promise<void> {
       access: { issuer: ISSUER, audience: AUDIENCE },
       replicaId: 'standalone',
       replicas: ['standalone'],
+      tls,
     },
   });
   await inference.start();
@@ -213,7 +233,11 @@ async function main(): Promise<void> {
         ...process.env,
         HOST: host,
         PORT: String(basePort + 10),
-        INFERENCE_URL: `http://${host}:${basePort + 7}`,
+        INFERENCE_URL: `${http}://${host}:${basePort + 7}`,
+        // The HMI serves HTTPS with the same certificate and trusts the local CA when it calls the gateway.
+        ...(localCa === null
+          ? {}
+          : { HTTP_TLS_CERT_FILE: localCa.serverCertFile, HTTP_TLS_KEY_FILE: localCa.serverKeyFile, NODE_EXTRA_CA_CERTS: localCa.caFile }),
         ACCESS_KEYS_DIR: keys.accessDir,
         ACCESS_ISSUER: ISSUER,
         ACCESS_AUDIENCE: AUDIENCE,
@@ -222,7 +246,7 @@ async function main(): Promise<void> {
     stops.push(async () => {
       hmi.kill('SIGTERM');
     });
-    hmiUrl = `http://${host}:${basePort + 10}`;
+    hmiUrl = `${http}://${host}:${basePort + 10}`;
   }
 
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
@@ -233,13 +257,16 @@ async function main(): Promise<void> {
     '',
     'Industrial AI platform — standalone mode (SQLite event store, in-process bus)',
     `  data directory        ${dataDir}`,
+    localCa === null
+      ? '  TLS                   off (PLATFORM_TLS=1: gRPC, probes, gateway and HMI over TLS with a local CA)'
+      : `  TLS                   on: local CA ${localCa.caFile}${localCa.created ? ' (created now)' : ''} — trust it: buf curl --cacert, curl --cacert, NODE_EXTRA_CA_CERTS`,
     `  plant simulator       ${sim.endpointUrl}   (OPC UA, SignAndEncrypt; users and passwords in ${plantUsers.file}; InjectFault as "engineer")`,
-    `  governance            grpc ${host}:${gov.grpcPort}   health http://${host}:${gov.httpPort}/healthz   (audit; model registry with four-eyes approvals)`,
-    `  charter               grpc ${host}:${ch.grpcPort}   health http://${host}:${ch.httpPort}/healthz`,
+    `  governance            grpc ${host}:${gov.grpcPort}   health ${http}://${host}:${gov.httpPort}/healthz   (audit; model registry with four-eyes approvals)`,
+    `  charter               grpc ${host}:${ch.grpcPort}   health ${http}://${host}:${ch.httpPort}/healthz`,
     `  connectivity          grpc ${host}:${connectivityGrpcPort}   simulator → unified namespace (in-process bus)`,
     `  dataops               grpc ${host}:${dataopsGrpcPort}   historian at ${join(dataDir, 'historian.db')}`,
-    `  training              grpc ${host}:${tr.grpcPort}   health http://${host}:${tr.httpPort}/healthz   (CLI: npm run train; plant → model: npm run pump:from-plant)`,
-    `  inference             grpc ${host}:${basePort + 8}   HMI gateway http://${host}:${basePort + 7}/api/v1`,
+    `  training              grpc ${host}:${tr.grpcPort}   health ${http}://${host}:${tr.httpPort}/healthz   (CLI: npm run train; plant → model: npm run pump:from-plant)`,
+    `  inference             grpc ${host}:${basePort + 8}   HMI gateway ${http}://${host}:${basePort + 7}/api/v1`,
     `  operator HMI          ${hmiUrl}   (sign in with the operator token)`,
     '',
     'Tokens for a first look (8 hours; issue more with npm run token -- issue --keys .data/access ...):',
@@ -250,7 +277,9 @@ async function main(): Promise<void> {
     '',
     `Inject a fault (engineer token: sim.inject_fault): curl -X POST -H "authorization: Bearer <engineer token>" -H "content-type: application/json" \\`,
     `       -d '{"asset":"pump-4","fault":"bearing_wear","developMinutes":20}' ${sim.httpUrl}/faults`,
-    `Try: npx buf curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer <auditor token>" http://${host}:${gov.grpcPort}/industrial.governance.v1.AuditService/VerifyIntegrity`,
+    localCa === null
+      ? `Try: npx buf curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer <auditor token>" http://${host}:${gov.grpcPort}/industrial.governance.v1.AuditService/VerifyIntegrity`
+      : `Try: npx buf curl --protocol grpc --cacert ${localCa.caFile} -H "authorization: Bearer <auditor token>" https://${host}:${gov.grpcPort}/industrial.governance.v1.AuditService/VerifyIntegrity`,
     '     (every gRPC port answers server reflection: add --list-methods to see what it serves)',
     'Ctrl-C stops everything.',
     '',
