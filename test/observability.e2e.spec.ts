@@ -4,7 +4,7 @@
 // SQLite and a private nats-server, and its HTTP API finds the runtime, kernel, connectivity and
 // inference families. Every name the rules use is one the code serves (test/observability/families.ts).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,7 +204,16 @@ describe('a real Prometheus scraping processes started through runService', () =
       120_000,
       all,
     );
-    const up = await query('up{job="industrial-platform"} == 1');
+    // Each target scraped at least once (each is scraped at its own offset within the interval).
+    const up = await until(
+      'every target up',
+      async () => {
+        const r = await query('up{job="industrial-platform"} == 1');
+        return r?.length === 3 ? r : undefined;
+      },
+      30_000,
+      all,
+    );
     expect(up?.map((r) => r.metric.process).sort()).toEqual(['connectivity', 'inference', 'simulator']);
     const groups = (await query('group by (__name__, process) ({job="industrial-platform"})')) ?? [];
     const names = (process: string) => new Set(groups.filter((g) => g.metric.process === process).map((g) => g.metric.__name__));
@@ -251,5 +260,16 @@ describe('a real Prometheus scraping processes started through runService', () =
       all,
     );
     expect(rules.length).toBeGreaterThanOrEqual(16);
+    // Every dashboard query is valid PromQL for this Prometheus.
+    const grafana = join(root, 'infra/grafana');
+    const exprs = readdirSync(grafana)
+      .filter((f) => f.endsWith('.json'))
+      .flatMap((f) => JSON.stringify(JSON.parse(readFileSync(join(grafana, f), 'utf8'))).match(/"expr":"(?:[^"\\]|\\.)*"/g) ?? [])
+      .map((m) => JSON.parse(m.slice('"expr":'.length)) as string);
+    expect(exprs.length).toBeGreaterThan(20);
+    for (const expr of exprs) {
+      const r = await fetch(`${api}/query?query=${encodeURIComponent(expr)}`);
+      expect(r.status, `${expr}: ${await r.clone().text()}`).toBe(200);
+    }
   });
 });
