@@ -51,13 +51,14 @@ describe('npm run redteam (shortened)', () => {
     expect(result.server_errors, why).toBe(0);
     // Item 1 (fixed): forged FaultLabelled and UNS publishes refused by the authenticated NATS conduit.
     expect(result.forged_events_applied, why).toBe(0);
-    // Item 5: truncation with the anchor file edited is found. Still open in the standalone mode only:
-    // `npm start` anchors to the file alone, so deleting that file leaves nothing to compare with
-    // (governance README, known gaps). TODO(issue 18 item 5): a second sink in standalone, then tamper_found == tamper_cases.
+    // Item 5: tampering found. Found in the standalone mode: an altered event, a deleted newest event. Still open
+    // there: `npm start` anchors to the file alone (governance README, known gaps), so truncating back to the
+    // previous anchor together with the last anchor line, or deleting the file, leaves nothing to compare with.
+    // TODO(issue 18 item 5): a second anchor sink in the standalone mode, then tamper_found == tamper_cases.
     expect(result.tamper_cases).toBe(4);
     const missed = run.stderr.split('\n').filter((l) => l.includes('tamper not found'));
-    expect(missed, why).toEqual([expect.stringContaining('delete the anchor file')]);
-    expect(result.tamper_found).toBe(Number(result.tamper_cases) - 1);
+    expect(missed, why).toEqual([expect.stringContaining('back to the previous anchor'), expect.stringContaining('delete the anchor file')]);
+    expect(result.tamper_found).toBe(Number(result.tamper_cases) - 2);
     // Item 2 (open): every API is plaintext today. TODO(issue 18 item 2, TLS everywhere): expect 0.
     const listed = /plaintext ports \(TLS is a later item\): (.*)$/m.exec(run.stderr)?.[1]?.split(', ') ?? [];
     expect(result.plaintext_ports).toBe(listed.length);

@@ -13,6 +13,7 @@ import { createClient, governanceV1, unaryCall } from '@industrial/grpc';
 import { AUDIENCE, ISSUER } from '../platform/dev-keys.ts';
 import { grpcCases, platformMethods, type GrpcMethod } from './grpc-cases.ts';
 import { HTTP_ROUTES, httpCases } from './http-cases.ts';
+import { correlationIdCases, replayCases } from './audit-cases.ts';
 import { natsCases } from './nats.ts';
 import { plaintextPorts } from './ports.ts';
 import { Tally } from './tally.ts';
@@ -67,9 +68,10 @@ function launch(dataDir: string): { proc: ChildProcess; out: () => string } {
 const exited = (p: ChildProcess): Promise<unknown> => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
 
 /** Every AccessDenied in the store: correlation ids, and the counts of the per-minute anonymous summaries recorded since `since`. */
-async function readDenials(token: string, since: number): Promise<{ ids: Set<string>; summarized: number }> {
+async function readDenials(token: string, since: number): Promise<{ ids: Set<string>; actors: Set<string>; summarized: number }> {
   const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${base + 1}`, { token, deadlineMs: 20_000 });
   const ids = new Set<string>();
+  const actors = new Set<string>();
   let summarized = 0;
   try {
     let from = 1;
@@ -78,6 +80,7 @@ async function readDenials(token: string, since: number): Promise<{ ids: Set<str
       for (const e of page.events) {
         if (e.type !== 'AccessDenied') continue;
         ids.add(e.metadata?.correlationId ?? '');
+        actors.add(e.metadata?.actor ?? '');
         const detail = (JSON.parse(e.dataJson) as { detail?: string }).detail ?? '';
         const m = /^(\d+) more anonymous denials/.exec(detail);
         if (m !== null && Date.parse(e.metadata?.recordedAt ?? '') >= since) summarized += Number(m[1]);
@@ -88,7 +91,7 @@ async function readDenials(token: string, since: number): Promise<{ ids: Set<str
   } finally {
     client.close();
   }
-  return { ids, summarized };
+  return { ids, actors, summarized };
 }
 
 async function main(): Promise<void> {
@@ -146,6 +149,11 @@ async function main(): Promise<void> {
     const url = (b: 'gateway' | 'simulator'): string => `http://127.0.0.1:${base + (b === 'gateway' ? 7 : 41)}`;
     await httpCases({ url, alive }, routes, forged, token, tally, log);
 
+    const auditTarget = { grpcAddress: `127.0.0.1:${base + 1}`, httpUrl: url('gateway'), alive };
+    const actorDenials = await correlationIdCases(auditTarget, accessDir, ISSUER, AUDIENCE, tally);
+    await replayCases(auditTarget, token, tally);
+    log(`audit: correlation-id and concurrent ReplayTo cases done (${tally.requests} requests so far)`);
+
     if (alive()) {
       // Every refused call must be an AccessDenied (one by one, or counted in the source's per-minute summary).
       const expected = tally.denials.size;
@@ -162,6 +170,8 @@ async function main(): Promise<void> {
       const n = Math.max(0, unrecorded.length - found.summarized);
       tally.counts.unrecorded_denials += n;
       for (const [, what] of unrecorded.slice(0, n > 0 ? 20 : 0)) tally.findings.push(`unrecorded denial (one of ${n}): ${what}`);
+      // Denials of known principals with an unusable correlation id: found by their one-off subject.
+      for (const d of actorDenials.filter((a) => !found.actors.has(a.subject))) tally.find('unrecorded_denials', d.what);
       log(`audit: ${expected} refused calls, ${expected - unrecorded.length} recorded one by one, ${found.summarized} counted in summaries, ${n} unrecorded`);
     }
 

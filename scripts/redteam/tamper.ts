@@ -16,11 +16,20 @@ interface TamperCase {
 
 const CASES: TamperCase[] = [
   {
-    name: 'delete the 5 newest events and the last anchor line',
+    // The strongest truncation against the file alone: back to the newest anchor below the head, with the anchor lines after it.
+    name: 'delete the newest events back to the previous anchor, and the anchor lines after it',
     alter(store, anchors) {
-      store.db.exec('DELETE FROM events WHERE position > (SELECT MAX(position) - 5 FROM events)');
-      const lines = readFileSync(anchors, 'utf8').trimEnd().split('\n');
-      writeFileSync(anchors, lines.length > 1 ? `${lines.slice(0, -1).join('\n')}\n` : '');
+      const lines = readFileSync(anchors, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .filter((l) => l !== '');
+      const positionOf = (l: string): number => (JSON.parse(l) as { position: number }).position;
+      const head = (store.db.prepare('SELECT MAX(position) AS p FROM events').get() as { p: number }).p;
+      const below = lines.map(positionOf).filter((p) => p < head);
+      const keep = below.length > 0 ? Math.max(...below) : head - 5;
+      store.db.prepare('DELETE FROM events WHERE position > ?').run(keep);
+      const kept = lines.filter((l) => positionOf(l) <= keep);
+      writeFileSync(anchors, kept.length > 0 ? `${kept.join('\n')}\n` : '');
     },
   },
   { name: 'delete the anchor file', alter: (_s, anchors) => rmSync(anchors) },
