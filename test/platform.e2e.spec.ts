@@ -123,6 +123,18 @@ describe('npm run cluster (one process per service on NATS and PostgreSQL)', () 
       const report = await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 });
       expect(report.ok).toBe(true);
       client.close();
+      // Every process serves Prometheus metrics on its own port (base+60 …, scripts/platform/cluster.ts): relay-a, simulator, governance.
+      for (const offset of [60, 62, 63]) {
+        let text = '';
+        const scrape = async () =>
+          (text = await fetch(`http://127.0.0.1:${base + offset}/metrics`).then(
+            (r) => r.text(),
+            () => '',
+          ));
+        for (let i = 0; i < 300 && !/^process_cpu_time_total\{/m.test(await scrape()); i++) await new Promise((r) => setTimeout(r, 200));
+        expect(text, `metrics on base+${offset}; output:\n${out().slice(-2000)}`).toMatch(/^process_cpu_time_total\{/m);
+      }
+      expect(out()).toMatch(/metrics \(Prometheus\) relay-a http:\/\/127\.0\.0\.1:\d+\/metrics/);
       // Exactly one relay holds the lease; the other waits.
       expect(
         out()
