@@ -218,6 +218,8 @@ export async function grpcCases(
         tally.counts.cases++;
         const r = await rawCall(client, m, b.messages(m), token, randomUUID());
         tally.answered(`grpc fuzz ${grpc.status[r.code]}`);
+        // Not counted: an answer to a well-formed message can be right; listed so a reader can judge what was accepted.
+        if (r.code === OK) tally.findings.push(`note: ${m.path} accepted ${b.name}`);
         if (r.code === RESOURCE_EXHAUSTED) tally.rateLimited++;
         if (isServerError(r.code)) tally.find('server_errors', `${m.path} ${b.name} → ${grpc.status[r.code]} ${r.details}`);
       }
