@@ -52,3 +52,6 @@ export { MAX_CORRELATION_ID, correlationIdProblem, createGuard, flushAnonymousDe
 export { DEFAULT_ANONYMOUS_DENIALS_PER_MINUTE } from './denial-aggregation.ts';
 
 export { parseDuration } from './duration.ts';
+
+export type { Admission, BucketLimit, RateLimiter } from './rate-limit.ts';
+export { checkLimit, createRateLimiter, parseBucket } from './rate-limit.ts';

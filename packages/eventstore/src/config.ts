@@ -168,6 +168,37 @@ export function tlsConfig(e: TlsEnv): TlsConfig {
   };
 }
 
+const RATE = 'must be <burst>/<per second> (e.g. 100/50) or "off"';
+/** `<burst>/<per second>` or `off` (null). */
+export const rateBucket = (fallback: { burst: number; perSecond: number }) =>
+  z
+    .string()
+    .trim()
+    .regex(/^(off|[1-9][0-9]{0,6}\/[0-9]{1,7}(\.[0-9]{1,6})?)$/, RATE)
+    .refine((s) => s === 'off' || Number(s.split('/')[1]) > 0, RATE)
+    .transform((s) => (s === 'off' ? null : { burst: Number(s.split('/')[0]), perSecond: Number(s.split('/')[1]) }))
+    .default(() => ({ ...fallback }));
+
+/**
+ * Rate limits of the service's gRPC server: a token bucket of refused calls per source address (out
+ * of it, the address's calls are refused before the token is looked at) and one of calls per access
+ * token; beyond either RESOURCE_EXHAUSTED. `off` disables one.
+ */
+export const grpcRateEnv = {
+  GRPC_RATE_PER_SOURCE: rateBucket({ burst: 100, perSecond: 50 }),
+  GRPC_RATE_PER_TOKEN: rateBucket({ burst: 1000, perSecond: 200 }),
+};
+
+export interface GrpcRateConfig {
+  perSource: { burst: number; perSecond: number } | null;
+  perToken: { burst: number; perSecond: number } | null;
+  maxKeys: number;
+}
+
+export function grpcRateConfig(e: { GRPC_RATE_PER_SOURCE: GrpcRateConfig['perSource']; GRPC_RATE_PER_TOKEN: GrpcRateConfig['perToken'] }): GrpcRateConfig {
+  return { perSource: e.GRPC_RATE_PER_SOURCE, perToken: e.GRPC_RATE_PER_TOKEN, maxKeys: 10_000 };
+}
+
 /** Cross-field rule of eventStoreEnv: for superRefine of the service's schema. */
 export function checkEventStoreEnv(env: { EVENTSTORE: 'postgres' | 'sqlite'; PG_URL?: string | undefined }, ctx: z.RefinementCtx): void {
   if (env.EVENTSTORE === 'postgres' && env.PG_URL === undefined)

@@ -41,6 +41,8 @@ export type { MappedStatus } from './errors.ts';
 export { fromSchema, issuePath, protoFieldName } from './validation.ts';
 export type { SafeParseSchema } from './validation.ts';
 
+export { serverSecurity, type ServiceSecurity } from './server.ts';
+export { DEFAULT_GRPC_RATE_LIMITS, RateLimitedError, createCallLimiter, type CallLimiter, type GrpcRateLimits } from './rate-limit.ts';
 export { createClient, platformInterceptor, unaryCall } from './client.ts';
 export type { ClientConstructor, CreateClientOptions } from './client.ts';
 

@@ -20,8 +20,9 @@ import { HealthImplementation, type ServingStatusMap } from 'grpc-health-check';
 import type { Tracer } from '@industrial/telemetry/api';
 import { safeDeserializer } from './decode.ts';
 import { platformDescriptors, type DescriptorIndex } from './descriptors.ts';
+import { DEFAULT_GRPC_RATE_LIMITS, createCallLimiter, type CallLimiter, type GrpcRateLimits } from './rate-limit.ts';
 import { installSafetyNet } from './safety-net.ts';
-import { serverCredentialsFromFiles, type GrpcServerTls } from './tls.ts';
+import { serverCredentialsFromFiles, type GrpcServerTls, type ServiceTls } from './tls.ts';
 import type { AnyMethodSpec, GrpcService, MethodDefinitionLike, ServiceDefinitionLike } from './service.ts';
 import { wrapMethod, type AccessGuard, type GrpcLogger } from './wrap.ts';
 
@@ -45,6 +46,8 @@ export interface CreateGrpcServerOptions {
   /** Certificate and key files (and a client CA for mutual TLS); absent or null: insecure (loopback only). */
   tls?: GrpcServerTls | null | undefined;
   tracer?: Tracer;
+  /** Per-address and per-token rate limits (default DEFAULT_GRPC_RATE_LIMITS); null: none. */
+  rateLimit?: GrpcRateLimits | null | undefined;
   /** Extra grpc-js channel options (keepalive etc.). */
   channelOptions?: ChannelOptions;
   now?: () => number;
@@ -54,6 +57,8 @@ export interface GrpcServerHandle {
   readonly server: Server;
   /** Fully qualified names of the application services (not health/reflection). */
   readonly serviceNames: readonly string[];
+  /** Calls refused by the rate limits so far (per address, per token); zeros when unlimited. */
+  readonly rateLimited: { source: number; token: number };
   /** Binds (default `127.0.0.1:0`) and marks every service SERVING; resolves the bound port. */
   listen(address?: string): Promise<number>;
   /** Health status of one service, or of all and the server ('') when `service` is omitted. */
@@ -65,6 +70,19 @@ export interface GrpcServerHandle {
   shutdown(options?: { graceMs?: number }): Promise<void>;
 }
 
+/** What a service app's config says about its transport security (app configs extend it). */
+export interface ServiceSecurity {
+  /** TLS files of the gRPC server, the service's clients and its HTTP endpoints; absent: plaintext (loopback). */
+  tls?: ServiceTls | undefined;
+  /** Per-address and per-token limits of the gRPC server (default DEFAULT_GRPC_RATE_LIMITS); null: none. */
+  rateLimit?: GrpcRateLimits | null | undefined;
+}
+
+/** A service config's TLS files and rate limits as createGrpcServer options: `createGrpcServer({ ..., ...serverSecurity(config) })`. */
+export function serverSecurity(config: ServiceSecurity): Pick<CreateGrpcServerOptions, 'tls' | 'rateLimit'> {
+  return { tls: config.tls?.grpcServer, rateLimit: config.rateLimit };
+}
+
 export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHandle {
   const server = new Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageLength ?? DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
@@ -73,6 +91,8 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
   });
   // Read now: a missing certificate file fails construction, naming its variable.
   const credentials = options.credentials ?? (options.tls ? serverCredentialsFromFiles(options.tls) : ServerCredentials.createInsecure());
+  const limits = options.rateLimit === undefined ? DEFAULT_GRPC_RATE_LIMITS : options.rateLimit;
+  const limiter: CallLimiter | null = limits === null ? null : createCallLimiter(limits, options.now);
   const names = options.services.map((s) => s.name);
   if (new Set(names).size !== names.length) throw new Error(`a service is registered twice: ${names.join(', ')}`);
 
@@ -90,6 +110,7 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
         serviceName: options.serviceName,
         logger: options.logger,
         ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
+        ...(limiter === null ? {} : { limiter }),
         ...(options.now === undefined ? {} : { now: options.now }),
       });
     }
@@ -113,6 +134,9 @@ export function createGrpcServer(options: CreateGrpcServerOptions): GrpcServerHa
   return {
     server,
     serviceNames: names,
+    get rateLimited() {
+      return limiter?.refused ?? { source: 0, token: 0 };
+    },
     listen(address = '127.0.0.1:0') {
       return new Promise<number>((resolve, reject) => {
         server.bindAsync(address, credentials, (error, port) => {

@@ -25,7 +25,7 @@ import {
   type sendUnaryData,
   type UntypedHandleCall,
 } from '@grpc/grpc-js';
-import { normalizeCorrelationId, type GuardRequest, type Principal } from '@industrial/access';
+import { isAccessError, normalizeCorrelationId, type GuardRequest, type Principal } from '@industrial/access';
 import {
   ATTR_RPC_GRPC_STATUS_CODE,
   ATTR_RPC_METHOD,
@@ -42,6 +42,7 @@ import {
 } from '@industrial/telemetry/api';
 import { UndecodableRequest } from './decode.ts';
 import { CallCancelledError, DeadlineExceededError, InvalidRequestError, toGrpcStatus } from './errors.ts';
+import type { CallLimiter } from './rate-limit.ts';
 import { callScope } from './safety-net.ts';
 import type { AnyMethodSpec, CallContext, MethodDefinitionLike } from './service.ts';
 
@@ -62,6 +63,8 @@ export interface WrapOptions {
   serviceName: string;
   logger: GrpcLogger;
   tracer?: Tracer;
+  /** Per-address and per-token rate limits of the server (createCallLimiter); absent: none. */
+  limiter?: CallLimiter;
   /** Clock in ms, for deadline checks (tests). */
   now?: () => number;
 }
@@ -160,6 +163,9 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
     aborted.catch(() => undefined); // observed by the race below, or irrelevant once the call ended
 
     try {
+      const source = sourceOf(call);
+      // Rate limits: an address out of refused calls before the token is looked at, the token once it is verified.
+      options.limiter?.source(source);
       const traceparent = currentTraceparent();
       const guardRequest = (resource: GuardRequest['resource']): GuardRequest => ({
         authorization: firstString(call.metadata, 'authorization'),
@@ -170,17 +176,28 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
         transport: 'grpc',
         correlationId,
         correlationIdReplaced: id.replaced,
-        source: sourceOf(call),
+        source,
         traceparent,
       });
+      // The access check; a refusal counts against the address's budget of refused calls.
+      const admitted = async (request: GuardRequest): Promise<Principal> => {
+        try {
+          return await Promise.race([options.accessGuard(request), aborted]);
+        } catch (error) {
+          if (isAccessError(error)) options.limiter?.refusedBy(source);
+          throw error;
+        }
+      };
       let principal: Principal;
       let input: unknown;
       if (spec.kind === 'client-stream') {
         // No request yet: access is checked on the metadata before the first message is read.
-        principal = await Promise.race([options.accessGuard(guardRequest(undefined)), aborted]);
+        principal = await admitted(guardRequest(undefined));
+        options.limiter?.token(principal.tokenId);
         input = undefined;
       } else if (spec.resource === undefined) {
-        principal = await Promise.race([options.accessGuard(guardRequest(undefined)), aborted]);
+        principal = await admitted(guardRequest(undefined));
+        options.limiter?.token(principal.tokenId);
         input = spec.input(decoded((call as ServerUnaryCall<unknown, unknown>).request));
       } else {
         // The token first: the guard runs this lookup (validation, then the resource) only once authenticated.
@@ -191,9 +208,10 @@ export function wrapMethod(def: MethodDefinitionLike<unknown, unknown>, spec: An
           input = spec.input(decoded((call as ServerUnaryCall<unknown, unknown>).request));
           return resourceOf(input);
         };
-        principal = await Promise.race([options.accessGuard(guardRequest(lookup)), aborted]);
+        principal = await admitted(guardRequest(lookup));
         // Fail closed: a guard that let the caller in without looking at the resource checked no scope.
         if (!looked) throw new Error(`the access guard allowed ${fullMethod} without checking its resource`);
+        options.limiter?.token(principal.tokenId);
       }
       span.setAttribute('enduser.id', principal.subject);
       const ctx: CallContext = { principal, signal: controller.signal, deadline, method: fullMethod, correlationId, traceparent, metadata: call.metadata };

@@ -1,7 +1,7 @@
 // A platform server on loopback for this package's integration tests: governance's AuditService
 // with stub handlers (ReadAll answers head position 7 and keeps each call's context) behind a guard
-// that keeps each request and lets every caller in as an auditor.
-import { Permission, type GuardRequest, type Principal } from '@industrial/access';
+// that keeps each request and lets every caller in as an auditor but the token `bad` (UNAUTHENTICATED).
+import { AccessError, AccessErrorCode, Permission, type GuardRequest, type Principal } from '@industrial/access';
 import {
   createGrpcServer,
   defineService,
@@ -10,6 +10,7 @@ import {
   unary,
   type CallContext,
   type GrpcServerHandle,
+  type GrpcRateLimits,
   type GrpcServerTls,
 } from '../src/index.ts';
 
@@ -23,8 +24,8 @@ export interface AuditServerFixture {
   ctx: CallContext[];
 }
 
-/** `tls`: serve over TLS with these files (tls.int.spec.ts); default plaintext. */
-export async function startAuditServer(tls?: GrpcServerTls): Promise<AuditServerFixture> {
+/** `tls`: serve over TLS with these files (tls.int.spec.ts), default plaintext; `rateLimit`: the server's limits (default none). */
+export async function startAuditServer(options: { tls?: GrpcServerTls; rateLimit?: GrpcRateLimits } = {}): Promise<AuditServerFixture> {
   const seen: Pick<AuditServerFixture, 'guard' | 'ctx'> = { guard: [], ctx: [] };
   const service = defineService(governanceV1.AuditServiceService, {
     readAll: unary({
@@ -58,9 +59,12 @@ export async function startAuditServer(tls?: GrpcServerTls): Promise<AuditServer
     logger: { debug() {}, info() {}, warn() {}, error() {} },
     accessGuard: async (r: GuardRequest): Promise<Principal> => {
       seen.guard.push(r);
-      return { subject: 'ada', roles: ['auditor'], scopes: ['*'], tokenId: 't' };
+      if (r.authorization === 'Bearer bad') throw new AccessError(AccessErrorCode.Unauthenticated, 'bad token');
+      // The token's id is the bearer value itself: per-token limits tell callers apart.
+      return { subject: 'ada', roles: ['auditor'], scopes: ['*'], tokenId: r.authorization ?? 'none' };
     },
-    tls,
+    tls: options.tls,
+    rateLimit: options.rateLimit ?? null,
   });
   return { server, address: `127.0.0.1:${await server.listen()}`, ...seen };
 }

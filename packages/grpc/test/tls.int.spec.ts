@@ -36,7 +36,7 @@ describe('gRPC over TLS', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves a client trusting the CA and refuses one trusting another CA or none', async () => {
-    const { server, address } = await startAuditServer({ certFile: a.serverCertFile, keyFile: a.serverKeyFile });
+    const { server, address } = await startAuditServer({ tls: { certFile: a.serverCertFile, keyFile: a.serverKeyFile } });
     try {
       expect(await call(address, { caFile: a.caFile })).toBe(7);
       expect(await call(address, { caFile: b.caFile })).toBe(`code ${status.UNAVAILABLE}`);
@@ -47,7 +47,7 @@ describe('gRPC over TLS', () => {
   });
 
   it('with mutual TLS refuses a client without a certificate or with one from another CA', async () => {
-    const { server, address } = await startAuditServer({ certFile: a.serverCertFile, keyFile: a.serverKeyFile, clientCaFile: a.caFile });
+    const { server, address } = await startAuditServer({ tls: { certFile: a.serverCertFile, keyFile: a.serverKeyFile, clientCaFile: a.caFile } });
     try {
       expect(await call(address, { caFile: a.caFile, certFile: a.clientCertFile, keyFile: a.clientKeyFile })).toBe(7);
       expect(await call(address, { caFile: a.caFile })).toBe(`code ${status.UNAVAILABLE}`);

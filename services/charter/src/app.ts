@@ -6,7 +6,7 @@ import { createGuard, type KeySet } from '@industrial/access';
 import { Service } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, serviceEndpoints, type GrpcLogger, type GrpcServerHandle, type ServiceTls } from '@industrial/grpc';
+import { createGrpcServer, serverSecurity, serviceEndpoints, type GrpcLogger, type GrpcServerHandle, type ServiceSecurity } from '@industrial/grpc';
 import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { charterService } from './adapters/grpc/charter.ts';
@@ -15,7 +15,7 @@ import type { CatalogReader, HistorianReader, OutcomeReader } from './ports.ts';
 
 export const SERVICE_NAME = Service.Charter;
 
-export interface CharterAppConfig {
+export interface CharterAppConfig extends ServiceSecurity {
   grpc: { host: string; port: number };
   http: { host: string; port: number };
   access: { issuer: string; audience: string };
@@ -23,8 +23,6 @@ export interface CharterAppConfig {
   plantTimeZone?: string;
   /** How long stop() waits for in-flight calls before cancelling them. Default 10 s. */
   shutdownGraceMs?: number;
-  /** TLS files of the gRPC server and the health endpoints; absent: plaintext (loopback). */
-  tls?: ServiceTls;
 }
 
 export interface CharterAppDeps {
@@ -78,7 +76,7 @@ export function createCharterApp(deps: CharterAppDeps): CharterApp {
     },
     onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
   });
-  const grpc = createGrpcServer({ services: [charterService(context)], accessGuard, serviceName: SERVICE_NAME, logger, tls: config.tls?.grpcServer });
+  const grpc = createGrpcServer({ services: [charterService(context)], accessGuard, serviceName: SERVICE_NAME, logger, ...serverSecurity(config) });
   const endpoints = serviceEndpoints({
     grpc,
     storeAnswers: () => kernel.reader.headPosition(),

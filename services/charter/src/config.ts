@@ -18,6 +18,9 @@ import {
   tlsConfig,
   tlsEnv,
   type TlsConfig,
+  grpcRateConfig,
+  grpcRateEnv,
+  type GrpcRateConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -63,6 +66,7 @@ const EnvSchema = z
     CHARTER_DATAOPS_PG_SCHEMA: z.string().optional(),
     ...telemetryEnv,
     ...tlsEnv,
+    ...grpcRateEnv,
     ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
@@ -97,6 +101,8 @@ export interface CharterConfig {
   telemetry: TelemetryConfig;
   /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
   tls: TlsConfig;
+  /** Per-address and per-token limits of the gRPC server (GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN). */
+  grpcRateLimit: GrpcRateConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -121,6 +127,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       dataops: e.CHARTER_DATAOPS_GRPC_URL === undefined ? null : { grpcAddress: e.CHARTER_DATAOPS_GRPC_URL, tokenFile: e.CHARTER_DATAOPS_TOKEN_FILE ?? '' },
       telemetry: telemetryConfig(e),
       tls: tlsConfig(e),
+      grpcRateLimit: grpcRateConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

@@ -29,6 +29,7 @@ Environment:
   GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE, GRPC_TLS_CLIENT_CA_FILE   gRPC server TLS (+ mutual TLS); unset: plaintext
   GRPC_TLS_CA_FILE, GRPC_TLS_CLIENT_CERT_FILE, GRPC_TLS_CLIENT_KEY_FILE   TLS to dataops (+ client certificate)
   HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE   HTTPS for the health probes
+  GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN   gRPC refused calls per address / calls per token: <burst>/<per second> or off (100/50, 1000/200)
 `;
 
 process.exit(
@@ -63,6 +64,7 @@ process.exit(
           plantTimeZone: config.plantTimeZone,
           shutdownGraceMs: config.shutdownGraceMs,
           tls: config.tls,
+          rateLimit: config.grpcRateLimit,
         },
         ...ports,
       });

@@ -55,7 +55,7 @@ export interface ConnectivityAppConfig {
    * gRPC server (ConnectivityService + health + reflection; needs deps.keySet); null = none
    * (embedded without an API). `maxQueuedBatches`: how far a SubscribeUns client may lag.
    */
-  grpc?: Pick<GrpcOptions, 'host' | 'port' | 'access' | 'shutdownGraceMs' | 'maxQueuedBatches' | 'tls'> | null;
+  grpc?: Pick<GrpcOptions, 'host' | 'port' | 'access' | 'shutdownGraceMs' | 'maxQueuedBatches' | 'tls' | 'rateLimit'> | null;
 }
 
 interface ConnectivityAppBaseDeps {

@@ -19,6 +19,9 @@ import {
   tlsConfig,
   tlsEnv,
   type TlsConfig,
+  grpcRateConfig,
+  grpcRateEnv,
+  type GrpcRateConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -55,6 +58,7 @@ const EnvSchema = z
     ...eventStoreEnv,
     ...telemetryEnv,
     ...tlsEnv,
+    ...grpcRateEnv,
     ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
@@ -84,6 +88,8 @@ export interface ConnectivityConfig {
   telemetry: TelemetryConfig;
   /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
   tls: TlsConfig;
+  /** Per-address and per-token limits of the gRPC server (GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN). */
+  grpcRateLimit: GrpcRateConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -132,6 +138,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       telemetry: telemetryConfig(e),
       tls: tlsConfig(e),
+      grpcRateLimit: grpcRateConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

@@ -21,4 +21,5 @@ Environment:
   LOG_LEVEL, SHUTDOWN_GRACE_MS                    info, 10000 (how long stop forwards what is buffered)
   GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE           gRPC API over TLS (unset: plaintext, loopback only)
   GRPC_TLS_CLIENT_CA_FILE                         mutual TLS: clients must present a certificate of this CA
+  GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN   gRPC refused calls per address / calls per token: <burst>/<per second> or off (100/50, 1000/200)
 `;

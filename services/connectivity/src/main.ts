@@ -40,6 +40,7 @@ process.exit(
                   access: config.grpc.access,
                   shutdownGraceMs: config.shutdownGraceMs,
                   tls: config.tls.grpcServer,
+                  rateLimit: config.grpcRateLimit,
                 },
           stateDir: config.stateDir,
           ...(config.pkiDir === null ? {} : { pkiDir: config.pkiDir }),

@@ -26,6 +26,9 @@ import {
   tlsConfig,
   tlsEnv,
   type TlsConfig,
+  grpcRateConfig,
+  grpcRateEnv,
+  type GrpcRateConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -103,6 +106,7 @@ const EnvSchema = z
     ...accessEnv,
     ...telemetryEnv,
     ...tlsEnv,
+    ...grpcRateEnv,
     DATAOPS_REFINED_INTERVAL_MS: positiveInt(1000),
     DATAOPS_RAW_RETENTION_DAYS: positiveInt(30),
     DATAOPS_RETENTION_EVERY_MS: positiveInt(3_600_000),
@@ -145,6 +149,8 @@ export interface DataopsProcessConfig {
   telemetry: TelemetryConfig;
   /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
   tls: TlsConfig;
+  /** Per-address and per-token limits of the gRPC server (GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN). */
+  grpcRateLimit: GrpcRateConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
   app: DataopsConfig;
@@ -176,6 +182,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       access: accessConfig(e),
       telemetry: telemetryConfig(e),
       tls: tlsConfig(e),
+      grpcRateLimit: grpcRateConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       app: {

@@ -25,6 +25,7 @@ Environment:
   ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE   token verification
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL   telemetry
   GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE   gRPC over TLS (unset: plaintext, loopback only); GRPC_TLS_CLIENT_CA_FILE: mutual TLS
+  GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN   gRPC refused calls per address / calls per token: <burst>/<per second> or off (100/50, 1000/200)
   DATAOPS_REFINED_INTERVAL_MS   refined bucket width (default 1000)
   DATAOPS_RAW_RETENTION_DAYS    raw samples kept (plant time, default 30); DATAOPS_RETENTION_EVERY_MS how often
   DATAOPS_SNAPSHOT_DIR          snapshot files (default ./data/snapshots)
@@ -64,7 +65,15 @@ process.exit(
       ctx.onClose(() => bus.drain(), 'NATS connection');
       const keySet = await loadKeySet(config.access.keysDir);
       const app = createDataopsApp({ store, data, bus, keySet, logger, config: config.app });
-      const grpc = createDataopsGrpcServer({ app, kernel: app.kernel, keySet, access: config.app.access, logger, tls: config.tls.grpcServer });
+      const grpc = createDataopsGrpcServer({
+        app,
+        kernel: app.kernel,
+        keySet,
+        access: config.app.access,
+        logger,
+        tls: config.tls.grpcServer,
+        rateLimit: config.grpcRateLimit,
+      });
       await app.start();
       const port = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
       return {

@@ -6,7 +6,7 @@
 import { createGuard, type KeySet } from '@industrial/access';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, serviceEndpoints, type GrpcLogger, type GrpcServerHandle, type ServiceTls } from '@industrial/grpc';
+import { createGrpcServer, serverSecurity, serviceEndpoints, type GrpcLogger, type GrpcServerHandle, type ServiceSecurity } from '@industrial/grpc';
 import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { recordDeniedIn } from './adapters/eventstore/access-denied.ts';
@@ -17,7 +17,7 @@ import { createRegistryFeatures, type RegistryFeatures } from './features/regist
 
 export const SERVICE_NAME = 'governance';
 
-export interface GovernanceAppConfig {
+export interface GovernanceAppConfig extends ServiceSecurity {
   grpc: { host: string; port: number };
   http: { host: string; port: number };
   access: { issuer: string; audience: string };
@@ -28,8 +28,6 @@ export interface GovernanceAppConfig {
   shutdownGraceMs?: number;
   /** ReplayTo bounds (default DEFAULT_REPLAY_LIMITS: 4 at once, pages of 500 events). */
   replay?: Partial<ReplayLimits>;
-  /** TLS files of the gRPC server and the health endpoints; absent: plaintext (loopback). */
-  tls?: ServiceTls;
 }
 
 export interface GovernanceAppDeps {
@@ -87,7 +85,7 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     accessGuard,
     serviceName: SERVICE_NAME,
     logger,
-    tls: config.tls?.grpcServer,
+    ...serverSecurity(config),
     ...(config.maxReceiveMessageLength === undefined ? {} : { maxReceiveMessageLength: config.maxReceiveMessageLength }),
     ...(config.maxSendMessageLength === undefined ? {} : { maxSendMessageLength: config.maxSendMessageLength }),
   });

@@ -21,6 +21,9 @@ import {
   tlsConfig,
   tlsEnv,
   type TlsConfig,
+  grpcRateConfig,
+  grpcRateEnv,
+  type GrpcRateConfig,
   type AccessConfig,
   type AnchorWiring,
   type EventStoreConfig,
@@ -45,6 +48,7 @@ const EnvSchema = z
     ...accessEnv,
     ...telemetryEnv,
     ...tlsEnv,
+    ...grpcRateEnv,
     ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
@@ -68,6 +72,8 @@ export interface GovernanceConfig {
   telemetry: TelemetryConfig;
   /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
   tls: TlsConfig;
+  /** Per-address and per-token limits of the gRPC server (GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN). */
+  grpcRateLimit: GrpcRateConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -95,6 +101,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       access: accessConfig(e),
       telemetry: telemetryConfig(e),
       tls: tlsConfig(e),
+      grpcRateLimit: grpcRateConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

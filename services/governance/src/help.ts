@@ -22,5 +22,6 @@ Environment:
   LOG_LEVEL, SHUTDOWN_GRACE_MS                  info, 10000
   GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE           gRPC server TLS (unset: plaintext, loopback only)
   GRPC_TLS_CLIENT_CA_FILE                       mutual TLS: clients must present a certificate of this CA
+  GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN   gRPC refused calls per address / calls per token: <burst>/<per second> or off (100/50, 1000/200)
   HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE           HTTPS for /healthz, /readyz
 `;

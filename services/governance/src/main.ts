@@ -43,6 +43,7 @@ process.exit(
           access: { issuer: config.access.issuer, audience: config.access.audience },
           shutdownGraceMs: config.shutdownGraceMs,
           tls: config.tls,
+          rateLimit: config.grpcRateLimit,
         },
       });
       const ports = await app.start();

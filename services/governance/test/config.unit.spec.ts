@@ -62,6 +62,22 @@ describe('governance configuration from the environment', () => {
     });
   });
 
+  it('reads the gRPC rate limits as <burst>/<per second> or off', () => {
+    expect(loadConfig(base)).toMatchObject({
+      ok: true,
+      config: { grpcRateLimit: { perSource: { burst: 100, perSecond: 50 }, perToken: { burst: 1000, perSecond: 200 } } },
+    });
+    expect(loadConfig({ ...base, GRPC_RATE_PER_SOURCE: '10/2.5', GRPC_RATE_PER_TOKEN: 'off' })).toMatchObject({
+      ok: true,
+      config: { grpcRateLimit: { perSource: { burst: 10, perSecond: 2.5 }, perToken: null } },
+    });
+    for (const bad of ['10', '0/1', '10/0', 'lots'])
+      expect(loadConfig({ ...base, GRPC_RATE_PER_TOKEN: bad })).toMatchObject({
+        ok: false,
+        message: expect.stringContaining('GRPC_RATE_PER_TOKEN must be <burst>/<per second>'),
+      });
+  });
+
   describe('when a value is malformed', () => {
     it('returns one message naming the variable and the value', () => {
       const r = loadConfig({ ...base, GOVERNANCE_GRPC_PORT: 'fifty' });

@@ -8,7 +8,7 @@ import type { Bus, ConsumerHandle } from '@industrial/bus';
 import type { UnsSampleBatch } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, type GrpcLogger, type GrpcServerHandle, type ServiceTls } from '@industrial/grpc';
+import { createGrpcServer, serverSecurity, type GrpcLogger, type GrpcServerHandle, type ServiceSecurity } from '@industrial/grpc';
 import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { fileArtifacts, type ModelArtifacts } from './adapters/artifacts/files.ts';
@@ -40,15 +40,13 @@ export type { MembershipChangeRecord, MembershipReport } from './features/replic
 
 export const SERVICE_NAME = 'inference';
 
-export interface InferenceAppConfig {
+export interface InferenceAppConfig extends ServiceSecurity {
   grpc: { host: string; port: number } | null;
   /**
    * `rateLimit`: the gateway's per-source and per-token limits (default DEFAULT_RATE_LIMITS; null: none);
    * `trustProxy`: proxies (the HMI server) whose X-Forwarded-For names the caller (default none).
    */
   http: { host: string; port: number; rateLimit?: RateLimitConfig | null; trustProxy?: readonly string[] } | null;
-  /** TLS files of the gRPC server and the gateway (HTTPS); absent: plaintext (loopback). */
-  tls?: ServiceTls;
   access: { issuer: string; audience: string };
   /**
    * This replica's id and every replica's (assets are partitioned by consistent hashing). With a
@@ -203,7 +201,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
           accessGuard: createGuard(guardOptions),
           serviceName: SERVICE_NAME,
           logger,
-          tls: config.tls?.grpcServer,
+          ...serverSecurity(config),
         });
 
   let serving = false;

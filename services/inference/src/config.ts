@@ -19,6 +19,9 @@ import {
   tlsConfig,
   tlsEnv,
   type TlsConfig,
+  grpcRateConfig,
+  grpcRateEnv,
+  type GrpcRateConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -70,6 +73,7 @@ const EnvSchema = z
     ...accessEnv,
     ...telemetryEnv,
     ...tlsEnv,
+    ...grpcRateEnv,
     // Scoring spans are many: inference samples a tenth of the traces unless told otherwise.
     OTEL_SAMPLE_RATIO: telemetryEnv.OTEL_SAMPLE_RATIO.unwrap().default(0.1),
     ...shutdownEnv(10_000),
@@ -111,6 +115,8 @@ export interface InferenceConfig {
   telemetry: TelemetryConfig;
   /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
   tls: TlsConfig;
+  /** Per-address and per-token limits of the gRPC server (GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN). */
+  grpcRateLimit: GrpcRateConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -164,6 +170,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       nats: nats.nats,
       telemetry: telemetryConfig(e),
       tls: tlsConfig(e),
+      grpcRateLimit: grpcRateConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

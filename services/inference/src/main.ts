@@ -24,7 +24,8 @@ Environment:
   ACCESS_KEYS_DIR (required), ACCESS_ISSUER, ACCESS_AUDIENCE
   OTEL_EXPORTER otlp|none, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO (0.1), LOG_LEVEL, SHUTDOWN_GRACE_MS (10000)
   GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE (+ GRPC_TLS_CLIENT_CA_FILE: mutual TLS)   gRPC over TLS; unset: plaintext, loopback only
-  HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE   the gateway over HTTPS`;
+  HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE   the gateway over HTTPS
+  GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN   gRPC refused calls per address / calls per token: <burst>/<per second> or off (100/50, 1000/200)`;
 
 process.exit(
   await runService({
@@ -76,6 +77,7 @@ process.exit(
           replicas: c.replicas,
           shutdownGraceMs: c.shutdownGraceMs,
           tls: c.tls,
+          rateLimit: c.grpcRateLimit,
           ...(c.checkpoint === null ? {} : { checkpointEveryMs: c.checkpoint.everyMs }),
         },
       });

@@ -9,7 +9,7 @@ import type { Bus, ConsumerHandle } from '@industrial/bus';
 import { parseIntegrationEvent, type EventData } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, serviceEndpoints, type GrpcLogger, type GrpcServerHandle, type ServiceTls } from '@industrial/grpc';
+import { createGrpcServer, serverSecurity, serviceEndpoints, type GrpcLogger, type GrpcServerHandle, type ServiceSecurity } from '@industrial/grpc';
 import { createKernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { createFsArtifactStore } from './adapters/artifacts/fs.ts';
@@ -23,7 +23,7 @@ import type { ArtifactStore, CostModelSource, ModelRegistry, SnapshotSource, Tra
 
 export const SERVICE_NAME = 'training';
 
-export interface TrainingAppConfig {
+export interface TrainingAppConfig extends ServiceSecurity {
   grpc: { host: string; port: number };
   http: { host: string; port: number };
   access: { issuer: string; audience: string };
@@ -38,8 +38,6 @@ export interface TrainingAppConfig {
   /** SIGTERM: `finish` the running job (up to shutdownGraceMs, then cancel) or `cancel` it at once. */
   shutdownMode?: 'finish' | 'cancel';
   shutdownGraceMs?: number;
-  /** TLS files of the gRPC server and the health endpoints; absent: plaintext (loopback). */
-  tls?: ServiceTls;
   /** Permutation-importance repeats (default: the ML library's 5). */
   importanceRepeats?: number;
   /** Bus stream and durable of the RetrainingRequested consumer (default EVENTS / training-retraining; snapshots: `<durable>-snapshots`); null: none. */
@@ -101,7 +99,7 @@ export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
     },
     onRecordFailure: (error, event) => logger.error({ err: error, deniedEvent: event }, 'could not record AccessDenied in the event store'),
   });
-  const grpc = createGrpcServer({ services: [trainingService(runs)], accessGuard, serviceName: SERVICE_NAME, logger, tls: config.tls?.grpcServer });
+  const grpc = createGrpcServer({ services: [trainingService(runs)], accessGuard, serviceName: SERVICE_NAME, logger, ...serverSecurity(config) });
   const endpoints = serviceEndpoints({
     grpc,
     storeAnswers: () => store.headPosition(),

@@ -19,6 +19,9 @@ import {
   tlsConfig,
   tlsEnv,
   type TlsConfig,
+  grpcRateConfig,
+  grpcRateEnv,
+  type GrpcRateConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -54,6 +57,7 @@ const EnvSchema = z
     ...accessEnv,
     ...telemetryEnv,
     ...tlsEnv,
+    ...grpcRateEnv,
     ...shutdownEnv(60_000),
   })
   .superRefine((env, ctx) => {
@@ -93,6 +97,8 @@ export interface TrainingConfig {
   telemetry: TelemetryConfig;
   /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
   tls: TlsConfig;
+  /** Per-address and per-token limits of the gRPC server (GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN). */
+  grpcRateLimit: GrpcRateConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -127,6 +133,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       access: accessConfig(e),
       telemetry: telemetryConfig(e),
       tls: tlsConfig(e),
+      grpcRateLimit: grpcRateConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

@@ -20,4 +20,5 @@ Environment:
   GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE       gRPC server TLS (unset: plaintext, loopback only); GRPC_TLS_CLIENT_CA_FILE: mutual TLS
   GRPC_TLS_CA_FILE                            TLS to governance; GRPC_TLS_CLIENT_CERT_FILE + _KEY_FILE: client certificate
   HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE       HTTPS for /healthz, /readyz
+  GRPC_RATE_PER_SOURCE, GRPC_RATE_PER_TOKEN   gRPC refused calls per address / calls per token: <burst>/<per second> or off (100/50, 1000/200)
 `;

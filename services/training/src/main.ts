@@ -58,6 +58,7 @@ process.exit(
           shutdownMode: config.shutdownMode,
           shutdownGraceMs: config.shutdownGraceMs,
           tls: config.tls,
+          rateLimit: config.grpcRateLimit,
         },
       });
       const ports = await app.start();

@@ -3,7 +3,7 @@
 // through the command kernel (stream `access-<date>`) like every other service.
 import { createGuard, type KeySet } from '@industrial/access';
 import { uuidv7 } from '@industrial/contracts/ids';
-import { createGrpcServer, type GrpcLogger, type GrpcServerTls } from '@industrial/grpc';
+import { createGrpcServer, type GrpcLogger, type GrpcRateLimits, type GrpcServerTls } from '@industrial/grpc';
 import type { Kernel } from '@industrial/kernel';
 import { ConnectivityError, ConnectivityErrorCode } from '../../domain/errors.ts';
 import type { ConnectivityApi, ConnectivityLogger } from '../../ports.ts';
@@ -19,6 +19,8 @@ export interface GrpcOptions {
   maxQueuedBatches?: number;
   /** Certificate, key (and client CA for mutual TLS); absent: plaintext (loopback). */
   tls?: GrpcServerTls | null | undefined;
+  /** Per-address and per-token limits of the gRPC server (default DEFAULT_GRPC_RATE_LIMITS); null: none. */
+  rateLimit?: GrpcRateLimits | null;
   keySet: KeySet | (() => KeySet) | undefined;
   logger: ConnectivityLogger & { debug?: (fields: object, msg: string) => void };
   kernel: Kernel;
@@ -53,6 +55,7 @@ export async function startGrpc(app: ConnectivityApi, o: GrpcOptions): Promise<{
     serviceName: 'connectivity',
     logger,
     tls: o.tls,
+    rateLimit: o.rateLimit,
   });
   const port = await server.listen(`${o.host}:${o.port}`);
   logger.info({ port }, 'connectivity gRPC serving');

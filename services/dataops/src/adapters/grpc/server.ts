@@ -3,7 +3,7 @@
 import { createGuard, type KeySet } from '@industrial/access';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
-import { createGrpcServer, type GrpcLogger, type GrpcServerHandle, type GrpcServerTls } from '@industrial/grpc';
+import { createGrpcServer, type GrpcLogger, type GrpcRateLimits, type GrpcServerHandle, type GrpcServerTls } from '@industrial/grpc';
 import { createKernel, type Kernel } from '@industrial/kernel';
 import { SERVICE_NAME } from '../../app.ts';
 import type { DataopsApp } from '../../features/api.ts';
@@ -21,6 +21,8 @@ export interface DataopsGrpcOptions {
   maxReceiveMessageLength?: number;
   /** Certificate, key (and client CA for mutual TLS); absent: plaintext (loopback). */
   tls?: GrpcServerTls | null | undefined;
+  /** Per-address and per-token limits of the gRPC server (default DEFAULT_GRPC_RATE_LIMITS); null: none. */
+  rateLimit?: GrpcRateLimits | null;
 }
 
 export function createDataopsGrpcServer(options: DataopsGrpcOptions): GrpcServerHandle {
@@ -42,6 +44,7 @@ export function createDataopsGrpcServer(options: DataopsGrpcOptions): GrpcServer
     serviceName: SERVICE_NAME,
     logger: options.logger,
     tls: options.tls,
+    rateLimit: options.rateLimit,
     ...(options.maxReceiveMessageLength === undefined ? {} : { maxReceiveMessageLength: options.maxReceiveMessageLength }),
   });
 }
