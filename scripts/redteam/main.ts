@@ -1,27 +1,31 @@
 // `npm run redteam`: a bounded attack suite against the platform on loopback (ADR 0012, issue 18).
-// Starts `npm start`'s launcher (standalone: one process, SQLite store, in-process bus) on ports of
-// its own, runs token forgery and fuzzing on every gRPC method and gateway/simulator HTTP route,
-// the ImportCsv message orders, forged NATS publishes against the cluster's own authenticated NATS
-// configuration, checks every refused call is an AccessDenied in the store, counts plaintext ports,
-// stops the platform and tampers with copies of its store. Capped in requests (REDTEAM_MAX_REQUESTS)
+// Starts the platform on ports of its own (REDTEAM_MODE=standalone, the default: `npm start`'s
+// launcher; REDTEAM_MODE=cluster: `CLUSTER_NATS=own npm run cluster` on PostgreSQL), runs token
+// forgery and fuzzing on every gRPC method and gateway/simulator HTTP route, the ImportCsv message
+// orders, forged NATS publishes (the cluster's own NATS; in standalone a server of the suite's own
+// with the same config code), checks every refused call is an AccessDenied in the store, counts
+// plaintext ports, stops the platform and tampers with copies of its store. Capped in requests (REDTEAM_MAX_REQUESTS)
 // and time (REDTEAM_MAX_SECONDS); prints the counts as JSON on its last line.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { startNatsServer } from '@industrial/bus';
+import { ledgerKeyFromPem } from '@industrial/eventstore';
 import { createClient, governanceV1, unaryCall } from '@industrial/grpc';
 import { AUDIENCE, ISSUER } from '../platform/dev-keys.ts';
 import { grpcCases, platformMethods, type GrpcMethod } from './grpc-cases.ts';
 import { HTTP_ROUTES, httpCases } from './http-cases.ts';
 import { correlationIdCases, replayCases } from './audit-cases.ts';
-import { natsCases } from './nats.ts';
+import { natsCases, ownNatsCases } from './nats.ts';
+import { API_PORTS, GRPC_OFFSETS, HTTP_OFFSETS, launchPlatform, listening, type Mode, type Platform } from './platform.ts';
 import { plaintextPorts } from './ports.ts';
+import { postgresCopies, sqliteCopies } from './store-copies.ts';
 import { Tally } from './tally.ts';
 import { tamperCases } from './tamper.ts';
 import { forgeries, fullToken } from './tokens.ts';
 
 const env = process.env;
-const root = resolve(import.meta.dirname, '../..');
 const intEnv = (name: string, fallback: number): number => {
   const v = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
   if (!Number.isInteger(v) || v < 0) throw new Error(`${name}: must be a whole number ≥ 0, got "${env[name]}"`);
@@ -32,40 +36,11 @@ const maxSeconds = intEnv('REDTEAM_MAX_SECONDS', 300);
 /** 0: every method and route; n: the first n methods per gRPC port and n routes per HTTP server (the shortened variant). */
 const sample = intEnv('REDTEAM_SAMPLE', 0);
 const base = intEnv('REDTEAM_BASE_PORT', 20_000 + Math.floor(Math.random() * 12_000));
+const mode: Mode = env.REDTEAM_MODE === 'cluster' ? 'cluster' : 'standalone';
+if (env.REDTEAM_MODE !== undefined && env.REDTEAM_MODE !== '' && env.REDTEAM_MODE !== mode)
+  throw new Error(`REDTEAM_MODE: standalone or cluster, got "${env.REDTEAM_MODE}"`);
+const PG_URL = env.REDTEAM_PG_URL ?? env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const log = (s: string): void => void process.stderr.write(`redteam │ ${s}\n`);
-
-/** gRPC services by their port offset from the base (scripts/platform/standalone.ts). */
-const GRPC_OFFSETS: Record<string, number> = {
-  'industrial.governance.v1.AuditService': 1,
-  'industrial.governance.v1.ModelRegistryService': 1,
-  'industrial.dataops.v1.DataOpsService': 3,
-  'industrial.connectivity.v1.ConnectivityService': 4,
-  'industrial.charter.v1.CharterService': 5,
-  'industrial.inference.v1.InferenceService': 8,
-  'industrial.training.v1.TrainingService': 9,
-};
-
-function launch(dataDir: string): { proc: ChildProcess; out: () => string } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/platform/standalone.ts')], {
-    cwd: root,
-    env: {
-      ...env,
-      PLATFORM_DATA_DIR: dataDir,
-      PLATFORM_BASE_PORT: String(base),
-      PLATFORM_HOST: '127.0.0.1',
-      PLATFORM_HMI: '0',
-      PLATFORM_DEMO_MODEL: '0',
-      NATS_URL: 'nats://127.0.0.1:1',
-      LOG_LEVEL: env.REDTEAM_LOG_LEVEL ?? 'fatal',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  for (const s of [proc.stdout, proc.stderr]) s?.on('data', (d: Buffer) => void (text = (text + d.toString()).slice(-20_000)));
-  return { proc, out: () => text };
-}
-
-const exited = (p: ChildProcess): Promise<unknown> => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
 
 /** Every AccessDenied in the store: correlation ids, and the counts of the per-minute anonymous summaries recorded since `since`. */
 async function readDenials(token: string, since: number): Promise<{ ids: Set<string>; actors: Set<string>; summarized: number }> {
@@ -99,28 +74,24 @@ async function main(): Promise<void> {
   const tally = new Tally(maxRequests, maxSeconds);
   const work = mkdtempSync(join(tmpdir(), 'redteam-'));
   const dataDir = join(work, 'platform');
-  // Whatever happens, the suite ends: the platform is killed and the process exits after the caps plus setup time.
+  const schema = `redteam_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+  const platform: Platform = launchPlatform(mode, dataDir, base, env, PG_URL, schema);
+  const { proc, out } = platform;
+  // Whatever happens, the suite ends: the platform is stopped (SIGTERM: the cluster launcher stops its children) and the process exits.
   const watchdog = setTimeout(
     () => {
       log('watchdog: the suite overran its time cap; stopping');
-      process.exitCode = 3;
-      platform?.proc.kill('SIGKILL');
-      process.exit(3);
+      proc.kill('SIGTERM');
+      setTimeout(() => process.exit(3), 20_000);
     },
-    (maxSeconds + 240) * 1000,
+    (maxSeconds + 300) * 1000,
   ).unref();
-  let platform: ReturnType<typeof launch> | undefined;
+  let natsAfterStop: { stop(): Promise<void> } | null = null;
   try {
     log(
-      `starting the platform (standalone) on 127.0.0.1:${base}+ (data ${dataDir}); caps: ${maxRequests} requests, ${maxSeconds} s${sample > 0 ? `, sample ${sample}` : ''}`,
+      `starting the platform (${mode}) on 127.0.0.1:${base}+ (data ${dataDir}); caps: ${maxRequests} requests, ${maxSeconds} s${sample > 0 ? `, sample ${sample}` : ''}`,
     );
-    platform = launch(dataDir);
-    const { proc, out } = platform;
-    for (const t = Date.now(); !out().includes('Ctrl-C stops everything');) {
-      if (proc.exitCode !== null) throw new Error(`the platform did not start (exit ${proc.exitCode}):\n${out().slice(-3000)}`);
-      if (Date.now() - t > 180_000) throw new Error(`the platform did not start within 180 s:\n${out().slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await platform.ready(240_000);
     let crashedAt: string | null = null;
     const alive = (): boolean => {
       if (proc.exitCode === null && proc.signalCode === null) return true;
@@ -146,7 +117,7 @@ async function main(): Promise<void> {
     await grpcCases({ address, alive }, methods, forged, token, tally, log);
 
     const routes = sample > 0 ? Object.values(Object.groupBy(HTTP_ROUTES, (r) => r.base)).flatMap((g) => (g ?? []).slice(0, sample)) : [...HTTP_ROUTES];
-    const url = (b: 'gateway' | 'simulator'): string => `http://127.0.0.1:${base + (b === 'gateway' ? 7 : 41)}`;
+    const url = (b: 'gateway' | 'simulator'): string => `http://127.0.0.1:${base + HTTP_OFFSETS[mode][b]}`;
     await httpCases({ url, alive }, routes, forged, token, tally, log);
 
     const auditTarget = { grpcAddress: `127.0.0.1:${base + 1}`, httpUrl: url('gateway'), alive };
@@ -175,19 +146,43 @@ async function main(): Promise<void> {
       log(`audit: ${expected} refused calls, ${expected - unrecorded.length} recorded one by one, ${found.summarized} counted in summaries, ${n} unrecorded`);
     }
 
-    const natsPort = base + 60;
-    await natsCases(work, natsPort, tally, log).catch((e: unknown) => log(`nats: not run (${e instanceof Error ? e.message : String(e)})`));
+    const ownNats = { url: `nats://127.0.0.1:${base + 50}`, prefix: '', seedFile: (svc: string) => join(dataDir, 'nats', `${svc}.nk`) };
+    await (mode === 'cluster' ? natsCases(ownNats, tally, log) : ownNatsCases(work, base + 60, tally, log)).catch((e: unknown) =>
+      log(`nats: not run (${e instanceof Error ? e.message : String(e)})`),
+    );
 
-    const ports = await plaintextPorts(base, log);
+    const ports = await plaintextPorts(base, API_PORTS[mode], log);
     tally.counts.plaintext_ports = ports.plaintext.length;
     if (ports.plaintext.length > 0) tally.findings.push(`plaintext ports (TLS is a later item): ${ports.plaintext.join(', ')}`);
 
     alive();
-    proc.kill('SIGTERM');
-    await exited(proc);
-    await tamperCases(dataDir, join(work, 'tamper'), tally, log);
+    await platform.stop();
+    if (mode === 'standalone') await tamperCases(sqliteCopies(dataDir, join(work, 'tamper')), tally, log);
+    else {
+      // The cluster's NATS went with the launcher (which does not wait for it): once its port is free, started again on its
+      // store, so the anchor stream is read as it was left.
+      for (const t = Date.now(); (await listening(base + 50)) && Date.now() - t < 30_000;) await new Promise((r) => setTimeout(r, 250));
+      const nats = await startNatsServer({ port: base + 50, storeDir: join(dataDir, 'nats', 'store'), configFile: join(dataDir, 'nats', 'nats-server.conf') });
+      natsAfterStop = nats;
+      const keyId = ledgerKeyFromPem(readFileSync(join(dataDir, 'ledger-key.pem'), 'utf8')).keyId;
+      const copies = postgresCopies({
+        dataDir,
+        workDir: join(work, 'tamper'),
+        pgUrl: PG_URL,
+        schema,
+        natsUrl: nats.url,
+        anchorStream: `LEDGER_ANCHORS_${keyId}`,
+      });
+      try {
+        await tamperCases(copies.open, tally, log);
+      } finally {
+        await copies.drop();
+      }
+    }
   } finally {
-    if (platform !== undefined && platform.proc.exitCode === null) platform.proc.kill('SIGKILL');
+    await platform.stop();
+    await natsAfterStop?.stop().catch(() => undefined);
+    await platform.cleanup().catch((e: unknown) => log(`cleanup: ${e instanceof Error ? e.message : String(e)}`));
     clearTimeout(watchdog);
     rmSync(work, { recursive: true, force: true });
   }

@@ -12,11 +12,28 @@ import type { Tally } from './tally.ts';
 
 const PREFIX = 'redteam';
 
-export async function natsCases(workDir: string, port: number, tally: Tally, log: (s: string) => void): Promise<void> {
+/** The cluster's own NATS (`CLUSTER_NATS=own`): its URL and each service's nkey seed file. */
+export interface NatsConduit {
+  url: string;
+  prefix: string;
+  seedFile(service: string): string | undefined;
+}
+
+/** The standalone mode has no NATS: a server of the suite's own with the cluster's config code, then the cases. */
+export async function ownNatsCases(workDir: string, port: number, tally: Tally, log: (s: string) => void): Promise<void> {
   const dir = join(workDir, 'nats');
   mkdirSync(dir, { recursive: true });
   const own = await startOwnNats(dir, port, `${PREFIX}_LEDGER_ANCHORS`, PREFIX);
   try {
+    await natsCases({ url: own.url, prefix: `${PREFIX}.`, seedFile: (s) => own.envFor(s).NATS_NKEY_SEED_FILE }, tally, log);
+  } finally {
+    own.process.kill('SIGTERM');
+  }
+}
+
+export async function natsCases(conduit: NatsConduit, tally: Tally, log: (s: string) => void): Promise<void> {
+  const P = conduit.prefix;
+  {
     const label = JSON.stringify({
       id: randomUUID(),
       type: 'FaultLabelled',
@@ -26,21 +43,22 @@ export async function natsCases(workDir: string, port: number, tally: Tally, log
       { path: 'acme/plant-1/area-1/line-1/pump-4/temperature', value: 150, unit: 'degC', ts: new Date().toISOString(), quality: 'good' },
     ]);
     const attempts: { name: string; as: 'anonymous' | 'connectivity' | 'dataops'; subject: string; payload: string }[] = [
-      { name: 'forged FaultLabelled, no credentials', as: 'anonymous', subject: `${PREFIX}.evt.v1.FaultLabelled`, payload: label },
-      { name: 'forged FaultLabelled as connectivity (publishes uns.> only)', as: 'connectivity', subject: `${PREFIX}.evt.v1.FaultLabelled`, payload: label },
-      { name: 'forged UNS batch, no credentials', as: 'anonymous', subject: `${PREFIX}.uns.v1.acme.plant-1.area-1.line-1.pump-4`, payload: uns },
-      { name: 'forged UNS batch as dataops (consumes uns.> only)', as: 'dataops', subject: `${PREFIX}.uns.v1.acme.plant-1.area-1.line-1.pump-4`, payload: uns },
-      { name: 'forged FaultLabelled outside the prefix, no credentials', as: 'anonymous', subject: 'evt.v1.FaultLabelled', payload: label },
+      { name: 'forged FaultLabelled, no credentials', as: 'anonymous', subject: `${P}evt.v1.FaultLabelled`, payload: label },
+      { name: 'forged FaultLabelled as connectivity (publishes uns.> only)', as: 'connectivity', subject: `${P}evt.v1.FaultLabelled`, payload: label },
+      { name: 'forged UNS batch, no credentials', as: 'anonymous', subject: `${P}uns.v1.acme.plant-1.area-1.line-1.pump-4`, payload: uns },
+      { name: 'forged UNS batch as dataops (consumes uns.> only)', as: 'dataops', subject: `${P}uns.v1.acme.plant-1.area-1.line-1.pump-4`, payload: uns },
+      ...(P === ''
+        ? []
+        : [{ name: 'forged FaultLabelled outside the prefix, no credentials', as: 'anonymous' as const, subject: 'evt.v1.FaultLabelled', payload: label }]),
     ];
     for (const a of attempts) {
       if (!tally.take()) return;
       tally.counts.cases++;
-      const env = own.envFor(a.as);
-      const credentials: NatsCredentials | undefined =
-        a.as === 'anonymous' || env.NATS_NKEY_SEED_FILE === undefined ? undefined : { kind: 'nkey', seedFile: env.NATS_NKEY_SEED_FILE };
+      const seedFile = a.as === 'anonymous' ? undefined : conduit.seedFile(a.as);
+      const credentials: NatsCredentials | undefined = seedFile === undefined ? undefined : { kind: 'nkey', seedFile };
       let nc;
       try {
-        nc = await connectNats({ servers: own.url, ...(credentials === undefined ? {} : { credentials, inboxPrefix: inboxPrefixFor(a.as) }) });
+        nc = await connectNats({ servers: conduit.url, ...(credentials === undefined ? {} : { credentials, inboxPrefix: inboxPrefixFor(a.as) }) });
       } catch (e) {
         log(`nats: ${a.name} → connection refused (${e instanceof Error ? e.message.slice(0, 80) : String(e)})`);
         continue;
@@ -56,7 +74,5 @@ export async function natsCases(workDir: string, port: number, tally: Tally, log
       if (errors.some((e) => /Permissions Violation|Authorization/i.test(e))) log(`nats: ${a.name} → refused (${errors[0]?.slice(0, 100)})`);
       else tally.find('forged_events_applied', `${a.name}: the server took the publish`);
     }
-  } finally {
-    own.process.kill('SIGTERM');
   }
 }

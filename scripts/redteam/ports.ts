@@ -1,23 +1,8 @@
-// Listening platform ports without TLS: each port of the standalone layout that accepts a TCP
+// Listening platform ports without TLS: each API port of the launcher's layout that accepts a TCP
 // connection but no TLS handshake. The OPC UA port is not counted: it refuses SecurityPolicy None
 // and encrypts in its own secure channel (SignAndEncrypt), which is not TLS but not plaintext either.
 import { connect as tcp } from 'node:net';
 import { connect as tls } from 'node:tls';
-
-/** Offsets from the base port (scripts/platform/standalone.ts) and what listens there. */
-const PORTS: Record<number, string> = {
-  1: 'governance gRPC',
-  2: 'governance HTTP',
-  3: 'dataops gRPC',
-  4: 'connectivity gRPC',
-  5: 'charter gRPC',
-  6: 'charter HTTP',
-  7: 'inference gateway HTTP',
-  8: 'inference gRPC',
-  9: 'training gRPC',
-  11: 'training HTTP',
-  41: 'simulator HTTP',
-};
 
 const listening = (port: number): Promise<boolean> =>
   new Promise((r) => {
@@ -35,9 +20,10 @@ const speaksTls = (port: number): Promise<boolean> =>
     s.once('timeout', () => (s.destroy(), r(false)));
   });
 
-export async function plaintextPorts(base: number, log: (s: string) => void): Promise<{ plaintext: string[] }> {
+/** `ports`: name by offset from `base` (platform.ts API_PORTS). */
+export async function plaintextPorts(base: number, ports: Record<number, string>, log: (s: string) => void): Promise<{ plaintext: string[] }> {
   const plaintext: string[] = [];
-  for (const [offset, name] of Object.entries(PORTS)) {
+  for (const [offset, name] of Object.entries(ports)) {
     const port = base + Number(offset);
     if (!(await listening(port))) continue;
     if (await speaksTls(port)) continue;
