@@ -13,7 +13,7 @@ import { createKeySet, importSigningKey, issueToken, writeKeyMaterial, type KeyM
 import { eventValidator } from '@industrial/contracts';
 import { generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type Anchor } from '@industrial/eventstore';
 import { openJetStreamAnchorSink } from '@industrial/eventstore/jetstream';
-import { createClient, governanceV1, unaryCall } from '@industrial/grpc';
+import { createClient, ensureLocalCa, governanceV1, unaryCall } from '@industrial/grpc';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,50 @@ describe('governance main', () => {
       child.kill('SIGTERM');
       expect(await exited, err()).toBe(0);
       expect(readFileSync(join(dir, 'anchors.jsonl'), 'utf8')).toContain('"signature"');
+    });
+  });
+
+  describe('with GRPC_TLS_* (mutual TLS) and HTTP_TLS_*', () => {
+    it('serves a client with a certificate of the CA; refuses one without a certificate and plain HTTP', async () => {
+      const ca = ensureLocalCa(join(dir, 'tls'));
+      const gov = await startGovernanceProcess({
+        ...env,
+        GRPC_TLS_CERT_FILE: ca.serverCertFile,
+        GRPC_TLS_KEY_FILE: ca.serverKeyFile,
+        GRPC_TLS_CLIENT_CA_FILE: ca.caFile,
+        HTTP_TLS_CERT_FILE: ca.serverCertFile,
+        HTTP_TLS_KEY_FILE: ca.serverKeyFile,
+      });
+      try {
+        const token = await issueToken(await importSigningKey(keys.signingKey), {
+          subject: 'auditor-tls',
+          roles: ['auditor'],
+          scopes: ['*'],
+          tokenId: randomUUID(),
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          now: new Date(),
+          ttlSeconds: 600,
+        });
+        const address = `127.0.0.1:${/grpc=(\d+)/.exec(gov.out())?.[1]}`;
+        const headOver = async (tls: { caFile: string; certFile?: string; keyFile?: string }): Promise<number | string> => {
+          const client = createClient(governanceV1.AuditServiceClient, address, { token, deadlineMs: 10_000, tls });
+          try {
+            return (await unaryCall(client, client.readAll, { fromPosition: 1, maxCount: 1 })).headPosition;
+          } catch (error) {
+            return `code ${(error as { code?: number }).code}`;
+          } finally {
+            client.close();
+          }
+        };
+        expect(await headOver({ caFile: ca.caFile, certFile: ca.clientCertFile, keyFile: ca.clientKeyFile })).toBeGreaterThan(0);
+        expect(await headOver({ caFile: ca.caFile })).toBe('code 14');
+        const httpPort = /http=(\d+)/.exec(gov.out())?.[1];
+        await expect(fetch(`http://127.0.0.1:${httpPort}/readyz`)).rejects.toThrow();
+      } finally {
+        gov.child.kill('SIGTERM');
+        await gov.exited;
+      }
     });
   });
 
