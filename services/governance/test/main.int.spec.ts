@@ -74,6 +74,12 @@ async function startGovernanceProcess(
   return { child, exited, out: () => out, err: () => err };
 }
 
+/** A 10-minute auditor token signed with the test's key set. */
+async function auditorToken(subject: string): Promise<string> {
+  const claims = { subject, roles: ['auditor' as const], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE };
+  return issueToken(await importSigningKey(keys.signingKey), { ...claims, now: new Date(), ttlSeconds: 600 });
+}
+
 async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
   const start = Date.now();
   while (!(await cond())) {
@@ -121,16 +127,7 @@ describe('governance main', () => {
         HTTP_TLS_KEY_FILE: ca.serverKeyFile,
       });
       try {
-        const token = await issueToken(await importSigningKey(keys.signingKey), {
-          subject: 'auditor-tls',
-          roles: ['auditor'],
-          scopes: ['*'],
-          tokenId: randomUUID(),
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          now: new Date(),
-          ttlSeconds: 600,
-        });
+        const token = await auditorToken('auditor-tls');
         const address = `127.0.0.1:${/grpc=(\d+)/.exec(gov.out())?.[1]}`;
         const headOver = async (tls: { caFile: string; certFile?: string; keyFile?: string }): Promise<number | string> => {
           const client = createClient(governanceV1.AuditServiceClient, address, { token, deadlineMs: 10_000, tls });
@@ -183,16 +180,7 @@ describe('governance main', () => {
         await store.close();
         await until(() => anchoredIn(head), `the time-based anchor of position ${head} in the file and the JetStream stream`);
 
-        const token = await issueToken(await importSigningKey(keys.signingKey), {
-          subject: 'auditor-1',
-          roles: ['auditor'],
-          scopes: ['*'],
-          tokenId: randomUUID(),
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          now: new Date(),
-          ttlSeconds: 600,
-        });
+        const token = await auditorToken('auditor-1');
         const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${/grpc=(\d+)/.exec(gov.out())?.[1]}`, { token, deadlineMs: 10_000 });
         try {
           expect(await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 })).toMatchObject({ ok: true, problem: '' });
