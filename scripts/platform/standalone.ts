@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       SIM_OPCUA_PORT: String(basePort + 40),
       SIM_HTTP_PORT: String(basePort + 41),
       SIM_PKI_DIR: join(dataDir, 'pki'),
+      ...(localCa === null ? {} : { SIM_HTTP_TLS_CERT_FILE: localCa.serverCertFile, SIM_HTTP_TLS_KEY_FILE: localCa.serverKeyFile }),
       ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SIM_'))),
     },
     [],
@@ -275,7 +276,7 @@ async function main(): Promise<void> {
     `  operator  ${operator}`,
     `  quality lead (approves and promotes models; not the engineer who asked: four eyes)  ${qualityLead}`,
     '',
-    `Inject a fault (engineer token: sim.inject_fault): curl -X POST -H "authorization: Bearer <engineer token>" -H "content-type: application/json" \\`,
+    `Inject a fault (engineer token: sim.inject_fault): curl${localCa === null ? '' : ` --cacert ${localCa.caFile}`} -X POST -H "authorization: Bearer <engineer token>" -H "content-type: application/json" \\`,
     `       -d '{"asset":"pump-4","fault":"bearing_wear","developMinutes":20}' ${sim.httpUrl}/faults`,
     localCa === null
       ? `Try: npx buf curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer <auditor token>" http://${host}:${gov.grpcPort}/industrial.governance.v1.AuditService/VerifyIntegrity`

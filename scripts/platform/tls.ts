@@ -28,6 +28,8 @@ export function platformTls(dataDir: string, mode: string | undefined): Platform
     GRPC_TLS_CA_FILE: ca.caFile,
     HTTP_TLS_CERT_FILE: ca.serverCertFile,
     HTTP_TLS_KEY_FILE: ca.serverKeyFile,
+    SIM_HTTP_TLS_CERT_FILE: ca.serverCertFile,
+    SIM_HTTP_TLS_KEY_FILE: ca.serverKeyFile,
     ...(mode === 'mtls'
       ? { GRPC_TLS_CLIENT_CA_FILE: ca.caFile, GRPC_TLS_CLIENT_CERT_FILE: ca.clientCertFile, GRPC_TLS_CLIENT_KEY_FILE: ca.clientKeyFile }
       : {}),

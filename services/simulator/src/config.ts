@@ -86,6 +86,8 @@ export const CONFIG_KEYS = [
   'SIM_USERS_FILE',
   'SIM_HTTP_HOST',
   'SIM_HTTP_PORT',
+  'SIM_HTTP_TLS_CERT_FILE',
+  'SIM_HTTP_TLS_KEY_FILE',
   'SIM_SCENARIO',
   'SIM_REPLAY_CSV',
   'SIM_REPLAY_ASSET',
@@ -197,8 +199,21 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   }
 
   const httpPortSrc = get('SIM_HTTP_PORT');
+  // HTTPS for the control API from PEM files (both or neither); unset: plain HTTP on loopback.
+  const certFile = optionalPath('SIM_HTTP_TLS_CERT_FILE');
+  const keyFile = optionalPath('SIM_HTTP_TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    const missing = certFile === undefined ? 'SIM_HTTP_TLS_CERT_FILE' : 'SIM_HTTP_TLS_KEY_FILE';
+    throw new ConfigError(get(missing).name, 'required with the other SIM_HTTP_TLS_* file (HTTPS needs a certificate and its key)');
+  }
   const http: SimulatorConfig['http'] =
-    httpPortSrc.value === 'off' ? null : { host: str('SIM_HTTP_HOST', '127.0.0.1'), port: num('SIM_HTTP_PORT', 8088, 0, 65535, true) };
+    httpPortSrc.value === 'off'
+      ? null
+      : {
+          host: str('SIM_HTTP_HOST', '127.0.0.1'),
+          port: num('SIM_HTTP_PORT', 8088, 0, 65535, true),
+          ...(certFile === undefined || keyFile === undefined ? {} : { tls: { certFile, keyFile } }),
+        };
 
   const config: SimulatorConfig = {
     seed,

@@ -28,6 +28,11 @@ describe('loadConfig', () => {
     expect(c.opcua).toMatchObject({ allowAnonymous: false, allowSecurityNone: false, autoAcceptUnknownCertificates: false });
     expect(c.layout).toMatchObject({ pumps: 4, mills: 3, packagers: 2 });
     expect(c.http).toEqual({ host: '127.0.0.1', port: 8088 });
+    expect(loadConfig({ ...prod, SIM_HTTP_TLS_CERT_FILE: '/tls/sim.crt', SIM_HTTP_TLS_KEY_FILE: '/tls/sim.key' }).http).toEqual({
+      host: '127.0.0.1',
+      port: 8088,
+      tls: { certFile: '/tls/sim.crt', keyFile: '/tls/sim.key' },
+    });
   });
 
   it('gives the fault role only to users whose platform roles grant sim.inject_fault', () => {
@@ -63,6 +68,8 @@ describe('loadConfig', () => {
     [{ ...prod, SIM_ALLOW_SECURITY_NONE: 'true' }, [], 'SIM_ALLOW_SECURITY_NONE'],
     [{ ...prod, SIM_USERS: 'a:b' }, [], 'SIM_USERS'],
     [{ ...prod, SIM_HTTP_TOKEN: '0123456789abcdef0123' }, [], 'SIM_HTTP_TOKEN'],
+    [{ ...prod, SIM_HTTP_TLS_CERT_FILE: '/tls/sim.crt' }, [], 'SIM_HTTP_TLS_KEY_FILE'],
+    [{ ...prod, SIM_HTTP_TLS_KEY_FILE: '/tls/sim.key' }, [], 'SIM_HTTP_TLS_CERT_FILE'],
     [prod, ['--tick-hz=0'], '--tick-hz'],
     [prod, ['--bogus=1'], '--bogus'],
     [{ ...prod, SIM_MILL_PROFILE: 'x' }, [], 'SIM_MILL_PROFILE'],

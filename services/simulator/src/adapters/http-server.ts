@@ -5,6 +5,7 @@
 // the body (400). Every refusal is recorded as an AccessDenied event by the ControlAccess port.
 
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resourceOfAssetPath } from '@industrial/access';
 import type { Principal } from '@industrial/access';
 import Fastify from 'fastify';
@@ -17,6 +18,16 @@ export interface HttpConfig {
   host: string;
   /** 0 picks a free port */
   port: number;
+  /** Serve HTTPS with these PEM files (SIM_HTTP_TLS_CERT_FILE, SIM_HTTP_TLS_KEY_FILE); absent: plain HTTP. */
+  tls?: { certFile: string; keyFile: string };
+}
+
+function pem(variable: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new Error(`${variable}: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 export type HttpResult = ControlResult;
@@ -46,7 +57,12 @@ function requestInfo(req: FastifyRequest, method: string): RequestInfo {
 const routeName = (req: FastifyRequest): string => `${req.method} ${req.routeOptions.url ?? req.url}`;
 
 export async function startHttpServer(config: HttpConfig, handlers: HttpHandlers, access: ControlAccess): Promise<HttpAdapter> {
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 1_048_576 });
+  const https =
+    config.tls === undefined ? null : { cert: pem('SIM_HTTP_TLS_CERT_FILE', config.tls.certFile), key: pem('SIM_HTTP_TLS_KEY_FILE', config.tls.keyFile) };
+  // The HTTPS instance has the same routes and lifecycle; only its server type differs.
+  const app = (https === null
+    ? Fastify({ logger: false, bodyLimit: 1_048_576 })
+    : Fastify({ logger: false, bodyLimit: 1_048_576, https })) as unknown as FastifyInstance;
 
   // JSON parse errors become 400 with a field, like every other validation failure
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
