@@ -61,7 +61,7 @@ export async function openPostgresDataopsStore(options: PostgresStoreOptions): P
     }
   } catch (e) {
     await pool.end();
-    throw new Error(`PostgreSQL store at ${options.connectionString} (schema ${options.schema}) could not be opened: ${String(e)}`, { cause: e });
+    throw new Error(`PostgreSQL store at ${redactUrl(options.connectionString)} (schema ${options.schema}) could not be opened: ${String(e)}`, { cause: e });
   }
   const historian = new PostgresHistorian(pool, options.schema, options.refinedIntervalMs);
   return {
@@ -435,5 +435,16 @@ class PostgresHistorian implements Historian {
     );
     const row = r.rows[0] as Record<string, number>;
     return { raw: row.raw as number, refined: row.refined as number, rollup: row.rollup as number, batches: row.batches as number };
+  }
+}
+
+/** The connection string without its password (errors and logs never carry secrets). */
+export function redactUrl(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return '(an unparsable connection string)';
   }
 }
