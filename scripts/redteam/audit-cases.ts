@@ -8,6 +8,7 @@ import { issueToken, loadSigningKey, type Role } from '@industrial/access';
 import { governanceV1 } from '@industrial/grpc';
 import { isServerError, rawCall, type GrpcMethod } from './grpc-cases.ts';
 import type { Tally } from './tally.ts';
+import { grpcCredentials, send } from './transport.ts';
 
 export interface ActorDenial {
   readonly subject: string;
@@ -38,7 +39,7 @@ export async function correlationIdCases(target: AuditTarget, accessDir: string,
   const tokenOf = (subject: string, roles: Role[]) =>
     issueToken(signing, { subject, roles, scopes: ['*'], tokenId: randomUUID(), issuer, audience, now: new Date(), ttlSeconds: 600 });
   const out: ActorDenial[] = [];
-  const client = new grpc.Client(target.grpcAddress, grpc.credentials.createInsecure());
+  const client = new grpc.Client(target.grpcAddress, grpcCredentials());
   try {
     for (const c of CORRELATION_IDS) {
       // gRPC: an operator may not verify the audit chain.
@@ -54,12 +55,13 @@ export async function correlationIdCases(target: AuditTarget, accessDir: string,
       if (!target.alive() || !tally.take()) break;
       tally.counts.cases++;
       const hs = `redteam-cid-${randomUUID().slice(0, 8)}`;
-      const res = await fetch(`${target.httpUrl}/api/v1/modes`, {
-        method: 'GET',
-        headers: { authorization: `Bearer ${await tokenOf(hs, ['admin'])}`, 'x-correlation-id': c.value },
-      }).catch(() => null);
-      const status = res?.status ?? 0;
-      await res?.text().catch(() => undefined);
+      const { status } = await send(
+        `${target.httpUrl}/api/v1/modes`,
+        'GET',
+        { authorization: `Bearer ${await tokenOf(hs, ['admin'])}`, 'x-correlation-id': c.value },
+        null,
+        { timeoutMs: 10_000 },
+      );
       tally.answered(`http correlation-id ${status}`);
       if (status >= 200 && status < 300) tally.find('accepted_wrongly', `GET /api/v1/modes answered an admin (${c.name})`);
       else if (status >= 500 || status === 0) tally.find('server_errors', `GET /api/v1/modes with ${c.name} → ${status}`);
@@ -75,7 +77,7 @@ export async function correlationIdCases(target: AuditTarget, accessDir: string,
 /** Ten concurrent ReplayTo calls: each either streams or is refused (RESOURCE_EXHAUSTED); none fails. */
 export async function replayCases(target: AuditTarget, token: string, tally: Tally): Promise<void> {
   if (!target.alive() || !tally.take(10)) return;
-  const client = new governanceV1.AuditServiceClient(target.grpcAddress, grpc.credentials.createInsecure());
+  const client = new governanceV1.AuditServiceClient(target.grpcAddress, grpcCredentials());
   try {
     const md = new grpc.Metadata();
     md.set('authorization', `Bearer ${token}`);

@@ -11,6 +11,7 @@ import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { dataopsV1 } from '@industrial/grpc';
 import type { Forgery } from './tokens.ts';
 import type { Tally } from './tally.ts';
+import { grpcCredentials } from './transport.ts';
 
 export interface GrpcMethod {
   readonly service: string;
@@ -167,7 +168,7 @@ export interface GrpcTarget {
 function clientFor(clients: Map<string, grpc.Client>, address: string): grpc.Client {
   let c = clients.get(address);
   if (c === undefined) {
-    c = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 8 * 1024 * 1024 });
+    c = new grpc.Client(address, grpcCredentials(), { 'grpc.max_send_message_length': 8 * 1024 * 1024 });
     clients.set(address, c);
   }
   return c;

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Forgery } from './tokens.ts';
 import type { Tally } from './tally.ts';
+import { send as request } from './transport.ts';
 
 export interface HttpRoute {
   readonly base: 'gateway' | 'simulator';
@@ -50,24 +51,10 @@ async function send(target: HttpTarget, r: HttpRoute, token: string | null, corr
   const headers: Record<string, string> = { 'x-correlation-id': correlationId };
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (body !== null) headers['content-type'] = 'application/json';
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), r.stream === true ? 2_000 : 10_000);
-  try {
-    const res = await fetch(`${target.url(r.base)}${path}`, {
-      method: r.method,
-      headers,
-      body: r.method === 'GET' ? null : (body ?? ''),
-      signal: abort.signal,
-    });
-    const text = r.stream === true ? '' : await res.text();
-    if (r.stream === true) abort.abort();
-    return { status: res.status, body: text.slice(0, 300) };
-  } catch (e) {
-    // Aborted while streaming a body (a live feed) after a 2xx was already counted; otherwise no answer at all.
-    return { status: abort.signal.aborted && r.stream === true ? 200 : 0, body: e instanceof Error ? e.message : String(e) };
-  } finally {
-    clearTimeout(timer);
-  }
+  return request(`${target.url(r.base)}${path}`, r.method, headers, r.method === 'GET' ? null : (body ?? ''), {
+    timeoutMs: r.stream === true ? 2_000 : 10_000,
+    stream: r.stream === true,
+  });
 }
 
 const CONTROL = 'a\u0000b\u202ec\u0007';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNatsServer } from '@industrial/bus';
 import { ledgerKeyFromPem } from '@industrial/eventstore';
-import { createClient, governanceV1, unaryCall } from '@industrial/grpc';
+import { createClient, ensureLocalCa, governanceV1, unaryCall } from '@industrial/grpc';
 import { AUDIENCE, ISSUER } from '../platform/dev-keys.ts';
 import { grpcCases, platformMethods, type GrpcMethod } from './grpc-cases.ts';
 import { HTTP_ROUTES, httpCases } from './http-cases.ts';
@@ -22,6 +22,7 @@ import { API_PORTS, GRPC_OFFSETS, HTTP_OFFSETS, launchPlatform, listening, type 
 import { plaintextPorts } from './ports.ts';
 import { postgresCopies, sqliteCopies } from './store-copies.ts';
 import { Tally } from './tally.ts';
+import { grpcCredentials, scheme, useCa } from './transport.ts';
 import { tamperCases } from './tamper.ts';
 import { forgeries, fullToken } from './tokens.ts';
 
@@ -39,12 +40,14 @@ const base = intEnv('REDTEAM_BASE_PORT', 20_000 + Math.floor(Math.random() * 12_
 const mode: Mode = env.REDTEAM_MODE === 'cluster' ? 'cluster' : 'standalone';
 if (env.REDTEAM_MODE !== undefined && env.REDTEAM_MODE !== '' && env.REDTEAM_MODE !== mode)
   throw new Error(`REDTEAM_MODE: standalone or cluster, got "${env.REDTEAM_MODE}"`);
+/** REDTEAM_TLS=1: the launcher with PLATFORM_TLS=1 (a local CA under the data directory, made here first so the suite trusts it). */
+const tlsOn = env.REDTEAM_TLS === '1';
 const PG_URL = env.REDTEAM_PG_URL ?? env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const log = (s: string): void => void process.stderr.write(`redteam │ ${s}\n`);
 
 /** Every AccessDenied in the store: correlation ids, and the counts of the per-minute anonymous summaries recorded since `since`. */
 async function readDenials(token: string, since: number): Promise<{ ids: Set<string>; actors: Set<string>; summarized: number }> {
-  const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${base + 1}`, { token, deadlineMs: 20_000 });
+  const client = createClient(governanceV1.AuditServiceClient, `127.0.0.1:${base + 1}`, { token, deadlineMs: 20_000, credentials: grpcCredentials() });
   const ids = new Set<string>();
   const actors = new Set<string>();
   let summarized = 0;
@@ -75,7 +78,8 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'redteam-'));
   const dataDir = join(work, 'platform');
   const schema = `redteam_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
-  const platform: Platform = launchPlatform(mode, dataDir, base, env, PG_URL, schema);
+  if (tlsOn) useCa(readFileSync(ensureLocalCa(join(dataDir, 'tls')).caFile));
+  const platform: Platform = launchPlatform(mode, dataDir, base, { ...env, PLATFORM_TLS: tlsOn ? '1' : '0' }, PG_URL, schema);
   const { proc, out } = platform;
   // Whatever happens, the suite ends: the platform is stopped (SIGTERM: the cluster launcher stops its children) and the process exits.
   const watchdog = setTimeout(
@@ -84,9 +88,20 @@ async function main(): Promise<void> {
       proc.kill('SIGTERM');
       setTimeout(() => process.exit(3), 20_000);
     },
-    (maxSeconds + 300) * 1000,
+    (maxSeconds + 180) * 1000,
   ).unref();
   let natsAfterStop: { stop(): Promise<void> } | null = null;
+  // Stopped from outside (Ctrl-C, a test's timeout): the platform and what it left go too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the platform`);
+      setTimeout(() => process.exit(130), 25_000).unref();
+      void Promise.all([platform.stop(), natsAfterStop?.stop()])
+        .then(() => platform.cleanup())
+        .catch(() => undefined)
+        .finally(() => process.exit(130));
+    });
+  }
   try {
     log(
       `starting the platform (${mode}) on 127.0.0.1:${base}+ (data ${dataDir}); caps: ${maxRequests} requests, ${maxSeconds} s${sample > 0 ? `, sample ${sample}` : ''}`,
@@ -117,7 +132,7 @@ async function main(): Promise<void> {
     await grpcCases({ address, alive }, methods, forged, token, tally, log);
 
     const routes = sample > 0 ? Object.values(Object.groupBy(HTTP_ROUTES, (r) => r.base)).flatMap((g) => (g ?? []).slice(0, sample)) : [...HTTP_ROUTES];
-    const url = (b: 'gateway' | 'simulator'): string => `http://127.0.0.1:${base + HTTP_OFFSETS[mode][b]}`;
+    const url = (b: 'gateway' | 'simulator'): string => `${scheme()}://127.0.0.1:${base + HTTP_OFFSETS[mode][b]}`;
     await httpCases({ url, alive }, routes, forged, token, tally, log);
 
     const auditTarget = { grpcAddress: `127.0.0.1:${base + 1}`, httpUrl: url('gateway'), alive };
