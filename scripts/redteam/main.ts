@@ -98,6 +98,7 @@ async function main(): Promise<void> {
       setTimeout(() => process.exit(130), 25_000).unref();
       void Promise.all([platform.stop(), natsAfterStop?.stop()])
         .then(() => platform.cleanup())
+        .then(() => rmSync(work, { recursive: true, force: true }))
         .catch(() => undefined)
         .finally(() => process.exit(130));
     });
