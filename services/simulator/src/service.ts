@@ -28,6 +28,7 @@ Plant and adapters:
   SIM_OPCUA_HOST, SIM_OPCUA_PORT        127.0.0.1, 4840 (0 = a free port)
   SIM_PKI_DIR               .data/simulator/pki
   SIM_HTTP_HOST, SIM_HTTP_PORT          127.0.0.1, 8088 (off = no HTTP endpoint)
+  SIM_HTTP_TLS_CERT_FILE, SIM_HTTP_TLS_KEY_FILE   —   HTTPS for the control API (PEM; both or neither)
   ACCESS_KEYS_DIR           —            platform key set (keyset.json); required with the HTTP API, which takes
                                          per-user platform tokens with sim.inject_fault
   ACCESS_ISSUER, ACCESS_AUDIENCE        industrial-access, industrial-platform
