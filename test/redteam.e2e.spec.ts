@@ -64,7 +64,7 @@ function expectFixedCategories(run: Run): void {
   expect(run.result.forged_events_applied, why).toBe(0);
   expect(run.result.tamper_cases).toBe(4);
   // Item 2: plaintext ports, as measured (the probe's list and the count agree); per launcher below.
-  const listed = /plaintext ports \(TLS is a later item\): (.*)$/m.exec(run.stderr)?.[1]?.split(', ') ?? [];
+  const listed = /plaintext ports \(no TLS handshake\): (.*)$/m.exec(run.stderr)?.[1]?.split(', ') ?? [];
   expect(run.result.plaintext_ports).toBe(listed.length);
 }
 
@@ -78,7 +78,7 @@ describe('npm run redteam (shortened)', () => {
     // Item 2: `npm start` is plaintext by default (opt-in PLATFORM_TLS=1); with TLS on, only the cluster's own NATS
     // is left without it. TODO(issue 18 item 2): TLS for the cluster's NATS, then 0 here.
     expect(standalone.result.plaintext_ports).toBeGreaterThan(0);
-    expect(cluster.stderr).toMatch(/plaintext ports \(TLS is a later item\): NATS \d+$/m);
+    expect(cluster.stderr).toMatch(/plaintext ports \(no TLS handshake\): NATS \d+$/m);
     // Item 5 (fixed where anchors also go to JetStream): the cluster finds every tamper case.
     expect(missed(cluster), cluster.stderr.slice(-4000)).toEqual([]);
     expect(cluster.result.tamper_found).toBe(cluster.result.tamper_cases);

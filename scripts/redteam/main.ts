@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   }
   try {
     log(
-      `starting the platform (${mode}) on 127.0.0.1:${base}+ (data ${dataDir}); caps: ${maxRequests} requests, ${maxSeconds} s${sample > 0 ? `, sample ${sample}` : ''}`,
+      `starting the platform (${mode}${tlsOn ? ', TLS' : ''}) on 127.0.0.1:${base}+ (data ${dataDir}); caps: ${maxRequests} requests, ${maxSeconds} s${sample > 0 ? `, sample ${sample}` : ''}`,
     );
     await platform.ready(240_000);
     let crashedAt: string | null = null;
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
 
     const ports = await plaintextPorts(base, API_PORTS[mode], log);
     tally.counts.plaintext_ports = ports.plaintext.length;
-    if (ports.plaintext.length > 0) tally.findings.push(`plaintext ports (TLS is a later item): ${ports.plaintext.join(', ')}`);
+    if (ports.plaintext.length > 0) tally.findings.push(`plaintext ports (no TLS handshake): ${ports.plaintext.join(', ')}`);
 
     alive();
     await platform.stop();
