@@ -1,8 +1,10 @@
 // `--help` of the connectivity process: what it does and every environment variable it reads.
+import { NATS_ENV_HELP } from '@industrial/bus';
 export const HELP = `connectivity — plant sources (OPC UA, MQTT JSON, Sparkplug B) into the unified namespace (NATS JetStream stream UNS)
 
 Environment:
   NATS_URL                                        127.0.0.1:4222
+${NATS_ENV_HELP}
   CONNECTIVITY_STATE_DIR                          buffer, source catalog and client PKI (./data/connectivity)
   CONNECTIVITY_PKI_DIR                            client PKI root (<state dir>/pki)
   CONNECTIVITY_AUTO_ACCEPT_CERTS                  trust unknown server certificates on first sight (false; dev only)

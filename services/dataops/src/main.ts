@@ -4,7 +4,7 @@
 // Prints "dataops ready grpc=<port>" once serving.
 import { loadKeySet } from '@industrial/access';
 import { readFile } from 'node:fs/promises';
-import { connectNatsBus, eventSigningKeyFromPem, eventVerifier } from '@industrial/bus';
+import { connectNatsBus, eventSigningKeyFromPem, eventVerifier, NATS_ENV_HELP } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
 import { createDataopsApp, SERVICE_NAME } from './app.ts';
 import { loadConfig, type DataopsProcessConfig } from './config.ts';
@@ -17,6 +17,7 @@ and dataset snapshots; gRPC industrial.dataops.v1.DataOpsService.
 
 Environment:
   NATS_URL                      NATS server (default 127.0.0.1:4222)
+${NATS_ENV_HELP}
   DATAOPS_GRPC_HOST / _PORT     gRPC listen address (default 127.0.0.1:50053)
   DATAOPS_STORE                 historian + metadata storage: sqlite (default) or postgres
   DATAOPS_PG_SCHEMA             its PostgreSQL schema (default dataops); DATAOPS_SQLITE_PATH its file

@@ -5,7 +5,7 @@
 // (INFERENCE_CHECKPOINT_PATH). Stop: the UNS consumer after its in-flight batch, "leaving" (the
 // survivors take over), gRPC/HTTP drained, the checkpoint saved, then NATS and the store closed.
 import { loadKeySet } from '@industrial/access';
-import { connectNats, createNatsBus } from '@industrial/bus';
+import { connectNats, createNatsBus, NATS_ENV_HELP } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
 import { sqliteProjectionCheckpoints } from './adapters/checkpoint/sqlite.ts';
 import { natsMembership } from './adapters/nats/membership.ts';
@@ -20,6 +20,7 @@ Environment:
   INFERENCE_MEMBERSHIP_GROUP (default), INFERENCE_HEARTBEAT_MS (1000), INFERENCE_MEMBER_EXPIRE_MS (3 × heartbeat)
   INFERENCE_CHECKPOINT_PATH (./data/inference-<replica>.checkpoint.db; none = read the store from 1), INFERENCE_CHECKPOINT_EVERY_MS (1000)
   NATS_URL (127.0.0.1:4222)
+${NATS_ENV_HELP}
   EVENTSTORE sqlite|postgres, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE (required)
   ACCESS_KEYS_DIR (required), ACCESS_ISSUER, ACCESS_AUDIENCE
   OTEL_EXPORTER otlp|none, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO (0.1), LOG_LEVEL, SHUTDOWN_GRACE_MS (10000)

@@ -1,4 +1,5 @@
 // `--help` of the training process: what it does and every environment variable it reads.
+import { NATS_ENV_HELP } from '@industrial/bus';
 export const HELP = `training — trains models on dataset snapshots and registers them as candidates through governance
 
 Environment:
@@ -13,6 +14,7 @@ Environment:
                                               model version is registered there, governance's stream)
   TRAINING_GOVERNANCE_TOKEN_FILE              file with its service-account token (model.register, model.read)
   NATS_URL                                    integration events (RetrainingRequested, DatasetSnapshotCreated)
+${NATS_ENV_HELP}
   EVENTSTORE, PG_URL, PG_SCHEMA, SQLITE_PATH  event store (sqlite default)
   LEDGER_KEY_FILE                             Ed25519 PEM of the ledger (required)
   ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE   access keys (required) and token claims
