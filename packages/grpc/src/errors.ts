@@ -47,7 +47,29 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<string, status>> = Object.fre
   UNKNOWN_SCHEMA_VERSION: status.FAILED_PRECONDITION,
   // A configured limit was reached (an import's size, a rate): the caller must send less.
   RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
+  // A platform service this call depends on (charter → dataops, training → governance) was down,
+  // slow or rate-limiting us: the caller may retry later. Its own message is never passed on.
+  UPSTREAM_UNAVAILABLE: status.UNAVAILABLE,
 });
+
+/** Statuses of a downstream call that mean "try again later", not "this service is broken". */
+const UPSTREAM_RETRYABLE = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]);
+
+/** A grpc-js ServiceError: what a client call to another service rejects with (numeric `code`). */
+function isUpstreamStatus(error: unknown): error is Error & { code: number; details: string } {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'number' && 'details' in error && 'metadata' in error;
+}
+
+/**
+ * A downstream call's failure as this service's own typed error: retryable statuses become
+ * UPSTREAM_UNAVAILABLE (UNAVAILABLE, a fixed message naming the downstream status); anything else is
+ * this service's fault (INTERNAL). Either way the other service's message stays in the log only.
+ */
+function fromUpstream(error: Error & { code: number }): unknown {
+  if (!UPSTREAM_RETRYABLE.has(error.code)) return error;
+  const name = status[error.code] ?? String(error.code);
+  return Object.assign(new Error(`a platform service this call depends on answered ${name}: retry later`, { cause: error }), { code: 'UPSTREAM_UNAVAILABLE' });
+}
 
 /**
  * The longest status message (and `error-detail-bin` reason) a caller gets: a message may quote a
@@ -148,7 +170,8 @@ function fieldOf(error: unknown): string | null {
  * Maps any thrown value to a gRPC status with trailers (`field`, `error-code`, `error-detail-bin`).
  * `correlationId` is quoted in INTERNAL messages so an operator can find the logged cause.
  */
-export function toGrpcStatus(error: unknown, correlationId: string): MappedStatus {
+export function toGrpcStatus(thrown: unknown, correlationId: string): MappedStatus {
+  const error = isUpstreamStatus(thrown) ? fromUpstream(thrown) : thrown;
   const errorCode = typedCode(error);
   const code = errorCode === null ? status.INTERNAL : (STATUS_BY_ERROR_CODE[errorCode] ?? status.INTERNAL);
   const field = fieldOf(error);
