@@ -39,6 +39,18 @@ export type { ValidationFailure } from './issues.ts';
 export { IsoDateTime, Role, UnsAssetPath, UnsScope, UnsToken, Unit, Uuid, lineText, multilineText, unsafeTextProblem } from './primitives.ts';
 export { AccessTransport } from './events/access.ts';
 export { AssetMode, RejectionReason } from './events/inference.ts';
+export {
+  EvidenceTemplate as ServingEvidenceTemplate,
+  RuleLimit as ServingRuleLimit,
+  ServingAction,
+  ServingCostModel,
+  ServingFailureMode,
+  ServingTask,
+  ServingWindowSpec,
+  UseCaseServingSpec,
+  WindowStatisticName,
+} from './events/usecase-serving.ts';
+export type { UseCaseServingSpecData } from './events/usecase-serving.ts';
 export { DeploymentStage } from './events/governance.ts';
 
 // --- NATS: UNS telemetry ----------------------------------------------------------------------

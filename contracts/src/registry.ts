@@ -21,6 +21,7 @@ import {
   retrainingRequested,
 } from './events/inference.ts';
 import { faultInjected, faultLabelled } from './events/simulator.ts';
+import { useCaseServingSpecDefined } from './events/usecase-serving.ts';
 import { modelVersionRegistered, trainingRunCompleted, trainingRunFailed, trainingRunProgressed, trainingRunStarted } from './events/training.ts';
 
 /** Every event contract of the platform. Add a type here; never edit a released version (README). */
@@ -37,6 +38,7 @@ export const eventContracts = {
   FeasibilityAssessed: feasibilityAssessed,
   UseCaseApproved: useCaseApproved,
   KpiMeasured: kpiMeasured,
+  UseCaseServingSpecDefined: useCaseServingSpecDefined,
   // connectivity
   SourceRegistered: sourceRegistered,
   TagMapped: tagMapped,

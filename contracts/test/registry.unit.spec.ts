@@ -72,6 +72,7 @@ describe('the registry', () => {
       'ModelRefused',
       'FaultInjected',
       'FaultLabelled',
+      'UseCaseServingSpecDefined',
     ];
     expect(types.sort()).toEqual(required.sort());
   });

@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { connectNats } from '@industrial/bus';
+import { connectNats, inboxPrefixFor } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { FileAnchorSink, ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type AnchorSink } from '@industrial/eventstore';
 import { openJetStreamAnchorSink } from '@industrial/eventstore/jetstream';
@@ -44,6 +44,8 @@ export interface ClusterStore {
   schema: string;
   natsUrl: string;
   anchorStream: string;
+  /** The cluster NATS's TLS (its CA), when it serves TLS. */
+  natsTls?: { caFile: string };
 }
 
 /** Each copy: `<schema>_rt_<name>`, dropped by `drop()`. */
@@ -67,11 +69,12 @@ export function postgresCopies(c: ClusterStore): { open: (name: string) => Promi
         `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.events (LIKE ${c.schema}.events INCLUDING ALL); INSERT INTO ${schema}.events SELECT * FROM ${c.schema}.events`,
       );
       const anchors = copyAnchors(c.dataDir, join(c.workDir, name));
-      // Governance's own NATS user (the anchor stream's one writer and reader; its replies on _INBOX, anchorStreamGrant).
+      // Governance's own NATS user (the anchor stream's one writer and reader; its replies on _INBOX_governance, anchorStreamGrant).
       const nc = await connectNats({
         servers: c.natsUrl,
         credentials: { kind: 'nkey', seedFile: join(c.dataDir, 'nats', 'governance.nk') },
-        inboxPrefix: '_INBOX',
+        inboxPrefix: inboxPrefixFor('governance'),
+        ...(c.natsTls === undefined ? {} : { tls: c.natsTls }),
       });
       const stream = await openJetStreamAnchorSink({ connection: nc, stream: c.anchorStream });
       const sinks: AnchorSink[] = [new FileAnchorSink(anchors), stream];

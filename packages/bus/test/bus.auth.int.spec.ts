@@ -2,13 +2,14 @@
 // user per service and the least-privilege permissions of PLATFORM_GRANTS under a deployment
 // prefix). An unauthenticated or unknown client is refused; a service publishing outside its
 // subjects (dataops on uns.>, connectivity on evt.>), reading another service's subjects or inbox,
-// or deleting a stream is refused and nothing reaches a consumer; the permitted path (connectivity
+// creating or deleting a stream it does not own is refused and nothing reaches a consumer; the permitted path (connectivity
 // → UNS → dataops, relay → signed event → dataops) works with the same users.
 
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { nkeys, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusErrorCode, isBusError } from '../src/errors.ts';
@@ -106,7 +107,22 @@ describe('authenticated NATS with least-privilege subject permissions', () => {
     const connectivity = await bus('connectivity');
     const relay = await bus('relay');
     const dataops = await bus('dataops', { verifyEvents: eventVerifier(key) });
+    // Only a stream's owner creates it: dataops (a consumer) is refused the JetStream API call and its
+    // ensureStream waits until connectivity (the owner) has created the stream.
+    const dataopsRaw = await raw('dataops');
+    let created: unknown;
+    try {
+      await (await jetstreamManager(dataopsRaw)).streams.add({ name: `${PREFIX}_UNS`, subjects: [`${PREFIX}.uns.v1.>`] });
+    } catch (e) {
+      created = e;
+    }
+    expect(String(created)).toMatch(/Permissions Violation for Publish to "\$JS\.API\.STREAM\.CREATE\.plant1_UNS"/);
+    let consumerSawStream = false;
+    const waiting = dataops.ensureStream({ name: 'UNS', subjects: ['uns.v1.>'] }).then(() => (consumerSawStream = true));
+    expect(consumerSawStream).toBe(false);
     await connectivity.ensureStream({ name: 'UNS', subjects: ['uns.v1.>'] });
+    await waiting;
+    expect(consumerSawStream).toBe(true);
     await relay.ensureStream({ name: 'EVENTS', subjects: ['evt.v1.>'] });
     const uns: unknown[] = [];
     const events: unknown[] = [];

@@ -17,12 +17,15 @@ process.exit(
     help: HELP,
     loadConfig,
     async start({ config, logger, openStore, onClose }) {
-      // The anchor stream's connection authenticates like every NATS client of the deployment (NATS_* credentials).
-      const credentials = config.nats.credentials;
-      const anchorNats =
-        config.anchors.nats === null || credentials === undefined
-          ? config.anchors.nats
-          : { ...config.anchors.nats, connectOptions: { authenticator: natsAuthenticator(credentials) } };
+      // The anchor stream's connection is a NATS client of the deployment like any other: its credentials,
+      // its own reply prefix (NATS_INBOX_PREFIX, _INBOX_governance under the least-privilege config) and TLS.
+      const { credentials, inboxPrefix, tls } = config.nats;
+      const connectOptions = {
+        ...(credentials === undefined ? {} : { authenticator: natsAuthenticator(credentials) }),
+        ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
+        ...(tls === undefined ? {} : { tls: { ...tls } }),
+      };
+      const anchorNats = config.anchors.nats === null ? null : { ...config.anchors.nats, connectOptions };
       const store = await openStore(
         { ...config, anchors: { ...config.anchors, nats: anchorNats } },
         {

@@ -105,6 +105,10 @@ const decoder = new TextDecoder();
 export const maxDeliveriesAdvisorySubject = (stream: string, durable: string): string => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`;
 
 const isApiError = (err: unknown, code: number): boolean => err instanceof JetStreamApiError && err.code === code;
+/** The server refused the subject (-ERR Permissions Violation), e.g. a JetStream API call this user may not make. */
+const isPermissionViolation = (err: unknown): boolean => err instanceof Error && /Permissions Violation/.test(`${err.message} ${String(err.cause ?? '')}`);
+/** How long a consumer waits for the owner to create the stream it reads. */
+const STREAM_WAIT_MS = 120_000;
 
 const sameNumbers = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
   (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === (b ?? [])[i]);
@@ -171,18 +175,50 @@ class NatsBus implements Bus {
           current = (await this.#jsm.streams.info(name)).config;
         } catch (err) {
           if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
-          await this.#jsm.streams.add({ name, storage: StorageType.File, ...want });
+          try {
+            await this.#jsm.streams.add({ name, storage: StorageType.File, ...want });
+          } catch (addErr) {
+            // Only a stream's owner may create it (least-privilege NATS, ADR 0010): a consumer waits for it.
+            if (!isPermissionViolation(addErr)) throw addErr;
+            await this.#awaitOwnersStream(spec.name, name);
+          }
           return;
         }
         const same =
           sameNumbers([current.max_age, current.duplicate_window], [want.max_age, want.duplicate_window]) &&
           [...current.subjects].sort().join(' ') === [...want.subjects].sort().join(' ');
-        if (!same) await this.#jsm.streams.update(name, { ...current, ...want });
+        if (!same) {
+          try {
+            await this.#jsm.streams.update(name, { ...current, ...want });
+          } catch (updateErr) {
+            // Not its owner: the owner's settings stand.
+            if (!isPermissionViolation(updateErr)) throw updateErr;
+            this.#logger.warn({ stream: spec.name }, 'bus: the stream differs from this spec, but only its owner may update it; using it as it is');
+          }
+        }
         return;
       } catch (err) {
         // Lost a creation race with another process: look again once.
         if (attempt === 0 && err instanceof JetStreamApiError) continue;
         throw new BusError(BusErrorCode.Transport, `ensureStream ${spec.name} failed: ${String(err)}`, { cause: err });
+      }
+    }
+  }
+
+  /** Polls until the stream's owner has created it (at most STREAM_WAIT_MS), for a consumer not allowed to. */
+  async #awaitOwnersStream(logical: string, name: string): Promise<void> {
+    this.#logger.warn({ stream: logical }, "bus: waiting for the stream's owner to create it (this user may not)");
+    const until = Date.now() + STREAM_WAIT_MS;
+    for (;;) {
+      this.#assertOpen();
+      await new Promise((r) => setTimeout(r, 250));
+      try {
+        await this.#jsm.streams.info(name);
+        return;
+      } catch (err) {
+        if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+        if (Date.now() > until)
+          throw new BusError(BusErrorCode.Transport, `stream ${logical} was not created by its owner within ${STREAM_WAIT_MS} ms`, { cause: err });
       }
     }
   }

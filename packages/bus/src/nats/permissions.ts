@@ -53,14 +53,13 @@ export const PLATFORM_GRANTS: readonly ServiceGrant[] = [
 /**
  * Governance's chain-anchor stream (@industrial/eventstore/jetstream, ANCHOR_NATS_STREAM: a full
  * server name, prefix included): it publishes `ledger.anchors.<stream>`, sets the stream up and
- * reads it back with ordered consumers. Its connection uses the default `_INBOX` (no other service
- * of a deployment does, so it reads no one else's replies).
+ * reads it back with ordered consumers. Its replies come on its own `_INBOX_governance` like every
+ * other service's (NATS_INBOX_PREFIX), never on the shared default `_INBOX`.
  */
 export function anchorStreamGrant(stream: string): ServiceGrant {
   const consumer = ['INFO', 'CREATE', 'DELETE', 'MSG.NEXT'].map((op) => `$JS.API.CONSUMER.${op}.${stream}.*`);
   return {
     service: 'governance',
-    inbox: '_INBOX',
     exact: { publish: [`ledger.anchors.${stream}`, ...streamApi(stream), `$JS.API.CONSUMER.CREATE.${stream}.*.>`, ...consumer, `$JS.ACK.${stream}.>`] },
   };
 }
@@ -81,8 +80,10 @@ export function permissionsFor(grant: ServiceGrant, prefix?: string): SubjectPer
   for (const { stream: logical, durables } of grant.consumes ?? []) {
     const s = stream(logical);
     const dlq = stream(`${logical}_DLQ`);
-    // Consumers set the stream up too when they start first (same spec), and their dead-letter stream.
-    for (const a of [...streamApi(s), ...streamApi(dlq)]) publish.add(a);
+    // Only a stream's owner creates or updates it; a consumer looks it up (and waits for it). Its
+    // dead-letter stream is its own.
+    publish.add(`$JS.API.STREAM.INFO.${s}`);
+    for (const a of streamApi(dlq)) publish.add(a);
     publish.add(`$JS.API.STREAM.MSG.GET.${s}`); // the MAX_DELIVERIES safety net reads the message back
     for (const d of durables) {
       const any = d === '*';
