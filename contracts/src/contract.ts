@@ -15,6 +15,7 @@ export const Service = {
   Governance: 'governance',
   Access: 'access',
   Simulator: 'simulator',
+  Integration: 'integration',
 } as const;
 export type Service = (typeof Service)[keyof typeof Service];
 export const services: readonly Service[] = Object.values(Service);
@@ -35,6 +36,8 @@ export const StreamFamily = {
   Quality: 'quality-',
   Label: 'label-',
   Serving: 'serving-',
+  Outbound: 'outbound-',
+  Notify: 'notify-',
 } as const;
 export type StreamFamily = (typeof StreamFamily)[keyof typeof StreamFamily];
 export const streamFamilies: readonly StreamFamily[] = Object.values(StreamFamily);
@@ -58,6 +61,8 @@ export const streamFamilyOwners: Readonly<Record<StreamFamily, Service>> = {
   'access-': Service.Access,
   'audit-': Service.Governance,
   'fault-': Service.Simulator,
+  'outbound-': Service.Integration,
+  'notify-': Service.Integration,
 };
 
 /** The family a stream name belongs to (longest matching prefix), or null for a name outside every family. */

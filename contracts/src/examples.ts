@@ -6,6 +6,7 @@ import type { IntegrationEventEnvelope } from './messages/integration-event.ts';
 import type { UnsSampleBatch } from './messages/uns.ts';
 import { exampleAssetPath, exampleIds, hash, keyId } from './example-ids.ts';
 import { operationsExamples } from './examples-operations.ts';
+import { integrationExamples } from './examples-integration.ts';
 
 export { exampleAssetPath, exampleIds } from './example-ids.ts';
 
@@ -410,6 +411,7 @@ export const eventExamples: EventExamples = {
     sink: 'file:///var/lib/industrial/anchors',
   },
   ...operationsExamples,
+  ...integrationExamples,
 };
 
 /** Examples of versions older than the latest, keyed by type then schemaVersion. */

@@ -21,6 +21,14 @@ import {
   retrainingRequested,
 } from './events/inference.ts';
 import { faultInjected, faultLabelled } from './events/simulator.ts';
+import {
+  notificationSuppressed,
+  outboundActionFailed,
+  outboundActionReplayed,
+  outboundActionSucceeded,
+  promptEscalated,
+  workOrderCompleted,
+} from './events/integration.ts';
 import { useCaseServingSpecDefined } from './events/usecase-serving.ts';
 import { modelVersionRegistered, trainingRunCompleted, trainingRunFailed, trainingRunProgressed, trainingRunStarted } from './events/training.ts';
 
@@ -80,6 +88,13 @@ export const eventContracts = {
   // simulator
   FaultInjected: faultInjected,
   FaultLabelled: faultLabelled,
+  // integration
+  OutboundActionSucceeded: outboundActionSucceeded,
+  OutboundActionFailed: outboundActionFailed,
+  OutboundActionReplayed: outboundActionReplayed,
+  WorkOrderCompleted: workOrderCompleted,
+  PromptEscalated: promptEscalated,
+  NotificationSuppressed: notificationSuppressed,
 } as const;
 
 export type EventContracts = typeof eventContracts;

@@ -73,6 +73,12 @@ describe('the registry', () => {
       'FaultInjected',
       'FaultLabelled',
       'UseCaseServingSpecDefined',
+      'OutboundActionSucceeded',
+      'OutboundActionFailed',
+      'OutboundActionReplayed',
+      'WorkOrderCompleted',
+      'PromptEscalated',
+      'NotificationSuppressed',
     ];
     expect(types.sort()).toEqual(required.sort());
   });
