@@ -13,3 +13,6 @@ export { PROCESS_FAULTS, SENSOR_FAULTS } from './domain/faults.ts';
 export { NAMESPACE_URI } from './adapters/opcua-server.ts';
 export { groundTruthEvent } from './features/ground-truth-labels.ts';
 export type { GroundTruthEvent, GroundTruthStats } from './features/ground-truth-labels.ts';
+export { FAILURE_MODES, QUALITY_DRIFT_FAILURE_LEVEL, failureModeOf, maintenanceModesOf, randomCampaign } from './domain/failure-modes.ts';
+export type { CampaignAsset, CampaignFault, CampaignOptions, FailureModeClass, FailureModeKind, FailureModeSpec } from './domain/failure-modes.ts';
+export type { Plant, PlantStep } from './domain/plant.ts';

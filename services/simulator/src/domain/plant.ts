@@ -20,6 +20,7 @@ import type { AssetKind, MillFailureMode, TagSpec, TagValue } from './tags.ts';
 import { MILL_FAILURE_FLAGS, PACKAGING_STATES, tagsOf } from './tags.ts';
 import { validateScenario } from './scenario.ts';
 import { MINUTE_MS } from './clock.ts';
+import { QUALITY_DRIFT_FAILURE_LEVEL } from './failure-modes.ts';
 
 export interface LayoutOptions {
   enterprise: string;
@@ -135,6 +136,8 @@ export interface Plant {
   inject(input: unknown, source: FaultSource): Validated<{ fault: Fault; label: LabelEvent }>;
   injectScenario(input: unknown): Validated<{ faults: Fault[]; labels: LabelEvent[] }>;
   faults(assetId?: string): readonly Fault[];
+  /** Ends a fault now (a repaired sensor, a replaced bearing); false if unknown or already ended. */
+  repair(faultId: string): boolean;
 }
 
 export function createPlant(options: PlantOptions): Plant {
@@ -290,7 +293,15 @@ export function createPlant(options: PlantOptions): Plant {
         jamMinutes = Math.max(jamMinutes, 5 + 55 * f.severity);
         label(rt, { faultId: f.id, fault: 'jam', cause: 'injected', startedAt: iso(f.startMs), failureAt: iso(toMs) }, toMs);
       }
-      const { faultStarted } = stepPackaging(rt.state, dtMin, rt.rng, { jamMinutes, extraBadRate: 0.2 * levelOf(rt, 'quality_drift', toMs) });
+      const drift = levelOf(rt, 'quality_drift', toMs);
+      const { faultStarted } = stepPackaging(rt.state, dtMin, rt.rng, { jamMinutes, extraBadRate: 0.2 * drift });
+      if (drift >= QUALITY_DRIFT_FAILURE_LEVEL) {
+        // the defect rate passed what the line tolerates: the quality failure of each drift behind it
+        for (const f of activeFaults(rt, 'quality_drift', toMs).filter((x) => x.failedAtMs === null)) {
+          f.failedAtMs = toMs;
+          label(rt, { faultId: f.id, fault: 'quality_drift', cause: 'injected', startedAt: iso(f.startMs), failureAt: iso(toMs) }, toMs);
+        }
+      }
       if (faultStarted && jamMinutes === 0) {
         label(rt, { faultId: null, fault: 'jam', cause: 'emergent', startedAt: iso(toMs), failureAt: iso(toMs) }, toMs);
       }
@@ -298,7 +309,7 @@ export function createPlant(options: PlantOptions): Plant {
     }
     // sensor-fault labels: when a sensor fault becomes fully active
     for (const f of rt.faults) {
-      if (!isSensorFault(f.fault) || f.failedAtMs !== null) continue;
+      if (!isSensorFault(f.fault) || f.failedAtMs !== null || f.endedAtMs !== null) continue;
       const developed = f.developMs <= 0 ? toMs >= f.startMs : toMs >= f.startMs + f.developMs;
       if (developed) {
         f.failedAtMs = Math.max(f.startMs + Math.max(f.developMs, 0), fromMs);
@@ -398,6 +409,13 @@ export function createPlant(options: PlantOptions): Plant {
       if (!v.ok) return v;
       const done = v.value.map((r) => register(r, 'scenario'));
       return { ok: true, value: { faults: done.map((d) => d.fault), labels: done.map((d) => d.label) } };
+    },
+    repair(faultId) {
+      const f = [...byId.values()].flatMap((r) => r.faults).find((x) => x.id === faultId);
+      if (f === undefined || (f.endedAtMs !== null && f.endedAtMs <= nowMs)) return false;
+      f.endedAtMs = nowMs;
+      if (isSensorFault(f.fault)) byId.get(f.asset)?.sensorMemory.delete(f.id);
+      return true;
     },
     faults: (assetId) => (assetId ? (byId.get(assetId)?.faults ?? []) : [...byId.values()].flatMap((r) => r.faults)),
   };
