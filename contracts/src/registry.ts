@@ -21,6 +21,7 @@ import {
   retrainingRequested,
 } from './events/inference.ts';
 import { faultInjected, faultLabelled } from './events/simulator.ts';
+import { useCaseServingSpecDefined } from './events/usecase-serving.ts';
 import {
   notificationSuppressed,
   outboundActionFailed,
@@ -46,6 +47,7 @@ export const eventContracts = {
   FeasibilityAssessed: feasibilityAssessed,
   UseCaseApproved: useCaseApproved,
   KpiMeasured: kpiMeasured,
+  UseCaseServingSpecDefined: useCaseServingSpecDefined,
   UseCaseServingSpecDefined: useCaseServingSpecDefined,
   // connectivity
   SourceRegistered: sourceRegistered,

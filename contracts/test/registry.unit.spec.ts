@@ -73,6 +73,7 @@ describe('the registry', () => {
       'FaultInjected',
       'FaultLabelled',
       'UseCaseServingSpecDefined',
+      'UseCaseServingSpecDefined',
       'OutboundActionSucceeded',
       'OutboundActionFailed',
       'OutboundActionReplayed',
