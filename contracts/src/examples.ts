@@ -190,48 +190,6 @@ export const eventExamples: EventExamples = {
       kpis: ['defect-rate'],
     },
   },
-  UseCaseServingSpecDefined: {
-    useCaseId: exampleIds.useCase,
-    specVersion: 1,
-    spec: {
-      name: 'Filler nozzle clogging',
-      assetKind: 'filler',
-      scope: { pathPrefix: 'acme.plant-1', assetPrefix: 'filler' },
-      task: { kind: 'classification', failureMode: 'nozzle-clog', horizonMinutes: 120 },
-      windowMinutes: 60,
-      scoreEveryMinutes: 1,
-      staleMinutes: 5,
-      maxImputedInputs: 1,
-      evidence: [
-        {
-          tag: 'fill_pressure',
-          statistic: 'mean',
-          comparison: 'below-reference',
-          unit: 'bar',
-          minChange: 0.2,
-          decimals: 1,
-          words: 'fill pressure',
-        },
-      ],
-      ruleWindow: {
-        version: '1.0.0',
-        windowMinutes: 30,
-        gridMinutes: 1,
-        features: [{ name: 'fill_pressure_mean', unit: 'bar', tag: 'fill_pressure', statistic: 'mean' }],
-      },
-      rules: [{ feature: 'fill_pressure_mean', below: 2.5, unit: 'bar', words: 'fill pressure', failureMode: 'nozzle-clog' }],
-      failureModes: [
-        {
-          code: 'nozzle-clog',
-          label: 'nozzle_clog',
-          words: 'nozzle clogging',
-          action: { actionId: exampleIds.action, text: 'clean the {asset} nozzle bank', deadlineMinutes: 45 },
-        },
-      ],
-      costModel: { currency: 'EUR', failure: 2400, inspection: 60, falseAlarm: 60, downtimeHour: 2400 },
-      kpis: ['defect-rate'],
-    },
-  },
   SourceRegistered: {
     sourceId: exampleIds.source,
     name: 'Filler 3 PLC',

@@ -51,18 +51,6 @@ export {
   WindowStatisticName,
 } from './events/usecase-serving.ts';
 export type { UseCaseServingSpecData } from './events/usecase-serving.ts';
-export {
-  EvidenceTemplate as ServingEvidenceTemplate,
-  RuleLimit as ServingRuleLimit,
-  ServingAction,
-  ServingCostModel,
-  ServingFailureMode,
-  ServingTask,
-  ServingWindowSpec,
-  UseCaseServingSpec,
-  WindowStatisticName,
-} from './events/usecase-serving.ts';
-export type { UseCaseServingSpecData } from './events/usecase-serving.ts';
 export { DeploymentStage } from './events/governance.ts';
 
 // --- NATS: UNS telemetry ----------------------------------------------------------------------

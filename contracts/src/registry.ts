@@ -21,7 +21,6 @@ import {
   retrainingRequested,
 } from './events/inference.ts';
 import { faultInjected, faultLabelled } from './events/simulator.ts';
-import { useCaseServingSpecDefined } from './events/usecase-serving.ts';
 import {
   notificationSuppressed,
   outboundActionFailed,
@@ -47,7 +46,6 @@ export const eventContracts = {
   FeasibilityAssessed: feasibilityAssessed,
   UseCaseApproved: useCaseApproved,
   KpiMeasured: kpiMeasured,
-  UseCaseServingSpecDefined: useCaseServingSpecDefined,
   UseCaseServingSpecDefined: useCaseServingSpecDefined,
   // connectivity
   SourceRegistered: sourceRegistered,

@@ -73,7 +73,6 @@ describe('the registry', () => {
       'FaultInjected',
       'FaultLabelled',
       'UseCaseServingSpecDefined',
-      'UseCaseServingSpecDefined',
       'OutboundActionSucceeded',
       'OutboundActionFailed',
       'OutboundActionReplayed',
