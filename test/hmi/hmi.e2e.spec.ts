@@ -73,7 +73,10 @@ describe('when a pump bearing runs hot and the operator works the prompt', () =>
     await page.screenshot({ path: join(SHOTS, 'now.png') });
 
     await pump4.getByRole('button', { name: 'Acknowledge: Pump 4', exact: true }).click();
-    await expect.poll(() => pump4.getByRole('button', { name: 'Acknowledge: Pump 4', exact: true }).textContent()).toBe('Acknowledged');
+    // said once, with who and when; the Acknowledge button is gone
+    await expect.poll(() => pump4.getByTestId('acknowledged').textContent()).toMatch(/^Acknowledged by operator-1 at .*\d\d:\d\d/);
+    expect(await pump4.getByRole('button', { name: 'Acknowledge: Pump 4', exact: true }).count()).toBe(0);
+    expect(await pump4.getByText('Acknowledged').count()).toBe(1);
     await pump4.getByRole('button', { name: 'Done: Pump 4', exact: true }).click();
     await page.waitForURL((u) => u.pathname === `/recommendations/${id}/outcome`);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('What did you find on Pump 4?');
@@ -121,6 +124,8 @@ describe('when the operator presses Manual mode on a prompt', () => {
     await pump2.getByRole('button', { name: 'Manual mode: Pump 2' }).click();
     await pump2.getByRole('button', { name: 'Switch Pump 2 to manual' }).click();
     await expect.poll(() => pump2.getByText('Pump 2 is in manual mode').count()).toBe(1);
+    // the card keeps the notice but no longer offers its buttons
+    expect(await pump2.getByRole('button').count()).toBe(0);
     const changed = (await platform.events('AssetModeChanged')).find((e) => e.data.path === PUMP_2);
     expect(changed?.data).toMatchObject({ to: 'manual', from: 'auto' });
     expect(changed?.metadata.actor).toBe('operator-1');

@@ -38,7 +38,11 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   if (event.locals.session === null && !PUBLIC.has(path)) {
     if (path.startsWith('/api/')) return new Response('signed out', { status: 401 });
-    redirect(303, `/signin${why === 'expired' ? '?expired=1' : why === 'keys' ? '?keys=1' : ''}`);
+    const q = new URLSearchParams();
+    if (why === 'expired') q.set('expired', '1');
+    if (why === 'keys') q.set('keys', '1');
+    if (event.request.method === 'GET' && path !== '/') q.set('next', path + event.url.search);
+    redirect(303, `/signin${q.size > 0 ? `?${q}` : ''}`);
   }
   // Gateway calls made while serving this request name the browser's address (X-Forwarded-For).
   return withClientAddress(address, () => resolve(event));

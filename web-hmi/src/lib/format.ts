@@ -71,3 +71,11 @@ export function clock(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
+
+/** The values of one evidence signal over a prompt's updates, with its normal band when known. */
+export interface Trend {
+  feature: string;
+  unit: string;
+  points: { at: string; value: number }[];
+  band: { low: number | null; high: number | null } | null;
+}

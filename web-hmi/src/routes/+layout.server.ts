@@ -14,6 +14,14 @@ export const load: LayoutServerLoad = ({ locals }) => {
       report: can(s, Permission.ProblemReport),
       audit: can(s, Permission.AuditRead),
       read: can(s, Permission.RecommendationRead),
+      models: can(s, Permission.ModelRead) && (can(s, Permission.ModelPropose) || can(s, Permission.ModelApprove)),
+      propose: can(s, Permission.ModelPropose),
+      approve: can(s, Permission.ModelApprove),
+      promote: can(s, Permission.ModelPromote),
+      rollback: can(s, Permission.ModelRollback),
+      drift: can(s, Permission.DriftRead),
+      replay: can(s, Permission.AuditReplay),
+      verify: can(s, Permission.AuditVerify),
     },
   };
 };

@@ -4,8 +4,9 @@ import { fail, redirect } from '@sveltejs/kit';
 import { Permission } from '@industrial/access';
 import { PRIORITY_RANK, linePathOf } from '#lib/format.ts';
 import { failWith, loadFailure } from '#lib/server/failures.ts';
-import { gateway, type NotDoneReason } from '#lib/server/inference.ts';
-import { can } from '#lib/server/session.ts';
+import { gateway, type Gateway, type HistoryEvent, type NotDoneReason, type Recommendation } from '#lib/server/inference.ts';
+import type { Trend } from '#lib/format.ts';
+import { can, homeFor } from '#lib/server/session.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const REASONS: readonly NotDoneReason[] = ['false-alarm', 'already-handled', 'not-safe-now', 'no-capacity', 'other'];
@@ -13,16 +14,23 @@ const REASONS: readonly NotDoneReason[] = ['false-alarm', 'already-handled', 'no
 export const load: PageServerLoad = async ({ locals, depends }) => {
   depends('hmi:recommendations');
   const s = locals.session!;
-  if (!can(s, Permission.RecommendationDecide) && can(s, Permission.AuditRead)) redirect(303, '/audit');
+  if (!can(s, Permission.RecommendationDecide)) redirect(303, homeFor(s));
   const g = gateway(s.token);
   try {
-    const [recs, modes] = await Promise.all([g.recommendations({ open: true, max: 200 }), g.modes()]);
+    const [recs, modes, recent] = await Promise.all([g.recommendations({ open: true, max: 200 }), g.modes(), g.recommendations({ max: 200 })]);
     recs.sort((a, b) => (PRIORITY_RANK[b.priority] ?? 0) - (PRIORITY_RANK[a.priority] ?? 0) || Date.parse(a.actBy) - Date.parse(b.actBy));
+    // One history read per card: who acknowledged and when, and the evidence values over time (each
+    // update of a prompt is a new RecommendationRaised with fresh evidence).
+    const histories = await Promise.all(recs.slice(0, 30).map((r) => g.history(r.recommendationId).catch(() => [] as HistoryEvent[])));
+    const waiting = await waitingForOutcome(g, recent);
     return {
       problem: null,
-      recommendations: recs.map((r) => {
+      waiting,
+      recommendations: recs.map((r, i) => {
         const evidence = Array.isArray(r.record.evidence) ? (r.record.evidence as { feature?: unknown; value?: unknown; unit?: unknown }[]) : [];
         const mode = modes[r.assetPath] ?? modes[linePathOf(r.assetPath)] ?? null;
+        const history = histories[i] ?? [];
+        const ack = history.find((e) => e.type === 'RecommendationAcknowledged');
         return {
           id: r.recommendationId,
           assetPath: r.assetPath,
@@ -33,13 +41,55 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
           actBy: r.actBy,
           raisedAt: r.raisedAt,
           mode: mode?.mode ?? 'auto',
+          acknowledged: ack ? { by: ack.actor, at: ack.recordedAt } : null,
+          trends: trendsOf(history),
         };
       }),
     };
   } catch (error) {
-    return { problem: loadFailure(error), recommendations: [] };
+    return { problem: loadFailure(error), recommendations: [], waiting: [] };
   }
 };
+
+/** Evidence values per signal, oldest first, from the prompt's Raised events (at most 8 signals, 60 points). */
+function trendsOf(history: HistoryEvent[]): Trend[] {
+  const series = new Map<string, Trend>();
+  for (const e of history) {
+    if (e.type !== 'RecommendationRaised' || !Array.isArray(e.data.evidence)) continue;
+    for (const item of e.data.evidence as Record<string, unknown>[]) {
+      if (typeof item.feature !== 'string' || typeof item.value !== 'number') continue;
+      const t = series.get(item.feature) ?? { feature: item.feature, unit: typeof item.unit === 'string' ? item.unit : '', points: [], band: bandOf(item) };
+      t.points.push({ at: e.recordedAt, value: item.value });
+      if (t.points.length > 60) t.points.shift();
+      series.set(item.feature, t);
+    }
+  }
+  return [...series.values()].slice(0, 8);
+}
+
+/** A normal band when the evidence carries one (`normalLow`/`normalHigh`, or a rule `limit`). */
+function bandOf(item: Record<string, unknown>): { low: number | null; high: number | null } | null {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const low = num(item.normalLow);
+  const high = num(item.normalHigh) ?? num(item.limit);
+  return low === null && high === null ? null : { low, high };
+}
+
+/**
+ * Prompts marked done in the last 24 h whose outcome nobody gave yet ("Later" on the outcome page).
+ * The gateway's view has no outcome flag, so the newest ten done prompts are checked through their history.
+ */
+async function waitingForOutcome(g: Gateway, recent: Recommendation[]): Promise<{ id: string; assetPath: string; doneAt: string }[]> {
+  const since = Date.now() - 24 * 3600_000;
+  const done = recent.filter((r) => r.status === 'accepted' && Date.parse(r.raisedAt) >= since).slice(0, 10);
+  const histories = await Promise.all(done.map((r) => g.history(r.recommendationId).catch(() => null)));
+  return done.flatMap((r, i) => {
+    const h = histories[i];
+    if (!h || h.some((e) => e.type === 'OutcomeRecorded')) return [];
+    const accepted = h.find((e) => e.type === 'RecommendationAccepted');
+    return [{ id: r.recommendationId, assetPath: r.assetPath, doneAt: accepted?.recordedAt ?? r.raisedAt }];
+  });
+}
 
 /**
  * The gateway's message reads "Pump 4 (rule-based check, …): bearing temperature 18 °C above

@@ -53,6 +53,17 @@ export interface HistoryEvent {
   data: Record<string, unknown>;
 }
 
+/** One asset of GET /api/v1/assets (agreed in notes/coord: every asset of the dataops catalog). */
+export interface AssetEntry {
+  assetPath: string;
+  assetKind: string;
+  name: string;
+  area: string;
+  line: string;
+  useCases: { useCaseId: string; name: string; state: MonitoringState; since: string; reason: string }[];
+}
+export type MonitoringState = 'warming_up' | 'monitored' | 'stale_data' | 'manual' | 'rules' | 'not_served';
+
 export interface DriftReport {
   useCaseId: string;
   modelVersionId: string | null;
@@ -143,6 +154,16 @@ export function gateway(token: string, fetcher: typeof fetch = fetch) {
     async history(id: string): Promise<HistoryEvent[]> {
       const r = await get(`/api/v1/recommendations/${enc(id)}/events`);
       return isObject(r) && Array.isArray(r.events) ? (r.events as HistoryEvent[]) : [];
+    },
+    /** GET /api/v1/assets; null when the gateway has no such route yet (404), so the caller falls back. */
+    async assets(): Promise<AssetEntry[] | null> {
+      try {
+        const r = await get('/api/v1/assets');
+        return isObject(r) && Array.isArray(r.assets) ? (r.assets as AssetEntry[]) : [];
+      } catch (error) {
+        if (error instanceof GatewayError && error.status === 404) return null;
+        throw error;
+      }
     },
     drift: async (useCaseId: string) => (await get(`/api/v1/drift/${enc(useCaseId)}`)) as DriftReport,
     /** The live feed (SSE), for the server-side proxy route; the caller streams the body on. */

@@ -77,3 +77,17 @@ export function clearTokenCookie(cookies: Cookies): void {
 export function can(session: Session | null, permission: Permission): boolean {
   return session !== null && session.principal.roles.some((r) => roleHasPermission(r, permission));
 }
+
+/** The first page of a role: operators the prompts, quality leads approvals, engineers models, auditors the audit view. */
+export function homeFor(session: Session): string {
+  if (can(session, 'recommendation.decide' as Permission)) return '/';
+  if (can(session, 'model.approve' as Permission)) return '/approvals';
+  if (can(session, 'model.propose' as Permission)) return '/models';
+  if (can(session, 'audit.read' as Permission)) return '/audit';
+  return '/plant';
+}
+
+/** A `next` target after sign-in: only a path of this site (no scheme, no `//`). */
+export function safeNext(next: string | null): string | null {
+  return next !== null && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) && !next.startsWith('/signin') ? next : null;
+}

@@ -1,12 +1,11 @@
 // Sign-in: the operator pastes or scans a platform token; it is verified with the key set and
 // kept in an httpOnly, SameSite=Strict cookie (Secure when served over https).
 import { fail, redirect } from '@sveltejs/kit';
-import { can, setTokenCookie, verifyToken } from '#lib/server/session.ts';
-import { Permission } from '@industrial/access';
+import { homeFor, safeNext, setTokenCookie, verifyToken } from '#lib/server/session.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ url, locals }) => {
-  if (locals.session !== null) redirect(303, '/');
+  if (locals.session !== null) redirect(303, safeNext(url.searchParams.get('next')) ?? homeFor(locals.session));
   return {
     notice: url.searchParams.has('expired')
       ? 'Your sign-in has run out. Scan or paste your badge token again.'
@@ -32,7 +31,6 @@ export const actions: Actions = {
     const result = await verifyToken(token);
     if (!result.ok) return fail(result.reason === 'keys' ? 503 : 400, { field: 'token', message: REFUSED[result.reason] });
     setTokenCookie(cookies, result.session.token, url.protocol === 'https:', result.session.expiresAtMs);
-    const auditorOnly = !can(result.session, Permission.RecommendationDecide) && can(result.session, Permission.AuditRead);
-    redirect(303, auditorOnly ? '/audit' : '/');
+    redirect(303, safeNext(url.searchParams.get('next')) ?? homeFor(result.session));
   },
 };
