@@ -6,14 +6,15 @@
 import type { GbdtEstimator, Tree } from './models/gbdt.ts';
 import type { LogisticEstimator } from './models/logistic.ts';
 import { reconstructionTerms, type AutoencoderEstimator } from './models/autoencoder.ts';
+import { robustZTerms, type RobustZEstimator } from './models/robust-z.ts';
 import type { Rng } from './rng.ts';
 
-type Est = LogisticEstimator | GbdtEstimator | AutoencoderEstimator;
+type Est = LogisticEstimator | GbdtEstimator | AutoencoderEstimator | RobustZEstimator;
 
 export interface Contributions {
   readonly base: number;
   readonly phi: Float64Array;
-  readonly method: 'linear' | 'tree-shap' | 'reconstruction-error';
+  readonly method: 'linear' | 'tree-shap' | 'reconstruction-error' | 'deviation';
 }
 
 /** Contributions for one row of model features. */
@@ -25,6 +26,8 @@ export function contributions(e: Est, x: Float64Array): Contributions {
       return treeShap(e, x);
     case 'autoencoder':
       return { base: 0, phi: reconstructionTerms(e, x, 1), method: 'reconstruction-error' };
+    case 'robust-z':
+      return { base: 0, phi: robustZTerms(e, x), method: 'deviation' };
     default: {
       const never: never = e;
       throw new Error(`unknown estimator ${JSON.stringify(never)}`);

@@ -7,7 +7,9 @@
 export type Expr =
   | { readonly op: 'input'; readonly name: string }
   | { readonly op: 'const'; readonly value: number }
-  | { readonly op: 'add' | 'sub' | 'mul' | 'div'; readonly a: Expr; readonly b: Expr };
+  | { readonly op: 'add' | 'sub' | 'mul' | 'div'; readonly a: Expr; readonly b: Expr }
+  /** 1 when `a` equals the category code `value`, else 0 (missing → 0): one-hot encoding inside the graph. */
+  | { readonly op: 'eq'; readonly a: Expr; readonly value: number };
 
 export const input = (name: string): Expr => ({ op: 'input', name });
 export const constant = (value: number): Expr => ({ op: 'const', value });
@@ -15,6 +17,7 @@ export const add = (a: Expr, b: Expr): Expr => ({ op: 'add', a, b });
 export const sub = (a: Expr, b: Expr): Expr => ({ op: 'sub', a, b });
 export const mul = (a: Expr, b: Expr): Expr => ({ op: 'mul', a, b });
 export const div = (a: Expr, b: Expr): Expr => ({ op: 'div', a, b });
+export const eq = (a: Expr, value: number): Expr => ({ op: 'eq', a, value });
 
 /** JSON form of a feature, stored inside every model. */
 export interface FeatureJson {
@@ -34,7 +37,8 @@ export interface FeatureDef extends FeatureJson {
 function collectInputs(e: Expr, out: string[]): void {
   if (e.op === 'input') {
     if (!out.includes(e.name)) out.push(e.name);
-  } else if (e.op !== 'const') {
+  } else if (e.op === 'eq') collectInputs(e.a, out);
+  else if (e.op !== 'const') {
     collectInputs(e.a, out);
     collectInputs(e.b, out);
   }
@@ -74,6 +78,11 @@ export function compileExpr(e: Expr, index: ReadonlyMap<string, number>): Compil
       const a = compileExpr(e.a, index),
         b = compileExpr(e.b, index);
       return (r, o) => f32(a(r, o) / b(r, o));
+    }
+    case 'eq': {
+      const a = compileExpr(e.a, index),
+        v = f32(e.value);
+      return (r, o) => (a(r, o) === v ? 1 : 0);
     }
     default: {
       const never: never = e;
@@ -124,6 +133,29 @@ export function inputsOf(features: readonly FeatureJson[]): string[] {
 /** Spec-level shorthand: a string is a raw column. */
 export function normaliseFeatures(features: readonly (string | FeatureDef)[]): FeatureDef[] {
   return features.map((f) => (typeof f === 'string' ? rawFeature(f) : f));
+}
+
+/**
+ * A categorical column (product type, shift) as one-hot features encoded inside the graph: the raw
+ * input holds the level's code (its index in `levels`, see `encodeCategory`); each feature is
+ * `<column>_is_<level>` = 1 when the code matches. An unknown or missing level gives all zeros.
+ */
+export function oneHotFeatures(column: string, levels: readonly string[]): FeatureDef[] {
+  return levels.map((level, code) =>
+    defineFeature({
+      name: `${column}_is_${level.replace(/[^A-Za-z0-9]+/g, '_')}`,
+      unit: '1',
+      description: `${column} = ${level}`,
+      expr: eq(input(column), code),
+    }),
+  );
+}
+
+/** Category text → codes for `oneHotFeatures` (index in `levels`; NaN when empty or unknown). Levels default to the sorted distinct values. */
+export function encodeCategory(values: readonly string[], levels?: readonly string[]): { codes: Float64Array; levels: readonly string[] } {
+  const lv = levels ?? [...new Set(values.map((v) => v.trim()).filter((v) => v !== ''))].sort();
+  const index = new Map(lv.map((l, i) => [l, i] as const));
+  return { codes: Float64Array.from(values, (v) => index.get(v.trim()) ?? NaN), levels: lv };
 }
 
 // ---------------------------------------------------------------------------------------

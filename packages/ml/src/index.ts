@@ -1,7 +1,7 @@
 // Public surface of @industrial/ml. Import from here only.
 
 // high level
-export { train, validateSpec, ModelType } from './train.ts';
+export { train, validateSpec, ModelType, defaultIntendedUse } from './train.ts';
 export type { TrainSpec, TrainResult, ModelSpec, SplitSpec } from './train.ts';
 
 // the trained model, single-row scoring and explanation for inference
@@ -23,6 +23,9 @@ export {
   sub,
   mul,
   div,
+  eq,
+  oneHotFeatures,
+  encodeCategory,
   AI4I_COLUMNS,
   AI4I_TYPE_ORDINAL,
   AI4I_FEATURES,
@@ -43,6 +46,34 @@ export {
   WINDOW_SPEC_FORMAT,
 } from './windows.ts';
 export type { WindowSpec, WindowFeature, WindowStatistic, TagSeries, WindowRow, WindowMissingReason } from './windows.ts';
+
+// ordered per-unit features (imported tables, historian series, live rows: one function)
+export {
+  defineOrderedSpec,
+  validateOrderedSpec,
+  computeOrderedFeatures,
+  orderedFeaturesFromSeries,
+  orderedRowAt,
+  orderedFeatureNames,
+  windowStatistic,
+  ewmaOver,
+  lookBack,
+  unitOrder,
+  OrderedDataError,
+  ORDERED_SPEC_FORMAT,
+  ORDERED_STATISTICS,
+} from './ordered.ts';
+export type { OrderedSpec, OrderedStatistic, OrderedRows } from './ordered.ts';
+
+// derived targets and unit-aware splits
+export { remainingToEnd, failureWithin, unitSplit, tailSplit, lastRowPerUnit, TargetError } from './targets.ts';
+export type { RemainingSpec } from './targets.ts';
+
+// unsupervised anomaly detection, alarm rules, adaptive data-quality limits
+export { trainAnomaly, alarmEpisodes, evaluateAlarms, thresholdFromProbation, rollingLimits, MIN_PROBATION_ROWS } from './anomaly.ts';
+export type { AnomalySpec, AnomalyResult, AlarmRule, AlarmEpisode, AlarmEvaluation, IncidentWindow, ThresholdSpec, RollingLimits } from './anomaly.ts';
+export { fitRobustZ, robustZScore } from './models/robust-z.ts';
+export type { RobustZEstimator } from './models/robust-z.ts';
 
 // reference profile (training sample + scores) for warm-up parity and drift
 export { buildReferenceProfile, parseReferenceProfile, REFERENCE_FORMAT } from './reference.ts';

@@ -7,10 +7,13 @@ import { transform, type Pipeline } from './preprocess.ts';
 import { gbdtMargin, type GbdtEstimator } from './models/gbdt.ts';
 import { logisticMargin, type LogisticEstimator } from './models/logistic.ts';
 import { autoencoderScore, type AutoencoderEstimator } from './models/autoencoder.ts';
+import { robustZScore, type RobustZEstimator } from './models/robust-z.ts';
 import { contributions as estimatorContributions } from './explain.ts';
 import type { WindowSpec } from './windows.ts';
+import type { OrderedSpec } from './ordered.ts';
+import type { AlarmRule } from './anomaly.ts';
 
-export type Estimator = LogisticEstimator | GbdtEstimator | AutoencoderEstimator;
+export type Estimator = LogisticEstimator | GbdtEstimator | AutoencoderEstimator | RobustZEstimator;
 export type Task = 'classification' | 'regression' | 'anomaly';
 
 export const MODEL_FORMAT = 'industrial-ml/model/v1';
@@ -25,6 +28,10 @@ export interface Model {
   readonly threshold: number | null;
   /** How the raw inputs are computed from time series (absent: rows are given as they are). */
   readonly window?: WindowSpec;
+  /** How the raw inputs are computed from ordered per-unit rows (absent: rows are given as they are). */
+  readonly ordered?: OrderedSpec;
+  /** Anomaly models: the alarm onset rule applied to the score series (anomaly.ts). */
+  readonly alarm?: AlarmRule;
 }
 
 export function taskOf(e: Estimator): Task {
@@ -40,6 +47,8 @@ export function marginOf(e: Estimator, x: Float64Array, n: number): Float64Array
       return gbdtMargin(e, x, n);
     case 'autoencoder':
       return autoencoderScore(e, x, n);
+    case 'robust-z':
+      return robustZScore(e, x, n);
     default: {
       const never: never = e;
       throw new Error(`unknown estimator ${JSON.stringify(never)}`);
@@ -93,7 +102,7 @@ export interface Explanation {
   readonly margin: number;
   readonly score: number;
   readonly contributions: readonly { readonly feature: string; readonly value: number; readonly contribution: number }[];
-  readonly method: 'linear' | 'tree-shap' | 'reconstruction-error';
+  readonly method: 'linear' | 'tree-shap' | 'reconstruction-error' | 'deviation';
 }
 
 export function explain(model: Model, row: InputRow): Explanation {

@@ -10,6 +10,8 @@ import { applyImbalance, type ImbalanceReport, type ImbalanceSpec } from './imba
 import { applyScaler, computeFeatureMatrix, fitPipeline, impute, transform, type ImputeStrategy, type ScalingKind } from './preprocess.ts';
 import { createRng } from './rng.ts';
 import { chronologicalSplit, groupSplit, type Fractions, type SplitIndices } from './splits.ts';
+import { tailSplit, unitSplit } from './targets.ts';
+import { validateOrderedSpec, type OrderedSpec } from './ordered.ts';
 import { fitGbdt, type GbdtParams } from './models/gbdt.ts';
 import { fitLogistic, type LogisticParams } from './models/logistic.ts';
 import { fitAutoencoder, type AutoencoderParams } from './models/autoencoder.ts';
@@ -32,7 +34,18 @@ export type ModelSpec =
 export type SplitSpec =
   | ({ readonly kind: 'chronological'; readonly orderBy?: string } & Fractions)
   | ({ readonly kind: 'group'; readonly groupBy: string; readonly orderBy?: string } & Fractions)
-  | { readonly kind: 'indices'; readonly train: ArrayLike<number>; readonly validation: ArrayLike<number>; readonly test: ArrayLike<number> };
+  | { readonly kind: 'indices'; readonly train: ArrayLike<number>; readonly validation: ArrayLike<number>; readonly test: ArrayLike<number> }
+  /** Named test units (whole units held out); validation units by name, or the last `validationTail` of each training unit in order. */
+  | {
+      readonly kind: 'units';
+      readonly groupBy: string;
+      readonly orderBy?: string;
+      readonly testUnits: readonly number[];
+      readonly validationUnits?: readonly number[];
+      readonly validationTail?: number;
+    }
+  /** Every unit trains on its first part and validates on its last `validation` share in order; the test part is that tail too (no unit held out). */
+  | { readonly kind: 'tail'; readonly groupBy: string; readonly orderBy?: string; readonly validation: number };
 
 export interface TrainSpec {
   readonly target: string;
@@ -56,6 +69,8 @@ export interface TrainSpec {
    * the runtime computes its live rows with the same definition; every raw input must be one of its features.
    */
   readonly window?: WindowSpec;
+  /** How the raw inputs are computed from ordered per-unit rows (ordered.ts); stored in the model for scoring. */
+  readonly ordered?: OrderedSpec;
 }
 
 export interface TrainResult {
@@ -93,6 +108,12 @@ function resolveSplit(spec: TrainSpec, ds: Dataset): SplitIndices {
       };
       return { train: part(s.train, 'train'), validation: part(s.validation, 'validation'), test: part(s.test, 'test') };
     }
+    case 'units':
+      return unitSplit(column(ds, s.groupBy, 'split.groupBy'), s.orderBy ? column(ds, s.orderBy, 'split.orderBy') : undefined, s);
+    case 'tail': {
+      const t = tailSplit(column(ds, s.groupBy, 'split.groupBy'), s.orderBy ? column(ds, s.orderBy, 'split.orderBy') : undefined, s.validation);
+      return { train: t.train, validation: t.validation, test: t.validation };
+    }
     default: {
       const never: never = s;
       throw new InvalidSpecError('split.kind', `unknown split ${JSON.stringify(never)}`);
@@ -125,6 +146,7 @@ export function validateSpec(spec: TrainSpec, ds: Dataset): { features: FeatureD
       throw new InvalidSpecError('window', e instanceof Error ? e.message : String(e));
     }
   }
+  if (spec.ordered !== undefined) validateOrderedSpec(spec.ordered);
   if (inputs.includes(spec.target)) throw new InvalidSpecError('features', `the target "${spec.target}" is also an input`);
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;
@@ -151,6 +173,14 @@ export function validateSpec(spec: TrainSpec, ds: Dataset): { features: FeatureD
       throw new SingleClassTargetError('target', `target "${spec.target}" has only class ${pos === 0 ? 0 : 1} in the train part`);
   }
   return { features, inputs, task, split };
+}
+
+/** The card's default intended use, in the words of the task. */
+export function defaultIntendedUse(task: Task, target: string): string {
+  if (task === 'regression')
+    return `Decision support: estimate "${target}" for each row (e.g. remaining useful life to plan maintenance). Not for autonomous control.`;
+  if (task === 'anomaly') return 'Decision support: raise an alarm when the signal departs from its normal behaviour. Not for autonomous control.';
+  return `Decision support: flag rows likely to have "${target}". Not for autonomous control.`;
 }
 
 export function train(spec: TrainSpec, ds: Dataset): TrainResult {
@@ -238,6 +268,7 @@ export function train(spec: TrainSpec, ds: Dataset): TrainResult {
     estimator,
     threshold,
     ...(spec.window === undefined ? {} : { window: spec.window }),
+    ...(spec.ordered === undefined ? {} : { ordered: spec.ordered }),
   };
 
   const metricName = task === 'regression' ? 'negative RMSE' : 'PR-AUC';
@@ -272,7 +303,7 @@ export function train(spec: TrainSpec, ds: Dataset): TrainResult {
   const cardJson: ModelCard = {
     name: spec.card?.name ?? `${spec.model.type}-${spec.target}`,
     version: spec.card?.version ?? '0.0.0',
-    intendedUse: spec.card?.intendedUse ?? `Decision support: flag rows likely to have "${spec.target}". Not for autonomous control.`,
+    intendedUse: spec.card?.intendedUse ?? defaultIntendedUse(task, spec.target),
     modelType: spec.model.type,
     task,
     target: spec.target,

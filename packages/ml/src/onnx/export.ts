@@ -117,6 +117,8 @@ function emitPreprocessing(g: GraphBuilder, model: Model): string {
         return g.op1('Mul', [emit(e.a), emit(e.b)]);
       case 'div':
         return g.op1('Div', [emit(e.a), emit(e.b)]);
+      case 'eq':
+        return g.op1('Cast', [g.op1('Equal', [emit(e.a), g.floatConst([e.value], [1])])], [attr.int('to', DT.FLOAT)]);
       default: {
         const never: never = e;
         throw new NotExportableError('pipeline.features', `cannot export ${JSON.stringify(never)}`);
@@ -237,6 +239,11 @@ export function exportOnnx(model: Model): Uint8Array {
       const d = g.op1('Sub', [recon, feats]);
       const sq = g.op1('Mul', [d, d]);
       g.op('ReduceMean', [sq], { outputs: ['score'], attrs: [attr.ints('axes', [1]), attr.int('keepdims', 0)] });
+      outputs = [tensorInfo('score', DT.FLOAT, ['N'])];
+      break;
+    }
+    case 'robust-z': {
+      g.op('ReduceMax', [g.op1('Abs', [feats])], { outputs: ['score'], attrs: [attr.ints('axes', [1]), attr.int('keepdims', 0)] });
       outputs = [tensorInfo('score', DT.FLOAT, ['N'])];
       break;
     }
