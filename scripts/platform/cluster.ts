@@ -193,9 +193,13 @@ async function main(): Promise<void> {
   // (infra/prometheus/cluster.yml scrapes the default ports); METRICS_PORT=off in the environment disables them.
   const metricsPorts = new Map(all.map((p, i) => [p.name, base + 60 + i]));
   if (env.METRICS_PORT !== 'off') for (const p of procs) p.env.METRICS_PORT = String(metricsPorts.get(p.name));
-  // CLUSTER_NATS=own: the cluster's own nats-server with one nkey user per service and least-privilege
-  // permissions (ADR 0010). Default: the shared, unauthenticated NATS at NATS_URL (development only).
-  const ownNats = env.CLUSTER_NATS === 'own' ? await startOwnNats(dataDir, base + 50, anchorStreamOf(keys.ledgerKey.keyId), env.NATS_PREFIX) : null;
+  // The cluster's own nats-server (default, CLUSTER_NATS=own) with one nkey user per service and least-privilege
+  // permissions (ADR 0010), TLS with the local CA unless PLATFORM_TLS=0. CLUSTER_NATS=shared: the shared,
+  // unauthenticated NATS at NATS_URL (development only).
+  const natsMode = env.CLUSTER_NATS === undefined || env.CLUSTER_NATS === '' ? 'own' : env.CLUSTER_NATS;
+  if (natsMode !== 'own' && natsMode !== 'shared') throw new Error(`CLUSTER_NATS: must be own or shared, got ${JSON.stringify(env.CLUSTER_NATS)}`);
+  const natsTls = tls.server === null || tls.caFile === null ? null : { ...tls.server, caFile: tls.caFile };
+  const ownNats = natsMode === 'own' ? await startOwnNats(dataDir, base + 50, anchorStreamOf(keys.ledgerKey.keyId), env.NATS_PREFIX, natsTls) : null;
   if (ownNats !== null) {
     process.on('exit', () => ownNats.process.kill('SIGTERM'));
     for (const p of procs) Object.assign(p.env, ownNats.envFor(p.name));
@@ -238,19 +242,21 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${ownNats === null ? `${NATS_URL} (shared, unauthenticated: CLUSTER_NATS=own starts one with per-service nkeys)` : `${ownNats.url} (own, per-service nkeys and permissions)`}`,
+      `Cluster mode: ${procs.map((p) => p.name).join(', ')} as separate processes on PostgreSQL ${PG_URL.replace(/\/\/[^@]*@/, '//')} and NATS ${ownNats === null ? `${NATS_URL} (CLUSTER_NATS=shared: shared and unauthenticated, development only; unset it for the cluster's own NATS with per-service nkeys)` : `${ownNats.url} (own, per-service nkeys and permissions${ownNats.caFile === null ? ', plaintext' : ', TLS'})`}`,
       `  ${tls.summary}`,
       `  governance          grpc 127.0.0.1:${base + 1}   health ${tls.scheme}://127.0.0.1:${base + 2}/healthz`,
       `  plant simulator     opc.tcp://127.0.0.1:${base + 40}   (SignAndEncrypt; users in ${plantUsers.file})   HTTP faults ${tls.scheme}://127.0.0.1:${base + 41}/faults`,
       `  dataops / connectivity / charter / inference / training gRPC  127.0.0.1:${base + 3} / ${base + 4} / ${base + 5} / ${base + 8} (and ${base + 12}) / ${base + 9}`,
-      '  every gRPC port answers server reflection (npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:<port>)',
+      tls.caFile === null
+        ? '  every gRPC port answers server reflection (npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:<port>)'
+        : `  every gRPC port answers server reflection (npx buf curl --protocol grpc --cacert ${tls.caFile} --list-methods https://127.0.0.1:<port>)`,
       `  inference HMI gateway  ${tls.scheme}://127.0.0.1:${base + 108}/api/v1 (replica a), ${tls.scheme}://127.0.0.1:${base + 112}/api/v1 (replica b)`,
       env.METRICS_PORT === 'off'
         ? '  metrics             off (METRICS_PORT=off)'
         : `  metrics (Prometheus) ${procs.map((p) => `${p.name} http://127.0.0.1:${metricsPorts.get(p.name)}/metrics`).join('\n                       ')}`,
       `  auditor token       ${auditor}`,
       `  engineer token      ${engineer}`,
-      `  inject a fault      curl -X POST -H "authorization: Bearer <engineer token>" -H "content-type: application/json" -d '{"asset":"pump-4","fault":"bearing_wear"}' ${tls.scheme}://127.0.0.1:${base + 41}/faults`,
+      `  inject a fault      curl${tls.caFile === null ? '' : ` --cacert ${tls.caFile}`} -X POST -H "authorization: Bearer <engineer token>" -H "content-type: application/json" -d '{"asset":"pump-4","fault":"bearing_wear"}' ${tls.scheme}://127.0.0.1:${base + 41}/faults`,
       'Ctrl-C stops every process.',
       '',
     ].join('\n'),
