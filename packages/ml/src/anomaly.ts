@@ -123,17 +123,17 @@ export function thresholdFromProbation(scores: ArrayLike<number>, days: number, 
   if (!(t.falseAlarmsPerDay >= 0)) throw new InvalidSpecError('threshold.falseAlarmsPerDay', 'the false-alarm budget must be ≥ 0 alarms per day');
   const allowed = Math.floor(t.falseAlarmsPerDay * days + 1e-9);
   const count = (th: number) => alarmEpisodes(scores, { ...onset, threshold: th }).length;
-  // Alarms fall as the threshold rises: binary search over the distinct probation scores.
-  let lo = 0,
-    hi = sorted.length - 1;
-  const top = sorted[hi]! * (1 + 1e-6) + 1e-9;
-  if (count(top) > allowed) return top;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (count(sorted[mid]!) <= allowed) hi = mid;
-    else lo = mid + 1;
+  // Alarm counts are not monotone far down (a low threshold merges everything into one long
+  // alarm), so walk down from the top and stop before the first threshold over budget.
+  const distinct: number[] = [];
+  for (let i = sorted.length - 1; i >= 0; i--) if (distinct.length === 0 || sorted[i]! < distinct[distinct.length - 1]!) distinct.push(sorted[i]!);
+  const candidates = distinct.length <= 1000 ? distinct : distinct.filter((_, k) => k < 500 || k % Math.ceil(distinct.length / 500) === 0);
+  let best = sorted[sorted.length - 1]! * (1 + 1e-6) + 1e-9;
+  for (const th of candidates) {
+    if (count(th) > allowed) break;
+    best = th;
   }
-  return lo === sorted.length - 1 && count(sorted[lo]!) > allowed ? top : sorted[lo]!;
+  return best;
 }
 
 export interface AnomalySpec {
