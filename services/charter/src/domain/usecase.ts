@@ -5,6 +5,7 @@ import type { EventData } from '@industrial/contracts';
 import type { CatalogAction } from './actions.ts';
 import type { CostModel } from './costs.ts';
 import { assessFeasibility, type FeasibilityFacts, type FeasibilityThresholds } from './feasibility.ts';
+import { sameSpec, servingSpecProblem, type CatalogEntry, type ServingSpec } from './serving-spec.ts';
 
 export type Drafted = EventData<'UseCaseDrafted'>;
 export type Objectives = EventData<'ObjectiveSet'>;
@@ -12,6 +13,7 @@ export type Kpi = Objectives['kpis'][number];
 export type Feasibility = EventData<'FeasibilityAssessed'>;
 export type Approval = EventData<'UseCaseApproved'>;
 export type KpiMeasurement = EventData<'KpiMeasured'>;
+export type ServingSpecDefined = EventData<'UseCaseServingSpecDefined'>;
 
 export type CharterEvent =
   | { type: 'UseCaseDrafted'; data: Drafted }
@@ -20,7 +22,8 @@ export type CharterEvent =
   | { type: 'ActionCatalogued'; data: EventData<'ActionCatalogued'> }
   | { type: 'FeasibilityAssessed'; data: Feasibility }
   | { type: 'UseCaseApproved'; data: Approval }
-  | { type: 'KpiMeasured'; data: KpiMeasurement };
+  | { type: 'KpiMeasured'; data: KpiMeasurement }
+  | { type: 'UseCaseServingSpecDefined'; data: ServingSpecDefined };
 export type CharterEventType = CharterEvent['type'];
 export const CHARTER_EVENT_TYPES: readonly CharterEventType[] = [
   'UseCaseDrafted',
@@ -30,6 +33,7 @@ export const CHARTER_EVENT_TYPES: readonly CharterEventType[] = [
   'FeasibilityAssessed',
   'UseCaseApproved',
   'KpiMeasured',
+  'UseCaseServingSpecDefined',
 ];
 
 export type CharterCommand =
@@ -39,7 +43,13 @@ export type CharterCommand =
   | { type: 'CatalogueAction'; data: CatalogAction }
   | { type: 'AssessFeasibility'; facts: FeasibilityFacts; thresholds: FeasibilityThresholds; now: number }
   | { type: 'ApproveUseCase'; comment?: string; reviewBy?: string; approver: string; now: number }
-  | { type: 'RecordKpis'; measurements: readonly Omit<KpiMeasurement, 'useCaseId'>[] };
+  | { type: 'RecordKpis'; measurements: readonly Omit<KpiMeasurement, 'useCaseId'>[] }
+  | {
+      type: 'DefineServingSpec';
+      spec: ServingSpec;
+      /** Catalogued tags under the spec's prefix; null = no catalog connected (only the spec's own consistency is checked). */
+      catalog: readonly CatalogEntry[] | null;
+    };
 
 export interface UseCaseState {
   useCaseId: string | null;
@@ -52,6 +62,8 @@ export interface UseCaseState {
   feasibility: Feasibility | null;
   approval: Approval | null;
   measurements: KpiMeasurement[];
+  /** How the use case is served (the latest UseCaseServingSpecDefined), null until defined. */
+  serving: Omit<ServingSpecDefined, 'useCaseId'> | null;
 }
 
 export const initialState = (): UseCaseState => ({
@@ -64,6 +76,7 @@ export const initialState = (): UseCaseState => ({
   feasibility: null,
   approval: null,
   measurements: [],
+  serving: null,
 });
 
 /** Why a command was refused: a stable code (mapped to a gRPC status by the adapter), the field and the reason. */
@@ -233,6 +246,16 @@ export function decide(command: CharterCommand, state: UseCaseState): Decision {
       }
       return accept(...command.measurements.map((m): CharterEvent => ({ type: 'KpiMeasured', data: { useCaseId, ...m } })));
     }
+    case 'DefineServingSpec': {
+      const problem = servingSpecProblem(command.spec, command.catalog);
+      if (problem !== null) return refuse('INVALID_ARGUMENT', ['specJson', ...problem.path], problem.reason);
+      // The same content again records nothing: loading the demo's data files at every start is idempotent.
+      if (state.serving !== null && sameSpec(state.serving.spec, command.spec)) return accept();
+      return accept({
+        type: 'UseCaseServingSpecDefined',
+        data: { useCaseId, specVersion: (state.serving?.specVersion ?? 0) + 1, spec: command.spec },
+      });
+    }
     default: {
       const never: never = command;
       return refuse('INVALID_ARGUMENT', [], `unknown command ${(never as { type: string }).type}`);
@@ -262,6 +285,8 @@ export function evolve(state: UseCaseState, event: CharterEvent & { readonly met
       return { ...state, approval: event.data };
     case 'KpiMeasured':
       return { ...state, measurements: [...state.measurements, event.data] };
+    case 'UseCaseServingSpecDefined':
+      return { ...state, serving: without(event.data) };
     default: {
       const never: never = event;
       return never;

@@ -162,7 +162,8 @@ export class DataopsReader implements HistorianReader, CatalogReader {
 
   async tags(assetPrefix: string): Promise<TagInfo[]> {
     // The catalog's prefix match is textual (`packer-1` would match `packer-10`): keep whole levels only.
-    return (await this.source.tags(assetPrefix)).filter((t) => t.assetPath === assetPrefix || t.assetPath.startsWith(`${assetPrefix}.`));
+    // '' is the whole plant (a serving spec scoped to every site).
+    return (await this.source.tags(assetPrefix)).filter((t) => assetPrefix === '' || t.assetPath === assetPrefix || t.assetPath.startsWith(`${assetPrefix}.`));
   }
 
   /**

@@ -10,6 +10,7 @@ import { approveUseCase } from '../../features/approve-use-case.ts';
 import { assessFeasibility } from '../../features/assess-feasibility.ts';
 import type { CharterContext } from '../../features/context.ts';
 import { getCostModel, setCostModel } from '../../features/cost-model.ts';
+import { defineServingSpec } from '../../features/define-serving-spec.ts';
 import { draftUseCase } from '../../features/draft-use-case.ts';
 import { getUseCase } from '../../features/get-use-case.ts';
 import { computeKpis, recordKpis } from '../../features/kpi-tracking.ts';
@@ -29,6 +30,7 @@ import {
   objectivesInput,
   recordInput,
   reportInput,
+  servingSpecInput,
 } from './requests.ts';
 
 const { CharterServiceService } = charterV1;
@@ -120,6 +122,11 @@ export function charterService(uc: CharterContext) {
           const out = await recordKpis(uc, r, causeOf(ctx));
           return { revision: out.revision, measurements: out.measurements.map(toProtoMeasurement) };
         }),
+    }),
+    defineServingSpec: unary({
+      permission: Permission.UsecaseWrite,
+      input: servingSpecInput,
+      handle: (r, ctx) => atEdge(() => defineServingSpec(uc, r, causeOf(ctx))),
     }),
     getReport: unary({
       permission: Permission.UsecaseRead,

@@ -71,5 +71,7 @@ export function toProtoGetUseCase(v: UseCaseView): charterV1.GetUseCaseResponse 
     measurements: state.measurements.map(toProtoMeasurement),
     status: v.status,
     revision: v.revision,
+    servingSpecJson: state.serving === null ? '' : JSON.stringify(state.serving.spec),
+    servingSpecVersion: state.serving?.specVersion ?? 0,
   };
 }

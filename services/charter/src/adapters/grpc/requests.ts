@@ -1,8 +1,8 @@
 // Edge validation of CharterService requests: each request checked with its proto field names
 // (INVALID_ARGUMENT names the field), proto defaults ('' and 0) turned into "absent", and the
 // result shaped as the use case's input.
-import { IsoDateTime, UnsAssetPath, UnsToken, Unit, Uuid, lineText, multilineText } from '@industrial/contracts';
-import { fromSchema } from '@industrial/grpc';
+import { IsoDateTime, UnsAssetPath, UnsToken, Unit, UseCaseServingSpec, Uuid, lineText, multilineText } from '@industrial/contracts';
+import { InvalidRequestError, fromSchema, issuePath } from '@industrial/grpc';
 import { z } from 'zod';
 
 /** Free text (line feeds and tabs allowed; no control or bidirectional-override characters). */
@@ -169,3 +169,25 @@ export const reportInput = fromSchema(
     .object({ useCaseId, assetPath: window.assetPath, goLiveAt: IsoDateTime, to: IsoDateTime, idealCycleTimeSeconds: window.idealCycleTimeSeconds })
     .refine((r) => Date.parse(r.to) > Date.parse(r.goLiveAt), { message: 'must be after go_live_at', path: ['to'] }),
 );
+
+/**
+ * DefineServingSpec: `spec_json` is contracts' UseCaseServingSpec as JSON; a problem inside it is
+ * named by its path in proto style, as the domain's refusals are, e.g. `spec_json.failure_modes[0].action.deadline_minutes`.
+ */
+export function servingSpecInput(request: unknown): { useCaseId: string; expectedRevision: number | undefined; spec: z.infer<typeof UseCaseServingSpec> } {
+  const head = fromSchema(z.object({ useCaseId, expectedRevision: revision, specJson: z.string().min(1, 'is required') }))(request);
+  let json: unknown;
+  try {
+    json = JSON.parse(head.specJson);
+  } catch (error) {
+    throw new InvalidRequestError('spec_json', `is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = UseCaseServingSpec.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issuePath(['specJson', ...(issue?.path ?? [])]);
+    const message = issue?.code === 'invalid_type' && issue.message.includes('undefined') ? 'is required' : (issue?.message ?? 'is invalid');
+    throw new InvalidRequestError(field, message);
+  }
+  return { useCaseId: head.useCaseId, expectedRevision: head.expectedRevision, spec: parsed.data };
+}

@@ -269,6 +269,9 @@ export interface GetUseCaseResponse {
   /** draft or approved. */
   status: string;
   revision: number;
+  /** The serving spec (contracts' UseCaseServingSpec) as JSON, empty until defined; its version (0: none). */
+  servingSpecJson: string;
+  servingSpecVersion: number;
 }
 
 export interface GetCostModelRequest {
@@ -363,6 +366,21 @@ export interface GetReportResponse {
   /** The ManagementReport as JSON. */
   reportJson: string;
   html: string;
+}
+
+export interface DefineServingSpecRequest {
+  useCaseId: string;
+  /** contracts' UseCaseServingSpec (camelCase keys), as JSON. */
+  specJson: string;
+  expectedRevision?: number | undefined;
+}
+
+export interface DefineServingSpecResponse {
+  revision: number;
+  /** 1 for the first definition, +1 per revision. */
+  specVersion: number;
+  /** False when the spec was already the use case's (nothing recorded). */
+  changed: boolean;
 }
 
 function createBaseScope(): Scope {
@@ -3118,6 +3136,8 @@ function createBaseGetUseCaseResponse(): GetUseCaseResponse {
     measurements: [],
     status: "",
     revision: 0,
+    servingSpecJson: "",
+    servingSpecVersion: 0,
   };
 }
 
@@ -3149,6 +3169,12 @@ export const GetUseCaseResponse: MessageFns<GetUseCaseResponse> = {
     }
     if (message.revision !== 0) {
       writer.uint32(72).int64(message.revision);
+    }
+    if (message.servingSpecJson !== "") {
+      writer.uint32(82).string(message.servingSpecJson);
+    }
+    if (message.servingSpecVersion !== 0) {
+      writer.uint32(88).int32(message.servingSpecVersion);
     }
     return writer;
   },
@@ -3238,6 +3264,22 @@ export const GetUseCaseResponse: MessageFns<GetUseCaseResponse> = {
             message.revision = longToNumber(reader.int64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.servingSpecJson = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.servingSpecVersion = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3274,6 +3316,8 @@ export const GetUseCaseResponse: MessageFns<GetUseCaseResponse> = {
     message.measurements = object.measurements?.map((e) => KpiMeasurement.fromPartial(e)) || [];
     message.status = object.status ?? "";
     message.revision = object.revision ?? 0;
+    message.servingSpecJson = object.servingSpecJson ?? "";
+    message.servingSpecVersion = object.servingSpecVersion ?? 0;
     return message;
   },
 };
@@ -4446,6 +4490,164 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
   },
 };
 
+function createBaseDefineServingSpecRequest(): DefineServingSpecRequest {
+  return { useCaseId: "", specJson: "", expectedRevision: undefined };
+}
+
+export const DefineServingSpecRequest: MessageFns<DefineServingSpecRequest> = {
+  encode(message: DefineServingSpecRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.useCaseId !== "") {
+      writer.uint32(10).string(message.useCaseId);
+    }
+    if (message.specJson !== "") {
+      writer.uint32(18).string(message.specJson);
+    }
+    if (message.expectedRevision !== undefined) {
+      writer.uint32(24).int64(message.expectedRevision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefineServingSpecRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefineServingSpecRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.useCaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.specJson = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DefineServingSpecRequest>): DefineServingSpecRequest {
+    return DefineServingSpecRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DefineServingSpecRequest>): DefineServingSpecRequest {
+    const message = createBaseDefineServingSpecRequest();
+    message.useCaseId = object.useCaseId ?? "";
+    message.specJson = object.specJson ?? "";
+    message.expectedRevision = object.expectedRevision ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDefineServingSpecResponse(): DefineServingSpecResponse {
+  return { revision: 0, specVersion: 0, changed: false };
+}
+
+export const DefineServingSpecResponse: MessageFns<DefineServingSpecResponse> = {
+  encode(message: DefineServingSpecResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revision !== 0) {
+      writer.uint32(8).int64(message.revision);
+    }
+    if (message.specVersion !== 0) {
+      writer.uint32(16).int32(message.specVersion);
+    }
+    if (message.changed !== false) {
+      writer.uint32(24).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefineServingSpecResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefineServingSpecResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.specVersion = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DefineServingSpecResponse>): DefineServingSpecResponse {
+    return DefineServingSpecResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DefineServingSpecResponse>): DefineServingSpecResponse {
+    const message = createBaseDefineServingSpecResponse();
+    message.revision = object.revision ?? 0;
+    message.specVersion = object.specVersion ?? 0;
+    message.changed = object.changed ?? false;
+    return message;
+  },
+};
+
 /**
  * Writes need `usecase.write` (ApproveUseCase `usecase.approve`), reads `usecase.read`.
  * Writes take an optional expected_revision (the stream revision the caller last read); a stale
@@ -4583,6 +4785,22 @@ export const CharterServiceService = {
     responseSerialize: (value: GetReportResponse): Buffer => Buffer.from(GetReportResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetReportResponse => GetReportResponse.decode(value),
   },
+  /**
+   * Defines or revises how the use case is served (scope, task, windows, evidence wording, rule
+   * limits, per failure mode the action, cost model, KPIs): contracts' UseCaseServingSpec as JSON.
+   * Checked against the dataops catalog; a refusal names the field (spec_json.<path>, e.g. spec_json.failure_modes[0].action.deadline_minutes) and records nothing.
+   */
+  defineServingSpec: {
+    path: "/industrial.charter.v1.CharterService/DefineServingSpec" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DefineServingSpecRequest): Buffer =>
+      Buffer.from(DefineServingSpecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DefineServingSpecRequest => DefineServingSpecRequest.decode(value),
+    responseSerialize: (value: DefineServingSpecResponse): Buffer =>
+      Buffer.from(DefineServingSpecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DefineServingSpecResponse => DefineServingSpecResponse.decode(value),
+  },
 } as const;
 
 export interface CharterServiceServer extends UntypedServiceImplementation {
@@ -4610,6 +4828,12 @@ export interface CharterServiceServer extends UntypedServiceImplementation {
   recordKpis: handleUnaryCall<RecordKpisRequest, RecordKpisResponse>;
   /** The management report since go-live, as JSON and HTML. */
   getReport: handleUnaryCall<GetReportRequest, GetReportResponse>;
+  /**
+   * Defines or revises how the use case is served (scope, task, windows, evidence wording, rule
+   * limits, per failure mode the action, cost model, KPIs): contracts' UseCaseServingSpec as JSON.
+   * Checked against the dataops catalog; a refusal names the field (spec_json.<path>, e.g. spec_json.failure_modes[0].action.deadline_minutes) and records nothing.
+   */
+  defineServingSpec: handleUnaryCall<DefineServingSpecRequest, DefineServingSpecResponse>;
 }
 
 export interface CharterServiceClient extends Client {
@@ -4804,6 +5028,26 @@ export interface CharterServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetReportResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Defines or revises how the use case is served (scope, task, windows, evidence wording, rule
+   * limits, per failure mode the action, cost model, KPIs): contracts' UseCaseServingSpec as JSON.
+   * Checked against the dataops catalog; a refusal names the field (spec_json.<path>, e.g. spec_json.failure_modes[0].action.deadline_minutes) and records nothing.
+   */
+  defineServingSpec(
+    request: DefineServingSpecRequest,
+    callback: (error: ServiceError | null, response: DefineServingSpecResponse) => void,
+  ): ClientUnaryCall;
+  defineServingSpec(
+    request: DefineServingSpecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DefineServingSpecResponse) => void,
+  ): ClientUnaryCall;
+  defineServingSpec(
+    request: DefineServingSpecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DefineServingSpecResponse) => void,
   ): ClientUnaryCall;
 }
 
