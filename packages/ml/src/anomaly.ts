@@ -15,20 +15,14 @@ import { computeOrderedFeatures, type OrderedSpec } from './ordered.ts';
 import { fitPipeline, transform, quantileSorted } from './preprocess.ts';
 import { fitRobustZ } from './models/robust-z.ts';
 import { fitAutoencoder, type AutoencoderParams } from './models/autoencoder.ts';
-import { MODEL_FORMAT, scoreOf, explain, type Estimator, type Explanation, type InputRow, type Model } from './model.ts';
+import { MODEL_FORMAT, scoreOf, explain, type AlarmRule, type Estimator, type Explanation, type InputRow, type Model } from './model.ts';
 import { exportOnnx, sha256Hex, ONNX_ML_OPSET, ONNX_OPSET } from './onnx/export.ts';
 import { datasetSha256 } from './card.ts';
 import { defaultIntendedUse } from './train.ts';
 
 const DAY_MS = 86_400_000;
 
-export interface AlarmRule {
-  /** Alarm when the score is ≥ this for `consecutive` points. */
-  readonly threshold: number;
-  readonly consecutive: number;
-  /** An active alarm clears when the score falls below threshold × hysteresis (0 < h ≤ 1). */
-  readonly hysteresis: number;
-}
+export type { AlarmRule };
 
 export interface AlarmEpisode {
   /** Index of the onset (the point that completed the consecutive run) and of the last active point. */

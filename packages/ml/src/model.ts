@@ -11,10 +11,18 @@ import { robustZScore, type RobustZEstimator } from './models/robust-z.ts';
 import { contributions as estimatorContributions } from './explain.ts';
 import type { WindowSpec } from './windows.ts';
 import type { OrderedSpec } from './ordered.ts';
-import type { AlarmRule } from './anomaly.ts';
 
 export type Estimator = LogisticEstimator | GbdtEstimator | AutoencoderEstimator | RobustZEstimator;
 export type Task = 'classification' | 'regression' | 'anomaly';
+
+/** Anomaly models: when the score series raises an alarm (anomaly.ts). */
+export interface AlarmRule {
+  /** Alarm when the score is ≥ this for `consecutive` points. */
+  readonly threshold: number;
+  readonly consecutive: number;
+  /** An active alarm clears when the score falls below threshold × hysteresis (0 < h ≤ 1). */
+  readonly hysteresis: number;
+}
 
 export const MODEL_FORMAT = 'industrial-ml/model/v1';
 
