@@ -21,6 +21,9 @@ if [ "${1:-}" = test ]; then
   command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || need_apt+=(prometheus)
+  # bench:vision baselines (PyTorch CNN, scikit-learn HGB) import from /usr/bin/python3
+  /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need_apt+=(python3-torch)
+  /usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need_apt+=(python3-sklearn)
   if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== installing Debian packages the tests use: ${need_apt[*]}"
     sudo_=()

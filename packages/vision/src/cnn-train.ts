@@ -97,7 +97,11 @@ export async function trainCnn(train: CnnTrainSet, validation: CnnValidationSet,
       return Promise.resolve({ grad, loss });
     }
     return new Promise((resolve, reject) => {
-      w.once('message', resolve);
+      const onMessage = (m: { grad: Float64Array; loss: number }): void => {
+        w.off('error', reject);
+        resolve(m);
+      };
+      w.once('message', onMessage);
       w.once('error', reject);
       w.postMessage(job);
     });

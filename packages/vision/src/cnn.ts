@@ -1,13 +1,13 @@
 // A small convolutional network on typed arrays, forward and backward by hand:
 //   input [1 × S × S] (grey /255)
-//   → Conv 3×3 pad 1 (1→c1) → Relu → MaxPool 2
+//   → Conv 3×3 pad 1 stride 2 (1→c1) → Relu → MaxPool 2
 //   → Conv 3×3 pad 1 (c1→c2) → Relu → MaxPool 2
 //   → Conv 3×3 pad 1 (c2→c3) → Relu → GlobalAveragePool → Gemm (c3→1) = logit.
 // Parameters are one Float32Array (a layout of named slices) so workers exchange them as
 // one buffer; the ONNX export (onnx-cnn.ts) writes the same slices as initializers.
 
 export interface CnnShape {
-  readonly size: number; // tile side, divisible by 4
+  readonly size: number; // tile side, divisible by 8
   readonly c1: number;
   readonly c2: number;
   readonly c3: number;
@@ -73,27 +73,36 @@ export function initCnn(shape: CnnShape = DEFAULT_CNN_SHAPE, seed = 1): Cnn {
   return { shape, params: p };
 }
 
-/** 3×3 convolution, padding 1, stride 1: out[co][y][x] = b[co] + Σ w[co][ci][ky][kx]·in[ci][y+ky−1][x+kx−1]. */
-function conv3(input: Float32Array, ci: number, n: number, p: Float32Array, wAt: number, bAt: number, co: number, out: Float32Array): void {
-  const hw = n * n;
+/** Output index range [lo, hi) of a 3×3 pad-1 convolution tap k (0..2) with stride s over n inputs. */
+function span(k: number, s: number, n: number, m: number): [number, number] {
+  // input index i = o·s + k − 1 must lie in [0, n)
+  const lo = Math.max(0, Math.ceil((1 - k) / s));
+  const hi = Math.min(m, Math.floor((n - k) / s) + 1);
+  return [lo, hi];
+}
+
+/**
+ * 3×3 convolution, padding 1, stride s (n divisible by s), m = n / s:
+ * out[co][y][x] = b[co] + Σ w[co][ci][ky][kx]·in[ci][y·s+ky−1][x·s+kx−1].
+ */
+function conv3(input: Float32Array, ci: number, n: number, s: number, p: Float32Array, wAt: number, bAt: number, co: number, out: Float32Array): void {
+  const m = n / s,
+    mm = m * m,
+    nn = n * n;
   for (let o = 0; o < co; o++) {
-    const ob = o * hw;
-    out.fill(p[bAt + o]!, ob, ob + hw);
+    const ob = o * mm;
+    out.fill(p[bAt + o]!, ob, ob + mm);
     for (let i = 0; i < ci; i++) {
-      const ib = i * hw;
+      const ib = i * nn;
       for (let ky = 0; ky < 3; ky++) {
-        const dy = ky - 1;
-        const y0 = dy < 0 ? 1 : 0,
-          y1 = dy > 0 ? n - 1 : n;
+        const [y0, y1] = span(ky, s, n, m);
         for (let kx = 0; kx < 3; kx++) {
-          const dx = kx - 1;
           const w = p[wAt + ((o * ci + i) * 3 + ky) * 3 + kx]!;
-          const x0 = dx < 0 ? 1 : 0,
-            x1 = dx > 0 ? n - 1 : n;
+          const [x0, x1] = span(kx, s, n, m);
           for (let y = y0; y < y1; y++) {
-            const orow = ob + y * n,
-              irow = ib + (y + dy) * n + dx;
-            for (let x = x0; x < x1; x++) out[orow + x]! += w * input[irow + x]!;
+            const orow = ob + y * m,
+              irow = ib + (y * s + ky - 1) * n + kx - 1;
+            for (let x = x0; x < x1; x++) out[orow + x]! += w * input[irow + x * s]!;
           }
         }
       }
@@ -105,6 +114,7 @@ function conv3Backward(
   input: Float32Array,
   ci: number,
   n: number,
+  s: number,
   p: Float32Array,
   wAt: number,
   bAt: number,
@@ -113,34 +123,34 @@ function conv3Backward(
   g: Float64Array,
   dIn: Float32Array | null,
 ): void {
-  const hw = n * n;
-  if (dIn) dIn.fill(0, 0, ci * hw);
+  const m = n / s,
+    mm = m * m,
+    nn = n * n;
+  if (dIn) dIn.fill(0, 0, ci * nn);
   for (let o = 0; o < co; o++) {
-    const ob = o * hw;
+    const ob = o * mm;
     let sb = 0;
-    for (let q = 0; q < hw; q++) sb += dOut[ob + q]!;
+    for (let q = 0; q < mm; q++) sb += dOut[ob + q]!;
     g[bAt + o]! += sb;
     for (let i = 0; i < ci; i++) {
-      const ib = i * hw;
+      const ib = i * nn;
       for (let ky = 0; ky < 3; ky++) {
-        const dy = ky - 1;
-        const y0 = dy < 0 ? 1 : 0,
-          y1 = dy > 0 ? n - 1 : n;
+        const [y0, y1] = span(ky, s, n, m);
         for (let kx = 0; kx < 3; kx++) {
-          const dx = kx - 1;
           const wi = wAt + ((o * ci + i) * 3 + ky) * 3 + kx;
           const w = p[wi]!;
-          const x0 = dx < 0 ? 1 : 0,
-            x1 = dx > 0 ? n - 1 : n;
+          const [x0, x1] = span(kx, s, n, m);
           let sw = 0;
           for (let y = y0; y < y1; y++) {
-            const orow = ob + y * n,
-              irow = ib + (y + dy) * n + dx;
-            for (let x = x0; x < x1; x++) {
-              const d = dOut[orow + x]!;
-              sw += d * input[irow + x]!;
-              if (dIn) dIn[irow + x]! += w * d;
-            }
+            const orow = ob + y * m,
+              irow = ib + (y * s + ky - 1) * n + kx - 1;
+            if (dIn)
+              for (let x = x0; x < x1; x++) {
+                const d = dOut[orow + x]!;
+                sw += d * input[irow + x * s]!;
+                dIn[irow + x * s]! += w * d;
+              }
+            else for (let x = x0; x < x1; x++) sw += dOut[orow + x]! * input[irow + x * s]!;
           }
           g[wi]! += sw;
         }
@@ -188,9 +198,10 @@ export interface CnnWork {
 }
 
 export function cnnWork(shape: CnnShape): CnnWork {
-  const { size: n, c1, c2, c3 } = shape;
-  const h = n >> 1,
-    q = n >> 2;
+  const { size, c1, c2, c3 } = shape;
+  const n = size >> 1,
+    h = size >> 2,
+    q = size >> 3;
   return {
     a1: new Float32Array(c1 * n * n),
     p1: new Float32Array(c1 * h * h),
@@ -211,17 +222,18 @@ export function cnnWork(shape: CnnShape): CnnWork {
 /** Forward pass of one tile ([size × size] float, /255) → logit. Leaves activations in `work`. */
 export function cnnForward(net: Cnn, tile: Float32Array, work: CnnWork = cnnWork(net.shape)): number {
   const L = cnnLayout(net.shape);
-  const { size: n, c1, c2, c3 } = net.shape;
+  const { size, c1, c2, c3 } = net.shape;
   const p = net.params;
-  const h = n >> 1,
-    q = n >> 2;
-  conv3(tile, 1, n, p, L.w1, L.b1, c1, work.a1);
+  const n = size >> 1,
+    h = size >> 2,
+    q = size >> 3;
+  conv3(tile, 1, size, 2, p, L.w1, L.b1, c1, work.a1);
   reluInPlace(work.a1, c1 * n * n);
   maxPool2(work.a1, c1, n, work.p1, work.arg1);
-  conv3(work.p1, c1, h, p, L.w2, L.b2, c2, work.a2);
+  conv3(work.p1, c1, h, 1, p, L.w2, L.b2, c2, work.a2);
   reluInPlace(work.a2, c2 * h * h);
   maxPool2(work.a2, c2, h, work.p2, work.arg2);
-  conv3(work.p2, c2, q, p, L.w3, L.b3, c3, work.a3);
+  conv3(work.p2, c2, q, 1, p, L.w3, L.b3, c3, work.a3);
   reluInPlace(work.a3, c3 * q * q);
   let z = p[L.bf]!;
   for (let c = 0; c < c3; c++) {
@@ -239,10 +251,11 @@ export function cnnForward(net: Cnn, tile: Float32Array, work: CnnWork = cnnWork
  */
 export function cnnBackward(net: Cnn, tile: Float32Array, dz: number, grad: Float64Array, work: CnnWork): void {
   const L = cnnLayout(net.shape);
-  const { size: n, c1, c2, c3 } = net.shape;
+  const { size, c1, c2, c3 } = net.shape;
   const p = net.params;
-  const h = n >> 1,
-    q = n >> 2,
+  const n = size >> 1,
+    h = size >> 2,
+    q = size >> 3,
     qq = q * q;
   grad[L.bf]! += dz;
   for (let c = 0; c < c3; c++) {
@@ -250,15 +263,15 @@ export function cnnBackward(net: Cnn, tile: Float32Array, dz: number, grad: Floa
     const d = (dz * p[L.wf + c]!) / qq;
     for (let k = 0; k < qq; k++) work.d3[c * qq + k] = work.a3[c * qq + k]! > 0 ? d : 0;
   }
-  conv3Backward(work.p2, c2, q, p, L.w3, L.b3, c3, work.d3, grad, work.dp2);
+  conv3Backward(work.p2, c2, q, 1, p, L.w3, L.b3, c3, work.d3, grad, work.dp2);
   work.d2.fill(0);
   for (let k = 0; k < c2 * qq; k++) work.d2[work.arg2[k]!]! += work.dp2[k]!;
   for (let k = 0; k < c2 * h * h; k++) if (work.a2[k]! <= 0) work.d2[k] = 0;
-  conv3Backward(work.p1, c1, h, p, L.w2, L.b2, c2, work.d2, grad, work.dp1);
+  conv3Backward(work.p1, c1, h, 1, p, L.w2, L.b2, c2, work.d2, grad, work.dp1);
   work.d1.fill(0);
   for (let k = 0; k < c1 * h * h; k++) work.d1[work.arg1[k]!]! += work.dp1[k]!;
   for (let k = 0; k < c1 * n * n; k++) if (work.a1[k]! <= 0) work.d1[k] = 0;
-  conv3Backward(tile, 1, n, p, L.w1, L.b1, c1, work.d1, grad, null);
+  conv3Backward(tile, 1, size, 2, p, L.w1, L.b1, c1, work.d1, grad, null);
 }
 
 export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));

@@ -62,44 +62,89 @@ const DIRS: readonly (readonly [number, number])[] = [
   [1, 1],
 ];
 
+/** The image with `pad` px of clamped edge pixels on every side. */
+function padded(img: GreyImage, pad: number): { data: Uint8Array; stride: number } {
+  const { width: w, height: h, data } = img;
+  const W = w + 2 * pad;
+  const out = new Uint8Array(W * (h + 2 * pad));
+  for (let y = 0; y < h + 2 * pad; y++) {
+    const sy = Math.min(h - 1, Math.max(0, y - pad));
+    for (let x = 0; x < W; x++) out[y * W + x] = data[sy * w + Math.min(w - 1, Math.max(0, x - pad))]!;
+  }
+  return { data: out, stride: W };
+}
+
 /** Rotation-invariant uniform LBP codes (0..9) of every pixel, both polarities, at radius r. */
 export function lbpCodes(img: GreyImage, r: number, margin = LBP_MARGIN): { up: Uint8Array; down: Uint8Array } {
-  const { width: w, height: h, data } = img;
+  const { width: w, height: h } = img;
+  const { data, stride: W } = padded(img, r);
   const up = new Uint8Array(w * h),
     down = new Uint8Array(w * h);
-  const offX = DIRS.map(([dx]) => dx * r),
-    offY = DIRS.map(([, dy]) => dy * r);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const c = data[y * w + x]!;
-      let u = 0,
-        d = 0;
-      for (let b = 0; b < 8; b++) {
-        const nx = Math.min(w - 1, Math.max(0, x + offX[b]!)),
-          ny = Math.min(h - 1, Math.max(0, y + offY[b]!));
-        const v = data[ny * w + nx]!;
-        if (v - c > margin) u |= 1 << b;
-        if (c - v > margin) d |= 1 << b;
-      }
+  const off = DIRS.map(([dx, dy]) => dy * r * W + dx * r);
+  const [o0, o1, o2, o3, o4, o5, o6, o7] = off as [number, number, number, number, number, number, number, number];
+  for (let y = 0; y < h; y++) {
+    let q = (y + r) * W + r;
+    for (let x = 0; x < w; x++, q++) {
+      const c = data[q]!,
+        hi = c + margin,
+        lo = c - margin;
+      const v0 = data[q + o0]!,
+        v1 = data[q + o1]!,
+        v2 = data[q + o2]!,
+        v3 = data[q + o3]!,
+        v4 = data[q + o4]!,
+        v5 = data[q + o5]!,
+        v6 = data[q + o6]!,
+        v7 = data[q + o7]!;
+      const u =
+        (v0 > hi ? 1 : 0) |
+        (v1 > hi ? 2 : 0) |
+        (v2 > hi ? 4 : 0) |
+        (v3 > hi ? 8 : 0) |
+        (v4 > hi ? 16 : 0) |
+        (v5 > hi ? 32 : 0) |
+        (v6 > hi ? 64 : 0) |
+        (v7 > hi ? 128 : 0);
+      const d =
+        (v0 < lo ? 1 : 0) |
+        (v1 < lo ? 2 : 0) |
+        (v2 < lo ? 4 : 0) |
+        (v3 < lo ? 8 : 0) |
+        (v4 < lo ? 16 : 0) |
+        (v5 < lo ? 32 : 0) |
+        (v6 < lo ? 64 : 0) |
+        (v7 < lo ? 128 : 0);
       up[y * w + x] = RIU2[u]!;
       down[y * w + x] = RIU2[d]!;
     }
+  }
   return { up, down };
 }
 
 /** Sobel gradient magnitude and |4-neighbour Laplacian| of every pixel (intensities /255). */
 export function gradientMaps(img: GreyImage): { grad: Float32Array; lap: Float32Array } {
-  const { width: w, height: h, data } = img;
+  const { width: w, height: h } = img;
+  const { data, stride: W } = padded(img, 1);
   const grad = new Float32Array(w * h),
     lap = new Float32Array(w * h);
-  const at = (x: number, y: number): number => data[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))]! / 255;
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const gx = at(x + 1, y - 1) + 2 * at(x + 1, y) + at(x + 1, y + 1) - at(x - 1, y - 1) - 2 * at(x - 1, y) - at(x - 1, y + 1);
-      const gy = at(x - 1, y + 1) + 2 * at(x, y + 1) + at(x + 1, y + 1) - at(x - 1, y - 1) - 2 * at(x, y - 1) - at(x + 1, y - 1);
+  for (let y = 0; y < h; y++) {
+    let q = (y + 1) * W + 1;
+    for (let x = 0; x < w; x++, q++) {
+      const nw = data[q - W - 1]!,
+        n = data[q - W]!,
+        ne = data[q - W + 1]!,
+        wv = data[q - 1]!,
+        c = data[q]!,
+        e = data[q + 1]!,
+        sw = data[q + W - 1]!,
+        s = data[q + W]!,
+        se = data[q + W + 1]!;
+      const gx = (ne + 2 * e + se - nw - 2 * wv - sw) / 255;
+      const gy = (sw + 2 * s + se - nw - 2 * n - ne) / 255;
       grad[y * w + x] = Math.sqrt(gx * gx + gy * gy);
-      lap[y * w + x] = Math.abs(4 * at(x, y) - at(x - 1, y) - at(x + 1, y) - at(x, y - 1) - at(x, y + 1));
+      lap[y * w + x] = Math.abs(4 * c - wv - e - n - s) / 255;
     }
+  }
   return { grad, lap };
 }
 
@@ -119,14 +164,17 @@ export function tileFeatures(img: GreyImage, grid: TileGrid): Float32Array {
   const cells = new Float64Array(cw * ch * CELL_STATS);
   const maps = LBP_RADII.map((r) => lbpCodes(img, r));
   const { grad, lap } = gradientMaps(img);
+  const [m0, m1, m2] = maps as [{ up: Uint8Array; down: Uint8Array }, { up: Uint8Array; down: Uint8Array }, { up: Uint8Array; down: Uint8Array }];
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const p = y * w + x;
-      const o = (Math.floor(y / s) * cw + Math.floor(x / s)) * CELL_STATS;
-      for (let m = 0; m < maps.length; m++) {
-        cells[o + m * 2 * LBP_BINS + maps[m]!.up[p]!]! += 1;
-        cells[o + (m * 2 + 1) * LBP_BINS + maps[m]!.down[p]!]! += 1;
-      }
+      const o = (((y / s) | 0) * cw + ((x / s) | 0)) * CELL_STATS;
+      cells[o + m0.up[p]!]! += 1;
+      cells[o + LBP_BINS + m0.down[p]!]! += 1;
+      cells[o + 2 * LBP_BINS + m1.up[p]!]! += 1;
+      cells[o + 3 * LBP_BINS + m1.down[p]!]! += 1;
+      cells[o + 4 * LBP_BINS + m2.up[p]!]! += 1;
+      cells[o + 5 * LBP_BINS + m2.down[p]!]! += 1;
       const st = o + 6 * LBP_BINS,
         g = grad[p]!,
         l = lap[p]!,

@@ -28,16 +28,16 @@ export function exportCnnOnnx(net: Cnn, metadata: Record<string, string> = {}): 
     nodes.push({ opType, input, output: [output], name: `n${nodes.length}_${opType}`, attribute, domain: '' });
     return output;
   };
-  const conv = (x: string, k: number, w: number, b: number, co: number, ci: number): string =>
+  const conv = (x: string, k: number, w: number, b: number, co: number, ci: number, stride: number): string =>
     node('Conv', [x, tensor(`conv${k}_w`, w, [co, ci, 3, 3]), tensor(`conv${k}_b`, b, [co])], `conv${k}`, [
       ints('kernel_shape', [3, 3]),
       ints('pads', [1, 1, 1, 1]),
-      ints('strides', [1, 1]),
+      ints('strides', [stride, stride]),
     ]);
   const pool = (x: string, k: number): string => node('MaxPool', [x], `pool${k}`, [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]);
-  let x = pool(node('Relu', [conv('tiles', 1, L.w1, L.b1, c1, 1)], 'relu1'), 1);
-  x = pool(node('Relu', [conv(x, 2, L.w2, L.b2, c2, c1)], 'relu2'), 2);
-  x = node('Relu', [conv(x, 3, L.w3, L.b3, c3, c2)], 'relu3');
+  let x = pool(node('Relu', [conv('tiles', 1, L.w1, L.b1, c1, 1, 2)], 'relu1'), 1);
+  x = pool(node('Relu', [conv(x, 2, L.w2, L.b2, c2, c1, 1)], 'relu2'), 2);
+  x = node('Relu', [conv(x, 3, L.w3, L.b3, c3, c2, 1)], 'relu3');
   x = node('Flatten', [node('GlobalAveragePool', [x], 'gap')], 'flat', [int('axis', 1)]);
   const logit = node('Gemm', [x, tensor('fc_w', L.wf, [c3, 1]), tensor('fc_b', L.bf, [1])], 'logit');
   node('Sigmoid', [logit], 'probability');
