@@ -24,7 +24,7 @@ import { otelTracing } from './adapters/telemetry/tracing.ts';
 import { DEFAULT_TRACK_CONFIG, type TrackConfig } from './domain/prompt-track.ts';
 import { PUMP_BEARING_USE_CASE, type UseCaseSpec } from './domain/usecase.ts';
 import type { Commands } from './features/commands.ts';
-import { createDriftRecorder, createDriftReporting } from './features/drift.ts';
+import { createDriftExclusion, createDriftRecorder, createDriftReporting } from './features/drift.ts';
 import { createFollower, type FollowerStatus } from './features/following.ts';
 import { createModelHost, type ModelHost } from './features/models.ts';
 import { createMonitor, DEFAULT_MONITOR_CONFIG, type Monitor, type MonitorConfig } from './features/monitoring.ts';
@@ -92,6 +92,8 @@ export interface InferenceAppDeps {
   /** The projection's checkpoint (sqliteProjectionCheckpoints); absent: the store is read from position 1 at start. */
   checkpoints?: ProjectionCheckpoints | null;
   createScorer?: (bytes: Uint8Array, inputs: number) => Promise<Scorer>;
+  /** An active labelled fault on the asset (left out of the drift comparison); absent: open prompts and modes only. */
+  activeFault?: (assetPath: string, atMs: number) => boolean;
   /** Wall clock (ms). */
   now?: () => number;
 }
@@ -128,8 +130,11 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   const now = deps.now ?? Date.now;
   const useCases = deps.useCases ?? [PUMP_BEARING_USE_CASE];
   const track: TrackConfig = { ...DEFAULT_TRACK_CONFIG, ...config.track };
-  const monitor = createMonitor({ ...DEFAULT_MONITOR_CONFIG, ...config.monitor });
   const projection = createProjection();
+  const monitor = createMonitor(
+    { ...DEFAULT_MONITOR_CONFIG, ...config.monitor },
+    { excluded: createDriftExclusion({ projection, now, ...(deps.activeFault ? { activeFault: deps.activeFault } : {}) }) },
+  );
   // OpenTelemetry instruments on the global meter: no-ops unless the entry point ran initTelemetry() first.
   const metrics = createInferenceMetrics();
   const tracing = otelTracing();

@@ -11,6 +11,7 @@ import type { ModelHost } from './models.ts';
 import type { DriftReport, EvaluationResult, Monitor } from './monitoring.ts';
 import type { LoadedModel } from './ports.ts';
 import type { Projection } from './projection.ts';
+import { isSuppressed } from '../domain/mode.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -91,4 +92,20 @@ export function createDriftReporting(deps: {
       );
     },
   };
+}
+
+/**
+ * Which assets the drift comparison leaves out: one with an open production prompt (its fault is
+ * what the model exists to detect), one not in auto mode (maintenance, manual) and one with an
+ * active labelled fault (`activeFault`: reported problems, labels; absent: none known).
+ */
+export function createDriftExclusion(deps: {
+  projection: Projection;
+  now: () => number;
+  activeFault?: (assetPath: string, atMs: number) => boolean;
+}): (assetPath: string, atMs: number) => boolean {
+  return (assetPath, atMs) =>
+    deps.projection.list({ assetPath, openOnly: true, max: 1 }, deps.now()).length > 0 ||
+    isSuppressed(deps.projection.modes(), assetPath) ||
+    (deps.activeFault?.(assetPath, atMs) ?? false);
 }

@@ -27,12 +27,56 @@ export interface MonitorConfig {
   /** Consecutive critical evaluations before retraining is requested. */
   readonly persistAfter: number;
   readonly ksAlpha: number;
+  /** Live rows kept per asset (an excluded asset's rows are dropped whole). */
+  readonly perAssetCapacity: number;
+  /** Included assets needed before drift is evaluated (or every asset seen, when fewer). */
+  readonly minAssets: number;
+  /** Consecutive evaluations with a population shift before the model is paused (hysteresis). */
+  readonly pauseAfter: number;
+  /** Consecutive evaluations without one before it serves again. */
+  readonly resumeAfter: number;
+  /** A shift counts for the population when more than this share of the included assets show it (a fault is a minority). */
+  readonly shiftedShare: number;
 }
 
-export const DEFAULT_MONITOR_CONFIG: MonitorConfig = { capacity: 2_000, minSamples: 200, evaluateEvery: 50, persistAfter: 3, ksAlpha: 0.01 };
+export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
+  capacity: 2_000,
+  minSamples: 200,
+  evaluateEvery: 50,
+  persistAfter: 3,
+  ksAlpha: 0.01,
+  perAssetCapacity: 500,
+  minAssets: 2,
+  pauseAfter: 3,
+  resumeAfter: 2,
+  shiftedShare: 0.5,
+};
+
+/** Whether the model is paused for a use case (severe drift shared by the population), since when and why in plain words. */
+export interface PauseState {
+  readonly paused: boolean;
+  readonly sinceMs: number | null;
+  readonly explanation: string | null;
+}
+
+export interface MonitorDeps {
+  /**
+   * Assets left out of the drift comparison (an open prompt, a labelled fault, maintenance): the
+   * failure the model exists to detect must not pass for a shift of the population. Their rows
+   * are dropped, so an asset comes back with fresh rows only.
+   */
+  readonly excluded?: (assetPath: string, atMs: number) => boolean;
+}
 
 export interface DriftReport {
   readonly useCaseId: string;
+  /** The model's prompts give way to the declared limits (a population shift persisted). */
+  readonly paused?: boolean;
+  /** Why, in plain words (null when serving). */
+  readonly explanation?: string | null;
+  /** Assets compared / left out at the last evaluation. */
+  readonly assetsCompared?: number;
+  readonly assetsExcluded?: number;
   readonly modelVersionId: string | null;
   readonly features: readonly FeatureDrift[];
   readonly predictionPsi: number;
@@ -89,12 +133,21 @@ class Ring {
   }
 }
 
-interface UseCaseMonitor {
-  versionId: string;
-  inputs: readonly string[];
+interface AssetRows {
   rings: Ring[];
   scores: Ring;
   times: Ring;
+}
+
+interface UseCaseMonitor {
+  versionId: string;
+  inputs: readonly string[];
+  assets: Map<string, AssetRows>;
+  seen: Set<string>;
+  excluded: Set<string>;
+  pauseStreak: number;
+  clearStreak: number;
+  pause: PauseState;
   sinceEval: number;
   reported: Map<string, 'warning' | 'critical'>;
   persistence: PersistenceState;
@@ -112,7 +165,9 @@ interface UseCaseMonitor {
 }
 
 export interface Monitor {
-  observe(useCaseId: string, model: LoadedModel, row: Float64Array, score: number, atMs: number): EvaluationResult | null;
+  /** One scored row of `assetPath` (absent: one anonymous population, nothing excluded). */
+  observe(useCaseId: string, model: LoadedModel, row: Float64Array, score: number, atMs: number, assetPath?: string): EvaluationResult | null;
+  pauseState(useCaseId: string): PauseState;
   observeShadow(useCaseId: string, candidateVersionId: string, productionAlarm: boolean, candidateAlarm: boolean): void;
   shadowRaised(useCaseId: string, candidateVersionId: string, assetPath: string): void;
   isSevere(useCaseId: string): boolean;
@@ -128,7 +183,45 @@ export interface Monitor {
   lastPsi(): { useCaseId: string; modelVersionId: string | null; feature: string; psi: number }[];
 }
 
-export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): Monitor {
+const NOT_PAUSED: PauseState = { paused: false, sinceMs: null, explanation: null };
+
+/** Concatenated values of one ring per asset. */
+function concat(rows: readonly Ring[]): Float64Array {
+  let n = 0;
+  for (const r of rows) n += r.count;
+  const out = new Float64Array(n);
+  let k = 0;
+  for (const r of rows) {
+    out.set(r.values(), k);
+    k += r.count;
+  }
+  return out;
+}
+
+/** Share of the reference at or below v (binary search on the sorted reference). */
+function rankOf(sortedRef: Float64Array, v: number): number {
+  let lo = 0,
+    hi = sortedRef.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sortedRef[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return sortedRef.length === 0 ? 0.5 : lo / sortedRef.length;
+}
+
+function medianOf(values: Float64Array): number {
+  const s = Float64Array.from(values).filter(Number.isFinite).sort();
+  return s.length === 0 ? NaN : s[s.length >> 1]!;
+}
+
+/** How an input reads to an operator: the tag it is computed from, in words. */
+function inputWords(model: LoadedModel, feature: string): string {
+  const tag = model.featureInfo.get(feature)?.source?.tag ?? feature.split('__')[0] ?? feature;
+  return tag.replace(/_/g, ' ');
+}
+
+export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, deps: MonitorDeps = {}): Monitor {
   const byUseCase = new Map<string, UseCaseMonitor>();
 
   const monitorOf = (useCaseId: string, model: LoadedModel): UseCaseMonitor => {
@@ -138,9 +231,12 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
       m = {
         versionId: model.registered.modelVersionId,
         inputs: model.inputs,
-        rings: model.inputs.map(() => new Ring(config.capacity)),
-        scores: new Ring(config.capacity),
-        times: new Ring(config.capacity),
+        assets: new Map(),
+        seen: new Set(),
+        excluded: new Set(),
+        pauseStreak: 0,
+        clearStreak: 0,
+        pause: NOT_PAUSED,
         sinceEval: 0,
         reported: new Map(),
         persistence: { consecutive: 0, requested: false },
@@ -159,8 +255,10 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
     model: LoadedModel,
     nowMs: number,
   ): { features: FeatureDrift[]; predictionPsi: number; severity: 'none' | 'warning' | 'critical' } {
-    const features = m.inputs.map((name, j) => featureDrift(name, model.referenceSorted[j]!, m.rings[j]!.values()));
-    const predictionPsi = model.referenceScoresSorted.length > 0 && m.scores.count > 0 ? psiOf(model.referenceScoresSorted, m.scores.values()) : 0;
+    const rows = [...m.assets.values()];
+    const features = m.inputs.map((name, j) => featureDrift(name, model.referenceSorted[j]!, concat(rows.map((r) => r.rings[j]!))));
+    const scores = concat(rows.map((r) => r.scores));
+    const predictionPsi = model.referenceScoresSorted.length > 0 && scores.length > 0 ? psiOf(model.referenceScoresSorted, scores) : 0;
     let severity: 'none' | 'warning' | 'critical' = 'none';
     for (const f of features) {
       const s = driftSeverity(f, config.ksAlpha);
@@ -173,20 +271,51 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
   }
 
   return {
-    observe(useCaseId, model, row, score, atMs) {
+    observe(useCaseId, model, row, score, atMs, assetPath = '') {
       const m = monitorOf(useCaseId, model);
-      for (let j = 0; j < m.rings.length; j++) m.rings[j]!.push(row[j]!);
-      m.scores.push(score);
-      m.times.push(atMs);
+      m.seen.add(assetPath);
+      if (assetPath !== '' && deps.excluded?.(assetPath, atMs) === true) {
+        // the fault the model exists to detect is not a shift of the population: its rows go
+        m.assets.delete(assetPath);
+        m.excluded.add(assetPath);
+        return null;
+      }
+      m.excluded.delete(assetPath);
+      let a = m.assets.get(assetPath);
+      if (a === undefined) {
+        const cap = assetPath === '' ? config.capacity : config.perAssetCapacity;
+        m.assets.set(assetPath, (a = { rings: m.inputs.map(() => new Ring(cap)), scores: new Ring(cap), times: new Ring(cap) }));
+      }
+      for (let j = 0; j < a.rings.length; j++) a.rings[j]!.push(row[j]!);
+      a.scores.push(score);
+      a.times.push(atMs);
       m.sinceEval++;
-      if (m.sinceEval < config.evaluateEvery || m.scores.count < config.minSamples) return null;
+      let total = 0;
+      for (const r of m.assets.values()) total += r.scores.count;
+      // a minimum sample, from enough assets: one asset's window is not the population
+      if (m.sinceEval < config.evaluateEvery || total < config.minSamples || m.assets.size < Math.min(config.minAssets, m.seen.size)) return null;
       m.sinceEval = 0;
       const { features, predictionPsi, severity } = compute(useCaseId, m, model, atMs);
       const newFindings: DriftFinding[] = [];
-      let anyCritical = false;
-      for (const f of features) {
+      const widespread: { feature: string; shifted: number }[] = [];
+      for (const [j, f] of features.entries()) {
         const s = driftSeverity(f, config.ksAlpha);
-        if (s === 'critical') anyCritical = true;
+        if (s === 'critical') {
+          // shared by the population? each asset's median against the reference's middle 90 %, one
+          // direction counted at a time: a recalibration moves every sensor the same way
+          let up = 0,
+            down = 0,
+            compared = 0;
+          for (const r of m.assets.values()) {
+            if (r.scores.count < 5) continue;
+            compared++;
+            const rank = rankOf(model.referenceSorted[j]!, medianOf(r.rings[j]!.values()));
+            if (rank > 0.95) up++;
+            else if (rank < 0.05) down++;
+          }
+          const shifted = Math.max(up, down);
+          if (compared > 0 && shifted / compared > config.shiftedShare) widespread.push({ feature: f.feature, shifted });
+        }
         const before = m.reported.get(f.feature);
         if (s === 'none') {
           m.reported.delete(f.feature);
@@ -200,19 +329,47 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
         m.reported.set('__prediction', 'critical');
         newFindings.push({ kind: 'prediction', feature: null, statistic: 'psi', value: predictionPsi, threshold: 0.25, severity: 'critical' });
       } else if (predictionPsi <= 0.1) m.reported.delete('__prediction');
-      const p = evolvePersistence(m.persistence, anyCritical, config.persistAfter);
+      const populationShift = widespread.length > 0;
+      const p = evolvePersistence(m.persistence, populationShift, config.persistAfter);
       m.persistence = p.state;
-      m.severe = anyCritical;
-      const times = m.times.values();
+      // hysteresis: paused after `pauseAfter` evaluations in a row with a population shift, serving again after `resumeAfter` without
+      if (populationShift) {
+        m.pauseStreak++;
+        m.clearStreak = 0;
+      } else {
+        m.clearStreak++;
+        m.pauseStreak = 0;
+      }
+      const compared = m.assets.size;
+      if (populationShift && (m.pause.paused || m.pauseStreak >= config.pauseAfter)) {
+        const words = [...new Set(widespread.map((w) => inputWords(model, w.feature)))];
+        const most = Math.max(...widespread.map((w) => w.shifted));
+        const assetsWord = m.seen.size === 1 && m.seen.has('') ? 'the assets' : `${most} of ${compared} assets`;
+        m.pause = {
+          paused: true,
+          sinceMs: m.pause.sinceMs ?? atMs,
+          explanation:
+            `The model is paused: the ${words.slice(0, 3).join(', ')} readings of ${assetsWord} no longer look like the data it learned from, ` +
+            'as after a sensor is recalibrated, replaced or moved, or a change in how the plant runs. ' +
+            'Prompts come from the fixed limits until the readings look familiar again or the model is retrained.',
+        };
+      } else if (m.pause.paused && m.clearStreak >= config.resumeAfter) m.pause = NOT_PAUSED;
+      m.severe = m.pause.paused;
       let from = Infinity,
         to = -Infinity;
-      for (const t of times) {
-        if (t < from) from = t;
-        if (t > to) to = t;
+      for (const r of m.assets.values()) {
+        for (const t of r.times.values()) {
+          if (t < from) from = t;
+          if (t > to) to = t;
+        }
       }
       const report: DriftReport = {
         // keyed by deployment (a scoped pilot-line model has its own reference); reported per use case
         useCaseId: parseDeploymentKey(useCaseId).useCaseId,
+        paused: m.pause.paused,
+        explanation: m.pause.explanation,
+        assetsCompared: m.assets.size,
+        assetsExcluded: m.excluded.size,
         modelVersionId: m.versionId,
         features,
         predictionPsi,
@@ -246,6 +403,7 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
       }
     },
     isSevere: (useCaseId) => byUseCase.get(useCaseId)?.severe ?? false,
+    pauseState: (useCaseId) => byUseCase.get(useCaseId)?.pause ?? NOT_PAUSED,
     report(useCaseId, model, outcomes, nowMs, shadowOutcomes) {
       const m = byUseCase.get(useCaseId);
       const pr = livePrecisionRecall(outcomes);
@@ -278,6 +436,10 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
       const { features, predictionPsi, severity } = compute(useCaseId, m, model, nowMs);
       return {
         useCaseId,
+        paused: m.pause.paused,
+        explanation: m.pause.explanation,
+        assetsCompared: m.assets.size,
+        assetsExcluded: m.excluded.size,
         modelVersionId: m.versionId,
         features,
         predictionPsi,
@@ -297,7 +459,11 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG): M
     },
     counters() {
       const out: Record<string, { windows: number; severe: boolean; reportedFeatures: number }> = {};
-      for (const [u, m] of byUseCase) out[u] = { windows: m.scores.count, severe: m.severe, reportedFeatures: m.reported.size };
+      for (const [u, m] of byUseCase) {
+        let windows = 0;
+        for (const r of m.assets.values()) windows += r.scores.count;
+        out[u] = { windows, severe: m.severe, reportedFeatures: m.reported.size };
+      }
       return out;
     },
   };
