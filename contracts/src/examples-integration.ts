@@ -16,10 +16,11 @@ const target = {
   trigger: 'raised',
   kind: 'work-order',
   connector: 'maintainx',
+  recipient: null,
 } as const;
 
 export const integrationExamples: { readonly [T in IntegrationTypes]: EventData<T> } = {
-  OutboundActionSucceeded: { ...target, externalId: '12345', attempts: 2, alreadyThere: false, recipient: null, succeededAt: '2025-03-05T10:01:10Z' },
+  OutboundActionSucceeded: { ...target, externalId: '12345', attempts: 2, alreadyThere: false, succeededAt: '2025-03-05T10:01:10Z' },
   OutboundActionFailed: {
     ...target,
     attempt: 1,

@@ -27,6 +27,8 @@ const Target = z.strictObject({
   kind: OutboundKind,
   /** Connector instance (config name), e.g. `maintainx`, `webhook-erp`, `smtp`. */
   connector: UnsToken,
+  /** The person's address for e-mail and chat; null for systems. */
+  recipient: z.string().max(320).nullable(),
 });
 
 export const outboundActionSucceeded = defineContract({
@@ -40,7 +42,6 @@ export const outboundActionSucceeded = defineContract({
       attempts: z.int().min(1),
       /** true: found already done at the other end (an earlier attempt had succeeded without an answer). */
       alreadyThere: z.boolean(),
-      recipient: z.string().max(320).nullable(),
       succeededAt: IsoDateTime,
     }),
   ],

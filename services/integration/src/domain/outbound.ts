@@ -80,12 +80,13 @@ export interface ActionTarget {
   trigger: Trigger;
   kind: ActionKind;
   connector: string;
+  recipient: string | null;
 }
 
 export type AttemptDecision =
   | {
       type: 'OutboundActionSucceeded';
-      data: ActionTarget & { externalId: string | null; attempts: number; alreadyThere: boolean; recipient: string | null; succeededAt: string };
+      data: ActionTarget & { externalId: string | null; attempts: number; alreadyThere: boolean; succeededAt: string };
     }
   | {
       type: 'OutboundActionFailed';
@@ -109,7 +110,7 @@ export function decideAttempt(
   if (result.ok) {
     return {
       type: 'OutboundActionSucceeded',
-      data: { ...target, externalId: result.externalId, attempts: attempt, alreadyThere: result.alreadyThere, recipient: result.recipient, succeededAt: at },
+      data: { ...target, externalId: result.externalId, attempts: attempt, alreadyThere: result.alreadyThere, succeededAt: at },
     };
   }
   const permanent = result.permanent === true || !isRetryable(result.status);

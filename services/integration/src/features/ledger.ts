@@ -12,6 +12,7 @@ export interface ActionSummary {
   trigger: 'raised' | 'acknowledged' | 'done';
   kind: string;
   connector: string;
+  recipient: string | null;
   status: 'retrying' | 'succeeded' | 'dead-lettered';
   attempts: number;
   externalId: string | null;
@@ -50,6 +51,7 @@ export function createLedger(reader: StoreReader): Ledger {
           trigger: data.trigger as ActionSummary['trigger'],
           kind: data.kind as string,
           connector: data.connector as string,
+          recipient: (data.recipient as string | null) ?? null,
           status: 'retrying' as const,
           attempts: 0,
           externalId: null,

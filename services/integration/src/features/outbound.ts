@@ -85,7 +85,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
         kind: target.kind,
         trigger: target.trigger,
         prompt,
-        recipient: options.recipient ?? null,
+        recipient: target.recipient,
       });
       const decision = decideAttempt(target, state, result, state.round + 1, policy, now());
       try {
@@ -118,6 +118,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
         trigger,
         kind: rule.kind,
         connector: rule.connector,
+        recipient: options.recipient ?? null,
       };
       const p = attemptLoop(target, prompt, options).finally(() => running.delete(actionKey));
       running.set(actionKey, p);
