@@ -7,6 +7,7 @@ import type { UnsSampleBatch } from './messages/uns.ts';
 import { exampleAssetPath, exampleIds, hash, keyId } from './example-ids.ts';
 import { operationsExamples } from './examples-operations.ts';
 import { integrationExamples } from './examples-integration.ts';
+import { imageExamples } from './examples-images.ts';
 
 export { exampleAssetPath, exampleIds } from './example-ids.ts';
 
@@ -412,6 +413,7 @@ export const eventExamples: EventExamples = {
   },
   ...operationsExamples,
   ...integrationExamples,
+  ...imageExamples,
 };
 
 /** Examples of versions older than the latest, keyed by type then schemaVersion. */

@@ -5,6 +5,7 @@ import { createContractRegistry, type ContractEntry, type EventValidator, type L
 import { accessDenied, signingKeyRotated, tokenIssued } from './events/access.ts';
 import { actionCatalogued, costModelSet, feasibilityAssessed, kpiMeasured, objectiveSet, useCaseApproved, useCaseDrafted } from './events/charter.ts';
 import { bufferOverflowed, sourceConnected, sourceLost, sourceRegistered, sparkplugRebirthRequested, tagMapped } from './events/connectivity.ts';
+import { imageCaptured, imageRegionLabelled, imageRejected } from './events/images.ts';
 import { dataQualityIssueCleared, dataQualityIssueRaised, datasetSnapshotCreated, labelRecorded, restrictedDataRead } from './events/dataops.ts';
 import { chainAnchored, modelApprovalRequested, modelApproved, modelPromoted, modelRejected, modelRolledBack } from './events/governance.ts';
 import {
@@ -95,6 +96,10 @@ export const eventContracts = {
   WorkOrderCompleted: workOrderCompleted,
   PromptEscalated: promptEscalated,
   NotificationSuppressed: notificationSuppressed,
+  // visual inspection (#22): connectivity (source-) and dataops (label-)
+  ImageCaptured: imageCaptured,
+  ImageRejected: imageRejected,
+  ImageRegionLabelled: imageRegionLabelled,
 } as const;
 
 export type EventContracts = typeof eventContracts;

@@ -79,6 +79,9 @@ describe('the registry', () => {
       'WorkOrderCompleted',
       'PromptEscalated',
       'NotificationSuppressed',
+      'ImageCaptured',
+      'ImageRejected',
+      'ImageRegionLabelled',
     ];
     expect(types.sort()).toEqual(required.sort());
   });

@@ -1,0 +1,41 @@
+// Contract examples of the image events of visual inspection (#22).
+import type { EventData } from './registry.ts';
+import { hash } from './example-ids.ts';
+
+type ImageTypes = 'ImageCaptured' | 'ImageRejected' | 'ImageRegionLabelled';
+
+export const imageExamples: { readonly [T in ImageTypes]: EventData<T> } = {
+  ImageCaptured: {
+    sourceId: 'aoi-1',
+    stationId: 'aoi-1',
+    partId: '13000188',
+    via: 'folder',
+    sha256: hash('d'),
+    width: 640,
+    height: 640,
+    bytes: 17020,
+    format: 'jpeg',
+    capturedAt: '2025-03-05T10:00:00Z',
+    receivedAt: '2025-03-05T10:00:00.2Z',
+  },
+  ImageRejected: {
+    sourceId: 'aoi-1',
+    stationId: 'aoi-1',
+    partId: null,
+    via: 'http',
+    reason: 'no-part-id',
+    message: 'upload without a part id',
+    origin: '/api/v1/images',
+    rejectedAt: '2025-03-05T10:00:01Z',
+  },
+  ImageRegionLabelled: {
+    sha256: hash('d'),
+    stationId: 'aoi-1',
+    partId: '13000188',
+    region: { x1: 32, y1: 48, x2: 96, y2: 112 },
+    verdict: 'defect-confirmed',
+    defectType: 'short',
+    labelledBy: 'ines@plant1',
+    labelledAt: '2025-03-05T10:02:00Z',
+  },
+};
