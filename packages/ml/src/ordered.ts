@@ -162,6 +162,11 @@ export interface OrderedRows {
   readonly units: ReadonlyMap<number, { readonly start: number; readonly end: number }>;
 }
 
+/** An order value as the user knows it: an ISO time for epoch-ms time orders, else the number. */
+export function formatOrder(v: number, step: number): string {
+  return step >= 1000 && Math.abs(v) > 1e11 ? new Date(v).toISOString() : String(v);
+}
+
 /** Per-unit row order by (entity, order); refuses duplicates and (unless allowed) gaps, in the user's terms. */
 export function unitOrder(entity: Float64Array, order: Float64Array, spec: Pick<OrderedSpec, 'entity' | 'order' | 'step' | 'gaps'>): Map<number, Int32Array> {
   const byUnit = new Map<number, number[]>();
@@ -181,12 +186,12 @@ export function unitOrder(entity: Float64Array, order: Float64Array, spec: Pick<
       if (d === 0)
         throw new OrderedDataError(
           'ordered.order',
-          `${spec.entity} ${e} has two rows at ${spec.order} ${order[idx[k]!]} (rows ${idx[k - 1]! + 1} and ${idx[k]! + 1}); de-duplicate the file first`,
+          `${spec.entity} ${e} has two rows at ${spec.order} ${formatOrder(order[idx[k]!]!, spec.step)} (rows ${idx[k - 1]! + 1} and ${idx[k]! + 1}); de-duplicate the file first`,
         );
       if (d > spec.step * 1.5 && spec.gaps !== 'allow')
         throw new OrderedDataError(
           'ordered.order',
-          `${spec.entity} ${e} jumps from ${spec.order} ${order[idx[k - 1]!]} to ${order[idx[k]!]} (a gap of ${d / spec.step} steps of ${spec.step}); fill the gap or allow gaps`,
+          `${spec.entity} ${e} jumps from ${spec.order} ${formatOrder(order[idx[k - 1]!]!, spec.step)} to ${formatOrder(order[idx[k]!]!, spec.step)} (a gap of ${d / spec.step} steps of ${spec.step}); fill the gap or allow gaps`,
         );
     }
     out.set(e, idx);

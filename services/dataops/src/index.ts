@@ -11,6 +11,8 @@ export type { SeriesResult, TimeSeriesQuery } from './features/time-series.ts';
 export { openPostgresDataopsStore, type PostgresStoreOptions } from './adapters/historian/postgres.ts';
 export { openSqliteDataopsStore, type SqliteStoreOptions } from './adapters/historian/sqlite.ts';
 export { loadSnapshot } from './adapters/files/snapshot-files.ts';
+export { readDelimited, typeColumn, FileShapeError, DELIMITERS } from './domain/delimited.ts';
+export type { TextTable, TypedColumn, ReadOptions } from './domain/delimited.ts';
 export { createDataopsGrpcServer, type DataopsGrpcOptions } from './adapters/grpc/server.ts';
 export type { DataopsLogger, DataopsStore, Historian, LoadSnapshotOptions, LoadedSnapshot, MetaStore, SnapshotLineage, SnapshotManifest } from './ports.ts';
 export type { ColumnSpec, ColumnType, ColumnData, Table } from './domain/table.ts';

@@ -5,7 +5,7 @@
 // against each — plus group commit, CSV parsing, snapshot files, window features, the access
 // check of restricted reads and the logger.
 import type { Principal, Resource } from '@industrial/access';
-import type { WindowSpec } from '@industrial/ml';
+import type { OrderedSpec, WindowSpec } from '@industrial/ml';
 import type { BucketStats } from './domain/resample.ts';
 import type { DatasetMetadata, TagMetadata } from './domain/catalog.ts';
 import type { CsvMapping } from './domain/csv-mapping.ts';
@@ -193,6 +193,8 @@ export interface SnapshotLineage {
   featureSetVersion: string;
   /** The @industrial/ml window spec the feature columns were computed with (historian-windows only). */
   window?: WindowSpec;
+  /** The @industrial/ml ordered per-unit spec the feature columns were computed with (ordered snapshots of imports). */
+  ordered?: OrderedSpec;
 }
 
 /** The part of the manifest the content hash covers. */
