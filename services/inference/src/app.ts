@@ -24,17 +24,28 @@ import { otelTracing } from './adapters/telemetry/tracing.ts';
 import { DEFAULT_TRACK_CONFIG, type TrackConfig } from './domain/prompt-track.ts';
 import { PUMP_BEARING_USE_CASE, type UseCaseSpec } from './domain/usecase.ts';
 import type { Commands } from './features/commands.ts';
+import { createAssetStates, type AssetStates } from './features/asset-states.ts';
 import { createDriftExclusion, createDriftRecorder, createDriftReporting } from './features/drift.ts';
 import { createFollower, type FollowerStatus } from './features/following.ts';
 import { createModelHost, type ModelHost } from './features/models.ts';
 import { createMonitor, DEFAULT_MONITOR_CONFIG, type Monitor, type MonitorConfig } from './features/monitoring.ts';
-import type { ActionCatalogue, CostModel, MembershipSource, ProjectionCheckpoints, Scorer, UnsReplaySource } from './features/ports.ts';
+import type {
+  ActionCatalogue,
+  AssetCatalog,
+  CostModel,
+  HistorianSource,
+  MembershipSource,
+  ProjectionCheckpoints,
+  Scorer,
+  UnsReplaySource,
+} from './features/ports.ts';
 import { createPredicting } from './features/predict.ts';
 import { createProjection, type Projection } from './features/projection.ts';
 import { createPrompting } from './features/prompting.ts';
 import { createReplicas, type MembershipReport } from './features/replicas.ts';
 import { createScoring, type Pipeline } from './features/scoring.ts';
 import { createShadowScoring } from './features/shadow.ts';
+import { historianReplay, observedReplay, tagsOfAsset } from './features/warmup.ts';
 
 export type { MembershipChangeRecord, MembershipReport } from './features/replicas.ts';
 
@@ -92,6 +103,10 @@ export interface InferenceAppDeps {
   /** The projection's checkpoint (sqliteProjectionCheckpoints); absent: the store is read from position 1 at start. */
   checkpoints?: ProjectionCheckpoints | null;
   createScorer?: (bytes: Uint8Array, inputs: number) => Promise<Scorer>;
+  /** The plant's assets (dataops catalog): every one is listed by GET /api/v1/assets with its monitoring state. */
+  catalog?: AssetCatalog | null;
+  /** The historian (dataops): without a UNS stream replay, windows are rebuilt from it at first sight and on takeover. */
+  historian?: HistorianSource | null;
   /** An active labelled fault on the asset (left out of the drift comparison); absent: open prompts and modes only. */
   activeFault?: (assetPath: string, atMs: number) => boolean;
   /** Wall clock (ms). */
@@ -106,6 +121,8 @@ export interface InferenceApp {
   readonly pipeline: Pipeline;
   readonly monitor: Monitor;
   readonly commands: Commands;
+  /** Per asset and use case: warming up, monitored, stale data, manual, rules (GET /api/v1/assets). */
+  readonly assetStates: AssetStates;
   /** Catches up with the store (from the checkpoint; models loaded), starts the UNS consumer, binds gRPC and HTTP. */
   start(): Promise<{ grpcPort: number | null; httpPort: number | null }>;
   /** Feeds one UNS batch directly (embedding, tests). */
@@ -150,12 +167,25 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     log: logger,
     now,
   });
+  const assetStates = createAssetStates({
+    useCases: () => useCases,
+    models,
+    projection,
+    pauseState: (key) => monitor.pauseState(key),
+    owns: (assetPath) => replicas.owns(assetPath),
+    catalog: deps.catalog ?? null,
+    now,
+  });
+  // A window is rebuilt from the UNS stream where there is one, else from the historian; the asset states see the readings either way.
+  const replaySource =
+    deps.unsReplay ??
+    (deps.historian ? historianReplay({ historian: deps.historian, tags: (assetPath) => tagsOfAsset(useCases, models, assetPath), now }) : null);
   const replicas = createReplicas({
     replicaId: config.replicaId,
     replicas: config.replicas,
     useCases,
     models,
-    unsReplay: deps.unsReplay ?? null,
+    unsReplay: replaySource === null ? null : observedReplay(replaySource, assetStates, now),
     membership: deps.membership ?? null,
     settle: () => follower.settle(),
     metrics,
@@ -182,6 +212,11 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     log: logger,
   });
   replicas.attach(pipeline);
+  pipeline.onScored((scored) => assetStates.scored(scored));
+  const intake = (b: UnsSampleBatch) => {
+    assetStates.observe(b, now());
+    return replicas.intake(b);
+  };
   const commands: Commands = {
     ...createPrompting({ kernel, projection, useCases, now }),
     ...createPredicting({ models, useCases }),
@@ -236,6 +271,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
           ready: () => serving,
           guard: guardOptions,
           history: (id) => kernel.read(`recommendation-${id}`),
+          assets: () => assetStates.list(),
           ...(config.http.rateLimit === undefined ? {} : { rateLimit: config.http.rateLimit }),
           ...(config.http.trustProxy === undefined ? {} : { trustProxy: config.http.trustProxy }),
           ...(config.tls?.http ? { tls: config.tls.http } : {}),
@@ -251,6 +287,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     pipeline,
     monitor,
     commands,
+    assetStates,
     async start() {
       await follower.start();
       await follower.settle();
@@ -259,7 +296,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
         consumer = await consumeUns(bus, {
           durable: config.unsDurable ?? `inference-${config.replicaId}`,
           ...(config.unsSubject === undefined ? {} : { subject: config.unsSubject }),
-          handle: (b) => replicas.intake(b),
+          handle: intake,
           onInvalid: (error) => logger.warn({ err: error }, 'invalid UNS batch dead-lettered'),
         });
       }
@@ -271,11 +308,12 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
         httpPort = typeof address === 'object' && address !== null ? address.port : config.http!.port;
       }
       replicas.follow();
+      assetStates.started(now());
       serving = true;
       logger.info({ grpcPort, httpPort, replica: config.replicaId, projection: follower.status() }, 'inference started');
       return { grpcPort, httpPort };
     },
-    ingest: (b) => replicas.intake(b),
+    ingest: intake,
     setReplicas: (members, knownAssets) => replicas.setReplicas(members, knownAssets),
     knownAssets: () => replicas.knownAssets(),
     membership: () => replicas.report(),

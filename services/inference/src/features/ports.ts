@@ -204,3 +204,30 @@ export interface ProjectionCheckpoints {
   clear(): void;
   close(): void;
 }
+
+// ---- the plant's catalog and history (dataops) ------------------------------------------------
+
+/** One asset of the plant as the dataops catalog knows it. */
+export interface CatalogAsset {
+  /** UNS asset path `e.s.a.l.asset` */
+  readonly assetPath: string;
+  readonly area: string;
+  readonly line: string;
+  readonly name: string;
+  /** The catalogued tags of the asset. */
+  readonly tags: readonly string[];
+}
+
+/** Every asset of the plant (dataops SearchCatalog). */
+export interface AssetCatalog {
+  assets(): Promise<readonly CatalogAsset[]>;
+}
+
+/**
+ * The historian (dataops QueryTimeSeries): an asset's newest stored readings, as UNS batches in
+ * time order, covering at least `spanMs` of data time back from its newest sample (at or before
+ * `untilMs`, far enough ahead for an accelerated plant clock).
+ */
+export interface HistorianSource {
+  recent(assetPath: string, tags: readonly string[], spanMs: number, untilMs: number): Promise<readonly UnsSampleBatch[]>;
+}

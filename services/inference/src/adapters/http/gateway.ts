@@ -8,6 +8,7 @@ import { AssetMode, RejectionReason, UnsAssetPath, Uuid } from '@industrial/cont
 import { causeOfCall, resourceOfAssetPath, type Cause, type TypedEvent } from '@industrial/kernel';
 import { httpsOptions, type HttpTls } from '@industrial/grpc';
 import { currentTraceparent } from '@industrial/telemetry/api';
+import { evaluateReadiness } from '@industrial/telemetry/readiness';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InferenceError } from '../../domain/errors.ts';
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   ready: () => boolean;
   /** The recommendation's stream, in order (its decision history for auditors). */
   history: (recommendationId: string) => Promise<readonly TypedEvent[]>;
+  /** Every asset of the plant with its use cases' monitoring states (GET /api/v1/assets); absent: an empty list. */
+  assets?: () => Promise<{ assets: readonly unknown[] }>;
   /** Per-source and per-token limits (default DEFAULT_RATE_LIMITS); null: none. */
   rateLimit?: RateLimitConfig | null;
   /** Bytes of a request body at most (default 64 KiB): larger → 413 after authentication. */
@@ -104,7 +107,16 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
   const recResource = (i: { id: string }) => resourceOfAssetPath(projection.get(i.id)?.state.context.assetPath);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => (deps.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
+  // Ready once started and while every dependency the process registered answers (event store, NATS, the UNS consumer within its lag limit).
+  app.get('/readyz', async (_req, reply) => {
+    if (!deps.ready()) return reply.code(503).send({ status: 'starting' });
+    const report = await evaluateReadiness();
+    return report.ready ? { status: 'ready' } : reply.code(503).send({ status: 'not-ready', dependencies: report.dependencies });
+  });
+  app.get('/status', async () => {
+    const report = await evaluateReadiness();
+    return { status: deps.ready() && report.ready ? 'ready' : 'not-ready', dependencies: report.dependencies };
+  });
   // Anonymous callers learn only the status; the detail (model versions, asset paths) needs a token with model.read.
   app.get('/api/v1/health', async (req, reply) => {
     try {
@@ -246,6 +258,17 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
       z.object({}),
       () => undefined,
       async () => ({ modes: Object.fromEntries(projection.modes()) }),
+    ),
+  );
+  // Every asset of the plant (dataops catalog) and, per use case in its scope, whether it is watched:
+  // warming_up | monitored | stale_data | manual | rules | not_served, since when, and why in plain words.
+  app.get(
+    '/api/v1/assets',
+    route(
+      Permission.RecommendationRead,
+      z.object({}),
+      () => undefined,
+      async () => (deps.assets ? deps.assets() : { assets: [] }),
     ),
   );
   app.post(
