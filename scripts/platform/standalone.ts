@@ -12,7 +12,7 @@ import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
 import { ensureLocalCa, type ServiceTls } from '@industrial/grpc';
-import { PUMP_BEARING_USE_CASE, createInferenceApp, sqliteProjectionCheckpoints } from '@industrial/inference';
+import { PUMP_BEARING_USE_CASE, createInferenceApp, dataopsPlant, sqliteProjectionCheckpoints } from '@industrial/inference';
 import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
@@ -200,12 +200,18 @@ async function main(): Promise<void> {
   // Its projection resumes from a checkpoint beside the store instead of re-reading it from 1.
   const inferenceCheckpoints = sqliteProjectionCheckpoints(join(dataDir, 'inference.checkpoint.db'));
   stops.push(async () => inferenceCheckpoints.close());
+  // Every asset of the catalog (GET /api/v1/assets) and windows rebuilt from the historian at first sight: dataops' gRPC API.
+  const inferenceToken = await devToken(keys.accessDir, 'svc:inference', ['service'], 7 * 86_400);
+  const inferencePlant = dataopsPlant({ address: `${host}:${dataopsGrpcPort}`, token: () => inferenceToken, tls: tls?.grpcClient });
+  stops.push(async () => inferencePlant.close());
   const inference = createInferenceApp({
     store,
     bus,
     keySet: keys.keySet,
     logger,
     checkpoints: inferenceCheckpoints,
+    catalog: inferencePlant,
+    historian: inferencePlant,
     config: {
       grpc: { host, port: basePort + 8 },
       http: { host, port: basePort + 7 },

@@ -13,6 +13,8 @@ export type { UseCaseSpec, EvidenceTemplate, RuleLimit } from './domain/usecase.
 export { fileArtifacts, writeModelBundle, sha256Of, REFERENCE_FORMAT } from './adapters/artifacts/files.ts';
 export type { ModelArtifacts, ModelBundle, ReferenceProfile } from './adapters/artifacts/files.ts';
 export { natsUnsReplay, UNS_STREAM } from './adapters/nats/uns.ts';
+export { dataopsPlant } from './adapters/dataops/grpc.ts';
+export type { DataopsOptions, DataopsPlant } from './adapters/dataops/grpc.ts';
 export type { UnsReplaySource } from './adapters/nats/uns.ts';
 export { inMemoryActionCatalogue, inMemoryCostModel, PUMP_BEARING_ACTION } from './adapters/memory/catalogue.ts';
 export type { ActionCatalogue, CatalogueAction, CostModel } from './features/ports.ts';
