@@ -6,7 +6,7 @@
 import path from 'node:path';
 import {
   DataType,
-  LocalizedText,
+  type LocalizedText,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
