@@ -7,5 +7,8 @@ import { defineConfig } from 'vite';
 
 export default defineConfig({
   plugins: [sveltekit({ adapter: adapter({ out: 'build', precompress: true }) })],
+  // gRPC clients (@industrial/grpc) load CommonJS packages that find files next to themselves
+  // (__dirname): they stay in node_modules instead of being bundled.
+  ssr: { external: ['@grpc/grpc-js', 'grpc-health-check', '@grpc/proto-loader', 'protobufjs', 'fastify', 'pino', '@opentelemetry/api'] },
   server: { host: '127.0.0.1', port: 5173, strictPort: false },
 });

@@ -13,6 +13,12 @@ export interface HmiConfig {
   gatewayTimeoutMs: number;
   /** Per source address (before the cookie is verified) and per signed-in token. */
   rateLimits: HmiRateLimits;
+  /** gRPC addresses (`host:port`) of the services the non-operator screens call; null = not configured. */
+  grpc: { governance: string | null; charter: string | null; training: string | null; dataops: string | null };
+  /** CA to trust for the gRPC calls (PEM); absent = plaintext (loopback). */
+  grpcCaFile: string | null;
+  /** Use cases offered on the engineer and quality-lead screens (besides those seen in prompts and assets). */
+  useCases: string[];
 }
 
 function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
@@ -36,6 +42,17 @@ function load(env: NodeJS.ProcessEnv): HmiConfig {
     issuer: env.ACCESS_ISSUER?.trim() || 'industrial-access',
     audience: env.ACCESS_AUDIENCE?.trim() || 'industrial-platform',
     gatewayTimeoutMs: timeout,
+    grpc: {
+      governance: env.HMI_GOVERNANCE_GRPC?.trim() || null,
+      charter: env.HMI_CHARTER_GRPC?.trim() || null,
+      training: env.HMI_TRAINING_GRPC?.trim() || null,
+      dataops: env.HMI_DATAOPS_GRPC?.trim() || null,
+    },
+    grpcCaFile: env.HMI_GRPC_CA_FILE?.trim() || null,
+    useCases: (env.HMI_USE_CASES ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     rateLimits: {
       perSource: parseBucket('HMI_RATE_PER_SOURCE', env.HMI_RATE_PER_SOURCE, { burst: 300, perSecond: 100 }),
       perToken: parseBucket('HMI_RATE_PER_TOKEN', env.HMI_RATE_PER_TOKEN, { burst: 120, perSecond: 40 }),

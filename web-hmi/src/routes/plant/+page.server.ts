@@ -26,16 +26,22 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
   depends('hmi:recommendations');
   const g = gateway(locals.session!.token);
   try {
-    const [assets, modes, open] = await Promise.all([g.assets(), g.modes(), g.recommendations({ open: true, max: 500 })]);
+    const [assets, modes, recent] = await Promise.all([g.assets(), g.modes(), g.recommendations({ max: 500 })]);
     const openBy = new Map<string, number>();
-    for (const r of open) openBy.set(r.assetPath, (openBy.get(r.assetPath) ?? 0) + 1);
+    for (const r of recent) if (r.status === 'open' || r.status === 'acknowledged') openBy.set(r.assetPath, (openBy.get(r.assetPath) ?? 0) + 1);
     const modeOf = (path: string) => modes[path]?.mode ?? modes[linePathOf(path)]?.mode ?? 'auto';
-    const entries: AssetEntry[] =
-      assets ??
-      [...new Set([...open.map((r) => r.assetPath), ...Object.keys(modes).filter((p) => p.split('.').length === 5)])].map((p) => {
+    // every asset the gateway lists, plus any seen in prompts and mode changes that it does not (yet) list
+    const listed = new Set((assets ?? []).map((a) => a.assetPath));
+    const seen = [...new Set([...recent.map((r) => r.assetPath), ...Object.keys(modes).filter((p) => p.split('.').length === 5)])].filter(
+      (p) => !listed.has(p),
+    );
+    const entries: AssetEntry[] = [
+      ...(assets ?? []),
+      ...seen.map((p) => {
         const t = p.split('.');
         return { assetPath: p, assetKind: '', name: words(t[4] ?? p), area: t[2] ?? '', line: t[3] ?? '', useCases: [] };
-      });
+      }),
+    ];
     const lines = new Map<string, PlantLine>();
     for (const a of entries) {
       const t = a.assetPath.split('.');

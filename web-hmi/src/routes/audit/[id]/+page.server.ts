@@ -1,6 +1,7 @@
 // The decision history of one recommendation: its events with who, when and the model version.
 // Needs GET /api/v1/recommendations/:id/events (API.md); without it, the page shows what the
 // recommendation itself says and names the missing route.
+import { OUTCOMES } from '#lib/format.ts';
 import { error } from '@sveltejs/kit';
 import { Permission } from '@industrial/access';
 import { loadFailure } from '#lib/server/failures.ts';
@@ -32,14 +33,34 @@ export const load: PageServerLoad = async ({ params, locals }) => {
         raisedAt: rec.raisedAt,
         actBy: rec.actBy,
       },
+      // every evidence update is another RecommendationRaised: folded into the first one, counted
       events:
-        events?.map((e) => ({ type: e.type, recordedAt: e.recordedAt, actor: e.actor, role: e.role, modelVersionId: e.modelVersionId, detail: detailOf(e) })) ??
-        null,
+        events === null
+          ? null
+          : collapse(events).map(({ e, updates }) => ({
+              type: e.type,
+              recordedAt: e.recordedAt,
+              actor: e.actor,
+              role: e.role,
+              modelVersionId: e.modelVersionId,
+              detail: detailOf(e),
+              updates,
+            })),
     };
   } catch (e) {
     return { problem: loadFailure(e), rec: null, events: null };
   }
 };
+
+function collapse(events: HistoryEvent[]): { e: HistoryEvent; updates: number }[] {
+  const out: { e: HistoryEvent; updates: number }[] = [];
+  for (const e of events) {
+    const first = e.type === 'RecommendationRaised' ? out.find((x) => x.e.type === 'RecommendationRaised') : undefined;
+    if (first) first.updates++;
+    else out.push({ e, updates: 0 });
+  }
+  return out;
+}
 
 function detailOf(e: HistoryEvent): string {
   const d = e.data;
@@ -51,8 +72,11 @@ function detailOf(e: HistoryEvent): string {
       return [s('reason')?.replace(/-/g, ' '), s('note')].filter(Boolean).join(' — ');
     case 'RecommendationOverridden':
       return [s('actionTaken'), s('reason')].filter(Boolean).join(' — ');
-    case 'OutcomeRecorded':
-      return [s('outcome')?.replace(/-/g, ' '), s('note')].filter(Boolean).join(' — ');
+    case 'OutcomeRecorded': {
+      const o = s('outcome');
+      const word = OUTCOMES.find((x) => x.value === o)?.label ?? (o === 'unknown' ? 'Not known' : o?.replace(/-/g, ' '));
+      return [word, s('note')].filter(Boolean).join(' — ');
+    }
     default:
       return s('note') ?? '';
   }
