@@ -24,6 +24,7 @@ import { DeadLetterKind, deadLetterStream, Header, JSON_CONTENT_TYPE } from '../
 import { consoleLogger, streamLimits } from '../streams.ts';
 import { tracePublish } from '../tracing.ts';
 import { AsyncPublisher } from './async-publisher.ts';
+import { DEFAULT_READY_MAX_PENDING, watchConnection, watchConsumer } from './consumer-watch.ts';
 import { connectNats, NATS_PREFIX_PATTERN, type NatsCredentials, type NatsTls } from './connection.ts';
 import { Names, NatsDelivery } from './delivery.ts';
 import { SettleBatch } from './settle-batch.ts';
@@ -55,6 +56,8 @@ export interface NatsBusSecurity {
   readonly prefix?: string;
   /** Checks every delivery on `evt.>` of a consume() without its own `verify` (e.g. `eventVerifier(key)`). */
   readonly verifyEvents?: ConsumeOptions['verify'];
+  /** Not ready (readiness, `/readyz`) while one of this bus's consumers has more pending messages. Default 10,000. */
+  readonly readyMaxPending?: number;
 }
 
 export interface NatsBusFromConnectionOptions extends NatsBusSecurity {
@@ -129,6 +132,8 @@ class NatsBus implements Bus {
   readonly #dlqReady = new Set<string>();
   readonly #names: Names;
   readonly #verifyEvents: ConsumeOptions['verify'];
+  readonly #readyMaxPending: number;
+  readonly #unwatchConnection: () => void;
   #closed = false;
 
   constructor(nc: NatsConnection, jsm: JetStreamManager, js: JetStreamClient, options: NatsBusFromConnectionOptions) {
@@ -141,6 +146,8 @@ class NatsBus implements Bus {
     const names = this.#names;
     this.#publisher = new AsyncPublisher(nc, options.publishTimeoutMs ?? 5_000, (n) => names.logicalStream(n));
     this.#verifyEvents = options.verifyEvents;
+    this.#readyMaxPending = options.readyMaxPending ?? DEFAULT_READY_MAX_PENDING;
+    this.#unwatchConnection = watchConnection(nc);
     void this.#watchStatus();
   }
 
@@ -262,6 +269,13 @@ class NatsBus implements Bus {
     await this.#ensureDeadLetterStream(c.stream);
     await this.#ensureConsumer(c);
     const consumer = await this.#js.consumers.get(this.#names.stream(c.stream), c.durable);
+    // Its lag as a metric, and readiness: not ready while it is further behind than readyMaxPending.
+    const unwatch = watchConsumer(this.#jsm, {
+      stream: this.#names.stream(c.stream),
+      durable: c.durable,
+      logical: c.stream,
+      maxPending: this.#readyMaxPending,
+    });
     // Iterator mode on purpose: nats.js runs the refill pull from inside the iterator, so at most
     // `prefetch` messages wait here however slow the handler is. Callback mode refills on receipt
     // and would buffer up to max_ack_pending messages behind an async handler (stale by ack wait).
@@ -305,6 +319,7 @@ class NatsBus implements Bus {
         stop: () =>
           (stopped ??= (async () => {
             stopping = true;
+            unwatch();
             await messages.close();
             await loop;
             settle.flush();
@@ -315,6 +330,7 @@ class NatsBus implements Bus {
       },
       abort: () => {
         stopping = true;
+        unwatch();
         settle.flush(); // settle calls of finished handlers; the in-flight message stays unacked
         processor.dispose();
         if (!this.#nc.isClosed()) safetyNet.unsubscribe();
@@ -448,6 +464,7 @@ class NatsBus implements Bus {
     if (this.#closed) return;
     await Promise.all([...this.#running].map((r) => r.handle.stop()));
     this.#closed = true;
+    this.#unwatchConnection();
     await this.#publisher.idle();
     this.#publisher.close();
     if (this.#owns) await this.#nc.drain();
@@ -456,6 +473,7 @@ class NatsBus implements Bus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unwatchConnection();
     for (const r of this.#running) r.abort();
     this.#running.clear();
     this.#publisher.close();
