@@ -6,19 +6,18 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInProcBus, eventSigningKey, eventVerifier } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
-import { FileAnchorSink, SqliteAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
+import { FileAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
 import { connectDataops, createCharterApp } from '@industrial/charter';
 import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
-import { charterV1, createClient, ensureLocalCa, type ServiceTls } from '@industrial/grpc';
-import { createInferenceApp, dataopsPlant, sqliteProjectionCheckpoints } from '@industrial/inference';
+import { ensureLocalCa, type ServiceTls } from '@industrial/grpc';
+import { PUMP_BEARING_USE_CASE, createInferenceApp, dataopsPlant, sqliteProjectionCheckpoints } from '@industrial/inference';
 import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
-import { loadUseCases, readUseCaseFiles, withPlant } from './usecases.ts';
 
 const env = process.env;
 const dataDir = resolve(env.PLATFORM_DATA_DIR ?? '.data');
@@ -28,14 +27,13 @@ if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) {
   console.error(`PLATFORM_BASE_PORT: must be an integer between 1024 and 65000, got "${env.PLATFORM_BASE_PORT}"`);
   process.exit(2);
 }
-// TLS by default: gRPC, the health probes, the gateway, the simulator API and the HMI over TLS with a
-// local CA made on first start under <data dir>/tls (keys 0600); clients trust its ca.crt.
-// PLATFORM_TLS=0 is the explicit development flag for plaintext on loopback.
+// PLATFORM_TLS=1: gRPC, the health probes, the gateway and the HMI over TLS with a local CA made on
+// first start under <data dir>/tls (keys 0600); clients trust its ca.crt. Default off (plaintext on loopback).
 if (env.PLATFORM_TLS !== undefined && env.PLATFORM_TLS !== '' && env.PLATFORM_TLS !== '0' && env.PLATFORM_TLS !== '1') {
-  console.error(`PLATFORM_TLS: must be 1 (TLS with a local CA, the default) or 0 (plaintext, development only), got "${env.PLATFORM_TLS}"`);
+  console.error(`PLATFORM_TLS: must be 1 (TLS with a local CA) or 0, got "${env.PLATFORM_TLS}"`);
   process.exit(2);
 }
-const localCa = env.PLATFORM_TLS === '0' ? null : ensureLocalCa(join(dataDir, 'tls'));
+const localCa = env.PLATFORM_TLS === '1' ? ensureLocalCa(join(dataDir, 'tls')) : null;
 const server = localCa === null ? null : { certFile: localCa.serverCertFile, keyFile: localCa.serverKeyFile };
 const tls: ServiceTls | undefined = localCa === null ? undefined : { grpcServer: server, grpcClient: { caFile: localCa.caFile }, http: server };
 const http = localCa === null ? 'http' : 'https';
@@ -44,15 +42,10 @@ const stops: (() => Promise<unknown>)[] = [];
 
 async function main(): Promise<void> {
   const keys = await devKeys(dataDir);
-  // Chain-head anchors go to two sinks outside the event store's database (by count and by time): the
-  // anchor file and a separate append-only SQLite key-value file (PLATFORM_ANCHOR_DIR: put it on another
-  // volume). Verify compares the store with both and the sinks with each other (issue 18, item 5).
-  const anchorKv = join(resolve(env.PLATFORM_ANCHOR_DIR ?? join(dataDir, 'anchors')), 'anchors.db');
   const store = await openSqliteEventStore({
     path: join(dataDir, 'events.db'),
     ledgerKey: keys.ledgerKey,
-    anchorSinks: [new FileAnchorSink(join(dataDir, 'anchors.jsonl')), new SqliteAnchorSink(anchorKv)],
-    ownsAnchorSinks: true,
+    anchorSink: new FileAnchorSink(join(dataDir, 'anchors.jsonl')),
     validator: eventValidator,
   });
   stops.push(() => store.anchor().then(() => store.close()));
@@ -168,23 +161,6 @@ async function main(): Promise<void> {
   const ch = await charter.start();
   stops.push(() => charter.stop());
 
-  // The demo's use cases are data (usecases/*.json, ADR 0015), loaded through the charter's gRPC API
-  // as an engineer would; the same content on a later start records nothing. A first start waits (up
-  // to 2 min) for connectivity to have catalogued the simulator's assets and tags.
-  const plantAt = sim.assets[0];
-  const useCaseFiles = readUseCaseFiles().map((f) => (plantAt === undefined ? f : withPlant(f, plantAt.enterprise, plantAt.site)));
-  const setupToken = await devToken(keys.accessDir, 'user:platform-setup', ['engineer'], 3_600);
-  const charterClient = createClient(charterV1.CharterServiceClient, `${host}:${ch.grpcPort}`, { token: setupToken, tls: tls?.grpcClient, deadlineMs: 30_000 });
-  for (const f of useCaseFiles) {
-    const onWait = () => process.stdout.write(`Waiting for the catalog to list the assets and tags of "${f.serving.name}"…\n`);
-    await loadUseCases(charterClient, [f], { waitForCatalogMs: 120_000, onWait }).then(
-      ([u]) => logger.info({ useCase: u!.useCaseId, specVersion: u!.specVersion, changed: u!.changed }, `use case "${u!.name}" served`),
-      (e: unknown) => logger.error({ err: e }, `use case "${f.serving.name}" could not be defined; the others are served`),
-    );
-  }
-  charterClient.close();
-  const pumpBearingId = useCaseFiles.find((f) => f.file.endsWith('pump-bearing.json'))!.useCaseId;
-
   // Training: StartTraining on dataops snapshots (same snapshot directory), runs on a worker
   // thread, candidates registered through governance's registry (in process, same store); acts on
   // RetrainingRequested and DatasetSnapshotCreated as integration events from the relay (in-process bus).
@@ -214,7 +190,7 @@ async function main(): Promise<void> {
     const m = await registerDemoPumpModel({
       store,
       artifactsDir: join(dataDir, 'models'),
-      useCaseId: pumpBearingId,
+      useCaseId: PUMP_BEARING_USE_CASE.useCaseId,
       actor: { subject: 'svc:platform-setup', role: 'service' },
     });
     logger.info({ modelVersion: m.modelVersion, sha256: m.sha256, cached: m.cached }, 'pump bearing model in production');
@@ -293,9 +269,9 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'Industrial AI platform — standalone mode (SQLite event store, in-process bus)',
-    `  data directory        ${dataDir}   (chain anchors: anchors.jsonl and ${anchorKv})`,
+    `  data directory        ${dataDir}`,
     localCa === null
-      ? '  TLS                   OFF (PLATFORM_TLS=0, development only: every port is plaintext; unset it for TLS with a local CA)'
+      ? '  TLS                   off (PLATFORM_TLS=1: gRPC, probes, gateway and HMI over TLS with a local CA)'
       : `  TLS                   on: local CA ${localCa.caFile}${localCa.created ? ' (created now)' : ''} — trust it: buf curl --cacert, curl --cacert, NODE_EXTRA_CA_CERTS`,
     `  plant simulator       ${sim.endpointUrl}   (OPC UA, SignAndEncrypt; users and passwords in ${plantUsers.file}; InjectFault as "engineer")`,
     `  governance            grpc ${host}:${gov.grpcPort}   health ${http}://${host}:${gov.httpPort}/healthz   (audit; model registry with four-eyes approvals)`,
