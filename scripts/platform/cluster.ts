@@ -3,7 +3,7 @@
 // code as `npm start`; in production each process runs on its own (docker-compose.yml, infra/).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { startOwnNats } from './cluster-nats.ts';
 import { platformTls } from './tls.ts';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
@@ -13,6 +13,16 @@ const dataDir = resolve(env.PLATFORM_DATA_DIR ?? '.data/cluster');
 const PG_URL = env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const base = Number(env.PLATFORM_BASE_PORT ?? 50150);
+// PLATFORM_DIST=<dir>: run the production build (npm run build: <dir>/services/…/main.js with plain
+// node, <dir>/web-hmi/server.js) instead of the TypeScript sources through tsx — the image smoke test's way.
+const distRoot = env.PLATFORM_DIST === undefined || env.PLATFORM_DIST === '' ? null : resolve(env.PLATFORM_DIST);
+/** services/x/src/main.ts → <dist>/services/x/main.js (scripts/build.mjs's layout). */
+const builtEntry = (entry: string): string => {
+  if (distRoot === null) return entry;
+  const parts = entry.replace(/\.ts$/, '.js').split('/');
+  const i = parts.indexOf('src');
+  return join(distRoot, ...(i < 0 ? parts : [...parts.slice(0, i), parts.at(-1) ?? '']));
+};
 
 /** The JetStream stream governance anchors the chain head to: one per ledger key. */
 const anchorStreamOf = (keyId: string): string => `LEDGER_ANCHORS_${keyId}`;
@@ -187,12 +197,28 @@ async function main(): Promise<void> {
         INFERENCE_MEMBERSHIP_GROUP: `cluster-${base}`,
       },
     },
+    // The operator HMI (built: web-hmi/build), on the first inference replica's gateway.
+    {
+      name: 'hmi',
+      entry: 'web-hmi/server.js',
+      env: {
+        ...tls.env,
+        HOST: '127.0.0.1',
+        PORT: String(base + 10),
+        INFERENCE_URL: `${tls.scheme}://127.0.0.1:${base + 108}`,
+        ACCESS_KEYS_DIR: keys.accessDir,
+        ACCESS_ISSUER: ISSUER,
+        ACCESS_AUDIENCE: AUDIENCE,
+      },
+    },
   ];
-  const procs = all.filter((p) => existsSync(p.entry));
+  for (const p of all) p.entry = builtEntry(p.entry);
+  const hmiBuilt = existsSync(join(dirname(builtEntry('web-hmi/server.js')), 'build/handler.js'));
+  const procs = all.filter((p) => existsSync(p.entry) && (p.name !== 'hmi' || hmiBuilt));
   // Each process's Prometheus scrape endpoint (GET /metrics): base+60, +61, … in the order above
   // (infra/prometheus/cluster.yml scrapes the default ports); METRICS_PORT=off in the environment disables them.
   const metricsPorts = new Map(all.map((p, i) => [p.name, base + 60 + i]));
-  if (env.METRICS_PORT !== 'off') for (const p of procs) p.env.METRICS_PORT = String(metricsPorts.get(p.name));
+  if (env.METRICS_PORT !== 'off') for (const p of procs) if (p.name !== 'hmi') p.env.METRICS_PORT = String(metricsPorts.get(p.name));
   // The cluster's own nats-server (default, CLUSTER_NATS=own) with one nkey user per service and least-privilege
   // permissions (ADR 0010), TLS with the local CA unless PLATFORM_TLS=0. CLUSTER_NATS=shared: the shared,
   // unauthenticated NATS at NATS_URL (development only).
@@ -215,7 +241,8 @@ async function main(): Promise<void> {
     void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code));
   };
   for (const p of procs) {
-    const child = spawn(process.execPath, ['--import', 'tsx', p.entry], { env: { ...env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = p.entry.endsWith('.js') ? [p.entry] : ['--import', 'tsx', p.entry];
+    const child = spawn(process.execPath, args, { env: { ...env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const prefix = `${p.name.padEnd(12)} │ `;
     for (const s of [child.stdout, child.stderr]) {
@@ -239,6 +266,7 @@ async function main(): Promise<void> {
   }
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
   const engineer = await devToken(keys.accessDir, 'first-look-engineer', ['engineer']);
+  const operator = await devToken(keys.accessDir, 'first-look-operator', ['operator']);
   process.stdout.write(
     [
       '',
@@ -250,12 +278,19 @@ async function main(): Promise<void> {
       tls.caFile === null
         ? '  every gRPC port answers server reflection (npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:<port>)'
         : `  every gRPC port answers server reflection (npx buf curl --protocol grpc --cacert ${tls.caFile} --list-methods https://127.0.0.1:<port>)`,
+      hmiBuilt
+        ? `  operator HMI        ${tls.scheme}://127.0.0.1:${base + 10}   (sign in with the operator token)`
+        : '  operator HMI        not built (npm run build)',
       `  inference HMI gateway  ${tls.scheme}://127.0.0.1:${base + 108}/api/v1 (replica a), ${tls.scheme}://127.0.0.1:${base + 112}/api/v1 (replica b)`,
       env.METRICS_PORT === 'off'
         ? '  metrics             off (METRICS_PORT=off)'
-        : `  metrics (Prometheus) ${procs.map((p) => `${p.name} http://127.0.0.1:${metricsPorts.get(p.name)}/metrics`).join('\n                       ')}`,
+        : `  metrics (Prometheus) ${procs
+            .filter((p) => p.name !== 'hmi')
+            .map((p) => `${p.name} http://127.0.0.1:${metricsPorts.get(p.name)}/metrics`)
+            .join('\n                       ')}`,
       `  auditor token       ${auditor}`,
       `  engineer token      ${engineer}`,
+      `  operator token      ${operator}`,
       `  inject a fault      curl${tls.caFile === null ? '' : ` --cacert ${tls.caFile}`} -X POST -H "authorization: Bearer <engineer token>" -H "content-type: application/json" -d '{"asset":"pump-4","fault":"bearing_wear"}' ${tls.scheme}://127.0.0.1:${base + 41}/faults`,
       'Ctrl-C stops every process.',
       '',

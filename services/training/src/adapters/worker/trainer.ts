@@ -25,7 +25,8 @@ function revive(e: Extract<WorkerReply, { ok: false }>['error']): Error {
 }
 
 export function createWorkerTrainer(): Trainer {
-  const url = new URL('./train-worker.ts', import.meta.url);
+  // Beside this module in the sources; beside the bundle in the build (scripts/build.mjs: train-worker.js).
+  const url = new URL(import.meta.url.endsWith('.ts') ? './train-worker.ts' : './train-worker.js', import.meta.url);
   return {
     train(job: TrainJob, signal?: AbortSignal): Promise<TrainOutput> {
       return new Promise((resolve, reject) => {
