@@ -1,9 +1,12 @@
 // HTTP probes every service serves beside its gRPC server, without a token: /healthz (the process
-// answers) and /readyz (the event store answers within a timeout and the gRPC server is serving).
+// answers), /readyz (the event store answers within a timeout, the gRPC server is serving and every
+// required dependency the process registered is ok: NATS, each consumer within its lag limit) and
+// /status (each dependency and its state).
 // Orchestrators and the launchers poll these.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { GrpcServerHandle } from './server.ts';
 import { readPem } from './tls.ts';
+import { evaluateReadiness, type ReadinessReport } from '@industrial/telemetry/readiness';
 
 /** HTTPS from files: HTTP_TLS_CERT_FILE + HTTP_TLS_KEY_FILE. */
 export interface HttpTls {
@@ -43,6 +46,9 @@ export function createHealthHttp(deps: HealthDeps): FastifyInstance {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
+      // Every other dependency the process registered (NATS, each consumer's lag): not ready while a required one fails.
+      const report = await evaluateReadiness(timeoutMs);
+      if (!report.ready) return reply.code(503).send({ status: 'not-ready', reason: failing(report), dependencies: report.dependencies });
       return { status: 'ready', headPosition };
     } catch (error) {
       return reply.code(503).send({ status: 'not-ready', reason: `event store: ${error instanceof Error ? error.message : String(error)}` });
@@ -50,8 +56,19 @@ export function createHealthHttp(deps: HealthDeps): FastifyInstance {
       clearTimeout(timer);
     }
   });
+  // Each dependency and its state (no token: names and counts only, like /readyz).
+  app.get('/status', async () => {
+    const report = await evaluateReadiness(deps.readyTimeoutMs ?? 2000);
+    return { status: report.ready && deps.serving() ? 'ready' : 'not-ready', serving: deps.serving(), dependencies: report.dependencies };
+  });
   return app;
 }
+
+const failing = (r: ReadinessReport): string =>
+  r.dependencies
+    .filter((d) => d.required && !d.ok)
+    .map((d) => `${d.name}: ${d.detail}`)
+    .join('; ');
 
 export interface ServiceEndpointsOptions {
   /** The service's gRPC server (createGrpcServer). */

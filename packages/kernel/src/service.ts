@@ -4,11 +4,12 @@
 // in-flight work) → closes in reverse order → telemetry flushed. Bad config: one message, exit 2.
 // `--help`: the service's help text (every variable it reads), exit 0. A failure: logged, exit 1.
 // METRICS_PORT (telemetryEnv): the process's Prometheus scrape endpoint, bound before start(); the
-// ready line then ends with `metrics=<host>:<port>`.
+// ready line then ends with `metrics=<host>:<port>`. The same port answers /readyz and /status from
+// the dependencies the process registered (its event store here; NATS and each consumer in the bus).
 import { eventValidator, type Service } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
 import { openStoreFromConfig, type LogLevel, type OpenStoreOptions, type StoreWiring, type TelemetryConfig } from '@industrial/eventstore/config';
-import { createLogger, initTelemetry, type Logger, type TelemetryHandle } from '@industrial/telemetry';
+import { createLogger, initTelemetry, registerDependency, type Logger, type TelemetryHandle } from '@industrial/telemetry';
 import { createKernel, type Kernel } from './kernel.ts';
 
 /** What runService needs from every service's config. */
@@ -96,7 +97,19 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
   const stopSignal = options.stopSignal ?? signals();
   const openStore = async (wiring: StoreWiring, storeOptions: OpenStoreOptions = {}): Promise<EventStore> => {
     const store = await openStoreFromConfig(wiring, { validator: eventValidator, ...storeOptions });
-    closers.push({ what: 'event store', close: () => store.close() });
+    // Readiness (/readyz on the metrics and health ports): not ready while the store does not answer.
+    const unregister = registerDependency({
+      name: 'event store',
+      kind: 'database',
+      check: async () => ({ ok: true, detail: `head at position ${await store.headPosition()}` }),
+    });
+    closers.push({
+      what: 'event store',
+      close: () => {
+        unregister();
+        return store.close();
+      },
+    });
     return store;
   };
   const ctx: ServiceContext<C> = {

@@ -7,6 +7,8 @@ export type { InMemoryMetricExporter, ResourceMetrics } from '@opentelemetry/sdk
 export { TelemetryExporterKind, assertValidTelemetryConfig, otlpMetricsUrl, otlpTracesUrl } from './config.ts';
 export type { TelemetryConfig, LogLevel } from './config.ts';
 export type { MetricsEndpoint, MetricsEndpointConfig } from './prometheus.ts';
+export { evaluateReadiness, registerDependency, resetReadinessForTests } from './readiness.ts';
+export type { DependencyCheck, DependencyState, DependencyStatus, ReadinessReport } from './readiness.ts';
 
 export { TelemetryError, TelemetryErrorCode, InvalidTelemetryConfigError, TelemetryAlreadyInitializedError } from './errors.ts';
 

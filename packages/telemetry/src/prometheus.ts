@@ -1,10 +1,13 @@
 // The Prometheus scrape endpoint of a process: the OpenTelemetry Prometheus exporter as one more
 // metric reader of the process's meter provider (beside OTLP when configured), served by a plain
 // node:http server we own, so that the bound port is known (port 0 in tests) and a port already in
-// use fails the start instead of being logged and forgotten. GET /metrics only; anything else 404.
+// use fails the start instead of being logged and forgotten. GET /metrics; GET /readyz (503 while a
+// required dependency of readiness.ts fails) and GET /status (each dependency) for every process,
+// including those without a health port of their own (the relay, connectivity, the simulator). Anything else 404.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { evaluateReadiness } from './readiness.ts';
 
 export interface MetricsEndpointConfig {
   /** Interface to listen on (127.0.0.1 unless the scraper runs elsewhere). */
@@ -32,6 +35,14 @@ export async function serveMetrics(reader: PrometheusExporter, config: MetricsEn
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/metrics') {
       reader.getMetricsRequestHandler(request, response);
+      return;
+    }
+    if (request.method === 'GET' && (path === '/readyz' || path === '/status')) {
+      void evaluateReadiness().then((report) => {
+        response.statusCode = path === '/readyz' && !report.ready ? 503 : 200;
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ status: report.ready ? 'ready' : 'not-ready', dependencies: report.dependencies }));
+      });
       return;
     }
     response.statusCode = 404;

@@ -1,0 +1,72 @@
+// What an SRE needs from the bus (issue 20): consumer lag per NATS consumer as a metric
+// (`messaging.consumer.lag`, messages the durable has not been delivered yet, refreshed every 5 s)
+// and readiness — a process is not ready while its NATS connection is down or one of its
+// consumers is further behind than a limit (`readyMaxPending`, default 10,000 messages).
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { metrics, ValueType, type ObservableResult } from '@opentelemetry/api';
+import { registerDependency } from '@industrial/telemetry/readiness';
+
+export const DEFAULT_READY_MAX_PENDING = 10_000;
+const REFRESH_MS = 5_000;
+
+/** The connection as a readiness dependency (`nats`): a server round trip. */
+export function watchConnection(nc: NatsConnection): () => void {
+  return registerDependency({
+    name: 'nats',
+    kind: 'messaging',
+    async check() {
+      if (nc.isClosed()) return { ok: false, detail: 'connection closed' };
+      const rtt = await nc.rtt();
+      return { ok: true, detail: `round trip ${rtt} ms` };
+    },
+  });
+}
+
+export interface WatchedConsumer {
+  /** The server's stream name (deployment prefix included) and the durable. */
+  readonly stream: string;
+  readonly durable: string;
+  /** The logical stream name for labels and messages. */
+  readonly logical: string;
+  readonly maxPending: number;
+}
+
+/** Lag gauge and readiness check of one durable; the returned function stops both. */
+export function watchConsumer(jsm: JetStreamManager, c: WatchedConsumer): () => void {
+  let pending: number | null = null;
+  let ackPending = 0;
+  const refresh = async (): Promise<number> => {
+    const info = await jsm.consumers.info(c.stream, c.durable);
+    pending = info.num_pending;
+    ackPending = info.num_ack_pending;
+    return info.num_pending;
+  };
+  const timer = setInterval(() => void refresh().catch(() => undefined), REFRESH_MS);
+  timer.unref();
+  void refresh().catch(() => undefined);
+  const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': c.logical, 'messaging.consumer.group.name': c.durable };
+  const gauge = metrics.getMeter('@industrial/bus').createObservableGauge('messaging.consumer.lag', {
+    description: 'Messages of the stream the durable consumer has not been delivered yet (JetStream num_pending)',
+    unit: '{message}',
+    valueType: ValueType.INT,
+  });
+  const observe = (r: ObservableResult): void => {
+    if (pending !== null) r.observe(pending, attributes);
+  };
+  gauge.addCallback(observe);
+  const unregister = registerDependency({
+    name: `nats consumer ${c.logical}/${c.durable}`,
+    kind: 'consumer',
+    async check() {
+      const now = await refresh();
+      const detail = `${now} pending, ${ackPending} unacknowledged (limit ${c.maxPending} pending)`;
+      return { ok: now <= c.maxPending, detail };
+    },
+  });
+  return () => {
+    clearInterval(timer);
+    gauge.removeCallback(observe);
+    unregister();
+  };
+}
