@@ -54,6 +54,7 @@ describe('npm start (standalone, embedded defaults)', () => {
     // Unreachable NATS/PG on purpose: standalone must not need them.
     const { proc, out } = launch('scripts/platform/standalone.ts', {
       PLATFORM_DATA_DIR: dataDir,
+      PLATFORM_TLS: '0', // plaintext on loopback (development flag): these tests call http:// (the TLS default: test/redteam.e2e.spec.ts)
       PLATFORM_BASE_PORT: String(base),
       NATS_URL: 'nats://127.0.0.1:1',
       PG_URL: 'postgres://nobody@127.0.0.1:1/none',
@@ -110,6 +111,7 @@ describe('npm run cluster (one process per service on NATS and PostgreSQL)', () 
     const base = port();
     const { proc, out } = launch('scripts/platform/cluster.ts', {
       PLATFORM_DATA_DIR: dataDir,
+      PLATFORM_TLS: '0', // plaintext on loopback (development flag): these tests call http:// (the TLS default: test/redteam.e2e.spec.ts)
       PLATFORM_BASE_PORT: String(base),
       PG_URL,
       PG_SCHEMA: schema,

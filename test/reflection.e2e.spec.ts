@@ -99,6 +99,7 @@ describe('npm start: every gRPC API by reflection', () => {
     const base = port();
     const { proc, out } = launch('scripts/platform/standalone.ts', {
       PLATFORM_DATA_DIR: dataDir,
+      PLATFORM_TLS: '0', // plaintext on loopback (development flag): these tests call http:// (the TLS default: test/redteam.e2e.spec.ts)
       PLATFORM_BASE_PORT: String(base),
       NATS_URL: 'nats://127.0.0.1:1',
       LOG_LEVEL: 'warn',
@@ -124,6 +125,7 @@ describe('npm run cluster: every gRPC API by reflection', () => {
     const base = port();
     const { proc, out } = launch('scripts/platform/cluster.ts', {
       PLATFORM_DATA_DIR: dataDir,
+      PLATFORM_TLS: '0', // plaintext on loopback (development flag): these tests call http:// (the TLS default: test/redteam.e2e.spec.ts)
       PLATFORM_BASE_PORT: String(base),
       PG_URL,
       PG_SCHEMA: schema,

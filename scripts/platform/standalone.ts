@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInProcBus, eventSigningKey, eventVerifier } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
-import { FileAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
+import { FileAnchorSink, SqliteAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
 import { connectDataops, createCharterApp } from '@industrial/charter';
 import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore } from '@industrial/dataops';
@@ -27,13 +27,14 @@ if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) {
   console.error(`PLATFORM_BASE_PORT: must be an integer between 1024 and 65000, got "${env.PLATFORM_BASE_PORT}"`);
   process.exit(2);
 }
-// PLATFORM_TLS=1: gRPC, the health probes, the gateway and the HMI over TLS with a local CA made on
-// first start under <data dir>/tls (keys 0600); clients trust its ca.crt. Default off (plaintext on loopback).
+// TLS by default: gRPC, the health probes, the gateway, the simulator API and the HMI over TLS with a
+// local CA made on first start under <data dir>/tls (keys 0600); clients trust its ca.crt.
+// PLATFORM_TLS=0 is the explicit development flag for plaintext on loopback.
 if (env.PLATFORM_TLS !== undefined && env.PLATFORM_TLS !== '' && env.PLATFORM_TLS !== '0' && env.PLATFORM_TLS !== '1') {
-  console.error(`PLATFORM_TLS: must be 1 (TLS with a local CA) or 0, got "${env.PLATFORM_TLS}"`);
+  console.error(`PLATFORM_TLS: must be 1 (TLS with a local CA, the default) or 0 (plaintext, development only), got "${env.PLATFORM_TLS}"`);
   process.exit(2);
 }
-const localCa = env.PLATFORM_TLS === '1' ? ensureLocalCa(join(dataDir, 'tls')) : null;
+const localCa = env.PLATFORM_TLS === '0' ? null : ensureLocalCa(join(dataDir, 'tls'));
 const server = localCa === null ? null : { certFile: localCa.serverCertFile, keyFile: localCa.serverKeyFile };
 const tls: ServiceTls | undefined = localCa === null ? undefined : { grpcServer: server, grpcClient: { caFile: localCa.caFile }, http: server };
 const http = localCa === null ? 'http' : 'https';
@@ -42,10 +43,15 @@ const stops: (() => Promise<unknown>)[] = [];
 
 async function main(): Promise<void> {
   const keys = await devKeys(dataDir);
+  // Chain-head anchors go to two sinks outside the event store's database (by count and by time): the
+  // anchor file and a separate append-only SQLite key-value file (PLATFORM_ANCHOR_DIR: put it on another
+  // volume). Verify compares the store with both and the sinks with each other (issue 18, item 5).
+  const anchorKv = join(resolve(env.PLATFORM_ANCHOR_DIR ?? join(dataDir, 'anchors')), 'anchors.db');
   const store = await openSqliteEventStore({
     path: join(dataDir, 'events.db'),
     ledgerKey: keys.ledgerKey,
-    anchorSink: new FileAnchorSink(join(dataDir, 'anchors.jsonl')),
+    anchorSinks: [new FileAnchorSink(join(dataDir, 'anchors.jsonl')), new SqliteAnchorSink(anchorKv)],
+    ownsAnchorSinks: true,
     validator: eventValidator,
   });
   stops.push(() => store.anchor().then(() => store.close()));
@@ -269,9 +275,9 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'Industrial AI platform — standalone mode (SQLite event store, in-process bus)',
-    `  data directory        ${dataDir}`,
+    `  data directory        ${dataDir}   (chain anchors: anchors.jsonl and ${anchorKv})`,
     localCa === null
-      ? '  TLS                   off (PLATFORM_TLS=1: gRPC, probes, gateway and HMI over TLS with a local CA)'
+      ? '  TLS                   OFF (PLATFORM_TLS=0, development only: every port is plaintext; unset it for TLS with a local CA)'
       : `  TLS                   on: local CA ${localCa.caFile}${localCa.created ? ' (created now)' : ''} — trust it: buf curl --cacert, curl --cacert, NODE_EXTRA_CA_CERTS`,
     `  plant simulator       ${sim.endpointUrl}   (OPC UA, SignAndEncrypt; users and passwords in ${plantUsers.file}; InjectFault as "engineer")`,
     `  governance            grpc ${host}:${gov.grpcPort}   health ${http}://${host}:${gov.httpPort}/healthz   (audit; model registry with four-eyes approvals)`,

@@ -40,8 +40,11 @@ const base = intEnv('REDTEAM_BASE_PORT', 20_000 + Math.floor(Math.random() * 12_
 const mode: Mode = env.REDTEAM_MODE === 'cluster' ? 'cluster' : 'standalone';
 if (env.REDTEAM_MODE !== undefined && env.REDTEAM_MODE !== '' && env.REDTEAM_MODE !== mode)
   throw new Error(`REDTEAM_MODE: standalone or cluster, got "${env.REDTEAM_MODE}"`);
-/** REDTEAM_TLS=1: the launcher with PLATFORM_TLS=1 (a local CA under the data directory, made here first so the suite trusts it). */
-const tlsOn = env.REDTEAM_TLS === '1';
+/**
+ * TLS as the launchers default to it (a local CA under the data directory, made here first so the suite
+ * trusts it); REDTEAM_TLS=0 starts them with PLATFORM_TLS=0 (plaintext, development only) to compare.
+ */
+const tlsOn = env.REDTEAM_TLS !== '0';
 const PG_URL = env.REDTEAM_PG_URL ?? env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const log = (s: string): void => void process.stderr.write(`redteam │ ${s}\n`);
 
@@ -78,7 +81,8 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'redteam-'));
   const dataDir = join(work, 'platform');
   const schema = `redteam_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
-  if (tlsOn) useCa(readFileSync(ensureLocalCa(join(dataDir, 'tls')).caFile));
+  const caFile = tlsOn ? ensureLocalCa(join(dataDir, 'tls')).caFile : undefined;
+  if (caFile !== undefined) useCa(readFileSync(caFile));
   const platform: Platform = launchPlatform(mode, dataDir, base, { ...env, PLATFORM_TLS: tlsOn ? '1' : '0' }, PG_URL, schema);
   const { proc, out } = platform;
   // Whatever happens, the suite ends: the platform is stopped (SIGTERM: the cluster launcher stops its children) and the process exits.
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
       proc.kill('SIGTERM');
       setTimeout(() => process.exit(3), 20_000);
     },
-    (maxSeconds + 180) * 1000,
+    (maxSeconds + 420) * 1000, // the platform's start (up to 240 s on a loaded machine) is not in maxSeconds
   ).unref();
   let natsAfterStop: { stop(): Promise<void> } | null = null;
   // Stopped from outside (Ctrl-C, a test's timeout): the platform and what it left go too.
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
       `starting the platform (${mode}${tlsOn ? ', TLS' : ''}) on 127.0.0.1:${base}+ (data ${dataDir}); caps: ${maxRequests} requests, ${maxSeconds} s${sample > 0 ? `, sample ${sample}` : ''}`,
     );
     await platform.ready(240_000);
+    tally.startClock();
     let crashedAt: string | null = null;
     const alive = (): boolean => {
       if (proc.exitCode === null && proc.signalCode === null) return true;
@@ -162,7 +167,12 @@ async function main(): Promise<void> {
       log(`audit: ${expected} refused calls, ${expected - unrecorded.length} recorded one by one, ${found.summarized} counted in summaries, ${n} unrecorded`);
     }
 
-    const ownNats = { url: `nats://127.0.0.1:${base + 50}`, prefix: '', seedFile: (svc: string) => join(dataDir, 'nats', `${svc}.nk`) };
+    const ownNats = {
+      url: `nats://127.0.0.1:${base + 50}`,
+      prefix: '',
+      seedFile: (svc: string) => join(dataDir, 'nats', `${svc}.nk`),
+      ...(caFile === undefined ? {} : { caFile }),
+    };
     await (mode === 'cluster' ? natsCases(ownNats, tally, log) : ownNatsCases(work, base + 60, tally, log)).catch((e: unknown) =>
       log(`nats: not run (${e instanceof Error ? e.message : String(e)})`),
     );
@@ -188,6 +198,7 @@ async function main(): Promise<void> {
         schema,
         natsUrl: nats.url,
         anchorStream: `LEDGER_ANCHORS_${keyId}`,
+        ...(caFile === undefined ? {} : { natsTls: { caFile } }),
       });
       try {
         await tamperCases(copies.open, tally, log);

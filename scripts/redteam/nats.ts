@@ -1,4 +1,4 @@
-// Forged NATS publishes against the conduit `CLUSTER_NATS=own npm run cluster` starts (its own
+// Forged NATS publishes against the conduit `npm run cluster` starts (its own
 // nats-server with per-service nkey users and least-privilege permissions, ADR 0010): a forged
 // FaultLabelled on evt.v1.* and a forged UNS batch (pump at 150 °C), without credentials and with
 // the credentials of a service that must not publish them. A publish the server takes is counted
@@ -12,11 +12,13 @@ import type { Tally } from './tally.ts';
 
 const PREFIX = 'redteam';
 
-/** The cluster's own NATS (`CLUSTER_NATS=own`): its URL and each service's nkey seed file. */
+/** The cluster's own NATS: its URL, each service's nkey seed file and its TLS CA. */
 export interface NatsConduit {
   url: string;
   prefix: string;
   seedFile(service: string): string | undefined;
+  /** The CA of the server's TLS certificate (the cluster's NATS serves TLS unless PLATFORM_TLS=0). */
+  caFile?: string;
 }
 
 /** The standalone mode has no NATS: a server of the suite's own with the cluster's config code, then the cases. */
@@ -58,7 +60,12 @@ export async function natsCases(conduit: NatsConduit, tally: Tally, log: (s: str
       const credentials: NatsCredentials | undefined = seedFile === undefined ? undefined : { kind: 'nkey', seedFile };
       let nc;
       try {
-        nc = await connectNats({ servers: conduit.url, ...(credentials === undefined ? {} : { credentials, inboxPrefix: inboxPrefixFor(a.as) }) });
+        // The attacker trusts the server's CA, so a refusal is the server's authorization, never a failed handshake.
+        nc = await connectNats({
+          servers: conduit.url,
+          ...(credentials === undefined ? {} : { credentials, inboxPrefix: inboxPrefixFor(a.as) }),
+          ...(conduit.caFile === undefined ? {} : { tls: { caFile: conduit.caFile } }),
+        });
       } catch (e) {
         log(`nats: ${a.name} → connection refused (${e instanceof Error ? e.message.slice(0, 80) : String(e)})`);
         continue;

@@ -87,7 +87,7 @@ export function launchPlatform(mode: Mode, dataDir: string, base: number, env: N
   const extra =
     mode === 'standalone'
       ? { PLATFORM_HOST: '127.0.0.1', PLATFORM_HMI: '0', PLATFORM_DEMO_MODEL: '0', NATS_URL: 'nats://127.0.0.1:1' }
-      : { PG_URL: pgUrl, PG_SCHEMA: schema, CLUSTER_NATS: 'own' };
+      : { PG_URL: pgUrl, PG_SCHEMA: schema, CLUSTER_NATS: 'own' }; // the cluster's default, said explicitly
   const script = mode === 'standalone' ? 'scripts/platform/standalone.ts' : 'scripts/platform/cluster.ts';
   const proc = spawn(process.execPath, ['--import', 'tsx', join(root, script)], {
     cwd: root,

@@ -1,4 +1,5 @@
-// Copies of a stopped platform's store for the tamper cases: the standalone SQLite file, or the
+// Copies of a stopped platform's store for the tamper cases: the standalone SQLite file (with its anchor
+// file and its second sink, the SQLite key-value file of anchors), or the
 // cluster's PostgreSQL schema (copied into a schema of its own) with the JetStream anchor stream of
 // the cluster's NATS read as the second sink, as governance anchors to both.
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { connectNats, inboxPrefixFor } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
-import { FileAnchorSink, ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type AnchorSink } from '@industrial/eventstore';
+import { FileAnchorSink, SqliteAnchorSink, ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type AnchorSink } from '@industrial/eventstore';
 import { openJetStreamAnchorSink } from '@industrial/eventstore/jetstream';
 import type { StoreCopy } from './tamper.ts';
 
@@ -26,7 +27,18 @@ export function sqliteCopies(dataDir: string, workDir: string): (name: string) =
     const dir = join(workDir, name);
     const anchors = copyAnchors(dataDir, dir);
     for (const f of ['events.db', 'events.db-wal', 'events.db-shm']) if (existsSync(join(dataDir, f))) copyFileSync(join(dataDir, f), join(dir, f));
-    const store = await openSqliteEventStore({ path: join(dir, 'events.db'), ledgerKey, anchorSink: new FileAnchorSink(anchors), ...NO_ANCHORING });
+    // The second sink as the platform left it (its SQLite key-value file under <data dir>/anchors): the cases alter the file sink only.
+    mkdirSync(join(dir, 'anchors'), { recursive: true });
+    for (const f of ['anchors.db', 'anchors.db-wal', 'anchors.db-shm'])
+      if (existsSync(join(dataDir, 'anchors', f))) copyFileSync(join(dataDir, 'anchors', f), join(dir, 'anchors', f));
+    const kv = new SqliteAnchorSink(join(dir, 'anchors', 'anchors.db'));
+    const store = await openSqliteEventStore({
+      path: join(dir, 'events.db'),
+      ledgerKey,
+      anchorSinks: [new FileAnchorSink(anchors), kv],
+      ownsAnchorSinks: true,
+      ...NO_ANCHORING,
+    });
     return {
       anchors,
       exec: async (sql, params = []) => void store.db.prepare(sql).run(...params),

@@ -35,6 +35,7 @@ export {
 export type { LedgerKey } from './ledger.ts';
 export { generateLedgerKeyPem, ledgerKeyFromPem, publicOnly } from './ledger.ts';
 export { FileAnchorSink, MemoryAnchorSink, type AnchorSink } from './anchors.ts';
+export { SqliteAnchorSink } from './sqlite-anchors.ts';
 export type { CoreOptions } from './core.ts';
 export { openPostgresEventStore, type PostgresEventStoreOptions, type WritePathStats } from './postgres.ts';
 export { openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.ts';
