@@ -24,6 +24,7 @@ export type { ProcessedIds } from './dedupe.ts';
 export { connectNatsBus, createNatsBus } from './nats/nats-bus.ts';
 export {
   connectNats,
+  natsServerList,
   createNkeyUser,
   nkeyPublicKey,
   natsAuthenticator,

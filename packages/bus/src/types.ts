@@ -15,6 +15,22 @@ export interface StreamSpec {
   readonly duplicateWindowMs?: number;
 }
 
+/** Storage of a stream on a NATS cluster (deployment settings, NATS_STREAM_* variables). */
+export interface StreamStorage {
+  /** Copies kept by the JetStream cluster (1–5; 3 on a 3-node cluster survives losing a node). */
+  readonly replicas?: number;
+  /** Overrides the spec's maxAgeMs (0: kept forever). */
+  readonly maxAgeMs?: number;
+  /** Oldest messages discarded beyond this many bytes (unset: no limit). */
+  readonly maxBytes?: number;
+}
+
+/** Defaults for every stream, and per-stream overrides by logical name. */
+export interface StreamSettings {
+  readonly all?: StreamStorage;
+  readonly byStream?: Readonly<Record<string, StreamStorage>>;
+}
+
 export interface PublishOptions {
   /** Publish de-duplication key (the event id): a second publish within the window is dropped. */
   readonly msgId?: string;

@@ -96,6 +96,9 @@ const EnvSchema = z
     NATS_URL: nonEmpty.default('127.0.0.1:4222'),
     DATAOPS_GRPC_HOST: nonEmpty.default('127.0.0.1'),
     DATAOPS_GRPC_PORT: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be a TCP port').default(50053),
+    // Health probes (GET /healthz, /readyz): served only when DATAOPS_HTTP_PORT is set.
+    DATAOPS_HTTP_HOST: nonEmpty.default('127.0.0.1'),
+    DATAOPS_HTTP_PORT: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be a TCP port').optional(),
     /** Historian and metadata storage; also the event store's kind when EVENTSTORE is unset. */
     DATAOPS_STORE: storeKind.default('sqlite'),
     DATAOPS_PG_SCHEMA: sqlIdentifier.default('dataops'),
@@ -139,6 +142,8 @@ export interface DataopsProcessConfig {
   /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
   nats: NatsEnvSettings;
   grpc: { host: string; port: number };
+  /** Health probes; null: none (DATAOPS_HTTP_PORT unset). */
+  http: { host: string; port: number } | null;
   /** Historian and metadata storage (DATAOPS_STORE). */
   storage: { kind: 'postgres'; url: string; schema: string } | { kind: 'sqlite'; path: string };
   /** The shared event store (EVENTSTORE, or DATAOPS_STORE when unset). */
@@ -172,6 +177,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       natsUrl: e.NATS_URL,
       nats: nats.nats,
       grpc: { host: e.DATAOPS_GRPC_HOST, port: e.DATAOPS_GRPC_PORT },
+      http: e.DATAOPS_HTTP_PORT === undefined ? null : { host: e.DATAOPS_HTTP_HOST, port: e.DATAOPS_HTTP_PORT },
       storage:
         e.DATAOPS_STORE === 'postgres'
           ? { kind: 'postgres', url: e.PG_URL ?? '', schema: e.DATAOPS_PG_SCHEMA }

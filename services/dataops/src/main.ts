@@ -5,6 +5,7 @@
 import { loadKeySet } from '@industrial/access';
 import { readFile } from 'node:fs/promises';
 import { connectNatsBus, eventSigningKeyFromPem, eventVerifier, NATS_ENV_HELP } from '@industrial/bus';
+import { createHealthHttp } from '@industrial/grpc';
 import { runService } from '@industrial/kernel/service';
 import { createDataopsApp, SERVICE_NAME } from './app.ts';
 import { loadConfig, type DataopsProcessConfig } from './config.ts';
@@ -19,6 +20,7 @@ Environment:
   NATS_URL                      NATS server (default 127.0.0.1:4222)
 ${NATS_ENV_HELP}
   DATAOPS_GRPC_HOST / _PORT     gRPC listen address (default 127.0.0.1:50053)
+  DATAOPS_HTTP_HOST / _PORT     health probes GET /healthz, /readyz (served when the port is set; host default 127.0.0.1)
   DATAOPS_STORE                 historian + metadata storage: sqlite (default) or postgres
   DATAOPS_PG_SCHEMA             its PostgreSQL schema (default dataops); DATAOPS_SQLITE_PATH its file
   EVENTSTORE                    event store: postgres or sqlite (default: as DATAOPS_STORE)
@@ -77,9 +79,16 @@ process.exit(
       });
       await app.start();
       const port = await grpc.listen(`${config.grpc.host}:${config.grpc.port}`);
+      // Probes: /healthz the process answers; /readyz the event store answers and gRPC serves.
+      let serving = true;
+      const http = config.http === null ? null : createHealthHttp({ storeAnswers: () => store.headPosition(), serving: () => serving, tls: config.tls.http });
+      if (http !== null && config.http !== null) await http.listen({ host: config.http.host, port: config.http.port });
+      const httpAddress = http?.server.address();
       return {
-        ready: `grpc=${port}`,
+        ready: `grpc=${port}${typeof httpAddress === 'object' && httpAddress !== null ? ` http=${httpAddress.port}` : ''}`,
         async stop() {
+          serving = false;
+          await http?.close();
           await grpc.shutdown({ graceMs: Math.max(0, config.shutdownGraceMs - 1000) });
           await app.stop();
         },

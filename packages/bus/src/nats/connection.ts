@@ -13,6 +13,7 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import { BusError, BusErrorCode } from '../errors.ts';
+import type { StreamSettings, StreamStorage } from '../types.ts';
 
 export type NatsCredentials =
   /** An nkey user: the file holds the seed (`SU…`); the server config lists its public key. */
@@ -77,12 +78,22 @@ export function natsAuthenticator(credentials: NatsCredentials): Authenticator {
   }
 }
 
+/**
+ * The servers of a NATS_URL: one URL or a comma-separated list (`nats://n1:4222,nats://n2:4222,…`,
+ * the members of a cluster). The client connects to any that answers and learns the rest from it.
+ */
+export function natsServerList(servers: string | readonly string[]): string[] {
+  const list = (typeof servers === 'string' ? servers.split(',') : [...servers]).map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) throw new BusError(BusErrorCode.InvalidArgument, 'NATS_URL names no server');
+  return list;
+}
+
 /** A NATS connection with endless reconnects (the process outlives server restarts). */
 export async function connectNats(settings: NatsConnectSettings): Promise<NatsConnection> {
   const authenticator = settings.credentials === undefined ? undefined : natsAuthenticator(settings.credentials);
   try {
     return await connect({
-      servers: typeof settings.servers === 'string' ? settings.servers : [...settings.servers],
+      servers: natsServerList(settings.servers),
       ...(settings.name === undefined ? {} : { name: settings.name }),
       ...(authenticator === undefined ? {} : { authenticator }),
       ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
@@ -102,13 +113,57 @@ export interface NatsEnvSettings {
   readonly prefix?: string;
   readonly inboxPrefix?: string;
   readonly tls?: NatsTls;
+  /** Replicas, age and size limits of the streams this process creates (NATS_STREAM_*). */
+  readonly streams?: StreamSettings;
 }
 
 /** Environment variables of the NATS settings (for a service's help text). */
 export const NATS_ENV_HELP = `  NATS_PREFIX               —   deployment prefix of streams and subjects ([A-Za-z0-9_-], ≤ 32)
   NATS_NKEY_SEED_FILE       —   nkey user seed file (or NATS_CREDS_FILE, or NATS_USER + NATS_PASSWORD_FILE)
   NATS_INBOX_PREFIX         _INBOX   reply subject prefix; _INBOX_<service> under the least-privilege server config
-  NATS_TLS_CA_FILE          —   TLS: the CA of the server's certificate (NATS_TLS_CERT_FILE + NATS_TLS_KEY_FILE: client certificate)`;
+  NATS_TLS_CA_FILE          —   TLS: the CA of the server's certificate (NATS_TLS_CERT_FILE + NATS_TLS_KEY_FILE: client certificate)
+  NATS_URL                  one server or a comma-separated list (the members of a cluster)
+  NATS_STREAM_REPLICAS      1   replicas of the streams this process creates (3 on a 3-node cluster)
+  NATS_STREAM_MAX_BYTES     —   size limit of each stream it creates (oldest discarded)
+  NATS_STREAM_<NAME>_REPLICAS / _MAX_AGE_MS / _MAX_BYTES   the same for one stream (NAME: logical, upper case, - as _)`;
+
+/** NATS_STREAM_REPLICAS / _MAX_BYTES and NATS_STREAM_<NAME>_REPLICAS / _MAX_AGE_MS / _MAX_BYTES. */
+function streamSettingsFromEnv(env: Readonly<Record<string, string | undefined>>, bad: (variable: string, why: string) => never): StreamSettings | undefined {
+  const num = (k: string, min: number, max: number): number | undefined => {
+    const v = env[k];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) bad(k, `must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+  const storage = (prefix: string, withAge: boolean): StreamStorage | undefined => {
+    const replicas = num(`${prefix}_REPLICAS`, 1, 5);
+    const maxAgeMs = withAge ? num(`${prefix}_MAX_AGE_MS`, 0, Number.MAX_SAFE_INTEGER) : undefined;
+    const maxBytes = num(`${prefix}_MAX_BYTES`, 1, Number.MAX_SAFE_INTEGER);
+    if (replicas === undefined && maxAgeMs === undefined && maxBytes === undefined) return undefined;
+    return {
+      ...(replicas === undefined ? {} : { replicas }),
+      ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+    };
+  };
+  const all = storage('NATS_STREAM', false);
+  const byStream: Record<string, StreamStorage> = {};
+  for (const k of Object.keys(env)) {
+    const m = /^NATS_STREAM_([A-Z0-9_]+?)_(?:REPLICAS|MAX_AGE_MS|MAX_BYTES)$/.exec(k);
+    if (m?.[1] === undefined) continue;
+    const one = storage(`NATS_STREAM_${m[1]}`, true);
+    if (one !== undefined) byStream[m[1]] = one;
+  }
+  if (all === undefined && Object.keys(byStream).length === 0) return undefined;
+  return { ...(all === undefined ? {} : { all }), byStream };
+}
+
+/** The storage of logical stream `name` under `settings` (per-stream values first). */
+export function streamStorageOf(settings: StreamSettings | undefined, name: string): StreamStorage {
+  const one = settings?.byStream?.[name.toUpperCase().replaceAll('-', '_')];
+  return { ...settings?.all, ...one };
+}
 
 /**
  * NATS_PREFIX, and at most one of NATS_NKEY_SEED_FILE, NATS_CREDS_FILE, NATS_USER + NATS_PASSWORD_FILE.
@@ -151,7 +206,9 @@ export function natsEnv(env: Readonly<Record<string, string | undefined>>): Nats
         : user !== undefined && passwordFile !== undefined
           ? { kind: 'password', user, passwordFile }
           : undefined;
+  const streams = streamSettingsFromEnv(env, bad);
   return {
+    ...(streams === undefined ? {} : { streams }),
     ...(credentials === undefined ? {} : { credentials }),
     ...(prefix === undefined ? {} : { prefix }),
     ...(inboxPrefix === undefined ? {} : { inboxPrefix }),

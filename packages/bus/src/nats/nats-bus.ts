@@ -25,10 +25,10 @@ import { consoleLogger, streamLimits } from '../streams.ts';
 import { tracePublish } from '../tracing.ts';
 import { AsyncPublisher } from './async-publisher.ts';
 import { DEFAULT_READY_MAX_PENDING, watchConnection, watchConsumer } from './consumer-watch.ts';
-import { connectNats, NATS_PREFIX_PATTERN, type NatsCredentials, type NatsTls } from './connection.ts';
+import { connectNats, NATS_PREFIX_PATTERN, streamStorageOf, type NatsCredentials, type NatsTls } from './connection.ts';
 import { Names, NatsDelivery } from './delivery.ts';
 import { SettleBatch } from './settle-batch.ts';
-import type { Bus, BusLogger, ConsumeOptions, ConsumerHandle, PublishOptions, PublishResult, StreamSpec } from '../types.ts';
+import type { Bus, BusLogger, ConsumeOptions, ConsumerHandle, PublishOptions, PublishResult, StreamSettings, StreamSpec } from '../types.ts';
 
 export interface NatsBusOptions extends NatsBusSecurity {
   readonly servers: string | readonly string[];
@@ -58,6 +58,8 @@ export interface NatsBusSecurity {
   readonly verifyEvents?: ConsumeOptions['verify'];
   /** Not ready (readiness, `/readyz`) while one of this bus's consumers has more pending messages. Default 10,000. */
   readonly readyMaxPending?: number;
+  /** Replicas and limits of the streams this bus creates (NATS_STREAM_*; default R1, the spec's max age, no size limit). */
+  readonly streams?: StreamSettings;
 }
 
 export interface NatsBusFromConnectionOptions extends NatsBusSecurity {
@@ -131,6 +133,7 @@ class NatsBus implements Bus {
   readonly #running = new Set<RunningConsumer>();
   readonly #dlqReady = new Set<string>();
   readonly #names: Names;
+  readonly #streams: StreamSettings | undefined;
   readonly #verifyEvents: ConsumeOptions['verify'];
   readonly #readyMaxPending: number;
   readonly #unwatchConnection: () => void;
@@ -143,6 +146,7 @@ class NatsBus implements Bus {
     this.#logger = options.logger ?? consoleLogger;
     this.#owns = options.ownsConnection ?? true;
     this.#names = new Names(options.prefix);
+    this.#streams = options.streams;
     const names = this.#names;
     this.#publisher = new AsyncPublisher(nc, options.publishTimeoutMs ?? 5_000, (n) => names.logicalStream(n));
     this.#verifyEvents = options.verifyEvents;
@@ -168,12 +172,15 @@ class NatsBus implements Bus {
 
   async ensureStream(spec: StreamSpec): Promise<void> {
     this.#assertOpen();
-    const { maxAgeMs, duplicateWindowMs } = streamLimits(spec);
+    const storage = streamStorageOf(this.#streams, spec.name);
+    const { maxAgeMs, duplicateWindowMs } = streamLimits(storage.maxAgeMs === undefined ? spec : { ...spec, maxAgeMs: storage.maxAgeMs });
     const name = this.#names.stream(spec.name);
     const want = {
       subjects: spec.subjects.map((s) => this.#names.subject(s)),
       max_age: nanos(maxAgeMs),
       duplicate_window: nanos(duplicateWindowMs),
+      num_replicas: storage.replicas ?? 1,
+      max_bytes: storage.maxBytes ?? -1,
     } satisfies Partial<StreamConfig>;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -185,6 +192,12 @@ class NatsBus implements Bus {
           try {
             await this.#jsm.streams.add({ name, storage: StorageType.File, ...want });
           } catch (addErr) {
+            if (want.num_replicas > 1 && addErr instanceof JetStreamApiError && !isPermissionViolation(addErr))
+              throw new BusError(
+                BusErrorCode.InvalidArgument,
+                `stream ${spec.name}: ${want.num_replicas} replicas (NATS_STREAM_REPLICAS / NATS_STREAM_<NAME>_REPLICAS) cannot be held by this NATS: ${addErr.message}`,
+                { cause: addErr },
+              );
             // Only a stream's owner may create it (least-privilege NATS, ADR 0010): a consumer waits for it.
             if (!isPermissionViolation(addErr)) throw addErr;
             await this.#awaitOwnersStream(spec.name, name);
@@ -192,8 +205,10 @@ class NatsBus implements Bus {
           return;
         }
         const same =
-          sameNumbers([current.max_age, current.duplicate_window], [want.max_age, want.duplicate_window]) &&
-          [...current.subjects].sort().join(' ') === [...want.subjects].sort().join(' ');
+          sameNumbers(
+            [current.max_age, current.duplicate_window, current.num_replicas, current.max_bytes],
+            [want.max_age, want.duplicate_window, want.num_replicas, want.max_bytes],
+          ) && [...current.subjects].sort().join(' ') === [...want.subjects].sort().join(' ');
         if (!same) {
           try {
             await this.#jsm.streams.update(name, { ...current, ...want });
@@ -205,6 +220,7 @@ class NatsBus implements Bus {
         }
         return;
       } catch (err) {
+        if (isBusError(err)) throw err;
         // Lost a creation race with another process: look again once.
         if (attempt === 0 && err instanceof JetStreamApiError) continue;
         throw new BusError(BusErrorCode.Transport, `ensureStream ${spec.name} failed: ${String(err)}`, { cause: err });
