@@ -20,6 +20,10 @@ export interface RegisteredModel {
   readonly artifactHash: string;
   readonly decisionThreshold: number;
   readonly windowSeconds: number;
+  /** What the model was trained for (its registration's spec.task); null when unknown. */
+  readonly task?: 'classification' | 'regression' | 'anomaly' | null;
+  /** Its label horizon from the training target (`…_within_2h` → 120), minutes; null when it has none. */
+  readonly horizonMinutes?: number | null;
   /** Content-addressed sidecars recorded by the training service (else the files beside the ONNX file). */
   readonly sidecars?: ModelSidecars;
 }
@@ -71,6 +75,14 @@ export function deploymentFor(s: DeploymentState, useCaseId: string, assetPath: 
 
 export const emptyDeployments = (): DeploymentState => emptyModelDeployments<RegisteredModel>();
 
+/** `bearing_failure_within_2h` → 120, `jam_within_30min` → 30; null without a horizon in the name. */
+export function horizonMinutesOfTarget(target: string): number | null {
+  const m = /_within_(\d+(?:\.\d+)?)(h|min|m|d)$/.exec(target);
+  if (m === null) return null;
+  const n = Number(m[1]);
+  return m[2] === 'h' ? n * 60 : m[2] === 'd' ? n * 1440 : n;
+}
+
 /** The registration as this runtime loads it. */
 export function registeredModelOf(d: RegisteredVersionData): RegisteredModel {
   return {
@@ -82,6 +94,8 @@ export function registeredModelOf(d: RegisteredVersionData): RegisteredModel {
     // Training may register without a threshold (regression, anomaly): 0.5 until the card says otherwise.
     decisionThreshold: d.decisionThreshold ?? 0.5,
     windowSeconds: d.windowSeconds ?? 0,
+    task: d.spec.task,
+    horizonMinutes: horizonMinutesOfTarget(d.spec.target),
     // Both refs → load them (the training service's registrations); otherwise the bundle files.
     ...(d.reference !== undefined ? { sidecars: { explainer: d.explainer, reference: d.reference } } : {}),
   };

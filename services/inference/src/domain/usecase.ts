@@ -1,40 +1,39 @@
-// Use cases the runtime serves, as data: which assets (UNS scope), how much history to keep, the
-// failure mode and its horizon, how evidence is worded, and the declared rule-based limits used
-// when the model cannot be trusted. The pump bearing case is the default. Pure.
+// Use cases the runtime serves, as data (ADR 0015): each is the charter's serving spec
+// (UseCaseServingSpecDefined, contracts' UseCaseServingSpec) turned into what scoring reads —
+// which assets (UNS scope), how much history to keep, what the model predicts, how evidence is
+// worded (templates, never code), the declared rule limits used when the model cannot be trusted,
+// per failure mode the action, and the cost model. No use case is defined in code. Pure.
 //
 // Model inputs are NOT defined here: every model carries its own @industrial/ml window spec
 // (training wrote it into the model), and live rows are computed from it. Evidence wording matches
 // a model input by what it is computed from (tag + statistic), whatever the model calls it.
+import type { UseCaseServingSpecData } from '@industrial/contracts';
 import { defineWindowSpec, type WindowSpec, type WindowStatistic } from '@industrial/ml';
 
-/** How one window feature reads in operator text. */
-export interface EvidenceTemplate {
-  /** Matches model inputs computed from this tag with this statistic. */
-  readonly tag: string;
-  readonly statistic: WindowStatistic;
-  /**
-   * A short phrase ("bearing temperature 18 °C above normal"), or null when it says nothing worth
-   * showing. `value` is in the feature's unit; `normal` is the training reference median (NaN unknown).
-   */
-  readonly phrase: (value: number, normal: number) => string | null;
-}
+type Spec = UseCaseServingSpecData;
+
+/** How one window feature reads in operator text (contracts' template: comparison, unit, min change, words). */
+export type EvidenceTemplate = Spec['evidence'][number] & { readonly statistic: WindowStatistic };
 
 /** A declared limit on one feature of the use case's rule window, checked when the rules stand in for the model. */
-export interface RuleLimit {
-  readonly feature: string;
-  readonly above: number;
-  readonly unit: string;
-  /** "bearing temperature" → "bearing temperature above its limit of 75 °C" */
-  readonly what: string;
-}
+export type RuleLimit = Spec['rules'][number];
+
+export type ServingTask = Spec['task'];
+export type FailureModeSpec = Spec['failureModes'][number];
+export type ServingAction = FailureModeSpec['action'];
+export type ServingCostModel = Spec['costModel'];
 
 export interface UseCaseSpec {
   readonly useCaseId: string;
+  /** Version of the serving spec (1, 2, …): a revision replaces the use case while running. */
+  readonly specVersion: number;
   readonly name: string;
-  /** Asset kind used by the action catalogue ("pump"). */
+  /** Asset kind ("pump"). */
   readonly assetKind: string;
+  readonly task: ServingTask;
+  /** The failure mode the model predicts (the task's). */
   readonly failureMode: string;
-  /** Label class for outcomes and reported misses (dataops). */
+  /** Its label class for outcomes and reported misses (dataops, the simulator's ground truth). */
   readonly label: string;
   /** Assets in scope: UNS asset paths starting with this prefix whose asset token starts with `assetPrefix`. */
   readonly scope: { readonly pathPrefix: string; readonly assetPrefix: string };
@@ -44,7 +43,7 @@ export interface UseCaseSpec {
   readonly scoreEveryMs: number;
   /** A tag whose last Good sample is older than this is stale. */
   readonly staleMs: number;
-  /** "Failure is likely within <horizon>". */
+  /** The declared horizon (classification), hours; the scoring model's own horizon wins when it has one. */
   readonly horizonHours: number;
   /** Most inputs that may be imputed (as the model card says) before the rules take over. */
   readonly maxImputedInputs: number;
@@ -52,70 +51,81 @@ export interface UseCaseSpec {
   /** The window the rule limits read (computed by the same @industrial/ml function as model inputs). */
   readonly ruleWindow: WindowSpec;
   readonly rules: readonly RuleLimit[];
+  readonly failureModes: readonly FailureModeSpec[];
+  readonly costModel: ServingCostModel;
+  readonly kpis: readonly string[];
 }
 
-export const PUMP_TAGS = ['flow', 'discharge_pressure', 'bearing_temperature', 'vibration_rms', 'motor_current', 'speed'] as const;
+const MIN = 60_000;
 
-const round = (v: number) => Math.round(v);
-const oneDecimal = (v: number) => Math.round(v * 10) / 10;
-const above = (v: number, normal: number) => (Number.isFinite(normal) ? v - normal : NaN);
-const vibrationAbove = (v: number, normal: number) => {
-  const x = oneDecimal(above(v, normal));
-  return x >= 0.5 ? `vibration ${x} mm/s above normal` : null;
-};
+/** The charter's serving spec → the use case scoring reads. */
+export function useCaseSpecFrom(useCaseId: string, specVersion: number, spec: Spec): UseCaseSpec {
+  const primary = spec.failureModes.find((f) => f.code === spec.task.failureMode) ?? spec.failureModes[0]!;
+  return {
+    useCaseId,
+    specVersion,
+    name: spec.name,
+    assetKind: spec.assetKind,
+    task: spec.task,
+    failureMode: primary.code,
+    label: primary.label,
+    scope: { pathPrefix: spec.scope.pathPrefix, assetPrefix: spec.scope.assetPrefix },
+    windowMs: spec.windowMinutes * MIN,
+    scoreEveryMs: spec.scoreEveryMinutes * MIN,
+    staleMs: spec.staleMinutes * MIN,
+    horizonHours: spec.task.kind === 'classification' ? spec.task.horizonMinutes / 60 : spec.task.kind === 'regression' ? spec.task.alertBelowHours : 0,
+    maxImputedInputs: spec.maxImputedInputs,
+    evidence: spec.evidence,
+    ruleWindow: defineWindowSpec({
+      version: spec.ruleWindow.version,
+      windowMinutes: spec.ruleWindow.windowMinutes,
+      gridMinutes: spec.ruleWindow.gridMinutes,
+      features: spec.ruleWindow.features.map((f) => ({ ...f })),
+    }),
+    rules: spec.rules,
+    failureModes: spec.failureModes,
+    costModel: spec.costModel,
+    kpis: spec.kpis,
+  };
+}
 
-export const PUMP_BEARING_USE_CASE: UseCaseSpec = {
-  useCaseId: '0193a1b2-7c00-7a10-8b00-0000000000b1',
-  name: 'Pump bearing failure',
-  assetKind: 'pump',
-  failureMode: 'bearing_failure',
-  label: 'bearing_failure',
-  scope: { pathPrefix: '', assetPrefix: 'pump-' },
-  windowMs: 60 * 60_000,
-  scoreEveryMs: 60_000,
-  staleMs: 5 * 60_000,
-  horizonHours: 8,
-  maxImputedInputs: 1,
-  evidence: [
-    {
-      tag: 'bearing_temperature',
-      statistic: 'mean',
-      phrase: (v, n) => (round(above(v, n)) >= 3 ? `bearing temperature ${round(above(v, n))} °C above normal` : null),
-    },
-    { tag: 'vibration_rms', statistic: 'rms', phrase: vibrationAbove },
-    { tag: 'vibration_rms', statistic: 'mean', phrase: vibrationAbove },
-    { tag: 'vibration_rms', statistic: 'slope', phrase: (v) => (v > 0.2 ? 'vibration rising' : null) },
-    { tag: 'bearing_temperature', statistic: 'slope', phrase: (v) => (v > 2 ? 'bearing temperature rising' : null) },
-    { tag: 'motor_current', statistic: 'mean', phrase: () => null },
-  ],
-  ruleWindow: defineWindowSpec({
-    version: '1.0.0',
-    windowMinutes: 30,
-    gridMinutes: 1,
-    features: [
-      { name: 'bearing_temp_mean', unit: 'Cel', tag: 'bearing_temperature', statistic: 'mean', description: 'mean bearing temperature over 30 min' },
-      { name: 'vibration_mean', unit: 'mm/s', tag: 'vibration_rms', statistic: 'mean', description: 'mean vibration velocity over 30 min' },
-    ],
-  }),
-  rules: [
-    { feature: 'bearing_temp_mean', above: 75, unit: '°C', what: 'bearing temperature' },
-    { feature: 'vibration_mean', above: 4.5, unit: 'mm/s', what: 'vibration' },
-  ],
-};
-
-/** Whether a UNS asset path `e.s.a.l.asset` is in the use case's scope. */
-export function inScope(spec: UseCaseSpec, assetPath: string): boolean {
-  if (!assetPath.startsWith(spec.scope.pathPrefix)) return false;
+/** Whether a UNS asset path `e.s.a.l.asset` is in the use case's scope (the prefix on whole ISA-95 levels). */
+export function inScope(spec: Pick<UseCaseSpec, 'scope'>, assetPath: string): boolean {
+  const p = spec.scope.pathPrefix;
+  if (p !== '' && !(assetPath === p || assetPath.startsWith(`${p}.`))) return false;
   const asset = assetPath.slice(assetPath.lastIndexOf('.') + 1);
   return asset.startsWith(spec.scope.assetPrefix);
 }
 
+/** The failure mode (and its action) a prompt of this use case is about: the task's, or a rule's own. */
+export function failureModeOf(spec: UseCaseSpec, code: string = spec.failureMode): FailureModeSpec {
+  return spec.failureModes.find((f) => f.code === code) ?? spec.failureModes.find((f) => f.code === spec.failureMode) ?? spec.failureModes[0]!;
+}
+
 /** Rule violations of a window (features by name, NaN = missing, never a violation). */
-export function ruleViolations(spec: UseCaseSpec, values: ReadonlyMap<string, number>): { rule: RuleLimit; value: number }[] {
+export function ruleViolations(spec: Pick<UseCaseSpec, 'rules'>, values: ReadonlyMap<string, number>): { rule: RuleLimit; value: number }[] {
   const out: { rule: RuleLimit; value: number }[] = [];
   for (const rule of spec.rules) {
     const v = values.get(rule.feature);
-    if (v !== undefined && Number.isFinite(v) && v > rule.above) out.push({ rule, value: v });
+    if (v === undefined || !Number.isFinite(v)) continue;
+    if ((rule.above !== undefined && v > rule.above) || (rule.below !== undefined && v < rule.below)) out.push({ rule, value: v });
   }
   return out;
+}
+
+/**
+ * Why a model cannot serve a use case, or null when it can: the model's task must be the use
+ * case's, and every evidence template must read a feature the model computes (tag + statistic),
+ * otherwise the prompt could not say what it saw. Checked when the model is loaded (ADR 0015).
+ */
+export function modelMismatch(
+  spec: Pick<UseCaseSpec, 'task' | 'evidence' | 'name'>,
+  model: { readonly task: string | null; readonly features: readonly { readonly tag: string; readonly statistic: string }[] },
+): string | null {
+  if (model.task !== null && model.task !== spec.task.kind)
+    return `it is a ${model.task} model but the use case "${spec.name}" needs a ${spec.task.kind} model`;
+  const has = new Set(model.features.map((f) => `${f.tag}/${f.statistic}`));
+  const lacking = spec.evidence.filter((t) => !has.has(`${t.tag}/${t.statistic}`)).map((t) => `${t.tag} (${t.statistic})`);
+  if (lacking.length > 0) return `the use case "${spec.name}" words evidence from ${lacking.join(', ')}, which the model does not compute`;
+  return null;
 }
