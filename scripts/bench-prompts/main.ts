@@ -14,5 +14,7 @@ if (!(days > 0) || !Number.isFinite(seed)) {
 
 const out = await runBench({ days, seed, progress: (line) => process.stderr.write(`${line}\n`) });
 const { result, detail } = scorePrompts(out.score);
-process.stdout.write(`${JSON.stringify({ detail: { ...detail, use_cases: out.useCases, wall_s: Math.round(out.wallSeconds) } })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ detail: { ...detail, by_source: out.sources, windows: out.windows, use_cases: out.useCases, wall_s: Math.round(out.wallSeconds) } })}\n`,
+);
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -38,6 +38,10 @@ export interface RunOptions {
 export interface RunOutput {
   readonly score: ScoreInput;
   readonly useCases: readonly { name: string; mode: string; model: boolean }[];
+  /** distinct prompts by who raised them: the model or the fixed limits standing in */
+  readonly sources: { model: number; rules: number };
+  /** windows scored by the model and by the rules (the pipeline's counters) */
+  readonly windows: { model: number; rules: number; fallbackInputsBad: number; fallbackDrift: number };
   readonly wallSeconds: number;
 }
 
@@ -200,6 +204,7 @@ export async function runBench(o: RunOptions): Promise<RunOutput> {
     // 5. What was prompted (every raise and update in place, production mode), in plant time.
     const modeOf = new Map(useCases.map((u) => [u.useCaseId, u.mode] as const));
     const prompts: PromptEvent[] = [];
+    const sources = { model: 0, rules: 0 };
     for (let from = 1; ;) {
       const page = await store.readAll({ fromPosition: from, maxCount: 5000 });
       if (page.length === 0) break;
@@ -213,8 +218,10 @@ export async function runBench(o: RunOptions): Promise<RunOutput> {
           featureWindow: { to: string };
           mode: string;
           update: number;
+          source: 'model' | 'rules';
         };
         if (d.mode !== 'production') continue;
+        if (d.update === 0) sources[d.source]++;
         const asset = d.assetPath.slice(d.assetPath.lastIndexOf('.') + 1);
         prompts.push({
           recommendationId: d.recommendationId,
@@ -228,6 +235,8 @@ export async function runBench(o: RunOptions): Promise<RunOutput> {
       }
       from = page.at(-1)!.position + 1;
     }
+    const c = app.pipeline.counters();
+    const windows = { model: c.modelScores, rules: c.ruleScores, fallbackInputsBad: c.fallbackInputsBad, fallbackDrift: c.fallbackDrift };
     await app.stop();
 
     // 6. Ground truth besides the failures: faults still developing at the end, sensor faults.
@@ -258,6 +267,8 @@ export async function runBench(o: RunOptions): Promise<RunOutput> {
         sensorFaults,
       },
       useCases: useCases.map((u) => ({ name: u.name, mode: u.mode, model: withModel.has(u.useCaseId) })),
+      sources,
+      windows,
       wallSeconds: (performance.now() - started) / 1000,
     };
   } finally {
