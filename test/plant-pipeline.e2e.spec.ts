@@ -18,10 +18,14 @@ import { createKeySet, importKeySet, type KeySet } from '@industrial/access';
 import { connectNatsBus, type Bus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore, type RecordedEvent } from '@industrial/eventstore';
-import { PUMP_BEARING_USE_CASE, createInferenceApp, type InferenceApp } from '@industrial/inference';
+import { createInferenceApp, useCaseSpecFrom, type InferenceApp } from '@industrial/inference';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUMP_RUL_USE_CASE_ID, startPlant, trainPumpModelFromPlant, type Plant, type PipelineResult } from '../scripts/platform/plant-pipeline.ts';
+import { readUseCaseFile } from '../scripts/platform/usecases.ts';
 
+const PUMP_FILE = readUseCaseFile('pump-bearing');
+/** usecases/pump-bearing.json, as inference serves it. */
+const PUMP_BEARING_USE_CASE = useCaseSpecFrom(PUMP_FILE.useCaseId, 1, PUMP_FILE.serving);
 const USE_CASE = PUMP_BEARING_USE_CASE.useCaseId;
 const run = randomUUID().slice(0, 8);
 const enterprise = `e2e${run}`;

@@ -12,11 +12,13 @@ import cliProgress from 'cli-progress';
 import { connectNatsBus, createInProcBus, type Bus } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { FileAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
-import { PUMP_BEARING_USE_CASE } from '@industrial/inference';
+import { readUseCaseFile } from './usecases.ts';
 import { createLogger } from '@industrial/telemetry';
 import { devKeys } from './dev-keys.ts';
 import { trainPumpModelFromPlant, type Progress } from './plant-pipeline.ts';
 
+/** The use case the model is for: usecases/pump-bearing.json. */
+const PUMP_BEARING = readUseCaseFile('pump-bearing');
 const USAGE = 'usage: npm run pump:from-plant -- [--hours 8] [--pumps 12] [--acceleration 1000] [--seed 42] [--horizon-hours 2] [--data-dir DIR] [--nats URL]';
 
 function intFlag(v: string | undefined, name: string, dflt: number, min: number, max: number): number {
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
       acceleration,
       seed,
       horizonHours,
-      useCaseId: PUMP_BEARING_USE_CASE.useCaseId,
+      useCaseId: PUMP_BEARING.useCaseId,
       ...(nats === undefined ? {} : { events: { stream: `EVT_PLANT_${run}`, subjectPrefix: `evtplant${run}.v1` } }),
       onProgress,
     });
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
         '',
         `Plant: ${r.pumpPaths.length} pumps, ${r.faulty.length} with a bearing fault, ${r.failures.length} failures labelled; ${r.historianSamples.toLocaleString('en')} historian samples`,
         `Snapshot ${r.snapshot.snapshotId} (sha256 ${r.snapshot.contentHash.slice(0, 12)}…): ${r.snapshot.rowCount} windows, ${r.snapshot.positives} within ${horizonHours} h of a failure, ${r.snapshot.labelCount} labels`,
-        `Model ${r.modelVersionId} registered as a CANDIDATE for "${PUMP_BEARING_USE_CASE.name}" (promotion is a separate, human decision)`,
+        `Model ${r.modelVersionId} registered as a CANDIDATE for "${PUMP_BEARING.serving.name}" (promotion is a separate, human decision)`,
         `  held-out pumps   PR-AUC ${fmt(m.pr_auc)}  ROC-AUC ${fmt(m.roc_auc)}  precision ${fmt(m.precision)}  recall ${fmt(m.recall)}  F1 ${fmt(m.f1)}  threshold ${fmt(r.run.registered!.decisionThreshold ?? undefined)}`,
         `  ONNX             ${r.run.registered!.artifactUri}`,
         `  model card       ${r.run.registered!.modelCard.markdown.uri}`,

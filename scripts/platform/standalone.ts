@@ -11,13 +11,14 @@ import { connectDataops, createCharterApp } from '@industrial/charter';
 import { createConnectivityApp } from '@industrial/connectivity';
 import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore } from '@industrial/dataops';
 import { createGovernanceApp } from '@industrial/governance';
-import { ensureLocalCa, type ServiceTls } from '@industrial/grpc';
-import { PUMP_BEARING_USE_CASE, createInferenceApp, dataopsPlant, sqliteProjectionCheckpoints } from '@industrial/inference';
+import { charterV1, createClient, ensureLocalCa, type ServiceTls } from '@industrial/grpc';
+import { createInferenceApp, dataopsPlant, sqliteProjectionCheckpoints } from '@industrial/inference';
 import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
+import { loadUseCases, readUseCaseFiles, withPlant } from './usecases.ts';
 
 const env = process.env;
 const dataDir = resolve(env.PLATFORM_DATA_DIR ?? '.data');
@@ -167,6 +168,23 @@ async function main(): Promise<void> {
   const ch = await charter.start();
   stops.push(() => charter.stop());
 
+  // The demo's use cases are data (usecases/*.json, ADR 0015), loaded through the charter's gRPC API
+  // as an engineer would; the same content on a later start records nothing. A first start waits (up
+  // to 2 min) for connectivity to have catalogued the simulator's assets and tags.
+  const plantAt = sim.assets[0];
+  const useCaseFiles = readUseCaseFiles().map((f) => (plantAt === undefined ? f : withPlant(f, plantAt.enterprise, plantAt.site)));
+  const setupToken = await devToken(keys.accessDir, 'user:platform-setup', ['engineer'], 3_600);
+  const charterClient = createClient(charterV1.CharterServiceClient, `${host}:${ch.grpcPort}`, { token: setupToken, tls: tls?.grpcClient, deadlineMs: 30_000 });
+  for (const f of useCaseFiles) {
+    const onWait = () => process.stdout.write(`Waiting for the catalog to list the assets and tags of "${f.serving.name}"…\n`);
+    await loadUseCases(charterClient, [f], { waitForCatalogMs: 120_000, onWait }).then(
+      ([u]) => logger.info({ useCase: u!.useCaseId, specVersion: u!.specVersion, changed: u!.changed }, `use case "${u!.name}" served`),
+      (e: unknown) => logger.error({ err: e }, `use case "${f.serving.name}" could not be defined; the others are served`),
+    );
+  }
+  charterClient.close();
+  const pumpBearingId = useCaseFiles.find((f) => f.file.endsWith('pump-bearing.json'))!.useCaseId;
+
   // Training: StartTraining on dataops snapshots (same snapshot directory), runs on a worker
   // thread, candidates registered through governance's registry (in process, same store); acts on
   // RetrainingRequested and DatasetSnapshotCreated as integration events from the relay (in-process bus).
@@ -196,7 +214,7 @@ async function main(): Promise<void> {
     const m = await registerDemoPumpModel({
       store,
       artifactsDir: join(dataDir, 'models'),
-      useCaseId: PUMP_BEARING_USE_CASE.useCaseId,
+      useCaseId: pumpBearingId,
       actor: { subject: 'svc:platform-setup', role: 'service' },
     });
     logger.info({ modelVersion: m.modelVersion, sha256: m.sha256, cached: m.cached }, 'pump bearing model in production');

@@ -12,7 +12,8 @@ import { createKeySet, importKeySet, importSigningKey, issueToken, writeKeyMater
 import { createInProcBus, type Bus } from '@industrial/bus';
 import { eventValidator, type UnsSampleBatch } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
-import { createInferenceApp, type InferenceApp } from '@industrial/inference';
+import { createInferenceApp, useCaseSpecFrom, type InferenceApp } from '@industrial/inference';
+import { readUseCaseFile } from '../../scripts/platform/usecases.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const HMI_DIR = join(ROOT, 'web-hmi');
@@ -50,11 +51,14 @@ export async function startPlatform(): Promise<Platform> {
   });
   const bus = createInProcBus();
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const pump = readUseCaseFile('pump-bearing');
   const app = createInferenceApp({
     store,
     bus,
     keySet,
     logger: silent,
+    // The demo pump use case from its data file (usecases/pump-bearing.json).
+    useCases: [useCaseSpecFrom(pump.useCaseId, 1, pump.serving)],
     config: {
       grpc: null,
       http: { host: '127.0.0.1', port: 0 },

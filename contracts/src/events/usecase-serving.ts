@@ -109,7 +109,10 @@ export const UseCaseServingSpec = z.strictObject({
   assetKind: UnsToken,
   /** Assets in scope: paths starting with `pathPrefix` (ISA-95, '' = every site) whose asset token starts with `assetPrefix`. */
   scope: z.strictObject({
-    pathPrefix: z.string().max(330).regex(/^([a-z0-9_-]+(\.[a-z0-9_-]+){0,3})?$/, 'must be an ISA-95 prefix "enterprise[.site[.area[.line]]]" or empty'),
+    pathPrefix: z
+      .string()
+      .max(330)
+      .regex(/^([a-z0-9_-]+(\.[a-z0-9_-]+){0,3})?$/, 'must be an ISA-95 prefix "enterprise[.site[.area[.line]]]" or empty'),
     assetPrefix: UnsToken,
   }),
   task: ServingTask,

@@ -15,36 +15,27 @@ import { fileArtifacts, type ModelArtifacts } from './adapters/artifacts/files.t
 import { inferenceGrpcService } from './adapters/grpc/inference.ts';
 import { createGateway } from './adapters/http/gateway.ts';
 import type { RateLimitConfig } from './adapters/http/rate-limit.ts';
-import { inMemoryActionCatalogue, inMemoryCostModel } from './adapters/memory/catalogue.ts';
 import { mlModelLoader } from './adapters/ml/loader.ts';
 import { consumeUns } from './adapters/nats/uns.ts';
 import { createOnnxScorer } from './adapters/onnx/scorer.ts';
 import { createInferenceMetrics, observeDriftPsi, observeMembers } from './adapters/telemetry/metrics.ts';
 import { otelTracing } from './adapters/telemetry/tracing.ts';
 import { DEFAULT_TRACK_CONFIG, type TrackConfig } from './domain/prompt-track.ts';
-import { PUMP_BEARING_USE_CASE, type UseCaseSpec } from './domain/usecase.ts';
+import type { UseCaseSpec } from './domain/usecase.ts';
 import type { Commands } from './features/commands.ts';
 import { createAssetStates, type AssetStates } from './features/asset-states.ts';
 import { createDriftExclusion, createDriftRecorder, createDriftReporting } from './features/drift.ts';
 import { createFollower, type FollowerStatus } from './features/following.ts';
 import { createModelHost, type ModelHost } from './features/models.ts';
 import { createMonitor, DEFAULT_MONITOR_CONFIG, type Monitor, type MonitorConfig } from './features/monitoring.ts';
-import type {
-  ActionCatalogue,
-  AssetCatalog,
-  CostModel,
-  HistorianSource,
-  MembershipSource,
-  ProjectionCheckpoints,
-  Scorer,
-  UnsReplaySource,
-} from './features/ports.ts';
+import type { AssetCatalog, HistorianSource, MembershipSource, ProjectionCheckpoints, Scorer, UnsReplaySource } from './features/ports.ts';
 import { createPredicting } from './features/predict.ts';
 import { createProjection, type Projection } from './features/projection.ts';
 import { createPrompting } from './features/prompting.ts';
 import { createReplicas, type MembershipReport } from './features/replicas.ts';
 import { createScoring, type Pipeline } from './features/scoring.ts';
 import { createShadowScoring } from './features/shadow.ts';
+import { createUseCaseRegistry, type UseCaseRegistry } from './features/usecases.ts';
 import { historianReplay, observedReplay, tagsOfAsset } from './features/warmup.ts';
 
 export type { MembershipChangeRecord, MembershipReport } from './features/replicas.ts';
@@ -88,10 +79,9 @@ export interface InferenceAppDeps {
   keySet: KeySet | (() => KeySet);
   logger: InferenceLogger;
   config: InferenceAppConfig;
+  /** Use cases served from the start (tests); the charter's UseCaseServingSpecDefined events add and revise the rest. */
   useCases?: readonly UseCaseSpec[];
   artifacts?: ModelArtifacts;
-  actions?: ActionCatalogue;
-  costs?: CostModel;
   /** Rebuilds an asset's window from the UNS stream when this replica takes it over. */
   unsReplay?: UnsReplaySource | null;
   /**
@@ -121,6 +111,8 @@ export interface InferenceApp {
   readonly pipeline: Pipeline;
   readonly monitor: Monitor;
   readonly commands: Commands;
+  /** The served use cases (from the charter's serving specs). */
+  readonly useCases: UseCaseRegistry;
   /** Per asset and use case: warming up, monitored, stale data, manual, rules (GET /api/v1/assets). */
   readonly assetStates: AssetStates;
   /** Catches up with the store (from the checkpoint; models loaded), starts the UNS consumer, binds gRPC and HTTP. */
@@ -145,7 +137,9 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   const { store, bus, logger, config } = deps;
   const kernel = deps.kernel ?? createKernel({ service: 'inference', store });
   const now = deps.now ?? Date.now;
-  const useCases = deps.useCases ?? [PUMP_BEARING_USE_CASE];
+  // The served use cases: the charter's serving specs, followed from the store (one live list).
+  const useCaseRegistry = createUseCaseRegistry({ log: logger, initial: deps.useCases ?? [] });
+  const useCases = useCaseRegistry.list;
   const track: TrackConfig = { ...DEFAULT_TRACK_CONFIG, ...config.track };
   const projection = createProjection();
   const monitor = createMonitor(
@@ -157,11 +151,14 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   const tracing = otelTracing();
 
   const loader = mlModelLoader({ artifacts: deps.artifacts ?? fileArtifacts(), createScorer: deps.createScorer ?? ((b, n) => createOnnxScorer(b, n)), now });
-  const models = createModelHost({ loader, kernel, metrics, log: logger });
+  const models = createModelHost({ loader, kernel, metrics, log: logger, specOf: (id) => useCaseRegistry.get(id) });
+  // A revised use case may no longer fit the model serving it: checked (and refused) while running.
+  useCaseRegistry.onChange((spec) => models.recheck(spec.useCaseId, null));
   const follower = createFollower({
     kernel,
     projection,
     models,
+    useCases: useCaseRegistry,
     checkpoints: deps.checkpoints ?? null,
     ...(config.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: config.checkpointEveryMs }),
     log: logger,
@@ -201,8 +198,6 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     drift: createDriftRecorder({ kernel, now }),
     shadow,
     projection,
-    actions: deps.actions ?? inMemoryActionCatalogue(),
-    costs: deps.costs ?? inMemoryCostModel(),
     track,
     fallbackOnSevereDrift: config.fallbackOnSevereDrift ?? true,
     owns: replicas.owns,
@@ -287,6 +282,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     pipeline,
     monitor,
     commands,
+    useCases: useCaseRegistry,
     assetStates,
     async start() {
       await follower.start();

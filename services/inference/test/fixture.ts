@@ -20,7 +20,7 @@ import { sqliteProjectionCheckpoints } from '../src/adapters/checkpoint/sqlite.t
 import type { MembershipSource } from '../src/adapters/nats/membership.ts';
 import { natsUnsReplay, UNS_STREAM, type UnsReplaySource } from '../src/adapters/nats/uns.ts';
 import { createInferenceApp, type InferenceApp, type InferenceAppConfig } from '../src/app.ts';
-import { PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
+import { PUMP_BEARING_USE_CASE, defineAsCharter } from './usecases.ts';
 import type { ProjectionCheckpoints } from '../src/features/ports.ts';
 import type { ScoredWindow } from '../src/features/scoring.ts';
 import { sampleBatch, type PumpSample } from './pump-data.ts';
@@ -111,6 +111,8 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
   const durables: string[] = [];
   const openCheckpoints: ProjectionCheckpoints[] = [];
   const governance = asGovernance(store);
+  // The pump bearing use case, defined as the charter records it (usecases/pump-bearing.json).
+  await defineAsCharter(store, 'pump-bearing');
   const apps: InferenceApp[] = [];
   const newApp = (c: Partial<InferenceAppConfig>, o: AppOptions) => {
     const full: InferenceAppConfig = {

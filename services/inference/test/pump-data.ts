@@ -25,14 +25,14 @@ import { randomUUID } from 'node:crypto';
 import type { UnsSampleBatch } from '@industrial/contracts';
 import type { ModelBundle } from '../src/adapters/artifacts/files.ts';
 import { REFERENCE_FORMAT } from '../src/adapters/artifacts/files.ts';
-import { PUMP_BEARING_USE_CASE } from '../src/domain/usecase.ts';
+import { PUMP_BEARING_USE_CASE } from './usecases.ts';
 
 const RATED_RPM = 2950;
-const inp = (tag: string, statistic: 'mean' | 'slope') => `${tag}__${statistic}`;
+const inp = (tag: string, statistic: 'mean' | 'slope' | 'rms') => `${tag}__${statistic}`;
 const I = {
   bearingTemperature: inp('bearing_temperature', 'mean'),
   bearingTemperatureSlope: inp('bearing_temperature', 'slope'),
-  vibration: inp('vibration_rms', 'mean'),
+  vibration: inp('vibration_rms', 'rms'),
   vibrationSlope: inp('vibration_rms', 'slope'),
   speed: inp('speed', 'mean'),
   current: inp('motor_current', 'mean'),
@@ -54,7 +54,7 @@ export const SYNTHETIC_PUMP_WINDOW = defineWindowSpec({
   windowMinutes: 30,
   gridMinutes: 1,
   features: Object.values(I).map((name) => {
-    const [tag, statistic] = name.split('__') as [string, 'mean' | 'slope'];
+    const [tag, statistic] = name.split('__') as [string, 'mean' | 'slope' | 'rms'];
     return { name, tag, statistic, unit: statistic === 'slope' ? `${UNITS[tag]}/h` : UNITS[tag]! };
   }),
 });

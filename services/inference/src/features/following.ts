@@ -8,6 +8,7 @@ import type { Kernel } from '@industrial/kernel';
 import { DEPLOYMENT_EVENT_TYPES, type ModelHost } from './models.ts';
 import type { Log, ProjectionCheckpoints } from './ports.ts';
 import { PROJECTED_TYPES, type Projection } from './projection.ts';
+import { USE_CASE_EVENT_TYPES, type UseCaseRegistry } from './usecases.ts';
 
 /** A recorded event as the store delivers it. */
 type Recorded = Parameters<Kernel['parse']>[0];
@@ -16,6 +17,8 @@ export interface FollowerDeps {
   kernel: Kernel;
   projection: Projection;
   models: ModelHost;
+  /** The served use cases: the charter's serving specs are kept with the deployment events. */
+  useCases: UseCaseRegistry;
   /** null: no checkpoint (the store is read from position 1 at every start). */
   checkpoints: ProjectionCheckpoints | null;
   /** How often changes are saved while following (default 1 s). */
@@ -93,7 +96,7 @@ export function createFollower(deps: FollowerDeps): Follower {
       firstPositionRead ??= recorded.position;
       eventsRead++;
       const projected = PROJECTED_TYPES.has(recorded.type);
-      if (!projected && !DEPLOYMENT_EVENT_TYPES.has(recorded.type)) {
+      if (!projected && !DEPLOYMENT_EVENT_TYPES.has(recorded.type) && !USE_CASE_EVENT_TYPES.has(recorded.type)) {
         projection.skip(recorded.position, recorded.id);
         continue;
       }
@@ -107,7 +110,7 @@ export function createFollower(deps: FollowerDeps): Follower {
       }
       if (projected) projection.apply(e);
       else {
-        models.apply(e);
+        route(e);
         projection.keepModelEvent({
           id: e.id,
           type: e.type,
@@ -120,6 +123,12 @@ export function createFollower(deps: FollowerDeps): Follower {
       }
     }
     if (deps.now() - lastSaveMs >= everyMs) save();
+  }
+
+  /** A kept event to whoever folds it: a serving spec to the use cases, a deployment event to the models. */
+  function route(e: { id: string; type: string; data: unknown }): void {
+    if (USE_CASE_EVENT_TYPES.has(e.type)) deps.useCases.apply(e);
+    else models.apply(e);
   }
 
   async function follow(from: number): Promise<void> {
@@ -146,7 +155,7 @@ export function createFollower(deps: FollowerDeps): Follower {
       const snapshot = await restorable();
       if (snapshot !== null) {
         projection.restore(snapshot);
-        for (const e of snapshot.modelEvents) models.apply(e as never);
+        for (const e of snapshot.modelEvents) route(e as never);
         resumedFrom = savedPosition = snapshot.position;
         checkpoint = 'restored';
         deps.log.info({ position: snapshot.position, recommendations: snapshot.recommendations.length }, 'projection restored from its checkpoint');

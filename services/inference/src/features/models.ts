@@ -4,11 +4,15 @@
 // up; the swap is one assignment, so scoring never sees a gap. A refused version leaves the
 // previous one serving and is recorded as ModelRefused in `serving-<useCaseId>` (never in
 // governance's `model-` streams) with the check, the reason and, for integrity, both sha256.
+// A model whose task or inputs do not match its use case's serving spec (the evidence templates
+// read features it does not compute) is refused at load, and again when a revised spec no longer
+// fits the model serving (check `inputs`, the reason in plain words; the rules stand in).
 import { streamFor } from '@industrial/contracts';
 import { uuidFromKey } from '@industrial/contracts/ids';
 import { serviceCause, type Kernel } from '@industrial/kernel';
 import { deploymentFor, deploymentKey, emptyDeployments, evolveDeployments, parseDeploymentKey, type DeploymentState } from '../domain/deployments.ts';
 import { ModelRefusedError, type RefusalCheck } from '../domain/errors.ts';
+import { modelMismatch, type UseCaseSpec } from '../domain/usecase.ts';
 import type { InferenceMetrics, LoadedModel, Log, ModelLoader } from './ports.ts';
 
 /** Event types that change which version should serve (kept in the projection snapshot). */
@@ -40,10 +44,14 @@ export interface ModelHostDeps {
   kernel: Kernel;
   metrics: InferenceMetrics;
   log: Log;
+  /** The served use case (its serving spec), to check a model against; undefined: not checked. */
+  specOf?: (useCaseId: string) => UseCaseSpec | undefined;
 }
 
 export interface ModelHost {
   apply(event: { id: string; type: string; data: unknown }): void;
+  /** The use case's serving spec changed: models that no longer fit it are refused (queued like loads). */
+  recheck(useCaseId: string, causationId: string | null): void;
   /** Slots of a deployment key (`<useCaseId>` or `<useCaseId>@<scope>`, see deploymentKey). */
   slots(key: string): Slots;
   /** The deployment serving an asset: the narrowest scope covering it, else the use-case-wide one. */
@@ -129,6 +137,9 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
     if (desired.refused.has(want)) return;
     try {
       const loaded = await load(want);
+      const spec = deps.specOf?.(parseDeploymentKey(useCase).useCaseId);
+      const why = spec === undefined ? null : mismatchOf(spec, loaded);
+      if (why !== null) throw new ModelRefusedError('inputs', `its inputs do not match the use case: ${why}`);
       // Re-check: a later event may have changed what should serve meanwhile.
       const still = (stage === 'production' ? desired.production : desired.shadow).get(useCase) ?? null;
       if (still === want) {
@@ -160,7 +171,46 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
     }
   }
 
+  function mismatchOf(spec: UseCaseSpec, m: LoadedModel): string | null {
+    return modelMismatch(spec, { task: m.registered.task ?? null, features: m.window.features });
+  }
+
+  /** A serving model that no longer fits the revised spec is refused; the rules (or the other slot's model) stand in. */
+  async function enforce(key: string, stage: 'production' | 'shadow', causationId: string | null): Promise<void> {
+    const slot = slotOf(key);
+    const current = slot[stage];
+    const spec = deps.specOf?.(parseDeploymentKey(key).useCaseId);
+    if (closed || current === null || spec === undefined) return;
+    const why = mismatchOf(spec, current);
+    if (why === null) return;
+    const id = current.registered.modelVersionId;
+    slot[stage] = null;
+    refusals++;
+    lastRefusal = `${id}: ${why}`;
+    desired = { ...desired, refused: new Set(desired.refused).add(id) };
+    deps.log.warn({ useCase: key, stage, modelVersionId: id, reason: why }, 'model no longer fits its use case; refused');
+    const { useCaseId, scope } = parseDeploymentKey(key);
+    deps.metrics.error('model_refused', useCaseId);
+    await recordRefusal(deps.kernel, {
+      useCaseId,
+      scope,
+      refused: id,
+      version: current.registered.version,
+      stage,
+      check: 'inputs',
+      reason: `its inputs do not match the revised use case: ${why}`,
+      expectedSha256: null,
+      actualSha256: null,
+      keptVersion: null,
+      causationId,
+    }).catch((e: unknown) => deps.log.error({ err: e }, 'could not record the refusal'));
+  }
+
   return {
+    recheck(useCaseId, causationId) {
+      for (const key of [...slots.keys()].filter((k) => parseDeploymentKey(k).useCaseId === useCaseId))
+        chain = chain.then(() => enforce(key, 'production', causationId)).then(() => enforce(key, 'shadow', causationId));
+    },
     apply(event) {
       const before = desired;
       desired = evolveDeployments(desired, event);

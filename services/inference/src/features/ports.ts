@@ -66,23 +66,6 @@ export interface ModelLoader {
 
 // ---- scoring side channels --------------------------------------------------------------------
 
-/** The charter's action catalogue (services/charter exports none yet; an in-memory one stands in). */
-export interface CatalogueAction {
-  readonly actionId: string;
-  /** Imperative label; `{asset}` is replaced by the asset's name ("Inspect the {asset} bearing"). */
-  readonly label: string;
-  readonly maxResponseMinutes: number;
-}
-
-export interface ActionCatalogue {
-  actionFor(useCaseId: string, assetKind: string, failureMode: string): CatalogueAction | undefined;
-}
-
-export interface CostModel {
-  /** Cost of a missed failure and of a false alarm, in the use case's currency. */
-  costOf(useCaseId: string): { readonly missedFailure: number; readonly falseAlarm: number; readonly currency: string } | undefined;
-}
-
 /** A span the caller ends; its W3C ids (null outside a sampled trace) go into the recorded event. */
 export interface SpanHandle {
   readonly traceId: string | null;

@@ -8,29 +8,29 @@ import type { UnsSampleBatch } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { Kernel } from '@industrial/kernel';
 import { isSuppressed } from '../domain/mode.ts';
-import { consequenceOf, priorityOf, urgencyOf } from '../domain/priority.ts';
+import { horizonMinutesOf, judge, modelWords } from '../domain/judgement.ts';
+import { priorityOf, urgencyOf } from '../domain/priority.ts';
 import { decideTrack, evolveTrack, initialTrack, standingTrack, type TrackConfig, type TrackState } from '../domain/prompt-track.ts';
-import { inScope, ruleViolations, type UseCaseSpec } from '../domain/usecase.ts';
+import { failureModeOf, inScope, ruleViolations, type UseCaseSpec } from '../domain/usecase.ts';
 import { AssetWindow, windowSpanMs, windowValues } from '../domain/window.ts';
-import { actionText, evidencePhrases, likelihoodWords, modelPrompt, rulePrompt } from '../domain/wording.ts';
+import { actionText, evidencePhrases, rulePrompt, type Likelihood } from '../domain/wording.ts';
 import type { DriftRecorder } from './drift.ts';
 import type { ModelHost, Slots } from './models.ts';
 import type { EvaluationResult, Monitor } from './monitoring.ts';
-import type { ActionCatalogue, CostModel, InferenceMetrics, LoadedModel, Log, Tracing } from './ports.ts';
+import type { InferenceMetrics, LoadedModel, Log, Tracing } from './ports.ts';
 import type { Projection, RecommendationView } from './projection.ts';
 import { raiseRecommendation } from './prompting.ts';
 import { explainValues, type ShadowScoring } from './shadow.ts';
 
 export interface ScoringDeps {
   kernel: Kernel;
+  /** The served use cases (a live list, see usecases.ts). */
   useCases: readonly UseCaseSpec[];
   models: ModelHost;
   monitor: Monitor;
   drift: DriftRecorder;
   shadow: ShadowScoring;
   projection: Projection;
-  actions: ActionCatalogue;
-  costs: CostModel;
   track: TrackConfig;
   /** Severe drift switches the use case to the rules (default true). */
   fallbackOnSevereDrift: boolean;
@@ -217,21 +217,13 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     let why = scored.why;
     c.windowsScored++;
     m.windowScored(spec.useCaseId);
-    const action = deps.actions.actionFor(spec.useCaseId, spec.assetKind, spec.failureMode);
-    if (action === undefined) {
-      m.error('no_action', spec.useCaseId);
-      deps.log.error({ useCase: spec.useCaseId }, 'no catalogued action for the use case; no prompt can be raised');
-      return;
-    }
-    const cost = deps.costs.costOf(spec.useCaseId);
-    const urgency = urgencyOf(action.maxResponseMinutes);
-    const priority = priorityOf(urgency, consequenceOf(cost?.missedFailure ?? 0));
-    const actionSentence = actionText(action.label, assetPath, action.maxResponseMinutes);
     const modeNow: 'production' | 'suppressed' = isSuppressed(deps.projection.modes(), assetPath) ? 'suppressed' : 'production';
 
     let alarm: boolean,
       clear: boolean,
-      message = '';
+      core = '',
+      likelihood: Likelihood = 'medium',
+      failureCode = spec.failureMode;
     let explanation: { feature: string; contribution: number }[] = [];
     let evidence: { feature: string; value: number; unit: string }[] = [];
     const imputed = why === null ? agg.missing.map((x) => x.input) : [];
@@ -244,20 +236,20 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     if (why === null && prod !== null && score !== null) {
       c.modelScores++;
       if (agg.missing.length > 0) c.imputedWindows++;
-      const threshold = prod.threshold;
-      alarm = score >= threshold;
-      clear = score < threshold * deps.track.clearRatio;
+      const j = judge(spec, score, prod.threshold, deps.track.clearRatio);
+      alarm = j.alarm;
+      clear = j.clear;
+      likelihood = j.likelihood;
       if (!observed) await observe(spec, dkey, prod, agg.values, score, toMs);
       if (alarm) {
         const explained = explainValues(prod, agg.values);
-        const phrases = evidencePhrases(explained, spec.evidence);
-        message = modelPrompt({
+        core = modelWords(spec, {
           assetPath,
-          phrases,
-          likelihood: likelihoodWords(score, threshold),
-          failureWords: 'failure',
-          horizonHours: spec.horizonHours,
-          action: actionSentence,
+          phrases: evidencePhrases(explained, spec.evidence),
+          likelihood,
+          output: score,
+          horizonMinutes: horizonMinutesOf(spec, prod.registered.horizonMinutes),
+          failureWords: failureModeOf(spec).words,
         });
         const ranked = [...explained].sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution));
         explanation = ranked.slice(0, 10).map((x) => ({ feature: x.feature, contribution: x.contribution }));
@@ -274,17 +266,35 @@ export function createScoring(deps: ScoringDeps): Pipeline {
       alarm = violations.length > 0;
       clear = !alarm;
       if (alarm) {
-        message = rulePrompt({ assetPath, violations, why: why ?? 'model-unavailable', action: actionSentence });
+        // A broken limit names its own failure mode (and so its action); the first one leads.
+        failureCode = violations[0]!.rule.failureMode;
+        core = rulePrompt({ assetPath, violations, why: why ?? 'model-unavailable' });
         evidence = violations.map((v) => ({ feature: v.rule.feature, value: v.value, unit: v.rule.unit }));
       }
     }
     const source = why === null ? 'model' : 'rules';
+    const action = failureModeOf(spec, failureCode).action;
+    const urgency = urgencyOf(action.deadlineMinutes);
+    const priority = priorityOf(likelihood, spec.costModel, action.priorityHint);
 
-    // Production prompt track.
+    // Production prompt track. The words before the action are what a change is judged on; the
+    // action sentence says the time left until the prompt's own deadline (fixed when raised).
     const key = `${spec.useCaseId}|${assetPath}`;
     const track = tracks.get(key) ?? initialTrack;
+    const wallMs = deps.wallNow();
     const standingClosed = track.recommendationId !== null && deps.projection.isClosedAt(track.recommendationId, toMs);
-    const obs = { atMs: toMs, alarm, clear, message, priority, standingClosed, mode: modeNow, newRecommendationId: uuidv7(deps.wallNow()) };
+    const obs = {
+      atMs: toMs,
+      wallMs,
+      deadlineMinutes: action.deadlineMinutes,
+      alarm,
+      clear,
+      message: `${core}|${action.actionId}|${action.text}`,
+      priority,
+      standingClosed,
+      mode: modeNow,
+      newRecommendationId: uuidv7(wallMs),
+    };
     const d = decideTrack(track, obs, deps.track);
     tracks.set(key, evolveTrack(track, obs, d));
     if (d.kind === 'raise' || d.kind === 'update') {
@@ -293,6 +303,7 @@ export function createScoring(deps: ScoringDeps): Pipeline {
         m.recommendationRaised(spec.useCaseId, source, priority);
       } else c.promptsUpdated++;
       if (modeNow === 'suppressed') c.promptsSuppressed++;
+      const message = `${core} ${actionText(action.text, assetPath, (d.actByMs - wallMs) / 60_000)}`;
       await raiseRecommendation(deps.kernel, deps.tracing, {
         useCaseId: spec.useCaseId,
         assetPath,
@@ -305,8 +316,8 @@ export function createScoring(deps: ScoringDeps): Pipeline {
           actionId: action.actionId,
           message: message.length > 280 ? `${message.slice(0, 279)}…` : message,
           urgency,
-          priority: priority as never,
-          actBy: iso(toMs + action.maxResponseMinutes * 60_000),
+          priority,
+          actBy: iso(d.actByMs),
           score: clamp(score ?? 1),
           threshold: clamp(why === null && prod ? prod.threshold : 1),
           explanation: explanation.slice(0, 10),
@@ -329,9 +340,7 @@ export function createScoring(deps: ScoringDeps): Pipeline {
         productionAlarm: why === null ? alarm : false,
         priority,
         urgency,
-        actionId: action.actionId,
-        actionSentence,
-        maxResponseMinutes: action.maxResponseMinutes,
+        action,
       });
     }
 

@@ -4,9 +4,10 @@
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { Kernel } from '@industrial/kernel';
 import { decideTrack, evolveTrack, initialTrack, standingTrack, type TrackConfig, type TrackState } from '../domain/prompt-track.ts';
-import type { UseCaseSpec } from '../domain/usecase.ts';
+import { horizonMinutesOf, judge, modelWords } from '../domain/judgement.ts';
+import { failureModeOf, type ServingAction, type UseCaseSpec } from '../domain/usecase.ts';
 import { windowValues, type AssetWindow } from '../domain/window.ts';
-import { evidencePhrases, likelihoodWords, modelPrompt } from '../domain/wording.ts';
+import { actionText, evidencePhrases } from '../domain/wording.ts';
 import type { Monitor } from './monitoring.ts';
 import type { InferenceMetrics, LoadedModel, Log, RecommendationView, Tracing } from './ports.ts';
 import { raiseRecommendation } from './prompting.ts';
@@ -45,9 +46,8 @@ export interface ShadowContext {
   readonly productionAlarm: boolean;
   readonly priority: string;
   readonly urgency: 'info' | 'soon' | 'now';
-  readonly actionId: string;
-  readonly actionSentence: string;
-  readonly maxResponseMinutes: number;
+  /** The action a prompt of this window asks for (the use case's, as data). */
+  readonly action: ServingAction;
 }
 
 export interface ShadowScoring {
@@ -84,19 +84,23 @@ export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
         const versionId = cand.registered.modelVersionId;
         deps.metrics.scoreDuration(performance.now() - started, spec.useCaseId, versionId, 'shadow');
         shadowScores++;
-        const calarm = cs >= cand.threshold;
+        const j = judge(spec, cs, cand.threshold, deps.track.clearRatio);
+        const calarm = j.alarm;
         deps.monitor.observeShadow(ctx.deployment, versionId, ctx.productionAlarm, calarm);
         const key = `${spec.useCaseId}|${assetPath}|${versionId}`;
         const st = tracks.get(key) ?? initialTrack;
+        const wallMs = deps.wallNow();
         const obs = {
           atMs: ctx.toMs,
+          wallMs,
+          deadlineMinutes: ctx.action.deadlineMinutes,
           alarm: calarm,
-          clear: cs < cand.threshold * deps.track.clearRatio,
+          clear: j.clear,
           message: 'shadow',
           priority: ctx.priority,
           standingClosed: false,
           mode: 'production' as const,
-          newRecommendationId: uuidv7(deps.wallNow()),
+          newRecommendationId: uuidv7(wallMs),
         };
         const d = decideTrack(st, obs, deps.track);
         tracks.set(key, evolveTrack(st, obs, d));
@@ -104,14 +108,15 @@ export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
         shadowRaised++;
         deps.monitor.shadowRaised(ctx.deployment, versionId, assetPath);
         const explained = explainValues(cand, cagg.values);
-        const message = modelPrompt({
+        const words = modelWords(spec, {
           assetPath,
           phrases: evidencePhrases(explained, spec.evidence),
-          likelihood: likelihoodWords(cs, cand.threshold),
-          failureWords: 'failure',
-          horizonHours: spec.horizonHours,
-          action: ctx.actionSentence,
+          likelihood: j.likelihood,
+          output: cs,
+          horizonMinutes: horizonMinutesOf(spec, cand.registered.horizonMinutes),
+          failureWords: failureModeOf(spec).words,
         });
+        const message = `${words} ${actionText(ctx.action.text, assetPath, ctx.action.deadlineMinutes)}`;
         const clamp = (x: number) => Math.min(1, Math.max(0, Number.isFinite(x) ? x : 0));
         await raiseRecommendation(deps.kernel, deps.tracing, {
           useCaseId: spec.useCaseId,
@@ -122,11 +127,11 @@ export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
           data: {
             modelVersionId: versionId,
             source: 'model',
-            actionId: ctx.actionId,
+            actionId: ctx.action.actionId,
             message: message.length > 280 ? `${message.slice(0, 279)}…` : message,
             urgency: ctx.urgency,
             priority: ctx.priority as never,
-            actBy: new Date(ctx.toMs + ctx.maxResponseMinutes * 60_000).toISOString(),
+            actBy: new Date(d.actByMs).toISOString(),
             score: clamp(cs),
             threshold: clamp(cand.threshold),
             explanation: [...explained]

@@ -5,13 +5,13 @@ import { binFractions, evolvePersistence, kolmogorovQ, ksTwoSample, livePrecisio
 import { HashRing, takenOver } from '../../src/domain/hashring.ts';
 import { deploymentFor, deploymentKey, emptyDeployments, evolveDeployments } from '../../src/domain/deployments.ts';
 import { isSuppressed } from '../../src/domain/mode.ts';
-import { consequenceOf, priorityOf, urgencyOf } from '../../src/domain/priority.ts';
+import { consequenceOf, priorityOf } from '../../src/domain/priority.ts';
 import { decideTrack, evolveTrack, initialTrack, type Observation, type TrackState } from '../../src/domain/prompt-track.ts';
 import { decideRecommendation, evolveRecommendation } from '../../src/domain/recommendation.ts';
-import { PUMP_BEARING_USE_CASE } from '../../src/domain/usecase.ts';
 import { defineWindowSpec } from '@industrial/ml';
 import { AssetWindow, windowValues } from '../../src/domain/window.ts';
-import { actionText, assetDisplayName, evidencePhrases, isPlainLanguage, likelihoodWords, modelPrompt, rulePrompt } from '../../src/domain/wording.ts';
+import { actionText, assetDisplayName, evidencePhrases, isPlainLanguage, modelPrompt, rulePrompt } from '../../src/domain/wording.ts';
+import { PUMP_BEARING_USE_CASE } from '../usecases.ts';
 
 const PATH = 'acme.plant-1.utilities.cooling-water.pump-4';
 
@@ -20,23 +20,16 @@ describe('operator wording', () => {
     [
       // matched by what the model's window spec computes them from, whatever the model calls them
       { feature: 'bearing_temp_mean', value: 70.3, normal: 52, source: { tag: 'bearing_temperature', statistic: 'mean' }, contribution: 2.1 },
-      { feature: 'vibration_trend', value: 1.4, source: { tag: 'vibration_rms', statistic: 'slope' }, contribution: 0.9 },
+      { feature: 'vibration_rms', value: 4.1, normal: 2.3, source: { tag: 'vibration_rms', statistic: 'rms' }, contribution: 0.9 },
       { feature: 'motor_current_mean', value: 38, source: { tag: 'motor_current', statistic: 'mean' }, contribution: -0.2 },
     ],
     PUMP_BEARING_USE_CASE.evidence,
   );
-  const text = modelPrompt({
-    assetPath: PATH,
-    phrases,
-    likelihood: likelihoodWords(0.97, 0.4),
-    failureWords: 'failure',
-    horizonHours: 8,
-    action: actionText('inspect the {asset} bearing', PATH, 60),
-  });
+  const text = `${modelPrompt({ assetPath: PATH, phrases, likelihood: 'high', failureWords: 'bearing failure', horizonMinutes: 120 })} ${actionText('inspect the {asset} bearing', PATH, 60)}`;
 
   it('reads like the example and has no probabilities or jargon', () => {
     expect(text).toBe(
-      'Pump 4: bearing temperature 18 °C above normal and vibration rising. Failure is very likely within 8 hours. Inspect the pump 4 bearing within the next hour.',
+      'Pump 4: bearing temperature 18 °C above normal and vibration 1.8 mm/s above normal. Bearing failure is very likely within 2 hours. Inspect the pump 4 bearing within the next hour.',
     );
     expect(isPlainLanguage(text)).toBe(true);
   });
@@ -48,7 +41,6 @@ describe('operator wording', () => {
       assetPath: PATH,
       violations: [{ rule: PUMP_BEARING_USE_CASE.rules[0]! }],
       why: 'model-unavailable',
-      action: 'Inspect the pump 4 bearing within the next hour.',
     });
     expect(r).toMatch(/^Pump 4 \(rule-based check/);
     expect(r).toContain('bearing temperature above its limit of 75 °C');
@@ -57,15 +49,20 @@ describe('operator wording', () => {
   it('names assets plainly', () => expect(assetDisplayName('a.b.c.d.packer-12')).toBe('Packer 12'));
 });
 
-describe('priority = urgency × consequence', () => {
-  it('is critical for a severe failure that needs action within the hour', () => expect(priorityOf(urgencyOf(60), consequenceOf(25_000))).toBe('critical'));
-  it('is low for a minor one that can wait a day', () => expect(priorityOf(urgencyOf(1440), consequenceOf(200))).toBe('low'));
-  it('is medium for a moderate one within a shift', () => expect(priorityOf(urgencyOf(240), consequenceOf(5_000))).toBe('medium'));
+describe('priority = likelihood × consequence (the cost model)', () => {
+  const pump = PUMP_BEARING_USE_CASE.costModel;
+  it('is high only for a very likely, severe failure', () => expect(priorityOf('high', pump)).toBe('high'));
+  it('is medium when the same failure is only likely', () => expect(priorityOf('medium', pump)).toBe('medium'));
+  it('is low when acting costs about as much as the failure', () =>
+    expect(priorityOf('high', { currency: 'EUR', failure: 300, inspection: 150, falseAlarm: 150, downtimeHour: 0 })).toBe('low'));
+  it('weighs the failure and its downtime against acting', () => expect(consequenceOf(pump)).toBe('severe'));
 });
 
 describe('hysteresis: one developing fault = one prompt', () => {
   const obs = (atMs: number, alarm: boolean, extra: Partial<Observation> = {}): Observation => ({
     atMs,
+    wallMs: atMs,
+    deadlineMinutes: 60,
     alarm,
     clear: !alarm,
     message: 'm',
