@@ -21,3 +21,5 @@ export { chooseThreshold, boardMetrics } from './threshold.ts';
 export type { VisionCost, ScoredBoard, BoardMetrics } from './threshold.ts';
 export { readDeepPcb, parseAnnotations } from './deeppcb.ts';
 export type { BoardRecord } from './deeppcb.ts';
+export { ImageStore, sha256Of } from './store.ts';
+export type { StoredImage } from './store.ts';
