@@ -31,6 +31,8 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# openssl: keygen (dist/scripts/platform/keygen.js) makes the deployment's CA and certificates with it.
+RUN apt-get update && apt-get install -y --no-install-recommends openssl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
