@@ -203,14 +203,19 @@ export function unitOrder(entity: Float64Array, order: Float64Array, spec: Pick<
  * Features for every row of a table (the shared function). `carry` names columns copied through
  * (targets, labels). Refuses windows longer than every unit, unknown columns, gaps and duplicates.
  */
-export function computeOrderedFeatures(spec: OrderedSpec, ds: Dataset, carry: readonly string[] = []): OrderedRows {
+export function computeOrderedFeatures(
+  spec: OrderedSpec,
+  ds: Dataset,
+  carry: readonly string[] = [],
+  options: { /** Scoring new rows: units shorter than the longest window are fine (their rows are partial). */ readonly allowShortUnits?: boolean } = {},
+): OrderedRows {
   validateOrderedSpec(spec);
   for (const c of [spec.entity, spec.order, ...spec.columns, ...carry])
     if (!ds.columns[c]) throw new OrderedDataError('ordered.columns', `the data has no column "${c}" (columns: ${Object.keys(ds.columns).join(', ')})`);
   const units = unitOrder(ds.columns[spec.entity]!, ds.columns[spec.order]!, spec);
   const longest = Math.max(0, ...[...units.values()].map((r) => r.length));
   const wMax = Math.max(...spec.windows);
-  if (wMax > longest) {
+  if (wMax > longest && options.allowShortUnits !== true) {
     const [u] = [...units.entries()].find(([, r]) => r.length === longest) ?? [NaN];
     throw new OrderedDataError(
       'ordered.windows',

@@ -18,11 +18,15 @@ import { toTrainingTable, type RawColumn } from './domain/dataset.ts';
 import { InvalidTrainingRequestError, TrainingError } from './domain/errors.ts';
 import { coerceParam, resolveSpec, type TrainingSpecInput } from './domain/spec.ts';
 import type { TrainOutput } from './ports.ts';
+import type { OrderedSpec } from '@industrial/ml';
+import { trainHelp } from './cli-help.ts';
+import { AnomalyUsageError, runAnomalyTraining } from './anomaly-cli.ts';
 
 const USAGE = `usage: train (--csv <file> | --snapshot <path|id> [--snapshot-dir <dir>]) --target <column>
              [--features a,b,c] [--model gbdt|logistic|autoencoder] [--imbalance none|class-weights|oversample|smote]
              [--imputation none|median|mean|constant] [--seed <n>] [--param name=value …] [--order-by <column>]
-             [--cost missed,falseAlarm,inspection] [--out <dir>]`;
+             [--cost missed,falseAlarm,inspection] [--task classification|regression|anomaly] [--out <dir>]
+       train --help lists every flag and model parameter with its default and allowed values`;
 
 class UsageError extends Error {
   readonly flag: string;
@@ -56,6 +60,7 @@ interface Loaded {
     | { kind: 'chronological'; orderBy?: string; train: number; validation: number; test: number };
   defaultFeatures: string[];
   source: string;
+  ordered: OrderedSpec | null;
 }
 
 async function load(v: Record<string, string | boolean | string[] | undefined>): Promise<Loaded> {
@@ -65,7 +70,7 @@ async function load(v: Record<string, string | boolean | string[] | undefined>):
   if (csv !== undefined) {
     let t;
     try {
-      t = readCsvColumns(resolve(csv));
+      t = readCsvColumns(resolve(csv), typeof v.delimiter === 'string' ? { delimiter: v.delimiter } : {});
     } catch (e) {
       throw new UsageError('--csv', `cannot read ${csv}: ${(e as Error).message}`);
     }
@@ -80,6 +85,7 @@ async function load(v: Record<string, string | boolean | string[] | undefined>):
       split: { kind: 'chronological', ...(orderBy === undefined ? {} : { orderBy }), train: 0.7, validation: 0.15, test: 0.15 },
       defaultFeatures: Object.keys(t.columns).filter((c) => c !== target && c !== orderBy),
       source: resolve(csv),
+      ordered: null,
     };
   }
   // A manifest or data file by path (the operator's own files), else an id in --snapshot-dir.
@@ -98,6 +104,7 @@ async function load(v: Record<string, string | boolean | string[] | undefined>):
     split: { kind: 'indices', train: range(s.splits.train), validation: range(s.splits.validation), test: range(s.splits.test) },
     defaultFeatures: [...s.featureColumns],
     source: `snapshot ${s.snapshotId} (sha256 ${s.contentHash})`,
+    ordered: s.ordered ?? null,
   };
 }
 
@@ -153,6 +160,20 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
         cost: { type: 'string' },
         out: { type: 'string', default: './training-out' },
         help: { type: 'boolean', short: 'h' },
+        task: { type: 'string' },
+        delimiter: { type: 'string' },
+        // --task anomaly
+        time: { type: 'string' },
+        columns: { type: 'string' },
+        windows: { type: 'string' },
+        stats: { type: 'string' },
+        probation: { type: 'string' },
+        budget: { type: 'string' },
+        quantile: { type: 'string' },
+        consecutive: { type: 'string' },
+        hysteresis: { type: 'string' },
+        detector: { type: 'string' },
+        incidents: { type: 'string' },
       },
     }));
   } catch (e) {
@@ -160,8 +181,23 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
     return 2;
   }
   if (values.help === true) {
-    io.stdout.write(`${USAGE}\n`);
+    io.stdout.write(trainHelp());
     return 0;
+  }
+  const task = (values.task as string | undefined) ?? 'classification';
+  if (!['classification', 'regression', 'anomaly'].includes(task)) {
+    io.stderr.write(`train: --task: unknown task "${task}"; allowed: classification, regression, anomaly\n`);
+    return 2;
+  }
+  if (task === 'anomaly') {
+    try {
+      return runAnomalyTraining(values, io);
+    } catch (e) {
+      const user =
+        e instanceof AnomalyUsageError || ((e as { name?: string }).name?.endsWith('Error') === true && (e as { field?: unknown }).field !== undefined);
+      io.stderr.write(`train: ${user ? '' : 'training failed: '}${e instanceof Error ? e.message : String(e)}\n`);
+      return user || (e as { name?: string }).name === 'FileShapeError' ? 2 : 1;
+    }
   }
   let bar: cliProgress.SingleBar | null = null;
   try {
@@ -174,6 +210,7 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
       if (!m) throw new UsageError('--param', `expected name=value (got "${p}")`);
       hyperparameters[m[1]!] = coerceParam(m[2]!);
     }
+    if (task === 'regression') hyperparameters.task = 'regression';
     bar = new cliProgress.SingleBar(
       {
         format: 'training [{bar}] {percentage}% | {stage} | {elapsed}s',
@@ -224,6 +261,7 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
             return c === null || c.source !== 'inline' ? null : { missedFailure: c.missedFailure, falseAlarm: c.falseAlarm, inspection: c.inspection };
           })(),
           defaultFeatures: data.defaultFeatures,
+          ordered: data.ordered,
           card: { name: `${values.model as string}-${target}`, version: '0.0.0' },
         },
       );

@@ -3,7 +3,7 @@
 // worker-thread trainer, governance's model registry); tests and the one-process launcher may pass their own.
 import type { EventData } from '@industrial/contracts';
 import type { Cause } from '@industrial/kernel';
-import type { CostModel, WindowSpec } from '@industrial/ml';
+import type { CostModel, OrderedSpec, WindowSpec } from '@industrial/ml';
 import type { RawColumn } from './domain/dataset.ts';
 
 export type { CostModel };
@@ -38,6 +38,8 @@ export interface SnapshotData {
   readonly windowSeconds: number | null;
   /** The window spec the feature columns were computed with (historian-windows snapshots); goes into the model. */
   readonly window: WindowSpec | null;
+  /** The ordered per-unit spec the feature columns were computed with (ordered snapshots of imports); goes into the model. */
+  readonly ordered?: OrderedSpec | null;
   readonly units: Readonly<Record<string, string>>;
 }
 

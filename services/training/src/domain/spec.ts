@@ -9,6 +9,7 @@ import {
   validateSpec,
   type CostModel,
   type WindowSpec,
+  type OrderedSpec,
   type FeatureDef,
   type FeatureJson,
   type ImbalanceSpec,
@@ -60,7 +61,7 @@ export interface ResolvedSpec {
   readonly features: readonly FeatureDef[];
 }
 
-const PARAMS: Readonly<Record<ModelTypeName, Readonly<Record<string, 'number' | 'string' | 'boolean'>>>> = {
+export const MODEL_PARAMS: Readonly<Record<ModelTypeName, Readonly<Record<string, 'number' | 'string' | 'boolean'>>>> = {
   gbdt: {
     task: 'string',
     maxIter: 'number',
@@ -108,7 +109,7 @@ function modelSpec(
   type: ModelTypeName,
   hp: Readonly<Record<string, number | boolean | string>>,
 ): { model: ModelSpec; record: Record<string, number | boolean | string> } {
-  const allowed = PARAMS[type];
+  const allowed = MODEL_PARAMS[type];
   const params: Record<string, unknown> = {};
   const record: Record<string, number | boolean | string> = {};
   for (const [rawName, value] of Object.entries(hp)) {
@@ -147,6 +148,8 @@ export interface ResolveContext {
   readonly card?: TrainSpec['card'];
   /** The snapshot's window spec: stored in the model so inference computes live rows the same way. */
   readonly window?: WindowSpec | null;
+  /** The snapshot's ordered per-unit spec: stored in the model so scoring recomputes the same features. */
+  readonly ordered?: OrderedSpec | null;
   /** Fewer permutation repeats keep big runs short. */
   readonly importanceRepeats?: number;
 }
@@ -183,6 +186,7 @@ export function resolveSpec(input: TrainingSpecInput, ctx: ResolveContext): Reso
     ...(ctx.importanceRepeats === undefined ? {} : { importanceRepeats: ctx.importanceRepeats }),
     ...(ctx.card === undefined ? {} : { card: ctx.card }),
     ...(ctx.window === undefined || ctx.window === null ? {} : { window: ctx.window }),
+    ...(ctx.ordered === undefined || ctx.ordered === null ? {} : { ordered: ctx.ordered }),
   };
   let resolvedFeatures: FeatureDef[];
   try {

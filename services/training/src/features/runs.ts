@@ -155,6 +155,7 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       defaultFeatures: snapshot.featureColumns,
       card: { name: `${req.spec.modelType || 'gbdt'}-${req.spec.target}`, version: '0.0.0' },
       window: snapshot.window,
+      ordered: snapshot.ordered ?? null,
       ...(deps.importanceRepeats === undefined ? {} : { importanceRepeats: deps.importanceRepeats }),
     });
     const needed = new Set<string>([req.spec.target]);

@@ -25,6 +25,7 @@ export function snapshotDataOf(s: LoadedSnapshot): SnapshotData {
     featureColumns: s.schema.filter((c) => c.role === 'feature').map((c) => c.name),
     splits: { kind: s.splits.kind, by: s.splits.by, train: s.splits.train, validation: s.splits.validation, test: s.splits.test },
     window: s.lineage.window ?? null,
+    ordered: s.lineage.ordered ?? null,
     windowSeconds: s.lineage.window === undefined ? null : s.lineage.window.windowMinutes * 60,
     units,
   };
