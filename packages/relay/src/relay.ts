@@ -65,6 +65,10 @@ export interface Relay {
   stop(): Promise<void>;
   /** Last checkpointed position. */
   readonly checkpoint: number;
+  /** True while this instance holds the lease and relays (false while it waits as a standby). */
+  readonly active: boolean;
+  /** Every event up to this position is published (the checkpoint follows it within checkpointEveryMs). */
+  readonly relayed: number;
 }
 
 const encoder = new TextEncoder();
@@ -82,6 +86,8 @@ export function createRelay(options: RelayOptions): Relay {
   const every = options.checkpointEveryMs ?? 200;
   const stopper = new AbortController();
   let saved = 0;
+  let active = false;
+  let relayed = 0;
   let running: Promise<void> | null = null;
 
   async function relay(): Promise<void> {
@@ -90,11 +96,14 @@ export function createRelay(options: RelayOptions): Relay {
     await lease.acquire(stopper.signal);
     const stopped = AbortSignal.any([stopper.signal, lease.lost]);
     saved = await checkpoints.load();
+    active = !stopped.aborted;
+    stopped.addEventListener('abort', () => void (active = false), { once: true });
     options.logger?.info({ checkpoint: saved }, 'relay holds the lease; relaying from checkpoint');
     const sub = store.subscribeToAllPages({ checkpoint: saved, batchSize: 1000 });
     stopped.addEventListener('abort', () => void sub.stop(), { once: true });
     // Ordered completion: `acked` holds positions acknowledged out of order until contiguous.
     let contiguous = saved;
+    relayed = saved;
     const acked = new Set<number>();
     // In-flight window: a counter and one waiter (Promise.race over the window would cost O(window) per event).
     let inFlightNow = 0;
@@ -156,6 +165,7 @@ export function createRelay(options: RelayOptions): Relay {
               () => {
                 acked.add(e.position);
                 while (acked.delete(contiguous + 1)) contiguous++;
+                relayed = contiguous;
                 options.onPublished?.(e, Date.now() - Date.parse(e.metadata.recordedAt));
               },
               (err: unknown) => {
@@ -187,6 +197,12 @@ export function createRelay(options: RelayOptions): Relay {
   return {
     get checkpoint() {
       return saved;
+    },
+    get active() {
+      return active;
+    },
+    get relayed() {
+      return relayed;
     },
     run() {
       running ??= relay().finally(() => lease.release().catch(() => undefined));

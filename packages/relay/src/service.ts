@@ -12,6 +12,7 @@ import type { ServiceBaseConfig, ServiceDefinition } from '@industrial/kernel/se
 import { z } from 'zod';
 import { pgCoordination } from './postgres.ts';
 import { createRelay } from './relay.ts';
+import { relayMetrics } from './metrics.ts';
 
 const Env = z.object({
   PG_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' }),
@@ -97,6 +98,7 @@ export function relayService(options: RelayServiceOptions = {}): ServiceDefiniti
       const bus = await connectNatsBus({ servers: config.natsUrl, name: 'relay', ...config.nats });
       ctx.onClose(() => bus.drain(), 'NATS connection');
       const relay = createRelay({ store, bus, signingKey, ...pgCoordination({ connectionString: config.pgUrl, name: config.schema }), logger });
+      ctx.onClose(relayMetrics(store, relay), 'relay metrics');
       let stopping = false;
       let failure: unknown = null;
       logger.info({ schema: config.schema }, 'relay waiting for the lease');
