@@ -40,18 +40,22 @@ export function splitLine(line: string, delimiter: string): string[] {
 
 const sampleLines = (lines: readonly string[]): string[] => lines.filter((l) => l.trim() !== '').slice(0, 50);
 
-/** The delimiter that splits every sampled line into the same number (> 1) of cells; most cells wins. */
+/** The delimiter that splits (nearly) every sampled line into the same number (> 1) of cells; agreement, then most cells, wins. */
 export function detectDelimiter(lines: readonly string[]): string {
   const sample = sampleLines(lines);
-  let best: { d: string; n: number } | null = null;
+  let best: { d: string; n: number; agree: number } | null = null;
   for (const d of [',', ';', '\t', '|', 'whitespace']) {
-    const counts = new Set(sample.map((l) => splitLine(l, d).length));
-    const n = [...counts][0] ?? 1;
-    if (counts.size === 1 && n > 1 && (best === null || n > best.n)) best = { d, n };
+    const freq = new Map<number, number>();
+    for (const l of sample) {
+      const k = splitLine(l, d).length;
+      freq.set(k, (freq.get(k) ?? 0) + 1);
+    }
+    const [n, agree] = [...freq.entries()].sort((x, y) => y[1] - x[1] || y[0] - x[0])[0] ?? [1, 0];
+    if (n > 1 && agree >= 0.9 * sample.length && (best === null || agree > best.agree || (agree === best.agree && n > best.n))) best = { d, n, agree };
   }
   if (best === null)
     throw new FileShapeError(
-      `cannot tell how the columns are separated: no comma, semicolon, tab, pipe or whitespace splits every line into the same number of columns; give --delimiter`,
+      `cannot tell how the columns are separated: no comma, semicolon, tab, pipe or whitespace splits the lines into the same number of columns; give --delimiter`,
     );
   return best.d;
 }
