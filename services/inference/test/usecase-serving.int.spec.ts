@@ -3,6 +3,7 @@
 // while running, and refuses a model whose inputs do not fit its use case — at load, and when a
 // revised use case no longer fits the model serving — with a ModelRefused event that says why.
 import { randomUUID } from 'node:crypto';
+import { UseCaseServingSpec } from '@industrial/contracts';
 import { createKernel } from '@industrial/kernel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, until, USE_CASE, type Harness } from './fixture.ts';
@@ -25,7 +26,12 @@ describe('when the charter defines and revises use cases while inference runs', 
     const file = await import('../../../usecases/pump-bearing.json', { with: { type: 'json' } });
     await kernel.append(
       `usecase-${id}`,
-      [{ type: 'UseCaseServingSpecDefined', data: { useCaseId: id, specVersion: 1, spec: { ...file.default.serving, name: 'Pump bearing, second site' } } }],
+      [
+        {
+          type: 'UseCaseServingSpecDefined',
+          data: { useCaseId: id, specVersion: 1, spec: UseCaseServingSpec.parse({ ...file.default.serving, name: 'Pump bearing, second site' }) },
+        },
+      ],
       { actor: 'svc:charter', role: 'service', correlationId: randomUUID(), causationId: null, traceparent: null },
     );
     await h.app.settle();
