@@ -1,3 +1,12 @@
-// Public surface of @industrial/integration: outbound actions (work orders, webhooks), notifications,
-// prompts into SCADA (MQTT/Sparkplug B, OPC UA Alarms & Conditions) and the edge ↔ central sync.
+// Public surface of @industrial/integration: the composition root (for main.ts and the one-process
+// launchers), the setup schema, and the edge ↔ central pieces (leaf-node link, model store, ingest).
+export { createIntegrationApp, SERVICE_NAME } from './app.ts';
+export type { IntegrationApp, IntegrationAppDeps } from './app.ts';
+export { IntegrationSetup, EMPTY_SETUP } from './domain/setup.ts';
+export { inferenceGateway } from './adapters/http/inference.ts';
+export { readSetupFile } from './adapters/setup-file.ts';
+export { consumeCentral, ensureCentralMirror, openEdgeWriter, centralStream, edgeStream } from './adapters/edge/jetstream-link.ts';
+export { fetchModel, putModel, ModelIntegrityError } from './adapters/edge/model-store.ts';
+export { openPgEdgeStore } from './adapters/edge/pg-store.ts';
+export { createEdgeIngest } from './features/edge-ingest.ts';
 export const INTEGRATION_SERVICE = 'integration';

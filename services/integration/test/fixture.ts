@@ -60,6 +60,8 @@ function envelope(type: string, stream: string, data: unknown, actor = 'svc:infe
       schemaVersion: 1,
       recordedAt: new Date().toISOString(),
     },
+    prevHash: '0'.repeat(64),
+    hash: 'a'.repeat(64),
   } as unknown as IntegrationEvent;
 }
 

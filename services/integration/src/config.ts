@@ -1,0 +1,88 @@
+// Configuration of the integration process, read from the environment once (runService, main.ts).
+import { natsEnvConfig, type NatsEnvSettings } from '@industrial/bus';
+import {
+  accessConfig,
+  accessEnv,
+  checkEventStoreEnv,
+  eventStoreConfig,
+  eventStoreEnv,
+  nonEmpty,
+  parseEnv,
+  port,
+  shutdownEnv,
+  telemetryConfig,
+  telemetryEnv,
+  type AccessConfig,
+  type EventStoreConfig,
+  type LogLevel,
+  type TelemetryConfig,
+} from '@industrial/eventstore/config';
+import { z } from 'zod';
+
+const EnvSchema = z
+  .object({
+    INTEGRATION_HTTP_HOST: nonEmpty.default('127.0.0.1'),
+    INTEGRATION_HTTP_PORT: port(8089),
+    /** JSON file: action rules, rosters, connectors, channels, SCADA publishers (README of the service). */
+    INTEGRATION_SETUP_FILE: nonEmpty.optional(),
+    /** inference's HTTP gateway (outcomes of completed work orders, acknowledges from SCADA). */
+    INTEGRATION_INFERENCE_URL: z.url().optional(),
+    INTEGRATION_INFERENCE_TOKEN_FILE: nonEmpty.optional(),
+    INTEGRATION_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+    NATS_URL: nonEmpty.default('127.0.0.1:4222'),
+    ...eventStoreEnv,
+    ...accessEnv,
+    ...telemetryEnv,
+    ...shutdownEnv(10_000),
+  })
+  .superRefine((env, ctx) => {
+    checkEventStoreEnv(env, ctx);
+    if ((env.INTEGRATION_INFERENCE_URL === undefined) !== (env.INTEGRATION_INFERENCE_TOKEN_FILE === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INTEGRATION_INFERENCE_TOKEN_FILE'],
+        message: 'INTEGRATION_INFERENCE_URL and INTEGRATION_INFERENCE_TOKEN_FILE go together',
+      });
+  });
+
+export interface IntegrationConfig {
+  http: { host: string; port: number };
+  setupFile: string | null;
+  inference: { url: string; tokenFile: string } | null;
+  syncIntervalMs: number;
+  natsUrl: string;
+  nats: NatsEnvSettings;
+  eventStore: EventStoreConfig;
+  ledgerKeyFile: string;
+  access: AccessConfig;
+  telemetry: TelemetryConfig;
+  logLevel: LogLevel;
+  shutdownGraceMs: number;
+}
+
+export type ConfigResult = { ok: true; config: IntegrationConfig } | { ok: false; message: string };
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  const parsed = parseEnv(EnvSchema, env);
+  if (!parsed.ok) return parsed;
+  const nats = natsEnvConfig(env);
+  if (!nats.ok) return nats;
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      http: { host: e.INTEGRATION_HTTP_HOST, port: e.INTEGRATION_HTTP_PORT },
+      setupFile: e.INTEGRATION_SETUP_FILE ?? null,
+      inference: e.INTEGRATION_INFERENCE_URL === undefined ? null : { url: e.INTEGRATION_INFERENCE_URL, tokenFile: e.INTEGRATION_INFERENCE_TOKEN_FILE ?? '' },
+      syncIntervalMs: e.INTEGRATION_SYNC_INTERVAL_MS,
+      natsUrl: e.NATS_URL,
+      nats: nats.nats,
+      eventStore: eventStoreConfig(e),
+      ledgerKeyFile: e.LEDGER_KEY_FILE,
+      access: accessConfig(e),
+      telemetry: telemetryConfig(e),
+      logLevel: e.LOG_LEVEL,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    },
+  };
+}
