@@ -20,7 +20,7 @@ import { createKernel } from '@industrial/kernel';
 import { createPlant } from '@industrial/simulator';
 import { registerDemoPumpModel } from '@industrial/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readUseCases } from '../scripts/bench-prompts/run.ts';
+import { batchesOf, readUseCases } from '../scripts/bench-prompts/run.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 6, 0);
@@ -32,30 +32,6 @@ let history: UnsSampleBatch[] = [];
 let live: UnsSampleBatch[] = [];
 let signing: Awaited<ReturnType<typeof importSigningKey>>;
 let keySet: Awaited<ReturnType<typeof importKeySet>>;
-
-function batches(updates: ReturnType<ReturnType<typeof createPlant>['advance']>['updates'], pathOf: (a: string) => string, at: number): UnsSampleBatch[] {
-  const by = new Map<string, UnsSampleBatch['samples'][number][]>();
-  for (const u of updates) {
-    if (typeof u.value !== 'number') continue;
-    by.set(u.asset, [
-      ...(by.get(u.asset) ?? []),
-      {
-        tag: u.tag,
-        value: u.value,
-        quality: { severity: 'Good', code: 0 },
-        sourceTimestamp: new Date(u.timestampMs).toISOString(),
-        serverTimestamp: new Date(at).toISOString(),
-      } as UnsSampleBatch['samples'][number],
-    ]);
-  }
-  return [...by].map(([a, samples]) => ({
-    batchId: randomUUID(),
-    sourceId: '0193a1b2-7c00-7a10-8b00-0000000000c5',
-    assetPath: pathOf(a),
-    plantTime: new Date(at).toISOString(),
-    samples,
-  }));
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cold-start-'));
@@ -84,7 +60,7 @@ beforeAll(async () => {
   const plant = createPlant({ seed: 8, startMs: T0, layout: { enterprise: 'acme', site: 'plant-1', pumps: 2, mills: 1, packagers: 1 } });
   const pathOf = (a: string) => plant.asset(a)!.path.split('/').join('.');
   for (let m = 1; m <= 95; m++) {
-    const b = batches(plant.advance(T0 + m * MIN).updates, pathOf, T0 + m * MIN);
+    const b = batchesOf(plant.advance(T0 + m * MIN).updates, pathOf, T0 + m * MIN);
     (m <= 90 ? history : live).push(...b);
   }
   history = history.filter((b) => b.assetPath.includes('pump-'));

@@ -74,7 +74,8 @@ export function readUseCases(dir = USE_CASE_DIR): UseCaseData[] {
 /** `acme/plant-1/utilities/cooling-water/pump-4` → `acme.plant-1.utilities.cooling-water.pump-4` */
 const pathOf = (unsPath: string) => unsPath.split('/').join('.');
 
-function batchesOf(updates: readonly TagUpdate[], pathOfAsset: (asset: string) => string, serverMs: number): UnsSampleBatch[] {
+/** One UNS batch per asset of a plant step's tag updates (numbers; flags as 0/1), as connectivity would publish them. */
+export function batchesOf(updates: readonly TagUpdate[], pathOfAsset: (asset: string) => string, serverMs: number): UnsSampleBatch[] {
   const byAsset = new Map<string, UnsSampleBatch['samples'][number][]>();
   for (const u of updates) {
     const value = typeof u.value === 'boolean' ? (u.value ? 1 : 0) : u.value;
