@@ -48,6 +48,8 @@ export const PLATFORM_GRANTS: readonly ServiceGrant[] = [
   { service: 'training', consumes: [{ stream: 'EVENTS', durables: ['training-retraining', 'training-retraining-snapshots'] }] },
   // Durables `inference-<replica>`, plus ordered consumers that rebuild an asset's window; heartbeats on core NATS.
   { service: 'inference', consumes: [{ stream: 'UNS', durables: ['*'] }], core: ['inference.v1.members.>'] },
+  // inference's prompt events → work orders, webhooks, notifications, SCADA (services/integration).
+  { service: 'integration', consumes: [{ stream: 'EVENTS', durables: ['integration-actions'] }] },
 ];
 
 /**
