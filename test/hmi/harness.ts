@@ -12,6 +12,7 @@ import { createKeySet, importKeySet, importSigningKey, issueToken, writeKeyMater
 import { createInProcBus, type Bus } from '@industrial/bus';
 import { eventValidator, type UnsSampleBatch } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
+import { createGovernanceApp, type GovernanceApp } from '@industrial/governance';
 import { createInferenceApp, useCaseSpecFrom, type InferenceApp } from '@industrial/inference';
 import { readUseCaseFile } from '../../scripts/platform/usecases.ts';
 
@@ -29,7 +30,12 @@ export interface Platform {
   bus: Bus;
   app: InferenceApp;
   gatewayUrl: string;
+  /** The governance app (registry + audit gRPC) on the same store, `host:port`. */
+  governance: GovernanceApp;
+  governanceAddress: string;
   token(role: Role, subject?: string): Promise<string>;
+  /** A token with several roles (or a short life, for the sign-in expiry test). */
+  tokenFor(subject: string, roles: Role[], ttlSeconds?: number): Promise<string>;
   /** Feeds `minutes` of one-per-minute pump readings ending now; `hot` puts the bearing far above its limit. */
   feedPump(assetPath: string, minutes: number, hot: boolean): Promise<void>;
   events(type: string): Promise<{ type: string; stream: string; data: Record<string, unknown>; metadata: { actor: string; role?: string } }[]>;
@@ -70,6 +76,15 @@ export async function startPlatform(): Promise<Platform> {
     },
   });
   const { httpPort } = await app.start();
+  const governance = createGovernanceApp({
+    store,
+    keySet,
+    logger: silent,
+    config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE }, rateLimit: null },
+  });
+  const { grpcPort } = await governance.start();
+  const tokenFor = (subject: string, roles: Role[], ttlSeconds = 3600) =>
+    issueToken(signingKey, { subject, roles, scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE, now: new Date(), ttlSeconds });
   return {
     dir,
     keysDir,
@@ -77,17 +92,10 @@ export async function startPlatform(): Promise<Platform> {
     bus,
     app,
     gatewayUrl: `http://127.0.0.1:${httpPort}`,
-    token: (role, subject) =>
-      issueToken(signingKey, {
-        subject: subject ?? `${role}-1`,
-        roles: [role],
-        scopes: ['*'],
-        tokenId: randomUUID(),
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        now: new Date(),
-        ttlSeconds: 3600,
-      }),
+    governance,
+    governanceAddress: `127.0.0.1:${grpcPort}`,
+    token: (role, subject) => tokenFor(subject ?? `${role}-1`, [role]),
+    tokenFor,
     async feedPump(assetPath, minutes, hot) {
       const end = Date.now();
       for (let m = minutes; m >= 0; m--) {
@@ -115,6 +123,7 @@ export async function startPlatform(): Promise<Platform> {
       return all.filter((e) => e.type === type) as never;
     },
     async close() {
+      await governance.stop().catch(() => undefined);
       await app.stop();
       await bus.close().catch(() => undefined);
       await store.close().catch(() => undefined);
@@ -149,7 +158,7 @@ export interface RunningHmi {
   stop(): Promise<void>;
 }
 
-export async function startHmi(env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: string }): Promise<RunningHmi> {
+export async function startHmi(env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: string } & Record<string, string>): Promise<RunningHmi> {
   const port = 21_000 + Math.floor(Math.random() * 20_000);
   const url = `http://127.0.0.1:${port}`;
   const proc: ChildProcess = spawn(process.execPath, [join(HMI_DIR, 'server.js')], {

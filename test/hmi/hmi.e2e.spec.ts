@@ -9,6 +9,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, buildHmi, startHmi, startPlatform, type Platform, type RunningHmi } from './harness.ts';
 
+/** expect.poll with room for a loaded machine (2 shared cores): the page's own waits are 15 s. */
+const poll = <T>(fn: () => Promise<T> | T, options: { message?: string; timeout?: number } = {}) => expect.poll(fn, { timeout: 20_000, ...options });
+
 // The committed screenshot (README) is refreshed only on request; normal runs write to a temp dir.
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, 'screenshots') : mkdtempSync(join(tmpdir(), 'hmi-shots-'));
 const PUMP_4 = 'acme.plant-1.utilities.cooling-water.pump-4';
@@ -62,27 +65,27 @@ describe('when a pump bearing runs hot and the operator works the prompt', () =>
 
     const page = await signIn('operator');
     const pump4 = card(page, 'Pump 4');
-    await expect.poll(() => pump4.count()).toBe(1);
-    await expect.poll(() => pump4.getByTestId('message').textContent()).toMatch(/Pump 4.*bearing/i);
+    await poll(() => pump4.count()).toBe(1);
+    await poll(() => pump4.getByTestId('message').textContent()).toMatch(/Pump 4.*bearing/i);
     expect(await pump4.getByTestId('rule-based').textContent()).toBe('Rule-based (model not in use)');
     expect(await pump4.getByRole('timer').textContent()).toMatch(/left|overdue/);
     // no probabilities or model jargon on the operator's screen
     expect(await page.locator('main').textContent()).not.toMatch(/probab|score|threshold|confidence|%/i);
-    await expect.poll(() => page.getByTestId('connection-state').textContent()).toBe('Live');
+    await poll(() => page.getByTestId('connection-state').textContent()).toBe('Live');
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'now.png') });
 
     await pump4.getByRole('button', { name: 'Acknowledge: Pump 4', exact: true }).click();
     // said once, with who and when; the Acknowledge button is gone
-    await expect.poll(() => pump4.getByTestId('acknowledged').textContent()).toMatch(/^Acknowledged by operator-1 at .*\d\d:\d\d/);
+    await poll(() => pump4.getByTestId('acknowledged').textContent()).toMatch(/^Acknowledged by operator-1 at .*\d\d:\d\d/);
     expect(await pump4.getByRole('button', { name: 'Acknowledge: Pump 4', exact: true }).count()).toBe(0);
     expect(await pump4.getByText('Acknowledged').count()).toBe(1);
     await pump4.getByRole('button', { name: 'Done: Pump 4', exact: true }).click();
     await page.waitForURL((u) => u.pathname === `/recommendations/${id}/outcome`);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('What did you find on Pump 4?');
+    await poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('What did you find on Pump 4?');
     await page.getByRole('button', { name: /Worn part/ }).click();
     await page.waitForURL((u) => u.pathname === '/');
-    await expect.poll(() => card(page, 'Pump 4').count()).toBe(0);
+    await poll(() => card(page, 'Pump 4').count()).toBe(0);
     expect(await card(page, 'Pump 2').count()).toBe(1);
 
     for (const type of ['RecommendationAcknowledged', 'RecommendationAccepted', 'OutcomeRecorded']) {
@@ -100,12 +103,12 @@ describe('when an auditor opens the audit view', () => {
     const page = await signIn('auditor');
     expect(new URL(page.url()).pathname).toBe('/audit');
     expect(await page.getByRole('button', { name: /Acknowledge|Done/ }).count()).toBe(0);
-    await expect.poll(() => page.getByTestId('audit-row').count()).toBeGreaterThanOrEqual(2);
+    await poll(() => page.getByTestId('audit-row').count()).toBeGreaterThanOrEqual(2);
     expect(await page.getByRole('img', { name: /Recommendations raised per day/ }).count()).toBe(1);
     await page.getByRole('link', { name: /History of the prompt for Pump 4/ }).click();
     await page.waitForURL((u) => u.pathname.startsWith('/audit/'));
     const rows = page.getByTestId('history-row');
-    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(4);
+    await poll(() => rows.count()).toBeGreaterThanOrEqual(4);
     const text = (await rows.allTextContents()).join('\n');
     expect(text).toMatch(/Prompt raised/);
     expect(text).toMatch(/Acknowledged.*operator-1/);
@@ -120,10 +123,10 @@ describe('when the operator presses Manual mode on a prompt', () => {
   it('switches that asset to manual, and the asset modes page says who switched it and why', async () => {
     const page = await signIn('operator');
     const pump2 = card(page, 'Pump 2');
-    await expect.poll(() => pump2.count()).toBe(1);
+    await poll(() => pump2.count()).toBe(1);
     await pump2.getByRole('button', { name: 'Manual mode: Pump 2' }).click();
     await pump2.getByRole('button', { name: 'Switch Pump 2 to manual' }).click();
-    await expect.poll(() => pump2.getByText('Pump 2 is in manual mode').count()).toBe(1);
+    await poll(() => pump2.getByText('Pump 2 is in manual mode').count()).toBe(1);
     // the card keeps the notice but no longer offers its buttons
     expect(await pump2.getByRole('button').count()).toBe(0);
     const changed = (await platform.events('AssetModeChanged')).find((e) => e.data.path === PUMP_2);

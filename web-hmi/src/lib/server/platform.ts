@@ -138,10 +138,16 @@ export function platform(token: string) {
       const r = await unaryCall(c, c.readAll, { fromPosition, maxCount });
       return { events: r.events.map(toAuditEvent), next: r.nextPosition === undefined ? null : Number(r.nextPosition), head: Number(r.headPosition) };
     },
+    /** A stream's events, oldest first; a stream that does not exist is empty. */
     async readStream(stream: string, maxCount = 1000) {
       const c = audit();
-      const r = await unaryCall(c, c.readStream, { stream, direction: governanceV1.Direction.DIRECTION_FORWARDS, maxCount });
-      return r.events.map(toAuditEvent);
+      try {
+        const r = await unaryCall(c, c.readStream, { stream, direction: governanceV1.Direction.DIRECTION_FORWARDS, maxCount });
+        return r.events.map(toAuditEvent);
+      } catch (error) {
+        if (isServiceError(error) && error.code === status.NOT_FOUND) return [];
+        throw error;
+      }
     },
     async verifyIntegrity() {
       const c = audit();
