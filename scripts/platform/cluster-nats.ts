@@ -40,7 +40,7 @@ export async function startOwnNats(dataDir: string, port: number, anchorStream: 
   }
   const config = join(dir, 'nats-server.conf');
   // TLS: the server requires it of every client (INFO tls_required); clients verify it against the CA.
-  const tlsBlock = tls == null ? '' : `tls {\n  cert_file: ${JSON.stringify(tls.certFile)}\n  key_file: ${JSON.stringify(tls.keyFile)}\n  timeout: 2\n}\n`;
+  const tlsBlock = tls == null ? '' : `tls {\n  cert_file: ${JSON.stringify(tls.certFile)}\n  key_file: ${JSON.stringify(tls.keyFile)}\n  timeout: 10\n}\n`;
   writeFileSync(config, natsAuthorizationConfig(users, grants, prefix) + tlsBlock, { mode: 0o600 });
   const server = await startNatsServer({ port, storeDir: join(dir, 'store'), configFile: config });
   const url = server.url;

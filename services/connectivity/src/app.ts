@@ -74,7 +74,7 @@ export interface ConnectivityApp extends ConnectivityApi {
   start(): Promise<{ grpcPort: number | null }>;
   stop(options?: { drainMs?: number }): Promise<void>;
   /** Store-and-forward state: what waits for NATS, whether the last publish worked. */
-  bufferState(): { batches: number; samples: number; busHealthy: boolean; lastError: string | null; forwardedBatches: number };
+  bufferState(): { batches: number; samples: number; busHealthy: boolean; lastError: string | null; forwardedBatches: number; oldestSampleAt: string | null };
   /** Resolves when every event emitted so far is in the store (tests, shutdown). */
   settled(): Promise<void>;
 }
@@ -194,7 +194,7 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
       if (running === null) throw new ConnectivityError(ConnectivityErrorCode.BufferClosed, 'connectivity is not started');
       const c = running.buffer.count();
       const f = running.forwarder;
-      return { ...c, busHealthy: f.healthy, lastError: f.lastError, forwardedBatches: f.forwardedBatches };
+      return { ...c, busHealthy: f.healthy, lastError: f.lastError, forwardedBatches: f.forwardedBatches, oldestSampleAt: running.buffer.oldestSampleAt() };
     },
 
     async settled() {

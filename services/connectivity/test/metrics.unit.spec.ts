@@ -46,8 +46,12 @@ describe('connectivity metrics', () => {
     const m = await observed({
       listSources: () => [{ sourceId: 's-1' }] as never,
       sourceHealth: () => health({}),
-      bufferState: () => ({ batches: 4, samples: 40, busHealthy: false, forwardedBatches: 9 }),
+      bufferState: () => ({ batches: 4, samples: 40, busHealthy: false, forwardedBatches: 9, oldestSampleAt: new Date(Date.now() - 90_000).toISOString() }),
     });
+    // The oldest waiting sample is 90 s old (read at collection, a little later).
+    const age = m.get('connectivity.buffer.age')?.[0]?.value ?? 0;
+    expect(age).toBeGreaterThanOrEqual(90);
+    expect(age).toBeLessThan(120);
     expect(m.get('connectivity.buffer.samples')).toEqual([{ value: 40, attributes: { 'source.id': 's-1', 'source.name': 'plant' } }]);
     expect(m.get('connectivity.buffer.capacity')?.[0]?.value).toBe(1000);
     expect(m.get('connectivity.samples.received')?.[0]?.value).toBe(120);

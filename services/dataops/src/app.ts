@@ -17,6 +17,7 @@ import { causeOf, readCallFor, type DataopsApp } from './features/api.ts';
 import { createCatalog } from './features/catalog.ts';
 import { createImports } from './features/imports.ts';
 import { createIngest } from './features/ingest.ts';
+import { ingestMetrics } from './adapters/telemetry/metrics.ts';
 import { createIntegrationEvents } from './features/integration-events.ts';
 import { createLabels, createListLabels } from './features/labels.ts';
 import { createQuality } from './features/quality.ts';
@@ -66,6 +67,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
   const catalog = createCatalog({ meta, now });
   const issues = createQualityIssues({ kernel, meta, logger });
   const quality = createQuality({ catalog, issues, rules: config.quality, logger });
+  const ingestTelemetry = ingestMetrics();
   const ingest = createIngest({ catalog, quality, writer: groupCommit, refinedIntervalMs: historian.refinedIntervalMs, logger });
   const restricted = createRestrictedReads({ kernel, policy: restrictedReadPolicy, now });
   const queryTimeSeries = createTimeSeries({ historian, catalog, restricted });
@@ -112,7 +114,12 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
         concurrency: uns.concurrency,
         ...(uns.prefetch === undefined ? {} : { prefetch: uns.prefetch }),
       };
-      handles.push(...(await startUnsConsumers(bus, unsOptions, async (b) => void (await ingest.ingestBatch(b)))));
+      handles.push(
+        ...(await startUnsConsumers(bus, unsOptions, async (b) => {
+          const { duplicate } = await ingest.ingestBatch(b);
+          ingestTelemetry.written(b, duplicate);
+        })),
+      );
       if (config.events !== null) {
         await bus.ensureStream({ name: config.events.stream, subjects: [config.events.filterSubject] });
         handles.push(await startEventConsumer(bus, config.events, handleIntegrationEvent, logger));

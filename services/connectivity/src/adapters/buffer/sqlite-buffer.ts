@@ -211,6 +211,13 @@ export class SqliteBuffer implements SampleBuffer {
     }
   }
 
+  /** The source timestamp of the oldest sample still waiting (of the oldest batch), or null when empty. */
+  oldestSampleAt(): string | null {
+    if (this.#closed) return null;
+    const r = this.#db.prepare('SELECT oldest_ts FROM batches ORDER BY pos LIMIT 1').get();
+    return r === undefined ? null : String(r.oldest_ts);
+  }
+
   /** What is waiting to be forwarded. */
   count(): { batches: number; samples: number } {
     const r = this.#count.get();

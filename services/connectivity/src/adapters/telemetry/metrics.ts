@@ -10,11 +10,11 @@ export const CONNECTIVITY_METER = 'industrial.connectivity';
 export interface ObservedConnectivity {
   listSources: ConnectivityApi['listSources'];
   sourceHealth: ConnectivityApi['sourceHealth'];
-  bufferState(): { batches: number; samples: number; busHealthy: boolean; forwardedBatches: number };
+  bufferState(): { batches: number; samples: number; busHealthy: boolean; forwardedBatches: number; oldestSampleAt?: string | null };
 }
 
 /** Registers the observable instruments; returns the remover (call it before the app stops). */
-export function observeConnectivity(app: ObservedConnectivity, meter: Meter = metrics.getMeter(CONNECTIVITY_METER)): () => void {
+export function observeConnectivity(app: ObservedConnectivity, meter: Meter = metrics.getMeter(CONNECTIVITY_METER), now: () => number = Date.now): () => void {
   const int = { valueType: ValueType.INT } as const;
   const bufferSamples = meter.createObservableGauge('connectivity.buffer.samples', {
     description: 'Samples waiting in the store-and-forward buffer for NATS, per source',
@@ -52,7 +52,11 @@ export function observeConnectivity(app: ObservedConnectivity, meter: Meter = me
     unit: '{batch}',
     ...int,
   });
-  const observables = [bufferSamples, bufferCapacity, bufferBatches, received, dropped, connected, forwarderHealthy, forwarded];
+  const bufferAge = meter.createObservableGauge('connectivity.buffer.age', {
+    description: 'Age of the oldest sample waiting in the store-and-forward buffer (0 when empty; by its source timestamp)',
+    unit: 's',
+  });
+  const observables = [bufferSamples, bufferCapacity, bufferBatches, bufferAge, received, dropped, connected, forwarderHealthy, forwarded];
   const callback = (result: Parameters<Parameters<Meter['addBatchObservableCallback']>[0]>[0]): void => {
     let state: ReturnType<ObservedConnectivity['bufferState']>;
     try {
@@ -61,6 +65,8 @@ export function observeConnectivity(app: ObservedConnectivity, meter: Meter = me
       return; // not started, or stopping
     }
     result.observe(bufferBatches, state.batches);
+    const oldest = state.oldestSampleAt == null ? Number.NaN : Date.parse(state.oldestSampleAt);
+    result.observe(bufferAge, Number.isFinite(oldest) ? Math.max(0, (now() - oldest) / 1000) : 0);
     result.observe(forwarderHealthy, state.busHealthy ? 1 : 0);
     result.observe(forwarded, state.forwardedBatches);
     for (const { sourceId } of app.listSources()) {
