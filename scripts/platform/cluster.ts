@@ -214,7 +214,9 @@ async function main(): Promise<void> {
   ];
   for (const p of all) p.entry = builtEntry(p.entry);
   const hmiBuilt = existsSync(join(dirname(builtEntry('web-hmi/server.js')), 'build/handler.js'));
-  const procs = all.filter((p) => existsSync(p.entry) && (p.name !== 'hmi' || hmiBuilt));
+  // CLUSTER_ONLY=relay-a,connectivity,…: only these processes (the kill test and bench:platform run the data path alone).
+  const only = env.CLUSTER_ONLY === undefined || env.CLUSTER_ONLY === '' ? null : new Set(env.CLUSTER_ONLY.split(',').map((n) => n.trim()));
+  const procs = all.filter((p) => existsSync(p.entry) && (p.name !== 'hmi' || hmiBuilt) && (only === null || only.has(p.name)));
   // Each process's Prometheus scrape endpoint (GET /metrics): base+60, +61, … in the order above
   // (infra/prometheus/cluster.yml scrapes the default ports); METRICS_PORT=off in the environment disables them.
   const metricsPorts = new Map(all.map((p, i) => [p.name, base + 60 + i]));
@@ -238,13 +240,16 @@ async function main(): Promise<void> {
     stopping = true;
     for (const c of children) c.kill('SIGTERM');
     setTimeout(() => process.exit(code), 15_000).unref();
-    void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code));
+    void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r))))).then(() =>
+      process.exit(code),
+    );
   };
   for (const p of procs) {
     const args = p.entry.endsWith('.js') ? [p.entry] : ['--import', 'tsx', p.entry];
     const child = spawn(process.execPath, args, { env: { ...env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const prefix = `${p.name.padEnd(12)} │ `;
+    process.stdout.write(`${prefix}started (pid ${child.pid ?? '?'})\n`);
     for (const s of [child.stdout, child.stderr]) {
       let buf = '';
       s?.on('data', (d: Buffer) => {
@@ -258,7 +263,8 @@ async function main(): Promise<void> {
     }
     child.on('exit', (code, signal) => {
       process.stdout.write(`${prefix}exited (${signal ?? code})\n`);
-      if (!stopping) {
+      // CLUSTER_KEEP_GOING=1: a process that dies is left dead and the rest carry on (the kill test).
+      if (!stopping && env.CLUSTER_KEEP_GOING !== '1') {
         process.stdout.write(`${p.name} stopped unexpectedly; stopping the cluster\n`);
         stopAll(1);
       }

@@ -1,0 +1,205 @@
+// The kill test on loopback: its own 3-node nats-server cluster (JetStream file storage, streams R3)
+// and its own PostgreSQL schema; the data path of `npm run cluster` — the plant simulator, connectivity,
+// two relays, dataops and two inference replicas — under the simulator's load. Mid-load one NATS node
+// and one inference replica are killed (SIGKILL). Then connectivity is stopped (it forwards what its
+// buffer holds), dataops drains, and: every batch the cluster acknowledged (each message of the UNS
+// stream, by its message id) is in the historian exactly once and no sample row is doubled; every
+// event of the store reached the EVENTS stream once (no event id twice), the store holds no event twice.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connectNats } from '@industrial/bus';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PORT = 57_500 + Math.floor(Math.random() * 4) * 100; // this helper's range, 57000-57999
+const NODES = [0, 1, 2].map((i) => ({ name: `n${i + 1}`, client: PORT + i, route: PORT + 10 + i }));
+const NATS_URL = NODES.map((n) => `nats://127.0.0.1:${n.client}`).join(',');
+const schema = `kill_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+
+let dir = '';
+const servers: ChildProcess[] = [];
+
+function startNode(i: number): ChildProcess {
+  const n = NODES[i] as (typeof NODES)[number];
+  const conf = join(dir, `${n.name}.conf`);
+  writeFileSync(
+    conf,
+    [
+      `server_name: ${n.name}`,
+      `listen: 127.0.0.1:${n.client}`,
+      `jetstream { store_dir: ${JSON.stringify(join(dir, n.name))} }`,
+      `cluster { name: kill, listen: 127.0.0.1:${n.route}, routes: [${NODES.map((m) => `nats-route://127.0.0.1:${m.route}`).join(', ')}] }`,
+    ].join('\n'),
+  );
+  const p = spawn('/usr/sbin/nats-server', ['-c', conf], { stdio: 'ignore' });
+  servers[i] = p;
+  return p;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms: number, out?: () => string): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out: ${what}${out === undefined ? '' : `\n${out().slice(-3000)}`}`);
+    await sleep(500);
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'nats-kill-'));
+  for (const n of NODES) mkdirSync(join(dir, n.name));
+  for (let i = 0; i < 3; i++) startNode(i);
+  // The JetStream cluster answers once it has a meta leader.
+  await until(
+    'a JetStream meta leader',
+    async () => {
+      const nc = await connectNats({ servers: NATS_URL, connectTimeoutMs: 2000 });
+      try {
+        const info = JSON.parse(new TextDecoder().decode((await nc.request('$JS.API.INFO', undefined, { timeout: 2000 })).data)) as { error?: unknown };
+        return info.error === undefined;
+      } finally {
+        await nc.close();
+      }
+    },
+    60_000,
+  );
+});
+
+afterAll(async () => {
+  for (const s of servers) s.kill('SIGKILL');
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await c.query(`DROP SCHEMA IF EXISTS ${schema}_historian CASCADE`);
+  await c.query('DELETE FROM public.relay_checkpoints WHERE name = $1', [schema]).catch(() => undefined);
+  await c.end();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+/** Message ids (Nats-Msg-Id) of every message of `stream`, read message by message. */
+async function messageIds(stream: string): Promise<string[]> {
+  const nc = await connectNats({ servers: NATS_URL });
+  const req = async (subject: string, body: unknown) =>
+    JSON.parse(new TextDecoder().decode((await nc.request(subject, JSON.stringify(body), { timeout: 5000 })).data)) as Record<string, any>;
+  try {
+    const info = await req(`$JS.API.STREAM.INFO.${stream}`, {});
+    expect(info.config.num_replicas, `${stream} replicas`).toBe(3);
+    const ids: string[] = [];
+    for (let seq = info.state.first_seq as number; seq <= (info.state.last_seq as number); seq++) {
+      const got = await req(`$JS.API.STREAM.MSG.GET.${stream}`, { seq });
+      if (got.message === undefined) continue;
+      const hdrs = Buffer.from(got.message.hdrs ?? '', 'base64').toString();
+      const id = /Nats-Msg-Id:\s*(\S+)/i.exec(hdrs)?.[1];
+      if (id !== undefined) ids.push(id);
+    }
+    return ids;
+  } finally {
+    await nc.close();
+  }
+}
+
+describe('kill test: 3-node NATS, two inference replicas, under simulator load', () => {
+  it('loses nothing acknowledged and doubles nothing when a NATS node and an inference replica are killed mid-load', async () => {
+    const base = PORT + 20;
+    const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/platform/cluster.ts')], {
+      cwd: root,
+      env: {
+        ...process.env,
+        PLATFORM_DATA_DIR: join(dir, 'platform'),
+        PLATFORM_BASE_PORT: String(base),
+        PLATFORM_TLS: '0',
+        PG_URL,
+        PG_SCHEMA: schema,
+        NATS_URL,
+        CLUSTER_NATS: 'shared',
+        NATS_STREAM_REPLICAS: '3',
+        CLUSTER_ONLY: 'relay-a,relay-b,simulator,connectivity,dataops,inference-a,inference-b',
+        CLUSTER_KEEP_GOING: '1',
+        METRICS_PORT: 'off',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    for (const s of [proc.stdout, proc.stderr])
+      s?.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+    const pidOf = (name: string) => Number(new RegExp(`${name}\\s+│ started \\(pid (\\d+)\\)`).exec(out)?.[1]);
+    const db = new pg.Client({ connectionString: PG_URL });
+    await db.connect();
+    const batches = async () => Number((await db.query(`SELECT count(*) AS n FROM ${schema}_historian.ingested_batches`)).rows[0].n);
+    try {
+      await until(
+        'samples in the historian',
+        async () => (await batches()) > 20,
+        240_000,
+        () => out,
+      );
+      // Mid-load: one NATS node and one inference replica die without warning.
+      servers[1]?.kill('SIGKILL');
+      process.kill(pidOf('inference-b'), 'SIGKILL');
+      const atKill = await batches();
+      // The load goes on through the two surviving nodes.
+      await until(
+        'more samples after the kills',
+        async () => (await batches()) > atKill + 20,
+        180_000,
+        () => out,
+      );
+      // Stop the source: connectivity forwards what its buffer still holds, then dataops drains the stream.
+      process.kill(pidOf('connectivity'), 'SIGTERM');
+      await until(
+        'connectivity stopped',
+        async () => /connectivity\s+│ exited/.test(out),
+        60_000,
+        () => out,
+      );
+      const acknowledged = await messageIds('UNS');
+      expect(acknowledged.length).toBeGreaterThan(40);
+      expect(new Set(acknowledged).size, 'a batch twice in the UNS stream').toBe(acknowledged.length);
+      await until(
+        'every acknowledged batch in the historian',
+        async () => {
+          const { rows } = await db.query(`SELECT batch_id::text AS id FROM ${schema}_historian.ingested_batches`);
+          const have = new Set(rows.map((r: { id: string }) => r.id));
+          return acknowledged.every((id) => have.has(id));
+        },
+        120_000,
+        () => out,
+      );
+      // Nothing doubled: one ledger row per batch, one sample row per (batch, index).
+      const dup = await db.query(`SELECT count(*) AS n, count(DISTINCT (batch_id, idx)) AS d FROM ${schema}_historian.raw_samples`);
+      expect(Number(dup.rows[0].n)).toBeGreaterThan(0);
+      expect(Number(dup.rows[0].n)).toBe(Number(dup.rows[0].d));
+      // The event store: every event once, and each published to EVENTS once by the relays.
+      const events = await db.query(`SELECT id::text AS id FROM ${schema}.events`);
+      const ids = events.rows.map((r: { id: string }) => r.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const published = await until(
+        'the relay caught up',
+        async () => {
+          const p = await messageIds('EVENTS');
+          return p.length >= ids.length ? p : undefined;
+        },
+        60_000,
+        () => out,
+      );
+      expect(new Set(published).size, 'an event twice in EVENTS').toBe(published.length);
+      expect([...published].sort()).toEqual([...ids].sort());
+      // The surviving replica kept running.
+      expect(out).not.toMatch(/inference-a\s+│ exited/);
+    } finally {
+      await db.end();
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
+    }
+  });
+});
