@@ -2,7 +2,7 @@
 // (decoded from the content-addressed store), the tile cutting of snapshots (grid, labels from
 // regions, split by board), retention that keeps labelled images.
 import { createHash } from 'node:crypto';
-import { decodeImage, ImageStore, overlaps, splitBoards, tileBox, tileGrid, tileLabels } from '@industrial/vision';
+import { decodeImage, type ImageStore, overlaps, splitBoards, tileBox, tileGrid, tileLabels } from '@industrial/vision';
 import type { ImageSizeLookup } from '../features/images-labels.ts';
 import type { CutTiles, TileSnapshot, TileSnapshotImage } from '../features/images-snapshot.ts';
 
