@@ -13,6 +13,8 @@ import { DEFAULT_CONFIG as DATAOPS_DEFAULTS, createDataopsApp, createDataopsGrpc
 import { createGovernanceApp } from '@industrial/governance';
 import { charterV1, createClient, ensureLocalCa, type ServiceTls } from '@industrial/grpc';
 import { createInferenceApp, dataopsPlant, sqliteProjectionCheckpoints } from '@industrial/inference';
+import { createIntegrationApp, inferenceGateway, readSetupFile } from '@industrial/integration';
+import { createKernel } from '@industrial/kernel';
 import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
@@ -248,6 +250,22 @@ async function main(): Promise<void> {
   await inference.start();
   stops.push(() => inference.stop());
 
+  // Outbound actions, notifications and SCADA publishing of the prompts (issue 21): nothing outbound
+  // until PLATFORM_INTEGRATION_SETUP names a setup file (rules, rosters, connectors; services/integration).
+  // Outcomes and SCADA acknowledges go through inference's gateway (plain HTTP only: with TLS they are logged).
+  const integrationToken = await devToken(keys.accessDir, 'svc:integration', ['operator'], 7 * 86_400);
+  const integration = createIntegrationApp({
+    kernel: createKernel({ service: 'integration', store }),
+    bus,
+    keySet: keys.keySet,
+    logger,
+    setup: readSetupFile(env.PLATFORM_INTEGRATION_SETUP || null),
+    config: { http: { host, port: basePort + 43 }, access: { issuer: ISSUER, audience: AUDIENCE }, syncIntervalMs: 30_000 },
+    inference: localCa === null ? inferenceGateway({ baseUrl: `http://${host}:${basePort + 7}`, token: () => integrationToken }) : null,
+  });
+  await integration.start();
+  stops.push(() => integration.stop());
+
   // The operator HMI (SvelteKit, adapter-node): built once, then served beside the services.
   let hmiUrl = 'not started (PLATFORM_HMI=0)';
   if (env.PLATFORM_HMI !== '0') {
@@ -304,6 +322,7 @@ async function main(): Promise<void> {
     `  dataops               grpc ${host}:${dataopsGrpcPort}   historian at ${join(dataDir, 'historian.db')}`,
     `  training              grpc ${host}:${tr.grpcPort}   health ${http}://${host}:${tr.httpPort}/healthz   (CLI: npm run train; plant → model: npm run pump:from-plant)`,
     `  inference             grpc ${host}:${basePort + 8}   HMI gateway ${http}://${host}:${basePort + 7}/api/v1`,
+    `  integration           http://${host}:${basePort + 43}/api/v1/outbound   (work orders, webhooks, e-mail, SCADA: PLATFORM_INTEGRATION_SETUP)`,
     `  operator HMI          ${hmiUrl}   (sign in with the operator token)`,
     '',
     'Tokens for a first look (8 hours; issue more with npm run token -- issue --keys .data/access ...):',
