@@ -18,7 +18,7 @@ import type { RateLimitConfig } from './adapters/http/rate-limit.ts';
 import { mlModelLoader } from './adapters/ml/loader.ts';
 import { consumeUns } from './adapters/nats/uns.ts';
 import { createOnnxScorer } from './adapters/onnx/scorer.ts';
-import { createInferenceMetrics, observeDriftPsi, observeMembers } from './adapters/telemetry/metrics.ts';
+import { createInferenceMetrics, observeDriftPsi, observeMembers, promptDecisions } from './adapters/telemetry/metrics.ts';
 import { otelTracing } from './adapters/telemetry/tracing.ts';
 import { DEFAULT_TRACK_CONFIG, type TrackConfig } from './domain/prompt-track.ts';
 import type { UseCaseSpec } from './domain/usecase.ts';
@@ -213,7 +213,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     return replicas.intake(b);
   };
   const commands: Commands = {
-    ...createPrompting({ kernel, projection, useCases, now }),
+    ...createPrompting({ kernel, projection, useCases, now, decided: promptDecisions() }),
     ...createPredicting({ models, useCases }),
     ...createDriftReporting({ models, monitor, projection, useCases, now }),
   };

@@ -7,7 +7,7 @@ import type { UnsSampleBatch } from '@industrial/contracts';
 import { createRng } from '@industrial/ml';
 import { initTelemetry, resetTelemetryForTests, type ResourceMetrics, type TelemetryHandle } from '@industrial/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INFERENCE_METER } from '../src/adapters/telemetry/metrics.ts';
+import { INFERENCE_METER, promptDecisions } from '../src/adapters/telemetry/metrics.ts';
 import { startHarness, until, USE_CASE, type Harness } from './fixture.ts';
 import { buildPumpModel, pumpStream } from './pump-data.ts';
 
@@ -106,6 +106,19 @@ describe('inference metrics', () => {
     const features = new Set(psi?.dataPoints.map((p) => p.attributes.feature));
     expect(features.has('motor_current__mean')).toBe(true);
     expect(psi?.dataPoints.every((p) => p.attributes.model_version === production && Number.isFinite(p.value))).toBe(true);
+  });
+
+  it('counts operator decisions per use case and operator (ISA-18.2 figures)', async () => {
+    // The adapter prompting's `decided` hook calls after each recorded decision (app.ts wires it).
+    const decided = promptDecisions();
+    decided('acknowledge', USE_CASE, 'olga');
+    decided('accept', USE_CASE, 'olga');
+    decided('acknowledge', USE_CASE, 'piet');
+    await telemetry.forceFlush();
+    const points = metric(telemetry.memoryMetrics?.getMetrics().at(-1), 'inference.recommendations.decided')?.dataPoints ?? [];
+    const by = (decision: string, operator: string) => points.find((p) => p.attributes.decision === decision && p.attributes.operator === operator)?.value;
+    expect([by('acknowledge', 'olga'), by('accept', 'olga'), by('acknowledge', 'piet')]).toEqual([1, 1, 1]);
+    expect(points.every((p) => p.attributes.use_case === USE_CASE)).toBe(true);
   });
 
   it('says in the health counters where the metrics are', async () => {

@@ -92,6 +92,8 @@ export interface PromptingDeps {
   projection: Projection;
   useCases: readonly UseCaseSpec[];
   now: () => number;
+  /** Each operator decision recorded (ISA-18.2 figures per operator): the command, its use case, who. */
+  decided?: (kind: RecommendationCommand['kind'], useCaseId: string, operator: string) => void;
 }
 
 const LIFECYCLE = [
@@ -143,6 +145,7 @@ export function createPrompting(deps: PromptingDeps): Prompting {
     await caughtUp();
     const view = projection.get(id);
     if (view === undefined) throw new InferenceError('NOT_FOUND', `recommendation ${id} does not exist`, 'recommendation_id');
+    deps.decided?.(cmd.kind, view.state.context.useCaseId, cause.actor);
     return toDto(view, deps.now());
   }
 

@@ -77,6 +77,20 @@ export function createInferenceMetrics(meter: Meter = metrics.getMeter(INFERENCE
 }
 
 /**
+ * Counter `inference.recommendations.decided`: each operator decision on a prompt — `decision`
+ * acknowledge, accept, reject, override or record-outcome — per `use_case` and `operator` (the
+ * authenticated subject): prompts acknowledged / accepted per hour and per operator (ISA-18.2).
+ */
+export function promptDecisions(meter: Meter = metrics.getMeter(INFERENCE_METER)): (kind: string, useCase: string, operator: string) => void {
+  const decided = meter.createCounter('inference.recommendations.decided', {
+    description: 'Operator decisions on prompts (acknowledge, accept, reject, override, record-outcome), per use case and operator',
+    unit: '{decision}',
+    valueType: ValueType.INT,
+  });
+  return (kind, useCase, operator) => decided.add(1, { decision: kind, use_case: useCase, operator });
+}
+
+/**
  * Observable gauge `inference.drift.psi`: the PSI of each input at the last drift evaluation
  * (read from the monitor only when metrics are collected). Returns the callback's remover.
  */
