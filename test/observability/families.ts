@@ -14,6 +14,9 @@ export const INSTRUMENT_SOURCES = [
   'packages/kernel/src/metrics.ts',
   'services/connectivity/src/adapters/telemetry/metrics.ts',
   'services/inference/src/adapters/telemetry/metrics.ts',
+  'services/dataops/src/adapters/telemetry/metrics.ts',
+  'packages/bus/src/nats/consumer-watch.ts',
+  'packages/relay/src/metrics.ts',
 ] as const;
 
 export interface Family {
