@@ -11,6 +11,9 @@ const { Aggregation, DataOpsServiceClient } = dataopsV1;
 /** SearchCatalog's most hits per call (dataops refuses more). */
 const CATALOG_LIMIT = 1000;
 const HISTORIAN_SOURCE_ID = '0193a1b2-7c00-7a10-8b00-00000000d0a5';
+const HOUR_MS = 3_600_000;
+/** How far back the newest reading of a tag is looked for. */
+const LOOK_BACK_MS = 60 * 86_400_000;
 
 export interface DataopsOptions {
   /** host:port of dataops' gRPC server. */
@@ -64,18 +67,20 @@ export function dataopsPlant(options: DataopsOptions, now: () => number = Date.n
     async recent(assetPath, tags, spanMs, untilMs) {
       const byTime = new Map<number, UnsSampleBatch['samples'][number][]>();
       for (const tag of tags) {
-        // the newest sample first: the window ends there (an accelerated plant runs ahead of the wall clock)
+        // the hour of the newest sample first (1-minute rollups, cheap), over the last 60 days before `untilMs`
+        // (an accelerated plant runs ahead of the wall clock); then the raw samples of the window ending there
         let newest: number;
         try {
-          const last = await unaryCall(client, client.queryTimeSeries, {
+          const hours = await unaryCall(client, client.queryTimeSeries, {
             assetPath,
             tags: [tag],
-            fromMs: 0,
+            fromMs: Math.max(0, untilMs - LOOK_BACK_MS),
             toMs: untilMs,
-            intervalMs: Math.max(1, Math.min(untilMs, 2 ** 31 - 1)),
-            aggregation: Aggregation.AGGREGATION_LAST,
+            intervalMs: HOUR_MS,
+            aggregation: Aggregation.AGGREGATION_COUNT,
           });
-          newest = Math.max(-Infinity, ...(last.series[0]?.points ?? []).filter((p) => p.count > 0).map((p) => Number(p.tMs)));
+          const filled = (hours.series[0]?.points ?? []).filter((p) => p.count > 0).map((p) => Number(p.tMs));
+          newest = filled.length === 0 ? -Infinity : Math.max(...filled) + HOUR_MS;
         } catch (error) {
           if (isStatus(error, status.NOT_FOUND)) continue;
           throw error;
@@ -84,7 +89,7 @@ export function dataopsPlant(options: DataopsOptions, now: () => number = Date.n
         const r = await unaryCall(client, client.queryTimeSeries, {
           assetPath,
           tags: [tag],
-          fromMs: Math.max(0, newest - spanMs - 60_000),
+          fromMs: Math.max(0, newest - HOUR_MS - spanMs - 60_000),
           toMs: untilMs,
           intervalMs: 0,
           aggregation: Aggregation.AGGREGATION_UNSPECIFIED,
@@ -106,7 +111,9 @@ export function dataopsPlant(options: DataopsOptions, now: () => number = Date.n
           byTime.set(t, list);
         }
       }
+      const newestAll = Math.max(-Infinity, ...byTime.keys());
       return [...byTime.keys()]
+        .filter((t) => t >= newestAll - spanMs - 60_000)
         .sort((a, b) => a - b)
         .map((t): UnsSampleBatch => ({
           batchId: `${HISTORIAN_SOURCE_ID.slice(0, 24)}${t.toString(16).padStart(12, '0').slice(-12)}`,
