@@ -73,8 +73,12 @@ export const ServingAction = z.strictObject({
 
 export const ServingFailureMode = z.strictObject({
   code: UnsToken,
-  /** Label class in the plant's ground truth (dataops labels, the simulator's FaultLabelled). */
-  label: UnsToken,
+  /** Label class in the plant's ground truth as it is written there (dataops labels, the simulator's FaultLabelled: `bearing_failure`, `TWF`). */
+  label: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must use letters, digits, "_" and "-" only'),
   /** How operators name it ("bearing failure", "cavitation"). */
   words: text(80),
   action: ServingAction,
