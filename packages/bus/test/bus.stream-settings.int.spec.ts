@@ -11,6 +11,13 @@ const NATS_URL = '127.0.0.1:4222';
 const silent = { warn: () => {}, error: () => {} };
 
 describe('stream settings (NATS_STREAM_*)', () => {
+  it('connects through a NATS_URL list with an unreachable member, and names the setting when no member answers or the CA file is missing', async () => {
+    const bus = await connectNatsBus({ servers: `nats://127.0.0.1:1,${NATS_URL}`, logger: silent });
+    await bus.close();
+    await expect(connectNatsBus({ servers: 'nats://127.0.0.1:1', logger: silent, connectTimeoutMs: 2000 })).rejects.toThrow(/NATS_URL/);
+    await expect(connectNatsBus({ servers: NATS_URL, logger: silent, tls: { caFile: '/nonexistent/ca.crt' } })).rejects.toThrow(/NATS_TLS_CA_FILE|ca\.crt/);
+  });
+
   it('applies max age and max bytes, and refuses replicas the server cannot hold naming the variable', async () => {
     const prefix = `streams_${randomBytes(4).toString('hex')}`;
     const raw = await connect({ servers: NATS_URL });

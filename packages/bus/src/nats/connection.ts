@@ -91,6 +91,10 @@ export function natsServerList(servers: string | readonly string[]): string[] {
 /** A NATS connection with endless reconnects (the process outlives server restarts). */
 export async function connectNats(settings: NatsConnectSettings): Promise<NatsConnection> {
   const authenticator = settings.credentials === undefined ? undefined : natsAuthenticator(settings.credentials);
+  // TLS files are read at start: a missing one names its variable instead of failing the handshake later.
+  if (settings.tls?.caFile !== undefined) readSecret(settings.tls.caFile, 'NATS_TLS_CA_FILE');
+  if (settings.tls?.certFile !== undefined) readSecret(settings.tls.certFile, 'NATS_TLS_CERT_FILE');
+  if (settings.tls?.keyFile !== undefined) readSecret(settings.tls.keyFile, 'NATS_TLS_KEY_FILE');
   try {
     return await connect({
       servers: natsServerList(settings.servers),
@@ -103,7 +107,7 @@ export async function connectNats(settings: NatsConnectSettings): Promise<NatsCo
       reconnectTimeWait: 1_000,
     });
   } catch (err) {
-    throw new BusError(BusErrorCode.Transport, `cannot connect to NATS at ${String(settings.servers)}: ${(err as Error).message}`, { cause: err });
+    throw new BusError(BusErrorCode.Transport, `cannot connect to NATS (NATS_URL) at ${String(settings.servers)}: ${(err as Error).message}`, { cause: err });
   }
 }
 
