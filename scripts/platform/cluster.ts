@@ -7,6 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { startOwnNats } from './cluster-nats.ts';
 import { platformTls } from './tls.ts';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
+import { loadUseCases, readUseCaseFiles } from './usecases.ts';
+import { charterV1, createClient } from '@industrial/grpc';
 
 const env = process.env;
 const dataDir = resolve(env.PLATFORM_DATA_DIR ?? '.data/cluster');
@@ -273,6 +275,22 @@ async function main(): Promise<void> {
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
   const engineer = await devToken(keys.accessDir, 'first-look-engineer', ['engineer']);
   const operator = await devToken(keys.accessDir, 'first-look-operator', ['operator']);
+  // The demo's use cases are data (usecases/*.json, ADR 0015): defined through the charter's gRPC API
+  // once it answers and the catalog lists the simulator's assets (inference serves them from its events).
+  const charterClient = createClient(charterV1.CharterServiceClient, `127.0.0.1:${base + 5}`, {
+    token: engineer,
+    tls: tls.caFile === null ? null : { caFile: tls.caFile },
+    deadlineMs: 30_000,
+  });
+  void (async () => {
+    for (const f of readUseCaseFiles()) {
+      await loadUseCases(charterClient, [f], { waitForCatalogMs: 180_000 }).then(
+        ([u]) => process.stdout.write(`${'use cases'.padEnd(12)} │ "${u!.name}" served (spec version ${u!.specVersion})\n`),
+        (e: unknown) => process.stdout.write(`${'use cases'.padEnd(12)} │ "${f.serving.name}" not defined: ${(e as Error).message}\n`),
+      );
+    }
+    charterClient.close();
+  })();
   process.stdout.write(
     [
       '',

@@ -52,9 +52,11 @@ const isStatus = (e: unknown, code: number) => (e as { code?: number } | null)?.
 
 /** gRPC INVALID_ARGUMENT because the catalog does not know an asset or tag yet (a first start: connectivity still mapping). */
 const notCataloguedYet = (e: unknown) => (e as { code?: number } | null)?.code === 3 && /catalog/.test((e as Error).message);
+/** gRPC UNAVAILABLE: the charter (or dataops behind it) is still starting (a cluster's processes). */
+const notUpYet = (e: unknown) => (e as { code?: number } | null)?.code === 14;
 
 export interface LoadOptions {
-  /** How long a use case whose assets or tags the catalog does not know yet is retried (default 0: refused at once). */
+  /** How long a use case is retried while the charter is not up or the catalog does not know its assets or tags yet (default 0: refused at once). */
   readonly waitForCatalogMs?: number;
   /** Called once per use case that waits for the catalog. */
   readonly onWait?: (file: UseCaseFile, reason: string) => void;
@@ -75,9 +77,9 @@ export async function loadUseCases(client: charterV1.CharterServiceClient, files
         break;
       } catch (error) {
         const cause = (error as Error).cause;
-        if (!notCataloguedYet(cause) || Date.now() > until) throw error;
-        if (!waited) options.onWait?.(f, (cause as Error).message);
-        waited = true;
+        if (!(notCataloguedYet(cause) || notUpYet(cause)) || Date.now() > until) throw error;
+        if (!waited && notCataloguedYet(cause)) options.onWait?.(f, (cause as Error).message);
+        if (notCataloguedYet(cause)) waited = true;
         await new Promise((r) => setTimeout(r, 2_000));
       }
     }
