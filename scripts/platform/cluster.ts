@@ -275,7 +275,7 @@ async function main(): Promise<void> {
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
   const engineer = await devToken(keys.accessDir, 'first-look-engineer', ['engineer']);
   const operator = await devToken(keys.accessDir, 'first-look-operator', ['operator']);
-  // The demo's use cases are data (usecases/*.json, ADR 0015): defined through the charter's gRPC API
+  // The demo's use cases are data (usecases/*.json, ADR 0016): defined through the charter's gRPC API
   // once it answers and the catalog lists the simulator's assets (inference serves them from its events).
   const charterClient = createClient(charterV1.CharterServiceClient, `127.0.0.1:${base + 5}`, {
     token: engineer,

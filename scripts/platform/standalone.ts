@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   const ch = await charter.start();
   stops.push(() => charter.stop());
 
-  // The demo's use cases are data (usecases/*.json, ADR 0015), loaded through the charter's gRPC API
+  // The demo's use cases are data (usecases/*.json, ADR 0016), loaded through the charter's gRPC API
   // as an engineer would; the same content on a later start records nothing. A first start waits (up
   // to 2 min) for connectivity to have catalogued the simulator's assets and tags.
   const plantAt = sim.assets[0];

@@ -1,4 +1,4 @@
-// The demo's use cases are data (usecases/*.json at the repository root, ADR 0015), loaded by the
+// The demo's use cases are data (usecases/*.json at the repository root, ADR 0016), loaded by the
 // launchers through the charter's public gRPC API like any plant team would: DraftUseCase when the
 // use case is new, then DefineServingSpec (the same content again records nothing). A file holds
 // `{ useCaseId, draft, serving }`: the charter's draft and contracts' UseCaseServingSpec.

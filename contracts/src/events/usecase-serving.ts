@@ -4,7 +4,7 @@
 // when the model cannot be trusted, per failure mode the action (words + deadline), the cost model
 // and the KPIs it serves. Defined and revised through the charter's DefineServingSpec (gRPC),
 // recorded as UseCaseServingSpecDefined and published by the relay like every charter event;
-// inference builds its use cases from these events while running (ADR 0015).
+// inference builds its use cases from these events while running (ADR 0016).
 import { z } from 'zod';
 import { Service, StreamFamily, defineContract } from '../contract.ts';
 import { Currency, UnsToken, Unit, Uuid, text } from '../primitives.ts';

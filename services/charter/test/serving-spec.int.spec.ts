@@ -1,4 +1,4 @@
-// DefineServingSpec end to end over gRPC: the charter checks a use case's serving spec (ADR 0015)
+// DefineServingSpec end to end over gRPC: the charter checks a use case's serving spec (ADR 0016)
 // against a real dataops catalog (SQLite historian, read through dataops' gRPC API as the charter's
 // service account), records UseCaseServingSpecDefined with a version, records nothing for the same
 // content, and refuses every bad input of issue 14 with the field named and nothing written.

@@ -1,4 +1,4 @@
-// Use cases as data at run time (ADR 0015), on the REAL NATS: the runtime serves the use cases the
+// Use cases as data at run time (ADR 0016), on the REAL NATS: the runtime serves the use cases the
 // charter defines (UseCaseServingSpecDefined in the store), picks up a new one and a revision
 // while running, and refuses a model whose inputs do not fit its use case — at load, and when a
 // revised use case no longer fits the model serving — with a ModelRefused event that says why.

@@ -1,4 +1,4 @@
-// Checks of a use case's serving spec (contracts' UseCaseServingSpec, ADR 0015) beyond its shape:
+// Checks of a use case's serving spec (contracts' UseCaseServingSpec, ADR 0016) beyond its shape:
 // the parts must agree with each other (the task's failure mode is declared, every rule reads a
 // feature of the rule window and names a declared failure mode, codes and action ids are unique)
 // and with the plant as the dataops catalog knows it (the asset kind exists under the scope's

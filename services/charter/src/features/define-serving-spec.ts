@@ -1,4 +1,4 @@
-// Use case "define how a use case is served" (DefineServingSpec): the serving spec (ADR 0015) is
+// Use case "define how a use case is served" (DefineServingSpec): the serving spec (ADR 0016) is
 // checked with itself and, when a catalog is connected, against the catalogued tags under its
 // prefix (dataops' gRPC API); then recorded as UseCaseServingSpecDefined with the next spec
 // version. A refusal names the field and writes nothing; the same content again writes nothing.

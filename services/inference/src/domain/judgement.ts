@@ -1,4 +1,4 @@
-// What a model's output means for a use case's task (ADR 0015): a failure within a horizon or an
+// What a model's output means for a use case's task (ADR 0016): a failure within a horizon or an
 // anomaly is a score against the model's threshold; remaining useful life (hours) is against the
 // use case's alert level. The alarm, the clearing hysteresis and the likelihood band, then the
 // prompt's words before its action sentence. Pure.

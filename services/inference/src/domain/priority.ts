@@ -1,4 +1,4 @@
-// Priority from the use case's cost model and the likelihood (ADR 0015), so that not everything is
+// Priority from the use case's cost model and the likelihood (ADR 0016), so that not everything is
 // urgent: how bad it is if nothing is done (the failure and its downtime against what acting costs
 // — an inspection, or a false alarm) crossed with how likely the failure is (a band, never a
 // probability shown). Urgency (how soon to act) comes from the action's deadline. Pure.

@@ -1,4 +1,4 @@
-// Use cases the runtime serves, as data (ADR 0015): each is the charter's serving spec
+// Use cases the runtime serves, as data (ADR 0016): each is the charter's serving spec
 // (UseCaseServingSpecDefined, contracts' UseCaseServingSpec) turned into what scoring reads —
 // which assets (UNS scope), how much history to keep, what the model predicts, how evidence is
 // worded (templates, never code), the declared rule limits used when the model cannot be trusted,
@@ -116,7 +116,7 @@ export function ruleViolations(spec: Pick<UseCaseSpec, 'rules'>, values: Readonl
 /**
  * Why a model cannot serve a use case, or null when it can: the model's task must be the use
  * case's, and every evidence template must read a feature the model computes (tag + statistic),
- * otherwise the prompt could not say what it saw. Checked when the model is loaded (ADR 0015).
+ * otherwise the prompt could not say what it saw. Checked when the model is loaded (ADR 0016).
  */
 export function modelMismatch(
   spec: Pick<UseCaseSpec, 'task' | 'evidence' | 'name'>,

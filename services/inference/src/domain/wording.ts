@@ -1,5 +1,5 @@
 // Operator wording: a plain-language prompt from the explanation, the evidence templates and the
-// use case's actions (all data, ADR 0015). Rules (README): name the asset, say what is wrong in
+// use case's actions (all data, ADR 0016). Rules (README): name the asset, say what is wrong in
 // the plant's units, how likely and how soon in words (the horizon of the model that scored), and
 // one action whose deadline words agree with the countdown. Never a probability, a score, a
 // threshold or model jargon; those numbers stay in the event. Rule-based prompts say why. Pure.

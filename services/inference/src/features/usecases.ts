@@ -1,4 +1,4 @@
-// Use case "serve every use case the charter defines" (ADR 0015): the serving specs come from the
+// Use case "serve every use case the charter defines" (ADR 0016): the serving specs come from the
 // charter's UseCaseServingSpecDefined events, followed from the store like the deployment events
 // (following.ts hands them over and keeps them in the projection snapshot), so a new or revised use
 // case is served while running, without a restart. `list` is one live array, changed in place:
