@@ -126,7 +126,7 @@ export type { ModelCard } from './card.ts';
 export { exportOnnx, sha256Hex, ONNX_OUTPUTS, ONNX_OPSET, ONNX_ML_OPSET } from './onnx/export.ts';
 
 // utilities and errors
-export { createRng } from './rng.ts';
+export { createRng, shuffleInPlace } from './rng.ts';
 export type { Rng } from './rng.ts';
 export { parseCsv, numericColumn } from './csv.ts';
 export type { CsvTable } from './csv.ts';
