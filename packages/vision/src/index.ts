@@ -23,3 +23,5 @@ export { readDeepPcb, parseAnnotations } from './deeppcb.ts';
 export type { BoardRecord } from './deeppcb.ts';
 export { ImageStore, sha256Of } from './store.ts';
 export type { StoredImage } from './store.ts';
+export { boardScorer } from './board.ts';
+export type { BoardScorerOptions, BoardScore } from './board.ts';

@@ -3,6 +3,8 @@
 // threads that must learn a trivial pattern.
 import { describe, expect, it } from 'vitest';
 import {
+  boardScorer,
+  boardTiles,
   cnnScores,
   exportCnnOnnx,
   exportTileGbdtOnnx,
@@ -13,6 +15,7 @@ import {
   runCnnOnnx,
   runGbdtOnnx,
   tileGbdtScores,
+  tileGrid,
   trainCnn,
 } from '../src/index.ts';
 
@@ -53,6 +56,23 @@ describe('ONNX parity', () => {
     let maxDiff = 0;
     for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(onnx[i]! - ts[i]!));
     expect(maxDiff).toBeLessThan(1e-4);
+  });
+});
+
+describe('board scoring for serving', () => {
+  it('scores every tile of a board through onnxruntime, draws regions and words the prompt', async () => {
+    const net = initCnn({ size: 32, c1: 8, c2: 16, c3: 16 }, 9);
+    const data = new Uint8Array(128 * 128).map((_, i) => (i % 13 === 0 ? 255 : 0));
+    const img = { width: 128, height: 128, data };
+    const grid = tileGrid(128, 128);
+    const ts = cnnScores(net, boardTiles(img, grid), grid.cols * grid.rows);
+    const session = await openSession(exportCnnOnnx(net));
+    const threshold = [...ts].sort((a, b) => b - a)[2]!; // the top 3 tiles flagged
+    const result = await boardScorer({ kind: 'cnn', session, threshold })(img, '13000188', 'AOI 1');
+    await session.release();
+    for (let k = 0; k < ts.length; k++) expect(Math.abs(result.scores[k]! - ts[k]!)).toBeLessThan(1e-4);
+    expect(result.regions.length).toBeGreaterThan(0);
+    expect(result.prompt).toMatch(/^Board 13000188 at AOI 1: possible defect near the .+ — check before soldering\.$/);
   });
 });
 
