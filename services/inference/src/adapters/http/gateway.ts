@@ -16,6 +16,7 @@ import type { Commands } from '../../features/commands.ts';
 import type { Projection } from '../../features/projection.ts';
 import { withKernelErrors } from '../kernel-errors.ts';
 import { createGatewayAuth } from './auth.ts';
+import { promptTraceFrom, traceFeedPush, traceHttpServer, traceparentOf } from './tracing.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limit.ts';
 
 export interface GatewayDeps {
@@ -74,6 +75,9 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
   const commands = withKernelErrors(deps.commands);
   const auth = createGatewayAuth(deps.guard, deps.rateLimit === undefined ? DEFAULT_RATE_LIMITS : deps.rateLimit, sendError);
   app.setErrorHandler((error, _req, reply) => sendError(reply, error));
+  // HTTP server spans first (refusals are traced too); a decision on a prompt continues the prompt's trace.
+  const promptTrace = promptTraceFrom(deps.history);
+  traceHttpServer(app, promptTrace);
   // The per-source limit and the correlation id come first on every API route, before anything else.
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/api/')) return auth.admit(req, reply);
@@ -82,7 +86,10 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
 
   const causeOf = async (req: FastifyRequest, permission: Permission, resource: Resource | undefined): Promise<Cause> => {
     const principal = await auth.authorizeOn(req, permission, resource);
-    return causeOfCall({ principal, correlationId: auth.correlationOf(req), traceparent: currentTraceparent() }, { service: 'inference' });
+    return causeOfCall(
+      { principal, correlationId: auth.correlationOf(req), traceparent: traceparentOf(req) ?? currentTraceparent() },
+      { service: 'inference' },
+    );
   };
 
   /** A guarded route: authentication in onRequest, then the input, then the scope, then the use case. */
@@ -305,7 +312,10 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
     const write = (event: string, id: number | null, data: unknown) =>
       res.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     write('snapshot', projection.position, { recommendations: commands.list({ openOnly: true, max: 500 }), modes: Object.fromEntries(projection.modes()) });
-    const stop = projection.subscribe((item) => write(item.kind, item.position, { type: item.type, ...item.payload }));
+    const stop = projection.subscribe((item) => {
+      write(item.kind, item.position, { type: item.type, ...item.payload });
+      if (item.type === 'RecommendationRaised') void traceFeedPush(promptTrace, String(item.payload.recommendationId), principal.subject);
+    });
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.raw.on('close', () => {
       clearInterval(ping);
