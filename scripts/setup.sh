@@ -24,6 +24,8 @@ if [ "${1:-}" = test ]; then
   # bench:vision baselines (PyTorch CNN, scikit-learn HGB) import from /usr/bin/python3
   /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need_apt+=(python3-torch)
   /usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need_apt+=(python3-sklearn)
+  # bench:training baselines (scikit-learn HGB, XGBoost) import from /usr/bin/python3
+  /usr/bin/python3 -c 'import xgboost' >/dev/null 2>&1 || need_apt+=(python3-xgboost)
   if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== installing Debian packages the tests use: ${need_apt[*]}"
     sudo_=()
