@@ -67,7 +67,7 @@ describe('board scoring for serving', () => {
     const grid = tileGrid(128, 128);
     const ts = cnnScores(net, boardTiles(img, grid), grid.cols * grid.rows);
     const session = await openSession(exportCnnOnnx(net));
-    const threshold = [...ts].sort((a, b) => b - a)[2]!; // the top 3 tiles flagged
+    const threshold = [...ts].sort((a, b) => b - a)[2]! - 1e-3; // the top tiles flagged (ORT rounds differently)
     const result = await boardScorer({ kind: 'cnn', session, threshold })(img, '13000188', 'AOI 1');
     await session.release();
     for (let k = 0; k < ts.length; k++) expect(Math.abs(result.scores[k]! - ts[k]!)).toBeLessThan(1e-4);
