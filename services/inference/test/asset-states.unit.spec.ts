@@ -98,7 +98,10 @@ describe('asset states', () => {
     expect(warmed).toHaveLength(41);
     feed(PUMP_2, 0, 10);
     feed(PUMP_3, 0, 40);
+    // the state changes when the window is scored, and is stamped then — not when the list is next read
+    setWall(T0 + 2 * MIN);
     states.scored({ useCaseId: 'uc-pump', assetPath: PUMP_1, source: 'rules', score: null, alarm: false, fromMs: T0, toMs: T0 + 40 * MIN, latencyMs: 0 });
+    setWall(T0 + 3 * MIN);
     projection.apply({
       id: 'e1',
       type: 'AssetModeChanged',
@@ -110,7 +113,7 @@ describe('asset states', () => {
     } as never);
     const byPath = async () => new Map((await states.list()).assets.map((a) => [a.assetPath, a.useCases[0]!] as const));
     let s = await byPath();
-    expect(s.get(PUMP_1)).toMatchObject({ state: 'rules' });
+    expect(s.get(PUMP_1)).toMatchObject({ state: 'rules', since: new Date(T0 + 2 * MIN).toISOString() });
     expect(s.get(PUMP_1)!.reason).toBe('No approved model for this use case yet. Only the fixed limits are checked (bearing temperature above 75 °C).');
     expect(s.get(PUMP_2)).toMatchObject({ state: 'warming_up', reason: 'Collecting readings: watching starts in about 19 plant min.' });
     expect(s.get(PUMP_3)).toMatchObject({ state: 'manual' });

@@ -74,33 +74,36 @@ export function createAssetStates(deps: {
       })
       .join(', ') || 'none declared';
 
+  /** The state of one use case on one asset now; its `since` carried while the state holds. */
+  function stateOf(spec: UseCaseSpec, assetPath: string, nowMs: number): AssetUseCaseView {
+    const s = seen.get(assetPath);
+    const slots = deps.models.slotsFor(spec.useCaseId, assetPath);
+    const prod = slots.production;
+    const pause = deps.pauseState(slots.key);
+    const state = monitoringState({
+      nowMs,
+      startedAtMs,
+      owned: deps.owns(assetPath),
+      mode: effectiveMode(deps.projection.modes(), assetPath),
+      lastReceivedMs: s?.receivedMs ?? null,
+      windowFromMs: s?.firstMs ?? null,
+      windowToMs: s?.newestMs ?? null,
+      windowSpanMs: windowSpanMs(prod === null ? spec.ruleWindow : prod.window),
+      staleMs: spec.staleMs,
+      lastScore: lastScore.get(`${spec.useCaseId}|${assetPath}`) ?? null,
+      hasModel: prod !== null,
+      paused: pause.paused ? { explanation: pause.explanation } : null,
+      limitsWords: limitsWords(spec),
+    });
+    const key = `${spec.useCaseId}|${assetPath}`;
+    const sinceMs = evolveSince(since.get(key), state.state, nowMs);
+    since.set(key, { state: state.state, sinceMs });
+    return { useCaseId: spec.useCaseId, name: spec.name, state: state.state, since: new Date(sinceMs).toISOString(), reason: state.reason };
+  }
+
   function view(a: CatalogAsset, nowMs: number): AssetView {
     const specs = deps.useCases().filter((u) => inScope(u, a.assetPath));
-    const s = seen.get(a.assetPath);
-    const useCases = specs.map((spec): AssetUseCaseView => {
-      const slots = deps.models.slotsFor(spec.useCaseId, a.assetPath);
-      const prod = slots.production;
-      const pause = deps.pauseState(slots.key);
-      const state = monitoringState({
-        nowMs,
-        startedAtMs,
-        owned: deps.owns(a.assetPath),
-        mode: effectiveMode(deps.projection.modes(), a.assetPath),
-        lastReceivedMs: s?.receivedMs ?? null,
-        windowFromMs: s?.firstMs ?? null,
-        windowToMs: s?.newestMs ?? null,
-        windowSpanMs: windowSpanMs(prod === null ? spec.ruleWindow : prod.window),
-        staleMs: spec.staleMs,
-        lastScore: lastScore.get(`${spec.useCaseId}|${a.assetPath}`) ?? null,
-        hasModel: prod !== null,
-        paused: pause.paused ? { explanation: pause.explanation } : null,
-        limitsWords: limitsWords(spec),
-      });
-      const key = `${spec.useCaseId}|${a.assetPath}`;
-      const sinceMs = evolveSince(since.get(key), state.state, nowMs);
-      since.set(key, { state: state.state, sinceMs });
-      return { useCaseId: spec.useCaseId, name: spec.name, state: state.state, since: new Date(sinceMs).toISOString(), reason: state.reason };
-    });
+    const useCases = specs.map((spec) => stateOf(spec, a.assetPath, nowMs));
     const kind = specs[0]?.assetKind ?? kindOfName(a.name);
     return { assetPath: a.assetPath, assetKind: kind, name: a.name, area: a.area, line: a.line, useCases };
   }
@@ -125,6 +128,9 @@ export function createAssetStates(deps: {
     },
     scored(x) {
       lastScore.set(`${x.useCaseId}|${x.assetPath}`, { source: x.source, atMs: x.toMs });
+      // a change of state is stamped when it happens, not when the list is next read
+      const spec = deps.useCases().find((u) => u.useCaseId === x.useCaseId);
+      if (spec !== undefined) stateOf(spec, x.assetPath, deps.now());
     },
     started(atMs) {
       startedAtMs = atMs;
