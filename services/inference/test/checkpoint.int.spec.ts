@@ -17,6 +17,7 @@ import { writeModelBundle } from '../src/adapters/artifacts/files.ts';
 import { sqliteProjectionCheckpoints } from '../src/adapters/checkpoint/sqlite.ts';
 import { createInferenceApp, type InferenceApp } from '../src/app.ts';
 import { asGovernance, USE_CASE } from './fixture.ts';
+import { defineAsCharter } from './usecases.ts';
 import { buildPumpModel } from './pump-data.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -133,6 +134,8 @@ beforeAll(async () => {
   const model = buildPumpModel(5, 30, 10);
   const { artifactUri, artifactHash } = await writeModelBundle(join(dir, 'models'), 'pump-v1', model.bundle);
   const v1 = randomUUID();
+  // The pump bearing use case, as the charter records it (usecases/pump-bearing.json).
+  await defineAsCharter(store, 'pump-bearing');
   const governance = asGovernance(store);
   await governance({
     type: 'ModelVersionRegistered',
