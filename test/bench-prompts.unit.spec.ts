@@ -55,7 +55,8 @@ describe('prompt bench scorer', () => {
       prompt('pump-1', 'bearing_failure', 540, { recommendationId: 'r1', update: 1 }),
       prompt('pump-2', 'bearing_failure', 370),
       prompt('pump-3', 'bearing_failure', 901),
-      prompt('packer-1', 'jam', 1001, { priority: 'low' }),
+      // a use case names the mode in lower case (`JAM` here stands for any label's spelling)
+      prompt('packer-1', 'JAM', 1001, { priority: 'low' }),
       prompt('packer-1', 'jam', 2003),
       // false: healthy pump-4, twice in one hour of the utilities operator
       prompt('pump-4', 'bearing_failure', 3000, { priority: 'critical' }),
@@ -80,7 +81,7 @@ describe('prompt bench scorer', () => {
     // distinct prompts 7; false: the jam prompt 3 min late and the two on pump-4 → 3 / (4 assets × 2 days)
     expect(detail).toMatchObject({ prompts: 7, false_prompts: 3, detected: 3, failures: 6 });
     expect(result.false_per_asset_day).toBe(0.375);
-    // 3 detected, 2 with the failure's own mode
+    // 3 detected, 2 with the failure's own mode (case aside)
     expect(result.right_action).toBe(0.667);
     expect(result.peak_prompts_per_operator_hour).toBe(2);
     expect(result.priority_share).toEqual({ high: 0.286, medium: 0.571, low: 0.143 });

@@ -133,7 +133,8 @@ export function scorePrompts(input: ScoreInput): { result: BenchResult; detail: 
     if (first === undefined) continue;
     m.detected++;
     detected++;
-    if (first.mode === f.mode) right++;
+    // the use case's failure mode names the label (`pwf` for AI4I's PWF)
+    if (first.mode.toLowerCase() === f.mode.toLowerCase()) right++;
     if (f.kind === 'predictive') m.leads.push((f.failureMs - first.atMs) / MIN);
     else m.delays.push(Math.max(0, (first.atMs - f.failureMs) / MIN));
   }
