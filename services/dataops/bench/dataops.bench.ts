@@ -10,6 +10,10 @@ import { createKeySet, importKeySet } from '@industrial/access';
 import { generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore } from '@industrial/eventstore';
 import { createDataopsApp, DEFAULT_CONFIG } from '../src/app.ts';
 import { openPostgresDataopsStore } from '../src/adapters/historian/postgres.ts';
+import { benchTracing } from '@industrial/telemetry/bench';
+
+// BENCH_TRACING=1: the same run with tracing on (sampled, OTLP export), to measure what tracing costs.
+const tracing = await benchTracing('dataops');
 
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NATS_URL = process.env.NATS_URL ?? '127.0.0.1:4222';
@@ -172,4 +176,5 @@ try {
   await admin.end();
   rmSync(dir, { recursive: true, force: true });
 }
+await tracing.stop();
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -15,6 +15,10 @@ import { createOnnxScorer } from '../src/adapters/onnx/scorer.ts';
 import { featureDrift, sortedFinite } from '../src/domain/drift.ts';
 import { startHarness, until } from '../test/fixture.ts';
 import { buildPumpModel } from '../test/pump-data.ts';
+import { benchTracing } from '@industrial/telemetry/bench';
+
+// BENCH_TRACING=1: the same run with tracing on (sampled, OTLP export), to measure what tracing costs.
+const tracing = await benchTracing('inference');
 
 const pct = (a: Float64Array, q: number) => {
   const s = Float64Array.from(a).sort();
@@ -124,6 +128,7 @@ const report = sortedRefs.map((r, f) => featureDrift(`f${f}`, r, curs[f]!));
 const driftS = (performance.now() - td) / 1000;
 if (report.filter((x) => x.band !== 'stable').length === 0) throw new Error('drift bench found no drift');
 
+await tracing.stop();
 console.log(
   JSON.stringify({
     bench: 'inference',
