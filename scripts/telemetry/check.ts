@@ -7,7 +7,7 @@
 // (The HMI server has no telemetry yet: it counts as a process neither traced nor scraped.)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -117,6 +117,8 @@ async function main(): Promise<void> {
     const hmi = /^hmi\s+│/m.test(out) || out.includes('HMI listening') ? 1 : 0;
     processes = listed.length + hmi;
     log(`${processes} processes (${listed.map((p) => p.name).join(', ')}${hmi ? ', hmi (no telemetry)' : ''})`);
+    // Every process ready (its ready line), then one fault and time for the data path to carry it.
+    for (let i = 0; i < 600 && !listed.every((p) => new RegExp(`${p.name}\\s*│ .*ready`).test(out)) && proc.exitCode === null; i++) await sleep(500);
     // One fault, so the data path carries a developing failure to a prompt while we watch.
     const engineer = /engineer token\s+(\S+)/.exec(out)?.[1] ?? '';
     const ca = readFileSync(join(dataDir, 'tls', 'ca.crt'));
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
       req.end(JSON.stringify({ asset: 'pump-4', fault: 'bearing_wear', developMinutes: 5 }));
     });
     await sleep(waitSeconds * 1000);
+    if (proc.exitCode !== null) log(`the cluster stopped early:\n${out.slice(-4000)}`);
     for (const p of listed) {
       const text = await fetch(`http://127.0.0.1:${p.port}/metrics`).then(
         (r) => r.text(),
@@ -145,6 +148,7 @@ async function main(): Promise<void> {
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
+    if (env.CHECK_TELEMETRY_LOG) writeFileSync(env.CHECK_TELEMETRY_LOG, out);
     otlp.close();
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
