@@ -177,9 +177,10 @@ async function main(): Promise<void> {
   const useCaseFiles = readUseCaseFiles().map((f) => (plantAt === undefined ? f : withPlant(f, plantAt.enterprise, plantAt.site)));
   const setupToken = await devToken(keys.accessDir, 'user:platform-setup', ['engineer'], 3_600);
   const charterClient = createClient(charterV1.CharterServiceClient, `${host}:${ch.grpcPort}`, { token: setupToken, tls: tls?.grpcClient, deadlineMs: 30_000 });
+  const catalogDeadline = Date.now() + 120_000; // one budget for all of them, not per file
   for (const f of useCaseFiles) {
     const onWait = () => process.stdout.write(`Waiting for the catalog to list the assets and tags of "${f.serving.name}"…\n`);
-    await loadUseCases(charterClient, [f], { waitForCatalogMs: 120_000, onWait }).then(
+    await loadUseCases(charterClient, [f], { waitForCatalogMs: Math.max(0, catalogDeadline - Date.now()), onWait }).then(
       ([u]) => logger.info({ useCase: u!.useCaseId, specVersion: u!.specVersion, changed: u!.changed }, `use case "${u!.name}" served`),
       (e: unknown) => logger.error({ err: e }, `use case "${f.serving.name}" could not be defined; the others are served`),
     );
