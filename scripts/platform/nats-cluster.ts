@@ -1,0 +1,55 @@
+// A 3-node nats-server JetStream cluster on loopback (the kill test, npm run bench:platform): file
+// storage under `dir`, client ports port…port+2, route ports port+10…port+12, no auth (loopback only).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectNats } from '@industrial/bus';
+
+export interface NatsCluster {
+  /** NATS_URL listing the three members. */
+  readonly url: string;
+  readonly nodes: ChildProcess[];
+  stop(): void;
+}
+
+export async function startNatsCluster(dir: string, port: number, bin = '/usr/sbin/nats-server'): Promise<NatsCluster> {
+  const members = [0, 1, 2].map((i) => ({ name: `n${i + 1}`, client: port + i, route: port + 10 + i }));
+  const nodes = members.map((n) => {
+    mkdirSync(join(dir, n.name), { recursive: true });
+    const conf = join(dir, `${n.name}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `server_name: ${n.name}`,
+        `listen: 127.0.0.1:${n.client}`,
+        `jetstream { store_dir: ${JSON.stringify(join(dir, n.name))} }`,
+        `cluster { name: loopback, listen: 127.0.0.1:${n.route}, routes: [${members.map((m) => `nats-route://127.0.0.1:${m.route}`).join(', ')}] }`,
+      ].join('\n'),
+    );
+    return spawn(bin, ['-c', conf], { stdio: 'ignore' });
+  });
+  const url = members.map((n) => `nats://127.0.0.1:${n.client}`).join(',');
+  const stop = () => {
+    for (const n of nodes) n.kill('SIGKILL');
+  };
+  // Ready once JetStream answers (a meta leader is elected).
+  const t0 = Date.now();
+  for (;;) {
+    const ok = await connectNats({ servers: url, connectTimeoutMs: 2000 })
+      .then(async (nc) => {
+        try {
+          const r = JSON.parse(new TextDecoder().decode((await nc.request('$JS.API.INFO', undefined, { timeout: 2000 })).data)) as { error?: unknown };
+          return r.error === undefined;
+        } finally {
+          await nc.close();
+        }
+      })
+      .catch(() => false);
+    if (ok) return { url, nodes, stop };
+    if (Date.now() - t0 > 60_000) {
+      stop();
+      throw new Error('the 3-node NATS cluster elected no JetStream leader within 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
