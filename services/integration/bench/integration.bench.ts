@@ -6,7 +6,7 @@
 // asset a minute), then restored: how long the resync takes, what arrived once, what was lost.
 // The last line is one JSON object with the issue's keys. Loopback only; PostgreSQL 127.0.0.1:5432/test.
 import { randomUUID } from 'node:crypto';
-import { consumeCentral, ensureCentralMirror, openEdgeWriter } from '../src/adapters/edge/jetstream-link.ts';
+import { consumeCentral, openEdgeWriter } from '../src/adapters/edge/jetstream-link.ts';
 import { openPgEdgeStore } from '../src/adapters/edge/pg-store.ts';
 import { maintainxConnector } from '../src/adapters/cmms/maintainx.ts';
 import { webhookConnector } from '../src/adapters/http/webhook.ts';
@@ -89,34 +89,44 @@ async function edge() {
   const store = await openPgEdgeStore(PG_URL, `bench_edge_${randomUUID().slice(0, 8)}`);
   try {
     const writer = await openEdgeWriter(topo.leafNc, site, topo.edgeDomain);
-    await waitFor('the leaf link', async () =>
-      ensureCentralMirror(topo.hubNc, site, topo.hubDomain, topo.edgeDomain).then(
-        () => true,
-        () => false,
-      ),
-    );
     const ingest = await createEdgeIngest({ store, now: Date.now });
-    const central = await consumeCentral(topo.hubNc, site, topo.hubDomain, 'central-bench', async (b) => void (await ingest.handle(b)));
+    const central: { c?: Awaited<ReturnType<typeof consumeCentral>> } = {};
+    await waitFor('the leaf link', async () => {
+      try {
+        central.c = await consumeCentral(topo.hubNc, site, topo.edgeDomain, 'central-bench', async (b) => {
+          if ((await ingest.handle(b)).gaps > 0) throw new Error('gap: wait for the earlier records');
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    });
     const assets = Array.from({ length: ASSETS }, (_, i) => `packaging.line-1.asset-${i}`);
     const start = Date.parse('2025-03-05T10:00:00Z');
-    topo.link.cut();
-    const cutAt = performance.now();
     let written = 0;
     let prompts = 0;
-    for (let s = 0; s < SECONDS; s++) {
-      const at = new Date(start + s * 1000).toISOString();
-      await Promise.all(
-        assets.map(async (a) => {
-          await writer.write('sample', a, randomUUID(), at, { t: s, v: Math.sin(s / 30) });
-          written++;
-          if (s % 60 === 59) {
-            await writer.write('prompt', a, randomUUID(), at, { message: `check ${a}` });
+    const record = async (from: number, to: number, offline: boolean) => {
+      for (let s = from; s < to; s++) {
+        const at = new Date(start + s * 1000).toISOString();
+        await Promise.all(
+          assets.map(async (a) => {
+            await writer.write('sample', a, randomUUID(), at, { t: s, v: Math.sin(s / 30) });
             written++;
-            prompts++;
-          }
-        }),
-      );
-    }
+            if (s % 60 === 59) {
+              await writer.write('prompt', a, randomUUID(), at, { message: `check ${a}` });
+              written++;
+              if (offline) prompts++;
+            }
+          }),
+        );
+      }
+    };
+    // A minute of data while the link is up (the centre reads it as it comes), then the cut.
+    await record(0, 60, false);
+    await waitFor('the online minute', async () => (await store.count(site)) === written, 120_000);
+    topo.link.cut();
+    const cutAt = performance.now();
+    await record(60, 60 + SECONDS, true);
     const left = OFFLINE_S * 1000 - (performance.now() - cutAt);
     if (left > 0) await new Promise((r) => setTimeout(r, left));
     const before = await store.count(site);
@@ -124,16 +134,19 @@ async function edge() {
     const restoredAt = performance.now();
     await waitFor('the resync', async () => (await store.count(site)) >= written, 300_000).catch((e: unknown) => log(String(e)));
     const resync = (performance.now() - restoredAt) / 1000;
-    await central.stop();
+    await central.c?.stop();
     const stored = await store.count(site);
-    log(`edge: ${written} records (${prompts} prompts) written with the uplink cut, ${before} at the centre before it returned, ${stored} after`);
+    log(
+      `edge: ${ingest.totals.duplicates} redelivered records ignored; ${written} records written in all (${prompts} prompts while cut), ${before} at the centre before it returned, ${stored} after`,
+    );
     return {
       edge_offline_s: Number(((restoredAt - cutAt) / 1000).toFixed(1)),
       edge_prompts_while_offline: prompts,
       synced_after_reconnect: stored - before,
       lost: written - stored,
       resync_s: Number(resync.toFixed(2)),
-      duplicates: ingest.totals.duplicates,
+      duplicates: stored - (await store.distinctSeqs(site)),
+      redelivered: ingest.totals.duplicates,
     };
   } finally {
     await store.drop();

@@ -5,7 +5,7 @@ export type { IntegrationApp, IntegrationAppDeps } from './app.ts';
 export { IntegrationSetup, EMPTY_SETUP } from './domain/setup.ts';
 export { inferenceGateway } from './adapters/http/inference.ts';
 export { readSetupFile } from './adapters/setup-file.ts';
-export { consumeCentral, ensureCentralMirror, openEdgeWriter, centralStream, edgeStream } from './adapters/edge/jetstream-link.ts';
+export { consumeCentral, openEdgeWriter, edgeStream } from './adapters/edge/jetstream-link.ts';
 export { fetchModel, putModel, ModelIntegrityError } from './adapters/edge/model-store.ts';
 export { openPgEdgeStore } from './adapters/edge/pg-store.ts';
 export { createEdgeIngest } from './features/edge-ingest.ts';

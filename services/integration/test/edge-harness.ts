@@ -1,7 +1,8 @@
 // A hub and a leaf nats-server on loopback, started and stopped by the caller (tests, the bench):
 // each with JetStream in its own domain, the leaf's link to the hub through a TCP proxy that can
-// be cut and restored (the uplink going down and coming back; the hub does not advertise its own
-// leafnode address, or the leaf would reconnect around the proxy), and client connections to both.
+// be cut and restored (the uplink going down and coming back; the hub advertises the proxy as its
+// leafnode address, or the leaf would learn the real one and reconnect around the cut), and client
+// connections to both.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,7 +71,7 @@ export async function startEdgeTopology(base: number, site: string): Promise<Edg
   const hubDomain = 'hub';
   const edgeDomain = `edge-${site}`;
   const hubConf = join(dir, 'hub.conf');
-  writeFileSync(hubConf, `jetstream { domain: ${hubDomain} }\nleafnodes { listen: "127.0.0.1:${base + 1}", no_advertise: true }\n`);
+  writeFileSync(hubConf, `jetstream { domain: ${hubDomain} }\nleafnodes { listen: "127.0.0.1:${base + 1}", advertise: "127.0.0.1:${base + 2}" }\n`);
   const leafConf = join(dir, 'leaf.conf');
   writeFileSync(leafConf, `jetstream { domain: ${edgeDomain} }\nleafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${base + 2}" } ] }\n`);
   const hub = await startNatsServer({ port: base, storeDir: join(dir, 'hub'), configFile: hubConf });

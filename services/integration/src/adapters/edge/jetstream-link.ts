@@ -1,15 +1,16 @@
 // Edge ↔ central over NATS leaf nodes (@nats-io/jetstream). The edge site's NATS is a leaf node of
 // the central hub, each with its own JetStream domain. The edge writes every record into its local
-// stream EDGE_<SITE> (it keeps working with the uplink down: the write is local); the hub's stream
-// CENTRAL_<SITE> sources that stream across the leaf connection (JetStream `sources` with the
-// edge domain's API prefix), which resumes where it stopped when the link returns — in order, each
-// message once (Nats-Msg-Id is the record id). A central consumer then takes the records in.
+// stream EDGE_<SITE> (it keeps working with the uplink down: the write is local). The centre reads
+// that stream across the leaf connection with a durable pull consumer in the edge's domain: while
+// the link is down its fetches fail and are retried; when it returns, reading resumes at the
+// durable's ack floor — in stream order, and a record whose ack was lost comes again and is ignored
+// by the idempotent store. (JetStream `sources` on the hub did the same, but nats-server 2.9 did not
+// resume a source interrupted by a cut link within a minute; the pull consumer resumes at once.)
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { EdgeSequencer, type EdgeRecord, type EdgeRecordKind } from '../../domain/edge-sync.ts';
 
 export const edgeStream = (site: string): string => `EDGE_${site.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}`;
-export const centralStream = (site: string): string => `CENTRAL_${site.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}`;
 const edgeSubject = (site: string, kind: string, asset: string): string => `edge.${site}.${kind}.${asset.replace(/\./g, '_')}`;
 
 export interface EdgeWriter {
@@ -33,40 +34,50 @@ export async function openEdgeWriter(nc: NatsConnection, site: string, domain: s
   };
 }
 
-/** At the centre: the stream that sources the edge's stream across the leaf connection. */
-export async function ensureCentralMirror(nc: NatsConnection, site: string, hubDomain: string, edgeDomain: string): Promise<string> {
-  const jsm = await jetstreamManager(nc, { domain: hubDomain });
-  const name = centralStream(site);
-  await jsm.streams.add({ name, sources: [{ name: edgeStream(site), external: { api: `$JS.${edgeDomain}.API`, deliver: '' } }] });
-  return name;
-}
-
 export interface CentralConsumer {
   stop(): Promise<void>;
 }
 
-/** Takes the mirrored records in batches (`handle` must be idempotent: a crash before the ack redelivers). */
+/**
+ * At the centre: takes the edge's records in batches. `handle` must be idempotent (a crash before
+ * the ack redelivers) and throw to leave a batch unacknowledged (e.g. a gap: the earlier records
+ * come first on redelivery). Needs the link up to create the durable; retries until it is.
+ */
 export async function consumeCentral(
   nc: NatsConnection,
   site: string,
-  hubDomain: string,
+  edgeDomain: string,
   durable: string,
   handle: (batch: EdgeRecord[]) => Promise<void>,
+  onError?: (error: unknown) => void,
 ): Promise<CentralConsumer> {
-  const jsm = await jetstreamManager(nc, { domain: hubDomain });
-  const stream = centralStream(site);
-  await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 10_000 });
-  const js: JetStreamClient = jetstream(nc, { domain: hubDomain });
+  const jsm = await jetstreamManager(nc, { domain: edgeDomain, timeout: 2_000 });
+  const stream = edgeStream(site);
+  await jsm.consumers.add(stream, {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    max_ack_pending: 10_000,
+    ack_wait: 10_000_000_000,
+  });
+  const js: JetStreamClient = jetstream(nc, { domain: edgeDomain, timeout: 2_000 });
   const consumer = await js.consumers.get(stream, durable);
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      const batch = await consumer.fetch({ max_messages: 500, expires: 1_000 });
-      const msgs = [];
-      for await (const m of batch) msgs.push(m);
-      if (msgs.length === 0) continue;
-      await handle(msgs.map((m) => m.json<EdgeRecord>()));
-      for (const m of msgs) m.ack();
+      // A failed fetch (heartbeats missed while the server is busy) or a failed store leaves the
+      // messages unacknowledged: they come again after the ack wait, and the store ignores repeats.
+      try {
+        const batch = await consumer.fetch({ max_messages: 500, expires: 1_000 });
+        const msgs = [];
+        for await (const m of batch) msgs.push(m);
+        if (msgs.length === 0) continue;
+        await handle(msgs.map((m) => m.json<EdgeRecord>()));
+        for (const m of msgs) m.ack();
+      } catch (error) {
+        onError?.(error);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   })();
   return {

@@ -12,7 +12,15 @@ const ident = (s: string): string => {
 export async function openPgEdgeStore(
   url: string,
   schema: string,
-): Promise<EdgeRecordStore & { count(site: string): Promise<number>; rows(site: string): Promise<Ingested[]>; close(): Promise<void>; drop(): Promise<void> }> {
+): Promise<
+  EdgeRecordStore & {
+    count(site: string): Promise<number>;
+    distinctSeqs(site: string): Promise<number>;
+    rows(site: string): Promise<Ingested[]>;
+    close(): Promise<void>;
+    drop(): Promise<void>;
+  }
+> {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   const s = ident(schema);
   await pool.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
@@ -35,6 +43,11 @@ export async function openPgEdgeStore(
       });
       const res = await pool.query(`INSERT INTO ${s}.edge_records (${cols.join(',')}) VALUES ${rows.join(',')} ON CONFLICT DO NOTHING`, values);
       return res.rowCount ?? 0;
+    },
+    async distinctSeqs(site) {
+      return Number(
+        (await pool.query<{ n: string }>(`SELECT count(DISTINCT (asset, seq)) AS n FROM ${s}.edge_records WHERE site = $1`, [site])).rows[0]?.n ?? 0,
+      );
     },
     async count(site) {
       return Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${s}.edge_records WHERE site = $1`, [site])).rows[0]?.n ?? 0);
