@@ -12,7 +12,7 @@
 // a live window of that length computes exactly the training value. Pure.
 
 import { InvalidSpecError, MlValidationError, MlErrorCode } from './errors.ts';
-import { holdOnGrid, type TagSeries } from './windows.ts';
+import { gridStatistic, holdOnGrid, type TagSeries } from './windows.ts';
 import { createDataset, type Dataset } from './dataset.ts';
 
 export const ORDERED_SPEC_FORMAT = 'industrial-ml/ordered-spec/v1';
@@ -93,51 +93,9 @@ export function lookBack(spec: OrderedSpec): number {
   return Math.max(...spec.windows, ...(spec.ewma ?? []), ...(spec.lags ?? []).map((k) => k + 1), ...(spec.deltas ?? []).map((k) => k + 1));
 }
 
-/** Statistic over x[from..to] (inclusive, NaN skipped). Slope: least squares per step. */
-export function windowStatistic(x: ArrayLike<number>, from: number, to: number, st: OrderedStatistic): number {
-  let n = 0,
-    sx = 0,
-    sy = 0,
-    sxx = 0,
-    sxy = 0,
-    min = Infinity,
-    max = -Infinity,
-    last = NaN;
-  for (let i = from; i <= to; i++) {
-    const y = x[i]!;
-    if (Number.isNaN(y)) continue;
-    const t = i - from;
-    n++;
-    sx += t;
-    sy += y;
-    sxx += t * t;
-    sxy += t * y;
-    if (y < min) min = y;
-    if (y > max) max = y;
-    last = y;
-  }
-  if (n === 0) return NaN;
-  switch (st) {
-    case 'mean':
-      return sy / n;
-    case 'last':
-      return last;
-    case 'min':
-      return min;
-    case 'max':
-      return max;
-    case 'std': {
-      if (n < 2) return 0;
-      const m = sy / n;
-      let v = 0;
-      for (let i = from; i <= to; i++) if (!Number.isNaN(x[i]!)) v += (x[i]! - m) ** 2;
-      return Math.sqrt(v / (n - 1));
-    }
-    case 'slope': {
-      const d = n * sxx - sx * sx;
-      return d === 0 ? 0 : (n * sxy - sx * sy) / d;
-    }
-  }
+/** Statistic over x[from..to] (inclusive, NaN skipped): the window module's statistic, slope per step. */
+export function windowStatistic(x: Float64Array, from: number, to: number, st: OrderedStatistic): number {
+  return gridStatistic(x.subarray(from, to + 1), st, 60); // a 60-minute grid: per hour = per step
 }
 
 /** EWMA of x[from..to], started at x[from] (NaN carried over). */
@@ -254,7 +212,7 @@ export function computeOrderedFeatures(
 }
 
 /** The feature row at position k of one unit's sequences (one per spec column, oldest first). */
-export function orderedRowAt(spec: OrderedSpec, seqs: readonly ArrayLike<number>[], k: number): Float64Array {
+export function orderedRowAt(spec: OrderedSpec, seqs: readonly Float64Array[], k: number): Float64Array {
   const out: number[] = [];
   const back = lookBack(spec);
   spec.columns.forEach((_, j) => {
