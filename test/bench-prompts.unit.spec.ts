@@ -114,13 +114,38 @@ describe('prompt bench scorer', () => {
     expect(result.failure_modes.every((m) => m.failures === 0 && m.recall === null)).toBe(true);
   });
 
-  it('counts an emergent predictive failure as detected by a prompt within the lookback', () => {
+  it('counts an emergent predictive failure as detected by a prompt within the 2 h lookback', () => {
     const { result } = scorePrompts({
       ...base,
-      failures: [{ asset: 'pump-1', mode: 'bearing_failure', kind: 'predictive', onsetMs: null, failureMs: T + 10 * H }],
-      prompts: [prompt('pump-1', 'bearing_failure', 5 * 60)],
+      failures: [
+        { asset: 'pump-1', mode: 'bearing_failure', kind: 'predictive', onsetMs: null, failureMs: T + 10 * H },
+        { asset: 'pump-2', mode: 'bearing_failure', kind: 'predictive', onsetMs: null, failureMs: T + 10 * H },
+      ],
+      prompts: [prompt('pump-1', 'bearing_failure', 9 * 60), prompt('pump-2', 'bearing_failure', 7 * 60)],
     });
-    expect(result.failure_modes[0]).toMatchObject({ recall: 1, median_lead_min: 300 });
+    expect(result.failure_modes[0]).toMatchObject({ failures: 2, recall: 0.5, median_lead_min: 60 });
+  });
+
+  it('does not let a standing prompt of another mode detect every failure meanwhile; a renewed prompt of the same mode does', () => {
+    const standing = prompt('packer-1', 'quality_drift', 100);
+    const { result } = scorePrompts({
+      ...base,
+      modes: [
+        { mode: 'jam', kind: 'sudden' },
+        { mode: 'quality_drift', kind: 'predictive' },
+      ],
+      failures: [
+        { asset: 'packer-1', mode: 'jam', kind: 'sudden', onsetMs: T + 200 * MIN, failureMs: T + 200 * MIN },
+        { asset: 'packer-1', mode: 'quality_drift', kind: 'predictive', onsetMs: T + 150 * MIN, failureMs: T + 300 * MIN },
+      ],
+      prompts: [
+        standing,
+        prompt('packer-1', 'quality_drift', 201, { recommendationId: standing.recommendationId, update: 3 }),
+        prompt('packer-1', 'quality_drift', 250, { recommendationId: standing.recommendationId, update: 4 }),
+      ],
+    });
+    expect(result.failure_modes.find((m) => m.mode === 'jam')!.recall).toBe(0);
+    expect(result.failure_modes.find((m) => m.mode === 'quality_drift')).toMatchObject({ recall: 1, median_lead_min: 99 });
   });
 
   it('interpolates quantiles', () => {

@@ -3,7 +3,9 @@
 // and sensor-fault windows in; the bench's figures out.
 //
 //   recall       failures with a prompt on the right asset: for modes with a precursor raised
-//                between the onset and the failure, for sudden modes within 2 plant-min of it
+//                between the onset (emergent: 2 h before) and the failure, for sudden modes within
+//                2 plant-min of it; a prompt counts when raised then, or when a standing prompt of
+//                that very mode is renewed then
 //   lead         failure − first prompt (plant min), predictive modes
 //   detection    first prompt − failure (plant min), sudden modes
 //   false        distinct prompts matching no failure (nor an injected fault still developing)
@@ -54,7 +56,7 @@ export interface ScoreInput {
   /** injected maintenance faults that had not failed yet (a prompt there is not false) */
   readonly developing: readonly Window[];
   readonly sensorFaults: readonly Window[];
-  /** how far before an emergent predictive failure a prompt still counts (default 8 h) */
+  /** how far before an emergent predictive failure (onset unknown) a prompt still counts (default 2 h) */
   readonly emergentLookbackMs?: number;
   /** sudden modes: the prompt within this after the failure (default 2 min) */
   readonly suddenWithinMs?: number;
@@ -108,7 +110,7 @@ export function quantile(values: readonly number[], q: number): number | null {
 export function matchWindow(f: Failure, o: Pick<ScoreInput, 'emergentLookbackMs' | 'suddenWithinMs'>): { fromMs: number; toMs: number } {
   const within = o.suddenWithinMs ?? 2 * MIN;
   if (f.kind === 'sudden' || f.kind === 'random') return { fromMs: f.failureMs - MIN, toMs: f.failureMs + within };
-  return { fromMs: f.onsetMs ?? f.failureMs - (o.emergentLookbackMs ?? 8 * 60 * MIN), toMs: f.failureMs };
+  return { fromMs: f.onsetMs ?? f.failureMs - (o.emergentLookbackMs ?? 2 * 60 * MIN), toMs: f.failureMs };
 }
 
 export function scorePrompts(input: ScoreInput): { result: BenchResult; detail: BenchDetail } {
@@ -125,7 +127,10 @@ export function scorePrompts(input: ScoreInput): { result: BenchResult; detail: 
     perMode.set(f.mode, m);
     m.failures++;
     const w = matchWindow(f, input);
-    const inWindow = (byAsset.get(f.asset) ?? []).filter((p) => p.atMs >= w.fromMs && p.atMs <= w.toMs);
+    // a new prompt on the asset, or a standing prompt of this very mode renewed (a prompt of another
+    // mode left standing does not detect every failure that happens meanwhile)
+    const counts = (p: PromptEvent) => p.update === 0 || sameMode(p.mode, f.mode);
+    const inWindow = (byAsset.get(f.asset) ?? []).filter((p) => p.atMs >= w.fromMs && p.atMs <= w.toMs && counts(p));
     // a prompt soon after a predictive failure is late, not false
     const after = f.kind === 'predictive' ? (byAsset.get(f.asset) ?? []).filter((p) => p.atMs > w.toMs && p.atMs <= f.failureMs + 2 * MIN) : [];
     for (const p of [...inWindow, ...after]) matched.add(p.recommendationId);
@@ -133,8 +138,7 @@ export function scorePrompts(input: ScoreInput): { result: BenchResult; detail: 
     if (first === undefined) continue;
     m.detected++;
     detected++;
-    // the use case's failure mode names the label (`pwf` for AI4I's PWF)
-    if (first.mode.toLowerCase() === f.mode.toLowerCase()) right++;
+    if (sameMode(first.mode, f.mode)) right++;
     if (f.kind === 'predictive') m.leads.push((f.failureMs - first.atMs) / MIN);
     else m.delays.push(Math.max(0, (first.atMs - f.failureMs) / MIN));
   }
@@ -205,6 +209,9 @@ export function scorePrompts(input: ScoreInput): { result: BenchResult; detail: 
     },
   };
 }
+
+/** The use case's failure mode names the label whatever the case (`pwf` for AI4I's PWF). */
+const sameMode = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 function kindOf(input: ScoreInput, mode: string): ModeKind | undefined {
   return input.modes.find((m) => m.mode === mode)?.kind;
