@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     // every page of every role, at both sizes
     const pages: [string, string[]][] = [
       [operator, ['/', '/plant', '/problem', '/modes', `/recommendations/${recId}/outcome`]],
-      [await platform.token('engineer'), ['/models', '/drift']],
+      [await platform.token('engineer'), ['/models', '/drift', '/data']],
       [await platform.token('quality_lead'), ['/approvals']],
       [await platform.token('auditor'), ['/audit', `/audit/${recId}`, '/audit/timeline', `/audit/lineage/${recId}`, '/audit/integrity']],
     ];

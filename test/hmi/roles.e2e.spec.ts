@@ -147,7 +147,7 @@ describe('engineer, quality lead and auditor', () => {
   it('engineer proposes version 2 for the pilot line; the quality lead sees it beside production, approves and promotes it to that line', async () => {
     const erin = await signIn(await platform.token('engineer', 'erin'));
     expect(new URL(erin.url()).pathname).toBe('/models');
-    expect(await navLinks(erin)).toEqual(['Plant', 'Models', 'Drift', 'Report a problem']);
+    expect(await navLinks(erin)).toEqual(['Plant', 'Models', 'Drift', 'Data health', 'Report a problem']);
     await erin.goto(`${hmi.url}/models?useCase=${USE_CASE}&version=${v2}`);
     await poll(() => erin.getByTestId('version-row').count()).toBe(3);
     await a11y(erin);
@@ -156,6 +156,10 @@ describe('engineer, quality lead and auditor', () => {
     await erin.getByRole('button', { name: 'Propose version 2' }).click();
     await poll(() => erin.getByTestId('proposed').textContent()).toMatch(/Version 2 proposed for production on acme/);
     await erin.goto(`${hmi.url}/drift`);
+    await a11y(erin);
+    // no dataops in this harness: the page says so instead of failing
+    await erin.goto(`${hmi.url}/data`);
+    expect(await erin.getByTestId('data-problem').textContent()).toMatch(/dataops service is not configured/);
     await a11y(erin);
     await erin.context().close();
 
@@ -241,6 +245,9 @@ describe('engineer, quality lead and auditor', () => {
     const exported = await page.request.get(`${hmi.url}/audit/timeline/export?at=${encodeURIComponent(before)}&stream=model-`);
     expect(exported.headers()['content-disposition']).toMatch(/attachment; filename="audit-timeline-/);
     expect(await exported.text()).toMatch(/Serving at that time.*version 1/s);
+    const pdf = await page.request.get(`${hmi.url}/audit/timeline/export?at=${encodeURIComponent(before)}&stream=model-&format=pdf`);
+    expect(pdf.headers()['content-type']).toBe('application/pdf');
+    expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
 
     const recId = (await platform.events('RecommendationRaised')).find((e) => e.data.assetPath === PUMP_5)!.data.recommendationId as string;
     await page.goto(`${hmi.url}/audit/lineage/${recId}`);
@@ -265,11 +272,11 @@ describe('engineer, quality lead and auditor', () => {
 
 describe('a sign-in that runs out', () => {
   it('warns first, then says so in place and keeps the typed text; signing in again brings it back on the same page', async () => {
-    const page = await signIn(await platform.tokenFor('otto', ['operator'], 6), '/problem');
+    const page = await signIn(await platform.tokenFor('otto', ['operator'], 20), '/problem');
     expect(new URL(page.url()).pathname).toBe('/problem');
     await poll(() => page.getByTestId('session-warning').count()).toBe(1);
     await page.getByLabel('What happened?').fill('Seal leaking at pump 5, small puddle');
-    await poll(() => page.getByTestId('session-expired').count(), { timeout: 20_000 }).toBe(1);
+    await poll(() => page.getByTestId('session-expired').count(), { timeout: 45_000 }).toBe(1);
     expect(new URL(page.url()).pathname).toBe('/problem');
     expect(await page.getByLabel('What happened?').inputValue()).toBe('Seal leaking at pump 5, small puddle');
     expect(await page.getByLabel('Signed in as').textContent()).toBe('Signed out');

@@ -3,7 +3,7 @@
 // Addresses come from the configuration (HMI_GOVERNANCE_GRPC, HMI_CHARTER_GRPC, HMI_TRAINING_GRPC,
 // HMI_DATAOPS_GRPC); a service not configured is `null` and its pages say so.
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { charterV1, createClient, governanceRegistryV1, governanceV1, trainingV1, unaryCall, type commonV1 } from '@industrial/grpc';
+import { charterV1, createClient, dataopsV1, governanceRegistryV1, governanceV1, trainingV1, unaryCall, type commonV1 } from '@industrial/grpc';
 import { config } from './config.ts';
 
 export type GrpcService = 'governance' | 'charter' | 'training' | 'dataops';
@@ -106,6 +106,7 @@ export function platform(token: string) {
   const audit = () => need(open(client('governance', governanceV1.AuditServiceClient, token)), 'governance');
   const charter = () => need(open(client('charter', charterV1.CharterServiceClient, token)), 'charter');
   const training = () => need(open(client('training', trainingV1.TrainingServiceClient, token)), 'training');
+  const dataops = () => need(open(client('dataops', dataopsV1.DataOpsServiceClient, token)), 'dataops');
   return {
     configured: (s: GrpcService) => address(s) !== null,
     close: () => opened.splice(0).forEach((c) => c.close()),
@@ -176,6 +177,11 @@ export function platform(token: string) {
     async getUseCase(useCaseId: string) {
       const c = charter();
       return unaryCall(c, c.getUseCase, { useCaseId });
+    },
+    /** Data health per asset and tag (scores 0–1, bad-quality share, active issues such as stale tags). */
+    async qualityReport(assetPath = '') {
+      const c = dataops();
+      return unaryCall(c, c.getQualityReport, { assetPath });
     },
     async listRuns(useCaseId: string) {
       const c = training();

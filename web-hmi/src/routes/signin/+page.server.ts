@@ -1,11 +1,14 @@
 // Sign-in: the operator pastes or scans a platform token; it is verified with the key set and
 // kept in an httpOnly, SameSite=Strict cookie (Secure when served over https).
 import { fail, redirect } from '@sveltejs/kit';
-import { homeFor, safeNext, setTokenCookie, verifyToken } from '#lib/server/session.ts';
+import { clearTokenCookie, homeFor, safeNext, setTokenCookie, verifyToken } from '#lib/server/session.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ url, locals }) => {
-  if (locals.session !== null) redirect(303, safeNext(url.searchParams.get('next')) ?? homeFor(locals.session));
+export const load: PageServerLoad = ({ url, locals, cookies }) => {
+  // "Sign in again" after the browser saw the sign-in run out always shows the form (the server may
+  // still accept the old token for a moment: clock leeway), and drops the old cookie
+  if (url.searchParams.has('expired')) clearTokenCookie(cookies);
+  else if (locals.session !== null) redirect(303, safeNext(url.searchParams.get('next')) ?? homeFor(locals.session));
   return {
     notice: url.searchParams.has('expired')
       ? 'Your sign-in has run out. Scan or paste your badge token again.'

@@ -1,4 +1,6 @@
-// Export of what the timeline shows, as one self-contained HTML file (print it to PDF from the browser).
+// Export of what the timeline shows: one self-contained HTML file, or (?format=pdf) that file printed
+// to PDF by the machine's Chromium.
+import { chromiumPath, htmlToPdf } from '#lib/server/pdf.ts';
 import type { RequestHandler } from './$types';
 import { timelineData } from '../data.ts';
 
@@ -25,6 +27,13 @@ export const GET: RequestHandler = async ({ locals, url }) => {
 <body><h1>${esc(title)}</h1><p>Exported ${new Date().toISOString()} by ${esc(locals.session!.principal.subject)}. Filters: stream “${esc(f.stream)}”, type “${esc(f.type)}”, actor “${esc(f.actor)}”${f.from ? `, from ${esc(f.from)}` : ''}${f.to ? `, to ${esc(f.to)}` : ''}.</p>
 ${d.problem ? `<p>${esc(d.problem)}</p>` : ''}<h2>Serving at that time</h2><ul>${serving || '<li>No model promoted.</li>'}</ul>
 <h2>Events (${d.rows.length})</h2><table><thead><tr><th>Position</th><th>Recorded</th><th>Stream</th><th>Type</th><th>Actor</th></tr></thead><tbody>${rows}</tbody></table></body></html>`;
+  const name = `audit-timeline${f.at ? `-${f.at.replace(/[:.]/g, '')}` : ''}`;
+  const chromium = chromiumPath();
+  if (url.searchParams.get('format') === 'pdf') {
+    if (chromium === null) return new Response('PDF export needs Chromium on the HMI server (HMI_CHROMIUM); the HTML export works.', { status: 501 });
+    const pdf = await htmlToPdf(html, chromium);
+    return new Response(new Uint8Array(pdf), { headers: { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` } });
+  }
   return new Response(html, {
     headers: {
       'content-type': 'text/html; charset=utf-8',
