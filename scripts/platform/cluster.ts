@@ -91,6 +91,9 @@ async function main(): Promise<void> {
   const trainingGovernanceToken = join(dataDir, 'training-governance.jwt');
   writeFileSync(trainingGovernanceToken, await devToken(keys.accessDir, 'svc:training', ['service'], 7 * 86_400), { mode: 0o600 });
   writeFileSync(charterDataopsToken, await devToken(keys.accessDir, 'svc:charter', ['service'], 7 * 86_400), { mode: 0o600 });
+  // The integration service records outcomes of completed work orders and SCADA acknowledges through inference's gateway (recommendation.decide).
+  const integrationInferenceToken = join(dataDir, 'integration-inference.jwt');
+  writeFileSync(integrationInferenceToken, await devToken(keys.accessDir, 'svc:integration', ['operator'], 7 * 86_400), { mode: 0o600 });
   const all: Proc[] = [
     // The relays sign every integration event with a key derived from the private ledger key (ADR 0010).
     { name: 'relay-a', entry: 'packages/relay/src/main.ts', env: { PG_URL, NATS_URL, LEDGER_KEY_FILE: keys.ledgerKeyFile } },
@@ -215,6 +218,21 @@ async function main(): Promise<void> {
         ACCESS_KEYS_DIR: keys.accessDir,
         ACCESS_ISSUER: ISSUER,
         ACCESS_AUDIENCE: AUDIENCE,
+      },
+    },
+    // Outbound actions, notifications and SCADA publishing of the prompts (issue 21); nothing outbound
+    // until CLUSTER_INTEGRATION_SETUP names a setup file. Last, so the metrics ports above keep their numbers.
+    {
+      name: 'integration',
+      entry: 'services/integration/src/main.ts',
+      env: {
+        ...common,
+        PG_SCHEMA: schema,
+        INTEGRATION_HTTP_HOST: '127.0.0.1',
+        INTEGRATION_HTTP_PORT: String(base + 43),
+        INTEGRATION_INFERENCE_URL: `${tls.scheme}://127.0.0.1:${base + 108}`,
+        INTEGRATION_INFERENCE_TOKEN_FILE: integrationInferenceToken,
+        ...(env.CLUSTER_INTEGRATION_SETUP ? { INTEGRATION_SETUP_FILE: env.CLUSTER_INTEGRATION_SETUP } : {}),
       },
     },
   ];
