@@ -6,7 +6,7 @@
 // with plain node (no tsx, no TypeScript), until each one is ready and its probes answer.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connectNats } from '@industrial/bus';
@@ -64,6 +64,19 @@ describe('production image (runtime stage, reproduced without an engine)', () =>
     });
     expect(write.status).not.toBe(0);
     expect(write.stderr).toMatch(/EACCES/);
+    // The image's keygen (compose's one-shot service) runs from the build too and leaves keys its user can read.
+    const keys = join(data, 'keys');
+    const keygen = spawnSync('setpriv', asUser(process.execPath, [join(app, 'dist/scripts/platform/keygen.js'), keys]), {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: data, HOME: data, KEYGEN_SIM_ENDPOINT: 'opc.tcp://simulator:4840' },
+    });
+    expect(keygen.status, keygen.stderr).toBe(0);
+    expect(keygen.stdout).toMatch(/operator\s+eyJ/);
+    for (const f of ['ledger-key.pem', 'nats/auth.conf', 'nats/relay.nk', 'tls/deploy.key', 'tokens/charter-dataops.jwt', 'connectivity-sources.json']) {
+      const st = statSync(join(keys, f));
+      expect(st.uid, f).toBe(UID);
+      expect(st.mode & 0o077, `${f} is private`).toBe(0);
+    }
   });
 
   it('starts every process from the built output as another uid, each ready with its probes answering, and stops them cleanly', async () => {
