@@ -141,6 +141,13 @@ describe('when a prompt is served as an OPC UA alarm condition', () => {
       await until('the acknowledge', () => (acks.length > 0 ? acks : undefined));
       expect(acks).toEqual([{ id: p.recommendationId, by: 'opcua:olga' }]);
       await until('the acknowledged event', () => events.find((e) => e[1]?.value === p.recommendationId && e[5]?.value === true));
+      // A prompt acknowledged on the HMI shows as acknowledged to the SCADA client too, and is not sent back.
+      const q = prompt('acme.plant1.packaging.line-1.filler-4');
+      await server.raised?.(q, 'c');
+      await until('the second condition', () => events.find((e) => e[1]?.value === q.recommendationId));
+      await server.acknowledged?.(q, 'olga@plant1', 'c');
+      await until('its acknowledged event', () => events.find((e) => e[1]?.value === q.recommendationId && e[5]?.value === true));
+      expect(acks).toHaveLength(1);
       await sub.terminate();
       await session.close();
     } finally {

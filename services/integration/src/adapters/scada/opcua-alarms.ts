@@ -2,7 +2,8 @@
 // prompt under Objects/Prompts/<asset>, the asset object an event source of the Server object (so
 // a SCADA client subscribed to the Server's events sees the prompts beside its own alarms). An
 // Acknowledge called from the SCADA side is recorded as the operator's decision through inference's
-// acknowledge command; the condition is deactivated when the prompt is done.
+// acknowledge command; an acknowledge made on the HMI acknowledges the condition; the condition is
+// deactivated when the prompt is done.
 import path from 'node:path';
 import {
   DataType,
@@ -67,6 +68,7 @@ export async function startOpcuaAlarms(o: OpcuaAlarmsOptions): Promise<OpcuaAlar
   const folder = ns.addFolder(addressSpace.rootFolder.objects, { browseName: 'Prompts' });
   const assets = new Map<string, UAObject>();
   const alarms = new Map<string, UAAlarmConditionEx>();
+  const fromPlatform = new Set<string>();
 
   const assetNode = (assetPath: string): UAObject => {
     let node = assets.get(assetPath);
@@ -108,10 +110,22 @@ export async function startOpcuaAlarms(o: OpcuaAlarmsOptions): Promise<OpcuaAlar
         quality: StatusCodes.Good,
       });
       alarm.on('acknowledged', (_eventId: Buffer | null, comment: LocalizedText) => {
+        if (fromPlatform.has(p.recommendationId)) return; // our own mirror of an acknowledge made on the HMI
         const by = comment.text?.trim() ? `opcua:${comment.text.trim().slice(0, 100)}` : 'opcua:operator';
         o.acknowledge.acknowledge(p.recommendationId, by).catch((error: unknown) => o.onAcknowledgeError?.(error, p.recommendationId));
       });
       alarms.set(p.recommendationId, alarm);
+    },
+    // Acknowledged on the HMI: the condition shows it too (not sent back to inference).
+    async acknowledged(p, by) {
+      const alarm = alarms.get(p.recommendationId);
+      if (alarm === undefined || alarm.currentBranch().getAckedState()) return;
+      fromPlatform.add(p.recommendationId);
+      try {
+        alarm.acknowledgeAndAutoConfirmBranch(alarm.currentBranch(), `acknowledged by ${by}`);
+      } finally {
+        fromPlatform.delete(p.recommendationId);
+      }
     },
     async done(p) {
       const alarm = alarms.get(p.recommendationId);
