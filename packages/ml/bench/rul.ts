@@ -32,11 +32,11 @@ const STEP_MS = 600_000;
 const CAP_STEPS = 288; // 48 h
 const START = Date.parse('2026-01-01T00:00:00Z');
 
-/** Ours, set on simulator data only: three settings compared on seed 7 (the bench reports seed 42). */
+/** Ours, set on simulator data only: leaf sizes and the tree cap compared on seed 7 (the bench reports seed 42); early stopping picks the trees. */
 export const RUL_GBDT: Partial<GbdtParams> = {
   task: 'regression',
   learningRate: 0.05,
-  maxIter: 600,
+  maxIter: 1200,
   maxLeafNodes: 15,
   minSamplesLeaf: 100,
   l2: 1,
