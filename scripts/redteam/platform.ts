@@ -32,8 +32,10 @@ export const API_PORTS: Record<Mode, Record<number, string>> = {
     7: 'inference gateway HTTP',
     8: 'inference gRPC',
     9: 'training gRPC',
+    10: 'HMI HTTP',
     11: 'training HTTP',
     41: 'simulator HTTP',
+    43: 'integration HTTP',
   },
   cluster: {
     1: 'governance gRPC',
@@ -49,7 +51,9 @@ export const API_PORTS: Record<Mode, Record<number, string>> = {
     112: 'inference-b gateway HTTP',
     9: 'training gRPC',
     109: 'training HTTP',
+    10: 'HMI HTTP',
     41: 'simulator HTTP',
+    43: 'integration HTTP',
     50: 'NATS',
   },
 };
