@@ -21,6 +21,16 @@ export function streamLimits(spec: StreamSpec): { maxAgeMs: number; duplicateWin
   return { maxAgeMs, duplicateWindowMs: maxAgeMs > 0 ? Math.min(window, maxAgeMs) : window };
 }
 
+/** A replica count the server refused (NATS_STREAM_*_REPLICAS): one message naming the settings. */
+export const replicasRefused = (stream: string, replicas: number, cause: Error): BusError =>
+  new BusError(
+    BusErrorCode.InvalidArgument,
+    `stream ${stream}: ${replicas} replicas (NATS_STREAM_REPLICAS / NATS_STREAM_<NAME>_REPLICAS) cannot be held by this NATS: ${cause.message}`,
+    {
+      cause,
+    },
+  );
+
 export const consoleLogger: BusLogger = {
   warn: (fields, msg) => console.warn(msg, fields),
   error: (fields, msg) => console.error(msg, fields),

@@ -21,7 +21,7 @@ import { encodePayload } from '../codec.ts';
 import { ackDeadlineMs, DeliveryProcessor, publishDeadLetter, resolveConsumeOptions, serverMaxDeliver, type ResolvedConsume } from '../consumer-core.ts';
 import { BusError, BusErrorCode, isBusError } from '../errors.ts';
 import { DeadLetterKind, deadLetterStream, Header, JSON_CONTENT_TYPE } from '../headers.ts';
-import { consoleLogger, streamLimits } from '../streams.ts';
+import { consoleLogger, replicasRefused, streamLimits } from '../streams.ts';
 import { tracePublish } from '../tracing.ts';
 import { AsyncPublisher } from './async-publisher.ts';
 import { DEFAULT_READY_MAX_PENDING, watchConnection, watchConsumer } from './consumer-watch.ts';
@@ -193,11 +193,7 @@ class NatsBus implements Bus {
             await this.#jsm.streams.add({ name, storage: StorageType.File, ...want });
           } catch (addErr) {
             if (want.num_replicas > 1 && addErr instanceof JetStreamApiError && !isPermissionViolation(addErr))
-              throw new BusError(
-                BusErrorCode.InvalidArgument,
-                `stream ${spec.name}: ${want.num_replicas} replicas (NATS_STREAM_REPLICAS / NATS_STREAM_<NAME>_REPLICAS) cannot be held by this NATS: ${addErr.message}`,
-                { cause: addErr },
-              );
+              throw replicasRefused(spec.name, want.num_replicas, addErr);
             // Only a stream's owner may create it (least-privilege NATS, ADR 0010): a consumer waits for it.
             if (!isPermissionViolation(addErr)) throw addErr;
             await this.#awaitOwnersStream(spec.name, name);
@@ -228,7 +224,7 @@ class NatsBus implements Bus {
     }
   }
 
-  /** Polls until the stream's owner has created it (at most STREAM_WAIT_MS), for a consumer not allowed to. */
+  /** Polls until the stream's owner has created it (at most STREAM_WAIT_MS): for a consumer not allowed to create it, or started before its owner. */
   async #awaitOwnersStream(logical: string, name: string): Promise<void> {
     this.#logger.warn({ stream: logical }, "bus: waiting for the stream's owner to create it (this user may not)");
     const until = Date.now() + STREAM_WAIT_MS;
@@ -468,6 +464,10 @@ class NatsBus implements Bus {
       } catch (err) {
         if (isBusError(err)) throw err;
         if (isApiError(err, JetStreamApiCodes.StreamNotFound)) {
+          if (attempt === 0) {
+            await this.#awaitOwnersStream(c.stream, stream);
+            continue;
+          }
           throw new BusError(BusErrorCode.StreamNotFound, `stream ${c.stream} not found`, { cause: err });
         }
         if (attempt === 0 && err instanceof JetStreamApiError) continue; // creation race: look again
