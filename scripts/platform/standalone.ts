@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     keySet: keys.keySet,
     logger,
     setup: readSetupFile(env.PLATFORM_INTEGRATION_SETUP || null),
-    config: { http: { host, port: basePort + 43 }, access: { issuer: ISSUER, audience: AUDIENCE }, syncIntervalMs: 30_000 },
+    config: { http: { host, port: basePort + 43 }, access: { issuer: ISSUER, audience: AUDIENCE }, syncIntervalMs: 30_000, httpTls: tls?.http ?? null },
     inference: localCa === null ? inferenceGateway({ baseUrl: `http://${host}:${basePort + 7}`, token: () => integrationToken }) : null,
   });
   await integration.start();
@@ -323,7 +323,7 @@ async function main(): Promise<void> {
     `  dataops               grpc ${host}:${dataopsGrpcPort}   historian at ${join(dataDir, 'historian.db')}`,
     `  training              grpc ${host}:${tr.grpcPort}   health ${http}://${host}:${tr.httpPort}/healthz   (CLI: npm run train; plant → model: npm run pump:from-plant)`,
     `  inference             grpc ${host}:${basePort + 8}   HMI gateway ${http}://${host}:${basePort + 7}/api/v1`,
-    `  integration           http://${host}:${basePort + 43}/api/v1/outbound   (work orders, webhooks, e-mail, SCADA: PLATFORM_INTEGRATION_SETUP)`,
+    `  integration           ${http}://${host}:${basePort + 43}/api/v1/outbound   (work orders, webhooks, e-mail, SCADA: PLATFORM_INTEGRATION_SETUP)`,
     `  operator HMI          ${hmiUrl}   (sign in with the operator token)`,
     '',
     'Tokens for a first look (8 hours; issue more with npm run token -- issue --keys .data/access ...):',

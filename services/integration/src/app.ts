@@ -31,7 +31,14 @@ export interface IntegrationAppDeps {
   keySet: KeySet | (() => KeySet);
   logger: BusLogger & { info(fields: object, msg: string): void };
   setup: IntegrationSetup;
-  config: { http: { host: string; port: number }; access: { issuer: string; audience: string }; syncIntervalMs: number; durable?: string };
+  config: {
+    http: { host: string; port: number };
+    access: { issuer: string; audience: string };
+    syncIntervalMs: number;
+    durable?: string;
+    /** HTTPS for the API (certificate and key files); null or absent: plain HTTP. */
+    httpTls?: { certFile: string; keyFile: string } | null;
+  };
   /** inference's outcome and acknowledge commands; null: completed work orders and SCADA acknowledges are only recorded here. */
   inference: (OutcomeCommand & AcknowledgeCommand) | null;
   now?: () => number;
@@ -76,6 +83,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps) {
     access: deps.config.access,
     ready: () => ready,
     health: () => ({ outbound: counters, openPrompts: events.prompts.size }),
+    tls: deps.config.httpTls ?? null,
   });
   let consumer: ConsumerHandle | null = null;
   let mqtt: MqttPublisher | null = null;

@@ -12,6 +12,10 @@ import {
   shutdownEnv,
   telemetryConfig,
   telemetryEnv,
+  checkTlsEnv,
+  tlsConfig,
+  tlsEnv,
+  type TlsConfig,
   type AccessConfig,
   type EventStoreConfig,
   type LogLevel,
@@ -33,10 +37,12 @@ const EnvSchema = z
     ...eventStoreEnv,
     ...accessEnv,
     ...telemetryEnv,
+    ...tlsEnv,
     ...shutdownEnv(10_000),
   })
   .superRefine((env, ctx) => {
     checkEventStoreEnv(env, ctx);
+    checkTlsEnv(env, ctx);
     if ((env.INTEGRATION_INFERENCE_URL === undefined) !== (env.INTEGRATION_INFERENCE_TOKEN_FILE === undefined))
       ctx.addIssue({
         code: 'custom',
@@ -56,6 +62,8 @@ export interface IntegrationConfig {
   ledgerKeyFile: string;
   access: AccessConfig;
   telemetry: TelemetryConfig;
+  /** HTTP_TLS_CERT_FILE / HTTP_TLS_KEY_FILE: the API over HTTPS. */
+  tls: TlsConfig;
   logLevel: LogLevel;
   shutdownGraceMs: number;
 }
@@ -81,6 +89,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),
+      tls: tlsConfig(e),
       logLevel: e.LOG_LEVEL,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

@@ -23,6 +23,7 @@ Environment:
   EVENTSTORE, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE, ANCHOR_FILE   the shared event store
   ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE                            token verification
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL, SHUTDOWN_GRACE_MS
+  HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE   HTTPS for the API and probes; unset: plain HTTP
 ${NATS_ENV_HELP}`;
 
 process.exit(
@@ -52,7 +53,12 @@ process.exit(
         keySet,
         logger,
         setup: readSetupFile(config.setupFile),
-        config: { http: config.http, access: { issuer: config.access.issuer, audience: config.access.audience }, syncIntervalMs: config.syncIntervalMs },
+        config: {
+          http: config.http,
+          access: { issuer: config.access.issuer, audience: config.access.audience },
+          syncIntervalMs: config.syncIntervalMs,
+          httpTls: config.tls.http,
+        },
         inference,
       });
       const started = await app.start();

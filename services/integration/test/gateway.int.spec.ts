@@ -63,3 +63,66 @@ describe('the configuration', () => {
     expect(readSetupFile(null).rules).toEqual([]);
   });
 });
+
+describe('the API with the deployment certificate', () => {
+  it('serves HTTPS', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createApi } = await import('../src/adapters/http/api.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'integration-tls-'));
+    try {
+      const certFile = join(dir, 'c.pem');
+      const keyFile = join(dir, 'k.pem');
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-days',
+          '1',
+          '-keyout',
+          keyFile,
+          '-out',
+          certFile,
+        ],
+        {
+          stdio: 'ignore',
+        },
+      );
+      const ledger = { refresh: async () => undefined, list: () => [], get: () => undefined };
+      const api = createApi({
+        ledger,
+        replay: async () => 'succeeded',
+        keySet: () => {
+          throw new Error('unused');
+        },
+        access: { issuer: 'i', audience: 'a' },
+        ready: () => true,
+        health: () => ({}),
+        tls: { certFile, keyFile },
+      });
+      await api.listen({ host: '127.0.0.1', port: 0 });
+      const port = (api.server.address() as AddressInfo).port;
+      const { request } = await import('node:https');
+      const status = await new Promise<number>((resolve, reject) =>
+        request({ host: '127.0.0.1', port, path: '/healthz', ca: execFileSync('cat', [certFile]) }, (res) => resolve(res.statusCode ?? 0))
+          .on('error', reject)
+          .end(),
+      );
+      expect(status).toBe(200);
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+      await api.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

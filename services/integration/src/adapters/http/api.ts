@@ -1,7 +1,9 @@
 // The integration service's HTTP API (Fastify): probes, the outbound actions of a prompt and the
 // dead-letter list (recommendation.read: the operator's screen shows a failed action), and the
-// replay of a dead-lettered action (recommendation.decide). Bearer tokens of the platform's keys.
+// replay of a dead-lettered action (recommendation.decide). Bearer tokens of the platform's keys;
+// HTTPS when the deployment's certificate is given.
 import { authenticate, authorize, Permission, type KeySet, type Principal } from '@industrial/access';
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Ledger } from '../../features/ledger.ts';
 import { ReplayError } from '../../features/replay.ts';
@@ -14,10 +16,14 @@ export interface ApiDeps {
   access: { issuer: string; audience: string };
   ready: () => boolean;
   health: () => Record<string, unknown>;
+  /** Serve HTTPS with these files (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE); null: plain HTTP (loopback). */
+  tls?: { certFile: string; keyFile: string } | null;
 }
 
 export function createApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false });
+  const app = (
+    deps.tls ? Fastify({ logger: false, https: { cert: readFileSync(deps.tls.certFile), key: readFileSync(deps.tls.keyFile) } }) : Fastify({ logger: false })
+  ) as FastifyInstance;
   const keys = (): KeySet => (typeof deps.keySet === 'function' ? deps.keySet() : deps.keySet);
 
   async function principal(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<Principal | null> {
