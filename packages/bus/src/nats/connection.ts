@@ -102,7 +102,8 @@ export async function connectNats(settings: NatsConnectSettings): Promise<NatsCo
       ...(authenticator === undefined ? {} : { authenticator }),
       ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
       ...(settings.tls === undefined ? {} : { tls: { ...settings.tls } }),
-      ...(settings.connectTimeoutMs === undefined ? {} : { timeout: settings.connectTimeoutMs }),
+      // The first connection (TLS handshake included) may take long on a loaded host: 60 s unless set (nats.js: 20 s).
+      timeout: settings.connectTimeoutMs ?? 60_000,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
     });
