@@ -13,7 +13,7 @@ import { createGrpcServer, serverSecurity, serviceEndpoints, type GrpcLogger, ty
 import { createKernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { createFsArtifactStore } from './adapters/artifacts/fs.ts';
-import { createMemoryCostModels } from './adapters/costmodels/memory.ts';
+import { createCharterStoreCostModels } from './adapters/costmodels/charter-store.ts';
 import { trainingService } from './adapters/grpc/training.ts';
 import { createInProcessModelRegistry } from './adapters/registry/in-process.ts';
 import { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
@@ -53,6 +53,7 @@ export interface TrainingAppDeps {
   config: TrainingAppConfig;
   artifacts?: ArtifactStore;
   snapshots?: SnapshotSource;
+  /** Cost models by use case; default: the charter's records (CostModelSet, else the serving spec's) read from `store`. */
   costModels?: CostModelSource;
   /** Governance's model registry; default: governance's registry use cases in process, over `store`. */
   registry?: ModelRegistry;
@@ -80,7 +81,7 @@ export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
     kernel,
     artifacts,
     snapshots: deps.snapshots ?? createDataopsSnapshotSource(config.snapshotDir),
-    costModels: deps.costModels ?? createMemoryCostModels(),
+    costModels: deps.costModels ?? createCharterStoreCostModels(kernel),
     trainer: deps.trainer ?? (config.trainer === 'inline' ? createInlineTrainer() : createWorkerTrainer()),
     registry: deps.registry ?? createInProcessModelRegistry(store),
     logger: { info: (f, m) => logger.info(f, m), warn: (f, m) => logger.warn(f, m), error: (f, m) => logger.error(f, m) },

@@ -25,6 +25,7 @@ export { createFsArtifactStore } from './adapters/artifacts/fs.ts';
 export { createS3ArtifactStore } from './adapters/artifacts/s3.ts';
 export type { S3ArtifactStoreOptions, S3ObjectClient } from './adapters/artifacts/s3.ts';
 export { createMemoryCostModels } from './adapters/costmodels/memory.ts';
+export { createCharterStoreCostModels, fromCharterCostModel, fromServingCostModel } from './adapters/costmodels/charter-store.ts';
 export { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
 export { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trainer.ts';
 export { decide, evolve, fold, initialRunState, STAGES } from './domain/run.ts';

@@ -122,7 +122,11 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startTraining(store: EventStore, options: { codeVersion?: string; trainer?: Trainer } = {}): Promise<Running> {
+/** `costModels: 'charter'` leaves the app its production source (the charter's records in the store). */
+export async function startTraining(
+  store: EventStore,
+  options: { codeVersion?: string; trainer?: Trainer; costModels?: 'memory' | 'charter' } = {},
+): Promise<Running> {
   const material = await createKeySet({ now: new Date() });
   const keySet = await importKeySet(material.keySet);
   const signingKey = await importSigningKey(material.signingKey);
@@ -146,7 +150,7 @@ export async function startTraining(store: EventStore, options: { codeVersion?: 
     bus,
     keySet,
     logger: silent,
-    costModels,
+    ...(options.costModels === 'charter' ? {} : { costModels }),
     ...(options.trainer === undefined ? {} : { trainer: options.trainer }),
     config: {
       grpc: { host: '127.0.0.1', port: 0 },

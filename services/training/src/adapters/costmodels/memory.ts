@@ -1,6 +1,5 @@
-// In-memory cost models by use case: the stand-in for the charter service until its client
-// adapter exists (same CostModelSource port). The one-process launcher can feed it from
-// CostModelSet events.
+// In-memory cost models by use case (same CostModelSource port as the charter-store adapter the
+// app uses by default): for tests and tools that train without charter records.
 import type { CostModel } from '@industrial/ml';
 import type { CostModelSource } from '../../ports.ts';
 
