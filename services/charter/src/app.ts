@@ -10,6 +10,7 @@ import { createGrpcServer, serverSecurity, serviceEndpoints, type GrpcLogger, ty
 import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { charterService } from './adapters/grpc/charter.ts';
+import { createRecordedOutcomes } from './adapters/outcomes/recorded-outcomes.ts';
 import type { CharterContext } from './features/context.ts';
 import type { CatalogReader, HistorianReader, OutcomeReader } from './ports.ts';
 
@@ -37,7 +38,7 @@ export interface CharterAppDeps {
   historian?: HistorianReader;
   /** Tags and their history (dataops: the same reader). Without it asset scopes are not checked and feasibility is FAILED_PRECONDITION. */
   catalog?: CatalogReader;
-  /** Prompt outcomes (inference), for the report's attribution. */
+  /** Prompt outcomes, for the report's savings; default: inference's recorded outcomes read from `store`. */
   outcomes?: OutcomeReader;
   /** Clock, epoch ms; default Date.now. */
   now?: () => number;
@@ -61,7 +62,7 @@ export function createCharterApp(deps: CharterAppDeps): CharterApp {
     kernel,
     historian: deps.historian ?? null,
     catalog: deps.catalog ?? null,
-    outcomes: deps.outcomes ?? null,
+    outcomes: deps.outcomes ?? createRecordedOutcomes(kernel),
     now,
     newId,
     timeZone: config.plantTimeZone ?? 'UTC',

@@ -6,6 +6,24 @@ import type { EventData } from '@industrial/contracts';
 /** The cost model as recorded in CostModelSet (money in `currency`, hours in hours). */
 export type CostModel = Omit<EventData<'CostModelSet'>, 'useCaseId'>;
 
+/** The serving spec's cost model (UseCaseServingSpecDefined). */
+export type ServingCostModel = EventData<'UseCaseServingSpecDefined'>['spec']['costModel'];
+
+/** The serving spec's cost model in the charter's terms (it names no downtime per failure, investment or running cost: 0). */
+export function costModelFromServing(c: ServingCostModel): CostModel {
+  return {
+    currency: c.currency,
+    falseAlarmCost: c.falseAlarm,
+    missedEventCost: c.failure,
+    interventionCost: c.inspection,
+    downtimeCostPerHour: c.downtimeHour,
+    downtimeHoursPerFailure: 0,
+    investment: 0,
+    runningCostPerYear: 0,
+    assumptions: 'From the serving spec.',
+  };
+}
+
 /**
  * One decision and what followed: whether a prompt was raised, and whether a failure was coming.
  * - alarm, failure followed → the intervention that prevented it (`interventionCost`, an inspection);

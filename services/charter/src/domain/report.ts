@@ -1,7 +1,7 @@
 // The management report of a use case: KPIs before and since go-live against baseline and target,
 // what accepted prompts avoided (downtime, money), as JSON and as a plain HTML page. Pure: the
 // KPIs and prompt outcomes come in; plant time is rendered in the plant's time zone.
-import { costOf, failureCost } from './costs.ts';
+import { costModelFromServing, costOf, failureCost } from './costs.ts';
 import { kpiValue, type LineKpis } from './kpi.ts';
 import type { UseCaseState } from './usecase.ts';
 
@@ -10,7 +10,8 @@ export interface PromptOutcome {
   recommendationId: string;
   at: number;
   assetPath: string;
-  decision: 'accepted' | 'rejected' | 'expired';
+  /** `open`: shown, no decision recorded (yet). */
+  decision: 'accepted' | 'rejected' | 'expired' | 'open';
   /** `failure-avoided`: accepted and the inspection found the fault; `false-alarm`: nothing was found. */
   outcome: 'failure-avoided' | 'failure-occurred' | 'false-alarm' | 'unknown';
 }
@@ -107,7 +108,8 @@ export function managementReport(input: ReportInput): ManagementReport {
     falseAlarms: accepted.filter((o) => o.outcome === 'false-alarm').length,
     failuresOccurred: count((o) => o.outcome === 'failure-occurred'),
   };
-  const m = state.costModel;
+  // The charter's own cost model; without one, the serving spec's.
+  const m = state.costModel ?? (state.serving === null ? null : costModelFromServing(state.serving.spec.costModel));
   // A failure avoided would have stopped the asset as long as repairs took before go-live.
   const hoursPerFailure = before.mttrHours ?? m?.downtimeHoursPerFailure ?? 0;
   const avoidedByPromptsHours = prompts.failuresAvoided * hoursPerFailure;

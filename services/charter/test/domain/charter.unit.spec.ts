@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { actionFor, formatDeadline, promptFor } from '../../src/domain/actions.ts';
 import { costOf, expectedCost, type CostModel } from '../../src/domain/costs.ts';
 import { assessFeasibility, DEFAULT_THRESHOLDS, type FeasibilityFacts } from '../../src/domain/feasibility.ts';
+import { lineKpis, stateTotals } from '../../src/domain/kpi.ts';
+import { managementReport, type PromptOutcome } from '../../src/domain/report.ts';
 import { decide, fold, type CharterCommand, type CharterEvent, type Refusal } from '../../src/domain/usecase.ts';
 
 const NOW = Date.parse('2025-03-01T08:00:00Z');
@@ -84,6 +86,22 @@ describe('the cost of a decision', () => {
     expect(costOf(cost, { alarm: false, failureFollowed: true, downtimeHours: 2 })).toBe(6600);
     expect(costOf(cost, { alarm: false, failureFollowed: false })).toBe(0);
     expect(expectedCost(cost, { truePositives: 2, falsePositives: 10, falseNegatives: 1, trueNegatives: 500 })).toBeCloseTo(120 + 350 + 3408, 6);
+  });
+
+  it("values the report's savings with the serving spec's cost model when the charter has none of its own", () => {
+    const state = fold([drafted, { type: 'UseCaseServingSpecDefined', data: eventExamples.UseCaseServingSpecDefined }]);
+    const line = lineKpis(stateTotals({ t: new Float64Array(0), state: new Uint8Array(0) }, 0, 1), { total: 0, good: 0, scrap: null, energyKwh: null }, 1);
+    const prompt = (outcome: PromptOutcome['outcome']): PromptOutcome => ({
+      recommendationId: 'r',
+      at: 0,
+      assetPath: exampleAssetPath,
+      decision: 'accepted',
+      outcome,
+    });
+    const outcomes = [prompt('failure-avoided'), prompt('failure-avoided'), prompt('false-alarm')];
+    const r = managementReport({ state, goLiveAt: 0, to: 1, before: line, since: line, outcomes, timeZone: 'UTC', generatedAt: 0 });
+    // The spec's model: a failure 2400 (no downtime hours named), an inspection 60, a false alarm 60.
+    expect(r.savings).toEqual({ currency: 'EUR', failuresAvoidedValue: 4800, interventionCost: 120, falseAlarmCost: 60, net: 4620 });
   });
 });
 

@@ -19,7 +19,7 @@ export function fromCharterCostModel(c: CharterCost): CostModel {
 }
 
 export function fromServingCostModel(c: ServingCost): CostModel {
-  return { missedFailure: c.failure, inspection: c.inspection, falseAlarm: c.falseAlarm };
+  return { missedFailure: c.failure, inspection: c.inspection, falseAlarm: Math.max(0, c.falseAlarm - c.inspection) };
 }
 
 export function createCharterStoreCostModels(kernel: Pick<Kernel, 'read'>): CostModelSource {
