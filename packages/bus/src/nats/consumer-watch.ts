@@ -3,7 +3,7 @@
 // and readiness — a process is not ready while its NATS connection is down or one of its
 // consumers is further behind than a limit (`readyMaxPending`, default 10,000 messages).
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type Consumer, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { metrics, ValueType, type ObservableResult } from '@opentelemetry/api';
 import { registerDependency } from '@industrial/telemetry/readiness';
 
@@ -69,4 +69,21 @@ export function watchConsumer(jsm: JetStreamManager, c: WatchedConsumer): () => 
     gauge.removeCallback(observe);
     unregister();
   };
+}
+
+// The handle of a durable consumer just created or updated. On a JetStream cluster a stream created a
+// moment ago (R3: its raft group still electing) or a consumer just added can answer "not found" to
+// the next request for a short while; the handle is asked again for up to `waitMs`.
+const NOT_YET = new Set<number>([JetStreamApiCodes.StreamNotFound, JetStreamApiCodes.ConsumerNotFound]);
+
+export async function consumerWhenReady(js: JetStreamClient, stream: string, durable: string, waitMs = 15_000): Promise<Consumer> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await js.consumers.get(stream, durable);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && NOT_YET.has(err.code)) || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }

@@ -24,7 +24,7 @@ import { DeadLetterKind, deadLetterStream, Header, JSON_CONTENT_TYPE } from '../
 import { consoleLogger, replicasRefused, streamLimits } from '../streams.ts';
 import { tracePublish } from '../tracing.ts';
 import { AsyncPublisher } from './async-publisher.ts';
-import { DEFAULT_READY_MAX_PENDING, watchConnection, watchConsumer } from './consumer-watch.ts';
+import { consumerWhenReady, DEFAULT_READY_MAX_PENDING, watchConnection, watchConsumer } from './consumer-watch.ts';
 import { connectNats, NATS_PREFIX_PATTERN, streamStorageOf, type NatsCredentials, type NatsTls } from './connection.ts';
 import { Names, NatsDelivery } from './delivery.ts';
 import { SettleBatch } from './settle-batch.ts';
@@ -217,8 +217,8 @@ class NatsBus implements Bus {
         return;
       } catch (err) {
         if (isBusError(err)) throw err;
-        // Lost a creation race with another process: look again once.
-        if (attempt === 0 && err instanceof JetStreamApiError) continue;
+        // A creation race with another process (look again once), or an API timeout while a cluster node is lost (up to 5 times).
+        if ((attempt === 0 && err instanceof JetStreamApiError) || (attempt < 5 && err instanceof Error && err.name === 'TimeoutError')) continue;
         throw new BusError(BusErrorCode.Transport, `ensureStream ${spec.name} failed: ${String(err)}`, { cause: err });
       }
     }
@@ -280,7 +280,7 @@ class NatsBus implements Bus {
     const c = resolveConsumeOptions(options);
     await this.#ensureDeadLetterStream(c.stream);
     await this.#ensureConsumer(c);
-    const consumer = await this.#js.consumers.get(this.#names.stream(c.stream), c.durable);
+    const consumer = await consumerWhenReady(this.#js, this.#names.stream(c.stream), c.durable);
     // Its lag as a metric, and readiness: not ready while it is further behind than readyMaxPending.
     const unwatch = watchConsumer(this.#jsm, {
       stream: this.#names.stream(c.stream),
