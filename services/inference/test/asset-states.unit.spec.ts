@@ -123,4 +123,36 @@ describe('asset states', () => {
     expect(s.get(PUMP_1)).toMatchObject({ state: 'stale_data', since: new Date(T0 + 10 * MIN).toISOString() });
     expect(s.get(PUMP_1)!.reason).toBe('No fresh readings for 10 min: it is not being watched until data returns.');
   });
+
+  it('shows a sensor fault as stale data with the plain notice, and watched again (here by the limits) once it is gone', async () => {
+    const { states, feed, setWall } = setup();
+    setWall(T0 + 40 * MIN);
+    feed(PUMP_1, 0, 40);
+    const words = 'The bearing temperature sensor reports bad readings: prompts for this asset are held until it reads again.';
+    states.scored({
+      useCaseId: 'uc-pump',
+      assetPath: PUMP_1,
+      source: 'rules',
+      score: null,
+      alarm: false,
+      fromMs: T0,
+      toMs: T0 + 40 * MIN,
+      latencyMs: 0,
+      dataQuality: words,
+    });
+    const held = (await states.list()).assets.find((a) => a.assetPath === PUMP_1)!.useCases[0]!;
+    expect(held).toMatchObject({ state: 'stale_data', reason: words });
+    states.scored({
+      useCaseId: 'uc-pump',
+      assetPath: PUMP_1,
+      source: 'rules',
+      score: 0,
+      alarm: false,
+      fromMs: T0,
+      toMs: T0 + 41 * MIN,
+      latencyMs: 0,
+      dataQuality: null,
+    });
+    expect((await states.list()).assets.find((a) => a.assetPath === PUMP_1)!.useCases[0]!.state).toBe('rules');
+  });
 });

@@ -34,6 +34,8 @@ export interface MonitoringFacts {
   readonly paused: { readonly explanation: string | null } | null;
   /** The fixed limits, in words ("bearing temperature above 75 °C, vibration above 4.5 mm/s"). */
   readonly limitsWords: string;
+  /** A sensor of the asset is faulty (dropout, stuck, spikes): the notice in plain words; prompts are held. */
+  readonly dataQuality?: string | null;
 }
 
 export interface MonitoringState {
@@ -57,6 +59,7 @@ export function monitoringState(f: MonitoringFacts): MonitoringState {
   if (f.nowMs - f.lastReceivedMs > f.staleMs) {
     return { state: 'stale_data', reason: `No fresh readings for ${minutes(f.nowMs - f.lastReceivedMs)} min: it is not being watched until data returns.` };
   }
+  if (f.dataQuality != null) return { state: 'stale_data', reason: f.dataQuality };
   const covered = f.windowFromMs === null || f.windowToMs === null ? 0 : f.windowToMs - f.windowFromMs;
   if (covered < f.windowSpanMs || f.lastScore === null) {
     const left = Math.max(0, f.windowSpanMs - covered);

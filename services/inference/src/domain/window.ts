@@ -18,6 +18,12 @@ class TagBuffer {
   good = new Uint8Array(64);
   start = 0;
   end = 0;
+  /** Good samples whose value differed from the previous Good one, since the tag was first seen (a moving reading vs a state code). */
+  changes = 0;
+  /** Of those, the ones going down (a counter never does). */
+  falls = 0;
+  firstGoodMs = NaN;
+  private lastGood = NaN;
 
   push(tMs: number, value: number, good: boolean): void {
     // Out-of-order and repeated samples (a redelivered batch, a replay meeting the live stream)
@@ -28,6 +34,14 @@ class TagBuffer {
     this.v[this.end] = value;
     this.good[this.end] = good ? 1 : 0;
     this.end++;
+    if (good) {
+      if (Number.isNaN(this.firstGoodMs)) this.firstGoodMs = tMs;
+      else if (value !== this.lastGood) {
+        this.changes++;
+        if (value < this.lastGood) this.falls++;
+      }
+      this.lastGood = value;
+    }
   }
 
   private compact(): void {
@@ -96,6 +110,12 @@ export class AssetWindow {
   seriesOf(tag: string): MlTagSeries | undefined {
     const s = this.series.get(tag);
     return s === undefined || s.size === 0 ? undefined : s.view();
+  }
+
+  /** How often a tag's Good value changed (and went down) since its first Good sample, and when that was. */
+  changesOf(tag: string): { changes: number; falls: number; sinceMs: number } {
+    const s = this.series.get(tag);
+    return s === undefined ? { changes: 0, falls: 0, sinceMs: NaN } : { changes: s.changes, falls: s.falls, sinceMs: s.firstGoodMs };
   }
 
   sampleCount(): number {

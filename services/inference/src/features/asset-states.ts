@@ -61,7 +61,7 @@ export function createAssetStates(deps: {
   now: () => number;
 }): AssetStates {
   const seen = new Map<string, Seen>();
-  const lastScore = new Map<string, { source: 'model' | 'rules'; atMs: number }>();
+  const lastScore = new Map<string, { source: 'model' | 'rules'; atMs: number; dataQuality: string | null }>();
   const since = new Map<string, { state: MonitoringStateKind; sinceMs: number }>();
   let startedAtMs = deps.now();
 
@@ -91,6 +91,7 @@ export function createAssetStates(deps: {
       windowSpanMs: windowSpanMs(prod === null ? spec.ruleWindow : prod.window),
       staleMs: spec.staleMs,
       lastScore: lastScore.get(`${spec.useCaseId}|${assetPath}`) ?? null,
+      dataQuality: lastScore.get(`${spec.useCaseId}|${assetPath}`)?.dataQuality ?? null,
       hasModel: prod !== null,
       paused: pause.paused ? { explanation: pause.explanation } : null,
       limitsWords: limitsWords(spec),
@@ -127,7 +128,7 @@ export function createAssetStates(deps: {
       }
     },
     scored(x) {
-      lastScore.set(`${x.useCaseId}|${x.assetPath}`, { source: x.source, atMs: x.toMs });
+      lastScore.set(`${x.useCaseId}|${x.assetPath}`, { source: x.source, atMs: x.toMs, dataQuality: x.dataQuality ?? null });
       // a change of state is stamped when it happens, not when the list is next read
       const spec = deps.useCases().find((u) => u.useCaseId === x.useCaseId);
       if (spec !== undefined) stateOf(spec, x.assetPath, deps.now());

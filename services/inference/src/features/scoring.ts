@@ -7,6 +7,7 @@
 import type { UnsSampleBatch } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { Kernel } from '@industrial/kernel';
+import { dataQualityIssue } from '../domain/data-quality.ts';
 import { isSuppressed } from '../domain/mode.ts';
 import { horizonMinutesOf, judge, modelWords } from '../domain/judgement.ts';
 import { priorityOf, urgencyOf } from '../domain/priority.ts';
@@ -51,6 +52,8 @@ export interface ScoredWindow {
   readonly toMs: number;
   /** Wall ms from the newest sample's server timestamp to the score. */
   readonly latencyMs: number;
+  /** A sensor fault held the window (no score, no prompt): the notice in plain words. */
+  readonly dataQuality?: string | null;
 }
 
 export interface PipelineCounters {
@@ -72,6 +75,8 @@ export interface PipelineCounters {
   driftDetected: number;
   retrainingRequested: number;
   notOwned: number;
+  /** Windows held because a sensor of the asset is faulty (dropout, stuck, spikes). */
+  dataQualityHolds: number;
 }
 
 export interface Pipeline {
@@ -140,6 +145,7 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     driftDetected: 0,
     retrainingRequested: 0,
     notOwned: 0,
+    dataQualityHolds: 0,
   };
   const keepMs = (assetPath: string) =>
     Math.max(0, ...deps.useCases.filter((u) => inScope(u, assetPath)).map((u) => historyMs(u, deps.models.slotsFor(u.useCaseId, assetPath))));
@@ -211,6 +217,26 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     const slots = deps.models.slotsFor(spec.useCaseId, assetPath);
     const dkey = slots.key;
     const prod = slots.production;
+    // A faulty sensor is a data-quality notice, not a maintenance prompt: the asset's prompts (and
+    // its drift rows) are held while the tags this use case reads look wrong.
+    const tags = [...spec.ruleWindow.features, ...(prod?.window.features ?? [])].map((f) => f.tag);
+    const issue = dataQualityIssue(a.window, tags, toMs);
+    if (issue !== null) {
+      c.dataQualityHolds++;
+      const held: ScoredWindow = {
+        useCaseId: spec.useCaseId,
+        assetPath,
+        source: 'rules',
+        score: null,
+        alarm: false,
+        fromMs: toMs,
+        toMs,
+        latencyMs: NaN,
+        dataQuality: issue.words,
+      };
+      for (const l of listeners) l(held);
+      return;
+    }
     const agg = windowValues(a.window, prod === null ? spec.ruleWindow : prod.window, toMs, spec.staleMs);
     const scored = await scoreProduction(spec, prod, agg.values, agg.missing.length, dkey);
     const score = scored.score;
@@ -349,7 +375,7 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     // A source stamping in plant time that runs ahead of the wall clock (an accelerated simulator)
     // gives no latency to measure and is not recorded; sub-second skew between clocks counts as 0.
     if (Number.isFinite(latencyMs) && latencyMs > -1000) m.sampleToScore(Math.max(0, latencyMs), spec.useCaseId, source);
-    const result: ScoredWindow = { useCaseId: spec.useCaseId, assetPath, source, score, alarm, fromMs: agg.fromMs, toMs, latencyMs };
+    const result: ScoredWindow = { useCaseId: spec.useCaseId, assetPath, source, score, alarm, fromMs: agg.fromMs, toMs, latencyMs, dataQuality: null };
     for (const l of listeners) l(result);
   }
 
