@@ -123,6 +123,18 @@ describe('operator', () => {
     await page.getByRole('button', { name: /No fault found/ }).click();
     await page.waitForURL((u) => u.pathname === '/');
     await poll(() => page.getByTestId('waiting').filter({ hasText: 'Pump 6' }).count()).toBe(0);
+    // no open prompt: "nothing needs doing" only while every asset in scope is watched by its model
+    const listed = (await (
+      await fetch(`${platform.gatewayUrl}/api/v1/assets`, { headers: { authorization: `Bearer ${await platform.token('operator')}` } })
+    ).json()) as { assets: { name: string; useCases: { state: string }[] }[] };
+    const unwatched = listed.assets.filter((a) => a.useCases.some((u) => u.state !== 'monitored'));
+    if ((await page.getByTestId('card').count()) > 0) expect(await page.getByTestId('nothing').count()).toBe(0);
+    else if (unwatched.length === 0) await poll(() => page.getByTestId('nothing').count()).toBe(1);
+    else {
+      await poll(() => page.getByTestId('unwatched').count()).toBe(1);
+      expect(await page.getByTestId('nothing').count()).toBe(0);
+      expect(await page.getByTestId('unwatched').textContent()).toContain(unwatched[0]!.name);
+    }
     const id = (await platform.events('RecommendationRaised')).find((e) => e.data.assetPath === PUMP_6)!.data.recommendationId;
     for (const type of ['RecommendationAcknowledged', 'RecommendationAccepted', 'OutcomeRecorded']) {
       const e = (await platform.events(type)).find((x) => x.data.recommendationId === id);

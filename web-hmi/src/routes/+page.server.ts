@@ -4,6 +4,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { Permission } from '@industrial/access';
 import { PRIORITY_RANK, linePathOf } from '#lib/format.ts';
 import { failWith, loadFailure } from '#lib/server/failures.ts';
+import { unwatchedOf } from '#lib/server/unwatched.ts';
 import { gateway, type Gateway, type HistoryEvent, type NotDoneReason, type Recommendation } from '#lib/server/inference.ts';
 import type { Trend } from '#lib/format.ts';
 import { can, homeFor } from '#lib/server/session.ts';
@@ -17,7 +18,12 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
   if (!can(s, Permission.RecommendationDecide)) redirect(303, homeFor(s));
   const g = gateway(s.token);
   try {
-    const [recs, modes, recent] = await Promise.all([g.recommendations({ open: true, max: 200 }), g.modes(), g.recommendations({ max: 200 })]);
+    const [recs, modes, recent, assets] = await Promise.all([
+      g.recommendations({ open: true, max: 200 }),
+      g.modes(),
+      g.recommendations({ max: 200 }),
+      g.assets().catch(() => null),
+    ]);
     recs.sort((a, b) => (PRIORITY_RANK[b.priority] ?? 0) - (PRIORITY_RANK[a.priority] ?? 0) || Date.parse(a.actBy) - Date.parse(b.actBy));
     // One history read per card: who acknowledged and when, and the evidence values over time (each
     // update of a prompt is a new RecommendationRaised with fresh evidence).
@@ -26,6 +32,7 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
     return {
       problem: null,
       waiting,
+      unwatched: unwatchedOf(assets),
       recommendations: recs.map((r, i) => {
         const evidence = Array.isArray(r.record.evidence) ? (r.record.evidence as { feature?: unknown; value?: unknown; unit?: unknown }[]) : [];
         const mode = modes[r.assetPath] ?? modes[linePathOf(r.assetPath)] ?? null;
@@ -47,7 +54,7 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
       }),
     };
   } catch (error) {
-    return { problem: loadFailure(error), recommendations: [], waiting: [] };
+    return { problem: loadFailure(error), recommendations: [], waiting: [], unwatched: [] };
   }
 };
 
