@@ -284,11 +284,11 @@ describe('engineer, quality lead and auditor', () => {
 
 describe('a sign-in that runs out', () => {
   it('warns first, then says so in place and keeps the typed text; signing in again brings it back on the same page', async () => {
-    const page = await signIn(await platform.tokenFor('otto', ['operator'], 20), '/problem');
+    const page = await signIn(await platform.tokenFor('otto', ['operator'], 60), '/problem'); // long enough to sign in on a loaded machine
     expect(new URL(page.url()).pathname).toBe('/problem');
     await poll(() => page.getByTestId('session-warning').count()).toBe(1);
     await page.getByLabel('What happened?').fill('Seal leaking at pump 5, small puddle');
-    await poll(() => page.getByTestId('session-expired').count(), { timeout: 45_000 }).toBe(1);
+    await poll(() => page.getByTestId('session-expired').count(), { timeout: 90_000 }).toBe(1);
     expect(new URL(page.url()).pathname).toBe('/problem');
     expect(await page.getByLabel('What happened?').inputValue()).toBe('Seal leaking at pump 5, small puddle');
     expect(await page.getByLabel('Signed in as').textContent()).toBe('Signed out');
