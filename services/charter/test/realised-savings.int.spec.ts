@@ -17,6 +17,8 @@ const GO_LIVE = Date.parse('2025-05-25T00:00:00Z');
 const TO = GO_LIVE + 7 * DAY;
 const FILLER = 'acme.plant1.packaging.line-1.filler-3';
 const iso = (ms: number) => new Date(ms).toISOString();
+const V1 = randomUUID();
+const V2 = randomUUID();
 
 const costModel: charterV1.CostModel = {
   currency: 'EUR',
@@ -33,19 +35,27 @@ const costModel: charterV1.CostModel = {
 type Decision = 'done' | 'overridden' | 'declined' | null;
 type Outcome = EventData<'OutcomeRecorded'>['outcome'] | null;
 
-function promptEvents(useCaseId: string, at: number, mode: 'production' | 'shadow', decision: Decision, outcome: Outcome): { id: string; drafts: Draft[] } {
+function promptEvents(
+  useCaseId: string,
+  at: number,
+  mode: 'production' | 'shadow',
+  decision: Decision,
+  outcome: Outcome,
+  modelVersionId: string | null,
+): { id: string; drafts: Draft[] } {
   const id = randomUUID();
   const actionId = randomUUID();
   const featureWindow = { from: iso(at - 15 * 60_000), to: iso(at) };
-  const context = { useCaseId, assetPath: FILLER, modelVersionId: null, source: 'rules' as const, featureWindow, explanation: [], traceId: null };
+  const source = modelVersionId === null ? ('rules' as const) : ('model' as const);
+  const context = { useCaseId, assetPath: FILLER, modelVersionId, source, featureWindow, explanation: [], traceId: null };
   const drafts: Draft[] = [
     {
       type: 'RecommendationRaised',
       data: {
         recommendationId: id,
         useCaseId,
-        modelVersionId: null,
-        source: 'rules',
+        modelVersionId,
+        source,
         assetPath: FILLER,
         actionId,
         message: 'Nozzle pressure above its limit: clean the nozzle bank.',
@@ -88,8 +98,8 @@ describe('realised savings from the outcomes recorded in the store (PostgreSQL)'
   let engineer: charterV1.CharterServiceClient;
   const useCaseId = randomUUID();
   const inference = () => createKernel({ service: Service.Inference, store: fx.store });
-  const record = async (useCase: string, at: number, mode: 'production' | 'shadow', decision: Decision, outcome: Outcome) => {
-    const p = promptEvents(useCase, at, mode, decision, outcome);
+  const record = async (useCase: string, at: number, mode: 'production' | 'shadow', decision: Decision, outcome: Outcome, version: string | null = V2) => {
+    const p = promptEvents(useCase, at, mode, decision, outcome, version);
     await inference().append(`recommendation-${p.id}`, p.drafts, serviceCause(Service.Inference, randomUUID()));
     return p.id;
   };
@@ -99,10 +109,12 @@ describe('realised savings from the outcomes recorded in the store (PostgreSQL)'
       engineer.getReport,
       charterV1.GetReportRequest.fromPartial({ useCaseId, goLiveAt: iso(GO_LIVE), to: iso(TO), idealCycleTimeSeconds: 0.4 }),
     );
+    expect(r.html).toContain('the rule-based limits');
     return JSON.parse(r.reportJson) as {
       prompts: Record<string, number>;
       downtime: { avoidedByPromptsHours: number };
       savings: { currency: string; failuresAvoidedValue: number; interventionCost: number; falseAlarmCost: number; net: number };
+      savingsByModelVersion: { modelVersionId: string | null; failuresAvoided: number; falseAlarms: number; net: number }[];
     };
   };
   let openId: string;
@@ -132,10 +144,10 @@ describe('realised savings from the outcomes recorded in the store (PostgreSQL)'
       }),
     );
     await unaryCall(engineer, engineer.setCostModel, { useCaseId, costModel, expectedRevision: 0 });
-    await record(useCaseId, GO_LIVE + 1 * DAY, 'production', 'done', 'event-prevented');
+    await record(useCaseId, GO_LIVE + 1 * DAY, 'production', 'done', 'event-prevented', V1);
     await record(useCaseId, GO_LIVE + 2 * DAY, 'production', 'done', 'event-prevented');
     await record(useCaseId, GO_LIVE + 3 * DAY, 'production', 'overridden', 'event-prevented');
-    await record(useCaseId, GO_LIVE + 3.5 * DAY, 'production', 'done', 'no-event');
+    await record(useCaseId, GO_LIVE + 3.5 * DAY, 'production', 'done', 'no-event', null);
     await record(useCaseId, GO_LIVE + 4 * DAY, 'production', 'declined', 'event-occurred');
     openId = await record(useCaseId, GO_LIVE + 5 * DAY, 'production', 'done', null);
     // Not counted: a shadow prompt, one before go-live, another use case's.
@@ -154,6 +166,12 @@ describe('realised savings from the outcomes recorded in the store (PostgreSQL)'
     // By hand: a failure costs 1800 + 0.5 h × 2400 = 3000; 3 avoided, 3 inspections at 60, 1 false alarm at 35.
     expect(r.savings).toEqual({ currency: 'EUR', failuresAvoidedValue: 9000, interventionCost: 180, falseAlarmCost: 35, net: 9000 - 180 - 35 });
     expect(r.downtime.avoidedByPromptsHours).toBe(1.5);
+    // Attributed to what raised the prompts: version 1 one failure, version 2 two, the rules one false alarm.
+    const by = (v: string | null) => r.savingsByModelVersion.find((s) => s.modelVersionId === v);
+    expect(by(V1)).toMatchObject({ failuresAvoided: 1, falseAlarms: 0, net: 3000 - 60 });
+    expect(by(V2)).toMatchObject({ failuresAvoided: 2, falseAlarms: 0, net: 2 * (3000 - 60) });
+    expect(by(null)).toMatchObject({ failuresAvoided: 0, falseAlarms: 1, net: -35 });
+    expect(r.savingsByModelVersion.reduce((sum, s) => sum + s.net, 0)).toBe(r.savings.net);
   });
 
   it('shows an outcome recorded after the last report in the next one', async () => {
@@ -165,8 +183,8 @@ describe('realised savings from the outcomes recorded in the store (PostgreSQL)'
         outcomeDraft(openId, at, 'event-prevented', {
           useCaseId,
           assetPath: FILLER,
-          modelVersionId: null,
-          source: 'rules',
+          modelVersionId: V2,
+          source: 'model',
           featureWindow,
           explanation: [],
           traceId: null,
@@ -177,5 +195,6 @@ describe('realised savings from the outcomes recorded in the store (PostgreSQL)'
     const r = await report();
     expect(r.prompts.failuresAvoided).toBe(4);
     expect(r.savings.net).toBe(4 * 3000 - 4 * 60 - 35);
+    expect(r.savingsByModelVersion.find((s) => s.modelVersionId === V2)?.failuresAvoided).toBe(3);
   });
 });

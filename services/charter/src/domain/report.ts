@@ -1,7 +1,7 @@
 // The management report of a use case: KPIs before and since go-live against baseline and target,
 // what accepted prompts avoided (downtime, money), as JSON and as a plain HTML page. Pure: the
 // KPIs and prompt outcomes come in; plant time is rendered in the plant's time zone.
-import { costModelFromServing, costOf, failureCost } from './costs.ts';
+import { costModelFromServing, costOf, failureCost, type CostModel } from './costs.ts';
 import { kpiValue, type LineKpis } from './kpi.ts';
 import type { UseCaseState } from './usecase.ts';
 
@@ -12,6 +12,8 @@ export interface PromptOutcome {
   assetPath: string;
   /** `open`: shown, no decision recorded (yet). */
   decision: 'accepted' | 'rejected' | 'expired' | 'open';
+  /** The model version that raised it; null: the rule-based limits; absent: not known. */
+  modelVersionId?: string | null;
   /** `failure-avoided`: accepted and the inspection found the fault; `false-alarm`: nothing was found. */
   outcome: 'failure-avoided' | 'failure-occurred' | 'false-alarm' | 'unknown';
 }
@@ -55,7 +57,17 @@ export interface ManagementReport {
   kpis: ReportKpi[];
   prompts: { raised: number; accepted: number; rejected: number; expired: number; failuresAvoided: number; falseAlarms: number; failuresOccurred: number };
   downtime: { beforeHours: number; sinceHours: number; changeHours: number; avoidedByPromptsHours: number; attributableShare: number | null };
-  savings: { currency: string; failuresAvoidedValue: number; interventionCost: number; falseAlarmCost: number; net: number } | null;
+  savings: Savings | null;
+  /** The savings split by what raised the prompts: a model version, or null for the rule-based limits. */
+  savingsByModelVersion: (Savings & { modelVersionId: string | null; failuresAvoided: number; falseAlarms: number })[];
+}
+
+export interface Savings {
+  currency: string;
+  failuresAvoidedValue: number;
+  interventionCost: number;
+  falseAlarmCost: number;
+  net: number;
 }
 
 /** `2025-03-01 09:00` in the plant's zone. */
@@ -115,21 +127,29 @@ export function managementReport(input: ReportInput): ManagementReport {
   const avoidedByPromptsHours = prompts.failuresAvoided * hoursPerFailure;
   const changeHours = since.unplannedDowntimeHours - before.unplannedDowntimeHours;
   const reduction = -changeHours;
-  const savings =
+  const savingsOf = (model: CostModel, failuresAvoided: number, falseAlarms: number): Savings => {
+    const failuresAvoidedValue = failuresAvoided * failureCost(model, hoursPerFailure);
+    const interventionCost = failuresAvoided * costOf(model, { alarm: true, failureFollowed: true });
+    const falseAlarmCost = falseAlarms * costOf(model, { alarm: true, failureFollowed: false });
+    return {
+      currency: model.currency,
+      failuresAvoidedValue: round(failuresAvoidedValue, 2),
+      interventionCost: round(interventionCost, 2),
+      falseAlarmCost: round(falseAlarmCost, 2),
+      net: round(failuresAvoidedValue - interventionCost - falseAlarmCost, 2),
+    };
+  };
+  const savings = m === null ? null : savingsOf(m, prompts.failuresAvoided, prompts.falseAlarms);
+  const versions = [...new Set(accepted.map((o) => o.modelVersionId ?? null))];
+  const savingsByModelVersion =
     m === null
-      ? null
-      : (() => {
-          const failuresAvoidedValue = prompts.failuresAvoided * failureCost(m, hoursPerFailure);
-          const interventionCost = prompts.failuresAvoided * costOf(m, { alarm: true, failureFollowed: true });
-          const falseAlarmCost = prompts.falseAlarms * costOf(m, { alarm: true, failureFollowed: false });
-          return {
-            currency: m.currency,
-            failuresAvoidedValue: round(failuresAvoidedValue, 2),
-            interventionCost: round(interventionCost, 2),
-            falseAlarmCost: round(falseAlarmCost, 2),
-            net: round(failuresAvoidedValue - interventionCost - falseAlarmCost, 2),
-          };
-        })();
+      ? []
+      : versions.map((modelVersionId) => {
+          const mine = accepted.filter((o) => (o.modelVersionId ?? null) === modelVersionId);
+          const failuresAvoided = mine.filter((o) => o.outcome === 'failure-avoided').length;
+          const falseAlarms = mine.filter((o) => o.outcome === 'false-alarm').length;
+          return { modelVersionId, failuresAvoided, falseAlarms, ...savingsOf(m, failuresAvoided, falseAlarms) };
+        });
   const span = input.to - input.goLiveAt;
   return {
     useCaseId: draft.useCaseId,
@@ -152,6 +172,7 @@ export function managementReport(input: ReportInput): ManagementReport {
       attributableShare: reduction > 0 ? round(Math.min(1, avoidedByPromptsHours / reduction)) : null,
     },
     savings,
+    savingsByModelVersion,
   };
 }
 
@@ -177,6 +198,7 @@ export function reportHtml(r: ManagementReport): string {
 <h2>Savings</h2>
 <p>Accepted prompts avoided <strong>${r.prompts.failuresAvoided}</strong> failures and <strong>${show(r.downtime.avoidedByPromptsHours)} hours</strong> of downtime, worth <strong>${money(r.savings?.net ?? 0)}</strong> net (failures avoided ${money(r.savings?.failuresAvoidedValue ?? 0)}, interventions ${money(r.savings?.interventionCost ?? 0)}, false alarms ${money(r.savings?.falseAlarmCost ?? 0)}).</p>
 <p>Unplanned downtime: ${show(r.downtime.beforeHours)} h before, ${show(r.downtime.sinceHours)} h since go-live (change ${show(r.downtime.changeHours)} h${r.downtime.attributableShare === null ? '' : `, ${Math.round(r.downtime.attributableShare * 100)} % of the reduction attributable to accepted prompts`}).</p>
+${r.savingsByModelVersion.length === 0 ? '' : `<p>By what raised the prompts: ${r.savingsByModelVersion.map((v) => `${v.modelVersionId === null ? 'the rule-based limits' : `model version ${e(v.modelVersionId)}`} ${money(v.net)} (${v.failuresAvoided} failures avoided, ${v.falseAlarms} false alarms)`).join('; ')}.</p>`}
 <h2>KPIs</h2>
 <table><thead><tr><th>KPI</th><th>Baseline</th><th>Target</th><th>Before go-live</th><th>Since go-live</th><th>Change</th><th>Toward target</th></tr></thead>
 <tbody>

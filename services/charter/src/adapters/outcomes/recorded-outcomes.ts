@@ -38,6 +38,7 @@ export function createRecordedOutcomes(kernel: Pick<Kernel, 'reader' | 'parse'>)
           useCaseId: d.useCaseId,
           assetPath: d.assetPath,
           at: Date.parse(d.featureWindow.to),
+          modelVersionId: d.modelVersionId,
           decision: 'open',
           outcome: 'unknown',
         });
