@@ -95,4 +95,16 @@ describe('drift against the training population', () => {
     expect(recovered.at(-1)!.report.paused).toBe(false);
     expect(monitor.isSevere(USE_CASE)).toBe(false);
   });
+
+  it('with many assets, compares the population’s newest rows: a recalibration an hour ago is not outvoted by each asset’s older rows', () => {
+    const rng = createRng(14);
+    // 40 pumps: each keeps up to 240 rows, but the current sample is the newest 600 shared out (15 per pump)
+    const monitor = createMonitor({ ...config, capacity: 600, minSamples: 400, evaluateEvery: 80 });
+    const healthy = Array.from({ length: 40 }, () => pumpStream(rng, 3 * 60));
+    expect(feed(monitor, healthy).every((e) => e.report.paused === false)).toBe(true);
+    const shifted = Array.from({ length: 40 }, () => pumpStream(rng, 60, { startMs: 3 * 60 * MIN, currentOffset: 6 }));
+    const after = feed(monitor, shifted);
+    expect(after.some((e) => e.report.paused === true)).toBe(true);
+    expect(monitor.pauseState(USE_CASE).explanation).toMatch(/motor current readings of \d+ of 40 assets/);
+  });
 });

@@ -131,6 +131,13 @@ class Ring {
   values(): Float64Array {
     return this.count < this.data.length ? this.data.subarray(0, this.count) : this.data;
   }
+  /** The newest `k` values (fewer when fewer were pushed), in no particular order. */
+  newest(k: number): Float64Array {
+    if (k >= this.count) return this.values();
+    const out = new Float64Array(k);
+    for (let i = 0; i < k; i++) out[i] = this.data[(this.next - 1 - i + this.data.length) % this.data.length]!;
+    return out;
+  }
 }
 
 interface AssetRows {
@@ -186,14 +193,14 @@ export interface Monitor {
 const NOT_PAUSED: PauseState = { paused: false, sinceMs: null, explanation: null };
 
 /** Concatenated values of one ring per asset. */
-function concat(rows: readonly Ring[]): Float64Array {
+function concat(parts: readonly Float64Array[]): Float64Array {
   let n = 0;
-  for (const r of rows) n += r.count;
+  for (const p of parts) n += p.length;
   const out = new Float64Array(n);
   let k = 0;
-  for (const r of rows) {
-    out.set(r.values(), k);
-    k += r.count;
+  for (const p of parts) {
+    out.set(p, k);
+    k += p.length;
   }
   return out;
 }
@@ -249,6 +256,13 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
     return m;
   };
 
+  /**
+   * Rows per asset in the current sample: the population's newest `capacity` rows, shared out.
+   * Without it each asset's own older rows (up to `perAssetCapacity`) would outvote a shift every
+   * sensor went through an hour ago, and many assets would hold far more than `capacity` rows.
+   */
+  const recentPerAsset = (m: UseCaseMonitor): number => Math.max(1, Math.ceil(config.capacity / Math.max(1, m.assets.size)));
+
   function compute(
     useCaseId: string,
     m: UseCaseMonitor,
@@ -256,8 +270,9 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
     nowMs: number,
   ): { features: FeatureDrift[]; predictionPsi: number; severity: 'none' | 'warning' | 'critical' } {
     const rows = [...m.assets.values()];
-    const features = m.inputs.map((name, j) => featureDrift(name, model.referenceSorted[j]!, concat(rows.map((r) => r.rings[j]!))));
-    const scores = concat(rows.map((r) => r.scores));
+    const k = recentPerAsset(m);
+    const features = m.inputs.map((name, j) => featureDrift(name, model.referenceSorted[j]!, concat(rows.map((r) => r.rings[j]!.newest(k)))));
+    const scores = concat(rows.map((r) => r.scores.newest(k)));
     const predictionPsi = model.referenceScoresSorted.length > 0 && scores.length > 0 ? psiOf(model.referenceScoresSorted, scores) : 0;
     let severity: 'none' | 'warning' | 'critical' = 'none';
     for (const f of features) {
@@ -309,7 +324,7 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
           for (const r of m.assets.values()) {
             if (r.scores.count < 5) continue;
             compared++;
-            const rank = rankOf(model.referenceSorted[j]!, medianOf(r.rings[j]!.values()));
+            const rank = rankOf(model.referenceSorted[j]!, medianOf(r.rings[j]!.newest(recentPerAsset(m))));
             if (rank > 0.95) up++;
             else if (rank < 0.05) down++;
           }

@@ -176,8 +176,17 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     return newest;
   }
 
-  async function observe(spec: UseCaseSpec, key: string, prod: LoadedModel, values: Float64Array, score: number, toMs: number): Promise<void> {
-    const evaluation: EvaluationResult | null = deps.monitor.observe(key, prod, values, score, toMs);
+  async function observe(
+    spec: UseCaseSpec,
+    key: string,
+    prod: LoadedModel,
+    values: Float64Array,
+    score: number,
+    toMs: number,
+    assetPath: string,
+  ): Promise<void> {
+    // per asset: assets with an open prompt or a labelled fault are left out of the drift comparison
+    const evaluation: EvaluationResult | null = deps.monitor.observe(key, prod, values, score, toMs, assetPath);
     if (evaluation === null) return;
     const r = await deps.drift.record(spec, prod, evaluation);
     c.driftDetected += r.detected;
@@ -256,7 +265,7 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     let observed = false;
     if (why === 'drift' && prod !== null && score !== null) {
       observed = true;
-      await observe(spec, dkey, prod, agg.values, score, toMs);
+      await observe(spec, dkey, prod, agg.values, score, toMs, assetPath);
       if (!deps.monitor.isSevere(dkey)) why = null; // drift cleared on this evaluation
     }
     if (why === null && prod !== null && score !== null) {
@@ -266,7 +275,7 @@ export function createScoring(deps: ScoringDeps): Pipeline {
       alarm = j.alarm;
       clear = j.clear;
       likelihood = j.likelihood;
-      if (!observed) await observe(spec, dkey, prod, agg.values, score, toMs);
+      if (!observed) await observe(spec, dkey, prod, agg.values, score, toMs, assetPath);
       if (alarm) {
         const explained = explainValues(prod, agg.values);
         core = modelWords(spec, {
