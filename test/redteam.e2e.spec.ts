@@ -75,14 +75,8 @@ describe('npm run redteam (shortened)', () => {
     const [standalone, cluster] = await Promise.all([runSuite({ REDTEAM_MODE: 'standalone' }), runSuite({ REDTEAM_MODE: 'cluster' })]);
     for (const run of [standalone, cluster]) {
       expectFixedCategories(run);
-      // Item 2: TLS by default (a local CA made on first start), the cluster's own NATS included. Open: the integration
-      // service's API (issue 21, services/integration) serves plain HTTP only — the one plaintext port allowed here.
-      // TODO(issue 18 item 2): HTTPS for the integration API, then plaintext_ports 0.
-      const plaintext = /plaintext ports \(no TLS handshake\): (.*)$/m.exec(run.stderr)?.[1]?.split(', ') ?? [];
-      expect(
-        plaintext.filter((p) => !p.startsWith('integration HTTP')),
-        run.stderr.slice(-4000),
-      ).toEqual([]);
+      // Item 2: TLS by default (a local CA made on first start), the cluster's own NATS, the HMI and the integration API included.
+      expect(run.result.plaintext_ports, run.stderr.slice(-4000)).toBe(0);
       // Item 5: every tamper case found — the cluster through the file and JetStream, the standalone through the file and
       // its second sink (the SQLite key-value file of anchors).
       expect(missed(run), run.stderr.slice(-4000)).toEqual([]);
