@@ -54,8 +54,17 @@ afterAll(async () => {
 /** Message ids (Nats-Msg-Id) of every message of `stream`, read message by message. */
 async function messageIds(stream: string): Promise<string[]> {
   const nc = await connectNats({ servers: NATS_URL });
-  const req = async (subject: string, body: unknown) =>
-    JSON.parse(new TextDecoder().decode((await nc.request(subject, JSON.stringify(body), { timeout: 5000 })).data)) as Record<string, any>;
+  // A JetStream API request may time out while the cluster re-elects after the kill: ask again.
+  const req = async (subject: string, body: unknown): Promise<Record<string, any>> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return JSON.parse(new TextDecoder().decode((await nc.request(subject, JSON.stringify(body), { timeout: 5000 })).data)) as Record<string, any>;
+      } catch (err) {
+        if (attempt >= 6) throw err;
+        await sleep(1000);
+      }
+    }
+  };
   try {
     const info = await req(`$JS.API.STREAM.INFO.${stream}`, {});
     expect(info.config.num_replicas, `${stream} replicas`).toBe(3);
