@@ -246,7 +246,7 @@ export async function runBench(o: RunOptions): Promise<RunOutput> {
     const sensorFaults: Window[] = [];
     for (const f of plant.faults()) {
       const spec = failureModeOf(f.fault === 'bearing_wear' ? 'bearing_failure' : f.fault);
-      if (f.fault.startsWith('sensor_')) sensorFaults.push({ asset: f.asset, fromMs: f.startMs, toMs: f.endedAtMs ?? end });
+      if (f.fault.startsWith('sensor_')) sensorFaults.push({ asset: f.asset, fromMs: f.startMs, toMs: f.endedAtMs ?? end, fault: f.fault });
       else if (f.failedAtMs === null && f.startMs < end && spec?.class !== 'data_quality')
         developing.push({ asset: f.asset, fromMs: f.startMs, toMs: f.endedAtMs ?? end });
     }

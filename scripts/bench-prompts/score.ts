@@ -42,6 +42,8 @@ export interface Window {
   readonly asset: string;
   readonly fromMs: number;
   readonly toMs: number;
+  /** the fault behind the window (`sensor_stuck`, …), where known */
+  readonly fault?: string;
 }
 
 export interface ScoreInput {
@@ -89,6 +91,7 @@ export interface BenchDetail {
   prompts: number;
   false_prompts: number;
   sensor_fault_prompts: number;
+  sensor_fault_prompts_by_fault: Record<string, number>;
   mean_prompts_per_operator_hour: number;
   detected: number;
   failures: number;
@@ -154,7 +157,13 @@ export function scorePrompts(input: ScoreInput): { result: BenchResult; detail: 
   }
   const distinct = [...firsts.values()];
   const falsePrompts = distinct.filter((p) => !matched.has(p.recommendationId));
-  const duringSensor = falsePrompts.filter((p) => input.sensorFaults.some((s) => s.asset === p.asset && p.atMs >= s.fromMs && p.atMs <= s.toMs + 60 * MIN));
+  const sensorFaultOf = (p: PromptEvent) => input.sensorFaults.find((s) => s.asset === p.asset && p.atMs >= s.fromMs && p.atMs <= s.toMs + 60 * MIN);
+  const duringSensor = falsePrompts.filter((p) => sensorFaultOf(p) !== undefined);
+  const bySensorFault: Record<string, number> = {};
+  for (const p of duringSensor) {
+    const f = sensorFaultOf(p)!.fault ?? 'unknown';
+    bySensorFault[f] = (bySensorFault[f] ?? 0) + 1;
+  }
 
   const hours = new Map<string, number>();
   for (const p of distinct) {
@@ -203,6 +212,7 @@ export function scorePrompts(input: ScoreInput): { result: BenchResult; detail: 
       prompts: distinct.length,
       false_prompts: falsePrompts.length,
       sensor_fault_prompts: duringSensor.length,
+      sensor_fault_prompts_by_fault: bySensorFault,
       mean_prompts_per_operator_hour: round(distinct.length / totalHours),
       detected,
       failures: input.failures.length,

@@ -54,7 +54,11 @@ export function dataQualityIssue(window: AssetWindow, tags: readonly string[], t
     // Dropout: the source itself flags recent readings as bad.
     for (let i = n - 1; i >= 0 && t[i]! > toMs - limits.recentMs; i--) {
       if (!g[i])
-        return { tag, kind: 'dropout', words: `The ${plainTag(tag)} sensor reports bad readings: prompts for this asset are held until it reads again.` };
+        return {
+          tag,
+          kind: 'dropout',
+          words: `The ${plainTag(tag)} sensor reports bad readings: prompts for this asset are held until its recent readings are all good again.`,
+        };
     }
     // Stuck: a reading that moves all the time (not a state code, not a counter, which rest
     // legitimately) stopped changing: silent under report-by-exception, or one value repeated.

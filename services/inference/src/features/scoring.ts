@@ -7,7 +7,7 @@
 import type { UnsSampleBatch } from '@industrial/contracts';
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { Kernel } from '@industrial/kernel';
-import { dataQualityIssue } from '../domain/data-quality.ts';
+import { DEFAULT_DATA_QUALITY_LIMITS, dataQualityIssue } from '../domain/data-quality.ts';
 import { isSuppressed } from '../domain/mode.ts';
 import { horizonMinutesOf, judge, modelWords } from '../domain/judgement.ts';
 import { priorityOf, urgencyOf } from '../domain/priority.ts';
@@ -229,7 +229,9 @@ export function createScoring(deps: ScoringDeps): Pipeline {
     // A faulty sensor is a data-quality notice, not a maintenance prompt: the asset's prompts (and
     // its drift rows) are held while the tags this use case reads look wrong.
     const tags = [...spec.ruleWindow.features, ...(prod?.window.features ?? [])].map((f) => f.tag);
-    const issue = dataQualityIssue(a.window, tags, toMs);
+    // bad readings anywhere in the window scored hold it: the gap they leave skews its statistics
+    const span = windowSpanMs(prod === null ? spec.ruleWindow : prod.window);
+    const issue = dataQualityIssue(a.window, tags, toMs, { ...DEFAULT_DATA_QUALITY_LIMITS, recentMs: Math.max(DEFAULT_DATA_QUALITY_LIMITS.recentMs, span) });
     if (issue !== null) {
       c.dataQualityHolds++;
       const held: ScoredWindow = {
