@@ -73,7 +73,10 @@ describe('when the uplink of an edge site is cut under load', () => {
       const seqs = rows.filter((r) => r.asset === a).map((r) => r.seq);
       expect(seqs).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
     }
-    expect(ingest.totals.gaps).toBe(0);
+    // Redelivery after the link returns may bring a later batch before an earlier one: such a batch is
+    // held back (a gap, not acknowledged) and redelivered, so gaps may be counted; what must hold is
+    // that the centre stored every record exactly once, in order (above), and nothing more.
+    expect(ingest.totals.accepted).toBe(written);
   }, 120_000);
 });
 
