@@ -56,6 +56,11 @@ export const RuleLimit = z
     unit: z.string().max(16),
     /** "bearing temperature" → "bearing temperature above its limit of 75 °C". */
     words: text(80),
+    /**
+     * Optional: the whole plain sentence said when the limit is broken, instead of "<words> above its
+     * limit of …" — for a limit on a state code ("it has stopped with a fault"), where the number means nothing to an operator.
+     */
+    says: text(120).optional(),
     /** The failure mode (of `failureModes`) whose action a breach of this limit asks for. */
     failureMode: UnsToken,
   })
@@ -84,7 +89,7 @@ export const ServingFailureMode = z.strictObject({
   action: ServingAction,
 });
 
-/** What the model does: a failure mode within a horizon, remaining useful life, or unsupervised anomaly. */
+/** What the model does: a failure mode within a horizon, remaining useful life, unsupervised anomaly, or visual inspection of part images. */
 export const ServingTask = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('classification'), failureMode: UnsToken, horizonMinutes: z.int().min(1).max(525_600) }),
   z.strictObject({
@@ -94,6 +99,18 @@ export const ServingTask = z.discriminatedUnion('kind', [
     alertBelowHours: z.number().positive().max(8_760),
   }),
   z.strictObject({ kind: z.literal('anomaly'), failureMode: UnsToken }),
+  /**
+   * Visual inspection (#22): part images of the stations whose id starts with `stationPrefix`
+   * (ImageCaptured) are scored tile by tile; flagged regions give one prompt per board. The
+   * time-series fields of the spec (windows, evidence, rules) are not read for it.
+   */
+  z.strictObject({
+    kind: z.literal('visual-inspection'),
+    failureMode: UnsToken,
+    stationPrefix: UnsToken,
+    /** What the part is called in the prompt ("Board 13000188: …"). */
+    partWords: text(40),
+  }),
 ]);
 
 export const ServingCostModel = z.strictObject({

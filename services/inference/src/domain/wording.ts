@@ -178,6 +178,7 @@ const WHY: Record<RulePromptInput['why'], string> = {
 };
 
 const limitWords = (r: RuleLimit) => {
+  if (r.says !== undefined) return r.says;
   const unit = r.unit === '' ? '' : ` ${r.unit}`;
   return r.above !== undefined ? `${r.words} above its limit of ${r.above}${unit}` : `${r.words} below its limit of ${r.below}${unit}`;
 };
