@@ -25,6 +25,8 @@ import type { UseCaseSpec } from './domain/usecase.ts';
 import type { Commands } from './features/commands.ts';
 import { createAssetStates, type AssetStates } from './features/asset-states.ts';
 import { createDriftExclusion, createDriftRecorder, createDriftReporting } from './features/drift.ts';
+import { createDriftHistory, withDriftHistory } from './features/drift-history.ts';
+import { createEvidenceBands } from './features/evidence-bands.ts';
 import { createFollower, type FollowerStatus } from './features/following.ts';
 import { createModelHost, type ModelHost } from './features/models.ts';
 import { createMonitor, DEFAULT_MONITOR_CONFIG, type Monitor, type MonitorConfig } from './features/monitoring.ts';
@@ -189,13 +191,14 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     log: logger,
     now,
   });
+  const driftHistory = createDriftHistory();
   const shadow = createShadowScoring({ kernel, monitor, track, tracing, metrics, wallNow: now, log: logger });
   const pipeline = createScoring({
     kernel,
     useCases,
     models,
     monitor,
-    drift: createDriftRecorder({ kernel, now }),
+    drift: withDriftHistory(createDriftRecorder({ kernel, now }), driftHistory),
     shadow,
     projection,
     track,
@@ -267,6 +270,8 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
           guard: guardOptions,
           history: (id) => kernel.read(`recommendation-${id}`),
           assets: () => assetStates.list(),
+          driftHistory: (useCaseId) => driftHistory.list(useCaseId),
+          evidenceBands: createEvidenceBands({ models, useCases: () => useCases }),
           ...(config.http.rateLimit === undefined ? {} : { rateLimit: config.http.rateLimit }),
           ...(config.http.trustProxy === undefined ? {} : { trustProxy: config.http.trustProxy }),
           ...(config.tls?.http ? { tls: config.tls.http } : {}),

@@ -30,6 +30,8 @@ export interface RecommendationDto {
   update: number;
   score: number;
   threshold: number;
+  /** Whether what was found afterwards has been recorded (OutcomeRecorded). */
+  outcomeRecorded: boolean;
   record: Record<string, unknown>;
 }
 
@@ -52,6 +54,7 @@ export function toDto(v: RecommendationView, nowMs: number): RecommendationDto {
     update: r.update as number,
     score: r.score as number,
     threshold: r.threshold as number,
+    outcomeRecorded: v.state.outcomeRecorded,
     record: { ...r },
   };
 }

@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { InferenceError } from '../../domain/errors.ts';
 import type { Commands } from '../../features/commands.ts';
+import type { EvidenceBands } from '../../features/evidence-bands.ts';
 import type { Projection } from '../../features/projection.ts';
 import { withKernelErrors } from '../kernel-errors.ts';
 import { createGatewayAuth } from './auth.ts';
@@ -29,6 +30,10 @@ export interface GatewayDeps {
   history: (recommendationId: string) => Promise<readonly TypedEvent[]>;
   /** Every asset of the plant with its use cases' monitoring states (GET /api/v1/assets); absent: an empty list. */
   assets?: () => Promise<{ assets: readonly unknown[] }>;
+  /** Drift evaluations of a use case over time (GET /api/v1/drift/history); absent: an empty history. */
+  driftHistory?: (useCaseId: string) => unknown;
+  /** The normal band of each evidence signal of a prompt (normalLow/normalHigh on its evidence items); absent: none. */
+  evidenceBands?: EvidenceBands;
   /** Per-source and per-token limits (default DEFAULT_RATE_LIMITS); null: none. */
   rateLimit?: RateLimitConfig | null;
   /** Bytes of a request body at most (default 64 KiB): larger → 413 after authentication. */
@@ -111,6 +116,21 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
     },
   });
 
+  // Each evidence item of a prompt carries its normal band where one is known (model reference or rule limits).
+  const banded = <T extends { useCaseId: string; assetPath: string; modelVersionId: string | null; source: string; record: Record<string, unknown> }>(
+    dto: T,
+  ): T => {
+    const evidence = dto.record.evidence;
+    if (deps.evidenceBands === undefined || !Array.isArray(evidence) || evidence.length === 0) return dto;
+    const bands = deps.evidenceBands(dto);
+    const items = (evidence as Record<string, unknown>[]).map((e) => {
+      const b = bands[String(e.feature)];
+      return b === undefined ? e : { ...e, normalLow: b.normalLow, normalHigh: b.normalHigh };
+    });
+    return { ...dto, record: { ...dto.record, evidence: items } };
+  };
+  const list = (filter: Parameters<Commands['list']>[0]) => commands.list(filter).map(banded);
+
   const recResource = (i: { id: string }) => resourceOfAssetPath(projection.get(i.id)?.state.context.assetPath);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -141,7 +161,7 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
       Permission.RecommendationRead,
       z.object({ open: z.enum(['true', 'false']).optional(), asset: UnsAssetPath.optional(), max: z.coerce.number().int().min(1).max(500).optional() }),
       (q) => resourceOfAssetPath(q.asset),
-      async (q) => ({ recommendations: commands.list({ openOnly: q.open === 'true', ...(q.asset ? { assetPath: q.asset } : {}), max: q.max ?? 100 }) }),
+      async (q) => ({ recommendations: list({ openOnly: q.open === 'true', ...(q.asset ? { assetPath: q.asset } : {}), max: q.max ?? 100 }) }),
     ),
   );
   app.get(
@@ -149,7 +169,7 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
     route(Permission.RecommendationRead, z.object({ id: Uuid }), recResource, async (q) => {
       const found = commands.list({ includeUnshown: false, max: 100_000 }).find((r) => r.recommendationId === q.id);
       if (!found) throw new InferenceError('NOT_FOUND', `recommendation ${q.id} does not exist`, 'id');
-      return found;
+      return banded(found);
     }),
   );
   app.post(
@@ -251,6 +271,8 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
             actor: e.metadata.actor,
             role: e.metadata.role,
             modelVersionId: data.context?.modelVersionId ?? data.modelVersionId ?? null,
+            // The trace the event was recorded in (W3C traceparent): the HMI's server puts the operator's decision in the prompt's trace.
+            traceparent: e.metadata.traceparent ?? null,
             data: e.data,
           };
         }),
@@ -287,6 +309,16 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
       (q) => commands.predict({ useCaseId: q.useCaseId, features: q.features, stage: q.stage }),
     ),
   );
+  // Drift over time: the use case's drift evaluations (oldest first) with the thresholds they are judged against.
+  app.get(
+    '/api/v1/drift/history',
+    route(
+      Permission.DriftRead,
+      z.object({ useCaseId: Uuid }),
+      () => undefined,
+      async (q) => (deps.driftHistory ? deps.driftHistory(q.useCaseId) : { useCaseId: q.useCaseId, pauseThreshold: 0.25, warnThreshold: 0.1, points: [] }),
+    ),
+  );
   app.get(
     '/api/v1/drift/:useCaseId',
     route(
@@ -311,7 +343,7 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
     res.write(`retry: 2000\n: feed for ${principal.subject}\n\n`);
     const write = (event: string, id: number | null, data: unknown) =>
       res.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    write('snapshot', projection.position, { recommendations: commands.list({ openOnly: true, max: 500 }), modes: Object.fromEntries(projection.modes()) });
+    write('snapshot', projection.position, { recommendations: list({ openOnly: true, max: 500 }), modes: Object.fromEntries(projection.modes()) });
     const stop = projection.subscribe((item) => {
       write(item.kind, item.position, { type: item.type, ...item.payload });
       if (item.type === 'RecommendationRaised') void traceFeedPush(promptTrace, String(item.payload.recommendationId), principal.subject);
