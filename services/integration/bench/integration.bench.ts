@@ -3,11 +3,10 @@
 // work order was stored, rejections), every event delivered twice: work orders made, duplicates,
 // dead letters; (2) edge ↔ central — a hub and a leaf nats-server started here, the leaf's uplink cut
 // while the edge records 10 minutes of one site's data (samples of 20 assets at 1 Hz, a prompt per
-// asset a minute), then restored: how long the resync takes, what arrived once, what was lost.
+// asset a minute), then restored: how long the resync takes, what arrived once in dataops' historian
+// (through dataops' UNS ingest) and the central event store, what was lost.
 // The last line is one JSON object with the issue's keys. Loopback only; PostgreSQL 127.0.0.1:5432/test.
-import { randomUUID } from 'node:crypto';
 import { consumeCentral, openEdgeWriter } from '../src/adapters/edge/jetstream-link.ts';
-import { openPgEdgeStore } from '../src/adapters/edge/pg-store.ts';
 import { maintainxConnector } from '../src/adapters/cmms/maintainx.ts';
 import { webhookConnector } from '../src/adapters/http/webhook.ts';
 import type { ActionRule } from '../src/domain/rules.ts';
@@ -16,6 +15,7 @@ import { createLedger } from '../src/features/ledger.ts';
 import { createOutbound } from '../src/features/outbound.ts';
 import { createPromptEvents } from '../src/features/prompts.ts';
 import type { Connector } from '../src/ports.ts';
+import { promptEvent, sampleBatch, startCentre } from '../test/central-harness.ts';
 import { startEdgeTopology, waitFor } from '../test/edge-harness.ts';
 import { startFakeMaintainx, startWebhookReceiver, type Fault } from '../test/fakes.ts';
 import { raised, sqliteFixture } from '../test/fixture.ts';
@@ -85,11 +85,11 @@ async function outbound() {
 
 async function edge() {
   const site = 'plant1';
-  const topo = await startEdgeTopology(59_600, site);
-  const store = await openPgEdgeStore(PG_URL, `bench_edge_${randomUUID().slice(0, 8)}`);
+  const topo = await startEdgeTopology(58_600, site);
+  const centre = await startCentre(topo.hub.url, PG_URL);
   try {
     const writer = await openEdgeWriter(topo.leafNc, site, topo.edgeDomain);
-    const ingest = await createEdgeIngest({ store, now: Date.now });
+    const ingest = await createEdgeIngest({ store: centre.sinks, now: Date.now });
     const central: { c?: Awaited<ReturnType<typeof consumeCentral>> } = {};
     await waitFor('the leaf link', async () => {
       try {
@@ -101,56 +101,72 @@ async function edge() {
         return false;
       }
     });
-    const assets = Array.from({ length: ASSETS }, (_, i) => `packaging.line-1.asset-${i}`);
-    const start = Date.parse('2025-03-05T10:00:00Z');
-    let written = 0;
+    const assets = Array.from({ length: ASSETS }, (_, i) => `acme.plant1.packaging.line-1.asset-${i}`);
+    const start = Date.now() - 2 * 3_600_000;
+    const written = { batches: 0, samples: 0, events: 0 };
     let prompts = 0;
     const record = async (from: number, to: number, offline: boolean) => {
       for (let s = from; s < to; s++) {
-        const at = new Date(start + s * 1000).toISOString();
+        const at = new Date(start + s * 1000);
         await Promise.all(
           assets.map(async (a) => {
-            await writer.write('sample', a, randomUUID(), at, { t: s, v: Math.sin(s / 30) });
-            written++;
+            const batch = sampleBatch(a, s, at);
+            await writer.write('sample', a, batch.batchId, at.toISOString(), batch);
+            written.batches++;
+            written.samples += batch.samples.length;
             if (s % 60 === 59) {
-              await writer.write('prompt', a, randomUUID(), at, { message: `check ${a}` });
-              written++;
+              const p = promptEvent(a);
+              await writer.write('prompt', a, p.event.id, at.toISOString(), p);
+              written.events++;
               if (offline) prompts++;
             }
           }),
         );
       }
     };
+    // At the centre: batches in dataops' historian + events in the central event store.
+    const atCentre = async () => {
+      const c = await centre.data.historian.counts();
+      return { batches: c.batches, raw: c.raw, events: await centre.events.headPosition() };
+    };
+    const stored = async () => {
+      const c = await atCentre();
+      return c.batches + c.events;
+    };
+    const total = () => written.batches + written.events;
     // A minute of data while the link is up (the centre reads it as it comes), then the cut.
     await record(0, 60, false);
-    await waitFor('the online minute', async () => (await store.count(site)) === written, 120_000);
+    await waitFor('the online minute', async () => (await stored()) === total(), 120_000);
     topo.link.cut();
     const cutAt = performance.now();
     await record(60, 60 + SECONDS, true);
     const left = OFFLINE_S * 1000 - (performance.now() - cutAt);
     if (left > 0) await new Promise((r) => setTimeout(r, left));
-    const before = await store.count(site);
+    const before = await stored();
     topo.link.restore();
     const restoredAt = performance.now();
-    await waitFor('the resync', async () => (await store.count(site)) >= written, 300_000).catch((e: unknown) => log(String(e)));
+    await waitFor('the resync', async () => (await stored()) >= total(), 300_000).catch((e: unknown) => log(String(e)));
     const resync = (performance.now() - restoredAt) / 1000;
     await central.c?.stop();
-    const stored = await store.count(site);
+    const after = await atCentre();
+    const events = await centre.events.readAll();
+    const distinctEvents = new Set(events.map((e) => e.id)).size;
     log(
-      `edge: ${ingest.totals.duplicates} redelivered records ignored; ${written} records written in all (${prompts} prompts while cut), ${before} at the centre before it returned, ${stored} after`,
+      `edge: ${written.batches} UNS batches (${written.samples} samples) and ${written.events} prompts written at the edge (${prompts} while cut); ` +
+        `centre before the link returned ${before}, after: historian ${after.batches} batches / ${after.raw} samples, event store ${after.events} events; ` +
+        `repeats ignored: ${ingest.totals.duplicates} records, ${centre.sinks.counts.samplesDuplicate} UNS batches, ${centre.sinks.counts.eventsDuplicate} events`,
     );
     return {
       edge_offline_s: Number(((restoredAt - cutAt) / 1000).toFixed(1)),
       edge_prompts_while_offline: prompts,
-      synced_after_reconnect: stored - before,
-      lost: written - stored,
+      synced_after_reconnect: after.batches + after.events - before,
+      lost: Math.max(0, written.batches - after.batches) + Math.max(0, written.events - distinctEvents),
       resync_s: Number(resync.toFixed(2)),
-      duplicates: stored - (await store.distinctSeqs(site)),
-      redelivered: ingest.totals.duplicates,
+      // A batch twice in the historian would add its samples again; an event twice, a second id row.
+      duplicates: Math.max(0, after.raw - written.samples) + (events.length - distinctEvents),
     };
   } finally {
-    await store.drop();
-    await store.close();
+    await centre.stop();
     await topo.stop();
   }
 }

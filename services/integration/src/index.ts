@@ -7,6 +7,6 @@ export { inferenceGateway } from './adapters/http/inference.ts';
 export { readSetupFile } from './adapters/setup-file.ts';
 export { consumeCentral, openEdgeWriter, edgeStream } from './adapters/edge/jetstream-link.ts';
 export { fetchModel, putModel, ModelIntegrityError } from './adapters/edge/model-store.ts';
-export { openPgEdgeStore } from './adapters/edge/pg-store.ts';
+export { openCentralSinks, type EdgeEventData } from './adapters/edge/central-sinks.ts';
 export { createEdgeIngest } from './features/edge-ingest.ts';
 export const INTEGRATION_SERVICE = 'integration';

@@ -1,35 +1,36 @@
 // Edge ↔ central with real nats-servers started by the test: a hub and a leaf (own JetStream
-// domains), the leaf's uplink through a proxy that the test cuts. Under load (samples and prompts
-// for several assets) the edge keeps recording while cut; after the link returns the centre's
-// store (PostgreSQL) holds every record exactly once, in order per asset (the centre reads the edge's stream across the leaf link). Models reach the edge
-// through the object store, and an artifact whose hash does not match is refused.
+// domains), the leaf's uplink through a proxy that the test cuts. Under load (UNS batches, prompts
+// and operator decisions for several assets) the edge keeps recording while cut; after the link
+// returns the centre holds every record exactly once: the samples in dataops' historian (taken in
+// through dataops' normal UNS ingest), the prompts and decisions in the central event store, in
+// order per asset. Models reach the edge through the object store; a hash mismatch is refused.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeCentral, openEdgeWriter } from '../src/adapters/edge/jetstream-link.ts';
 import { fetchModel, ModelIntegrityError, putModel } from '../src/adapters/edge/model-store.ts';
-import { openPgEdgeStore } from '../src/adapters/edge/pg-store.ts';
+import type { Ingested } from '../src/domain/edge-sync.ts';
 import { createEdgeIngest } from '../src/features/edge-ingest.ts';
+import { decisionEvent, promptEvent, sampleBatch, startCentre, type Centre } from './central-harness.ts';
 import { startEdgeTopology, waitFor, type EdgeTopology } from './edge-harness.ts';
 
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SITE = 'plant1';
 let topo: EdgeTopology;
-let store: Awaited<ReturnType<typeof openPgEdgeStore>>;
+let centre: Centre;
 
 beforeAll(async () => {
-  topo = await startEdgeTopology(59_500, SITE);
-  store = await openPgEdgeStore(PG_URL, `itest_edge_${randomUUID().slice(0, 8)}`);
-}, 60_000);
+  topo = await startEdgeTopology(58_500, SITE);
+  centre = await startCentre(topo.hub.url, PG_URL);
+}, 90_000);
 afterAll(async () => {
-  await store?.drop();
-  await store?.close();
+  await centre?.stop();
   await topo?.stop();
 });
 
 describe('when the uplink of an edge site is cut under load', () => {
-  it('keeps recording at the edge and the centre holds everything exactly once, in order per asset, after it returns', async () => {
+  it('keeps recording at the edge, and the central historian and event store hold everything exactly once, in order per asset, after it returns', async () => {
     const edge = await openEdgeWriter(topo.leafNc, SITE, topo.edgeDomain);
-    const ingest = await createEdgeIngest({ store, now: Date.now });
+    const ingest = await createEdgeIngest({ store: centre.sinks, now: Date.now });
     const central: { c?: Awaited<ReturnType<typeof consumeCentral>> } = {};
     await waitFor('the leaf link', async () => {
       try {
@@ -41,51 +42,80 @@ describe('when the uplink of an edge site is cut under load', () => {
         return false;
       }
     });
-    const assets = ['packaging.line-1.filler-1', 'packaging.line-1.filler-2', 'packaging.line-1.capper-1'];
-    let written = 0;
+    const assets = ['acme.plant1.packaging.line-1.filler-1', 'acme.plant1.packaging.line-1.filler-2', 'acme.plant1.packaging.line-1.capper-1'];
+    const written = { sample: 0, event: 0, samples: 0 };
+    const eventIds: Record<string, string[]> = {};
     let promptsOffline = 0;
     const produce = async (n: number, offline: boolean) => {
       for (let i = 0; i < n; i++)
         for (const a of assets) {
-          const kind = i % 10 === 9 ? 'prompt' : 'sample';
-          await edge.write(kind, a, randomUUID(), new Date().toISOString(), { i, v: Math.sin(i) });
-          written++;
-          if (offline && kind === 'prompt') promptsOffline++;
+          const at = new Date(Date.now() - 3_600_000 + i * 1000);
+          if (i % 10 === 9) {
+            const prompt = promptEvent(a);
+            const rec = prompt.event.data as { recommendationId: string };
+            const decision = decisionEvent(a, rec.recommendationId);
+            for (const [kind, e] of [
+              ['prompt', prompt],
+              ['decision', decision],
+            ] as const) {
+              await edge.write(kind, a, e.event.id, at.toISOString(), e);
+              (eventIds[a] ??= []).push(e.event.id);
+              written.event++;
+            }
+            if (offline) promptsOffline++;
+          } else {
+            const batch = sampleBatch(a, i, at);
+            await edge.write('sample', a, batch.batchId, at.toISOString(), batch);
+            written.sample++;
+            written.samples += batch.samples.length;
+          }
         }
     };
+    const total = () => written.sample + written.event;
+    const historianBatches = async () => (await centre.data.historian.counts()).batches;
     await produce(50, false);
-    await waitFor('the online records', async () => (await store.count(SITE)) === written);
+    await waitFor('the online records', async () => ingest.totals.accepted === total() && (await historianBatches()) === written.sample);
+    const online = total();
     topo.link.cut();
     await produce(200, true); // the edge keeps prompting with the link down
     expect(promptsOffline).toBe(60);
     // A while with the link down (the leaf keeps trying to reconnect): nothing crosses.
     await new Promise((r) => setTimeout(r, 3_000));
-    const whileCut = await store.count(SITE);
-    expect(whileCut).toBe(150);
-    // A central consumer restarting meanwhile redelivers nothing twice.
+    expect(ingest.totals.accepted).toBe(online);
     topo.link.restore();
-    await waitFor('the resync', async () => (await store.count(SITE)) === written);
+    await waitFor('the resync', async () => ingest.totals.accepted === total() && (await historianBatches()) === written.sample, 90_000);
     await central.c?.stop();
-    const rows = await store.rows(SITE);
-    expect(rows).toHaveLength(written);
-    expect(new Set(rows.map((r) => r.id)).size).toBe(written);
+
+    // The historian: every batch and every sample once (dataops' own counts).
+    const counts = await centre.data.historian.counts();
+    expect(counts.batches).toBe(written.sample);
+    expect(counts.raw).toBe(written.samples);
+    // The event store: every prompt and decision once, each asset's in the order the edge made them.
+    const all = await centre.events.readAll();
+    expect(all).toHaveLength(written.event);
+    expect(new Set(all.map((e) => e.id)).size).toBe(written.event);
     for (const a of assets) {
-      const seqs = rows.filter((r) => r.asset === a).map((r) => r.seq);
-      expect(seqs).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+      const ofAsset = all.filter(
+        (e) =>
+          (e.data as { assetPath?: string; context?: { assetPath: string } }).assetPath === a ||
+          (e.data as { context?: { assetPath: string } }).context?.assetPath === a,
+      );
+      expect(ofAsset.map((e) => e.id)).toEqual(eventIds[a]);
     }
-    // Redelivery after the link returns may bring a later batch before an earlier one: such a batch is
-    // held back (a gap, not acknowledged) and redelivered, so gaps may be counted; what must hold is
-    // that the centre stored every record exactly once, in order (above), and nothing more.
-    expect(ingest.totals.accepted).toBe(written);
-  }, 120_000);
+    expect(centre.sinks.counts.eventsAppended).toBe(written.event);
+    expect(ingest.totals.accepted).toBe(total());
+  }, 180_000);
 });
 
 describe('when an edge clock runs ahead', () => {
   it('keeps the record once, in order, flagged as clock-ahead', async () => {
-    const ingest = await createEdgeIngest({ store, now: () => Date.parse('2025-03-05T10:00:00Z') });
+    const kept: Ingested[] = [];
+    const memory = { lastSequences: async () => new Map<string, number>(), store: async (r: readonly Ingested[]) => kept.push(...r) && r.length };
+    const ingest = await createEdgeIngest({ store: memory, now: () => Date.parse('2025-03-05T10:00:00Z') });
     const rec = { id: randomUUID(), site: 'plant9', asset: 'a.b.c', seq: 1, kind: 'sample' as const, at: '2025-03-05T10:30:00Z', data: {} };
     expect(await ingest.handle([rec, rec])).toMatchObject({ accepted: 1, duplicates: 1, clockAhead: 1 });
     expect(await ingest.handle([{ ...rec, id: randomUUID(), seq: 3 }])).toMatchObject({ accepted: 0, gaps: 1 });
+    expect(kept.map((r) => [r.id, r.clockAhead])).toEqual([[rec.id, true]]);
   });
 });
 

@@ -1,0 +1,101 @@
+// Where the centre puts what an edge site recorded: not a table of its own but the platform's own
+// places. A sample record (a UNS batch the edge's connectivity published) goes to the central UNS
+// stream on its asset's subject with its batch id as the message id, so dataops takes it into the
+// historian through its normal ingest (JetStream's duplicate window and the historian's batch ids
+// keep it once). A prompt, decision or outcome record (an event the edge's inference wrote to its
+// local store) is appended to the central event store with its own id, stream and metadata —
+// through a kernel of the event's owner, so ownership and schema are checked as for any append;
+// an event already there is an idempotent retry (written 0). Records of one asset are written in
+// their order; assets in parallel. The last sequence per asset is kept in PostgreSQL (the cursor,
+// moved only after the records are written), so a restart resumes without a gap check failing.
+import type { Bus } from '@industrial/bus';
+import { parseUnsSampleBatch } from '@industrial/contracts';
+import type { NewEvent } from '@industrial/eventstore';
+import type { Kernel } from '@industrial/kernel';
+import pg from 'pg';
+import type { Ingested } from '../../domain/edge-sync.ts';
+import type { EdgeRecordStore } from '../../features/edge-ingest.ts';
+
+/** What an edge prompt, decision or outcome record carries: the edge store's event and its stream. */
+export interface EdgeEventData {
+  stream: string;
+  event: NewEvent;
+}
+
+export interface CentralSinkCounts {
+  samplesPublished: number;
+  samplesDuplicate: number;
+  eventsAppended: number;
+  eventsDuplicate: number;
+}
+
+const ident = (s: string): string => {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(s)) throw new Error(`bad PostgreSQL schema name "${s}"`);
+  return `"${s}"`;
+};
+
+export async function openCentralSinks(deps: {
+  /** The central bus (the UNS stream dataops reads). */
+  bus: Bus;
+  /** A kernel of the edge events' owner (inference) on the central event store. */
+  kernel: Kernel;
+  pgUrl: string;
+  /** Schema of the cursor table. */
+  schema: string;
+}): Promise<EdgeRecordStore & { counts: CentralSinkCounts; close(): Promise<void>; drop(): Promise<void> }> {
+  const pool = new pg.Pool({ connectionString: deps.pgUrl, max: 2 });
+  const s = ident(deps.schema);
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  await pool.query(`CREATE TABLE IF NOT EXISTS ${s}.edge_cursor (site text NOT NULL, asset text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (site, asset))`);
+  const counts: CentralSinkCounts = { samplesPublished: 0, samplesDuplicate: 0, eventsAppended: 0, eventsDuplicate: 0 };
+
+  async function writeOne(r: Ingested): Promise<boolean> {
+    if (r.kind === 'sample') {
+      const batch = parseUnsSampleBatch(r.data);
+      const res = await deps.bus.publish(`uns.v1.${batch.assetPath}`, batch, { msgId: batch.batchId });
+      if (res.duplicate) counts.samplesDuplicate++;
+      else counts.samplesPublished++;
+      return !res.duplicate;
+    }
+    const { stream, event } = r.data as EdgeEventData;
+    if (typeof stream !== 'string' || typeof event?.id !== 'string') throw new Error(`edge record ${r.id} (${r.kind}) carries no event`);
+    const res = await deps.kernel.appendPrepared(stream, [event]);
+    if (res.written === 0) counts.eventsDuplicate++;
+    else counts.eventsAppended++;
+    return res.written > 0;
+  }
+
+  return {
+    counts,
+    async lastSequences() {
+      const r = await pool.query<{ k: string; m: string }>(`SELECT site || '/' || asset AS k, seq AS m FROM ${s}.edge_cursor`);
+      return new Map(r.rows.map((row) => [row.k, Number(row.m)]));
+    },
+    async store(records) {
+      const byAsset = new Map<string, Ingested[]>();
+      for (const r of records) {
+        const k = `${r.site}\u0000${r.asset}`;
+        const list = byAsset.get(k);
+        if (list) list.push(r);
+        else byAsset.set(k, [r]);
+      }
+      const written = await Promise.all(
+        [...byAsset.values()].map(async (list) => {
+          let n = 0;
+          for (const r of list) if (await writeOne(r)) n++;
+          const last = list[list.length - 1] as Ingested;
+          await pool.query(
+            `INSERT INTO ${s}.edge_cursor (site, asset, seq) VALUES ($1, $2, $3) ON CONFLICT (site, asset) DO UPDATE SET seq = GREATEST(${s}.edge_cursor.seq, EXCLUDED.seq)`,
+            [last.site, last.asset, last.seq],
+          );
+          return n;
+        }),
+      );
+      return written.reduce((a, b) => a + b, 0);
+    },
+    close: () => pool.end(),
+    async drop() {
+      await pool.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    },
+  };
+}
