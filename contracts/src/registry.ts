@@ -5,7 +5,7 @@ import { createContractRegistry, type ContractEntry, type EventValidator, type L
 import { accessDenied, signingKeyRotated, tokenIssued } from './events/access.ts';
 import { actionCatalogued, costModelSet, feasibilityAssessed, kpiMeasured, objectiveSet, useCaseApproved, useCaseDrafted } from './events/charter.ts';
 import { bufferOverflowed, sourceConnected, sourceLost, sourceRegistered, sparkplugRebirthRequested, tagMapped } from './events/connectivity.ts';
-import { imageCaptured, imageRegionLabelled, imageRejected } from './events/images.ts';
+import { boardInspected, boardVerdictGiven, imageCaptured, imageRegionLabelled, imageRejected } from './events/images.ts';
 import { dataQualityIssueCleared, dataQualityIssueRaised, datasetSnapshotCreated, labelRecorded, restrictedDataRead } from './events/dataops.ts';
 import { chainAnchored, modelApprovalRequested, modelApproved, modelPromoted, modelRejected, modelRolledBack } from './events/governance.ts';
 import {
@@ -100,6 +100,9 @@ export const eventContracts = {
   ImageCaptured: imageCaptured,
   ImageRejected: imageRejected,
   ImageRegionLabelled: imageRegionLabelled,
+  // visual inspection (#22): inference's board prompts and operator verdicts (recommendation-)
+  BoardInspected: boardInspected,
+  BoardVerdictGiven: boardVerdictGiven,
 } as const;
 
 export type EventContracts = typeof eventContracts;

@@ -82,6 +82,8 @@ describe('the registry', () => {
       'ImageCaptured',
       'ImageRejected',
       'ImageRegionLabelled',
+      'BoardInspected',
+      'BoardVerdictGiven',
     ];
     expect(types.sort()).toEqual(required.sort());
   });

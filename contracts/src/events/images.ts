@@ -4,7 +4,7 @@
 // refused (`source-<sourceId>` streams); dataops records region labels (`label-<id>`).
 import { z } from 'zod';
 import { Service, StreamFamily, defineContract } from '../contract.ts';
-import { IsoDateTime, Sha256Hex, UnsToken, text } from '../primitives.ts';
+import { IsoDateTime, Sha256Hex, UnsToken, Uuid, text } from '../primitives.ts';
 
 /** How an image reached connectivity. */
 export const ImageVia = z.enum(['folder', 'mqtt', 'http']);
@@ -90,6 +90,65 @@ export const imageRegionLabelled = defineContract({
       defectType: DefectType,
       labelledBy: text(200),
       labelledAt: IsoDateTime,
+    }),
+  ],
+  upcasters: [],
+});
+
+/** A flagged region of a board as inference saw it: the box, the highest tile score in it, where it lies in plain words. */
+export const FlaggedRegion = z.strictObject({
+  x1: z.int().min(0),
+  y1: z.int().min(0),
+  x2: z.int().min(1),
+  y2: z.int().min(1),
+  score: z.number().min(0).max(1),
+  /** "upper left", "centre", … as the prompt says it. */
+  place: text(40),
+});
+
+export const boardInspected = defineContract({
+  service: Service.Inference,
+  streamFamily: StreamFamily.Recommendation,
+  description:
+    'A visual-inspection model flagged regions of a part image: the operator prompt in plain words with the station and the regions (shadow: logged only; suppressed: the station is in manual mode).',
+  versions: [
+    z.strictObject({
+      recommendationId: Uuid,
+      useCaseId: Uuid,
+      modelVersionId: Uuid,
+      stationId: UnsToken,
+      partId: PartId,
+      sha256: Sha256Hex,
+      width: z.int().min(1),
+      height: z.int().min(1),
+      regions: z.array(FlaggedRegion).min(1).max(100),
+      message: text(280),
+      mode: z.enum(['production', 'shadow', 'suppressed']),
+      threshold: z.number().min(0).max(1),
+      capturedAt: IsoDateTime,
+      inspectedAt: IsoDateTime,
+    }),
+  ],
+  upcasters: [],
+});
+
+export const boardVerdictGiven = defineContract({
+  service: Service.Inference,
+  streamFamily: StreamFamily.Recommendation,
+  description:
+    "An operator's verdict on a flagged region of a board (defect confirmed / no defect); dataops records it as an ImageRegionLabelled label for the next snapshot.",
+  versions: [
+    z.strictObject({
+      recommendationId: Uuid,
+      useCaseId: Uuid,
+      sha256: Sha256Hex,
+      stationId: UnsToken,
+      partId: PartId,
+      region: ImageRegion,
+      verdict: z.enum(['defect-confirmed', 'no-defect']),
+      defectType: DefectType,
+      decidedBy: text(200),
+      decidedAt: IsoDateTime,
     }),
   ],
   upcasters: [],
