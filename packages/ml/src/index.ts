@@ -104,6 +104,7 @@ export {
   recall,
   f1,
   averagePrecision,
+  prCurve,
   rocAuc,
   brier,
   reliability,
@@ -112,7 +113,7 @@ export {
   classificationMetrics,
   regressionMetrics,
 } from './metrics.ts';
-export type { Confusion, ClassificationMetrics, RegressionMetrics, ReliabilityBin } from './metrics.ts';
+export type { Confusion, ClassificationMetrics, PrPoint, RegressionMetrics, ReliabilityBin } from './metrics.ts';
 export { pickThreshold, costReport, costOf } from './threshold.ts';
 export type { CostModel, CostReport, ThresholdRule } from './threshold.ts';
 export { contributions, linearContributions, treeShap, treeExpectation, permutationImportance } from './explain.ts';

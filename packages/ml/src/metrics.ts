@@ -58,6 +58,45 @@ export function averagePrecision(y: ArrayLike<number>, scores: ArrayLike<number>
   return ap;
 }
 
+export interface PrPoint {
+  readonly threshold: number;
+  readonly precision: number;
+  readonly recall: number;
+}
+
+/**
+ * The precision-recall curve at distinct score thresholds (highest threshold first), thinned to at
+ * most `maxPoints` points spread evenly over recall (the first and last operating points kept), so
+ * a model card carries it at a bounded size. Empty when there is no positive.
+ */
+export function prCurve(y: ArrayLike<number>, scores: ArrayLike<number>, maxPoints = 50): PrPoint[] {
+  const order = descending(scores);
+  let P = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === 1) P++;
+  if (P === 0) return [];
+  const all: PrPoint[] = [];
+  let tp = 0,
+    fp = 0;
+  for (let r = 0; r < order.length; r++) {
+    const i = order[r]!;
+    if (y[i] === 1) tp++;
+    else fp++;
+    const next = order[r + 1];
+    if (next !== undefined && scores[next] === scores[i]) continue;
+    all.push({ threshold: scores[i]!, precision: tp / (tp + fp), recall: tp / P });
+  }
+  if (all.length <= maxPoints) return all;
+  const out: PrPoint[] = [];
+  const steps = Math.max(1, maxPoints - 1);
+  let k = 0;
+  for (let s = 0; s <= steps; s++) {
+    const target = s / steps;
+    while (k < all.length - 1 && all[k]!.recall < target) k++;
+    if (out.at(-1) !== all[k]) out.push(all[k]!);
+  }
+  return out;
+}
+
 /** ROC-AUC via the rank-sum statistic with average ranks for ties. */
 export function rocAuc(y: ArrayLike<number>, scores: ArrayLike<number>): number {
   const n = y.length;
@@ -135,10 +174,14 @@ export interface ClassificationMetrics {
   readonly f1: number;
   readonly prAuc: number;
   readonly rocAuc: number;
+  /** The precision-recall curve, at most 50 points (for the model card and the engineer's screen). */
+  readonly prCurve: readonly PrPoint[];
   /** Only for probabilistic scores. */
   readonly brier?: number;
   readonly reliability?: readonly ReliabilityBin[];
 }
+
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 
 export function classificationMetrics(y: ArrayLike<number>, scores: ArrayLike<number>, threshold: number, probabilistic = true): ClassificationMetrics {
   const c = confusion(y, scores, threshold);
@@ -154,6 +197,7 @@ export function classificationMetrics(y: ArrayLike<number>, scores: ArrayLike<nu
     f1: f1(c),
     prAuc: averagePrecision(y, scores),
     rocAuc: rocAuc(y, scores),
+    prCurve: prCurve(y, scores).map((p) => ({ threshold: round6(p.threshold), precision: round6(p.precision), recall: round6(p.recall) })),
   };
   return probabilistic ? { ...m, brier: brier(y, scores), reliability: reliability(y, scores) } : m;
 }
