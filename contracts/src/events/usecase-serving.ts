@@ -124,6 +124,22 @@ export const ServingCostModel = z.strictObject({
   downtimeHour: z.number().nonnegative(),
 });
 
+/**
+ * An outbound action rule (#21): when a prompt of the use case is raised, acknowledged or done, the
+ * integration service sends it to another system over one of its connectors (named in its setup).
+ */
+export const ServingOutboundRule = z.strictObject({
+  ruleId: UnsToken,
+  on: z.enum(['raised', 'acknowledged', 'done']),
+  kind: z.enum(['work-order', 'quality-check', 'webhook']),
+  /** A connector of the integration service's setup ("maintainx", "mes"). */
+  connector: UnsToken,
+  /** Only prompts recommending this action (of `failureModes`); absent: every action. */
+  actionId: Uuid.optional(),
+  /** Only prompts of these priorities; absent: all. */
+  priorities: z.array(z.enum(['low', 'medium', 'high', 'critical'])).min(1).max(4).optional(),
+});
+
 export const UseCaseServingSpec = z.strictObject({
   name: text(120),
   /** The kind of asset ("pump", "mill", "packer"): what the catalog calls the asset's type. */
@@ -150,6 +166,8 @@ export const UseCaseServingSpec = z.strictObject({
   failureModes: z.array(ServingFailureMode).min(1).max(20),
   costModel: ServingCostModel,
   kpis: z.array(KpiKind).max(20),
+  /** Outbound action rules (#21; optional: none means only the integration service's own setup applies). */
+  outbound: z.array(ServingOutboundRule).max(20).optional(),
 });
 
 export const useCaseServingSpecDefined = defineContract({
