@@ -14,6 +14,7 @@ import { createKernel, type Kernel } from '@industrial/kernel';
 import { currentTraceparent } from '@industrial/telemetry/api';
 import { SqliteBuffer } from './adapters/buffer/sqlite-buffer.ts';
 import { SqliteSourceCatalog } from './adapters/buffer/source-catalog.ts';
+import { startCameraSources, type CameraSources, type CameraSourcesConfig } from './adapters/images/camera-sources.ts';
 import { createForwarder, type Forwarder } from './adapters/bus/forwarder.ts';
 import { startGrpc, type GrpcOptions } from './adapters/grpc/server.ts';
 import { MqttMirror } from './adapters/mqtt/mqtt-mirror.ts';
@@ -56,6 +57,10 @@ export interface ConnectivityAppConfig {
    * (embedded without an API). `maxQueuedBatches`: how far a SubscribeUns client may lag.
    */
   grpc?: Pick<GrpcOptions, 'host' | 'port' | 'access' | 'shutdownGraceMs' | 'maxQueuedBatches' | 'tls' | 'rateLimit'> | null;
+  /** Camera sources of visual inspection (#22: folders, MQTT, upload; CONNECTIVITY_CAMERAS_FILE); null = none. */
+  cameras?: CameraSourcesConfig | null;
+  /** Token issuer/audience the camera upload server checks (with deps.keySet). */
+  cameraAccess?: { issuer: string; audience: string };
 }
 
 interface ConnectivityAppBaseDeps {
@@ -77,6 +82,8 @@ export interface ConnectivityApp extends ConnectivityApi {
   bufferState(): { batches: number; samples: number; busHealthy: boolean; lastError: string | null; forwardedBatches: number; oldestSampleAt: string | null };
   /** Resolves when every event emitted so far is in the store (tests, shutdown). */
   settled(): Promise<void>;
+  /** The camera sources (null: none configured or not started). */
+  cameras(): CameraSources | null;
 }
 
 interface Running {
@@ -87,6 +94,7 @@ interface Running {
   certificateManager: OPCUACertificateManager;
   mirror: MqttMirror | null;
   grpc: { stop(): Promise<void> } | null;
+  cameras: CameraSources | null;
 }
 
 export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityApp {
@@ -150,10 +158,17 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
         traceparent: () => currentTraceparent() ?? null,
         live,
       });
-      running = { features, buffer, catalog, forwarder, certificateManager, mirror, grpc: null };
+      running = { features, buffer, catalog, forwarder, certificateManager, mirror, grpc: null, cameras: null };
       const pending = buffer.count();
       if (pending.batches > 0) logger.info(pending, 'replaying batches buffered before the restart');
       await features.start(config.sources ?? []);
+      if (config.cameras)
+        running.cameras = await startCameraSources(config.cameras, {
+          kernel,
+          logger,
+          ...(deps.keySet ? { keySet: deps.keySet } : {}),
+          ...(config.cameraAccess ? { access: config.cameraAccess } : {}),
+        });
       let grpcPort: number | null = null;
       if (config.grpc) {
         const h = await startGrpc(app, { ...config.grpc, keySet: deps.keySet, logger, kernel });
@@ -169,6 +184,8 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
       if (r === null) return;
       await r.grpc?.stop();
       r.grpc = null;
+      await r.cameras?.stop();
+      r.cameras = null;
       // Stop sampling first: each source writes its last partial batch to the buffer.
       await r.features.stop();
       const drained = await r.forwarder.flush(options.drainMs ?? 5_000);
@@ -200,6 +217,8 @@ export function createConnectivityApp(deps: ConnectivityAppDeps): ConnectivityAp
     async settled() {
       await running?.features.settled();
     },
+
+    cameras: () => running?.cameras ?? null,
   };
   return app;
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { natsEnvConfig, type NatsEnvSettings } from '@industrial/bus';
+import { CameraSourcesConfig } from './adapters/images/camera-sources.ts';
 import {
   accessEnv,
   checkEventStoreEnv,
@@ -37,6 +38,8 @@ const EnvSchema = z
     CONNECTIVITY_PKI_DIR: nonEmpty.optional(),
     CONNECTIVITY_AUTO_ACCEPT_CERTS: bool.default(false),
     CONNECTIVITY_SOURCES_FILE: nonEmpty.optional(),
+    /** Camera sources of visual inspection (JSON: storeDir, folders, mqtt, upload). */
+    CONNECTIVITY_CAMERAS_FILE: nonEmpty.optional(),
     CONNECTIVITY_OVERFLOW_POLICY: z.enum(['drop-oldest', 'drop-newest'], { message: 'must be "drop-oldest" or "drop-newest"' }).default('drop-oldest'),
     CONNECTIVITY_BUFFER_SYNC: z.enum(['NORMAL', 'FULL'], { message: 'must be NORMAL or FULL' }).default('NORMAL'),
     CONNECTIVITY_MQTT_MIRROR_URL: z
@@ -78,6 +81,10 @@ export interface ConnectivityConfig {
   sourcesFile: string | null;
   /** The sources CONNECTIVITY_SOURCES_FILE holds ([] without one). */
   sources: unknown[];
+  /** The camera sources CONNECTIVITY_CAMERAS_FILE holds (null without one). */
+  cameras: CameraSourcesConfig | null;
+  /** ACCESS_KEYS_DIR with issuer/audience (the gRPC API and the camera upload server check tokens with it); null: unset. */
+  access: AccessConfig | null;
   overflowPolicy: 'drop-oldest' | 'drop-newest';
   bufferSynchronous: 'NORMAL' | 'FULL';
   mqttMirror: { url: string; topicPrefix: string } | null;
@@ -113,9 +120,24 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       return { ok: false, message: `CONNECTIVITY_SOURCES_FILE ${(error as Error).message}` };
     }
   }
+  let cameras: CameraSourcesConfig | null = null;
+  if (e.CONNECTIVITY_CAMERAS_FILE !== undefined) {
+    try {
+      const parsedCameras = CameraSourcesConfig.safeParse(JSON.parse(readFileSync(e.CONNECTIVITY_CAMERAS_FILE, 'utf8')));
+      if (!parsedCameras.success) {
+        const issue = parsedCameras.error.issues[0]!;
+        throw new Error(`${issue.path.join('.') || '(file)'}: ${issue.message}`);
+      }
+      cameras = parsedCameras.data;
+    } catch (error) {
+      return { ok: false, message: `CONNECTIVITY_CAMERAS_FILE ${(error as Error).message}` };
+    }
+  }
   return {
     ok: true,
     config: {
+      cameras,
+      access: e.ACCESS_KEYS_DIR === undefined ? null : { keysDir: e.ACCESS_KEYS_DIR, issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE },
       natsUrl: e.NATS_URL,
       nats: nats.nats,
       stateDir: e.CONNECTIVITY_STATE_DIR,

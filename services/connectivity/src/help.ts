@@ -9,6 +9,8 @@ ${NATS_ENV_HELP}
   CONNECTIVITY_PKI_DIR                            client PKI root (<state dir>/pki)
   CONNECTIVITY_AUTO_ACCEPT_CERTS                  trust unknown server certificates on first sight (false; dev only)
   CONNECTIVITY_SOURCES_FILE                       JSON array of sources registered at start
+  CONNECTIVITY_CAMERAS_FILE                       camera sources of visual inspection (JSON: storeDir, folders,
+                                                  mqtt, upload; the upload server needs ACCESS_KEYS_DIR); none by default
   CONNECTIVITY_OVERFLOW_POLICY                    drop-oldest (default) or drop-newest
   CONNECTIVITY_BUFFER_SYNC                        NORMAL (default) or FULL
   CONNECTIVITY_MQTT_MIRROR_URL / _PREFIX          mirror every batch to MQTT too (off / uns)

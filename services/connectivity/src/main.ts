@@ -29,7 +29,7 @@ process.exit(
         kernel,
         bus,
         logger,
-        ...(config.grpc === null ? {} : { keySet: await loadKeySet(config.grpc.access.keysDir) }),
+        ...(config.access === null ? {} : { keySet: await loadKeySet(config.access.keysDir) }),
         config: {
           grpc:
             config.grpc === null
@@ -49,6 +49,8 @@ process.exit(
           bufferSynchronous: config.bufferSynchronous,
           mqttMirror: config.mqttMirror,
           sources: config.sources,
+          cameras: config.cameras,
+          ...(config.access === null ? {} : { cameraAccess: { issuer: config.access.issuer, audience: config.access.audience } }),
         },
       });
       const { grpcPort } = await app.start();
