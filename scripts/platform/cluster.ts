@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   // Each process's Prometheus scrape endpoint (GET /metrics): base+60, +61, … in the order above
   // (infra/prometheus/cluster.yml scrapes the default ports); METRICS_PORT=off in the environment disables them.
   const metricsPorts = new Map(all.map((p, i) => [p.name, base + 60 + i]));
-  if (env.METRICS_PORT !== 'off') for (const p of procs) if (p.name !== 'hmi') p.env.METRICS_PORT = String(metricsPorts.get(p.name));
+  if (env.METRICS_PORT !== 'off') for (const p of procs) p.env.METRICS_PORT = String(metricsPorts.get(p.name));
   // The cluster's own nats-server (default, CLUSTER_NATS=own) with one nkey user per service and least-privilege
   // permissions (ADR 0010), TLS with the local CA unless PLATFORM_TLS=0. CLUSTER_NATS=shared: the shared,
   // unauthenticated NATS at NATS_URL (development only).
@@ -331,7 +331,6 @@ async function main(): Promise<void> {
       env.METRICS_PORT === 'off'
         ? '  metrics             off (METRICS_PORT=off)'
         : `  metrics (Prometheus) ${procs
-            .filter((p) => p.name !== 'hmi')
             .map((p) => `${p.name} http://127.0.0.1:${metricsPorts.get(p.name)}/metrics`)
             .join('\n                       ')}`,
       `  auditor token       ${auditor}`,

@@ -1,6 +1,8 @@
 // `npm start`: every service that exists, in ONE process, on the embedded defaults — SQLite event
 // store, in-process bus, the plant simulator — for a laptop or a first look. Prints the URLs and
 // tokens. The same service code runs in cluster mode (scripts/platform/cluster.ts).
+// First: opt-in telemetry (OTEL_EXPORTER=otlp, METRICS_PORT; README "SRE"), nothing when unset.
+import '@industrial/telemetry/opt-in';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,11 +17,12 @@ import { charterV1, createClient, ensureLocalCa, type ServiceTls } from '@indust
 import { createInferenceApp, dataopsPlant, sqliteProjectionCheckpoints } from '@industrial/inference';
 import { createIntegrationApp, inferenceGateway, readSetupFile } from '@industrial/integration';
 import { createKernel } from '@industrial/kernel';
-import { createTrainingApp, registerDemoPumpModel } from '@industrial/training';
+import { createTrainingApp } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
+import { DEMO_ENGINEER, DEMO_QUALITY_LEAD, demoModels } from './demo-models.ts';
 import { loadUseCases, readUseCaseFiles, withPlant } from './usecases.ts';
 
 const env = process.env;
@@ -186,7 +189,6 @@ async function main(): Promise<void> {
     );
   }
   charterClient.close();
-  const pumpBearingId = useCaseFiles.find((f) => f.file.endsWith('pump-bearing.json'))!.useCaseId;
 
   // Training: StartTraining on dataops snapshots (same snapshot directory), runs on a worker
   // thread, candidates registered through governance's registry (in process, same store); acts on
@@ -209,18 +211,35 @@ async function main(): Promise<void> {
   const tr = await training.start();
   stops.push(() => training.stop());
 
-  // A real pump bearing-failure model for a first look: trained from the simulated plant by the
-  // training service's recipe (cached under .data/models), registered and promoted through governance:
-  // a break-glass promotion by the setup account, recorded as such (who and why).
+  // A model for every demo use case (usecases/*.json), trained from the simulated plant by the
+  // training service's recipe on a worker thread with a progress line per use case, cached under
+  // <data dir>/models (keyed by the recipe and the use case's spec) and reused on later starts. Each
+  // goes to production through governance's gRPC API: registered as a candidate by training's
+  // account, requested by an engineer, approved and promoted by a quality lead (four eyes, audited).
   if (env.PLATFORM_DEMO_MODEL !== '0') {
-    process.stdout.write('Preparing the pump bearing model (first start trains it, later starts reuse it)…\n');
-    const m = await registerDemoPumpModel({
-      store,
-      artifactsDir: join(dataDir, 'models'),
-      useCaseId: pumpBearingId,
-      actor: { subject: 'svc:platform-setup', role: 'service' },
-    });
-    logger.info({ modelVersion: m.modelVersion, sha256: m.sha256, cached: m.cached }, 'pump bearing model in production');
+    process.stdout.write('Preparing a model for every use case (the first start trains them, about a minute; later starts reuse them)…\n');
+    const door = {
+      governance: `${host}:${gov.grpcPort}`,
+      tls: tls?.grpcClient,
+      tokens: {
+        training: await devToken(keys.accessDir, 'svc:training', ['service'], 3_600),
+        engineer: await devToken(keys.accessDir, DEMO_ENGINEER, ['engineer'], 3_600),
+        qualityLead: await devToken(keys.accessDir, DEMO_QUALITY_LEAD, ['quality_lead'], 3_600),
+      },
+    };
+    await demoModels(
+      useCaseFiles.map((f) => ({ useCaseId: f.useCaseId, serving: f.serving })),
+      { artifactsDir: join(dataDir, 'models'), door },
+    ).then(
+      ({ promoted }) => {
+        for (const m of promoted)
+          logger.info(
+            { useCase: m.useCaseId, modelVersion: m.modelVersionId, version: m.version, cached: m.cached, promoted: m.promoted },
+            `model for "${m.name}" in production`,
+          );
+      },
+      (e: unknown) => logger.error({ err: e }, 'the demo models could not be prepared; the use cases are served by their fixed limits'),
+    );
   }
 
   // Inference: live windows from the UNS, prompts for operators, HTTP gateway for the HMI.

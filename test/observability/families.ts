@@ -17,6 +17,7 @@ export const INSTRUMENT_SOURCES = [
   'services/dataops/src/adapters/telemetry/metrics.ts',
   'packages/bus/src/nats/consumer-watch.ts',
   'packages/relay/src/metrics.ts',
+  'packages/telemetry/src/http.ts',
 ] as const;
 
 export interface Family {

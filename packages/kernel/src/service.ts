@@ -9,7 +9,16 @@
 import { eventValidator, type Service } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
 import { openStoreFromConfig, type LogLevel, type OpenStoreOptions, type StoreWiring, type TelemetryConfig } from '@industrial/eventstore/config';
-import { createLogger, initTelemetry, registerDependency, type Logger, type TelemetryHandle } from '@industrial/telemetry';
+import {
+  createLogger,
+  importantSpanOptions,
+  initTelemetry,
+  registerDependency,
+  trace,
+  withSpan,
+  type Logger,
+  type TelemetryHandle,
+} from '@industrial/telemetry';
 import { createKernel, type Kernel } from './kernel.ts';
 
 /** What runService needs from every service's config. */
@@ -127,7 +136,8 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
   let code = 0;
   try {
     const endpoint = await telemetry.serveMetrics();
-    const running = await def.start(ctx);
+    // The start as one span (always kept): every process sends at least one, so an SRE sees each in the tracing backend.
+    const running = await withSpan(trace.getTracer('@industrial/kernel'), `start ${def.name}`, importantSpanOptions(), () => def.start(ctx));
     const metricsAt = endpoint === null ? '' : ` metrics=${endpoint.host}:${endpoint.port}`;
     out(`${`${def.name} ready ${running.ready}`.trimEnd()}${metricsAt}`);
     const signal = await stopSignal;

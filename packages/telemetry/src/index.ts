@@ -4,6 +4,8 @@ export { initTelemetry, resetTelemetryForTests } from './init.ts';
 export type { TelemetryHandle, TelemetryDependencies } from './init.ts';
 export type { InMemoryMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
+export { telemetryConfigFromEnv } from './env.ts';
+export type { EnvTelemetry } from './env.ts';
 export { TelemetryExporterKind, assertValidTelemetryConfig, otlpMetricsUrl, otlpTracesUrl } from './config.ts';
 export type { TelemetryConfig, LogLevel } from './config.ts';
 export type { MetricsEndpoint, MetricsEndpointConfig } from './prometheus.ts';

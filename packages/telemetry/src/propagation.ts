@@ -9,7 +9,7 @@ import type { Context, Exception, Span, SpanOptions, TextMapGetter, TextMapSette
 // set up by initTelemetry(). The global registration is only visible to API copies of the same
 // or a lower minor version, so a package bringing its own newer @opentelemetry/api would
 // silently get no-op tracers.
-export { SpanKind, SpanStatusCode, ValueType, context, metrics, propagation, trace } from '@opentelemetry/api';
+export { ROOT_CONTEXT, SpanKind, SpanStatusCode, ValueType, context, createContextKey, metrics, propagation, trace } from '@opentelemetry/api';
 export type {
   Attributes,
   Context,
@@ -20,6 +20,7 @@ export type {
   ObservableGauge,
   ObservableResult,
   Span,
+  SpanContext,
   SpanOptions,
   Tracer,
   UpDownCounter,

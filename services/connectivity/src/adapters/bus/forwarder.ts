@@ -13,7 +13,10 @@
 // were in flight are ignored and those rows re-sent. Re-sent batches keep their batchId as
 // Nats-Msg-Id, so JetStream drops what had already been stored. The payload goes out as the
 // JSON text stored in the buffer (no parse and re-encode), with the same JSON content type.
+// Tracing: a row offered from memory is published in the context it was offered in (the OPC UA
+// read that produced it), whenever its turn comes; a row read back from the buffer starts a new trace.
 import { Header, type Bus } from '@industrial/bus';
+import { ROOT_CONTEXT, context, type Context } from '@industrial/telemetry/api';
 import type { BufferedRow } from '../../ports.ts';
 import type { SqliteBuffer } from '../buffer/sqlite-buffer.ts';
 
@@ -96,7 +99,10 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
     }
   };
 
-  const publish = (row: BufferedRow) => o.bus.publish(row.subject, encoder.encode(row.payload), { msgId: row.batchId, headers: JSON_HEADERS });
+  /** The trace context each offered row was produced in. */
+  const origin = new WeakMap<BufferedRow, Context>();
+  const publish = (row: BufferedRow) =>
+    context.with(origin.get(row) ?? ROOT_CONTEXT, () => o.bus.publish(row.subject, encoder.encode(row.payload), { msgId: row.batchId, headers: JSON_HEADERS }));
 
   const delivered = (rows: readonly BufferedRow[]) => {
     for (const row of rows) {
@@ -273,7 +279,13 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
     offer(rows) {
       // While behind, the rows are read from the buffer in their turn; only a caught-up forwarder
       // takes them from memory (they follow sentUpTo directly: append and pump run on one thread).
-      if (mode === 'pumping' && caughtUp) for (const r of rows) mem.push(r);
+      if (mode === 'pumping' && caughtUp) {
+        const ctx = context.active();
+        for (const r of rows) {
+          origin.set(r, ctx);
+          mem.push(r);
+        }
+      }
       this.kick();
     },
     get healthy() {

@@ -24,12 +24,14 @@ import {
   type UserIdentityInfo,
 } from 'node-opcua';
 import { createHash } from 'node:crypto';
+import { context } from '@industrial/telemetry/api';
 import { ConnectivityErrorCode, InvalidSourceInputError, NodeNotFoundError, SourceConnectError } from '../../domain/errors.ts';
 import { autoMapBrowsePath, normaliseRange, normaliseUnit, type TagDataType, type TagMapping } from '../../domain/mapping.ts';
 import { qualityOf, toSampleValue } from '../../domain/quality.ts';
 import type { OpcUaSourceSpec } from '../../domain/source.ts';
 import type { AutoMapped, BrowseNode, Source, SourceEvents } from '../../ports.ts';
 import { dataTypeOfNode, filterFor, isPropertyRef, withDescription } from './node-description.ts';
+import { PublishSpans } from './publish-span.ts';
 
 /**
  * What the OPC UA source reports: a data change of a mapped tag (value already narrowed; Bad
@@ -100,11 +102,13 @@ export class OpcUaSource implements Source {
   #subscription: ClientSubscription | null = null;
   #groups: ClientMonitoredItemGroup[] = [];
   #thumbprint: string | null = null;
+  readonly #reads: PublishSpans;
   #lost = false;
   #closed = false;
 
   constructor(options: OpcUaSourceOptions) {
     this.#o = options;
+    this.#reads = new PublishSpans(options.spec.sourceId, options.spec.endpoint);
   }
 
   get connected(): boolean {
@@ -403,18 +407,7 @@ export class OpcUaSource implements Source {
       group.on('changed', (_item, dv: DataValue, index: number) => {
         const m = g.items[index];
         if (m === undefined) return;
-        const statusCode = dv.statusCode.value >>> 0;
-        const value = dv.value.value === null || dv.value.value === undefined ? undefined : toSampleValue(dv.value.value);
-        const source = dv.sourceTimestamp ?? dv.serverTimestamp;
-        const server = dv.serverTimestamp;
-        const now = source && server ? '' : new Date().toISOString();
-        this.#o.handlers.onChange(m, {
-          value,
-          statusCode: value === undefined && qualityOf(statusCode).severity === 'Good' ? 0x80070000 : statusCode,
-          sourceTimestamp: source ? isoSource(source) : now,
-          serverTimestamp: server ? isoServer(server) : now,
-        });
-        this.#o.handlers.onNotification();
+        context.with(this.#reads.context(), () => this.#changed(m, dv));
       });
       this.#groups.push(group);
       await new Promise<void>((resolve, reject) => {
@@ -422,6 +415,21 @@ export class OpcUaSource implements Source {
         group.once('err', (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
       });
     }
+  }
+
+  #changed(m: TagMapping, dv: DataValue): void {
+    const statusCode = dv.statusCode.value >>> 0;
+    const value = dv.value.value === null || dv.value.value === undefined ? undefined : toSampleValue(dv.value.value);
+    const source = dv.sourceTimestamp ?? dv.serverTimestamp;
+    const server = dv.serverTimestamp;
+    const now = source && server ? '' : new Date().toISOString();
+    this.#o.handlers.onChange(m, {
+      value,
+      statusCode: value === undefined && qualityOf(statusCode).severity === 'Good' ? 0x80070000 : statusCode,
+      sourceTimestamp: source ? isoSource(source) : now,
+      serverTimestamp: server ? isoServer(server) : now,
+    });
+    this.#o.handlers.onNotification();
   }
 
   async #terminateSubscription(): Promise<void> {

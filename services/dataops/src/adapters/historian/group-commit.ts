@@ -8,6 +8,10 @@
 // Once the number of submitters waiting at once is known (W, from the last flushes), a group is
 // written as soon as it holds W / maxInFlight batches: one group is written while the others'
 // submitters prepare theirs.
+// Tracing: each submitter's context (its message's processing span) is kept; the group's write runs
+// in groupContext (parent: the first sampled message, links: the others), see db-span.ts.
+import { context, type Context } from '@industrial/telemetry/api';
+import { groupContext } from './db-span.ts';
 
 export interface GroupCommitOptions {
   /** How long the first batch of a group waits for company. */
@@ -28,6 +32,7 @@ export type GroupWrite<T> = (batches: T[]) => Promise<ReadonlySet<string>>;
 
 interface Pending<T> {
   item: T;
+  context: Context;
   resolve: (duplicate: boolean) => void;
   reject: (error: unknown) => void;
 }
@@ -54,7 +59,7 @@ export class GroupCommit<T extends Groupable> {
   /** Resolves after the batch's group committed: true when the batch had been stored before. */
   submit(item: T): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      this.#pending.push({ item, resolve, reject });
+      this.#pending.push({ item, context: context.active(), resolve, reject });
       this.#samples += item.raw.length;
       this.#peak = Math.max(this.#peak, this.#pending.length + this.#inFlightItems);
       if (this.#samples >= this.#o.maxSamples || this.#pending.length >= this.#share()) this.#flush();
@@ -100,7 +105,8 @@ export class GroupCommit<T extends Groupable> {
 
   async #run(group: Pending<T>[]): Promise<void> {
     try {
-      const duplicates = await this.#write(group.map((p) => p.item));
+      const items = group.map((p) => p.item);
+      const duplicates = await context.with(groupContext(group.map((p) => p.context)), () => this.#write(items));
       for (const p of group) p.resolve(duplicates.has(p.item.batchId));
       return;
     } catch (error) {
@@ -112,7 +118,7 @@ export class GroupCommit<T extends Groupable> {
     // Isolate the batch at fault: the others commit on their own.
     for (const p of group) {
       try {
-        const duplicates = await this.#write([p.item]);
+        const duplicates = await context.with(groupContext([p.context]), () => this.#write([p.item]));
         p.resolve(duplicates.has(p.item.batchId));
       } catch (error) {
         p.reject(error);

@@ -11,6 +11,7 @@ import type { DataopsStore, Historian, IngestBatch, RangeQuery, RawSample, Reten
 import { createMetaStore, metaDdl } from '../meta-store.ts';
 import { pgClient } from '../sql.ts';
 import { DAY_MS, SEVERITY_CODE, SEVERITY_NAME } from './common.ts';
+import { withDbSpan } from './db-span.ts';
 import { BinaryArray, OID, Utf8Cache } from './pg-binary.ts';
 
 export interface PostgresStoreOptions {
@@ -63,7 +64,7 @@ export async function openPostgresDataopsStore(options: PostgresStoreOptions): P
     await pool.end();
     throw new Error(`PostgreSQL store at ${redactUrl(options.connectionString)} (schema ${options.schema}) could not be opened: ${String(e)}`, { cause: e });
   }
-  const historian = new PostgresHistorian(pool, options.schema, options.refinedIntervalMs);
+  const historian = new PostgresHistorian(pool, options.schema, options.refinedIntervalMs, options.connectionString);
   return {
     kind: 'postgres',
     pool,
@@ -203,8 +204,13 @@ class PostgresHistorian implements Historian {
   readonly #partitions = new Set<number>();
   readonly #utf8 = new Utf8Cache();
 
-  constructor(pool: pg.Pool, schema: string, refinedIntervalMs: number) {
+  /** server.address/port of the database span, from the connection string. */
+  readonly #server: { server?: { address: string; port: number } };
+
+  constructor(pool: pg.Pool, schema: string, refinedIntervalMs: number, connectionString?: string) {
     this.#pool = pool;
+    const url = connectionString !== undefined && URL.canParse(connectionString) ? new URL(connectionString) : null;
+    this.#server = url === null || url.hostname === '' ? {} : { server: { address: url.hostname, port: Number(url.port || 5432) } };
     this.#schema = schema;
     this.refinedIntervalMs = refinedIntervalMs;
   }
@@ -295,7 +301,10 @@ class PostgresHistorian implements Historian {
     try {
       // Unnamed: planning takes well under 1 % of the execution, and named statements would pile up
       // on every connection, one per day partition.
-      const r = await this.#pool.query<{ batch_id: string }>(groupSql(target), values);
+      const r = await withDbSpan(
+        { system: 'postgresql', operation: 'INSERT', collection: 'raw_samples', namespace: this.#schema, batchSize: unique.length, ...this.#server },
+        () => this.#pool.query<{ batch_id: string }>(groupSql(target), values),
+      );
       const isNew = new Set(r.rows.map((x) => x.batch_id.toLowerCase()));
       const written = new Set<string>();
       const duplicateIds: string[] = [];

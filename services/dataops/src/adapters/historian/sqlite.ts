@@ -9,6 +9,7 @@ import type { DataopsStore, Historian, IngestBatch, RangeQuery, RawSample, Reten
 import { createMetaStore, metaDdl } from '../meta-store.ts';
 import { Mutex, sqliteClient } from '../sql.ts';
 import { SEVERITY_CODE, SEVERITY_NAME, mergeBuckets } from './common.ts';
+import { withDbSpan } from './db-span.ts';
 
 export interface SqliteStoreOptions {
   /** File path or ":memory:". */
@@ -91,6 +92,11 @@ class SqliteHistorian implements Historian {
   }
 
   writeBatches(batches: readonly IngestBatch[]): Promise<WriteResult> {
+    const span = { system: 'sqlite', operation: 'INSERT', collection: 'raw_samples', namespace: 'main', batchSize: batches.length };
+    return withDbSpan(span, () => this.#write(batches));
+  }
+
+  #write(batches: readonly IngestBatch[]): Promise<WriteResult> {
     return this.#mutex.run(async () => {
       this.#db.exec('BEGIN IMMEDIATE');
       try {
