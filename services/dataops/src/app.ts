@@ -10,6 +10,7 @@ import { createKernel, type Kernel } from '@industrial/kernel';
 import { csvParser } from './adapters/files/csv-import.ts';
 import { snapshotFiles } from './adapters/files/snapshot-files.ts';
 import { GroupCommit } from './adapters/historian/group-commit.ts';
+import { buildOrderedSnapshot } from './adapters/ml/ordered-snapshot.ts';
 import { windowFeatures } from './adapters/ml/windows.ts';
 import { startEventConsumer, startUnsConsumers } from './adapters/nats/consumers.ts';
 import { DEFAULT_CONFIG, type DataopsConfig } from './config.ts';
@@ -83,6 +84,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
     restricted,
     files: snapshotFiles,
     windows: windowFeatures,
+    ordered: buildOrderedSnapshot,
     snapshotDir: config.snapshotDir,
     codeVersion: config.codeVersion,
     now,
@@ -142,6 +144,8 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
     buildModelTable: (q) => snapshots.buildModelTable(q),
     createSnapshot: (input, who) => snapshots.createSnapshot(input, causeOf(who)),
     getSnapshot: (id, principal, via) => snapshots.getSnapshot(id, readCallFor(principal, via)),
+    listSnapshots: (q, principal) =>
+      snapshots.listSnapshots({ ...q, withRestricted: principal === undefined || authorize(principal, Permission.DataReadRestricted).allowed }),
     applyRetention: (cutoffMs) => retention.apply(cutoffMs),
     handleIntegrationEvent,
   };

@@ -12,6 +12,7 @@ import type { CsvMapping } from './domain/csv-mapping.ts';
 import type { ColumnData, ColumnSpec, Table } from './domain/table.ts';
 import type { LabelWindow } from './domain/context.ts';
 import type { OpenQualityIssue } from './domain/quality-issues.ts';
+import type { TextTable } from './domain/delimited.ts';
 import type { Splits } from './domain/snapshot.ts';
 import type { WindowSample, WindowTarget } from './domain/window-target.ts';
 
@@ -112,6 +113,8 @@ export interface MetaStore {
   getImport(id: string): Promise<{ record: ImportRecord; table: Table } | null>;
   putSnapshot(s: SnapshotRecord): Promise<void>;
   getSnapshot(idOrHash: string): Promise<SnapshotRecord | null>;
+  /** Snapshot records, newest first (optionally one dataset's), at most `limit`. */
+  listSnapshots(q: { datasetId?: string; limit: number }): Promise<SnapshotRecord[]>;
   /**
    * Data-quality read model: the issues open per dataops' `quality-<sourceId>` streams, and per
    * stream the last revision folded in (-1: none). The events come first; this follows them.
@@ -275,6 +278,49 @@ export interface WindowFeatures {
   /** Columns asset_path (group), time (window end), one per feature (with its unit), then the target. */
   table(input: WindowTableInput): Table;
 }
+
+/** What an ordered per-unit snapshot of an import is built from (see OrderedFeatures). */
+export interface OrderedBuildRequest {
+  readonly table: TextTable;
+  /** Unit column; absent: the file is one unit (a single stream). */
+  readonly entity?: string;
+  readonly order: string;
+  readonly step?: number;
+  readonly gaps?: 'error' | 'allow';
+  /** Sensor columns (default: every numeric column but entity, order and label columns). */
+  readonly columns?: readonly string[];
+  readonly windows: readonly number[];
+  readonly statistics: OrderedSpec['statistics'];
+  readonly ewma?: readonly number[];
+  readonly lags?: readonly number[];
+  readonly deltas?: readonly number[];
+  readonly target?:
+    | {
+        readonly kind: 'remaining';
+        readonly name: string;
+        readonly cap?: number;
+        readonly runToFailure: 'all' | readonly number[] | { readonly column: string };
+      }
+    | { readonly kind: 'within'; readonly name: string; readonly labels: string; readonly horizon: number };
+  readonly testUnits?: readonly number[];
+  readonly validationTail: number;
+  readonly version?: string;
+}
+
+export interface OrderedBuilt {
+  readonly table: Table;
+  readonly splits: Splits;
+  readonly spec: OrderedSpec;
+  readonly transformations: string[];
+  readonly units: number;
+}
+
+/**
+ * Ordered per-unit feature tables by the shared @industrial/ml function (the one training rows and
+ * scoring share), a derived target and a split naming the test units. Throws FileShapeError or
+ * MlValidationError saying what is wrong with the data.
+ */
+export type OrderedFeatures = (req: OrderedBuildRequest, progress?: (stage: string) => void) => OrderedBuilt;
 
 // ---- access and logging --------------------------------------------------------------------------
 

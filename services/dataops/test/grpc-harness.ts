@@ -27,6 +27,8 @@ export interface GrpcHarness {
   address: string;
   /** A client with a token of `role` (scopes: everything unless given). */
   client(role: Role, scopes?: string[]): Promise<dataopsV1.DataOpsServiceClient>;
+  /** A bearer token of `role` (for clients the test starts itself, e.g. a CLI child process). */
+  token(role: Role, scopes?: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -48,26 +50,28 @@ export async function startGrpcHarness(factory: StoreFactory, appConfig: Partial
   const server = createDataopsGrpcServer({ app, store: events, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
   const address = `127.0.0.1:${await server.listen()}`;
   const clients: grpc.Client[] = [];
+  const token = (role: Role, scopes: string[] = ['*']): Promise<string> =>
+    issueToken(signingKey, {
+      subject: `${role}-1`,
+      roles: [role],
+      scopes,
+      tokenId: randomUUID(),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: new Date(),
+      ttlSeconds: 600,
+    });
   return {
     h,
     events,
     app,
     address,
     async client(role, scopes = ['*']) {
-      const token = await issueToken(signingKey, {
-        subject: `${role}-1`,
-        roles: [role],
-        scopes,
-        tokenId: randomUUID(),
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        now: new Date(),
-        ttlSeconds: 600,
-      });
-      const c = createClient(dataopsV1.DataOpsServiceClient, address, { token, deadlineMs: 20_000 });
+      const c = createClient(dataopsV1.DataOpsServiceClient, address, { token: await token(role, scopes), deadlineMs: 20_000 });
       clients.push(c);
       return c;
     },
+    token,
     async close() {
       for (const c of clients) c.close();
       await server.shutdown({ graceMs: 1000 });

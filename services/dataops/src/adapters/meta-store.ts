@@ -146,6 +146,14 @@ export function createMetaStore(sql: SqlClient): MetaStore {
       const [row] = await sql.query('SELECT doc FROM snapshots WHERE snapshot_id = $1 OR content_hash = $1', [idOrHash]);
       return row === undefined ? null : parse<SnapshotRecord>(row);
     },
+    async listSnapshots(q: { datasetId?: string; limit: number }) {
+      const rows = await sql.query('SELECT doc FROM snapshots', []);
+      return rows
+        .map((r) => parse<SnapshotRecord>(r))
+        .filter((s) => q.datasetId === undefined || s.datasetId === q.datasetId)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.snapshotId.localeCompare(a.snapshotId))
+        .slice(0, q.limit);
+    },
     async watchQualityStream(sourceId: string) {
       await sql.query('INSERT INTO quality_stream_revisions (source_id, revision) VALUES ($1, -1) ON CONFLICT (source_id) DO NOTHING', [sourceId]);
     },

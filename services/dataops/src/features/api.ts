@@ -49,6 +49,8 @@ export interface DataopsApp {
   createSnapshot(input: CreateSnapshotInput, who: Who): Promise<SnapshotManifest & { location: string }>;
   /** Loads a snapshot, checking integrity; restricted datasets need data.read_restricted and the read is recorded. */
   getSnapshot(id: string, principal?: Principal, via?: ReadVia): Promise<LoadedSnapshot>;
+  /** Snapshot manifests, newest first; restricted ones only for a principal with data.read_restricted (or a trusted in-process caller). */
+  listSnapshots(q: { datasetId?: string; limit: number }, principal?: Principal): Promise<Array<SnapshotManifest & { location: string }>>;
   applyRetention(cutoffMs?: number): Promise<RetentionResult>;
   handleIntegrationEvent(event: IntegrationEvent): Promise<void>;
   /** Latest plant time seen on the UNS (epoch ms), or null. */

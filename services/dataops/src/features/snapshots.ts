@@ -26,9 +26,11 @@ import type {
   SnapshotHeader,
   SnapshotLineage,
   SnapshotManifest,
+  OrderedFeatures,
   WindowFeatures,
   WindowSpec,
 } from '../ports.ts';
+import { buildFromOrdered, type OrderedSource } from './ordered-snapshots.ts';
 import type { Catalog } from './catalog.ts';
 import type { ReadCall, RestrictedReads } from './restricted-reads.ts';
 import type { QueryTimeSeries } from './time-series.ts';
@@ -40,14 +42,17 @@ export type SnapshotSource =
    * Window features from raw historian samples (the @industrial/ml window spec, the same function
    * inference runs live), a row per asset every `strideMinutes`, with an optional target from labels.
    */
-  | { kind: 'historian-windows'; assetPaths: string[]; from: string; to: string; window: WindowSpec; strideMinutes: number; target?: WindowTarget };
+  | { kind: 'historian-windows'; assetPaths: string[]; from: string; to: string; window: WindowSpec; strideMinutes: number; target?: WindowTarget }
+  /** Ordered per-unit features of an import with a derived target; its split names the test units (`split` is not used). */
+  | OrderedSource;
 
 export interface CreateSnapshotInput {
   datasetId: string;
   /** The use case the dataset serves (DatasetSnapshotCreated records it). */
   useCaseId: string;
   source: SnapshotSource;
-  split: SplitSpec;
+  /** Required for every source but `ordered` (which splits by its named test units). */
+  split?: SplitSpec;
   format?: 'arrow' | 'csv';
   featureSetVersion?: string;
   accessLevel?: 'public' | 'internal' | 'restricted';
@@ -72,6 +77,8 @@ export interface Snapshots {
   createSnapshot(input: CreateSnapshotInput, cause: Cause): Promise<SnapshotManifest & { location: string }>;
   /** Loads a snapshot, checking integrity; restricted datasets need data.read_restricted and the read is recorded. */
   getSnapshot(id: string, call?: ReadCall): Promise<LoadedSnapshot>;
+  /** Snapshot manifests, newest first; restricted ones only when `withRestricted`. */
+  listSnapshots(q: { datasetId?: string; limit: number; withRestricted: boolean }): Promise<Array<SnapshotManifest & { location: string }>>;
 }
 
 export interface SnapshotsDeps {
@@ -83,6 +90,8 @@ export interface SnapshotsDeps {
   restricted: RestrictedReads;
   files: SnapshotFiles;
   windows: WindowFeatures;
+  /** Ordered per-unit features (the `ordered` source); absent: that source is refused. */
+  ordered?: OrderedFeatures;
   snapshotDir: string;
   codeVersion: string;
   now: () => Date;
@@ -258,20 +267,38 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
   }
 
   async function createSnapshot(input: CreateSnapshotInput, cause: Cause): Promise<SnapshotManifest & { location: string }> {
-    const parsedSplit = SplitSpecSchema.safeParse(input.split);
-    if (!parsedSplit.success)
-      throw new InvalidArgumentError(`split.${parsedSplit.error.issues[0]?.path.join('.') ?? ''}`, parsedSplit.error.issues[0]?.message ?? 'invalid');
-    const split = parsedSplit.data;
     const format = input.format ?? 'arrow';
     const featureSetVersion = input.featureSetVersion ?? '1.0.0';
     const s = input.source;
-    const built =
-      s.kind === 'import'
-        ? await fromImport(input, s, split, featureSetVersion)
-        : s.kind === 'historian-windows'
-          ? await fromWindows(s, split, input.featureSetVersion)
-          : await fromHistorian(s, split, featureSetVersion);
-    const { table: ordered, splits } = applySplits(built.table, split);
+    let built: Built;
+    let ordered: Table;
+    let splits: SnapshotHeader['splits'];
+    if (s.kind === 'ordered') {
+      if (deps.ordered === undefined) throw new InvalidArgumentError('source', 'ordered snapshots are not served here');
+      const o = await buildFromOrdered({ meta, ordered: deps.ordered, codeVersion: config.codeVersion }, s, featureSetVersion);
+      const at = o.importedAt;
+      built = {
+        table: o.built.table,
+        lineage: o.lineage,
+        assetPaths: input.assetPath === undefined ? [] : [input.assetPath],
+        timeRange: { from: at, to: new Date(Date.parse(at) + 1).toISOString() },
+        labelIds: [],
+      };
+      ordered = o.built.table;
+      splits = o.built.splits;
+    } else {
+      const parsedSplit = SplitSpecSchema.safeParse(input.split);
+      if (!parsedSplit.success)
+        throw new InvalidArgumentError(`split.${parsedSplit.error.issues[0]?.path.join('.') ?? ''}`, parsedSplit.error.issues[0]?.message ?? 'invalid');
+      const split = parsedSplit.data;
+      built =
+        s.kind === 'import'
+          ? await fromImport(input, s, split, featureSetVersion)
+          : s.kind === 'historian-windows'
+            ? await fromWindows(s, split, input.featureSetVersion)
+            : await fromHistorian(s, split, featureSetVersion);
+      ({ table: ordered, splits } = applySplits(built.table, split));
+    }
     const header: SnapshotHeader = { formatVersion: 1, rowCount: ordered.rowCount, schema: ordered.columns, lineage: built.lineage, splits };
     const contentHash = files.contentHashOf(header, ordered);
     const snapshotId = uuidFromKey(`snapshot:${contentHash}:${format}`);
@@ -299,7 +326,7 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
       description: input.description ?? existing?.description ?? '',
       owner: existing?.owner ?? cause.actor,
       accessLevel,
-      source: built.assetPaths.length > 0 ? built.assetPaths.join(',') : `import:${s.kind === 'import' ? s.importId : ''}`,
+      source: built.assetPaths.length > 0 ? built.assetPaths.join(',') : `import:${s.kind === 'import' || s.kind === 'ordered' ? s.importId : ''}`,
       updatedAt: now().toISOString(),
     };
     await meta.upsertDataset(dataset);
@@ -346,5 +373,12 @@ export function createSnapshots(deps: SnapshotsDeps): Snapshots {
     return files.load(record.snapshotId, { dir: config.snapshotDir, expectedHash: record.contentHash });
   }
 
-  return { buildModelTable, createSnapshot, getSnapshot };
+  async function listSnapshots(q: { datasetId?: string; limit: number; withRestricted: boolean }) {
+    const records = await meta.listSnapshots({ ...(q.datasetId === undefined ? {} : { datasetId: q.datasetId }), limit: q.limit });
+    return records
+      .filter((r) => q.withRestricted || r.accessLevel !== 'restricted')
+      .map((r) => ({ ...(r.manifest as SnapshotManifest), location: `file://${r.location.startsWith('/') ? '' : '/'}${r.location}` }));
+  }
+
+  return { buildModelTable, createSnapshot, getSnapshot, listSnapshots };
 }

@@ -5,55 +5,13 @@
 // that names the test units (the last part of every other unit validates). Rows are laid out
 // train | validation | test so the manifest's split ranges stay contiguous. The ordered spec goes
 // into the lineage, so training stores it in the model and scoring recomputes the same features.
-import {
-  computeOrderedFeatures,
-  createDataset,
-  defineOrderedSpec,
-  encodeCategory,
-  failureWithin,
-  remainingToEnd,
-  tailSplit,
-  unitSplit,
-  type OrderedSpec,
-} from '@industrial/ml';
-import type { ColumnSpec, Table } from '../../domain/table.ts';
-import type { Splits } from '../../domain/snapshot.ts';
-import { FileShapeError, typeColumn, type TextTable } from '../../domain/delimited.ts';
+import { computeOrderedFeatures, createDataset, defineOrderedSpec, encodeCategory, failureWithin, remainingToEnd, tailSplit, unitSplit } from '@industrial/ml';
+import type { OrderedBuildRequest, OrderedBuilt } from '../../ports.ts';
+import type { ColumnSpec } from '../../domain/table.ts';
+import { FileShapeError, typeColumn } from '../../domain/delimited.ts';
 
-export interface OrderedSnapshotRequest {
-  readonly table: TextTable;
-  /** Unit column; absent: the file is one unit (a single stream). */
-  readonly entity?: string;
-  readonly order: string;
-  readonly step?: number;
-  readonly gaps?: 'error' | 'allow';
-  /** Sensor columns (default: every numeric column but entity, order and label columns). */
-  readonly columns?: readonly string[];
-  readonly windows: readonly number[];
-  readonly statistics: OrderedSpec['statistics'];
-  readonly ewma?: readonly number[];
-  readonly lags?: readonly number[];
-  readonly deltas?: readonly number[];
-  readonly target?:
-    | {
-        readonly kind: 'remaining';
-        readonly name: string;
-        readonly cap?: number;
-        readonly runToFailure: 'all' | readonly number[] | { readonly column: string };
-      }
-    | { readonly kind: 'within'; readonly name: string; readonly labels: string; readonly horizon: number };
-  readonly testUnits?: readonly number[];
-  readonly validationTail: number;
-  readonly version?: string;
-}
-
-export interface OrderedSnapshot {
-  readonly table: Table;
-  readonly splits: Splits;
-  readonly spec: OrderedSpec;
-  readonly transformations: string[];
-  readonly units: number;
-}
+export type OrderedSnapshotRequest = OrderedBuildRequest;
+export type OrderedSnapshot = OrderedBuilt;
 
 export function buildOrderedSnapshot(req: OrderedSnapshotRequest, progress: (stage: string) => void = () => {}): OrderedSnapshot {
   const t = req.table;

@@ -298,8 +298,9 @@ export interface CreateDatasetSnapshotRequest {
   useCaseId: string;
   importId?: string | undefined;
   historian?: HistorianSource | undefined;
-  historianWindows?:
-    | HistorianWindowsSource
+  historianWindows?: HistorianWindowsSource | undefined;
+  ordered?:
+    | OrderedSource
     | undefined;
   /** chronological or group. */
   splitKind: string;
@@ -352,6 +353,66 @@ export interface HistorianWindowsSource {
   targetKind: string;
 }
 
+/**
+ * Ordered per-unit features of an import (run-to-failure records, test-rig logs, one sensor
+ * stream): per unit over an order column (a cycle number or a time), several window lengths in one
+ * spec (the @industrial/ml function training and scoring share), rows from a unit's first step
+ * (partial windows marked), an optional target derived at snapshot time, and a split that names
+ * the test units (the last part of every other unit validates). With this source the request's
+ * split_* and *_fraction fields are not used. Errors name the field and say what is wrong in the
+ * data's terms (a window longer than every unit, duplicate or missing steps, no unit ran to failure).
+ */
+export interface OrderedSource {
+  importId: string;
+  /** The unit column; empty: the import is one unit (a single stream). */
+  entity: string;
+  /** The column ordering each unit: cycle numbers or times. */
+  order: string;
+  /** Expected step between rows of a unit; 0: 1 for cycles, the median step for times. */
+  step: number;
+  /** Missing steps are allowed (otherwise INVALID_ARGUMENT naming the unit and step). */
+  allowGaps: boolean;
+  /** Sensor columns; empty: every numeric column but the unit, order and label columns. */
+  columns: string[];
+  /** Window lengths in steps (at least one). */
+  windows: number[];
+  /** mean, std, min, max, last, slope; empty: mean, std, slope. */
+  statistics: string[];
+  /** EWMA spans, lags and deltas in steps (each optional). */
+  ewma: number[];
+  lags: number[];
+  deltas: number[];
+  /** Derived target; absent: no target column. */
+  target:
+    | OrderedTarget
+    | undefined;
+  /**
+   * Units held out whole for test (unit numbers, or the unit's position among text unit names);
+   * empty: every unit trains on its first part and validates on its last.
+   */
+  testUnits: number[];
+  /** Share of each unit's last rows that validates; 0: 0.2. */
+  validationTail: number;
+}
+
+/** A target derived at snapshot time. */
+export interface OrderedTarget {
+  /** The target column's name (e.g. rul). */
+  name: string;
+  /**
+   * "remaining": steps (or time) to the end of a unit's run, run-to-failure units only;
+   * "within": 1 when a failure in the labels column comes within the horizon.
+   */
+  kind: string;
+  /** remaining: "all", unit numbers "1,2,3", or "column:<failure column>". */
+  runToFailure: string;
+  /** remaining: cap of the target (0: none). */
+  cap: number;
+  /** within: the label column (non-zero = failure) and the horizon in steps of the order column. */
+  labels: string;
+  horizon: number;
+}
+
 /** Refined historian data of assets and tags over a time range. */
 export interface HistorianSource {
   assetPaths: string[];
@@ -401,6 +462,18 @@ export interface GetDatasetSnapshotRequest {
 /** The verified manifest; DATA_LOSS when the file no longer matches its hash. */
 export interface GetDatasetSnapshotResponse {
   snapshot: Snapshot | undefined;
+}
+
+/** Optionally one dataset's snapshots. */
+export interface ListDatasetSnapshotsRequest {
+  datasetId: string;
+  /** 0 = 100; at most 1000. */
+  limit: number;
+}
+
+/** Newest first. Restricted snapshots are listed only for callers with data.read_restricted. */
+export interface ListDatasetSnapshotsResponse {
+  snapshots: Snapshot[];
 }
 
 function createBaseQueryTimeSeriesRequest(): QueryTimeSeriesRequest {
@@ -2921,6 +2994,7 @@ function createBaseCreateDatasetSnapshotRequest(): CreateDatasetSnapshotRequest 
     importId: undefined,
     historian: undefined,
     historianWindows: undefined,
+    ordered: undefined,
     splitKind: "",
     splitBy: "",
     splitOrderBy: "",
@@ -2950,6 +3024,9 @@ export const CreateDatasetSnapshotRequest: MessageFns<CreateDatasetSnapshotReque
     }
     if (message.historianWindows !== undefined) {
       HistorianWindowsSource.encode(message.historianWindows, writer.uint32(114).fork()).join();
+    }
+    if (message.ordered !== undefined) {
+      OrderedSource.encode(message.ordered, writer.uint32(130).fork()).join();
     }
     if (message.splitKind !== "") {
       writer.uint32(42).string(message.splitKind);
@@ -3035,6 +3112,14 @@ export const CreateDatasetSnapshotRequest: MessageFns<CreateDatasetSnapshotReque
             }
 
             message.historianWindows = HistorianWindowsSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.ordered = OrderedSource.decode(reader, reader.uint32());
             continue;
           }
           case 5: {
@@ -3142,6 +3227,9 @@ export const CreateDatasetSnapshotRequest: MessageFns<CreateDatasetSnapshotReque
       : undefined;
     message.historianWindows = (object.historianWindows !== undefined && object.historianWindows !== null)
       ? HistorianWindowsSource.fromPartial(object.historianWindows)
+      : undefined;
+    message.ordered = (object.ordered !== undefined && object.ordered !== null)
+      ? OrderedSource.fromPartial(object.ordered)
       : undefined;
     message.splitKind = object.splitKind ?? "";
     message.splitBy = object.splitBy ?? "";
@@ -3314,6 +3402,419 @@ export const HistorianWindowsSource: MessageFns<HistorianWindowsSource> = {
     message.targetHorizonMinutes = object.targetHorizonMinutes ?? 0;
     message.targetColumn = object.targetColumn ?? "";
     message.targetKind = object.targetKind ?? "";
+    return message;
+  },
+};
+
+function createBaseOrderedSource(): OrderedSource {
+  return {
+    importId: "",
+    entity: "",
+    order: "",
+    step: 0,
+    allowGaps: false,
+    columns: [],
+    windows: [],
+    statistics: [],
+    ewma: [],
+    lags: [],
+    deltas: [],
+    target: undefined,
+    testUnits: [],
+    validationTail: 0,
+  };
+}
+
+export const OrderedSource: MessageFns<OrderedSource> = {
+  encode(message: OrderedSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.importId !== "") {
+      writer.uint32(10).string(message.importId);
+    }
+    if (message.entity !== "") {
+      writer.uint32(18).string(message.entity);
+    }
+    if (message.order !== "") {
+      writer.uint32(26).string(message.order);
+    }
+    if (message.step !== 0) {
+      writer.uint32(33).double(message.step);
+    }
+    if (message.allowGaps !== false) {
+      writer.uint32(40).bool(message.allowGaps);
+    }
+    for (const v of message.columns) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.windows.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.windows) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    for (const v of message.statistics) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.ewma.length !== 0) {
+      writer.uint32(74).fork();
+      for (const v of message.ewma) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.lags.length !== 0) {
+      writer.uint32(82).fork();
+      for (const v of message.lags) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.deltas.length !== 0) {
+      writer.uint32(90).fork();
+      for (const v of message.deltas) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.target !== undefined) {
+      OrderedTarget.encode(message.target, writer.uint32(98).fork()).join();
+    }
+    if (message.testUnits.length !== 0) {
+      writer.uint32(106).fork();
+      for (const v of message.testUnits) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.validationTail !== 0) {
+      writer.uint32(113).double(message.validationTail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrderedSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrderedSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.importId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.entity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.order = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.step = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.allowGaps = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.columns.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag === 56) {
+              message.windows.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.windows.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.statistics.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag === 72) {
+              message.ewma.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 74) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.ewma.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 10: {
+            if (tag === 80) {
+              message.lags.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 82) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.lags.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 11: {
+            if (tag === 88) {
+              message.deltas.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 90) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.deltas.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.target = OrderedTarget.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag === 105) {
+              message.testUnits.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 106) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.testUnits.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 14: {
+            if (tag !== 113) {
+              break;
+            }
+
+            message.validationTail = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<OrderedSource>): OrderedSource {
+    return OrderedSource.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrderedSource>): OrderedSource {
+    const message = createBaseOrderedSource();
+    message.importId = object.importId ?? "";
+    message.entity = object.entity ?? "";
+    message.order = object.order ?? "";
+    message.step = object.step ?? 0;
+    message.allowGaps = object.allowGaps ?? false;
+    message.columns = object.columns?.map((e) => e) || [];
+    message.windows = object.windows?.map((e) => e) || [];
+    message.statistics = object.statistics?.map((e) => e) || [];
+    message.ewma = object.ewma?.map((e) => e) || [];
+    message.lags = object.lags?.map((e) => e) || [];
+    message.deltas = object.deltas?.map((e) => e) || [];
+    message.target = (object.target !== undefined && object.target !== null)
+      ? OrderedTarget.fromPartial(object.target)
+      : undefined;
+    message.testUnits = object.testUnits?.map((e) => e) || [];
+    message.validationTail = object.validationTail ?? 0;
+    return message;
+  },
+};
+
+function createBaseOrderedTarget(): OrderedTarget {
+  return { name: "", kind: "", runToFailure: "", cap: 0, labels: "", horizon: 0 };
+}
+
+export const OrderedTarget: MessageFns<OrderedTarget> = {
+  encode(message: OrderedTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.runToFailure !== "") {
+      writer.uint32(26).string(message.runToFailure);
+    }
+    if (message.cap !== 0) {
+      writer.uint32(33).double(message.cap);
+    }
+    if (message.labels !== "") {
+      writer.uint32(42).string(message.labels);
+    }
+    if (message.horizon !== 0) {
+      writer.uint32(49).double(message.horizon);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrderedTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrderedTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.runToFailure = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.cap = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.labels = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.horizon = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<OrderedTarget>): OrderedTarget {
+    return OrderedTarget.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrderedTarget>): OrderedTarget {
+    const message = createBaseOrderedTarget();
+    message.name = object.name ?? "";
+    message.kind = object.kind ?? "";
+    message.runToFailure = object.runToFailure ?? "";
+    message.cap = object.cap ?? 0;
+    message.labels = object.labels ?? "";
+    message.horizon = object.horizon ?? 0;
     return message;
   },
 };
@@ -3912,11 +4413,134 @@ export const GetDatasetSnapshotResponse: MessageFns<GetDatasetSnapshotResponse> 
   },
 };
 
+function createBaseListDatasetSnapshotsRequest(): ListDatasetSnapshotsRequest {
+  return { datasetId: "", limit: 0 };
+}
+
+export const ListDatasetSnapshotsRequest: MessageFns<ListDatasetSnapshotsRequest> = {
+  encode(message: ListDatasetSnapshotsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.datasetId !== "") {
+      writer.uint32(10).string(message.datasetId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDatasetSnapshotsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDatasetSnapshotsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datasetId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListDatasetSnapshotsRequest>): ListDatasetSnapshotsRequest {
+    return ListDatasetSnapshotsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDatasetSnapshotsRequest>): ListDatasetSnapshotsRequest {
+    const message = createBaseListDatasetSnapshotsRequest();
+    message.datasetId = object.datasetId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListDatasetSnapshotsResponse(): ListDatasetSnapshotsResponse {
+  return { snapshots: [] };
+}
+
+export const ListDatasetSnapshotsResponse: MessageFns<ListDatasetSnapshotsResponse> = {
+  encode(message: ListDatasetSnapshotsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.snapshots) {
+      Snapshot.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDatasetSnapshotsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDatasetSnapshotsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.snapshots.push(Snapshot.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListDatasetSnapshotsResponse>): ListDatasetSnapshotsResponse {
+    return ListDatasetSnapshotsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDatasetSnapshotsResponse>): ListDatasetSnapshotsResponse {
+    const message = createBaseListDatasetSnapshotsResponse();
+    message.snapshots = object.snapshots?.map((e) => Snapshot.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Every method needs a bearer token. Permissions: QueryTimeSeries, GetQualityReport,
  * SearchCatalog, ListLabels, GetDatasetSnapshot `data.read` (restricted tags/datasets also
  * `data.read_restricted`, and the read is recorded as an event); ImportCsv, UpsertTagMetadata
- * `data.write`; RecordLabel `label.write`; CreateDatasetSnapshot `dataset.create`.
+ * `data.write`; RecordLabel `label.write`; CreateDatasetSnapshot `dataset.create`;
+ * ListDatasetSnapshots `data.read`.
  */
 export type DataOpsServiceService = typeof DataOpsServiceService;
 export const DataOpsServiceService = {
@@ -4030,6 +4654,18 @@ export const DataOpsServiceService = {
       Buffer.from(GetDatasetSnapshotResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDatasetSnapshotResponse => GetDatasetSnapshotResponse.decode(value),
   },
+  /** Snapshot manifests, newest first (no integrity check: GetDatasetSnapshot verifies one). */
+  listDatasetSnapshots: {
+    path: "/industrial.dataops.v1.DataOpsService/ListDatasetSnapshots" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDatasetSnapshotsRequest): Buffer =>
+      Buffer.from(ListDatasetSnapshotsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDatasetSnapshotsRequest => ListDatasetSnapshotsRequest.decode(value),
+    responseSerialize: (value: ListDatasetSnapshotsResponse): Buffer =>
+      Buffer.from(ListDatasetSnapshotsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDatasetSnapshotsResponse => ListDatasetSnapshotsResponse.decode(value),
+  },
 } as const;
 
 export interface DataOpsServiceServer extends UntypedServiceImplementation {
@@ -4060,6 +4696,8 @@ export interface DataOpsServiceServer extends UntypedServiceImplementation {
   createDatasetSnapshot: handleUnaryCall<CreateDatasetSnapshotRequest, CreateDatasetSnapshotResponse>;
   /** A snapshot's manifest (schema, lineage, splits, hash, location), after an integrity check. */
   getDatasetSnapshot: handleUnaryCall<GetDatasetSnapshotRequest, GetDatasetSnapshotResponse>;
+  /** Snapshot manifests, newest first (no integrity check: GetDatasetSnapshot verifies one). */
+  listDatasetSnapshots: handleUnaryCall<ListDatasetSnapshotsRequest, ListDatasetSnapshotsResponse>;
 }
 
 export interface DataOpsServiceClient extends Client {
@@ -4216,6 +4854,22 @@ export interface DataOpsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDatasetSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  /** Snapshot manifests, newest first (no integrity check: GetDatasetSnapshot verifies one). */
+  listDatasetSnapshots(
+    request: ListDatasetSnapshotsRequest,
+    callback: (error: ServiceError | null, response: ListDatasetSnapshotsResponse) => void,
+  ): ClientUnaryCall;
+  listDatasetSnapshots(
+    request: ListDatasetSnapshotsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDatasetSnapshotsResponse) => void,
+  ): ClientUnaryCall;
+  listDatasetSnapshots(
+    request: ListDatasetSnapshotsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDatasetSnapshotsResponse) => void,
   ): ClientUnaryCall;
 }
 
