@@ -14,6 +14,7 @@ import { mqttPublisher, type MqttPublisher } from './adapters/scada/mqtt-publish
 import { startOpcuaAlarms, type OpcuaAlarms } from './adapters/scada/opcua-alarms.ts';
 import { DEFAULT_RETRY } from './domain/outbound.ts';
 import type { IntegrationSetup } from './domain/setup.ts';
+import { createCharterRules } from './features/charter-rules.ts';
 import { createLedger } from './features/ledger.ts';
 import { createNotifier } from './features/notify.ts';
 import { createOutbound, type RunResult } from './features/outbound.ts';
@@ -58,17 +59,35 @@ export function createIntegrationApp(deps: IntegrationAppDeps) {
   });
   const notifier = createNotifier({ kernel, outbound, rosters: () => setup.rosters, channels: setup.channels, now });
   const followers: PromptFollower[] = [notifier];
-  const events = createPromptEvents({
+  // The use cases' own rules (the charter's serving specs) first, then the setup file's.
+  const charterRules = createCharterRules(kernel.reader, (useCaseId, rule, reason) =>
+    logger.warn({ useCaseId, rule, reason }, 'an outbound rule of the serving spec is left out'),
+  );
+  const rules = () => [...charterRules.rules(), ...setup.rules];
+  const promptEvents = createPromptEvents({
     outbound,
-    rules: () => setup.rules,
+    rules,
     followers,
     onResult: (rule, prompt, result) => {
       counters[result]++;
       if (result === 'dead-lettered') logger.warn({ ruleId: rule.ruleId, recommendationId: prompt.recommendationId }, 'outbound action dead-lettered');
     },
   });
+  // A prompt event is matched against the specs recorded up to now.
+  const events: typeof promptEvents = {
+    prompts: promptEvents.prompts,
+    async handle(event) {
+      await charterRules.refresh();
+      await promptEvents.handle(event);
+    },
+  };
   const ledger = createLedger(kernel.reader);
-  const replay = createReplay({ ledger, outbound, rules: () => setup.rules, prompts: events.prompts });
+  const replay = createReplay({
+    ledger,
+    outbound,
+    rules: () => rules(),
+    prompts: events.prompts,
+  });
   const unrecorded: OutcomeCommand & AcknowledgeCommand = {
     recordOutcome: async (id) => logger.warn({ recommendationId: id }, 'no inference gateway configured: the outcome is recorded here only'),
     acknowledge: async (id) => logger.warn({ recommendationId: id }, 'no inference gateway configured: the SCADA acknowledge is not recorded'),
@@ -110,6 +129,7 @@ export function createIntegrationApp(deps: IntegrationAppDeps) {
         });
         followers.push(opcua);
       }
+      await charterRules.refresh();
       await api.listen({ host: deps.config.http.host, port: deps.config.http.port });
       if (deps.bus !== null) consumer = await consumePromptEvents(deps.bus, (e) => events.handle(e), logger, deps.config.durable);
       const every = (ms: number, f: () => Promise<unknown>, what: string) =>
