@@ -231,7 +231,8 @@ async function main(): Promise<void> {
       useCaseFiles.map((f) => ({ useCaseId: f.useCaseId, serving: f.serving })),
       { artifactsDir: join(dataDir, 'models'), door },
     ).then(
-      ({ promoted }) => {
+      ({ promoted, failed }) => {
+        for (const f of failed) logger.error({ useCase: f.useCaseId, reason: f.error }, `no model for "${f.name}": its fixed limits stand in`);
         for (const m of promoted)
           logger.info(
             { useCase: m.useCaseId, modelVersion: m.modelVersionId, version: m.version, cached: m.cached, promoted: m.promoted },

@@ -63,3 +63,19 @@ export { pumpFeatureSpec, pumpWindows, PUMP_FEATURE_NAMES, PUMP_FEATURE_SET_VERS
 export type { PumpFeatureSpec, WindowRow } from './pump/windows.ts';
 export { simulateFleet, PUMP_TAGS } from './pump/simulate.ts';
 export type { FleetRun, HistorianRow, PumpFault, SimulatedFleet } from './pump/simulate.ts';
+// Models for every demo use case from its serving spec and the simulated plant (issue 14): one recipe, cached by spec.
+export { recordPlant } from './recipes/plant-recording.ts';
+export type { PlantKind, PlantRecording, RecordingOptions } from './recipes/plant-recording.ts';
+export {
+  buildUseCaseModel,
+  useCaseWindowSpec,
+  plantKindOf,
+  recipeSupports,
+  recordingOptionsFor,
+  RECIPE_DEFAULTS,
+  USECASE_RECIPE_VERSION,
+} from './recipes/usecase-recipe.ts';
+export type { RecipeOptions } from './recipes/usecase-recipe.ts';
+export { detectCodeVersion } from './adapters/code-version.ts';
+export { prepareDemoModels, prepareDemoModelsInWorker, registrationFor, modelSpecHash } from './recipes/demo-models.ts';
+export type { DemoUseCase, PrepareInput, PrepareProgress, PrepareStep, PreparedModel, RecipeRecord } from './recipes/demo-models.ts';
