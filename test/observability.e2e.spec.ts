@@ -3,6 +3,9 @@
 // simulator over OPC UA) and inference, each started through runService with METRICS_PORT=0 on
 // SQLite and a private nats-server, and its HTTP API finds the runtime, kernel, connectivity and
 // inference families. Every name the rules use is one the code serves (test/observability/families.ts).
+// Cluster mode: `npm run check:telemetry` (scripts/telemetry/check.ts) starts the whole cluster, one
+// fault and an Acknowledge through the HMI, with a real Prometheus scraping every process; every
+// target is up and each metric family issue 20 lists is found in the process that owns it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -271,5 +274,66 @@ describe('a real Prometheus scraping processes started through runService', () =
       const r = await fetch(`${api}/query?query=${encodeURIComponent(expr)}`);
       expect(r.status, `${expr}: ${await r.clone().text()}`).toBe(200);
     }
+  });
+});
+
+/** Issue 20's families (build item 3), by the process that serves each (as Prometheus names them). */
+const CLUSTER_FAMILIES: Record<string, string[]> = {
+  // throughput, buffer depth and age
+  connectivity: [
+    'connectivity_samples_received_total',
+    'connectivity_batches_forwarded_total',
+    'connectivity_buffer_samples',
+    'connectivity_buffer_age',
+    'messaging_consumer_lag',
+  ],
+  // historian ingest lag, throughput, consumer lag, event-store append latency
+  dataops: ['dataops_historian_ingest_lag_bucket', 'dataops_historian_samples_written_total', 'messaging_consumer_lag', 'db_client_operation_duration_bucket'],
+  // scoring latency, throughput, prompts raised and decided (per operator), consumer lag, HTTP latency
+  'inference-a': [
+    'inference_score_duration_bucket',
+    'inference_sample_to_score_latency_bucket',
+    'inference_windows_scored_total',
+    'messaging_consumer_lag',
+    'db_client_operation_duration_bucket',
+  ],
+  'relay-a': ['relay_active'],
+  hmi: ['http_server_request_duration_bucket', 'http_client_request_duration_bucket'],
+};
+
+describe('a real Prometheus scraping every process of the cluster', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'observability-cluster-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds every target up, each family of issue 20 and healthy rules', { timeout: 1_200_000 }, async () => {
+    const file = join(dir, 'prometheus.json');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/telemetry/check.ts')], {
+      cwd: root,
+      env: { ...process.env, CHECK_TELEMETRY_BASE_PORT: '57700', CHECK_TELEMETRY_PROMETHEUS_OUT: file, CHECK_TELEMETRY_SECONDS: '900' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => void (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => void (err = (err + d.toString()).slice(-20_000)));
+    expect(await new Promise<number | null>((r) => child.once('exit', r)), err).toBe(0);
+    const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { processes: number; processes_scraped: number };
+    expect(result.processes_scraped, err).toBe(result.processes);
+    const found = JSON.parse(readFileSync(file, 'utf8')) as {
+      up: Record<string, number>;
+      families: Record<string, string[]>;
+      rules: { name: string; health: string }[];
+    };
+    expect(Object.keys(found.up).length, err).toBe(result.processes);
+    for (const [p, v] of Object.entries(found.up)) expect(v, `${p} up`).toBe(1);
+    for (const [p, families] of Object.entries(found.families))
+      for (const f of ['process_cpu_time_total', 'target_info']) expect(families, `${p} serves ${f}`).toContain(f);
+    for (const [p, families] of Object.entries(CLUSTER_FAMILIES)) for (const f of families) expect(found.families[p], `${p} serves ${f}`).toContain(f);
+    // Prompts raised and decided (the ISA-18.2 figures) and relay lag: served by one of the replicas / the active relay.
+    const any = (f: string) => Object.values(found.families).some((list) => list.includes(f));
+    for (const f of ['inference_recommendations_raised_total', 'inference_recommendations_decided_total', 'relay_lag', 'eventstore_events_appended_total'])
+      expect(any(f), `some process serves ${f}`).toBe(true);
+    expect(found.rules.length).toBeGreaterThanOrEqual(20);
+    for (const r of found.rules) expect(r.health, r.name).toBe('ok');
   });
 });

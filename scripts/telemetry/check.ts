@@ -1,10 +1,14 @@
 // `npm run check:telemetry` (issue 20): starts `npm run cluster` on ports of its own (58100+, its
 // own NATS, PostgreSQL schemas of its own) with OTLP export to a receiver in this process, injects
-// one fault into the simulated plant, then checks what an SRE would: every process scraped on its
-// METRICS_PORT, every process's spans received, and whether one trace holds the chain from
-// connectivity's publish through the historian write and the scoring to the raised prompt. The
+// one fault into the simulated plant, opens the operator's live feed through the HMI's server and,
+// once the fault has raised a prompt, acknowledges it through the HMI's server as the operator's
+// browser would (the sign-in cookie, the form action). Then it checks what an SRE would: every
+// process scraped on its METRICS_PORT, every process's spans received, and whether one trace holds
+// the chain of issue 20 from the OPC UA read in connectivity to the Acknowledge (CHAIN below). The
 // alert rules are checked and unit-tested with promtool. Last line: the JSON the issue names.
-// (The HMI server has no telemetry yet: it counts as a process neither traced nor scraped.)
+// CHECK_TELEMETRY_TRACE_OUT=<file>: the chain's trace (its spans, as received) is written there.
+// CHECK_TELEMETRY_PROMETHEUS_OUT=<file>: a real Prometheus (Debian's) scrapes every process with the
+// alert rules loaded; what it found (targets up, metric families per process, rule health) goes there.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,16 +21,62 @@ import pg from 'pg';
 
 const root = resolve(import.meta.dirname, '../..');
 const env = process.env;
-const base = Number(env.CHECK_TELEMETRY_BASE_PORT ?? 58100);
+const base = Number(env.CHECK_TELEMETRY_BASE_PORT ?? 57100);
 const PG_URL = env.CHECK_TELEMETRY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const waitSeconds = Number(env.CHECK_TELEMETRY_SECONDS ?? 90);
+// The longest wait for the fault's prompt: a model scores full windows only (60 plant minutes = 6 minutes at the cluster's 10× plant clock).
+const waitSeconds = Number(env.CHECK_TELEMETRY_SECONDS ?? 900);
 const log = (s: string): void => void process.stderr.write(`check:telemetry │ ${s}\n`);
 
 interface SpanSeen {
   service: string;
   name: string;
   traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  kind: number;
+  attributes: Record<string, string | number | boolean>;
+  /** Trace ids of the span's links (a group commit joining many traces). */
+  linkedTraces: string[];
 }
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+}
+interface OtlpSpan {
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  kind?: number;
+  attributes?: { key: string; value: OtlpValue }[];
+  links?: { traceId: string }[];
+}
+const valueOf = (v: OtlpValue): string | number | boolean =>
+  v.stringValue ?? (v.intValue === undefined ? undefined : Number(v.intValue)) ?? v.doubleValue ?? v.boolValue ?? '';
+
+/**
+ * The chain of issue 20, in order: the OPC UA read (connectivity) → NATS → the historian write
+ * (dataops; in the trace, or linking it: a group commit joins many traces) and the scoring
+ * (inference) → RecommendationRaised → the gateway's SSE → the HMI's server → the Acknowledge.
+ */
+const CHAIN: { what: string; is: (s: SpanSeen, traceId: string) => boolean }[] = [
+  { what: 'connectivity OPC UA read', is: (s) => s.service === 'connectivity' && s.name === 'opcua.Subscription/Publish' },
+  { what: 'connectivity NATS publish', is: (s) => s.service === 'connectivity' && s.name.startsWith('send uns.') },
+  { what: 'dataops NATS process', is: (s) => s.service === 'dataops' && s.name.startsWith('process uns.') },
+  {
+    what: 'dataops historian write (db span)',
+    is: (s, t) => s.service === 'dataops' && s.attributes['db.system.name'] !== undefined && (s.traceId === t || s.linkedTraces.includes(t)),
+  },
+  { what: 'inference NATS process', is: (s) => s.service === 'inference' && s.name.startsWith('process uns.') },
+  { what: 'inference scoring', is: (s) => s.service === 'inference' && s.name === 'score window' },
+  { what: 'RecommendationRaised', is: (s) => s.service === 'inference' && s.name === 'raise recommendation' },
+  { what: 'gateway SSE push', is: (s) => s.service === 'inference' && s.name === 'GET /api/v1/feed RecommendationRaised' },
+  { what: 'HMI server call to the gateway', is: (s) => s.service === 'hmi' && s.name === 'POST /api/v1/recommendations/{id}/acknowledge' },
+  { what: 'gateway Acknowledge', is: (s) => s.service === 'inference' && s.name === 'POST /api/v1/recommendations/:id/acknowledge' },
+];
 
 /** An OTLP/HTTP receiver (JSON, as @opentelemetry/exporter-trace-otlp-http sends it). */
 async function otlpReceiver(): Promise<{ url: string; spans: SpanSeen[]; close(): void }> {
@@ -40,12 +90,23 @@ async function otlpReceiver(): Promise<{ url: string; spans: SpanSeen[]; close()
           const doc = JSON.parse(body) as {
             resourceSpans?: {
               resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
-              scopeSpans?: { spans?: { name: string; traceId: string }[] }[];
+              scopeSpans?: { spans?: OtlpSpan[] }[];
             }[];
           };
           for (const rs of doc.resourceSpans ?? []) {
             const service = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
-            for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push({ service, name: s.name, traceId: s.traceId });
+            for (const ss of rs.scopeSpans ?? [])
+              for (const s of ss.spans ?? [])
+                spans.push({
+                  service,
+                  name: s.name,
+                  traceId: s.traceId,
+                  spanId: s.spanId,
+                  parentSpanId: s.parentSpanId ?? '',
+                  kind: s.kind ?? 0,
+                  attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, valueOf(a.value)])),
+                  linkedTraces: (s.links ?? []).map((l) => l.traceId),
+                });
           }
         } catch {
           // not JSON (protobuf): not counted
@@ -79,6 +140,91 @@ const METRICS_LINE = /([a-z]+(?:-[a-z])?) http:\/\/127\.0\.0\.1:(\d+)\/metrics/g
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+interface CallOptions {
+  ca: Buffer;
+  method?: string;
+  bearer?: string;
+  /** The HMI's sign-in cookie (the operator's token). */
+  cookie?: string;
+  body?: string;
+  type?: string;
+  headers?: Record<string, string>;
+  /** Resolve at the response's head and keep the stream open (a live feed) until close(). */
+  keepOpen?: boolean;
+}
+
+/** One HTTPS request trusting the cluster's CA; never rejects (status 0 on a network error). */
+function call(url: string, o: CallOptions): Promise<{ status: number; body: string; close(): void }> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.bearer !== undefined) headers.authorization = `Bearer ${o.bearer}`;
+    if (o.cookie !== undefined) headers.cookie = `hmi_token=${o.cookie}`;
+    if (o.type !== undefined) headers['content-type'] = o.type;
+    const req = httpsRequest(url, { method: o.method ?? 'GET', ca: o.ca, headers }, (res) => {
+      if (o.keepOpen === true) {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, body: '', close: () => req.destroy() });
+        return;
+      }
+      let body = '';
+      res.on('data', (d: Buffer) => void (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, close: () => undefined }));
+    });
+    req.on('error', (e) => resolve({ status: 0, body: e.message, close: () => undefined }));
+    req.end(o.body);
+  });
+}
+
+/** A real Prometheus scraping every process (job industrial-platform, label process) with the alert rules. */
+function startPrometheus(dir: string, targets: { name: string; port: number }[]) {
+  const port = base + 99;
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 2s, evaluation_interval: 2s }',
+      `rule_files: ['${join(root, 'infra/prometheus/alerts.yml')}']`,
+      'scrape_configs:',
+      '  - job_name: industrial-platform',
+      '    static_configs:',
+      ...targets.map((t) => `      - { targets: ['127.0.0.1:${t.port}'], labels: { process: ${t.name} } }`),
+    ].join('\n'),
+  );
+  const p = spawn(
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { stdio: 'ignore' },
+  );
+  const api = `http://127.0.0.1:${port}/api/v1`;
+  const query = async (q: string) =>
+    (
+      (await (await fetch(`${api}/query?query=${encodeURIComponent(q)}`)).json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      }
+    ).data.result;
+  return {
+    stop: () => p.kill('SIGTERM'),
+    async report() {
+      try {
+        const up = Object.fromEntries((await query('up{job="industrial-platform"}')).map((r) => [r.metric.process ?? '?', Number(r.value[1])]));
+        const families: Record<string, string[]> = {};
+        for (const g of await query('group by (__name__, process) ({job="industrial-platform"})')) {
+          (families[g.metric.process ?? '?'] ??= []).push(g.metric.__name__ ?? '');
+        }
+        const rules = (
+          (await (await fetch(`${api}/rules`)).json()) as { data: { groups: { rules: { name: string; health: string }[] }[] } }
+        ).data.groups.flatMap((g) => g.rules);
+        log(
+          `prometheus: ${Object.values(up).filter((v) => v === 1).length} of ${targets.length} targets up, ${rules.length} rules (${rules.filter((r) => r.health === 'ok').length} healthy)`,
+        );
+        return { up, families, rules: rules.map((r) => ({ name: r.name, health: r.health })) };
+      } catch (e) {
+        log(`prometheus not answering: ${e instanceof Error ? e.message : String(e)}`);
+        return { up: {}, families: {}, rules: [] };
+      }
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const rules = alertRules();
   log(`alert rules: ${rules.rules}, covered by passing unit tests: ${rules.tested}`);
@@ -104,39 +250,69 @@ async function main(): Promise<void> {
   for (const s of [proc.stdout, proc.stderr]) s.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-200_000)));
   let scraped = 0;
   let processes = 0;
+  let prometheus: ReturnType<typeof startPrometheus> | null = null;
   try {
     for (let i = 0; !out.includes('Ctrl-C stops every process'); i++) {
       if (proc.exitCode !== null || i > 480) throw new Error(`the cluster did not start:\n${out.slice(-3000)}`);
       await sleep(500);
     }
-    // The processes and their scrape endpoints, as the launcher printed them.
+    // The processes and their scrape endpoints, as the launcher printed them (the HMI's server too).
     const listed = [...out.matchAll(METRICS_LINE)].map((m) => ({
       name: m[1] ?? '',
       port: Number(m[2]),
     }));
-    const hmi = /^hmi\s+│/m.test(out) || out.includes('HMI listening') ? 1 : 0;
-    processes = listed.length + hmi;
-    log(`${processes} processes (${listed.map((p) => p.name).join(', ')}${hmi ? ', hmi (no telemetry)' : ''})`);
-    // Every process ready (its ready line), then one fault and time for the data path to carry it.
-    for (let i = 0; i < 600 && !listed.every((p) => new RegExp(`${p.name}\\s*│ .*ready`).test(out)) && proc.exitCode === null; i++) await sleep(500);
-    // One fault, so the data path carries a developing failure to a prompt while we watch.
+    processes = listed.length;
+    log(`${processes} processes (${listed.map((p) => p.name).join(', ')})`);
+    // Every process ready (its ready line; the HMI's server: listening), then one fault and time for the data path to carry it.
+    const readyLine = (name: string) => (name === 'hmi' ? /hmi\s*│ HMI listening/ : new RegExp(`${name}\\s*│ .*ready`));
+    for (let i = 0; i < 600 && !listed.every((p) => readyLine(p.name).test(out)) && proc.exitCode === null; i++) await sleep(500);
+    if (env.CHECK_TELEMETRY_PROMETHEUS_OUT) prometheus = startPrometheus(dataDir, listed);
     const engineer = /engineer token\s+(\S+)/.exec(out)?.[1] ?? '';
+    const operator = /operator token\s+(\S+)/.exec(out)?.[1] ?? '';
     const ca = readFileSync(join(dataDir, 'tls', 'ca.crt'));
-    await new Promise<void>((r) => {
-      const req = httpsRequest(
-        `https://127.0.0.1:${base + 41}/faults`,
-        { method: 'POST', ca, headers: { authorization: `Bearer ${engineer}`, 'content-type': 'application/json' } },
-        (res) => {
-          log(`fault injected: HTTP ${res.statusCode}`);
-          res.resume();
-          res.on('end', r);
-        },
-      );
-      req.on('error', (e) => (log(`fault injection failed: ${e.message}`), r()));
-      req.end(JSON.stringify({ asset: 'pump-4', fault: 'bearing_wear', developMinutes: 5 }));
+    const hmiUrl = `https://127.0.0.1:${base + 10}`;
+    // The operator's browser: the live feed through the HMI's server (kept open while we watch).
+    const feed = await call(`${hmiUrl}/api/feed`, { ca, cookie: operator, keepOpen: true });
+    log(`operator's live feed through the HMI: HTTP ${feed.status}`);
+    // One fault, so the data path carries a developing failure to a prompt while we watch.
+    const fault = await call(`https://127.0.0.1:${base + 41}/faults`, {
+      ca,
+      method: 'POST',
+      bearer: engineer,
+      body: JSON.stringify({ asset: 'pump-4', fault: 'bearing_wear', developMinutes: 5 }),
+      type: 'application/json',
     });
-    await sleep(waitSeconds * 1000);
+    log(`fault injected: HTTP ${fault.status}`);
+    // The prompt it raises, as the gateway lists it; then the operator's Acknowledge through the HMI's server.
+    let promptId: string | null = null;
+    for (let i = 0; i < waitSeconds && promptId === null && proc.exitCode === null; i++) {
+      await sleep(1000);
+      const listing = await call(`https://127.0.0.1:${base + 108}/api/v1/recommendations?open=true`, { ca, bearer: operator });
+      let open: { recommendationId: string; assetPath?: string; mode?: string }[] = [];
+      try {
+        open = (JSON.parse(listing.body) as { recommendations?: typeof open }).recommendations ?? [];
+      } catch {
+        // not up yet
+      }
+      const prompts = open.filter((r) => r.mode !== 'shadow');
+      promptId = (prompts.find((r) => r.assetPath?.endsWith('pump-4')) ?? prompts[0])?.recommendationId ?? null;
+    }
+    if (promptId === null) log(`no prompt raised within ${waitSeconds} s`);
+    else {
+      const ack = await call(`${hmiUrl}/?/acknowledge`, {
+        ca,
+        method: 'POST',
+        cookie: operator,
+        body: new URLSearchParams({ id: promptId }).toString(),
+        type: 'application/x-www-form-urlencoded',
+        headers: { origin: hmiUrl, accept: 'application/json', 'x-sveltekit-action': 'true' },
+      });
+      log(`prompt ${promptId} acknowledged through the HMI: HTTP ${ack.status} ${ack.body.slice(0, 200)}`);
+    }
+    feed.close();
     if (proc.exitCode !== null) log(`the cluster stopped early:\n${out.slice(-4000)}`);
+    if (prometheus !== null && env.CHECK_TELEMETRY_PROMETHEUS_OUT)
+      writeFileSync(env.CHECK_TELEMETRY_PROMETHEUS_OUT, JSON.stringify(await prometheus.report(), null, 1));
     for (const p of listed) {
       const text = await fetch(`http://127.0.0.1:${p.port}/metrics`).then(
         (r) => r.text(),
@@ -146,6 +322,7 @@ async function main(): Promise<void> {
       else log(`not scraped: ${p.name} (port ${p.port})`);
     }
   } finally {
+    prometheus?.stop();
     proc.kill('SIGTERM');
     await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
     if (env.CHECK_TELEMETRY_LOG) writeFileSync(env.CHECK_TELEMETRY_LOG, out);
@@ -161,26 +338,28 @@ async function main(): Promise<void> {
   const services = new Set(otlp.spans.map((s) => s.service));
   const traced = [...out.matchAll(METRICS_LINE)].map((m) => (m[1] ?? '').replace(/-[ab]$/, '')).filter((n) => services.has(n)).length;
   log(`spans received: ${otlp.spans.length} from ${[...services].join(', ') || 'none'}`);
-  // The chain of issue 20 in one trace: connectivity's send, dataops' historian write, inference's scoring and prompt, the gateway's SSE, the Acknowledge.
-  const chain: ((s: SpanSeen) => boolean)[] = [
-    (s) => s.service === 'connectivity' && s.name.startsWith('send uns'),
-    (s) => s.service === 'dataops' && s.name.startsWith('process uns'),
-    (s) => s.service === 'inference' && s.name === 'score window',
-    (s) => s.service === 'inference' && s.name === 'raise recommendation',
-    (s) => s.service === 'inference' && /^(GET|POST) .*(events|acknowledge)/.test(s.name),
-  ];
+  // The chain of issue 20 in one trace (a trace holding RecommendationRaised, the prompt's).
   const byTrace = new Map<string, SpanSeen[]>();
   for (const s of otlp.spans) byTrace.set(s.traceId, [...(byTrace.get(s.traceId) ?? []), s]);
-  let best = 0;
-  for (const spans of byTrace.values()) best = Math.max(best, chain.filter((c) => spans.some(c)).length);
-  log(`longest chain in one trace: ${best} of ${chain.length} links`);
+  let best: { traceId: string; found: boolean[] } = { traceId: '', found: CHAIN.map(() => false) };
+  for (const [traceId, spans] of byTrace) {
+    const found = CHAIN.map((c) => (c.what.includes('historian') ? otlp.spans : spans).some((s) => c.is(s, traceId)));
+    if (found.filter(Boolean).length > best.found.filter(Boolean).length) best = { traceId, found };
+  }
+  const complete = best.found.every(Boolean);
+  log(`longest chain in one trace (${best.traceId}): ${best.found.filter(Boolean).length} of ${CHAIN.length} links`);
+  for (const [i, c] of CHAIN.entries()) log(`  ${best.found[i] ? '✓' : '✗'} ${c.what}`);
+  if (env.CHECK_TELEMETRY_TRACE_OUT) {
+    const linked = otlp.spans.filter((s) => s.traceId !== best.traceId && s.linkedTraces.includes(best.traceId));
+    writeFileSync(env.CHECK_TELEMETRY_TRACE_OUT, JSON.stringify({ traceId: best.traceId, complete, spans: byTrace.get(best.traceId) ?? [], linked }, null, 1));
+  }
   process.stdout.write(
     `${JSON.stringify({
       check: 'telemetry',
       processes,
       processes_traced: traced,
       processes_scraped: scraped,
-      trace_chain_complete: best === chain.length,
+      trace_chain_complete: complete,
       alert_rules: rules.rules,
       alert_rule_tests_passed: rules.tested,
     })}\n`,
