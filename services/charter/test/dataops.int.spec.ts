@@ -6,20 +6,16 @@
 // API. The charter reads none of dataops' streams. Every expected number is worked out by hand below
 // from the script.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
-import { createInProcBus } from '@industrial/bus';
+import type { Role } from '@industrial/access';
 import type { IntegrationEvent, UnsSampleBatch } from '@industrial/contracts';
-import { DEFAULT_CONFIG, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore, type DataopsApp, type DataopsStore } from '@industrial/dataops';
-import { charterV1, unaryCall, type GrpcServerHandle } from '@industrial/grpc';
+import type { DataopsApp } from '@industrial/dataops';
+import { charterV1, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataopsGrpcSource, type DataopsGrpcSource } from '../src/adapters/dataops/grpc.ts';
 import { dataopsReader, type DataopsReader } from '../src/adapters/dataops/reader.ts';
 import { lineKpisFrom } from '../src/features/facts.ts';
-import { AUDIENCE, ISSUER, sqliteStore, startCharter, type Running, type StoreFixture } from './fixture.ts';
+import { dataopsOverGrpc, sqliteStore, startCharter, type DataopsOverGrpc, type Running, type StoreFixture } from './fixture.ts';
 
 const LINE = 'acme.plant-1.packaging.packing-line-1';
 const PACKER = `${LINE}.packer-1`;
@@ -173,10 +169,8 @@ const expected = {
 const JAMS = Array.from({ length: 36 }, (_, k) => DAY0 + 2 * (k + 1) * DAY + 12 * HOUR);
 
 describe('when the charter reads machine states, counts, failures and the catalog from dataops', () => {
-  let dir: string;
-  let data: DataopsStore;
+  let over: DataopsOverGrpc;
   let dataops: DataopsApp;
-  let server: GrpcServerHandle;
   let address: string;
   let serviceToken: (roles?: Role[]) => Promise<string>;
   let grpcSource: DataopsGrpcSource;
@@ -188,35 +182,11 @@ describe('when the charter reads machine states, counts, failures and the catalo
   const sources: DataopsGrpcSource[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'charter-dataops-'));
     fx = await sqliteStore();
-    data = await openSqliteDataopsStore({ path: join(dir, 'historian.db'), refinedIntervalMs: 1000 });
-    const material = await createKeySet({ now: new Date() });
-    const keySet = await importKeySet(material.keySet);
-    const signingKey = await importSigningKey(material.signingKey);
-    const silent = { debug() {}, info() {}, warn() {}, error() {} };
-    dataops = createDataopsApp({
-      store: fx.store,
-      data,
-      bus: createInProcBus(),
-      keySet,
-      logger: silent,
-      config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots') },
-    });
-    server = createDataopsGrpcServer({ app: dataops, store: fx.store, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
-    address = `127.0.0.1:${await server.listen()}`;
-    // The charter's service account at dataops: role `service` (data.read), every location.
-    serviceToken = (roles = ['service']) =>
-      issueToken(signingKey, {
-        subject: 'svc:charter',
-        roles,
-        scopes: ['*'],
-        tokenId: randomUUID(),
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        now: new Date(),
-        ttlSeconds: 600,
-      });
+    over = await dataopsOverGrpc(fx.store);
+    dataops = over.dataops;
+    address = over.address;
+    serviceToken = over.serviceToken;
     // The catalog, as connectivity's TagMapped events would fill it; run_time is mapped but never recorded.
     const actor = { subject: 'connectivity', role: 'service' };
     for (const [tag, unit, dataType] of [
@@ -245,11 +215,8 @@ describe('when the charter reads machine states, counts, failures and the catalo
   afterAll(async () => {
     await svc?.close();
     for (const s of sources) s.close();
-    await server?.shutdown({ graceMs: 1000 });
-    await dataops?.stop();
-    await data?.close();
+    await over?.close();
     await fx?.cleanup();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it('reads the shift as state intervals: the state carried in, Bad samples and repeats left out', async () => {

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
 import { eventValidator } from '@industrial/contracts';
 import { generateLedgerKeyPem, ledgerKeyFromPem, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
-import { charterV1, createClient } from '@industrial/grpc';
+import { createInProcBus } from '@industrial/bus';
+import { DEFAULT_CONFIG, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore, type DataopsApp, type DataopsStore } from '@industrial/dataops';
+import { charterV1, createClient, type GrpcServerHandle } from '@industrial/grpc';
 import pg from 'pg';
 import { createCharterApp, type CharterApp, type CharterAppDeps } from '../src/index.ts';
 
@@ -111,6 +113,55 @@ export async function startCharter(store: EventStore, ports: Pick<CharterAppDeps
     async close() {
       for (const c of clients) c.close();
       await app.stop();
+    },
+  };
+}
+
+/** A real dataops (SQLite historian, in-process bus) serving its gRPC API on loopback, sharing the
+ *  charter's event store, with a token factory for the charter's service account at dataops. */
+export interface DataopsOverGrpc {
+  dataops: DataopsApp;
+  address: string;
+  serviceToken(roles?: Role[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function dataopsOverGrpc(store: EventStore): Promise<DataopsOverGrpc> {
+  const dir = mkdtempSync(join(tmpdir(), 'charter-dataops-'));
+  const data: DataopsStore = await openSqliteDataopsStore({ path: join(dir, 'historian.db'), refinedIntervalMs: 1000 });
+  const material = await createKeySet({ now: new Date() });
+  const keySet = await importKeySet(material.keySet);
+  const signingKey = await importSigningKey(material.signingKey);
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const dataops = createDataopsApp({
+    store,
+    data,
+    bus: createInProcBus(),
+    keySet,
+    logger: silent,
+    config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots') },
+  });
+  const server: GrpcServerHandle = createDataopsGrpcServer({ app: dataops, store, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
+  const address = `127.0.0.1:${await server.listen()}`;
+  return {
+    dataops,
+    address,
+    serviceToken: (roles: Role[] = ['service']) =>
+      issueToken(signingKey, {
+        subject: 'svc:charter',
+        roles,
+        scopes: ['*'],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 600,
+      }),
+    async close() {
+      await server.shutdown({ graceMs: 1000 });
+      await dataops.stop();
+      await data.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -3,18 +3,13 @@
 // service account), records UseCaseServingSpecDefined with a version, records nothing for the same
 // content, and refuses every bad input of issue 14 with the field named and nothing written.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { createKeySet, importKeySet, importSigningKey, issueToken } from '@industrial/access';
-import { createInProcBus } from '@industrial/bus';
-import { DEFAULT_CONFIG, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore, type DataopsApp, type DataopsStore } from '@industrial/dataops';
-import { FIELD_TRAILER, charterV1, unaryCall, type GrpcServerHandle } from '@industrial/grpc';
+import { FIELD_TRAILER, charterV1, unaryCall } from '@industrial/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataopsGrpcSource, type DataopsGrpcSource } from '../src/adapters/dataops/grpc.ts';
 import { dataopsReader } from '../src/adapters/dataops/reader.ts';
-import { AUDIENCE, ISSUER, sqliteStore, startCharter, type Running, type StoreFixture } from './fixture.ts';
+import { dataopsOverGrpc, sqliteStore, startCharter, type DataopsOverGrpc, type Running, type StoreFixture } from './fixture.ts';
 
 const PUMP_FILE = new URL('../../../usecases/pump-bearing.json', import.meta.url);
 const LINE = 'acme.plant-1.utilities.cooling-water';
@@ -39,52 +34,25 @@ async function expectRefused(p: Promise<unknown>, code: grpc.status, field: stri
 }
 
 describe('when a use case is served as data (DefineServingSpec)', () => {
-  let dir: string;
-  let data: DataopsStore;
-  let dataops: DataopsApp;
-  let server: GrpcServerHandle;
+  let dataops: DataopsOverGrpc;
   let source: DataopsGrpcSource;
   let fx: StoreFixture;
   let svc: Running;
   let engineer: charterV1.CharterServiceClient;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'charter-serving-'));
     fx = await sqliteStore();
-    data = await openSqliteDataopsStore({ path: join(dir, 'historian.db'), refinedIntervalMs: 1000 });
-    const material = await createKeySet({ now: new Date() });
-    const keySet = await importKeySet(material.keySet);
-    const signingKey = await importSigningKey(material.signingKey);
-    const silent = { debug() {}, info() {}, warn() {}, error() {} };
-    dataops = createDataopsApp({
-      store: fx.store,
-      data,
-      bus: createInProcBus(),
-      keySet,
-      logger: silent,
-      config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots') },
-    });
-    server = createDataopsGrpcServer({ app: dataops, store: fx.store, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
-    const address = `127.0.0.1:${await server.listen()}`;
+    dataops = await dataopsOverGrpc(fx.store);
     // The catalog as connectivity fills it: two pumps with their six tags (no mill, no packer).
     const actor = { subject: 'connectivity', role: 'service' };
     for (const pump of ['pump-1', 'pump-2'])
       for (const tag of PUMP_TAGS)
-        await dataops.upsertTagMetadata(
+        await dataops.dataops.upsertTagMetadata(
           { assetPath: `${LINE}.${pump}`, tag, unit: null, dataType: 'number', samplingIntervalMs: 1000, aggregation: 'last' },
           actor,
         );
-    const token = await issueToken(signingKey, {
-      subject: 'svc:charter',
-      roles: ['service'],
-      scopes: ['*'],
-      tokenId: randomUUID(),
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      now: new Date(),
-      ttlSeconds: 600,
-    });
-    source = dataopsGrpcSource({ address, token: () => token });
+    const token = await dataops.serviceToken();
+    source = dataopsGrpcSource({ address: dataops.address, token: () => token });
     const reader = dataopsReader(source, { now: () => Date.now(), qualityWindowMs: 86_400_000 });
     svc = await startCharter(fx.store, { catalog: reader, historian: reader });
     engineer = svc.client(await svc.token('engineer', 'erik@plant-1'));
@@ -93,11 +61,8 @@ describe('when a use case is served as data (DefineServingSpec)', () => {
   afterAll(async () => {
     await svc?.close();
     source?.close();
-    await server?.shutdown({ graceMs: 1000 });
-    await dataops?.stop();
-    await data?.close();
+    await dataops?.close();
     await fx?.cleanup();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   async function drafted(): Promise<string> {
