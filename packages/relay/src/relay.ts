@@ -4,7 +4,11 @@
 // de-duplicate by event id beyond it), and checkpoints the highest position acknowledged by the
 // bus. Exactly one relay per store is active: it must hold the lease, and stops the moment it
 // loses it (a second instance waiting on the lease takes over from the saved checkpoint).
-import { signatureHeaders, type Bus, type EventSigningKey } from '@industrial/bus';
+// A publish the cluster cannot take right now (no stream answers while the stream's leader is
+// re-elected, no PubAck in time, a dropped connection) is retried with backoff in place: the
+// checkpoint does not pass it, no further events are sent until it is acknowledged, and the
+// message id makes JetStream drop a copy that did arrive.
+import { BusErrorCode, isBusError, signatureHeaders, type Bus, type EventSigningKey } from '@industrial/bus';
 import { eventContracts, isEventType } from '@industrial/contracts';
 import type { EventStore, RecordedEvent } from '@industrial/eventstore';
 import { context, extractFromCarrier } from '@industrial/telemetry/api';
@@ -52,6 +56,16 @@ export interface RelayOptions {
   signingKey?: EventSigningKey;
   /** Observability hook: called after each acknowledged publish. */
   onPublished?: (event: RecordedEvent, lagMs: number) => void;
+  /** Backoff between retries of a publish the cluster could not take: doubles from the first to the second value. Default [200, 5000] ms. */
+  retryBackoffMs?: readonly [number, number];
+}
+
+/**
+ * A publish that may succeed when repeated: no stream answered (503 while the stream's leader is
+ * re-elected), no or a refused PubAck, a transport error. The bus being closed is final.
+ */
+export function isRetryablePublishError(err: unknown): boolean {
+  return isBusError(err, BusErrorCode.NoStream) || isBusError(err, BusErrorCode.PublishFailed) || isBusError(err, BusErrorCode.Transport);
 }
 
 /** `evt.v1.<owning service>.<Type>`; types outside the contracts registry go under `platform`. */
@@ -129,6 +143,54 @@ export function createRelay(options: RelayOptions): Relay {
             drained = r;
           });
     let failure: unknown = null;
+    // Publishes being retried: while any is, no new event is sent (the in-flight window at the
+    // failure is the only reordering, as after a restart from the checkpoint).
+    const [firstBackoff, maxBackoff] = options.retryBackoffMs ?? [200, 5000];
+    let retrying = 0;
+    let resumed: (() => void) | null = null;
+    let warnedAt = 0;
+    const pause = (ms: number): Promise<void> =>
+      new Promise<void>((r) => {
+        const t = setTimeout(done, ms);
+        function done(): void {
+          clearTimeout(t);
+          stopped.removeEventListener('abort', done);
+          r();
+        }
+        stopped.addEventListener('abort', done, { once: true });
+      });
+    /** Publishes until acknowledged; resolves false when the relay stops first (the event is then not acknowledged). */
+    const publishUntilAcked = async (send: () => Promise<unknown>, e: RecordedEvent, first: unknown): Promise<boolean> => {
+      retrying++;
+      let err = first;
+      try {
+        for (let attempt = 1, backoff = firstBackoff; ; attempt++, backoff = Math.min(maxBackoff, backoff * 2)) {
+          if (Date.now() - warnedAt >= 30_000) {
+            warnedAt = Date.now();
+            options.logger?.warn(
+              { position: e.position, attempt, err: (err as Error).message },
+              'the bus did not take an event; retrying with backoff (nothing further is sent until it is acknowledged)',
+            );
+          }
+          await pause(backoff);
+          if (stopped.aborted) return false;
+          try {
+            await send();
+            return true;
+          } catch (next) {
+            if (!isRetryablePublishError(next)) throw next;
+            err = next;
+          }
+        }
+      } finally {
+        if (--retrying === 0) options.logger?.info({ position: e.position }, 'the bus takes events again; relaying resumes');
+        if (retrying === 0 && resumed) {
+          const r = resumed;
+          resumed = null;
+          r();
+        }
+      }
+    };
     let lastSave = Date.now();
     const flush = async (force: boolean): Promise<void> => {
       if (contiguous > saved && (force || Date.now() - lastSave >= every) && !lease.lost.aborted) {
@@ -153,25 +215,33 @@ export function createRelay(options: RelayOptions): Relay {
         // A page is published without awaiting in between, so the NATS client writes it in few socket writes.
         for (const e of page) {
           if (failure) throw failure;
+          if (retrying > 0)
+            await new Promise<void>((r) => {
+              resumed = r;
+            });
+          if (stopped.aborted) break;
           const carrier: Record<string, string> = e.metadata.traceparent ? { traceparent: e.metadata.traceparent } : {};
           inFlightNow++;
-          void context
-            .with(extractFromCarrier(carrier), () => {
+          const send = (): Promise<unknown> =>
+            context.with(extractFromCarrier(carrier), () => {
               const subject = subjectFor(e.type, prefix);
               const { data, headers } = outgoing(e, subject, options.signingKey);
               return bus.publish(subject, data, { msgId: e.id, headers });
+            });
+          const ack = (): void => {
+            acked.add(e.position);
+            while (acked.delete(contiguous + 1)) contiguous++;
+            relayed = contiguous;
+            options.onPublished?.(e, Date.now() - Date.parse(e.metadata.recordedAt));
+          };
+          void send()
+            .then(ack, async (err: unknown) => {
+              if (!isRetryablePublishError(err)) throw err;
+              if (await publishUntilAcked(send, e, err)) ack();
             })
-            .then(
-              () => {
-                acked.add(e.position);
-                while (acked.delete(contiguous + 1)) contiguous++;
-                relayed = contiguous;
-                options.onPublished?.(e, Date.now() - Date.parse(e.metadata.recordedAt));
-              },
-              (err: unknown) => {
-                failure ??= err;
-              },
-            )
+            .catch((err: unknown) => {
+              failure ??= err;
+            })
             .finally(settle);
           if (inFlightNow >= inFlight)
             await new Promise<void>((r) => {
