@@ -49,6 +49,33 @@ describe('docker-compose.yml', () => {
     for (const n of ['nats-1', 'nats-2', 'nats-3']) expect(services[n].ports, n).toBeUndefined();
   });
 
+  it('exports every NATS member to Prometheus (server, routes, health, JetStream streams and consumers) with a config promtool accepts', () => {
+    const { services } = config();
+    for (const i of [1, 2, 3]) {
+      const e = services[`nats-exporter-${i}`];
+      expect(e, `nats-exporter-${i}`).toBeDefined();
+      expect(e.image).toMatch(/^natsio\/prometheus-nats-exporter:/);
+      expect(e.command.at(-1)).toBe(`http://nats-${i}:8222`);
+      expect(e.command).toEqual(expect.arrayContaining(['-varz', '-routez', '-healthz', '-jsz=all']));
+      expect(e.ports, 'exporters are not published').toBeUndefined();
+    }
+    const prom = parse(readFileSync(join(root, 'infra/compose/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    const nats = prom.scrape_configs.find((j) => j.job_name === 'nats');
+    expect(nats?.static_configs.flatMap((c) => c.targets).sort()).toEqual(['nats-exporter-1:7777', 'nats-exporter-2:7777', 'nats-exporter-3:7777']);
+    // promtool (scripts/setup.sh test installs Prometheus) checks the config beside its alert rules, as mounted.
+    const dir = mkdtempSync(join(tmpdir(), 'prom-conf-'));
+    try {
+      writeFileSync(join(dir, 'compose.yml'), readFileSync(join(root, 'infra/compose/prometheus.yml')));
+      writeFileSync(join(dir, 'alerts.yml'), readFileSync(join(root, 'infra/prometheus/alerts.yml')));
+      const check = spawnSync('promtool', ['check', 'config', join(dir, 'compose.yml')], { encoding: 'utf8' });
+      expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives nats-server a cluster config it accepts (keys from keygen), fsync before every acknowledgement', () => {
     const conf = readFileSync(join(root, 'infra/nats/nats.conf'), 'utf8');
     expect(conf).toMatch(/^\s*sync_interval: always$/m);
