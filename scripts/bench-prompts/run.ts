@@ -3,24 +3,28 @@
 // intensities), the plant's own emergent failures and sensor faults; the product's inference
 // (createInferenceApp: the same windows, models, scoring, prompting and drift code the service runs)
 // fed minute by minute in process, serving every use case of usecases/*.json as the charter defines
-// it, with the pump bearing model the training service builds from the simulated plant, registered
-// and promoted through governance. Out: the simulator's labels and the prompts inference raised.
+// it, with a model for every use case from the training service's recipe (trained from the
+// simulated plant, cached), registered and promoted through governance's gRPC API (four eyes). Out: the simulator's labels and the prompts inference raised.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createKeySet, importKeySet } from '@industrial/access';
+import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
 import { createInProcBus } from '@industrial/bus';
-import { eventValidator, UseCaseServingSpec, type UnsSampleBatch } from '@industrial/contracts';
+import { eventValidator, UseCaseServingSpec, type UnsSampleBatch, type UseCaseServingSpecData } from '@industrial/contracts';
+import { createGovernanceApp } from '@industrial/governance';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore } from '@industrial/eventstore';
 import { createInferenceApp } from '@industrial/inference';
 import { createKernel } from '@industrial/kernel';
 import { createRng } from '@industrial/ml';
 import { createPlant, failureModeOf, FAILURE_MODES, randomCampaign, type FaultLabelled, type TagUpdate } from '@industrial/simulator';
-import { registerDemoPumpModel } from '@industrial/training';
+import { prepareDemoModels } from '@industrial/training';
+import { DEMO_ENGINEER, DEMO_QUALITY_LEAD, promoteThroughFrontDoor } from '../platform/demo-models.ts';
 import type { Failure, ModeKind, PromptEvent, ScoreInput, Window } from './score.ts';
 
 const MIN = 60_000;
+const ISSUER = 'industrial-access';
+const AUDIENCE = 'industrial-platform';
 const DAY = 24 * 60 * MIN;
 export const USE_CASE_DIR = resolve(import.meta.dirname, '../../usecases');
 
@@ -121,34 +125,71 @@ export async function runBench(o: RunOptions): Promise<RunOutput> {
         { actor: 'svc:charter', role: 'service', correlationId: randomUUID(), causationId: null, traceparent: null },
       );
     }
-    // 2. The models the platform trains from the simulated plant (cached under modelDir).
+    // 2. The models the platform trains from the simulated plant for every use case (the training
+    //    service's recipe, cached under modelDir), put into production through governance's gRPC API
+    //    as `npm start` does: requested by an engineer, approved and promoted by a quality lead.
     const modelDir = o.modelDir ?? resolve(import.meta.dirname, '../../.data/bench-prompts/models');
     mkdirSync(modelDir, { recursive: true });
+    const material = await createKeySet({ now: new Date() });
+    const keySet = await importKeySet(material.keySet);
+    const signingKey = await importSigningKey(material.signingKey);
+    const token = (subject: string, role: Role) =>
+      issueToken(signingKey, {
+        subject,
+        roles: [role],
+        scopes: ['*'],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 3600,
+      });
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    const governance = createGovernanceApp({
+      store,
+      keySet,
+      logger: silent,
+      config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE }, rateLimit: null },
+    });
+    const gov = await governance.start();
     const withModel = new Set<string>();
-    const bearing = useCases.find(
-      (u) => u.assetKind === 'pump' && u.mode === 'bearing_failure' && (u.serving as { task: { kind: string } }).task.kind === 'classification',
-    );
-    if (bearing !== undefined) {
-      log(`training (or reusing) the pump bearing model for "${bearing.name}"…`);
-      await registerDemoPumpModel({ store, artifactsDir: modelDir, useCaseId: bearing.useCaseId, actor: { subject: 'svc:platform-setup', role: 'service' } });
-      withModel.add(bearing.useCaseId);
+    try {
+      let lastStep = '';
+      const prepared = await prepareDemoModels(
+        { useCases: useCases.map((u) => ({ useCaseId: u.useCaseId, serving: u.serving as UseCaseServingSpecData })), artifactsDir: modelDir },
+        (p) => {
+          const step = `${p.index}/${p.count} ${p.name}: ${p.step}`;
+          if (step !== lastStep) log(`model ${step}${p.step === 'saved' || p.step === 'cached' ? ` (${p.message})` : ''}`);
+          lastStep = step;
+        },
+      );
+      const { promoted, failed } = await promoteThroughFrontDoor(prepared, {
+        governance: `127.0.0.1:${gov.grpcPort}`,
+        tokens: {
+          training: await token('svc:training', 'service'),
+          engineer: await token(DEMO_ENGINEER, 'engineer'),
+          qualityLead: await token(DEMO_QUALITY_LEAD, 'quality_lead'),
+        },
+      });
+      for (const f of failed) log(`no model for "${f.name}": ${f.error}`);
+      for (const m of promoted) withModel.add(m.useCaseId);
+    } finally {
+      await governance.stop();
     }
 
     // 3. Inference, in process, its clock the plant's (the plant runs as if in real time).
     const T0 = Date.UTC(2026, 0, 5, 0, 0);
     let plantNow = T0;
-    const material = await createKeySet({ now: new Date() });
-    const silent = { debug() {}, info() {}, warn() {}, error() {} };
     const app = createInferenceApp({
       store,
       bus,
-      keySet: await importKeySet(material.keySet),
+      keySet,
       logger: silent,
       now: () => plantNow,
       config: {
         grpc: null,
         http: null,
-        access: { issuer: 'industrial-access', audience: 'industrial-platform' },
+        access: { issuer: ISSUER, audience: AUDIENCE },
         replicaId: 'bench',
         replicas: ['bench'],
         unsSubject: null,

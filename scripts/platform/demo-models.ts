@@ -14,6 +14,7 @@ import { createClient, governanceRegistryV1 as registry, unaryCall, type GrpcCli
 import {
   createGrpcModelRegistry,
   detectCodeVersion,
+  prepareDemoModels,
   prepareDemoModelsInWorker,
   registrationFor,
   type DemoUseCase,
@@ -156,10 +157,18 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stdout): { 
 /** Prepares (trains or reuses) every use case's model with the progress display, then promotes them through the front door. */
 export async function demoModels(
   useCases: readonly DemoUseCase[],
-  o: { artifactsDir: string; door: FrontDoor; dataScale?: number; stream?: NodeJS.WriteStream },
+  o: {
+    artifactsDir: string;
+    door: FrontDoor;
+    dataScale?: number;
+    stream?: NodeJS.WriteStream;
+    /** Train on a worker thread (default true: the launcher's services keep answering); false: in this thread. */
+    worker?: boolean;
+  },
 ): Promise<{ prepared: PreparedModel[]; promoted: PromotedModel[]; failed: FailedModel[] }> {
   const display = progressDisplay(o.stream);
-  const prepared = await prepareDemoModelsInWorker(
+  const prepare = o.worker === false ? prepareDemoModels : prepareDemoModelsInWorker;
+  const prepared = await prepare(
     { useCases, artifactsDir: o.artifactsDir, ...(o.dataScale === undefined ? {} : { options: { dataScale: o.dataScale } }) },
     (p) => display.update(p),
   ).finally(() => display.done());
