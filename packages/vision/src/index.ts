@@ -25,3 +25,5 @@ export { ImageStore, sha256Of } from './store.ts';
 export type { StoredImage } from './store.ts';
 export { boardScorer } from './board.ts';
 export type { BoardScorerOptions, BoardScore } from './board.ts';
+export { trainSmallTileModel } from './small-model.ts';
+export type { SmallTileModel } from './small-model.ts';

@@ -16,6 +16,10 @@ import { inferenceGrpcService } from './adapters/grpc/inference.ts';
 import { createGateway } from './adapters/http/gateway.ts';
 import type { RateLimitConfig } from './adapters/http/rate-limit.ts';
 import { mlModelLoader } from './adapters/ml/loader.ts';
+import { boardImagesAt } from './adapters/vision/images.ts';
+import { loaderByUseCase, visualModelLoader } from './adapters/vision/visual-loader.ts';
+import { isVisual } from './domain/visual.ts';
+import { createVisualInspection, type VisualInspection } from './features/visual.ts';
 import { consumeUns } from './adapters/nats/uns.ts';
 import { createOnnxScorer } from './adapters/onnx/scorer.ts';
 import { createInferenceMetrics, observeDriftPsi, observeMembers, promptDecisions } from './adapters/telemetry/metrics.ts';
@@ -25,7 +29,7 @@ import type { UseCaseSpec } from './domain/usecase.ts';
 import type { Commands } from './features/commands.ts';
 import { createAssetStates, type AssetStates } from './features/asset-states.ts';
 import { createDriftExclusion, createDriftRecorder, createDriftReporting } from './features/drift.ts';
-import { createDriftHistory, withDriftHistory } from './features/drift-history.ts';
+import { createDriftHistory, withDriftHistory, type DriftHistory } from './features/drift-history.ts';
 import { createEvidenceBands } from './features/evidence-bands.ts';
 import { createFollower, type FollowerStatus } from './features/following.ts';
 import { createModelHost, type ModelHost } from './features/models.ts';
@@ -68,6 +72,8 @@ export interface InferenceAppConfig extends ServiceSecurity {
   shutdownGraceMs?: number;
   /** How often the projection checkpoint is saved while following (default 1 s). */
   checkpointEveryMs?: number;
+  /** Visual inspection (#22): the content-addressed image store connectivity writes; null/absent = part images are not scored. */
+  images?: { storeDir: string; driftEvery?: number; driftBoards?: number } | null;
 }
 
 export type InferenceLogger = GrpcLogger;
@@ -117,6 +123,10 @@ export interface InferenceApp {
   readonly useCases: UseCaseRegistry;
   /** Per asset and use case: warming up, monitored, stale data, manual, rules (GET /api/v1/assets). */
   readonly assetStates: AssetStates;
+  /** Board prompts of visual-inspection use cases (null: no image store configured). */
+  readonly visual: VisualInspection | null;
+  /** Every drift evaluation per use case, bounded (GET /api/v1/drift/history). */
+  readonly driftHistory: DriftHistory;
   /** Catches up with the store (from the checkpoint; models loaded), starts the UNS consumer, binds gRPC and HTTP. */
   start(): Promise<{ grpcPort: number | null; httpPort: number | null }>;
   /** Feeds one UNS batch directly (embedding, tests). */
@@ -152,8 +162,36 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   const metrics = createInferenceMetrics();
   const tracing = otelTracing();
 
-  const loader = mlModelLoader({ artifacts: deps.artifacts ?? fileArtifacts(), createScorer: deps.createScorer ?? ((b, n) => createOnnxScorer(b, n)), now });
-  const models = createModelHost({ loader, kernel, metrics, log: logger, specOf: (id) => useCaseRegistry.get(id) });
+  const loaderOptions = {
+    artifacts: deps.artifacts ?? fileArtifacts(),
+    createScorer: deps.createScorer ?? ((b: Uint8Array, n: number) => createOnnxScorer(b, n)),
+    now,
+  };
+  // Visual-inspection use cases' models read images (adapters/vision); their fit is checked by that loader.
+  const loader = loaderByUseCase((id) => isVisual(useCaseRegistry.get(id)), visualModelLoader(loaderOptions), mlModelLoader(loaderOptions));
+  const models = createModelHost({
+    loader,
+    kernel,
+    metrics,
+    log: logger,
+    specOf: (id) => {
+      const spec = useCaseRegistry.get(id);
+      return isVisual(spec) ? undefined : spec;
+    },
+  });
+  const visual = config.images
+    ? createVisualInspection({
+        kernel,
+        useCases: () => useCases,
+        models,
+        modes: () => projection.modes(),
+        images: boardImagesAt(config.images.storeDir),
+        now,
+        log: logger,
+        ...(config.images.driftEvery ? { driftEvery: config.images.driftEvery } : {}),
+        ...(config.images.driftBoards ? { driftBoards: config.images.driftBoards } : {}),
+      })
+    : null;
   // A revised use case may no longer fit the model serving it: checked (and refused) while running.
   useCaseRegistry.onChange((spec) => models.recheck(spec.useCaseId, null));
   const follower = createFollower({
@@ -270,6 +308,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
           guard: guardOptions,
           history: (id) => kernel.read(`recommendation-${id}`),
           assets: () => assetStates.list(),
+          visual,
           driftHistory: (useCaseId) => driftHistory.list(useCaseId),
           evidenceBands: createEvidenceBands({ models, useCases: () => useCases }),
           ...(config.http.rateLimit === undefined ? {} : { rateLimit: config.http.rateLimit }),
@@ -289,9 +328,12 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     commands,
     useCases: useCaseRegistry,
     assetStates,
+    visual,
+    driftHistory,
     async start() {
       await follower.start();
       await follower.settle();
+      await visual?.start();
       await replicas.join();
       if (config.unsSubject !== null) {
         consumer = await consumeUns(bus, {
@@ -330,6 +372,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
         if (grpc !== null) await grpc.shutdown({ graceMs: config.shutdownGraceMs ?? 10_000 });
         if (http !== null) await http.close();
         await models.idle();
+        await visual?.stop();
         await follower.stop();
         await models.close();
         stopObservingDrift();

@@ -16,6 +16,8 @@ import type { Commands } from '../../features/commands.ts';
 import type { EvidenceBands } from '../../features/evidence-bands.ts';
 import type { Projection } from '../../features/projection.ts';
 import { withKernelErrors } from '../kernel-errors.ts';
+import type { VisualInspection } from '../../features/visual.ts';
+import { registerVisualRoutes } from './gateway-vision.ts';
 import { createGatewayAuth } from './auth.ts';
 import { promptTraceFrom, traceFeedPush, traceHttpServer, traceparentOf } from './tracing.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limit.ts';
@@ -28,6 +30,8 @@ export interface GatewayDeps {
   ready: () => boolean;
   /** The recommendation's stream, in order (its decision history for auditors). */
   history: (recommendationId: string) => Promise<readonly TypedEvent[]>;
+  /** Board prompts of visual inspection (#22; routes in gateway-vision.ts); absent/null: none. */
+  visual?: VisualInspection | null;
   /** Every asset of the plant with its use cases' monitoring states (GET /api/v1/assets); absent: an empty list. */
   assets?: () => Promise<{ assets: readonly unknown[] }>;
   /** Drift evaluations of a use case over time (GET /api/v1/drift/history); absent: an empty history. */
@@ -328,6 +332,9 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
       async (q) => commands.driftReport(q.useCaseId),
     ),
   );
+
+  if (deps.visual)
+    registerVisualRoutes(app, { visual: deps.visual, route, authenticateFirst: auth.authenticateFirst, authorizeOn: auth.authorizeOn, sendError });
 
   // Live feed: Server-Sent Events of production recommendations and mode changes (never shadow).
   app.get('/api/v1/feed', { onRequest: auth.authenticateFirst(Permission.RecommendationRead) }, async (req, reply) => {
