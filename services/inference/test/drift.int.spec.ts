@@ -65,5 +65,16 @@ describe('when one sensor’s distribution shifts', () => {
     expect(body.severity).toBe('critical');
     // severe drift: the model's prompts give way to the declared limits
     expect(h.app.pipeline.counters().fallbackDrift).toBeGreaterThan(0);
+    // drift over time (the engineer's chart): evaluations before the shift without critical drift, then above the pause threshold, paused
+    const history = await fetch(`${h.httpUrl}/api/v1/drift/history?useCaseId=${retrain[0]!.data.useCaseId as string}`, {
+      headers: { authorization: `Bearer ${await h.token('engineer')}` },
+    });
+    const hist = (await history.json()) as { pauseThreshold: number; points: { maxPsi: number; severity: string; paused: boolean; top: { feature: string }[] }[] };
+    expect(hist.points.length).toBeGreaterThan(2);
+    expect(hist.points[0]!.severity).not.toBe('critical');
+    const shiftedPoint = hist.points.find((p) => p.severity === 'critical')!;
+    expect(shiftedPoint.maxPsi).toBeGreaterThan(hist.pauseThreshold);
+    expect(shiftedPoint.top[0]!.feature).toBe('motor_current__mean');
+    expect(hist.points.some((p) => p.paused)).toBe(true);
   });
 });

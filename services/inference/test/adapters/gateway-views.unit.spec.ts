@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayDeps } from '../../src/adapters/http/gateway.ts';
 import { createDriftHistory, withDriftHistory } from '../../src/features/drift-history.ts';
-import { referenceBands, ruleBands, sortedQuantile } from '../../src/features/evidence-bands.ts';
+import { referenceBands, ruleBands, sortedQuantile, type Band } from '../../src/features/evidence-bands.ts';
 import type { DriftReport, EvaluationResult } from '../../src/features/monitoring.ts';
 
 const ISSUER = 'industrial-access';
@@ -127,7 +127,8 @@ describe('the normal band of each evidence signal', () => {
         ],
       },
     };
-    const app = gateway({ evidenceBands: (s) => (s.source === 'rules' ? { t: { normalLow: null, normalHigh: 75 } } : {}) }, [dto]);
+    const bands: Record<string, Band> = { t: { normalLow: null, normalHigh: 75 } };
+    const app = gateway({ evidenceBands: (s) => (s.source === 'rules' ? bands : {}) }, [dto]);
     const res = await app.inject({ method: 'GET', url: '/api/v1/recommendations', headers: { authorization: `Bearer ${await token(['operator'])}` } });
     expect(res.statusCode).toBe(200);
     const [r] = res.json().recommendations;
