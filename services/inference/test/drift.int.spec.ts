@@ -69,7 +69,10 @@ describe('when one sensor’s distribution shifts', () => {
     const history = await fetch(`${h.httpUrl}/api/v1/drift/history?useCaseId=${retrain[0]!.data.useCaseId as string}`, {
       headers: { authorization: `Bearer ${await h.token('engineer')}` },
     });
-    const hist = (await history.json()) as { pauseThreshold: number; points: { maxPsi: number; severity: string; paused: boolean; top: { feature: string }[] }[] };
+    const hist = (await history.json()) as {
+      pauseThreshold: number;
+      points: { maxPsi: number; severity: string; paused: boolean; top: { feature: string }[] }[];
+    };
     expect(hist.points.length).toBeGreaterThan(2);
     expect(hist.points[0]!.severity).not.toBe('critical');
     const shiftedPoint = hist.points.find((p) => p.severity === 'critical')!;
