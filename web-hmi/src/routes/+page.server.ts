@@ -5,7 +5,7 @@ import { Permission } from '@industrial/access';
 import { PRIORITY_RANK, linePathOf } from '#lib/format.ts';
 import { failWith, loadFailure } from '#lib/server/failures.ts';
 import { unwatchedOf } from '#lib/server/unwatched.ts';
-import { gateway, type Gateway, type HistoryEvent, type NotDoneReason, type Recommendation } from '#lib/server/inference.ts';
+import { gateway, type HistoryEvent, type NotDoneReason, type Recommendation } from '#lib/server/inference.ts';
 import type { Trend } from '#lib/format.ts';
 import { can, homeFor } from '#lib/server/session.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -28,7 +28,7 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
     // One history read per card: who acknowledged and when, and the evidence values over time (each
     // update of a prompt is a new RecommendationRaised with fresh evidence).
     const histories = await Promise.all(recs.slice(0, 30).map((r) => g.history(r.recommendationId).catch(() => [] as HistoryEvent[])));
-    const waiting = await waitingForOutcome(g, recent);
+    const waiting = waitingForOutcome(recent);
     return {
       problem: null,
       waiting,
@@ -49,7 +49,7 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
           raisedAt: r.raisedAt,
           mode: mode?.mode ?? 'auto',
           acknowledged: ack ? { by: ack.actor, at: ack.recordedAt } : null,
-          trends: trendsOf(history),
+          trends: trendsOf(history, evidence),
         };
       }),
     };
@@ -58,14 +58,19 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
   }
 };
 
-/** Evidence values per signal, oldest first, from the prompt's Raised events (at most 8 signals, 60 points). */
-function trendsOf(history: HistoryEvent[]): Trend[] {
+/**
+ * Evidence values per signal, oldest first, from the prompt's Raised events (at most 8 signals, 60
+ * points), each with its normal band from the gateway's current view of the prompt (`now`).
+ */
+function trendsOf(history: HistoryEvent[], now: Record<string, unknown>[] = []): Trend[] {
+  const bands = new Map(now.filter((i) => typeof i.feature === 'string').map((i) => [i.feature as string, bandOf(i)]));
   const series = new Map<string, Trend>();
   for (const e of history) {
     if (e.type !== 'RecommendationRaised' || !Array.isArray(e.data.evidence)) continue;
     for (const item of e.data.evidence as Record<string, unknown>[]) {
       if (typeof item.feature !== 'string' || typeof item.value !== 'number') continue;
-      const t = series.get(item.feature) ?? { feature: item.feature, unit: typeof item.unit === 'string' ? item.unit : '', points: [], band: bandOf(item) };
+      const band = bands.get(item.feature) ?? bandOf(item);
+      const t = series.get(item.feature) ?? { feature: item.feature, unit: typeof item.unit === 'string' ? item.unit : '', points: [], band };
       t.points.push({ at: e.recordedAt, value: item.value });
       if (t.points.length > 60) t.points.shift();
       series.set(item.feature, t);
@@ -83,19 +88,15 @@ function bandOf(item: Record<string, unknown>): { low: number | null; high: numb
 }
 
 /**
- * Prompts marked done in the last 24 h whose outcome nobody gave yet ("Later" on the outcome page).
- * The gateway's view has no outcome flag, so the newest ten done prompts are checked through their history.
+ * Prompts marked done in the last 24 h whose outcome nobody gave yet ("Later" on the outcome page),
+ * from the gateway's `outcomeRecorded` flag (no history read per prompt); at most twenty.
  */
-async function waitingForOutcome(g: Gateway, recent: Recommendation[]): Promise<{ id: string; assetPath: string; doneAt: string }[]> {
+function waitingForOutcome(recent: Recommendation[]): { id: string; assetPath: string; raisedAt: string }[] {
   const since = Date.now() - 24 * 3600_000;
-  const done = recent.filter((r) => r.status === 'accepted' && Date.parse(r.raisedAt) >= since).slice(0, 10);
-  const histories = await Promise.all(done.map((r) => g.history(r.recommendationId).catch(() => null)));
-  return done.flatMap((r, i) => {
-    const h = histories[i];
-    if (!h || h.some((e) => e.type === 'OutcomeRecorded')) return [];
-    const accepted = h.find((e) => e.type === 'RecommendationAccepted');
-    return [{ id: r.recommendationId, assetPath: r.assetPath, doneAt: accepted?.recordedAt ?? r.raisedAt }];
-  });
+  return recent
+    .filter((r) => r.status === 'accepted' && r.outcomeRecorded === false && Date.parse(r.raisedAt) >= since)
+    .slice(0, 20)
+    .map((r) => ({ id: r.recommendationId, assetPath: r.assetPath, raisedAt: r.raisedAt }));
 }
 
 /**

@@ -15,6 +15,9 @@ export interface Evidence {
   feature: string;
   value: number;
   unit: string;
+  /** The signal's normal band where the gateway knows one (model reference or rule limits). */
+  normalLow?: number | null;
+  normalHigh?: number | null;
 }
 
 /** A recommendation as the gateway returns it (GET /api/v1/recommendations). */
@@ -33,6 +36,8 @@ export interface Recommendation {
   expiresAt: string;
   mode: string;
   update: number;
+  /** Whether what was found afterwards has been recorded. */
+  outcomeRecorded?: boolean;
   record: Record<string, unknown>;
 }
 
@@ -71,6 +76,24 @@ export interface DriftReport {
   predictionPsi: number;
   severity: 'none' | 'warning' | 'critical';
   computedAtMs: number;
+}
+
+/** One drift evaluation (GET /api/v1/drift/history). */
+export interface DriftPoint {
+  at: string;
+  modelVersionId: string | null;
+  severity: 'none' | 'warning' | 'critical';
+  paused: boolean;
+  maxPsi: number;
+  predictionPsi: number;
+  top: { feature: string; psi: number }[];
+}
+
+export interface DriftHistory {
+  useCaseId: string;
+  pauseThreshold: number;
+  warnThreshold: number;
+  points: DriftPoint[];
 }
 
 export class GatewayError extends Error {
@@ -166,6 +189,7 @@ export function gateway(token: string, fetcher: typeof fetch = fetch) {
       }
     },
     drift: async (useCaseId: string) => (await get(`/api/v1/drift/${enc(useCaseId)}`)) as DriftReport,
+    driftHistory: async (useCaseId: string) => (await get(`/api/v1/drift/history?useCaseId=${enc(useCaseId)}`)) as DriftHistory,
     /** The live feed (SSE), for the server-side proxy route; the caller streams the body on. */
     async feed(signal: AbortSignal, lastEventId: string | null): Promise<Response> {
       return fetcher(`${config().inferenceUrl}/api/v1/feed`, {

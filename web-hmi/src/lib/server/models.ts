@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { governanceRegistryV1 as pb } from '@industrial/grpc';
+import { governanceRegistryV1 as pb, trainingV1 } from '@industrial/grpc';
 import { config } from './config.ts';
 import { gateway } from './inference.ts';
-import type { Platform } from './platform.ts';
+import { platformWords, type Platform } from './platform.ts';
 
 export const STAGE_WORD: Record<number, string> = {
   [pb.ModelStage.MODEL_STAGE_CANDIDATE]: 'candidate',
@@ -52,6 +52,43 @@ export async function useCaseChoices(token: string): Promise<UseCaseChoice[]> {
   const allLines = [...new Set([...byId.values()].flatMap((u) => u.lines))];
   for (const u of byId.values()) u.lines = (u.lines.length > 0 ? u.lines : allLines).sort();
   return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface RunView {
+  runId: string;
+  status: string;
+  stage: string;
+  progress: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+const RUN_WORD: Record<number, string> = {
+  [trainingV1.RunStatus.RUN_STATUS_QUEUED]: 'queued',
+  [trainingV1.RunStatus.RUN_STATUS_RUNNING]: 'running',
+  [trainingV1.RunStatus.RUN_STATUS_COMPLETED]: 'completed',
+  [trainingV1.RunStatus.RUN_STATUS_FAILED]: 'failed',
+};
+
+/** A use case's training runs (newest 20) with their progress; why not when training is not reachable. */
+export async function runsOf(p: Platform, useCaseId: string): Promise<{ runs: RunView[]; why: string | null }> {
+  if (!p.configured('training')) return { runs: [], why: 'The training service is not configured for this HMI (HMI_TRAINING_GRPC).' };
+  try {
+    const r = await p.listRuns(useCaseId);
+    return {
+      runs: r.runs.map((x) => ({
+        runId: x.runId,
+        status: RUN_WORD[x.status] ?? 'unknown',
+        stage: x.stage,
+        progress: x.progress,
+        startedAt: x.startedAt,
+        finishedAt: x.finishedAt,
+      })),
+      why: null,
+    };
+  } catch (error) {
+    return { runs: [], why: platformWords(error) };
+  }
 }
 
 export interface VersionView {
@@ -168,6 +205,17 @@ export interface CardView {
   testMetrics: Record<string, number>;
   importance: { feature: string; drop: number; std: number }[];
   limitations: string[];
+  /** The precision-recall curve on the test part (at most 50 points; empty for cards written before it was recorded). */
+  prCurve: { threshold: number; precision: number; recall: number }[];
+}
+
+function prCurveOf(v: unknown): CardView['prCurve'] {
+  if (!Array.isArray(v)) return [];
+  const ok = (p: Record<string, unknown>) => ['threshold', 'precision', 'recall'].every((k) => typeof p[k] === 'number' && Number.isFinite(p[k]));
+  return (v as Record<string, unknown>[])
+    .filter((p) => p !== null && typeof p === 'object' && ok(p))
+    .slice(0, 200)
+    .map((p) => ({ threshold: p.threshold as number, precision: p.precision as number, recall: p.recall as number }));
 }
 
 /** Reads the model card JSON when it is a file this server can read and its sha256 matches; otherwise why not. */
@@ -204,6 +252,7 @@ export async function readModelCard(uri: string | null, sha256: string | null): 
         testMetrics,
         importance: Array.isArray(c.importance) ? c.importance.slice(0, 15) : [],
         limitations: Array.isArray(c.limitations) ? c.limitations.map(String) : [],
+        prCurve: prCurveOf(test.prCurve),
       },
       why: null,
     };

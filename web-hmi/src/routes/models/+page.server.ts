@@ -5,7 +5,7 @@
 import { fail } from '@sveltejs/kit';
 import { Permission } from '@industrial/access';
 import { governanceRegistryV1 as pb } from '@industrial/grpc';
-import { readModelCard, registryOf, useCaseChoices, type CardView, type Registry } from '#lib/server/models.ts';
+import { readModelCard, registryOf, runsOf, useCaseChoices, type CardView, type Registry } from '#lib/server/models.ts';
 import { platformWords, withPlatform, type Platform } from '#lib/server/platform.ts';
 import { can } from '#lib/server/session.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -29,19 +29,6 @@ async function kpisOf(p: Platform, useCaseId: string): Promise<{ kpis: KpiView[]
     return { kpis, why: kpis.length === 0 ? 'The use case has no KPIs in its charter yet.' : null };
   } catch (error) {
     return { kpis: [], why: platformWords(error) };
-  }
-}
-
-async function runsOf(p: Platform, useCaseId: string) {
-  if (!p.configured('training')) return { runs: [], why: 'The training service is not configured for this HMI (HMI_TRAINING_GRPC).' };
-  try {
-    const r = await p.listRuns(useCaseId);
-    return {
-      runs: r.runs.map((x) => ({ runId: x.runId, status: x.status, stage: x.stage, progress: x.progress, startedAt: x.startedAt, finishedAt: x.finishedAt })),
-      why: null,
-    };
-  } catch (error) {
-    return { runs: [], why: platformWords(error) };
   }
 }
 
