@@ -10,7 +10,7 @@ import { createClient, dataopsV1, type GrpcClientTls } from '@industrial/grpc';
 export const CONNECTION_HELP = `connection (flags win over the environment):
   --address <host:port>   dataops gRPC (env DATAOPS_ADDRESS; default 127.0.0.1:50053, the npm start port with PLATFORM_BASE_PORT unset)
   --token <jwt>           bearer token with data.write, dataset.create and data.read — npm start prints an engineer token
-                          (env DATAOPS_TOKEN)
+                          (env DATAOPS_TOKEN, else PLATFORM_TOKEN)
   --ca <file>             CA of dataops' TLS certificate (env GRPC_TLS_CA_FILE; default .data/tls/ca.crt when it exists,
                           the local CA npm start makes); GRPC_TLS_CLIENT_CERT_FILE + GRPC_TLS_CLIENT_KEY_FILE for mutual TLS
   --plaintext             no TLS (a platform started with PLATFORM_TLS=0)`;
@@ -25,12 +25,29 @@ export interface Connection {
 
 const ADDRESS = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
-export function connect(v: Record<string, unknown>, env: NodeJS.ProcessEnv): Connection {
-  const address = typeof v.address === 'string' ? v.address : env.DATAOPS_ADDRESS || '127.0.0.1:50053';
-  if (!ADDRESS.test(address)) throw new UsageError(`--address: give host:port of dataops' gRPC server (got "${address}")`);
-  const token = typeof v.token === 'string' ? v.token : env.DATAOPS_TOKEN;
-  if (token === undefined || token === '')
-    throw new UsageError('--token: a bearer token is required (or DATAOPS_TOKEN); `npm start` prints an engineer token that can import and snapshot');
+/** Where and how a platform CLI reaches one service's gRPC API (shared by the dataops and score CLIs). */
+export interface PlatformConnection {
+  readonly address: string;
+  readonly token: string;
+  readonly tls: GrpcClientTls | null;
+  /** How the connection is secured, for messages: `TLS (CA …)` or `plaintext`. */
+  readonly said: string;
+}
+
+/**
+ * Flags (--address, --token, --ca, --plaintext) over the environment (`addressEnv`, `tokenEnvs` in
+ * order, GRPC_TLS_CA_FILE, GRPC_TLS_CLIENT_CERT_FILE/KEY_FILE); without a CA, the local CA `npm start`
+ * makes (<PLATFORM_DATA_DIR or .data>/tls/ca.crt) when it exists. UsageError naming the flag.
+ */
+export function platformConnection(
+  v: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  svc: { name: string; addressEnv: string; tokenEnvs: readonly string[]; defaultAddress: string; tokenHint: string },
+): PlatformConnection {
+  const address = typeof v.address === 'string' ? v.address : env[svc.addressEnv] || svc.defaultAddress;
+  if (!ADDRESS.test(address)) throw new UsageError(`--address: give host:port of ${svc.name}'s gRPC server (got "${address}")`);
+  const token = typeof v.token === 'string' ? v.token : svc.tokenEnvs.map((k) => env[k]).find((t) => t !== undefined && t !== '');
+  if (token === undefined || token === '') throw new UsageError(`--token: a bearer token is required (or ${svc.tokenEnvs.join(' / ')}); ${svc.tokenHint}`);
   let tls: GrpcClientTls | null = null;
   let said = 'plaintext';
   if (v.plaintext !== true) {
@@ -46,8 +63,23 @@ export function connect(v: Record<string, unknown>, env: NodeJS.ProcessEnv): Con
       said = `TLS (CA ${caFile})`;
     }
   }
-  const client = createClient(dataopsV1.DataOpsServiceClient, address, { token, tls, clientOptions: { 'grpc.max_receive_message_length': 64 << 20 } });
-  return { address, client, tls: said };
+  return { address, token, tls, said };
+}
+
+export function connect(v: Record<string, unknown>, env: NodeJS.ProcessEnv): Connection {
+  const p = platformConnection(v, env, {
+    name: 'dataops',
+    addressEnv: 'DATAOPS_ADDRESS',
+    tokenEnvs: ['DATAOPS_TOKEN', 'PLATFORM_TOKEN'],
+    defaultAddress: '127.0.0.1:50053',
+    tokenHint: '`npm start` prints an engineer token that can import and snapshot',
+  });
+  const client = createClient(dataopsV1.DataOpsServiceClient, p.address, {
+    token: p.token,
+    tls: p.tls,
+    clientOptions: { 'grpc.max_receive_message_length': 64 << 20 },
+  });
+  return { address: p.address, client, tls: p.said };
 }
 
 /** A request field of dataops' API → the flag of this CLI. */
@@ -78,7 +110,7 @@ export function inUserTerms(details: string): string {
 }
 
 /** A failed call as the CLI's message and exit code (2 the request or data, 3 access, 1 the service). */
-export function describeCallError(e: unknown, c: Pick<Connection, 'address' | 'tls'>): { message: string; code: number } {
+export function describeCallError(e: unknown, c: Pick<Connection, 'address' | 'tls'>, service = 'dataops'): { message: string; code: number } {
   const err = e as Partial<ServiceError>;
   if (typeof err.code !== 'number') return { message: `failed: ${e instanceof Error ? e.message : String(e)}`, code: 1 };
   const details = err.details ?? '';
@@ -90,17 +122,17 @@ export function describeCallError(e: unknown, c: Pick<Connection, 'address' | 't
     case status.ALREADY_EXISTS:
       return { message: inUserTerms(details), code: 2 };
     case status.RESOURCE_EXHAUSTED:
-      return { message: `the file is too large for dataops: ${details}`, code: 2 };
+      return { message: `too large for ${service}: ${details}`, code: 2 };
     case status.UNAUTHENTICATED:
-      return { message: `dataops did not accept the token (${details}); give a current one with --token or DATAOPS_TOKEN`, code: 3 };
+      return { message: `${service} did not accept the token (${details}); give a current one with --token`, code: 3 };
     case status.PERMISSION_DENIED:
-      return { message: `the token's role may not do this (${details}); an engineer token may import and snapshot`, code: 3 };
+      return { message: `the token's role may not do this (${details}); an engineer token may`, code: 3 };
     case status.UNAVAILABLE:
       return {
-        message: `cannot reach dataops at ${c.address} over ${c.tls} (${details}); is \`npm start\` running? (--address / DATAOPS_ADDRESS; --plaintext when it runs with PLATFORM_TLS=0)`,
+        message: `cannot reach ${service} at ${c.address} over ${c.tls} (${details}); is \`npm start\` running? (--address; --plaintext when it runs with PLATFORM_TLS=0)`,
         code: 1,
       };
     default:
-      return { message: `dataops failed: ${status[err.code] ?? err.code} ${details}`, code: 1 };
+      return { message: `${service} failed: ${status[err.code] ?? err.code} ${details}`, code: 1 };
   }
 }

@@ -14,6 +14,7 @@ export { loadSnapshot } from './adapters/files/snapshot-files.ts';
 export { readDelimited, typeColumn, FileShapeError, DELIMITERS } from './domain/delimited.ts';
 export type { TextTable, TypedColumn, ReadOptions } from './domain/delimited.ts';
 export { createDataopsGrpcServer, type DataopsGrpcOptions } from './adapters/grpc/server.ts';
+export { UsageError, describeCallError, platformConnection, type PlatformConnection } from './cli-client.ts';
 export type { DataopsLogger, DataopsStore, Historian, LoadSnapshotOptions, LoadedSnapshot, MetaStore, SnapshotLineage, SnapshotManifest } from './ports.ts';
 export type { ColumnSpec, ColumnType, ColumnData, Table } from './domain/table.ts';
 export type { Splits, SplitSpec } from './domain/snapshot.ts';

@@ -150,7 +150,7 @@ describe('dataops CLI over gRPC', () => {
   it('refuses a missing or rejected token and an unreachable server in plain words', async () => {
     const none = await run(['snapshot', 'list', '--plaintext'], { DATAOPS_TOKEN: '' });
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/--token: a bearer token is required \(or DATAOPS_TOKEN\)/);
+    expect(none.stderr).toMatch(/--token: a bearer token is required \(or DATAOPS_TOKEN \/ PLATFORM_TOKEN\)/);
     const wrong = await run(['snapshot', 'list', '--plaintext', '--token', 'not-a-jwt']);
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toMatch(/dataops did not accept the token/);

@@ -4,6 +4,11 @@
 //
 //   npm run score -- --model training-out/model.json --csv test.txt --last-per unit
 //   npm run score -- --model <sha256 of the model artifact> --snapshot <id> --out scores.csv
+//   npm run score -- --model <registry version id> --use-case <id> --snapshot <dataops snapshot id> --last-per unit
+//
+// A registry version id is resolved through governance's gRPC API to its artifacts, whose sha256 are
+// checked; a snapshot id not in the local snapshot directory is asked of dataops' gRPC API
+// (score-remote.ts). Token, TLS and addresses as the dataops CLI: flags over the environment.
 //
 // A model with an ordered spec gets its features computed from the raw columns by the same
 // function training used (partial windows allowed: a unit's first rows are marked, not dropped);
@@ -26,28 +31,56 @@ import {
   type Dataset,
   type Model,
 } from '@industrial/ml';
-import { FileShapeError } from '@industrial/dataops';
+import { FileShapeError, UsageError as DataopsUsageError } from '@industrial/dataops';
 import { loadSnapshotFile } from './adapters/snapshots/dataops.ts';
 import { readCsvColumns } from './csv-table.ts';
+import { RemoteError, modelFromRegistry, snapshotFromDataops } from './score-remote.ts';
 
-export const SCORE_USAGE = `usage: score --model <model.json | training output dir | sha256 of a model artifact> (--csv <file> | --snapshot <id|manifest>)
+export const SCORE_USAGE = `usage: score --model <model.json | training output dir | sha256 of a model artifact | registry version id (with --use-case)>
+             (--csv <file> | --snapshot <id | manifest path>)
+             [--use-case <uuid> (the use case whose registry holds --model's version id)]
              [--last-per <unit column>] [--out <file.csv>] [--top <n contributions, default 3>]
              [--delimiter comma|semicolon|tab|pipe|whitespace] [--columns a,b,c (headerless file)]
-             [--snapshot-dir ./data/snapshots] [--artifact-dir ./data/artifacts]`;
+             [--snapshot-dir ./data/snapshots (a snapshot id not there is asked of dataops)] [--artifact-dir ./data/artifacts]
+  on a running platform (flags win over the environment):
+             [--governance <host:port> (env GOVERNANCE_ADDRESS; default 127.0.0.1:50051)]
+             [--dataops <host:port> (env DATAOPS_ADDRESS; default 127.0.0.1:50053)]
+             [--token <jwt> (env GOVERNANCE_TOKEN / DATAOPS_TOKEN, else PLATFORM_TOKEN; npm start prints an engineer token)]
+             [--ca <file> (env GRPC_TLS_CA_FILE; default .data/tls/ca.crt when it exists)] [--plaintext (PLATFORM_TLS=0)]
+             [--help]`;
 
 class UsageError extends Error {}
 
-function loadModel(ref: string, artifactDir: string): Model {
-  let path = resolve(ref);
-  if (/^[0-9a-f]{64}$/.test(ref)) path = join(resolve(artifactDir), 'sha256', ref);
-  else if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'model.json');
-  if (!existsSync(path)) throw new UsageError(`--model: no model at ${ref} (give model.json, the training output directory, or a model artifact's sha256)`);
+const VERSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parseModelText(text: string, ref: string): Model {
   try {
-    return parseModel(readFileSync(path, 'utf8'));
+    return parseModel(text);
   } catch (e) {
     throw new UsageError(`--model: ${ref} is not a model.json (${(e as Error).message}); the ONNX file alone cannot explain — use the model.json beside it`);
   }
 }
+
+async function loadModel(ref: string, v: Record<string, string | boolean | undefined>, io: Io): Promise<Model> {
+  if (VERSION_ID.test(ref) && !existsSync(resolve(ref))) {
+    if (typeof v['use-case'] !== 'string' || !VERSION_ID.test(v['use-case']))
+      throw new UsageError(`--use-case: a registry version id is looked up in its use case's registry; give the use case id (a UUID)`);
+    const m = await modelFromRegistry(ref, v['use-case'], v, process.env);
+    io.stderr.write(`model: ${m.said}\n`);
+    return parseModelText(m.text, `version ${ref}`);
+  }
+  const artifactDir = typeof v['artifact-dir'] === 'string' ? v['artifact-dir'] : (process.env.TRAINING_ARTIFACT_DIR ?? './data/artifacts');
+  let path = resolve(ref);
+  if (/^[0-9a-f]{64}$/.test(ref)) path = join(resolve(artifactDir), 'sha256', ref);
+  else if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'model.json');
+  if (!existsSync(path))
+    throw new UsageError(
+      `--model: no model at ${ref} (give model.json, the training output directory, a model artifact's sha256, or a registry version id with --use-case)`,
+    );
+  return parseModelText(readFileSync(path, 'utf8'), ref);
+}
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
 
 interface Rows {
   ds: Dataset;
@@ -55,11 +88,16 @@ interface Rows {
   unitNames: Map<number, string> | null;
 }
 
-function loadRows(v: Record<string, string | boolean | undefined>, model: Model): Rows {
+async function loadRows(v: Record<string, string | boolean | undefined>, model: Model, io: Io): Promise<Rows> {
   if ((v.csv === undefined) === (v.snapshot === undefined)) throw new UsageError('--csv/--snapshot: give exactly one data source');
   if (typeof v.snapshot === 'string') {
     const dir = typeof v['snapshot-dir'] === 'string' ? v['snapshot-dir'] : (process.env.SNAPSHOT_DIR ?? './data/snapshots');
-    const s = loadSnapshotFile(/[\\/]|\.json$|\.arrow$/.test(v.snapshot) ? v.snapshot : join(dir, `${v.snapshot}.manifest.json`));
+    let manifest = /[\\/]|\.json$|\.arrow$/.test(v.snapshot) ? v.snapshot : join(dir, `${v.snapshot}.manifest.json`);
+    if (!existsSync(manifest) && VERSION_ID.test(v.snapshot)) {
+      manifest = await snapshotFromDataops(v.snapshot, v, process.env);
+      io.stderr.write(`snapshot ${v.snapshot}: from dataops, at ${manifest}\n`);
+    }
+    const s = loadSnapshotFile(manifest);
     const cols: Record<string, Float64Array> = {};
     for (const [k, c] of Object.entries(s.columns)) if (!Array.isArray(c)) cols[k] = Float64Array.from(c as ArrayLike<number>);
     return { ds: createDataset(cols), unitNames: null };
@@ -86,7 +124,7 @@ function loadRows(v: Record<string, string | boolean | undefined>, model: Model)
 const fmt = (x: number): string => (Number.isNaN(x) ? '' : Number.isInteger(x) ? String(x) : x.toPrecision(6));
 const q = (c: string): string => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
 
-export function runScoreCli(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): number {
+export async function runScoreCli(argv: readonly string[], io: Io = process): Promise<number> {
   let v: Record<string, string | boolean | undefined>;
   try {
     v = parseArgs({
@@ -103,6 +141,12 @@ export function runScoreCli(argv: readonly string[], io: { stdout: NodeJS.Writab
         top: { type: 'string', default: '3' },
         delimiter: { type: 'string' },
         columns: { type: 'string' },
+        'use-case': { type: 'string' },
+        governance: { type: 'string' },
+        dataops: { type: 'string' },
+        token: { type: 'string' },
+        ca: { type: 'string' },
+        plaintext: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -116,8 +160,8 @@ export function runScoreCli(argv: readonly string[], io: { stdout: NodeJS.Writab
   }
   try {
     if (typeof v.model !== 'string') throw new UsageError('--model: required');
-    const model = loadModel(v.model, typeof v['artifact-dir'] === 'string' ? v['artifact-dir'] : (process.env.TRAINING_ARTIFACT_DIR ?? './data/artifacts'));
-    const { ds: raw, unitNames } = loadRows(v, model);
+    const model = await loadModel(v.model, v, io);
+    const { ds: raw, unitNames } = await loadRows(v, model, io);
     let ds = raw;
     const unit = typeof v['last-per'] === 'string' ? v['last-per'] : undefined;
     let order: string | undefined;
@@ -176,13 +220,17 @@ export function runScoreCli(argv: readonly string[], io: { stdout: NodeJS.Writab
     } else io.stdout.write(text);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof FileShapeError || e instanceof MlValidationError) {
+    if (e instanceof UsageError || e instanceof FileShapeError || e instanceof MlValidationError || e instanceof DataopsUsageError) {
       io.stderr.write(`score: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof RemoteError) {
+      io.stderr.write(`score: ${e.message}\n`);
+      return e.exitCode;
     }
     io.stderr.write(`score: failed: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
 }
 
-if (process.argv[1]?.endsWith('/training/src/score-cli.ts')) process.exitCode = runScoreCli(process.argv.slice(2));
+if (process.argv[1]?.endsWith('/training/src/score-cli.ts')) process.exitCode = await runScoreCli(process.argv.slice(2));

@@ -1,14 +1,26 @@
-// The whole path of #15 from a shell, as child processes: a headerless whitespace run-to-failure
-// file through `dataops import` → `dataops snapshot create` (ordered features + capped steps to the
-// end, named test units) → `train --snapshot --task regression` → `score --last-per unit`; an
-// unlabelled sensor file through `train --task anomaly` → `score`; and the bad inputs of the issue,
-// each refused in the user's terms with nothing written.
+// The whole path of #15 from a shell, as child processes against the platform's real gRPC servers
+// (dataops on a SQLite store and governance, in this process, on one event store): a headerless
+// whitespace run-to-failure file through `dataops import` → `dataops snapshot create` (ordered
+// features + capped steps to the end, named test units; recorded by dataops) → `train --snapshot
+// --task regression` → the model registered in governance → `score --model <registry version id>`
+// on a dataops snapshot of new rows (artifacts' sha256 checked; a changed artifact refused) and on
+// the file; an unlabelled sensor file through `train --task anomaly` → `score`; and the bad inputs
+// of the issue, each refused in the user's terms with nothing written.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
+import { eventExamples } from '@industrial/contracts';
+import { DEFAULT_CONFIG, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore, type DataopsApp } from '@industrial/dataops';
+import { createGovernanceApp, type GovernanceApp } from '@industrial/governance';
+import { createInProcBus } from '@industrial/bus';
+import { serviceCause } from '@industrial/kernel';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGrpcModelRegistry } from '../src/index.ts';
+import { AUDIENCE, ISSUER, silent, sqliteStore, type StoreFixture } from './fixture.ts';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const entries = {
@@ -17,11 +29,71 @@ const entries = {
   score: resolve(root, 'services/training/src/score-cli.ts'),
 };
 const dir = mkdtempSync(join(tmpdir(), 'c15-path-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const snaps = join(dir, 'dataops-snapshots');
+let fx: StoreFixture;
+let dataops: DataopsApp;
+let dataopsStop: () => Promise<void>;
+let governance: GovernanceApp;
+let token: (subject: string, role: Role) => Promise<string>;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  fx = await sqliteStore();
+  const material = await createKeySet({ now: new Date() });
+  const signingKey = await importSigningKey(material.signingKey);
+  const keySet = await importKeySet(material.keySet);
+  token = (subject, role) =>
+    issueToken(signingKey, {
+      subject,
+      roles: [role],
+      scopes: ['*'],
+      tokenId: randomUUID(),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: new Date(),
+      ttlSeconds: 900,
+    });
+  const historian = await openSqliteDataopsStore({ path: join(dir, 'historian.db'), refinedIntervalMs: 1000 });
+  dataops = createDataopsApp({
+    store: fx.store,
+    data: historian,
+    bus: createInProcBus(),
+    keySet,
+    logger: silent,
+    config: { ...DEFAULT_CONFIG, events: null, snapshotDir: snaps, codeVersion: 'test-1' },
+  });
+  const server = createDataopsGrpcServer({ app: dataops, store: fx.store, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent });
+  const dataopsAddress = `127.0.0.1:${await server.listen()}`;
+  dataopsStop = async () => {
+    await server.shutdown({ graceMs: 1000 });
+    await historian.close();
+  };
+  governance = createGovernanceApp({
+    store: fx.store,
+    keySet,
+    logger: silent,
+    config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE } },
+  });
+  const governanceAddress = `127.0.0.1:${(await governance.start()).grpcPort}`;
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PLATFORM_DATA_DIR: dir,
+    DATAOPS_ADDRESS: dataopsAddress,
+    GOVERNANCE_ADDRESS: governanceAddress,
+    PLATFORM_TOKEN: await token('engineer-1', 'engineer'),
+  };
+}, 60_000);
+afterAll(async () => {
+  await governance?.stop();
+  await dataopsStop?.();
+  await fx?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function run(which: keyof typeof entries, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entries[which], ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', entries[which], ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '',
       stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -44,62 +116,38 @@ for (let u = 1; u <= 10; u++) {
 }
 const rtf = join(dir, 'pumps.txt');
 writeFileSync(rtf, `${lines.join('\n')}\n`);
-const imports = join(dir, 'imports'),
-  snaps = join(dir, 'snaps');
+// New rows: pumps 11 and 12 part-way through their run (their last row is what is scored).
+const fresh: string[] = [];
+for (let u = 11; u <= 12; u++)
+  for (let c = 1; c <= 30; c++) fresh.push(`${u} ${c} ${(40 + 15 * (c / 80) ** 3 + rnd()).toFixed(3)} ${(100 - 20 * (c / 80) ** 2 + 2 * rnd()).toFixed(3)}`);
+const freshFile = join(dir, 'pumps-new.txt');
+writeFileSync(freshFile, `${fresh.join('\n')}\n`);
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('#15 from a shell', () => {
-  it('run-to-failure file: import → snapshot → train → score the last row of each unit', async () => {
-    const bad = await run('dataops', ['import', rtf, '--name', 'pumps', '--delimiter', ';', '--imports-dir', imports]);
+  it('run-to-failure file: import → snapshot → train → register → score by registry version id', async () => {
+    const bad = await run('dataops', ['import', rtf, '--name', 'pumps', '--delimiter', ';', '--plaintext']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/the file is not semicolon-separated: every line reads as a single column; it looks whitespace-separated/);
-    const imp = await run('dataops', [
-      'import',
-      rtf,
-      '--name',
-      'pumps',
-      '--columns',
-      'unit,cycle,temp,flow',
-      '--sort-by',
-      'unit,cycle',
-      '--dedupe',
-      'unit,cycle',
-      '--imports-dir',
-      imports,
-    ]);
+    const importArgs = ['--columns', 'unit,cycle,temp,flow', '--sort-by', 'unit,cycle', '--dedupe', 'unit,cycle', '--plaintext'];
+    const imp = await run('dataops', ['import', rtf, '--name', 'pumps', ...importArgs]);
     expect(imp.code, imp.stderr).toBe(0);
     expect(imp.stderr).toMatch(/whitespace-separated, no header/);
-    expect(imp.stdout).toMatch(/\(1 duplicates removed\)/);
-    const common = ['snapshot', 'create', '--import', 'pumps', '--imports-dir', imports, '--snapshot-dir', snaps, '--entity', 'unit', '--order', 'cycle'];
+    expect(imp.stdout).toMatch(/\(1 duplicates removed here\)/);
+    const importId = /^import ([0-9a-f-]{36})$/m.exec(imp.stdout)![1]!;
+    const common = ['snapshot', 'create', '--import', importId, '--entity', 'unit', '--order', 'cycle', '--plaintext'];
     const tooLong = await run('dataops', [...common, '--windows', '5,500', '--target', 'rul', '--run-to-failure', 'all']);
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toMatch(/a window of 500 steps is longer than every unit/);
     const never = await run('dataops', [...common, '--windows', '5', '--target', 'rul', '--run-to-failure', 'column:flow']);
     expect(never.code).toBe(2);
     expect(never.stderr).toMatch(/no unit ran to failure/);
-    expect(existsSync(snaps) ? readdirSync(snaps) : []).toEqual([]); // nothing half-registered
-    const snap = await run('dataops', [
-      ...common,
-      '--windows',
-      '5,20',
-      '--stats',
-      'mean,std,slope',
-      '--ewma',
-      '10',
-      '--target',
-      'rul',
-      '--run-to-failure',
-      'all',
-      '--cap',
-      '50',
-      '--test-units',
-      '9,10',
-    ]);
+    expect(await dataops.listSnapshots({ limit: 10 })).toEqual([]); // nothing half-registered
+    const features = ['--windows', '5,20', '--stats', 'mean,std,slope', '--ewma', '10'];
+    const snap = await run('dataops', [...common, ...features, '--target', 'rul', '--run-to-failure', 'all', '--cap', '50', '--test-units', '9,10']);
     expect(snap.code, snap.stderr).toBe(0);
-    expect(snap.stderr).toMatch(/computing ordered features/);
-    const id = /snapshot ([0-9a-f-]{36})/.exec(snap.stdout)![1]!;
-    const listed = await run('dataops', ['snapshot', 'list', '--snapshot-dir', snaps]);
-    expect(listed.stdout).toContain(id);
-    const shown = await run('dataops', ['snapshot', 'show', id, '--snapshot-dir', snaps]);
+    const id = /^snapshot ([0-9a-f-]{36})$/m.exec(snap.stdout)![1]!;
+    const shown = await run('dataops', ['snapshot', 'show', id, '--plaintext']);
     expect(shown.stdout).toMatch(/temp_slope_20 +float64 +feature/);
     expect(shown.stdout).toMatch(/rul +float64 +label/);
     const out = join(dir, 'rul-model');
@@ -119,19 +167,68 @@ describe('#15 from a shell', () => {
     ]);
     expect(tr.code, tr.stderr).toBe(0);
     expect(readFileSync(join(out, 'model-card.md'), 'utf8')).toMatch(/estimate "rul"/);
-    // the raw file still holds the duplicate: refused in the user's terms; the import is clean
+
+    // the model registered in governance (as training's service account does), its artifacts in a store of their own
+    const store = join(dir, 'artifacts');
+    mkdirSync(store);
+    const put = (file: string) => {
+      const target = join(store, sha(file));
+      copyFileSync(file, target);
+      return { uri: pathToFileURL(target).href, sha256: sha(file) };
+    };
+    const onnx = put(join(out, 'model.onnx'));
+    const modelJson = put(join(out, 'model.json'));
+    const useCaseId = randomUUID();
+    const { version: _v, ...example } = eventExamples.ModelVersionRegistered;
+    const registry = createGrpcModelRegistry({ address: env.GOVERNANCE_ADDRESS!, token: await token('svc:training', 'service') });
+    const versionId = randomUUID();
+    await registry.register(
+      { ...example, useCaseId, runId: randomUUID(), modelVersionId: versionId, artifactUri: onnx.uri, artifactHash: onnx.sha256, explainer: modelJson },
+      serviceCause('training', randomUUID()),
+    );
+
+    // new rows through dataops: imported, snapshotted with the same features (no target), scored by version id
+    const imp2 = await run('dataops', ['import', freshFile, '--name', 'pumps-new', ...importArgs]);
+    expect(imp2.code, imp2.stderr).toBe(0);
+    const import2 = /^import ([0-9a-f-]{36})$/m.exec(imp2.stdout)![1]!;
+    const snap2 = await run('dataops', ['snapshot', 'create', '--import', import2, '--entity', 'unit', '--order', 'cycle', ...features, '--plaintext']);
+    expect(snap2.code, snap2.stderr).toBe(0);
+    const id2 = /^snapshot ([0-9a-f-]{36})$/m.exec(snap2.stdout)![1]!;
+    const noUseCase = await run('score', ['--model', versionId, '--snapshot', id2, '--plaintext']);
+    expect(noUseCase.code).toBe(2);
+    expect(noUseCase.stderr).toMatch(/--use-case: a registry version id is looked up in its use case's registry/);
+    const unknown = await run('score', ['--model', randomUUID(), '--use-case', useCaseId, '--snapshot', id2, '--plaintext']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(new RegExp(`the registry of use case ${useCaseId} has no version .* \\(it has 1: ${versionId}\\)`));
+    const byVersion = await run('score', ['--model', versionId, '--use-case', useCaseId, '--snapshot', id2, '--last-per', 'unit', '--plaintext']);
+    expect(byVersion.code, byVersion.stderr).toBe(0);
+    expect(byVersion.stderr).toMatch(/model: version 1 .* artifacts' sha256 checked/);
+    expect(byVersion.stderr).toMatch(new RegExp(`snapshot ${id2}: from dataops`));
+    const rows = byVersion.stdout.trim().split('\n');
+    expect(rows[0]).toBe('unit,cycle,predicted_rul,explanation');
+    expect(rows.slice(1).map((r) => r.split(',').slice(0, 2).join(','))).toEqual(['11,30', '12,30']);
+    // the same rows from the file give the same predictions (one feature function)
+    const byFile = await run('score', ['--model', out, '--csv', freshFile, '--columns', 'unit,cycle,temp,flow', '--last-per', 'unit']);
+    expect(byFile.code, byFile.stderr).toBe(0);
+    expect(
+      byFile.stdout
+        .trim()
+        .split('\n')
+        .map((r) => r.split(',')[2]),
+    ).toEqual(rows.map((r) => r.split(',')[2]));
+    // a changed artifact is refused, nothing scored
+    writeFileSync(new URL(modelJson.uri), readFileSync(new URL(modelJson.uri), 'utf8').replace('"rul"', '"rul" '));
+    const tampered = await run('score', ['--model', versionId, '--use-case', useCaseId, '--snapshot', id2, '--out', join(dir, 'never.csv'), '--plaintext']);
+    expect(tampered.code).toBe(2);
+    expect(tampered.stderr).toMatch(
+      /the model.json of version 1 at .* has sha256 [0-9a-f]{64}, the registry recorded [0-9a-f]{64}: the file changed after it was registered; nothing scored/,
+    );
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
+    // the raw file still holds the duplicate: refused in the user's terms
     const dup = await run('score', ['--model', out, '--csv', rtf, '--columns', 'unit,cycle,temp,flow', '--last-per', 'unit']);
     expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(/unit 3 has two rows at cycle 10 .*de-duplicate the file first/);
-    const sc = await run('score', ['--model', out, '--csv', join(imports, 'pumps.csv'), '--last-per', 'unit']);
-    expect(sc.code, sc.stderr).toBe(0);
-    const rows = sc.stdout.trim().split('\n');
-    expect(rows[0]).toBe('unit,cycle,predicted_rul,explanation');
-    expect(rows).toHaveLength(11);
-    // the last row of every unit is its failure: a small remaining life predicted, explained by features
-    for (const r of rows.slice(1)) expect(Number(r.split(',')[2])).toBeLessThan(20);
-    expect(rows[1]).toMatch(/temp_|flow_/);
-  });
+  }, 300_000);
 
   it('unlabelled sensor file: train --task anomaly on a probation period → score with alarms', async () => {
     const DAY = 86_400_000,
