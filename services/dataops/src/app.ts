@@ -20,6 +20,8 @@ import { createImports } from './features/imports.ts';
 import { createIngest } from './features/ingest.ts';
 import { ingestMetrics } from './adapters/telemetry/metrics.ts';
 import { createIntegrationEvents } from './features/integration-events.ts';
+import { imageStoreAt } from './adapters/images-tiles.ts';
+import { verdictLabels } from './features/images-verdicts.ts';
 import { createLabels, createListLabels } from './features/labels.ts';
 import { createQuality } from './features/quality.ts';
 import { createQualityIssues } from './features/quality-issues.ts';
@@ -98,6 +100,9 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
     logger,
   });
   const handles: ConsumerHandle[] = [];
+  const verdicts = config.imageStoreDir
+    ? verdictLabels({ kernel, sizeOf: imageStoreAt(config.imageStoreDir), now: () => now().toISOString(), log: logger })
+    : null;
 
   return {
     kernel,
@@ -127,10 +132,12 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
         handles.push(await startEventConsumer(bus, config.events, handleIntegrationEvent, logger));
       }
       retention.start();
+      verdicts?.start();
       logger.info({ uns: uns.stream, store: data.kind }, 'dataops started');
     },
     async stop() {
       retention.stop();
+      await verdicts?.stop();
       await Promise.all(handles.splice(0).map((h) => h.stop()));
     },
     ingestBatch: ingest.ingestBatch,

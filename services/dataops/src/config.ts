@@ -64,6 +64,8 @@ export interface DataopsConfig {
   access: { issuer: string; audience: string };
   /** Size limits of one CSV import: past one, RESOURCE_EXHAUSTED naming it and nothing written. Default DEFAULT_CONFIG's. */
   importLimits?: { maxBytes: number; maxRows: number };
+  /** Visual inspection (#22): the content-addressed image store; operator verdicts on its images become labels. Absent/null: none. */
+  imageStoreDir?: string | null;
 }
 
 export const DEFAULT_CONFIG: DataopsConfig = {
@@ -114,6 +116,7 @@ const EnvSchema = z
     DATAOPS_RAW_RETENTION_DAYS: positiveInt(30),
     DATAOPS_RETENTION_EVERY_MS: positiveInt(3_600_000),
     DATAOPS_SNAPSHOT_DIR: nonEmpty.default('./data/snapshots'),
+    DATAOPS_IMAGE_STORE_DIR: nonEmpty.optional(),
     /** Size limits of one CSV import (bytes of the file, data rows). */
     DATAOPS_IMPORT_MAX_BYTES: positiveInt(64 * 1024 * 1024),
     DATAOPS_IMPORT_MAX_ROWS: positiveInt(2_000_000),
@@ -202,6 +205,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         rawRetentionMs: e.DATAOPS_RAW_RETENTION_DAYS * 86_400_000,
         retentionEveryMs: e.DATAOPS_RETENTION_EVERY_MS,
         snapshotDir: e.DATAOPS_SNAPSHOT_DIR,
+        imageStoreDir: e.DATAOPS_IMAGE_STORE_DIR ?? null,
         importLimits: { maxBytes: e.DATAOPS_IMPORT_MAX_BYTES, maxRows: e.DATAOPS_IMPORT_MAX_ROWS },
         codeVersion: e.CODE_VERSION,
         access: { issuer: e.ACCESS_ISSUER, audience: e.ACCESS_AUDIENCE },

@@ -32,6 +32,7 @@ ${NATS_ENV_HELP}
   DATAOPS_REFINED_INTERVAL_MS   refined bucket width (default 1000)
   DATAOPS_RAW_RETENTION_DAYS    raw samples kept (plant time, default 30); DATAOPS_RETENTION_EVERY_MS how often
   DATAOPS_SNAPSHOT_DIR          snapshot files (default ./data/snapshots)
+  DATAOPS_IMAGE_STORE_DIR       image store of visual inspection: operator verdicts become image labels (none by default)
   DATAOPS_IMPORT_MAX_BYTES / _ROWS   size limits of one CSV import (default 67108864 bytes, 2000000 rows)
   DATAOPS_CONSUMERS             concurrent UNS handlers (default 8)
   DATAOPS_FLATLINE_WINDOW_MS, DATAOPS_QUALITY_MIN_WINDOW_MS, DATAOPS_REPORT_BY_EXCEPTION   quality rules
@@ -49,6 +50,7 @@ process.exit(
       if (loaded.ok) for (const warning of loaded.warnings) process.stderr.write(`dataops: ${warning}\n`);
       return loaded;
     },
+    writablePaths: (c) => [{ setting: 'DATAOPS_SNAPSHOT_DIR', path: c.app.snapshotDir, kind: 'dir' }],
     async start(ctx) {
       const { config, logger } = ctx;
       const store = await ctx.openStore(config);

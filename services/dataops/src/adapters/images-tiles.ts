@@ -2,7 +2,7 @@
 // (decoded from the content-addressed store), the tile cutting of snapshots (grid, labels from
 // regions, split by board), retention that keeps labelled images.
 import { createHash } from 'node:crypto';
-import { decodeImage, type ImageStore, overlaps, splitBoards, tileBox, tileGrid, tileLabels } from '@industrial/vision';
+import { decodeImage, ImageStore, overlaps, splitBoards, tileBox, tileGrid, tileLabels } from '@industrial/vision';
 import type { ImageSizeLookup } from '../features/images-labels.ts';
 import type { CutTiles, TileSnapshot, TileSnapshotImage } from '../features/images-snapshot.ts';
 
@@ -51,3 +51,6 @@ export function tileCutter(options: { tile?: number; stride?: number; fractions?
 export async function pruneImages(store: ImageStore, before: Date, labelled: ReadonlySet<string>): Promise<string[]> {
   return store.prune(before, labelled);
 }
+
+/** The image-size lookup of the store folder (labels check their region against it). */
+export const imageStoreAt = (dir: string): ImageSizeLookup => imageSizeFromStore(new ImageStore(dir));

@@ -42,3 +42,14 @@ export async function imageTileSnapshot(deps: { kernel: Kernel; cut: CutTiles },
   for (const img of images) labels.set(img.sha256, await labelsOfImage(deps.kernel, img.sha256));
   return deps.cut(images, labels);
 }
+
+/** The images a camera source took in (its ImageCaptured events), as a snapshot's image set. */
+export async function imagesOfSource(kernel: Kernel, sourceId: string): Promise<SnapshotImage[]> {
+  const out: SnapshotImage[] = [];
+  for (const e of await kernel.read(`source-${sourceId}`)) {
+    if (e.type !== 'ImageCaptured') continue;
+    const d = e.data as SnapshotImage;
+    out.push({ sha256: d.sha256, stationId: d.stationId, partId: d.partId, width: d.width, height: d.height });
+  }
+  return out;
+}
