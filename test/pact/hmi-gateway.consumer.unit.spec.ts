@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_ID, FEED_MESSAGES, SPECS, feedPact, gatewayPact } from './hmi-gateway.ts';
+import { EXAMPLE_ID, FEED_MESSAGES, PUMP_USE_CASE, SPECS, feedPact, gatewayPact } from './hmi-gateway.ts';
 import { mockProvider, pactText } from './pact.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -48,9 +48,13 @@ describe('the HMI as consumer of the inference gateway', () => {
     mock.only(null);
   });
 
-  it('reads the example answers: prompts, history, modes and the asset list', async () => {
+  it('reads the example answers: prompts (normal bands, outcome flag), history, modes, drift over time and the asset list', async () => {
     const g = client.gateway('example-token');
-    expect((await g.recommendations({ open: true, max: 200 }))[0]?.recommendationId).toBe(EXAMPLE_ID);
+    const [open] = await g.recommendations({ open: true, max: 200 });
+    expect(open?.recommendationId).toBe(EXAMPLE_ID);
+    expect(open?.outcomeRecorded).toBe(false);
+    expect((open?.record.evidence as client.Evidence[])[0]?.normalHigh).toBe(75);
+    expect((await g.driftHistory(PUMP_USE_CASE)).pauseThreshold).toBe(0.25);
     expect((await g.history(EXAMPLE_ID))[0]?.type).toBe('RecommendationRaised');
     expect(await g.modes()).toEqual({});
     expect((await g.assets())?.[0]?.useCases[0]?.state).toBe('monitored');

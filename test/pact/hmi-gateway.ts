@@ -22,7 +22,14 @@ const recommendation = (status: string) => ({
   modelVersionId: null,
   raisedAt: '2026-03-05T10:00:00.000Z',
   actBy: '2026-03-05T11:00:00.000Z',
+  outcomeRecorded: false,
   record: {},
+});
+
+/** An open rule-based prompt whose evidence items carry their normal band (the rule's limit), for the trends. */
+const withBand = () => ({
+  ...recommendation('open'),
+  record: { evidence: [{ feature: 'bearing_temp_mean', value: 92, unit: '°C', normalHigh: 75 }] },
 });
 
 const json = { 'content-type': 'application/json' };
@@ -59,7 +66,7 @@ export const SPECS: Spec[] = [
     path: '/api/v1/recommendations',
     query: 'open=true&max=200',
     status: 200,
-    response: { recommendations: [recommendation('open')] },
+    response: { recommendations: [withBand()] },
     regex: { '$.recommendations[*].recommendationId': UUID },
     run: (g) => g.recommendations({ open: true, max: 200 }),
   },
@@ -193,6 +200,17 @@ export const SPECS: Spec[] = [
     status: 200,
     response: { useCaseId: PUMP_USE_CASE, features: [], severity: 'none' },
     run: (g) => g.drift(PUMP_USE_CASE),
+  },
+  {
+    description: 'drift evaluations of a use case over time, with the pause threshold',
+    state: 'an open rule-based prompt',
+    params: { role: 'engineer' },
+    method: 'GET',
+    path: '/api/v1/drift/history',
+    query: `useCaseId=${PUMP_USE_CASE}`,
+    status: 200,
+    response: { useCaseId: PUMP_USE_CASE, pauseThreshold: 0.25, warnThreshold: 0.1, points: [] },
+    run: (g) => g.driftHistory(PUMP_USE_CASE),
   },
   {
     description: 'every asset of the plant with its monitoring state per use case',
