@@ -245,6 +245,11 @@ export async function runBench(o: RunOptions): Promise<RunOutput> {
 
     // 5. What was prompted (every raise and update in place, production mode), in plant time.
     const modeOf = new Map(useCases.map((u) => [u.useCaseId, u.mode] as const));
+    // the failure mode a prompt is for: the one whose action it asks for (a use case with two modes,
+    // e.g. tool wear and overstrain, asks for either), else the use case's task mode
+    const modeOfAction = new Map(
+      useCases.flatMap((u) => (u.serving as UseCaseServingSpecData).failureModes.map((m) => [`${u.useCaseId}|${m.action.actionId}`, m.code] as const)),
+    );
     const prompts: PromptEvent[] = [];
     const sources = { model: 0, rules: 0 };
     for (let from = 1; ;) {
@@ -255,6 +260,7 @@ export async function runBench(o: RunOptions): Promise<RunOutput> {
         const d = e.data as {
           recommendationId: string;
           useCaseId: string;
+          actionId: string;
           assetPath: string;
           priority: PromptEvent['priority'];
           featureWindow: { to: string };
@@ -269,7 +275,7 @@ export async function runBench(o: RunOptions): Promise<RunOutput> {
           recommendationId: d.recommendationId,
           asset,
           operator: areaOf(asset),
-          mode: modeOf.get(d.useCaseId) ?? 'unknown',
+          mode: modeOfAction.get(`${d.useCaseId}|${d.actionId}`) ?? modeOf.get(d.useCaseId) ?? 'unknown',
           atMs: Date.parse(d.featureWindow.to),
           update: d.update,
           priority: d.priority,

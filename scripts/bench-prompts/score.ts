@@ -90,6 +90,9 @@ export interface BenchResult {
 export interface BenchDetail {
   prompts: number;
   false_prompts: number;
+  /** false and all distinct prompts by the failure mode they were for */
+  false_by_mode: Record<string, number>;
+  prompts_by_mode: Record<string, number>;
   sensor_fault_prompts: number;
   sensor_fault_prompts_by_fault: Record<string, number>;
   mean_prompts_per_operator_hour: number;
@@ -211,6 +214,8 @@ export function scorePrompts(input: ScoreInput): { result: BenchResult; detail: 
     detail: {
       prompts: distinct.length,
       false_prompts: falsePrompts.length,
+      false_by_mode: Object.fromEntries([...new Set(falsePrompts.map((p) => p.mode))].map((m) => [m, falsePrompts.filter((p) => p.mode === m).length])),
+      prompts_by_mode: Object.fromEntries([...new Set(distinct.map((p) => p.mode))].map((m) => [m, distinct.filter((p) => p.mode === m).length])),
       sensor_fault_prompts: duringSensor.length,
       sensor_fault_prompts_by_fault: bySensorFault,
       mean_prompts_per_operator_hour: round(distinct.length / totalHours),

@@ -30,7 +30,7 @@ import type { PumpFeatureSpec } from '../pump/windows.ts';
 import { recordPlant, type PlantKind, type PlantRecording, type RecordingOptions } from './plant-recording.ts';
 
 /** Bump when the recipe changes in a way the options and the spec do not show (invalidates cached builds). */
-export const USECASE_RECIPE_VERSION = 1;
+export const USECASE_RECIPE_VERSION = 2;
 
 export interface RecipeOptions {
   readonly seed: number;
@@ -116,6 +116,8 @@ function targetRows(spec: UseCaseServingSpecData, window: PumpFeatureSpec, rec: 
     for (let end = rec.fromMs + window.windowMinutes * MIN; end <= rec.toMs; end += window.strideMinutes * MIN) {
       // stopped and being repaired: no window to learn from until a full window after the repair
       if (down.some((t) => end >= t && end < t + HOUR + window.windowMinutes * MIN)) continue;
+      // a sudden mode: after the first horizon minutes the event is old news (the prompt stands), not healthy
+      if (sudden && mine.some((t) => end > t + horizonMs && end < t + HOUR)) continue;
       let y: number;
       if (task.kind === 'regression') {
         const next = mine.filter((t) => t > end).sort((a, b) => a - b)[0];
