@@ -63,6 +63,8 @@ describe('one injected fault, acknowledged through the HMI', () => {
     expect(send.attributes['messaging.system']).toBe('nats');
     expect(descends(send, read)).toBe(true);
     const raise = one('inference', (n) => n === 'raise recommendation');
+    // the prompt of the injected fault (pump 4)
+    expect(String(raise.attributes['inference.asset'])).toMatch(/pump-4$/);
     const score = one('inference', (n) => n === 'score window');
     const consume = spans.find((s) => s.service === 'inference' && s.name.startsWith('process uns.') && descends(score, s));
     expect(consume, 'the scoring runs in the processing of a published batch').toBeDefined();

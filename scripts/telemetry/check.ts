@@ -295,7 +295,9 @@ async function main(): Promise<void> {
         // not up yet
       }
       const prompts = open.filter((r) => r.mode !== 'shadow');
-      promptId = (prompts.find((r) => r.assetPath?.endsWith('pump-4')) ?? prompts[0])?.recommendationId ?? null;
+      // The injected fault's prompt (pump 4); another asset's only if pump 4 raised none in the time allowed.
+      promptId = (prompts.find((r) => r.assetPath?.endsWith('pump-4')) ?? (i >= waitSeconds - 1 ? prompts[0] : undefined))?.recommendationId ?? null;
+      if (promptId !== null) log(`prompt on ${prompts.find((r) => r.recommendationId === promptId)?.assetPath ?? '?'}`);
     }
     if (promptId === null) log(`no prompt raised within ${waitSeconds} s`);
     else {
