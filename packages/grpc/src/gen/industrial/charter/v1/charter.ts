@@ -274,6 +274,29 @@ export interface GetUseCaseResponse {
   servingSpecVersion: number;
 }
 
+export interface ListUseCasesRequest {
+  /** 0 = 100; at most 500. */
+  pageSize: number;
+}
+
+export interface UseCaseSummary {
+  useCaseId: string;
+  title: string;
+  /** predictive-maintenance, quality-prediction or process-optimisation. */
+  kind: string;
+  scope: Scope | undefined;
+  assetPaths: string[];
+  /** draft or approved. */
+  status: string;
+  revision: number;
+  /** Version of its serving spec (0: none defined yet). */
+  servingSpecVersion: number;
+}
+
+export interface ListUseCasesResponse {
+  useCases: UseCaseSummary[];
+}
+
 export interface GetCostModelRequest {
   useCaseId: string;
 }
@@ -3322,6 +3345,264 @@ export const GetUseCaseResponse: MessageFns<GetUseCaseResponse> = {
   },
 };
 
+function createBaseListUseCasesRequest(): ListUseCasesRequest {
+  return { pageSize: 0 };
+}
+
+export const ListUseCasesRequest: MessageFns<ListUseCasesRequest> = {
+  encode(message: ListUseCasesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).uint32(message.pageSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListUseCasesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListUseCasesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListUseCasesRequest>): ListUseCasesRequest {
+    return ListUseCasesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListUseCasesRequest>): ListUseCasesRequest {
+    const message = createBaseListUseCasesRequest();
+    message.pageSize = object.pageSize ?? 0;
+    return message;
+  },
+};
+
+function createBaseUseCaseSummary(): UseCaseSummary {
+  return {
+    useCaseId: "",
+    title: "",
+    kind: "",
+    scope: undefined,
+    assetPaths: [],
+    status: "",
+    revision: 0,
+    servingSpecVersion: 0,
+  };
+}
+
+export const UseCaseSummary: MessageFns<UseCaseSummary> = {
+  encode(message: UseCaseSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.useCaseId !== "") {
+      writer.uint32(10).string(message.useCaseId);
+    }
+    if (message.title !== "") {
+      writer.uint32(18).string(message.title);
+    }
+    if (message.kind !== "") {
+      writer.uint32(26).string(message.kind);
+    }
+    if (message.scope !== undefined) {
+      Scope.encode(message.scope, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.assetPaths) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.status !== "") {
+      writer.uint32(50).string(message.status);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(56).int64(message.revision);
+    }
+    if (message.servingSpecVersion !== 0) {
+      writer.uint32(64).int32(message.servingSpecVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UseCaseSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUseCaseSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.useCaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.scope = Scope.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.assetPaths.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.servingSpecVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<UseCaseSummary>): UseCaseSummary {
+    return UseCaseSummary.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UseCaseSummary>): UseCaseSummary {
+    const message = createBaseUseCaseSummary();
+    message.useCaseId = object.useCaseId ?? "";
+    message.title = object.title ?? "";
+    message.kind = object.kind ?? "";
+    message.scope = (object.scope !== undefined && object.scope !== null) ? Scope.fromPartial(object.scope) : undefined;
+    message.assetPaths = object.assetPaths?.map((e) => e) || [];
+    message.status = object.status ?? "";
+    message.revision = object.revision ?? 0;
+    message.servingSpecVersion = object.servingSpecVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseListUseCasesResponse(): ListUseCasesResponse {
+  return { useCases: [] };
+}
+
+export const ListUseCasesResponse: MessageFns<ListUseCasesResponse> = {
+  encode(message: ListUseCasesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.useCases) {
+      UseCaseSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListUseCasesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListUseCasesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.useCases.push(UseCaseSummary.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListUseCasesResponse>): ListUseCasesResponse {
+    return ListUseCasesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListUseCasesResponse>): ListUseCasesResponse {
+    const message = createBaseListUseCasesResponse();
+    message.useCases = object.useCases?.map((e) => UseCaseSummary.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseGetCostModelRequest(): GetCostModelRequest {
   return { useCaseId: "" };
 }
@@ -4734,6 +5015,20 @@ export const CharterServiceService = {
     responseSerialize: (value: GetUseCaseResponse): Buffer => Buffer.from(GetUseCaseResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetUseCaseResponse => GetUseCaseResponse.decode(value),
   },
+  /**
+   * Every use case the charter holds, most recently drafted first: title, kind, scope, assets,
+   * status and whether a serving spec is defined (for the HMI's use case choices).
+   */
+  listUseCases: {
+    path: "/industrial.charter.v1.CharterService/ListUseCases" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListUseCasesRequest): Buffer => Buffer.from(ListUseCasesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListUseCasesRequest => ListUseCasesRequest.decode(value),
+    responseSerialize: (value: ListUseCasesResponse): Buffer =>
+      Buffer.from(ListUseCasesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListUseCasesResponse => ListUseCasesResponse.decode(value),
+  },
   /** The cost model alone (for training and inference). */
   getCostModel: {
     path: "/industrial.charter.v1.CharterService/GetCostModel" as const,
@@ -4818,6 +5113,11 @@ export interface CharterServiceServer extends UntypedServiceImplementation {
   approveUseCase: handleUnaryCall<ApproveUseCaseRequest, ApproveUseCaseResponse>;
   /** The whole charter as folded from its events. */
   getUseCase: handleUnaryCall<GetUseCaseRequest, GetUseCaseResponse>;
+  /**
+   * Every use case the charter holds, most recently drafted first: title, kind, scope, assets,
+   * status and whether a serving spec is defined (for the HMI's use case choices).
+   */
+  listUseCases: handleUnaryCall<ListUseCasesRequest, ListUseCasesResponse>;
   /** The cost model alone (for training and inference). */
   getCostModel: handleUnaryCall<GetCostModelRequest, GetCostModelResponse>;
   /** The action catalogue, optionally only the action for one asset type and failure mode. */
@@ -4948,6 +5248,25 @@ export interface CharterServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetUseCaseResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Every use case the charter holds, most recently drafted first: title, kind, scope, assets,
+   * status and whether a serving spec is defined (for the HMI's use case choices).
+   */
+  listUseCases(
+    request: ListUseCasesRequest,
+    callback: (error: ServiceError | null, response: ListUseCasesResponse) => void,
+  ): ClientUnaryCall;
+  listUseCases(
+    request: ListUseCasesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListUseCasesResponse) => void,
+  ): ClientUnaryCall;
+  listUseCases(
+    request: ListUseCasesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListUseCasesResponse) => void,
   ): ClientUnaryCall;
   /** The cost model alone (for training and inference). */
   getCostModel(
