@@ -127,7 +127,7 @@ async function edge() {
     // At the centre: batches in dataops' historian + events in the central event store.
     const atCentre = async () => {
       const c = await centre.data.historian.counts();
-      return { batches: c.batches, raw: c.raw, events: await centre.events.headPosition() };
+      return { batches: c.batches, raw: c.raw, events: (await centre.events.readAll()).filter((e) => e.stream.startsWith('recommendation-')).length };
     };
     const stored = async () => {
       const c = await atCentre();
@@ -149,7 +149,7 @@ async function edge() {
     const resync = (performance.now() - restoredAt) / 1000;
     await central.c?.stop();
     const after = await atCentre();
-    const events = await centre.events.readAll();
+    const events = (await centre.events.readAll()).filter((e) => e.stream.startsWith('recommendation-'));
     const distinctEvents = new Set(events.map((e) => e.id)).size;
     log(
       `edge: ${written.batches} UNS batches (${written.samples} samples) and ${written.events} prompts written at the edge (${prompts} while cut); ` +

@@ -5,7 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { loadKeySet } from '@industrial/access';
 import { connectNatsBus, eventSigningKeyFromPem, eventVerifier, NATS_ENV_HELP } from '@industrial/bus';
+import { createKernel } from '@industrial/kernel';
 import { runService } from '@industrial/kernel/service';
+import { startEdgeRole } from './adapters/edge/edge-role.ts';
 import { inferenceGateway } from './adapters/http/inference.ts';
 import { readSetupFile } from './adapters/setup-file.ts';
 import { createIntegrationApp, SERVICE_NAME } from './app.ts';
@@ -20,6 +22,11 @@ Environment:
   INTEGRATION_INFERENCE_URL              inference's gateway (outcomes of completed work orders, SCADA acknowledges)
   INTEGRATION_INFERENCE_TOKEN_FILE       bearer token of the integration account (a role with recommendation.decide)
   INTEGRATION_SYNC_INTERVAL_MS           how often completed work orders are looked up (30000)
+  INTEGRATION_EDGE_ROLE                  none | edge | central (npm run edge / npm run central; none)
+  INTEGRATION_EDGE_SITES                 edge: this site's name; central: the sites, comma-separated
+  INTEGRATION_EDGE_HUB_DOMAIN            the centre's JetStream domain (hub)
+  INTEGRATION_EDGE_CHECKPOINT_FILE       edge: the uplink's position in the site's store
+  INTEGRATION_EDGE_PG_SCHEMA             central: schema of the sites' per-asset positions (integration_edge)
   EVENTSTORE, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE, ANCHOR_FILE   the shared event store
   ACCESS_KEYS_DIR, ACCESS_ISSUER, ACCESS_AUDIENCE                            token verification
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL, SHUTDOWN_GRACE_MS
@@ -34,7 +41,8 @@ process.exit(
     loadConfig,
     async start(ctx) {
       const { config, logger } = ctx;
-      const kernel = await ctx.openKernel(config);
+      const store = await ctx.openStore(config);
+      const kernel = createKernel({ service: SERVICE_NAME, store });
       const bus = await connectNatsBus({
         servers: config.natsUrl,
         name: SERVICE_NAME,
@@ -62,7 +70,21 @@ process.exit(
         inference,
       });
       const started = await app.start();
-      return { ready: `http=${started.httpPort}${started.opcuaEndpoint ? ` opcua=${started.opcuaEndpoint}` : ''}`, stop: () => app.stop() };
+      const edge = await startEdgeRole({
+        config: config.edge,
+        nats: { servers: config.natsUrl, ...config.nats },
+        bus,
+        store,
+        pgUrl: config.eventStore.kind === 'postgres' ? config.eventStore.url : null,
+        logger,
+      });
+      return {
+        ready: `http=${started.httpPort}${started.opcuaEndpoint ? ` opcua=${started.opcuaEndpoint}` : ''} edge=${config.edge.role}`,
+        stop: async () => {
+          await edge?.();
+          await app.stop();
+        },
+      };
     },
   }),
 );

@@ -8,12 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectNatsBus, type Bus } from '@industrial/bus';
-import { eventExamples, eventValidator, Service, type UnsSampleBatch } from '@industrial/contracts';
+import { eventExamples, eventValidator, type UnsSampleBatch } from '@industrial/contracts';
 import { DEFAULT_CONFIG, createDataopsApp, openPostgresDataopsStore, type DataopsApp, type DataopsStore } from '@industrial/dataops';
 import { generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore, type NewEvent } from '@industrial/eventstore';
-import { createKernel } from '@industrial/kernel';
 import pg from 'pg';
-import { openCentralSinks, type EdgeEventData } from '../src/adapters/edge/central-sinks.ts';
+import { openCentralSinks, ownerKernels, type EdgeEventData } from '../src/adapters/edge/central-sinks.ts';
 
 export interface Centre {
   bus: Bus;
@@ -48,7 +47,7 @@ export async function startCentre(hubUrl: string, pgUrl: string): Promise<Centre
     config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots'), uns: { ...DEFAULT_CONFIG.uns, concurrency: 2 } },
   });
   await dataops.start();
-  const sinks = await openCentralSinks({ bus, kernel: createKernel({ service: Service.Inference, store: events }), pgUrl, schema: `itest_cursor_${tag}` });
+  const sinks = await openCentralSinks({ bus, kernelFor: ownerKernels(events), pgUrl, schema: `itest_cursor_${tag}` });
   return {
     bus,
     dataops,

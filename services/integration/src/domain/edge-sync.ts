@@ -3,7 +3,8 @@
 // order per asset, each once (a record at or below the asset's last sequence is a duplicate, one
 // past a gap is held back as lost until the gap fills), the edge's clock kept but flagged when it
 // runs ahead of the centre's. Pure.
-export const EdgeRecordKind = ['sample', 'prompt', 'decision', 'outcome'] as const;
+/** `event`: any other event of the edge's store (a tag mapping, the plant's ground truth). */
+export const EdgeRecordKind = ['sample', 'prompt', 'decision', 'outcome', 'event'] as const;
 export type EdgeRecordKind = (typeof EdgeRecordKind)[number];
 
 export interface EdgeRecord {
@@ -62,5 +63,13 @@ export class EdgeSequencer {
     const n = (this.seqs.get(asset) ?? 0) + 1;
     this.seqs.set(asset, n);
     return n;
+  }
+  /** Goes on after `last` (the asset's last stored record, after a restart). */
+  resume(asset: string, last: number): void {
+    this.seqs.set(asset, Math.max(this.seqs.get(asset) ?? 0, last));
+  }
+  /** Takes back the number just given (the record was not stored: written before). */
+  undo(asset: string): void {
+    this.seqs.set(asset, Math.max(0, (this.seqs.get(asset) ?? 1) - 1));
   }
 }

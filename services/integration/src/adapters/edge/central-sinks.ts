@@ -3,15 +3,16 @@
 // stream on its asset's subject with its batch id as the message id, so dataops takes it into the
 // historian through its normal ingest (JetStream's duplicate window and the historian's batch ids
 // keep it once). A prompt, decision or outcome record (an event the edge's inference wrote to its
-// local store) is appended to the central event store with its own id, stream and metadata —
-// through a kernel of the event's owner, so ownership and schema are checked as for any append;
+// local store; or any other event of it, e.g. a tag mapping) is appended to the central event
+// store with its own id, stream and metadata — through a kernel of the event's owning service
+// (`kernelFor`), so ownership and schema are checked as for any append;
 // an event already there is an idempotent retry (written 0). Records of one asset are written in
 // their order; assets in parallel. The last sequence per asset is kept in PostgreSQL (the cursor,
 // moved only after the records are written), so a restart resumes without a gap check failing.
 import type { Bus } from '@industrial/bus';
-import { parseUnsSampleBatch } from '@industrial/contracts';
-import type { NewEvent } from '@industrial/eventstore';
-import type { Kernel } from '@industrial/kernel';
+import { eventContracts, isEventType, parseUnsSampleBatch } from '@industrial/contracts';
+import type { EventStore, NewEvent } from '@industrial/eventstore';
+import { createKernel, type Kernel } from '@industrial/kernel';
 import pg from 'pg';
 import type { Ingested } from '../../domain/edge-sync.ts';
 import type { EdgeRecordStore } from '../../features/edge-ingest.ts';
@@ -37,8 +38,8 @@ const ident = (s: string): string => {
 export async function openCentralSinks(deps: {
   /** The central bus (the UNS stream dataops reads). */
   bus: Bus;
-  /** A kernel of the edge events' owner (inference) on the central event store. */
-  kernel: Kernel;
+  /** A kernel of the event type's owning service on the central event store. */
+  kernelFor: (type: string) => Kernel;
   pgUrl: string;
   /** Schema of the cursor table. */
   schema: string;
@@ -59,7 +60,7 @@ export async function openCentralSinks(deps: {
     }
     const { stream, event } = r.data as EdgeEventData;
     if (typeof stream !== 'string' || typeof event?.id !== 'string') throw new Error(`edge record ${r.id} (${r.kind}) carries no event`);
-    const res = await deps.kernel.appendPrepared(stream, [event]);
+    const res = await deps.kernelFor(event.type).appendPrepared(stream, [event]);
     if (res.written === 0) counts.eventsDuplicate++;
     else counts.eventsAppended++;
     return res.written > 0;
@@ -97,5 +98,17 @@ export async function openCentralSinks(deps: {
     async drop() {
       await pool.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
     },
+  };
+}
+
+/** One kernel per owning service on `store` (an event copied from another store is appended as its owner's). */
+export function ownerKernels(store: EventStore): (type: string) => Kernel {
+  const kernels = new Map<string, Kernel>();
+  return (type) => {
+    if (!isEventType(type)) throw new Error(`edge event of unknown type ${type}`);
+    const service = eventContracts[type].service;
+    let k = kernels.get(service);
+    if (k === undefined) kernels.set(service, (k = createKernel({ service, store })));
+    return k;
   };
 }

@@ -11,7 +11,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { EdgeSequencer, type EdgeRecord, type EdgeRecordKind } from '../../domain/edge-sync.ts';
 
 export const edgeStream = (site: string): string => `EDGE_${site.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}`;
-const edgeSubject = (site: string, kind: string, asset: string): string => `edge.${site}.${kind}.${asset.replace(/\./g, '_')}`;
+/** One subject per asset (the kind is in the record): the last record of an asset gives its sequence after a restart. */
+const edgeSubject = (site: string, asset: string): string => `edge.${site}.${asset.replace(/\./g, '_')}`;
 
 export interface EdgeWriter {
   /** Records one edge record locally (works while the uplink is down). */
@@ -25,10 +26,20 @@ export async function openEdgeWriter(nc: NatsConnection, site: string, domain: s
   await jsm.streams.add({ name, subjects: [`edge.${site}.>`], duplicate_window: 3_600_000_000_000 });
   const js = jetstream(nc, { domain });
   const seq = new EdgeSequencer();
+  const known = new Set<string>();
   return {
     async write(kind, asset, id, at, data) {
+      const subject = edgeSubject(site, asset);
+      if (!known.has(asset)) {
+        // After a restart: go on from the asset's last stored record.
+        const last = await jsm.streams.getMessage(name, { last_by_subj: subject }).catch(() => null);
+        if (last) seq.resume(asset, last.json<EdgeRecord>().seq);
+        known.add(asset);
+      }
       const record: EdgeRecord = { id, site, asset, seq: seq.next(asset), kind, at, data };
-      await js.publish(edgeSubject(site, kind, asset), JSON.stringify(record), { msgID: id });
+      const ack = await js.publish(subject, JSON.stringify(record), { msgID: id });
+      // Written before (same id, e.g. re-read after a restart): the stream kept the first; the number is not used.
+      if (ack.duplicate) seq.undo(asset);
       return record;
     },
   };
@@ -51,16 +62,32 @@ export async function consumeCentral(
   handle: (batch: EdgeRecord[]) => Promise<void>,
   onError?: (error: unknown) => void,
 ): Promise<CentralConsumer> {
-  const jsm = await jetstreamManager(nc, { domain: edgeDomain, timeout: 2_000 });
-  const stream = edgeStream(site);
+  return consumeAcross<EdgeRecord>(nc, edgeDomain, edgeStream(site), durable, null, handle, onError);
+}
+
+/**
+ * A durable pull consumer on `stream` of another JetStream domain (across the leaf-node link), in
+ * batches, in stream order; `filter`: one subject filter or null. The same resume-and-retry as above.
+ */
+export async function consumeAcross<T>(
+  nc: NatsConnection,
+  domain: string,
+  stream: string,
+  durable: string,
+  filter: string | null,
+  handle: (batch: T[]) => Promise<void>,
+  onError?: (error: unknown) => void,
+): Promise<CentralConsumer> {
+  const jsm = await jetstreamManager(nc, { domain, timeout: 2_000 });
   await jsm.consumers.add(stream, {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     max_ack_pending: 10_000,
     ack_wait: 10_000_000_000,
+    ...(filter === null ? {} : { filter_subject: filter }),
   });
-  const js: JetStreamClient = jetstream(nc, { domain: edgeDomain, timeout: 2_000 });
+  const js: JetStreamClient = jetstream(nc, { domain, timeout: 2_000 });
   const consumer = await js.consumers.get(stream, durable);
   let stopped = false;
   const loop = (async () => {
@@ -72,7 +99,7 @@ export async function consumeCentral(
         const msgs = [];
         for await (const m of batch) msgs.push(m);
         if (msgs.length === 0) continue;
-        await handle(msgs.map((m) => m.json<EdgeRecord>()));
+        await handle(msgs.map((m) => m.json<T>()));
         for (const m of msgs) m.ack();
       } catch (error) {
         onError?.(error);
