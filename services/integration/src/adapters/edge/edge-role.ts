@@ -5,6 +5,7 @@
 // connection besides the bus (JetStream across domains).
 import type { Bus, NatsConnectSettings } from '@industrial/bus';
 import { connectNats } from '@industrial/bus';
+import { UNS_STREAM } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
 import { createEdgeIngest } from '../../features/edge-ingest.ts';
 import { openCentralSinks, ownerKernels } from './central-sinks.ts';
@@ -64,6 +65,8 @@ export async function startEdgeRole(deps: {
     logger.info({ site }, 'edge uplink writing this site’s records into its EDGE stream');
   } else {
     if (deps.pgUrl === null) throw new Error('INTEGRATION_EDGE_ROLE=central needs EVENTSTORE=postgres');
+    // Dataops reads the UNS stream; at the centre nobody else makes it (no connectivity there).
+    await deps.bus.ensureStream({ name: UNS_STREAM.name, subjects: [...UNS_STREAM.subjects] });
     const sinks = await openCentralSinks({ bus: deps.bus, kernelFor: ownerKernels(deps.store), pgUrl: deps.pgUrl, schema: config.pgSchema });
     stops.push(() => sinks.close());
     for (const site of config.sites) {

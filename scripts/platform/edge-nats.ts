@@ -1,0 +1,150 @@
+// The nats-servers of an edge ↔ central deployment, each started by its launcher with its own
+// config (issue #21): the centre's hub (JetStream domain `hub`) and a site's leaf node (domain
+// `edge-<site>`), each with one nkey user per service and least-privilege permissions (@industrial/bus
+// PLATFORM_GRANTS, ADR 0010) and TLS with the local CA; the leaf connects to the hub's leafnode
+// port over TLS with the leaf user's password (written by the centre, 0600, read by the edge). The
+// link carries only what the sites and the centre exchange through JetStream (EDGE_<SITE>, the
+// hub's EVENTS for the downlink, the models bucket): plant data and events published at one end
+// (uns.>, evt.>, inference heartbeats) are not forwarded to the other (deny_imports/deny_exports).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createNkeyUser,
+  inboxPrefixFor,
+  natsAuthorizationConfig,
+  nkeyPublicKey,
+  PLATFORM_GRANTS,
+  startNatsServer,
+  type NatsServerProcess,
+  type ServiceGrant,
+} from '@industrial/bus';
+
+export interface SiteNats {
+  readonly url: string;
+  readonly server: NatsServerProcess;
+  /** NATS_URL, NATS_NKEY_SEED_FILE, NATS_INBOX_PREFIX, NATS_TLS_CA_FILE of a process (relay-a → relay). */
+  envFor(proc: string): Record<string, string>;
+}
+
+export interface NatsTlsFiles {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+/** The integration process at either end reads and writes JetStream across domains (EDGE_<SITE>, the hub's EVENTS). */
+const integrationGrant: ServiceGrant = {
+  service: 'integration',
+  publishes: ['uns.>', 'edge.>'],
+  consumes: [
+    { stream: 'EVENTS', durables: ['integration-actions'] },
+    { stream: 'UNS', durables: ['integration-edge-uplink'] },
+  ],
+  exact: { publish: ['$JS.>', '$O.>'] },
+};
+
+const NOT_ACROSS = ['uns.>', 'evt.>', 'inference.>', 'ledger.>'];
+
+const tlsBlock = (tls: NatsTlsFiles | null, indent = ''): string =>
+  tls === null
+    ? ''
+    : `${indent}tls {\n${indent}  cert_file: ${JSON.stringify(tls.certFile)}\n${indent}  key_file: ${JSON.stringify(tls.keyFile)}\n${indent}  timeout: 10\n${indent}}\n`;
+
+function users(dir: string, grants: readonly ServiceGrant[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { service } of grants) {
+    const seedFile = join(dir, `${service}.nk`);
+    if (!existsSync(seedFile)) writeFileSync(seedFile, createNkeyUser().seed, { mode: 0o600 });
+    out[service] = nkeyPublicKey(readFileSync(seedFile, 'utf8'));
+  }
+  return out;
+}
+
+function envFor(url: string, dir: string, grants: readonly ServiceGrant[], tls: NatsTlsFiles | null) {
+  return (name: string): Record<string, string> => {
+    const grant = grants.find((g) => name === g.service || name.startsWith(`${g.service}-`));
+    const ca = tls === null ? {} : { NATS_TLS_CA_FILE: tls.caFile };
+    if (grant === undefined) return { NATS_URL: url, ...ca };
+    const out: Record<string, string> = {
+      ...ca,
+      NATS_URL: url,
+      NATS_NKEY_SEED_FILE: join(dir, `${grant.service}.nk`),
+      NATS_INBOX_PREFIX: grant.inbox ?? inboxPrefixFor(grant.service),
+    };
+    if (grant.service === 'governance') out.ANCHOR_NATS_URL = url;
+    return out;
+  };
+}
+
+/** The leaf user's password and where the hub's leafnode port is: written by the centre, read by the sites. */
+export interface LeafAccess {
+  url: string;
+  user: string;
+  password: string;
+}
+
+export async function startHubNats(dir: string, port: number, leafPort: number, tls: NatsTlsFiles | null, extraGrants: ServiceGrant[]): Promise<SiteNats> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const grants = [...PLATFORM_GRANTS.filter((g) => g.service !== 'integration'), integrationGrant, ...extraGrants];
+  const accessFile = join(dir, 'leaf-access.json');
+  if (!existsSync(accessFile)) {
+    const access: LeafAccess = { url: `127.0.0.1:${leafPort}`, user: 'edge-site', password: randomBytes(24).toString('base64url') };
+    writeFileSync(accessFile, JSON.stringify(access), { mode: 0o600 });
+  }
+  const access = JSON.parse(readFileSync(accessFile, 'utf8')) as LeafAccess;
+  const config = join(dir, 'hub.conf');
+  writeFileSync(
+    config,
+    [
+      'jetstream { domain: hub }',
+      natsAuthorizationConfig(users(dir, grants), grants),
+      tlsBlock(tls),
+      'leafnodes {',
+      `  listen: "127.0.0.1:${leafPort}"`,
+      tlsBlock(tls, '  '),
+      `  authorization { user: ${JSON.stringify(access.user)}, password: ${JSON.stringify(access.password)} }`,
+      '}',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const server = await startNatsServer({ port, storeDir: join(dir, 'store'), configFile: config });
+  return { url: server.url, server, envFor: envFor(server.url, dir, grants, tls) };
+}
+
+export function readLeafAccess(hubDir: string): LeafAccess {
+  const f = join(hubDir, 'leaf-access.json');
+  if (!existsSync(f)) throw new Error(`${f} does not exist: start the centre first (npm run central)`);
+  return JSON.parse(readFileSync(f, 'utf8')) as LeafAccess;
+}
+
+export async function startLeafNats(dir: string, site: string, port: number, hub: LeafAccess, tls: NatsTlsFiles | null): Promise<SiteNats> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const grants = [...PLATFORM_GRANTS.filter((g) => g.service !== 'integration'), integrationGrant];
+  const scheme = tls === null ? 'nats-leaf' : 'tls';
+  const remote = [
+    '  remotes: [ {',
+    `    url: ${JSON.stringify(`${scheme}://${encodeURIComponent(hub.user)}:${encodeURIComponent(hub.password)}@${hub.url}`)}`,
+    tls === null ? '' : `    tls { ca_file: ${JSON.stringify(tls.caFile)} }`,
+    `    deny_imports: ${JSON.stringify(NOT_ACROSS)}`,
+    `    deny_exports: ${JSON.stringify(NOT_ACROSS)}`,
+    '  } ]',
+  ];
+  const config = join(dir, 'leaf.conf');
+  writeFileSync(
+    config,
+    [
+      `jetstream { domain: ${JSON.stringify(`edge-${site}`)} }`,
+      natsAuthorizationConfig(users(dir, grants), grants),
+      tlsBlock(tls),
+      'leafnodes {',
+      ...remote,
+      '}',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const server = await startNatsServer({ port, storeDir: join(dir, 'store'), configFile: config });
+  return { url: server.url, server, envFor: envFor(server.url, dir, grants, tls) };
+}
