@@ -27,7 +27,7 @@ import {
 import { failureModeOf } from '@industrial/simulator';
 import { unitSplit, type BuiltPumpModel } from '../pump/model.ts';
 import type { PumpFeatureSpec } from '../pump/windows.ts';
-import { recordPlant, type PlantKind, type PlantRecording, type RecordingOptions } from './plant-recording.ts';
+import type { PlantKind, PlantRecording, RecordingOptions } from './plant-recording.ts';
 
 /** Bump when the recipe changes in a way the options and the spec do not show (invalidates cached builds). */
 export const USECASE_RECIPE_VERSION = 2;
@@ -232,5 +232,3 @@ export function buildUseCaseModel(spec: UseCaseServingSpecData, rec: PlantRecord
     dataSha256: datasetSha256(dataset, [...names, target]),
   };
 }
-
-export { recordPlant };
