@@ -13,11 +13,21 @@ import { getCostModel, setCostModel } from '../../features/cost-model.ts';
 import { defineServingSpec } from '../../features/define-serving-spec.ts';
 import { draftUseCase } from '../../features/draft-use-case.ts';
 import { getUseCase } from '../../features/get-use-case.ts';
+import { createUseCaseLister } from '../../features/list-use-cases.ts';
 import { computeKpis, recordKpis } from '../../features/kpi-tracking.ts';
 import { getReport } from '../../features/management-report.ts';
 import { setObjectives } from '../../features/set-objectives.ts';
 import { atEdge } from './errors.ts';
-import { orUndefined, toProtoAction, toProtoCostModel, toProtoFeasibility, toProtoGetUseCase, toProtoLine, toProtoMeasurement } from './mapping.ts';
+import {
+  orUndefined,
+  toProtoAction,
+  toProtoCostModel,
+  toProtoFeasibility,
+  toProtoGetUseCase,
+  toProtoLine,
+  toProtoMeasurement,
+  toProtoSummary,
+} from './mapping.ts';
 import {
   actionInput,
   approveInput,
@@ -27,6 +37,7 @@ import {
   draftInput,
   feasibilityInput,
   listActionsInput,
+  listUseCasesInput,
   objectivesInput,
   recordInput,
   reportInput,
@@ -38,6 +49,7 @@ const { CharterServiceService } = charterV1;
 const causeOf = (ctx: CallContext): Cause => causeOfCall(ctx, { service: Service.Charter });
 
 export function charterService(uc: CharterContext) {
+  const lister = createUseCaseLister();
   return defineService(CharterServiceService, {
     draftUseCase: unary({
       permission: Permission.UsecaseWrite,
@@ -86,6 +98,11 @@ export function charterService(uc: CharterContext) {
       permission: Permission.UsecaseRead,
       input: byIdInput,
       handle: (r) => atEdge(async () => toProtoGetUseCase(await getUseCase(uc, r.useCaseId))),
+    }),
+    listUseCases: unary({
+      permission: Permission.UsecaseRead,
+      input: listUseCasesInput,
+      handle: (r) => atEdge(async () => ({ useCases: (await lister.list(uc, r.pageSize === 0 ? 100 : r.pageSize)).map(toProtoSummary) })),
     }),
     getCostModel: unary({
       permission: Permission.UsecaseRead,

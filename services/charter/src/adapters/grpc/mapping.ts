@@ -7,6 +7,7 @@ import type { FeasibilityAssessment } from '../../domain/feasibility.ts';
 import type { LineKpis } from '../../domain/kpi.ts';
 import type { Drafted, KpiMeasurement } from '../../domain/usecase.ts';
 import type { UseCaseView } from '../../features/get-use-case.ts';
+import type { UseCaseSummaryView } from '../../features/list-use-cases.ts';
 
 export const orUndefined = <T>(x: T | null | undefined): T | undefined => (x === null ? undefined : x);
 
@@ -53,6 +54,20 @@ export function toProtoLine(k: LineKpis): charterV1.LineKpis {
     defectRate: orUndefined(k.defectRate),
     scrapRate: orUndefined(k.scrapRate),
     energyPerUnitKwh: orUndefined(k.energyPerUnitKwh),
+  };
+}
+
+export function toProtoSummary(v: UseCaseSummaryView): charterV1.UseCaseSummary {
+  const u = toProtoUseCase(v.draft);
+  return {
+    useCaseId: u.useCaseId,
+    title: u.title,
+    kind: u.kind,
+    scope: u.scope,
+    assetPaths: u.assetPaths,
+    status: v.status,
+    revision: v.revision,
+    servingSpecVersion: v.servingSpecVersion,
   };
 }
 

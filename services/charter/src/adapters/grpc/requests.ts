@@ -164,6 +164,7 @@ export const computeInput = fromSchema(z.object(window).refine(afterFrom, { mess
 export const recordInput = fromSchema(
   z.object({ ...window, modelVersionId: optionalId, expectedRevision: revision }).refine(afterFrom, { message: 'must be after from', path: ['to'] }),
 );
+export const listUseCasesInput = fromSchema(z.object({ pageSize: z.int().min(0).max(500, 'at most 500') }));
 export const reportInput = fromSchema(
   z
     .object({ useCaseId, assetPath: window.assetPath, goLiveAt: IsoDateTime, to: IsoDateTime, idealCycleTimeSeconds: window.idealCycleTimeSeconds })
