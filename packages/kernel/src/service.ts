@@ -20,6 +20,7 @@ import {
   type TelemetryHandle,
 } from '@industrial/telemetry';
 import { createKernel, type Kernel } from './kernel.ts';
+import { unwritable, type WritablePath } from './writable.ts';
 
 /** What runService needs from every service's config. */
 export interface ServiceBaseConfig {
@@ -54,6 +55,8 @@ export interface ServiceDefinition<C extends ServiceBaseConfig> {
   /** Shown by `--help`: what the process does and every environment variable it reads. */
   readonly help: string;
   loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult<C>;
+  /** Directories and files the service writes: checked before start, one that cannot be written stops it (exit 2) naming its setting. */
+  writablePaths?(config: C): readonly WritablePath[];
   start(ctx: ServiceContext<C>): Promise<RunningService>;
 }
 
@@ -92,6 +95,11 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
     return 2;
   }
   const config = loaded.config;
+  const cannotWrite = unwritable(def.writablePaths?.(config) ?? []);
+  if (cannotWrite !== null) {
+    err(`${def.name}: ${cannotWrite}`);
+    return 2;
+  }
   const telemetry = initTelemetry({
     serviceName: def.name,
     serviceVersion: def.version,
@@ -158,3 +166,4 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
   }
   return code;
 }
+export type { WritablePath } from './writable.ts';

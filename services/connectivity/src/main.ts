@@ -18,6 +18,7 @@ process.exit(
     version: '0.1.0',
     help: HELP,
     loadConfig,
+    writablePaths: (c) => [{ setting: 'CONNECTIVITY_STATE_DIR', path: c.stateDir, kind: 'dir' }],
     async start({ config, openKernel, onClose }) {
       // Source specs carry credentials: never logged.
       const logger = createLogger('connectivity', { level: config.logLevel, redact: ['auth.password', '*.auth.password'] });

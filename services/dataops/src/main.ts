@@ -36,6 +36,7 @@ ${NATS_ENV_HELP}
   DATAOPS_IMPORT_MAX_BYTES / _ROWS   size limits of one CSV import (default 67108864 bytes, 2000000 rows)
   DATAOPS_CONSUMERS             concurrent UNS handlers (default 8)
   DATAOPS_FLATLINE_WINDOW_MS, DATAOPS_QUALITY_MIN_WINDOW_MS, DATAOPS_REPORT_BY_EXCEPTION   quality rules
+  DATAOPS_QUALITY_ADAPTIVE      adaptive (rolling) limits per tag, JSON: [{"tag":"pressure","assetPath":"<prefix>","windowMs":86400000,"k":4,"minPoints":30,"raiseAfterMs":0,"clearAfterMs":60000}]
   CODE_VERSION                  recorded in snapshot lineage
   SHUTDOWN_GRACE_MS             drain time on SIGTERM (default 10000)
 Deprecated (a warning): EVENTSTORE_PG_SCHEMA → PG_SCHEMA, EVENTSTORE_SQLITE_PATH → SQLITE_PATH.`;

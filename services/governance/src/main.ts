@@ -16,6 +16,7 @@ process.exit(
     version: '0.1.0',
     help: HELP,
     loadConfig,
+    writablePaths: (c) => (c.anchorFile === null ? [] : [{ setting: 'ANCHOR_FILE', path: c.anchorFile, kind: 'file' as const }]),
     async start({ config, logger, openStore, onClose }) {
       // The anchor stream's connection is a NATS client of the deployment like any other: its credentials,
       // its own reply prefix (NATS_INBOX_PREFIX, _INBOX_governance under the least-privilege config) and TLS.

@@ -4,6 +4,7 @@
 // INFERENCE_REPLICAS) or the static list. The projection resumes from its checkpoint file
 // (INFERENCE_CHECKPOINT_PATH). Stop: the UNS consumer after its in-flight batch, "leaving" (the
 // survivors take over), gRPC/HTTP drained, the checkpoint saved, then NATS and the store closed.
+import { dirname } from 'node:path';
 import { loadKeySet } from '@industrial/access';
 import { connectNats, createNatsBus, NATS_ENV_HELP } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
@@ -34,6 +35,14 @@ process.exit(
     version: '0.1.0',
     help: HELP,
     loadConfig,
+    // The checkpoint is a SQLite file: its directory takes the journal beside it.
+    writablePaths: (c) =>
+      c.checkpoint === null
+        ? []
+        : [
+            { setting: 'INFERENCE_CHECKPOINT_PATH', path: c.checkpoint.path, kind: 'file' as const },
+            { setting: 'INFERENCE_CHECKPOINT_PATH', path: dirname(c.checkpoint.path), kind: 'dir' as const },
+          ],
     async start(ctx) {
       const c = ctx.config;
       const store = await ctx.openStore({ eventStore: c.eventStore, ledgerKeyFile: c.ledgerKeyFile });

@@ -22,6 +22,7 @@ process.exit(
     version: PACKAGE_VERSION,
     help: HELP,
     loadConfig,
+    writablePaths: (c) => (c.artifacts.kind === 'fs' ? [{ setting: 'TRAINING_ARTIFACT_DIR', path: c.artifacts.dir, kind: 'dir' as const }] : []),
     async start({ config, logger, openStore, onClose }) {
       const store = await openStore(config);
       // Integration events are applied only when the relay's signature verifies (ADR 0010).
