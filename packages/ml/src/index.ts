@@ -72,6 +72,7 @@ export type { RemainingSpec } from './targets.ts';
 // unsupervised anomaly detection, alarm rules, adaptive data-quality limits
 export { trainAnomaly, alarmEpisodes, evaluateAlarms, thresholdFromProbation, rollingLimits, MIN_PROBATION_ROWS } from './anomaly.ts';
 export type { AnomalySpec, AnomalyResult, AlarmRule, AlarmEpisode, AlarmEvaluation, IncidentWindow, ThresholdSpec, RollingLimits } from './anomaly.ts';
+export { RollingLimitsTracker, type RollingLimit, type RollingLimitsOptions } from './rolling.ts';
 export { fitRobustZ, robustZScore } from './models/robust-z.ts';
 export type { RobustZEstimator } from './models/robust-z.ts';
 

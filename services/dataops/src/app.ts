@@ -69,7 +69,7 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
   });
   const catalog = createCatalog({ meta, now });
   const issues = createQualityIssues({ kernel, meta, logger });
-  const quality = createQuality({ catalog, issues, rules: config.quality, logger });
+  const quality = createQuality({ catalog, issues, rules: config.quality, adaptive: config.qualityAdaptive ?? [], logger });
   const ingestTelemetry = ingestMetrics();
   const ingest = createIngest({ catalog, quality, writer: groupCommit, refinedIntervalMs: historian.refinedIntervalMs, logger });
   const restricted = createRestrictedReads({ kernel, policy: restrictedReadPolicy, now });

@@ -34,7 +34,7 @@ import {
   type LogLevel,
   type TelemetryConfig,
 } from '@industrial/eventstore/config';
-import type { QualityRules } from './domain/quality.ts';
+import type { AdaptiveLimitsConfig, QualityRules } from './domain/quality.ts';
 
 export interface DataopsConfig {
   /**
@@ -55,6 +55,8 @@ export interface DataopsConfig {
   /** Integration events (FaultLabelled, OutcomeRecorded, ProblemReported, TagMapped); null disables the consumer. */
   events: { stream: string; durable: string; filterSubject: string } | null;
   quality: Partial<QualityRules>;
+  /** Adaptive (rolling) limits rules per tag (DATAOPS_QUALITY_ADAPTIVE); absent: none. */
+  qualityAdaptive?: AdaptiveLimitsConfig[];
   /** Raw samples older than this (plant time) are dropped; their statistics stay in the 1-minute rollup. */
   rawRetentionMs: number;
   /** How often retention runs; 0 = only when called. */
@@ -93,6 +95,37 @@ export const DEFAULT_CONFIG: DataopsConfig = {
 export const DEPRECATED_ALIASES = { EVENTSTORE_PG_SCHEMA: 'PG_SCHEMA', EVENTSTORE_SQLITE_PATH: 'SQLITE_PATH' } as const;
 const positiveInt = (fallback: number) => z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0, 'must be ≥ 0').default(fallback);
 
+const adaptiveRule = z.strictObject({
+  tag: z.string().min(1, 'tag: name the tag'),
+  assetPath: z.string().min(1).optional(),
+  windowMs: z.number().int().positive('windowMs: must be > 0 ms'),
+  k: z.number().positive('k: must be > 0 (standard deviations)'),
+  minPoints: z.number().int().min(2, 'minPoints: at least 2').optional(),
+  raiseAfterMs: z.number().int().min(0).optional(),
+  clearAfterMs: z.number().int().min(0).optional(),
+});
+/** JSON list of adaptive-limits rules; a bad document names the rule and field. */
+const adaptiveRulesEnv = z
+  .string()
+  .optional()
+  .transform((text, ctx): AdaptiveLimitsConfig[] => {
+    if (text === undefined || text.trim() === '') return [];
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `is not JSON: ${e instanceof Error ? e.message : String(e)}` });
+      return z.NEVER;
+    }
+    const r = z.array(adaptiveRule).safeParse(doc);
+    if (!r.success) {
+      const i = r.error.issues[0];
+      ctx.addIssue({ code: 'custom', message: `rule ${i?.path.join('.') ?? ''}: ${i?.message ?? 'invalid'}` });
+      return z.NEVER;
+    }
+    return r.data.map((x) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as unknown as AdaptiveLimitsConfig);
+  });
+
 const EnvSchema = z
   .object({
     NATS_URL: nonEmpty.default('127.0.0.1:4222'),
@@ -126,6 +159,8 @@ const EnvSchema = z
     DATAOPS_QUALITY_MIN_WINDOW_MS: positiveInt(60_000),
     /** Sources send a value only when it changed (OPC UA subscriptions): a silent tag is not missing. */
     DATAOPS_REPORT_BY_EXCEPTION: z.enum(['true', 'false'], { message: 'must be "true" or "false"' }).default('true'),
+    /** Adaptive (rolling) limits per tag, as JSON: [{"tag":"pressure","assetPath":"acme.plant-1","windowMs":86400000,"k":4,…}]. */
+    DATAOPS_QUALITY_ADAPTIVE: adaptiveRulesEnv,
     CODE_VERSION: nonEmpty.default('0.0.0-dev'),
     ...shutdownEnv(10_000),
   })
@@ -202,6 +237,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
           minWindowMs: e.DATAOPS_QUALITY_MIN_WINDOW_MS,
           reportByException: e.DATAOPS_REPORT_BY_EXCEPTION === 'true',
         },
+        qualityAdaptive: e.DATAOPS_QUALITY_ADAPTIVE,
         rawRetentionMs: e.DATAOPS_RAW_RETENTION_DAYS * 86_400_000,
         retentionEveryMs: e.DATAOPS_RETENTION_EVERY_MS,
         snapshotDir: e.DATAOPS_SNAPSHOT_DIR,

@@ -19,6 +19,8 @@ export const QualityRule = {
   RateOfChange: 'rate-of-change',
   BadQuality: 'bad-quality',
   Late: 'late',
+  /** Outside the tag's adaptive (rolling) limits: mean ± k·σ of its own recent values. */
+  AdaptiveLimits: 'adaptive-limits',
 } as const;
 export type QualityRule = (typeof QualityRule)[keyof typeof QualityRule];
 
@@ -35,6 +37,7 @@ export const KIND_OF_RULE: Readonly<Record<QualityRule, IssueKind>> = {
   'rate-of-change': 'spike',
   'bad-quality': 'bad-quality',
   late: 'clock-skew',
+  'adaptive-limits': 'out-of-range',
 };
 
 // Severity decides where a finding goes: warning and critical issues become events (decisions
@@ -50,6 +53,8 @@ const SEVERITY_OF_RULE: Readonly<Record<QualityRule, IssueSeverity>> = {
   // Server vs source time is a hint, not proof (an accelerated or replayed plant clock runs apart
   // from the server's): report only.
   late: 'info',
+  // Unusual for this tag lately, not implausible: a warning (the fixed range stays the critical one).
+  'adaptive-limits': 'warning',
 };
 
 export const severityOf = (rule: QualityRule): IssueSeverity => SEVERITY_OF_RULE[rule];
@@ -92,6 +97,40 @@ export interface QualityRules {
   lateAfterMs: number;
   /** Gaps within this much plant time before the latest sample lower the health score. */
   gapMemoryMs: number;
+  /** Adaptive (rolling) limits configured for this tag; null: none. The limits come with each sample. */
+  adaptive: AdaptiveLimitsRule | null;
+}
+
+/** A live adaptive-limits rule: outside mean ± k·σ of the tag's last `windowMs` (Good samples). */
+export interface AdaptiveLimitsRule {
+  windowMs: number;
+  k: number;
+  /** Limits exist once the window holds this many samples. */
+  minPoints: number;
+  /** Raised once outside for this long (plant time; 0: at the first sample outside) … */
+  raiseAfterMs: number;
+  /** … cleared once inside for this long. */
+  clearAfterMs: number;
+}
+
+/** An adaptive-limits rule as configured: for `tag` on every asset, or on assets under `assetPath` (a UNS path prefix). */
+export interface AdaptiveLimitsConfig {
+  tag: string;
+  assetPath?: string;
+  windowMs: number;
+  k: number;
+  minPoints?: number;
+  raiseAfterMs?: number;
+  clearAfterMs?: number;
+}
+
+/** The rule of a tag: the most specific configured entry (longest asset prefix) naming it, or null. */
+export function adaptiveRuleFor(configs: readonly AdaptiveLimitsConfig[], assetPath: string, tag: string): AdaptiveLimitsRule | null {
+  const hit = configs
+    .filter((c) => c.tag === tag && (c.assetPath === undefined || assetPath === c.assetPath || assetPath.startsWith(`${c.assetPath}.`)))
+    .sort((x, y) => (y.assetPath?.length ?? -1) - (x.assetPath?.length ?? -1))[0];
+  if (hit === undefined) return null;
+  return { windowMs: hit.windowMs, k: hit.k, minPoints: hit.minPoints ?? 30, raiseAfterMs: hit.raiseAfterMs ?? 0, clearAfterMs: hit.clearAfterMs ?? 60_000 };
 }
 
 export const DEFAULT_RULES: QualityRules = {
@@ -111,6 +150,7 @@ export const DEFAULT_RULES: QualityRules = {
   badWindow: 50,
   lateAfterMs: 60_000,
   gapMemoryMs: 60 * 60_000,
+  adaptive: null,
 };
 
 export interface QualityWindows {
@@ -191,6 +231,8 @@ export interface QualitySample {
   serverTs: number;
   value: number | string | boolean;
   bad: boolean;
+  /** The tag's adaptive limits at this sample (from the samples before it), when it has a rule; NaN while warming up. */
+  limits?: { lower: number; upper: number } | null;
 }
 
 const fmtMs = (ms: number): string => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
@@ -330,6 +372,20 @@ export function evaluate(
   if (rules.range !== null) {
     const { low, high } = rules.range;
     step.set('out-of-range', v < low || v > high, sample.ts, () => `${tag}: ${v} is outside the plausible range ${low}..${high}`, v);
+  }
+  const a = rules.adaptive;
+  const lim = sample.limits;
+  if (a !== null && lim != null && !Number.isNaN(lim.lower) && !Number.isNaN(lim.upper)) {
+    step.hold(
+      'adaptive-limits',
+      v < lim.lower || v > lim.upper,
+      sample.ts,
+      a.raiseAfterMs,
+      a.clearAfterMs,
+      () =>
+        `${tag}: ${v} is outside its adaptive limits ${lim.lower.toPrecision(4)}..${lim.upper.toPrecision(4)} (mean ± ${a.k}σ of the last ${fmtMs(a.windowMs)})`,
+      v,
+    );
   }
   const prevNum = typeof s.lastValue === 'number' ? s.lastValue : null;
   const spikeDelta = rules.spikeDelta ?? (rules.range === null ? null : 0.5 * (rules.range.high - rules.range.low));

@@ -4,9 +4,12 @@
 // gap note under report by exception. Transitions of warning/critical issues are recorded by
 // quality-issues.ts; the report (GetQualityReport) is computed from the state here. After a
 // restart, each tag with an open issue gets its rule state back before any batch is evaluated.
+import { RollingLimitsTracker } from '@industrial/ml';
 import type { IngestBatch } from '../domain/ingest.ts';
 import {
   DEFAULT_RULES,
+  adaptiveRuleFor,
+  type AdaptiveLimitsConfig,
   evaluate,
   healthScore,
   initialQualityState,
@@ -51,9 +54,19 @@ interface TagEntry extends QualitySubject {
   state: TagQualityState;
 }
 
-export function createQuality(deps: { catalog: Catalog; issues: QualityIssues; rules: Partial<QualityRules>; logger: DataopsLogger }): Quality {
+export function createQuality(deps: {
+  catalog: Catalog;
+  issues: QualityIssues;
+  rules: Partial<QualityRules>;
+  /** Adaptive (rolling) limits per tag (@industrial/ml RollingLimitsTracker, one per tag, in memory). */
+  adaptive?: readonly AdaptiveLimitsConfig[];
+  logger: DataopsLogger;
+}): Quality {
   const { catalog, issues, logger } = deps;
   const tags = new Map<string, TagEntry>();
+  const adaptiveConfigs = deps.adaptive ?? [];
+  /** The trailing window of each tag with an adaptive rule (refilled after a restart: no limits until minPoints). */
+  const trackers = new Map<string, RollingLimitsTracker>();
   /** Plant clock per source (latest batch plantTime) and per asset, with the asset's recent batch spacing. */
   const sourceClock = new Map<string, number>();
   const assetClock = new Map<string, { last: number; deltas: number[]; publishingMs: number | null }>();
@@ -77,6 +90,7 @@ export function createQuality(deps: { catalog: Catalog; issues: QualityIssues; r
         ...deps.rules,
         ...(meta?.samplingIntervalMs == null ? {} : { expectedIntervalMs: meta.samplingIntervalMs }),
         ...(meta?.range == null ? {} : { range: meta.range }),
+        adaptive: adaptiveRuleFor(adaptiveConfigs, assetPath, tag),
         publishingIntervalMs,
       };
       rules.set(k, r);
@@ -142,7 +156,18 @@ export function createQuality(deps: { catalog: Catalog; issues: QualityIssues; r
         tags.set(k, entry);
       }
       const value = s.value !== null && s.text === null ? s.value : (s.text ?? '');
-      const r = evaluate(entry.state, s.tag, { ts: s.ts, serverTs: s.serverTs, value, bad: s.severity === 'Bad' }, rulesFor(assetPath, s.tag));
+      const tagRules = rulesFor(assetPath, s.tag);
+      const bad = s.severity === 'Bad';
+      let limits: { lower: number; upper: number } | null = null;
+      if (tagRules.adaptive !== null && typeof value === 'number' && !bad) {
+        let t = trackers.get(k);
+        if (t === undefined) {
+          t = new RollingLimitsTracker(tagRules.adaptive);
+          trackers.set(k, t);
+        }
+        limits = t.next(s.ts, value);
+      }
+      const r = evaluate(entry.state, s.tag, { ts: s.ts, serverTs: s.serverTs, value, bad, limits }, tagRules);
       entry.state = r.state;
       if (r.transitions.length > 0) changes.push({ subject: entry, transitions: r.transitions });
     }
