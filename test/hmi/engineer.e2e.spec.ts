@@ -2,21 +2,25 @@
 // and 1024×768): a model version's precision-recall curve from its model card (the decision
 // threshold's point marked), drift over time against the pause threshold from the real gateway,
 // training runs whose progress moves without a reload (a training gRPC stand-in that advances on
-// every ListRuns), and an operator's prompt whose evidence trends name their normal band (the
+// every ListRuns), the use case choices named by the charter's ListUseCases (a stand-in answering
+// with a title), and an operator's prompt whose evidence trends name their normal band (the
 // demo pump's rule limits, served by the gateway on each evidence item).
 import { createHash, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { eventExamples } from '@industrial/contracts';
-import { createClient, governanceRegistryV1 as pb, trainingV1, unaryCall } from '@industrial/grpc';
+import { charterV1, createClient, governanceRegistryV1 as pb, trainingV1, unaryCall } from '@industrial/grpc';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readUseCaseFile } from '../../scripts/platform/usecases.ts';
 import { checkBothSizes, type Violation } from './axe.ts';
 import { CHROMIUM_ARGS, buildHmi, startHmi, startPlatform, type Platform, type RunningHmi } from './harness.ts';
 
+/** Screenshots of the charts: committed with UPDATE_SCREENSHOTS=1, otherwise into a temporary folder. */
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, 'screenshots') : mkdtempSync(join(tmpdir(), 'hmi-shots-'));
 const poll = <T>(fn: () => Promise<T> | T, options: { message?: string; timeout?: number } = {}) => expect.poll(fn, { timeout: 20_000, ...options });
 
 const PUMP = 'acme.plant-1.utilities.cooling-water.pump-7';
@@ -28,6 +32,8 @@ let platform: Platform;
 let hmi: RunningHmi;
 let browser: Browser;
 let training: grpc.Server;
+let charter: grpc.Server;
+const CHARTER_TITLE = 'Pump bearing wear, as chartered';
 let listCalls = 0;
 let version = '';
 const violations: Violation[] = [];
@@ -64,6 +70,23 @@ async function startTraining(): Promise<string> {
   return `127.0.0.1:${port}`;
 }
 
+/** The charter's ListUseCases: the registered use case with its title and one asset. */
+async function startCharter(): Promise<string> {
+  const server = new grpc.Server();
+  server.addService(charterV1.CharterServiceService, {
+    listUseCases: (_call: unknown, done: grpc.sendUnaryData<charterV1.ListUseCasesResponse>) =>
+      done(
+        null,
+        charterV1.ListUseCasesResponse.fromPartial({ useCases: [{ useCaseId: USE_CASE, title: CHARTER_TITLE, assetPaths: [PUMP], status: 'approved' }] }),
+      ),
+  } as never);
+  const port = await new Promise<number>((ok, fail) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
+  );
+  charter = server;
+  return `127.0.0.1:${port}`;
+}
+
 /** A model card as training writes it (metrics.test with the precision-recall curve), stored as a file the HMI server reads. */
 function writeCard(dir: string): { uri: string; sha256: string } {
   const prCurve = [
@@ -93,6 +116,7 @@ beforeAll(async () => {
   buildHmi();
   platform = await startPlatform();
   const trainingAddress = await startTraining();
+  const charterAddress = await startCharter();
   const { version: _v, ...example } = eventExamples.ModelVersionRegistered;
   const card = writeCard(platform.dir);
   const reg = { ...example, useCaseId: USE_CASE, runId: RUN, modelVersionId: randomUUID(), modelCard: { ...example.modelCard, json: card } };
@@ -125,6 +149,7 @@ beforeAll(async () => {
     ACCESS_KEYS_DIR: platform.keysDir,
     HMI_GOVERNANCE_GRPC: platform.governanceAddress,
     HMI_TRAINING_GRPC: trainingAddress,
+    HMI_CHARTER_GRPC: charterAddress,
     HMI_USE_CASES: `${USE_CASE},${PUMP_USE_CASE}`,
   });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -133,7 +158,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await hmi?.stop();
-  await new Promise<void>((ok) => (training ? training.tryShutdown(() => ok()) : ok()));
+  for (const server of [training, charter]) await new Promise<void>((ok) => (server ? server.tryShutdown(() => ok()) : ok()));
   await platform?.close();
   expect(violations, JSON.stringify(violations, null, 1)).toEqual([]);
 });
@@ -150,9 +175,10 @@ async function signIn(token: string, path: string): Promise<Page> {
 }
 
 describe('engineer', () => {
-  it('sees the precision-recall curve with the decision threshold marked, and the training run advancing without a reload', async () => {
+  it('picks the use case by its charter title, sees the precision-recall curve with the decision threshold marked, and the training run advancing without a reload', async () => {
     const erin = await signIn(await platform.token('engineer', 'erin'), `/models?useCase=${USE_CASE}&version=${version}`);
     await erin.goto(`${hmi.url}/models?useCase=${USE_CASE}&version=${version}`);
+    expect(await erin.getByLabel('Use case').locator(`option[value="${USE_CASE}"]`).textContent()).toBe(CHARTER_TITLE);
     const curve = erin.getByTestId('pr-curve');
     await poll(() => curve.count()).toBe(1);
     expect(await curve.locator('figcaption').textContent()).toMatch(/PR-AUC 0\.810/);
@@ -165,6 +191,7 @@ describe('engineer', () => {
     expect(first).toBeLessThan(100);
     expect(await erin.evaluate('window.__stillHere === true')).toBe(true);
     expect(await erin.getByTestId('run').textContent()).toMatch(/completed/);
+    await curve.screenshot({ path: join(SHOTS, 'pr-curve.png') });
     await checkBothSizes(erin).then((r) => violations.push(...r.violations));
     await erin.context().close();
   });
@@ -179,6 +206,7 @@ describe('engineer', () => {
     expect(await chart.getByTestId('chart-mark').count()).toBe(2);
     expect(await chart.textContent()).toMatch(/pause threshold 0\.25/);
     expect(await chart.locator('table').textContent()).toMatch(/0\.470 \(model paused, fixed limits in use\)/);
+    await chart.screenshot({ path: join(SHOTS, 'drift-history.png') });
     await checkBothSizes(erin).then((r) => violations.push(...r.violations));
     await erin.context().close();
   });
@@ -195,6 +223,7 @@ describe('operator', () => {
     expect(bands.length).toBeGreaterThan(0);
     expect(bands.join(' ')).toMatch(/normal below 75\b|normal below 4\.5\b/);
     expect(await card.getByTestId('trend').first().locator('svg').getAttribute('aria-label')).toMatch(/normal below/);
+    await card.screenshot({ path: join(SHOTS, 'trend-band.png') });
     await checkBothSizes(olga).then((r) => violations.push(...r.violations));
     await olga.context().close();
   });

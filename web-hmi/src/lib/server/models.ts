@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { governanceRegistryV1 as pb, trainingV1 } from '@industrial/grpc';
 import { config } from './config.ts';
 import { gateway } from './inference.ts';
-import { platformWords, type Platform } from './platform.ts';
+import { platformWords, withPlatform, type Platform } from './platform.ts';
 
 export const STAGE_WORD: Record<number, string> = {
   [pb.ModelStage.MODEL_STAGE_CANDIDATE]: 'candidate',
@@ -31,7 +31,20 @@ export interface UseCaseChoice {
   lines: string[];
 }
 
-/** Use cases the user can pick: from the asset list, the prompts and HMI_USE_CASES. */
+/** The charter's use cases (ListUseCases) when the charter is configured and answers; null otherwise. */
+async function charterUseCases(token: string): Promise<{ useCaseId: string; title: string; assetPaths: string[] }[] | null> {
+  if (config().grpc.charter === null) return null;
+  try {
+    return (await withPlatform(token, (p) => p.listUseCases())).useCases;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Use cases the user can pick: the charter's (ListUseCases) with their titles and assets; when the
+ * charter is not configured or does not answer, from the asset list, the prompts and HMI_USE_CASES.
+ */
 export async function useCaseChoices(token: string): Promise<UseCaseChoice[]> {
   const g = gateway(token);
   const byId = new Map<string, UseCaseChoice>();
@@ -45,7 +58,11 @@ export async function useCaseChoices(token: string): Promise<UseCaseChoice[]> {
     byId.set(id, u);
   };
   for (const id of config().useCases) add(id, null, null);
-  const [assets, recs] = await Promise.all([g.assets().catch(() => null), g.recommendations({ max: 500 }).catch(() => [])]);
+  const [chartered, assets, recs] = await Promise.all([charterUseCases(token), g.assets().catch(() => null), g.recommendations({ max: 500 }).catch(() => [])]);
+  for (const u of chartered ?? []) {
+    add(u.useCaseId, u.title, null);
+    for (const a of u.assetPaths) add(u.useCaseId, null, a);
+  }
   for (const a of assets ?? []) for (const u of a.useCases) add(u.useCaseId, u.name, a.assetPath);
   for (const r of recs) add(r.useCaseId, null, r.assetPath);
   // a use case with no asset seen yet may still be piloted on any line the HMI knows

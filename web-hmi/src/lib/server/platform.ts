@@ -174,6 +174,10 @@ export function platform(token: string) {
       }
       return { events, truncated };
     },
+    async listUseCases() {
+      const c = charter();
+      return unaryCall(c, c.listUseCases, { pageSize: 200 });
+    },
     async getUseCase(useCaseId: string) {
       const c = charter();
       return unaryCall(c, c.getUseCase, { useCaseId });
