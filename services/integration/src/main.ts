@@ -57,7 +57,9 @@ process.exit(
           : inferenceGateway({ baseUrl: config.inference.url, token: () => readFileSync(config.inference?.tokenFile ?? '', 'utf8').trim() });
       const app = createIntegrationApp({
         kernel,
-        bus,
+        // At an edge site the prompts' outbound actions are the centre's (it receives the site's prompts
+        // through the uplink, and its relay puts them on its EVENTS): the site has no EVENTS stream.
+        bus: config.edge.role === 'edge' ? null : bus,
         keySet,
         logger,
         setup: readSetupFile(config.setupFile),

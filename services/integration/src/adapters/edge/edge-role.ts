@@ -40,7 +40,7 @@ export async function startEdgeRole(deps: {
   if (config.role === 'none') return null;
   const nc = await connectNats({ ...deps.nats, name: `integration-edge-${config.role}` });
   const stops: (() => Promise<void>)[] = [];
-  const warn = (what: string) => (err: unknown) => logger.warn({ err }, `${what}; retrying`);
+  const warn = (what: string) => (err: unknown) => logger.warn({ reason: err instanceof Error ? err.message : String(err) }, `${what}; retrying`);
   if (config.role === 'edge') {
     const site = config.sites[0] as string;
     const writer = await openEdgeWriter(nc, site, edgeDomainOf(site));
