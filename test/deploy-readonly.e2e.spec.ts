@@ -15,7 +15,7 @@ const root = resolve(import.meta.dirname, '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const UID = 65534; // nobody: a read-only directory stops it (root would write anyway)
-const base = 56_300 + Math.floor(Math.random() * 4) * 50;
+const base = 56_200; // H19 ports: 56200-56312 here
 const schema = `rodata_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
 const top = mkdtempSync(join(tmpdir(), 'deploy-readonly-'));
 

@@ -81,7 +81,7 @@ describe('production image (runtime stage, reproduced without an engine)', () =>
 
   it('starts every process from the built output as another uid, each ready with its probes answering, and stops them cleanly', async () => {
     const schema = `image_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
-    const base = 57_100 + Math.floor(Math.random() * 8) * 100;
+    const base = 56_080; // H19 ports (56000-56999): 56080-56192 here
     // The launcher (from the repository) only wires the processes; each one runs `node <app>/dist/…` as nobody.
     const proc: ChildProcess = spawn('setpriv', asUser(process.execPath, ['--import', 'tsx', join(root, 'scripts/platform/cluster.ts')]), {
       cwd: root,

@@ -3,7 +3,7 @@
 // code as `npm start`; in production each process runs on its own (docker-compose.yml, infra/).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { startOwnNats } from './cluster-nats.ts';
 import { platformTls } from './tls.ts';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
@@ -304,8 +304,12 @@ async function main(): Promise<void> {
     tls: tls.caFile === null ? null : { caFile: tls.caFile },
     deadlineMs: 30_000,
   });
+  // CLUSTER_USECASES=pump-bearing,…: only these data files (the kill test and bench:platform serve one use case).
+  const chosen = env.CLUSTER_USECASES === undefined || env.CLUSTER_USECASES === '' ? null : new Set(env.CLUSTER_USECASES.split(',').map((n) => n.trim()));
+  const useCaseFiles = readUseCaseFiles().filter((f) => chosen === null || chosen.has(basename(f.file, '.json')));
   void (async () => {
-    for (const f of readUseCaseFiles()) {
+    if (!procs.some((p) => p.name === 'charter')) return; // no charter in CLUSTER_ONLY: nothing defines use cases
+    for (const f of useCaseFiles) {
       await loadUseCases(charterClient, [f], { waitForCatalogMs: 180_000 }).then(
         ([u]) => process.stdout.write(`${'use cases'.padEnd(12)} │ "${u!.name}" served (spec version ${u!.specVersion})\n`),
         (e: unknown) => process.stdout.write(`${'use cases'.padEnd(12)} │ "${f.serving.name}" not defined: ${(e as Error).message}\n`),
@@ -330,9 +334,7 @@ async function main(): Promise<void> {
       `  inference HMI gateway  ${tls.scheme}://127.0.0.1:${base + 108}/api/v1 (replica a), ${tls.scheme}://127.0.0.1:${base + 112}/api/v1 (replica b)`,
       env.METRICS_PORT === 'off'
         ? '  metrics             off (METRICS_PORT=off)'
-        : `  metrics (Prometheus) ${procs
-            .map((p) => `${p.name} http://127.0.0.1:${metricsPorts.get(p.name)}/metrics`)
-            .join('\n                       ')}`,
+        : `  metrics (Prometheus) ${procs.map((p) => `${p.name} http://127.0.0.1:${metricsPorts.get(p.name)}/metrics`).join('\n                       ')}`,
       `  auditor token       ${auditor}`,
       `  engineer token      ${engineer}`,
       `  operator token      ${operator}`,

@@ -13,7 +13,7 @@ import { startNatsCluster, type NatsCluster } from '../../../scripts/platform/na
 import { createRelay, memoryCoordination } from '../src/index.ts';
 import { PG_URL, dropRelaySchema } from './support.ts';
 
-const PORT = 56_100 + Math.floor(Math.random() * 8) * 50;
+const PORT = 56_000 + Math.floor(Math.random() * 4) * 20; // H19 ports: 56000-56079 here
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Nc = Awaited<ReturnType<typeof connectNats>>;
