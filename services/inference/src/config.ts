@@ -68,6 +68,8 @@ const EnvSchema = z
     /** The projection checkpoint (node:sqlite file); `none`: no checkpoint, the store is read from 1 at start. */
     INFERENCE_CHECKPOINT_PATH: nonEmpty.optional(),
     INFERENCE_CHECKPOINT_EVERY_MS: msUpTo(3_600_000).min(50, 'must be ≥ 50').default(1_000),
+    /** Visual inspection (#22): the content-addressed image store part images are read from; unset = not scored. */
+    INFERENCE_IMAGE_STORE_DIR: nonEmpty.optional(),
     NATS_URL: nonEmpty.default('127.0.0.1:4222'),
     ...eventStoreEnv,
     ...accessEnv,
@@ -109,6 +111,8 @@ export interface InferenceConfig {
   access: AccessConfig;
   /** The projection checkpoint file; null: none (INFERENCE_CHECKPOINT_PATH=none). */
   checkpoint: { path: string; everyMs: number } | null;
+  /** The image store of visual inspection (INFERENCE_IMAGE_STORE_DIR); null: part images are not scored. */
+  imageStoreDir: string | null;
   natsUrl: string;
   /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
   nats: NatsEnvSettings;
@@ -166,6 +170,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       checkpoint: checkpointPath === 'none' ? null : { path: checkpointPath, everyMs: e.INFERENCE_CHECKPOINT_EVERY_MS },
+      imageStoreDir: e.INFERENCE_IMAGE_STORE_DIR ?? null,
       natsUrl: e.NATS_URL,
       nats: nats.nats,
       telemetry: telemetryConfig(e),

@@ -20,6 +20,7 @@ Environment:
   INFERENCE_REPLICA_ID (inference-0), INFERENCE_REPLICAS (static list), INFERENCE_MEMBERSHIP static|nats,
   INFERENCE_MEMBERSHIP_GROUP (default), INFERENCE_HEARTBEAT_MS (1000), INFERENCE_MEMBER_EXPIRE_MS (3 × heartbeat)
   INFERENCE_CHECKPOINT_PATH (./data/inference-<replica>.checkpoint.db; none = read the store from 1), INFERENCE_CHECKPOINT_EVERY_MS (1000)
+  INFERENCE_IMAGE_STORE_DIR (unset: part images are not scored) — visual inspection: the image store connectivity writes
   NATS_URL (127.0.0.1:4222)
 ${NATS_ENV_HELP}
   EVENTSTORE sqlite|postgres, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE (required)
@@ -89,6 +90,7 @@ process.exit(
           tls: c.tls,
           rateLimit: c.grpcRateLimit,
           ...(c.checkpoint === null ? {} : { checkpointEveryMs: c.checkpoint.everyMs }),
+          ...(c.imageStoreDir === null ? {} : { images: { storeDir: c.imageStoreDir } }),
         },
       });
       const ports = await app.start();
