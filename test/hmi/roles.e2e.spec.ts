@@ -102,7 +102,7 @@ const navLinks = async (page: Page) => (await page.getByRole('navigation', { nam
 describe('operator', () => {
   it('sees a prompt raised while the page is open without reloading, acknowledges it (who and when), marks it done with an outcome; events carry the operator', async () => {
     const page = await signIn(await platform.token('operator', 'olga'));
-    expect(await navLinks(page)).toEqual(['What needs doing now', 'Plant', 'Report a problem', 'Asset modes']);
+    expect(await navLinks(page)).toEqual(['What needs doing now', 'Plant', 'Report a problem', 'Asset modes', 'Board inspection']);
     await poll(() => page.getByTestId('connection-state').textContent()).toBe('Live');
     await a11y(page);
     await platform.feedPump(PUMP_6, 35, true); // the fault, injected while the operator watches
