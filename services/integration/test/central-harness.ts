@@ -44,7 +44,7 @@ export async function startCentre(hubUrl: string, pgUrl: string): Promise<Centre
       throw new Error('dataops serves no API in this harness');
     },
     logger: silent,
-    config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots'), uns: { ...DEFAULT_CONFIG.uns, concurrency: 2 } },
+    config: { ...DEFAULT_CONFIG, events: null, snapshotDir: join(dir, 'snapshots'), uns: { ...DEFAULT_CONFIG.uns } },
   });
   await dataops.start();
   const sinks = await openCentralSinks({ bus, kernelFor: ownerKernels(events), pgUrl, schema: `itest_cursor_${tag}` });

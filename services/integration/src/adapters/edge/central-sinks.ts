@@ -6,8 +6,9 @@
 // local store; or any other event of it, e.g. a tag mapping) is appended to the central event
 // store with its own id, stream and metadata — through a kernel of the event's owning service
 // (`kernelFor`), so ownership and schema are checked as for any append;
-// an event already there is an idempotent retry (written 0). Records of one asset are written in
-// their order; assets in parallel. The last sequence per asset is kept in PostgreSQL (the cursor,
+// an event already there is an idempotent retry (written 0). A batch's UNS batches are published
+// at once (the historian keeps samples by their own time); events are appended in the edge's order
+// per asset, assets in parallel. The last sequence per asset is kept in PostgreSQL (the cursor,
 // moved only after the records are written), so a restart resumes without a gap check failing.
 import type { Bus } from '@industrial/bus';
 import { eventContracts, isEventType, parseUnsSampleBatch } from '@industrial/contracts';
@@ -80,10 +81,13 @@ export async function openCentralSinks(deps: {
         if (list) list.push(r);
         else byAsset.set(k, [r]);
       }
+      // UNS batches all at once (the historian keeps samples by their time and each batch once);
+      // events one after the other per asset (their order in the store is the edge's order).
+      const published = await Promise.all(records.filter((r) => r.kind === 'sample').map(writeOne));
       const written = await Promise.all(
         [...byAsset.values()].map(async (list) => {
           let n = 0;
-          for (const r of list) if (await writeOne(r)) n++;
+          for (const r of list) if (r.kind !== 'sample' && (await writeOne(r))) n++;
           const last = list[list.length - 1] as Ingested;
           await pool.query(
             `INSERT INTO ${s}.edge_cursor (site, asset, seq) VALUES ($1, $2, $3) ON CONFLICT (site, asset) DO UPDATE SET seq = GREATEST(${s}.edge_cursor.seq, EXCLUDED.seq)`,
@@ -92,7 +96,7 @@ export async function openCentralSinks(deps: {
           return n;
         }),
       );
-      return written.reduce((a, b) => a + b, 0);
+      return published.filter(Boolean).length + written.reduce((a, b) => a + b, 0);
     },
     close: () => pool.end(),
     async drop() {
