@@ -214,11 +214,16 @@ async function snapshotCreate(v: Values, io: Io, c: () => Connection): Promise<s
   return [
     `snapshot ${s.snapshotId}`,
     `dataset   ${s.datasetId}`,
+    `use case  ${useCaseId}${v['use-case'] === undefined ? ' (an exploration id of this import, not a charter use case; --use-case names one)' : ''}`,
     `rows      ${s.rowCount}; train ${range(s.train)}, validation ${range(s.validation)}, test ${range(s.test)}`,
     `features  ${s.schema.filter((x) => x.role === 'feature').length}`,
     ...lineage.transformations.map((x) => `          ${x}`),
     `data      ${data} (content sha256 ${s.contentHash})`,
-    `train it  npm run train -- --snapshot ${s.snapshotId} --snapshot-dir ${dirname(data)}${target ? ` --target ${target.name}` : ''}${target?.kind === 'remaining' ? ' --task regression' : ''}`,
+    ...(target === undefined
+      ? [`score it  npm run score -- --model <model> --snapshot ${s.snapshotId}`]
+      : [
+          `train it  npm run train -- --snapshot ${s.snapshotId} --snapshot-dir ${dirname(data)} --target ${target.name}${target.kind === 'remaining' ? ' --task regression' : ''}`,
+        ]),
     '',
   ].join('\n');
 }

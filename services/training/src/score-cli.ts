@@ -4,7 +4,7 @@
 //
 //   npm run score -- --model training-out/model.json --csv test.txt --last-per unit
 //   npm run score -- --model <sha256 of the model artifact> --snapshot <id> --out scores.csv
-//   npm run score -- --model <registry version id> --use-case <id> --snapshot <dataops snapshot id> --last-per unit
+//   npm run score -- --model <registry version id> [--use-case <id>] --snapshot <dataops snapshot id> --last-per unit
 //
 // A registry version id is resolved through governance's gRPC API to its artifacts, whose sha256 are
 // checked; a snapshot id not in the local snapshot directory is asked of dataops' gRPC API
@@ -38,13 +38,14 @@ import { RemoteError, modelFromRegistry, snapshotFromDataops } from './score-rem
 
 export const SCORE_USAGE = `usage: score --model <model.json | training output dir | sha256 of a model artifact | registry version id (with --use-case)>
              (--csv <file> | --snapshot <id | manifest path>)
-             [--use-case <uuid> (the use case whose registry holds --model's version id)]
+             [--use-case <uuid> (the use case whose registry holds --model's version id; default: every use case in the charter is searched)]
              [--last-per <unit column>] [--out <file.csv>] [--top <n contributions, default 3>]
              [--delimiter comma|semicolon|tab|pipe|whitespace] [--columns a,b,c (headerless file)]
              [--snapshot-dir ./data/snapshots (a snapshot id not there is asked of dataops)] [--artifact-dir ./data/artifacts]
   on a running platform (flags win over the environment):
              [--governance <host:port> (env GOVERNANCE_ADDRESS; default 127.0.0.1:50051)]
              [--dataops <host:port> (env DATAOPS_ADDRESS; default 127.0.0.1:50053)]
+             [--charter <host:port> (env CHARTER_ADDRESS; default 127.0.0.1:50055)]
              [--token <jwt> (env GOVERNANCE_TOKEN / DATAOPS_TOKEN, else PLATFORM_TOKEN; npm start prints an engineer token)]
              [--ca <file> (env GRPC_TLS_CA_FILE; default .data/tls/ca.crt when it exists)] [--plaintext (PLATFORM_TLS=0)]
              [--help]`;
@@ -63,9 +64,10 @@ function parseModelText(text: string, ref: string): Model {
 
 async function loadModel(ref: string, v: Record<string, string | boolean | undefined>, io: Io): Promise<Model> {
   if (VERSION_ID.test(ref) && !existsSync(resolve(ref))) {
-    if (typeof v['use-case'] !== 'string' || !VERSION_ID.test(v['use-case']))
-      throw new UsageError(`--use-case: a registry version id is looked up in its use case's registry; give the use case id (a UUID)`);
-    const m = await modelFromRegistry(ref, v['use-case'], v, process.env);
+    const useCase = v['use-case'];
+    if (useCase !== undefined && (typeof useCase !== 'string' || !VERSION_ID.test(useCase)))
+      throw new UsageError(`--use-case: expected the use case id (a UUID) whose registry holds the version (got "${String(useCase)}")`);
+    const m = await modelFromRegistry(ref, useCase, v, process.env);
     io.stderr.write(`model: ${m.said}\n`);
     return parseModelText(m.text, `version ${ref}`);
   }
@@ -144,6 +146,7 @@ export async function runScoreCli(argv: readonly string[], io: Io = process): Pr
         'use-case': { type: 'string' },
         governance: { type: 'string' },
         dataops: { type: 'string' },
+        charter: { type: 'string' },
         token: { type: 'string' },
         ca: { type: 'string' },
         plaintext: { type: 'boolean' },

@@ -54,7 +54,12 @@ export async function buildFromOrdered(
   const lineage: SnapshotLineage = {
     source: { kind: 'import', name: imp.record.name, fileSha256: imp.record.fileSha256, mapping: imp.record.mapping },
     timeRange: null,
-    transformations: [...built.transformations, `split(group by ${built.splits.by}: named test units, last part of each unit validates)`],
+    transformations: [
+      ...built.transformations,
+      source.testUnits !== undefined && source.testUnits.length > 0
+        ? `split(group by ${built.splits.by}: test units ${source.testUnits.join(', ')} held out, the last ${source.validationTail} of every other unit validates)`
+        : `split(group by ${built.splits.by}: no unit held out, the last ${source.validationTail} of every unit validates and tests)`,
+    ],
     labels: { count: 0, ids: [] },
     codeVersion: deps.codeVersion,
     featureSetVersion: built.spec.version,
