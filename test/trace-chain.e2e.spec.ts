@@ -41,6 +41,13 @@ describe('one injected fault, acknowledged through the HMI', () => {
     child.stderr.on('data', (d: Buffer) => void (err = (err + d.toString()).slice(-20_000)));
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code, err).toBe(0);
+    // What the check found, for the record (its log lines and the JSON line).
+    console.log(
+      `${err
+        .split('\n')
+        .filter((l) => l.startsWith('check:telemetry'))
+        .join('\n')}\n${out.trim().split('\n').at(-1) ?? ''}`,
+    );
     const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
     expect(result.trace_chain_complete, err).toBe(true);
 
