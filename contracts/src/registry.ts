@@ -7,7 +7,16 @@ import { actionCatalogued, costModelSet, feasibilityAssessed, kpiMeasured, objec
 import { bufferOverflowed, sourceConnected, sourceLost, sourceRegistered, sparkplugRebirthRequested, tagMapped } from './events/connectivity.ts';
 import { boardInspected, boardVerdictGiven, imageCaptured, imageRegionLabelled, imageRejected } from './events/images.ts';
 import { dataQualityIssueCleared, dataQualityIssueRaised, datasetSnapshotCreated, labelRecorded, restrictedDataRead } from './events/dataops.ts';
-import { chainAnchored, modelApprovalRequested, modelApproved, modelPromoted, modelRejected, modelRolledBack } from './events/governance.ts';
+import {
+  chainAnchored,
+  modelApprovalRequested,
+  modelApproved,
+  modelGatesSet,
+  modelPromoted,
+  modelRejected,
+  modelRollbackProposed,
+  modelRolledBack,
+} from './events/governance.ts';
 import {
   assetModeChanged,
   driftDetected,
@@ -73,6 +82,8 @@ export const eventContracts = {
   ModelRejected: modelRejected,
   ModelPromoted: modelPromoted,
   ModelRolledBack: modelRolledBack,
+  ModelGatesSet: modelGatesSet,
+  ModelRollbackProposed: modelRollbackProposed,
   ChainAnchored: chainAnchored,
   // inference
   RecommendationRaised: recommendationRaised,

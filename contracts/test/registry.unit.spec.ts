@@ -58,6 +58,8 @@ describe('the registry', () => {
       'ModelRejected',
       'ModelPromoted',
       'ModelRolledBack',
+      'ModelGatesSet',
+      'ModelRollbackProposed',
       'ChainAnchored',
       'RecommendationRaised',
       'RecommendationAcknowledged',
