@@ -6,6 +6,7 @@ import type { IntegrationEventEnvelope } from './messages/integration-event.ts';
 import type { UnsSampleBatch } from './messages/uns.ts';
 import { exampleAssetPath, exampleIds, hash, keyId } from './example-ids.ts';
 import { operationsExamples } from './examples-operations.ts';
+import { gateExamples } from './examples-gates.ts';
 import { integrationExamples } from './examples-integration.ts';
 import { imageExamples } from './examples-images.ts';
 
@@ -403,29 +404,6 @@ export const eventExamples: EventExamples = {
     trigger: 'gate-breach',
     reason: 'Precision over the last 7 days fell to 0.52 (gate 0.6).',
   },
-  ModelGatesSet: {
-    useCaseId: exampleIds.useCase,
-    minMetrics: { f1: 0.6 },
-    maxMetrics: {},
-    maxNoiseDrop: 0.1,
-    maxDropoutDrop: 0.2,
-    snapshot: { minRows: 1000, minLabels: 20 },
-    shadow: { minWindows: 500, minAgreement: 0.9 },
-    savingsAtLeastProduction: true,
-    minLiveOutcomes: 10,
-  },
-  ModelRollbackProposed: {
-    proposalId: exampleIds.approvalRequest,
-    useCaseId: exampleIds.useCase,
-    modelVersionId: exampleIds.modelVersion,
-    trigger: 'gate-breach',
-    toModelVersionId: exampleIds.previousModelVersion,
-    measure: 'precision',
-    value: 0.52,
-    limit: 0.6,
-    basis: 25,
-    reason: 'Live precision 0.52 over 25 recorded outcomes is below the gate 0.6.',
-  },
   ChainAnchored: {
     position: 120_431,
     hash: hash('c'),
@@ -435,6 +413,7 @@ export const eventExamples: EventExamples = {
     sink: 'file:///var/lib/industrial/anchors',
   },
   ...operationsExamples,
+  ...gateExamples,
   ...integrationExamples,
   ...imageExamples,
 };
