@@ -38,6 +38,7 @@ export const StreamFamily = {
   Serving: 'serving-',
   Outbound: 'outbound-',
   Notify: 'notify-',
+  Retraining: 'retraining-',
 } as const;
 export type StreamFamily = (typeof StreamFamily)[keyof typeof StreamFamily];
 export const streamFamilies: readonly StreamFamily[] = Object.values(StreamFamily);
@@ -63,6 +64,7 @@ export const streamFamilyOwners: Readonly<Record<StreamFamily, Service>> = {
   'fault-': Service.Simulator,
   'outbound-': Service.Integration,
   'notify-': Service.Integration,
+  'retraining-': Service.Training,
 };
 
 /** The family a stream name belongs to (longest matching prefix), or null for a name outside every family. */

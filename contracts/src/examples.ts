@@ -9,6 +9,7 @@ import { operationsExamples } from './examples-operations.ts';
 import { gateExamples } from './examples-gates.ts';
 import { integrationExamples } from './examples-integration.ts';
 import { imageExamples } from './examples-images.ts';
+import { retrainingExamples } from './examples-retraining.ts';
 
 export { exampleAssetPath, exampleIds } from './example-ids.ts';
 
@@ -416,6 +417,7 @@ export const eventExamples: EventExamples = {
   ...gateExamples,
   ...integrationExamples,
   ...imageExamples,
+  ...retrainingExamples,
 };
 
 /** Examples of versions older than the latest, keyed by type then schemaVersion. */

@@ -40,6 +40,7 @@ import {
   workOrderCompleted,
 } from './events/integration.ts';
 import { useCaseServingSpecDefined } from './events/usecase-serving.ts';
+import { retrainingCandidateRegistered, retrainingRefused, retrainingSnapshotTaken, retrainingTriggered } from './events/retraining.ts';
 import { modelVersionRegistered, trainingRunCompleted, trainingRunFailed, trainingRunProgressed, trainingRunStarted } from './events/training.ts';
 
 /** Every event contract of the platform. Add a type here; never edit a released version (README). */
@@ -76,6 +77,11 @@ export const eventContracts = {
   TrainingRunCompleted: trainingRunCompleted,
   TrainingRunFailed: trainingRunFailed,
   ModelVersionRegistered: modelVersionRegistered,
+  // training: retraining on fresh data (#16)
+  RetrainingTriggered: retrainingTriggered,
+  RetrainingSnapshotTaken: retrainingSnapshotTaken,
+  RetrainingCandidateRegistered: retrainingCandidateRegistered,
+  RetrainingRefused: retrainingRefused,
   // governance
   ModelApprovalRequested: modelApprovalRequested,
   ModelApproved: modelApproved,
