@@ -137,7 +137,11 @@ export const ServingOutboundRule = z.strictObject({
   /** Only prompts recommending this action (of `failureModes`); absent: every action. */
   actionId: Uuid.optional(),
   /** Only prompts of these priorities; absent: all. */
-  priorities: z.array(z.enum(['low', 'medium', 'high', 'critical'])).min(1).max(4).optional(),
+  priorities: z
+    .array(z.enum(['low', 'medium', 'high', 'critical']))
+    .min(1)
+    .max(4)
+    .optional(),
 });
 
 export const UseCaseServingSpec = z.strictObject({

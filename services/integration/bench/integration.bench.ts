@@ -150,7 +150,9 @@ async function edge() {
     const readS = (performance.now() - restoredAt) / 1000;
     await waitFor('the resync', async () => (await stored()) >= total(), 300_000).catch((e: unknown) => log(String(e)));
     const resync = (performance.now() - restoredAt) / 1000;
-    log(`edge: after the link returned, every record read and handed on in ${readS.toFixed(1)} s; historian and event store complete after ${resync.toFixed(1)} s`);
+    log(
+      `edge: after the link returned, every record read and handed on in ${readS.toFixed(1)} s; historian and event store complete after ${resync.toFixed(1)} s`,
+    );
     await central.c?.stop();
     const after = await atCentre();
     const events = (await centre.events.readAll()).filter((e) => e.stream.startsWith('recommendation-'));

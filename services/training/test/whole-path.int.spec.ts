@@ -4,7 +4,7 @@
 // features + capped steps to the end, named test units; recorded by dataops) → `train --snapshot
 // --task regression` → the model registered in governance → `score --model <registry version id>`
 // on a dataops snapshot of new rows (artifacts' sha256 checked; a changed artifact refused) and on
-// the file; an unlabelled sensor file through `train --task anomaly` → `score`; and the bad inputs
+// the file (the version found through the charter's use cases when no use case is given); an unlabelled sensor file through `train --task anomaly` → `score`; and the bad inputs
 // of the issue, each refused in the user's terms with nothing written.
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -12,6 +12,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { charterV1 } from '@industrial/grpc';
 import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
 import { eventExamples } from '@industrial/contracts';
 import { DEFAULT_CONFIG, createDataopsApp, createDataopsGrpcServer, openSqliteDataopsStore, type DataopsApp } from '@industrial/dataops';
@@ -36,6 +38,8 @@ let dataopsStop: () => Promise<void>;
 let governance: GovernanceApp;
 let token: (subject: string, role: Role) => Promise<string>;
 let env: NodeJS.ProcessEnv;
+let charter: grpc.Server;
+const charterUseCases: string[] = [];
 
 beforeAll(async () => {
   fx = await sqliteStore();
@@ -75,16 +79,28 @@ beforeAll(async () => {
     config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE } },
   });
   const governanceAddress = `127.0.0.1:${(await governance.start()).grpcPort}`;
+  // The charter's ListUseCases as the score CLI reads it (the use cases the test registers models for).
+  charter = new grpc.Server();
+  charter.addService(charterV1.CharterServiceService, {
+    listUseCases: (_call: unknown, done: (e: null, r: charterV1.ListUseCasesResponse) => void) =>
+      done(null, { useCases: charterUseCases.map((useCaseId) => charterV1.UseCaseSummary.fromPartial({ useCaseId })) }),
+  } as unknown as grpc.UntypedServiceImplementation);
+  const charterPort = await new Promise<number>((done, fail) =>
+    charter.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => (e ? fail(e) : done(port))),
+  );
+  const charterAddress = `127.0.0.1:${charterPort}`;
   env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     PLATFORM_DATA_DIR: dir,
     DATAOPS_ADDRESS: dataopsAddress,
     GOVERNANCE_ADDRESS: governanceAddress,
+    CHARTER_ADDRESS: charterAddress,
     PLATFORM_TOKEN: await token('engineer-1', 'engineer'),
   };
 }, 60_000);
 afterAll(async () => {
+  charter?.forceShutdown();
   await governance?.stop();
   await dataopsStop?.();
   await fx?.cleanup();
@@ -194,9 +210,14 @@ describe('#15 from a shell', () => {
     const snap2 = await run('dataops', ['snapshot', 'create', '--import', import2, '--entity', 'unit', '--order', 'cycle', ...features, '--plaintext']);
     expect(snap2.code, snap2.stderr).toBe(0);
     const id2 = /^snapshot ([0-9a-f-]{36})$/m.exec(snap2.stdout)![1]!;
-    const noUseCase = await run('score', ['--model', versionId, '--snapshot', id2, '--plaintext']);
-    expect(noUseCase.code).toBe(2);
-    expect(noUseCase.stderr).toMatch(/--use-case: a registry version id is looked up in its use case's registry/);
+    // without --use-case: the registries of the use cases the charter lists are searched
+    charterUseCases.push(randomUUID(), useCaseId);
+    const searched = await run('score', ['--model', versionId, '--snapshot', id2, '--last-per', 'unit', '--plaintext']);
+    expect(searched.code, searched.stderr).toBe(0);
+    expect(searched.stderr).toMatch(new RegExp(`model: version 1 \\(${versionId}\\) of use case ${useCaseId}`));
+    const nowhere = await run('score', ['--model', randomUUID(), '--snapshot', id2, '--plaintext']);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/no use case in the charter \(2 searched\) has model version .* give --use-case/);
     const unknown = await run('score', ['--model', randomUUID(), '--use-case', useCaseId, '--snapshot', id2, '--plaintext']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(new RegExp(`the registry of use case ${useCaseId} has no version .* \\(it has 1: ${versionId}\\)`));
