@@ -7,6 +7,7 @@ import type { UnsSampleBatch } from './messages/uns.ts';
 import { exampleAssetPath, exampleIds, hash, keyId } from './example-ids.ts';
 import { operationsExamples } from './examples-operations.ts';
 import { gateExamples } from './examples-gates.ts';
+import { shadowExamples } from './examples-shadow.ts';
 import { integrationExamples } from './examples-integration.ts';
 import { imageExamples } from './examples-images.ts';
 import { retrainingExamples } from './examples-retraining.ts';
@@ -415,6 +416,7 @@ export const eventExamples: EventExamples = {
   },
   ...operationsExamples,
   ...gateExamples,
+  ...shadowExamples,
   ...integrationExamples,
   ...imageExamples,
   ...retrainingExamples,

@@ -30,6 +30,7 @@ import {
   recommendationRejected,
   retrainingRequested,
 } from './events/inference.ts';
+import { shadowPromptCompared, shadowWindowsCompared } from './events/shadow.ts';
 import { faultInjected, faultLabelled } from './events/simulator.ts';
 import {
   notificationSuppressed,
@@ -103,6 +104,8 @@ export const eventContracts = {
   DriftDetected: driftDetected,
   RetrainingRequested: retrainingRequested,
   ModelRefused: modelRefused,
+  ShadowPromptCompared: shadowPromptCompared,
+  ShadowWindowsCompared: shadowWindowsCompared,
   // simulator
   FaultInjected: faultInjected,
   FaultLabelled: faultLabelled,

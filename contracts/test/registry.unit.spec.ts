@@ -76,6 +76,8 @@ describe('the registry', () => {
       'DriftDetected',
       'RetrainingRequested',
       'ModelRefused',
+      'ShadowPromptCompared',
+      'ShadowWindowsCompared',
       'FaultInjected',
       'FaultLabelled',
       'UseCaseServingSpecDefined',
