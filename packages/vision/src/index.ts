@@ -27,5 +27,17 @@ export { boardScorer } from './board.ts';
 export type { BoardScorerOptions, BoardScore } from './board.ts';
 export { trainSmallTileModel } from './small-model.ts';
 export type { SmallTileModel } from './small-model.ts';
-export { regionCandidates, fitRegionStage, regionStageScores, regionMetrics, chooseKeep, outOfFold, regionLabels, REGION_FEATURES } from './region-stage.ts';
-export type { RegionCandidates, RegionBoard } from './region-stage.ts';
+export {
+  applyRegionStage,
+  modelJsonWithStage,
+  parseRegionStage,
+  regionCandidates,
+  fitRegionStage,
+  regionStageScores,
+  regionMetrics,
+  chooseKeep,
+  outOfFold,
+  regionLabels,
+  REGION_FEATURES,
+} from './region-stage.ts';
+export type { RegionCandidates, RegionBoard, RegionStage } from './region-stage.ts';

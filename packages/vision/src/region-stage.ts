@@ -5,7 +5,7 @@
 // each region. Trained on validation boards' regions (a region overlapping an annotated defect =
 // 1), its keep threshold chosen out of fold for the recall target at the least false regions.
 
-import { featureJson, fitGbdt, MODEL_FORMAT, rawFeature, scoreRaw, type Model } from '@industrial/ml';
+import { featureJson, fitGbdt, MODEL_FORMAT, rawFeature, scoreRaw, serialiseModel, type Model } from '@industrial/ml';
 import { evaluateBoard, regionsOf, type Region } from './defect-map.ts';
 import type { GreyImage } from './image.ts';
 import { overlaps, tileBox, type Box, type TileGrid } from './tiles.ts';
@@ -169,4 +169,51 @@ export function outOfFold(boards: readonly RegionBoard[]): Float64Array[] {
   const ma = fitRegionStage(a),
     mb = fitRegionStage(b);
   return [...a.map((x) => regionStageScores(mb, x.candidates)), ...b.map((x) => regionStageScores(ma, x.candidates))];
+}
+
+/** A trained second stage as a model carries it: candidates at `tileThreshold`, regions kept at `keep`. */
+export interface RegionStage {
+  readonly tileThreshold: number;
+  readonly keep: number;
+  readonly model: Model;
+}
+
+/** The regions of a board the second stage keeps. */
+export function applyRegionStage(stage: RegionStage, img: GreyImage, grid: TileGrid, scores: ArrayLike<number>): Region[] {
+  const c = regionCandidates(img, grid, scores, stage.tileThreshold);
+  const s = regionStageScores(stage.model, c);
+  return c.regions.filter((_, i) => s[i]! >= stage.keep);
+}
+
+/**
+ * A region stage as a model's JSON carries it (`regionStage`), checked before it is served: the
+ * thresholds are numbers in [0, 1], the model an @industrial/ml model on REGION_FEATURES that scores
+ * a region. Throws an Error whose message starts with the field that cannot be read.
+ */
+export function parseRegionStage(value: unknown): RegionStage {
+  const at = (field: string, what: string): Error => new Error(`regionStage${field}: ${what}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw at('', 'not an object');
+  const v = value as Record<string, unknown>;
+  for (const k of ['tileThreshold', 'keep'] as const) {
+    const x = v[k];
+    if (typeof x !== 'number' || !(x >= 0 && x <= 1)) throw at(`.${k}`, `must be a number in [0, 1], is ${JSON.stringify(x) ?? 'missing'}`);
+  }
+  const m = v.model as Model | undefined;
+  if (typeof m !== 'object' || m === null || m.format !== MODEL_FORMAT) throw at('.model', `not a ${MODEL_FORMAT} model`);
+  const inputs = (m.pipeline as { inputs?: unknown } | undefined)?.inputs;
+  if (!Array.isArray(inputs) || inputs.join(',') !== REGION_FEATURES.join(','))
+    throw at('.model.pipeline.inputs', `must be the ${REGION_FEATURES.length} region features (${REGION_FEATURES.join(', ')})`);
+  let s: number | undefined;
+  try {
+    s = scoreRaw(m, new Float64Array(REGION_FEATURES.length), 1)[0];
+  } catch (e) {
+    throw at('.model.estimator', `cannot score a region (${(e as Error).message})`);
+  }
+  if (typeof s !== 'number' || !Number.isFinite(s)) throw at('.model.estimator', `scores a region as ${String(s)}`);
+  return { tileThreshold: v.tileThreshold as number, keep: v.keep as number, model: m };
+}
+
+/** The model JSON to register: the tile model, with its second stage as `regionStage` when it has one. */
+export function modelJsonWithStage(model: Model, stage: RegionStage | null): string {
+  return serialiseModel(stage === null ? model : ({ ...model, regionStage: stage } as Model));
 }

@@ -3,12 +3,16 @@
 // ONNX export and the reference profile (a sample of training tiles and their scores) inference
 // checks parity and image drift against. The threshold is the lowest score that keeps the given
 // share of training defect tiles (recall target) — for a few boards a rough, stated choice.
+// With `stageBoards`, a second stage (region-stage.ts) is trained on those boards' regions at that
+// threshold, its keep threshold chosen out of fold for `stageRecall` (0 — every region kept — when
+// the regions at that threshold miss the target already); the model JSON carries it (modelJsonWithStage).
 import { readFileSync } from 'node:fs';
 import { REFERENCE_FORMAT, type Model, type ReferenceProfile } from '@industrial/ml';
 import type { BoardRecord } from './deeppcb.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, tileFeatures } from './features.ts';
 import { decodeImage } from './image.ts';
 import { shuffled, tileGrid, tileLabels } from './tiles.ts';
+import { chooseKeep, fitRegionStage, outOfFold, regionCandidates, type RegionBoard, type RegionStage } from './region-stage.ts';
 import { exportTileGbdtOnnx, fitTileGbdt, tileGbdtScores } from './tree.ts';
 
 export interface SmallTileModel {
@@ -16,11 +20,16 @@ export interface SmallTileModel {
   readonly onnx: Uint8Array;
   readonly reference: ReferenceProfile;
   readonly threshold: number;
+  /** The second stage over the regions (null: not trained). */
+  readonly regionStage: RegionStage | null;
   readonly tiles: number;
   readonly defectTiles: number;
 }
 
-export function trainSmallTileModel(boards: readonly BoardRecord[], options: { recall?: number; maxIter?: number; seed?: number } = {}): SmallTileModel {
+export function trainSmallTileModel(
+  boards: readonly BoardRecord[],
+  options: { recall?: number; maxIter?: number; seed?: number; stageBoards?: readonly BoardRecord[]; stageRecall?: number } = {},
+): SmallTileModel {
   const rows: number[][] = [];
   const labels: number[] = [];
   let seed = options.seed ?? 22;
@@ -52,5 +61,18 @@ export function trainSmallTileModel(boards: readonly BoardRecord[], options: { r
     columns: FEATURE_NAMES.map((_, j) => picked.map((i) => rows[i]![j]!)),
     scores: picked.map((i) => scores[i]!),
   };
-  return { model, onnx: exportTileGbdtOnnx(model), reference, threshold, tiles: labels.length, defectTiles: defect.length };
+  let regionStage: RegionStage | null = null;
+  if (options.stageBoards && options.stageBoards.length >= 4) {
+    const stageBoards: RegionBoard[] = options.stageBoards.map((b) => {
+      const img = decodeImage(new Uint8Array(readFileSync(b.imagePath)));
+      const grid = tileGrid(img.width, img.height, 32, 16);
+      return { candidates: regionCandidates(img, grid, tileGbdtScores(model, tileFeatures(img, grid)), threshold), defects: b.defects };
+    });
+    regionStage = {
+      tileThreshold: threshold,
+      keep: chooseKeep(stageBoards, outOfFold(stageBoards), options.stageRecall ?? 0.95),
+      model: fitRegionStage(stageBoards),
+    };
+  }
+  return { model, onnx: exportTileGbdtOnnx(model), reference, threshold, regionStage, tiles: labels.length, defectTiles: defect.length };
 }

@@ -2,9 +2,13 @@
 // region classifier that learns to drop the weak single-tile regions normal copper gives while
 // keeping the strong ones on defects (recall kept, false regions gone).
 import { describe, expect, it } from 'vitest';
+import { parseModel } from '@industrial/ml';
 import {
+  applyRegionStage,
   chooseKeep,
   fitRegionStage,
+  modelJsonWithStage,
+  parseRegionStage,
   outOfFold,
   regionCandidates,
   regionMetrics,
@@ -65,5 +69,27 @@ describe('region stage', () => {
     expect(before).toEqual({ recall: 1, falseRegionsPerBoard: 1 });
     expect(after.recall).toBeGreaterThanOrEqual(0.95);
     expect(after.falseRegionsPerBoard).toBeLessThan(0.1);
+  });
+
+  it('travels in the model JSON (modelJsonWithStage) and is read back checked, a broken field named', () => {
+    const boards = Array.from({ length: 40 }, (_, i) => board(i % 5, 40 + (i % 3), (i % 7) * 0.01));
+    const stage = { tileThreshold: 0.4, keep: chooseKeep(boards, outOfFold(boards), 0.95), model: fitRegionStage(boards) };
+    const tile = { ...stage.model, target: 'tile_defect' };
+    const json = modelJsonWithStage(tile, stage);
+    const read = parseRegionStage((parseModel(json) as { regionStage?: unknown }).regionStage);
+    expect(read.keep).toBe(stage.keep);
+    const scores = new Float32Array(49);
+    scores[8] = 0.9;
+    scores[9] = 0.7;
+    scores[40] = 0.42;
+    // the stage read back keeps the strong region and drops the weak one, as the one trained
+    expect(applyRegionStage(read, img, grid, scores)).toEqual(applyRegionStage(stage, img, grid, scores));
+    expect(applyRegionStage(read, img, grid, scores).length).toBe(1);
+    expect('regionStage' in (parseModel(modelJsonWithStage(tile, null)) as object)).toBe(false);
+    expect(() => parseRegionStage({ ...stage, tileThreshold: -1 })).toThrow(/^regionStage\.tileThreshold: must be a number in \[0, 1\]/);
+    expect(() => parseRegionStage({ ...stage, keep: null })).toThrow(/^regionStage\.keep/);
+    expect(() => parseRegionStage({ ...stage, model: { ...stage.model, format: 'x' } })).toThrow(/^regionStage\.model: not a/);
+    expect(() => parseRegionStage({ ...stage, model: { ...stage.model, estimator: { kind: 'nope' } } })).toThrow(/^regionStage\.model\.estimator/);
+    expect(() => parseRegionStage('stage')).toThrow(/^regionStage: not an object/);
   });
 });
