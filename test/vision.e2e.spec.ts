@@ -6,7 +6,7 @@
 // region and rejects another → dataops turns both verdicts into labels → both are in the next tile
 // snapshot of the station's images. One SQLite event store shared by the services, in process.
 // The model is the small tile model of services/inference/test/vision-fixture.ts (12 boards,
-// cached under .data/).
+// cached under .data/), its model JSON carrying the region stage inference serves it with.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,7 +116,7 @@ beforeAll(async () => {
   const modelCard = {
     markdown: written(
       'board-line.card.md',
-      `# Board line tile model\n\nTexture-feature GBDT on 32 px tiles, trained on 12 DeepPCB boards (test fixture). Threshold ${bundle.threshold.toFixed(3)} for tile recall 0.9 on the training boards.\n`,
+      `# Board line tile model\n\nTexture-feature GBDT on 32 px tiles, trained on 12 DeepPCB boards (test fixture). Threshold ${bundle.threshold.toFixed(3)} for tile recall 0.9 on the training boards; a second stage over the regions (trained on 20 further boards) keeps those it scores as defects.\n`,
     ),
     json: written('board-line.card.json', JSON.stringify({ model: 'tile-gbdt', boards: 12, threshold: bundle.threshold })),
   };

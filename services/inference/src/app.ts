@@ -10,6 +10,7 @@ import { uuidv7 } from '@industrial/contracts/ids';
 import type { EventStore } from '@industrial/eventstore';
 import { createGrpcServer, serverSecurity, type GrpcLogger, type GrpcServerHandle, type ServiceSecurity } from '@industrial/grpc';
 import { createKernel, type Kernel } from '@industrial/kernel';
+import type { RegionStage } from '@industrial/vision';
 import type { FastifyInstance } from 'fastify';
 import { fileArtifacts, type ModelArtifacts } from './adapters/artifacts/files.ts';
 import { inferenceGrpcService } from './adapters/grpc/inference.ts';
@@ -168,7 +169,12 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     now,
   };
   // Visual-inspection use cases' models read images (adapters/vision); their fit is checked by that loader.
-  const loader = loaderByUseCase((id) => isVisual(useCaseRegistry.get(id)), visualModelLoader(loaderOptions), mlModelLoader(loaderOptions));
+  const regionStages = new Map<string, RegionStage>();
+  const loader = loaderByUseCase(
+    (id) => isVisual(useCaseRegistry.get(id)),
+    visualModelLoader({ ...loaderOptions, stages: regionStages }),
+    mlModelLoader(loaderOptions),
+  );
   const models = createModelHost({
     loader,
     kernel,
@@ -185,7 +191,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
         useCases: () => useCases,
         models,
         modes: () => projection.modes(),
-        images: boardImagesAt(config.images.storeDir),
+        images: boardImagesAt(config.images.storeDir, regionStages),
         now,
         log: logger,
         ...(config.images.driftEvery ? { driftEvery: config.images.driftEvery } : {}),

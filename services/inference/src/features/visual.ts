@@ -24,8 +24,7 @@ export type BoardVerdictData = EventData<'BoardVerdictGiven'>;
 export interface BoardImages {
   score(
     sha256: string,
-    scorer: Scorer,
-    threshold: number,
+    model: { readonly modelVersionId: string; readonly scorer: Scorer; readonly threshold: number },
     statistics: readonly string[],
   ): Promise<{ width: number; height: number; regions: FlaggedBox[]; statistics: Record<string, Float64Array> }>;
   /** The stored image as PNG for the operator's screen; null when the store does not hold it. */
@@ -175,7 +174,11 @@ export function createVisualInspection(deps: VisualDeps): VisualInspection {
       ] as const) {
         if (model === null) continue;
         const at = deps.now();
-        const board = await deps.images.score(image.sha256, model.scorer, model.threshold, IMAGE_DRIFT_FEATURES);
+        const board = await deps.images.score(
+          image.sha256,
+          { modelVersionId: model.registered.modelVersionId, scorer: model.scorer, threshold: model.threshold },
+          IMAGE_DRIFT_FEATURES,
+        );
         counts.boardsScored++;
         if (stage === 'production') await driftCheck(spec, model, board.statistics, at);
         if (board.regions.length === 0) continue;

@@ -2,25 +2,40 @@
 // connectivity writes and dataops keeps), decoded to grey by @industrial/vision, and encoded as PNG
 // for the operator's screen (browsers show no PGM).
 import { deflateSync } from 'node:zlib';
-import { decodeImage, FEATURE_COUNT, FEATURE_NAMES, ImageStore, regionsOf, tileFeatures, tileGrid, type GreyImage } from '@industrial/vision';
+import {
+  applyRegionStage,
+  decodeImage,
+  FEATURE_COUNT,
+  FEATURE_NAMES,
+  ImageStore,
+  regionsOf,
+  tileFeatures,
+  tileGrid,
+  type GreyImage,
+  type RegionStage,
+} from '@industrial/vision';
 import type { BoardImages } from '../../features/visual.ts';
 
 /**
  * Boards by hash from the image store: scored tile by tile with the tile features training used
  * (tileFeatures, 32 px tiles every 16 px) and the model's ONNX scorer, regions = 8-connected tiles at
- * or above the threshold; the tile statistics of IMAGE_DRIFT_FEATURES come back for drift.
+ * or above the threshold (or those the model's second stage keeps); the tile statistics of IMAGE_DRIFT_FEATURES come back for drift.
  */
-export function boardImagesAt(storeDir: string): BoardImages {
+export function boardImagesAt(storeDir: string, stages: ReadonlyMap<string, RegionStage> = new Map()): BoardImages {
   const store = new ImageStore(storeDir);
   const grey = async (sha256: string): Promise<GreyImage> => decodeImage(await store.get(sha256));
   return {
-    async score(sha256, scorer, threshold, statistics) {
+    async score(sha256, model, statistics) {
+      const { scorer, threshold } = model;
       const img = await grey(sha256);
       const grid = tileGrid(img.width, img.height, 32, 16);
       const count = grid.cols * grid.rows;
       const features = tileFeatures(img, grid);
       const scores = await scorer.score(features, count);
-      const regions = regionsOf(grid, scores, threshold).map((r) => ({ x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2, score: Math.min(1, Math.max(0, r.score)) }));
+      const stage = stages.get(model.modelVersionId);
+      // with a second stage: its candidates and the regions it keeps; else every region at the threshold
+      const found = stage ? applyRegionStage(stage, img, grid, scores) : regionsOf(grid, scores, threshold);
+      const regions = found.map((r) => ({ x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2, score: Math.min(1, Math.max(0, r.score)) }));
       const stats: Record<string, Float64Array> = {};
       for (const name of statistics) {
         const j = FEATURE_NAMES.indexOf(name);

@@ -5,9 +5,12 @@
 // its scores checked against the TypeScript model's. Its inputs must be the vision tile features
 // (else refused, check `inputs`). Visual models read images, not windows: the window spec a
 // LoadedModel carries is a placeholder the time-series pipeline never reads (it does not serve
-// visual use cases).
+// visual use cases). A model whose JSON carries a `regionStage` (the second stage over the defect
+// map, @industrial/vision region-stage.ts) has it checked (refused with check `load`, the reason
+// naming the field, when it cannot be read) and, once the version loads, kept in `stages` by
+// version for the board scoring adapter (images.ts): boards are then flagged only where it keeps a region.
 import { defineWindowSpec, parseModel, scoreRaw } from '@industrial/ml';
-import { FEATURE_COUNT, FEATURE_NAMES } from '@industrial/vision';
+import { FEATURE_COUNT, FEATURE_NAMES, parseRegionStage, type RegionStage } from '@industrial/vision';
 import type { RegisteredModel } from '../../domain/deployments.ts';
 import { sortedFinite } from '../../domain/drift.ts';
 import { ModelRefusedError } from '../../domain/errors.ts';
@@ -27,6 +30,8 @@ export interface VisualLoaderOptions {
   readonly createScorer: (bytes: Uint8Array, inputs: number) => Promise<Scorer>;
   readonly now: () => number;
   readonly parityTolerance?: number;
+  /** Second stages of the loaded versions (by model version id), read by the board scoring adapter. */
+  readonly stages?: Map<string, RegionStage>;
 }
 
 export function visualModelLoader(options: VisualLoaderOptions): ModelLoader {
@@ -46,6 +51,16 @@ export function visualModelLoader(options: VisualLoaderOptions): ModelLoader {
           'inputs',
           `a visual-inspection model must read the ${FEATURE_COUNT} vision tile features; this one reads ${inputs.length} other inputs`,
         );
+      // the second stage, when the model JSON carries one: refused (naming the field) before anything is created
+      const carried = (model as { regionStage?: unknown }).regionStage;
+      let stage: RegionStage | null = null;
+      if (carried !== undefined && carried !== null) {
+        try {
+          stage = parseRegionStage(carried);
+        } catch (e) {
+          throw new ModelRefusedError('load', `the region stage cannot be read: ${(e as Error).message}`);
+        }
+      }
       const ref = bundle.reference;
       if (ref.inputs.join(',') !== inputs.join(',')) throw new ModelRefusedError('inputs', 'the reference profile does not hold the tile features');
       const scorer = await options.createScorer(bundle.onnx, FEATURE_COUNT);
@@ -65,6 +80,8 @@ export function visualModelLoader(options: VisualLoaderOptions): ModelLoader {
           );
         }
       }
+      if (stage !== null) options.stages?.set(reg.modelVersionId, stage);
+      else options.stages?.delete(reg.modelVersionId);
       return {
         registered: reg,
         scorer,
