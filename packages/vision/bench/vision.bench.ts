@@ -11,6 +11,8 @@
 // Knobs: VISION_BOARDS (use the first N boards of the list), VISION_CNN_TILES (CNN training
 // tiles, default 12000), VISION_EPOCHS (default 10), VISION_SKIP_PYTHON=1, VISION_SKIP_CNN=1,
 // VISION_REGION_RECALL (validation recall of the second stage's candidate regions, default 0.985).
+// The second stage is scored as inference serves it: through the model JSON (modelJsonWithStage →
+// parseRegionStage), candidates at its tile threshold, regions kept at its keep threshold.
 // stderr also names each model's operating point at ≤ 1 false region per validation board.
 // The last stdout line is the JSON the issue names.
 
@@ -18,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rocAuc } from '@industrial/ml';
+import { parseModel, rocAuc } from '@industrial/ml';
 import {
   boardMetrics,
   boardTiles,
@@ -29,8 +31,10 @@ import {
   FEATURE_COUNT,
   fitRegionStage,
   fitTileGbdt,
+  modelJsonWithStage,
   openSession,
   outOfFold,
+  parseRegionStage,
   readDeepPcb,
   regionCandidates,
   regionMetrics,
@@ -277,14 +281,15 @@ try {
     t0 = performance.now();
     const low = chooseThreshold(scored(valBoards, g.val), COST, REGION_CANDIDATE_RECALL).threshold;
     const valRegions: RegionBoard[] = valBoards.map((b, i) => ({ candidates: regionCandidates(b.image, GRID, g.val[i]!, low), defects: b.record.defects }));
-    const keep = chooseKeep(valRegions, outOfFold(valRegions), RECALL_TARGET);
-    const stage = fitRegionStage(valRegions);
+    // the stage as inference serves it: written into the tile model's JSON (regionStage) and read back checked
+    const trained = { tileThreshold: low, keep: chooseKeep(valRegions, outOfFold(valRegions), RECALL_TARGET), model: fitRegionStage(valRegions) };
+    const { tileThreshold, keep, model: stage } = parseRegionStage((parseModel(modelJsonWithStage(gbdt, trained)) as { regionStage?: unknown }).regionStage);
     const stageS = (performance.now() - t0) / 1000;
     let stageMs = 0;
     const testRegions: RegionBoard[] = [];
     const testScores = testBoards.map((b, i) => {
       const c = cpuMs();
-      const candidates = regionCandidates(b.image, GRID, g.test[i]!, low);
+      const candidates = regionCandidates(b.image, GRID, g.test[i]!, tileThreshold);
       const s = regionStageScores(stage, candidates);
       stageMs += cpuMs() - c;
       testRegions.push({ candidates, defects: b.record.defects });
@@ -293,7 +298,7 @@ try {
     const m = regionMetrics(testRegions, testScores, keep);
     const base = out.find((o) => o.model === 'ours-features-gbdt')!;
     log(
-      `ours-features-gbdt-regions: tile threshold ${low.toPrecision(4)}, keep ${keep.toPrecision(4)}; test recall ${m.recall.toFixed(3)}, ${m.falseRegionsPerBoard.toFixed(2)} false regions/board`,
+      `ours-features-gbdt-regions: tile threshold ${tileThreshold.toPrecision(4)}, keep ${keep.toPrecision(4)}; test recall ${m.recall.toFixed(3)}, ${m.falseRegionsPerBoard.toFixed(2)} false regions/board`,
     );
     out.push({
       model: 'ours-features-gbdt-regions',
