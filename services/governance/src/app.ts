@@ -9,11 +9,14 @@ import type { EventStore } from '@industrial/eventstore';
 import { createGrpcServer, serverSecurity, serviceEndpoints, type GrpcLogger, type GrpcServerHandle, type ServiceSecurity } from '@industrial/grpc';
 import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
+import { createFileModelCards } from './adapters/artifacts/model-card.ts';
 import { recordDeniedIn } from './adapters/eventstore/access-denied.ts';
 import { auditService } from './adapters/grpc/audit.ts';
 import { modelRegistryService } from './adapters/grpc/registry.ts';
 import { createAuditFeatures, DEFAULT_REPLAY_LIMITS, type ReplayLimits } from './features/audit.ts';
+import { createGateFeatures } from './features/gates.ts';
 import { createRegistryFeatures, type RegistryFeatures } from './features/registry.ts';
+import type { ModelCardReader } from './ports.ts';
 
 export const SERVICE_NAME = 'governance';
 
@@ -36,6 +39,8 @@ export interface GovernanceAppDeps {
   keySet: KeySet | (() => KeySet);
   logger: GrpcLogger;
   config: GovernanceAppConfig;
+  /** Reads the model card's stress results (default: file:// artifacts, sha256 checked). */
+  modelCards?: ModelCardReader;
 }
 
 export interface GovernanceApp {
@@ -52,19 +57,24 @@ export interface GovernanceApp {
 /** Governance's kernel over a store: every append of governance goes through it. */
 export const governanceKernel = (store: EventStore): Kernel => createKernel({ service: SERVICE_NAME, store });
 
+/** The registry's use cases with the gates before production (charter, card, snapshot, shadow, savings). */
+function gatedRegistry(kernel: Kernel, cards: ModelCardReader = createFileModelCards()): RegistryFeatures {
+  return createRegistryFeatures({ kernel, gates: createGateFeatures({ kernel, cards }) });
+}
+
 /**
  * The model registry's use cases over a store, without a server: the in-process way to register a
  * trained version or promote (the one-process launcher, training's standalone adapter, tests).
- * Permissions are the caller's business here; over gRPC the edge checks them.
+ * Permissions are the caller's business here; over gRPC the edge checks them. Gated like the server.
  */
 export function createModelRegistry(store: EventStore): RegistryFeatures {
-  return createRegistryFeatures({ kernel: governanceKernel(store) });
+  return gatedRegistry(governanceKernel(store));
 }
 
 export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
   const { store, logger, config } = deps;
   const kernel = governanceKernel(store);
-  const registry = createRegistryFeatures({ kernel });
+  const registry = gatedRegistry(kernel, deps.modelCards);
   const recordDenied = recordDeniedIn(kernel);
   // The call is still refused; an unrecordable denial is logged loudly rather than turned into INTERNAL.
   const onRecordFailure = (error: unknown, event: unknown) =>

@@ -14,6 +14,7 @@ import {
   type Refusal,
   type RegisteredVersionData,
 } from '@industrial/contracts/folds';
+import type { GateSettings } from './gates.ts';
 
 export type { DeploymentStage, Refusal };
 export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'promoted';
@@ -51,13 +52,50 @@ export interface ApprovalRequestView {
   readonly promotedAt: string | null;
 }
 
+/** A rollback proposal of live monitoring; standing until its version leaves production of that deployment. */
+export interface ProposalView {
+  readonly proposalId: string;
+  readonly modelVersionId: string;
+  readonly scope: string | null;
+  readonly trigger: 'gate-breach' | 'kpi-miss';
+  readonly toModelVersionId: string | null;
+  readonly measure: string;
+  readonly value: number;
+  readonly limit: number;
+  readonly basis: number;
+  readonly reason: string;
+  readonly proposedAt: string;
+  readonly standing: boolean;
+}
+
 export interface RegistryState {
   /** The shared fold: registered versions, production/shadow per deployment key, refusals, served. */
   readonly deployments: ModelDeployments<RegisteredVersion>;
   readonly requests: ReadonlyMap<string, ApprovalRequestView>;
+  /** The latest ModelGatesSet of the use case (null: the defaults, domain/gates.ts). */
+  readonly gates: GateSettings | null;
+  readonly proposals: ReadonlyMap<string, ProposalView>;
+  /** `<deployment key>|<version>` → the version that held production before it was promoted there (null: the rules). */
+  readonly promotedFrom: ReadonlyMap<string, string | null>;
 }
 
-export const emptyRegistry = (): RegistryState => ({ deployments: emptyModelDeployments<RegisteredVersion>(), requests: new Map() });
+export const emptyRegistry = (): RegistryState => ({
+  deployments: emptyModelDeployments<RegisteredVersion>(),
+  requests: new Map(),
+  gates: null,
+  proposals: new Map(),
+  promotedFrom: new Map(),
+});
+
+/** Proposals of `versionId` in deployment `scope` stop standing (it left production there). */
+function closeProposals(s: RegistryState, versionId: string | null, scope: string | null): RegistryState {
+  if (versionId === null) return s;
+  let proposals: Map<string, ProposalView> | null = null;
+  for (const p of s.proposals.values()) {
+    if (p.standing && p.modelVersionId === versionId && p.scope === scope) (proposals ??= new Map(s.proposals)).set(p.proposalId, { ...p, standing: false });
+  }
+  return proposals === null ? s : { ...s, proposals };
+}
 
 const evolveDeployments = modelDeploymentsFold<RegisteredVersion>((d, e) => ({ ...d, registeredAt: e.metadata?.recordedAt ?? '' }));
 
@@ -131,9 +169,40 @@ export function evolveRegistry(s0: RegistryState, e: RegistryEvent): RegistrySta
       });
     case 'ModelRejected':
       return updateRequest(s, d.requestId as string, { status: 'rejected', decidedBy: e.actor, decidedAt: e.recordedAt, rejectionReason: d.reason as string });
-    case 'ModelPromoted':
+    case 'ModelPromoted': {
       // A promotion without a known request changes the deployments only.
-      return updateRequest(s, d.approvalRequestId as string, { status: 'promoted', promotedBy: e.actor, promotedAt: e.recordedAt });
+      let t = updateRequest(s, d.approvalRequestId as string, { status: 'promoted', promotedBy: e.actor, promotedAt: e.recordedAt });
+      if (d.stage === 'production') {
+        const scope = (d.scope as string | undefined) ?? null;
+        const previous = d.previousModelVersionId as string | null;
+        t = closeProposals(t, previous, scope);
+        t = { ...t, promotedFrom: new Map(t.promotedFrom).set(`${deploymentKey(d.useCaseId as string, scope)}|${d.modelVersionId as string}`, previous) };
+      }
+      return t;
+    }
+    case 'ModelRolledBack':
+      return closeProposals(s, d.fromModelVersionId as string, (d.scope as string | undefined) ?? null);
+    case 'ModelGatesSet': {
+      const { useCaseId: _u, ...settings } = d as unknown as GateSettings & { useCaseId: string };
+      return { ...s, gates: settings };
+    }
+    case 'ModelRollbackProposed': {
+      const p: ProposalView = {
+        proposalId: d.proposalId as string,
+        modelVersionId: d.modelVersionId as string,
+        scope: (d.scope as string | undefined) ?? null,
+        trigger: d.trigger as ProposalView['trigger'],
+        toModelVersionId: d.toModelVersionId as string | null,
+        measure: d.measure as string,
+        value: d.value as number,
+        limit: d.limit as number,
+        basis: d.basis as number,
+        reason: d.reason as string,
+        proposedAt: e.recordedAt,
+        standing: true,
+      };
+      return { ...s, proposals: new Map(s.proposals).set(p.proposalId, p) };
+    }
     default:
       return s;
   }

@@ -20,7 +20,15 @@ import {
 
 export * from './registry-state.ts';
 
-export type DecisionType = 'ModelVersionRegistered' | 'ModelApprovalRequested' | 'ModelApproved' | 'ModelRejected' | 'ModelPromoted' | 'ModelRolledBack';
+export type DecisionType =
+  | 'ModelVersionRegistered'
+  | 'ModelApprovalRequested'
+  | 'ModelApproved'
+  | 'ModelRejected'
+  | 'ModelPromoted'
+  | 'ModelRolledBack'
+  | 'ModelGatesSet'
+  | 'ModelRollbackProposed';
 /** One event to append (a contract event of governance's model stream). */
 export type Decision<T extends DecisionType = DecisionType> = Extract<PlatformEvent, { type: T }>;
 
@@ -203,7 +211,12 @@ export interface RollbackCommand {
   readonly scope: string | null;
 }
 
-/** ModelRolledBack (trigger manual) from the version serving production or shadow of the scope. */
+/**
+ * ModelRolledBack from the version serving production or shadow of the scope: trigger manual, or,
+ * when live monitoring's proposal stands for that version in production there, the proposal's
+ * trigger (gate-breach, kpi-miss) with the proposal named in the reason — the quality lead's
+ * rollback is how a proposal is accepted.
+ */
 export function decideRollback(s: RegistryState, c: RollbackCommand): Decision<'ModelRolledBack'> & { stage: DeploymentStage } {
   const production = holderOf(s, 'production', c.useCaseId, c.scope),
     shadow = holderOf(s, 'shadow', c.useCaseId, c.scope);
@@ -223,6 +236,8 @@ export function decideRollback(s: RegistryState, c: RollbackCommand): Decision<'
     if (c.toModelVersionId === c.fromModelVersionId) throw precondition('to_model_version_id must differ from from_model_version_id');
     usableVersion(s, c.useCaseId, c.toModelVersionId, 'model version');
   }
+  const proposal =
+    stage === 'production' ? [...s.proposals.values()].find((p) => p.standing && p.modelVersionId === c.fromModelVersionId && p.scope === c.scope) : undefined;
   return {
     type: 'ModelRolledBack',
     stage,
@@ -230,8 +245,8 @@ export function decideRollback(s: RegistryState, c: RollbackCommand): Decision<'
       useCaseId: c.useCaseId,
       fromModelVersionId: c.fromModelVersionId,
       toModelVersionId: c.toModelVersionId,
-      trigger: 'manual',
-      reason: c.reason,
+      trigger: proposal?.trigger ?? 'manual',
+      reason: proposal === undefined ? c.reason : `${c.reason} (accepting rollback proposal ${proposal.proposalId}: ${proposal.reason})`.slice(0, 2000),
       ...scoped(c.scope),
     },
   };

@@ -29,6 +29,9 @@ import {
   type RequestApprovalCommand,
   type RollbackCommand,
 } from '../domain/registry.ts';
+import type { GateResult, GateSettings } from '../domain/gates.ts';
+import { assertGatesPass, gateResultsFor } from '../domain/production-gates.ts';
+import type { GateFeatures } from './gates.ts';
 
 export const modelStream = (useCaseId: string): string => streamFor('ModelPromoted', useCaseId);
 export const servingStream = (useCaseId: string): string => streamFor('ModelRefused', useCaseId);
@@ -40,6 +43,8 @@ const MODEL_TYPES = [
   'ModelRejected',
   'ModelPromoted',
   'ModelRolledBack',
+  'ModelGatesSet',
+  'ModelRollbackProposed',
   'ModelRefused',
 ] as const;
 type ModelType = (typeof MODEL_TYPES)[number];
@@ -77,6 +82,8 @@ export interface RegistryFeaturesDeps {
   readonly kernel: Kernel;
   /** Approval request ids (default uuidv7). */
   readonly newId?: () => string;
+  /** The gates before production (features/gates.ts); absent: none checked (tools and tests that want the bare workflow). */
+  readonly gates?: GateFeatures;
 }
 
 export interface Registered {
@@ -111,6 +118,25 @@ export function createRegistryFeatures(deps: RegistryFeaturesDeps) {
     return { state: after, events: done.events as readonly Decision[] };
   }
 
+  /**
+   * The gate check of a request, evidence read now (outside the kernel's retry loop), run inside the
+   * decision on the state it decides on. A no-op for shadow requests, unknown requests (the decision
+   * names them) and without gates.
+   */
+  async function gateCheck(useCaseId: string, requestId: string): Promise<(s: RegistryState) => void> {
+    const gates = deps.gates;
+    if (gates === undefined) return () => undefined;
+    const s0 = await state(useCaseId);
+    const r0 = s0.requests.get(requestId);
+    if (r0 === undefined || r0.targetStage !== 'production') return () => undefined;
+    const { policy, charter } = await gates.policy(s0, useCaseId);
+    const outside = await gates.evidence(s0, policy, charter, useCaseId, r0.modelVersionId, r0.scope);
+    return (s) => {
+      const r = s.requests.get(requestId);
+      if (r !== undefined) assertGatesPass(s, useCaseId, r, policy, outside);
+    };
+  }
+
   return {
     /** The use case's registry: versions, stages, approval requests, deployments. */
     list: state,
@@ -134,23 +160,54 @@ export function createRegistryFeatures(deps: RegistryFeaturesDeps) {
       return { state: s, requestId };
     },
 
+    /** Approves (four eyes first); a request to production must pass every gate (GateError lists each failing one). */
     async approve(
       command: { useCaseId: string; requestId: string; conditions: readonly string[]; comment: string | null },
       cause: Cause,
     ): Promise<RegistryState> {
-      return (await run(command.useCaseId, (st) => [decideApprove(st, { ...command, approver: cause.actor })], cause)).state;
+      const check = await gateCheck(command.useCaseId, command.requestId);
+      return (
+        await run(
+          command.useCaseId,
+          (st) => {
+            const d = decideApprove(st, { ...command, approver: cause.actor });
+            check(st);
+            return [d];
+          },
+          cause,
+        )
+      ).state;
+    },
+
+    /** The gates of a request as they stand now (all of them, passed or not), without deciding anything. */
+    async gateResults(useCaseId: string, requestId: string): Promise<GateResult[]> {
+      const s = await state(useCaseId);
+      const r = s.requests.get(requestId);
+      if (r === undefined || deps.gates === undefined) return [];
+      const { policy, charter } = await deps.gates.policy(s, useCaseId);
+      return gateResultsFor(s, useCaseId, r, policy, await deps.gates.evidence(s, policy, charter, useCaseId, r.modelVersionId, r.scope));
+    },
+
+    /** Records the use case's gates (ModelGatesSet) after checking them against its task (GateDefinitionError). */
+    async defineGates(useCaseId: string, settings: Partial<GateSettings>, cause: Cause): Promise<RegistryState> {
+      if (deps.gates === undefined) throw new Error('gates are not configured in this registry');
+      const full = await deps.gates.validate(await state(useCaseId), useCaseId, settings);
+      return (await run(useCaseId, () => [{ type: 'ModelGatesSet', data: { useCaseId, ...full } }], cause)).state;
     },
 
     async reject(command: { useCaseId: string; requestId: string; reason: string }, cause: Cause): Promise<RegistryState> {
       return (await run(command.useCaseId, (st) => [decideReject(st, command)], cause)).state;
     },
 
+    /** Promotes an approved request; a request to production is gated again (the evidence may have changed since approval). */
     async promote(command: { useCaseId: string; requestId: string }, cause: Cause): Promise<{ state: RegistryState; previousModelVersionId: string | null }> {
       let previous: string | null = null;
+      const check = await gateCheck(command.useCaseId, command.requestId);
       const { state: s } = await run(
         command.useCaseId,
         (st) => {
           const d = decidePromote(st, command);
+          check(st);
           previous = d.data.previousModelVersionId;
           return [d];
         },
