@@ -225,6 +225,87 @@ export interface GetDriftReportResponse {
   computedAt: string;
 }
 
+export interface ListShadowComparisonsRequest {
+  useCaseId: string;
+  /** ISA-95 path prefix (a line, an asset, …); empty: every asset. The caller's plant location must cover it. */
+  scope: string;
+  /** Only this candidate model version; empty: every candidate. */
+  candidateVersionId: string;
+  /** Comparisons per page, 1–500; 0: 50. */
+  pageSize: number;
+  /** next_page_token of the previous page (same request otherwise); empty: the first page. */
+  pageToken: string;
+}
+
+/** One window where production or the shadow candidate raised a prompt. */
+export interface ShadowComparison {
+  comparisonId: string;
+  assetPath: string;
+  /** End of the scored window (plant time). */
+  at: string;
+  candidateVersionId: string;
+  /** Empty when the rule-based limits served production. */
+  productionVersionId: string;
+  /** production or rules: what the candidate is compared with. */
+  reference: string;
+  /** production, candidate or both. */
+  raisedBy: string;
+  productionAlarm: boolean;
+  /** Absent when the rules stood in. */
+  productionScore?:
+    | number
+    | undefined;
+  /** The production prompt raised on the window or standing for the asset; empty: none. */
+  productionRecommendationId: string;
+  candidateAlarm: boolean;
+  candidateScore: number;
+  /** The shadow record raised on the window; empty: none. */
+  candidateRecommendationId: string;
+  agree: boolean;
+  /** The production prompt's decision: done, not-done, overridden, open; empty: no production prompt. */
+  operatorDecision: string;
+  /** OutcomeRecorded on it: event-prevented, event-occurred, no-event, unknown; empty: none recorded. */
+  operatorOutcome: string;
+  /** A missed failure was reported on the asset soon after the window. */
+  missedFailureReported: boolean;
+  /** confirmed, false-alarm or unknown. */
+  failure: string;
+}
+
+/** What a required shadow period reads: windows scored beside production and the compared prompts against outcomes. */
+export interface ShadowSummary {
+  candidateVersionId: string;
+  /** Production versions compared against; an empty string stands for the rule-based limits. */
+  productionVersionIds: string[];
+  windows: number;
+  agreeing: number;
+  /** agreeing / windows; absent before any window was counted. */
+  agreement?: number | undefined;
+  productionAlarms: number;
+  candidateAlarms: number;
+  /** Plant time of the first and last counted window; empty before any. */
+  periodFrom: string;
+  periodTo: string;
+  promptsCompared: number;
+  promptsAgreeing: number;
+  productionPrompts: number;
+  candidatePrompts: number;
+  confirmedFailures: number;
+  falseAlarms: number;
+  candidateCaught: number;
+  candidateMissed: number;
+  candidateFalseAlarms: number;
+}
+
+export interface ListShadowComparisonsResponse {
+  /** Newest first. */
+  comparisons: ShadowComparison[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+  /** One per candidate, over every comparison matching the request (not only this page). */
+  summaries: ShadowSummary[];
+}
+
 function createBasePredictRequest(): PredictRequest {
   return { useCaseId: "", features: {}, stage: 0 };
 }
@@ -2122,10 +2203,748 @@ export const GetDriftReportResponse: MessageFns<GetDriftReportResponse> = {
   },
 };
 
+function createBaseListShadowComparisonsRequest(): ListShadowComparisonsRequest {
+  return { useCaseId: "", scope: "", candidateVersionId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListShadowComparisonsRequest: MessageFns<ListShadowComparisonsRequest> = {
+  encode(message: ListShadowComparisonsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.useCaseId !== "") {
+      writer.uint32(10).string(message.useCaseId);
+    }
+    if (message.scope !== "") {
+      writer.uint32(18).string(message.scope);
+    }
+    if (message.candidateVersionId !== "") {
+      writer.uint32(26).string(message.candidateVersionId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListShadowComparisonsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListShadowComparisonsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.useCaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.candidateVersionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListShadowComparisonsRequest>): ListShadowComparisonsRequest {
+    return ListShadowComparisonsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListShadowComparisonsRequest>): ListShadowComparisonsRequest {
+    const message = createBaseListShadowComparisonsRequest();
+    message.useCaseId = object.useCaseId ?? "";
+    message.scope = object.scope ?? "";
+    message.candidateVersionId = object.candidateVersionId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseShadowComparison(): ShadowComparison {
+  return {
+    comparisonId: "",
+    assetPath: "",
+    at: "",
+    candidateVersionId: "",
+    productionVersionId: "",
+    reference: "",
+    raisedBy: "",
+    productionAlarm: false,
+    productionScore: undefined,
+    productionRecommendationId: "",
+    candidateAlarm: false,
+    candidateScore: 0,
+    candidateRecommendationId: "",
+    agree: false,
+    operatorDecision: "",
+    operatorOutcome: "",
+    missedFailureReported: false,
+    failure: "",
+  };
+}
+
+export const ShadowComparison: MessageFns<ShadowComparison> = {
+  encode(message: ShadowComparison, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.comparisonId !== "") {
+      writer.uint32(10).string(message.comparisonId);
+    }
+    if (message.assetPath !== "") {
+      writer.uint32(18).string(message.assetPath);
+    }
+    if (message.at !== "") {
+      writer.uint32(26).string(message.at);
+    }
+    if (message.candidateVersionId !== "") {
+      writer.uint32(34).string(message.candidateVersionId);
+    }
+    if (message.productionVersionId !== "") {
+      writer.uint32(42).string(message.productionVersionId);
+    }
+    if (message.reference !== "") {
+      writer.uint32(50).string(message.reference);
+    }
+    if (message.raisedBy !== "") {
+      writer.uint32(58).string(message.raisedBy);
+    }
+    if (message.productionAlarm !== false) {
+      writer.uint32(64).bool(message.productionAlarm);
+    }
+    if (message.productionScore !== undefined) {
+      writer.uint32(73).double(message.productionScore);
+    }
+    if (message.productionRecommendationId !== "") {
+      writer.uint32(82).string(message.productionRecommendationId);
+    }
+    if (message.candidateAlarm !== false) {
+      writer.uint32(88).bool(message.candidateAlarm);
+    }
+    if (message.candidateScore !== 0) {
+      writer.uint32(97).double(message.candidateScore);
+    }
+    if (message.candidateRecommendationId !== "") {
+      writer.uint32(106).string(message.candidateRecommendationId);
+    }
+    if (message.agree !== false) {
+      writer.uint32(112).bool(message.agree);
+    }
+    if (message.operatorDecision !== "") {
+      writer.uint32(122).string(message.operatorDecision);
+    }
+    if (message.operatorOutcome !== "") {
+      writer.uint32(130).string(message.operatorOutcome);
+    }
+    if (message.missedFailureReported !== false) {
+      writer.uint32(136).bool(message.missedFailureReported);
+    }
+    if (message.failure !== "") {
+      writer.uint32(146).string(message.failure);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShadowComparison {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShadowComparison();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.comparisonId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.assetPath = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.at = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.candidateVersionId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.productionVersionId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.raisedBy = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.productionAlarm = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.productionScore = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.productionRecommendationId = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.candidateAlarm = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.candidateScore = reader.double();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.candidateRecommendationId = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.agree = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.operatorDecision = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.operatorOutcome = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.missedFailureReported = reader.bool();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.failure = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ShadowComparison>): ShadowComparison {
+    return ShadowComparison.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ShadowComparison>): ShadowComparison {
+    const message = createBaseShadowComparison();
+    message.comparisonId = object.comparisonId ?? "";
+    message.assetPath = object.assetPath ?? "";
+    message.at = object.at ?? "";
+    message.candidateVersionId = object.candidateVersionId ?? "";
+    message.productionVersionId = object.productionVersionId ?? "";
+    message.reference = object.reference ?? "";
+    message.raisedBy = object.raisedBy ?? "";
+    message.productionAlarm = object.productionAlarm ?? false;
+    message.productionScore = object.productionScore ?? undefined;
+    message.productionRecommendationId = object.productionRecommendationId ?? "";
+    message.candidateAlarm = object.candidateAlarm ?? false;
+    message.candidateScore = object.candidateScore ?? 0;
+    message.candidateRecommendationId = object.candidateRecommendationId ?? "";
+    message.agree = object.agree ?? false;
+    message.operatorDecision = object.operatorDecision ?? "";
+    message.operatorOutcome = object.operatorOutcome ?? "";
+    message.missedFailureReported = object.missedFailureReported ?? false;
+    message.failure = object.failure ?? "";
+    return message;
+  },
+};
+
+function createBaseShadowSummary(): ShadowSummary {
+  return {
+    candidateVersionId: "",
+    productionVersionIds: [],
+    windows: 0,
+    agreeing: 0,
+    agreement: undefined,
+    productionAlarms: 0,
+    candidateAlarms: 0,
+    periodFrom: "",
+    periodTo: "",
+    promptsCompared: 0,
+    promptsAgreeing: 0,
+    productionPrompts: 0,
+    candidatePrompts: 0,
+    confirmedFailures: 0,
+    falseAlarms: 0,
+    candidateCaught: 0,
+    candidateMissed: 0,
+    candidateFalseAlarms: 0,
+  };
+}
+
+export const ShadowSummary: MessageFns<ShadowSummary> = {
+  encode(message: ShadowSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.candidateVersionId !== "") {
+      writer.uint32(10).string(message.candidateVersionId);
+    }
+    for (const v of message.productionVersionIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.windows !== 0) {
+      writer.uint32(24).uint64(message.windows);
+    }
+    if (message.agreeing !== 0) {
+      writer.uint32(32).uint64(message.agreeing);
+    }
+    if (message.agreement !== undefined) {
+      writer.uint32(41).double(message.agreement);
+    }
+    if (message.productionAlarms !== 0) {
+      writer.uint32(48).uint64(message.productionAlarms);
+    }
+    if (message.candidateAlarms !== 0) {
+      writer.uint32(56).uint64(message.candidateAlarms);
+    }
+    if (message.periodFrom !== "") {
+      writer.uint32(66).string(message.periodFrom);
+    }
+    if (message.periodTo !== "") {
+      writer.uint32(74).string(message.periodTo);
+    }
+    if (message.promptsCompared !== 0) {
+      writer.uint32(80).uint32(message.promptsCompared);
+    }
+    if (message.promptsAgreeing !== 0) {
+      writer.uint32(88).uint32(message.promptsAgreeing);
+    }
+    if (message.productionPrompts !== 0) {
+      writer.uint32(96).uint32(message.productionPrompts);
+    }
+    if (message.candidatePrompts !== 0) {
+      writer.uint32(104).uint32(message.candidatePrompts);
+    }
+    if (message.confirmedFailures !== 0) {
+      writer.uint32(112).uint32(message.confirmedFailures);
+    }
+    if (message.falseAlarms !== 0) {
+      writer.uint32(120).uint32(message.falseAlarms);
+    }
+    if (message.candidateCaught !== 0) {
+      writer.uint32(128).uint32(message.candidateCaught);
+    }
+    if (message.candidateMissed !== 0) {
+      writer.uint32(136).uint32(message.candidateMissed);
+    }
+    if (message.candidateFalseAlarms !== 0) {
+      writer.uint32(144).uint32(message.candidateFalseAlarms);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShadowSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShadowSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.candidateVersionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.productionVersionIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.windows = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.agreeing = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.agreement = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.productionAlarms = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.candidateAlarms = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.periodFrom = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.periodTo = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.promptsCompared = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.promptsAgreeing = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.productionPrompts = reader.uint32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.candidatePrompts = reader.uint32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.confirmedFailures = reader.uint32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.falseAlarms = reader.uint32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.candidateCaught = reader.uint32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.candidateMissed = reader.uint32();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.candidateFalseAlarms = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ShadowSummary>): ShadowSummary {
+    return ShadowSummary.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ShadowSummary>): ShadowSummary {
+    const message = createBaseShadowSummary();
+    message.candidateVersionId = object.candidateVersionId ?? "";
+    message.productionVersionIds = object.productionVersionIds?.map((e) => e) || [];
+    message.windows = object.windows ?? 0;
+    message.agreeing = object.agreeing ?? 0;
+    message.agreement = object.agreement ?? undefined;
+    message.productionAlarms = object.productionAlarms ?? 0;
+    message.candidateAlarms = object.candidateAlarms ?? 0;
+    message.periodFrom = object.periodFrom ?? "";
+    message.periodTo = object.periodTo ?? "";
+    message.promptsCompared = object.promptsCompared ?? 0;
+    message.promptsAgreeing = object.promptsAgreeing ?? 0;
+    message.productionPrompts = object.productionPrompts ?? 0;
+    message.candidatePrompts = object.candidatePrompts ?? 0;
+    message.confirmedFailures = object.confirmedFailures ?? 0;
+    message.falseAlarms = object.falseAlarms ?? 0;
+    message.candidateCaught = object.candidateCaught ?? 0;
+    message.candidateMissed = object.candidateMissed ?? 0;
+    message.candidateFalseAlarms = object.candidateFalseAlarms ?? 0;
+    return message;
+  },
+};
+
+function createBaseListShadowComparisonsResponse(): ListShadowComparisonsResponse {
+  return { comparisons: [], nextPageToken: "", summaries: [] };
+}
+
+export const ListShadowComparisonsResponse: MessageFns<ListShadowComparisonsResponse> = {
+  encode(message: ListShadowComparisonsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.comparisons) {
+      ShadowComparison.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    for (const v of message.summaries) {
+      ShadowSummary.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListShadowComparisonsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListShadowComparisonsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.comparisons.push(ShadowComparison.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.summaries.push(ShadowSummary.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListShadowComparisonsResponse>): ListShadowComparisonsResponse {
+    return ListShadowComparisonsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListShadowComparisonsResponse>): ListShadowComparisonsResponse {
+    const message = createBaseListShadowComparisonsResponse();
+    message.comparisons = object.comparisons?.map((e) => ShadowComparison.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    message.summaries = object.summaries?.map((e) => ShadowSummary.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Every method needs a bearer token. Predict and GetDriftReport need `model.read` / `drift.read`,
  * ListRecommendations `recommendation.read`, Acknowledge / Decide / RecordOutcome
- * `recommendation.decide`, ReportProblem `problem.report`, SetAssetMode `asset.set_mode`.
+ * `recommendation.decide`, ReportProblem `problem.report`, SetAssetMode `asset.set_mode`, ListShadowComparisons `drift.read`.
  */
 export type InferenceServiceService = typeof InferenceServiceService;
 export const InferenceServiceService = {
@@ -2216,6 +3035,22 @@ export const InferenceServiceService = {
       Buffer.from(GetDriftReportResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDriftReportResponse => GetDriftReportResponse.decode(value),
   },
+  /**
+   * What a shadow candidate said beside production, per window where either raised a prompt, with the
+   * operators' outcomes on those assets (newest first, in pages), and per candidate a summary.
+   * INVALID_ARGUMENT naming the field for a bad page_size, scope or page_token.
+   */
+  listShadowComparisons: {
+    path: "/industrial.inference.v1.InferenceService/ListShadowComparisons" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListShadowComparisonsRequest): Buffer =>
+      Buffer.from(ListShadowComparisonsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListShadowComparisonsRequest => ListShadowComparisonsRequest.decode(value),
+    responseSerialize: (value: ListShadowComparisonsResponse): Buffer =>
+      Buffer.from(ListShadowComparisonsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListShadowComparisonsResponse => ListShadowComparisonsResponse.decode(value),
+  },
 } as const;
 
 export interface InferenceServiceServer extends UntypedServiceImplementation {
@@ -2235,6 +3070,12 @@ export interface InferenceServiceServer extends UntypedServiceImplementation {
   setAssetMode: handleUnaryCall<SetAssetModeRequest, SetAssetModeResponse>;
   /** Input drift per feature (PSI, KS), prediction drift, live precision/recall, shadow comparison. */
   getDriftReport: handleUnaryCall<GetDriftReportRequest, GetDriftReportResponse>;
+  /**
+   * What a shadow candidate said beside production, per window where either raised a prompt, with the
+   * operators' outcomes on those assets (newest first, in pages), and per candidate a summary.
+   * INVALID_ARGUMENT naming the field for a bad page_size, scope or page_token.
+   */
+  listShadowComparisons: handleUnaryCall<ListShadowComparisonsRequest, ListShadowComparisonsResponse>;
 }
 
 export interface InferenceServiceClient extends Client {
@@ -2366,6 +3207,26 @@ export interface InferenceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDriftReportResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * What a shadow candidate said beside production, per window where either raised a prompt, with the
+   * operators' outcomes on those assets (newest first, in pages), and per candidate a summary.
+   * INVALID_ARGUMENT naming the field for a bad page_size, scope or page_token.
+   */
+  listShadowComparisons(
+    request: ListShadowComparisonsRequest,
+    callback: (error: ServiceError | null, response: ListShadowComparisonsResponse) => void,
+  ): ClientUnaryCall;
+  listShadowComparisons(
+    request: ListShadowComparisonsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListShadowComparisonsResponse) => void,
+  ): ClientUnaryCall;
+  listShadowComparisons(
+    request: ListShadowComparisonsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListShadowComparisonsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const InferenceServiceClient = makeGenericClientConstructor(
@@ -2384,6 +3245,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
