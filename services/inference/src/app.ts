@@ -42,6 +42,7 @@ import { createPrompting } from './features/prompting.ts';
 import { createReplicas, type MembershipReport } from './features/replicas.ts';
 import { createScoring, type Pipeline } from './features/scoring.ts';
 import { createShadowScoring } from './features/shadow.ts';
+import { createShadowViewing } from './features/shadow-view.ts';
 import { createUseCaseRegistry, type UseCaseRegistry } from './features/usecases.ts';
 import { historianReplay, observedReplay, tagsOfAsset } from './features/warmup.ts';
 
@@ -263,6 +264,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     ...createPrompting({ kernel, projection, useCases, now, decided: promptDecisions() }),
     ...createPredicting({ models, useCases }),
     ...createDriftReporting({ models, monitor, projection, useCases, now }),
+    ...createShadowViewing({ kernel }),
   };
   const stopObservingDrift = observeDriftPsi(() => monitor.lastPsi());
   const stopObservingMembers = observeMembers(() => replicas.replicaCount());
@@ -378,6 +380,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
         if (grpc !== null) await grpc.shutdown({ graceMs: config.shutdownGraceMs ?? 10_000 });
         if (http !== null) await http.close();
         await models.idle();
+        await shadow.flush().catch((error: unknown) => logger.warn({ err: error }, 'shadow window counts not recorded'));
         await visual?.stop();
         await follower.stop();
         await models.close();

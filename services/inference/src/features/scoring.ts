@@ -378,6 +378,14 @@ export function createScoring(deps: ScoringDeps): Pipeline {
         priority,
         urgency,
         action,
+        production: {
+          source,
+          modelVersionId: why === null ? prod!.registered.modelVersionId : null,
+          alarm,
+          score: why === null ? score : null,
+          raisedId: d.kind === 'raise' ? d.recommendationId : null,
+          standingId: tracks.get(key)?.recommendationId ?? null,
+        },
       });
     }
 

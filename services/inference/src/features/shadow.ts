@@ -1,6 +1,9 @@
 // Use case "shadow a candidate": the deployment's shadow model scores the same window as
 // production, its agreement is counted by the monitor, and the prompts it would have raised are
-// recorded as RecommendationRaised{mode: shadow} — never shown, never in the operator feed.
+// recorded as RecommendationRaised{mode: shadow} — never shown, never in the operator feed. So
+// that people (and governance's required shadow period) can judge it, the comparison is recorded
+// in `serving-<useCaseId>` (shadow-evidence.ts): each window where either side raised a prompt,
+// and running counts of the windows both scored.
 import { uuidv7 } from '@industrial/contracts/ids';
 import type { Kernel } from '@industrial/kernel';
 import { decideTrack, evolveTrack, initialTrack, standingTrack, type TrackConfig, type TrackState } from '../domain/prompt-track.ts';
@@ -11,6 +14,7 @@ import { actionText, evidencePhrases } from '../domain/wording.ts';
 import type { Monitor } from './monitoring.ts';
 import type { InferenceMetrics, LoadedModel, Log, RecommendationView, Tracing } from './ports.ts';
 import { raiseRecommendation } from './prompting.ts';
+import { createShadowEvidence, type ProductionVerdict } from './shadow-evidence.ts';
 
 /** Evidence entries of an explanation: value in the model's unit, what it is computed from, its normal. */
 export function explainedOf(model: LoadedModel, contributions: readonly { feature: string; value: number; contribution: number }[]) {
@@ -48,6 +52,8 @@ export interface ShadowContext {
   readonly urgency: 'info' | 'soon' | 'now';
   /** The action a prompt of this window asks for (the use case's, as data). */
   readonly action: ServingAction;
+  /** What production served on the window (model or rules), for the recorded comparison; absent: not recorded. */
+  readonly production?: ProductionVerdict;
 }
 
 export interface ShadowScoring {
@@ -57,6 +63,8 @@ export interface ShadowScoring {
   /** The asset moved to another replica. */
   drop(assetPath: string): void;
   counters(): { shadowScores: number; shadowRaised: number };
+  /** Records the windows counted but not yet recorded (on stop). */
+  flush(): Promise<void>;
 }
 
 export interface ShadowDeps {
@@ -67,10 +75,13 @@ export interface ShadowDeps {
   metrics: InferenceMetrics;
   wallNow: () => number;
   log: Log;
+  /** Windows per ShadowWindowsCompared batch (default 50). */
+  windowsPerBatch?: number;
 }
 
 export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
   const tracks = new Map<string, TrackState>();
+  const evidence = createShadowEvidence({ kernel: deps.kernel, wallNow: deps.wallNow, windowsPerBatch: deps.windowsPerBatch ?? 50 });
   let shadowScores = 0,
     shadowRaised = 0;
   return {
@@ -104,7 +115,26 @@ export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
         };
         const d = decideTrack(st, obs, deps.track);
         tracks.set(key, evolveTrack(st, obs, d));
-        if (d.kind !== 'raise') return;
+        const production = ctx.production;
+        // The comparison is recorded after the shadow record it may name; its failure costs no prompt.
+        const compare = async () => {
+          if (production === undefined) return;
+          try {
+            await evidence.record({
+              useCaseId: spec.useCaseId,
+              deployment: ctx.deployment,
+              assetPath,
+              candidateVersionId: versionId,
+              atMs: ctx.toMs,
+              production,
+              candidate: { alarm: calarm, score: cs, raisedId: d.kind === 'raise' ? d.recommendationId : null },
+            });
+          } catch (error) {
+            deps.metrics.error('shadow_scoring_failed', spec.useCaseId);
+            deps.log.warn({ err: error }, 'shadow comparison not recorded');
+          }
+        };
+        if (d.kind !== 'raise') return await compare();
         shadowRaised++;
         deps.monitor.shadowRaised(ctx.deployment, versionId, assetPath);
         const explained = explainValues(cand, cagg.values);
@@ -144,6 +174,7 @@ export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
             mode: 'shadow',
           },
         });
+        await compare();
       } catch (error) {
         deps.metrics.error('shadow_scoring_failed', spec.useCaseId);
         deps.log.warn({ err: error }, 'shadow scoring failed');
@@ -157,5 +188,6 @@ export function createShadowScoring(deps: ShadowDeps): ShadowScoring {
       for (const key of tracks.keys()) if (key.includes(part)) tracks.delete(key);
     },
     counters: () => ({ shadowScores, shadowRaised }),
+    flush: () => evidence.flush(),
   };
 }

@@ -3,11 +3,12 @@
 // the mapping to the use cases in features/ (prompting, predict, drift). The caller's Cause is
 // built from the authenticated call.
 import { Permission } from '@industrial/access';
-import { AssetMode, RejectionReason, UnsAssetPath, Uuid, lineText, multilineText } from '@industrial/contracts';
+import { AssetMode, RejectionReason, UnsAssetPath, UnsScope, Uuid, lineText, multilineText } from '@industrial/contracts';
 import { defineService, fromSchema, inferenceV1, unary, type CallContext } from '@industrial/grpc';
 import { causeOfCall, resourceOfAssetPath, type Cause } from '@industrial/kernel';
 import { z } from 'zod';
 import type { Commands, RecommendationDto } from '../../features/commands.ts';
+import type { ShadowComparisonRow, ShadowSummary } from '../../features/shadow-view.ts';
 import type { Projection } from '../../features/projection.ts';
 import { withKernelErrors } from '../kernel-errors.ts';
 
@@ -34,6 +35,40 @@ export function toProto(r: RecommendationDto): inferenceV1.Recommendation {
     score: r.score,
     threshold: r.threshold,
     recordJson: JSON.stringify(r.record),
+  };
+}
+
+function comparisonToProto(c: ShadowComparisonRow): inferenceV1.ShadowComparison {
+  return {
+    comparisonId: c.comparisonId,
+    assetPath: c.assetPath,
+    at: c.at,
+    candidateVersionId: c.candidateVersionId,
+    productionVersionId: c.productionVersionId ?? '',
+    reference: c.reference,
+    raisedBy: c.raisedBy,
+    productionAlarm: c.production.alarm,
+    ...(c.production.score === null ? {} : { productionScore: c.production.score }),
+    productionRecommendationId: c.production.recommendationId ?? '',
+    candidateAlarm: c.candidate.alarm,
+    candidateScore: c.candidate.score,
+    candidateRecommendationId: c.candidate.recommendationId ?? '',
+    agree: c.agree,
+    operatorDecision: c.operator.decision ?? '',
+    operatorOutcome: c.operator.outcome ?? '',
+    missedFailureReported: c.operator.missedFailureReported,
+    failure: c.operator.failure === null ? 'unknown' : c.operator.failure ? 'confirmed' : 'false-alarm',
+  };
+}
+
+function summaryToProto(s: ShadowSummary): inferenceV1.ShadowSummary {
+  const { productionVersionIds, agreement, periodFrom, periodTo, ...counts } = s;
+  return {
+    ...counts,
+    productionVersionIds: productionVersionIds.map((v) => v ?? ''),
+    ...(agreement === null ? {} : { agreement }),
+    periodFrom: periodFrom ?? '',
+    periodTo: periodTo ?? '',
   };
 }
 
@@ -180,6 +215,29 @@ export function inferenceGrpcService(edgeCommands: Commands, projection: Project
       ),
       resource: (q) => resourceOfAssetPath(q.path),
       handle: async (q, ctx) => commands.setMode({ path: q.path, mode: q.mode, reason: q.reason }, causeOf(ctx)),
+    }),
+    listShadowComparisons: unary({
+      permission: Permission.DriftRead,
+      input: fromSchema(
+        z.object({
+          useCaseId: Uuid,
+          scope: z.union([z.literal(''), UnsScope]),
+          candidateVersionId: z.union([z.literal(''), Uuid]),
+          pageSize: z.number().int().min(0).max(500, 'must be at most 500 (0: 50)'),
+          pageToken: z.string().max(20),
+        }),
+      ),
+      resource: (q) => resourceOfAssetPath(q.scope),
+      handle: async (q) => {
+        const page = await commands.listShadowComparisons({
+          useCaseId: q.useCaseId,
+          scope: q.scope || null,
+          candidateVersionId: q.candidateVersionId || null,
+          pageSize: q.pageSize === 0 ? 50 : q.pageSize,
+          pageToken: q.pageToken || null,
+        });
+        return { comparisons: page.comparisons.map(comparisonToProto), nextPageToken: page.nextPageToken, summaries: page.summaries.map(summaryToProto) };
+      },
     }),
     getDriftReport: unary({
       permission: Permission.DriftRead,
