@@ -161,7 +161,8 @@ export function createShadowViewing(deps: {
     async listShadowComparisons(q) {
       let before = Infinity;
       if (q.pageToken !== null) {
-        if (!/^\d{1,15}$/.test(q.pageToken)) throw new InferenceError(InferenceErrorCode.InvalidArgument, 'is not a page token of this list', 'pageToken');
+        if (!/^\d{1,15}$/.test(q.pageToken))
+          throw new InferenceError(InferenceErrorCode.InvalidArgument, 'page_token is not a next_page_token of this list', 'pageToken');
         before = Number(q.pageToken);
       }
       const events = await deps.kernel.read(streamFor('ShadowPromptCompared', q.useCaseId));
