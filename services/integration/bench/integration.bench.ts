@@ -3,8 +3,9 @@
 // work order was stored, rejections), every event delivered twice: work orders made, duplicates,
 // dead letters; (2) edge ↔ central — a hub and a leaf nats-server started here, the leaf's uplink cut
 // while the edge records 10 minutes of one site's data (samples of 20 assets at 1 Hz, a prompt per
-// asset a minute), then restored: how long the resync takes, what arrived once in dataops' historian
-// (through dataops' UNS ingest) and the central event store, what was lost.
+// asset a minute), then restored: how long the resync takes — the clock stops when dataops' historian
+// holds every sample (through dataops' UNS ingest: the centre coalesces each asset's backlog into
+// larger UNS batches) and the central event store every prompt — what arrived once, what was lost.
 // The last line is one JSON object with the issue's keys. Loopback only; PostgreSQL 127.0.0.1:5432/test.
 import { consumeCentral, openEdgeWriter } from '../src/adapters/edge/jetstream-link.ts';
 import { maintainxConnector } from '../src/adapters/cmms/maintainx.ts';
@@ -124,16 +125,19 @@ async function edge() {
         );
       }
     };
-    // At the centre: batches in dataops' historian + events in the central event store.
+    // At the centre: samples (and UNS batches) in dataops' historian + events in the central event store.
     const atCentre = async () => {
       const c = await centre.data.historian.counts();
       return { batches: c.batches, raw: c.raw, events: (await centre.events.readAll()).filter((e) => e.stream.startsWith('recommendation-')).length };
     };
+    // Complete = every sample in the historian and every prompt in the event store (the historian's
+    // batches are fewer than the edge's: a backlog is coalesced per asset).
     const stored = async () => {
       const c = await atCentre();
-      return c.batches + c.events;
+      return c.raw + c.events;
     };
-    const total = () => written.batches + written.events;
+    const total = () => written.samples + written.events;
+    const records = () => written.batches + written.events;
     // A minute of data while the link is up (the centre reads it as it comes), then the cut.
     await record(0, 60, false);
     await waitFor('the online minute', async () => (await stored()) === total(), 120_000);
@@ -142,11 +146,11 @@ async function edge() {
     await record(60, 60 + SECONDS, true);
     const left = OFFLINE_S * 1000 - (performance.now() - cutAt);
     if (left > 0) await new Promise((r) => setTimeout(r, left));
-    const before = await stored();
+    const before = ingest.totals.accepted;
     topo.link.restore();
     const restoredAt = performance.now();
     // Where the time goes: the centre reading and handing on every record (UNS publishes, appends), then dataops' historian catching up.
-    await waitFor('the records read across the link', async () => ingest.totals.accepted >= total(), 300_000).catch((e: unknown) => log(String(e)));
+    await waitFor('the records read across the link', async () => ingest.totals.accepted >= records(), 300_000).catch((e: unknown) => log(String(e)));
     const readS = (performance.now() - restoredAt) / 1000;
     await waitFor('the resync', async () => (await stored()) >= total(), 300_000).catch((e: unknown) => log(String(e)));
     const resync = (performance.now() - restoredAt) / 1000;
@@ -159,14 +163,16 @@ async function edge() {
     const distinctEvents = new Set(events.map((e) => e.id)).size;
     log(
       `edge: ${written.batches} UNS batches (${written.samples} samples) and ${written.events} prompts written at the edge (${prompts} while cut); ` +
-        `centre before the link returned ${before}, after: historian ${after.batches} batches / ${after.raw} samples, event store ${after.events} events; ` +
+        `centre before the link returned ${before} records, after: historian ${after.batches} UNS batches (${centre.sinks.counts.sampleRecords} edge batches coalesced into ${centre.sinks.counts.samplesPublished}) / ${after.raw} samples, event store ${after.events} events; ` +
         `repeats ignored: ${ingest.totals.duplicates} records, ${centre.sinks.counts.samplesDuplicate} UNS batches, ${centre.sinks.counts.eventsDuplicate} events`,
     );
     return {
       edge_offline_s: Number(((restoredAt - cutAt) / 1000).toFixed(1)),
       edge_prompts_while_offline: prompts,
-      synced_after_reconnect: after.batches + after.events - before,
-      lost: Math.max(0, written.batches - after.batches) + Math.max(0, written.events - distinctEvents),
+      // Edge records (UNS batches + prompts) the centre took in after the link returned.
+      synced_after_reconnect: ingest.totals.accepted - before,
+      // Samples missing from the historian + prompts missing from the event store.
+      lost: Math.max(0, written.samples - after.raw) + Math.max(0, written.events - distinctEvents),
       resync_s: Number(resync.toFixed(2)),
       // A batch twice in the historian would add its samples again; an event twice, a second id row.
       duplicates: Math.max(0, after.raw - written.samples) + (events.length - distinctEvents),
