@@ -15,6 +15,7 @@ import { auditService } from './adapters/grpc/audit.ts';
 import { modelRegistryService } from './adapters/grpc/registry.ts';
 import { createAuditFeatures, DEFAULT_REPLAY_LIMITS, type ReplayLimits } from './features/audit.ts';
 import { createGateFeatures } from './features/gates.ts';
+import { createLiveMonitor, type LiveMonitor } from './features/live-monitor.ts';
 import { createRegistryFeatures, type RegistryFeatures } from './features/registry.ts';
 import type { ModelCardReader } from './ports.ts';
 
@@ -31,6 +32,8 @@ export interface GovernanceAppConfig extends ServiceSecurity {
   shutdownGraceMs?: number;
   /** ReplayTo bounds (default DEFAULT_REPLAY_LIMITS: 4 at once, pages of 500 events). */
   replay?: Partial<ReplayLimits>;
+  /** Live monitoring's check every this many ms after start (default 60 000; 0 = only when called). */
+  liveMonitor?: { intervalMs: number };
 }
 
 export interface GovernanceAppDeps {
@@ -48,6 +51,8 @@ export interface GovernanceApp {
   readonly http: FastifyInstance;
   /** The registry's use cases, in process (what the gRPC API calls). */
   readonly registry: RegistryFeatures;
+  /** Live monitoring: check() compares production models with their gates and records rollback proposals (also run every `liveMonitor.intervalMs`). */
+  readonly monitor: LiveMonitor;
   /** Binds gRPC and HTTP; resolves the bound ports (useful with port 0). */
   start(): Promise<{ grpcPort: number; httpPort: number }>;
   /** Stops accepting, drains in-flight calls, closes the HTTP server. Does not close the store. */
@@ -57,9 +62,17 @@ export interface GovernanceApp {
 /** Governance's kernel over a store: every append of governance goes through it. */
 export const governanceKernel = (store: EventStore): Kernel => createKernel({ service: SERVICE_NAME, store });
 
-/** The registry's use cases with the gates before production (charter, card, snapshot, shadow, savings). */
-function gatedRegistry(kernel: Kernel, cards: ModelCardReader = createFileModelCards()): RegistryFeatures {
-  return createRegistryFeatures({ kernel, gates: createGateFeatures({ kernel, cards }) });
+/** The registry's use cases with the gates before production (charter, card, snapshot, shadow, savings), and live monitoring. */
+function gatedRegistry(kernel: Kernel, cards: ModelCardReader = createFileModelCards()): { registry: RegistryFeatures; monitor: LiveMonitor } {
+  const gates = createGateFeatures({ kernel, cards });
+  const registry = createRegistryFeatures({ kernel, gates });
+  const monitor = createLiveMonitor({
+    kernel,
+    state: registry.list,
+    policy: async (s, useCaseId) => (await gates.policy(s, useCaseId)).policy,
+    propose: registry.propose,
+  });
+  return { registry, monitor };
 }
 
 /**
@@ -68,13 +81,13 @@ function gatedRegistry(kernel: Kernel, cards: ModelCardReader = createFileModelC
  * Permissions are the caller's business here; over gRPC the edge checks them. Gated like the server.
  */
 export function createModelRegistry(store: EventStore): RegistryFeatures {
-  return gatedRegistry(governanceKernel(store));
+  return gatedRegistry(governanceKernel(store)).registry;
 }
 
 export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
   const { store, logger, config } = deps;
   const kernel = governanceKernel(store);
-  const registry = gatedRegistry(kernel, deps.modelCards);
+  const { registry, monitor } = gatedRegistry(kernel, deps.modelCards);
   const recordDenied = recordDeniedIn(kernel);
   // The call is still refused; an unrecordable denial is logged loudly rather than turned into INTERNAL.
   const onRecordFailure = (error: unknown, event: unknown) =>
@@ -109,11 +122,32 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     logger,
     name: 'governance',
   });
+  // One check at a time; a failing check is logged and tried again at the next tick.
+  const intervalMs = config.liveMonitor?.intervalMs ?? 60_000;
+  let timer: NodeJS.Timeout | null = null;
+  let checking = false;
+  const tick = () => {
+    if (checking) return;
+    checking = true;
+    monitor
+      .check()
+      .catch((error: unknown) => logger.error({ err: error }, 'live monitoring check failed'))
+      .finally(() => (checking = false));
+  };
   return {
     grpc,
     http: endpoints.http,
     registry,
-    start: () => endpoints.listen(),
-    stop: () => endpoints.shutdown(),
+    monitor,
+    async start() {
+      const ports = await endpoints.listen();
+      if (intervalMs > 0 && timer === null) (timer = setInterval(tick, intervalMs)).unref();
+      return ports;
+    },
+    async stop() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+      await endpoints.shutdown();
+    },
   };
 }

@@ -43,6 +43,13 @@ const EnvSchema = z
     /** Replays streaming at once (one more → RESOURCE_EXHAUSTED) and events per page a replay holds in memory. */
     GOVERNANCE_REPLAY_MAX_CONCURRENT: wholeNumber(1000).default(4),
     GOVERNANCE_REPLAY_BATCH: wholeNumber(1000).default(500),
+    /** Live monitoring (rollback proposals): a check every this many ms; 0 = off. */
+    GOVERNANCE_LIVE_MONITOR_INTERVAL_MS: z.coerce
+      .number({ message: 'must be a whole number of milliseconds' })
+      .int('must be a whole number of milliseconds')
+      .min(0, 'must be ≥ 0')
+      .max(86_400_000, 'must be ≤ 86400000 (a day)')
+      .default(60_000),
     ...eventStoreEnv,
     ...anchorEnv,
     ...accessEnv,
@@ -61,6 +68,8 @@ export interface GovernanceConfig {
   http: { host: string; port: number };
   /** ReplayTo bounds: concurrent replays and the page size. */
   replay: { maxConcurrentReplays: number; replayBatch: number };
+  /** Live monitoring's check interval (0 = off). */
+  liveMonitor: { intervalMs: number };
   eventStore: EventStoreConfig;
   ledgerKeyFile: string;
   anchorFile: string | null;
@@ -93,6 +102,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       grpc: { host: e.GOVERNANCE_GRPC_HOST, port: e.GOVERNANCE_GRPC_PORT },
       http: { host: e.GOVERNANCE_HTTP_HOST, port: e.GOVERNANCE_HTTP_PORT },
       replay: { maxConcurrentReplays: e.GOVERNANCE_REPLAY_MAX_CONCURRENT, replayBatch: e.GOVERNANCE_REPLAY_BATCH },
+      liveMonitor: { intervalMs: e.GOVERNANCE_LIVE_MONITOR_INTERVAL_MS },
       eventStore: eventStoreConfig(e),
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       anchorFile: e.ANCHOR_FILE ?? null,

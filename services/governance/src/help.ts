@@ -6,6 +6,7 @@ Environment:
   GOVERNANCE_HTTP_HOST / GOVERNANCE_HTTP_PORT   /healthz, /readyz (127.0.0.1 / 8081)
   GOVERNANCE_REPLAY_MAX_CONCURRENT              ReplayTo streams at once; one more is RESOURCE_EXHAUSTED (4)
   GOVERNANCE_REPLAY_BATCH                       events a replay reads (and holds) per page (500)
+  GOVERNANCE_LIVE_MONITOR_INTERVAL_MS           live precision/recall and KPI check, rollback proposals (60000; 0 = off)
   EVENTSTORE                                    sqlite (default) or postgres
   PG_URL, PG_SCHEMA                             PostgreSQL (PG_URL required for postgres; schema eventstore)
   SQLITE_PATH                                   ./data/events.db

@@ -44,6 +44,7 @@ process.exit(
           grpc: config.grpc,
           http: config.http,
           replay: config.replay,
+          liveMonitor: config.liveMonitor,
           access: { issuer: config.access.issuer, audience: config.access.audience },
           shutdownGraceMs: config.shutdownGraceMs,
           tls: config.tls,

@@ -99,7 +99,7 @@ function closeProposals(s: RegistryState, versionId: string | null, scope: strin
 
 const evolveDeployments = modelDeploymentsFold<RegisteredVersion>((d, e) => ({ ...d, registeredAt: e.metadata?.recordedAt ?? '' }));
 
-export { deploymentKey };
+export { deploymentKey, parseDeploymentKey };
 
 export class RegistryError extends Error {
   readonly code: 'NOT_FOUND' | 'FAILED_PRECONDITION';

@@ -188,6 +188,11 @@ export function createRegistryFeatures(deps: RegistryFeaturesDeps) {
       return gateResultsFor(s, useCaseId, r, policy, await deps.gates.evidence(s, policy, charter, useCaseId, r.modelVersionId, r.scope));
     },
 
+    /** Records what a decision on the model stream returns (live monitoring's rollback proposals); the number appended. */
+    async propose(useCaseId: string, decide: (s: RegistryState) => readonly Decision[], cause: Cause): Promise<number> {
+      return (await run(useCaseId, decide, cause)).events.length;
+    },
+
     /** Records the use case's gates (ModelGatesSet) after checking them against its task (GateDefinitionError). */
     async defineGates(useCaseId: string, settings: Partial<GateSettings>, cause: Cause): Promise<RegistryState> {
       if (deps.gates === undefined) throw new Error('gates are not configured in this registry');
