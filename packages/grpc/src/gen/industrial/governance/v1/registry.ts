@@ -159,6 +159,110 @@ export interface ListModelVersionsResponse {
   versions: ModelVersion[];
   /** Who holds shadow and production in each scope that was ever deployed. */
   deployments: Deployment[];
+  /**
+   * Live monitoring's rollback proposals (gate-breach, kpi-miss), oldest first; a quality lead
+   * accepts one by rolling the version back (Rollback), which then carries its trigger.
+   */
+  rollbackProposals: RollbackProposal[];
+}
+
+export interface RollbackProposal {
+  proposalId: string;
+  modelVersionId: string;
+  /** Empty = the use-case-wide deployment. */
+  scope: string;
+  /** gate-breach or kpi-miss. */
+  trigger: string;
+  /** The version proposed instead; empty = the rule-based limits. */
+  toModelVersionId: string;
+  /** What was measured (precision, recall, a KPI name), its value, the limit crossed and on how many outcomes or measurements. */
+  measure: string;
+  value: number;
+  limit: number;
+  basis: number;
+  reason: string;
+  proposedAt: string;
+  /** False once the version left production of that deployment. */
+  standing: boolean;
+}
+
+export interface DefineGatesRequest {
+  useCaseId: string;
+  /** Minimum test metrics (higher is better), beside the charter's minModelMetrics. */
+  minMetrics: { [key: string]: number };
+  /** Maximum test metrics (lower is better: rmse, mae, brier). */
+  maxMetrics: { [key: string]: number };
+  /** Largest drop of the model card's stress metric under noise / when one sensor is dropped; absent = not gated. */
+  noise: StressLimit | undefined;
+  dropout:
+    | StressLimit
+    | undefined;
+  /** The training snapshot must be recorded with the registered hash and hold this much; absent = not gated. */
+  snapshot:
+    | SnapshotRequirement
+    | undefined;
+  /** A shadow period required before production; absent = none. */
+  shadow:
+    | ShadowRequirement
+    | undefined;
+  /** True: the expected savings under the charter's cost model are not compared with production's. */
+  skipSavingsGate: boolean;
+  /** Operator outcomes before live precision and recall are compared with the gates; 0 = 10. */
+  minLiveOutcomes: number;
+}
+
+export interface DefineGatesRequest_MinMetricsEntry {
+  key: string;
+  value: number;
+}
+
+export interface DefineGatesRequest_MaxMetricsEntry {
+  key: string;
+  value: number;
+}
+
+export interface StressLimit {
+  maxDrop: number;
+}
+
+export interface SnapshotRequirement {
+  minRows: number;
+  minLabels: number;
+}
+
+export interface ShadowRequirement {
+  minWindows: number;
+  /** 0–1: share of the shadow windows where the candidate agreed with production (or the rules). */
+  minAgreement: number;
+}
+
+export interface DefineGatesResponse {
+  /** The minimum metrics in force: the charter's and these, the stricter of two. */
+  minMetrics: { [key: string]: number };
+}
+
+export interface DefineGatesResponse_MinMetricsEntry {
+  key: string;
+  value: number;
+}
+
+export interface CheckGatesRequest {
+  useCaseId: string;
+  requestId: string;
+}
+
+export interface GateResult {
+  /** min-metric, max-metric, stress-noise, stress-dropout, snapshot-quality, shadow-period, savings. */
+  gate: string;
+  passed: boolean;
+  /** The numbers: what was found and the limit. */
+  detail: string;
+}
+
+export interface CheckGatesResponse {
+  /** Empty for a request to shadow (the shadow period is the sandbox) or when nothing is gated. */
+  results: GateResult[];
+  passed: boolean;
 }
 
 export interface RequestApprovalRequest {
@@ -1258,7 +1362,7 @@ export const ListModelVersionsRequest: MessageFns<ListModelVersionsRequest> = {
 };
 
 function createBaseListModelVersionsResponse(): ListModelVersionsResponse {
-  return { versions: [], deployments: [] };
+  return { versions: [], deployments: [], rollbackProposals: [] };
 }
 
 export const ListModelVersionsResponse: MessageFns<ListModelVersionsResponse> = {
@@ -1268,6 +1372,9 @@ export const ListModelVersionsResponse: MessageFns<ListModelVersionsResponse> = 
     }
     for (const v of message.deployments) {
       Deployment.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.rollbackProposals) {
+      RollbackProposal.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1301,6 +1408,14 @@ export const ListModelVersionsResponse: MessageFns<ListModelVersionsResponse> = 
             message.deployments.push(Deployment.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rollbackProposals.push(RollbackProposal.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1320,6 +1435,1067 @@ export const ListModelVersionsResponse: MessageFns<ListModelVersionsResponse> = 
     const message = createBaseListModelVersionsResponse();
     message.versions = object.versions?.map((e) => ModelVersion.fromPartial(e)) || [];
     message.deployments = object.deployments?.map((e) => Deployment.fromPartial(e)) || [];
+    message.rollbackProposals = object.rollbackProposals?.map((e) => RollbackProposal.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRollbackProposal(): RollbackProposal {
+  return {
+    proposalId: "",
+    modelVersionId: "",
+    scope: "",
+    trigger: "",
+    toModelVersionId: "",
+    measure: "",
+    value: 0,
+    limit: 0,
+    basis: 0,
+    reason: "",
+    proposedAt: "",
+    standing: false,
+  };
+}
+
+export const RollbackProposal: MessageFns<RollbackProposal> = {
+  encode(message: RollbackProposal, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.proposalId !== "") {
+      writer.uint32(10).string(message.proposalId);
+    }
+    if (message.modelVersionId !== "") {
+      writer.uint32(18).string(message.modelVersionId);
+    }
+    if (message.scope !== "") {
+      writer.uint32(26).string(message.scope);
+    }
+    if (message.trigger !== "") {
+      writer.uint32(34).string(message.trigger);
+    }
+    if (message.toModelVersionId !== "") {
+      writer.uint32(42).string(message.toModelVersionId);
+    }
+    if (message.measure !== "") {
+      writer.uint32(50).string(message.measure);
+    }
+    if (message.value !== 0) {
+      writer.uint32(57).double(message.value);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(65).double(message.limit);
+    }
+    if (message.basis !== 0) {
+      writer.uint32(72).uint32(message.basis);
+    }
+    if (message.reason !== "") {
+      writer.uint32(82).string(message.reason);
+    }
+    if (message.proposedAt !== "") {
+      writer.uint32(90).string(message.proposedAt);
+    }
+    if (message.standing !== false) {
+      writer.uint32(96).bool(message.standing);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollbackProposal {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollbackProposal();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.proposalId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.modelVersionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.trigger = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.toModelVersionId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.measure = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.limit = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.basis = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.proposedAt = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.standing = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RollbackProposal>): RollbackProposal {
+    return RollbackProposal.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RollbackProposal>): RollbackProposal {
+    const message = createBaseRollbackProposal();
+    message.proposalId = object.proposalId ?? "";
+    message.modelVersionId = object.modelVersionId ?? "";
+    message.scope = object.scope ?? "";
+    message.trigger = object.trigger ?? "";
+    message.toModelVersionId = object.toModelVersionId ?? "";
+    message.measure = object.measure ?? "";
+    message.value = object.value ?? 0;
+    message.limit = object.limit ?? 0;
+    message.basis = object.basis ?? 0;
+    message.reason = object.reason ?? "";
+    message.proposedAt = object.proposedAt ?? "";
+    message.standing = object.standing ?? false;
+    return message;
+  },
+};
+
+function createBaseDefineGatesRequest(): DefineGatesRequest {
+  return {
+    useCaseId: "",
+    minMetrics: {},
+    maxMetrics: {},
+    noise: undefined,
+    dropout: undefined,
+    snapshot: undefined,
+    shadow: undefined,
+    skipSavingsGate: false,
+    minLiveOutcomes: 0,
+  };
+}
+
+export const DefineGatesRequest: MessageFns<DefineGatesRequest> = {
+  encode(message: DefineGatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.useCaseId !== "") {
+      writer.uint32(10).string(message.useCaseId);
+    }
+    globalThis.Object.entries(message.minMetrics).forEach(([key, value]: [string, number]) => {
+      DefineGatesRequest_MinMetricsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    globalThis.Object.entries(message.maxMetrics).forEach(([key, value]: [string, number]) => {
+      DefineGatesRequest_MaxMetricsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.noise !== undefined) {
+      StressLimit.encode(message.noise, writer.uint32(34).fork()).join();
+    }
+    if (message.dropout !== undefined) {
+      StressLimit.encode(message.dropout, writer.uint32(42).fork()).join();
+    }
+    if (message.snapshot !== undefined) {
+      SnapshotRequirement.encode(message.snapshot, writer.uint32(50).fork()).join();
+    }
+    if (message.shadow !== undefined) {
+      ShadowRequirement.encode(message.shadow, writer.uint32(58).fork()).join();
+    }
+    if (message.skipSavingsGate !== false) {
+      writer.uint32(64).bool(message.skipSavingsGate);
+    }
+    if (message.minLiveOutcomes !== 0) {
+      writer.uint32(72).uint32(message.minLiveOutcomes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefineGatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefineGatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.useCaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = DefineGatesRequest_MinMetricsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.minMetrics[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = DefineGatesRequest_MaxMetricsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.maxMetrics[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.noise = StressLimit.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dropout = StressLimit.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.snapshot = SnapshotRequirement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.shadow = ShadowRequirement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.skipSavingsGate = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.minLiveOutcomes = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DefineGatesRequest>): DefineGatesRequest {
+    return DefineGatesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DefineGatesRequest>): DefineGatesRequest {
+    const message = createBaseDefineGatesRequest();
+    message.useCaseId = object.useCaseId ?? "";
+    message.minMetrics = (globalThis.Object.entries(object.minMetrics ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.maxMetrics = (globalThis.Object.entries(object.maxMetrics ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.noise = (object.noise !== undefined && object.noise !== null)
+      ? StressLimit.fromPartial(object.noise)
+      : undefined;
+    message.dropout = (object.dropout !== undefined && object.dropout !== null)
+      ? StressLimit.fromPartial(object.dropout)
+      : undefined;
+    message.snapshot = (object.snapshot !== undefined && object.snapshot !== null)
+      ? SnapshotRequirement.fromPartial(object.snapshot)
+      : undefined;
+    message.shadow = (object.shadow !== undefined && object.shadow !== null)
+      ? ShadowRequirement.fromPartial(object.shadow)
+      : undefined;
+    message.skipSavingsGate = object.skipSavingsGate ?? false;
+    message.minLiveOutcomes = object.minLiveOutcomes ?? 0;
+    return message;
+  },
+};
+
+function createBaseDefineGatesRequest_MinMetricsEntry(): DefineGatesRequest_MinMetricsEntry {
+  return { key: "", value: 0 };
+}
+
+export const DefineGatesRequest_MinMetricsEntry: MessageFns<DefineGatesRequest_MinMetricsEntry> = {
+  encode(message: DefineGatesRequest_MinMetricsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefineGatesRequest_MinMetricsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefineGatesRequest_MinMetricsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DefineGatesRequest_MinMetricsEntry>): DefineGatesRequest_MinMetricsEntry {
+    return DefineGatesRequest_MinMetricsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DefineGatesRequest_MinMetricsEntry>): DefineGatesRequest_MinMetricsEntry {
+    const message = createBaseDefineGatesRequest_MinMetricsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseDefineGatesRequest_MaxMetricsEntry(): DefineGatesRequest_MaxMetricsEntry {
+  return { key: "", value: 0 };
+}
+
+export const DefineGatesRequest_MaxMetricsEntry: MessageFns<DefineGatesRequest_MaxMetricsEntry> = {
+  encode(message: DefineGatesRequest_MaxMetricsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefineGatesRequest_MaxMetricsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefineGatesRequest_MaxMetricsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DefineGatesRequest_MaxMetricsEntry>): DefineGatesRequest_MaxMetricsEntry {
+    return DefineGatesRequest_MaxMetricsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DefineGatesRequest_MaxMetricsEntry>): DefineGatesRequest_MaxMetricsEntry {
+    const message = createBaseDefineGatesRequest_MaxMetricsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseStressLimit(): StressLimit {
+  return { maxDrop: 0 };
+}
+
+export const StressLimit: MessageFns<StressLimit> = {
+  encode(message: StressLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxDrop !== 0) {
+      writer.uint32(9).double(message.maxDrop);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StressLimit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStressLimit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.maxDrop = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<StressLimit>): StressLimit {
+    return StressLimit.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StressLimit>): StressLimit {
+    const message = createBaseStressLimit();
+    message.maxDrop = object.maxDrop ?? 0;
+    return message;
+  },
+};
+
+function createBaseSnapshotRequirement(): SnapshotRequirement {
+  return { minRows: 0, minLabels: 0 };
+}
+
+export const SnapshotRequirement: MessageFns<SnapshotRequirement> = {
+  encode(message: SnapshotRequirement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.minRows !== 0) {
+      writer.uint32(8).uint32(message.minRows);
+    }
+    if (message.minLabels !== 0) {
+      writer.uint32(16).uint32(message.minLabels);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SnapshotRequirement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSnapshotRequirement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.minRows = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.minLabels = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<SnapshotRequirement>): SnapshotRequirement {
+    return SnapshotRequirement.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SnapshotRequirement>): SnapshotRequirement {
+    const message = createBaseSnapshotRequirement();
+    message.minRows = object.minRows ?? 0;
+    message.minLabels = object.minLabels ?? 0;
+    return message;
+  },
+};
+
+function createBaseShadowRequirement(): ShadowRequirement {
+  return { minWindows: 0, minAgreement: 0 };
+}
+
+export const ShadowRequirement: MessageFns<ShadowRequirement> = {
+  encode(message: ShadowRequirement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.minWindows !== 0) {
+      writer.uint32(8).uint32(message.minWindows);
+    }
+    if (message.minAgreement !== 0) {
+      writer.uint32(17).double(message.minAgreement);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShadowRequirement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShadowRequirement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.minWindows = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.minAgreement = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ShadowRequirement>): ShadowRequirement {
+    return ShadowRequirement.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ShadowRequirement>): ShadowRequirement {
+    const message = createBaseShadowRequirement();
+    message.minWindows = object.minWindows ?? 0;
+    message.minAgreement = object.minAgreement ?? 0;
+    return message;
+  },
+};
+
+function createBaseDefineGatesResponse(): DefineGatesResponse {
+  return { minMetrics: {} };
+}
+
+export const DefineGatesResponse: MessageFns<DefineGatesResponse> = {
+  encode(message: DefineGatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.minMetrics).forEach(([key, value]: [string, number]) => {
+      DefineGatesResponse_MinMetricsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefineGatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefineGatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = DefineGatesResponse_MinMetricsEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.minMetrics[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DefineGatesResponse>): DefineGatesResponse {
+    return DefineGatesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DefineGatesResponse>): DefineGatesResponse {
+    const message = createBaseDefineGatesResponse();
+    message.minMetrics = (globalThis.Object.entries(object.minMetrics ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseDefineGatesResponse_MinMetricsEntry(): DefineGatesResponse_MinMetricsEntry {
+  return { key: "", value: 0 };
+}
+
+export const DefineGatesResponse_MinMetricsEntry: MessageFns<DefineGatesResponse_MinMetricsEntry> = {
+  encode(message: DefineGatesResponse_MinMetricsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefineGatesResponse_MinMetricsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefineGatesResponse_MinMetricsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<DefineGatesResponse_MinMetricsEntry>): DefineGatesResponse_MinMetricsEntry {
+    return DefineGatesResponse_MinMetricsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DefineGatesResponse_MinMetricsEntry>): DefineGatesResponse_MinMetricsEntry {
+    const message = createBaseDefineGatesResponse_MinMetricsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseCheckGatesRequest(): CheckGatesRequest {
+  return { useCaseId: "", requestId: "" };
+}
+
+export const CheckGatesRequest: MessageFns<CheckGatesRequest> = {
+  encode(message: CheckGatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.useCaseId !== "") {
+      writer.uint32(10).string(message.useCaseId);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckGatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckGatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.useCaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<CheckGatesRequest>): CheckGatesRequest {
+    return CheckGatesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckGatesRequest>): CheckGatesRequest {
+    const message = createBaseCheckGatesRequest();
+    message.useCaseId = object.useCaseId ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseGateResult(): GateResult {
+  return { gate: "", passed: false, detail: "" };
+}
+
+export const GateResult: MessageFns<GateResult> = {
+  encode(message: GateResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gate !== "") {
+      writer.uint32(10).string(message.gate);
+    }
+    if (message.passed !== false) {
+      writer.uint32(16).bool(message.passed);
+    }
+    if (message.detail !== "") {
+      writer.uint32(26).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GateResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGateResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gate = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.passed = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GateResult>): GateResult {
+    return GateResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GateResult>): GateResult {
+    const message = createBaseGateResult();
+    message.gate = object.gate ?? "";
+    message.passed = object.passed ?? false;
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
+function createBaseCheckGatesResponse(): CheckGatesResponse {
+  return { results: [], passed: false };
+}
+
+export const CheckGatesResponse: MessageFns<CheckGatesResponse> = {
+  encode(message: CheckGatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      GateResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.passed !== false) {
+      writer.uint32(16).bool(message.passed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckGatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckGatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(GateResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.passed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<CheckGatesResponse>): CheckGatesResponse {
+    return CheckGatesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckGatesResponse>): CheckGatesResponse {
+    const message = createBaseCheckGatesResponse();
+    message.results = object.results?.map((e) => GateResult.fromPartial(e)) || [];
+    message.passed = object.passed ?? false;
     return message;
   },
 };
@@ -2406,7 +3582,9 @@ export const BreakGlassPromoteResponse: MessageFns<BreakGlassPromoteResponse> = 
  * Every method needs a bearer token: ListModelVersions `model.read`, RequestApproval
  * `model.propose`, Approve and Reject `model.approve`, Promote `model.promote`, Rollback
  * `model.rollback`, RegisterModelVersion `model.register` (service accounts: training),
- * BreakGlassPromote `model.break_glass`. Approve refuses the requester (four eyes) with PERMISSION_DENIED. A bad field is
+ * BreakGlassPromote `model.break_glass`, DefineGates `model.approve`, CheckGates `model.read`.
+ * Approve and Promote of a request to production check the gates (the charter's minimum metrics,
+ * DefineGates' own) and refuse with FAILED_PRECONDITION listing every failing gate. Approve refuses the requester (four eyes) with PERMISSION_DENIED. A bad field is
  * INVALID_ARGUMENT naming it; an unknown version or request is NOT_FOUND; a request or version in
  * the wrong state is FAILED_PRECONDITION with the state it is in.
  */
@@ -2507,6 +3685,30 @@ export const ModelRegistryServiceService = {
       Buffer.from(BreakGlassPromoteResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): BreakGlassPromoteResponse => BreakGlassPromoteResponse.decode(value),
   },
+  /**
+   * Sets the gates a version of the use case must pass into production, beside the charter's
+   * minimum metrics (records ModelGatesSet). A metric the use case's task does not produce, or a
+   * lower-is-better metric as a minimum, is INVALID_ARGUMENT naming each.
+   */
+  defineGates: {
+    path: "/industrial.governance.v1.ModelRegistryService/DefineGates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DefineGatesRequest): Buffer => Buffer.from(DefineGatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DefineGatesRequest => DefineGatesRequest.decode(value),
+    responseSerialize: (value: DefineGatesResponse): Buffer => Buffer.from(DefineGatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DefineGatesResponse => DefineGatesResponse.decode(value),
+  },
+  /** The gates of an approval request to production as they stand now, passed or not (nothing recorded). */
+  checkGates: {
+    path: "/industrial.governance.v1.ModelRegistryService/CheckGates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckGatesRequest): Buffer => Buffer.from(CheckGatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckGatesRequest => CheckGatesRequest.decode(value),
+    responseSerialize: (value: CheckGatesResponse): Buffer => Buffer.from(CheckGatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckGatesResponse => CheckGatesResponse.decode(value),
+  },
 } as const;
 
 export interface ModelRegistryServiceServer extends UntypedServiceImplementation {
@@ -2533,6 +3735,14 @@ export interface ModelRegistryServiceServer extends UntypedServiceImplementation
    * promotion, each with the caller and the reason.
    */
   breakGlassPromote: handleUnaryCall<BreakGlassPromoteRequest, BreakGlassPromoteResponse>;
+  /**
+   * Sets the gates a version of the use case must pass into production, beside the charter's
+   * minimum metrics (records ModelGatesSet). A metric the use case's task does not produce, or a
+   * lower-is-better metric as a minimum, is INVALID_ARGUMENT naming each.
+   */
+  defineGates: handleUnaryCall<DefineGatesRequest, DefineGatesResponse>;
+  /** The gates of an approval request to production as they stand now, passed or not (nothing recorded). */
+  checkGates: handleUnaryCall<CheckGatesRequest, CheckGatesResponse>;
 }
 
 export interface ModelRegistryServiceClient extends Client {
@@ -2670,6 +3880,42 @@ export interface ModelRegistryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BreakGlassPromoteResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sets the gates a version of the use case must pass into production, beside the charter's
+   * minimum metrics (records ModelGatesSet). A metric the use case's task does not produce, or a
+   * lower-is-better metric as a minimum, is INVALID_ARGUMENT naming each.
+   */
+  defineGates(
+    request: DefineGatesRequest,
+    callback: (error: ServiceError | null, response: DefineGatesResponse) => void,
+  ): ClientUnaryCall;
+  defineGates(
+    request: DefineGatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DefineGatesResponse) => void,
+  ): ClientUnaryCall;
+  defineGates(
+    request: DefineGatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DefineGatesResponse) => void,
+  ): ClientUnaryCall;
+  /** The gates of an approval request to production as they stand now, passed or not (nothing recorded). */
+  checkGates(
+    request: CheckGatesRequest,
+    callback: (error: ServiceError | null, response: CheckGatesResponse) => void,
+  ): ClientUnaryCall;
+  checkGates(
+    request: CheckGatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckGatesResponse) => void,
+  ): ClientUnaryCall;
+  checkGates(
+    request: CheckGatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckGatesResponse) => void,
   ): ClientUnaryCall;
 }
 
