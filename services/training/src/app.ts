@@ -2,7 +2,7 @@
 // (queue + worker-thread trainer, artifact store, snapshots, cost models, governance's model
 // registry, projection of training's own streams), the gRPC server (TrainingService, health,
 // reflection, access guard recording denials through the kernel), the HTTP probes, and the bus
-// consumers of the integration events training acts on (inference's RetrainingRequested, dataops'
+// consumers of the integration events training acts on (inference's RetrainingRequested and DriftDetected, dataops'
 // DatasetSnapshotCreated). Opens nothing itself: the caller owns the store, the key set, the bus and telemetry.
 import { createGuard, type KeySet } from '@industrial/access';
 import type { Bus, ConsumerHandle } from '@industrial/bus';
@@ -18,8 +18,8 @@ import { trainingService } from './adapters/grpc/training.ts';
 import { createInProcessModelRegistry } from './adapters/registry/in-process.ts';
 import { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
 import { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trainer.ts';
-import { createTrainingRuns, type TrainingRuns } from './features/runs.ts';
-import type { ArtifactStore, CostModelSource, ModelRegistry, SnapshotSource, Trainer } from './ports.ts';
+import { createTrainingRuns, type RetrainingOptions, type TrainingRuns } from './features/runs.ts';
+import type { ArtifactStore, CostModelSource, FreshSnapshots, ModelRegistry, SnapshotSource, Trainer } from './ports.ts';
 
 export const SERVICE_NAME = 'training';
 
@@ -44,6 +44,8 @@ export interface TrainingAppConfig extends ServiceSecurity {
   retrainingConsumer?: { stream: string; durable: string } | null;
   /** Train in a worker thread (default) or inline. */
   trainer?: 'worker' | 'inline';
+  /** Retraining on fresh data (#16): limits, plant time zone, schedules, the schedule timer. */
+  retraining?: RetrainingOptions;
 }
 
 export interface TrainingAppDeps {
@@ -60,6 +62,8 @@ export interface TrainingAppDeps {
   /** Integration events (RetrainingRequested, DatasetSnapshotCreated); without it, retraining is only started by hand. */
   bus?: Bus;
   trainer?: Trainer;
+  /** dataops' gRPC API making the fresh snapshots of retrainings; absent: retrainings are refused at the snapshot step. */
+  freshSnapshots?: FreshSnapshots;
   now?: () => Date;
 }
 
@@ -89,6 +93,8 @@ export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
     ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
     ...(config.importanceRepeats === undefined ? {} : { importanceRepeats: config.importanceRepeats }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.freshSnapshots === undefined ? {} : { freshSnapshots: deps.freshSnapshots }),
+    ...(config.retraining === undefined ? {} : { retraining: config.retraining }),
   });
   const accessGuard = createGuard({
     keySet: deps.keySet,
@@ -125,6 +131,16 @@ export function createTrainingApp(deps: TrainingAppDeps): TrainingApp {
         handler: async (msg) => {
           const event = parseIntegrationEvent(msg.json());
           if (event.type === 'RetrainingRequested') await runs.onRetrainingRequested(event.data as EventData<'RetrainingRequested'>, event.id);
+        },
+      }),
+      await bus.consume({
+        stream: c.stream,
+        durable: `${c.durable}-drift`,
+        filterSubject: 'evt.v1.inference.DriftDetected',
+        maxDeliver: 5,
+        handler: async (msg) => {
+          const event = parseIntegrationEvent(msg.json());
+          if (event.type === 'DriftDetected') await runs.onDriftDetected(event.data as EventData<'DriftDetected'>, event.id);
         },
       }),
       await bus.consume({

@@ -5,6 +5,7 @@ import type { EventData } from '@industrial/contracts';
 import type { Cause } from '@industrial/kernel';
 import type { CostModel, OrderedSpec, WindowSpec } from '@industrial/ml';
 import type { RawColumn } from './domain/dataset.ts';
+import type { FreshSnapshotRequest, SnapshotSourceLineage } from './domain/retraining.ts';
 
 export type { CostModel };
 import type { PortableTrainSpec } from './domain/spec.ts';
@@ -33,7 +34,17 @@ export interface SnapshotData {
   /** Columns the snapshot marks as model features (the default when a request names none). */
   readonly featureColumns: readonly string[];
   /** Row ranges of the declared split, in row order. */
-  readonly splits: { readonly train: Range; readonly validation: Range; readonly test: Range; readonly kind: string; readonly by: string };
+  readonly splits: {
+    readonly train: Range;
+    readonly validation: Range;
+    readonly test: Range;
+    readonly kind: string;
+    readonly by: string;
+    /** Group-wise splits: the group keys of each part. */
+    readonly groups?: { readonly train: readonly string[]; readonly validation: readonly string[]; readonly test: readonly string[] } | undefined;
+  };
+  /** Where the rows came from (the snapshot lineage's source): a retraining rebuilds historian-window snapshots over fresh data. */
+  readonly source?: SnapshotSourceLineage | null;
   /** Window length the features were computed over (seconds), or null for row data. */
   readonly windowSeconds: number | null;
   /** The window spec the feature columns were computed with (historian-windows snapshots); goes into the model. */
@@ -51,6 +62,19 @@ export interface Range {
 export interface SnapshotSource {
   /** Loads and integrity-checks a snapshot; throws SnapshotNotFoundError / an integrity error. */
   load(snapshotId: string, options?: { expectedHash?: string }): Promise<SnapshotData>;
+}
+
+/** A new snapshot made by dataops (its gRPC CreateDatasetSnapshot, recorded there as DatasetSnapshotCreated). */
+export interface CreatedSnapshot {
+  readonly snapshotId: string;
+  readonly datasetId: string;
+  readonly contentHash: string;
+  readonly rowCount: number;
+}
+
+/** dataops making fresh snapshots for a retraining; errors carry dataops' reason (e.g. no complete window in the range). */
+export interface FreshSnapshots {
+  create(request: FreshSnapshotRequest, cause: Cause): Promise<CreatedSnapshot>;
 }
 
 /** The charter's cost model for a use case, by reference. */
@@ -107,4 +131,6 @@ export interface ModelRegistry {
   registrationOf(useCaseId: string, runId: string, cause: Cause): Promise<RegisteredModel | null>;
   /** The versions registered for a use case, oldest first (the run view after a restart). */
   registrations(useCaseId: string, cause: Cause): Promise<RegisteredModel[]>;
+  /** Asks governance for the version's shadow period (an approval request for the shadow stage); its request id. Absent: not supported by this registry. */
+  requestShadow?(request: { useCaseId: string; modelVersionId: string; justification: string }, cause: Cause): Promise<string>;
 }

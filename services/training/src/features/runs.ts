@@ -12,12 +12,16 @@ import { CostModelNotFoundError, RunNotFoundError, TrainingError } from '../doma
 import { RunProjection, type ListFilter } from '../domain/projection.ts';
 import { decide, evolve, initialRunState, isTerminal, type RunCommand, type RunEvent, type RunState, type StartedData } from '../domain/run.ts';
 import { resolveSpec, type ResolvedSpec, type TrainingSpecInput } from '../domain/spec.ts';
-import type { ArtifactStore, CostModel, CostModelSource, ModelRegistry, SnapshotData, SnapshotSource, Trainer } from '../ports.ts';
+import type { ArtifactStore, CostModel, CostModelSource, FreshSnapshots, ModelRegistry, SnapshotData, SnapshotSource, Trainer } from '../ports.ts';
 import type { Job, RunsContext, RunsLogger, StartRunRequest } from './context.ts';
 import { executeRun } from './execution.ts';
 import { JobQueue } from './queue.ts';
 import { backfillRegistrations, registerModel } from './registration.ts';
 import { startRetraining } from './retraining.ts';
+import { createFreshRetraining } from './fresh-retraining.ts';
+import { createRetrainingScheduler } from './retraining-schedule.ts';
+import { DEFAULT_RETRAINING_LIMITS, type RetrainingLimits } from '../domain/retraining.ts';
+import { DEFAULT_SCHEDULE, describeTick, parseSchedule, type RetrainingSchedule } from '../domain/schedule.ts';
 
 export type { RunsLogger, StartRunRequest };
 
@@ -41,6 +45,23 @@ export interface TrainingRunsDeps {
   importanceRepeats?: number;
   /** Fail runs left unfinished by a previous process at start (single training instance). Default true. */
   recoverInterrupted?: boolean;
+  /** dataops' gRPC API for the fresh snapshots of retrainings; absent: retrainings are refused at the snapshot step. */
+  freshSnapshots?: FreshSnapshots | null;
+  /** Retraining on fresh data: limits, the plant time zone and schedules (per use case, else the default, weekly). */
+  retraining?: RetrainingOptions;
+}
+
+export interface RetrainingOptions {
+  readonly limits?: Partial<RetrainingLimits>;
+  /** IANA zone of the plant (schedules are plant time). Default UTC. */
+  readonly timeZone?: string;
+  /** Schedule text per use case id ("weekly mon 06:00", "daily 02:30", "off"). */
+  readonly schedules?: Readonly<Record<string, string>>;
+  /** For use cases without their own; default "weekly mon 06:00". */
+  readonly defaultSchedule?: string;
+  /** Run the schedule timer (default false: tests and scripts trigger by hand). */
+  readonly scheduler?: boolean;
+  readonly checkEveryMs?: number;
 }
 
 export const RUN_STREAM_PREFIX = 'training-run-';
@@ -232,8 +253,60 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
     }
   }
 
-  const onRetrainingRequested = (data: EventData<'RetrainingRequested'>, causationId: string | null): Promise<string | null> =>
-    startRetraining({ projection, logger, start }, data, causationId);
+  const ro = deps.retraining ?? {};
+  const timeZone = ro.timeZone ?? 'UTC';
+  // Parsed when the service is built: a schedule that cannot be parsed stops it, naming the setting.
+  const defaultSchedule = parseSchedule(ro.defaultSchedule ?? DEFAULT_SCHEDULE, timeZone, 'retraining.default_schedule', 'retraining.time_zone');
+  const schedules = new Map<string, RetrainingSchedule>(
+    Object.entries(ro.schedules ?? {}).map(([u, text]) => [u, parseSchedule(text, timeZone, `retraining.schedules.${u}`, 'retraining.time_zone')]),
+  );
+  const retraining = createFreshRetraining({
+    kernel,
+    projection,
+    snapshots,
+    freshSnapshots: deps.freshSnapshots ?? null,
+    registry,
+    logger,
+    limits: { ...DEFAULT_RETRAINING_LIMITS, ...ro.limits },
+    now,
+    describeTick: (ms) => describeTick(ms, timeZone),
+    start,
+    watch: (runId, signal) => watch(runId, signal),
+  });
+  const scheduler = createRetrainingScheduler({
+    retraining,
+    schedules,
+    defaultSchedule,
+    logger,
+    now,
+    ...(ro.checkEveryMs === undefined ? {} : { checkEveryMs: ro.checkEveryMs }),
+  });
+
+  /** inference's RetrainingRequested: naming a drift → retraining on fresh data (one per drift); otherwise the request's model retrained on the latest snapshot. */
+  const onRetrainingRequested = async (data: EventData<'RetrainingRequested'>, causationId: string | null): Promise<string | null> => {
+    if (data.trigger === 'drift' && data.driftId !== null) {
+      const v = await retraining.trigger({
+        useCaseId: data.useCaseId,
+        modelVersionId: data.modelVersionId,
+        trigger: { kind: 'drift', driftId: data.driftId, retrainingRequestId: data.requestId, scheduleTick: null, schedule: null, requestedBy: null },
+        causationId,
+      });
+      return v.retrainingId;
+    }
+    return startRetraining({ projection, logger, start }, data, causationId);
+  };
+
+  /** inference's DriftDetected: critical drift of a model → retraining on fresh data (warnings are only watched). */
+  const onDriftDetected = async (data: EventData<'DriftDetected'>, causationId: string | null): Promise<string | null> => {
+    if (data.severity !== 'critical') return null;
+    const v = await retraining.trigger({
+      useCaseId: data.useCaseId,
+      modelVersionId: data.modelVersionId,
+      trigger: { kind: 'drift', driftId: data.driftId, retrainingRequestId: null, scheduleTick: null, schedule: null, requestedBy: null },
+      causationId,
+    });
+    return v.retrainingId;
+  };
 
   /** Runs a previous process left queued or running: completed from their registration (asked of the registry), else failed as interrupted. */
   async function recover(): Promise<void> {
@@ -278,6 +351,10 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
     watch,
     list: (filter: ListFilter = {}) => projection.list(filter),
     onRetrainingRequested,
+    onDriftDetected,
+    /** Retraining on fresh data: trigger (drift, schedule, on demand), get, settled. */
+    retraining,
+    scheduler,
     /** dataops' DatasetSnapshotCreated (integration event): the latest snapshot per use case, and its hash to check on load. */
     onSnapshotCreated(data: EventData<'DatasetSnapshotCreated'>): void {
       snapshotHashes.set(data.snapshotId, data.contentHash);
@@ -300,6 +377,7 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       const sub = kernel.reader.subscribeToAll({ checkpoint: projection.position });
       subscription = sub;
       live = true;
+      if (ro.scheduler === true) scheduler.start();
       void (async () => {
         try {
           for await (const e of sub) {
@@ -313,6 +391,7 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
     },
     /** Stops accepting runs; `finish` waits for queued and running runs (up to graceMs), `cancel` records them as cancelled. */
     async close(options: { mode: 'finish' | 'cancel'; graceMs?: number }): Promise<void> {
+      await scheduler.stop();
       let dropped: string[] = [];
       if (options.mode === 'finish') {
         const grace = options.graceMs ?? 60_000;

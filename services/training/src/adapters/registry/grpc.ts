@@ -2,7 +2,8 @@
 // ListModelVersions) with training's service-account token (role `service`: `model.register`,
 // `model.read`). Cluster mode. The registration travels as the contract's JSON and comes back as
 // recorded (with the version number governance assigned).
-import { createClient, governanceRegistryV1 as pb, unaryCall, type GrpcClientTls } from '@industrial/grpc';
+import { Metadata } from '@grpc/grpc-js';
+import { CORRELATION_ID_METADATA, createClient, governanceRegistryV1 as pb, unaryCall, type GrpcClientTls } from '@industrial/grpc';
 import { TrainingError, TrainingErrorCode } from '../../domain/errors.ts';
 import type { ModelRegistry, RegisteredModel } from '../../ports.ts';
 
@@ -43,6 +44,19 @@ export function createGrpcModelRegistry(options: GrpcModelRegistryOptions): Mode
       return (await list(useCaseId)).find((v) => v.runId === runId) ?? null;
     },
     registrations: (useCaseId) => list(useCaseId),
+    async requestShadow(r, cause) {
+      // Needs `model.propose` on training's service account (the shadow stage of a retraining's candidate).
+      const metadata = new Metadata();
+      metadata.set(CORRELATION_ID_METADATA, cause.correlationId);
+      const res = await unaryCall(
+        client,
+        client.requestApproval,
+        { useCaseId: r.useCaseId, modelVersionId: r.modelVersionId, targetStage: pb.ModelStage.MODEL_STAGE_SHADOW, justification: r.justification, scope: '' },
+        { metadata },
+      );
+      if (res.request === undefined) throw new TrainingError(TrainingErrorCode.Unavailable, '', 'governance answered RequestApproval without the request');
+      return res.request.requestId;
+    },
     close: () => client.close(),
   };
 }

@@ -21,6 +21,13 @@ export function createInProcessModelRegistry(store: EventStore): ModelRegistry {
       const v = [...(await registry.list(useCaseId)).deployments.registered.values()].find((x) => x.runId === runId);
       return v === undefined ? null : dataOf(v);
     },
+    async requestShadow(r, cause) {
+      const { requestId } = await registry.requestApproval(
+        { useCaseId: r.useCaseId, modelVersionId: r.modelVersionId, targetStage: 'shadow', justification: r.justification, scope: null },
+        cause,
+      );
+      return requestId;
+    },
     async registrations(useCaseId) {
       return [...(await registry.list(useCaseId)).deployments.registered.values()].map(dataOf).sort((a, b) => a.version - b.version);
     },
