@@ -142,17 +142,37 @@ describe.each<[string, StoreFactory]>([
     ]);
   });
 
-  it('refuses a gate naming a metric the task does not produce, at definition', async () => {
+  it('refuses a gate naming a metric the task does not produce, at definition (DefineGates over gRPC), writing nothing', async () => {
     const before = await modelEvents();
-    await expect(gov.app.registry.defineGates(useCaseId, { maxMetrics: { rmse: 3 } }, LEAD)).rejects.toThrow(
-      /maxMetrics\.rmse: the classification task does not produce "rmse"/,
+    const error = await expectStatus(
+      unaryCall(quinn, quinn.defineGates, pb.DefineGatesRequest.fromPartial({ useCaseId, maxMetrics: { rmse: 3 }, minMetrics: { recall: 0.75 } })),
+      grpc.status.INVALID_ARGUMENT,
     );
+    expect(error.details).toContain('maxMetrics.rmse: the classification task does not produce "rmse"');
     expect(await modelEvents()).toBe(before);
+    // An engineer may not set gates.
+    await expectStatus(unaryCall(ed, ed.defineGates, pb.DefineGatesRequest.fromPartial({ useCaseId })), grpc.status.PERMISSION_DENIED);
+    // A valid definition answers the minimums in force: the charter's and its own, the stricter of two.
+    const set = await unaryCall(quinn, quinn.defineGates, pb.DefineGatesRequest.fromPartial({ useCaseId, minMetrics: { recall: 0.65, f1: 0.5 } }));
+    expect(set.minMetrics).toEqual({ recall: 0.7, precision: 0.5, f1: 0.5 });
   });
 
   it('gates stress and the shadow period once defined, at approval and again at promotion', async () => {
-    await gov.app.registry.defineGates(useCaseId, { maxDropoutDrop: 0.1, shadow: { minWindows: 100, minAgreement: 0.9 } }, LEAD);
+    await unaryCall(
+      quinn,
+      quinn.defineGates,
+      pb.DefineGatesRequest.fromPartial({ useCaseId, dropout: { maxDrop: 0.1 }, shadow: { minWindows: 100, minAgreement: 0.9 } }),
+    );
     const { request: r } = await request(ed, useCaseId, V3);
+    const checked = await unaryCall(ed, ed.checkGates, pb.CheckGatesRequest.fromPartial({ useCaseId, requestId: r!.requestId }));
+    expect(checked.passed).toBe(false);
+    expect(checked.results.map((g) => `${g.gate} ${g.passed}`)).toEqual([
+      'min-metric true',
+      'min-metric true',
+      'stress-dropout false',
+      'shadow-period false',
+      'savings true',
+    ]);
     const refused = await expectStatus(approve(quinn, useCaseId, r!.requestId), grpc.status.FAILED_PRECONDITION);
     expect(refused.details).toContain('fails 2 gates');
     expect(refused.details).toContain('[stress-dropout] pr_auc drops over 0.100 when a sensor is dropped: vibration 0.300 (0.800 → 0.500)');
@@ -175,6 +195,6 @@ describe.each<[string, StoreFactory]>([
     const promoted = await promote(quinn, useCaseId, r!.requestId);
     expect(promoted.previousModelVersionId).toBe(V1);
     const types = (await fx.store.readStream(model)).map((e) => e.type);
-    expect(types.filter((t) => t === 'ModelGatesSet')).toHaveLength(3);
+    expect(types.filter((t) => t === 'ModelGatesSet')).toHaveLength(4);
   });
 });

@@ -129,8 +129,16 @@ describe.each<[string, StoreFactory]>([
     expect(rolled).toHaveLength(1);
     expect(rolled[0]!.data).toMatchObject({ trigger: 'gate-breach', fromModelVersionId: V2, toModelVersionId: V1 });
     expect((rolled[0]!.data as { reason: string }).reason).toMatch(/^precision fell \(accepting rollback proposal [0-9a-f-]{36}: live precision 0\.333/);
-    expect((await gov.app.registry.list(useCaseId)).proposals.size).toBe(1);
-    expect([...(await gov.app.registry.list(useCaseId)).proposals.values()][0]!.standing).toBe(false);
+    const listed = await unaryCall(lead, lead.listModelVersions, pb.ListModelVersionsRequest.fromPartial({ useCaseId }));
+    expect(listed.rollbackProposals).toHaveLength(1);
+    expect(listed.rollbackProposals[0]).toMatchObject({
+      modelVersionId: V2,
+      trigger: 'gate-breach',
+      toModelVersionId: V1,
+      measure: 'precision',
+      basis: 12,
+      standing: false,
+    });
   });
 
   it('proposes a kpi-miss rollback when a KPI measured while the version served is worse than its baseline', async () => {

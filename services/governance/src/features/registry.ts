@@ -28,6 +28,7 @@ import {
   type RegistryState,
   type RequestApprovalCommand,
   type RollbackCommand,
+  RegistryError,
 } from '../domain/registry.ts';
 import type { GateResult, GateSettings } from '../domain/gates.ts';
 import { assertGatesPass, gateResultsFor } from '../domain/production-gates.ts';
@@ -183,9 +184,15 @@ export function createRegistryFeatures(deps: RegistryFeaturesDeps) {
     async gateResults(useCaseId: string, requestId: string): Promise<GateResult[]> {
       const s = await state(useCaseId);
       const r = s.requests.get(requestId);
-      if (r === undefined || deps.gates === undefined) return [];
+      if (r === undefined) throw new RegistryError('NOT_FOUND', `approval request ${requestId} does not exist for this use case`);
+      if (deps.gates === undefined) return [];
       const { policy, charter } = await deps.gates.policy(s, useCaseId);
       return gateResultsFor(s, useCaseId, r, policy, await deps.gates.evidence(s, policy, charter, useCaseId, r.modelVersionId, r.scope));
+    },
+
+    /** The minimum metrics in force for a use case (the charter's and governance's, the stricter of two). */
+    async minMetricsInForce(s: RegistryState, useCaseId: string): Promise<Readonly<Record<string, number>>> {
+      return deps.gates === undefined ? {} : (await deps.gates.policy(s, useCaseId)).policy.minMetrics;
     },
 
     /** Records what a decision on the model stream returns (live monitoring's rollback proposals); the number appended. */

@@ -182,6 +182,20 @@ export function toListResponse(s: RegistryState): pb.ListModelVersionsResponse {
       registrationJson: registrationJson(v),
     })),
     deployments: deploymentsOf(s).map((d) => ({ stage: STAGE[d.stage], scope: d.scope ?? '', modelVersionId: d.modelVersionId ?? '' })),
+    rollbackProposals: [...s.proposals.values()].map((p) => ({
+      proposalId: p.proposalId,
+      modelVersionId: p.modelVersionId,
+      scope: p.scope ?? '',
+      trigger: p.trigger,
+      toModelVersionId: p.toModelVersionId ?? '',
+      measure: p.measure,
+      value: p.value,
+      limit: p.limit,
+      basis: p.basis,
+      reason: p.reason,
+      proposedAt: p.proposedAt,
+      standing: p.standing,
+    })),
   };
 }
 
@@ -221,6 +235,24 @@ const breakGlassInput = fromSchema(
     expectNone: z.boolean(),
   }),
 );
+
+const metricName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'metric names use lowercase letters, digits and "_"');
+const metricLimits = z.record(metricName, z.number().refine(Number.isFinite, 'must be a finite number'));
+const stressLimit = z.object({ maxDrop: z.number().nonnegative('must be ≥ 0') }).optional();
+const defineGatesInput = fromSchema(
+  z.object({
+    useCaseId: uuid,
+    minMetrics: metricLimits,
+    maxMetrics: metricLimits,
+    noise: stressLimit,
+    dropout: stressLimit,
+    snapshot: z.object({ minRows: z.number().int().nonnegative(), minLabels: z.number().int().nonnegative() }).optional(),
+    shadow: z.object({ minWindows: z.number().int().min(1, 'must be ≥ 1'), minAgreement: z.number().min(0, 'must be 0–1').max(1, 'must be 0–1') }).optional(),
+    skipSavingsGate: z.boolean(),
+    minLiveOutcomes: z.number().int().nonnegative(),
+  }),
+);
+const checkGatesInput = fromSchema(z.object({ useCaseId: uuid, requestId: uuid }));
 
 /** The ModelRegistryService methods and the permission each needs (packages/access/PERMISSIONS.md). */
 export function modelRegistryService(deps: ModelRegistryDeps) {
@@ -320,6 +352,35 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
       async handle(q, ctx) {
         const { state, registered, alreadyRegistered } = await registry.register(q, causeOf(ctx, Permission.ModelRegister));
         return { version: toVersion(state, registered.modelVersionId), alreadyRegistered };
+      },
+    }),
+    defineGates: unary({
+      permission: Permission.ModelApprove,
+      input: defineGatesInput,
+      async handle(q, ctx) {
+        const state = await registry.defineGates(
+          q.useCaseId,
+          {
+            minMetrics: q.minMetrics,
+            maxMetrics: q.maxMetrics,
+            maxNoiseDrop: q.noise?.maxDrop ?? null,
+            maxDropoutDrop: q.dropout?.maxDrop ?? null,
+            snapshot: q.snapshot ?? null,
+            shadow: q.shadow ?? null,
+            savingsAtLeastProduction: !q.skipSavingsGate,
+            minLiveOutcomes: q.minLiveOutcomes === 0 ? 10 : q.minLiveOutcomes,
+          },
+          causeOf(ctx, Permission.ModelApprove),
+        );
+        return { minMetrics: { ...(await registry.minMetricsInForce(state, q.useCaseId)) } };
+      },
+    }),
+    checkGates: unary({
+      permission: Permission.ModelRead,
+      input: checkGatesInput,
+      async handle(q) {
+        const results = await registry.gateResults(q.useCaseId, q.requestId);
+        return { results: results.map((r) => ({ gate: r.gate, passed: r.passed, detail: r.detail })), passed: results.every((r) => r.passed) };
       },
     }),
     breakGlassPromote: unary({
