@@ -11,7 +11,9 @@ import { createKernel, type Kernel } from '@industrial/kernel';
 import type { FastifyInstance } from 'fastify';
 import { charterService } from './adapters/grpc/charter.ts';
 import { createRecordedOutcomes } from './adapters/outcomes/recorded-outcomes.ts';
+import type { KpiSchedule } from './domain/kpi-schedule.ts';
 import type { CharterContext } from './features/context.ts';
+import { createKpiScheduler, type KpiScheduler } from './features/kpi-schedule.ts';
 import type { CatalogReader, HistorianReader, OutcomeReader } from './ports.ts';
 
 export const SERVICE_NAME = Service.Charter;
@@ -24,6 +26,8 @@ export interface CharterAppConfig extends ServiceSecurity {
   plantTimeZone?: string;
   /** How long stop() waits for in-flight calls before cancelling them. Default 10 s. */
   shutdownGraceMs?: number;
+  /** KPIs measured on a schedule (recorded as KpiMeasured); absent: only on request. */
+  kpiSchedule?: { schedule: KpiSchedule; checkEveryMs: number; idealCycleTimeSeconds: number } | null;
 }
 
 export interface CharterAppDeps {
@@ -48,6 +52,8 @@ export interface CharterAppDeps {
 export interface CharterApp {
   readonly grpc: GrpcServerHandle;
   readonly http: FastifyInstance;
+  /** The KPI schedule (null when none is configured); started and stopped with the app. */
+  readonly kpiScheduler: KpiScheduler | null;
   start(): Promise<{ grpcPort: number; httpPort: number }>;
   /** Stops accepting, drains in-flight calls, closes the HTTP server. Does not close the store. */
   stop(): Promise<void>;
@@ -88,10 +94,20 @@ export function createCharterApp(deps: CharterAppDeps): CharterApp {
     logger,
     name: SERVICE_NAME,
   });
+  const kpiScheduler =
+    config.kpiSchedule === undefined || config.kpiSchedule === null ? null : createKpiScheduler({ ctx: context, ...config.kpiSchedule, log: logger });
   return {
     grpc,
     http: endpoints.http,
-    start: () => endpoints.listen(),
-    stop: () => endpoints.shutdown(),
+    kpiScheduler,
+    async start() {
+      const listening = await endpoints.listen();
+      kpiScheduler?.start();
+      return listening;
+    },
+    async stop() {
+      kpiScheduler?.stop();
+      await endpoints.shutdown();
+    },
   };
 }

@@ -2,6 +2,7 @@
 // a typed object. Nothing below main.ts reads process.env. The variables every service shares (event store,
 // ledger key, access, telemetry) come from @industrial/eventstore/config.
 import { z } from 'zod';
+import { parseKpiSchedule, type KpiSchedule } from './domain/kpi-schedule.ts';
 import {
   accessConfig,
   accessEnv,
@@ -62,6 +63,14 @@ const EnvSchema = z
       .optional(),
     /** File holding the bearer token (a service-account JWT with data.read) the charter presents to dataops; re-read when it changes. */
     CHARTER_DATAOPS_TOKEN_FILE: nonEmpty.optional(),
+    /** Optional: measure every approved use case's KPIs on a schedule, "every <n><m|h|d|w>" (e.g. "every 1d"). */
+    CHARTER_KPI_SCHEDULE: nonEmpty.optional(),
+    /** The schedule's clock: plant (the historian's newest sample of the use case's asset) or wall. */
+    CHARTER_KPI_CLOCK: z.enum(['plant', 'wall']).default('plant'),
+    /** Wall ms between looks at the schedule. */
+    CHARTER_KPI_CHECK_MS: z.coerce.number().int().min(1000, 'must be at least 1000 (ms)').max(86_400_000).default(60_000),
+    /** Ideal cycle time (s) for the performance and OEE KPIs of scheduled measurements; 0: those are not computed. */
+    CHARTER_KPI_IDEAL_CYCLE_TIME_S: z.coerce.number().min(0).max(86_400).default(0),
     /** Removed: the charter no longer reads dataops' database (ADR 0003). Set, it is refused with what to set instead. */
     CHARTER_DATAOPS_PG_SCHEMA: z.string().optional(),
     ...telemetryEnv,
@@ -78,6 +87,10 @@ const EnvSchema = z
         path: ['CHARTER_DATAOPS_PG_SCHEMA'],
         message: 'is no longer read: the charter reads dataops over gRPC (set CHARTER_DATAOPS_GRPC_URL and CHARTER_DATAOPS_TOKEN_FILE)',
       });
+    }
+    if (env.CHARTER_KPI_SCHEDULE !== undefined) {
+      const parsed = parseKpiSchedule(env.CHARTER_KPI_SCHEDULE);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['CHARTER_KPI_SCHEDULE'], message: parsed.reason });
     }
     if (env.CHARTER_DATAOPS_GRPC_URL !== undefined && env.CHARTER_DATAOPS_TOKEN_FILE === undefined) {
       ctx.addIssue({
@@ -98,6 +111,8 @@ export interface CharterConfig {
   ai4i: { path: string; assetPath: string } | null;
   /** dataops' gRPC API (states, counts, catalog) and the token file of the charter's service account; null: not read. */
   dataops: { grpcAddress: string; tokenFile: string } | null;
+  /** KPIs measured on a schedule; null: only on request (RecordKpis). */
+  kpiSchedule: { schedule: KpiSchedule; checkEveryMs: number; idealCycleTimeSeconds: number } | null;
   telemetry: TelemetryConfig;
   /** TLS files of the gRPC server, its clients and the HTTP endpoints (README "TLS"). */
   tls: TlsConfig;
@@ -108,6 +123,17 @@ export interface CharterConfig {
 }
 
 export type ConfigResult = { ok: true; config: CharterConfig } | { ok: false; message: string };
+
+function kpiScheduleOf(e: z.infer<typeof EnvSchema>): CharterConfig['kpiSchedule'] {
+  if (e.CHARTER_KPI_SCHEDULE === undefined) return null;
+  const parsed = parseKpiSchedule(e.CHARTER_KPI_SCHEDULE);
+  if (!parsed.ok) return null; // refused above
+  return {
+    schedule: { text: e.CHARTER_KPI_SCHEDULE, everyMs: parsed.everyMs, clock: e.CHARTER_KPI_CLOCK },
+    checkEveryMs: e.CHARTER_KPI_CHECK_MS,
+    idealCycleTimeSeconds: e.CHARTER_KPI_IDEAL_CYCLE_TIME_S,
+  };
+}
 
 /** Parses the environment; on failure one message naming each bad variable. Empty strings count as unset. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
@@ -125,6 +151,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       access: accessConfig(e),
       ai4i: e.CHARTER_AI4I_CSV === undefined ? null : { path: e.CHARTER_AI4I_CSV, assetPath: e.CHARTER_AI4I_ASSET },
       dataops: e.CHARTER_DATAOPS_GRPC_URL === undefined ? null : { grpcAddress: e.CHARTER_DATAOPS_GRPC_URL, tokenFile: e.CHARTER_DATAOPS_TOKEN_FILE ?? '' },
+      kpiSchedule: kpiScheduleOf(e),
       telemetry: telemetryConfig(e),
       tls: tlsConfig(e),
       grpcRateLimit: grpcRateConfig(e),

@@ -25,6 +25,9 @@ Environment:
   CHARTER_DATAOPS_GRPC_URL                host:port of dataops' gRPC API: states, counts, catalog
   CHARTER_DATAOPS_TOKEN_FILE              file with the charter's service-account token for dataops
   CHARTER_AI4I_CSV / CHARTER_AI4I_ASSET   without dataops: the AI4I file as catalog and failure history
+  CHARTER_KPI_SCHEDULE                    measure approved use cases' KPIs "every <n><m|h|d|w>" (unset: on request only)
+  CHARTER_KPI_CLOCK                       plant (the historian's newest sample of the use case's asset) or wall (plant)
+  CHARTER_KPI_CHECK_MS / CHARTER_KPI_IDEAL_CYCLE_TIME_S   wall ms between looks (60000); ideal cycle time for OEE (0: not computed)
   OTEL_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SAMPLE_RATIO, LOG_LEVEL, SHUTDOWN_GRACE_MS
   GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE, GRPC_TLS_CLIENT_CA_FILE   gRPC server TLS (+ mutual TLS); unset: plaintext
   GRPC_TLS_CA_FILE, GRPC_TLS_CLIENT_CERT_FILE, GRPC_TLS_CLIENT_KEY_FILE   TLS to dataops (+ client certificate)
@@ -63,6 +66,7 @@ process.exit(
           access: { issuer: config.access.issuer, audience: config.access.audience },
           plantTimeZone: config.plantTimeZone,
           shutdownGraceMs: config.shutdownGraceMs,
+          kpiSchedule: config.kpiSchedule,
           tls: config.tls,
           rateLimit: config.grpcRateLimit,
         },

@@ -20,6 +20,8 @@ export interface HistorianReader {
   counts(assetPath: string, from: number, to: number): Promise<ProductionCounts>;
   /** Labelled failures (ground truth, maintenance records) in the window. */
   failures(assetPath: string, from: number, to: number): Promise<LabelledFailure[]>;
+  /** The asset's plant clock: the time of its newest recorded state sample, or null when none is (KPI schedule in plant time). */
+  latestAt?(assetPath: string): Promise<number | null>;
 }
 
 export interface TagInfo {

@@ -26,6 +26,23 @@ describe('charter config', () => {
     const old = loadConfig({ ...base, PG_URL: 'postgres://pg/x', CHARTER_DATAOPS_PG_SCHEMA: 'eventstore_historian' });
     expect(!old.ok && old.message).toMatch(/CHARTER_DATAOPS_PG_SCHEMA is no longer read: .*CHARTER_DATAOPS_GRPC_URL and CHARTER_DATAOPS_TOKEN_FILE/);
   });
+  it('reads a KPI schedule in plant or wall time, and refuses one that cannot be parsed', () => {
+    expect(loadConfig(base)).toMatchObject({ ok: true, config: { kpiSchedule: null } });
+    expect(loadConfig({ ...base, CHARTER_KPI_SCHEDULE: 'every 8h' })).toMatchObject({
+      ok: true,
+      config: { kpiSchedule: { schedule: { text: 'every 8h', everyMs: 8 * 3_600_000, clock: 'plant' }, checkEveryMs: 60_000, idealCycleTimeSeconds: 0 } },
+    });
+    expect(loadConfig({ ...base, CHARTER_KPI_SCHEDULE: 'every 1w', CHARTER_KPI_CLOCK: 'wall', CHARTER_KPI_IDEAL_CYCLE_TIME_S: '0.4' })).toMatchObject({
+      ok: true,
+      config: { kpiSchedule: { schedule: { everyMs: 7 * 86_400_000, clock: 'wall' }, idealCycleTimeSeconds: 0.4 } },
+    });
+    const bad = loadConfig({ ...base, CHARTER_KPI_SCHEDULE: 'every fortnight' });
+    expect(!bad.ok && bad.message).toMatch(/CHARTER_KPI_SCHEDULE must be "every <n><m\|h\|d\|w>"/);
+    const tiny = loadConfig({ ...base, CHARTER_KPI_SCHEDULE: 'every 0m' });
+    expect(!tiny.ok && tiny.message).toMatch(/CHARTER_KPI_SCHEDULE must be at least one minute/);
+    const clock = loadConfig({ ...base, CHARTER_KPI_SCHEDULE: 'every 1d', CHARTER_KPI_CLOCK: 'sundial' });
+    expect(!clock.ok && clock.message).toMatch(/CHARTER_KPI_CLOCK/);
+  });
   it('names a missing variable', () => {
     const r = loadConfig({ ACCESS_KEYS_DIR: '/k' });
     expect(r.ok).toBe(false);

@@ -71,7 +71,11 @@ export interface Running {
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-export async function startCharter(store: EventStore, ports: Pick<CharterAppDeps, 'historian' | 'catalog' | 'outcomes' | 'now'> = {}): Promise<Running> {
+export async function startCharter(
+  store: EventStore,
+  ports: Pick<CharterAppDeps, 'historian' | 'catalog' | 'outcomes' | 'now'> = {},
+  config: Partial<CharterAppDeps['config']> = {},
+): Promise<Running> {
   const material = await createKeySet({ now: new Date() });
   const keySet = await importKeySet(material.keySet);
   const signingKey = await importSigningKey(material.signingKey);
@@ -85,6 +89,7 @@ export async function startCharter(store: EventStore, ports: Pick<CharterAppDeps
       access: { issuer: ISSUER, audience: AUDIENCE },
       plantTimeZone: 'Europe/Berlin',
       shutdownGraceMs: 2000,
+      ...config,
     },
     ...ports,
   });

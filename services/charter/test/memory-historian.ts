@@ -18,7 +18,19 @@ export class MemoryHistorian implements HistorianReader, CatalogReader, OutcomeR
   private readonly failureLabels: LabelledFailure[] = [];
   private readonly tagList: (TagInfo & { history: TagHistory | null })[] = [];
   private readonly promptOutcomes: (PromptOutcome & { useCaseId: string })[] = [];
+  private readonly plantClock = new Map<string, number>();
 
+  /** The asset's plant clock (its newest sample); unset: the last state change, else null. */
+  setLatest(assetPath: string, at: number): this {
+    this.plantClock.set(assetPath, at);
+    return this;
+  }
+  async latestAt(assetPath: string): Promise<number | null> {
+    const set = this.plantClock.get(assetPath);
+    if (set !== undefined) return set;
+    const s = this.states.get(assetPath);
+    return s === undefined || s.t.length === 0 ? null : (s.t[s.t.length - 1] as number);
+  }
   setStates(assetPath: string, series: StateSeries): this {
     this.states.set(assetPath, series);
     return this;

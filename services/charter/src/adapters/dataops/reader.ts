@@ -171,6 +171,12 @@ export class DataopsReader implements HistorianReader, CatalogReader {
    * retention; Bad samples are not in it), exact edges from raw; Good share from the raw samples
    * of the last `qualityWindowMs`. Text tags (no rollup) are counted from raw.
    */
+  /** Plant clock of an asset: the time of its newest state sample (null when none is recorded). */
+  async latestAt(assetPath: string): Promise<number | null> {
+    const h = await this.history(assetPath, this.tagNames.state);
+    return h === null || h.samples === 0 ? null : h.lastAt;
+  }
+
   async history(assetPath: string, tag: string): Promise<TagHistory | null> {
     const end = this.now() + 365 * DAY;
     const start = end - 365 * DAY - this.historyLookbackMs;
