@@ -3,6 +3,7 @@
 // KPIs and prompt outcomes come in; plant time is rendered in the plant's time zone.
 import { costModelFromServing, costOf, failureCost, type CostModel } from './costs.ts';
 import { kpiValue, type LineKpis } from './kpi.ts';
+import { kpiTrends, lineChartSvg, savingsTrend, type ReportTrends } from './report-trends.ts';
 import type { UseCaseState } from './usecase.ts';
 
 /** What happened after a prompt inference raised, as inference records it. */
@@ -60,6 +61,8 @@ export interface ManagementReport {
   savings: Savings | null;
   /** The savings split by what raised the prompts: a model version, or null for the rule-based limits. */
   savingsByModelVersion: (Savings & { modelVersionId: string | null; failuresAvoided: number; falseAlarms: number })[];
+  /** Each KPI measured over time against its target, and the realised savings accumulated since go-live. */
+  trends: ReportTrends;
 }
 
 export interface Savings {
@@ -151,6 +154,20 @@ export function managementReport(input: ReportInput): ManagementReport {
           return { modelVersionId, failuresAvoided, falseAlarms, ...savingsOf(m, failuresAvoided, falseAlarms) };
         });
   const span = input.to - input.goLiveAt;
+  const steps =
+    m === null
+      ? []
+      : accepted.flatMap((o) =>
+          o.outcome === 'failure-avoided'
+            ? [{ at: o.at, change: failureCost(m, hoursPerFailure) - costOf(m, { alarm: true, failureFollowed: true }) }]
+            : o.outcome === 'false-alarm'
+              ? [{ at: o.at, change: -costOf(m, { alarm: true, failureFollowed: false }) }]
+              : [],
+        );
+  const trends: ReportTrends = {
+    kpis: kpiTrends(state, input.goLiveAt - span, input.to),
+    savings: m === null ? null : savingsTrend(m.currency, input.goLiveAt, steps),
+  };
   return {
     useCaseId: draft.useCaseId,
     title: draft.title,
@@ -173,7 +190,40 @@ export function managementReport(input: ReportInput): ManagementReport {
     },
     savings,
     savingsByModelVersion,
+    trends,
   };
+}
+
+/** The trend charts of a report (inline SVG), times labelled in plant time. */
+function trendCharts(r: ManagementReport): string {
+  const label = (x: number) => plantTime(x, r.timeZone);
+  const charts = r.trends.kpis.map((k) =>
+    lineChartSvg({
+      id: `kpi-${k.kpiId}`,
+      title: `${k.name} against target`,
+      unit: k.unit,
+      xLabel: label,
+      series: {
+        points: k.points.map((p) => ({ x: Date.parse(p.periodEnd), y: p.value })),
+        refs: [
+          { y: k.target, label: `target ${show(k.target, k.unit)}`, kind: 'target' },
+          { y: k.baseline, label: `baseline ${show(k.baseline, k.unit)}`, kind: 'baseline' },
+        ],
+      },
+    }),
+  );
+  const s = r.trends.savings;
+  if (s !== null)
+    charts.push(
+      lineChartSvg({
+        id: 'savings',
+        title: `Realised savings since go-live (net, ${s.currency})`,
+        unit: s.currency,
+        xLabel: label,
+        series: { points: s.points.map((p) => ({ x: Date.parse(p.at), y: p.net })), refs: [] },
+      }),
+    );
+  return charts.map((c) => `<figure>\n${c}\n</figure>`).join('\n');
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -204,6 +254,8 @@ ${r.savingsByModelVersion.length === 0 ? '' : `<p>By what raised the prompts: ${
 <tbody>
 ${rows}
 </tbody></table>
+<h2>Trends</h2>
+${trendCharts(r)}
 <h2>Prompts</h2>
 <p>${r.prompts.raised} raised, ${r.prompts.accepted} accepted, ${r.prompts.rejected} rejected, ${r.prompts.expired} expired; ${r.prompts.falseAlarms} false alarms, ${r.prompts.failuresOccurred} failures still occurred.</p>
 <p><small>Generated ${e(r.generatedAt)}.</small></p>
