@@ -92,11 +92,23 @@ async function edge() {
     const writer = await openEdgeWriter(topo.leafNc, site, topo.edgeDomain);
     const ingest = await createEdgeIngest({ store: centre.sinks, now: Date.now });
     const central: { c?: Awaited<ReturnType<typeof consumeCentral>> } = {};
+    /** Reads across the link that failed (and were taken again), by reason: while cut, "no responders". */
+    const readFailures = new Map<string, number>();
     await waitFor('the leaf link', async () => {
       try {
-        central.c = await consumeCentral(topo.hubNc, site, topo.edgeDomain, 'central-bench', async (b) => {
-          if ((await ingest.handle(b)).gaps > 0) throw new Error('gap: wait for the earlier records');
-        });
+        central.c = await consumeCentral(
+          topo.hubNc,
+          site,
+          topo.edgeDomain,
+          'central-bench',
+          async (b) => {
+            if ((await ingest.handle(b)).gaps > 0) throw new Error('gap: wait for the earlier records');
+          },
+          (e: unknown) => {
+            const why = e instanceof Error ? e.message : String(e);
+            readFailures.set(why, (readFailures.get(why) ?? 0) + 1);
+          },
+        );
         return true;
       } catch {
         return false;
@@ -164,7 +176,8 @@ async function edge() {
     log(
       `edge: ${written.batches} UNS batches (${written.samples} samples) and ${written.events} prompts written at the edge (${prompts} while cut); ` +
         `centre before the link returned ${before} records, after: historian ${after.batches} UNS batches (${centre.sinks.counts.sampleRecords} edge batches coalesced into ${centre.sinks.counts.samplesPublished}) / ${after.raw} samples, event store ${after.events} events; ` +
-        `repeats ignored: ${ingest.totals.duplicates} records, ${centre.sinks.counts.samplesDuplicate} UNS batches, ${centre.sinks.counts.eventsDuplicate} events`,
+        `repeats ignored: ${ingest.totals.duplicates} records, ${centre.sinks.counts.samplesDuplicate} UNS batches, ${centre.sinks.counts.eventsDuplicate} events; ` +
+        `reads that failed and were taken again: ${JSON.stringify(Object.fromEntries(readFailures))}`,
     );
     return {
       edge_offline_s: Number(((restoredAt - cutAt) / 1000).toFixed(1)),

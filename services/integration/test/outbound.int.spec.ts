@@ -64,6 +64,9 @@ describe('when a prompt is raised and the CMMS fails in every way but the last',
     const { events, ledger } = build();
     // 503, then no answer at all, then stored-but-answer-lost, then (lookup finds it) — one work order.
     cmms.postFaults = [503, 'hang', 'accept-then-hang'];
+    // The webhook receiver too: a 500, no answer, then taken but the answer lost.
+    receiver.faults = [500, 'hang', 'accept-then-hang'];
+    const deliveriesBefore = receiver.deliveries;
     const ev = raised({ priority: 'critical' });
     await events.handle(ev);
     await events.handle(ev); // redelivery of the same integration event
@@ -79,9 +82,12 @@ describe('when a prompt is raised and the CMMS fails in every way but the last',
     expect((stream[3]?.data as { alreadyThere: boolean }).alreadyThere).toBe(true);
     expect((stream[0]?.data as { status: number }).status).toBe(503);
     expect((stream[1]?.data as { reason: string }).reason).toMatch(/no answer within/);
-    // The signed webhook of the same prompt: delivered once, signature checked by the receiver.
+    // The signed webhook of the same prompt: taken once despite its failures, signature checked by the receiver.
     expect(receiver.records.size).toBe(1);
     expect(receiver.badSignatures).toBe(0);
+    expect(receiver.deliveries - deliveriesBefore).toBe(4);
+    const hook = ledger.list({ status: 'succeeded' }).find((a) => a.connector === 'erp');
+    expect(hook?.attempts).toBe(4);
   });
 });
 
