@@ -267,6 +267,9 @@ describe('when the charter reads machine states, counts, failures and the catalo
     expect(await reader.history(PACKER, 'machine_state')).toEqual({ firstAt: DAY0, lastAt: at(14, 5), samples: 113, goodRatio: 42 / 43 });
     expect(await reader.history(PACKER, 'run_time')).toBeNull();
     expect(await reader.history(PACKER, 'vibration_rms')).toBeNull();
+    // The plant clock a KPI schedule in plant time reads: the newest state sample.
+    expect(await reader.latestAt(PACKER)).toBe(at(14, 5));
+    expect(await reader.latestAt(`${LINE}.packer-10`)).toBeNull();
   });
 
   async function draft(requiredTags: string[]): Promise<{ id: string; engineer: charterV1.CharterServiceClient }> {
