@@ -1,5 +1,6 @@
 // The prompt bench, shortened to half a plant-day: the real plant and the product's inference in
-// process (the training service's pump model, cached under .data/bench-prompts), scored against
+// process (a model for every use case from the training service's recipe, cached under
+// .data/bench-prompts, promoted through governance's gRPC API), scored against
 // the simulator's labels. Asserts the final line's shape (exactly the keys) and that the
 // ground truth reached the scorer (every asset kind, failures labelled with their modes and times).
 import { describe, expect, it } from 'vitest';
@@ -41,8 +42,9 @@ describe('bench:prompts, half a plant-day', () => {
     expect(result.failure_modes.reduce((a, m) => a + m.failures, 0)).toBe(out.score.failures.length);
     expect(out.score.failures.length).toBeGreaterThan(0);
     for (const f of out.score.failures) if (f.onsetMs !== null) expect(f.onsetMs).toBeLessThanOrEqual(f.failureMs);
-    // the pump bearing use case is served with the trained model
-    expect(out.useCases.find((u) => u.mode === 'bearing_failure')?.model).toBe(true);
+    // every use case is served with a model trained by the recipe and promoted through governance
+    expect(out.useCases.length).toBeGreaterThanOrEqual(10);
+    expect(out.useCases.filter((u) => !u.model)).toEqual([]);
     expect(detail.prompts).toBe(new Set(out.score.prompts.map((p) => p.recommendationId)).size);
   }, 600_000);
 });

@@ -6,7 +6,7 @@
 // and the events of `model-<use case>` show those actors. A second run reuses the cached bundles
 // and records nothing new.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,6 +14,8 @@ import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } f
 import { eventValidator } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
 import { createGovernanceApp, type GovernanceApp } from '@industrial/governance';
+import type { ThresholdRule } from '@industrial/ml';
+import { cachedDemoModels, registrationFor, WINDOW_COST, type PreparedModel } from '@industrial/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ENGINEER, DEMO_QUALITY_LEAD, demoModels, type FrontDoor } from '../scripts/platform/demo-models.ts';
 import { readUseCaseFiles } from '../scripts/platform/usecases.ts';
@@ -27,6 +29,7 @@ let dir: string;
 let store: EventStore;
 let governance: GovernanceApp;
 let door: FrontDoor;
+let prepared: readonly PreparedModel[] = [];
 
 /** A terminal stand-in that keeps what the progress display wrote. */
 function terminal(): { stream: NodeJS.WriteStream; text: () => string } {
@@ -97,6 +100,7 @@ describe('the launcher trains and promotes a model for every demo use case (issu
   it('trains every use case from the simulated plant with a progress line each, and promotes each through the front door', async () => {
     const term = terminal();
     const r = await demoModels(useCases, { artifactsDir: join(dir, 'models'), door, dataScale: 0.4, stream: term.stream, worker: false });
+    prepared = r.prepared;
     expect(r.failed).toEqual([]);
     expect(useCases.length).toBeGreaterThanOrEqual(9);
     expect(r.prepared.map((p) => p.useCaseId).sort()).toEqual(useCases.map((u) => u.useCaseId).sort());
@@ -108,6 +112,28 @@ describe('the launcher trains and promotes a model for every demo use case (issu
     for (const u of useCases) expect(text).toMatch(new RegExp(`\\] ${u.serving.name}\\s+done\\s+100 %`));
     expect(text).toContain(`[${useCases.length}/${useCases.length}]`);
   }, 600_000);
+
+  it('registers the cost model each threshold was chosen with, as its model card says', () => {
+    for (const p of prepared) {
+      const card = JSON.parse(readFileSync(join(p.dir, `${p.bundle}.model-card.json`), 'utf8')) as {
+        threshold: { rule: ThresholdRule | null; value: number | null };
+      };
+      const spec = (registrationFor(p, 'test') as { spec: { costModel: Record<string, unknown> | null } }).spec;
+      expect(card.threshold.rule).toEqual(p.record.thresholdRule);
+      expect(card.threshold.value).toBe(p.record.threshold);
+      if (p.record.task === 'regression') expect(card.threshold.rule).toBeNull();
+      if (p.record.task === 'anomaly') expect(card.threshold.rule).toEqual({ kind: 'max-f1' });
+      if (card.threshold.rule?.kind === 'cost') {
+        // a classifier's window cost, recorded inline
+        expect(card.threshold.rule.cost).toEqual(WINDOW_COST);
+        expect(spec.costModel).toEqual({ source: 'inline', useCaseId: null, ...WINDOW_COST });
+      } else {
+        // the best F1 (null in the registration): for a classifier only where the cost left it all but silent
+        expect(spec.costModel).toBeNull();
+      }
+    }
+    expect(prepared.filter((p) => p.record.thresholdRule?.kind === 'cost').length).toBeGreaterThan(0);
+  });
 
   it('leaves an audit trail: training registers, the engineer asks, the quality lead approves and promotes; no break glass', async () => {
     const events = await modelEvents();
@@ -134,5 +160,9 @@ describe('the launcher trains and promotes a model for every demo use case (issu
     expect((await modelEvents()).length).toBe(before);
     expect(term.text()).toMatch(/reused \(cached\)/);
     expect(term.text()).not.toMatch(/training/);
+    // everything cached: the launcher's worker is not even started (cachedDemoModels answers)
+    const cached = cachedDemoModels({ useCases, artifactsDir: join(dir, 'models'), options: { dataScale: 0.4 } });
+    expect(cached?.map((p) => [p.useCaseId, p.record.onnxSha256])).toEqual(r.prepared.map((p) => [p.useCaseId, p.record.onnxSha256]));
+    expect(cachedDemoModels({ useCases, artifactsDir: join(dir, 'no-models'), options: { dataScale: 0.4 } })).toBeNull();
   }, 120_000);
 });

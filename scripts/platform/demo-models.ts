@@ -25,7 +25,7 @@ import {
 export interface FrontDoor {
   /** host:port of governance's gRPC server. */
   readonly governance: string;
-  readonly tls?: GrpcClientTls | undefined;
+  readonly tls?: GrpcClientTls | null | undefined;
   /** Bearer tokens: training's service account (registers), an engineer (asks), a quality lead (approves, promotes). */
   readonly tokens: { readonly training: string; readonly engineer: string; readonly qualityLead: string };
 }
@@ -64,7 +64,7 @@ export async function promoteThroughFrontDoor(
   prepared: readonly PreparedModel[],
   door: FrontDoor,
   codeVersion = detectCodeVersion(),
-): Promise<PromotedModel[]> {
+): Promise<{ promoted: PromotedModel[]; failed: FailedModel[] }> {
   const reg = createGrpcModelRegistry({ address: door.governance, token: door.tokens.training, tls: door.tls });
   const engineer = createClient(registry.ModelRegistryServiceClient, door.governance, { token: door.tokens.engineer, tls: door.tls, deadlineMs: 30_000 });
   const lead = createClient(registry.ModelRegistryServiceClient, door.governance, { token: door.tokens.qualityLead, tls: door.tls, deadlineMs: 30_000 });

@@ -74,8 +74,10 @@ export {
   recordingOptionsFor,
   RECIPE_DEFAULTS,
   USECASE_RECIPE_VERSION,
+  WINDOW_COST,
+  MIN_COST_RECALL,
 } from './recipes/usecase-recipe.ts';
 export type { RecipeOptions } from './recipes/usecase-recipe.ts';
 export { detectCodeVersion } from './adapters/code-version.ts';
-export { prepareDemoModels, prepareDemoModelsInWorker, registrationFor, modelSpecHash } from './recipes/demo-models.ts';
+export { cachedDemoModels, prepareDemoModels, prepareDemoModelsInWorker, registrationFor, modelSpecHash } from './recipes/demo-models.ts';
 export type { DemoUseCase, PrepareInput, PrepareProgress, PrepareStep, PreparedModel, RecipeRecord } from './recipes/demo-models.ts';

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { UseCaseServingSpecData } from '@industrial/contracts';
 import { uuidFromKey } from '@industrial/contracts/ids';
-import type { ClassificationMetrics, RegressionMetrics } from '@industrial/ml';
+import type { ClassificationMetrics, RegressionMetrics, ThresholdRule } from '@industrial/ml';
 import { flatMetrics } from '../adapters/worker/train-core.ts';
 import { pumpBundleFiles, savePumpModel } from '../pump/save.ts';
 import type { PumpFeatureSpec } from '../pump/windows.ts';
@@ -55,6 +55,8 @@ export interface RecipeRecord {
   readonly specHash: string;
   readonly onnxSha256: string;
   readonly threshold: number | null;
+  /** How the threshold was chosen (the card's rule): a cost model, the best F1, or none (regression). */
+  readonly thresholdRule: ThresholdRule | null;
   readonly target: string;
   readonly task: 'classification' | 'regression' | 'anomaly';
   readonly modelType: 'gbdt' | 'autoencoder';
@@ -159,6 +161,7 @@ export async function prepareDemoModels(input: PrepareInput, onProgress: (p: Pre
       specHash: c.specHash,
       onnxSha256: built.onnxSha256,
       threshold: built.threshold,
+      thresholdRule: built.card.json.threshold.rule,
       target: built.featureSpec.target,
       task,
       modelType: task === 'anomaly' ? 'autoencoder' : 'gbdt',
@@ -178,8 +181,29 @@ export async function prepareDemoModels(input: PrepareInput, onProgress: (p: Pre
   return out;
 }
 
+/** Every use case's bundle from the cache, or null when any must be trained (cheap: reads and hashes files). */
+export function cachedDemoModels(input: PrepareInput): PreparedModel[] | null {
+  const o: RecipeOptions = { ...RECIPE_DEFAULTS, ...input.options };
+  const out: PreparedModel[] = [];
+  for (const u of input.useCases.filter((x) => recipeSupports(x.serving))) {
+    const c = cacheOf(input.artifactsDir, u, o);
+    const record = readCached(c);
+    if (record === null) return null;
+    out.push({ useCaseId: u.useCaseId, name: u.serving.name, dir: c.dir, bundle: c.name, record, cached: true });
+  }
+  return out;
+}
+
 /** The same as prepareDemoModels, on a worker thread (the caller's event loop keeps serving). */
 export function prepareDemoModelsInWorker(input: PrepareInput, onProgress: (p: PrepareProgress) => void = () => undefined): Promise<PreparedModel[]> {
+  // all cached: nothing to train, so no worker to start (it would load the recipe's modules first)
+  const cached = cachedDemoModels(input);
+  if (cached !== null) {
+    cached.forEach((p, i) =>
+      onProgress({ useCaseId: p.useCaseId, name: p.name, index: i + 1, count: cached.length, step: 'cached', fraction: 1, message: 'reused from the cache' }),
+    );
+    return Promise.resolve(cached);
+  }
   return new Promise((resolvePromise, reject) => {
     const worker = new Worker(new URL('./prepare-worker.ts', import.meta.url), { workerData: input });
     let settled = false;
@@ -230,7 +254,8 @@ export function registrationFor(p: PreparedModel, codeVersion: string): Record<s
       task: r.task,
       imbalance: r.task === 'classification' ? 'class-weights' : 'none',
       imputation: 'median',
-      costModel: null,
+      // the cost model the threshold was chosen with (null: the best F1, or no threshold)
+      costModel: r.thresholdRule?.kind === 'cost' ? { source: 'inline', useCaseId: null, ...r.thresholdRule.cost } : null,
     },
     inputs: r.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
     windowSeconds: r.featureSpec.windowMinutes * 60,

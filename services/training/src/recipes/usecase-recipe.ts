@@ -7,8 +7,10 @@
 //   - the target, from the task: a failure mode within the horizon (classification; for a sudden
 //     mode such as a jam, the failure seen in the last horizon minutes, so the prompt comes at
 //     once), the hours of running left (regression, capped), or running unlike normal (anomaly:
-//     an autoencoder fitted on healthy windows, its alarm level picked on windows with a fault);
-//   - the cost model, for the card.
+//     an autoencoder fitted on healthy windows, its alarm level the best F1 on windows with a fault);
+//   - a classifier's alarm level: the least cost over the validation windows under WINDOW_COST
+//     (a false window costs 4 missed ones), which the registration records as its inline cost
+//     model; the best F1 where that cost would leave it all but silent (MIN_COST_RECALL).
 // Ground truth is the simulator's labels (recordPlant). Whole units are held out (train /
 // validation / test by unit). Deterministic: the same spec and options give the same ONNX bytes. Pure.
 import type { UseCaseServingSpecData } from '@industrial/contracts';
@@ -21,6 +23,7 @@ import {
   rawFeature,
   serialiseModel,
   train,
+  type ClassificationMetrics,
   type ModelSpec,
   type WindowFeature,
 } from '@industrial/ml';
@@ -30,7 +33,7 @@ import type { PumpFeatureSpec } from '../pump/windows.ts';
 import type { PlantKind, PlantRecording, RecordingOptions } from './plant-recording.ts';
 
 /** Bump when the recipe changes in a way the options and the spec do not show (invalidates cached builds). */
-export const USECASE_RECIPE_VERSION = 2;
+export const USECASE_RECIPE_VERSION = 4;
 
 export interface RecipeOptions {
   readonly seed: number;
@@ -94,6 +97,22 @@ export function labelOf(spec: UseCaseServingSpecData): string {
 
 /** Modes whose asset stops at the failure and is repaired (windows then are neither warning nor healthy). */
 const STOPS_THE_ASSET = new Set(['bearing_failure', 'cavitation', 'quality_drift']);
+/** Sudden modes that leave the asset stopped until someone clears it. */
+const STOPS_AT_ONCE = new Set(['jam']);
+
+/**
+ * The alarm level of a classifier, picked on the validation windows by a window-level cost: a missed
+ * window costs 1 (a failure spans many windows, one alarm before it is enough), a false one 4 (each
+ * can raise a prompt nobody needed). The use case's own cost model is per failure, not per window.
+ */
+export const WINDOW_COST = { missedFailure: 1, falseAlarm: 4, inspection: 0 } as const;
+
+/**
+ * Below this recall on its validation failure windows, the window cost has left a classifier all but
+ * silent (the AI4I mill modes: a weak window-level signal never reaches the precision the cost asks
+ * for): its alarm level is then the best F1 instead, and the registration says max-F1.
+ */
+export const MIN_COST_RECALL = 0.1;
 
 interface Row {
   readonly unit: number;
@@ -116,8 +135,8 @@ function targetRows(spec: UseCaseServingSpecData, window: PumpFeatureSpec, rec: 
     for (let end = rec.fromMs + window.windowMinutes * MIN; end <= rec.toMs; end += window.strideMinutes * MIN) {
       // stopped and being repaired: no window to learn from until a full window after the repair
       if (down.some((t) => end >= t && end < t + HOUR + window.windowMinutes * MIN)) continue;
-      // a sudden mode: after the first horizon minutes the event is old news (the prompt stands), not healthy
-      if (sudden && mine.some((t) => end > t + horizonMs && end < t + HOUR)) continue;
+      // a stop such as a jam: after the first horizon minutes the event is old news (the prompt stands), not healthy
+      if (sudden && STOPS_AT_ONCE.has(label) && mine.some((t) => end > t + horizonMs && end < t + HOUR)) continue;
       let y: number;
       if (task.kind === 'regression') {
         const next = mine.filter((t) => t > end).sort((a, b) => a - b)[0];
@@ -185,33 +204,36 @@ export function buildUseCaseModel(spec: UseCaseServingSpecData, rec: PlantRecord
           type: 'gbdt',
           params: { maxIter: 80, learningRate: 0.1, maxLeafNodes: 15, minSamplesLeaf: 10, task: kind === 'regression' ? 'regression' : 'classification' },
         };
-  const c = spec.costModel;
-  const r = train(
-    {
-      target,
-      features: window.features.map((f) => rawFeature(f.name, f.unit, f.description ?? '')),
-      window,
-      model,
-      imputation: { strategy: 'median' },
-      ...(spec.task.kind === 'classification' ? { imbalance: { strategy: 'class-weights' as const } } : {}),
-      ...(spec.task.kind === 'regression'
-        ? {}
-        : { costModel: { missedFailure: c.failure, falseAlarm: c.falseAlarm, inspection: c.inspection }, thresholdRule: 'max-f1' as const }),
-      seed: o.seed,
-      split: { kind: 'indices', ...split },
-      importanceRepeats: 2,
-      card: {
-        name: spec.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
-        version: '1.0.0',
-        intendedUse: `Decision support for "${spec.name}" (${spec.task.kind}${spec.task.kind === 'classification' ? `, within ${spec.task.horizonMinutes} min` : ''}). Not for autonomous control.`,
-        limitations: [
-          'Trained on the simulated plant (its random fault campaign and emergent failures); validate on plant history before use.',
-          `Held-out units: ${testUnits.join(', ')}.`,
-        ],
+  const fit = (thresholdRule: 'cost' | 'max-f1') =>
+    train(
+      {
+        target,
+        features: window.features.map((f) => rawFeature(f.name, f.unit, f.description ?? '')),
+        window,
+        model,
+        imputation: { strategy: 'median' },
+        ...(spec.task.kind === 'classification' ? { imbalance: { strategy: 'class-weights' as const } } : {}),
+        // a classifier's alarm level: the least window cost on the validation windows (or the best F1,
+        // see MIN_COST_RECALL); an anomaly model's: the best F1 on windows with a fault. The card and
+        // the registration say which.
+        ...(spec.task.kind === 'regression' ? {} : thresholdRule === 'cost' ? { costModel: WINDOW_COST, thresholdRule } : { thresholdRule }),
+        seed: o.seed,
+        split: { kind: 'indices', ...split },
+        importanceRepeats: 2,
+        card: {
+          name: spec.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+          version: '1.0.0',
+          intendedUse: `Decision support for "${spec.name}" (${spec.task.kind}${spec.task.kind === 'classification' ? `, within ${spec.task.horizonMinutes} min` : ''}). Not for autonomous control.`,
+          limitations: [
+            'Trained on the simulated plant (its random fault campaign and emergent failures); validate on plant history before use.',
+            `Held-out units: ${testUnits.join(', ')}.`,
+          ],
+        },
       },
-    },
-    dataset,
-  );
+      dataset,
+    );
+  let r = fit(spec.task.kind === 'classification' ? 'cost' : 'max-f1');
+  if (spec.task.kind === 'classification' && (r.metrics.validation as ClassificationMetrics).recall < MIN_COST_RECALL) r = fit('max-f1');
   return {
     onnx: r.onnx,
     onnxSha256: r.onnxSha256,
@@ -227,7 +249,12 @@ export function buildUseCaseModel(spec: UseCaseServingSpecData, rec: PlantRecord
     card: r.card,
     metrics: r.metrics,
     threshold: r.threshold,
-    table: { dataset, units: unitNames, rowCount: n, failures: rec.failures.filter((f) => f.mode === labelOf(spec)).length },
+    table: {
+      dataset,
+      units: unitNames,
+      rowCount: n,
+      failures: kind === 'anomaly' ? rec.failures.length : rec.failures.filter((f) => f.mode === labelOf(spec)).length,
+    },
     testUnits,
     dataSha256: datasetSha256(dataset, [...names, target]),
   };
