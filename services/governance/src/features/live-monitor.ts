@@ -131,7 +131,15 @@ export function createLiveMonitor(deps: LiveMonitorDeps) {
       if (page.length === 0) return;
       for (const e of page) {
         position = e.position;
-        if (WATCHED.some((p) => e.stream.startsWith(p))) apply(kernel.parse(e));
+        if (!WATCHED.some((p) => e.stream.startsWith(p))) continue;
+        let typed: TypedEvent;
+        try {
+          typed = kernel.parse(e);
+        } catch {
+          // A type or version this build does not know (a newer writer): not one the monitor reads.
+          continue;
+        }
+        apply(typed);
       }
     }
   }
