@@ -116,3 +116,14 @@ describe('replay bounds', () => {
     expect(!bad.ok && bad.message).toContain('GOVERNANCE_REPLAY_MAX_CONCURRENT');
   });
 });
+
+describe('live monitoring', () => {
+  it('checks every 60 s by default, takes GOVERNANCE_LIVE_MONITOR_INTERVAL_MS (0 = off), and names a bad one', () => {
+    const d = loadConfig(base);
+    expect(d.ok && d.config.liveMonitor).toEqual({ intervalMs: 60_000 });
+    const off = loadConfig({ ...base, GOVERNANCE_LIVE_MONITOR_INTERVAL_MS: '0' });
+    expect(off.ok && off.config.liveMonitor).toEqual({ intervalMs: 0 });
+    const bad = loadConfig({ ...base, GOVERNANCE_LIVE_MONITOR_INTERVAL_MS: 'hourly' });
+    expect(!bad.ok && bad.message).toContain('GOVERNANCE_LIVE_MONITOR_INTERVAL_MS');
+  });
+});
