@@ -45,7 +45,7 @@ export const PLATFORM_GRANTS: readonly ServiceGrant[] = [
       { stream: 'EVENTS', durables: ['dataops-events'] },
     ],
   },
-  { service: 'training', consumes: [{ stream: 'EVENTS', durables: ['training-retraining', 'training-retraining-snapshots'] }] },
+  { service: 'training', consumes: [{ stream: 'EVENTS', durables: ['training-retraining', 'training-retraining-drift', 'training-retraining-snapshots'] }] },
   // Durables `inference-<replica>`, plus ordered consumers that rebuild an asset's window; heartbeats on core NATS.
   { service: 'inference', consumes: [{ stream: 'UNS', durables: ['*'] }], core: ['inference.v1.members.>'] },
   // inference's prompt events → work orders, webhooks, notifications, SCADA (services/integration).
