@@ -64,8 +64,8 @@ export interface MlopsHarness {
   close(): Promise<void>;
 }
 
-/** Pump samples every 5 min over [fromMs, toMs); bearing temperature and vibration climb over the 6 h before each failure. */
-function pumpSamples(asset: string, fromMs: number, toMs: number, failures: number[], seed: number): UnsSampleBatch[] {
+/** Pump samples every `stepMs` over [fromMs, toMs); bearing temperature and vibration climb over the 6 h before each failure. */
+function pumpSamples(asset: string, fromMs: number, toMs: number, failures: number[], seed: number, stepMs: number): UnsSampleBatch[] {
   let s = seed >>> 0 || 1;
   const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const out: UnsSampleBatch[] = [];
@@ -75,7 +75,7 @@ function pumpSamples(asset: string, fromMs: number, toMs: number, failures: numb
     out.push({ batchId: randomUUID(), sourceId: '0193a1b2-7c00-7a10-8b00-000000000004', assetPath: asset, plantTime: new Date(t).toISOString(), samples });
     samples = [];
   };
-  for (let t = fromMs; t < toMs; t += 5 * MIN) {
+  for (let t = fromMs; t < toMs; t += stepMs) {
     const next = failures.find((f) => f >= t);
     const ramp = next === undefined ? 0 : Math.max(0, 1 - (next - t) / (6 * HOUR));
     const at = new Date(t).toISOString();
@@ -100,6 +100,10 @@ export interface HarnessOptions {
   readonly changeAtMs: number;
   readonly retraining: { windowDays: number; minRows: number; minPositives: number };
   readonly now?: () => Date;
+  /** Minutes between samples of a tag (default 5). */
+  readonly sampleMinutes?: number;
+  /** The service's own settings (worker-thread trainer, default importance repeats; the base model's default iterations) instead of the fast test ones. */
+  readonly serviceDefaults?: boolean;
 }
 
 export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness> {
@@ -158,7 +162,8 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
     }
     failures.set(p, f);
   });
-  for (const [i, p] of pumps.entries()) for (const b of pumpSamples(p, start, now, failures.get(p)!, 17 + i)) await dataops.ingestBatch(b);
+  for (const [i, p] of pumps.entries())
+    for (const b of pumpSamples(p, start, now, failures.get(p)!, 17 + i, (o.sampleMinutes ?? 5) * MIN)) await dataops.ingestBatch(b);
   const cause = serviceCause('dataops', randomUUID());
   let first = true;
   for (const [p, fs] of failures) {
@@ -195,8 +200,7 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
       artifactDir: join(dir, 'artifacts'),
       snapshotDir,
       codeVersion: '0.1.0',
-      trainer: 'inline',
-      importanceRepeats: 1,
+      ...(o.serviceDefaults === true ? {} : { trainer: 'inline' as const, importanceRepeats: 1 }),
       retraining: { limits: o.retraining, timeZone: 'Europe/Berlin' },
     },
   });
@@ -234,7 +238,7 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
             target: TARGET,
             features: WINDOW_SPEC.features.map((f) => f.name),
             modelType: 'gbdt',
-            hyperparameters: { max_iter: 40 },
+            hyperparameters: o.serviceDefaults === true ? {} : { max_iter: 40 },
             imbalance: 'class-weights',
             imputation: 'median',
             costModel: { source: 'inline', missedFailure: 20_000, falseAlarm: 400, inspection: 150 },
