@@ -95,9 +95,9 @@ export async function consumeAcross<T>(
       // A failed fetch (heartbeats missed while the server is busy) or a failed store leaves the
       // messages unacknowledged: they come again after the ack wait, and the store ignores repeats.
       try {
-        // 500 a read: 2 000 were tried (bigger coalesced batches at the centre) but on the loaded
-        // machine a read that large was still crossing the leaf link when the fetch expired, and the
-        // records in transit waited out the ack wait (10 s) while the next reads stopped at the gap.
+        // 500 a read: 2 000 were tried (bigger coalesced batches at the centre), but on the loaded
+        // machine reads that large often lost records in transit (probably still crossing the leaf
+        // link when the fetch expired): they waited out the ack wait (10 s), the next reads stopping at the gap.
         const batch = await consumer.fetch({ max_messages: 500, expires: 1_000 });
         const msgs = [];
         for await (const m of batch) msgs.push(m);
