@@ -19,6 +19,7 @@ const GO_LIVE = Date.parse('2025-06-01T00:00:00Z');
 const WALL = Date.parse('2026-12-07T12:00:00Z');
 const FILLER = 'acme.plant1.packaging.line-1.filler-3';
 const iso = (ms: number) => new Date(ms).toISOString();
+const MODEL = randomUUID();
 
 const costModel: charterV1.CostModel = {
   currency: 'EUR',
@@ -184,14 +185,29 @@ describe('KPIs on a schedule in plant time and the report trends (PostgreSQL)', 
     expect(scheduler).not.toBeNull();
     historian.setLatest(FILLER, GO_LIVE - 3 * DAY + 5 * HOUR);
     const first = await scheduler.check();
-    expect(first).toEqual([{ useCaseId, periodStart: iso(GO_LIVE - 4 * DAY), periodEnd: iso(GO_LIVE - 3 * DAY), recorded: 1 }]);
+    // no model in production yet: the rules serve
+    expect(first).toEqual([{ useCaseId, periodStart: iso(GO_LIVE - 4 * DAY), periodEnd: iso(GO_LIVE - 3 * DAY), recorded: 1, modelVersionId: null }]);
     expect(await scheduler.check()).toEqual([]);
+    // governance promotes a model for the whole use case; later measurements are attributed to it
+    const governance = createKernel({ service: Service.Governance, store: fx.store });
+    await governance.append(
+      `model-${useCaseId}`,
+      [
+        {
+          type: 'ModelPromoted',
+          data: { useCaseId, modelVersionId: MODEL, stage: 'production', approvalRequestId: randomUUID(), previousModelVersionId: null },
+        },
+      ],
+      serviceCause(Service.Governance, randomUUID()),
+    );
     historian.setLatest(FILLER, GO_LIVE + 4 * DAY + HOUR);
     const later = await scheduler.check();
     expect(later.map((m) => m.periodEnd)).toEqual(Array.from({ length: 7 }, (_, i) => iso(GO_LIVE - 2 * DAY + i * DAY)));
+    expect(later.every((m) => m.modelVersionId === MODEL && m.recorded === 1)).toBe(true);
     expect(await scheduler.check()).toEqual([]);
     const events = await kpiEvents();
     expect(events).toHaveLength(8);
+    expect(events.map((e) => (e.data as { modelVersionId: string | null }).modelVersionId)).toEqual([null, ...Array<string>(7).fill(MODEL)]);
     for (const e of events) {
       const d = e.data as { kpiId: string; value: number; source: string; periodStart: string; periodEnd: string };
       expect(d).toMatchObject({ kpiId, source: 'computed' });

@@ -2,7 +2,9 @@
 // approved use case with KPIs, reads its clock — plant time (the historian's newest sample of the
 // use case's first asset) or wall time — and records every whole period due since the last one
 // measured (at most `maxPeriodsPerCheck` per look) as KpiMeasured events through the kernel
-// (recordKpis, source `computed`). A period none of whose KPIs the historian can compute is
+// (recordKpis, source `computed`), attributed to the model version in production for the asset
+// when it is recorded (governance's `model-<useCaseId>`: the most specific deployment covering
+// the asset; null when the rules serve). A period none of whose KPIs the historian can compute is
 // skipped (logged), not retried. A failure is logged and retried at the next look.
 import { serviceCause } from '@industrial/kernel';
 import { duePeriods, type KpiSchedule } from '../domain/kpi-schedule.ts';
@@ -24,6 +26,8 @@ export interface ScheduledMeasurement {
   readonly periodEnd: string;
   /** KPIs recorded for the period; 0: none computable (skipped). */
   readonly recorded: number;
+  /** The model version the measurements are attributed to; null: none in production (the rules). */
+  readonly modelVersionId: string | null;
 }
 
 export interface KpiScheduler {
@@ -56,23 +60,47 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     return ctx.historian?.latestAt === undefined ? null : ctx.historian.latestAt(assetPath);
   }
 
+  /** The production model version serving `assetPath` now (governance's deployments), or null. */
+  async function servingVersion(useCaseId: string, assetPath: string): Promise<string | null> {
+    const holders = new Map<string, string | null>();
+    for (const e of await ctx.kernel.read(`model-${useCaseId}`)) {
+      if (e.type === 'ModelPromoted' && e.data.stage === 'production') holders.set(e.data.scope ?? '', e.data.modelVersionId);
+      else if (e.type === 'ModelRolledBack' && holders.get(e.data.scope ?? '') === e.data.fromModelVersionId)
+        holders.set(e.data.scope ?? '', e.data.toModelVersionId);
+    }
+    let best: { scope: string; version: string | null } | null = null;
+    for (const [scope, version] of holders)
+      if ((scope === '' || assetPath === scope || assetPath.startsWith(`${scope}.`)) && (best === null || scope.length > best.scope.length))
+        best = { scope, version };
+    return best?.version ?? null;
+  }
+
   async function checkOne(useCaseId: string): Promise<ScheduledMeasurement[]> {
     const { state } = await loadUseCase(ctx.kernel, useCaseId);
     if (state.draft === null || state.approval === null || (state.objectives?.kpis.length ?? 0) === 0) return [];
-    const now = await clockOf(state.draft.assetPaths[0] as string);
+    const asset = state.draft.assetPaths[0] as string;
+    const now = await clockOf(asset);
     if (now === null) return [];
     const recordedEnd = state.measurements.reduce<number | null>((m, x) => Math.max(m ?? -Infinity, Date.parse(x.periodEnd)), null);
     const mine = handled.get(useCaseId);
     const lastEnd = mine === undefined ? recordedEnd : Math.max(mine, recordedEnd ?? -Infinity);
     const out: ScheduledMeasurement[] = [];
-    for (const p of duePeriods(lastEnd, now, schedule.everyMs, deps.maxPeriodsPerCheck ?? 48)) {
+    const due = duePeriods(lastEnd, now, schedule.everyMs, deps.maxPeriodsPerCheck ?? 48);
+    const modelVersionId = due.length === 0 ? null : await servingVersion(useCaseId, asset);
+    for (const p of due) {
       const periodStart = new Date(p.fromMs).toISOString();
       const periodEnd = new Date(p.toMs).toISOString();
       let recorded = 0;
       try {
         const r = await recordKpis(
           ctx,
-          { useCaseId, from: periodStart, to: periodEnd, idealCycleTimeSeconds: deps.idealCycleTimeSeconds },
+          {
+            useCaseId,
+            from: periodStart,
+            to: periodEnd,
+            idealCycleTimeSeconds: deps.idealCycleTimeSeconds,
+            ...(modelVersionId === null ? {} : { modelVersionId }),
+          },
           serviceCause('charter', ctx.newId()),
         );
         recorded = r.measurements.length;
@@ -81,7 +109,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
         deps.log.warn({ useCaseId, periodStart, periodEnd, reason: error.reason }, 'scheduled KPI period skipped');
       }
       handled.set(useCaseId, p.toMs);
-      out.push({ useCaseId, periodStart, periodEnd, recorded });
+      out.push({ useCaseId, periodStart, periodEnd, recorded, modelVersionId });
     }
     return out;
   }
