@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { createKeySet, importKeySet, importSigningKey, issueToken, type SigningKey } from '@industrial/access';
 import { createIntegrationApp, IntegrationSetup, type IntegrationApp } from '@industrial/integration';
 import { compile } from 'svelte/compiler';
+import type { Component } from 'svelte';
 import { render } from 'svelte/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeMaintainx, type FakeMaintainx } from '../services/integration/test/fakes.ts';
@@ -46,7 +47,8 @@ async function outboundStatusComponent() {
   const file = join(new URL('../node_modules/.cache/', import.meta.url).pathname, `outbound-status-${randomUUID()}.js`);
   writeFileSync(file, js.code.replaceAll("'#lib/", `'${lib}`));
   try {
-    return ((await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: never }).default;
+    return ((await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: Component<{ recommendationId: string; actions: OutboundAction[] }> })
+      .default;
   } finally {
     rmSync(file, { force: true });
   }

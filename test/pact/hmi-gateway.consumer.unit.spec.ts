@@ -14,6 +14,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const PACTS = join(ROOT, 'contracts/pact');
 let mock: Awaited<ReturnType<typeof mockProvider>>;
 let client: typeof import('../../web-hmi/src/lib/server/inference.ts');
+type Evidence = import('../../web-hmi/src/lib/server/inference.ts').Evidence;
 
 beforeAll(async () => {
   mock = await mockProvider(gatewayPact().interactions);
@@ -53,7 +54,7 @@ describe('the HMI as consumer of the inference gateway', () => {
     const [open] = await g.recommendations({ open: true, max: 200 });
     expect(open?.recommendationId).toBe(EXAMPLE_ID);
     expect(open?.outcomeRecorded).toBe(false);
-    expect((open?.record.evidence as client.Evidence[])[0]?.normalHigh).toBe(75);
+    expect((open?.record.evidence as Evidence[])[0]?.normalHigh).toBe(75);
     expect((await g.driftHistory(PUMP_USE_CASE)).pauseThreshold).toBe(0.25);
     expect((await g.history(EXAMPLE_ID))[0]?.type).toBe('RecommendationRaised');
     expect(await g.modes()).toEqual({});
