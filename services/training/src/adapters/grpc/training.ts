@@ -8,6 +8,8 @@ import { coerceParam, type CostModelChoice, type TrainingSpecInput } from '../..
 import type { RunState, RunStatus } from '../../domain/run.ts';
 import { causeOfCall, type Cause } from '@industrial/kernel';
 import type { TrainingRuns } from '../../features/runs.ts';
+import type { RetrainingView } from '../../domain/retraining.ts';
+import { TrainingError, TrainingErrorCode } from '../../domain/errors.ts';
 
 const { TrainingServiceService, RunStatus: ProtoStatus } = trainingV1;
 
@@ -58,6 +60,38 @@ const startInput = fromSchema(
 );
 
 const runIdInput = fromSchema(z.object({ runId: uuid('run_id') }));
+
+const retrainInput = fromSchema(
+  z.object({
+    useCaseId: uuid('use_case_id'),
+    modelVersionId: z.union([z.literal(''), z.string().uuid('must be a UUID (or empty)')]),
+    requestId: uuid('request_id'),
+  }),
+);
+const retrainingIdInput = fromSchema(z.object({ retrainingId: uuid('retraining_id') }));
+
+function toProtoRetraining(v: RetrainingView): trainingV1.Retraining {
+  const t = v.trigger;
+  return {
+    retrainingId: v.retrainingId,
+    useCaseId: v.useCaseId,
+    status: v.status,
+    triggerKind: t?.kind ?? '',
+    driftId: t?.driftId ?? '',
+    scheduleTick: t?.scheduleTick ?? '',
+    schedule: t?.schedule ?? '',
+    requestedBy: t?.requestedBy ?? '',
+    windowFrom: v.window?.from ?? '',
+    windowTo: v.window?.to ?? '',
+    snapshotId: v.snapshotId ?? '',
+    runId: v.runId ?? '',
+    modelVersionId: v.modelVersionId ?? '',
+    modelVersion: v.version ?? 0,
+    shadowApprovalRequestId: v.shadowApprovalRequestId ?? '',
+    refusedStage: v.status === 'refused' ? (v.stage ?? '') : '',
+    reason: v.reason ?? '',
+  };
+}
 
 const STATUS_OF: Record<number, RunStatus | undefined> = {
   [ProtoStatus.RUN_STATUS_QUEUED]: 'queued',
@@ -150,7 +184,7 @@ const causeOf = (ctx: CallContext): Cause => ({
   role: ctx.principal.roles.find((r) => roleHasPermission(r, Permission.TrainingStart)) ?? ctx.principal.roles[0] ?? 'engineer',
 });
 
-/** StartTraining needs `training.start`; GetRun, StreamRunProgress and ListRuns `training.read`. */
+/** StartTraining and RequestRetraining need `training.start`; GetRun, StreamRunProgress, ListRuns and GetRetraining `training.read`. */
 export function trainingService(runs: TrainingRuns) {
   return defineService(TrainingServiceService, {
     startTraining: unary({
@@ -179,6 +213,30 @@ export function trainingService(runs: TrainingRuns) {
         return (async function* () {
           for await (const r of runs.watch(q.runId, ctx.signal)) yield { run: toProtoRun(r) };
         })();
+      },
+    }),
+    requestRetraining: unary({
+      permission: Permission.TrainingStart,
+      input: retrainInput,
+      async handle(q, ctx) {
+        const cause = causeOf(ctx);
+        const v = await runs.retraining.trigger({
+          useCaseId: q.useCaseId,
+          modelVersionId: q.modelVersionId === '' ? null : q.modelVersionId,
+          requestId: q.requestId,
+          trigger: { kind: 'on-demand', driftId: null, retrainingRequestId: null, scheduleTick: null, schedule: null, requestedBy: cause.actor },
+          actor: { subject: cause.actor, role: cause.role },
+        });
+        return { retraining: toProtoRetraining(v) };
+      },
+    }),
+    getRetraining: unary({
+      permission: Permission.TrainingRead,
+      input: retrainingIdInput,
+      async handle(q) {
+        const v = await runs.retraining.get(q.retrainingId);
+        if (v.status === 'none') throw new TrainingError(TrainingErrorCode.NotFound, 'retraining_id', `retraining ${q.retrainingId} does not exist`);
+        return { retraining: toProtoRetraining(v) };
       },
     }),
     listRuns: unary({

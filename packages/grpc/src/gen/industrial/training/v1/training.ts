@@ -170,6 +170,56 @@ export interface ListRunsResponse {
   nextPageToken: string;
 }
 
+/** A retraining on fresh data and how far it got. */
+export interface Retraining {
+  retrainingId: string;
+  useCaseId: string;
+  /** triggered, training, candidate or refused. */
+  status: string;
+  /** drift, schedule or on-demand. */
+  triggerKind: string;
+  /**
+   * Drift: the DriftDetected id; schedule: the tick (ISO-8601) and the schedule in plant time;
+   * on demand: who asked. Empty when not that kind.
+   */
+  driftId: string;
+  scheduleTick: string;
+  schedule: string;
+  requestedBy: string;
+  /** The rolling window the fresh snapshot covers (ISO-8601). */
+  windowFrom: string;
+  windowTo: string;
+  snapshotId: string;
+  runId: string;
+  modelVersionId: string;
+  modelVersion: number;
+  /** The approval request of the candidate's shadow stage in governance. */
+  shadowApprovalRequestId: string;
+  /** Refused: the step (trigger, snapshot, fresh-data, training, registration) and why. */
+  refusedStage: string;
+  reason: string;
+}
+
+export interface RequestRetrainingRequest {
+  useCaseId: string;
+  /** The model to retrain; empty: the latest model trained for the use case. */
+  modelVersionId: string;
+  /** Client-chosen UUID → idempotent retries. */
+  requestId: string;
+}
+
+export interface RequestRetrainingResponse {
+  retraining: Retraining | undefined;
+}
+
+export interface GetRetrainingRequest {
+  retrainingId: string;
+}
+
+export interface GetRetrainingResponse {
+  retraining: Retraining | undefined;
+}
+
 function createBaseCostModel(): CostModel {
   return { missedFailure: 0, falseAlarm: 0, inspection: 0 };
 }
@@ -1469,6 +1519,519 @@ export const ListRunsResponse: MessageFns<ListRunsResponse> = {
   },
 };
 
+function createBaseRetraining(): Retraining {
+  return {
+    retrainingId: "",
+    useCaseId: "",
+    status: "",
+    triggerKind: "",
+    driftId: "",
+    scheduleTick: "",
+    schedule: "",
+    requestedBy: "",
+    windowFrom: "",
+    windowTo: "",
+    snapshotId: "",
+    runId: "",
+    modelVersionId: "",
+    modelVersion: 0,
+    shadowApprovalRequestId: "",
+    refusedStage: "",
+    reason: "",
+  };
+}
+
+export const Retraining: MessageFns<Retraining> = {
+  encode(message: Retraining, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.retrainingId !== "") {
+      writer.uint32(10).string(message.retrainingId);
+    }
+    if (message.useCaseId !== "") {
+      writer.uint32(18).string(message.useCaseId);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.triggerKind !== "") {
+      writer.uint32(34).string(message.triggerKind);
+    }
+    if (message.driftId !== "") {
+      writer.uint32(42).string(message.driftId);
+    }
+    if (message.scheduleTick !== "") {
+      writer.uint32(50).string(message.scheduleTick);
+    }
+    if (message.schedule !== "") {
+      writer.uint32(58).string(message.schedule);
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(66).string(message.requestedBy);
+    }
+    if (message.windowFrom !== "") {
+      writer.uint32(74).string(message.windowFrom);
+    }
+    if (message.windowTo !== "") {
+      writer.uint32(82).string(message.windowTo);
+    }
+    if (message.snapshotId !== "") {
+      writer.uint32(90).string(message.snapshotId);
+    }
+    if (message.runId !== "") {
+      writer.uint32(98).string(message.runId);
+    }
+    if (message.modelVersionId !== "") {
+      writer.uint32(106).string(message.modelVersionId);
+    }
+    if (message.modelVersion !== 0) {
+      writer.uint32(112).uint32(message.modelVersion);
+    }
+    if (message.shadowApprovalRequestId !== "") {
+      writer.uint32(122).string(message.shadowApprovalRequestId);
+    }
+    if (message.refusedStage !== "") {
+      writer.uint32(130).string(message.refusedStage);
+    }
+    if (message.reason !== "") {
+      writer.uint32(138).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Retraining {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRetraining();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.retrainingId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.useCaseId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.triggerKind = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.driftId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.scheduleTick = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.schedule = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.windowFrom = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.windowTo = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.snapshotId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.modelVersionId = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.modelVersion = reader.uint32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.shadowApprovalRequestId = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.refusedStage = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<Retraining>): Retraining {
+    return Retraining.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Retraining>): Retraining {
+    const message = createBaseRetraining();
+    message.retrainingId = object.retrainingId ?? "";
+    message.useCaseId = object.useCaseId ?? "";
+    message.status = object.status ?? "";
+    message.triggerKind = object.triggerKind ?? "";
+    message.driftId = object.driftId ?? "";
+    message.scheduleTick = object.scheduleTick ?? "";
+    message.schedule = object.schedule ?? "";
+    message.requestedBy = object.requestedBy ?? "";
+    message.windowFrom = object.windowFrom ?? "";
+    message.windowTo = object.windowTo ?? "";
+    message.snapshotId = object.snapshotId ?? "";
+    message.runId = object.runId ?? "";
+    message.modelVersionId = object.modelVersionId ?? "";
+    message.modelVersion = object.modelVersion ?? 0;
+    message.shadowApprovalRequestId = object.shadowApprovalRequestId ?? "";
+    message.refusedStage = object.refusedStage ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRequestRetrainingRequest(): RequestRetrainingRequest {
+  return { useCaseId: "", modelVersionId: "", requestId: "" };
+}
+
+export const RequestRetrainingRequest: MessageFns<RequestRetrainingRequest> = {
+  encode(message: RequestRetrainingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.useCaseId !== "") {
+      writer.uint32(10).string(message.useCaseId);
+    }
+    if (message.modelVersionId !== "") {
+      writer.uint32(18).string(message.modelVersionId);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestRetrainingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestRetrainingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.useCaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.modelVersionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RequestRetrainingRequest>): RequestRetrainingRequest {
+    return RequestRetrainingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RequestRetrainingRequest>): RequestRetrainingRequest {
+    const message = createBaseRequestRetrainingRequest();
+    message.useCaseId = object.useCaseId ?? "";
+    message.modelVersionId = object.modelVersionId ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseRequestRetrainingResponse(): RequestRetrainingResponse {
+  return { retraining: undefined };
+}
+
+export const RequestRetrainingResponse: MessageFns<RequestRetrainingResponse> = {
+  encode(message: RequestRetrainingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.retraining !== undefined) {
+      Retraining.encode(message.retraining, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestRetrainingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestRetrainingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.retraining = Retraining.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RequestRetrainingResponse>): RequestRetrainingResponse {
+    return RequestRetrainingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RequestRetrainingResponse>): RequestRetrainingResponse {
+    const message = createBaseRequestRetrainingResponse();
+    message.retraining = (object.retraining !== undefined && object.retraining !== null)
+      ? Retraining.fromPartial(object.retraining)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetRetrainingRequest(): GetRetrainingRequest {
+  return { retrainingId: "" };
+}
+
+export const GetRetrainingRequest: MessageFns<GetRetrainingRequest> = {
+  encode(message: GetRetrainingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.retrainingId !== "") {
+      writer.uint32(10).string(message.retrainingId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRetrainingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRetrainingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.retrainingId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GetRetrainingRequest>): GetRetrainingRequest {
+    return GetRetrainingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRetrainingRequest>): GetRetrainingRequest {
+    const message = createBaseGetRetrainingRequest();
+    message.retrainingId = object.retrainingId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRetrainingResponse(): GetRetrainingResponse {
+  return { retraining: undefined };
+}
+
+export const GetRetrainingResponse: MessageFns<GetRetrainingResponse> = {
+  encode(message: GetRetrainingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.retraining !== undefined) {
+      Retraining.encode(message.retraining, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRetrainingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRetrainingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.retraining = Retraining.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GetRetrainingResponse>): GetRetrainingResponse {
+    return GetRetrainingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRetrainingResponse>): GetRetrainingResponse {
+    const message = createBaseGetRetrainingResponse();
+    message.retraining = (object.retraining !== undefined && object.retraining !== null)
+      ? Retraining.fromPartial(object.retraining)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * StartTraining needs `training.start`; the reads need `training.read`. Bad input (unknown model
  * type or feature, one-class target, missing values without imputation, too few rows) is
@@ -1519,6 +2082,35 @@ export const TrainingServiceService = {
     responseSerialize: (value: ListRunsResponse): Buffer => Buffer.from(ListRunsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRunsResponse => ListRunsResponse.decode(value),
   },
+  /**
+   * Retrains a use case on fresh data now (on demand, `training.start`): a new dataops snapshot over
+   * the rolling window of recent historian data and labels, a run with the spec of the use case's
+   * model (model_version_id's, else its latest), the candidate registered and its shadow period
+   * requested. Answers once the trigger is recorded; the same request_id again answers the same
+   * retraining. Refusals (no model yet, too little fresh data, …) are in the retraining's reason.
+   */
+  requestRetraining: {
+    path: "/industrial.training.v1.TrainingService/RequestRetraining" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestRetrainingRequest): Buffer =>
+      Buffer.from(RequestRetrainingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestRetrainingRequest => RequestRetrainingRequest.decode(value),
+    responseSerialize: (value: RequestRetrainingResponse): Buffer =>
+      Buffer.from(RequestRetrainingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestRetrainingResponse => RequestRetrainingResponse.decode(value),
+  },
+  /** One retraining (drift, schedule or on demand) as recorded in `retraining-<id>` (`training.read`). */
+  getRetraining: {
+    path: "/industrial.training.v1.TrainingService/GetRetraining" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRetrainingRequest): Buffer => Buffer.from(GetRetrainingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRetrainingRequest => GetRetrainingRequest.decode(value),
+    responseSerialize: (value: GetRetrainingResponse): Buffer =>
+      Buffer.from(GetRetrainingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRetrainingResponse => GetRetrainingResponse.decode(value),
+  },
 } as const;
 
 export interface TrainingServiceServer extends UntypedServiceImplementation {
@@ -1530,6 +2122,16 @@ export interface TrainingServiceServer extends UntypedServiceImplementation {
   streamRunProgress: handleServerStreamingCall<StreamRunProgressRequest, StreamRunProgressResponse>;
   /** Runs, newest first, optionally for one use case or in one status. */
   listRuns: handleUnaryCall<ListRunsRequest, ListRunsResponse>;
+  /**
+   * Retrains a use case on fresh data now (on demand, `training.start`): a new dataops snapshot over
+   * the rolling window of recent historian data and labels, a run with the spec of the use case's
+   * model (model_version_id's, else its latest), the candidate registered and its shadow period
+   * requested. Answers once the trigger is recorded; the same request_id again answers the same
+   * retraining. Refusals (no model yet, too little fresh data, …) are in the retraining's reason.
+   */
+  requestRetraining: handleUnaryCall<RequestRetrainingRequest, RequestRetrainingResponse>;
+  /** One retraining (drift, schedule or on demand) as recorded in `retraining-<id>` (`training.read`). */
+  getRetraining: handleUnaryCall<GetRetrainingRequest, GetRetrainingResponse>;
 }
 
 export interface TrainingServiceClient extends Client {
@@ -1590,6 +2192,44 @@ export interface TrainingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRunsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Retrains a use case on fresh data now (on demand, `training.start`): a new dataops snapshot over
+   * the rolling window of recent historian data and labels, a run with the spec of the use case's
+   * model (model_version_id's, else its latest), the candidate registered and its shadow period
+   * requested. Answers once the trigger is recorded; the same request_id again answers the same
+   * retraining. Refusals (no model yet, too little fresh data, …) are in the retraining's reason.
+   */
+  requestRetraining(
+    request: RequestRetrainingRequest,
+    callback: (error: ServiceError | null, response: RequestRetrainingResponse) => void,
+  ): ClientUnaryCall;
+  requestRetraining(
+    request: RequestRetrainingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RequestRetrainingResponse) => void,
+  ): ClientUnaryCall;
+  requestRetraining(
+    request: RequestRetrainingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RequestRetrainingResponse) => void,
+  ): ClientUnaryCall;
+  /** One retraining (drift, schedule or on demand) as recorded in `retraining-<id>` (`training.read`). */
+  getRetraining(
+    request: GetRetrainingRequest,
+    callback: (error: ServiceError | null, response: GetRetrainingResponse) => void,
+  ): ClientUnaryCall;
+  getRetraining(
+    request: GetRetrainingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRetrainingResponse) => void,
+  ): ClientUnaryCall;
+  getRetraining(
+    request: GetRetrainingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRetrainingResponse) => void,
   ): ClientUnaryCall;
 }
 
