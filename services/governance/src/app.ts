@@ -122,17 +122,17 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     logger,
     name: 'governance',
   });
-  // One check at a time; a failing check is logged and tried again at the next tick.
+  // One check at a time; a failing check is logged and tried again at the next tick; stop() waits for one in flight.
   const intervalMs = config.liveMonitor?.intervalMs ?? 60_000;
   let timer: NodeJS.Timeout | null = null;
-  let checking = false;
+  let inFlight: Promise<void> | null = null;
   const tick = () => {
-    if (checking) return;
-    checking = true;
-    monitor
+    if (inFlight !== null) return;
+    inFlight = monitor
       .check()
+      .then(() => undefined)
       .catch((error: unknown) => logger.error({ err: error }, 'live monitoring check failed'))
-      .finally(() => (checking = false));
+      .finally(() => (inFlight = null));
   };
   return {
     grpc,
@@ -147,6 +147,7 @@ export function createGovernanceApp(deps: GovernanceAppDeps): GovernanceApp {
     async stop() {
       if (timer !== null) clearInterval(timer);
       timer = null;
+      await inFlight;
       await endpoints.shutdown();
     },
   };

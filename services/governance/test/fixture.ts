@@ -131,8 +131,11 @@ export interface Running {
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** The governance app on loopback over `store`; `replay` bounds ReplayTo (default the app's). */
-export async function startGovernance(store: EventStore, options: { replay?: GovernanceAppConfig['replay'] } = {}): Promise<Running> {
+/** The governance app on loopback over `store`; `replay` bounds ReplayTo (default the app's); live monitoring off unless `liveMonitor` is given. */
+export async function startGovernance(
+  store: EventStore,
+  options: { replay?: GovernanceAppConfig['replay']; liveMonitor?: GovernanceAppConfig['liveMonitor'] } = {},
+): Promise<Running> {
   const material = await createKeySet({ now: new Date() });
   const keySet = await importKeySet(material.keySet);
   const signingKey = await importSigningKey(material.signingKey);
@@ -146,6 +149,8 @@ export async function startGovernance(store: EventStore, options: { replay?: Gov
       access: { issuer: ISSUER, audience: AUDIENCE },
       shutdownGraceMs: 2000,
       ...(options.replay === undefined ? {} : { replay: options.replay }),
+      // Live monitoring only when a test calls check() or asks for a schedule.
+      liveMonitor: options.liveMonitor ?? { intervalMs: 0 },
     },
   });
   const { grpcPort, httpPort } = await app.start();

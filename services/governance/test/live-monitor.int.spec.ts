@@ -157,3 +157,69 @@ describe.each<[string, StoreFactory]>([
     expect(kpiMiss[0]!.data).toMatchObject({ modelVersionId: V1, measure: kpi.name, value: worse, limit: kpi.baseline, basis: 1, toModelVersionId: null });
   });
 });
+
+describe('live monitoring on its schedule', () => {
+  it('records the proposal without anyone calling check(), and stop() waits for a check in flight', async () => {
+    const fx = await sqliteStore(() => new Date());
+    const useCaseId = randomUUID();
+    const [V1] = [randomUUID()];
+    const append = (stream: string, type: EventType, data: unknown) =>
+      fx.store.append(stream, [
+        {
+          id: randomUUID(),
+          type,
+          data,
+          metadata: {
+            actor: 'svc:test',
+            role: 'service',
+            correlationId: randomUUID(),
+            causationId: null,
+            traceparent: null,
+            schemaVersion: latestVersion(type),
+          },
+        },
+      ]);
+    await append(streamFor('ObjectiveSet', useCaseId), 'ObjectiveSet', { ...eventExamples.ObjectiveSet, useCaseId, minModelMetrics: { precision: 0.9 } });
+    await append(streamFor('ModelPromoted', useCaseId), 'ModelVersionRegistered', {
+      ...eventExamples.ModelVersionRegistered,
+      modelVersionId: V1,
+      useCaseId,
+      runId: randomUUID(),
+      version: 1,
+      metrics: { precision: 0.95 },
+    });
+    const gov = await startGovernance(fx.store, { liveMonitor: { intervalMs: 50 } });
+    try {
+      const { requestId } = await gov.app.registry.requestApproval(
+        { useCaseId, modelVersionId: V1, targetStage: 'production', justification: 'first', scope: null },
+        as('user:ed', 'engineer'),
+      );
+      await gov.app.registry.approve({ useCaseId, requestId, conditions: [], comment: null }, as('user:quinn', 'quality_lead'));
+      await gov.app.registry.promote({ useCaseId, requestId }, as('user:quinn', 'quality_lead'));
+      for (let i = 0; i < 10; i++) {
+        const recommendationId = randomUUID();
+        const stream = streamFor('RecommendationRaised', recommendationId);
+        await append(stream, 'RecommendationRaised', {
+          ...eventExamples.RecommendationRaised,
+          recommendationId,
+          useCaseId,
+          modelVersionId: V1,
+          assetPath: ASSET,
+          mode: 'production',
+        });
+        await append(stream, 'OutcomeRecorded', {
+          ...eventExamples.OutcomeRecorded,
+          recommendationId,
+          outcome: 'no-event',
+          context: { ...eventExamples.OutcomeRecorded.context, useCaseId, assetPath: ASSET, modelVersionId: V1 },
+        });
+      }
+      const proposed = async () => (await fx.store.readStream(streamFor('ModelPromoted', useCaseId))).filter((e) => e.type === 'ModelRollbackProposed');
+      await expect.poll(async () => (await proposed()).length, { timeout: 20_000, interval: 100 }).toBe(1);
+      expect((await proposed())[0]!.data).toMatchObject({ trigger: 'gate-breach', measure: 'precision', value: 0, basis: 10, toModelVersionId: null });
+    } finally {
+      await gov.close();
+      await fx.cleanup();
+    }
+  });
+});
