@@ -101,7 +101,7 @@ describe.each<[string, StoreFactory]>([
       approvalRequests: [],
     });
     expect(listed.deployments).toEqual([]);
-    expect(await call.list(olga, randomUUID())).toEqual({ versions: [], deployments: [] });
+    expect(await call.list(olga, randomUUID())).toEqual({ versions: [], deployments: [], rollbackProposals: [] });
   });
 
   describe('the four-eyes path to production', () => {
