@@ -4,7 +4,7 @@
 // operator's token; OutboundStatus.svelte, compiled by the Svelte compiler and rendered on the
 // server, says in plain words that the work order could not be sent and why.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,7 +44,9 @@ async function outboundStatusComponent() {
   const lib = new URL('../web-hmi/src/lib/', import.meta.url).pathname;
   const { js } = compile(readFileSync(src, 'utf8'), { generate: 'server', filename: 'OutboundStatus.svelte' });
   // Inside the repository so that `svelte/internal/server` resolves from node_modules.
-  const file = join(new URL('../node_modules/.cache/', import.meta.url).pathname, `outbound-status-${randomUUID()}.js`);
+  const cache = new URL('../node_modules/.cache/', import.meta.url).pathname;
+  mkdirSync(cache, { recursive: true });
+  const file = join(cache, `outbound-status-${randomUUID()}.js`);
   writeFileSync(file, js.code.replaceAll("'#lib/", `'${lib}`));
   try {
     return ((await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: Component<{ recommendationId: string; actions: OutboundAction[] }> })
