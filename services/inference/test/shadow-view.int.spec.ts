@@ -188,3 +188,23 @@ describe('a shadow candidate beside production', () => {
     anonymous.close();
   });
 });
+
+describe('a first model, with the rules serving production', () => {
+  it('compares the candidate with the rule-based limits and says so', async () => {
+    await h.rollback(production, null);
+    const before = (await h.events('ShadowWindowsCompared')).length;
+    expect(plant.inject({ asset: 'pump-1', fault: 'bearing_wear', developMinutes: 10, severity: 1 }, 'api').ok).toBe(true);
+    await step(35);
+    const batches = (await h.events('ShadowWindowsCompared')).slice(before);
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.every((e) => e.data.reference === 'rules' && e.data.productionVersionId === null)).toBe(true);
+    const rules = (await h.events('ShadowPromptCompared')).filter((e) => e.data.reference === 'rules');
+    expect(rules.length).toBeGreaterThan(0);
+    for (const e of rules) expect((e.data as { production: { score: number | null } }).production.score).toBeNull();
+    const page = await list({ pageSize: 500 });
+    expect(page.summaries[0]!.productionVersionIds).toEqual(expect.arrayContaining([production, '']));
+    const row = page.comparisons.find((c) => c.reference === 'rules')!;
+    expect(row.productionVersionId).toBe('');
+    expect(row.productionScore).toBeUndefined();
+  });
+});
