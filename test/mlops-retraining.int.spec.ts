@@ -5,6 +5,8 @@
 // every step under the retraining's correlation id. Too little fresh data is refused with the
 // numbers and nothing after it happens (no snapshot taken → no run, no candidate).
 import type { RecordedEvent } from '@industrial/eventstore';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { createClient, trainingV1, unaryCall } from '@industrial/grpc';
 import { createKernel } from '@industrial/kernel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataopsSnapshotSource } from '../services/training/src/adapters/snapshots/dataops.ts';
@@ -105,6 +107,38 @@ describe('retraining on fresh data', () => {
       null,
     );
     expect(again).toBe(done.retrainingId);
+  });
+
+  it('retrains on demand over gRPC (RequestRetraining, GetRetraining); a bad request names the field', async () => {
+    const engineer = await h.token('user:reliability-engineer', 'engineer');
+    const client = createClient(trainingV1.TrainingServiceClient, h.trainingAddress, { token: engineer });
+    try {
+      const requestId = crypto.randomUUID();
+      const { retraining } = await unaryCall(client, client.requestRetraining, { useCaseId: PUMP_USE_CASE, modelVersionId: '', requestId });
+      expect(retraining).toMatchObject({ triggerKind: 'on-demand', requestedBy: 'user:reliability-engineer', useCaseId: PUMP_USE_CASE });
+      const again = await unaryCall(client, client.requestRetraining, { useCaseId: PUMP_USE_CASE, modelVersionId: '', requestId });
+      expect(again.retraining?.retrainingId).toBe(retraining!.retrainingId);
+      await h.training.runs.retraining.settled(retraining!.retrainingId);
+      const got = await unaryCall(client, client.getRetraining, { retrainingId: retraining!.retrainingId });
+      expect(got.retraining).toMatchObject({ status: 'candidate', reason: '', triggerKind: 'on-demand' });
+      expect(got.retraining?.snapshotId).not.toBe('');
+      expect(got.retraining?.shadowApprovalRequestId).not.toBe('');
+      const bad = await unaryCall(client, client.requestRetraining, { useCaseId: 'pump', modelVersionId: '', requestId }).catch(
+        (e: unknown) => e as ServiceError,
+      );
+      expect((bad as ServiceError).code).toBe(status.INVALID_ARGUMENT);
+      expect((bad as ServiceError).metadata.get('field')).toEqual(['use_case_id']);
+      const operator = createClient(trainingV1.TrainingServiceClient, h.trainingAddress, { token: await h.token('user:operator', 'operator') });
+      const denied = await unaryCall(operator, operator.requestRetraining, {
+        useCaseId: PUMP_USE_CASE,
+        modelVersionId: '',
+        requestId: crypto.randomUUID(),
+      }).catch((e: unknown) => e as ServiceError);
+      expect((denied as ServiceError).code).toBe(status.PERMISSION_DENIED);
+      operator.close();
+    } finally {
+      client.close();
+    }
   });
 
   it('ignores a warning drift; refuses a retraining on too little fresh data with the numbers, with no run and no candidate', async () => {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKeySet, importKeySet, importSigningKey, issueToken } from '@industrial/access';
+import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
 import { createInProcBus, type Bus } from '@industrial/bus';
 import { eventValidator, type EventData, type UnsSampleBatch } from '@industrial/contracts';
 import { createDataopsApp, createDataopsGrpcServer, DEFAULT_CONFIG, openSqliteDataopsStore, type DataopsApp } from '@industrial/dataops';
@@ -57,6 +57,9 @@ export interface MlopsHarness {
   /** The fresh-snapshot adapter (dataops' gRPC API) and dataops' snapshot directory training reads. */
   readonly fresh: FreshSnapshots;
   readonly snapshotDir: string;
+  /** training's gRPC server, and a token for a person in a role. */
+  readonly trainingAddress: string;
+  token(subject: string, role: Role): Promise<string>;
   /** Trains the base model on [from, to) (a snapshot through dataops' gRPC API, then a run); its registration. */
   trainBase(fromMs: number, toMs: number): Promise<EventData<'ModelVersionRegistered'>>;
   /** Inference's DriftDetected for a model, recorded in its drift- stream and published as the relay does; the event id. */
@@ -204,7 +207,7 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
       retraining: { limits: o.retraining, timeZone: 'Europe/Berlin' },
     },
   });
-  await training.start();
+  const { grpcPort } = await training.start();
 
   return {
     store,
@@ -214,6 +217,18 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
     plant: { pumps, failures },
     fresh,
     snapshotDir,
+    trainingAddress: `127.0.0.1:${grpcPort}`,
+    token: (subject, role) =>
+      issueToken(signingKey, {
+        subject,
+        roles: [role],
+        scopes: ['*'],
+        tokenId: randomUUID(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: new Date(),
+        ttlSeconds: 900,
+      }),
     async trainBase(fromMs, toMs) {
       const snap = await fresh.create(
         {

@@ -4,6 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEDULE, describeTick, dueTick, instantOfPlantTime, nextTick, parseSchedule, plantTime } from '../src/domain/schedule.ts';
 import { InvalidTrainingRequestError } from '../src/domain/errors.ts';
+import { emptyRetraining } from '../src/domain/retraining.ts';
+import type { FreshRetraining } from '../src/features/fresh-retraining.ts';
+import { createRetrainingScheduler } from '../src/features/retraining-schedule.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -62,5 +65,52 @@ describe('retraining schedule in plant time', () => {
     expect(refused('every tuesday')).toMatchObject({ message: expect.stringMatching(/cannot be parsed/) });
     expect(refused('0 6 * * 1')).toMatchObject({ field: 'retraining.schedules.pump-bearing' });
     expect(refused('daily 06:00', 'Mars/Olympus')).toMatchObject({ field: 'retraining.time_zone', message: expect.stringMatching(/IANA/) });
+  });
+});
+
+describe('the retraining scheduler', () => {
+  it('triggers one retraining per use case when its plant-time tick falls due, with the tick and the schedule as the trigger', async () => {
+    let nowMs = at('2025-03-03T04:00:00Z'); // Monday 05:00 in Berlin
+    const triggered: Parameters<FreshRetraining['trigger']>[0][] = [];
+    const scheduler = createRetrainingScheduler({
+      retraining: {
+        trainedUseCases: () => ['uc-pump', 'uc-mill'],
+        trigger: async (req) => {
+          triggered.push(req);
+          return { ...emptyRetraining('r'), useCaseId: req.useCaseId, status: 'triggered' };
+        },
+      },
+      schedules: new Map([['uc-pump', parseSchedule('weekly mon 06:00', 'Europe/Berlin')]]),
+      defaultSchedule: parseSchedule('daily 23:00', 'Europe/Berlin'),
+      logger: { info() {}, warn() {}, error() {} },
+      now: () => new Date(nowMs),
+    });
+    nowMs = at('2025-03-03T04:59:00Z');
+    expect(await scheduler.check()).toEqual([]);
+    nowMs = at('2025-03-03T05:00:00Z'); // 06:00 in Berlin
+    await scheduler.check();
+    expect(triggered).toEqual([
+      {
+        useCaseId: 'uc-pump',
+        modelVersionId: null,
+        trigger: {
+          kind: 'schedule',
+          driftId: null,
+          retrainingRequestId: null,
+          scheduleTick: '2025-03-03T05:00:00.000Z',
+          schedule: 'weekly mon 06:00 (Europe/Berlin)',
+          requestedBy: null,
+        },
+      },
+    ]);
+    nowMs = at('2025-03-03T21:59:00Z'); // 22:59 Berlin: the mill's daily 23:00 not yet
+    await scheduler.check();
+    expect(triggered).toHaveLength(1);
+    nowMs = at('2025-03-03T22:00:30Z');
+    await scheduler.check();
+    expect(triggered.map((t) => [t.useCaseId, t.trigger.scheduleTick])).toEqual([
+      ['uc-pump', '2025-03-03T05:00:00.000Z'],
+      ['uc-mill', '2025-03-03T22:00:00.000Z'],
+    ]);
   });
 });
