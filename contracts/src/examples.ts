@@ -8,6 +8,7 @@ import { exampleAssetPath, exampleIds, hash, keyId } from './example-ids.ts';
 import { operationsExamples } from './examples-operations.ts';
 import { gateExamples } from './examples-gates.ts';
 import { shadowExamples } from './examples-shadow.ts';
+import { shelvingExamples } from './examples-shelving.ts';
 import { integrationExamples } from './examples-integration.ts';
 import { imageExamples } from './examples-images.ts';
 import { retrainingExamples } from './examples-retraining.ts';
@@ -417,6 +418,7 @@ export const eventExamples: EventExamples = {
   ...operationsExamples,
   ...gateExamples,
   ...shadowExamples,
+  ...shelvingExamples,
   ...integrationExamples,
   ...imageExamples,
   ...retrainingExamples,

@@ -31,6 +31,7 @@ import {
   retrainingRequested,
 } from './events/inference.ts';
 import { shadowPromptCompared, shadowWindowsCompared } from './events/shadow.ts';
+import { recommendationShelved, recommendationUnshelved } from './events/shelving.ts';
 import { faultInjected, faultLabelled } from './events/simulator.ts';
 import {
   notificationSuppressed,
@@ -106,6 +107,8 @@ export const eventContracts = {
   ModelRefused: modelRefused,
   ShadowPromptCompared: shadowPromptCompared,
   ShadowWindowsCompared: shadowWindowsCompared,
+  RecommendationShelved: recommendationShelved,
+  RecommendationUnshelved: recommendationUnshelved,
   // simulator
   FaultInjected: faultInjected,
   FaultLabelled: faultLabelled,
