@@ -78,6 +78,8 @@ describe('the registry', () => {
       'ModelRefused',
       'ShadowPromptCompared',
       'ShadowWindowsCompared',
+      'RecommendationShelved',
+      'RecommendationUnshelved',
       'FaultInjected',
       'FaultLabelled',
       'UseCaseServingSpecDefined',
