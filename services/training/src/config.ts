@@ -27,6 +27,8 @@ import {
   type LogLevel,
   type TelemetryConfig,
 } from '@industrial/eventstore/config';
+import { TrainingError } from './domain/errors.ts';
+import { DEFAULT_SCHEDULE, parseSchedule } from './domain/schedule.ts';
 
 const EnvSchema = z
   .object({
@@ -54,6 +56,20 @@ const EnvSchema = z
         "must be host:port of governance's gRPC server (training registers models there: governance is the model stream's one writer)",
       ),
     TRAINING_GOVERNANCE_TOKEN_FILE: nonEmpty.optional(),
+    // Retraining on fresh data (#16): dataops' gRPC API for the fresh snapshots, the plant's time
+    // zone, schedules per use case ("<use case id>=weekly mon 06:00;<id>=off"), the rolling window
+    // and the fresh-data minimums.
+    TRAINING_DATAOPS_ADDRESS: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port of dataops' gRPC server (fresh snapshots for retrainings)")
+      .optional(),
+    TRAINING_DATAOPS_TOKEN_FILE: nonEmpty.optional(),
+    PLANT_TIMEZONE: nonEmpty.default('UTC'),
+    TRAINING_RETRAINING_SCHEDULE: nonEmpty.default(DEFAULT_SCHEDULE),
+    TRAINING_RETRAINING_SCHEDULES: z.string().default(''),
+    TRAINING_RETRAINING_WINDOW_DAYS: z.coerce.number({ message: 'must be a number' }).positive('must be > 0').max(366, 'must be ≤ 366').default(7),
+    TRAINING_RETRAINING_MIN_ROWS: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(1, 'must be ≥ 1').default(200),
+    TRAINING_RETRAINING_MIN_POSITIVES: z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(0, 'must be ≥ 0').default(5),
     ...accessEnv,
     ...telemetryEnv,
     ...tlsEnv,
@@ -62,6 +78,24 @@ const EnvSchema = z
   })
   .superRefine((env, ctx) => {
     checkTlsEnv(env, ctx);
+    const schedule = (variable: string, text: string) => {
+      try {
+        parseSchedule(text, env.PLANT_TIMEZONE, variable, 'PLANT_TIMEZONE');
+      } catch (e) {
+        const field = e instanceof TrainingError ? e.field : variable;
+        ctx.addIssue({ code: 'custom', path: [field.split('.')[0] ?? variable], message: e instanceof Error ? e.message : String(e) });
+      }
+    };
+    schedule('TRAINING_RETRAINING_SCHEDULE', env.TRAINING_RETRAINING_SCHEDULE);
+    for (const [u, text] of Object.entries(schedulesOf(env.TRAINING_RETRAINING_SCHEDULES))) {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(u))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TRAINING_RETRAINING_SCHEDULES'],
+          message: `"${u}" is not a use case id (expected "<use case id>=<schedule>;…")`,
+        });
+      else schedule('TRAINING_RETRAINING_SCHEDULES', text);
+    }
     checkEventStoreEnv(env, ctx);
     if (env.TRAINING_ARTIFACT_STORE === 's3' && (env.TRAINING_S3_ENDPOINT === undefined || env.TRAINING_S3_BUCKET === undefined))
       ctx.addIssue({
@@ -76,6 +110,17 @@ const EnvSchema = z
         message: 'is required with TRAINING_GOVERNANCE_ADDRESS (a file holding a service-account token with model.register)',
       });
   });
+
+/** "<use case id>=<schedule>;<id>=<schedule>" → by use case id. */
+export function schedulesOf(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(';')) {
+    if (part.trim() === '') continue;
+    const i = part.indexOf('=');
+    out[(i < 0 ? part : part.slice(0, i)).trim()] = i < 0 ? '' : part.slice(i + 1).trim();
+  }
+  return out;
+}
 
 export interface TrainingConfig {
   grpc: { host: string; port: number };
@@ -92,6 +137,15 @@ export interface TrainingConfig {
   nats: NatsEnvSettings;
   /** Governance's model registry over gRPC: the training process registers every model version there. */
   governance: { address: string; tokenFile: string };
+  /** dataops' gRPC API for the fresh snapshots of retrainings (null: retrainings are refused at the snapshot step); its token file (default: governance's). */
+  dataops: { address: string; tokenFile: string } | null;
+  /** Retraining on fresh data: plant time zone, schedules, rolling window, fresh-data minimums. */
+  retraining: {
+    timeZone: string;
+    defaultSchedule: string;
+    schedules: Record<string, string>;
+    limits: { windowDays: number; minRows: number; minPositives: number };
+  };
   ledgerKeyFile: string;
   access: AccessConfig;
   telemetry: TelemetryConfig;
@@ -129,6 +183,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       natsUrl: e.NATS_URL ?? null,
       nats: nats.nats,
       governance: { address: e.TRAINING_GOVERNANCE_ADDRESS, tokenFile: e.TRAINING_GOVERNANCE_TOKEN_FILE ?? '' },
+      dataops:
+        e.TRAINING_DATAOPS_ADDRESS === undefined
+          ? null
+          : { address: e.TRAINING_DATAOPS_ADDRESS, tokenFile: e.TRAINING_DATAOPS_TOKEN_FILE ?? e.TRAINING_GOVERNANCE_TOKEN_FILE ?? '' },
+      retraining: {
+        timeZone: e.PLANT_TIMEZONE,
+        defaultSchedule: e.TRAINING_RETRAINING_SCHEDULE,
+        schedules: schedulesOf(e.TRAINING_RETRAINING_SCHEDULES),
+        limits: { windowDays: e.TRAINING_RETRAINING_WINDOW_DAYS, minRows: e.TRAINING_RETRAINING_MIN_ROWS, minPositives: e.TRAINING_RETRAINING_MIN_POSITIVES },
+      },
       ledgerKeyFile: e.LEDGER_KEY_FILE,
       access: accessConfig(e),
       telemetry: telemetryConfig(e),

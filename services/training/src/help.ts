@@ -13,7 +13,17 @@ Environment:
   TRAINING_GOVERNANCE_ADDRESS                 host:port of governance's gRPC registry (required: every
                                               model version is registered there, governance's stream)
   TRAINING_GOVERNANCE_TOKEN_FILE              file with its service-account token (model.register, model.read)
-  NATS_URL                                    integration events (RetrainingRequested, DatasetSnapshotCreated)
+  TRAINING_DATAOPS_ADDRESS                    host:port of dataops' gRPC server: fresh snapshots for retrainings (unset:
+                                              retrainings on fresh data are refused at the snapshot step, with that reason)
+  TRAINING_DATAOPS_TOKEN_FILE                 its service-account token (dataset.create; default: the governance token file)
+  PLANT_TIMEZONE                              IANA zone of the plant: retraining schedules are plant time (UTC)
+  TRAINING_RETRAINING_SCHEDULE                default schedule of every use case with a model: "weekly <day> HH:MM",
+                                              "daily HH:MM" or "off" (weekly mon 06:00)
+  TRAINING_RETRAINING_SCHEDULES               per use case: "<use case id>=<schedule>;…" (a schedule that cannot be
+                                              parsed stops the service, naming the variable)
+  TRAINING_RETRAINING_WINDOW_DAYS             rolling window of fresh historian data and labels (7)
+  TRAINING_RETRAINING_MIN_ROWS, _MIN_POSITIVES  fewer fresh rows / positive rows → the retraining is refused (200, 5)
+  NATS_URL                                    integration events (RetrainingRequested, DriftDetected, DatasetSnapshotCreated)
 ${NATS_ENV_HELP}
   EVENTSTORE, PG_URL, PG_SCHEMA, SQLITE_PATH  event store (sqlite default)
   LEDGER_KEY_FILE                             Ed25519 PEM of the ledger (required)

@@ -12,6 +12,7 @@ import { runService } from '@industrial/kernel/service';
 import { createS3ArtifactStore } from './adapters/artifacts/s3.ts';
 import { detectCodeVersion, PACKAGE_VERSION } from './adapters/code-version.ts';
 import { createGrpcModelRegistry } from './adapters/registry/grpc.ts';
+import { createGrpcFreshSnapshots } from './adapters/snapshots/dataops-grpc.ts';
 import { createTrainingApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { HELP } from './help.ts';
@@ -39,12 +40,19 @@ process.exit(
         tls: config.tls.grpcClient,
       });
       onClose(() => registry.close(), 'model registry client');
+      const dataops = config.dataops;
+      const freshSnapshots =
+        dataops === null
+          ? null
+          : createGrpcFreshSnapshots({ address: dataops.address, token: () => readFileSync(dataops.tokenFile, 'utf8').trim(), tls: config.tls.grpcClient });
+      if (freshSnapshots !== null) onClose(() => freshSnapshots.close(), 'dataops client');
       const app = createTrainingApp({
         store,
         keySet,
         logger,
         ...(bus === null ? {} : { bus }),
         registry,
+        ...(freshSnapshots === null ? {} : { freshSnapshots }),
         ...(config.artifacts.kind === 's3'
           ? { artifacts: createS3ArtifactStore({ endpoint: config.artifacts.endpoint, bucket: config.artifacts.bucket }) }
           : {}),
@@ -60,6 +68,7 @@ process.exit(
           shutdownGraceMs: config.shutdownGraceMs,
           tls: config.tls,
           rateLimit: config.grpcRateLimit,
+          retraining: { ...config.retraining, scheduler: true },
         },
       });
       const ports = await app.start();
