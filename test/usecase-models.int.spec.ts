@@ -15,7 +15,7 @@ import { eventValidator } from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
 import { createGovernanceApp, type GovernanceApp } from '@industrial/governance';
 import type { ThresholdRule } from '@industrial/ml';
-import { cachedDemoModels, registrationFor, WINDOW_COST, type PreparedModel } from '@industrial/training';
+import { cachedDemoModels, registrationFor, WINDOW_COST, WINDOW_FALSE_ALARM_WEIGHTS, type PreparedModel } from '@industrial/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ENGINEER, DEMO_QUALITY_LEAD, demoModels, type FrontDoor } from '../scripts/platform/demo-models.ts';
 import { readUseCaseFiles } from '../scripts/platform/usecases.ts';
@@ -122,13 +122,14 @@ describe('the launcher trains and promotes a model for every demo use case (issu
       expect(card.threshold.rule).toEqual(p.record.thresholdRule);
       expect(card.threshold.value).toBe(p.record.threshold);
       if (p.record.task === 'regression') expect(card.threshold.rule).toBeNull();
-      if (p.record.task === 'anomaly') expect(card.threshold.rule).toEqual({ kind: 'max-f1' });
+      else expect(card.threshold.rule).not.toBeNull();
       if (card.threshold.rule?.kind === 'cost') {
-        // a classifier's window cost, recorded inline
-        expect(card.threshold.rule.cost).toEqual(WINDOW_COST);
-        expect(spec.costModel).toEqual({ source: 'inline', useCaseId: null, ...WINDOW_COST });
+        // a window cost (false windows weighing 4, 2 or 1 missed ones), recorded inline
+        expect(WINDOW_FALSE_ALARM_WEIGHTS).toContain(card.threshold.rule.cost.falseAlarm);
+        expect(card.threshold.rule.cost).toEqual({ ...WINDOW_COST, falseAlarm: card.threshold.rule.cost.falseAlarm });
+        expect(spec.costModel).toEqual({ source: 'inline', useCaseId: null, ...card.threshold.rule.cost });
       } else {
-        // the best F1 (null in the registration): for a classifier only where the cost left it all but silent
+        // the best F1 (null in the registration), or no threshold (remaining life)
         expect(spec.costModel).toBeNull();
       }
     }

@@ -75,6 +75,7 @@ export {
   RECIPE_DEFAULTS,
   USECASE_RECIPE_VERSION,
   WINDOW_COST,
+  WINDOW_FALSE_ALARM_WEIGHTS,
   MIN_COST_RECALL,
 } from './recipes/usecase-recipe.ts';
 export type { RecipeOptions } from './recipes/usecase-recipe.ts';

@@ -7,10 +7,12 @@
 //   - the target, from the task: a failure mode within the horizon (classification; for a sudden
 //     mode such as a jam, the failure seen in the last horizon minutes, so the prompt comes at
 //     once), the hours of running left (regression, capped), or running unlike normal (anomaly:
-//     an autoencoder fitted on healthy windows, its alarm level the best F1 on windows with a fault);
-//   - a classifier's alarm level: the least cost over the validation windows under WINDOW_COST
-//     (a false window costs 4 missed ones), which the registration records as its inline cost
-//     model; the best F1 where that cost would leave it all but silent (MIN_COST_RECALL).
+//     an autoencoder fitted on healthy windows);
+//   - the alarm level of a classifier or an anomaly model: the least window cost over its
+//     validation windows (WINDOW_COST: a false window costs 4 missed ones, or 2, or 1 — the
+//     heaviest that still lets the model speak, MIN_COST_RECALL), which the registration records
+//     as its inline cost model; the best F1 only where even the lightest would leave it all but
+//     silent.
 // Ground truth is the simulator's labels (recordPlant). Whole units are held out (train /
 // validation / test by unit). Deterministic: the same spec and options give the same ONNX bytes. Pure.
 import type { UseCaseServingSpecData } from '@industrial/contracts';
@@ -33,7 +35,7 @@ import type { PumpFeatureSpec } from '../pump/windows.ts';
 import type { PlantKind, PlantRecording, RecordingOptions } from './plant-recording.ts';
 
 /** Bump when the recipe changes in a way the options and the spec do not show (invalidates cached builds). */
-export const USECASE_RECIPE_VERSION = 4;
+export const USECASE_RECIPE_VERSION = 5;
 
 export interface RecipeOptions {
   readonly seed: number;
@@ -101,18 +103,25 @@ const STOPS_THE_ASSET = new Set(['bearing_failure', 'cavitation', 'quality_drift
 const STOPS_AT_ONCE = new Set(['jam']);
 
 /**
- * The alarm level of a classifier, picked on the validation windows by a window-level cost: a missed
- * window costs 1 (a failure spans many windows, one alarm before it is enough), a false one 4 (each
- * can raise a prompt nobody needed). The use case's own cost model is per failure, not per window.
+ * The alarm level of a thresholded model, picked on the validation windows by a window-level cost: a
+ * missed window costs 1 (a failure spans many windows, one alarm before it is enough), a false one 4
+ * (each can raise a prompt nobody needed). The use case's own cost model is per failure, not per window.
  */
 export const WINDOW_COST = { missedFailure: 1, falseAlarm: 4, inspection: 0 } as const;
 
+/** The false-window weights tried in turn, heaviest first (each asks for a precision above w/(w+1)). */
+export const WINDOW_FALSE_ALARM_WEIGHTS = [WINDOW_COST.falseAlarm, 2, 1] as const;
+
 /**
- * Below this recall on its validation failure windows, the window cost has left a classifier all but
- * silent (the AI4I mill modes: a weak window-level signal never reaches the precision the cost asks
- * for): its alarm level is then the best F1 instead, and the registration says max-F1.
+ * Below this recall on its validation failure windows, a weight has left the model all but silent
+ * (the AI4I mill modes: a weak window-level signal does not reach the precision a heavy weight asks
+ * for): the next, lighter weight is tried; after the lightest, the best F1 (the registration then
+ * says max-F1).
  */
 export const MIN_COST_RECALL = 0.1;
+
+/** The window cost with false windows weighing `falseAlarm` missed ones. */
+export const windowCost = (falseAlarm: number) => ({ ...WINDOW_COST, falseAlarm });
 
 interface Row {
   readonly unit: number;
@@ -204,7 +213,7 @@ export function buildUseCaseModel(spec: UseCaseServingSpecData, rec: PlantRecord
           type: 'gbdt',
           params: { maxIter: 80, learningRate: 0.1, maxLeafNodes: 15, minSamplesLeaf: 10, task: kind === 'regression' ? 'regression' : 'classification' },
         };
-  const fit = (thresholdRule: 'cost' | 'max-f1') =>
+  const fit = (falseAlarm: number | null) =>
     train(
       {
         target,
@@ -213,10 +222,13 @@ export function buildUseCaseModel(spec: UseCaseServingSpecData, rec: PlantRecord
         model,
         imputation: { strategy: 'median' },
         ...(spec.task.kind === 'classification' ? { imbalance: { strategy: 'class-weights' as const } } : {}),
-        // a classifier's alarm level: the least window cost on the validation windows (or the best F1,
-        // see MIN_COST_RECALL); an anomaly model's: the best F1 on windows with a fault. The card and
-        // the registration say which.
-        ...(spec.task.kind === 'regression' ? {} : thresholdRule === 'cost' ? { costModel: WINDOW_COST, thresholdRule } : { thresholdRule }),
+        // the alarm level: the least window cost on the validation windows, or the best F1 (null);
+        // the card and the registration say which
+        ...(spec.task.kind === 'regression'
+          ? {}
+          : falseAlarm === null
+            ? { thresholdRule: 'max-f1' as const }
+            : { costModel: windowCost(falseAlarm), thresholdRule: 'cost' as const }),
         seed: o.seed,
         split: { kind: 'indices', ...split },
         importanceRepeats: 2,
@@ -232,8 +244,16 @@ export function buildUseCaseModel(spec: UseCaseServingSpecData, rec: PlantRecord
       },
       dataset,
     );
-  let r = fit(spec.task.kind === 'classification' ? 'cost' : 'max-f1');
-  if (spec.task.kind === 'classification' && (r.metrics.validation as ClassificationMetrics).recall < MIN_COST_RECALL) r = fit('max-f1');
+  const speaks = (x: ReturnType<typeof fit>) => (x.metrics.validation as ClassificationMetrics).recall >= MIN_COST_RECALL;
+  let r: ReturnType<typeof fit> | null = null;
+  if (spec.task.kind === 'regression') r = fit(null);
+  else
+    for (const w of WINDOW_FALSE_ALARM_WEIGHTS) {
+      r = fit(w);
+      if (speaks(r)) break;
+      r = null;
+    }
+  r ??= fit(null);
   return {
     onnx: r.onnx,
     onnxSha256: r.onnxSha256,
