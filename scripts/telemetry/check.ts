@@ -1,4 +1,4 @@
-// `npm run check:telemetry` (issue 20): starts `npm run cluster` on ports of its own (58100+, its
+// `npm run check:telemetry` (issue 20): starts `npm run cluster` on ports of its own (57100+, its
 // own NATS, PostgreSQL schemas of its own) with OTLP export to a receiver in this process, injects
 // one fault into the simulated plant, opens the operator's live feed through the HMI's server and,
 // once the fault has raised a prompt, acknowledges it through the HMI's server as the operator's
@@ -8,7 +8,9 @@
 // alert rules are checked and unit-tested with promtool. Last line: the JSON the issue names.
 // CHECK_TELEMETRY_TRACE_OUT=<file>: the chain's trace (its spans, as received) is written there.
 // CHECK_TELEMETRY_PROMETHEUS_OUT=<file>: a real Prometheus (Debian's) scrapes every process with the
-// alert rules loaded; what it found (targets up, metric families per process, rule health) goes there.
+// alert rules loaded; what it found (targets up, metric families per process, rule health) goes there,
+// after a scrape of every process that began once the decision and the live feed were done.
+// CHECK_TELEMETRY_BASE_PORT: the cluster's base port (default 57100; it uses base … base+120).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -135,7 +137,7 @@ function alertRules(): { rules: number; tested: number } {
   return { rules, tested: [...names].filter((n) => tested.has(n)).length };
 }
 
-/** A process and its scrape endpoint in the launcher's banner: `relay-a http://127.0.0.1:58160/metrics`. */
+/** A process and its scrape endpoint in the launcher's banner: `relay-a http://127.0.0.1:57160/metrics`. */
 const METRICS_LINE = /([a-z]+(?:-[a-z])?) http:\/\/127\.0\.0\.1:(\d+)\/metrics/g;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -203,6 +205,15 @@ function startPrometheus(dir: string, targets: { name: string; port: number }[])
     ).data.result;
   return {
     stop: () => p.kill('SIGTERM'),
+    /** Waits (up to 30 s) until every target has been scraped after `sinceMs`, so what happened before is in the scrape. */
+    async scrapedSince(sinceMs: number): Promise<boolean> {
+      for (let i = 0; i < 60; i++) {
+        const last = await query('min(timestamp(up{job="industrial-platform"}))').catch(() => []);
+        if (Number(last[0]?.value[1] ?? 0) * 1000 > sinceMs) return true;
+        await sleep(500);
+      }
+      return false;
+    },
     async report() {
       try {
         const up = Object.fromEntries((await query('up{job="industrial-platform"}')).map((r) => [r.metric.process ?? '?', Number(r.value[1])]));
@@ -313,8 +324,13 @@ async function main(): Promise<void> {
     }
     feed.close();
     if (proc.exitCode !== null) log(`the cluster stopped early:\n${out.slice(-4000)}`);
-    if (prometheus !== null && env.CHECK_TELEMETRY_PROMETHEUS_OUT)
+    if (prometheus !== null && env.CHECK_TELEMETRY_PROMETHEUS_OUT) {
+      // The decision's counter and the HMI's request histograms exist from the decision on: a scrape after it.
+      const decided = Date.now() + 200;
+      await sleep(300);
+      if (!(await prometheus.scrapedSince(decided))) log('prometheus did not scrape every process after the decision within 30 s');
       writeFileSync(env.CHECK_TELEMETRY_PROMETHEUS_OUT, JSON.stringify(await prometheus.report(), null, 1));
+    }
     for (const p of listed) {
       const text = await fetch(`http://127.0.0.1:${p.port}/metrics`).then(
         (r) => r.text(),
