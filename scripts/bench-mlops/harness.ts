@@ -13,6 +13,7 @@ import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } f
 import { createInProcBus, type Bus } from '@industrial/bus';
 import { eventValidator, type EventData, type UnsSampleBatch } from '@industrial/contracts';
 import { createDataopsApp, createDataopsGrpcServer, DEFAULT_CONFIG, openSqliteDataopsStore, type DataopsApp } from '@industrial/dataops';
+import { createGovernanceApp } from '@industrial/governance';
 import { generateLedgerKeyPem, ledgerKeyFromPem, MemoryAnchorSink, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
 import { createKernel, serviceCause } from '@industrial/kernel';
 import { createTrainingApp, type TrainingApp } from '@industrial/training';
@@ -59,6 +60,8 @@ export interface MlopsHarness {
   readonly snapshotDir: string;
   /** training's gRPC server, and a token for a person in a role. */
   readonly trainingAddress: string;
+  /** governance's gRPC server (registry, gates) over the same store. */
+  readonly governanceAddress: string;
   token(subject: string, role: Role): Promise<string>;
   /** Trains the base model on [from, to) (a snapshot through dataops' gRPC API, then a run); its registration. */
   trainBase(fromMs: number, toMs: number): Promise<EventData<'ModelVersionRegistered'>>;
@@ -208,6 +211,13 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
     },
   });
   const { grpcPort } = await training.start();
+  const governance = createGovernanceApp({
+    store,
+    keySet,
+    logger: silent,
+    config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE } },
+  });
+  const governancePort = (await governance.start()).grpcPort;
 
   return {
     store,
@@ -218,6 +228,7 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
     fresh,
     snapshotDir,
     trainingAddress: `127.0.0.1:${grpcPort}`,
+    governanceAddress: `127.0.0.1:${governancePort}`,
     token: (subject, role) =>
       issueToken(signingKey, {
         subject,
@@ -299,6 +310,7 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
     },
     async close() {
       await training.stop({ mode: 'cancel' }).catch(() => undefined);
+      await governance.stop().catch(() => undefined);
       fresh.close();
       await server.shutdown({ graceMs: 1000 }).catch(() => undefined);
       await data.close().catch(() => undefined);

@@ -13,6 +13,7 @@
 // BENCH_MLOPS_SAMPLE_MINUTES (1: a sample of each tag every plant minute). The training service runs
 // with its own defaults (worker-thread trainer, GBDT default iterations, 5 importance repeats).
 import { performance } from 'node:perf_hooks';
+import { createClient, governanceRegistryV1, unaryCall } from '@industrial/grpc';
 import { PUMP_USE_CASE, startMlopsHarness } from './harness.ts';
 
 const DAY = 86_400_000;
@@ -66,12 +67,50 @@ async function main(): Promise<void> {
       `steps: triggered ${at('RetrainingTriggered')}, snapshot ${at('DatasetSnapshotCreated')}, run started ${at('TrainingRunStarted')}, registered ${at('ModelVersionRegistered')}, candidate ${at('RetrainingCandidateRegistered')}`,
     );
     log(`use case ${PUMP_USE_CASE}: trigger to candidate ${((t1 - t0) / 1000).toFixed(2)} s (aim < 60 s)`);
+
+    // Governance's gates for the candidate (H16a's DefineGates / CheckGates over gRPC): a request to
+    // production by an engineer, the gates as they stand now (nothing recorded by CheckGates).
+    const engineer = createClient(governanceRegistryV1.ModelRegistryServiceClient, h.governanceAddress, {
+      token: await h.token('user:reliability-engineer', 'engineer'),
+    });
+    const lead = createClient(governanceRegistryV1.ModelRegistryServiceClient, h.governanceAddress, {
+      token: await h.token('user:quality-lead', 'quality_lead'),
+    });
+    let gatesChecked: number | null = null;
+    try {
+      await unaryCall(lead, lead.defineGates, {
+        useCaseId: PUMP_USE_CASE,
+        minMetrics: { recall: 0.6, precision: 0.3 },
+        maxMetrics: { brier: 0.05 },
+        noise: { maxDrop: 0.2 },
+        dropout: { maxDrop: 0.3 },
+        snapshot: { minRows: 200, minLabels: 5 },
+        shadow: { minWindows: 500, minAgreement: 0.9 },
+        skipSavingsGate: false,
+        minLiveOutcomes: 0,
+      });
+      const req = await unaryCall(engineer, engineer.requestApproval, {
+        useCaseId: PUMP_USE_CASE,
+        modelVersionId: done.modelVersionId!,
+        targetStage: governanceRegistryV1.ModelStage.MODEL_STAGE_PRODUCTION,
+        justification: `Retrained on fresh data (retraining ${retrainingId}); gates checked by bench:mlops.`,
+        scope: '',
+      });
+      const gates = await unaryCall(engineer, engineer.checkGates, { useCaseId: PUMP_USE_CASE, requestId: req.request!.requestId });
+      gatesChecked = gates.results.length;
+      for (const g of gates.results) log(`gate ${g.gate}: ${g.passed ? 'passed' : 'FAILED'} — ${g.detail}`);
+    } catch (e) {
+      log(`governance gates could not be checked: ${e instanceof Error ? e.message : String(e)} (gates_checked null)`);
+    } finally {
+      engineer.close();
+      lead.close();
+    }
     log(
       JSON.stringify({
         bench: 'mlops',
         trigger_to_candidate_s: Math.round((t1 - t0) / 10) / 100,
         candidate_to_shadow_verdict_plant_h: null,
-        gates_checked: null,
+        gates_checked: gatesChecked,
         report_ms: null,
       }),
     );
