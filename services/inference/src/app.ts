@@ -43,6 +43,7 @@ import { createReplicas, type MembershipReport } from './features/replicas.ts';
 import { createScoring, type Pipeline } from './features/scoring.ts';
 import { createShadowScoring } from './features/shadow.ts';
 import { createShadowViewing } from './features/shadow-view.ts';
+import { createShelving } from './features/shelving.ts';
 import { createUseCaseRegistry, type UseCaseRegistry } from './features/usecases.ts';
 import { historianReplay, observedReplay, tagsOfAsset } from './features/warmup.ts';
 
@@ -76,6 +77,8 @@ export interface InferenceAppConfig extends ServiceSecurity {
   checkpointEveryMs?: number;
   /** Visual inspection (#22): the content-addressed image store connectivity writes; null/absent = part images are not scored. */
   images?: { storeDir: string; driftEvery?: number; driftBoards?: number } | null;
+  /** Shift changes (minutes after local midnight in `timeZone`) for shelving "until the end of the shift"; default 06:00, 14:00, 22:00 UTC. */
+  shifts?: { changes: readonly number[]; timeZone: string };
 }
 
 export type InferenceLogger = GrpcLogger;
@@ -265,6 +268,7 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     ...createPredicting({ models, useCases }),
     ...createDriftReporting({ models, monitor, projection, useCases, now }),
     ...createShadowViewing({ kernel }),
+    ...createShelving({ kernel, projection, now, shifts: config.shifts ?? { changes: [360, 840, 1320], timeZone: 'UTC' } }),
   };
   const stopObservingDrift = observeDriftPsi(() => monitor.lastPsi());
   const stopObservingMembers = observeMembers(() => replicas.replicaCount());

@@ -28,6 +28,7 @@ import {
   type TelemetryConfig,
 } from '@industrial/eventstore/config';
 import { DEFAULT_RATE_LIMITS, type BucketLimit, type RateLimitConfig } from './adapters/http/rate-limit.ts';
+import { parseShiftChanges } from './domain/shelving.ts';
 
 const replicaId = z.string().regex(/^[a-z0-9_-]+$/, 'must be lowercase letters, digits, "_" or "-"');
 const msUpTo = (max: number) => z.coerce.number({ message: 'must be a number of ms' }).int('must be an integer number of ms').max(max, `must be ≤ ${max}`);
@@ -70,6 +71,15 @@ const EnvSchema = z
     INFERENCE_CHECKPOINT_EVERY_MS: msUpTo(3_600_000).min(50, 'must be ≥ 50').default(1_000),
     /** Visual inspection (#22): the content-addressed image store part images are read from; unset = not scored. */
     INFERENCE_IMAGE_STORE_DIR: nonEmpty.optional(),
+    /** Shelving "until the end of the shift" (#17): the shift changes (local times) and their IANA time zone. */
+    INFERENCE_SHIFT_CHANGES: z
+      .string()
+      .regex(/^([01]?\d|2[0-3]):[0-5]\d(,([01]?\d|2[0-3]):[0-5]\d)*$/, 'must be comma-separated times of day, e.g. 06:00,14:00,22:00')
+      .default('06:00,14:00,22:00'),
+    INFERENCE_SHIFT_TIME_ZONE: z
+      .string()
+      .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'must be an IANA time zone, e.g. Europe/Berlin')
+      .default('UTC'),
     NATS_URL: nonEmpty.default('127.0.0.1:4222'),
     ...eventStoreEnv,
     ...accessEnv,
@@ -113,6 +123,8 @@ export interface InferenceConfig {
   checkpoint: { path: string; everyMs: number } | null;
   /** The image store of visual inspection (INFERENCE_IMAGE_STORE_DIR); null: part images are not scored. */
   imageStoreDir: string | null;
+  /** Shift changes in minutes after local midnight, in `timeZone` (INFERENCE_SHIFT_CHANGES, INFERENCE_SHIFT_TIME_ZONE). */
+  shifts: { changes: number[]; timeZone: string };
   natsUrl: string;
   /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
   nats: NatsEnvSettings;
@@ -171,6 +183,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       access: accessConfig(e),
       checkpoint: checkpointPath === 'none' ? null : { path: checkpointPath, everyMs: e.INFERENCE_CHECKPOINT_EVERY_MS },
       imageStoreDir: e.INFERENCE_IMAGE_STORE_DIR ?? null,
+      shifts: { changes: parseShiftChanges(e.INFERENCE_SHIFT_CHANGES), timeZone: e.INFERENCE_SHIFT_TIME_ZONE },
       natsUrl: e.NATS_URL,
       nats: nats.nats,
       telemetry: telemetryConfig(e),

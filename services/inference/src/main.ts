@@ -91,6 +91,7 @@ process.exit(
           rateLimit: c.grpcRateLimit,
           ...(c.checkpoint === null ? {} : { checkpointEveryMs: c.checkpoint.everyMs }),
           ...(c.imageStoreDir === null ? {} : { images: { storeDir: c.imageStoreDir } }),
+          shifts: c.shifts,
         },
       });
       const ports = await app.start();

@@ -5,6 +5,7 @@ import type { DriftReporting } from './drift.ts';
 import type { Predicting } from './predict.ts';
 import type { Prompting } from './prompting.ts';
 import type { ShadowViewing } from './shadow-view.ts';
+import type { Shelving } from './shelving.ts';
 
-export type Commands = Prompting & Predicting & DriftReporting & ShadowViewing;
+export type Commands = Prompting & Predicting & DriftReporting & ShadowViewing & Shelving;
 export type { DecideInput, OutcomeInput, ProblemInput, RecommendationDto } from './prompting.ts';

@@ -4,6 +4,7 @@ import type { UnsSampleBatch } from '@industrial/contracts';
 import type { RegisteredModel } from '../domain/deployments.ts';
 import type { MemberEvent, MemberEventKind, MembershipTiming } from '../domain/membership.ts';
 import type { RecommendationState } from '../domain/recommendation.ts';
+import type { ShelfState } from '../domain/shelving.ts';
 import type { ModeEntry } from '../domain/mode.ts';
 import type { WindowSpec } from '../domain/window.ts';
 
@@ -143,6 +144,8 @@ export interface RecommendationView {
   readonly raisedAt: string;
   readonly lastPosition: number;
   readonly revision: number;
+  /** The latest shelving (ISA-18.2), null/absent: never shelved or put back; its time may have run out. */
+  readonly shelf?: ShelfState | null;
 }
 
 /** An event as the projection reads it; deployment events are kept so in the snapshot (deployments are refolded from them). */

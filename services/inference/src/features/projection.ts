@@ -6,6 +6,7 @@
 import type { LiveOutcomeCounts } from '../domain/drift.ts';
 import { effectiveMode, type ModeEntry } from '../domain/mode.ts';
 import { evolveRecommendation, isClosed, statusAt, type RecommendationStatus } from '../domain/recommendation.ts';
+import { evolveShelf } from '../domain/shelving.ts';
 import type { OutcomeCounts, ProjectionSnapshot, RecommendationView, SnapshotDelta, SnapshotModelEvent } from './ports.ts';
 
 export type { RecommendationView } from './ports.ts';
@@ -27,6 +28,8 @@ export const RECOMMENDATION_TYPES: ReadonlySet<string> = new Set([
   'RecommendationRejected',
   'RecommendationOverridden',
   'OutcomeRecorded',
+  'RecommendationShelved',
+  'RecommendationUnshelved',
 ]);
 /** Every type the projection folds (deployment events are kept as they are, for the model host). */
 export const PROJECTED_TYPES: ReadonlySet<string> = new Set([...RECOMMENDATION_TYPES, 'AssetModeChanged', 'ProblemReported']);
@@ -111,7 +114,14 @@ export function createProjection(): Projection {
     const prev = recs.get(id);
     const state = evolveRecommendation(prev?.state ?? null, e);
     if (state === null) return;
-    recs.set(id, { state, raisedAt: prev?.raisedAt ?? e.metadata.recordedAt, lastPosition: e.position, revision: e.revision });
+    const shelf = evolveShelf(prev?.shelf ?? null, e, e.metadata.actor);
+    recs.set(id, {
+      state,
+      raisedAt: prev?.raisedAt ?? e.metadata.recordedAt,
+      lastPosition: e.position,
+      revision: e.revision,
+      ...(shelf === null ? {} : { shelf }),
+    });
     dirtyRecs.add(id);
     if (state.mode !== 'production') return;
     const d = e.data as Record<string, unknown>;

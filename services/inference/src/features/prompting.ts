@@ -9,6 +9,7 @@ import { ConcurrencyConflictError, serviceCause, type Aggregate, type Cause, typ
 import { InferenceError } from '../domain/errors.ts';
 import { currentMode, type AssetMode } from '../domain/mode.ts';
 import { decideRecommendation, evolveRecommendation, statusAt, type RecommendationCommand, type RecommendationState } from '../domain/recommendation.ts';
+import { isShelvedAt } from '../domain/shelving.ts';
 import type { UseCaseSpec } from '../domain/usecase.ts';
 import type { RecommendationView, Tracing } from './ports.ts';
 import type { Projection } from './projection.ts';
@@ -32,6 +33,8 @@ export interface RecommendationDto {
   threshold: number;
   /** Whether what was found afterwards has been recorded (OutcomeRecorded). */
   outcomeRecorded: boolean;
+  /** Shelved now (ISA-18.2): until when (wall clock), why, by whom; null: on the active list. */
+  shelf: { shelvedAt: string; until: string; reason: string; endOfShift: boolean; by: string | null } | null;
   record: Record<string, unknown>;
 }
 
@@ -55,6 +58,15 @@ export function toDto(v: RecommendationView, nowMs: number): RecommendationDto {
     score: r.score as number,
     threshold: r.threshold as number,
     outcomeRecorded: v.state.outcomeRecorded,
+    shelf: isShelvedAt(v.shelf, nowMs)
+      ? {
+          shelvedAt: new Date(v.shelf.shelvedAtMs).toISOString(),
+          until: new Date(v.shelf.untilMs).toISOString(),
+          reason: v.shelf.reason,
+          endOfShift: v.shelf.endOfShift,
+          by: v.shelf.by,
+        }
+      : null,
     record: { ...r },
   };
 }

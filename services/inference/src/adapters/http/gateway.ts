@@ -18,6 +18,7 @@ import type { Projection } from '../../features/projection.ts';
 import { withKernelErrors } from '../kernel-errors.ts';
 import type { VisualInspection } from '../../features/visual.ts';
 import { registerVisualRoutes } from './gateway-vision.ts';
+import { registerShelvingRoutes } from './gateway-shelving.ts';
 import { createGatewayAuth } from './auth.ts';
 import { promptTraceFrom, traceFeedPush, traceHttpServer, traceparentOf } from './tracing.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limit.ts';
@@ -333,6 +334,7 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
     ),
   );
 
+  registerShelvingRoutes(app, { shelving: commands, route, resourceOf: recResource });
   if (deps.visual)
     registerVisualRoutes(app, { visual: deps.visual, route, authenticateFirst: auth.authenticateFirst, authorizeOn: auth.authorizeOn, sendError });
 
