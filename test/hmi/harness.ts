@@ -159,7 +159,8 @@ export interface RunningHmi {
 }
 
 export async function startHmi(env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: string } & Record<string, string>): Promise<RunningHmi> {
-  const port = 21_000 + Math.floor(Math.random() * 20_000);
+  // H17's port range (notes/coord.md): 55500-55999
+  const port = 55_500 + Math.floor(Math.random() * 500);
   const url = `http://127.0.0.1:${port}`;
   const proc: ChildProcess = spawn(process.execPath, [join(HMI_DIR, 'server.js')], {
     cwd: HMI_DIR,

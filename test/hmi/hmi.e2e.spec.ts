@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkBothSizes } from './axe.ts';
 import { CHROMIUM_ARGS, buildHmi, startHmi, startPlatform, type Platform, type RunningHmi } from './harness.ts';
 
 /** expect.poll with room for a loaded machine (2 shared cores): the page's own waits are 15 s. */
@@ -16,6 +17,7 @@ const poll = <T>(fn: () => Promise<T> | T, options: { message?: string; timeout?
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, 'screenshots') : mkdtempSync(join(tmpdir(), 'hmi-shots-'));
 const PUMP_4 = 'acme.plant-1.utilities.cooling-water.pump-4';
 const PUMP_2 = 'acme.plant-1.utilities.cooling-water.pump-2';
+const PUMP_3 = 'acme.plant-1.utilities.cooling-water.pump-3';
 
 let platform: Platform;
 let hmi: RunningHmi;
@@ -26,8 +28,10 @@ beforeAll(async () => {
   platform = await startPlatform();
   await platform.feedPump(PUMP_4, 35, true);
   await platform.feedPump(PUMP_2, 35, true);
+  await platform.feedPump(PUMP_3, 35, true);
   await platform.feedPump('acme.plant-1.utilities.cooling-water.pump-1', 35, false);
-  hmi = await startHmi({ INFERENCE_URL: platform.gatewayUrl, ACCESS_KEYS_DIR: platform.keysDir });
+  // a short shelving choice (10 s) besides the plant's, so the test sees a prompt come back by itself
+  hmi = await startHmi({ INFERENCE_URL: platform.gatewayUrl, ACCESS_KEYS_DIR: platform.keysDir, HMI_SHELVE_CHOICES: '10s,15m,1h,shift' });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 240_000);
 
@@ -140,5 +144,59 @@ describe('when the operator presses Manual mode on a prompt', () => {
     expect(await row.getByTestId('mode-who').textContent()).toMatch(/operator-1.*Operator took manual control/);
     // switching it again to manual is refused by the gateway (409) and shown in plain words
     await page.close();
+  });
+});
+
+describe('when the operator shelves a prompt (ISA-18.2)', () => {
+  it('takes it off the list with a reason, lists it under Shelved with a countdown, and it comes back by itself; Put back now brings it back at once', async () => {
+    const id = (await platform.events('RecommendationRaised')).find((e) => e.data.assetPath === PUMP_3 && e.data.mode === 'production')!.data
+      .recommendationId as string;
+    const page = await signIn('operator');
+    const pump3 = card(page, 'Pump 3');
+    await poll(() => pump3.count()).toBe(1);
+    await pump3.getByRole('button', { name: 'Shelve: Pump 3', exact: true }).click();
+    const choices = page.getByRole('radio');
+    expect(await choices.count()).toBe(4);
+    // big touch targets: the Shelve button and every choice at least 48 px high
+    for (const target of [pump3.getByRole('button', { name: 'Shelve: Pump 3', exact: true }), ...(await pump3.locator('label.choice').all())])
+      expect((await target.boundingBox())!.height).toBeGreaterThanOrEqual(48);
+    expect((await pump3.locator('label.choice').allTextContents()).map((t) => t.trim())).toEqual([
+      'For 10 seconds',
+      'For 15 minutes',
+      'For 1 hour',
+      'Until the end of the shift',
+    ]);
+    // the panel open: no serious axe violation at either size
+    const open = await checkBothSizes(page);
+    expect(open.violations).toEqual([]);
+    await pump3.getByLabel('For 10 seconds').check();
+    await pump3.getByLabel('Why can it wait? (needed)').fill('Fitter is already at pump 3');
+    await pump3.getByRole('button', { name: 'Shelve Pump 3', exact: true }).click();
+    const shelf = page.getByTestId('shelved').filter({ hasText: 'Pump 3' });
+    await poll(() => shelf.count()).toBe(1);
+    expect(await card(page, 'Pump 3').count()).toBe(0);
+    expect(await shelf.textContent()).toMatch(/Shelved by operator-1 at .*\d\d:\d\d.*“Fitter is already at pump 3”/);
+    expect(await shelf.getByRole('timer').textContent()).toMatch(/^back in 0 min \d\d s$/);
+    const listed = await checkBothSizes(page);
+    expect(listed.violations).toEqual([]);
+    const e = (await platform.events('RecommendationShelved')).find((x) => x.data.recommendationId === id)!;
+    expect(e.metadata.actor).toBe('operator-1');
+    expect(e.data).toMatchObject({ durationSeconds: 10, reason: 'Fitter is already at pump 3', endOfShift: false });
+    // the time runs out: the card is back without a reload, the Shelved list is gone
+    await poll(() => card(page, 'Pump 3').count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId('shelved').count()).toBe(0);
+
+    // shelved for an hour, then put back at once
+    await card(page, 'Pump 3').getByRole('button', { name: 'Shelve: Pump 3', exact: true }).click();
+    await card(page, 'Pump 3').getByLabel('For 1 hour').check();
+    await card(page, 'Pump 3').getByLabel('Why can it wait? (needed)').fill('Line stops for cleaning at the hour');
+    await card(page, 'Pump 3').getByRole('button', { name: 'Shelve Pump 3', exact: true }).click();
+    await poll(() => shelf.count()).toBe(1);
+    expect(await shelf.getByRole('timer').textContent()).toMatch(/^back in (59 min|1 h 00 min)$/);
+    await shelf.getByRole('button', { name: 'Put back now: Pump 3', exact: true }).click();
+    await poll(() => card(page, 'Pump 3').count()).toBe(1);
+    expect(await page.getByTestId('shelved').count()).toBe(0);
+    expect((await platform.events('RecommendationUnshelved')).find((x) => x.data.recommendationId === id)?.metadata.actor).toBe('operator-1');
+    await page.context().close();
   });
 });

@@ -23,13 +23,17 @@ export function linePathOf(assetPath: string): string {
 /** "45 min left", "1 h 05 min left", "5 min overdue". */
 export function timeLeft(deadlineMs: number, nowMs: number): { text: string; overdue: boolean; soon: boolean } {
   const diff = deadlineMs - nowMs;
-  const abs = Math.abs(diff);
+  const span = spanOf(Math.abs(diff));
+  return diff >= 0 ? { text: `${span} left`, overdue: false, soon: diff < 15 * 60_000 } : { text: `${span} overdue`, overdue: true, soon: true };
+}
+
+/** A span of time in words: "1 h 05 min", "12 min", "4 min 09 s". */
+export function spanOf(abs: number): string {
   const totalMin = Math.floor(abs / 60_000);
   const h = Math.floor(totalMin / 60);
   const m = totalMin % 60;
   const s = Math.floor((abs % 60_000) / 1000);
-  const span = h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : totalMin >= 10 ? `${m} min` : `${m} min ${String(s).padStart(2, '0')} s`;
-  return diff >= 0 ? { text: `${span} left`, overdue: false, soon: diff < 15 * 60_000 } : { text: `${span} overdue`, overdue: true, soon: true };
+  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : totalMin >= 10 ? `${m} min` : `${m} min ${String(s).padStart(2, '0')} s`;
 }
 
 export const PRIORITY_RANK: Record<string, number> = { critical: 3, high: 2, medium: 1, low: 0 };
@@ -42,6 +46,7 @@ export const STATUS_WORD: Record<string, string> = {
   rejected: 'not done',
   overridden: 'handled differently',
   expired: 'expired',
+  shelved: 'shelved',
 };
 
 export const NOT_DONE_REASONS = [
@@ -65,6 +70,8 @@ export const EVENT_WORD: Record<string, string> = {
   RecommendationRejected: 'Marked not done',
   RecommendationOverridden: 'Handled differently',
   OutcomeRecorded: 'Outcome recorded',
+  RecommendationShelved: 'Shelved',
+  RecommendationUnshelved: 'Put back from the shelf',
 };
 
 export function clock(iso: string): string {

@@ -3,6 +3,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { Permission } from '@industrial/access';
 import { PRIORITY_RANK, linePathOf } from '#lib/format.ts';
+import { config } from '#lib/server/config.ts';
 import { failWith, loadFailure } from '#lib/server/failures.ts';
 import { unwatchedOf } from '#lib/server/unwatched.ts';
 import { gateway, type HistoryEvent, type NotDoneReason, type Recommendation } from '#lib/server/inference.ts';
@@ -31,6 +32,7 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
     const waiting = waitingForOutcome(recent);
     return {
       problem: null,
+      shelveChoices: shelveChoices(),
       waiting,
       unwatched: unwatchedOf(assets),
       recommendations: recs.map((r, i) => {
@@ -49,12 +51,14 @@ export const load: PageServerLoad = async ({ locals, depends }) => {
           raisedAt: r.raisedAt,
           mode: mode?.mode ?? 'auto',
           acknowledged: ack ? { by: ack.actor, at: ack.recordedAt } : null,
+          // Shelved (ISA-18.2): the page lists it under "Shelved" until `until`, then back among the prompts by itself.
+          shelf: r.shelf ?? null,
           trends: trendsOf(history, evidence),
         };
       }),
     };
   } catch (error) {
-    return { problem: loadFailure(error), recommendations: [], waiting: [], unwatched: [] };
+    return { problem: loadFailure(error), shelveChoices: shelveChoices(), recommendations: [], waiting: [], unwatched: [] };
   }
 };
 
@@ -114,6 +118,7 @@ function split(message: string, evidence: { feature?: unknown; value?: unknown; 
 }
 
 const idOf = (form: FormData) => String(form.get('id') ?? '');
+const shelveChoices = () => config().shelveChoices.map(({ value, label }) => ({ value, label }));
 
 export const actions: Actions = {
   acknowledge: async ({ request, locals }) => {
@@ -145,6 +150,29 @@ export const actions: Actions = {
     try {
       await gateway(locals.session!.token).notDone(id, reason, note || undefined);
       return { done: 'not-done', about: id };
+    } catch (error) {
+      return failWith(error, id);
+    }
+  },
+  shelve: async ({ request, locals }) => {
+    const form = await request.formData();
+    const id = idOf(form);
+    const choice = config().shelveChoices.find((c) => c.value === String(form.get('for') ?? ''));
+    const reason = String(form.get('reason') ?? '').trim();
+    if (!choice) return failWith400('Choose for how long.', 'for', id);
+    if (reason === '') return failWith400('Say in a few words why it can wait.', 'reason', id);
+    try {
+      await gateway(locals.session!.token).shelve(id, choice.seconds === null ? { endOfShift: true } : { durationSeconds: choice.seconds }, reason);
+      return { done: 'shelved', about: id };
+    } catch (error) {
+      return failWith(error, id);
+    }
+  },
+  unshelve: async ({ request, locals }) => {
+    const id = idOf(await request.formData());
+    try {
+      await gateway(locals.session!.token).unshelve(id);
+      return { done: 'unshelved', about: id };
     } catch (error) {
       return failWith(error, id);
     }

@@ -19,6 +19,8 @@ export interface HmiConfig {
   grpcCaFile: string | null;
   /** Use cases offered on the engineer and quality-lead screens (besides those seen in prompts and assets). */
   useCases: string[];
+  /** How long an operator may shelve a prompt for (HMI_SHELVE_CHOICES, e.g. `15m,1h,shift`): seconds, or null = until the end of the shift. */
+  shelveChoices: { value: string; label: string; seconds: number | null }[];
 }
 
 function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
@@ -53,12 +55,35 @@ function load(env: NodeJS.ProcessEnv): HmiConfig {
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),
+    shelveChoices: parseShelveChoices(env.HMI_SHELVE_CHOICES ?? '15m,1h,shift'),
     rateLimits: {
       perSource: parseBucket('HMI_RATE_PER_SOURCE', env.HMI_RATE_PER_SOURCE, { burst: 300, perSecond: 100 }),
       perToken: parseBucket('HMI_RATE_PER_TOKEN', env.HMI_RATE_PER_TOKEN, { burst: 120, perSecond: 40 }),
       maxKeys: 10_000,
     },
   };
+}
+
+/** `10s`, `15m`, `1h`, `shift` → the choices offered on a prompt's Shelve panel, in that order. */
+export function parseShelveChoices(text: string): HmiConfig['shelveChoices'] {
+  const out: HmiConfig['shelveChoices'] = [];
+  for (const raw of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
+    if (raw === 'shift') {
+      out.push({ value: raw, label: 'Until the end of the shift', seconds: null });
+      continue;
+    }
+    const m = /^(\d{1,5})(s|m|h)$/.exec(raw);
+    const seconds = m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'] : Number.NaN;
+    if (!(seconds >= 10 && seconds <= 12 * 3600)) throw new Error(`HMI_SHELVE_CHOICES: "${raw}" must be like 15m, 1h, 30s (10 s to 12 h) or shift`);
+    const n = Number(m![1]);
+    const unit = m![2] === 'h' ? (n === 1 ? 'hour' : 'hours') : m![2] === 'm' ? 'minutes' : 'seconds';
+    out.push({ value: raw, label: `For ${n} ${unit}`, seconds });
+  }
+  if (out.length === 0) throw new Error('HMI_SHELVE_CHOICES must name at least one choice (e.g. 15m,1h,shift)');
+  return out;
 }
 
 let cached: HmiConfig | null = null;

@@ -4,6 +4,9 @@ import { fail, redirect, type ActionFailure } from '@sveltejs/kit';
 import { GatewayError } from './inference.ts';
 import { STATUS_WORD } from '../format.ts';
 
+/** Gateway field names in the operator's words. */
+const FIELD_WORD: Record<string, string> = { durationSeconds: 'how long', endOfShift: 'until the end of the shift', reason: 'the reason' };
+
 export interface Failure {
   message: string;
   field: string | null;
@@ -30,7 +33,8 @@ export function plainWords(error: unknown): { status: 400 | 403 | 409 | 503; mes
     };
   }
   if (error.status === 403) return { status: 403, message: 'Your role does not allow this here. Ask your supervisor.', field };
-  if (error.status === 400) return { status: 400, message: `Please check what you entered${field ? ` (${field.replace(/_/g, ' ')})` : ''}.`, field };
+  if (error.status === 400)
+    return { status: 400, message: `Please check what you entered${field ? ` (${FIELD_WORD[field] ?? field.replace(/_/g, ' ')})` : ''}.`, field };
   if (error.status === 404 && error.code === 'NOT_FOUND') return { status: 409, message: 'This prompt no longer exists.', field };
   return { status: 503, message: 'The prompt service is not reachable right now. Try again in a moment.', field };
 }

@@ -38,7 +38,17 @@ export interface Recommendation {
   update: number;
   /** Whether what was found afterwards has been recorded. */
   outcomeRecorded?: boolean;
+  /** Shelved now (ISA-18.2): until when (wall clock), why and by whom; null/absent: on the active list. */
+  shelf?: Shelf | null;
   record: Record<string, unknown>;
+}
+
+export interface Shelf {
+  shelvedAt: string;
+  until: string;
+  reason: string;
+  endOfShift: boolean;
+  by: string | null;
 }
 
 export interface ModeEntry {
@@ -164,6 +174,10 @@ export function gateway(token: string, fetcher: typeof fetch = fetch) {
     done: async (id: string, note?: string) => (await post(`/api/v1/recommendations/${enc(id)}/done`, note ? { note } : {})) as Recommendation,
     notDone: async (id: string, reason: NotDoneReason, note?: string) =>
       (await post(`/api/v1/recommendations/${enc(id)}/not-done`, { reason, ...(note ? { note } : {}) })) as Recommendation,
+    /** Shelve for `durationSeconds` (10 s to 12 h) or until the end of the shift, with a reason. */
+    shelve: async (id: string, how: { durationSeconds: number } | { endOfShift: true }, reason: string) =>
+      (await post(`/api/v1/recommendations/${enc(id)}/shelve`, { ...how, reason })) as Recommendation,
+    unshelve: async (id: string) => (await post(`/api/v1/recommendations/${enc(id)}/unshelve`)) as Recommendation,
     outcome: async (id: string, outcome: Outcome, note?: string) =>
       (await post(`/api/v1/recommendations/${enc(id)}/outcome`, { outcome, ...(note ? { note } : {}) })) as Recommendation,
     reportProblem: async (input: { assetPath: string; description: string; severity: 'minor' | 'major' | 'stop'; missedFailure: boolean }) =>

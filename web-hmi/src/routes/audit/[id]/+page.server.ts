@@ -1,7 +1,7 @@
 // The decision history of one recommendation: its events with who, when and the model version.
 // Needs GET /api/v1/recommendations/:id/events (API.md); without it, the page shows what the
 // recommendation itself says and names the missing route.
-import { OUTCOMES } from '#lib/format.ts';
+import { OUTCOMES, clock } from '#lib/format.ts';
 import { error } from '@sveltejs/kit';
 import { Permission } from '@industrial/access';
 import { loadFailure } from '#lib/server/failures.ts';
@@ -72,6 +72,8 @@ function detailOf(e: HistoryEvent): string {
       return [s('reason')?.replace(/-/g, ' '), s('note')].filter(Boolean).join(' — ');
     case 'RecommendationOverridden':
       return [s('actionTaken'), s('reason')].filter(Boolean).join(' — ');
+    case 'RecommendationShelved':
+      return `until ${clock(s('until') ?? '')}${d.endOfShift === true ? ' (end of shift)' : ''} — ${s('reason') ?? ''}`;
     case 'OutcomeRecorded': {
       const o = s('outcome');
       const word = OUTCOMES.find((x) => x.value === o)?.label ?? (o === 'unknown' ? 'Not known' : o?.replace(/-/g, ' '));
