@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKeySet, importKeySet, importSigningKey, issueToken, type Role } from '@industrial/access';
+import { createKeySet, importKeySet, importSigningKey, issueToken, type KeySet, type Role } from '@industrial/access';
 import { createInProcBus, type Bus } from '@industrial/bus';
 import { eventValidator, type EventData, type UnsSampleBatch } from '@industrial/contracts';
 import { createDataopsApp, createDataopsGrpcServer, DEFAULT_CONFIG, openSqliteDataopsStore, type DataopsApp } from '@industrial/dataops';
@@ -60,6 +60,10 @@ export interface MlopsHarness {
   readonly snapshotDir: string;
   /** training's gRPC server, and a token for a person in a role. */
   readonly trainingAddress: string;
+  /** dataops' gRPC server and training's service token towards it (the charter's reader uses them too). */
+  readonly dataopsAddress: string;
+  readonly serviceToken: string;
+  readonly keySet: KeySet;
   /** governance's gRPC server (registry, gates) over the same store. */
   readonly governanceAddress: string;
   token(subject: string, role: Role): Promise<string>;
@@ -229,6 +233,9 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
     snapshotDir,
     trainingAddress: `127.0.0.1:${grpcPort}`,
     governanceAddress: `127.0.0.1:${governancePort}`,
+    dataopsAddress: `127.0.0.1:${dataopsPort}`,
+    serviceToken: token,
+    keySet,
     token: (subject, role) =>
       issueToken(signingKey, {
         subject,
