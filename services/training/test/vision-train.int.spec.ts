@@ -192,6 +192,11 @@ describe.skipIf(!existsSync(DEEPPCB))('train:vision — a visual model trained, 
       [['--boards', DEEPPCB, '--use-case', visualId, '--recall', '1.5', ...common()], '--recall'],
       [['--boards', DEEPPCB, '--use-case', visualId, '--split', '0.8,0.3', ...common()], '--split'],
       [['--boards', DEEPPCB, '--use-case', visualId, '--artifacts', dir], '--governance'],
+      [
+        ['--boards', DEEPPCB, '--limit', '18', '--use-case', pumpId, '--usecase-file', join(USECASES, 'visual/board-line-inspection.json'), ...common()],
+        '--use-case',
+      ],
+      [['--boards', DEEPPCB, '--limit', '18', '--use-case', visualId, '--usecase-file', join(dir, 'missing.json'), ...common()], '--usecase-file'],
     ];
     for (const [args, flag] of cases) {
       const r = await cli(args);
