@@ -7,7 +7,7 @@
 //   npx tsx services/training/src/cli.ts --snapshot data/snapshots/<id>.manifest.json --target machine_failure
 //
 // Exit codes: 0 trained, 1 training failed, 2 bad usage or input (the message names the flag).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
@@ -21,12 +21,15 @@ import type { TrainOutput } from './ports.ts';
 import type { OrderedSpec } from '@industrial/ml';
 import { trainHelp } from './cli-help.ts';
 import { AnomalyUsageError, runAnomalyTraining } from './anomaly-cli.ts';
+import { RemoteError, snapshotFromDataops } from './score-remote.ts';
 
-const USAGE = `usage: train (--csv <file> | --snapshot <path|id> [--snapshot-dir <dir>]) --target <column>
+const USAGE = `usage: train (--csv <file> | --snapshot <path|id> [--snapshot-dir <dir>] [--dataops <host:port>]) --target <column>
              [--features a,b,c] [--model gbdt|logistic|autoencoder] [--imbalance none|class-weights|oversample|smote]
              [--imputation none|median|mean|constant] [--seed <n>] [--param name=value …] [--order-by <column>]
              [--cost missed,falseAlarm,inspection] [--task classification|regression|anomaly] [--out <dir>]
        train --help lists every flag and model parameter with its default and allowed values`;
+
+const SNAPSHOT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class UsageError extends Error {
   readonly flag: string;
@@ -89,11 +92,18 @@ async function load(v: Record<string, string | boolean | string[] | undefined>):
     };
   }
   // A manifest or data file by path (the operator's own files), else an id in --snapshot-dir.
-  const source = createDataopsSnapshotSource((v['snapshot-dir'] as string | undefined) ?? './data/snapshots');
+  const snapshotDir = (v['snapshot-dir'] as string | undefined) ?? process.env.SNAPSHOT_DIR ?? './data/snapshots';
+  const source = createDataopsSnapshotSource(snapshotDir);
   let s;
   try {
-    s = /\.(arrow|csv|manifest\.json)$/.test(snapshot!) ? loadSnapshotFile(snapshot!) : await source.load(snapshot!);
+    if (/\.(arrow|csv|manifest\.json)$/.test(snapshot!)) s = loadSnapshotFile(snapshot!);
+    else if (!existsSync(join(resolve(snapshotDir), `${snapshot!}.manifest.json`)) && SNAPSHOT_ID.test(snapshot!)) {
+      // not in the local directory: dataops says where it keeps it (and checks its integrity)
+      const manifest = await snapshotFromDataops(snapshot!, v as Record<string, string | boolean | undefined>, process.env);
+      s = loadSnapshotFile(manifest);
+    } else s = await source.load(snapshot!);
   } catch (e) {
+    if (e instanceof RemoteError) throw e;
     throw new UsageError('--snapshot', (e as Error).message);
   }
   const range = (r: { start: number; end: number }) => Int32Array.from({ length: Math.max(0, r.end - r.start) }, (_, i) => r.start + i);
@@ -174,6 +184,11 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
         hysteresis: { type: 'string' },
         detector: { type: 'string' },
         incidents: { type: 'string' },
+        // a snapshot id not in --snapshot-dir is asked of dataops (as `npm run score` does)
+        dataops: { type: 'string' },
+        token: { type: 'string' },
+        ca: { type: 'string' },
+        plaintext: { type: 'boolean' },
       },
     }));
   } catch (e) {
@@ -191,8 +206,12 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
   }
   if (task === 'anomaly') {
     try {
-      return runAnomalyTraining(values, io);
+      return await runAnomalyTraining(values, io);
     } catch (e) {
+      if (e instanceof RemoteError) {
+        io.stderr.write(`train: ${e.message}\n`);
+        return e.exitCode;
+      }
       const user =
         e instanceof AnomalyUsageError || ((e as { name?: string }).name?.endsWith('Error') === true && (e as { field?: unknown }).field !== undefined);
       io.stderr.write(`train: ${user ? '' : 'training failed: '}${e instanceof Error ? e.message : String(e)}\n`);
@@ -296,6 +315,10 @@ export async function runCli(argv: readonly string[], io: { stdout: NodeJS.Writa
     if (e instanceof UsageError) {
       io.stderr.write(`train: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof RemoteError) {
+      io.stderr.write(`train: ${e.message}\n`);
+      return e.exitCode;
     }
     if (e instanceof InvalidTrainingRequestError || (e instanceof TrainingError && e.code === 'INVALID_ARGUMENT')) {
       io.stderr.write(`train: ${flagOf(e.field)}: ${e.message}\n`);

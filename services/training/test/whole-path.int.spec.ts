@@ -4,7 +4,9 @@
 // features + capped steps to the end, named test units; recorded by dataops) → `train --snapshot
 // --task regression` → the model registered in governance → `score --model <registry version id>`
 // on a dataops snapshot of new rows (artifacts' sha256 checked; a changed artifact refused) and on
-// the file (the version found through the charter's use cases when no use case is given); an unlabelled sensor file through `train --task anomaly` → `score`; and the bad inputs
+// the file (the version found through the charter's use cases when no use case is given); an unlabelled sensor file through `train --task anomaly` → `score`,
+// and the same file through `dataops import` → an ordered snapshot → `train --task anomaly --snapshot <id>` (the snapshot asked of
+// dataops) → `score` on the snapshot and on the file (the same rows); and the bad inputs
 // of the issue, each refused in the user's terms with nothing written.
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -40,6 +42,7 @@ let token: (subject: string, role: Role) => Promise<string>;
 let env: NodeJS.ProcessEnv;
 let charter: grpc.Server;
 const charterUseCases: string[] = [];
+let rulSnapshotId = '';
 
 beforeAll(async () => {
   fx = await sqliteStore();
@@ -163,6 +166,7 @@ describe('#15 from a shell', () => {
     const snap = await run('dataops', [...common, ...features, '--target', 'rul', '--run-to-failure', 'all', '--cap', '50', '--test-units', '9,10']);
     expect(snap.code, snap.stderr).toBe(0);
     const id = /^snapshot ([0-9a-f-]{36})$/m.exec(snap.stdout)![1]!;
+    rulSnapshotId = id;
     const shown = await run('dataops', ['snapshot', 'show', id, '--plaintext']);
     expect(shown.stdout).toMatch(/temp_slope_20 +float64 +feature/);
     expect(shown.stdout).toMatch(/rul +float64 +label/);
@@ -283,11 +287,118 @@ describe('#15 from a shell', () => {
     expect(alarmed.some((t) => t >= t0 + 4 * DAY && t < t0 + 4 * DAY + 7 * 3600_000)).toBe(true);
   });
 
+  it('unlabelled sensor file through dataops: import → ordered snapshot → train --task anomaly --snapshot → score', async () => {
+    const DAY = 86_400_000,
+      t0 = Date.parse('2026-03-01T00:00:00Z');
+    const csv = ['time;pressure'];
+    for (let i = 0; i < 5 * 288; i++) {
+      const t = t0 + i * 300_000;
+      let v = 5 + 0.2 * Math.sin((2 * Math.PI * i) / 288) + 0.05 * (rnd() - 0.5);
+      if (t >= t0 + 4 * DAY && t < t0 + 4 * DAY + 6 * 3600_000) v += 0.6;
+      csv.push(`${new Date(t).toISOString()};${v.toFixed(4)}`);
+    }
+    const file = join(dir, 'sensor-dataops.csv');
+    writeFileSync(file, `${csv.join('\n')}\n`);
+    const imp = await run('dataops', ['import', file, '--name', 'p1', '--sort-by', 'time', '--dedupe', 'time', '--plaintext']);
+    expect(imp.code, imp.stderr).toBe(0);
+    const importId = /^import ([0-9a-f-]{36})$/m.exec(imp.stdout)![1]!;
+    const snap = await run('dataops', [
+      'snapshot',
+      'create',
+      '--import',
+      importId,
+      '--order',
+      'time',
+      '--windows',
+      '6,48',
+      '--stats',
+      'mean,std',
+      '--plaintext',
+    ]);
+    expect(snap.code, snap.stderr).toBe(0);
+    const id = /^snapshot ([0-9a-f-]{36})$/m.exec(snap.stdout)![1]!;
+    const before = (await dataops.listSnapshots({ limit: 100 })).length;
+    const out = join(dir, 'anomaly-from-snapshot');
+    // no --snapshot-dir: the id is not in ./data/snapshots, so dataops is asked where it keeps it
+    const args = ['--task', 'anomaly', '--snapshot', id, '--out', out, '--plaintext'];
+    const refusals: [string[], RegExp][] = [
+      [['--probation', '2026-03-01T00:00Z..2026-03-01T02:00Z'], /probation period .* holds \d+ complete rows; the detector needs at least 50/],
+      [
+        ['--probation', '2026-04-01T00:00Z..2026-04-03T00:00Z'],
+        /--probation: 2026-04-01T00:00Z … 2026-04-03T00:00Z lies outside the data, which runs from 2026-03-01T00:00Z to 2026-03-05T23:55Z/,
+      ],
+      [['--probation', '2026-03-01T00:00Z..2026-03-04T00:00Z', '--windows', '3'], /--windows: a snapshot fixes its features/],
+      [['--probation', 'last week'], /--probation: give the normal period as <from>..<to>/],
+    ];
+    for (const [extra, message] of refusals) {
+      const r = await run('train', [...args, ...extra]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false); // nothing written
+    }
+    // a snapshot ordered by cycle numbers has no time range to fit on
+    const cycles = await run('train', [
+      '--task',
+      'anomaly',
+      '--snapshot',
+      rulSnapshotId,
+      '--probation',
+      '2026-03-01T00:00Z..2026-03-04T00:00Z',
+      '--out',
+      out,
+      '--plaintext',
+    ]);
+    expect(cycles.code).toBe(2);
+    expect(cycles.stderr).toMatch(/is ordered by "cycle", which holds step numbers, not times; the probation period is a time range/);
+    const unknown = await run('train', [
+      '--task',
+      'anomaly',
+      '--snapshot',
+      randomUUID(),
+      '--probation',
+      '2026-03-01T00:00Z..2026-03-04T00:00Z',
+      '--out',
+      out,
+      '--plaintext',
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+    expect((await dataops.listSnapshots({ limit: 100 })).length).toBe(before); // nothing recorded by a refusal
+
+    const tr = await run('train', [...args, '--probation', '2026-03-01T00:00Z..2026-03-04T00:00Z', '--budget', '0.3']);
+    expect(tr.code, tr.stderr).toBe(0);
+    expect(tr.stderr).toMatch(new RegExp(`snapshot ${id}: from dataops`));
+    expect(tr.stdout).toMatch(new RegExp(`on 1440 rows of snapshot ${id} \\(2026-03-01T00:00Z … 2026-03-05T23:55Z\\)`));
+    const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8')) as { data: { snapshot: { snapshotId: string } }; features: { name: string }[] };
+    expect(card.data.snapshot.snapshotId).toBe(id);
+    expect(card.features.map((f) => f.name)).toEqual(['pressure', 'pressure_mean_6', 'pressure_std_6', 'pressure_mean_48', 'pressure_std_48']);
+    expect(readFileSync(join(out, 'model-card.md'), 'utf8')).toMatch(new RegExp(`\\*\\*Data:\\*\\* dataops snapshot ${id}`));
+    // scored on the snapshot and on the file: the same rows, alarms in the incident
+    const bySnapshot = await run('score', ['--model', out, '--snapshot', id, '--plaintext']);
+    expect(bySnapshot.code, bySnapshot.stderr).toBe(0);
+    const byFile = await run('score', ['--model', out, '--csv', file]);
+    expect(byFile.code, byFile.stderr).toBe(0);
+    // the snapshot carries the unit column dataops adds to a stream without --entity (one unit, 0)
+    const rows = bySnapshot.stdout
+      .trim()
+      .split('\n')
+      .map((r) => r.replace(/^(unit|0),/, ''));
+    expect(rows[0]).toBe('time,score,alarm,explanation');
+    expect(rows).toHaveLength(1441);
+    expect(byFile.stdout.trim().split('\n')).toEqual(rows);
+    const alarmed = rows
+      .slice(1)
+      .filter((r) => r.split(',')[2] === '1')
+      .map((r) => Date.parse(r.split(',')[0]!));
+    expect(alarmed.some((t) => t >= t0 + 4 * DAY && t < t0 + 4 * DAY + 7 * 3600_000)).toBe(true);
+  }, 300_000);
+
   it('train --help lists every parameter with its default and allowed values', async () => {
     const h = await run('train', ['--help']);
     expect(h.code).toBe(0);
     expect(h.stdout).toMatch(/task +default classification +classification \| regression/);
     expect(h.stdout).toMatch(/max_leaf_nodes +default 31/);
     expect(h.stdout).toMatch(/--probation/);
+    expect(h.stdout).toMatch(/--snapshot <id> of an ordered dataops snapshot/);
   });
 });
