@@ -64,7 +64,7 @@ function users(dir: string, grants: readonly ServiceGrant[]): Record<string, str
 function envFor(url: string, dir: string, grants: readonly ServiceGrant[], tls: NatsTlsFiles | null) {
   return (name: string): Record<string, string> => {
     const grant = grants.find((g) => name === g.service || name.startsWith(`${g.service}-`));
-    const ca = tls === null ? {} : { NATS_TLS_CA_FILE: tls.caFile };
+    const ca: Record<string, string> = tls === null ? {} : { NATS_TLS_CA_FILE: tls.caFile };
     if (grant === undefined) return { NATS_URL: url, ...ca };
     const out: Record<string, string> = {
       ...ca,
