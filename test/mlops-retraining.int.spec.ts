@@ -7,7 +7,9 @@
 import type { RecordedEvent } from '@industrial/eventstore';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { createClient, trainingV1, unaryCall } from '@industrial/grpc';
+import { join } from 'node:path';
 import { createKernel } from '@industrial/kernel';
+import { createTrainingApp } from '@industrial/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataopsSnapshotSource } from '../services/training/src/adapters/snapshots/dataops.ts';
 import { createFreshRetraining } from '../services/training/src/features/fresh-retraining.ts';
@@ -138,6 +140,50 @@ describe('retraining on fresh data', () => {
       operator.close();
     } finally {
       client.close();
+    }
+  });
+
+  it('closes a retraining a stopped process left unfinished as interrupted when training starts again', async () => {
+    const id = crypto.randomUUID();
+    await createKernel({ service: 'training', store: h.store }).append(
+      `retraining-${id}`,
+      [
+        {
+          type: 'RetrainingTriggered',
+          data: {
+            retrainingId: id,
+            useCaseId: PUMP_USE_CASE,
+            trigger: { kind: 'on-demand', driftId: null, retrainingRequestId: null, scheduleTick: null, schedule: null, requestedBy: 'user:x' },
+            baseModelVersionId: base.modelVersionId,
+            baseRunId: base.runId,
+            window: { from: new Date(now - 7 * DAY).toISOString(), to: new Date(now).toISOString() },
+            triggeredAt: new Date(now).toISOString(),
+          },
+        },
+      ],
+      { actor: 'svc:training', role: 'service', correlationId: id, causationId: null, traceparent: null },
+    );
+    const second = createTrainingApp({
+      store: h.store,
+      keySet: h.keySet,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      config: {
+        grpc: { host: '127.0.0.1', port: 0 },
+        http: { host: '127.0.0.1', port: 0 },
+        access: { issuer: 'industrial-access', audience: 'industrial-platform' },
+        artifactDir: join(h.snapshotDir, '..', 'artifacts'),
+        snapshotDir: h.snapshotDir,
+        codeVersion: '0.1.0',
+        trainer: 'inline',
+      },
+    });
+    await second.start();
+    try {
+      const v = await second.runs.retraining.get(id);
+      expect(v).toMatchObject({ status: 'refused', stage: 'snapshot', reason: expect.stringMatching(/^interrupted: /) });
+      expect((await eventsOf(id)).map((e) => e.type)).toEqual(['RetrainingTriggered', 'RetrainingRefused']);
+    } finally {
+      await second.stop({ mode: 'cancel' });
     }
   });
 

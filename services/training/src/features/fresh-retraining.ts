@@ -321,6 +321,48 @@ export function createFreshRetraining(deps: FreshRetrainingDeps) {
           .filter((u): u is string => u !== undefined),
       ),
     ],
+    /** Retrainings a previous process left unfinished: refused as interrupted (nothing after the step they reached happens). */
+    async closeInterrupted(open: readonly (readonly [string, string])[]): Promise<void> {
+      for (const [id, useCaseId] of open) {
+        if ([...inFlight.values()].some((f) => f.retrainingId === id)) continue;
+        const cause: Cause = { actor: 'svc:training', role: 'service', correlationId: id, causationId: null, traceparent: null };
+        try {
+          const v = await load(id);
+          const runId = uuidFromKey(`retraining-run:${id}`);
+          const run = projection.get(runId);
+          if (v.status === 'training' && v.snapshotId !== null && run?.status === 'completed' && run.registered !== null) {
+            // The candidate was registered before the stop: recorded as such (its shadow period was not requested).
+            await append(
+              id,
+              {
+                type: 'RetrainingCandidateRegistered',
+                data: {
+                  retrainingId: id,
+                  useCaseId,
+                  snapshotId: v.snapshotId,
+                  runId,
+                  modelVersionId: run.registered.modelVersionId,
+                  version: run.registered.version,
+                  shadowApprovalRequestId: null,
+                  registeredAt: deps.now().toISOString(),
+                },
+              },
+              cause,
+            );
+          } else if (v.status === 'triggered' || v.status === 'training')
+            await refuse(
+              id,
+              useCaseId,
+              v.status === 'triggered' ? 'snapshot' : 'training',
+              'interrupted: the training service stopped before the retraining finished; trigger it again (on demand, or the next drift or schedule tick)',
+              { snapshotId: v.snapshotId },
+              cause,
+            );
+        } catch (e) {
+          logger.error({ err: e, retrainingId: id }, 'could not close an interrupted retraining');
+        }
+      }
+    },
     /** Waits for the retrainings in flight (shutdown). */
     async drain(): Promise<void> {
       await Promise.allSettled([...inFlight.values()].map((f) => f.done));

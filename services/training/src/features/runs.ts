@@ -88,6 +88,7 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
   const listeners = new Set<() => void>();
   const jobs = new Map<string, Job>();
   let subscription: { stop(): Promise<void> } | null = null;
+  const unfinishedRetrainings = new Map<string, string>();
   let live = false;
 
   const notify = (): void => {
@@ -110,6 +111,12 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
 
   /** One recorded event of the global order: folded when it is one of training's own streams, else only passed. */
   function apply(e: Parameters<Kernel['parse']>[0]): void {
+    if (e.stream.startsWith('retraining-')) {
+      // Retrainings not finished yet (closed as interrupted at start when a previous process left them).
+      const d = e.data as { retrainingId: string; useCaseId: string };
+      if (e.type === 'RetrainingTriggered') unfinishedRetrainings.set(d.retrainingId, d.useCaseId);
+      else if (e.type === 'RetrainingCandidateRegistered' || e.type === 'RetrainingRefused') unfinishedRetrainings.delete(d.retrainingId);
+    }
     if (!e.stream.startsWith(RUN_STREAM_PREFIX)) {
       projection.apply({ type: '', data: null, position: e.position });
       return;
@@ -372,7 +379,10 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       }
       notify();
       const svc = serviceCause('training', uuidv7());
-      if (deps.recoverInterrupted ?? true) await recover();
+      if (deps.recoverInterrupted ?? true) {
+        await recover();
+        await retraining.closeInterrupted([...unfinishedRetrainings]);
+      }
       void backfillRegistrations(registry, projection, svc, logger).then(notify);
       const sub = kernel.reader.subscribeToAll({ checkpoint: projection.position });
       subscription = sub;
