@@ -54,6 +54,8 @@ describe('the HMI as consumer of the inference gateway', () => {
     const [open] = await g.recommendations({ open: true, max: 200 });
     expect(open?.recommendationId).toBe(EXAMPLE_ID);
     expect(open?.outcomeRecorded).toBe(false);
+    expect((await g.recommendation(EXAMPLE_ID)).shelf).toBeNull();
+    expect((await g.shelve(EXAMPLE_ID, { durationSeconds: 900 }, 'Fitter already on the way')).shelf?.by).toBe('operator-1');
     expect((open?.record.evidence as Evidence[])[0]?.normalHigh).toBe(75);
     expect((await g.driftHistory(PUMP_USE_CASE)).pauseThreshold).toBe(0.25);
     expect((await g.history(EXAMPLE_ID))[0]?.type).toBe('RecommendationRaised');

@@ -56,6 +56,13 @@ async function given(state: ProviderState): Promise<Record<string, string>> {
       expect((await call('operator', 'POST', `/api/v1/recommendations/${p.recommendationId}/done`, {})).status).toBe(200);
       return p;
     }
+    case 'a shelved prompt': {
+      const p = await openPrompt();
+      expect(
+        (await call('operator', 'POST', `/api/v1/recommendations/${p.recommendationId}/shelve`, { durationSeconds: 3600, reason: 'provider state' })).status,
+      ).toBe(200);
+      return p;
+    }
     case 'an asset switched to manual': {
       const assetPath = freshAsset();
       expect((await call('operator', 'PUT', `/api/v1/modes/${assetPath}`, { mode: 'manual', reason: 'provider state' })).status).toBe(200);
@@ -142,6 +149,17 @@ describe(`message pact ${feedPact.consumer.name} → ${feedPact.provider.name} (
       else if (state.name === 'a prompt is acknowledged while the feed is open') {
         const p = await openPrompt();
         during = async () => void expect((await call('operator', 'POST', `/api/v1/recommendations/${p.recommendationId}/acknowledge`, {})).status).toBe(200);
+      } else if (state.name === 'a prompt is shelved while the feed is open') {
+        const p = await openPrompt();
+        during = async () =>
+          void expect(
+            (
+              await call('operator', 'POST', `/api/v1/recommendations/${p.recommendationId}/shelve`, {
+                durationSeconds: 900,
+                reason: 'Fitter already on the way',
+              })
+            ).status,
+          ).toBe(200);
       } else if (state.name === 'an asset is switched to manual while the feed is open')
         during = async () =>
           void expect((await call('operator', 'PUT', `/api/v1/modes/${freshAsset()}`, { mode: 'manual', reason: 'message pact' })).status).toBe(200);

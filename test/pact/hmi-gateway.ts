@@ -26,6 +26,25 @@ const recommendation = (status: string) => ({
   record: {},
 });
 
+/**
+ * A prompt on the active list says `shelf: null`. (Lists and the feed's snapshot leave `shelf` out of
+ * their example: they may hold shelved and unshelved prompts alike, and a type rule cannot say both.)
+ */
+const notShelved = (status: string) => ({ ...recommendation(status), shelf: null });
+
+/** An open prompt shelved for 15 minutes (ISA-18.2): until when, why and by whom. */
+const shelved = () => ({
+  ...recommendation('open'),
+  shelf: {
+    shelvedAt: '2026-03-05T10:02:00.000Z',
+    until: '2026-03-05T10:17:00.000Z',
+    reason: 'Fitter already on the way',
+    endOfShift: false,
+    by: 'operator-1',
+  },
+});
+const ISO = '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z$';
+
 /** An open rule-based prompt whose evidence items carry their normal band (the rule's limit), for the trends. */
 const withBand = () => ({
   ...recommendation('open'),
@@ -87,7 +106,7 @@ export const SPECS: Spec[] = [
     path: R,
     pathTemplate: RT,
     status: 200,
-    response: recommendation('open'),
+    response: notShelved('open'),
     run: (g) => g.recommendation(EXAMPLE_ID),
   },
   {
@@ -122,6 +141,70 @@ export const SPECS: Spec[] = [
     status: 200,
     response: recommendation('accepted'),
     run: (g) => g.done(EXAMPLE_ID),
+  },
+  {
+    description: 'shelve a prompt for a time with a reason',
+    state: 'an open rule-based prompt',
+    method: 'POST',
+    path: `${R}/shelve`,
+    pathTemplate: `${RT}/shelve`,
+    body: { durationSeconds: 900, reason: 'Fitter already on the way' },
+    status: 200,
+    response: shelved(),
+    regex: { '$.shelf.until': ISO, '$.shelf.shelvedAt': ISO, '$.shelf.reason': '^Fitter already on the way$', '$.shelf.by': '^operator-1$' },
+    run: (g) => g.shelve(EXAMPLE_ID, { durationSeconds: 900 }, 'Fitter already on the way'),
+  },
+  {
+    description: 'shelve a prompt until the end of the shift',
+    state: 'an open rule-based prompt',
+    method: 'POST',
+    path: `${R}/shelve`,
+    pathTemplate: `${RT}/shelve`,
+    body: { endOfShift: true, reason: 'Handover will look at it' },
+    status: 200,
+    response: { ...shelved(), shelf: { ...shelved().shelf, until: '2026-03-05T14:00:00.000Z', reason: 'Handover will look at it', endOfShift: true } },
+    regex: { '$.shelf.until': '^\\d{4}-\\d\\d-\\d\\dT(06|14|22):00:00(\\.0+)?Z$' },
+    run: (g) => g.shelve(EXAMPLE_ID, { endOfShift: true }, 'Handover will look at it'),
+  },
+  {
+    description: 'shelve a prompt for too short a time',
+    state: 'an open rule-based prompt',
+    method: 'POST',
+    path: `${R}/shelve`,
+    pathTemplate: `${RT}/shelve`,
+    body: { durationSeconds: 5, reason: 'x' },
+    status: 400,
+    response: { error: 'must be at least 10 seconds', code: 'INVALID_ARGUMENT', field: 'durationSeconds' },
+    regex: { '$.code': '^INVALID_ARGUMENT$', '$.field': '^durationSeconds$' },
+    run: (g) => g.shelve(EXAMPLE_ID, { durationSeconds: 5 }, 'x').catch((e: unknown) => e),
+  },
+  {
+    description: 'shelve a prompt someone already marked done',
+    state: 'a prompt marked done',
+    method: 'POST',
+    path: `${R}/shelve`,
+    pathTemplate: `${RT}/shelve`,
+    body: { durationSeconds: 900, reason: 'late' },
+    status: 409,
+    response: {
+      error: 'recommendation is accepted; it cannot be shelved',
+      code: 'FAILED_PRECONDITION',
+      state: 'accepted',
+      recommendation: recommendation('accepted'),
+    },
+    regex: { '$.state': '^accepted$', '$.recommendation.status': '^accepted$' },
+    run: (g) => g.shelve(EXAMPLE_ID, { durationSeconds: 900 }, 'late').catch((e: unknown) => e),
+  },
+  {
+    description: 'put a shelved prompt back on the list',
+    state: 'a shelved prompt',
+    method: 'POST',
+    path: `${R}/unshelve`,
+    pathTemplate: `${RT}/unshelve`,
+    body: {},
+    status: 200,
+    response: notShelved('open'),
+    run: (g) => g.unshelve(EXAMPLE_ID),
   },
   {
     description: 'mark a prompt not done with a reason',
@@ -291,6 +374,18 @@ export const FEED_MESSAGES: MessageInteraction[] = [
     contents: { type: 'RecommendationAcknowledged', recommendationId: EXAMPLE_ID },
     matchingRules: {
       body: { ...likeBody({ type: '', recommendationId: EXAMPLE_ID }), '$.type': { matchers: [{ match: 'regex', regex: '^RecommendationAcknowledged$' }] } },
+    },
+    metaData: { event: 'recommendation', contentType: 'application/json' },
+  },
+  {
+    description: 'a RecommendationShelved integration event',
+    providerStates: [{ name: 'a prompt is shelved while the feed is open', params: { role: 'operator' } }],
+    contents: { type: 'RecommendationShelved', recommendationId: EXAMPLE_ID, until: '2026-03-05T10:17:00.000Z', reason: 'Fitter already on the way' },
+    matchingRules: {
+      body: {
+        ...likeBody({ type: '', recommendationId: EXAMPLE_ID, until: '2026-03-05T10:17:00.000Z', reason: 'Fitter already on the way' }),
+        '$.type': { matchers: [{ match: 'regex', regex: '^RecommendationShelved$' }] },
+      },
     },
     metaData: { event: 'recommendation', contentType: 'application/json' },
   },

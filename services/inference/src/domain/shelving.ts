@@ -32,7 +32,9 @@ export function evolveShelf(s: ShelfState | null, e: LifecycleEvent, actor: stri
 export const isShelvedAt = (s: ShelfState | null | undefined, nowMs: number): s is ShelfState => s !== null && s !== undefined && nowMs < s.untilMs;
 
 export type ShelveCommand =
-  | { readonly kind: 'shelve'; readonly atMs: number; readonly reason: string; readonly durationSeconds: number; readonly endOfShift: boolean }
+  | { readonly kind: 'shelve'; readonly atMs: number; readonly reason: string; readonly durationSeconds: number; readonly endOfShift: false }
+  /** Until the next shift change (`untilMs`, exact). */
+  | { readonly kind: 'shelve'; readonly atMs: number; readonly reason: string; readonly untilMs: number; readonly endOfShift: true }
   | { readonly kind: 'unshelve'; readonly atMs: number };
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -80,8 +82,9 @@ export function decideShelving(
   const reason = cmd.reason.trim();
   if (reason === '') throw new InferenceError('INVALID_ARGUMENT', 'say why the prompt is shelved', 'reason');
   if (reason.length > 500) throw new InferenceError('INVALID_ARGUMENT', 'must be at most 500 characters', 'reason');
-  const seconds = cmd.durationSeconds;
-  if (!Number.isInteger(seconds) || seconds < SHELVE_MIN_SECONDS || seconds > SHELVE_MAX_SECONDS)
+  const untilMs = cmd.endOfShift ? cmd.untilMs : cmd.atMs + cmd.durationSeconds * 1000;
+  const seconds = cmd.endOfShift ? Math.ceil((cmd.untilMs - cmd.atMs) / 1000) : cmd.durationSeconds;
+  if (!Number.isInteger(seconds) || untilMs - cmd.atMs < SHELVE_MIN_SECONDS * 1000 || seconds > SHELVE_MAX_SECONDS)
     throw new InferenceError(
       'INVALID_ARGUMENT',
       `must be a whole number of seconds from ${SHELVE_MIN_SECONDS} to ${SHELVE_MAX_SECONDS} (12 h)`,
@@ -92,7 +95,7 @@ export function decideShelving(
     data: {
       recommendationId,
       shelvedAt: iso(cmd.atMs),
-      until: iso(cmd.atMs + seconds * 1000),
+      until: iso(untilMs),
       durationSeconds: seconds,
       endOfShift: cmd.endOfShift,
       reason,

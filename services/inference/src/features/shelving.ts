@@ -87,9 +87,11 @@ export function createShelving(deps: ShelvingDeps): Shelving {
   return {
     shelve(id, input, cause) {
       const atMs = deps.now();
-      const endOfShift = 'endOfShift' in input;
-      const durationSeconds = endOfShift ? Math.ceil((nextShiftChange(atMs, deps.shifts.changes, deps.shifts.timeZone) - atMs) / 1000) : input.durationSeconds;
-      return run(id, { kind: 'shelve', atMs, reason: input.reason, durationSeconds, endOfShift }, cause);
+      const cmd: ShelveCommand =
+        'endOfShift' in input
+          ? { kind: 'shelve', atMs, reason: input.reason, untilMs: nextShiftChange(atMs, deps.shifts.changes, deps.shifts.timeZone), endOfShift: true }
+          : { kind: 'shelve', atMs, reason: input.reason, durationSeconds: input.durationSeconds, endOfShift: false };
+      return run(id, cmd, cause);
     },
     unshelve: (id, cause) => run(id, { kind: 'unshelve', atMs: deps.now() }, cause),
   };

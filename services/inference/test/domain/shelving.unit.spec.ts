@@ -28,7 +28,7 @@ const shelve = (atMs: number, durationSeconds = 900, reason = 'fitter is on it')
   atMs,
   durationSeconds,
   reason,
-  endOfShift: false,
+  endOfShift: false as const,
 });
 const fold = (rec: RecommendationState | null, d: { type: string; data: Record<string, unknown> }, actor = 'olga') => ({
   rec: evolveRecommendation(rec, d),
@@ -90,6 +90,15 @@ describe('shelving a prompt', () => {
       expect(() => decideShelving(shelve(T0, s), raised(), null, 'r')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'durationSeconds' }));
     expect(decideShelving(shelve(T0, 43_200), raised(), null, 'r').data.until).toBe('2030-01-01T22:00:00.000Z');
     expect(() => decideShelving(shelve(T0, 900, '   '), raised(), null, 'r')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'reason' }));
+  });
+
+  it('until the end of the shift: exactly the shift change, the duration rounded up; a change under 10 s away is refused', () => {
+    const untilMs = Date.parse('2030-01-01T14:00:00Z');
+    const d = decideShelving({ kind: 'shelve', atMs: T0 + 400, reason: 'handover', untilMs, endOfShift: true }, raised(), null, 'r');
+    expect(d.data).toMatchObject({ until: '2030-01-01T14:00:00.000Z', durationSeconds: 4 * 3600, endOfShift: true });
+    expect(() => decideShelving({ kind: 'shelve', atMs: T0, reason: 'x', untilMs: T0 + 9_000, endOfShift: true }, raised(), null, 'r')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'endOfShift' }),
+    );
   });
 });
 
