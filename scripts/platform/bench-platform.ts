@@ -157,7 +157,11 @@ async function runSize(pumps: number, index: number): Promise<{ result: SizeResu
       if (r.status >= 300) throw new Error(`fault on ${asset} refused: ${r.status} ${await r.text()}`);
     }
     await sleep(5000); // past start-up
-    const pids = [...out.matchAll(/│ started \(pid (\d+)\)/g)].map((m) => Number(m[1])).concat(nats.nodes.map((n) => n.pid ?? 0));
+    const named = [...out.matchAll(/(\S+)\s+│ started \(pid (\d+)\)/g)]
+      .map((m) => [m[1]!, Number(m[2])] as const)
+      .concat(nats.nodes.map((n, i) => [`nats-${i + 1}`, n.pid ?? 0] as const));
+    const pids = named.map(([, p]) => p);
+    const each0 = named.map(([, p]) => usage(p).cpu);
     const cpu0 = pids.reduce((a, p) => a + usage(p).cpu, 0);
     const t0 = Date.now();
     const from = new Date(t0).toISOString();
@@ -165,6 +169,7 @@ async function runSize(pumps: number, index: number): Promise<{ result: SizeResu
     const t1 = Date.now();
     const to = new Date(t1).toISOString();
     const cpu1 = pids.reduce((a, p) => a + usage(p).cpu, 0);
+    const each = named.map(([name, p], i) => `${name} ${((usage(p).cpu - each0[i]!) / ((Date.now() - t0) / 1000)).toFixed(2)}`).join(', ');
     const rss = pids.reduce((a, p) => a + usage(p).rssMb, 0);
     const window = await q(
       `SELECT coalesce(sum(samples), 0) AS values, count(*) AS batches FROM ${h}.ingested_batches WHERE ingested_at >= '${from}' AND ingested_at < '${to}'`,
@@ -227,6 +232,7 @@ async function runSize(pumps: number, index: number): Promise<{ result: SizeResu
     log(
       `pumps ${pumps}: ${JSON.stringify(result)} prompts ${raised.length} on ${new Set(raised.map((p) => p.asset)).size} of ${faulted.length} faulted pumps, stored in JetStream ${offered} values/s, historian_p99_ms ${Math.round(p99of(historian))}, lost ${lost} of ${stored.size} batches after a ${drainS} s drain`,
     );
+    log(`pumps ${pumps}: cores used in the window per process: ${each}`);
     return { result, lost };
   } finally {
     await db.end();
