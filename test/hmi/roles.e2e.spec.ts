@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { eventExamples } from '@industrial/contracts';
 import { createClient, governanceRegistryV1 as pb, unaryCall } from '@industrial/grpc';
+import { createKernel, serviceCause } from '@industrial/kernel';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBothSizes, type Violation } from './axe.ts';
@@ -223,7 +224,7 @@ describe('engineer, quality lead and auditor', () => {
     await page.context().close();
   });
 
-  it('auditor replays to before the promotion and sees version 1 alone, then now with version 2 on the line; malformed ?at= is said plainly; lineage, integrity and export', async () => {
+  it('auditor replays to before the promotion and sees version 1 alone, then now with version 2 on the line; malformed ?at= is said plainly; the lineage of a rule-based prompt and of a prompt by version 2 (run, snapshot, approval, promotion); integrity and export', async () => {
     const promotedAt = (await platform.events('ModelPromoted')).find((e) => e.data.modelVersionId === v2) as unknown as { recordedAt: string } | undefined;
     const all = await platform.store.readAll({ fromPosition: 1, maxCount: 100_000 });
     const promotion = all.find((e) => e.type === 'ModelPromoted' && (e.data as { modelVersionId?: string }).modelVersionId === v2)!;
@@ -271,6 +272,34 @@ describe('engineer, quality lead and auditor', () => {
       });
     expect(await steps.first().textContent()).toMatch(/Prompt/);
     expect(await page.locator('[data-what="Model version"]').textContent()).toMatch(/Rule-based prompt/);
+    await a11y(page);
+
+    // a prompt version 2 raised on the pilot line (recorded as inference records one): its lineage runs
+    // prompt → version 2 → its training run → its snapshot → the use case with the approval and promotion
+    const byModel = randomUUID();
+    await createKernel({ service: 'inference', store: platform.store }).append(
+      `recommendation-${byModel}`,
+      [
+        {
+          type: 'RecommendationRaised',
+          data: { ...eventExamples.RecommendationRaised, recommendationId: byModel, useCaseId: USE_CASE, assetPath: PUMP_5, modelVersionId: v2 },
+        },
+      ],
+      serviceCause('inference', byModel),
+    );
+    const reg2 = all.find((e) => e.type === 'ModelVersionRegistered' && (e.data as { modelVersionId?: string }).modelVersionId === v2)!.data as {
+      runId: string;
+      snapshotId: string;
+    };
+    await page.goto(`${hmi.url}/audit/lineage/${byModel}`);
+    await poll(() => steps.count()).toBe(6);
+    expect(await page.locator('[data-what="Model version"]').textContent()).toMatch(new RegExp(`${v2}.*version 2, artifact sha256`, 's'));
+    expect(await page.locator('[data-what="Training run"]').textContent()).toContain(reg2.runId);
+    expect(await page.locator('[data-what="Dataset snapshot"]').textContent()).toContain(reg2.snapshotId);
+    const approvals = await page.locator('[data-what="Use case and its approvals"]').textContent();
+    expect(approvals).toMatch(/ModelApprovalRequested by erin/);
+    expect(approvals).toMatch(/ModelApproved by quinn/);
+    expect(approvals).toMatch(/ModelPromoted by quinn/);
     await a11y(page);
 
     await page.goto(`${hmi.url}/audit/integrity`);
