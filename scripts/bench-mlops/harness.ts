@@ -29,6 +29,7 @@ const DAY = 24 * HOUR;
 
 export const PUMP_USE_CASE = '0193a1b2-7c00-7a10-8b00-0000000000b1';
 export const TARGET = 'bearing_failure_within_120m';
+/** The pump bearing use case's window: 60 min, and every statistic its serving spec words evidence from (inference refuses a model lacking one). */
 export const WINDOW_SPEC = {
   format: 'industrial-ml/window-spec/v1',
   version: '1.0.0',
@@ -37,7 +38,7 @@ export const WINDOW_SPEC = {
   features: [
     { name: 'bearing_temp_mean', unit: 'Cel', tag: 'bearing_temperature', statistic: 'mean' },
     { name: 'bearing_temp_slope', unit: 'Cel', tag: 'bearing_temperature', statistic: 'slope' },
-    { name: 'vibration_mean', unit: 'mm/s', tag: 'vibration_rms', statistic: 'mean' },
+    { name: 'vibration_rms', unit: 'mm/s', tag: 'vibration_rms', statistic: 'rms' },
     { name: 'vibration_max', unit: 'mm/s', tag: 'vibration_rms', statistic: 'max' },
   ],
 };
