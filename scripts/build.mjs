@@ -2,7 +2,7 @@
 // JavaScript for production (the Dockerfile's build stage, the image smoke test). One ESM bundle per
 // process entry point under <out>/, at the same relative path as its source without src/
 // (<out>/services/governance/main.js, <out>/packages/relay/main.js, …), and the built operator HMI
-// (<out>/web-hmi/server.js + build/), made from a copy of web-hmi/ so a build never races another one:
+// (<out>/web-hmi/server.js, bundled, + build/), made from a copy of web-hmi/ so a build never races another one:
 // - workspace packages (@industrial/*) and packages nested in a workspace's own node_modules are
 //   bundled in (their sources are TypeScript, or their version differs from the hoisted one);
 // - every package hoisted to the root node_modules stays external and is imported at run time from
@@ -81,7 +81,7 @@ for (const entry of ENTRIES) {
   mkdirSync(join(dirname(outfile), 'gen'), { recursive: true });
   copyFileSync(join(root, 'packages/grpc/src/gen/descriptors.binpb'), join(dirname(outfile), 'gen/descriptors.binpb'));
 }
-if (withHmi) buildHmi(join(out, 'web-hmi'));
+if (withHmi) await buildHmi(join(out, 'web-hmi'));
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 writeFileSync(join(out, 'package.json'), `${JSON.stringify({ name: 'industrial-ai-platform-dist', version, private: true, type: 'module' }, null, 2)}\n`);
 process.stdout.write(`built ${ENTRIES.length} entry points into ${relative(root, out) || out} in ${Date.now() - started} ms\n`);
@@ -90,7 +90,7 @@ process.stdout.write(`built ${ENTRIES.length} entry points into ${relative(root,
  * vite build of a copy of web-hmi/ (sources, config, server.js) under node_modules/.cache, reused
  * while the sources are unchanged; its output copied to `dest`.
  */
-function buildHmi(dest) {
+async function buildHmi(dest) {
   const src = join(root, 'web-hmi');
   const files = [
     'package.json',
@@ -116,5 +116,19 @@ function buildHmi(dest) {
   }
   mkdirSync(dest, { recursive: true });
   cpSync(join(work, 'build'), join(dest, 'build'), { recursive: true });
-  for (const f of ['server.js', 'package.json']) copyFileSync(join(work, f), join(dest, f));
+  copyFileSync(join(work, 'package.json'), join(dest, 'package.json'));
+  // server.js bundled like the services: @industrial/telemetry (a workspace, not in the production
+  // install) is bundled in, hoisted packages stay external, the SvelteKit handler beside it stays a file.
+  await build({
+    entryPoints: [join(work, 'server.js')],
+    outfile: join(dest, 'server.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [{ name: 'hmi-handler', setup: (b) => b.onResolve({ filter: /^\.\/build\// }, (a) => ({ path: a.path, external: true })) }, hoistedExternal],
+    banner: { js: "import { createRequire as __platformRequire } from 'node:module'; const require = __platformRequire(import.meta.url);" },
+  });
 }
