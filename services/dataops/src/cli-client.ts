@@ -46,8 +46,10 @@ export function platformConnection(
 ): PlatformConnection {
   const address = typeof v.address === 'string' ? v.address : env[svc.addressEnv] || svc.defaultAddress;
   if (!ADDRESS.test(address)) throw new UsageError(`--address: give host:port of ${svc.name}'s gRPC server (got "${address}")`);
-  const token = typeof v.token === 'string' ? v.token : svc.tokenEnvs.map((k) => env[k]).find((t) => t !== undefined && t !== '');
+  const token = (typeof v.token === 'string' ? v.token : svc.tokenEnvs.map((k) => env[k]).find((t) => t !== undefined && t !== ''))?.trim();
   if (token === undefined || token === '') throw new UsageError(`--token: a bearer token is required (or ${svc.tokenEnvs.join(' / ')}); ${svc.tokenHint}`);
+  if (/\s/.test(token))
+    throw new UsageError(`--token: the token holds a space or a line break (${token.split(/\s+/).length} parts); give the token alone, on one line`);
   let tls: GrpcClientTls | null = null;
   let said = 'plaintext';
   if (v.plaintext !== true) {
@@ -109,6 +111,9 @@ export function inUserTerms(details: string): string {
   return flag === null ? details : `${flag}: ${m[2]!}`;
 }
 
+/** Where `npm run cluster` serves each service with PLATFORM_BASE_PORT unset (scripts/platform/cluster.ts: base 50150 + offset). */
+const CLUSTER_PORTS: Readonly<Record<string, number>> = { governance: 50151, dataops: 50153, charter: 50155, training: 50159 };
+
 /** A failed call as the CLI's message and exit code (2 the request or data, 3 access, 1 the service). */
 export function describeCallError(e: unknown, c: Pick<Connection, 'address' | 'tls'>, service = 'dataops'): { message: string; code: number } {
   const err = e as Partial<ServiceError>;
@@ -129,7 +134,7 @@ export function describeCallError(e: unknown, c: Pick<Connection, 'address' | 't
       return { message: `the token's role may not do this (${details}); an engineer token may`, code: 3 };
     case status.UNAVAILABLE:
       return {
-        message: `cannot reach ${service} at ${c.address} over ${c.tls} (${details}); is \`npm start\` running? (--address; --plaintext when it runs with PLATFORM_TLS=0)`,
+        message: `cannot reach ${service} at ${c.address} over ${c.tls} (${details}); is \`npm start\` running? (--address; --plaintext when it runs with PLATFORM_TLS=0)${CLUSTER_PORTS[service] === undefined ? '' : `; \`npm run cluster\` serves ${service} on 127.0.0.1:${CLUSTER_PORTS[service]} (PLATFORM_BASE_PORT + ${CLUSTER_PORTS[service] - 50150}) with its CA in .data/cluster/tls/ca.crt (--ca)`}`,
         code: 1,
       };
     default:

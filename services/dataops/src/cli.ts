@@ -220,7 +220,13 @@ async function snapshotCreate(v: Values, io: Io, c: () => Connection): Promise<s
     ...lineage.transformations.map((x) => `          ${x}`),
     `data      ${data} (content sha256 ${s.contentHash})`,
     ...(target === undefined
-      ? [`score it  npm run score -- --model <model> --snapshot ${s.snapshotId}`]
+      ? [
+          `score it  npm run score -- --model <model> --snapshot ${s.snapshotId}`,
+          // a time-ordered snapshot without a target: an unsupervised detector can be fitted on it
+          ...(s.schema.some((x) => x.name === ordered.order && x.role === 'time')
+            ? [`or train  npm run train -- --task anomaly --snapshot ${s.snapshotId} --probation <from>..<to> (a normal period, ISO times)`]
+            : []),
+        ]
       : [
           `train it  npm run train -- --snapshot ${s.snapshotId} --snapshot-dir ${dirname(data)} --target ${target.name}${target.kind === 'remaining' ? ' --task regression' : ''}`,
         ]),

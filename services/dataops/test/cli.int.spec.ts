@@ -162,6 +162,13 @@ describe('dataops CLI over gRPC', () => {
     const away = await run(['snapshot', 'list', '--plaintext', '--address', '127.0.0.1:1']);
     expect(away.code).toBe(1);
     expect(away.stderr).toMatch(/cannot reach dataops at 127.0.0.1:1/);
+    expect(away.stderr).toMatch(/`npm run cluster` serves dataops on 127.0.0.1:50153 \(PLATFORM_BASE_PORT \+ 3\)/);
+    // a token pasted with what followed it on the next line
+    const pasted = await run(['snapshot', 'list', '--plaintext'], { DATAOPS_TOKEN: `${await g.token('engineer')}\nfault` });
+    expect(pasted.code).toBe(2);
+    expect(pasted.stderr).toMatch(/--token: the token holds a space or a line break \(2 parts\); give the token alone, on one line/);
+    const trailing = await run(['snapshot', 'list', '--plaintext'], { DATAOPS_TOKEN: `${await g.token('engineer')}\n` });
+    expect(trailing.code, trailing.stderr).toBe(0);
   }, 120_000);
 
   it('--help lists every option', async () => {
