@@ -102,6 +102,10 @@ async function loadRows(v: Record<string, string | boolean | undefined>, model: 
     const s = loadSnapshotFile(manifest);
     const cols: Record<string, Float64Array> = {};
     for (const [k, c] of Object.entries(s.columns)) if (!Array.isArray(c)) cols[k] = Float64Array.from(c as ArrayLike<number>);
+    // A stream snapshotted without --entity is one unit (dataops adds a constant unit column): not worth a column of output.
+    const entity = model.ordered?.entity;
+    if (entity !== undefined && entity !== v['last-per'] && cols[entity] !== undefined && cols[entity].every((x) => x === cols[entity]![0]))
+      delete cols[entity];
     return { ds: createDataset(cols), unitNames: null };
   }
   const t = readCsvColumns(resolve(v.csv as string), {
