@@ -95,12 +95,14 @@ async function load(v: Record<string, string | boolean | string[] | undefined>):
   const snapshotDir = (v['snapshot-dir'] as string | undefined) ?? process.env.SNAPSHOT_DIR ?? './data/snapshots';
   const source = createDataopsSnapshotSource(snapshotDir);
   let s;
+  let where = '';
   try {
     if (/\.(arrow|csv|manifest\.json)$/.test(snapshot!)) s = loadSnapshotFile(snapshot!);
     else if (!existsSync(join(resolve(snapshotDir), `${snapshot!}.manifest.json`)) && SNAPSHOT_ID.test(snapshot!)) {
       // not in the local directory: dataops says where it keeps it (and checks its integrity)
       const manifest = await snapshotFromDataops(snapshot!, v as Record<string, string | boolean | undefined>, process.env);
       s = loadSnapshotFile(manifest);
+      where = `, from dataops at ${manifest}`;
     } else s = await source.load(snapshot!);
   } catch (e) {
     if (e instanceof RemoteError) throw e;
@@ -113,7 +115,7 @@ async function load(v: Record<string, string | boolean | string[] | undefined>):
     resolveName: (n) => n,
     split: { kind: 'indices', train: range(s.splits.train), validation: range(s.splits.validation), test: range(s.splits.test) },
     defaultFeatures: [...s.featureColumns],
-    source: `snapshot ${s.snapshotId} (sha256 ${s.contentHash})`,
+    source: `snapshot ${s.snapshotId} (sha256 ${s.contentHash}${where})`,
     ordered: s.ordered ?? null,
   };
 }

@@ -171,21 +171,10 @@ describe('#15 from a shell', () => {
     expect(shown.stdout).toMatch(/temp_slope_20 +float64 +feature/);
     expect(shown.stdout).toMatch(/rul +float64 +label/);
     const out = join(dir, 'rul-model');
-    const tr = await run('train', [
-      '--snapshot',
-      id,
-      '--snapshot-dir',
-      snaps,
-      '--target',
-      'rul',
-      '--task',
-      'regression',
-      '--out',
-      out,
-      '--param',
-      'max_iter=60',
-    ]);
+    const tr = await run('train', ['--snapshot', id, '--target', 'rul', '--task', 'regression', '--out', out, '--param', 'max_iter=60', '--plaintext']);
     expect(tr.code, tr.stderr).toBe(0);
+    // no --snapshot-dir: the id is not in ./data/snapshots, so dataops said where it keeps it
+    expect(tr.stdout).toMatch(new RegExp(`trained on snapshot ${id} \\(sha256 [0-9a-f]{64}, from dataops at ${snaps}/${id}.manifest.json\\)`));
     expect(readFileSync(join(out, 'model-card.md'), 'utf8')).toMatch(/estimate "rul"/);
 
     // the model registered in governance (as training's service account does), its artifacts in a store of their own
