@@ -5,9 +5,11 @@
 // fresh-data check, training run, registration, shadow approval request).
 //
 // The last line is the JSON the issue names. A key this bench cannot measure truthfully is null
-// (README "Status of #16" says why): candidate_to_shadow_verdict_plant_h needs inference scoring the
-// candidate in shadow over plant time; gates_checked and report_ms are filled only when governance's
-// gates and the charter's report are called here.
+// (README "Status of #16" says why). candidate_to_shadow_verdict_plant_h: the real inference app
+// scores the fleet in plant time (shadow-verdict.ts) and a quality lead puts the candidate in shadow;
+// plant hours from the candidate's registration to governance's shadow-period gate decided (≥ 500
+// windows); gates_checked and report_ms are filled only when governance's gates and the charter's
+// report are called here.
 //
 // Settings: BENCH_MLOPS_PUMPS (12), BENCH_MLOPS_DAYS (14 days of history, the last 7 the rolling window),
 // BENCH_MLOPS_SAMPLE_MINUTES (1: a sample of each tag every plant minute). The training service runs
@@ -17,6 +19,7 @@ import { charterV1, createClient, governanceRegistryV1, unaryCall } from '@indus
 import { createCharterApp, dataopsGrpcSource, dataopsReader } from '@industrial/charter';
 import { loadUseCases, readUseCaseFile } from '../platform/usecases.ts';
 import { AUDIENCE, ISSUER, PUMP_USE_CASE, startMlopsHarness } from './harness.ts';
+import { shadowVerdict, startShadowPlant, type ShadowVerdict } from './shadow-verdict.ts';
 
 const DAY = 86_400_000;
 const pumps = Number(process.env.BENCH_MLOPS_PUMPS ?? 12);
@@ -40,6 +43,29 @@ async function main(): Promise<void> {
   log(
     `plant: ${pumps} pumps, ${days} days of ${sampleMinutes}-min samples, ${[...h.plant.failures.values()].flat().length} failures (wear accelerated in the last 7 days); setup ${((performance.now() - t) / 1000).toFixed(1)} s`,
   );
+  // The charter (GetReport over gRPC at the end; H16c's report with trends): the pump bearing use case
+  // drafted from usecases/pump-bearing.json (its serving spec is what inference serves), the historian read over dataops' gRPC API.
+  let reportMs: number | null = null;
+  const reader = dataopsGrpcSource({ address: h.dataopsAddress, token: () => h.serviceToken });
+  const charter = createCharterApp({
+    store: h.store,
+    keySet: h.keySet,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    historian: dataopsReader(reader),
+    config: {
+      grpc: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      access: { issuer: ISSUER, audience: AUDIENCE },
+      plantTimeZone: 'Europe/Berlin',
+    },
+  });
+  const charterClient = createClient(charterV1.CharterServiceClient, `127.0.0.1:${(await charter.start()).grpcPort}`, {
+    token: await h.token('user:reliability-engineer', 'engineer'),
+  });
+  await loadUseCases(charterClient, [readUseCaseFile('pump-bearing')]);
+  // The live plant: inference on the plant clock (from the end of the history), windows filled over a plant hour.
+  const plant = await startShadowPlant(h, Math.ceil(Date.now() / 60_000) * 60_000);
+  await plant.run(60);
   try {
     t = performance.now();
     const base = await h.trainBase(now - days * DAY, now - 7 * DAY);
@@ -58,6 +84,7 @@ async function main(): Promise<void> {
     }
     const done = await h.training.runs.retraining.settled(retrainingId);
     const t1 = performance.now();
+    const candidateAtMs = plant.clock.now;
     if (done.status !== 'candidate') throw new Error(`the retraining was ${done.status} at ${done.stage}: ${done.reason}`);
     const steps = (await h.store.readAll({ fromPosition: 1, maxCount: 100_000 })).filter((e) => e.metadata.correlationId === retrainingId);
     const at = (type: string) => steps.find((e) => e.type === type)?.metadata.recordedAt ?? null;
@@ -79,6 +106,7 @@ async function main(): Promise<void> {
       token: await h.token('user:quality-lead', 'quality_lead'),
     });
     let gatesChecked: number | null = null;
+    let productionRequestId: string | null = null;
     try {
       await unaryCall(lead, lead.defineGates, {
         useCaseId: PUMP_USE_CASE,
@@ -98,7 +126,8 @@ async function main(): Promise<void> {
         justification: `Retrained on fresh data (retraining ${retrainingId}); gates checked by bench:mlops.`,
         scope: '',
       });
-      const gates = await unaryCall(engineer, engineer.checkGates, { useCaseId: PUMP_USE_CASE, requestId: req.request!.requestId });
+      productionRequestId = req.request!.requestId;
+      const gates = await unaryCall(engineer, engineer.checkGates, { useCaseId: PUMP_USE_CASE, requestId: productionRequestId });
       gatesChecked = gates.results.length;
       for (const g of gates.results) log(`gate ${g.gate}: ${g.passed ? 'passed' : 'FAILED'} — ${g.detail}`);
     } catch (e) {
@@ -107,27 +136,24 @@ async function main(): Promise<void> {
       engineer.close();
       lead.close();
     }
-    // The charter's management report for the use case (GetReport over gRPC; H16c's report with trends):
-    // the pump bearing use case drafted from usecases/pump-bearing.json, the historian read over dataops' gRPC API.
-    let reportMs: number | null = null;
-    const reader = dataopsGrpcSource({ address: h.dataopsAddress, token: () => h.serviceToken });
-    const charter = createCharterApp({
-      store: h.store,
-      keySet: h.keySet,
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-      historian: dataopsReader(reader),
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
-        access: { issuer: ISSUER, audience: AUDIENCE },
-        plantTimeZone: 'Europe/Berlin',
-      },
-    });
-    const charterClient = createClient(charterV1.CharterServiceClient, `127.0.0.1:${(await charter.start()).grpcPort}`, {
-      token: await h.token('user:reliability-engineer', 'engineer'),
-    });
+    // The shadow period in plant time: the candidate in shadow, inference scoring it beside production, until the shadow-period gate is decided.
+    let verdict: ShadowVerdict | null = null;
+    if (productionRequestId !== null)
+      try {
+        verdict = await shadowVerdict(h, plant, {
+          shadowRequestId: done.shadowApprovalRequestId!,
+          productionRequestId,
+          candidateAtMs,
+          minWindows: 500,
+          maxPlantHours: 48,
+        });
+        log(
+          `shadow verdict ${verdict.passed === null ? 'none' : verdict.passed ? 'passed' : 'failed'} after ${verdict.plantHours?.toFixed(2) ?? '-'} plant h (${verdict.detail}); ${plant.inference.pipeline.counters().shadowScores} shadow scores`,
+        );
+      } catch (e) {
+        log(`the shadow period could not be run: ${e instanceof Error ? e.message : String(e)} (candidate_to_shadow_verdict_plant_h null)`);
+      }
     try {
-      await loadUseCases(charterClient, [readUseCaseFile('pump-bearing')]);
       const r0 = performance.now();
       const report = await unaryCall(charterClient, charterClient.getReport, {
         useCaseId: PUMP_USE_CASE,
@@ -150,12 +176,13 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: 'mlops',
         trigger_to_candidate_s: Math.round((t1 - t0) / 10) / 100,
-        candidate_to_shadow_verdict_plant_h: null,
+        candidate_to_shadow_verdict_plant_h: verdict?.plantHours == null ? null : Math.round(verdict.plantHours * 100) / 100,
         gates_checked: gatesChecked,
         report_ms: reportMs,
       }),
     );
   } finally {
+    await plant.close().catch(() => undefined);
     await h.close();
   }
 }
