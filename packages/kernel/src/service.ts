@@ -112,6 +112,9 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
   const logger = createLogger(def.name, { level: config.logLevel });
   const closers: { what: string; close: () => Promise<void> | void }[] = [];
   const stopSignal = options.stopSignal ?? signals();
+  // SIGTERM/SIGINT also end a start that waits (for a stream's owner, a database): an orchestrator's stop
+  // must not need a second signal. A caller's own stopSignal (tests, the relay) ends only a started service.
+  const stopsStart = options.stopSignal === undefined;
   const openStore = async (wiring: StoreWiring, storeOptions: OpenStoreOptions = {}): Promise<EventStore> => {
     const store = await openStoreFromConfig(wiring, { validator: eventValidator, ...storeOptions });
     // Readiness (/readyz on the metrics and health ports): not ready while the store does not answer.
@@ -145,7 +148,21 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
   try {
     const endpoint = await telemetry.serveMetrics();
     // The start as one span (always kept): every process sends at least one, so an SRE sees each in the tracing backend.
-    const running = await withSpan(trace.getTracer('@industrial/kernel'), `start ${def.name}`, importantSpanOptions(), () => def.start(ctx));
+    const starting = withSpan(trace.getTracer('@industrial/kernel'), `start ${def.name}`, importantSpanOptions(), () => def.start(ctx));
+    const first = stopsStart
+      ? await Promise.race([starting.then((r) => ({ running: r })), stopSignal.then((signal) => ({ signal }))])
+      : { running: await starting };
+    if (!('running' in first)) {
+      logger.info({ signal: first.signal }, 'stopped while starting');
+      err(`${def.name}: stopped by ${first.signal} while starting`);
+      // What the start opened closes below; a start that still completes is stopped at once.
+      void starting.then(
+        (late) => late.stop().catch(() => undefined),
+        () => undefined,
+      );
+      return code;
+    }
+    const running = first.running;
     const metricsAt = endpoint === null ? '' : ` metrics=${endpoint.host}:${endpoint.port}`;
     out(`${`${def.name} ready ${running.ready}`.trimEnd()}${metricsAt}`);
     const signal = await stopSignal;
