@@ -331,6 +331,18 @@ describe('the MLOps loop on the plant (issue 16 done-when)', () => {
     goLive = clock.now;
     const promoted = (await ofType('ModelPromoted')).map((e) => e.data as { modelVersionId: string; stage: string; scope?: string | null });
     expect(promoted).toContainEqual(expect.objectContaining({ modelVersionId: candidate.modelVersionId, stage: 'production', scope: PILOT }));
+    // the audit trail: requested by the engineer, approved and promoted by the quality lead (four eyes)
+    const trail = (await all()).filter(
+      (e) => (e.data as { modelVersionId?: string; targetStage?: string }).modelVersionId === candidate.modelVersionId && e.stream === `model-${PUMP_USE_CASE}`,
+    );
+    const production = (type: string) =>
+      trail.find(
+        (e) => e.type === type && ((e.data as { targetStage?: string; stage?: string }).targetStage ?? (e.data as { stage?: string }).stage) === 'production',
+      );
+    expect(production('ModelApprovalRequested')?.metadata.actor).toBe('user:reliability-engineer');
+    expect(production('ModelApproved')?.metadata.actor).toBe('user:quality-lead');
+    expect(production('ModelApproved')?.data).toMatchObject({ scope: PILOT });
+    expect(production('ModelPromoted')?.metadata.actor).toBe('user:quality-lead');
   }, 600_000);
 
   it('bearings fail on the pilot: the candidate prompts, operators record outcomes, the report shows the savings computed by hand', async () => {
@@ -369,6 +381,12 @@ describe('the MLOps loop on the plant (issue 16 done-when)', () => {
     expect(inference.pipeline.counters().fallbackDrift).toBeGreaterThan(0);
     const pilotPrompts = decided.filter((d) => d.modelVersionId === candidate.modelVersionId);
     expect(pilotPrompts.length).toBeGreaterThan(0);
+    // the candidate serves the pilot only
+    const raisedByCandidate = (await ofType('RecommendationRaised'))
+      .map((e) => e.data as { mode: string; modelVersionId: string | null; assetPath: string })
+      .filter((d) => d.mode === 'production' && d.modelVersionId === candidate.modelVersionId);
+    expect(raisedByCandidate.length).toBeGreaterThan(0);
+    expect(raisedByCandidate.every((d) => d.assetPath === PILOT)).toBe(true);
 
     const c = createClient(charterV1.CharterServiceClient, charterAddress, { token: await h.token('user:reliability-engineer', 'engineer') });
     const r = await unaryCall(c, c.getReport, {
