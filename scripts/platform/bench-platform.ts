@@ -6,6 +6,9 @@
 // every tag sampled at BENCH_SAMPLING_MS, default 100 = 10 Hz; BENCH_SECONDS of measurement per size,
 // default 30). A bearing fault is injected on BENCH_FAULTS pumps (default 4) per size.
 // BENCH_INFERENCE_REPLICAS=1: inference-a alone instead of two replicas (how it grows with replicas).
+// dataops runs DATAOPS_CONSUMERS concurrent UNS handlers, 64 here unless set: with the service's
+// default 8 the historian's group commits carried too few batches and it committed about 2,000
+// values/s on this machine however much connectivity stored (README, Status of #19).
 // Per size: tags (historian series), values_per_s (sample rows the historian committed per second
 // in the window), sample_to_prompt_p99_ms (see below), cpu_cores_used (CPU seconds of every platform
 // process and nats-server per wall second), rss_mb_total (their resident memory at the end).
@@ -124,6 +127,7 @@ async function runSize(pumps: number, index: number): Promise<{ result: SizeResu
       CLUSTER_ONLY: `relay-a,relay-b,simulator,connectivity,dataops,charter,${inference}`,
       CLUSTER_USECASES: 'pump-bearing',
       CLUSTER_KEEP_GOING: '1',
+      DATAOPS_CONSUMERS: process.env.DATAOPS_CONSUMERS ?? '64',
       SIM_PUMPS: String(pumps),
       CLUSTER_SAMPLING_MS: samplingMs,
       METRICS_PORT: 'off',
