@@ -224,7 +224,16 @@ describe('a board line with a visual-inspection model', () => {
     const open = page.getByTestId('region').filter({ has: page.getByRole('button', { name: 'No defect' }) });
     await poll(() => open.count(), 90_000).toBeGreaterThan(0);
     await open.first().getByRole('button', { name: 'No defect' }).click();
-    await poll(() => page.getByRole('status').textContent()).toMatch(/no defect — recorded/);
+    // the page's own alert (a refused verdict) would say why; the status stays through the live feed's refresh
+    await poll(
+      async () =>
+        (await page.getByRole('alert').count()) > 0
+          ? `alert: ${await page.getByRole('alert').first().textContent()}`
+          : (await page.getByRole('status').count()) > 0
+            ? await page.getByRole('status').textContent()
+            : '',
+      90_000,
+    ).toMatch(/no defect — recorded/);
 
     // Both verdicts are labels (dataops), by the operator, and both are in the next snapshot.
     await labels.settle();
