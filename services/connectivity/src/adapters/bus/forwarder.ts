@@ -249,7 +249,10 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
         await publish(row);
       } catch (err) {
         if (stopped) return;
-        setHealth(false, err instanceof Error ? err.message : String(err));
+        const message = err instanceof Error ? err.message : String(err);
+        setHealth(false, message);
+        // The first failure is logged by setHealth; a bus that stays unusable is said again every 10 probes.
+        if (failures % 10 === 0) o.logger.warn({ err: message, probes: failures }, 'forwarder: still cannot publish, the buffer keeps every batch');
         delayed = false;
         continue;
       }
