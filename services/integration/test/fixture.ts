@@ -107,3 +107,33 @@ export function accepted(recommendationId: string, useCaseId: string, assetPath:
     context: ctx,
   });
 }
+
+/** An operator shelved the prompt (ISA-18.2) at `shelvedAt` until `until`, as inference records it. */
+export function shelved(recommendationId: string, useCaseId: string, assetPath: string, shelvedAt: Date, until: Date): IntegrationEvent {
+  const { recommendationId: _r, ...ctx } = context(recommendationId, useCaseId, assetPath);
+  return envelope(
+    'RecommendationShelved',
+    `recommendation-${recommendationId}`,
+    {
+      recommendationId,
+      shelvedAt: shelvedAt.toISOString(),
+      until: until.toISOString(),
+      durationSeconds: Math.round((until.getTime() - shelvedAt.getTime()) / 1000),
+      endOfShift: false,
+      reason: 'Maintenance is on the pump right now.',
+      context: ctx,
+    },
+    'olga@plant1',
+  );
+}
+
+/** Someone put the shelved prompt back at `at`. */
+export function unshelved(recommendationId: string, useCaseId: string, assetPath: string, at: Date): IntegrationEvent {
+  const { recommendationId: _r, ...ctx } = context(recommendationId, useCaseId, assetPath);
+  return envelope(
+    'RecommendationUnshelved',
+    `recommendation-${recommendationId}`,
+    { recommendationId, unshelvedAt: at.toISOString(), context: ctx },
+    'olga@plant1',
+  );
+}

@@ -1,9 +1,12 @@
 // The integration app wired as main.ts wires it, on the real NATS (a prefix of this run): a
 // RecommendationRaised the relay signed reaches the MaintainX connector as one work order; a
 // forged (unsigned) one is never acted on; the dead-letter list and its replay over the HTTP API
-// with the platform's bearer tokens.
+// with the platform's bearer tokens. A prompt an operator shelved (the signed RecommendationShelved
+// on the bus) is not escalated while shelved, and escalates once put back and its time is up.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeySet, importKeySet, importSigningKey, issueToken, type KeySet, type SigningKey } from '@industrial/access';
@@ -12,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIntegrationApp, type IntegrationApp } from '../src/app.ts';
 import { IntegrationSetup } from '../src/domain/setup.ts';
 import { startFakeMaintainx, type FakeMaintainx } from './fakes.ts';
-import { raised, sqliteFixture, type StoreFixture } from './fixture.ts';
+import { raised, shelved, sqliteFixture, unshelved, type StoreFixture } from './fixture.ts';
 import { waitFor } from './edge-harness.ts';
 
 const NATS_URL = process.env.NATS_URL ?? '127.0.0.1:4222';
@@ -125,4 +128,83 @@ describe('when the CMMS is down past the retries', () => {
     expect(cmms.orders.filter((o) => o.externalData.recommendationId === recId)).toHaveLength(1);
     expect((await fetch(`http://127.0.0.1:${port}/api/v1/outbound/${randomUUID()}.x/replay`, { method: 'POST', headers: auth })).status).toBe(404);
   });
+});
+
+describe('when an operator shelves a prompt that nobody acknowledged', () => {
+  it('is not escalated while shelved, and is escalated once put back and the rest of its time is up', async () => {
+    const chats: string[] = [];
+    const chat = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        chats.push((JSON.parse(body) as { text: string }).text);
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => chat.listen(0, '127.0.0.1', r));
+    const M = 60_000;
+    const t0 = Date.now();
+    const clock = { t: t0 };
+    const useCaseId = randomUUID(); // a roster of its own: the prompts of the tests above are not escalated here
+    const notifying = createIntegrationApp({
+      kernel: fx.kernel,
+      bus,
+      keySet,
+      logger: silent,
+      setup: IntegrationSetup.parse({
+        rules: [],
+        rosters: [
+          {
+            useCaseId,
+            ackWithinMinutes: 15,
+            people: [
+              { name: 'Olga', chat: 'olga' },
+              { name: 'Ines', chat: 'ines' },
+            ],
+          },
+        ],
+        connectors: { chat: { type: 'chat', url: `http://127.0.0.1:${(chat.address() as AddressInfo).port}/hook` } },
+        channels: { chat: 'chat' },
+      }),
+      config: {
+        http: { host: '127.0.0.1', port: 0 },
+        access: { issuer: 'industrial-access', audience: 'industrial-platform' },
+        syncIntervalMs: 60_000,
+        durable: `integration-notify-${prefix}`,
+      },
+      inference: null,
+      now: () => clock.t,
+    });
+    await notifying.start();
+    try {
+      const ev = raised({ useCaseId });
+      (ev.metadata as { recordedAt: string }).recordedAt = new Date(t0).toISOString();
+      const d = ev.data as { recommendationId: string; useCaseId: string; assetPath: string };
+      await publish(ev, true);
+      await waitFor('the first person told', async () => chats.length === 1, 20_000);
+      expect(chats[0]).toMatch(/^@olga /);
+      // Shelved 5 minutes after it was raised, for an hour.
+      await publish(shelved(d.recommendationId, d.useCaseId, d.assetPath, new Date(t0 + 5 * M), new Date(t0 + 65 * M)), true);
+      await waitFor('the shelf known to the notifier', async () => notifying.notifier.shelves(d.recommendationId).length === 1, 20_000);
+      // (the app's own escalation timer may tick too: the escalations are counted in the store)
+      const escalated = async () => (await fx.kernel.read(`notify-${d.recommendationId}`)).filter((e) => e.type === 'PromptEscalated');
+      clock.t = t0 + 30 * M; // past its first deadline, but shelved
+      await notifying.notifier.tick();
+      expect(await escalated()).toHaveLength(0);
+      // Put back at 40 minutes: 5 minutes of waiting before the shelf, so the deadline is at 50.
+      await publish(unshelved(d.recommendationId, d.useCaseId, d.assetPath, new Date(t0 + 40 * M)), true);
+      await waitFor('the return known to the notifier', async () => notifying.notifier.shelves(d.recommendationId)[0]?.untilMs === t0 + 40 * M, 20_000);
+      clock.t = t0 + 49 * M;
+      await notifying.notifier.tick();
+      expect(await escalated()).toHaveLength(0);
+      clock.t = t0 + 51 * M;
+      await notifying.notifier.tick();
+      await waitFor('the second person told', async () => chats.length === 2, 20_000);
+      expect(chats[1]).toMatch(/^@ines /);
+      expect((await escalated()).map((e) => (e.data as { deadline: string }).deadline)).toEqual([new Date(t0 + 50 * M).toISOString()]);
+    } finally {
+      await notifying.stop();
+      await new Promise<void>((r) => chat.close(() => r()));
+    }
+  }, 60_000);
 });

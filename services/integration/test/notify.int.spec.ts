@@ -1,7 +1,9 @@
 // Notifications on loopback: e-mail through a real SMTP server (smtp-server) and a chat webhook;
 // an unacknowledged prompt escalates to the next person on the roster; quiet hours and the hourly
 // limit withhold notifications with a record; an SMTP server that is down is retried, then
-// dead-lettered with the reason, and a replay after it is back delivers the one message.
+// dead-lettered with the reason, and a replay after it is back delivers the one message. A prompt
+// an operator shelved (ISA-18.2) is not escalated while shelved, and escalates after the shelf's
+// timer ran out or it was put back, its deadline moved by its time on the shelf.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventExamples } from '@industrial/contracts';
@@ -16,7 +18,7 @@ import { createOutbound } from '../src/features/outbound.ts';
 import { createPromptEvents } from '../src/features/prompts.ts';
 import { createReplay } from '../src/features/replay.ts';
 import type { Connector } from '../src/ports.ts';
-import { acknowledged, raised, sqliteFixture, type StoreFixture } from './fixture.ts';
+import { acknowledged, raised, shelved, sqliteFixture, unshelved, type StoreFixture } from './fixture.ts';
 
 interface Mail {
   to: string[];
@@ -137,6 +139,65 @@ describe('when a prompt is raised and nobody acknowledges it', () => {
     clock.t = T0 + 60 * 60_000;
     expect(await notifier.tick()).toBe(0);
     expect(mails).toHaveLength(1);
+  });
+});
+
+describe('when an operator shelves the prompt', () => {
+  const M = 60_000;
+  const raisedAt = (t: number) => {
+    const ev = raised();
+    (ev.metadata as { recordedAt: string }).recordedAt = new Date(t).toISOString();
+    const d = ev.data as { recommendationId: string; assetPath: string };
+    return { ev, id: d.recommendationId, asset: d.assetPath };
+  };
+  const escalations = async (id: string) =>
+    (await fx.kernel.read(`notify-${id}`)).filter((e) => e.type === 'PromptEscalated').map((e) => e.data as { level: number; to: string; deadline: string });
+
+  it('does not escalate it while shelved, and escalates it when the rest of its time is up after the shelf runs out', async () => {
+    const clock = { t: T0 };
+    const { events, notifier } = build(roster(), clock);
+    const p = raisedAt(T0);
+    await events.handle(p.ev);
+    // 5 minutes after it was raised, shelved for an hour
+    clock.t = T0 + 5 * M;
+    await events.handle(shelved(p.id, useCaseId, p.asset, new Date(T0 + 5 * M), new Date(T0 + 65 * M)));
+    for (const m of [16, 31, 46, 64]) {
+      clock.t = T0 + m * M;
+      expect(await notifier.tick()).toBe(0);
+    }
+    // back from the shelf at 65 with 10 of its 15 minutes left: nothing yet at 74
+    clock.t = T0 + 74 * M;
+    expect(await notifier.tick()).toBe(0);
+    expect(mails.map((m) => m.to[0])).toEqual(['olga@plant1.example']);
+    clock.t = T0 + 76 * M;
+    expect(await notifier.tick()).toBe(1);
+    expect(mails.map((m) => m.to[0])).toEqual(['olga@plant1.example', 'ines@plant1.example']);
+    expect(await escalations(p.id)).toEqual([expect.objectContaining({ level: 1, to: 'ines@plant1.example', deadline: new Date(T0 + 75 * M).toISOString() })]);
+  });
+
+  it('escalates it from the moment it is put back early, and not at all once it is acknowledged while shelved', async () => {
+    const clock = { t: T0 };
+    const { events, notifier } = build(roster(), clock);
+    const back = raisedAt(T0);
+    const acked = raisedAt(T0);
+    await events.handle(back.ev);
+    await events.handle(acked.ev);
+    clock.t = T0 + 5 * M;
+    for (const p of [back, acked]) await events.handle(shelved(p.id, useCaseId, p.asset, new Date(T0 + 5 * M), new Date(T0 + 65 * M)));
+    clock.t = T0 + 20 * M;
+    expect(await notifier.tick()).toBe(0);
+    await events.handle(unshelved(back.id, useCaseId, back.asset, new Date(T0 + 20 * M)));
+    await events.handle(acknowledged(acked.id, useCaseId, acked.asset));
+    // put back at 20 after 5 minutes waiting: due at 30
+    clock.t = T0 + 29 * M;
+    expect(await notifier.tick()).toBe(0);
+    clock.t = T0 + 31 * M;
+    expect(await notifier.tick()).toBe(1);
+    expect((await escalations(back.id)).map((e) => [e.level, e.deadline])).toEqual([[1, new Date(T0 + 30 * M).toISOString()]]);
+    clock.t = T0 + 200 * M;
+    expect(await notifier.tick()).toBe(1); // the one put back reaches the last person
+    expect(await escalations(acked.id)).toEqual([]);
+    expect(mails.filter((m) => m.to[0] !== 'olga@plant1.example').map((m) => m.to[0])).toEqual(['ines@plant1.example', 'max@plant1.example']);
   });
 });
 

@@ -3,8 +3,11 @@
 // lettered, one per prompt and person); each time the acknowledge deadline passes, the prompt goes
 // to the next person (PromptEscalated, once per level: the stream revision guards it). Quiet hours
 // and the per-person hourly limit withhold a notification (NotificationSuppressed), never silently.
+// A prompt an operator shelved (inference's RecommendationShelved, ISA-18.2) is not escalated while
+// on the shelf; its deadlines move on by the time it spent there, so back from the shelf (the timer
+// ran out, or RecommendationUnshelved) it escalates when the rest of its time is up.
 import { ConcurrencyConflictError, serviceCause, type Kernel } from '@industrial/kernel';
-import { deliveryFor, dueLevel } from '../domain/escalation.ts';
+import { deadlineOf, deliveryFor, dueLevel, shelve, unshelve, type ShelfSpan } from '../domain/escalation.ts';
 import { rosterFor, type ActionRule, type Roster, type RosterEntry } from '../domain/rules.ts';
 import type { PromptView } from '../ports.ts';
 import type { Outbound } from './outbound.ts';
@@ -24,13 +27,15 @@ export interface Notifier extends PromptFollower {
   tick(): Promise<number>;
   /** Notifications sent per recipient (epoch ms), for the flood limit. */
   readonly sent: ReadonlyMap<string, readonly number[]>;
+  /** An open prompt's times on the shelf as the notifier knows them (empty: never shelved, or not open). */
+  shelves(recommendationId: string): readonly ShelfSpan[];
 }
 
 const notifyStream = (recommendationId: string): string => `notify-${recommendationId}`;
 
 export function createNotifier(deps: NotifyDeps): Notifier {
   const { kernel, outbound, now } = deps;
-  const open = new Map<string, { prompt: PromptView; raisedAtMs: number; level: number; roster: Roster }>();
+  const open = new Map<string, { prompt: PromptView; raisedAtMs: number; level: number; roster: Roster; shelves: ShelfSpan[] }>();
   const sent = new Map<string, number[]>();
 
   async function tell(prompt: PromptView, roster: Roster, person: RosterEntry, level: number, correlationId: string): Promise<void> {
@@ -69,11 +74,12 @@ export function createNotifier(deps: NotifyDeps): Notifier {
 
   return {
     sent,
+    shelves: (recommendationId) => open.get(recommendationId)?.shelves ?? [],
     async raised(prompt, correlationId) {
       const roster = rosterFor(deps.rosters(), prompt.useCaseId);
       if (roster === null || open.has(prompt.recommendationId)) return;
       const raisedAtMs = prompt.raisedAt === null ? now() : Date.parse(prompt.raisedAt);
-      open.set(prompt.recommendationId, { prompt, raisedAtMs, level: 0, roster });
+      open.set(prompt.recommendationId, { prompt, raisedAtMs, level: 0, roster, shelves: [] });
       await tell(prompt, roster, roster.people[0] as RosterEntry, 0, correlationId);
     },
     async acknowledged(prompt) {
@@ -82,10 +88,18 @@ export function createNotifier(deps: NotifyDeps): Notifier {
     async done(prompt) {
       open.delete(prompt.recommendationId);
     },
+    async shelved(prompt, shelf) {
+      const o = open.get(prompt.recommendationId);
+      if (o !== undefined) o.shelves = shelve(o.shelves, shelf.fromMs, shelf.untilMs);
+    },
+    async unshelved(prompt, atMs) {
+      const o = open.get(prompt.recommendationId);
+      if (o !== undefined) o.shelves = unshelve(o.shelves, atMs);
+    },
     async tick() {
       let escalated = 0;
       for (const [id, o] of open) {
-        const due = dueLevel(o.roster, o.raisedAtMs, now(), false);
+        const due = dueLevel(o.roster, o.raisedAtMs, now(), false, o.shelves);
         if (due === null || due <= o.level) continue;
         const stream = notifyStream(id);
         for (let level = o.level + 1; level <= due; level++) {
@@ -93,7 +107,7 @@ export function createNotifier(deps: NotifyDeps): Notifier {
           if (before.filter((e) => e.type === 'PromptEscalated').length >= level) continue; // another instance did it
           const from = o.roster.people[level - 1] as RosterEntry;
           const to = o.roster.people[level] as RosterEntry;
-          const deadline = new Date(o.raisedAtMs + level * o.roster.ackWithinMinutes * 60_000).toISOString();
+          const deadline = new Date(deadlineOf(o.roster, o.raisedAtMs, level, o.shelves)).toISOString();
           try {
             await kernel.append(
               stream,

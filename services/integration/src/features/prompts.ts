@@ -1,6 +1,7 @@
 // Use case: react to inference's prompt events (RecommendationRaised, …Acknowledged, …Accepted)
 // relayed on the bus: the action rules of the prompt's use case start their outbound actions,
-// the prompt is handed to the SCADA publishers and to the notifier. Shadow and suppressed prompts
+// the prompt is handed to the SCADA publishers and to the notifier (also when an operator shelves
+// it or puts it back: …Shelved, …Unshelved, which start no action). Shadow and suppressed prompts
 // start nothing. Unknown event types are ignored (the consumer acks them).
 import type { IntegrationEvent } from '@industrial/contracts';
 import { rulesFor, type ActionRule, type Trigger } from '../domain/rules.ts';
@@ -12,6 +13,10 @@ export interface PromptFollower {
   raised?(prompt: PromptView, correlationId: string): Promise<void>;
   acknowledged?(prompt: PromptView, by: string, correlationId: string): Promise<void>;
   done?(prompt: PromptView, correlationId: string): Promise<void>;
+  /** An operator shelved the prompt (ISA-18.2) from `fromMs` until `untilMs` (its timer). */
+  shelved?(prompt: PromptView, shelf: { fromMs: number; untilMs: number }, correlationId: string): Promise<void>;
+  /** Someone put the shelved prompt back at `atMs`, before its timer ran out. */
+  unshelved?(prompt: PromptView, atMs: number, correlationId: string): Promise<void>;
 }
 
 export interface PromptEventsDeps {
@@ -118,6 +123,17 @@ export function createPromptEvents(deps: PromptEventsDeps): PromptEvents {
           if (known) known.done = true;
           for (const f of followers) await f.done?.(prompt, corr);
           await runRules(prompt, 'done', event);
+          return;
+        }
+        case 'RecommendationShelved': {
+          const d = event.data as { recommendationId: string; shelvedAt: string; until: string; context: Context };
+          const shelf = { fromMs: Date.parse(d.shelvedAt), untilMs: Date.parse(d.until) };
+          for (const f of followers) await f.shelved?.(viewOf(d.recommendationId, d.context, null), shelf, corr);
+          return;
+        }
+        case 'RecommendationUnshelved': {
+          const d = event.data as { recommendationId: string; unshelvedAt: string; context: Context };
+          for (const f of followers) await f.unshelved?.(viewOf(d.recommendationId, d.context, null), Date.parse(d.unshelvedAt), corr);
           return;
         }
         default:

@@ -1,7 +1,8 @@
 // The integration service's pure rules, given/when/then: retry classification and backoff, one
-// attempt's decision, rule matching, quiet hours across midnight, the flood limit, escalation levels.
+// attempt's decision, rule matching, quiet hours across midnight, the flood limit, escalation levels
+// (and none while a prompt is shelved).
 import { describe, expect, it } from 'vitest';
-import { deliveryFor, dueLevel, inQuietHours } from '../../src/domain/escalation.ts';
+import { deadlineOf, deliveryFor, dueLevel, inQuietHours, isShelvedAt, shelve, unshelve, waitingMs } from '../../src/domain/escalation.ts';
 import { outcomeOfFinding } from '../../src/domain/findings.ts';
 import { backoffMs, decideAttempt, initialOutbound, isRetryable, type ActionTarget } from '../../src/domain/outbound.ts';
 import { rulesFor, type ActionRule, type Roster } from '../../src/domain/rules.ts';
@@ -85,6 +86,44 @@ describe('who is told, when', () => {
     const roster: Roster = { useCaseId: '*', ackWithinMinutes: 10, maxPerHour: 5, people: [1, 2, 3].map((i) => ({ name: `p${i}`, timeZoneOffsetMinutes: 0 })) };
     expect([0, 9, 10, 25, 200].map((m) => dueLevel(roster, 0, m * 60_000, false))).toEqual([0, 0, 1, 2, 2]);
     expect(dueLevel(roster, 0, 60 * 60_000, true)).toBeNull();
+  });
+});
+
+describe('escalation of a shelved prompt (ISA-18.2)', () => {
+  const M = 60_000;
+  const roster: Roster = { useCaseId: '*', ackWithinMinutes: 10, maxPerHour: 5, people: [1, 2, 3].map((i) => ({ name: `p${i}`, timeZoneOffsetMinutes: 0 })) };
+
+  it('does not escalate while shelved, and the time on the shelf does not count towards a deadline', () => {
+    // raised at 0, shelved at 5 for an hour (until 65)
+    const spans = shelve([], 5 * M, 65 * M);
+    expect([4, 5, 10, 30, 64].map((m) => dueLevel(roster, 0, m * M, false, spans))).toEqual([0, null, null, null, null]);
+    // back at 65: waited 5 min before the shelf, so the first deadline is at 70, the second at 80
+    expect([65, 69, 70, 79, 80, 500].map((m) => dueLevel(roster, 0, m * M, false, spans))).toEqual([0, 0, 1, 1, 2, 2]);
+    expect([1, 2].map((l) => deadlineOf(roster, 0, l, spans) / M)).toEqual([70, 80]);
+    expect(waitingMs(0, 70 * M, spans)).toBe(10 * M);
+    // without the shelf it would have been at the last person long before
+    expect(dueLevel(roster, 0, 30 * M, false)).toBe(2);
+  });
+
+  it('escalates from the moment it is put back before its timer runs out, and never once acknowledged', () => {
+    const spans = unshelve(shelve([], 5 * M, 65 * M), 20 * M);
+    expect(spans).toEqual([{ fromMs: 5 * M, untilMs: 20 * M }]);
+    expect(isShelvedAt(spans, 19 * M)).toBe(true);
+    expect(isShelvedAt(spans, 20 * M)).toBe(false);
+    expect([20, 24, 25, 35].map((m) => dueLevel(roster, 0, m * M, false, spans))).toEqual([0, 0, 1, 2]);
+    expect(dueLevel(roster, 0, 25 * M, true, spans)).toBeNull();
+  });
+
+  it('keeps a level that fell due before the shelf, adds up repeated shelves, and ignores shelf time before the prompt', () => {
+    // 12 min unacknowledged (level 1 due at 10), then shelved 12–30, back, shelved again 35–50
+    const spans = shelve(unshelve(shelve([], 12 * M, 72 * M), 30 * M), 35 * M, 50 * M);
+    expect(dueLevel(roster, 0, 31 * M, false, spans)).toBe(1);
+    expect(dueLevel(roster, 0, 40 * M, false, spans)).toBeNull();
+    // waited 12 + 5 + (m − 50): the second deadline (20 min of waiting) is at 53
+    expect(deadlineOf(roster, 0, 2, spans) / M).toBe(53);
+    expect([52, 53].map((m) => dueLevel(roster, 0, m * M, false, spans))).toEqual([1, 2]);
+    // a shelf ending before the prompt was raised moves nothing
+    expect(deadlineOf(roster, 100 * M, 1, shelve([], 0, 90 * M)) / M).toBe(110);
   });
 });
 
