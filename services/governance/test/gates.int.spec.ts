@@ -3,7 +3,8 @@
 // artifact), inference's shadow comparison (serving-<id>). A failing gate blocks approval and, again,
 // promotion with FAILED_PRECONDITION listing every failing gate with its numbers, and nothing is
 // appended; gates passing let the four-eyes path proceed. A gate naming a metric the task does not
-// produce is refused at definition.
+// produce is refused at definition. A pilot with only a shadow deployment is gated on savings
+// against the fleet-wide production model.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -196,5 +197,30 @@ describe.each<[string, StoreFactory]>([
     expect(promoted.previousModelVersionId).toBe(V1);
     const types = (await fx.store.readStream(model)).map((e) => e.type);
     expect(types.filter((t) => t === 'ModelGatesSet')).toHaveLength(4);
+  });
+
+  it('checks the savings gate on a pilot with only a shadow deployment against the fleet-wide production model, and refuses listing the numbers', async () => {
+    const pilot = 'acme.plant-1.utilities.cooling-water.pump-1';
+    const scoped = (modelVersionId: string, targetStage: pb.ModelStage) =>
+      unaryCall(
+        ed,
+        ed.requestApproval,
+        pb.RequestApprovalRequest.fromPartial({ useCaseId, modelVersionId, targetStage, justification: 'pilot', scope: pilot }),
+      );
+    // V2 shadowed on the pilot (the shadow stage is not gated): the pilot has no production model of its own
+    const { request: sh } = await scoped(V2, ModelStage.MODEL_STAGE_SHADOW);
+    await approve(quinn, useCaseId, sh!.requestId);
+    await promote(quinn, useCaseId, sh!.requestId);
+    const { request: r } = await scoped(V2, ModelStage.MODEL_STAGE_PRODUCTION);
+    const checked = await unaryCall(ed, ed.checkGates, pb.CheckGatesRequest.fromPartial({ useCaseId, requestId: r!.requestId }));
+    // compared with V3, which serves production fleet-wide: (45 × 3348 − 19 × 60) = 149520 per 1000 windows
+    expect(checked.results.find((g) => g.gate === 'savings')).toMatchObject({
+      passed: false,
+      detail: expect.stringContaining('expected savings 97740 EUR per 1000 windows vs production (version 3) 149520 EUR'),
+    });
+    const before = await modelEvents();
+    const refused = await expectStatus(approve(quinn, useCaseId, r!.requestId), grpc.status.FAILED_PRECONDITION);
+    expect(refused.details).toContain('[savings] expected savings 97740 EUR per 1000 windows vs production (version 3) 149520 EUR');
+    expect(await modelEvents()).toBe(before);
   });
 });

@@ -1,9 +1,10 @@
 // The gates of one approval request on the registry's state: which version is the candidate, which
-// holds production of the deployment it would take (for the savings comparison; a scope never
-// deployed compares with the use-case-wide holder, as the request's evidence does), and the
+// holds production of the deployment it would take (for the savings comparison; a scope without a
+// production deployment of its own compares with the use-case-wide holder), and the
 // refusal when a gate fails. Pure; the evidence from other streams and the model card comes in.
 import { evaluateGates, gateRefusal, type GateEvidence, type GatePolicy, type GateResult } from './gates.ts';
-import { RegistryError, deployed, holderOf, versionOf, type ApprovalRequestView, type RegistryState } from './registry-state.ts';
+import { deploymentKey } from '@industrial/contracts/folds';
+import { RegistryError, holderOf, versionOf, type ApprovalRequestView, type RegistryState } from './registry-state.ts';
 
 /** What features/gates.ts read outside the model stream. */
 export type OutsideEvidence = Omit<GateEvidence, 'candidate' | 'production'>;
@@ -18,9 +19,16 @@ export class GateError extends RegistryError {
   }
 }
 
-/** The version a request would replace in production: the holder of its scope, else (never deployed) the use-case-wide one. */
+/**
+ * The version a request is compared with in production: the holder of its scope, else, when the
+ * scope never had a production deployment of its own (never deployed, or only a shadow: a pilot
+ * whose candidate is shadowed there), the use-case-wide one, which the rest of the fleet runs and
+ * the pilot ran before. A scope rolled back to the rules compares with nothing.
+ */
 export function productionHolderFor(s: RegistryState, useCaseId: string, scope: string | null): string | null {
-  return holderOf(s, 'production', useCaseId, scope) ?? (scope !== null && !deployed(s, useCaseId, scope) ? holderOf(s, 'production', useCaseId, null) : null);
+  const own = holderOf(s, 'production', useCaseId, scope);
+  if (own !== null || scope === null) return own;
+  return s.deployments.production.has(deploymentKey(useCaseId, scope)) ? null : holderOf(s, 'production', useCaseId, null);
 }
 
 /** The gates of a request to production (none for shadow: the shadow period is the sandbox). */
