@@ -17,6 +17,8 @@ import { inferenceGrpcService } from './adapters/grpc/inference.ts';
 import { createGateway } from './adapters/http/gateway.ts';
 import type { RateLimitConfig } from './adapters/http/rate-limit.ts';
 import { mlModelLoader } from './adapters/ml/loader.ts';
+import { objectStoreModels } from './adapters/models/cached-loader.ts';
+import type { ModelObjects } from './adapters/models/nats-objects.ts';
 import { boardImagesAt } from './adapters/vision/images.ts';
 import { loaderByUseCase, visualModelLoader } from './adapters/vision/visual-loader.ts';
 import { isVisual } from './domain/visual.ts';
@@ -95,6 +97,12 @@ export interface InferenceAppDeps {
   /** Use cases served from the start (tests); the charter's UseCaseServingSpecDefined events add and revise the rest. */
   useCases?: readonly UseCaseSpec[];
   artifacts?: ModelArtifacts;
+  /**
+   * An edge site (#21): models from the centre's JetStream object store (adapters/models: each
+   * artifact checked against its registered sha256, cached in `cacheDir`) instead of the registered
+   * file:// artifacts. Absent/null: `artifacts` (default the file system).
+   */
+  modelStore?: { objects: ModelObjects; cacheDir: string; waitMs?: number } | null;
   /** Rebuilds an asset's window from the UNS stream when this replica takes it over. */
   unsReplay?: UnsReplaySource | null;
   /**
@@ -174,11 +182,12 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
   };
   // Visual-inspection use cases' models read images (adapters/vision); their fit is checked by that loader.
   const regionStages = new Map<string, RegionStage>();
-  const loader = loaderByUseCase(
+  const byUseCase = loaderByUseCase(
     (id) => isVisual(useCaseRegistry.get(id)),
     visualModelLoader({ ...loaderOptions, stages: regionStages }),
     mlModelLoader(loaderOptions),
   );
+  const loader = deps.modelStore ? objectStoreModels(byUseCase, { ...deps.modelStore, log: logger }) : byUseCase;
   const models = createModelHost({
     loader,
     kernel,

@@ -80,6 +80,20 @@ const EnvSchema = z
       .string()
       .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'must be an IANA time zone, e.g. Europe/Berlin')
       .default('UTC'),
+    /** Edge sites (#21): the JetStream object store bucket models are read from (`sha256/<hash>`); unset = the registered file:// artifacts. */
+    INFERENCE_MODEL_STORE_BUCKET: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"')
+      .optional(),
+    /** The JetStream domain of that bucket (the centre's, across the leaf link: hub); unset = the local one. */
+    INFERENCE_MODEL_STORE_DOMAIN: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"')
+      .optional(),
+    /** The site's cache of the models taken from the store (default ./data/models-<replica>). */
+    INFERENCE_MODEL_CACHE_DIR: nonEmpty.optional(),
+    /** How long a model artifact not (yet) in the store, or a store out of reach, is waited for before the load fails. */
+    INFERENCE_MODEL_STORE_WAIT_MS: msUpTo(3_600_000).min(0, 'must be ≥ 0').default(60_000),
     NATS_URL: nonEmpty.default('127.0.0.1:4222'),
     ...eventStoreEnv,
     ...accessEnv,
@@ -99,6 +113,9 @@ const EnvSchema = z
     if (env.INFERENCE_REPLICAS !== undefined && !env.INFERENCE_REPLICAS.split(',').includes(env.INFERENCE_REPLICA_ID)) {
       ctx.addIssue({ code: 'custom', path: ['INFERENCE_REPLICAS'], message: `must include INFERENCE_REPLICA_ID (${env.INFERENCE_REPLICA_ID})` });
     }
+    for (const v of ['INFERENCE_MODEL_STORE_DOMAIN', 'INFERENCE_MODEL_CACHE_DIR'] as const)
+      if (env[v] !== undefined && env.INFERENCE_MODEL_STORE_BUCKET === undefined)
+        ctx.addIssue({ code: 'custom', path: [v], message: 'is read only with INFERENCE_MODEL_STORE_BUCKET (models from the object store)' });
     if (env.INFERENCE_MEMBER_EXPIRE_MS !== undefined && env.INFERENCE_MEMBER_EXPIRE_MS < 2 * env.INFERENCE_HEARTBEAT_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -125,6 +142,8 @@ export interface InferenceConfig {
   imageStoreDir: string | null;
   /** Shift changes in minutes after local midnight, in `timeZone` (INFERENCE_SHIFT_CHANGES, INFERENCE_SHIFT_TIME_ZONE). */
   shifts: { changes: number[]; timeZone: string };
+  /** Models from the JetStream object store (INFERENCE_MODEL_STORE_*, INFERENCE_MODEL_CACHE_DIR); null: the registered file:// artifacts. */
+  modelStore: { bucket: string; domain: string | null; cacheDir: string; waitMs: number } | null;
   natsUrl: string;
   /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
   nats: NatsEnvSettings;
@@ -184,6 +203,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       checkpoint: checkpointPath === 'none' ? null : { path: checkpointPath, everyMs: e.INFERENCE_CHECKPOINT_EVERY_MS },
       imageStoreDir: e.INFERENCE_IMAGE_STORE_DIR ?? null,
       shifts: { changes: parseShiftChanges(e.INFERENCE_SHIFT_CHANGES), timeZone: e.INFERENCE_SHIFT_TIME_ZONE },
+      modelStore:
+        e.INFERENCE_MODEL_STORE_BUCKET === undefined
+          ? null
+          : {
+              bucket: e.INFERENCE_MODEL_STORE_BUCKET,
+              domain: e.INFERENCE_MODEL_STORE_DOMAIN ?? null,
+              cacheDir: e.INFERENCE_MODEL_CACHE_DIR ?? `./data/models-${e.INFERENCE_REPLICA_ID}`,
+              waitMs: e.INFERENCE_MODEL_STORE_WAIT_MS,
+            },
       natsUrl: e.NATS_URL,
       nats: nats.nats,
       telemetry: telemetryConfig(e),

@@ -9,6 +9,7 @@ import { loadKeySet } from '@industrial/access';
 import { connectNats, createNatsBus, NATS_ENV_HELP } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
 import { sqliteProjectionCheckpoints } from './adapters/checkpoint/sqlite.ts';
+import { natsModelObjects } from './adapters/models/nats-objects.ts';
 import { natsMembership } from './adapters/nats/membership.ts';
 import { natsUnsReplay, UNS_STREAM } from './adapters/nats/uns.ts';
 import { createInferenceApp } from './app.ts';
@@ -21,6 +22,8 @@ Environment:
   INFERENCE_MEMBERSHIP_GROUP (default), INFERENCE_HEARTBEAT_MS (1000), INFERENCE_MEMBER_EXPIRE_MS (3 × heartbeat)
   INFERENCE_CHECKPOINT_PATH (./data/inference-<replica>.checkpoint.db; none = read the store from 1), INFERENCE_CHECKPOINT_EVERY_MS (1000)
   INFERENCE_IMAGE_STORE_DIR (unset: part images are not scored) — visual inspection: the image store connectivity writes
+  INFERENCE_MODEL_STORE_BUCKET (unset: the registered file:// artifacts), INFERENCE_MODEL_STORE_DOMAIN, INFERENCE_MODEL_CACHE_DIR
+    (./data/models-<replica>), INFERENCE_MODEL_STORE_WAIT_MS (60000) — an edge site's models from the centre's object store
   NATS_URL (127.0.0.1:4222)
 ${NATS_ENV_HELP}
   EVENTSTORE sqlite|postgres, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE (required)
@@ -37,13 +40,15 @@ process.exit(
     help: HELP,
     loadConfig,
     // The checkpoint is a SQLite file: its directory takes the journal beside it.
-    writablePaths: (c) =>
-      c.checkpoint === null
+    writablePaths: (c) => [
+      ...(c.checkpoint === null
         ? []
         : [
             { setting: 'INFERENCE_CHECKPOINT_PATH', path: c.checkpoint.path, kind: 'file' as const },
             { setting: 'INFERENCE_CHECKPOINT_PATH', path: dirname(c.checkpoint.path), kind: 'dir' as const },
-          ],
+          ]),
+      ...(c.modelStore === null ? [] : [{ setting: 'INFERENCE_MODEL_CACHE_DIR', path: c.modelStore.cacheDir, kind: 'dir' as const }]),
+    ],
     async start(ctx) {
       const c = ctx.config;
       const store = await ctx.openStore({ eventStore: c.eventStore, ledgerKeyFile: c.ledgerKeyFile });
@@ -80,6 +85,8 @@ process.exit(
         unsReplay: natsUnsReplay(nc, UNS_STREAM, c.nats.prefix),
         membership,
         checkpoints,
+        modelStore:
+          c.modelStore === null ? null : { objects: natsModelObjects(nc, c.modelStore), cacheDir: c.modelStore.cacheDir, waitMs: c.modelStore.waitMs },
         config: {
           grpc: c.grpc,
           http: c.http,
