@@ -2,11 +2,12 @@
 // a critical drift of the pump bearing model → a NEW dataops snapshot over the rolling window
 // (through dataops' gRPC API, labels included) → a run with the model's spec → a candidate whose
 // lineage names the fresh snapshot and the trigger → its shadow period requested of governance,
-// every step under the retraining's correlation id. Too little fresh data is refused with the
+// every step under the retraining's correlation id. Training calls dataops and governance with its
+// own service account (role service): no engineer grant. Too little fresh data is refused with the
 // numbers and nothing after it happens (no snapshot taken → no run, no candidate).
 import type { RecordedEvent } from '@industrial/eventstore';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { createClient, trainingV1, unaryCall } from '@industrial/grpc';
+import { createClient, governanceRegistryV1, trainingV1, unaryCall } from '@industrial/grpc';
 import { join } from 'node:path';
 import { createKernel } from '@industrial/kernel';
 import { createTrainingApp } from '@industrial/training';
@@ -80,9 +81,13 @@ describe('retraining on fresh data', () => {
     expect(triggered?.metadata.causationId).toBe(eventId);
     expect(all.find((e) => e.type === 'RetrainingSnapshotTaken')?.data).toMatchObject({ snapshotId: done.snapshotId, positives: expect.any(Number) });
 
-    // its shadow period: an approval request for the shadow stage in governance, never a promotion
+    // its shadow period: an approval request for the shadow stage in governance, never a promotion,
+    // made over governance's gRPC API by training's own service account (role service, no engineer)
     const shadow = all.find((e) => e.type === 'ModelApprovalRequested');
     expect(shadow?.data).toMatchObject({ modelVersionId: done.modelVersionId, targetStage: 'shadow' });
+    expect(shadow?.metadata).toMatchObject({ actor: 'svc:training', role: 'service', correlationId: done.retrainingId });
+    expect(reg?.metadata).toMatchObject({ actor: 'svc:training', role: 'service' });
+    expect(created?.metadata).toMatchObject({ actor: 'svc:training', role: 'service' });
     expect(done.shadowApprovalRequestId).toBe((shadow!.data as { requestId: string }).requestId);
     expect(all.find((e) => e.type === 'RetrainingCandidateRegistered')?.data).toMatchObject({
       snapshotId: done.snapshotId,
@@ -140,6 +145,50 @@ describe('retraining on fresh data', () => {
       operator.close();
     } finally {
       client.close();
+    }
+  });
+
+  it("training's service account may request only the shadow stage of its own candidate: production, another account's shadow request and an approval are refused and recorded", async () => {
+    const v = await h.training.runs.retraining.trigger({
+      useCaseId: PUMP_USE_CASE,
+      modelVersionId: null,
+      requestId: crypto.randomUUID(),
+      trigger: { kind: 'on-demand', driftId: null, retrainingRequestId: null, scheduleTick: null, schedule: null, requestedBy: 'user:reliability-engineer' },
+    });
+    const done = await h.training.runs.retraining.settled(v.retrainingId);
+    expect(done.status).toBe('candidate');
+    const training = createClient(governanceRegistryV1.ModelRegistryServiceClient, h.governanceAddress, { token: h.serviceToken });
+    const other = createClient(governanceRegistryV1.ModelRegistryServiceClient, h.governanceAddress, { token: await h.token('svc:inference', 'service') });
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: unknown) => e as ServiceError,
+      );
+    try {
+      const head = await h.store.headPosition();
+      const ask = (stage: number) => ({ useCaseId: PUMP_USE_CASE, modelVersionId: done.modelVersionId!, targetStage: stage, justification: 'j', scope: '' });
+      const production = await refusal(unaryCall(training, training.requestApproval, ask(governanceRegistryV1.ModelStage.MODEL_STAGE_PRODUCTION)));
+      expect(production?.code).toBe(status.PERMISSION_DENIED);
+      expect(production?.details).toMatch(/svc:training holds model\.propose_shadow only: .*never production; a production request needs model\.propose/);
+      const foreign = await refusal(unaryCall(other, other.requestApproval, ask(governanceRegistryV1.ModelStage.MODEL_STAGE_SHADOW)));
+      expect(foreign?.code).toBe(status.PERMISSION_DENIED);
+      expect(foreign?.details).toContain(`model version ${done.modelVersionId} was registered by svc:training`);
+      const approve = await refusal(
+        unaryCall(training, training.approve, { useCaseId: PUMP_USE_CASE, requestId: done.shadowApprovalRequestId!, conditions: [], comment: '' }),
+      );
+      expect(approve?.code).toBe(status.PERMISSION_DENIED);
+      // nothing reached the model stream; each refusal is recorded with who and which permission was missing
+      const after = await h.store.readAll({ fromPosition: head + 1, maxCount: 1000 });
+      expect(after.filter((e) => e.type.startsWith('Model'))).toEqual([]);
+      const denied = after.filter((e) => e.type === 'AccessDenied');
+      expect(denied.map((e) => [(e.data as { actor: string }).actor, (e.data as { permission: string }).permission])).toEqual([
+        ['svc:training', 'model.propose'],
+        ['svc:inference', 'model.propose'],
+        ['svc:training', 'model.approve'],
+      ]);
+    } finally {
+      training.close();
+      other.close();
     }
   });
 

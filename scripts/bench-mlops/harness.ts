@@ -1,8 +1,9 @@
 // The MLOps loop's retraining path on real services in one process (issue 16), shared by
 // test/mlops-retraining.int.spec.ts and `npm run bench:mlops`: one SQLite event store; dataops (its
 // SQLite historian, its gRPC server on loopback) holding pump samples and failure labels (a
-// maintenance record per failure, an operator outcome label on one of them); governance's registry
-// in process; the training app with the fresh-snapshot adapter over dataops' gRPC API. A base pump
+// maintenance record per failure, an operator outcome label on one of them); governance (its gRPC
+// server on loopback); the training app registering over governance's gRPC API and taking fresh
+// snapshots over dataops', both as its own service account (role service only). A base pump
 // bearing model is trained on an older window (snapshot made through the same gRPC call), so a
 // drift of it can be retrained on the recent window.
 import { randomUUID } from 'node:crypto';
@@ -16,9 +17,10 @@ import { createDataopsApp, createDataopsGrpcServer, DEFAULT_CONFIG, openSqliteDa
 import { createGovernanceApp } from '@industrial/governance';
 import { generateLedgerKeyPem, ledgerKeyFromPem, MemoryAnchorSink, openSqliteEventStore, type EventStore } from '@industrial/eventstore';
 import { createKernel, serviceCause } from '@industrial/kernel';
-import { createTrainingApp, type TrainingApp } from '@industrial/training';
+import { createGrpcModelRegistry, createTrainingApp, type TrainingApp } from '@industrial/training';
 import { createGrpcFreshSnapshots } from '../../services/training/src/adapters/snapshots/dataops-grpc.ts';
 import type { FreshSnapshots } from '../../services/training/src/ports.ts';
+import type { FreshSnapshotRequest } from '../../services/training/src/domain/retraining.ts';
 
 export const ISSUER = 'industrial-access';
 export const AUDIENCE = 'industrial-platform';
@@ -61,7 +63,7 @@ export interface MlopsHarness {
   readonly snapshotDir: string;
   /** training's gRPC server, and a token for a person in a role. */
   readonly trainingAddress: string;
-  /** dataops' gRPC server and training's service token towards it (the charter's reader uses them too). */
+  /** dataops' gRPC server and training's service token (role service) towards it and governance (the charter's reader uses them too). */
   readonly dataopsAddress: string;
   readonly serviceToken: string;
   readonly keySet: KeySet;
@@ -117,45 +119,21 @@ export interface HarnessOptions {
   readonly serviceDefaults?: boolean;
 }
 
-export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'mlops-'));
-  const validator = { validate: (type: string, v: number, data: unknown) => (type === 'RestrictedDataRead' ? null : eventValidator.validate(type, v, data)) };
-  const store = await openSqliteEventStore({
-    path: join(dir, 'events.db'),
-    ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
-    anchorSink: new MemoryAnchorSink(),
-    validator,
-  });
-  const material = await createKeySet({ now: new Date() });
-  const keySet = await importKeySet(material.keySet);
-  const signingKey = await importSigningKey(material.signingKey);
-  // Training's identity towards dataops: its service account plus the engineer's dataset.create (the
-  // service role does not grant dataset.create / model.propose yet; README "Status of #16").
-  const token = await issueToken(signingKey, {
-    subject: 'svc:training',
-    roles: ['service', 'engineer'],
-    scopes: ['*'],
-    tokenId: randomUUID(),
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    now: new Date(),
-    ttlSeconds: 3600,
-  });
-  const snapshotDir = join(dir, 'snapshots');
-  const data = await openSqliteDataopsStore({ path: join(dir, 'historian.db'), refinedIntervalMs: 60_000 });
-  const dataops = createDataopsApp({
-    store,
-    data,
-    bus: createInProcBus(),
-    keySet,
-    logger: silent,
-    config: { ...DEFAULT_CONFIG, events: null, snapshotDir, codeVersion: 'mlops-1' },
-  });
-  const server = createDataopsGrpcServer({ app: dataops, store, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent, rateLimit: null });
-  const dataopsPort = await server.listen('127.0.0.1:0');
-  const fresh = createGrpcFreshSnapshots({ address: `127.0.0.1:${dataopsPort}`, token });
+/** What seedPumpPlant writes: the history of `days` ending now, failures faster after `changeAtMs`. */
+export type PumpPlantOptions = Pick<
+  HarnessOptions,
+  'days' | 'pumps' | 'failuresPerDayBefore' | 'failuresPerDayAfter' | 'changeAtMs' | 'now' | 'sampleMinutes'
+> & {
+  /** The retraining's rolling window (days): one failure inside it is recorded as an operator outcome. */
+  readonly windowDays: number;
+};
 
-  // The plant: every pump fails now and then, more often after the process change.
+/**
+ * The plant into a dataops app: every pump fails now and then, more often after the process change;
+ * samples through ingestBatch, each failure a label (test/mlops-processes.e2e.spec.ts seeds the
+ * PostgreSQL historian of a dataops process with it).
+ */
+export async function seedPumpPlant(dataops: DataopsApp, o: PumpPlantOptions): Promise<PumpPlant> {
   const now = (o.now ?? (() => new Date()))().getTime();
   const start = now - o.days * DAY;
   const pumps = Array.from({ length: o.pumps }, (_, i) => `acme.plant-1.utilities.cooling-water.pump-${i + 1}`);
@@ -186,14 +164,84 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
           from: new Date(f - 10 * MIN).toISOString(),
           to: new Date(f).toISOString(),
           // Operators' outcomes reach dataops as labels too: one failure recorded that way.
-          source: first && f > now - o.retraining.windowDays * DAY ? 'operator' : 'maintenance-record',
+          source: first && f > now - o.windowDays * DAY ? 'operator' : 'maintenance-record',
           useCaseId: PUMP_USE_CASE,
         },
         cause,
       );
-      if (f > now - o.retraining.windowDays * DAY) first = false;
+      if (f > now - o.windowDays * DAY) first = false;
     }
   }
+
+  return { pumps, failures };
+}
+
+/** The base model's snapshot: the pumps' windows over [from, to), labels included, split by asset. */
+export function baseSnapshotRequest(pumps: readonly string[], fromMs: number, toMs: number): FreshSnapshotRequest {
+  return {
+    useCaseId: PUMP_USE_CASE,
+    datasetId: '0193a1b2-7c00-7a10-8b00-0000000000d1',
+    assetPaths: [...pumps],
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs).toISOString(),
+    window: WINDOW_SPEC as never,
+    strideMinutes: 30,
+    target: { label: 'bearing_failure', horizonMinutes: 120, column: TARGET },
+    split: { kind: 'group', by: 'asset_path', orderBy: 'time', trainFraction: 0.5, validationFraction: 0.25 },
+    featureSetVersion: '1.0.0',
+  };
+}
+
+export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-'));
+  const validator = { validate: (type: string, v: number, data: unknown) => (type === 'RestrictedDataRead' ? null : eventValidator.validate(type, v, data)) };
+  const store = await openSqliteEventStore({
+    path: join(dir, 'events.db'),
+    ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+    anchorSink: new MemoryAnchorSink(),
+    validator,
+  });
+  const material = await createKeySet({ now: new Date() });
+  const keySet = await importKeySet(material.keySet);
+  const signingKey = await importSigningKey(material.signingKey);
+  // Training's own service account towards dataops (dataset.create) and governance (model.register,
+  // model.propose_shadow: the shadow request of its candidate), as in a cluster; no engineer role.
+  const token = await issueToken(signingKey, {
+    subject: 'svc:training',
+    roles: ['service'],
+    scopes: ['*'],
+    tokenId: randomUUID(),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    now: new Date(),
+    ttlSeconds: 3600,
+  });
+  const snapshotDir = join(dir, 'snapshots');
+  const data = await openSqliteDataopsStore({ path: join(dir, 'historian.db'), refinedIntervalMs: 60_000 });
+  const dataops = createDataopsApp({
+    store,
+    data,
+    bus: createInProcBus(),
+    keySet,
+    logger: silent,
+    config: { ...DEFAULT_CONFIG, events: null, snapshotDir, codeVersion: 'mlops-1' },
+  });
+  const server = createDataopsGrpcServer({ app: dataops, store, keySet, access: { issuer: ISSUER, audience: AUDIENCE }, logger: silent, rateLimit: null });
+  const dataopsPort = await server.listen('127.0.0.1:0');
+  const fresh = createGrpcFreshSnapshots({ address: `127.0.0.1:${dataopsPort}`, token });
+
+  // The plant: every pump fails now and then, more often after the process change.
+  const { pumps, failures } = await seedPumpPlant(dataops, { ...o, windowDays: o.retraining.windowDays });
+
+  // Governance first: training registers its candidates and requests their shadow stage over its gRPC API.
+  const governance = createGovernanceApp({
+    store,
+    keySet,
+    logger: silent,
+    config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE } },
+  });
+  const governancePort = (await governance.start()).grpcPort;
+  const registry = createGrpcModelRegistry({ address: `127.0.0.1:${governancePort}`, token });
 
   const bus = createInProcBus();
   await bus.ensureStream({ name: 'EVENTS', subjects: ['evt.v1.>'] });
@@ -202,6 +250,7 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
     bus,
     keySet,
     logger: silent,
+    registry,
     freshSnapshots: fresh,
     ...(o.now === undefined ? {} : { now: o.now }),
     config: {
@@ -216,13 +265,6 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
     },
   });
   const { grpcPort } = await training.start();
-  const governance = createGovernanceApp({
-    store,
-    keySet,
-    logger: silent,
-    config: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, access: { issuer: ISSUER, audience: AUDIENCE } },
-  });
-  const governancePort = (await governance.start()).grpcPort;
 
   return {
     store,
@@ -249,21 +291,7 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
         ttlSeconds: 900,
       }),
     async trainBase(fromMs, toMs) {
-      const snap = await fresh.create(
-        {
-          useCaseId: PUMP_USE_CASE,
-          datasetId: '0193a1b2-7c00-7a10-8b00-0000000000d1',
-          assetPaths: pumps,
-          from: new Date(fromMs).toISOString(),
-          to: new Date(toMs).toISOString(),
-          window: WINDOW_SPEC as never,
-          strideMinutes: 30,
-          target: { label: 'bearing_failure', horizonMinutes: 120, column: TARGET },
-          split: { kind: 'group', by: 'asset_path', orderBy: 'time', trainFraction: 0.5, validationFraction: 0.25 },
-          featureSetVersion: '1.0.0',
-        },
-        serviceCause('training', randomUUID()),
-      );
+      const snap = await fresh.create(baseSnapshotRequest(pumps, fromMs, toMs), serviceCause('training', randomUUID()));
       const run = await training.runs.start(
         {
           snapshotId: snap.snapshotId,
@@ -319,6 +347,7 @@ export async function startMlopsHarness(o: HarnessOptions): Promise<MlopsHarness
     async close() {
       await training.stop({ mode: 'cancel' }).catch(() => undefined);
       await governance.stop().catch(() => undefined);
+      registry.close();
       fresh.close();
       await server.shutdown({ graceMs: 1000 }).catch(() => undefined);
       await data.close().catch(() => undefined);

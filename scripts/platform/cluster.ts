@@ -176,6 +176,8 @@ async function main(): Promise<void> {
         SNAPSHOT_DIR: join(dataDir, 'snapshots'),
         TRAINING_GOVERNANCE_ADDRESS: `127.0.0.1:${base + 1}`,
         TRAINING_GOVERNANCE_TOKEN_FILE: trainingGovernanceToken,
+        // Retrainings' fresh snapshots from dataops, as the same service account (dataset.create).
+        TRAINING_DATAOPS_ADDRESS: `127.0.0.1:${base + 3}`,
       },
     },
     // Two inference replicas sharing the pumps: live membership over NATS heartbeats (a stopped or

@@ -17,7 +17,7 @@ import { charterV1, createClient, ensureLocalCa, type ServiceTls } from '@indust
 import { createInferenceApp, dataopsPlant, sqliteProjectionCheckpoints } from '@industrial/inference';
 import { createIntegrationApp, inferenceGateway, readSetupFile } from '@industrial/integration';
 import { createKernel } from '@industrial/kernel';
-import { createTrainingApp } from '@industrial/training';
+import { createGrpcFreshSnapshots, createTrainingApp } from '@industrial/training';
 import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
@@ -193,11 +193,17 @@ async function main(): Promise<void> {
   // Training: StartTraining on dataops snapshots (same snapshot directory), runs on a worker
   // thread, candidates registered through governance's registry (in process, same store); acts on
   // RetrainingRequested and DatasetSnapshotCreated as integration events from the relay (in-process bus).
+  // A retraining's fresh snapshot comes from dataops' gRPC API as training's own service account
+  // (role service: dataset.create).
+  const trainingDataopsToken = await devToken(keys.accessDir, 'svc:training', ['service'], 7 * 86_400);
+  const freshSnapshots = createGrpcFreshSnapshots({ address: `${host}:${dataopsGrpcPort}`, token: () => trainingDataopsToken, tls: tls?.grpcClient });
+  stops.push(async () => freshSnapshots.close());
   const training = createTrainingApp({
     store,
     bus,
     keySet: keys.keySet,
     logger,
+    freshSnapshots,
     config: {
       grpc: { host, port: basePort + 9 },
       http: { host, port: basePort + 11 },

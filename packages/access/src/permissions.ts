@@ -40,6 +40,7 @@ export const Permission = {
   TrainingRead: 'training.read',
   ModelRead: 'model.read',
   ModelPropose: 'model.propose',
+  ModelProposeShadow: 'model.propose_shadow',
   ModelApprove: 'model.approve',
   ModelPromote: 'model.promote',
   ModelRollback: 'model.rollback',
@@ -97,6 +98,11 @@ export const PERMISSION_INFO: Readonly<Record<Permission, PermissionInfo>> = Obj
   'training.read': { description: 'read training runs and their results', scope: 'location' },
   'model.read': { description: 'read the model registry', scope: 'none' },
   'model.propose': { description: 'propose a model version for promotion', scope: 'location' },
+  'model.propose_shadow': {
+    description:
+      'request the shadow stage for a model version; without model.propose only for a candidate the caller registered itself, never production (training: the shadow period of a retraining)',
+    scope: 'location',
+  },
   'model.approve': { description: 'approve or reject a proposed promotion', scope: 'location' },
   'model.promote': { description: 'promote an approved model version to serve', scope: 'location' },
   'model.rollback': { description: 'roll a serving model back to its previous version', scope: 'location' },
@@ -129,6 +135,12 @@ const P = Permission;
  * - service accounts read what other services serve and write the data connectivity produces;
  *   training's account registers the candidates it trained (`model.register`, a fact, not a
  *   decision); they make no human decision (no approve, promote, decide, set_mode, training.start).
+ *   For a retraining (#16) training's account makes the fresh snapshot (`dataset.create`: a hashed
+ *   copy of data the role already reads, less than its `data.write`) and requests the shadow stage
+ *   of the candidate it registered (`model.propose_shadow`; governance refuses it production and any
+ *   version another subject registered); a person still approves and promotes.
+ * - `model.propose_shadow` is what RequestApproval checks at the door; governance then requires
+ *   `model.propose` for everything beyond a service's own candidate in shadow, so engineers hold both.
  * - only quality leads may break the glass (`model.break_glass`: promote without four eyes), and
  *   governance records every use with who and why.
  */
@@ -156,6 +168,7 @@ export const PERMISSION_MATRIX: Readonly<Record<Role, readonly Permission[]>> = 
     P.TrainingRead,
     P.ModelRead,
     P.ModelPropose,
+    P.ModelProposeShadow,
     P.RecommendationRead,
     P.ProblemReport,
     P.DriftRead,
@@ -199,8 +212,10 @@ export const PERMISSION_MATRIX: Readonly<Record<Role, readonly Permission[]>> = 
     P.SourceRead,
     P.DataRead,
     P.DataWrite,
+    P.DatasetCreate,
     P.TrainingRead,
     P.ModelRead,
+    P.ModelProposeShadow,
     P.ModelRegister,
     P.RecommendationRead,
     P.DriftRead,

@@ -30,11 +30,12 @@ data.read                 x        x         x          x      -      x
 data.write                -        x         -          -      -      x
 data.read_restricted      -        -         x          x      -      -
 label.write               -        x         -          -      -      -
-dataset.create            -        x         -          -      -      -
+dataset.create            -        x         -          -      -      x
 training.start            -        x         -          -      -      -
 training.read             -        x         x          x      -      x
 model.read                x        x         x          x      -      x
 model.propose             -        x         -          -      -      -
+model.propose_shadow      -        x         -          -      -      x
 model.approve             -        -         x          -      -      -
 model.promote             -        -         x          -      -      -
 model.rollback            -        -         x          -      -      -
@@ -94,10 +95,30 @@ describe('the permission matrix', () => {
     });
     it('gives auditors no write, decide, approve or manage permission', () => {
       const writes =
-        /\.(write|approve|promote|rollback|register|break_glass|decide|set_mode|start|create|propose|inject_fault|issue_token|manage_roles|report)$/;
+        /\.(write|approve|promote|rollback|register|break_glass|decide|set_mode|start|create|propose|propose_shadow|inject_fault|issue_token|manage_roles|report)$/;
       for (const permission of PERMISSIONS) {
         if (writes.test(permission)) expect(roleHasPermission('auditor', permission), permission).toBe(false);
       }
+    });
+    it('lets service accounts make no human decision: no approve, promote, rollback, break glass or production proposal', () => {
+      for (const permission of [
+        Permission.ModelApprove,
+        Permission.ModelPromote,
+        Permission.ModelRollback,
+        Permission.ModelBreakGlass,
+        Permission.ModelPropose,
+        Permission.UsecaseApprove,
+        Permission.RecommendationDecide,
+        Permission.AssetSetMode,
+        Permission.TrainingStart,
+      ])
+        expect(roleHasPermission('service', permission), permission).toBe(false);
+      // what a retraining needs of training's own account (#16): the fresh snapshot and the shadow request
+      expect(roleHasPermission('service', Permission.DatasetCreate)).toBe(true);
+      expect(roleHasPermission('service', Permission.ModelProposeShadow)).toBe(true);
+    });
+    it('gives whoever may propose a production model also the shadow request at the door', () => {
+      for (const role of rolesGranting(Permission.ModelPropose)) expect(roleHasPermission(role, Permission.ModelProposeShadow), role).toBe(true);
     });
     it('lets only admins issue tokens and manage roles', () => {
       expect(rolesGranting(Permission.AccessIssueToken)).toEqual(['admin']);

@@ -308,7 +308,7 @@ describe.each<[string, StoreFactory]>([
       expect(await modelEvents()).toEqual(before);
       const denied = await deniedSince(head);
       expect(denied.map((e) => (e.data as { permission: string }).permission)).toEqual([
-        'model.propose',
+        'model.propose_shadow',
         'model.approve',
         'model.approve',
         'model.promote',

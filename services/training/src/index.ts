@@ -27,6 +27,8 @@ export type { S3ArtifactStoreOptions, S3ObjectClient } from './adapters/artifact
 export { createMemoryCostModels } from './adapters/costmodels/memory.ts';
 export { createCharterStoreCostModels, fromCharterCostModel, fromServingCostModel } from './adapters/costmodels/charter-store.ts';
 export { createDataopsSnapshotSource } from './adapters/snapshots/dataops.ts';
+export { createGrpcFreshSnapshots } from './adapters/snapshots/dataops-grpc.ts';
+export type { GrpcFreshSnapshotsOptions } from './adapters/snapshots/dataops-grpc.ts';
 export { createInlineTrainer, createWorkerTrainer } from './adapters/worker/trainer.ts';
 export { decide, evolve, fold, initialRunState, STAGES } from './domain/run.ts';
 export type { RunCommand, RunEvent, RunState, RunStatus, Stage } from './domain/run.ts';

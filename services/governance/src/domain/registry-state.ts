@@ -77,6 +77,8 @@ export interface RegistryState {
   readonly proposals: ReadonlyMap<string, ProposalView>;
   /** `<deployment key>|<version>` → the version that held production before it was promoted there (null: the rules). */
   readonly promotedFrom: ReadonlyMap<string, string | null>;
+  /** Version id → the subject that registered it (the actor of its ModelVersionRegistered), for the shadow-request check. */
+  readonly registeredBy: ReadonlyMap<string, string>;
 }
 
 export const emptyRegistry = (): RegistryState => ({
@@ -85,6 +87,7 @@ export const emptyRegistry = (): RegistryState => ({
   gates: null,
   proposals: new Map(),
   promotedFrom: new Map(),
+  registeredBy: new Map(),
 });
 
 /** Proposals of `versionId` in deployment `scope` stop standing (it left production there). */
@@ -136,6 +139,10 @@ export function evolveRegistry(s0: RegistryState, e: RegistryEvent): RegistrySta
   const s: RegistryState = { ...s0, deployments: evolveDeployments(s0.deployments, { type: e.type, data: e.data, metadata: { recordedAt: e.recordedAt } }) };
   const d = e.data as Record<string, unknown>;
   switch (e.type) {
+    case 'ModelVersionRegistered': {
+      const id = d.modelVersionId as string;
+      return s.registeredBy.has(id) ? s : { ...s, registeredBy: new Map(s.registeredBy).set(id, e.actor) };
+    }
     case 'ModelApprovalRequested': {
       const r: ApprovalRequestView = {
         requestId: d.requestId as string,

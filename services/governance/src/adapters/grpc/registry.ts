@@ -6,7 +6,9 @@
 import {
   FourEyesViolationError,
   Permission,
+  PermissionDeniedError,
   accessDeniedEvent,
+  authorize,
   resourceOfAssetPath,
   roleHasPermission,
   type AccessDeniedEvent,
@@ -30,6 +32,7 @@ import {
   type RegistryState,
   type VersionStage,
 } from '../../domain/registry.ts';
+import { shadowOnlyRefusal } from '../../domain/request-authority.ts';
 import type { RegistryFeatures } from '../../features/registry.ts';
 
 const { ModelRegistryServiceService, ModelStage, ApprovalStatus } = pb;
@@ -260,14 +263,18 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
   const now = deps.now ?? (() => new Date());
 
   /** Records a four-eyes refusal as AccessDenied (reason missing-permission, the four-eyes text as detail). */
-  async function recordFourEyes(error: FourEyesViolationError, principal: Principal, resource: Resource | undefined, ctx: CallContext): Promise<void> {
+  const recordFourEyes = (error: FourEyesViolationError, principal: Principal, resource: Resource | undefined, ctx: CallContext): Promise<void> =>
+    recordRefusal(Permission.ModelApprove, error.reason, principal, resource, ctx);
+
+  /** Records a refusal the handler makes itself as AccessDenied, like the guard's (reason missing-permission, `detail` says why). */
+  async function recordRefusal(permission: Permission, detail: string, principal: Principal, resource: Resource | undefined, ctx: CallContext): Promise<void> {
     const { stream, event } = accessDeniedEvent({
       principal,
-      permission: Permission.ModelApprove,
+      permission,
       resource,
       service: 'governance',
       method: ctx.method,
-      cause: { missing: 'role', detail: error.reason },
+      cause: { missing: 'role', detail },
       transport: 'grpc',
       correlationId: ctx.correlationId,
       traceparent: ctx.traceparent,
@@ -295,11 +302,25 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
       },
     }),
     requestApproval: unary({
-      permission: Permission.ModelPropose,
+      // At the door the shadow request (engineers and service accounts); past it, model.propose for
+      // anything but a service's own candidate in shadow (domain/request-authority.ts).
+      permission: Permission.ModelProposeShadow,
       input: requestApprovalInput,
       resource: (q) => resourceOfScope(q.scope),
       async handle(q, ctx) {
-        const { state, requestId } = await registry.requestApproval(q, causeOf(ctx, Permission.ModelPropose));
+        const resource = resourceOfScope(q.scope);
+        let used: Permission = Permission.ModelPropose;
+        if (!authorize(ctx.principal, Permission.ModelPropose, resource).allowed) {
+          used = Permission.ModelProposeShadow;
+          const registeredBy = (await registry.list(q.useCaseId)).registeredBy.get(q.modelVersionId) ?? null;
+          const refusal = shadowOnlyRefusal({ subject: ctx.principal.subject, targetStage: q.targetStage, modelVersionId: q.modelVersionId, registeredBy });
+          if (refusal !== null) {
+            // Nothing is appended to the model stream; the refusal is recorded like the guard's.
+            await recordRefusal(Permission.ModelPropose, refusal, ctx.principal, resource, ctx);
+            throw new PermissionDeniedError(Permission.ModelPropose, resource, refusal);
+          }
+        }
+        const { state, requestId } = await registry.requestApproval(q, causeOf(ctx, used));
         return { request: requestOf(state, requestId) };
       },
     }),

@@ -1,7 +1,8 @@
 // The model registry over gRPC: governance's ModelRegistryService (RegisterModelVersion,
-// ListModelVersions) with training's service-account token (role `service`: `model.register`,
-// `model.read`). Cluster mode. The registration travels as the contract's JSON and comes back as
-// recorded (with the version number governance assigned).
+// ListModelVersions, RequestApproval for the shadow stage) with training's service-account token
+// (role `service`: `model.register`, `model.read`, `model.propose_shadow`). Cluster mode. The
+// registration travels as the contract's JSON and comes back as recorded (with the version number
+// governance assigned). Each call carries the cause's correlation id.
 import { Metadata } from '@grpc/grpc-js';
 import { CORRELATION_ID_METADATA, createClient, governanceRegistryV1 as pb, unaryCall, type GrpcClientTls } from '@industrial/grpc';
 import { TrainingError, TrainingErrorCode } from '../../domain/errors.ts';
@@ -25,6 +26,12 @@ const parse = (json: string, what: string): RegisteredModel => {
   }
 };
 
+const correlated = (correlationId: string): Metadata => {
+  const metadata = new Metadata();
+  metadata.set(CORRELATION_ID_METADATA, correlationId);
+  return metadata;
+};
+
 export function createGrpcModelRegistry(options: GrpcModelRegistryOptions): ModelRegistry & { close(): void } {
   const client = createClient(pb.ModelRegistryServiceClient, options.address, {
     token: options.token,
@@ -35,8 +42,14 @@ export function createGrpcModelRegistry(options: GrpcModelRegistryOptions): Mode
   const list = async (useCaseId: string): Promise<RegisteredModel[]> =>
     (await unaryCall(client, client.listModelVersions, { useCaseId })).versions.map((v) => parse(v.registrationJson, 'ListModelVersions'));
   return {
-    async register(registration) {
-      const r = await unaryCall(client, client.registerModelVersion, { registrationJson: JSON.stringify(registration) });
+    async register(registration, cause) {
+      // The run's correlation id (a retraining's id when it retrains), so the registration joins its trail.
+      const r = await unaryCall(
+        client,
+        client.registerModelVersion,
+        { registrationJson: JSON.stringify(registration) },
+        { metadata: correlated(cause.correlationId) },
+      );
       if (r.version === undefined) throw new TrainingError(TrainingErrorCode.Unavailable, '', 'governance answered RegisterModelVersion without the version');
       return { registered: parse(r.version.registrationJson, 'RegisterModelVersion'), alreadyRegistered: r.alreadyRegistered };
     },
@@ -45,14 +58,13 @@ export function createGrpcModelRegistry(options: GrpcModelRegistryOptions): Mode
     },
     registrations: (useCaseId) => list(useCaseId),
     async requestShadow(r, cause) {
-      // Needs `model.propose` on training's service account (the shadow stage of a retraining's candidate).
-      const metadata = new Metadata();
-      metadata.set(CORRELATION_ID_METADATA, cause.correlationId);
+      // Training's service account holds `model.propose_shadow`: governance accepts the shadow stage of a
+      // candidate this account registered, never production (its refusal names why).
       const res = await unaryCall(
         client,
         client.requestApproval,
         { useCaseId: r.useCaseId, modelVersionId: r.modelVersionId, targetStage: pb.ModelStage.MODEL_STAGE_SHADOW, justification: r.justification, scope: '' },
-        { metadata },
+        { metadata: correlated(cause.correlationId) },
       );
       if (res.request === undefined) throw new TrainingError(TrainingErrorCode.Unavailable, '', 'governance answered RequestApproval without the request');
       return res.request.requestId;
