@@ -1,5 +1,6 @@
 // Use case "monitor the production model": the last N live rows per input and the live scores in
-// ring buffers, evaluated against the training reference every `evaluateEvery` scored windows
+// ring buffers, evaluated against the reference every `evaluateEvery` scored windows (the training
+// sample the model carries, or a healthy live window of `referenceRows` rows: MonitorConfig)
 // (PSI + KS per input, PSI of the scores). A feature whose severity rises is reported once as
 // DriftDetected; critical drift that persists for `persistAfter` evaluations emits
 // RetrainingRequested (a request to humans; nothing is promoted here). Shadow agreement and live
@@ -10,11 +11,13 @@ import {
   featureDrift,
   livePrecisionRecall,
   psiOf,
+  sortedFinite,
   driftSeverity,
   type FeatureDrift,
   type LiveOutcomeCounts,
   type PersistenceState,
 } from '../domain/drift.ts';
+import { concat, medianOf, rankOf, Ring } from '../domain/drift-sample.ts';
 import type { LoadedModel } from './ports.ts';
 
 export interface MonitorConfig {
@@ -37,6 +40,14 @@ export interface MonitorConfig {
   readonly resumeAfter: number;
   /** A shift counts for the population when more than this share of the included assets show it (a fault is a minority). */
   readonly shiftedShare: number;
+  /**
+   * 0: drift is measured against the training sample the model carries. N > 0: against a healthy
+   * live window instead, the first N rows the version scores in a deployment from assets not left
+   * out (no open prompt, no labelled fault, in auto mode); nothing is evaluated until it is full.
+   * The training sample can describe another fleet than the one served: a part of the assets (a
+   * split by asset), an older period (bearings that warm as they wear) and the faults in it.
+   */
+  readonly referenceRows: number;
 }
 
 export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
@@ -50,6 +61,7 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
   pauseAfter: 3,
   resumeAfter: 2,
   shiftedShare: 0.5,
+  referenceRows: 0,
 };
 
 /** Whether the model is paused for a use case (severe drift shared by the population), since when and why in plain words. */
@@ -116,38 +128,30 @@ export interface EvaluationResult {
   readonly windowToMs: number;
 }
 
-class Ring {
-  readonly data: Float64Array;
-  count = 0;
-  next = 0;
-  constructor(capacity: number) {
-    this.data = new Float64Array(capacity);
-  }
-  push(v: number): void {
-    this.data[this.next] = v;
-    this.next = (this.next + 1) % this.data.length;
-    if (this.count < this.data.length) this.count++;
-  }
-  values(): Float64Array {
-    return this.count < this.data.length ? this.data.subarray(0, this.count) : this.data;
-  }
-  /** The newest `k` values (fewer when fewer were pushed), in no particular order. */
-  newest(k: number): Float64Array {
-    if (k >= this.count) return this.values();
-    const out = new Float64Array(k);
-    for (let i = 0; i < k; i++) out[i] = this.data[(this.next - 1 - i + this.data.length) % this.data.length]!;
-    return out;
-  }
-}
-
 interface AssetRows {
   rings: Ring[];
   scores: Ring;
   times: Ring;
 }
 
+/** The sorted samples drift is measured against: per input, and the scores. */
+interface Reference {
+  readonly sorted: readonly Float64Array[];
+  readonly scoresSorted: Float64Array;
+}
+
+/** The live window being collected as the reference (config.referenceRows > 0). */
+interface Baseline {
+  readonly cols: Float64Array[];
+  readonly scores: Float64Array;
+  n: number;
+}
+
 interface UseCaseMonitor {
   versionId: string;
+  /** null while the live reference window fills (config.referenceRows > 0). */
+  reference: Reference | null;
+  baseline: Baseline | null;
   inputs: readonly string[];
   assets: Map<string, AssetRows>;
   seen: Set<string>;
@@ -192,36 +196,6 @@ export interface Monitor {
 
 const NOT_PAUSED: PauseState = { paused: false, sinceMs: null, explanation: null };
 
-/** Concatenated values of one ring per asset. */
-function concat(parts: readonly Float64Array[]): Float64Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Float64Array(n);
-  let k = 0;
-  for (const p of parts) {
-    out.set(p, k);
-    k += p.length;
-  }
-  return out;
-}
-
-/** Share of the reference at or below v (binary search on the sorted reference). */
-function rankOf(sortedRef: Float64Array, v: number): number {
-  let lo = 0,
-    hi = sortedRef.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sortedRef[mid]! <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return sortedRef.length === 0 ? 0.5 : lo / sortedRef.length;
-}
-
-function medianOf(values: Float64Array): number {
-  const s = Float64Array.from(values).filter(Number.isFinite).sort();
-  return s.length === 0 ? NaN : s[s.length >> 1]!;
-}
-
 /** How an input reads to an operator: the tag it is computed from, in words. */
 function inputWords(model: LoadedModel, feature: string): string {
   const tag = model.featureInfo.get(feature)?.source?.tag ?? feature.split('__')[0] ?? feature;
@@ -235,8 +209,11 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
     let m = byUseCase.get(useCaseId);
     if (m === undefined || m.versionId !== model.registered.modelVersionId) {
       // A new production version starts a fresh comparison against its own reference.
+      const live = config.referenceRows > 0;
       m = {
         versionId: model.registered.modelVersionId,
+        reference: live ? null : { sorted: model.referenceSorted, scoresSorted: model.referenceScoresSorted },
+        baseline: live ? { cols: model.inputs.map(() => new Float64Array(config.referenceRows)), scores: new Float64Array(config.referenceRows), n: 0 } : null,
         inputs: model.inputs,
         assets: new Map(),
         seen: new Set(),
@@ -266,14 +243,14 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
   function compute(
     useCaseId: string,
     m: UseCaseMonitor,
-    model: LoadedModel,
+    ref: Reference,
     nowMs: number,
   ): { features: FeatureDrift[]; predictionPsi: number; severity: 'none' | 'warning' | 'critical' } {
     const rows = [...m.assets.values()];
     const k = recentPerAsset(m);
-    const features = m.inputs.map((name, j) => featureDrift(name, model.referenceSorted[j]!, concat(rows.map((r) => r.rings[j]!.newest(k)))));
+    const features = m.inputs.map((name, j) => featureDrift(name, ref.sorted[j]!, concat(rows.map((r) => r.rings[j]!.newest(k)))));
     const scores = concat(rows.map((r) => r.scores.newest(k)));
-    const predictionPsi = model.referenceScoresSorted.length > 0 && scores.length > 0 ? psiOf(model.referenceScoresSorted, scores) : 0;
+    const predictionPsi = ref.scoresSorted.length > 0 && scores.length > 0 ? psiOf(ref.scoresSorted, scores) : 0;
     let severity: 'none' | 'warning' | 'critical' = 'none';
     for (const f of features) {
       const s = driftSeverity(f, config.ksAlpha);
@@ -296,6 +273,19 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
         return null;
       }
       m.excluded.delete(assetPath);
+      if (m.reference === null) {
+        // the healthy live window the version is compared with from now on; its rows are not the current sample
+        const b = m.baseline!;
+        for (let j = 0; j < b.cols.length; j++) b.cols[j]![b.n] = row[j]!;
+        b.scores[b.n] = score;
+        b.n++;
+        if (b.n >= b.scores.length) {
+          m.reference = { sorted: b.cols.map((c) => sortedFinite(c)), scoresSorted: sortedFinite(b.scores) };
+          m.baseline = null;
+        }
+        return null;
+      }
+      const ref = m.reference;
       let a = m.assets.get(assetPath);
       if (a === undefined) {
         const cap = assetPath === '' ? config.capacity : config.perAssetCapacity;
@@ -310,7 +300,7 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
       // a minimum sample, from enough assets: one asset's window is not the population
       if (m.sinceEval < config.evaluateEvery || total < config.minSamples || m.assets.size < Math.min(config.minAssets, m.seen.size)) return null;
       m.sinceEval = 0;
-      const { features, predictionPsi, severity } = compute(useCaseId, m, model, atMs);
+      const { features, predictionPsi, severity } = compute(useCaseId, m, ref, atMs);
       const newFindings: DriftFinding[] = [];
       const widespread: { feature: string; shifted: number }[] = [];
       for (const [j, f] of features.entries()) {
@@ -324,7 +314,7 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
           for (const r of m.assets.values()) {
             if (r.scores.count < 5) continue;
             compared++;
-            const rank = rankOf(model.referenceSorted[j]!, medianOf(r.rings[j]!.newest(recentPerAsset(m))));
+            const rank = rankOf(ref.sorted[j]!, medianOf(r.rings[j]!.newest(recentPerAsset(m))));
             if (rank > 0.95) up++;
             else if (rank < 0.05) down++;
           }
@@ -435,7 +425,7 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
               wouldHaveRaised: s.wouldHaveRaised,
               outcomes: shadowOutcomes?.(s.raisedAssets) ?? { confirmed: 0, falseAlarms: 0 },
             };
-      if (m === undefined || model === null || m.versionId !== model.registered.modelVersionId) {
+      if (m === undefined || model === null || m.versionId !== model.registered.modelVersionId || m.reference === null) {
         return {
           useCaseId,
           modelVersionId: model?.registered.modelVersionId ?? null,
@@ -448,7 +438,7 @@ export function createMonitor(config: MonitorConfig = DEFAULT_MONITOR_CONFIG, de
           computedAtMs: nowMs,
         };
       }
-      const { features, predictionPsi, severity } = compute(useCaseId, m, model, nowMs);
+      const { features, predictionPsi, severity } = compute(useCaseId, m, m.reference, nowMs);
       return {
         useCaseId,
         paused: m.pause.paused,
