@@ -17,7 +17,7 @@ import { openCentralSinks, ownerKernels, type EdgeEventData } from '../src/adapt
 export interface Centre {
   bus: Bus;
   dataops: DataopsApp;
-  data: DataopsStore;
+  data: DataopsStore & { readonly pool: pg.Pool };
   events: EventStore;
   sinks: Awaited<ReturnType<typeof openCentralSinks>>;
   stop(): Promise<void>;

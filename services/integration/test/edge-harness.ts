@@ -65,15 +65,21 @@ export interface EdgeTopology {
   stop(): Promise<void>;
 }
 
-/** Ports: base (hub client), base+1 (hub leafnode), base+2 (proxy), base+3 (leaf client). */
-export async function startEdgeTopology(base: number, site: string): Promise<EdgeTopology> {
+/**
+ * Ports: base (hub client), base+1 (hub leafnode), base+2 (proxy), base+3 (leaf client).
+ * `notAcross`: subjects the link does not carry either way (deny_imports/deny_exports of the leaf's
+ * remote, as the launchers set it: plant data published at the site stays there; default none).
+ */
+export async function startEdgeTopology(base: number, site: string, options: { notAcross?: readonly string[] } = {}): Promise<EdgeTopology> {
   const dir = mkdtempSync(join(tmpdir(), 'integration-edge-'));
   const hubDomain = 'hub';
   const edgeDomain = `edge-${site}`;
   const hubConf = join(dir, 'hub.conf');
   writeFileSync(hubConf, `jetstream { domain: ${hubDomain} }\nleafnodes { listen: "127.0.0.1:${base + 1}", advertise: "127.0.0.1:${base + 2}" }\n`);
   const leafConf = join(dir, 'leaf.conf');
-  writeFileSync(leafConf, `jetstream { domain: ${edgeDomain} }\nleafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${base + 2}" } ] }\n`);
+  const deny =
+    options.notAcross === undefined ? '' : `, deny_imports: ${JSON.stringify(options.notAcross)}, deny_exports: ${JSON.stringify(options.notAcross)}`;
+  writeFileSync(leafConf, `jetstream { domain: ${edgeDomain} }\nleafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${base + 2}"${deny} } ] }\n`);
   const hub = await startNatsServer({ port: base, storeDir: join(dir, 'hub'), configFile: hubConf });
   const link = await startProxy(base + 2, base + 1);
   const leaf = await startNatsServer({ port: base + 3, storeDir: join(dir, 'leaf'), configFile: leafConf });
