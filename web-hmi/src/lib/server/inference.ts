@@ -106,6 +106,59 @@ export interface DriftHistory {
   points: DriftPoint[];
 }
 
+/** One compared window of a shadow candidate (GET /api/v1/shadow/comparisons), newest first. */
+export interface ShadowComparison {
+  comparisonId: string;
+  assetPath: string;
+  scope?: string;
+  candidateVersionId: string;
+  productionVersionId: string | null;
+  /** What the candidate was compared with: the production model or the rule-based limits. */
+  reference: 'production' | 'rules';
+  at: string;
+  raisedBy: 'production' | 'candidate' | 'both';
+  production: { alarm: boolean; score: number | null; recommendationId: string | null };
+  candidate: { alarm: boolean; score: number; recommendationId: string | null };
+  agree: boolean;
+  operator: {
+    decision: 'done' | 'not-done' | 'overridden' | 'open' | null;
+    rejectionReason: string | null;
+    outcome: Outcome | null;
+    missedFailureReported: boolean;
+    /** A failure was confirmed; false: a false alarm; null: not known. */
+    failure: boolean | null;
+  };
+}
+
+/** Per candidate: windows scored beside production, agreement, alarms, and the compared prompts against the outcomes. */
+export interface ShadowSummary {
+  candidateVersionId: string;
+  productionVersionIds: (string | null)[];
+  windows: number;
+  agreeing: number;
+  agreement: number | null;
+  productionAlarms: number;
+  candidateAlarms: number;
+  periodFrom: string | null;
+  periodTo: string | null;
+  promptsCompared: number;
+  promptsAgreeing: number;
+  productionPrompts: number;
+  candidatePrompts: number;
+  confirmedFailures: number;
+  falseAlarms: number;
+  candidateCaught: number;
+  candidateMissed: number;
+  candidateFalseAlarms: number;
+}
+
+export interface ShadowPage {
+  comparisons: ShadowComparison[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+  summaries: ShadowSummary[];
+}
+
 export class GatewayError extends Error {
   constructor(
     readonly status: number,
@@ -204,6 +257,23 @@ export function gateway(token: string, fetcher: typeof fetch = fetch) {
     },
     drift: async (useCaseId: string) => (await get(`/api/v1/drift/${enc(useCaseId)}`)) as DriftReport,
     driftHistory: async (useCaseId: string) => (await get(`/api/v1/drift/history?useCaseId=${enc(useCaseId)}`)) as DriftHistory,
+    /** The shadow view of a use case: per candidate a summary, and the compared prompts newest first (one page). */
+    async shadowComparisons(
+      useCaseId: string,
+      filter: { scope?: string; candidateVersionId?: string; pageSize?: number; pageToken?: string } = {},
+    ): Promise<ShadowPage> {
+      const q = new URLSearchParams({ useCaseId });
+      if (filter.scope) q.set('scope', filter.scope);
+      if (filter.candidateVersionId) q.set('candidateVersionId', filter.candidateVersionId);
+      if (filter.pageSize) q.set('pageSize', String(filter.pageSize));
+      if (filter.pageToken) q.set('pageToken', filter.pageToken);
+      const r = await get(`/api/v1/shadow/comparisons?${q}`);
+      return {
+        comparisons: isObject(r) && Array.isArray(r.comparisons) ? (r.comparisons as ShadowComparison[]) : [],
+        nextPageToken: isObject(r) && typeof r.nextPageToken === 'string' ? r.nextPageToken : '',
+        summaries: isObject(r) && Array.isArray(r.summaries) ? (r.summaries as ShadowSummary[]) : [],
+      };
+    },
     /** The live feed (SSE), for the server-side proxy route; the caller streams the body on. */
     async feed(signal: AbortSignal, lastEventId: string | null): Promise<Response> {
       return fetcher(`${config().inferenceUrl}/api/v1/feed`, {

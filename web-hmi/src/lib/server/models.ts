@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { governanceRegistryV1 as pb, trainingV1 } from '@industrial/grpc';
 import { config } from './config.ts';
 import { gateway } from './inference.ts';
+import { proposalView, type ProposalView } from './mlops.ts';
 import { platformWords, withPlatform, type Platform } from './platform.ts';
 
 export const STAGE_WORD: Record<number, string> = {
@@ -201,6 +202,8 @@ export function versionView(v: pb.ModelVersion): VersionView {
 export interface Registry {
   versions: VersionView[];
   deployments: { stage: string; scope: string; modelVersionId: string }[];
+  /** Live monitoring's rollback proposals, oldest first (standing ones await a quality lead). */
+  proposals: ProposalView[];
 }
 
 export async function registryOf(p: Platform, useCaseId: string): Promise<Registry> {
@@ -208,6 +211,7 @@ export async function registryOf(p: Platform, useCaseId: string): Promise<Regist
   return {
     versions: r.versions.map(versionView),
     deployments: r.deployments.map((d) => ({ stage: STAGE_WORD[d.stage] ?? 'unknown', scope: d.scope, modelVersionId: d.modelVersionId })),
+    proposals: r.rollbackProposals.map(proposalView),
   };
 }
 

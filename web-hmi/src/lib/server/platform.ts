@@ -134,6 +134,11 @@ export function platform(token: string) {
       const c = registry();
       return unaryCall(c, c.rollback, r);
     },
+    /** The gates of an approval request to production as they stand now (nothing recorded). */
+    async checkGates(useCaseId: string, requestId: string) {
+      const c = registry();
+      return unaryCall(c, c.checkGates, { useCaseId, requestId });
+    },
     async readAll(fromPosition: number, maxCount: number) {
       const c = audit();
       const r = await unaryCall(c, c.readAll, { fromPosition, maxCount });

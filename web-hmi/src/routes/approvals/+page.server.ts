@@ -1,8 +1,13 @@
 // Quality lead: pending approval requests with the candidate's metrics beside the version holding
 // the stage, approve or reject with a reason (four eyes: the requester sees no approve button, and
 // governance refuses the requester anyway), promote an approved request into its scope, roll back.
+// A request to production shows its gates (CheckGates) with the numbers; Approve and Promote are
+// disabled while one fails (governance refuses anyway, and its refusal is shown). Live monitoring's
+// rollback proposals are listed; a quality lead accepts one by rolling back (the rollback then
+// carries the proposal's trigger).
 import { fail } from '@sveltejs/kit';
 import { Permission } from '@industrial/access';
+import { gatesOf } from '#lib/server/mlops.ts';
 import { registryOf, useCaseChoices, type Registry, type RequestView } from '#lib/server/models.ts';
 import { platformWords, withPlatform } from '#lib/server/platform.ts';
 import { can } from '#lib/server/session.ts';
@@ -21,9 +26,12 @@ export const load: PageServerLoad = async ({ locals }) => {
           const refused = reg.versions.flatMap((v) =>
             v.stages.filter((st) => st.stage === 'refused').map((st) => ({ version: v.version, scope: st.scope, detail: st.detail })),
           );
+          const gates = await gatesOf(p, u.useCaseId, open);
           return {
             ...u,
             open,
+            gates,
+            proposals: reg.proposals,
             refused,
             deployments: reg.deployments.filter((d) => d.modelVersionId !== ''),
             versions: reg.versions.map((v) => ({ id: v.id, version: v.version })),
@@ -70,6 +78,28 @@ export const actions: Actions = {
       const r = await p.promote(text(f, 'useCaseId'), text(f, 'requestId'));
       return `Version ${r.request?.version} now serves ${r.request?.targetStage === 3 ? 'production' : 'shadow'} on ${r.request?.scope || 'the whole use case'}.`;
     }),
+  acceptProposal: async ({ request, locals }) => {
+    const f = await request.formData();
+    const about = text(f, 'proposalId');
+    if (text(f, 'reason') === '') return fail(400, { message: 'Say why it is rolled back.', about });
+    try {
+      const r = await withPlatform(locals.session!.token, (p) =>
+        p.rollback({
+          useCaseId: text(f, 'useCaseId'),
+          fromModelVersionId: text(f, 'from'),
+          toModelVersionId: text(f, 'to'),
+          reason: text(f, 'reason'),
+          scope: text(f, 'scope'),
+        }),
+      );
+      const now = r.productionModelVersionId
+        ? `version ${text(f, 'toVersion') || r.productionModelVersionId.slice(0, 8)} serves production now`
+        : 'the rule-based limits serve now';
+      return { ok: `Rolled back as proposed (${text(f, 'trigger')}); ${now}.`, about };
+    } catch (error) {
+      return fail(409, { message: platformWords(error), about });
+    }
+  },
   rollback: async ({ request, locals }) => {
     const copy = request.clone();
     if (text(await copy.formData(), 'reason') === '')

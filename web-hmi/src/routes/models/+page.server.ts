@@ -1,10 +1,14 @@
 // Engineer: a use case's KPIs (baseline, target, now) from the charter, its training runs with
 // progress, its model versions with metrics, stages and lineage, one version's model card
 // (confusion matrix at the threshold, feature importance, limitations), and "propose for approval"
-// (RequestApproval: shadow or production, on a pilot line first or the whole use case).
+// (RequestApproval: shadow or production, on a pilot line first or the whole use case). The
+// version's open requests to production with their gates (CheckGates, the numbers, pass or fail),
+// and live monitoring's rollback proposals for the use case (read here; a quality lead decides on
+// the approvals screen).
 import { fail } from '@sveltejs/kit';
 import { Permission } from '@industrial/access';
 import { governanceRegistryV1 as pb } from '@industrial/grpc';
+import { gatesOf, type GateCheck } from '#lib/server/mlops.ts';
 import { readModelCard, registryOf, runsOf, useCaseChoices, type CardView, type Registry } from '#lib/server/models.ts';
 import { platformWords, withPlatform, type Platform } from '#lib/server/platform.ts';
 import { can } from '#lib/server/session.ts';
@@ -47,7 +51,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       const card: { card: CardView | null; why: string | null } = version
         ? await readModelCard(version.modelCardUri, version.modelCardSha256)
         : { card: null, why: null };
-      return { problem: null, useCases, selected, registry: registry as Registry, version, card, kpis, runs };
+      const gates: Record<string, GateCheck> = version ? await gatesOf(p, selected, version.requests) : {};
+      return { problem: null, useCases, selected, registry: registry as Registry, version, card, kpis, runs, gates };
     });
   } catch (error) {
     return { ...empty, problem: platformWords(error) };

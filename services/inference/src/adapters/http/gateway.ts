@@ -19,6 +19,7 @@ import { withKernelErrors } from '../kernel-errors.ts';
 import type { VisualInspection } from '../../features/visual.ts';
 import { registerVisualRoutes } from './gateway-vision.ts';
 import { registerShelvingRoutes } from './gateway-shelving.ts';
+import { registerMlopsRoutes } from './gateway-mlops.ts';
 import { createGatewayAuth } from './auth.ts';
 import { promptTraceFrom, traceFeedPush, traceHttpServer, traceparentOf } from './tracing.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limit.ts';
@@ -335,6 +336,7 @@ export function createGateway(deps: GatewayDeps): FastifyInstance {
   );
 
   registerShelvingRoutes(app, { shelving: commands, route, resourceOf: recResource });
+  registerMlopsRoutes(app, { shadow: commands, route });
   if (deps.visual)
     registerVisualRoutes(app, { visual: deps.visual, route, authenticateFirst: auth.authenticateFirst, authorizeOn: auth.authorizeOn, sendError });
 
