@@ -296,6 +296,17 @@ export const SPECS: Spec[] = [
     run: (g) => g.driftHistory(PUMP_USE_CASE),
   },
   {
+    description: 'the shadow view of a use case: per candidate a summary, the compared prompts newest first',
+    state: 'an open rule-based prompt',
+    params: { role: 'engineer' },
+    method: 'GET',
+    path: '/api/v1/shadow/comparisons',
+    query: `useCaseId=${PUMP_USE_CASE}&pageSize=50`,
+    status: 200,
+    response: { comparisons: [], nextPageToken: '', summaries: [] },
+    run: (g) => g.shadowComparisons(PUMP_USE_CASE, { pageSize: 50 }),
+  },
+  {
     description: 'every asset of the plant with its monitoring state per use case',
     state: 'an open rule-based prompt',
     method: 'GET',
