@@ -7,10 +7,10 @@
 // HMI are at the sites; the centre trains, approves and records.
 import { resolve, join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { anchorStreamGrant } from '@industrial/bus';
+import { anchorStreamGrant, connectNats, natsEnvConfig } from '@industrial/bus';
 import { charterV1, createClient } from '@industrial/grpc';
 import { AUDIENCE, ISSUER, devKeys, devToken } from './dev-keys.ts';
-import { startHubNats } from './edge-nats.ts';
+import { mirrorArtifacts, modelMirrorGrant, startHubNats } from './edge-nats.ts';
 import { runProcs, type Proc } from './edge-procs.ts';
 import { platformTls } from './tls.ts';
 import { loadUseCases, readUseCaseFiles } from './usecases.ts';
@@ -18,7 +18,8 @@ import { loadUseCases, readUseCaseFiles } from './usecases.ts';
 const HELP = `npm run central — the centre of an edge ↔ central deployment (issue #21).
 
 Environment:
-  PLATFORM_DATA_DIR      keys, CA, NATS store (.data/edge-central; npm run edge uses the same)
+  PLATFORM_DATA_DIR      keys, CA, NATS store (.data/edge-central; npm run edge uses the same); training's
+                         artifacts (<dir>/artifacts) are mirrored into the hub's object store bucket models
   PLATFORM_BASE_PORT     first port (58200): governance +1, dataops +3, charter +5, training +9,
                          integration API +43, hub NATS +50, hub leafnode port +51
   PG_URL                 PostgreSQL (postgres://postgres@127.0.0.1:5432/postgres); schema PG_SCHEMA (central)
@@ -43,8 +44,19 @@ async function main(): Promise<void> {
   const tls = platformTls(dataDir, env.PLATFORM_TLS);
   const anchorStream = `LEDGER_ANCHORS_${keys.ledgerKey.keyId}`;
   const natsTls = tls.server === null || tls.caFile === null ? null : { ...tls.server, caFile: tls.caFile };
-  const hub = await startHubNats(join(dataDir, 'hub'), base + 50, base + 51, natsTls, [anchorStreamGrant(anchorStream)]);
+  const hub = await startHubNats(join(dataDir, 'hub'), base + 50, base + 51, natsTls, [anchorStreamGrant(anchorStream), modelMirrorGrant]);
   process.on('exit', () => hub.server.process.kill('SIGTERM'));
+  // The sites' models: training's content-addressed artifacts mirrored into the hub's object store, every 5 s.
+  const mirrorEnv = natsEnvConfig(hub.envFor('models'));
+  if (!mirrorEnv.ok) throw new Error(mirrorEnv.message);
+  const mirrorNc = await connectNats({ servers: hub.url, name: 'central-models', ...mirrorEnv.nats });
+  const mirrored = new Set<string>();
+  const say = (line: string) => process.stdout.write(`${'models'.padEnd(12)} │ ${line}\n`);
+  const mirror = () =>
+    mirrorArtifacts(mirrorNc, join(dataDir, 'artifacts'), mirrored, say)
+      .catch((e: unknown) => say(`mirror failed (tried again in 5 s): ${(e as Error).message}`))
+      .finally(() => setTimeout(mirror, 5_000).unref());
+  void mirror();
   const common = {
     ...tls.env,
     EVENTSTORE: 'postgres',

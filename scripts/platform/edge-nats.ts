@@ -6,9 +6,17 @@
 // link carries only what the sites and the centre exchange through JetStream (EDGE_<SITE>, the
 // hub's EVENTS for the downlink, the models bucket): plant data and events published at one end
 // (uns.>, evt.>, inference heartbeats) are not forwarded to the other (deny_imports/deny_exports).
-import { randomBytes } from 'node:crypto';
+// Models: the centre's launcher mirrors the training service's content-addressed artifact
+// directory (`sha256/<hash>`: ONNX models, explainers, reference profiles, cards) into the hub's
+// object store bucket `models` (mirrorArtifacts); a site's inference reads them across the link
+// (domain hub), checks each against the hash its registration recorded and caches it.
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import { Objm } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   createNkeyUser,
   inboxPrefixFor,
@@ -43,6 +51,17 @@ const integrationGrant: ServiceGrant = {
   ],
   exact: { publish: ['$JS.>', '$O.>'] },
 };
+
+/** The hub's bucket of model artifacts, and its JetStream domain (what a site's inference reads across the link). */
+export const MODELS_BUCKET = 'models';
+export const HUB_DOMAIN = 'hub';
+
+/** The centre's launcher, putting training's artifacts into the models bucket (mirrorArtifacts). */
+export const modelMirrorGrant: ServiceGrant = { service: 'models', exact: { publish: ['$JS.API.>', `$O.${MODELS_BUCKET}.>`] } };
+
+/** A site's inference reads the hub's models bucket across the link: the hub domain's JetStream API and its consumers' flow control. */
+const withModelReads = (g: ServiceGrant): ServiceGrant =>
+  g.service === 'inference' ? { ...g, exact: { ...g.exact, publish: [...(g.exact?.publish ?? []), `$JS.${HUB_DOMAIN}.API.>`, '$JS.FC.>'] } } : g;
 
 const NOT_ACROSS = ['uns.>', 'evt.>', 'inference.>', 'ledger.>'];
 
@@ -97,7 +116,7 @@ export async function startHubNats(dir: string, port: number, leafPort: number, 
   writeFileSync(
     config,
     [
-      'jetstream { domain: hub }',
+      `jetstream { domain: ${HUB_DOMAIN} }`,
       natsAuthorizationConfig(users(dir, grants), grants),
       tlsBlock(tls),
       'leafnodes {',
@@ -121,7 +140,7 @@ export function readLeafAccess(hubDir: string): LeafAccess {
 
 export async function startLeafNats(dir: string, site: string, port: number, hub: LeafAccess, tls: NatsTlsFiles | null): Promise<SiteNats> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const grants = [...PLATFORM_GRANTS.filter((g) => g.service !== 'integration'), integrationGrant];
+  const grants = [...PLATFORM_GRANTS.filter((g) => g.service !== 'integration').map(withModelReads), integrationGrant];
   const scheme = tls === null ? 'nats-leaf' : 'tls';
   const remote = [
     '  remotes: [ {',
@@ -147,4 +166,33 @@ export async function startLeafNats(dir: string, site: string, port: number, hub
   );
   const server = await startNatsServer({ port, storeDir: join(dir, 'store'), configFile: config });
   return { url: server.url, server, envFor: envFor(server.url, dir, grants, tls) };
+}
+
+/**
+ * One pass of the centre's model mirror: every content-addressed artifact of training's artifact
+ * directory (`<dir>/sha256/<hash>`) that the hub's models bucket does not hold yet is put there
+ * under the same name, once its bytes still hash to it (a file that does not is skipped and said).
+ * Names already mirrored are remembered in `done`. Returns what it put.
+ */
+export async function mirrorArtifacts(nc: NatsConnection, artifactDir: string, done: Set<string>, say: (line: string) => void): Promise<string[]> {
+  const dir = join(artifactDir, 'sha256');
+  const names = existsSync(dir) ? (await readdir(dir)).filter((n) => /^[0-9a-f]{64}$/.test(n) && !done.has(n)) : [];
+  if (names.length === 0) return [];
+  const os = await new Objm(jetstream(nc)).create(MODELS_BUCKET, { storage: 'file' });
+  const put: string[] = [];
+  for (const hash of names) {
+    const name = `sha256/${hash}`;
+    if ((await os.info(name)) === null) {
+      const bytes = await readFile(join(dir, hash));
+      if (createHash('sha256').update(bytes).digest('hex') !== hash) {
+        say(`${name} does not hash to its name; not mirrored`);
+        continue;
+      }
+      await os.putBlob({ name }, bytes);
+      put.push(name);
+      say(`${name} (${bytes.byteLength} bytes) put into the hub's ${MODELS_BUCKET} bucket`);
+    }
+    done.add(hash);
+  }
+  return put;
 }

@@ -1,6 +1,9 @@
 // Process running shared by `npm run central` and `npm run edge`: each process with its own
 // environment, its output prefixed with its name, and one stop for all (SIGTERM, then exit) when
 // one of them dies or the launcher is stopped. (cluster.ts does the same for `npm run cluster`.)
+// A process still running STOP_GRACE_MS after SIGTERM is killed (SIGKILL) and named, and the
+// launcher then exits 1, as it does when a process exits other than with 0 on SIGTERM: nothing is
+// left behind, and an unclean stop is not reported as clean.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface Proc {
@@ -9,19 +12,33 @@ export interface Proc {
   env: Record<string, string>;
 }
 
+const STOP_GRACE_MS = 30_000;
+
 export function runProcs(procs: readonly Proc[], onStop: () => void = () => undefined): { stopAll(code: number): void } {
   const children: ChildProcess[] = [];
   let stopping = false;
+  /** A process that exited other than with 0 while being stopped. */
+  const unclean: string[] = [];
   const stopAll = (code: number): void => {
     if (stopping) return;
     stopping = true;
     for (const c of children) c.kill('SIGTERM');
     const done = () => {
       onStop();
-      process.exit(code);
+      if (unclean.length > 0) process.stdout.write(`stopped uncleanly: ${unclean.join(', ')}\n`);
+      process.exit(code === 0 && unclean.length > 0 ? 1 : code);
     };
-    setTimeout(done, 15_000).unref();
-    void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r))))).then(done);
+    const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+    setTimeout(() => {
+      const left = procs.filter((_, i) => running(children[i]!));
+      if (left.length > 0) {
+        process.stdout.write(`not stopped ${STOP_GRACE_MS / 1000} s after SIGTERM, killed: ${left.map((p) => p.name).join(', ')}\n`);
+        for (const c of children.filter(running)) c.kill('SIGKILL');
+        code = 1;
+      }
+      done();
+    }, STOP_GRACE_MS).unref();
+    void Promise.all(children.map((c) => new Promise((r) => (running(c) ? c.once('exit', r) : r(null))))).then(done);
   };
   for (const p of procs) {
     const child = spawn(process.execPath, ['--import', 'tsx', p.entry], { env: { ...process.env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,6 +58,7 @@ export function runProcs(procs: readonly Proc[], onStop: () => void = () => unde
     }
     child.on('exit', (code, signal) => {
       process.stdout.write(`${prefix}exited (${signal ?? code})\n`);
+      if (stopping && code !== 0) unclean.push(`${p.name} (${signal ?? code})`);
       if (!stopping) {
         process.stdout.write(`${p.name} stopped unexpectedly; stopping\n`);
         stopAll(1);

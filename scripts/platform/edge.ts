@@ -4,12 +4,14 @@
 // site's own store (PostgreSQL schema edge_<site>; on a real site its own database). The
 // integration process at the site writes its records (UNS batches, prompts, decisions, outcomes,
 // tag mappings) into its EDGE stream, which the centre reads whenever the link is up, and brings
-// the centre's use cases and model approvals into the site's store. With the uplink down the site
-// keeps scoring and prompting. Start the centre first (npm run central).
+// the centre's use cases and model approvals into the site's store; inference takes the approved
+// models from the centre's object store (bucket models, domain hub), checks their hashes and caches
+// them under <site dir>/models. With the uplink down the site keeps scoring and prompting (from the
+// cache after a restart). Start the centre first (npm run central).
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
-import { readLeafAccess, startLeafNats } from './edge-nats.ts';
+import { HUB_DOMAIN, MODELS_BUCKET, readLeafAccess, startLeafNats } from './edge-nats.ts';
 import { runProcs, type Proc } from './edge-procs.ts';
 import { platformTls } from './tls.ts';
 
@@ -115,6 +117,10 @@ async function main(): Promise<void> {
         INFERENCE_HTTP_PORT: String(base + 108),
         INFERENCE_REPLICA_ID: `inference-${site}`,
         INFERENCE_CHECKPOINT_PATH: join(siteDir, 'inference.checkpoint.db'),
+        // Approved models from the centre's object store across the link, hash-checked, cached at the site.
+        INFERENCE_MODEL_STORE_BUCKET: MODELS_BUCKET,
+        INFERENCE_MODEL_STORE_DOMAIN: HUB_DOMAIN,
+        INFERENCE_MODEL_CACHE_DIR: join(siteDir, 'models'),
       },
     },
     {
