@@ -107,7 +107,8 @@ const EnvSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['TRAINING_GOVERNANCE_TOKEN_FILE'],
-        message: 'is required with TRAINING_GOVERNANCE_ADDRESS (a file holding a service-account token with model.register)',
+        message:
+          'is required with TRAINING_GOVERNANCE_ADDRESS (a file holding a service-account token with model.register and model.propose_shadow: role service)',
       });
   });
 

@@ -12,7 +12,8 @@ Environment:
   TRAINING_CODE_VERSION                       git sha or package version (default: git, then the package)
   TRAINING_GOVERNANCE_ADDRESS                 host:port of governance's gRPC registry (required: every
                                               model version is registered there, governance's stream)
-  TRAINING_GOVERNANCE_TOKEN_FILE              file with its service-account token (model.register, model.read)
+  TRAINING_GOVERNANCE_TOKEN_FILE              file with its service-account token (role service: model.register, model.read,
+                                              model.propose_shadow for the shadow request of a retraining's candidate)
   TRAINING_DATAOPS_ADDRESS                    host:port of dataops' gRPC server: fresh snapshots for retrainings (unset:
                                               retrainings on fresh data are refused at the snapshot step, with that reason)
   TRAINING_DATAOPS_TOKEN_FILE                 its service-account token (dataset.create; default: the governance token file)
