@@ -4,6 +4,7 @@
 // writes 14 days of the model's two tags to the historian, with wear accelerated in the last week.
 import { randomUUID } from 'node:crypto';
 import type { UnsSampleBatch } from '@industrial/contracts';
+import type { charterV1 } from '@industrial/grpc';
 import type { DataopsApp } from '@industrial/dataops';
 import { serviceCause } from '@industrial/kernel';
 import { createPlant, type LabelEvent } from '@industrial/simulator';
@@ -14,6 +15,19 @@ const DAY = 24 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export type LoopPlant = ReturnType<typeof createLoopPlant>;
+
+/** The charter's cost model of the loop (the savings gate and the report value outcomes with it). */
+export const COST_MODEL: charterV1.CostModel = {
+  currency: 'EUR',
+  falseAlarmCost: 150,
+  missedEventCost: 25_000,
+  interventionCost: 150,
+  downtimeCostPerHour: 2000,
+  downtimeHoursPerFailure: 4,
+  investment: 60_000,
+  runningCostPerYear: 5000,
+  assumptions: 'usecases/pump-bearing.json figures; 4 h to change a bearing.',
+};
 
 export function createLoopPlant(o: { pumps: number; startMs: number; useCaseId: string; dataops: () => DataopsApp }) {
   const plant = createPlant({ seed: 21, startMs: o.startMs, layout: { enterprise: 'acme', site: 'plant-1', pumps: o.pumps, mills: 0, packagers: 0 } });
@@ -48,7 +62,7 @@ export function createLoopPlant(o: { pumps: number; startMs: number; useCaseId: 
     return r.value.fault.id;
   };
 
-  /** History up to `toMs` into the historian: every other pump wears a bearing out every 48 h, every 16 h in the last 7 days (wear accelerated). */
+  /** History up to `toMs` into the historian: every pump wears a bearing out every 48 h, every 16 h in the last 7 days (wear accelerated). */
   async function history(toMs: number): Promise<void> {
     const next = new Map(pumpIds.map((id, i) => [id, o.startMs + (i * 5 + 2) * HOUR]));
     const buffers = new Map<string, UnsSampleBatch['samples'][number][]>();
@@ -61,8 +75,8 @@ export function createLoopPlant(o: { pumps: number; startMs: number; useCaseId: 
       buffers.set(asset, []);
     };
     for (let t = o.startMs + MIN; t <= toMs; t += MIN) {
-      for (const [i, id] of pumpIds.entries())
-        if (i % 2 === 0 && t >= next.get(id)!) {
+      for (const id of pumpIds)
+        if (t >= next.get(id)!) {
           wearBearing(id);
           next.set(id, t + (t < toMs - 7 * DAY ? 48 : 16) * HOUR);
         }
