@@ -9,13 +9,13 @@
 // - the snapshot, the registration and the shadow request were recorded with `svc:training` as
 //   actor, under the retraining's correlation id;
 // - no access was refused.
-// Ports 49100–49199.
+// Ports 49100–49179 (one block of 10 per run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInProcBus } from '@industrial/bus';
+import { createInProcBus, startNatsServer, type NatsServerProcess } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { createDataopsApp, DEFAULT_CONFIG, openPostgresDataopsStore } from '@industrial/dataops';
 import { MemoryAnchorSink, openPostgresEventStore, type EventStore, type RecordedEvent } from '@industrial/eventstore';
@@ -51,8 +51,9 @@ interface Child {
 }
 const children: Child[] = [];
 
-function launch(name: string, command: string, args: string[], env: Record<string, string>): Child {
-  const proc = spawn(command, args, {
+/** A service's own process (`<entry>` under tsx, as the cluster starts it when not built), its output kept. */
+function service(name: string, entry: string, env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
     cwd: root,
     // A clean environment: nothing of the runner's (metrics ports, anchors, NATS) leaks into the services.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, TMPDIR: tmpdir(), LOG_LEVEL: 'info', METRICS_PORT: 'off', ...env },
@@ -66,9 +67,6 @@ function launch(name: string, command: string, args: string[], env: Record<strin
   children.push(child);
   return child;
 }
-
-const service = (name: string, entry: string, env: Record<string, string>): Child =>
-  launch(name, process.execPath, ['--import', 'tsx', join(root, entry)], env);
 
 async function until<T>(what: string, probe: () => Promise<T | null> | T | null, ms: number, watch: readonly Child[] = children): Promise<T> {
   const t = Date.now();
@@ -87,6 +85,7 @@ const ready = (c: Child): Promise<true> =>
   until(`${c.name} to be ready`, () => (new RegExp(`\\b${c.name} ready\\b`).test(c.out()) ? true : null), 240_000, [c]);
 
 let store: EventStore;
+let nats: NatsServerProcess | undefined;
 let engineerToken: string;
 
 beforeAll(async () => {
@@ -125,12 +124,12 @@ beforeAll(async () => {
   });
   await data.close();
 
-  launch('nats', 'nats-server', ['-a', '127.0.0.1', '-p', String(PORTS.nats), '-js', '-sd', join(dir, 'nats')], {});
+  nats = await startNatsServer({ port: PORTS.nats, storeDir: join(dir, 'nats') });
   const common = {
     EVENTSTORE: 'postgres',
     PG_URL,
     PG_SCHEMA: schema,
-    NATS_URL: `nats://127.0.0.1:${PORTS.nats}`,
+    NATS_URL: nats.url,
     LEDGER_KEY_FILE: keys.ledgerKeyFile,
     ACCESS_KEYS_DIR: keys.accessDir,
     ACCESS_ISSUER: ISSUER,
@@ -177,6 +176,7 @@ afterAll(async () => {
         }),
     ),
   );
+  await nats?.stop();
   await store?.close().catch(() => undefined);
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
