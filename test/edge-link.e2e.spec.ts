@@ -10,22 +10,35 @@
 // edge prompt while cut, and the site's operator acknowledges one prompt and shelves the other
 // while cut; after reconnection the historian holds every sample the plant published
 // and the central store every event the edge made, each exactly once (counted by their keys and
-// ids), each asset's events in the edge's order.
+// ids), each asset's events in the edge's order. The second test does the same with the simulator's
+// OPC UA server read by connectivity at the site (scripts/platform/plant-pipeline.ts startPlant,
+// ×300 plant time): a bearing fault during the cut, a prompt and an acknowledge at the edge, and
+// after reconnection the historian equal to what the site's UNS stream holds, the simulator's
+// ground truth and connectivity's tag mappings in the central store too.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createKeySet, importKeySet } from '@industrial/access';
+import { createKeySet, importKeySet, type KeySet } from '@industrial/access';
 import { connectNatsBus, type Bus } from '@industrial/bus';
-import { eventContracts, eventValidator, isEventType, parseUnsAssetPath, unsAssetSubject, UseCaseServingSpec } from '@industrial/contracts';
+import {
+  eventContracts,
+  eventValidator,
+  isEventType,
+  parseUnsAssetPath,
+  unsAssetSubject,
+  UseCaseServingSpec,
+  type UnsSampleBatch,
+} from '@industrial/contracts';
 import { MemoryAnchorSink, generateLedgerKeyPem, ledgerKeyFromPem, openSqliteEventStore, type EventStore, type RecordedEvent } from '@industrial/eventstore';
 import { createInferenceApp, type InferenceApp } from '@industrial/inference';
 import { consumeCentral, createEdgeIngest, openEdgeWriter } from '@industrial/integration';
 import { createKernel } from '@industrial/kernel';
 import { createPlant } from '@industrial/simulator';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchesOf } from '../scripts/bench-prompts/run.ts';
+import { startPlant } from '../scripts/platform/plant-pipeline.ts';
 import { startUplink, type Stoppable } from '../services/integration/src/adapters/edge/site-link.ts';
 import { startCentre, type Centre } from '../services/integration/test/central-harness.ts';
 import { startEdgeTopology, waitFor, type EdgeTopology } from '../services/integration/test/edge-harness.ts';
@@ -51,6 +64,7 @@ let inference: InferenceApp;
 let uplink: Stoppable;
 let central: { stop(): Promise<void> } | undefined;
 let ingest: Awaited<ReturnType<typeof createEdgeIngest>>;
+let keySet: KeySet;
 const linkErrors: string[] = [];
 
 beforeAll(async () => {
@@ -71,10 +85,11 @@ beforeAll(async () => {
     { actor: 'svc:charter', role: 'service', correlationId: randomUUID(), causationId: null, traceparent: null },
   );
   edgeBus = await connectNatsBus({ servers: topo.leaf.url, name: 'edge-site' });
+  keySet = await importKeySet((await createKeySet({ now: new Date() })).keySet);
   inference = createInferenceApp({
     store: edgeStore,
     bus: edgeBus,
-    keySet: await importKeySet((await createKeySet({ now: new Date() })).keySet),
+    keySet,
     logger: silent,
     config: {
       grpc: null,
@@ -133,9 +148,11 @@ const assetOf = (e: RecordedEvent): string => {
 };
 const keyOf = (asset: string, tag: string, ts: number): string => `${asset}|${tag}|${ts}`;
 
-async function historianKeys(): Promise<Map<string, number>> {
+/** The historian's raw samples counted by asset, tag and source time (assets under `prefix`). */
+async function historianKeys(prefix = ''): Promise<Map<string, number>> {
   const r = await centre.data.pool.query<{ asset_path: string; tag: string; ts: string; n: number }>(
-    'SELECT s.asset_path, s.tag, r.ts::text AS ts, count(*)::int AS n FROM raw_samples r JOIN series s ON s.id = r.series_id GROUP BY 1, 2, 3',
+    'SELECT s.asset_path, s.tag, r.ts::text AS ts, count(*)::int AS n FROM raw_samples r JOIN series s ON s.id = r.series_id WHERE starts_with(s.asset_path, $1) GROUP BY 1, 2, 3',
+    [prefix],
   );
   return new Map(r.rows.map((row) => [keyOf(row.asset_path, row.tag, Number(row.ts)), row.n]));
 }
@@ -234,8 +251,6 @@ describe('when the uplink of an edge site is cut under simulator load', () => {
     await run(10);
     await edgeSettled();
     await waitFor('the resync', centralHas, 180_000);
-    await central?.stop();
-    central = undefined;
 
     // The historian: every sample the plant published, as often as it was published (once), keyed by
     // asset, tag and source time.
@@ -257,6 +272,112 @@ describe('when the uplink of an edge site is cut under simulator load', () => {
       expect(mine.filter((e) => assetOf(e) === asset).map((e) => e.id)).toEqual(own.filter((e) => assetOf(e) === asset).map((e) => e.id));
     for (const p of [...offlinePrompts, ...decidedWhileCut])
       expect(all.find((e) => e.id === p.id)).toMatchObject({ type: p.type, stream: p.stream, data: p.data });
+    expect(centre.sinks.counts.eventsAppended).toBe(own.length);
+    expect(linkErrors).toEqual([]);
+  }, 420_000);
+
+  it('does the same when the simulator serves the plant over OPC UA and connectivity publishes it at the edge', async () => {
+    // A live site: the simulator's OPC UA server (SignAndEncrypt) at ×300 plant time, read by
+    // connectivity into the leaf's UNS; its ground truth and tag mappings go into the site's store.
+    const plantStart = Date.now();
+    const plant = await startPlant({
+      store: edgeStore,
+      bus: edgeBus,
+      keySet,
+      logger: silent,
+      dataDir: dir,
+      enterprise: ENTERPRISE,
+      site: 'plant-2',
+      pumps: 4,
+      seed: 5,
+      plantStartMs: plantStart,
+      acceleration: 300,
+    });
+    const prefix = `${ENTERPRISE}.plant-2.`;
+    const subject = `uns.v1.${ENTERPRISE}.plant-2.>`;
+    const plantAt = async (ms: number) => waitFor(`plant time ${new Date(ms).toISOString()}`, async () => plant.sim.plantTime().getTime() >= ms, 120_000);
+    try {
+      await plantAt(plantStart + 40 * MIN);
+      topo.link.cut();
+      const cutAt = await edgeStore.headPosition();
+      await new Promise((r) => setTimeout(r, 1_000));
+      const acceptedAtCut = ingest.totals.accepted;
+      expect(plant.sim.injectFault({ asset: 'pump-3', fault: 'bearing_wear', severity: 1, developMinutes: 0 }, 'api').ok).toBe(true);
+      const pump3 = `${prefix}utilities.cooling-water.pump-3`;
+      let prompt: RecordedEvent | undefined;
+      await waitFor(
+        'a prompt for pump 3 at the edge while cut',
+        async () => {
+          prompt = (await edgeStore.readAll({ fromPosition: cutAt + 1 })).find(
+            (e) => e.type === 'RecommendationRaised' && (e.data as { assetPath: string; mode: string }).assetPath === pump3,
+          );
+          return prompt !== undefined;
+        },
+        120_000,
+      );
+      const recommendationId = (prompt!.data as { recommendationId: string }).recommendationId;
+      await inference.commands.acknowledge(recommendationId, {
+        actor: 'olga',
+        role: 'operator',
+        correlationId: randomUUID(),
+        causationId: null,
+        traceparent: null,
+      });
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(ingest.totals.accepted).toBe(acceptedAtCut);
+      const whileCut = (await edgeStore.readAll({ fromPosition: cutAt + 1 })).filter((e) => ownerOf(e.type) !== null);
+      expect(whileCut.map((e) => e.type)).toEqual(expect.arrayContaining(['FaultInjected', 'RecommendationRaised', 'RecommendationAcknowledged']));
+      const centralIds = new Set((await centre.events.readAll({})).map((e) => e.id));
+      expect(whileCut.filter((e) => centralIds.has(e.id))).toEqual([]);
+      topo.link.restore();
+      await plantAt(plant.sim.plantTime().getTime() + 5 * MIN);
+    } finally {
+      await plant.stop();
+    }
+
+    // What the site's UNS stream holds of this plant, counted by asset, tag and source time.
+    const jsm = await jetstreamManager(topo.leafNc, { domain: topo.edgeDomain });
+    const info = await jsm.streams.info('UNS', { subjects_filter: subject });
+    const stored = Object.values(info.state.subjects ?? {}).reduce((a, n) => a + n, 0);
+    const atEdge = new Map<string, number>();
+    const reader = await jetstream(topo.leafNc, { domain: topo.edgeDomain }).consumers.get('UNS', { filter_subjects: subject });
+    let read = 0;
+    let samples = 0;
+    while (read < stored) {
+      for await (const m of await reader.fetch({ max_messages: Math.min(500, stored - read), expires: 2_000 })) {
+        read++;
+        const b = m.json<UnsSampleBatch>();
+        for (const x of b.samples) {
+          const key = keyOf(b.assetPath, x.tag, Date.parse(x.sourceTimestamp));
+          atEdge.set(key, (atEdge.get(key) ?? 0) + 1);
+          samples++;
+        }
+      }
+    }
+    expect(read).toBe(stored);
+    expect(samples).toBeGreaterThan(200);
+    await waitFor(
+      'inference at the edge to take every batch',
+      async () => inference.pipeline.counters().batches >= (await jsm.streams.info('UNS')).state.messages,
+      120_000,
+    );
+    await waitFor(
+      'the resync',
+      async () => {
+        const ids = new Set((await centre.events.readAll({})).map((e) => e.id));
+        return (await ownEvents()).every((e) => ids.has(e.id)) && [...(await historianKeys(prefix)).values()].reduce((a, n) => a + n, 0) >= samples;
+      },
+      180_000,
+    );
+    expect(await historianKeys(prefix)).toEqual(atEdge);
+    const own = await ownEvents();
+    const all = await centre.events.readAll({});
+    const ownIds = new Set(own.map((e) => e.id));
+    const mine = all.filter((e) => ownIds.has(e.id));
+    expect(new Set(mine.map((e) => e.id)).size).toBe(own.length);
+    expect(mine).toHaveLength(own.length);
+    for (const asset of new Set(own.map(assetOf)))
+      expect(mine.filter((e) => assetOf(e) === asset).map((e) => e.id)).toEqual(own.filter((e) => assetOf(e) === asset).map((e) => e.id));
     expect(centre.sinks.counts.eventsAppended).toBe(own.length);
     expect(linkErrors).toEqual([]);
   }, 420_000);
