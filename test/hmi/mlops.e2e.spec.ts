@@ -213,7 +213,7 @@ async function signIn(token: string, path: string): Promise<Page> {
 const a11y = async (page: Page) => violations.push(...(await checkBothSizes(page)).violations);
 
 describe('gates before production', () => {
-  it('the quality lead sees each gate with its numbers, Approve disabled while gates fail; when they pass Approve is enabled, and a refusal after the gates tightened is shown', async () => {
+  it('the quality lead sees each gate with its numbers, Approve disabled while gates fail; when they pass Approve is enabled, a refusal after the gates tightened is shown, and Promote is disabled when they fail again after approval', async () => {
     const quinn = await signIn(await platform.token('quality_lead', 'quinn'), '/approvals');
     const request = quinn.getByTestId('approval-request').filter({ has: quinn.locator(`input[name="requestId"][value="${ids.gatedRequest}"]`) });
     await poll(() => request.count()).toBe(1);
@@ -262,6 +262,18 @@ describe('gates before production', () => {
     expect((await platform.events('ModelApproved')).filter((e) => e.data.requestId === ids.gatedRequest)).toHaveLength(0);
     await quinn.reload();
     await poll(() => request.getByRole('button', { name: 'Approve version 1' }).isDisabled()).toBe(true);
+
+    // approved while the gates pass; they tighten again before the promotion: Promote is disabled, naming the gate
+    await defineGates(0.8);
+    await quinn.reload();
+    await request.getByRole('button', { name: 'Approve version 1' }).click();
+    await poll(() => quinn.getByTestId('approval-result').textContent()).toMatch(/Approved version 1/);
+    await defineGates(0.9);
+    await quinn.reload();
+    const promote = request.getByRole('button', { name: /Promote version 1/ });
+    await poll(() => promote.isDisabled()).toBe(true);
+    expect(await request.getByTestId('promote-blocked').textContent()).toMatch(/Promote is not possible while a gate fails: minimum test metric\./);
+    expect((await platform.events('ModelPromoted')).filter((e) => e.data.approvalRequestId === ids.gatedRequest)).toHaveLength(0);
     await quinn.context().close();
   });
 
