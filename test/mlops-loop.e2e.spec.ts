@@ -266,24 +266,13 @@ describe('the MLOps loop on the plant (issue 16 done-when)', () => {
       await unaryCall(lead, lead.promote, { useCaseId: PUMP_USE_CASE, requestId: candidate.shadowRequestId });
       // the pilot keeps the base model in production as a deployment of its own (a scope with only a
       // shadow would be served by the rules): the candidate's shadow there is compared with it
-      const basePilot = await unaryCall(engineer, engineer.requestApproval, {
-        useCaseId: PUMP_USE_CASE,
-        modelVersionId: base.modelVersionId,
-        targetStage: Stage.MODEL_STAGE_PRODUCTION,
-        justification: 'The pilot runs the production model while the candidate is shadowed there.',
-        scope: PILOT,
-      });
-      await unaryCall(lead, lead.approve, { useCaseId: PUMP_USE_CASE, requestId: basePilot.request!.requestId, conditions: [], comment: 'pilot' });
-      await unaryCall(lead, lead.promote, { useCaseId: PUMP_USE_CASE, requestId: basePilot.request!.requestId });
-      const pilot = await unaryCall(engineer, engineer.requestApproval, {
-        useCaseId: PUMP_USE_CASE,
-        modelVersionId: candidate.modelVersionId,
-        targetStage: Stage.MODEL_STAGE_SHADOW,
-        justification: 'Shadow on the pilot before its production there.',
-        scope: PILOT,
-      });
-      await unaryCall(lead, lead.approve, { useCaseId: PUMP_USE_CASE, requestId: pilot.request!.requestId, conditions: [], comment: 'pilot shadow' });
-      await unaryCall(lead, lead.promote, { useCaseId: PUMP_USE_CASE, requestId: pilot.request!.requestId });
+      const onPilot = async (modelVersionId: string, targetStage: governanceRegistryV1.ModelStage, justification: string) => {
+        const r = await unaryCall(engineer, engineer.requestApproval, { useCaseId: PUMP_USE_CASE, modelVersionId, targetStage, justification, scope: PILOT });
+        await unaryCall(lead, lead.approve, { useCaseId: PUMP_USE_CASE, requestId: r.request!.requestId, conditions: [], comment: 'pilot' });
+        await unaryCall(lead, lead.promote, { useCaseId: PUMP_USE_CASE, requestId: r.request!.requestId });
+      };
+      await onPilot(base.modelVersionId, Stage.MODEL_STAGE_PRODUCTION, 'The pilot runs the production model while the candidate is shadowed there.');
+      await onPilot(candidate.modelVersionId, Stage.MODEL_STAGE_SHADOW, 'Shadow on the pilot before its production there.');
     } finally {
       engineer.close();
       lead.close();
