@@ -7,18 +7,24 @@
 // come down and the site's inference lists its assets under them; the site's UNS data is in the
 // centre's historian; a model artifact put into training's artifact directory at the centre is
 // mirrored into the hub's object store and read at the site, across the leaf link, as the site's
-// inference (its own nkey and permissions) reads its models. Then both stop on SIGTERM: exit code 0
-// and no process of theirs left (nats-servers included).
+// inference (its own nkey and permissions) reads its models; a pump model (the training service's
+// recipe, its artifacts put into training's directory at the centre) registered, approved and
+// promoted through governance's API at the centre is served by the site's inference, taken from the
+// object store and cached. Then both stop on SIGTERM: exit code 0 and no process of theirs left
+// (nats-servers included).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connectNats, natsEnvConfig } from '@industrial/bus';
+import { createClient, governanceRegistryV1 as registry, unaryCall } from '@industrial/grpc';
+import { detectCodeVersion, ensurePumpBundle, pumpBundleFiles } from '@industrial/training';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { natsModelObjects } from '../services/inference/src/adapters/models/nats-objects.ts';
+import { devToken } from '../scripts/platform/dev-keys.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -194,6 +200,106 @@ describe('npm run central and npm run edge', () => {
     }
 
     mark('model_read_at_site_s');
+
+    // A model trained for the pump use case (training's pump recipe), its artifacts in training's
+    // directory at the centre, registered and promoted through governance's API (training registers,
+    // an engineer asks, a quality lead approves and promotes): the site's inference serves it, taken
+    // from the object store (the registered URIs name files the site does not read).
+    await until(() => central.out().includes('"Pump bearing failure" defined'), 'the pump use case at the centre', both, 600_000);
+    const built = await ensurePumpBundle(join(tmpdir(), 'central-edge-e2e-pump'), { plants: 4 });
+    const files = pumpBundleFiles(built.dir);
+    const stored = (path: string) => {
+      const bytes = readFileSync(path);
+      const h = createHash('sha256').update(bytes).digest('hex');
+      writeFileSync(join(dataDir, 'artifacts', 'sha256', h), bytes);
+      return { uri: `file://${join(dataDir, 'artifacts', 'sha256', h)}`, sha256: h };
+    };
+    const [onnx, explainer, reference, card, cardJson] = [files.onnx, files.model, files.reference, files.card, files.cardJson].map(stored) as [
+      ReturnType<typeof stored>,
+      ReturnType<typeof stored>,
+      ReturnType<typeof stored>,
+      ReturnType<typeof stored>,
+      ReturnType<typeof stored>,
+    ];
+    const r = built.record;
+    const useCaseId = (JSON.parse(readFileSync(join(root, 'usecases', 'pump-bearing.json'), 'utf8')) as { useCaseId: string }).useCaseId;
+    const tls = { caFile: join(dataDir, 'tls', 'ca.crt') };
+    const governance = `127.0.0.1:${CENTRAL_BASE + 1}`;
+    const accessDir = join(dataDir, 'access');
+    const client = async (token: string) => createClient(registry.ModelRegistryServiceClient, governance, { token, tls, deadlineMs: 60_000 });
+    const trainingClient = await client(readFileSync(join(dataDir, 'training-governance.jwt'), 'utf8').trim());
+    const engineer = await client(/engineer token\s+(ey\S+)/.exec(central.out())?.[1] ?? '');
+    const lead = await client(await devToken(accessDir, 'central-edge-quality-lead', ['quality_lead'], 3_600));
+    let modelVersionId = '';
+    try {
+      const registered = await unaryCall(trainingClient, trainingClient.registerModelVersion, {
+        registrationJson: JSON.stringify({
+          modelVersionId: randomUUID(),
+          useCaseId,
+          runId: randomUUID(),
+          stage: 'candidate',
+          format: 'onnx',
+          artifactUri: onnx.uri,
+          artifactHash: onnx.sha256,
+          datasetId: randomUUID(),
+          snapshotId: randomUUID(),
+          snapshotHash: r.dataSha256,
+          featureSetVersion: r.featureSpec.version,
+          codeVersion: detectCodeVersion(),
+          seed: r.options.seed,
+          spec: {
+            target: r.target,
+            features: r.featureSpec.features.map((f) => f.name),
+            modelType: 'gbdt',
+            task: 'classification',
+            imbalance: 'class-weights',
+            imputation: 'median',
+            costModel: null,
+          },
+          inputs: r.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
+          windowSeconds: r.featureSpec.windowMinutes * 60,
+          outputs: [{ name: `${r.target}_probability` }],
+          metrics: r.testMetrics,
+          decisionThreshold: r.threshold,
+          modelCard: { markdown: card, json: cardJson },
+          explainer,
+          reference,
+        }),
+      });
+      modelVersionId = (JSON.parse(registered.version!.registrationJson) as { modelVersionId: string }).modelVersionId;
+      const production = registry.ModelStage.MODEL_STAGE_PRODUCTION;
+      const asked = await unaryCall(
+        engineer,
+        engineer.requestApproval,
+        registry.RequestApprovalRequest.fromPartial({
+          useCaseId,
+          modelVersionId,
+          targetStage: production,
+          justification: 'central ↔ edge test: the pump recipe on the simulated plant',
+        }),
+      );
+      const requestId = asked.request!.requestId;
+      await unaryCall(lead, lead.approve, registry.ApproveRequest.fromPartial({ useCaseId, requestId, comment: 'central ↔ edge test' }));
+      await unaryCall(lead, lead.promote, registry.PromoteRequest.fromPartial({ useCaseId, requestId }));
+    } finally {
+      for (const c of [trainingClient, engineer, lead]) c.close();
+    }
+    const siteLine = (text: string) =>
+      edge
+        .out()
+        .split('\n')
+        .find((l) => l.includes(modelVersionId) && l.includes(text));
+    await until(
+      () => siteLine('model refused') !== undefined || siteLine('model serving') !== undefined,
+      'the site’s inference to serve the promoted model',
+      both,
+      300_000,
+    );
+    expect(siteLine('model refused')).toBeUndefined();
+    expect(siteLine('ONNX model taken from the object store and cached')).toBeDefined();
+    expect(siteLine('model serving')).toBeDefined();
+    expect(readdirSync(join(dataDir, `edge-${SITE}`, 'models', 'sha256')).sort()).toEqual([onnx.sha256, explainer.sha256, reference.sha256].sort());
+    mark('model_served_at_site_s');
     // The check for left-over processes sees every process the launchers started, and both nats-servers.
     const running = leftOver();
     const started = [...`${central.out()}${edge.out()}`.matchAll(/│ started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
