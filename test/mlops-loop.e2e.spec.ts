@@ -16,16 +16,13 @@
 //     (critical) on the bearing temperature only;
 //  2. that event, published as the relay publishes it, triggers a retraining on fresh data (a new
 //     dataops snapshot over the last 7 plant days) → a candidate with its shadow request;
-//  3. a quality lead approves and promotes it to shadow; on the pilot the base model is promoted to
-//     production first, then the candidate to shadow → inference scores it beside the base model there
-//     and records ShadowWindowsCompared against it;
-//  4. the gates (DefineGates with a small shadow minimum; savings against the base model under the
-//     charter's cost model) all pass → an engineer requests production on the pilot, a second person
-//     (the quality lead) approves and promotes;
-//  5. bearings wear out on the pilot → production prompts (the candidate's among them) → operators
-//     change the bearing and record the outcome over inference's gRPC API (the simulator's ground truth
-//     says whether a bearing was wearing) → the charter's report shows realised savings equal to a
-//     hand computation from those outcomes and the charter's cost model.
+//  3. shadow: use-case wide, and on the pilot beside the base model promoted to production there first
+//     (ShadowWindowsCompared, and ShadowPromptCompared while a bearing wears there, name it);
+//  4. the gates (a small shadow minimum; savings against the base model under the charter's cost
+//     model) all pass → an engineer requests production on the pilot, the quality lead approves, promotes;
+//  5. bearings wear out on the pilot → the candidate's prompts → operators change the bearing and record
+//     the outcome over gRPC (the simulator's ground truth says whether a bearing was wearing) → the
+//     charter's report shows realised savings equal to a hand computation from them and the cost model.
 import { charterV1, createClient, governanceRegistryV1, inferenceV1, unaryCall } from '@industrial/grpc';
 import { createCharterApp, dataopsGrpcSource, dataopsReader, type CharterApp } from '@industrial/charter';
 import { createInferenceApp, type InferenceApp } from '@industrial/inference';
@@ -90,6 +87,17 @@ async function run(minutes: number, until?: () => Promise<boolean>): Promise<num
 
 const all = () => h.store.readAll({ fromPosition: 1, maxCount: 1_000_000 });
 const ofType = async (type: string): Promise<RecordedEvent[]> => (await all()).filter((e) => e.type === type);
+
+/** An operator decides a prompt "done" (the bearing changed) and records its outcome, over inference's gRPC API. */
+async function closePrompt(recommendationId: string, outcome: string): Promise<void> {
+  const op = createClient(inferenceV1.InferenceServiceClient, inferenceAddress, { token: await h.token('user:operator', 'operator') });
+  try {
+    await unaryCall(op, op.decide, { recommendationId, decision: inferenceV1.Decision.DECISION_DONE, reason: '', note: 'bearing changed', actionTaken: '' });
+    await unaryCall(op, op.recordOutcome, { recommendationId, outcome, observedAt: '', note: '', currency: '' });
+  } finally {
+    op.close();
+  }
+}
 
 const registry = async (subject: string, role: 'engineer' | 'quality_lead') =>
   createClient(governanceRegistryV1.ModelRegistryServiceClient, h.governanceAddress, { token: await h.token(subject, role) });
@@ -292,6 +300,23 @@ describe('the MLOps loop on the plant (issue 16 done-when)', () => {
       .filter((d) => d.candidateVersionId === candidate.modelVersionId && d.scope === PILOT);
     expect(pilotBatches.length).toBeGreaterThan(0);
     expect(pilotBatches.every((d) => d.productionVersionId === base.modelVersionId && d.reference === 'production')).toBe(true);
+    // a bearing wears on the pilot in its shadow period: each window where either model prompts is compared (ShadowPromptCompared)
+    const pilotId = pumpIds.find((id) => pathOf(id) === PILOT)!;
+    const wear = wearBearing(pilotId);
+    const prompts = async () =>
+      (await ofType('ShadowPromptCompared'))
+        .map((e) => e.data as { candidateVersionId: string; assetPath: string; productionVersionId: string | null; reference: string })
+        .filter((d) => d.candidateVersionId === candidate.modelVersionId && d.assetPath === PILOT);
+    await run(600, async () => (await prompts()).length > 0);
+    expect((await prompts()).length).toBeGreaterThan(0);
+    expect((await prompts()).every((d) => d.productionVersionId === base.modelVersionId && d.reference === 'production')).toBe(true);
+    // the bearing is changed; an operator closes the base model's prompt on it (before go-live: not in the report)
+    plant.repair(wear);
+    for (const e of await ofType('RecommendationRaised')) {
+      const d = e.data as { recommendationId: string; mode: string; update: number; assetPath: string };
+      if (d.mode === 'production' && d.update === 0 && d.assetPath === PILOT) await closePrompt(d.recommendationId, 'event-prevented');
+    }
+    await run(60);
     // the engineer screen's view (gRPC ListShadowComparisons) sums the same batches and names the production version
     const c = createClient(inferenceV1.InferenceServiceClient, inferenceAddress, { token: await h.token('user:reliability-engineer', 'engineer') });
     const view = (scope: string) =>
@@ -304,6 +329,7 @@ describe('the MLOps loop on the plant (issue 16 done-when)', () => {
     expect(p?.windows ?? 0).toBeGreaterThanOrEqual(SHADOW_MIN_WINDOWS);
     expect(p?.productionVersionIds).toEqual([base.modelVersionId]);
     // every comparison row on the pilot (a window where either raised a prompt) names it too
+    expect(pilotPage.comparisons.length).toBeGreaterThan(0);
     expect(pilotPage.comparisons.every((r) => r.productionVersionId === base.modelVersionId && r.reference === 'production')).toBe(true);
   }, 600_000);
 
@@ -376,7 +402,6 @@ describe('the MLOps loop on the plant (issue 16 done-when)', () => {
     const pilotId = pumpIds.find((id) => pathOf(id) === PILOT)!;
     wearBearing(pilotId);
     let secondAt = clock.now + 12 * HOUR;
-    const op = createClient(inferenceV1.InferenceServiceClient, inferenceAddress, { token: await h.token('user:operator', 'operator') });
     const handled = new Set<string>();
     const decided: { id: string; modelVersionId: string | null; outcome: string }[] = [];
     const production = async () =>
@@ -409,18 +434,10 @@ describe('the MLOps loop on the plant (issue 16 done-when)', () => {
         const wearing = plant.faults(id).filter((f) => f.fault === 'bearing_wear' && f.endedAtMs === null && f.startMs <= clock.now);
         const outcome = wearing.some((f) => f.failedAtMs === null) ? 'event-prevented' : wearing.length > 0 ? 'event-occurred' : 'no-event';
         for (const f of wearing) plant.repair(f.id);
-        await unaryCall(op, op.decide, {
-          recommendationId: p.recommendationId,
-          decision: inferenceV1.Decision.DECISION_DONE,
-          reason: '',
-          note: 'bearing changed',
-          actionTaken: '',
-        });
-        await unaryCall(op, op.recordOutcome, { recommendationId: p.recommendationId, outcome, observedAt: '', note: '', currency: '' });
+        await closePrompt(p.recommendationId, outcome);
         decided.push({ id: p.recommendationId, modelVersionId: p.modelVersionId, outcome });
       }
     }
-    op.close();
     // the rest of the fleet: the monitor paused the base model there once every pump had left its
     // live window (a population shift), the rule limits serving meanwhile; on the pilot the
     // candidate prompts (prompts the rules raised there would count for the use case, not for it)
