@@ -94,6 +94,13 @@ const EnvSchema = z
     INFERENCE_MODEL_CACHE_DIR: nonEmpty.optional(),
     /** How long a model artifact not (yet) in the store, or a store out of reach, is waited for before the load fails. */
     INFERENCE_MODEL_STORE_WAIT_MS: msUpTo(3_600_000).min(0, 'must be ≥ 0').default(60_000),
+    /** Drift reference (#16): 0 = the model's training sample; N > 0 = the first N healthy rows it scores in a deployment. */
+    INFERENCE_DRIFT_REFERENCE_ROWS: z.coerce
+      .number({ message: 'must be a whole number of rows' })
+      .int('must be a whole number of rows')
+      .min(0, 'must be ≥ 0 (0: the training sample)')
+      .max(1_000_000, 'must be ≤ 1000000')
+      .default(0),
     NATS_URL: nonEmpty.default('127.0.0.1:4222'),
     ...eventStoreEnv,
     ...accessEnv,
@@ -144,6 +151,8 @@ export interface InferenceConfig {
   shifts: { changes: number[]; timeZone: string };
   /** Models from the JetStream object store (INFERENCE_MODEL_STORE_*, INFERENCE_MODEL_CACHE_DIR); null: the registered file:// artifacts. */
   modelStore: { bucket: string; domain: string | null; cacheDir: string; waitMs: number } | null;
+  /** Rows of the healthy live window drift is measured against; 0: the training sample (INFERENCE_DRIFT_REFERENCE_ROWS). */
+  driftReferenceRows: number;
   natsUrl: string;
   /** NATS_PREFIX and credentials (NATS_NKEY_SEED_FILE | NATS_CREDS_FILE | NATS_USER + NATS_PASSWORD_FILE). */
   nats: NatsEnvSettings;
@@ -212,6 +221,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
               cacheDir: e.INFERENCE_MODEL_CACHE_DIR ?? `./data/models-${e.INFERENCE_REPLICA_ID}`,
               waitMs: e.INFERENCE_MODEL_STORE_WAIT_MS,
             },
+      driftReferenceRows: e.INFERENCE_DRIFT_REFERENCE_ROWS,
       natsUrl: e.NATS_URL,
       nats: nats.nats,
       telemetry: telemetryConfig(e),

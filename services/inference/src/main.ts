@@ -24,6 +24,7 @@ Environment:
   INFERENCE_IMAGE_STORE_DIR (unset: part images are not scored) — visual inspection: the image store connectivity writes
   INFERENCE_MODEL_STORE_BUCKET (unset: the registered file:// artifacts), INFERENCE_MODEL_STORE_DOMAIN, INFERENCE_MODEL_CACHE_DIR
     (./data/models-<replica>), INFERENCE_MODEL_STORE_WAIT_MS (60000) — an edge site's models from the centre's object store
+  INFERENCE_DRIFT_REFERENCE_ROWS (0: drift against the model's training sample; N: against the first N healthy rows it scores)
   NATS_URL (127.0.0.1:4222)
 ${NATS_ENV_HELP}
   EVENTSTORE sqlite|postgres, SQLITE_PATH, PG_URL, PG_SCHEMA, LEDGER_KEY_FILE (required)
@@ -99,6 +100,7 @@ process.exit(
           ...(c.checkpoint === null ? {} : { checkpointEveryMs: c.checkpoint.everyMs }),
           ...(c.imageStoreDir === null ? {} : { images: { storeDir: c.imageStoreDir } }),
           shifts: c.shifts,
+          monitor: { referenceRows: c.driftReferenceRows },
         },
       });
       const ports = await app.start();

@@ -82,3 +82,16 @@ describe('gateway proxy trust', () => {
     expect(!bad.ok && bad.message).toContain('INFERENCE_HTTP_TRUST_PROXY');
   });
 });
+
+describe('drift reference configuration', () => {
+  it('measures against the training sample by default, against N healthy live rows when set, and names a bad value', () => {
+    const r = load({});
+    expect(r.ok && r.config.driftReferenceRows).toBe(0);
+    const live = load({ INFERENCE_DRIFT_REFERENCE_ROWS: '2880' });
+    expect(live.ok && live.config.driftReferenceRows).toBe(2_880);
+    const bad = load({ INFERENCE_DRIFT_REFERENCE_ROWS: '-5' });
+    expect(!bad.ok && bad.message).toContain('INFERENCE_DRIFT_REFERENCE_ROWS');
+    const text = load({ INFERENCE_DRIFT_REFERENCE_ROWS: 'many' });
+    expect(!text.ok && text.message).toContain('INFERENCE_DRIFT_REFERENCE_ROWS must be a whole number of rows');
+  });
+});
