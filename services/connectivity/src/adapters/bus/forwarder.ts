@@ -9,7 +9,7 @@
 // only once JetStream has stored the previous one, so a publish that fails while later ones succeed
 // can never be overtaken by a later batch of the same asset (the stream keeps each asset's order).
 // A failure (NATS unreachable, PubAck timeout) switches to probing: one publish at a time, with
-// backoff, from the first unacknowledged row, until one succeeds; results of the publishes that
+// backoff (new rows do not shorten it), from the first unacknowledged row, until one succeeds; results of the publishes that
 // were in flight are ignored and those rows re-sent. Re-sent batches keep their batchId as
 // Nats-Msg-Id, so JetStream drops what had already been stored. The payload goes out as the
 // JSON text stored in the buffer (no parse and re-encode), with the same JSON content type.
@@ -86,7 +86,10 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
   /** Subjects with a publish not yet acknowledged (at most one each). */
   const busySubjects = new Set<string>();
   let settleScheduled = false;
+  /** Ends the probe's wait for a row to send (kick, offer, stop). */
   let wake: (() => void) | null = null;
+  /** Ends the probe's backoff early: only stop() does, so new rows never shorten it. */
+  let interruptBackoff: (() => void) | null = null;
   let background: Promise<void> = Promise.resolve();
 
   const setHealth = (h: boolean, err: string | null) => {
@@ -200,15 +203,17 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
     background = probe();
   }
 
+  // The backoff is not cut short by new rows: under a steady source (a row every few ms) that
+  // would turn it into a retry per row against a cluster that is re-electing.
   const sleep = (ms: number) =>
     new Promise<void>((r) => {
       const t = setTimeout(() => {
-        wake = null;
+        interruptBackoff = null;
         r();
       }, ms);
-      wake = () => {
+      interruptBackoff = () => {
         clearTimeout(t);
-        wake = null;
+        interruptBackoff = null;
         r();
       };
     });
@@ -312,6 +317,7 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
     async stop() {
       stopped = true;
       wake?.();
+      interruptBackoff?.();
       // Let the publishes in flight come back and delete what they stored, so less is re-sent after a restart.
       await Promise.allSettled(inflight.map((s) => s.done));
       settle();
