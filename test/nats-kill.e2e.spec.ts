@@ -3,8 +3,8 @@
 // two relays, dataops, the charter and two inference replicas — under the simulator's load, serving
 // the pump bearing use case (usecases/pump-bearing.json, defined through the charter's API; no model
 // deployed, so its declared limits prompt). A bearing fault is injected on a pump that inference-b
-// owns; once it is prompted, one NATS node and inference-b are killed (SIGKILL) and inference-a takes
-// the pump over. Then connectivity is stopped (it forwards what its buffer holds), dataops drains,
+// owns; once it is prompted, the NATS node leading the UNS stream and inference-b are killed (SIGKILL)
+// and inference-a takes the pump over. Then connectivity is stopped (it forwards what its buffer holds), dataops drains,
 // and: every batch the cluster acknowledged (each message of the UNS stream, by its message id) is in
 // the historian exactly once and no sample row is doubled; the store holds no event twice and EVENTS
 // catches up with it (every event once); one prompt for the faulted pump across the takeover and
@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { connectNats } from '@industrial/bus';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ import { HashRing } from '../services/inference/src/domain/hashring.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const PORT = 56_400; // H19 ports (56000-56999): NATS 56400-56412, the cluster 56420-56580
+const PORT = 47_100; // H19 ports (47000-47499): NATS 47100-47112, the cluster 47120-47232
 const NATS_URL = [0, 1, 2].map((i) => `nats://127.0.0.1:${PORT + i}`).join(',');
 const schema = `kill_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
 
@@ -35,7 +36,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, m
   for (;;) {
     const v = await f().catch(() => undefined);
     if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out: ${what}${out === undefined ? '' : `\n${out().slice(-3000)}`}`);
+    if (Date.now() - t0 > ms) throw new Error(`timed out: ${what}${out === undefined ? '' : `\n${out().slice(-12_000)}`}`);
     await sleep(500);
   }
 }
@@ -55,6 +56,66 @@ afterAll(async () => {
   await c.end();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Where the data path stands (for a failure message): per stream its leader, replicas and last
+ * sequence, per consumer of UNS its leader, delivered and acknowledged sequences and pending count.
+ */
+async function jetstreamState(): Promise<string> {
+  const nc = await connectNats({ servers: NATS_URL, connectTimeoutMs: 5000 });
+  const req = async (subject: string): Promise<Record<string, any>> =>
+    JSON.parse(new TextDecoder().decode((await nc.request(subject, '{}', { timeout: 5000 })).data)) as Record<string, any>;
+  const lines: string[] = [];
+  try {
+    for (const stream of ['UNS', 'EVENTS']) {
+      const i = await req(`$JS.API.STREAM.INFO.${stream}`).catch((e: unknown): Record<string, any> => ({ error: String(e) }));
+      const replicas = ((i.cluster?.replicas ?? []) as { name: string; current: boolean; offline?: boolean }[])
+        .map((r) => `${r.name}${r.offline ? ' offline' : r.current ? '' : ' behind'}`)
+        .join(',');
+      lines.push(`${stream}: ${i.error ? JSON.stringify(i.error) : `leader ${i.cluster?.leader ?? 'none'} (${replicas}) last_seq ${i.state?.last_seq}`}`);
+    }
+    const list = await req('$JS.API.CONSUMER.LIST.UNS').catch((e: unknown): Record<string, any> => ({ error: String(e) }));
+    for (const c of (list.consumers ?? []) as Record<string, any>[])
+      lines.push(
+        `UNS/${c.name}: leader ${c.cluster?.leader ?? 'none'} delivered ${c.delivered?.stream_seq} acked ${c.ack_floor?.stream_seq} pending ${c.num_pending} ack_pending ${c.num_ack_pending} waiting ${c.num_waiting}`,
+      );
+    if (list.error) lines.push(`UNS consumers: ${JSON.stringify(list.error)}`);
+  } finally {
+    await nc.close();
+  }
+  return lines.join('\n');
+}
+
+/** Connectivity's store-and-forward buffer: batches waiting and batches appended since start (read-only). */
+function bufferState(): string {
+  const db = new DatabaseSync(join(dir, 'platform', 'connectivity', 'buffer.db'), { readOnly: true });
+  try {
+    const waiting = Number(db.prepare('SELECT count(*) AS n FROM batches').get()?.n);
+    const appended = Number(db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'batches'").get()?.seq ?? 0);
+    return `connectivity buffer: ${waiting} waiting, ${appended} appended`;
+  } finally {
+    db.close();
+  }
+}
+
+/** Index (0–2) of the node that leads the UNS stream. */
+async function unsLeader(): Promise<number> {
+  const nc = await connectNats({ servers: NATS_URL });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const r = await nc
+        .request('$JS.API.STREAM.INFO.UNS', '{}', { timeout: 5000 })
+        .then((m) => JSON.parse(new TextDecoder().decode(m.data)) as Record<string, any>)
+        .catch(() => ({}) as Record<string, any>);
+      const n = /^n([123])$/.exec(String(r.cluster?.leader))?.[1];
+      if (n !== undefined) return Number(n) - 1;
+      if (attempt >= 10) throw new Error(`UNS has no leader: ${JSON.stringify(r)}`);
+      await sleep(1000);
+    }
+  } finally {
+    await nc.close();
+  }
+}
 
 /** Message ids (Nats-Msg-Id) of every message of `stream`, read message by message. */
 async function messageIds(stream: string): Promise<string[]> {
@@ -90,9 +151,11 @@ async function messageIds(stream: string): Promise<string[]> {
 const PUMP_BEARING = '0193a1b2-7c00-7a10-8b00-0000000000b1'; // usecases/pump-bearing.json
 const pumpPath = (n: number) => `acme.plant-1.utilities.cooling-water.pump-${n}`;
 
-// OPEN DEFECT (README, Status of #19): in 2 of the last 3 CI runs connectivity forwarded nothing after
-// the NATS node kill ("no stream captures subject", then silence for 420 s). Until it is found, this test
-// runs only when asked for (NATS_KILL_TEST=1), so that it does not block every other change; #19 stays open.
+// OPEN DEFECT (README, Status of #19): in 2 of the last 3 CI runs of the whole suite no new sample reached
+// the historian after the NATS node kill (connectivity had logged "no stream captures subject"; silence for
+// 420 s). Not reproduced here under load; until it is found, this test runs only when asked for
+// (NATS_KILL_TEST=1), so that it does not block every other change; #19 stays open. On a timeout it now
+// prints which leg stalled (connectivity's buffer, UNS leader and last sequence, each consumer's state).
 describe.skipIf(process.env.NATS_KILL_TEST !== '1')('kill test: 3-node NATS, two inference replicas, under simulator load', () => {
   it('loses nothing acknowledged, doubles nothing and prompts once per fault when a NATS node and an inference replica are killed mid-load', async () => {
     const base = PORT + 20;
@@ -157,21 +220,49 @@ describe.skipIf(process.env.NATS_KILL_TEST !== '1')('kill test: 3-node NATS, two
         480_000,
         () => out,
       );
-      // Mid-load: one NATS node and the replica that raised the prompt die without warning.
-      nats?.nodes[1]?.kill('SIGKILL');
+      // Mid-load: the NATS node that leads the UNS stream (the hardest one to lose: connectivity's
+      // publishes and the consumers' pulls wait for a re-election) and the replica that raised the
+      // prompt die without warning.
+      const leader = await unsLeader();
+      nats?.nodes[leader]?.kill('SIGKILL');
       process.kill(pidOf('inference-b'), 'SIGKILL');
       const atKill = await batches();
       // The load goes on through the two surviving nodes; inference-a takes the pump over (membership
       // timeout, window rebuilt from the UNS stream) and scores it while the fault stands.
-      // Once in CI (2026-12-07) no new sample reached the historian within 180 s of the kills: connectivity
-      // logged "no stream captures subject" and nothing after it; the cause is not found (README, Status of
-      // #19). The bound is a liveness bound (recovery must come), not a speed aim.
-      await until(
-        'more samples after the kills',
-        async () => (await batches()) > atKill + 20,
-        420_000,
-        () => out,
-      );
+      // Twice in CI (2026-12-07) no new sample reached the historian within 180 s / 420 s of the kills; the
+      // cause is not found (README, Status of #19). The bound is a liveness bound (recovery must come), not a
+      // speed aim.
+      // Every 15 s until then: the historian's count and JetStream's view (which leg stalls, if one does).
+      const progress: string[] = [];
+      const t0 = Date.now();
+      const sampler = setInterval(() => {
+        let buffered: string;
+        try {
+          buffered = bufferState();
+        } catch (err) {
+          buffered = `connectivity buffer: ${String(err)}`;
+        }
+        void Promise.all([batches().catch(() => NaN), jetstreamState().catch((e: unknown) => String(e))]).then(([n, js]) =>
+          progress.push(`+${Math.round((Date.now() - t0) / 1000)} s: historian ${n} batches; ${buffered}\n${js}`),
+        );
+      }, 15_000);
+      try {
+        await until(
+          'more samples after the kills',
+          async () => (await batches()) > atKill + 20,
+          420_000,
+          () =>
+            `${out.slice(-3000)}\n--- connectivity:\n${out
+              .split('\n')
+              .filter((l) => l.startsWith('connectivity'))
+              .slice(-30)
+              .join(
+                '\n',
+              )}\n--- after the kills (historian ${atKill} batches at the kill):\n${[...progress.slice(0, 4), ...progress.slice(4).slice(-6)].join('\n')}\n--- NATS:\n${nats?.logTail(15) ?? ''}`,
+        );
+      } finally {
+        clearInterval(sampler);
+      }
       await sleep(90_000);
       // Stop the source: connectivity forwards what its buffer still holds, then dataops drains the stream.
       process.kill(pidOf('connectivity'), 'SIGTERM');

@@ -1,7 +1,7 @@
 // A 3-node nats-server JetStream cluster on loopback (the kill test, npm run bench:platform): file
 // storage under `dir`, client ports port…port+2, route ports port+10…port+12, no auth (loopback only).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats } from '@industrial/bus';
 
@@ -10,6 +10,8 @@ export interface NatsCluster {
   readonly url: string;
   readonly nodes: ChildProcess[];
   stop(): void;
+  /** The last `lines` lines of each member's log (`<dir>/n1.log` …), for a failure message. */
+  logTail(lines: number): string;
 }
 
 export async function startNatsCluster(dir: string, port: number, bin = '/usr/sbin/nats-server'): Promise<NatsCluster> {
@@ -22,6 +24,7 @@ export async function startNatsCluster(dir: string, port: number, bin = '/usr/sb
       [
         `server_name: ${n.name}`,
         `listen: 127.0.0.1:${n.client}`,
+        `log_file: ${JSON.stringify(join(dir, `${n.name}.log`))}`,
         `jetstream { store_dir: ${JSON.stringify(join(dir, n.name))} }`,
         `cluster { name: loopback, listen: 127.0.0.1:${n.route}, routes: [${members.map((m) => `nats-route://127.0.0.1:${m.route}`).join(', ')}] }`,
       ].join('\n'),
@@ -32,6 +35,18 @@ export async function startNatsCluster(dir: string, port: number, bin = '/usr/sb
   const stop = () => {
     for (const n of nodes) n.kill('SIGKILL');
   };
+  const logTail = (lines: number) =>
+    members
+      .map((n) => {
+        let text = '';
+        try {
+          text = readFileSync(join(dir, `${n.name}.log`), 'utf8');
+        } catch {
+          // not written yet
+        }
+        return `${n.name}:\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
+      })
+      .join('\n');
   // Ready once JetStream answers (a meta leader is elected).
   const t0 = Date.now();
   for (;;) {
@@ -45,7 +60,7 @@ export async function startNatsCluster(dir: string, port: number, bin = '/usr/sb
         }
       })
       .catch(() => false);
-    if (ok) return { url, nodes, stop };
+    if (ok) return { url, nodes, stop, logTail };
     if (Date.now() - t0 > 60_000) {
       stop();
       throw new Error('the 3-node NATS cluster elected no JetStream leader within 60 s');
