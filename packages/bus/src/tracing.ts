@@ -5,12 +5,16 @@
 
 import {
   context,
+  INVALID_SPANID,
+  INVALID_TRACEID,
   isSpanContextValid,
   propagation,
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Attributes,
+  type Context,
   type Span,
   type TextMapGetter,
   type TextMapSetter,
@@ -55,6 +59,19 @@ const getter: TextMapGetter<BusHeaders> = {
   },
 };
 
+/**
+ * The parent's trace was head-sampled out (a valid span context without the sampled flag). Issue 20:
+ * under a parent-based sampler every span of such a trace is dropped, and the bus's spans are never
+ * important (no `decision.important` attribute, no name the always-sample list is meant for), so
+ * starting one only costs ids, a sampler call and a context. The message then carries the parent's
+ * context as is: same trace id, not sampled, and every downstream decision is the same as before.
+ * An important span downstream (a prompt) still joins this trace.
+ */
+const unsampledParent = (ctx: Context): boolean => {
+  const sc = trace.getSpanContext(ctx);
+  return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) === 0 && sc.traceId !== INVALID_TRACEID && sc.spanId !== INVALID_SPANID;
+};
+
 const fail = (span: Span, err: unknown): void => {
   span.recordException(err instanceof Error ? err : String(err));
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
@@ -73,14 +90,25 @@ export function tracePublish<T>(
   send: () => Promise<T>,
 ): Promise<T> {
   const parent = context.active();
-  const attributes: Attributes = {
-    [MessagingAttr.System]: system,
-    [MessagingAttr.DestinationName]: subject,
-    [MessagingAttr.OperationType]: 'send',
-    [MessagingAttr.OperationName]: 'send',
-  };
-  if (msgId !== undefined) attributes[MessagingAttr.MessageId] = msgId;
-  const span = tracer().startSpan(`send ${subject}`, { kind: SpanKind.PRODUCER, attributes }, parent);
+  if (unsampledParent(parent)) {
+    try {
+      propagation.inject(parent, headers, setter);
+    } catch (err) {
+      logger.warn({ err, subject }, 'bus: trace context injection failed');
+    }
+    return send();
+  }
+  const span = tracer().startSpan(`send ${subject}`, { kind: SpanKind.PRODUCER }, parent);
+  // Attributes only on a recorded span: an unsampled one would copy and check them for nothing.
+  if (span.isRecording()) {
+    span.setAttributes({
+      [MessagingAttr.System]: system,
+      [MessagingAttr.DestinationName]: subject,
+      [MessagingAttr.OperationType]: 'send',
+      [MessagingAttr.OperationName]: 'send',
+    });
+    if (msgId !== undefined) span.setAttribute(MessagingAttr.MessageId, msgId);
+  }
   try {
     // Without a valid span (no SDK and no incoming trace) there is no traceparent to write; the
     // parent context is injected as is (baggage) and no context is allocated per message.
@@ -131,17 +159,22 @@ export function traceProcess<T>(info: ProcessSpanInfo, logger: BusLogger, proces
   } catch (err) {
     logger.warn({ err, subject: info.subject }, 'bus: trace context extraction failed');
   }
-  const attributes: Attributes = {
-    [MessagingAttr.System]: info.system,
-    [MessagingAttr.DestinationName]: info.subject,
-    [MessagingAttr.OperationType]: 'process',
-    [MessagingAttr.OperationName]: 'process',
-    [MessagingAttr.ConsumerGroupName]: info.durable,
-  };
-  if (info.msgId !== undefined) attributes[MessagingAttr.MessageId] = info.msgId;
-  const span = tracer().startSpan(`process ${info.subject}`, { kind: SpanKind.CONSUMER, attributes }, parent);
+  // Sampled out upstream: the handler runs in the incoming context (its trace id for what follows).
+  if (unsampledParent(parent)) return context.with(parent, process);
+  const span = tracer().startSpan(`process ${info.subject}`, { kind: SpanKind.CONSUMER }, parent);
   // Nothing recorded and nothing to propagate (no SDK, no incoming trace): skip the context switch.
   if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return process();
+  if (span.isRecording()) {
+    const attributes: Attributes = {
+      [MessagingAttr.System]: info.system,
+      [MessagingAttr.DestinationName]: info.subject,
+      [MessagingAttr.OperationType]: 'process',
+      [MessagingAttr.OperationName]: 'process',
+      [MessagingAttr.ConsumerGroupName]: info.durable,
+    };
+    if (info.msgId !== undefined) attributes[MessagingAttr.MessageId] = info.msgId;
+    span.setAttributes(attributes);
+  }
   let result: T | Promise<T>;
   try {
     result = context.with(trace.setSpan(parent, span), process);
