@@ -1,22 +1,33 @@
 // The Tracing port on OpenTelemetry (@industrial/telemetry/api): an active span per scored window,
 // and an always-recorded span per raised prompt whose W3C ids go into the event. Without an SDK the
-// global tracer is a no-op and the ids are null.
-import { importantSpanOptions, trace } from '@industrial/telemetry/api';
+// global tracer is a no-op and the ids are null. Issue 20: in a trace head-sampled out upstream (the
+// message's parent valid, not sampled) the window span would be dropped anyway (parent-based
+// sampling, not important), so the window is scored in that context without one; the prompt's
+// important span still joins the trace.
+import { context, importantSpanOptions, trace } from '@industrial/telemetry/api';
 import type { SpanHandle, Tracing } from '../../features/ports.ts';
 
 const NO_TRACE = '0'.repeat(32);
+
+/** The active span is valid and not sampled: a child would not be recorded either. */
+function sampledOut(): boolean {
+  const sc = trace.getSpanContext(context.active());
+  return sc !== undefined && (sc.traceFlags & 1) === 0 && sc.traceId !== NO_TRACE;
+}
 
 export function otelTracing(name = 'inference'): Tracing {
   const tracer = trace.getTracer(name);
   return {
     active: (spanName, fn) =>
-      tracer.startActiveSpan(spanName, async (span) => {
-        try {
-          return await fn();
-        } finally {
-          span.end();
-        }
-      }),
+      sampledOut()
+        ? fn()
+        : tracer.startActiveSpan(spanName, async (span) => {
+            try {
+              return await fn();
+            } finally {
+              span.end();
+            }
+          }),
     important(spanName, attributes): SpanHandle {
       const span = tracer.startSpan(spanName, importantSpanOptions({ attributes }));
       const sc = span.spanContext();
