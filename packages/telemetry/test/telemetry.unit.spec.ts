@@ -337,33 +337,63 @@ describe('logs inside a span', () => {
   });
 });
 
+/** An OTLP/HTTP collector on loopback keeping each request as `<url> <body>`. */
+async function collector(): Promise<{ endpoint: string; bodies: string[]; close(): Promise<void> }> {
+  const bodies: string[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      bodies.push(`${request.url ?? ''} ${body}`);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bodies,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 describe('shutdown', () => {
   it('flushes batched spans to the OTLP/HTTP collector before resolving', async () => {
-    const bodies: string[] = [];
-    const collector = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      request.on('end', () => {
-        bodies.push(`${request.url ?? ''} ${body}`);
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const c = await collector();
     try {
-      const { port } = collector.address() as AddressInfo;
-      const handle = initTelemetry({ ...baseConfig, exporter: 'otlp', otlpEndpoint: `http://127.0.0.1:${port}` });
+      const handle = initTelemetry({ ...baseConfig, exporter: 'otlp', otlpEndpoint: c.endpoint });
       trace.getTracer('test').startSpan('decide maintenance').end();
-      expect(bodies).toHaveLength(0); // batched, not yet sent
+      const withSpans = () => c.bodies.filter((b) => b.includes('"spans"'));
+      expect(withSpans()).toHaveLength(0); // batched, not yet sent (only the start-up warm-up, without spans)
 
       await handle.shutdown();
 
-      expect(bodies).toHaveLength(1);
-      expect(bodies[0]).toMatch(/^\/v1\/traces /);
-      expect(bodies[0]).toContain('decide maintenance');
-      expect(bodies[0]).toContain('inference');
+      expect(withSpans()).toHaveLength(1);
+      expect(withSpans()[0]).toMatch(/^\/v1\/traces /);
+      expect(withSpans()[0]).toContain('decide maintenance');
+      expect(withSpans()[0]).toContain('inference');
     } finally {
-      collector.closeAllConnections();
-      await new Promise((resolve) => collector.close(resolve));
+      await c.close();
+    }
+  });
+
+  it('warms the span exporter up at start-up with one request without spans (issue 20)', async () => {
+    const c = await collector();
+    const traces = () => c.bodies.filter((b) => b.startsWith('/v1/traces '));
+    try {
+      const handle = initTelemetry({ ...baseConfig, exporter: 'otlp', otlpEndpoint: c.endpoint });
+      // The warm-up: one request without spans, before any span exists.
+      for (let i = 0; i < 600 && traces().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(traces()).toHaveLength(1);
+      expect(traces()[0]).not.toContain('"spans"');
+      trace.getTracer('test').startSpan('decide maintenance').end();
+      await handle.shutdown();
+      expect(traces()).toHaveLength(2);
+      expect(traces()[1]).toContain('decide maintenance');
+    } finally {
+      await c.close();
     }
   });
 
