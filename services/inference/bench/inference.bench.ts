@@ -7,15 +7,13 @@
 //   fault_to_prompt_s              PLANT seconds from injecting a bearing fault (20-minute
 //                                  development) to the RecommendationRaised, the simulator's plant at 1-minute batches
 //   drift_report_s                 PSI + KS for 100 features × 356 000 rows against a 356 000-row reference
-import { randomUUID } from 'node:crypto';
-import type { UnsSampleBatch } from '@industrial/contracts';
 import { createRng } from '@industrial/ml';
-import { createPlant } from '@industrial/simulator';
 import { createOnnxScorer } from '../src/adapters/onnx/scorer.ts';
 import { featureDrift, sortedFinite } from '../src/domain/drift.ts';
 import { startHarness, until } from '../test/fixture.ts';
 import { buildPumpModel } from '../test/pump-data.ts';
 import { benchTracing } from '@industrial/telemetry/bench';
+import { plantFeed } from './plant-feed.ts';
 
 // BENCH_TRACING=1: the same run with tracing on (sampled, OTLP export), to measure what tracing costs.
 const tracing = await benchTracing('inference');
@@ -59,49 +57,24 @@ await scorer.release();
 const h = await startHarness({ monitor: { minSamples: 1_000_000 } });
 const v1 = await h.register(model.bundle, { threshold: model.threshold });
 await h.promote(v1, 'production');
-const plant = createPlant({ seed: 11, startMs: Date.now(), layout: { enterprise: h.enterprise, site: 'plant-1', pumps: 8, mills: 0, packagers: 0 } });
-let sent = 0;
+const feed = plantFeed(h);
+const { plant } = feed;
 let injectedAt = 0;
-const stepMinute = async () => {
-  const { updates } = plant.advance(plant.nowMs + 60_000);
-  const byAsset = new Map<string, typeof updates>();
-  for (const u of updates) byAsset.set(u.asset, [...(byAsset.get(u.asset) ?? []), u]);
-  for (const [asset, us] of byAsset) {
-    const b: UnsSampleBatch = {
-      batchId: randomUUID(),
-      sourceId: '0193a1b2-7c00-7a10-8b00-0000000000f3',
-      assetPath: `${h.enterprise}.plant-1.utilities.cooling-water.${asset}`,
-      plantTime: new Date(plant.nowMs).toISOString(),
-      samples: us
-        .filter((u) => typeof u.value === 'number')
-        .map((u) => ({
-          tag: u.tag,
-          value: u.value as number,
-          quality: u.quality === 'good' ? { severity: 'Good' as const, code: 0 } : { severity: 'Bad' as const, code: 0x80000000 },
-          sourceTimestamp: new Date(u.timestampMs).toISOString(),
-          serverTimestamp: new Date().toISOString(),
-        })),
-    };
-    await h.publish(b);
-    sent++;
-  }
-  // paced: one plant minute per 20 ms so latency is not queueing behind a burst
-  await new Promise((r) => setTimeout(r, 20));
-};
+const stepMinute = () => feed.stepMinute();
 for (let m = 0; m < 35; m++) await stepMinute();
-await until(() => h.app.pipeline.counters().batches >= sent, 60_000);
+await until(() => h.app.pipeline.counters().batches >= feed.sent, 60_000);
 const latStart = h.app.pipeline.latencies().length;
 plant.inject({ asset: 'pump-5', fault: 'bearing_wear', developMinutes: 20, severity: 1 }, 'api');
 injectedAt = plant.nowMs;
 let promptAtPlant = NaN;
 for (let m = 0; m < 60 && Number.isNaN(promptAtPlant); m++) {
   await stepMinute();
-  await until(() => h.app.pipeline.counters().batches >= sent, 60_000);
+  await until(() => h.app.pipeline.counters().batches >= feed.sent, 60_000);
   const raised = (await h.events('RecommendationRaised')).find((e) => String(e.data.assetPath).endsWith('pump-5'));
   if (raised) promptAtPlant = Date.parse((raised.data.featureWindow as { to: string }).to);
 }
 for (let m = 0; m < 30; m++) await stepMinute();
-await until(() => h.app.pipeline.counters().batches >= sent, 60_000);
+await until(() => h.app.pipeline.counters().batches >= feed.sent, 60_000);
 const lat = h.app.pipeline.latencies().slice(latStart);
 await h.close();
 
