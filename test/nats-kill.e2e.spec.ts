@@ -205,7 +205,7 @@ describe.skipIf(process.env.NATS_KILL_TEST !== '1')('kill test: 3-node NATS, two
         'samples in the historian and the pump bearing use case served',
         async () => (await batches()) > 20 && /use cases\s+│ "Pump bearing failure" served/.test(out),
         300_000,
-        () => out,
+        () => `${out}\n--- NATS:\n${nats?.logTail(15) ?? ''}`,
       );
       const engineer = /engineer token\s+(\S+)/.exec(out)?.[1];
       const injected = await fetch(`http://127.0.0.1:${base + 41}/faults`, {

@@ -47,10 +47,11 @@ export async function startNatsCluster(dir: string, port: number, bin = '/usr/sb
         return `${n.name}:\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
       })
       .join('\n');
-  // Ready once JetStream answers (a meta leader is elected).
-  const t0 = Date.now();
-  for (;;) {
-    const ok = await connectNats({ servers: url, connectTimeoutMs: 2000 })
+  // Ready once every member answers JetStream requests on its own port: a member not (yet) routed to
+  // the others sees no meta leader and says so, and then an R3 stream has no place (on a loaded host
+  // "no suitable peers for placement" stopped the relays and dataops when only two had joined).
+  const answers = (clientUrl: string) =>
+    connectNats({ servers: clientUrl, connectTimeoutMs: 2000 })
       .then(async (nc) => {
         try {
           const r = JSON.parse(new TextDecoder().decode((await nc.request('$JS.API.INFO', undefined, { timeout: 2000 })).data)) as { error?: unknown };
@@ -60,10 +61,22 @@ export async function startNatsCluster(dir: string, port: number, bin = '/usr/sb
         }
       })
       .catch(() => false);
-    if (ok) return { url, nodes, stop, logTail };
-    if (Date.now() - t0 > 60_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const exited = members.filter((_, i) => nodes[i]?.exitCode !== null || nodes[i]?.signalCode !== null).map((n) => n.name);
+    if (exited.length > 0) {
+      const tail = logTail(10);
       stop();
-      throw new Error('the 3-node NATS cluster elected no JetStream leader within 60 s');
+      throw new Error(`nats-server ${exited.join(', ')} exited at start:\n${tail}`);
+    }
+    const ok = await Promise.all(members.map((n) => answers(`nats://127.0.0.1:${n.client}`)));
+    if (ok.every(Boolean)) return { url, nodes, stop, logTail };
+    if (Date.now() - t0 > 90_000) {
+      const tail = logTail(10);
+      stop();
+      throw new Error(
+        `the 3-node NATS cluster was not ready within 90 s (JetStream answered on ${ok.map((v, i) => `${members[i]!.name} ${v ? 'yes' : 'no'}`).join(', ')}):\n${tail}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }
