@@ -5,6 +5,7 @@
 // A decision returns the events to append (none = already done), or throws a RegistryError
 // (NOT_FOUND / FAILED_PRECONDITION) or FourEyesError.
 import type { EventData, PlatformEvent } from '@industrial/contracts';
+import { productionHolderFor } from './production-gates.ts';
 import {
   RegistryError,
   assertFourEyes,
@@ -108,7 +109,9 @@ export interface RequestApprovalCommand {
 /**
  * ModelApprovalRequested, with the evidence an approver compares: the version's metrics and those
  * of the version it would replace — the holder of the stage in that scope, or, for a scope never
- * deployed, the use-case-wide holder (which serves those assets until then).
+ * deployed, the use-case-wide holder (which serves those assets until then). For production it is
+ * the version the savings gate compares with (productionHolderFor): a pilot with only a shadow
+ * deployment compares with the use-case-wide production model.
  */
 export function decideRequestApproval(s: RegistryState, c: RequestApprovalCommand): Decision<'ModelApprovalRequested'> {
   const v = usableVersion(s, c.useCaseId, c.modelVersionId, 'model version');
@@ -126,7 +129,10 @@ export function decideRequestApproval(s: RegistryState, c: RequestApprovalComman
 }
 
 function approvalRequested(s: RegistryState, c: RequestApprovalCommand, v: RegisteredVersion): Decision<'ModelApprovalRequested'> {
-  const comparedTo = holderOf(s, c.targetStage, c.useCaseId, deployed(s, c.useCaseId, c.scope) ? c.scope : null);
+  const comparedTo =
+    c.targetStage === 'production'
+      ? productionHolderFor(s, c.useCaseId, c.scope)
+      : holderOf(s, c.targetStage, c.useCaseId, deployed(s, c.useCaseId, c.scope) ? c.scope : null);
   return {
     type: 'ModelApprovalRequested',
     data: {

@@ -17,6 +17,7 @@ import {
   type RegistryEvent,
   type RegistryState,
 } from '../../src/domain/registry.ts';
+import { productionHolderFor } from '../../src/domain/production-gates.ts';
 
 const U = '7f1d6c3e-0000-4000-8000-000000000001';
 const V1 = '7f1d6c3e-0000-4000-8000-0000000000a1';
@@ -24,6 +25,7 @@ const V2 = '7f1d6c3e-0000-4000-8000-0000000000a2';
 const V3 = '7f1d6c3e-0000-4000-8000-0000000000a3';
 const R1 = '7f1d6c3e-0000-4000-8000-0000000000b1';
 const R2 = '7f1d6c3e-0000-4000-8000-0000000000b2';
+const R3 = '7f1d6c3e-0000-4000-8000-0000000000b3';
 const PILOT = 'acme.plant-1.utilities.cooling-water';
 const AT = '2025-03-01T08:00:00.000Z';
 
@@ -151,6 +153,17 @@ describe('requesting approval', () => {
   it('compares a first pilot-line request with the use-case-wide holder, and records the scope', () => {
     const d = decideRequestApproval(withV1InProduction(), request({ scope: PILOT }));
     expect(d.data).toMatchObject({ comparedToModelVersionId: V1, scope: PILOT });
+  });
+
+  it('compares a production request on a pilot with only a shadow deployment with the use-case-wide production model (the savings gate’s comparison)', () => {
+    let s = withV1InProduction();
+    s = applied(s, decideRequestApproval(s, request({ targetStage: 'shadow', scope: PILOT })), 'erin');
+    s = applied(s, decideApprove(s, { useCaseId: U, requestId: R1, approver: 'quinn', conditions: [], comment: null }), 'quinn');
+    s = applied(s, decidePromote(s, { useCaseId: U, requestId: R1 }), 'quinn');
+    expect(holderOf(s, 'shadow', U, PILOT)).toBe(V2);
+    expect(productionHolderFor(s, U, PILOT)).toBe(V1);
+    const d = decideRequestApproval(s, request({ requestId: R3, scope: PILOT }));
+    expect(d.data).toMatchObject({ comparedToModelVersionId: V1, comparedToMetrics: { recall: 0.7 }, scope: PILOT });
   });
 
   it('compares with nothing when no model holds the stage', () => {
