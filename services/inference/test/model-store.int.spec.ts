@@ -5,7 +5,8 @@
 // version with URIs of the centre's disk that do not exist here. The site's loader
 // (adapters/models) takes them from the store, checks each against its registered hash and caches
 // it; with the store out of reach it loads from its cache. Bytes that differ from the registered
-// hash are refused naming the version, and nothing is cached; a missing object is waited for.
+// hash are refused naming the version, and nothing is cached; a missing object is waited for, and
+// close() (the site stopping) ends that wait at once.
 // Through the app: the version serves, and a mismatched one is recorded as ModelRefused.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -161,6 +162,45 @@ describe('when a site loads a registered model version from the object store', (
     await waiting;
     expect(Buffer.from(inner.seen[0]!.bundle.onnx).equals(Buffer.from(late))).toBe(true);
   }, 120_000);
+});
+
+describe('when the site stops while a load waits for its artifacts', () => {
+  it('ends the wait at once on close(): the load fails saying the site is stopping, not refusing the version, and later loads fail at once', async () => {
+    const never = new TextEncoder().encode(`never-onnx-${randomUUID()}`);
+    const reg = registration({ artifactHash: sha256(never) });
+    const inner = reading();
+    const loader = objectStoreModels(inner.loader, {
+      objects: natsModelObjects(nc, { bucket, domain: null }),
+      cacheDir: cacheIn('cache-e'),
+      waitMs: 300_000, // far beyond the test's own timeout: only close() can end this wait
+      retryEveryMs: 60_000,
+    });
+    const waiting = loader.load(reg).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 1_000)); // the first try found nothing: it sleeps before the next
+    loader.close();
+    const error = await waiting;
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(ModelRefusedError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`model version ${reg.modelVersionId} .*ONNX model sha256/${sha256(never)} was not loaded: the site's inference is stopping`),
+    );
+    expect(inner.seen).toHaveLength(0);
+    await expect(loader.load(registration())).rejects.toThrow(/is stopping/);
+  }, 60_000);
+
+  it('gives up a read whose signal aborts, and reads the object in full otherwise', async () => {
+    const objects = natsModelObjects(nc, { bucket, domain: null });
+    const name = `sha256/${sha256(files.onnx)}`;
+    const aborted = new AbortController();
+    aborted.abort(new Error('stopping now'));
+    await expect(objects.get(name, aborted.signal)).rejects.toThrow('stopping now');
+    const bytes = await objects.get(name, new AbortController().signal);
+    expect(bytes !== null && Buffer.from(bytes).equals(Buffer.from(files.onnx))).toBe(true);
+    expect(await objects.get(`sha256/${sha256(new TextEncoder().encode(randomUUID()))}`)).toBeNull();
+  }, 60_000);
 });
 
 describe('when the site’s inference serves models from the object store', () => {

@@ -9,8 +9,9 @@
 // renamed), so a restart while the uplink is down loads from the cache; a cached file is hashed
 // again when read and fetched again if it no longer matches. A missing object, or a store that
 // cannot be reached, is waited for (retried) up to `waitMs`, then the load fails with an error
-// naming the model version, the artifact and why.
-import { createHash, randomUUID } from 'node:crypto';
+// naming the model version, the artifact and why. close() (the service stopping) ends every wait
+// and pending read at once: those loads fail saying the site is stopping, not that the artifact is bad.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -19,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import type { ArtifactRef, RegisteredModel } from '../../domain/deployments.ts';
 import { ModelRefusedError } from '../../domain/errors.ts';
 import type { LoadedModel, ModelLoader } from '../../features/ports.ts';
+import { sha256Of as sha256 } from '../artifacts/files.ts';
 import { artifactObjectName, type ModelObjects } from './nats-objects.ts';
 
 export interface ObjectStoreModelsOptions {
@@ -33,12 +35,17 @@ export interface ObjectStoreModelsOptions {
 }
 
 const HASH = /^[0-9a-f]{64}$/;
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 type Kind = 'ONNX model' | 'explainer' | 'reference profile';
 
-export function objectStoreModels(inner: ModelLoader, options: ObjectStoreModelsOptions): ModelLoader {
+export interface ObjectStoreModelLoader extends ModelLoader {
+  /** The service is stopping: waits and reads in progress end now (their loads fail), later loads fail at once. */
+  close(): void;
+}
+
+export function objectStoreModels(inner: ModelLoader, options: ObjectStoreModelsOptions): ObjectStoreModelLoader {
+  const closing = new AbortController();
   const cacheDir = join(resolve(options.cacheDir), 'sha256');
   const waitMs = options.waitMs ?? 60_000;
   const retryEveryMs = options.retryEveryMs ?? 2_000;
@@ -61,11 +68,13 @@ export function objectStoreModels(inner: ModelLoader, options: ObjectStoreModels
     const cached = await fromCache(hash);
     if (cached !== null) return cached;
     const name = artifactObjectName(hash);
+    const stopping = (): Error => new Error(`${what}: its ${kind} ${name} was not loaded: the site's inference is stopping`);
     const deadline = Date.now() + waitMs;
     for (let attempt = 1; ; attempt++) {
       let problem: string;
       try {
-        const bytes = await objects.get(name);
+        if (closing.signal.aborted) throw stopping();
+        const bytes = await objects.get(name, closing.signal);
         if (bytes !== null) {
           const actual = sha256(bytes);
           if (actual !== hash)
@@ -85,18 +94,24 @@ export function objectStoreModels(inner: ModelLoader, options: ObjectStoreModels
         problem = `is not in the object store (${objects.where})`;
       } catch (e) {
         if (e instanceof ModelRefusedError) throw e;
+        if (closing.signal.aborted) throw stopping();
         problem = `could not be read from the object store (${objects.where}): ${messageOf(e)}`;
       }
       if (Date.now() + retryEveryMs > deadline)
         throw new Error(`${what}: its ${kind} ${name} ${problem}, and the site's cache does not hold it (${attempt} tries in ${Math.round(waitMs / 1000)} s)`);
       if (attempt === 1) options.log?.warn({ modelVersionId: reg.modelVersionId, artifact: name, problem }, `${kind} not available yet; waiting for it`);
-      await sleep(retryEveryMs);
+      await sleep(retryEveryMs, undefined, { signal: closing.signal }).catch(() => {
+        throw stopping();
+      });
     }
   }
 
   const local = (path: string, hash: string): ArtifactRef => ({ uri: pathToFileURL(path).href, sha256: hash });
 
   return {
+    close() {
+      closing.abort(new Error('the site is stopping'));
+    },
     async load(reg: RegisteredModel): Promise<LoadedModel> {
       const explainer = reg.sidecars?.explainer;
       const reference = reg.sidecars?.reference;
