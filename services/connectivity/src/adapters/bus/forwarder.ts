@@ -96,7 +96,8 @@ export function createForwarder(o: ForwarderOptions): Forwarder {
     lastError = err;
     if (h !== healthy) {
       healthy = h;
-      if (h) o.logger.info({}, 'forwarder: bus reachable again, replaying the buffer');
+      // At warn, like the failure it ends: a log at warn level shows the outage and its end.
+      if (h) o.logger.warn({}, 'forwarder: bus reachable again, replaying the buffer');
       else o.logger.warn({ err }, 'forwarder: publish failed, buffering on disk');
       o.onStateChange?.(h, err);
     }
