@@ -195,8 +195,28 @@ describe('npm run central and npm run edge', () => {
       const read = await objects.get(`sha256/${hash}`);
       expect(read === null ? null : Buffer.from(read).equals(Buffer.from(artifact))).toBe(true);
       expect(await objects.get(`sha256/${'0'.repeat(64)}`)).toBeNull();
+      // …and nothing else of the hub's JetStream: another stream, a change to the bucket, the stream list are refused.
+      for (const subject of ['STREAM.INFO.EVENTS', 'CONSUMER.CREATE.EVENTS.x', 'STREAM.NAMES', 'STREAM.PURGE.OBJ_models', 'STREAM.DELETE.EVENTS'])
+        await expect(nc.request(`$JS.hub.API.${subject}`, '{}', { timeout: 30_000 }), subject).rejects.toThrow(/permissions violation/i);
     } finally {
       await nc.close();
+    }
+    // The centre's mirror user (nkey models) has its bucket's stream, not the rest of the hub's JetStream.
+    const hubEnv = natsEnvConfig({
+      NATS_NKEY_SEED_FILE: join(dataDir, 'hub', 'models.nk'),
+      NATS_INBOX_PREFIX: '_INBOX_models',
+      NATS_TLS_CA_FILE: join(dataDir, 'tls', 'ca.crt'),
+    });
+    if (!hubEnv.ok) throw new Error(hubEnv.message);
+    const mirrorNc = await connectNats({ servers: `127.0.0.1:${CENTRAL_BASE + 50}`, name: 'central-edge-e2e-models', ...hubEnv.nats });
+    try {
+      expect(JSON.parse(new TextDecoder().decode((await mirrorNc.request('$JS.API.STREAM.INFO.OBJ_models', '{}', { timeout: 30_000 })).data))).toMatchObject({
+        config: { name: 'OBJ_models' },
+      });
+      for (const subject of ['STREAM.INFO.EVENTS', 'STREAM.DELETE.EVENTS', 'STREAM.DELETE.OBJ_models'])
+        await expect(mirrorNc.request(`$JS.API.${subject}`, '{}', { timeout: 30_000 }), subject).rejects.toThrow(/permissions violation/i);
+    } finally {
+      await mirrorNc.close();
     }
 
     mark('model_read_at_site_s');

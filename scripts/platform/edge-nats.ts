@@ -56,12 +56,42 @@ const integrationGrant: ServiceGrant = {
 export const MODELS_BUCKET = 'models';
 export const HUB_DOMAIN = 'hub';
 
-/** The centre's launcher, putting training's artifacts into the models bucket (mirrorArtifacts). */
-export const modelMirrorGrant: ServiceGrant = { service: 'models', exact: { publish: ['$JS.API.>', `$O.${MODELS_BUCKET}.>`] } };
+/** The JetStream stream behind the models bucket (@nats-io/obj names it `OBJ_<bucket>`). */
+const MODELS_STREAM = `OBJ_${MODELS_BUCKET}`;
 
-/** A site's inference reads the hub's models bucket across the link: the hub domain's JetStream API and its consumers' flow control. */
+/**
+ * What reading the models bucket with @nats-io/obj calls on the JetStream API `api` (`$JS.API`, or
+ * `$JS.<domain>.API` across the link): the API check (jetstreamManager), the stream's info (open), an
+ * object's meta record (MSG.GET, last by subject), and the ordered push consumer streaming its chunks
+ * (created per read, the chunk filter in the subject; deleted and made again after a gap). Nothing on
+ * any other stream, and nothing that changes this one.
+ */
+const modelReadApi = (api: string): string[] => [
+  `${api}.INFO`,
+  `${api}.STREAM.INFO.${MODELS_STREAM}`,
+  `${api}.STREAM.MSG.GET.${MODELS_STREAM}`,
+  `${api}.CONSUMER.CREATE.${MODELS_STREAM}.>`,
+  `${api}.CONSUMER.INFO.${MODELS_STREAM}.*`,
+  `${api}.CONSUMER.DELETE.${MODELS_STREAM}.*`,
+];
+
+/**
+ * The centre's launcher, putting training's artifacts into the models bucket (mirrorArtifacts): it
+ * creates the bucket's stream, reads it like a site does, publishes chunks and meta records under
+ * `$O.models.>`, and purges the chunks of a put that failed half-way (what @nats-io/obj does).
+ */
+export const modelMirrorGrant: ServiceGrant = {
+  service: 'models',
+  exact: {
+    publish: [...modelReadApi('$JS.API'), ...['CREATE', 'UPDATE', 'PURGE'].map((op) => `$JS.API.STREAM.${op}.${MODELS_STREAM}`), `$O.${MODELS_BUCKET}.>`],
+  },
+};
+
+/** A site's inference reads the hub's models bucket across the link: that stream's read API in the hub domain and its consumers' flow control. */
 const withModelReads = (g: ServiceGrant): ServiceGrant =>
-  g.service === 'inference' ? { ...g, exact: { ...g.exact, publish: [...(g.exact?.publish ?? []), `$JS.${HUB_DOMAIN}.API.>`, '$JS.FC.>'] } } : g;
+  g.service === 'inference'
+    ? { ...g, exact: { ...g.exact, publish: [...(g.exact?.publish ?? []), ...modelReadApi(`$JS.${HUB_DOMAIN}.API`), `$JS.FC.${MODELS_STREAM}.>`] } }
+    : g;
 
 const NOT_ACROSS = ['uns.>', 'evt.>', 'inference.>', 'ledger.>'];
 
