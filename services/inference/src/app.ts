@@ -187,7 +187,8 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
     visualModelLoader({ ...loaderOptions, stages: regionStages }),
     mlModelLoader(loaderOptions),
   );
-  const loader = deps.modelStore ? objectStoreModels(byUseCase, { ...deps.modelStore, log: logger }) : byUseCase;
+  const storeLoader = deps.modelStore ? objectStoreModels(byUseCase, { ...deps.modelStore, log: logger }) : null;
+  const loader = storeLoader ?? byUseCase;
   const models = createModelHost({
     loader,
     kernel,
@@ -392,6 +393,9 @@ export function createInferenceApp(deps: InferenceAppDeps): InferenceApp {
         await replicas.leave();
         if (grpc !== null) await grpc.shutdown({ graceMs: config.shutdownGraceMs ?? 10_000 });
         if (http !== null) await http.close();
+        // a load waiting for an object the store does not have yet ends now, and is not recorded as a refusal
+        models.stopLoading();
+        storeLoader?.close();
         await models.idle();
         await shadow.flush().catch((error: unknown) => logger.warn({ err: error }, 'shadow window counts not recorded'));
         await visual?.stop();

@@ -285,3 +285,72 @@ describe('when the site’s inference serves models from the object store', () =
     expect(app.models.slots(USE_CASE).production?.registered.modelVersionId).toBe(v1.modelVersionId);
   }, 180_000);
 });
+
+describe('when the site’s inference stops while a promoted version waits for its artifact', () => {
+  it('stops at once and records no refusal of that version (the wait was cut short, not a verdict)', async () => {
+    const store = await openSqliteEventStore({
+      path: join(dir, 'events-stop.db'),
+      ledgerKey: ledgerKeyFromPem(generateLedgerKeyPem().privateKeyPem),
+      anchorSink: new MemoryAnchorSink(),
+      validator: eventValidator,
+    });
+    await defineAsCharter(store, 'pump-bearing');
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    // the store as the site sees it, counting the reads, so the test knows the load is waiting
+    const real = natsModelObjects(nc, { bucket, domain: null });
+    let reads = 0;
+    const asked: typeof real = { where: real.where, get: (name, signal) => (reads++, real.get(name, signal)) };
+    const app = createInferenceApp({
+      store,
+      bus: createInProcBus({ logger: silent }),
+      keySet: await importKeySet((await createKeySet({ now: new Date() })).keySet),
+      logger: silent,
+      // far beyond the test's timeout: only the stop can end this wait
+      modelStore: { objects: asked, cacheDir: cacheIn('site-cache-stop'), waitMs: 3_000_000 },
+      config: { grpc: null, http: null, access: { issuer: 'i', audience: 'a' }, replicaId: 'r1', replicas: ['r1'], unsSubject: null, shutdownGraceMs: 1_000 },
+    });
+    await app.start();
+    const absent = sha256(new TextEncoder().encode(`never-put-${randomUUID()}`));
+    const reg = registration({ version: 7, artifactHash: absent, artifactUri: `${CENTRE}${absent}` });
+    const governance = asGovernance(store);
+    await governance({
+      type: 'ModelVersionRegistered',
+      data: {
+        ...eventExamples.ModelVersionRegistered,
+        modelVersionId: reg.modelVersionId,
+        useCaseId: USE_CASE,
+        runId: randomUUID(),
+        version: reg.version,
+        artifactUri: reg.artifactUri,
+        artifactHash: reg.artifactHash,
+        spec: {
+          ...eventExamples.ModelVersionRegistered.spec,
+          target: pump.target,
+          features: pump.featureSpec.features.map((f) => f.name),
+          task: 'classification',
+        },
+        inputs: pump.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
+        windowSeconds: pump.featureSpec.windowMinutes * 60,
+        outputs: [{ name: 'probabilities' }],
+        decisionThreshold: pump.threshold,
+        explainer: reg.sidecars!.explainer!,
+        reference: reg.sidecars!.reference!,
+      },
+    });
+    await governance({
+      type: 'ModelPromoted',
+      data: { useCaseId: USE_CASE, modelVersionId: reg.modelVersionId, stage: 'production', approvalRequestId: randomUUID(), previousModelVersionId: null },
+    });
+    // the load is waiting for the absent object (read, not there, asked again later); the stop must end it
+    const since = Date.now();
+    while (reads < 1 && Date.now() - since < 30_000) await new Promise((r) => setTimeout(r, 100));
+    expect(reads).toBeGreaterThan(0);
+    await app.stop();
+    const refused = (await store.readAll({ fromPosition: 1, maxCount: 10_000 })).filter(
+      (e) => e.type === 'ModelRefused' && (e.data as { modelVersionId: string }).modelVersionId === reg.modelVersionId,
+    );
+    expect(refused).toEqual([]);
+    expect(app.models.slots(USE_CASE).production).toBeNull();
+    await store.close();
+  }, 60_000);
+});

@@ -58,6 +58,8 @@ export interface ModelHost {
   slotsFor(useCaseId: string, assetPath: string): Slots & { readonly key: string };
   /** Resolves when every queued load has finished. */
   idle(): Promise<void>;
+  /** The service is stopping: queued loads are skipped and a load cut short is not recorded as a refusal. */
+  stopLoading(): void;
   state(): DeploymentState;
   status(): { loads: number; refusals: number; lastRefusal: string | null; useCases: Record<string, { production: string | null; shadow: string | null }> };
   close(): Promise<void>;
@@ -147,6 +149,11 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
         deps.log.info({ useCase, stage, modelVersionId: want }, 'model serving');
       }
     } catch (error) {
+      if (closed) {
+        // cut short by the stop (the store's loader is closed): not a verdict on the version, so nothing is recorded
+        deps.log.info({ useCase, stage, modelVersionId: want }, 'model load abandoned: stopping');
+        return;
+      }
       const refused = error instanceof ModelRefusedError ? error : null;
       const reason = refused !== null ? refused.message : `could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
       refusals++;
@@ -239,6 +246,9 @@ export function createModelHost(deps: ModelHostDeps): ModelHost {
       for (const [u, s] of slots)
         useCases[u] = { production: s.production?.registered.modelVersionId ?? null, shadow: s.shadow?.registered.modelVersionId ?? null };
       return { loads, refusals, lastRefusal, useCases };
+    },
+    stopLoading() {
+      closed = true;
     },
     async close() {
       closed = true;
