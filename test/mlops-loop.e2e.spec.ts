@@ -224,8 +224,7 @@ describe('the MLOps loop on the plant (issue 16 done-when)', () => {
         .map((e) => e.data as { modelVersionId: string; severity: string; kind: string; feature: string | null; value: number })
         .filter((d) => d.modelVersionId === base.modelVersionId && d.severity === 'critical');
     // (the sensor's 30-minute drift first shows in the temperature's slope)
-    const minutes = await run(SPAN, async () => (await critical()).some((d) => d.feature === 'bearing_temp_mean'));
-    expect(minutes).toBeLessThanOrEqual(SPAN);
+    await run(SPAN, async () => (await critical()).some((d) => d.feature === 'bearing_temp_mean'));
     const found = await critical();
     expect(found).toContainEqual(expect.objectContaining({ kind: 'data', feature: 'bearing_temp_mean', value: expect.any(Number) }));
     // the drift names the input the change moved: the bearing temperature's, never the vibration's
