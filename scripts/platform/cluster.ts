@@ -1,10 +1,10 @@
 // `npm run cluster`: each service as its own process on NATS and PostgreSQL (the machine's, or
 // PG_URL / NATS_URL), with two relays (one active by advisory lock, one standby). The same service
 // code as `npm start`; in production each process runs on its own (docker-compose.yml, infra/).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { startOwnNats } from './cluster-nats.ts';
+import { runProcs, type Proc } from './edge-procs.ts';
 import { platformTls } from './tls.ts';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
 import { loadUseCases, readUseCaseFiles } from './usecases.ts';
@@ -28,12 +28,6 @@ const builtEntry = (entry: string): string => {
 
 /** The JetStream stream governance anchors the chain head to: one per ledger key. */
 const anchorStreamOf = (keyId: string): string => `LEDGER_ANCHORS_${keyId}`;
-
-interface Proc {
-  name: string;
-  entry: string;
-  env: Record<string, string>;
-}
 
 async function main(): Promise<void> {
   const keys = await devKeys(dataDir);
@@ -259,43 +253,9 @@ async function main(): Promise<void> {
     for (const p of procs) Object.assign(p.env, ownNats.envFor(p.name));
   }
 
-  const children: ChildProcess[] = [];
-  let stopping = false;
-  const stopAll = (code: number): void => {
-    if (stopping) return;
-    stopping = true;
-    for (const c of children) c.kill('SIGTERM');
-    setTimeout(() => process.exit(code), 15_000).unref();
-    void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r))))).then(() =>
-      process.exit(code),
-    );
-  };
-  for (const p of procs) {
-    const args = p.entry.endsWith('.js') ? [p.entry] : ['--import', 'tsx', p.entry];
-    const child = spawn(process.execPath, args, { env: { ...env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    const prefix = `${p.name.padEnd(12)} │ `;
-    process.stdout.write(`${prefix}started (pid ${child.pid ?? '?'})\n`);
-    for (const s of [child.stdout, child.stderr]) {
-      let buf = '';
-      s?.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          process.stdout.write(`${prefix}${buf.slice(0, nl)}\n`);
-          buf = buf.slice(nl + 1);
-        }
-      });
-    }
-    child.on('exit', (code, signal) => {
-      process.stdout.write(`${prefix}exited (${signal ?? code})\n`);
-      // CLUSTER_KEEP_GOING=1: a process that dies is left dead and the rest carry on (the kill test).
-      if (!stopping && env.CLUSTER_KEEP_GOING !== '1') {
-        process.stdout.write(`${p.name} stopped unexpectedly; stopping the cluster\n`);
-        stopAll(1);
-      }
-    });
-  }
+  // One stop for all (SIGTERM, SIGKILL after a grace, exit 1 when one stopped uncleanly), shared with central/edge.
+  // CLUSTER_KEEP_GOING=1: a process that dies is left dead and the rest carry on (the kill test).
+  runProcs(procs, () => undefined, { keepGoing: env.CLUSTER_KEEP_GOING === '1' });
   const auditor = await devToken(keys.accessDir, 'first-look-auditor', ['auditor']);
   const engineer = await devToken(keys.accessDir, 'first-look-engineer', ['engineer']);
   const operator = await devToken(keys.accessDir, 'first-look-operator', ['operator']);
@@ -345,8 +305,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  process.on('SIGINT', () => stopAll(0));
-  process.on('SIGTERM', () => stopAll(0));
 }
 
 main().catch((e: unknown) => {

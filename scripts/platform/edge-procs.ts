@@ -1,6 +1,6 @@
-// Process running shared by `npm run central` and `npm run edge`: each process with its own
-// environment, its output prefixed with its name, and one stop for all (SIGTERM, then exit) when
-// one of them dies or the launcher is stopped. (cluster.ts does the same for `npm run cluster`.)
+// Process running shared by `npm run central`, `npm run edge` and `npm run cluster`: each process with
+// its own environment, its output prefixed with its name, and one stop for all (SIGTERM, then exit)
+// when one of them dies (unless `keepGoing`: the kill test leaves a dead one dead) or the launcher is stopped.
 // A process still running STOP_GRACE_MS after SIGTERM is killed (SIGKILL) and named, and the
 // launcher then exits 1, as it does when a process exits other than with 0 on SIGTERM: nothing is
 // left behind, and an unclean stop is not reported as clean.
@@ -14,7 +14,12 @@ export interface Proc {
 
 const STOP_GRACE_MS = 30_000;
 
-export function runProcs(procs: readonly Proc[], onStop: () => void = () => undefined): { stopAll(code: number): void } {
+export interface RunOptions {
+  /** A process that dies is left dead and the rest carry on (CLUSTER_KEEP_GOING=1, the kill test). */
+  readonly keepGoing?: boolean;
+}
+
+export function runProcs(procs: readonly Proc[], onStop: () => void = () => undefined, options: RunOptions = {}): { stopAll(code: number): void } {
   const children: ChildProcess[] = [];
   let stopping = false;
   /** A process that exited other than with 0 while being stopped. */
@@ -41,7 +46,9 @@ export function runProcs(procs: readonly Proc[], onStop: () => void = () => unde
     void Promise.all(children.map((c) => new Promise((r) => (running(c) ? c.once('exit', r) : r(null))))).then(done);
   };
   for (const p of procs) {
-    const child = spawn(process.execPath, ['--import', 'tsx', p.entry], { env: { ...process.env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A built entry (the HMI's server.js) runs as is; a TypeScript one through tsx.
+    const args = p.entry.endsWith('.js') ? [p.entry] : ['--import', 'tsx', p.entry];
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const prefix = `${p.name.padEnd(12)} │ `;
     process.stdout.write(`${prefix}started (pid ${child.pid ?? '?'})\n`);
@@ -59,7 +66,7 @@ export function runProcs(procs: readonly Proc[], onStop: () => void = () => unde
     child.on('exit', (code, signal) => {
       process.stdout.write(`${prefix}exited (${signal ?? code})\n`);
       if (stopping && code !== 0) unclean.push(`${p.name} (${signal ?? code})`);
-      if (!stopping) {
+      if (!stopping && options.keepGoing !== true) {
         process.stdout.write(`${p.name} stopped unexpectedly; stopping\n`);
         stopAll(1);
       }
