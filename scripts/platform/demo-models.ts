@@ -10,6 +10,7 @@
 //   4. Promote by the quality lead.
 // Idempotent: a version already in production is left as it is; a pending or approved request of
 // the same version is continued instead of asking again.
+import { randomUUID } from 'node:crypto';
 import { createClient, governanceRegistryV1 as registry, unaryCall, type GrpcClientTls } from '@industrial/grpc';
 import {
   createGrpcModelRegistry,
@@ -72,7 +73,9 @@ export async function promoteThroughFrontDoor(
   const failed: FailedModel[] = [];
   // one use case refused (e.g. a version inference refused earlier) does not stop the others
   const one = async (p: PreparedModel): Promise<void> => {
-    const { registered } = await reg.register(registrationFor(p, codeVersion) as never, undefined as never);
+    // the registration's own correlation id (the client sends it to governance with the call)
+    const cause = { actor: 'svc:training', role: 'service', correlationId: randomUUID(), causationId: null, traceparent: null };
+    const { registered } = await reg.register(registrationFor(p, codeVersion) as never, cause);
     const modelVersionId = registered.modelVersionId;
     const listed = await unaryCall(engineer, engineer.listModelVersions, { useCaseId: p.useCaseId });
     const serving = listed.deployments.find((d) => d.stage === PRODUCTION && d.scope === '')?.modelVersionId ?? '';
