@@ -96,6 +96,24 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The registry event of `reg` as governance records it for the pump use case. */
+const registeredData = (reg: RegisteredModel) => ({
+  ...eventExamples.ModelVersionRegistered,
+  modelVersionId: reg.modelVersionId,
+  useCaseId: USE_CASE,
+  runId: randomUUID(),
+  version: reg.version,
+  artifactUri: reg.artifactUri,
+  artifactHash: reg.artifactHash,
+  spec: { ...eventExamples.ModelVersionRegistered.spec, target: pump.target, features: pump.featureSpec.features.map((f) => f.name), task: 'classification' },
+  inputs: pump.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
+  windowSeconds: pump.featureSpec.windowMinutes * 60,
+  outputs: [{ name: 'probabilities' }],
+  decisionThreshold: pump.threshold,
+  explainer: reg.sidecars!.explainer!,
+  reference: reg.sidecars!.reference!,
+});
+
 describe('when a site loads a registered model version from the object store', () => {
   it('takes each artifact from the store by its registered hash, caches it, and loads from the cache with the store out of reach', async () => {
     const cacheDir = cacheIn('cache-a');
@@ -236,27 +254,7 @@ describe('when the site’s inference serves models from the object store', () =
     const governance = asGovernance(store);
     await governance({
       type: 'ModelVersionRegistered',
-      data: {
-        ...eventExamples.ModelVersionRegistered,
-        modelVersionId: reg.modelVersionId,
-        useCaseId: USE_CASE,
-        runId: randomUUID(),
-        version: reg.version,
-        artifactUri: reg.artifactUri,
-        artifactHash: reg.artifactHash,
-        spec: {
-          ...eventExamples.ModelVersionRegistered.spec,
-          target: pump.target,
-          features: pump.featureSpec.features.map((f) => f.name),
-          task: 'classification',
-        },
-        inputs: pump.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
-        windowSeconds: pump.featureSpec.windowMinutes * 60,
-        outputs: [{ name: 'probabilities' }],
-        decisionThreshold: pump.threshold,
-        explainer: reg.sidecars!.explainer!,
-        reference: reg.sidecars!.reference!,
-      },
+      data: registeredData(reg),
     });
     await governance({
       type: 'ModelPromoted',
@@ -315,27 +313,7 @@ describe('when the site’s inference stops while a promoted version waits for i
     const governance = asGovernance(store);
     await governance({
       type: 'ModelVersionRegistered',
-      data: {
-        ...eventExamples.ModelVersionRegistered,
-        modelVersionId: reg.modelVersionId,
-        useCaseId: USE_CASE,
-        runId: randomUUID(),
-        version: reg.version,
-        artifactUri: reg.artifactUri,
-        artifactHash: reg.artifactHash,
-        spec: {
-          ...eventExamples.ModelVersionRegistered.spec,
-          target: pump.target,
-          features: pump.featureSpec.features.map((f) => f.name),
-          task: 'classification',
-        },
-        inputs: pump.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
-        windowSeconds: pump.featureSpec.windowMinutes * 60,
-        outputs: [{ name: 'probabilities' }],
-        decisionThreshold: pump.threshold,
-        explainer: reg.sidecars!.explainer!,
-        reference: reg.sidecars!.reference!,
-      },
+      data: registeredData(reg),
     });
     await governance({
       type: 'ModelPromoted',
