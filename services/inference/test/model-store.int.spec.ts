@@ -105,7 +105,12 @@ const registeredData = (reg: RegisteredModel) => ({
   version: reg.version,
   artifactUri: reg.artifactUri,
   artifactHash: reg.artifactHash,
-  spec: { ...eventExamples.ModelVersionRegistered.spec, target: pump.target, features: pump.featureSpec.features.map((f) => f.name), task: 'classification' },
+  spec: {
+    ...eventExamples.ModelVersionRegistered.spec,
+    target: pump.target,
+    features: pump.featureSpec.features.map((f) => f.name),
+    task: 'classification' as const,
+  },
   inputs: pump.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
   windowSeconds: pump.featureSpec.windowMinutes * 60,
   outputs: [{ name: 'probabilities' }],
