@@ -158,37 +158,34 @@ export interface RunningHmi {
   stop(): Promise<void>;
 }
 
-export async function startHmi(env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: string } & Record<string, string>): Promise<RunningHmi> {
-  // H17's port range (notes/coord.md): 55500-55999
-  const port = 55_500 + Math.floor(Math.random() * 500);
-  const url = `http://127.0.0.1:${port}`;
-  const proc: ChildProcess = spawn(process.execPath, [join(HMI_DIR, 'server.js')], {
-    cwd: HMI_DIR,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  proc.stderr?.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  const end = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`HMI exited ${proc.exitCode}:\n${text}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > end) throw new Error(`HMI did not start:\n${text}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    output: () => text,
-    stop: () =>
+export interface StartHmiOptions {
+  /** The ports to pick from (a test's own range): `from` … `from + count - 1`; default H17's 55500-55999 (notes/coord.md). */
+  readonly ports?: { readonly from: number; readonly count: number };
+  /** How long to wait for /healthz (default 30 s). */
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * The built HMI (`node server.js`) on a random port of `options.ports`, ready when /healthz answers.
+ * A port already taken (EADDRINUSE) is given up for another, up to three tries.
+ */
+export async function startHmi(
+  env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: string } & Record<string, string>,
+  options: StartHmiOptions = {},
+): Promise<RunningHmi> {
+  const { from, count } = options.ports ?? { from: 55_500, count: 500 };
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  for (let attempt = 1; ; attempt++) {
+    const port = from + Math.floor(Math.random() * count);
+    const url = `http://127.0.0.1:${port}`;
+    const proc: ChildProcess = spawn(process.execPath, [join(HMI_DIR, 'server.js')], {
+      cwd: HMI_DIR,
+      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    for (const s of [proc.stdout, proc.stderr]) s?.on('data', (d: Buffer) => (text += d.toString()));
+    const stop = () =>
       new Promise<void>((r) => {
         if (proc.exitCode !== null) return r();
         const force = setTimeout(() => proc.kill('SIGKILL'), 5000);
@@ -197,6 +194,19 @@ export async function startHmi(env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: st
           r();
         });
         proc.kill('SIGTERM');
-      }),
-  };
+      });
+    const end = Date.now() + timeoutMs;
+    while (proc.exitCode === null && Date.now() <= end) {
+      const up = await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false, // not listening yet
+      );
+      if (up) return { url, output: () => text, stop };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const exited = proc.exitCode;
+    await stop();
+    if (attempt < 3 && /EADDRINUSE/.test(text)) continue;
+    throw new Error(exited !== null ? `HMI exited ${exited} on ${url}:\n${text}` : `HMI did not start on ${url} within ${timeoutMs / 1000} s:\n${text}`);
+  }
 }

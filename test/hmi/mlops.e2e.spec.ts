@@ -12,7 +12,6 @@
 //   real one of the rules, decided and its outcome recorded through the gateway) shows the summary,
 //   the chart and the compared prompts newest first with the operator's outcome; an operator is refused.
 // axe-core (serious and critical) on every screen at 1280×800 and 1024×768.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { eventExamples, latestVersion, streamFor, type EventType } from '@industrial/contracts';
@@ -23,7 +22,7 @@ import { readUseCaseFile } from '../../scripts/platform/usecases.ts';
 import { writeModelBundle } from '../../services/inference/src/adapters/artifacts/files.ts';
 import { buildPumpModel } from '../../services/inference/test/pump-data.ts';
 import { checkBothSizes, type Violation } from './axe.ts';
-import { CHROMIUM_ARGS, HMI_DIR, buildHmi, startPlatform, type Platform } from './harness.ts';
+import { CHROMIUM_ARGS, buildHmi, startHmi, startPlatform, type Platform, type RunningHmi } from './harness.ts';
 
 const poll = <T>(fn: () => Promise<T> | T, options: { message?: string; timeout?: number } = {}) => expect.poll(fn, { timeout: 30_000, ...options });
 
@@ -35,7 +34,7 @@ const GATED = randomUUID();
 const WATCHED = randomUUID();
 
 let platform: Platform;
-let hmi: { url: string; stop(): Promise<void>; output(): string };
+let hmi: RunningHmi;
 let browser: Browser;
 const violations: Violation[] = [];
 const ids = { gated: '', gatedRequest: '', w1: '', w2: '', candidate: '', prompt: '' };
@@ -78,39 +77,6 @@ const gateway = async (role: 'operator' | 'engineer', method: 'GET' | 'POST', pa
     headers: { authorization: `Bearer ${await platform.token(role, `${role}-mlops`)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-
-/** The built HMI on a port of this test's range (49500-49999), ready when /healthz answers. */
-async function startHmi(env: Record<string, string>): Promise<typeof hmi> {
-  for (let attempt = 0; ; attempt++) {
-    const port = 49_500 + Math.floor(Math.random() * 500);
-    const url = `http://127.0.0.1:${port}`;
-    const proc: ChildProcess = spawn(process.execPath, [join(HMI_DIR, 'server.js')], {
-      cwd: HMI_DIR,
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    for (const s of [proc.stdout, proc.stderr]) s?.on('data', (d: Buffer) => (log += d.toString()));
-    const stop = () =>
-      new Promise<void>((done) => {
-        if (proc.exitCode !== null) return done();
-        const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        proc.once('exit', () => (clearTimeout(kill), done()));
-        proc.kill('SIGTERM');
-      });
-    const until = Date.now() + 60_000;
-    while (proc.exitCode === null && Date.now() < until) {
-      const up = await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (up) return { url, stop, output: () => log };
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    await stop();
-    if (attempt >= 2 || !/EADDRINUSE/.test(log)) throw new Error(`the HMI did not start on ${url}:\n${log}`);
-  }
-}
 
 beforeAll(async () => {
   buildHmi();
@@ -183,12 +149,16 @@ beforeAll(async () => {
   const proposed = (await platform.events('ModelRollbackProposed')).filter((e) => e.data.useCaseId === WATCHED);
   expect(proposed, JSON.stringify(findings)).toHaveLength(1);
 
-  hmi = await startHmi({
-    INFERENCE_URL: platform.gatewayUrl,
-    ACCESS_KEYS_DIR: platform.keysDir,
-    HMI_GOVERNANCE_GRPC: platform.governanceAddress,
-    HMI_USE_CASES: `${GATED},${WATCHED},${PUMP_USE_CASE}`,
-  });
+  hmi = await startHmi(
+    {
+      INFERENCE_URL: platform.gatewayUrl,
+      ACCESS_KEYS_DIR: platform.keysDir,
+      HMI_GOVERNANCE_GRPC: platform.governanceAddress,
+      HMI_USE_CASES: `${GATED},${WATCHED},${PUMP_USE_CASE}`,
+    },
+    // this test's port range (49500-49999)
+    { ports: { from: 49_500, count: 500 }, startTimeoutMs: 60_000 },
+  );
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 300_000);
 
