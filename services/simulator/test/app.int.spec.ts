@@ -196,6 +196,18 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
     expect(state.value.value).toBeGreaterThan(0);
   });
 
+  it('stamps the server timestamp with its own wall clock and the source timestamp with plant time', async () => {
+    const before = Date.now();
+    await sleep(300);
+    const dv = await session.read({ nodeId: `ns=${ns};s=${PUMP(2)}/flow`, attributeId: AttributeIds.Value });
+    const after = Date.now();
+    const server = dv.serverTimestamp?.getTime() ?? 0;
+    // updated within the last tick (10 Hz) by the server's clock, not the plant's (which started in January 2025)
+    expect(server).toBeGreaterThanOrEqual(before - 1_000);
+    expect(server).toBeLessThanOrEqual(after);
+    expect(dv.sourceTimestamp?.getTime() ?? 0).toBeLessThan(server - 86_400_000);
+  });
+
   describe('when bearing wear is injected on pump-4 through the InjectFault method', () => {
     it("shows only in pump-4's tags and arrives as label events", async () => {
       const before = labels.length;

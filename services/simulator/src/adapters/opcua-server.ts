@@ -10,6 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import {
   DataType,
+  DataValue,
   makeEUInformation,
   MessageSecurityMode,
   OPCUACertificateManager,
@@ -207,14 +208,24 @@ export async function startOpcuaServer(
   };
 }
 
+/** node-opcua's setter of a whole DataValue (setValueFromSource stamps the server timestamp with the source's). */
+type SettableVariable = UAVariable & { _internal_set_dataValue(dataValue: DataValue): void };
+
 function applyUpdates(bound: Map<string, Bound>, updates: readonly TagUpdate[]): void {
+  // The source timestamp is the plant's (the device's clock: ahead of the wall clock when the plant runs
+  // accelerated); the server timestamp is this OPC UA server's own clock when it took the value, as a real
+  // server stamps it, so a latency measured from it downstream (sample to score, ingest lag) is wall time.
+  const serverTimestamp = new Date();
   for (const u of updates) {
     const b = bound.get(`${u.asset}/${u.tag}`);
     if (!b) continue;
-    b.variable.setValueFromSource(
-      new Variant({ dataType: b.dataType, value: u.value }),
-      u.quality === 'good' ? StatusCodes.Good : StatusCodes.BadSensorFailure,
-      new Date(u.timestampMs),
+    (b.variable as SettableVariable)._internal_set_dataValue(
+      new DataValue({
+        value: new Variant({ dataType: b.dataType, value: u.value }),
+        statusCode: u.quality === 'good' ? StatusCodes.Good : StatusCodes.BadSensorFailure,
+        sourceTimestamp: new Date(u.timestampMs),
+        serverTimestamp,
+      }),
     );
   }
 }
