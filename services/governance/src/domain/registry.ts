@@ -3,9 +3,10 @@
 // (four eyes) or reject, promote an approved request, roll back, and the break-glass promotion that
 // skips the approval workflow but records it. Pure: no I/O, no clock; ids and actors come in as data.
 // A decision returns the events to append (none = already done), or throws a RegistryError
-// (NOT_FOUND / FAILED_PRECONDITION) or FourEyesError.
+// (NOT_FOUND / FAILED_PRECONDITION), FourEyesError or ShadowOnlyError.
 import type { EventData, PlatformEvent } from '@industrial/contracts';
 import { productionHolderFor } from './production-gates.ts';
+import { ShadowOnlyError, shadowOnlyRefusal, type Requester } from './request-authority.ts';
 import {
   RegistryError,
   assertFourEyes,
@@ -104,6 +105,8 @@ export interface RequestApprovalCommand {
   readonly targetStage: DeploymentStage;
   readonly justification: string;
   readonly scope: string | null;
+  /** Who asks (the edge's caller); absent: a caller of the platform's own process, with model.propose. */
+  readonly requester?: Requester;
 }
 
 /**
@@ -111,9 +114,21 @@ export interface RequestApprovalCommand {
  * of the version it would replace — the holder of the stage in that scope, or, for a scope never
  * deployed, the use-case-wide holder (which serves those assets until then). For production it is
  * the version the savings gate compares with (productionHolderFor): a pilot with only a shadow
- * deployment compares with the use-case-wide production model.
+ * deployment compares with the use-case-wide production model. A requester with model.propose_shadow
+ * only is refused first (ShadowOnlyError): production, or a version another subject registered
+ * (request-authority.ts); an unknown version is left to NOT_FOUND.
  */
 export function decideRequestApproval(s: RegistryState, c: RequestApprovalCommand): Decision<'ModelApprovalRequested'> {
+  if (c.requester?.shadowOnly === true) {
+    const { subject } = c.requester;
+    const refusal = shadowOnlyRefusal({
+      subject,
+      targetStage: c.targetStage,
+      modelVersionId: c.modelVersionId,
+      registeredBy: s.registeredBy.get(c.modelVersionId) ?? null,
+    });
+    if (refusal !== null) throw new ShadowOnlyError(subject, refusal);
+  }
   const v = usableVersion(s, c.useCaseId, c.modelVersionId, 'model version');
   if (holderOf(s, c.targetStage, c.useCaseId, c.scope) === c.modelVersionId) {
     throw precondition(`model version ${c.modelVersionId} (version ${v.version}) already holds ${c.targetStage} of ${where(c.scope)}`);

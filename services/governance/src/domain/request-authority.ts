@@ -3,9 +3,33 @@
 // engineer) may request any stage of any version. A caller with only `model.propose_shadow`
 // (training's service account, for the shadow period of a retraining's candidate) may request
 // the shadow stage of a version it registered itself, never production: a person proposes
-// production, and a quality lead still approves and promotes every request.
+// production, and a quality lead still approves and promotes every request. The registry's
+// decision (decideRequestApproval) applies the rule on the use case's state, which knows who
+// registered each version; the edge only says who asks and whether they hold model.propose.
 // Pure: no I/O, no clock.
 import type { DeploymentStage } from './registry-state.ts';
+
+/** Who asks for a stage, as the edge authenticated them. */
+export interface Requester {
+  /** The caller's subject (token `sub`), e.g. `svc:training`. */
+  readonly subject: string;
+  /** True when the caller holds `model.propose_shadow` but not `model.propose` (for the request's location). */
+  readonly shadowOnly: boolean;
+}
+
+/** A caller holding only model.propose_shadow asked for more; the edge refuses it as PERMISSION_DENIED (model.propose) and records it. */
+export class ShadowOnlyError extends Error {
+  readonly code = 'SHADOW_ONLY' as const;
+  readonly subject: string;
+  /** Why, for the caller and the audit trail. */
+  readonly detail: string;
+  constructor(subject: string, detail: string) {
+    super(detail);
+    this.name = 'ShadowOnlyError';
+    this.subject = subject;
+    this.detail = detail;
+  }
+}
 
 export interface ShadowOnlyRequest {
   /** The caller's subject (token `sub`), e.g. `svc:training`. */

@@ -1,6 +1,6 @@
 // gRPC adapter of the model registry (industrial.governance.v1.ModelRegistryService): edge
 // validation (zod, proto field names), the permission each method needs and the location it
-// touches (the request's scope, when it names one), the four-eyes refusal recorded as
+// touches (the request's scope, when it names one), the four-eyes and shadow-only refusals recorded as
 // AccessDenied like the guard's denials, and domain views → proto messages. The rules live in
 // domain/registry.ts; reading and appending in adapters/eventstore/model-stream.ts.
 import {
@@ -32,7 +32,7 @@ import {
   type RegistryState,
   type VersionStage,
 } from '../../domain/registry.ts';
-import { shadowOnlyRefusal } from '../../domain/request-authority.ts';
+import { ShadowOnlyError } from '../../domain/request-authority.ts';
 import type { RegistryFeatures } from '../../features/registry.ts';
 
 const { ModelRegistryServiceService, ModelStage, ApprovalStatus } = pb;
@@ -309,19 +309,17 @@ export function modelRegistryService(deps: ModelRegistryDeps) {
       resource: (q) => resourceOfScope(q.scope),
       async handle(q, ctx) {
         const resource = resourceOfScope(q.scope);
-        let used: Permission = Permission.ModelPropose;
-        if (!authorize(ctx.principal, Permission.ModelPropose, resource).allowed) {
-          used = Permission.ModelProposeShadow;
-          const registeredBy = (await registry.list(q.useCaseId)).registeredBy.get(q.modelVersionId) ?? null;
-          const refusal = shadowOnlyRefusal({ subject: ctx.principal.subject, targetStage: q.targetStage, modelVersionId: q.modelVersionId, registeredBy });
-          if (refusal !== null) {
-            // Nothing is appended to the model stream; the refusal is recorded like the guard's.
-            await recordRefusal(Permission.ModelPropose, refusal, ctx.principal, resource, ctx);
-            throw new PermissionDeniedError(Permission.ModelPropose, resource, refusal);
-          }
+        const shadowOnly = !authorize(ctx.principal, Permission.ModelPropose, resource).allowed;
+        const used = shadowOnly ? Permission.ModelProposeShadow : Permission.ModelPropose;
+        try {
+          const { state, requestId } = await registry.requestApproval({ ...q, requester: { subject: ctx.principal.subject, shadowOnly } }, causeOf(ctx, used));
+          return { request: requestOf(state, requestId) };
+        } catch (error) {
+          // Refused by the decision (model.propose_shadow only): nothing was appended to the model stream; the refusal is recorded like the guard's.
+          if (!(error instanceof ShadowOnlyError)) throw error;
+          await recordRefusal(Permission.ModelPropose, error.detail, ctx.principal, resource, ctx);
+          throw new PermissionDeniedError(Permission.ModelPropose, resource, error.detail);
         }
-        const { state, requestId } = await registry.requestApproval(q, causeOf(ctx, used));
-        return { request: requestOf(state, requestId) };
       },
     }),
     approve: unary({
