@@ -1,26 +1,24 @@
 // W3C trace context on message headers: a PRODUCER span `send <subject>` around publish, a
 // CONSUMER span `process <subject>` around the handler, parented by the publisher's context so
-// one trace follows a message across services. Only @opentelemetry/api: the app installs the SDK.
+// one trace follows a message across services. Only the OpenTelemetry API (and @industrial/telemetry/api,
+// which is only that): the app installs the SDK.
 // A telemetry failure is logged, never thrown into the caller.
 
 import {
   context,
-  INVALID_SPANID,
-  INVALID_TRACEID,
   isSpanContextValid,
   propagation,
   SpanKind,
   SpanStatusCode,
   trace,
-  TraceFlags,
   type Attributes,
-  type Context,
   type Span,
   type TextMapGetter,
   type TextMapSetter,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { sampledOut } from '@industrial/telemetry/api';
 import type { BusHeaders, BusLogger } from './types.ts';
 
 // The tracer follows the global provider: a tracer fetched once at import time would stay a no-op
@@ -59,19 +57,6 @@ const getter: TextMapGetter<BusHeaders> = {
   },
 };
 
-/**
- * The parent's trace was head-sampled out (a valid span context without the sampled flag). Issue 20:
- * under a parent-based sampler every span of such a trace is dropped, and the bus's spans are never
- * important (no `decision.important` attribute, no name the always-sample list is meant for), so
- * starting one only costs ids, a sampler call and a context. The message then carries the parent's
- * context as is: same trace id, not sampled, and every downstream decision is the same as before.
- * An important span downstream (a prompt) still joins this trace.
- */
-const unsampledParent = (ctx: Context): boolean => {
-  const sc = trace.getSpanContext(ctx);
-  return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) === 0 && sc.traceId !== INVALID_TRACEID && sc.spanId !== INVALID_SPANID;
-};
-
 const fail = (span: Span, err: unknown): void => {
   span.recordException(err instanceof Error ? err : String(err));
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
@@ -90,7 +75,9 @@ export function tracePublish<T>(
   send: () => Promise<T>,
 ): Promise<T> {
   const parent = context.active();
-  if (unsampledParent(parent)) {
+  // Head-sampled out upstream: the bus's spans are never important, so one would only cost ids, a
+  // sampler call and a context; the message carries the parent's context as is (same trace, not sampled).
+  if (sampledOut(parent)) {
     try {
       propagation.inject(parent, headers, setter);
     } catch (err) {
@@ -160,7 +147,7 @@ export function traceProcess<T>(info: ProcessSpanInfo, logger: BusLogger, proces
     logger.warn({ err, subject: info.subject }, 'bus: trace context extraction failed');
   }
   // Sampled out upstream: the handler runs in the incoming context (its trace id for what follows).
-  if (unsampledParent(parent)) return context.with(parent, process);
+  if (sampledOut(parent)) return context.with(parent, process);
   const span = tracer().startSpan(`process ${info.subject}`, { kind: SpanKind.CONSUMER }, parent);
   // Nothing recorded and nothing to propagate (no SDK, no incoming trace): skip the context switch.
   if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return process();

@@ -2,7 +2,7 @@
 // This module is also the "./api" subpath export, so it imports ONLY @opentelemetry/api:
 // a library can propagate and create spans without pulling in the SDK or an exporter.
 // With no SDK registered every helper degrades to a no-op (the API's noop tracer).
-import { SpanStatusCode, context, defaultTextMapGetter, defaultTextMapSetter, isSpanContextValid, propagation, trace } from '@opentelemetry/api';
+import { SpanStatusCode, TraceFlags, context, defaultTextMapGetter, defaultTextMapSetter, isSpanContextValid, propagation, trace } from '@opentelemetry/api';
 import type { Context, Exception, Span, SpanOptions, TextMapGetter, TextMapSetter, Tracer } from '@opentelemetry/api';
 
 // The API objects, re-exported so that callers use the same @opentelemetry/api copy as the SDK
@@ -39,6 +39,17 @@ export const IMPORTANT_ATTRIBUTE = 'decision.important';
  */
 export function importantSpanOptions(options: SpanOptions = {}): SpanOptions {
   return { ...options, attributes: { ...options.attributes, [IMPORTANT_ATTRIBUTE]: true } };
+}
+
+/**
+ * The context's span is valid and was head-sampled out (no sampled flag). Under a parent-based
+ * sampler every child of it is dropped, unless important, so a library may skip starting an
+ * ordinary span and run in this context as is: same trace id, not sampled; an important span
+ * downstream (a prompt) still joins the trace (issue 20). The one place this is decided.
+ */
+export function sampledOut(ctx: Context = context.active()): boolean {
+  const sc = trace.getSpanContext(ctx);
+  return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) === 0 && isSpanContextValid(sc);
 }
 
 // ---------------------------------------------------------------------------

@@ -4,16 +4,10 @@
 // message's parent valid, not sampled) the window span would be dropped anyway (parent-based
 // sampling, not important), so the window is scored in that context without one; the prompt's
 // important span still joins the trace.
-import { context, importantSpanOptions, trace } from '@industrial/telemetry/api';
+import { importantSpanOptions, sampledOut, trace } from '@industrial/telemetry/api';
 import type { SpanHandle, Tracing } from '../../features/ports.ts';
 
 const NO_TRACE = '0'.repeat(32);
-
-/** The active span is valid and not sampled: a child would not be recorded either. */
-function sampledOut(): boolean {
-  const sc = trace.getSpanContext(context.active());
-  return sc !== undefined && (sc.traceFlags & 1) === 0 && sc.traceId !== NO_TRACE;
-}
 
 export function otelTracing(name = 'inference'): Tracing {
   const tracer = trace.getTracer(name);
