@@ -38,6 +38,8 @@ export class AsyncPublisher {
   readonly #waiting = new Map<string, Waiting>();
   readonly #sweep: NodeJS.Timeout;
   #next = 0;
+  #noRespondersSince: number | null = null;
+  #lastNoResponders = 0;
   #outbox: Outgoing[] = [];
   #immediate: NodeJS.Immediate | undefined;
 
@@ -55,10 +57,12 @@ export class AsyncPublisher {
         if (w === undefined) return; // timed out already
         this.#waiting.delete(msg.subject);
         if (msg.headers?.code === 503) {
+          this.#noRespondersSince ??= Date.now();
+          this.#lastNoResponders = Date.now();
           w.reject(new BusError(BusErrorCode.NoStream, `no stream captures subject ${w.subject}`));
           return;
         }
-        settle(w, msg.data, this.#streamName);
+        if (settle(w, msg.data, this.#streamName)) this.#noRespondersSince = null;
       },
     });
     // Insertion order is send order: expire from the front until a young one.
@@ -107,6 +111,19 @@ export class AsyncPublisher {
     }
   };
 
+  /**
+   * Since when every answer to a publish has been "no responders" (no stream leader this server
+   * knows of); null once a PubAck arrives.
+   */
+  get noRespondersSince(): number | null {
+    return this.#noRespondersSince;
+  }
+
+  /** When the last "no responders" answer came (0: never). */
+  get lastNoResponders(): number {
+    return this.#lastNoResponders;
+  }
+
   /** Resolves when every publish sent so far has its PubAck (or timed out). */
   async idle(): Promise<void> {
     while (this.#waiting.size > 0) await new Promise((r) => setTimeout(r, 10));
@@ -123,29 +140,31 @@ export class AsyncPublisher {
   }
 }
 
-function settle(w: Waiting, data: Uint8Array, streamName: (server: string) => string): void {
+/** Settles a publish from its PubAck; true when JetStream answered (stored it, or refused it). */
+function settle(w: Waiting, data: Uint8Array, streamName: (server: string) => string): boolean {
   let body: unknown;
   try {
     body = JSON.parse(decoder.decode(data));
   } catch (err) {
     w.reject(new BusError(BusErrorCode.PublishFailed, `unreadable PubAck for ${w.subject}`, { cause: err }));
-    return;
+    return false;
   }
   if (typeof body !== 'object' || body === null) {
     w.reject(new BusError(BusErrorCode.PublishFailed, `unexpected PubAck for ${w.subject}`));
-    return;
+    return false;
   }
   if ('error' in body) {
     const e = body.error;
     const description = typeof e === 'object' && e !== null && 'description' in e ? String(e.description) : JSON.stringify(e);
     w.reject(new BusError(BusErrorCode.PublishFailed, `publish to ${w.subject} rejected: ${description}`));
-    return;
+    return true;
   }
   const stream = 'stream' in body && typeof body.stream === 'string' ? body.stream : '';
   const seq = 'seq' in body && typeof body.seq === 'number' ? body.seq : NaN;
   if (stream === '' || Number.isNaN(seq)) {
     w.reject(new BusError(BusErrorCode.PublishFailed, `unexpected PubAck for ${w.subject}`));
-    return;
+    return false;
   }
   w.resolve({ stream: streamName(stream), seq, duplicate: 'duplicate' in body && body.duplicate === true });
+  return true;
 }

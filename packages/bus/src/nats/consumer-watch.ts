@@ -30,6 +30,10 @@ export interface WatchedConsumer {
   /** The logical stream name for labels and messages. */
   readonly logical: string;
   readonly maxPending: number;
+  /** How often the durable's info is read (lag, stall check). Default 5 s. */
+  readonly refreshMs?: number;
+  /** Called with every info read (the consumer's stall check). */
+  readonly onInfo?: (info: { readonly pending: number; readonly ackPending: number; readonly maxAckPending: number }) => void;
 }
 
 /** Lag gauge and readiness check of one durable; the returned function stops both. */
@@ -40,9 +44,10 @@ export function watchConsumer(jsm: JetStreamManager, c: WatchedConsumer): () => 
     const info = await jsm.consumers.info(c.stream, c.durable);
     pending = info.num_pending;
     ackPending = info.num_ack_pending;
+    c.onInfo?.({ pending: info.num_pending, ackPending: info.num_ack_pending, maxAckPending: info.config.max_ack_pending ?? -1 });
     return info.num_pending;
   };
-  const timer = setInterval(() => void refresh().catch(() => undefined), REFRESH_MS);
+  const timer = setInterval(() => void refresh().catch(() => undefined), c.refreshMs ?? REFRESH_MS);
   timer.unref();
   void refresh().catch(() => undefined);
   const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': c.logical, 'messaging.consumer.group.name': c.durable };

@@ -12,7 +12,6 @@ import {
   jetstreamManager,
   StorageType,
   type ConsumerConfig,
-  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
   type StreamConfig,
@@ -27,10 +26,11 @@ import { AsyncPublisher } from './async-publisher.ts';
 import { consumerWhenReady, DEFAULT_READY_MAX_PENDING, watchConnection, watchConsumer } from './consumer-watch.ts';
 import { connectNats, NATS_PREFIX_PATTERN, streamStorageOf, type NatsCredentials, type NatsTls } from './connection.ts';
 import { Names, NatsDelivery } from './delivery.ts';
+import { startPullLoop, watchNoResponders, type NatsRecoverySettings } from './pull-loop.ts';
 import { SettleBatch } from './settle-batch.ts';
 import type { Bus, BusLogger, ConsumeOptions, ConsumerHandle, PublishOptions, PublishResult, StreamSettings, StreamSpec } from '../types.ts';
 
-export interface NatsBusOptions extends NatsBusSecurity {
+export interface NatsBusOptions extends NatsBusSecurity, NatsRecoverySettings {
   readonly servers: string | readonly string[];
   /** Connection name shown by the server (`nats server report connections`). */
   readonly name?: string;
@@ -62,7 +62,7 @@ export interface NatsBusSecurity {
   readonly streams?: StreamSettings;
 }
 
-export interface NatsBusFromConnectionOptions extends NatsBusSecurity {
+export interface NatsBusFromConnectionOptions extends NatsBusSecurity, NatsRecoverySettings {
   readonly logger?: BusLogger;
   /** How long a publish waits for its PubAck before failing (retry it with the same msgId). Default 5 s. */
   readonly publishTimeoutMs?: number;
@@ -103,6 +103,10 @@ export async function createNatsBus(nc: NatsConnection, options: NatsBusFromConn
 
 /** Lifetime of one pull request; the server sends idle heartbeats every half of it. */
 const PULL_EXPIRES_MS = 30_000;
+/** A consumer idle this long while its durable has undelivered messages pulls again. */
+const STALL_MS = 10_000;
+/** Publishes answered only "no responders" for this long: reconnect to another server of NATS_URL (default). */
+const NO_RESPONDERS_RECONNECT_MS = 30_000;
 
 const decoder = new TextDecoder();
 
@@ -136,7 +140,10 @@ class NatsBus implements Bus {
   readonly #streams: StreamSettings | undefined;
   readonly #verifyEvents: ConsumeOptions['verify'];
   readonly #readyMaxPending: number;
+  readonly #stallMs: number;
+  readonly #pullExpiresMs: number;
   readonly #unwatchConnection: () => void;
+  readonly #unwatchNoResponders: () => void;
   #closed = false;
 
   constructor(nc: NatsConnection, jsm: JetStreamManager, js: JetStreamClient, options: NatsBusFromConnectionOptions) {
@@ -151,8 +158,11 @@ class NatsBus implements Bus {
     this.#publisher = new AsyncPublisher(nc, options.publishTimeoutMs ?? 5_000, (n) => names.logicalStream(n));
     this.#verifyEvents = options.verifyEvents;
     this.#readyMaxPending = options.readyMaxPending ?? DEFAULT_READY_MAX_PENDING;
+    this.#stallMs = options.stallMs ?? STALL_MS;
+    this.#pullExpiresMs = options.pullExpiresMs ?? PULL_EXPIRES_MS;
     this.#unwatchConnection = watchConnection(nc);
     void this.#watchStatus();
+    this.#unwatchNoResponders = watchNoResponders(nc, this.#publisher, options.noRespondersReconnectMs ?? NO_RESPONDERS_RECONNECT_MS, this.#logger);
   }
 
   async #watchStatus(): Promise<void> {
@@ -281,23 +291,6 @@ class NatsBus implements Bus {
     await this.#ensureDeadLetterStream(c.stream);
     await this.#ensureConsumer(c);
     const consumer = await consumerWhenReady(this.#js, this.#names.stream(c.stream), c.durable);
-    // Its lag as a metric, and readiness: not ready while it is further behind than readyMaxPending.
-    const unwatch = watchConsumer(this.#jsm, {
-      stream: this.#names.stream(c.stream),
-      durable: c.durable,
-      logical: c.stream,
-      maxPending: this.#readyMaxPending,
-    });
-    // Iterator mode on purpose: nats.js runs the refill pull from inside the iterator, so at most
-    // `prefetch` messages wait here however slow the handler is. Callback mode refills on receipt
-    // and would buffer up to max_ack_pending messages behind an async handler (stale by ack wait).
-    const messages: ConsumerMessages = await consumer.consume({
-      max_messages: c.prefetch,
-      // Re-pull once half of the requested batch has arrived (nats.js default: a quarter), so pull
-      // requests are fewer and larger.
-      threshold_messages: Math.max(1, Math.floor(c.prefetch / 2)),
-      expires: PULL_EXPIRES_MS,
-    });
     const processor = new DeliveryProcessor(c, {
       system: 'nats',
       publish: (s, p, o) => this.publish(s, p, o),
@@ -305,35 +298,35 @@ class NatsBus implements Bus {
       ...(this.#verifyEvents === undefined ? {} : { verifyEvents: this.#verifyEvents }),
     });
     const settle = new SettleBatch();
+    const pull = await startPullLoop({
+      consumer,
+      prefetch: c.prefetch,
+      expiresMs: this.#pullExpiresMs,
+      stallMs: this.#stallMs,
+      where: { stream: c.stream, durable: c.durable },
+      logger: this.#logger,
+      closed: () => this.#closed,
+      // Messages already buffered when stop() was called go back at once for other consumers.
+      onMessage: (m, stopping) => (stopping ? settle.nak(m) : processor.process(new NatsDelivery(m, settle, this.#names))),
+      onEnd: () => settle.flush(),
+    });
+    // Its lag as a metric, readiness (not ready while it is further behind than readyMaxPending) and the pull's stall check.
+    const unwatch = watchConsumer(this.#jsm, {
+      stream: this.#names.stream(c.stream),
+      durable: c.durable,
+      logical: c.stream,
+      maxPending: this.#readyMaxPending,
+      refreshMs: Math.min(5_000, Math.max(250, Math.floor(this.#stallMs / 2))),
+      onInfo: (i) => pull.onInfo(i),
+    });
     const safetyNet = this.#watchMaxDeliveries(c);
-    let stopping = false;
-    const loop = (async () => {
-      try {
-        for await (const m of messages) {
-          // Messages already buffered when stop() was called go back at once for other consumers.
-          if (stopping) settle.nak(m);
-          else {
-            const pending = processor.process(new NatsDelivery(m, settle, this.#names));
-            if (pending !== undefined) await pending;
-          }
-        }
-      } catch (err) {
-        if (!stopping && !this.#closed) {
-          this.#logger.error({ err, stream: c.stream, durable: c.durable }, 'bus: consumer stopped on error');
-        }
-      } finally {
-        settle.flush();
-      }
-    })();
     let stopped: Promise<void> | undefined;
     const running: RunningConsumer = {
       handle: {
         stop: () =>
           (stopped ??= (async () => {
-            stopping = true;
             unwatch();
-            await messages.close();
-            await loop;
+            await pull.stop();
             settle.flush();
             processor.dispose();
             if (!this.#nc.isClosed()) safetyNet.unsubscribe();
@@ -341,12 +334,11 @@ class NatsBus implements Bus {
           })()),
       },
       abort: () => {
-        stopping = true;
         unwatch();
+        pull.abort();
         settle.flush(); // settle calls of finished handlers; the in-flight message stays unacked
         processor.dispose();
         if (!this.#nc.isClosed()) safetyNet.unsubscribe();
-        void messages.close();
       },
     };
     this.#running.add(running);
@@ -480,6 +472,7 @@ class NatsBus implements Bus {
     if (this.#closed) return;
     await Promise.all([...this.#running].map((r) => r.handle.stop()));
     this.#closed = true;
+    this.#unwatchNoResponders();
     this.#unwatchConnection();
     await this.#publisher.idle();
     this.#publisher.close();
@@ -489,6 +482,7 @@ class NatsBus implements Bus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unwatchNoResponders();
     this.#unwatchConnection();
     for (const r of this.#running) r.abort();
     this.#running.clear();
