@@ -6,6 +6,7 @@ import '@industrial/telemetry/opt-in';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Role } from '@industrial/access';
 import { createInProcBus, eventSigningKey, eventVerifier } from '@industrial/bus';
 import { eventValidator } from '@industrial/contracts';
 import { FileAnchorSink, SqliteAnchorSink, openSqliteEventStore } from '@industrial/eventstore';
@@ -22,6 +23,7 @@ import { createRelay, memoryCoordination } from '@industrial/relay';
 import { createSimulator, loadConfig as loadSimConfig } from '@industrial/simulator';
 import { createLogger } from '@industrial/telemetry';
 import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
+import { renewingToken } from './renewing-token.ts';
 import { DEMO_ENGINEER, DEMO_QUALITY_LEAD, demoModels } from './demo-models.ts';
 import { loadUseCases, readUseCaseFiles, withPlant } from './usecases.ts';
 
@@ -49,6 +51,17 @@ const stops: (() => Promise<unknown>)[] = [];
 
 async function main(): Promise<void> {
   const keys = await devKeys(dataDir);
+  // The services' own accounts (charter, training, inference → dataops; integration → inference's
+  // gateway): 7-day tokens, minted again at half their life while the launcher runs (renewing-token.ts).
+  const serviceToken = async (subject: string, role: Role) => {
+    const token = await renewingToken({
+      mint: (ttl) => devToken(keys.accessDir, subject, [role], ttl),
+      ttlSeconds: 7 * 86_400,
+      onError: (e) => logger.warn({ err: e, subject }, 'a service token could not be renewed; the current one stays in use, trying again in a minute'),
+    });
+    stops.push(async () => token.stop());
+    return token;
+  };
   // Chain-head anchors go to two sinks outside the event store's database (by count and by time): the
   // anchor file and a separate append-only SQLite key-value file (PLATFORM_ANCHOR_DIR: put it on another
   // volume). Verify compares the store with both and the sinks with each other (issue 18, item 5).
@@ -159,8 +172,8 @@ async function main(): Promise<void> {
 
   // Charter reads KPIs and feasibility evidence (states, counts, catalog) through dataops' gRPC API
   // as its own service account, and failures from dataops' labels (ListLabels).
-  const charterToken = await devToken(keys.accessDir, 'svc:charter', ['service'], 7 * 86_400);
-  const charterDataops = connectDataops({ address: `${host}:${dataopsGrpcPort}`, token: () => charterToken, tls: tls?.grpcClient });
+  const charterToken = await serviceToken('svc:charter', 'service');
+  const charterDataops = connectDataops({ address: `${host}:${dataopsGrpcPort}`, token: charterToken.current, tls: tls?.grpcClient });
   stops.push(async () => charterDataops.close());
   const charter = createCharterApp({
     store,
@@ -195,8 +208,8 @@ async function main(): Promise<void> {
   // RetrainingRequested and DatasetSnapshotCreated as integration events from the relay (in-process bus).
   // A retraining's fresh snapshot comes from dataops' gRPC API as training's own service account
   // (role service: dataset.create).
-  const trainingDataopsToken = await devToken(keys.accessDir, 'svc:training', ['service'], 7 * 86_400);
-  const freshSnapshots = createGrpcFreshSnapshots({ address: `${host}:${dataopsGrpcPort}`, token: () => trainingDataopsToken, tls: tls?.grpcClient });
+  const trainingDataopsToken = await serviceToken('svc:training', 'service');
+  const freshSnapshots = createGrpcFreshSnapshots({ address: `${host}:${dataopsGrpcPort}`, token: trainingDataopsToken.current, tls: tls?.grpcClient });
   stops.push(async () => freshSnapshots.close());
   const training = createTrainingApp({
     store,
@@ -254,8 +267,8 @@ async function main(): Promise<void> {
   const inferenceCheckpoints = sqliteProjectionCheckpoints(join(dataDir, 'inference.checkpoint.db'));
   stops.push(async () => inferenceCheckpoints.close());
   // Every asset of the catalog (GET /api/v1/assets) and windows rebuilt from the historian at first sight: dataops' gRPC API.
-  const inferenceToken = await devToken(keys.accessDir, 'svc:inference', ['service'], 7 * 86_400);
-  const inferencePlant = dataopsPlant({ address: `${host}:${dataopsGrpcPort}`, token: () => inferenceToken, tls: tls?.grpcClient });
+  const inferenceToken = await serviceToken('svc:inference', 'service');
+  const inferencePlant = dataopsPlant({ address: `${host}:${dataopsGrpcPort}`, token: inferenceToken.current, tls: tls?.grpcClient });
   stops.push(async () => inferencePlant.close());
   const inference = createInferenceApp({
     store,
@@ -280,7 +293,7 @@ async function main(): Promise<void> {
   // Outbound actions, notifications and SCADA publishing of the prompts (issue 21): nothing outbound
   // until PLATFORM_INTEGRATION_SETUP names a setup file (rules, rosters, connectors; services/integration).
   // Outcomes and SCADA acknowledges go through inference's gateway (plain HTTP only: with TLS they are logged).
-  const integrationToken = await devToken(keys.accessDir, 'svc:integration', ['operator'], 7 * 86_400);
+  const integrationToken = await serviceToken('svc:integration', 'operator');
   const integration = createIntegrationApp({
     kernel: createKernel({ service: 'integration', store }),
     bus,
@@ -288,7 +301,7 @@ async function main(): Promise<void> {
     logger,
     setup: readSetupFile(env.PLATFORM_INTEGRATION_SETUP || null),
     config: { http: { host, port: basePort + 43 }, access: { issuer: ISSUER, audience: AUDIENCE }, syncIntervalMs: 30_000, httpTls: tls?.http ?? null },
-    inference: localCa === null ? inferenceGateway({ baseUrl: `http://${host}:${basePort + 7}`, token: () => integrationToken }) : null,
+    inference: localCa === null ? inferenceGateway({ baseUrl: `http://${host}:${basePort + 7}`, token: integrationToken.current }) : null,
   });
   await integration.start();
   stops.push(() => integration.stop());
