@@ -52,6 +52,12 @@ export interface PlantOptions {
   readonly plantStartMs: number;
   /** Plant time per wall time (1–1000). */
   readonly acceleration: number;
+  /**
+   * How often connectivity's OPC UA subscription delivers (wall ms; default 1000). Each delivery is
+   * one UNS batch per asset and inference scores at most once per batch: at ×1000 the default is a
+   * scored window every ~17 plant minutes; the sampling itself (250 ms) is the same either way.
+   */
+  readonly publishingIntervalMs?: number;
 }
 
 export interface Plant {
@@ -123,6 +129,9 @@ export async function startPlant(o: PlantOptions): Promise<Plant> {
       securityPolicy: 'Basic256Sha256',
       auth: { kind: 'userPassword', ...users.connectivity },
       autoMapRoot: `ns=1;s=${o.enterprise}/${o.site}`,
+      ...(o.publishingIntervalMs === undefined
+        ? {}
+        : { subscription: { samplingIntervalMs: 250, publishingIntervalMs: o.publishingIntervalMs, queueSize: 10, deadband: { type: 'none' as const } } }),
     });
     const pumpPaths = [...new Set(reg.mappings.map((m) => m.assetPath))]
       .filter((p) => /\.pump-\d+$/.test(p))
