@@ -264,7 +264,11 @@ describe('kill test: 3-node NATS, two inference replicas, under simulator load',
       const recoveredS = Math.round((Date.now() - t0) / 1000);
       const count = (re: RegExp) => out.split('\n').filter((l) => re.test(l)).length;
       console.log(
-        `kill test: historian +20 batches ${recoveredS} s after the kills; consumer re-pulls ${count(/pulling again/)}, forced reconnects ${count(/reconnecting to another NATS server/)}, publish failures logged ${count(/forwarder: (publish failed|still cannot publish)/)}`,
+        `kill test: historian +20 batches ${recoveredS} s after the kills; consumer re-pulls ${count(/pulling again/)}, forced reconnects ${count(/reconnecting to another NATS server/)}, publish failures logged ${count(/forwarder: (publish failed|still cannot publish)/)}\n${out
+          .split('\n')
+          .filter((l) => /pulling again|reconnecting to another NATS server|forwarder: /.test(l))
+          .slice(0, 20)
+          .join('\n')}`,
       );
       await sleep(90_000);
       // Stop the source: connectivity forwards what its buffer still holds, then dataops drains the stream.
