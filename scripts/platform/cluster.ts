@@ -101,7 +101,10 @@ async function main(): Promise<void> {
         PG_SCHEMA: schema,
         SIM_USERS_FILE: plantUsers.file,
         SIM_AUTO_ACCEPT_CERTS: 'true',
-        SIM_TIME_ACCELERATION: '10',
+        // CLUSTER_SIM_ACCELERATION: the plant clock's speed (default 10×; check:telemetry runs 30× so a drift evaluation comes within minutes).
+        SIM_TIME_ACCELERATION: env.CLUSTER_SIM_ACCELERATION === undefined || env.CLUSTER_SIM_ACCELERATION === '' ? '10' : env.CLUSTER_SIM_ACCELERATION,
+        // CLUSTER_SIM_PUMPS: how many pumps the plant has (default the simulator's 4; check:telemetry runs 8 so a drift evaluation has healthy pumps enough).
+        ...(env.CLUSTER_SIM_PUMPS === undefined || env.CLUSTER_SIM_PUMPS === '' ? {} : { SIM_PUMPS: env.CLUSTER_SIM_PUMPS }),
         SIM_OPCUA_PORT: String(base + 40),
         SIM_HTTP_PORT: String(base + 41),
         SIM_PKI_DIR: join(dataDir, 'pki'),
@@ -278,7 +281,32 @@ async function main(): Promise<void> {
       );
     }
     charterClient.close();
-  })();
+    // CLUSTER_DEMO_MODELS=mill-power,…|all (opt-in; default none: the use cases are served by their limits): a model
+    // for these use cases, trained from the simulated plant by the training service's recipe (cached under
+    // CLUSTER_MODELS_DIR, default <data dir>/models) and promoted through governance's gRPC API with four eyes, as `npm start` does.
+    const wanted =
+      env.CLUSTER_DEMO_MODELS === undefined || env.CLUSTER_DEMO_MODELS === '' ? null : new Set(env.CLUSTER_DEMO_MODELS.split(',').map((n) => n.trim()));
+    if (wanted === null || !procs.some((p) => p.name === 'governance')) return;
+    const { DEMO_ENGINEER, DEMO_QUALITY_LEAD, demoModels } = await import('./demo-models.ts');
+    const { promoted, failed } = await demoModels(
+      useCaseFiles.filter((f) => wanted.has('all') || wanted.has(basename(f.file, '.json'))).map((f) => ({ useCaseId: f.useCaseId, serving: f.serving })),
+      {
+        artifactsDir: resolve(env.CLUSTER_MODELS_DIR ?? join(dataDir, 'models')),
+        door: {
+          governance: `127.0.0.1:${base + 1}`,
+          tls: tls.caFile === null ? null : { caFile: tls.caFile },
+          tokens: {
+            training: await devToken(keys.accessDir, 'svc:training', ['service'], 3_600),
+            engineer: await devToken(keys.accessDir, DEMO_ENGINEER, ['engineer'], 3_600),
+            qualityLead: await devToken(keys.accessDir, DEMO_QUALITY_LEAD, ['quality_lead'], 3_600),
+          },
+        },
+      },
+    );
+    for (const m of promoted)
+      process.stdout.write(`${'models'.padEnd(12)} │ model for "${m.name}" in production (version ${m.version}, ${m.modelVersionId})\n`);
+    for (const f of failed) process.stdout.write(`${'models'.padEnd(12)} │ no model for "${f.name}": ${f.error}\n`);
+  })().catch((e: unknown) => process.stdout.write(`${'models'.padEnd(12)} │ the demo models could not be prepared: ${(e as Error).message}\n`));
   process.stdout.write(
     [
       '',

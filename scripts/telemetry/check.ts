@@ -11,23 +11,83 @@
 // alert rules loaded; what it found (targets up, metric families per process, rule health) goes there,
 // after a scrape of every process that began once the decision and the live feed were done.
 // CHECK_TELEMETRY_BASE_PORT: the cluster's base port (default 57100; it uses base … base+120).
+// The run also produces the events the rarer metric families need, as users would: the plant runs at 30×
+// with 8 pumps (CLUSTER_SIM_ACCELERATION, CLUSTER_SIM_PUMPS) and a model trained by the platform's recipe
+// serves one use case (CLUSTER_DEMO_MODELS, cached under .data/check-telemetry/models), so windows are
+// scored by a model (inference_score_duration) and its drift is evaluated (inference_drift_psi: 200 rows
+// of assets without an open prompt, so the healthy pumps, not the fault's pump 4); the simulator stamps its
+// OPC UA server timestamps with the wall clock, so sample-to-score latency is measured; and an ML
+// engineer promotes, through governance's four eyes, a version of that model whose ONNX file changed after
+// its hash was recorded, which inference refuses (inference_errors_total{kind="model_refused"}). Before
+// Prometheus's report it waits (within CHECK_TELEMETRY_SECONDS) until inference serves those families.
+// CHECK_TELEMETRY_MODEL: the use case given a model (default pump-cavitation: the fault's prompts on pump 4 stay the limits' of
+// pump-bearing and pump-rul; the mills' own failures keep prompts open on every mill, which leaves them out of drift).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { cachedDemoModels } from '@industrial/training';
+import { DEMO_ENGINEER, DEMO_QUALITY_LEAD, promoteThroughFrontDoor } from '../platform/demo-models.ts';
+import { devKeys, devToken } from '../platform/dev-keys.ts';
+import { readUseCaseFile } from '../platform/usecases.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const env = process.env;
 const base = Number(env.CHECK_TELEMETRY_BASE_PORT ?? 57100);
 const PG_URL = env.CHECK_TELEMETRY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-// The longest wait for the fault's prompt: a model scores full windows only (60 plant minutes = 6 minutes at the cluster's 10× plant clock).
+// The longest wait for the fault's prompt and then for the model's events (a full window is 60 plant minutes = 2 minutes at the check's 30× plant clock; a drift evaluation needs 200 scored rows).
 const waitSeconds = Number(env.CHECK_TELEMETRY_SECONDS ?? 900);
 const log = (s: string): void => void process.stderr.write(`check:telemetry │ ${s}\n`);
+const modelUseCase = env.CHECK_TELEMETRY_MODEL ?? 'pump-cavitation';
+const modelsDir = join(root, '.data/check-telemetry/models');
+
+/** The inference families that need a model, a drift evaluation, a wall-clock server timestamp and an error (issue 20, item 3). */
+const EVENT_FAMILIES = ['inference_score_duration_bucket', 'inference_sample_to_score_latency_bucket', 'inference_drift_psi', 'inference_errors_total'];
+
+/**
+ * An ML engineer's mistake, caught: a version of the served model whose ONNX file changed after its
+ * hash was recorded (a copy with one byte appended), registered by training's account, requested by an
+ * engineer, approved and promoted by a quality lead through governance's gRPC API. Inference must
+ * refuse to load it (ModelRefused, integrity) and keep serving the previous version.
+ */
+async function promoteTamperedModel(dataDir: string, governance: string, caFile: string): Promise<string> {
+  const f = readUseCaseFile(modelUseCase);
+  const [p] = cachedDemoModels({ useCases: [{ useCaseId: f.useCaseId, serving: f.serving }], artifactsDir: modelsDir }) ?? [];
+  if (p === undefined) return `no cached model for ${modelUseCase}`;
+  const dir = join(dataDir, 'tampered-model');
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(p.dir).filter((n) => n.startsWith(p.bundle))) copyFileSync(join(p.dir, name), join(dir, name));
+  appendFileSync(join(dir, `${p.bundle}.onnx`), Buffer.from([0]));
+  const { accessDir } = await devKeys(dataDir);
+  const { promoted, failed } = await promoteThroughFrontDoor([{ ...p, dir, cached: true }], {
+    governance,
+    tls: { caFile },
+    tokens: {
+      training: await devToken(accessDir, 'svc:training', ['service'], 600),
+      engineer: await devToken(accessDir, DEMO_ENGINEER, ['engineer'], 600),
+      qualityLead: await devToken(accessDir, DEMO_QUALITY_LEAD, ['quality_lead'], 600),
+    },
+  });
+  return promoted[0] ? `version ${promoted[0].version} (${promoted[0].modelVersionId}) promoted` : `not promoted: ${failed[0]?.error ?? '?'}`;
+}
+
+/** Which of `families` the processes' /metrics endpoints serve now (any of them). */
+async function served(ports: readonly number[], families: readonly string[]): Promise<Set<string>> {
+  const texts = await Promise.all(
+    ports.map((port) =>
+      fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      ),
+    ),
+  );
+  return new Set(families.filter((f) => texts.some((t) => new RegExp(`^${f}\\{`, 'm').test(t))));
+}
 
 interface SpanSeen {
   service: string;
@@ -227,10 +287,13 @@ function startPrometheus(dir: string, targets: { name: string; port: number }[])
         log(
           `prometheus: ${Object.values(up).filter((v) => v === 1).length} of ${targets.length} targets up, ${rules.length} rules (${rules.filter((r) => r.health === 'ok').length} healthy)`,
         );
-        return { up, families, rules: rules.map((r) => ({ name: r.name, health: r.health })) };
+        // which errors inference counted (by kind) and which model inputs have a drift score, as Prometheus has them
+        const errors = [...new Set((await query('inference_errors_total')).map((r) => r.metric.kind ?? '?'))];
+        const driftFeatures = [...new Set((await query('inference_drift_psi')).map((r) => r.metric.feature ?? '?'))];
+        return { up, families, rules: rules.map((r) => ({ name: r.name, health: r.health })), errors, driftFeatures };
       } catch (e) {
         log(`prometheus not answering: ${e instanceof Error ? e.message : String(e)}`);
-        return { up: {}, families: {}, rules: [] };
+        return { up: {}, families: {}, rules: [], errors: [], driftFeatures: [] };
       }
     },
   };
@@ -254,6 +317,10 @@ async function main(): Promise<void> {
       OTEL_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_SAMPLE_RATIO: '1',
+      CLUSTER_SIM_ACCELERATION: '30',
+      CLUSTER_SIM_PUMPS: '8',
+      CLUSTER_DEMO_MODELS: modelUseCase,
+      CLUSTER_MODELS_DIR: modelsDir,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -262,6 +329,7 @@ async function main(): Promise<void> {
   let scraped = 0;
   let processes = 0;
   let prometheus: ReturnType<typeof startPrometheus> | null = null;
+  const started = Date.now();
   try {
     for (let i = 0; !out.includes('Ctrl-C stops every process'); i++) {
       if (proc.exitCode !== null || i > 480) throw new Error(`the cluster did not start:\n${out.slice(-3000)}`);
@@ -323,6 +391,20 @@ async function main(): Promise<void> {
       log(`prompt ${promptId} acknowledged through the HMI: HTTP ${ack.status} ${ack.body.slice(0, 200)}`);
     }
     feed.close();
+    // The model's events: it is in production (the launcher says so), then the tampered version is promoted,
+    // and inference serves the families that need a model, a drift evaluation and an error.
+    const deadline = started + waitSeconds * 1000;
+    while (!/models\s*│ (model for|no model|the demo models)/.test(out) && Date.now() < deadline && proc.exitCode === null) await sleep(1000);
+    log(/models\s*│ .*$/m.exec(out)?.[0] ?? 'no model in production');
+    if (/models\s*│ model for/.test(out))
+      log(
+        `tampered model for ${modelUseCase}: ${await promoteTamperedModel(dataDir, `127.0.0.1:${base + 1}`, join(dataDir, 'tls', 'ca.crt')).catch((e: unknown) => (e as Error).message)}`,
+      );
+    const inferencePorts = listed.filter((p) => p.name.startsWith('inference')).map((p) => p.port);
+    let have = new Set<string>();
+    while (Date.now() < deadline && proc.exitCode === null && (have = await served(inferencePorts, EVENT_FAMILIES)).size < EVENT_FAMILIES.length)
+      await sleep(2000);
+    log(`inference serves ${[...have].join(', ') || 'none'} of ${EVENT_FAMILIES.join(', ')}`);
     if (proc.exitCode !== null) log(`the cluster stopped early:\n${out.slice(-4000)}`);
     if (prometheus !== null && env.CHECK_TELEMETRY_PROMETHEUS_OUT) {
       // The decision's counter and the HMI's request histograms exist from the decision on: a scrape after it.
