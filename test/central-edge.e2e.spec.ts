@@ -8,23 +8,24 @@
 // centre's historian; a model artifact put into training's artifact directory at the centre is
 // mirrored into the hub's object store and read at the site, across the leaf link, as the site's
 // inference (its own nkey and permissions) reads its models; a pump model (the training service's
-// recipe, its artifacts put into training's directory at the centre) registered, approved and
+// recipe and registration data, its artifacts put into training's directory at the centre) registered, approved and
 // promoted through governance's API at the centre is served by the site's inference, taken from the
 // object store and cached. Then both stop on SIGTERM: exit code 0 and no process of theirs left
 // (nats-servers included).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connectNats, natsEnvConfig } from '@industrial/bus';
 import { createClient, governanceRegistryV1 as registry, unaryCall } from '@industrial/grpc';
-import { detectCodeVersion, ensurePumpBundle, pumpBundleFiles } from '@industrial/training';
+import { detectCodeVersion, prepareDemoModels, pumpBundleFiles, registrationFor } from '@industrial/training';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { natsModelObjects } from '../services/inference/src/adapters/models/nats-objects.ts';
 import { devToken } from '../scripts/platform/dev-keys.ts';
+import { readUseCaseFile } from '../scripts/platform/usecases.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -221,28 +222,31 @@ describe('npm run central and npm run edge', () => {
 
     mark('model_read_at_site_s');
 
-    // A model trained for the pump use case (training's pump recipe), its artifacts in training's
-    // directory at the centre, registered and promoted through governance's API (training registers,
+    // A model trained for the pump use case (training's use-case recipe), its artifacts in training's
+    // directory at the centre, registered (training's registrationFor) and promoted through governance's API (training registers,
     // an engineer asks, a quality lead approves and promotes): the site's inference serves it, taken
     // from the object store (the registered URIs name files the site does not read).
     await until(() => central.out().includes('"Pump bearing failure" defined'), 'the pump use case at the centre', both, 600_000);
-    const built = await ensurePumpBundle(join(tmpdir(), 'central-edge-e2e-pump'), { plants: 4 });
-    const files = pumpBundleFiles(built.dir);
-    const stored = (path: string) => {
+    // the pump use case's model by training's recipe (as a launcher's first start trains it), cached between runs
+    const pump = readUseCaseFile('pump-bearing');
+    const [prepared] = await prepareDemoModels({
+      useCases: [{ useCaseId: pump.useCaseId, serving: pump.serving }],
+      artifactsDir: join(tmpdir(), 'central-edge-e2e-models'),
+    });
+    if (prepared === undefined) throw new Error('the recipe trains no model for the pump use case');
+    // its bundle's files into training's content-addressed directory at the centre (mirrored to the hub's object store)
+    const files = pumpBundleFiles(prepared.dir, prepared.bundle);
+    for (const path of [files.onnx, files.model, files.reference, files.card, files.cardJson]) {
       const bytes = readFileSync(path);
-      const h = createHash('sha256').update(bytes).digest('hex');
-      writeFileSync(join(dataDir, 'artifacts', 'sha256', h), bytes);
-      return { uri: `file://${join(dataDir, 'artifacts', 'sha256', h)}`, sha256: h };
+      writeFileSync(join(dataDir, 'artifacts', 'sha256', createHash('sha256').update(bytes).digest('hex')), bytes);
+    }
+    const useCaseId = pump.useCaseId;
+    // what training registers for it (its own registration data), sidecars by their hashes
+    const registration = registrationFor(prepared, detectCodeVersion()) as {
+      artifactHash: string;
+      explainer: { sha256: string };
+      reference: { sha256: string };
     };
-    const [onnx, explainer, reference, card, cardJson] = [files.onnx, files.model, files.reference, files.card, files.cardJson].map(stored) as [
-      ReturnType<typeof stored>,
-      ReturnType<typeof stored>,
-      ReturnType<typeof stored>,
-      ReturnType<typeof stored>,
-      ReturnType<typeof stored>,
-    ];
-    const r = built.record;
-    const useCaseId = (JSON.parse(readFileSync(join(root, 'usecases', 'pump-bearing.json'), 'utf8')) as { useCaseId: string }).useCaseId;
     const tls = { caFile: join(dataDir, 'tls', 'ca.crt') };
     const governance = `127.0.0.1:${CENTRAL_BASE + 1}`;
     const accessDir = join(dataDir, 'access');
@@ -253,38 +257,7 @@ describe('npm run central and npm run edge', () => {
     let modelVersionId = '';
     try {
       const registered = await unaryCall(trainingClient, trainingClient.registerModelVersion, {
-        registrationJson: JSON.stringify({
-          modelVersionId: randomUUID(),
-          useCaseId,
-          runId: randomUUID(),
-          stage: 'candidate',
-          format: 'onnx',
-          artifactUri: onnx.uri,
-          artifactHash: onnx.sha256,
-          datasetId: randomUUID(),
-          snapshotId: randomUUID(),
-          snapshotHash: r.dataSha256,
-          featureSetVersion: r.featureSpec.version,
-          codeVersion: detectCodeVersion(),
-          seed: r.options.seed,
-          spec: {
-            target: r.target,
-            features: r.featureSpec.features.map((f) => f.name),
-            modelType: 'gbdt',
-            task: 'classification',
-            imbalance: 'class-weights',
-            imputation: 'median',
-            costModel: null,
-          },
-          inputs: r.featureSpec.features.map((f) => ({ name: f.name, unit: f.unit })),
-          windowSeconds: r.featureSpec.windowMinutes * 60,
-          outputs: [{ name: `${r.target}_probability` }],
-          metrics: r.testMetrics,
-          decisionThreshold: r.threshold,
-          modelCard: { markdown: card, json: cardJson },
-          explainer,
-          reference,
-        }),
+        registrationJson: JSON.stringify(registration),
       });
       modelVersionId = (JSON.parse(registered.version!.registrationJson) as { modelVersionId: string }).modelVersionId;
       const production = registry.ModelStage.MODEL_STAGE_PRODUCTION;
@@ -318,7 +291,9 @@ describe('npm run central and npm run edge', () => {
     expect(siteLine('model refused')).toBeUndefined();
     expect(siteLine('ONNX model taken from the object store and cached')).toBeDefined();
     expect(siteLine('model serving')).toBeDefined();
-    expect(readdirSync(join(dataDir, `edge-${SITE}`, 'models', 'sha256')).sort()).toEqual([onnx.sha256, explainer.sha256, reference.sha256].sort());
+    expect(readdirSync(join(dataDir, `edge-${SITE}`, 'models', 'sha256')).sort()).toEqual(
+      [registration.artifactHash, registration.explainer.sha256, registration.reference.sha256].sort(),
+    );
     mark('model_served_at_site_s');
     // The check for left-over processes sees every process the launchers started, and both nats-servers.
     const running = leftOver();

@@ -264,5 +264,7 @@ export function registrationFor(p: PreparedModel, codeVersion: string): Record<s
     decisionThreshold: r.threshold,
     modelCard: { markdown: ref(files.card), json: ref(files.cardJson) },
     explainer: ref(files.model),
+    // the drift reference; a site's inference also takes it from the object store by this hash
+    reference: ref(files.reference),
   };
 }
