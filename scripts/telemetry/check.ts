@@ -13,7 +13,8 @@
 // CHECK_TELEMETRY_BASE_PORT: the cluster's base port (default 57100; it uses base … base+120).
 // The run also produces the events the rarer metric families need, as users would: the plant runs at 30×
 // with 8 pumps (CLUSTER_SIM_ACCELERATION, CLUSTER_SIM_PUMPS) and a model trained by the platform's recipe
-// serves one use case (CLUSTER_DEMO_MODELS, cached under .data/check-telemetry/models), so windows are
+// serves one use case (CLUSTER_DEMO_MODELS, cached under .data/check-telemetry/models-<base port>: one
+// folder per base port, so two runs at once — the trace test and the Prometheus test — never share one), so windows are
 // scored by a model (inference_score_duration) and its drift is evaluated (inference_drift_psi: 200 rows
 // of assets without an open prompt, so the healthy pumps, not the fault's pump 4); the simulator stamps its
 // OPC UA server timestamps with the wall clock, so sample-to-score latency is measured; and an ML
@@ -44,7 +45,7 @@ const PG_URL = env.CHECK_TELEMETRY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432
 const waitSeconds = Number(env.CHECK_TELEMETRY_SECONDS ?? 900);
 const log = (s: string): void => void process.stderr.write(`check:telemetry │ ${s}\n`);
 const modelUseCase = env.CHECK_TELEMETRY_MODEL ?? 'pump-cavitation';
-const modelsDir = join(root, '.data/check-telemetry/models');
+const modelsDir = join(root, `.data/check-telemetry/models-${base}`);
 
 /** The inference families that need a model, a drift evaluation, a wall-clock server timestamp and an error (issue 20, item 3). */
 const EVENT_FAMILIES = ['inference_score_duration_bucket', 'inference_sample_to_score_latency_bucket', 'inference_drift_psi', 'inference_errors_total'];
