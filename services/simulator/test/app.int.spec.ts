@@ -325,7 +325,8 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
       });
       expect(scenario.status).toBe(403);
       expect((await fetch(`${sim.httpUrl}/status`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).status).toBe(403);
-      expect(labels.length).toBe(before);
+      // Nothing injected (mills and packers fail by themselves, AI4I-style, so other labels may come meanwhile).
+      expect(labels.slice(before).filter((l) => l.type === 'FaultInjected' || l.asset.startsWith('pump'))).toEqual([]);
     });
 
     it("checks the engineer's scope against the asset's location", async () => {
