@@ -116,6 +116,13 @@ describe('when the work order of a prompt is completed in the CMMS', () => {
       serviceCause('inference', randomUUID()),
     );
     await until(() => cmms.orders.length === 1, 60_000, 'the work order');
+    // The CMMS holds the order before integration has recorded that it succeeded: the sync looks
+    // only at succeeded actions, so wait for the record too (CI once synced in between).
+    await until(
+      async () => (await h.events('OutboundActionSucceeded')).some((e) => e.data.recommendationId === recommendationId),
+      60_000,
+      'the succeeded work-order action',
+    );
     const wo = cmms.orders[0]!;
     cmms.complete(wo.id, 'Bearing dry and running hot; regreased, temperature back to normal.', new Date().toISOString());
 
