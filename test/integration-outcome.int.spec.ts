@@ -10,7 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectNatsBus, eventSigningKeyFromPem, eventVerifier, type Bus } from '@industrial/bus';
-import { eventExamples } from '@industrial/contracts';
+import { EVENTS_STREAM, eventExamples } from '@industrial/contracts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { createDataopsApp, DEFAULT_CONFIG, type DataopsApp } from '@industrial/dataops';
 import { createIntegrationApp, inferenceGateway, IntegrationSetup, type IntegrationApp } from '@industrial/integration';
 import { createKernel, serviceCause } from '@industrial/kernel';
@@ -88,6 +90,20 @@ afterAll(async () => {
   await data?.cleanup();
   await h?.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the EVENTS stream that the relay and dataops both ensure', () => {
+  it("keeps the relay's duplicate window after dataops started (no start rewrites the other's config)", async () => {
+    await until(() => relay.active, 30_000, 'the relay');
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const info = await (await jetstreamManager(nc)).streams.info(`${prefix}_${EVENTS_STREAM.name}`);
+      expect(info.config.duplicate_window).toBe(EVENTS_STREAM.duplicateWindowMs * 1_000_000);
+      expect(info.config.subjects).toEqual([`${prefix}.${EVENTS_STREAM.subjects[0]}`]);
+    } finally {
+      await nc.close();
+    }
+  });
 });
 
 describe('when the work order of a prompt is completed in the CMMS', () => {

@@ -72,7 +72,15 @@ export {
 export type { UnsAssetAddress, UnsLevel, UnsSample, UnsSampleBatch, UnsTagAddress } from './messages/uns.ts';
 
 // --- NATS: integration events -------------------------------------------------------------------
-export { EVT_PREFIX, IntegrationEventSchema, eventSubject, eventSubjectOf, parseEventSubject, parseIntegrationEvent } from './messages/integration-event.ts';
+export {
+  EVENTS_STREAM,
+  EVT_PREFIX,
+  IntegrationEventSchema,
+  eventSubject,
+  eventSubjectOf,
+  parseEventSubject,
+  parseIntegrationEvent,
+} from './messages/integration-event.ts';
 export type { IntegrationEvent, IntegrationEventEnvelope } from './messages/integration-event.ts';
 
 // --- examples for tests -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { AUDIENCE, ISSUER, devKeys, devToken, simUsers } from './dev-keys.ts';
 import { loadUseCases, readUseCaseFiles } from './usecases.ts';
 import { charterV1, createClient } from '@industrial/grpc';
 import { connectNatsBus, natsEnv } from '@industrial/bus';
-import { UNS_STREAM } from '@industrial/contracts';
+import { EVENTS_STREAM, UNS_STREAM } from '@industrial/contracts';
 
 const env = process.env;
 const dataDir = resolve(env.PLATFORM_DATA_DIR ?? '.data/cluster');
@@ -262,8 +262,9 @@ async function main(): Promise<void> {
   // replicas did so at once: on a 3-node nats-server 2.9.10 that concurrent creation of one R3 stream re-elected
   // it twice and left the historian's consumer without quorum for good (CI, 2026-12-07). The launcher creates
   // it once before the processes start, as a deployment's provisioning would (on the cluster's own NATS only
-  // its owner, connectivity, may create it: ADR 0010); the processes then find it as they want it.
-  if (ownNats === null) await provisionUnsStream();
+  // its owner, connectivity, may create it: ADR 0010); the processes then find it as they want it. The same for
+  // the EVENTS stream, which both relays and dataops ensure at start.
+  if (ownNats === null) await provisionSharedStreams();
   // One stop for all (SIGTERM, SIGKILL after a grace, exit 1 when one stopped uncleanly), shared with central/edge.
   // CLUSTER_KEEP_GOING=1: a process that dies is left dead and the rest carry on (the kill test).
   runProcs(procs, () => undefined, { keepGoing: env.CLUSTER_KEEP_GOING === '1' });
@@ -348,11 +349,12 @@ main().catch((e: unknown) => {
   process.exit(1);
 });
 
-/** The UNS stream on the shared NATS (NATS_URL, the stream settings of the environment), as its owner creates it. */
-async function provisionUnsStream(): Promise<void> {
+/** The UNS and EVENTS streams on the shared NATS (NATS_URL, the stream settings of the environment), as their owners create them. */
+async function provisionSharedStreams(): Promise<void> {
   const bus = await connectNatsBus({ servers: NATS_URL.split(','), name: 'cluster-launcher', ...natsEnv(env) });
   try {
     await bus.ensureStream({ name: UNS_STREAM.name, subjects: [...UNS_STREAM.subjects] });
+    await bus.ensureStream({ name: EVENTS_STREAM.name, subjects: [...EVENTS_STREAM.subjects], duplicateWindowMs: EVENTS_STREAM.duplicateWindowMs });
   } finally {
     await bus.close();
   }

@@ -10,6 +10,13 @@ import { contracts, eventContracts, type EventData, type EventType } from '../re
 
 export const EVT_PREFIX = 'evt.v1';
 
+/**
+ * The stream the relay publishes recorded events to. Its owner is the relay; every process that
+ * ensures it (the relay, dataops' consumer, a launcher provisioning it) uses these limits, so no start
+ * rewrites another's config. The duplicate window covers a relay that republishes after a restart.
+ */
+export const EVENTS_STREAM = { name: 'EVENTS', subjects: [`${EVT_PREFIX}.>`], duplicateWindowMs: 10 * 60_000 } as const;
+
 const pascalCase = /^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$/;
 
 /** `evt.v1.<service>.<EventType>`; the type must be registered and owned by `service`. */

@@ -9,12 +9,12 @@
 // checkpoint does not pass it, no further events are sent until it is acknowledged, and the
 // message id makes JetStream drop a copy that did arrive.
 import { BusErrorCode, isBusError, signatureHeaders, type Bus, type EventSigningKey } from '@industrial/bus';
-import { eventContracts, isEventType } from '@industrial/contracts';
+import { EVENTS_STREAM as EVENTS_STREAM_SPEC, eventContracts, isEventType } from '@industrial/contracts';
 import type { EventStore, RecordedEvent } from '@industrial/eventstore';
 import { context, extractFromCarrier } from '@industrial/telemetry/api';
 
-export const EVENTS_STREAM = 'EVENTS';
-export const EVENTS_SUBJECTS = ['evt.v1.>'] as const;
+export const EVENTS_STREAM = EVENTS_STREAM_SPEC.name;
+export const EVENTS_SUBJECTS = EVENTS_STREAM_SPEC.subjects;
 
 /** Single-active-instance lease (PostgreSQL advisory lock in cluster mode). */
 export interface RelayLease {
@@ -106,7 +106,7 @@ export function createRelay(options: RelayOptions): Relay {
 
   async function relay(): Promise<void> {
     const prefix = options.subjectPrefix ?? 'evt.v1';
-    await bus.ensureStream({ name: options.streamName ?? EVENTS_STREAM, subjects: [`${prefix}.>`], duplicateWindowMs: 10 * 60_000 });
+    await bus.ensureStream({ name: options.streamName ?? EVENTS_STREAM, subjects: [`${prefix}.>`], duplicateWindowMs: EVENTS_STREAM_SPEC.duplicateWindowMs });
     await lease.acquire(stopper.signal);
     const stopped = AbortSignal.any([stopper.signal, lease.lost]);
     saved = await checkpoints.load();

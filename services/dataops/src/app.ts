@@ -4,7 +4,7 @@
 // A one-process launcher embeds it with SQLite + the in-process bus; main.ts runs it alone.
 import { authorize, Permission, type KeySet } from '@industrial/access';
 import type { Bus, ConsumerHandle } from '@industrial/bus';
-import { Service } from '@industrial/contracts';
+import { EVENTS_STREAM, Service } from '@industrial/contracts';
 import type { EventStore } from '@industrial/eventstore';
 import { createKernel, type Kernel } from '@industrial/kernel';
 import { csvParser } from './adapters/files/csv-import.ts';
@@ -128,7 +128,8 @@ export function createDataopsApp(deps: DataopsDeps): DataopsApp & { readonly ker
         })),
       );
       if (config.events !== null) {
-        await bus.ensureStream({ name: config.events.stream, subjects: [config.events.filterSubject] });
+        // The relay's stream: the relay's limits, so this start does not rewrite its config.
+        await bus.ensureStream({ name: config.events.stream, subjects: [config.events.filterSubject], duplicateWindowMs: EVENTS_STREAM.duplicateWindowMs });
         handles.push(await startEventConsumer(bus, config.events, handleIntegrationEvent, logger));
       }
       retention.start();
