@@ -83,7 +83,7 @@ const catalogAssets = [
   return { assetPath: t.join('.'), area: t[2]!, line: t[3]!, name: t[4]!, tags: [] };
 });
 
-async function start(withHistorian: boolean, port: number): Promise<{ app: InferenceApp; url: string }> {
+async function start(withHistorian: boolean, name: string): Promise<{ app: InferenceApp; url: string }> {
   // the plant's clock: the start happens just after the last stored reading
   const now = T0 + 90 * MIN + 5_000;
   const app = createInferenceApp({
@@ -104,16 +104,17 @@ async function start(withHistorian: boolean, port: number): Promise<{ app: Infer
       : null,
     config: {
       grpc: null,
-      http: { host: '127.0.0.1', port, rateLimit: null },
+      // port 0: a fixed port can be taken by anything else on a busy CI machine (EADDRINUSE)
+      http: { host: '127.0.0.1', port: 0, rateLimit: null },
       access: { issuer: 'industrial-access', audience: 'industrial-platform' },
-      replicaId: `cold-${port}`,
-      replicas: [`cold-${port}`],
+      replicaId: `cold-${name}`,
+      replicas: [`cold-${name}`],
       unsSubject: null,
     },
   });
   apps.push(app);
-  await app.start();
-  return { app, url: `http://127.0.0.1:${port}` };
+  const { httpPort } = await app.start();
+  return { app, url: `http://127.0.0.1:${httpPort}` };
 }
 
 async function assets(url: string): Promise<{ assetPath: string; assetKind: string; useCases: { state: string; reason: string; since: string }[] }[]> {
@@ -134,7 +135,7 @@ async function assets(url: string): Promise<{ assetPath: string; assetKind: stri
 
 describe('cold start', () => {
   it('rebuilds the window from the historian: the first live reading is scored at once and the pump is monitored', async () => {
-    const { app, url } = await start(true, 53_171);
+    const { app, url } = await start(true, 'historian');
     const before = await assets(url);
     // every catalog asset, in scope of a use case or not
     expect(before.map((a) => a.assetPath).sort()).toEqual(catalogAssets.map((a) => a.assetPath).sort());
@@ -147,7 +148,7 @@ describe('cold start', () => {
   });
 
   it('without the historian the same reading is not scored, and the pump says it is warming up and for how long', async () => {
-    const { app, url } = await start(false, 53_172);
+    const { app, url } = await start(false, 'no-historian');
     await app.ingest(live[0]!);
     expect(app.pipeline.counters().windowsScored).toBe(0);
     const pump = (await assets(url)).find((a) => a.assetPath === PUMP)!;
