@@ -74,9 +74,11 @@ async function readNumber(session: ClientSession, ns: number, id: string) {
   return { value: dv.value.value as number, status: dv.statusCode, ts: dv.sourceTimestamp?.getTime() ?? 0 };
 }
 
-async function until(pred: () => boolean, ms = 5000): Promise<void> {
+// A generous bound: on a loaded CI machine (two test workers beside e2e platforms on two cores) the
+// ticks that develop a fault can lag well behind the plant clock.
+async function until(pred: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() > end) throw new Error('timed out waiting');
     await sleep(25);
   }
@@ -238,8 +240,8 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
         expect.objectContaining({ type: 'FaultLabelled', faultId, asset: 'pump-4', path: PUMP(4), fault: 'bearing_failure', cause: 'injected' }),
       );
       expect(labels.slice(before).every((l) => l.asset === 'pump-4' || l.asset.startsWith('mill') || l.asset.startsWith('packer'))).toBe(true);
-      await sleep(300);
-      expect((await readNumber(session, ns, `${PUMP(4)}/vibration_rms`)).value).toBeGreaterThan(7.1);
+      // the failed bearing shows in the next published tick (not within a fixed 300 ms on a loaded machine)
+      await until(async () => (await readNumber(session, ns, `${PUMP(4)}/vibration_rms`)).value > 7.1);
       for (const n of [1, 2, 3]) expect((await readNumber(session, ns, `${PUMP(n)}/vibration_rms`)).value).toBeLessThan(4);
     });
 
@@ -311,7 +313,8 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
         ttlSeconds: 60,
       });
       expect((await post({ asset: 'pump-1', fault: 'cavitation' }, forged)).status).toBe(401);
-      expect(labels.length).toBe(before);
+      // Nothing injected (mills and packers fail by themselves, AI4I-style, so other labels may come meanwhile).
+      expect(labels.slice(before).filter((l) => l.type === 'FaultInjected' || l.asset.startsWith('pump'))).toEqual([]);
     });
 
     it('refuses a token without sim.inject_fault with 403, before validating the body', async () => {
@@ -341,8 +344,8 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
     it('shows a sensor dropout as Bad status on that tag only', async () => {
       const res = await post({ asset: 'pump-3', fault: 'sensor_dropout', tag: 'flow' });
       expect(res.status).toBe(201);
-      await sleep(300);
-      expect((await readNumber(session, ns, `${PUMP(3)}/flow`)).status).toBe(StatusCodes.BadSensorFailure);
+      // the dropout shows from the next tick on (not within a fixed 300 ms on a loaded machine)
+      await until(async () => (await readNumber(session, ns, `${PUMP(3)}/flow`)).status === StatusCodes.BadSensorFailure);
       expect((await readNumber(session, ns, `${PUMP(3)}/speed`)).status).toBe(StatusCodes.Good);
     });
 
@@ -367,9 +370,7 @@ describe('over a SignAndEncrypt Basic256Sha256 session with username and passwor
     it('keeps the simulation running after bad input', async () => {
       await post({ asset: 'nope' });
       const a = await readNumber(session, ns, `${PUMP(1)}/flow`);
-      await sleep(400);
-      const b = await readNumber(session, ns, `${PUMP(1)}/flow`);
-      expect(b.ts).toBeGreaterThan(a.ts);
+      await until(async () => (await readNumber(session, ns, `${PUMP(1)}/flow`)).ts > a.ts);
     });
   });
 });
