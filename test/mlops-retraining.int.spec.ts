@@ -44,12 +44,14 @@ describe('retraining on fresh data', () => {
   it('a drift event leads to a candidate whose lineage names the fresh snapshot and the trigger, in shadow review, every step one correlation id', async () => {
     const { driftId, eventId } = await h.drift(base.modelVersionId);
     let view = null as Awaited<ReturnType<typeof h.training.runs.retraining.get>> | null;
-    for (let i = 0; i < 200 && (view === null || view.status === 'none'); i++) {
+    // Bounded by time, 60 s, not by 200 polls (about 10 s): the drift reaches training through the relay
+    // and the bus, slow on a loaded machine; a pause after every poll that finds nothing yet.
+    for (const t = Date.now(); (view === null || view.status === 'none') && Date.now() - t < 60_000;) {
       const ids = (await h.store.readAll({ fromPosition: 1, maxCount: 100_000 }))
         .filter((e) => e.type === 'RetrainingTriggered')
         .map((e) => e.data as { retrainingId: string });
       if (ids.length > 0) view = await h.training.runs.retraining.get(ids[0]!.retrainingId);
-      else await new Promise((r) => setTimeout(r, 50));
+      if (view === null || view.status === 'none') await new Promise((r) => setTimeout(r, 50));
     }
     expect(view?.status).not.toBe('none');
     const done = await h.training.runs.retraining.settled(view!.retrainingId);
