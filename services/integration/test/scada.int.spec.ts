@@ -5,6 +5,7 @@
 // acknowledges it, which reaches inference's acknowledge command as the operator's decision.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -36,7 +37,8 @@ const prompt = (assetPath: string): PromptView => ({
   raisedAt: null,
 });
 
-async function until<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
+// 60 s: generous for a loaded CI machine (two test workers beside e2e platforms on two cores).
+async function until<T>(what: string, probe: () => T | undefined, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = probe();
@@ -85,6 +87,16 @@ describe('when a prompt is raised at an edge node on MQTT', () => {
   });
 });
 
+/** A port free now (node-opcua cannot listen on 0): a fixed one in the ephemeral range can be taken on a busy machine. */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
 describe('when a prompt is served as an OPC UA alarm condition', () => {
   const pki = mkdtempSync(join(tmpdir(), 'integration-opcua-'));
   afterAll(() => rmSync(pki, { recursive: true, force: true }));
@@ -93,7 +105,7 @@ describe('when a prompt is served as an OPC UA alarm condition', () => {
     const acks: { id: string; by: string }[] = [];
     const server = await startOpcuaAlarms({
       host: '127.0.0.1',
-      port: 59_410,
+      port: await freePort(),
       pkiDir: pki,
       allowInsecure: true,
       acknowledge: { acknowledge: async (id, by) => void acks.push({ id, by }) },
@@ -120,7 +132,11 @@ describe('when a prompt is served as an OPC UA alarm condition', () => {
         },
       );
       item.on('changed', (values: unknown) => events.push(values as Variant[]));
-      await new Promise((r) => setTimeout(r, 300));
+      // The item is live on the server before the prompt is raised (a fixed 300 ms could end first under load and miss it).
+      await new Promise<void>((resolve, reject) => {
+        item.once('initialized', () => resolve());
+        item.once('err', (message: string) => reject(new Error(`the event monitored item: ${message}`)));
+      });
       const p = prompt('acme.plant1.packaging.line-1.filler-3');
       await server.raised?.(p, 'c');
       const raisedEvent = await until('the condition event', () => events.find((e) => e[1]?.value === p.recommendationId));
