@@ -32,7 +32,7 @@ export interface NatsConnectSettings {
   readonly inboxPrefix?: string;
   /** TLS from files: the CA that signed the server's certificate, and this client's certificate and key (mutual TLS). */
   readonly tls?: NatsTls;
-  /** How long the first connection attempt may take (TCP, TLS, CONNECT/PONG). Default 20 s. */
+  /** How long the first connection may take, over all its attempts (TCP, TLS, CONNECT/PONG each). Default 60 s. */
   readonly connectTimeoutMs?: number;
 }
 
@@ -88,27 +88,67 @@ export function natsServerList(servers: string | readonly string[]): string[] {
   return list;
 }
 
-/** A NATS connection with endless reconnects (the process outlives server restarts). */
+/**
+ * The longest one attempt of the first connection may take. nats-server drops a client that has not
+ * completed its handshake within its own limits (authorization 2 s, TLS `timeout`: the launchers set
+ * 10 s), and nats.js does not notice such a drop before its `timeout`: the attempt would wait out the
+ * whole budget. Past this an attempt is given up and the next one made.
+ */
+const CONNECT_ATTEMPT_MS = 15_000;
+
+/**
+ * An attempt the server dropped or did not answer, which a new attempt may get through: a handshake
+ * the server closed (its authorization deadline missed: `Authentication Timeout`, or the connection
+ * reset) or an attempt past its time. A refusal (no server, bad credentials, a certificate) is final.
+ */
+function droppedHandshake(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  if (e.name === 'TimeoutError') return true;
+  if (e.name === 'AuthorizationError' && /authentication timeout/i.test(String(e.message))) return true;
+  return e.code === 'ECONNRESET' || e.code === 'EPIPE';
+}
+
+/**
+ * A NATS connection with endless reconnects (the process outlives server restarts). The first
+ * connection is made in attempts of at most 15 s (and at most half of `connectTimeoutMs`, default
+ * 60 s) until the budget is spent: on a loaded host a client can miss nats-server's 2 s authorization
+ * deadline, and the server then closes the connection without an answer nats.js waits for — one such
+ * attempt waited the whole 60 s and stopped the process; a second attempt gets through.
+ */
 export async function connectNats(settings: NatsConnectSettings): Promise<NatsConnection> {
   const authenticator = settings.credentials === undefined ? undefined : natsAuthenticator(settings.credentials);
   // TLS files are read at start: a missing one names its variable instead of failing the handshake later.
   if (settings.tls?.caFile !== undefined) readSecret(settings.tls.caFile, 'NATS_TLS_CA_FILE');
   if (settings.tls?.certFile !== undefined) readSecret(settings.tls.certFile, 'NATS_TLS_CERT_FILE');
   if (settings.tls?.keyFile !== undefined) readSecret(settings.tls.keyFile, 'NATS_TLS_KEY_FILE');
-  try {
-    return await connect({
-      servers: natsServerList(settings.servers),
-      ...(settings.name === undefined ? {} : { name: settings.name }),
-      ...(authenticator === undefined ? {} : { authenticator }),
-      ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
-      ...(settings.tls === undefined ? {} : { tls: { ...settings.tls } }),
-      // The first connection (TLS handshake included) may take long on a loaded host: 60 s unless set (nats.js: 20 s).
-      timeout: settings.connectTimeoutMs ?? 60_000,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 1_000,
-    });
-  } catch (err) {
-    throw new BusError(BusErrorCode.Transport, `cannot connect to NATS (NATS_URL) at ${String(settings.servers)}: ${(err as Error).message}`, { cause: err });
+  const servers = natsServerList(settings.servers);
+  const budgetMs = settings.connectTimeoutMs ?? 60_000;
+  const attemptMs = Math.min(CONNECT_ATTEMPT_MS, Math.max(1_000, Math.floor(budgetMs / 2)));
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const left = started + budgetMs - Date.now();
+    try {
+      return await connect({
+        servers,
+        ...(settings.name === undefined ? {} : { name: settings.name }),
+        ...(authenticator === undefined ? {} : { authenticator }),
+        ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
+        ...(settings.tls === undefined ? {} : { tls: { ...settings.tls } }),
+        timeout: Math.max(1, Math.min(attemptMs, left)),
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1_000,
+      });
+    } catch (err) {
+      const now = Date.now();
+      if (!droppedHandshake(err) || now - started >= budgetMs - 100) {
+        const tries = attempt === 1 ? '' : ` (${attempt} attempts in ${Math.round((now - started) / 1000)} s)`;
+        throw new BusError(BusErrorCode.Transport, `cannot connect to NATS (NATS_URL) at ${String(settings.servers)}: ${(err as Error).message}${tries}`, {
+          cause: err,
+        });
+      }
+      await new Promise((r) => setTimeout(r, Math.min(250, started + budgetMs - now)));
+    }
   }
 }
 
