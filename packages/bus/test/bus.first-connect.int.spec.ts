@@ -5,7 +5,9 @@
 // (nkey users, as the cluster's own NATS) forwards the server's INFO and then closes the connection
 // when the client answers, for as many connections as asked: connectNats makes a new attempt and
 // gets through; a refusal (an unknown nkey) is not retried; a server that drops every attempt fails
-// within the budget, naming the attempts.
+// within the budget, naming the attempts. And startNatsServer refuses a port another process listens
+// on, instead of taking its accepted connections for a started server (the clients then waited out
+// their timeout on a listener that never answers).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBusError } from '../src/errors.ts';
 import { connectNats, createNkeyUser } from '../src/nats/connection.ts';
+import { startNatsServer } from '../src/nats/server-process.ts';
 import { freePort, OwnNatsServer } from './test-support/nats-server.ts';
 
 /** Drops (after the server's INFO, on the client's CONNECT) the first `drop` connections; pipes the rest. */
@@ -134,5 +137,23 @@ describe('the first NATS connection when the server drops the handshake', () => 
     expect(isBusError(err)).toBe(true);
     expect(String((err as Error).message)).toMatch(/NATS_URL.*\(\d+ attempts in \d+ s\)/);
     expect(r.dropped).toBeGreaterThan(1);
+  });
+});
+
+describe('startNatsServer on a port another process listens on', () => {
+  it('refuses it instead of taking the listener for the started server', async () => {
+    // A listener that accepts and never answers, as another platform's HTTP or gRPC port does.
+    const silent = createServer(() => undefined);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const addr = silent.address();
+    if (addr === null || typeof addr === 'string') throw new Error('no port');
+    const dir = mkdtempSync(join(tmpdir(), 'bus-port-taken-'));
+    try {
+      await expect(startNatsServer({ port: addr.port, storeDir: join(dir, 'store') })).rejects.toThrow(/another process listens there/);
+    } finally {
+      silent.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

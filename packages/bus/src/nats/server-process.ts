@@ -35,17 +35,47 @@ const accepts = (port: number): Promise<boolean> =>
     s.once('error', () => resolve(false));
   });
 
+/** Whether 127.0.0.1:`port` greets as a NATS server does, with an `INFO {…}` line, within `ms`. */
+const greetsAsNats = (port: number, ms: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    let text = '';
+    const done = (v: boolean): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(false), ms);
+    s.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.includes('\n')) done(text.startsWith('INFO '));
+    });
+    s.once('error', () => done(false));
+    s.once('close', () => done(false));
+  });
+
 const defaultBin = (): string => process.env.NATS_SERVER_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
 
-/** Starts the server and resolves once it accepts connections; rejects when it exits first (a bad config). */
+/**
+ * Starts the server and resolves once it greets as a NATS server (INFO) while running; rejects when
+ * the port is already taken or the server exits first (a bad config, the port taken meanwhile).
+ * Accepting connections is not enough: when another process listened on the port (another
+ * platform on a loaded test machine), nats-server exited, the launcher went on, and every client
+ * waited out its connect timeout on a listener that never answers.
+ */
 export async function startNatsServer(options: NatsServerOptions): Promise<NatsServerProcess> {
+  if (await accepts(options.port)) throw new Error(`nats-server cannot listen on 127.0.0.1:${options.port}: another process listens there`);
   const config = options.configFile === undefined ? [] : ['-c', options.configFile];
   const proc = spawn(options.bin ?? defaultBin(), [...config, '-a', '127.0.0.1', '-p', String(options.port), '-js', '-sd', options.storeDir], {
     stdio: 'ignore',
   });
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
-  while (!(await accepts(options.port))) {
-    if (proc.exitCode !== null) throw new Error(`nats-server on ${options.port} exited with ${proc.exitCode} (bad config?)`);
+  const exited = (): boolean => proc.exitCode !== null || proc.signalCode !== null;
+  for (;;) {
+    const greets = await greetsAsNats(options.port, 1_000);
+    if (exited())
+      throw new Error(`nats-server on ${options.port} exited with ${proc.exitCode ?? proc.signalCode} (bad config, or another process took the port?)`);
+    if (greets) break;
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
       throw new Error(`nats-server on ${options.port} did not start`);
