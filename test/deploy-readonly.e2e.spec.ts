@@ -15,7 +15,10 @@ const root = resolve(import.meta.dirname, '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const UID = 65534; // nobody: a read-only directory stops it (root would write anyway)
-const base = 56_200; // H19 ports: 56200-56312 here
+// 17800-17912 here: below Linux's ephemeral range (32768–60999), where other tests' port-0 listeners and
+// outgoing connections land (a launcher failed to bind there once, test/platform.e2e.spec.ts), and below
+// the 20000–32000 the platform and reflection tests pick from at random.
+const base = 17_800;
 const schema = `rodata_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
 const top = mkdtempSync(join(tmpdir(), 'deploy-readonly-'));
 
