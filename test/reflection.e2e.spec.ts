@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +71,21 @@ async function untilServing(base: number, proc: ChildProcess, out: () => string,
   }
 }
 
+/**
+ * The first group of `pattern` in the launcher's output, waited for: the banner with the tokens may come
+ * after the services answer SERVING (npm start prints it once every service has started).
+ */
+async function untilPrinted(pattern: RegExp, proc: ChildProcess, out: () => string, ms: number): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const found = pattern.exec(out())?.[1];
+    if (found !== undefined) return found;
+    if (proc.exitCode !== null) throw new Error(`the platform exited (${proc.exitCode}) before printing ${pattern}; output:\n${out().slice(-3000)}`);
+    if (Date.now() > end) throw new Error(`${pattern} not printed; output:\n${out().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Lists each port's services and calls every method of CALLS with the token, by reflection only. */
 async function expectEveryApiByReflection(base: number, token: string): Promise<void> {
   for (const offset of new Set(CALLS.map((c) => c.offset))) {
@@ -93,10 +109,31 @@ async function expectEveryApiByReflection(base: number, token: string): Promise<
 // Below Linux's ephemeral range (32768–60999), where other tests' port-0 listeners land.
 const port = (): number => 20_000 + Math.floor(Math.random() * 12_000);
 
+const canListen = (p: number): Promise<boolean> =>
+  new Promise((done) => {
+    const srv = createServer();
+    srv.once('error', () => done(false));
+    srv.listen(p, '127.0.0.1', () => srv.close(() => done(true)));
+  });
+
+/**
+ * A base port with base to base+120 free now (the platform's ports lie in that range): other tests
+ * start platforms on random ports too, and a port one of them holds stops this platform (a taken
+ * gRPC port stops its service; a taken NATS port, base+50, is refused by startNatsServer).
+ */
+async function freeBase(): Promise<number> {
+  for (;;) {
+    const candidate = port();
+    let free = true;
+    for (let p = candidate; p <= candidate + 120 && free; p++) free = await canListen(p);
+    if (free) return candidate;
+  }
+}
+
 describe('npm start: every gRPC API by reflection', () => {
   it('lists, health-checks and calls one method of every service with buf curl --reflect', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'reflection-standalone-'));
-    const base = port();
+    const base = await freeBase();
     const { proc, out } = launch('scripts/platform/standalone.ts', {
       PLATFORM_DATA_DIR: dataDir,
       PLATFORM_TLS: '0', // plaintext on loopback (development flag): these tests call http:// (the TLS default: test/redteam.e2e.spec.ts)
@@ -108,7 +145,7 @@ describe('npm start: every gRPC API by reflection', () => {
     });
     try {
       await untilServing(base, proc, out, 120_000);
-      const token = /auditor\s+(ey\S+)/.exec(out())?.[1] ?? '';
+      const token = await untilPrinted(/auditor\s+(ey\S+)/, proc, out, 60_000);
       expect(token).not.toBe('');
       await expectEveryApiByReflection(base, token);
     } finally {
@@ -122,7 +159,7 @@ describe('npm run cluster: every gRPC API by reflection', () => {
   it('lists, health-checks and calls one method of every service with buf curl --reflect', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'reflection-cluster-'));
     const schema = `refl_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
-    const base = port();
+    const base = await freeBase();
     const { proc, out } = launch('scripts/platform/cluster.ts', {
       PLATFORM_DATA_DIR: dataDir,
       PLATFORM_TLS: '0', // plaintext on loopback (development flag): these tests call http:// (the TLS default: test/redteam.e2e.spec.ts)
@@ -133,7 +170,7 @@ describe('npm run cluster: every gRPC API by reflection', () => {
     });
     try {
       await untilServing(base, proc, out, 150_000);
-      const token = /auditor token\s+(ey\S+)/.exec(out())?.[1] ?? '';
+      const token = await untilPrinted(/auditor token\s+(ey\S+)/, proc, out, 60_000);
       expect(token).not.toBe('');
       await expectEveryApiByReflection(base, token);
     } finally {
