@@ -72,6 +72,12 @@ export interface Harness {
   promote(modelVersionId: string, stage: 'production' | 'shadow'): Promise<void>;
   rollback(from: string, to: string | null): Promise<void>;
   publish(batch: UnsSampleBatch): Promise<void>;
+  /**
+   * Until the UNS consumer (default: the first app's) has handled and acknowledged every batch stored for it.
+   * `pipeline.counters().batches` counts a batch when its scoring starts: the last one may still be scored
+   * (its prompts, drift and metrics not yet recorded) when the count is reached.
+   */
+  drained(durable?: string): Promise<void>;
   events(type: string): Promise<{ type: string; stream: string; data: Record<string, unknown>; metadata: { actor: string } }[]>;
   /** Starts another replica on the same store, bus and UNS subjects (no gRPC/HTTP), with its own durable; stopped by close(). */
   replica(config: Pick<InferenceAppConfig, 'replicaId' | 'replicas'> & { unsDurable?: string }, options?: AppOptions): Promise<InferenceApp>;
@@ -223,6 +229,18 @@ export async function startHarness(config: Partial<InferenceAppConfig> = {}, opt
     },
     async publish(batch) {
       await bus.publish(unsAssetSubject(parseUnsAssetPath(batch.assetPath)), batch, { msgId: batch.batchId });
+    },
+    async drained(durable = durables[0]) {
+      if (durable === undefined) throw new Error('no UNS consumer to wait for');
+      const jsm = await jetstreamManager(nc);
+      await until(
+        async () => {
+          const info = await jsm.consumers.info(UNS_STREAM, durable);
+          return info.num_pending === 0 && info.num_ack_pending === 0;
+        },
+        60_000,
+        `${durable} to have acknowledged every batch`,
+      );
     },
     async events(type) {
       const all = await store.readAll({ fromPosition: 1, maxCount: 100_000 });

@@ -52,6 +52,7 @@ beforeAll(async () => {
     }
   }
   await until(() => h.app.pipeline.counters().batches >= sent, 60_000, 'batches consumed');
+  await h.drained(); // the last batch scored: the counters and the exported metrics compared below stay put
 }, 120_000);
 
 afterAll(async () => {
