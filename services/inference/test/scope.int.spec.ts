@@ -28,6 +28,7 @@ async function run(minutes: number): Promise<void> {
     }
   }
   await until(() => h.app.pipeline.counters().batches >= published, 60_000, 'batches consumed');
+  await h.drained(); // the last batch scored, not only taken (it would land in the next run's windows)
 }
 const sourcesOf = (asset: string) => new Set(scored.filter((s) => s.assetPath === asset).map((s) => s.source));
 
