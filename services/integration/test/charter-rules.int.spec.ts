@@ -45,7 +45,8 @@ beforeAll(async () => {
     logger: silent,
     setup: IntegrationSetup.parse({
       rules: [],
-      connectors: { maintainx: { type: 'maintainx', baseUrl: `${cmms.url}/v1`, apiKeyFile: join(dir, 'mx.key'), timeoutMs: 500 } },
+      // the fake answers at once: a 500 ms timeout could only trip on a loaded machine (a stalled event loop) and change the attempts and reasons checked here
+      connectors: { maintainx: { type: 'maintainx', baseUrl: `${cmms.url}/v1`, apiKeyFile: join(dir, 'mx.key'), timeoutMs: 10_000 } },
       retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
     }),
     config: { http: { host: '127.0.0.1', port: 0 }, access: { issuer: 'industrial-access', audience: 'industrial-platform' }, syncIntervalMs: 60_000 },
