@@ -42,10 +42,12 @@ beforeEach(async () => {
 });
 
 function build() {
-  const mx = maintainxConnector({ name: 'maintainx', baseUrl: `${cmms.url}/v1`, apiKey: 'test-key', timeoutMs: 300 });
+  // 2 s, not 300 ms: the 'hang' faults need a timeout, but a loaded machine could stall an answered call
+  // past 300 ms and count an extra attempt (the attempt counts below are exact).
+  const mx = maintainxConnector({ name: 'maintainx', baseUrl: `${cmms.url}/v1`, apiKey: 'test-key', timeoutMs: 2_000 });
   const connectors = new Map<string, Connector>([
     ['maintainx', mx],
-    ['erp', webhookConnector({ name: 'erp', url: `${receiver.url}/hooks/prompts`, secret: SECRET, timeoutMs: 300 })],
+    ['erp', webhookConnector({ name: 'erp', url: `${receiver.url}/hooks/prompts`, secret: SECRET, timeoutMs: 2_000 })],
   ]);
   const outbound = createOutbound({
     kernel: fx.kernel,
