@@ -16,7 +16,7 @@ import { fitGbdt, type GbdtParams } from './models/gbdt.ts';
 import { fitLogistic, type LogisticParams } from './models/logistic.ts';
 import { fitAutoencoder, type AutoencoderParams } from './models/autoencoder.ts';
 import { averagePrecision, classificationMetrics, regressionMetrics, rmse, type ClassificationMetrics, type RegressionMetrics } from './metrics.ts';
-import { chooseThreshold, costReport, thresholdNote, type CostModel, type CostReport, type ThresholdChoice, type ThresholdRule } from './threshold.ts';
+import { costReport, pickThreshold, type CostModel, type CostReport, type ThresholdRule } from './threshold.ts';
 import { permutationImportance, type Importance } from './explain.ts';
 import { stressEvaluation, type StressResult } from './stress.ts';
 import { datasetSha256, renderCardMarkdown, type ModelCard } from './card.ts';
@@ -77,8 +77,6 @@ export interface TrainResult {
   readonly model: Model;
   readonly metrics: { readonly validation: ClassificationMetrics | RegressionMetrics; readonly test: ClassificationMetrics | RegressionMetrics };
   readonly threshold: number | null;
-  /** How the threshold was placed on the validation part (basis, positives, plateau); null without one. */
-  readonly thresholdChoice: ThresholdChoice | null;
   readonly cost: { readonly validation: CostReport; readonly test: CostReport } | null;
   readonly imbalance: ImbalanceReport | null;
   readonly importance: readonly Importance[];
@@ -251,8 +249,7 @@ export function train(spec: TrainSpec, ds: Dataset): TrainResult {
   const ruleKind = spec.thresholdRule ?? (spec.costModel ? 'cost' : 'max-f1');
   if (ruleKind === 'cost' && !spec.costModel) throw new InvalidSpecError('costModel', 'thresholdRule "cost" needs a cost model');
   const rule: ThresholdRule | null = task === 'regression' ? null : ruleKind === 'cost' ? { kind: 'cost', cost: spec.costModel! } : { kind: 'max-f1' };
-  const thresholdChoice = rule ? chooseThreshold(yVal, sVal, rule) : null;
-  const threshold = thresholdChoice?.threshold ?? null;
+  const threshold = rule ? pickThreshold(yVal, sVal, rule) : null;
   const probabilistic = task === 'classification';
   const metrics =
     threshold === null
@@ -331,14 +328,12 @@ export function train(spec: TrainSpec, ds: Dataset): TrainResult {
       `Evaluated on ${nTest} test rows${threshold !== null ? ` with ${(metrics.test as ClassificationMetrics).positives} positives; one more or one fewer caught moves recall noticeably` : ''}.`,
       'Chronological or group-wise evaluation only; performance under process or sensor drift beyond the stress tests is unknown.',
       ...(imbalance && imbalance.syntheticRows > 0 ? ['Resampled training data: predicted probabilities are not calibrated to the true failure rate.'] : []),
-      ...(thresholdChoice ? [thresholdNote(thresholdChoice)] : []),
     ],
   };
   return {
     model,
     metrics,
     threshold,
-    thresholdChoice,
     cost,
     imbalance,
     importance,
