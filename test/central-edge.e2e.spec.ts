@@ -29,9 +29,12 @@ import { readUseCaseFile } from '../scripts/platform/usecases.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-// This test's ports (48000–48499): the centre's from 48000, the site's from 48200.
-const CENTRAL_BASE = 48_000;
-const EDGE_BASE = 48_200;
+// This test's ports (17000–17499): the centre's from 17000, the site's from 17200. Below Linux's ephemeral
+// range (32768–60999), where other tests' port-0 listeners and outgoing connections land (a launcher failed
+// to bind there once, test/platform.e2e.spec.ts), and below the 20000–32000 the platform and reflection
+// tests pick from at random.
+const CENTRAL_BASE = 17_000;
+const EDGE_BASE = 17_200;
 const tag = randomBytes(3).toString('hex');
 const SITE = `e2e${tag}`;
 const CENTRAL_SCHEMA = `central_e2e_${tag}`;
