@@ -47,7 +47,8 @@ describe('training main', () => {
       cwd: root,
       env: { ...env, TRAINING_CONCURRENCY: 'two' },
       encoding: 'utf8',
-      timeout: 30_000,
+      // 90 s: tsx compiling the service before it reads its config took over 30 s on a loaded machine (killed: status null)
+      timeout: 90_000,
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^training: invalid configuration: TRAINING_CONCURRENCY must be a number \(got "two"\)/);
