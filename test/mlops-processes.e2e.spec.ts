@@ -9,7 +9,9 @@
 // - the snapshot, the registration and the shadow request were recorded with `svc:training` as
 //   actor, under the retraining's correlation id;
 // - no access was refused.
-// Ports 49100–49179 (one block of 10 per run).
+// Ports 17500–17579 (one block of 10 per run): below Linux's ephemeral range (32768–60999), where other
+// tests' port-0 listeners and outgoing connections land, and below the 20000–32000 the platform and
+// reflection tests pick from at random.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +32,7 @@ import { AUDIENCE, ISSUER, devKeys, devToken } from '../scripts/platform/dev-key
 const root = resolve(import.meta.dirname, '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
-const BASE = 49_100 + Math.floor(Math.random() * 8) * 10; // 49100–49170: one block of 10 ports per run
+const BASE = 17_500 + Math.floor(Math.random() * 8) * 10; // 17500–17570: one block of 10 ports per run
 const PORTS = {
   nats: BASE,
   dataops: BASE + 1,
