@@ -134,7 +134,7 @@ describe('an MQTT source with explicit topic → UNS mappings', () => {
     await publish(T.mode, JSON.stringify({ value: 'auto', quality: 0x40000000 }));
     await until(
       () => ['flow', 'temperature', 'running', 'mode'].every((tag) => samplesOf(SUBJECT).some((s) => s.tag === tag)),
-      20_000,
+      60_000,
       'all four tags on NATS',
     );
 
@@ -216,10 +216,10 @@ describe('an MQTT source with explicit topic → UNS mappings', () => {
     await publish(T.temp, JSON.stringify({ data: { temp: 70 } }));
     await publish(T.mode, JSON.stringify({ value: 'after-bad' }));
 
-    await until(() => app.sourceHealth(SRC_A).malformedPayloads >= before.malformedPayloads + bad.length, 20_000, 'malformed payloads counted');
+    await until(() => app.sourceHealth(SRC_A).malformedPayloads >= before.malformedPayloads + bad.length, 60_000, 'malformed payloads counted');
     await until(
       () => ['before-bad', 'after-bad', 42.5, 70].every((v) => samplesOf(SUBJECT).some((s) => s.value === v)),
-      20_000,
+      60_000,
       'the valid samples around the malformed ones',
     );
     const h = app.sourceHealth(SRC_A);
@@ -249,12 +249,12 @@ describe('an MQTT source with explicit topic → UNS mappings', () => {
 
   it('mirrors every forwarded batch to <prefix>/<asset path with /> on the broker', async () => {
     await publish(T.flow, JSON.stringify({ value: 123.25 }));
-    await until(() => samplesOf(SUBJECT).some((s) => s.value === 123.25), 20_000, 'the sample on NATS');
+    await until(() => samplesOf(SUBJECT).some((s) => s.value === 123.25), 60_000, 'the sample on NATS');
     const onNats = uns.received.find((r) => r.subject === SUBJECT && r.batch.samples.some((s) => s.value === 123.25))!.batch;
     const topic = `${MIRROR_PREFIX}/${ASSET.split('.').join('/')}`;
     await until(
       () => mirrored.some((m) => m.topic === topic && (JSON.parse(m.payload) as UnsSampleBatch).batchId === onNats.batchId),
-      20_000,
+      60_000,
       'the batch on the mirror topic',
     );
     const copy = parseUnsSampleBatch(JSON.parse(mirrored.find((m) => (JSON.parse(m.payload) as UnsSampleBatch).batchId === onNats.batchId)!.payload));
@@ -262,7 +262,7 @@ describe('an MQTT source with explicit topic → UNS mappings', () => {
     // Every batch stored on NATS so far is mirrored (the mirror is best effort, but the broker is up).
     await until(
       () => uns.received.every((r) => mirrored.some((m) => (JSON.parse(m.payload) as UnsSampleBatch).batchId === r.batch.batchId)),
-      20_000,
+      60_000,
       'all batches mirrored',
     );
     expect(mirrored.every((m) => m.topic.startsWith(`${MIRROR_PREFIX}/acme/plant-1/utilities/cw/`))).toBe(true);
@@ -279,10 +279,10 @@ describe('two sources on the same broker', () => {
     }
     await until(
       () => samplesOf(`uns.v1.${ASSET_B}`, SRC_B).filter((s) => typeof s.value === 'number' && s.value >= 1000).length >= 5,
-      20_000,
+      60_000,
       'source B samples',
     );
-    await until(() => samplesOf(SUBJECT).filter((s) => typeof s.value === 'number' && s.value >= 2000).length >= 5, 20_000, 'source A samples');
+    await until(() => samplesOf(SUBJECT).filter((s) => typeof s.value === 'number' && s.value >= 2000).length >= 5, 60_000, 'source A samples');
     await app.settled();
     // Had they shared an MQTT client id, the broker would have dropped one for the other, over and over.
     for (const id of [SRC_A, SRC_B]) {
@@ -309,7 +309,7 @@ describe('a broker that is unreachable', () => {
 
   it('reports a configured source as lost with the cause in its health and a SourceLost event, while the others keep flowing', async () => {
     const endpoint = `mqtt://127.0.0.1:${closedPort}`;
-    await until(() => app.sourceHealth(SRC_DOWN_CONFIG).state === 'lost', 20_000, 'the configured source to be reported lost');
+    await until(() => app.sourceHealth(SRC_DOWN_CONFIG).state === 'lost', 60_000, 'the configured source to be reported lost');
     const h = app.sourceHealth(SRC_DOWN_CONFIG);
     expect(h).toMatchObject({ protocol: 'mqtt', endpoint, state: 'lost', samplesReceived: 0 });
     expect(h.lastError).toMatch(new RegExp(`^cannot connect to ${endpoint.replace(/[.]/g, '\\.')}: .*ECONNREFUSED`));
@@ -323,7 +323,7 @@ describe('a broker that is unreachable', () => {
     await publish(T.b, '666.5');
     await until(
       () => samplesOf(SUBJECT).some((s) => s.value === 555.5) && samplesOf(`uns.v1.${ASSET_B}`, SRC_B).some((s) => s.value === 666.5),
-      20_000,
+      60_000,
       'live sources',
     );
     expect(app.sourceHealth(SRC_A).state).toBe('connected');
