@@ -84,7 +84,7 @@ describe('a SignAndEncrypt Basic256Sha256 source with user and password, mapped 
 
   it('delivers values on the asset subjects with value, unit, quality and both timestamps', async () => {
     const subject = 'uns.v1.acme.plant-1.utilities.cooling-water.pump-1';
-    await until(() => uns.received.filter((r) => r.subject === subject).length >= 3, 20_000, 'pump-1 batches');
+    await until(() => uns.received.filter((r) => r.subject === subject).length >= 3, 60_000, 'pump-1 batches');
     const batch = uns.received.find((r) => r.subject === subject)!.batch;
     expect(batch.sourceId).toBe(SOURCE);
     expect(batch.assetPath).toBe('acme.plant-1.utilities.cooling-water.pump-1');
@@ -104,7 +104,7 @@ describe('a SignAndEncrypt Basic256Sha256 source with user and password, mapped 
     expect(r.ok).toBe(true);
     await until(
       () => uns.received.some((x) => x.subject.endsWith('pump-2') && x.batch.samples.some((s) => s.tag === 'speed' && s.quality.severity === 'Bad')),
-      20_000,
+      60_000,
       'a Bad speed sample',
     );
     const bad = uns.received.flatMap((x) => x.batch.samples).find((s) => s.tag === 'speed' && s.quality.severity === 'Bad')!;
@@ -146,7 +146,7 @@ describe('bad input', () => {
       ],
     });
     expect(mappings[0]).toMatchObject({ tag: 'outlet_pressure', unit: 'bar', dataType: 'number' });
-    await until(() => uns.received.some((r) => r.batch.samples.some((s) => s.tag === 'outlet_pressure')), 20_000, 'outlet_pressure');
+    await until(() => uns.received.some((r) => r.batch.samples.some((s) => s.tag === 'outlet_pressure')), 60_000, 'outlet_pressure');
   });
 
   it('refuses wrong credentials, naming the user', async () => {
