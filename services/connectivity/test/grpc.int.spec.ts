@@ -250,7 +250,7 @@ describe('a source registered, browsed and mapped over gRPC', () => {
   });
 
   it('reports the health of the source', async () => {
-    await until(async () => (await unaryCall(engineer, engineer.getSourceHealth, { sourceId: SOURCE })).samplesReceived > 0, 20_000, 'samples');
+    await until(async () => (await unaryCall(engineer, engineer.getSourceHealth, { sourceId: SOURCE })).samplesReceived > 0, 60_000, 'samples');
     const h = await unaryCall(engineer, engineer.getSourceHealth, { sourceId: SOURCE });
     expect(h).toMatchObject({ sourceId: SOURCE, state: 'connected', lastError: '', bufferCapacity: 1_000_000, droppedSamples: 0 });
     expect(h.mappedTags).toBe(mapped);
@@ -271,7 +271,7 @@ describe('a source registered, browsed and mapped over gRPC', () => {
       call.on('error', (e: ServiceError) => resolve(e));
       call.on('end', () => resolve(null));
     });
-    await until(() => batches.length >= 3, 20_000, 'three live batches');
+    await until(() => batches.length >= 3, 60_000, 'three live batches');
     call.cancel();
     expect((await ended)?.code).toBe(status.CANCELLED);
     expect([...subjects]).toEqual(['uns.v1.acme.plant-1.utilities.cooling-water.pump-1']);
@@ -329,7 +329,7 @@ describe('registration failures map to a status with the cause', () => {
       autoMapRoot: '',
     };
     await register(engineer, { ...mqttSource, sparkplug: sp });
-    await until(async () => (await unaryCall(engineer, engineer.getSourceHealth, { sourceId })).state === 'connected', 20_000, 'the broker session');
+    await until(async () => (await unaryCall(engineer, engineer.getSourceHealth, { sourceId })).state === 'connected', 60_000, 'the broker session');
     const h = await unaryCall(engineer, engineer.getSourceHealth, { sourceId });
     expect(h.sparkplug).toEqual({ onlineEdgeNodes: [], births: 0, deaths: 0, sequenceGaps: 0, rebirthRequests: 0 });
     expect((await store.readStream(`source-${sourceId}`)).find((e) => e.type === 'SourceRegistered')?.data).toMatchObject({ protocol: 'sparkplug' });
