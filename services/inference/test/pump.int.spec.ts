@@ -61,7 +61,8 @@ async function step(minutes: number): Promise<void> {
       batchesSent++;
     }
   }
-  await until(() => h.app.pipeline.counters().batches >= batchesSent, 30_000, 'batches consumed');
+  await until(() => h.app.pipeline.counters().batches >= batchesSent, 60_000, 'batches consumed');
+  await h.drained(); // the last batch scored and its prompts recorded, not only taken
 }
 
 async function http(method: string, path: string, role: 'operator' | 'engineer', body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
