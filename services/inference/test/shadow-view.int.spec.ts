@@ -51,7 +51,8 @@ async function step(minutes: number): Promise<void> {
       batchesSent++;
     }
   }
-  await until(() => h.app.pipeline.counters().batches >= batchesSent, 30_000, 'batches consumed');
+  await until(() => h.app.pipeline.counters().batches >= batchesSent, 60_000, 'batches consumed');
+  await h.drained(); // the last batch scored and recorded, not only taken
 }
 
 const client = async (role: 'engineer' | 'operator') =>
