@@ -41,12 +41,14 @@ describe('when one sensor’s distribution shifts', () => {
     const shifted = Array.from({ length: PUMPS }, () => pumpStream(rng, 60, { startMs: start + 81 * 60_000, currentOffset: 6 }));
     let sent = await publishStreams(healthy, 0, healthy[0]!.length);
     await until(() => h.app.pipeline.counters().batches >= sent, 60_000, 'healthy batches');
+    await h.drained(); // the last batch scored and its drift recorded, not only taken
     // 48 pumps over an hour are few independent windows: a moderate PSI can show before the shift, never a critical one.
     const beforeShift = (await h.events('DriftDetected')).filter((e) => e.data.feature === 'motor_current__mean' && e.data.severity === 'critical');
     expect(beforeShift).toHaveLength(0);
     expect(await h.events('RetrainingRequested')).toHaveLength(0);
     sent += await publishStreams(shifted, 0, shifted[0]!.length);
     await until(() => h.app.pipeline.counters().batches >= sent, 60_000, 'shifted batches');
+    await h.drained();
     const drift = (await h.events('DriftDetected')).filter((e) => e.data.feature === 'motor_current__mean');
     expect(drift.length).toBeGreaterThan(0);
     expect(drift.some((e) => e.data.severity === 'critical' && (e.data.value as number) > 0.25)).toBe(true);
