@@ -81,7 +81,10 @@ describe('production image (runtime stage, reproduced without an engine)', () =>
 
   it('starts every process from the built output as another uid, each ready with its probes answering, and stops them cleanly', async () => {
     const schema = `image_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
-    const base = 56_080; // H19 ports (56000-56999): 56080-56192 here
+    // 17600-17712 here: below Linux's ephemeral range (32768–60999), where other tests' port-0 listeners and
+    // outgoing connections land (a launcher failed to bind there once, test/platform.e2e.spec.ts), and below
+    // the 20000–32000 the platform and reflection tests pick from at random.
+    const base = 17_600;
     // The launcher (from the repository) only wires the processes; each one runs `node <app>/dist/…` as nobody.
     const proc: ChildProcess = spawn('setpriv', asUser(process.execPath, ['--import', 'tsx', join(root, 'scripts/platform/cluster.ts')]), {
       cwd: root,
