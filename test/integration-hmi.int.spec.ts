@@ -66,7 +66,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'mx.key'), 'test-key');
   const setup = IntegrationSetup.parse({
     rules: [{ ruleId: 'work-order', useCaseId: '*', on: 'raised', kind: 'work-order', connector: 'maintainx' }],
-    connectors: { maintainx: { type: 'maintainx', baseUrl: `${cmms.url}/v1`, apiKeyFile: join(dir, 'mx.key'), timeoutMs: 500 } },
+    // the fake answers at once: a 500 ms timeout could only trip on a loaded machine (a stalled event loop) and change the attempts and reasons checked here
+    connectors: { maintainx: { type: 'maintainx', baseUrl: `${cmms.url}/v1`, apiKeyFile: join(dir, 'mx.key'), timeoutMs: 10_000 } },
     retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
   });
   app = createIntegrationApp({
