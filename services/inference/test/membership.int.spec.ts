@@ -47,7 +47,7 @@ const converged = (ids: readonly string[], members: readonly string[]) =>
         const m = fleet.apps.get(id)!.membership();
         return same(m.members, members) && !m.applying;
       }),
-    30_000,
+    60_000,
     `${ids.join(', ')} on [${members.join(', ')}]`,
   );
 
@@ -113,7 +113,7 @@ describe('replicas that find each other on NATS', () => {
     connections.set('duplicate', nc);
     const duplicate = natsMembership(nc, { group, replicaId: 'r2', heartbeatMs: HEARTBEAT_MS, expireMs: EXPIRE_MS });
     await expect(duplicate.join()).rejects.toThrow(/INFERENCE_REPLICA_ID "r2" is already used by another live replica/);
-    await until(() => fleet.apps.get('r2')!.membership().live!.duplicateId !== null, 10_000, 'r2 to notice the duplicate');
+    await until(() => fleet.apps.get('r2')!.membership().live!.duplicateId !== null, 60_000, 'r2 to notice the duplicate');
     // still a member everywhere, nothing to apply
     await converged(['r1', 'r2'], ['r1', 'r2']);
     expect(events.get('r1')!.some((e) => e.kind === 'left')).toBe(false);
