@@ -77,18 +77,18 @@ describe('when NATS is unreachable for a while during sampling', () => {
     cleanups.push(() => uns.stop());
 
     await app.registerSource(opcuaSource(sim.endpointUrl, { autoMapRoot: 'ns=1;s=acme/plant-1/utilities' }));
-    await until(() => uns.received.length >= 5, 20_000, 'first batches on NATS');
+    await until(() => uns.received.length >= 5, 60_000, 'first batches on NATS');
 
     await nats.stop();
-    await until(() => app.bufferState().busHealthy === false, 20_000, 'the forwarder to notice');
+    await until(() => app.bufferState().busHealthy === false, 60_000, 'the forwarder to notice');
     await sleep(8_000); // sampling goes on while NATS is away
     const during = app.bufferState();
     expect(during.batches).toBeGreaterThan(10);
     await nats.start();
 
-    await until(() => app.bufferState().batches === 0 && app.bufferState().busHealthy, 30_000, 'the buffer to drain');
+    await until(() => app.bufferState().batches === 0 && app.bufferState().busHealthy, 60_000, 'the buffer to drain');
     const target = buffered.length;
-    await until(() => uns.received.length >= target, 30_000, `${target} batches stored`);
+    await until(() => uns.received.length >= target, 60_000, `${target} batches stored`);
     await sleep(500);
     const samplesSent = buffered.slice(0, target).reduce((n, b) => n + b.samples.length, 0);
     const n = expectExactlyOnceInOrder(uns.received.filter((r) => buffered.slice(0, target).some((b) => b.batchId === r.batch.batchId)));
@@ -159,11 +159,11 @@ describe('when the connectivity process is SIGKILLed while buffering', () => {
         db.close();
       }
     };
-    await until(() => uns.received.length >= 5, 30_000, 'first batches on NATS');
+    await until(() => uns.received.length >= 5, 60_000, 'first batches on NATS');
     await uns.stop().catch(() => {});
     await bus.close().catch(() => {});
     await nats.stop();
-    await until(() => readBuffered().length >= 20, 30_000, 'batches piling up in the buffer');
+    await until(() => readBuffered().length >= 20, 60_000, 'batches piling up in the buffer');
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const left = readBuffered();
@@ -177,7 +177,7 @@ describe('when the connectivity process is SIGKILLed while buffering', () => {
     const second = launch();
     await ready(second);
     const all = () => [...uns.received, ...uns2.received];
-    await until(() => left.every((b) => all().some((r) => r.batch.batchId === b.id)), 30_000, 'every buffered batch on NATS');
+    await until(() => left.every((b) => all().some((r) => r.batch.batchId === b.id)), 60_000, 'every buffered batch on NATS');
     for (const b of left)
       expect(
         new Set(
@@ -215,13 +215,13 @@ describe('when the simulator restarts under an open session', () => {
     const uns = await collectUns(bus);
     cleanups.push(() => uns.stop());
     await app.registerSource(opcuaSource(sim.endpointUrl, { autoMapRoot: 'ns=1;s=acme/plant-1/utilities' }));
-    await until(() => uns.received.length >= 3, 20_000, 'first batches');
+    await until(() => uns.received.length >= 3, 60_000, 'first batches');
 
     await sim.stop();
-    await until(() => app.sourceHealth(SOURCE).state === 'lost', 30_000, 'the loss to be noticed');
+    await until(() => app.sourceHealth(SOURCE).state === 'lost', 60_000, 'the loss to be noticed');
     await until(
       () => uns.received.some((r) => r.batch.samples.some((s) => s.quality.severity === 'Bad' && s.quality.code === 0x80310000)),
-      20_000,
+      60_000,
       'BadNoCommunication samples',
     );
     sim = makeSimulator({ pkiDir: join(dir, 'sim'), pumps: 1, port });

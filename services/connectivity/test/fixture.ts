@@ -113,15 +113,19 @@ export async function startNats(): Promise<NatsServer> {
   const dir = tempDir('nats');
   let proc: ChildProcess | null = null;
   const up = async () => {
-    proc = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+    const started = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+    proc = started;
+    // 60 s, not 10: a nats-server with JetStream starting on a loaded machine (it timed out once at 10 s);
+    // an exit is said at once instead of waited out.
     await until(
       () =>
-        new Promise<boolean>((resolve) => {
+        new Promise<boolean>((resolve, reject) => {
+          if (started.exitCode !== null) return reject(new Error(`nats-server exited (${started.exitCode}) before it listened on ${port}`));
           const s = createServer();
           s.once('error', () => resolve(true)); // in use → server listening
           s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
         }),
-      10_000,
+      60_000,
       'nats-server to listen',
     );
     await sleep(200);
