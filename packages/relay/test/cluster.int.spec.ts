@@ -13,7 +13,9 @@ import { startNatsCluster, type NatsCluster } from '../../../scripts/platform/na
 import { createRelay, memoryCoordination } from '../src/index.ts';
 import { PG_URL, dropRelaySchema } from './support.ts';
 
-const PORT = 56_000 + Math.floor(Math.random() * 4) * 20; // H19 ports: 56000-56079 here
+// 18000-18079 here: below Linux's ephemeral range (32768–60999), where other tests' port-0 listeners and outgoing
+// connections land (a nats-server could fail to bind there), and below the 20000–32000 the platform tests pick from.
+const PORT = 18_000 + Math.floor(Math.random() * 4) * 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Nc = Awaited<ReturnType<typeof connectNats>>;
