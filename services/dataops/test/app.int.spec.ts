@@ -20,7 +20,7 @@ const ASSET = `${ENT}.plant1.milling.line-1.mill-1`;
 const T0 = Date.parse('2025-03-05T10:00:00Z');
 const USE_CASE = '0193a1b2-7c00-7a10-8b00-000000000001';
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
