@@ -72,7 +72,7 @@ export async function testStore(kind: 'sqlite' | 'postgres'): Promise<TestStore>
   };
 }
 
-export async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+export async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
