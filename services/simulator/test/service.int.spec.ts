@@ -85,7 +85,7 @@ describe('the simulator process', () => {
         LOG_LEVEL: 'silent',
       };
       const r = run(env, [], stopSignal);
-      await until('the ready line', () => r.out.some((l) => l.startsWith('simulator ready ')), 30_000);
+      await until('the ready line', () => r.out.some((l) => l.startsWith('simulator ready ')), 90_000);
       const ready = r.out.find((l) => l.startsWith('simulator ready '))!;
       expect(ready).toMatch(
         /^simulator ready opcua=opc\.tcp:\/\/127\.0\.0\.1:\d+ http=http:\/\/127\.0\.0\.1:\d+ assets=2 acceleration=1000 groundTruth=sqlite$/,
