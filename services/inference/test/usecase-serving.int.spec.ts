@@ -64,7 +64,7 @@ describe('when the charter defines and revises use cases while inference runs', 
       2,
     );
     await h.app.settle();
-    await until(async () => (await refusals()).some((r) => r.modelVersionId === good), 30_000, 'the serving model refused');
+    await until(async () => (await refusals()).some((r) => r.modelVersionId === good), 60_000, 'the serving model refused');
     expect(h.app.useCases.get(USE_CASE)!.specVersion).toBe(2);
     expect(h.app.models.status().useCases[USE_CASE]).toMatchObject({ production: null });
     const first = (await refusals()).find((r) => r.modelVersionId === good)!;
@@ -74,7 +74,7 @@ describe('when the charter defines and revises use cases while inference runs', 
     const next = await h.register(model.bundle, { threshold: model.threshold });
     await h.promote(next, 'production');
     await h.app.settle();
-    await until(async () => (await refusals()).some((r) => r.modelVersionId === next), 30_000, 'the new model refused at load');
+    await until(async () => (await refusals()).some((r) => r.modelVersionId === next), 60_000, 'the new model refused at load');
     const atLoad = (await refusals()).find((r) => r.modelVersionId === next)!;
     expect(atLoad).toMatchObject({ check: 'inputs' });
     expect(atLoad.reason).toMatch(/^Inference refused model version .*: its inputs do not match the use case: .*discharge_pressure \(min\)/);
