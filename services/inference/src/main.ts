@@ -60,7 +60,13 @@ process.exit(
         ...c.nats, // credentials and inbox prefix (its deployment prefix goes to the bus below)
       });
       ctx.onClose(() => nc.drain().catch(() => undefined), 'NATS connection');
-      const bus = await createNatsBus(nc, { logger: ctx.logger, ownsConnection: false, ...(c.nats.prefix === undefined ? {} : { prefix: c.nats.prefix }) });
+      // Its deployment prefix and the stream settings (NATS_STREAM_*): without them it asked for R1 streams.
+      const bus = await createNatsBus(nc, {
+        logger: ctx.logger,
+        ownsConnection: false,
+        ...(c.nats.prefix === undefined ? {} : { prefix: c.nats.prefix }),
+        ...(c.nats.streams === undefined ? {} : { streams: c.nats.streams }),
+      });
       ctx.onClose(() => bus.drain(), 'UNS bus');
       const checkpoints = c.checkpoint === null ? null : sqliteProjectionCheckpoints(c.checkpoint.path);
       if (checkpoints !== null) ctx.onClose(() => checkpoints.close(), 'projection checkpoint');

@@ -91,6 +91,8 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
 }
 
 /** Builds the bus on an existing connection (fails when JetStream is not enabled). */
+const KEEP_REPLICAS = 'bus: the stream has more replicas than this process asks for (NATS_STREAM_REPLICAS); keeping them';
+
 export async function createNatsBus(nc: NatsConnection, options: NatsBusFromConnectionOptions = {}): Promise<Bus> {
   const jsm = await jetstreamManager(nc).catch((err: unknown) => {
     throw new BusError(BusErrorCode.Transport, 'JetStream is not available on this NATS server', { cause: err });
@@ -210,14 +212,17 @@ class NatsBus implements Bus {
           }
           return;
         }
+        // A start never lowers a stream's replicas (a process without NATS_STREAM_REPLICAS made the R3 UNS R1: kill test).
+        if (current.num_replicas > want.num_replicas) this.#logger.warn({ stream: spec.name, replicas: current.num_replicas }, KEEP_REPLICAS);
+        const keep = { ...want, num_replicas: Math.max(want.num_replicas, current.num_replicas) };
         const same =
           sameNumbers(
             [current.max_age, current.duplicate_window, current.num_replicas, current.max_bytes],
-            [want.max_age, want.duplicate_window, want.num_replicas, want.max_bytes],
-          ) && [...current.subjects].sort().join(' ') === [...want.subjects].sort().join(' ');
+            [keep.max_age, keep.duplicate_window, keep.num_replicas, keep.max_bytes],
+          ) && [...current.subjects].sort().join(' ') === [...keep.subjects].sort().join(' ');
         if (!same) {
           try {
-            await this.#jsm.streams.update(name, { ...current, ...want });
+            await this.#jsm.streams.update(name, { ...current, ...keep });
           } catch (updateErr) {
             // Not its owner: the owner's settings stand.
             if (!isPermissionViolation(updateErr)) throw updateErr;
