@@ -111,8 +111,8 @@ function droppedHandshake(err: unknown): boolean {
 
 /**
  * A NATS connection with endless reconnects (the process outlives server restarts). The first
- * connection is made in attempts of at most 15 s (and at most half of `connectTimeoutMs`, default
- * 60 s) until the budget is spent: on a loaded host a client can miss nats-server's 2 s authorization
+ * connection is made in attempts of 15 s, then 30 s, … (the first at most half of `connectTimeoutMs`,
+ * default 60 s) until the budget is spent: on a loaded host a client can miss nats-server's 2 s authorization
  * deadline, and the server then closes the connection without an answer nats.js waits for — one such
  * attempt waited the whole 60 s and stopped the process; a second attempt gets through.
  */
@@ -135,7 +135,9 @@ export async function connectNats(settings: NatsConnectSettings): Promise<NatsCo
         ...(authenticator === undefined ? {} : { authenticator }),
         ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
         ...(settings.tls === undefined ? {} : { tls: { ...settings.tls } }),
-        timeout: Math.max(1, Math.min(attemptMs, left)),
+        // Each attempt twice as long as the one before (15, 30 s, …): a handshake that is merely slow on a
+        // loaded host (TLS at load 48 took over 20 s) still gets through, a dropped one is given up early.
+        timeout: Math.max(1, Math.min(attemptMs * 2 ** (attempt - 1), left)),
         maxReconnectAttempts: -1,
         reconnectTimeWait: 1_000,
       });
