@@ -196,7 +196,9 @@ describe('governance main', () => {
           const bad = await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 });
           expect(bad).toMatchObject({ ok: false, problem: 'truncated', firstBadPosition: head, lastPosition: head - 1 });
           expect(bad.detail).toContain(`jetstream:${stream}`);
-          expect(bad.detail).toContain('anchor-rolled-back');
+          // The file's anchors were rolled back (it still held an older anchor) or are all gone (its first
+          // time-based anchor was already this head: CI on a quiet machine); either names the deletion.
+          expect(bad.detail).toMatch(/anchor-rolled-back|anchor-missing: anchor sink file:.* holds no anchor/);
         } finally {
           client.close();
         }
