@@ -70,7 +70,8 @@ const linkErrors: string[] = [];
 let storing = 0;
 
 beforeAll(async () => {
-  topo = await startEdgeTopology(48_600, SITE, { notAcross: NOT_ACROSS });
+  // ports 14500-14599 (one block of 4 per run), below Linux's ephemeral range (32768–60999)
+  topo = await startEdgeTopology(14_500 + Math.floor(Math.random() * 20) * 5, SITE, { notAcross: NOT_ACROSS });
   centre = await startCentre(topo.hub.url, PG_URL);
   dir = mkdtempSync(join(tmpdir(), 'edge-link-'));
   edgeStore = await openSqliteEventStore({

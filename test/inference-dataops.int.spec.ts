@@ -48,7 +48,7 @@ beforeAll(async () => {
     // a failing call's cause is shown (the server answers INTERNAL with a correlation id only)
     logger: { debug() {}, info() {}, warn() {}, error: (o: { err?: unknown }) => process.stderr.write(`dataops: ${String(o.err)}\n`) } as never,
   });
-  const address = `127.0.0.1:${await server.listen('127.0.0.1:53181')}`;
+  const address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
   const token = await issueToken(await importSigningKey(material.signingKey), {
     subject: 'svc:inference',
     roles: ['service'],

@@ -23,7 +23,7 @@ import { HashRing } from '../services/inference/src/domain/hashring.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const PORT = 47_100; // H19 ports (47000-47499): NATS 47100-47112, the cluster 47120-47232
+const PORT = 14_100; // ports 14100-14232 (NATS 14100-14112, the cluster 14120-14232): below Linux's ephemeral range (32768–60999), where other tests' port-0 listeners and outgoing connections land
 const NATS_URL = [0, 1, 2].map((i) => `nats://127.0.0.1:${PORT + i}`).join(',');
 const schema = `kill_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
 

@@ -20,8 +20,9 @@ import { devKeys, simUsers } from '../scripts/platform/dev-keys.ts';
 import { knownSeriesNames, metricNamesIn, root } from './observability/families.ts';
 
 const rulesDir = join(root, 'infra/prometheus');
-// Ports of this test's own (57800–57999; the cluster part uses 57700–57820 through check:telemetry).
-let nextPort = 57_850 + Math.floor(Math.random() * 50);
+// Ports of this test's own (12850–12999; the cluster part uses 12700–12820 through check:telemetry): below
+// Linux's ephemeral range (32768–60999), where other tests' port-0 listeners and outgoing connections land.
+let nextPort = 12_850 + Math.floor(Math.random() * 50);
 const port = (): number => nextPort++;
 
 interface Proc {
@@ -328,7 +329,7 @@ describe('a real Prometheus scraping every process of the cluster', () => {
     const file = join(dir, 'prometheus.json');
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/telemetry/check.ts')], {
       cwd: root,
-      env: { ...process.env, CHECK_TELEMETRY_BASE_PORT: '57700', CHECK_TELEMETRY_PROMETHEUS_OUT: file, CHECK_TELEMETRY_SECONDS: '900' },
+      env: { ...process.env, CHECK_TELEMETRY_BASE_PORT: '12700', CHECK_TELEMETRY_PROMETHEUS_OUT: file, CHECK_TELEMETRY_SECONDS: '900' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -32,7 +32,7 @@ describe('one injected fault, acknowledged through the HMI', () => {
     const traceFile = join(dir, 'trace.json');
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/telemetry/check.ts')], {
       cwd: root,
-      env: { ...process.env, CHECK_TELEMETRY_BASE_PORT: '57400', CHECK_TELEMETRY_TRACE_OUT: traceFile, CHECK_TELEMETRY_SECONDS: '900' },
+      env: { ...process.env, CHECK_TELEMETRY_BASE_PORT: '12400', CHECK_TELEMETRY_TRACE_OUT: traceFile, CHECK_TELEMETRY_SECONDS: '900' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

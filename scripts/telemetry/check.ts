@@ -1,4 +1,4 @@
-// `npm run check:telemetry` (issue 20): starts `npm run cluster` on ports of its own (57100+, its
+// `npm run check:telemetry` (issue 20): starts `npm run cluster` on ports of its own (12100+, its
 // own NATS, PostgreSQL schemas of its own) with OTLP export to a receiver in this process, injects
 // one fault into the simulated plant, opens the operator's live feed through the HMI's server and,
 // once the fault has raised a prompt, acknowledges it through the HMI's server as the operator's
@@ -10,7 +10,7 @@
 // CHECK_TELEMETRY_PROMETHEUS_OUT=<file>: a real Prometheus (Debian's) scrapes every process with the
 // alert rules loaded; what it found (targets up, metric families per process, rule health) goes there,
 // after a scrape of every process that began once the decision and the live feed were done.
-// CHECK_TELEMETRY_BASE_PORT: the cluster's base port (default 57100; it uses base … base+120).
+// CHECK_TELEMETRY_BASE_PORT: the cluster's base port (default 12100, below Linux's ephemeral range; it uses base … base+120).
 // The run also produces the events the rarer metric families need, as users would: the plant runs at 30×
 // with 8 pumps (CLUSTER_SIM_ACCELERATION, CLUSTER_SIM_PUMPS) and a model trained by the platform's recipe
 // serves one use case (CLUSTER_DEMO_MODELS, cached under .data/check-telemetry/models-<base port>: one
@@ -39,7 +39,7 @@ import { readUseCaseFile } from '../platform/usecases.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const env = process.env;
-const base = Number(env.CHECK_TELEMETRY_BASE_PORT ?? 57100);
+const base = Number(env.CHECK_TELEMETRY_BASE_PORT ?? 12100);
 const PG_URL = env.CHECK_TELEMETRY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // The longest wait for the fault's prompt and then for the model's events (a full window is 60 plant minutes = 2 minutes at the check's 30× plant clock; a drift evaluation needs 200 scored rows).
 const waitSeconds = Number(env.CHECK_TELEMETRY_SECONDS ?? 900);

@@ -159,7 +159,7 @@ export interface RunningHmi {
 }
 
 export interface StartHmiOptions {
-  /** The ports to pick from (a test's own range): `from` … `from + count - 1`; default H17's 55500-55999 (notes/coord.md). */
+  /** The ports to pick from (a test's own range): `from` … `from + count - 1`; default 15500-15999 (below Linux's ephemeral range, 32768–60999). */
   readonly ports?: { readonly from: number; readonly count: number };
   /** How long to wait for /healthz (default 30 s). */
   readonly startTimeoutMs?: number;
@@ -173,7 +173,7 @@ export async function startHmi(
   env: { INFERENCE_URL: string; ACCESS_KEYS_DIR: string } & Record<string, string>,
   options: StartHmiOptions = {},
 ): Promise<RunningHmi> {
-  const { from, count } = options.ports ?? { from: 55_500, count: 500 };
+  const { from, count } = options.ports ?? { from: 15_500, count: 500 };
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   for (let attempt = 1; ; attempt++) {
     const port = from + Math.floor(Math.random() * count);

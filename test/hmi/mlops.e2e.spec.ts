@@ -156,8 +156,8 @@ beforeAll(async () => {
       HMI_GOVERNANCE_GRPC: platform.governanceAddress,
       HMI_USE_CASES: `${GATED},${WATCHED},${PUMP_USE_CASE}`,
     },
-    // this test's port range (49500-49999)
-    { ports: { from: 49_500, count: 500 }, startTimeoutMs: 60_000 },
+    // this test's port range (15000-15499), below Linux's ephemeral range (32768–60999)
+    { ports: { from: 15_000, count: 500 }, startTimeoutMs: 60_000 },
   );
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 300_000);

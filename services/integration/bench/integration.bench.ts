@@ -86,7 +86,7 @@ async function outbound() {
 
 async function edge() {
   const site = 'plant1';
-  const topo = await startEdgeTopology(58_600, site);
+  const topo = await startEdgeTopology(14_600, site);
   const centre = await startCentre(topo.hub.url, PG_URL);
   try {
     const writer = await openEdgeWriter(topo.leafNc, site, topo.edgeDomain);

@@ -21,7 +21,9 @@ let topo: EdgeTopology;
 let centre: Centre;
 
 beforeAll(async () => {
-  topo = await startEdgeTopology(58_500, SITE);
+  // ports 14400-14499 (one block of 4 per run): below Linux's ephemeral range (32768–60999), where other
+  // tests' port-0 listeners and outgoing connections land (nats-server on 58500 failed to bind in CI)
+  topo = await startEdgeTopology(14_400 + Math.floor(Math.random() * 20) * 5, SITE);
   centre = await startCentre(topo.hub.url, PG_URL);
 }, 90_000);
 afterAll(async () => {

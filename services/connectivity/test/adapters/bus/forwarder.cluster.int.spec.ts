@@ -1,4 +1,4 @@
-// The forwarder on a 3-node JetStream cluster of its own (nats-server processes, ports 47300-47312)
+// The forwarder on a 3-node JetStream cluster of its own (nats-server processes, ports 14300-14312)
 // whose UNS stream (R3) loses its leader node (SIGKILL) while batches keep coming: the forwarder
 // meets "no stream captures subject" / PubAck timeouts during the re-election, probes, and resumes;
 // every batch appended ends up in the stream exactly once.
@@ -11,7 +11,7 @@ import { FIXTURE_SOURCE as SRC, fixtureBatch } from '../../batch-fixture.ts';
 import { SqliteBuffer } from '../../../src/adapters/buffer/sqlite-buffer.ts';
 import { createForwarder } from '../../../src/adapters/bus/forwarder.ts';
 
-const PORT = 47_300; // clients 47300-47302, routes 47310-47312
+const PORT = 14_300; // clients 14300-14302, routes 14310-14312: below Linux's ephemeral range (32768–60999)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Nc = Awaited<ReturnType<typeof connectNats>>;
