@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBusError } from '../src/errors.ts';
 import { connectNats, createNkeyUser } from '../src/nats/connection.ts';
 import { startNatsServer } from '../src/nats/server-process.ts';
+import { listenNatsUrl } from './test-support/loopback.ts';
 import { freePort, OwnNatsServer } from './test-support/nats-server.ts';
 
 /** Drops (after the server's INFO, on the client's CONNECT) the first `drop` connections; pipes the rest. */
@@ -33,12 +34,8 @@ class DroppingRelay {
     this.#server = createServer((client) => this.#accept(client));
   }
 
-  async listen(): Promise<string> {
-    this.#server.listen(0, '127.0.0.1');
-    await once(this.#server, 'listening');
-    const addr = this.#server.address();
-    if (addr === null || typeof addr === 'string') throw new Error('no port');
-    return `nats://127.0.0.1:${addr.port}`;
+  listen(): Promise<string> {
+    return listenNatsUrl(this.#server);
   }
 
   #accept(client: Socket): void {

@@ -3,6 +3,8 @@
 // ports; each registers its own close) → start → one "ready" line → SIGTERM/SIGINT → stop (drains
 // in-flight work) → closes in reverse order → telemetry flushed. Bad config: one message, exit 2.
 // `--help`: the service's help text (every variable it reads), exit 0. A failure: logged, exit 1.
+// SIGTERM/SIGINT while the start still waits: exit 0 at once, one line naming the signal (and what the
+// start waited for), ctx.signal aborted, what the start opened closed (also what it opens later).
 // METRICS_PORT (telemetryEnv): the process's Prometheus scrape endpoint, bound before start(); the
 // ready line then ends with `metrics=<host>:<port>`. The same port answers /readyz and /status from
 // the dependencies the process registered (its event store here; NATS and each consumer in the bus).
@@ -34,8 +36,15 @@ export interface ServiceContext<C> {
   readonly config: C;
   readonly logger: Logger;
   readonly telemetry: TelemetryHandle;
-  /** Registers a close to run after stop(), in reverse order of registration. */
+  /**
+   * Aborted when SIGTERM/SIGINT arrives while the start still waits: pass it to what the start waits
+   * for (a connect) so that gives up at once. The start is abandoned either way (the process stops).
+   */
+  readonly signal: AbortSignal;
+  /** Registers a close to run after stop(), in reverse order of registration (at once when the start was abandoned). */
   onClose(close: () => Promise<void> | void, what: string): void;
+  /** Names what the start waits for now (`NATS at nats://…`; null: nothing named): a stop while starting names it. */
+  waitingFor(what: string | null): void;
   /** Opens the event store the config names (contract-validated), closed on the way out. */
   openStore(wiring: StoreWiring, options?: OpenStoreOptions): Promise<EventStore>;
   /** Opens the event store and the kernel this service writes through. */
@@ -65,8 +74,10 @@ export interface RunOptions {
   readonly argv?: readonly string[];
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
-  /** Resolves when the process should stop (default: the first SIGTERM or SIGINT). */
+  /** Resolves when the process should stop (default: the first SIGTERM or SIGINT). Ends only a started service. */
   readonly stopSignal?: Promise<string>;
+  /** Resolves when the started service ended by itself (the relay: lease lost): stops it as SIGTERM/SIGINT would. */
+  readonly ended?: Promise<string>;
 }
 
 /** Appended to every service's --help: the scrape endpoint runService serves. */
@@ -112,9 +123,19 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
   const logger = createLogger(def.name, { level: config.logLevel });
   const closers: { what: string; close: () => Promise<void> | void }[] = [];
   const stopSignal = options.stopSignal ?? signals();
-  // SIGTERM/SIGINT also end a start that waits (for a stream's owner, a database): an orchestrator's stop
-  // must not need a second signal. A caller's own stopSignal (tests, the relay) ends only a started service.
-  const stopsStart = options.stopSignal === undefined;
+  const osSignal = options.stopSignal === undefined ? stopSignal : null;
+  const stopsRunning = options.ended === undefined ? stopSignal : Promise.race([stopSignal, options.ended]);
+  // SIGTERM/SIGINT also end a start that waits (for a stream's owner, a database, NATS): an orchestrator's
+  // stop must not need a second signal. A caller's own stopSignal (tests) ends only a started service.
+  const abandon = new AbortController();
+  let waitingFor: string | null = null;
+  const closeNow = async (what: string, close: () => Promise<void> | void): Promise<void> => {
+    try {
+      await close();
+    } catch (error) {
+      logger.error({ err: error }, `closing the ${what} failed`);
+    }
+  };
   const openStore = async (wiring: StoreWiring, storeOptions: OpenStoreOptions = {}): Promise<EventStore> => {
     const store = await openStoreFromConfig(wiring, { validator: eventValidator, ...storeOptions });
     // Readiness (/readyz on the metrics and health ports): not ready while the store does not answer.
@@ -136,7 +157,10 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
     config,
     logger,
     telemetry,
-    onClose: (close, what) => void closers.push({ what, close }),
+    signal: abandon.signal,
+    // What an abandoned start still opens is closed at once: the closes below have run.
+    onClose: (close, what) => (abandon.signal.aborted ? void closeNow(what, close) : void closers.push({ what, close })),
+    waitingFor: (what) => void (waitingFor = what),
     openStore,
     async openKernel(wiring, kernelOptions = {}) {
       const { newId, ...storeOptions } = kernelOptions;
@@ -149,12 +173,13 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
     const endpoint = await telemetry.serveMetrics();
     // The start as one span (always kept): every process sends at least one, so an SRE sees each in the tracing backend.
     const starting = withSpan(trace.getTracer('@industrial/kernel'), `start ${def.name}`, importantSpanOptions(), () => def.start(ctx));
-    const first = stopsStart
-      ? await Promise.race([starting.then((r) => ({ running: r })), stopSignal.then((signal) => ({ signal }))])
-      : { running: await starting };
+    const first =
+      osSignal === null ? { running: await starting } : await Promise.race([starting.then((r) => ({ running: r })), osSignal.then((signal) => ({ signal }))]);
     if (!('running' in first)) {
-      logger.info({ signal: first.signal }, 'stopped while starting');
-      err(`${def.name}: stopped by ${first.signal} while starting`);
+      const waiting = waitingFor === null ? '' : `, waiting for ${waitingFor}`;
+      logger.info({ signal: first.signal }, `stopped while starting${waiting}`);
+      err(`${def.name}: stopped by ${first.signal} while starting${waiting}`);
+      abandon.abort(new Error(`stopped by ${first.signal} while starting`));
       // What the start opened closes below; a start that still completes is stopped at once.
       void starting.then(
         (late) => late.stop().catch(() => undefined),
@@ -162,23 +187,18 @@ export async function runService<C extends ServiceBaseConfig>(def: ServiceDefini
       );
       return code;
     }
+    waitingFor = null;
     const running = first.running;
     const metricsAt = endpoint === null ? '' : ` metrics=${endpoint.host}:${endpoint.port}`;
     out(`${`${def.name} ready ${running.ready}`.trimEnd()}${metricsAt}`);
-    const signal = await stopSignal;
+    const signal = await stopsRunning;
     logger.info({ signal }, 'stopping');
     await running.stop();
   } catch (error) {
     logger.fatal({ err: error }, `${def.name} failed`);
     code = 1;
   } finally {
-    for (const { what, close } of closers.reverse()) {
-      try {
-        await close();
-      } catch (error) {
-        logger.error({ err: error }, `closing the ${what} failed`);
-      }
-    }
+    for (const { what, close } of closers.reverse()) await closeNow(what, close);
     await telemetry.shutdown();
   }
   return code;

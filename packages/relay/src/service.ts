@@ -5,7 +5,7 @@
 // log). The process ends on SIGTERM/SIGINT, or by itself when the relay stops (lease lost: exit 0;
 // failed: exit 1) — `onEnded` is the stop signal for that.
 import { readFile } from 'node:fs/promises';
-import { connectNatsBus, eventSigningKeyFromPem, natsEnvConfig, NATS_ENV_HELP, type EventSigningKey, type NatsEnvSettings } from '@industrial/bus';
+import { connectNats, createNatsBus, eventSigningKeyFromPem, natsEnvConfig, NATS_ENV_HELP, type EventSigningKey, type NatsEnvSettings } from '@industrial/bus';
 import { ledgerKeyFromPem, openPostgresEventStore } from '@industrial/eventstore';
 import { eventStoreEnv, nonEmpty, parseEnv, telemetryConfig, telemetryEnv } from '@industrial/eventstore/config';
 import type { ServiceBaseConfig, ServiceDefinition } from '@industrial/kernel/service';
@@ -95,7 +95,14 @@ export function relayService(options: RelayServiceOptions = {}): ServiceDefiniti
       }
       const store = await openPostgresEventStore({ connectionString: config.pgUrl, schema: config.schema, ledgerKey: ledgerKeyFromPem(pem), poolSize: 3 });
       ctx.onClose(() => store.close(), 'event store');
-      const bus = await connectNatsBus({ servers: config.natsUrl, name: 'relay', ...config.nats });
+      // A SIGTERM while NATS does not answer (a rolling deploy) abandons the connect: exit 0 at once.
+      ctx.waitingFor(`NATS at ${config.natsUrl}`);
+      const nc = await connectNats({ servers: config.natsUrl, name: 'relay', ...config.nats, signal: ctx.signal });
+      ctx.waitingFor(null);
+      const bus = await createNatsBus(nc, { ownsConnection: true, ...config.nats }).catch(async (error: unknown) => {
+        await nc.close();
+        throw error;
+      });
       ctx.onClose(() => bus.drain(), 'NATS connection');
       const relay = createRelay({ store, bus, signingKey, ...pgCoordination({ connectionString: config.pgUrl, name: config.schema }), logger });
       ctx.onClose(relayMetrics(store, relay), 'relay metrics');

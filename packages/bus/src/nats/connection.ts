@@ -34,6 +34,11 @@ export interface NatsConnectSettings {
   readonly tls?: NatsTls;
   /** How long the first connection may take, over all its attempts (TCP, TLS, CONNECT/PONG each). Default 60 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Abandons the first connection (the process is stopping): connectNats rejects at once with the
+   * signal's reason. nats.js cannot cancel an attempt under way; a connection it still makes is closed.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface NatsTls {
@@ -126,22 +131,28 @@ export async function connectNats(settings: NatsConnectSettings): Promise<NatsCo
   const budgetMs = settings.connectTimeoutMs ?? 60_000;
   const attemptMs = Math.min(CONNECT_ATTEMPT_MS, Math.max(1_000, Math.floor(budgetMs / 2)));
   const started = Date.now();
+  const { signal } = settings;
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     const left = started + budgetMs - Date.now();
     try {
-      return await connect({
-        servers,
-        ...(settings.name === undefined ? {} : { name: settings.name }),
-        ...(authenticator === undefined ? {} : { authenticator }),
-        ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
-        ...(settings.tls === undefined ? {} : { tls: { ...settings.tls } }),
-        // Each attempt twice as long as the one before (15, 30 s, …): a handshake that is merely slow on a
-        // loaded host (TLS at load 48 took over 20 s) still gets through, a dropped one is given up early.
-        timeout: Math.max(1, Math.min(attemptMs * 2 ** (attempt - 1), left)),
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 1_000,
-      });
+      return await abandonable(
+        signal,
+        connect({
+          servers,
+          ...(settings.name === undefined ? {} : { name: settings.name }),
+          ...(authenticator === undefined ? {} : { authenticator }),
+          ...(settings.inboxPrefix === undefined ? {} : { inboxPrefix: settings.inboxPrefix }),
+          ...(settings.tls === undefined ? {} : { tls: { ...settings.tls } }),
+          // Each attempt twice as long as the one before (15, 30 s, …): a handshake that is merely slow on a
+          // loaded host (TLS at load 48 took over 20 s) still gets through, a dropped one is given up early.
+          timeout: Math.max(1, Math.min(attemptMs * 2 ** (attempt - 1), left)),
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 1_000,
+        }),
+      );
     } catch (err) {
+      if (signal?.aborted === true) throw signal.reason;
       const now = Date.now();
       if (!droppedHandshake(err) || now - started >= budgetMs - 100) {
         const tries = attempt === 1 ? '' : ` (${attempt} attempts in ${Math.round((now - started) / 1000)} s)`;
@@ -152,6 +163,24 @@ export async function connectNats(settings: NatsConnectSettings): Promise<NatsCo
       await new Promise((r) => setTimeout(r, Math.min(250, started + budgetMs - now)));
     }
   }
+}
+
+/** `connecting`, or the signal's reason as soon as it aborts; a connection made after that is closed. */
+function abandonable(signal: AbortSignal | undefined, connecting: Promise<NatsConnection>): Promise<NatsConnection> {
+  if (signal === undefined) return connecting;
+  return new Promise((resolve, reject) => {
+    const abandoned = (): void => {
+      reject(signal.reason);
+      connecting
+        .then(
+          (late) => late.close(),
+          () => undefined,
+        )
+        .catch(() => undefined);
+    };
+    signal.addEventListener('abort', abandoned, { once: true });
+    connecting.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandoned));
+  });
 }
 
 /** What every service reads from its environment besides NATS_URL. */
