@@ -9,7 +9,7 @@
 //     .superRefine(checkEventStoreEnv);
 //   const parsed = parseEnv(EnvSchema, process.env);
 import { readFile } from 'node:fs/promises';
-import type { ConnectionOptions } from '@nats-io/transport-node';
+import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { FileAnchorSink, type AnchorSink } from './anchors.ts';
 import { ledgerKeyFromPem, type LedgerKey } from './ledger.ts';
@@ -240,6 +240,8 @@ export interface AnchorWiring {
     maxAgeMs: number;
     /** Credentials (an authenticator), TLS: what the deployment's NATS requires. */
     connectOptions?: Partial<ConnectionOptions>;
+    /** An open connection to use instead (servers and connectOptions then unused): the caller owns it and closes it after the store. */
+    connection?: NatsConnection;
   } | null;
 }
 
@@ -392,6 +394,7 @@ async function openAnchorSinks(config: StoreWiring): Promise<AnchorSink[]> {
           stream: nats.stream,
           maxAgeMs: nats.maxAgeMs,
           ...(nats.connectOptions === undefined ? {} : { connectOptions: nats.connectOptions }),
+          ...(nats.connection === undefined ? {} : { connection: nats.connection }),
         }),
       );
     } catch (error) {

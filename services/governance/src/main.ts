@@ -4,8 +4,8 @@
 // in-flight calls, anchor the chain head (when ANCHOR_FILE or ANCHOR_NATS_URL is set), close the store,
 // flush telemetry. While running, the store anchors the head to every sink by count and by time.
 import { loadKeySet } from '@industrial/access';
-import { natsAuthenticator } from '@industrial/bus';
 import { runService } from '@industrial/kernel/service';
+import { connectAnchorNats } from './anchor-nats.ts';
 import { createGovernanceApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { HELP } from './help.ts';
@@ -18,17 +18,16 @@ process.exit(
     loadConfig,
     writablePaths: (c) => (c.anchorFile === null ? [] : [{ setting: 'ANCHOR_FILE', path: c.anchorFile, kind: 'file' as const }]),
     async start({ config, logger, openStore, onClose }) {
-      // The anchor stream's connection is a NATS client of the deployment like any other: its credentials,
-      // its own reply prefix (NATS_INBOX_PREFIX, _INBOX_governance under the least-privilege config) and TLS.
-      const { credentials, inboxPrefix, tls } = config.nats;
-      const connectOptions = {
-        ...(credentials === undefined ? {} : { authenticator: natsAuthenticator(credentials) }),
-        ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
-        ...(tls === undefined ? {} : { tls: { ...tls } }),
-      };
-      const anchorNats = config.anchors.nats === null ? null : { ...config.anchors.nats, connectOptions };
+      // The anchor stream's connection (connectNats: the deployment's credentials, inbox prefix, TLS and first-connect
+      // retries). Registered before the store, so it closes after it: the store's last anchor (below) still publishes.
+      let anchors = config.anchors;
+      if (config.anchors.nats !== null) {
+        const connection = await connectAnchorNats(config.anchors.nats.servers, config.nats);
+        onClose(() => connection.close(), 'chain anchor NATS connection');
+        anchors = { ...config.anchors, nats: { ...config.anchors.nats, connection } };
+      }
       const store = await openStore(
-        { ...config, anchors: { ...config.anchors, nats: anchorNats } },
+        { ...config, anchors },
         {
           onAnchorError: (error, sink) => logger.warn({ err: error, sink }, 'chain anchor could not be written to a sink; the next anchor retries'),
         },

@@ -1,10 +1,15 @@
 // The standalone entry point as a real process: config errors exit 2 with one message naming the
 // variable; SIGTERM drains, anchors the chain head, closes the store and exits 0; with a JetStream
 // anchor sink on the real NATS (a stream of its own, deleted afterwards) it anchors by time to both
-// sinks, and VerifyIntegrity names deleted newest events hidden by editing the anchors file.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// sinks, and VerifyIntegrity names deleted newest events hidden by editing the anchors file. The anchor
+// stream's connection is the bus's connectNats: a first connection the NATS link drops (reset) is made
+// again, so governance starts where the rest of the platform does; a refusal stops the start naming
+// ANCHOR_NATS_URL; on SIGTERM the last anchor still reaches the stream (its connection closes after the store).
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -75,6 +80,12 @@ async function startGovernanceProcess(
   return { child, exited, out: () => out, err: () => err };
 }
 
+/** Runs governance to its exit (a start that fails). */
+function runToExit(processEnv: Record<string, string>): SpawnSyncReturns<string> {
+  // 90 s: tsx compiling the service before it reads its config took over 30 s on a loaded machine (killed: status null)
+  return spawnSync(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: processEnv, encoding: 'utf8', timeout: 90_000 });
+}
+
 /** A 10-minute auditor token signed with the test's key set. */
 async function auditorToken(subject: string): Promise<string> {
   const claims = { subject, roles: ['auditor' as const], scopes: ['*'], tokenId: randomUUID(), issuer: ISSUER, audience: AUDIENCE };
@@ -89,16 +100,56 @@ async function until(cond: () => Promise<boolean>, what: string): Promise<void> 
   }
 }
 
+/**
+ * A TCP link to the test's NATS that resets the first `reset` connections as it accepts them (a member
+ * still starting behind a load balancer, a link dropping under load) and pipes the others through.
+ */
+class ResettingLink {
+  accepted = 0;
+  readonly #server: Server = createServer((client) => this.#accept(client));
+  readonly #sockets = new Set<Socket>();
+  constructor(
+    readonly upstream: URL,
+    readonly reset: number,
+  ) {}
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return `nats://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  #accept(client: Socket): void {
+    this.accepted++;
+    client.on('error', () => undefined);
+    if (this.accepted <= this.reset) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = createConnection({ host: this.upstream.hostname, port: Number(this.upstream.port || 4222) });
+    for (const s of [client, upstream]) {
+      this.#sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        this.#sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    this.#server.close();
+    await once(this.#server, 'close');
+  }
+}
+
 describe('governance main', () => {
   describe('when an environment variable is malformed', () => {
     it('exits 2 with one message naming the variable', () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', entry], {
-        cwd: root,
-        env: { ...env, GOVERNANCE_HTTP_PORT: 'eighty' },
-        encoding: 'utf8',
-        // 90 s: tsx compiling the service before it reads its config took over 30 s on a loaded machine (killed: status null)
-        timeout: 90_000,
-      });
+      const r = runToExit({ ...env, GOVERNANCE_HTTP_PORT: 'eighty' });
       expect(r.status).toBe(2);
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -152,6 +203,58 @@ describe('governance main', () => {
     });
   });
 
+  describe('with ANCHOR_NATS_URL', () => {
+    it('connects like every NATS client: the first connections the link resets are made again; anchors land, the last on SIGTERM', async () => {
+      // Fails on a plain nats.js connect (before 2026-12-08): the first reset ended the start (exit 1, ECONNRESET).
+      const stream = `TEST_GOV_ANCHORS_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      const link = new ResettingLink(new URL(NATS_URL), 2);
+      const anchorUrl = await link.listen();
+      const nc = await connect({ servers: NATS_URL });
+      let gov: Awaited<ReturnType<typeof startGovernanceProcess>> | null = null;
+      try {
+        gov = await startGovernanceProcess({
+          ...env,
+          ANCHOR_FILE: join(dir, 'anchors-link.jsonl'),
+          ANCHOR_NATS_URL: anchorUrl,
+          ANCHOR_NATS_STREAM: stream,
+          ANCHOR_INTERVAL_MS: '100',
+        });
+        expect(link.accepted).toBeGreaterThan(2);
+        const js = await openJetStreamAnchorSink({ connection: nc, stream });
+        const anchors = async (): Promise<Anchor[]> => (await js.list()) as Anchor[];
+        // The head (nothing appends meanwhile) is anchored by time once.
+        await until(async () => (await anchors()).length > 0, 'the first time-based anchor in the JetStream stream');
+        const before = await anchors();
+        gov.child.kill('SIGTERM');
+        expect(await gov.exited, gov.err()).toBe(0);
+        gov = null;
+        // The shutdown anchor was published before the anchor connection closed.
+        const after = await anchors();
+        expect(after).toHaveLength(before.length + 1);
+        expect(after.at(-1)?.position).toBe(before.at(-1)?.position);
+      } finally {
+        if (gov !== null) {
+          gov.child.kill('SIGTERM');
+          await gov.exited;
+        }
+        await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+        await nc.close();
+        await link.close();
+      }
+    });
+
+    it('stops the start with one message naming ANCHOR_NATS_URL when its NATS refuses the connection', () => {
+      // Port 16001 (this file's block 16000–16099): nothing listens there.
+      const r = runToExit({ ...env, ANCHOR_NATS_URL: 'nats://127.0.0.1:16001' });
+      expect(r.status, r.stderr).toBe(1);
+      expect(`${r.stdout}${r.stderr}`).toContain(
+        'ANCHOR_NATS_URL nats://127.0.0.1:16001: the JetStream anchor sink cannot be opened: cannot connect to NATS at nats://127.0.0.1:16001: connection refused',
+      );
+      expect(`${r.stdout}${r.stderr}`).not.toMatch(/(?<!ANCHOR_)NATS_URL/);
+      expect(r.stdout).not.toContain('governance ready');
+    });
+  });
+
   describe('with the anchors file and a JetStream anchor sink', () => {
     it('anchors by time to both, and VerifyIntegrity names deleted newest events hidden by deleting the last anchor line', async () => {
       const stream = `TEST_GOV_ANCHORS_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -176,6 +279,10 @@ describe('governance main', () => {
             : [];
         const anchoredIn = async (position: number) =>
           fileAnchors().some((a) => a.position === position) && ((await js.list()) as Anchor[]).some((a) => a.position === position);
+        // The file first holds an anchor of the head governance started with, so deleting the new head's anchor
+        // below leaves it an older one: the file is rolled back (not emptied) behind the JetStream stream.
+        await until(async () => fileAnchors().length > 0, 'the first time-based anchor in the file');
+        const older = Math.max(...fileAnchors().map((a) => a.position));
         // Another process appends; governance anchors the new head by time, without appending itself.
         const store = await openSqliteEventStore({ path: env.SQLITE_PATH as string, ledgerKey: ledgerKeyFromPem(pem), validator: eventValidator });
         const head = (await store.append(streamFor('ObjectiveSet', 'u-2'), [exampleEvent('ObjectiveSet'), exampleEvent('ObjectiveSet')])).position;
@@ -196,9 +303,8 @@ describe('governance main', () => {
           const bad = await unaryCall(client, client.verifyIntegrity, { fromPosition: 0, toPosition: 0 });
           expect(bad).toMatchObject({ ok: false, problem: 'truncated', firstBadPosition: head, lastPosition: head - 1 });
           expect(bad.detail).toContain(`jetstream:${stream}`);
-          // The file's anchors were rolled back (it still held an older anchor) or are all gone (its first
-          // time-based anchor was already this head: CI on a quiet machine); either names the deletion.
-          expect(bad.detail).toMatch(/anchor-rolled-back|anchor-missing: anchor sink file:.* holds no anchor/);
+          expect(bad.detail).toContain(`anchor-rolled-back: anchor sink file:${anchorFile} ends at position ${older} `);
+          expect(bad.detail).not.toContain('anchor-missing');
         } finally {
           client.close();
         }
