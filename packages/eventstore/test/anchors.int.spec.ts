@@ -1,7 +1,7 @@
 // Anchors in more than one sink — the file and a JetStream stream on the real NATS (a stream of its own
 // per test, deleted afterwards) — on both adapters: every way of hiding deleted newest events by
 // editing a sink is found and named, an untouched store verifies ok, and the time trigger anchors
-// without further appends.
+// without further appends. openStoreFromConfig anchors through a NATS connection the caller owns.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +10,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileAnchorSink, MemoryAnchorSink, type AnchorSink } from '../src/anchors.ts';
+import { openStoreFromConfig } from '../src/config.ts';
 import { openJetStreamAnchorSink, type JetStreamAnchorSink } from '../src/jetstream-anchors.ts';
-import { ledgerKeyFromPem, signAnchor } from '../src/ledger.ts';
+import { generateLedgerKeyPem, ledgerKeyFromPem, signAnchor } from '../src/ledger.ts';
 import type { Anchor, EventStore, VerifyReport } from '../src/index.ts';
 import { ev, postgresHarness, sqliteHarness, waitFor, type Harness } from './harness.ts';
 
@@ -174,5 +175,34 @@ describe.each([
     await waitFor(async () => flaky.anchors.length > 0, 'the retried anchor');
     expect(flaky.anchors[0]).toMatchObject({ position: 1 });
     expect(await s.verify()).toMatchObject({ ok: true });
+  });
+});
+
+describe('openStoreFromConfig with a JetStream anchor sink on a connection of the caller', () => {
+  it('anchors through it and leaves it open when the store closes (the caller closes it after the last anchor)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'es-anchors-conn-'));
+    const stream = `TEST_ANCHORS_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const ledgerKeyFile = join(dir, 'ledger.pem');
+    writeFileSync(ledgerKeyFile, generateLedgerKeyPem().privateKeyPem);
+    const own = await connect({ servers: NATS_URL, name: 'eventstore-anchors-caller' });
+    try {
+      // servers names nothing that listens: the given connection is used instead.
+      const nats = { servers: 'nats://127.0.0.1:16002', stream, maxAgeMs: 0, connection: own };
+      const store = await openStoreFromConfig({
+        eventStore: { kind: 'sqlite', path: join(dir, 'events.db') },
+        ledgerKeyFile,
+        anchors: { everyEvents: 0, intervalMs: 0, nats },
+      });
+      await store.append('asset-pump-1', [ev()]);
+      await store.anchor();
+      await store.close();
+      expect(own.isClosed()).toBe(false);
+      const js = await openJetStreamAnchorSink({ connection: own, stream });
+      expect(((await js.list()) as Anchor[]).map((a) => a.position)).toEqual([1]);
+    } finally {
+      await (await jetstreamManager(own)).streams.delete(stream).catch(() => undefined);
+      await own.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
