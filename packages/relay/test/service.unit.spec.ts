@@ -23,6 +23,7 @@ describe('relay service config', () => {
     [{ PG_URL: 'postgres://x/db' }, 'LEDGER_KEY_FILE'],
     [{ PG_URL: 'postgres://x/db', LEDGER_KEY_FILE: '/k.pem', PG_SCHEMA: 'Bad-Schema' }, 'PG_SCHEMA'],
     [{ PG_URL: 'postgres://x/db', LEDGER_KEY_FILE: '/k.pem', LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ PG_URL: 'postgres://x/db', LEDGER_KEY_FILE: '/k.pem', NATS_CONSUMER_STALL_MS: 'soon' }, 'NATS_CONSUMER_STALL_MS'],
   ])('exits 2 naming the bad variable (%#)', async (env, name) => {
     const r = await run(env);
     expect(r.code).toBe(2);

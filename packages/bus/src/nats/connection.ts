@@ -14,6 +14,8 @@ import {
 } from '@nats-io/transport-node';
 import { BusError, BusErrorCode } from '../errors.ts';
 import type { StreamSettings, StreamStorage } from '../types.ts';
+import { NATS_RECOVERY_ENV_HELP, recoverySettingsFromEnv, wholeNumberEnv } from './connection-env.ts';
+import type { NatsRecoverySettings } from './pull-loop.ts';
 
 export type NatsCredentials =
   /** An nkey user: the file holds the seed (`SU…`); the server config lists its public key. */
@@ -183,8 +185,8 @@ function abandonable(signal: AbortSignal | undefined, connecting: Promise<NatsCo
   });
 }
 
-/** What every service reads from its environment besides NATS_URL. */
-export interface NatsEnvSettings {
+/** What every service reads from its environment besides NATS_URL (spread into connectNatsBus's options). */
+export interface NatsEnvSettings extends NatsRecoverySettings {
   readonly credentials?: NatsCredentials;
   readonly prefix?: string;
   readonly inboxPrefix?: string;
@@ -201,17 +203,12 @@ export const NATS_ENV_HELP = `  NATS_PREFIX               —   deployment prefi
   NATS_URL                  one server or a comma-separated list (the members of a cluster)
   NATS_STREAM_REPLICAS      1   replicas of the streams this process creates (3 on a 3-node cluster)
   NATS_STREAM_MAX_BYTES     —   size limit of each stream it creates (oldest discarded)
-  NATS_STREAM_<NAME>_REPLICAS / _MAX_AGE_MS / _MAX_BYTES   the same for one stream (NAME: logical, upper case, - as _)`;
+  NATS_STREAM_<NAME>_REPLICAS / _MAX_AGE_MS / _MAX_BYTES   the same for one stream (NAME: logical, upper case, - as _)
+${NATS_RECOVERY_ENV_HELP}`;
 
 /** NATS_STREAM_REPLICAS / _MAX_BYTES and NATS_STREAM_<NAME>_REPLICAS / _MAX_AGE_MS / _MAX_BYTES. */
 function streamSettingsFromEnv(env: Readonly<Record<string, string | undefined>>, bad: (variable: string, why: string) => never): StreamSettings | undefined {
-  const num = (k: string, min: number, max: number): number | undefined => {
-    const v = env[k];
-    if (v === undefined || v === '') return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) bad(k, `must be a whole number from ${min} to ${max}`);
-    return n;
-  };
+  const num = (k: string, min: number, max: number): number | undefined => wholeNumberEnv(env, k, min, max, bad);
   const storage = (prefix: string, withAge: boolean): StreamStorage | undefined => {
     const replicas = num(`${prefix}_REPLICAS`, 1, 5);
     const maxAgeMs = withAge ? num(`${prefix}_MAX_AGE_MS`, 0, Number.MAX_SAFE_INTEGER) : undefined;
@@ -284,6 +281,7 @@ export function natsEnv(env: Readonly<Record<string, string | undefined>>): Nats
           : undefined;
   const streams = streamSettingsFromEnv(env, bad);
   return {
+    ...recoverySettingsFromEnv(env, bad),
     ...(streams === undefined ? {} : { streams }),
     ...(credentials === undefined ? {} : { credentials }),
     ...(prefix === undefined ? {} : { prefix }),
