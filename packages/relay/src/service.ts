@@ -104,6 +104,7 @@ export function relayService(options: RelayServiceOptions = {}): ServiceDefiniti
         throw error;
       });
       ctx.onClose(() => bus.drain(), 'NATS connection');
+      ctx.signal.throwIfAborted(); // stopped meanwhile: the bus is closed already, open nothing more
       const relay = createRelay({ store, bus, signingKey, ...pgCoordination({ connectionString: config.pgUrl, name: config.schema }), logger });
       ctx.onClose(relayMetrics(store, relay), 'relay metrics');
       let stopping = false;
