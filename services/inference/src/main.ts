@@ -60,13 +60,10 @@ process.exit(
         ...c.nats, // credentials and inbox prefix (its deployment prefix goes to the bus below)
       });
       ctx.onClose(() => nc.drain().catch(() => undefined), 'NATS connection');
-      // Its deployment prefix and the stream settings (NATS_STREAM_*): without them it asked for R1 streams.
-      const bus = await createNatsBus(nc, {
-        logger: ctx.logger,
-        ownsConnection: false,
-        ...(c.nats.prefix === undefined ? {} : { prefix: c.nats.prefix }),
-        ...(c.nats.streams === undefined ? {} : { streams: c.nats.streams }),
-      });
+      // The bus gets its deployment prefix, the stream settings (NATS_STREAM_*: without them it asked for
+      // R1 streams) and the recovery thresholds (NATS_CONSUMER_STALL_MS, …); the rest is the connection's.
+      const { credentials: _credentials, inboxPrefix: _inboxPrefix, tls: _tls, ...busSettings } = c.nats;
+      const bus = await createNatsBus(nc, { logger: ctx.logger, ownsConnection: false, ...busSettings });
       ctx.onClose(() => bus.drain(), 'UNS bus');
       const checkpoints = c.checkpoint === null ? null : sqliteProjectionCheckpoints(c.checkpoint.path);
       if (checkpoints !== null) ctx.onClose(() => checkpoints.close(), 'projection checkpoint');
