@@ -7,8 +7,11 @@ import { connectNats, type NatsEnvSettings } from '@industrial/bus';
 
 type NatsConnection = Awaited<ReturnType<typeof connectNats>>;
 
-/** Connects to `servers` (ANCHOR_NATS_URL); a failure names ANCHOR_NATS_URL, not the bus's NATS_URL. */
-export async function connectAnchorNats(servers: string, nats: NatsEnvSettings): Promise<NatsConnection> {
+/**
+ * Connects to `servers` (ANCHOR_NATS_URL); a failure names ANCHOR_NATS_URL, not the bus's NATS_URL.
+ * `signal` (the lifecycle's, aborted by SIGTERM during the start) abandons the connect.
+ */
+export async function connectAnchorNats(servers: string, nats: NatsEnvSettings, signal?: AbortSignal): Promise<NatsConnection> {
   const { credentials, inboxPrefix, tls } = nats;
   try {
     return await connectNats({
@@ -17,8 +20,10 @@ export async function connectAnchorNats(servers: string, nats: NatsEnvSettings):
       ...(credentials === undefined ? {} : { credentials }),
       ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
       ...(tls === undefined ? {} : { tls }),
+      ...(signal === undefined ? {} : { signal }),
     });
   } catch (error) {
+    if (signal?.aborted === true) throw error; // the process stops: nothing to explain
     // connectNats names the variable it is usually given (NATS_URL); governance reads ANCHOR_NATS_URL only,
     // so its message without that name, and its cause (the client's error) as this one's: the log shows no NATS_URL.
     const e = error as Error;

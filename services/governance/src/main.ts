@@ -17,12 +17,15 @@ process.exit(
     help: HELP,
     loadConfig,
     writablePaths: (c) => (c.anchorFile === null ? [] : [{ setting: 'ANCHOR_FILE', path: c.anchorFile, kind: 'file' as const }]),
-    async start({ config, logger, openStore, onClose }) {
+    async start({ config, logger, openStore, onClose, signal, waitingFor }) {
       // The anchor stream's connection (connectNats: the deployment's credentials, inbox prefix, TLS and first-connect
       // retries). Registered before the store, so it closes after it: the store's last anchor (below) still publishes.
       let anchors = config.anchors;
       if (config.anchors.nats !== null) {
-        const connection = await connectAnchorNats(config.anchors.nats.servers, config.nats);
+        // SIGTERM meanwhile: the connect is abandoned (signal) and the stop line names what the start waited for.
+        waitingFor(`the chain-anchor NATS at ${config.anchors.nats.servers} (ANCHOR_NATS_URL)`);
+        const connection = await connectAnchorNats(config.anchors.nats.servers, config.nats, signal);
+        waitingFor(null);
         onClose(() => connection.close(), 'chain anchor NATS connection');
         anchors = { ...config.anchors, nats: { ...config.anchors.nats, connection } };
       }
