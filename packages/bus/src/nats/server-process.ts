@@ -16,6 +16,8 @@ export interface NatsServerOptions {
   readonly bin?: string;
   /** How long to wait for the port to accept connections. Default 15 s. */
   readonly startTimeoutMs?: number;
+  /** `-l <file>`: the server's log (appended to); default none. */
+  readonly logFile?: string;
 }
 
 export interface NatsServerProcess {
@@ -66,7 +68,8 @@ const defaultBin = (): string => process.env.NATS_SERVER_BIN ?? (existsSync('/us
 export async function startNatsServer(options: NatsServerOptions): Promise<NatsServerProcess> {
   if (await accepts(options.port)) throw new Error(`nats-server cannot listen on 127.0.0.1:${options.port}: another process listens there`);
   const config = options.configFile === undefined ? [] : ['-c', options.configFile];
-  const proc = spawn(options.bin ?? defaultBin(), [...config, '-a', '127.0.0.1', '-p', String(options.port), '-js', '-sd', options.storeDir], {
+  const log = options.logFile === undefined ? [] : ['-l', options.logFile];
+  const proc = spawn(options.bin ?? defaultBin(), [...config, ...log, '-a', '127.0.0.1', '-p', String(options.port), '-js', '-sd', options.storeDir], {
     stdio: 'ignore',
   });
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
