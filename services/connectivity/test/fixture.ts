@@ -41,16 +41,22 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `conn-${prefix}-`));
 }
 
+/**
+ * A free loopback port in 18100–18999: below Linux's ephemeral range (32768–60999), so a port a test
+ * frees to restart its server on (NATS, the simulator) cannot be taken meanwhile by another
+ * process's outgoing connection or port-0 listener, as a port-0 pick could.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 18_100 + Math.floor(Math.random() * 900);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port in 18100–18999');
 }
 
 export async function until(pred: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition'): Promise<void> {
