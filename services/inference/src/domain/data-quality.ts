@@ -34,11 +34,34 @@ export const DEFAULT_DATA_QUALITY_LIMITS: DataQualityLimits = {
   spikeRecentMs: 60 * 60_000,
 };
 
-const quantile = (xs: number[], q: number): number => {
+/**
+ * The `q` quantile of `xs`: the value at index ⌊q·n⌋ of `xs` sorted ascending. Selected in place
+ * (Wirth's quickselect, reorders `xs`) instead of sorted: this runs for every window scored.
+ * `xs` holds finite numbers only.
+ */
+export function lowerQuantile(xs: Float64Array, q: number): number {
   if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
+  const k = Math.min(xs.length - 1, Math.floor(q * xs.length));
+  let lo = 0,
+    hi = xs.length - 1;
+  while (lo < hi) {
+    const pivot = xs[k]!;
+    let i = lo,
+      j = hi;
+    do {
+      while (xs[i]! < pivot) i++;
+      while (pivot < xs[j]!) j--;
+      if (i <= j) {
+        const x = xs[i]!;
+        xs[i++] = xs[j]!;
+        xs[j--] = x;
+      }
+    } while (i <= j);
+    if (j < k) lo = i;
+    if (k < i) hi = j;
+  }
+  return xs[k]!;
+}
 
 const plainTag = (tag: string) => tag.replaceAll('_', ' ');
 
@@ -78,23 +101,26 @@ export function dataQualityIssue(window: AssetWindow, tags: readonly string[], t
         };
       }
     }
-    // The typical gap and step of a reading that moves.
-    const gaps: number[] = [],
-      steps: number[] = [];
+    // The typical gap and step of a reading that moves. This runs for every window scored (a
+    // window holds thousands of samples per tag), so: typed arrays, and distinct values counted
+    // only up to the 8 the test needs.
+    const gapsAll = new Float64Array(n),
+      stepsAll = new Float64Array(n);
+    let pairs = 0;
     const distinct = new Set<number>();
     for (let i = 0; i < n; i++) {
       if (!g[i]) continue;
-      distinct.add(v[i]!);
+      if (distinct.size < 8) distinct.add(v[i]!);
       if (i > 0 && g[i - 1]) {
-        gaps.push(t[i]! - t[i - 1]!);
-        steps.push(Math.abs(v[i]! - v[i - 1]!));
+        gapsAll[pairs] = t[i]! - t[i - 1]!;
+        stepsAll[pairs++] = Math.abs(v[i]! - v[i - 1]!);
       }
     }
-    if (distinct.size < 8 || gaps.length < 8) continue;
-    const gap = quantile(gaps, 0.5);
+    if (distinct.size < 8 || pairs < 8) continue;
+    const gap = lowerQuantile(gapsAll.subarray(0, pairs), 0.5);
     // Spike: one reading far from both neighbours, which agree with each other, within a few
     // typical gaps. The scale is the lower quartile of the steps, so spikes among them do not set it.
-    const step = quantile(steps, 0.25);
+    const step = lowerQuantile(stepsAll.subarray(0, pairs), 0.25);
     if (!(step > 0)) continue;
     const far = limits.spikeSteps * step;
     let spikes = 0;

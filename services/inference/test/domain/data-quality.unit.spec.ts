@@ -3,7 +3,7 @@
 // runs before a window is scored; a healthy pump and a developing bearing fault are not flagged.
 import { createPlant } from '@industrial/simulator';
 import { describe, expect, it } from 'vitest';
-import { dataQualityIssue } from '../../src/domain/data-quality.ts';
+import { dataQualityIssue, lowerQuantile } from '../../src/domain/data-quality.ts';
 import { monitoringState, type MonitoringFacts } from '../../src/domain/monitoring-state.ts';
 import { AssetWindow } from '../../src/domain/window.ts';
 
@@ -59,6 +59,29 @@ describe('data quality before scoring', () => {
       expect(spikes.after).toMatchObject({ kind: 'spike', tag: 'motor_current' });
       expect(spikes.after!.words).not.toMatch(/%|probabil|score/);
       expect(spikes.heldMinutes).toBeGreaterThanOrEqual(30);
+    }
+  });
+
+  it('takes the typical gap and step as the sorted samples would give them (selected in place, not sorted)', () => {
+    // The value at index ⌊q·n⌋ of the ascending sort, for shapes a selection handles worst:
+    // sorted, reversed, constant, many ties, tiny arrays, and steps as a window has them.
+    let seed = 42;
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const shapes: number[][] = [[], [3], [2, 1], [1, 1, 1, 1], [5, 4, 3, 2, 1, 0], [0, 1, 2, 3, 4, 5, 6, 7, 8]];
+    for (const n of [7, 8, 9, 50, 1000, 3600]) {
+      shapes.push(Array.from({ length: n }, () => rnd() * 10));
+      shapes.push(Array.from({ length: n }, () => Math.round(rnd() * 3) * 1000));
+      shapes.push(Array.from({ length: n }, (_, i) => i));
+      shapes.push(Array.from({ length: n }, (_, i) => n - i));
+      shapes.push(Array.from({ length: n }, () => 1000));
+      shapes.push(Array.from({ length: n }, (_, i) => (i % 97 === 0 ? 250 : Math.abs(Math.sin(i)) * 0.2)));
+    }
+    for (const xs of shapes) {
+      const sorted = [...xs].sort((a, b) => a - b);
+      for (const q of [0, 0.25, 0.5, 0.9, 1]) {
+        const want = sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+        expect(lowerQuantile(Float64Array.from(xs), q), `n ${xs.length} q ${q}`).toBe(want);
+      }
     }
   });
 
