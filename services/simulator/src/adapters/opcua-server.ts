@@ -111,6 +111,8 @@ export const NAMESPACE_ROLE_PERMISSIONS = [
   { roleId: WellKnownRoles.Engineer, permissions: READ | PermissionFlag.Call | PermissionFlag.Write },
 ];
 
+const AUTHENTICATED_USER = () => resolveNodeId(WellKnownRoles.AuthenticatedUser);
+
 /** OPC UA roles of a user: Engineer when it may inject faults, Observer otherwise (AuthenticatedUser is added by the server). */
 export function makeRoleLookup(users: readonly OpcuaUser[]): (username: string) => NodeId[] {
   const faultUsers = new Set(users.filter((u) => u.faultRole !== null).map((u) => u.username));
@@ -183,6 +185,14 @@ export async function startOpcuaServer(
       applicationName: { text: 'Industrial plant simulator' },
     },
     buildInfo: { productName: 'industrial-plant-simulator', manufacturerName: 'industrial-ai-platform' },
+  });
+  // node-opcua resolves a session's roles on every read of a monitored item (three times per sample)
+  // and, because its list of role resolvers exists (empty), builds their context each time: it parses
+  // the client certificate and asks the OS for the host name. That was about 40% of the simulator's
+  // CPU at 1,000 tags. This override answers what that resolution gives here — the user's role and
+  // AuthenticatedUser — and leaves anonymous sessions, and any registered resolver, to the default.
+  server.setRolePolicyOverride({
+    getUserRoles: (username) => (username === 'anonymous' || server.roleResolvers.length > 0 ? null : [...userRoles(username), AUTHENTICATED_USER()]),
   });
   await server.initialize();
   const addressSpace = server.engine.addressSpace;
