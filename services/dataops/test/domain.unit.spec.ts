@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, initialQualityState, tick, DEFAULT_RULES, type QualityRules } from '../src/domain/quality.ts';
 import { foldSamples, toGrid } from '../src/domain/resample.ts';
 import { applySplits, canonicalChunks } from '../src/domain/snapshot.ts';
-import { searchCatalog, defaultTagMetadata } from '../src/domain/catalog.ts';
+import { catalogHitKey, searchCatalog, defaultTagMetadata } from '../src/domain/catalog.ts';
 import { convert } from '../src/domain/units.ts';
 
 describe('resampling', () => {
@@ -87,6 +87,29 @@ describe('catalog search and units', () => {
     const u = { ...defaultTagMetadata('acme.plant1.packaging.line-1.filler-3', 'flow', 'x'), description: 'Flow rate' };
     expect(searchCatalog([t, u], [], { text: 'bearing TEMP' }).map((h) => h.path)).toEqual(['acme.plant1.milling.line-1.mill-1.spindle_temp']);
     expect(searchCatalog([t, u], [], { pathPrefix: 'uns.v1.acme.plant1.packaging' })).toHaveLength(1);
+  });
+  it('pages after a hit: every entry once and in order, a tag and datasets on the same path included', () => {
+    const t = defaultTagMetadata('acme.plant1.milling.line-1.mill-1', 'spindle_temp', 'x');
+    const u = defaultTagMetadata('acme.plant1.packaging.line-1.filler-3', 'flow', 'x');
+    const d = (datasetId: string) => ({
+      datasetId,
+      name: datasetId,
+      description: '',
+      owner: 'o',
+      accessLevel: 'internal' as const,
+      source: 'acme.plant1.milling.line-1.mill-1.spindle_temp',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    const datasets = [d('b'), d('a')];
+    const all = searchCatalog([u, t], datasets, {});
+    expect(all.map((h) => (h.kind === 'tag' ? h.tag.tag : h.dataset.datasetId))).toEqual(['a', 'b', 'spindle_temp', 'flow']);
+    const paged: string[] = [];
+    let after: string | undefined;
+    for (let page = searchCatalog([u, t], datasets, { limit: 1 }); page.length > 0; page = searchCatalog([u, t], datasets, { limit: 1, after })) {
+      paged.push(...page.map(catalogHitKey));
+      after = catalogHitKey(page[0]!);
+    }
+    expect(paged).toEqual(all.map(catalogHitKey));
   });
   it('converts within a dimension and refuses across', () => {
     expect(convert(1, 'bar', 'kPa')).toEqual({ ok: true, value: 100 });

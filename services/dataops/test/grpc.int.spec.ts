@@ -384,8 +384,25 @@ describe.each<[string, StoreFactory]>([
       const bad = await expectStatus(unaryCall(engineer, engineer.recordLabel, { ...req, toMs: T0 - 1 }), grpc.status.INVALID_ARGUMENT);
       expect(bad.metadata.get(FIELD_TRAILER)).toEqual(['to_ms']);
 
-      const found = await unaryCall(operator, operator.searchCatalog, { text: 'badge', pathPrefix: ent, limit: 0 });
+      const found = await unaryCall(operator, operator.searchCatalog, { text: 'badge', pathPrefix: ent, limit: 0, pageToken: '' });
       expect(found.hits.map((x) => x.path)).toEqual([`${asset}.operator_badge`]);
+      // In pages: one hit each, every entry once and in the order of one call, then no token.
+      const all = (await unaryCall(operator, operator.searchCatalog, { text: '', pathPrefix: ent, limit: 0, pageToken: '' })).hits.map((x) => x.path);
+      expect(all.length).toBeGreaterThanOrEqual(2);
+      const paged: string[] = [];
+      let pageToken = '';
+      do {
+        const page = await unaryCall(operator, operator.searchCatalog, { text: '', pathPrefix: ent, limit: 1, pageToken });
+        expect(page.hits.length).toBe(1);
+        paged.push(...page.hits.map((x) => x.path));
+        pageToken = page.nextPageToken;
+      } while (pageToken !== '' && paged.length <= all.length);
+      expect(paged).toEqual(all);
+      const badToken = await expectStatus(
+        unaryCall(operator, operator.searchCatalog, { text: '', pathPrefix: ent, limit: 1, pageToken: 'not-a-token' }),
+        grpc.status.INVALID_ARGUMENT,
+      );
+      expect(badToken.metadata.get(FIELD_TRAILER)).toEqual(['page_token']);
       const report = await unaryCall(operator, operator.getQualityReport, { assetPath: asset });
       expect(report.tags.map((t) => t.tag).sort()).toEqual(['operator_badge', 'torque']);
       expect(report.assets).toHaveLength(1);

@@ -86,6 +86,8 @@ export interface CatalogQuery {
   /** UNS path prefix, dotted (`acme.plant1.packaging`) or as a subject (`uns.v1.acme.plant1`). */
   pathPrefix?: string;
   limit?: number;
+  /** Only hits after this one in the order (`catalogHitKey` of the previous page's last hit): the next page. */
+  after?: string;
 }
 
 export type CatalogHit = { kind: 'tag'; tag: TagMetadata; path: string } | { kind: 'dataset'; dataset: DatasetMetadata; path: string };
@@ -117,6 +119,13 @@ export function searchCatalog(tags: readonly TagMetadata[], datasets: readonly D
     if (!textOk([d.datasetId, d.name, d.description, d.owner, d.source].join(' ').toLowerCase())) continue;
     hits.push({ kind: 'dataset', dataset: d, path: d.source });
   }
-  hits.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return hits.slice(0, q.limit ?? 100);
+  // By path, then kind and dataset id, so the order is total and a page can start after any hit.
+  const keyed = hits.map((h) => ({ h, key: catalogHitKey(h) })).filter(({ key }) => q.after === undefined || key > q.after);
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.slice(0, q.limit ?? 100).map(({ h }) => h);
+}
+
+/** A hit's place in the catalog's order: its path, then its kind and (a dataset's) id. */
+export function catalogHitKey(h: CatalogHit): string {
+  return h.kind === 'tag' ? `${h.path}\u0000tag\u0000` : `${h.path}\u0000dataset\u0000${h.dataset.datasetId}`;
 }

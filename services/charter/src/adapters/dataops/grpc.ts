@@ -12,7 +12,7 @@ import type { DataopsSource, Label, Point, RawSample } from './reader.ts';
 
 const { Aggregation, DataOpsServiceClient } = dataopsV1;
 
-/** SearchCatalog's most hits per call (dataops refuses more); it has no paging. */
+/** SearchCatalog's most hits per page (dataops refuses more); the following pages are asked for too. */
 export const CATALOG_LIMIT = 1000;
 /** ListLabels' largest page (dataops refuses more). */
 export const LABEL_PAGE_MAX = 1000;
@@ -91,15 +91,14 @@ export function dataopsGrpcSource(options: DataopsGrpcOptions): DataopsGrpcSourc
       return s === null ? null : s.points.map((p): Point => ({ t: p.tMs, value: p.value ?? null, count: p.count, gap: p.gap }));
     },
     async tags(pathPrefix) {
-      const r = await unaryCall(client, client.searchCatalog, { text: '', pathPrefix, limit: CATALOG_LIMIT });
-      if (r.hits.length >= CATALOG_LIMIT) {
-        throw new Error(
-          `dataops lists ${CATALOG_LIMIT} or more catalog entries under "${pathPrefix}" and SearchCatalog has no paging: the tags of this asset cannot all be read`,
-        );
-      }
-      return r.hits.flatMap((h): TagInfo[] =>
-        h.tag === undefined ? [] : [{ assetPath: h.tag.assetPath, tag: h.tag.tag, unit: h.tag.unit === '' ? null : h.tag.unit }],
-      );
+      const out: TagInfo[] = [];
+      let pageToken = '';
+      do {
+        const r = await unaryCall(client, client.searchCatalog, { text: '', pathPrefix, limit: CATALOG_LIMIT, pageToken });
+        for (const h of r.hits) if (h.tag !== undefined) out.push({ assetPath: h.tag.assetPath, tag: h.tag.tag, unit: h.tag.unit === '' ? null : h.tag.unit });
+        pageToken = r.nextPageToken;
+      } while (pageToken !== '');
+      return out;
     },
     async labels({ assetPath, from, to }) {
       // Epoch ms are never negative at dataops: a window reaching before 1970 starts there.

@@ -5,7 +5,7 @@ import { unsafeTextProblem } from '@industrial/contracts';
 import { InvalidRequestError, type dataopsV1, fromSchema, protoFieldName, unary } from '@industrial/grpc';
 import { resourceOfAssetPath } from '@industrial/kernel';
 import { z } from 'zod';
-import type { CatalogHit, DatasetMetadata, TagMetadata } from '../../domain/catalog.ts';
+import { catalogHitKey, type CatalogHit, type DatasetMetadata, type TagMetadata } from '../../domain/catalog.ts';
 import type { Aggregation } from '../../domain/resample.ts';
 import type { DataopsApp } from '../../features/api.ts';
 import { AGG_FROM_PROTO, AGG_TO_PROTO, ASSET_PATH, MAX_CATALOG_HITS, ProtoAggregation, TAG, causeOfCtx, edge } from './common.ts';
@@ -39,13 +39,27 @@ const toProtoDataset = (d: DatasetMetadata): dataopsV1.DatasetMetadata => ({
 const toProtoHit = (h: CatalogHit): dataopsV1.CatalogHit =>
   h.kind === 'tag' ? { path: h.path, tag: toProtoTag(h.tag), dataset: undefined } : { path: h.path, tag: undefined, dataset: toProtoDataset(h.dataset) };
 
-const searchInput = fromSchema(
+const searchFields = fromSchema(
   z.object({
     text: z.string().max(500),
     pathPrefix: z.string().max(300),
     limit: z.number().int().min(0).max(MAX_CATALOG_HITS, `must be at most ${MAX_CATALOG_HITS} (0 = 100)`),
+    pageToken: z.string().max(1_000),
   }),
 );
+
+const searchInput = (request: unknown): ReturnType<typeof searchFields> & { after?: string } => {
+  const q = searchFields(request);
+  return q.pageToken === '' ? q : { ...q, after: afterOfPageToken(q.pageToken) };
+};
+
+/** A page token (the base64url of the previous page's last `catalogHitKey`) → the key; another string is refused naming page_token. */
+function afterOfPageToken(token: string): string {
+  const key = Buffer.from(token, 'base64url').toString('utf8');
+  if (Buffer.from(key).toString('base64url') !== token || key.split('\u0000').length !== 3)
+    throw new InvalidRequestError('page_token', 'is not a next_page_token of SearchCatalog');
+  return key;
+}
 
 /** Proto metadata → the app's patch: empty strings, 0 and unspecified mean "keep". */
 function tagPatchInput(r: dataopsV1.UpsertTagMetadataRequest): Record<string, unknown> & { assetPath: string; tag: string } {
@@ -80,12 +94,20 @@ export const searchCatalogMethod = (app: DataopsApp) =>
     permission: Permission.DataRead,
     input: searchInput,
     async handle(q): Promise<dataopsV1.SearchCatalogResponse> {
+      const limit = q.limit === 0 ? 100 : q.limit;
+      // One hit more than the page: whether there is a next page.
       const hits = await app.searchCatalog({
         ...(q.text === '' ? {} : { text: q.text }),
         ...(q.pathPrefix === '' ? {} : { pathPrefix: q.pathPrefix }),
-        limit: q.limit === 0 ? 100 : q.limit,
+        ...(q.after === undefined ? {} : { after: q.after }),
+        limit: limit + 1,
       });
-      return { hits: hits.map(toProtoHit) };
+      const page = hits.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        hits: page.map(toProtoHit),
+        nextPageToken: hits.length > limit && last !== undefined ? Buffer.from(catalogHitKey(last)).toString('base64url') : '',
+      };
     },
   });
 

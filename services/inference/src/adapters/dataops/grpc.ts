@@ -44,14 +44,18 @@ export function dataopsPlant(options: DataopsOptions, now: () => number = Date.n
   let cached: { atMs: number; assets: readonly CatalogAsset[] } | null = null;
 
   async function readCatalog(): Promise<readonly CatalogAsset[]> {
-    const r = await unaryCall(client, client.searchCatalog, { text: '', pathPrefix: options.pathPrefix ?? '', limit: CATALOG_LIMIT });
     const byAsset = new Map<string, string[]>();
-    for (const h of r.hits) {
-      if (h.tag === undefined) continue;
-      const tags = byAsset.get(h.tag.assetPath) ?? [];
-      tags.push(h.tag.tag);
-      byAsset.set(h.tag.assetPath, tags);
-    }
+    let pageToken = '';
+    do {
+      const r = await unaryCall(client, client.searchCatalog, { text: '', pathPrefix: options.pathPrefix ?? '', limit: CATALOG_LIMIT, pageToken });
+      for (const h of r.hits) {
+        if (h.tag === undefined) continue;
+        const tags = byAsset.get(h.tag.assetPath) ?? [];
+        tags.push(h.tag.tag);
+        byAsset.set(h.tag.assetPath, tags);
+      }
+      pageToken = r.nextPageToken;
+    } while (pageToken !== '');
     return [...byAsset].map(([assetPath, tags]): CatalogAsset => {
       const t = assetPath.split('.');
       return { assetPath, area: t[2] ?? '', line: t[3] ?? '', name: t[4] ?? assetPath, tags: tags.sort() };

@@ -170,11 +170,16 @@ export interface GetQualityReportResponse {
   assets: AssetQuality[];
 }
 
-/** Free text (all words must match) and/or a UNS path prefix. */
+/** Free text (all words must match) and/or a UNS path prefix, in pages of at most `limit` hits. */
 export interface SearchCatalogRequest {
   text: string;
   pathPrefix: string;
   limit: number;
+  /**
+   * next_page_token of the previous page (same text and path_prefix); empty: the first page.
+   * INVALID_ARGUMENT naming page_token for a token this service did not give.
+   */
+  pageToken: string;
 }
 
 /** Metadata of one tag. */
@@ -214,6 +219,8 @@ export interface CatalogHit {
 /** Hits ordered by path. */
 export interface SearchCatalogResponse {
   hits: CatalogHit[];
+  /** The next page's token; empty: this was the last page. */
+  nextPageToken: string;
 }
 
 /** Only set fields change. */
@@ -1789,7 +1796,7 @@ export const GetQualityReportResponse: MessageFns<GetQualityReportResponse> = {
 };
 
 function createBaseSearchCatalogRequest(): SearchCatalogRequest {
-  return { text: "", pathPrefix: "", limit: 0 };
+  return { text: "", pathPrefix: "", limit: 0, pageToken: "" };
 }
 
 export const SearchCatalogRequest: MessageFns<SearchCatalogRequest> = {
@@ -1802,6 +1809,9 @@ export const SearchCatalogRequest: MessageFns<SearchCatalogRequest> = {
     }
     if (message.limit !== 0) {
       writer.uint32(24).uint32(message.limit);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
     }
     return writer;
   },
@@ -1843,6 +1853,14 @@ export const SearchCatalogRequest: MessageFns<SearchCatalogRequest> = {
             message.limit = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1863,6 +1881,7 @@ export const SearchCatalogRequest: MessageFns<SearchCatalogRequest> = {
     message.text = object.text ?? "";
     message.pathPrefix = object.pathPrefix ?? "";
     message.limit = object.limit ?? 0;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
@@ -2264,13 +2283,16 @@ export const CatalogHit: MessageFns<CatalogHit> = {
 };
 
 function createBaseSearchCatalogResponse(): SearchCatalogResponse {
-  return { hits: [] };
+  return { hits: [], nextPageToken: "" };
 }
 
 export const SearchCatalogResponse: MessageFns<SearchCatalogResponse> = {
   encode(message: SearchCatalogResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.hits) {
       CatalogHit.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -2296,6 +2318,14 @@ export const SearchCatalogResponse: MessageFns<SearchCatalogResponse> = {
             message.hits.push(CatalogHit.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2314,6 +2344,7 @@ export const SearchCatalogResponse: MessageFns<SearchCatalogResponse> = {
   fromPartial(object: DeepPartial<SearchCatalogResponse>): SearchCatalogResponse {
     const message = createBaseSearchCatalogResponse();
     message.hits = object.hits?.map((e) => CatalogHit.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
